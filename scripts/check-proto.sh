@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Checks the contract as CI does: formatted, linted, no breaking change against
+# main (or, on main itself, against the previous commit), and gen/ exactly what
+# `buf generate` makes of it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/fetch-protos.sh
+buf() { npx --no-install buf "$@"; }
+
+echo "check-proto: buf format"
+buf format -d --exit-code
+echo "check-proto: buf lint"
+buf lint
+
+against=${BUF_BREAKING_AGAINST:-main}
+if [ "$(git rev-parse -q --verify "$against^{commit}" 2>/dev/null)" = "$(git rev-parse HEAD)" ]; then
+  against="HEAD~1"
+fi
+if git rev-parse -q --verify "$against^{commit}" >/dev/null && git cat-file -e "$against:proto" 2>/dev/null; then
+  # third_party/ is not in git, so build the old contract in a scratch folder
+  # with today's third_party beside it, then compare against that image.
+  old=$(mktemp -d)
+  trap 'rm -rf "$old"' EXIT
+  git archive "$against" proto buf.yaml | tar -x -C "$old"
+  cp -r third_party "$old/"
+  buf build "$old" -o "$old/image.binpb"
+  echo "check-proto: buf breaking against $against"
+  buf breaking --against "$old/image.binpb"
+else
+  echo "check-proto: no contract at $against yet; skipping buf breaking"
+fi
+
+echo "check-proto: buf generate leaves gen/ unchanged"
+buf generate
+if [ -n "$(git status --porcelain -- gen)" ]; then
+  git status --porcelain -- gen
+  git diff --stat -- gen
+  echo "check-proto: gen/ is out of date; run \`npm run generate\` and commit the result" >&2
+  exit 1
+fi
+echo "check-proto: ok"

@@ -1,0 +1,102 @@
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+
+type Handler = (
+  req: http.IncomingMessage | http2.Http2ServerRequest,
+  res: http.ServerResponse | http2.Http2ServerResponse,
+) => void;
+
+export interface HttpServer {
+  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
+  listen(port: number, host: string): Promise<net.AddressInfo>;
+  /**
+   * Stops accepting connections, asks open ones to finish (HTTP/2 GOAWAY, idle
+   * HTTP/1.1 keep-alives closed), and destroys whatever is left after `graceMs`.
+   */
+  close(graceMs: number): Promise<void>;
+}
+
+/**
+ * One port for HTTP/2 cleartext (gRPC clients) and HTTP/1.1 (browsers, curl).
+ * Node's http2 server speaks only h2c with prior knowledge, which browsers never
+ * use, so a plain TCP listener looks at each connection's first bytes: the
+ * HTTP/2 preface starts with "PRI", which no HTTP/1.1 method does.
+ */
+export function createHttpServer(handler: Handler): HttpServer {
+  const h1 = http.createServer(handler);
+  const h2 = http2.createServer({}, handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const sockets = new Set<net.Socket>();
+  // Node tracks idle HTTP/1.1 connections only for servers that listen
+  // themselves, so Herald tracks which ones are between requests.
+  const h1Sockets = new Set<net.Socket>();
+  const h1Busy = new Set<net.Socket>();
+  let closing = false;
+  h1.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const socket = req.socket;
+    h1Busy.add(socket);
+    res.once("close", () => {
+      h1Busy.delete(socket);
+      if (closing) socket.end();
+    });
+  });
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+
+  const front = net.createServer({ pauseOnConnect: true }, (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => {
+      sockets.delete(socket);
+      h1Sockets.delete(socket);
+    });
+    socket.on("error", () => socket.destroy());
+    let head = Buffer.alloc(0);
+    // Reading on 'readable' and unshifting keeps the bytes for the real server;
+    // a 'data' listener here would break HTTP/2 sessions (see shared/NOTES.md).
+    const sniff = () => {
+      for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) {
+        head = Buffer.concat([head, chunk]);
+      }
+      if (head.length < 3 && "PRI".startsWith(head.toString("latin1"))) return; // wait for more
+      socket.removeListener("readable", sniff);
+      socket.unshift(head);
+      const isHttp2 = head.toString("latin1", 0, 3) === "PRI";
+      (isHttp2 ? h2 : h1).emit("connection", socket);
+      if (!isHttp2) h1Sockets.add(socket);
+    };
+    socket.on("readable", sniff);
+  });
+
+  return {
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        front.once("error", reject);
+        front.listen(port, host, () => {
+          front.removeListener("error", reject);
+          resolve(front.address() as net.AddressInfo);
+        });
+      });
+    },
+    async close(graceMs) {
+      closing = true;
+      const closed = new Promise<void>((resolve) => front.close(() => resolve()));
+      for (const session of sessions) session.close();
+      const deadline = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, graceMs);
+      const drained = new Promise<void>((resolve) => {
+        const check = () => {
+          for (const socket of h1Sockets) if (!h1Busy.has(socket)) socket.end();
+          if (sockets.size === 0) resolve();
+          else setTimeout(check, 20);
+        };
+        check();
+      });
+      await Promise.all([closed, drained]);
+      clearTimeout(deadline);
+    },
+  };
+}

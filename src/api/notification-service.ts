@@ -1,0 +1,56 @@
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
+import { decodeCursor, feedItemToPb } from "../contract/feed-event.js";
+import { deliveryToPb, notificationToPb } from "../contract/notification.js";
+import { preferencesToPb } from "../contract/preferences.js";
+import { draftFromPb, markInputFromPb, preferencesPatchFromPb } from "../contract/requests.js";
+import type { UseCases } from "../usecases/index.js";
+import { principalOf } from "./principal-context.js";
+
+/** herald.v1.NotificationService: each handler maps proto to a use case and back. */
+export function notificationService(uc: UseCases): ServiceImpl<typeof NotificationService> {
+  return {
+    async send(req, ctx) {
+      const notifications = await uc.send(principalOf(ctx), draftFromPb(req));
+      return { notifications: notifications.map(notificationToPb) };
+    },
+
+    async getNotification(req, ctx) {
+      const { notification, deliveries } = await uc.getNotification(principalOf(ctx), req.id);
+      return { notification: notificationToPb(notification), deliveries: deliveries.map(deliveryToPb) };
+    },
+
+    async list(req, ctx) {
+      const page = await uc.list(principalOf(ctx), req);
+      return {
+        notifications: page.notifications.map(notificationToPb),
+        nextPageToken: page.nextPageToken,
+        unreadCount: page.unreadCount,
+      };
+    },
+
+    async markRead(req, ctx) {
+      return uc.mark(principalOf(ctx), markInputFromPb(req));
+    },
+
+    async getPreferences(req, ctx) {
+      return { preferences: preferencesToPb(await uc.preferences.get(principalOf(ctx), req.userId)) };
+    },
+
+    async updatePreferences(req, ctx) {
+      const prefs = await uc.preferences.update(principalOf(ctx), req.userId, preferencesPatchFromPb(req));
+      return { preferences: preferencesToPb(prefs) };
+    },
+
+    async *subscribe(req, ctx) {
+      const cursor = req.cursor === "" ? null : decodeCursor(req.cursor);
+      for await (const item of uc.subscribe(principalOf(ctx), { userId: req.userId, cursor }, ctx.signal)) {
+        yield { event: feedItemToPb(item) };
+      }
+      // The feed ends only when the call is aborted: by the client leaving (who
+      // hears nothing more) or by shutdown, whose reason (Unavailable) tells the
+      // client to reconnect, possibly to another process.
+      if (ctx.signal.aborted) throw ConnectError.from(ctx.signal.reason, Code.Unavailable);
+    },
+  };
+}

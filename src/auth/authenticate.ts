@@ -1,0 +1,32 @@
+import { UnauthenticatedError } from "../domain/errors.js";
+import type { Principal } from "../domain/principal.js";
+
+export interface AuthenticatorOptions {
+  verifyApiKey: (key: string) => Promise<Principal | null>;
+  verifyUserToken: (token: string) => Promise<string | null>;
+}
+
+/**
+ * Turns an `Authorization` header into a Principal. API keys start with `hk_`;
+ * anything else is taken as a user token.
+ */
+export function createAuthenticator(options: AuthenticatorOptions) {
+  return async function authenticate(authorization: string | null): Promise<Principal> {
+    if (authorization === null || authorization.trim() === "") {
+      throw new UnauthenticatedError("missing credentials: send `Authorization: Bearer <API key or user token>`");
+    }
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (match === null) {
+      throw new UnauthenticatedError("the Authorization header must be `Bearer <API key or user token>`");
+    }
+    const credential = match[1] as string;
+    if (credential.startsWith("hk_")) {
+      const principal = await options.verifyApiKey(credential);
+      if (principal === null) throw new UnauthenticatedError("the API key is unknown or revoked");
+      return principal;
+    }
+    const userId = await options.verifyUserToken(credential);
+    if (userId === null) throw new UnauthenticatedError("the user token is invalid or expired");
+    return { kind: "user", userId };
+  };
+}

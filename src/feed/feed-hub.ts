@@ -1,0 +1,115 @@
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { decodeFeedEvent } from "../contract/feed-event.js";
+import type { FeedEvent, FeedHead } from "../domain/feed-event.js";
+import { feedWildcard, userIdOfSubject } from "./subjects.js";
+
+/** What a stream's listener hears from the hub. */
+export type HubSignal =
+  | { type: "event"; event: FeedEvent }
+  /** Periodic: the user's head as Postgres has it; also sent after NATS reconnects. */
+  | { type: "tick"; head: FeedHead | null }
+  | { type: "close" };
+
+export type HubListener = (signal: HubSignal) => void;
+
+export interface FeedHub {
+  /** Registers a listener for one user's feed; returns its removal. */
+  listen(userId: string, listener: HubListener): () => void;
+  /** Open listeners, of one user or of all; for metrics and tests. */
+  size(userId?: string): number;
+  /** Ends every listener and stops the hub. */
+  close(): Promise<void>;
+}
+
+export interface FeedHubOptions {
+  nc: NatsConnection;
+  prefix: string;
+  /** Reads the heads of users (one query for all open streams per tick). */
+  heads: (userIds: string[]) => Promise<Map<string, FeedHead>>;
+  heartbeatMs: number;
+  logger: Logger;
+}
+
+/**
+ * One NATS subscription per process for every feed, fanned out in memory to the
+ * streams open here. Core NATS may drop a message (during a reconnect, say);
+ * every tick tells each stream the head Postgres has, so a stream that missed an
+ * event notices within one heartbeat and replays it from Postgres.
+ */
+export function createFeedHub(options: FeedHubOptions): FeedHub {
+  const listeners = new Map<string, Set<HubListener>>();
+  let count = 0;
+
+  const deliver = (userId: string, signal: HubSignal) => {
+    for (const listener of listeners.get(userId) ?? []) listener(signal);
+  };
+
+  const subscription: Subscription = options.nc.subscribe(feedWildcard(options.prefix), {
+    callback: (error, msg) => {
+      if (error !== null) {
+        options.logger.warn({ err: error }, "feed subscription error");
+        return;
+      }
+      const userId = userIdOfSubject(options.prefix, msg.subject);
+      // Most events are for users with no stream in this process: skip decoding.
+      if (userId === null || !listeners.has(userId)) return;
+      try {
+        const event = decodeFeedEvent(userId, msg.data);
+        if (event !== null) deliver(userId, { type: "event", event });
+      } catch (err) {
+        options.logger.warn({ err, subject: msg.subject }, "undecodable feed event");
+      }
+    },
+  });
+
+  let ticking = false;
+  const tick = async () => {
+    if (ticking || listeners.size === 0) return;
+    ticking = true;
+    try {
+      const userIds = [...listeners.keys()];
+      const heads = await options.heads(userIds);
+      for (const userId of userIds) deliver(userId, { type: "tick", head: heads.get(userId) ?? null });
+    } catch (err) {
+      options.logger.warn({ err }, "feed heartbeat could not read heads");
+    } finally {
+      ticking = false;
+    }
+  };
+  const timer = setInterval(tick, options.heartbeatMs);
+  timer.unref();
+
+  const watchStatus = (async () => {
+    for await (const status of options.nc.status()) {
+      if (status.type === "reconnect") void tick();
+    }
+  })().catch(() => undefined);
+
+  return {
+    listen(userId, listener) {
+      let set = listeners.get(userId);
+      if (set === undefined) {
+        set = new Set();
+        listeners.set(userId, set);
+      }
+      set.add(listener);
+      count += 1;
+      let removed = false;
+      return () => {
+        if (removed) return;
+        removed = true;
+        count -= 1;
+        set.delete(listener);
+        if (set.size === 0) listeners.delete(userId);
+      };
+    },
+    size: (userId) => (userId === undefined ? count : (listeners.get(userId)?.size ?? 0)),
+    async close() {
+      clearInterval(timer);
+      for (const userId of [...listeners.keys()]) deliver(userId, { type: "close" });
+      if (!subscription.isClosed()) subscription.unsubscribe();
+      void watchStatus;
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import type { FeedEvent } from "../domain/feed-event.js";
+import type { Channel, Delivery, DeliveryStatus, JsonObject, Notification, Priority } from "../domain/notification.js";
+
+/** A `notifications` row as node-pg returns it. */
+export interface NotificationRow {
+  id: string;
+  user_id: string;
+  category: string;
+  title: string;
+  body: string;
+  action_url: string;
+  data: JsonObject | null;
+  priority: Priority;
+  created_at: Date;
+  send_at: Date;
+  read_at: Date | null;
+  archived_at: Date | null;
+}
+
+/** The columns that make up a NotificationRow, for SELECT lists. */
+export const notificationColumns =
+  "n.id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at";
+
+export function toNotification(row: NotificationRow): Notification {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    category: row.category,
+    title: row.title,
+    body: row.body,
+    actionUrl: row.action_url,
+    data: row.data,
+    priority: row.priority,
+    createdAt: row.created_at,
+    sendAt: row.send_at,
+    readAt: row.read_at,
+    archivedAt: row.archived_at,
+  };
+}
+
+export interface DeliveryRow {
+  id: string;
+  notification_id: string;
+  channel: Channel;
+  status: DeliveryStatus;
+  attempts: number;
+  last_error: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export function toDelivery(row: DeliveryRow): Delivery {
+  return {
+    id: row.id,
+    notificationId: row.notification_id,
+    channel: row.channel,
+    status: row.status,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** A `feed_events` row joined with the notification of a `created` event. */
+export type FeedEventRow = {
+  event_user_id: string;
+  seq: number;
+  kind: "created" | "read" | "unread" | "archived" | "unarchived";
+  notification_ids: string[];
+  all_notifications: boolean;
+  unread_count: number;
+  event_time: Date;
+} & Partial<NotificationRow>;
+
+export function toFeedEvent(row: FeedEventRow): FeedEvent {
+  const base = { userId: row.event_user_id, seq: row.seq, unreadCount: row.unread_count, time: row.event_time };
+  if (row.kind === "created") {
+    return { ...base, kind: "created", notification: toNotification(row as NotificationRow) };
+  }
+  return {
+    ...base,
+    kind: "changed",
+    change: row.kind,
+    notificationIds: row.notification_ids,
+    all: row.all_notifications,
+  };
+}

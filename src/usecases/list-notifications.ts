@@ -1,0 +1,44 @@
+import type { Notification } from "../domain/notification.js";
+import type { Principal } from "../domain/principal.js";
+import type { FeedStore } from "../store/feed-store.js";
+import type { NotificationStore } from "../store/notification-store.js";
+import { resolveUserId } from "./access.js";
+import { decodePageToken, encodePageToken } from "./page-token.js";
+
+export interface ListInput {
+  userId: string;
+  pageSize: number;
+  pageToken: string;
+  unreadOnly: boolean;
+  category: string;
+  archived: boolean;
+}
+
+export interface ListOutput {
+  notifications: Notification[];
+  nextPageToken: string;
+  unreadCount: number;
+}
+
+export const defaultPageSize = 20;
+
+/** List: one page of a user's inbox, newest first, and the unread count. */
+export function createListNotifications(deps: { notifications: NotificationStore; feeds: FeedStore }) {
+  return async function listNotifications(principal: Principal, input: ListInput): Promise<ListOutput> {
+    const userId = resolveUserId(principal, input.userId, "read", "list notifications");
+    const filters = [userId, input.unreadOnly, input.category, input.archived];
+    const beforeSeq = input.pageToken === "" ? null : decodePageToken(input.pageToken, filters);
+    const limit = input.pageSize === 0 ? defaultPageSize : input.pageSize;
+    const [rows, heads] = await Promise.all([
+      deps.notifications.list({ ...input, userId, beforeSeq, limit }),
+      deps.feeds.heads([userId]),
+    ]);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      notifications: page.map((r) => r.notification),
+      nextPageToken: rows.length > limit && last !== undefined ? encodePageToken(last.seq, filters) : "",
+      unreadCount: heads.get(userId)?.unreadCount ?? 0,
+    };
+  };
+}

@@ -1,0 +1,82 @@
+import path from "node:path";
+import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+export type HeraldClient = Client<typeof NotificationService>;
+
+const bearer =
+  (credential: string | undefined): Interceptor =>
+  (next) =>
+  (req) => {
+    if (credential !== undefined) req.header.set("Authorization", `Bearer ${credential}`);
+    return next(req);
+  };
+
+/** A connect-es client over the given protocol: gRPC (HTTP/2), Connect or gRPC-Web (HTTP/1.1). */
+export function connectClient(
+  baseUrl: string,
+  credential?: string,
+  protocol: "grpc" | "connect" | "grpc-web" = "connect",
+): HeraldClient {
+  const interceptors = [bearer(credential)];
+  const transport =
+    protocol === "grpc"
+      ? createGrpcTransport({ baseUrl, interceptors })
+      : protocol === "grpc-web"
+        ? createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors })
+        : createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors });
+  return createClient(NotificationService, transport);
+}
+
+/**
+ * A client built with @grpc/grpc-js from the .proto files (protobufjs underneath):
+ * an independent gRPC and protobuf implementation, as other languages' clients are.
+ */
+export function grpcJsClient(port: number, credential?: string) {
+  const definition = protoLoader.loadSync("herald/v1/notification_service.proto", {
+    includeDirs: [path.join(root, "proto"), path.join(root, "third_party/protovalidate")],
+    longs: Number,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
+  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
+    herald: { v1: { NotificationService: grpc.ServiceClientConstructor } };
+  };
+  const client = new pkg.herald.v1.NotificationService(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const metadata = () => {
+    const md = new grpc.Metadata();
+    if (credential !== undefined) md.set("authorization", `Bearer ${credential}`);
+    return md;
+  };
+  const unary =
+    (method: string) =>
+    (request: object): Promise<Record<string, unknown>> =>
+      new Promise((resolve, reject) => {
+        const fn = client[method] as (
+          req: object,
+          md: grpc.Metadata,
+          cb: (err: grpc.ServiceError | null, res: Record<string, unknown>) => void,
+        ) => void;
+        fn.call(client, request, metadata(), (err, res) => (err ? reject(err) : resolve(res)));
+      });
+  return {
+    send: unary("Send"),
+    getNotification: unary("GetNotification"),
+    list: unary("List"),
+    markRead: unary("MarkRead"),
+    getPreferences: unary("GetPreferences"),
+    updatePreferences: unary("UpdatePreferences"),
+    subscribe: (request: object) =>
+      (client.Subscribe as (req: object, md: grpc.Metadata) => grpc.ClientReadableStream<Record<string, unknown>>).call(
+        client,
+        request,
+        metadata(),
+      ),
+    close: () => client.close(),
+  };
+}

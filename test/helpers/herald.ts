@@ -1,0 +1,109 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import { type App, createApp } from "../../src/app.js";
+import { mintUserToken } from "../../src/auth/user-tokens.js";
+import { type Config, loadConfig } from "../../src/config.js";
+import type { Scope } from "../../src/domain/principal.js";
+import { ApiKeyStore } from "../../src/store/api-key-store.js";
+import { createLogger } from "../../src/telemetry/logger.js";
+import { createManageApiKeys } from "../../src/usecases/manage-api-keys.js";
+
+export const userTokenSecret = "test-secret-that-is-at-least-32-bytes-long";
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  /** Runs SQL directly, to check what was (not) written. */
+  query<T extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/** A fresh, empty database on the shared test Postgres. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `herald_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: inject("postgresUrl") });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = inject("postgresUrl").replace(/\/postgres$/, `/${name}`);
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  return {
+    url,
+    name,
+    query: async <T extends object>(sql: string, params: unknown[] = []) => (await pool.query(sql, params)).rows as T[],
+    close: () => pool.end(),
+  };
+}
+
+export interface TestHerald {
+  app: App;
+  config: Config;
+  /** Base URL, http://127.0.0.1:<port>. */
+  url: string;
+  port: number;
+  db: TestDatabase;
+  /** Creates an API key with these scopes and returns it. */
+  apiKey(scopes: Scope[], name?: string): Promise<string>;
+  /** Mints a user token for this user id. */
+  userToken(userId: string, options?: { ttlSeconds?: number }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface StartHeraldOptions {
+  /** Reuse this database (for several Herald processes on one Postgres). */
+  db?: TestDatabase;
+  /** Reuse this NATS subject prefix (for several processes on one NATS). */
+  natsPrefix?: string;
+  env?: Record<string, string>;
+}
+
+/** A NATS prefix no other test file uses. */
+export function uniquePrefix(): string {
+  return `t${randomBytes(5).toString("hex")}`;
+}
+
+/** Builds the environment a Herald for tests runs with. */
+export function testEnv(
+  db: TestDatabase,
+  natsPrefix: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    DATABASE_URL: db.url,
+    NATS_URL: inject("natsUrl"),
+    NATS_SUBJECT_PREFIX: natsPrefix,
+    HERALD_USER_TOKEN_SECRET: userTokenSecret,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "silent",
+    API_KEY_CACHE_TTL_MS: "0",
+    FEED_HEARTBEAT_INTERVAL_MS: "1000",
+    SCHEDULER_INTERVAL_MS: "100",
+    CORS_ALLOWED_ORIGINS: "https://app.example.com",
+    SHUTDOWN_TIMEOUT_MS: "2000",
+    ...extra,
+  };
+}
+
+/** Herald in this process, on a real Postgres database and NATS, listening on a free port. */
+export async function startHerald(options: StartHeraldOptions = {}): Promise<TestHerald> {
+  const db = options.db ?? (await createTestDatabase());
+  const config = loadConfig(testEnv(db, options.natsPrefix ?? uniquePrefix(), options.env));
+  const app = await createApp(config, createLogger(config.logLevel));
+  const { port } = await app.listen(0, "127.0.0.1");
+  const keys = createManageApiKeys({ keys: new ApiKeyStore(app.db) });
+  return {
+    app,
+    config,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    db,
+    apiKey: async (scopes, name = "test") => (await keys.create(name, scopes)).key,
+    userToken: (userId, o) => mintUserToken(userTokenSecret, userId, o),
+    async close() {
+      await app.close();
+      if (options.db === undefined) await db.close();
+    },
+  };
+}

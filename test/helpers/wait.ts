@@ -1,0 +1,51 @@
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Reads a server stream into an array as it arrives; `next(n)` waits for the n-th item. */
+export function collect<T>(stream: AsyncIterable<T>) {
+  const items: T[] = [];
+  let error: unknown;
+  let ended = false;
+  const done = (async () => {
+    try {
+      for await (const item of stream) items.push(item);
+    } catch (e) {
+      error = e;
+    } finally {
+      ended = true;
+    }
+  })();
+  return {
+    items,
+    done,
+    get error() {
+      return error;
+    },
+    get ended() {
+      return ended;
+    },
+    /** Waits until at least `count` items arrived. */
+    async atLeast(count: number, timeoutMs = 5000): Promise<T[]> {
+      await waitFor(
+        () =>
+          items.length >= count ||
+          (ended ? Promise.reject(error ?? new Error(`stream ended after ${items.length} items`)) : false),
+        timeoutMs,
+        `${count} stream items`,
+      );
+      return items;
+    },
+  };
+}

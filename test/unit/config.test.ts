@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.js";
+
+const minimal = { DATABASE_URL: "postgres://u:p@db:5432/herald", NATS_URL: "nats://nats:4222" };
+
+describe("loadConfig", () => {
+  it("applies documented defaults", () => {
+    const config = loadConfig(minimal);
+    expect(config).toMatchObject({
+      port: 8080,
+      host: "0.0.0.0",
+      databasePoolMax: 10,
+      migrateOnStart: true,
+      natsPrefix: "herald",
+      userTokenSecret: null,
+      corsAllowedOrigins: [],
+      feedHeartbeatMs: 15_000,
+      feedRetentionDays: 30,
+      logLevel: "info",
+    });
+  });
+
+  it("parses every variable", () => {
+    const config = loadConfig({
+      ...minimal,
+      PORT: "9000",
+      MIGRATE_ON_START: "false",
+      CORS_ALLOWED_ORIGINS: "https://a.example, https://b.example",
+      HERALD_USER_TOKEN_SECRET: "x".repeat(32),
+      HERALD_BOOTSTRAP_API_KEY: "hk_0123456789abcdef_abcdefghijklmnopqrstuvwxyz012345",
+      FEED_HEARTBEAT_INTERVAL_MS: "5000",
+    });
+    expect(config.port).toBe(9000);
+    expect(config.migrateOnStart).toBe(false);
+    expect(config.corsAllowedOrigins).toEqual(["https://a.example", "https://b.example"]);
+    expect(config.feedHeartbeatMs).toBe(5000);
+  });
+
+  it("lists every problem at once, naming each variable", () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        DATABASE_URL: "mysql://x",
+        PORT: "eighty",
+        HERALD_USER_TOKEN_SECRET: "short",
+        HERALD_BOOTSTRAP_API_KEY: "letmein",
+        LOG_LEVEL: "loud",
+        NATS_SUBJECT_PREFIX: "a.b",
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join("\n");
+    for (const name of [
+      "DATABASE_URL",
+      "NATS_URL",
+      "PORT",
+      "HERALD_USER_TOKEN_SECRET",
+      "HERALD_BOOTSTRAP_API_KEY",
+      "LOG_LEVEL",
+      "NATS_SUBJECT_PREFIX",
+    ]) {
+      expect(problems).toContain(name);
+    }
+  });
+});

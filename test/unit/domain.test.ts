@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { generateApiKey, hashSecret, parseApiKey } from "../../src/auth/api-key-format.js";
+import { isChannelEnabled } from "../../src/domain/preferences.js";
+import { feedSubject, userIdOfSubject } from "../../src/feed/subjects.js";
+
+describe("isChannelEnabled", () => {
+  const prefs = { userId: "u", defaults: { email: false }, categories: { "a.b": { email: true, sms: false } } };
+  it("prefers the category, then the defaults, then on", () => {
+    expect(isChannelEnabled(prefs, "a.b", "email")).toBe(true);
+    expect(isChannelEnabled(prefs, "a.b", "sms")).toBe(false);
+    expect(isChannelEnabled(prefs, "c", "email")).toBe(false);
+    expect(isChannelEnabled(prefs, "c", "push")).toBe(true);
+  });
+});
+
+describe("API key format", () => {
+  it("generates keys that parse back to their id and secret", () => {
+    const { key, id, secret } = generateApiKey();
+    expect(parseApiKey(key)).toEqual({ id, secret });
+    expect(hashSecret(secret)).toHaveLength(32);
+    expect(generateApiKey().key).not.toBe(key);
+  });
+  it.each([
+    "",
+    "hk_",
+    "hk_short_x",
+    "sk_0123456789abcdef_abcdefghijklmnopqrstuvwxyz",
+    "hk_0123456789abcdef_has space in it!!!!",
+  ])("rejects %j", (key) => expect(parseApiKey(key)).toBeNull());
+});
+
+describe("feed subjects", () => {
+  it("carry any user id safely and give it back", () => {
+    for (const userId of ["alice", "a.b", "*", ">", "user@example.com", "auth0|123"]) {
+      const subject = feedSubject("herald", userId);
+      expect(subject.split(".")).toHaveLength(3);
+      expect(userIdOfSubject("herald", subject)).toBe(userId);
+    }
+    expect(userIdOfSubject("herald", "other.feed.YQ")).toBeNull();
+  });
+});

@@ -23,9 +23,10 @@ if git rev-parse -q --verify "$against^{commit}" >/dev/null && git cat-file -e "
   trap 'rm -rf "$old"' EXIT
   git archive "$against" proto buf.yaml | tar -x -C "$old"
   cp -r third_party "$old/"
-  buf build "$old" -o "$old/image.binpb"
+  buf build "$old" --exclude-imports -o "$old/old.binpb"
+  buf build . --exclude-imports -o "$old/new.binpb"
   echo "check-proto: buf breaking against $against"
-  buf breaking --against "$old/image.binpb"
+  buf breaking "$old/new.binpb" --against "$old/old.binpb"
 else
   echo "check-proto: no contract at $against yet; skipping buf breaking"
 fi

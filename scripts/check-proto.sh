@@ -23,8 +23,8 @@ if git rev-parse -q --verify "$against^{commit}" >/dev/null && git cat-file -e "
   trap 'rm -rf "$old"' EXIT
   git archive "$against" proto buf.yaml | tar -x -C "$old"
   cp -r third_party "$old/"
-  buf build "$old" --exclude-imports -o "$old/old.binpb"
-  buf build . --exclude-imports -o "$old/new.binpb"
+  (cd "$old" && npx --prefix "$OLDPWD" --no-install buf build . --path proto -o old.binpb)
+  buf build . --path proto -o "$old/new.binpb"
   echo "check-proto: buf breaking against $against"
   buf breaking "$old/new.binpb" --against "$old/old.binpb"
 else

@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/fetch-protos.sh
-buf() { npx --no-install buf "$@"; }
+BUF="$PWD/node_modules/.bin/buf"
+buf() { "$BUF" "$@"; }
 
 echo "check-proto: buf format"
 buf format -d --exit-code
@@ -23,8 +24,8 @@ if git rev-parse -q --verify "$against^{commit}" >/dev/null && git cat-file -e "
   trap 'rm -rf "$old"' EXIT
   git archive "$against" proto buf.yaml | tar -x -C "$old"
   cp -r third_party "$old/"
-  (cd "$old" && npx --prefix "$OLDPWD" --no-install buf build . --path proto -o old.binpb)
-  buf build . --path proto -o "$old/new.binpb"
+  (cd "$old" && "$BUF" build proto -o old.binpb)
+  buf build proto -o "$old/new.binpb"
   echo "check-proto: buf breaking against $against"
   buf breaking "$old/new.binpb" --against "$old/old.binpb"
 else
@@ -32,7 +33,7 @@ else
 fi
 
 echo "check-proto: buf generate leaves gen/ unchanged"
-buf generate
+PATH="$PWD/node_modules/.bin:$PATH" buf generate
 if [ -n "$(git status --porcelain -- gen)" ]; then
   git status --porcelain -- gen
   git diff --stat -- gen

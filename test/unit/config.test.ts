@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
 
@@ -63,5 +65,28 @@ describe("loadConfig", () => {
     ]) {
       expect(problems).toContain(name);
     }
+  });
+});
+
+describe("the README", () => {
+  const readme = readFileSync(path.resolve(import.meta.dirname, "../../README.md"), "utf8");
+
+  it("documents every variable the config module reads", () => {
+    const read = new Set<string>();
+    loadConfig(
+      new Proxy(minimal as Record<string, string | undefined>, {
+        get(target, name: string) {
+          read.add(name);
+          return target[name];
+        },
+      }),
+    );
+    expect(read.size).toBeGreaterThan(15);
+    for (const name of read) expect(readme, name).toContain(`| \`${name}\` |`);
+  });
+
+  it("gives the two lines a newcomer copies", () => {
+    expect(readme).toContain("npm ci && npm start");
+    expect(readme).toContain("npm ci && npm test");
   });
 });

@@ -23,6 +23,8 @@ export interface HttpServer {
  * use, so a plain TCP listener looks at each connection's first bytes: the
  * HTTP/2 preface starts with "PRI", which no HTTP/1.1 method does.
  */
+const sniffTimeoutMs = 30_000;
+
 export function createHttpServer(handler: Handler): HttpServer {
   const h1 = http.createServer(handler);
   const h2 = http2.createServer({}, handler);
@@ -53,6 +55,8 @@ export function createHttpServer(handler: Handler): HttpServer {
       h1Sockets.delete(socket);
     });
     socket.on("error", () => socket.destroy());
+    // A connection that never says a word is dropped rather than held forever.
+    socket.setTimeout(sniffTimeoutMs, () => socket.destroy());
     let head = Buffer.alloc(0);
     // Reading on 'readable' and unshifting keeps the bytes for the real server;
     // a 'data' listener here would break HTTP/2 sessions (see shared/NOTES.md).
@@ -62,6 +66,7 @@ export function createHttpServer(handler: Handler): HttpServer {
       }
       if (head.length < 3 && "PRI".startsWith(head.toString("latin1"))) return; // wait for more
       socket.removeListener("readable", sniff);
+      socket.setTimeout(0);
       socket.unshift(head);
       const isHttp2 = head.toString("latin1", 0, 3) === "PRI";
       (isHttp2 ? h2 : h1).emit("connection", socket);

@@ -1,3 +1,4 @@
+import net from "node:net";
 import path from "node:path";
 import { mintUserToken } from "../auth/user-tokens.js";
 import { loadConfig } from "../config.js";
@@ -74,10 +75,10 @@ export async function startDevStack(root: string): Promise<void> {
   }
 }
 
+/** `port` if it is free, else any free port. */
 async function preferred(port: number): Promise<number> {
-  const { createServer } = await import("node:net");
   return new Promise((resolve) => {
-    const probe = createServer();
+    const probe = net.createServer();
     probe.once("error", () => resolve(freePort()));
     probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(port)));
   });

@@ -32,16 +32,20 @@ export type DeliveryStatus = (typeof DeliveryStatus)[keyof typeof DeliveryStatus
 
 export type JsonObject = { [key: string]: unknown };
 
-/** One message to one user. */
-export interface Notification {
-  id: string;
-  userId: string;
+/** What a notification says; the same for every recipient of one Send. */
+export interface NotificationContent {
   category: string;
   title: string;
   body: string;
   actionUrl: string;
   data: JsonObject | null;
   priority: Priority;
+}
+
+/** One message to one user. */
+export interface Notification extends NotificationContent {
+  id: string;
+  userId: string;
   createdAt: Date;
   sendAt: Date;
   readAt: Date | null;
@@ -61,14 +65,8 @@ export interface Delivery {
 }
 
 /** What a sender asks for; validated before it reaches a use case. */
-export interface NotificationDraft {
+export interface NotificationDraft extends NotificationContent {
   userIds: string[];
-  category: string;
-  title: string;
-  body: string;
-  actionUrl: string;
-  data: JsonObject | null;
-  priority: Priority;
   /** Empty means every channel the server offers. */
   channels: Channel[];
   idempotencyKey: string;

@@ -80,7 +80,8 @@ export function createFeedHub(options: FeedHubOptions): FeedHub {
   const timer = setInterval(tick, options.heartbeatMs);
   timer.unref();
 
-  const watchStatus = (async () => {
+  // After a reconnect, events published meanwhile may be lost: check at once.
+  void (async () => {
     for await (const status of options.nc.status()) {
       if (status.type === "reconnect") void tick();
     }
@@ -109,7 +110,6 @@ export function createFeedHub(options: FeedHubOptions): FeedHub {
       clearInterval(timer);
       for (const userId of [...listeners.keys()]) deliver(userId, { type: "close" });
       if (!subscription.isClosed()) subscription.unsubscribe();
-      void watchStatus;
     },
   };
 }

@@ -25,8 +25,11 @@ export function createReleaseScheduled(deps: {
       const inbox = [];
       // Preferences are per category; one batch usually holds few categories.
       const byCategory = new Map<string, typeof due>();
-      for (const d of due)
-        byCategory.set(d.notification.category, [...(byCategory.get(d.notification.category) ?? []), d]);
+      for (const d of due) {
+        const group = byCategory.get(d.notification.category);
+        if (group === undefined) byCategory.set(d.notification.category, [d]);
+        else group.push(d);
+      }
       for (const [category, items] of byCategory) {
         const prefs = await deps.preferences.forCategory(
           items.map((d) => d.notification.userId),

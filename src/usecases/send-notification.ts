@@ -39,15 +39,11 @@ export function createSendNotification(deps: SendNotificationDeps) {
     const scheduled = draft.sendAt !== null && draft.sendAt > now;
     const channels = draft.channels.length > 0 ? draft.channels : deps.channels;
     const wantsInApp = channels.includes("in_app");
+    const { category, title, body, actionUrl, data, priority } = draft;
     const notifications: Notification[] = draft.userIds.map((userId) => ({
       id: uuidv7(),
       userId,
-      category: draft.category,
-      title: draft.title,
-      body: draft.body,
-      actionUrl: draft.actionUrl,
-      data: draft.data,
-      priority: draft.priority,
+      ...{ category, title, body, actionUrl, data, priority },
       createdAt: now,
       sendAt: scheduled ? (draft.sendAt as Date) : now,
       readAt: null,
@@ -57,10 +53,11 @@ export function createSendNotification(deps: SendNotificationDeps) {
     // may or may not apply to it, as with any message already in flight.
     const prefs = wantsInApp && !scheduled ? await deps.preferences.forCategory(draft.userIds, draft.category) : null;
     const key = draft.idempotencyKey !== "" && senderKeyId !== null ? draft.idempotencyKey : null;
+    const fingerprint = key === null ? null : requestHash(draft);
 
     const outcome = await deps.db.run(async (tx) => {
       if (key !== null) {
-        const claim = await deps.idempotency.claim(tx, senderKeyId as string, key, requestHash(draft));
+        const claim = await deps.idempotency.claim(tx, senderKeyId as string, key, fingerprint as Buffer);
         if (!claim.claimed) return { replayOf: claim, events: [] };
       }
       const { inbox, others, deliveries } = plan(notifications, channels, scheduled, prefs);
@@ -81,7 +78,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
     });
 
     if (outcome.replayOf !== null) {
-      if (!outcome.replayOf.requestHash.equals(requestHash(draft))) {
+      if (!outcome.replayOf.requestHash.equals(fingerprint as Buffer)) {
         throw new AlreadyExistsError(
           `idempotency_key "${key}" was already used for a different request; use a new key for a new notification`,
         );

@@ -4,41 +4,47 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createValidateInterceptor } from "@connectrpc/validate";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { NotificationService } from "../gen/ts/herald/v1/notification_service_pb.js";
+import { RecipientService } from "../gen/ts/herald/v1/recipient_service_pb.js";
+import { TemplateService } from "../gen/ts/herald/v1/template_service_pb.js";
+import { WebhookService } from "../gen/ts/herald/v1/webhook_service_pb.js";
 import { createCorsHandler } from "./api/cors.js";
 import { createHttpServer } from "./api/http-server.js";
 import { authInterceptor, errorInterceptor } from "./api/interceptors.js";
 import { notificationService } from "./api/notification-service.js";
+import { recipientService } from "./api/recipient-service.js";
+import { templateService } from "./api/template-service.js";
+import { webhookService } from "./api/webhook-service.js";
 import { createApiKeyVerifier } from "./auth/api-key-verifier.js";
 import { createAuthenticator } from "./auth/authenticate.js";
 import { createUserTokenVerifier } from "./auth/user-tokens.js";
-import { createInAppChannel } from "./channels/in-app-channel.js";
+import { type ConfiguredChannels, configureChannels } from "./channels/configured-channels.js";
+import { createInAppChannel, type InAppChannel } from "./channels/in-app-channel.js";
 import type { Config } from "./config.js";
+import { startDispatch } from "./dispatch/dispatch-runtime.js";
 import { type Scheduler, startScheduler } from "./dispatch/scheduler.js";
-import type { Channel } from "./domain/notification.js";
+import type { Channel, Notification } from "./domain/notification.js";
+import { isDeliveryWanted } from "./domain/preferences.js";
 import { createFeedHub, type FeedHub } from "./feed/feed-hub.js";
 import { createFeedPublisher } from "./feed/feed-publisher.js";
-import { connectNats } from "./messaging/nats.js";
-import { ApiKeyStore } from "./store/api-key-store.js";
-import { createDatabase, createTransactor, type Database } from "./store/database.js";
-import { FeedStore } from "./store/feed-store.js";
-import { IdempotencyStore } from "./store/idempotency-store.js";
-import { InboxStore } from "./store/inbox-store.js";
+import { connectNats, type NatsLink } from "./messaging/nats.js";
+import { createDatabase, createTransactor, type Database, type Transactor } from "./store/database.js";
 import { migrate } from "./store/migrator.js";
-import { NotificationStore } from "./store/notification-store.js";
-import { PreferenceStore } from "./store/preference-store.js";
+import { createStores, type Stores } from "./store/stores.js";
 import type { Logger } from "./telemetry/logger.js";
+import { createContentRenderer } from "./templates/content-renderer.js";
 import { createGetNotification } from "./usecases/get-notification.js";
 import type { UseCases } from "./usecases/index.js";
 import { createListNotifications } from "./usecases/list-notifications.js";
 import { createManageApiKeys } from "./usecases/manage-api-keys.js";
+import { createManageDeliveries } from "./usecases/manage-deliveries.js";
 import { createManagePreferences } from "./usecases/manage-preferences.js";
+import { createManageRecipients } from "./usecases/manage-recipients.js";
+import { createManageTemplates } from "./usecases/manage-templates.js";
+import { createManageWebhooks } from "./usecases/manage-webhooks.js";
 import { createMarkNotifications } from "./usecases/mark-notifications.js";
-import { createReleaseScheduled } from "./usecases/release-scheduled.js";
+import { createPrepareDeliveries } from "./usecases/prepare-deliveries.js";
 import { createSendNotification } from "./usecases/send-notification.js";
 import { createSubscribeFeed } from "./usecases/subscribe-feed.js";
-
-/** Channels this build delivers on. Email, SMS, push and webhooks arrive with the dispatch issue. */
-const availableChannels: readonly Channel[] = ["in_app"];
 
 export interface App {
   /** Starts serving; resolves with the bound address. */
@@ -46,38 +52,33 @@ export interface App {
   /** Open Subscribe streams in this process. */
   hub: FeedHub;
   db: Database;
-  nc: NatsConnection;
-  /** Graceful stop: ends streams, stops background work, closes connections. */
+  nats: NatsLink;
+  /** Channels this server delivers on. */
+  channels: readonly Channel[];
+  /** Graceful stop: ends streams, stops workers and background rounds, closes connections. */
   close(): Promise<void>;
 }
 
-/** The composition root: wires store, NATS, channels and use cases into a server. */
+/** The composition root: wires store, NATS, channels, dispatch and use cases into a server. */
 export async function createApp(config: Config, logger: Logger): Promise<App> {
   const db = createDatabase({ url: config.databaseUrl, poolMax: config.databasePoolMax });
-  let nc: NatsConnection | undefined;
+  let nats: NatsLink | undefined;
   try {
     if (config.migrateOnStart) {
       const applied = await migrate(db);
       if (applied.length > 0) logger.info({ applied }, "migrations applied");
     }
-    const keys = new ApiKeyStore(db);
-    const apiKeys = createManageApiKeys({ keys });
+    const stores = createStores(db);
     if (config.bootstrapApiKey !== null) {
-      const id = await apiKeys.ensureBootstrap(config.bootstrapApiKey);
+      const id = await createManageApiKeys({ keys: stores.apiKeys }).ensureBootstrap(config.bootstrapApiKey);
       logger.info({ keyId: id }, "bootstrap API key ensured");
     }
-    nc = await connectNats({ url: config.natsUrl, name: "herald", logger });
-
+    const link = connectNats({ url: config.natsUrl, name: "herald", logger });
+    nats = link;
     const tx = createTransactor(db);
-    const stores = {
-      notifications: new NotificationStore(db),
-      feeds: new FeedStore(db),
-      inbox: new InboxStore(db),
-      preferences: new PreferenceStore(db),
-      idempotency: new IdempotencyStore(db),
-    };
+
     const hub = createFeedHub({
-      nc,
+      nc: link.ready,
       prefix: config.natsPrefix,
       heads: (userIds) => stores.feeds.heads(userIds),
       heartbeatMs: config.feedHeartbeatMs,
@@ -86,25 +87,42 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     const inApp = createInAppChannel({
       feeds: stores.feeds,
       notifications: stores.notifications,
-      publish: createFeedPublisher({ nc, prefix: config.natsPrefix, logger }),
+      publish: createFeedPublisher({ nc: link.current, prefix: config.natsPrefix, logger }),
     });
-    const useCases: UseCases = {
-      send: createSendNotification({ db: tx, ...stores, inApp, channels: availableChannels }),
-      getNotification: createGetNotification(stores),
-      list: createListNotifications(stores),
-      mark: createMarkNotifications({ db: tx, ...stores, inApp }),
-      preferences: createManagePreferences({ db: tx, ...stores }),
-      subscribe: createSubscribeFeed({ feeds: stores.feeds, hub }),
+    const channels = configureChannels(config, stores);
+    const isWanted = async (n: Notification, channel: Channel) => {
+      const prefs = (await stores.preferences.forCategory([n.userId], n.category)).get(n.userId);
+      return prefs === undefined || isDeliveryWanted(prefs, n, channel, config.requiredCategories);
     };
+    const dispatch = startWhenReady(link, logger, (nc) =>
+      startDispatch({
+        nc,
+        prefix: config.natsPrefix,
+        db: tx,
+        deliveries: stores.deliveries,
+        inApp,
+        deliverers: channels.deliverers,
+        isWanted,
+        settings: {
+          workersEnabled: config.workersEnabled,
+          concurrency: config.deliveryConcurrency,
+          timeoutMs: config.deliveryTimeoutMs,
+          retryScheduleMs: config.retryScheduleMs,
+        },
+        logger,
+      }),
+    );
 
-    const releaseScheduled = createReleaseScheduled({ db: tx, ...stores, inApp });
     const hour = 3_600_000;
     const scheduler: Scheduler = startScheduler(
       [
         {
-          name: "release-scheduled",
-          everyMs: config.schedulerIntervalMs,
-          run: async () => (await releaseScheduled()) > 0,
+          name: "outbox-relay",
+          everyMs: config.outboxRelayIntervalMs,
+          run: async () => {
+            const running = dispatch.current();
+            return running !== null && (await running.relay.runOnce()) > 0;
+          },
         },
         {
           name: "prune-feed-events",
@@ -115,26 +133,31 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       ],
       logger,
     );
-
-    const authenticate = createAuthenticator({
-      verifyApiKey: createApiKeyVerifier({
-        find: (id) => keys.find(id),
-        touch: (id) => keys.touch(id),
-        cacheTtlMs: config.apiKeyCacheTtlMs,
-      }),
-      verifyUserToken: createUserTokenVerifier({
-        secret: config.userTokenSecret,
-        jwksUrl: config.userTokenJwksUrl,
-        issuer: config.userTokenIssuer,
-        audience: config.userTokenAudience,
-      }),
+    const useCases = buildUseCases({
+      config,
+      tx,
+      stores,
+      hub,
+      inApp,
+      channels,
+      onQueued: () => scheduler.kick("outbox-relay"),
     });
+
     const shutdown = new AbortController();
     const rpc = connectNodeAdapter({
-      routes: (router: ConnectRouter) => router.service(NotificationService, notificationService(useCases)),
+      routes: (router: ConnectRouter) => {
+        router.service(NotificationService, notificationService(useCases));
+        router.service(RecipientService, recipientService(useCases));
+        router.service(TemplateService, templateService(useCases));
+        router.service(WebhookService, webhookService(useCases));
+      },
       // Order matters: errors of every later interceptor are mapped; callers are
       // authenticated before their requests are validated.
-      interceptors: [errorInterceptor(logger), authInterceptor(authenticate), createValidateInterceptor()],
+      interceptors: [
+        errorInterceptor(logger),
+        authInterceptor(authenticator(config, stores)),
+        createValidateInterceptor(),
+      ],
       shutdownSignal: shutdown.signal,
       readMaxBytes: 4 * 1024 * 1024,
       maxTimeoutMs: 5 * 60_000,
@@ -144,25 +167,115 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       if (!cors(req, res)) rpc(req, res);
     });
 
-    const natsConnection = nc;
     return {
       listen: (port, host) => server.listen(port, host),
       hub,
       db,
-      nc: natsConnection,
+      nats: link,
+      channels: channels.available,
       async close() {
         // Streams end with Unavailable so clients reconnect (to another process).
         shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable));
         await hub.close();
         await server.close(config.shutdownTimeoutMs);
         await scheduler.stop();
-        await natsConnection.drain().catch(() => natsConnection.close());
+        await dispatch.stop();
+        channels.close();
+        await link.close();
         await db.close();
       },
     };
   } catch (error) {
-    await nc?.close().catch(() => undefined);
+    await nats?.close().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw error;
   }
+}
+
+function buildUseCases(d: {
+  config: Config;
+  tx: Transactor;
+  stores: Stores;
+  hub: FeedHub;
+  inApp: InAppChannel;
+  channels: ConfiguredChannels;
+  onQueued: () => void;
+}): UseCases {
+  const { config, tx, stores, inApp, onQueued } = d;
+  const prepare = createPrepareDeliveries({
+    renderer: createContentRenderer({ templates: stores.templates, defaultLocale: config.defaultLocale }),
+    recipients: stores.recipients,
+    endpoints: stores.endpoints,
+    preferences: stores.preferences,
+    settings: { channels: d.channels.available, requiredCategories: config.requiredCategories },
+  });
+  return {
+    send: createSendNotification({ db: tx, stores, prepare, inApp, channels: d.channels.available, onQueued }),
+    getNotification: createGetNotification(stores),
+    list: createListNotifications(stores),
+    mark: createMarkNotifications({ db: tx, ...stores, inApp }),
+    preferences: createManagePreferences({ db: tx, ...stores }),
+    subscribe: createSubscribeFeed({ feeds: stores.feeds, hub: d.hub }),
+    deliveries: createManageDeliveries({ db: tx, ...stores, onQueued }),
+    recipients: createManageRecipients({ db: tx, recipients: stores.recipients }),
+    templates: createManageTemplates({ templates: stores.templates }),
+    webhooks: createManageWebhooks({
+      endpoints: stores.endpoints,
+      settings: {
+        allowPrivateNetworks: config.webhookAllowPrivateNetworks,
+        secretGraceHours: config.webhookSecretGraceHours,
+      },
+    }),
+  };
+}
+
+function authenticator(config: Config, stores: Stores) {
+  return createAuthenticator({
+    verifyApiKey: createApiKeyVerifier({
+      find: (id) => stores.apiKeys.find(id),
+      touch: (id) => stores.apiKeys.touch(id),
+      cacheTtlMs: config.apiKeyCacheTtlMs,
+    }),
+    verifyUserToken: createUserTokenVerifier({
+      secret: config.userTokenSecret,
+      jwksUrl: config.userTokenJwksUrl,
+      issuer: config.userTokenIssuer,
+      audience: config.userTokenAudience,
+    }),
+  });
+}
+
+/**
+ * Starts what needs NATS once it is connected, retrying setup failures (a
+ * nats-server that is up but whose JetStream is not ready yet).
+ */
+function startWhenReady<T extends { stop(): Promise<void> }>(
+  link: NatsLink,
+  logger: Logger,
+  start: (nc: NatsConnection) => Promise<T>,
+) {
+  let running: T | null = null;
+  let stopped = false;
+  const started = (async () => {
+    const nc = await link.ready;
+    for (let attempt = 0; !stopped; attempt++) {
+      try {
+        running = await start(nc);
+        if (stopped) await running.stop();
+        return;
+      } catch (err) {
+        if (attempt === 0) logger.warn({ err }, "dispatch setup failed; retrying");
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+  })();
+  return {
+    current: () => running,
+    async stop() {
+      stopped = true;
+      // If setup is still waiting for NATS there is nothing to stop.
+      await Promise.race([started, new Promise((r) => setTimeout(r, 100))]);
+      await running?.stop();
+    },
+  };
 }

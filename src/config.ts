@@ -1,8 +1,30 @@
+import { readFileSync } from "node:fs";
+
 /**
  * The only reader of `process.env`. Every variable is parsed and checked here,
  * once, at start; a bad value stops the process with a message naming it.
  * The README's configuration table documents each one.
  */
+type DeliverySettings = Pick<
+  Config,
+  | "workersEnabled"
+  | "deliveryConcurrency"
+  | "deliveryTimeoutMs"
+  | "retryScheduleMs"
+  | "outboxRelayIntervalMs"
+  | "requiredCategories"
+  | "defaultLocale"
+  | "smtpUrl"
+  | "emailFrom"
+  | "emailPoolSize"
+  | "preferencesUrl"
+  | "twilio"
+  | "fcm"
+  | "webhookTimeoutMs"
+  | "webhookAllowPrivateNetworks"
+  | "webhookSecretGraceHours"
+>;
+
 export interface Config {
   /** TCP port serving gRPC, gRPC-Web and Connect (HTTP/2 cleartext and HTTP/1.1). */
   port: number;
@@ -36,12 +58,60 @@ export interface Config {
   feedHeartbeatMs: number;
   /** How long feed events are kept for resuming streams. */
   feedRetentionDays: number;
-  /** How often due scheduled notifications are released. */
-  schedulerIntervalMs: number;
   /** pino log level. */
   logLevel: string;
   /** Longest a graceful shutdown may take before the process exits anyway. */
   shutdownTimeoutMs: number;
+
+  /** Run delivery workers (and the outbox relay) in this process. */
+  workersEnabled: boolean;
+  /** Deliveries each channel's worker handles at once, per process. */
+  deliveryConcurrency: number;
+  /** Longest a provider call may take before it counts as a transient failure. */
+  deliveryTimeoutMs: number;
+  /** Waits before each retry of a transiently failed delivery; attempts = retries + 1. */
+  retryScheduleMs: number[];
+  /** How often the outbox relay looks for unpublished deliveries (it also runs right after each Send). */
+  outboxRelayIntervalMs: number;
+  /** Categories (and those below them) whose critical notifications ignore opt-outs. */
+  requiredCategories: string[];
+  /** Locale whose templates serve recipients without a locale or a template in theirs. */
+  defaultLocale: string;
+
+  /** SMTP server (smtp:// or smtps://, credentials in the URL); null turns email off. */
+  smtpUrl: string | null;
+  /** The From header of emails. */
+  emailFrom: string;
+  /** Pooled SMTP connections per process. */
+  emailPoolSize: number;
+  /** A user's preferences page, `{user_id}` replaced; emails' List-Unsubscribe points here. */
+  preferencesUrl: string | null;
+
+  /** Twilio Messages API settings; null turns SMS off. */
+  twilio: {
+    baseUrl: string;
+    accountSid: string;
+    authToken: string;
+    from: string | null;
+    messagingServiceSid: string | null;
+  } | null;
+  /** FCM HTTP v1 settings; null turns push off. */
+  fcm: { baseUrl: string; serviceAccount: FcmServiceAccount } | null;
+
+  /** A webhook endpoint must answer 2xx within this long. */
+  webhookTimeoutMs: number;
+  /** Let webhook endpoints be on loopback and private networks (development, tests). */
+  webhookAllowPrivateNetworks: boolean;
+  /** How long a rotated-out webhook secret keeps signing. */
+  webhookSecretGraceHours: number;
+}
+
+/** The fields of a Google service account key file that FCM needs. */
+export interface FcmServiceAccount {
+  project_id: string;
+  client_email: string;
+  private_key: string;
+  token_uri: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -130,13 +200,99 @@ export function loadConfig(env: Env = process.env): Config {
       .filter((o) => o !== ""),
     feedHeartbeatMs: int("FEED_HEARTBEAT_INTERVAL_MS", 15_000, 100, 300_000),
     feedRetentionDays: int("FEED_RETENTION_DAYS", 30, 1, 3650),
-    schedulerIntervalMs: int("SCHEDULER_INTERVAL_MS", 1_000, 50, 60_000),
     logLevel: str("LOG_LEVEL", "info") ?? "info",
     shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 10_000, 100, 600_000),
+    ...deliveryConfig({ required, str, int, bool, url, problems }),
   };
   if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${config.logLevel}"`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+interface Readers {
+  required: (name: string) => string;
+  str: (name: string, fallback: string | null) => string | null;
+  int: (name: string, fallback: number, min: number, max: number) => number;
+  bool: (name: string, fallback: boolean) => boolean;
+  url: (name: string, protocols: string[], isRequired?: boolean) => string | null;
+  problems: string[];
+}
+
+/** The dispatch and channel part of the configuration. */
+function deliveryConfig(r: Readers): DeliverySettings {
+  const { required, str, int, bool, url, problems } = r;
+  const schedule = (str("DELIVERY_RETRY_SCHEDULE", "5s,30s,2m,10m,30m,1h") ?? "").split(",").map((part) => {
+    const ms = parseDuration(part.trim());
+    if (ms === null)
+      problems.push(`DELIVERY_RETRY_SCHEDULE must be durations such as 5s,30s,2m,1h; got "${part.trim()}"`);
+    return ms ?? 0;
+  });
+
+  const accountSid = str("TWILIO_ACCOUNT_SID", null);
+  const twilio =
+    accountSid === null
+      ? null
+      : {
+          baseUrl: url("TWILIO_BASE_URL", ["https:", "http:"]) ?? "https://api.twilio.com",
+          accountSid,
+          authToken: required("TWILIO_AUTH_TOKEN"),
+          from: str("TWILIO_FROM", null),
+          messagingServiceSid: str("TWILIO_MESSAGING_SERVICE_SID", null),
+        };
+  if (twilio !== null && twilio.from === null && twilio.messagingServiceSid === null) {
+    problems.push("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required with TWILIO_ACCOUNT_SID");
+  }
+
+  const fcmFile = str("FCM_SERVICE_ACCOUNT_FILE", null);
+  let fcm: Config["fcm"] = null;
+  if (fcmFile !== null) {
+    try {
+      const account = JSON.parse(readFileSync(fcmFile, "utf8")) as Partial<FcmServiceAccount>;
+      const missing = (["project_id", "client_email", "private_key", "token_uri"] as const).filter((k) => !account[k]);
+      if (missing.length > 0) throw new Error(`it lacks ${missing.join(", ")}`);
+      fcm = {
+        baseUrl: url("FCM_BASE_URL", ["https:", "http:"]) ?? "https://fcm.googleapis.com",
+        serviceAccount: account as FcmServiceAccount,
+      };
+    } catch (error) {
+      problems.push(`FCM_SERVICE_ACCOUNT_FILE must name a service account key file: ${(error as Error).message}`);
+    }
+  }
+
+  const defaultLocale = str("DEFAULT_LOCALE", "en") ?? "en";
+  if (!/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(defaultLocale)) {
+    problems.push(`DEFAULT_LOCALE must be a BCP 47 tag such as en or de-AT, got "${defaultLocale}"`);
+  }
+  const preferencesUrl = url("PREFERENCES_URL", ["https:", "http:"]);
+  return {
+    workersEnabled: bool("WORKERS_ENABLED", true),
+    deliveryConcurrency: int("DELIVERY_CONCURRENCY", 16, 1, 1000),
+    deliveryTimeoutMs: int("DELIVERY_TIMEOUT_MS", 15_000, 100, 300_000),
+    retryScheduleMs: schedule,
+    outboxRelayIntervalMs: int("OUTBOX_RELAY_INTERVAL_MS", 1_000, 20, 600_000),
+    requiredCategories: (str("REQUIRED_CATEGORIES", "") ?? "")
+      .split(",")
+      .map((c) => c.trim())
+      .filter((c) => c !== ""),
+    defaultLocale,
+    smtpUrl: url("SMTP_URL", ["smtp:", "smtps:"]),
+    emailFrom: str("EMAIL_FROM", "Herald <herald@localhost>") ?? "",
+    emailPoolSize: int("EMAIL_POOL_SIZE", 5, 1, 100),
+    preferencesUrl,
+    twilio,
+    fcm,
+    webhookTimeoutMs: int("WEBHOOK_TIMEOUT_MS", 10_000, 100, 120_000),
+    webhookAllowPrivateNetworks: bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", false),
+    webhookSecretGraceHours: int("WEBHOOK_SECRET_GRACE_HOURS", 24, 0, 24 * 30),
+  };
+}
+
+/** Milliseconds of "500ms", "5s", "2m", "1h"; null if it is none of those. */
+export function parseDuration(text: string): number | null {
+  const match = /^(\d+)(ms|s|m|h)$/.exec(text);
+  if (match === null) return null;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "ms" | "s" | "m" | "h"];
+  return Number(match[1]) * unit;
 }

@@ -1,7 +1,7 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { decodeCursor, feedItemToPb } from "../contract/feed-event.js";
-import { deliveryToPb, notificationToPb } from "../contract/notification.js";
+import { channelFromPb, deliveryStatusFromPb, deliveryToPb, notificationToPb } from "../contract/notification.js";
 import { preferencesToPb } from "../contract/preferences.js";
 import { draftFromPb, markInputFromPb, preferencesPatchFromPb } from "../contract/requests.js";
 import type { UseCases } from "../usecases/index.js";
@@ -40,6 +40,25 @@ export function notificationService(uc: UseCases): ServiceImpl<typeof Notificati
     async updatePreferences(req, ctx) {
       const prefs = await uc.preferences.update(principalOf(ctx), req.userId, preferencesPatchFromPb(req));
       return { preferences: preferencesToPb(prefs) };
+    },
+
+    async cancel(req, ctx) {
+      const { canceledCount, deliveries } = await uc.deliveries.cancel(principalOf(ctx), req.id);
+      return { canceledCount, deliveries: deliveries.map(deliveryToPb) };
+    },
+
+    async retryDelivery(req, ctx) {
+      return { delivery: deliveryToPb(await uc.deliveries.retry(principalOf(ctx), req.deliveryId)) };
+    },
+
+    async listDeliveries(req, ctx) {
+      const page = await uc.deliveries.list(principalOf(ctx), {
+        status: deliveryStatusFromPb(req.status) ?? "dead",
+        channel: channelFromPb(req.channel) ?? null,
+        pageSize: req.pageSize,
+        pageToken: req.pageToken,
+      });
+      return { deliveries: page.deliveries.map(deliveryToPb), nextPageToken: page.nextPageToken };
     },
 
     async *subscribe(req, ctx) {

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
+  AttemptOutcome as AttemptOutcomePb,
   Channel as ChannelPb,
   type Delivery as DeliveryPb,
   DeliverySchema,
@@ -9,7 +10,14 @@ import {
   NotificationSchema,
   Priority as PriorityPb,
 } from "../../gen/ts/herald/v1/notification_pb.js";
-import type { Channel, Delivery, DeliveryStatus, Notification, Priority } from "../domain/notification.js";
+import type {
+  AttemptOutcome,
+  Channel,
+  Delivery,
+  DeliveryStatus,
+  Notification,
+  Priority,
+} from "../domain/notification.js";
 
 /**
  * Mapping between domain types and the generated protobuf types of
@@ -33,6 +41,7 @@ const channels: Record<Channel, ChannelPb> = {
 const deliveryStatuses: Record<DeliveryStatus, DeliveryStatusPb> = {
   scheduled: DeliveryStatusPb.SCHEDULED,
   pending: DeliveryStatusPb.PENDING,
+  sending: DeliveryStatusPb.SENDING,
   sent: DeliveryStatusPb.SENT,
   suppressed: DeliveryStatusPb.SUPPRESSED,
   failed: DeliveryStatusPb.FAILED,
@@ -45,6 +54,18 @@ function invert<K extends string, V extends number>(record: Record<K, V>): Map<V
 }
 const prioritiesFromPb = invert(priorities);
 const channelsFromPb = invert(channels);
+const deliveryStatusesFromPb = invert(deliveryStatuses);
+
+/** Undefined for DELIVERY_STATUS_UNSPECIFIED. */
+export function deliveryStatusFromPb(value: DeliveryStatusPb): DeliveryStatus | undefined {
+  return deliveryStatusesFromPb.get(value);
+}
+
+const outcomes: Record<AttemptOutcome, AttemptOutcomePb> = {
+  sent: AttemptOutcomePb.SENT,
+  transient_error: AttemptOutcomePb.TRANSIENT_ERROR,
+  permanent_error: AttemptOutcomePb.PERMANENT_ERROR,
+};
 
 /** PRIORITY_UNSPECIFIED means normal. */
 export function priorityFromPb(value: PriorityPb): Priority {
@@ -100,11 +121,23 @@ export function notificationFromPb(pb: NotificationPb): Notification {
 export function deliveryToPb(d: Delivery): DeliveryPb {
   return create(DeliverySchema, {
     id: d.id,
+    notificationId: d.notificationId,
     channel: channels[d.channel],
+    target: d.target,
     status: deliveryStatuses[d.status],
     attempts: d.attempts,
     lastError: d.lastError,
+    nextAttemptTime: ts(d.nextAttemptAt),
+    providerMessageId: d.providerMessageId,
     createTime: ts(d.createdAt),
     updateTime: ts(d.updatedAt),
+    attemptHistory: (d.history ?? []).map((a) => ({
+      number: a.number,
+      startTime: ts(a.startedAt),
+      endTime: ts(a.finishedAt),
+      outcome: outcomes[a.outcome],
+      error: a.error,
+      providerMessageId: a.providerMessageId,
+    })),
   });
 }

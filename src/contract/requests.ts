@@ -24,6 +24,7 @@ export function draftFromPb(req: SendRequest): NotificationDraft {
     channels: req.channels.map(channelFromPb).filter((c): c is Channel => c !== undefined),
     idempotencyKey: req.idempotencyKey,
     sendAt: req.sendAt === undefined ? null : timestampDate(req.sendAt),
+    templateKey: req.templateKey,
   };
 }
 

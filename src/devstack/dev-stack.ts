@@ -3,9 +3,11 @@ import path from "node:path";
 import { mintUserToken } from "../auth/user-tokens.js";
 import { loadConfig } from "../config.js";
 import { serve } from "../main.js";
+import { RecipientStore } from "../store/recipient-store.js";
 import { createLogger } from "../telemetry/logger.js";
 import { loadDevSecrets } from "./dev-secrets.js";
 import { freePort } from "./free-port.js";
+import { ensureMailpit, type LocalMailpit, startLocalMailpit } from "./local-mailpit.js";
 import { ensureNatsServer, type LocalNats, startLocalNats } from "./local-nats.js";
 import { type LocalPostgres, startLocalPostgres } from "./local-postgres.js";
 
@@ -23,7 +25,9 @@ export async function startDevStack(root: string): Promise<void> {
   const say = (line: string) => process.stderr.write(`[herald dev] ${line}\n`);
   let postgres: LocalPostgres | null = null;
   let nats: LocalNats | null = null;
+  let mailpit: LocalMailpit | null = null;
   const stopServers = async () => {
+    await mailpit?.stop().catch(() => undefined);
     await nats?.stop().catch(() => undefined);
     await postgres?.stop().catch(() => undefined);
   };
@@ -47,18 +51,31 @@ export async function startDevStack(root: string): Promise<void> {
       });
       env.NATS_URL = nats.url;
     }
+    if (!env.SMTP_URL) {
+      say(`starting Mailpit, which catches every email (${path.join(stateDir, "mailpit")})...`);
+      mailpit = await startLocalMailpit({
+        bin: await ensureMailpit(binDir),
+        dataDir: path.join(stateDir, "mailpit"),
+        uiPort: Number(env.HERALD_DEV_MAILPIT_PORT ?? 0) || (await preferred(8025)),
+      });
+      env.SMTP_URL = mailpit.smtpUrl;
+    }
     const secrets = await loadDevSecrets(stateDir);
     env.HERALD_BOOTSTRAP_API_KEY ??= secrets.apiKey;
     env.HERALD_USER_TOKEN_SECRET ??= secrets.userTokenSecret;
     env.HOST ??= "127.0.0.1";
     env.CORS_ALLOWED_ORIGINS ??= "*";
+    // Local webhook receivers (http://localhost:...) are what development uses.
+    env.WEBHOOK_ALLOW_PRIVATE_NETWORKS ??= "true";
     const config = loadConfig(env);
     await serve({
       config,
       logger: createLogger(config.logLevel),
       afterClose: stopServers,
-      onListening: async (address) => {
+      onListening: async (address, app) => {
         const base = `http://${address.address}:${address.port}`;
+        // The demo user has an address, so the first Send also shows an email in Mailpit.
+        await new RecipientStore(app.db).upsert("demo-user", { email: "demo-user@example.com" });
         const userToken = await mintUserToken(config.userTokenSecret as string, "demo-user", { ttlSeconds: 7 * 86400 });
         printWelcome({
           base,
@@ -66,6 +83,7 @@ export async function startDevStack(root: string): Promise<void> {
           userToken,
           postgres: env.DATABASE_URL as string,
           nats: config.natsUrl,
+          mail: mailpit?.uiUrl ?? "sent through SMTP_URL",
         });
       },
     });
@@ -84,7 +102,14 @@ async function preferred(port: number): Promise<number> {
   });
 }
 
-function printWelcome(o: { base: string; apiKey: string; userToken: string; postgres: string; nats: string }): void {
+function printWelcome(o: {
+  base: string;
+  apiKey: string;
+  userToken: string;
+  postgres: string;
+  nats: string;
+  mail: string;
+}): void {
   const body = JSON.stringify({
     user_ids: ["demo-user"],
     category: "welcome",
@@ -95,6 +120,7 @@ function printWelcome(o: { base: string; apiKey: string; userToken: string; post
 Herald is running at ${o.base}  (gRPC, gRPC-Web and Connect on one port)
   Postgres: ${o.postgres}
   NATS:     ${o.nats}
+  Email:    ${o.mail}
 
 Development API key (all scopes):  ${o.apiKey}
 User token for "demo-user" (7 days): ${o.userToken}
@@ -109,6 +135,6 @@ List it as the user:
   curl -s -H "Authorization: Bearer ${o.userToken}" -H "Content-Type: application/json" \\
     -d '{}' ${o.base}/herald.v1.NotificationService/List
 
-Press Ctrl-C to stop Herald, Postgres and NATS.
+Press Ctrl-C to stop Herald and the servers it started.
 `);
 }

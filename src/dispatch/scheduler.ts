@@ -9,45 +9,60 @@ export interface SchedulerTask {
 }
 
 export interface Scheduler {
+  /** Runs a task's next round now (or right after the current one), instead of at its interval. */
+  kick(name: string): void;
   /** Stops scheduling and waits for rounds in progress. */
   stop(): Promise<void>;
 }
 
 /**
- * Runs background tasks (releasing scheduled notifications, pruning old feed
- * events and idempotency keys) on timers, each round after the previous one
- * ended, so a slow round never overlaps the next. A failed round is logged and
- * retried at the next interval.
+ * Runs background tasks (the outbox relay, pruning old feed events and
+ * idempotency keys) on timers, each round after the previous one ended, so a
+ * slow round never overlaps the next. A failed round is logged and retried at
+ * the next interval.
  */
 export function startScheduler(tasks: SchedulerTask[], logger: Logger): Scheduler {
   let stopped = false;
   const running = new Set<Promise<void>>();
-  const timers = new Set<NodeJS.Timeout>();
+  const state = new Map(
+    tasks.map((task) => [task.name, { task, timer: null as NodeJS.Timeout | null, busy: false, again: false }]),
+  );
 
-  const schedule = (task: SchedulerTask, delay: number) => {
-    if (stopped) return;
-    const timer = setTimeout(() => {
-      timers.delete(timer);
+  const schedule = (name: string, delay: number) => {
+    const s = state.get(name);
+    if (s === undefined || stopped) return;
+    if (s.timer !== null) clearTimeout(s.timer);
+    s.timer = setTimeout(() => {
+      s.timer = null;
+      s.busy = true;
       const round = (async () => {
-        let again = false;
+        let more = false;
         try {
-          again = await task.run();
+          more = await s.task.run();
         } catch (err) {
-          logger.warn({ err, task: task.name }, "background task failed");
+          logger.warn({ err, task: s.task.name }, "background task failed");
         }
-        schedule(task, again ? 0 : task.everyMs);
+        s.busy = false;
+        const now = more || s.again;
+        s.again = false;
+        schedule(name, now ? 0 : s.task.everyMs);
       })();
       running.add(round);
       void round.finally(() => running.delete(round));
     }, delay);
-    timers.add(timer);
   };
-  for (const task of tasks) schedule(task, 0);
+  for (const task of tasks) schedule(task.name, 0);
 
   return {
+    kick(name) {
+      const s = state.get(name);
+      if (s === undefined || stopped) return;
+      if (s.busy) s.again = true;
+      else schedule(name, 0);
+    },
     async stop() {
       stopped = true;
-      for (const timer of timers) clearTimeout(timer);
+      for (const s of state.values()) if (s.timer !== null) clearTimeout(s.timer);
       await Promise.all(running);
     },
   };

@@ -22,6 +22,7 @@ export const allChannels: readonly Channel[] = Object.values(Channel);
 export const DeliveryStatus = {
   scheduled: "scheduled",
   pending: "pending",
+  sending: "sending",
   sent: "sent",
   suppressed: "suppressed",
   failed: "failed",
@@ -52,21 +53,42 @@ export interface Notification extends NotificationContent {
   archivedAt: Date | null;
 }
 
-/** One notification on one channel. */
+/** How one attempt at a delivery ended. */
+export type AttemptOutcome = "sent" | "transient_error" | "permanent_error";
+
+/** One try at handing a delivery to its provider. */
+export interface DeliveryAttempt {
+  number: number;
+  startedAt: Date;
+  finishedAt: Date;
+  outcome: AttemptOutcome;
+  error: string;
+  providerMessageId: string;
+}
+
+/** One notification on one channel (and, for push and webhooks, one target). */
 export interface Delivery {
   id: string;
   notificationId: string;
   channel: Channel;
+  /** Device id (push) or webhook endpoint id; empty for other channels. */
+  target: string;
   status: DeliveryStatus;
   attempts: number;
   lastError: string;
+  nextAttemptAt: Date | null;
+  providerMessageId: string;
   createdAt: Date;
   updatedAt: Date;
+  /** Filled where callers asked for it (GetNotification, ListDeliveries). */
+  history?: DeliveryAttempt[];
 }
 
 /** What a sender asks for; validated before it reaches a use case. */
 export interface NotificationDraft extends NotificationContent {
   userIds: string[];
+  /** Render content from these templates; empty for the content given. */
+  templateKey: string;
   /** Empty means every channel the server offers. */
   channels: Channel[];
   idempotencyKey: string;

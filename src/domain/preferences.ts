@@ -36,3 +36,23 @@ export function emptyPreferences(userId: string): Preferences {
 export function isChannel(value: string): value is Channel {
   return (allChannels as readonly string[]).includes(value);
 }
+
+/** Whether `category` is one of the required categories or below one (security covers security.login). */
+export function isRequiredCategory(category: string, required: readonly string[]): boolean {
+  return required.some((r) => category === r || category.startsWith(`${r}.`));
+}
+
+/**
+ * Whether a notification goes out on `channel`: the user's preferences decide,
+ * except that critical notifications in required categories (security,
+ * billing...) ignore opt-outs.
+ */
+export function isDeliveryWanted(
+  prefs: Preferences,
+  n: { category: string; priority: string },
+  channel: Channel,
+  requiredCategories: readonly string[],
+): boolean {
+  if (n.priority === "critical" && isRequiredCategory(n.category, requiredCategories)) return true;
+  return isChannelEnabled(prefs, n.category, channel);
+}

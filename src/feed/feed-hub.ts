@@ -23,7 +23,8 @@ export interface FeedHub {
 }
 
 export interface FeedHubOptions {
-  nc: NatsConnection;
+  /** The NATS connection once there is one; until then streams live on heartbeat catch-ups. */
+  nc: Promise<NatsConnection>;
   prefix: string;
   /** Reads the heads of users (one query for all open streams per tick). */
   heads: (userIds: string[]) => Promise<Map<string, FeedHead>>;
@@ -45,23 +46,26 @@ export function createFeedHub(options: FeedHubOptions): FeedHub {
     for (const listener of listeners.get(userId) ?? []) listener(signal);
   };
 
-  const subscription: Subscription = options.nc.subscribe(feedWildcard(options.prefix), {
-    callback: (error, msg) => {
-      if (error !== null) {
-        options.logger.warn({ err: error }, "feed subscription error");
-        return;
-      }
-      const userId = userIdOfSubject(options.prefix, msg.subject);
-      // Most events are for users with no stream in this process: skip decoding.
-      if (userId === null || !listeners.has(userId)) return;
-      try {
-        const event = decodeFeedEvent(userId, msg.data);
-        if (event !== null) deliver(userId, { type: "event", event });
-      } catch (err) {
-        options.logger.warn({ err, subject: msg.subject }, "undecodable feed event");
-      }
-    },
-  });
+  let subscription: Subscription | null = null;
+  let closed = false;
+  const subscribe = (nc: NatsConnection) =>
+    nc.subscribe(feedWildcard(options.prefix), {
+      callback: (error, msg) => {
+        if (error !== null) {
+          options.logger.warn({ err: error }, "feed subscription error");
+          return;
+        }
+        const userId = userIdOfSubject(options.prefix, msg.subject);
+        // Most events are for users with no stream in this process: skip decoding.
+        if (userId === null || !listeners.has(userId)) return;
+        try {
+          const event = decodeFeedEvent(userId, msg.data);
+          if (event !== null) deliver(userId, { type: "event", event });
+        } catch (err) {
+          options.logger.warn({ err, subject: msg.subject }, "undecodable feed event");
+        }
+      },
+    });
 
   let ticking = false;
   const tick = async () => {
@@ -80,12 +84,17 @@ export function createFeedHub(options: FeedHubOptions): FeedHub {
   const timer = setInterval(tick, options.heartbeatMs);
   timer.unref();
 
-  // After a reconnect, events published meanwhile may be lost: check at once.
-  void (async () => {
-    for await (const status of options.nc.status()) {
-      if (status.type === "reconnect") void tick();
-    }
-  })().catch(() => undefined);
+  void options.nc
+    .then(async (nc) => {
+      if (closed) return;
+      subscription = subscribe(nc);
+      void tick(); // events before the subscription existed are in Postgres
+      // After a reconnect, events published meanwhile may be lost: check at once.
+      for await (const status of nc.status()) {
+        if (status.type === "reconnect") void tick();
+      }
+    })
+    .catch(() => undefined);
 
   return {
     listen(userId, listener) {
@@ -109,7 +118,8 @@ export function createFeedHub(options: FeedHubOptions): FeedHub {
     async close() {
       clearInterval(timer);
       for (const userId of [...listeners.keys()]) deliver(userId, { type: "close" });
-      if (!subscription.isClosed()) subscription.unsubscribe();
+      closed = true;
+      if (subscription !== null && !subscription.isClosed()) subscription.unsubscribe();
     },
   };
 }

@@ -9,11 +9,13 @@ import { feedSubject } from "./subjects.js";
  * hub hears them. Never throws: the events are already in Postgres, and a
  * stream that misses one replays it from there at its next heartbeat.
  */
-export function createFeedPublisher(options: { nc: NatsConnection; prefix: string; logger: Logger }) {
+export function createFeedPublisher(options: { nc: () => NatsConnection | null; prefix: string; logger: Logger }) {
   return function publishFeedEvents(events: FeedEvent[]): void {
+    const nc = options.nc();
+    if (nc === null) return; // not connected yet: streams catch up from Postgres
     for (const event of events) {
       try {
-        options.nc.publish(feedSubject(options.prefix, event.userId), encodeFeedEvent(event));
+        nc.publish(feedSubject(options.prefix, event.userId), encodeFeedEvent(event));
       } catch (err) {
         options.logger.warn({ err, userId: event.userId, seq: event.seq }, "feed event not published");
       }

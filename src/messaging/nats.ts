@@ -9,26 +9,76 @@ export interface NatsOptions {
   logger: Logger;
 }
 
+export interface NatsLink {
+  /** Resolves once the first connection is up (it never rejects; it may never resolve). */
+  ready: Promise<NatsConnection>;
+  /** The connection, or null before the first one. */
+  current(): NatsConnection | null;
+  /** Stops connecting, or drains the connection. */
+  close(): Promise<void>;
+}
+
 /**
- * Connects to NATS and keeps reconnecting for as long as the process lives: a
- * NATS outage delays live events, it does not take Herald down. The first
- * connection is awaited, also retried, so a process started before its NATS
- * comes up waits for it.
+ * Connects to NATS in the background and keeps reconnecting for as long as the
+ * process lives. Herald serves without NATS: Postgres is the record, Send
+ * writes the outbox, and streams catch up from Postgres on every heartbeat;
+ * what needs NATS (live fan-out, the relay, workers) starts once it is there.
  */
-export async function connectNats(options: NatsOptions): Promise<NatsConnection> {
+export function connectNats(options: NatsOptions): NatsLink {
   const servers = options.url.split(",").map((s) => s.trim());
-  const nc = await connect({
-    servers,
-    name: options.name,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 500,
-    waitOnFirstConnect: true,
-  });
+  let nc: NatsConnection | null = null;
+  let closed = false;
+  let wake: (() => void) | null = null;
+
+  const ready = (async () => {
+    for (let attempt = 0; ; attempt++) {
+      if (closed) return new Promise<NatsConnection>(() => undefined);
+      try {
+        const connection = await connect({
+          servers,
+          name: options.name,
+          timeout: 2_000,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 500,
+        });
+        if (closed) {
+          await connection.close();
+          return new Promise<NatsConnection>(() => undefined);
+        }
+        nc = connection;
+        watch(connection, options.logger);
+        if (attempt > 0) options.logger.info("NATS connected");
+        return connection;
+      } catch (err) {
+        if (attempt === 0) options.logger.warn({ err }, "NATS unreachable; serving without it and retrying");
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 1_000);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    }
+  })();
+
+  return {
+    ready,
+    current: () => nc,
+    async close() {
+      closed = true;
+      wake?.();
+      const connection = nc;
+      if (connection !== null) await connection.drain().catch(() => connection.close());
+    },
+  };
+}
+
+function watch(nc: NatsConnection, logger: Logger): void {
   void (async () => {
     for await (const status of nc.status()) {
-      if (status.type === "disconnect") options.logger.warn({ server: status.server }, "NATS disconnected");
-      if (status.type === "reconnect") options.logger.info({ server: status.server }, "NATS reconnected");
+      if (status.type === "disconnect") logger.warn({ server: status.server }, "NATS disconnected");
+      if (status.type === "reconnect") logger.info({ server: status.server }, "NATS reconnected");
     }
   })().catch(() => undefined);
-  return nc;
 }

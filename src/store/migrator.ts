@@ -1,12 +1,16 @@
 import { type MigrationFn, SequelizeStorage, Umzug } from "umzug";
 import type { Database } from "./database.js";
 import * as initialSchema from "./migrations/0001-initial-schema.js";
+import * as dispatch from "./migrations/0002-dispatch.js";
 
 export type Migration = MigrationFn<Database>;
 
 // Listed, not globbed, so the same list works from TypeScript sources and from
 // the compiled dist/ build. Append new migrations; never edit applied ones.
-const migrations = [{ name: "0001-initial-schema", ...initialSchema }];
+const migrations = [
+  { name: "0001-initial-schema", ...initialSchema },
+  { name: "0002-dispatch", ...dispatch },
+];
 
 /**
  * Versioned migrations, recorded in the `herald_migrations` table. A Postgres

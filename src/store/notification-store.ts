@@ -1,21 +1,12 @@
-import type { Channel, Delivery, DeliveryStatus, Notification } from "../domain/notification.js";
+import type { Notification } from "../domain/notification.js";
 import { type Database, execute, queryRows, type Tx } from "./database.js";
-import { type DeliveryRow, type NotificationRow, notificationColumns, toDelivery, toNotification } from "./rows.js";
+import { type NotificationRow, notificationColumns, toNotification } from "./rows.js";
 
 /** A notification about to be written; `seq` is set when it goes straight into the inbox. */
 export interface NewNotification {
   notification: Notification;
   seq: number | null;
   senderKeyId: string | null;
-}
-
-/** A delivery about to be written. */
-export interface NewDelivery {
-  id: string;
-  notificationId: string;
-  channel: Channel;
-  status: DeliveryStatus;
-  dueAt: Date;
 }
 
 /** Which page of a user's notifications to read. */
@@ -33,23 +24,26 @@ export interface ListQuery {
 export class NotificationStore {
   constructor(private readonly db: Database) {}
 
-  /** Inserts notifications that share their content (one Send), in one statement. */
+  /**
+   * Inserts the notifications of one Send in one statement. They share
+   * everything but recipient, position and (rendered per locale) title and body.
+   */
   async insert(tx: Tx, rows: NewNotification[]): Promise<void> {
     if (rows.length === 0) return;
     const first = rows[0]?.notification as Notification;
     await execute(
       this.db,
       `INSERT INTO notifications
-         (id, user_id, seq, category, title, body, action_url, data, priority, sender_key_id, created_at, send_at)
-       SELECT t.id, t.user_id, t.seq, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12
-       FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS t(id, user_id, seq)`,
+         (id, user_id, seq, title, body, category, action_url, data, priority, sender_key_id, created_at, send_at)
+       SELECT t.id, t.user_id, t.seq, t.title, t.body, $6, $7, $8::jsonb, $9, $10, $11, $12
+       FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::text[]) AS t(id, user_id, seq, title, body)`,
       [
         rows.map((r) => r.notification.id),
         rows.map((r) => r.notification.userId),
         rows.map((r) => r.seq),
+        rows.map((r) => r.notification.title),
+        rows.map((r) => r.notification.body),
         first.category,
-        first.title,
-        first.body,
         first.actionUrl,
         first.data === null ? null : JSON.stringify(first.data),
         first.priority,
@@ -73,62 +67,6 @@ export class NotificationStore {
     );
   }
 
-  /** Inserts deliveries; one already `sent` (in-app, placed in the same transaction) counts one attempt. */
-  async insertDeliveries(tx: Tx, rows: NewDelivery[]): Promise<void> {
-    if (rows.length === 0) return;
-    await execute(
-      this.db,
-      `INSERT INTO deliveries (id, notification_id, channel, status, attempts, due_at)
-       SELECT id, n, c, s, (s = 'sent')::int, d
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[]) AS t(id, n, c, s, d)`,
-      [
-        rows.map((r) => r.id),
-        rows.map((r) => r.notificationId),
-        rows.map((r) => r.channel),
-        rows.map((r) => r.status),
-        rows.map((r) => r.dueAt),
-      ],
-      tx,
-    );
-  }
-
-  /** Sets the status of deliveries (and counts an attempt for those that went out). */
-  async setDeliveryStatuses(tx: Tx, statuses: Map<string, DeliveryStatus>): Promise<void> {
-    if (statuses.size === 0) return;
-    await execute(
-      this.db,
-      `UPDATE deliveries d
-       SET status = t.status, updated_at = now(), attempts = d.attempts + (t.status = 'sent')::int
-       FROM unnest($1::uuid[], $2::text[]) AS t(id, status) WHERE d.id = t.id`,
-      [[...statuses.keys()], [...statuses.values()]],
-      tx,
-    );
-  }
-
-  /**
-   * Claims up to `limit` scheduled deliveries on `channel` that are due, locking
-   * them for the rest of `tx`. Rows another process holds are skipped, so
-   * several Herald processes release each one once.
-   */
-  async claimDue(
-    tx: Tx,
-    channel: Channel,
-    limit: number,
-  ): Promise<Array<{ deliveryId: string; notification: Notification }>> {
-    const rows = await queryRows<NotificationRow & { delivery_id: string }>(
-      this.db,
-      `SELECT d.id AS delivery_id, ${notificationColumns}
-       FROM deliveries d JOIN notifications n ON n.id = d.notification_id
-       WHERE d.status = 'scheduled' AND d.channel = $1 AND d.due_at <= now()
-       ORDER BY d.due_at, d.id
-       LIMIT $2
-       FOR UPDATE OF d SKIP LOCKED`,
-      [channel, limit],
-      tx,
-    );
-    return rows.map((r) => ({ deliveryId: r.delivery_id, notification: toNotification(r) }));
-  }
-
   async get(id: string): Promise<Notification | null> {
     const [row] = await queryRows<NotificationRow>(
       this.db,
@@ -149,17 +87,6 @@ export class NotificationStore {
     );
     const byId = new Map(rows.map((r) => [r.id, toNotification(r)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
-  }
-
-  async deliveries(notificationId: string): Promise<Delivery[]> {
-    const rows = await queryRows<DeliveryRow>(
-      this.db,
-      `SELECT id, notification_id, channel, status, attempts, last_error, created_at, updated_at
-       FROM deliveries WHERE notification_id = $1 ORDER BY channel`,
-      [notificationId],
-      undefined,
-    );
-    return rows.map(toDelivery);
   }
 
   /**

@@ -42,21 +42,31 @@ export interface DeliveryRow {
   id: string;
   notification_id: string;
   channel: Channel;
+  target: string;
   status: DeliveryStatus;
   attempts: number;
   last_error: string;
+  next_attempt_at: Date | null;
+  provider_message_id: string;
   created_at: Date;
   updated_at: Date;
 }
+
+/** The columns that make up a DeliveryRow, for SELECT lists. */
+export const deliveryColumns =
+  "d.id, d.notification_id, d.channel, d.target, d.status, d.attempts, d.last_error, d.next_attempt_at, d.provider_message_id, d.created_at, d.updated_at";
 
 export function toDelivery(row: DeliveryRow): Delivery {
   return {
     id: row.id,
     notificationId: row.notification_id,
     channel: row.channel,
+    target: row.target,
     status: row.status,
     attempts: row.attempts,
     lastError: row.last_error,
+    nextAttemptAt: row.next_attempt_at,
+    providerMessageId: row.provider_message_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -2,32 +2,35 @@ import { createHash } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
 import type { InAppChannel } from "../channels/in-app-channel.js";
 import { AlreadyExistsError, InvalidArgumentError } from "../domain/errors.js";
-import { type Channel, DeliveryStatus, type Notification, type NotificationDraft } from "../domain/notification.js";
-import { isChannelEnabled, type Preferences } from "../domain/preferences.js";
+import type { Channel, Notification, NotificationDraft } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
 import type { Transactor } from "../store/database.js";
+import type { DeliveryStore } from "../store/delivery-store.js";
 import type { IdempotencyStore } from "../store/idempotency-store.js";
-import type { NewDelivery, NotificationStore } from "../store/notification-store.js";
-import type { PreferenceStore } from "../store/preference-store.js";
+import type { NotificationStore } from "../store/notification-store.js";
 import { requireScope } from "./access.js";
+import type { PrepareDeliveries } from "./prepare-deliveries.js";
 
 export interface SendNotificationDeps {
   db: Transactor;
-  notifications: NotificationStore;
-  preferences: PreferenceStore;
-  idempotency: IdempotencyStore;
+  stores: { notifications: NotificationStore; deliveries: DeliveryStore; idempotency: IdempotencyStore };
+  prepare: PrepareDeliveries;
   inApp: InAppChannel;
   /** Channels this server delivers on. */
   channels: readonly Channel[];
+  /** Called after a commit that queued deliveries (the relay publishes them right away). */
+  onQueued: () => void;
 }
 
 /** Largest `data` accepted, as JSON. */
 export const maxDataBytes = 16 * 1024;
 
 /**
- * Send: one notification per recipient, each with one delivery per channel, all
- * written in one transaction. In-app deliveries that are due go into the inbox
- * in that same transaction and reach live streams once it commits.
+ * Send: one notification per recipient, one delivery per channel (and target),
+ * and an outbox row per delivery to queue, all in one transaction. In-app
+ * deliveries that are due go into the inbox in that transaction and reach live
+ * streams once it commits; the others reach JetStream through the outbox relay,
+ * so Send succeeds while NATS is down.
  */
 export function createSendNotification(deps: SendNotificationDeps) {
   return async function sendNotification(principal: Principal, draft: NotificationDraft): Promise<Notification[]> {
@@ -37,8 +40,6 @@ export function createSendNotification(deps: SendNotificationDeps) {
 
     const now = new Date();
     const scheduled = draft.sendAt !== null && draft.sendAt > now;
-    const channels = draft.channels.length > 0 ? draft.channels : deps.channels;
-    const wantsInApp = channels.includes("in_app");
     const { category, title, body, actionUrl, data, priority } = draft;
     const notifications: Notification[] = draft.userIds.map((userId) => ({
       id: uuidv7(),
@@ -49,31 +50,32 @@ export function createSendNotification(deps: SendNotificationDeps) {
       readAt: null,
       archivedAt: null,
     }));
-    // Preferences are read before the transaction: a change racing with this Send
-    // may or may not apply to it, as with any message already in flight.
-    const prefs = wantsInApp && !scheduled ? await deps.preferences.forCategory(draft.userIds, draft.category) : null;
     const key = draft.idempotencyKey !== "" && senderKeyId !== null ? draft.idempotencyKey : null;
     const fingerprint = key === null ? null : requestHash(draft);
+    // Reads and rendering happen before the transaction: a preference change
+    // racing with this Send may or may not apply to it, as with any message
+    // already in flight.
+    const plan = await deps.prepare(draft, notifications, scheduled);
 
     const outcome = await deps.db.run(async (tx) => {
       if (key !== null) {
-        const claim = await deps.idempotency.claim(tx, senderKeyId as string, key, fingerprint as Buffer);
+        const claim = await deps.stores.idempotency.claim(tx, senderKeyId as string, key, fingerprint as Buffer);
         if (!claim.claimed) return { replayOf: claim, events: [] };
       }
-      const { inbox, others, deliveries } = plan(notifications, channels, scheduled, prefs);
-      const events = await deps.inApp.insertIntoInbox(tx, inbox, senderKeyId);
-      await deps.notifications.insert(
+      const events = await deps.inApp.insertIntoInbox(tx, plan.inbox, senderKeyId);
+      await deps.stores.notifications.insert(
         tx,
-        others.map((n) => ({ notification: n, seq: null, senderKeyId })),
+        plan.others.map((n) => ({ notification: n, seq: null, senderKeyId })),
       );
-      await deps.notifications.insertDeliveries(tx, deliveries);
-      if (key !== null)
-        await deps.idempotency.complete(
+      await deps.stores.deliveries.insert(tx, plan.deliveries);
+      if (key !== null) {
+        await deps.stores.idempotency.complete(
           tx,
           senderKeyId as string,
           key,
           notifications.map((n) => n.id),
         );
+      }
       return { replayOf: null, events };
     });
 
@@ -83,9 +85,10 @@ export function createSendNotification(deps: SendNotificationDeps) {
           `idempotency_key "${key}" was already used for a different request; use a new key for a new notification`,
         );
       }
-      return deps.notifications.getMany(outcome.replayOf.notificationIds);
+      return deps.stores.notifications.getMany(outcome.replayOf.notificationIds);
     }
     deps.inApp.publish(outcome.events);
+    if (plan.deliveries.some((d) => d.queue)) deps.onQueued();
     return notifications;
   };
 }
@@ -101,32 +104,6 @@ function checkDraft(draft: NotificationDraft, available: readonly Channel[]): vo
   }
 }
 
-/** Decides each delivery's fate: scheduled, suppressed by preferences, or sent now. */
-function plan(
-  notifications: Notification[],
-  channels: readonly Channel[],
-  scheduled: boolean,
-  prefs: Map<string, Preferences> | null,
-): { inbox: Notification[]; others: Notification[]; deliveries: NewDelivery[] } {
-  const inbox: Notification[] = [];
-  const others: Notification[] = [];
-  const deliveries: NewDelivery[] = [];
-  for (const n of notifications) {
-    let inInbox = false;
-    for (const channel of channels) {
-      let status: DeliveryStatus = scheduled ? DeliveryStatus.scheduled : DeliveryStatus.pending;
-      if (channel === "in_app" && !scheduled) {
-        const p = prefs?.get(n.userId);
-        inInbox = p === undefined || isChannelEnabled(p, n.category, "in_app");
-        status = inInbox ? DeliveryStatus.sent : DeliveryStatus.suppressed;
-      }
-      deliveries.push({ id: uuidv7(), notificationId: n.id, channel, status, dueAt: n.sendAt });
-    }
-    (inInbox ? inbox : others).push(n);
-  }
-  return { inbox, others, deliveries };
-}
-
 /** Fingerprint of what a Send asks for, to tell a retry from a different request. */
 function requestHash(draft: NotificationDraft): Buffer {
   const canonical = JSON.stringify([
@@ -139,6 +116,7 @@ function requestHash(draft: NotificationDraft): Buffer {
     draft.priority,
     [...draft.channels].sort(),
     draft.sendAt?.toISOString() ?? null,
+    draft.templateKey,
   ]);
   return createHash("sha256").update(canonical).digest();
 }

@@ -18,7 +18,7 @@ const running = () => {
   }
 };
 
-it("`npm start` brings up Postgres, NATS and Herald, prints a working first call, and Ctrl-C stops all of it", async () => {
+it("`npm start` brings up Postgres, NATS, Mailpit and Herald, prints a working first call, and Ctrl-C stops all of it", async () => {
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     HERALD_DEV_STATE_DIR: stateDir,
@@ -53,12 +53,25 @@ it("`npm start` brings up Postgres, NATS and Herald, prints a working first call
     const list = /(curl -s(?:[^\n]*\\\n)*[^\n]*)/.exec(out)?.[1] as string;
     const listed = JSON.parse(execFileSync("bash", ["-c", list], { encoding: "utf8", timeout: 10_000 }));
     expect(listed.unreadCount).toBe(1);
+    // The demo user has an email address, and Mailpit caught the email.
+    const mailpit = /Email: +(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] as string;
+    const inbox = await waitFor(
+      async () => {
+        const res = (await (await fetch(`${mailpit}/api/v1/messages`)).json()) as {
+          messages: Array<{ Subject: string; To: Array<{ Address: string }> }>;
+        };
+        return res.messages.length > 0 && res.messages;
+      },
+      15_000,
+      "the email in Mailpit",
+    );
+    expect(inbox[0]).toMatchObject({ Subject: "Hello from Herald", To: [{ Address: "demo-user@example.com" }] });
   } finally {
     process.kill(-(child.pid as number), "SIGINT");
   }
   // npm re-raises the SIGINT its script received once the script is done.
   expect(["0", "SIGINT"]).toContain(await exited);
-  await waitFor(() => running() === "", 10_000, "Postgres and nats-server to exit");
+  await waitFor(() => running() === "", 10_000, "Postgres, nats-server and Mailpit to exit");
   expect(out).toContain('"msg":"shutting down"');
   expect(out).not.toMatch(/shutdown failed|deadline passed/);
 }, 180_000);

@@ -1,4 +1,5 @@
 import path from "node:path";
+import type { DescService } from "@bufbuild/protobuf";
 import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
@@ -15,6 +16,14 @@ const bearer =
     if (credential !== undefined) req.header.set("Authorization", `Bearer ${credential}`);
     return next(req);
   };
+
+/** A connect-es client of any of Herald's services, over Connect (HTTP/1.1). */
+export function serviceClient<S extends DescService>(service: S, baseUrl: string, credential?: string): Client<S> {
+  return createClient(
+    service,
+    createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [bearer(credential)] }),
+  );
+}
 
 /** A connect-es client over the given protocol: gRPC (HTTP/2), Connect or gRPC-Web (HTTP/1.1). */
 export function connectClient(

@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file herald/v1/notification.proto.
  */
 export const file_herald_v1_notification: GenFile = /*@__PURE__*/
-  fileDesc("ChxoZXJhbGQvdjEvbm90aWZpY2F0aW9uLnByb3RvEgloZXJhbGQudjEi/QIKDE5vdGlmaWNhdGlvbhIKCgJpZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGNhdGVnb3J5GAMgASgJEg0KBXRpdGxlGAQgASgJEgwKBGJvZHkYBSABKAkSEgoKYWN0aW9uX3VybBgGIAEoCRIlCgRkYXRhGAcgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIlCghwcmlvcml0eRgIIAEoDjITLmhlcmFsZC52MS5Qcmlvcml0eRIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJc2VuZF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglyZWFkX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGFyY2hpdmVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi7gEKCERlbGl2ZXJ5EgoKAmlkGAEgASgJEiMKB2NoYW5uZWwYAiABKA4yEi5oZXJhbGQudjEuQ2hhbm5lbBIpCgZzdGF0dXMYAyABKA4yGS5oZXJhbGQudjEuRGVsaXZlcnlTdGF0dXMSEAoIYXR0ZW1wdHMYBCABKAUSEgoKbGFzdF9lcnJvchgFIAEoCRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKnUKCFByaW9yaXR5EhgKFFBSSU9SSVRZX1VOU1BFQ0lGSUVEEAASEAoMUFJJT1JJVFlfTE9XEAESEwoPUFJJT1JJVFlfTk9STUFMEAISEQoNUFJJT1JJVFlfSElHSBADEhUKEVBSSU9SSVRZX0NSSVRJQ0FMEAQqgQEKB0NoYW5uZWwSFwoTQ0hBTk5FTF9VTlNQRUNJRklFRBAAEhIKDkNIQU5ORUxfSU5fQVBQEAESEQoNQ0hBTk5FTF9FTUFJTBACEg8KC0NIQU5ORUxfU01TEAMSEAoMQ0hBTk5FTF9QVVNIEAQSEwoPQ0hBTk5FTF9XRUJIT09LEAUq+wEKDkRlbGl2ZXJ5U3RhdHVzEh8KG0RFTElWRVJZX1NUQVRVU19VTlNQRUNJRklFRBAAEh0KGURFTElWRVJZX1NUQVRVU19TQ0hFRFVMRUQQARIbChdERUxJVkVSWV9TVEFUVVNfUEVORElORxACEhgKFERFTElWRVJZX1NUQVRVU19TRU5UEAMSHgoaREVMSVZFUllfU1RBVFVTX1NVUFBSRVNTRUQQBBIaChZERUxJVkVSWV9TVEFUVVNfRkFJTEVEEAUSGAoUREVMSVZFUllfU1RBVFVTX0RFQUQQBhIcChhERUxJVkVSWV9TVEFUVVNfQ0FOQ0VMRUQQB2IGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChxoZXJhbGQvdjEvbm90aWZpY2F0aW9uLnByb3RvEgloZXJhbGQudjEi/QIKDE5vdGlmaWNhdGlvbhIKCgJpZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGNhdGVnb3J5GAMgASgJEg0KBXRpdGxlGAQgASgJEgwKBGJvZHkYBSABKAkSEgoKYWN0aW9uX3VybBgGIAEoCRIlCgRkYXRhGAcgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIlCghwcmlvcml0eRgIIAEoDjITLmhlcmFsZC52MS5Qcmlvcml0eRIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJc2VuZF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglyZWFkX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGFyY2hpdmVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi1wEKD0RlbGl2ZXJ5QXR0ZW1wdBIOCgZudW1iZXIYASABKAUSLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKB291dGNvbWUYBCABKA4yGS5oZXJhbGQudjEuQXR0ZW1wdE91dGNvbWUSDQoFZXJyb3IYBSABKAkSGwoTcHJvdmlkZXJfbWVzc2FnZV9pZBgGIAEoCSKgAwoIRGVsaXZlcnkSCgoCaWQYASABKAkSIwoHY2hhbm5lbBgCIAEoDjISLmhlcmFsZC52MS5DaGFubmVsEikKBnN0YXR1cxgDIAEoDjIZLmhlcmFsZC52MS5EZWxpdmVyeVN0YXR1cxIQCghhdHRlbXB0cxgEIAEoBRISCgpsYXN0X2Vycm9yGAUgASgJEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPbm90aWZpY2F0aW9uX2lkGAggASgJEg4KBnRhcmdldBgJIAEoCRI1ChFuZXh0X2F0dGVtcHRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGwoTcHJvdmlkZXJfbWVzc2FnZV9pZBgLIAEoCRIzCg9hdHRlbXB0X2hpc3RvcnkYDCADKAsyGi5oZXJhbGQudjEuRGVsaXZlcnlBdHRlbXB0KnUKCFByaW9yaXR5EhgKFFBSSU9SSVRZX1VOU1BFQ0lGSUVEEAASEAoMUFJJT1JJVFlfTE9XEAESEwoPUFJJT1JJVFlfTk9STUFMEAISEQoNUFJJT1JJVFlfSElHSBADEhUKEVBSSU9SSVRZX0NSSVRJQ0FMEAQqgQEKB0NoYW5uZWwSFwoTQ0hBTk5FTF9VTlNQRUNJRklFRBAAEhIKDkNIQU5ORUxfSU5fQVBQEAESEQoNQ0hBTk5FTF9FTUFJTBACEg8KC0NIQU5ORUxfU01TEAMSEAoMQ0hBTk5FTF9QVVNIEAQSEwoPQ0hBTk5FTF9XRUJIT09LEAUqmAIKDkRlbGl2ZXJ5U3RhdHVzEh8KG0RFTElWRVJZX1NUQVRVU19VTlNQRUNJRklFRBAAEh0KGURFTElWRVJZX1NUQVRVU19TQ0hFRFVMRUQQARIbChdERUxJVkVSWV9TVEFUVVNfUEVORElORxACEhgKFERFTElWRVJZX1NUQVRVU19TRU5UEAMSHgoaREVMSVZFUllfU1RBVFVTX1NVUFBSRVNTRUQQBBIaChZERUxJVkVSWV9TVEFUVVNfRkFJTEVEEAUSGAoUREVMSVZFUllfU1RBVFVTX0RFQUQQBhIcChhERUxJVkVSWV9TVEFUVVNfQ0FOQ0VMRUQQBxIbChdERUxJVkVSWV9TVEFUVVNfU0VORElORxAIKpUBCg5BdHRlbXB0T3V0Y29tZRIfChtBVFRFTVBUX09VVENPTUVfVU5TUEVDSUZJRUQQABIYChRBVFRFTVBUX09VVENPTUVfU0VOVBABEiMKH0FUVEVNUFRfT1VUQ09NRV9UUkFOU0lFTlRfRVJST1IQAhIjCh9BVFRFTVBUX09VVENPTUVfUEVSTUFORU5UX0VSUk9SEANiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * Notification is one message to one user. A Send to several users creates one
@@ -117,6 +117,62 @@ export const NotificationSchema: GenMessage<Notification> = /*@__PURE__*/
   messageDesc(file_herald_v1_notification, 0);
 
 /**
+ * DeliveryAttempt is one try at handing a delivery to its provider.
+ *
+ * @generated from message herald.v1.DeliveryAttempt
+ */
+export type DeliveryAttempt = Message<"herald.v1.DeliveryAttempt"> & {
+  /**
+   * number counts the delivery's attempts from 1.
+   *
+   * @generated from field: int32 number = 1;
+   */
+  number: number;
+
+  /**
+   * start_time is when the attempt began.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 2;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * end_time is when it ended.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 3;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * outcome is how it ended.
+   *
+   * @generated from field: herald.v1.AttemptOutcome outcome = 4;
+   */
+  outcome: AttemptOutcome;
+
+  /**
+   * error describes a failure; empty on success.
+   *
+   * @generated from field: string error = 5;
+   */
+  error: string;
+
+  /**
+   * provider_message_id is the provider's id for the message it accepted.
+   *
+   * @generated from field: string provider_message_id = 6;
+   */
+  providerMessageId: string;
+};
+
+/**
+ * Describes the message herald.v1.DeliveryAttempt.
+ * Use `create(DeliveryAttemptSchema)` to create a new message.
+ */
+export const DeliveryAttemptSchema: GenMessage<DeliveryAttempt> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification, 1);
+
+/**
  * Delivery is one notification on one channel.
  *
  * @generated from message herald.v1.Delivery
@@ -170,6 +226,43 @@ export type Delivery = Message<"herald.v1.Delivery"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 7;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * notification_id is the notification this delivery carries.
+   *
+   * @generated from field: string notification_id = 8;
+   */
+  notificationId: string;
+
+  /**
+   * target names what the channel delivers to when a user has several: the
+   * device id for push, the endpoint id for webhooks; empty otherwise.
+   *
+   * @generated from field: string target = 9;
+   */
+  target: string;
+
+  /**
+   * next_attempt_time is when a failed delivery is tried again.
+   *
+   * @generated from field: google.protobuf.Timestamp next_attempt_time = 10;
+   */
+  nextAttemptTime?: Timestamp | undefined;
+
+  /**
+   * provider_message_id is the provider's id for the message it accepted.
+   *
+   * @generated from field: string provider_message_id = 11;
+   */
+  providerMessageId: string;
+
+  /**
+   * attempt_history lists every attempt, oldest first (GetNotification and
+   * ListDeliveries fill it).
+   *
+   * @generated from field: repeated herald.v1.DeliveryAttempt attempt_history = 12;
+   */
+  attemptHistory: DeliveryAttempt[];
 };
 
 /**
@@ -177,7 +270,7 @@ export type Delivery = Message<"herald.v1.Delivery"> & {
  * Use `create(DeliverySchema)` to create a new message.
  */
 export const DeliverySchema: GenMessage<Delivery> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification, 1);
+  messageDesc(file_herald_v1_notification, 2);
 
 /**
  * Priority tells how urgent a notification is. Channels may use it (for
@@ -346,6 +439,13 @@ export enum DeliveryStatus {
    * @generated from enum value: DELIVERY_STATUS_CANCELED = 7;
    */
   CANCELED = 7,
+
+  /**
+   * DELIVERY_STATUS_SENDING is with its provider right now.
+   *
+   * @generated from enum value: DELIVERY_STATUS_SENDING = 8;
+   */
+  SENDING = 8,
 }
 
 /**
@@ -353,4 +453,45 @@ export enum DeliveryStatus {
  */
 export const DeliveryStatusSchema: GenEnum<DeliveryStatus> = /*@__PURE__*/
   enumDesc(file_herald_v1_notification, 2);
+
+/**
+ * AttemptOutcome is how one attempt to deliver ended.
+ *
+ * @generated from enum herald.v1.AttemptOutcome
+ */
+export enum AttemptOutcome {
+  /**
+   * ATTEMPT_OUTCOME_UNSPECIFIED means the attempt has not ended.
+   *
+   * @generated from enum value: ATTEMPT_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * ATTEMPT_OUTCOME_SENT: the provider accepted the message.
+   *
+   * @generated from enum value: ATTEMPT_OUTCOME_SENT = 1;
+   */
+  SENT = 1,
+
+  /**
+   * ATTEMPT_OUTCOME_TRANSIENT_ERROR: failed in a way worth retrying.
+   *
+   * @generated from enum value: ATTEMPT_OUTCOME_TRANSIENT_ERROR = 2;
+   */
+  TRANSIENT_ERROR = 2,
+
+  /**
+   * ATTEMPT_OUTCOME_PERMANENT_ERROR: failed in a way that will not change.
+   *
+   * @generated from enum value: ATTEMPT_OUTCOME_PERMANENT_ERROR = 3;
+   */
+  PERMANENT_ERROR = 3,
+}
+
+/**
+ * Describes the enum herald.v1.AttemptOutcome.
+ */
+export const AttemptOutcomeSchema: GenEnum<AttemptOutcome> = /*@__PURE__*/
+  enumDesc(file_herald_v1_notification, 3);
 

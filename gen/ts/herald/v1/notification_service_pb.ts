@@ -9,7 +9,7 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { ChangeKind, FeedEvent } from "./feed_pb.js";
 import { file_herald_v1_feed } from "./feed_pb.js";
-import type { Channel, Delivery, Notification, Priority } from "./notification_pb.js";
+import type { Channel, Delivery, DeliveryStatus, Notification, Priority } from "./notification_pb.js";
 import { file_herald_v1_notification } from "./notification_pb.js";
 import type { ChannelSettings, Preferences } from "./preferences_pb.js";
 import { file_herald_v1_preferences } from "./preferences_pb.js";
@@ -19,7 +19,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file herald/v1/notification_service.proto.
  */
 export const file_herald_v1_notification_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRoZXJhbGQvdjEvbm90aWZpY2F0aW9uX3NlcnZpY2UucHJvdG8SCWhlcmFsZC52MSLzAwoLU2VuZFJlcXVlc3QSMgoIdXNlcl9pZHMYASADKAlCILpIHZIBGggBEOgHGAEiEXIPEAEYgAEyCF5bIS1+XSskEkMKCGNhdGVnb3J5GAIgASgJQjG6SC5yLBiAATInXlthLXpdW2EtejAtOV8tXSooXC5bYS16XVthLXowLTlfLV0qKSokEhkKBXRpdGxlGAMgASgJQgq6SAdyBRABGMgBEhgKBGJvZHkYBCABKAlCCrpIB3IFEAEYiCcSPAoKYWN0aW9uX3VybBgFIAEoCUIoukgl2AEBciAYgBAyG14oaHR0cHM/Oi8vW15cc10rfC9bXlxzXSopJBIlCgRkYXRhGAYgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCghwcmlvcml0eRgHIAEoDjITLmhlcmFsZC52MS5Qcmlvcml0eUIIukgFggECEAESOQoIY2hhbm5lbHMYCCADKA4yEi5oZXJhbGQudjEuQ2hhbm5lbEITukgQkgENEAUYASIHggEEEAEgABIuCg9pZGVtcG90ZW5jeV9rZXkYCSABKAlCFbpIEtgBAXINGP8BMgheWyAtfl0rJBI1CgdzZW5kX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIIukgFsgECQAEiPgoMU2VuZFJlc3BvbnNlEi4KDW5vdGlmaWNhdGlvbnMYASADKAsyFy5oZXJhbGQudjEuTm90aWZpY2F0aW9uIi4KFkdldE5vdGlmaWNhdGlvblJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBInEKF0dldE5vdGlmaWNhdGlvblJlc3BvbnNlEi0KDG5vdGlmaWNhdGlvbhgBIAEoCzIXLmhlcmFsZC52MS5Ob3RpZmljYXRpb24SJwoKZGVsaXZlcmllcxgCIAMoCzITLmhlcmFsZC52MS5EZWxpdmVyeSLdAQoLTGlzdFJlcXVlc3QSIwoHdXNlcl9pZBgBIAEoCUISukgPcg0YgAEyCF5bIS1+XSokEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIACEhMKC3VucmVhZF9vbmx5GAQgASgIEkYKCGNhdGVnb3J5GAUgASgJQjS6SDHYAQFyLBiAATInXlthLXpdW2EtejAtOV8tXSooXC5bYS16XVthLXowLTlfLV0qKSokEhAKCGFyY2hpdmVkGAYgASgIIm0KDExpc3RSZXNwb25zZRIuCg1ub3RpZmljYXRpb25zGAEgAygLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSFAoMdW5yZWFkX2NvdW50GAMgASgFIsEBCg9NYXJrUmVhZFJlcXVlc3QSIwoHdXNlcl9pZBgBIAEoCUISukgPcg0YgAEyCF5bIS1+XSokEisKEG5vdGlmaWNhdGlvbl9pZHMYAiADKAlCEbpIDpIBCxBkGAEiBXIDsAEBEgsKA2FsbBgDIAEoCBIvCgZjaGFuZ2UYBCABKA4yFS5oZXJhbGQudjEuQ2hhbmdlS2luZEIIukgFggECEAE6HrpIGyIZChBub3RpZmljYXRpb25faWRzCgNhbGwQASI/ChBNYXJrUmVhZFJlc3BvbnNlEhQKDHVucmVhZF9jb3VudBgBIAEoBRIVCg1jaGFuZ2VkX2NvdW50GAIgASgFIjwKFUdldFByZWZlcmVuY2VzUmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQiRQoWR2V0UHJlZmVyZW5jZXNSZXNwb25zZRIrCgtwcmVmZXJlbmNlcxgBIAEoCzIWLmhlcmFsZC52MS5QcmVmZXJlbmNlcyKWAwoYVXBkYXRlUHJlZmVyZW5jZXNSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIsCghkZWZhdWx0cxgCIAEoCzIaLmhlcmFsZC52MS5DaGFubmVsU2V0dGluZ3MSgQEKCmNhdGVnb3JpZXMYAyADKAsyMy5oZXJhbGQudjEuVXBkYXRlUHJlZmVyZW5jZXNSZXF1ZXN0LkNhdGVnb3JpZXNFbnRyeUI4ukg1mgEyEGQiLnIsGIABMideW2Etel1bYS16MC05Xy1dKihcLlthLXpdW2EtejAtOV8tXSopKiQSVAoQcmVzZXRfY2F0ZWdvcmllcxgEIAMoCUI6ukg3kgE0EGQYASIuciwYgAEyJ15bYS16XVthLXowLTlfLV0qKFwuW2Etel1bYS16MC05Xy1dKikqJBpNCg9DYXRlZ29yaWVzRW50cnkSCwoDa2V5GAEgASgJEikKBXZhbHVlGAIgASgLMhouaGVyYWxkLnYxLkNoYW5uZWxTZXR0aW5nczoCOAEiSAoZVXBkYXRlUHJlZmVyZW5jZXNSZXNwb25zZRIrCgtwcmVmZXJlbmNlcxgBIAEoCzIWLmhlcmFsZC52MS5QcmVmZXJlbmNlcyJQChBTdWJzY3JpYmVSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIXCgZjdXJzb3IYAiABKAlCB7pIBHICGEAiOAoRU3Vic2NyaWJlUmVzcG9uc2USIwoFZXZlbnQYASABKAsyFC5oZXJhbGQudjEuRmVlZEV2ZW50MsUEChNOb3RpZmljYXRpb25TZXJ2aWNlEjcKBFNlbmQSFi5oZXJhbGQudjEuU2VuZFJlcXVlc3QaFy5oZXJhbGQudjEuU2VuZFJlc3BvbnNlEl0KD0dldE5vdGlmaWNhdGlvbhIhLmhlcmFsZC52MS5HZXROb3RpZmljYXRpb25SZXF1ZXN0GiIuaGVyYWxkLnYxLkdldE5vdGlmaWNhdGlvblJlc3BvbnNlIgOQAgESPAoETGlzdBIWLmhlcmFsZC52MS5MaXN0UmVxdWVzdBoXLmhlcmFsZC52MS5MaXN0UmVzcG9uc2UiA5ACARJICghNYXJrUmVhZBIaLmhlcmFsZC52MS5NYXJrUmVhZFJlcXVlc3QaGy5oZXJhbGQudjEuTWFya1JlYWRSZXNwb25zZSIDkAICEloKDkdldFByZWZlcmVuY2VzEiAuaGVyYWxkLnYxLkdldFByZWZlcmVuY2VzUmVxdWVzdBohLmhlcmFsZC52MS5HZXRQcmVmZXJlbmNlc1Jlc3BvbnNlIgOQAgESYwoRVXBkYXRlUHJlZmVyZW5jZXMSIy5oZXJhbGQudjEuVXBkYXRlUHJlZmVyZW5jZXNSZXF1ZXN0GiQuaGVyYWxkLnYxLlVwZGF0ZVByZWZlcmVuY2VzUmVzcG9uc2UiA5ACAhJNCglTdWJzY3JpYmUSGy5oZXJhbGQudjEuU3Vic2NyaWJlUmVxdWVzdBocLmhlcmFsZC52MS5TdWJzY3JpYmVSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp, file_herald_v1_feed, file_herald_v1_notification, file_herald_v1_preferences]);
+  fileDesc("CiRoZXJhbGQvdjEvbm90aWZpY2F0aW9uX3NlcnZpY2UucHJvdG8SCWhlcmFsZC52MSKqBAoLU2VuZFJlcXVlc3QSMgoIdXNlcl9pZHMYASADKAlCILpIHZIBGggBEOgHGAEiEXIPEAEYgAEyCF5bIS1+XSskEkMKCGNhdGVnb3J5GAIgASgJQjG6SC5yLBiAATInXlthLXpdW2EtejAtOV8tXSooXC5bYS16XVthLXowLTlfLV0qKSokEhcKBXRpdGxlGAMgASgJQgi6SAVyAxjIARIWCgRib2R5GAQgASgJQgi6SAVyAxiIJxI8CgphY3Rpb25fdXJsGAUgASgJQii6SCXYAQFyIBiAEDIbXihodHRwcz86Ly9bXlxzXSt8L1teXHNdKikkEiUKBGRhdGEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KCHByaW9yaXR5GAcgASgOMhMuaGVyYWxkLnYxLlByaW9yaXR5Qgi6SAWCAQIQARI5CghjaGFubmVscxgIIAMoDjISLmhlcmFsZC52MS5DaGFubmVsQhO6SBCSAQ0QBRgBIgeCAQQQASAAEi4KD2lkZW1wb3RlbmN5X2tleRgJIAEoCUIVukgS2AEBcg0Y/wEyCF5bIC1+XSskEjUKB3NlbmRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgi6SAWyAQJAARI5Cgx0ZW1wbGF0ZV9rZXkYCyABKAlCI7pIINgBAXIbGIABMhZeW2EtejAtOV1bYS16MC05Xy4tXSokIj4KDFNlbmRSZXNwb25zZRIuCg1ub3RpZmljYXRpb25zGAEgAygLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbiIuChZHZXROb3RpZmljYXRpb25SZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABASJxChdHZXROb3RpZmljYXRpb25SZXNwb25zZRItCgxub3RpZmljYXRpb24YASABKAsyFy5oZXJhbGQudjEuTm90aWZpY2F0aW9uEicKCmRlbGl2ZXJpZXMYAiADKAsyEy5oZXJhbGQudjEuRGVsaXZlcnki3QEKC0xpc3RSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiAAhITCgt1bnJlYWRfb25seRgEIAEoCBJGCghjYXRlZ29yeRgFIAEoCUI0ukgx2AEBciwYgAEyJ15bYS16XVthLXowLTlfLV0qKFwuW2Etel1bYS16MC05Xy1dKikqJBIQCghhcmNoaXZlZBgGIAEoCCJtCgxMaXN0UmVzcG9uc2USLgoNbm90aWZpY2F0aW9ucxgBIAMoCzIXLmhlcmFsZC52MS5Ob3RpZmljYXRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhQKDHVucmVhZF9jb3VudBgDIAEoBSLBAQoPTWFya1JlYWRSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIrChBub3RpZmljYXRpb25faWRzGAIgAygJQhG6SA6SAQsQZBgBIgVyA7ABARILCgNhbGwYAyABKAgSLwoGY2hhbmdlGAQgASgOMhUuaGVyYWxkLnYxLkNoYW5nZUtpbmRCCLpIBYIBAhABOh66SBsiGQoQbm90aWZpY2F0aW9uX2lkcwoDYWxsEAEiPwoQTWFya1JlYWRSZXNwb25zZRIUCgx1bnJlYWRfY291bnQYASABKAUSFQoNY2hhbmdlZF9jb3VudBgCIAEoBSI8ChVHZXRQcmVmZXJlbmNlc1JlcXVlc3QSIwoHdXNlcl9pZBgBIAEoCUISukgPcg0YgAEyCF5bIS1+XSokIkUKFkdldFByZWZlcmVuY2VzUmVzcG9uc2USKwoLcHJlZmVyZW5jZXMYASABKAsyFi5oZXJhbGQudjEuUHJlZmVyZW5jZXMilgMKGFVwZGF0ZVByZWZlcmVuY2VzUmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQSLAoIZGVmYXVsdHMYAiABKAsyGi5oZXJhbGQudjEuQ2hhbm5lbFNldHRpbmdzEoEBCgpjYXRlZ29yaWVzGAMgAygLMjMuaGVyYWxkLnYxLlVwZGF0ZVByZWZlcmVuY2VzUmVxdWVzdC5DYXRlZ29yaWVzRW50cnlCOLpINZoBMhBkIi5yLBiAATInXlthLXpdW2EtejAtOV8tXSooXC5bYS16XVthLXowLTlfLV0qKSokElQKEHJlc2V0X2NhdGVnb3JpZXMYBCADKAlCOrpIN5IBNBBkGAEiLnIsGIABMideW2Etel1bYS16MC05Xy1dKihcLlthLXpdW2EtejAtOV8tXSopKiQaTQoPQ2F0ZWdvcmllc0VudHJ5EgsKA2tleRgBIAEoCRIpCgV2YWx1ZRgCIAEoCzIaLmhlcmFsZC52MS5DaGFubmVsU2V0dGluZ3M6AjgBIkgKGVVwZGF0ZVByZWZlcmVuY2VzUmVzcG9uc2USKwoLcHJlZmVyZW5jZXMYASABKAsyFi5oZXJhbGQudjEuUHJlZmVyZW5jZXMiUAoQU3Vic2NyaWJlUmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQSFwoGY3Vyc29yGAIgASgJQge6SARyAhhAIjgKEVN1YnNjcmliZVJlc3BvbnNlEiMKBWV2ZW50GAEgASgLMhQuaGVyYWxkLnYxLkZlZWRFdmVudCIlCg1DYW5jZWxSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABASJRCg5DYW5jZWxSZXNwb25zZRIWCg5jYW5jZWxlZF9jb3VudBgBIAEoBRInCgpkZWxpdmVyaWVzGAIgAygLMhMuaGVyYWxkLnYxLkRlbGl2ZXJ5IjUKFFJldHJ5RGVsaXZlcnlSZXF1ZXN0Eh0KC2RlbGl2ZXJ5X2lkGAEgASgJQgi6SAVyA7ABASI+ChVSZXRyeURlbGl2ZXJ5UmVzcG9uc2USJQoIZGVsaXZlcnkYASABKAsyEy5oZXJhbGQudjEuRGVsaXZlcnkiuQEKFUxpc3REZWxpdmVyaWVzUmVxdWVzdBI1CgZzdGF0dXMYASABKA4yGS5oZXJhbGQudjEuRGVsaXZlcnlTdGF0dXNCCrpIB4IBBBABIAASLQoHY2hhbm5lbBgCIAEoDjISLmhlcmFsZC52MS5DaGFubmVsQgi6SAWCAQIQARIcCglwYWdlX3NpemUYAyABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAQgASgJQgi6SAVyAxiAAiJaChZMaXN0RGVsaXZlcmllc1Jlc3BvbnNlEicKCmRlbGl2ZXJpZXMYASADKAsyEy5oZXJhbGQudjEuRGVsaXZlcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJMrkGChNOb3RpZmljYXRpb25TZXJ2aWNlEjcKBFNlbmQSFi5oZXJhbGQudjEuU2VuZFJlcXVlc3QaFy5oZXJhbGQudjEuU2VuZFJlc3BvbnNlEl0KD0dldE5vdGlmaWNhdGlvbhIhLmhlcmFsZC52MS5HZXROb3RpZmljYXRpb25SZXF1ZXN0GiIuaGVyYWxkLnYxLkdldE5vdGlmaWNhdGlvblJlc3BvbnNlIgOQAgESPAoETGlzdBIWLmhlcmFsZC52MS5MaXN0UmVxdWVzdBoXLmhlcmFsZC52MS5MaXN0UmVzcG9uc2UiA5ACARJICghNYXJrUmVhZBIaLmhlcmFsZC52MS5NYXJrUmVhZFJlcXVlc3QaGy5oZXJhbGQudjEuTWFya1JlYWRSZXNwb25zZSIDkAICEloKDkdldFByZWZlcmVuY2VzEiAuaGVyYWxkLnYxLkdldFByZWZlcmVuY2VzUmVxdWVzdBohLmhlcmFsZC52MS5HZXRQcmVmZXJlbmNlc1Jlc3BvbnNlIgOQAgESYwoRVXBkYXRlUHJlZmVyZW5jZXMSIy5oZXJhbGQudjEuVXBkYXRlUHJlZmVyZW5jZXNSZXF1ZXN0GiQuaGVyYWxkLnYxLlVwZGF0ZVByZWZlcmVuY2VzUmVzcG9uc2UiA5ACAhJCCgZDYW5jZWwSGC5oZXJhbGQudjEuQ2FuY2VsUmVxdWVzdBoZLmhlcmFsZC52MS5DYW5jZWxSZXNwb25zZSIDkAICElIKDVJldHJ5RGVsaXZlcnkSHy5oZXJhbGQudjEuUmV0cnlEZWxpdmVyeVJlcXVlc3QaIC5oZXJhbGQudjEuUmV0cnlEZWxpdmVyeVJlc3BvbnNlEloKDkxpc3REZWxpdmVyaWVzEiAuaGVyYWxkLnYxLkxpc3REZWxpdmVyaWVzUmVxdWVzdBohLmhlcmFsZC52MS5MaXN0RGVsaXZlcmllc1Jlc3BvbnNlIgOQAgESTQoJU3Vic2NyaWJlEhsuaGVyYWxkLnYxLlN1YnNjcmliZVJlcXVlc3QaHC5oZXJhbGQudjEuU3Vic2NyaWJlUmVzcG9uc2UiA5ACATABYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp, file_herald_v1_feed, file_herald_v1_notification, file_herald_v1_preferences]);
 
 /**
  * SendRequest describes a notification and its recipients.
@@ -44,14 +44,15 @@ export type SendRequest = Message<"herald.v1.SendRequest"> & {
   category: string;
 
   /**
-   * title is the headline, 1 to 200 characters.
+   * title is the headline, 1 to 200 characters. Required unless template_key
+   * names a template with an in-app part, which then provides it.
    *
    * @generated from field: string title = 3;
    */
   title: string;
 
   /**
-   * body is the text, 1 to 5000 characters.
+   * body is the text, 1 to 5000 characters. Required like title.
    *
    * @generated from field: string body = 4;
    */
@@ -67,6 +68,7 @@ export type SendRequest = Message<"herald.v1.SendRequest"> & {
 
   /**
    * data is free-form JSON for the application, at most 16 KiB once encoded.
+   * With template_key it also holds the templates' variables.
    *
    * @generated from field: google.protobuf.Struct data = 6;
    */
@@ -80,8 +82,12 @@ export type SendRequest = Message<"herald.v1.SendRequest"> & {
   priority: Priority;
 
   /**
-   * channels, when given, narrows delivery to these channels; the recipient's
-   * preferences still apply. Empty means every channel the server offers.
+   * channels, when given, delivers on exactly these channels (the recipient's
+   * preferences still apply; a recipient without an address for one gets a
+   * delivery that fails visibly). Empty means every channel the server offers
+   * on which the recipient can be reached: in-app always, email with an email
+   * address, SMS with a phone number, push with devices, webhooks with
+   * endpoints matching the category.
    *
    * @generated from field: repeated herald.v1.Channel channels = 8;
    */
@@ -104,6 +110,16 @@ export type SendRequest = Message<"herald.v1.SendRequest"> & {
    * @generated from field: google.protobuf.Timestamp send_at = 10;
    */
   sendAt?: Timestamp | undefined;
+
+  /**
+   * template_key renders the content from the templates with this key: each
+   * channel's template in the recipient's locale (falling back to the default
+   * locale), with data as variables. A variable the templates use that data
+   * lacks fails the Send with INVALID_ARGUMENT naming it.
+   *
+   * @generated from field: string template_key = 11;
+   */
+  templateKey: string;
 };
 
 /**
@@ -510,6 +526,168 @@ export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE_
   messageDesc(file_herald_v1_notification_service, 13);
 
 /**
+ * CancelRequest names a notification.
+ *
+ * @generated from message herald.v1.CancelRequest
+ */
+export type CancelRequest = Message<"herald.v1.CancelRequest"> & {
+  /**
+   * id is the notification's id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message herald.v1.CancelRequest.
+ * Use `create(CancelRequestSchema)` to create a new message.
+ */
+export const CancelRequestSchema: GenMessage<CancelRequest> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 14);
+
+/**
+ * CancelResponse reports what Cancel withdrew.
+ *
+ * @generated from message herald.v1.CancelResponse
+ */
+export type CancelResponse = Message<"herald.v1.CancelResponse"> & {
+  /**
+   * canceled_count is how many deliveries were withdrawn; 0 if all had gone
+   * out (or were canceled) already.
+   *
+   * @generated from field: int32 canceled_count = 1;
+   */
+  canceledCount: number;
+
+  /**
+   * deliveries are the notification's deliveries after the change.
+   *
+   * @generated from field: repeated herald.v1.Delivery deliveries = 2;
+   */
+  deliveries: Delivery[];
+};
+
+/**
+ * Describes the message herald.v1.CancelResponse.
+ * Use `create(CancelResponseSchema)` to create a new message.
+ */
+export const CancelResponseSchema: GenMessage<CancelResponse> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 15);
+
+/**
+ * RetryDeliveryRequest names a dead delivery.
+ *
+ * @generated from message herald.v1.RetryDeliveryRequest
+ */
+export type RetryDeliveryRequest = Message<"herald.v1.RetryDeliveryRequest"> & {
+  /**
+   * delivery_id is the delivery's id.
+   *
+   * @generated from field: string delivery_id = 1;
+   */
+  deliveryId: string;
+};
+
+/**
+ * Describes the message herald.v1.RetryDeliveryRequest.
+ * Use `create(RetryDeliveryRequestSchema)` to create a new message.
+ */
+export const RetryDeliveryRequestSchema: GenMessage<RetryDeliveryRequest> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 16);
+
+/**
+ * RetryDeliveryResponse holds the delivery, back in line.
+ *
+ * @generated from message herald.v1.RetryDeliveryResponse
+ */
+export type RetryDeliveryResponse = Message<"herald.v1.RetryDeliveryResponse"> & {
+  /**
+   * delivery is the delivery after the change (status PENDING).
+   *
+   * @generated from field: herald.v1.Delivery delivery = 1;
+   */
+  delivery?: Delivery | undefined;
+};
+
+/**
+ * Describes the message herald.v1.RetryDeliveryResponse.
+ * Use `create(RetryDeliveryResponseSchema)` to create a new message.
+ */
+export const RetryDeliveryResponseSchema: GenMessage<RetryDeliveryResponse> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 17);
+
+/**
+ * ListDeliveriesRequest filters deliveries.
+ *
+ * @generated from message herald.v1.ListDeliveriesRequest
+ */
+export type ListDeliveriesRequest = Message<"herald.v1.ListDeliveriesRequest"> & {
+  /**
+   * status returns deliveries with this status; required.
+   *
+   * @generated from field: herald.v1.DeliveryStatus status = 1;
+   */
+  status: DeliveryStatus;
+
+  /**
+   * channel, when set, returns only deliveries on this channel.
+   *
+   * @generated from field: herald.v1.Channel channel = 2;
+   */
+  channel: Channel;
+
+  /**
+   * page_size is the most deliveries to return, 1 to 100; 0 means 20.
+   *
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * page_token is the next_page_token of the previous page.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message herald.v1.ListDeliveriesRequest.
+ * Use `create(ListDeliveriesRequestSchema)` to create a new message.
+ */
+export const ListDeliveriesRequestSchema: GenMessage<ListDeliveriesRequest> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 18);
+
+/**
+ * ListDeliveriesResponse is one page of deliveries.
+ *
+ * @generated from message herald.v1.ListDeliveriesResponse
+ */
+export type ListDeliveriesResponse = Message<"herald.v1.ListDeliveriesResponse"> & {
+  /**
+   * deliveries are newest first, each with its attempts.
+   *
+   * @generated from field: repeated herald.v1.Delivery deliveries = 1;
+   */
+  deliveries: Delivery[];
+
+  /**
+   * next_page_token fetches the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message herald.v1.ListDeliveriesResponse.
+ * Use `create(ListDeliveriesResponseSchema)` to create a new message.
+ */
+export const ListDeliveriesResponseSchema: GenMessage<ListDeliveriesResponse> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 19);
+
+/**
  * NotificationService sends notifications and serves each user's inbox.
  *
  * Callers authenticate with `Authorization: Bearer <credential>`. Backend
@@ -585,6 +763,39 @@ export const NotificationService: GenService<{
     methodKind: "unary";
     input: typeof UpdatePreferencesRequestSchema;
     output: typeof UpdatePreferencesResponseSchema;
+  },
+  /**
+   * Cancel withdraws a notification's deliveries that have not gone out yet
+   * (scheduled, pending or waiting for a retry). Requires the `send` scope.
+   *
+   * @generated from rpc herald.v1.NotificationService.Cancel
+   */
+  cancel: {
+    methodKind: "unary";
+    input: typeof CancelRequestSchema;
+    output: typeof CancelResponseSchema;
+  },
+  /**
+   * RetryDelivery puts a dead delivery back in line, with a fresh set of
+   * attempts. Requires the `admin` scope.
+   *
+   * @generated from rpc herald.v1.NotificationService.RetryDelivery
+   */
+  retryDelivery: {
+    methodKind: "unary";
+    input: typeof RetryDeliveryRequestSchema;
+    output: typeof RetryDeliveryResponseSchema;
+  },
+  /**
+   * ListDeliveries lists deliveries by status, newest first: for example the
+   * dead letters an operator should look at. Requires the `admin` scope.
+   *
+   * @generated from rpc herald.v1.NotificationService.ListDeliveries
+   */
+  listDeliveries: {
+    methodKind: "unary";
+    input: typeof ListDeliveriesRequestSchema;
+    output: typeof ListDeliveriesResponseSchema;
   },
   /**
    * Subscribe streams a user's feed: every change to the inbox as it happens,

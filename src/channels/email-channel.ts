@@ -1,0 +1,42 @@
+import type { EmailContent } from "../domain/content.js";
+import type { RecipientStore } from "../store/recipient-store.js";
+import type { DeliveryChannel } from "./delivery-channel.js";
+import { PermanentDeliveryError } from "./delivery-errors.js";
+import type { EmailSender } from "./email-sender.js";
+
+export interface EmailChannelOptions {
+  sender: EmailSender;
+  recipients: Pick<RecipientStore, "get">;
+  /** The user's preferences page with `{user_id}`; null for no List-Unsubscribe. */
+  preferencesUrl: string | null;
+  /** Domain part of Message-IDs. */
+  messageIdDomain?: string;
+}
+
+/**
+ * Email: to the recipient's current address (looked up at delivery time, so a
+ * changed address is used and an erased one is not). The Message-ID is the
+ * delivery id, so a redelivered email is recognisably the same message.
+ */
+export function createEmailChannel(options: EmailChannelOptions): DeliveryChannel {
+  return {
+    async deliver({ delivery, notification, content }, signal) {
+      const recipient = await options.recipients.get(notification.userId);
+      if (recipient.email === "") throw new PermanentDeliveryError("the recipient has no email address");
+      const email = content as EmailContent;
+      return options.sender.send(
+        {
+          to: recipient.email,
+          subject: email.subject,
+          text: email.text,
+          html: email.html,
+          messageId: `<${delivery.id}@${options.messageIdDomain ?? "herald"}>`,
+          listUnsubscribeUrl:
+            options.preferencesUrl?.replaceAll("{user_id}", encodeURIComponent(notification.userId)) ?? null,
+        },
+        signal,
+      );
+    },
+    close: () => options.sender.close(),
+  };
+}

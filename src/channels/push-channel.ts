@@ -1,0 +1,44 @@
+import type { PushContent } from "../domain/content.js";
+import type { RecipientStore } from "../store/recipient-store.js";
+import type { DeliveryChannel } from "./delivery-channel.js";
+import { PermanentDeliveryError } from "./delivery-errors.js";
+import type { PushSender } from "./push-sender.js";
+
+/**
+ * Push: one delivery per device (the delivery's target). A token FCM reports
+ * unregistered is removed, so later notifications do not try it again.
+ */
+export function createPushChannel(options: {
+  sender: PushSender;
+  recipients: Pick<RecipientStore, "get" | "deleteDevice">;
+}): DeliveryChannel {
+  return {
+    async deliver({ delivery, notification, content }, signal) {
+      const recipient = await options.recipients.get(notification.userId);
+      const device = recipient.devices.find((d) => d.id === delivery.target);
+      if (device === undefined) throw new PermanentDeliveryError("the device is no longer registered");
+      const push = content as PushContent;
+      try {
+        return await options.sender.send(
+          {
+            token: device.token,
+            title: push.title,
+            body: push.body,
+            data: {
+              notification_id: notification.id,
+              category: notification.category,
+              ...(notification.actionUrl !== "" && { action_url: notification.actionUrl }),
+            },
+            priority: notification.priority === "high" || notification.priority === "critical" ? "high" : "normal",
+          },
+          signal,
+        );
+      } catch (error) {
+        if (error instanceof PermanentDeliveryError && error.reason === "unregistered") {
+          await options.recipients.deleteDevice(device.id);
+        }
+        throw error;
+      }
+    },
+  };
+}

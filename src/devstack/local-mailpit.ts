@@ -1,0 +1,71 @@
+import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { freePort } from "./free-port.js";
+import { waitForPort } from "./local-nats.js";
+
+/** Mailpit, a real SMTP server with a web UI that catches every email. */
+export const mailpitModule = "github.com/axllent/mailpit@v1.27.11";
+
+export async function ensureMailpit(binDir: string): Promise<string> {
+  const bin = path.resolve(binDir, "mailpit");
+  if (existsSync(bin)) return bin;
+  await mkdir(binDir, { recursive: true });
+  await promisify(execFile)("go", ["install", mailpitModule], {
+    env: { ...process.env, GOBIN: path.resolve(binDir) },
+    timeout: 10 * 60_000,
+  });
+  return bin;
+}
+
+export interface LocalMailpit {
+  /** smtp://127.0.0.1:PORT, for SMTP_URL. */
+  smtpUrl: string;
+  /** The web UI. */
+  uiUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Mailpit on 127.0.0.1 for `npm start`, keeping mail in `dataDir`. */
+export async function startLocalMailpit(options: {
+  bin: string;
+  dataDir: string;
+  uiPort?: number;
+}): Promise<LocalMailpit> {
+  await mkdir(options.dataDir, { recursive: true });
+  const smtpPort = await freePort();
+  const uiPort = options.uiPort || (await freePort());
+  const child = spawn(
+    options.bin,
+    [
+      "--smtp",
+      `127.0.0.1:${smtpPort}`,
+      "--listen",
+      `127.0.0.1:${uiPort}`,
+      "--database",
+      path.join(options.dataDir, "mailpit.db"),
+      "--smtp-auth-accept-any",
+      "--smtp-auth-allow-insecure",
+      "--smtp-disable-rdns",
+      "--disable-version-check",
+      "--quiet",
+    ],
+    { stdio: "ignore" },
+  );
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  await Promise.race([
+    Promise.all([waitForPort(smtpPort, 15_000), waitForPort(uiPort, 15_000)]),
+    exited.then(() => Promise.reject(new Error("mailpit exited before it was ready"))),
+  ]);
+  return {
+    smtpUrl: `smtp://127.0.0.1:${smtpPort}?tls=off`,
+    uiUrl: `http://127.0.0.1:${uiPort}`,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}

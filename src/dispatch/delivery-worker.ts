@@ -1,0 +1,88 @@
+import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+
+/** What to do with a message once its handler is done. */
+export type Disposition =
+  /** Done (sent, settled, or nothing to do): JetStream forgets it. */
+  | { ack: true }
+  /** Try again after `delayMs` (JetStream redelivers then). */
+  | { retryInMs: number };
+
+export interface DeliveryWorkerOptions {
+  js: JetStreamClient;
+  stream: string;
+  consumer: string;
+  /** Messages handled at once by this process. */
+  concurrency: number;
+  /** Handles one message; a throw counts as "retry in a few seconds". */
+  handle: (data: Uint8Array, msg: JsMsg) => Promise<Disposition>;
+  logger: Logger;
+}
+
+export interface DeliveryWorker {
+  /** Stops taking messages and waits for those in hand (their outcome is still recorded). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Consumes one channel's durable pull consumer with bounded concurrency. The
+ * client buffers no more than it can work on, so a busy process does not sit
+ * on messages an idle one could take. The loop re-creates its subscription when
+ * it ends unexpectedly (NATS restart, missed heartbeats), with a short pause.
+ */
+export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
+  const { logger } = options;
+  let stopped = false;
+  let messages: ConsumerMessages | null = null;
+  const inFlight = new Set<Promise<void>>();
+
+  const process = async (msg: JsMsg) => {
+    // Long provider calls keep the message ours (JetStream would redeliver
+    // after ack_wait); the database lease protects against the rest.
+    const keepAlive = setInterval(() => msg.working(), 10_000);
+    try {
+      const disposition = await options.handle(msg.data, msg);
+      if ("ack" in disposition) msg.ack();
+      else msg.nak(disposition.retryInMs);
+    } catch (err) {
+      logger.warn({ err, consumer: options.consumer }, "delivery handler failed; retrying");
+      msg.nak(5_000);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  };
+
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const consumer = await options.js.consumers.get(options.stream, options.consumer);
+        messages = await consumer.consume({ max_messages: options.concurrency });
+        void watchHeartbeats(messages);
+        for await (const msg of messages) {
+          const job = process(msg);
+          inFlight.add(job);
+          void job.finally(() => inFlight.delete(job));
+          if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
+        }
+      } catch (err) {
+        if (!stopped) logger.warn({ err, consumer: options.consumer }, "delivery consumer interrupted; resubscribing");
+      }
+      if (!stopped) await new Promise((r) => setTimeout(r, 1_000));
+    }
+  })();
+
+  async function watchHeartbeats(m: ConsumerMessages) {
+    for await (const s of m.status()) {
+      if (s.type === "heartbeats_missed" && s.count >= 2) m.stop();
+    }
+  }
+
+  return {
+    async stop() {
+      stopped = true;
+      messages?.stop();
+      await loop;
+      await Promise.all(inFlight);
+    },
+  };
+}

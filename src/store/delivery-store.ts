@@ -1,0 +1,383 @@
+import type { Channel, Delivery, DeliveryAttempt, DeliveryStatus, Notification } from "../domain/notification.js";
+import { type Database, execute, queryRows, type Tx } from "./database.js";
+import {
+  type DeliveryRow,
+  deliveryColumns,
+  type NotificationRow,
+  notificationColumns,
+  toDelivery,
+  toNotification,
+} from "./rows.js";
+
+/** A delivery about to be written; `queue` also writes its outbox row, due at `dueAt`. */
+export interface NewDelivery {
+  id: string;
+  notificationId: string;
+  channel: Channel;
+  target: string;
+  status: DeliveryStatus;
+  dueAt: Date;
+  /** What a worker sends (rendered at Send time); null for in-app and webhooks. */
+  content: object | null;
+  queue: boolean;
+}
+
+/** An outbox row the relay is publishing. */
+export interface OutboxItem {
+  outboxId: number;
+  deliveryId: string;
+  notificationId: string;
+  channel: Channel;
+  generation: number;
+}
+
+/** What a worker needs to make a delivery. */
+export interface DeliveryJob {
+  delivery: Delivery;
+  notification: Notification;
+  content: object | null;
+}
+
+/** A worker's hold on a delivery while it is with the provider. */
+export interface Lease {
+  /** The attempt's number among all of the delivery's attempts. */
+  attempt: number;
+  /** Attempts since the delivery was last put back in line (the retry budget counts these). */
+  generationAttempts: number;
+  startedAt: Date;
+}
+
+interface AttemptRow {
+  delivery_id: string;
+  number: number;
+  started_at: Date;
+  finished_at: Date;
+  outcome: DeliveryAttempt["outcome"];
+  error: string;
+  provider_message_id: string;
+}
+
+/** Deliveries, their attempts and the outbox that feeds JetStream. */
+export class DeliveryStore {
+  constructor(private readonly db: Database) {}
+
+  /** Inserts deliveries, and outbox rows for those to queue. An in-app delivery placed already counts one attempt. */
+  async insert(tx: Tx, rows: NewDelivery[]): Promise<void> {
+    if (rows.length === 0) return;
+    await execute(
+      this.db,
+      `INSERT INTO deliveries (id, notification_id, channel, target, status, attempts, due_at, content)
+       SELECT id, n, c, t, s, (s = 'sent')::int, d, content
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])
+         AS u(id, n, c, t, s, d, content)`,
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.notificationId),
+        rows.map((r) => r.channel),
+        rows.map((r) => r.target),
+        rows.map((r) => r.status),
+        rows.map((r) => r.dueAt),
+        rows.map((r) => (r.content === null ? null : JSON.stringify(r.content))),
+      ],
+      tx,
+    );
+    const queued = rows.filter((r) => r.queue);
+    if (queued.length === 0) return;
+    await execute(
+      this.db,
+      `INSERT INTO outbox (delivery_id, channel, generation, available_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[])`,
+      [queued.map((r) => r.id), queued.map((r) => r.channel), queued.map(() => 0), queued.map((r) => r.dueAt)],
+      tx,
+    );
+  }
+
+  /**
+   * Claims up to `limit` due outbox rows, locked until `tx` ends; rows another
+   * process holds are skipped, so several relays publish each row once.
+   */
+  async claimOutbox(tx: Tx, limit: number): Promise<OutboxItem[]> {
+    const rows = await queryRows<{
+      id: number;
+      delivery_id: string;
+      notification_id: string;
+      channel: Channel;
+      generation: number;
+    }>(
+      this.db,
+      `SELECT o.id, o.delivery_id, d.notification_id, o.channel, o.generation
+       FROM outbox o JOIN deliveries d ON d.id = o.delivery_id
+       WHERE o.available_at <= now()
+       ORDER BY o.available_at, o.id
+       LIMIT $1
+       FOR UPDATE OF o SKIP LOCKED`,
+      [limit],
+      tx,
+    );
+    return rows.map((r) => ({
+      outboxId: r.id,
+      deliveryId: r.delivery_id,
+      notificationId: r.notification_id,
+      channel: r.channel,
+      generation: r.generation,
+    }));
+  }
+
+  /** Removes published outbox rows; scheduled deliveries among them are now pending. */
+  async published(tx: Tx, items: OutboxItem[]): Promise<void> {
+    if (items.length === 0) return;
+    await execute(this.db, "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [items.map((i) => i.outboxId)], tx);
+    await execute(
+      this.db,
+      "UPDATE deliveries SET status = 'pending', updated_at = now() WHERE id = ANY($1::uuid[]) AND status = 'scheduled'",
+      [items.map((i) => i.deliveryId)],
+      tx,
+    );
+  }
+
+  /** Unpublished outbox rows and the age of the oldest, for metrics and tests. */
+  async outboxBacklog(): Promise<{ count: number; oldestAgeMs: number }> {
+    const [row] = await queryRows<{ count: number; age_ms: number | null }>(
+      this.db,
+      `SELECT count(*)::int AS count, (extract(epoch FROM now() - min(available_at)) * 1000)::float8 AS age_ms
+       FROM outbox WHERE available_at <= now()`,
+      [],
+      undefined,
+    );
+    return { count: row?.count ?? 0, oldestAgeMs: Math.max(0, row?.age_ms ?? 0) };
+  }
+
+  async job(deliveryId: string): Promise<DeliveryJob | null> {
+    const [row] = await queryRows<DeliveryRow & { content: object | null }>(
+      this.db,
+      `SELECT ${deliveryColumns}, d.content FROM deliveries d WHERE d.id = $1`,
+      [deliveryId],
+      undefined,
+    );
+    if (row === undefined) return null;
+    const [n] = await queryRows<NotificationRow>(
+      this.db,
+      `SELECT ${notificationColumns} FROM notifications n WHERE n.id = $1`,
+      [row.notification_id],
+      undefined,
+    );
+    return n === undefined
+      ? null
+      : { delivery: toDelivery(row), notification: toNotification(n), content: row.content };
+  }
+
+  /**
+   * Takes a delivery for one attempt, if it is waiting (pending, failed,
+   * scheduled) or its last holder's lease ran out (the worker died). A lease
+   * that ran out is recorded as a failed attempt. Null when another worker holds
+   * it or it is settled.
+   */
+  async lease(deliveryId: string, leaseMs: number): Promise<Lease | null> {
+    return this.db.transaction(async (tx) => {
+      const [before] = await queryRows<{ status: DeliveryStatus; attempts: number; lease_until: Date | null }>(
+        this.db,
+        "SELECT status, attempts, lease_until FROM deliveries WHERE id = $1 FOR UPDATE",
+        [deliveryId],
+        tx,
+      );
+      if (before === undefined) return null;
+      const waiting = ["pending", "failed", "scheduled"].includes(before.status);
+      const abandoned = before.status === "sending" && before.lease_until !== null && before.lease_until < new Date();
+      if (!waiting && !abandoned) return null;
+      if (abandoned) {
+        await this.insertAttempt(tx, deliveryId, {
+          number: before.attempts,
+          startedAt: new Date((before.lease_until as Date).getTime() - leaseMs),
+          finishedAt: before.lease_until as Date,
+          outcome: "transient_error",
+          error: "the worker stopped during the attempt (its lease ran out)",
+          providerMessageId: "",
+        });
+      }
+      const [row] = await queryRows<{ attempts: number; generation_attempts: number; now: Date }>(
+        this.db,
+        `UPDATE deliveries SET status = 'sending', lease_until = now() + make_interval(secs => $2::float8 / 1000),
+           attempts = attempts + 1, generation_attempts = generation_attempts + 1, updated_at = now()
+         WHERE id = $1 RETURNING attempts, generation_attempts, now() AS now`,
+        [deliveryId, leaseMs],
+        tx,
+      );
+      return row ? { attempt: row.attempts, generationAttempts: row.generation_attempts, startedAt: row.now } : null;
+    });
+  }
+
+  /** Records a successful attempt; false if the lease was lost meanwhile (another worker took over). */
+  async recordSent(deliveryId: string, lease: Lease, providerMessageId: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const changed = await execute(
+        this.db,
+        `UPDATE deliveries SET status = 'sent', lease_until = NULL, next_attempt_at = NULL, last_error = '',
+           provider_message_id = $3, updated_at = now()
+         WHERE id = $1 AND status = 'sending' AND attempts = $2`,
+        [deliveryId, lease.attempt, providerMessageId],
+        tx,
+      );
+      if (changed === 0) return false;
+      await this.insertAttempt(tx, deliveryId, {
+        number: lease.attempt,
+        startedAt: lease.startedAt,
+        finishedAt: new Date(),
+        outcome: "sent",
+        error: "",
+        providerMessageId,
+      });
+      return true;
+    });
+  }
+
+  /** Records a failed attempt: `failed` with its next try, or `dead`. */
+  async recordFailure(
+    deliveryId: string,
+    lease: Lease,
+    failure: { permanent: boolean; dead: boolean; error: string; nextAttemptAt: Date | null },
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const changed = await execute(
+        this.db,
+        `UPDATE deliveries SET status = $3, lease_until = NULL, next_attempt_at = $4, last_error = $5, updated_at = now()
+         WHERE id = $1 AND status = 'sending' AND attempts = $2`,
+        [deliveryId, lease.attempt, failure.dead ? "dead" : "failed", failure.nextAttemptAt, failure.error],
+        tx,
+      );
+      if (changed === 0) return;
+      await this.insertAttempt(tx, deliveryId, {
+        number: lease.attempt,
+        startedAt: lease.startedAt,
+        finishedAt: new Date(),
+        outcome: failure.permanent ? "permanent_error" : "transient_error",
+        error: failure.error,
+        providerMessageId: "",
+      });
+    });
+  }
+
+  /** Settles a waiting or leased delivery without an attempt (suppressed, or dead before trying). */
+  async settle(deliveryId: string, status: "suppressed" | "dead" | "sent", error = "", tx?: Tx): Promise<boolean> {
+    return (
+      (await execute(
+        this.db,
+        `UPDATE deliveries SET status = $2, last_error = $3, lease_until = NULL, next_attempt_at = NULL, updated_at = now()
+         WHERE id = $1 AND status IN ('pending', 'failed', 'scheduled', 'sending')`,
+        [deliveryId, status, error],
+        tx,
+      )) > 0
+    );
+  }
+
+  /** Cancels a notification's deliveries that have not gone out; returns how many. */
+  async cancel(tx: Tx, notificationId: string): Promise<number> {
+    await execute(
+      this.db,
+      "DELETE FROM outbox WHERE delivery_id IN (SELECT id FROM deliveries WHERE notification_id = $1)",
+      [notificationId],
+      tx,
+    );
+    return execute(
+      this.db,
+      `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL, updated_at = now()
+       WHERE notification_id = $1 AND status IN ('scheduled', 'pending', 'failed')`,
+      [notificationId],
+      tx,
+    );
+  }
+
+  /** Puts a dead delivery back in line with a fresh retry budget; null unless it was dead. */
+  async retry(tx: Tx, deliveryId: string): Promise<Delivery | null> {
+    const [row] = await queryRows<DeliveryRow & { generation: number }>(
+      this.db,
+      `UPDATE deliveries d SET status = 'pending', generation = generation + 1, generation_attempts = 0,
+         next_attempt_at = NULL, updated_at = now()
+       WHERE id = $1 AND status = 'dead'
+       RETURNING ${deliveryColumns}, d.generation`,
+      [deliveryId],
+      tx,
+    );
+    if (row === undefined) return null;
+    await execute(
+      this.db,
+      "INSERT INTO outbox (delivery_id, channel, generation, available_at) VALUES ($1, $2, $3, now())",
+      [row.id, row.channel, row.generation],
+      tx,
+    );
+    return toDelivery(row);
+  }
+
+  async get(deliveryId: string): Promise<Delivery | null> {
+    const [row] = await queryRows<DeliveryRow>(
+      this.db,
+      `SELECT ${deliveryColumns} FROM deliveries d WHERE d.id = $1`,
+      [deliveryId],
+      undefined,
+    );
+    return row ? ((await this.withHistory([toDelivery(row)]))[0] ?? null) : null;
+  }
+
+  /** A notification's deliveries with their attempts. */
+  async forNotification(notificationId: string, tx?: Tx): Promise<Delivery[]> {
+    const rows = await queryRows<DeliveryRow>(
+      this.db,
+      `SELECT ${deliveryColumns} FROM deliveries d WHERE d.notification_id = $1 ORDER BY d.channel, d.target`,
+      [notificationId],
+      tx,
+    );
+    return this.withHistory(rows.map(toDelivery), tx);
+  }
+
+  /** Deliveries with a status, newest first, below `beforeId` (ids are time-ordered). */
+  async listByStatus(q: {
+    status: DeliveryStatus;
+    channel: Channel | null;
+    beforeId: string | null;
+    limit: number;
+  }): Promise<Delivery[]> {
+    const rows = await queryRows<DeliveryRow>(
+      this.db,
+      `SELECT ${deliveryColumns} FROM deliveries d
+       WHERE d.status = $1 AND ($2::text IS NULL OR d.channel = $2) AND ($3::uuid IS NULL OR d.id < $3)
+       ORDER BY d.id DESC LIMIT $4`,
+      [q.status, q.channel, q.beforeId, q.limit],
+      undefined,
+    );
+    return this.withHistory(rows.map(toDelivery));
+  }
+
+  private async withHistory(deliveries: Delivery[], tx?: Tx): Promise<Delivery[]> {
+    if (deliveries.length === 0) return deliveries;
+    const rows = await queryRows<AttemptRow>(
+      this.db,
+      `SELECT delivery_id, number, started_at, finished_at, outcome, error, provider_message_id
+       FROM delivery_attempts WHERE delivery_id = ANY($1::uuid[]) ORDER BY number`,
+      [deliveries.map((d) => d.id)],
+      tx,
+    );
+    const byDelivery = new Map<string, DeliveryAttempt[]>();
+    for (const r of rows) {
+      const list = byDelivery.get(r.delivery_id) ?? [];
+      list.push({
+        number: r.number,
+        startedAt: r.started_at,
+        finishedAt: r.finished_at,
+        outcome: r.outcome,
+        error: r.error,
+        providerMessageId: r.provider_message_id,
+      });
+      byDelivery.set(r.delivery_id, list);
+    }
+    return deliveries.map((d) => ({ ...d, history: byDelivery.get(d.id) ?? [] }));
+  }
+
+  private async insertAttempt(tx: Tx, deliveryId: string, a: DeliveryAttempt): Promise<void> {
+    await execute(
+      this.db,
+      `INSERT INTO delivery_attempts (delivery_id, number, started_at, finished_at, outcome, error, provider_message_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (delivery_id, number) DO NOTHING`,
+      [deliveryId, a.number, a.startedAt, a.finishedAt, a.outcome, a.error, a.providerMessageId],
+      tx,
+    );
+  }
+}

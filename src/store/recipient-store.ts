@@ -1,0 +1,125 @@
+import { v7 as uuidv7 } from "uuid";
+import {
+  type Device,
+  emptyRecipient,
+  type Platform,
+  type Recipient,
+  type RecipientPatch,
+} from "../domain/recipient.js";
+import { type Database, execute, queryRows, type Tx } from "./database.js";
+
+interface RecipientRow {
+  user_id: string;
+  email: string;
+  phone: string;
+  locale: string;
+  timezone: string;
+  updated_at: Date;
+}
+
+interface DeviceRow {
+  id: string;
+  user_id: string;
+  platform: Platform;
+  token: string;
+  created_at: Date;
+}
+
+const toDevice = (r: DeviceRow): Device => ({
+  id: r.id,
+  userId: r.user_id,
+  platform: r.platform,
+  token: r.token,
+  createdAt: r.created_at,
+});
+
+/** Users' contact data and push devices. */
+export class RecipientStore {
+  constructor(private readonly db: Database) {}
+
+  /** Recipients of these users with their devices; users Herald knows nothing of get empty ones. */
+  async forUsers(userIds: string[], tx?: Tx): Promise<Map<string, Recipient>> {
+    const [rows, devices] = await Promise.all([
+      queryRows<RecipientRow>(
+        this.db,
+        "SELECT user_id, email, phone, locale, timezone, updated_at FROM recipients WHERE user_id = ANY($1::text[])",
+        [userIds],
+        tx,
+      ),
+      queryRows<DeviceRow>(
+        this.db,
+        "SELECT id, user_id, platform, token, created_at FROM devices WHERE user_id = ANY($1::text[]) ORDER BY created_at, id",
+        [userIds],
+        tx,
+      ),
+    ]);
+    const byUser = new Map(userIds.map((u) => [u, emptyRecipient(u)]));
+    for (const r of rows) {
+      Object.assign(byUser.get(r.user_id) as Recipient, {
+        email: r.email,
+        phone: r.phone,
+        locale: r.locale,
+        timezone: r.timezone,
+        updatedAt: r.updated_at,
+      });
+    }
+    for (const d of devices) byUser.get(d.user_id)?.devices.push(toDevice(d));
+    return byUser;
+  }
+
+  async get(userId: string): Promise<Recipient> {
+    return (await this.forUsers([userId])).get(userId) as Recipient;
+  }
+
+  /** Sets the fields present in `patch` (creating the recipient if need be). */
+  async upsert(userId: string, patch: RecipientPatch): Promise<void> {
+    const fields = (["email", "phone", "locale", "timezone"] as const).filter((f) => patch[f] !== undefined);
+    await execute(
+      this.db,
+      `INSERT INTO recipients (user_id, email, phone, locale, timezone) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (user_id) DO UPDATE SET updated_at = now()${fields.map((f) => `, ${f} = EXCLUDED.${f}`).join("")}`,
+      [userId, patch.email ?? "", patch.phone ?? "", patch.locale ?? "", patch.timezone ?? ""],
+      undefined,
+    );
+  }
+
+  /** Registers a token for a user; a token seen before moves to this user (the device changed hands). */
+  async registerDevice(userId: string, platform: Platform, token: string): Promise<Device> {
+    const [row] = await queryRows<DeviceRow>(
+      this.db,
+      `INSERT INTO devices (id, user_id, platform, token) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (token) DO UPDATE SET user_id = EXCLUDED.user_id, platform = EXCLUDED.platform
+       RETURNING id, user_id, platform, token, created_at`,
+      [uuidv7(), userId, platform, token],
+      undefined,
+    );
+    return toDevice(row as DeviceRow);
+  }
+
+  /** Removes a user's device by token; false if the user has no such device. */
+  async unregisterDevice(userId: string, token: string): Promise<boolean> {
+    return (
+      (await execute(this.db, "DELETE FROM devices WHERE user_id = $1 AND token = $2", [userId, token], undefined)) > 0
+    );
+  }
+
+  /** Removes a device the push provider no longer knows. */
+  async deleteDevice(id: string): Promise<void> {
+    await execute(this.db, "DELETE FROM devices WHERE id = $1", [id], undefined);
+  }
+
+  /**
+   * Erases everything Herald keeps about a user: contact data, devices,
+   * preferences, notifications (their deliveries, attempts and outbox rows go
+   * with them), feed and idempotency records stay only as ids of other users'.
+   * Returns how many notifications went.
+   */
+  async erase(tx: Tx, userId: string): Promise<number> {
+    await execute(this.db, "DELETE FROM feed_events WHERE user_id = $1", [userId], tx);
+    await execute(this.db, "DELETE FROM user_feeds WHERE user_id = $1", [userId], tx);
+    await execute(this.db, "DELETE FROM preferences WHERE user_id = $1", [userId], tx);
+    await execute(this.db, "DELETE FROM devices WHERE user_id = $1", [userId], tx);
+    await execute(this.db, "DELETE FROM recipients WHERE user_id = $1", [userId], tx);
+    return execute(this.db, "DELETE FROM notifications WHERE user_id = $1", [userId], tx);
+  }
+}

@@ -1,0 +1,64 @@
+import type { Template, TemplatedChannel } from "../domain/content.js";
+import { type Database, execute, queryRows } from "./database.js";
+
+interface TemplateRow {
+  key: string;
+  channel: TemplatedChannel;
+  locale: string;
+  content: Template["content"];
+  updated_at: Date;
+}
+
+const toTemplate = (r: TemplateRow): Template =>
+  ({ key: r.key, channel: r.channel, locale: r.locale, content: r.content, updatedAt: r.updated_at }) as Template;
+
+const columns = "key, channel, locale, content, updated_at";
+
+/** Templates, one row per key, channel and locale; the parts as JSON. */
+export class TemplateStore {
+  constructor(private readonly db: Database) {}
+
+  async upsert(t: Template): Promise<Template> {
+    const [row] = await queryRows<TemplateRow>(
+      this.db,
+      `INSERT INTO templates (key, channel, locale, content) VALUES ($1, $2, $3, $4::jsonb)
+       ON CONFLICT (key, channel, locale) DO UPDATE SET content = EXCLUDED.content, updated_at = now()
+       RETURNING ${columns}`,
+      [t.key, t.channel, t.locale, JSON.stringify(t.content)],
+      undefined,
+    );
+    return toTemplate(row as TemplateRow);
+  }
+
+  async get(key: string, channel: string, locale: string): Promise<Template | null> {
+    const [row] = await queryRows<TemplateRow>(
+      this.db,
+      `SELECT ${columns} FROM templates WHERE key = $1 AND channel = $2 AND locale = $3`,
+      [key, channel, locale],
+      undefined,
+    );
+    return row ? toTemplate(row) : null;
+  }
+
+  /** Every template of a key (all channels and locales), or every template. */
+  async list(key: string): Promise<Template[]> {
+    const rows = await queryRows<TemplateRow>(
+      this.db,
+      `SELECT ${columns} FROM templates WHERE $1 = '' OR key = $1 ORDER BY key, channel, locale`,
+      [key],
+      undefined,
+    );
+    return rows.map(toTemplate);
+  }
+
+  async delete(key: string, channel: string, locale: string): Promise<boolean> {
+    return (
+      (await execute(
+        this.db,
+        "DELETE FROM templates WHERE key = $1 AND channel = $2 AND locale = $3",
+        [key, channel, locale],
+        undefined,
+      )) > 0
+    );
+  }
+}

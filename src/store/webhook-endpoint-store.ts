@@ -1,0 +1,136 @@
+import { v7 as uuidv7 } from "uuid";
+import type { WebhookEndpoint, WebhookTarget } from "../domain/webhook-endpoint.js";
+import { type Database, execute, queryRows } from "./database.js";
+
+interface EndpointRow {
+  id: string;
+  url: string;
+  categories: string[];
+  description: string;
+  enabled: boolean;
+  disabled_reason: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const columns =
+  "id, url, categories, description, enabled, disabled_reason, secret, previous_secret, previous_secret_expires_at, created_at, updated_at";
+
+function toTarget(r: EndpointRow, now = new Date()): WebhookTarget {
+  const previousValid =
+    r.previous_secret !== null && r.previous_secret_expires_at !== null && r.previous_secret_expires_at > now;
+  return {
+    id: r.id,
+    url: r.url,
+    categories: r.categories,
+    description: r.description,
+    enabled: r.enabled,
+    disabledReason: r.disabled_reason,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    secrets: previousValid ? [r.secret, r.previous_secret as string] : [r.secret],
+  };
+}
+
+/** Strips the secrets: what the API shows. */
+export function publicEndpoint(t: WebhookTarget): WebhookEndpoint {
+  const { secrets: _, ...endpoint } = t;
+  return endpoint;
+}
+
+/** Webhook endpoints and their signing secrets. */
+export class WebhookEndpointStore {
+  constructor(private readonly db: Database) {}
+
+  async create(e: { url: string; categories: string[]; description: string; secret: string }): Promise<WebhookTarget> {
+    const [row] = await queryRows<EndpointRow>(
+      this.db,
+      `INSERT INTO webhook_endpoints (id, url, categories, description, secret) VALUES ($1, $2, $3::text[], $4, $5)
+       RETURNING ${columns}`,
+      [uuidv7(), e.url, e.categories, e.description, e.secret],
+      undefined,
+    );
+    return toTarget(row as EndpointRow);
+  }
+
+  async get(id: string): Promise<WebhookTarget | null> {
+    const [row] = await queryRows<EndpointRow>(
+      this.db,
+      `SELECT ${columns} FROM webhook_endpoints WHERE id = $1`,
+      [id],
+      undefined,
+    );
+    return row ? toTarget(row) : null;
+  }
+
+  async list(): Promise<WebhookTarget[]> {
+    const rows = await queryRows<EndpointRow>(
+      this.db,
+      `SELECT ${columns} FROM webhook_endpoints ORDER BY created_at, id`,
+      [],
+      undefined,
+    );
+    return rows.map((r) => toTarget(r));
+  }
+
+  /** Enabled endpoints (few per deployment, so filtering by category happens in memory). */
+  async enabled(): Promise<WebhookTarget[]> {
+    const rows = await queryRows<EndpointRow>(
+      this.db,
+      `SELECT ${columns} FROM webhook_endpoints WHERE enabled ORDER BY created_at, id`,
+      [],
+      undefined,
+    );
+    return rows.map((r) => toTarget(r));
+  }
+
+  /** Changes the fields given; returns null for an unknown id. */
+  async update(
+    id: string,
+    change: { url?: string; categories?: string[]; description?: string; enabled?: boolean },
+  ): Promise<WebhookTarget | null> {
+    const [row] = await queryRows<EndpointRow>(
+      this.db,
+      `UPDATE webhook_endpoints SET
+         url = COALESCE($2, url),
+         categories = COALESCE($3::text[], categories),
+         description = COALESCE($4, description),
+         enabled = COALESCE($5, enabled),
+         disabled_reason = CASE WHEN $5 IS NULL THEN disabled_reason ELSE '' END,
+         updated_at = now()
+       WHERE id = $1 RETURNING ${columns}`,
+      [id, change.url ?? null, change.categories ?? null, change.description ?? null, change.enabled ?? null],
+      undefined,
+    );
+    return row ? toTarget(row) : null;
+  }
+
+  /** Disables an endpoint on Herald's own account (410 Gone), saying why. */
+  async disable(id: string, reason: string): Promise<void> {
+    await execute(
+      this.db,
+      "UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, updated_at = now() WHERE id = $1",
+      [id, reason],
+      undefined,
+    );
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return (await execute(this.db, "DELETE FROM webhook_endpoints WHERE id = $1", [id], undefined)) > 0;
+  }
+
+  /** Installs a new secret; the current one keeps signing until `graceUntil`. */
+  async rotate(id: string, secret: string, graceUntil: Date): Promise<WebhookTarget | null> {
+    const [row] = await queryRows<EndpointRow>(
+      this.db,
+      `UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_at = $3, secret = $2, updated_at = now()
+       WHERE id = $1 RETURNING ${columns}`,
+      [id, secret, graceUntil],
+      undefined,
+    );
+    return row ? toTarget(row) : null;
+  }
+}

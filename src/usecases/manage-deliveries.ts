@@ -1,0 +1,74 @@
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
+import type { Channel, Delivery, DeliveryStatus } from "../domain/notification.js";
+import type { Principal } from "../domain/principal.js";
+import type { Transactor } from "../store/database.js";
+import type { DeliveryStore } from "../store/delivery-store.js";
+import type { NotificationStore } from "../store/notification-store.js";
+import { requireScope } from "./access.js";
+
+/** Cancel, RetryDelivery and ListDeliveries: what operators and senders do with deliveries. */
+export function createManageDeliveries(deps: {
+  db: Transactor;
+  notifications: Pick<NotificationStore, "get">;
+  deliveries: DeliveryStore;
+  /** Called after a delivery was put back in the outbox. */
+  onQueued: () => void;
+}) {
+  return {
+    /** Withdraws what has not gone out; deliveries already with JetStream are skipped by the worker. */
+    async cancel(
+      principal: Principal,
+      notificationId: string,
+    ): Promise<{ canceledCount: number; deliveries: Delivery[] }> {
+      requireScope(principal, "send", "cancel notifications");
+      if ((await deps.notifications.get(notificationId)) === null) {
+        throw new NotFoundError(`notification ${notificationId} not found`);
+      }
+      return deps.db.run(async (tx) => {
+        const canceledCount = await deps.deliveries.cancel(tx, notificationId);
+        return { canceledCount, deliveries: await deps.deliveries.forNotification(notificationId, tx) };
+      });
+    },
+
+    async retry(principal: Principal, deliveryId: string): Promise<Delivery> {
+      requireScope(principal, "admin", "retry deliveries");
+      const delivery = await deps.db.run((tx) => deps.deliveries.retry(tx, deliveryId));
+      if (delivery === null) {
+        const existing = await deps.deliveries.get(deliveryId);
+        if (existing === null) throw new NotFoundError(`delivery ${deliveryId} not found`);
+        throw new FailedPreconditionError(
+          `delivery ${deliveryId} is ${existing.status}; only dead deliveries can be retried`,
+        );
+      }
+      deps.onQueued();
+      return (await deps.deliveries.get(deliveryId)) ?? delivery;
+    },
+
+    async list(
+      principal: Principal,
+      q: { status: DeliveryStatus; channel: Channel | null; pageSize: number; pageToken: string },
+    ): Promise<{ deliveries: Delivery[]; nextPageToken: string }> {
+      requireScope(principal, "admin", "list deliveries");
+      const limit = q.pageSize === 0 ? 20 : q.pageSize;
+      let beforeId: string | null = null;
+      if (q.pageToken !== "") {
+        beforeId = Buffer.from(q.pageToken, "base64url").toString();
+        if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(beforeId)) {
+          throw new InvalidArgumentError("page_token", "is not a token returned by ListDeliveries");
+        }
+      }
+      const rows = await deps.deliveries.listByStatus({
+        status: q.status,
+        channel: q.channel,
+        beforeId,
+        limit: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        deliveries: page,
+        nextPageToken: rows.length > limit && last !== undefined ? Buffer.from(last.id).toString("base64url") : "",
+      };
+    },
+  };
+}

@@ -1,3 +1,5 @@
+import type http from "node:http";
+import type http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -59,8 +61,22 @@ export interface App {
   close(): Promise<void>;
 }
 
+/**
+ * HTTP routes outside the RPC services (paths RPCs never use, such as `/` or
+ * `/healthz`); returns true when it answered the request.
+ */
+export type HttpRoutes = (
+  req: http.IncomingMessage | http2.Http2ServerRequest,
+  res: http.ServerResponse | http2.Http2ServerResponse,
+) => boolean;
+
+export interface AppOptions {
+  /** Extra HTTP routes (the development server's demo pages). */
+  extraRoutes?: HttpRoutes;
+}
+
 /** The composition root: wires store, NATS, channels, dispatch and use cases into a server. */
-export async function createApp(config: Config, logger: Logger): Promise<App> {
+export async function createApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<App> {
   const db = createDatabase({ url: config.databaseUrl, poolMax: config.databasePoolMax });
   let nats: NatsLink | undefined;
   try {
@@ -159,12 +175,14 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
         createValidateInterceptor(),
       ],
       shutdownSignal: shutdown.signal,
+
       readMaxBytes: 4 * 1024 * 1024,
       maxTimeoutMs: 5 * 60_000,
     });
     const cors = createCorsHandler(config.corsAllowedOrigins);
     const server = createHttpServer((req, res) => {
-      if (!cors(req, res)) rpc(req, res);
+      if (cors(req, res) || options.extraRoutes?.(req, res)) return;
+      rpc(req, res);
     });
 
     return {

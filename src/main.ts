@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
-import { type App, createApp } from "./app.js";
+import { type App, type HttpRoutes, createApp } from "./app.js";
 import { type Config, loadConfig } from "./config.js";
 import { createLogger, type Logger } from "./telemetry/logger.js";
 
@@ -11,6 +11,8 @@ export interface ServeOptions {
   onListening?: (address: AddressInfo, app: App) => void | Promise<void>;
   /** Runs after Herald has closed, before the process exits (the dev stack stops its servers here). */
   afterClose?: () => Promise<void>;
+  /** Extra HTTP routes (the development server's pages). */
+  extraRoutes?: HttpRoutes;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface ServeOptions {
 export async function serve(options: ServeOptions = {}): Promise<App> {
   const config = options.config ?? loadConfig();
   const logger = options.logger ?? createLogger(config.logLevel);
-  const app = await createApp(config, logger);
+  const app = await createApp(config, logger, { extraRoutes: options.extraRoutes });
   const address = await app.listen(config.port, config.host);
   logger.info({ address: address.address, port: address.port }, "herald listening (gRPC, gRPC-Web, Connect)");
   await options.onListening?.(address, app);

@@ -1,0 +1,125 @@
+import datetime
+
+from buf.validate import validate_pb2 as _validate_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Platform(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PLATFORM_UNSPECIFIED: _ClassVar[Platform]
+    PLATFORM_ANDROID: _ClassVar[Platform]
+    PLATFORM_IOS: _ClassVar[Platform]
+    PLATFORM_WEB: _ClassVar[Platform]
+PLATFORM_UNSPECIFIED: Platform
+PLATFORM_ANDROID: Platform
+PLATFORM_IOS: Platform
+PLATFORM_WEB: Platform
+
+class Device(_message.Message):
+    __slots__ = ("id", "platform", "token", "create_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    platform: Platform
+    token: str
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., platform: _Optional[_Union[Platform, str]] = ..., token: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Recipient(_message.Message):
+    __slots__ = ("user_id", "email", "phone", "locale", "timezone", "devices", "update_time")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    LOCALE_FIELD_NUMBER: _ClassVar[int]
+    TIMEZONE_FIELD_NUMBER: _ClassVar[int]
+    DEVICES_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    email: str
+    phone: str
+    locale: str
+    timezone: str
+    devices: _containers.RepeatedCompositeFieldContainer[Device]
+    update_time: _timestamp_pb2.Timestamp
+    def __init__(self, user_id: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., locale: _Optional[str] = ..., timezone: _Optional[str] = ..., devices: _Optional[_Iterable[_Union[Device, _Mapping]]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class UpsertRecipientRequest(_message.Message):
+    __slots__ = ("user_id", "email", "phone", "locale", "timezone")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    LOCALE_FIELD_NUMBER: _ClassVar[int]
+    TIMEZONE_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    email: str
+    phone: str
+    locale: str
+    timezone: str
+    def __init__(self, user_id: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., locale: _Optional[str] = ..., timezone: _Optional[str] = ...) -> None: ...
+
+class UpsertRecipientResponse(_message.Message):
+    __slots__ = ("recipient",)
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    recipient: Recipient
+    def __init__(self, recipient: _Optional[_Union[Recipient, _Mapping]] = ...) -> None: ...
+
+class GetRecipientRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
+
+class GetRecipientResponse(_message.Message):
+    __slots__ = ("recipient",)
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    recipient: Recipient
+    def __init__(self, recipient: _Optional[_Union[Recipient, _Mapping]] = ...) -> None: ...
+
+class DeleteRecipientRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
+
+class DeleteRecipientResponse(_message.Message):
+    __slots__ = ("deleted_notifications",)
+    DELETED_NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    deleted_notifications: int
+    def __init__(self, deleted_notifications: _Optional[int] = ...) -> None: ...
+
+class RegisterDeviceRequest(_message.Message):
+    __slots__ = ("user_id", "platform", "token")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    platform: Platform
+    token: str
+    def __init__(self, user_id: _Optional[str] = ..., platform: _Optional[_Union[Platform, str]] = ..., token: _Optional[str] = ...) -> None: ...
+
+class RegisterDeviceResponse(_message.Message):
+    __slots__ = ("device",)
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    device: Device
+    def __init__(self, device: _Optional[_Union[Device, _Mapping]] = ...) -> None: ...
+
+class UnregisterDeviceRequest(_message.Message):
+    __slots__ = ("user_id", "token")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    token: str
+    def __init__(self, user_id: _Optional[str] = ..., token: _Optional[str] = ...) -> None: ...
+
+class UnregisterDeviceResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -1,0 +1,204 @@
+import datetime
+
+from buf.validate import validate_pb2 as _validate_pb2
+from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from herald.v1 import feed_pb2 as _feed_pb2
+from herald.v1 import notification_pb2 as _notification_pb2
+from herald.v1 import preferences_pb2 as _preferences_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class SendRequest(_message.Message):
+    __slots__ = ("user_ids", "category", "title", "body", "action_url", "data", "priority", "channels", "idempotency_key", "send_at", "template_key")
+    USER_IDS_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    ACTION_URL_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    SEND_AT_FIELD_NUMBER: _ClassVar[int]
+    TEMPLATE_KEY_FIELD_NUMBER: _ClassVar[int]
+    user_ids: _containers.RepeatedScalarFieldContainer[str]
+    category: str
+    title: str
+    body: str
+    action_url: str
+    data: _struct_pb2.Struct
+    priority: _notification_pb2.Priority
+    channels: _containers.RepeatedScalarFieldContainer[_notification_pb2.Channel]
+    idempotency_key: str
+    send_at: _timestamp_pb2.Timestamp
+    template_key: str
+    def __init__(self, user_ids: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., action_url: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[_Union[_notification_pb2.Priority, str]] = ..., channels: _Optional[_Iterable[_Union[_notification_pb2.Channel, str]]] = ..., idempotency_key: _Optional[str] = ..., send_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., template_key: _Optional[str] = ...) -> None: ...
+
+class SendResponse(_message.Message):
+    __slots__ = ("notifications",)
+    NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    notifications: _containers.RepeatedCompositeFieldContainer[_notification_pb2.Notification]
+    def __init__(self, notifications: _Optional[_Iterable[_Union[_notification_pb2.Notification, _Mapping]]] = ...) -> None: ...
+
+class GetNotificationRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class GetNotificationResponse(_message.Message):
+    __slots__ = ("notification", "deliveries")
+    NOTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    DELIVERIES_FIELD_NUMBER: _ClassVar[int]
+    notification: _notification_pb2.Notification
+    deliveries: _containers.RepeatedCompositeFieldContainer[_notification_pb2.Delivery]
+    def __init__(self, notification: _Optional[_Union[_notification_pb2.Notification, _Mapping]] = ..., deliveries: _Optional[_Iterable[_Union[_notification_pb2.Delivery, _Mapping]]] = ...) -> None: ...
+
+class ListRequest(_message.Message):
+    __slots__ = ("user_id", "page_size", "page_token", "unread_only", "category", "archived")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    UNREAD_ONLY_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    ARCHIVED_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    page_size: int
+    page_token: str
+    unread_only: bool
+    category: str
+    archived: bool
+    def __init__(self, user_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., unread_only: _Optional[bool] = ..., category: _Optional[str] = ..., archived: _Optional[bool] = ...) -> None: ...
+
+class ListResponse(_message.Message):
+    __slots__ = ("notifications", "next_page_token", "unread_count")
+    NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    UNREAD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    notifications: _containers.RepeatedCompositeFieldContainer[_notification_pb2.Notification]
+    next_page_token: str
+    unread_count: int
+    def __init__(self, notifications: _Optional[_Iterable[_Union[_notification_pb2.Notification, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., unread_count: _Optional[int] = ...) -> None: ...
+
+class MarkReadRequest(_message.Message):
+    __slots__ = ("user_id", "notification_ids", "all", "change")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTIFICATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    ALL_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    notification_ids: _containers.RepeatedScalarFieldContainer[str]
+    all: bool
+    change: _feed_pb2.ChangeKind
+    def __init__(self, user_id: _Optional[str] = ..., notification_ids: _Optional[_Iterable[str]] = ..., all: _Optional[bool] = ..., change: _Optional[_Union[_feed_pb2.ChangeKind, str]] = ...) -> None: ...
+
+class MarkReadResponse(_message.Message):
+    __slots__ = ("unread_count", "changed_count")
+    UNREAD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    unread_count: int
+    changed_count: int
+    def __init__(self, unread_count: _Optional[int] = ..., changed_count: _Optional[int] = ...) -> None: ...
+
+class GetPreferencesRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
+
+class GetPreferencesResponse(_message.Message):
+    __slots__ = ("preferences",)
+    PREFERENCES_FIELD_NUMBER: _ClassVar[int]
+    preferences: _preferences_pb2.Preferences
+    def __init__(self, preferences: _Optional[_Union[_preferences_pb2.Preferences, _Mapping]] = ...) -> None: ...
+
+class UpdatePreferencesRequest(_message.Message):
+    __slots__ = ("user_id", "defaults", "categories", "reset_categories")
+    class CategoriesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _preferences_pb2.ChannelSettings
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_preferences_pb2.ChannelSettings, _Mapping]] = ...) -> None: ...
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    DEFAULTS_FIELD_NUMBER: _ClassVar[int]
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    RESET_CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    defaults: _preferences_pb2.ChannelSettings
+    categories: _containers.MessageMap[str, _preferences_pb2.ChannelSettings]
+    reset_categories: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, user_id: _Optional[str] = ..., defaults: _Optional[_Union[_preferences_pb2.ChannelSettings, _Mapping]] = ..., categories: _Optional[_Mapping[str, _preferences_pb2.ChannelSettings]] = ..., reset_categories: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class UpdatePreferencesResponse(_message.Message):
+    __slots__ = ("preferences",)
+    PREFERENCES_FIELD_NUMBER: _ClassVar[int]
+    preferences: _preferences_pb2.Preferences
+    def __init__(self, preferences: _Optional[_Union[_preferences_pb2.Preferences, _Mapping]] = ...) -> None: ...
+
+class SubscribeRequest(_message.Message):
+    __slots__ = ("user_id", "cursor")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    cursor: str
+    def __init__(self, user_id: _Optional[str] = ..., cursor: _Optional[str] = ...) -> None: ...
+
+class SubscribeResponse(_message.Message):
+    __slots__ = ("event",)
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    event: _feed_pb2.FeedEvent
+    def __init__(self, event: _Optional[_Union[_feed_pb2.FeedEvent, _Mapping]] = ...) -> None: ...
+
+class CancelRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class CancelResponse(_message.Message):
+    __slots__ = ("canceled_count", "deliveries")
+    CANCELED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DELIVERIES_FIELD_NUMBER: _ClassVar[int]
+    canceled_count: int
+    deliveries: _containers.RepeatedCompositeFieldContainer[_notification_pb2.Delivery]
+    def __init__(self, canceled_count: _Optional[int] = ..., deliveries: _Optional[_Iterable[_Union[_notification_pb2.Delivery, _Mapping]]] = ...) -> None: ...
+
+class RetryDeliveryRequest(_message.Message):
+    __slots__ = ("delivery_id",)
+    DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
+    delivery_id: str
+    def __init__(self, delivery_id: _Optional[str] = ...) -> None: ...
+
+class RetryDeliveryResponse(_message.Message):
+    __slots__ = ("delivery",)
+    DELIVERY_FIELD_NUMBER: _ClassVar[int]
+    delivery: _notification_pb2.Delivery
+    def __init__(self, delivery: _Optional[_Union[_notification_pb2.Delivery, _Mapping]] = ...) -> None: ...
+
+class ListDeliveriesRequest(_message.Message):
+    __slots__ = ("status", "channel", "page_size", "page_token")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    status: _notification_pb2.DeliveryStatus
+    channel: _notification_pb2.Channel
+    page_size: int
+    page_token: str
+    def __init__(self, status: _Optional[_Union[_notification_pb2.DeliveryStatus, str]] = ..., channel: _Optional[_Union[_notification_pb2.Channel, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListDeliveriesResponse(_message.Message):
+    __slots__ = ("deliveries", "next_page_token")
+    DELIVERIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    deliveries: _containers.RepeatedCompositeFieldContainer[_notification_pb2.Delivery]
+    next_page_token: str
+    def __init__(self, deliveries: _Optional[_Iterable[_Union[_notification_pb2.Delivery, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

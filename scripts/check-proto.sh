@@ -32,8 +32,8 @@ else
   echo "check-proto: no contract at $against yet; skipping buf breaking"
 fi
 
-echo "check-proto: buf generate leaves gen/ unchanged"
-PATH="$PWD/node_modules/.bin:$PATH" buf generate
+echo "check-proto: regenerating leaves gen/ unchanged"
+bash scripts/generate.sh
 if [ -n "$(git status --porcelain -- gen)" ]; then
   git status --porcelain -- gen
   git diff --stat -- gen

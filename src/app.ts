@@ -5,15 +5,20 @@ import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createValidateInterceptor } from "@connectrpc/validate";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { Health } from "../gen/ts/grpc/health/v1/health_pb.js";
+import { ServerReflection as ServerReflectionV1 } from "../gen/ts/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionV1Alpha } from "../gen/ts/grpc/reflection/v1alpha/reflection_pb.js";
 import { NotificationService } from "../gen/ts/herald/v1/notification_service_pb.js";
 import { RecipientService } from "../gen/ts/herald/v1/recipient_service_pb.js";
 import { TemplateService } from "../gen/ts/herald/v1/template_service_pb.js";
 import { WebhookService } from "../gen/ts/herald/v1/webhook_service_pb.js";
 import { createCorsHandler } from "./api/cors.js";
+import { healthRoutes, registerHealth } from "./api/health.js";
 import { createHttpServer } from "./api/http-server.js";
 import { authInterceptor, errorInterceptor } from "./api/interceptors.js";
 import { notificationService } from "./api/notification-service.js";
 import { recipientService } from "./api/recipient-service.js";
+import { registerReflection } from "./api/reflection.js";
 import { templateService } from "./api/template-service.js";
 import { webhookService } from "./api/webhook-service.js";
 import { createApiKeyVerifier } from "./auth/api-key-verifier.js";
@@ -69,6 +74,9 @@ export type HttpRoutes = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
   res: http.ServerResponse | http2.Http2ServerResponse,
 ) => boolean;
+
+/** Services callers reach without credentials. */
+const openServices = new Set([Health.typeName, ServerReflectionV1.typeName, ServerReflectionV1Alpha.typeName]);
 
 export interface AppOptions {
   /** Extra HTTP routes (the development server's demo pages). */
@@ -160,28 +168,42 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     });
 
     const shutdown = new AbortController();
+    const services = [NotificationService, RecipientService, TemplateService, WebhookService];
+    const checks = {
+      postgres: async () => {
+        await db.query("SELECT 1");
+        return true;
+      },
+      nats: () => link.isConnected(),
+    };
     const rpc = connectNodeAdapter({
       routes: (router: ConnectRouter) => {
         router.service(NotificationService, notificationService(useCases));
         router.service(RecipientService, recipientService(useCases));
         router.service(TemplateService, templateService(useCases));
         router.service(WebhookService, webhookService(useCases));
+        registerHealth(
+          router,
+          checks,
+          services.map((s) => s.typeName),
+        );
+        registerReflection(router, [...services, Health]);
       },
       // Order matters: errors of every later interceptor are mapped; callers are
       // authenticated before their requests are validated.
       interceptors: [
         errorInterceptor(logger),
-        authInterceptor(authenticator(config, stores)),
+        authInterceptor(authenticator(config, stores), openServices),
         createValidateInterceptor(),
       ],
       shutdownSignal: shutdown.signal,
-
       readMaxBytes: 4 * 1024 * 1024,
       maxTimeoutMs: 5 * 60_000,
     });
     const cors = createCorsHandler(config.corsAllowedOrigins);
+    const probes = healthRoutes(checks);
     const server = createHttpServer((req, res) => {
-      if (cors(req, res) || options.extraRoutes?.(req, res)) return;
+      if (cors(req, res) || probes(req, res) || options.extraRoutes?.(req, res)) return;
       rpc(req, res);
     });
 

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
-import { type App, type HttpRoutes, createApp } from "./app.js";
+import { type App, createApp, type HttpRoutes } from "./app.js";
 import { type Config, loadConfig } from "./config.js";
 import { createLogger, type Logger } from "./telemetry/logger.js";
 

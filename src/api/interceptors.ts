@@ -34,11 +34,18 @@ export function errorInterceptor(logger: Logger): Interceptor {
 
 /**
  * Authenticates every call from its Authorization header, before the request is
- * validated, so unauthenticated callers learn nothing about the API.
+ * validated, so unauthenticated callers learn nothing about the API. Services
+ * named in `open` (health checks, reflection) take no credentials: probes and
+ * tools such as grpcurl call them bare.
  */
-export function authInterceptor(authenticate: (authorization: string | null) => Promise<Principal>): Interceptor {
+export function authInterceptor(
+  authenticate: (authorization: string | null) => Promise<Principal>,
+  open: ReadonlySet<string> = new Set(),
+): Interceptor {
   return (next) => async (req) => {
-    req.contextValues.set(principalKey, await authenticate(req.header.get("authorization")));
+    if (!open.has(req.service.typeName)) {
+      req.contextValues.set(principalKey, await authenticate(req.header.get("authorization")));
+    }
     return next(req);
   };
 }

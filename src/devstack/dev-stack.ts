@@ -6,6 +6,7 @@ import { serve } from "../main.js";
 import { RecipientStore } from "../store/recipient-store.js";
 import { createLogger } from "../telemetry/logger.js";
 import { loadDevSecrets } from "./dev-secrets.js";
+import { createDevWebRoutes } from "./dev-web.js";
 import { freePort } from "./free-port.js";
 import { ensureMailpit, type LocalMailpit, startLocalMailpit } from "./local-mailpit.js";
 import { ensureNatsServer, type LocalNats, startLocalNats } from "./local-nats.js";
@@ -68,10 +69,16 @@ export async function startDevStack(root: string): Promise<void> {
     // Local webhook receivers (http://localhost:...) are what development uses.
     env.WEBHOOK_ALLOW_PRIVATE_NETWORKS ??= "true";
     const config = loadConfig(env);
+    const extraRoutes = await createDevWebRoutes({
+      userTokenSecret: config.userTokenSecret as string,
+      apiKey: config.bootstrapApiKey as string,
+      webDir: path.join(root, "web"),
+    });
     await serve({
       config,
       logger: createLogger(config.logLevel),
       afterClose: stopServers,
+      extraRoutes,
       onListening: async (address, app) => {
         const base = `http://${address.address}:${address.port}`;
         // The demo user has an address, so the first Send also shows an email in Mailpit.
@@ -118,6 +125,7 @@ function printWelcome(o: {
   });
   process.stdout.write(`
 Herald is running at ${o.base}  (gRPC, gRPC-Web and Connect on one port)
+  Demo inbox: ${o.base}/  (signed in as demo-user; preferences at ${o.base}/preferences)
   Postgres: ${o.postgres}
   NATS:     ${o.nats}
   Email:    ${o.mail}
@@ -125,8 +133,8 @@ Herald is running at ${o.base}  (gRPC, gRPC-Web and Connect on one port)
 Development API key (all scopes):  ${o.apiKey}
 User token for "demo-user" (7 days): ${o.userToken}
 
-Send a first notification:
-  npx buf curl --schema . --protocol grpc --http2-prior-knowledge \\
+Send a first notification (buf curl learns the API from gRPC reflection):
+  npx buf curl --protocol grpc --http2-prior-knowledge \\
     -H "Authorization: Bearer ${o.apiKey}" \\
     -d '${body}' \\
     ${o.base}/herald.v1.NotificationService/Send

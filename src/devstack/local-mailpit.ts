@@ -1,23 +1,14 @@
-import { execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import { freePort } from "./free-port.js";
-import { waitForPort } from "./local-nats.js";
+import { goInstall, waitForPort } from "./local-nats.js";
 
 /** Mailpit, a real SMTP server with a web UI that catches every email. */
 export const mailpitModule = "github.com/axllent/mailpit@v1.27.11";
 
-export async function ensureMailpit(binDir: string): Promise<string> {
-  const bin = path.resolve(binDir, "mailpit");
-  if (existsSync(bin)) return bin;
-  await mkdir(binDir, { recursive: true });
-  await promisify(execFile)("go", ["install", mailpitModule], {
-    env: { ...process.env, GOBIN: path.resolve(binDir) },
-    timeout: 10 * 60_000,
-  });
-  return bin;
+export function ensureMailpit(binDir: string): Promise<string> {
+  return goInstall(binDir, "mailpit", mailpitModule);
 }
 
 export interface LocalMailpit {

@@ -13,11 +13,16 @@ export const natsServerModule = "github.com/nats-io/nats-server/v2@v2.15.2";
  * Installs nats-server into `binDir` with `go install`, unless it is there
  * already. Returns the binary's path.
  */
-export async function ensureNatsServer(binDir: string): Promise<string> {
-  const bin = path.resolve(binDir, "nats-server");
+export function ensureNatsServer(binDir: string): Promise<string> {
+  return goInstall(binDir, "nats-server", natsServerModule);
+}
+
+/** `go install module` into `binDir` unless `name` is there already; returns its path. */
+export async function goInstall(binDir: string, name: string, module: string): Promise<string> {
+  const bin = path.resolve(binDir, name);
   if (existsSync(bin)) return bin;
   await mkdir(binDir, { recursive: true });
-  await promisify(execFile)("go", ["install", natsServerModule], {
+  await promisify(execFile)("go", ["install", module], {
     env: { ...process.env, GOBIN: path.resolve(binDir) },
     timeout: 10 * 60_000,
   });

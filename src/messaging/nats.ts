@@ -14,6 +14,8 @@ export interface NatsLink {
   ready: Promise<NatsConnection>;
   /** The connection, or null before the first one. */
   current(): NatsConnection | null;
+  /** Whether NATS is reachable right now (connected, not reconnecting). */
+  isConnected(): boolean;
   /** Stops connecting, or drains the connection. */
   close(): Promise<void>;
 }
@@ -27,6 +29,7 @@ export interface NatsLink {
 export function connectNats(options: NatsOptions): NatsLink {
   const servers = options.url.split(",").map((s) => s.trim());
   let nc: NatsConnection | null = null;
+  let connected = false;
   let closed = false;
   let wake: (() => void) | null = null;
 
@@ -46,7 +49,10 @@ export function connectNats(options: NatsOptions): NatsLink {
           return new Promise<NatsConnection>(() => undefined);
         }
         nc = connection;
-        watch(connection, options.logger);
+        connected = true;
+        watch(connection, options.logger, (up) => {
+          connected = up;
+        });
         if (attempt > 0) options.logger.info("NATS connected");
         return connection;
       } catch (err) {
@@ -65,6 +71,7 @@ export function connectNats(options: NatsOptions): NatsLink {
   return {
     ready,
     current: () => nc,
+    isConnected: () => connected && nc !== null && !nc.isClosed(),
     async close() {
       closed = true;
       wake?.();
@@ -74,11 +81,17 @@ export function connectNats(options: NatsOptions): NatsLink {
   };
 }
 
-function watch(nc: NatsConnection, logger: Logger): void {
+function watch(nc: NatsConnection, logger: Logger, onChange: (connected: boolean) => void): void {
   void (async () => {
     for await (const status of nc.status()) {
-      if (status.type === "disconnect") logger.warn({ server: status.server }, "NATS disconnected");
-      if (status.type === "reconnect") logger.info({ server: status.server }, "NATS reconnected");
+      if (status.type === "disconnect") {
+        onChange(false);
+        logger.warn({ server: status.server }, "NATS disconnected");
+      }
+      if (status.type === "reconnect") {
+        onChange(true);
+        logger.info({ server: status.server }, "NATS reconnected");
+      }
     }
   })().catch(() => undefined);
 }

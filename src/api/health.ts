@@ -1,0 +1,86 @@
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../../gen/ts/grpc/health/v1/health_pb.js";
+import type { HttpRoutes } from "../app.js";
+
+/** What readiness depends on. */
+export interface ReadinessChecks {
+  postgres: () => Promise<boolean>;
+  nats: () => boolean;
+}
+
+export type Readiness = { ready: boolean; postgres: boolean; nats: boolean };
+
+/** Probes Postgres and NATS; Postgres gets a short timeout so a probe never hangs. */
+export async function readiness(checks: ReadinessChecks): Promise<Readiness> {
+  const postgres = await Promise.race([
+    checks.postgres().catch(() => false),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2_000).unref()),
+  ]);
+  const nats = checks.nats();
+  return { ready: postgres && nats, postgres, nats };
+}
+
+/**
+ * grpc.health.v1.Health: SERVING while Postgres and NATS are reachable. The
+ * empty service name means the whole server; Herald's own services report the
+ * same status, as they depend on the same things.
+ */
+export function registerHealth(router: ConnectRouter, checks: ReadinessChecks, serviceNames: string[]): void {
+  const known = new Set(["", ...serviceNames]);
+  const status = async (service: string) => {
+    if (!known.has(service)) throw new ConnectError(`unknown service ${service}`, Code.NotFound);
+    return (await readiness(checks)).ready ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+  };
+  router.service(Health, {
+    async check(req) {
+      return { status: await status(req.service) };
+    },
+    async list() {
+      const now = (await readiness(checks)).ready ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+      return { statuses: Object.fromEntries([...known].map((name) => [name, { status: now }])) };
+    },
+    async *watch(req, ctx) {
+      if (!known.has(req.service)) {
+        yield { status: ServingStatus.SERVICE_UNKNOWN };
+        return;
+      }
+      let last: ServingStatus | null = null;
+      while (!ctx.signal.aborted) {
+        const now = await status(req.service);
+        if (now !== last) yield { status: now };
+        last = now;
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            ctx.signal.removeEventListener("abort", done);
+            resolve();
+          };
+          const timer = setTimeout(done, 2_000);
+          ctx.signal.addEventListener("abort", done, { once: true });
+        });
+      }
+    },
+  });
+}
+
+/**
+ * HTTP probes: `/healthz` answers while the process serves (liveness);
+ * `/readyz` answers 200 only while Postgres and NATS are reachable (readiness),
+ * 503 otherwise, with what is down.
+ */
+export function healthRoutes(checks: ReadinessChecks): HttpRoutes {
+  return (req, res) => {
+    const path = (req.url ?? "").split("?")[0];
+    if (req.method !== "GET" || (path !== "/healthz" && path !== "/readyz")) return false;
+    const reply = (status: number, body: object) => {
+      res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(`${JSON.stringify(body)}\n`);
+    };
+    if (path === "/healthz") {
+      reply(200, { status: "ok" });
+    } else {
+      void readiness(checks).then((r) => reply(r.ready ? 200 : 503, r));
+    }
+    return true;
+  };
+}

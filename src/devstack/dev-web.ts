@@ -1,0 +1,240 @@
+import type http from "node:http";
+import type http2 from "node:http2";
+import path from "node:path";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import * as esbuild from "esbuild";
+import { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
+import type { HttpRoutes } from "../app.js";
+import { mintUserToken } from "../auth/user-tokens.js";
+
+type Request = http.IncomingMessage | http2.Http2ServerRequest;
+type Response = http.ServerResponse | http2.Http2ServerResponse;
+
+export interface DevWebOptions {
+  /** HERALD_USER_TOKEN_SECRET: the pages' user token is minted with it, as an app's backend would. */
+  userTokenSecret: string;
+  /** An API key with the `send` scope; only POST /dev/send uses it, on the server. It never reaches a page. */
+  apiKey: string;
+  /** The user the pages are signed in as. Default "demo-user". */
+  userId?: string;
+  /** The folder holding the elements' sources. Default: `web/` of this checkout. */
+  webDir?: string;
+}
+
+/**
+ * The development server's pages, for `npm start` only: `GET /` a demo app
+ * signed in as the demo user with `<herald-inbox>` and a form to send that
+ * user a notification (`POST /dev/send`, which calls Send server-side with the
+ * API key), `GET /preferences` with `<herald-preferences>`, and the bundle
+ * `GET /herald-inbox.js`, built with esbuild into memory when this is called.
+ */
+export async function createDevWebRoutes(options: DevWebOptions): Promise<HttpRoutes> {
+  const userId = options.userId ?? "demo-user";
+  const assets = await buildAssets(options.webDir ?? path.resolve(import.meta.dirname, "../../web"));
+  const sender = createSender(options.apiKey);
+
+  return (req, res) => {
+    const url = new URL(req.url ?? "/", "http://dev.invalid");
+    if (req.method === "POST" && url.pathname === "/dev/send") {
+      send(req, res, (fields) => sender(req, { ...fields, userId }));
+      return true;
+    }
+    if (req.method !== "GET") return false;
+    const asset = assets.get(url.pathname.slice(1));
+    if (asset !== undefined) {
+      reply(res, 200, asset.type, asset.body, { "Cache-Control": "no-cache" });
+      return true;
+    }
+    const page = pages[url.pathname];
+    if (page === undefined) return false;
+    void mintUserToken(options.userTokenSecret, userId, { ttlSeconds: 12 * 3600 }).then(
+      (token) =>
+        reply(res, 200, "text/html; charset=utf-8", page({ baseUrl: origin(req), token, userId }), pageHeaders),
+      () => reply(res, 500, "text/plain", "could not mint a user token"),
+    );
+    return true;
+  };
+}
+
+interface Asset {
+  type: string;
+  body: Uint8Array;
+}
+
+/** Bundles the elements and the demo script (ESM, in memory), keyed by file name. */
+async function buildAssets(webDir: string): Promise<Map<string, Asset>> {
+  const result = await esbuild.build({
+    entryPoints: {
+      "herald-inbox": path.join(webDir, "src/index.ts"),
+      "dev-demo": path.join(webDir, "demo/demo.ts"),
+    },
+    outdir: path.join(webDir, "dist"), // names the outputs; nothing is written
+    write: false,
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    sourcemap: "linked",
+    tsconfig: path.join(webDir, "tsconfig.json"),
+    logLevel: "silent",
+  });
+  const types: Record<string, string> = { ".js": "text/javascript; charset=utf-8", ".map": "application/json" };
+  return new Map(
+    result.outputFiles.map((f) => [
+      path.basename(f.path),
+      { type: types[path.extname(f.path)] ?? "application/octet-stream", body: f.contents },
+    ]),
+  );
+}
+
+interface SendFields {
+  title: string;
+  body: string;
+  category: string;
+  userId: string;
+}
+
+/** Send over Connect to this same server, authenticated with the API key. */
+function createSender(apiKey: string) {
+  const clients = new Map<string, ReturnType<typeof createClient<typeof NotificationService>>>();
+  return async (req: Request, fields: SendFields): Promise<string> => {
+    // The request arrived on the address Herald listens on, so that is where to call.
+    const { localAddress = "127.0.0.1", localPort } = req.socket;
+    const host = localAddress.includes(":") ? `[${localAddress}]` : localAddress;
+    const baseUrl = `http://${host}:${localPort}`;
+    let client = clients.get(baseUrl);
+    if (client === undefined) {
+      const transport = createConnectTransport({
+        baseUrl,
+        httpVersion: "1.1",
+        interceptors: [
+          (next) => (r) => {
+            r.header.set("Authorization", `Bearer ${apiKey}`);
+            return next(r);
+          },
+        ],
+      });
+      client = createClient(NotificationService, transport);
+      clients.set(baseUrl, client);
+    }
+    const { notifications } = await client.send({
+      userIds: [fields.userId],
+      title: fields.title,
+      body: fields.body,
+      category: fields.category || "demo",
+    });
+    return notifications[0]?.id ?? "";
+  };
+}
+
+/** POST /dev/send: reads the JSON form, sends, answers `{ id }` or `{ error }`. */
+function send(req: Request, res: Response, sendIt: (f: Omit<SendFields, "userId">) => Promise<string>): void {
+  const json = (status: number, value: object) => reply(res, status, "application/json", JSON.stringify(value));
+  readJson(req)
+    .then((input) => {
+      const text = (key: string) => (typeof input[key] === "string" ? input[key] : "");
+      return sendIt({ title: text("title"), body: text("body"), category: text("category") });
+    })
+    .then(
+      (id) => json(200, { id }),
+      (err: unknown) => {
+        const error = ConnectError.from(err);
+        json(error.code === Code.InvalidArgument ? 400 : 502, { error: error.rawMessage });
+      },
+    );
+}
+
+async function readJson(req: Request): Promise<Record<string, unknown>> {
+  if (!String(req.headers["content-type"]).startsWith("application/json")) {
+    throw new ConnectError("send JSON (Content-Type: application/json)", Code.InvalidArgument);
+  }
+  let raw = "";
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    raw += chunk.toString("utf8");
+    if (raw.length > 16_384) throw new ConnectError("request too large", Code.InvalidArgument);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (cause) {
+    throw new ConnectError("request is not JSON", Code.InvalidArgument, undefined, undefined, cause);
+  }
+  if (typeof value !== "object" || value === null) throw new ConnectError("send a JSON object", Code.InvalidArgument);
+  return value as Record<string, unknown>;
+}
+
+function reply(
+  res: Response,
+  status: number,
+  type: string,
+  body: string | Uint8Array,
+  headers: Record<string, string> = {},
+): void {
+  res.statusCode = status;
+  res.setHeader("Content-Type", type);
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  (res as http.ServerResponse).end(body);
+}
+
+function origin(req: Request): string {
+  const host = req.headers.host ?? req.headers[":authority"];
+  return `http://${typeof host === "string" ? host : "127.0.0.1"}`;
+}
+
+// The pages carry a user token: keep them out of caches and other sites' frames.
+const pageHeaders = {
+  "Cache-Control": "no-store",
+  "Referrer-Policy": "no-referrer",
+  "Content-Security-Policy":
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+};
+
+interface PageData {
+  baseUrl: string;
+  token: string;
+  userId: string;
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
+
+function layout(d: PageData, title: string, main: string): string {
+  const attrs = `base-url="${escapeHtml(d.baseUrl)}" token="${escapeHtml(d.token)}"`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Herald demo</title><link rel="icon" href="data:,">
+<script type="module" src="/herald-inbox.js"></script><script type="module" src="/dev-demo.js"></script>
+<style>
+body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111827; background: #f3f4f6; }
+.bar { display: flex; align-items: center; gap: 24px; padding: 12px 32px; background: #fff; border-bottom: 1px solid #e5e7eb; }
+.bar strong { font-size: 17px; } .bar nav { display: flex; gap: 16px; flex: 1; }
+.bar a { color: #4f46e5; text-decoration: none; } .who { color: #6b7280; font-size: 13px; }
+main { max-width: 760px; margin: 32px auto; padding: 24px 32px; background: #fff; border: 1px solid #e5e7eb; border-radius: 12px; }
+h1 { margin-top: 0; font-size: 20px; } .note { color: #6b7280; font-size: 13px; }
+form label { display: block; margin: 12px 0 4px; font-weight: 600; }
+form input, form textarea { width: 100%; box-sizing: border-box; padding: 8px 10px; border: 1px solid #d1d5db; border-radius: 8px; font: inherit; }
+form button { margin-top: 16px; padding: 8px 16px; border: 0; border-radius: 8px; background: #4f46e5; color: #fff; font: inherit; cursor: pointer; }
+</style></head>
+<body><header class="bar"><strong>Acme</strong>
+<nav><a href="/">Inbox demo</a><a href="/preferences">Preferences</a></nav>
+<span class="who">Signed in as ${escapeHtml(d.userId)}</span>
+<herald-inbox ${attrs}></herald-inbox></header>
+<main>${main.replace("%ATTRS%", attrs)}</main></body></html>`;
+}
+
+const pages: Record<string, (d: PageData) => string> = {
+  "/": (d) =>
+    layout(
+      d,
+      "Inbox",
+      `<h1>Send yourself a notification</h1>
+<p class="note">Development only: this server sends it with its API key; the page holds only a user token for
+${escapeHtml(d.userId)}, as an app embedding &lt;herald-inbox&gt; would.</p>
+<form id="send-form"><label for="title">Title</label><input id="title" name="title" required maxlength="200" value="Hello from Herald">
+<label for="body">Body</label><textarea id="body" name="body" required maxlength="5000" rows="3">Your first notification.</textarea>
+<label for="category">Category</label><input id="category" name="category" value="demo" pattern="[a-z][a-z0-9_\\-]*(\\.[a-z][a-z0-9_\\-]*)*">
+<button type="submit">Send</button></form><p id="send-result" role="status"></p>`,
+    ),
+  "/preferences": (d) => layout(d, "Preferences", "<herald-preferences %ATTRS%></herald-preferences>"),
+};

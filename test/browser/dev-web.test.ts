@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectClient } from "../helpers/clients.js";
+import { startHerald } from "../helpers/herald.js";
+import { type DevWebHerald, startDevWebHerald } from "./dev-web-herald.js";
+
+let herald: DevWebHerald;
+beforeAll(async () => {
+  herald = await startDevWebHerald();
+});
+afterAll(() => herald?.close());
+
+describe("development pages", () => {
+  it("serves the demo page with <herald-inbox> and a user token, never an API key", async () => {
+    const res = await fetch(`${herald.url}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const html = await res.text();
+    expect(html).toContain("<herald-inbox");
+    expect(html).toMatch(/token="eyJ[\w-]+\.[\w-]+\.[\w-]+"/);
+    expect(html).not.toContain("hk_");
+    expect(html).not.toContain(herald.apiKey);
+    const prefs = await (await fetch(`${herald.url}/preferences`)).text();
+    expect(prefs).toContain("<herald-preferences");
+    expect(prefs).not.toContain("hk_");
+  });
+
+  it("serves the element bundle as JavaScript", async () => {
+    const res = await fetch(`${herald.url}/herald-inbox.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/javascript");
+    const js = await res.text();
+    expect(js).toContain('customElements.define("herald-inbox"');
+    expect(js).not.toContain("hk_");
+  });
+
+  it("POST /dev/send sends the demo user a notification server-side", async () => {
+    const res = await fetch(`${herald.url}/dev/send`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ title: "From the form", body: "Sent by the dev server", category: "demo" }),
+    });
+    expect(res.status).toBe(200);
+    const { id } = (await res.json()) as { id: string };
+    const list = await connectClient(herald.url, herald.apiKey).list({ userId: "demo-user" });
+    expect(list.notifications.map((n) => [n.id, n.title])).toContainEqual([id, "From the form"]);
+  });
+
+  it("POST /dev/send reports invalid input as 400 with Herald's message", async () => {
+    const res = await fetch(`${herald.url}/dev/send`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ title: "t", body: "b", category: "Not A Category" }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/^category/);
+    const notJson = await fetch(`${herald.url}/dev/send`, { method: "POST", body: "title=x" });
+    expect(notJson.status).toBe(400);
+  });
+
+  it("is not part of a server started without the development routes", async () => {
+    const plain = await startHerald();
+    try {
+      const send = await fetch(`${plain.url}/dev/send`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ title: "t", body: "b" }),
+      });
+      expect(send.status).toBe(404);
+      expect((await fetch(`${plain.url}/herald-inbox.js`)).status).toBe(404);
+      const page = await fetch(`${plain.url}/`);
+      expect(await page.text()).not.toContain("<herald-inbox");
+    } finally {
+      await plain.close();
+    }
+  });
+});

@@ -1,0 +1,89 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { describe, expect, it } from "vitest";
+import { ChangeKind, type FeedEvent, FeedEventSchema } from "../../gen/ts/herald/v1/feed_pb.js";
+import { type Notification, NotificationSchema } from "../../gen/ts/herald/v1/notification_pb.js";
+import { backoffDelay } from "../../web/src/backoff.js";
+import { InboxState } from "../../web/src/inbox-state.js";
+
+const note = (id: string, sentMs = 1000): Notification =>
+  create(NotificationSchema, { id, title: id, sendTime: timestampFromMs(sentMs) });
+const page = (ids: string[], unreadCount = ids.length, nextPageToken = "") => ({
+  notifications: ids.map((id) => note(id)),
+  nextPageToken,
+  unreadCount,
+});
+const event = (kind: FeedEvent["kind"], unreadCount: number, atMs = 5000): FeedEvent =>
+  create(FeedEventSchema, { cursor: "7", unreadCount, eventTime: timestampFromMs(atMs), kind });
+const created = (id: string, unread: number) =>
+  event({ case: "created", value: { notification: note(id) } } as FeedEvent["kind"], unread);
+const changed = (kind: ChangeKind, ids: string[], unread: number, all = false, atMs = 5000) =>
+  event({ case: "changed", value: { kind, notificationIds: ids, all } } as FeedEvent["kind"], unread, atMs);
+const ids = (s: InboxState) => s.items.map((n) => n.id);
+
+describe("InboxState", () => {
+  it("puts live notifications on top and never shows one twice (replay overlapping List)", () => {
+    const s = new InboxState();
+    s.replace(page(["b", "a"], 2, "next"));
+    s.apply(created("c", 3));
+    s.apply(created("c", 3));
+    s.append(page(["a", "z"], 3));
+    expect(ids(s)).toEqual(["c", "b", "a", "z"]);
+    expect(s.unreadCount).toBe(3);
+    expect(s.nextPageToken).toBe("");
+  });
+
+  it("applies reads, unreads and archives from other devices; the unread count follows every event", () => {
+    const s = new InboxState();
+    s.replace(page(["b", "a"]));
+    s.apply(changed(ChangeKind.READ, ["a"], 1));
+    expect(s.items.find((n) => n.id === "a")?.readTime).toBeDefined();
+    s.apply(changed(ChangeKind.UNREAD, ["a"], 2));
+    expect(s.items.find((n) => n.id === "a")?.readTime).toBeUndefined();
+    s.apply(changed(ChangeKind.ARCHIVED, ["b"], 1));
+    expect(ids(s)).toEqual(["a"]);
+    s.apply(event({ case: "heartbeat", value: {} } as FeedEvent["kind"], 9));
+    expect(s.unreadCount).toBe(9);
+  });
+
+  it("applies `all` only to what had arrived when it happened", () => {
+    const s = new InboxState();
+    s.replace({ notifications: [note("late", 9000), note("early", 1000)], nextPageToken: "", unreadCount: 2 });
+    s.apply(changed(ChangeKind.READ, [], 1, true, 5000));
+    expect(s.items.map((n) => [n.id, n.readTime !== undefined])).toEqual([
+      ["late", false],
+      ["early", true],
+    ]);
+  });
+
+  it("asks for a reload on a reset and on unarchive (the event has ids, not content)", () => {
+    const s = new InboxState();
+    expect(s.apply(event({ case: "synced", value: { reset: true } } as FeedEvent["kind"], 0))).toBe("reload");
+    expect(s.apply(event({ case: "synced", value: { reset: false } } as FeedEvent["kind"], 0))).toBe("applied");
+    expect(s.apply(changed(ChangeKind.UNARCHIVED, ["x"], 0))).toBe("reload");
+  });
+
+  it("counts optimistic reads once", () => {
+    const s = new InboxState();
+    s.replace(page(["a"], 1));
+    s.setRead(["a"], true, timestampFromMs(2000));
+    s.setRead(["a"], true, timestampFromMs(2000));
+    expect(s.unreadCount).toBe(0);
+  });
+});
+
+describe("backoffDelay", () => {
+  it("doubles from the first wait up to the cap, with jitter in the upper half", () => {
+    const options = { initialMs: 500, maxMs: 4000 };
+    for (let i = 0; i < 50; i++) {
+      const d0 = backoffDelay(0, options);
+      const d3 = backoffDelay(3, options);
+      const d9 = backoffDelay(9, options);
+      expect(d0).toBeGreaterThanOrEqual(250);
+      expect(d0).toBeLessThanOrEqual(500);
+      expect(d3).toBeGreaterThanOrEqual(2000);
+      expect(d3).toBeLessThanOrEqual(4000);
+      expect(d9).toBeLessThanOrEqual(4000);
+    }
+  });
+});

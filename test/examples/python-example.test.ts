@@ -1,0 +1,152 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import readline from "node:readline";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectClient } from "../helpers/clients.js";
+import { startHerald, type TestHerald, testEnv, uniquePrefix } from "../helpers/herald.js";
+import { type HeraldProcess, spawnHerald } from "../helpers/process.js";
+import { waitFor } from "../helpers/wait.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const python = path.join(root, ".herald/venv/bin/python");
+const example = path.join(root, "examples/python/follow_feed.py");
+
+/** One JSON line the example printed. */
+type Line = { kind: string; cursor?: string; id?: string; title?: string; code?: string; reason?: string };
+
+interface RunningExample {
+  child: ChildProcess;
+  /** The JSON lines printed so far (the human lines are skipped). */
+  lines: Line[];
+  ofKind(kind: string): Line[];
+  /** Waits until `check` holds; fails early, with the output, if the example exited. */
+  until(what: string, check: () => boolean, timeoutMs: number): Promise<void>;
+  /** The exit code, or "still running" after `timeoutMs`. */
+  exitCode(timeoutMs: number): Promise<number | null | "still running">;
+  output(): string;
+}
+
+/** Runs examples/python/follow_feed.py with the venv `npm run setup` made. */
+function runExample(env: Record<string, string>, args: string[]): RunningExample {
+  const child = spawn(python, [example, ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: Line[] = [];
+  let output = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  readline.createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+    output += `${line}\n`;
+    if (line.startsWith("{")) lines.push(JSON.parse(line) as Line);
+  });
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      exitCode = code;
+      resolve(code);
+    }),
+  );
+  return {
+    child,
+    lines,
+    ofKind: (kind) => lines.filter((l) => l.kind === kind),
+    async until(what, check, timeoutMs) {
+      await waitFor(
+        () => check() || (exitCode !== undefined ? Promise.reject(new Error(`example exited:\n${output}`)) : false),
+        timeoutMs,
+        `${what}; output so far:\n${output}`,
+      );
+    },
+    exitCode: (timeoutMs) =>
+      Promise.race([exited, new Promise<"still running">((r) => setTimeout(r, timeoutMs, "still running").unref())]),
+    output: () => output,
+  };
+}
+
+const prefix = uniquePrefix();
+let herald: TestHerald;
+const spawned: HeraldProcess[] = [];
+
+beforeAll(async () => {
+  herald = await startHerald({ natsPrefix: prefix });
+});
+afterAll(async () => {
+  await Promise.all(spawned.map((p) => p.stop()));
+  await herald?.close();
+});
+
+describe("examples/python/follow_feed.py", () => {
+  it("sends, follows, and after a Herald restart resumes from its cursor: every notification once, in order", async () => {
+    const user = `py-example-${randomBytes(4).toString("hex")}`;
+    const apiKey = await herald.apiKey(["send"]);
+    const sender = connectClient(herald.url, apiKey);
+    const send = async (title: string) =>
+      (await sender.send({ userIds: [user], category: "example", title, body: "b" })).notifications[0]?.id as string;
+
+    // The example follows a second Herald process, on the same Postgres and NATS.
+    const first = await spawnHerald(testEnv(herald.db, prefix));
+    spawned.push(first);
+    const run = runExample(
+      {
+        HERALD_TARGET: `127.0.0.1:${first.port}`,
+        HERALD_API_KEY: apiKey,
+        HERALD_USER_TOKEN: await herald.userToken(user),
+      },
+      ["--user", user, "--send", "3", "--max-events", "7", "--timeout", "60"],
+    );
+    try {
+      await run.until("the three notifications the example sent", () => run.ofKind("created").length === 3, 15_000);
+
+      // Shutdown ends the example's stream with UNAVAILABLE; these three are sent
+      // while nothing serves it, so it can only get them by resuming.
+      expect(await first.stop("SIGTERM")).toBe(0);
+      const missedTitles = ["Missed 1", "Missed 2", "Missed 3"];
+      const missed: string[] = [];
+      for (const title of missedTitles) missed.push(await send(title));
+      const second = await spawnHerald({ ...testEnv(herald.db, prefix), PORT: String(first.port) });
+      spawned.push(second);
+
+      // Replay, then synced, then live: one more sent after the replay arrives live.
+      await run.until("the replay after reconnecting", () => run.ofKind("synced").length === 2, 20_000);
+      const live = await send("Live after restart");
+      expect(await run.exitCode(10_000), run.output()).toBe(0);
+
+      const sent = run.ofKind("sent");
+      expect(sent.map((l) => l.title)).toEqual(["Hello 1 of 3", "Hello 2 of 3", "Hello 3 of 3"]);
+      const created = run.ofKind("created");
+      expect(created.map((l) => l.id)).toEqual([...sent.map((l) => l.id), ...missed, live]);
+      expect(created.map((l) => l.title)).toEqual([...sent.map((l) => l.title), ...missedTitles, "Live after restart"]);
+      const cursors = created.map((l) => Number(l.cursor));
+      expect(cursors).toEqual([...cursors].sort((x, y) => x - y));
+
+      // Every reconnect resumed from the last event seen before the restart.
+      const reconnects = run.ofKind("reconnect");
+      expect(reconnects.length).toBeGreaterThan(0);
+      expect(reconnects[0]?.code).toBe("UNAVAILABLE");
+      expect(reconnects.map((r) => r.cursor)).toEqual(reconnects.map(() => created[2]?.cursor));
+      expect(run.lines.at(-1)).toEqual({ kind: "done", reason: "max-events" });
+    } finally {
+      if (run.child.exitCode === null) run.child.kill("SIGKILL");
+    }
+  }, 90_000);
+
+  it("stops at once, without reconnecting, when Herald refuses the user token", async () => {
+    const run = runExample({ HERALD_TARGET: `127.0.0.1:${herald.port}`, HERALD_USER_TOKEN: "not-a-token" }, [
+      "--user",
+      `py-example-${randomBytes(4).toString("hex")}`,
+      "--timeout",
+      "20",
+    ]);
+    try {
+      expect(await run.exitCode(10_000), run.output()).toBe(1);
+      expect(run.output()).toContain("Subscribe failed: UNAUTHENTICATED");
+      expect(run.ofKind("reconnect")).toEqual([]);
+    } finally {
+      if (run.child.exitCode === null) run.child.kill("SIGKILL");
+    }
+  });
+});

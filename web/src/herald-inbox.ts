@@ -1,0 +1,178 @@
+import type { ConnectError } from "@connectrpc/connect";
+import type { Notification } from "../../gen/ts/herald/v1/notification_pb.js";
+import { stringAttribute } from "./dom.js";
+import type { FeedState } from "./feed-connection.js";
+import { createHeraldClient } from "./herald-client.js";
+import { InboxSession } from "./inbox-session.js";
+import { InboxView } from "./inbox-view.js";
+
+const feedStatus: Partial<Record<FeedState, string>> = {
+  reconnecting: "Connection lost. Reconnecting…",
+  unauthorized: "Your session has expired. Reload the page to sign in again.",
+};
+
+/**
+ * `<herald-inbox base-url="https://herald.example.com" token="<user token>">`:
+ * a bell with the unread count and a panel with the user's notifications,
+ * kept live by Herald's Subscribe stream.
+ *
+ * Events (bubbling, composed): `herald-notification-click` (cancelable; cancel
+ * it to route in a single-page app instead of following `action_url`),
+ * `herald-unread-change` ({ unreadCount }), `herald-error` ({ error }; an
+ * `Unauthenticated` one means: set a fresh `token`).
+ * The `connection` attribute reflects the live feed's state (see FeedState).
+ */
+export class HeraldInboxElement extends HTMLElement {
+  static readonly observedAttributes = ["base-url", "token", "page-size", "idle-timeout"];
+  #view: InboxView | null = null;
+  #session: InboxSession | null = null;
+  #lastUnread = -1;
+  /** connectedCallback ran: attributes set while upgrading arrive before it and must not start anything. */
+  #connected = false;
+
+  /** Herald's URL; defaults to this page's origin. */
+  get baseUrl(): string {
+    return this.getAttribute("base-url") ?? location.origin;
+  }
+  set baseUrl(value: string) {
+    stringAttribute(this, "base-url", value);
+  }
+  /** The signed-in user's token, minted by the app's backend. */
+  get token(): string {
+    return this.getAttribute("token") ?? "";
+  }
+  set token(value: string) {
+    stringAttribute(this, "token", value);
+  }
+  /** Notifications per List page (1 to 100, default 20). */
+  get pageSize(): number {
+    const n = Number(this.getAttribute("page-size") ?? 20);
+    return Number.isInteger(n) && n >= 1 && n <= 100 ? n : 20;
+  }
+  /**
+   * Milliseconds without any event (heartbeats included) after which the
+   * stream counts as dead and is replaced; default 45000, three of Herald's
+   * default heartbeat intervals. Raise it with FEED_HEARTBEAT_INTERVAL_MS.
+   */
+  get idleTimeout(): number {
+    const n = Number(this.getAttribute("idle-timeout") ?? 45_000);
+    return Number.isFinite(n) && n >= 1000 ? n : 45_000;
+  }
+  get unreadCount(): number {
+    return this.#session?.state.unreadCount ?? 0;
+  }
+
+  connectedCallback(): void {
+    this.#view ??= new InboxView(this.attachShadow({ mode: "open" }), {
+      onToggle: () => this.toggle(),
+      onOpen: (n) => void this.#open(n),
+      onArchive: (n) => void this.#session?.archive(n),
+      onMarkAllRead: () => void this.#session?.markAllRead(),
+      onNearEnd: () => void this.#loadMore(),
+    });
+    window.addEventListener("online", this.#onOnline);
+    document.addEventListener("click", this.#onOutsideClick);
+    this.addEventListener("keydown", this.#onKeydown);
+    this.#connected = true;
+    this.#restart();
+  }
+
+  disconnectedCallback(): void {
+    this.#connected = false;
+    window.removeEventListener("online", this.#onOnline);
+    document.removeEventListener("click", this.#onOutsideClick);
+    this.removeEventListener("keydown", this.#onKeydown);
+    this.#stop();
+  }
+
+  attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    if (old === value || !this.#connected) return;
+    if (name === "page-size") void this.#session?.reload();
+    else this.#restart();
+  }
+
+  /** Opens or closes the panel. */
+  toggle(open = !this.#view?.isOpen): void {
+    this.#view?.setOpen(open);
+    if (open) this.#view?.checkNearEnd();
+  }
+
+  /** Drops everything shown and starts over (a new user, a new server). */
+  #restart(): void {
+    this.#stop();
+    if (this.token === "") return;
+    this.#session = new InboxSession({
+      client: createHeraldClient({ baseUrl: this.baseUrl, token: this.token }),
+      pageSize: () => this.pageSize,
+      idleTimeoutMs: this.idleTimeout,
+      onChange: () => this.#render(),
+      onFeedState: (state, error) => this.#onFeedState(state, error),
+      onError: (what, error) => this.#onError(what, error),
+      // A short page may leave the end of the list in sight: keep loading until it is not.
+      onListed: () => requestAnimationFrame(() => this.#view?.checkNearEnd()),
+    });
+    this.#render();
+  }
+
+  #stop(): void {
+    if (this.#session === null) return;
+    this.#session.stop();
+    this.#session = null;
+    this.setAttribute("connection", "stopped");
+    this.#render();
+  }
+
+  async #open(n: Notification): Promise<void> {
+    const click = this.#emit("herald-notification-click", { notification: n }, true);
+    await this.#session?.markRead(n); // before leaving the page, which would cancel the call
+    if (!click.defaultPrevented && n.actionUrl !== "") followLink(n.actionUrl);
+  }
+
+  async #loadMore(): Promise<void> {
+    this.#view?.setLoadingMore(true);
+    await this.#session?.loadMore();
+    this.#view?.setLoadingMore(false);
+  }
+
+  #onFeedState(state: FeedState, error: unknown): void {
+    this.setAttribute("connection", state);
+    this.#view?.setStatus(feedStatus[state] ?? "");
+    if (state === "unauthorized") this.#emit("herald-error", { error });
+  }
+
+  #onError(what: string, error: ConnectError): void {
+    this.#view?.setStatus(`${what}: ${error.rawMessage}`);
+    this.#emit("herald-error", { error });
+  }
+
+  #render(): void {
+    const session = this.#session;
+    const unread = session?.state.unreadCount ?? 0;
+    this.#view?.renderBadge(unread);
+    this.#view?.renderItems(session?.state.items ?? [], session?.listed ?? false);
+    if (unread !== this.#lastUnread) {
+      this.#lastUnread = unread;
+      this.#emit("herald-unread-change", { unreadCount: unread });
+    }
+  }
+
+  #emit(type: string, detail: object, cancelable = false): CustomEvent {
+    const event = new CustomEvent(type, { detail, bubbles: true, composed: true, cancelable });
+    this.dispatchEvent(event);
+    return event;
+  }
+
+  readonly #onOnline = () => this.#session?.reconnectNow();
+  readonly #onOutsideClick = (e: MouseEvent) => {
+    if (this.#view?.isOpen && !e.composedPath().includes(this)) this.toggle(false);
+  };
+  readonly #onKeydown = (e: KeyboardEvent) => {
+    if (e.key === "Escape") this.toggle(false);
+  };
+}
+
+/** Follows an action_url: absolute http(s) URLs, or paths on the app's own origin. */
+function followLink(actionUrl: string): void {
+  const url = new URL(actionUrl, location.href);
+  if (url.protocol === "http:" || url.protocol === "https:") location.assign(url.href);
+}

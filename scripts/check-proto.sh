@@ -9,7 +9,7 @@ BUF="$PWD/node_modules/.bin/buf"
 buf() { "$BUF" "$@"; }
 
 echo "check-proto: buf format"
-buf format -d --exit-code
+buf format proto -d --exit-code
 echo "check-proto: buf lint"
 buf lint
 

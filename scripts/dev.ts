@@ -1,9 +1,11 @@
 // `npm start`: the whole stack on this machine (see src/devstack/dev-stack.ts).
+// Tracing (when OTEL_* variables ask for it) starts before the server is loaded.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startDevStack } from "../src/devstack/dev-stack.js";
+import { tracing } from "../src/telemetry/instrument.js";
 
-startDevStack(path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")).catch((err: unknown) => {
+const { startDevStack } = await import("../src/devstack/dev-stack.js");
+startDevStack(path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."), tracing).catch((err: unknown) => {
   console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
 });

@@ -15,7 +15,7 @@ import { WebhookService } from "../gen/ts/herald/v1/webhook_service_pb.js";
 import { createCorsHandler } from "./api/cors.js";
 import { healthRoutes, registerHealth } from "./api/health.js";
 import { createHttpServer } from "./api/http-server.js";
-import { authInterceptor, errorInterceptor } from "./api/interceptors.js";
+import { authInterceptor, errorInterceptor, observabilityInterceptor } from "./api/interceptors.js";
 import { notificationService } from "./api/notification-service.js";
 import { recipientService } from "./api/recipient-service.js";
 import { registerReflection } from "./api/reflection.js";
@@ -38,6 +38,7 @@ import { createDatabase, createTransactor, type Database, type Transactor } from
 import { migrate } from "./store/migrator.js";
 import { createStores, type Stores } from "./store/stores.js";
 import type { Logger } from "./telemetry/logger.js";
+import { createMetrics, serveMetrics } from "./telemetry/metrics.js";
 import { createContentRenderer } from "./templates/content-renderer.js";
 import { createGetNotification } from "./usecases/get-notification.js";
 import type { UseCases } from "./usecases/index.js";
@@ -62,6 +63,8 @@ export interface App {
   nats: NatsLink;
   /** Channels this server delivers on. */
   channels: readonly Channel[];
+  /** Port of the Prometheus endpoint, or null when metrics are off. */
+  metricsPort: number | null;
   /** Graceful stop: ends streams, stops workers and background rounds, closes connections. */
   close(): Promise<void>;
 }
@@ -101,6 +104,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     nats = link;
     const tx = createTransactor(db);
 
+    const metrics = createMetrics();
     const hub = createFeedHub({
       nc: link.ready,
       prefix: config.natsPrefix,
@@ -127,6 +131,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         inApp,
         deliverers: channels.deliverers,
         isWanted,
+        observe: (channel, outcome, seconds) => metrics.observeDelivery(channel, outcome, seconds),
         settings: {
           workersEnabled: config.workersEnabled,
           concurrency: config.deliveryConcurrency,
@@ -165,7 +170,26 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       inApp,
       channels,
       onQueued: () => scheduler.kick("outbox-relay"),
+      observe: (channel, outcome) => metrics.observeDelivery(channel, outcome),
     });
+    metrics.gauge(
+      "herald_outbox_backlog",
+      "Deliveries committed and due but not yet on JetStream.",
+      async () => (await stores.deliveries.outboxBacklog()).count,
+    );
+    metrics.gauge(
+      "herald_outbox_oldest_age_seconds",
+      "Age of the oldest due outbox row (0 when empty).",
+      async () => (await stores.deliveries.outboxBacklog()).oldestAgeMs / 1000,
+    );
+    metrics.gauge(
+      "herald_consumer_pending",
+      "Messages a channel's JetStream consumer holds: not yet delivered, or delivered and not yet acked.",
+      async () => (await dispatch.current()?.pending()) ?? {},
+      "channel",
+    );
+    metrics.gauge("herald_feed_streams_open", "Subscribe streams open in this process.", () => hub.size());
+    const metricsServer = config.metricsEnabled ? await serveMetrics(metrics, config.metricsPort, config.host) : null;
 
     const shutdown = new AbortController();
     const services = [NotificationService, RecipientService, TemplateService, WebhookService];
@@ -189,9 +213,11 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         );
         registerReflection(router, [...services, Health]);
       },
-      // Order matters: errors of every later interceptor are mapped; callers are
-      // authenticated before their requests are validated.
+      // Order matters: spans and metrics see the final status; errors of every
+      // later interceptor are mapped; callers are authenticated before their
+      // requests are validated.
       interceptors: [
+        observabilityInterceptor(metrics),
         errorInterceptor(logger),
         authInterceptor(authenticator(config, stores), openServices),
         createValidateInterceptor(),
@@ -213,6 +239,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       db,
       nats: link,
       channels: channels.available,
+      metricsPort: metricsServer?.port ?? null,
       async close() {
         // Streams end with Unavailable so clients reconnect (to another process).
         shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable));
@@ -223,6 +250,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         channels.close();
         await link.close();
         await db.close();
+        await metricsServer?.close();
       },
     };
   } catch (error) {
@@ -240,8 +268,9 @@ function buildUseCases(d: {
   inApp: InAppChannel;
   channels: ConfiguredChannels;
   onQueued: () => void;
+  observe: (channel: Channel, outcome: "sent" | "suppressed") => void;
 }): UseCases {
-  const { config, tx, stores, inApp, onQueued } = d;
+  const { config, tx, stores, inApp, onQueued, observe } = d;
   const prepare = createPrepareDeliveries({
     renderer: createContentRenderer({ templates: stores.templates, defaultLocale: config.defaultLocale }),
     recipients: stores.recipients,
@@ -250,7 +279,7 @@ function buildUseCases(d: {
     settings: { channels: d.channels.available, requiredCategories: config.requiredCategories },
   });
   return {
-    send: createSendNotification({ db: tx, stores, prepare, inApp, channels: d.channels.available, onQueued }),
+    send: createSendNotification({ db: tx, stores, prepare, inApp, channels: d.channels.available, onQueued, observe }),
     getNotification: createGetNotification(stores),
     list: createListNotifications(stores),
     mark: createMarkNotifications({ db: tx, ...stores, inApp }),

@@ -1,13 +1,7 @@
-import { parseArgs } from "node:util";
-import { mintUserToken } from "./auth/user-tokens.js";
-import { loadConfig } from "./config.js";
-import { DomainError } from "./domain/errors.js";
-import { allScopes, isScope, type Scope } from "./domain/principal.js";
-import { serve } from "./main.js";
-import { ApiKeyStore } from "./store/api-key-store.js";
-import { createDatabase } from "./store/database.js";
-import { migrate } from "./store/migrator.js";
-import { createManageApiKeys } from "./usecases/manage-api-keys.js";
+// The `herald` command. Tracing starts first; everything else is loaded after
+// it (dynamically), because the pg instrumentation hooks `require` and pg must
+// not be loaded before it is in.
+import { tracing } from "./telemetry/instrument.js";
 
 const usage = `herald: the Herald notification service
 
@@ -21,80 +15,8 @@ const usage = `herald: the Herald notification service
 
 Configuration comes from the environment; see the README.`;
 
-/** Reads only what a command needs, so `herald keys` works without NATS settings. */
-function databaseConfig() {
-  const env = { NATS_URL: "nats://unused", ...process.env };
-  return loadConfig(env);
-}
-
-/** Opens the database, brings its schema up to date, runs `work`, and closes it. */
-async function withDatabase<T>(work: (db: ReturnType<typeof createDatabase>) => Promise<T>): Promise<T> {
-  const config = databaseConfig();
-  const db = createDatabase({ url: config.databaseUrl, poolMax: 2 });
-  try {
-    if (work !== migrate) await migrate(db);
-    return await work(db);
-  } finally {
-    await db.close();
-  }
-}
-
-function parseScopes(raw: string): Scope[] {
-  const scopes = raw.split(",").map((s) => s.trim());
-  const bad = scopes.filter((s) => !isScope(s));
-  if (bad.length > 0) throw new Error(`unknown scope(s) ${bad.join(", ")}; known: ${allScopes.join(", ")}`);
-  return scopes as Scope[];
-}
-
-export async function runCli(argv: string[]): Promise<void> {
-  const [command = "serve", sub, ...rest] = argv;
-  if (command === "serve") {
-    await serve();
-    return;
-  }
-  if (command === "migrate") {
-    const applied = await withDatabase(migrate);
-    console.log(applied.length === 0 ? "database is up to date" : `applied: ${applied.join(", ")}`);
-    return;
-  }
-  if (command === "keys") {
-    const keysCli = (db: ReturnType<typeof createDatabase>) => createManageApiKeys({ keys: new ApiKeyStore(db) });
-    if (sub === "create") {
-      const { values } = parseArgs({ args: rest, options: { name: { type: "string" }, scopes: { type: "string" } } });
-      const scopes = parseScopes(values.scopes ?? "send,read");
-      const { key, record } = await withDatabase((db) => keysCli(db).create(values.name ?? "", scopes));
-      console.log(`created API key ${record.id} "${record.name}" with scopes ${record.scopes.join(",")}`);
-      console.log(`key (shown only now): ${key}`);
-      return;
-    }
-    if (sub === "list") {
-      const keys = await withDatabase((db) => keysCli(db).list());
-      for (const k of keys) {
-        const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : "active";
-        const used = k.lastUsedAt ? k.lastUsedAt.toISOString() : "never";
-        console.log(`${k.id}\t${k.name}\t${k.scopes.join(",")}\t${state}\tlast used ${used}`);
-      }
-      return;
-    }
-    if (sub === "revoke" && rest[0] !== undefined) {
-      const id = rest[0];
-      await withDatabase((db) => keysCli(db).revoke(id));
-      console.log(`revoked ${id}`);
-      return;
-    }
-  }
-  if (command === "token" && sub !== undefined) {
-    const { values } = parseArgs({ args: rest, options: { ttl: { type: "string" } } });
-    const secret = process.env.HERALD_USER_TOKEN_SECRET;
-    if (!secret) throw new Error("HERALD_USER_TOKEN_SECRET is not set");
-    console.log(await mintUserToken(secret, sub, { ttlSeconds: Number(values.ttl ?? 3600) }));
-    return;
-  }
-  console.error(usage);
-  process.exitCode = 2;
-}
-
-runCli(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(err instanceof DomainError || err instanceof Error ? err.message : err);
+const { runCli } = await import("./cli-commands.js");
+runCli(process.argv.slice(2), { usage, tracing }).catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

@@ -62,6 +62,10 @@ export interface Config {
   logLevel: string;
   /** Longest a graceful shutdown may take before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /** Serve Prometheus metrics. */
+  metricsEnabled: boolean;
+  /** Port of the metrics endpoint (its own, away from the API); 0 picks a free one. */
+  metricsPort: number;
 
   /** Run delivery workers (and the outbox relay) in this process. */
   workersEnabled: boolean;
@@ -202,6 +206,8 @@ export function loadConfig(env: Env = process.env): Config {
     feedRetentionDays: int("FEED_RETENTION_DAYS", 30, 1, 3650),
     logLevel: str("LOG_LEVEL", "info") ?? "info",
     shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 10_000, 100, 600_000),
+    metricsEnabled: bool("METRICS_ENABLED", true),
+    metricsPort: int("METRICS_PORT", 9464, 0, 65535),
     ...deliveryConfig({ required, str, int, bool, url, problems }),
   };
   if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(config.logLevel)) {

@@ -1,61 +1,10 @@
-import type { AddressInfo } from "node:net";
-import { pathToFileURL } from "node:url";
-import { type App, createApp, type HttpRoutes } from "./app.js";
-import { type Config, loadConfig } from "./config.js";
-import { createLogger, type Logger } from "./telemetry/logger.js";
+// Herald's server entry point (`node dist/src/main.js`; `herald serve` does the same).
+// Tracing starts first, and the server is loaded only after it: the pg
+// instrumentation hooks `require`, so pg must not be loaded before it is in.
+import { tracing } from "./telemetry/instrument.js";
 
-export interface ServeOptions {
-  config?: Config;
-  logger?: Logger;
-  /** Called once the server listens. */
-  onListening?: (address: AddressInfo, app: App) => void | Promise<void>;
-  /** Runs after Herald has closed, before the process exits (the dev stack stops its servers here). */
-  afterClose?: () => Promise<void>;
-  /** Extra HTTP routes (the development server's pages). */
-  extraRoutes?: HttpRoutes;
-}
-
-/**
- * Serves Herald until SIGTERM or SIGINT, then shuts down gracefully within
- * SHUTDOWN_TIMEOUT_MS and exits (forcibly if the deadline passes).
- */
-export async function serve(options: ServeOptions = {}): Promise<App> {
-  const config = options.config ?? loadConfig();
-  const logger = options.logger ?? createLogger(config.logLevel);
-  const app = await createApp(config, logger, { extraRoutes: options.extraRoutes });
-  const address = await app.listen(config.port, config.host);
-  logger.info({ address: address.address, port: address.port }, "herald listening (gRPC, gRPC-Web, Connect)");
-  await options.onListening?.(address, app);
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => {
-      logger.error("shutdown deadline passed, exiting");
-      process.exit(1);
-    }, config.shutdownTimeoutMs + 5_000);
-    force.unref();
-    app
-      .close()
-      .then(() => options.afterClose?.())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, "shutdown failed");
-          process.exit(1);
-        },
-      );
-  };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
-  return app;
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  serve().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
-}
+const { serve } = await import("./serve.js");
+serve({ tracing }).catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -2,9 +2,10 @@ import net from "node:net";
 import path from "node:path";
 import { mintUserToken } from "../auth/user-tokens.js";
 import { loadConfig } from "../config.js";
-import { serve } from "../main.js";
+import { serve } from "../serve.js";
 import { RecipientStore } from "../store/recipient-store.js";
 import { createLogger } from "../telemetry/logger.js";
+import type { Tracing } from "../telemetry/tracing.js";
 import { loadDevSecrets } from "./dev-secrets.js";
 import { createDevWebRoutes } from "./dev-web.js";
 import { freePort } from "./free-port.js";
@@ -18,7 +19,7 @@ import { type LocalPostgres, startLocalPostgres } from "./local-postgres.js";
  * folder, unless DATABASE_URL / NATS_URL point at existing ones. Ctrl-C stops
  * all of it.
  */
-export async function startDevStack(root: string): Promise<void> {
+export async function startDevStack(root: string, tracing: Tracing | null = null): Promise<void> {
   const env = { ...process.env };
   // Tools are shared per checkout; data may live elsewhere (HERALD_DEV_STATE_DIR).
   const binDir = path.join(root, ".herald", "bin");
@@ -75,6 +76,7 @@ export async function startDevStack(root: string): Promise<void> {
       webDir: path.join(root, "web"),
     });
     await serve({
+      tracing,
       config,
       logger: createLogger(config.logLevel),
       afterClose: stopServers,

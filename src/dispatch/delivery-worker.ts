@@ -1,5 +1,7 @@
 import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
+import { contextFrom } from "../telemetry/propagation.js";
+import { inSpan, SpanKind } from "../telemetry/spans.js";
 
 /** What to do with a message once its handler is done. */
 export type Disposition =
@@ -41,7 +43,22 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
     // after ack_wait); the database lease protects against the rest.
     const keepAlive = setInterval(() => msg.working(), 10_000);
     try {
-      const disposition = await options.handle(msg.data, msg);
+      // The delivery's trace came along in the message headers (the relay put
+      // it there): the work here continues the Send's trace.
+      const disposition = await inSpan(
+        `process ${msg.subject}`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: contextFrom((name) => msg.headers?.get(name)),
+          attributes: {
+            "messaging.system": "nats",
+            "messaging.destination.name": msg.subject,
+            "messaging.consumer.group.name": options.consumer,
+            "messaging.message.delivery_count": msg.info.deliveryCount,
+          },
+        },
+        () => options.handle(msg.data, msg),
+      );
       if ("ack" in disposition) msg.ack();
       else msg.nak(disposition.retryInMs);
     } catch (err) {
@@ -59,6 +76,11 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
         messages = await consumer.consume({ max_messages: options.concurrency });
         void watchHeartbeats(messages);
         for await (const msg of messages) {
+          if (stopped) {
+            // Buffered but not started: back to JetStream now, not after ack_wait.
+            msg.nak();
+            continue;
+          }
           const job = process(msg);
           inFlight.add(job);
           void job.finally(() => inFlight.delete(job));

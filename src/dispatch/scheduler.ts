@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT } from "@opentelemetry/api";
 import type { Logger } from "pino";
 
 export interface SchedulerTask {
@@ -32,24 +33,28 @@ export function startScheduler(tasks: SchedulerTask[], logger: Logger): Schedule
     const s = state.get(name);
     if (s === undefined || stopped) return;
     if (s.timer !== null) clearTimeout(s.timer);
-    s.timer = setTimeout(() => {
-      s.timer = null;
-      s.busy = true;
-      const round = (async () => {
-        let more = false;
-        try {
-          more = await s.task.run();
-        } catch (err) {
-          logger.warn({ err, task: s.task.name }, "background task failed");
-        }
-        s.busy = false;
-        const now = more || s.again;
-        s.again = false;
-        schedule(name, now ? 0 : s.task.everyMs);
-      })();
-      running.add(round);
-      void round.finally(() => running.delete(round));
-    }, delay);
+    // Rounds run outside whatever context kicked them (a Send's trace, say):
+    // one round serves many callers.
+    s.timer = context.with(ROOT_CONTEXT, () =>
+      setTimeout(() => {
+        s.timer = null;
+        s.busy = true;
+        const round = (async () => {
+          let more = false;
+          try {
+            more = await s.task.run();
+          } catch (err) {
+            logger.warn({ err, task: s.task.name }, "background task failed");
+          }
+          s.busy = false;
+          const now = more || s.again;
+          s.again = false;
+          schedule(name, now ? 0 : s.task.everyMs);
+        })();
+        running.add(round);
+        void round.finally(() => running.delete(round));
+      }, delay),
+    );
   };
   for (const task of tasks) schedule(task.name, 0);
 

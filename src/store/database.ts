@@ -1,5 +1,9 @@
-import pg from "pg";
+import { createRequire } from "node:module";
 import { QueryTypes, Sequelize, type Transaction } from "sequelize";
+
+// Loaded with require, not import: OpenTelemetry's pg instrumentation patches pg
+// through the require hook, which an ESM import of a CommonJS package bypasses.
+const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
 
 /** The Postgres handle every repository receives. */
 export type Database = Sequelize;

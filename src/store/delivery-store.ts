@@ -1,4 +1,5 @@
 import type { Channel, Delivery, DeliveryAttempt, DeliveryStatus, Notification } from "../domain/notification.js";
+import { type TraceHeaders, traceHeaders } from "../telemetry/propagation.js";
 import { type Database, execute, queryRows, type Tx } from "./database.js";
 import {
   type DeliveryRow,
@@ -29,6 +30,8 @@ export interface OutboxItem {
   notificationId: string;
   channel: Channel;
   generation: number;
+  /** The trace the delivery was queued in (W3C headers); empty if none. */
+  trace: TraceHeaders;
 }
 
 /** What a worker needs to make a delivery. */
@@ -85,9 +88,15 @@ export class DeliveryStore {
     if (queued.length === 0) return;
     await execute(
       this.db,
-      `INSERT INTO outbox (delivery_id, channel, generation, available_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[])`,
-      [queued.map((r) => r.id), queued.map((r) => r.channel), queued.map(() => 0), queued.map((r) => r.dueAt)],
+      `INSERT INTO outbox (delivery_id, channel, generation, available_at, trace_context)
+       SELECT d, c, g, a, $5::jsonb FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[]) AS t(d, c, g, a)`,
+      [
+        queued.map((r) => r.id),
+        queued.map((r) => r.channel),
+        queued.map(() => 0),
+        queued.map((r) => r.dueAt),
+        traceJson(),
+      ],
       tx,
     );
   }
@@ -103,9 +112,10 @@ export class DeliveryStore {
       notification_id: string;
       channel: Channel;
       generation: number;
+      trace_context: TraceHeaders | null;
     }>(
       this.db,
-      `SELECT o.id, o.delivery_id, d.notification_id, o.channel, o.generation
+      `SELECT o.id, o.delivery_id, d.notification_id, o.channel, o.generation, o.trace_context
        FROM outbox o JOIN deliveries d ON d.id = o.delivery_id
        WHERE o.available_at <= now()
        ORDER BY o.available_at, o.id
@@ -120,6 +130,7 @@ export class DeliveryStore {
       notificationId: r.notification_id,
       channel: r.channel,
       generation: r.generation,
+      trace: r.trace_context ?? {},
     }));
   }
 
@@ -300,8 +311,8 @@ export class DeliveryStore {
     if (row === undefined) return null;
     await execute(
       this.db,
-      "INSERT INTO outbox (delivery_id, channel, generation, available_at) VALUES ($1, $2, $3, now())",
-      [row.id, row.channel, row.generation],
+      "INSERT INTO outbox (delivery_id, channel, generation, available_at, trace_context) VALUES ($1, $2, $3, now(), $4)",
+      [row.id, row.channel, row.generation, traceJson()],
       tx,
     );
     return toDelivery(row);
@@ -380,4 +391,10 @@ export class DeliveryStore {
       tx,
     );
   }
+}
+
+/** The current trace as stored with outbox rows; null when nothing is traced. */
+function traceJson(): string | null {
+  const headers = traceHeaders();
+  return Object.keys(headers).length === 0 ? null : JSON.stringify(headers);
 }

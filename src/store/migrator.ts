@@ -2,6 +2,7 @@ import { type MigrationFn, SequelizeStorage, Umzug } from "umzug";
 import type { Database } from "./database.js";
 import * as initialSchema from "./migrations/0001-initial-schema.js";
 import * as dispatch from "./migrations/0002-dispatch.js";
+import * as outboxTraceContext from "./migrations/0003-outbox-trace-context.js";
 
 export type Migration = MigrationFn<Database>;
 
@@ -10,6 +11,7 @@ export type Migration = MigrationFn<Database>;
 const migrations = [
   { name: "0001-initial-schema", ...initialSchema },
   { name: "0002-dispatch", ...dispatch },
+  { name: "0003-outbox-trace-context", ...outboxTraceContext },
 ];
 
 /**

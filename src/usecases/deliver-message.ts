@@ -14,6 +14,8 @@ export interface DeliverMessageDeps {
   isWanted: (notification: Notification, channel: Channel) => Promise<boolean>;
   /** Puts a dead delivery on the dead-letter stream. */
   deadLetter: (message: DeliveryMessage) => Promise<void>;
+  /** Reports each outcome (metrics); seconds is how long the provider call took. */
+  observe?: (channel: Channel, outcome: "sent" | "suppressed" | "retry" | "dead", seconds?: number) => void;
   timing: RetryPolicy & {
     /** How long one attempt may hold a delivery (longer than timeoutMs). */
     leaseMs: number;
@@ -39,6 +41,7 @@ export function createDeliverMessage(deps: DeliverMessageDeps) {
     const { delivery, notification } = job;
     if (!(await deps.isWanted(notification, delivery.channel))) {
       await deps.deliveries.settle(delivery.id, "suppressed");
+      deps.observe?.(delivery.channel, "suppressed");
       return { ack: true };
     }
     const lease = await deps.deliveries.lease(delivery.id, deps.timing.leaseMs);
@@ -49,10 +52,13 @@ export function createDeliverMessage(deps: DeliverMessageDeps) {
     }
 
     const channel = deps.channels[delivery.channel];
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     try {
       if (channel === undefined) throw new PermanentDeliveryError(`the ${delivery.channel} channel is not configured`);
       const receipt = await channel.deliver(job, AbortSignal.timeout(deps.timing.timeoutMs));
       await deps.deliveries.recordSent(delivery.id, lease, receipt.providerMessageId);
+      deps.observe?.(delivery.channel, "sent", seconds());
       return { ack: true };
     } catch (error) {
       const permanent = error instanceof PermanentDeliveryError;
@@ -65,6 +71,7 @@ export function createDeliverMessage(deps: DeliverMessageDeps) {
         error: text,
         nextAttemptAt: delay === null ? null : new Date(Date.now() + delay),
       });
+      deps.observe?.(delivery.channel, delay === null ? "dead" : "retry", seconds());
       if (delay !== null) return { retryInMs: delay };
       await deps.deadLetter({ ...message, generation: message.generation, error: text });
       return { ack: true };

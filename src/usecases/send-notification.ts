@@ -20,6 +20,8 @@ export interface SendNotificationDeps {
   channels: readonly Channel[];
   /** Called after a commit that queued deliveries (the relay publishes them right away). */
   onQueued: () => void;
+  /** Reports deliveries settled at Send time (in-app sent, suppressed), for metrics. */
+  observe?: (channel: Channel, outcome: "sent" | "suppressed") => void;
 }
 
 /** Largest `data` accepted, as JSON. */
@@ -89,6 +91,9 @@ export function createSendNotification(deps: SendNotificationDeps) {
     }
     deps.inApp.publish(outcome.events);
     if (plan.deliveries.some((d) => d.queue)) deps.onQueued();
+    for (const d of plan.deliveries) {
+      if (d.status === "sent" || d.status === "suppressed") deps.observe?.(d.channel, d.status);
+    }
     return notifications;
   };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
+import { createRequire } from "node:module";
 import { inject } from "vitest";
 import { type App, createApp } from "../../src/app.js";
 import { mintUserToken } from "../../src/auth/user-tokens.js";
@@ -8,6 +8,10 @@ import type { Scope } from "../../src/domain/principal.js";
 import { ApiKeyStore } from "../../src/store/api-key-store.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { createManageApiKeys } from "../../src/usecases/manage-api-keys.js";
+
+// Required rather than imported, like src/store/database.ts does, so a test that
+// starts tracing first gets the pg instrumentation on this copy of pg too.
+const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
 
 export const userTokenSecret = "test-secret-that-is-at-least-32-bytes-long";
 
@@ -84,6 +88,7 @@ export function testEnv(
     DELIVERY_RETRY_SCHEDULE: "200ms,400ms,800ms",
     CORS_ALLOWED_ORIGINS: "https://app.example.com",
     SHUTDOWN_TIMEOUT_MS: "2000",
+    METRICS_PORT: "0",
     ...extra,
   };
 }

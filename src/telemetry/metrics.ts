@@ -1,0 +1,106 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * Herald's Prometheus metrics. What each is for is in the README's metrics
+ * table; names follow Prometheus conventions (base units, _total counters).
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "herald_" });
+  const rpcs = new Counter({
+    name: "herald_rpc_requests_total",
+    help: "RPCs handled, by method and status code.",
+    labelNames: ["method", "code"],
+    registers: [registry],
+  });
+  const rpcSeconds = new Histogram({
+    name: "herald_rpc_duration_seconds",
+    help: "RPC latency (for streams: until the stream ends), by method and status code.",
+    labelNames: ["method", "code"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [registry],
+  });
+  const deliveries = new Counter({
+    name: "herald_deliveries_total",
+    help: "Deliveries settled or retried, by channel and outcome (sent, suppressed, retry, dead).",
+    labelNames: ["channel", "outcome"],
+    registers: [registry],
+  });
+  const attemptSeconds = new Histogram({
+    name: "herald_delivery_attempt_duration_seconds",
+    help: "Time a provider call took, by channel and outcome.",
+    labelNames: ["channel", "outcome"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    observeRpc(method: string, code: string, seconds: number) {
+      rpcs.inc({ method, code });
+      rpcSeconds.observe({ method, code }, seconds);
+    },
+    observeDelivery(channel: string, outcome: string, seconds?: number) {
+      deliveries.inc({ channel, outcome });
+      if (seconds !== undefined) attemptSeconds.observe({ channel, outcome }, seconds);
+    },
+    /**
+     * A gauge read when Prometheus scrapes: a number, or numbers by one label
+     * (the label named `labelName`). A read that fails leaves the last value.
+     */
+    gauge(
+      name: string,
+      help: string,
+      read: () => Promise<Record<string, number> | number> | Record<string, number> | number,
+      labelName?: string,
+    ) {
+      const gauge: Gauge = new Gauge({
+        name,
+        help,
+        labelNames: labelName === undefined ? [] : [labelName],
+        registers: [registry],
+        async collect() {
+          try {
+            const value = await read();
+            if (typeof value === "number") gauge.set(value);
+            else for (const [label, v] of Object.entries(value)) gauge.set({ [labelName as string]: label }, v);
+          } catch {
+            // keep the last value; the scrape itself must not fail
+          }
+        },
+      });
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Serves `GET /metrics` on its own port, away from the API. */
+export async function serveMetrics(
+  metrics: Metrics,
+  port: number,
+  host: string,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer(async (req, res) => {
+    if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") {
+      res.writeHead(404).end();
+      return;
+    }
+    try {
+      const body = await metrics.registry.metrics();
+      res.writeHead(200, { "content-type": metrics.registry.contentType }).end(body);
+    } catch {
+      res.writeHead(500).end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

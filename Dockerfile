@@ -1,25 +1,37 @@
-# Herald's image: build with the dev dependencies, run with production ones only,
-# as the unprivileged `node` user.
-FROM node:20-bookworm-slim AS build
+# Herald's image. `deps` installs the production dependencies only, `build`
+# compiles the TypeScript with the dev dependencies, and the final stage holds
+# dist/, bin/ and the production node_modules, owned by root and run as the
+# unprivileged `node` user. No install scripts run: nothing Herald uses at run
+# time needs one.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
-COPY gen ./gen
-COPY src ./src
-RUN npm run build && npm prune --omit=dev
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY gen/ts ./gen/ts
+COPY src ./src
+RUN npm run build
+
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0
 WORKDIR /app
-COPY --from=build --chown=node:node /app/package.json ./
-COPY --from=build --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/dist ./dist
-COPY --chown=node:node bin ./bin
+COPY package.json ./
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
 USER node
-EXPOSE 8080
-# A TCP check: the image has no curl, and Node is what serves anyway.
-HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "require('net').connect(process.env.PORT||8080,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"]
+# 8080: gRPC, gRPC-Web, Connect, /healthz and /readyz. 9464: Prometheus /metrics.
+EXPOSE 8080 9464
+# Healthy while Postgres and NATS are reachable. The image has no curl; Node's
+# fetch asks /readyz.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz',{signal:AbortSignal.timeout(3000)}).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["node", "bin/herald.mjs"]
 CMD ["serve"]

@@ -2,22 +2,45 @@
 // `docker compose` itself uses, so the file is validated against the Compose
 // specification on machines without a Docker engine. It prints the resolved
 // project as JSON.
+//
+//	compose-check [-env-file FILE]... [COMPOSE_FILE]
+//
+// With -env-file, variables are interpolated from those files only (as
+// `docker compose --env-file` does, minus the shell's environment), so the
+// result does not depend on who runs it. Without, from the environment.
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 )
 
+type fileList []string
+
+func (f *fileList) String() string     { return strings.Join(*f, ",") }
+func (f *fileList) Set(v string) error { *f = append(*f, v); return nil }
+
 func main() {
+	var envFiles fileList
+	flag.Var(&envFiles, "env-file", "file of VAR=VALUE lines to interpolate from (repeatable)")
+	flag.Parse()
 	file := "docker-compose.yml"
-	if len(os.Args) > 1 {
-		file = os.Args[1]
+	if flag.NArg() > 0 {
+		file = flag.Arg(0)
 	}
-	options, err := cli.NewProjectOptions([]string{file}, cli.WithOsEnv, cli.WithName("herald"))
+
+	opts := []cli.ProjectOptionsFn{cli.WithName("herald")}
+	if len(envFiles) > 0 {
+		opts = append(opts, cli.WithEnvFiles(envFiles...), cli.WithDotEnv)
+	} else {
+		opts = append(opts, cli.WithOsEnv)
+	}
+	options, err := cli.NewProjectOptions([]string{file}, opts...)
 	if err != nil {
 		fail(err)
 	}

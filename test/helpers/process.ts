@@ -28,7 +28,10 @@ export async function spawnHerald(env: Record<string, string>, timeoutMs = 30_00
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`herald did not start in ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL"); // a process that never came up must not outlive the test
+      reject(new Error(`herald did not start in ${timeoutMs} ms:\n${stderr}`));
+    }, timeoutMs);
     void exited.then((code) => reject(new Error(`herald exited with ${code}:\n${stderr}`)));
     readline.createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
       try {

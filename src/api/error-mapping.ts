@@ -32,10 +32,23 @@ export function toConnectError(error: unknown, logger: Logger, procedure: string
   for (const [type, code] of codes) {
     if (error instanceof type) return new ConnectError(error.message, code, undefined, undefined, error);
   }
-  if (error instanceof SequelizeConnectionError) {
+  if (error instanceof SequelizeConnectionError || isConnectionLoss(error)) {
     logger.warn({ err: error, procedure }, "database unavailable");
     return new ConnectError("database unavailable, try again", Code.Unavailable, undefined, undefined, error);
   }
   logger.error({ err: error, procedure }, error instanceof SequelizeError ? "database error" : "unexpected error");
   return new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+}
+
+/**
+ * Whether a node-postgres error means the database is out of reach (refused,
+ * reset, shut down: SQLSTATE class 08 and 57P0x) rather than that the query was
+ * wrong: those are worth a retry by the caller.
+ */
+function isConnectionLoss(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && (/^08/.test(code) || /^57P0[123]$/.test(code))) return true;
+  if (typeof code === "string" && ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"].includes(code)) return true;
+  return /Connection terminated/.test(error.message);
 }

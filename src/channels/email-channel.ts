@@ -6,7 +6,7 @@ import type { EmailSender } from "./email-sender.js";
 
 export interface EmailChannelOptions {
   sender: EmailSender;
-  recipients: Pick<RecipientStore, "get">;
+  recipients: Pick<RecipientStore, "contact">;
   /** The user's preferences page with `{user_id}`; null for no List-Unsubscribe. */
   preferencesUrl: string | null;
   /** Domain part of Message-IDs. */
@@ -21,7 +21,7 @@ export interface EmailChannelOptions {
 export function createEmailChannel(options: EmailChannelOptions): DeliveryChannel {
   return {
     async deliver({ delivery, notification, content }, signal) {
-      const recipient = await options.recipients.get(notification.userId);
+      const recipient = await options.recipients.contact(notification.userId);
       if (recipient.email === "") throw new PermanentDeliveryError("the recipient has no email address");
       const email = content as EmailContent;
       return options.sender.send(

@@ -14,9 +14,11 @@ export interface InAppChannelOptions {
 type Placement = { seq: number; unreadCount: number };
 
 /**
- * The in-app channel: putting a notification in the inbox is a Postgres write in
- * the caller's transaction (it cannot fail on its own the way an SMTP server
- * can), followed, after commit, by a live event to the user's open streams.
+ * The in-app channel: putting a notification in the inbox is a Postgres write
+ * (it cannot fail on its own the way an SMTP server can), followed, after
+ * commit, by a live event to the user's open streams. Send writes straight into
+ * the inbox (store/send-store.ts); this moves scheduled notifications in when
+ * they come due, and publishes.
  */
 export function createInAppChannel(options: InAppChannelOptions) {
   const { feeds, notifications } = options;
@@ -68,20 +70,6 @@ export function createInAppChannel(options: InAppChannelOptions) {
   }
 
   return {
-    /**
-     * Writes new notifications (all sharing one Send's content) straight into
-     * their users' inboxes. Returns the events to publish once `tx` commits.
-     */
-    async insertIntoInbox(tx: Tx, items: Notification[], senderKeyId: string | null): Promise<FeedEvent[]> {
-      if (items.length === 0) return [];
-      const placed = await place(tx, items);
-      await notifications.insert(
-        tx,
-        items.map((n) => ({ notification: n, seq: placed.get(n.id)?.seq ?? null, senderKeyId })),
-      );
-      return record(tx, items, placed, items[0]?.createdAt ?? new Date());
-    },
-
     /** Moves stored notifications (scheduled ones now due) into their users' inboxes. */
     async moveIntoInbox(tx: Tx, items: Notification[], time: Date): Promise<FeedEvent[]> {
       if (items.length === 0) return [];

@@ -10,13 +10,12 @@ import type { PushSender } from "./push-sender.js";
  */
 export function createPushChannel(options: {
   sender: PushSender;
-  recipients: Pick<RecipientStore, "get" | "deleteDevice">;
+  recipients: Pick<RecipientStore, "device" | "deleteDevice">;
 }): DeliveryChannel {
   return {
     async deliver({ delivery, notification, content }, signal) {
-      const recipient = await options.recipients.get(notification.userId);
-      const device = recipient.devices.find((d) => d.id === delivery.target);
-      if (device === undefined) throw new PermanentDeliveryError("the device is no longer registered");
+      const device = await options.recipients.device(delivery.target);
+      if (device === null || device.userId !== notification.userId) throw new PermanentDeliveryError("the device is no longer registered");
       const push = content as PushContent;
       try {
         return await options.sender.send(

@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
-import { QueryTypes, Sequelize, type Transaction } from "sequelize";
+import { Sequelize, type Transaction } from "sequelize";
 
 // Loaded with require, not import: OpenTelemetry's pg instrumentation patches pg
 // through the require hook, which an ESM import of a CommonJS package bypasses.
@@ -34,15 +35,48 @@ export function createDatabase(options: DatabaseOptions): Database {
   });
 }
 
+/** The node-postgres client a pooled connection (or a transaction) holds. */
+interface PgClient {
+  query(config: {
+    text: string;
+    values: unknown[];
+    name: string;
+  }): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
+
+// Statements go straight to node-postgres on the connection Sequelize manages
+// (its pool, its transactions), as named prepared statements: the hot paths skip
+// Sequelize's query pipeline and Postgres plans each statement once per
+// connection.
+const names = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = names.get(sql);
+  if (name === undefined) {
+    name = `h${createHash("sha1").update(sql).digest("hex").slice(0, 16)}`;
+    names.set(sql, name);
+  }
+  return name;
+}
+
+async function run(db: Database, sql: string, bind: unknown[], tx: Tx) {
+  const owned =
+    tx === undefined ? ((await db.connectionManager.getConnection({ type: "write" })) as unknown as PgClient) : null;
+  const client = owned ?? (tx as unknown as { connection: PgClient }).connection;
+  try {
+    return await client.query({ text: sql, values: bind, name: statementName(sql) });
+  } finally {
+    if (owned !== null) db.connectionManager.releaseConnection(owned as never);
+  }
+}
+
 /** Runs a statement and returns its rows (SELECT, or any statement with RETURNING). */
 export async function queryRows<T extends object>(db: Database, sql: string, bind: unknown[], tx: Tx): Promise<T[]> {
-  return db.query<T>(sql, { bind, type: QueryTypes.SELECT, transaction: tx ?? null });
+  return (await run(db, sql, bind, tx)).rows as T[];
 }
 
 /** Runs a statement for its effect and returns how many rows it touched. */
 export async function execute(db: Database, sql: string, bind: unknown[], tx: Tx): Promise<number> {
-  const [, meta] = await db.query(sql, { bind, transaction: tx ?? null, raw: true });
-  return (meta as { rowCount?: number } | undefined)?.rowCount ?? 0;
+  return (await run(db, sql, bind, tx)).rowCount ?? 0;
 }
 
 /** Runs work in one transaction; what use cases receive instead of the database. */

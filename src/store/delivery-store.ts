@@ -1,14 +1,7 @@
 import type { Channel, Delivery, DeliveryAttempt, DeliveryStatus, Notification } from "../domain/notification.js";
 import { type TraceHeaders, traceHeaders } from "../telemetry/propagation.js";
 import { type Database, execute, queryRows, type Tx } from "./database.js";
-import {
-  type DeliveryRow,
-  deliveryColumns,
-  type NotificationRow,
-  notificationColumns,
-  toDelivery,
-  toNotification,
-} from "./rows.js";
+import { type DeliveryRow, deliveryColumns, type NotificationRow, toDelivery, toNotification } from "./rows.js";
 
 /** A delivery about to be written; `queue` also writes its outbox row, due at `dueAt`. */
 export interface NewDelivery {
@@ -63,43 +56,6 @@ interface AttemptRow {
 /** Deliveries, their attempts and the outbox that feeds JetStream. */
 export class DeliveryStore {
   constructor(private readonly db: Database) {}
-
-  /** Inserts deliveries, and outbox rows for those to queue. An in-app delivery placed already counts one attempt. */
-  async insert(tx: Tx, rows: NewDelivery[]): Promise<void> {
-    if (rows.length === 0) return;
-    await execute(
-      this.db,
-      `INSERT INTO deliveries (id, notification_id, channel, target, status, attempts, due_at, content)
-       SELECT id, n, c, t, s, (s = 'sent')::int, d, content
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])
-         AS u(id, n, c, t, s, d, content)`,
-      [
-        rows.map((r) => r.id),
-        rows.map((r) => r.notificationId),
-        rows.map((r) => r.channel),
-        rows.map((r) => r.target),
-        rows.map((r) => r.status),
-        rows.map((r) => r.dueAt),
-        rows.map((r) => (r.content === null ? null : JSON.stringify(r.content))),
-      ],
-      tx,
-    );
-    const queued = rows.filter((r) => r.queue);
-    if (queued.length === 0) return;
-    await execute(
-      this.db,
-      `INSERT INTO outbox (delivery_id, channel, generation, available_at, trace_context)
-       SELECT d, c, g, a, $5::jsonb FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[]) AS t(d, c, g, a)`,
-      [
-        queued.map((r) => r.id),
-        queued.map((r) => r.channel),
-        queued.map(() => 0),
-        queued.map((r) => r.dueAt),
-        traceJson(),
-      ],
-      tx,
-    );
-  }
 
   /**
    * Claims up to `limit` due outbox rows, locked until `tx` ends; rows another
@@ -158,87 +114,85 @@ export class DeliveryStore {
     return { count: row?.count ?? 0, oldestAgeMs: Math.max(0, row?.age_ms ?? 0) };
   }
 
+  /** The delivery and its notification, in one query. */
   async job(deliveryId: string): Promise<DeliveryJob | null> {
-    const [row] = await queryRows<DeliveryRow & { content: object | null }>(
+    const [row] = await queryRows<
+      DeliveryRow & { content: object | null } & { [K in keyof NotificationRow as `n_${K}`]: NotificationRow[K] }
+    >(
       this.db,
-      `SELECT ${deliveryColumns}, d.content FROM deliveries d WHERE d.id = $1`,
+      `SELECT ${deliveryColumns}, d.content,
+         n.id AS n_id, n.user_id AS n_user_id, n.category AS n_category, n.title AS n_title, n.body AS n_body,
+         n.action_url AS n_action_url, n.data AS n_data, n.priority AS n_priority, n.created_at AS n_created_at,
+         n.send_at AS n_send_at, n.read_at AS n_read_at, n.archived_at AS n_archived_at
+       FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+       WHERE d.id = $1`,
       [deliveryId],
       undefined,
     );
     if (row === undefined) return null;
-    const [n] = await queryRows<NotificationRow>(
-      this.db,
-      `SELECT ${notificationColumns} FROM notifications n WHERE n.id = $1`,
-      [row.notification_id],
-      undefined,
-    );
-    return n === undefined
-      ? null
-      : { delivery: toDelivery(row), notification: toNotification(n), content: row.content };
+    const n = Object.fromEntries(
+      Object.entries(row)
+        .filter(([k]) => k.startsWith("n_"))
+        .map(([k, v]) => [k.slice(2), v]),
+    ) as unknown as NotificationRow;
+    return { delivery: toDelivery(row), notification: toNotification(n), content: row.content };
   }
 
   /**
    * Takes a delivery for one attempt, if it is waiting (pending, failed,
    * scheduled) or its last holder's lease ran out (the worker died). A lease
    * that ran out is recorded as a failed attempt. Null when another worker holds
-   * it or it is settled.
+   * it or it is settled. One statement: the row lock it takes lasts only as
+   * long as the statement.
    */
   async lease(deliveryId: string, leaseMs: number): Promise<Lease | null> {
-    return this.db.transaction(async (tx) => {
-      const [before] = await queryRows<{ status: DeliveryStatus; attempts: number; lease_until: Date | null }>(
-        this.db,
-        "SELECT status, attempts, lease_until FROM deliveries WHERE id = $1 FOR UPDATE",
-        [deliveryId],
-        tx,
-      );
-      if (before === undefined) return null;
-      const waiting = ["pending", "failed", "scheduled"].includes(before.status);
-      const abandoned = before.status === "sending" && before.lease_until !== null && before.lease_until < new Date();
-      if (!waiting && !abandoned) return null;
-      if (abandoned) {
-        await this.insertAttempt(tx, deliveryId, {
-          number: before.attempts,
-          startedAt: new Date((before.lease_until as Date).getTime() - leaseMs),
-          finishedAt: before.lease_until as Date,
-          outcome: "transient_error",
-          error: "the worker stopped during the attempt (its lease ran out)",
-          providerMessageId: "",
-        });
-      }
-      const [row] = await queryRows<{ attempts: number; generation_attempts: number; now: Date }>(
-        this.db,
-        `UPDATE deliveries SET status = 'sending', lease_until = now() + make_interval(secs => $2::float8 / 1000),
-           attempts = attempts + 1, generation_attempts = generation_attempts + 1, updated_at = now()
-         WHERE id = $1 RETURNING attempts, generation_attempts, now() AS now`,
-        [deliveryId, leaseMs],
-        tx,
-      );
-      return row ? { attempt: row.attempts, generationAttempts: row.generation_attempts, startedAt: row.now } : null;
-    });
+    const [row] = await queryRows<{ attempts: number; generation_attempts: number; now: Date }>(
+      this.db,
+      `WITH before AS (
+         SELECT id, status, attempts, lease_until FROM deliveries WHERE id = $1 FOR UPDATE
+       ),
+       leased AS (
+         UPDATE deliveries d
+         SET status = 'sending', lease_until = now() + make_interval(secs => $2::float8 / 1000),
+             attempts = d.attempts + 1, generation_attempts = d.generation_attempts + 1, updated_at = now()
+         FROM before b
+         WHERE d.id = b.id
+           AND (b.status IN ('pending', 'failed', 'scheduled') OR (b.status = 'sending' AND b.lease_until < now()))
+         RETURNING d.attempts, d.generation_attempts, now() AS now, b.status AS before_status,
+                   b.attempts AS before_attempts, b.lease_until AS before_lease
+       ),
+       abandoned AS (
+         INSERT INTO delivery_attempts (delivery_id, number, started_at, finished_at, outcome, error)
+         SELECT $1, before_attempts, before_lease - make_interval(secs => $2::float8 / 1000), before_lease,
+                'transient_error', 'the worker stopped during the attempt (its lease ran out)'
+         FROM leased WHERE before_status = 'sending'
+         ON CONFLICT (delivery_id, number) DO NOTHING
+       )
+       SELECT attempts, generation_attempts, now FROM leased`,
+      [deliveryId, leaseMs],
+      undefined,
+    );
+    return row ? { attempt: row.attempts, generationAttempts: row.generation_attempts, startedAt: row.now } : null;
   }
 
   /** Records a successful attempt; false if the lease was lost meanwhile (another worker took over). */
   async recordSent(deliveryId: string, lease: Lease, providerMessageId: string): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const changed = await execute(
-        this.db,
-        `UPDATE deliveries SET status = 'sent', lease_until = NULL, next_attempt_at = NULL, last_error = '',
+    const rows = await queryRows<{ number: number }>(
+      this.db,
+      `WITH sent AS (
+         UPDATE deliveries SET status = 'sent', lease_until = NULL, next_attempt_at = NULL, last_error = '',
            provider_message_id = $3, updated_at = now()
-         WHERE id = $1 AND status = 'sending' AND attempts = $2`,
-        [deliveryId, lease.attempt, providerMessageId],
-        tx,
-      );
-      if (changed === 0) return false;
-      await this.insertAttempt(tx, deliveryId, {
-        number: lease.attempt,
-        startedAt: lease.startedAt,
-        finishedAt: new Date(),
-        outcome: "sent",
-        error: "",
-        providerMessageId,
-      });
-      return true;
-    });
+         WHERE id = $1 AND status = 'sending' AND attempts = $2
+         RETURNING id
+       )
+       INSERT INTO delivery_attempts (delivery_id, number, started_at, finished_at, outcome, provider_message_id)
+       SELECT id, $2, $4, now(), 'sent', $3 FROM sent
+       ON CONFLICT (delivery_id, number) DO NOTHING
+       RETURNING number`,
+      [deliveryId, lease.attempt, providerMessageId, lease.startedAt],
+      undefined,
+    );
+    return rows.length > 0;
   }
 
   /** Records a failed attempt: `failed` with its next try, or `dead`. */
@@ -247,24 +201,27 @@ export class DeliveryStore {
     lease: Lease,
     failure: { permanent: boolean; dead: boolean; error: string; nextAttemptAt: Date | null },
   ): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const changed = await execute(
-        this.db,
-        `UPDATE deliveries SET status = $3, lease_until = NULL, next_attempt_at = $4, last_error = $5, updated_at = now()
-         WHERE id = $1 AND status = 'sending' AND attempts = $2`,
-        [deliveryId, lease.attempt, failure.dead ? "dead" : "failed", failure.nextAttemptAt, failure.error],
-        tx,
-      );
-      if (changed === 0) return;
-      await this.insertAttempt(tx, deliveryId, {
-        number: lease.attempt,
-        startedAt: lease.startedAt,
-        finishedAt: new Date(),
-        outcome: failure.permanent ? "permanent_error" : "transient_error",
-        error: failure.error,
-        providerMessageId: "",
-      });
-    });
+    await execute(
+      this.db,
+      `WITH failed AS (
+         UPDATE deliveries SET status = $3, lease_until = NULL, next_attempt_at = $4, last_error = $5, updated_at = now()
+         WHERE id = $1 AND status = 'sending' AND attempts = $2
+         RETURNING id
+       )
+       INSERT INTO delivery_attempts (delivery_id, number, started_at, finished_at, outcome, error)
+       SELECT id, $2, $6, now(), $7, $5 FROM failed
+       ON CONFLICT (delivery_id, number) DO NOTHING`,
+      [
+        deliveryId,
+        lease.attempt,
+        failure.dead ? "dead" : "failed",
+        failure.nextAttemptAt,
+        failure.error,
+        lease.startedAt,
+        failure.permanent ? "permanent_error" : "transient_error",
+      ],
+      undefined,
+    );
   }
 
   /** Settles a waiting or leased delivery without an attempt (suppressed, or dead before trying). */
@@ -380,16 +337,6 @@ export class DeliveryStore {
       byDelivery.set(r.delivery_id, list);
     }
     return deliveries.map((d) => ({ ...d, history: byDelivery.get(d.id) ?? [] }));
-  }
-
-  private async insertAttempt(tx: Tx, deliveryId: string, a: DeliveryAttempt): Promise<void> {
-    await execute(
-      this.db,
-      `INSERT INTO delivery_attempts (delivery_id, number, started_at, finished_at, outcome, error, provider_message_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (delivery_id, number) DO NOTHING`,
-      [deliveryId, a.number, a.startedAt, a.finishedAt, a.outcome, a.error, a.providerMessageId],
-      tx,
-    );
   }
 }
 

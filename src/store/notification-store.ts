@@ -2,13 +2,6 @@ import type { Notification } from "../domain/notification.js";
 import { type Database, execute, queryRows, type Tx } from "./database.js";
 import { type NotificationRow, notificationColumns, toNotification } from "./rows.js";
 
-/** A notification about to be written; `seq` is set when it goes straight into the inbox. */
-export interface NewNotification {
-  notification: Notification;
-  seq: number | null;
-  senderKeyId: string | null;
-}
-
 /** Which page of a user's notifications to read. */
 export interface ListQuery {
   userId: string;
@@ -23,37 +16,6 @@ export interface ListQuery {
 /** Notifications and their deliveries. */
 export class NotificationStore {
   constructor(private readonly db: Database) {}
-
-  /**
-   * Inserts the notifications of one Send in one statement. They share
-   * everything but recipient, position and (rendered per locale) title and body.
-   */
-  async insert(tx: Tx, rows: NewNotification[]): Promise<void> {
-    if (rows.length === 0) return;
-    const first = rows[0]?.notification as Notification;
-    await execute(
-      this.db,
-      `INSERT INTO notifications
-         (id, user_id, seq, title, body, category, action_url, data, priority, sender_key_id, created_at, send_at)
-       SELECT t.id, t.user_id, t.seq, t.title, t.body, $6, $7, $8::jsonb, $9, $10, $11, $12
-       FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::text[]) AS t(id, user_id, seq, title, body)`,
-      [
-        rows.map((r) => r.notification.id),
-        rows.map((r) => r.notification.userId),
-        rows.map((r) => r.seq),
-        rows.map((r) => r.notification.title),
-        rows.map((r) => r.notification.body),
-        first.category,
-        first.actionUrl,
-        first.data === null ? null : JSON.stringify(first.data),
-        first.priority,
-        rows[0]?.senderKeyId ?? null,
-        first.createdAt,
-        first.sendAt,
-      ],
-      tx,
-    );
-  }
 
   /** Places notifications that were waiting (scheduled) into their users' inboxes. */
   async setSeqs(tx: Tx, seqs: Map<string, number>): Promise<void> {

@@ -7,6 +7,7 @@ import { InboxStore } from "./inbox-store.js";
 import { NotificationStore } from "./notification-store.js";
 import { PreferenceStore } from "./preference-store.js";
 import { RecipientStore } from "./recipient-store.js";
+import { SendStore } from "./send-store.js";
 import { TemplateStore } from "./template-store.js";
 import { WebhookEndpointStore } from "./webhook-endpoint-store.js";
 
@@ -21,6 +22,7 @@ export function createStores(db: Database) {
     preferences: new PreferenceStore(db),
     idempotency: new IdempotencyStore(db),
     recipients: new RecipientStore(db),
+    sends: new SendStore(db),
     templates: new TemplateStore(db),
     endpoints: new WebhookEndpointStore(db),
   };

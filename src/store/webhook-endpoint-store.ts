@@ -43,7 +43,13 @@ export function publicEndpoint(t: WebhookTarget): WebhookEndpoint {
 
 /** Webhook endpoints and their signing secrets. */
 export class WebhookEndpointStore {
-  constructor(private readonly db: Database) {}
+  private enabledCache: { until: number; endpoints: Promise<WebhookTarget[]> } | null = null;
+
+  constructor(
+    private readonly db: Database,
+    /** How long `enabled()` may answer from memory; changes made here clear it at once. */
+    private readonly cacheMs = 1_000,
+  ) {}
 
   async create(e: { url: string; categories: string[]; description: string; secret: string }): Promise<WebhookTarget> {
     const [row] = await queryRows<EndpointRow>(
@@ -53,7 +59,7 @@ export class WebhookEndpointStore {
       [uuidv7(), e.url, e.categories, e.description, e.secret],
       undefined,
     );
-    return toTarget(row as EndpointRow);
+    return this.changed(toTarget(row as EndpointRow));
   }
 
   async get(id: string): Promise<WebhookTarget | null> {
@@ -76,15 +82,31 @@ export class WebhookEndpointStore {
     return rows.map((r) => toTarget(r));
   }
 
-  /** Enabled endpoints (few per deployment, so filtering by category happens in memory). */
-  async enabled(): Promise<WebhookTarget[]> {
-    const rows = await queryRows<EndpointRow>(
-      this.db,
-      `SELECT ${columns} FROM webhook_endpoints WHERE enabled ORDER BY created_at, id`,
-      [],
-      undefined,
-    );
-    return rows.map((r) => toTarget(r));
+  /**
+   * Enabled endpoints (few per deployment, so filtering by category happens in
+   * memory). Every Send asks, so the answer is kept for a second: an endpoint
+   * registered through another process starts receiving within that time.
+   */
+  enabled(): Promise<WebhookTarget[]> {
+    const now = Date.now();
+    if (this.enabledCache === null || this.enabledCache.until <= now) {
+      const endpoints = queryRows<EndpointRow>(
+        this.db,
+        `SELECT ${columns} FROM webhook_endpoints WHERE enabled ORDER BY created_at, id`,
+        [],
+        undefined,
+      ).then((rows) => rows.map((r) => toTarget(r)));
+      this.enabledCache = { until: now + this.cacheMs, endpoints };
+      endpoints.catch(() => {
+        this.enabledCache = null;
+      });
+    }
+    return this.enabledCache.endpoints;
+  }
+
+  private changed<T>(value: T): T {
+    this.enabledCache = null;
+    return value;
   }
 
   /** Changes the fields given; returns null for an unknown id. */
@@ -105,7 +127,7 @@ export class WebhookEndpointStore {
       [id, change.url ?? null, change.categories ?? null, change.description ?? null, change.enabled ?? null],
       undefined,
     );
-    return row ? toTarget(row) : null;
+    return this.changed(row ? toTarget(row) : null);
   }
 
   /** Disables an endpoint on Herald's own account (410 Gone), saying why. */
@@ -116,10 +138,11 @@ export class WebhookEndpointStore {
       [id, reason],
       undefined,
     );
+    this.changed(undefined);
   }
 
   async delete(id: string): Promise<boolean> {
-    return (await execute(this.db, "DELETE FROM webhook_endpoints WHERE id = $1", [id], undefined)) > 0;
+    return this.changed((await execute(this.db, "DELETE FROM webhook_endpoints WHERE id = $1", [id], undefined)) > 0);
   }
 
   /** Installs a new secret; the current one keeps signing until `graceUntil`. */
@@ -131,6 +154,6 @@ export class WebhookEndpointStore {
       [id, secret, graceUntil],
       undefined,
     );
-    return row ? toTarget(row) : null;
+    return this.changed(row ? toTarget(row) : null);
   }
 }

@@ -5,15 +5,15 @@ import { AlreadyExistsError, InvalidArgumentError } from "../domain/errors.js";
 import type { Channel, Notification, NotificationDraft } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
 import type { Transactor } from "../store/database.js";
-import type { DeliveryStore } from "../store/delivery-store.js";
 import type { IdempotencyStore } from "../store/idempotency-store.js";
 import type { NotificationStore } from "../store/notification-store.js";
+import type { SendStore } from "../store/send-store.js";
 import { requireScope } from "./access.js";
 import type { PrepareDeliveries } from "./prepare-deliveries.js";
 
 export interface SendNotificationDeps {
   db: Transactor;
-  stores: { notifications: NotificationStore; deliveries: DeliveryStore; idempotency: IdempotencyStore };
+  stores: { notifications: NotificationStore; sends: SendStore; idempotency: IdempotencyStore };
   prepare: PrepareDeliveries;
   inApp: InAppChannel;
   /** Channels this server delivers on. */
@@ -59,27 +59,24 @@ export function createSendNotification(deps: SendNotificationDeps) {
     // already in flight.
     const plan = await deps.prepare(draft, notifications, scheduled);
 
-    const outcome = await deps.db.run(async (tx) => {
-      if (key !== null) {
-        const claim = await deps.stores.idempotency.claim(tx, senderKeyId as string, key, fingerprint as Buffer);
-        if (!claim.claimed) return { replayOf: claim, events: [] };
-      }
-      const events = await deps.inApp.insertIntoInbox(tx, plan.inbox, senderKeyId);
-      await deps.stores.notifications.insert(
-        tx,
-        plan.others.map((n) => ({ notification: n, seq: null, senderKeyId })),
-      );
-      await deps.stores.deliveries.insert(tx, plan.deliveries);
-      if (key !== null) {
-        await deps.stores.idempotency.complete(
-          tx,
-          senderKeyId as string,
-          key,
-          notifications.map((n) => n.id),
-        );
-      }
-      return { replayOf: null, events };
-    });
+    const write = { ...plan, senderKeyId };
+    // Without an idempotency key the whole Send is one statement, atomic by
+    // itself; with one, the key is claimed and completed in the same transaction.
+    const outcome =
+      key === null
+        ? { replayOf: null, events: await deps.stores.sends.write(undefined, write) }
+        : await deps.db.run(async (tx) => {
+            const claim = await deps.stores.idempotency.claim(tx, senderKeyId as string, key, fingerprint as Buffer);
+            if (!claim.claimed) return { replayOf: claim, events: [] };
+            const events = await deps.stores.sends.write(tx, write);
+            await deps.stores.idempotency.complete(
+              tx,
+              senderKeyId as string,
+              key,
+              notifications.map((n) => n.id),
+            );
+            return { replayOf: null, events };
+          });
 
     if (outcome.replayOf !== null) {
       if (!outcome.replayOf.requestHash.equals(fingerprint as Buffer)) {

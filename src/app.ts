@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type http from "node:http";
 import type http2 from "node:http2";
 import type { AddressInfo } from "node:net";
@@ -36,6 +37,7 @@ import { createFeedPublisher } from "./feed/feed-publisher.js";
 import { connectNats, type NatsLink } from "./messaging/nats.js";
 import { createDatabase, createTransactor, type Database, type Transactor } from "./store/database.js";
 import { migrate } from "./store/migrator.js";
+import { createPreferenceCache, type PreferenceCache } from "./store/preference-cache.js";
 import { createStores, type Stores } from "./store/stores.js";
 import type { Logger } from "./telemetry/logger.js";
 import { createMetrics, serveMetrics } from "./telemetry/metrics.js";
@@ -118,8 +120,20 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       publish: createFeedPublisher({ nc: link.current, prefix: config.natsPrefix, logger }),
     });
     const channels = configureChannels(config, stores);
+    const prefsChanged = `${config.natsPrefix}.prefs.changed`;
+    const preferences = createPreferenceCache({
+      store: stores.preferences,
+      announce: (userId) => link.current()?.publish(prefsChanged, userId),
+    });
+    void link.ready.then((nc) =>
+      nc.subscribe(prefsChanged, {
+        callback: (error, msg) => {
+          if (error === null) preferences.invalidate(msg.string());
+        },
+      }),
+    );
     const isWanted = async (n: Notification, channel: Channel) => {
-      const prefs = (await stores.preferences.forCategory([n.userId], n.category)).get(n.userId);
+      const prefs = (await preferences.forCategory([n.userId], n.category)).get(n.userId);
       return prefs === undefined || isDeliveryWanted(prefs, n, channel, config.requiredCategories);
     };
     const dispatch = startWhenReady(link, logger, (nc) =>
@@ -171,6 +185,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       channels,
       onQueued: () => scheduler.kick("outbox-relay"),
       observe: (channel, outcome) => metrics.observeDelivery(channel, outcome),
+      preferences,
     });
     metrics.gauge(
       "herald_outbox_backlog",
@@ -192,6 +207,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     const metricsServer = config.metricsEnabled ? await serveMetrics(metrics, config.metricsPort, config.host) : null;
 
     const shutdown = new AbortController();
+    // Every call in flight listens on the shutdown signal; more than ten at once is normal.
+    setMaxListeners(0, shutdown.signal);
     const services = [NotificationService, RecipientService, TemplateService, WebhookService];
     const checks = {
       postgres: async () => {
@@ -224,6 +241,9 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       ],
       shutdownSignal: shutdown.signal,
       readMaxBytes: 4 * 1024 * 1024,
+      // Herald's messages are small and CPU is the scarce resource: compress only
+      // large responses (a long List page, a bulk Send's reply).
+      compressMinBytes: 16 * 1024,
       maxTimeoutMs: 5 * 60_000,
     });
     const cors = createCorsHandler(config.corsAllowedOrigins);
@@ -269,13 +289,14 @@ function buildUseCases(d: {
   channels: ConfiguredChannels;
   onQueued: () => void;
   observe: (channel: Channel, outcome: "sent" | "suppressed") => void;
+  preferences: PreferenceCache;
 }): UseCases {
   const { config, tx, stores, inApp, onQueued, observe } = d;
   const prepare = createPrepareDeliveries({
     renderer: createContentRenderer({ templates: stores.templates, defaultLocale: config.defaultLocale }),
     recipients: stores.recipients,
     endpoints: stores.endpoints,
-    preferences: stores.preferences,
+    preferences: d.preferences,
     settings: { channels: d.channels.available, requiredCategories: config.requiredCategories },
   });
   return {
@@ -283,10 +304,14 @@ function buildUseCases(d: {
     getNotification: createGetNotification(stores),
     list: createListNotifications(stores),
     mark: createMarkNotifications({ db: tx, ...stores, inApp }),
-    preferences: createManagePreferences({ db: tx, ...stores }),
+    preferences: createManagePreferences({ db: tx, preferences: d.preferences }),
     subscribe: createSubscribeFeed({ feeds: stores.feeds, hub: d.hub }),
     deliveries: createManageDeliveries({ db: tx, ...stores, onQueued }),
-    recipients: createManageRecipients({ db: tx, recipients: stores.recipients }),
+    recipients: createManageRecipients({
+      db: tx,
+      recipients: stores.recipients,
+      erased: (u) => d.preferences.changed(u),
+    }),
     templates: createManageTemplates({ templates: stores.templates }),
     webhooks: createManageWebhooks({
       endpoints: stores.endpoints,

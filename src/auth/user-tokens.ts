@@ -25,10 +25,25 @@ export function createUserTokenVerifier(options: UserTokenOptions) {
     ...(options.audience !== null && { audience: options.audience }),
   };
 
+  // A browser sends the same token with every call (a List, a Subscribe, each
+  // MarkRead), and checking a signature costs more than the rest of a List. A
+  // token that verified is remembered until it expires (at most a minute, so a
+  // JWKS key rotation or a changed secret takes effect soon), bounded in number.
+  const verified = new Map<string, { userId: string; until: number }>();
+  const remember = (token: string, userId: string, exp: number | undefined) => {
+    if (verified.size >= 10_000) verified.clear();
+    verified.set(token, { userId, until: Math.min(Date.now() + 60_000, (exp ?? 0) * 1000) });
+  };
+
   return async function verifyUserToken(token: string): Promise<string | null> {
+    const known = verified.get(token);
+    if (known !== undefined) {
+      if (known.until > Date.now()) return known.userId;
+      verified.delete(token);
+    }
     try {
       const header = JSON.parse(Buffer.from(token.split(".")[0] ?? "", "base64url").toString()) as { alg?: string };
-      let payload: { sub?: string };
+      let payload: { sub?: string; exp?: number };
       if (header.alg === "HS256") {
         if (secret === null) return null;
         ({ payload } = await jwtVerify(token, secret, { ...verifyOptions, algorithms: ["HS256"] }));
@@ -37,7 +52,9 @@ export function createUserTokenVerifier(options: UserTokenOptions) {
         ({ payload } = await jwtVerify(token, jwks, verifyOptions));
       }
       const sub = payload.sub ?? "";
-      return /^[!-~]{1,128}$/.test(sub) ? sub : null;
+      if (!/^[!-~]{1,128}$/.test(sub)) return null;
+      remember(token, sub, payload.exp);
+      return sub;
     } catch {
       return null;
     }

@@ -37,7 +37,6 @@ export function configureChannels(
         maxConnections: config.emailPoolSize,
         socketTimeoutMs: config.deliveryTimeoutMs,
       }),
-      recipients: stores.recipients,
       preferencesUrl: config.preferencesUrl,
     });
   }
@@ -51,7 +50,6 @@ export function configureChannels(
         ...(config.twilio.messagingServiceSid !== null && { messagingServiceSid: config.twilio.messagingServiceSid }),
         timeoutMs: config.deliveryTimeoutMs,
       }),
-      recipients: stores.recipients,
     });
   }
   if (config.fcm !== null) {

@@ -1,12 +1,10 @@
 import type { EmailContent } from "../domain/content.js";
-import type { RecipientStore } from "../store/recipient-store.js";
 import type { DeliveryChannel } from "./delivery-channel.js";
 import { PermanentDeliveryError } from "./delivery-errors.js";
 import type { EmailSender } from "./email-sender.js";
 
 export interface EmailChannelOptions {
   sender: EmailSender;
-  recipients: Pick<RecipientStore, "contact">;
   /** The user's preferences page with `{user_id}`; null for no List-Unsubscribe. */
   preferencesUrl: string | null;
   /** Domain part of Message-IDs. */
@@ -14,19 +12,18 @@ export interface EmailChannelOptions {
 }
 
 /**
- * Email: to the recipient's current address (looked up at delivery time, so a
+ * Email: to the recipient's current address (read with the delivery, so a
  * changed address is used and an erased one is not). The Message-ID is the
  * delivery id, so a redelivered email is recognisably the same message.
  */
 export function createEmailChannel(options: EmailChannelOptions): DeliveryChannel {
   return {
-    async deliver({ delivery, notification, content }, signal) {
-      const recipient = await options.recipients.contact(notification.userId);
-      if (recipient.email === "") throw new PermanentDeliveryError("the recipient has no email address");
+    async deliver({ delivery, notification, content, contact }, signal) {
+      if (contact.email === "") throw new PermanentDeliveryError("the recipient has no email address");
       const email = content as EmailContent;
       return options.sender.send(
         {
-          to: recipient.email,
+          to: contact.email,
           subject: email.subject,
           text: email.text,
           html: email.html,

@@ -15,7 +15,8 @@ export function createPushChannel(options: {
   return {
     async deliver({ delivery, notification, content }, signal) {
       const device = await options.recipients.device(delivery.target);
-      if (device === null || device.userId !== notification.userId) throw new PermanentDeliveryError("the device is no longer registered");
+      if (device === null || device.userId !== notification.userId)
+        throw new PermanentDeliveryError("the device is no longer registered");
       const push = content as PushContent;
       try {
         return await options.sender.send(

@@ -32,6 +32,8 @@ export interface DeliveryJob {
   delivery: Delivery;
   notification: Notification;
   content: object | null;
+  /** The recipient's current addresses ("" for none), read with the delivery. */
+  contact: { email: string; phone: string };
 }
 
 /** A worker's hold on a delivery while it is with the provider. */
@@ -114,17 +116,22 @@ export class DeliveryStore {
     return { count: row?.count ?? 0, oldestAgeMs: Math.max(0, row?.age_ms ?? 0) };
   }
 
-  /** The delivery and its notification, in one query. */
+  /** The delivery, its notification and the recipient's addresses, in one query. */
   async job(deliveryId: string): Promise<DeliveryJob | null> {
     const [row] = await queryRows<
-      DeliveryRow & { content: object | null } & { [K in keyof NotificationRow as `n_${K}`]: NotificationRow[K] }
+      DeliveryRow & { content: object | null; contact_email: string; contact_phone: string } & {
+        [K in keyof NotificationRow as `n_${K}`]: NotificationRow[K];
+      }
     >(
       this.db,
       `SELECT ${deliveryColumns}, d.content,
          n.id AS n_id, n.user_id AS n_user_id, n.category AS n_category, n.title AS n_title, n.body AS n_body,
          n.action_url AS n_action_url, n.data AS n_data, n.priority AS n_priority, n.created_at AS n_created_at,
-         n.send_at AS n_send_at, n.read_at AS n_read_at, n.archived_at AS n_archived_at
-       FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+         n.send_at AS n_send_at, n.read_at AS n_read_at, n.archived_at AS n_archived_at,
+         coalesce(r.email, '') AS contact_email, coalesce(r.phone, '') AS contact_phone
+       FROM deliveries d
+       JOIN notifications n ON n.id = d.notification_id
+       LEFT JOIN recipients r ON r.user_id = n.user_id
        WHERE d.id = $1`,
       [deliveryId],
       undefined,
@@ -135,7 +142,12 @@ export class DeliveryStore {
         .filter(([k]) => k.startsWith("n_"))
         .map(([k, v]) => [k.slice(2), v]),
     ) as unknown as NotificationRow;
-    return { delivery: toDelivery(row), notification: toNotification(n), content: row.content };
+    return {
+      delivery: toDelivery(row),
+      notification: toNotification(n),
+      content: row.content,
+      contact: { email: row.contact_email, phone: row.contact_phone },
+    };
   }
 
   /**

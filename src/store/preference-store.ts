@@ -38,6 +38,17 @@ export class PreferenceStore {
     return collect(rows, [userId]).get(userId) ?? emptyPreferences(userId);
   }
 
+  /** Every setting of these users; users without any get empty preferences. */
+  async forUsers(userIds: string[], tx?: Tx): Promise<Map<string, Preferences>> {
+    const rows = await queryRows<PreferenceRow>(
+      this.db,
+      "SELECT user_id, category, channel, enabled FROM preferences WHERE user_id = ANY($1::text[])",
+      [userIds],
+      tx,
+    );
+    return collect(rows, userIds);
+  }
+
   /**
    * The settings that matter for sending `category` to each user: their
    * defaults and that category's overrides (other categories are left out).

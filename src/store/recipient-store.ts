@@ -67,17 +67,6 @@ export class RecipientStore {
     return byUser;
   }
 
-  /** A user's contact data without devices (what email and SMS need, one query). */
-  async contact(userId: string): Promise<Pick<Recipient, "email" | "phone" | "locale" | "timezone">> {
-    const [row] = await queryRows<RecipientRow>(
-      this.db,
-      "SELECT user_id, email, phone, locale, timezone, updated_at FROM recipients WHERE user_id = $1",
-      [userId],
-      undefined,
-    );
-    return row ?? { email: "", phone: "", locale: "", timezone: "" };
-  }
-
   /** One device by id, or null if it was removed. */
   async device(id: string): Promise<Device | null> {
     const [row] = await queryRows<DeviceRow>(

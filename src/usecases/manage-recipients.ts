@@ -7,7 +7,12 @@ import { normalizeLocale } from "../templates/locale.js";
 import { requireScope, resolveUserId } from "./access.js";
 
 /** RecipientService: contact data and devices. */
-export function createManageRecipients(deps: { db: Transactor; recipients: RecipientStore }) {
+export function createManageRecipients(deps: {
+  db: Transactor;
+  recipients: RecipientStore;
+  /** Told when a user's data (preferences included) was erased, so caches drop it. */
+  erased: (userId: string) => void;
+}) {
   return {
     async upsert(principal: Principal, userId: string, patch: RecipientPatch): Promise<Recipient> {
       requireScope(principal, "admin", "change recipients' contact data");
@@ -23,7 +28,9 @@ export function createManageRecipients(deps: { db: Transactor; recipients: Recip
     /** Erases the user's personal data; returns how many notifications went. */
     async delete(principal: Principal, userId: string): Promise<number> {
       requireScope(principal, "admin", "delete recipients");
-      return deps.db.run((tx) => deps.recipients.erase(tx, userId));
+      const deleted = await deps.db.run((tx) => deps.recipients.erase(tx, userId));
+      deps.erased(userId);
+      return deleted;
     },
 
     async registerDevice(principal: Principal, userId: string, platform: Platform, token: string): Promise<Device> {

@@ -2,7 +2,7 @@ import { setMaxListeners } from "node:events";
 import type http from "node:http";
 import type http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createValidateInterceptor } from "@connectrpc/validate";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -14,12 +14,14 @@ import { RecipientService } from "../gen/ts/herald/v1/recipient_service_pb.js";
 import { TemplateService } from "../gen/ts/herald/v1/template_service_pb.js";
 import { WebhookService } from "../gen/ts/herald/v1/webhook_service_pb.js";
 import { createCorsHandler } from "./api/cors.js";
-import { healthRoutes, registerHealth } from "./api/health.js";
-import { createHttpServer } from "./api/http-server.js";
+import { createGrpcJsServer } from "./api/grpc-js-server.js";
+import { healthRoutes, healthService } from "./api/health.js";
+import { createHttpServer, type HttpHandler } from "./api/http-server.js";
 import { authInterceptor, errorInterceptor, observabilityInterceptor } from "./api/interceptors.js";
 import { notificationService } from "./api/notification-service.js";
 import { recipientService } from "./api/recipient-service.js";
-import { registerReflection } from "./api/reflection.js";
+import { reflectionServices } from "./api/reflection.js";
+import { type ServiceEntry, serviceEntry } from "./api/service-entry.js";
 import { templateService } from "./api/template-service.js";
 import { webhookService } from "./api/webhook-service.js";
 import { createApiKeyVerifier } from "./auth/api-key-verifier.js";
@@ -217,30 +219,34 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       },
       nats: () => link.isConnected(),
     };
+    const entries: ServiceEntry[] = [
+      serviceEntry(NotificationService, notificationService(useCases)),
+      serviceEntry(RecipientService, recipientService(useCases)),
+      serviceEntry(TemplateService, templateService(useCases)),
+      serviceEntry(WebhookService, webhookService(useCases)),
+      healthService(
+        checks,
+        services.map((s) => s.typeName),
+      ),
+      ...reflectionServices([...services, Health]),
+    ];
+    // Order matters: spans and metrics see the final status; errors of every
+    // later interceptor are mapped; callers are authenticated before their
+    // requests are validated.
+    const interceptors = [
+      observabilityInterceptor(metrics),
+      errorInterceptor(logger),
+      authInterceptor(authenticator(config, stores), openServices),
+      createValidateInterceptor(),
+    ];
+    const readMaxBytes = 4 * 1024 * 1024;
     const rpc = connectNodeAdapter({
       routes: (router: ConnectRouter) => {
-        router.service(NotificationService, notificationService(useCases));
-        router.service(RecipientService, recipientService(useCases));
-        router.service(TemplateService, templateService(useCases));
-        router.service(WebhookService, webhookService(useCases));
-        registerHealth(
-          router,
-          checks,
-          services.map((s) => s.typeName),
-        );
-        registerReflection(router, [...services, Health]);
+        for (const [service, impl] of entries) router.service(service, impl as ServiceImpl<typeof service>);
       },
-      // Order matters: spans and metrics see the final status; errors of every
-      // later interceptor are mapped; callers are authenticated before their
-      // requests are validated.
-      interceptors: [
-        observabilityInterceptor(metrics),
-        errorInterceptor(logger),
-        authInterceptor(authenticator(config, stores), openServices),
-        createValidateInterceptor(),
-      ],
+      interceptors,
       shutdownSignal: shutdown.signal,
-      readMaxBytes: 4 * 1024 * 1024,
+      readMaxBytes,
       // Herald's messages are small and CPU is the scarce resource: compress only
       // large responses (a long List page, a bulk Send's reply).
       compressMinBytes: 16 * 1024,
@@ -248,10 +254,21 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     });
     const cors = createCorsHandler(config.corsAllowedOrigins);
     const probes = healthRoutes(checks);
-    const server = createHttpServer((req, res) => {
+    const handle: HttpHandler = (req, res) => {
       if (cors(req, res) || probes(req, res) || options.extraRoutes?.(req, res)) return;
       rpc(req, res);
-    });
+    };
+    const grpcJs =
+      config.grpcServer === "grpc-js"
+        ? createGrpcJsServer({
+            services: entries,
+            interceptors,
+            shutdownSignal: shutdown.signal,
+            readMaxBytes,
+            otherRequests: handle,
+          })
+        : undefined;
+    const server = createHttpServer(handle, grpcJs);
 
     return {
       listen: (port, host) => server.listen(port, host),

@@ -30,6 +30,11 @@ export interface Config {
   port: number;
   /** Interface to listen on. */
   host: string;
+  /**
+   * Which stack serves the gRPC protocol on HTTP/2 connections: `grpc-js`
+   * (faster; README "Architecture") or `connect-node` (the one stack for all three protocols).
+   */
+  grpcServer: "grpc-js" | "connect-node";
   /** Postgres connection string. */
   databaseUrl: string;
   /** Most Postgres connections this process opens. */
@@ -187,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     port: int("PORT", 8080, 0, 65535),
     host: str("HOST", "0.0.0.0") ?? "0.0.0.0",
+    grpcServer: grpcServer(str("GRPC_SERVER", "grpc-js") ?? "grpc-js", problems),
     databaseUrl: url("DATABASE_URL", ["postgres:", "postgresql:"], true) ?? "",
     databasePoolMax: int("DATABASE_POOL_MAX", 10, 2, 1000),
     migrateOnStart: bool("MIGRATE_ON_START", true),
@@ -215,6 +221,12 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function grpcServer(value: string, problems: string[]): Config["grpcServer"] {
+  if (value === "grpc-js" || value === "connect-node") return value;
+  problems.push(`GRPC_SERVER must be grpc-js or connect-node, got "${value}"`);
+  return "grpc-js";
 }
 
 interface Readers {

@@ -1,6 +1,7 @@
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../../gen/ts/grpc/health/v1/health_pb.js";
 import type { HttpRoutes } from "../app.js";
+import { type ServiceEntry, serviceEntry } from "./service-entry.js";
 
 /** What readiness depends on. */
 export interface ReadinessChecks {
@@ -25,13 +26,13 @@ export async function readiness(checks: ReadinessChecks): Promise<Readiness> {
  * empty service name means the whole server; Herald's own services report the
  * same status, as they depend on the same things.
  */
-export function registerHealth(router: ConnectRouter, checks: ReadinessChecks, serviceNames: string[]): void {
+export function healthService(checks: ReadinessChecks, serviceNames: string[]): ServiceEntry {
   const known = new Set(["", ...serviceNames]);
   const status = async (service: string) => {
     if (!known.has(service)) throw new ConnectError(`unknown service ${service}`, Code.NotFound);
     return (await readiness(checks)).ready ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
   };
-  router.service(Health, {
+  return serviceEntry(Health, {
     async check(req) {
       return { status: await status(req.service) };
     },

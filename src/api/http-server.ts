@@ -2,10 +2,16 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 
-type Handler = (
+export type HttpHandler = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
   res: http.ServerResponse | http2.Http2ServerResponse,
 ) => void;
+
+/** Another server that takes whole HTTP/2 connections (grpc-js). */
+export interface Http2ConnectionTaker {
+  inject(socket: net.Socket): void;
+  close(graceMs: number): Promise<void>;
+}
 
 export interface HttpServer {
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
@@ -25,7 +31,7 @@ export interface HttpServer {
  */
 const sniffTimeoutMs = 30_000;
 
-export function createHttpServer(handler: Handler): HttpServer {
+export function createHttpServer(handler: HttpHandler, http2Taker?: Http2ConnectionTaker): HttpServer {
   const h1 = http.createServer(handler);
   const h2 = http2.createServer({}, handler);
   const sessions = new Set<http2.ServerHttp2Session>();
@@ -69,7 +75,8 @@ export function createHttpServer(handler: Handler): HttpServer {
       socket.setTimeout(0);
       socket.unshift(head);
       const isHttp2 = head.toString("latin1", 0, 3) === "PRI";
-      (isHttp2 ? h2 : h1).emit("connection", socket);
+      if (isHttp2 && http2Taker !== undefined) http2Taker.inject(socket);
+      else (isHttp2 ? h2 : h1).emit("connection", socket);
       if (!isHttp2) h1Sockets.add(socket);
     };
     socket.on("readable", sniff);
@@ -89,6 +96,7 @@ export function createHttpServer(handler: Handler): HttpServer {
       closing = true;
       const closed = new Promise<void>((resolve) => front.close(() => resolve()));
       for (const session of sessions) session.close();
+      const taken = http2Taker?.close(graceMs);
       const deadline = setTimeout(() => {
         for (const socket of sockets) socket.destroy();
       }, graceMs);
@@ -100,7 +108,7 @@ export function createHttpServer(handler: Handler): HttpServer {
         };
         check();
       });
-      await Promise.all([closed, drained]);
+      await Promise.all([closed, drained, taken]);
       clearTimeout(deadline);
     },
   };

@@ -1,12 +1,12 @@
 import { type DescFile, type DescService, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
-import type { ConnectRouter } from "@connectrpc/connect";
 import {
   type ServerReflectionRequest,
   type ServerReflectionResponseSchema,
   ServerReflection as ServerReflectionV1,
 } from "../../gen/ts/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1Alpha } from "../../gen/ts/grpc/reflection/v1alpha/reflection_pb.js";
+import { type ServiceEntry, serviceEntry } from "./service-entry.js";
 
 type Reply = MessageInitShape<typeof ServerReflectionResponseSchema>;
 
@@ -16,7 +16,7 @@ type Reply = MessageInitShape<typeof ServerReflectionResponseSchema>;
  * descriptors embedded in the generated code; every file comes with all it
  * imports, so a client never has to ask twice.
  */
-export function registerReflection(router: ConnectRouter, services: DescService[]): void {
+export function reflectionServices(services: DescService[]): ServiceEntry[] {
   const files = new Map<string, DescFile>();
   const symbols = new Map<string, DescFile>();
   const extensions = new Map<string, Map<number, DescFile>>();
@@ -114,15 +114,17 @@ export function registerReflection(router: ConnectRouter, services: DescService[
     }
   };
 
-  router.service(ServerReflectionV1, {
-    async *serverReflectionInfo(requests) {
-      for await (const req of requests) yield answer(req);
-    },
-  });
-  router.service(ServerReflectionV1Alpha, {
-    async *serverReflectionInfo(requests) {
-      // v1alpha's messages have the same fields and numbers as v1's.
-      for await (const req of requests) yield answer(req as unknown as ServerReflectionRequest) as never;
-    },
-  });
+  return [
+    serviceEntry(ServerReflectionV1, {
+      async *serverReflectionInfo(requests) {
+        for await (const req of requests) yield answer(req);
+      },
+    }),
+    serviceEntry(ServerReflectionV1Alpha, {
+      async *serverReflectionInfo(requests) {
+        // v1alpha's messages have the same fields and numbers as v1's.
+        for await (const req of requests) yield answer(req as unknown as ServerReflectionRequest) as never;
+      },
+    }),
+  ];
 }

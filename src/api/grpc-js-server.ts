@@ -1,0 +1,255 @@
+import http2 from "node:http2";
+import type { Duplex } from "node:stream";
+import { type DescMethod, type DescService, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  createContextValues,
+  createHandlerContext,
+  createServiceImplSpec,
+  type Interceptor,
+} from "@connectrpc/connect";
+import { invokeUnaryImplementation, transformInvokeImplementation } from "@connectrpc/connect/protocol";
+import * as grpc from "@grpc/grpc-js";
+import type { ServiceEntry } from "./service-entry.js";
+
+export interface GrpcJsServerOptions {
+  services: ServiceEntry[];
+  /** The same interceptors the Connect router runs (tracing, errors, auth, validation). */
+  interceptors: Interceptor[];
+  /** Aborted at shutdown: every call's signal follows it. */
+  shutdownSignal: AbortSignal;
+  readMaxBytes: number;
+  /**
+   * Serves the HTTP/2 requests that are not gRPC (Connect, gRPC-Web, /healthz)
+   * arriving on the connections this server takes, so one port keeps speaking
+   * all three protocols over HTTP/2 too.
+   */
+  otherRequests: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;
+}
+
+export interface GrpcJsServer {
+  /** Takes over an accepted HTTP/2 cleartext connection (the preface may already be unshifted into it). */
+  inject(socket: Duplex): void;
+  /** Stops taking calls; open calls may finish for `graceMs`. */
+  close(graceMs: number): Promise<void>;
+}
+
+/**
+ * Serves the gRPC protocol with @grpc/grpc-js, running Herald's Connect service
+ * implementations and interceptors unchanged (through connect-es's own
+ * invocation helpers), so both stacks answer alike. connect-node's gRPC path
+ * costs more per call than grpc-js's (README, "Architecture", has the numbers);
+ * connect-node keeps Connect and gRPC-Web, on HTTP/1.1 and on HTTP/2.
+ */
+export function createGrpcJsServer(options: GrpcJsServerOptions): GrpcJsServer {
+  const server = new grpc.Server({ "grpc.max_receive_message_length": options.readMaxBytes });
+  for (const [service, impl] of options.services) {
+    const spec = createServiceImplSpec(service, impl);
+    const definition: Record<string, grpc.MethodDefinition<Message, Message>> = {};
+    const handlers: Record<string, grpc.UntypedHandleCall> = {};
+    for (const method of service.methods) {
+      const methodSpec = spec.methods[method.localName] as (typeof spec.methods)[string];
+      definition[method.localName] = {
+        path: `/${service.typeName}/${method.name}`,
+        requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
+        responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
+        requestSerialize: (m) => asBuffer(toBinary(method.input, m)),
+        requestDeserialize: (b) => fromBinary(method.input, b),
+        responseSerialize: (m) => asBuffer(toBinary(method.output, m)),
+        responseDeserialize: (b) => fromBinary(method.output, b),
+      };
+      const context = (call: AnyCall) => contextOf(service, method, call, options.shutdownSignal);
+      if (methodSpec.kind === "unary") {
+        const unary: grpc.handleUnaryCall<Message, Message> = (call, callback) => {
+          const ctx = context(call);
+          invokeUnaryImplementation(methodSpec, ctx, call.request, options.interceptors).then(
+            (out) => {
+              sendHeaders(call, ctx.responseHeader);
+              callback(null, out, metadataOf(ctx.responseTrailer));
+            },
+            (error: unknown) => callback(grpcError(error)),
+          );
+        };
+        handlers[method.localName] = unary;
+      } else {
+        const streaming: grpc.handleBidiStreamingCall<Message, Message> = (call) => {
+          const ctx = context(call);
+          const input =
+            methodSpec.kind === "server_streaming"
+              ? once((call as unknown as { request: Message }).request)
+              : readAll(call);
+          void writeAll(call, transformInvokeImplementation(methodSpec, ctx, options.interceptors)(input), ctx);
+        };
+        handlers[method.localName] = streaming;
+      }
+    }
+    server.addService(definition, handlers);
+  }
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  shareConnections(server, options.otherRequests);
+
+  return {
+    inject: (socket) => injector.injectConnection(socket),
+    close: (graceMs) =>
+      new Promise<void>((resolve) => {
+        injector.drain(graceMs);
+        const force = setTimeout(() => server.forceShutdown(), graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
+  };
+}
+
+type AnyCall = grpc.ServerUnaryCall<Message, Message> | grpc.ServerDuplexStream<Message, Message>;
+
+function contextOf(service: DescService, method: DescMethod, call: AnyCall, shutdownSignal: AbortSignal) {
+  const requestSignal = new AbortController();
+  call.on("cancelled", () => requestSignal.abort(new ConnectError("the client went away", Code.Canceled)));
+  const deadline = call.getDeadline();
+  const timeoutMs =
+    deadline instanceof Date
+      ? deadline.getTime() - Date.now()
+      : Number.isFinite(deadline)
+        ? deadline - Date.now()
+        : undefined;
+  const header = new Headers();
+  for (const [name, value] of Object.entries(call.metadata.getMap())) {
+    if (typeof value === "string") header.append(name, value);
+  }
+  // The same content type the Connect router would see, so interceptors tell the protocol apart.
+  header.set("content-type", "application/grpc+proto");
+  return createHandlerContext({
+    service,
+    method,
+    protocolName: "grpc",
+    requestMethod: "POST",
+    url: `/${service.typeName}/${method.name}`,
+    ...(timeoutMs !== undefined && { timeoutMs }),
+    shutdownSignal,
+    requestSignal: requestSignal.signal,
+    requestHeader: header,
+    contextValues: createContextValues(),
+  });
+}
+
+async function* once<T>(value: T): AsyncIterable<T> {
+  yield value;
+}
+
+/**
+ * A client stream's messages as an async iterable. A plain `for await` over the
+ * call would destroy it when the client half-closes, before the response and
+ * its status are written.
+ */
+async function* readAll(call: grpc.ServerDuplexStream<Message, Message>): AsyncIterable<Message> {
+  for await (const message of call.iterator({ destroyOnReturn: false })) yield message as Message;
+}
+
+async function writeAll(
+  call: grpc.ServerDuplexStream<Message, Message>,
+  output: AsyncIterable<Message>,
+  ctx: { signal: AbortSignal; responseHeader: Headers; responseTrailer: Headers },
+) {
+  try {
+    let first = true;
+    for await (const message of output) {
+      if (first) sendHeaders(call, ctx.responseHeader);
+      first = false;
+      if (!call.write(message)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            call.removeListener("drain", done);
+            ctx.signal.removeEventListener("abort", done);
+            resolve();
+          };
+          call.once("drain", done);
+          ctx.signal.addEventListener("abort", done, { once: true });
+        });
+      }
+      // Shutdown, a deadline or a client gone: end with the reason's status, not OK.
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+    }
+    call.end(metadataOf(ctx.responseTrailer));
+  } catch (error) {
+    // grpc-js turns an 'error' event into the call's status; destroy() would send none.
+    call.emit("error", grpcError(error));
+  }
+}
+
+function sendHeaders(call: { sendMetadata(m: grpc.Metadata): void }, headers: Headers) {
+  let any = false;
+  headers.forEach(() => {
+    any = true;
+  });
+  if (any) call.sendMetadata(metadataOf(headers));
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** `application/grpc`, `application/grpc+proto`...; not `application/grpc-web`. */
+function isGrpc(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^application\/grpc(?:[+;]|$)/i.test(contentType);
+}
+
+/**
+ * grpc-js answers any HTTP/2 request that is not gRPC with 415, and takes whole
+ * connections, so a Connect or gRPC-Web client on HTTP/2 would be refused. Two
+ * grpc-js internals (pinned version; test/api/http.test.ts fails if they move)
+ * let it pass those streams on instead: its content-type check stays quiet for
+ * them, and they reach connect-node as Node's compatibility request and
+ * response (built only for them: on a gRPC stream they would send trailers of
+ * their own).
+ */
+function shareConnections(server: grpc.Server, otherRequests: GrpcJsServerOptions["otherRequests"]) {
+  const internals = server as unknown as {
+    http2Servers?: Map<http2.Http2Server, unknown>;
+    _verifyContentType?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
+  };
+  const servers = internals.http2Servers;
+  if (!(servers instanceof Map) || servers.size !== 1 || typeof internals._verifyContentType !== "function") {
+    throw new Error(
+      "this @grpc/grpc-js version cannot share connections with connect-node; set GRPC_SERVER=connect-node",
+    );
+  }
+  internals._verifyContentType = (_stream, headers) => isGrpc(headers["content-type"]);
+  const Request = http2.Http2ServerRequest as unknown as new (
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+    options: undefined,
+    rawHeaders: string[],
+  ) => http2.Http2ServerRequest;
+  const Response = http2.Http2ServerResponse as unknown as new (
+    stream: http2.ServerHttp2Stream,
+  ) => http2.Http2ServerResponse;
+  for (const http2Server of servers.keys()) {
+    http2Server.on(
+      "stream",
+      (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+        if (isGrpc(headers["content-type"])) return;
+        otherRequests(new Request(stream, headers, undefined, rawHeaders), new Response(stream));
+      },
+    );
+  }
+}
+function metadataOf(headers: Headers): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  headers.forEach((value, name) => {
+    if (!name.endsWith("-bin")) metadata.set(name, value);
+  });
+  return metadata;
+}
+
+/** A ConnectError (interceptors map every error to one) as a gRPC status; the codes are the same numbers. */
+function grpcError(error: unknown): Partial<grpc.StatusObject> & Error {
+  const e = ConnectError.from(error);
+  return Object.assign(new Error(e.rawMessage), {
+    code: e.code as number as grpc.status,
+    details: e.rawMessage,
+    metadata: metadataOf(e.metadata),
+  });
+}

@@ -1,6 +1,7 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { SignJWT } from "jose";
 import { PermanentDeliveryError, type ProviderReceipt, TransientDeliveryError } from "./delivery-errors.js";
+import { describeFailure, parseJson, retryAfterMs } from "./provider-http.js";
 
 /** The fields of a Google service account key file (JSON) that sending needs. */
 export interface ServiceAccount {
@@ -263,28 +264,4 @@ function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> 
     if (signal.aborted) onAbort();
     else signal.addEventListener("abort", onAbort, { once: true });
   });
-}
-
-/** Retry-After in ms from delay-seconds or an HTTP-date; undefined when absent or unreadable. */
-function retryAfterMs(value: string | null): number | undefined {
-  if (value === null) return undefined;
-  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-/** What went wrong below HTTP, without fetch's generic "fetch failed". */
-function describeFailure(error: unknown, timeoutMs: number): string {
-  const e = error as { name?: string; cause?: { code?: string } } | undefined;
-  if (e?.name === "TimeoutError") return `no answer within ${timeoutMs} ms`;
-  if (e?.name === "AbortError") return "aborted by the caller";
-  return e?.cause?.code ?? (error instanceof Error ? error.message : String(error));
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,4 +1,5 @@
 import { PermanentDeliveryError, type ProviderReceipt, TransientDeliveryError } from "./delivery-errors.js";
+import { describeFailure, parseJson, retryAfterMs, withTimeout } from "./provider-http.js";
 
 export interface SmsSenderOptions {
   /** Origin of the Twilio REST API; tests point it at a local fake. Default https://api.twilio.com. */
@@ -99,33 +100,4 @@ function toDeliveryError(response: Response, text: string, to: string): Error {
 /** The recipient's number as given, and anything else shaped like a phone number. */
 function redactNumbers(text: string, to: string): string {
   return (to ? text.replaceAll(to, "<redacted>") : text).replace(/\+?\d[\d\s().-]{5,}\d/g, "<redacted>");
-}
-
-/** Retry-After in ms from delay-seconds or an HTTP-date; undefined when absent or unreadable. */
-function retryAfterMs(value: string | null): number | undefined {
-  if (value === null) return undefined;
-  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-function withTimeout(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  return signal ? AbortSignal.any([signal, timeout]) : timeout;
-}
-
-/** What went wrong below HTTP, without fetch's generic "fetch failed". */
-function describeFailure(error: unknown, timeoutMs: number): string {
-  const e = error as { name?: string; cause?: { code?: string } } | undefined;
-  if (e?.name === "TimeoutError") return `no answer within ${timeoutMs} ms`;
-  if (e?.name === "AbortError") return "aborted by the caller";
-  return e?.cause?.code ?? (error instanceof Error ? error.message : String(error));
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

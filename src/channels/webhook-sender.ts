@@ -4,6 +4,7 @@ import https from "node:https";
 import type { LookupFunction } from "node:net";
 import { PermanentDeliveryError, type ProviderReceipt, TransientDeliveryError } from "./delivery-errors.js";
 import { checkWebhookUrl, guardedLookup, PrivateNetworkError } from "./network-guard.js";
+import { retryAfterMs } from "./provider-http.js";
 import { signWebhook } from "./webhook-signature.js";
 
 export interface WebhookSenderOptions {
@@ -163,20 +164,11 @@ function interpret({ status, headers }: WebhookAnswer, host: string): ProviderRe
   // 410 is the receiver saying the endpoint is gone for good: the caller disables it.
   if (status === 410) throw new PermanentDeliveryError(what, "gone");
   if (status === 408 || status === 429 || status >= 500) {
-    throw new TransientDeliveryError(what, parseRetryAfter(headers["retry-after"], Date.now()));
+    throw new TransientDeliveryError(what, retryAfterMs(headers["retry-after"]));
   }
   if (status >= 400) throw new PermanentDeliveryError(what);
   // 1xx never arrives here (node handles it); anything stranger may be a proxy hiccup.
   throw new TransientDeliveryError(what);
-}
-
-/** Retry-After as milliseconds from `now`: delay-seconds or an HTTP-date; undefined when absent or malformed. */
-function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 class TimeoutError extends Error {

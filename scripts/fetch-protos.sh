@@ -15,7 +15,7 @@ GRPC_REFLECTION_NPM=@grpc/reflection@1.0.4
 GRPC_HEALTH_NPM=grpc-health-check@2.1.0
 
 fetch_grpc() {
-  local dest=third_party/grpc stamp=third_party/grpc/.version want="$GRPC_REFLECTION_NPM $GRPC_HEALTH_NPM"
+  local dest=third_party/grpc stamp=third_party/grpc/.version want="$GRPC_REFLECTION_NPM $GRPC_HEALTH_NPM formatted"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
   local work
   work=$(mktemp -d)
@@ -29,6 +29,9 @@ fetch_grpc() {
   cp "$work/r/package/build/proto/grpc/reflection/v1alpha/reflection.proto" "$dest/grpc/reflection/v1alpha/"
   cp "$work/h/package/proto/health/v1/health.proto" "$dest/grpc/health/v1/"
   rm -rf "$work"
+  # Canonical layout, so `buf format -d` over the whole workspace stays quiet
+  # (whitespace and option order only; nothing generated comes from these files).
+  npx --no-install buf format -w "$dest"
   echo "$want" >"$stamp"
   echo "fetch-protos: gRPC reflection and health protos -> $dest"
 }

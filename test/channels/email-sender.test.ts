@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { PermanentDeliveryError, TransientDeliveryError } from "../../src/channels/delivery-errors.js";
 import { createEmailSender, type EmailMessage, type EmailSender } from "../../src/channels/email-sender.js";
 import { type SmtpReceiver, startSmtpReceiver } from "../helpers/smtp-receiver.js";
-import { waitFor } from "../helpers/wait.js";
+import { rejection, waitFor } from "../helpers/wait.js";
 
 let receiver: SmtpReceiver;
 let sender: EmailSender;
@@ -35,12 +35,8 @@ async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): 
 }
 
 /** Resolves to what `promise` rejected with; fails the test if it resolved or took longer than `timeoutMs`. */
-async function rejection(promise: Promise<unknown>, timeoutMs = 5000): Promise<Error> {
-  const outcome = promise.then(
-    () => expect.fail("expected the send to fail"),
-    (error: Error) => error,
-  );
-  return within(outcome, timeoutMs, "the send to fail");
+async function rejectionWithin(promise: Promise<unknown>, timeoutMs = 5000): Promise<Error> {
+  return within(rejection(promise), timeoutMs, "the send to fail");
 }
 
 beforeAll(async () => {
@@ -88,7 +84,7 @@ describe("email sender", () => {
 
   it("treats an SMTP 4xx as transient", async () => {
     receiver.failNext(1, 451, "Try again later");
-    const error = await rejection(sender.send(message()));
+    const error = await rejectionWithin(sender.send(message()));
     expect(error).toBeInstanceOf(TransientDeliveryError);
     expect(error.message).toContain("451");
     expect(receiver.messages).toHaveLength(0);
@@ -96,7 +92,7 @@ describe("email sender", () => {
 
   it("treats an SMTP 5xx as a permanent rejection, without the address in the error", async () => {
     receiver.failNext(1, 550, "Mailbox ada@example.com unavailable");
-    const error = await rejection(sender.send(message()));
+    const error = await rejectionWithin(sender.send(message()));
     expect(error).toBeInstanceOf(PermanentDeliveryError);
     expect((error as PermanentDeliveryError).reason).toBe("rejected");
     expect(error.message).toContain("550");
@@ -105,7 +101,7 @@ describe("email sender", () => {
 
   it("treats an SMTP authentication failure as transient", async () => {
     receiver.failNext(1, 535, "Authentication credentials invalid");
-    expect(await rejection(sender.send(message()))).toBeInstanceOf(TransientDeliveryError);
+    expect(await rejectionWithin(sender.send(message()))).toBeInstanceOf(TransientDeliveryError);
   });
 
   it.each([
@@ -114,7 +110,7 @@ describe("email sender", () => {
     "ada@example.com, eve@example.com",
     "Eve <eve@example.com>",
   ])("rejects the invalid recipient %j as permanent without sending", async (to) => {
-    const error = await rejection(sender.send(message({ to })));
+    const error = await rejectionWithin(sender.send(message({ to })));
     expect(error).toBeInstanceOf(PermanentDeliveryError);
     expect(error.message).not.toMatch(/ada|eve/);
     const next = message();
@@ -129,7 +125,7 @@ describe("email sender", () => {
     const stopping = Date.now();
     await receiver.stop();
     expect(Date.now() - stopping).toBeLessThan(2000);
-    const error = await rejection(sender.send(message()));
+    const error = await rejectionWithin(sender.send(message()));
     expect(error).toBeInstanceOf(TransientDeliveryError);
     expect(error.message).toContain("ECONNREFUSED");
 
@@ -148,7 +144,7 @@ describe("email sender", () => {
   });
 
   it("fails an already aborted send as transient without sending", async () => {
-    const error = await rejection(sender.send(message(), AbortSignal.abort()));
+    const error = await rejectionWithin(sender.send(message(), AbortSignal.abort()));
     expect(error).toBeInstanceOf(TransientDeliveryError);
     await sender.send(message());
     await receiver.waitForMessages(1);
@@ -162,7 +158,7 @@ describe("email sender", () => {
     await within(hold.held, 5000, "the message to arrive");
     controller.abort();
     // Well inside the socket timeout: the abort itself must end the send.
-    expect(await rejection(sending, 1000)).toBeInstanceOf(TransientDeliveryError);
+    expect(await rejectionWithin(sending, 1000)).toBeInstanceOf(TransientDeliveryError);
 
     // nodemailer gives up by closing the connection, so the 250 never reaches it.
     let left = false;

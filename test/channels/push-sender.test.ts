@@ -8,6 +8,7 @@ import {
   type PushSenderOptions,
 } from "../../src/channels/push-sender.js";
 import { type FakeFcm, newDeviceToken, startFakeFcm } from "../helpers/fake-fcm.js";
+import { rejection } from "../helpers/wait.js";
 
 let fcm: FakeFcm;
 beforeEach(async () => {
@@ -26,16 +27,6 @@ const push = (overrides: Partial<PushMessage> = {}): PushMessage => ({
   priority: "high",
   ...overrides,
 });
-
-/** The rejection of `promise`, failing the test if it resolves. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  const outcome = await promise.then(
-    () => new Error("expected the send to fail"),
-    (e: unknown) => e as Error,
-  );
-  if (outcome.message === "expected the send to fail") throw outcome;
-  return outcome;
-}
 
 describe("accepted messages", () => {
   it("sends the v1 message FCM documents and returns its name", async () => {
@@ -127,7 +118,7 @@ describe("access tokens", () => {
 
   it("a second 401 in a row is transient", async () => {
     fcm.failNext(2, { status: 401 });
-    const err = await failure(sender().send(push()));
+    const err = await rejection(sender().send(push()));
     expect(err).toBeInstanceOf(TransientDeliveryError);
     expect(err.message).toContain("401 UNAUTHENTICATED");
     expect(fcm.grants).toHaveLength(2);
@@ -136,7 +127,7 @@ describe("access tokens", () => {
 
   it("THIRD_PARTY_AUTH_ERROR (the app's APNs credentials) is transient without a token refresh", async () => {
     fcm.failNext(1, { errorCode: "THIRD_PARTY_AUTH_ERROR" });
-    const err = await failure(sender().send(push()));
+    const err = await rejection(sender().send(push()));
     expect(err).toBeInstanceOf(TransientDeliveryError);
     expect(fcm.grants).toHaveLength(1);
     expect(fcm.sendAttempts()).toBe(1);
@@ -145,7 +136,7 @@ describe("access tokens", () => {
   it("a token the endpoint refuses (wrong key) is transient, and nothing is sent", async () => {
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const wrongKey = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    const err = await failure(
+    const err = await rejection(
       sender({ serviceAccount: { ...fcm.serviceAccount, private_key: wrongKey } }).send(push()),
     );
     expect(err).toBeInstanceOf(TransientDeliveryError);
@@ -158,7 +149,7 @@ describe("permanent failures", () => {
   it("UNREGISTERED: the device is to be removed; the token is not in the error", async () => {
     const message = push();
     fcm.unregistered.add(message.token);
-    const err = await failure(sender().send(message));
+    const err = await rejection(sender().send(message));
     expect(err).toBeInstanceOf(PermanentDeliveryError);
     expect(err).toMatchObject({ reason: "unregistered" });
     expect(err.message).toContain("404 UNREGISTERED");
@@ -166,14 +157,14 @@ describe("permanent failures", () => {
   });
 
   it("INVALID_ARGUMENT for a malformed token is 'unregistered' too", async () => {
-    const err = await failure(sender().send(push({ token: "not-a-registration-token" })));
+    const err = await rejection(sender().send(push({ token: "not-a-registration-token" })));
     expect(err).toBeInstanceOf(PermanentDeliveryError);
     expect(err).toMatchObject({ reason: "unregistered" });
     expect(err.message).toContain("not a valid FCM registration token");
   });
 
   it("INVALID_ARGUMENT for anything else (a reserved data key) is 'rejected'", async () => {
-    const err = await failure(sender().send(push({ data: { from: "herald" } })));
+    const err = await rejection(sender().send(push({ data: { from: "herald" } })));
     expect(err).toBeInstanceOf(PermanentDeliveryError);
     expect(err).toMatchObject({ reason: "rejected" });
     expect(err.message).toContain("400");
@@ -181,13 +172,13 @@ describe("permanent failures", () => {
 
   it("SENDER_ID_MISMATCH means the token belongs to another sender: 'unregistered'", async () => {
     fcm.failNext(1, { errorCode: "SENDER_ID_MISMATCH", message: "SenderId mismatch" });
-    const err = await failure(sender().send(push()));
+    const err = await rejection(sender().send(push()));
     expect(err).toMatchObject({ name: "PermanentDeliveryError", reason: "unregistered" });
   });
 
   it("a 404 without FCM's UNREGISTERED is 'rejected', not a dead token", async () => {
     fcm.failNext(1, { status: 404, message: "Requested entity was not found." });
-    const err = await failure(sender().send(push()));
+    const err = await rejection(sender().send(push()));
     expect(err).toMatchObject({ name: "PermanentDeliveryError", reason: "rejected" });
   });
 });
@@ -199,7 +190,7 @@ describe("transient failures", () => {
     ["INTERNAL", 500, undefined, undefined],
   ] as const)("%s (%i) is transient with Retry-After %s", async (errorCode, status, retryAfter, retryAfterMs) => {
     fcm.failNext(1, { errorCode, retryAfter });
-    const err = await failure(sender().send(push()));
+    const err = await rejection(sender().send(push()));
     expect(err).toBeInstanceOf(TransientDeliveryError);
     expect(err).toMatchObject({ retryAfterMs });
     expect(err.message).toContain(`${status} ${errorCode}`);
@@ -208,7 +199,7 @@ describe("transient failures", () => {
 
   it("a 502 HTML page from a load balancer is transient", async () => {
     fcm.failNext(1, { status: 502, rawBody: "<html><body>Bad Gateway</body></html>" });
-    const err = await failure(sender().send(push()));
+    const err = await rejection(sender().send(push()));
     expect(err).toBeInstanceOf(TransientDeliveryError);
     expect(err.message).toContain("502");
   });
@@ -216,7 +207,7 @@ describe("transient failures", () => {
   it("a refused connection to FCM is transient", async () => {
     const gone = await startFakeFcm();
     await gone.close();
-    const err = await failure(sender({ baseUrl: gone.url }).send(push()));
+    const err = await rejection(sender({ baseUrl: gone.url }).send(push()));
     expect(err).toBeInstanceOf(TransientDeliveryError);
     expect(err.message).toContain("ECONNREFUSED");
   });
@@ -224,7 +215,7 @@ describe("transient failures", () => {
   it("a refused connection to the token endpoint is transient", async () => {
     const gone = await startFakeFcm();
     await gone.close();
-    const err = await failure(sender({ serviceAccount: gone.serviceAccount }).send(push()));
+    const err = await rejection(sender({ serviceAccount: gone.serviceAccount }).send(push()));
     expect(err).toBeInstanceOf(TransientDeliveryError);
     expect(err.message).toContain("token request failed: ECONNREFUSED");
   });

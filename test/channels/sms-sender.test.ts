@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PermanentDeliveryError, TransientDeliveryError } from "../../src/channels/delivery-errors.js";
 import { createSmsSender, type SmsSenderOptions } from "../../src/channels/sms-sender.js";
 import { type FakeTwilio, startFakeTwilio } from "../helpers/fake-twilio.js";
+import { rejection } from "../helpers/wait.js";
 
 let twilio: FakeTwilio;
 beforeAll(async () => {
@@ -20,16 +21,6 @@ const sender = (overrides: Partial<SmsSenderOptions> = {}) =>
     from: "+15005550006",
     ...overrides,
   });
-
-/** The rejection of `promise`, failing the test if it resolves. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  const outcome = await promise.then(
-    () => new Error("expected the send to fail"),
-    (e: unknown) => e as Error,
-  );
-  if (outcome.message === "expected the send to fail") throw outcome;
-  return outcome;
-}
 
 describe("accepted messages", () => {
   it("posts the form with basic auth and returns Twilio's SID", async () => {
@@ -57,7 +48,7 @@ describe("accepted messages", () => {
 
 describe("permanent failures", () => {
   it("a number Twilio refuses (21211) is rejected, with the code and without the number", async () => {
-    const err = await failure(sender().send({ to: "+0 415-555-0100", body: "hi" }));
+    const err = await rejection(sender().send({ to: "+0 415-555-0100", body: "hi" }));
     expect(err).toBeInstanceOf(PermanentDeliveryError);
     expect(err).toMatchObject({ reason: "rejected" });
     expect(err.message).toContain("400");
@@ -68,13 +59,13 @@ describe("permanent failures", () => {
   });
 
   it("a body over 1600 characters is rejected with 21617", async () => {
-    const err = await failure(sender().send({ to: "+14155550100", body: "x".repeat(1601) }));
+    const err = await rejection(sender().send({ to: "+14155550100", body: "x".repeat(1601) }));
     expect(err).toBeInstanceOf(PermanentDeliveryError);
     expect(err.message).toContain("21617");
   });
 
   it("wrong credentials (401, 20003) are a 4xx like any other: rejected", async () => {
-    const err = await failure(sender({ authToken: "wrong" }).send({ to: "+14155550100", body: "hi" }));
+    const err = await rejection(sender({ authToken: "wrong" }).send({ to: "+14155550100", body: "hi" }));
     expect(err).toBeInstanceOf(PermanentDeliveryError);
     expect(err.message).toContain("401");
     expect(err.message).toContain("20003");
@@ -85,7 +76,7 @@ describe("permanent failures", () => {
 describe("transient failures", () => {
   it("429 with Retry-After in seconds: transient, retryAfterMs set; the next send goes through", async () => {
     twilio.failNext(1, { status: 429, code: 20429, message: "Too Many Requests", retryAfter: "7" });
-    const err = await failure(sender().send({ to: "+14155550100", body: "hi" }));
+    const err = await rejection(sender().send({ to: "+14155550100", body: "hi" }));
     expect(err).toBeInstanceOf(TransientDeliveryError);
     expect(err).toMatchObject({ retryAfterMs: 7000 });
     expect(err.message).toContain("20429");
@@ -95,7 +86,7 @@ describe("transient failures", () => {
 
   it("Retry-After as an HTTP-date is honoured too", async () => {
     twilio.failNext(1, { status: 503, retryAfter: new Date(Date.now() + 120_000).toUTCString() });
-    const err = await failure(sender().send({ to: "+14155550100", body: "hi" }));
+    const err = await rejection(sender().send({ to: "+14155550100", body: "hi" }));
     expect(err).toBeInstanceOf(TransientDeliveryError);
     const { retryAfterMs } = err as TransientDeliveryError;
     expect(retryAfterMs).toBeGreaterThan(110_000);
@@ -108,7 +99,7 @@ describe("transient failures", () => {
     [408, undefined],
   ])("%i is transient, with no retryAfterMs when there is no Retry-After", async (status, rawBody) => {
     twilio.failNext(1, { status, rawBody });
-    const err = await failure(sender().send({ to: "+14155550100", body: "hi" }));
+    const err = await rejection(sender().send({ to: "+14155550100", body: "hi" }));
     expect(err).toBeInstanceOf(TransientDeliveryError);
     expect(err.message).toContain(String(status));
     expect((err as TransientDeliveryError).retryAfterMs).toBeUndefined();
@@ -117,7 +108,7 @@ describe("transient failures", () => {
   it("a refused connection is transient", async () => {
     const gone = await startFakeTwilio();
     await gone.close();
-    const err = await failure(sender({ baseUrl: gone.url }).send({ to: "+14155550100", body: "hi" }));
+    const err = await rejection(sender({ baseUrl: gone.url }).send({ to: "+14155550100", body: "hi" }));
     expect(err).toBeInstanceOf(TransientDeliveryError);
     expect(err.message).toContain("ECONNREFUSED");
   });
@@ -125,7 +116,7 @@ describe("transient failures", () => {
   it("no answer within timeoutMs is transient, and the send gives up on time", async () => {
     twilio.stallNext(1);
     const started = Date.now();
-    const err = await failure(sender({ timeoutMs: 200 }).send({ to: "+14155550100", body: "hi" }));
+    const err = await rejection(sender({ timeoutMs: 200 }).send({ to: "+14155550100", body: "hi" }));
     expect(err).toBeInstanceOf(TransientDeliveryError);
     expect(err.message).toContain("200 ms");
     expect(Date.now() - started).toBeLessThan(3000);
@@ -136,7 +127,7 @@ describe("transient failures", () => {
     const controller = new AbortController();
     const sent = sender().send({ to: "+14155550100", body: "hi" }, controller.signal);
     setTimeout(() => controller.abort(), 50);
-    const err = await failure(sent);
+    const err = await rejection(sent);
     expect(err).toBeInstanceOf(TransientDeliveryError);
     expect(err.message).toContain("aborted");
   });

@@ -4,19 +4,10 @@ import { PermanentDeliveryError, TransientDeliveryError } from "../../src/channe
 import { checkWebhookUrl, guardedLookup, PrivateNetworkError } from "../../src/channels/network-guard.js";
 import { createWebhookSender, type WebhookSender } from "../../src/channels/webhook-sender.js";
 import { generateWebhookSecret } from "../../src/channels/webhook-signature.js";
+import { rejection } from "../helpers/wait.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../helpers/webhook-receiver.js";
 
 const payload = { type: "notification.created", data: { title: "Grüße", count: 3, tags: ["a", "b"] } };
-
-/** The error a promise rejects with; fails the test if it resolves. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  const outcome = await promise.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  if (!("error" in outcome)) throw new Error(`expected a failure, got ${JSON.stringify(outcome.value)}`);
-  return outcome.error as Error;
-}
 
 describe("webhook sender", () => {
   let secret: string;
@@ -69,21 +60,21 @@ describe("webhook sender", () => {
     expect(receiver.deliveries[0]?.headers["webhook-signature"]?.toString().split(" ")).toHaveLength(2);
     // Once the old secret is dropped, a receiver still on it no longer verifies.
     receiver.setSecret(secret);
-    const error = await failure(sender.send({ ...message, secrets: [next], id: "rotation-3" }));
+    const error = await rejection(sender.send({ ...message, secrets: [next], id: "rotation-3" }));
     expect(error).toBeInstanceOf(PermanentDeliveryError);
     expect(receiver.rejected).toBe(1);
   });
 
   it("treats 410 Gone as a permanent failure that disables the endpoint", async () => {
     receiver.respond({ status: 410 });
-    const error = await failure(sender.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }));
+    const error = await rejection(sender.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }));
     expect(error).toBeInstanceOf(PermanentDeliveryError);
     expect((error as PermanentDeliveryError).reason).toBe("gone");
   });
 
   it("retries 503 after the receiver's Retry-After seconds", async () => {
     receiver.respond({ status: 503, retryAfter: "7" });
-    const error = await failure(sender.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }));
+    const error = await rejection(sender.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }));
     expect(error).toBeInstanceOf(TransientDeliveryError);
     expect((error as TransientDeliveryError).retryAfterMs).toBe(7000);
     expect(error.message).toContain("503");
@@ -92,26 +83,26 @@ describe("webhook sender", () => {
   it("reads a Retry-After HTTP-date on 429 and retries 408 without one", async () => {
     receiver.respond({ status: 429, retryAfter: new Date(Date.now() + 30_000).toUTCString() });
     receiver.respond({ status: 408 });
-    const limited = await failure(sender.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }));
+    const limited = await rejection(sender.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }));
     expect(limited).toBeInstanceOf(TransientDeliveryError);
     // HTTP-dates have whole seconds: up to a second (and the request's time) less than asked.
     expect((limited as TransientDeliveryError).retryAfterMs).toBeGreaterThan(27_000);
     expect((limited as TransientDeliveryError).retryAfterMs).toBeLessThanOrEqual(30_000);
-    const timedOut = await failure(sender.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }));
+    const timedOut = await rejection(sender.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }));
     expect(timedOut).toBeInstanceOf(TransientDeliveryError);
     expect((timedOut as TransientDeliveryError).retryAfterMs).toBeUndefined();
   });
 
   it("gives up on 400 for good", async () => {
     receiver.respond({ status: 400 });
-    const error = await failure(sender.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }));
+    const error = await rejection(sender.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }));
     expect(error).toBeInstanceOf(PermanentDeliveryError);
     expect((error as PermanentDeliveryError).reason).toBe("rejected");
   });
 
   it("does not follow a redirect", async () => {
     receiver.respond({ status: 302, headers: { location: `${receiver.url}/elsewhere` } });
-    const error = await failure(sender.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }));
+    const error = await rejection(sender.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }));
     expect(error).toBeInstanceOf(PermanentDeliveryError);
     expect((error as PermanentDeliveryError).reason).toBe("rejected");
     expect(error.message).toMatch(/302.*redirects are not followed/);
@@ -122,7 +113,7 @@ describe("webhook sender", () => {
     const impatient = createWebhookSender({ allowPrivateNetworks: true, timeoutMs: 200 });
     receiver.delay(3000);
     const started = Date.now();
-    const error = await failure(impatient.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }));
+    const error = await rejection(impatient.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }));
     impatient.close();
     expect(error).toBeInstanceOf(TransientDeliveryError);
     expect(error.message).toMatch(/no answer in 200 ms/);
@@ -134,7 +125,7 @@ describe("webhook sender", () => {
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 100);
     const started = Date.now();
-    const error = await failure(
+    const error = await rejection(
       sender.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }, abort.signal),
     );
     expect(error).toBeInstanceOf(TransientDeliveryError);
@@ -146,17 +137,17 @@ describe("webhook sender", () => {
     const url = receiver.url;
     await receiver.close();
     receiver = await startWebhookReceiver({ secret });
-    const error = await failure(sender.send({ url, secrets: [secret], id: randomUUID(), payload }));
+    const error = await rejection(sender.send({ url, secrets: [secret], id: randomUUID(), payload }));
     expect(error).toBeInstanceOf(TransientDeliveryError);
     expect(error.message).toMatch(/ECONNREFUSED/);
   });
 
   it("refuses, for good, a payload it cannot serialise or a malformed secret", async () => {
-    const unserialisable = await failure(
+    const unserialisable = await rejection(
       sender.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload: { n: 1n } }),
     );
     expect(unserialisable).toBeInstanceOf(PermanentDeliveryError);
-    const badSecret = await failure(
+    const badSecret = await rejection(
       sender.send({ url: receiver.url, secrets: ["whsec_x"], id: randomUUID(), payload }),
     );
     expect(badSecret).toBeInstanceOf(PermanentDeliveryError);
@@ -182,7 +173,7 @@ describe("network guard", () => {
     const open = createWebhookSender({ allowPrivateNetworks: true, timeoutMs: 2000 });
     try {
       const message = { url: receiver.url, secrets: [secret], id: randomUUID(), payload };
-      const error = await failure(guarded.send(message));
+      const error = await rejection(guarded.send(message));
       expect(error).toBeInstanceOf(PermanentDeliveryError);
       expect((error as PermanentDeliveryError).reason).toBe("rejected");
       expect(error.message).toMatch(/private network/);
@@ -200,7 +191,7 @@ describe("network guard", () => {
     const guarded = createWebhookSender({ allowPrivateNetworks: false, timeoutMs: 2000 });
     const port = new URL(receiver.url).port;
     try {
-      const error = await failure(
+      const error = await rejection(
         guarded.send({ url: `https://localhost:${port}/hooks`, secrets: [secret], id: randomUUID(), payload }),
       );
       expect(error).toBeInstanceOf(PermanentDeliveryError);

@@ -49,3 +49,13 @@ export function collect<T>(stream: AsyncIterable<T>) {
     },
   };
 }
+
+/** The error `promise` rejects with; fails the test if it resolves instead. */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  const outcome = await promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  if (!("error" in outcome)) throw new Error(`expected a failure, got ${JSON.stringify(outcome.value)}`);
+  return outcome.error as Error;
+}

@@ -107,7 +107,10 @@ type AnyCall = grpc.ServerUnaryCall<Message, Message> | grpc.ServerDuplexStream<
 
 function contextOf(service: DescService, method: DescMethod, call: AnyCall, shutdownSignal: AbortSignal) {
   const requestSignal = new AbortController();
-  call.on("cancelled", () => requestSignal.abort(new ConnectError("the client went away", Code.Canceled)));
+  const clientGone = () => requestSignal.abort(new ConnectError("the client went away", Code.Canceled));
+  // A call the client reset before its handler ran has emitted 'cancelled' already.
+  if (call.cancelled) clientGone();
+  else call.once("cancelled", clientGone);
   const deadline = call.getDeadline();
   const timeoutMs =
     deadline instanceof Date
@@ -156,27 +159,39 @@ async function writeAll(
   try {
     let first = true;
     for await (const message of output) {
+      // Shutdown, a deadline or a client gone: end with the reason's status, not OK.
+      // Checked before writing too: a call reset before this point never drains.
+      if (ctx.signal.aborted) throw ctx.signal.reason;
       if (first) sendHeaders(call, ctx.responseHeader);
       first = false;
-      if (!call.write(message)) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            call.removeListener("drain", done);
-            ctx.signal.removeEventListener("abort", done);
-            resolve();
-          };
-          call.once("drain", done);
-          ctx.signal.addEventListener("abort", done, { once: true });
-        });
-      }
-      // Shutdown, a deadline or a client gone: end with the reason's status, not OK.
+      if (!call.write(message)) await drained(call, ctx.signal);
       if (ctx.signal.aborted) throw ctx.signal.reason;
     }
     call.end(metadataOf(ctx.responseTrailer));
   } catch (error) {
     // grpc-js turns an 'error' event into the call's status; destroy() would send none.
-    call.emit("error", grpcError(error));
+    // On a call the client already left, nobody hears it; the output above is
+    // ended all the same (for await returns it), which is what releases the stream.
+    if (!call.cancelled) call.emit("error", grpcError(error));
   }
+}
+
+/**
+ * Resolves when the call can take more output, or when waiting is pointless:
+ * the call was aborted (also before this was called), closed or failed.
+ */
+function drained(call: grpc.ServerDuplexStream<Message, Message>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const events = ["drain", "close", "error", "finish"] as const;
+    const done = () => {
+      for (const event of events) call.removeListener(event, done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    for (const event of events) call.once(event, done);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 function sendHeaders(call: { sendMetadata(m: grpc.Metadata): void }, headers: Headers) {

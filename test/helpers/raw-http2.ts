@@ -1,5 +1,5 @@
 import http2 from "node:http2";
-import { type DescMessage, type MessageInitShape, create, toBinary } from "@bufbuild/protobuf";
+import { create, type DescMessage, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 
 /** A gRPC length-prefixed message: flag byte 0, big-endian length, the bytes. */
 export function grpcFrame(bytes: Uint8Array): Buffer {

@@ -33,7 +33,10 @@ describe("gRPC Subscribe reset by the client before its first message", () => {
     const body = grpcBody(SubscribeRequestSchema, {});
     const path = "/herald.v1.NotificationService/Subscribe";
     const sessions = await Promise.all(Array.from({ length: 4 }, () => connectHttp2(herald.url)));
-    const countedBefore = await metricValue("herald_rpc_requests_total", 'method="herald.v1.NotificationService/Subscribe"');
+    const countedBefore = await metricValue(
+      "herald_rpc_requests_total",
+      'method="herald.v1.NotificationService/Subscribe"',
+    );
     const heapBefore = await settledHeapBytes();
 
     // Reset at different moments: with the request (before the server reads it),
@@ -58,7 +61,11 @@ describe("gRPC Subscribe reset by the client before its first message", () => {
       await Promise.all(waits);
     }
 
-    await waitFor(() => herald.app.hub.size() === 0, 60_000, `open streams to drop to 0 (now ${herald.app.hub.size()})`);
+    await waitFor(
+      () => herald.app.hub.size() === 0,
+      60_000,
+      `open streams to drop to 0 (now ${herald.app.hub.size()})`,
+    );
     expect(await metricValue("herald_feed_streams_open")).toBe(0);
     await waitFor(
       async () =>

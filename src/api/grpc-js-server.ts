@@ -1,6 +1,14 @@
 import http2 from "node:http2";
 import type { Duplex } from "node:stream";
-import { type DescMethod, type DescService, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  fromBinary,
+  type Message,
+  toBinary,
+} from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -11,6 +19,7 @@ import {
 } from "@connectrpc/connect";
 import { invokeUnaryImplementation, transformInvokeImplementation } from "@connectrpc/connect/protocol";
 import * as grpc from "@grpc/grpc-js";
+import { edgeErrorKey } from "./edge-error.js";
 import type { ServiceEntry } from "./service-entry.js";
 
 export interface GrpcJsServerOptions {
@@ -55,7 +64,7 @@ export function createGrpcJsServer(options: GrpcJsServerOptions): GrpcJsServer {
         requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
         responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
         requestSerialize: (m) => asBuffer(toBinary(method.input, m)),
-        requestDeserialize: (b) => fromBinary(method.input, b),
+        requestDeserialize: (b) => decodeOrRefuse(method.input, b),
         responseSerialize: (m) => asBuffer(toBinary(method.output, m)),
         responseDeserialize: (b) => fromBinary(method.output, b),
       };
@@ -105,6 +114,33 @@ export function createGrpcJsServer(options: GrpcJsServerOptions): GrpcJsServer {
 
 type AnyCall = grpc.ServerUnaryCall<Message, Message> | grpc.ServerDuplexStream<Message, Message>;
 
+/**
+ * Requests that did not decode, by the empty message that stands in for them.
+ * grpc-js answers a deserializer that throws with INTERNAL, before any
+ * interceptor; an empty message goes on instead, and the edge-error
+ * interceptor fails the call with InvalidArgument after authenticating it.
+ */
+const undecodable = new WeakMap<Message, ConnectError>();
+
+function decodeOrRefuse(schema: DescMessage, bytes: Buffer): Message {
+  try {
+    return fromBinary(schema, bytes);
+  } catch (error) {
+    const stand = create(schema);
+    undecodable.set(
+      stand,
+      new ConnectError(
+        `request body is not a valid ${schema.typeName} in protobuf binary: ${(error as Error).message}`,
+        Code.InvalidArgument,
+        undefined,
+        undefined,
+        error,
+      ),
+    );
+    return stand;
+  }
+}
+
 function contextOf(service: DescService, method: DescMethod, call: AnyCall, shutdownSignal: AbortSignal) {
   const requestSignal = new AbortController();
   const clientGone = () => requestSignal.abort(new ConnectError("the client went away", Code.Canceled));
@@ -124,6 +160,9 @@ function contextOf(service: DescService, method: DescMethod, call: AnyCall, shut
   }
   // The same content type the Connect router would see, so interceptors tell the protocol apart.
   header.set("content-type", "application/grpc+proto");
+  const contextValues = createContextValues();
+  const refused = undecodable.get((call as { request?: Message }).request as Message);
+  if (refused !== undefined) contextValues.set(edgeErrorKey, refused);
   return createHandlerContext({
     service,
     method,
@@ -134,7 +173,7 @@ function contextOf(service: DescService, method: DescMethod, call: AnyCall, shut
     shutdownSignal,
     requestSignal: requestSignal.signal,
     requestHeader: header,
-    contextValues: createContextValues(),
+    contextValues,
   });
 }
 

@@ -35,3 +35,69 @@ export function grpcHeaders(path: string, authorization?: string): http2.Outgoin
     ...(authorization !== undefined && { authorization: `Bearer ${authorization}` }),
   };
 }
+
+export interface Http2Response {
+  headers: http2.IncomingHttpHeaders;
+  trailers: http2.IncomingHttpHeaders;
+  body: Buffer;
+  /** The stream's RST_STREAM code (0 when it ended normally). */
+  rstCode: number;
+}
+
+/** One request on a session; resolves with headers, trailers and body, or how the stream was reset. */
+export function http2Request(
+  session: http2.ClientHttp2Session,
+  headers: http2.OutgoingHttpHeaders,
+  body?: Buffer | string,
+): Promise<Http2Response> {
+  return new Promise((resolve) => {
+    const req = session.request(headers);
+    const out: Http2Response = { headers: {}, trailers: {}, body: Buffer.alloc(0), rstCode: 0 };
+    const chunks: Buffer[] = [];
+    req.on("response", (h) => {
+      out.headers = h;
+    });
+    req.on("trailers", (t) => {
+      out.trailers = t;
+    });
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("error", () => undefined);
+    req.on("close", () => {
+      out.body = Buffer.concat(chunks);
+      out.rstCode = req.rstCode ?? 0;
+      resolve(out);
+    });
+    req.end(body);
+  });
+}
+
+/** The gRPC status of a response: from its trailers, or its headers for a trailers-only answer. */
+export function grpcStatusOf(response: Http2Response): { code: number; message: string } {
+  let source: Record<string, unknown> =
+    response.trailers["grpc-status"] !== undefined ? response.trailers : response.headers;
+  if (source["grpc-status"] === undefined) source = grpcWebTrailers(response.body);
+  return {
+    code: Number(source["grpc-status"]),
+    message: decodeURIComponent(String(source["grpc-message"] ?? "")),
+  };
+}
+
+/** gRPC-Web carries trailers in the body, in an envelope flagged 0x80, as HTTP/1 header lines. */
+function grpcWebTrailers(body: Buffer): Record<string, string> {
+  const trailers: Record<string, string> = {};
+  for (let at = 0; at + 5 <= body.length; ) {
+    const flags = body.readUInt8(at);
+    const length = body.readUInt32BE(at + 1);
+    if (flags & 0x80) {
+      for (const line of body
+        .subarray(at + 5, at + 5 + length)
+        .toString()
+        .split("\r\n")) {
+        const colon = line.indexOf(":");
+        if (colon > 0) trailers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      }
+    }
+    at += 5 + length;
+  }
+  return trailers;
+}

@@ -12,11 +12,12 @@ import { NotificationService } from "../gen/ts/herald/v1/notification_service_pb
 import { RecipientService } from "../gen/ts/herald/v1/recipient_service_pb.js";
 import { TemplateService } from "../gen/ts/herald/v1/template_service_pb.js";
 import { WebhookService } from "../gen/ts/herald/v1/webhook_service_pb.js";
+import { createAbusePenalty } from "./api/abuse-penalty.js";
 import { createCorsHandler } from "./api/cors.js";
 import { edgeErrorInterceptor } from "./api/edge-error.js";
 import { createGrpcJsServer } from "./api/grpc-js-server.js";
 import { healthRoutes, healthService } from "./api/health.js";
-import { createHttpServer, type HttpHandler } from "./api/http-server.js";
+import { type ConnectionLimits, createHttpServer, type HttpHandler } from "./api/http-server.js";
 import { authInterceptor, errorInterceptor, observabilityInterceptor } from "./api/interceptors.js";
 import { notificationService } from "./api/notification-service.js";
 import { recipientService } from "./api/recipient-service.js";
@@ -262,6 +263,25 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       if (cors(req, res) || probes(req, res) || options.extraRoutes?.(req, res)) return;
       rpc(req, res);
     };
+    const penalty = createAbusePenalty({
+      baseMs: config.abusePenaltyBaseMs,
+      maxMs: config.abusePenaltyMaxMs,
+      forgetAfterMs: 60_000,
+      maxAddresses: 10_000,
+    });
+    const limits: ConnectionLimits = {
+      headersTimeoutMs: config.httpHeadersTimeoutMs,
+      requestTimeoutMs: config.httpRequestTimeoutMs,
+      idleTimeoutMs: config.httpIdleTimeoutMs,
+      maxConcurrentStreams: config.http2MaxConcurrentStreams,
+      resetBurst: config.http2ResetBurst,
+      resetsPerSecond: config.http2ResetsPerSecond,
+      penalty,
+      onAbuse: (reason, address) => {
+        metrics.observeConnectionCut(reason);
+        if (address !== undefined) penalty.strike(address);
+      },
+    };
     const grpcJs =
       config.grpcServer === "grpc-js"
         ? createGrpcJsServer({
@@ -270,9 +290,10 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
             shutdownSignal: shutdown.signal,
             readMaxBytes,
             otherRequests: handle,
+            limits,
           })
         : undefined;
-    const server = createHttpServer(handle, grpcJs);
+    const server = createHttpServer(handle, limits, grpcJs);
 
     return {
       listen: (port, host) => server.listen(port, host),

@@ -87,6 +87,10 @@ export interface Config {
   http2ResetBurst: number;
   /** Resets per second that refill that burst. */
   http2ResetsPerSecond: number;
+  /** After a connection is cut for abuse, new connections from that address wait this long (doubling per offence). */
+  abusePenaltyBaseMs: number;
+  /** The longest such wait. */
+  abusePenaltyMaxMs: number;
 
   /** Run delivery workers (and the outbox relay) in this process. */
   workersEnabled: boolean;
@@ -341,6 +345,8 @@ type ServerLimits = Pick<
   | "http2MaxConcurrentStreams"
   | "http2ResetBurst"
   | "http2ResetsPerSecond"
+  | "abusePenaltyBaseMs"
+  | "abusePenaltyMaxMs"
 >;
 
 /** The connection and request limits of the API port. */
@@ -354,5 +360,7 @@ function serverLimitsConfig(r: Readers): ServerLimits {
     http2MaxConcurrentStreams: int("HTTP2_MAX_CONCURRENT_STREAMS", 250, 1, 100_000),
     http2ResetBurst: int("HTTP2_RESET_BURST", 200, 1, 1_000_000),
     http2ResetsPerSecond: int("HTTP2_RESETS_PER_SECOND", 50, 1, 1_000_000),
+    abusePenaltyBaseMs: int("ABUSE_PENALTY_BASE_MS", 250, 0, 600_000),
+    abusePenaltyMaxMs: int("ABUSE_PENALTY_MAX_MS", 10_000, 0, 3_600_000),
   };
 }

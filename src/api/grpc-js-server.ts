@@ -20,6 +20,7 @@ import {
 import { invokeUnaryImplementation, transformInvokeImplementation } from "@connectrpc/connect/protocol";
 import * as grpc from "@grpc/grpc-js";
 import { edgeErrorKey } from "./edge-error.js";
+import { guardHttp2Session, type Http2GuardOptions, isLiveStream } from "./http2-guard.js";
 import type { ServiceEntry } from "./service-entry.js";
 
 export interface GrpcJsServerOptions {
@@ -35,6 +36,8 @@ export interface GrpcJsServerOptions {
    * all three protocols over HTTP/2 too.
    */
   otherRequests: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;
+  /** Limits on each connection (the same as the HTTP/2 server's). */
+  limits: Http2GuardOptions & { maxConcurrentStreams: number };
 }
 
 export interface GrpcJsServer {
@@ -52,7 +55,12 @@ export interface GrpcJsServer {
  * connect-node keeps Connect and gRPC-Web, on HTTP/1.1 and on HTTP/2.
  */
 export function createGrpcJsServer(options: GrpcJsServerOptions): GrpcJsServer {
-  const server = new grpc.Server({ "grpc.max_receive_message_length": options.readMaxBytes });
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": options.readMaxBytes,
+    "grpc.max_concurrent_streams": options.limits.maxConcurrentStreams,
+    // Channelz keeps statistics per call and connection that nothing here reads.
+    "grpc.enable_channelz": 0,
+  });
   for (const [service, impl] of options.services) {
     const spec = createServiceImplSpec(service, impl);
     const definition: Record<string, grpc.MethodDefinition<Message, Message>> = {};
@@ -96,7 +104,7 @@ export function createGrpcJsServer(options: GrpcJsServerOptions): GrpcJsServer {
     server.addService(definition, handlers);
   }
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-  shareConnections(server, options.otherRequests);
+  shareConnections(server, options.otherRequests, options.limits);
 
   return {
     inject: (socket) => injector.injectConnection(socket),
@@ -259,7 +267,11 @@ function isGrpc(contentType: string | undefined): boolean {
  * response (built only for them: on a gRPC stream they would send trailers of
  * their own).
  */
-function shareConnections(server: grpc.Server, otherRequests: GrpcJsServerOptions["otherRequests"]) {
+function shareConnections(
+  server: grpc.Server,
+  otherRequests: GrpcJsServerOptions["otherRequests"],
+  limits: GrpcJsServerOptions["limits"],
+) {
   const internals = server as unknown as {
     http2Servers?: Map<http2.Http2Server, unknown>;
     _verifyContentType?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
@@ -270,7 +282,9 @@ function shareConnections(server: grpc.Server, otherRequests: GrpcJsServerOption
       "this @grpc/grpc-js version cannot share connections with connect-node; set GRPC_SERVER=connect-node",
     );
   }
-  internals._verifyContentType = (_stream, headers) => isGrpc(headers["content-type"]);
+  // Also where streams of a connection the guard just cut (or already reset)
+  // are dropped before grpc-js starts a call for them.
+  internals._verifyContentType = (stream, headers) => isLiveStream(stream) && isGrpc(headers["content-type"]);
   const Request = http2.Http2ServerRequest as unknown as new (
     stream: http2.ServerHttp2Stream,
     headers: http2.IncomingHttpHeaders,
@@ -281,10 +295,12 @@ function shareConnections(server: grpc.Server, otherRequests: GrpcJsServerOption
     stream: http2.ServerHttp2Stream,
   ) => http2.Http2ServerResponse;
   for (const http2Server of servers.keys()) {
+    // The same per-connection limits as Node's HTTP/2 server gets (http2-guard.ts).
+    http2Server.on("session", (session: http2.ServerHttp2Session) => guardHttp2Session(session, limits));
     http2Server.on(
       "stream",
       (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
-        if (isGrpc(headers["content-type"])) return;
+        if (isGrpc(headers["content-type"]) || !isLiveStream(stream)) return;
         otherRequests(new Request(stream, headers, undefined, rawHeaders), new Response(stream));
       },
     );

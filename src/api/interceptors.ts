@@ -46,6 +46,9 @@ export function authInterceptor(
   open: ReadonlySet<string> = new Set(),
 ): Interceptor {
   return (next) => async (req) => {
+    // A call its client already reset (a rapid-reset flood is made of these)
+    // gets no further: no credential lookup, no database work.
+    if (req.signal.aborted) throw ConnectError.from(req.signal.reason, Code.Canceled);
     if (!open.has(req.service.typeName)) {
       req.contextValues.set(principalKey, await authenticate(req.header.get("authorization")));
     }

@@ -36,8 +36,18 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const connectionsCut = new Counter({
+    name: "herald_connections_cut_total",
+    help: "Connections Herald closed because of what the client did (rapid_reset: too many streams reset).",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
+
   return {
     registry,
+    observeConnectionCut(reason: string) {
+      connectionsCut.inc({ reason });
+    },
     observeRpc(method: string, code: string, seconds: number) {
       rpcs.inc({ method, code });
       rpcSeconds.observe({ method, code }, seconds);

@@ -21,6 +21,7 @@ import { authInterceptor, errorInterceptor, observabilityInterceptor } from "./a
 import { notificationService } from "./api/notification-service.js";
 import { recipientService } from "./api/recipient-service.js";
 import { reflectionServices } from "./api/reflection.js";
+import { requestShapeInterceptor } from "./api/request-shape-interceptor.js";
 import { type ServiceEntry, serviceEntry } from "./api/service-entry.js";
 import { templateService } from "./api/template-service.js";
 import { webhookService } from "./api/webhook-service.js";
@@ -232,11 +233,17 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     ];
     // Order matters: spans and metrics see the final status; errors of every
     // later interceptor are mapped; callers are authenticated before their
-    // requests are validated.
+    // requests are checked (shape: NUL, JSON depth, timestamps; then
+    // protovalidate's field rules, which assume a sane shape).
     const interceptors = [
       observabilityInterceptor(metrics),
       errorInterceptor(logger),
       authInterceptor(authenticator(config, stores), openServices),
+      requestShapeInterceptor({
+        maxDepth: config.dataMaxDepth,
+        maxValues: config.dataMaxValues,
+        maxKeyLength: config.dataMaxKeyLength,
+      }),
       createValidateInterceptor(),
     ];
     const readMaxBytes = 4 * 1024 * 1024;

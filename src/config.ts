@@ -113,6 +113,20 @@ export interface Config {
   webhookAllowPrivateNetworks: boolean;
   /** How long a rotated-out webhook secret keeps signing. */
   webhookSecretGraceHours: number;
+
+  // Content limits (issue 9): free-form JSON in requests and template rendering.
+  /** Deepest nesting of objects and lists in `data` (and any JSON field of a request). */
+  dataMaxDepth: number;
+  /** Most values (members and items, at any level) in `data`. */
+  dataMaxValues: number;
+  /** Longest key of an object in `data`, in characters. */
+  dataMaxKeyLength: number;
+  /** CPU time a Send's template rendering may take, over all its channels and locales. */
+  templateRenderBudgetMs: number;
+  /** `{{#each}}` iterations a Send's template rendering may run. */
+  templateRenderMaxIterations: number;
+  /** Characters of data variables a Send's template rendering may read (each read counts). */
+  templateRenderMaxBytes: number;
 }
 
 /** The fields of a Google service account key file that FCM needs. */
@@ -215,6 +229,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsEnabled: bool("METRICS_ENABLED", true),
     metricsPort: int("METRICS_PORT", 9464, 0, 65535),
     ...deliveryConfig({ required, str, int, bool, url, problems }),
+    ...contentLimitsConfig({ required, str, int, bool, url, problems }),
   };
   if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${config.logLevel}"`);
@@ -313,4 +328,31 @@ export function parseDuration(text: string): number | null {
   if (match === null) return null;
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "ms" | "s" | "m" | "h"];
   return Number(match[1]) * unit;
+}
+
+/**
+ * Limits on what requests carry and templates render (issue 9). The depth cap
+ * of 30 keeps accepted data readable by every client: binary protobuf readers
+ * stop at 100 levels of messages and Python's counts three per JSON level.
+ */
+function contentLimitsConfig(
+  r: Readers,
+): Pick<
+  Config,
+  | "dataMaxDepth"
+  | "dataMaxValues"
+  | "dataMaxKeyLength"
+  | "templateRenderBudgetMs"
+  | "templateRenderMaxIterations"
+  | "templateRenderMaxBytes"
+> {
+  const { int } = r;
+  return {
+    dataMaxDepth: int("DATA_MAX_DEPTH", 10, 1, 30),
+    dataMaxValues: int("DATA_MAX_VALUES", 1_000, 1, 100_000),
+    dataMaxKeyLength: int("DATA_MAX_KEY_LENGTH", 256, 1, 16_384),
+    templateRenderBudgetMs: int("TEMPLATE_RENDER_BUDGET_MS", 250, 1, 60_000),
+    templateRenderMaxIterations: int("TEMPLATE_RENDER_MAX_ITERATIONS", 10_000, 1, 10_000_000),
+    templateRenderMaxBytes: int("TEMPLATE_RENDER_MAX_BYTES", 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+  };
 }

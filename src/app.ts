@@ -317,7 +317,15 @@ function buildUseCases(d: {
 }): UseCases {
   const { config, tx, stores, inApp, onQueued, observe } = d;
   const prepare = createPrepareDeliveries({
-    renderer: createContentRenderer({ templates: stores.templates, defaultLocale: config.defaultLocale }),
+    renderer: createContentRenderer({
+      templates: stores.templates,
+      defaultLocale: config.defaultLocale,
+      limits: {
+        maxMs: config.templateRenderBudgetMs,
+        maxIterations: config.templateRenderMaxIterations,
+        maxDataChars: config.templateRenderMaxBytes,
+      },
+    }),
     recipients: stores.recipients,
     endpoints: stores.endpoints,
     preferences: d.preferences,

@@ -1,4 +1,7 @@
 import Handlebars from "handlebars";
+import { budgetedData } from "./budgeted-data.js";
+import { budgetedEach } from "./budgeted-each.js";
+import { RenderBudget } from "./render-budget.js";
 
 /** A template part did not compile, or uses something Herald does not allow. */
 export class TemplateSyntaxError extends Error {
@@ -20,17 +23,30 @@ export class MissingVariableError extends Error {
   }
 }
 
-export type CompiledPart = (data: unknown) => string;
+/**
+ * Renders a compiled part: `data` is the Send's data, `budget` the Send's
+ * render budget and `maxChars` the part's rendered-size limit, which loops
+ * check as they go.
+ */
+export type CompiledPart = (data: object, budget: RenderBudget, maxChars: number) => string;
 
-// An environment of Herald's own: no helpers registered anywhere else leak in.
+// An environment of Herald's own: no helpers registered anywhere else leak in,
+// and its `each` is the budgeted one (also reached by `{{#list}}...{{/list}}`,
+// which Handlebars runs through the environment's `each`).
 const handlebars = Handlebars.create();
+handlebars.registerHelper("each", budgetedEach);
+
+// For the trial run at compile time, with empty data.
+const trialLimits = { maxMs: 1_000, maxIterations: 1_000, maxDataChars: 1_000_000 };
 
 /**
  * Compiles one part of a template. Strict: a variable missing from the data
  * fails rendering instead of rendering blank. Only the built-in helpers (if,
- * each, with, unless, lookup) are allowed. HTML parts escape every variable and
- * refuse `{{{ }}}`, since data often carries text users wrote; other parts
- * (subjects, plain text, SMS, push) are not HTML and are not escaped.
+ * each, with, unless, lookup) are allowed; partials, inline partials and
+ * decorators are refused (Herald has no use for them, and a partial can
+ * recurse as deep as data lets it). HTML parts escape every variable and refuse
+ * `{{{ }}}`, since data often carries text users wrote; other parts (subjects,
+ * plain text, SMS, push) are not HTML and are not escaped.
  */
 export function compilePart(source: string, html: boolean): CompiledPart {
   let ast: hbs.AST.Program;
@@ -39,19 +55,19 @@ export function compilePart(source: string, html: boolean): CompiledPart {
   } catch (error) {
     throw new TemplateSyntaxError((error as Error).message.split("\n")[0] ?? "does not parse", { cause: error });
   }
-  if (html) refuseUnescaped(ast);
+  refuseUnsupported(ast, html);
   const template = handlebars.compile(ast, { strict: true, knownHelpersOnly: true, noEscape: !html });
   try {
     // Compilation is lazy; a first run with no data surfaces unknown helpers now.
-    template({});
+    new RenderBudget(trialLimits).run(Number.POSITIVE_INFINITY, () => template({}));
   } catch (error) {
     if (!/not defined in/.test((error as Error).message)) {
       throw new TemplateSyntaxError((error as Error).message, { cause: error });
     }
   }
-  return (data) => {
+  return (data, budget, maxChars) => {
     try {
-      return template(data);
+      return budget.run(maxChars, () => template(budgetedData(data, budget)));
     } catch (error) {
       const match = /"([^"]+)" not defined in .*? - (\d+):(\d+)/.exec((error as Error).message);
       if (match) {
@@ -66,15 +82,42 @@ export function compilePart(source: string, html: boolean): CompiledPart {
   };
 }
 
-function refuseUnescaped(node: unknown): void {
+const refused: Record<string, string> = {
+  PartialStatement: "partials ({{> name}}) are not allowed",
+  PartialBlockStatement: "partial blocks ({{#> name}}) are not allowed",
+  Decorator: "decorators ({{* name}}) are not allowed",
+  DecoratorBlock: "inline partials and decorator blocks ({{#* name}}) are not allowed",
+};
+
+type Node = {
+  type?: string;
+  escaped?: boolean;
+  path?: { original?: unknown };
+  loc?: { start: { line: number; column: number } };
+};
+
+/**
+ * Walks the parsed template for what Herald does not render: partials and
+ * decorators anywhere, the `log` helper (it writes to the server's console),
+ * and in HTML parts `{{{ }}}`.
+ */
+function refuseUnsupported(node: unknown, html: boolean): void {
   if (node === null || typeof node !== "object") return;
-  const n = node as { type?: string; escaped?: boolean; loc?: { start: { line: number; column: number } } };
-  if ((n.type === "MustacheStatement" || n.type === "TripleStash") && n.escaped === false) {
-    const at = n.loc ? ` (line ${n.loc.start.line}, column ${n.loc.start.column + 1})` : "";
+  const n = node as Node;
+  const at = n.loc ? ` (line ${n.loc.start.line}, column ${n.loc.start.column + 1})` : "";
+  const reason = n.type === undefined ? undefined : refused[n.type];
+  if (reason !== undefined) throw new TemplateSyntaxError(`${reason}${at}`);
+  if (
+    (n.type === "MustacheStatement" || n.type === "BlockStatement" || n.type === "SubExpression") &&
+    n.path?.original === "log"
+  ) {
+    throw new TemplateSyntaxError(`the log helper is not allowed${at}`);
+  }
+  if (html && (n.type === "MustacheStatement" || n.type === "TripleStash") && n.escaped === false) {
     throw new TemplateSyntaxError(`{{{ }}} would put data into the HTML unescaped${at}; use {{ }}`);
   }
   for (const value of Object.values(node)) {
-    if (Array.isArray(value)) for (const child of value) refuseUnescaped(child);
-    else if (value !== null && typeof value === "object") refuseUnescaped(value);
+    if (Array.isArray(value)) for (const child of value) refuseUnsupported(child, html);
+    else if (value !== null && typeof value === "object") refuseUnsupported(value, html);
   }
 }

@@ -3,7 +3,6 @@ import type http from "node:http";
 import type http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { Code, ConnectError, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createValidateInterceptor } from "@connectrpc/validate";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Health } from "../gen/ts/grpc/health/v1/health_pb.js";
@@ -14,6 +13,7 @@ import { RecipientService } from "../gen/ts/herald/v1/recipient_service_pb.js";
 import { TemplateService } from "../gen/ts/herald/v1/template_service_pb.js";
 import { WebhookService } from "../gen/ts/herald/v1/webhook_service_pb.js";
 import { createCorsHandler } from "./api/cors.js";
+import { edgeErrorInterceptor } from "./api/edge-error.js";
 import { createGrpcJsServer } from "./api/grpc-js-server.js";
 import { healthRoutes, healthService } from "./api/health.js";
 import { createHttpServer, type HttpHandler } from "./api/http-server.js";
@@ -22,6 +22,7 @@ import { notificationService } from "./api/notification-service.js";
 import { recipientService } from "./api/recipient-service.js";
 import { reflectionServices } from "./api/reflection.js";
 import { requestShapeInterceptor } from "./api/request-shape-interceptor.js";
+import { createRpcHandler } from "./api/rpc-handler.js";
 import { type ServiceEntry, serviceEntry } from "./api/service-entry.js";
 import { templateService } from "./api/template-service.js";
 import { webhookService } from "./api/webhook-service.js";
@@ -239,6 +240,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       observabilityInterceptor(metrics),
       errorInterceptor(logger),
       authInterceptor(authenticator(config, stores), openServices),
+      edgeErrorInterceptor(),
       requestShapeInterceptor({
         maxDepth: config.dataMaxDepth,
         maxValues: config.dataMaxValues,
@@ -246,8 +248,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       }),
       createValidateInterceptor(),
     ];
-    const readMaxBytes = 4 * 1024 * 1024;
-    const rpc = connectNodeAdapter({
+    const readMaxBytes = config.requestMaxBytes;
+    const rpc = createRpcHandler({
       routes: (router: ConnectRouter) => {
         for (const [service, impl] of entries) router.service(service, impl as ServiceImpl<typeof service>);
       },
@@ -258,6 +260,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       // large responses (a long List page, a bulk Send's reply).
       compressMinBytes: 16 * 1024,
       maxTimeoutMs: 5 * 60_000,
+      bodyTimeoutMs: config.httpRequestTimeoutMs,
+      logger,
     });
     const cors = createCorsHandler(config.corsAllowedOrigins);
     const probes = healthRoutes(checks);

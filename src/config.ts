@@ -72,6 +72,22 @@ export interface Config {
   /** Port of the metrics endpoint (its own, away from the API); 0 picks a free one. */
   metricsPort: number;
 
+  // Connection and request limits of the API port (README "Security").
+  /** Largest request message accepted; larger requests are ResourceExhausted. */
+  requestMaxBytes: number;
+  /** A request's line and headers must arrive within this long (HTTP/1.1) of the connection opening or turning idle. */
+  httpHeadersTimeoutMs: number;
+  /** A request's body must arrive within this long after its headers (both HTTP versions). */
+  httpRequestTimeoutMs: number;
+  /** A connection with no request in progress (HTTP/1.1) or no open stream (HTTP/2) is closed after this long. */
+  httpIdleTimeoutMs: number;
+  /** Most streams a client may have open at once on one HTTP/2 connection. */
+  http2MaxConcurrentStreams: number;
+  /** Streams a client may reset on one HTTP/2 connection in a burst before it is cut off. */
+  http2ResetBurst: number;
+  /** Resets per second that refill that burst. */
+  http2ResetsPerSecond: number;
+
   /** Run delivery workers (and the outbox relay) in this process. */
   workersEnabled: boolean;
   /** Deliveries each channel's worker handles at once, per process. */
@@ -228,6 +244,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 10_000, 100, 600_000),
     metricsEnabled: bool("METRICS_ENABLED", true),
     metricsPort: int("METRICS_PORT", 9464, 0, 65535),
+    ...serverLimitsConfig({ required, str, int, bool, url, problems }),
     ...deliveryConfig({ required, str, int, bool, url, problems }),
     ...contentLimitsConfig({ required, str, int, bool, url, problems }),
   };
@@ -328,6 +345,31 @@ export function parseDuration(text: string): number | null {
   if (match === null) return null;
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "ms" | "s" | "m" | "h"];
   return Number(match[1]) * unit;
+}
+
+type ServerLimits = Pick<
+  Config,
+  | "requestMaxBytes"
+  | "httpHeadersTimeoutMs"
+  | "httpRequestTimeoutMs"
+  | "httpIdleTimeoutMs"
+  | "http2MaxConcurrentStreams"
+  | "http2ResetBurst"
+  | "http2ResetsPerSecond"
+>;
+
+/** The connection and request limits of the API port. */
+function serverLimitsConfig(r: Readers): ServerLimits {
+  const { int } = r;
+  return {
+    requestMaxBytes: int("REQUEST_MAX_BYTES", 4 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+    httpHeadersTimeoutMs: int("HTTP_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),
+    httpRequestTimeoutMs: int("HTTP_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
+    httpIdleTimeoutMs: int("HTTP_IDLE_TIMEOUT_MS", 120_000, 1_000, 3_600_000),
+    http2MaxConcurrentStreams: int("HTTP2_MAX_CONCURRENT_STREAMS", 250, 1, 100_000),
+    http2ResetBurst: int("HTTP2_RESET_BURST", 200, 1, 1_000_000),
+    http2ResetsPerSecond: int("HTTP2_RESETS_PER_SECOND", 50, 1, 1_000_000),
+  };
 }
 
 /**

@@ -1,6 +1,14 @@
 import http2 from "node:http2";
 import type { Duplex } from "node:stream";
-import { type DescMethod, type DescService, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  fromBinary,
+  type Message,
+  toBinary,
+} from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -11,6 +19,7 @@ import {
 } from "@connectrpc/connect";
 import { invokeUnaryImplementation, transformInvokeImplementation } from "@connectrpc/connect/protocol";
 import * as grpc from "@grpc/grpc-js";
+import { edgeErrorKey } from "./edge-error.js";
 import type { ServiceEntry } from "./service-entry.js";
 
 export interface GrpcJsServerOptions {
@@ -55,7 +64,7 @@ export function createGrpcJsServer(options: GrpcJsServerOptions): GrpcJsServer {
         requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
         responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
         requestSerialize: (m) => asBuffer(toBinary(method.input, m)),
-        requestDeserialize: (b) => fromBinary(method.input, b),
+        requestDeserialize: (b) => decodeOrRefuse(method.input, b),
         responseSerialize: (m) => asBuffer(toBinary(method.output, m)),
         responseDeserialize: (b) => fromBinary(method.output, b),
       };
@@ -105,9 +114,39 @@ export function createGrpcJsServer(options: GrpcJsServerOptions): GrpcJsServer {
 
 type AnyCall = grpc.ServerUnaryCall<Message, Message> | grpc.ServerDuplexStream<Message, Message>;
 
+/**
+ * Requests that did not decode, by the empty message that stands in for them.
+ * grpc-js answers a deserializer that throws with INTERNAL, before any
+ * interceptor; an empty message goes on instead, and the edge-error
+ * interceptor fails the call with InvalidArgument after authenticating it.
+ */
+const undecodable = new WeakMap<Message, ConnectError>();
+
+function decodeOrRefuse(schema: DescMessage, bytes: Buffer): Message {
+  try {
+    return fromBinary(schema, bytes);
+  } catch (error) {
+    const stand = create(schema);
+    undecodable.set(
+      stand,
+      new ConnectError(
+        `request body is not a valid ${schema.typeName} in protobuf binary: ${(error as Error).message}`,
+        Code.InvalidArgument,
+        undefined,
+        undefined,
+        error,
+      ),
+    );
+    return stand;
+  }
+}
+
 function contextOf(service: DescService, method: DescMethod, call: AnyCall, shutdownSignal: AbortSignal) {
   const requestSignal = new AbortController();
-  call.on("cancelled", () => requestSignal.abort(new ConnectError("the client went away", Code.Canceled)));
+  const clientGone = () => requestSignal.abort(new ConnectError("the client went away", Code.Canceled));
+  // A call the client reset before its handler ran has emitted 'cancelled' already.
+  if (call.cancelled) clientGone();
+  else call.once("cancelled", clientGone);
   const deadline = call.getDeadline();
   const timeoutMs =
     deadline instanceof Date
@@ -121,6 +160,9 @@ function contextOf(service: DescService, method: DescMethod, call: AnyCall, shut
   }
   // The same content type the Connect router would see, so interceptors tell the protocol apart.
   header.set("content-type", "application/grpc+proto");
+  const contextValues = createContextValues();
+  const refused = undecodable.get((call as { request?: Message }).request as Message);
+  if (refused !== undefined) contextValues.set(edgeErrorKey, refused);
   return createHandlerContext({
     service,
     method,
@@ -131,7 +173,7 @@ function contextOf(service: DescService, method: DescMethod, call: AnyCall, shut
     shutdownSignal,
     requestSignal: requestSignal.signal,
     requestHeader: header,
-    contextValues: createContextValues(),
+    contextValues,
   });
 }
 
@@ -156,27 +198,39 @@ async function writeAll(
   try {
     let first = true;
     for await (const message of output) {
+      // Shutdown, a deadline or a client gone: end with the reason's status, not OK.
+      // Checked before writing too: a call reset before this point never drains.
+      if (ctx.signal.aborted) throw ctx.signal.reason;
       if (first) sendHeaders(call, ctx.responseHeader);
       first = false;
-      if (!call.write(message)) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            call.removeListener("drain", done);
-            ctx.signal.removeEventListener("abort", done);
-            resolve();
-          };
-          call.once("drain", done);
-          ctx.signal.addEventListener("abort", done, { once: true });
-        });
-      }
-      // Shutdown, a deadline or a client gone: end with the reason's status, not OK.
+      if (!call.write(message)) await drained(call, ctx.signal);
       if (ctx.signal.aborted) throw ctx.signal.reason;
     }
     call.end(metadataOf(ctx.responseTrailer));
   } catch (error) {
     // grpc-js turns an 'error' event into the call's status; destroy() would send none.
-    call.emit("error", grpcError(error));
+    // On a call the client already left, nobody hears it; the output above is
+    // ended all the same (for await returns it), which is what releases the stream.
+    if (!call.cancelled) call.emit("error", grpcError(error));
   }
+}
+
+/**
+ * Resolves when the call can take more output, or when waiting is pointless:
+ * the call was aborted (also before this was called), closed or failed.
+ */
+function drained(call: grpc.ServerDuplexStream<Message, Message>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const events = ["drain", "close", "error", "finish"] as const;
+    const done = () => {
+      for (const event of events) call.removeListener(event, done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    for (const event of events) call.once(event, done);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 function sendHeaders(call: { sendMetadata(m: grpc.Metadata): void }, headers: Headers) {

@@ -18,7 +18,7 @@ export function errorInterceptor(logger: Logger): Interceptor {
     try {
       res = await next(req);
     } catch (error) {
-      throw toConnectError(error, logger, procedure);
+      throw toConnectError(error, logger, procedure, req.signal);
     }
     if (!res.stream) return res;
     const stream = res as StreamResponse;
@@ -28,7 +28,7 @@ export function errorInterceptor(logger: Logger): Interceptor {
         try {
           yield* stream.message;
         } catch (error) {
-          throw toConnectError(error, logger, procedure);
+          throw toConnectError(error, logger, procedure, req.signal);
         }
       })(),
     };

@@ -1,9 +1,8 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
-import { connectClient, grpcJsClient, type HeraldClient } from "../helpers/clients.js";
+import { grpcJsClient } from "../helpers/clients.js";
+import { connectFormatClient } from "../helpers/connect-format.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
 import { collect, rejection, waitFor } from "../helpers/wait.js";
 
@@ -21,17 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => herald.close());
 
-/** A connect-es client speaking the Connect protocol with binary protobuf. */
-function binaryClient(baseUrl: string, credential: string): HeraldClient {
-  const bearer: Interceptor = (next) => (req) => {
-    req.header.set("Authorization", `Bearer ${credential}`);
-    return next(req);
-  };
-  return createClient(
-    NotificationService,
-    createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: true, interceptors: [bearer] }),
-  );
-}
+const binaryClient = (baseUrl: string, credential: string) => connectFormatClient(baseUrl, credential, "binary");
+const jsonClient = (baseUrl: string, credential: string) => connectFormatClient(baseUrl, credential, "json");
 
 /** `{a: {a: ... {leaf: "x"}}}` with `levels` objects. */
 function nested(levels: number): JsonObject {
@@ -85,7 +75,7 @@ describe("nested data", () => {
     const before = await notificationCount();
     const request = { userIds: ["deep-1"], category: "deep", title: "t", body: "b", data: nested(11) };
 
-    const json = ConnectError.from(await rejection(connectClient(herald.url, sendKey).send(request)));
+    const json = ConnectError.from(await rejection(jsonClient(herald.url, sendKey).send(request)));
     expect(json.code).toBe(Code.InvalidArgument);
     expect(json.rawMessage).toMatch(
       new RegExp(`^${deepPath(11).replaceAll(".", "\\.")}: .*11 levels deep.*limit is 10`),
@@ -116,8 +106,25 @@ describe("nested data", () => {
     expect(await notificationCount()).toBe(before);
   });
 
+  it("refuses the issue's 60 levels over JSON by the limit, and deeper bodies than decoders read at the edge", async () => {
+    const before = await notificationCount();
+    const request = { userIds: ["deep-60"], category: "deep", title: "t", body: "b", data: nested(60) };
+    const json = ConnectError.from(await rejection(jsonClient(herald.url, sendKey).send(request)));
+    expect(json.code).toBe(Code.InvalidArgument);
+    expect(json.rawMessage).toMatch(/^data(\.a){10}: /);
+    // Past about 50 levels protobuf-es cannot decode a binary body (100
+    // messages deep), nor past 100 a JSON one: the server edge answers those.
+    const binary = ConnectError.from(await rejection(binaryClient(herald.url, sendKey).send(request)));
+    expect(binary.code).toBe(Code.InvalidArgument);
+    const veryDeep = ConnectError.from(
+      await rejection(jsonClient(herald.url, sendKey).send({ ...request, data: nested(120) })),
+    );
+    expect(veryDeep.code).toBe(Code.InvalidArgument);
+    expect(await notificationCount()).toBe(before);
+  });
+
   it("refuses data with too many values or too long a key", async () => {
-    const client = connectClient(herald.url, sendKey);
+    const client = jsonClient(herald.url, sendKey);
     const base = { userIds: ["deep-2"], category: "deep", title: "t", body: "b" };
     const wide = { list: Array.from({ length: 1000 }, (_, i) => i) };
     const tooMany = ConnectError.from(await rejection(client.send({ ...base, data: wide })));
@@ -139,7 +146,7 @@ describe("nested data", () => {
     const cursor = synced?.event?.cursor as string;
 
     const data = { ...nested(10), list: [[[[[[[[["nine lists in data"]]]]]]]]] };
-    await connectClient(herald.url, sendKey).send({ userIds: [user], category: "deep", title: "t", body: "b", data });
+    await jsonClient(herald.url, sendKey).send({ userIds: [user], category: "deep", title: "t", body: "b", data });
 
     const page = await reader.list({});
     expect(page.notifications[0]?.data).toEqual(data);

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Channel } from "../../gen/ts/herald/v1/notification_pb.js";
 import { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
 import { TemplateService } from "../../gen/ts/herald/v1/template_service_pb.js";
-import { connectClient, grpcJsClient, type HeraldClient, serviceClient } from "../helpers/clients.js";
+import { grpcJsClient, type HeraldClient, serviceClient } from "../helpers/clients.js";
+import { connectFormatClient } from "../helpers/connect-format.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
 import { rejection } from "../helpers/wait.js";
 
@@ -19,7 +20,7 @@ let admin: HeraldClient;
 beforeAll(async () => {
   herald = await startHerald();
   adminKey = await herald.apiKey(["admin"]);
-  admin = connectClient(herald.url, adminKey);
+  admin = connectFormatClient(herald.url, adminKey, "json");
 });
 afterAll(() => herald.close());
 

@@ -2,7 +2,8 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeliveryStatus } from "../../gen/ts/herald/v1/notification_pb.js";
-import { connectClient, grpcJsClient, type HeraldClient } from "../helpers/clients.js";
+import { grpcJsClient, type HeraldClient } from "../helpers/clients.js";
+import { connectFormatClient } from "../helpers/connect-format.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
 import { rejection } from "../helpers/wait.js";
 
@@ -19,7 +20,7 @@ let admin: HeraldClient;
 beforeAll(async () => {
   herald = await startHerald();
   adminKey = await herald.apiKey(["admin"]);
-  admin = connectClient(herald.url, adminKey);
+  admin = connectFormatClient(herald.url, adminKey, "json");
 });
 afterAll(() => herald.close());
 

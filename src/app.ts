@@ -329,6 +329,7 @@ function buildUseCases(d: {
         maxIterations: config.templateRenderMaxIterations,
         maxDataChars: config.templateRenderMaxBytes,
       },
+      maxExpressions: config.templateMaxExpressions,
     }),
     recipients: stores.recipients,
     endpoints: stores.endpoints,
@@ -348,7 +349,7 @@ function buildUseCases(d: {
       recipients: stores.recipients,
       erased: (u) => d.preferences.changed(u),
     }),
-    templates: createManageTemplates({ templates: stores.templates }),
+    templates: createManageTemplates({ templates: stores.templates, maxExpressions: config.templateMaxExpressions }),
     webhooks: createManageWebhooks({
       endpoints: stores.endpoints,
       settings: {

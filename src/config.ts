@@ -143,6 +143,8 @@ export interface Config {
   templateRenderMaxIterations: number;
   /** Characters of data variables a Send's template rendering may read (each read counts). */
   templateRenderMaxBytes: number;
+  /** Expressions (`{{ }}`, blocks) a template part may have; compiling costs about 40 µs each. */
+  templateMaxExpressions: number;
 }
 
 /** The fields of a Google service account key file that FCM needs. */
@@ -387,6 +389,7 @@ function contentLimitsConfig(
   | "templateRenderBudgetMs"
   | "templateRenderMaxIterations"
   | "templateRenderMaxBytes"
+  | "templateMaxExpressions"
 > {
   const { int } = r;
   return {
@@ -396,5 +399,6 @@ function contentLimitsConfig(
     templateRenderBudgetMs: int("TEMPLATE_RENDER_BUDGET_MS", 250, 1, 60_000),
     templateRenderMaxIterations: int("TEMPLATE_RENDER_MAX_ITERATIONS", 10_000, 1, 10_000_000),
     templateRenderMaxBytes: int("TEMPLATE_RENDER_MAX_BYTES", 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    templateMaxExpressions: int("TEMPLATE_MAX_EXPRESSIONS", 2_000, 1, 100_000),
   };
 }

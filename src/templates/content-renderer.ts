@@ -40,34 +40,46 @@ export function createContentRenderer(options: {
   templates: Pick<TemplateStore, "list">;
   defaultLocale: string;
   limits: RenderLimits;
+  /** Most expressions a template part may have (see compilePart). */
+  maxExpressions: number;
   cacheSize?: number;
 }) {
   const cacheSize = options.cacheSize ?? 1000;
-  const compiled = new Map<string, Record<string, CompiledPart>>();
+  // A template that does not compile is cached as its error, so a Send does
+  // not pay for parsing it again.
+  const compiled = new Map<string, Record<string, CompiledPart> | InvalidArgumentError>();
 
   function compileTemplate(t: Template): Record<string, CompiledPart> {
     const cacheKey = `${t.key}\u0000${t.channel}\u0000${t.locale}\u0000${t.updatedAt?.getTime() ?? 0}`;
     let parts = compiled.get(cacheKey);
     if (parts === undefined) {
-      parts = Object.fromEntries(
-        Object.entries(t.content).map(([part, source]) => {
-          try {
-            return [part, compilePart(String(source), htmlParts.has(part))];
-          } catch (error) {
-            // Stored before Herald refused what it refuses now (partials, say).
-            if (!(error instanceof TemplateSyntaxError)) throw error;
-            throw new InvalidArgumentError(
-              "template_key",
-              `template "${t.key}" (${t.channel} ${part}, ${t.locale}) does not compile: ${error.message}`,
-              { cause: error },
-            );
-          }
-        }),
-      );
+      try {
+        parts = Object.fromEntries(
+          Object.entries(t.content).map(([part, source]) => [part, compileStored(t, part, String(source))]),
+        );
+      } catch (error) {
+        if (!(error instanceof InvalidArgumentError)) throw error;
+        parts = error;
+      }
       if (compiled.size >= cacheSize) compiled.delete(compiled.keys().next().value as string);
       compiled.set(cacheKey, parts);
     }
+    if (parts instanceof InvalidArgumentError) throw parts;
     return parts;
+  }
+
+  function compileStored(t: Template, part: string, source: string): CompiledPart {
+    try {
+      return compilePart(source, htmlParts.has(part), options.maxExpressions);
+    } catch (error) {
+      // Stored before Herald refused what it refuses now (partials, say).
+      if (!(error instanceof TemplateSyntaxError)) throw error;
+      throw new InvalidArgumentError(
+        "template_key",
+        `template "${t.key}" (${t.channel} ${part}, ${t.locale}) does not compile: ${error.message}`,
+        { cause: error },
+      );
+    }
   }
 
   /** Renders each part of one template, within the Send's budget and each part's size limit. */

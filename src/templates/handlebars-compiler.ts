@@ -44,18 +44,21 @@ const trialLimits = { maxMs: 1_000, maxIterations: 1_000, maxDataChars: 1_000_00
  * fails rendering instead of rendering blank. Only the built-in helpers (if,
  * each, with, unless, lookup) are allowed; partials, inline partials and
  * decorators are refused (Herald has no use for them, and a partial can
- * recurse as deep as data lets it). HTML parts escape every variable and refuse
- * `{{{ }}}`, since data often carries text users wrote; other parts (subjects,
- * plain text, SMS, push) are not HTML and are not escaped.
+ * recurse as deep as data lets it). At most `maxExpressions` expressions
+ * (`{{ }}`, blocks, sub-expressions): compiling takes about 40 µs per
+ * expression and blocks the event loop, at upsert and again at the first Send
+ * in each process. HTML parts escape every variable and refuse `{{{ }}}`,
+ * since data often carries text users wrote; other parts (subjects, plain
+ * text, SMS, push) are not HTML and are not escaped.
  */
-export function compilePart(source: string, html: boolean): CompiledPart {
+export function compilePart(source: string, html: boolean, maxExpressions: number): CompiledPart {
   let ast: hbs.AST.Program;
   try {
     ast = handlebars.parse(source);
   } catch (error) {
     throw new TemplateSyntaxError((error as Error).message.split("\n")[0] ?? "does not parse", { cause: error });
   }
-  refuseUnsupported(ast, html);
+  refuseUnsupported(ast, { html, maxExpressions, expressions: 0 });
   const template = handlebars.compile(ast, { strict: true, knownHelpersOnly: true, noEscape: !html });
   try {
     // Compilation is lazy; a first run with no data surfaces unknown helpers now.
@@ -99,25 +102,26 @@ type Node = {
 /**
  * Walks the parsed template for what Herald does not render: partials and
  * decorators anywhere, the `log` helper (it writes to the server's console),
- * and in HTML parts `{{{ }}}`.
+ * more expressions than allowed, and in HTML parts `{{{ }}}`.
  */
-function refuseUnsupported(node: unknown, html: boolean): void {
+function refuseUnsupported(node: unknown, walk: { html: boolean; maxExpressions: number; expressions: number }): void {
   if (node === null || typeof node !== "object") return;
   const n = node as Node;
   const at = n.loc ? ` (line ${n.loc.start.line}, column ${n.loc.start.column + 1})` : "";
   const reason = n.type === undefined ? undefined : refused[n.type];
   if (reason !== undefined) throw new TemplateSyntaxError(`${reason}${at}`);
-  if (
-    (n.type === "MustacheStatement" || n.type === "BlockStatement" || n.type === "SubExpression") &&
-    n.path?.original === "log"
-  ) {
-    throw new TemplateSyntaxError(`the log helper is not allowed${at}`);
+  if (n.type === "MustacheStatement" || n.type === "BlockStatement" || n.type === "SubExpression") {
+    if (n.path?.original === "log") throw new TemplateSyntaxError(`the log helper is not allowed${at}`);
+    if (++walk.expressions > walk.maxExpressions) {
+      const limit = walk.maxExpressions.toLocaleString("en-US");
+      throw new TemplateSyntaxError(`has more than ${limit} expressions ({{ }}, blocks); the limit is ${limit}`);
+    }
   }
-  if (html && (n.type === "MustacheStatement" || n.type === "TripleStash") && n.escaped === false) {
+  if (walk.html && (n.type === "MustacheStatement" || n.type === "TripleStash") && n.escaped === false) {
     throw new TemplateSyntaxError(`{{{ }}} would put data into the HTML unescaped${at}; use {{ }}`);
   }
   for (const value of Object.values(node)) {
-    if (Array.isArray(value)) for (const child of value) refuseUnsupported(child, html);
-    else if (value !== null && typeof value === "object") refuseUnsupported(value, html);
+    if (Array.isArray(value)) for (const child of value) refuseUnsupported(child, walk);
+    else if (value !== null && typeof value === "object") refuseUnsupported(value, walk);
   }
 }

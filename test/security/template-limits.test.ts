@@ -76,13 +76,15 @@ describe("template limits", () => {
     );
   });
 
-  it("refuses partials, partial blocks, inline partials, decorators and {{log}} when a template is stored", async () => {
+  it("refuses partials, partial blocks, inline partials, decorators, {{log}} and too many expressions when a template is stored", async () => {
     const recursive = '{{#*inline "r"}}{{#if next}}{{> r next}}{{> r next}}{{/if}}x{{/inline}}{{> r this}}';
     for (const [body, reason] of [
       [recursive, /^template\.in_app\.body: inline partials and decorator blocks .* are not allowed/],
       ["{{> footer}}", /^template\.in_app\.body: partials .* are not allowed \(line 1, column 1\)$/],
       ["a{{#> layout}}b{{/layout}}", /^template\.in_app\.body: partial blocks .* are not allowed/],
       ["{{log items}}", /^template\.in_app\.body: the log helper is not allowed/],
+      // Compiling costs about 40 µs per expression, at upsert and at each process's first Send.
+      ["{{a}}".repeat(2_001), /^template\.in_app\.body: has more than 2,000 expressions/],
     ] as const) {
       const err = ConnectError.from(
         await rejection(

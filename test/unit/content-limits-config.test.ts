@@ -12,6 +12,7 @@ describe("content limits configuration", () => {
       templateRenderBudgetMs: 250,
       templateRenderMaxIterations: 10_000,
       templateRenderMaxBytes: 4_194_304,
+      templateMaxExpressions: 2_000,
     });
   });
 
@@ -25,6 +26,7 @@ describe("content limits configuration", () => {
         TEMPLATE_RENDER_BUDGET_MS: "1000",
         TEMPLATE_RENDER_MAX_ITERATIONS: "100000",
         TEMPLATE_RENDER_MAX_BYTES: "1048576",
+        TEMPLATE_MAX_EXPRESSIONS: "500",
       }),
     ).toMatchObject({
       dataMaxDepth: 30,
@@ -33,6 +35,7 @@ describe("content limits configuration", () => {
       templateRenderBudgetMs: 1_000,
       templateRenderMaxIterations: 100_000,
       templateRenderMaxBytes: 1_048_576,
+      templateMaxExpressions: 500,
     });
   });
 
@@ -47,6 +50,7 @@ describe("content limits configuration", () => {
         TEMPLATE_RENDER_BUDGET_MS: "0",
         TEMPLATE_RENDER_MAX_ITERATIONS: "-1",
         TEMPLATE_RENDER_MAX_BYTES: "10",
+        TEMPLATE_MAX_EXPRESSIONS: "0",
       });
     } catch (e) {
       error = e;
@@ -60,6 +64,7 @@ describe("content limits configuration", () => {
       "TEMPLATE_RENDER_BUDGET_MS",
       "TEMPLATE_RENDER_MAX_ITERATIONS",
       "TEMPLATE_RENDER_MAX_BYTES",
+      "TEMPLATE_MAX_EXPRESSIONS",
     ]) {
       expect(problems).toContain(name);
     }

@@ -5,7 +5,7 @@ import { RenderBudget, RenderLimitError } from "../../src/templates/render-budge
 
 const roomy = { maxMs: 10_000, maxIterations: 100_000, maxDataChars: 10_000_000 };
 const render = (source: string, data: object, limits = roomy, maxChars = 1_000_000) =>
-  compilePart(source, false)(data, new RenderBudget(limits), maxChars);
+  compilePart(source, false, 2_000)(data, new RenderBudget(limits), maxChars);
 
 const stock = Handlebars.create();
 const stockRender = (source: string, data: object) =>
@@ -62,7 +62,7 @@ describe("Herald's each", () => {
 
   it("shares one budget across the parts of a Send", () => {
     const budget = new RenderBudget({ ...roomy, maxIterations: 3 });
-    const part = compilePart("{{#each words}}{{this}}{{/each}}", false);
+    const part = compilePart("{{#each words}}{{this}}{{/each}}", false, 2_000);
     expect(part(data, budget, 100)).toBe("xy");
     expect(() => part(data, budget, 100)).toThrow(RenderLimitError);
   });
@@ -84,7 +84,14 @@ describe("compilePart", () => {
     ["{{#if (log 'hi')}}x{{/if}}", /^the log helper/],
     ["{{custom x}}", /custom/],
   ])("refuses %s", (source, message) => {
-    expect(() => compilePart(source, false)).toThrow(TemplateSyntaxError);
-    expect(() => compilePart(source, false)).toThrow(message);
+    expect(() => compilePart(source, false, 2_000)).toThrow(TemplateSyntaxError);
+    expect(() => compilePart(source, false, 2_000)).toThrow(message);
+  });
+
+  it("refuses more expressions than allowed, counting mustaches, blocks and sub-expressions", () => {
+    expect(compilePart("{{#if a}}{{b}}{{/if}}{{lookup c (lookup d 'e')}}", false, 4)).toBeTypeOf("function");
+    expect(() => compilePart("{{#if a}}{{b}}{{/if}}{{lookup c (lookup d 'e')}}{{f}}", false, 4)).toThrow(
+      "has more than 4 expressions ({{ }}, blocks); the limit is 4",
+    );
   });
 });

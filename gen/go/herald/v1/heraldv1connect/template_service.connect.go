@@ -51,8 +51,8 @@ const (
 type TemplateServiceClient interface {
 	// UpsertTemplate creates or replaces a template. Its parts are compiled
 	// first; a syntax error, a partial (`{{> name}}`, `{{#> name}}`), an inline
-	// partial or decorator (`{{#*inline}}`, `{{* name}}`) or the log helper fails
-	// with INVALID_ARGUMENT naming the part.
+	// partial or decorator (`{{#*inline}}`, `{{* name}}`), the log helper or
+	// too many expressions fails with INVALID_ARGUMENT naming the part.
 	UpsertTemplate(context.Context, *connect.Request[v1.UpsertTemplateRequest]) (*connect.Response[v1.UpsertTemplateResponse], error)
 	// GetTemplate returns one template.
 	GetTemplate(context.Context, *connect.Request[v1.GetTemplateRequest]) (*connect.Response[v1.GetTemplateResponse], error)
@@ -136,8 +136,8 @@ func (c *templateServiceClient) DeleteTemplate(ctx context.Context, req *connect
 type TemplateServiceHandler interface {
 	// UpsertTemplate creates or replaces a template. Its parts are compiled
 	// first; a syntax error, a partial (`{{> name}}`, `{{#> name}}`), an inline
-	// partial or decorator (`{{#*inline}}`, `{{* name}}`) or the log helper fails
-	// with INVALID_ARGUMENT naming the part.
+	// partial or decorator (`{{#*inline}}`, `{{* name}}`), the log helper or
+	// too many expressions fails with INVALID_ARGUMENT naming the part.
 	UpsertTemplate(context.Context, *connect.Request[v1.UpsertTemplateRequest]) (*connect.Response[v1.UpsertTemplateResponse], error)
 	// GetTemplate returns one template.
 	GetTemplate(context.Context, *connect.Request[v1.GetTemplateRequest]) (*connect.Response[v1.GetTemplateResponse], error)

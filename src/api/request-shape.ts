@@ -1,4 +1,11 @@
-import { type DescField, type DescMessage, type Message, ScalarType } from "@bufbuild/protobuf";
+import {
+  type DescField,
+  type DescMessage,
+  type JsonObject,
+  type JsonValue,
+  type Message,
+  ScalarType,
+} from "@bufbuild/protobuf";
 import { type ReflectMessage, reflect } from "@bufbuild/protobuf/reflect";
 import type { ListValue, Struct, Timestamp, Value } from "@bufbuild/protobuf/wkt";
 
@@ -54,17 +61,23 @@ const count = (n: number) => n.toLocaleString("en-US");
 // Node 20 has String.prototype.isWellFormed; TypeScript's ES2023 library does not declare it yet.
 const isWellFormed = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
+/**
+ * One step of a path: a field, a list index, a map key, or a key of a JSON
+ * object. Kept raw while walking, since almost every request has no violation.
+ */
+type Segment = DescField | number | { kind: "map_key"; mapKey: unknown } | string;
+
 /** How deep and how large the JSON value being walked is so far. */
 interface JsonScope {
   values: number;
   /** Path of the field holding the JSON, where the value count is reported. */
-  root: string;
+  root: readonly Segment[];
 }
 
 class Walk {
   readonly violations: ShapeViolation[] = [];
-  /** Path segments, each with its leading separator except the first field. */
-  private readonly path: string[] = [];
+  /** Where the walk is; made into text only for a violation (see pathString). */
+  private readonly path: Segment[] = [];
 
   constructor(
     private readonly limits: RequestShapeLimits,
@@ -75,7 +88,7 @@ class Walk {
     return !this.all && this.violations.length > 0;
   }
 
-  private fail(reason: string, path = this.path.join("")): void {
+  private fail(reason: string, path = pathString(this.path)): void {
     this.violations.push({ path, reason });
   }
 
@@ -85,15 +98,19 @@ class Walk {
         this.timestamp(r.message as Timestamp);
         return;
       case "google.protobuf.Struct":
+        this.jsonRoot(structJson(r.message as Struct));
+        return;
       case "google.protobuf.Value":
+        this.jsonRoot(valueJson(r.message as Value));
+        return;
       case "google.protobuf.ListValue":
-        this.jsonRoot(r);
+        this.jsonRoot((r.message as ListValue).values.map(valueJson));
         return;
     }
     for (const field of r.fields) {
       if (this.done) return;
       if (!r.isSet(field)) continue;
-      this.path.push(this.path.length === 0 ? field.name : `.${field.name}`);
+      this.path.push(field);
       this.field(r, field);
       this.path.pop();
     }
@@ -104,14 +121,17 @@ class Walk {
       case "scalar":
         if (field.scalar === ScalarType.STRING) this.string(r.get(field) as string);
         return;
-      case "message":
-        this.message(r.get(field));
+      case "message": {
+        const json = field.message.typeName === "google.protobuf.Struct" ? localJson(r, field) : undefined;
+        if (json !== undefined) this.jsonRoot(json);
+        else this.message(r.get(field));
         return;
+      }
       case "list": {
         const list = r.get(field);
         if (field.listKind === "enum" || (field.listKind === "scalar" && field.scalar !== ScalarType.STRING)) return;
         for (let i = 0; i < list.size && !this.done; i++) {
-          this.path.push(`[${i}]`);
+          this.path.push(i);
           const item = list.get(i);
           if (typeof item === "string") this.string(item);
           else this.message(item as ReflectMessage);
@@ -122,7 +142,7 @@ class Walk {
       case "map": {
         for (const [key, value] of r.get(field)) {
           if (this.done) return;
-          this.path.push(typeof key === "string" ? `[${quote(key)}]` : `[${String(key)}]`);
+          this.path.push({ kind: "map_key", mapKey: key });
           if (typeof key === "string") this.string(key, "key must not contain NUL characters");
           if (typeof value === "string") this.string(value);
           else if (field.mapKind === "message") this.message(value as ReflectMessage);
@@ -149,50 +169,40 @@ class Walk {
   }
 
   /**
-   * A Struct, Value or ListValue reached from an ordinary field. Reflection
-   * gives them as messages (protobuf-es keeps a Struct field as a plain JSON
-   * object, and reflection wraps it back).
+   * A Struct, Value or ListValue reached from an ordinary field, as JSON.
+   * `depth` is the level of what holds it (0 for a field), so a field's own
+   * object or list is level 1.
    */
-  private jsonRoot(r: ReflectMessage): void {
-    const scope: JsonScope = { values: 0, root: this.path.join("") };
-    if (r.desc.typeName === "google.protobuf.Struct") this.struct(r.message as Struct, 1, scope);
-    else if (r.desc.typeName === "google.protobuf.ListValue") this.list(r.message as ListValue, 1, scope);
-    else this.value(r.message as Value, 0, scope);
+  jsonRoot(value: JsonValue): void {
+    this.json(value, 0, { values: 0, root: [...this.path] });
   }
 
-  private struct(s: Struct, depth: number, scope: JsonScope): void {
-    if (!this.withinDepth(depth)) return;
-    for (const key of Object.keys(s.fields)) {
-      if (this.done || !this.counted(scope)) return;
-      this.path.push(identifier.test(key) && key.length <= shownKeyLength ? `.${key}` : `[${quote(key)}]`);
-      if (key.length > this.limits.maxKeyLength) {
-        this.fail(`key is ${count(key.length)} characters long; the limit is ${count(this.limits.maxKeyLength)}`);
-      } else {
-        this.string(key, "key must not contain NUL characters");
-        this.value(s.fields[key] as Value, depth, scope);
+  private json(value: JsonValue, depth: number, scope: JsonScope): void {
+    if (typeof value === "string") this.string(value);
+    else if (typeof value === "number") {
+      if (!Number.isFinite(value)) this.fail(`must be a finite number (JSON has no ${value})`);
+    } else if (Array.isArray(value)) {
+      if (!this.withinDepth(depth + 1)) return;
+      for (let i = 0; i < value.length; i++) {
+        if (this.done || !this.counted(scope)) return;
+        this.path.push(i);
+        this.json(value[i] as JsonValue, depth + 1, scope);
+        this.path.pop();
       }
-      this.path.pop();
+    } else if (value !== null && typeof value === "object") {
+      if (!this.withinDepth(depth + 1)) return;
+      for (const key of Object.keys(value)) {
+        if (this.done || !this.counted(scope)) return;
+        this.path.push(key);
+        if (key.length > this.limits.maxKeyLength) {
+          this.fail(`key is ${count(key.length)} characters long; the limit is ${count(this.limits.maxKeyLength)}`);
+        } else {
+          this.string(key, "key must not contain NUL characters");
+          this.json(value[key] as JsonValue, depth + 1, scope);
+        }
+        this.path.pop();
+      }
     }
-  }
-
-  private list(l: ListValue, depth: number, scope: JsonScope): void {
-    if (!this.withinDepth(depth)) return;
-    for (let i = 0; i < l.values.length; i++) {
-      if (this.done || !this.counted(scope)) return;
-      this.path.push(`[${i}]`);
-      this.value(l.values[i] as Value, depth, scope);
-      this.path.pop();
-    }
-  }
-
-  /** A value at `depth` (the depth of the object or list holding it). */
-  private value(v: Value, depth: number, scope: JsonScope): void {
-    const kind = v.kind;
-    if (kind.case === "stringValue") this.string(kind.value);
-    else if (kind.case === "numberValue" && !Number.isFinite(kind.value)) {
-      this.fail(`must be a finite number (JSON has no ${kind.value})`);
-    } else if (kind.case === "structValue") this.struct(kind.value, depth + 1, scope);
-    else if (kind.case === "listValue") this.list(kind.value, depth + 1, scope);
   }
 
   private withinDepth(depth: number): boolean {
@@ -208,11 +218,61 @@ class Walk {
     if (scope.values === this.limits.maxValues + 1) {
       this.fail(
         `holds more than ${count(this.limits.maxValues)} values; the limit is ${count(this.limits.maxValues)}`,
-        scope.root,
+        pathString(scope.root),
       );
     }
     return false;
   }
+}
+
+/**
+ * A Struct field's value as protobuf-es keeps it: a plain JSON object (outside
+ * google.protobuf.Value). Walking it directly saves converting it to Struct
+ * messages, which `get()` would do. Undefined if it is not one after all.
+ */
+function localJson(r: ReflectMessage, field: DescField): JsonObject | undefined {
+  const message = r.message as unknown as Record<string, unknown>;
+  const local =
+    field.oneof === undefined
+      ? message[field.localName]
+      : (message[field.oneof.localName] as { value?: unknown } | undefined)?.value;
+  if (local === null || typeof local !== "object" || "$typeName" in local) return undefined;
+  return local as JsonObject;
+}
+
+/** JSON of a Struct in message form (in a list, a map, a Value), keeping what JSON cannot hold (NaN) to report it. */
+function structJson(s: Struct): JsonObject {
+  const json: JsonObject = {};
+  for (const key of Object.keys(s.fields)) json[key] = valueJson(s.fields[key] as Value);
+  return json;
+}
+
+function valueJson(v: Value): JsonValue {
+  switch (v.kind.case) {
+    case "structValue":
+      return structJson(v.kind.value);
+    case "listValue":
+      return v.kind.value.values.map(valueJson);
+    case "stringValue":
+    case "numberValue":
+    case "boolValue":
+      return v.kind.value;
+    default:
+      return null;
+  }
+}
+
+/** A path as violations show it: `template.in_app.title`, `categories["k"]`, `data.a[2]["b c"]`. */
+function pathString(path: readonly Segment[]): string {
+  let text = "";
+  for (const segment of path) {
+    if (typeof segment === "number") text += `[${segment}]`;
+    else if (typeof segment === "string") {
+      text += identifier.test(segment) && segment.length <= shownKeyLength ? `.${segment}` : `[${quote(segment)}]`;
+    } else if (segment.kind === "field") text += text === "" ? segment.name : `.${segment.name}`;
+    else text += typeof segment.mapKey === "string" ? `[${quote(segment.mapKey)}]` : `[${String(segment.mapKey)}]`;
+  }
+  return text;
 }
 
 /** A key as it appears in a path: JSON-quoted (NUL shows as \u0000), long ones shortened. */

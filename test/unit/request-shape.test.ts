@@ -1,4 +1,5 @@
 import { create, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { type Value, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { SendRequestSchema, UpdatePreferencesRequestSchema } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { UpsertTemplateRequestSchema } from "../../gen/ts/herald/v1/template_service_pb.js";
@@ -100,6 +101,26 @@ describe("findShapeViolations", () => {
     expect(at(-62_135_596_801n)[0]?.path).toBe("send_at");
     expect(at(1_900_000_000n, 2_000_000_000)[0]).toMatchObject({ path: "send_at", reason: /^nanos must be/ });
     expect(at(1_900_000_000n, -1)[0]?.path).toBe("send_at");
+  });
+
+  it("walks Struct, Value and ListValue in message form too (as a Value field would hold them)", () => {
+    const value = (json: JsonValue): Value => {
+      if (typeof json === "string") return create(ValueSchema, { kind: { case: "stringValue", value: json } });
+      if (typeof json === "number") return create(ValueSchema, { kind: { case: "numberValue", value: json } });
+      if (Array.isArray(json)) {
+        return create(ValueSchema, { kind: { case: "listValue", value: { values: json.map(value) } } });
+      }
+      const fields = Object.fromEntries(Object.entries(json as JsonObject).map(([k, v]) => [k, value(v)]));
+      return create(ValueSchema, { kind: { case: "structValue", value: { fields } } });
+    };
+    const found = (json: JsonValue) =>
+      findShapeViolations(ValueSchema, value(json), limits, true).map((v) => `${v.path}: ${v.reason}`);
+    expect(found({ a: ["x", 1, { b: "y" }] })).toEqual([]);
+    expect(found({ a: ["x\u0000", Number.NaN] })).toEqual([
+      ".a[0]: must not contain NUL characters",
+      ".a[1]: must be a finite number (JSON has no NaN)",
+    ]);
+    expect(found(nested(11))[0]).toMatch(/11 levels deep here; the limit is 10$/);
   });
 
   it("stops at the first violation unless asked for all", () => {

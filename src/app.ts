@@ -22,6 +22,7 @@ import { authInterceptor, errorInterceptor, observabilityInterceptor } from "./a
 import { notificationService } from "./api/notification-service.js";
 import { recipientService } from "./api/recipient-service.js";
 import { reflectionServices } from "./api/reflection.js";
+import { requestShapeInterceptor } from "./api/request-shape-interceptor.js";
 import { createRpcHandler } from "./api/rpc-handler.js";
 import { type ServiceEntry, serviceEntry } from "./api/service-entry.js";
 import { templateService } from "./api/template-service.js";
@@ -234,12 +235,18 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     ];
     // Order matters: spans and metrics see the final status; errors of every
     // later interceptor are mapped; callers are authenticated before their
-    // requests are validated.
+    // requests are checked (shape: NUL, JSON depth, timestamps; then
+    // protovalidate's field rules, which assume a sane shape).
     const interceptors = [
       observabilityInterceptor(metrics),
       errorInterceptor(logger),
       authInterceptor(authenticator(config, stores), openServices),
       edgeErrorInterceptor(),
+      requestShapeInterceptor({
+        maxDepth: config.dataMaxDepth,
+        maxValues: config.dataMaxValues,
+        maxKeyLength: config.dataMaxKeyLength,
+      }),
       createValidateInterceptor(),
     ];
     const readMaxBytes = config.requestMaxBytes;
@@ -335,7 +342,16 @@ function buildUseCases(d: {
 }): UseCases {
   const { config, tx, stores, inApp, onQueued, observe } = d;
   const prepare = createPrepareDeliveries({
-    renderer: createContentRenderer({ templates: stores.templates, defaultLocale: config.defaultLocale }),
+    renderer: createContentRenderer({
+      templates: stores.templates,
+      defaultLocale: config.defaultLocale,
+      limits: {
+        maxMs: config.templateRenderBudgetMs,
+        maxIterations: config.templateRenderMaxIterations,
+        maxDataChars: config.templateRenderMaxBytes,
+      },
+      maxExpressions: config.templateMaxExpressions,
+    }),
     recipients: stores.recipients,
     endpoints: stores.endpoints,
     preferences: d.preferences,
@@ -354,7 +370,7 @@ function buildUseCases(d: {
       recipients: stores.recipients,
       erased: (u) => d.preferences.changed(u),
     }),
-    templates: createManageTemplates({ templates: stores.templates }),
+    templates: createManageTemplates({ templates: stores.templates, maxExpressions: config.templateMaxExpressions }),
     webhooks: createManageWebhooks({
       endpoints: stores.endpoints,
       settings: {

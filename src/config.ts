@@ -133,6 +133,22 @@ export interface Config {
   webhookAllowPrivateNetworks: boolean;
   /** How long a rotated-out webhook secret keeps signing. */
   webhookSecretGraceHours: number;
+
+  // Content limits (issue 9): free-form JSON in requests and template rendering.
+  /** Deepest nesting of objects and lists in `data` (and any JSON field of a request). */
+  dataMaxDepth: number;
+  /** Most values (members and items, at any level) in `data`. */
+  dataMaxValues: number;
+  /** Longest key of an object in `data`, in characters. */
+  dataMaxKeyLength: number;
+  /** CPU time a Send's template rendering may take, over all its channels and locales. */
+  templateRenderBudgetMs: number;
+  /** `{{#each}}` iterations a Send's template rendering may run. */
+  templateRenderMaxIterations: number;
+  /** Characters of data variables a Send's template rendering may read (each read counts). */
+  templateRenderMaxBytes: number;
+  /** Expressions (`{{ }}`, blocks) a template part may have; compiling costs about 40 µs each. */
+  templateMaxExpressions: number;
 }
 
 /** The fields of a Google service account key file that FCM needs. */
@@ -236,6 +252,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsPort: int("METRICS_PORT", 9464, 0, 65535),
     ...serverLimitsConfig({ required, str, int, bool, url, problems }),
     ...deliveryConfig({ required, str, int, bool, url, problems }),
+    ...contentLimitsConfig({ required, str, int, bool, url, problems }),
   };
   if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${config.logLevel}"`);
@@ -362,5 +379,34 @@ function serverLimitsConfig(r: Readers): ServerLimits {
     http2ResetsPerSecond: int("HTTP2_RESETS_PER_SECOND", 50, 1, 1_000_000),
     abusePenaltyBaseMs: int("ABUSE_PENALTY_BASE_MS", 250, 0, 600_000),
     abusePenaltyMaxMs: int("ABUSE_PENALTY_MAX_MS", 10_000, 0, 3_600_000),
+  };
+}
+
+/**
+ * Limits on what requests carry and templates render (issue 9). The depth cap
+ * of 30 keeps accepted data readable by every client: binary protobuf readers
+ * stop at 100 levels of messages and Python's counts three per JSON level.
+ */
+function contentLimitsConfig(
+  r: Readers,
+): Pick<
+  Config,
+  | "dataMaxDepth"
+  | "dataMaxValues"
+  | "dataMaxKeyLength"
+  | "templateRenderBudgetMs"
+  | "templateRenderMaxIterations"
+  | "templateRenderMaxBytes"
+  | "templateMaxExpressions"
+> {
+  const { int } = r;
+  return {
+    dataMaxDepth: int("DATA_MAX_DEPTH", 10, 1, 30),
+    dataMaxValues: int("DATA_MAX_VALUES", 1_000, 1, 100_000),
+    dataMaxKeyLength: int("DATA_MAX_KEY_LENGTH", 256, 1, 16_384),
+    templateRenderBudgetMs: int("TEMPLATE_RENDER_BUDGET_MS", 250, 1, 60_000),
+    templateRenderMaxIterations: int("TEMPLATE_RENDER_MAX_ITERATIONS", 10_000, 1, 10_000_000),
+    templateRenderMaxBytes: int("TEMPLATE_RENDER_MAX_BYTES", 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    templateMaxExpressions: int("TEMPLATE_MAX_EXPRESSIONS", 2_000, 1, 100_000),
   };
 }

@@ -19,6 +19,7 @@ import { healthRoutes, healthService } from "./api/health.js";
 import { createHttpServer, type HttpHandler } from "./api/http-server.js";
 import { authInterceptor, errorInterceptor, observabilityInterceptor } from "./api/interceptors.js";
 import { notificationService } from "./api/notification-service.js";
+import { rateLimitInterceptor } from "./api/rate-limit-interceptor.js";
 import { recipientService } from "./api/recipient-service.js";
 import { reflectionServices } from "./api/reflection.js";
 import { createRpcHandler } from "./api/rpc-handler.js";
@@ -38,6 +39,8 @@ import { isDeliveryWanted } from "./domain/preferences.js";
 import { createFeedHub, type FeedHub } from "./feed/feed-hub.js";
 import { createFeedPublisher } from "./feed/feed-publisher.js";
 import { connectNats, type NatsLink } from "./messaging/nats.js";
+import { createRateLimiter } from "./ratelimit/rate-limiter.js";
+import { shareUsage } from "./ratelimit/usage-sharing.js";
 import { createDatabase, createTransactor, type Database, type Transactor } from "./store/database.js";
 import { migrate } from "./store/migrator.js";
 import { createPreferenceCache, type PreferenceCache } from "./store/preference-cache.js";
@@ -234,11 +237,13 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     // Order matters: spans and metrics see the final status; errors of every
     // later interceptor are mapped; callers are authenticated before their
     // requests are validated.
+    const limits = rateLimits(config, link, logger);
     const interceptors = [
       observabilityInterceptor(metrics),
       errorInterceptor(logger),
       authInterceptor(authenticator(config, stores), openServices),
       edgeErrorInterceptor(),
+      rateLimitInterceptor({ limiter: limits.limiter, sendRecipientsPerToken: config.sendRecipientsPerToken }),
       createValidateInterceptor(),
     ];
     const readMaxBytes = config.requestMaxBytes;
@@ -287,6 +292,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         await hub.close();
         await server.close(config.shutdownTimeoutMs);
         await scheduler.stop();
+        limits.stop();
         await dispatch.stop();
         channels.close();
         await link.close();
@@ -358,6 +364,30 @@ function authenticator(config: Config, stores: Stores) {
       audience: config.userTokenAudience,
     }),
   });
+}
+
+/** Per-key and per-user rate limits, shared with the other processes over NATS unless that is off. */
+function rateLimits(config: Config, link: NatsLink, logger: Logger) {
+  const limiter = createRateLimiter({
+    policies: {
+      ...(config.apiKeyRateLimit !== null && { api_key: config.apiKeyRateLimit }),
+      ...(config.userRateLimit !== null && { user: config.userRateLimit }),
+    },
+    maxBuckets: config.rateLimitMaxBuckets,
+    recordUsage: config.rateLimitSyncMs > 0,
+  });
+  const sharing =
+    config.rateLimitSyncMs > 0
+      ? shareUsage({
+          limiter,
+          connection: () => (link.isConnected() ? link.current() : null),
+          ready: link.ready,
+          subject: `${config.natsPrefix}.ratelimit.usage`,
+          intervalMs: config.rateLimitSyncMs,
+          logger,
+        })
+      : null;
+  return { limiter, stop: () => sharing?.stop() };
 }
 
 /**

@@ -331,13 +331,18 @@ function buildUseCases(d: {
     getNotification: createGetNotification(stores),
     list: createListNotifications(stores),
     mark: createMarkNotifications({ db: tx, ...stores, inApp }),
-    preferences: createManagePreferences({ db: tx, preferences: d.preferences }),
+    preferences: createManagePreferences({
+      db: tx,
+      preferences: d.preferences,
+      maxCategories: config.maxPreferenceCategoriesPerUser,
+    }),
     subscribe: createSubscribeFeed({ feeds: stores.feeds, hub: d.hub }),
     deliveries: createManageDeliveries({ db: tx, ...stores, onQueued }),
     recipients: createManageRecipients({
       db: tx,
       recipients: stores.recipients,
       erased: (u) => d.preferences.changed(u),
+      maxDevices: config.maxDevicesPerUser,
     }),
     templates: createManageTemplates({ templates: stores.templates }),
     webhooks: createManageWebhooks({

@@ -1,4 +1,4 @@
-import { NotFoundError } from "../domain/errors.js";
+import { NotFoundError, PermissionDeniedError, ResourceExhaustedError } from "../domain/errors.js";
 import type { Principal } from "../domain/principal.js";
 import type { Device, Platform, Recipient, RecipientPatch } from "../domain/recipient.js";
 import type { Transactor } from "../store/database.js";
@@ -12,6 +12,8 @@ export function createManageRecipients(deps: {
   recipients: RecipientStore;
   /** Told when a user's data (preferences included) was erased, so caches drop it. */
   erased: (userId: string) => void;
+  /** Most push devices one user may have. */
+  maxDevices: number;
 }) {
   return {
     async upsert(principal: Principal, userId: string, patch: RecipientPatch): Promise<Recipient> {
@@ -33,9 +35,31 @@ export function createManageRecipients(deps: {
       return deleted;
     },
 
+    /**
+     * A push token belongs to one user. Registering it again for that user
+     * returns the device; for another user it moves only with an API key (which
+     * needs the admin scope here): a user token gets an error that names nobody
+     * else's user, device or dates.
+     */
     async registerDevice(principal: Principal, userId: string, platform: Platform, token: string): Promise<Device> {
       const id = resolveUserId(principal, userId, "admin", "register devices");
-      return deps.recipients.registerDevice(id, platform, token);
+      return deps.db.run(async (tx) => {
+        await deps.recipients.lockDevices(tx, id);
+        const registered = await deps.recipients.registerDevice(tx, id, platform, token, {
+          move: principal.kind === "api_key",
+        });
+        if (registered === null) {
+          throw new PermissionDeniedError(
+            "token: this push token is registered to another user; only an admin API key may move it",
+          );
+        }
+        if (registered.added && (await deps.recipients.deviceCount(tx, id)) > deps.maxDevices) {
+          throw new ResourceExhaustedError(
+            `devices: a user may have at most ${deps.maxDevices} push devices; unregister one first`,
+          );
+        }
+        return registered.device;
+      });
     },
 
     async unregisterDevice(principal: Principal, userId: string, token: string): Promise<void> {

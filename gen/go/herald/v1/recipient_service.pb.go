@@ -572,7 +572,8 @@ type RegisterDeviceRequest struct {
 	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	// platform is the kind of device.
 	Platform Platform `protobuf:"varint,2,opt,name=platform,proto3,enum=herald.v1.Platform" json:"platform,omitempty"`
-	// token is the FCM registration token.
+	// token is the FCM registration token, 1 to 1024 printable ASCII
+	// characters (FCM's are about 160).
 	Token         string `protobuf:"bytes,3,opt,name=token,proto3" json:"token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -814,13 +815,12 @@ const file_herald_v1_recipient_service_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12;\n" +
 	"\bplatform\x18\x02 \x01(\x0e2\x13.herald.v1.PlatformB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\bplatform\x12*\n" +
-	"\x05token\x18\x03 \x01(\tB\x14\xbaH\x11r\x0f\x10\x01\x18\x80 2\b^[!-~]+$R\x05token\"C\n" +
+	"\x05token\x18\x03 \x01(\tB\x14\xbaH\x11r\x0f\x10\x01\x18\x80\b2\b^[!-~]+$R\x05token\"C\n" +
 	"\x16RegisterDeviceResponse\x12)\n" +
-	"\x06device\x18\x01 \x01(\v2\x11.herald.v1.DeviceR\x06device\"h\n" +
+	"\x06device\x18\x01 \x01(\v2\x11.herald.v1.DeviceR\x06device\"r\n" +
 	"\x17UnregisterDeviceRequest\x12+\n" +
-	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12 \n" +
-	"\x05token\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80 R\x05token\"\x1a\n" +
+	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12*\n" +
+	"\x05token\x18\x02 \x01(\tB\x14\xbaH\x11r\x0f\x10\x01\x18\x80\b2\b^[!-~]+$R\x05token\"\x1a\n" +
 	"\x18UnregisterDeviceResponse*^\n" +
 	"\bPlatform\x12\x18\n" +
 	"\x14PLATFORM_UNSPECIFIED\x10\x00\x12\x14\n" +

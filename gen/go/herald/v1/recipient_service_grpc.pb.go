@@ -36,6 +36,9 @@ const (
 // Contact data is set by backend services with an `admin` API key. A user
 // token may read its own recipient and register or unregister its own devices
 // (a mobile app does this with the token FCM gives it).
+//
+// Every RPC may fail with RESOURCE_EXHAUSTED when the caller's rate limit is
+// spent; the error carries a google.rpc.RetryInfo detail saying when to retry.
 type RecipientServiceClient interface {
 	// UpsertRecipient creates a recipient or changes the fields the request
 	// sets; an empty string clears a field.
@@ -45,7 +48,13 @@ type RecipientServiceClient interface {
 	// DeleteRecipient removes a user's personal data: contact data, devices,
 	// preferences, notifications, their deliveries and the live feed.
 	DeleteRecipient(ctx context.Context, in *DeleteRecipientRequest, opts ...grpc.CallOption) (*DeleteRecipientResponse, error)
-	// RegisterDevice adds a push device (or moves a known token to this user).
+	// RegisterDevice adds a push device. A push token belongs to one user:
+	// registering it again for the same user returns the same device; a token
+	// registered to another user moves to this one only with an `admin` API key
+	// (the device changed hands), while a user token gets PERMISSION_DENIED,
+	// which names neither that user nor their device. A user has at most a
+	// configured number of devices (50 by default): one more fails with
+	// RESOURCE_EXHAUSTED.
 	RegisterDevice(ctx context.Context, in *RegisterDeviceRequest, opts ...grpc.CallOption) (*RegisterDeviceResponse, error)
 	// UnregisterDevice removes a push device by its token.
 	UnregisterDevice(ctx context.Context, in *UnregisterDeviceRequest, opts ...grpc.CallOption) (*UnregisterDeviceResponse, error)
@@ -119,6 +128,9 @@ func (c *recipientServiceClient) UnregisterDevice(ctx context.Context, in *Unreg
 // Contact data is set by backend services with an `admin` API key. A user
 // token may read its own recipient and register or unregister its own devices
 // (a mobile app does this with the token FCM gives it).
+//
+// Every RPC may fail with RESOURCE_EXHAUSTED when the caller's rate limit is
+// spent; the error carries a google.rpc.RetryInfo detail saying when to retry.
 type RecipientServiceServer interface {
 	// UpsertRecipient creates a recipient or changes the fields the request
 	// sets; an empty string clears a field.
@@ -128,7 +140,13 @@ type RecipientServiceServer interface {
 	// DeleteRecipient removes a user's personal data: contact data, devices,
 	// preferences, notifications, their deliveries and the live feed.
 	DeleteRecipient(context.Context, *DeleteRecipientRequest) (*DeleteRecipientResponse, error)
-	// RegisterDevice adds a push device (or moves a known token to this user).
+	// RegisterDevice adds a push device. A push token belongs to one user:
+	// registering it again for the same user returns the same device; a token
+	// registered to another user moves to this one only with an `admin` API key
+	// (the device changed hands), while a user token gets PERMISSION_DENIED,
+	// which names neither that user nor their device. A user has at most a
+	// configured number of devices (50 by default): one more fails with
+	// RESOURCE_EXHAUSTED.
 	RegisterDevice(context.Context, *RegisterDeviceRequest) (*RegisterDeviceResponse, error)
 	// UnregisterDevice removes a push device by its token.
 	UnregisterDevice(context.Context, *UnregisterDeviceRequest) (*UnregisterDeviceResponse, error)

@@ -32,6 +32,9 @@ class RecipientServiceStub:
     Contact data is set by backend services with an `admin` API key. A user
     token may read its own recipient and register or unregister its own devices
     (a mobile app does this with the token FCM gives it).
+
+    Every RPC may fail with RESOURCE_EXHAUSTED when the caller's rate limit is
+    spent; the error carries a google.rpc.RetryInfo detail saying when to retry.
     """
 
     def __init__(self, channel):
@@ -74,6 +77,9 @@ class RecipientServiceServicer:
     Contact data is set by backend services with an `admin` API key. A user
     token may read its own recipient and register or unregister its own devices
     (a mobile app does this with the token FCM gives it).
+
+    Every RPC may fail with RESOURCE_EXHAUSTED when the caller's rate limit is
+    spent; the error carries a google.rpc.RetryInfo detail saying when to retry.
     """
 
     def UpsertRecipient(self, request, context):
@@ -100,7 +106,13 @@ class RecipientServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RegisterDevice(self, request, context):
-        """RegisterDevice adds a push device (or moves a known token to this user).
+        """RegisterDevice adds a push device. A push token belongs to one user:
+        registering it again for the same user returns the same device; a token
+        registered to another user moves to this one only with an `admin` API key
+        (the device changed hands), while a user token gets PERMISSION_DENIED,
+        which names neither that user nor their device. A user has at most a
+        configured number of devices (50 by default): one more fails with
+        RESOURCE_EXHAUSTED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -156,6 +168,9 @@ class RecipientService:
     Contact data is set by backend services with an `admin` API key. A user
     token may read its own recipient and register or unregister its own devices
     (a mobile app does this with the token FCM gives it).
+
+    Every RPC may fail with RESOURCE_EXHAUSTED when the caller's rate limit is
+    spent; the error carries a google.rpc.RetryInfo detail saying when to retry.
     """
 
     @staticmethod

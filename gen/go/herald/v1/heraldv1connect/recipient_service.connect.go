@@ -60,7 +60,13 @@ type RecipientServiceClient interface {
 	// DeleteRecipient removes a user's personal data: contact data, devices,
 	// preferences, notifications, their deliveries and the live feed.
 	DeleteRecipient(context.Context, *connect.Request[v1.DeleteRecipientRequest]) (*connect.Response[v1.DeleteRecipientResponse], error)
-	// RegisterDevice adds a push device (or moves a known token to this user).
+	// RegisterDevice adds a push device. A push token belongs to one user:
+	// registering it again for the same user returns the same device; a token
+	// registered to another user moves to this one only with an `admin` API key
+	// (the device changed hands), while a user token gets PERMISSION_DENIED,
+	// which names neither that user nor their device. A user has at most a
+	// configured number of devices (50 by default): one more fails with
+	// RESOURCE_EXHAUSTED.
 	RegisterDevice(context.Context, *connect.Request[v1.RegisterDeviceRequest]) (*connect.Response[v1.RegisterDeviceResponse], error)
 	// UnregisterDevice removes a push device by its token.
 	UnregisterDevice(context.Context, *connect.Request[v1.UnregisterDeviceRequest]) (*connect.Response[v1.UnregisterDeviceResponse], error)
@@ -159,7 +165,13 @@ type RecipientServiceHandler interface {
 	// DeleteRecipient removes a user's personal data: contact data, devices,
 	// preferences, notifications, their deliveries and the live feed.
 	DeleteRecipient(context.Context, *connect.Request[v1.DeleteRecipientRequest]) (*connect.Response[v1.DeleteRecipientResponse], error)
-	// RegisterDevice adds a push device (or moves a known token to this user).
+	// RegisterDevice adds a push device. A push token belongs to one user:
+	// registering it again for the same user returns the same device; a token
+	// registered to another user moves to this one only with an `admin` API key
+	// (the device changed hands), while a user token gets PERMISSION_DENIED,
+	// which names neither that user nor their device. A user has at most a
+	// configured number of devices (50 by default): one more fails with
+	// RESOURCE_EXHAUSTED.
 	RegisterDevice(context.Context, *connect.Request[v1.RegisterDeviceRequest]) (*connect.Response[v1.RegisterDeviceResponse], error)
 	// UnregisterDevice removes a push device by its token.
 	UnregisterDevice(context.Context, *connect.Request[v1.UnregisterDeviceRequest]) (*connect.Response[v1.UnregisterDeviceResponse], error)

@@ -28,6 +28,7 @@ import { templateService } from "./api/template-service.js";
 import { webhookService } from "./api/webhook-service.js";
 import { createApiKeyVerifier } from "./auth/api-key-verifier.js";
 import { createAuthenticator } from "./auth/authenticate.js";
+import { announcement, createTokenRevocations, type TokenRevocations } from "./auth/token-revocations.js";
 import { createUserTokenVerifier } from "./auth/user-tokens.js";
 import { type ConfiguredChannels, configureChannels } from "./channels/configured-channels.js";
 import { createInAppChannel, type InAppChannel } from "./channels/in-app-channel.js";
@@ -138,6 +139,23 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         },
       }),
     );
+    const tokensRevoked = `${config.natsPrefix}.tokens.revoked`;
+    const revocations = createTokenRevocations({
+      load: (since) => stores.recipients.tokenRevocations(since),
+      refreshMs: config.userTokenRevocationRefreshMs,
+      maxTtlMs: config.userTokenMaxTtlMs,
+      announce: (userId, before) => link.current()?.publish(tokensRevoked, announcement(userId, before)),
+      onRevoked: (userId) => hub.end(userId),
+      logger,
+    });
+    void link.ready.then((nc) =>
+      nc.subscribe(tokensRevoked, {
+        callback: (error, msg) => {
+          if (error === null) revocations.heard(msg.string());
+        },
+      }),
+    );
+    await revocations.ready;
     const isWanted = async (n: Notification, channel: Channel) => {
       const prefs = (await preferences.forCategory([n.userId], n.category)).get(n.userId);
       return prefs === undefined || isDeliveryWanted(prefs, n, channel, config.requiredCategories);
@@ -179,6 +197,12 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
           run: async () => (await stores.feeds.prune(config.feedRetentionDays)) > 0,
         },
         { name: "prune-idempotency-keys", everyMs: hour, run: async () => (await stores.idempotency.prune()) > 0 },
+        {
+          name: "prune-token-revocations",
+          everyMs: hour,
+          run: async () =>
+            (await stores.recipients.pruneTokenRevocations(new Date(Date.now() - config.userTokenMaxTtlMs - hour))) > 0,
+        },
       ],
       logger,
     );
@@ -192,6 +216,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       onQueued: () => scheduler.kick("outbox-relay"),
       observe: (channel, outcome) => metrics.observeDelivery(channel, outcome),
       preferences,
+      revocations,
     });
     metrics.gauge(
       "herald_outbox_backlog",
@@ -241,7 +266,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     const interceptors = [
       observabilityInterceptor(metrics),
       errorInterceptor(logger),
-      authInterceptor(authenticator(config, stores), openServices),
+      authInterceptor(authenticator(config, stores, revocations), openServices),
       edgeErrorInterceptor(),
       rateLimitInterceptor({ limiter: limits.limiter, sendRecipientsPerToken: config.sendRecipientsPerToken }),
       createValidateInterceptor(),
@@ -293,6 +318,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         await server.close(config.shutdownTimeoutMs);
         await scheduler.stop();
         limits.stop();
+        revocations.stop();
         await dispatch.stop();
         channels.close();
         await link.close();
@@ -317,6 +343,7 @@ function buildUseCases(d: {
   onQueued: () => void;
   observe: (channel: Channel, outcome: "sent" | "suppressed") => void;
   preferences: PreferenceCache;
+  revocations: TokenRevocations;
 }): UseCases {
   const { config, tx, stores, inApp, onQueued, observe } = d;
   const prepare = createPrepareDeliveries({
@@ -342,6 +369,7 @@ function buildUseCases(d: {
       db: tx,
       recipients: stores.recipients,
       erased: (u) => d.preferences.changed(u),
+      tokensRevoked: (u, before) => d.revocations.revoked(u, before),
       maxDevices: config.maxDevicesPerUser,
     }),
     templates: createManageTemplates({ templates: stores.templates }),
@@ -355,7 +383,7 @@ function buildUseCases(d: {
   };
 }
 
-function authenticator(config: Config, stores: Stores) {
+function authenticator(config: Config, stores: Stores, revocations: TokenRevocations) {
   return createAuthenticator({
     verifyApiKey: createApiKeyVerifier({
       find: (id) => stores.apiKeys.find(id),
@@ -367,6 +395,8 @@ function authenticator(config: Config, stores: Stores) {
       jwksUrl: config.userTokenJwksUrl,
       issuer: config.userTokenIssuer,
       audience: config.userTokenAudience,
+      maxTtlMs: config.userTokenMaxTtlMs,
+      isRevoked: (userId, issuedAt) => revocations.isRevoked(userId, issuedAt),
     }),
   });
 }

@@ -171,4 +171,37 @@ export class RecipientStore {
     await execute(this.db, "DELETE FROM recipients WHERE user_id = $1", [userId], tx);
     return execute(this.db, "DELETE FROM notifications WHERE user_id = $1", [userId], tx);
   }
+
+  /**
+   * Refuses every user token of this user issued before now (the transaction's
+   * time); returns that time. Never moves an earlier revocation later.
+   */
+  async revokeTokens(tx: Tx, userId: string): Promise<Date> {
+    const [row] = await queryRows<{ revoked_before: Date }>(
+      this.db,
+      `INSERT INTO user_token_revocations (user_id, revoked_before) VALUES ($1, now())
+       ON CONFLICT (user_id) DO UPDATE
+         SET revoked_before = GREATEST(user_token_revocations.revoked_before, EXCLUDED.revoked_before)
+       RETURNING revoked_before`,
+      [userId],
+      tx,
+    );
+    return (row as { revoked_before: Date }).revoked_before;
+  }
+
+  /** Revocations made after `since` (older ones can no longer matter: their tokens have expired). */
+  async tokenRevocations(since: Date): Promise<Array<{ userId: string; before: Date }>> {
+    const rows = await queryRows<{ user_id: string; revoked_before: Date }>(
+      this.db,
+      "SELECT user_id, revoked_before FROM user_token_revocations WHERE revoked_before > $1",
+      [since],
+      undefined,
+    );
+    return rows.map((r) => ({ userId: r.user_id, before: r.revoked_before }));
+  }
+
+  /** Drops revocations made before `before`; returns how many. */
+  async pruneTokenRevocations(before: Date): Promise<number> {
+    return execute(this.db, "DELETE FROM user_token_revocations WHERE revoked_before < $1", [before], undefined);
+  }
 }

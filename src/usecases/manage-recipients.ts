@@ -6,12 +6,14 @@ import type { RecipientStore } from "../store/recipient-store.js";
 import { normalizeLocale } from "../templates/locale.js";
 import { requireScope, resolveUserId } from "./access.js";
 
-/** RecipientService: contact data and devices. */
+/** RecipientService: contact data, devices, and revoking a user's tokens. */
 export function createManageRecipients(deps: {
   db: Transactor;
   recipients: RecipientStore;
   /** Told when a user's data (preferences included) was erased, so caches drop it. */
   erased: (userId: string) => void;
+  /** Told, after commit, that the user's tokens issued before `before` are revoked. */
+  tokensRevoked: (userId: string, before: Date) => void;
   /** Most push devices one user may have. */
   maxDevices: number;
 }) {
@@ -27,12 +29,27 @@ export function createManageRecipients(deps: {
       return deps.recipients.get(resolveUserId(principal, userId, "read", "read recipients"));
     },
 
-    /** Erases the user's personal data; returns how many notifications went. */
+    /**
+     * Erases the user's personal data and revokes their tokens (a token of an
+     * erased user must not recreate data); returns how many notifications went.
+     */
     async delete(principal: Principal, userId: string): Promise<number> {
       requireScope(principal, "admin", "delete recipients");
-      const deleted = await deps.db.run((tx) => deps.recipients.erase(tx, userId));
+      const { deleted, before } = await deps.db.run(async (tx) => ({
+        deleted: await deps.recipients.erase(tx, userId),
+        before: await deps.recipients.revokeTokens(tx, userId),
+      }));
       deps.erased(userId);
+      deps.tokensRevoked(userId, before);
       return deleted;
+    },
+
+    /** Refuses every user token of the user issued until now; returns that time. */
+    async revokeTokens(principal: Principal, userId: string): Promise<Date> {
+      requireScope(principal, "admin", "revoke user tokens");
+      const before = await deps.db.run((tx) => deps.recipients.revokeTokens(tx, userId));
+      deps.tokensRevoked(userId, before);
+      return before;
     },
 
     /**

@@ -93,6 +93,18 @@ describe("per-API-key rate limit", () => {
     const body = (await refused?.json()) as { code: string; details: Array<{ type: string }> };
     expect(body.code).toBe("resource_exhausted");
     expect(body.details.map((d) => d.type)).toEqual(["google.rpc.RetryInfo"]);
+    // Browsers may read them (CORS).
+    const browser = await fetch(`${herald.url}/herald.v1.NotificationService/List`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${key}`,
+        origin: "https://app.example.com",
+      },
+      body: JSON.stringify({ userId: "headers" }),
+    });
+    const exposed = browser.headers.get("access-control-expose-headers")?.toLowerCase().split(/,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(["retry-after", "ratelimit-policy", "ratelimit"]));
   });
 
   it.each(["grpc", "grpc-web"] as const)("RetryInfo reaches connect-es clients over %s", async (protocol) => {

@@ -12,7 +12,9 @@ import { waitFor } from "../helpers/wait.js";
 
 let herald: TestHerald;
 beforeAll(async () => {
-  herald = await startHerald();
+  // 2,000 Subscribes from one user: past the per-user rate limit, which would
+  // refuse most of them before they open a stream. The leak is under test here.
+  herald = await startHerald({ env: { RATE_LIMIT_USER_PER_SECOND: "0" } });
 });
 afterAll(() => herald.close());
 

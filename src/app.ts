@@ -20,6 +20,7 @@ import { healthRoutes, healthService } from "./api/health.js";
 import { type ConnectionLimits, createHttpServer, type HttpHandler } from "./api/http-server.js";
 import { authInterceptor, errorInterceptor, observabilityInterceptor } from "./api/interceptors.js";
 import { notificationService } from "./api/notification-service.js";
+import { rateLimitInterceptor } from "./api/rate-limit-interceptor.js";
 import { recipientService } from "./api/recipient-service.js";
 import { reflectionServices } from "./api/reflection.js";
 import { requestShapeInterceptor } from "./api/request-shape-interceptor.js";
@@ -29,6 +30,7 @@ import { templateService } from "./api/template-service.js";
 import { webhookService } from "./api/webhook-service.js";
 import { createApiKeyVerifier } from "./auth/api-key-verifier.js";
 import { createAuthenticator } from "./auth/authenticate.js";
+import { announcement, createTokenRevocations, type TokenRevocations } from "./auth/token-revocations.js";
 import { createUserTokenVerifier } from "./auth/user-tokens.js";
 import { type ConfiguredChannels, configureChannels } from "./channels/configured-channels.js";
 import { createInAppChannel, type InAppChannel } from "./channels/in-app-channel.js";
@@ -40,6 +42,8 @@ import { isDeliveryWanted } from "./domain/preferences.js";
 import { createFeedHub, type FeedHub } from "./feed/feed-hub.js";
 import { createFeedPublisher } from "./feed/feed-publisher.js";
 import { connectNats, type NatsLink } from "./messaging/nats.js";
+import { createRateLimiter } from "./ratelimit/rate-limiter.js";
+import { shareUsage } from "./ratelimit/usage-sharing.js";
 import { createDatabase, createTransactor, type Database, type Transactor } from "./store/database.js";
 import { migrate } from "./store/migrator.js";
 import { createPreferenceCache, type PreferenceCache } from "./store/preference-cache.js";
@@ -137,6 +141,23 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         },
       }),
     );
+    const tokensRevoked = `${config.natsPrefix}.tokens.revoked`;
+    const revocations = createTokenRevocations({
+      load: (since) => stores.recipients.tokenRevocations(since),
+      refreshMs: config.userTokenRevocationRefreshMs,
+      maxTtlMs: config.userTokenMaxTtlMs,
+      announce: (userId, before) => link.current()?.publish(tokensRevoked, announcement(userId, before)),
+      onRevoked: (userId) => hub.end(userId),
+      logger,
+    });
+    void link.ready.then((nc) =>
+      nc.subscribe(tokensRevoked, {
+        callback: (error, msg) => {
+          if (error === null) revocations.heard(msg.string());
+        },
+      }),
+    );
+    await revocations.ready;
     const isWanted = async (n: Notification, channel: Channel) => {
       const prefs = (await preferences.forCategory([n.userId], n.category)).get(n.userId);
       return prefs === undefined || isDeliveryWanted(prefs, n, channel, config.requiredCategories);
@@ -178,6 +199,12 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
           run: async () => (await stores.feeds.prune(config.feedRetentionDays)) > 0,
         },
         { name: "prune-idempotency-keys", everyMs: hour, run: async () => (await stores.idempotency.prune()) > 0 },
+        {
+          name: "prune-token-revocations",
+          everyMs: hour,
+          run: async () =>
+            (await stores.recipients.pruneTokenRevocations(new Date(Date.now() - config.userTokenMaxTtlMs - hour))) > 0,
+        },
       ],
       logger,
     );
@@ -191,6 +218,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       onQueued: () => scheduler.kick("outbox-relay"),
       observe: (channel, outcome) => metrics.observeDelivery(channel, outcome),
       preferences,
+      revocations,
     });
     metrics.gauge(
       "herald_outbox_backlog",
@@ -235,13 +263,15 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     ];
     // Order matters: spans and metrics see the final status; errors of every
     // later interceptor are mapped; callers are authenticated before their
-    // requests are checked (shape: NUL, JSON depth, timestamps; then
-    // protovalidate's field rules, which assume a sane shape).
+    // requests are rate-limited and checked (shape: NUL, JSON depth,
+    // timestamps; then protovalidate's field rules, which assume a sane shape).
+    const rateLimiting = rateLimits(config, link, logger);
     const interceptors = [
       observabilityInterceptor(metrics),
       errorInterceptor(logger),
-      authInterceptor(authenticator(config, stores), openServices),
+      authInterceptor(authenticator(config, stores, revocations), openServices),
       edgeErrorInterceptor(),
+      rateLimitInterceptor({ limiter: rateLimiting.limiter, sendRecipientsPerToken: config.sendRecipientsPerToken }),
       requestShapeInterceptor({
         maxDepth: config.dataMaxDepth,
         maxValues: config.dataMaxValues,
@@ -315,6 +345,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         await hub.close();
         await server.close(config.shutdownTimeoutMs);
         await scheduler.stop();
+        rateLimiting.stop();
+        revocations.stop();
         await dispatch.stop();
         channels.close();
         await link.close();
@@ -339,6 +371,7 @@ function buildUseCases(d: {
   onQueued: () => void;
   observe: (channel: Channel, outcome: "sent" | "suppressed") => void;
   preferences: PreferenceCache;
+  revocations: TokenRevocations;
 }): UseCases {
   const { config, tx, stores, inApp, onQueued, observe } = d;
   const prepare = createPrepareDeliveries({
@@ -362,13 +395,19 @@ function buildUseCases(d: {
     getNotification: createGetNotification(stores),
     list: createListNotifications(stores),
     mark: createMarkNotifications({ db: tx, ...stores, inApp }),
-    preferences: createManagePreferences({ db: tx, preferences: d.preferences }),
+    preferences: createManagePreferences({
+      db: tx,
+      preferences: d.preferences,
+      maxCategories: config.maxPreferenceCategoriesPerUser,
+    }),
     subscribe: createSubscribeFeed({ feeds: stores.feeds, hub: d.hub }),
     deliveries: createManageDeliveries({ db: tx, ...stores, onQueued }),
     recipients: createManageRecipients({
       db: tx,
       recipients: stores.recipients,
       erased: (u) => d.preferences.changed(u),
+      tokensRevoked: (u, before) => d.revocations.revoked(u, before),
+      maxDevices: config.maxDevicesPerUser,
     }),
     templates: createManageTemplates({ templates: stores.templates, maxExpressions: config.templateMaxExpressions }),
     webhooks: createManageWebhooks({
@@ -381,7 +420,7 @@ function buildUseCases(d: {
   };
 }
 
-function authenticator(config: Config, stores: Stores) {
+function authenticator(config: Config, stores: Stores, revocations: TokenRevocations) {
   return createAuthenticator({
     verifyApiKey: createApiKeyVerifier({
       find: (id) => stores.apiKeys.find(id),
@@ -393,8 +432,34 @@ function authenticator(config: Config, stores: Stores) {
       jwksUrl: config.userTokenJwksUrl,
       issuer: config.userTokenIssuer,
       audience: config.userTokenAudience,
+      maxTtlMs: config.userTokenMaxTtlMs,
+      isRevoked: (userId, issuedAt) => revocations.isRevoked(userId, issuedAt),
     }),
   });
+}
+
+/** Per-key and per-user rate limits, shared with the other processes over NATS unless that is off. */
+function rateLimits(config: Config, link: NatsLink, logger: Logger) {
+  const limiter = createRateLimiter({
+    policies: {
+      ...(config.apiKeyRateLimit !== null && { api_key: config.apiKeyRateLimit }),
+      ...(config.userRateLimit !== null && { user: config.userRateLimit }),
+    },
+    maxBuckets: config.rateLimitMaxBuckets,
+    recordUsage: config.rateLimitSyncMs > 0,
+  });
+  const sharing =
+    config.rateLimitSyncMs > 0
+      ? shareUsage({
+          limiter,
+          connection: () => (link.isConnected() ? link.current() : null),
+          ready: link.ready,
+          subject: `${config.natsPrefix}.ratelimit.usage`,
+          intervalMs: config.rateLimitSyncMs,
+          logger,
+        })
+      : null;
+  return { limiter, stop: () => sharing?.stop() };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { mintUserToken } from "./auth/user-tokens.js";
-import { loadConfig } from "./config.js";
+import { loadConfig, readUserTokenMaxTtlMs } from "./config.js";
 import { allScopes, isScope, type Scope } from "./domain/principal.js";
 import { serve } from "./serve.js";
 import { ApiKeyStore } from "./store/api-key-store.js";
@@ -76,7 +76,14 @@ export async function runCli(argv: string[], options: { usage: string; tracing: 
     const { values } = parseArgs({ args: rest, options: { ttl: { type: "string" } } });
     const secret = process.env.HERALD_USER_TOKEN_SECRET;
     if (!secret) throw new Error("HERALD_USER_TOKEN_SECRET is not set");
-    console.log(await mintUserToken(secret, sub, { ttlSeconds: Number(values.ttl ?? 3600) }));
+    const ttl = Number(values.ttl ?? 3600);
+    const maxTtl = readUserTokenMaxTtlMs() / 1000;
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > maxTtl) {
+      throw new Error(
+        `--ttl must be 1 to ${maxTtl} seconds (HERALD_USER_TOKEN_MAX_TTL); Herald refuses longer-lived tokens`,
+      );
+    }
+    console.log(await mintUserToken(secret, sub, { ttlSeconds: ttl }));
     return;
   }
   console.error(options.usage);

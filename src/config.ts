@@ -149,6 +149,33 @@ export interface Config {
   templateRenderMaxBytes: number;
   /** Expressions (`{{ }}`, blocks) a template part may have; compiling costs about 40 µs each. */
   templateMaxExpressions: number;
+
+  // Quotas: caps on what one user can store, rate limits, user token lifetime
+  // and revocation (issue 9; README "Security").
+  /** Token bucket of each API key (by key id); null turns the limit off. */
+  apiKeyRateLimit: RateLimitSetting | null;
+  /** Token bucket of each user calling with a user token (by user id); null turns the limit off. */
+  userRateLimit: RateLimitSetting | null;
+  /** A Send costs one token per this many recipients, rounded up. */
+  sendRecipientsPerToken: number;
+  /** How often each process shares what its buckets consumed over NATS; 0 keeps limits per process. */
+  rateLimitSyncMs: number;
+  /** Most rate-limit buckets a process keeps (full ones are dropped first). */
+  rateLimitMaxBuckets: number;
+  /** Most push devices one user may have registered. */
+  maxDevicesPerUser: number;
+  /** Most categories one user may have preferences for. */
+  maxPreferenceCategoriesPerUser: number;
+  /** Longest lifetime (exp - iat) a user token may have. */
+  userTokenMaxTtlMs: number;
+  /** How often each process reloads user token revocations (the delay when a NATS announcement is lost). */
+  userTokenRevocationRefreshMs: number;
+}
+
+/** A token bucket: refills at `perSecond`, holds at most `burst`. */
+export interface RateLimitSetting {
+  perSecond: number;
+  burst: number;
 }
 
 /** The fields of a Google service account key file that FCM needs. */
@@ -253,6 +280,7 @@ export function loadConfig(env: Env = process.env): Config {
     ...serverLimitsConfig({ required, str, int, bool, url, problems }),
     ...deliveryConfig({ required, str, int, bool, url, problems }),
     ...contentLimitsConfig({ required, str, int, bool, url, problems }),
+    ...quotaConfig({ required, str, int, bool, url, problems }),
   };
   if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${config.logLevel}"`);
@@ -343,6 +371,68 @@ function deliveryConfig(r: Readers): DeliverySettings {
     webhookAllowPrivateNetworks: bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", false),
     webhookSecretGraceHours: int("WEBHOOK_SECRET_GRACE_HOURS", 24, 0, 24 * 30),
   };
+}
+
+type QuotaSettings = Pick<
+  Config,
+  | "apiKeyRateLimit"
+  | "userRateLimit"
+  | "sendRecipientsPerToken"
+  | "rateLimitSyncMs"
+  | "rateLimitMaxBuckets"
+  | "maxDevicesPerUser"
+  | "maxPreferenceCategoriesPerUser"
+  | "userTokenMaxTtlMs"
+  | "userTokenRevocationRefreshMs"
+>;
+
+/**
+ * Caps, rate limits and user token lifetime. Defaults are far above what a
+ * person or a well-behaved backend does, and far below what a flood does.
+ */
+function quotaConfig(r: Readers): QuotaSettings {
+  const { int } = r;
+  const bucket = (name: string, perSecond: number): RateLimitSetting | null => {
+    const rate = int(`RATE_LIMIT_${name}_PER_SECOND`, perSecond, 0, 1_000_000);
+    const burst = int(`RATE_LIMIT_${name}_BURST`, Math.max(1, rate * 2), 1, 10_000_000);
+    return rate === 0 ? null : { perSecond: rate, burst };
+  };
+  return {
+    apiKeyRateLimit: bucket("API_KEY", 500),
+    userRateLimit: bucket("USER", 50),
+    sendRecipientsPerToken: int("RATE_LIMIT_SEND_RECIPIENTS_PER_TOKEN", 10, 1, 1000),
+    rateLimitSyncMs: int("RATE_LIMIT_SYNC_INTERVAL_MS", 200, 0, 10_000),
+    rateLimitMaxBuckets: int("RATE_LIMIT_MAX_BUCKETS", 100_000, 100, 10_000_000),
+    maxDevicesPerUser: int("MAX_DEVICES_PER_USER", 50, 1, 100_000),
+    maxPreferenceCategoriesPerUser: int("MAX_PREFERENCE_CATEGORIES_PER_USER", 200, 1, 100_000),
+    userTokenMaxTtlMs: userTokenMaxTtlMs(r),
+    userTokenRevocationRefreshMs: int("USER_TOKEN_REVOCATION_REFRESH_MS", 10_000, 100, 600_000),
+  };
+}
+
+function userTokenMaxTtlMs(r: Pick<Readers, "str" | "problems">): number {
+  const raw = r.str("HERALD_USER_TOKEN_MAX_TTL", "24h") ?? "24h";
+  const ms = parseDuration(raw);
+  if (ms === null || ms < 60_000 || ms > 366 * 24 * 3_600_000) {
+    r.problems.push(`HERALD_USER_TOKEN_MAX_TTL must be a duration from 1m to 8784h such as 24h or 90m; got "${raw}"`);
+    return 24 * 3_600_000;
+  }
+  return ms;
+}
+
+/**
+ * HERALD_USER_TOKEN_MAX_TTL alone, for commands that mint tokens without the
+ * rest of the configuration (`herald token`); throws ConfigError if it is bad.
+ */
+export function readUserTokenMaxTtlMs(env: Env = process.env): number {
+  const problems: string[] = [];
+  const value = env.HERALD_USER_TOKEN_MAX_TTL?.trim();
+  const ms = userTokenMaxTtlMs({
+    str: (_, fallback) => (value === undefined || value === "" ? fallback : value),
+    problems,
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return ms;
 }
 
 /** Milliseconds of "500ms", "5s", "2m", "1h"; null if it is none of those. */

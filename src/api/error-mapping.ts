@@ -7,6 +7,7 @@ import {
   InvalidArgumentError,
   NotFoundError,
   PermissionDeniedError,
+  ResourceExhaustedError,
   UnauthenticatedError,
   UnavailableError,
 } from "../domain/errors.js";
@@ -17,6 +18,7 @@ const codes: Array<[new (...args: never[]) => Error, Code]> = [
   [PermissionDeniedError, Code.PermissionDenied],
   [NotFoundError, Code.NotFound],
   [AlreadyExistsError, Code.AlreadyExists],
+  [ResourceExhaustedError, Code.ResourceExhausted],
   [FailedPreconditionError, Code.FailedPrecondition],
   [UnavailableError, Code.Unavailable],
 ];

@@ -20,6 +20,7 @@ import {
 import { invokeUnaryImplementation, transformInvokeImplementation } from "@connectrpc/connect/protocol";
 import * as grpc from "@grpc/grpc-js";
 import { edgeErrorKey } from "./edge-error.js";
+import { grpcStatusDetailsBin } from "./grpc-status-details.js";
 import { guardHttp2Session, type Http2GuardOptions, isLiveStream } from "./http2-guard.js";
 import type { ServiceEntry } from "./service-entry.js";
 
@@ -317,9 +318,12 @@ function metadataOf(headers: Headers): grpc.Metadata {
 /** A ConnectError (interceptors map every error to one) as a gRPC status; the codes are the same numbers. */
 function grpcError(error: unknown): Partial<grpc.StatusObject> & Error {
   const e = ConnectError.from(error);
+  const metadata = metadataOf(e.metadata);
+  const details = grpcStatusDetailsBin(e);
+  if (details !== null) metadata.set("grpc-status-details-bin", details);
   return Object.assign(new Error(e.rawMessage), {
     code: e.code as number as grpc.status,
     details: e.rawMessage,
-    metadata: metadataOf(e.metadata),
+    metadata,
   });
 }

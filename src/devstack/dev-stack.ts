@@ -85,7 +85,9 @@ export async function startDevStack(root: string, tracing: Tracing | null = null
         const base = `http://${address.address}:${address.port}`;
         // The demo user has an address, so the first Send also shows an email in Mailpit.
         await new RecipientStore(app.db).upsert("demo-user", { email: "demo-user@example.com" });
-        const userToken = await mintUserToken(config.userTokenSecret as string, "demo-user", { ttlSeconds: 7 * 86400 });
+        const userToken = await mintUserToken(config.userTokenSecret as string, "demo-user", {
+          ttlSeconds: config.userTokenMaxTtlMs / 1000,
+        });
         printWelcome({
           base,
           apiKey: config.bootstrapApiKey as string,

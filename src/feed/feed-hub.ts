@@ -16,6 +16,8 @@ export type HubListener = (signal: HubSignal) => void;
 export interface FeedHub {
   /** Registers a listener for one user's feed; returns its removal. */
   listen(userId: string, listener: HubListener): () => void;
+  /** Ends the streams of one user open here (their tokens were revoked); the clients reconnect. */
+  end(userId: string): void;
   /** Open listeners, of one user or of all; for metrics and tests. */
   size(userId?: string): number;
   /** Ends every listener and stops the hub. */
@@ -114,6 +116,7 @@ export function createFeedHub(options: FeedHubOptions): FeedHub {
         if (set.size === 0) listeners.delete(userId);
       };
     },
+    end: (userId) => deliver(userId, { type: "close" }),
     size: (userId) => (userId === undefined ? count : (listeners.get(userId)?.size ?? 0)),
     async close() {
       clearInterval(timer);

@@ -41,6 +41,8 @@ import type { Channel, Notification } from "./domain/notification.js";
 import { isDeliveryWanted } from "./domain/preferences.js";
 import { createFeedHub, type FeedHub } from "./feed/feed-hub.js";
 import { createFeedPublisher } from "./feed/feed-publisher.js";
+import { createFeedReads, type FeedReads } from "./feed/feed-reads.js";
+import { createReadQueue } from "./feed/read-queue.js";
 import { connectNats, type NatsLink } from "./messaging/nats.js";
 import { createRateLimiter } from "./ratelimit/rate-limiter.js";
 import { shareUsage } from "./ratelimit/usage-sharing.js";
@@ -116,11 +118,15 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     const tx = createTransactor(db);
 
     const metrics = createMetrics();
+    const feedQueue = createReadQueue({ concurrency: config.feedReadConcurrency, maxWaiting: config.feedReadQueueMax });
+    const feedReads = createFeedReads({ store: stores.feeds, queue: feedQueue, logger });
     const hub = createFeedHub({
       nc: link.ready,
       prefix: config.natsPrefix,
-      heads: (userIds) => stores.feeds.heads(userIds),
+      heads: (userIds) => feedReads.heads(userIds),
       heartbeatMs: config.feedHeartbeatMs,
+      maxPerUser: config.feedMaxStreamsPerUser,
+      maxTotal: config.feedMaxStreams,
       logger,
     });
     const inApp = createInAppChannel({
@@ -213,6 +219,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       tx,
       stores,
       hub,
+      feedReads,
       inApp,
       channels,
       onQueued: () => scheduler.kick("outbox-relay"),
@@ -237,6 +244,11 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       "channel",
     );
     metrics.gauge("herald_feed_streams_open", "Subscribe streams open in this process.", () => hub.size());
+    metrics.gauge(
+      "herald_feed_reads_waiting",
+      "Live-feed Postgres reads waiting for one of FEED_READ_CONCURRENCY slots.",
+      () => feedQueue.stats().waiting,
+    );
     const metricsServer = config.metricsEnabled ? await serveMetrics(metrics, config.metricsPort, config.host) : null;
 
     const shutdown = new AbortController();
@@ -366,6 +378,7 @@ function buildUseCases(d: {
   tx: Transactor;
   stores: Stores;
   hub: FeedHub;
+  feedReads: FeedReads;
   inApp: InAppChannel;
   channels: ConfiguredChannels;
   onQueued: () => void;
@@ -400,7 +413,7 @@ function buildUseCases(d: {
       preferences: d.preferences,
       maxCategories: config.maxPreferenceCategoriesPerUser,
     }),
-    subscribe: createSubscribeFeed({ feeds: stores.feeds, hub: d.hub }),
+    subscribe: createSubscribeFeed({ feeds: d.feedReads, hub: d.hub, catchUpWaitMs: config.feedHeartbeatMs }),
     deliveries: createManageDeliveries({ db: tx, ...stores, onQueued }),
     recipients: createManageRecipients({
       db: tx,

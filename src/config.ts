@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 
 /**
  * The only reader of `process.env`. Every variable is parsed and checked here,
@@ -170,6 +171,20 @@ export interface Config {
   userTokenMaxTtlMs: number;
   /** How often each process reloads user token revocations (the delay when a NATS announcement is lost). */
   userTokenRevocationRefreshMs: number;
+
+  // --- Live feed limits and metrics exposure (issue 9: feed, metrics) ---
+  /** Most Subscribe streams one user may hold open in one process. */
+  feedMaxStreamsPerUser: number;
+  /** Most Subscribe streams one process holds open. */
+  feedMaxStreams: number;
+  /** Live-feed Postgres reads (stream opens, catch-ups, heartbeats) running at once; below databasePoolMax. */
+  feedReadConcurrency: number;
+  /** Live-feed reads that may wait for a slot before new Subscribes are refused with Unavailable. */
+  feedReadQueueMax: number;
+  /** Interface the metrics endpoint listens on; loopback unless exposed on purpose. */
+  metricsHost: string;
+  /** How often gauges that need Postgres or NATS are read; scrapes serve the last values. */
+  metricsRefreshIntervalMs: number;
 }
 
 /** A token bucket: refills at `perSecond`, holds at most `burst`. */
@@ -281,6 +296,7 @@ export function loadConfig(env: Env = process.env): Config {
     ...deliveryConfig({ required, str, int, bool, url, problems }),
     ...contentLimitsConfig({ required, str, int, bool, url, problems }),
     ...quotaConfig({ required, str, int, bool, url, problems }),
+    ...feedOpsConfig({ required, str, int, bool, url, problems }),
   };
   if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${config.logLevel}"`);
@@ -433,6 +449,43 @@ export function readUserTokenMaxTtlMs(env: Env = process.env): number {
   });
   if (problems.length > 0) throw new ConfigError(problems);
   return ms;
+}
+
+type FeedOpsSettings = Pick<
+  Config,
+  | "feedMaxStreamsPerUser"
+  | "feedMaxStreams"
+  | "feedReadConcurrency"
+  | "feedReadQueueMax"
+  | "metricsHost"
+  | "metricsRefreshIntervalMs"
+>;
+
+/** Limits of the live feed and how the metrics endpoint is exposed. */
+function feedOpsConfig(r: Readers): FeedOpsSettings {
+  const { str, int, problems } = r;
+  // DATABASE_POOL_MAX itself is checked above; here only its value matters.
+  const poolMax = Number(str("DATABASE_POOL_MAX", null) ?? 10) || 10;
+  // Feed reads must leave connections to List, Send and the workers.
+  const defaultConcurrency = Math.max(1, Math.min(3, Math.floor(poolMax / 3)));
+  const feedReadConcurrency = int("FEED_READ_CONCURRENCY", defaultConcurrency, 1, 1000);
+  if (feedReadConcurrency >= poolMax) {
+    problems.push(
+      `FEED_READ_CONCURRENCY must be below DATABASE_POOL_MAX (${poolMax}), got ${feedReadConcurrency}: feed reads would take every connection`,
+    );
+  }
+  const metricsHost = str("METRICS_HOST", "127.0.0.1") ?? "127.0.0.1";
+  if (!isIP(metricsHost) && !/^[A-Za-z0-9.-]+$/.test(metricsHost)) {
+    problems.push(`METRICS_HOST must be an IP address or a host name, got "${metricsHost}"`);
+  }
+  return {
+    feedMaxStreamsPerUser: int("FEED_MAX_STREAMS_PER_USER", 32, 1, 100_000),
+    feedMaxStreams: int("FEED_MAX_STREAMS", 20_000, 1, 10_000_000),
+    feedReadConcurrency,
+    feedReadQueueMax: int("FEED_READ_QUEUE_MAX", 2_000, 1, 1_000_000),
+    metricsHost,
+    metricsRefreshIntervalMs: int("METRICS_REFRESH_INTERVAL_MS", 5_000, 100, 3_600_000),
+  };
 }
 
 /** Milliseconds of "500ms", "5s", "2m", "1h"; null if it is none of those. */

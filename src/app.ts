@@ -117,7 +117,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     nats = link;
     const tx = createTransactor(db);
 
-    const metrics = createMetrics();
+    const metrics = createMetrics({ refreshIntervalMs: config.metricsRefreshIntervalMs });
     const feedQueue = createReadQueue({ concurrency: config.feedReadConcurrency, maxWaiting: config.feedReadQueueMax });
     const feedReads = createFeedReads({ store: stores.feeds, queue: feedQueue, logger });
     const hub = createFeedHub({
@@ -227,17 +227,17 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       preferences,
       revocations,
     });
-    metrics.gauge(
+    metrics.polledGauge(
       "herald_outbox_backlog",
       "Deliveries committed and due but not yet on JetStream.",
       async () => (await stores.deliveries.outboxBacklog()).count,
     );
-    metrics.gauge(
+    metrics.polledGauge(
       "herald_outbox_oldest_age_seconds",
       "Age of the oldest due outbox row (0 when empty).",
       async () => (await stores.deliveries.outboxBacklog()).oldestAgeMs / 1000,
     );
-    metrics.gauge(
+    metrics.polledGauge(
       "herald_consumer_pending",
       "Messages a channel's JetStream consumer holds: not yet delivered, or delivered and not yet acked.",
       async () => (await dispatch.current()?.pending()) ?? {},
@@ -249,7 +249,9 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       "Live-feed Postgres reads waiting for one of FEED_READ_CONCURRENCY slots.",
       () => feedQueue.stats().waiting,
     );
-    const metricsServer = config.metricsEnabled ? await serveMetrics(metrics, config.metricsPort, config.host) : null;
+    const metricsServer = config.metricsEnabled
+      ? await serveMetrics(metrics, config.metricsPort, config.metricsHost)
+      : null;
 
     const shutdown = new AbortController();
     // Every call in flight listens on the shutdown signal; more than ten at once is normal.
@@ -362,6 +364,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         await dispatch.stop();
         channels.close();
         await link.close();
+        metrics.close();
         await db.close();
         await metricsServer?.close();
       },

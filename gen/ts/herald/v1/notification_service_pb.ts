@@ -729,7 +729,8 @@ export const NotificationService: GenService<{
   },
   /**
    * GetNotification returns one notification and the status of each of its
-   * deliveries.
+   * deliveries. A user token sees its own channels' deliveries only, with
+   * errors reduced to categories (see Delivery.last_error).
    *
    * @generated from rpc herald.v1.NotificationService.GetNotification
    */
@@ -783,7 +784,9 @@ export const NotificationService: GenService<{
   },
   /**
    * Cancel withdraws a notification's deliveries that have not gone out yet
-   * (scheduled, pending or waiting for a retry). Requires the `send` scope.
+   * (scheduled, pending or waiting for a retry). Requires the `send` scope; a
+   * key cancels only notifications it sent (others are NOT_FOUND), a key with
+   * the `admin` scope any.
    *
    * @generated from rpc herald.v1.NotificationService.Cancel
    */

@@ -19,7 +19,8 @@ export interface SubscribeDeps {
   catchUpWaitMs?: number;
 }
 
-const replayBatch = 500;
+// Events per read: catch-ups of many streams run as one query (feed-reads.ts), each up to this.
+const replayBatch = 200;
 
 /**
  * Subscribe: a user's feed as an async stream. The stream listens live first,

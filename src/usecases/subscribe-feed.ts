@@ -86,16 +86,27 @@ export function createSubscribeFeed(deps: SubscribeDeps) {
 
       /** A catch-up of an open stream: on failure it says so, and the next tick retries. */
       async function* tryCatchUp(target: FeedHead | null): AsyncGenerator<FeedItem, boolean> {
-        const wait =
+        // Its own signal, cleaned up after: the stream's signal lives as long as the stream.
+        const wait = new AbortController();
+        const leave = () => wait.abort(signal.reason);
+        if (signal.aborted) leave();
+        else signal.addEventListener("abort", leave, { once: true });
+        const timer =
           deps.catchUpWaitMs === undefined
-            ? signal
-            : AbortSignal.any([signal, AbortSignal.timeout(deps.catchUpWaitMs)]);
+            ? undefined
+            : setTimeout(
+                () => wait.abort(new DOMException("catch-up waited too long", "TimeoutError")),
+                deps.catchUpWaitMs,
+              );
         try {
-          yield* catchUp(target, wait);
+          yield* catchUp(target, wait.signal);
           return true;
         } catch (error) {
           if (signal.aborted) throw error;
           return false; // failures are logged by the reads; `last` still marks what was sent
+        } finally {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", leave);
         }
       }
 

@@ -442,6 +442,12 @@ function authenticator(config: Config, stores: Stores, revocations: TokenRevocat
       find: (id) => stores.apiKeys.find(id),
       touch: (id) => stores.apiKeys.touch(id),
       cacheTtlMs: config.apiKeyCacheTtlMs,
+      lookups: createReadQueue({
+        concurrency: config.apiKeyLookupConcurrency,
+        maxWaiting: config.apiKeyLookupQueueMax,
+        busyMessage: (waiting) =>
+          `server busy: ${waiting} API key lookups are waiting (API_KEY_LOOKUP_QUEUE_MAX=${config.apiKeyLookupQueueMax}); retry later`,
+      }),
     }),
     verifyUserToken: createUserTokenVerifier({
       secret: config.userTokenSecret,

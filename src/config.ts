@@ -92,6 +92,10 @@ export interface Config {
   abusePenaltyBaseMs: number;
   /** The longest such wait. */
   abusePenaltyMaxMs: number;
+  /** API key lookups (keys not in the cache) running at once. */
+  apiKeyLookupConcurrency: number;
+  /** API key lookups that may wait; beyond this, calls are refused with Unavailable. */
+  apiKeyLookupQueueMax: number;
 
   /** Run delivery workers (and the outbox relay) in this process. */
   workersEnabled: boolean;
@@ -507,6 +511,8 @@ type ServerLimits = Pick<
   | "http2ResetsPerSecond"
   | "abusePenaltyBaseMs"
   | "abusePenaltyMaxMs"
+  | "apiKeyLookupConcurrency"
+  | "apiKeyLookupQueueMax"
 >;
 
 /** The connection and request limits of the API port. */
@@ -522,6 +528,8 @@ function serverLimitsConfig(r: Readers): ServerLimits {
     http2ResetsPerSecond: int("HTTP2_RESETS_PER_SECOND", 50, 1, 1_000_000),
     abusePenaltyBaseMs: int("ABUSE_PENALTY_BASE_MS", 250, 0, 600_000),
     abusePenaltyMaxMs: int("ABUSE_PENALTY_MAX_MS", 10_000, 0, 3_600_000),
+    apiKeyLookupConcurrency: int("API_KEY_LOOKUP_CONCURRENCY", 2, 1, 100),
+    apiKeyLookupQueueMax: int("API_KEY_LOOKUP_QUEUE_MAX", 500, 1, 100_000),
   };
 }
 

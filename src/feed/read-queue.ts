@@ -9,6 +9,8 @@ export interface ReadQueueOptions {
   concurrency: number;
   /** Callers that may wait for a slot; beyond this, reads that may be shed are refused. */
   maxWaiting: number;
+  /** What a shed caller is told, given how many wait. */
+  busyMessage?: (waiting: number) => string;
 }
 
 export interface ReadOptions {
@@ -48,7 +50,8 @@ interface Job {
 }
 
 /**
- * A bounded, coalescing queue in front of Postgres for the live feed's reads:
+ * A bounded, coalescing queue in front of Postgres (the live feed's reads, API
+ * key lookups):
  * at most `concurrency` run at once, callers wait in order, identical waiting
  * reads run once, and callers that leave stop waiting (a read nobody waits for
  * any more never runs).
@@ -95,7 +98,8 @@ export function createReadQueue(options: ReadQueueOptions): ReadQueue {
       if (o.shed && waiting >= options.maxWaiting) {
         return Promise.reject(
           new ReadQueueFullError(
-            `server busy: ${waiting} live-feed reads are waiting for the database (FEED_READ_QUEUE_MAX=${options.maxWaiting}); retry the Subscribe later`,
+            options.busyMessage?.(waiting) ??
+              `server busy: ${waiting} live-feed reads are waiting for the database (FEED_READ_QUEUE_MAX=${options.maxWaiting}); retry the Subscribe later`,
           ),
         );
       }

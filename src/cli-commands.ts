@@ -3,7 +3,6 @@ import { mintUserToken } from "./auth/user-tokens.js";
 import { loadConfig, readUserTokenMaxTtlMs } from "./config.js";
 import { allScopes, isScope, type Scope } from "./domain/principal.js";
 import { serve } from "./serve.js";
-import { ApiKeyStore } from "./store/api-key-store.js";
 import { createDatabase } from "./store/database.js";
 import { migrate } from "./store/migrator.js";
 import type { Tracing } from "./telemetry/tracing.js";
@@ -18,9 +17,9 @@ function databaseConfig() {
 /** Opens the database, brings its schema up to date, runs `work`, and closes it. */
 async function withDatabase<T>(work: (db: ReturnType<typeof createDatabase>) => Promise<T>): Promise<T> {
   const config = databaseConfig();
+  await migrate(config.databaseUrl);
   const db = createDatabase({ url: config.databaseUrl, poolMax: 2 });
   try {
-    if (work !== migrate) await migrate(db);
     return await work(db);
   } finally {
     await db.close();
@@ -42,12 +41,12 @@ export async function runCli(argv: string[], options: { usage: string; tracing: 
     return;
   }
   if (command === "migrate") {
-    const applied = await withDatabase(migrate);
+    const applied = await migrate(databaseConfig().databaseUrl);
     console.log(applied.length === 0 ? "database is up to date" : `applied: ${applied.join(", ")}`);
     return;
   }
   if (command === "keys") {
-    const keysCli = (db: ReturnType<typeof createDatabase>) => createManageApiKeys({ keys: new ApiKeyStore(db) });
+    const keysCli = (db: ReturnType<typeof createDatabase>) => createManageApiKeys({ db });
     if (sub === "create") {
       const { values } = parseArgs({ args: rest, options: { name: { type: "string" }, scopes: { type: "string" } } });
       const scopes = parseScopes(values.scopes ?? "send,read");

@@ -1,24 +1,33 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../../gen/ts/grpc/health/v1/health_pb.js";
-import type { HttpRoutes } from "../app.js";
+import type { HttpRoutes } from "./http-server.js";
 import { type ServiceEntry, serviceEntry } from "./service-entry.js";
 
 /** What readiness depends on. */
-export interface ReadinessChecks {
+export interface HealthChecks {
   postgres: () => Promise<boolean>;
   nats: () => boolean;
+  /** Whether delivery (JetStream streams and consumers) is set up, and the last setup error if not. */
+  delivery: () => { ready: boolean; error?: string | null };
 }
 
-export type Readiness = { ready: boolean; postgres: boolean; nats: boolean };
+export type Readiness = { ready: boolean; postgres: boolean; nats: boolean; delivery: boolean; deliveryError?: string };
 
-/** Probes Postgres and NATS; Postgres gets a short timeout so a probe never hangs. */
-export async function readiness(checks: ReadinessChecks): Promise<Readiness> {
+/** Probes Postgres, NATS and delivery; Postgres gets a short timeout so a probe never hangs. */
+export async function readiness(checks: HealthChecks): Promise<Readiness> {
   const postgres = await Promise.race([
     checks.postgres().catch(() => false),
     new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2_000).unref()),
   ]);
   const nats = checks.nats();
-  return { ready: postgres && nats, postgres, nats };
+  const delivery = checks.delivery();
+  return {
+    ready: postgres && nats && delivery.ready,
+    postgres,
+    nats,
+    delivery: delivery.ready,
+    ...(typeof delivery.error === "string" && { deliveryError: delivery.error }),
+  };
 }
 
 /**
@@ -26,7 +35,7 @@ export async function readiness(checks: ReadinessChecks): Promise<Readiness> {
  * empty service name means the whole server; Herald's own services report the
  * same status, as they depend on the same things.
  */
-export function healthService(checks: ReadinessChecks, serviceNames: string[]): ServiceEntry {
+export function healthService(checks: HealthChecks, serviceNames: string[]): ServiceEntry {
   const known = new Set(["", ...serviceNames]);
   const status = async (service: string) => {
     if (!known.has(service)) throw new ConnectError(`unknown service ${service}`, Code.NotFound);
@@ -66,10 +75,10 @@ export function healthService(checks: ReadinessChecks, serviceNames: string[]): 
 
 /**
  * HTTP probes: `/healthz` answers while the process serves (liveness);
- * `/readyz` answers 200 only while Postgres and NATS are reachable (readiness),
- * 503 otherwise, with what is down.
+ * `/readyz` answers 200 only while Postgres and NATS are reachable and delivery
+ * is set up (readiness), 503 otherwise, with what is down and why.
  */
-export function healthRoutes(checks: ReadinessChecks): HttpRoutes {
+export function healthRoutes(checks: HealthChecks): HttpRoutes {
   return (req, res) => {
     const path = (req.url ?? "").split("?")[0];
     if (req.method !== "GET" || (path !== "/healthz" && path !== "/readyz")) return false;

@@ -9,6 +9,15 @@ export type HttpHandler = (
   res: http.ServerResponse | http2.Http2ServerResponse,
 ) => void;
 
+/**
+ * HTTP routes outside the RPC services (paths RPCs never use, such as `/` or
+ * `/healthz`); returns true when it answered the request.
+ */
+export type HttpRoutes = (
+  req: http.IncomingMessage | http2.Http2ServerRequest,
+  res: http.ServerResponse | http2.Http2ServerResponse,
+) => boolean;
+
 /** Another server that takes whole HTTP/2 connections (grpc-js). */
 export interface Http2ConnectionTaker {
   inject(socket: net.Socket): void;

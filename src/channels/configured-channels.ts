@@ -1,14 +1,15 @@
 import type { Config } from "../config.js";
+import type { Deliverers } from "../domain/deliverer.js";
 import type { Channel } from "../domain/notification.js";
-import type { RecipientStore } from "../store/recipient-store.js";
+import type { Queryable } from "../store/database.js";
 import type { WebhookEndpointStore } from "../store/webhook-endpoint-store.js";
-import type { DeliveryChannel } from "./delivery-channel.js";
 import { createEmailChannel } from "./email-channel.js";
 import { createEmailSender } from "./email-sender.js";
 import { createPushChannel } from "./push-channel.js";
 import { createPushSender } from "./push-sender.js";
 import { createSmsChannel } from "./sms-channel.js";
 import { createSmsSender } from "./sms-sender.js";
+import { tracedDeliverers } from "./traced-deliverers.js";
 import { createWebhookChannel } from "./webhook-channel.js";
 import { createWebhookSender } from "./webhook-sender.js";
 
@@ -16,7 +17,7 @@ export interface ConfiguredChannels {
   /** Every channel this server offers, in-app first. */
   available: Channel[];
   /** The queued channels' deliverers (in-app is not queued). */
-  deliverers: Partial<Record<Channel, DeliveryChannel>>;
+  deliverers: Deliverers;
   close(): void;
 }
 
@@ -26,9 +27,9 @@ export interface ConfiguredChannels {
  */
 export function configureChannels(
   config: Config,
-  stores: { recipients: RecipientStore; endpoints: WebhookEndpointStore },
+  stores: { db: Queryable; endpoints: WebhookEndpointStore },
 ): ConfiguredChannels {
-  const deliverers: Partial<Record<Channel, DeliveryChannel>> = {};
+  const deliverers: Deliverers = {};
   if (config.smtpUrl !== null) {
     deliverers.email = createEmailChannel({
       sender: createEmailSender({
@@ -59,7 +60,7 @@ export function configureChannels(
         serviceAccount: config.fcm.serviceAccount,
         timeoutMs: config.deliveryTimeoutMs,
       }),
-      recipients: stores.recipients,
+      db: stores.db,
     });
   }
   deliverers.webhook = createWebhookChannel({
@@ -68,11 +69,12 @@ export function configureChannels(
       allowPrivateNetworks: config.webhookAllowPrivateNetworks,
     }),
     endpoints: stores.endpoints,
+    db: stores.db,
   });
   const order: Channel[] = ["email", "sms", "push", "webhook"];
   return {
     available: ["in_app", ...order.filter((c) => deliverers[c] !== undefined)],
-    deliverers,
+    deliverers: tracedDeliverers(deliverers),
     close: () => {
       for (const d of Object.values(deliverers)) d?.close?.();
     },

@@ -1,6 +1,6 @@
 import type { EmailContent } from "../domain/content.js";
-import type { DeliveryChannel } from "./delivery-channel.js";
-import { PermanentDeliveryError } from "./delivery-errors.js";
+import type { Deliverer } from "../domain/deliverer.js";
+import { PermanentDeliveryError } from "../domain/delivery-errors.js";
 import type { EmailSender } from "./email-sender.js";
 
 export interface EmailChannelOptions {
@@ -16,7 +16,7 @@ export interface EmailChannelOptions {
  * changed address is used and an erased one is not). The Message-ID is the
  * delivery id, so a redelivered email is recognisably the same message.
  */
-export function createEmailChannel(options: EmailChannelOptions): DeliveryChannel {
+export function createEmailChannel(options: EmailChannelOptions): Deliverer {
   return {
     async deliver({ delivery, notification, content, contact }, signal) {
       if (contact.email === "") throw new PermanentDeliveryError("the recipient has no email address");

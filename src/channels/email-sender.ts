@@ -1,5 +1,5 @@
 import nodemailer, { type NodemailerError, type SMTPPoolOptions } from "nodemailer";
-import { PermanentDeliveryError, type ProviderReceipt, TransientDeliveryError } from "./delivery-errors.js";
+import { PermanentDeliveryError, type ProviderReceipt, TransientDeliveryError } from "../domain/delivery-errors.js";
 
 export interface EmailSenderOptions {
   /**

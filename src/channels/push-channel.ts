@@ -1,7 +1,8 @@
 import type { PushContent } from "../domain/content.js";
-import type { RecipientStore } from "../store/recipient-store.js";
-import type { DeliveryChannel } from "./delivery-channel.js";
-import { PermanentDeliveryError } from "./delivery-errors.js";
+import type { Deliverer } from "../domain/deliverer.js";
+import { PermanentDeliveryError } from "../domain/delivery-errors.js";
+import type { Queryable } from "../store/database.js";
+import { recipientStore } from "../store/recipient-store.js";
 import type { PushSender } from "./push-sender.js";
 
 /**
@@ -10,11 +11,12 @@ import type { PushSender } from "./push-sender.js";
  */
 export function createPushChannel(options: {
   sender: PushSender;
-  recipients: Pick<RecipientStore, "device" | "deleteDevice">;
-}): DeliveryChannel {
+  /** Where devices are read and removed (the pool). */
+  db: Queryable;
+}): Deliverer {
   return {
     async deliver({ delivery, notification, content }, signal) {
-      const device = await options.recipients.device(delivery.target);
+      const device = await recipientStore.device(options.db, delivery.target);
       if (device === null || device.userId !== notification.userId)
         throw new PermanentDeliveryError("the device is no longer registered");
       const push = content as PushContent;
@@ -35,7 +37,7 @@ export function createPushChannel(options: {
         );
       } catch (error) {
         if (error instanceof PermanentDeliveryError && error.reason === "unregistered") {
-          await options.recipients.deleteDevice(device.id);
+          await recipientStore.deleteDevice(options.db, device.id);
         }
         throw error;
       }

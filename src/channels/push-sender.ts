@@ -1,6 +1,6 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { SignJWT } from "jose";
-import { PermanentDeliveryError, type ProviderReceipt, TransientDeliveryError } from "./delivery-errors.js";
+import { PermanentDeliveryError, type ProviderReceipt, TransientDeliveryError } from "../domain/delivery-errors.js";
 import { describeFailure, parseJson, retryAfterMs } from "./provider-http.js";
 
 /** The fields of a Google service account key file (JSON) that sending needs. */

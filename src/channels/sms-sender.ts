@@ -1,4 +1,4 @@
-import { PermanentDeliveryError, type ProviderReceipt, TransientDeliveryError } from "./delivery-errors.js";
+import { PermanentDeliveryError, type ProviderReceipt, TransientDeliveryError } from "../domain/delivery-errors.js";
 import { describeFailure, parseJson, retryAfterMs, withTimeout } from "./provider-http.js";
 
 export interface SmsSenderOptions {

@@ -1,9 +1,10 @@
 import { toJson } from "@bufbuild/protobuf";
 import { NotificationSchema } from "../../gen/ts/herald/v1/notification_pb.js";
 import { notificationToPb } from "../contract/notification.js";
+import type { Deliverer } from "../domain/deliverer.js";
+import { PermanentDeliveryError } from "../domain/delivery-errors.js";
+import type { Queryable } from "../store/database.js";
 import type { WebhookEndpointStore } from "../store/webhook-endpoint-store.js";
-import type { DeliveryChannel } from "./delivery-channel.js";
-import { PermanentDeliveryError } from "./delivery-errors.js";
 import type { WebhookSender } from "./webhook-sender.js";
 
 /**
@@ -15,10 +16,12 @@ import type { WebhookSender } from "./webhook-sender.js";
 export function createWebhookChannel(options: {
   sender: WebhookSender;
   endpoints: Pick<WebhookEndpointStore, "get" | "disable">;
-}): DeliveryChannel {
+  /** Where endpoints are read and disabled (the pool). */
+  db: Queryable;
+}): Deliverer {
   return {
     async deliver({ delivery, notification }, signal) {
-      const endpoint = await options.endpoints.get(delivery.target);
+      const endpoint = await options.endpoints.get(options.db, delivery.target);
       if (endpoint === null) throw new PermanentDeliveryError("the webhook endpoint was deleted");
       if (!endpoint.enabled) throw new PermanentDeliveryError("the webhook endpoint is disabled");
       const timestamp = new Date();
@@ -39,7 +42,7 @@ export function createWebhookChannel(options: {
         );
       } catch (error) {
         if (error instanceof PermanentDeliveryError && error.reason === "gone") {
-          await options.endpoints.disable(endpoint.id, "the endpoint answered 410 Gone");
+          await options.endpoints.disable(options.db, endpoint.id, "the endpoint answered 410 Gone");
         }
         throw error;
       }

@@ -2,7 +2,7 @@ import dns from "node:dns";
 import http, { type IncomingHttpHeaders } from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import { PermanentDeliveryError, type ProviderReceipt, TransientDeliveryError } from "./delivery-errors.js";
+import { PermanentDeliveryError, type ProviderReceipt, TransientDeliveryError } from "../domain/delivery-errors.js";
 import { checkWebhookUrl, guardedLookup, PrivateNetworkError } from "./network-guard.js";
 import { retryAfterMs } from "./provider-http.js";
 import { signWebhook } from "./webhook-signature.js";

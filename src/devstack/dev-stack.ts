@@ -3,7 +3,7 @@ import path from "node:path";
 import { mintUserToken } from "../auth/user-tokens.js";
 import { loadConfig } from "../config.js";
 import { serve } from "../serve.js";
-import { RecipientStore } from "../store/recipient-store.js";
+import { recipientStore } from "../store/recipient-store.js";
 import { createLogger } from "../telemetry/logger.js";
 import type { Tracing } from "../telemetry/tracing.js";
 import { loadDevSecrets } from "./dev-secrets.js";
@@ -84,7 +84,7 @@ export async function startDevStack(root: string, tracing: Tracing | null = null
       onListening: async (address, app) => {
         const base = `http://${address.address}:${address.port}`;
         // The demo user has an address, so the first Send also shows an email in Mailpit.
-        await new RecipientStore(app.db).upsert("demo-user", { email: "demo-user@example.com" });
+        await recipientStore.upsert(app.db, "demo-user", { email: "demo-user@example.com" });
         const userToken = await mintUserToken(config.userTokenSecret as string, "demo-user", {
           ttlSeconds: config.userTokenMaxTtlMs / 1000,
         });

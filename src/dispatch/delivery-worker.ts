@@ -3,12 +3,14 @@ import type { Logger } from "pino";
 import { contextFrom } from "../telemetry/propagation.js";
 import { inSpan, SpanKind } from "../telemetry/spans.js";
 
-/** What to do with a message once its handler is done. */
+/** What became of a message: what the worker tells JetStream. */
 export type Disposition =
-  /** Done (sent, settled, or nothing to do): JetStream forgets it. */
+  /** Done (sent, settled, dead with its letter out, or nothing to do): JetStream forgets it. */
   | { ack: true }
-  /** Try again after `delayMs` (JetStream redelivers then). */
-  | { retryInMs: number };
+  /** Try again after `retryInMs` (JetStream redelivers then). */
+  | { retryInMs: number }
+  /** Never deliverable as it stands (unreadable): JetStream must not redeliver it. */
+  | { term: string };
 
 export interface DeliveryWorkerOptions {
   js: JetStreamClient;
@@ -16,8 +18,8 @@ export interface DeliveryWorkerOptions {
   consumer: string;
   /** Messages handled at once by this process. */
   concurrency: number;
-  /** Handles one message; a throw counts as "retry in a few seconds". */
-  handle: (data: Uint8Array, msg: JsMsg) => Promise<Disposition>;
+  /** Handles one message; a throw counts as "retry in a few seconds" (a database or NATS hiccup). */
+  handle: (msg: JsMsg) => Promise<Disposition>;
   logger: Logger;
 }
 
@@ -57,9 +59,10 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
             "messaging.message.delivery_count": msg.info.deliveryCount,
           },
         },
-        () => options.handle(msg.data, msg),
+        () => options.handle(msg),
       );
       if ("ack" in disposition) msg.ack();
+      else if ("term" in disposition) msg.term(disposition.term);
       else msg.nak(disposition.retryInMs);
     } catch (err) {
       logger.warn({ err, consumer: options.consumer }, "delivery handler failed; retrying");

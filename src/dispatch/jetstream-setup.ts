@@ -1,49 +1,71 @@
 import {
   AckPolicy,
+  type ConsumerConfig,
+  JetStreamApiCodes,
+  JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
   jetstream,
   jetstreamManager,
   RetentionPolicy,
   StorageType,
+  type StreamConfig,
 } from "@nats-io/jetstream";
 import { type NatsConnection, nanos } from "@nats-io/transport-node";
-import type { Channel } from "../domain/notification.js";
 
 /** Names of Herald's JetStream streams, consumers and subjects under one prefix. */
 export function dispatchNames(prefix: string) {
   return {
     /** Deliveries waiting for a worker; work-queue retention, so an ack removes one. */
     stream: `${prefix}_deliveries`,
-    /** Deliveries that ran out of attempts, kept for operators (30 days). */
+    /** Deliveries that ran out of attempts, and messages no worker could read, kept for operators (30 days). */
     deadStream: `${prefix}_dead_letters`,
-    deliver: (channel: Channel) => `${prefix}.deliver.${channel}`,
-    dead: (channel: Channel) => `${prefix}.dead.${channel}`,
-    consumer: (channel: Channel) => `deliver-${channel.replace("_", "-")}`,
+    deliver: (channel: string) => `${prefix}.deliver.${channel}`,
+    dead: (channel: string) => `${prefix}.dead.${channel}`,
+    /** Where unreadable (poison) messages are kept. */
+    poison: `${prefix}.dead.poison`,
+    consumer: (channel: string) => `deliver-${channel.replaceAll("_", "-")}`,
   };
 }
 
 export type DispatchNames = ReturnType<typeof dispatchNames>;
 
+/** A step of provisioning JetStream failed; `step` says which, the cause says why. */
+export class DispatchSetupError extends Error {
+  constructor(
+    readonly step: string,
+    options: ErrorOptions,
+  ) {
+    super(
+      `JetStream setup failed while ${step}: ${(options.cause as Error | undefined)?.message ?? "unknown"}`,
+      options,
+    );
+    this.name = "DispatchSetupError";
+  }
+}
+
 export interface DispatchSetupOptions {
   nc: NatsConnection;
   prefix: string;
-  channels: readonly Channel[];
+  channels: readonly string[];
   /** How long a worker may hold a message before JetStream hands it to another. */
   ackWaitMs: number;
 }
 
 /**
  * Provisions the streams and one durable pull consumer per channel, idempotently
- * (every process does this at start). File storage, so accepted deliveries
- * survive a NATS restart; a 2-minute duplicate window, so a relay that publishes
- * the same outbox row twice (it crashed before deleting it) puts it in once.
+ * (every process does this at start), through the JetStream manager: what is
+ * missing is created (told apart by JetStream's API error codes, not by
+ * message text), what exists is brought to this configuration. File storage,
+ * so accepted deliveries survive a NATS restart; a 2-minute duplicate window,
+ * so a relay that publishes the same outbox row twice (it crashed before
+ * deleting it) puts it in once. Any other failure is a DispatchSetupError.
  */
 export async function setupDispatch(
   options: DispatchSetupOptions,
 ): Promise<{ js: JetStreamClient; jsm: JetStreamManager }> {
   const names = dispatchNames(options.prefix);
-  const jsm = await jetstreamManager(options.nc);
+  const jsm = await step("connecting to the JetStream API", () => jetstreamManager(options.nc));
   await ensureStream(jsm, {
     name: names.stream,
     subjects: [`${options.prefix}.deliver.>`],
@@ -57,9 +79,10 @@ export async function setupDispatch(
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     max_age: nanos(30 * 24 * 3_600_000),
+    duplicate_window: nanos(120_000),
   });
   for (const channel of options.channels) {
-    const config = {
+    await ensureConsumer(jsm, names.stream, {
       durable_name: names.consumer(channel),
       filter_subject: names.deliver(channel),
       ack_policy: AckPolicy.Explicit,
@@ -67,21 +90,54 @@ export async function setupDispatch(
       // Herald counts attempts in Postgres; JetStream only redelivers.
       max_deliver: -1,
       max_ack_pending: 10_000,
-    };
-    try {
-      await jsm.consumers.add(names.stream, config);
-    } catch {
-      await jsm.consumers.update(names.stream, config.durable_name, { ack_wait: config.ack_wait });
-    }
+    });
   }
   return { js: jetstream(options.nc), jsm };
 }
 
-async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamManager["streams"]["add"]>[0]) {
+function isMissing(error: unknown, code: number): boolean {
+  return error instanceof JetStreamApiError && error.code === code;
+}
+
+async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
   try {
-    await jsm.streams.info(config.name as string);
-    await jsm.streams.update(config.name as string, config);
-  } catch {
-    await jsm.streams.add(config);
+    return await run();
+  } catch (error) {
+    throw new DispatchSetupError(what, { cause: error });
+  }
+}
+
+async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }) {
+  const exists = await jsm.streams.info(config.name).then(
+    () => true,
+    (error: unknown) => {
+      if (isMissing(error, JetStreamApiCodes.StreamNotFound)) return false;
+      throw new DispatchSetupError(`reading stream ${config.name}`, { cause: error });
+    },
+  );
+  if (exists) await step(`updating stream ${config.name}`, () => jsm.streams.update(config.name, config));
+  else await step(`creating stream ${config.name}`, () => jsm.streams.add(config));
+}
+
+async function ensureConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  config: Partial<ConsumerConfig> & { durable_name: string },
+) {
+  const name = config.durable_name;
+  const exists = await jsm.consumers.info(stream, name).then(
+    () => true,
+    (error: unknown) => {
+      if (isMissing(error, JetStreamApiCodes.ConsumerNotFound)) return false;
+      throw new DispatchSetupError(`reading consumer ${name}`, { cause: error });
+    },
+  );
+  if (exists) {
+    // Only what may change on a live consumer; the rest is fixed at creation.
+    await step(`updating consumer ${name}`, () =>
+      jsm.consumers.update(stream, name, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending }),
+    );
+  } else {
+    await step(`creating consumer ${name}`, () => jsm.consumers.add(stream, config));
   }
 }

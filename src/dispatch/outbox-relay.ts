@@ -1,10 +1,9 @@
 import type { Logger } from "pino";
-import type { Transactor } from "../store/database.js";
-import type { DeliveryStore, OutboxItem } from "../store/delivery-store.js";
+import type { Database } from "../store/database.js";
+import { type OutboxItem, outboxStore } from "../store/outbox-store.js";
 
 export interface OutboxRelayOptions {
-  db: Transactor;
-  deliveries: Pick<DeliveryStore, "claimOutbox" | "published">;
+  db: Database;
   /** Publishes one item to JetStream; resolves once JetStream stored it. */
   publish: (item: OutboxItem) => Promise<void>;
   logger: Logger;
@@ -26,12 +25,12 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
 
   /** One round; returns how many rows it published (more than none: run again). */
   async function runOnce(): Promise<number> {
-    return options.db.run(async (tx) => {
-      const items = await options.deliveries.claimOutbox(tx, batchSize);
+    return options.db.transaction(async (tx) => {
+      const items = await outboxStore.claim(tx, batchSize);
       if (items.length === 0) return 0;
       const results = await Promise.allSettled(items.map((item) => options.publish(item)));
       const done = items.filter((_, i) => results[i]?.status === "fulfilled");
-      await options.deliveries.published(tx, done);
+      await outboxStore.published(tx, done);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (failed !== undefined && !failing) {
         options.logger.warn(

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { FeedHead } from "../domain/feed-event.js";
-import type { EventsPage, FeedStore } from "../store/feed-store.js";
+import type { Queryable } from "../store/database.js";
+import { type EventsPage, feedLog } from "../store/feed-log.js";
 import type { ReadOptions, ReadQueue } from "./read-queue.js";
 
 /** The live feed's reads of Postgres, as Subscribe streams and the hub make them. */
@@ -14,7 +15,8 @@ export interface FeedReads {
 }
 
 export interface FeedReadsOptions {
-  store: Pick<FeedStore, "heads" | "eventsAfterEach">;
+  /** Where the feed is read (the pool). */
+  db: Queryable;
   queue: ReadQueue;
   logger: Logger;
   /** Most users one head query reads; default 1000. */
@@ -34,7 +36,7 @@ export interface FeedReadsOptions {
  * of every stream catching up meanwhile, each pair of user and seq once).
  */
 export function createFeedReads(options: FeedReadsOptions): FeedReads {
-  const { store, queue } = options;
+  const { db, queue } = options;
   const warn = throttledWarning(options.logger, options.warnEveryMs ?? 10_000);
   const observed = <T>(read: Promise<T>, signal?: AbortSignal): Promise<T> =>
     read.catch((error: unknown) => {
@@ -43,7 +45,7 @@ export function createFeedReads(options: FeedReadsOptions): FeedReads {
     });
 
   const headReads = batching<string, FeedHead | null>(queue, "heads", options.headBatch ?? 1000, async (userIds) => {
-    const heads = await store.heads(userIds);
+    const heads = await feedLog.heads(db, userIds);
     return userIds.map((u) => heads.get(u) ?? null);
   });
   const eventReads = new Map<number, ReturnType<typeof batching<{ userId: string; after: number }, EventsPage>>>();
@@ -52,11 +54,13 @@ export function createFeedReads(options: FeedReadsOptions): FeedReads {
 
   return {
     head: (userId, o) => observed(headReads(userId, userId, o), o.signal),
-    heads: (userIds) => observed(queue.read(`tick:${++ticks}`, () => store.heads(userIds), { shed: false })),
+    heads: (userIds) => observed(queue.read(`tick:${++ticks}`, () => feedLog.heads(db, userIds), { shed: false })),
     eventsAfter(userId, after, limit, o) {
       let reads = eventReads.get(limit);
       if (reads === undefined) {
-        reads = batching(queue, `events:${limit}`, eventsBatch, (requests) => store.eventsAfterEach(requests, limit));
+        reads = batching(queue, `events:${limit}`, eventsBatch, (requests) =>
+          feedLog.eventsAfterEach(db, requests, limit),
+        );
         eventReads.set(limit, reads);
       }
       return observed(reads(`${after}:${userId}`, { userId, after }, o), o.signal);

@@ -1,5 +1,5 @@
 import type { Scope } from "../domain/principal.js";
-import { type Database, execute, queryRows } from "./database.js";
+import type { Queryable } from "./database.js";
 
 /** An API key as stored: the secret only as its SHA-256 hash. */
 export interface ApiKeyRecord {
@@ -34,65 +34,53 @@ const toRecord = (r: ApiKeyRow): ApiKeyRecord => ({
 
 const columns = "id, name, secret_hash, scopes, created_at, last_used_at, revoked_at";
 
-export class ApiKeyStore {
-  constructor(private readonly db: Database) {}
-
-  async insert(key: { id: string; name: string; secretHash: Buffer; scopes: Scope[] }): Promise<ApiKeyRecord> {
-    const [row] = await queryRows<ApiKeyRow>(
-      this.db,
+/** API keys: ids, names, scopes and the hash of each secret. */
+export const apiKeyStore = {
+  async insert(
+    q: Queryable,
+    key: { id: string; name: string; secretHash: Buffer; scopes: Scope[] },
+  ): Promise<ApiKeyRecord> {
+    const [row] = await q.rows<ApiKeyRow>(
       `INSERT INTO api_keys (id, name, secret_hash, scopes) VALUES ($1, $2, $3, $4::text[]) RETURNING ${columns}`,
       [key.id, key.name, key.secretHash, key.scopes],
-      undefined,
     );
     return toRecord(row as ApiKeyRow);
-  }
+  },
 
   /** Creates or restores a key with this id, hash and scopes (bootstrap keys). */
-  async upsert(key: { id: string; name: string; secretHash: Buffer; scopes: Scope[] }): Promise<void> {
-    await execute(
-      this.db,
+  async upsert(q: Queryable, key: { id: string; name: string; secretHash: Buffer; scopes: Scope[] }): Promise<void> {
+    await q.exec(
       `INSERT INTO api_keys (id, name, secret_hash, scopes) VALUES ($1, $2, $3, $4::text[])
        ON CONFLICT (id) DO UPDATE
          SET name = EXCLUDED.name, secret_hash = EXCLUDED.secret_hash, scopes = EXCLUDED.scopes, revoked_at = NULL`,
       [key.id, key.name, key.secretHash, key.scopes],
-      undefined,
     );
-  }
+  },
 
-  async find(id: string): Promise<ApiKeyRecord | null> {
-    const [row] = await queryRows<ApiKeyRow>(this.db, `SELECT ${columns} FROM api_keys WHERE id = $1`, [id], undefined);
+  async find(q: Queryable, id: string): Promise<ApiKeyRecord | null> {
+    const [row] = await q.rows<ApiKeyRow>(`SELECT ${columns} FROM api_keys WHERE id = $1`, [id]);
     return row ? toRecord(row) : null;
-  }
+  },
 
-  async list(): Promise<ApiKeyRecord[]> {
-    const rows = await queryRows<ApiKeyRow>(
-      this.db,
-      `SELECT ${columns} FROM api_keys ORDER BY created_at`,
-      [],
-      undefined,
-    );
+  async list(q: Queryable): Promise<ApiKeyRecord[]> {
+    const rows = await q.rows<ApiKeyRow>(`SELECT ${columns} FROM api_keys ORDER BY created_at`);
     return rows.map(toRecord);
-  }
+  },
 
   /** Revokes a key; false if there is no such live key. */
-  async revoke(id: string): Promise<boolean> {
-    const count = await execute(
-      this.db,
-      "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
-      [id],
-      undefined,
-    );
+  async revoke(q: Queryable, id: string): Promise<boolean> {
+    const count = await q.exec("UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", [id]);
     return count > 0;
-  }
+  },
 
   /** Records use, at most once a minute per key so busy keys do not write on every call. */
-  async touch(id: string): Promise<void> {
-    await execute(
-      this.db,
+  async touch(q: Queryable, id: string): Promise<void> {
+    await q.exec(
       `UPDATE api_keys SET last_used_at = now()
        WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
       [id],
-      undefined,
     );
-  }
-}
+  },
+};
+
+export type ApiKeyStore = typeof apiKeyStore;

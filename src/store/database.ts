@@ -1,53 +1,112 @@
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
-import { Sequelize, type Transaction } from "sequelize";
+import type { Pool, PoolClient } from "pg";
+import { UnavailableError } from "../domain/errors.js";
 
 // Loaded with require, not import: OpenTelemetry's pg instrumentation patches pg
 // through the require hook, which an ESM import of a CommonJS package bypasses.
 const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
-
-/** The Postgres handle every repository receives. */
-export type Database = Sequelize;
-/** A transaction, or undefined to run on a pooled connection of its own. */
-export type Tx = Transaction | undefined;
 
 // node-pg returns int8 as strings so that no 64-bit value loses precision. Herald's
 // bigints are per-user sequence numbers and counts, far below 2^53, so numbers are
 // the honest type for them.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
+/**
+ * What statements run on: the pool (each statement on a connection of its own)
+ * or one transaction's connection. Every store takes one as its first argument,
+ * so the caller decides what runs together.
+ */
+export interface Queryable {
+  /** Runs a statement and returns its rows (a SELECT, or any statement with RETURNING). */
+  rows<T extends object>(sql: string, values?: readonly unknown[]): Promise<T[]>;
+  /** Runs a statement for its effect and returns how many rows it touched. */
+  exec(sql: string, values?: readonly unknown[]): Promise<number>;
+}
+
+/** The database: statements on the pool, and transactions. */
+export interface Database extends Queryable {
+  /** Runs `work` in one transaction; it commits when `work` resolves and rolls back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Connections open and waiting callers (health, metrics). */
+  stats(): { total: number; idle: number; waiting: number };
+  close(): Promise<void>;
+}
+
 export interface DatabaseOptions {
   /** Postgres connection string. */
   url: string;
   /** Most connections in the pool. */
   poolMax: number;
+  /** How long a caller waits for a pooled connection before the call fails as unavailable. */
+  acquireTimeoutMs?: number;
 }
 
-/** Opens a pooled Sequelize instance on Postgres (connections open lazily). */
+/**
+ * A node-postgres pool, through its public API only. Statements run as named
+ * prepared statements: Postgres plans each once per connection, which is most
+ * of the cost of Herald's short statements.
+ */
 export function createDatabase(options: DatabaseOptions): Database {
-  return new Sequelize(options.url, {
-    dialect: "postgres",
-    dialectModule: pg,
-    logging: false,
-    pool: { max: options.poolMax, min: 0, idle: 10_000, acquire: 10_000 },
-    // Herald's timestamps are timestamptz and always compared in UTC.
-    timezone: "+00:00",
+  const pool: Pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolMax,
+    idleTimeoutMillis: 10_000,
+    connectionTimeoutMillis: options.acquireTimeoutMs ?? 10_000,
   });
+  // An idle connection that dies (Postgres restarted) must not crash the process;
+  // the next statement gets a new one.
+  pool.on("error", () => undefined);
+  const onPool = runner((config) => pool.query(config));
+  return {
+    ...onPool,
+    async transaction(work) {
+      let client: PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw storeError(error);
+      }
+      const tx = runner((config) => client.query(config));
+      let broken: unknown = null;
+      try {
+        await tx.exec("BEGIN");
+        const result = await work(tx);
+        await tx.exec("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch((rollbackError: unknown) => {
+          broken = rollbackError; // a connection that cannot roll back is not reused
+        });
+        throw storeError(error);
+      } finally {
+        client.release(broken instanceof Error ? broken : undefined);
+      }
+    },
+    stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => pool.end(),
+  };
 }
 
-/** The node-postgres client a pooled connection (or a transaction) holds. */
-interface PgClient {
-  query(config: {
-    text: string;
-    values: unknown[];
-    name: string;
-  }): Promise<{ rows: unknown[]; rowCount: number | null }>;
+type Run = (config: { text: string; values: unknown[]; name: string }) => Promise<{
+  rows: unknown[];
+  rowCount: number | null;
+}>;
+
+function runner(run: Run): Queryable {
+  const query = async (sql: string, values: readonly unknown[] = []) => {
+    try {
+      return await run({ text: sql, values: [...values], name: statementName(sql) });
+    } catch (error) {
+      throw storeError(error);
+    }
+  };
+  return {
+    rows: async <T extends object>(sql: string, values?: readonly unknown[]) => (await query(sql, values)).rows as T[],
+    exec: async (sql, values) => (await query(sql, values)).rowCount ?? 0,
+  };
 }
 
-// Statements go straight to node-postgres on the connection Sequelize manages
-// (its pool, its transactions), as named prepared statements: the hot paths skip
-// Sequelize's query pipeline and Postgres plans each statement once per
-// connection.
 const names = new Map<string, string>();
 function statementName(sql: string): string {
   let name = names.get(sql);
@@ -58,32 +117,20 @@ function statementName(sql: string): string {
   return name;
 }
 
-async function run(db: Database, sql: string, bind: unknown[], tx: Tx) {
-  const owned =
-    tx === undefined ? ((await db.connectionManager.getConnection({ type: "write" })) as unknown as PgClient) : null;
-  const client = owned ?? (tx as unknown as { connection: PgClient }).connection;
-  try {
-    return await client.query({ text: sql, values: bind, name: statementName(sql) });
-  } finally {
-    if (owned !== null) db.connectionManager.releaseConnection(owned as never);
-  }
-}
-
-/** Runs a statement and returns its rows (SELECT, or any statement with RETURNING). */
-export async function queryRows<T extends object>(db: Database, sql: string, bind: unknown[], tx: Tx): Promise<T[]> {
-  return (await run(db, sql, bind, tx)).rows as T[];
-}
-
-/** Runs a statement for its effect and returns how many rows it touched. */
-export async function execute(db: Database, sql: string, bind: unknown[], tx: Tx): Promise<number> {
-  return (await run(db, sql, bind, tx)).rowCount ?? 0;
-}
-
-/** Runs work in one transaction; what use cases receive instead of the database. */
-export interface Transactor {
-  run<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
-}
-
-export function createTransactor(db: Database): Transactor {
-  return { run: (work) => db.transaction((tx) => work(tx)) };
+/**
+ * A failure that means Postgres is out of reach (refused, reset, shut down,
+ * no pooled connection in time: SQLSTATE class 08 and 57P0x) becomes
+ * UnavailableError, which callers may retry; anything else (a bug, a broken
+ * constraint) passes through unchanged and becomes Internal at the edge.
+ */
+export function storeError(error: unknown): unknown {
+  if (error instanceof UnavailableError || !(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const lost =
+    (typeof code === "string" && (/^08/.test(code) || /^57P0[123]$/.test(code))) ||
+    (typeof code === "string" && ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"].includes(code)) ||
+    /Connection terminated|timeout exceeded when trying to connect|Cannot use a pool after calling end/.test(
+      error.message,
+    );
+  return lost ? new UnavailableError("database unavailable, try again", { cause: error }) : error;
 }

@@ -1,5 +1,5 @@
 import type { ChangeKind } from "../domain/feed-event.js";
-import { type Database, queryRows, type Tx } from "./database.js";
+import type { Queryable } from "./database.js";
 
 /** Which notifications a state change applies to. */
 export type ChangeTarget = { ids: string[] } | { all: true };
@@ -24,16 +24,21 @@ const changes: Record<ChangeKind, { set: string; when: string; unreadSql: string
 };
 
 /** Read and archive state of notifications in users' inboxes. */
-export class InboxStore {
-  constructor(private readonly db: Database) {}
-
+/** Read and archive state of notifications in users' inboxes. */
+export const inboxStore = {
   /**
    * Applies `kind` to the target notifications of `userId` that are not already
    * in that state, at `time`. The caller holds the user's feed head lock, so no
    * notification enters the inbox meanwhile and `all` means "all up to now".
    * `all` covers the inbox only (not archived notifications).
    */
-  async change(tx: Tx, userId: string, kind: ChangeKind, target: ChangeTarget, time: Date): Promise<ChangeResult> {
+  async change(
+    q: Queryable,
+    userId: string,
+    kind: ChangeKind,
+    target: ChangeTarget,
+    time: Date,
+  ): Promise<ChangeResult> {
     const c = changes[kind];
     const bind: unknown[] = [userId];
     const param = (value: unknown) => {
@@ -42,13 +47,11 @@ export class InboxStore {
     };
     const set = c.set.replace("$TIME", () => param(time));
     const scope = "ids" in target ? `id = ANY(${param(target.ids)}::uuid[])` : "archived_at IS NULL";
-    const rows = await queryRows<{ id: string; counted: boolean }>(
-      this.db,
+    const rows = await q.rows<{ id: string; counted: boolean }>(
       `UPDATE notifications SET ${set}
        WHERE user_id = $1 AND seq IS NOT NULL AND ${c.when} AND ${scope}
        RETURNING id, (${c.unreadSql}) AS counted`,
       bind,
-      tx,
     );
     const counted = rows.filter((r) => r.counted).length;
     return {
@@ -56,5 +59,7 @@ export class InboxStore {
       changedCount: rows.length,
       unreadDelta: c.sign * counted,
     };
-  }
-}
+  },
+};
+
+export type InboxStore = typeof inboxStore;

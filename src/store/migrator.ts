@@ -1,11 +1,20 @@
-import { type MigrationFn, SequelizeStorage, Umzug } from "umzug";
-import type { Database } from "./database.js";
+import { createRequire } from "node:module";
+import { Sequelize, type Transaction } from "sequelize";
+import { type MigrationFn, Umzug, type UmzugStorage } from "umzug";
 import * as initialSchema from "./migrations/0001-initial-schema.js";
 import * as dispatch from "./migrations/0002-dispatch.js";
 import * as outboxTraceContext from "./migrations/0003-outbox-trace-context.js";
 import * as userTokenRevocations from "./migrations/0004-user-token-revocations.js";
+import * as feedLog from "./migrations/0005-feed-log.js";
 
-export type Migration = MigrationFn<Database>;
+// The same pg module the rest of Herald uses (see database.ts for why require).
+const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
+
+/** What a migration runs its SQL on: the migration's transaction. */
+export interface MigrationContext {
+  query(sql: string): Promise<unknown>;
+}
+export type Migration = MigrationFn<MigrationContext>;
 
 // Listed, not globbed, so the same list works from TypeScript sources and from
 // the compiled dist/ build. Append new migrations; never edit applied ones.
@@ -14,33 +23,50 @@ const migrations = [
   { name: "0002-dispatch", ...dispatch },
   { name: "0003-outbox-trace-context", ...outboxTraceContext },
   { name: "0004-user-token-revocations", ...userTokenRevocations },
+  { name: "0005-feed-log", ...feedLog },
 ];
 
-/**
- * Versioned migrations, recorded in the `herald_migrations` table. A Postgres
- * advisory lock serialises concurrent starts of several Herald processes.
- */
-export function createMigrator(db: Database): Umzug<Database> {
-  return new Umzug({
-    migrations,
-    context: db,
-    storage: new SequelizeStorage({ sequelize: db, tableName: "herald_migrations" }),
-    logger: undefined,
-  });
+/** Which migrations ran, in `herald_migrations` (the table umzug's SequelizeStorage made; same shape). */
+function storageIn(sequelize: Sequelize, transaction: Transaction): UmzugStorage<MigrationContext> {
+  const run = (sql: string, bind: unknown[] = []) => sequelize.query(sql, { transaction, bind, raw: true });
+  return {
+    async executed() {
+      await run('CREATE TABLE IF NOT EXISTS herald_migrations ("name" varchar(255) PRIMARY KEY)');
+      const [rows] = await run('SELECT "name" FROM herald_migrations ORDER BY "name"');
+      return (rows as Array<{ name: string }>).map((r) => r.name);
+    },
+    async logMigration({ name }) {
+      await run('INSERT INTO herald_migrations ("name") VALUES ($1)', [name]);
+    },
+    async unlogMigration({ name }) {
+      await run('DELETE FROM herald_migrations WHERE "name" = $1', [name]);
+    },
+  };
 }
 
-/** Applies pending migrations; returns the names applied. */
-export async function migrate(db: Database): Promise<string[]> {
+/**
+ * Applies pending migrations and returns their names. Sequelize runs them,
+ * through its public API: one transaction holds a Postgres advisory lock (so
+ * concurrent starts of several processes apply each migration once), the
+ * migrations and their record; Postgres DDL is transactional, so a failed
+ * migration leaves nothing half done.
+ */
+export async function migrate(url: string): Promise<string[]> {
+  const sequelize = new Sequelize(url, { dialect: "postgres", dialectModule: pg, logging: false, pool: { max: 1 } });
   // Any 64-bit constant unique to Herald; taken by whichever process starts first.
   const lockKey = 0x68657261;
-  const connection = await db.connectionManager.getConnection({ type: "write" });
-  const client = connection as unknown as { query: (sql: string) => Promise<unknown> };
   try {
-    await client.query(`SELECT pg_advisory_lock(${lockKey})`);
-    const applied = await createMigrator(db).up();
-    return applied.map((m) => m.name);
+    return await sequelize.transaction(async (transaction) => {
+      await sequelize.query(`SELECT pg_advisory_xact_lock(${lockKey})`, { transaction });
+      const umzug = new Umzug<MigrationContext>({
+        migrations,
+        context: { query: (sql) => sequelize.query(sql, { transaction, raw: true }) },
+        storage: storageIn(sequelize, transaction),
+        logger: undefined,
+      });
+      return (await umzug.up()).map((m) => m.name);
+    });
   } finally {
-    await client.query(`SELECT pg_advisory_unlock(${lockKey})`).catch(() => undefined);
-    db.connectionManager.releaseConnection(connection);
+    await sequelize.close();
   }
 }

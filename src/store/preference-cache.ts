@@ -1,12 +1,14 @@
-import type { Preferences, PreferencesPatch } from "../domain/preferences.js";
+import type { Preferences } from "../domain/preferences.js";
 import { emptyPreferences } from "../domain/preferences.js";
-import type { Tx } from "./database.js";
-import type { PreferenceStore } from "./preference-store.js";
+import type { Broadcast } from "../messaging/broadcast.js";
+import type { Queryable } from "./database.js";
+import { preferenceStore } from "./preference-store.js";
 
 export interface PreferenceCacheOptions {
-  store: PreferenceStore;
-  /** Tells every Herald process that a user's preferences changed (NATS); best effort. */
-  announce: (userId: string) => void;
+  /** Where uncached preferences are read (the pool; never a transaction, whose view may not commit). */
+  db: Queryable;
+  /** Tells every Herald process that a user's preferences changed, and hears the others. */
+  broadcast: Broadcast;
   /** Longest a cached entry is trusted, in case an announcement was lost. */
   ttlMs?: number;
   /** Most users kept. */
@@ -15,20 +17,17 @@ export interface PreferenceCacheOptions {
 
 /**
  * Every Send and every delivery asks for preferences, which rarely change: this
- * keeps each user's settings in memory. A change made here clears the entry at
- * once and is announced to the other processes (which clear theirs); if an
- * announcement is lost (NATS down), entries still expire after `ttlMs`.
+ * keeps each user's settings in memory. A change is announced to every process
+ * (this one included), which drops its copy; if an announcement is lost (NATS
+ * down), entries still expire after `ttlMs`.
  */
 export function createPreferenceCache(options: PreferenceCacheOptions) {
   const ttlMs = options.ttlMs ?? 30_000;
   const maxUsers = options.maxUsers ?? 100_000;
   const entries = new Map<string, { prefs: Preferences; until: number }>();
+  options.broadcast.listen((userId) => entries.delete(userId));
 
-  const invalidate = (userId: string) => {
-    entries.delete(userId);
-  };
-
-  async function forUsers(userIds: string[], tx?: Tx): Promise<Map<string, Preferences>> {
+  async function forUsers(userIds: readonly string[]): Promise<Map<string, Preferences>> {
     const now = Date.now();
     const found = new Map<string, Preferences>();
     const missing: string[] = [];
@@ -38,12 +37,11 @@ export function createPreferenceCache(options: PreferenceCacheOptions) {
       else missing.push(userId);
     }
     if (missing.length > 0) {
-      const loaded = await options.store.forUsers(missing, tx);
+      const loaded = await preferenceStore.forUsers(options.db, missing);
       if (entries.size + missing.length > maxUsers) entries.clear();
       for (const userId of missing) {
         const prefs = loaded.get(userId) ?? emptyPreferences(userId);
-        // Inside a transaction the caller may see its own uncommitted change: do not keep that.
-        if (tx === undefined) entries.set(userId, { prefs, until: now + ttlMs });
+        entries.set(userId, { prefs, until: now + ttlMs });
         found.set(userId, prefs);
       }
     }
@@ -54,8 +52,8 @@ export function createPreferenceCache(options: PreferenceCacheOptions) {
     forUsers,
 
     /** The settings that matter for `category` (a user's defaults and that category's). */
-    async forCategory(userIds: string[], category: string, tx?: Tx): Promise<Map<string, Preferences>> {
-      const all = await forUsers(userIds, tx);
+    async forCategory(userIds: readonly string[], category: string): Promise<Map<string, Preferences>> {
+      const all = await forUsers(userIds);
       return new Map(
         [...all].map(([userId, p]) => [
           userId,
@@ -68,28 +66,14 @@ export function createPreferenceCache(options: PreferenceCacheOptions) {
       );
     },
 
-    async get(userId: string, tx?: Tx): Promise<Preferences> {
-      return (await forUsers([userId], tx)).get(userId) ?? emptyPreferences(userId);
+    async get(userId: string): Promise<Preferences> {
+      return (await forUsers([userId])).get(userId) ?? emptyPreferences(userId);
     },
 
-    /** The store's lock on one user's preferences, for the length of `tx`. */
-    lockUser: (tx: Tx, userId: string) => options.store.lockUser(tx, userId),
-
-    /** How many categories a user has settings for, read from the store (inside `tx`). */
-    categoryCount: (tx: Tx, userId: string) => options.store.categoryCount(tx, userId),
-
-    async patch(tx: Tx, userId: string, patch: PreferencesPatch): Promise<void> {
-      await options.store.patch(tx, userId, patch);
-      invalidate(userId);
-    },
-
-    /** A change was committed (here, or announced by another process). */
-    invalidate,
-
-    /** Call after a committed change: clears here and tells the other processes. */
+    /** Call after a committed change: every process (this one too) drops its copy. */
     changed(userId: string): void {
-      invalidate(userId);
-      options.announce(userId);
+      entries.delete(userId);
+      options.broadcast.send(userId);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Channel } from "../domain/notification.js";
 import { defaultsCategory, emptyPreferences, type Preferences, type PreferencesPatch } from "../domain/preferences.js";
-import { type Database, execute, queryRows, type Tx } from "./database.js";
+import type { Queryable } from "./database.js";
 
 interface PreferenceRow {
   user_id: string;
@@ -9,7 +9,7 @@ interface PreferenceRow {
   enabled: boolean;
 }
 
-function collect(rows: PreferenceRow[], userIds: string[]): Map<string, Preferences> {
+function collect(rows: PreferenceRow[], userIds: readonly string[]): Map<string, Preferences> {
   const byUser = new Map(userIds.map((u) => [u, emptyPreferences(u)]));
   for (const row of rows) {
     const prefs = byUser.get(row.user_id);
@@ -25,78 +25,62 @@ function collect(rows: PreferenceRow[], userIds: string[]): Map<string, Preferen
 }
 
 /** Channel settings, one row per (user, category, channel); category `*` holds defaults. */
-export class PreferenceStore {
-  constructor(private readonly db: Database) {}
-
-  async get(userId: string, tx?: Tx): Promise<Preferences> {
-    const rows = await queryRows<PreferenceRow>(
-      this.db,
+/** Channel settings, one row per (user, category, channel); category `*` holds defaults. */
+export const preferenceStore = {
+  async get(q: Queryable, userId: string): Promise<Preferences> {
+    const rows = await q.rows<PreferenceRow>(
       "SELECT user_id, category, channel, enabled FROM preferences WHERE user_id = $1",
       [userId],
-      tx,
     );
     return collect(rows, [userId]).get(userId) ?? emptyPreferences(userId);
-  }
+  },
 
   /** Every setting of these users; users without any get empty preferences. */
-  async forUsers(userIds: string[], tx?: Tx): Promise<Map<string, Preferences>> {
-    const rows = await queryRows<PreferenceRow>(
-      this.db,
+  async forUsers(q: Queryable, userIds: readonly string[]): Promise<Map<string, Preferences>> {
+    const rows = await q.rows<PreferenceRow>(
       "SELECT user_id, category, channel, enabled FROM preferences WHERE user_id = ANY($1::text[])",
       [userIds],
-      tx,
     );
     return collect(rows, userIds);
-  }
+  },
 
   /**
    * The settings that matter for sending `category` to each user: their
    * defaults and that category's overrides (other categories are left out).
    */
-  async forCategory(userIds: string[], category: string, tx?: Tx): Promise<Map<string, Preferences>> {
-    const rows = await queryRows<PreferenceRow>(
-      this.db,
+  async forCategory(q: Queryable, userIds: readonly string[], category: string): Promise<Map<string, Preferences>> {
+    const rows = await q.rows<PreferenceRow>(
       `SELECT user_id, category, channel, enabled FROM preferences
        WHERE user_id = ANY($1::text[]) AND category IN ($2, '${defaultsCategory}')`,
       [userIds, category],
-      tx,
     );
     return collect(rows, userIds);
-  }
+  },
 
   /**
    * Serialises changes to one user's preferences until `tx` ends, so a cap on
    * their categories holds under concurrent updates.
    */
-  async lockUser(tx: Tx, userId: string): Promise<void> {
-    await queryRows(
-      this.db,
-      "SELECT pg_advisory_xact_lock(hashtextextended('herald.preferences:' || $1, 0))",
-      [userId],
-      tx,
-    );
-  }
+  async lockUser(q: Queryable, userId: string): Promise<void> {
+    await q.rows("SELECT pg_advisory_xact_lock(hashtextextended('herald.preferences:' || $1, 0))", [userId]);
+  },
 
   /** How many categories a user has settings for (their defaults not counted). */
-  async categoryCount(tx: Tx, userId: string): Promise<number> {
-    const [row] = await queryRows<{ n: number }>(
-      this.db,
+  async categoryCount(q: Queryable, userId: string): Promise<number> {
+    const [row] = await q.rows<{ n: number }>(
       `SELECT count(DISTINCT category)::int AS n FROM preferences WHERE user_id = $1 AND category <> '${defaultsCategory}'`,
       [userId],
-      tx,
     );
     return row?.n ?? 0;
-  }
+  },
 
   /** Applies a patch: resets first, then upserts every named channel. */
-  async patch(tx: Tx, userId: string, patch: PreferencesPatch): Promise<void> {
+  async patch(q: Queryable, userId: string, patch: PreferencesPatch): Promise<void> {
     if (patch.resetCategories.length > 0) {
-      await execute(
-        this.db,
-        "DELETE FROM preferences WHERE user_id = $1 AND category = ANY($2::text[])",
-        [userId, patch.resetCategories],
-        tx,
-      );
+      await q.exec("DELETE FROM preferences WHERE user_id = $1 AND category = ANY($2::text[])", [
+        userId,
+        patch.resetCategories,
+      ]);
     }
     const entries: Array<[string, string, boolean]> = [];
     for (const [channel, enabled] of Object.entries(patch.defaults)) {
@@ -108,13 +92,13 @@ export class PreferenceStore {
       }
     }
     if (entries.length === 0) return;
-    await execute(
-      this.db,
+    await q.exec(
       `INSERT INTO preferences (user_id, category, channel, enabled)
        SELECT $1, c, ch, e FROM unnest($2::text[], $3::text[], $4::boolean[]) AS t(c, ch, e)
        ON CONFLICT (user_id, category, channel) DO UPDATE SET enabled = EXCLUDED.enabled, updated_at = now()`,
       [userId, entries.map((e) => e[0]), entries.map((e) => e[1]), entries.map((e) => e[2])],
-      tx,
     );
-  }
-}
+  },
+};
+
+export type PreferenceStore = typeof preferenceStore;

@@ -1,5 +1,5 @@
 import type { Template, TemplatedChannel } from "../domain/content.js";
-import { type Database, execute, queryRows } from "./database.js";
+import type { Queryable } from "./database.js";
 
 interface TemplateRow {
   key: string;
@@ -15,50 +15,41 @@ const toTemplate = (r: TemplateRow): Template =>
 const columns = "key, channel, locale, content, updated_at";
 
 /** Templates, one row per key, channel and locale; the parts as JSON. */
-export class TemplateStore {
-  constructor(private readonly db: Database) {}
-
-  async upsert(t: Template): Promise<Template> {
-    const [row] = await queryRows<TemplateRow>(
-      this.db,
+/** Templates, per key, channel and locale. */
+export const templateStore = {
+  async upsert(q: Queryable, t: Template): Promise<Template> {
+    const [row] = await q.rows<TemplateRow>(
       `INSERT INTO templates (key, channel, locale, content) VALUES ($1, $2, $3, $4::jsonb)
        ON CONFLICT (key, channel, locale) DO UPDATE SET content = EXCLUDED.content, updated_at = now()
        RETURNING ${columns}`,
       [t.key, t.channel, t.locale, JSON.stringify(t.content)],
-      undefined,
     );
     return toTemplate(row as TemplateRow);
-  }
+  },
 
-  async get(key: string, channel: string, locale: string): Promise<Template | null> {
-    const [row] = await queryRows<TemplateRow>(
-      this.db,
+  async get(q: Queryable, key: string, channel: string, locale: string): Promise<Template | null> {
+    const [row] = await q.rows<TemplateRow>(
       `SELECT ${columns} FROM templates WHERE key = $1 AND channel = $2 AND locale = $3`,
       [key, channel, locale],
-      undefined,
     );
     return row ? toTemplate(row) : null;
-  }
+  },
 
   /** Every template of a key (all channels and locales), or every template. */
-  async list(key: string): Promise<Template[]> {
-    const rows = await queryRows<TemplateRow>(
-      this.db,
+  async list(q: Queryable, key: string): Promise<Template[]> {
+    const rows = await q.rows<TemplateRow>(
       `SELECT ${columns} FROM templates WHERE $1 = '' OR key = $1 ORDER BY key, channel, locale`,
       [key],
-      undefined,
     );
     return rows.map(toTemplate);
-  }
+  },
 
-  async delete(key: string, channel: string, locale: string): Promise<boolean> {
+  async delete(q: Queryable, key: string, channel: string, locale: string): Promise<boolean> {
     return (
-      (await execute(
-        this.db,
-        "DELETE FROM templates WHERE key = $1 AND channel = $2 AND locale = $3",
-        [key, channel, locale],
-        undefined,
-      )) > 0
+      (await q.exec("DELETE FROM templates WHERE key = $1 AND channel = $2 AND locale = $3", [key, channel, locale])) >
+      0
     );
-  }
-}
+  },
+};
+
+export type TemplateStore = typeof templateStore;

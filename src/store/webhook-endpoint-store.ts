@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from "uuid";
 import type { WebhookEndpoint, WebhookTarget } from "../domain/webhook-endpoint.js";
-import { type Database, execute, queryRows } from "./database.js";
+import type { Queryable } from "./database.js";
 
 interface EndpointRow {
   id: string;
@@ -41,119 +41,105 @@ export function publicEndpoint(t: WebhookTarget): WebhookEndpoint {
   return endpoint;
 }
 
-/** Webhook endpoints and their signing secrets. */
-export class WebhookEndpointStore {
-  private enabledCache: { until: number; endpoints: Promise<WebhookTarget[]> } | null = null;
-
-  constructor(
-    private readonly db: Database,
-    /** How long `enabled()` may answer from memory; changes made here clear it at once. */
-    private readonly cacheMs = 1_000,
-  ) {}
-
-  async create(e: { url: string; categories: string[]; description: string; secret: string }): Promise<WebhookTarget> {
-    const [row] = await queryRows<EndpointRow>(
-      this.db,
-      `INSERT INTO webhook_endpoints (id, url, categories, description, secret) VALUES ($1, $2, $3::text[], $4, $5)
-       RETURNING ${columns}`,
-      [uuidv7(), e.url, e.categories, e.description, e.secret],
-      undefined,
-    );
-    return this.changed(toTarget(row as EndpointRow));
-  }
-
-  async get(id: string): Promise<WebhookTarget | null> {
-    const [row] = await queryRows<EndpointRow>(
-      this.db,
-      `SELECT ${columns} FROM webhook_endpoints WHERE id = $1`,
-      [id],
-      undefined,
-    );
-    return row ? toTarget(row) : null;
-  }
-
-  async list(): Promise<WebhookTarget[]> {
-    const rows = await queryRows<EndpointRow>(
-      this.db,
-      `SELECT ${columns} FROM webhook_endpoints ORDER BY created_at, id`,
-      [],
-      undefined,
-    );
-    return rows.map((r) => toTarget(r));
-  }
-
-  /**
-   * Enabled endpoints (few per deployment, so filtering by category happens in
-   * memory). Every Send asks, so the answer is kept for a second: an endpoint
-   * registered through another process starts receiving within that time.
-   */
-  enabled(): Promise<WebhookTarget[]> {
-    const now = Date.now();
-    if (this.enabledCache === null || this.enabledCache.until <= now) {
-      const endpoints = queryRows<EndpointRow>(
-        this.db,
-        `SELECT ${columns} FROM webhook_endpoints WHERE enabled ORDER BY created_at, id`,
-        [],
-        undefined,
-      ).then((rows) => rows.map((r) => toTarget(r)));
-      this.enabledCache = { until: now + this.cacheMs, endpoints };
-      endpoints.catch(() => {
-        this.enabledCache = null;
-      });
-    }
-    return this.enabledCache.endpoints;
-  }
-
-  private changed<T>(value: T): T {
-    this.enabledCache = null;
+/**
+ * Webhook endpoints and their signing secrets. `cacheMs` is how long
+ * `enabled()` may answer from memory; changes made here clear it at once.
+ */
+export function createWebhookEndpointStore(options: { cacheMs?: number } = {}) {
+  const cacheMs = options.cacheMs ?? 1_000;
+  let enabledCache: { until: number; endpoints: Promise<WebhookTarget[]> } | null = null;
+  const changed = <T>(value: T): T => {
+    enabledCache = null;
     return value;
-  }
+  };
 
-  /** Changes the fields given; returns null for an unknown id. */
-  async update(
-    id: string,
-    change: { url?: string; categories?: string[]; description?: string; enabled?: boolean },
-  ): Promise<WebhookTarget | null> {
-    const [row] = await queryRows<EndpointRow>(
-      this.db,
-      `UPDATE webhook_endpoints SET
-         url = COALESCE($2, url),
-         categories = COALESCE($3::text[], categories),
-         description = COALESCE($4, description),
-         enabled = COALESCE($5, enabled),
-         disabled_reason = CASE WHEN $5 IS NULL THEN disabled_reason ELSE '' END,
-         updated_at = now()
-       WHERE id = $1 RETURNING ${columns}`,
-      [id, change.url ?? null, change.categories ?? null, change.description ?? null, change.enabled ?? null],
-      undefined,
-    );
-    return this.changed(row ? toTarget(row) : null);
-  }
+  return {
+    async create(
+      q: Queryable,
+      e: { url: string; categories: string[]; description: string; secret: string },
+    ): Promise<WebhookTarget> {
+      const [row] = await q.rows<EndpointRow>(
+        `INSERT INTO webhook_endpoints (id, url, categories, description, secret) VALUES ($1, $2, $3::text[], $4, $5)
+         RETURNING ${columns}`,
+        [uuidv7(), e.url, e.categories, e.description, e.secret],
+      );
+      return changed(toTarget(row as EndpointRow));
+    },
 
-  /** Disables an endpoint on Herald's own account (410 Gone), saying why. */
-  async disable(id: string, reason: string): Promise<void> {
-    await execute(
-      this.db,
-      "UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, updated_at = now() WHERE id = $1",
-      [id, reason],
-      undefined,
-    );
-    this.changed(undefined);
-  }
+    async get(q: Queryable, id: string): Promise<WebhookTarget | null> {
+      const [row] = await q.rows<EndpointRow>(`SELECT ${columns} FROM webhook_endpoints WHERE id = $1`, [id]);
+      return row ? toTarget(row) : null;
+    },
 
-  async delete(id: string): Promise<boolean> {
-    return this.changed((await execute(this.db, "DELETE FROM webhook_endpoints WHERE id = $1", [id], undefined)) > 0);
-  }
+    async list(q: Queryable): Promise<WebhookTarget[]> {
+      const rows = await q.rows<EndpointRow>(`SELECT ${columns} FROM webhook_endpoints ORDER BY created_at, id`);
+      return rows.map((r) => toTarget(r));
+    },
 
-  /** Installs a new secret; the current one keeps signing until `graceUntil`. */
-  async rotate(id: string, secret: string, graceUntil: Date): Promise<WebhookTarget | null> {
-    const [row] = await queryRows<EndpointRow>(
-      this.db,
-      `UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_at = $3, secret = $2, updated_at = now()
-       WHERE id = $1 RETURNING ${columns}`,
-      [id, secret, graceUntil],
-      undefined,
-    );
-    return this.changed(row ? toTarget(row) : null);
-  }
+    /**
+     * Enabled endpoints (few per deployment, so filtering by category happens in
+     * memory). Every Send asks, so the answer is kept for a second: an endpoint
+     * registered through another process starts receiving within that time.
+     */
+    enabled(q: Queryable): Promise<WebhookTarget[]> {
+      const now = Date.now();
+      if (enabledCache === null || enabledCache.until <= now) {
+        const endpoints = q
+          .rows<EndpointRow>(`SELECT ${columns} FROM webhook_endpoints WHERE enabled ORDER BY created_at, id`)
+          .then((rows) => rows.map((r) => toTarget(r)));
+        const entry = { until: now + cacheMs, endpoints };
+        enabledCache = entry;
+        endpoints.catch(() => {
+          if (enabledCache === entry) enabledCache = null;
+        });
+        return endpoints;
+      }
+      return enabledCache.endpoints;
+    },
+
+    /** Changes the fields given; returns null for an unknown id. */
+    async update(
+      q: Queryable,
+      id: string,
+      change: { url?: string; categories?: string[]; description?: string; enabled?: boolean },
+    ): Promise<WebhookTarget | null> {
+      const [row] = await q.rows<EndpointRow>(
+        `UPDATE webhook_endpoints SET
+           url = COALESCE($2, url),
+           categories = COALESCE($3::text[], categories),
+           description = COALESCE($4, description),
+           enabled = COALESCE($5, enabled),
+           disabled_reason = CASE WHEN $5 IS NULL THEN disabled_reason ELSE '' END,
+           updated_at = now()
+         WHERE id = $1 RETURNING ${columns}`,
+        [id, change.url ?? null, change.categories ?? null, change.description ?? null, change.enabled ?? null],
+      );
+      return changed(row ? toTarget(row) : null);
+    },
+
+    /** Disables an endpoint on Herald's own account (410 Gone), saying why. */
+    async disable(q: Queryable, id: string, reason: string): Promise<void> {
+      await q.exec(
+        "UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, updated_at = now() WHERE id = $1",
+        [id, reason],
+      );
+      changed(undefined);
+    },
+
+    async delete(q: Queryable, id: string): Promise<boolean> {
+      return changed((await q.exec("DELETE FROM webhook_endpoints WHERE id = $1", [id])) > 0);
+    },
+
+    /** Installs a new secret; the current one keeps signing until `graceUntil`. */
+    async rotate(q: Queryable, id: string, secret: string, graceUntil: Date): Promise<WebhookTarget | null> {
+      const [row] = await q.rows<EndpointRow>(
+        `UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_at = $3, secret = $2, updated_at = now()
+         WHERE id = $1 RETURNING ${columns}`,
+        [id, secret, graceUntil],
+      );
+      return changed(row ? toTarget(row) : null);
+    },
+  };
 }
+
+export type WebhookEndpointStore = ReturnType<typeof createWebhookEndpointStore>;

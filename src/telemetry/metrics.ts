@@ -54,10 +54,19 @@ export function createMetrics(options: MetricsOptions = {}) {
     registers: [registry],
   });
 
+  const poison = new Counter({
+    name: "herald_poison_messages_total",
+    help: "Queued messages no worker could read, set aside on the dead-letter stream and never redelivered.",
+    registers: [registry],
+  });
+
   const metrics = {
     registry,
     observeConnectionCut(reason: string) {
       connectionsCut.inc({ reason });
+    },
+    observePoison() {
+      poison.inc();
     },
     observeRpc(method: string, code: string, seconds: number) {
       rpcs.inc({ method, code });

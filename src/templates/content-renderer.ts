@@ -1,7 +1,8 @@
 import { type ContentByChannel, renderedLimits, type Template, type TemplatedChannel } from "../domain/content.js";
 import { InvalidArgumentError } from "../domain/errors.js";
 import type { NotificationDraft } from "../domain/notification.js";
-import type { TemplateStore } from "../store/template-store.js";
+import type { Queryable } from "../store/database.js";
+import { templateStore } from "../store/template-store.js";
 import { defaultContent } from "./default-content.js";
 import { type CompiledPart, compilePart, MissingVariableError, TemplateSyntaxError } from "./handlebars-compiler.js";
 import { localeChain } from "./locale.js";
@@ -37,7 +38,8 @@ function codePoints(text: string): number {
  * INVALID_ARGUMENT naming the template, before anything is written.
  */
 export function createContentRenderer(options: {
-  templates: Pick<TemplateStore, "list">;
+  /** Where templates are read (the pool). */
+  db: Queryable;
   defaultLocale: string;
   limits: RenderLimits;
   /** Most expressions a template part may have (see compilePart). */
@@ -119,7 +121,7 @@ export function createContentRenderer(options: {
         const content = defaultContent(draft);
         return (channel) => content[channel];
       }
-      const templates = await options.templates.list(draft.templateKey);
+      const templates = await templateStore.list(options.db, draft.templateKey);
       if (templates.length === 0) {
         throw new InvalidArgumentError("template_key", `no template has the key "${draft.templateKey}"`);
       }

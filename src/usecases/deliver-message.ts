@@ -1,19 +1,33 @@
-import type { DeliveryChannel } from "../channels/delivery-channel.js";
-import { PermanentDeliveryError, TransientDeliveryError } from "../channels/delivery-errors.js";
-import type { DeliveryMessage } from "../contract/delivery-message.js";
-import type { Disposition } from "../dispatch/delivery-worker.js";
-import type { RetryPolicy } from "../dispatch/retry-policy.js";
+import type { Deliverers } from "../domain/deliverer.js";
+import { PermanentDeliveryError, TransientDeliveryError } from "../domain/delivery-errors.js";
+import type { DeadLetter, DeliveryOutcome } from "../domain/delivery-outcome.js";
 import type { Channel, Notification } from "../domain/notification.js";
-import type { DeliveryStore } from "../store/delivery-store.js";
+import { isDeliveryWanted } from "../domain/preferences.js";
+import type { RetryPolicy } from "../domain/retry-policy.js";
+import { attemptStore } from "../store/attempt-store.js";
+import type { Database } from "../store/database.js";
+import type { PreferenceCache } from "../store/preference-cache.js";
+import { type PublishFeedEvents, placeInInbox } from "./inbox-placement.js";
+
+/** A queued delivery to make (what dispatch decoded from its queue). */
+export interface QueuedDelivery {
+  deliveryId: string;
+  notificationId: string;
+  channel: Channel;
+  generation: number;
+}
 
 export interface DeliverMessageDeps {
-  deliveries: DeliveryStore;
-  /** The channels this process delivers on (in-app is handled by releaseInApp). */
-  channels: Partial<Record<Channel, DeliveryChannel>>;
-  /** Whether the recipient (still) wants this notification on this channel. */
-  isWanted: (notification: Notification, channel: Channel) => Promise<boolean>;
-  /** Puts a dead delivery on the dead-letter stream. */
-  deadLetter: (message: DeliveryMessage) => Promise<void>;
+  db: Database;
+  /** The channels this process delivers on (in-app is a write to the inbox, done here). */
+  deliverers: Deliverers;
+  preferences: Pick<PreferenceCache, "forCategory">;
+  /** Categories (and those below them) whose critical notifications ignore opt-outs. */
+  requiredCategories: readonly string[];
+  /** Puts a dead delivery's letter where operators find it; must not resolve before it is stored. */
+  deadLetter: (letter: DeadLetter) => Promise<void>;
+  /** Tells live streams about scheduled in-app notifications that went into inboxes. */
+  publish: PublishFeedEvents;
   /** Reports each outcome (metrics); seconds is how long the provider call took. */
   observe?: (channel: Channel, outcome: "sent" | "suppressed" | "retry" | "dead", seconds?: number) => void;
   timing: RetryPolicy & {
@@ -27,54 +41,81 @@ export interface DeliverMessageDeps {
 const settled = new Set(["sent", "suppressed", "canceled", "dead"]);
 
 /**
- * Makes one delivery from a JetStream message: skips deliveries that are
- * settled (so redeliveries never reach the provider twice), re-checks
- * preferences, leases the delivery, calls the provider, and records the
- * attempt. Transient failures come back after the retry schedule's wait; when
- * attempts run out, or a failure is permanent, the delivery is dead and goes to
- * the dead-letter stream.
+ * Makes one queued delivery: skips deliveries that are settled (so redeliveries
+ * never reach the provider twice), re-checks preferences, leases the delivery,
+ * calls the provider, and records the attempt. Transient failures come back
+ * after the retry schedule's wait; when attempts run out, or a failure is
+ * permanent, the delivery is dead: its dead letter goes out first and the
+ * status after, so a crash between the two leaves a delivery that is tried
+ * once more, never a dead one without its letter. A scheduled in-app delivery
+ * is a write: the notification goes into the inbox, with its status, in one
+ * transaction.
  */
 export function createDeliverMessage(deps: DeliverMessageDeps) {
-  return async function deliverMessage(message: DeliveryMessage): Promise<Disposition> {
-    const job = await deps.deliveries.job(message.deliveryId);
-    if (job === null || settled.has(job.delivery.status)) return { ack: true };
+  const isWanted = async (n: Notification, channel: Channel) => {
+    const prefs = (await deps.preferences.forCategory([n.userId], n.category)).get(n.userId);
+    return prefs === undefined || isDeliveryWanted(prefs, n, channel, deps.requiredCategories);
+  };
+
+  async function releaseInApp(message: QueuedDelivery): Promise<DeliveryOutcome> {
+    const job = await attemptStore.job(deps.db, message.deliveryId);
+    if (job === null || settled.has(job.delivery.status)) return { kind: "done" };
+    const wanted = await isWanted(job.notification, "in_app");
+    const events = await deps.db.transaction(async (tx) => {
+      // settle() changes only a waiting delivery: if another worker got here
+      // first, nothing is placed twice.
+      if (!(await attemptStore.settle(tx, message.deliveryId, wanted ? "sent" : "suppressed"))) return [];
+      return wanted ? placeInInbox(tx, [job.notification], new Date()) : [];
+    });
+    deps.publish(events);
+    deps.observe?.("in_app", wanted ? "sent" : "suppressed");
+    return { kind: "done" };
+  }
+
+  return async function deliverMessage(message: QueuedDelivery): Promise<DeliveryOutcome> {
+    if (message.channel === "in_app") return releaseInApp(message);
+    const job = await attemptStore.job(deps.db, message.deliveryId);
+    if (job === null || settled.has(job.delivery.status)) return { kind: "done" };
     const { delivery, notification } = job;
-    if (!(await deps.isWanted(notification, delivery.channel))) {
-      await deps.deliveries.settle(delivery.id, "suppressed");
+    if (!(await isWanted(notification, delivery.channel))) {
+      await attemptStore.settle(deps.db, delivery.id, "suppressed");
       deps.observe?.(delivery.channel, "suppressed");
-      return { ack: true };
+      return { kind: "done" };
     }
-    const lease = await deps.deliveries.lease(delivery.id, deps.timing.leaseMs);
+    const lease = await attemptStore.lease(deps.db, delivery.id, deps.timing.leaseMs);
     if (lease === null) {
       // Another worker holds it (a redelivery raced the first copy): look again
       // once that worker's lease could have run out.
-      return { retryInMs: deps.timing.leaseMs };
+      return { kind: "retry", afterMs: deps.timing.leaseMs };
     }
 
-    const channel = deps.channels[delivery.channel];
+    const deliverer = deps.deliverers[delivery.channel];
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     try {
-      if (channel === undefined) throw new PermanentDeliveryError(`the ${delivery.channel} channel is not configured`);
-      const receipt = await channel.deliver(job, AbortSignal.timeout(deps.timing.timeoutMs));
-      await deps.deliveries.recordSent(delivery.id, lease, receipt.providerMessageId);
+      if (deliverer === undefined) {
+        throw new PermanentDeliveryError(`the ${delivery.channel} channel is not configured`);
+      }
+      const receipt = await deliverer.deliver(job, AbortSignal.timeout(deps.timing.timeoutMs));
+      await attemptStore.recordSent(deps.db, delivery.id, lease, receipt.providerMessageId);
       deps.observe?.(delivery.channel, "sent", seconds());
-      return { ack: true };
+      return { kind: "done" };
     } catch (error) {
       const permanent = error instanceof PermanentDeliveryError;
       const retryAfterMs = error instanceof TransientDeliveryError ? error.retryAfterMs : undefined;
       const delay = permanent ? null : deps.timing.delayAfter(lease.generationAttempts, retryAfterMs);
       const text = error instanceof Error ? error.message : String(error);
-      await deps.deliveries.recordFailure(delivery.id, lease, {
+      if (delay === null) {
+        await deps.deadLetter({ ...message, channel: message.channel, error: text });
+      }
+      await attemptStore.recordFailure(deps.db, delivery.id, lease, {
         permanent,
         dead: delay === null,
         error: text,
         nextAttemptAt: delay === null ? null : new Date(Date.now() + delay),
       });
       deps.observe?.(delivery.channel, delay === null ? "dead" : "retry", seconds());
-      if (delay !== null) return { retryInMs: delay };
-      await deps.deadLetter({ ...message, generation: message.generation, error: text });
-      return { ack: true };
+      return delay === null ? { kind: "dead", reason: text } : { kind: "retry", afterMs: delay };
     }
   };
 }

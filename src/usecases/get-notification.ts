@@ -2,8 +2,9 @@ import { NotFoundError } from "../domain/errors.js";
 import type { Delivery, Notification } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
 import { userDeliveryView } from "../domain/user-delivery-view.js";
-import type { DeliveryStore } from "../store/delivery-store.js";
-import type { NotificationStore } from "../store/notification-store.js";
+import type { Queryable } from "../store/database.js";
+import { deliveryStore } from "../store/delivery-store.js";
+import { notificationStore } from "../store/notification-store.js";
 import { requireScope } from "./access.js";
 
 /**
@@ -12,17 +13,17 @@ import { requireScope } from "./access.js";
  * the deliveries on their own channels only, with errors as categories and no
  * provider ids (domain/user-delivery-view.ts); API keys see everything.
  */
-export function createGetNotification(deps: { notifications: NotificationStore; deliveries: DeliveryStore }) {
+export function createGetNotification(deps: { db: Queryable }) {
   return async function getNotification(
     principal: Principal,
     id: string,
   ): Promise<{ notification: Notification; deliveries: Delivery[] }> {
     if (principal.kind === "api_key") requireScope(principal, "read", "read notifications");
-    const notification = await deps.notifications.get(id);
+    const notification = await notificationStore.get(deps.db, id);
     if (notification === null || (principal.kind === "user" && notification.userId !== principal.userId)) {
       throw new NotFoundError(`notification ${id} not found`);
     }
-    const deliveries = await deps.deliveries.forNotification(id);
+    const deliveries = await deliveryStore.forNotification(deps.db, id);
     return { notification, deliveries: principal.kind === "user" ? userDeliveryView(deliveries) : deliveries };
   };
 }

@@ -1,24 +1,126 @@
-import type { createGetNotification } from "./get-notification.js";
-import type { createListNotifications } from "./list-notifications.js";
-import type { createManageDeliveries } from "./manage-deliveries.js";
-import type { createManagePreferences } from "./manage-preferences.js";
-import type { createManageRecipients } from "./manage-recipients.js";
-import type { createManageTemplates } from "./manage-templates.js";
-import type { createManageWebhooks } from "./manage-webhooks.js";
-import type { createMarkNotifications } from "./mark-notifications.js";
-import type { createSendNotification } from "./send-notification.js";
-import type { createSubscribeFeed } from "./subscribe-feed.js";
+import type { Deliverers } from "../domain/deliverer.js";
+import type { DeadLetter } from "../domain/delivery-outcome.js";
+import type { Channel } from "../domain/notification.js";
+import type { RetryPolicy } from "../domain/retry-policy.js";
+import type { FeedHub } from "../feed/feed-hub.js";
+import type { FeedReads } from "../feed/feed-reads.js";
+import type { Database } from "../store/database.js";
+import type { TraceContext } from "../store/outbox-store.js";
+import type { PreferenceCache } from "../store/preference-cache.js";
+import type { WebhookEndpointStore } from "../store/webhook-endpoint-store.js";
+import type { ContentRenderer } from "../templates/content-renderer.js";
+import { createDeliverMessage } from "./deliver-message.js";
+import { createGetNotification } from "./get-notification.js";
+import type { PublishFeedEvents } from "./inbox-placement.js";
+import { createListNotifications } from "./list-notifications.js";
+import { createManageDeliveries } from "./manage-deliveries.js";
+import { createManagePreferences } from "./manage-preferences.js";
+import { createManageRecipients } from "./manage-recipients.js";
+import { createManageTemplates } from "./manage-templates.js";
+import { createManageWebhooks } from "./manage-webhooks.js";
+import { createMarkNotifications } from "./mark-notifications.js";
+import { createPrepareDeliveries } from "./prepare-deliveries.js";
+import { createSendNotification } from "./send-notification.js";
+import { createSubscribeFeed } from "./subscribe-feed.js";
 
-/** Everything the API can ask of Herald; built in app.ts. */
-export interface UseCases {
-  send: ReturnType<typeof createSendNotification>;
-  getNotification: ReturnType<typeof createGetNotification>;
-  list: ReturnType<typeof createListNotifications>;
-  mark: ReturnType<typeof createMarkNotifications>;
-  preferences: ReturnType<typeof createManagePreferences>;
-  subscribe: ReturnType<typeof createSubscribeFeed>;
-  deliveries: ReturnType<typeof createManageDeliveries>;
-  recipients: ReturnType<typeof createManageRecipients>;
-  templates: ReturnType<typeof createManageTemplates>;
-  webhooks: ReturnType<typeof createManageWebhooks>;
+/** What the use cases are built from: the other wings, as the composition root made them. */
+export interface UseCaseDeps {
+  db: Database;
+  /** Channels this server offers, and the deliverers of the queued ones. */
+  channels: { available: readonly Channel[]; deliverers: Deliverers };
+  endpoints: WebhookEndpointStore;
+  preferences: PreferenceCache;
+  renderer: ContentRenderer;
+  feed: { hub: FeedHub; reads: FeedReads; publish: PublishFeedEvents };
+  /** A revocation committed here: every process refuses the user's older tokens. */
+  tokensRevoked: (userId: string, before: Date) => void;
+  /** Deliveries went into the outbox: publish them now rather than at the next round. */
+  onQueued: () => void;
+  /** The caller's trace, kept with what is queued. */
+  traceContext: () => TraceContext;
+  /** Where dead deliveries' letters go (dispatch). */
+  deadLetter: (letter: DeadLetter) => Promise<void>;
+  observe: (channel: Channel, outcome: "sent" | "suppressed" | "retry" | "dead", seconds?: number) => void;
+  settings: {
+    requiredCategories: readonly string[];
+    retry: RetryPolicy;
+    /** Longest a provider call may take; a lease lasts twice as long. */
+    deliveryTimeoutMs: number;
+    feedHeartbeatMs: number;
+    maxPreferenceCategoriesPerUser: number;
+    maxDevicesPerUser: number;
+    templateMaxExpressions: number;
+    webhookAllowPrivateNetworks: boolean;
+    webhookSecretGraceHours: number;
+  };
+}
+
+/** Builds every use case: what the API can ask of Herald, and the delivery of queued messages. */
+export function createUseCases(d: UseCaseDeps) {
+  const { db, settings } = d;
+  const prepare = createPrepareDeliveries({
+    renderer: d.renderer,
+    db,
+    endpoints: d.endpoints,
+    preferences: d.preferences,
+    settings: { channels: d.channels.available, requiredCategories: settings.requiredCategories },
+  });
+  const api = {
+    send: createSendNotification({
+      db,
+      prepare,
+      publish: d.feed.publish,
+      channels: d.channels.available,
+      onQueued: d.onQueued,
+      observe: d.observe,
+      traceContext: d.traceContext,
+    }),
+    getNotification: createGetNotification({ db }),
+    list: createListNotifications({ db }),
+    mark: createMarkNotifications({ db, publish: d.feed.publish }),
+    preferences: createManagePreferences({
+      db,
+      preferences: d.preferences,
+      maxCategories: settings.maxPreferenceCategoriesPerUser,
+    }),
+    subscribe: createSubscribeFeed({ feeds: d.feed.reads, hub: d.feed.hub, catchUpWaitMs: settings.feedHeartbeatMs }),
+    deliveries: createManageDeliveries({ db, onQueued: d.onQueued, traceContext: d.traceContext }),
+    recipients: createManageRecipients({
+      db,
+      erased: (u) => d.preferences.changed(u),
+      tokensRevoked: d.tokensRevoked,
+      maxDevices: settings.maxDevicesPerUser,
+    }),
+    templates: createManageTemplates({ db, maxExpressions: settings.templateMaxExpressions }),
+    webhooks: createManageWebhooks({
+      db,
+      endpoints: d.endpoints,
+      settings: {
+        allowPrivateNetworks: settings.webhookAllowPrivateNetworks,
+        secretGraceHours: settings.webhookSecretGraceHours,
+      },
+    }),
+  };
+  const deliver = createDeliverMessage({
+    db,
+    deliverers: d.channels.deliverers,
+    preferences: d.preferences,
+    requiredCategories: settings.requiredCategories,
+    deadLetter: d.deadLetter,
+    publish: d.feed.publish,
+    observe: d.observe,
+    timing: { ...settings.retry, leaseMs: leaseMs(settings.deliveryTimeoutMs), timeoutMs: settings.deliveryTimeoutMs },
+  });
+  return { api, deliver };
+}
+
+/** Everything the API can ask of Herald. */
+export type UseCases = ReturnType<typeof createUseCases>["api"];
+
+/**
+ * How long a worker holds a delivery: longer than the provider call (twice
+ * over, for the database work around it), so only a worker that died loses one.
+ */
+export function leaseMs(deliveryTimeoutMs: number): number {
+  return Math.max(1_000, 2 * deliveryTimeoutMs);
 }

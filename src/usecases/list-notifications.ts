@@ -1,7 +1,8 @@
 import type { Notification } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
-import type { FeedStore } from "../store/feed-store.js";
-import type { NotificationStore } from "../store/notification-store.js";
+import type { Queryable } from "../store/database.js";
+import { feedLog } from "../store/feed-log.js";
+import { notificationStore } from "../store/notification-store.js";
 import { resolveUserId } from "./access.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 
@@ -23,15 +24,15 @@ export interface ListOutput {
 export const defaultPageSize = 20;
 
 /** List: one page of a user's inbox, newest first, and the unread count. */
-export function createListNotifications(deps: { notifications: NotificationStore; feeds: FeedStore }) {
+export function createListNotifications(deps: { db: Queryable }) {
   return async function listNotifications(principal: Principal, input: ListInput): Promise<ListOutput> {
     const userId = resolveUserId(principal, input.userId, "read", "list notifications");
     const filters = [userId, input.unreadOnly, input.category, input.archived];
     const beforeSeq = input.pageToken === "" ? null : decodePageToken(input.pageToken, filters);
     const limit = input.pageSize === 0 ? defaultPageSize : input.pageSize;
     const [rows, heads] = await Promise.all([
-      deps.notifications.list({ ...input, userId, beforeSeq, limit }),
-      deps.feeds.heads([userId]),
+      notificationStore.list(deps.db, { ...input, userId, beforeSeq, limit }),
+      feedLog.heads(deps.db, [userId]),
     ]);
     const page = rows.slice(0, limit);
     const last = page.at(-1);

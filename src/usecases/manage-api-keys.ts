@@ -1,10 +1,11 @@
 import { generateApiKey, hashSecret, parseApiKey } from "../auth/api-key-format.js";
 import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import { allScopes, type Scope } from "../domain/principal.js";
-import type { ApiKeyRecord, ApiKeyStore } from "../store/api-key-store.js";
+import { type ApiKeyRecord, apiKeyStore } from "../store/api-key-store.js";
+import type { Queryable } from "../store/database.js";
 
 /** API key administration, for the `herald keys` CLI and the bootstrap key. */
-export function createManageApiKeys(deps: { keys: ApiKeyStore }) {
+export function createManageApiKeys(deps: { db: Queryable }) {
   return {
     /** Creates a key; the returned `key` is the only time the secret is seen. */
     async create(name: string, scopes: Scope[]): Promise<{ key: string; record: ApiKeyRecord }> {
@@ -13,21 +14,26 @@ export function createManageApiKeys(deps: { keys: ApiKeyStore }) {
       }
       if (scopes.length === 0) throw new InvalidArgumentError("scopes", "must name at least one scope");
       const { key, id, secret } = generateApiKey();
-      const record = await deps.keys.insert({ id, name, secretHash: hashSecret(secret), scopes: [...new Set(scopes)] });
+      const record = await apiKeyStore.insert(deps.db, {
+        id,
+        name,
+        secretHash: hashSecret(secret),
+        scopes: [...new Set(scopes)],
+      });
       return { key, record };
     },
 
-    list: () => deps.keys.list(),
+    list: () => apiKeyStore.list(deps.db),
 
     async revoke(id: string): Promise<void> {
-      if (!(await deps.keys.revoke(id))) throw new NotFoundError(`no live API key with id ${id}`);
+      if (!(await apiKeyStore.revoke(deps.db, id))) throw new NotFoundError(`no live API key with id ${id}`);
     },
 
     /** Makes sure `key` works with every scope (HERALD_BOOTSTRAP_API_KEY). */
     async ensureBootstrap(key: string): Promise<string> {
       const parsed = parseApiKey(key);
       if (parsed === null) throw new InvalidArgumentError("HERALD_BOOTSTRAP_API_KEY", "is not an hk_<id>_<secret> key");
-      await deps.keys.upsert({
+      await apiKeyStore.upsert(deps.db, {
         id: parsed.id,
         name: "bootstrap",
         secretHash: hashSecret(parsed.secret),

@@ -1,18 +1,19 @@
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { Channel, Delivery, DeliveryStatus } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
-import type { Transactor } from "../store/database.js";
-import type { DeliveryStore } from "../store/delivery-store.js";
-import type { NotificationStore } from "../store/notification-store.js";
+import type { Database } from "../store/database.js";
+import { deliveryStore } from "../store/delivery-store.js";
+import { notificationStore } from "../store/notification-store.js";
+import { outboxStore, type TraceContext } from "../store/outbox-store.js";
 import { requireScope } from "./access.js";
 
 /** Cancel, RetryDelivery and ListDeliveries: what operators and senders do with deliveries. */
 export function createManageDeliveries(deps: {
-  db: Transactor;
-  notifications: Pick<NotificationStore, "origin">;
-  deliveries: DeliveryStore;
+  db: Database;
   /** Called after a delivery was put back in the outbox. */
   onQueued: () => void;
+  /** The caller's trace, kept with what it queues. */
+  traceContext: () => TraceContext;
 }) {
   return {
     /**
@@ -25,30 +26,41 @@ export function createManageDeliveries(deps: {
       notificationId: string,
     ): Promise<{ canceledCount: number; deliveries: Delivery[] }> {
       requireScope(principal, "send", "cancel notifications");
-      const origin = await deps.notifications.origin(notificationId);
+      const origin = await notificationStore.origin(deps.db, notificationId);
       const admin = principal.kind === "api_key" && principal.scopes.includes("admin");
       const own = principal.kind === "api_key" && origin?.senderKeyId === principal.keyId;
       if (origin === null || !(admin || own)) {
         throw new NotFoundError(`notification ${notificationId} not found`);
       }
-      return deps.db.run(async (tx) => {
-        const canceledCount = await deps.deliveries.cancel(tx, notificationId);
-        return { canceledCount, deliveries: await deps.deliveries.forNotification(notificationId, tx) };
+      return deps.db.transaction(async (tx) => {
+        await outboxStore.withdraw(tx, notificationId);
+        const canceledCount = await deliveryStore.cancel(tx, notificationId);
+        return { canceledCount, deliveries: await deliveryStore.forNotification(tx, notificationId) };
       });
     },
 
     async retry(principal: Principal, deliveryId: string): Promise<Delivery> {
       requireScope(principal, "admin", "retry deliveries");
-      const delivery = await deps.db.run((tx) => deps.deliveries.retry(tx, deliveryId));
-      if (delivery === null) {
-        const existing = await deps.deliveries.get(deliveryId);
+      const trace = deps.traceContext();
+      const revived = await deps.db.transaction(async (tx) => {
+        const back = await deliveryStore.revive(tx, deliveryId);
+        if (back !== null) {
+          const { delivery, generation } = back;
+          await outboxStore.enqueue(tx, [
+            { deliveryId, channel: delivery.channel, generation, availableAt: new Date(), trace },
+          ]);
+        }
+        return back;
+      });
+      if (revived === null) {
+        const existing = await deliveryStore.get(deps.db, deliveryId);
         if (existing === null) throw new NotFoundError(`delivery ${deliveryId} not found`);
         throw new FailedPreconditionError(
           `delivery ${deliveryId} is ${existing.status}; only dead deliveries can be retried`,
         );
       }
       deps.onQueued();
-      return (await deps.deliveries.get(deliveryId)) ?? delivery;
+      return (await deliveryStore.get(deps.db, deliveryId)) ?? revived.delivery;
     },
 
     async list(
@@ -64,7 +76,7 @@ export function createManageDeliveries(deps: {
           throw new InvalidArgumentError("page_token", "is not a token returned by ListDeliveries");
         }
       }
-      const rows = await deps.deliveries.listByStatus({
+      const rows = await deliveryStore.listByStatus(deps.db, {
         status: q.status,
         channel: q.channel,
         beforeId,

@@ -1,7 +1,8 @@
 import type { Template } from "../domain/content.js";
 import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { Principal } from "../domain/principal.js";
-import type { TemplateStore } from "../store/template-store.js";
+import type { Queryable } from "../store/database.js";
+import { templateStore } from "../store/template-store.js";
 import { compilePart, TemplateSyntaxError } from "../templates/handlebars-compiler.js";
 import { normalizeLocale } from "../templates/locale.js";
 import { requireScope } from "./access.js";
@@ -10,7 +11,7 @@ import { requireScope } from "./access.js";
  * TemplateService: templates are checked by compiling them before they are
  * stored; `maxExpressions` bounds each part's expressions (compile cost).
  */
-export function createManageTemplates(deps: { templates: TemplateStore; maxExpressions: number }) {
+export function createManageTemplates(deps: { db: Queryable; maxExpressions: number }) {
   return {
     async upsert(principal: Principal, template: Template): Promise<Template> {
       requireScope(principal, "admin", "manage templates");
@@ -23,24 +24,24 @@ export function createManageTemplates(deps: { templates: TemplateStore; maxExpre
           throw new InvalidArgumentError(field, error.message, { cause: error });
         }
       }
-      return deps.templates.upsert(template);
+      return templateStore.upsert(deps.db, template);
     },
 
     async get(principal: Principal, key: string, channel: string, locale: string): Promise<Template> {
       requireScope(principal, "admin", "manage templates");
-      const t = await deps.templates.get(key, channel, normalizeLocale(locale));
+      const t = await templateStore.get(deps.db, key, channel, normalizeLocale(locale));
       if (t === null) throw new NotFoundError(`no ${channel} template "${key}" for locale ${locale}`);
       return t;
     },
 
     async list(principal: Principal, key: string): Promise<Template[]> {
       requireScope(principal, "admin", "manage templates");
-      return deps.templates.list(key);
+      return templateStore.list(deps.db, key);
     },
 
     async delete(principal: Principal, key: string, channel: string, locale: string): Promise<void> {
       requireScope(principal, "admin", "manage templates");
-      if (!(await deps.templates.delete(key, channel, normalizeLocale(locale)))) {
+      if (!(await templateStore.delete(deps.db, key, channel, normalizeLocale(locale)))) {
         throw new NotFoundError(`no ${channel} template "${key}" for locale ${locale}`);
       }
     },

@@ -3,11 +3,13 @@ import { generateWebhookSecret } from "../channels/webhook-signature.js";
 import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { Principal } from "../domain/principal.js";
 import type { WebhookEndpoint } from "../domain/webhook-endpoint.js";
+import type { Queryable } from "../store/database.js";
 import { publicEndpoint, type WebhookEndpointStore } from "../store/webhook-endpoint-store.js";
 import { requireScope } from "./access.js";
 
 /** WebhookService: endpoints, their categories and secrets. */
 export function createManageWebhooks(deps: {
+  db: Queryable;
   endpoints: WebhookEndpointStore;
   settings: { allowPrivateNetworks: boolean; secretGraceHours: number };
 }) {
@@ -29,18 +31,18 @@ export function createManageWebhooks(deps: {
       admin(principal);
       checkUrl(e.url);
       const secret = generateWebhookSecret();
-      const created = await deps.endpoints.create({ ...e, secret });
+      const created = await deps.endpoints.create(deps.db, { ...e, secret });
       return { endpoint: publicEndpoint(created), secret };
     },
 
     async get(principal: Principal, id: string): Promise<WebhookEndpoint> {
       admin(principal);
-      return publicEndpoint(found(await deps.endpoints.get(id), id));
+      return publicEndpoint(found(await deps.endpoints.get(deps.db, id), id));
     },
 
     async list(principal: Principal): Promise<WebhookEndpoint[]> {
       admin(principal);
-      return (await deps.endpoints.list()).map(publicEndpoint);
+      return (await deps.endpoints.list(deps.db)).map(publicEndpoint);
     },
 
     async update(
@@ -50,12 +52,12 @@ export function createManageWebhooks(deps: {
     ): Promise<WebhookEndpoint> {
       admin(principal);
       if (change.url !== undefined) checkUrl(change.url);
-      return publicEndpoint(found(await deps.endpoints.update(id, change), id));
+      return publicEndpoint(found(await deps.endpoints.update(deps.db, id, change), id));
     },
 
     async delete(principal: Principal, id: string): Promise<void> {
       admin(principal);
-      if (!(await deps.endpoints.delete(id))) throw new NotFoundError(`webhook endpoint ${id} not found`);
+      if (!(await deps.endpoints.delete(deps.db, id))) throw new NotFoundError(`webhook endpoint ${id} not found`);
     },
 
     /** A new secret; the old one keeps signing for the grace period. */
@@ -63,7 +65,7 @@ export function createManageWebhooks(deps: {
       admin(principal);
       const secret = generateWebhookSecret();
       const previousExpiresAt = new Date(Date.now() + deps.settings.secretGraceHours * 3_600_000);
-      found(await deps.endpoints.rotate(id, secret, previousExpiresAt), id);
+      found(await deps.endpoints.rotate(deps.db, id, secret, previousExpiresAt), id);
       return { secret, previousExpiresAt };
     },
   };

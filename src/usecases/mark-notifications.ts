@@ -1,11 +1,11 @@
-import type { InAppChannel } from "../channels/in-app-channel.js";
 import { InvalidArgumentError } from "../domain/errors.js";
 import type { ChangeKind, FeedEvent } from "../domain/feed-event.js";
 import type { Principal } from "../domain/principal.js";
-import type { Transactor } from "../store/database.js";
-import type { FeedStore } from "../store/feed-store.js";
-import type { InboxStore } from "../store/inbox-store.js";
+import type { Database } from "../store/database.js";
+import { feedLog } from "../store/feed-log.js";
+import { inboxStore } from "../store/inbox-store.js";
 import { resolveUserId } from "./access.js";
+import type { PublishFeedEvents } from "./inbox-placement.js";
 
 export interface MarkInput {
   userId: string;
@@ -24,12 +24,7 @@ export interface MarkOutput {
  * MarkRead: read, unread, archive or unarchive. Rows already in the requested
  * state are left alone, so a retry changes nothing and emits no event.
  */
-export function createMarkNotifications(deps: {
-  db: Transactor;
-  feeds: FeedStore;
-  inbox: InboxStore;
-  inApp: Pick<InAppChannel, "publish">;
-}) {
+export function createMarkNotifications(deps: { db: Database; publish: PublishFeedEvents }) {
   return async function markNotifications(principal: Principal, input: MarkInput): Promise<MarkOutput> {
     const userId = resolveUserId(principal, input.userId, "admin", "change notifications");
     if (input.all && (input.change === "unread" || input.change === "unarchived")) {
@@ -37,16 +32,26 @@ export function createMarkNotifications(deps: {
     }
     const target = input.all ? ({ all: true } as const) : { ids: input.notificationIds };
 
-    const { output, event } = await deps.db.run(async (tx) => {
-      const head = await deps.feeds.lockHead(tx, userId);
+    const { output, event } = await deps.db.transaction(async (tx) => {
+      // The head first: no notification enters the inbox meanwhile, so `all` means "all up to now".
+      const head = await feedLog.lock(tx, userId);
       if (head === null) return { output: { unreadCount: 0, changedCount: 0 }, event: null };
       const time = new Date();
-      const result = await deps.inbox.change(tx, userId, input.change, target, time);
+      const result = await inboxStore.change(tx, userId, input.change, target, time);
       if (result.changedCount === 0) {
         return { output: { unreadCount: head.unreadCount, changedCount: 0 }, event: null };
       }
-      const next = { seq: head.seq + 1, unreadCount: head.unreadCount + result.unreadDelta };
-      await deps.feeds.setHead(tx, userId, next);
+      const [placed] = await feedLog.append(tx, [
+        {
+          userId,
+          kind: input.change,
+          notificationIds: result.changedIds,
+          all: input.all,
+          unreadDelta: result.unreadDelta,
+          time,
+        },
+      ]);
+      const next = placed as { seq: number; unreadCount: number };
       const event: FeedEvent = {
         kind: "changed",
         userId,
@@ -56,10 +61,9 @@ export function createMarkNotifications(deps: {
         notificationIds: result.changedIds,
         all: input.all,
       };
-      await deps.feeds.appendChange(tx, { ...event, kind: input.change });
       return { output: { unreadCount: next.unreadCount, changedCount: result.changedCount }, event };
     });
-    if (event !== null) deps.inApp.publish([event]);
+    if (event !== null) deps.publish([event]);
     return output;
   };
 }

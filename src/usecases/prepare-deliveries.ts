@@ -1,17 +1,18 @@
 import type { Channel, Notification, NotificationDraft } from "../domain/notification.js";
 import { emptyRecipient } from "../domain/recipient.js";
 import type { WebhookTarget } from "../domain/webhook-endpoint.js";
-import type { PreferenceStore } from "../store/preference-store.js";
-import type { RecipientStore } from "../store/recipient-store.js";
+import type { Queryable } from "../store/database.js";
+import type { PreferenceCache } from "../store/preference-cache.js";
+import { recipientStore } from "../store/recipient-store.js";
 import type { WebhookEndpointStore } from "../store/webhook-endpoint-store.js";
 import type { ContentRenderer } from "../templates/content-renderer.js";
 import { type Plan, planDeliveries } from "./plan-deliveries.js";
 
 export interface PrepareDeliveriesDeps {
   renderer: ContentRenderer;
-  recipients: Pick<RecipientStore, "forUsers">;
+  db: Queryable;
   endpoints: Pick<WebhookEndpointStore, "enabled">;
-  preferences: Pick<PreferenceStore, "forCategory">;
+  preferences: Pick<PreferenceCache, "forCategory">;
   settings: { channels: readonly Channel[]; requiredCategories: readonly string[] };
 }
 
@@ -36,9 +37,9 @@ export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
     const [render, recipients, endpoints, preferences] = await Promise.all([
       deps.renderer.forSend(draft),
       needRecipients
-        ? deps.recipients.forUsers(draft.userIds)
+        ? recipientStore.forUsers(deps.db, draft.userIds)
         : new Map(draft.userIds.map((u) => [u, emptyRecipient(u)])),
-      channels.includes("webhook") ? deps.endpoints.enabled() : ([] as WebhookTarget[]),
+      channels.includes("webhook") ? deps.endpoints.enabled(deps.db) : ([] as WebhookTarget[]),
       deps.preferences.forCategory(draft.userIds, draft.category),
     ]);
     if (channels.includes("in_app") && draft.templateKey !== "") {

@@ -1,21 +1,24 @@
 import { createHash } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
-import type { InAppChannel } from "../channels/in-app-channel.js";
 import { AlreadyExistsError, InvalidArgumentError } from "../domain/errors.js";
 import type { Channel, Notification, NotificationDraft } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
-import type { Transactor } from "../store/database.js";
-import type { IdempotencyStore } from "../store/idempotency-store.js";
-import type { NotificationStore } from "../store/notification-store.js";
-import type { SendStore } from "../store/send-store.js";
+import type { Database } from "../store/database.js";
+import { idempotencyStore } from "../store/idempotency-store.js";
+import { notificationStore } from "../store/notification-store.js";
+import type { TraceContext } from "../store/outbox-store.js";
+import { sendStore } from "../store/send-store.js";
 import { requireScope } from "./access.js";
+import type { PublishFeedEvents } from "./inbox-placement.js";
 import type { PrepareDeliveries } from "./prepare-deliveries.js";
 
 export interface SendNotificationDeps {
-  db: Transactor;
-  stores: { notifications: NotificationStore; sends: SendStore; idempotency: IdempotencyStore };
+  db: Database;
   prepare: PrepareDeliveries;
-  inApp: InAppChannel;
+  /** Tells live streams about notifications that went into inboxes. */
+  publish: PublishFeedEvents;
+  /** The caller's trace, kept with the deliveries it queues. */
+  traceContext: () => TraceContext;
   /** Channels this server delivers on. */
   channels: readonly Channel[];
   /** Called after a commit that queued deliveries (the relay publishes them right away). */
@@ -59,17 +62,17 @@ export function createSendNotification(deps: SendNotificationDeps) {
     // already in flight.
     const plan = await deps.prepare(draft, notifications, scheduled);
 
-    const write = { ...plan, senderKeyId };
+    const write = { ...plan, senderKeyId, trace: deps.traceContext() };
     // Without an idempotency key the whole Send is one statement, atomic by
     // itself; with one, the key is claimed and completed in the same transaction.
     const outcome =
       key === null
-        ? { replayOf: null, events: await deps.stores.sends.write(undefined, write) }
-        : await deps.db.run(async (tx) => {
-            const claim = await deps.stores.idempotency.claim(tx, senderKeyId as string, key, fingerprint as Buffer);
+        ? { replayOf: null, events: await sendStore.write(deps.db, write) }
+        : await deps.db.transaction(async (tx) => {
+            const claim = await idempotencyStore.claim(tx, senderKeyId as string, key, fingerprint as Buffer);
             if (!claim.claimed) return { replayOf: claim, events: [] };
-            const events = await deps.stores.sends.write(tx, write);
-            await deps.stores.idempotency.complete(
+            const events = await sendStore.write(tx, write);
+            await idempotencyStore.complete(
               tx,
               senderKeyId as string,
               key,
@@ -84,9 +87,9 @@ export function createSendNotification(deps: SendNotificationDeps) {
           `idempotency_key "${key}" was already used for a different request; use a new key for a new notification`,
         );
       }
-      return deps.stores.notifications.getMany(outcome.replayOf.notificationIds);
+      return notificationStore.getMany(deps.db, outcome.replayOf.notificationIds);
     }
-    deps.inApp.publish(outcome.events);
+    deps.publish(outcome.events);
     if (plan.deliveries.some((d) => d.queue)) deps.onQueued();
     for (const d of plan.deliveries) {
       if (d.status === "sent" || d.status === "suppressed") deps.observe?.(d.channel, d.status);

@@ -2,7 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "../../src/auth/api-key-format.js";
-import { ApiKeyStore } from "../../src/store/api-key-store.js";
+import { apiKeyStore } from "../../src/store/api-key-store.js";
 import { connectClient, grpcJsClient, type HeraldClient } from "../helpers/clients.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
 
@@ -62,7 +62,7 @@ describe("without valid credentials every RPC is Unauthenticated", () => {
     const key = await herald.apiKey(["read"]);
     const client = connectClient(herald.url, key);
     expect(await codeOf(() => client.list({ userId: "alice" }))).toBe("ok");
-    await new ApiKeyStore(herald.app.db).revoke(key.split("_")[1] as string);
+    await apiKeyStore.revoke(herald.app.db, key.split("_")[1] as string);
     expect(await codeOf(() => client.list({ userId: "alice" }))).toBe(Code.Unauthenticated);
   });
 

@@ -4,6 +4,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { goInstall } from "../../src/devstack/local-nats.js";
 import { createTestDatabase, startHerald, type TestHerald } from "../helpers/herald.js";
+import { waitFor } from "../helpers/wait.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 let herald: TestHerald;
@@ -78,8 +79,16 @@ describe("health", () => {
     expect(listed.statuses["herald.v1.NotificationService"]).toEqual({ status: "SERVING" });
     const live = await fetch(`${herald.url}/healthz`);
     expect([live.status, await live.json()]).toEqual([200, { status: "ok" }]);
-    const ready = await fetch(`${herald.url}/readyz`);
-    expect([ready.status, await ready.json()]).toEqual([200, { ready: true, postgres: true, nats: true }]);
+    // Delivery (JetStream's streams and consumers) is set up in the background after start.
+    const ready = await waitFor(
+      async () => {
+        const res = await fetch(`${herald.url}/readyz`);
+        return res.status === 200 ? res : undefined;
+      },
+      15_000,
+      "/readyz to answer 200",
+    );
+    expect(await ready.json()).toEqual({ ready: true, postgres: true, nats: true, delivery: true });
   });
 
   it("reports NOT_SERVING and 503 while NATS is unreachable, and NOT_FOUND for unknown services", async () => {
@@ -87,7 +96,10 @@ describe("health", () => {
     const cut = await startHerald({ db, env: { NATS_URL: "nats://127.0.0.1:1" } });
     try {
       const ready = await fetch(`${cut.url}/readyz`);
-      expect([ready.status, await ready.json()]).toEqual([503, { ready: false, postgres: true, nats: false }]);
+      expect([ready.status, await ready.json()]).toEqual([
+        503,
+        { ready: false, postgres: true, nats: false, delivery: false },
+      ]);
       expect(JSON.parse(await grpcurl(`127.0.0.1:${cut.port}`, "grpc.health.v1.Health/Check"))).toEqual({
         status: "NOT_SERVING",
       });

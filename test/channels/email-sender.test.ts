@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { PermanentDeliveryError, TransientDeliveryError } from "../../src/channels/delivery-errors.js";
 import { createEmailSender, type EmailMessage, type EmailSender } from "../../src/channels/email-sender.js";
+import { PermanentDeliveryError, TransientDeliveryError } from "../../src/domain/delivery-errors.js";
 import { type SmtpReceiver, startSmtpReceiver } from "../helpers/smtp-receiver.js";
 import { rejection, waitFor } from "../helpers/wait.js";
 

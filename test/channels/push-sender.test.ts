@@ -1,12 +1,12 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PermanentDeliveryError, TransientDeliveryError } from "../../src/channels/delivery-errors.js";
 import {
   ACCESS_TOKEN_REFRESH_MARGIN_MS,
   createPushSender,
   type PushMessage,
   type PushSenderOptions,
 } from "../../src/channels/push-sender.js";
+import { PermanentDeliveryError, TransientDeliveryError } from "../../src/domain/delivery-errors.js";
 import { type FakeFcm, newDeviceToken, startFakeFcm } from "../helpers/fake-fcm.js";
 import { rejection } from "../helpers/wait.js";
 

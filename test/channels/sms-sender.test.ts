@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { PermanentDeliveryError, TransientDeliveryError } from "../../src/channels/delivery-errors.js";
 import { createSmsSender, type SmsSenderOptions } from "../../src/channels/sms-sender.js";
+import { PermanentDeliveryError, TransientDeliveryError } from "../../src/domain/delivery-errors.js";
 import { type FakeTwilio, startFakeTwilio } from "../helpers/fake-twilio.js";
 import { rejection } from "../helpers/wait.js";
 

@@ -5,7 +5,6 @@ import { type App, createApp } from "../../src/app.js";
 import { mintUserToken } from "../../src/auth/user-tokens.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import type { Scope } from "../../src/domain/principal.js";
-import { ApiKeyStore } from "../../src/store/api-key-store.js";
 import { createLogger, type Logger } from "../../src/telemetry/logger.js";
 import { createManageApiKeys } from "../../src/usecases/manage-api-keys.js";
 
@@ -101,7 +100,7 @@ export async function startHerald(options: StartHeraldOptions = {}): Promise<Tes
   const config = loadConfig(testEnv(db, options.natsPrefix ?? uniquePrefix(), options.env));
   const app = await createApp(config, options.logger ?? createLogger(config.logLevel));
   const { port } = await app.listen(0, "127.0.0.1");
-  const keys = createManageApiKeys({ keys: new ApiKeyStore(app.db) });
+  const keys = createManageApiKeys({ db: app.db });
   return {
     app,
     config,

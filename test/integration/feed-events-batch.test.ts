@@ -1,18 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, type Database } from "../../src/store/database.js";
-import { FeedStore } from "../../src/store/feed-store.js";
+import { feedLog } from "../../src/store/feed-log.js";
 import { migrate } from "../../src/store/migrator.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/herald.js";
 
 let db: TestDatabase;
-let sequelize: Database;
-let feeds: FeedStore;
+let pool: Database;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  sequelize = createDatabase({ url: db.url, poolMax: 2 });
-  await migrate(sequelize);
-  feeds = new FeedStore(sequelize);
+  await migrate(db.url);
+  pool = createDatabase({ url: db.url, poolMax: 2 });
   // Three users with 1..5 created events each, and a read event for user-2;
   // user-3's first two events were pruned, and one notification was deleted.
   await db.query(`
@@ -30,7 +28,7 @@ beforeAll(async () => {
   await db.query("DELETE FROM notifications WHERE user_id = 'user-1' AND seq = 4");
 });
 afterAll(async () => {
-  await sequelize?.close();
+  await pool?.close();
   await db?.close();
 });
 
@@ -45,13 +43,13 @@ describe("reading many streams' catch-ups in one query", () => {
       { userId: "nobody", after: 0 },
     ];
     for (const limit of [2, 200]) {
-      const together = await feeds.eventsAfterEach(requests, limit);
-      const alone = await Promise.all(requests.map((r) => feeds.eventsAfter(r.userId, r.after, limit)));
+      const together = await feedLog.eventsAfterEach(pool, requests, limit);
+      const alone = await Promise.all(requests.map((r) => feedLog.eventsAfter(pool, r.userId, r.after, limit)));
       expect(together).toEqual(alone);
     }
-    const [user2] = await feeds.eventsAfterEach([{ userId: "user-2", after: 3 }], 200);
+    const [user2] = await feedLog.eventsAfterEach(pool, [{ userId: "user-2", after: 3 }], 200);
     expect(user2?.events.map((e) => e.seq)).toEqual([4, 5, 6]);
     expect(user2).toMatchObject({ firstSeq: 4, lastSeq: 6, more: false });
-    expect(await feeds.eventsAfterEach([], 10)).toEqual([]);
+    expect(await feedLog.eventsAfterEach(pool, [], 10)).toEqual([]);
   });
 });

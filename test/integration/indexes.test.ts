@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabase } from "../../src/store/database.js";
 import { migrate } from "../../src/store/migrator.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/herald.js";
 
@@ -7,9 +6,7 @@ let db: TestDatabase;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  const sequelize = createDatabase({ url: db.url, poolMax: 2 });
-  await migrate(sequelize);
-  await sequelize.close();
+  await migrate(db.url);
   // 200 users x 500 notifications, a few read, archived and in other categories.
   await db.query(`
     INSERT INTO notifications (id, user_id, seq, category, title, body, priority, send_at, read_at, archived_at)

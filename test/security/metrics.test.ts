@@ -26,15 +26,17 @@ const value = (text: string | null, series: string) =>
       .at(-1),
   );
 
-/** Counts every pooled connection Herald takes (each query or transaction takes one). */
+/** Counts every statement and transaction Herald runs on its database. */
 function countQueries(herald: TestHerald) {
-  const manager = herald.app.db.connectionManager as unknown as { getConnection: (...args: unknown[]) => unknown };
-  const original = manager.getConnection.bind(manager);
+  const db = herald.app.db;
   const counter = { count: 0 };
-  manager.getConnection = (...args: unknown[]) => {
-    counter.count += 1;
-    return original(...args);
-  };
+  for (const method of ["rows", "exec", "transaction"] as const) {
+    const original = db[method].bind(db) as (...args: unknown[]) => unknown;
+    (db as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      counter.count += 1;
+      return original(...args);
+    };
+  }
   return counter;
 }
 

@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { DeliveryChannel } from "../../src/channels/delivery-channel.js";
 import { createEmailChannel } from "../../src/channels/email-channel.js";
 import { createPushChannel } from "../../src/channels/push-channel.js";
 import { createSmsChannel } from "../../src/channels/sms-channel.js";
+import type { Deliverer, DeliveryJob } from "../../src/domain/deliverer.js";
 import type { Delivery, DeliveryAttempt } from "../../src/domain/notification.js";
 import { UserDeliveryError, userDeliveryView } from "../../src/domain/user-delivery-view.js";
-import type { DeliveryJob } from "../../src/store/delivery-store.js";
 import { rejection } from "../helpers/wait.js";
 
 const at = new Date("2026-01-01T00:00:00Z");
@@ -95,12 +94,13 @@ describe("a user's view of their deliveries", () => {
       contact: { email: "", phone: "" },
     } as unknown as DeliveryJob;
     const unused = { send: () => Promise.reject(new Error("not reached")), close: () => undefined };
-    const channels: DeliveryChannel[] = [
+    const channels: Deliverer[] = [
       createEmailChannel({ sender: unused, preferencesUrl: null }),
       createSmsChannel({ sender: unused }),
       createPushChannel({
         sender: unused,
-        recipients: { device: async () => null, deleteDevice: async () => undefined },
+        // A database that holds no device: the push channel finds none for the target.
+        db: { rows: async () => [], exec: async () => 0 },
       }),
     ];
     for (const channel of channels) {

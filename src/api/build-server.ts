@@ -1,0 +1,202 @@
+import { setMaxListeners } from "node:events";
+import type { AddressInfo } from "node:net";
+import { Code, ConnectError, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
+import { createValidateInterceptor } from "@connectrpc/validate";
+import type { Logger } from "pino";
+import { Health } from "../../gen/ts/grpc/health/v1/health_pb.js";
+import { ServerReflection as ServerReflectionV1 } from "../../gen/ts/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionV1Alpha } from "../../gen/ts/grpc/reflection/v1alpha/reflection_pb.js";
+import { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
+import { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
+import { TemplateService } from "../../gen/ts/herald/v1/template_service_pb.js";
+import { WebhookService } from "../../gen/ts/herald/v1/webhook_service_pb.js";
+import type { Config } from "../config.js";
+import type { Principal } from "../domain/principal.js";
+import type { NatsLink } from "../messaging/nats.js";
+import { createRateLimiter } from "../ratelimit/rate-limiter.js";
+import { shareUsage } from "../ratelimit/usage-sharing.js";
+import type { Metrics } from "../telemetry/metrics.js";
+import type { UseCases } from "../usecases/index.js";
+import { createAbusePenalty } from "./abuse-penalty.js";
+import { createCorsHandler } from "./cors.js";
+import { edgeErrorInterceptor } from "./edge-error.js";
+import { createGrpcJsServer } from "./grpc-js-server.js";
+import { type HealthChecks, healthRoutes, healthService } from "./health.js";
+import { type ConnectionLimits, createHttpServer, type HttpHandler, type HttpRoutes } from "./http-server.js";
+import { authInterceptor, errorInterceptor, observabilityInterceptor } from "./interceptors.js";
+import { notificationService } from "./notification-service.js";
+import { rateLimitInterceptor } from "./rate-limit-interceptor.js";
+import { recipientService } from "./recipient-service.js";
+import { reflectionServices } from "./reflection.js";
+import { requestShapeInterceptor } from "./request-shape-interceptor.js";
+import { createRpcHandler } from "./rpc-handler.js";
+import { type ServiceEntry, serviceEntry } from "./service-entry.js";
+import { templateService } from "./template-service.js";
+import { webhookService } from "./webhook-service.js";
+
+/** What the API port's server takes from the configuration. */
+export type ServerSettings = Pick<
+  Config,
+  | "grpcServer"
+  | "corsAllowedOrigins"
+  | "natsPrefix"
+  | "requestMaxBytes"
+  | "httpHeadersTimeoutMs"
+  | "httpRequestTimeoutMs"
+  | "httpIdleTimeoutMs"
+  | "http2MaxConcurrentStreams"
+  | "http2ResetBurst"
+  | "http2ResetsPerSecond"
+  | "abusePenaltyBaseMs"
+  | "abusePenaltyMaxMs"
+  | "apiKeyRateLimit"
+  | "userRateLimit"
+  | "sendRecipientsPerToken"
+  | "rateLimitSyncMs"
+  | "rateLimitMaxBuckets"
+  | "dataMaxDepth"
+  | "dataMaxValues"
+  | "dataMaxKeyLength"
+>;
+
+export interface ServerOptions {
+  settings: ServerSettings;
+  useCases: UseCases;
+  authenticate: (authorization: string | null) => Promise<Principal>;
+  checks: HealthChecks;
+  /** Rate-limit spending is shared with the other processes over NATS. */
+  link: NatsLink;
+  metrics: Metrics;
+  /** Extra HTTP routes (the development server's demo pages). */
+  extraRoutes?: HttpRoutes;
+  logger: Logger;
+}
+
+/** Services callers reach without credentials. */
+const openServices = new Set([Health.typeName, ServerReflectionV1.typeName, ServerReflectionV1Alpha.typeName]);
+const herald = [NotificationService, RecipientService, TemplateService, WebhookService];
+
+/**
+ * The API port, built the way connect-es's examples build theirs: services
+ * over use cases, interceptors, and one listener for gRPC, gRPC-Web and
+ * Connect on HTTP/2 and HTTP/1.1. Only `listen` opens a port.
+ */
+export function buildServer(options: ServerOptions) {
+  const { settings, logger } = options;
+  const shutdown = new AbortController();
+  // Every call in flight listens on the shutdown signal; more than ten at once is normal.
+  setMaxListeners(0, shutdown.signal);
+  const entries: ServiceEntry[] = [
+    serviceEntry(NotificationService, notificationService(options.useCases)),
+    serviceEntry(RecipientService, recipientService(options.useCases)),
+    serviceEntry(TemplateService, templateService(options.useCases)),
+    serviceEntry(WebhookService, webhookService(options.useCases)),
+    healthService(
+      options.checks,
+      herald.map((s) => s.typeName),
+    ),
+    ...reflectionServices([...herald, Health]),
+  ];
+  const rateLimits = rateLimiting(settings, options.link, logger);
+  // Order matters: spans and metrics see the final status; errors of every
+  // later interceptor are mapped; callers are authenticated before their
+  // requests are rate-limited and checked (shape: NUL, JSON depth,
+  // timestamps; then protovalidate's field rules, which assume a sane shape).
+  const interceptors = [
+    observabilityInterceptor(options.metrics),
+    errorInterceptor(logger),
+    authInterceptor(options.authenticate, openServices),
+    edgeErrorInterceptor(),
+    rateLimitInterceptor({ limiter: rateLimits.limiter, sendRecipientsPerToken: settings.sendRecipientsPerToken }),
+    requestShapeInterceptor({
+      maxDepth: settings.dataMaxDepth,
+      maxValues: settings.dataMaxValues,
+      maxKeyLength: settings.dataMaxKeyLength,
+    }),
+    createValidateInterceptor(),
+  ];
+  const rpc = createRpcHandler({
+    routes: (router: ConnectRouter) => {
+      for (const [service, impl] of entries) router.service(service, impl as ServiceImpl<typeof service>);
+    },
+    interceptors,
+    shutdownSignal: shutdown.signal,
+    readMaxBytes: settings.requestMaxBytes,
+    // Herald's messages are small and CPU is the scarce resource: compress only
+    // large responses (a long List page, a bulk Send's reply).
+    compressMinBytes: 16 * 1024,
+    maxTimeoutMs: 5 * 60_000,
+    bodyTimeoutMs: settings.httpRequestTimeoutMs,
+    logger,
+  });
+  const cors = createCorsHandler(settings.corsAllowedOrigins);
+  const probes = healthRoutes(options.checks);
+  const handle: HttpHandler = (req, res) => {
+    if (cors(req, res) || probes(req, res) || options.extraRoutes?.(req, res)) return;
+    rpc(req, res);
+  };
+  const penalty = createAbusePenalty({
+    baseMs: settings.abusePenaltyBaseMs,
+    maxMs: settings.abusePenaltyMaxMs,
+    forgetAfterMs: 60_000,
+    maxAddresses: 10_000,
+  });
+  const limits: ConnectionLimits = {
+    headersTimeoutMs: settings.httpHeadersTimeoutMs,
+    requestTimeoutMs: settings.httpRequestTimeoutMs,
+    idleTimeoutMs: settings.httpIdleTimeoutMs,
+    maxConcurrentStreams: settings.http2MaxConcurrentStreams,
+    resetBurst: settings.http2ResetBurst,
+    resetsPerSecond: settings.http2ResetsPerSecond,
+    penalty,
+    onAbuse: (reason, address) => {
+      options.metrics.observeConnectionCut(reason);
+      if (address !== undefined) penalty.strike(address);
+    },
+  };
+  const grpcJs =
+    settings.grpcServer === "grpc-js"
+      ? createGrpcJsServer({
+          services: entries,
+          interceptors,
+          shutdownSignal: shutdown.signal,
+          readMaxBytes: settings.requestMaxBytes,
+          otherRequests: handle,
+          limits,
+        })
+      : undefined;
+  const server = createHttpServer(handle, limits, grpcJs);
+  return {
+    listen: (port: number, host: string): Promise<AddressInfo> => server.listen(port, host),
+    /** Ends open streams with Unavailable (clients reconnect, to another process) and closes connections. */
+    async close(graceMs: number) {
+      shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable));
+      await server.close(graceMs);
+      rateLimits.stop();
+    },
+  };
+}
+
+/** Per-key and per-user rate limits, shared with the other processes over NATS unless that is off. */
+function rateLimiting(settings: ServerSettings, link: NatsLink, logger: Logger) {
+  const limiter = createRateLimiter({
+    policies: {
+      ...(settings.apiKeyRateLimit !== null && { api_key: settings.apiKeyRateLimit }),
+      ...(settings.userRateLimit !== null && { user: settings.userRateLimit }),
+    },
+    maxBuckets: settings.rateLimitMaxBuckets,
+    recordUsage: settings.rateLimitSyncMs > 0,
+  });
+  const sharing =
+    settings.rateLimitSyncMs > 0
+      ? shareUsage({
+          limiter,
+          connection: () => (link.isConnected() ? link.current() : null),
+          ready: link.ready,
+          subject: `${settings.natsPrefix}.ratelimit.usage`,
+          intervalMs: settings.rateLimitSyncMs,
+          logger,
+        })
+      : null;
+  return { limiter, stop: () => sharing?.stop() };
+}

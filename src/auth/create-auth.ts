@@ -1,0 +1,93 @@
+import type { Logger } from "pino";
+import { createReadQueue } from "../feed/read-queue.js";
+import type { Broadcast } from "../messaging/broadcast.js";
+import { apiKeyStore } from "../store/api-key-store.js";
+import type { Queryable } from "../store/database.js";
+import { recipientStore } from "../store/recipient-store.js";
+import { createApiKeyVerifier } from "./api-key-verifier.js";
+import { createAuthenticator } from "./authenticate.js";
+import { announcement, createTokenRevocations } from "./token-revocations.js";
+import { createUserTokenVerifier } from "./user-tokens.js";
+
+export interface AuthOptions {
+  db: Queryable;
+  /** Revocations reach the other processes here. */
+  broadcast: Broadcast;
+  apiKeys: {
+    /** How long a verified key is trusted without a lookup. */
+    cacheTtlMs: number;
+    lookupConcurrency: number;
+    lookupQueueMax: number;
+  };
+  userTokens: {
+    secret: string | null;
+    jwksUrl: string | null;
+    issuer: string | null;
+    audience: string | null;
+    maxTtlMs: number;
+    /** How often revocations are reloaded (the delay when a broadcast is lost). */
+    revocationRefreshMs: number;
+  };
+  /** Called in every process when a user's tokens are revoked (their streams end). */
+  onRevoked: (userId: string) => void;
+  logger: Logger;
+}
+
+/**
+ * The authentication wing: API keys (verified against stored hashes, looked up
+ * a few at a time), user tokens (HS256 or JWKS, with a maximum lifetime) and
+ * their revocations, shared with every process.
+ */
+export async function createAuth(options: AuthOptions) {
+  const { db, userTokens } = options;
+  const revocations = createTokenRevocations({
+    load: (since) => recipientStore.tokenRevocations(db, since),
+    refreshMs: userTokens.revocationRefreshMs,
+    maxTtlMs: userTokens.maxTtlMs,
+    announce: (userId, before) => options.broadcast.send(announcement(userId, before)),
+    onRevoked: options.onRevoked,
+    logger: options.logger,
+  });
+  options.broadcast.listen((message) => revocations.heard(message));
+  await revocations.ready;
+
+  const authenticate = createAuthenticator({
+    verifyApiKey: createApiKeyVerifier({
+      find: (id) => apiKeyStore.find(db, id),
+      touch: (id) => apiKeyStore.touch(db, id),
+      cacheTtlMs: options.apiKeys.cacheTtlMs,
+      lookups: createReadQueue({
+        concurrency: options.apiKeys.lookupConcurrency,
+        maxWaiting: options.apiKeys.lookupQueueMax,
+        busyMessage: (waiting) =>
+          `server busy: ${waiting} API key lookups are waiting (API_KEY_LOOKUP_QUEUE_MAX=${options.apiKeys.lookupQueueMax}); retry later`,
+      }),
+    }),
+    verifyUserToken: createUserTokenVerifier({
+      secret: userTokens.secret,
+      jwksUrl: userTokens.jwksUrl,
+      issuer: userTokens.issuer,
+      audience: userTokens.audience,
+      maxTtlMs: userTokens.maxTtlMs,
+      isRevoked: (userId, issuedAt) => revocations.isRevoked(userId, issuedAt),
+    }),
+  });
+
+  const hour = 3_600_000;
+  return {
+    authenticate,
+    /** Records a revocation committed here (RevokeUserTokens, DeleteRecipient). */
+    revoked: (userId: string, before: Date) => revocations.revoked(userId, before),
+    tasks: [
+      {
+        name: "prune-token-revocations",
+        everyMs: hour,
+        run: async () =>
+          (await recipientStore.pruneTokenRevocations(db, new Date(Date.now() - userTokens.maxTtlMs - hour))) > 0,
+      },
+    ],
+    stop: () => revocations.stop(),
+  };
+}
+
+export type Auth = Awaited<ReturnType<typeof createAuth>>;

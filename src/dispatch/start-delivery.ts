@@ -1,0 +1,195 @@
+import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { type DeliveryMessage, decodeDeliveryMessage, encodeDeliveryMessage } from "../contract/delivery-message.js";
+import type { DeliveryOutcome } from "../domain/delivery-outcome.js";
+import type { Channel } from "../domain/notification.js";
+import type { NatsLink } from "../messaging/nats.js";
+import type { Database } from "../store/database.js";
+import { type OutboxItem, outboxStore } from "../store/outbox-store.js";
+import type { Metrics } from "../telemetry/metrics.js";
+import { contextFrom, traceHeaders } from "../telemetry/propagation.js";
+import { inSpan, SpanKind } from "../telemetry/spans.js";
+import type { QueuedDelivery } from "../usecases/deliver-message.js";
+import { createDeadLetters } from "./dead-letters.js";
+import { type DeliveryWorker, type Disposition, startDeliveryWorker } from "./delivery-worker.js";
+import { dispatchNames, setupDispatch } from "./jetstream-setup.js";
+import { createOutboxRelay } from "./outbox-relay.js";
+
+export interface DeliveryOptions {
+  link: NatsLink;
+  db: Database;
+  prefix: string;
+  /** Channels with a queue (every channel this server offers: scheduled in-app deliveries queue too). */
+  channels: readonly Channel[];
+  /** Makes one delivery (usecases/deliver-message.ts); dispatch turns its outcome into ack, nak or term. */
+  deliver: (delivery: QueuedDelivery) => Promise<DeliveryOutcome>;
+  settings: {
+    workersEnabled: boolean;
+    concurrency: number;
+    /** How long a worker may hold a message before JetStream hands it to another. */
+    leaseMs: number;
+  };
+  /** Told of each unreadable message set aside (metrics). */
+  onPoison?: () => void;
+  logger: Logger;
+}
+
+/** What setup has reached, for readiness. */
+export type DeliveryState = { ready: boolean; error: string | null };
+
+/**
+ * The durable half of delivery, which owns the queue: JetStream's streams and
+ * consumers (provisioned once NATS is there, retried until they are), the
+ * outbox relay that feeds them, and one worker per channel. Workers hand each
+ * message to `deliver` and map its outcome: done and dead to ack (a dead
+ * delivery's letter is out already), retry to nak with the delay; a message
+ * that is not a DeliveryMessage is set aside on the dead-letter stream and
+ * terminated, never redelivered.
+ */
+export function startDelivery(options: DeliveryOptions) {
+  const { logger } = options;
+  const names = dispatchNames(options.prefix);
+  let js: JetStreamClient | null = null;
+  let jsm: JetStreamManager | null = null;
+  let state: DeliveryState = { ready: false, error: null };
+  let stopped = false;
+  const workers: DeliveryWorker[] = [];
+  const deadLetters = createDeadLetters(() => js, names);
+
+  const publish = (item: OutboxItem) => {
+    const client = js;
+    if (client === null) return Promise.reject(new Error("JetStream is not set up yet"));
+    const subject = names.deliver(item.channel);
+    const msgID = `${item.deliveryId}:${item.generation}`;
+    // The Send that queued the delivery may be long gone (the relay runs later,
+    // maybe in another process): its trace comes from the outbox row.
+    return inSpan(
+      `publish ${subject}`,
+      {
+        kind: SpanKind.PRODUCER,
+        parent: contextFrom((name) => item.trace[name]),
+        attributes: {
+          "messaging.system": "nats",
+          "messaging.destination.name": subject,
+          "messaging.message.id": msgID,
+        },
+      },
+      () => publishMessage(client, subject, msgID, { ...item, error: "" }),
+    );
+  };
+  const relay = createOutboxRelay({ db: options.db, publish, logger });
+
+  const handle = async (msg: JsMsg): Promise<Disposition> => {
+    const message = decodeDeliveryMessage(msg.data);
+    if (message === null) {
+      await deadLetters.poison(msg.data, {
+        subject: msg.subject,
+        streamSequence: msg.info.streamSequence,
+        deliveryCount: msg.info.deliveryCount,
+      });
+      options.onPoison?.();
+      logger.warn(
+        { subject: msg.subject, streamSequence: msg.info.streamSequence },
+        "set aside a message that is not a DeliveryMessage (on the dead-letter stream)",
+      );
+      return { term: "not a herald.v1.DeliveryMessage" };
+    }
+    const outcome = await options.deliver(message);
+    return outcome.kind === "retry" ? { retryInMs: outcome.afterMs } : { ack: true };
+  };
+
+  const started = (async () => {
+    const nc: NatsConnection = await options.link.ready;
+    for (let attempt = 1; !stopped; attempt++) {
+      try {
+        const setup = await setupDispatch({
+          nc,
+          prefix: options.prefix,
+          channels: options.channels,
+          ackWaitMs: options.settings.leaseMs,
+        });
+        js = setup.js;
+        jsm = setup.jsm;
+        break;
+      } catch (err) {
+        state = { ready: false, error: (err as Error).message };
+        // Every failure is reported, less often as they go on.
+        if (attempt <= 3 || attempt % 30 === 0) logger.warn({ err, attempt }, "delivery setup failed; retrying");
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+    if (stopped || js === null) return;
+    if (state.error !== null) logger.info("delivery setup succeeded");
+    state = { ready: true, error: null };
+    if (!options.settings.workersEnabled) return;
+    for (const channel of options.channels) {
+      workers.push(
+        startDeliveryWorker({
+          js,
+          stream: names.stream,
+          consumer: names.consumer(channel),
+          concurrency: options.settings.concurrency,
+          logger,
+          handle,
+        }),
+      );
+    }
+  })();
+
+  /** Messages each channel's consumer holds, not yet delivered or not yet acked. */
+  const pending = async (): Promise<Record<string, number>> => {
+    const manager = jsm;
+    if (manager === null) return {};
+    const counts: Record<string, number> = {};
+    for (const channel of options.channels) {
+      const info = await manager.consumers.info(names.stream, names.consumer(channel));
+      counts[channel] = info.num_pending + info.num_ack_pending;
+    }
+    return counts;
+  };
+
+  return {
+    names,
+    /** Where the delivery use case sends dead letters. */
+    deadLetter: deadLetters.letter,
+    /** One relay round (none until setup is done); returns how many rows went out. */
+    relayOnce: () => (js === null ? Promise.resolve(0) : relay.runOnce()),
+    state: (): DeliveryState => state,
+    /** The queue's gauges: outbox backlog and age, consumers' pending messages. */
+    registerGauges(metrics: Metrics) {
+      const backlog = () => outboxStore.backlog(options.db);
+      metrics.polledGauge(
+        "herald_outbox_backlog",
+        "Deliveries committed and due but not yet on JetStream.",
+        async () => (await backlog()).count,
+      );
+      metrics.polledGauge(
+        "herald_outbox_oldest_age_seconds",
+        "Age of the oldest due outbox row (0 when empty).",
+        async () => (await backlog()).oldestAgeMs / 1000,
+      );
+      metrics.polledGauge(
+        "herald_consumer_pending",
+        "Messages a channel's JetStream consumer holds: not yet delivered, or delivered and not yet acked.",
+        pending,
+        "channel",
+      );
+    },
+    async stop() {
+      stopped = true;
+      // If setup still waits for NATS there is nothing to stop.
+      await Promise.race([started, new Promise((r) => setTimeout(r, 100))]);
+      await Promise.all(workers.map((w) => w.stop()));
+    },
+  };
+}
+
+export type Delivery = ReturnType<typeof startDelivery>;
+
+/** Publishes to JetStream with the current trace as W3C headers. */
+async function publishMessage(js: JetStreamClient, subject: string, msgID: string, m: DeliveryMessage) {
+  const h = headers();
+  for (const [name, value] of Object.entries(traceHeaders())) h.set(name, value);
+  await js.publish(subject, encodeDeliveryMessage(m), { msgID, timeout: 5_000, headers: h });
+}

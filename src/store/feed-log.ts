@@ -1,0 +1,160 @@
+import type { ChangeKind, FeedEvent, FeedHead } from "../domain/feed-event.js";
+import type { Queryable } from "./database.js";
+import { type FeedEventRow, notificationColumns, toFeedEvent } from "./rows.js";
+
+/** An event to append to a user's feed; the log gives it its seq and the unread count after it. */
+export interface NewFeedEvent {
+  userId: string;
+  kind: "created" | ChangeKind;
+  notificationIds: string[];
+  /** A change of every notification in the inbox (MarkRead `all`). */
+  all?: boolean;
+  /** How the event moves the user's unread count (+1 for a new notification). */
+  unreadDelta: number;
+  time: Date;
+}
+
+/** Where an appended event landed. */
+export interface Placed {
+  seq: number;
+  unreadCount: number;
+}
+
+/** Stored events after a seq, as the live feed replays them. */
+export interface EventsPage {
+  events: FeedEvent[];
+  /** Seq of the first row read (null if none): above `after + 1` means events were pruned. */
+  firstSeq: number | null;
+  /** Seq of the last row read, or `after` if none: where to continue. */
+  lastSeq: number;
+  /** Whether more may follow. */
+  more: boolean;
+}
+
+/**
+ * Each user's feed: the head in `user_feeds` (last seq, unread count) and the
+ * event log in `feed_events` that Subscribe replays from. Every write goes
+ * through `herald_feed_append` (migration 0005), the one place that numbers
+ * events and moves heads; Send calls it inside its own statement
+ * ({@link feedAppendSql}), MarkRead and the release of scheduled in-app
+ * notifications through {@link feedLog.append}.
+ */
+export const feedLog = {
+  /**
+   * Appends events in array order; returns where each landed. Locks the heads
+   * of their users until the transaction of `q` ends.
+   */
+  async append(q: Queryable, events: readonly NewFeedEvent[]): Promise<Placed[]> {
+    if (events.length === 0) return [];
+    const rows = await q.rows<{ seq: number; unread_count: number }>(feedAppendSql("$1::jsonb"), [
+      feedEventsJson(events),
+    ]);
+    return rows.map((r) => ({ seq: r.seq, unreadCount: r.unread_count }));
+  },
+
+  /**
+   * One user's head, locked until the transaction of `q` ends: a writer that
+   * must know the head before it changes the inbox (MarkRead `all` means "all
+   * up to now") takes it first. Null if the user never had a feed.
+   */
+  async lock(q: Queryable, userId: string): Promise<FeedHead | null> {
+    const [row] = await q.rows<{ seq: number; unread_count: number }>(
+      "SELECT seq, unread_count FROM user_feeds WHERE user_id = $1 FOR UPDATE",
+      [userId],
+    );
+    return row ? { seq: row.seq, unreadCount: row.unread_count } : null;
+  },
+
+  /** The heads of the given users; users without a feed are absent. */
+  async heads(q: Queryable, userIds: readonly string[]): Promise<Map<string, FeedHead>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await q.rows<{ user_id: string; seq: number; unread_count: number }>(
+      "SELECT user_id, seq, unread_count FROM user_feeds WHERE user_id = ANY($1::text[])",
+      [userIds],
+    );
+    return new Map(rows.map((r) => [r.user_id, { seq: r.seq, unreadCount: r.unread_count }]));
+  },
+
+  /**
+   * Up to `limit` events of a user after seq `after`, oldest first, with the
+   * notification of each `created` event as it is now.
+   */
+  async eventsAfter(q: Queryable, userId: string, after: number, limit: number): Promise<EventsPage> {
+    const rows = await q.rows<FeedEventRow>(
+      `SELECT e.user_id AS event_user_id, e.seq, e.kind, e.notification_ids, e.all_notifications, e.unread_count,
+              e.created_at AS event_time, ${notificationColumns}
+       FROM feed_events e
+       LEFT JOIN notifications n ON e.kind = 'created' AND n.id = e.notification_ids[1]
+       WHERE e.user_id = $1 AND e.seq > $2
+       ORDER BY e.seq
+       LIMIT $3`,
+      [userId, after, limit],
+    );
+    return toPage(rows, after, limit);
+  },
+
+  /**
+   * eventsAfter for many (user, after) pairs in one query: what streams
+   * catching up at the same time read together. Pages come in the order of
+   * `requests`.
+   */
+  async eventsAfterEach(
+    q: Queryable,
+    requests: ReadonlyArray<{ userId: string; after: number }>,
+    limit: number,
+  ): Promise<EventsPage[]> {
+    if (requests.length === 0) return [];
+    const rows = await q.rows<FeedEventRow & { request: number }>(
+      `SELECT t.i::int AS request, e.user_id AS event_user_id, e.seq, e.kind, e.notification_ids,
+              e.all_notifications, e.unread_count, e.created_at AS event_time, ${notificationColumns}
+       FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS t(u, a, i)
+       CROSS JOIN LATERAL (
+         SELECT * FROM feed_events f WHERE f.user_id = t.u AND f.seq > t.a ORDER BY f.seq LIMIT $3
+       ) e
+       LEFT JOIN notifications n ON e.kind = 'created' AND n.id = e.notification_ids[1]
+       ORDER BY t.i, e.seq`,
+      [requests.map((r) => r.userId), requests.map((r) => r.after), limit],
+    );
+    const byRequest = requests.map((): FeedEventRow[] => []);
+    for (const row of rows) byRequest[row.request - 1]?.push(row);
+    return requests.map((r, i) => toPage(byRequest[i] ?? [], r.after, limit));
+  },
+
+  /** Deletes events older than `days`; returns how many went. Bounded per call. */
+  async prune(q: Queryable, days: number, batch = 5000): Promise<number> {
+    return q.exec(
+      `DELETE FROM feed_events WHERE ctid = ANY(ARRAY(
+         SELECT ctid FROM feed_events WHERE created_at < now() - make_interval(days => $1) LIMIT $2))`,
+      [days, batch],
+    );
+  },
+};
+
+export type FeedLog = typeof feedLog;
+
+/** SQL appending the events in the jsonb `param` (see {@link feedEventsJson}); rows `(ord, user_id, seq, unread_count)`. */
+export function feedAppendSql(param: string): string {
+  return `SELECT ord, user_id, seq, unread_count FROM herald_feed_append(${param})`;
+}
+
+/** Events as herald_feed_append takes them. */
+export function feedEventsJson(events: readonly NewFeedEvent[]): string {
+  return JSON.stringify(
+    events.map((e) => ({
+      user_id: e.userId,
+      kind: e.kind,
+      notification_ids: e.notificationIds,
+      all_notifications: e.all ?? false,
+      unread_delta: e.unreadDelta,
+      created_at: e.time.toISOString(),
+    })),
+  );
+}
+
+/** A page from rows read after `after`, up to `limit`. */
+function toPage(rows: FeedEventRow[], after: number, limit: number): EventsPage {
+  // A created event whose notification is gone (deleted with its user's data)
+  // has nothing left to show; its seq still counts as passed.
+  const events = rows.filter((r) => r.kind !== "created" || r.id != null).map(toFeedEvent);
+  return { events, firstSeq: rows[0]?.seq ?? null, lastSeq: rows.at(-1)?.seq ?? after, more: rows.length === limit };
+}

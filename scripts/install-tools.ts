@@ -2,8 +2,8 @@
 // (nats-server, Mailpit and grpcurl, via `go install`) into the git-ignored .herald/bin.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureMailpit, mailpitModule } from "../src/devstack/local-mailpit.js";
-import { ensureNatsServer, goInstall, natsServerModule } from "../src/devstack/local-nats.js";
+import { ensureMailpit, mailpitModule } from "../dev/local-mailpit.js";
+import { ensureNatsServer, goInstall, natsServerModule } from "../dev/local-nats.js";
 
 /** grpcurl, the independent gRPC client the reflection tests (and the README) use. */
 const grpcurlModule = "github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.3";

@@ -2,14 +2,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import {
-  ensureMailpit,
-  type LocalMailpit,
-  mailpitModule,
-  startLocalMailpit,
-} from "../../src/devstack/local-mailpit.js";
-import { ensureNatsServer, type LocalNats, startLocalNats } from "../../src/devstack/local-nats.js";
-import { type LocalPostgres, startLocalPostgres } from "../../src/devstack/local-postgres.js";
+import { ensureMailpit, type LocalMailpit, mailpitModule, startLocalMailpit } from "../../dev/local-mailpit.js";
+import { ensureNatsServer, type LocalNats, startLocalNats } from "../../dev/local-nats.js";
+import { type LocalPostgres, startLocalPostgres } from "../../dev/local-postgres.js";
 import { onCleanup } from "./cleanup.js";
 import { commandVersion, type ProcessGroups, pidsByCommandLine, processTree } from "./machine.js";
 

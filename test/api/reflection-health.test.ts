@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { goInstall } from "../../src/devstack/local-nats.js";
+import { goInstall } from "../../dev/local-nats.js";
 import { createTestDatabase, startHerald, type TestHerald } from "../helpers/herald.js";
 
 const root = path.resolve(import.meta.dirname, "../..");

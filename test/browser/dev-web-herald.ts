@@ -1,8 +1,8 @@
 import type net from "node:net";
+import { createDevWebRoutes } from "../../dev/dev-web.js";
 import { type App, createApp } from "../../src/app.js";
 import { generateApiKey } from "../../src/auth/api-key-format.js";
 import { loadConfig } from "../../src/config.js";
-import { createDevWebRoutes } from "../../src/devstack/dev-web.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { createTestDatabase, type TestDatabase, testEnv, uniquePrefix, userTokenSecret } from "../helpers/herald.js";
 

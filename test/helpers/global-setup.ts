@@ -3,8 +3,8 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { ensureNatsServer, type LocalNats, startLocalNats } from "../../src/devstack/local-nats.js";
-import { type LocalPostgres, startLocalPostgres } from "../../src/devstack/local-postgres.js";
+import { ensureNatsServer, type LocalNats, startLocalNats } from "../../dev/local-nats.js";
+import { type LocalPostgres, startLocalPostgres } from "../../dev/local-postgres.js";
 
 declare module "vitest" {
   export interface ProvidedContext {

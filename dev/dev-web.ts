@@ -4,9 +4,9 @@ import path from "node:path";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import * as esbuild from "esbuild";
-import { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
-import type { HttpRoutes } from "../app.js";
-import { mintUserToken } from "../auth/user-tokens.js";
+import { NotificationService } from "../gen/ts/herald/v1/notification_service_pb.js";
+import type { HttpRoutes } from "../src/app.js";
+import { mintUserToken } from "../src/auth/user-tokens.js";
 
 type Request = http.IncomingMessage | http2.Http2ServerRequest;
 type Response = http.ServerResponse | http2.Http2ServerResponse;
@@ -31,7 +31,7 @@ export interface DevWebOptions {
  */
 export async function createDevWebRoutes(options: DevWebOptions): Promise<HttpRoutes> {
   const userId = options.userId ?? "demo-user";
-  const assets = await buildAssets(options.webDir ?? path.resolve(import.meta.dirname, "../../web"));
+  const assets = await buildAssets(options.webDir ?? path.resolve(import.meta.dirname, "../web"));
   const sender = createSender(options.apiKey);
 
   return (req, res) => {

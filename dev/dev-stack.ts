@@ -1,11 +1,11 @@
 import net from "node:net";
 import path from "node:path";
-import { mintUserToken } from "../auth/user-tokens.js";
-import { loadConfig } from "../config.js";
-import { serve } from "../serve.js";
-import { RecipientStore } from "../store/recipient-store.js";
-import { createLogger } from "../telemetry/logger.js";
-import type { Tracing } from "../telemetry/tracing.js";
+import { mintUserToken } from "../src/auth/user-tokens.js";
+import { loadConfig } from "../src/config.js";
+import { serve } from "../src/serve.js";
+import { RecipientStore } from "../src/store/recipient-store.js";
+import { createLogger } from "../src/telemetry/logger.js";
+import type { Tracing } from "../src/telemetry/tracing.js";
 import { loadDevSecrets } from "./dev-secrets.js";
 import { createDevWebRoutes } from "./dev-web.js";
 import { freePort } from "./free-port.js";

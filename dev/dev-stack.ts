@@ -29,6 +29,7 @@ export class DevStackError extends Error {
  */
 export async function startDevStack(root: string, tracing: Tracing | null = null): Promise<void> {
   const started = Date.now();
+  const parent = process.ppid;
   const env = { ...process.env };
   const stateDir = path.resolve(env.HERALD_DEV_STATE_DIR ?? path.join(root, ".herald"));
   const say = (line: string) => process.stderr.write(`[herald dev] ${line}\n`);
@@ -44,6 +45,7 @@ export async function startDevStack(root: string, tracing: Tracing | null = null
     stateDir,
     {
       herald: { fromEnv: env.PORT, preferred: 8080 },
+      metrics: { fromEnv: env.METRICS_PORT, preferred: 9464 },
       postgres: { fromEnv: env.HERALD_DEV_POSTGRES_PORT },
       nats: { fromEnv: env.HERALD_DEV_NATS_PORT, preferred: 4222 },
       smtp: { fromEnv: env.HERALD_DEV_SMTP_PORT, preferred: 1025 },
@@ -51,7 +53,7 @@ export async function startDevStack(root: string, tracing: Tracing | null = null
     },
     say,
   );
-  const guard = startOrphanGuard();
+  const guard = startOrphanGuard(stateDir);
   let servers: DevServers;
   try {
     servers = await startDevServers({
@@ -76,6 +78,7 @@ export async function startDevStack(root: string, tracing: Tracing | null = null
   env.NATS_URL ??= servers.natsUrl;
   env.SMTP_URL ??= servers.smtpUrl;
   env.PORT = String(ports.herald);
+  env.METRICS_PORT = String(ports.metrics);
   const secrets = await loadDevSecrets(stateDir);
   env.HERALD_BOOTSTRAP_API_KEY ??= secrets.apiKey;
   env.HERALD_USER_TOKEN_SECRET ??= secrets.userTokenSecret;
@@ -118,6 +121,7 @@ export async function startDevStack(root: string, tracing: Tracing | null = null
             userToken,
             databaseUrl: env.DATABASE_URL as string,
             nats: config.natsUrl,
+            metrics: config.metricsEnabled ? `http://127.0.0.1:${ports.metrics}/metrics` : "off",
             mail: servers.mailUrl ?? "sent through SMTP_URL",
             pid: process.pid,
             startedInMs: Date.now() - started,
@@ -131,7 +135,7 @@ export async function startDevStack(root: string, tracing: Tracing | null = null
   }
   // An IDE's stop button or a process manager may end npm without passing a
   // signal on (SIGKILL, SIGHUP): stop as if told to.
-  watchParent(() => {
+  watchParent(parent, () => {
     say("the process that started this one is gone; stopping");
     process.kill(process.pid, "SIGTERM");
   });

@@ -6,7 +6,7 @@ import { freePort } from "./free-port.js";
 import { isAlive } from "./managed-process.js";
 
 /** The servers whose ports `npm start` chooses and remembers. */
-export const devServers = ["herald", "postgres", "nats", "smtp", "mail"] as const;
+export const devServers = ["herald", "metrics", "postgres", "nats", "smtp", "mail"] as const;
 export type DevServer = (typeof devServers)[number];
 
 /** What `.herald/dev-stack.json` holds. */

@@ -10,6 +10,7 @@ export interface WelcomeFacts {
   databaseUrl: string;
   nats: string;
   mail: string;
+  metrics: string;
   /** The pid to signal to stop everything. */
   pid: number;
   startedInMs: number;
@@ -33,6 +34,7 @@ Herald is running at ${o.base}  (gRPC, gRPC-Web and Connect on one port; ready i
   Postgres: ${o.databaseUrl}
   NATS:     ${o.nats}
   Email:    ${o.mail}
+  Metrics:  ${o.metrics}
 
 Development API key (all scopes):  ${o.apiKey}
 User token for "demo-user" (7 days): ${o.userToken}

@@ -17,11 +17,12 @@ export interface OrphanGuard {
   release(): void;
 }
 
-export function startOrphanGuard(): OrphanGuard {
+/** `label` goes on the guard's command line, so `ps` shows whose guard it is (the state folder). */
+export function startOrphanGuard(label: string): OrphanGuard {
   const script = path.join(import.meta.dirname, "orphan-guard-process.ts");
   // Same Node and loader flags (tsx) as this process; its own process group, so
   // a terminal's Ctrl-C reaches the dev stack and not the guard.
-  const child = spawn(process.execPath, [...process.execArgv, script], {
+  const child = spawn(process.execPath, [...process.execArgv, script, label], {
     stdio: ["pipe", "ignore", "inherit"],
     detached: true,
   });

@@ -60,7 +60,10 @@ export async function serve(options: ServeOptions = {}): Promise<App> {
       );
   };
   // SIGHUP too: a closed terminal or a process manager sends it, and Node's
-  // default for it is to exit on the spot, without any of the above.
-  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.once(signal, () => stop(signal));
+  // default for it is to exit on the spot, without any of the above. The
+  // listeners stay: a second signal (a Ctrl-C reaches `npm start` both from the
+  // terminal and from npm passing it on) must not kill the process mid-shutdown;
+  // the deadline above bounds a stuck one.
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, () => stop(signal));
   return app;
 }

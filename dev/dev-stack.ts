@@ -124,6 +124,8 @@ export async function startDevStack(root: string, tracing: Tracing | null = null
             metrics: config.metricsEnabled ? `http://127.0.0.1:${ports.metrics}/metrics` : "off",
             mail: servers.mailUrl ?? "sent through SMTP_URL",
             pid: process.pid,
+            root,
+            stateDir,
             startedInMs: Date.now() - started,
           }),
         );

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 
 export interface WelcomeFacts {
   /** http://127.0.0.1:PORT */
@@ -13,6 +14,10 @@ export interface WelcomeFacts {
   metrics: string;
   /** The pid to signal to stop everything. */
   pid: number;
+  /** The checkout, whose bin/herald.mjs is the command line. */
+  root: string;
+  /** Where the dev stack keeps its state (and the secret \`herald token\` signs with). */
+  stateDir: string;
   startedInMs: number;
 }
 
@@ -49,8 +54,12 @@ List it as the user:
   curl -s -H "Authorization: Bearer ${o.userToken}" -H "Content-Type: application/json" \\
     -d '{}' ${o.base}/herald.v1.NotificationService/List
 
-The command line (\`npx herald keys list\`, \`npx herald token alice\`) in another terminal of this checkout:
-  export DATABASE_URL='${o.databaseUrl}'
+The command line, from any terminal (\`npx herald\` works too, after npm's own start-up):
+  export DATABASE_URL='${o.databaseUrl}'${
+    o.stateDir === path.join(o.root, ".herald") ? "" : `\n  export HERALD_DEV_STATE_DIR='${o.stateDir}'`
+  }
+  ${path.join(o.root, "bin/herald.mjs")} keys list
+  ${path.join(o.root, "bin/herald.mjs")} token alice
 
 Press Ctrl-C to stop Herald and the servers it started (or: kill -TERM ${o.pid}).
 `;

@@ -115,6 +115,26 @@ it("`npm start` serves a first call that works as printed, remembers its ports, 
   );
   expect(inbox[0]).toMatchObject({ subject: "Hello from Herald", to: [{ address: "demo-user@example.com" }] });
 
+  // The command line, as printed: the bootstrap key, and a token for the running server.
+  const block = /The command line, from any terminal.*\n((?: {2}\S.*\n)+)/.exec(out)?.[1] ?? "";
+  const lines = block.trim().split(/\n\s*/);
+  const exports = lines.filter((l) => l.startsWith("export ")).join(" && ");
+  const keysLine = lines.find((l) => l.endsWith("keys list")) as string;
+  const tokenLine = lines.find((l) => l.endsWith("token alice")) as string;
+  expect(exports, out).toContain(`HERALD_DEV_STATE_DIR='${stateDir}'`);
+  const shell = (line: string) =>
+    execFileSync("bash", ["-c", `${exports} && ${line}`], { cwd: elsewhere, encoding: "utf8", timeout: 60_000 });
+  const keys = shell(keysLine);
+  const token = shell(tokenLine).trim();
+  expect(keys).toMatch(/\tbootstrap\tsend,read,admin\tactive\t/);
+  const base = /Herald is running at (\S+)/.exec(out)?.[1] as string;
+  const asAlice = await fetch(`${base}/herald.v1.NotificationService/List`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: "{}",
+  });
+  expect(asAlice.status).toBe(200);
+
   // A second start finds this one and says how to stop it.
   const second = npmStart();
   expect(await second.exited).toBe("1");

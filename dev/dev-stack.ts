@@ -89,11 +89,12 @@ export async function startDevStack(root: string, tracing: Tracing | null = null
   // Local webhook receivers (http://localhost:...) are what development uses.
   env.WEBHOOK_ALLOW_PRIVATE_NETWORKS ??= "true";
 
+  let heraldRan = false;
   const stopServers = async () => {
-    const stopped = await servers.stop();
+    const stopped = [...(heraldRan ? ["Herald"] : []), ...(await servers.stop())];
     guard.release();
     await markStopped(stateDir);
-    say(stopped.length === 0 ? "stopped Herald" : `stopped Herald, ${stopped.join(", ")}`);
+    if (stopped.length > 0) say(`stopped ${stopped.join(", ")}`);
   };
   try {
     const config = loadConfig(env);
@@ -109,6 +110,7 @@ export async function startDevStack(root: string, tracing: Tracing | null = null
       afterClose: stopServers,
       extraRoutes,
       onListening: async (address, app) => {
+        heraldRan = true;
         const base = `http://${address.address}:${address.port}`;
         // The demo user has an address, so the first Send also shows an email in MailDev.
         await new RecipientStore(app.db).upsert("demo-user", { email: "demo-user@example.com" });

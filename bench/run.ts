@@ -18,8 +18,17 @@ import { feedLatency } from "./scenarios/feed-latency.js";
 import { idleStreams } from "./scenarios/idle-streams.js";
 import { listLatency } from "./scenarios/list-latency.js";
 import { sendVsPgbench } from "./scenarios/send-vs-pgbench.js";
+import { underAttack } from "./scenarios/under-attack.js";
 
-export const scenarios: Scenario[] = [sendVsPgbench, bulkSend, feedLatency, idleStreams, listLatency, emailThroughput];
+export const scenarios: Scenario[] = [
+  sendVsPgbench,
+  bulkSend,
+  feedLatency,
+  idleStreams,
+  listLatency,
+  emailThroughput,
+  underAttack,
+];
 
 export interface BenchOptions {
   /** Scenario ids to run; all when empty. */

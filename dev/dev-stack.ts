@@ -114,13 +114,18 @@ export async function startDevStack(root: string, tracing: Tracing | null = null
         const base = `http://${address.address}:${address.port}`;
         // The demo user has an address, so the first Send also shows an email in MailDev.
         await new RecipientStore(app.db).upsert("demo-user", { email: "demo-user@example.com" });
-        const userToken = await mintUserToken(config.userTokenSecret as string, "demo-user", { ttlSeconds: 7 * 86400 });
+        // As long-lived as Herald accepts (HERALD_USER_TOKEN_MAX_TTL).
+        const userTokenTtlSeconds = config.userTokenMaxTtlMs / 1000;
+        const userToken = await mintUserToken(config.userTokenSecret as string, "demo-user", {
+          ttlSeconds: userTokenTtlSeconds,
+        });
         await markRunning(stateDir, base);
         process.stdout.write(
           welcomeText({
             base,
             apiKey: config.bootstrapApiKey as string,
             userToken,
+            userTokenTtlSeconds,
             databaseUrl: env.DATABASE_URL as string,
             nats: config.natsUrl,
             metrics: config.metricsEnabled ? `http://127.0.0.1:${ports.metrics}/metrics` : "off",

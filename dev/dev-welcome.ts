@@ -7,6 +7,7 @@ export interface WelcomeFacts {
   base: string;
   apiKey: string;
   userToken: string;
+  userTokenTtlSeconds: number;
   /** The Postgres URL, and whether the dev stack started that Postgres. */
   databaseUrl: string;
   nats: string;
@@ -42,7 +43,7 @@ Herald is running at ${o.base}  (gRPC, gRPC-Web and Connect on one port; ready i
   Metrics:  ${o.metrics}
 
 Development API key (all scopes):  ${o.apiKey}
-User token for "demo-user" (7 days): ${o.userToken}
+User token for "demo-user" (${lifetime(o.userTokenTtlSeconds)}): ${o.userToken}
 
 Send a first notification (buf curl learns the API from gRPC reflection):
   npx --yes @bufbuild/buf@${bufVersion()} curl --protocol grpc --http2-prior-knowledge \\
@@ -63,6 +64,13 @@ The command line, from any terminal (\`npx herald\` works too, after npm's own s
 
 Press Ctrl-C to stop Herald and the servers it started (or: kill -TERM ${o.pid}).
 `;
+}
+
+/** "24 hours", "7 days", "90 minutes": how long a token lives, for people. */
+function lifetime(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400} day${seconds === 86_400 ? "" : "s"}`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} hours`;
+  return `${Math.round(seconds / 60)} minutes`;
 }
 
 /** The buf version this checkout pins, so the printed command runs the same buf anywhere. */

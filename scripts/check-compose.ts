@@ -203,6 +203,22 @@ for (const name of herald) {
   } catch (error) {
     problem(`${name}: config.ts refuses its environment: ${(error as Error).message.replace(/\s*\n\s*/g, " ")}`);
   }
+  // The metrics endpoint binds to loopback unless METRICS_HOST says otherwise:
+  // a replica that publishes its metrics port must say otherwise.
+  const settings = (() => {
+    try {
+      return loadConfig(env);
+    } catch {
+      return undefined;
+    }
+  })();
+  if (
+    settings?.metricsEnabled === true &&
+    service.ports?.some((p) => p.target === settings.metricsPort) &&
+    /^(127\.|::1$|localhost$)/.test(settings.metricsHost)
+  ) {
+    problem(`${name} publishes metrics port ${settings.metricsPort}, but METRICS_HOST keeps it on loopback`);
+  }
   const otel = Object.keys(env).filter((k) => k.startsWith("OTEL_"));
   const unknown = Object.keys(env).filter((k) => !read.has(k) && !k.startsWith("OTEL_"));
   if (unknown.length > 0) problem(`${name} sets variables config.ts does not read: ${unknown.join(", ")}`);

@@ -3,7 +3,6 @@ import type http from "node:http";
 import type http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { Code, ConnectError, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createValidateInterceptor } from "@connectrpc/validate";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Health } from "../gen/ts/grpc/health/v1/health_pb.js";
@@ -13,19 +12,25 @@ import { NotificationService } from "../gen/ts/herald/v1/notification_service_pb
 import { RecipientService } from "../gen/ts/herald/v1/recipient_service_pb.js";
 import { TemplateService } from "../gen/ts/herald/v1/template_service_pb.js";
 import { WebhookService } from "../gen/ts/herald/v1/webhook_service_pb.js";
+import { createAbusePenalty } from "./api/abuse-penalty.js";
 import { createCorsHandler } from "./api/cors.js";
+import { edgeErrorInterceptor } from "./api/edge-error.js";
 import { createGrpcJsServer } from "./api/grpc-js-server.js";
 import { healthRoutes, healthService } from "./api/health.js";
-import { createHttpServer, type HttpHandler } from "./api/http-server.js";
+import { type ConnectionLimits, createHttpServer, type HttpHandler } from "./api/http-server.js";
 import { authInterceptor, errorInterceptor, observabilityInterceptor } from "./api/interceptors.js";
 import { notificationService } from "./api/notification-service.js";
+import { rateLimitInterceptor } from "./api/rate-limit-interceptor.js";
 import { recipientService } from "./api/recipient-service.js";
 import { reflectionServices } from "./api/reflection.js";
+import { requestShapeInterceptor } from "./api/request-shape-interceptor.js";
+import { createRpcHandler } from "./api/rpc-handler.js";
 import { type ServiceEntry, serviceEntry } from "./api/service-entry.js";
 import { templateService } from "./api/template-service.js";
 import { webhookService } from "./api/webhook-service.js";
 import { createApiKeyVerifier } from "./auth/api-key-verifier.js";
 import { createAuthenticator } from "./auth/authenticate.js";
+import { announcement, createTokenRevocations, type TokenRevocations } from "./auth/token-revocations.js";
 import { createUserTokenVerifier } from "./auth/user-tokens.js";
 import { type ConfiguredChannels, configureChannels } from "./channels/configured-channels.js";
 import { createInAppChannel, type InAppChannel } from "./channels/in-app-channel.js";
@@ -36,7 +41,11 @@ import type { Channel, Notification } from "./domain/notification.js";
 import { isDeliveryWanted } from "./domain/preferences.js";
 import { createFeedHub, type FeedHub } from "./feed/feed-hub.js";
 import { createFeedPublisher } from "./feed/feed-publisher.js";
+import { createFeedReads, type FeedReads } from "./feed/feed-reads.js";
+import { createReadQueue } from "./feed/read-queue.js";
 import { connectNats, type NatsLink } from "./messaging/nats.js";
+import { createRateLimiter } from "./ratelimit/rate-limiter.js";
+import { shareUsage } from "./ratelimit/usage-sharing.js";
 import { createDatabase, createTransactor, type Database, type Transactor } from "./store/database.js";
 import { migrate } from "./store/migrator.js";
 import { createPreferenceCache, type PreferenceCache } from "./store/preference-cache.js";
@@ -108,12 +117,16 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     nats = link;
     const tx = createTransactor(db);
 
-    const metrics = createMetrics();
+    const metrics = createMetrics({ refreshIntervalMs: config.metricsRefreshIntervalMs });
+    const feedQueue = createReadQueue({ concurrency: config.feedReadConcurrency, maxWaiting: config.feedReadQueueMax });
+    const feedReads = createFeedReads({ store: stores.feeds, queue: feedQueue, logger });
     const hub = createFeedHub({
       nc: link.ready,
       prefix: config.natsPrefix,
-      heads: (userIds) => stores.feeds.heads(userIds),
+      heads: (userIds) => feedReads.heads(userIds),
       heartbeatMs: config.feedHeartbeatMs,
+      maxPerUser: config.feedMaxStreamsPerUser,
+      maxTotal: config.feedMaxStreams,
       logger,
     });
     const inApp = createInAppChannel({
@@ -134,6 +147,23 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         },
       }),
     );
+    const tokensRevoked = `${config.natsPrefix}.tokens.revoked`;
+    const revocations = createTokenRevocations({
+      load: (since) => stores.recipients.tokenRevocations(since),
+      refreshMs: config.userTokenRevocationRefreshMs,
+      maxTtlMs: config.userTokenMaxTtlMs,
+      announce: (userId, before) => link.current()?.publish(tokensRevoked, announcement(userId, before)),
+      onRevoked: (userId) => hub.end(userId),
+      logger,
+    });
+    void link.ready.then((nc) =>
+      nc.subscribe(tokensRevoked, {
+        callback: (error, msg) => {
+          if (error === null) revocations.heard(msg.string());
+        },
+      }),
+    );
+    await revocations.ready;
     const isWanted = async (n: Notification, channel: Channel) => {
       const prefs = (await preferences.forCategory([n.userId], n.category)).get(n.userId);
       return prefs === undefined || isDeliveryWanted(prefs, n, channel, config.requiredCategories);
@@ -175,6 +205,12 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
           run: async () => (await stores.feeds.prune(config.feedRetentionDays)) > 0,
         },
         { name: "prune-idempotency-keys", everyMs: hour, run: async () => (await stores.idempotency.prune()) > 0 },
+        {
+          name: "prune-token-revocations",
+          everyMs: hour,
+          run: async () =>
+            (await stores.recipients.pruneTokenRevocations(new Date(Date.now() - config.userTokenMaxTtlMs - hour))) > 0,
+        },
       ],
       logger,
     );
@@ -183,30 +219,39 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       tx,
       stores,
       hub,
+      feedReads,
       inApp,
       channels,
       onQueued: () => scheduler.kick("outbox-relay"),
       observe: (channel, outcome) => metrics.observeDelivery(channel, outcome),
       preferences,
+      revocations,
     });
-    metrics.gauge(
+    metrics.polledGauge(
       "herald_outbox_backlog",
       "Deliveries committed and due but not yet on JetStream.",
       async () => (await stores.deliveries.outboxBacklog()).count,
     );
-    metrics.gauge(
+    metrics.polledGauge(
       "herald_outbox_oldest_age_seconds",
       "Age of the oldest due outbox row (0 when empty).",
       async () => (await stores.deliveries.outboxBacklog()).oldestAgeMs / 1000,
     );
-    metrics.gauge(
+    metrics.polledGauge(
       "herald_consumer_pending",
       "Messages a channel's JetStream consumer holds: not yet delivered, or delivered and not yet acked.",
       async () => (await dispatch.current()?.pending()) ?? {},
       "channel",
     );
     metrics.gauge("herald_feed_streams_open", "Subscribe streams open in this process.", () => hub.size());
-    const metricsServer = config.metricsEnabled ? await serveMetrics(metrics, config.metricsPort, config.host) : null;
+    metrics.gauge(
+      "herald_feed_reads_waiting",
+      "Live-feed Postgres reads waiting for one of FEED_READ_CONCURRENCY slots.",
+      () => feedQueue.stats().waiting,
+    );
+    const metricsServer = config.metricsEnabled
+      ? await serveMetrics(metrics, config.metricsPort, config.metricsHost)
+      : null;
 
     const shutdown = new AbortController();
     // Every call in flight listens on the shutdown signal; more than ten at once is normal.
@@ -232,15 +277,24 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     ];
     // Order matters: spans and metrics see the final status; errors of every
     // later interceptor are mapped; callers are authenticated before their
-    // requests are validated.
+    // requests are rate-limited and checked (shape: NUL, JSON depth,
+    // timestamps; then protovalidate's field rules, which assume a sane shape).
+    const rateLimiting = rateLimits(config, link, logger);
     const interceptors = [
       observabilityInterceptor(metrics),
       errorInterceptor(logger),
-      authInterceptor(authenticator(config, stores), openServices),
+      authInterceptor(authenticator(config, stores, revocations), openServices),
+      edgeErrorInterceptor(),
+      rateLimitInterceptor({ limiter: rateLimiting.limiter, sendRecipientsPerToken: config.sendRecipientsPerToken }),
+      requestShapeInterceptor({
+        maxDepth: config.dataMaxDepth,
+        maxValues: config.dataMaxValues,
+        maxKeyLength: config.dataMaxKeyLength,
+      }),
       createValidateInterceptor(),
     ];
-    const readMaxBytes = 4 * 1024 * 1024;
-    const rpc = connectNodeAdapter({
+    const readMaxBytes = config.requestMaxBytes;
+    const rpc = createRpcHandler({
       routes: (router: ConnectRouter) => {
         for (const [service, impl] of entries) router.service(service, impl as ServiceImpl<typeof service>);
       },
@@ -251,12 +305,33 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       // large responses (a long List page, a bulk Send's reply).
       compressMinBytes: 16 * 1024,
       maxTimeoutMs: 5 * 60_000,
+      bodyTimeoutMs: config.httpRequestTimeoutMs,
+      logger,
     });
     const cors = createCorsHandler(config.corsAllowedOrigins);
     const probes = healthRoutes(checks);
     const handle: HttpHandler = (req, res) => {
       if (cors(req, res) || probes(req, res) || options.extraRoutes?.(req, res)) return;
       rpc(req, res);
+    };
+    const penalty = createAbusePenalty({
+      baseMs: config.abusePenaltyBaseMs,
+      maxMs: config.abusePenaltyMaxMs,
+      forgetAfterMs: 60_000,
+      maxAddresses: 10_000,
+    });
+    const limits: ConnectionLimits = {
+      headersTimeoutMs: config.httpHeadersTimeoutMs,
+      requestTimeoutMs: config.httpRequestTimeoutMs,
+      idleTimeoutMs: config.httpIdleTimeoutMs,
+      maxConcurrentStreams: config.http2MaxConcurrentStreams,
+      resetBurst: config.http2ResetBurst,
+      resetsPerSecond: config.http2ResetsPerSecond,
+      penalty,
+      onAbuse: (reason, address) => {
+        metrics.observeConnectionCut(reason);
+        if (address !== undefined) penalty.strike(address);
+      },
     };
     const grpcJs =
       config.grpcServer === "grpc-js"
@@ -266,9 +341,10 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
             shutdownSignal: shutdown.signal,
             readMaxBytes,
             otherRequests: handle,
+            limits,
           })
         : undefined;
-    const server = createHttpServer(handle, grpcJs);
+    const server = createHttpServer(handle, limits, grpcJs);
 
     return {
       listen: (port, host) => server.listen(port, host),
@@ -283,9 +359,12 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         await hub.close();
         await server.close(config.shutdownTimeoutMs);
         await scheduler.stop();
+        rateLimiting.stop();
+        revocations.stop();
         await dispatch.stop();
         channels.close();
         await link.close();
+        metrics.close();
         await db.close();
         await metricsServer?.close();
       },
@@ -302,15 +381,26 @@ function buildUseCases(d: {
   tx: Transactor;
   stores: Stores;
   hub: FeedHub;
+  feedReads: FeedReads;
   inApp: InAppChannel;
   channels: ConfiguredChannels;
   onQueued: () => void;
   observe: (channel: Channel, outcome: "sent" | "suppressed") => void;
   preferences: PreferenceCache;
+  revocations: TokenRevocations;
 }): UseCases {
   const { config, tx, stores, inApp, onQueued, observe } = d;
   const prepare = createPrepareDeliveries({
-    renderer: createContentRenderer({ templates: stores.templates, defaultLocale: config.defaultLocale }),
+    renderer: createContentRenderer({
+      templates: stores.templates,
+      defaultLocale: config.defaultLocale,
+      limits: {
+        maxMs: config.templateRenderBudgetMs,
+        maxIterations: config.templateRenderMaxIterations,
+        maxDataChars: config.templateRenderMaxBytes,
+      },
+      maxExpressions: config.templateMaxExpressions,
+    }),
     recipients: stores.recipients,
     endpoints: stores.endpoints,
     preferences: d.preferences,
@@ -321,15 +411,21 @@ function buildUseCases(d: {
     getNotification: createGetNotification(stores),
     list: createListNotifications(stores),
     mark: createMarkNotifications({ db: tx, ...stores, inApp }),
-    preferences: createManagePreferences({ db: tx, preferences: d.preferences }),
-    subscribe: createSubscribeFeed({ feeds: stores.feeds, hub: d.hub }),
+    preferences: createManagePreferences({
+      db: tx,
+      preferences: d.preferences,
+      maxCategories: config.maxPreferenceCategoriesPerUser,
+    }),
+    subscribe: createSubscribeFeed({ feeds: d.feedReads, hub: d.hub, catchUpWaitMs: config.feedHeartbeatMs }),
     deliveries: createManageDeliveries({ db: tx, ...stores, onQueued }),
     recipients: createManageRecipients({
       db: tx,
       recipients: stores.recipients,
       erased: (u) => d.preferences.changed(u),
+      tokensRevoked: (u, before) => d.revocations.revoked(u, before),
+      maxDevices: config.maxDevicesPerUser,
     }),
-    templates: createManageTemplates({ templates: stores.templates }),
+    templates: createManageTemplates({ templates: stores.templates, maxExpressions: config.templateMaxExpressions }),
     webhooks: createManageWebhooks({
       endpoints: stores.endpoints,
       settings: {
@@ -340,20 +436,52 @@ function buildUseCases(d: {
   };
 }
 
-function authenticator(config: Config, stores: Stores) {
+function authenticator(config: Config, stores: Stores, revocations: TokenRevocations) {
   return createAuthenticator({
     verifyApiKey: createApiKeyVerifier({
       find: (id) => stores.apiKeys.find(id),
       touch: (id) => stores.apiKeys.touch(id),
       cacheTtlMs: config.apiKeyCacheTtlMs,
+      lookups: createReadQueue({
+        concurrency: config.apiKeyLookupConcurrency,
+        maxWaiting: config.apiKeyLookupQueueMax,
+        busyMessage: (waiting) =>
+          `server busy: ${waiting} API key lookups are waiting (API_KEY_LOOKUP_QUEUE_MAX=${config.apiKeyLookupQueueMax}); retry later`,
+      }),
     }),
     verifyUserToken: createUserTokenVerifier({
       secret: config.userTokenSecret,
       jwksUrl: config.userTokenJwksUrl,
       issuer: config.userTokenIssuer,
       audience: config.userTokenAudience,
+      maxTtlMs: config.userTokenMaxTtlMs,
+      isRevoked: (userId, issuedAt) => revocations.isRevoked(userId, issuedAt),
     }),
   });
+}
+
+/** Per-key and per-user rate limits, shared with the other processes over NATS unless that is off. */
+function rateLimits(config: Config, link: NatsLink, logger: Logger) {
+  const limiter = createRateLimiter({
+    policies: {
+      ...(config.apiKeyRateLimit !== null && { api_key: config.apiKeyRateLimit }),
+      ...(config.userRateLimit !== null && { user: config.userRateLimit }),
+    },
+    maxBuckets: config.rateLimitMaxBuckets,
+    recordUsage: config.rateLimitSyncMs > 0,
+  });
+  const sharing =
+    config.rateLimitSyncMs > 0
+      ? shareUsage({
+          limiter,
+          connection: () => (link.isConnected() ? link.current() : null),
+          ready: link.ready,
+          subject: `${config.natsPrefix}.ratelimit.usage`,
+          intervalMs: config.rateLimitSyncMs,
+          logger,
+        })
+      : null;
+  return { limiter, stop: () => sharing?.stop() };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { loadCliConfig } from "./config.js";
+import { loadCliConfig, readUserTokenMaxTtlMs } from "./config.js";
 import { allScopes, isScope, type Scope } from "./domain/principal.js";
 import type { Database } from "./store/database.js";
 import type { Tracing } from "./telemetry/tracing.js";
@@ -128,9 +128,16 @@ export async function runCli(argv: string[], options: { usage: string; tracing: 
   }
   if (command === "token" && sub !== undefined) {
     const { values } = parseArgs({ args: rest, options: { ttl: { type: "string" } } });
+    const ttl = Number(values.ttl ?? 3600);
+    const maxTtl = readUserTokenMaxTtlMs() / 1000;
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > maxTtl) {
+      throw new Error(
+        `--ttl must be 1 to ${maxTtl} seconds (HERALD_USER_TOKEN_MAX_TTL); Herald refuses longer-lived tokens`,
+      );
+    }
     const secret = userTokenSecret();
     const { mintUserToken } = await import("./auth/user-tokens.js");
-    console.log(await mintUserToken(secret, sub, { ttlSeconds: Number(values.ttl ?? 3600) }));
+    console.log(await mintUserToken(secret, sub, { ttlSeconds: ttl }));
     return;
   }
   console.error(options.usage);

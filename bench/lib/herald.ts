@@ -72,6 +72,11 @@ export async function startHerald(stack: Stack, options: HeraldOptions): Promise
       LOG_LEVEL: "warn",
       HERALD_BOOTSTRAP_API_KEY: apiKey,
       HERALD_USER_TOKEN_SECRET: userTokenSecret,
+      // The benchmarks measure Herald, not its rate limiter: one key sends
+      // thousands of calls a second, far past the per-key default (500/s).
+      // A scenario that wants limits sets them in `env`.
+      RATE_LIMIT_API_KEY_PER_SECOND: "0",
+      RATE_LIMIT_USER_PER_SECOND: "0",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -8,13 +8,15 @@ type Response = http.ServerResponse | http2.Http2ServerResponse;
 /**
  * CORS for browsers calling with Connect or gRPC-Web. Origins are an allow-list
  * (`*` allows any); the headers are the ones connect-es documents as needed,
- * plus Authorization for Herald's bearer credentials. Returns true when it
+ * plus Authorization for Herald's bearer credentials, and the rate-limit
+ * fields (Retry-After, RateLimit-Policy, RateLimit) for browsers to read.
+ * Returns true when it
  * answered the request itself (a preflight).
  */
 export function createCorsHandler(allowedOrigins: readonly string[]) {
   const anyOrigin = allowedOrigins.includes("*");
   const allowHeaders = [...cors.allowedHeaders, "Authorization"].join(", ");
-  const exposeHeaders = cors.exposedHeaders.join(", ");
+  const exposeHeaders = [...cors.exposedHeaders, "Retry-After", "RateLimit-Policy", "RateLimit"].join(", ");
   const allowMethods = cors.allowedMethods.join(", ");
 
   return function handleCors(req: Request, res: Response): boolean {

@@ -7,6 +7,7 @@ import {
   InvalidArgumentError,
   NotFoundError,
   PermissionDeniedError,
+  ResourceExhaustedError,
   UnauthenticatedError,
   UnavailableError,
 } from "../domain/errors.js";
@@ -17,6 +18,7 @@ const codes: Array<[new (...args: never[]) => Error, Code]> = [
   [PermissionDeniedError, Code.PermissionDenied],
   [NotFoundError, Code.NotFound],
   [AlreadyExistsError, Code.AlreadyExists],
+  [ResourceExhaustedError, Code.ResourceExhausted],
   [FailedPreconditionError, Code.FailedPrecondition],
   [UnavailableError, Code.Unavailable],
 ];
@@ -27,8 +29,19 @@ const codes: Array<[new (...args: never[]) => Error, Code]> = [
  * so clients retry it. Anything else is a bug: the caller gets Internal with a
  * generic message, and the log gets the error.
  */
-export function toConnectError(error: unknown, logger: Logger, procedure: string): ConnectError {
+export function toConnectError(
+  error: unknown,
+  logger: Logger,
+  procedure: string,
+  requestSignal?: AbortSignal,
+): ConnectError {
   if (error instanceof ConnectError) return error;
+  if (isClientGone(error, requestSignal)) {
+    // Not Herald's failure: the caller hung up (closed the stream, reset it,
+    // dropped the connection mid-request). Nobody hears the status.
+    logger.debug({ err: error, procedure }, "client went away");
+    return new ConnectError("the client went away", Code.Canceled, undefined, undefined, error);
+  }
   for (const [type, code] of codes) {
     if (error instanceof type) return new ConnectError(error.message, code, undefined, undefined, error);
   }
@@ -51,4 +64,29 @@ function isConnectionLoss(error: unknown): boolean {
   if (typeof code === "string" && (/^08/.test(code) || /^57P0[123]$/.test(code))) return true;
   if (typeof code === "string" && ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"].includes(code)) return true;
   return /Connection terminated/.test(error.message);
+}
+
+/** Node's codes for writing to, or reading from, a stream the peer already closed. */
+const closedStreamCodes = new Set([
+  "ERR_STREAM_PREMATURE_CLOSE",
+  "ERR_STREAM_DESTROYED",
+  "ERR_STREAM_WRITE_AFTER_END",
+  "ERR_HTTP2_INVALID_STREAM",
+  "ERR_HTTP2_STREAM_CANCEL",
+  "ERR_HTTP2_STREAM_ERROR",
+]);
+
+/**
+ * Whether an error only says the client left: the request was aborted by the
+ * client (connect-node and the grpc-js bridge abort the request signal with
+ * Canceled), or Node reports a closed stream. `aborted` (ECONNRESET) is what
+ * Node's HTTP server raises for a request body cut off by its client; database
+ * connection errors never carry that message.
+ */
+function isClientGone(error: unknown, requestSignal: AbortSignal | undefined): boolean {
+  if (requestSignal?.aborted && ConnectError.from(requestSignal.reason).code === Code.Canceled) return true;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && closedStreamCodes.has(code)) return true;
+  return code === "ECONNRESET" && error.message === "aborted";
 }

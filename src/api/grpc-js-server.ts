@@ -1,6 +1,14 @@
 import http2 from "node:http2";
 import type { Duplex } from "node:stream";
-import { type DescMethod, type DescService, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  fromBinary,
+  type Message,
+  toBinary,
+} from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -11,6 +19,9 @@ import {
 } from "@connectrpc/connect";
 import { invokeUnaryImplementation, transformInvokeImplementation } from "@connectrpc/connect/protocol";
 import * as grpc from "@grpc/grpc-js";
+import { edgeErrorKey } from "./edge-error.js";
+import { grpcStatusDetailsBin } from "./grpc-status-details.js";
+import { guardHttp2Session, type Http2GuardOptions, isLiveStream } from "./http2-guard.js";
 import type { ServiceEntry } from "./service-entry.js";
 
 export interface GrpcJsServerOptions {
@@ -26,6 +37,8 @@ export interface GrpcJsServerOptions {
    * all three protocols over HTTP/2 too.
    */
   otherRequests: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;
+  /** Limits on each connection (the same as the HTTP/2 server's). */
+  limits: Http2GuardOptions & { maxConcurrentStreams: number };
 }
 
 export interface GrpcJsServer {
@@ -43,7 +56,12 @@ export interface GrpcJsServer {
  * connect-node keeps Connect and gRPC-Web, on HTTP/1.1 and on HTTP/2.
  */
 export function createGrpcJsServer(options: GrpcJsServerOptions): GrpcJsServer {
-  const server = new grpc.Server({ "grpc.max_receive_message_length": options.readMaxBytes });
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": options.readMaxBytes,
+    "grpc.max_concurrent_streams": options.limits.maxConcurrentStreams,
+    // Channelz keeps statistics per call and connection that nothing here reads.
+    "grpc.enable_channelz": 0,
+  });
   for (const [service, impl] of options.services) {
     const spec = createServiceImplSpec(service, impl);
     const definition: Record<string, grpc.MethodDefinition<Message, Message>> = {};
@@ -55,7 +73,7 @@ export function createGrpcJsServer(options: GrpcJsServerOptions): GrpcJsServer {
         requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
         responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
         requestSerialize: (m) => asBuffer(toBinary(method.input, m)),
-        requestDeserialize: (b) => fromBinary(method.input, b),
+        requestDeserialize: (b) => decodeOrRefuse(method.input, b),
         responseSerialize: (m) => asBuffer(toBinary(method.output, m)),
         responseDeserialize: (b) => fromBinary(method.output, b),
       };
@@ -87,7 +105,7 @@ export function createGrpcJsServer(options: GrpcJsServerOptions): GrpcJsServer {
     server.addService(definition, handlers);
   }
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-  shareConnections(server, options.otherRequests);
+  shareConnections(server, options.otherRequests, options.limits);
 
   return {
     inject: (socket) => injector.injectConnection(socket),
@@ -105,9 +123,39 @@ export function createGrpcJsServer(options: GrpcJsServerOptions): GrpcJsServer {
 
 type AnyCall = grpc.ServerUnaryCall<Message, Message> | grpc.ServerDuplexStream<Message, Message>;
 
+/**
+ * Requests that did not decode, by the empty message that stands in for them.
+ * grpc-js answers a deserializer that throws with INTERNAL, before any
+ * interceptor; an empty message goes on instead, and the edge-error
+ * interceptor fails the call with InvalidArgument after authenticating it.
+ */
+const undecodable = new WeakMap<Message, ConnectError>();
+
+function decodeOrRefuse(schema: DescMessage, bytes: Buffer): Message {
+  try {
+    return fromBinary(schema, bytes);
+  } catch (error) {
+    const stand = create(schema);
+    undecodable.set(
+      stand,
+      new ConnectError(
+        `request body is not a valid ${schema.typeName} in protobuf binary: ${(error as Error).message}`,
+        Code.InvalidArgument,
+        undefined,
+        undefined,
+        error,
+      ),
+    );
+    return stand;
+  }
+}
+
 function contextOf(service: DescService, method: DescMethod, call: AnyCall, shutdownSignal: AbortSignal) {
   const requestSignal = new AbortController();
-  call.on("cancelled", () => requestSignal.abort(new ConnectError("the client went away", Code.Canceled)));
+  const clientGone = () => requestSignal.abort(new ConnectError("the client went away", Code.Canceled));
+  // A call the client reset before its handler ran has emitted 'cancelled' already.
+  if (call.cancelled) clientGone();
+  else call.once("cancelled", clientGone);
   const deadline = call.getDeadline();
   const timeoutMs =
     deadline instanceof Date
@@ -121,6 +169,9 @@ function contextOf(service: DescService, method: DescMethod, call: AnyCall, shut
   }
   // The same content type the Connect router would see, so interceptors tell the protocol apart.
   header.set("content-type", "application/grpc+proto");
+  const contextValues = createContextValues();
+  const refused = undecodable.get((call as { request?: Message }).request as Message);
+  if (refused !== undefined) contextValues.set(edgeErrorKey, refused);
   return createHandlerContext({
     service,
     method,
@@ -131,7 +182,7 @@ function contextOf(service: DescService, method: DescMethod, call: AnyCall, shut
     shutdownSignal,
     requestSignal: requestSignal.signal,
     requestHeader: header,
-    contextValues: createContextValues(),
+    contextValues,
   });
 }
 
@@ -156,27 +207,39 @@ async function writeAll(
   try {
     let first = true;
     for await (const message of output) {
+      // Shutdown, a deadline or a client gone: end with the reason's status, not OK.
+      // Checked before writing too: a call reset before this point never drains.
+      if (ctx.signal.aborted) throw ctx.signal.reason;
       if (first) sendHeaders(call, ctx.responseHeader);
       first = false;
-      if (!call.write(message)) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            call.removeListener("drain", done);
-            ctx.signal.removeEventListener("abort", done);
-            resolve();
-          };
-          call.once("drain", done);
-          ctx.signal.addEventListener("abort", done, { once: true });
-        });
-      }
-      // Shutdown, a deadline or a client gone: end with the reason's status, not OK.
+      if (!call.write(message)) await drained(call, ctx.signal);
       if (ctx.signal.aborted) throw ctx.signal.reason;
     }
     call.end(metadataOf(ctx.responseTrailer));
   } catch (error) {
     // grpc-js turns an 'error' event into the call's status; destroy() would send none.
-    call.emit("error", grpcError(error));
+    // On a call the client already left, nobody hears it; the output above is
+    // ended all the same (for await returns it), which is what releases the stream.
+    if (!call.cancelled) call.emit("error", grpcError(error));
   }
+}
+
+/**
+ * Resolves when the call can take more output, or when waiting is pointless:
+ * the call was aborted (also before this was called), closed or failed.
+ */
+function drained(call: grpc.ServerDuplexStream<Message, Message>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const events = ["drain", "close", "error", "finish"] as const;
+    const done = () => {
+      for (const event of events) call.removeListener(event, done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    for (const event of events) call.once(event, done);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 function sendHeaders(call: { sendMetadata(m: grpc.Metadata): void }, headers: Headers) {
@@ -205,7 +268,11 @@ function isGrpc(contentType: string | undefined): boolean {
  * response (built only for them: on a gRPC stream they would send trailers of
  * their own).
  */
-function shareConnections(server: grpc.Server, otherRequests: GrpcJsServerOptions["otherRequests"]) {
+function shareConnections(
+  server: grpc.Server,
+  otherRequests: GrpcJsServerOptions["otherRequests"],
+  limits: GrpcJsServerOptions["limits"],
+) {
   const internals = server as unknown as {
     http2Servers?: Map<http2.Http2Server, unknown>;
     _verifyContentType?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
@@ -216,7 +283,9 @@ function shareConnections(server: grpc.Server, otherRequests: GrpcJsServerOption
       "this @grpc/grpc-js version cannot share connections with connect-node; set GRPC_SERVER=connect-node",
     );
   }
-  internals._verifyContentType = (_stream, headers) => isGrpc(headers["content-type"]);
+  // Also where streams of a connection the guard just cut (or already reset)
+  // are dropped before grpc-js starts a call for them.
+  internals._verifyContentType = (stream, headers) => isLiveStream(stream) && isGrpc(headers["content-type"]);
   const Request = http2.Http2ServerRequest as unknown as new (
     stream: http2.ServerHttp2Stream,
     headers: http2.IncomingHttpHeaders,
@@ -227,10 +296,12 @@ function shareConnections(server: grpc.Server, otherRequests: GrpcJsServerOption
     stream: http2.ServerHttp2Stream,
   ) => http2.Http2ServerResponse;
   for (const http2Server of servers.keys()) {
+    // The same per-connection limits as Node's HTTP/2 server gets (http2-guard.ts).
+    http2Server.on("session", (session: http2.ServerHttp2Session) => guardHttp2Session(session, limits));
     http2Server.on(
       "stream",
       (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
-        if (isGrpc(headers["content-type"])) return;
+        if (isGrpc(headers["content-type"]) || !isLiveStream(stream)) return;
         otherRequests(new Request(stream, headers, undefined, rawHeaders), new Response(stream));
       },
     );
@@ -247,9 +318,12 @@ function metadataOf(headers: Headers): grpc.Metadata {
 /** A ConnectError (interceptors map every error to one) as a gRPC status; the codes are the same numbers. */
 function grpcError(error: unknown): Partial<grpc.StatusObject> & Error {
   const e = ConnectError.from(error);
+  const metadata = metadataOf(e.metadata);
+  const details = grpcStatusDetailsBin(e);
+  if (details !== null) metadata.set("grpc-status-details-bin", details);
   return Object.assign(new Error(e.rawMessage), {
     code: e.code as number as grpc.status,
     details: e.rawMessage,
-    metadata: metadataOf(e.metadata),
+    metadata,
   });
 }

@@ -18,7 +18,7 @@ export function errorInterceptor(logger: Logger): Interceptor {
     try {
       res = await next(req);
     } catch (error) {
-      throw toConnectError(error, logger, procedure);
+      throw toConnectError(error, logger, procedure, req.signal);
     }
     if (!res.stream) return res;
     const stream = res as StreamResponse;
@@ -28,7 +28,7 @@ export function errorInterceptor(logger: Logger): Interceptor {
         try {
           yield* stream.message;
         } catch (error) {
-          throw toConnectError(error, logger, procedure);
+          throw toConnectError(error, logger, procedure, req.signal);
         }
       })(),
     };
@@ -46,6 +46,9 @@ export function authInterceptor(
   open: ReadonlySet<string> = new Set(),
 ): Interceptor {
   return (next) => async (req) => {
+    // A call its client already reset (a rapid-reset flood is made of these)
+    // gets no further: no credential lookup, no database work.
+    if (req.signal.aborted) throw ConnectError.from(req.signal.reason, Code.Canceled);
     if (!open.has(req.service.typeName)) {
       req.contextValues.set(principalKey, await authenticate(req.header.get("authorization")));
     }

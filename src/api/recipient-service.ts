@@ -1,3 +1,4 @@
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
 import { deviceToPb, platformFromPb, recipientPatchFromPb, recipientToPb } from "../contract/recipient.js";
@@ -28,6 +29,9 @@ export function recipientService(uc: UseCases): ServiceImpl<typeof RecipientServ
     async unregisterDevice(req, ctx) {
       await uc.recipients.unregisterDevice(principalOf(ctx), req.userId, req.token);
       return {};
+    },
+    async revokeUserTokens(req, ctx) {
+      return { revokeTime: timestampFromDate(await uc.recipients.revokeTokens(principalOf(ctx), req.userId)) };
     },
   };
 }

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Principal } from "../domain/principal.js";
+import type { ReadQueue } from "../feed/read-queue.js";
 import type { ApiKeyRecord } from "../store/api-key-store.js";
 import { hashSecret, parseApiKey } from "./api-key-format.js";
 
@@ -10,6 +11,12 @@ export interface ApiKeyVerifierOptions {
   touch: (id: string) => Promise<void>;
   /** How long a verified key is trusted without a lookup; revocation takes at most this long. */
   cacheTtlMs: number;
+  /**
+   * Runs the lookups of keys not in the cache: a few at a time, the same id once,
+   * refusing (Unavailable) when too many wait. A flood of made-up keys then
+   * costs a bounded share of the database, not the whole pool.
+   */
+  lookups?: ReadQueue;
   now?: () => number;
 }
 
@@ -31,7 +38,11 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions) {
     if (cached !== undefined && cached.until > now()) return cached.principal;
     cache.delete(cacheKey);
 
-    const record = await options.find(parsed.id);
+    const lookups = options.lookups;
+    const record =
+      lookups === undefined
+        ? await options.find(parsed.id)
+        : await lookups.read(`key:${parsed.id}`, () => options.find(parsed.id), { shed: true });
     if (record === null || record.revokedAt !== null) return null;
     if (record.secretHash.length !== hash.length || !timingSafeEqual(record.secretHash, hash)) return null;
 

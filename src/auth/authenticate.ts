@@ -1,10 +1,14 @@
 import { UnauthenticatedError } from "../domain/errors.js";
 import type { Principal } from "../domain/principal.js";
+import type { UserTokenResult } from "./user-tokens.js";
 
 export interface AuthenticatorOptions {
   verifyApiKey: (key: string) => Promise<Principal | null>;
-  verifyUserToken: (token: string) => Promise<string | null>;
+  verifyUserToken: (token: string) => Promise<UserTokenResult>;
 }
+
+/** Longest credential read: API keys are under 170 characters, user tokens a few hundred. */
+export const maxCredentialLength = 8192;
 
 /**
  * Turns an `Authorization` header into a Principal. API keys start with `hk_`;
@@ -20,13 +24,16 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       throw new UnauthenticatedError("the Authorization header must be `Bearer <API key or user token>`");
     }
     const credential = match[1] as string;
+    if (credential.length > maxCredentialLength) {
+      throw new UnauthenticatedError(`the credential is longer than ${maxCredentialLength} characters`);
+    }
     if (credential.startsWith("hk_")) {
       const principal = await options.verifyApiKey(credential);
       if (principal === null) throw new UnauthenticatedError("the API key is unknown or revoked");
       return principal;
     }
-    const userId = await options.verifyUserToken(credential);
-    if (userId === null) throw new UnauthenticatedError("the user token is invalid or expired");
-    return { kind: "user", userId };
+    const result = await options.verifyUserToken(credential);
+    if ("refused" in result) throw new UnauthenticatedError(result.refused);
+    return { kind: "user", userId: result.userId };
   };
 }

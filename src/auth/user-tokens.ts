@@ -1,4 +1,5 @@
-import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify, SignJWT } from "jose";
+import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify, SignJWT } from "jose";
+import { UnavailableError } from "../domain/errors.js";
 
 export interface UserTokenOptions {
   /** HS256 shared secret. */
@@ -9,56 +10,122 @@ export interface UserTokenOptions {
   issuer: string | null;
   /** Required audience, if any. */
   audience: string | null;
+  /** Longest lifetime a token may have: `exp - iat`, or `exp - now` without `iat`. */
+  maxTtlMs: number;
+  /** Whether the user's tokens issued at `issuedAtSeconds` were revoked since. */
+  isRevoked: (userId: string, issuedAtSeconds: number) => boolean;
 }
+
+/** A verified token's user, or why the token is refused (for the caller). */
+export type UserTokenResult = { userId: string } | { refused: string };
+
+// Clocks of the token issuer and of Herald may differ this much.
+const clockToleranceSeconds = 60;
 
 /**
  * Verifies end-user tokens: JWTs whose `sub` is the user id and which carry an
  * `exp`. HS256 tokens are checked with the shared secret; others with the JWKS.
- * Returns the user id, or null when the token does not verify.
+ * A token that lives longer than the maximum lifetime, or that was issued
+ * before its user's tokens were revoked, is refused. A JWKS that cannot be
+ * fetched is UnavailableError (the caller may retry), not a refusal.
  */
 export function createUserTokenVerifier(options: UserTokenOptions) {
   const secret = options.secret === null ? null : new TextEncoder().encode(options.secret);
-  const jwks: JWTVerifyGetKey | null = options.jwksUrl === null ? null : createRemoteJWKSet(new URL(options.jwksUrl));
+  const jwks = options.jwksUrl === null ? null : keySetOrUnavailable(createRemoteJWKSet(new URL(options.jwksUrl)));
   const verifyOptions = {
     requiredClaims: ["sub", "exp"],
     ...(options.issuer !== null && { issuer: options.issuer }),
     ...(options.audience !== null && { audience: options.audience }),
   };
+  const maxTtlSeconds = options.maxTtlMs / 1000;
+  const invalid = { refused: "the user token is invalid or expired" };
 
   // A browser sends the same token with every call (a List, a Subscribe, each
   // MarkRead), and checking a signature costs more than the rest of a List. A
   // token that verified is remembered until it expires (at most a minute, so a
   // JWKS key rotation or a changed secret takes effect soon), bounded in number.
-  const verified = new Map<string, { userId: string; until: number }>();
-  const remember = (token: string, userId: string, exp: number | undefined) => {
+  // Revocation is checked on every call, remembered or not.
+  const verified = new Map<string, { userId: string; issuedAt: number; until: number }>();
+  const remember = (token: string, userId: string, issuedAt: number, exp: number) => {
     if (verified.size >= 10_000) verified.clear();
-    verified.set(token, { userId, until: Math.min(Date.now() + 60_000, (exp ?? 0) * 1000) });
+    verified.set(token, { userId, issuedAt, until: Math.min(Date.now() + 60_000, exp * 1000) });
   };
+  const revoked = (userId: string, issuedAt: number): UserTokenResult | null =>
+    options.isRevoked(userId, issuedAt) ? { refused: "the user token was revoked" } : null;
 
-  return async function verifyUserToken(token: string): Promise<string | null> {
+  return async function verifyUserToken(token: string): Promise<UserTokenResult> {
     const known = verified.get(token);
     if (known !== undefined) {
-      if (known.until > Date.now()) return known.userId;
+      if (known.until > Date.now()) return revoked(known.userId, known.issuedAt) ?? { userId: known.userId };
       verified.delete(token);
     }
+    let alg: string | undefined;
     try {
-      const header = JSON.parse(Buffer.from(token.split(".")[0] ?? "", "base64url").toString()) as { alg?: string };
-      let payload: { sub?: string; exp?: number };
-      if (header.alg === "HS256") {
-        if (secret === null) return null;
+      ({ alg } = JSON.parse(Buffer.from(token.split(".")[0] ?? "", "base64url").toString()) as { alg?: string });
+    } catch {
+      return invalid;
+    }
+    let payload: { sub?: string; exp?: number; iat?: number };
+    try {
+      if (alg === "HS256") {
+        if (secret === null) return invalid;
         ({ payload } = await jwtVerify(token, secret, { ...verifyOptions, algorithms: ["HS256"] }));
       } else {
-        if (jwks === null) return null;
+        if (jwks === null) return invalid;
         ({ payload } = await jwtVerify(token, jwks, verifyOptions));
       }
-      const sub = payload.sub ?? "";
-      if (!/^[!-~]{1,128}$/.test(sub)) return null;
-      remember(token, sub, payload.exp);
-      return sub;
-    } catch {
-      return null;
+    } catch (error) {
+      if (error instanceof UnavailableError) throw error;
+      return invalid;
+    }
+    const sub = payload.sub ?? "";
+    const exp = payload.exp as number; // required above
+    if (!/^[!-~]{1,128}$/.test(sub)) return invalid;
+    // An `iat` in the future counts as now, so it cannot stretch the lifetime.
+    const now = Date.now() / 1000;
+    const lifetime = exp - Math.min(payload.iat ?? now, now);
+    if (lifetime > maxTtlSeconds + clockToleranceSeconds) {
+      return { refused: `the user token lives longer than the maximum of ${formatSeconds(maxTtlSeconds)} (exp - iat)` };
+    }
+    // Without `iat`, the token may be as old as the longest lifetime allows.
+    const issuedAt = payload.iat ?? exp - maxTtlSeconds;
+    const refusal = revoked(sub, issuedAt);
+    if (refusal !== null) return refusal;
+    remember(token, sub, issuedAt, exp);
+    return { userId: sub };
+  };
+}
+
+/**
+ * The JWKS key lookup, with failures to fetch the key set (network, timeout,
+ * not 200, not JSON) turned into UnavailableError: the identity provider is
+ * down, the token is not known to be bad. A key set without the token's key
+ * still refuses the token.
+ */
+function keySetOrUnavailable(keySet: JWTVerifyGetKey): JWTVerifyGetKey {
+  return async (header, token) => {
+    try {
+      return await keySet(header, token);
+    } catch (error) {
+      if (
+        error instanceof errors.JWKSNoMatchingKey ||
+        error instanceof errors.JWKSMultipleMatchingKeys ||
+        error instanceof errors.JOSENotSupported ||
+        error instanceof errors.JWSInvalid
+      ) {
+        throw error;
+      }
+      throw new UnavailableError("the identity provider's key set (JWKS) could not be fetched; try again", {
+        cause: error,
+      });
     }
   };
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
 }
 
 /** Mints an HS256 user token (development server, tests, and the CLI). */

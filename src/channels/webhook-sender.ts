@@ -46,6 +46,25 @@ interface WebhookAnswer {
   headers: IncomingHttpHeaders;
 }
 
+/**
+ * What a failed attempt records, and so what admin callers read in a
+ * delivery's errors: a category, never an address, port or errno string, so
+ * that registering endpoints and reading their errors cannot map the network
+ * Herald runs in (which addresses answer, which ports are open). Answers
+ * record `HTTP <status>`.
+ */
+export const WebhookFailure = {
+  refused: "connection refused",
+  timedOut: "timed out",
+  tls: "TLS failed",
+  dns: "DNS lookup failed",
+  notAllowed: "refused: address not allowed",
+  /** Reset, unreachable, closed before an answer: the rest of the network failures. */
+  failed: "connection failed",
+  /** The attempt was given up (shutdown). */
+  aborted: "aborted",
+} as const;
+
 /** Bodies are only read to free the connection for reuse; a larger one costs a new connection instead. */
 const MAX_DRAIN_BYTES = 64 * 1024;
 /** A receiver's own id for the delivery, reported as the receipt when it sends one. */
@@ -68,8 +87,8 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   };
 
   async function send(message: WebhookMessage, signal?: AbortSignal): Promise<ProviderReceipt> {
-    const problem = checkWebhookUrl(message.url, guard);
-    if (problem) throw new PermanentDeliveryError(`webhook target refused: ${problem}`);
+    // Registration checked the URL already; this refuses one registered before the rules changed.
+    if (checkWebhookUrl(message.url, guard) !== null) throw new PermanentDeliveryError(WebhookFailure.notAllowed);
     const body = serialise(message.payload);
     const timestamp = Math.floor((message.timestamp ?? new Date()).getTime() / 1000);
     let signature: string;
@@ -89,12 +108,12 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       "webhook-timestamp": String(timestamp),
       "webhook-signature": signature,
     });
-    return interpret(answer, url.host);
+    return interpret(answer);
   }
 
   function post(url: URL, body: string, signal: AbortSignal | undefined, headers: Record<string, string>) {
     return new Promise<WebhookAnswer>((resolve, reject) => {
-      const fail = (error: unknown) => reject(classifyFailure(error, url.host, timeoutMs));
+      const fail = (error: unknown) => reject(classifyFailure(error));
       if (signal?.aborted) return fail(new AbortedError(signal.reason));
       const transport = url.protocol === "https:" ? https : http;
       const request = transport.request(url, {
@@ -154,13 +173,13 @@ function drain(response: http.IncomingMessage): void {
 }
 
 /** Turns an HTTP answer into a receipt or the delivery error that says what to do next. */
-function interpret({ status, headers }: WebhookAnswer, host: string): ProviderReceipt {
+function interpret({ status, headers }: WebhookAnswer): ProviderReceipt {
   if (status >= 200 && status < 300) {
     const receiverId = headers[RECEIPT_HEADER];
     return { providerMessageId: typeof receiverId === "string" && receiverId ? receiverId : `HTTP ${status}` };
   }
-  const what = `webhook to ${host} answered HTTP ${status}`;
-  if (status >= 300 && status < 400) throw new PermanentDeliveryError(`${what}; redirects are not followed`);
+  const what = `HTTP ${status}`;
+  if (status >= 300 && status < 400) throw new PermanentDeliveryError(`${what} (redirects are not followed)`);
   // 410 is the receiver saying the endpoint is gone for good: the caller disables it.
   if (status === 410) throw new PermanentDeliveryError(what, "gone");
   if (status === 408 || status === 429 || status >= 500) {
@@ -185,20 +204,31 @@ class AbortedError extends Error {
   }
 }
 
-/** Maps what went wrong on the way to an answer: only the guard's refusal is permanent. */
-function classifyFailure(error: unknown, host: string, timeoutMs: number): Error {
+/**
+ * Maps what went wrong on the way to an answer to a category (WebhookFailure);
+ * the original error stays as the cause. Only the guard's refusal is permanent.
+ */
+function classifyFailure(error: unknown): Error {
   if (error instanceof PrivateNetworkError) {
-    return new PermanentDeliveryError(`webhook target refused: ${host} is on a private network`, "rejected", {
-      cause: error,
-    });
+    return new PermanentDeliveryError(WebhookFailure.notAllowed, "rejected", { cause: error });
   }
-  if (error instanceof TimeoutError)
-    return new TransientDeliveryError(`webhook to ${host} got no answer in ${timeoutMs} ms`);
-  if (error instanceof AbortedError)
-    return new TransientDeliveryError(`webhook to ${host} aborted`, undefined, { cause: error.cause });
-  // Refused, reset, DNS failures, TLS trouble: the receiver may be back on a later attempt.
-  const code = (error as NodeJS.ErrnoException).code;
-  return new TransientDeliveryError(`webhook to ${host} failed: ${code ?? (error as Error).message}`, undefined, {
-    cause: error,
-  });
+  const transient = (message: string) => new TransientDeliveryError(message, undefined, { cause: error });
+  if (error instanceof TimeoutError) return transient(WebhookFailure.timedOut);
+  if (error instanceof AbortedError) {
+    const reason = error.cause;
+    const timedOut = reason instanceof Error && reason.name === "TimeoutError";
+    return transient(timedOut ? WebhookFailure.timedOut : WebhookFailure.aborted);
+  }
+  const code = String((error as NodeJS.ErrnoException).code ?? "");
+  if (code === "ECONNREFUSED") return transient(WebhookFailure.refused);
+  if (code === "ETIMEDOUT" || code === "ESOCKETTIMEDOUT") return transient(WebhookFailure.timedOut);
+  if (code === "ENOTFOUND" || code.startsWith("EAI_")) return transient(WebhookFailure.dns);
+  if (isTlsFailure(error, code)) return transient(WebhookFailure.tls);
+  return transient(WebhookFailure.failed);
+}
+
+/** Certificate and handshake failures: Node's ERR_TLS_*, OpenSSL's verify codes and SSL routines. */
+function isTlsFailure(error: unknown, code: string): boolean {
+  if (/^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)/.test(code) || code === "EPROTO") return true;
+  return typeof (error as { library?: unknown }).library === "string";
 }

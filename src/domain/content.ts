@@ -50,3 +50,17 @@ export type Template = {
     updatedAt: Date | null;
   };
 }[TemplatedChannel];
+
+/**
+ * Most characters (Unicode code points) each rendered part may have, checked on
+ * every Send with a template. In-app and push match what Send accepts as raw
+ * title and body; an email subject stays within one RFC 5322 header line; SMS
+ * text within Twilio's 1,600-character maximum; email text and HTML match the
+ * size of their templates. Documented in template_service.proto.
+ */
+export const renderedLimits: { [C in TemplatedChannel]: Record<keyof ContentByChannel[C], number> } = {
+  in_app: { title: 200, body: 5_000 },
+  push: { title: 200, body: 5_000 },
+  email: { subject: 998, text: 100_000, html: 500_000 },
+  sms: { text: 1_600 },
+};

@@ -33,6 +33,9 @@ export class NotFoundError extends DomainError {}
 /** The request conflicts with one made before (for example a reused idempotency key). */
 export class AlreadyExistsError extends DomainError {}
 
+/** A cap or quota would be exceeded (devices or preference categories of a user, say); the message names the limit. */
+export class ResourceExhaustedError extends DomainError {}
+
 /** The request is valid but the system is not in a state to run it. */
 export class FailedPreconditionError extends DomainError {}
 

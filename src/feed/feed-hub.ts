@@ -1,21 +1,31 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { decodeFeedEvent } from "../contract/feed-event.js";
+import { ResourceExhaustedError } from "../domain/errors.js";
 import type { FeedEvent, FeedHead } from "../domain/feed-event.js";
 import { feedWildcard, userIdOfSubject } from "./subjects.js";
 
 /** What a stream's listener hears from the hub. */
 export type HubSignal =
   | { type: "event"; event: FeedEvent }
-  /** Periodic: the user's head as Postgres has it; also sent after NATS reconnects. */
+  /**
+   * Periodic: the user's head as Postgres has it (null when the user has no feed
+   * or the heads could not be read this time); also sent after NATS reconnects.
+   */
   | { type: "tick"; head: FeedHead | null }
   | { type: "close" };
 
 export type HubListener = (signal: HubSignal) => void;
 
 export interface FeedHub {
-  /** Registers a listener for one user's feed; returns its removal. */
+  /**
+   * Registers a listener for one user's feed; returns its removal. Throws a
+   * ResourceExhaustedError when the user, or this process, has as many
+   * listeners as allowed.
+   */
   listen(userId: string, listener: HubListener): () => void;
+  /** Ends the streams of one user open here (their tokens were revoked); the clients reconnect. */
+  end(userId: string): void;
   /** Open listeners, of one user or of all; for metrics and tests. */
   size(userId?: string): number;
   /** Ends every listener and stops the hub. */
@@ -29,6 +39,10 @@ export interface FeedHubOptions {
   /** Reads the heads of users (one query for all open streams per tick). */
   heads: (userIds: string[]) => Promise<Map<string, FeedHead>>;
   heartbeatMs: number;
+  /** Most listeners (open Subscribe streams) one user may have in this process. */
+  maxPerUser: number;
+  /** Most listeners in this process. */
+  maxTotal: number;
   logger: Logger;
 }
 
@@ -67,9 +81,22 @@ export function createFeedHub(options: FeedHubOptions): FeedHub {
       },
     });
 
+  const beatOnly = () => {
+    for (const userId of [...listeners.keys()]) deliver(userId, { type: "tick", head: null });
+  };
   let ticking = false;
-  const tick = async () => {
-    if (ticking || listeners.size === 0) return;
+  /**
+   * Reads every listened user's head and tells their streams. On the timer,
+   * while the last read is still waiting (the database is slow or out of
+   * connections) or when it fails, streams hear a tick without a head: they
+   * still send their heartbeats, and catch up at a later tick.
+   */
+  const tick = async (onTimer = false) => {
+    if (listeners.size === 0) return;
+    if (ticking) {
+      if (onTimer) beatOnly();
+      return;
+    }
     ticking = true;
     try {
       const userIds = [...listeners.keys()];
@@ -77,11 +104,12 @@ export function createFeedHub(options: FeedHubOptions): FeedHub {
       for (const userId of userIds) deliver(userId, { type: "tick", head: heads.get(userId) ?? null });
     } catch (err) {
       options.logger.warn({ err }, "feed heartbeat could not read heads");
+      if (onTimer) beatOnly();
     } finally {
       ticking = false;
     }
   };
-  const timer = setInterval(tick, options.heartbeatMs);
+  const timer = setInterval(() => void tick(true), options.heartbeatMs);
   timer.unref();
 
   void options.nc
@@ -98,6 +126,16 @@ export function createFeedHub(options: FeedHubOptions): FeedHub {
 
   return {
     listen(userId, listener) {
+      if ((listeners.get(userId)?.size ?? 0) >= options.maxPerUser) {
+        throw new ResourceExhaustedError(
+          `this user already has ${options.maxPerUser} Subscribe streams open on this server (FEED_MAX_STREAMS_PER_USER); close one first`,
+        );
+      }
+      if (count >= options.maxTotal) {
+        throw new ResourceExhaustedError(
+          `this server holds its maximum of ${options.maxTotal} Subscribe streams (FEED_MAX_STREAMS); retry later`,
+        );
+      }
       let set = listeners.get(userId);
       if (set === undefined) {
         set = new Set();
@@ -114,6 +152,7 @@ export function createFeedHub(options: FeedHubOptions): FeedHub {
         if (set.size === 0) listeners.delete(userId);
       };
     },
+    end: (userId) => deliver(userId, { type: "close" }),
     size: (userId) => (userId === undefined ? count : (listeners.get(userId)?.size ?? 0)),
     async close() {
       clearInterval(timer);

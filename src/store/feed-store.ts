@@ -21,6 +21,25 @@ export interface NewChangeEvent {
   time: Date;
 }
 
+/** Stored events after a seq, as the live feed replays them. */
+export interface EventsPage {
+  events: FeedEvent[];
+  /** Seq of the first row read (null if none): above `after + 1` means events were pruned. */
+  firstSeq: number | null;
+  /** Seq of the last row read, or `after` if none: where to continue. */
+  lastSeq: number;
+  /** Whether more may follow. */
+  more: boolean;
+}
+
+/** A page from rows read after `after`, up to `limit`. */
+function toPage(rows: FeedEventRow[], after: number, limit: number): EventsPage {
+  // A created event whose notification is gone (deleted with its user's data)
+  // has nothing left to show; its seq still counts as passed.
+  const events = rows.filter((r) => r.kind !== "created" || r.id != null).map(toFeedEvent);
+  return { events, firstSeq: rows[0]?.seq ?? null, lastSeq: rows.at(-1)?.seq ?? after, more: rows.length === limit };
+}
+
 /**
  * Each user's feed: the head row in `user_feeds` (last seq, unread count) and the
  * event log in `feed_events` that Subscribe replays from.
@@ -116,11 +135,7 @@ export class FeedStore {
    * the first and last events read (so callers can tell when events were pruned,
    * and where to continue) and whether more may follow.
    */
-  async eventsAfter(
-    userId: string,
-    after: number,
-    limit: number,
-  ): Promise<{ events: FeedEvent[]; firstSeq: number | null; lastSeq: number; more: boolean }> {
+  async eventsAfter(userId: string, after: number, limit: number): Promise<EventsPage> {
     const rows = await queryRows<FeedEventRow>(
       this.db,
       `SELECT e.user_id AS event_user_id, e.seq, e.kind, e.notification_ids, e.all_notifications, e.unread_count,
@@ -133,10 +148,32 @@ export class FeedStore {
       [userId, after, limit],
       undefined,
     );
-    // A created event whose notification is gone (deleted with its user's data)
-    // has nothing left to show; its seq still counts as passed.
-    const events = rows.filter((r) => r.kind !== "created" || r.id != null).map(toFeedEvent);
-    return { events, firstSeq: rows[0]?.seq ?? null, lastSeq: rows.at(-1)?.seq ?? after, more: rows.length === limit };
+    return toPage(rows, after, limit);
+  }
+
+  /**
+   * eventsAfter for many (user, after) pairs in one query: what streams
+   * catching up at the same time read together. Pages come in the order of
+   * `requests`.
+   */
+  async eventsAfterEach(requests: Array<{ userId: string; after: number }>, limit: number): Promise<EventsPage[]> {
+    if (requests.length === 0) return [];
+    const rows = await queryRows<FeedEventRow & { request: number }>(
+      this.db,
+      `SELECT t.i::int AS request, e.user_id AS event_user_id, e.seq, e.kind, e.notification_ids,
+              e.all_notifications, e.unread_count, e.created_at AS event_time, ${notificationColumns}
+       FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS t(u, a, i)
+       CROSS JOIN LATERAL (
+         SELECT * FROM feed_events f WHERE f.user_id = t.u AND f.seq > t.a ORDER BY f.seq LIMIT $3
+       ) e
+       LEFT JOIN notifications n ON e.kind = 'created' AND n.id = e.notification_ids[1]
+       ORDER BY t.i, e.seq`,
+      [requests.map((r) => r.userId), requests.map((r) => r.after), limit],
+      undefined,
+    );
+    const byRequest = requests.map((): FeedEventRow[] => []);
+    for (const row of rows) byRequest[row.request - 1]?.push(row);
+    return requests.map((r, i) => toPage(byRequest[i] ?? [], r.after, limit));
   }
 
   /** Deletes events older than `days`; returns how many went. Bounded per call. */

@@ -3,6 +3,7 @@ import type { Database } from "./database.js";
 import * as initialSchema from "./migrations/0001-initial-schema.js";
 import * as dispatch from "./migrations/0002-dispatch.js";
 import * as outboxTraceContext from "./migrations/0003-outbox-trace-context.js";
+import * as userTokenRevocations from "./migrations/0004-user-token-revocations.js";
 
 export type Migration = MigrationFn<Database>;
 
@@ -12,6 +13,7 @@ const migrations = [
   { name: "0001-initial-schema", ...initialSchema },
   { name: "0002-dispatch", ...dispatch },
   { name: "0003-outbox-trace-context", ...outboxTraceContext },
+  { name: "0004-user-token-revocations", ...userTokenRevocations },
 ];
 
 /**

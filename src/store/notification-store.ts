@@ -39,6 +39,17 @@ export class NotificationStore {
     return row ? toNotification(row) : null;
   }
 
+  /** Which API key sent a notification (null: none recorded); null if there is no such notification. */
+  async origin(id: string): Promise<{ senderKeyId: string | null } | null> {
+    const [row] = await queryRows<{ sender_key_id: string | null }>(
+      this.db,
+      "SELECT sender_key_id FROM notifications WHERE id = $1",
+      [id],
+      undefined,
+    );
+    return row ? { senderKeyId: row.sender_key_id } : null;
+  }
+
   /** Notifications by id, in the order of `ids`; missing ones are skipped. */
   async getMany(ids: string[]): Promise<Notification[]> {
     const rows = await queryRows<NotificationRow>(

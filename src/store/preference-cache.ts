@@ -72,6 +72,12 @@ export function createPreferenceCache(options: PreferenceCacheOptions) {
       return (await forUsers([userId], tx)).get(userId) ?? emptyPreferences(userId);
     },
 
+    /** The store's lock on one user's preferences, for the length of `tx`. */
+    lockUser: (tx: Tx, userId: string) => options.store.lockUser(tx, userId),
+
+    /** How many categories a user has settings for, read from the store (inside `tx`). */
+    categoryCount: (tx: Tx, userId: string) => options.store.categoryCount(tx, userId),
+
     async patch(tx: Tx, userId: string, patch: PreferencesPatch): Promise<void> {
       await options.store.patch(tx, userId, patch);
       invalidate(userId);

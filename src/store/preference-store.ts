@@ -64,6 +64,30 @@ export class PreferenceStore {
     return collect(rows, userIds);
   }
 
+  /**
+   * Serialises changes to one user's preferences until `tx` ends, so a cap on
+   * their categories holds under concurrent updates.
+   */
+  async lockUser(tx: Tx, userId: string): Promise<void> {
+    await queryRows(
+      this.db,
+      "SELECT pg_advisory_xact_lock(hashtextextended('herald.preferences:' || $1, 0))",
+      [userId],
+      tx,
+    );
+  }
+
+  /** How many categories a user has settings for (their defaults not counted). */
+  async categoryCount(tx: Tx, userId: string): Promise<number> {
+    const [row] = await queryRows<{ n: number }>(
+      this.db,
+      `SELECT count(DISTINCT category)::int AS n FROM preferences WHERE user_id = $1 AND category <> '${defaultsCategory}'`,
+      [userId],
+      tx,
+    );
+    return row?.n ?? 0;
+  }
+
   /** Applies a patch: resets first, then upserts every named channel. */
   async patch(tx: Tx, userId: string, patch: PreferencesPatch): Promise<void> {
     if (patch.resetCategories.length > 0) {

@@ -94,17 +94,55 @@ export class RecipientStore {
     );
   }
 
-  /** Registers a token for a user; a token seen before moves to this user (the device changed hands). */
-  async registerDevice(userId: string, platform: Platform, token: string): Promise<Device> {
-    const [row] = await queryRows<DeviceRow>(
+  /**
+   * Serialises changes to one user's devices until `tx` ends, so a cap on their
+   * number holds under concurrent registrations.
+   */
+  async lockDevices(tx: Tx, userId: string): Promise<void> {
+    await queryRows(
       this.db,
-      `INSERT INTO devices (id, user_id, platform, token) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (token) DO UPDATE SET user_id = EXCLUDED.user_id, platform = EXCLUDED.platform
-       RETURNING id, user_id, platform, token, created_at`,
-      [uuidv7(), userId, platform, token],
-      undefined,
+      "SELECT pg_advisory_xact_lock(hashtextextended('herald.devices:' || $1, 0))",
+      [userId],
+      tx,
     );
-    return toDevice(row as DeviceRow);
+  }
+
+  /**
+   * Registers a token for a user. A token this user has already is updated in
+   * place; a token another user has moves only with `move` (the caller decides
+   * who may), and otherwise nothing changes and the result is null. `added`
+   * says whether the user has one device more than before.
+   */
+  async registerDevice(
+    tx: Tx,
+    userId: string,
+    platform: Platform,
+    token: string,
+    options: { move: boolean },
+  ): Promise<{ device: Device; added: boolean } | null> {
+    const [row] = await queryRows<DeviceRow & { previous_user: string | null }>(
+      this.db,
+      `WITH previous AS (SELECT user_id FROM devices WHERE token = $4)
+       INSERT INTO devices (id, user_id, platform, token) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (token) DO UPDATE SET user_id = EXCLUDED.user_id, platform = EXCLUDED.platform
+         WHERE devices.user_id = EXCLUDED.user_id OR $5::boolean
+       RETURNING id, user_id, platform, token, created_at, (SELECT user_id FROM previous) AS previous_user`,
+      [uuidv7(), userId, platform, token, options.move],
+      tx,
+    );
+    if (row === undefined) return null;
+    return { device: toDevice(row), added: row.previous_user !== userId };
+  }
+
+  /** How many devices a user has. */
+  async deviceCount(tx: Tx, userId: string): Promise<number> {
+    const [row] = await queryRows<{ n: number }>(
+      this.db,
+      "SELECT count(*)::int AS n FROM devices WHERE user_id = $1",
+      [userId],
+      tx,
+    );
+    return row?.n ?? 0;
   }
 
   /** Removes a user's device by token; false if the user has no such device. */
@@ -132,5 +170,38 @@ export class RecipientStore {
     await execute(this.db, "DELETE FROM devices WHERE user_id = $1", [userId], tx);
     await execute(this.db, "DELETE FROM recipients WHERE user_id = $1", [userId], tx);
     return execute(this.db, "DELETE FROM notifications WHERE user_id = $1", [userId], tx);
+  }
+
+  /**
+   * Refuses every user token of this user issued before now (the transaction's
+   * time); returns that time. Never moves an earlier revocation later.
+   */
+  async revokeTokens(tx: Tx, userId: string): Promise<Date> {
+    const [row] = await queryRows<{ revoked_before: Date }>(
+      this.db,
+      `INSERT INTO user_token_revocations (user_id, revoked_before) VALUES ($1, now())
+       ON CONFLICT (user_id) DO UPDATE
+         SET revoked_before = GREATEST(user_token_revocations.revoked_before, EXCLUDED.revoked_before)
+       RETURNING revoked_before`,
+      [userId],
+      tx,
+    );
+    return (row as { revoked_before: Date }).revoked_before;
+  }
+
+  /** Revocations made after `since` (older ones can no longer matter: their tokens have expired). */
+  async tokenRevocations(since: Date): Promise<Array<{ userId: string; before: Date }>> {
+    const rows = await queryRows<{ user_id: string; revoked_before: Date }>(
+      this.db,
+      "SELECT user_id, revoked_before FROM user_token_revocations WHERE revoked_before > $1",
+      [since],
+      undefined,
+    );
+    return rows.map((r) => ({ userId: r.user_id, before: r.revoked_before }));
+  }
+
+  /** Drops revocations made before `before`; returns how many. */
+  async pruneTokenRevocations(before: Date): Promise<number> {
+    return execute(this.db, "DELETE FROM user_token_revocations WHERE revoked_before < $1", [before], undefined);
   }
 }

@@ -2,11 +2,22 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
+export interface MetricsOptions {
+  /**
+   * How often gauges that need I/O (Postgres, NATS) are read; default 5000.
+   * Scrapes serve the last values, so however often anyone scrapes, the
+   * database sees one round of queries per interval.
+   */
+  refreshIntervalMs?: number;
+}
+
+type GaugeValue = Record<string, number> | number;
+
 /**
  * Herald's Prometheus metrics. What each is for is in the README's metrics
  * table; names follow Prometheus conventions (base units, _total counters).
  */
-export function createMetrics() {
+export function createMetrics(options: MetricsOptions = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "herald_" });
   const rpcs = new Counter({
@@ -36,8 +47,18 @@ export function createMetrics() {
     registers: [registry],
   });
 
-  return {
+  const connectionsCut = new Counter({
+    name: "herald_connections_cut_total",
+    help: "Connections Herald closed because of what the client did (rapid_reset: too many streams reset).",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
+
+  const metrics = {
     registry,
+    observeConnectionCut(reason: string) {
+      connectionsCut.inc({ reason });
+    },
     observeRpc(method: string, code: string, seconds: number) {
       rpcs.inc({ method, code });
       rpcSeconds.observe({ method, code }, seconds);
@@ -47,32 +68,65 @@ export function createMetrics() {
       if (seconds !== undefined) attemptSeconds.observe({ channel, outcome }, seconds);
     },
     /**
-     * A gauge read when Prometheus scrapes: a number, or numbers by one label
-     * (the label named `labelName`). A read that fails leaves the last value.
+     * A gauge read when Prometheus scrapes, from memory: a number, or numbers
+     * by one label (the label named `labelName`). Nothing that does I/O: see
+     * polledGauge.
      */
-    gauge(
-      name: string,
-      help: string,
-      read: () => Promise<Record<string, number> | number> | Record<string, number> | number,
-      labelName?: string,
-    ) {
+    gauge(name: string, help: string, read: () => GaugeValue, labelName?: string) {
       const gauge: Gauge = new Gauge({
         name,
         help,
         labelNames: labelName === undefined ? [] : [labelName],
         registers: [registry],
-        async collect() {
-          try {
-            const value = await read();
-            if (typeof value === "number") gauge.set(value);
-            else for (const [label, v] of Object.entries(value)) gauge.set({ [labelName as string]: label }, v);
-          } catch {
-            // keep the last value; the scrape itself must not fail
-          }
-        },
+        collect: () => setGauge(gauge, labelName, read()),
       });
     },
+    /**
+     * A gauge whose value needs a query: read every refresh interval (and once
+     * at once), never by a scrape. A read that fails leaves the last value.
+     */
+    polledGauge(name: string, help: string, read: () => Promise<GaugeValue>, labelName?: string) {
+      const gauge = new Gauge({
+        name,
+        help,
+        labelNames: labelName === undefined ? [] : [labelName],
+        registers: [registry],
+      });
+      polled.push(async () => setGauge(gauge, labelName, await read()));
+      startPolling();
+    },
+    /** Stops reading polled gauges. */
+    close() {
+      clearInterval(timer);
+      timer = undefined;
+    },
   };
+
+  const polled: Array<() => Promise<void>> = [];
+  let timer: NodeJS.Timeout | undefined;
+  let refreshing = false;
+  const refresh = async () => {
+    if (refreshing) return; // a slow round is not overlapped by the next
+    refreshing = true;
+    try {
+      for (const read of polled) await read().catch(() => undefined); // keep the last value
+    } finally {
+      refreshing = false;
+    }
+  };
+  const startPolling = () => {
+    if (timer !== undefined) return;
+    timer = setInterval(() => void refresh(), options.refreshIntervalMs ?? 5_000);
+    timer.unref();
+    // Registrations happen together at start: the first round runs once they are in.
+    setImmediate(() => void refresh());
+  };
+  return metrics;
+}
+
+function setGauge(gauge: Gauge, labelName: string | undefined, value: GaugeValue): void {
+  if (typeof value === "number") gauge.set(value);
+  else for (const [label, v] of Object.entries(value)) gauge.set({ [labelName as string]: label }, v);
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,13 +1,16 @@
 import { NotFoundError } from "../domain/errors.js";
 import type { Delivery, Notification } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
+import { userDeliveryView } from "../domain/user-delivery-view.js";
 import type { DeliveryStore } from "../store/delivery-store.js";
 import type { NotificationStore } from "../store/notification-store.js";
 import { requireScope } from "./access.js";
 
 /**
  * GetNotification: a notification and its deliveries. Another user's
- * notification is reported as not found, so ids cannot be probed.
+ * notification is reported as not found, so ids cannot be probed. A user sees
+ * the deliveries on their own channels only, with errors as categories and no
+ * provider ids (domain/user-delivery-view.ts); API keys see everything.
  */
 export function createGetNotification(deps: { notifications: NotificationStore; deliveries: DeliveryStore }) {
   return async function getNotification(
@@ -19,6 +22,7 @@ export function createGetNotification(deps: { notifications: NotificationStore; 
     if (notification === null || (principal.kind === "user" && notification.userId !== principal.userId)) {
       throw new NotFoundError(`notification ${id} not found`);
     }
-    return { notification, deliveries: await deps.deliveries.forNotification(id) };
+    const deliveries = await deps.deliveries.forNotification(id);
+    return { notification, deliveries: principal.kind === "user" ? userDeliveryView(deliveries) : deliveries };
   };
 }

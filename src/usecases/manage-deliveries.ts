@@ -9,19 +9,26 @@ import { requireScope } from "./access.js";
 /** Cancel, RetryDelivery and ListDeliveries: what operators and senders do with deliveries. */
 export function createManageDeliveries(deps: {
   db: Transactor;
-  notifications: Pick<NotificationStore, "get">;
+  notifications: Pick<NotificationStore, "origin">;
   deliveries: DeliveryStore;
   /** Called after a delivery was put back in the outbox. */
   onQueued: () => void;
 }) {
   return {
-    /** Withdraws what has not gone out; deliveries already with JetStream are skipped by the worker. */
+    /**
+     * Withdraws what has not gone out; deliveries already with JetStream are
+     * skipped by the worker. A key cancels what it sent, an admin key anything;
+     * another key's notification is not found, so ids cannot be probed.
+     */
     async cancel(
       principal: Principal,
       notificationId: string,
     ): Promise<{ canceledCount: number; deliveries: Delivery[] }> {
       requireScope(principal, "send", "cancel notifications");
-      if ((await deps.notifications.get(notificationId)) === null) {
+      const origin = await deps.notifications.origin(notificationId);
+      const admin = principal.kind === "api_key" && principal.scopes.includes("admin");
+      const own = principal.kind === "api_key" && origin?.senderKeyId === principal.keyId;
+      if (origin === null || !(admin || own)) {
         throw new NotFoundError(`notification ${notificationId} not found`);
       }
       return deps.db.run(async (tx) => {

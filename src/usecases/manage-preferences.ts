@@ -1,3 +1,4 @@
+import { ResourceExhaustedError } from "../domain/errors.js";
 import type { Preferences, PreferencesPatch } from "../domain/preferences.js";
 import type { Principal } from "../domain/principal.js";
 import type { Transactor } from "../store/database.js";
@@ -5,17 +6,37 @@ import type { PreferenceCache } from "../store/preference-cache.js";
 import { resolveUserId } from "./access.js";
 
 /** GetPreferences and UpdatePreferences. */
-export function createManagePreferences(deps: { db: Transactor; preferences: PreferenceCache }) {
+export function createManagePreferences(deps: {
+  db: Transactor;
+  preferences: PreferenceCache;
+  /** Most categories one user may have settings for (every Send and GetPreferences reads them all). */
+  maxCategories: number;
+}) {
   return {
     async get(principal: Principal, userId: string): Promise<Preferences> {
       return deps.preferences.get(resolveUserId(principal, userId, "read", "read preferences"));
     },
 
-    /** Applies a patch and returns the result, both in one transaction. */
+    /**
+     * Applies a patch and returns the result, both in one transaction. A patch
+     * that would leave the user with more categories than allowed (and more
+     * than before) changes nothing.
+     */
     async update(principal: Principal, userId: string, patch: PreferencesPatch): Promise<Preferences> {
       const id = resolveUserId(principal, userId, "admin", "change preferences");
+      const mayGrow = Object.keys(patch.categories).length > 0;
       const updated = await deps.db.run(async (tx) => {
+        if (mayGrow) await deps.preferences.lockUser(tx, id);
+        const before = mayGrow ? await deps.preferences.categoryCount(tx, id) : 0;
         await deps.preferences.patch(tx, id, patch);
+        if (mayGrow) {
+          const after = await deps.preferences.categoryCount(tx, id);
+          if (after > deps.maxCategories && after > before) {
+            throw new ResourceExhaustedError(
+              `categories: a user may have preferences for at most ${deps.maxCategories} categories; this change would make ${after} (reset some first)`,
+            );
+          }
+        }
         return deps.preferences.get(id, tx);
       });
       // Committed: every process's cached copy must go.

@@ -6,14 +6,17 @@ import { compilePart, TemplateSyntaxError } from "../templates/handlebars-compil
 import { normalizeLocale } from "../templates/locale.js";
 import { requireScope } from "./access.js";
 
-/** TemplateService: templates are checked by compiling them before they are stored. */
-export function createManageTemplates(deps: { templates: TemplateStore }) {
+/**
+ * TemplateService: templates are checked by compiling them before they are
+ * stored; `maxExpressions` bounds each part's expressions (compile cost).
+ */
+export function createManageTemplates(deps: { templates: TemplateStore; maxExpressions: number }) {
   return {
     async upsert(principal: Principal, template: Template): Promise<Template> {
       requireScope(principal, "admin", "manage templates");
       for (const [part, source] of Object.entries(template.content)) {
         try {
-          compilePart(String(source), part === "html");
+          compilePart(String(source), part === "html", deps.maxExpressions);
         } catch (error) {
           if (!(error instanceof TemplateSyntaxError)) throw error;
           const field = `template.${template.channel === "in_app" ? "in_app" : template.channel}.${part}`;

@@ -2,24 +2,36 @@ import { InvalidArgumentError } from "../domain/errors.js";
 import type { FeedHead, FeedItem } from "../domain/feed-event.js";
 import type { Principal } from "../domain/principal.js";
 import type { FeedHub, HubSignal } from "../feed/feed-hub.js";
+import type { FeedReads } from "../feed/feed-reads.js";
 import { SignalQueue } from "../feed/signal-queue.js";
-import type { FeedStore } from "../store/feed-store.js";
 import { resolveUserId } from "./access.js";
 
 export interface SubscribeDeps {
-  feeds: Pick<FeedStore, "eventsAfter" | "heads">;
+  /** Postgres reads, bounded and shared across streams (feed/feed-reads.ts). */
+  feeds: Pick<FeedReads, "eventsAfter" | "head">;
   hub: Pick<FeedHub, "listen">;
   /** Live signals a slow stream may fall behind by before it re-reads Postgres. */
   bufferSize?: number;
+  /**
+   * Longest an open stream waits for one catch-up read before it sends its
+   * heartbeat anyway and tries again at the next tick; the heartbeat interval.
+   */
+  catchUpWaitMs?: number;
 }
 
-const replayBatch = 500;
+// Events per read: catch-ups of many streams run as one query (feed-reads.ts), each up to this.
+const replayBatch = 200;
 
 /**
  * Subscribe: a user's feed as an async stream. The stream listens live first,
  * then replays from Postgres, then follows live events; every event carries its
  * seq, so it drops what it already sent and fills any hole from Postgres. That
  * is what makes "no gap, no duplicate" hold across processes and reconnects.
+ *
+ * Opening is admission: the first read may be refused when too many feed reads
+ * wait (Unavailable: retry later). Once open, a stream is never ended by the
+ * database: a catch-up that fails (say, no pooled connection in time) is tried
+ * again at the next heartbeat tick, which finds the head still ahead.
  */
 export function createSubscribeFeed(deps: SubscribeDeps) {
   return async function* subscribeFeed(
@@ -31,15 +43,16 @@ export function createSubscribeFeed(deps: SubscribeDeps) {
     const queue = new SignalQueue<HubSignal>(deps.bufferSize ?? 1000);
     const stopListening = deps.hub.listen(userId, (s) => (s.type === "close" ? queue.close() : queue.push(s)));
     try {
-      const head: FeedHead = (await deps.feeds.heads([userId])).get(userId) ?? { seq: 0, unreadCount: 0 };
+      const head: FeedHead = (await deps.feeds.head(userId, { shed: true, signal })) ?? { seq: 0, unreadCount: 0 };
       let last = head.seq;
       let unread = head.unreadCount;
       let reset = false;
 
       /** Sends every stored event after `last`; notices when some were pruned. */
-      async function* catchUp(target: FeedHead | null): AsyncGenerator<FeedItem> {
+      async function* catchUp(target: FeedHead | null, wait = signal): AsyncGenerator<FeedItem> {
         for (;;) {
-          const { events, firstSeq, lastSeq, more } = await deps.feeds.eventsAfter(userId, last, replayBatch);
+          const page = await deps.feeds.eventsAfter(userId, last, replayBatch, { shed: false, signal: wait });
+          const { events, firstSeq, lastSeq, more } = page;
           const pruned = firstSeq === null ? target !== null && target.seq > last : firstSeq > last + 1;
           if (pruned && target !== null) {
             // Events after the cursor are gone: jump to the head and say so.
@@ -71,15 +84,41 @@ export function createSubscribeFeed(deps: SubscribeDeps) {
       }
       yield { kind: "synced", seq: last, unreadCount: unread, time: new Date(), reset };
 
+      /** A catch-up of an open stream: on failure it says so, and the next tick retries. */
+      async function* tryCatchUp(target: FeedHead | null): AsyncGenerator<FeedItem, boolean> {
+        // Its own signal, cleaned up after: the stream's signal lives as long as the stream.
+        const wait = new AbortController();
+        const leave = () => wait.abort(signal.reason);
+        if (signal.aborted) leave();
+        else signal.addEventListener("abort", leave, { once: true });
+        const timer =
+          deps.catchUpWaitMs === undefined
+            ? undefined
+            : setTimeout(
+                () => wait.abort(new DOMException("catch-up waited too long", "TimeoutError")),
+                deps.catchUpWaitMs,
+              );
+        try {
+          yield* catchUp(target, wait.signal);
+          return true;
+        } catch (error) {
+          if (signal.aborted) throw error;
+          return false; // failures are logged by the reads; `last` still marks what was sent
+        } finally {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", leave);
+        }
+      }
+
       for (;;) {
         const next = await queue.next(signal);
         if (next === null) return;
         if (next === "overflowed") {
-          yield* catchUp(null);
+          yield* tryCatchUp(null);
           continue;
         }
         if (next.type === "tick") {
-          if (next.head !== null && next.head.seq > last) yield* catchUp(next.head);
+          if (next.head !== null && next.head.seq > last) yield* tryCatchUp(next.head);
           yield { kind: "heartbeat", seq: last, unreadCount: unread, time: new Date() };
           continue;
         }
@@ -91,9 +130,13 @@ export function createSubscribeFeed(deps: SubscribeDeps) {
           last = event.seq;
           unread = event.unreadCount;
         } else {
-          yield* catchUp(null); // an earlier event is late or lost: Postgres has it
+          yield* tryCatchUp(null); // an earlier event is late or lost: Postgres has it
         }
       }
+    } catch (error) {
+      // A read the client left during ends with it; the handler reports the abort.
+      if (signal.aborted) return;
+      throw error;
     } finally {
       stopListening();
     }

@@ -77,7 +77,7 @@ describe("webhook sender", () => {
     const error = await rejection(sender.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }));
     expect(error).toBeInstanceOf(TransientDeliveryError);
     expect((error as TransientDeliveryError).retryAfterMs).toBe(7000);
-    expect(error.message).toContain("503");
+    expect(error.message).toBe("HTTP 503");
   });
 
   it("reads a Retry-After HTTP-date on 429 and retries 408 without one", async () => {
@@ -105,7 +105,7 @@ describe("webhook sender", () => {
     const error = await rejection(sender.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }));
     expect(error).toBeInstanceOf(PermanentDeliveryError);
     expect((error as PermanentDeliveryError).reason).toBe("rejected");
-    expect(error.message).toMatch(/302.*redirects are not followed/);
+    expect(error.message).toBe("HTTP 302 (redirects are not followed)");
     expect(receiver.requests).toBe(1);
   });
 
@@ -116,7 +116,7 @@ describe("webhook sender", () => {
     const error = await rejection(impatient.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }));
     impatient.close();
     expect(error).toBeInstanceOf(TransientDeliveryError);
-    expect(error.message).toMatch(/no answer in 200 ms/);
+    expect(error.message).toBe("timed out");
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
@@ -129,7 +129,7 @@ describe("webhook sender", () => {
       sender.send({ url: receiver.url, secrets: [secret], id: randomUUID(), payload }, abort.signal),
     );
     expect(error).toBeInstanceOf(TransientDeliveryError);
-    expect(error.message).toMatch(/aborted/);
+    expect(error.message).toBe("aborted");
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
@@ -139,7 +139,9 @@ describe("webhook sender", () => {
     receiver = await startWebhookReceiver({ secret });
     const error = await rejection(sender.send({ url, secrets: [secret], id: randomUUID(), payload }));
     expect(error).toBeInstanceOf(TransientDeliveryError);
-    expect(error.message).toMatch(/ECONNREFUSED/);
+    // A category, not the address and errno: admins read it, and it must not map the network.
+    expect(error.message).toBe("connection refused");
+    expect(error.message).not.toContain(new URL(url).port);
   });
 
   it("refuses, for good, a payload it cannot serialise or a malformed secret", async () => {
@@ -176,7 +178,7 @@ describe("network guard", () => {
       const error = await rejection(guarded.send(message));
       expect(error).toBeInstanceOf(PermanentDeliveryError);
       expect((error as PermanentDeliveryError).reason).toBe("rejected");
-      expect(error.message).toMatch(/private network/);
+      expect(error.message).toBe("refused: address not allowed");
       expect(receiver.requests).toBe(0);
       await open.send(message);
       expect(receiver.deliveries).toHaveLength(1);
@@ -195,7 +197,7 @@ describe("network guard", () => {
         guarded.send({ url: `https://localhost:${port}/hooks`, secrets: [secret], id: randomUUID(), payload }),
       );
       expect(error).toBeInstanceOf(PermanentDeliveryError);
-      expect(error.message).toMatch(/localhost.* private network/);
+      expect(error.message).toBe("refused: address not allowed");
       expect(error.cause).toBeInstanceOf(PrivateNetworkError);
       expect(receiver.connections).toBe(0);
     } finally {
@@ -212,14 +214,18 @@ describe("network guard", () => {
 
   it("rejects unacceptable URLs at registration", () => {
     const strict = { allowPrivateNetworks: false };
-    expect(checkWebhookUrl("http://10.0.0.1/hook", strict)).toMatch(/10\.0\.0\.1 is on a private network/);
-    expect(checkWebhookUrl("https://10.0.0.1/hook", strict)).toMatch(/private network/);
-    expect(checkWebhookUrl("http://[::1]/hook", strict)).toMatch(/::1 is on a private network/);
-    expect(checkWebhookUrl("http://169.254.169.254/latest/meta-data", strict)).toMatch(/private network/);
-    expect(checkWebhookUrl("https://[::ffff:192.168.1.1]/", strict)).toMatch(/private network/);
-    expect(checkWebhookUrl("https://0x7f.1/", strict)).toMatch(/127\.0\.0\.1 is on a private network/);
-    expect(checkWebhookUrl("https://[fd12::1]/", strict)).toMatch(/private network/);
-    expect(checkWebhookUrl("https://100.64.1.1/", strict)).toMatch(/private network/);
+    expect(checkWebhookUrl("http://10.0.0.1/hook", strict)).toMatch(
+      /10\.0\.0\.1 is a private or special-purpose address/,
+    );
+    expect(checkWebhookUrl("https://10.0.0.1/hook", strict)).toMatch(/private or special-purpose address/);
+    expect(checkWebhookUrl("http://[::1]/hook", strict)).toMatch(/::1 is a private or special-purpose address/);
+    expect(checkWebhookUrl("http://169.254.169.254/latest/meta-data", strict)).toMatch(
+      /private or special-purpose address/,
+    );
+    expect(checkWebhookUrl("https://[::ffff:192.168.1.1]/", strict)).toMatch(/private or special-purpose address/);
+    expect(checkWebhookUrl("https://0x7f.1/", strict)).toMatch(/127\.0\.0\.1 is a private or special-purpose address/);
+    expect(checkWebhookUrl("https://[fd12::1]/", strict)).toMatch(/private or special-purpose address/);
+    expect(checkWebhookUrl("https://100.64.1.1/", strict)).toMatch(/private or special-purpose address/);
     expect(checkWebhookUrl("https://user:pw@example.com/hook", strict)).toMatch(/credentials/);
     expect(checkWebhookUrl("ftp://x", strict)).toMatch(/only http and https/);
     expect(checkWebhookUrl("not a url", strict)).toMatch(/not a valid URL/);

@@ -6,7 +6,7 @@ import { mintUserToken } from "../../src/auth/user-tokens.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import type { Scope } from "../../src/domain/principal.js";
 import { ApiKeyStore } from "../../src/store/api-key-store.js";
-import { createLogger } from "../../src/telemetry/logger.js";
+import { createLogger, type Logger } from "../../src/telemetry/logger.js";
 import { createManageApiKeys } from "../../src/usecases/manage-api-keys.js";
 
 // Required rather than imported, like src/store/database.ts does, so a test that
@@ -60,6 +60,8 @@ export interface StartHeraldOptions {
   /** Reuse this NATS subject prefix (for several processes on one NATS). */
   natsPrefix?: string;
   env?: Record<string, string>;
+  /** Where logs go (default: a logger at LOG_LEVEL on stdout). */
+  logger?: Logger;
 }
 
 /** A NATS prefix no other test file uses. */
@@ -97,7 +99,7 @@ export function testEnv(
 export async function startHerald(options: StartHeraldOptions = {}): Promise<TestHerald> {
   const db = options.db ?? (await createTestDatabase());
   const config = loadConfig(testEnv(db, options.natsPrefix ?? uniquePrefix(), options.env));
-  const app = await createApp(config, createLogger(config.logLevel));
+  const app = await createApp(config, options.logger ?? createLogger(config.logLevel));
   const { port } = await app.listen(0, "127.0.0.1");
   const keys = createManageApiKeys({ keys: new ApiKeyStore(app.db) });
   return {

@@ -12,7 +12,8 @@ const { collect } = await import("../helpers/wait.js");
 
 let herald: Awaited<ReturnType<typeof startHerald>>;
 beforeAll(async () => {
-  herald = await startHerald();
+  // Gauges that need Postgres or NATS are read on this timer, not per scrape.
+  herald = await startHerald({ env: { METRICS_REFRESH_INTERVAL_MS: "100" } });
 });
 afterAll(async () => {
   await herald.close();

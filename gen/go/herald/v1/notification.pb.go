@@ -446,9 +446,14 @@ type DeliveryAttempt struct {
 	EndTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
 	// outcome is how it ended.
 	Outcome AttemptOutcome `protobuf:"varint,4,opt,name=outcome,proto3,enum=herald.v1.AttemptOutcome" json:"outcome,omitempty"`
-	// error describes a failure; empty on success.
+	// error describes a failure; empty on success. For API keys, what the
+	// channel reported (for webhooks a category: "connection refused", "timed
+	// out", "TLS failed", "DNS lookup failed", "refused: address not allowed",
+	// "connection failed", "aborted" or "HTTP <status>"). For user tokens one of
+	// the categories listed at Delivery.last_error.
 	Error string `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
-	// provider_message_id is the provider's id for the message it accepted.
+	// provider_message_id is the provider's id for the message it accepted;
+	// empty for user tokens.
 	ProviderMessageId string `protobuf:"bytes,6,opt,name=provider_message_id,json=providerMessageId,proto3" json:"provider_message_id,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
@@ -537,7 +542,11 @@ type Delivery struct {
 	Status DeliveryStatus `protobuf:"varint,3,opt,name=status,proto3,enum=herald.v1.DeliveryStatus" json:"status,omitempty"`
 	// attempts counts the attempts made so far.
 	Attempts int32 `protobuf:"varint,4,opt,name=attempts,proto3" json:"attempts,omitempty"`
-	// last_error describes the last failed attempt; empty if none failed.
+	// last_error describes the last failed attempt; empty if none failed. API
+	// keys read what the channel reported (see DeliveryAttempt.error). User
+	// tokens read only a category: "temporary failure, retrying" (another
+	// attempt is planned), "could not be delivered" (given up) or "no address"
+	// (no email address or phone number on record, or the device is gone).
 	LastError string `protobuf:"bytes,5,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
 	// create_time is when the delivery was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
@@ -546,11 +555,14 @@ type Delivery struct {
 	// notification_id is the notification this delivery carries.
 	NotificationId string `protobuf:"bytes,8,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
 	// target names what the channel delivers to when a user has several: the
-	// device id for push, the endpoint id for webhooks; empty otherwise.
+	// device id for push, the endpoint id for webhooks; empty otherwise. User
+	// tokens see no webhook deliveries (endpoints are the operator's), so no
+	// endpoint ids.
 	Target string `protobuf:"bytes,9,opt,name=target,proto3" json:"target,omitempty"`
 	// next_attempt_time is when a failed delivery is tried again.
 	NextAttemptTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=next_attempt_time,json=nextAttemptTime,proto3" json:"next_attempt_time,omitempty"`
-	// provider_message_id is the provider's id for the message it accepted.
+	// provider_message_id is the provider's id for the message it accepted;
+	// empty for user tokens.
 	ProviderMessageId string `protobuf:"bytes,11,opt,name=provider_message_id,json=providerMessageId,proto3" json:"provider_message_id,omitempty"`
 	// attempt_history lists every attempt, oldest first (GetNotification and
 	// ListDeliveries fill it).

@@ -38,11 +38,26 @@ type SendRequest struct {
 	Title string `protobuf:"bytes,3,opt,name=title,proto3" json:"title,omitempty"`
 	// body is the text, 1 to 5000 characters. Required like title.
 	Body string `protobuf:"bytes,4,opt,name=body,proto3" json:"body,omitempty"`
-	// action_url is an absolute http(s) URL or a path starting with `/`, at most
-	// 2048 characters. Optional.
+	// action_url is where the notification leads, at most 2048 characters, in
+	// one of two forms: an absolute `http://` or `https://` URL with a host and
+	// no user info (`https://shop.example.com/orders/1042`), or a path on the
+	// app's own origin that starts with a single `/` not followed by `/` or `\`
+	// (`/orders/1042`). Protocol-relative forms such as `//evil.example/x` and
+	// `/\evil.example`, which browsers resolve to another host, are refused, as
+	// are spaces and control characters anywhere. Optional.
 	ActionUrl string `protobuf:"bytes,5,opt,name=action_url,json=actionUrl,proto3" json:"action_url,omitempty"`
 	// data is free-form JSON for the application, at most 16 KiB once encoded.
-	// With template_key it also holds the templates' variables.
+	// With template_key it also holds the templates' variables. So that every
+	// client can read back what Send accepted (binary protobuf readers stop at
+	// 100 levels of messages, and each JSON level costs two or three), data may
+	// nest objects and lists at most 10 levels deep (data itself is level 1),
+	// hold at most 1,000 values (object members and list items at any level),
+	// with object keys of at most 256 characters; these are the server's
+	// defaults (DATA_MAX_DEPTH, at most 30; DATA_MAX_VALUES; DATA_MAX_KEY_LENGTH).
+	// Numbers must be finite. No string or key in data, nor any other string in
+	// the request, may contain a NUL character or a lone surrogate. A violation
+	// fails with INVALID_ARGUMENT naming its path, such as `data.a.b[2]` or
+	// `data["k\u0000"]`.
 	Data *structpb.Struct `protobuf:"bytes,6,opt,name=data,proto3" json:"data,omitempty"`
 	// priority defaults to PRIORITY_NORMAL.
 	Priority Priority `protobuf:"varint,7,opt,name=priority,proto3,enum=herald.v1.Priority" json:"priority,omitempty"`
@@ -58,8 +73,10 @@ type SendRequest struct {
 	// notifications instead of sending again. The same key with a different
 	// request fails with ALREADY_EXISTS. At most 255 printable ASCII characters.
 	IdempotencyKey string `protobuf:"bytes,9,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
-	// send_at schedules the notification for a time in the future. Unset means
-	// now.
+	// send_at schedules the notification for a time in the future, at most 365
+	// days ahead (a fixed bound of the contract). Unset means now. Like every
+	// Timestamp in a request, its nanos must be 0 to 999,999,999 and its seconds
+	// within 0001-01-01 to 9999-12-31 UTC.
 	SendAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=send_at,json=sendAt,proto3" json:"send_at,omitempty"`
 	// template_key renders the content from the templates with this key: each
 	// channel's template in the recipient's locale (falling back to the default
@@ -1256,20 +1273,22 @@ var File_herald_v1_notification_service_proto protoreflect.FileDescriptor
 
 const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\n" +
-	"$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\"\x94\x05\n" +
+	"$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\"\xe0\a\n" +
 	"\vSendRequest\x12;\n" +
 	"\buser_ids\x18\x01 \x03(\tB \xbaH\x1d\x92\x01\x1a\b\x01\x10\xe8\a\x18\x01\"\x11r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\auserIds\x12M\n" +
 	"\bcategory\x18\x02 \x01(\tB1\xbaH.r,\x18\x80\x012'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\bcategory\x12\x1e\n" +
 	"\x05title\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05title\x12\x1c\n" +
-	"\x04body\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x88'R\x04body\x12G\n" +
+	"\x04body\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x88'R\x04body\x12\xbc\x02\n" +
 	"\n" +
-	"action_url\x18\x05 \x01(\tB(\xbaH%\xd8\x01\x01r \x18\x80\x102\x1b^(https?://[^\\s]+|/[^\\s]*)$R\tactionUrl\x12+\n" +
+	"action_url\x18\x05 \x01(\tB\x9c\x02\xbaH\x98\x02\xba\x01\x8c\x02\n" +
+	"\x0faction_url.form\x12^must be an absolute http(s) URL with a host, or a path starting with a single / (not // or /\\)\x1a\x98\x01this.matches('^(?:https?://[^/\\\\\\\\?#@\\\\s\\\\x00-\\\\x1f\\\\x7f]+(?:[/?#][^\\\\s\\\\x00-\\\\x1f\\\\x7f]*)?|/(?:[^/\\\\\\\\\\\\s\\\\x00-\\\\x1f\\\\x7f][^\\\\s\\\\x00-\\\\x1f\\\\x7f]*)?)$')\xd8\x01\x01r\x03\x18\x80\x10R\tactionUrl\x12+\n" +
 	"\x04data\x18\x06 \x01(\v2\x17.google.protobuf.StructR\x04data\x129\n" +
 	"\bpriority\x18\a \x01(\x0e2\x13.herald.v1.PriorityB\b\xbaH\x05\x82\x01\x02\x10\x01R\bpriority\x12C\n" +
 	"\bchannels\x18\b \x03(\x0e2\x12.herald.v1.ChannelB\x13\xbaH\x10\x92\x01\r\x10\x05\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\bchannels\x12>\n" +
-	"\x0fidempotency_key\x18\t \x01(\tB\x15\xbaH\x12\xd8\x01\x01r\r\x18\xff\x012\b^[ -~]+$R\x0eidempotencyKey\x12=\n" +
+	"\x0fidempotency_key\x18\t \x01(\tB\x15\xbaH\x12\xd8\x01\x01r\r\x18\xff\x012\b^[ -~]+$R\x0eidempotencyKey\x12\x92\x01\n" +
 	"\asend_at\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampB\b\xbaH\x05\xb2\x01\x02@\x01R\x06sendAt\x12F\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampB]\xbaHZ\xba\x01R\n" +
+	"\x0fsend_at.horizon\x12\x1emust be at most 365 days ahead\x1a\x1fthis <= now + duration('8760h')\xb2\x01\x02@\x01R\x06sendAt\x12F\n" +
 	"\ftemplate_key\x18\v \x01(\tB#\xbaH \xd8\x01\x01r\x1b\x18\x80\x012\x16^[a-z0-9][a-z0-9_.-]*$R\vtemplateKey\"M\n" +
 	"\fSendResponse\x12=\n" +
 	"\rnotifications\x18\x01 \x03(\v2\x17.herald.v1.NotificationR\rnotifications\"2\n" +

@@ -47,7 +47,8 @@ type NotificationServiceClient interface {
 	// recipient's channels. Requires an API key with the `send` scope.
 	Send(ctx context.Context, in *SendRequest, opts ...grpc.CallOption) (*SendResponse, error)
 	// GetNotification returns one notification and the status of each of its
-	// deliveries.
+	// deliveries. A user token sees its own channels' deliveries only, with
+	// errors reduced to categories (see Delivery.last_error).
 	GetNotification(ctx context.Context, in *GetNotificationRequest, opts ...grpc.CallOption) (*GetNotificationResponse, error)
 	// List returns a user's notifications, newest first, one page at a time.
 	List(ctx context.Context, in *ListRequest, opts ...grpc.CallOption) (*ListResponse, error)
@@ -61,7 +62,9 @@ type NotificationServiceClient interface {
 	// every other setting as it was.
 	UpdatePreferences(ctx context.Context, in *UpdatePreferencesRequest, opts ...grpc.CallOption) (*UpdatePreferencesResponse, error)
 	// Cancel withdraws a notification's deliveries that have not gone out yet
-	// (scheduled, pending or waiting for a retry). Requires the `send` scope.
+	// (scheduled, pending or waiting for a retry). Requires the `send` scope; a
+	// key cancels only notifications it sent (others are NOT_FOUND), a key with
+	// the `admin` scope any.
 	Cancel(ctx context.Context, in *CancelRequest, opts ...grpc.CallOption) (*CancelResponse, error)
 	// RetryDelivery puts a dead delivery back in line, with a fresh set of
 	// attempts. Requires the `admin` scope.
@@ -209,7 +212,8 @@ type NotificationServiceServer interface {
 	// recipient's channels. Requires an API key with the `send` scope.
 	Send(context.Context, *SendRequest) (*SendResponse, error)
 	// GetNotification returns one notification and the status of each of its
-	// deliveries.
+	// deliveries. A user token sees its own channels' deliveries only, with
+	// errors reduced to categories (see Delivery.last_error).
 	GetNotification(context.Context, *GetNotificationRequest) (*GetNotificationResponse, error)
 	// List returns a user's notifications, newest first, one page at a time.
 	List(context.Context, *ListRequest) (*ListResponse, error)
@@ -223,7 +227,9 @@ type NotificationServiceServer interface {
 	// every other setting as it was.
 	UpdatePreferences(context.Context, *UpdatePreferencesRequest) (*UpdatePreferencesResponse, error)
 	// Cancel withdraws a notification's deliveries that have not gone out yet
-	// (scheduled, pending or waiting for a retry). Requires the `send` scope.
+	// (scheduled, pending or waiting for a retry). Requires the `send` scope; a
+	// key cancels only notifications it sent (others are NOT_FOUND), a key with
+	// the `admin` scope any.
 	Cancel(context.Context, *CancelRequest) (*CancelResponse, error)
 	// RetryDelivery puts a dead delivery back in line, with a fresh set of
 	// attempts. Requires the `admin` scope.

@@ -572,7 +572,8 @@ type RegisterDeviceRequest struct {
 	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	// platform is the kind of device.
 	Platform Platform `protobuf:"varint,2,opt,name=platform,proto3,enum=herald.v1.Platform" json:"platform,omitempty"`
-	// token is the FCM registration token.
+	// token is the FCM registration token, 1 to 1024 printable ASCII
+	// characters (FCM's are about 160).
 	Token         string `protobuf:"bytes,3,opt,name=token,proto3" json:"token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -767,6 +768,99 @@ func (*UnregisterDeviceResponse) Descriptor() ([]byte, []int) {
 	return file_herald_v1_recipient_service_proto_rawDescGZIP(), []int{11}
 }
 
+// RevokeUserTokensRequest names a user.
+type RevokeUserTokensRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// user_id is the user whose tokens to revoke.
+	UserId        string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeUserTokensRequest) Reset() {
+	*x = RevokeUserTokensRequest{}
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeUserTokensRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeUserTokensRequest) ProtoMessage() {}
+
+func (x *RevokeUserTokensRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeUserTokensRequest.ProtoReflect.Descriptor instead.
+func (*RevokeUserTokensRequest) Descriptor() ([]byte, []int) {
+	return file_herald_v1_recipient_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RevokeUserTokensRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+// RevokeUserTokensResponse says which tokens are refused.
+type RevokeUserTokensResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// revoke_time is the revocation's time: the user's tokens issued before it,
+	// or in the same second, are refused.
+	RevokeTime    *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeUserTokensResponse) Reset() {
+	*x = RevokeUserTokensResponse{}
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeUserTokensResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeUserTokensResponse) ProtoMessage() {}
+
+func (x *RevokeUserTokensResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeUserTokensResponse.ProtoReflect.Descriptor instead.
+func (*RevokeUserTokensResponse) Descriptor() ([]byte, []int) {
+	return file_herald_v1_recipient_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RevokeUserTokensResponse) GetRevokeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevokeTime
+	}
+	return nil
+}
+
 var File_herald_v1_recipient_service_proto protoreflect.FileDescriptor
 
 const file_herald_v1_recipient_service_proto_rawDesc = "" +
@@ -814,25 +908,30 @@ const file_herald_v1_recipient_service_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12;\n" +
 	"\bplatform\x18\x02 \x01(\x0e2\x13.herald.v1.PlatformB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\bplatform\x12*\n" +
-	"\x05token\x18\x03 \x01(\tB\x14\xbaH\x11r\x0f\x10\x01\x18\x80 2\b^[!-~]+$R\x05token\"C\n" +
+	"\x05token\x18\x03 \x01(\tB\x14\xbaH\x11r\x0f\x10\x01\x18\x80\b2\b^[!-~]+$R\x05token\"C\n" +
 	"\x16RegisterDeviceResponse\x12)\n" +
-	"\x06device\x18\x01 \x01(\v2\x11.herald.v1.DeviceR\x06device\"h\n" +
+	"\x06device\x18\x01 \x01(\v2\x11.herald.v1.DeviceR\x06device\"r\n" +
 	"\x17UnregisterDeviceRequest\x12+\n" +
-	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12 \n" +
-	"\x05token\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80 R\x05token\"\x1a\n" +
-	"\x18UnregisterDeviceResponse*^\n" +
+	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12*\n" +
+	"\x05token\x18\x02 \x01(\tB\x14\xbaH\x11r\x0f\x10\x01\x18\x80\b2\b^[!-~]+$R\x05token\"\x1a\n" +
+	"\x18UnregisterDeviceResponse\"H\n" +
+	"\x17RevokeUserTokensRequest\x12-\n" +
+	"\auser_id\x18\x01 \x01(\tB\x14\xbaH\x11r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\x06userId\"W\n" +
+	"\x18RevokeUserTokensResponse\x12;\n" +
+	"\vrevoke_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"revokeTime*^\n" +
 	"\bPlatform\x12\x18\n" +
 	"\x14PLATFORM_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10PLATFORM_ANDROID\x10\x01\x12\x10\n" +
 	"\fPLATFORM_IOS\x10\x02\x12\x10\n" +
-	"\fPLATFORM_WEB\x10\x032\xe4\x03\n" +
+	"\fPLATFORM_WEB\x10\x032\xc6\x04\n" +
 	"\x10RecipientService\x12]\n" +
 	"\x0fUpsertRecipient\x12!.herald.v1.UpsertRecipientRequest\x1a\".herald.v1.UpsertRecipientResponse\"\x03\x90\x02\x02\x12T\n" +
 	"\fGetRecipient\x12\x1e.herald.v1.GetRecipientRequest\x1a\x1f.herald.v1.GetRecipientResponse\"\x03\x90\x02\x01\x12]\n" +
 	"\x0fDeleteRecipient\x12!.herald.v1.DeleteRecipientRequest\x1a\".herald.v1.DeleteRecipientResponse\"\x03\x90\x02\x02\x12Z\n" +
 	"\x0eRegisterDevice\x12 .herald.v1.RegisterDeviceRequest\x1a!.herald.v1.RegisterDeviceResponse\"\x03\x90\x02\x02\x12`\n" +
-	"\x10UnregisterDevice\x12\".herald.v1.UnregisterDeviceRequest\x1a#.herald.v1.UnregisterDeviceResponse\"\x03\x90\x02\x02B\xa1\x01\n" +
+	"\x10UnregisterDevice\x12\".herald.v1.UnregisterDeviceRequest\x1a#.herald.v1.UnregisterDeviceResponse\"\x03\x90\x02\x02\x12`\n" +
+	"\x10RevokeUserTokens\x12\".herald.v1.RevokeUserTokensRequest\x1a#.herald.v1.RevokeUserTokensResponse\"\x03\x90\x02\x02B\xa1\x01\n" +
 	"\rcom.herald.v1B\x15RecipientServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\n" +
 	"Herald::V1b\x06proto3"
 
@@ -849,7 +948,7 @@ func file_herald_v1_recipient_service_proto_rawDescGZIP() []byte {
 }
 
 var file_herald_v1_recipient_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_herald_v1_recipient_service_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_herald_v1_recipient_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_herald_v1_recipient_service_proto_goTypes = []any{
 	(Platform)(0),                    // 0: herald.v1.Platform
 	(*Device)(nil),                   // 1: herald.v1.Device
@@ -864,32 +963,37 @@ var file_herald_v1_recipient_service_proto_goTypes = []any{
 	(*RegisterDeviceResponse)(nil),   // 10: herald.v1.RegisterDeviceResponse
 	(*UnregisterDeviceRequest)(nil),  // 11: herald.v1.UnregisterDeviceRequest
 	(*UnregisterDeviceResponse)(nil), // 12: herald.v1.UnregisterDeviceResponse
-	(*timestamppb.Timestamp)(nil),    // 13: google.protobuf.Timestamp
+	(*RevokeUserTokensRequest)(nil),  // 13: herald.v1.RevokeUserTokensRequest
+	(*RevokeUserTokensResponse)(nil), // 14: herald.v1.RevokeUserTokensResponse
+	(*timestamppb.Timestamp)(nil),    // 15: google.protobuf.Timestamp
 }
 var file_herald_v1_recipient_service_proto_depIdxs = []int32{
 	0,  // 0: herald.v1.Device.platform:type_name -> herald.v1.Platform
-	13, // 1: herald.v1.Device.create_time:type_name -> google.protobuf.Timestamp
+	15, // 1: herald.v1.Device.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 2: herald.v1.Recipient.devices:type_name -> herald.v1.Device
-	13, // 3: herald.v1.Recipient.update_time:type_name -> google.protobuf.Timestamp
+	15, // 3: herald.v1.Recipient.update_time:type_name -> google.protobuf.Timestamp
 	2,  // 4: herald.v1.UpsertRecipientResponse.recipient:type_name -> herald.v1.Recipient
 	2,  // 5: herald.v1.GetRecipientResponse.recipient:type_name -> herald.v1.Recipient
 	0,  // 6: herald.v1.RegisterDeviceRequest.platform:type_name -> herald.v1.Platform
 	1,  // 7: herald.v1.RegisterDeviceResponse.device:type_name -> herald.v1.Device
-	3,  // 8: herald.v1.RecipientService.UpsertRecipient:input_type -> herald.v1.UpsertRecipientRequest
-	5,  // 9: herald.v1.RecipientService.GetRecipient:input_type -> herald.v1.GetRecipientRequest
-	7,  // 10: herald.v1.RecipientService.DeleteRecipient:input_type -> herald.v1.DeleteRecipientRequest
-	9,  // 11: herald.v1.RecipientService.RegisterDevice:input_type -> herald.v1.RegisterDeviceRequest
-	11, // 12: herald.v1.RecipientService.UnregisterDevice:input_type -> herald.v1.UnregisterDeviceRequest
-	4,  // 13: herald.v1.RecipientService.UpsertRecipient:output_type -> herald.v1.UpsertRecipientResponse
-	6,  // 14: herald.v1.RecipientService.GetRecipient:output_type -> herald.v1.GetRecipientResponse
-	8,  // 15: herald.v1.RecipientService.DeleteRecipient:output_type -> herald.v1.DeleteRecipientResponse
-	10, // 16: herald.v1.RecipientService.RegisterDevice:output_type -> herald.v1.RegisterDeviceResponse
-	12, // 17: herald.v1.RecipientService.UnregisterDevice:output_type -> herald.v1.UnregisterDeviceResponse
-	13, // [13:18] is the sub-list for method output_type
-	8,  // [8:13] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	15, // 8: herald.v1.RevokeUserTokensResponse.revoke_time:type_name -> google.protobuf.Timestamp
+	3,  // 9: herald.v1.RecipientService.UpsertRecipient:input_type -> herald.v1.UpsertRecipientRequest
+	5,  // 10: herald.v1.RecipientService.GetRecipient:input_type -> herald.v1.GetRecipientRequest
+	7,  // 11: herald.v1.RecipientService.DeleteRecipient:input_type -> herald.v1.DeleteRecipientRequest
+	9,  // 12: herald.v1.RecipientService.RegisterDevice:input_type -> herald.v1.RegisterDeviceRequest
+	11, // 13: herald.v1.RecipientService.UnregisterDevice:input_type -> herald.v1.UnregisterDeviceRequest
+	13, // 14: herald.v1.RecipientService.RevokeUserTokens:input_type -> herald.v1.RevokeUserTokensRequest
+	4,  // 15: herald.v1.RecipientService.UpsertRecipient:output_type -> herald.v1.UpsertRecipientResponse
+	6,  // 16: herald.v1.RecipientService.GetRecipient:output_type -> herald.v1.GetRecipientResponse
+	8,  // 17: herald.v1.RecipientService.DeleteRecipient:output_type -> herald.v1.DeleteRecipientResponse
+	10, // 18: herald.v1.RecipientService.RegisterDevice:output_type -> herald.v1.RegisterDeviceResponse
+	12, // 19: herald.v1.RecipientService.UnregisterDevice:output_type -> herald.v1.UnregisterDeviceResponse
+	14, // 20: herald.v1.RecipientService.RevokeUserTokens:output_type -> herald.v1.RevokeUserTokensResponse
+	15, // [15:21] is the sub-list for method output_type
+	9,  // [9:15] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_recipient_service_proto_init() }
@@ -904,7 +1008,7 @@ func file_herald_v1_recipient_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_recipient_service_proto_rawDesc), len(file_herald_v1_recipient_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,6 +24,7 @@ const (
 	RecipientService_DeleteRecipient_FullMethodName  = "/herald.v1.RecipientService/DeleteRecipient"
 	RecipientService_RegisterDevice_FullMethodName   = "/herald.v1.RecipientService/RegisterDevice"
 	RecipientService_UnregisterDevice_FullMethodName = "/herald.v1.RecipientService/UnregisterDevice"
+	RecipientService_RevokeUserTokens_FullMethodName = "/herald.v1.RecipientService/RevokeUserTokens"
 )
 
 // RecipientServiceClient is the client API for RecipientService service.
@@ -36,6 +37,9 @@ const (
 // Contact data is set by backend services with an `admin` API key. A user
 // token may read its own recipient and register or unregister its own devices
 // (a mobile app does this with the token FCM gives it).
+//
+// Every RPC may fail with RESOURCE_EXHAUSTED when the caller's rate limit is
+// spent; the error carries a google.rpc.RetryInfo detail saying when to retry.
 type RecipientServiceClient interface {
 	// UpsertRecipient creates a recipient or changes the fields the request
 	// sets; an empty string clears a field.
@@ -43,12 +47,26 @@ type RecipientServiceClient interface {
 	// GetRecipient returns a recipient and their devices.
 	GetRecipient(ctx context.Context, in *GetRecipientRequest, opts ...grpc.CallOption) (*GetRecipientResponse, error)
 	// DeleteRecipient removes a user's personal data: contact data, devices,
-	// preferences, notifications, their deliveries and the live feed.
+	// preferences, notifications, their deliveries and the live feed. It also
+	// revokes the user's tokens, as RevokeUserTokens does.
 	DeleteRecipient(ctx context.Context, in *DeleteRecipientRequest, opts ...grpc.CallOption) (*DeleteRecipientResponse, error)
-	// RegisterDevice adds a push device (or moves a known token to this user).
+	// RegisterDevice adds a push device. A push token belongs to one user:
+	// registering it again for the same user returns the same device; a token
+	// registered to another user moves to this one only with an `admin` API key
+	// (the device changed hands), while a user token gets PERMISSION_DENIED,
+	// which names neither that user nor their device. A user has at most a
+	// configured number of devices (50 by default): one more fails with
+	// RESOURCE_EXHAUSTED.
 	RegisterDevice(ctx context.Context, in *RegisterDeviceRequest, opts ...grpc.CallOption) (*RegisterDeviceResponse, error)
 	// UnregisterDevice removes a push device by its token.
 	UnregisterDevice(ctx context.Context, in *UnregisterDeviceRequest, opts ...grpc.CallOption) (*UnregisterDeviceResponse, error)
+	// RevokeUserTokens refuses every user token of a user issued until now
+	// (tokens issued in the same second included, as `iat` counts seconds; a
+	// token without `iat` counts as issued its maximum lifetime before its
+	// `exp`), in every Herald process within moments, and ends that user's open
+	// Subscribe streams. Tokens issued afterwards work. Requires the `admin`
+	// scope.
+	RevokeUserTokens(ctx context.Context, in *RevokeUserTokensRequest, opts ...grpc.CallOption) (*RevokeUserTokensResponse, error)
 }
 
 type recipientServiceClient struct {
@@ -109,6 +127,16 @@ func (c *recipientServiceClient) UnregisterDevice(ctx context.Context, in *Unreg
 	return out, nil
 }
 
+func (c *recipientServiceClient) RevokeUserTokens(ctx context.Context, in *RevokeUserTokensRequest, opts ...grpc.CallOption) (*RevokeUserTokensResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RevokeUserTokensResponse)
+	err := c.cc.Invoke(ctx, RecipientService_RevokeUserTokens_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RecipientServiceServer is the server API for RecipientService service.
 // All implementations must embed UnimplementedRecipientServiceServer
 // for forward compatibility.
@@ -119,6 +147,9 @@ func (c *recipientServiceClient) UnregisterDevice(ctx context.Context, in *Unreg
 // Contact data is set by backend services with an `admin` API key. A user
 // token may read its own recipient and register or unregister its own devices
 // (a mobile app does this with the token FCM gives it).
+//
+// Every RPC may fail with RESOURCE_EXHAUSTED when the caller's rate limit is
+// spent; the error carries a google.rpc.RetryInfo detail saying when to retry.
 type RecipientServiceServer interface {
 	// UpsertRecipient creates a recipient or changes the fields the request
 	// sets; an empty string clears a field.
@@ -126,12 +157,26 @@ type RecipientServiceServer interface {
 	// GetRecipient returns a recipient and their devices.
 	GetRecipient(context.Context, *GetRecipientRequest) (*GetRecipientResponse, error)
 	// DeleteRecipient removes a user's personal data: contact data, devices,
-	// preferences, notifications, their deliveries and the live feed.
+	// preferences, notifications, their deliveries and the live feed. It also
+	// revokes the user's tokens, as RevokeUserTokens does.
 	DeleteRecipient(context.Context, *DeleteRecipientRequest) (*DeleteRecipientResponse, error)
-	// RegisterDevice adds a push device (or moves a known token to this user).
+	// RegisterDevice adds a push device. A push token belongs to one user:
+	// registering it again for the same user returns the same device; a token
+	// registered to another user moves to this one only with an `admin` API key
+	// (the device changed hands), while a user token gets PERMISSION_DENIED,
+	// which names neither that user nor their device. A user has at most a
+	// configured number of devices (50 by default): one more fails with
+	// RESOURCE_EXHAUSTED.
 	RegisterDevice(context.Context, *RegisterDeviceRequest) (*RegisterDeviceResponse, error)
 	// UnregisterDevice removes a push device by its token.
 	UnregisterDevice(context.Context, *UnregisterDeviceRequest) (*UnregisterDeviceResponse, error)
+	// RevokeUserTokens refuses every user token of a user issued until now
+	// (tokens issued in the same second included, as `iat` counts seconds; a
+	// token without `iat` counts as issued its maximum lifetime before its
+	// `exp`), in every Herald process within moments, and ends that user's open
+	// Subscribe streams. Tokens issued afterwards work. Requires the `admin`
+	// scope.
+	RevokeUserTokens(context.Context, *RevokeUserTokensRequest) (*RevokeUserTokensResponse, error)
 	mustEmbedUnimplementedRecipientServiceServer()
 }
 
@@ -156,6 +201,9 @@ func (UnimplementedRecipientServiceServer) RegisterDevice(context.Context, *Regi
 }
 func (UnimplementedRecipientServiceServer) UnregisterDevice(context.Context, *UnregisterDeviceRequest) (*UnregisterDeviceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UnregisterDevice not implemented")
+}
+func (UnimplementedRecipientServiceServer) RevokeUserTokens(context.Context, *RevokeUserTokensRequest) (*RevokeUserTokensResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevokeUserTokens not implemented")
 }
 func (UnimplementedRecipientServiceServer) mustEmbedUnimplementedRecipientServiceServer() {}
 func (UnimplementedRecipientServiceServer) testEmbeddedByValue()                          {}
@@ -268,6 +316,24 @@ func _RecipientService_UnregisterDevice_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RecipientService_RevokeUserTokens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeUserTokensRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RecipientServiceServer).RevokeUserTokens(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RecipientService_RevokeUserTokens_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RecipientServiceServer).RevokeUserTokens(ctx, req.(*RevokeUserTokensRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RecipientService_ServiceDesc is the grpc.ServiceDesc for RecipientService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -294,6 +360,10 @@ var RecipientService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UnregisterDevice",
 			Handler:    _RecipientService_UnregisterDevice_Handler,
+		},
+		{
+			MethodName: "RevokeUserTokens",
+			Handler:    _RecipientService_RevokeUserTokens_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

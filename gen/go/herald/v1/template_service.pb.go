@@ -26,11 +26,13 @@ const (
 // EmailTemplate is an email's parts. Variables in html are HTML-escaped.
 type EmailTemplate struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// subject is the subject line.
+	// subject is the subject line. Rendered, at most 998 characters (one
+	// RFC 5322 header line).
 	Subject string `protobuf:"bytes,1,opt,name=subject,proto3" json:"subject,omitempty"`
-	// text is the plain-text part.
+	// text is the plain-text part. Rendered, at most 100,000 characters.
 	Text string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
-	// html is the HTML part; empty sends text only.
+	// html is the HTML part; empty sends text only. Rendered, at most 500,000
+	// characters.
 	Html          string `protobuf:"bytes,3,opt,name=html,proto3" json:"html,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -90,9 +92,9 @@ func (x *EmailTemplate) GetHtml() string {
 // InAppTemplate is an inbox entry's parts.
 type InAppTemplate struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// title is the headline.
+	// title is the headline. Rendered, at most 200 characters, as Send's title.
 	Title string `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
-	// body is the text.
+	// body is the text. Rendered, at most 5,000 characters, as Send's body.
 	Body          string `protobuf:"bytes,2,opt,name=body,proto3" json:"body,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -145,7 +147,8 @@ func (x *InAppTemplate) GetBody() string {
 // SmsTemplate is a text message.
 type SmsTemplate struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// text is the message.
+	// text is the message. Rendered, at most 1,600 characters (Twilio's
+	// maximum message body).
 	Text          string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -191,9 +194,9 @@ func (x *SmsTemplate) GetText() string {
 // PushTemplate is a push notification's parts.
 type PushTemplate struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// title is the headline.
+	// title is the headline. Rendered, at most 200 characters, as Send's title.
 	Title string `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
-	// body is the text.
+	// body is the text. Rendered, at most 5,000 characters, as Send's body.
 	Body          string `protobuf:"bytes,2,opt,name=body,proto3" json:"body,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -30,7 +30,7 @@ from herald.v1 import notification_pb2 as herald_dot_v1_dot_notification__pb2
 from herald.v1 import preferences_pb2 as herald_dot_v1_dot_preferences__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\"\x94\x05\n\x0bSendRequest\x12;\n\x08user_ids\x18\x01 \x03(\tB \xbaH\x1d\x92\x01\x1a\x08\x01\x10\xe8\x07\x18\x01\"\x11r\x0f\x10\x01\x18\x80\x01\x32\x08^[!-~]+$R\x07userIds\x12M\n\x08\x63\x61tegory\x18\x02 \x01(\tB1\xbaH.r,\x18\x80\x01\x32\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\x08\x63\x61tegory\x12\x1e\n\x05title\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x05title\x12\x1c\n\x04\x62ody\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x88\'R\x04\x62ody\x12G\n\naction_url\x18\x05 \x01(\tB(\xbaH%r \x18\x80\x10\x32\x1b^(https?://[^\\s]+|/[^\\s]*)$\xd8\x01\x01R\tactionUrl\x12+\n\x04\x64\x61ta\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\x12\x39\n\x08priority\x18\x07 \x01(\x0e\x32\x13.herald.v1.PriorityB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x08priority\x12\x43\n\x08\x63hannels\x18\x08 \x03(\x0e\x32\x12.herald.v1.ChannelB\x13\xbaH\x10\x92\x01\r\x10\x05\x18\x01\"\x07\x82\x01\x04\x10\x01 \x00R\x08\x63hannels\x12>\n\x0fidempotency_key\x18\t \x01(\tB\x15\xbaH\x12r\r\x18\xff\x01\x32\x08^[ -~]+$\xd8\x01\x01R\x0eidempotencyKey\x12=\n\x07send_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xbaH\x05\xb2\x01\x02@\x01R\x06sendAt\x12\x46\n\x0ctemplate_key\x18\x0b \x01(\tB#\xbaH r\x1b\x18\x80\x01\x32\x16^[a-z0-9][a-z0-9_.-]*$\xd8\x01\x01R\x0btemplateKey\"M\n\x0cSendResponse\x12=\n\rnotifications\x18\x01 \x03(\x0b\x32\x17.herald.v1.NotificationR\rnotifications\"2\n\x16GetNotificationRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"\x8b\x01\n\x17GetNotificationResponse\x12;\n\x0cnotification\x18\x01 \x01(\x0b\x32\x17.herald.v1.NotificationR\x0cnotification\x12\x33\n\ndeliveries\x18\x02 \x03(\x0b\x32\x13.herald.v1.DeliveryR\ndeliveries\"\x9a\x02\n\x0bListRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\x12&\n\tpage_size\x18\x02 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00R\x08pageSize\x12\'\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02R\tpageToken\x12\x1f\n\x0bunread_only\x18\x04 \x01(\x08R\nunreadOnly\x12P\n\x08\x63\x61tegory\x18\x05 \x01(\tB4\xbaH1r,\x18\x80\x01\x32\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$\xd8\x01\x01R\x08\x63\x61tegory\x12\x1a\n\x08\x61rchived\x18\x06 \x01(\x08R\x08\x61rchived\"\x98\x01\n\x0cListResponse\x12=\n\rnotifications\x18\x01 \x03(\x0b\x32\x17.herald.v1.NotificationR\rnotifications\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12!\n\x0cunread_count\x18\x03 \x01(\x05R\x0bunreadCount\"\xe7\x01\n\x0fMarkReadRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\x12<\n\x10notification_ids\x18\x02 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10\x64\x18\x01\"\x05r\x03\xb0\x01\x01R\x0fnotificationIds\x12\x10\n\x03\x61ll\x18\x03 \x01(\x08R\x03\x61ll\x12\x37\n\x06\x63hange\x18\x04 \x01(\x0e\x32\x15.herald.v1.ChangeKindB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x06\x63hange:\x1e\xbaH\x1b\"\x19\n\x10notification_ids\n\x03\x61ll\x10\x01\"Z\n\x10MarkReadResponse\x12!\n\x0cunread_count\x18\x01 \x01(\x05R\x0bunreadCount\x12#\n\rchanged_count\x18\x02 \x01(\x05R\x0c\x63hangedCount\"D\n\x15GetPreferencesRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\"R\n\x16GetPreferencesResponse\x12\x38\n\x0bpreferences\x18\x01 \x01(\x0b\x32\x16.herald.v1.PreferencesR\x0bpreferences\"\xd1\x03\n\x18UpdatePreferencesRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\x12\x36\n\x08\x64\x65\x66\x61ults\x18\x02 \x01(\x0b\x32\x1a.herald.v1.ChannelSettingsR\x08\x64\x65\x66\x61ults\x12\x8d\x01\n\ncategories\x18\x03 \x03(\x0b\x32\x33.herald.v1.UpdatePreferencesRequest.CategoriesEntryB8\xbaH5\x9a\x01\x32\x10\x64\".r,\x18\x80\x01\x32\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\ncategories\x12\x65\n\x10reset_categories\x18\x04 \x03(\tB:\xbaH7\x92\x01\x34\x10\x64\x18\x01\".r,\x18\x80\x01\x32\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\x0fresetCategories\x1aY\n\x0f\x43\x61tegoriesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x30\n\x05value\x18\x02 \x01(\x0b\x32\x1a.herald.v1.ChannelSettingsR\x05value:\x02\x38\x01\"U\n\x19UpdatePreferencesResponse\x12\x38\n\x0bpreferences\x18\x01 \x01(\x0b\x32\x16.herald.v1.PreferencesR\x0bpreferences\"`\n\x10SubscribeRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\x12\x1f\n\x06\x63ursor\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18@R\x06\x63ursor\"?\n\x11SubscribeResponse\x12*\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x14.herald.v1.FeedEventR\x05\x65vent\")\n\rCancelRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"l\n\x0e\x43\x61ncelResponse\x12%\n\x0e\x63\x61nceled_count\x18\x01 \x01(\x05R\rcanceledCount\x12\x33\n\ndeliveries\x18\x02 \x03(\x0b\x32\x13.herald.v1.DeliveryR\ndeliveries\"A\n\x14RetryDeliveryRequest\x12)\n\x0b\x64\x65livery_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\ndeliveryId\"H\n\x15RetryDeliveryResponse\x12/\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32\x13.herald.v1.DeliveryR\x08\x64\x65livery\"\xdf\x01\n\x15ListDeliveriesRequest\x12=\n\x06status\x18\x01 \x01(\x0e\x32\x19.herald.v1.DeliveryStatusB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x06status\x12\x36\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x12.herald.v1.ChannelB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x07\x63hannel\x12&\n\tpage_size\x18\x03 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00R\x08pageSize\x12\'\n\npage_token\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"u\n\x16ListDeliveriesResponse\x12\x33\n\ndeliveries\x18\x01 \x03(\x0b\x32\x13.herald.v1.DeliveryR\ndeliveries\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xb9\x06\n\x13NotificationService\x12\x37\n\x04Send\x12\x16.herald.v1.SendRequest\x1a\x17.herald.v1.SendResponse\x12]\n\x0fGetNotification\x12!.herald.v1.GetNotificationRequest\x1a\".herald.v1.GetNotificationResponse\"\x03\x90\x02\x01\x12<\n\x04List\x12\x16.herald.v1.ListRequest\x1a\x17.herald.v1.ListResponse\"\x03\x90\x02\x01\x12H\n\x08MarkRead\x12\x1a.herald.v1.MarkReadRequest\x1a\x1b.herald.v1.MarkReadResponse\"\x03\x90\x02\x02\x12Z\n\x0eGetPreferences\x12 .herald.v1.GetPreferencesRequest\x1a!.herald.v1.GetPreferencesResponse\"\x03\x90\x02\x01\x12\x63\n\x11UpdatePreferences\x12#.herald.v1.UpdatePreferencesRequest\x1a$.herald.v1.UpdatePreferencesResponse\"\x03\x90\x02\x02\x12\x42\n\x06\x43\x61ncel\x12\x18.herald.v1.CancelRequest\x1a\x19.herald.v1.CancelResponse\"\x03\x90\x02\x02\x12R\n\rRetryDelivery\x12\x1f.herald.v1.RetryDeliveryRequest\x1a .herald.v1.RetryDeliveryResponse\x12Z\n\x0eListDeliveries\x12 .herald.v1.ListDeliveriesRequest\x1a!.herald.v1.ListDeliveriesResponse\"\x03\x90\x02\x01\x12M\n\tSubscribe\x12\x1b.herald.v1.SubscribeRequest\x1a\x1c.herald.v1.SubscribeResponse\"\x03\x90\x02\x01\x30\x01\x42\xa4\x01\n\rcom.herald.v1B\x18NotificationServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\"\xe0\x07\n\x0bSendRequest\x12;\n\x08user_ids\x18\x01 \x03(\tB \xbaH\x1d\x92\x01\x1a\x08\x01\x10\xe8\x07\x18\x01\"\x11r\x0f\x10\x01\x18\x80\x01\x32\x08^[!-~]+$R\x07userIds\x12M\n\x08\x63\x61tegory\x18\x02 \x01(\tB1\xbaH.r,\x18\x80\x01\x32\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\x08\x63\x61tegory\x12\x1e\n\x05title\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\x05title\x12\x1c\n\x04\x62ody\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x88\'R\x04\x62ody\x12\xbc\x02\n\naction_url\x18\x05 \x01(\tB\x9c\x02\xbaH\x98\x02r\x03\x18\x80\x10\xba\x01\x8c\x02\n\x0f\x61\x63tion_url.form\x12^must be an absolute http(s) URL with a host, or a path starting with a single / (not // or /\\)\x1a\x98\x01this.matches(\'^(?:https?://[^/\\\\\\\\?#@\\\\s\\\\x00-\\\\x1f\\\\x7f]+(?:[/?#][^\\\\s\\\\x00-\\\\x1f\\\\x7f]*)?|/(?:[^/\\\\\\\\\\\\s\\\\x00-\\\\x1f\\\\x7f][^\\\\s\\\\x00-\\\\x1f\\\\x7f]*)?)$\')\xd8\x01\x01R\tactionUrl\x12+\n\x04\x64\x61ta\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\x12\x39\n\x08priority\x18\x07 \x01(\x0e\x32\x13.herald.v1.PriorityB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x08priority\x12\x43\n\x08\x63hannels\x18\x08 \x03(\x0e\x32\x12.herald.v1.ChannelB\x13\xbaH\x10\x92\x01\r\x10\x05\x18\x01\"\x07\x82\x01\x04\x10\x01 \x00R\x08\x63hannels\x12>\n\x0fidempotency_key\x18\t \x01(\tB\x15\xbaH\x12r\r\x18\xff\x01\x32\x08^[ -~]+$\xd8\x01\x01R\x0eidempotencyKey\x12\x92\x01\n\x07send_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB]\xbaHZ\xb2\x01\x02@\x01\xba\x01R\n\x0fsend_at.horizon\x12\x1emust be at most 365 days ahead\x1a\x1fthis <= now + duration(\'8760h\')R\x06sendAt\x12\x46\n\x0ctemplate_key\x18\x0b \x01(\tB#\xbaH r\x1b\x18\x80\x01\x32\x16^[a-z0-9][a-z0-9_.-]*$\xd8\x01\x01R\x0btemplateKey\"M\n\x0cSendResponse\x12=\n\rnotifications\x18\x01 \x03(\x0b\x32\x17.herald.v1.NotificationR\rnotifications\"2\n\x16GetNotificationRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"\x8b\x01\n\x17GetNotificationResponse\x12;\n\x0cnotification\x18\x01 \x01(\x0b\x32\x17.herald.v1.NotificationR\x0cnotification\x12\x33\n\ndeliveries\x18\x02 \x03(\x0b\x32\x13.herald.v1.DeliveryR\ndeliveries\"\x9a\x02\n\x0bListRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\x12&\n\tpage_size\x18\x02 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00R\x08pageSize\x12\'\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02R\tpageToken\x12\x1f\n\x0bunread_only\x18\x04 \x01(\x08R\nunreadOnly\x12P\n\x08\x63\x61tegory\x18\x05 \x01(\tB4\xbaH1r,\x18\x80\x01\x32\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$\xd8\x01\x01R\x08\x63\x61tegory\x12\x1a\n\x08\x61rchived\x18\x06 \x01(\x08R\x08\x61rchived\"\x98\x01\n\x0cListResponse\x12=\n\rnotifications\x18\x01 \x03(\x0b\x32\x17.herald.v1.NotificationR\rnotifications\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12!\n\x0cunread_count\x18\x03 \x01(\x05R\x0bunreadCount\"\xe7\x01\n\x0fMarkReadRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\x12<\n\x10notification_ids\x18\x02 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10\x64\x18\x01\"\x05r\x03\xb0\x01\x01R\x0fnotificationIds\x12\x10\n\x03\x61ll\x18\x03 \x01(\x08R\x03\x61ll\x12\x37\n\x06\x63hange\x18\x04 \x01(\x0e\x32\x15.herald.v1.ChangeKindB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x06\x63hange:\x1e\xbaH\x1b\"\x19\n\x10notification_ids\n\x03\x61ll\x10\x01\"Z\n\x10MarkReadResponse\x12!\n\x0cunread_count\x18\x01 \x01(\x05R\x0bunreadCount\x12#\n\rchanged_count\x18\x02 \x01(\x05R\x0c\x63hangedCount\"D\n\x15GetPreferencesRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\"R\n\x16GetPreferencesResponse\x12\x38\n\x0bpreferences\x18\x01 \x01(\x0b\x32\x16.herald.v1.PreferencesR\x0bpreferences\"\xd1\x03\n\x18UpdatePreferencesRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\x12\x36\n\x08\x64\x65\x66\x61ults\x18\x02 \x01(\x0b\x32\x1a.herald.v1.ChannelSettingsR\x08\x64\x65\x66\x61ults\x12\x8d\x01\n\ncategories\x18\x03 \x03(\x0b\x32\x33.herald.v1.UpdatePreferencesRequest.CategoriesEntryB8\xbaH5\x9a\x01\x32\x10\x64\".r,\x18\x80\x01\x32\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\ncategories\x12\x65\n\x10reset_categories\x18\x04 \x03(\tB:\xbaH7\x92\x01\x34\x10\x64\x18\x01\".r,\x18\x80\x01\x32\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\x0fresetCategories\x1aY\n\x0f\x43\x61tegoriesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x30\n\x05value\x18\x02 \x01(\x0b\x32\x1a.herald.v1.ChannelSettingsR\x05value:\x02\x38\x01\"U\n\x19UpdatePreferencesResponse\x12\x38\n\x0bpreferences\x18\x01 \x01(\x0b\x32\x16.herald.v1.PreferencesR\x0bpreferences\"`\n\x10SubscribeRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\x12\x1f\n\x06\x63ursor\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18@R\x06\x63ursor\"?\n\x11SubscribeResponse\x12*\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x14.herald.v1.FeedEventR\x05\x65vent\")\n\rCancelRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"l\n\x0e\x43\x61ncelResponse\x12%\n\x0e\x63\x61nceled_count\x18\x01 \x01(\x05R\rcanceledCount\x12\x33\n\ndeliveries\x18\x02 \x03(\x0b\x32\x13.herald.v1.DeliveryR\ndeliveries\"A\n\x14RetryDeliveryRequest\x12)\n\x0b\x64\x65livery_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\ndeliveryId\"H\n\x15RetryDeliveryResponse\x12/\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32\x13.herald.v1.DeliveryR\x08\x64\x65livery\"\xdf\x01\n\x15ListDeliveriesRequest\x12=\n\x06status\x18\x01 \x01(\x0e\x32\x19.herald.v1.DeliveryStatusB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x06status\x12\x36\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x12.herald.v1.ChannelB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x07\x63hannel\x12&\n\tpage_size\x18\x03 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00R\x08pageSize\x12\'\n\npage_token\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"u\n\x16ListDeliveriesResponse\x12\x33\n\ndeliveries\x18\x01 \x03(\x0b\x32\x13.herald.v1.DeliveryR\ndeliveries\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xb9\x06\n\x13NotificationService\x12\x37\n\x04Send\x12\x16.herald.v1.SendRequest\x1a\x17.herald.v1.SendResponse\x12]\n\x0fGetNotification\x12!.herald.v1.GetNotificationRequest\x1a\".herald.v1.GetNotificationResponse\"\x03\x90\x02\x01\x12<\n\x04List\x12\x16.herald.v1.ListRequest\x1a\x17.herald.v1.ListResponse\"\x03\x90\x02\x01\x12H\n\x08MarkRead\x12\x1a.herald.v1.MarkReadRequest\x1a\x1b.herald.v1.MarkReadResponse\"\x03\x90\x02\x02\x12Z\n\x0eGetPreferences\x12 .herald.v1.GetPreferencesRequest\x1a!.herald.v1.GetPreferencesResponse\"\x03\x90\x02\x01\x12\x63\n\x11UpdatePreferences\x12#.herald.v1.UpdatePreferencesRequest\x1a$.herald.v1.UpdatePreferencesResponse\"\x03\x90\x02\x02\x12\x42\n\x06\x43\x61ncel\x12\x18.herald.v1.CancelRequest\x1a\x19.herald.v1.CancelResponse\"\x03\x90\x02\x02\x12R\n\rRetryDelivery\x12\x1f.herald.v1.RetryDeliveryRequest\x1a .herald.v1.RetryDeliveryResponse\x12Z\n\x0eListDeliveries\x12 .herald.v1.ListDeliveriesRequest\x1a!.herald.v1.ListDeliveriesResponse\"\x03\x90\x02\x01\x12M\n\tSubscribe\x12\x1b.herald.v1.SubscribeRequest\x1a\x1c.herald.v1.SubscribeResponse\"\x03\x90\x02\x01\x30\x01\x42\xa4\x01\n\rcom.herald.v1B\x18NotificationServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -47,7 +47,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SENDREQUEST'].fields_by_name['body']._loaded_options = None
   _globals['_SENDREQUEST'].fields_by_name['body']._serialized_options = b'\272H\005r\003\030\210\''
   _globals['_SENDREQUEST'].fields_by_name['action_url']._loaded_options = None
-  _globals['_SENDREQUEST'].fields_by_name['action_url']._serialized_options = b'\272H%r \030\200\0202\033^(https?://[^\\s]+|/[^\\s]*)$\330\001\001'
+  _globals['_SENDREQUEST'].fields_by_name['action_url']._serialized_options = b'\272H\230\002r\003\030\200\020\272\001\214\002\n\017action_url.form\022^must be an absolute http(s) URL with a host, or a path starting with a single / (not // or /\\)\032\230\001this.matches(\'^(?:https?://[^/\\\\\\\\?#@\\\\s\\\\x00-\\\\x1f\\\\x7f]+(?:[/?#][^\\\\s\\\\x00-\\\\x1f\\\\x7f]*)?|/(?:[^/\\\\\\\\\\\\s\\\\x00-\\\\x1f\\\\x7f][^\\\\s\\\\x00-\\\\x1f\\\\x7f]*)?)$\')\330\001\001'
   _globals['_SENDREQUEST'].fields_by_name['priority']._loaded_options = None
   _globals['_SENDREQUEST'].fields_by_name['priority']._serialized_options = b'\272H\005\202\001\002\020\001'
   _globals['_SENDREQUEST'].fields_by_name['channels']._loaded_options = None
@@ -55,7 +55,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SENDREQUEST'].fields_by_name['idempotency_key']._loaded_options = None
   _globals['_SENDREQUEST'].fields_by_name['idempotency_key']._serialized_options = b'\272H\022r\r\030\377\0012\010^[ -~]+$\330\001\001'
   _globals['_SENDREQUEST'].fields_by_name['send_at']._loaded_options = None
-  _globals['_SENDREQUEST'].fields_by_name['send_at']._serialized_options = b'\272H\005\262\001\002@\001'
+  _globals['_SENDREQUEST'].fields_by_name['send_at']._serialized_options = b'\272HZ\262\001\002@\001\272\001R\n\017send_at.horizon\022\036must be at most 365 days ahead\032\037this <= now + duration(\'8760h\')'
   _globals['_SENDREQUEST'].fields_by_name['template_key']._loaded_options = None
   _globals['_SENDREQUEST'].fields_by_name['template_key']._serialized_options = b'\272H r\033\030\200\0012\026^[a-z0-9][a-z0-9_.-]*$\330\001\001'
   _globals['_GETNOTIFICATIONREQUEST'].fields_by_name['id']._loaded_options = None
@@ -119,47 +119,47 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_NOTIFICATIONSERVICE'].methods_by_name['Subscribe']._loaded_options = None
   _globals['_NOTIFICATIONSERVICE'].methods_by_name['Subscribe']._serialized_options = b'\220\002\001'
   _globals['_SENDREQUEST']._serialized_start=225
-  _globals['_SENDREQUEST']._serialized_end=885
-  _globals['_SENDRESPONSE']._serialized_start=887
-  _globals['_SENDRESPONSE']._serialized_end=964
-  _globals['_GETNOTIFICATIONREQUEST']._serialized_start=966
-  _globals['_GETNOTIFICATIONREQUEST']._serialized_end=1016
-  _globals['_GETNOTIFICATIONRESPONSE']._serialized_start=1019
-  _globals['_GETNOTIFICATIONRESPONSE']._serialized_end=1158
-  _globals['_LISTREQUEST']._serialized_start=1161
-  _globals['_LISTREQUEST']._serialized_end=1443
-  _globals['_LISTRESPONSE']._serialized_start=1446
-  _globals['_LISTRESPONSE']._serialized_end=1598
-  _globals['_MARKREADREQUEST']._serialized_start=1601
-  _globals['_MARKREADREQUEST']._serialized_end=1832
-  _globals['_MARKREADRESPONSE']._serialized_start=1834
-  _globals['_MARKREADRESPONSE']._serialized_end=1924
-  _globals['_GETPREFERENCESREQUEST']._serialized_start=1926
-  _globals['_GETPREFERENCESREQUEST']._serialized_end=1994
-  _globals['_GETPREFERENCESRESPONSE']._serialized_start=1996
-  _globals['_GETPREFERENCESRESPONSE']._serialized_end=2078
-  _globals['_UPDATEPREFERENCESREQUEST']._serialized_start=2081
-  _globals['_UPDATEPREFERENCESREQUEST']._serialized_end=2546
-  _globals['_UPDATEPREFERENCESREQUEST_CATEGORIESENTRY']._serialized_start=2457
-  _globals['_UPDATEPREFERENCESREQUEST_CATEGORIESENTRY']._serialized_end=2546
-  _globals['_UPDATEPREFERENCESRESPONSE']._serialized_start=2548
-  _globals['_UPDATEPREFERENCESRESPONSE']._serialized_end=2633
-  _globals['_SUBSCRIBEREQUEST']._serialized_start=2635
-  _globals['_SUBSCRIBEREQUEST']._serialized_end=2731
-  _globals['_SUBSCRIBERESPONSE']._serialized_start=2733
-  _globals['_SUBSCRIBERESPONSE']._serialized_end=2796
-  _globals['_CANCELREQUEST']._serialized_start=2798
-  _globals['_CANCELREQUEST']._serialized_end=2839
-  _globals['_CANCELRESPONSE']._serialized_start=2841
-  _globals['_CANCELRESPONSE']._serialized_end=2949
-  _globals['_RETRYDELIVERYREQUEST']._serialized_start=2951
-  _globals['_RETRYDELIVERYREQUEST']._serialized_end=3016
-  _globals['_RETRYDELIVERYRESPONSE']._serialized_start=3018
-  _globals['_RETRYDELIVERYRESPONSE']._serialized_end=3090
-  _globals['_LISTDELIVERIESREQUEST']._serialized_start=3093
-  _globals['_LISTDELIVERIESREQUEST']._serialized_end=3316
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=3318
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=3435
-  _globals['_NOTIFICATIONSERVICE']._serialized_start=3438
-  _globals['_NOTIFICATIONSERVICE']._serialized_end=4263
+  _globals['_SENDREQUEST']._serialized_end=1217
+  _globals['_SENDRESPONSE']._serialized_start=1219
+  _globals['_SENDRESPONSE']._serialized_end=1296
+  _globals['_GETNOTIFICATIONREQUEST']._serialized_start=1298
+  _globals['_GETNOTIFICATIONREQUEST']._serialized_end=1348
+  _globals['_GETNOTIFICATIONRESPONSE']._serialized_start=1351
+  _globals['_GETNOTIFICATIONRESPONSE']._serialized_end=1490
+  _globals['_LISTREQUEST']._serialized_start=1493
+  _globals['_LISTREQUEST']._serialized_end=1775
+  _globals['_LISTRESPONSE']._serialized_start=1778
+  _globals['_LISTRESPONSE']._serialized_end=1930
+  _globals['_MARKREADREQUEST']._serialized_start=1933
+  _globals['_MARKREADREQUEST']._serialized_end=2164
+  _globals['_MARKREADRESPONSE']._serialized_start=2166
+  _globals['_MARKREADRESPONSE']._serialized_end=2256
+  _globals['_GETPREFERENCESREQUEST']._serialized_start=2258
+  _globals['_GETPREFERENCESREQUEST']._serialized_end=2326
+  _globals['_GETPREFERENCESRESPONSE']._serialized_start=2328
+  _globals['_GETPREFERENCESRESPONSE']._serialized_end=2410
+  _globals['_UPDATEPREFERENCESREQUEST']._serialized_start=2413
+  _globals['_UPDATEPREFERENCESREQUEST']._serialized_end=2878
+  _globals['_UPDATEPREFERENCESREQUEST_CATEGORIESENTRY']._serialized_start=2789
+  _globals['_UPDATEPREFERENCESREQUEST_CATEGORIESENTRY']._serialized_end=2878
+  _globals['_UPDATEPREFERENCESRESPONSE']._serialized_start=2880
+  _globals['_UPDATEPREFERENCESRESPONSE']._serialized_end=2965
+  _globals['_SUBSCRIBEREQUEST']._serialized_start=2967
+  _globals['_SUBSCRIBEREQUEST']._serialized_end=3063
+  _globals['_SUBSCRIBERESPONSE']._serialized_start=3065
+  _globals['_SUBSCRIBERESPONSE']._serialized_end=3128
+  _globals['_CANCELREQUEST']._serialized_start=3130
+  _globals['_CANCELREQUEST']._serialized_end=3171
+  _globals['_CANCELRESPONSE']._serialized_start=3173
+  _globals['_CANCELRESPONSE']._serialized_end=3281
+  _globals['_RETRYDELIVERYREQUEST']._serialized_start=3283
+  _globals['_RETRYDELIVERYREQUEST']._serialized_end=3348
+  _globals['_RETRYDELIVERYRESPONSE']._serialized_start=3350
+  _globals['_RETRYDELIVERYRESPONSE']._serialized_end=3422
+  _globals['_LISTDELIVERIESREQUEST']._serialized_start=3425
+  _globals['_LISTDELIVERIESREQUEST']._serialized_end=3648
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=3650
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=3767
+  _globals['_NOTIFICATIONSERVICE']._serialized_start=3770
+  _globals['_NOTIFICATIONSERVICE']._serialized_end=4595
 # @@protoc_insertion_point(module_scope)

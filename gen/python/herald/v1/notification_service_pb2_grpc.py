@@ -113,7 +113,8 @@ class NotificationServiceServicer:
 
     def GetNotification(self, request, context):
         """GetNotification returns one notification and the status of each of its
-        deliveries.
+        deliveries. A user token sees its own channels' deliveries only, with
+        errors reduced to categories (see Delivery.last_error).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -152,7 +153,9 @@ class NotificationServiceServicer:
 
     def Cancel(self, request, context):
         """Cancel withdraws a notification's deliveries that have not gone out yet
-        (scheduled, pending or waiting for a retry). Requires the `send` scope.
+        (scheduled, pending or waiting for a retry). Requires the `send` scope; a
+        key cancels only notifications it sent (others are NOT_FOUND), a key with
+        the `admin` scope any.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -123,3 +123,15 @@ class UnregisterDeviceRequest(_message.Message):
 class UnregisterDeviceResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class RevokeUserTokensRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
+
+class RevokeUserTokensResponse(_message.Message):
+    __slots__ = ("revoke_time",)
+    REVOKE_TIME_FIELD_NUMBER: _ClassVar[int]
+    revoke_time: _timestamp_pb2.Timestamp
+    def __init__(self, revoke_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

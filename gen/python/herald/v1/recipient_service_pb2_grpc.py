@@ -32,6 +32,9 @@ class RecipientServiceStub:
     Contact data is set by backend services with an `admin` API key. A user
     token may read its own recipient and register or unregister its own devices
     (a mobile app does this with the token FCM gives it).
+
+    Every RPC may fail with RESOURCE_EXHAUSTED when the caller's rate limit is
+    spent; the error carries a google.rpc.RetryInfo detail saying when to retry.
     """
 
     def __init__(self, channel):
@@ -65,6 +68,11 @@ class RecipientServiceStub:
                 request_serializer=herald_dot_v1_dot_recipient__service__pb2.UnregisterDeviceRequest.SerializeToString,
                 response_deserializer=herald_dot_v1_dot_recipient__service__pb2.UnregisterDeviceResponse.FromString,
                 _registered_method=True)
+        self.RevokeUserTokens = channel.unary_unary(
+                '/herald.v1.RecipientService/RevokeUserTokens',
+                request_serializer=herald_dot_v1_dot_recipient__service__pb2.RevokeUserTokensRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_recipient__service__pb2.RevokeUserTokensResponse.FromString,
+                _registered_method=True)
 
 
 class RecipientServiceServicer:
@@ -74,6 +82,9 @@ class RecipientServiceServicer:
     Contact data is set by backend services with an `admin` API key. A user
     token may read its own recipient and register or unregister its own devices
     (a mobile app does this with the token FCM gives it).
+
+    Every RPC may fail with RESOURCE_EXHAUSTED when the caller's rate limit is
+    spent; the error carries a google.rpc.RetryInfo detail saying when to retry.
     """
 
     def UpsertRecipient(self, request, context):
@@ -93,14 +104,21 @@ class RecipientServiceServicer:
 
     def DeleteRecipient(self, request, context):
         """DeleteRecipient removes a user's personal data: contact data, devices,
-        preferences, notifications, their deliveries and the live feed.
+        preferences, notifications, their deliveries and the live feed. It also
+        revokes the user's tokens, as RevokeUserTokens does.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def RegisterDevice(self, request, context):
-        """RegisterDevice adds a push device (or moves a known token to this user).
+        """RegisterDevice adds a push device. A push token belongs to one user:
+        registering it again for the same user returns the same device; a token
+        registered to another user moves to this one only with an `admin` API key
+        (the device changed hands), while a user token gets PERMISSION_DENIED,
+        which names neither that user nor their device. A user has at most a
+        configured number of devices (50 by default): one more fails with
+        RESOURCE_EXHAUSTED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -108,6 +126,18 @@ class RecipientServiceServicer:
 
     def UnregisterDevice(self, request, context):
         """UnregisterDevice removes a push device by its token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeUserTokens(self, request, context):
+        """RevokeUserTokens refuses every user token of a user issued until now
+        (tokens issued in the same second included, as `iat` counts seconds; a
+        token without `iat` counts as issued its maximum lifetime before its
+        `exp`), in every Herald process within moments, and ends that user's open
+        Subscribe streams. Tokens issued afterwards work. Requires the `admin`
+        scope.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -141,6 +171,11 @@ def add_RecipientServiceServicer_to_server(servicer, server):
                     request_deserializer=herald_dot_v1_dot_recipient__service__pb2.UnregisterDeviceRequest.FromString,
                     response_serializer=herald_dot_v1_dot_recipient__service__pb2.UnregisterDeviceResponse.SerializeToString,
             ),
+            'RevokeUserTokens': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeUserTokens,
+                    request_deserializer=herald_dot_v1_dot_recipient__service__pb2.RevokeUserTokensRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_recipient__service__pb2.RevokeUserTokensResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'herald.v1.RecipientService', rpc_method_handlers)
@@ -156,6 +191,9 @@ class RecipientService:
     Contact data is set by backend services with an `admin` API key. A user
     token may read its own recipient and register or unregister its own devices
     (a mobile app does this with the token FCM gives it).
+
+    Every RPC may fail with RESOURCE_EXHAUSTED when the caller's rate limit is
+    spent; the error carries a google.rpc.RetryInfo detail saying when to retry.
     """
 
     @staticmethod
@@ -283,6 +321,33 @@ class RecipientService:
             '/herald.v1.RecipientService/UnregisterDevice',
             herald_dot_v1_dot_recipient__service__pb2.UnregisterDeviceRequest.SerializeToString,
             herald_dot_v1_dot_recipient__service__pb2.UnregisterDeviceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeUserTokens(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.RecipientService/RevokeUserTokens',
+            herald_dot_v1_dot_recipient__service__pb2.RevokeUserTokensRequest.SerializeToString,
+            herald_dot_v1_dot_recipient__service__pb2.RevokeUserTokensResponse.FromString,
             options,
             channel_credentials,
             insecure,

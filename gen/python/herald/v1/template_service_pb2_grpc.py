@@ -29,6 +29,21 @@ class TemplateServiceStub:
     """TemplateService manages the templates Send renders with `template_key`:
     one per key, channel and locale, written in Handlebars. Requires the `admin`
     scope.
+
+    Templates use Handlebars expressions and the built-in helpers if, unless,
+    each, with and lookup; partials, inline partials, decorators and the log
+    helper are refused, and a part may hold at most 2,000 expressions (`{{ }}`,
+    blocks, sub-expressions; the server's default, TEMPLATE_MAX_EXPRESSIONS).
+    Rendering is bounded: each rendered part has a size limit, given on its field
+    below (characters are Unicode code points), and a Send's rendering, over all
+    its channels and locales, may run at most 10,000 `{{#each}}` iterations, read
+    at most 4,194,304 characters of data (every read counts, so a variable
+    printed in a loop counts once per iteration) and take at most 250 ms; these
+    three are the server's defaults (TEMPLATE_RENDER_MAX_ITERATIONS,
+    TEMPLATE_RENDER_MAX_BYTES, TEMPLATE_RENDER_BUDGET_MS). A Send that would go
+    past any of them fails with INVALID_ARGUMENT naming the template, channel,
+    part and locale, for example `data: template "digest" (in_app title, en)
+    renders 305 characters; the limit is 200`, before anything is written.
     """
 
     def __init__(self, channel):
@@ -63,11 +78,28 @@ class TemplateServiceServicer:
     """TemplateService manages the templates Send renders with `template_key`:
     one per key, channel and locale, written in Handlebars. Requires the `admin`
     scope.
+
+    Templates use Handlebars expressions and the built-in helpers if, unless,
+    each, with and lookup; partials, inline partials, decorators and the log
+    helper are refused, and a part may hold at most 2,000 expressions (`{{ }}`,
+    blocks, sub-expressions; the server's default, TEMPLATE_MAX_EXPRESSIONS).
+    Rendering is bounded: each rendered part has a size limit, given on its field
+    below (characters are Unicode code points), and a Send's rendering, over all
+    its channels and locales, may run at most 10,000 `{{#each}}` iterations, read
+    at most 4,194,304 characters of data (every read counts, so a variable
+    printed in a loop counts once per iteration) and take at most 250 ms; these
+    three are the server's defaults (TEMPLATE_RENDER_MAX_ITERATIONS,
+    TEMPLATE_RENDER_MAX_BYTES, TEMPLATE_RENDER_BUDGET_MS). A Send that would go
+    past any of them fails with INVALID_ARGUMENT naming the template, channel,
+    part and locale, for example `data: template "digest" (in_app title, en)
+    renders 305 characters; the limit is 200`, before anything is written.
     """
 
     def UpsertTemplate(self, request, context):
         """UpsertTemplate creates or replaces a template. Its parts are compiled
-        first; a syntax error fails with INVALID_ARGUMENT naming the part.
+        first; a syntax error, a partial (`{{> name}}`, `{{#> name}}`), an inline
+        partial or decorator (`{{#*inline}}`, `{{* name}}`), the log helper or
+        too many expressions fails with INVALID_ARGUMENT naming the part.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -129,6 +161,21 @@ class TemplateService:
     """TemplateService manages the templates Send renders with `template_key`:
     one per key, channel and locale, written in Handlebars. Requires the `admin`
     scope.
+
+    Templates use Handlebars expressions and the built-in helpers if, unless,
+    each, with and lookup; partials, inline partials, decorators and the log
+    helper are refused, and a part may hold at most 2,000 expressions (`{{ }}`,
+    blocks, sub-expressions; the server's default, TEMPLATE_MAX_EXPRESSIONS).
+    Rendering is bounded: each rendered part has a size limit, given on its field
+    below (characters are Unicode code points), and a Send's rendering, over all
+    its channels and locales, may run at most 10,000 `{{#each}}` iterations, read
+    at most 4,194,304 characters of data (every read counts, so a variable
+    printed in a loop counts once per iteration) and take at most 250 ms; these
+    three are the server's defaults (TEMPLATE_RENDER_MAX_ITERATIONS,
+    TEMPLATE_RENDER_MAX_BYTES, TEMPLATE_RENDER_BUDGET_MS). A Send that would go
+    past any of them fails with INVALID_ARGUMENT naming the template, channel,
+    part and locale, for example `data: template "digest" (in_app title, en)
+    renders 305 characters; the limit is 200`, before anything is written.
     """
 
     @staticmethod

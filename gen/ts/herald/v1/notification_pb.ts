@@ -151,14 +151,19 @@ export type DeliveryAttempt = Message<"herald.v1.DeliveryAttempt"> & {
   outcome: AttemptOutcome;
 
   /**
-   * error describes a failure; empty on success.
+   * error describes a failure; empty on success. For API keys, what the
+   * channel reported (for webhooks a category: "connection refused", "timed
+   * out", "TLS failed", "DNS lookup failed", "refused: address not allowed",
+   * "connection failed", "aborted" or "HTTP <status>"). For user tokens one of
+   * the categories listed at Delivery.last_error.
    *
    * @generated from field: string error = 5;
    */
   error: string;
 
   /**
-   * provider_message_id is the provider's id for the message it accepted.
+   * provider_message_id is the provider's id for the message it accepted;
+   * empty for user tokens.
    *
    * @generated from field: string provider_message_id = 6;
    */
@@ -207,7 +212,11 @@ export type Delivery = Message<"herald.v1.Delivery"> & {
   attempts: number;
 
   /**
-   * last_error describes the last failed attempt; empty if none failed.
+   * last_error describes the last failed attempt; empty if none failed. API
+   * keys read what the channel reported (see DeliveryAttempt.error). User
+   * tokens read only a category: "temporary failure, retrying" (another
+   * attempt is planned), "could not be delivered" (given up) or "no address"
+   * (no email address or phone number on record, or the device is gone).
    *
    * @generated from field: string last_error = 5;
    */
@@ -236,7 +245,9 @@ export type Delivery = Message<"herald.v1.Delivery"> & {
 
   /**
    * target names what the channel delivers to when a user has several: the
-   * device id for push, the endpoint id for webhooks; empty otherwise.
+   * device id for push, the endpoint id for webhooks; empty otherwise. User
+   * tokens see no webhook deliveries (endpoints are the operator's), so no
+   * endpoint ids.
    *
    * @generated from field: string target = 9;
    */
@@ -250,7 +261,8 @@ export type Delivery = Message<"herald.v1.Delivery"> & {
   nextAttemptTime?: Timestamp | undefined;
 
   /**
-   * provider_message_id is the provider's id for the message it accepted.
+   * provider_message_id is the provider's id for the message it accepted;
+   * empty for user tokens.
    *
    * @generated from field: string provider_message_id = 11;
    */

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file herald/v1/recipient_service.proto.
  */
 export const file_herald_v1_recipient_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFoZXJhbGQvdjEvcmVjaXBpZW50X3NlcnZpY2UucHJvdG8SCWhlcmFsZC52MSJ7CgZEZXZpY2USCgoCaWQYASABKAkSJQoIcGxhdGZvcm0YAiABKA4yEy5oZXJhbGQudjEuUGxhdGZvcm0SDQoFdG9rZW4YAyABKAkSLwoLY3JlYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrEBCglSZWNpcGllbnQSDwoHdXNlcl9pZBgBIAEoCRINCgVlbWFpbBgCIAEoCRINCgVwaG9uZRgDIAEoCRIOCgZsb2NhbGUYBCABKAkSEAoIdGltZXpvbmUYBSABKAkSIgoHZGV2aWNlcxgGIAMoCzIRLmhlcmFsZC52MS5EZXZpY2USLwoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvYEChZVcHNlcnRSZWNpcGllbnRSZXF1ZXN0EiUKB3VzZXJfaWQYASABKAlCFLpIEXIPEAEYgAEyCF5bIS1+XSskEn0KBWVtYWlsGAIgASgJQmm6SGa6AV4KDmVtYWlsX29yX2VtcHR5Ei5tdXN0IGJlIGFuIGVtYWlsIGFkZHJlc3MsIG9yIGVtcHR5IHRvIGNsZWFyIGl0Ghx0aGlzID09ICcnIHx8IHRoaXMuaXNFbWFpbCgpcgMY/gFIAIgBARKrAQoFcGhvbmUYAyABKAlClgG6SJIBugGOAQoNZTE2NF9vcl9lbXB0eRJIbXVzdCBiZSBhbiBFLjE2NCBwaG9uZSBudW1iZXIgc3VjaCBhcyArMTQxNTU1NTAxMjMsIG9yIGVtcHR5IHRvIGNsZWFyIGl0GjN0aGlzID09ICcnIHx8IHRoaXMubWF0Y2hlcygnXlxcK1sxLTldWzAtOV17NiwxNH0kJylIAYgBARK7AQoGbG9jYWxlGAQgASgJQqUBukihAboBnQEKD2xvY2FsZV9vcl9lbXB0eRJHbXVzdCBiZSBhIEJDUCA0NyBsYW5ndWFnZSB0YWcgc3VjaCBhcyBlbiBvciBkZS1BVCwgb3IgZW1wdHkgdG8gY2xlYXIgaXQaQXRoaXMgPT0gJycgfHwgdGhpcy5tYXRjaGVzKCdeW2EtekEtWl17MiwzfSgtW2EtekEtWjAtOV17Miw4fSkqJCcpSAKIAQESHgoIdGltZXpvbmUYBSABKAlCB7pIBHICGEBIA4gBAUIICgZfZW1haWxCCAoGX3Bob25lQgkKB19sb2NhbGVCCwoJX3RpbWV6b25lIkIKF1Vwc2VydFJlY2lwaWVudFJlc3BvbnNlEicKCXJlY2lwaWVudBgBIAEoCzIULmhlcmFsZC52MS5SZWNpcGllbnQiOgoTR2V0UmVjaXBpZW50UmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQiPwoUR2V0UmVjaXBpZW50UmVzcG9uc2USJwoJcmVjaXBpZW50GAEgASgLMhQuaGVyYWxkLnYxLlJlY2lwaWVudCI/ChZEZWxldGVSZWNpcGllbnRSZXF1ZXN0EiUKB3VzZXJfaWQYASABKAlCFLpIEXIPEAEYgAEyCF5bIS1+XSskIjgKF0RlbGV0ZVJlY2lwaWVudFJlc3BvbnNlEh0KFWRlbGV0ZWRfbm90aWZpY2F0aW9ucxgBIAEoBSKUAQoVUmVnaXN0ZXJEZXZpY2VSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIxCghwbGF0Zm9ybRgCIAEoDjITLmhlcmFsZC52MS5QbGF0Zm9ybUIKukgHggEEEAEgABIjCgV0b2tlbhgDIAEoCUIUukgRcg8QARiAIDIIXlshLX5dKyQiOwoWUmVnaXN0ZXJEZXZpY2VSZXNwb25zZRIhCgZkZXZpY2UYASABKAsyES5oZXJhbGQudjEuRGV2aWNlIlkKF1VucmVnaXN0ZXJEZXZpY2VSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIZCgV0b2tlbhgCIAEoCUIKukgHcgUQARiAICIaChhVbnJlZ2lzdGVyRGV2aWNlUmVzcG9uc2UqXgoIUGxhdGZvcm0SGAoUUExBVEZPUk1fVU5TUEVDSUZJRUQQABIUChBQTEFURk9STV9BTkRST0lEEAESEAoMUExBVEZPUk1fSU9TEAISEAoMUExBVEZPUk1fV0VCEAMy5AMKEFJlY2lwaWVudFNlcnZpY2USXQoPVXBzZXJ0UmVjaXBpZW50EiEuaGVyYWxkLnYxLlVwc2VydFJlY2lwaWVudFJlcXVlc3QaIi5oZXJhbGQudjEuVXBzZXJ0UmVjaXBpZW50UmVzcG9uc2UiA5ACAhJUCgxHZXRSZWNpcGllbnQSHi5oZXJhbGQudjEuR2V0UmVjaXBpZW50UmVxdWVzdBofLmhlcmFsZC52MS5HZXRSZWNpcGllbnRSZXNwb25zZSIDkAIBEl0KD0RlbGV0ZVJlY2lwaWVudBIhLmhlcmFsZC52MS5EZWxldGVSZWNpcGllbnRSZXF1ZXN0GiIuaGVyYWxkLnYxLkRlbGV0ZVJlY2lwaWVudFJlc3BvbnNlIgOQAgISWgoOUmVnaXN0ZXJEZXZpY2USIC5oZXJhbGQudjEuUmVnaXN0ZXJEZXZpY2VSZXF1ZXN0GiEuaGVyYWxkLnYxLlJlZ2lzdGVyRGV2aWNlUmVzcG9uc2UiA5ACAhJgChBVbnJlZ2lzdGVyRGV2aWNlEiIuaGVyYWxkLnYxLlVucmVnaXN0ZXJEZXZpY2VSZXF1ZXN0GiMuaGVyYWxkLnYxLlVucmVnaXN0ZXJEZXZpY2VSZXNwb25zZSIDkAICQqEBCg1jb20uaGVyYWxkLnYxQhVSZWNpcGllbnRTZXJ2aWNlUHJvdG9QAVo0Z2l0aHViLmNvbS9oZXJhbGRocS9oZXJhbGQvZ2VuL2dvL2hlcmFsZC92MTtoZXJhbGR2MaICA0hYWKoCCUhlcmFsZC5WMcoCCUhlcmFsZFxWMeICFUhlcmFsZFxWMVxHUEJNZXRhZGF0YeoCCkhlcmFsZDo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("CiFoZXJhbGQvdjEvcmVjaXBpZW50X3NlcnZpY2UucHJvdG8SCWhlcmFsZC52MSJ7CgZEZXZpY2USCgoCaWQYASABKAkSJQoIcGxhdGZvcm0YAiABKA4yEy5oZXJhbGQudjEuUGxhdGZvcm0SDQoFdG9rZW4YAyABKAkSLwoLY3JlYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrEBCglSZWNpcGllbnQSDwoHdXNlcl9pZBgBIAEoCRINCgVlbWFpbBgCIAEoCRINCgVwaG9uZRgDIAEoCRIOCgZsb2NhbGUYBCABKAkSEAoIdGltZXpvbmUYBSABKAkSIgoHZGV2aWNlcxgGIAMoCzIRLmhlcmFsZC52MS5EZXZpY2USLwoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvYEChZVcHNlcnRSZWNpcGllbnRSZXF1ZXN0EiUKB3VzZXJfaWQYASABKAlCFLpIEXIPEAEYgAEyCF5bIS1+XSskEn0KBWVtYWlsGAIgASgJQmm6SGa6AV4KDmVtYWlsX29yX2VtcHR5Ei5tdXN0IGJlIGFuIGVtYWlsIGFkZHJlc3MsIG9yIGVtcHR5IHRvIGNsZWFyIGl0Ghx0aGlzID09ICcnIHx8IHRoaXMuaXNFbWFpbCgpcgMY/gFIAIgBARKrAQoFcGhvbmUYAyABKAlClgG6SJIBugGOAQoNZTE2NF9vcl9lbXB0eRJIbXVzdCBiZSBhbiBFLjE2NCBwaG9uZSBudW1iZXIgc3VjaCBhcyArMTQxNTU1NTAxMjMsIG9yIGVtcHR5IHRvIGNsZWFyIGl0GjN0aGlzID09ICcnIHx8IHRoaXMubWF0Y2hlcygnXlxcK1sxLTldWzAtOV17NiwxNH0kJylIAYgBARK7AQoGbG9jYWxlGAQgASgJQqUBukihAboBnQEKD2xvY2FsZV9vcl9lbXB0eRJHbXVzdCBiZSBhIEJDUCA0NyBsYW5ndWFnZSB0YWcgc3VjaCBhcyBlbiBvciBkZS1BVCwgb3IgZW1wdHkgdG8gY2xlYXIgaXQaQXRoaXMgPT0gJycgfHwgdGhpcy5tYXRjaGVzKCdeW2EtekEtWl17MiwzfSgtW2EtekEtWjAtOV17Miw4fSkqJCcpSAKIAQESHgoIdGltZXpvbmUYBSABKAlCB7pIBHICGEBIA4gBAUIICgZfZW1haWxCCAoGX3Bob25lQgkKB19sb2NhbGVCCwoJX3RpbWV6b25lIkIKF1Vwc2VydFJlY2lwaWVudFJlc3BvbnNlEicKCXJlY2lwaWVudBgBIAEoCzIULmhlcmFsZC52MS5SZWNpcGllbnQiOgoTR2V0UmVjaXBpZW50UmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQiPwoUR2V0UmVjaXBpZW50UmVzcG9uc2USJwoJcmVjaXBpZW50GAEgASgLMhQuaGVyYWxkLnYxLlJlY2lwaWVudCI/ChZEZWxldGVSZWNpcGllbnRSZXF1ZXN0EiUKB3VzZXJfaWQYASABKAlCFLpIEXIPEAEYgAEyCF5bIS1+XSskIjgKF0RlbGV0ZVJlY2lwaWVudFJlc3BvbnNlEh0KFWRlbGV0ZWRfbm90aWZpY2F0aW9ucxgBIAEoBSKUAQoVUmVnaXN0ZXJEZXZpY2VSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIxCghwbGF0Zm9ybRgCIAEoDjITLmhlcmFsZC52MS5QbGF0Zm9ybUIKukgHggEEEAEgABIjCgV0b2tlbhgDIAEoCUIUukgRcg8QARiACDIIXlshLX5dKyQiOwoWUmVnaXN0ZXJEZXZpY2VSZXNwb25zZRIhCgZkZXZpY2UYASABKAsyES5oZXJhbGQudjEuRGV2aWNlImMKF1VucmVnaXN0ZXJEZXZpY2VSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIjCgV0b2tlbhgCIAEoCUIUukgRcg8QARiACDIIXlshLX5dKyQiGgoYVW5yZWdpc3RlckRldmljZVJlc3BvbnNlIkAKF1Jldm9rZVVzZXJUb2tlbnNSZXF1ZXN0EiUKB3VzZXJfaWQYASABKAlCFLpIEXIPEAEYgAEyCF5bIS1+XSskIksKGFJldm9rZVVzZXJUb2tlbnNSZXNwb25zZRIvCgtyZXZva2VfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqXgoIUGxhdGZvcm0SGAoUUExBVEZPUk1fVU5TUEVDSUZJRUQQABIUChBQTEFURk9STV9BTkRST0lEEAESEAoMUExBVEZPUk1fSU9TEAISEAoMUExBVEZPUk1fV0VCEAMyxgQKEFJlY2lwaWVudFNlcnZpY2USXQoPVXBzZXJ0UmVjaXBpZW50EiEuaGVyYWxkLnYxLlVwc2VydFJlY2lwaWVudFJlcXVlc3QaIi5oZXJhbGQudjEuVXBzZXJ0UmVjaXBpZW50UmVzcG9uc2UiA5ACAhJUCgxHZXRSZWNpcGllbnQSHi5oZXJhbGQudjEuR2V0UmVjaXBpZW50UmVxdWVzdBofLmhlcmFsZC52MS5HZXRSZWNpcGllbnRSZXNwb25zZSIDkAIBEl0KD0RlbGV0ZVJlY2lwaWVudBIhLmhlcmFsZC52MS5EZWxldGVSZWNpcGllbnRSZXF1ZXN0GiIuaGVyYWxkLnYxLkRlbGV0ZVJlY2lwaWVudFJlc3BvbnNlIgOQAgISWgoOUmVnaXN0ZXJEZXZpY2USIC5oZXJhbGQudjEuUmVnaXN0ZXJEZXZpY2VSZXF1ZXN0GiEuaGVyYWxkLnYxLlJlZ2lzdGVyRGV2aWNlUmVzcG9uc2UiA5ACAhJgChBVbnJlZ2lzdGVyRGV2aWNlEiIuaGVyYWxkLnYxLlVucmVnaXN0ZXJEZXZpY2VSZXF1ZXN0GiMuaGVyYWxkLnYxLlVucmVnaXN0ZXJEZXZpY2VSZXNwb25zZSIDkAICEmAKEFJldm9rZVVzZXJUb2tlbnMSIi5oZXJhbGQudjEuUmV2b2tlVXNlclRva2Vuc1JlcXVlc3QaIy5oZXJhbGQudjEuUmV2b2tlVXNlclRva2Vuc1Jlc3BvbnNlIgOQAgJCoQEKDWNvbS5oZXJhbGQudjFCFVJlY2lwaWVudFNlcnZpY2VQcm90b1ABWjRnaXRodWIuY29tL2hlcmFsZGhxL2hlcmFsZC9nZW4vZ28vaGVyYWxkL3YxO2hlcmFsZHYxogIDSFhYqgIJSGVyYWxkLlYxygIJSGVyYWxkXFYx4gIVSGVyYWxkXFYxXEdQQk1ldGFkYXRh6gIKSGVyYWxkOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp]);
 
 /**
  * Device is one place push notifications go.
@@ -295,7 +295,8 @@ export type RegisterDeviceRequest = Message<"herald.v1.RegisterDeviceRequest"> &
   platform: Platform;
 
   /**
-   * token is the FCM registration token.
+   * token is the FCM registration token, 1 to 1024 printable ASCII
+   * characters (FCM's are about 160).
    *
    * @generated from field: string token = 3;
    */
@@ -374,6 +375,49 @@ export const UnregisterDeviceResponseSchema: GenMessage<UnregisterDeviceResponse
   messageDesc(file_herald_v1_recipient_service, 11);
 
 /**
+ * RevokeUserTokensRequest names a user.
+ *
+ * @generated from message herald.v1.RevokeUserTokensRequest
+ */
+export type RevokeUserTokensRequest = Message<"herald.v1.RevokeUserTokensRequest"> & {
+  /**
+   * user_id is the user whose tokens to revoke.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message herald.v1.RevokeUserTokensRequest.
+ * Use `create(RevokeUserTokensRequestSchema)` to create a new message.
+ */
+export const RevokeUserTokensRequestSchema: GenMessage<RevokeUserTokensRequest> = /*@__PURE__*/
+  messageDesc(file_herald_v1_recipient_service, 12);
+
+/**
+ * RevokeUserTokensResponse says which tokens are refused.
+ *
+ * @generated from message herald.v1.RevokeUserTokensResponse
+ */
+export type RevokeUserTokensResponse = Message<"herald.v1.RevokeUserTokensResponse"> & {
+  /**
+   * revoke_time is the revocation's time: the user's tokens issued before it,
+   * or in the same second, are refused.
+   *
+   * @generated from field: google.protobuf.Timestamp revoke_time = 1;
+   */
+  revokeTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message herald.v1.RevokeUserTokensResponse.
+ * Use `create(RevokeUserTokensResponseSchema)` to create a new message.
+ */
+export const RevokeUserTokensResponseSchema: GenMessage<RevokeUserTokensResponse> = /*@__PURE__*/
+  messageDesc(file_herald_v1_recipient_service, 13);
+
+/**
  * Platform is the kind of device a push token belongs to.
  *
  * @generated from enum herald.v1.Platform
@@ -422,6 +466,9 @@ export const PlatformSchema: GenEnum<Platform> = /*@__PURE__*/
  * token may read its own recipient and register or unregister its own devices
  * (a mobile app does this with the token FCM gives it).
  *
+ * Every RPC may fail with RESOURCE_EXHAUSTED when the caller's rate limit is
+ * spent; the error carries a google.rpc.RetryInfo detail saying when to retry.
+ *
  * @generated from service herald.v1.RecipientService
  */
 export const RecipientService: GenService<{
@@ -448,7 +495,8 @@ export const RecipientService: GenService<{
   },
   /**
    * DeleteRecipient removes a user's personal data: contact data, devices,
-   * preferences, notifications, their deliveries and the live feed.
+   * preferences, notifications, their deliveries and the live feed. It also
+   * revokes the user's tokens, as RevokeUserTokens does.
    *
    * @generated from rpc herald.v1.RecipientService.DeleteRecipient
    */
@@ -458,7 +506,13 @@ export const RecipientService: GenService<{
     output: typeof DeleteRecipientResponseSchema;
   },
   /**
-   * RegisterDevice adds a push device (or moves a known token to this user).
+   * RegisterDevice adds a push device. A push token belongs to one user:
+   * registering it again for the same user returns the same device; a token
+   * registered to another user moves to this one only with an `admin` API key
+   * (the device changed hands), while a user token gets PERMISSION_DENIED,
+   * which names neither that user nor their device. A user has at most a
+   * configured number of devices (50 by default): one more fails with
+   * RESOURCE_EXHAUSTED.
    *
    * @generated from rpc herald.v1.RecipientService.RegisterDevice
    */
@@ -476,6 +530,21 @@ export const RecipientService: GenService<{
     methodKind: "unary";
     input: typeof UnregisterDeviceRequestSchema;
     output: typeof UnregisterDeviceResponseSchema;
+  },
+  /**
+   * RevokeUserTokens refuses every user token of a user issued until now
+   * (tokens issued in the same second included, as `iat` counts seconds; a
+   * token without `iat` counts as issued its maximum lifetime before its
+   * `exp`), in every Herald process within moments, and ends that user's open
+   * Subscribe streams. Tokens issued afterwards work. Requires the `admin`
+   * scope.
+   *
+   * @generated from rpc herald.v1.RecipientService.RevokeUserTokens
+   */
+  revokeUserTokens: {
+    methodKind: "unary";
+    input: typeof RevokeUserTokensRequestSchema;
+    output: typeof RevokeUserTokensResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_herald_v1_recipient_service, 0);

@@ -24,21 +24,23 @@ export const file_herald_v1_template_service: GenFile = /*@__PURE__*/
  */
 export type EmailTemplate = Message<"herald.v1.EmailTemplate"> & {
   /**
-   * subject is the subject line.
+   * subject is the subject line. Rendered, at most 998 characters (one
+   * RFC 5322 header line).
    *
    * @generated from field: string subject = 1;
    */
   subject: string;
 
   /**
-   * text is the plain-text part.
+   * text is the plain-text part. Rendered, at most 100,000 characters.
    *
    * @generated from field: string text = 2;
    */
   text: string;
 
   /**
-   * html is the HTML part; empty sends text only.
+   * html is the HTML part; empty sends text only. Rendered, at most 500,000
+   * characters.
    *
    * @generated from field: string html = 3;
    */
@@ -59,14 +61,14 @@ export const EmailTemplateSchema: GenMessage<EmailTemplate> = /*@__PURE__*/
  */
 export type InAppTemplate = Message<"herald.v1.InAppTemplate"> & {
   /**
-   * title is the headline.
+   * title is the headline. Rendered, at most 200 characters, as Send's title.
    *
    * @generated from field: string title = 1;
    */
   title: string;
 
   /**
-   * body is the text.
+   * body is the text. Rendered, at most 5,000 characters, as Send's body.
    *
    * @generated from field: string body = 2;
    */
@@ -87,7 +89,8 @@ export const InAppTemplateSchema: GenMessage<InAppTemplate> = /*@__PURE__*/
  */
 export type SmsTemplate = Message<"herald.v1.SmsTemplate"> & {
   /**
-   * text is the message.
+   * text is the message. Rendered, at most 1,600 characters (Twilio's
+   * maximum message body).
    *
    * @generated from field: string text = 1;
    */
@@ -108,14 +111,14 @@ export const SmsTemplateSchema: GenMessage<SmsTemplate> = /*@__PURE__*/
  */
 export type PushTemplate = Message<"herald.v1.PushTemplate"> & {
   /**
-   * title is the headline.
+   * title is the headline. Rendered, at most 200 characters, as Send's title.
    *
    * @generated from field: string title = 1;
    */
   title: string;
 
   /**
-   * body is the text.
+   * body is the text. Rendered, at most 5,000 characters, as Send's body.
    *
    * @generated from field: string body = 2;
    */
@@ -406,12 +409,29 @@ export const DeleteTemplateResponseSchema: GenMessage<DeleteTemplateResponse> = 
  * one per key, channel and locale, written in Handlebars. Requires the `admin`
  * scope.
  *
+ * Templates use Handlebars expressions and the built-in helpers if, unless,
+ * each, with and lookup; partials, inline partials, decorators and the log
+ * helper are refused, and a part may hold at most 2,000 expressions (`{{ }}`,
+ * blocks, sub-expressions; the server's default, TEMPLATE_MAX_EXPRESSIONS).
+ * Rendering is bounded: each rendered part has a size limit, given on its field
+ * below (characters are Unicode code points), and a Send's rendering, over all
+ * its channels and locales, may run at most 10,000 `{{#each}}` iterations, read
+ * at most 4,194,304 characters of data (every read counts, so a variable
+ * printed in a loop counts once per iteration) and take at most 250 ms; these
+ * three are the server's defaults (TEMPLATE_RENDER_MAX_ITERATIONS,
+ * TEMPLATE_RENDER_MAX_BYTES, TEMPLATE_RENDER_BUDGET_MS). A Send that would go
+ * past any of them fails with INVALID_ARGUMENT naming the template, channel,
+ * part and locale, for example `data: template "digest" (in_app title, en)
+ * renders 305 characters; the limit is 200`, before anything is written.
+ *
  * @generated from service herald.v1.TemplateService
  */
 export const TemplateService: GenService<{
   /**
    * UpsertTemplate creates or replaces a template. Its parts are compiled
-   * first; a syntax error fails with INVALID_ARGUMENT naming the part.
+   * first; a syntax error, a partial (`{{> name}}`, `{{#> name}}`), an inline
+   * partial or decorator (`{{#*inline}}`, `{{* name}}`), the log helper or
+   * too many expressions fails with INVALID_ARGUMENT naming the part.
    *
    * @generated from rpc herald.v1.TemplateService.UpsertTemplate
    */

@@ -71,7 +71,8 @@ type NotificationServiceClient interface {
 	// recipient's channels. Requires an API key with the `send` scope.
 	Send(context.Context, *connect.Request[v1.SendRequest]) (*connect.Response[v1.SendResponse], error)
 	// GetNotification returns one notification and the status of each of its
-	// deliveries.
+	// deliveries. A user token sees its own channels' deliveries only, with
+	// errors reduced to categories (see Delivery.last_error).
 	GetNotification(context.Context, *connect.Request[v1.GetNotificationRequest]) (*connect.Response[v1.GetNotificationResponse], error)
 	// List returns a user's notifications, newest first, one page at a time.
 	List(context.Context, *connect.Request[v1.ListRequest]) (*connect.Response[v1.ListResponse], error)
@@ -85,7 +86,9 @@ type NotificationServiceClient interface {
 	// every other setting as it was.
 	UpdatePreferences(context.Context, *connect.Request[v1.UpdatePreferencesRequest]) (*connect.Response[v1.UpdatePreferencesResponse], error)
 	// Cancel withdraws a notification's deliveries that have not gone out yet
-	// (scheduled, pending or waiting for a retry). Requires the `send` scope.
+	// (scheduled, pending or waiting for a retry). Requires the `send` scope; a
+	// key cancels only notifications it sent (others are NOT_FOUND), a key with
+	// the `admin` scope any.
 	Cancel(context.Context, *connect.Request[v1.CancelRequest]) (*connect.Response[v1.CancelResponse], error)
 	// RetryDelivery puts a dead delivery back in line, with a fresh set of
 	// attempts. Requires the `admin` scope.
@@ -252,7 +255,8 @@ type NotificationServiceHandler interface {
 	// recipient's channels. Requires an API key with the `send` scope.
 	Send(context.Context, *connect.Request[v1.SendRequest]) (*connect.Response[v1.SendResponse], error)
 	// GetNotification returns one notification and the status of each of its
-	// deliveries.
+	// deliveries. A user token sees its own channels' deliveries only, with
+	// errors reduced to categories (see Delivery.last_error).
 	GetNotification(context.Context, *connect.Request[v1.GetNotificationRequest]) (*connect.Response[v1.GetNotificationResponse], error)
 	// List returns a user's notifications, newest first, one page at a time.
 	List(context.Context, *connect.Request[v1.ListRequest]) (*connect.Response[v1.ListResponse], error)
@@ -266,7 +270,9 @@ type NotificationServiceHandler interface {
 	// every other setting as it was.
 	UpdatePreferences(context.Context, *connect.Request[v1.UpdatePreferencesRequest]) (*connect.Response[v1.UpdatePreferencesResponse], error)
 	// Cancel withdraws a notification's deliveries that have not gone out yet
-	// (scheduled, pending or waiting for a retry). Requires the `send` scope.
+	// (scheduled, pending or waiting for a retry). Requires the `send` scope; a
+	// key cancels only notifications it sent (others are NOT_FOUND), a key with
+	// the `admin` scope any.
 	Cancel(context.Context, *connect.Request[v1.CancelRequest]) (*connect.Response[v1.CancelResponse], error)
 	// RetryDelivery puts a dead delivery back in line, with a fresh set of
 	// attempts. Requires the `admin` scope.

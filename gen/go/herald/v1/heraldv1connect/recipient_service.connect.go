@@ -48,6 +48,9 @@ const (
 	// RecipientServiceUnregisterDeviceProcedure is the fully-qualified name of the RecipientService's
 	// UnregisterDevice RPC.
 	RecipientServiceUnregisterDeviceProcedure = "/herald.v1.RecipientService/UnregisterDevice"
+	// RecipientServiceRevokeUserTokensProcedure is the fully-qualified name of the RecipientService's
+	// RevokeUserTokens RPC.
+	RecipientServiceRevokeUserTokensProcedure = "/herald.v1.RecipientService/RevokeUserTokens"
 )
 
 // RecipientServiceClient is a client for the herald.v1.RecipientService service.
@@ -58,12 +61,26 @@ type RecipientServiceClient interface {
 	// GetRecipient returns a recipient and their devices.
 	GetRecipient(context.Context, *connect.Request[v1.GetRecipientRequest]) (*connect.Response[v1.GetRecipientResponse], error)
 	// DeleteRecipient removes a user's personal data: contact data, devices,
-	// preferences, notifications, their deliveries and the live feed.
+	// preferences, notifications, their deliveries and the live feed. It also
+	// revokes the user's tokens, as RevokeUserTokens does.
 	DeleteRecipient(context.Context, *connect.Request[v1.DeleteRecipientRequest]) (*connect.Response[v1.DeleteRecipientResponse], error)
-	// RegisterDevice adds a push device (or moves a known token to this user).
+	// RegisterDevice adds a push device. A push token belongs to one user:
+	// registering it again for the same user returns the same device; a token
+	// registered to another user moves to this one only with an `admin` API key
+	// (the device changed hands), while a user token gets PERMISSION_DENIED,
+	// which names neither that user nor their device. A user has at most a
+	// configured number of devices (50 by default): one more fails with
+	// RESOURCE_EXHAUSTED.
 	RegisterDevice(context.Context, *connect.Request[v1.RegisterDeviceRequest]) (*connect.Response[v1.RegisterDeviceResponse], error)
 	// UnregisterDevice removes a push device by its token.
 	UnregisterDevice(context.Context, *connect.Request[v1.UnregisterDeviceRequest]) (*connect.Response[v1.UnregisterDeviceResponse], error)
+	// RevokeUserTokens refuses every user token of a user issued until now
+	// (tokens issued in the same second included, as `iat` counts seconds; a
+	// token without `iat` counts as issued its maximum lifetime before its
+	// `exp`), in every Herald process within moments, and ends that user's open
+	// Subscribe streams. Tokens issued afterwards work. Requires the `admin`
+	// scope.
+	RevokeUserTokens(context.Context, *connect.Request[v1.RevokeUserTokensRequest]) (*connect.Response[v1.RevokeUserTokensResponse], error)
 }
 
 // NewRecipientServiceClient constructs a client for the herald.v1.RecipientService service. By
@@ -112,6 +129,13 @@ func NewRecipientServiceClient(httpClient connect.HTTPClient, baseURL string, op
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		revokeUserTokens: connect.NewClient[v1.RevokeUserTokensRequest, v1.RevokeUserTokensResponse](
+			httpClient,
+			baseURL+RecipientServiceRevokeUserTokensProcedure,
+			connect.WithSchema(recipientServiceMethods.ByName("RevokeUserTokens")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -122,6 +146,7 @@ type recipientServiceClient struct {
 	deleteRecipient  *connect.Client[v1.DeleteRecipientRequest, v1.DeleteRecipientResponse]
 	registerDevice   *connect.Client[v1.RegisterDeviceRequest, v1.RegisterDeviceResponse]
 	unregisterDevice *connect.Client[v1.UnregisterDeviceRequest, v1.UnregisterDeviceResponse]
+	revokeUserTokens *connect.Client[v1.RevokeUserTokensRequest, v1.RevokeUserTokensResponse]
 }
 
 // UpsertRecipient calls herald.v1.RecipientService.UpsertRecipient.
@@ -149,6 +174,11 @@ func (c *recipientServiceClient) UnregisterDevice(ctx context.Context, req *conn
 	return c.unregisterDevice.CallUnary(ctx, req)
 }
 
+// RevokeUserTokens calls herald.v1.RecipientService.RevokeUserTokens.
+func (c *recipientServiceClient) RevokeUserTokens(ctx context.Context, req *connect.Request[v1.RevokeUserTokensRequest]) (*connect.Response[v1.RevokeUserTokensResponse], error) {
+	return c.revokeUserTokens.CallUnary(ctx, req)
+}
+
 // RecipientServiceHandler is an implementation of the herald.v1.RecipientService service.
 type RecipientServiceHandler interface {
 	// UpsertRecipient creates a recipient or changes the fields the request
@@ -157,12 +187,26 @@ type RecipientServiceHandler interface {
 	// GetRecipient returns a recipient and their devices.
 	GetRecipient(context.Context, *connect.Request[v1.GetRecipientRequest]) (*connect.Response[v1.GetRecipientResponse], error)
 	// DeleteRecipient removes a user's personal data: contact data, devices,
-	// preferences, notifications, their deliveries and the live feed.
+	// preferences, notifications, their deliveries and the live feed. It also
+	// revokes the user's tokens, as RevokeUserTokens does.
 	DeleteRecipient(context.Context, *connect.Request[v1.DeleteRecipientRequest]) (*connect.Response[v1.DeleteRecipientResponse], error)
-	// RegisterDevice adds a push device (or moves a known token to this user).
+	// RegisterDevice adds a push device. A push token belongs to one user:
+	// registering it again for the same user returns the same device; a token
+	// registered to another user moves to this one only with an `admin` API key
+	// (the device changed hands), while a user token gets PERMISSION_DENIED,
+	// which names neither that user nor their device. A user has at most a
+	// configured number of devices (50 by default): one more fails with
+	// RESOURCE_EXHAUSTED.
 	RegisterDevice(context.Context, *connect.Request[v1.RegisterDeviceRequest]) (*connect.Response[v1.RegisterDeviceResponse], error)
 	// UnregisterDevice removes a push device by its token.
 	UnregisterDevice(context.Context, *connect.Request[v1.UnregisterDeviceRequest]) (*connect.Response[v1.UnregisterDeviceResponse], error)
+	// RevokeUserTokens refuses every user token of a user issued until now
+	// (tokens issued in the same second included, as `iat` counts seconds; a
+	// token without `iat` counts as issued its maximum lifetime before its
+	// `exp`), in every Herald process within moments, and ends that user's open
+	// Subscribe streams. Tokens issued afterwards work. Requires the `admin`
+	// scope.
+	RevokeUserTokens(context.Context, *connect.Request[v1.RevokeUserTokensRequest]) (*connect.Response[v1.RevokeUserTokensResponse], error)
 }
 
 // NewRecipientServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -207,6 +251,13 @@ func NewRecipientServiceHandler(svc RecipientServiceHandler, opts ...connect.Han
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	recipientServiceRevokeUserTokensHandler := connect.NewUnaryHandler(
+		RecipientServiceRevokeUserTokensProcedure,
+		svc.RevokeUserTokens,
+		connect.WithSchema(recipientServiceMethods.ByName("RevokeUserTokens")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/herald.v1.RecipientService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case RecipientServiceUpsertRecipientProcedure:
@@ -219,6 +270,8 @@ func NewRecipientServiceHandler(svc RecipientServiceHandler, opts ...connect.Han
 			recipientServiceRegisterDeviceHandler.ServeHTTP(w, r)
 		case RecipientServiceUnregisterDeviceProcedure:
 			recipientServiceUnregisterDeviceHandler.ServeHTTP(w, r)
+		case RecipientServiceRevokeUserTokensProcedure:
+			recipientServiceRevokeUserTokensHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -246,4 +299,8 @@ func (UnimplementedRecipientServiceHandler) RegisterDevice(context.Context, *con
 
 func (UnimplementedRecipientServiceHandler) UnregisterDevice(context.Context, *connect.Request[v1.UnregisterDeviceRequest]) (*connect.Response[v1.UnregisterDeviceResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.RecipientService.UnregisterDevice is not implemented"))
+}
+
+func (UnimplementedRecipientServiceHandler) RevokeUserTokens(context.Context, *connect.Request[v1.RevokeUserTokensRequest]) (*connect.Response[v1.RevokeUserTokensResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.RecipientService.RevokeUserTokens is not implemented"))
 }

@@ -50,7 +50,9 @@ const (
 // TemplateServiceClient is a client for the herald.v1.TemplateService service.
 type TemplateServiceClient interface {
 	// UpsertTemplate creates or replaces a template. Its parts are compiled
-	// first; a syntax error fails with INVALID_ARGUMENT naming the part.
+	// first; a syntax error, a partial (`{{> name}}`, `{{#> name}}`), an inline
+	// partial or decorator (`{{#*inline}}`, `{{* name}}`), the log helper or
+	// too many expressions fails with INVALID_ARGUMENT naming the part.
 	UpsertTemplate(context.Context, *connect.Request[v1.UpsertTemplateRequest]) (*connect.Response[v1.UpsertTemplateResponse], error)
 	// GetTemplate returns one template.
 	GetTemplate(context.Context, *connect.Request[v1.GetTemplateRequest]) (*connect.Response[v1.GetTemplateResponse], error)
@@ -133,7 +135,9 @@ func (c *templateServiceClient) DeleteTemplate(ctx context.Context, req *connect
 // TemplateServiceHandler is an implementation of the herald.v1.TemplateService service.
 type TemplateServiceHandler interface {
 	// UpsertTemplate creates or replaces a template. Its parts are compiled
-	// first; a syntax error fails with INVALID_ARGUMENT naming the part.
+	// first; a syntax error, a partial (`{{> name}}`, `{{#> name}}`), an inline
+	// partial or decorator (`{{#*inline}}`, `{{* name}}`), the log helper or
+	// too many expressions fails with INVALID_ARGUMENT naming the part.
 	UpsertTemplate(context.Context, *connect.Request[v1.UpsertTemplateRequest]) (*connect.Response[v1.UpsertTemplateResponse], error)
 	// GetTemplate returns one template.
 	GetTemplate(context.Context, *connect.Request[v1.GetTemplateRequest]) (*connect.Response[v1.GetTemplateResponse], error)

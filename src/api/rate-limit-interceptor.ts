@@ -1,0 +1,88 @@
+import { isMessage } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
+import { SendRequestSchema } from "../../gen/ts/herald/v1/notification_service_pb.js";
+import type { Principal } from "../domain/principal.js";
+import type { LimitKind, RateLimiter } from "../ratelimit/rate-limiter.js";
+import type { BucketPolicy, Decision } from "../ratelimit/token-bucket.js";
+import { principalKey } from "./principal-context.js";
+
+export interface RateLimitInterceptorOptions {
+  limiter: RateLimiter;
+  /** A Send costs one token per this many recipients, rounded up (at least one). */
+  sendRecipientsPerToken: number;
+}
+
+/** Names of the two policies in the RateLimit header fields. */
+const policyNames: Record<LimitKind, string> = { api_key: "api-key", user: "user" };
+
+/**
+ * Rate limits per API key and per user token's user (token buckets, shared
+ * between processes by src/ratelimit/usage-sharing.ts). Runs after
+ * authentication, which names the bucket, and before validation, so a flood of
+ * invalid requests is limited too. Every call costs one token, except a Send,
+ * which costs one per `sendRecipientsPerToken` recipients.
+ *
+ * A refused call is RESOURCE_EXHAUSTED with a google.rpc.RetryInfo detail (every
+ * protocol) and `Retry-After`; Connect and gRPC-Web responses also carry the
+ * RateLimit-Policy and RateLimit fields of draft-ietf-httpapi-ratelimit-headers-10
+ * (quota = the burst, window = the time to refill it from empty).
+ */
+export function rateLimitInterceptor(options: RateLimitInterceptorOptions): Interceptor {
+  return (next) => async (req) => {
+    const principal = req.contextValues.get(principalKey);
+    if (principal === null) return next(req); // open services: health, reflection
+    const { kind, id } = bucketOf(principal);
+    const recipients = !req.stream && isMessage(req.message, SendRequestSchema) ? req.message.userIds.length : 0;
+    const cost = Math.max(1, Math.ceil(recipients / options.sendRecipientsPerToken));
+    const decision = options.limiter.take(kind, id, cost);
+    const policy = options.limiter.policy(kind);
+    if (decision === null || policy === undefined) return next(req);
+    if (!decision.allowed) throw rateLimited(kind, policy, decision);
+    const res = await next(req);
+    // gRPC clients read no HTTP headers; Connect and gRPC-Web clients (browsers) may.
+    if (!/^application\/grpc(?:[+;]|$)/.test(req.header.get("content-type") ?? "")) {
+      for (const [name, value] of rateLimitFields(kind, policy, decision)) res.header.set(name, value);
+    }
+    return res;
+  };
+}
+
+function bucketOf(principal: Principal): { kind: LimitKind; id: string } {
+  return principal.kind === "api_key"
+    ? { kind: "api_key", id: principal.keyId }
+    : { kind: "user", id: principal.userId };
+}
+
+function rateLimited(kind: LimitKind, policy: BucketPolicy, decision: Decision & { allowed: false }): ConnectError {
+  const who = kind === "api_key" ? "this API key" : "this user";
+  const retry = decision.retryInMs;
+  return new ConnectError(
+    `rate limit exceeded: ${who} may make ${policy.perSecond} requests per second (bursts of ${policy.burst}); retry in ${retry} ms`,
+    Code.ResourceExhausted,
+    [
+      ["retry-after", String(Math.max(1, Math.ceil(retry / 1000)))],
+      ...rateLimitFields(kind, policy, { ...decision, remaining: 0 }),
+    ],
+    [
+      {
+        desc: RetryInfoSchema,
+        value: { retryDelay: { seconds: BigInt(Math.floor(retry / 1000)), nanos: (retry % 1000) * 1_000_000 } },
+      },
+    ],
+  );
+}
+
+/** RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers-10, sections 3 and 4). */
+function rateLimitFields(
+  kind: LimitKind,
+  policy: BucketPolicy,
+  state: { remaining: number; fullInMs: number },
+): Array<[string, string]> {
+  const name = policyNames[kind];
+  const window = Math.max(1, Math.ceil(policy.burst / policy.perSecond));
+  return [
+    ["ratelimit-policy", `"${name}";q=${policy.burst};w=${window}`],
+    ["ratelimit", `"${name}";r=${Math.max(0, state.remaining)};t=${Math.ceil(state.fullInMs / 1000)}`],
+  ];
+}

@@ -1,0 +1,34 @@
+import type { DescMessage, Message } from "@bufbuild/protobuf";
+import type { Interceptor } from "@connectrpc/connect";
+import { InvalidArgumentError } from "../domain/errors.js";
+import { findShapeViolations, type RequestShapeLimits } from "./request-shape.js";
+
+/**
+ * Refuses requests whose content Herald could store but not keep or give back
+ * (see findShapeViolations) with INVALID_ARGUMENT naming the field path, before
+ * any handler runs. Placed after authentication, so unauthenticated callers
+ * learn nothing, and before protovalidate, whose CEL rules would otherwise
+ * meet timestamps and strings no rule was written for.
+ */
+export function requestShapeInterceptor(limits: RequestShapeLimits): Interceptor {
+  const check = (schema: DescMessage, message: Message) => {
+    const [violation] = findShapeViolations(schema, message, limits);
+    if (violation !== undefined) throw new InvalidArgumentError(violation.path, violation.reason);
+  };
+  return (next) => (req) => {
+    if (!req.stream) {
+      check(req.method.input, req.message);
+      return next(req);
+    }
+    const messages = req.message;
+    return next({
+      ...req,
+      message: (async function* () {
+        for await (const message of messages) {
+          check(req.method.input, message);
+          yield message;
+        }
+      })(),
+    });
+  };
+}

@@ -1,0 +1,155 @@
+import http2 from "node:http2";
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  createConnectRouter,
+  createContextValues,
+  type Interceptor,
+} from "@connectrpc/connect";
+import { createAsyncIterable, type UniversalHandler, type UniversalServerRequest } from "@connectrpc/connect/protocol";
+import {
+  compressionBrotli,
+  compressionGzip,
+  universalRequestFromNodeRequest,
+  universalResponseToNodeResponse,
+} from "@connectrpc/connect-node";
+import type { Logger } from "pino";
+import { edgeErrorKey } from "./edge-error.js";
+import type { HttpHandler } from "./http-server.js";
+import { readRequestBody } from "./request-body.js";
+import { type CheckedRequest, checkGetQuery, checkRequestBody, emptyBody } from "./request-check.js";
+import { answerNotFound, answerUnsupported } from "./rpc-not-found.js";
+import { acceptedContentTypes, strictJson, wireFormatOf } from "./wire-format.js";
+
+export interface RpcHandlerOptions {
+  /** Registers the services (the Connect router's usual `routes`). */
+  routes: (router: ConnectRouter) => void;
+  interceptors: Interceptor[];
+  /** Aborted at shutdown: every call's signal follows it. */
+  shutdownSignal: AbortSignal;
+  /** Largest request message accepted (larger is ResourceExhausted). */
+  readMaxBytes: number;
+  /** Responses are compressed only from this size up. */
+  compressMinBytes: number;
+  /** Longest deadline a caller may ask for. */
+  maxTimeoutMs: number;
+  /** Longest a request body may take to arrive once its headers did. */
+  bodyTimeoutMs: number;
+  logger: Logger;
+}
+
+type NodeRequest = Parameters<HttpHandler>[0];
+type NodeResponse = Parameters<HttpHandler>[1];
+
+/**
+ * Serves Connect and gRPC-Web (and gRPC, when connect-node is the gRPC stack)
+ * on connect-node's router, as `connectNodeAdapter` does, with an edge of
+ * Herald's own in front. Herald's RPCs take one message each, so the edge
+ * reads the body whole, bounded in size and time, and checks that it decodes
+ * before the router sees it. connect-node would answer a binary body that does
+ * not decode with Internal, and any undecodable body before authentication and
+ * without counting the call; here the call runs the interceptors like any
+ * other (see edge-error.ts) and fails with InvalidArgument. Unknown paths,
+ * methods and Content-Types get a short answer saying what was expected.
+ */
+export function createRpcHandler(options: RpcHandlerOptions): HttpHandler {
+  const router = createConnectRouter({
+    interceptors: options.interceptors,
+    shutdownSignal: options.shutdownSignal,
+    readMaxBytes: options.readMaxBytes,
+    compressMinBytes: options.compressMinBytes,
+    maxTimeoutMs: options.maxTimeoutMs,
+    acceptCompression: [compressionGzip, compressionBrotli],
+    jsonOptions: strictJson,
+  });
+  options.routes(router);
+  const byPath = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
+  const services = [...new Set(router.handlers.map((h) => h.service.typeName))];
+
+  return (req, res) => {
+    const path = (req.url ?? "").split("?", 1)[0] ?? "";
+    const handler = byPath.get(path);
+    if (handler === undefined) return answerNotFound(req, res, path, services);
+    serveCall(handler, req, res, options).catch((error: unknown) => {
+      // The response could not be completed: the client left mid-response.
+      options.logger.debug({ err: error, path }, "response not completed");
+    });
+  };
+}
+
+async function serveCall(handler: UniversalHandler, req: NodeRequest, res: NodeResponse, options: RpcHandlerOptions) {
+  const method = handler.method;
+  if (req.method === "GET" && method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) {
+    return answerUnsupported(res, 405, `${method.name} takes POST; only side-effect-free methods take GET`);
+  }
+  if (req.method !== "GET" && req.method !== "POST") {
+    return answerUnsupported(res, 405, `RPCs take POST (or GET for side-effect-free methods), not ${req.method}`);
+  }
+  const contextValues = createContextValues();
+  const uReq = universalRequestFromNodeRequest(req, res, undefined, contextValues);
+  let checked: CheckedRequest | { url: string; error: ConnectError | null };
+  let complete = true;
+  let call: UniversalServerRequest;
+  if (req.method === "GET") {
+    checked = await checkGetQuery(method, uReq.url, options.readMaxBytes);
+    call = { ...uReq, url: checked.url };
+  } else {
+    const streaming = method.methodKind === "server_streaming";
+    const format = wireFormatOf(uReq.header.get("content-type"), streaming);
+    if (format === null) {
+      const given = JSON.stringify(uReq.header.get("content-type") ?? "");
+      return answerUnsupported(
+        res,
+        415,
+        `unsupported Content-Type ${given} for ${method.name}; use ${acceptedContentTypes}`,
+      );
+    }
+    const body = await readRequestBody(req, {
+      maxBytes: options.readMaxBytes + (format.enveloped ? 5 : 0),
+      timeoutMs: options.bodyTimeoutMs,
+    });
+    if (body.kind === "aborted") return; // nobody is left to answer
+    complete = body.kind === "ok";
+    checked =
+      body.kind === "ok"
+        ? await checkRequestBody(method, format, body.bytes, uReq.header, options.readMaxBytes)
+        : { body: emptyBody(format), error: incompleteBodyError(body.kind, options) };
+    // The body handed on may differ from what arrived (decompressed, or replaced).
+    uReq.header.delete("content-length");
+    call = { ...uReq, body: createAsyncIterable([checked.body]) };
+  }
+  if (checked.error !== null) contextValues.set(edgeErrorKey, checked.error);
+  if (!complete) stopReadingAfterResponse(req, res);
+  const response = await handler(call);
+  await universalResponseToNodeResponse(response, res);
+}
+
+/**
+ * For a request whose body was not read to its end (too large, too slow): the
+ * answer goes out, then the client is told to stop sending the rest. HTTP/1.1
+ * closes the connection; HTTP/2 resets the stream with NO_ERROR after the
+ * complete response, which RFC 9113 (8.1) provides for.
+ */
+function stopReadingAfterResponse(req: NodeRequest, res: NodeResponse): void {
+  if (!("stream" in req)) {
+    res.setHeader("connection", "close");
+    return;
+  }
+  // The stream's writable side, not the compatibility response: that one
+  // reports 'finish' only once the whole stream has closed.
+  const stream = req.stream;
+  stream.once("finish", () => {
+    // On the next turn: the response's last frame is queued by then.
+    setImmediate(() => {
+      if (!stream.closed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    });
+  });
+}
+
+function incompleteBodyError(kind: "too_large" | "timeout", options: RpcHandlerOptions): ConnectError {
+  return kind === "too_large"
+    ? new ConnectError(`the request is larger than ${options.readMaxBytes} bytes`, Code.ResourceExhausted)
+    : new ConnectError(`the request body did not arrive within ${options.bodyTimeoutMs} ms`, Code.DeadlineExceeded);
+}

@@ -1,0 +1,116 @@
+import type { Logger } from "pino";
+import type { FeedHead } from "../domain/feed-event.js";
+import type { EventsPage, FeedStore } from "../store/feed-store.js";
+import type { ReadOptions, ReadQueue } from "./read-queue.js";
+
+/** The live feed's reads of Postgres, as Subscribe streams and the hub make them. */
+export interface FeedReads {
+  /** One user's head (null without a feed); streams opening meanwhile read theirs in one query. */
+  head(userId: string, options: ReadOptions): Promise<FeedHead | null>;
+  /** The heads of many users in one query (the hub's heartbeat). */
+  heads(userIds: string[]): Promise<Map<string, FeedHead>>;
+  /** A user's events after `after`; streams catching up meanwhile read theirs in one query. */
+  eventsAfter(userId: string, after: number, limit: number, options: ReadOptions): Promise<EventsPage>;
+}
+
+export interface FeedReadsOptions {
+  store: Pick<FeedStore, "heads" | "eventsAfterEach">;
+  queue: ReadQueue;
+  logger: Logger;
+  /** Most users one head query reads; default 1000. */
+  headBatch?: number;
+  /** Most (user, seq) pairs one events query reads (each up to its limit); default 50. */
+  eventsBatch?: number;
+  /** Least time between two warnings about failed or refused reads; default 10 s. */
+  warnEveryMs?: number;
+}
+
+/**
+ * Every feed read goes through one bounded queue (see read-queue.ts), so ten
+ * thousand streams catching up at once, or a flood of Subscribe opens, take a
+ * few pooled connections instead of all of them. And reads are shared: the
+ * requests that arrive while a read waits for its slot join it, and run as one
+ * query when the slot frees (heads of every stream opening meanwhile; events
+ * of every stream catching up meanwhile, each pair of user and seq once).
+ */
+export function createFeedReads(options: FeedReadsOptions): FeedReads {
+  const { store, queue } = options;
+  const warn = throttledWarning(options.logger, options.warnEveryMs ?? 10_000);
+  const observed = <T>(read: Promise<T>, signal?: AbortSignal): Promise<T> =>
+    read.catch((error: unknown) => {
+      if (signal?.aborted !== true) warn(error); // a caller that left is no failure
+      throw error;
+    });
+
+  const headReads = batching<string, FeedHead | null>(queue, "heads", options.headBatch ?? 1000, async (userIds) => {
+    const heads = await store.heads(userIds);
+    return userIds.map((u) => heads.get(u) ?? null);
+  });
+  const eventReads = new Map<number, ReturnType<typeof batching<{ userId: string; after: number }, EventsPage>>>();
+  const eventsBatch = options.eventsBatch ?? 50;
+  let ticks = 0;
+
+  return {
+    head: (userId, o) => observed(headReads(userId, userId, o), o.signal),
+    heads: (userIds) => observed(queue.read(`tick:${++ticks}`, () => store.heads(userIds), { shed: false })),
+    eventsAfter(userId, after, limit, o) {
+      let reads = eventReads.get(limit);
+      if (reads === undefined) {
+        reads = batching(queue, `events:${limit}`, eventsBatch, (requests) => store.eventsAfterEach(requests, limit));
+        eventReads.set(limit, reads);
+      }
+      return observed(reads(`${after}:${userId}`, { userId, after }, o), o.signal);
+    },
+  };
+}
+
+/**
+ * Requests that join the batch still waiting for a slot (up to `max` distinct
+ * keys) and are read together by `run`, which answers in the order given.
+ */
+function batching<Request, Answer>(
+  queue: ReadQueue,
+  name: string,
+  max: number,
+  run: (requests: Request[]) => Promise<Answer[]>,
+) {
+  let waiting: { key: string; requests: Map<string, Request>; start: () => Promise<Map<string, Answer>> } | null = null;
+  let batches = 0;
+  const open = () => {
+    const requests = new Map<string, Request>();
+    const batch = {
+      key: `${name}:${++batches}`,
+      requests,
+      start: async () => {
+        if (waiting === batch) waiting = null; // later requests start a batch of their own
+        const keys = [...requests.keys()];
+        const answers = await run([...requests.values()]);
+        return new Map(keys.map((k, i) => [k, answers[i] as Answer]));
+      },
+    };
+    waiting = batch;
+    return batch;
+  };
+  return async (key: string, request: Request, o: ReadOptions): Promise<Answer> => {
+    const batch = waiting !== null && (waiting.requests.has(key) || waiting.requests.size < max) ? waiting : open();
+    batch.requests.set(key, request);
+    return (await queue.read(batch.key, batch.start, o)).get(key) as Answer;
+  };
+}
+
+/** Logs failed and refused reads at most once per `everyMs`, with how many there were meanwhile. */
+function throttledWarning(logger: Logger, everyMs: number) {
+  let last = 0;
+  let failed = 0;
+  return (error: unknown) => {
+    failed += 1;
+    const now = Date.now();
+    if (now - last < everyMs) return;
+    logger.warn(
+      { err: error, failed },
+      "live-feed reads failed or refused; open streams retry at their next heartbeat",
+    );
+    last = now;
+    failed = 0;
+  };
+}

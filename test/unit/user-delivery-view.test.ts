@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import type { DeliveryChannel } from "../../src/channels/delivery-channel.js";
+import { createEmailChannel } from "../../src/channels/email-channel.js";
+import { createPushChannel } from "../../src/channels/push-channel.js";
+import { createSmsChannel } from "../../src/channels/sms-channel.js";
+import type { Delivery, DeliveryAttempt } from "../../src/domain/notification.js";
+import { UserDeliveryError, userDeliveryView } from "../../src/domain/user-delivery-view.js";
+import type { DeliveryJob } from "../../src/store/delivery-store.js";
+import { rejection } from "../helpers/wait.js";
+
+const at = new Date("2026-01-01T00:00:00Z");
+const attempt = (number: number, outcome: DeliveryAttempt["outcome"], error = ""): DeliveryAttempt => ({
+  number,
+  startedAt: at,
+  finishedAt: at,
+  outcome,
+  error,
+  providerMessageId: outcome === "sent" ? "SM123" : "",
+});
+const delivery = (d: Partial<Delivery>): Delivery => ({
+  id: "d",
+  notificationId: "n",
+  channel: "sms",
+  target: "",
+  status: "sent",
+  attempts: 0,
+  lastError: "",
+  nextAttemptAt: null,
+  providerMessageId: "",
+  createdAt: at,
+  updatedAt: at,
+  history: [],
+  ...d,
+});
+
+describe("a user's view of their deliveries", () => {
+  it("leaves out webhooks (the operator's endpoints)", () => {
+    const view = userDeliveryView([
+      delivery({ channel: "in_app" }),
+      delivery({ channel: "webhook", target: "endpoint-id", lastError: "connection refused", status: "dead" }),
+      delivery({ channel: "push", target: "device-id" }),
+    ]);
+    expect(view.map((d) => [d.channel, d.target])).toEqual([
+      ["in_app", ""],
+      ["push", "device-id"],
+    ]);
+  });
+
+  it("reduces errors to a category by what happens next, and hides provider ids", () => {
+    const [retrying, dead, rejected, sent] = userDeliveryView([
+      delivery({
+        status: "failed",
+        attempts: 1,
+        lastError: "Twilio answered HTTP 503 from 10.1.2.3",
+        history: [attempt(1, "transient_error", "Twilio answered HTTP 503 from 10.1.2.3")],
+      }),
+      delivery({
+        status: "dead",
+        attempts: 2,
+        lastError: "timed out",
+        history: [attempt(1, "transient_error", "timed out"), attempt(2, "transient_error", "timed out")],
+      }),
+      delivery({
+        status: "dead",
+        attempts: 1,
+        lastError: "Twilio error 21211: invalid 'To' number",
+        history: [attempt(1, "permanent_error", "Twilio error 21211: invalid 'To' number")],
+      }),
+      delivery({
+        status: "sent",
+        attempts: 2,
+        providerMessageId: "SM123",
+        history: [attempt(1, "transient_error", "ECONNRESET"), attempt(2, "sent")],
+      }),
+    ]);
+    expect(retrying?.lastError).toBe(UserDeliveryError.retrying);
+    expect(retrying?.history?.map((a) => a.error)).toEqual([UserDeliveryError.retrying]);
+    expect(dead?.lastError).toBe(UserDeliveryError.undeliverable);
+    expect(dead?.history?.map((a) => a.error)).toEqual([UserDeliveryError.retrying, UserDeliveryError.undeliverable]);
+    expect(rejected?.lastError).toBe(UserDeliveryError.undeliverable);
+    expect(rejected?.history?.map((a) => a.error)).toEqual([UserDeliveryError.undeliverable]);
+    expect(sent?.lastError).toBe("");
+    expect(sent?.providerMessageId).toBe("");
+    expect(sent?.history?.map((a) => [a.error, a.providerMessageId])).toEqual([
+      [UserDeliveryError.retrying, ""],
+      ["", ""],
+    ]);
+  });
+
+  it("says 'no address' for each channel's own words when there is nothing to deliver to", async () => {
+    const job = {
+      delivery: delivery({ channel: "email", target: "device-1" }),
+      notification: { id: "n", userId: "u", category: "c", actionUrl: "", priority: "normal" },
+      content: { subject: "s", text: "t", html: "h", title: "t", body: "b" },
+      contact: { email: "", phone: "" },
+    } as unknown as DeliveryJob;
+    const unused = { send: () => Promise.reject(new Error("not reached")), close: () => undefined };
+    const channels: DeliveryChannel[] = [
+      createEmailChannel({ sender: unused, preferencesUrl: null }),
+      createSmsChannel({ sender: unused }),
+      createPushChannel({
+        sender: unused,
+        recipients: { device: async () => null, deleteDevice: async () => undefined },
+      }),
+    ];
+    for (const channel of channels) {
+      const error = await rejection(channel.deliver(job, new AbortController().signal));
+      const [view] = userDeliveryView([
+        delivery({
+          status: "dead",
+          attempts: 1,
+          lastError: error.message,
+          history: [attempt(1, "permanent_error", error.message)],
+        }),
+      ]);
+      expect(view?.lastError, error.message).toBe(UserDeliveryError.noAddress);
+      expect(view?.history?.[0]?.error).toBe(UserDeliveryError.noAddress);
+    }
+  });
+});

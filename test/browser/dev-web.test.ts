@@ -110,6 +110,8 @@ describe("development pages", () => {
     expect((await fetch(`http://localhost:${port}/`)).status).toBe(200);
   });
 
+  // Starting a second Herald (its own database, migrations, streams) takes a
+  // while on a busy machine: a budget of its own.
   it("is not part of a server started without the development routes", async () => {
     const plain = await startHerald();
     try {
@@ -125,5 +127,5 @@ describe("development pages", () => {
     } finally {
       await plain.close();
     }
-  });
+  }, 120_000);
 });

@@ -2,6 +2,7 @@ import path from "node:path";
 import { ensureMaildev, startLocalMaildev } from "./local-maildev.js";
 import { startLocalNats } from "./local-nats.js";
 import { startLocalPostgres } from "./local-postgres.js";
+import { startMailProxy } from "./mail-proxy.js";
 import { type ManagedProcess, managePid } from "./managed-process.js";
 import { ensureNatsServer } from "./nats-server-binary.js";
 import type { OrphanGuard } from "./orphan-guard.js";
@@ -71,13 +72,22 @@ export async function startDevServers(options: DevServersOptions): Promise<DevSe
     const script = await ensureMaildev(say);
     const dataDir = path.join(stateDir, "maildev");
     say(`starting MailDev, which catches every email (${dataDir}), web UI on port ${ports.mail}...`);
-    const server = await startLocalMaildev({ script, dataDir, smtpPort: ports.smtp, uiPort: ports.mail });
-    track({ process: server.process, signal: "SIGTERM", what: `SMTP port ${server.smtpPort}, web ${server.uiPort}` });
+    // MailDev's own web port is internal; the proxy on the chosen port is what a browser sees.
+    const server = await startLocalMaildev({ script, dataDir, smtpPort: ports.smtp });
+    track({ process: server.process, signal: "SIGTERM", what: `SMTP port ${server.smtpPort}, web ${ports.mail}` });
+    const proxy = await startMailProxy({ port: ports.mail, target: server.uiPort });
+    closeProxy = () =>
+      new Promise((resolve) => {
+        proxy.close(() => resolve());
+        proxy.closeAllConnections(); // an open browser tab keeps its connections alive
+      });
     servers.smtpUrl = server.smtpUrl;
-    servers.mailUrl = server.uiUrl;
+    servers.mailUrl = `http://127.0.0.1:${ports.mail}`;
   };
 
+  let closeProxy: () => Promise<void> = async () => undefined;
   const stop = async () => {
+    await closeProxy();
     const lines = await Promise.all(
       started.map(async ({ process: p, signal, what }) => {
         await p.stop(signal);

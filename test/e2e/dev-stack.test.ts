@@ -129,6 +129,15 @@ it("`npm start` serves a first call that works as printed, remembers its ports, 
     "the email in MailDev",
   );
   expect(inbox[0]).toMatchObject({ subject: "Hello from Herald", to: [{ address: "demo-user@example.com" }] });
+  // MailDev itself would answer any website's script (CORS for every origin);
+  // npm start's port in front of it answers only its own pages.
+  const fromElsewhere = await fetch(`http://127.0.0.1:${ports.mail}/api/email`, {
+    headers: { Origin: "http://evil.example" },
+  });
+  expect(fromElsewhere.status).toBe(403);
+  expect(fromElsewhere.headers.get("access-control-allow-origin")).toBeNull();
+  const ui = await fetch(`http://127.0.0.1:${ports.mail}/`, { headers: { Accept: "text/html" } });
+  expect(await ui.text()).toContain("<html");
 
   // The command line, as printed: the bootstrap key, and a token for the running server.
   const block = /The command line, from any terminal.*\n((?: {2}\S.*\n)+)/.exec(out)?.[1] ?? "";

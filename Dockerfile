@@ -3,7 +3,7 @@
 # dist/, bin/ and the production node_modules, owned by root and run as the
 # unprivileged `node` user. No install scripts run: nothing Herald uses at run
 # time needs one.
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app

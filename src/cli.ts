@@ -1,8 +1,6 @@
-// The `herald` command. Tracing starts first; everything else is loaded after
-// it (dynamically), because the pg instrumentation hooks `require` and pg must
-// not be loaded before it is in.
-import { tracing } from "./telemetry/instrument.js";
-
+// The `herald` command. Each command loads only the modules it needs (see
+// cli-commands.ts), so `herald token` or `herald keys list` answers in a
+// fraction of a second instead of loading the whole server.
 const usage = `herald: the Herald notification service
 
   herald serve                          serve on PORT (the default command)
@@ -11,12 +9,21 @@ const usage = `herald: the Herald notification service
                                         create an API key (printed once)
   herald keys list                      list API keys (ids, names, scopes; never secrets)
   herald keys revoke <id>               revoke an API key
-  herald token <user-id> [--ttl 3600]   mint a user token (needs HERALD_USER_TOKEN_SECRET)
+  herald token <user-id> [--ttl 3600]   mint a user token (HERALD_USER_TOKEN_SECRET, or
+                                        in a checkout the secret of \`npm start\`)
 
 Configuration comes from the environment; see the README.`;
 
+const argv = process.argv.slice(2);
+// Tracing starts before anything else is loaded, because the pg instrumentation
+// hooks `require` and pg must not be loaded before it is in. Only the server
+// traces, and the OpenTelemetry SDK (slow to load) is loaded only when an
+// OTEL_* variable could turn tracing on (instrument.ts decides).
+const traces = (argv[0] ?? "serve") === "serve" && Object.keys(process.env).some((name) => name.startsWith("OTEL_"));
+const tracing = traces ? (await import("./telemetry/instrument.js")).tracing : null;
+
 const { runCli } = await import("./cli-commands.js");
-runCli(process.argv.slice(2), { usage, tracing }).catch((err: unknown) => {
+runCli(argv, { usage, tracing }).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

@@ -561,3 +561,32 @@ function contentLimitsConfig(
     templateMaxExpressions: int("TEMPLATE_MAX_EXPRESSIONS", 2_000, 1, 100_000),
   };
 }
+
+/** What the `herald` command line reads besides `serve`: each is null when unset. */
+export interface CliConfig {
+  /** DATABASE_URL, for `migrate` and `keys`. */
+  databaseUrl: string | null;
+  /** HERALD_USER_TOKEN_SECRET, for `token`. */
+  userTokenSecret: string | null;
+}
+
+/**
+ * Reads only the variables the command line uses, with the same checks as
+ * loadConfig, so `herald keys` and `herald token` need none of the server's
+ * other settings (NATS and the rest). Throws ConfigError listing every problem.
+ */
+export function loadCliConfig(env: Env = process.env): CliConfig {
+  const problems: string[] = [];
+  const databaseUrl = env.DATABASE_URL?.trim() || null;
+  const isPostgresUrl = (url: string) =>
+    URL.canParse(url) && ["postgres:", "postgresql:"].includes(new URL(url).protocol);
+  if (databaseUrl !== null && !isPostgresUrl(databaseUrl)) {
+    problems.push("DATABASE_URL must be a postgres: or postgresql: URL");
+  }
+  const userTokenSecret = env.HERALD_USER_TOKEN_SECRET?.trim() || null;
+  if (userTokenSecret !== null && Buffer.byteLength(userTokenSecret) < 32) {
+    problems.push("HERALD_USER_TOKEN_SECRET must be at least 32 bytes (HS256 needs a 256-bit key)");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { databaseUrl, userTokenSecret };
+}

@@ -18,8 +18,9 @@ export interface ServeOptions {
 }
 
 /**
- * Serves Herald until SIGTERM or SIGINT, then shuts down gracefully within
- * SHUTDOWN_TIMEOUT_MS and exits (forcibly if the deadline passes).
+ * Serves Herald until SIGTERM, SIGINT or SIGHUP, then shuts down gracefully
+ * within SHUTDOWN_TIMEOUT_MS and exits (forcibly if the deadline passes),
+ * logging what it stopped.
  */
 export async function serve(options: ServeOptions = {}): Promise<App> {
   const config = options.config ?? loadConfig();
@@ -33,6 +34,7 @@ export async function serve(options: ServeOptions = {}): Promise<App> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    const started = Date.now();
     logger.info({ signal }, "shutting down");
     const force = setTimeout(() => {
       logger.error("shutdown deadline passed, exiting");
@@ -41,7 +43,13 @@ export async function serve(options: ServeOptions = {}): Promise<App> {
     force.unref();
     app
       .close()
-      .then(() => options.tracing?.shutdown())
+      .then(() => {
+        logger.info(
+          { signal, ms: Date.now() - started },
+          "herald stopped: streams ended, server closed, workers and outbox relay stopped, NATS drained, Postgres pool closed",
+        );
+        return options.tracing?.shutdown();
+      })
       .then(() => options.afterClose?.())
       .then(
         () => process.exit(0),
@@ -51,7 +59,11 @@ export async function serve(options: ServeOptions = {}): Promise<App> {
         },
       );
   };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
+  // SIGHUP too: a closed terminal or a process manager sends it, and Node's
+  // default for it is to exit on the spot, without any of the above. The
+  // listeners stay: a second signal (a Ctrl-C reaches `npm start` both from the
+  // terminal and from npm passing it on) must not kill the process mid-shutdown;
+  // the deadline above bounds a stuck one.
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, () => stop(signal));
   return app;
 }

@@ -2,14 +2,10 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import {
-  ensureMailpit,
-  type LocalMailpit,
-  mailpitModule,
-  startLocalMailpit,
-} from "../../src/devstack/local-mailpit.js";
-import { ensureNatsServer, type LocalNats, startLocalNats } from "../../src/devstack/local-nats.js";
-import { type LocalPostgres, startLocalPostgres } from "../../src/devstack/local-postgres.js";
+import { ensureMailpit, type LocalMailpit, mailpitModule, startLocalMailpit } from "../../dev/local-mailpit.js";
+import { type LocalNats, startLocalNats } from "../../dev/local-nats.js";
+import { type LocalPostgres, startLocalPostgres } from "../../dev/local-postgres.js";
+import { ensureNatsServer } from "../../dev/nats-server-binary.js";
 import { onCleanup } from "./cleanup.js";
 import { commandVersion, type ProcessGroups, pidsByCommandLine, processTree } from "./machine.js";
 
@@ -43,11 +39,10 @@ export async function startStack(): Promise<Stack> {
   // As root, Postgres runs as the postgres user, which must reach its data folder.
   chmodSync(scratch, 0o755);
   const removeScratch = onCleanup("temp folder", () => rmSync(scratch, { recursive: true, force: true }));
-  const bin = path.join(repoRoot, ".herald/bin");
 
   const postgres = await startLocalPostgres({ dataDir: path.join(scratch, "pg", "data") });
   const stopPostgres = onCleanup("postgres", () => postgres.stop());
-  const natsBin = await ensureNatsServer(bin);
+  const natsBin = await ensureNatsServer();
   const nats = await startLocalNats({ bin: natsBin, storeDir: path.join(scratch, "nats") });
   const stopNats = onCleanup("nats-server", () => nats.stop());
 
@@ -70,7 +65,7 @@ export async function startStack(): Promise<Stack> {
     mailpit() {
       mailpit ??= (async () => {
         const server = await startLocalMailpit({
-          bin: await ensureMailpit(bin),
+          bin: await ensureMailpit(),
           dataDir: path.join(scratch, "mailpit"),
         });
         stopMailpit = onCleanup("mailpit", () => server.stop());

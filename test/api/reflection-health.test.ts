@@ -1,23 +1,17 @@
 import { execFile } from "node:child_process";
-import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { goInstall } from "../../src/devstack/local-nats.js";
+import { ensureGrpcurl } from "../../dev/grpcurl.js";
 import { createTestDatabase, startHerald, type TestHerald } from "../helpers/herald.js";
 import { waitFor } from "../helpers/wait.js";
 
-const root = path.resolve(import.meta.dirname, "../..");
 let herald: TestHerald;
 let grpcurl: (...args: string[]) => Promise<string>;
 
 beforeAll(async () => {
   // grpcurl is a gRPC client that shares nothing with Herald: it learns the API
   // from reflection alone, as Postman or a developer at a terminal would.
-  const bin = await goInstall(
-    path.join(root, ".herald/bin"),
-    "grpcurl",
-    "github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.3",
-  );
+  const bin = await ensureGrpcurl();
   herald = await startHerald();
   grpcurl = async (...args) =>
     (await promisify(execFile)(bin, ["-plaintext", ...args], { timeout: 20_000, encoding: "utf8" })).stdout;

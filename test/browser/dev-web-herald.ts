@@ -1,8 +1,8 @@
 import type net from "node:net";
+import { createDevWebRoutes } from "../../dev/dev-web.js";
 import { type App, createApp } from "../../src/app.js";
 import { generateApiKey } from "../../src/auth/api-key-format.js";
 import { loadConfig } from "../../src/config.js";
-import { createDevWebRoutes } from "../../src/devstack/dev-web.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { createTestDatabase, type TestDatabase, testEnv, uniquePrefix, userTokenSecret } from "../helpers/herald.js";
 
@@ -25,7 +25,10 @@ export interface DevWebHerald {
 export async function startDevWebHerald(): Promise<DevWebHerald> {
   const db = await createTestDatabase();
   const apiKey = generateApiKey().key;
-  const config = loadConfig(testEnv(db, uniquePrefix(), { HERALD_BOOTSTRAP_API_KEY: apiKey }));
+  // CORS open to any origin for the API, as `npm start` configures it.
+  const config = loadConfig(
+    testEnv(db, uniquePrefix(), { HERALD_BOOTSTRAP_API_KEY: apiKey, CORS_ALLOWED_ORIGINS: "*" }),
+  );
   const devRoutes = await createDevWebRoutes({ userTokenSecret, apiKey });
   const subscribeSockets = new Set<net.Socket>();
   const app = await createApp(config, createLogger(config.logLevel), {

@@ -1,3 +1,4 @@
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectClient } from "../helpers/clients.js";
 import { startHerald } from "../helpers/herald.js";
@@ -58,6 +59,59 @@ describe("development pages", () => {
     expect(notJson.status).toBe(400);
   });
 
+  it("never lets another website read a page's token or send through POST /dev/send", async () => {
+    const evil = { Origin: "http://evil.example" };
+    const page = await fetch(`${herald.url}/`, { headers: evil });
+    // Without CORS headers the browser keeps the page (and its token) from evil.example's script.
+    expect(page.headers.get("access-control-allow-origin")).toBeNull();
+    expect(
+      (await fetch(`${herald.url}/preferences`, { headers: evil })).headers.get("access-control-allow-origin"),
+    ).toBeNull();
+    const body = JSON.stringify({ title: "CSRF", body: "b", category: "demo" });
+    const crossSite = await fetch(`${herald.url}/dev/send`, {
+      method: "POST",
+      headers: { ...evil, "Content-Type": "application/json" },
+      body,
+    });
+    expect(crossSite.status).toBe(403);
+    const list = await connectClient(herald.url, herald.apiKey).list({ userId: "demo-user" });
+    expect(list.notifications.map((n) => n.title)).not.toContain("CSRF");
+
+    // The page's own origin may send; the API itself keeps its configured CORS.
+    const sameOrigin = await fetch(`${herald.url}/dev/send`, {
+      method: "POST",
+      headers: { Origin: herald.url, "Content-Type": "application/json" },
+      body: JSON.stringify({ title: "Same origin", body: "b", category: "demo" }),
+    });
+    expect(sameOrigin.status).toBe(200);
+    const api = await fetch(`${herald.url}/herald.v1.NotificationService/List`, {
+      method: "POST",
+      headers: { ...evil, "Content-Type": "application/json" },
+      body: "{}",
+    });
+    expect(api.headers.get("access-control-allow-origin")).toBe("*");
+  });
+
+  it("refuses a host name other than localhost, so DNS rebinding gets no token", async () => {
+    const { port } = new URL(herald.url);
+    const rebound = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      // fetch() does not let a caller set Host; node:http does.
+      const req = http.get({ host: "127.0.0.1", port, path: "/", headers: { Host: `evil.example:${port}` } }, (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => {
+          body += d.toString();
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on("error", reject);
+    });
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).not.toMatch(/eyJ/);
+    expect((await fetch(`http://localhost:${port}/`)).status).toBe(200);
+  });
+
+  // Starting a second Herald (its own database, migrations, streams) takes a
+  // while on a busy machine: a budget of its own.
   it("is not part of a server started without the development routes", async () => {
     const plain = await startHerald();
     try {
@@ -73,5 +127,5 @@ describe("development pages", () => {
     } finally {
       await plain.close();
     }
-  });
+  }, 120_000);
 });

@@ -3,8 +3,9 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { ensureNatsServer, type LocalNats, startLocalNats } from "../../src/devstack/local-nats.js";
-import { type LocalPostgres, startLocalPostgres } from "../../src/devstack/local-postgres.js";
+import { type LocalNats, startLocalNats } from "../../dev/local-nats.js";
+import { type LocalPostgres, startLocalPostgres } from "../../dev/local-postgres.js";
+import { ensureNatsServer } from "../../dev/nats-server-binary.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -23,7 +24,8 @@ let scratch: string | undefined;
 export async function setup(project: TestProject): Promise<void> {
   // grpc-js tests load the .proto files, which import protovalidate's.
   execFileSync("bash", [path.join(root, "scripts/fetch-protos.sh")], { stdio: "inherit" });
-  const natsBin = await ensureNatsServer(path.join(root, ".herald/bin"));
+  // The same cached binary `npm start` uses (dev/tool-cache.ts).
+  const natsBin = await ensureNatsServer();
   scratch = mkdtempSync(path.join(os.tmpdir(), "herald-test-"));
   chmodSync(scratch, 0o755); // Postgres runs as the `postgres` user when tests run as root
   [postgres, nats] = await Promise.all([

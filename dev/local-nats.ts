@@ -1,46 +1,31 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import { promisify } from "node:util";
 import { freePort } from "./free-port.js";
 
-/** The nats-server Herald develops and tests against (Debian's 2.9 is too old). */
-export const natsServerModule = "github.com/nats-io/nats-server/v2@v2.15.2";
-
-/**
- * Installs nats-server into `binDir` with `go install`, unless it is there
- * already. Returns the binary's path.
- */
-export function ensureNatsServer(binDir: string): Promise<string> {
-  return goInstall(binDir, "nats-server", natsServerModule);
-}
-
-/** `go install module` into `binDir` unless `name` is there already; returns its path. */
-export async function goInstall(binDir: string, name: string, module: string): Promise<string> {
-  const bin = path.resolve(binDir, name);
-  if (existsSync(bin)) return bin;
-  await mkdir(binDir, { recursive: true });
-  await promisify(execFile)("go", ["install", module], {
-    env: { ...process.env, GOBIN: path.resolve(binDir) },
-    timeout: 10 * 60_000,
-  });
-  return bin;
-}
-
 export interface LocalNatsOptions {
+  /** The nats-server executable (nats-server-binary.ts installs it). */
   bin: string;
   /** JetStream storage folder. */
   storeDir: string;
   /** Port on 127.0.0.1; 0 picks a free one. */
   port?: number;
   onLog?: (line: string) => void;
+  /**
+   * Run it in its own process group, so a terminal's Ctrl-C reaches only the
+   * process that started it, which then stops it in order (npm start).
+   */
+  detached?: boolean;
 }
 
 export interface LocalNats {
   url: string;
   port: number;
+  /** The server's pid while it runs. */
+  pid(): number | null;
+  /** Resolves when the running server exits. */
+  exited(): Promise<void>;
   /** Stops the server (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
   /** Starts it again on the same port and storage (after stop). */
@@ -57,9 +42,7 @@ export async function startLocalNats(options: LocalNatsOptions): Promise<LocalNa
     const proc = spawn(
       options.bin,
       ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", path.resolve(options.storeDir)],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-      },
+      { stdio: ["ignore", "pipe", "pipe"], detached: options.detached ?? false },
     );
     child = proc;
     const log = (chunk: Buffer) => options.onLog?.(chunk.toString().trimEnd());
@@ -76,6 +59,12 @@ export async function startLocalNats(options: LocalNatsOptions): Promise<LocalNa
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    pid: () => child?.pid ?? null,
+    exited: () => {
+      const proc = child;
+      if (proc === null || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+      return new Promise((resolve) => proc.once("exit", () => resolve()));
+    },
     start,
     async stop() {
       const proc = child;

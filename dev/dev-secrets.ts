@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { generateApiKey } from "../auth/api-key-format.js";
+import { generateApiKey } from "../src/auth/api-key-format.js";
 
 export interface DevSecrets {
   apiKey: string;

@@ -2,13 +2,27 @@ import { spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { freePort } from "./free-port.js";
-import { goInstall, waitForPort } from "./local-nats.js";
+import { goInstall } from "./go-install.js";
+import { waitForPort } from "./local-nats.js";
+import { cachedTool } from "./tool-cache.js";
 
-/** Mailpit, a real SMTP server with a web UI that catches every email. */
+/**
+ * Mailpit, a real SMTP server with a web UI that catches every email; the
+ * benchmarks measure email throughput against it. No package registry ships it
+ * prebuilt, so it is compiled once into the tool cache.
+ */
 export const mailpitModule = "github.com/axllent/mailpit@v1.27.11";
 
-export function ensureMailpit(binDir: string): Promise<string> {
-  return goInstall(binDir, "mailpit", mailpitModule);
+export function ensureMailpit(): Promise<string> {
+  return cachedTool({
+    name: "mailpit",
+    version: mailpitModule.split("@")[1] as string,
+    executable: "mailpit",
+    async install(dir, say) {
+      say(`first run: compiling Mailpit with go install (${mailpitModule}), about 5 min`);
+      await goInstall(dir, mailpitModule);
+    },
+  });
 }
 
 export interface LocalMailpit {

@@ -4,9 +4,10 @@ import path from "node:path";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import * as esbuild from "esbuild";
-import { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
-import type { HttpRoutes } from "../app.js";
-import { mintUserToken } from "../auth/user-tokens.js";
+import { NotificationService } from "../gen/ts/herald/v1/notification_service_pb.js";
+import type { HttpRoutes } from "../src/app.js";
+import { mintUserToken } from "../src/auth/user-tokens.js";
+import { devRequestAllowed, requestHost, withoutCors } from "./dev-origin.js";
 
 type Request = http.IncomingMessage | http2.Http2ServerRequest;
 type Response = http.ServerResponse | http2.Http2ServerResponse;
@@ -31,22 +32,28 @@ export interface DevWebOptions {
  */
 export async function createDevWebRoutes(options: DevWebOptions): Promise<HttpRoutes> {
   const userId = options.userId ?? "demo-user";
-  const assets = await buildAssets(options.webDir ?? path.resolve(import.meta.dirname, "../../web"));
+  const assets = await buildAssets(options.webDir ?? path.resolve(import.meta.dirname, "../web"));
   const sender = createSender(options.apiKey);
 
   return (req, res) => {
     const url = new URL(req.url ?? "/", "http://dev.invalid");
-    if (req.method === "POST" && url.pathname === "/dev/send") {
+    const isSend = req.method === "POST" && url.pathname === "/dev/send";
+    const asset = req.method === "GET" ? assets.get(url.pathname.slice(1)) : undefined;
+    const page = req.method === "GET" ? pages[url.pathname] : undefined;
+    if (!isSend && asset === undefined && page === undefined) return false;
+    withoutCors(res);
+    if (!devRequestAllowed(req)) {
+      reply(res, 403, "text/plain", "development pages answer only their own origin on localhost or an IP address\n");
+      return true;
+    }
+    if (isSend) {
       send(req, res, (fields) => sender(req, { ...fields, userId }));
       return true;
     }
-    if (req.method !== "GET") return false;
-    const asset = assets.get(url.pathname.slice(1));
     if (asset !== undefined) {
       reply(res, 200, asset.type, asset.body, { "Cache-Control": "no-cache" });
       return true;
     }
-    const page = pages[url.pathname];
     if (page === undefined) return false;
     void mintUserToken(options.userTokenSecret, userId, { ttlSeconds: 12 * 3600 }).then(
       (token) =>
@@ -178,8 +185,7 @@ function reply(
 }
 
 function origin(req: Request): string {
-  const host = req.headers.host ?? req.headers[":authority"];
-  return `http://${typeof host === "string" ? host : "127.0.0.1"}`;
+  return `http://${requestHost(req) ?? "127.0.0.1"}`;
 }
 
 // The pages carry a user token: keep them out of caches and other sites' frames.

@@ -99,36 +99,36 @@ export async function startDevStack(root: string, tracing: Tracing | null = null
   try {
     const config = loadConfig(env);
     const extraRoutes = await createDevWebRoutes({
-      userTokenSecret: config.userTokenSecret as string,
-      apiKey: config.bootstrapApiKey as string,
+      userTokenSecret: config.auth.userTokens.secret as string,
+      apiKey: config.auth.apiKeys.bootstrap as string,
       webDir: path.join(root, "web"),
     });
     await serve({
       tracing,
       config,
-      logger: createLogger(config.logLevel),
+      logger: createLogger(config.telemetry.logLevel),
       afterClose: stopServers,
       extraRoutes,
       onListening: async (address, app) => {
         heraldRan = true;
         const base = `http://${address.address}:${address.port}`;
         // The demo user has an address, so the first Send also shows an email in MailDev.
-        await recipientStore.upsert(app.db, "demo-user", { email: "demo-user@example.com" });
+        await recipientStore.upsert(app.db, "demo-user", { addresses: { email: "demo-user@example.com" } });
         // As long-lived as Herald accepts (HERALD_USER_TOKEN_MAX_TTL).
-        const userTokenTtlSeconds = config.userTokenMaxTtlMs / 1000;
-        const userToken = await mintUserToken(config.userTokenSecret as string, "demo-user", {
+        const userTokenTtlSeconds = config.auth.userTokens.maxTtlMs / 1000;
+        const userToken = await mintUserToken(config.auth.userTokens.secret as string, "demo-user", {
           ttlSeconds: userTokenTtlSeconds,
         });
         await markRunning(stateDir, base);
         process.stdout.write(
           welcomeText({
             base,
-            apiKey: config.bootstrapApiKey as string,
+            apiKey: config.auth.apiKeys.bootstrap as string,
             userToken,
             userTokenTtlSeconds,
             databaseUrl: env.DATABASE_URL as string,
-            nats: config.natsUrl,
-            metrics: config.metricsEnabled ? `http://127.0.0.1:${ports.metrics}/metrics` : "off",
+            nats: config.nats.url,
+            metrics: config.telemetry.metricsEnabled ? `http://127.0.0.1:${ports.metrics}/metrics` : "off",
             mail: servers.mailUrl ?? "sent through SMTP_URL",
             pid: process.pid,
             root,

@@ -213,11 +213,11 @@ for (const name of herald) {
     }
   })();
   if (
-    settings?.metricsEnabled === true &&
-    service.ports?.some((p) => p.target === settings.metricsPort) &&
-    /^(127\.|::1$|localhost$)/.test(settings.metricsHost)
+    settings?.telemetry.metricsEnabled === true &&
+    service.ports?.some((p) => p.target === settings.telemetry.metricsPort) &&
+    /^(127\.|::1$|localhost$)/.test(settings.telemetry.metricsHost)
   ) {
-    problem(`${name} publishes metrics port ${settings.metricsPort}, but METRICS_HOST keeps it on loopback`);
+    problem(`${name} publishes metrics port ${settings.telemetry.metricsPort}, but METRICS_HOST keeps it on loopback`);
   }
   const otel = Object.keys(env).filter((k) => k.startsWith("OTEL_"));
   const unknown = Object.keys(env).filter((k) => !read.has(k) && !k.startsWith("OTEL_"));

@@ -2,15 +2,17 @@ import type { AddressInfo } from "node:net";
 import { buildServer } from "./api/build-server.js";
 import type { HttpRoutes } from "./api/http-server.js";
 import { createAuth } from "./auth/create-auth.js";
-import { configureChannels } from "./channels/configured-channels.js";
+import { channelModules, createChannels } from "./channels/registry.js";
+import type { WebhookSettings } from "./channels/webhook.js";
 import type { Config } from "./config.js";
 import { startScheduler } from "./dispatch/scheduler.js";
 import { startDelivery } from "./dispatch/start-delivery.js";
-import type { Channel } from "./domain/notification.js";
+import type { Channel } from "./domain/channel.js";
 import { createRetryPolicy } from "./domain/retry-policy.js";
 import { createFeed, type Feed } from "./feed/create-feed.js";
 import { createBroadcast } from "./messaging/broadcast.js";
 import { connectNats, type NatsLink } from "./messaging/nats.js";
+import { channelStore } from "./store/channel-store.js";
 import { createDatabase, type Database } from "./store/database.js";
 import { housekeepingTasks } from "./store/housekeeping.js";
 import { migrate } from "./store/migrator.js";
@@ -46,72 +48,44 @@ export async function createApp(
   logger: Logger,
   options: { extraRoutes?: HttpRoutes } = {},
 ): Promise<App> {
-  if (config.migrateOnStart) {
-    const applied = await migrate(config.databaseUrl);
+  const { nats: natsConfig, delivery: deliveryConfig, telemetry } = config;
+  if (config.postgres.migrateOnStart) {
+    const applied = await migrate(config.postgres.url);
     if (applied.length > 0) logger.info({ applied }, "migrations applied");
   }
-  const db = createDatabase({ url: config.databaseUrl, poolMax: config.databasePoolMax });
-  if (config.bootstrapApiKey !== null) {
-    logger.info(
-      { keyId: await createManageApiKeys({ db }).ensureBootstrap(config.bootstrapApiKey) },
-      "bootstrap API key ensured",
-    );
-  }
-  const link = connectNats({ url: config.natsUrl, name: "herald", logger });
-  const metrics = createMetrics({ refreshIntervalMs: config.metricsRefreshIntervalMs });
-  const feed = createFeed({
+  const db = createDatabase({ url: config.postgres.url, poolMax: config.postgres.poolMax });
+  await channelStore.register(
     db,
-    link,
-    prefix: config.natsPrefix,
-    heartbeatMs: config.feedHeartbeatMs,
-    maxStreamsPerUser: config.feedMaxStreamsPerUser,
-    maxStreams: config.feedMaxStreams,
-    readConcurrency: config.feedReadConcurrency,
-    readQueueMax: config.feedReadQueueMax,
-    retentionDays: config.feedRetentionDays,
-    metrics,
-    logger,
-  });
+    channelModules.map((m) => m.id),
+  );
+  const bootstrap = config.auth.apiKeys.bootstrap;
+  if (bootstrap !== null)
+    logger.info({ keyId: await createManageApiKeys({ db }).ensureBootstrap(bootstrap) }, "bootstrap API key ensured");
+  const link = connectNats({ url: natsConfig.url, name: "herald", logger });
+  const broadcast = (topic: string) => createBroadcast(link, `${natsConfig.prefix}.${topic}`, logger);
+  const metrics = createMetrics({ refreshIntervalMs: telemetry.metricsRefreshIntervalMs });
+  const feed = createFeed({ ...config.feed, db, link, prefix: natsConfig.prefix, metrics, logger });
   const auth = await createAuth({
+    ...config.auth,
     db,
-    broadcast: createBroadcast(link, `${config.natsPrefix}.tokens.revoked`, logger),
-    apiKeys: {
-      cacheTtlMs: config.apiKeyCacheTtlMs,
-      lookupConcurrency: config.apiKeyLookupConcurrency,
-      lookupQueueMax: config.apiKeyLookupQueueMax,
-    },
-    userTokens: {
-      secret: config.userTokenSecret,
-      jwksUrl: config.userTokenJwksUrl,
-      issuer: config.userTokenIssuer,
-      audience: config.userTokenAudience,
-      maxTtlMs: config.userTokenMaxTtlMs,
-      revocationRefreshMs: config.userTokenRevocationRefreshMs,
-    },
-    onRevoked: (userId) => feed.hub.end(userId),
+    broadcast: broadcast("tokens.revoked"),
+    onRevoked: (u) => feed.hub.end(u),
     logger,
   });
   const endpoints = createWebhookEndpointStore();
-  const channels = configureChannels(config, { db, endpoints });
-  const preferences = createPreferenceCache({
+  const channels = createChannels(config.channels, {
     db,
-    broadcast: createBroadcast(link, `${config.natsPrefix}.prefs.changed`, logger),
+    endpoints,
+    egress: config.egress,
+    timeoutMs: deliveryConfig.timeoutMs,
   });
+  const preferences = createPreferenceCache({ db, broadcast: broadcast("prefs.changed") });
   const { api, deliver } = createUseCases({
     db,
     channels,
     endpoints,
     preferences,
-    renderer: createContentRenderer({
-      db,
-      defaultLocale: config.defaultLocale,
-      limits: {
-        maxMs: config.templateRenderBudgetMs,
-        maxIterations: config.templateRenderMaxIterations,
-        maxDataChars: config.templateRenderMaxBytes,
-      },
-      maxExpressions: config.templateMaxExpressions,
-    }),
+    renderer: createContentRenderer({ ...config.templates, db, contents: channels.catalog }),
     feed,
     tokensRevoked: auth.revoked,
     onQueued: () => scheduler.kick("outbox-relay"),
@@ -119,45 +93,39 @@ export async function createApp(
     deadLetter: (letter) => delivery.deadLetter(letter),
     observe: (channel, outcome, seconds) => metrics.observeDelivery(channel, outcome, seconds),
     settings: {
-      ...config,
-      retry: createRetryPolicy(config.retryScheduleMs),
-      deliveryTimeoutMs: config.deliveryTimeoutMs,
-      maxPreferenceCategoriesPerUser: config.maxPreferenceCategoriesPerUser,
+      ...config.limits,
+      requiredCategories: deliveryConfig.requiredCategories,
+      retry: createRetryPolicy(deliveryConfig.retryScheduleMs),
+      deliveryTimeoutMs: deliveryConfig.timeoutMs,
+      feedHeartbeatMs: config.feed.heartbeatMs,
+      templateMaxExpressions: config.templates.maxExpressions,
+      webhookSecretGraceHours: (config.channels.webhook as WebhookSettings).secretGraceHours,
     },
   });
   const delivery = startDelivery({
     link,
     db,
-    prefix: config.natsPrefix,
+    prefix: natsConfig.prefix,
     channels: channels.available,
     deliver,
-    settings: {
-      workersEnabled: config.workersEnabled,
-      concurrency: config.deliveryConcurrency,
-      leaseMs: leaseMs(config.deliveryTimeoutMs),
-    },
+    settings: { ...deliveryConfig, leaseMs: leaseMs(deliveryConfig.timeoutMs) },
     onPoison: () => metrics.observePoison(),
     logger,
   });
-  const scheduler = startScheduler(
-    [
-      {
-        name: "outbox-relay",
-        everyMs: config.outboxRelayIntervalMs,
-        run: async () => (await delivery.relayOnce()) > 0,
-      },
-      ...feed.tasks,
-      ...auth.tasks,
-      ...housekeepingTasks(db),
-    ],
-    logger,
-  );
+  const relay = {
+    name: "outbox-relay",
+    everyMs: deliveryConfig.outboxRelayIntervalMs,
+    run: async () => (await delivery.relayOnce()) > 0,
+  };
+  const scheduler = startScheduler([relay, ...feed.tasks, ...auth.tasks, ...housekeepingTasks(db)], logger);
   delivery.registerGauges(metrics);
-  const metricsServer = config.metricsEnabled
-    ? await serveMetrics(metrics, config.metricsPort, config.metricsHost)
+  const metricsServer = telemetry.metricsEnabled
+    ? await serveMetrics(metrics, telemetry.metricsPort, telemetry.metricsHost)
     : null;
   const server = buildServer({
-    settings: config,
+    server: config.server,
+    limits: config.limits,
+    natsPrefix: natsConfig.prefix,
     useCases: api,
     authenticate: auth.authenticate,
     checks: {
@@ -180,7 +148,7 @@ export async function createApp(
     metricsPort: metricsServer?.port ?? null,
     async close() {
       await feed.close();
-      await server.close(config.shutdownTimeoutMs);
+      await server.close(config.server.shutdownTimeoutMs);
       await scheduler.stop();
       auth.stop();
       await delivery.stop();

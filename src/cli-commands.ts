@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { loadCliConfig, readUserTokenMaxTtlMs } from "./config.js";
+import { loadCliConfig, readUserTokenMaxTtlMs } from "./config/cli.js";
 import { allScopes, isScope, type Scope } from "./domain/principal.js";
 import type { Database } from "./store/database.js";
 import type { Tracing } from "./telemetry/tracing.js";

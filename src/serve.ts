@@ -24,9 +24,9 @@ export interface ServeOptions {
  */
 export async function serve(options: ServeOptions = {}): Promise<App> {
   const config = options.config ?? loadConfig();
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.telemetry.logLevel);
   const app = await createApp(config, logger, { extraRoutes: options.extraRoutes });
-  const address = await app.listen(config.port, config.host);
+  const address = await app.listen(config.server.port, config.server.host);
   logger.info({ address: address.address, port: address.port }, "herald listening (gRPC, gRPC-Web, Connect)");
   await options.onListening?.(address, app);
 
@@ -39,7 +39,7 @@ export async function serve(options: ServeOptions = {}): Promise<App> {
     const force = setTimeout(() => {
       logger.error("shutdown deadline passed, exiting");
       process.exit(1);
-    }, config.shutdownTimeoutMs + 5_000);
+    }, config.server.shutdownTimeoutMs + 5_000);
     force.unref();
     app
       .close()

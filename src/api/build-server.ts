@@ -10,7 +10,8 @@ import { NotificationService } from "../../gen/ts/herald/v1/notification_service
 import { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
 import { TemplateService } from "../../gen/ts/herald/v1/template_service_pb.js";
 import { WebhookService } from "../../gen/ts/herald/v1/webhook_service_pb.js";
-import type { Config } from "../config.js";
+import type { LimitsConfig } from "../config/limits.js";
+import type { ServerConfig } from "../config/server.js";
 import type { Principal } from "../domain/principal.js";
 import type { NatsLink } from "../messaging/nats.js";
 import { createRateLimiter } from "../ratelimit/rate-limiter.js";
@@ -34,33 +35,12 @@ import { type ServiceEntry, serviceEntry } from "./service-entry.js";
 import { templateService } from "./template-service.js";
 import { webhookService } from "./webhook-service.js";
 
-/** What the API port's server takes from the configuration. */
-export type ServerSettings = Pick<
-  Config,
-  | "grpcServer"
-  | "corsAllowedOrigins"
-  | "natsPrefix"
-  | "requestMaxBytes"
-  | "httpHeadersTimeoutMs"
-  | "httpRequestTimeoutMs"
-  | "httpIdleTimeoutMs"
-  | "http2MaxConcurrentStreams"
-  | "http2ResetBurst"
-  | "http2ResetsPerSecond"
-  | "abusePenaltyBaseMs"
-  | "abusePenaltyMaxMs"
-  | "apiKeyRateLimit"
-  | "userRateLimit"
-  | "sendRecipientsPerToken"
-  | "rateLimitSyncMs"
-  | "rateLimitMaxBuckets"
-  | "dataMaxDepth"
-  | "dataMaxValues"
-  | "dataMaxKeyLength"
->;
-
 export interface ServerOptions {
-  settings: ServerSettings;
+  server: ServerConfig;
+  /** Rate limits and the shape of request data. */
+  limits: LimitsConfig;
+  /** Rate-limit spending is shared on a subject under this prefix. */
+  natsPrefix: string;
   useCases: UseCases;
   authenticate: (authorization: string | null) => Promise<Principal>;
   checks: HealthChecks;
@@ -82,7 +62,7 @@ const herald = [NotificationService, RecipientService, TemplateService, WebhookS
  * Connect on HTTP/2 and HTTP/1.1. Only `listen` opens a port.
  */
 export function buildServer(options: ServerOptions) {
-  const { settings, logger } = options;
+  const { server: settings, logger } = options;
   const shutdown = new AbortController();
   // Every call in flight listens on the shutdown signal; more than ten at once is normal.
   setMaxListeners(0, shutdown.signal);
@@ -97,7 +77,7 @@ export function buildServer(options: ServerOptions) {
     ),
     ...reflectionServices([...herald, Health]),
   ];
-  const rateLimits = rateLimiting(settings, options.link, logger);
+  const rateLimits = rateLimiting(options.limits, options.natsPrefix, options.link, logger);
   // Order matters: spans and metrics see the final status; errors of every
   // later interceptor are mapped; callers are authenticated before their
   // requests are rate-limited and checked (shape: NUL, JSON depth,
@@ -107,11 +87,14 @@ export function buildServer(options: ServerOptions) {
     errorInterceptor(logger),
     authInterceptor(options.authenticate, openServices),
     edgeErrorInterceptor(),
-    rateLimitInterceptor({ limiter: rateLimits.limiter, sendRecipientsPerToken: settings.sendRecipientsPerToken }),
+    rateLimitInterceptor({
+      limiter: rateLimits.limiter,
+      sendRecipientsPerToken: options.limits.sendRecipientsPerToken,
+    }),
     requestShapeInterceptor({
-      maxDepth: settings.dataMaxDepth,
-      maxValues: settings.dataMaxValues,
-      maxKeyLength: settings.dataMaxKeyLength,
+      maxDepth: options.limits.dataMaxDepth,
+      maxValues: options.limits.dataMaxValues,
+      maxKeyLength: options.limits.dataMaxKeyLength,
     }),
     createValidateInterceptor(),
   ];
@@ -126,7 +109,7 @@ export function buildServer(options: ServerOptions) {
     // large responses (a long List page, a bulk Send's reply).
     compressMinBytes: 16 * 1024,
     maxTimeoutMs: 5 * 60_000,
-    bodyTimeoutMs: settings.httpRequestTimeoutMs,
+    bodyTimeoutMs: settings.requestTimeoutMs,
     logger,
   });
   const cors = createCorsHandler(settings.corsAllowedOrigins);
@@ -142,12 +125,12 @@ export function buildServer(options: ServerOptions) {
     maxAddresses: 10_000,
   });
   const limits: ConnectionLimits = {
-    headersTimeoutMs: settings.httpHeadersTimeoutMs,
-    requestTimeoutMs: settings.httpRequestTimeoutMs,
-    idleTimeoutMs: settings.httpIdleTimeoutMs,
-    maxConcurrentStreams: settings.http2MaxConcurrentStreams,
-    resetBurst: settings.http2ResetBurst,
-    resetsPerSecond: settings.http2ResetsPerSecond,
+    headersTimeoutMs: settings.headersTimeoutMs,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    idleTimeoutMs: settings.idleTimeoutMs,
+    maxConcurrentStreams: settings.maxConcurrentStreams,
+    resetBurst: settings.resetBurst,
+    resetsPerSecond: settings.resetsPerSecond,
     penalty,
     onAbuse: (reason, address) => {
       options.metrics.observeConnectionCut(reason);
@@ -178,7 +161,7 @@ export function buildServer(options: ServerOptions) {
 }
 
 /** Per-key and per-user rate limits, shared with the other processes over NATS unless that is off. */
-function rateLimiting(settings: ServerSettings, link: NatsLink, logger: Logger) {
+function rateLimiting(settings: LimitsConfig, prefix: string, link: NatsLink, logger: Logger) {
   const limiter = createRateLimiter({
     policies: {
       ...(settings.apiKeyRateLimit !== null && { api_key: settings.apiKeyRateLimit }),
@@ -193,7 +176,7 @@ function rateLimiting(settings: ServerSettings, link: NatsLink, logger: Logger) 
           limiter,
           connection: () => (link.isConnected() ? link.current() : null),
           ready: link.ready,
-          subject: `${settings.natsPrefix}.ratelimit.usage`,
+          subject: `${prefix}.ratelimit.usage`,
           intervalMs: settings.rateLimitSyncMs,
           logger,
         })

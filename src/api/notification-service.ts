@@ -1,7 +1,13 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { decodeCursor, feedItemToPb } from "../contract/feed-event.js";
-import { channelFromPb, deliveryStatusFromPb, deliveryToPb, notificationToPb } from "../contract/notification.js";
+import {
+  channelFromPb,
+  channelToPb,
+  deliveryStatusFromPb,
+  deliveryToPb,
+  notificationToPb,
+} from "../contract/notification.js";
 import { preferencesToPb } from "../contract/preferences.js";
 import { draftFromPb, markInputFromPb, preferencesPatchFromPb } from "../contract/requests.js";
 import type { UseCases } from "../usecases/index.js";
@@ -34,7 +40,10 @@ export function notificationService(uc: UseCases): ServiceImpl<typeof Notificati
     },
 
     async getPreferences(req, ctx) {
-      return { preferences: preferencesToPb(await uc.preferences.get(principalOf(ctx), req.userId)) };
+      return {
+        preferences: preferencesToPb(await uc.preferences.get(principalOf(ctx), req.userId)),
+        channels: uc.preferences.channels().map(channelToPb),
+      };
     },
 
     async updatePreferences(req, ctx) {

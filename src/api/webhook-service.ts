@@ -1,6 +1,7 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { WebhookService } from "../../gen/ts/herald/v1/webhook_service_pb.js";
+import { channelFromPb } from "../contract/notification.js";
 import { webhookEndpointToPb } from "../contract/webhook-endpoint.js";
 import type { UseCases } from "../usecases/index.js";
 import { principalOf } from "./principal-context.js";
@@ -9,7 +10,13 @@ import { principalOf } from "./principal-context.js";
 export function webhookService(uc: UseCases): ServiceImpl<typeof WebhookService> {
   return {
     async createWebhookEndpoint(req, ctx) {
-      const { endpoint, secret } = await uc.webhooks.create(principalOf(ctx), req);
+      const { endpoint, secret } = await uc.webhooks.create(principalOf(ctx), {
+        url: req.url,
+        categories: req.categories,
+        description: req.description,
+        // Unspecified means a webhook, as before endpoints had a channel.
+        channel: channelFromPb(req.channel) ?? "webhook",
+      });
       return { endpoint: webhookEndpointToPb(endpoint), secret };
     },
     async getWebhookEndpoint(req, ctx) {

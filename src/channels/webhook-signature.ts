@@ -4,7 +4,7 @@
  * `whsec_` secret. Written here rather than taken from the `standardwebhooks`
  * package so the tests can check this code against that independent one.
  */
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac } from "node:crypto";
 
 const SECRET_PREFIX = "whsec_";
 /** The spec's bounds on the key behind a secret. */
@@ -17,11 +17,6 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  * hold a `.`: "a.1" at 2 and "a" at 1 with a body prefixed "2." would sign the same bytes.
  */
 const WEBHOOK_ID = /^[\x21-\x2d\x2f-\x7e]{1,256}$/;
-
-/** A new secret: `whsec_` and the base64 of 32 random bytes. */
-export function generateWebhookSecret(): string {
-  return SECRET_PREFIX + randomBytes(32).toString("base64");
-}
 
 /** Why `secret` is not a usable Standard Webhooks secret, or null when it is. */
 export function checkWebhookSecret(secret: string): string | null {

@@ -2,7 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   AttemptOutcome as AttemptOutcomePb,
-  Channel as ChannelPb,
+  type Channel as ChannelPb,
+  ChannelSchema,
   type Delivery as DeliveryPb,
   DeliverySchema,
   DeliveryStatus as DeliveryStatusPb,
@@ -10,6 +11,7 @@ import {
   NotificationSchema,
   Priority as PriorityPb,
 } from "../../gen/ts/herald/v1/notification_pb.js";
+import { channelIds } from "../domain/channel.js";
 import type {
   AttemptOutcome,
   Channel,
@@ -30,13 +32,15 @@ const priorities: Record<Priority, PriorityPb> = {
   critical: PriorityPb.CRITICAL,
 };
 
-const channels: Record<Channel, ChannelPb> = {
-  in_app: ChannelPb.IN_APP,
-  email: ChannelPb.EMAIL,
-  sms: ChannelPb.SMS,
-  push: ChannelPb.PUSH,
-  webhook: ChannelPb.WEBHOOK,
-};
+// Channels by name: the contract calls channel `slack` CHANNEL_SLACK, so a new
+// channel needs its enum value and nothing here.
+const channels = new Map<Channel, ChannelPb>(
+  channelIds.map((id) => {
+    const value = ChannelSchema.values.find((v) => v.name === `CHANNEL_${id.toUpperCase()}`);
+    if (value === undefined) throw new Error(`the contract has no CHANNEL_${id.toUpperCase()} for channel ${id}`);
+    return [id, value.number as ChannelPb];
+  }),
+);
 
 const deliveryStatuses: Record<DeliveryStatus, DeliveryStatusPb> = {
   scheduled: DeliveryStatusPb.SCHEDULED,
@@ -53,7 +57,7 @@ function invert<K extends string, V extends number>(record: Record<K, V>): Map<V
   return new Map(Object.entries(record).map(([k, v]) => [v as V, k as K]));
 }
 const prioritiesFromPb = invert(priorities);
-const channelsFromPb = invert(channels);
+const channelsFromPb = new Map([...channels].map(([id, pb]) => [pb, id]));
 const deliveryStatusesFromPb = invert(deliveryStatuses);
 
 /** Undefined for DELIVERY_STATUS_UNSPECIFIED. */
@@ -78,7 +82,7 @@ export function channelFromPb(value: ChannelPb): Channel | undefined {
 }
 
 export function channelToPb(value: Channel): ChannelPb {
-  return channels[value];
+  return channels.get(value) as ChannelPb;
 }
 
 const ts = (date: Date | null) => (date === null ? undefined : timestampFromDate(date));
@@ -122,7 +126,7 @@ export function deliveryToPb(d: Delivery): DeliveryPb {
   return create(DeliverySchema, {
     id: d.id,
     notificationId: d.notificationId,
-    channel: channels[d.channel],
+    channel: channelToPb(d.channel),
     target: d.target,
     status: deliveryStatuses[d.status],
     attempts: d.attempts,

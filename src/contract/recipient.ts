@@ -8,6 +8,7 @@ import {
   RecipientSchema,
   type UpsertRecipientRequest,
 } from "../../gen/ts/herald/v1/recipient_service_pb.js";
+import { InvalidArgumentError } from "../domain/errors.js";
 import type { Device, Platform, Recipient, RecipientPatch } from "../domain/recipient.js";
 
 const platforms: Record<Platform, PlatformPb> = {
@@ -31,11 +32,17 @@ export function deviceToPb(d: Device): DevicePb {
   });
 }
 
+// The channels whose address has a field of its own in the contract; the
+// others travel in the `addresses` map, keyed by channel id.
+const addressFields = { email: "email", sms: "phone" } as const;
+
 export function recipientToPb(r: Recipient): RecipientPb {
+  const others = Object.entries(r.addresses).filter(([channel]) => !(channel in addressFields));
   return create(RecipientSchema, {
     userId: r.userId,
-    email: r.email,
-    phone: r.phone,
+    email: r.addresses.email ?? "",
+    phone: r.addresses.sms ?? "",
+    addresses: Object.fromEntries(others),
     locale: r.locale,
     timezone: r.timezone,
     devices: r.devices.map(deviceToPb),
@@ -45,8 +52,17 @@ export function recipientToPb(r: Recipient): RecipientPb {
 
 export function recipientPatchFromPb(req: UpsertRecipientRequest): RecipientPatch {
   const patch: RecipientPatch = {};
-  if (req.email !== undefined) patch.email = req.email;
-  if (req.phone !== undefined) patch.phone = req.phone;
+  const addresses: Record<string, string> = {};
+  if (req.email !== undefined) addresses.email = req.email;
+  if (req.phone !== undefined) addresses.sms = req.phone;
+  for (const [channel, address] of Object.entries(req.addresses)) {
+    if (channel in addressFields) {
+      const field = addressFields[channel as keyof typeof addressFields];
+      throw new InvalidArgumentError(`addresses["${channel}"]`, `is set with the field ${field}, not in addresses`);
+    }
+    addresses[channel] = address;
+  }
+  if (Object.keys(addresses).length > 0) patch.addresses = addresses;
   if (req.locale !== undefined) patch.locale = req.locale;
   if (req.timezone !== undefined) patch.timezone = req.timezone;
   return patch;

@@ -41,7 +41,10 @@ export function preferencesPatchFromPb(req: UpdatePreferencesRequest): Preferenc
   return {
     defaults: channelSettingsFromPb(req.defaults),
     categories: Object.fromEntries(
-      Object.entries(req.categories).map(([category, settings]) => [category, channelSettingsFromPb(settings)]),
+      Object.entries(req.categories).map(([category, settings]) => [
+        category,
+        channelSettingsFromPb(settings, `categories["${category}"]`),
+      ]),
     ),
     resetCategories: req.resetCategories,
   };

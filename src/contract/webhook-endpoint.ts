@@ -5,10 +5,12 @@ import {
   WebhookEndpointSchema,
 } from "../../gen/ts/herald/v1/webhook_service_pb.js";
 import type { WebhookEndpoint } from "../domain/webhook-endpoint.js";
+import { channelToPb } from "./notification.js";
 
 export function webhookEndpointToPb(e: WebhookEndpoint): WebhookEndpointPb {
   return create(WebhookEndpointSchema, {
     id: e.id,
+    channel: channelToPb(e.channel),
     url: e.url,
     categories: e.categories,
     description: e.description,

@@ -6,9 +6,9 @@ export interface DeliveryJob {
   delivery: Delivery;
   notification: Notification;
   /** What to send, rendered at Send time; null for channels that send the notification itself (webhooks). */
-  content: object | null;
-  /** The recipient's current addresses ("" for none), read with the delivery. */
-  contact: { email: string; phone: string };
+  content: Record<string, string> | null;
+  /** The recipient's current address on the delivery's channel ("" for none), read with the delivery. */
+  address: string;
 }
 
 /**

@@ -7,16 +7,9 @@ export const Priority = {
 } as const;
 export type Priority = (typeof Priority)[keyof typeof Priority];
 
-/** The ways a notification reaches a user. */
-export const Channel = {
-  inApp: "in_app",
-  email: "email",
-  sms: "sms",
-  push: "push",
-  webhook: "webhook",
-} as const;
-export type Channel = (typeof Channel)[keyof typeof Channel];
-export const allChannels: readonly Channel[] = Object.values(Channel);
+import type { Channel } from "./channel.js";
+
+export type { Channel };
 
 /** Where one delivery stands. */
 export const DeliveryStatus = {

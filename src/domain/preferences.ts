@@ -1,4 +1,4 @@
-import { allChannels, type Channel } from "./notification.js";
+import { type Channel, channelIds } from "./channel.js";
 
 /** Per-channel on/off; a missing channel inherits. */
 export type ChannelSettings = Partial<Record<Channel, boolean>>;
@@ -34,7 +34,7 @@ export function emptyPreferences(userId: string): Preferences {
 }
 
 export function isChannel(value: string): value is Channel {
-  return (allChannels as readonly string[]).includes(value);
+  return (channelIds as readonly string[]).includes(value);
 }
 
 /** Whether `category` is one of the required categories or below one (security covers security.login). */

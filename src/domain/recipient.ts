@@ -14,17 +14,29 @@ export interface Device {
 /** What Herald needs to reach a user; empty strings mean "none". */
 export interface Recipient {
   userId: string;
-  email: string;
-  phone: string;
+  /**
+   * The user's address on each channel that sends to one, by channel id
+   * (email: an address; sms: an E.164 number; slack: a member id...).
+   */
+  addresses: Record<string, string>;
   locale: string;
   timezone: string;
   devices: Device[];
   updatedAt: Date | null;
 }
 
-/** A change to a recipient: only the fields present change; "" clears one. */
-export type RecipientPatch = Partial<Pick<Recipient, "email" | "phone" | "locale" | "timezone">>;
+/** A change to a recipient: only the fields (and addresses) present change; "" clears one. */
+export interface RecipientPatch {
+  addresses?: Record<string, string>;
+  locale?: string;
+  timezone?: string;
+}
 
 export function emptyRecipient(userId: string): Recipient {
-  return { userId, email: "", phone: "", locale: "", timezone: "", devices: [], updatedAt: null };
+  return { userId, addresses: {}, locale: "", timezone: "", devices: [], updatedAt: null };
+}
+
+/** The recipient's address on `channel`, or "" for none. */
+export function addressOf(recipient: Recipient, channel: string): string {
+  return recipient.addresses[channel] ?? "";
 }

@@ -1,6 +1,13 @@
-/** A URL that receives notifications, signed per Standard Webhooks. */
+import type { Channel } from "./channel.js";
+
+/**
+ * A URL that receives notifications: a webhook (signed per Standard Webhooks),
+ * or a chat tool's incoming webhook (Slack, Teams), as `channel` says.
+ */
 export interface WebhookEndpoint {
   id: string;
+  /** The channel whose deliveries go here (one with `endpoints` targets). */
+  channel: Channel;
   url: string;
   /** Categories (and those below them) it receives; empty for all. */
   categories: string[];

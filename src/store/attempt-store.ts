@@ -18,10 +18,10 @@ export interface Failure {
  * statement, so the row lock a statement takes lasts no longer than it.
  */
 export const attemptStore = {
-  /** The delivery, its notification and the recipient's addresses, in one query. */
+  /** The delivery, its notification and the recipient's address on its channel, in one query. */
   async job(q: Queryable, deliveryId: string): Promise<DeliveryJob | null> {
     const [row] = await q.rows<
-      DeliveryRow & { content: object | null; contact_email: string; contact_phone: string } & {
+      DeliveryRow & { content: Record<string, string> | null; address: string } & {
         [K in keyof NotificationRow as `n_${K}`]: NotificationRow[K];
       }
     >(
@@ -29,7 +29,7 @@ export const attemptStore = {
          n.id AS n_id, n.user_id AS n_user_id, n.category AS n_category, n.title AS n_title, n.body AS n_body,
          n.action_url AS n_action_url, n.data AS n_data, n.priority AS n_priority, n.created_at AS n_created_at,
          n.send_at AS n_send_at, n.read_at AS n_read_at, n.archived_at AS n_archived_at,
-         coalesce(r.email, '') AS contact_email, coalesce(r.phone, '') AS contact_phone
+         coalesce(r.addresses ->> d.channel, '') AS address
        FROM deliveries d
        JOIN notifications n ON n.id = d.notification_id
        LEFT JOIN recipients r ON r.user_id = n.user_id
@@ -46,7 +46,7 @@ export const attemptStore = {
       delivery: toDelivery(row),
       notification: toNotification(n),
       content: row.content,
-      contact: { email: row.contact_email, phone: row.contact_phone },
+      address: row.address,
     };
   },
 

@@ -10,8 +10,7 @@ import type { Queryable } from "./database.js";
 
 interface RecipientRow {
   user_id: string;
-  email: string;
-  phone: string;
+  addresses: Record<string, string>;
   locale: string;
   timezone: string;
   updated_at: Date;
@@ -33,14 +32,13 @@ const toDevice = (r: DeviceRow): Device => ({
   createdAt: r.created_at,
 });
 
-/** Users' contact data and push devices. */
-/** Users' contact data, push devices and token revocations. */
+/** Users' addresses, locales, push devices and token revocations. */
 export const recipientStore = {
   /** Recipients of these users with their devices; users Herald knows nothing of get empty ones. */
-  async forUsers(q: Queryable, userIds: string[]): Promise<Map<string, Recipient>> {
+  async forUsers(q: Queryable, userIds: readonly string[]): Promise<Map<string, Recipient>> {
     const [rows, devices] = await Promise.all([
       q.rows<RecipientRow>(
-        "SELECT user_id, email, phone, locale, timezone, updated_at FROM recipients WHERE user_id = ANY($1::text[])",
+        "SELECT user_id, addresses, locale, timezone, updated_at FROM recipients WHERE user_id = ANY($1::text[])",
         [userIds],
       ),
       q.rows<DeviceRow>(
@@ -51,8 +49,7 @@ export const recipientStore = {
     const byUser = new Map(userIds.map((u) => [u, emptyRecipient(u)]));
     for (const r of rows) {
       Object.assign(byUser.get(r.user_id) as Recipient, {
-        email: r.email,
-        phone: r.phone,
+        addresses: r.addresses,
         locale: r.locale,
         timezone: r.timezone,
         updatedAt: r.updated_at,
@@ -75,13 +72,20 @@ export const recipientStore = {
     return (await recipientStore.forUsers(q, [userId])).get(userId) as Recipient;
   },
 
-  /** Sets the fields present in `patch` (creating the recipient if need be). */
+  /**
+   * Sets the fields present in `patch` (creating the recipient if need be);
+   * addresses are merged by channel, and an empty one is removed.
+   */
   async upsert(q: Queryable, userId: string, patch: RecipientPatch): Promise<void> {
-    const fields = (["email", "phone", "locale", "timezone"] as const).filter((f) => patch[f] !== undefined);
+    const fields = (["locale", "timezone"] as const).filter((f) => patch[f] !== undefined);
+    const addresses = Object.entries(patch.addresses ?? {});
+    const set = Object.fromEntries(addresses.filter(([, v]) => v !== ""));
+    const cleared = addresses.filter(([, v]) => v === "").map(([k]) => k);
     await q.exec(
-      `INSERT INTO recipients (user_id, email, phone, locale, timezone) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (user_id) DO UPDATE SET updated_at = now()${fields.map((f) => `, ${f} = EXCLUDED.${f}`).join("")}`,
-      [userId, patch.email ?? "", patch.phone ?? "", patch.locale ?? "", patch.timezone ?? ""],
+      `INSERT INTO recipients (user_id, addresses, locale, timezone) VALUES ($1, $2::jsonb, $3, $4)
+       ON CONFLICT (user_id) DO UPDATE SET updated_at = now(),
+         addresses = (recipients.addresses - $5::text[]) || $2::jsonb${fields.map((f) => `, ${f} = EXCLUDED.${f}`).join("")}`,
+      [userId, JSON.stringify(set), patch.locale ?? "", patch.timezone ?? "", cleared],
     );
   },
 

@@ -1,9 +1,10 @@
-import type { Template, TemplatedChannel } from "../domain/content.js";
+import type { Channel } from "../domain/channel.js";
+import type { Template } from "../domain/content.js";
 import type { Queryable } from "./database.js";
 
 interface TemplateRow {
   key: string;
-  channel: TemplatedChannel;
+  channel: Channel;
   locale: string;
   content: Template["content"];
   updated_at: Date;
@@ -15,7 +16,6 @@ const toTemplate = (r: TemplateRow): Template =>
 const columns = "key, channel, locale, content, updated_at";
 
 /** Templates, one row per key, channel and locale; the parts as JSON. */
-/** Templates, per key, channel and locale. */
 export const templateStore = {
   async upsert(q: Queryable, t: Template): Promise<Template> {
     const [row] = await q.rows<TemplateRow>(

@@ -1,9 +1,11 @@
 import { v7 as uuidv7 } from "uuid";
+import type { Channel } from "../domain/channel.js";
 import type { WebhookEndpoint, WebhookTarget } from "../domain/webhook-endpoint.js";
 import type { Queryable } from "./database.js";
 
 interface EndpointRow {
   id: string;
+  channel: Channel;
   url: string;
   categories: string[];
   description: string;
@@ -17,13 +19,14 @@ interface EndpointRow {
 }
 
 const columns =
-  "id, url, categories, description, enabled, disabled_reason, secret, previous_secret, previous_secret_expires_at, created_at, updated_at";
+  "id, channel, url, categories, description, enabled, disabled_reason, secret, previous_secret, previous_secret_expires_at, created_at, updated_at";
 
 function toTarget(r: EndpointRow, now = new Date()): WebhookTarget {
   const previousValid =
     r.previous_secret !== null && r.previous_secret_expires_at !== null && r.previous_secret_expires_at > now;
   return {
     id: r.id,
+    channel: r.channel,
     url: r.url,
     categories: r.categories,
     description: r.description,
@@ -56,12 +59,12 @@ export function createWebhookEndpointStore(options: { cacheMs?: number } = {}) {
   return {
     async create(
       q: Queryable,
-      e: { url: string; categories: string[]; description: string; secret: string },
+      e: { channel: Channel; url: string; categories: string[]; description: string; secret: string },
     ): Promise<WebhookTarget> {
       const [row] = await q.rows<EndpointRow>(
-        `INSERT INTO webhook_endpoints (id, url, categories, description, secret) VALUES ($1, $2, $3::text[], $4, $5)
+        `INSERT INTO webhook_endpoints (id, channel, url, categories, description, secret) VALUES ($1, $6, $2, $3::text[], $4, $5)
          RETURNING ${columns}`,
-        [uuidv7(), e.url, e.categories, e.description, e.secret],
+        [uuidv7(), e.url, e.categories, e.description, e.secret, e.channel],
       );
       return changed(toTarget(row as EndpointRow));
     },

@@ -1,17 +1,16 @@
-import { type ContentByChannel, renderedLimits, type Template, type TemplatedChannel } from "../domain/content.js";
+import type { Channel, ChannelCatalog } from "../domain/channel.js";
+import type { Content, Template } from "../domain/content.js";
 import { InvalidArgumentError } from "../domain/errors.js";
 import type { NotificationDraft } from "../domain/notification.js";
 import type { Queryable } from "../store/database.js";
 import { templateStore } from "../store/template-store.js";
-import { defaultContent } from "./default-content.js";
 import { type CompiledPart, compilePart, MissingVariableError, TemplateSyntaxError } from "./handlebars-compiler.js";
 import { localeChain } from "./locale.js";
 import { RenderBudget, RenderLimitError, type RenderLimits } from "./render-budget.js";
 
 /** Renders one channel's content in one locale, for one Send. */
-export type RenderContent = <C extends TemplatedChannel>(channel: C, locale: string) => ContentByChannel[C];
+export type RenderContent = (channel: Channel, locale: string) => Content;
 
-const htmlParts = new Set(["html"]);
 const count = (n: number) => n.toLocaleString("en-US");
 
 /** Length in Unicode code points, as protovalidate counts a string's characters. */
@@ -33,20 +32,33 @@ function codePoints(text: string): number {
  * the default locale), or from the request's title and body. Compiled templates
  * are cached by key, channel, locale and last change; a Send loads its key's
  * templates once and renders each channel once per locale. A Send's rendering
- * runs within `limits` and each rendered part within its size limit
- * (`renderedLimits`); a Send that would exceed either fails with
+ * runs within `limits` and each rendered part within its size limit (the
+ * channel's content spec); a Send that would exceed either fails with
  * INVALID_ARGUMENT naming the template, before anything is written.
  */
 export function createContentRenderer(options: {
   /** Where templates are read (the pool). */
   db: Queryable;
+  /** What each offered channel's content is (its parts, their limits, its default). */
+  contents: ChannelCatalog;
   defaultLocale: string;
-  limits: RenderLimits;
+  renderBudgetMs: number;
+  renderMaxIterations: number;
+  renderMaxBytes: number;
   /** Most expressions a template part may have (see compilePart). */
   maxExpressions: number;
   cacheSize?: number;
 }) {
   const cacheSize = options.cacheSize ?? 1000;
+  const limits: RenderLimits = {
+    maxMs: options.renderBudgetMs,
+    maxIterations: options.renderMaxIterations,
+    maxDataChars: options.renderMaxBytes,
+  };
+  const partsOf = (channel: Channel) => options.contents.get(channel)?.content?.parts ?? {};
+  /** What each channel says for a Send without a template. */
+  const defaultsOf = (draft: NotificationDraft) => (channel: Channel) =>
+    options.contents.get(channel)?.content?.fromDraft(draft) ?? {};
   // A template that does not compile is cached as its error, so a Send does
   // not pay for parsing it again.
   const compiled = new Map<string, Record<string, CompiledPart> | InvalidArgumentError>();
@@ -72,7 +84,7 @@ export function createContentRenderer(options: {
 
   function compileStored(t: Template, part: string, source: string): CompiledPart {
     try {
-      return compilePart(source, htmlParts.has(part), options.maxExpressions);
+      return compilePart(source, partsOf(t.channel)[part]?.html === true, options.maxExpressions);
     } catch (error) {
       // Stored before Herald refused what it refuses now (partials, say).
       if (!(error instanceof TemplateSyntaxError)) throw error;
@@ -86,11 +98,11 @@ export function createContentRenderer(options: {
 
   /** Renders each part of one template, within the Send's budget and each part's size limit. */
   function renderTemplate(key: string, template: Template, data: object, budget: RenderBudget) {
-    const limits = renderedLimits[template.channel] as Record<string, number>;
+    const specs = partsOf(template.channel);
     return Object.fromEntries(
       Object.entries(compileTemplate(template)).map(([part, render]) => {
         const where = `template "${key}" (${template.channel} ${part}, ${template.locale})`;
-        const limit = limits[part] ?? 0;
+        const limit = specs[part]?.maxChars ?? 0;
         let text: string;
         try {
           text = render(data, budget, limit);
@@ -114,32 +126,32 @@ export function createContentRenderer(options: {
     /** Prepares the content of one Send; throws InvalidArgumentError for a request it cannot render. */
     async forSend(draft: NotificationDraft): Promise<RenderContent> {
       const hasContent = draft.title !== "" && draft.body !== "";
-      const fallback = hasContent ? defaultContent(draft) : null;
+      const fallback = hasContent ? defaultsOf(draft) : null;
       if (draft.templateKey === "") {
         if (draft.title === "") throw new InvalidArgumentError("title", "is required unless template_key is given");
         if (draft.body === "") throw new InvalidArgumentError("body", "is required unless template_key is given");
-        const content = defaultContent(draft);
-        return (channel) => content[channel];
+        return defaultsOf(draft);
       }
       const templates = await templateStore.list(options.db, draft.templateKey);
       if (templates.length === 0) {
         throw new InvalidArgumentError("template_key", `no template has the key "${draft.templateKey}"`);
       }
       const data = draft.data ?? {};
-      const budget = new RenderBudget(options.limits);
-      const memo = new Map<string, unknown>();
-      return ((channel: TemplatedChannel, locale: string) => {
+      const budget = new RenderBudget(limits);
+      const memo = new Map<string, Content>();
+      return (channel: Channel, locale: string): Content => {
         const memoKey = `${channel}\u0000${locale}`;
-        if (memo.has(memoKey)) return memo.get(memoKey);
+        const known = memo.get(memoKey);
+        if (known !== undefined) return known;
         const chain = localeChain(locale, options.defaultLocale);
         const template = chain
           .map((l) => templates.find((t) => t.channel === channel && t.locale === l))
           .find((t) => t !== undefined);
-        let content: unknown;
+        let content: Content;
         if (template !== undefined) {
           content = renderTemplate(draft.templateKey, template, data, budget);
         } else if (fallback !== null) {
-          content = fallback[channel];
+          content = fallback(channel);
         } else {
           throw new InvalidArgumentError(
             "template_key",
@@ -148,7 +160,7 @@ export function createContentRenderer(options: {
         }
         memo.set(memoKey, content);
         return content;
-      }) as RenderContent;
+      };
     },
   };
 }

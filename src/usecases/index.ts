@@ -1,6 +1,6 @@
+import type { Channel, ChannelCatalog } from "../domain/channel.js";
 import type { Deliverers } from "../domain/deliverer.js";
 import type { DeadLetter } from "../domain/delivery-outcome.js";
-import type { Channel } from "../domain/notification.js";
 import type { RetryPolicy } from "../domain/retry-policy.js";
 import type { FeedHub } from "../feed/feed-hub.js";
 import type { FeedReads } from "../feed/feed-reads.js";
@@ -26,8 +26,8 @@ import { createSubscribeFeed } from "./subscribe-feed.js";
 /** What the use cases are built from: the other wings, as the composition root made them. */
 export interface UseCaseDeps {
   db: Database;
-  /** Channels this server offers, and the deliverers of the queued ones. */
-  channels: { available: readonly Channel[]; deliverers: Deliverers };
+  /** Channels this server offers, what they are, and the deliverers of the queued ones. */
+  channels: { available: readonly Channel[]; catalog: ChannelCatalog; deliverers: Deliverers };
   endpoints: WebhookEndpointStore;
   preferences: PreferenceCache;
   renderer: ContentRenderer;
@@ -50,7 +50,6 @@ export interface UseCaseDeps {
     maxPreferenceCategoriesPerUser: number;
     maxDevicesPerUser: number;
     templateMaxExpressions: number;
-    webhookAllowPrivateNetworks: boolean;
     webhookSecretGraceHours: number;
   };
 }
@@ -63,7 +62,8 @@ export function createUseCases(d: UseCaseDeps) {
     db,
     endpoints: d.endpoints,
     preferences: d.preferences,
-    settings: { channels: d.channels.available, requiredCategories: settings.requiredCategories },
+    catalog: d.channels.catalog,
+    requiredCategories: settings.requiredCategories,
   });
   const api = {
     send: createSendNotification({
@@ -82,6 +82,7 @@ export function createUseCases(d: UseCaseDeps) {
       db,
       preferences: d.preferences,
       maxCategories: settings.maxPreferenceCategoriesPerUser,
+      channels: d.channels.available,
     }),
     subscribe: createSubscribeFeed({ feeds: d.feed.reads, hub: d.feed.hub, catchUpWaitMs: settings.feedHeartbeatMs }),
     deliveries: createManageDeliveries({ db, onQueued: d.onQueued, traceContext: d.traceContext }),
@@ -90,15 +91,18 @@ export function createUseCases(d: UseCaseDeps) {
       erased: (u) => d.preferences.changed(u),
       tokensRevoked: d.tokensRevoked,
       maxDevices: settings.maxDevicesPerUser,
+      catalog: d.channels.catalog,
     }),
-    templates: createManageTemplates({ db, maxExpressions: settings.templateMaxExpressions }),
+    templates: createManageTemplates({
+      db,
+      maxExpressions: settings.templateMaxExpressions,
+      catalog: d.channels.catalog,
+    }),
     webhooks: createManageWebhooks({
       db,
       endpoints: d.endpoints,
-      settings: {
-        allowPrivateNetworks: settings.webhookAllowPrivateNetworks,
-        secretGraceHours: settings.webhookSecretGraceHours,
-      },
+      catalog: d.channels.catalog,
+      settings: { secretGraceHours: settings.webhookSecretGraceHours },
     }),
   };
   const deliver = createDeliverMessage({

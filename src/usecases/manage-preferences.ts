@@ -1,3 +1,4 @@
+import type { Channel } from "../domain/channel.js";
 import { ResourceExhaustedError } from "../domain/errors.js";
 import type { Preferences, PreferencesPatch } from "../domain/preferences.js";
 import type { Principal } from "../domain/principal.js";
@@ -12,8 +13,13 @@ export function createManagePreferences(deps: {
   preferences: PreferenceCache;
   /** Most categories one user may have settings for (every Send and GetPreferences reads them all). */
   maxCategories: number;
+  /** The channels this server offers, in the order to show them. */
+  channels: readonly Channel[];
 }) {
   return {
+    /** The channels a preference page shows. */
+    channels: () => deps.channels,
+
     async get(principal: Principal, userId: string): Promise<Preferences> {
       return deps.preferences.get(resolveUserId(principal, userId, "read", "read preferences"));
     },

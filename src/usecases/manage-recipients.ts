@@ -1,4 +1,10 @@
-import { NotFoundError, PermissionDeniedError, ResourceExhaustedError } from "../domain/errors.js";
+import type { Channel, ChannelCatalog } from "../domain/channel.js";
+import {
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  ResourceExhaustedError,
+} from "../domain/errors.js";
 import type { Principal } from "../domain/principal.js";
 import type { Device, Platform, Recipient, RecipientPatch } from "../domain/recipient.js";
 import type { Database } from "../store/database.js";
@@ -15,10 +21,31 @@ export function createManageRecipients(deps: {
   tokensRevoked: (userId: string, before: Date) => void;
   /** Most push devices one user may have. */
   maxDevices: number;
+  /** The channels this server offers: each checks the addresses it sends to. */
+  catalog: ChannelCatalog;
 }) {
+  /** Checks each address against its channel (email and SMS addresses are checked by the contract too). */
+  const checkAddresses = (addresses: Record<string, string>) => {
+    for (const [channel, address] of Object.entries(addresses)) {
+      const field = channel === "email" ? "email" : channel === "sms" ? "phone" : `addresses["${channel}"]`;
+      const traits = deps.catalog.get(channel as Channel);
+      if (traits === undefined || !traits.targets.includes("address")) {
+        if (channel === "email" || channel === "sms") continue; // kept for when the channel is turned on
+        const known = [...deps.catalog.values()].filter((t) => t.targets.includes("address")).map((t) => t.id);
+        throw new InvalidArgumentError(
+          field,
+          `names no channel of this server that sends to an address (${known.join(", ")})`,
+        );
+      }
+      const problem = address === "" ? null : (traits.checkAddress?.(address) ?? null);
+      if (problem !== null) throw new InvalidArgumentError(field, problem);
+    }
+  };
+
   return {
     async upsert(principal: Principal, userId: string, patch: RecipientPatch): Promise<Recipient> {
       requireScope(principal, "admin", "change recipients' contact data");
+      checkAddresses(patch.addresses ?? {});
       const normalized = patch.locale ? { ...patch, locale: normalizeLocale(patch.locale) } : patch;
       await recipientStore.upsert(deps.db, userId, normalized);
       return recipientStore.get(deps.db, userId);

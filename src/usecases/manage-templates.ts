@@ -1,3 +1,4 @@
+import type { ChannelCatalog } from "../domain/channel.js";
 import type { Template } from "../domain/content.js";
 import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { Principal } from "../domain/principal.js";
@@ -11,17 +12,43 @@ import { requireScope } from "./access.js";
  * TemplateService: templates are checked by compiling them before they are
  * stored; `maxExpressions` bounds each part's expressions (compile cost).
  */
-export function createManageTemplates(deps: { db: Queryable; maxExpressions: number }) {
+export function createManageTemplates(deps: {
+  db: Queryable;
+  maxExpressions: number;
+  /** The channels this server offers: each says which parts its templates have. */
+  catalog: ChannelCatalog;
+}) {
   return {
     async upsert(principal: Principal, template: Template): Promise<Template> {
       requireScope(principal, "admin", "manage templates");
+      const spec = deps.catalog.get(template.channel)?.content;
+      if (spec === undefined || spec === null) {
+        throw new InvalidArgumentError(
+          "template.channel",
+          `${template.channel} has no templates on this server (it is not offered, or carries the notification itself)`,
+        );
+      }
+      const typed = ["email", "in_app", "sms", "push"].includes(template.channel);
+      const fieldOf = (part: string) =>
+        typed ? `template.${template.channel}.${part}` : `template.parts.parts["${part}"]`;
       for (const [part, source] of Object.entries(template.content)) {
+        const partSpec = spec.parts[part];
+        if (partSpec === undefined) {
+          throw new InvalidArgumentError(
+            fieldOf(part),
+            `is not a part of ${template.channel} templates (${Object.keys(spec.parts).join(", ")})`,
+          );
+        }
         try {
-          compilePart(String(source), part === "html", deps.maxExpressions);
+          compilePart(String(source), partSpec.html === true, deps.maxExpressions);
         } catch (error) {
           if (!(error instanceof TemplateSyntaxError)) throw error;
-          const field = `template.${template.channel === "in_app" ? "in_app" : template.channel}.${part}`;
-          throw new InvalidArgumentError(field, error.message, { cause: error });
+          throw new InvalidArgumentError(fieldOf(part), error.message, { cause: error });
+        }
+      }
+      for (const [part, partSpec] of Object.entries(spec.parts)) {
+        if (partSpec.optional !== true && (template.content[part] ?? "") === "" && !typed) {
+          throw new InvalidArgumentError(fieldOf(part), "is required");
         }
       }
       return templateStore.upsert(deps.db, template);

@@ -1,20 +1,34 @@
-import { checkWebhookUrl } from "../channels/network-guard.js";
-import { generateWebhookSecret } from "../channels/webhook-signature.js";
+import type { Channel, ChannelCatalog } from "../domain/channel.js";
 import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { Principal } from "../domain/principal.js";
 import type { WebhookEndpoint } from "../domain/webhook-endpoint.js";
 import type { Queryable } from "../store/database.js";
 import { publicEndpoint, type WebhookEndpointStore } from "../store/webhook-endpoint-store.js";
 import { requireScope } from "./access.js";
+import { generateWebhookSecret } from "./webhook-secret.js";
 
-/** WebhookService: endpoints, their categories and secrets. */
+/**
+ * WebhookService: endpoints, their categories and secrets. An endpoint belongs
+ * to a channel that sends to endpoints (webhooks, chat tools' incoming
+ * webhooks), whose module says which URLs it accepts.
+ */
 export function createManageWebhooks(deps: {
   db: Queryable;
   endpoints: WebhookEndpointStore;
-  settings: { allowPrivateNetworks: boolean; secretGraceHours: number };
+  /** The channels this server offers. */
+  catalog: ChannelCatalog;
+  settings: { secretGraceHours: number };
 }) {
-  const checkUrl = (url: string) => {
-    const problem = checkWebhookUrl(url, { allowPrivateNetworks: deps.settings.allowPrivateNetworks });
+  const checkUrl = (channel: Channel, url: string) => {
+    const traits = deps.catalog.get(channel);
+    if (traits === undefined || !traits.targets.includes("endpoints")) {
+      const offered = [...deps.catalog.values()].filter((t) => t.targets.includes("endpoints")).map((t) => t.id);
+      throw new InvalidArgumentError(
+        "channel",
+        `"${channel}" takes no endpoints on this server; these do: ${offered.join(", ")}`,
+      );
+    }
+    const problem = traits.checkEndpointUrl?.(url) ?? null;
     if (problem !== null) throw new InvalidArgumentError("url", problem);
   };
   const found = <T>(value: T | null, id: string): T => {
@@ -26,10 +40,10 @@ export function createManageWebhooks(deps: {
   return {
     async create(
       principal: Principal,
-      e: { url: string; categories: string[]; description: string },
+      e: { channel: Channel; url: string; categories: string[]; description: string },
     ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
       admin(principal);
-      checkUrl(e.url);
+      checkUrl(e.channel, e.url);
       const secret = generateWebhookSecret();
       const created = await deps.endpoints.create(deps.db, { ...e, secret });
       return { endpoint: publicEndpoint(created), secret };
@@ -51,7 +65,10 @@ export function createManageWebhooks(deps: {
       change: { url?: string; categories?: string[]; description?: string; enabled?: boolean },
     ): Promise<WebhookEndpoint> {
       admin(principal);
-      if (change.url !== undefined) checkUrl(change.url);
+      if (change.url !== undefined) {
+        const existing = found(await deps.endpoints.get(deps.db, id), id);
+        checkUrl(existing.channel, change.url);
+      }
       return publicEndpoint(found(await deps.endpoints.update(deps.db, id, change), id));
     },
 

@@ -1,9 +1,9 @@
 import { v7 as uuidv7 } from "uuid";
-import type { TemplatedChannel } from "../domain/content.js";
-import { isTemplatedChannel } from "../domain/content.js";
-import { type Channel, DeliveryStatus, type Notification } from "../domain/notification.js";
+import type { Channel, ChannelCatalog, TargetSource } from "../domain/channel.js";
+import type { Content } from "../domain/content.js";
+import { DeliveryStatus, type Notification } from "../domain/notification.js";
 import { isDeliveryWanted, type Preferences } from "../domain/preferences.js";
-import type { Recipient } from "../domain/recipient.js";
+import { addressOf, type Recipient } from "../domain/recipient.js";
 import { endpointMatches, type WebhookTarget } from "../domain/webhook-endpoint.js";
 import type { NewDelivery } from "../store/delivery-store.js";
 
@@ -11,16 +11,16 @@ export interface PlanInput {
   notifications: Notification[];
   /** The request's channels; null means every channel the recipient can be reached on. */
   requested: readonly Channel[] | null;
-  /** Channels this server delivers on. */
-  available: readonly Channel[];
+  /** The channels this server offers, and what each is. */
+  catalog: ChannelCatalog;
   scheduled: boolean;
   recipients: Map<string, Recipient>;
   endpoints: readonly WebhookTarget[];
   /** Preferences for the Send's category; absent users have none. */
   preferences: Map<string, Preferences>;
   requiredCategories: readonly string[];
-  /** Content of a templated channel for a recipient. */
-  content: (channel: TemplatedChannel, recipient: Recipient) => object;
+  /** Content of a channel for a recipient. */
+  content: (channel: Channel, recipient: Recipient) => Content;
 }
 
 export interface Plan {
@@ -40,7 +40,7 @@ export interface Plan {
  * wait in the outbox, where preferences are checked again on release.
  */
 export function planDeliveries(input: PlanInput): Plan {
-  const channels = input.requested ?? input.available;
+  const channels = input.requested ?? [...input.catalog.keys()];
   const automatic = input.requested === null;
   const plan: Plan = { inbox: [], others: [], deliveries: [] };
   for (const n of input.notifications) {
@@ -48,21 +48,26 @@ export function planDeliveries(input: PlanInput): Plan {
     const prefs = input.preferences.get(n.userId);
     let inInbox = false;
     for (const channel of channels) {
-      const targets = targetsOf(channel, recipient, n.category, input.endpoints);
+      const traits = input.catalog.get(channel);
+      if (traits === undefined) continue;
+      const targets = traits.targets.flatMap((source) =>
+        targetsOf(source, channel, recipient, n.category, input.endpoints),
+      );
       if (targets.length === 0) {
         if (automatic) continue;
         targets.push(""); // asked for, cannot be met: the worker records why
       }
+      const inbox = traits.targets.includes("inbox");
       const wanted = prefs === undefined || isDeliveryWanted(prefs, n, channel, input.requiredCategories);
       const status: DeliveryStatus = input.scheduled
         ? DeliveryStatus.scheduled
         : !wanted
           ? DeliveryStatus.suppressed
-          : channel === "in_app"
+          : inbox
             ? DeliveryStatus.sent
             : DeliveryStatus.pending;
-      if (channel === "in_app" && status === DeliveryStatus.sent) inInbox = true;
-      for (const target of targets) {
+      if (inbox && status === DeliveryStatus.sent) inInbox = true;
+      for (const target of new Set(targets)) {
         plan.deliveries.push({
           id: uuidv7(),
           notificationId: n.id,
@@ -70,7 +75,8 @@ export function planDeliveries(input: PlanInput): Plan {
           target,
           status,
           dueAt: n.sendAt,
-          content: isTemplatedChannel(channel) && channel !== "in_app" ? input.content(channel, recipient) : null,
+          // The inbox holds the notification itself; others keep what they send.
+          content: traits.content !== null && !inbox ? input.content(channel, recipient) : null,
           queue: status === DeliveryStatus.scheduled || status === DeliveryStatus.pending,
         });
       }
@@ -80,17 +86,22 @@ export function planDeliveries(input: PlanInput): Plan {
   return plan;
 }
 
-function targetsOf(channel: Channel, r: Recipient, category: string, endpoints: readonly WebhookTarget[]): string[] {
-  switch (channel) {
-    case "in_app":
+/** The targets one source gives a channel: "" for the inbox or an address, device or endpoint ids. */
+function targetsOf(
+  source: TargetSource,
+  channel: Channel,
+  r: Recipient,
+  category: string,
+  endpoints: readonly WebhookTarget[],
+): string[] {
+  switch (source) {
+    case "inbox":
       return [""];
-    case "email":
-      return r.email === "" ? [] : [""];
-    case "sms":
-      return r.phone === "" ? [] : [""];
-    case "push":
+    case "address":
+      return addressOf(r, channel) === "" ? [] : [""];
+    case "devices":
       return r.devices.map((d) => d.id);
-    case "webhook":
-      return endpoints.filter((e) => endpointMatches(e.categories, category)).map((e) => e.id);
+    case "endpoints":
+      return endpoints.filter((e) => e.channel === channel && endpointMatches(e.categories, category)).map((e) => e.id);
   }
 }

@@ -1,4 +1,5 @@
-import type { Channel, Notification, NotificationDraft } from "../domain/notification.js";
+import type { ChannelCatalog } from "../domain/channel.js";
+import type { Notification, NotificationDraft } from "../domain/notification.js";
 import { emptyRecipient } from "../domain/recipient.js";
 import type { WebhookTarget } from "../domain/webhook-endpoint.js";
 import type { Queryable } from "../store/database.js";
@@ -13,15 +14,15 @@ export interface PrepareDeliveriesDeps {
   db: Queryable;
   endpoints: Pick<WebhookEndpointStore, "enabled">;
   preferences: Pick<PreferenceCache, "forCategory">;
-  settings: { channels: readonly Channel[]; requiredCategories: readonly string[] };
+  /** The channels this server offers, and what each is. */
+  catalog: ChannelCatalog;
+  requiredCategories: readonly string[];
 }
 
-const contactChannels: readonly Channel[] = ["email", "sms", "push"];
-
 /**
- * Everything a Send reads before it writes: recipients' contact data and
- * locales, preferences, webhook endpoints, templates; then the rendered content
- * and the delivery plan. Reads only what the channels in play need, so an
+ * Everything a Send reads before it writes: recipients' addresses, devices and
+ * locales, preferences, endpoints, templates; then the rendered content and
+ * the delivery plan. Reads only what the channels in play need, so an
  * in-app-only Send costs one preferences query. Throws InvalidArgumentError for
  * content it cannot render, before anything is written.
  */
@@ -32,31 +33,34 @@ export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
     scheduled: boolean,
   ): Promise<Plan> {
     const requested = draft.channels.length > 0 ? draft.channels : null;
-    const channels = requested ?? deps.settings.channels;
-    const needRecipients = draft.templateKey !== "" || channels.some((c) => contactChannels.includes(c));
+    const channels = requested ?? [...deps.catalog.keys()];
+    const sources = new Set(channels.flatMap((c) => deps.catalog.get(c)?.targets ?? []));
+    const needRecipients = draft.templateKey !== "" || sources.has("address") || sources.has("devices");
     const [render, recipients, endpoints, preferences] = await Promise.all([
       deps.renderer.forSend(draft),
       needRecipients
         ? recipientStore.forUsers(deps.db, draft.userIds)
         : new Map(draft.userIds.map((u) => [u, emptyRecipient(u)])),
-      channels.includes("webhook") ? deps.endpoints.enabled(deps.db) : ([] as WebhookTarget[]),
+      sources.has("endpoints") ? deps.endpoints.enabled(deps.db) : ([] as WebhookTarget[]),
       deps.preferences.forCategory(draft.userIds, draft.category),
     ]);
-    if (channels.includes("in_app") && draft.templateKey !== "") {
+    // The inbox shows the notification itself: a template's in-app parts become its title and body.
+    const inbox = channels.find((c) => deps.catalog.get(c)?.targets.includes("inbox"));
+    if (inbox !== undefined && draft.templateKey !== "") {
       for (const n of notifications) {
-        const recipient = recipients.get(n.userId);
-        Object.assign(n, render("in_app", recipient?.locale ?? ""));
+        const { title, body } = render(inbox, recipients.get(n.userId)?.locale ?? "");
+        Object.assign(n, { title: title ?? n.title, body: body ?? n.body });
       }
     }
     return planDeliveries({
       notifications,
       requested,
-      available: deps.settings.channels,
+      catalog: deps.catalog,
       scheduled,
       recipients,
       endpoints,
       preferences,
-      requiredCategories: deps.settings.requiredCategories,
+      requiredCategories: deps.requiredCategories,
       content: (channel, recipient) => render(channel, recipient.locale),
     });
   };

@@ -128,6 +128,8 @@ describe("Subscribe", () => {
 
   it("sends heartbeats carrying the cursor and unread count", async () => {
     const s = open(connectClient(herald.url, await herald.userToken("idle")));
+    // A stream without a cursor starts from its `synced` head: send after it, or the event may predate the stream.
+    await s.stream.atLeast(1);
     await send("idle", "x");
     await waitFor(() => s.ofKind("heartbeat").length >= 1, 5000, "a heartbeat");
     const beat = s.ofKind("heartbeat")[0] as FeedEvent;

@@ -25,13 +25,18 @@ export interface DevWebHerald {
 export async function startDevWebHerald(): Promise<DevWebHerald> {
   const db = await createTestDatabase();
   const apiKey = generateApiKey().key;
-  // CORS open to any origin for the API, as `npm start` configures it.
+  // CORS open to any origin for the API, as `npm start` configures it; email
+  // offered (the preference page shows its column), though nothing here has an address.
   const config = loadConfig(
-    testEnv(db, uniquePrefix(), { HERALD_BOOTSTRAP_API_KEY: apiKey, CORS_ALLOWED_ORIGINS: "*" }),
+    testEnv(db, uniquePrefix(), {
+      HERALD_BOOTSTRAP_API_KEY: apiKey,
+      CORS_ALLOWED_ORIGINS: "*",
+      SMTP_URL: "smtp://127.0.0.1:9?tls=off",
+    }),
   );
   const devRoutes = await createDevWebRoutes({ userTokenSecret, apiKey });
   const subscribeSockets = new Set<net.Socket>();
-  const app = await createApp(config, createLogger(config.logLevel), {
+  const app = await createApp(config, createLogger(config.telemetry.logLevel), {
     extraRoutes: (req, res) => {
       if (req.url?.endsWith("/herald.v1.NotificationService/Subscribe")) {
         const socket = req.socket as net.Socket;

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkWebhookUrl, guardedLookup, PrivateNetworkError } from "../../src/channels/network-guard.js";
 import { createWebhookSender, type WebhookSender } from "../../src/channels/webhook-sender.js";
-import { generateWebhookSecret } from "../../src/channels/webhook-signature.js";
 import { PermanentDeliveryError, TransientDeliveryError } from "../../src/domain/delivery-errors.js";
+import { generateWebhookSecret } from "../../src/usecases/webhook-secret.js";
 import { rejection } from "../helpers/wait.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../helpers/webhook-receiver.js";
 

@@ -1,11 +1,7 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import {
-  checkWebhookSecret,
-  generateWebhookSecret,
-  signWebhook,
-  webhookSecretKey,
-} from "../../src/channels/webhook-signature.js";
+import { checkWebhookSecret, signWebhook, webhookSecretKey } from "../../src/channels/webhook-signature.js";
+import { generateWebhookSecret } from "../../src/usecases/webhook-secret.js";
 
 // The example in the Standard Webhooks reference libraries' own tests.
 const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

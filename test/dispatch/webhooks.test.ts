@@ -2,7 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Channel, DeliveryStatus } from "../../gen/ts/herald/v1/notification_pb.js";
 import { WebhookService } from "../../gen/ts/herald/v1/webhook_service_pb.js";
-import { generateWebhookSecret } from "../../src/channels/webhook-signature.js";
+import { generateWebhookSecret } from "../../src/usecases/webhook-secret.js";
 import { connectClient, type HeraldClient, serviceClient } from "../helpers/clients.js";
 import { settledDeliveries } from "../helpers/deliveries.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";

@@ -98,7 +98,7 @@ export function testEnv(
 export async function startHerald(options: StartHeraldOptions = {}): Promise<TestHerald> {
   const db = options.db ?? (await createTestDatabase());
   const config = loadConfig(testEnv(db, options.natsPrefix ?? uniquePrefix(), options.env));
-  const app = await createApp(config, options.logger ?? createLogger(config.logLevel));
+  const app = await createApp(config, options.logger ?? createLogger(config.telemetry.logLevel));
   const { port } = await app.listen(0, "127.0.0.1");
   const keys = createManageApiKeys({ db: app.db });
   return {

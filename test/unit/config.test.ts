@@ -9,16 +9,12 @@ describe("loadConfig", () => {
   it("applies documented defaults", () => {
     const config = loadConfig(minimal);
     expect(config).toMatchObject({
-      port: 8080,
-      host: "0.0.0.0",
-      databasePoolMax: 10,
-      migrateOnStart: true,
-      natsPrefix: "herald",
-      userTokenSecret: null,
-      corsAllowedOrigins: [],
-      feedHeartbeatMs: 15_000,
-      feedRetentionDays: 30,
-      logLevel: "info",
+      server: { port: 8080, host: "0.0.0.0", corsAllowedOrigins: [] },
+      postgres: { poolMax: 10, migrateOnStart: true },
+      nats: { prefix: "herald" },
+      auth: { userTokens: { secret: null } },
+      feed: { heartbeatMs: 15_000, retentionDays: 30 },
+      telemetry: { logLevel: "info" },
     });
   });
 
@@ -32,10 +28,10 @@ describe("loadConfig", () => {
       HERALD_BOOTSTRAP_API_KEY: "hk_0123456789abcdef_abcdefghijklmnopqrstuvwxyz012345",
       FEED_HEARTBEAT_INTERVAL_MS: "5000",
     });
-    expect(config.port).toBe(9000);
-    expect(config.migrateOnStart).toBe(false);
-    expect(config.corsAllowedOrigins).toEqual(["https://a.example", "https://b.example"]);
-    expect(config.feedHeartbeatMs).toBe(5000);
+    expect(config.server.port).toBe(9000);
+    expect(config.postgres.migrateOnStart).toBe(false);
+    expect(config.server.corsAllowedOrigins).toEqual(["https://a.example", "https://b.example"]);
+    expect(config.feed.heartbeatMs).toBe(5000);
   });
 
   it("lists every problem at once, naming each variable", () => {

@@ -5,37 +5,33 @@ const minimal = { DATABASE_URL: "postgres://u:p@db:5432/herald", NATS_URL: "nats
 
 describe("content limits configuration", () => {
   it("defaults to limits a small deployment never reaches", () => {
-    expect(loadConfig(minimal)).toMatchObject({
-      dataMaxDepth: 10,
-      dataMaxValues: 1_000,
-      dataMaxKeyLength: 256,
-      templateRenderBudgetMs: 250,
-      templateRenderMaxIterations: 10_000,
-      templateRenderMaxBytes: 4_194_304,
-      templateMaxExpressions: 2_000,
+    const config = loadConfig(minimal);
+    expect(config.limits).toMatchObject({ dataMaxDepth: 10, dataMaxValues: 1_000, dataMaxKeyLength: 256 });
+    expect(config.templates).toMatchObject({
+      renderBudgetMs: 250,
+      renderMaxIterations: 10_000,
+      renderMaxBytes: 4_194_304,
+      maxExpressions: 2_000,
     });
   });
 
   it("reads every variable", () => {
-    expect(
-      loadConfig({
-        ...minimal,
-        DATA_MAX_DEPTH: "30",
-        DATA_MAX_VALUES: "5000",
-        DATA_MAX_KEY_LENGTH: "64",
-        TEMPLATE_RENDER_BUDGET_MS: "1000",
-        TEMPLATE_RENDER_MAX_ITERATIONS: "100000",
-        TEMPLATE_RENDER_MAX_BYTES: "1048576",
-        TEMPLATE_MAX_EXPRESSIONS: "500",
-      }),
-    ).toMatchObject({
-      dataMaxDepth: 30,
-      dataMaxValues: 5_000,
-      dataMaxKeyLength: 64,
-      templateRenderBudgetMs: 1_000,
-      templateRenderMaxIterations: 100_000,
-      templateRenderMaxBytes: 1_048_576,
-      templateMaxExpressions: 500,
+    const config = loadConfig({
+      ...minimal,
+      DATA_MAX_DEPTH: "30",
+      DATA_MAX_VALUES: "5000",
+      DATA_MAX_KEY_LENGTH: "64",
+      TEMPLATE_RENDER_BUDGET_MS: "1000",
+      TEMPLATE_RENDER_MAX_ITERATIONS: "100000",
+      TEMPLATE_RENDER_MAX_BYTES: "1048576",
+      TEMPLATE_MAX_EXPRESSIONS: "500",
+    });
+    expect(config.limits).toMatchObject({ dataMaxDepth: 30, dataMaxValues: 5_000, dataMaxKeyLength: 64 });
+    expect(config.templates).toMatchObject({
+      renderBudgetMs: 1_000,
+      renderMaxIterations: 100_000,
+      renderMaxBytes: 1_048_576,
+      maxExpressions: 500,
     });
   });
 

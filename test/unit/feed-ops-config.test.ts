@@ -15,42 +15,35 @@ const problemsOf = (env: Record<string, string>) => {
 
 describe("live feed limits and metrics exposure", () => {
   it("default to limits a small deployment never reaches, and metrics on loopback", () => {
-    expect(loadConfig(minimal)).toMatchObject({
-      feedMaxStreamsPerUser: 32,
-      feedMaxStreams: 20_000,
-      feedReadConcurrency: 3,
-      feedReadQueueMax: 2_000,
-      metricsHost: "127.0.0.1",
-      metricsRefreshIntervalMs: 5_000,
+    const config = loadConfig(minimal);
+    expect(config.feed).toMatchObject({
+      maxStreamsPerUser: 32,
+      maxStreams: 20_000,
+      readConcurrency: 3,
+      readQueueMax: 2_000,
     });
+    expect(config.telemetry).toMatchObject({ metricsHost: "127.0.0.1", metricsRefreshIntervalMs: 5_000 });
   });
 
   it("parses each variable", () => {
-    expect(
-      loadConfig({
-        ...minimal,
-        FEED_MAX_STREAMS_PER_USER: "8",
-        FEED_MAX_STREAMS: "500",
-        FEED_READ_CONCURRENCY: "5",
-        FEED_READ_QUEUE_MAX: "100",
-        METRICS_HOST: "0.0.0.0",
-        METRICS_REFRESH_INTERVAL_MS: "15000",
-      }),
-    ).toMatchObject({
-      feedMaxStreamsPerUser: 8,
-      feedMaxStreams: 500,
-      feedReadConcurrency: 5,
-      feedReadQueueMax: 100,
-      metricsHost: "0.0.0.0",
-      metricsRefreshIntervalMs: 15_000,
+    const config = loadConfig({
+      ...minimal,
+      FEED_MAX_STREAMS_PER_USER: "8",
+      FEED_MAX_STREAMS: "500",
+      FEED_READ_CONCURRENCY: "5",
+      FEED_READ_QUEUE_MAX: "100",
+      METRICS_HOST: "0.0.0.0",
+      METRICS_REFRESH_INTERVAL_MS: "15000",
     });
-    expect(loadConfig({ ...minimal, METRICS_HOST: "::1" }).metricsHost).toBe("::1");
+    expect(config.feed).toMatchObject({ maxStreamsPerUser: 8, maxStreams: 500, readConcurrency: 5, readQueueMax: 100 });
+    expect(config.telemetry).toMatchObject({ metricsHost: "0.0.0.0", metricsRefreshIntervalMs: 15_000 });
+    expect(loadConfig({ ...minimal, METRICS_HOST: "::1" }).telemetry.metricsHost).toBe("::1");
   });
 
   it("keeps feed reads below the pool's size, also by default", () => {
-    expect(loadConfig({ ...minimal, DATABASE_POOL_MAX: "2" }).feedReadConcurrency).toBe(1);
-    expect(loadConfig({ ...minimal, DATABASE_POOL_MAX: "6" }).feedReadConcurrency).toBe(2);
-    expect(loadConfig({ ...minimal, DATABASE_POOL_MAX: "50" }).feedReadConcurrency).toBe(3);
+    expect(loadConfig({ ...minimal, DATABASE_POOL_MAX: "2" }).feed.readConcurrency).toBe(1);
+    expect(loadConfig({ ...minimal, DATABASE_POOL_MAX: "6" }).feed.readConcurrency).toBe(2);
+    expect(loadConfig({ ...minimal, DATABASE_POOL_MAX: "50" }).feed.readConcurrency).toBe(3);
     expect(problemsOf({ DATABASE_POOL_MAX: "4", FEED_READ_CONCURRENCY: "4" }).join("\n")).toMatch(
       /FEED_READ_CONCURRENCY must be below DATABASE_POOL_MAX \(4\)/,
     );

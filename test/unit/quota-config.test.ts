@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, readUserTokenMaxTtlMs } from "../../src/config.js";
+import { readUserTokenMaxTtlMs } from "../../src/config/cli.js";
+import { ConfigError, loadConfig } from "../../src/config.js";
 
 const minimal = { DATABASE_URL: "postgres://u:p@db:5432/herald", NATS_URL: "nats://nats:4222" };
 
 describe("quota configuration", () => {
   it("has defaults a small deployment never reaches", () => {
-    expect(loadConfig(minimal)).toMatchObject({
+    const config = loadConfig(minimal);
+    expect(config.limits).toMatchObject({
       apiKeyRateLimit: { perSecond: 500, burst: 1000 },
       userRateLimit: { perSecond: 50, burst: 100 },
       sendRecipientsPerToken: 10,
@@ -13,9 +15,8 @@ describe("quota configuration", () => {
       rateLimitMaxBuckets: 100_000,
       maxDevicesPerUser: 50,
       maxPreferenceCategoriesPerUser: 200,
-      userTokenMaxTtlMs: 24 * 3_600_000,
-      userTokenRevocationRefreshMs: 10_000,
     });
+    expect(config.auth.userTokens).toMatchObject({ maxTtlMs: 24 * 3_600_000, revocationRefreshMs: 10_000 });
   });
 
   it("reads every variable; a rate of 0 turns that limit off; the burst defaults to two seconds' worth", () => {
@@ -31,7 +32,7 @@ describe("quota configuration", () => {
       HERALD_USER_TOKEN_MAX_TTL: "90m",
       USER_TOKEN_REVOCATION_REFRESH_MS: "2000",
     });
-    expect(config).toMatchObject({
+    expect(config.limits).toMatchObject({
       apiKeyRateLimit: null,
       userRateLimit: { perSecond: 7, burst: 14 },
       sendRecipientsPerToken: 100,
@@ -39,10 +40,12 @@ describe("quota configuration", () => {
       rateLimitMaxBuckets: 500,
       maxDevicesPerUser: 5,
       maxPreferenceCategoriesPerUser: 20,
-      userTokenMaxTtlMs: 90 * 60_000,
-      userTokenRevocationRefreshMs: 2000,
     });
-    expect(loadConfig({ ...minimal, RATE_LIMIT_USER_BURST: "3" }).userRateLimit).toEqual({ perSecond: 50, burst: 3 });
+    expect(config.auth.userTokens).toMatchObject({ maxTtlMs: 90 * 60_000, revocationRefreshMs: 2000 });
+    expect(loadConfig({ ...minimal, RATE_LIMIT_USER_BURST: "3" }).limits.userRateLimit).toEqual({
+      perSecond: 50,
+      burst: 3,
+    });
   });
 
   it("names each bad value", () => {

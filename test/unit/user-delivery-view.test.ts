@@ -1,10 +1,12 @@
+import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { createEmailChannel } from "../../src/channels/email-channel.js";
-import { createPushChannel } from "../../src/channels/push-channel.js";
-import { createSmsChannel } from "../../src/channels/sms-channel.js";
+import { emailChannel } from "../../src/channels/email.js";
+import { pushChannel } from "../../src/channels/push.js";
+import { smsChannel } from "../../src/channels/sms.js";
 import type { Deliverer, DeliveryJob } from "../../src/domain/deliverer.js";
 import type { Delivery, DeliveryAttempt } from "../../src/domain/notification.js";
 import { UserDeliveryError, userDeliveryView } from "../../src/domain/user-delivery-view.js";
+import { createWebhookEndpointStore } from "../../src/store/webhook-endpoint-store.js";
 import { rejection } from "../helpers/wait.js";
 
 const at = new Date("2026-01-01T00:00:00Z");
@@ -91,18 +93,46 @@ describe("a user's view of their deliveries", () => {
       delivery: delivery({ channel: "email", target: "device-1" }),
       notification: { id: "n", userId: "u", category: "c", actionUrl: "", priority: "normal" },
       content: { subject: "s", text: "t", html: "h", title: "t", body: "b" },
-      contact: { email: "", phone: "" },
+      address: "",
     } as unknown as DeliveryJob;
-    const unused = { send: () => Promise.reject(new Error("not reached")), close: () => undefined };
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const deps = {
+      // A database that holds no device: the push channel finds none for the target.
+      db: { rows: async () => [], exec: async () => 0 },
+      endpoints: createWebhookEndpointStore(),
+      egress: { allowPrivateNetworks: true },
+      timeoutMs: 1_000,
+    };
+    // Never reached: each deliverer refuses before calling its provider.
     const channels: Deliverer[] = [
-      createEmailChannel({ sender: unused, preferencesUrl: null }),
-      createSmsChannel({ sender: unused }),
-      createPushChannel({
-        sender: unused,
-        // A database that holds no device: the push channel finds none for the target.
-        db: { rows: async () => [], exec: async () => 0 },
-      }),
-    ];
+      emailChannel.createDeliverer?.(
+        { smtpUrl: "smtp://127.0.0.1:9", from: "h@example.com", poolSize: 1, preferencesUrl: null },
+        deps,
+      ),
+      smsChannel.createDeliverer?.(
+        {
+          baseUrl: "http://127.0.0.1:9",
+          accountSid: "AC1",
+          authToken: "t",
+          from: "+15550000000",
+          messagingServiceSid: null,
+        },
+        deps,
+      ),
+      pushChannel.createDeliverer?.(
+        {
+          baseUrl: "http://127.0.0.1:9",
+          serviceAccount: {
+            project_id: "p",
+            client_email: "c@example.com",
+            private_key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+            token_uri: "http://127.0.0.1:9/token",
+          },
+        },
+        deps,
+      ),
+    ].filter((d): d is Deliverer => d !== undefined);
+    expect(channels).toHaveLength(3);
     for (const channel of channels) {
       const error = await rejection(channel.deliver(job, new AbortController().signal));
       const [view] = userDeliveryView([

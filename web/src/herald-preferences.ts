@@ -3,11 +3,10 @@ import type { Preferences } from "../../gen/ts/herald/v1/preferences_pb.js";
 import { adoptStyles, h, stringAttribute } from "./dom.js";
 import { createHeraldClient, type HeraldClient } from "./herald-client.js";
 import {
-  type ChannelKey,
+  type ChannelColumn,
   categoryRows,
   cell,
-  channelLabels,
-  channels,
+  channelColumns,
   isCategory,
   togglePatch,
 } from "./preferences-model.js";
@@ -40,6 +39,8 @@ export class HeraldPreferencesElement extends HTMLElement {
   #root: ShadowRoot | null = null;
   #client: HeraldClient | null = null;
   #prefs: Preferences | undefined;
+  /** The channels the server offers (GetPreferences says), as columns. */
+  #columns: ChannelColumn[] = [];
   #added = new Set<string>();
   /** Saves run one after another, so responses arrive in the order the clicks did. */
   #saving: Promise<void> = Promise.resolve();
@@ -67,9 +68,6 @@ export class HeraldPreferencesElement extends HTMLElement {
       const template = document.createElement("template");
       template.innerHTML = skeleton;
       this.#root.append(template.content);
-      this.#q("thead").append(
-        h("tr", {}, h("th", { text: "Category", attrs: { scope: "col" } }), ...channels.map(columnHeader), h("th")),
-      );
       this.#q("form").addEventListener("submit", (e) => this.#onAdd(e));
     }
     this.#connected = true;
@@ -93,6 +91,16 @@ export class HeraldPreferencesElement extends HTMLElement {
       const res = await client.getPreferences({});
       if (client !== this.#client) return;
       this.#prefs = res.preferences;
+      this.#columns = channelColumns(res.channels);
+      this.#q("thead").replaceChildren(
+        h(
+          "tr",
+          {},
+          h("th", { text: "Category", attrs: { scope: "col" } }),
+          ...this.#columns.map(columnHeader),
+          h("th"),
+        ),
+      );
       this.#setState("ready", "");
     } catch (err) {
       this.#setState("error", `Could not load preferences: ${ConnectError.from(err).rawMessage}`);
@@ -142,11 +150,11 @@ export class HeraldPreferencesElement extends HTMLElement {
 
   #row(category: string | null): HTMLTableRowElement {
     const name = category ?? "All categories";
-    const cells = channels.map((channel) => {
+    const cells = this.#columns.map((channel) => {
       const { on, inherited } = cell(this.#prefs, category, channel);
       const box = h("input", {
         class: inherited ? "inherited" : "",
-        attrs: { type: "checkbox", "data-channel": channel, "aria-label": `${channelLabels[channel]} for ${name}` },
+        attrs: { type: "checkbox", "data-channel": channel.id, "aria-label": `${channel.label} for ${name}` },
       });
       box.checked = on;
       if (inherited) box.title = "Follows “All categories”";
@@ -171,7 +179,7 @@ export class HeraldPreferencesElement extends HTMLElement {
     );
   }
 
-  #onToggle(box: HTMLInputElement, category: string | null, channel: ChannelKey): void {
+  #onToggle(box: HTMLInputElement, category: string | null, channel: ChannelColumn): void {
     box.disabled = true;
     void this.#save(togglePatch(category, channel, box.checked));
   }
@@ -188,6 +196,6 @@ export class HeraldPreferencesElement extends HTMLElement {
   }
 }
 
-function columnHeader(channel: ChannelKey): HTMLTableCellElement {
-  return h("th", { text: channelLabels[channel], attrs: { scope: "col" } });
+function columnHeader(channel: ChannelColumn): HTMLTableCellElement {
+  return h("th", { text: channel.label, attrs: { scope: "col" } });
 }

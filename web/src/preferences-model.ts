@@ -1,16 +1,39 @@
+import type { Channel } from "../../gen/ts/herald/v1/notification_pb.js";
+import { ChannelSchema } from "../../gen/ts/herald/v1/notification_pb.js";
 import type { ChannelSettings, Preferences } from "../../gen/ts/herald/v1/preferences_pb.js";
+import { ChannelSettingsSchema } from "../../gen/ts/herald/v1/preferences_pb.js";
 
-/** The channels a user can turn on or off, as ChannelSettings names them. */
-export const channels = ["inApp", "email", "sms", "push", "webhook"] as const;
-export type ChannelKey = (typeof channels)[number];
+/**
+ * A channel the server offers, as the page shows it: its id (the Channel
+ * enum's name without CHANNEL_, lowercase: `in_app`, `email`, `slack`), its
+ * label, and where ChannelSettings keeps its setting (a field of its own for
+ * the first channels, the `channels` map for the others). The server says
+ * which channels it offers (GetPreferencesResponse.channels); the page keeps
+ * no list of its own.
+ */
+export interface ChannelColumn {
+  id: string;
+  label: string;
+  /** ChannelSettings's field for this channel, or null when it is in the `channels` map. */
+  field: keyof ChannelSettings | null;
+}
 
-export const channelLabels: Record<ChannelKey, string> = {
-  inApp: "In-app",
-  email: "Email",
-  sms: "SMS",
-  push: "Push",
-  webhook: "Webhook",
-};
+export function channelColumns(offered: readonly Channel[]): ChannelColumn[] {
+  return offered.flatMap((value) => {
+    const name = ChannelSchema.values.find((v) => v.number === value)?.name;
+    if (name === undefined) return [];
+    const id = name.replace(/^CHANNEL_/, "").toLowerCase();
+    const field = ChannelSettingsSchema.fields.find((f) => f.name === id);
+    return [{ id, label: labelOf(id), field: (field?.localName as keyof ChannelSettings | undefined) ?? null }];
+  });
+}
+
+/** "in_app" -> "In-app", "sms" -> "SMS", "slack" -> "Slack". */
+function labelOf(id: string): string {
+  if (id.length <= 3) return id.toUpperCase();
+  const words = id.split("_");
+  return [words[0] ?? "", ...words.slice(1)].join("-").replace(/^./, (c) => c.toUpperCase());
+}
 
 /** The same rule as the contract's `category` fields (`order.shipped`). */
 const categoryPattern = /^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$/;
@@ -25,24 +48,29 @@ export interface Cell {
   inherited: boolean;
 }
 
-type Settings = Partial<Pick<ChannelSettings, ChannelKey>> | undefined;
+function settingOf(settings: ChannelSettings | undefined, column: ChannelColumn): boolean | undefined {
+  if (settings === undefined) return undefined;
+  if (column.field === null) return settings.channels[column.id];
+  const value = settings[column.field];
+  return typeof value === "boolean" ? value : undefined;
+}
 
 /**
  * The effective setting of one channel, as Herald decides it: the category's
  * own setting, else the user's default, else on. `category` null is the
  * defaults row.
  */
-export function cell(prefs: Preferences | undefined, category: string | null, channel: ChannelKey): Cell {
-  const own: Settings = category === null ? prefs?.defaults : prefs?.categories[category];
-  const value = own?.[channel];
+export function cell(prefs: Preferences | undefined, category: string | null, column: ChannelColumn): Cell {
+  const own = category === null ? prefs?.defaults : prefs?.categories[category];
+  const value = settingOf(own, column);
   if (value !== undefined) return { on: value, inherited: false };
-  const fallback = category === null ? undefined : prefs?.defaults?.[channel];
+  const fallback = category === null ? undefined : settingOf(prefs?.defaults, column);
   return { on: fallback ?? true, inherited: true };
 }
 
 /** The UpdatePreferences patch that sets one channel of one row, leaving every other setting alone. */
-export function togglePatch(category: string | null, channel: ChannelKey, on: boolean) {
-  const settings = { [channel]: on };
+export function togglePatch(category: string | null, column: ChannelColumn, on: boolean) {
+  const settings = column.field === null ? { channels: { [column.id]: on } } : { [column.field]: on };
   return category === null ? { defaults: settings } : { categories: { [category]: settings } };
 }
 

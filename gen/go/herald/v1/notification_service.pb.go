@@ -684,7 +684,10 @@ type GetPreferencesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// preferences are the user's settings; a user who never set any has empty
 	// ones, which means every channel is on.
-	Preferences   *Preferences `protobuf:"bytes,1,opt,name=preferences,proto3" json:"preferences,omitempty"`
+	Preferences *Preferences `protobuf:"bytes,1,opt,name=preferences,proto3" json:"preferences,omitempty"`
+	// channels are the channels this server offers, in the order to show them
+	// (a preference page shows these and no others).
+	Channels      []Channel `protobuf:"varint,2,rep,packed,name=channels,proto3,enum=herald.v1.Channel" json:"channels,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -722,6 +725,13 @@ func (*GetPreferencesResponse) Descriptor() ([]byte, []int) {
 func (x *GetPreferencesResponse) GetPreferences() *Preferences {
 	if x != nil {
 		return x.Preferences
+	}
+	return nil
+}
+
+func (x *GetPreferencesResponse) GetChannels() []Channel {
+	if x != nil {
+		return x.Channels
 	}
 	return nil
 }
@@ -1323,9 +1333,10 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\funread_count\x18\x01 \x01(\x05R\vunreadCount\x12#\n" +
 	"\rchanged_count\x18\x02 \x01(\x05R\fchangedCount\"D\n" +
 	"\x15GetPreferencesRequest\x12+\n" +
-	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\"R\n" +
+	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\"\x82\x01\n" +
 	"\x16GetPreferencesResponse\x128\n" +
-	"\vpreferences\x18\x01 \x01(\v2\x16.herald.v1.PreferencesR\vpreferences\"\xd1\x03\n" +
+	"\vpreferences\x18\x01 \x01(\v2\x16.herald.v1.PreferencesR\vpreferences\x12.\n" +
+	"\bchannels\x18\x02 \x03(\x0e2\x12.herald.v1.ChannelR\bchannels\"\xd1\x03\n" +
 	"\x18UpdatePreferencesRequest\x12+\n" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x126\n" +
 	"\bdefaults\x18\x02 \x01(\v2\x1a.herald.v1.ChannelSettingsR\bdefaults\x12\x8d\x01\n" +
@@ -1439,41 +1450,42 @@ var file_herald_v1_notification_service_proto_depIdxs = []int32{
 	25, // 7: herald.v1.ListResponse.notifications:type_name -> herald.v1.Notification
 	27, // 8: herald.v1.MarkReadRequest.change:type_name -> herald.v1.ChangeKind
 	28, // 9: herald.v1.GetPreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	29, // 10: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
-	20, // 11: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
-	28, // 12: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	30, // 13: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
-	26, // 14: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
-	26, // 15: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
-	31, // 16: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
-	23, // 17: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
-	26, // 18: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
-	29, // 19: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
-	0,  // 20: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
-	2,  // 21: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
-	4,  // 22: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
-	6,  // 23: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
-	8,  // 24: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
-	10, // 25: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
-	14, // 26: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
-	16, // 27: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
-	18, // 28: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
-	12, // 29: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
-	1,  // 30: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
-	3,  // 31: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
-	5,  // 32: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
-	7,  // 33: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
-	9,  // 34: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
-	11, // 35: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
-	15, // 36: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
-	17, // 37: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
-	19, // 38: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
-	13, // 39: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
-	30, // [30:40] is the sub-list for method output_type
-	20, // [20:30] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	23, // 10: herald.v1.GetPreferencesResponse.channels:type_name -> herald.v1.Channel
+	29, // 11: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
+	20, // 12: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
+	28, // 13: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
+	30, // 14: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
+	26, // 15: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
+	26, // 16: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
+	31, // 17: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
+	23, // 18: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
+	26, // 19: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
+	29, // 20: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
+	0,  // 21: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
+	2,  // 22: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
+	4,  // 23: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
+	6,  // 24: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
+	8,  // 25: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
+	10, // 26: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
+	14, // 27: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
+	16, // 28: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
+	18, // 29: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
+	12, // 30: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
+	1,  // 31: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
+	3,  // 32: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
+	5,  // 33: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
+	7,  // 34: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
+	9,  // 35: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
+	11, // 36: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
+	15, // 37: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
+	17, // 38: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
+	19, // 39: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
+	13, // 40: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
+	31, // [31:41] is the sub-list for method output_type
+	21, // [21:31] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_notification_service_proto_init() }

@@ -7,6 +7,7 @@
 package heraldv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -35,7 +36,12 @@ type ChannelSettings struct {
 	// push turns push notifications on or off.
 	Push *bool `protobuf:"varint,4,opt,name=push,proto3,oneof" json:"push,omitempty"`
 	// webhook turns webhook deliveries on or off.
-	Webhook       *bool `protobuf:"varint,5,opt,name=webhook,proto3,oneof" json:"webhook,omitempty"`
+	Webhook *bool `protobuf:"varint,5,opt,name=webhook,proto3,oneof" json:"webhook,omitempty"`
+	// channels turns on or off the channels without a field of their own here,
+	// keyed by channel name (the Channel enum's name without `CHANNEL_`, in
+	// lowercase: `slack`, `teams`). A key that names no channel of this server
+	// is INVALID_ARGUMENT.
+	Channels      map[string]bool `protobuf:"bytes,6,rep,name=channels,proto3" json:"channels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -103,6 +109,13 @@ func (x *ChannelSettings) GetWebhook() bool {
 		return *x.Webhook
 	}
 	return false
+}
+
+func (x *ChannelSettings) GetChannels() map[string]bool {
+	if x != nil {
+		return x.Channels
+	}
+	return nil
 }
 
 // Preferences are one user's channel settings, for all categories and per
@@ -174,13 +187,17 @@ var File_herald_v1_preferences_proto protoreflect.FileDescriptor
 
 const file_herald_v1_preferences_proto_rawDesc = "" +
 	"\n" +
-	"\x1bherald/v1/preferences.proto\x12\therald.v1\"\xc9\x01\n" +
+	"\x1bherald/v1/preferences.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\"\xf2\x02\n" +
 	"\x0fChannelSettings\x12\x1a\n" +
 	"\x06in_app\x18\x01 \x01(\bH\x00R\x05inApp\x88\x01\x01\x12\x19\n" +
 	"\x05email\x18\x02 \x01(\bH\x01R\x05email\x88\x01\x01\x12\x15\n" +
 	"\x03sms\x18\x03 \x01(\bH\x02R\x03sms\x88\x01\x01\x12\x17\n" +
 	"\x04push\x18\x04 \x01(\bH\x03R\x04push\x88\x01\x01\x12\x1d\n" +
-	"\awebhook\x18\x05 \x01(\bH\x04R\awebhook\x88\x01\x01B\t\n" +
+	"\awebhook\x18\x05 \x01(\bH\x04R\awebhook\x88\x01\x01\x12j\n" +
+	"\bchannels\x18\x06 \x03(\v2(.herald.v1.ChannelSettings.ChannelsEntryB$\xbaH!\x9a\x01\x1e\x10 \"\x1ar\x182\x16^[a-z][a-z0-9_]{0,31}$R\bchannels\x1a;\n" +
+	"\rChannelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\bR\x05value:\x028\x01B\t\n" +
 	"\a_in_appB\b\n" +
 	"\x06_emailB\x06\n" +
 	"\x04_smsB\a\n" +
@@ -211,21 +228,23 @@ func file_herald_v1_preferences_proto_rawDescGZIP() []byte {
 	return file_herald_v1_preferences_proto_rawDescData
 }
 
-var file_herald_v1_preferences_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_herald_v1_preferences_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_herald_v1_preferences_proto_goTypes = []any{
 	(*ChannelSettings)(nil), // 0: herald.v1.ChannelSettings
 	(*Preferences)(nil),     // 1: herald.v1.Preferences
-	nil,                     // 2: herald.v1.Preferences.CategoriesEntry
+	nil,                     // 2: herald.v1.ChannelSettings.ChannelsEntry
+	nil,                     // 3: herald.v1.Preferences.CategoriesEntry
 }
 var file_herald_v1_preferences_proto_depIdxs = []int32{
-	0, // 0: herald.v1.Preferences.defaults:type_name -> herald.v1.ChannelSettings
-	2, // 1: herald.v1.Preferences.categories:type_name -> herald.v1.Preferences.CategoriesEntry
-	0, // 2: herald.v1.Preferences.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	2, // 0: herald.v1.ChannelSettings.channels:type_name -> herald.v1.ChannelSettings.ChannelsEntry
+	0, // 1: herald.v1.Preferences.defaults:type_name -> herald.v1.ChannelSettings
+	3, // 2: herald.v1.Preferences.categories:type_name -> herald.v1.Preferences.CategoriesEntry
+	0, // 3: herald.v1.Preferences.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_preferences_proto_init() }
@@ -240,7 +259,7 @@ func file_herald_v1_preferences_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_preferences_proto_rawDesc), len(file_herald_v1_preferences_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

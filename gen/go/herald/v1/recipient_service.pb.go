@@ -169,7 +169,12 @@ type Recipient struct {
 	// devices are the user's push devices.
 	Devices []*Device `protobuf:"bytes,6,rep,name=devices,proto3" json:"devices,omitempty"`
 	// update_time is when the contact data last changed.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// addresses are the user's addresses on channels that send to one and have
+	// no field of their own here, keyed by channel name (the Channel enum's
+	// name without `CHANNEL_`, in lowercase): for example `slack`, a Slack
+	// member id.
+	Addresses     map[string]string `protobuf:"bytes,8,rep,name=addresses,proto3" json:"addresses,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -253,6 +258,13 @@ func (x *Recipient) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Recipient) GetAddresses() map[string]string {
+	if x != nil {
+		return x.Addresses
+	}
+	return nil
+}
+
 // UpsertRecipientRequest sets a recipient's fields.
 type UpsertRecipientRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -265,7 +277,13 @@ type UpsertRecipientRequest struct {
 	// locale, when set, replaces the locale (BCP 47); empty clears it.
 	Locale *string `protobuf:"bytes,4,opt,name=locale,proto3,oneof" json:"locale,omitempty"`
 	// timezone, when set, replaces the IANA time zone; empty clears it.
-	Timezone      *string `protobuf:"bytes,5,opt,name=timezone,proto3,oneof" json:"timezone,omitempty"`
+	Timezone *string `protobuf:"bytes,5,opt,name=timezone,proto3,oneof" json:"timezone,omitempty"`
+	// addresses sets the user's addresses on channels without a field of their
+	// own, keyed by channel name (lowercase, without `CHANNEL_`: `slack`); an
+	// empty value clears one; addresses not named are left as they are. A key
+	// must name a channel of this server that sends to an address, and each
+	// channel checks its addresses (a Slack member id looks like U024BE7LH).
+	Addresses     map[string]string `protobuf:"bytes,6,rep,name=addresses,proto3" json:"addresses,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -333,6 +351,13 @@ func (x *UpsertRecipientRequest) GetTimezone() string {
 		return *x.Timezone
 	}
 	return ""
+}
+
+func (x *UpsertRecipientRequest) GetAddresses() map[string]string {
+	if x != nil {
+		return x.Addresses
+	}
+	return nil
 }
 
 // UpsertRecipientResponse holds the recipient after the change.
@@ -871,7 +896,7 @@ const file_herald_v1_recipient_service_proto_rawDesc = "" +
 	"\bplatform\x18\x02 \x01(\x0e2\x13.herald.v1.PlatformR\bplatform\x12\x14\n" +
 	"\x05token\x18\x03 \x01(\tR\x05token\x12;\n" +
 	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\xee\x01\n" +
+	"createTime\"\xef\x02\n" +
 	"\tRecipient\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12\x14\n" +
@@ -880,7 +905,11 @@ const file_herald_v1_recipient_service_proto_rawDesc = "" +
 	"\btimezone\x18\x05 \x01(\tR\btimezone\x12+\n" +
 	"\adevices\x18\x06 \x03(\v2\x11.herald.v1.DeviceR\adevices\x12;\n" +
 	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\x9f\x05\n" +
+	"updateTime\x12A\n" +
+	"\taddresses\x18\b \x03(\v2#.herald.v1.Recipient.AddressesEntryR\taddresses\x1a<\n" +
+	"\x0eAddressesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xda\x06\n" +
 	"\x16UpsertRecipientRequest\x12-\n" +
 	"\auser_id\x18\x01 \x01(\tB\x14\xbaH\x11r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\x06userId\x12\x84\x01\n" +
 	"\x05email\x18\x02 \x01(\tBi\xbaHf\xba\x01^\n" +
@@ -889,7 +918,11 @@ const file_herald_v1_recipient_service_proto_rawDesc = "" +
 	"\re164_or_empty\x12Hmust be an E.164 phone number such as +14155550123, or empty to clear it\x1a3this == '' || this.matches('^\\\\+[1-9][0-9]{6,14}$')H\x01R\x05phone\x88\x01\x01\x12\xc3\x01\n" +
 	"\x06locale\x18\x04 \x01(\tB\xa5\x01\xbaH\xa1\x01\xba\x01\x9d\x01\n" +
 	"\x0flocale_or_empty\x12Gmust be a BCP 47 language tag such as en or de-AT, or empty to clear it\x1aAthis == '' || this.matches('^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$')H\x02R\x06locale\x88\x01\x01\x12(\n" +
-	"\btimezone\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18@H\x03R\btimezone\x88\x01\x01B\b\n" +
+	"\btimezone\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18@H\x03R\btimezone\x88\x01\x01\x12{\n" +
+	"\taddresses\x18\x06 \x03(\v20.herald.v1.UpsertRecipientRequest.AddressesEntryB+\xbaH(\x9a\x01%\x10\x14\"\x1ar\x182\x16^[a-z][a-z0-9_]{0,31}$*\x05r\x03\x18\xc0\x02R\taddresses\x1a<\n" +
+	"\x0eAddressesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\b\n" +
 	"\x06_emailB\b\n" +
 	"\x06_phoneB\t\n" +
 	"\a_localeB\v\n" +
@@ -948,7 +981,7 @@ func file_herald_v1_recipient_service_proto_rawDescGZIP() []byte {
 }
 
 var file_herald_v1_recipient_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_herald_v1_recipient_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_herald_v1_recipient_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_herald_v1_recipient_service_proto_goTypes = []any{
 	(Platform)(0),                    // 0: herald.v1.Platform
 	(*Device)(nil),                   // 1: herald.v1.Device
@@ -965,35 +998,39 @@ var file_herald_v1_recipient_service_proto_goTypes = []any{
 	(*UnregisterDeviceResponse)(nil), // 12: herald.v1.UnregisterDeviceResponse
 	(*RevokeUserTokensRequest)(nil),  // 13: herald.v1.RevokeUserTokensRequest
 	(*RevokeUserTokensResponse)(nil), // 14: herald.v1.RevokeUserTokensResponse
-	(*timestamppb.Timestamp)(nil),    // 15: google.protobuf.Timestamp
+	nil,                              // 15: herald.v1.Recipient.AddressesEntry
+	nil,                              // 16: herald.v1.UpsertRecipientRequest.AddressesEntry
+	(*timestamppb.Timestamp)(nil),    // 17: google.protobuf.Timestamp
 }
 var file_herald_v1_recipient_service_proto_depIdxs = []int32{
 	0,  // 0: herald.v1.Device.platform:type_name -> herald.v1.Platform
-	15, // 1: herald.v1.Device.create_time:type_name -> google.protobuf.Timestamp
+	17, // 1: herald.v1.Device.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 2: herald.v1.Recipient.devices:type_name -> herald.v1.Device
-	15, // 3: herald.v1.Recipient.update_time:type_name -> google.protobuf.Timestamp
-	2,  // 4: herald.v1.UpsertRecipientResponse.recipient:type_name -> herald.v1.Recipient
-	2,  // 5: herald.v1.GetRecipientResponse.recipient:type_name -> herald.v1.Recipient
-	0,  // 6: herald.v1.RegisterDeviceRequest.platform:type_name -> herald.v1.Platform
-	1,  // 7: herald.v1.RegisterDeviceResponse.device:type_name -> herald.v1.Device
-	15, // 8: herald.v1.RevokeUserTokensResponse.revoke_time:type_name -> google.protobuf.Timestamp
-	3,  // 9: herald.v1.RecipientService.UpsertRecipient:input_type -> herald.v1.UpsertRecipientRequest
-	5,  // 10: herald.v1.RecipientService.GetRecipient:input_type -> herald.v1.GetRecipientRequest
-	7,  // 11: herald.v1.RecipientService.DeleteRecipient:input_type -> herald.v1.DeleteRecipientRequest
-	9,  // 12: herald.v1.RecipientService.RegisterDevice:input_type -> herald.v1.RegisterDeviceRequest
-	11, // 13: herald.v1.RecipientService.UnregisterDevice:input_type -> herald.v1.UnregisterDeviceRequest
-	13, // 14: herald.v1.RecipientService.RevokeUserTokens:input_type -> herald.v1.RevokeUserTokensRequest
-	4,  // 15: herald.v1.RecipientService.UpsertRecipient:output_type -> herald.v1.UpsertRecipientResponse
-	6,  // 16: herald.v1.RecipientService.GetRecipient:output_type -> herald.v1.GetRecipientResponse
-	8,  // 17: herald.v1.RecipientService.DeleteRecipient:output_type -> herald.v1.DeleteRecipientResponse
-	10, // 18: herald.v1.RecipientService.RegisterDevice:output_type -> herald.v1.RegisterDeviceResponse
-	12, // 19: herald.v1.RecipientService.UnregisterDevice:output_type -> herald.v1.UnregisterDeviceResponse
-	14, // 20: herald.v1.RecipientService.RevokeUserTokens:output_type -> herald.v1.RevokeUserTokensResponse
-	15, // [15:21] is the sub-list for method output_type
-	9,  // [9:15] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	17, // 3: herald.v1.Recipient.update_time:type_name -> google.protobuf.Timestamp
+	15, // 4: herald.v1.Recipient.addresses:type_name -> herald.v1.Recipient.AddressesEntry
+	16, // 5: herald.v1.UpsertRecipientRequest.addresses:type_name -> herald.v1.UpsertRecipientRequest.AddressesEntry
+	2,  // 6: herald.v1.UpsertRecipientResponse.recipient:type_name -> herald.v1.Recipient
+	2,  // 7: herald.v1.GetRecipientResponse.recipient:type_name -> herald.v1.Recipient
+	0,  // 8: herald.v1.RegisterDeviceRequest.platform:type_name -> herald.v1.Platform
+	1,  // 9: herald.v1.RegisterDeviceResponse.device:type_name -> herald.v1.Device
+	17, // 10: herald.v1.RevokeUserTokensResponse.revoke_time:type_name -> google.protobuf.Timestamp
+	3,  // 11: herald.v1.RecipientService.UpsertRecipient:input_type -> herald.v1.UpsertRecipientRequest
+	5,  // 12: herald.v1.RecipientService.GetRecipient:input_type -> herald.v1.GetRecipientRequest
+	7,  // 13: herald.v1.RecipientService.DeleteRecipient:input_type -> herald.v1.DeleteRecipientRequest
+	9,  // 14: herald.v1.RecipientService.RegisterDevice:input_type -> herald.v1.RegisterDeviceRequest
+	11, // 15: herald.v1.RecipientService.UnregisterDevice:input_type -> herald.v1.UnregisterDeviceRequest
+	13, // 16: herald.v1.RecipientService.RevokeUserTokens:input_type -> herald.v1.RevokeUserTokensRequest
+	4,  // 17: herald.v1.RecipientService.UpsertRecipient:output_type -> herald.v1.UpsertRecipientResponse
+	6,  // 18: herald.v1.RecipientService.GetRecipient:output_type -> herald.v1.GetRecipientResponse
+	8,  // 19: herald.v1.RecipientService.DeleteRecipient:output_type -> herald.v1.DeleteRecipientResponse
+	10, // 20: herald.v1.RecipientService.RegisterDevice:output_type -> herald.v1.RegisterDeviceResponse
+	12, // 21: herald.v1.RecipientService.UnregisterDevice:output_type -> herald.v1.UnregisterDeviceResponse
+	14, // 22: herald.v1.RecipientService.RevokeUserTokens:output_type -> herald.v1.RevokeUserTokensResponse
+	17, // [17:23] is the sub-list for method output_type
+	11, // [11:17] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_recipient_service_proto_init() }
@@ -1008,7 +1045,7 @@ func file_herald_v1_recipient_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_recipient_service_proto_rawDesc), len(file_herald_v1_recipient_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   14,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -246,6 +246,56 @@ func (x *PushTemplate) GetBody() string {
 	return ""
 }
 
+// ChannelParts is a channel's template parts by name, for channels without a
+// message of their own: slack has `text` (mrkdwn) and optionally `blocks` (a
+// Block Kit JSON array); teams has `text` and optionally `card` (an Adaptive
+// Card's JSON). Each channel says which parts it has and how long each may be
+// once rendered; an unknown part is INVALID_ARGUMENT.
+type ChannelParts struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// parts are the Handlebars sources, by part name.
+	Parts         map[string]string `protobuf:"bytes,1,rep,name=parts,proto3" json:"parts,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChannelParts) Reset() {
+	*x = ChannelParts{}
+	mi := &file_herald_v1_template_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChannelParts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChannelParts) ProtoMessage() {}
+
+func (x *ChannelParts) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_template_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChannelParts.ProtoReflect.Descriptor instead.
+func (*ChannelParts) Descriptor() ([]byte, []int) {
+	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ChannelParts) GetParts() map[string]string {
+	if x != nil {
+		return x.Parts
+	}
+	return nil
+}
+
 // Template is the content of one channel in one locale.
 type Template struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -264,6 +314,7 @@ type Template struct {
 	//	*Template_InApp
 	//	*Template_Sms
 	//	*Template_Push
+	//	*Template_Parts
 	Content isTemplate_Content `protobuf_oneof:"content"`
 	// update_time is when the template last changed.
 	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
@@ -273,7 +324,7 @@ type Template struct {
 
 func (x *Template) Reset() {
 	*x = Template{}
-	mi := &file_herald_v1_template_service_proto_msgTypes[4]
+	mi := &file_herald_v1_template_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -285,7 +336,7 @@ func (x *Template) String() string {
 func (*Template) ProtoMessage() {}
 
 func (x *Template) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_template_service_proto_msgTypes[4]
+	mi := &file_herald_v1_template_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -298,7 +349,7 @@ func (x *Template) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Template.ProtoReflect.Descriptor instead.
 func (*Template) Descriptor() ([]byte, []int) {
-	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{4}
+	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Template) GetKey() string {
@@ -365,6 +416,15 @@ func (x *Template) GetPush() *PushTemplate {
 	return nil
 }
 
+func (x *Template) GetParts() *ChannelParts {
+	if x != nil {
+		if x, ok := x.Content.(*Template_Parts); ok {
+			return x.Parts
+		}
+	}
+	return nil
+}
+
 func (x *Template) GetUpdateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.UpdateTime
@@ -396,6 +456,12 @@ type Template_Push struct {
 	Push *PushTemplate `protobuf:"bytes,7,opt,name=push,proto3,oneof"`
 }
 
+type Template_Parts struct {
+	// parts is the content of a template of a channel without a message of
+	// its own here (Slack, Teams), by part name.
+	Parts *ChannelParts `protobuf:"bytes,9,opt,name=parts,proto3,oneof"`
+}
+
 func (*Template_Email) isTemplate_Content() {}
 
 func (*Template_InApp) isTemplate_Content() {}
@@ -403,6 +469,8 @@ func (*Template_InApp) isTemplate_Content() {}
 func (*Template_Sms) isTemplate_Content() {}
 
 func (*Template_Push) isTemplate_Content() {}
+
+func (*Template_Parts) isTemplate_Content() {}
 
 // UpsertTemplateRequest holds a template.
 type UpsertTemplateRequest struct {
@@ -415,7 +483,7 @@ type UpsertTemplateRequest struct {
 
 func (x *UpsertTemplateRequest) Reset() {
 	*x = UpsertTemplateRequest{}
-	mi := &file_herald_v1_template_service_proto_msgTypes[5]
+	mi := &file_herald_v1_template_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -427,7 +495,7 @@ func (x *UpsertTemplateRequest) String() string {
 func (*UpsertTemplateRequest) ProtoMessage() {}
 
 func (x *UpsertTemplateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_template_service_proto_msgTypes[5]
+	mi := &file_herald_v1_template_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -440,7 +508,7 @@ func (x *UpsertTemplateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertTemplateRequest.ProtoReflect.Descriptor instead.
 func (*UpsertTemplateRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{5}
+	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *UpsertTemplateRequest) GetTemplate() *Template {
@@ -461,7 +529,7 @@ type UpsertTemplateResponse struct {
 
 func (x *UpsertTemplateResponse) Reset() {
 	*x = UpsertTemplateResponse{}
-	mi := &file_herald_v1_template_service_proto_msgTypes[6]
+	mi := &file_herald_v1_template_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -473,7 +541,7 @@ func (x *UpsertTemplateResponse) String() string {
 func (*UpsertTemplateResponse) ProtoMessage() {}
 
 func (x *UpsertTemplateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_template_service_proto_msgTypes[6]
+	mi := &file_herald_v1_template_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -486,7 +554,7 @@ func (x *UpsertTemplateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertTemplateResponse.ProtoReflect.Descriptor instead.
 func (*UpsertTemplateResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{6}
+	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *UpsertTemplateResponse) GetTemplate() *Template {
@@ -511,7 +579,7 @@ type GetTemplateRequest struct {
 
 func (x *GetTemplateRequest) Reset() {
 	*x = GetTemplateRequest{}
-	mi := &file_herald_v1_template_service_proto_msgTypes[7]
+	mi := &file_herald_v1_template_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -523,7 +591,7 @@ func (x *GetTemplateRequest) String() string {
 func (*GetTemplateRequest) ProtoMessage() {}
 
 func (x *GetTemplateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_template_service_proto_msgTypes[7]
+	mi := &file_herald_v1_template_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -536,7 +604,7 @@ func (x *GetTemplateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTemplateRequest.ProtoReflect.Descriptor instead.
 func (*GetTemplateRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{7}
+	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetTemplateRequest) GetKey() string {
@@ -571,7 +639,7 @@ type GetTemplateResponse struct {
 
 func (x *GetTemplateResponse) Reset() {
 	*x = GetTemplateResponse{}
-	mi := &file_herald_v1_template_service_proto_msgTypes[8]
+	mi := &file_herald_v1_template_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -583,7 +651,7 @@ func (x *GetTemplateResponse) String() string {
 func (*GetTemplateResponse) ProtoMessage() {}
 
 func (x *GetTemplateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_template_service_proto_msgTypes[8]
+	mi := &file_herald_v1_template_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -596,7 +664,7 @@ func (x *GetTemplateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTemplateResponse.ProtoReflect.Descriptor instead.
 func (*GetTemplateResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{8}
+	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetTemplateResponse) GetTemplate() *Template {
@@ -617,7 +685,7 @@ type ListTemplatesRequest struct {
 
 func (x *ListTemplatesRequest) Reset() {
 	*x = ListTemplatesRequest{}
-	mi := &file_herald_v1_template_service_proto_msgTypes[9]
+	mi := &file_herald_v1_template_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -629,7 +697,7 @@ func (x *ListTemplatesRequest) String() string {
 func (*ListTemplatesRequest) ProtoMessage() {}
 
 func (x *ListTemplatesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_template_service_proto_msgTypes[9]
+	mi := &file_herald_v1_template_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -642,7 +710,7 @@ func (x *ListTemplatesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTemplatesRequest.ProtoReflect.Descriptor instead.
 func (*ListTemplatesRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{9}
+	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListTemplatesRequest) GetKey() string {
@@ -663,7 +731,7 @@ type ListTemplatesResponse struct {
 
 func (x *ListTemplatesResponse) Reset() {
 	*x = ListTemplatesResponse{}
-	mi := &file_herald_v1_template_service_proto_msgTypes[10]
+	mi := &file_herald_v1_template_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -675,7 +743,7 @@ func (x *ListTemplatesResponse) String() string {
 func (*ListTemplatesResponse) ProtoMessage() {}
 
 func (x *ListTemplatesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_template_service_proto_msgTypes[10]
+	mi := &file_herald_v1_template_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -688,7 +756,7 @@ func (x *ListTemplatesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTemplatesResponse.ProtoReflect.Descriptor instead.
 func (*ListTemplatesResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{10}
+	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListTemplatesResponse) GetTemplates() []*Template {
@@ -713,7 +781,7 @@ type DeleteTemplateRequest struct {
 
 func (x *DeleteTemplateRequest) Reset() {
 	*x = DeleteTemplateRequest{}
-	mi := &file_herald_v1_template_service_proto_msgTypes[11]
+	mi := &file_herald_v1_template_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -725,7 +793,7 @@ func (x *DeleteTemplateRequest) String() string {
 func (*DeleteTemplateRequest) ProtoMessage() {}
 
 func (x *DeleteTemplateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_template_service_proto_msgTypes[11]
+	mi := &file_herald_v1_template_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -738,7 +806,7 @@ func (x *DeleteTemplateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTemplateRequest.ProtoReflect.Descriptor instead.
 func (*DeleteTemplateRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{11}
+	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeleteTemplateRequest) GetKey() string {
@@ -771,7 +839,7 @@ type DeleteTemplateResponse struct {
 
 func (x *DeleteTemplateResponse) Reset() {
 	*x = DeleteTemplateResponse{}
-	mi := &file_herald_v1_template_service_proto_msgTypes[12]
+	mi := &file_herald_v1_template_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -783,7 +851,7 @@ func (x *DeleteTemplateResponse) String() string {
 func (*DeleteTemplateResponse) ProtoMessage() {}
 
 func (x *DeleteTemplateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_template_service_proto_msgTypes[12]
+	mi := &file_herald_v1_template_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -796,7 +864,7 @@ func (x *DeleteTemplateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTemplateResponse.ProtoReflect.Descriptor instead.
 func (*DeleteTemplateResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{12}
+	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{13}
 }
 
 var File_herald_v1_template_service_proto protoreflect.FileDescriptor
@@ -820,7 +888,13 @@ const file_herald_v1_template_service_proto_rawDesc = "" +
 	"\x05title\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xe8\aR\x05title\x12\x1e\n" +
 	"\x04body\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x88'R\x04body\"\xcf\x03\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x88'R\x04body\"\xb2\x01\n" +
+	"\fChannelParts\x12h\n" +
+	"\x05parts\x18\x01 \x03(\v2\".herald.v1.ChannelParts.PartsEntryB.\xbaH+\x9a\x01(\b\x01\x10\b\"\x1ar\x182\x16^[a-z][a-z0-9_]{0,31}$*\x06r\x04\x18\xa0\x8d\x06R\x05parts\x1a8\n" +
+	"\n" +
+	"PartsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x80\x04\n" +
 	"\bTemplate\x124\n" +
 	"\x03key\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d\x10\x01\x18\x80\x012\x16^[a-z0-9][a-z0-9_.-]*$R\x03key\x12:\n" +
 	"\achannel\x18\x02 \x01(\x0e2\x12.herald.v1.ChannelB\f\xbaH\t\x82\x01\x06\x10\x01 \x00 \x05R\achannel\x12B\n" +
@@ -828,7 +902,8 @@ const file_herald_v1_template_service_proto_rawDesc = "" +
 	"\x05email\x18\x04 \x01(\v2\x18.herald.v1.EmailTemplateH\x00R\x05email\x121\n" +
 	"\x06in_app\x18\x05 \x01(\v2\x18.herald.v1.InAppTemplateH\x00R\x05inApp\x12*\n" +
 	"\x03sms\x18\x06 \x01(\v2\x16.herald.v1.SmsTemplateH\x00R\x03sms\x12-\n" +
-	"\x04push\x18\a \x01(\v2\x17.herald.v1.PushTemplateH\x00R\x04push\x12;\n" +
+	"\x04push\x18\a \x01(\v2\x17.herald.v1.PushTemplateH\x00R\x04push\x12/\n" +
+	"\x05parts\x18\t \x01(\v2\x17.herald.v1.ChannelPartsH\x00R\x05parts\x12;\n" +
 	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTimeB\x10\n" +
 	"\acontent\x12\x05\xbaH\x02\b\x01\"P\n" +
@@ -871,50 +946,54 @@ func file_herald_v1_template_service_proto_rawDescGZIP() []byte {
 	return file_herald_v1_template_service_proto_rawDescData
 }
 
-var file_herald_v1_template_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_herald_v1_template_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_herald_v1_template_service_proto_goTypes = []any{
 	(*EmailTemplate)(nil),          // 0: herald.v1.EmailTemplate
 	(*InAppTemplate)(nil),          // 1: herald.v1.InAppTemplate
 	(*SmsTemplate)(nil),            // 2: herald.v1.SmsTemplate
 	(*PushTemplate)(nil),           // 3: herald.v1.PushTemplate
-	(*Template)(nil),               // 4: herald.v1.Template
-	(*UpsertTemplateRequest)(nil),  // 5: herald.v1.UpsertTemplateRequest
-	(*UpsertTemplateResponse)(nil), // 6: herald.v1.UpsertTemplateResponse
-	(*GetTemplateRequest)(nil),     // 7: herald.v1.GetTemplateRequest
-	(*GetTemplateResponse)(nil),    // 8: herald.v1.GetTemplateResponse
-	(*ListTemplatesRequest)(nil),   // 9: herald.v1.ListTemplatesRequest
-	(*ListTemplatesResponse)(nil),  // 10: herald.v1.ListTemplatesResponse
-	(*DeleteTemplateRequest)(nil),  // 11: herald.v1.DeleteTemplateRequest
-	(*DeleteTemplateResponse)(nil), // 12: herald.v1.DeleteTemplateResponse
-	(Channel)(0),                   // 13: herald.v1.Channel
-	(*timestamppb.Timestamp)(nil),  // 14: google.protobuf.Timestamp
+	(*ChannelParts)(nil),           // 4: herald.v1.ChannelParts
+	(*Template)(nil),               // 5: herald.v1.Template
+	(*UpsertTemplateRequest)(nil),  // 6: herald.v1.UpsertTemplateRequest
+	(*UpsertTemplateResponse)(nil), // 7: herald.v1.UpsertTemplateResponse
+	(*GetTemplateRequest)(nil),     // 8: herald.v1.GetTemplateRequest
+	(*GetTemplateResponse)(nil),    // 9: herald.v1.GetTemplateResponse
+	(*ListTemplatesRequest)(nil),   // 10: herald.v1.ListTemplatesRequest
+	(*ListTemplatesResponse)(nil),  // 11: herald.v1.ListTemplatesResponse
+	(*DeleteTemplateRequest)(nil),  // 12: herald.v1.DeleteTemplateRequest
+	(*DeleteTemplateResponse)(nil), // 13: herald.v1.DeleteTemplateResponse
+	nil,                            // 14: herald.v1.ChannelParts.PartsEntry
+	(Channel)(0),                   // 15: herald.v1.Channel
+	(*timestamppb.Timestamp)(nil),  // 16: google.protobuf.Timestamp
 }
 var file_herald_v1_template_service_proto_depIdxs = []int32{
-	13, // 0: herald.v1.Template.channel:type_name -> herald.v1.Channel
-	0,  // 1: herald.v1.Template.email:type_name -> herald.v1.EmailTemplate
-	1,  // 2: herald.v1.Template.in_app:type_name -> herald.v1.InAppTemplate
-	2,  // 3: herald.v1.Template.sms:type_name -> herald.v1.SmsTemplate
-	3,  // 4: herald.v1.Template.push:type_name -> herald.v1.PushTemplate
-	14, // 5: herald.v1.Template.update_time:type_name -> google.protobuf.Timestamp
-	4,  // 6: herald.v1.UpsertTemplateRequest.template:type_name -> herald.v1.Template
-	4,  // 7: herald.v1.UpsertTemplateResponse.template:type_name -> herald.v1.Template
-	13, // 8: herald.v1.GetTemplateRequest.channel:type_name -> herald.v1.Channel
-	4,  // 9: herald.v1.GetTemplateResponse.template:type_name -> herald.v1.Template
-	4,  // 10: herald.v1.ListTemplatesResponse.templates:type_name -> herald.v1.Template
-	13, // 11: herald.v1.DeleteTemplateRequest.channel:type_name -> herald.v1.Channel
-	5,  // 12: herald.v1.TemplateService.UpsertTemplate:input_type -> herald.v1.UpsertTemplateRequest
-	7,  // 13: herald.v1.TemplateService.GetTemplate:input_type -> herald.v1.GetTemplateRequest
-	9,  // 14: herald.v1.TemplateService.ListTemplates:input_type -> herald.v1.ListTemplatesRequest
-	11, // 15: herald.v1.TemplateService.DeleteTemplate:input_type -> herald.v1.DeleteTemplateRequest
-	6,  // 16: herald.v1.TemplateService.UpsertTemplate:output_type -> herald.v1.UpsertTemplateResponse
-	8,  // 17: herald.v1.TemplateService.GetTemplate:output_type -> herald.v1.GetTemplateResponse
-	10, // 18: herald.v1.TemplateService.ListTemplates:output_type -> herald.v1.ListTemplatesResponse
-	12, // 19: herald.v1.TemplateService.DeleteTemplate:output_type -> herald.v1.DeleteTemplateResponse
-	16, // [16:20] is the sub-list for method output_type
-	12, // [12:16] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	14, // 0: herald.v1.ChannelParts.parts:type_name -> herald.v1.ChannelParts.PartsEntry
+	15, // 1: herald.v1.Template.channel:type_name -> herald.v1.Channel
+	0,  // 2: herald.v1.Template.email:type_name -> herald.v1.EmailTemplate
+	1,  // 3: herald.v1.Template.in_app:type_name -> herald.v1.InAppTemplate
+	2,  // 4: herald.v1.Template.sms:type_name -> herald.v1.SmsTemplate
+	3,  // 5: herald.v1.Template.push:type_name -> herald.v1.PushTemplate
+	4,  // 6: herald.v1.Template.parts:type_name -> herald.v1.ChannelParts
+	16, // 7: herald.v1.Template.update_time:type_name -> google.protobuf.Timestamp
+	5,  // 8: herald.v1.UpsertTemplateRequest.template:type_name -> herald.v1.Template
+	5,  // 9: herald.v1.UpsertTemplateResponse.template:type_name -> herald.v1.Template
+	15, // 10: herald.v1.GetTemplateRequest.channel:type_name -> herald.v1.Channel
+	5,  // 11: herald.v1.GetTemplateResponse.template:type_name -> herald.v1.Template
+	5,  // 12: herald.v1.ListTemplatesResponse.templates:type_name -> herald.v1.Template
+	15, // 13: herald.v1.DeleteTemplateRequest.channel:type_name -> herald.v1.Channel
+	6,  // 14: herald.v1.TemplateService.UpsertTemplate:input_type -> herald.v1.UpsertTemplateRequest
+	8,  // 15: herald.v1.TemplateService.GetTemplate:input_type -> herald.v1.GetTemplateRequest
+	10, // 16: herald.v1.TemplateService.ListTemplates:input_type -> herald.v1.ListTemplatesRequest
+	12, // 17: herald.v1.TemplateService.DeleteTemplate:input_type -> herald.v1.DeleteTemplateRequest
+	7,  // 18: herald.v1.TemplateService.UpsertTemplate:output_type -> herald.v1.UpsertTemplateResponse
+	9,  // 19: herald.v1.TemplateService.GetTemplate:output_type -> herald.v1.GetTemplateResponse
+	11, // 20: herald.v1.TemplateService.ListTemplates:output_type -> herald.v1.ListTemplatesResponse
+	13, // 21: herald.v1.TemplateService.DeleteTemplate:output_type -> herald.v1.DeleteTemplateResponse
+	18, // [18:22] is the sub-list for method output_type
+	14, // [14:18] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_template_service_proto_init() }
@@ -923,11 +1002,12 @@ func file_herald_v1_template_service_proto_init() {
 		return
 	}
 	file_herald_v1_notification_proto_init()
-	file_herald_v1_template_service_proto_msgTypes[4].OneofWrappers = []any{
+	file_herald_v1_template_service_proto_msgTypes[5].OneofWrappers = []any{
 		(*Template_Email)(nil),
 		(*Template_InApp)(nil),
 		(*Template_Sms)(nil),
 		(*Template_Push)(nil),
+		(*Template_Parts)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -935,7 +1015,7 @@ func file_herald_v1_template_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_template_service_proto_rawDesc), len(file_herald_v1_template_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -43,7 +43,9 @@ type WebhookEndpoint struct {
 	// create_time is when the endpoint was registered.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// update_time is when it last changed.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// channel is the channel that posts here: CHANNEL_WEBHOOK, or a chat tool's.
+	Channel       Channel `protobuf:"varint,9,opt,name=channel,proto3,enum=herald.v1.Channel" json:"channel,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -134,6 +136,13 @@ func (x *WebhookEndpoint) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *WebhookEndpoint) GetChannel() Channel {
+	if x != nil {
+		return x.Channel
+	}
+	return Channel_CHANNEL_UNSPECIFIED
+}
+
 // CreateWebhookEndpointRequest describes an endpoint.
 type CreateWebhookEndpointRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -143,7 +152,12 @@ type CreateWebhookEndpointRequest struct {
 	// categories limits the endpoint to these categories; empty for all.
 	Categories []string `protobuf:"bytes,2,rep,name=categories,proto3" json:"categories,omitempty"`
 	// description is for people.
-	Description   string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	// channel is the channel that posts here; unspecified means
+	// CHANNEL_WEBHOOK. It must be a channel of this server that posts to
+	// endpoints, and that channel checks the URL (a Slack incoming webhook is
+	// https://hooks.slack.com/...).
+	Channel       Channel `protobuf:"varint,4,opt,name=channel,proto3,enum=herald.v1.Channel" json:"channel,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -197,6 +211,13 @@ func (x *CreateWebhookEndpointRequest) GetDescription() string {
 		return x.Description
 	}
 	return ""
+}
+
+func (x *CreateWebhookEndpointRequest) GetChannel() Channel {
+	if x != nil {
+		return x.Channel
+	}
+	return Channel_CHANNEL_UNSPECIFIED
 }
 
 // CreateWebhookEndpointResponse holds the endpoint and its secret.
@@ -755,7 +776,7 @@ var File_herald_v1_webhook_service_proto protoreflect.FileDescriptor
 
 const file_herald_v1_webhook_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1fherald/v1/webhook_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb2\x02\n" +
+	"\x1fherald/v1/webhook_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\xe0\x02\n" +
 	"\x0fWebhookEndpoint\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12\x1e\n" +
@@ -768,13 +789,15 @@ const file_herald_v1_webhook_service_proto_rawDesc = "" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\xc2\x01\n" +
+	"updateTime\x12,\n" +
+	"\achannel\x18\t \x01(\x0e2\x12.herald.v1.ChannelR\achannel\"\xfa\x01\n" +
 	"\x1cCreateWebhookEndpointRequest\x12\x1d\n" +
 	"\x03url\x18\x01 \x01(\tB\v\xbaH\br\x06\x18\x80\x10\x88\x01\x01R\x03url\x12W\n" +
 	"\n" +
 	"categories\x18\x02 \x03(\tB7\xbaH4\x92\x011\x10d\x18\x01\"+r)2'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\n" +
 	"categories\x12*\n" +
-	"\vdescription\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\vdescription\"o\n" +
+	"\vdescription\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\vdescription\x126\n" +
+	"\achannel\x18\x04 \x01(\x0e2\x12.herald.v1.ChannelB\b\xbaH\x05\x82\x01\x02\x10\x01R\achannel\"o\n" +
 	"\x1dCreateWebhookEndpointResponse\x126\n" +
 	"\bendpoint\x18\x01 \x01(\v2\x1a.herald.v1.WebhookEndpointR\bendpoint\x12\x16\n" +
 	"\x06secret\x18\x02 \x01(\tR\x06secret\"5\n" +
@@ -846,32 +869,35 @@ var file_herald_v1_webhook_service_proto_goTypes = []any{
 	(*RotateWebhookSecretRequest)(nil),    // 11: herald.v1.RotateWebhookSecretRequest
 	(*RotateWebhookSecretResponse)(nil),   // 12: herald.v1.RotateWebhookSecretResponse
 	(*timestamppb.Timestamp)(nil),         // 13: google.protobuf.Timestamp
+	(Channel)(0),                          // 14: herald.v1.Channel
 }
 var file_herald_v1_webhook_service_proto_depIdxs = []int32{
 	13, // 0: herald.v1.WebhookEndpoint.create_time:type_name -> google.protobuf.Timestamp
 	13, // 1: herald.v1.WebhookEndpoint.update_time:type_name -> google.protobuf.Timestamp
-	0,  // 2: herald.v1.CreateWebhookEndpointResponse.endpoint:type_name -> herald.v1.WebhookEndpoint
-	0,  // 3: herald.v1.GetWebhookEndpointResponse.endpoint:type_name -> herald.v1.WebhookEndpoint
-	0,  // 4: herald.v1.ListWebhookEndpointsResponse.endpoints:type_name -> herald.v1.WebhookEndpoint
-	0,  // 5: herald.v1.UpdateWebhookEndpointResponse.endpoint:type_name -> herald.v1.WebhookEndpoint
-	13, // 6: herald.v1.RotateWebhookSecretResponse.previous_secret_expire_time:type_name -> google.protobuf.Timestamp
-	1,  // 7: herald.v1.WebhookService.CreateWebhookEndpoint:input_type -> herald.v1.CreateWebhookEndpointRequest
-	3,  // 8: herald.v1.WebhookService.GetWebhookEndpoint:input_type -> herald.v1.GetWebhookEndpointRequest
-	5,  // 9: herald.v1.WebhookService.ListWebhookEndpoints:input_type -> herald.v1.ListWebhookEndpointsRequest
-	7,  // 10: herald.v1.WebhookService.UpdateWebhookEndpoint:input_type -> herald.v1.UpdateWebhookEndpointRequest
-	9,  // 11: herald.v1.WebhookService.DeleteWebhookEndpoint:input_type -> herald.v1.DeleteWebhookEndpointRequest
-	11, // 12: herald.v1.WebhookService.RotateWebhookSecret:input_type -> herald.v1.RotateWebhookSecretRequest
-	2,  // 13: herald.v1.WebhookService.CreateWebhookEndpoint:output_type -> herald.v1.CreateWebhookEndpointResponse
-	4,  // 14: herald.v1.WebhookService.GetWebhookEndpoint:output_type -> herald.v1.GetWebhookEndpointResponse
-	6,  // 15: herald.v1.WebhookService.ListWebhookEndpoints:output_type -> herald.v1.ListWebhookEndpointsResponse
-	8,  // 16: herald.v1.WebhookService.UpdateWebhookEndpoint:output_type -> herald.v1.UpdateWebhookEndpointResponse
-	10, // 17: herald.v1.WebhookService.DeleteWebhookEndpoint:output_type -> herald.v1.DeleteWebhookEndpointResponse
-	12, // 18: herald.v1.WebhookService.RotateWebhookSecret:output_type -> herald.v1.RotateWebhookSecretResponse
-	13, // [13:19] is the sub-list for method output_type
-	7,  // [7:13] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	14, // 2: herald.v1.WebhookEndpoint.channel:type_name -> herald.v1.Channel
+	14, // 3: herald.v1.CreateWebhookEndpointRequest.channel:type_name -> herald.v1.Channel
+	0,  // 4: herald.v1.CreateWebhookEndpointResponse.endpoint:type_name -> herald.v1.WebhookEndpoint
+	0,  // 5: herald.v1.GetWebhookEndpointResponse.endpoint:type_name -> herald.v1.WebhookEndpoint
+	0,  // 6: herald.v1.ListWebhookEndpointsResponse.endpoints:type_name -> herald.v1.WebhookEndpoint
+	0,  // 7: herald.v1.UpdateWebhookEndpointResponse.endpoint:type_name -> herald.v1.WebhookEndpoint
+	13, // 8: herald.v1.RotateWebhookSecretResponse.previous_secret_expire_time:type_name -> google.protobuf.Timestamp
+	1,  // 9: herald.v1.WebhookService.CreateWebhookEndpoint:input_type -> herald.v1.CreateWebhookEndpointRequest
+	3,  // 10: herald.v1.WebhookService.GetWebhookEndpoint:input_type -> herald.v1.GetWebhookEndpointRequest
+	5,  // 11: herald.v1.WebhookService.ListWebhookEndpoints:input_type -> herald.v1.ListWebhookEndpointsRequest
+	7,  // 12: herald.v1.WebhookService.UpdateWebhookEndpoint:input_type -> herald.v1.UpdateWebhookEndpointRequest
+	9,  // 13: herald.v1.WebhookService.DeleteWebhookEndpoint:input_type -> herald.v1.DeleteWebhookEndpointRequest
+	11, // 14: herald.v1.WebhookService.RotateWebhookSecret:input_type -> herald.v1.RotateWebhookSecretRequest
+	2,  // 15: herald.v1.WebhookService.CreateWebhookEndpoint:output_type -> herald.v1.CreateWebhookEndpointResponse
+	4,  // 16: herald.v1.WebhookService.GetWebhookEndpoint:output_type -> herald.v1.GetWebhookEndpointResponse
+	6,  // 17: herald.v1.WebhookService.ListWebhookEndpoints:output_type -> herald.v1.ListWebhookEndpointsResponse
+	8,  // 18: herald.v1.WebhookService.UpdateWebhookEndpoint:output_type -> herald.v1.UpdateWebhookEndpointResponse
+	10, // 19: herald.v1.WebhookService.DeleteWebhookEndpoint:output_type -> herald.v1.DeleteWebhookEndpointResponse
+	12, // 20: herald.v1.WebhookService.RotateWebhookSecret:output_type -> herald.v1.RotateWebhookSecretResponse
+	15, // [15:21] is the sub-list for method output_type
+	9,  // [9:15] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_webhook_service_proto_init() }
@@ -879,6 +905,7 @@ func file_herald_v1_webhook_service_proto_init() {
 	if File_herald_v1_webhook_service_proto != nil {
 		return
 	}
+	file_herald_v1_notification_proto_init()
 	file_herald_v1_webhook_service_proto_msgTypes[7].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -31,9 +31,11 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// WebhookService manages the endpoints the webhook channel posts to. Each
-// notification is posted to every enabled endpoint whose categories match,
-// signed per the Standard Webhooks specification. Requires the `admin` scope.
+// WebhookService manages the endpoints notifications are posted to: webhooks
+// (each notification posted to every enabled endpoint whose categories match,
+// signed per the Standard Webhooks specification) and the incoming webhooks of
+// chat tools (Slack, Teams), which their channels post to the same way.
+// Requires the `admin` scope.
 type WebhookServiceClient interface {
 	// CreateWebhookEndpoint registers an endpoint and returns its signing secret.
 	CreateWebhookEndpoint(ctx context.Context, in *CreateWebhookEndpointRequest, opts ...grpc.CallOption) (*CreateWebhookEndpointResponse, error)
@@ -122,9 +124,11 @@ func (c *webhookServiceClient) RotateWebhookSecret(ctx context.Context, in *Rota
 // All implementations must embed UnimplementedWebhookServiceServer
 // for forward compatibility.
 //
-// WebhookService manages the endpoints the webhook channel posts to. Each
-// notification is posted to every enabled endpoint whose categories match,
-// signed per the Standard Webhooks specification. Requires the `admin` scope.
+// WebhookService manages the endpoints notifications are posted to: webhooks
+// (each notification posted to every enabled endpoint whose categories match,
+// signed per the Standard Webhooks specification) and the incoming webhooks of
+// chat tools (Slack, Teams), which their channels post to the same way.
+// Requires the `admin` scope.
 type WebhookServiceServer interface {
 	// CreateWebhookEndpoint registers an endpoint and returns its signing secret.
 	CreateWebhookEndpoint(context.Context, *CreateWebhookEndpointRequest) (*CreateWebhookEndpointResponse, error)

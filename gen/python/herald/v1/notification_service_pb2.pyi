@@ -113,10 +113,12 @@ class GetPreferencesRequest(_message.Message):
     def __init__(self, user_id: _Optional[str] = ...) -> None: ...
 
 class GetPreferencesResponse(_message.Message):
-    __slots__ = ("preferences",)
+    __slots__ = ("preferences", "channels")
     PREFERENCES_FIELD_NUMBER: _ClassVar[int]
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
     preferences: _preferences_pb2.Preferences
-    def __init__(self, preferences: _Optional[_Union[_preferences_pb2.Preferences, _Mapping]] = ...) -> None: ...
+    channels: _containers.RepeatedScalarFieldContainer[_notification_pb2.Channel]
+    def __init__(self, preferences: _Optional[_Union[_preferences_pb2.Preferences, _Mapping]] = ..., channels: _Optional[_Iterable[_Union[_notification_pb2.Channel, str]]] = ...) -> None: ...
 
 class UpdatePreferencesRequest(_message.Message):
     __slots__ = ("user_id", "defaults", "categories", "reset_categories")

@@ -1,3 +1,4 @@
+from buf.validate import validate_pb2 as _validate_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -7,18 +8,27 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ChannelSettings(_message.Message):
-    __slots__ = ("in_app", "email", "sms", "push", "webhook")
+    __slots__ = ("in_app", "email", "sms", "push", "webhook", "channels")
+    class ChannelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: bool
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[bool] = ...) -> None: ...
     IN_APP_FIELD_NUMBER: _ClassVar[int]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
     SMS_FIELD_NUMBER: _ClassVar[int]
     PUSH_FIELD_NUMBER: _ClassVar[int]
     WEBHOOK_FIELD_NUMBER: _ClassVar[int]
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
     in_app: bool
     email: bool
     sms: bool
     push: bool
     webhook: bool
-    def __init__(self, in_app: _Optional[bool] = ..., email: _Optional[bool] = ..., sms: _Optional[bool] = ..., push: _Optional[bool] = ..., webhook: _Optional[bool] = ...) -> None: ...
+    channels: _containers.ScalarMap[str, bool]
+    def __init__(self, in_app: _Optional[bool] = ..., email: _Optional[bool] = ..., sms: _Optional[bool] = ..., push: _Optional[bool] = ..., webhook: _Optional[bool] = ..., channels: _Optional[_Mapping[str, bool]] = ...) -> None: ...
 
 class Preferences(_message.Message):
     __slots__ = ("user_id", "defaults", "categories")

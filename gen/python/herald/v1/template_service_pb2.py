@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from herald.v1 import notification_pb2 as herald_dot_v1_dot_notification__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n herald/v1/template_service.proto\x12\therald.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"u\n\rEmailTemplate\x12$\n\x07subject\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xe8\x07R\x07subject\x12\x1f\n\x04text\x18\x02 \x01(\tB\x0b\xbaH\x08r\x06\x10\x01\x18\xa0\x8d\x06R\x04text\x12\x1d\n\x04html\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x18\xa0\xc2\x1eR\x04html\"R\n\rInAppTemplate\x12 \n\x05title\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xe8\x07R\x05title\x12\x1f\n\x04\x62ody\x18\x02 \x01(\tB\x0b\xbaH\x08r\x06\x10\x01\x18\xa0\x9c\x01R\x04\x62ody\"-\n\x0bSmsTemplate\x12\x1e\n\x04text\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x88\'R\x04text\"P\n\x0cPushTemplate\x12 \n\x05title\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xe8\x07R\x05title\x12\x1e\n\x04\x62ody\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x88\'R\x04\x62ody\"\xcf\x03\n\x08Template\x12\x34\n\x03key\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d\x10\x01\x18\x80\x01\x32\x16^[a-z0-9][a-z0-9_.-]*$R\x03key\x12:\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x12.herald.v1.ChannelB\x0c\xbaH\t\x82\x01\x06\x10\x01 \x00 \x05R\x07\x63hannel\x12\x42\n\x06locale\x18\x03 \x01(\tB*\xbaH\'r%2#^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$R\x06locale\x12\x30\n\x05\x65mail\x18\x04 \x01(\x0b\x32\x18.herald.v1.EmailTemplateH\x00R\x05\x65mail\x12\x31\n\x06in_app\x18\x05 \x01(\x0b\x32\x18.herald.v1.InAppTemplateH\x00R\x05inApp\x12*\n\x03sms\x18\x06 \x01(\x0b\x32\x16.herald.v1.SmsTemplateH\x00R\x03sms\x12-\n\x04push\x18\x07 \x01(\x0b\x32\x17.herald.v1.PushTemplateH\x00R\x04push\x12;\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTimeB\x10\n\x07\x63ontent\x12\x05\xbaH\x02\x08\x01\"P\n\x15UpsertTemplateRequest\x12\x37\n\x08template\x18\x01 \x01(\x0b\x32\x13.herald.v1.TemplateB\x06\xbaH\x03\xc8\x01\x01R\x08template\"I\n\x16UpsertTemplateResponse\x12/\n\x08template\x18\x01 \x01(\x0b\x32\x13.herald.v1.TemplateR\x08template\"\x88\x01\n\x12GetTemplateRequest\x12\x19\n\x03key\x18\x01 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\x03key\x12\x36\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x12.herald.v1.ChannelB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x07\x63hannel\x12\x1f\n\x06locale\x18\x03 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\x06locale\"F\n\x13GetTemplateResponse\x12/\n\x08template\x18\x01 \x01(\x0b\x32\x13.herald.v1.TemplateR\x08template\"2\n\x14ListTemplatesRequest\x12\x1a\n\x03key\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\x03key\"J\n\x15ListTemplatesResponse\x12\x31\n\ttemplates\x18\x01 \x03(\x0b\x32\x13.herald.v1.TemplateR\ttemplates\"\x8b\x01\n\x15\x44\x65leteTemplateRequest\x12\x19\n\x03key\x18\x01 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\x03key\x12\x36\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x12.herald.v1.ChannelB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x07\x63hannel\x12\x1f\n\x06locale\x18\x03 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\x06locale\"\x18\n\x16\x44\x65leteTemplateResponse2\xf5\x02\n\x0fTemplateService\x12Z\n\x0eUpsertTemplate\x12 .herald.v1.UpsertTemplateRequest\x1a!.herald.v1.UpsertTemplateResponse\"\x03\x90\x02\x02\x12Q\n\x0bGetTemplate\x12\x1d.herald.v1.GetTemplateRequest\x1a\x1e.herald.v1.GetTemplateResponse\"\x03\x90\x02\x01\x12W\n\rListTemplates\x12\x1f.herald.v1.ListTemplatesRequest\x1a .herald.v1.ListTemplatesResponse\"\x03\x90\x02\x01\x12Z\n\x0e\x44\x65leteTemplate\x12 .herald.v1.DeleteTemplateRequest\x1a!.herald.v1.DeleteTemplateResponse\"\x03\x90\x02\x02\x42\xa0\x01\n\rcom.herald.v1B\x14TemplateServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n herald/v1/template_service.proto\x12\therald.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"u\n\rEmailTemplate\x12$\n\x07subject\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xe8\x07R\x07subject\x12\x1f\n\x04text\x18\x02 \x01(\tB\x0b\xbaH\x08r\x06\x10\x01\x18\xa0\x8d\x06R\x04text\x12\x1d\n\x04html\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x18\xa0\xc2\x1eR\x04html\"R\n\rInAppTemplate\x12 \n\x05title\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xe8\x07R\x05title\x12\x1f\n\x04\x62ody\x18\x02 \x01(\tB\x0b\xbaH\x08r\x06\x10\x01\x18\xa0\x9c\x01R\x04\x62ody\"-\n\x0bSmsTemplate\x12\x1e\n\x04text\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x88\'R\x04text\"P\n\x0cPushTemplate\x12 \n\x05title\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xe8\x07R\x05title\x12\x1e\n\x04\x62ody\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x88\'R\x04\x62ody\"\xb2\x01\n\x0c\x43hannelParts\x12h\n\x05parts\x18\x01 \x03(\x0b\x32\".herald.v1.ChannelParts.PartsEntryB.\xbaH+\x9a\x01(\x08\x01\x10\x08\"\x1ar\x18\x32\x16^[a-z][a-z0-9_]{0,31}$*\x06r\x04\x18\xa0\x8d\x06R\x05parts\x1a\x38\n\nPartsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\x80\x04\n\x08Template\x12\x34\n\x03key\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d\x10\x01\x18\x80\x01\x32\x16^[a-z0-9][a-z0-9_.-]*$R\x03key\x12:\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x12.herald.v1.ChannelB\x0c\xbaH\t\x82\x01\x06\x10\x01 \x00 \x05R\x07\x63hannel\x12\x42\n\x06locale\x18\x03 \x01(\tB*\xbaH\'r%2#^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$R\x06locale\x12\x30\n\x05\x65mail\x18\x04 \x01(\x0b\x32\x18.herald.v1.EmailTemplateH\x00R\x05\x65mail\x12\x31\n\x06in_app\x18\x05 \x01(\x0b\x32\x18.herald.v1.InAppTemplateH\x00R\x05inApp\x12*\n\x03sms\x18\x06 \x01(\x0b\x32\x16.herald.v1.SmsTemplateH\x00R\x03sms\x12-\n\x04push\x18\x07 \x01(\x0b\x32\x17.herald.v1.PushTemplateH\x00R\x04push\x12/\n\x05parts\x18\t \x01(\x0b\x32\x17.herald.v1.ChannelPartsH\x00R\x05parts\x12;\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTimeB\x10\n\x07\x63ontent\x12\x05\xbaH\x02\x08\x01\"P\n\x15UpsertTemplateRequest\x12\x37\n\x08template\x18\x01 \x01(\x0b\x32\x13.herald.v1.TemplateB\x06\xbaH\x03\xc8\x01\x01R\x08template\"I\n\x16UpsertTemplateResponse\x12/\n\x08template\x18\x01 \x01(\x0b\x32\x13.herald.v1.TemplateR\x08template\"\x88\x01\n\x12GetTemplateRequest\x12\x19\n\x03key\x18\x01 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\x03key\x12\x36\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x12.herald.v1.ChannelB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x07\x63hannel\x12\x1f\n\x06locale\x18\x03 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\x06locale\"F\n\x13GetTemplateResponse\x12/\n\x08template\x18\x01 \x01(\x0b\x32\x13.herald.v1.TemplateR\x08template\"2\n\x14ListTemplatesRequest\x12\x1a\n\x03key\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\x03key\"J\n\x15ListTemplatesResponse\x12\x31\n\ttemplates\x18\x01 \x03(\x0b\x32\x13.herald.v1.TemplateR\ttemplates\"\x8b\x01\n\x15\x44\x65leteTemplateRequest\x12\x19\n\x03key\x18\x01 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\x03key\x12\x36\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x12.herald.v1.ChannelB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x07\x63hannel\x12\x1f\n\x06locale\x18\x03 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\x06locale\"\x18\n\x16\x44\x65leteTemplateResponse2\xf5\x02\n\x0fTemplateService\x12Z\n\x0eUpsertTemplate\x12 .herald.v1.UpsertTemplateRequest\x1a!.herald.v1.UpsertTemplateResponse\"\x03\x90\x02\x02\x12Q\n\x0bGetTemplate\x12\x1d.herald.v1.GetTemplateRequest\x1a\x1e.herald.v1.GetTemplateResponse\"\x03\x90\x02\x01\x12W\n\rListTemplates\x12\x1f.herald.v1.ListTemplatesRequest\x1a .herald.v1.ListTemplatesResponse\"\x03\x90\x02\x01\x12Z\n\x0e\x44\x65leteTemplate\x12 .herald.v1.DeleteTemplateRequest\x1a!.herald.v1.DeleteTemplateResponse\"\x03\x90\x02\x02\x42\xa0\x01\n\rcom.herald.v1B\x14TemplateServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -51,6 +51,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PUSHTEMPLATE'].fields_by_name['title']._serialized_options = b'\272H\007r\005\020\001\030\350\007'
   _globals['_PUSHTEMPLATE'].fields_by_name['body']._loaded_options = None
   _globals['_PUSHTEMPLATE'].fields_by_name['body']._serialized_options = b'\272H\007r\005\020\001\030\210\''
+  _globals['_CHANNELPARTS_PARTSENTRY']._loaded_options = None
+  _globals['_CHANNELPARTS_PARTSENTRY']._serialized_options = b'8\001'
+  _globals['_CHANNELPARTS'].fields_by_name['parts']._loaded_options = None
+  _globals['_CHANNELPARTS'].fields_by_name['parts']._serialized_options = b'\272H+\232\001(\010\001\020\010\"\032r\0302\026^[a-z][a-z0-9_]{0,31}$*\006r\004\030\240\215\006'
   _globals['_TEMPLATE'].oneofs_by_name['content']._loaded_options = None
   _globals['_TEMPLATE'].oneofs_by_name['content']._serialized_options = b'\272H\002\010\001'
   _globals['_TEMPLATE'].fields_by_name['key']._loaded_options = None
@@ -91,24 +95,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SMSTEMPLATE']._serialized_end=387
   _globals['_PUSHTEMPLATE']._serialized_start=389
   _globals['_PUSHTEMPLATE']._serialized_end=469
-  _globals['_TEMPLATE']._serialized_start=472
-  _globals['_TEMPLATE']._serialized_end=935
-  _globals['_UPSERTTEMPLATEREQUEST']._serialized_start=937
-  _globals['_UPSERTTEMPLATEREQUEST']._serialized_end=1017
-  _globals['_UPSERTTEMPLATERESPONSE']._serialized_start=1019
-  _globals['_UPSERTTEMPLATERESPONSE']._serialized_end=1092
-  _globals['_GETTEMPLATEREQUEST']._serialized_start=1095
-  _globals['_GETTEMPLATEREQUEST']._serialized_end=1231
-  _globals['_GETTEMPLATERESPONSE']._serialized_start=1233
-  _globals['_GETTEMPLATERESPONSE']._serialized_end=1303
-  _globals['_LISTTEMPLATESREQUEST']._serialized_start=1305
-  _globals['_LISTTEMPLATESREQUEST']._serialized_end=1355
-  _globals['_LISTTEMPLATESRESPONSE']._serialized_start=1357
-  _globals['_LISTTEMPLATESRESPONSE']._serialized_end=1431
-  _globals['_DELETETEMPLATEREQUEST']._serialized_start=1434
-  _globals['_DELETETEMPLATEREQUEST']._serialized_end=1573
-  _globals['_DELETETEMPLATERESPONSE']._serialized_start=1575
-  _globals['_DELETETEMPLATERESPONSE']._serialized_end=1599
-  _globals['_TEMPLATESERVICE']._serialized_start=1602
-  _globals['_TEMPLATESERVICE']._serialized_end=1975
+  _globals['_CHANNELPARTS']._serialized_start=472
+  _globals['_CHANNELPARTS']._serialized_end=650
+  _globals['_CHANNELPARTS_PARTSENTRY']._serialized_start=594
+  _globals['_CHANNELPARTS_PARTSENTRY']._serialized_end=650
+  _globals['_TEMPLATE']._serialized_start=653
+  _globals['_TEMPLATE']._serialized_end=1165
+  _globals['_UPSERTTEMPLATEREQUEST']._serialized_start=1167
+  _globals['_UPSERTTEMPLATEREQUEST']._serialized_end=1247
+  _globals['_UPSERTTEMPLATERESPONSE']._serialized_start=1249
+  _globals['_UPSERTTEMPLATERESPONSE']._serialized_end=1322
+  _globals['_GETTEMPLATEREQUEST']._serialized_start=1325
+  _globals['_GETTEMPLATEREQUEST']._serialized_end=1461
+  _globals['_GETTEMPLATERESPONSE']._serialized_start=1463
+  _globals['_GETTEMPLATERESPONSE']._serialized_end=1533
+  _globals['_LISTTEMPLATESREQUEST']._serialized_start=1535
+  _globals['_LISTTEMPLATESREQUEST']._serialized_end=1585
+  _globals['_LISTTEMPLATESRESPONSE']._serialized_start=1587
+  _globals['_LISTTEMPLATESRESPONSE']._serialized_end=1661
+  _globals['_DELETETEMPLATEREQUEST']._serialized_start=1664
+  _globals['_DELETETEMPLATEREQUEST']._serialized_end=1803
+  _globals['_DELETETEMPLATERESPONSE']._serialized_start=1805
+  _globals['_DELETETEMPLATERESPONSE']._serialized_end=1829
+  _globals['_TEMPLATESERVICE']._serialized_start=1832
+  _globals['_TEMPLATESERVICE']._serialized_end=2205
 # @@protoc_insertion_point(module_scope)

@@ -43,8 +43,21 @@ class PushTemplate(_message.Message):
     body: str
     def __init__(self, title: _Optional[str] = ..., body: _Optional[str] = ...) -> None: ...
 
+class ChannelParts(_message.Message):
+    __slots__ = ("parts",)
+    class PartsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    parts: _containers.ScalarMap[str, str]
+    def __init__(self, parts: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
 class Template(_message.Message):
-    __slots__ = ("key", "channel", "locale", "email", "in_app", "sms", "push", "update_time")
+    __slots__ = ("key", "channel", "locale", "email", "in_app", "sms", "push", "parts", "update_time")
     KEY_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     LOCALE_FIELD_NUMBER: _ClassVar[int]
@@ -52,6 +65,7 @@ class Template(_message.Message):
     IN_APP_FIELD_NUMBER: _ClassVar[int]
     SMS_FIELD_NUMBER: _ClassVar[int]
     PUSH_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     key: str
     channel: _notification_pb2.Channel
@@ -60,8 +74,9 @@ class Template(_message.Message):
     in_app: InAppTemplate
     sms: SmsTemplate
     push: PushTemplate
+    parts: ChannelParts
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, key: _Optional[str] = ..., channel: _Optional[_Union[_notification_pb2.Channel, str]] = ..., locale: _Optional[str] = ..., email: _Optional[_Union[EmailTemplate, _Mapping]] = ..., in_app: _Optional[_Union[InAppTemplate, _Mapping]] = ..., sms: _Optional[_Union[SmsTemplate, _Mapping]] = ..., push: _Optional[_Union[PushTemplate, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, key: _Optional[str] = ..., channel: _Optional[_Union[_notification_pb2.Channel, str]] = ..., locale: _Optional[str] = ..., email: _Optional[_Union[EmailTemplate, _Mapping]] = ..., in_app: _Optional[_Union[InAppTemplate, _Mapping]] = ..., sms: _Optional[_Union[SmsTemplate, _Mapping]] = ..., push: _Optional[_Union[PushTemplate, _Mapping]] = ..., parts: _Optional[_Union[ChannelParts, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class UpsertTemplateRequest(_message.Message):
     __slots__ = ("template",)

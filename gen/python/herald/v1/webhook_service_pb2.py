@@ -24,9 +24,10 @@ _sym_db = _symbol_database.Default()
 
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from herald.v1 import notification_pb2 as herald_dot_v1_dot_notification__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fherald/v1/webhook_service.proto\x12\therald.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb2\x02\n\x0fWebhookEndpoint\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n\x03url\x18\x02 \x01(\tR\x03url\x12\x1e\n\ncategories\x18\x03 \x03(\tR\ncategories\x12 \n\x0b\x64\x65scription\x18\x04 \x01(\tR\x0b\x64\x65scription\x12\x18\n\x07\x65nabled\x18\x05 \x01(\x08R\x07\x65nabled\x12\'\n\x0f\x64isabled_reason\x18\x06 \x01(\tR\x0e\x64isabledReason\x12;\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\"\xc2\x01\n\x1c\x43reateWebhookEndpointRequest\x12\x1d\n\x03url\x18\x01 \x01(\tB\x0b\xbaH\x08r\x06\x18\x80\x10\x88\x01\x01R\x03url\x12W\n\ncategories\x18\x02 \x03(\tB7\xbaH4\x92\x01\x31\x10\x64\x18\x01\"+r)2\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\ncategories\x12*\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xf4\x03R\x0b\x64\x65scription\"o\n\x1d\x43reateWebhookEndpointResponse\x12\x36\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x1a.herald.v1.WebhookEndpointR\x08\x65ndpoint\x12\x16\n\x06secret\x18\x02 \x01(\tR\x06secret\"5\n\x19GetWebhookEndpointRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"T\n\x1aGetWebhookEndpointResponse\x12\x36\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x1a.herald.v1.WebhookEndpointR\x08\x65ndpoint\"\x1d\n\x1bListWebhookEndpointsRequest\"X\n\x1cListWebhookEndpointsResponse\x12\x38\n\tendpoints\x18\x01 \x03(\x0b\x32\x1a.herald.v1.WebhookEndpointR\tendpoints\"\xd8\x02\n\x1cUpdateWebhookEndpointRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12\"\n\x03url\x18\x02 \x01(\tB\x0b\xbaH\x08r\x06\x18\x80\x10\x88\x01\x01H\x00R\x03url\x88\x01\x01\x12-\n\x12replace_categories\x18\x03 \x01(\x08R\x11replaceCategories\x12W\n\ncategories\x18\x04 \x03(\tB7\xbaH4\x92\x01\x31\x10\x64\x18\x01\"+r)2\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\ncategories\x12/\n\x0b\x64\x65scription\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\xf4\x03H\x01R\x0b\x64\x65scription\x88\x01\x01\x12\x1d\n\x07\x65nabled\x18\x06 \x01(\x08H\x02R\x07\x65nabled\x88\x01\x01\x42\x06\n\x04_urlB\x0e\n\x0c_descriptionB\n\n\x08_enabled\"W\n\x1dUpdateWebhookEndpointResponse\x12\x36\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x1a.herald.v1.WebhookEndpointR\x08\x65ndpoint\"8\n\x1c\x44\x65leteWebhookEndpointRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"\x1f\n\x1d\x44\x65leteWebhookEndpointResponse\"6\n\x1aRotateWebhookSecretRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"\x90\x01\n\x1bRotateWebhookSecretResponse\x12\x16\n\x06secret\x18\x01 \x01(\tR\x06secret\x12Y\n\x1bprevious_secret_expire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x18previousSecretExpireTime2\x9a\x05\n\x0eWebhookService\x12j\n\x15\x43reateWebhookEndpoint\x12\'.herald.v1.CreateWebhookEndpointRequest\x1a(.herald.v1.CreateWebhookEndpointResponse\x12\x66\n\x12GetWebhookEndpoint\x12$.herald.v1.GetWebhookEndpointRequest\x1a%.herald.v1.GetWebhookEndpointResponse\"\x03\x90\x02\x01\x12l\n\x14ListWebhookEndpoints\x12&.herald.v1.ListWebhookEndpointsRequest\x1a\'.herald.v1.ListWebhookEndpointsResponse\"\x03\x90\x02\x01\x12o\n\x15UpdateWebhookEndpoint\x12\'.herald.v1.UpdateWebhookEndpointRequest\x1a(.herald.v1.UpdateWebhookEndpointResponse\"\x03\x90\x02\x02\x12o\n\x15\x44\x65leteWebhookEndpoint\x12\'.herald.v1.DeleteWebhookEndpointRequest\x1a(.herald.v1.DeleteWebhookEndpointResponse\"\x03\x90\x02\x02\x12\x64\n\x13RotateWebhookSecret\x12%.herald.v1.RotateWebhookSecretRequest\x1a&.herald.v1.RotateWebhookSecretResponseB\x9f\x01\n\rcom.herald.v1B\x13WebhookServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fherald/v1/webhook_service.proto\x12\therald.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\xe0\x02\n\x0fWebhookEndpoint\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n\x03url\x18\x02 \x01(\tR\x03url\x12\x1e\n\ncategories\x18\x03 \x03(\tR\ncategories\x12 \n\x0b\x64\x65scription\x18\x04 \x01(\tR\x0b\x64\x65scription\x12\x18\n\x07\x65nabled\x18\x05 \x01(\x08R\x07\x65nabled\x12\'\n\x0f\x64isabled_reason\x18\x06 \x01(\tR\x0e\x64isabledReason\x12;\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12,\n\x07\x63hannel\x18\t \x01(\x0e\x32\x12.herald.v1.ChannelR\x07\x63hannel\"\xfa\x01\n\x1c\x43reateWebhookEndpointRequest\x12\x1d\n\x03url\x18\x01 \x01(\tB\x0b\xbaH\x08r\x06\x18\x80\x10\x88\x01\x01R\x03url\x12W\n\ncategories\x18\x02 \x03(\tB7\xbaH4\x92\x01\x31\x10\x64\x18\x01\"+r)2\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\ncategories\x12*\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xf4\x03R\x0b\x64\x65scription\x12\x36\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x12.herald.v1.ChannelB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x07\x63hannel\"o\n\x1d\x43reateWebhookEndpointResponse\x12\x36\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x1a.herald.v1.WebhookEndpointR\x08\x65ndpoint\x12\x16\n\x06secret\x18\x02 \x01(\tR\x06secret\"5\n\x19GetWebhookEndpointRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"T\n\x1aGetWebhookEndpointResponse\x12\x36\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x1a.herald.v1.WebhookEndpointR\x08\x65ndpoint\"\x1d\n\x1bListWebhookEndpointsRequest\"X\n\x1cListWebhookEndpointsResponse\x12\x38\n\tendpoints\x18\x01 \x03(\x0b\x32\x1a.herald.v1.WebhookEndpointR\tendpoints\"\xd8\x02\n\x1cUpdateWebhookEndpointRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12\"\n\x03url\x18\x02 \x01(\tB\x0b\xbaH\x08r\x06\x18\x80\x10\x88\x01\x01H\x00R\x03url\x88\x01\x01\x12-\n\x12replace_categories\x18\x03 \x01(\x08R\x11replaceCategories\x12W\n\ncategories\x18\x04 \x03(\tB7\xbaH4\x92\x01\x31\x10\x64\x18\x01\"+r)2\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\ncategories\x12/\n\x0b\x64\x65scription\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\xf4\x03H\x01R\x0b\x64\x65scription\x88\x01\x01\x12\x1d\n\x07\x65nabled\x18\x06 \x01(\x08H\x02R\x07\x65nabled\x88\x01\x01\x42\x06\n\x04_urlB\x0e\n\x0c_descriptionB\n\n\x08_enabled\"W\n\x1dUpdateWebhookEndpointResponse\x12\x36\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x1a.herald.v1.WebhookEndpointR\x08\x65ndpoint\"8\n\x1c\x44\x65leteWebhookEndpointRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"\x1f\n\x1d\x44\x65leteWebhookEndpointResponse\"6\n\x1aRotateWebhookSecretRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"\x90\x01\n\x1bRotateWebhookSecretResponse\x12\x16\n\x06secret\x18\x01 \x01(\tR\x06secret\x12Y\n\x1bprevious_secret_expire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x18previousSecretExpireTime2\x9a\x05\n\x0eWebhookService\x12j\n\x15\x43reateWebhookEndpoint\x12\'.herald.v1.CreateWebhookEndpointRequest\x1a(.herald.v1.CreateWebhookEndpointResponse\x12\x66\n\x12GetWebhookEndpoint\x12$.herald.v1.GetWebhookEndpointRequest\x1a%.herald.v1.GetWebhookEndpointResponse\"\x03\x90\x02\x01\x12l\n\x14ListWebhookEndpoints\x12&.herald.v1.ListWebhookEndpointsRequest\x1a\'.herald.v1.ListWebhookEndpointsResponse\"\x03\x90\x02\x01\x12o\n\x15UpdateWebhookEndpoint\x12\'.herald.v1.UpdateWebhookEndpointRequest\x1a(.herald.v1.UpdateWebhookEndpointResponse\"\x03\x90\x02\x02\x12o\n\x15\x44\x65leteWebhookEndpoint\x12\'.herald.v1.DeleteWebhookEndpointRequest\x1a(.herald.v1.DeleteWebhookEndpointResponse\"\x03\x90\x02\x02\x12\x64\n\x13RotateWebhookSecret\x12%.herald.v1.RotateWebhookSecretRequest\x1a&.herald.v1.RotateWebhookSecretResponseB\x9f\x01\n\rcom.herald.v1B\x13WebhookServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,6 +41,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATEWEBHOOKENDPOINTREQUEST'].fields_by_name['categories']._serialized_options = b'\272H4\222\0011\020d\030\001\"+r)2\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$'
   _globals['_CREATEWEBHOOKENDPOINTREQUEST'].fields_by_name['description']._loaded_options = None
   _globals['_CREATEWEBHOOKENDPOINTREQUEST'].fields_by_name['description']._serialized_options = b'\272H\005r\003\030\364\003'
+  _globals['_CREATEWEBHOOKENDPOINTREQUEST'].fields_by_name['channel']._loaded_options = None
+  _globals['_CREATEWEBHOOKENDPOINTREQUEST'].fields_by_name['channel']._serialized_options = b'\272H\005\202\001\002\020\001'
   _globals['_GETWEBHOOKENDPOINTREQUEST'].fields_by_name['id']._loaded_options = None
   _globals['_GETWEBHOOKENDPOINTREQUEST'].fields_by_name['id']._serialized_options = b'\272H\005r\003\260\001\001'
   _globals['_UPDATEWEBHOOKENDPOINTREQUEST'].fields_by_name['id']._loaded_options = None
@@ -62,32 +65,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_WEBHOOKSERVICE'].methods_by_name['UpdateWebhookEndpoint']._serialized_options = b'\220\002\002'
   _globals['_WEBHOOKSERVICE'].methods_by_name['DeleteWebhookEndpoint']._loaded_options = None
   _globals['_WEBHOOKSERVICE'].methods_by_name['DeleteWebhookEndpoint']._serialized_options = b'\220\002\002'
-  _globals['_WEBHOOKENDPOINT']._serialized_start=109
-  _globals['_WEBHOOKENDPOINT']._serialized_end=415
-  _globals['_CREATEWEBHOOKENDPOINTREQUEST']._serialized_start=418
-  _globals['_CREATEWEBHOOKENDPOINTREQUEST']._serialized_end=612
-  _globals['_CREATEWEBHOOKENDPOINTRESPONSE']._serialized_start=614
-  _globals['_CREATEWEBHOOKENDPOINTRESPONSE']._serialized_end=725
-  _globals['_GETWEBHOOKENDPOINTREQUEST']._serialized_start=727
-  _globals['_GETWEBHOOKENDPOINTREQUEST']._serialized_end=780
-  _globals['_GETWEBHOOKENDPOINTRESPONSE']._serialized_start=782
-  _globals['_GETWEBHOOKENDPOINTRESPONSE']._serialized_end=866
-  _globals['_LISTWEBHOOKENDPOINTSREQUEST']._serialized_start=868
-  _globals['_LISTWEBHOOKENDPOINTSREQUEST']._serialized_end=897
-  _globals['_LISTWEBHOOKENDPOINTSRESPONSE']._serialized_start=899
-  _globals['_LISTWEBHOOKENDPOINTSRESPONSE']._serialized_end=987
-  _globals['_UPDATEWEBHOOKENDPOINTREQUEST']._serialized_start=990
-  _globals['_UPDATEWEBHOOKENDPOINTREQUEST']._serialized_end=1334
-  _globals['_UPDATEWEBHOOKENDPOINTRESPONSE']._serialized_start=1336
-  _globals['_UPDATEWEBHOOKENDPOINTRESPONSE']._serialized_end=1423
-  _globals['_DELETEWEBHOOKENDPOINTREQUEST']._serialized_start=1425
-  _globals['_DELETEWEBHOOKENDPOINTREQUEST']._serialized_end=1481
-  _globals['_DELETEWEBHOOKENDPOINTRESPONSE']._serialized_start=1483
-  _globals['_DELETEWEBHOOKENDPOINTRESPONSE']._serialized_end=1514
-  _globals['_ROTATEWEBHOOKSECRETREQUEST']._serialized_start=1516
-  _globals['_ROTATEWEBHOOKSECRETREQUEST']._serialized_end=1570
-  _globals['_ROTATEWEBHOOKSECRETRESPONSE']._serialized_start=1573
-  _globals['_ROTATEWEBHOOKSECRETRESPONSE']._serialized_end=1717
-  _globals['_WEBHOOKSERVICE']._serialized_start=1720
-  _globals['_WEBHOOKSERVICE']._serialized_end=2386
+  _globals['_WEBHOOKENDPOINT']._serialized_start=139
+  _globals['_WEBHOOKENDPOINT']._serialized_end=491
+  _globals['_CREATEWEBHOOKENDPOINTREQUEST']._serialized_start=494
+  _globals['_CREATEWEBHOOKENDPOINTREQUEST']._serialized_end=744
+  _globals['_CREATEWEBHOOKENDPOINTRESPONSE']._serialized_start=746
+  _globals['_CREATEWEBHOOKENDPOINTRESPONSE']._serialized_end=857
+  _globals['_GETWEBHOOKENDPOINTREQUEST']._serialized_start=859
+  _globals['_GETWEBHOOKENDPOINTREQUEST']._serialized_end=912
+  _globals['_GETWEBHOOKENDPOINTRESPONSE']._serialized_start=914
+  _globals['_GETWEBHOOKENDPOINTRESPONSE']._serialized_end=998
+  _globals['_LISTWEBHOOKENDPOINTSREQUEST']._serialized_start=1000
+  _globals['_LISTWEBHOOKENDPOINTSREQUEST']._serialized_end=1029
+  _globals['_LISTWEBHOOKENDPOINTSRESPONSE']._serialized_start=1031
+  _globals['_LISTWEBHOOKENDPOINTSRESPONSE']._serialized_end=1119
+  _globals['_UPDATEWEBHOOKENDPOINTREQUEST']._serialized_start=1122
+  _globals['_UPDATEWEBHOOKENDPOINTREQUEST']._serialized_end=1466
+  _globals['_UPDATEWEBHOOKENDPOINTRESPONSE']._serialized_start=1468
+  _globals['_UPDATEWEBHOOKENDPOINTRESPONSE']._serialized_end=1555
+  _globals['_DELETEWEBHOOKENDPOINTREQUEST']._serialized_start=1557
+  _globals['_DELETEWEBHOOKENDPOINTREQUEST']._serialized_end=1613
+  _globals['_DELETEWEBHOOKENDPOINTRESPONSE']._serialized_start=1615
+  _globals['_DELETEWEBHOOKENDPOINTRESPONSE']._serialized_end=1646
+  _globals['_ROTATEWEBHOOKSECRETREQUEST']._serialized_start=1648
+  _globals['_ROTATEWEBHOOKSECRETREQUEST']._serialized_end=1702
+  _globals['_ROTATEWEBHOOKSECRETRESPONSE']._serialized_start=1705
+  _globals['_ROTATEWEBHOOKSECRETRESPONSE']._serialized_end=1849
+  _globals['_WEBHOOKSERVICE']._serialized_start=1852
+  _globals['_WEBHOOKSERVICE']._serialized_end=2518
 # @@protoc_insertion_point(module_scope)

@@ -26,9 +26,11 @@ if _version_not_supported:
 
 
 class WebhookServiceStub:
-    """WebhookService manages the endpoints the webhook channel posts to. Each
-    notification is posted to every enabled endpoint whose categories match,
-    signed per the Standard Webhooks specification. Requires the `admin` scope.
+    """WebhookService manages the endpoints notifications are posted to: webhooks
+    (each notification posted to every enabled endpoint whose categories match,
+    signed per the Standard Webhooks specification) and the incoming webhooks of
+    chat tools (Slack, Teams), which their channels post to the same way.
+    Requires the `admin` scope.
     """
 
     def __init__(self, channel):
@@ -70,9 +72,11 @@ class WebhookServiceStub:
 
 
 class WebhookServiceServicer:
-    """WebhookService manages the endpoints the webhook channel posts to. Each
-    notification is posted to every enabled endpoint whose categories match,
-    signed per the Standard Webhooks specification. Requires the `admin` scope.
+    """WebhookService manages the endpoints notifications are posted to: webhooks
+    (each notification posted to every enabled endpoint whose categories match,
+    signed per the Standard Webhooks specification) and the incoming webhooks of
+    chat tools (Slack, Teams), which their channels post to the same way.
+    Requires the `admin` scope.
     """
 
     def CreateWebhookEndpoint(self, request, context):
@@ -160,9 +164,11 @@ def add_WebhookServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class WebhookService:
-    """WebhookService manages the endpoints the webhook channel posts to. Each
-    notification is posted to every enabled endpoint whose categories match,
-    signed per the Standard Webhooks specification. Requires the `admin` scope.
+    """WebhookService manages the endpoints notifications are posted to: webhooks
+    (each notification posted to every enabled endpoint whose categories match,
+    signed per the Standard Webhooks specification) and the incoming webhooks of
+    chat tools (Slack, Teams), which their channels post to the same way.
+    Requires the `admin` scope.
     """
 
     @staticmethod

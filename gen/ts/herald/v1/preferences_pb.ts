@@ -4,13 +4,14 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file herald/v1/preferences.proto.
  */
 export const file_herald_v1_preferences: GenFile = /*@__PURE__*/
-  fileDesc("ChtoZXJhbGQvdjEvcHJlZmVyZW5jZXMucHJvdG8SCWhlcmFsZC52MSKnAQoPQ2hhbm5lbFNldHRpbmdzEhMKBmluX2FwcBgBIAEoCEgAiAEBEhIKBWVtYWlsGAIgASgISAGIAQESEAoDc21zGAMgASgISAKIAQESEQoEcHVzaBgEIAEoCEgDiAEBEhQKB3dlYmhvb2sYBSABKAhIBIgBAUIJCgdfaW5fYXBwQggKBl9lbWFpbEIGCgRfc21zQgcKBV9wdXNoQgoKCF93ZWJob29rItcBCgtQcmVmZXJlbmNlcxIPCgd1c2VyX2lkGAEgASgJEiwKCGRlZmF1bHRzGAIgASgLMhouaGVyYWxkLnYxLkNoYW5uZWxTZXR0aW5ncxI6CgpjYXRlZ29yaWVzGAMgAygLMiYuaGVyYWxkLnYxLlByZWZlcmVuY2VzLkNhdGVnb3JpZXNFbnRyeRpNCg9DYXRlZ29yaWVzRW50cnkSCwoDa2V5GAEgASgJEikKBXZhbHVlGAIgASgLMhouaGVyYWxkLnYxLkNoYW5uZWxTZXR0aW5nczoCOAFCnAEKDWNvbS5oZXJhbGQudjFCEFByZWZlcmVuY2VzUHJvdG9QAVo0Z2l0aHViLmNvbS9oZXJhbGRocS9oZXJhbGQvZ2VuL2dvL2hlcmFsZC92MTtoZXJhbGR2MaICA0hYWKoCCUhlcmFsZC5WMcoCCUhlcmFsZFxWMeICFUhlcmFsZFxWMVxHUEJNZXRhZGF0YeoCCkhlcmFsZDo6VjFiBnByb3RvMw");
+  fileDesc("ChtoZXJhbGQvdjEvcHJlZmVyZW5jZXMucHJvdG8SCWhlcmFsZC52MSK6AgoPQ2hhbm5lbFNldHRpbmdzEhMKBmluX2FwcBgBIAEoCEgAiAEBEhIKBWVtYWlsGAIgASgISAGIAQESEAoDc21zGAMgASgISAKIAQESEQoEcHVzaBgEIAEoCEgDiAEBEhQKB3dlYmhvb2sYBSABKAhIBIgBARJgCghjaGFubmVscxgGIAMoCzIoLmhlcmFsZC52MS5DaGFubmVsU2V0dGluZ3MuQ2hhbm5lbHNFbnRyeUIkukghmgEeECAiGnIYMhZeW2Etel1bYS16MC05X117MCwzMX0kGi8KDUNoYW5uZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgIOgI4AUIJCgdfaW5fYXBwQggKBl9lbWFpbEIGCgRfc21zQgcKBV9wdXNoQgoKCF93ZWJob29rItcBCgtQcmVmZXJlbmNlcxIPCgd1c2VyX2lkGAEgASgJEiwKCGRlZmF1bHRzGAIgASgLMhouaGVyYWxkLnYxLkNoYW5uZWxTZXR0aW5ncxI6CgpjYXRlZ29yaWVzGAMgAygLMiYuaGVyYWxkLnYxLlByZWZlcmVuY2VzLkNhdGVnb3JpZXNFbnRyeRpNCg9DYXRlZ29yaWVzRW50cnkSCwoDa2V5GAEgASgJEikKBXZhbHVlGAIgASgLMhouaGVyYWxkLnYxLkNoYW5uZWxTZXR0aW5nczoCOAFCnAEKDWNvbS5oZXJhbGQudjFCEFByZWZlcmVuY2VzUHJvdG9QAVo0Z2l0aHViLmNvbS9oZXJhbGRocS9oZXJhbGQvZ2VuL2dvL2hlcmFsZC92MTtoZXJhbGR2MaICA0hYWKoCCUhlcmFsZC5WMcoCCUhlcmFsZFxWMeICFUhlcmFsZFxWMVxHUEJNZXRhZGF0YeoCCkhlcmFsZDo6VjFiBnByb3RvMw", [file_buf_validate_validate]);
 
 /**
  * ChannelSettings turns channels on or off. An unset field inherits: a
@@ -54,6 +55,16 @@ export type ChannelSettings = Message<"herald.v1.ChannelSettings"> & {
    * @generated from field: optional bool webhook = 5;
    */
   webhook?: boolean | undefined;
+
+  /**
+   * channels turns on or off the channels without a field of their own here,
+   * keyed by channel name (the Channel enum's name without `CHANNEL_`, in
+   * lowercase: `slack`, `teams`). A key that names no channel of this server
+   * is INVALID_ARGUMENT.
+   *
+   * @generated from field: map<string, bool> channels = 6;
+   */
+  channels: { [key: string]: boolean };
 };
 
 /**

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file herald/v1/template_service.proto.
  */
 export const file_herald_v1_template_service: GenFile = /*@__PURE__*/
-  fileDesc("CiBoZXJhbGQvdjEvdGVtcGxhdGVfc2VydmljZS5wcm90bxIJaGVyYWxkLnYxImAKDUVtYWlsVGVtcGxhdGUSGwoHc3ViamVjdBgBIAEoCUIKukgHcgUQARjoBxIZCgR0ZXh0GAIgASgJQgu6SAhyBhABGKCNBhIXCgRodG1sGAMgASgJQgm6SAZyBBigwh4iRQoNSW5BcHBUZW1wbGF0ZRIZCgV0aXRsZRgBIAEoCUIKukgHcgUQARjoBxIZCgRib2R5GAIgASgJQgu6SAhyBhABGKCcASInCgtTbXNUZW1wbGF0ZRIYCgR0ZXh0GAEgASgJQgq6SAdyBRABGIgnIkMKDFB1c2hUZW1wbGF0ZRIZCgV0aXRsZRgBIAEoCUIKukgHcgUQARjoBxIYCgRib2R5GAIgASgJQgq6SAdyBRABGIgnIpQDCghUZW1wbGF0ZRIvCgNrZXkYASABKAlCIrpIH3IdEAEYgAEyFl5bYS16MC05XVthLXowLTlfLi1dKiQSMQoHY2hhbm5lbBgCIAEoDjISLmhlcmFsZC52MS5DaGFubmVsQgy6SAmCAQYQASAAIAUSOgoGbG9jYWxlGAMgASgJQiq6SCdyJTIjXlthLXpBLVpdezIsM30oLVthLXpBLVowLTldezIsOH0pKiQSKQoFZW1haWwYBCABKAsyGC5oZXJhbGQudjEuRW1haWxUZW1wbGF0ZUgAEioKBmluX2FwcBgFIAEoCzIYLmhlcmFsZC52MS5JbkFwcFRlbXBsYXRlSAASJQoDc21zGAYgASgLMhYuaGVyYWxkLnYxLlNtc1RlbXBsYXRlSAASJwoEcHVzaBgHIAEoCzIXLmhlcmFsZC52MS5QdXNoVGVtcGxhdGVIABIvCgt1cGRhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCEAoHY29udGVudBIFukgCCAEiRgoVVXBzZXJ0VGVtcGxhdGVSZXF1ZXN0Ei0KCHRlbXBsYXRlGAEgASgLMhMuaGVyYWxkLnYxLlRlbXBsYXRlQga6SAPIAQEiPwoWVXBzZXJ0VGVtcGxhdGVSZXNwb25zZRIlCgh0ZW1wbGF0ZRgBIAEoCzITLmhlcmFsZC52MS5UZW1wbGF0ZSJyChJHZXRUZW1wbGF0ZVJlcXVlc3QSFAoDa2V5GAEgASgJQge6SARyAhABEi0KB2NoYW5uZWwYAiABKA4yEi5oZXJhbGQudjEuQ2hhbm5lbEIIukgFggECEAESFwoGbG9jYWxlGAMgASgJQge6SARyAhABIjwKE0dldFRlbXBsYXRlUmVzcG9uc2USJQoIdGVtcGxhdGUYASABKAsyEy5oZXJhbGQudjEuVGVtcGxhdGUiLQoUTGlzdFRlbXBsYXRlc1JlcXVlc3QSFQoDa2V5GAEgASgJQgi6SAVyAxiAASI/ChVMaXN0VGVtcGxhdGVzUmVzcG9uc2USJgoJdGVtcGxhdGVzGAEgAygLMhMuaGVyYWxkLnYxLlRlbXBsYXRlInUKFURlbGV0ZVRlbXBsYXRlUmVxdWVzdBIUCgNrZXkYASABKAlCB7pIBHICEAESLQoHY2hhbm5lbBgCIAEoDjISLmhlcmFsZC52MS5DaGFubmVsQgi6SAWCAQIQARIXCgZsb2NhbGUYAyABKAlCB7pIBHICEAEiGAoWRGVsZXRlVGVtcGxhdGVSZXNwb25zZTL1AgoPVGVtcGxhdGVTZXJ2aWNlEloKDlVwc2VydFRlbXBsYXRlEiAuaGVyYWxkLnYxLlVwc2VydFRlbXBsYXRlUmVxdWVzdBohLmhlcmFsZC52MS5VcHNlcnRUZW1wbGF0ZVJlc3BvbnNlIgOQAgISUQoLR2V0VGVtcGxhdGUSHS5oZXJhbGQudjEuR2V0VGVtcGxhdGVSZXF1ZXN0Gh4uaGVyYWxkLnYxLkdldFRlbXBsYXRlUmVzcG9uc2UiA5ACARJXCg1MaXN0VGVtcGxhdGVzEh8uaGVyYWxkLnYxLkxpc3RUZW1wbGF0ZXNSZXF1ZXN0GiAuaGVyYWxkLnYxLkxpc3RUZW1wbGF0ZXNSZXNwb25zZSIDkAIBEloKDkRlbGV0ZVRlbXBsYXRlEiAuaGVyYWxkLnYxLkRlbGV0ZVRlbXBsYXRlUmVxdWVzdBohLmhlcmFsZC52MS5EZWxldGVUZW1wbGF0ZVJlc3BvbnNlIgOQAgJCoAEKDWNvbS5oZXJhbGQudjFCFFRlbXBsYXRlU2VydmljZVByb3RvUAFaNGdpdGh1Yi5jb20vaGVyYWxkaHEvaGVyYWxkL2dlbi9nby9oZXJhbGQvdjE7aGVyYWxkdjGiAgNIWFiqAglIZXJhbGQuVjHKAglIZXJhbGRcVjHiAhVIZXJhbGRcVjFcR1BCTWV0YWRhdGHqAgpIZXJhbGQ6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_herald_v1_notification]);
+  fileDesc("CiBoZXJhbGQvdjEvdGVtcGxhdGVfc2VydmljZS5wcm90bxIJaGVyYWxkLnYxImAKDUVtYWlsVGVtcGxhdGUSGwoHc3ViamVjdBgBIAEoCUIKukgHcgUQARjoBxIZCgR0ZXh0GAIgASgJQgu6SAhyBhABGKCNBhIXCgRodG1sGAMgASgJQgm6SAZyBBigwh4iRQoNSW5BcHBUZW1wbGF0ZRIZCgV0aXRsZRgBIAEoCUIKukgHcgUQARjoBxIZCgRib2R5GAIgASgJQgu6SAhyBhABGKCcASInCgtTbXNUZW1wbGF0ZRIYCgR0ZXh0GAEgASgJQgq6SAdyBRABGIgnIkMKDFB1c2hUZW1wbGF0ZRIZCgV0aXRsZRgBIAEoCUIKukgHcgUQARjoBxIYCgRib2R5GAIgASgJQgq6SAdyBRABGIgnIp8BCgxDaGFubmVsUGFydHMSYQoFcGFydHMYASADKAsyIi5oZXJhbGQudjEuQ2hhbm5lbFBhcnRzLlBhcnRzRW50cnlCLrpIK5oBKAgBEAgiGnIYMhZeW2Etel1bYS16MC05X117MCwzMX0kKgZyBBigjQYaLAoKUGFydHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIr4DCghUZW1wbGF0ZRIvCgNrZXkYASABKAlCIrpIH3IdEAEYgAEyFl5bYS16MC05XVthLXowLTlfLi1dKiQSMQoHY2hhbm5lbBgCIAEoDjISLmhlcmFsZC52MS5DaGFubmVsQgy6SAmCAQYQASAAIAUSOgoGbG9jYWxlGAMgASgJQiq6SCdyJTIjXlthLXpBLVpdezIsM30oLVthLXpBLVowLTldezIsOH0pKiQSKQoFZW1haWwYBCABKAsyGC5oZXJhbGQudjEuRW1haWxUZW1wbGF0ZUgAEioKBmluX2FwcBgFIAEoCzIYLmhlcmFsZC52MS5JbkFwcFRlbXBsYXRlSAASJQoDc21zGAYgASgLMhYuaGVyYWxkLnYxLlNtc1RlbXBsYXRlSAASJwoEcHVzaBgHIAEoCzIXLmhlcmFsZC52MS5QdXNoVGVtcGxhdGVIABIoCgVwYXJ0cxgJIAEoCzIXLmhlcmFsZC52MS5DaGFubmVsUGFydHNIABIvCgt1cGRhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCEAoHY29udGVudBIFukgCCAEiRgoVVXBzZXJ0VGVtcGxhdGVSZXF1ZXN0Ei0KCHRlbXBsYXRlGAEgASgLMhMuaGVyYWxkLnYxLlRlbXBsYXRlQga6SAPIAQEiPwoWVXBzZXJ0VGVtcGxhdGVSZXNwb25zZRIlCgh0ZW1wbGF0ZRgBIAEoCzITLmhlcmFsZC52MS5UZW1wbGF0ZSJyChJHZXRUZW1wbGF0ZVJlcXVlc3QSFAoDa2V5GAEgASgJQge6SARyAhABEi0KB2NoYW5uZWwYAiABKA4yEi5oZXJhbGQudjEuQ2hhbm5lbEIIukgFggECEAESFwoGbG9jYWxlGAMgASgJQge6SARyAhABIjwKE0dldFRlbXBsYXRlUmVzcG9uc2USJQoIdGVtcGxhdGUYASABKAsyEy5oZXJhbGQudjEuVGVtcGxhdGUiLQoUTGlzdFRlbXBsYXRlc1JlcXVlc3QSFQoDa2V5GAEgASgJQgi6SAVyAxiAASI/ChVMaXN0VGVtcGxhdGVzUmVzcG9uc2USJgoJdGVtcGxhdGVzGAEgAygLMhMuaGVyYWxkLnYxLlRlbXBsYXRlInUKFURlbGV0ZVRlbXBsYXRlUmVxdWVzdBIUCgNrZXkYASABKAlCB7pIBHICEAESLQoHY2hhbm5lbBgCIAEoDjISLmhlcmFsZC52MS5DaGFubmVsQgi6SAWCAQIQARIXCgZsb2NhbGUYAyABKAlCB7pIBHICEAEiGAoWRGVsZXRlVGVtcGxhdGVSZXNwb25zZTL1AgoPVGVtcGxhdGVTZXJ2aWNlEloKDlVwc2VydFRlbXBsYXRlEiAuaGVyYWxkLnYxLlVwc2VydFRlbXBsYXRlUmVxdWVzdBohLmhlcmFsZC52MS5VcHNlcnRUZW1wbGF0ZVJlc3BvbnNlIgOQAgISUQoLR2V0VGVtcGxhdGUSHS5oZXJhbGQudjEuR2V0VGVtcGxhdGVSZXF1ZXN0Gh4uaGVyYWxkLnYxLkdldFRlbXBsYXRlUmVzcG9uc2UiA5ACARJXCg1MaXN0VGVtcGxhdGVzEh8uaGVyYWxkLnYxLkxpc3RUZW1wbGF0ZXNSZXF1ZXN0GiAuaGVyYWxkLnYxLkxpc3RUZW1wbGF0ZXNSZXNwb25zZSIDkAIBEloKDkRlbGV0ZVRlbXBsYXRlEiAuaGVyYWxkLnYxLkRlbGV0ZVRlbXBsYXRlUmVxdWVzdBohLmhlcmFsZC52MS5EZWxldGVUZW1wbGF0ZVJlc3BvbnNlIgOQAgJCoAEKDWNvbS5oZXJhbGQudjFCFFRlbXBsYXRlU2VydmljZVByb3RvUAFaNGdpdGh1Yi5jb20vaGVyYWxkaHEvaGVyYWxkL2dlbi9nby9oZXJhbGQvdjE7aGVyYWxkdjGiAgNIWFiqAglIZXJhbGQuVjHKAglIZXJhbGRcVjHiAhVIZXJhbGRcVjFcR1BCTWV0YWRhdGHqAgpIZXJhbGQ6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_herald_v1_notification]);
 
 /**
  * EmailTemplate is an email's parts. Variables in html are HTML-escaped.
@@ -133,6 +133,31 @@ export const PushTemplateSchema: GenMessage<PushTemplate> = /*@__PURE__*/
   messageDesc(file_herald_v1_template_service, 3);
 
 /**
+ * ChannelParts is a channel's template parts by name, for channels without a
+ * message of their own: slack has `text` (mrkdwn) and optionally `blocks` (a
+ * Block Kit JSON array); teams has `text` and optionally `card` (an Adaptive
+ * Card's JSON). Each channel says which parts it has and how long each may be
+ * once rendered; an unknown part is INVALID_ARGUMENT.
+ *
+ * @generated from message herald.v1.ChannelParts
+ */
+export type ChannelParts = Message<"herald.v1.ChannelParts"> & {
+  /**
+   * parts are the Handlebars sources, by part name.
+   *
+   * @generated from field: map<string, string> parts = 1;
+   */
+  parts: { [key: string]: string };
+};
+
+/**
+ * Describes the message herald.v1.ChannelParts.
+ * Use `create(ChannelPartsSchema)` to create a new message.
+ */
+export const ChannelPartsSchema: GenMessage<ChannelParts> = /*@__PURE__*/
+  messageDesc(file_herald_v1_template_service, 4);
+
+/**
  * Template is the content of one channel in one locale.
  *
  * @generated from message herald.v1.Template
@@ -197,6 +222,15 @@ export type Template = Message<"herald.v1.Template"> & {
      */
     value: PushTemplate;
     case: "push";
+  } | {
+    /**
+     * parts is the content of a template of a channel without a message of
+     * its own here (Slack, Teams), by part name.
+     *
+     * @generated from field: herald.v1.ChannelParts parts = 9;
+     */
+    value: ChannelParts;
+    case: "parts";
   } | { case: undefined; value?: undefined };
 
   /**
@@ -212,7 +246,7 @@ export type Template = Message<"herald.v1.Template"> & {
  * Use `create(TemplateSchema)` to create a new message.
  */
 export const TemplateSchema: GenMessage<Template> = /*@__PURE__*/
-  messageDesc(file_herald_v1_template_service, 4);
+  messageDesc(file_herald_v1_template_service, 5);
 
 /**
  * UpsertTemplateRequest holds a template.
@@ -233,7 +267,7 @@ export type UpsertTemplateRequest = Message<"herald.v1.UpsertTemplateRequest"> &
  * Use `create(UpsertTemplateRequestSchema)` to create a new message.
  */
 export const UpsertTemplateRequestSchema: GenMessage<UpsertTemplateRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_template_service, 5);
+  messageDesc(file_herald_v1_template_service, 6);
 
 /**
  * UpsertTemplateResponse holds the stored template.
@@ -254,7 +288,7 @@ export type UpsertTemplateResponse = Message<"herald.v1.UpsertTemplateResponse">
  * Use `create(UpsertTemplateResponseSchema)` to create a new message.
  */
 export const UpsertTemplateResponseSchema: GenMessage<UpsertTemplateResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_template_service, 6);
+  messageDesc(file_herald_v1_template_service, 7);
 
 /**
  * GetTemplateRequest names a template.
@@ -289,7 +323,7 @@ export type GetTemplateRequest = Message<"herald.v1.GetTemplateRequest"> & {
  * Use `create(GetTemplateRequestSchema)` to create a new message.
  */
 export const GetTemplateRequestSchema: GenMessage<GetTemplateRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_template_service, 7);
+  messageDesc(file_herald_v1_template_service, 8);
 
 /**
  * GetTemplateResponse holds a template.
@@ -310,7 +344,7 @@ export type GetTemplateResponse = Message<"herald.v1.GetTemplateResponse"> & {
  * Use `create(GetTemplateResponseSchema)` to create a new message.
  */
 export const GetTemplateResponseSchema: GenMessage<GetTemplateResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_template_service, 8);
+  messageDesc(file_herald_v1_template_service, 9);
 
 /**
  * ListTemplatesRequest filters templates.
@@ -331,7 +365,7 @@ export type ListTemplatesRequest = Message<"herald.v1.ListTemplatesRequest"> & {
  * Use `create(ListTemplatesRequestSchema)` to create a new message.
  */
 export const ListTemplatesRequestSchema: GenMessage<ListTemplatesRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_template_service, 9);
+  messageDesc(file_herald_v1_template_service, 10);
 
 /**
  * ListTemplatesResponse holds templates.
@@ -352,7 +386,7 @@ export type ListTemplatesResponse = Message<"herald.v1.ListTemplatesResponse"> &
  * Use `create(ListTemplatesResponseSchema)` to create a new message.
  */
 export const ListTemplatesResponseSchema: GenMessage<ListTemplatesResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_template_service, 10);
+  messageDesc(file_herald_v1_template_service, 11);
 
 /**
  * DeleteTemplateRequest names a template.
@@ -387,7 +421,7 @@ export type DeleteTemplateRequest = Message<"herald.v1.DeleteTemplateRequest"> &
  * Use `create(DeleteTemplateRequestSchema)` to create a new message.
  */
 export const DeleteTemplateRequestSchema: GenMessage<DeleteTemplateRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_template_service, 11);
+  messageDesc(file_herald_v1_template_service, 12);
 
 /**
  * DeleteTemplateResponse is empty.
@@ -402,7 +436,7 @@ export type DeleteTemplateResponse = Message<"herald.v1.DeleteTemplateResponse">
  * Use `create(DeleteTemplateResponseSchema)` to create a new message.
  */
 export const DeleteTemplateResponseSchema: GenMessage<DeleteTemplateResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_template_service, 12);
+  messageDesc(file_herald_v1_template_service, 13);
 
 /**
  * TemplateService manages the templates Send renders with `template_key`:

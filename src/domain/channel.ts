@@ -1,0 +1,58 @@
+import type { NotificationContent } from "./notification.js";
+
+/**
+ * The ways a notification reaches a user. Each is a module in channels/ (its
+ * targets, content, configuration and sender; channels/registry.ts lists
+ * them); the contract names each `CHANNEL_<ID>`.
+ */
+export const channelIds = ["in_app", "email", "sms", "push", "webhook"] as const;
+export type Channel = (typeof channelIds)[number];
+
+export function isChannel(value: string): value is Channel {
+  return (channelIds as readonly string[]).includes(value);
+}
+
+/**
+ * Where a channel's deliveries go, read from the recipient at Send time:
+ * - `inbox`: the user's inbox (one delivery);
+ * - `address`: the recipient's address for this channel (email, phone, a Slack
+ *   member id...; one delivery, which fails visibly without an address);
+ * - `devices`: each registered push device;
+ * - `endpoints`: each enabled endpoint registered for this channel whose
+ *   categories match (webhooks, Slack and Teams incoming webhooks).
+ */
+export type TargetSource = "inbox" | "address" | "devices" | "endpoints";
+
+/** One part of a channel's content, and the most a rendered one may hold. */
+export interface PartSpec {
+  /** Most characters (Unicode code points) after rendering. */
+  maxChars: number;
+  /** Variables are HTML-escaped (and `{{{ }}}` refused). */
+  html?: boolean;
+  /** May be empty (an email without HTML). */
+  optional?: boolean;
+}
+
+/** What a channel says: its parts, and what it says for a Send without a template. */
+export interface ContentSpec {
+  parts: Readonly<Record<string, PartSpec>>;
+  /** The content from a Send's title, body and action URL. */
+  fromDraft(n: NotificationContent): Record<string, string>;
+}
+
+/** What planning, rendering and the contract need to know of a channel. */
+export interface ChannelTraits {
+  id: Channel;
+  /** How people call it (the preference page, messages). */
+  label: string;
+  targets: readonly TargetSource[];
+  /** Null for channels that carry the notification itself (webhooks). */
+  content: ContentSpec | null;
+  /** Checks an address for `address` targets; returns what is wrong, or null. */
+  checkAddress?: (address: string) => string | null;
+  /** Checks an endpoint URL for `endpoints` targets; returns what is wrong, or null. */
+  checkEndpointUrl?: (url: string) => string | null;
+}
+
+/** The traits of the channels a server offers, by id. */
+export type ChannelCatalog = ReadonlyMap<Channel, ChannelTraits>;

@@ -1,5 +1,3 @@
-import { randomUUID } from "node:crypto";
-export const scratchId = randomUUID;
 /**
  * Named domain errors. Use cases throw these; `api/error-mapping.ts` is the one
  * place that turns them into Connect codes. Anything else that escapes a use

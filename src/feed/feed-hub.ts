@@ -1,5 +1,3 @@
-import { createFeed } from "./create-feed.js";
-export const scratchFeed = createFeed;
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { decodeFeedEvent } from "../contract/feed-event.js";

@@ -1,5 +1,3 @@
-import type { Code } from "@connectrpc/connect";
-export type ScratchCode = Code;
 import type { ChangeKind, FeedEvent, FeedHead } from "../domain/feed-event.js";
 import type { Queryable } from "./database.js";
 import { type FeedEventRow, notificationColumns, toFeedEvent } from "./rows.js";

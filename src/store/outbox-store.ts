@@ -1,5 +1,3 @@
-import type { App } from "../app.js";
-export type ScratchApp = App;
 import type { Channel } from "../domain/notification.js";
 import type { Queryable } from "./database.js";
 

@@ -1,5 +1,3 @@
-import { startDelivery } from "../dispatch/start-delivery.js";
-export const scratchStart = startDelivery;
 import type { Deliverers } from "../domain/deliverer.js";
 import { PermanentDeliveryError, TransientDeliveryError } from "../domain/delivery-errors.js";
 import type { DeadLetter, DeliveryOutcome } from "../domain/delivery-outcome.js";

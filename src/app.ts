@@ -78,7 +78,17 @@ export async function createApp(
     endpoints,
     egress: config.egress,
     timeoutMs: deliveryConfig.timeoutMs,
+    failover: {
+      failureThreshold: deliveryConfig.providerFailureThreshold,
+      cooldownMs: deliveryConfig.providerCooldownMs,
+      onCall: (channel, provider, outcome) => metrics.observeProviderCall(channel, provider, outcome),
+      onCircuit: (channel, provider, open, reason) =>
+        open
+          ? logger.warn({ channel, provider, reason }, "provider failing: skipped while others answer")
+          : logger.info({ channel, provider }, "provider answering again"),
+    },
   });
+  metrics.readCircuits(channels.circuits);
   const preferences = createPreferenceCache({ db, broadcast: broadcast("prefs.changed") });
   const { api, deliver } = createUseCases({
     db,

@@ -1,8 +1,10 @@
 import type { EnvReader } from "../config/env.js";
 import type { Channel, ContentSpec, TargetSource } from "../domain/channel.js";
 import type { Deliverer } from "../domain/deliverer.js";
+import { PermanentDeliveryError } from "../domain/delivery-errors.js";
 import type { Queryable } from "../store/database.js";
 import type { WebhookEndpointStore } from "../store/webhook-endpoint-store.js";
+import type { Provider } from "./failover.js";
 
 /** Where Herald may send to: the guard against reaching its own network (network-guard.ts). */
 export interface Egress {
@@ -18,6 +20,12 @@ export interface ChannelDeps {
   egress: Egress;
   /** Longest a provider call may take (DELIVERY_TIMEOUT_MS). */
   timeoutMs: number;
+  /**
+   * One deliverer over several providers, tried in this order within an
+   * attempt, each with a circuit breaker (channels/failover.ts); the provider
+   * that answered is recorded on the attempt.
+   */
+  failover(providers: readonly Provider[]): Deliverer;
 }
 
 /**
@@ -47,4 +55,52 @@ export interface ChannelModule<Settings = unknown> {
 /** Declares a module, keeping its settings type (the registry holds modules of any settings). */
 export function channelModule<Settings>(module: ChannelModule<Settings>): ChannelModule<Settings> {
   return module;
+}
+
+/**
+ * A deliverer for `address` targets that refuses at once, before any provider,
+ * when the recipient has no address on the channel (`missing` says so in the
+ * channel's words: "the recipient has no email address").
+ */
+export function requireAddress(missing: string, deliverer: Deliverer): Deliverer {
+  return {
+    ...deliverer,
+    deliver: (job, signal) =>
+      job.address === "" ? Promise.reject(new PermanentDeliveryError(missing)) : deliverer.deliver(job, signal),
+  };
+}
+
+/** Most providers a channel may list: its variables, then the same with `_2` ... `_5`. */
+export const maxProviders = 5;
+
+/**
+ * Reads a channel's providers in priority order: `read("")` for the first
+ * (SMTP_URL), then `read("_2")` ... (SMTP_URL_2), each null when its variables
+ * are unset. Null when the first is unset (the channel is off); a later one
+ * without the first is a problem named by `firstVariable`.
+ */
+export function readProviders<P>(
+  env: EnvReader,
+  firstVariable: string,
+  read: (suffix: string) => P | null,
+): P[] | null {
+  const found = Array.from({ length: maxProviders }, (_, i) => ({
+    suffix: i === 0 ? "" : `_${i + 1}`,
+    p: read(i === 0 ? "" : `_${i + 1}`),
+  }));
+  const [first, ...rest] = found;
+  if (first?.p === null || first === undefined) {
+    for (const r of rest)
+      if (r.p !== null) env.problems.push(`${firstVariable}${r.suffix} is set but ${firstVariable} is not`);
+    return null;
+  }
+  return found.flatMap((f) => (f.p === null ? [] : [f.p]));
+}
+
+/** Names providers apart: the same name twice gets `#2`, `#3` (two accounts on one host). */
+export function distinctNames(names: readonly string[]): string[] {
+  return names.map((name, i) => {
+    const before = names.slice(0, i).filter((n) => n === name).length;
+    return before === 0 ? name : `${name}#${before + 1}`;
+  });
 }

@@ -1,15 +1,15 @@
-import { PermanentDeliveryError } from "../domain/delivery-errors.js";
 import type { NotificationContent } from "../domain/notification.js";
-import { channelModule } from "./channel-module.js";
+import { channelModule, distinctNames, readProviders, requireAddress } from "./channel-module.js";
 import { createEmailSender } from "./email-sender.js";
+import type { Provider } from "./failover.js";
 
-/** The email section: SMTP_URL turns email on. */
+/** The email section: SMTP_URL turns email on; SMTP_URL_2 ... SMTP_URL_5 are fallbacks, in that order. */
 export interface EmailSettings {
-  /** smtp:// (STARTTLS when offered) or smtps://, credentials in the URL. */
-  smtpUrl: string;
-  /** The From header. */
+  /** SMTP servers in priority order: smtp:// (STARTTLS when offered) or smtps://, credentials in the URL. */
+  smtpUrls: string[];
+  /** The From header (one for every server: the domain's SPF/DKIM must allow each). */
   from: string;
-  /** Pooled SMTP connections per process. */
+  /** Pooled SMTP connections per process and server. */
   poolSize: number;
   /** A user's preferences page with `{user_id}`; List-Unsubscribe points here. */
   preferencesUrl: string | null;
@@ -60,41 +60,56 @@ export const emailChannel = channelModule<EmailSettings>({
   },
   checkAddress: (address) => (ADDRESS.test(address) && address.length <= 320 ? null : "must be an email address"),
   readSettings(env) {
-    const smtpUrl = env.url("SMTP_URL", ["smtp:", "smtps:"]);
+    const smtpUrls = readProviders(env, "SMTP_URL", (n) => env.url(`SMTP_URL${n}`, ["smtp:", "smtps:"]));
     const from = env.str("EMAIL_FROM", "Herald <herald@localhost>") ?? "";
     const poolSize = env.int("EMAIL_POOL_SIZE", 5, 1, 100);
     const preferencesUrl = env.url("PREFERENCES_URL", ["https:", "http:"]);
-    if (smtpUrl === null) return null;
+    if (smtpUrls === null) return null;
     const address = /<([^>]+)>\s*$/.exec(from)?.[1] ?? from;
     if (!ADDRESS.test(address.trim()))
       env.problems.push(`EMAIL_FROM must be an email address, optionally with a name, got "${from}"`);
-    return { smtpUrl, from, poolSize, preferencesUrl };
+    return { smtpUrls, from, poolSize, preferencesUrl };
   },
   createDeliverer(settings, deps) {
-    const sender = createEmailSender({
-      smtpUrl: settings.smtpUrl,
-      from: settings.from,
-      maxConnections: settings.poolSize,
-      socketTimeoutMs: deps.timeoutMs,
-    });
-    return {
-      async deliver({ delivery, notification, content, address }, signal) {
-        if (address === "") throw new PermanentDeliveryError("the recipient has no email address");
-        const email = content ?? {};
-        return sender.send(
-          {
-            to: address,
-            subject: email.subject ?? "",
-            text: email.text ?? "",
-            html: email.html ?? "",
-            messageId: `<${delivery.id}@herald>`,
-            listUnsubscribeUrl:
-              settings.preferencesUrl?.replaceAll("{user_id}", encodeURIComponent(notification.userId)) ?? null,
+    const names = distinctNames(settings.smtpUrls.map(serverName));
+    const providers = settings.smtpUrls.map((smtpUrl, i): Provider => {
+      const sender = createEmailSender({
+        smtpUrl,
+        from: settings.from,
+        maxConnections: settings.poolSize,
+        socketTimeoutMs: deps.timeoutMs,
+      });
+      return {
+        name: names[i] as string,
+        deliverer: {
+          deliver: ({ delivery, notification, content, address }, signal) => {
+            const email = content ?? {};
+            return sender.send(
+              {
+                to: address,
+                subject: email.subject ?? "",
+                text: email.text ?? "",
+                html: email.html ?? "",
+                // The same on every server, so a message that two servers both
+                // took (one timed out after accepting) is recognisably one.
+                messageId: `<${delivery.id}@herald>`,
+                listUnsubscribeUrl:
+                  settings.preferencesUrl?.replaceAll("{user_id}", encodeURIComponent(notification.userId)) ?? null,
+              },
+              signal,
+            );
           },
-          signal,
-        );
-      },
-      close: () => sender.close(),
-    };
+          close: () => sender.close(),
+        },
+      };
+    });
+    return requireAddress("the recipient has no email address", deps.failover(providers));
   },
 });
+
+/** An SMTP server as operators name it, without credentials: `smtp://host:port`. */
+function serverName(smtpUrl: string): string {
+  const url = new URL(smtpUrl);
+  const port = url.port || (url.protocol === "smtps:" ? "465" : "587");
+  return `${url.protocol}//${url.hostname}:${port}`;
+}

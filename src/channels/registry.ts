@@ -3,6 +3,7 @@ import type { Channel, ChannelCatalog, ChannelTraits } from "../domain/channel.j
 import type { Deliverers } from "../domain/deliverer.js";
 import type { ChannelDeps, ChannelModule, Egress } from "./channel-module.js";
 import { emailChannel } from "./email.js";
+import { type CircuitState, createFailover, type FailoverDeliverer, type FailoverPolicy } from "./failover.js";
 import { inAppChannel } from "./in-app.js";
 import { pushChannel } from "./push.js";
 import { smsChannel } from "./sms.js";
@@ -42,21 +43,39 @@ export interface Channels {
   catalog: ChannelCatalog;
   /** The deliverers of the offered channels that have one. */
   deliverers: Deliverers;
+  /** Every provider's circuit (channels/failover.ts), for metrics. */
+  circuits(): CircuitState[];
   close(): void;
 }
 
+/** What channels are built with: their dependencies, and how their providers fail over. */
+export type ChannelWiring = Omit<ChannelDeps, "failover"> & {
+  failover: Omit<FailoverPolicy, "timeoutMs">;
+};
+
 /** Builds the offered channels from their settings. */
-export function createChannels(settings: ChannelSettings, deps: ChannelDeps): Channels {
+export function createChannels(settings: ChannelSettings, wiring: ChannelWiring): Channels {
   const offered = channelModules.filter((m) => settings[m.id] !== null && settings[m.id] !== undefined);
   const deliverers: Deliverers = {};
+  const failovers: FailoverDeliverer[] = [];
+  const { failover: policy, ...shared } = wiring;
   for (const m of offered) {
+    const deps: ChannelDeps = {
+      ...shared,
+      failover: (providers) => {
+        const f = createFailover(m.id, providers, { ...policy, timeoutMs: wiring.timeoutMs });
+        failovers.push(f);
+        return f;
+      },
+    };
     if (m.createDeliverer !== undefined) deliverers[m.id] = m.createDeliverer(settings[m.id], deps);
   }
-  const catalog = new Map<Channel, ChannelTraits>(offered.map((m) => [m.id, traitsOf(m, deps.egress)]));
+  const catalog = new Map<Channel, ChannelTraits>(offered.map((m) => [m.id, traitsOf(m, wiring.egress)]));
   return {
     available: offered.map((m) => m.id),
     catalog,
     deliverers: tracedDeliverers(deliverers),
+    circuits: () => failovers.flatMap((f) => f.circuits()),
     close: () => {
       for (const d of Object.values(deliverers)) d?.close?.();
     },

@@ -1,7 +1,7 @@
 import type { Deliverer, Deliverers } from "../domain/deliverer.js";
 import { inSpan, SpanKind } from "../telemetry/spans.js";
 
-/** Each provider call in a client span of its own (`email send`...), with the provider's message id. */
+/** Each attempt's provider call(s) in a client span of its own (`email send`...), with the provider and its message id. */
 export function tracedDeliverers(deliverers: Deliverers): Deliverers {
   return Object.fromEntries(
     Object.entries(deliverers).map(([channel, d]) => [
@@ -13,11 +13,15 @@ export function tracedDeliverers(deliverers: Deliverers): Deliverers {
             { kind: SpanKind.CLIENT, attributes: { "herald.channel": channel, "herald.delivery.id": job.delivery.id } },
             async (setAttributes) => {
               const receipt = await (d as Deliverer).deliver(job, signal);
-              setAttributes({ "herald.provider.message_id": receipt.providerMessageId });
+              setAttributes({
+                "herald.provider.message_id": receipt.providerMessageId,
+                ...(receipt.provider !== undefined && { "herald.provider": receipt.provider }),
+              });
               return receipt;
             },
           ),
         close: () => d?.close?.(),
+        ...(d?.calls !== undefined && { calls: d.calls }),
       } satisfies Deliverer,
     ]),
   );

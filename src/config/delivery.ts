@@ -14,6 +14,10 @@ export interface DeliveryConfig {
   outboxRelayIntervalMs: number;
   /** Categories (and those below them) whose critical notifications ignore opt-outs. */
   requiredCategories: string[];
+  /** Transient failures in a row after which a channel's provider is skipped (README "Providers and failover"). */
+  providerFailureThreshold: number;
+  /** How long a skipped provider stays skipped before deliveries try it again. */
+  providerCooldownMs: number;
 }
 
 export function readDelivery(env: EnvReader): DeliveryConfig {
@@ -30,5 +34,7 @@ export function readDelivery(env: EnvReader): DeliveryConfig {
       retryScheduleMs.length > 0 ? retryScheduleMs : [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000],
     outboxRelayIntervalMs: env.int("OUTBOX_RELAY_INTERVAL_MS", 1_000, 20, 600_000),
     requiredCategories: env.list("REQUIRED_CATEGORIES"),
+    providerFailureThreshold: env.int("PROVIDER_FAILURE_THRESHOLD", 3, 1, 1_000),
+    providerCooldownMs: env.int("PROVIDER_COOLDOWN_MS", 30_000, 100, 3_600_000),
   };
 }

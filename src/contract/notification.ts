@@ -142,6 +142,7 @@ export function deliveryToPb(d: Delivery): DeliveryPb {
       outcome: outcomes[a.outcome],
       error: a.error,
       providerMessageId: a.providerMessageId,
+      provider: a.provider,
     })),
   });
 }

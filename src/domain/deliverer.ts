@@ -19,6 +19,12 @@ export interface DeliveryJob {
  */
 export interface Deliverer {
   deliver(job: DeliveryJob, signal: AbortSignal): Promise<ProviderReceipt>;
+  /**
+   * Most provider calls one attempt makes (failover tries each provider once;
+   * default 1): the attempt may take this many DELIVERY_TIMEOUT_MS, and its
+   * lease is sized to match.
+   */
+  readonly calls?: number;
   /** Releases pooled connections. */
   close?(): void;
 }

@@ -7,6 +7,9 @@
 
 /** Worth trying again later: timeouts, refused connections, 408, 429, 5xx, SMTP 4xx. */
 export class TransientDeliveryError extends Error {
+  /** The provider that failed, when the channel names its providers (channels/failover.ts). */
+  provider?: string;
+
   constructor(
     message: string,
     /** The provider asked to wait this long (Retry-After); the worker waits at least this. */
@@ -29,6 +32,9 @@ export type PermanentReason =
 
 /** Will fail the same way every time: stop at once. */
 export class PermanentDeliveryError extends Error {
+  /** The provider that refused, when the channel names its providers (channels/failover.ts). */
+  provider?: string;
+
   constructor(
     message: string,
     readonly reason: PermanentReason = "rejected",
@@ -43,4 +49,6 @@ export class PermanentDeliveryError extends Error {
 export interface ProviderReceipt {
   /** The provider's id for the message (SMTP response id, Twilio SID, FCM name...). */
   providerMessageId: string;
+  /** Which of the channel's providers accepted it (channels/failover.ts); absent for channels without named providers. */
+  provider?: string;
 }

@@ -57,6 +57,8 @@ export interface DeliveryAttempt {
   outcome: AttemptOutcome;
   error: string;
   providerMessageId: string;
+  /** The provider that answered, for channels that name theirs (failover); empty otherwise. */
+  provider: string;
 }
 
 /** One notification on one channel (and, for push and webhooks, one target). */

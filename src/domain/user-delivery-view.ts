@@ -1,3 +1,4 @@
+import type { ChannelCatalog } from "./channel.js";
 import type { Delivery, DeliveryAttempt } from "./notification.js";
 
 /**
@@ -15,27 +16,29 @@ export const UserDeliveryError = {
 } as const;
 export type UserDeliveryError = (typeof UserDeliveryError)[keyof typeof UserDeliveryError];
 
-// The channels' own words when there is nothing to deliver to (email-, sms- and
-// push-channel.ts); test/unit/user-delivery-view.test.ts keeps them in step.
-const noAddress = /^(the recipient has no (email address|phone number)|the device is no longer registered)$/;
+// The channels' own words when there is nothing to deliver to ("the recipient
+// has no email address", "... no phone number", "the device is no longer
+// registered": channels/*.ts); test/unit/user-delivery-view.test.ts keeps them in step.
+const noAddress = /^(the recipient has no [\w -]+|the device is no longer registered)$/;
 
 /** Statuses after which another attempt may still come. */
 const unsettled = new Set<Delivery["status"]>(["scheduled", "pending", "sending", "failed"]);
 
 /**
- * A user's view of deliveries of their own notification: only their own
- * channels (webhooks are the operator's), errors as a UserDeliveryError, no
- * provider message ids. Push deliveries keep their target: the user's own device.
+ * A user's view of deliveries of their own notification: only to their own
+ * addresses and devices (deliveries to endpoints, such as webhooks and chat
+ * incoming webhooks, are the operator's), errors as a UserDeliveryError, no
+ * provider names or message ids. Push deliveries keep their target: the user's
+ * own device.
  */
-export function userDeliveryView(deliveries: readonly Delivery[]): Delivery[] {
-  return deliveries
-    .filter((d) => d.channel !== "webhook")
-    .map((d) => ({
-      ...d,
-      lastError: deliveryError(d),
-      providerMessageId: "",
-      history: d.history?.map((a) => ({ ...a, error: attemptError(d, a), providerMessageId: "" })),
-    }));
+export function userDeliveryView(deliveries: readonly Delivery[], catalog: ChannelCatalog): Delivery[] {
+  const usersOwn = (d: Delivery) => d.target === "" || catalog.get(d.channel)?.targets.includes("devices") === true;
+  return deliveries.filter(usersOwn).map((d) => ({
+    ...d,
+    lastError: deliveryError(d),
+    providerMessageId: "",
+    history: d.history?.map((a) => ({ ...a, error: attemptError(d, a), providerMessageId: "", provider: "" })),
+  }));
 }
 
 function deliveryError(d: Delivery): string {

@@ -1,4 +1,5 @@
 import type { DeliveryJob } from "../domain/deliverer.js";
+import type { ProviderReceipt } from "../domain/delivery-errors.js";
 import type { DeliveryAttempt, DeliveryStatus } from "../domain/notification.js";
 import type { Queryable } from "./database.js";
 import type { Lease } from "./delivery-store.js";
@@ -6,6 +7,8 @@ import { type DeliveryRow, deliveryColumns, type NotificationRow, toDelivery, to
 
 /** How an attempt that failed ends: waiting for its next try, or dead. */
 export interface Failure {
+  /** The provider that answered last, for channels that name theirs; "" otherwise. */
+  provider: string;
   permanent: boolean;
   dead: boolean;
   error: string;
@@ -85,7 +88,7 @@ export const attemptStore = {
   },
 
   /** Records a successful attempt; false if the lease was lost meanwhile (another worker took over). */
-  async recordSent(q: Queryable, deliveryId: string, lease: Lease, providerMessageId: string): Promise<boolean> {
+  async recordSent(q: Queryable, deliveryId: string, lease: Lease, receipt: ProviderReceipt): Promise<boolean> {
     const rows = await q.rows<{ number: number }>(
       `WITH sent AS (
          UPDATE deliveries SET status = 'sent', lease_until = NULL, next_attempt_at = NULL, last_error = '',
@@ -93,11 +96,11 @@ export const attemptStore = {
          WHERE id = $1 AND status = 'sending' AND attempts = $2
          RETURNING id
        )
-       INSERT INTO delivery_attempts (delivery_id, number, started_at, finished_at, outcome, provider_message_id)
-       SELECT id, $2, $4, now(), 'sent', $3 FROM sent
+       INSERT INTO delivery_attempts (delivery_id, number, started_at, finished_at, outcome, provider_message_id, provider)
+       SELECT id, $2, $4, now(), 'sent', $3, $5 FROM sent
        ON CONFLICT (delivery_id, number) DO NOTHING
        RETURNING number`,
-      [deliveryId, lease.attempt, providerMessageId, lease.startedAt],
+      [deliveryId, lease.attempt, receipt.providerMessageId, lease.startedAt, receipt.provider ?? ""],
     );
     return rows.length > 0;
   },
@@ -110,8 +113,8 @@ export const attemptStore = {
          WHERE id = $1 AND status = 'sending' AND attempts = $2
          RETURNING id
        )
-       INSERT INTO delivery_attempts (delivery_id, number, started_at, finished_at, outcome, error)
-       SELECT id, $2, $6, now(), $7, $5 FROM failed
+       INSERT INTO delivery_attempts (delivery_id, number, started_at, finished_at, outcome, error, provider)
+       SELECT id, $2, $6, now(), $7, $5, $8 FROM failed
        ON CONFLICT (delivery_id, number) DO NOTHING`,
       [
         deliveryId,
@@ -121,6 +124,7 @@ export const attemptStore = {
         failure.error,
         lease.startedAt,
         failure.permanent ? "permanent_error" : "transient_error",
+        failure.provider,
       ],
     );
   },

@@ -32,6 +32,7 @@ interface AttemptRow {
   outcome: DeliveryAttempt["outcome"];
   error: string;
   provider_message_id: string;
+  provider: string;
 }
 
 /**
@@ -102,7 +103,7 @@ export type DeliveryStore = typeof deliveryStore;
 async function withHistory(q: Queryable, deliveries: Delivery[]): Promise<Delivery[]> {
   if (deliveries.length === 0) return deliveries;
   const rows = await q.rows<AttemptRow>(
-    `SELECT delivery_id, number, started_at, finished_at, outcome, error, provider_message_id
+    `SELECT delivery_id, number, started_at, finished_at, outcome, error, provider_message_id, provider
      FROM delivery_attempts WHERE delivery_id = ANY($1::uuid[]) ORDER BY number`,
     [deliveries.map((d) => d.id)],
   );
@@ -116,6 +117,7 @@ async function withHistory(q: Queryable, deliveries: Delivery[]): Promise<Delive
       outcome: r.outcome,
       error: r.error,
       providerMessageId: r.provider_message_id,
+      provider: r.provider,
     });
     byDelivery.set(r.delivery_id, list);
   }

@@ -7,6 +7,7 @@ import * as outboxTraceContext from "./migrations/0003-outbox-trace-context.js";
 import * as userTokenRevocations from "./migrations/0004-user-token-revocations.js";
 import * as feedLog from "./migrations/0005-feed-log.js";
 import * as channels from "./migrations/0006-channels.js";
+import * as attemptProvider from "./migrations/0007-attempt-provider.js";
 
 // The same pg module the rest of Herald uses (see database.ts for why require).
 const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
@@ -26,6 +27,7 @@ const migrations = [
   { name: "0004-user-token-revocations", ...userTokenRevocations },
   { name: "0005-feed-log", ...feedLog },
   { name: "0006-channels", ...channels },
+  { name: "0007-attempt-provider", ...attemptProvider },
 ];
 
 /** Which migrations ran, in `herald_migrations` (the table umzug's SequelizeStorage made; same shape). */

@@ -60,8 +60,32 @@ export function createMetrics(options: MetricsOptions = {}) {
     registers: [registry],
   });
 
+  const providerCalls = new Counter({
+    name: "herald_provider_calls_total",
+    help: "Calls to each channel's providers, by outcome (sent, transient_error, permanent_error; skipped: passed over while its circuit is open).",
+    labelNames: ["channel", "provider", "outcome"],
+    registers: [registry],
+  });
+  let circuits: () => Array<{ channel: string; provider: string; open: boolean }> = () => [];
+  const circuitOpen: Gauge = new Gauge({
+    name: "herald_provider_circuit_open",
+    help: "1 while a provider is skipped after failing PROVIDER_FAILURE_THRESHOLD times in a row (tried again after PROVIDER_COOLDOWN_MS), else 0.",
+    labelNames: ["channel", "provider"],
+    registers: [registry],
+    collect: () => {
+      for (const c of circuits()) circuitOpen.set({ channel: c.channel, provider: c.provider }, c.open ? 1 : 0);
+    },
+  });
+
   const metrics = {
     registry,
+    observeProviderCall(channel: string, provider: string, outcome: string) {
+      providerCalls.inc({ channel, provider, outcome });
+    },
+    /** Where the providers' circuits stand, read at each scrape. */
+    readCircuits(read: typeof circuits) {
+      circuits = read;
+    },
     observeConnectionCut(reason: string) {
       connectionsCut.inc({ reason });
     },

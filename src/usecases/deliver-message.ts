@@ -31,7 +31,7 @@ export interface DeliverMessageDeps {
   /** Reports each outcome (metrics); seconds is how long the provider call took. */
   observe?: (channel: Channel, outcome: "sent" | "suppressed" | "retry" | "dead", seconds?: number) => void;
   timing: RetryPolicy & {
-    /** How long one attempt may hold a delivery (longer than timeoutMs). */
+    /** Least time one attempt holds a delivery (longer than timeoutMs; more when a channel makes several calls). */
     leaseMs: number;
     /** Longest a provider call may take. */
     timeoutMs: number;
@@ -39,6 +39,9 @@ export interface DeliverMessageDeps {
 }
 
 const settled = new Set(["sent", "suppressed", "canceled", "dead"]);
+
+/** How soon a delivery whose dead letter could not be stored comes back. */
+const deadLetterRetryMs = 5_000;
 
 /**
  * Makes one queued delivery: skips deliveries that are settled (so redeliveries
@@ -82,33 +85,55 @@ export function createDeliverMessage(deps: DeliverMessageDeps) {
       deps.observe?.(delivery.channel, "suppressed");
       return { kind: "done" };
     }
-    const lease = await attemptStore.lease(deps.db, delivery.id, deps.timing.leaseMs);
+    const deliverer = deps.deliverers[delivery.channel];
+    // Failover may call several providers in one attempt, each with the full timeout.
+    const budgetMs = deps.timing.timeoutMs * Math.max(1, deliverer?.calls ?? 1);
+    const holdMs = Math.max(deps.timing.leaseMs, 2 * budgetMs);
+    const lease = await attemptStore.lease(deps.db, delivery.id, holdMs);
     if (lease === null) {
       // Another worker holds it (a redelivery raced the first copy): look again
       // once that worker's lease could have run out.
-      return { kind: "retry", afterMs: deps.timing.leaseMs };
+      return { kind: "retry", afterMs: holdMs };
     }
 
-    const deliverer = deps.deliverers[delivery.channel];
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     try {
       if (deliverer === undefined) {
         throw new PermanentDeliveryError(`the ${delivery.channel} channel is not configured`);
       }
-      const receipt = await deliverer.deliver(job, AbortSignal.timeout(deps.timing.timeoutMs));
-      await attemptStore.recordSent(deps.db, delivery.id, lease, receipt.providerMessageId);
+      const receipt = await deliverer.deliver(job, AbortSignal.timeout(budgetMs));
+      await attemptStore.recordSent(deps.db, delivery.id, lease, receipt);
       deps.observe?.(delivery.channel, "sent", seconds());
       return { kind: "done" };
     } catch (error) {
       const permanent = error instanceof PermanentDeliveryError;
+      const known = error instanceof TransientDeliveryError || error instanceof PermanentDeliveryError;
       const retryAfterMs = error instanceof TransientDeliveryError ? error.retryAfterMs : undefined;
       const delay = permanent ? null : deps.timing.delayAfter(lease.generationAttempts, retryAfterMs);
       const text = error instanceof Error ? error.message : String(error);
+      const provider = known ? (error.provider ?? "") : "";
       if (delay === null) {
-        await deps.deadLetter({ ...message, channel: message.channel, error: text });
+        try {
+          await deps.deadLetter({ ...message, channel: message.channel, error: text });
+        } catch (letterError) {
+          // Not dead until its letter is kept: the attempt is recorded as failed
+          // and the delivery comes back (one more provider call, which may even
+          // succeed), so no failure between the two can lose the letter.
+          const why = letterError instanceof Error ? letterError.message : String(letterError);
+          await attemptStore.recordFailure(deps.db, delivery.id, lease, {
+            provider,
+            permanent,
+            dead: false,
+            error: `${text} (its dead letter could not be stored: ${why}; trying again)`,
+            nextAttemptAt: new Date(Date.now() + deadLetterRetryMs),
+          });
+          deps.observe?.(delivery.channel, "retry", seconds());
+          return { kind: "retry", afterMs: deadLetterRetryMs };
+        }
       }
       await attemptStore.recordFailure(deps.db, delivery.id, lease, {
+        provider,
         permanent,
         dead: delay === null,
         error: text,

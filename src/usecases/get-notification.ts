@@ -1,3 +1,4 @@
+import type { ChannelCatalog } from "../domain/channel.js";
 import { NotFoundError } from "../domain/errors.js";
 import type { Delivery, Notification } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
@@ -13,7 +14,7 @@ import { requireScope } from "./access.js";
  * the deliveries on their own channels only, with errors as categories and no
  * provider ids (domain/user-delivery-view.ts); API keys see everything.
  */
-export function createGetNotification(deps: { db: Queryable }) {
+export function createGetNotification(deps: { db: Queryable; catalog: ChannelCatalog }) {
   return async function getNotification(
     principal: Principal,
     id: string,
@@ -24,6 +25,9 @@ export function createGetNotification(deps: { db: Queryable }) {
       throw new NotFoundError(`notification ${id} not found`);
     }
     const deliveries = await deliveryStore.forNotification(deps.db, id);
-    return { notification, deliveries: principal.kind === "user" ? userDeliveryView(deliveries) : deliveries };
+    return {
+      notification,
+      deliveries: principal.kind === "user" ? userDeliveryView(deliveries, deps.catalog) : deliveries,
+    };
   };
 }

@@ -75,7 +75,7 @@ export function createUseCases(d: UseCaseDeps) {
       observe: d.observe,
       traceContext: d.traceContext,
     }),
-    getNotification: createGetNotification({ db }),
+    getNotification: createGetNotification({ db, catalog: d.channels.catalog }),
     list: createListNotifications({ db }),
     mark: createMarkNotifications({ db, publish: d.feed.publish }),
     preferences: createManagePreferences({

@@ -11,6 +11,7 @@ import { type FakeTwilio, startFakeTwilio } from "../helpers/fake-twilio.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
 
 let twilio: FakeTwilio;
+let backup: FakeTwilio;
 let fcm: FakeFcm;
 let herald: TestHerald;
 let admin: HeraldClient;
@@ -18,6 +19,7 @@ let recipients: ReturnType<typeof serviceClient<typeof RecipientService>>;
 
 beforeAll(async () => {
   twilio = await startFakeTwilio();
+  backup = await startFakeTwilio();
   fcm = await startFakeFcm();
   const keyFile = path.join(os.tmpdir(), `herald-fcm-${process.pid}.json`);
   writeFileSync(keyFile, JSON.stringify(fcm.serviceAccount));
@@ -27,6 +29,11 @@ beforeAll(async () => {
       TWILIO_ACCOUNT_SID: twilio.accountSid,
       TWILIO_AUTH_TOKEN: twilio.authToken,
       TWILIO_FROM: "+15005550006",
+      // A second account, tried within the attempt when the first fails.
+      TWILIO_BASE_URL_2: backup.url,
+      TWILIO_ACCOUNT_SID_2: backup.accountSid,
+      TWILIO_AUTH_TOKEN_2: backup.authToken,
+      TWILIO_MESSAGING_SERVICE_SID_2: "MG00000000000000000000000000000000",
       FCM_BASE_URL: fcm.url,
       FCM_SERVICE_ACCOUNT_FILE: keyFile,
     },
@@ -38,6 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await herald.close();
   await twilio.close();
+  await backup.close();
   await fcm.close();
 });
 
@@ -55,11 +63,26 @@ describe("SMS through the Twilio Messages API", () => {
     });
   });
 
-  it("retries a 429 and stops at once on Twilio's invalid-number error", async () => {
+  it("fails over to the second account within the attempt, and stops at once on Twilio's invalid-number error", async () => {
     twilio.failNext(1, { status: 429, code: 20429, message: "Too Many Requests", retryAfter: "1" });
     const busy = await admin.send({ userIds: ["sam"], category: "otp", title: "Again", body: "b" });
-    const [retried] = await settledDeliveries(admin, busy.notifications[0]?.id as string, Channel.SMS);
-    expect(retried?.attemptHistory).toHaveLength(2);
+    const [failedOver] = await settledDeliveries(admin, busy.notifications[0]?.id as string, Channel.SMS);
+    expect(failedOver?.status).toBe(DeliveryStatus.SENT);
+    expect(failedOver?.attemptHistory.map((a) => a.provider)).toEqual([`twilio:${backup.accountSid}`]);
+    expect(failedOver?.providerMessageId).toBe(backup.messages[0]?.sid);
+    expect(backup.messages[0]).toMatchObject({ to: "+14155550123", body: "Again: b" });
+    // Both accounts busy: the attempt fails, and the next one (after Retry-After) goes through the first.
+    twilio.failNext(1, { status: 429, code: 20429, message: "Too Many Requests", retryAfter: "1" });
+    backup.failNext(1, { status: 503, message: "Service Unavailable" });
+    const both = await admin.send({ userIds: ["sam"], category: "otp", title: "Both busy", body: "b" });
+    const [retried] = await settledDeliveries(admin, both.notifications[0]?.id as string, Channel.SMS);
+    expect(retried?.attemptHistory.map((a) => a.provider)).toEqual([
+      `twilio:${backup.accountSid}`,
+      `twilio:${twilio.accountSid}`,
+    ]);
+    expect(retried?.attemptHistory[0]?.error).toMatch(
+      /^every provider failed: twilio:AC\w+: .*429.*; twilio:AC\w+: .*503/,
+    );
     expect(retried?.status).toBe(DeliveryStatus.SENT);
     twilio.failNext(1, { status: 400, code: 21211, message: "Invalid 'To' Phone Number" });
     const bad = await admin.send({ userIds: ["sam"], category: "otp", title: "Bad", body: "b" });

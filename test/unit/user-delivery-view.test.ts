@@ -1,11 +1,13 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { emailChannel } from "../../src/channels/email.js";
+import { createFailover, type Provider } from "../../src/channels/failover.js";
 import { pushChannel } from "../../src/channels/push.js";
 import { smsChannel } from "../../src/channels/sms.js";
+import type { ChannelCatalog } from "../../src/domain/channel.js";
 import type { Deliverer, DeliveryJob } from "../../src/domain/deliverer.js";
 import type { Delivery, DeliveryAttempt } from "../../src/domain/notification.js";
-import { UserDeliveryError, userDeliveryView } from "../../src/domain/user-delivery-view.js";
+import { UserDeliveryError, userDeliveryView as viewOf } from "../../src/domain/user-delivery-view.js";
 import { createWebhookEndpointStore } from "../../src/store/webhook-endpoint-store.js";
 import { rejection } from "../helpers/wait.js";
 
@@ -17,6 +19,7 @@ const attempt = (number: number, outcome: DeliveryAttempt["outcome"], error = ""
   outcome,
   error,
   providerMessageId: outcome === "sent" ? "SM123" : "",
+  provider: "twilio:AC1",
 });
 const delivery = (d: Partial<Delivery>): Delivery => ({
   id: "d",
@@ -34,16 +37,27 @@ const delivery = (d: Partial<Delivery>): Delivery => ({
   ...d,
 });
 
+// What the view reads of the catalog: which channels deliver to a user's own devices.
+const catalog = new Map([
+  ["push", { targets: ["devices"] }],
+  ["webhook", { targets: ["endpoints"] }],
+  ["slack", { targets: ["address", "endpoints"] }],
+]) as unknown as ChannelCatalog;
+const userDeliveryView = (deliveries: Delivery[]) => viewOf(deliveries, catalog);
+
 describe("a user's view of their deliveries", () => {
-  it("leaves out webhooks (the operator's endpoints)", () => {
+  it("leaves out deliveries to endpoints (the operator's webhooks and chat channels)", () => {
     const view = userDeliveryView([
       delivery({ channel: "in_app" }),
       delivery({ channel: "webhook", target: "endpoint-id", lastError: "connection refused", status: "dead" }),
       delivery({ channel: "push", target: "device-id" }),
+      delivery({ channel: "slack" as Delivery["channel"], target: "slack-endpoint-id" }),
+      delivery({ channel: "slack" as Delivery["channel"], target: "" }),
     ]);
     expect(view.map((d) => [d.channel, d.target])).toEqual([
       ["in_app", ""],
       ["push", "device-id"],
+      ["slack", ""],
     ]);
   });
 
@@ -82,9 +96,9 @@ describe("a user's view of their deliveries", () => {
     expect(rejected?.history?.map((a) => a.error)).toEqual([UserDeliveryError.undeliverable]);
     expect(sent?.lastError).toBe("");
     expect(sent?.providerMessageId).toBe("");
-    expect(sent?.history?.map((a) => [a.error, a.providerMessageId])).toEqual([
-      [UserDeliveryError.retrying, ""],
-      ["", ""],
+    expect(sent?.history?.map((a) => [a.error, a.providerMessageId, a.provider])).toEqual([
+      [UserDeliveryError.retrying, "", ""],
+      ["", "", ""],
     ]);
   });
 
@@ -102,20 +116,26 @@ describe("a user's view of their deliveries", () => {
       endpoints: createWebhookEndpointStore(),
       egress: { allowPrivateNetworks: true },
       timeoutMs: 1_000,
+      failover: (providers: readonly Provider[]) =>
+        createFailover("email", providers, { timeoutMs: 1_000, failureThreshold: 3, cooldownMs: 1_000 }),
     };
     // Never reached: each deliverer refuses before calling its provider.
     const channels: Deliverer[] = [
       emailChannel.createDeliverer?.(
-        { smtpUrl: "smtp://127.0.0.1:9", from: "h@example.com", poolSize: 1, preferencesUrl: null },
+        { smtpUrls: ["smtp://127.0.0.1:9"], from: "h@example.com", poolSize: 1, preferencesUrl: null },
         deps,
       ),
       smsChannel.createDeliverer?.(
         {
-          baseUrl: "http://127.0.0.1:9",
-          accountSid: "AC1",
-          authToken: "t",
-          from: "+15550000000",
-          messagingServiceSid: null,
+          accounts: [
+            {
+              baseUrl: "http://127.0.0.1:9",
+              accountSid: "AC1",
+              authToken: "t",
+              from: "+15550000000",
+              messagingServiceSid: null,
+            },
+          ],
         },
         deps,
       ),

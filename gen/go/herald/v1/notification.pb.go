@@ -455,8 +455,15 @@ type DeliveryAttempt struct {
 	// provider_message_id is the provider's id for the message it accepted;
 	// empty for user tokens.
 	ProviderMessageId string `protobuf:"bytes,6,opt,name=provider_message_id,json=providerMessageId,proto3" json:"provider_message_id,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// provider names which of the channel's providers answered this attempt:
+	// the one that accepted it, refused it, or failed last (a channel may list
+	// several in priority order and fail over between them within one attempt;
+	// README "Providers and failover"). Email names an SMTP server as
+	// `smtp://host:port`, SMS a Twilio account as `twilio:<account SID>`; empty
+	// for channels without named providers and for user tokens.
+	Provider      string `protobuf:"bytes,7,opt,name=provider,proto3" json:"provider,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DeliveryAttempt) Reset() {
@@ -527,6 +534,13 @@ func (x *DeliveryAttempt) GetError() string {
 func (x *DeliveryAttempt) GetProviderMessageId() string {
 	if x != nil {
 		return x.ProviderMessageId
+	}
+	return ""
+}
+
+func (x *DeliveryAttempt) GetProvider() string {
+	if x != nil {
+		return x.Provider
 	}
 	return ""
 }
@@ -705,7 +719,7 @@ const file_herald_v1_notification_proto_rawDesc = "" +
 	"\tsend_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\bsendTime\x127\n" +
 	"\tread_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\breadTime\x12=\n" +
-	"\farchive_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\varchiveTime\"\x96\x02\n" +
+	"\farchive_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\varchiveTime\"\xb2\x02\n" +
 	"\x0fDeliveryAttempt\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x129\n" +
 	"\n" +
@@ -713,7 +727,8 @@ const file_herald_v1_notification_proto_rawDesc = "" +
 	"\bend_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x123\n" +
 	"\aoutcome\x18\x04 \x01(\x0e2\x19.herald.v1.AttemptOutcomeR\aoutcome\x12\x14\n" +
 	"\x05error\x18\x05 \x01(\tR\x05error\x12.\n" +
-	"\x13provider_message_id\x18\x06 \x01(\tR\x11providerMessageId\"\xae\x04\n" +
+	"\x13provider_message_id\x18\x06 \x01(\tR\x11providerMessageId\x12\x1a\n" +
+	"\bprovider\x18\a \x01(\tR\bprovider\"\xae\x04\n" +
 	"\bDelivery\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12,\n" +
 	"\achannel\x18\x02 \x01(\x0e2\x12.herald.v1.ChannelR\achannel\x121\n" +

@@ -5,6 +5,7 @@ import type { ChannelDeps, ChannelModule, Egress } from "./channel-module.js";
 import { emailChannel } from "./email.js";
 import { inAppChannel } from "./in-app.js";
 import { pushChannel } from "./push.js";
+import { slackChannel } from "./slack.js";
 import { smsChannel } from "./sms.js";
 import { tracedDeliverers } from "./traced-deliverers.js";
 import { webhookChannel } from "./webhook.js";
@@ -20,6 +21,7 @@ export const channelModules: readonly ChannelModule<unknown>[] = [
   smsChannel,
   pushChannel,
   webhookChannel,
+  slackChannel,
 ] as ChannelModule<unknown>[];
 
 /** Each channel's configuration section; null for the channels this server does not offer. */

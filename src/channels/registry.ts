@@ -6,6 +6,7 @@ import { emailChannel } from "./email.js";
 import { type CircuitState, createFailover, type FailoverDeliverer, type FailoverPolicy } from "./failover.js";
 import { inAppChannel } from "./in-app.js";
 import { pushChannel } from "./push.js";
+import { slackChannel } from "./slack.js";
 import { smsChannel } from "./sms.js";
 import { tracedDeliverers } from "./traced-deliverers.js";
 import { webhookChannel } from "./webhook.js";
@@ -21,6 +22,7 @@ export const channelModules: readonly ChannelModule<unknown>[] = [
   smsChannel,
   pushChannel,
   webhookChannel,
+  slackChannel,
 ] as ChannelModule<unknown>[];
 
 /** Each channel's configuration section; null for the channels this server does not offer. */

@@ -5,7 +5,7 @@ import type { NotificationContent } from "./notification.js";
  * targets, content, configuration and sender; channels/registry.ts lists
  * them); the contract names each `CHANNEL_<ID>`.
  */
-export const channelIds = ["in_app", "email", "sms", "push", "webhook"] as const;
+export const channelIds = ["in_app", "email", "sms", "push", "webhook", "slack"] as const;
 export type Channel = (typeof channelIds)[number];
 
 export function isChannel(value: string): value is Channel {
@@ -31,6 +31,21 @@ export interface PartSpec {
   html?: boolean;
   /** May be empty (an email without HTML). */
   optional?: boolean;
+  /**
+   * Applied to every string a variable reads from data, for parts whose markup
+   * data must not write (Slack's mrkdwn escapes &, < and >, so a value cannot
+   * become a `<!channel>` mention or a disguised link). Literal template text
+   * is left as written.
+   */
+  escapeData?: (value: string) => string;
+  /**
+   * The part is JSON (Slack's Block Kit blocks, a Teams card): its template
+   * must parse as JSON, variables live only inside its strings (each string is
+   * rendered on its own and JSON-escaped), so every rendering is valid JSON of
+   * the same shape. `check` says what else is wrong with the parsed template
+   * (the provider's documented limits), or null.
+   */
+  json?: { check?: (value: unknown) => string | null };
 }
 
 /** What a channel says: its parts, and what it says for a Send without a template. */

@@ -4,7 +4,8 @@ import { InvalidArgumentError } from "../domain/errors.js";
 import type { NotificationDraft } from "../domain/notification.js";
 import type { Queryable } from "../store/database.js";
 import { templateStore } from "../store/template-store.js";
-import { type CompiledPart, compilePart, MissingVariableError, TemplateSyntaxError } from "./handlebars-compiler.js";
+import { compileContentPart } from "./content-part.js";
+import { type CompiledPart, MissingVariableError, TemplateSyntaxError } from "./handlebars-compiler.js";
 import { localeChain } from "./locale.js";
 import { RenderBudget, RenderLimitError, type RenderLimits } from "./render-budget.js";
 
@@ -84,7 +85,7 @@ export function createContentRenderer(options: {
 
   function compileStored(t: Template, part: string, source: string): CompiledPart {
     try {
-      return compilePart(source, partsOf(t.channel)[part]?.html === true, options.maxExpressions);
+      return compileContentPart(source, partsOf(t.channel)[part], options.maxExpressions);
     } catch (error) {
       // Stored before Herald refused what it refuses now (partials, say).
       if (!(error instanceof TemplateSyntaxError)) throw error;

@@ -30,6 +30,17 @@ export class MissingVariableError extends Error {
  */
 export type CompiledPart = (data: object, budget: RenderBudget, maxChars: number) => string;
 
+/** What a part's content spec adds to compiling it (domain/channel.ts, PartSpec). */
+export interface CompileExtras {
+  /** Applied to every string a variable reads from data (see PartSpec.escapeData). */
+  escapeData?: (value: string) => string;
+  /**
+   * Expressions counted so far, shared by the pieces of one part (each string
+   * of a JSON part is compiled on its own), so the limit holds for the part.
+   */
+  expressions?: { count: number };
+}
+
 // An environment of Herald's own: no helpers registered anywhere else leak in,
 // and its `each` is the budgeted one (also reached by `{{#list}}...{{/list}}`,
 // which Handlebars runs through the environment's `each`).
@@ -51,14 +62,23 @@ const trialLimits = { maxMs: 1_000, maxIterations: 1_000, maxDataChars: 1_000_00
  * since data often carries text users wrote; other parts (subjects, plain
  * text, SMS, push) are not HTML and are not escaped.
  */
-export function compilePart(source: string, html: boolean, maxExpressions: number): CompiledPart {
+export function compilePart(
+  source: string,
+  html: boolean,
+  maxExpressions: number,
+  extras: CompileExtras = {},
+): CompiledPart {
   let ast: hbs.AST.Program;
   try {
     ast = handlebars.parse(source);
   } catch (error) {
     throw new TemplateSyntaxError((error as Error).message.split("\n")[0] ?? "does not parse", { cause: error });
   }
-  refuseUnsupported(ast, { html, maxExpressions, expressions: 0 });
+  const counted = extras.expressions ?? { count: 0 };
+  const walk = { html, maxExpressions, expressions: counted.count };
+  refuseUnsupported(ast, walk);
+  counted.count = walk.expressions;
+  const escapeData = extras.escapeData;
   const template = handlebars.compile(ast, { strict: true, knownHelpersOnly: true, noEscape: !html });
   try {
     // Compilation is lazy; a first run with no data surfaces unknown helpers now.
@@ -70,7 +90,8 @@ export function compilePart(source: string, html: boolean, maxExpressions: numbe
   }
   return (data, budget, maxChars) => {
     try {
-      return budget.run(maxChars, () => template(budgetedData(data, budget)));
+      const view = budgetedData(data, budget);
+      return budget.run(maxChars, () => template(escapeData === undefined ? view : escapedData(view, escapeData)));
     } catch (error) {
       const match = /"([^"]+)" not defined in .*? - (\d+):(\d+)/.exec((error as Error).message);
       if (match) {
@@ -83,6 +104,37 @@ export function compilePart(source: string, html: boolean, maxExpressions: numbe
       throw error;
     }
   };
+}
+
+const escapedViews = new WeakMap<(value: string) => string, WeakMap<object, object>>();
+
+/**
+ * A read-only view of data whose strings come out escaped, for parts whose
+ * markup data must not be able to write (Slack's `<!channel>`, say). Views
+ * are kept per escape function and data object, like budgetedData's.
+ */
+function escapedData(data: object, escapeValue: (value: string) => string): object {
+  let views = escapedViews.get(escapeValue);
+  if (views === undefined) {
+    views = new WeakMap();
+    escapedViews.set(escapeValue, views);
+  }
+  let view = views.get(data);
+  if (view === undefined) {
+    view = new Proxy(data, {
+      get(target, key) {
+        const value: unknown = Reflect.get(target, key);
+        if (typeof value === "string") return escapeValue(value);
+        if (value !== null && typeof value === "object") return escapedData(value, escapeValue);
+        return value;
+      },
+      set: () => false,
+      deleteProperty: () => false,
+      defineProperty: () => false,
+    });
+    views.set(data, view);
+  }
+  return view;
 }
 
 const refused: Record<string, string> = {

@@ -4,7 +4,8 @@ import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { Principal } from "../domain/principal.js";
 import type { Queryable } from "../store/database.js";
 import { templateStore } from "../store/template-store.js";
-import { compilePart, TemplateSyntaxError } from "../templates/handlebars-compiler.js";
+import { compileContentPart } from "../templates/content-part.js";
+import { TemplateSyntaxError } from "../templates/handlebars-compiler.js";
 import { normalizeLocale } from "../templates/locale.js";
 import { requireScope } from "./access.js";
 
@@ -40,7 +41,7 @@ export function createManageTemplates(deps: {
           );
         }
         try {
-          compilePart(String(source), partSpec.html === true, deps.maxExpressions);
+          compileContentPart(String(source), partSpec, deps.maxExpressions);
         } catch (error) {
           if (!(error instanceof TemplateSyntaxError)) throw error;
           throw new InvalidArgumentError(fieldOf(part), error.message, { cause: error });

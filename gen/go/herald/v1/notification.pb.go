@@ -101,6 +101,11 @@ const (
 	Channel_CHANNEL_PUSH Channel = 4
 	// CHANNEL_WEBHOOK posts the notification to the customer's endpoints.
 	Channel_CHANNEL_WEBHOOK Channel = 5
+	// CHANNEL_SLACK posts to Slack: a direct message to the recipient's member
+	// id (`Recipient.addresses["slack"]`, such as `U0123ABCD`) through the bot
+	// token, and a message to each Slack incoming webhook registered as an
+	// endpoint for this channel.
+	Channel_CHANNEL_SLACK Channel = 6
 )
 
 // Enum value maps for Channel.
@@ -112,6 +117,7 @@ var (
 		3: "CHANNEL_SMS",
 		4: "CHANNEL_PUSH",
 		5: "CHANNEL_WEBHOOK",
+		6: "CHANNEL_SLACK",
 	}
 	Channel_value = map[string]int32{
 		"CHANNEL_UNSPECIFIED": 0,
@@ -120,6 +126,7 @@ var (
 		"CHANNEL_SMS":         3,
 		"CHANNEL_PUSH":        4,
 		"CHANNEL_WEBHOOK":     5,
+		"CHANNEL_SLACK":       6,
 	}
 )
 
@@ -751,14 +758,15 @@ const file_herald_v1_notification_proto_rawDesc = "" +
 	"\fPRIORITY_LOW\x10\x01\x12\x13\n" +
 	"\x0fPRIORITY_NORMAL\x10\x02\x12\x11\n" +
 	"\rPRIORITY_HIGH\x10\x03\x12\x15\n" +
-	"\x11PRIORITY_CRITICAL\x10\x04*\x81\x01\n" +
+	"\x11PRIORITY_CRITICAL\x10\x04*\x94\x01\n" +
 	"\aChannel\x12\x17\n" +
 	"\x13CHANNEL_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eCHANNEL_IN_APP\x10\x01\x12\x11\n" +
 	"\rCHANNEL_EMAIL\x10\x02\x12\x0f\n" +
 	"\vCHANNEL_SMS\x10\x03\x12\x10\n" +
 	"\fCHANNEL_PUSH\x10\x04\x12\x13\n" +
-	"\x0fCHANNEL_WEBHOOK\x10\x05*\x98\x02\n" +
+	"\x0fCHANNEL_WEBHOOK\x10\x05\x12\x11\n" +
+	"\rCHANNEL_SLACK\x10\x06*\x98\x02\n" +
 	"\x0eDeliveryStatus\x12\x1f\n" +
 	"\x1bDELIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19DELIVERY_STATUS_SCHEDULED\x10\x01\x12\x1b\n" +

@@ -101,6 +101,12 @@ const (
 	Channel_CHANNEL_PUSH Channel = 4
 	// CHANNEL_WEBHOOK posts the notification to the customer's endpoints.
 	Channel_CHANNEL_WEBHOOK Channel = 5
+	// CHANNEL_TEAMS posts an Adaptive Card to Microsoft Teams channels: to each
+	// endpoint registered for CHANNEL_TEAMS (a Workflows webhook URL, or an
+	// Office 365 connector's incoming webhook URL) whose categories match. Its
+	// templates have the parts `title`, `text` and optionally `card`. Offered
+	// when the server sets TEAMS_ENABLED. (6 is left to CHANNEL_SLACK.)
+	Channel_CHANNEL_TEAMS Channel = 7
 )
 
 // Enum value maps for Channel.
@@ -112,6 +118,7 @@ var (
 		3: "CHANNEL_SMS",
 		4: "CHANNEL_PUSH",
 		5: "CHANNEL_WEBHOOK",
+		7: "CHANNEL_TEAMS",
 	}
 	Channel_value = map[string]int32{
 		"CHANNEL_UNSPECIFIED": 0,
@@ -120,6 +127,7 @@ var (
 		"CHANNEL_SMS":         3,
 		"CHANNEL_PUSH":        4,
 		"CHANNEL_WEBHOOK":     5,
+		"CHANNEL_TEAMS":       7,
 	}
 )
 
@@ -736,14 +744,15 @@ const file_herald_v1_notification_proto_rawDesc = "" +
 	"\fPRIORITY_LOW\x10\x01\x12\x13\n" +
 	"\x0fPRIORITY_NORMAL\x10\x02\x12\x11\n" +
 	"\rPRIORITY_HIGH\x10\x03\x12\x15\n" +
-	"\x11PRIORITY_CRITICAL\x10\x04*\x81\x01\n" +
+	"\x11PRIORITY_CRITICAL\x10\x04*\x94\x01\n" +
 	"\aChannel\x12\x17\n" +
 	"\x13CHANNEL_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eCHANNEL_IN_APP\x10\x01\x12\x11\n" +
 	"\rCHANNEL_EMAIL\x10\x02\x12\x0f\n" +
 	"\vCHANNEL_SMS\x10\x03\x12\x10\n" +
 	"\fCHANNEL_PUSH\x10\x04\x12\x13\n" +
-	"\x0fCHANNEL_WEBHOOK\x10\x05*\x98\x02\n" +
+	"\x0fCHANNEL_WEBHOOK\x10\x05\x12\x11\n" +
+	"\rCHANNEL_TEAMS\x10\a*\x98\x02\n" +
 	"\x0eDeliveryStatus\x12\x1f\n" +
 	"\x1bDELIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19DELIVERY_STATUS_SCHEDULED\x10\x01\x12\x1b\n" +

@@ -27,6 +27,7 @@ class Channel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHANNEL_SMS: _ClassVar[Channel]
     CHANNEL_PUSH: _ClassVar[Channel]
     CHANNEL_WEBHOOK: _ClassVar[Channel]
+    CHANNEL_TEAMS: _ClassVar[Channel]
 
 class DeliveryStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -57,6 +58,7 @@ CHANNEL_EMAIL: Channel
 CHANNEL_SMS: Channel
 CHANNEL_PUSH: Channel
 CHANNEL_WEBHOOK: Channel
+CHANNEL_TEAMS: Channel
 DELIVERY_STATUS_UNSPECIFIED: DeliveryStatus
 DELIVERY_STATUS_SCHEDULED: DeliveryStatus
 DELIVERY_STATUS_PENDING: DeliveryStatus

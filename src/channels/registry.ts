@@ -6,6 +6,7 @@ import { emailChannel } from "./email.js";
 import { inAppChannel } from "./in-app.js";
 import { pushChannel } from "./push.js";
 import { smsChannel } from "./sms.js";
+import { teamsChannel } from "./teams.js";
 import { tracedDeliverers } from "./traced-deliverers.js";
 import { webhookChannel } from "./webhook.js";
 
@@ -20,6 +21,7 @@ export const channelModules: readonly ChannelModule<unknown>[] = [
   smsChannel,
   pushChannel,
   webhookChannel,
+  teamsChannel,
 ] as ChannelModule<unknown>[];
 
 /** Each channel's configuration section; null for the channels this server does not offer. */

@@ -8,6 +8,7 @@ import { inAppChannel } from "./in-app.js";
 import { pushChannel } from "./push.js";
 import { slackChannel } from "./slack.js";
 import { smsChannel } from "./sms.js";
+import { teamsChannel } from "./teams.js";
 import { tracedDeliverers } from "./traced-deliverers.js";
 import { webhookChannel } from "./webhook.js";
 
@@ -23,6 +24,7 @@ export const channelModules: readonly ChannelModule<unknown>[] = [
   pushChannel,
   webhookChannel,
   slackChannel,
+  teamsChannel,
 ] as ChannelModule<unknown>[];
 
 /** Each channel's configuration section; null for the channels this server does not offer. */

@@ -5,7 +5,7 @@ import type { NotificationContent } from "./notification.js";
  * targets, content, configuration and sender; channels/registry.ts lists
  * them); the contract names each `CHANNEL_<ID>`.
  */
-export const channelIds = ["in_app", "email", "sms", "push", "webhook", "slack"] as const;
+export const channelIds = ["in_app", "email", "sms", "push", "webhook", "slack", "teams"] as const;
 export type Channel = (typeof channelIds)[number];
 
 export function isChannel(value: string): value is Channel {

@@ -106,6 +106,12 @@ const (
 	// token, and a message to each Slack incoming webhook registered as an
 	// endpoint for this channel.
 	Channel_CHANNEL_SLACK Channel = 6
+	// CHANNEL_TEAMS posts an Adaptive Card to Microsoft Teams channels: to each
+	// endpoint registered for CHANNEL_TEAMS (a Workflows webhook URL, or an
+	// Office 365 connector's incoming webhook URL) whose categories match. Its
+	// templates have the parts `title`, `text` and optionally `card`. Offered
+	// when the server sets TEAMS_ENABLED.
+	Channel_CHANNEL_TEAMS Channel = 7
 )
 
 // Enum value maps for Channel.
@@ -118,6 +124,7 @@ var (
 		4: "CHANNEL_PUSH",
 		5: "CHANNEL_WEBHOOK",
 		6: "CHANNEL_SLACK",
+		7: "CHANNEL_TEAMS",
 	}
 	Channel_value = map[string]int32{
 		"CHANNEL_UNSPECIFIED": 0,
@@ -127,6 +134,7 @@ var (
 		"CHANNEL_PUSH":        4,
 		"CHANNEL_WEBHOOK":     5,
 		"CHANNEL_SLACK":       6,
+		"CHANNEL_TEAMS":       7,
 	}
 )
 
@@ -758,7 +766,7 @@ const file_herald_v1_notification_proto_rawDesc = "" +
 	"\fPRIORITY_LOW\x10\x01\x12\x13\n" +
 	"\x0fPRIORITY_NORMAL\x10\x02\x12\x11\n" +
 	"\rPRIORITY_HIGH\x10\x03\x12\x15\n" +
-	"\x11PRIORITY_CRITICAL\x10\x04*\x94\x01\n" +
+	"\x11PRIORITY_CRITICAL\x10\x04*\xa7\x01\n" +
 	"\aChannel\x12\x17\n" +
 	"\x13CHANNEL_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eCHANNEL_IN_APP\x10\x01\x12\x11\n" +
@@ -766,7 +774,8 @@ const file_herald_v1_notification_proto_rawDesc = "" +
 	"\vCHANNEL_SMS\x10\x03\x12\x10\n" +
 	"\fCHANNEL_PUSH\x10\x04\x12\x13\n" +
 	"\x0fCHANNEL_WEBHOOK\x10\x05\x12\x11\n" +
-	"\rCHANNEL_SLACK\x10\x06*\x98\x02\n" +
+	"\rCHANNEL_SLACK\x10\x06\x12\x11\n" +
+	"\rCHANNEL_TEAMS\x10\a*\x98\x02\n" +
 	"\x0eDeliveryStatus\x12\x1f\n" +
 	"\x1bDELIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19DELIVERY_STATUS_SCHEDULED\x10\x01\x12\x1b\n" +

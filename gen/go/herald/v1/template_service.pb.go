@@ -248,9 +248,14 @@ func (x *PushTemplate) GetBody() string {
 
 // ChannelParts is a channel's template parts by name, for channels without a
 // message of their own: slack has `text` (mrkdwn) and optionally `blocks` (a
-// Block Kit JSON array); teams has `text` and optionally `card` (an Adaptive
-// Card's JSON). Each channel says which parts it has and how long each may be
-// once rendered; an unknown part is INVALID_ARGUMENT.
+// Block Kit JSON array); teams has `title` (at most 200 characters), `text`
+// (at most 8,000; both Teams' TextBlock markdown) and optionally `card` (an
+// Adaptive Card's JSON object, `"type": "AdaptiveCard"`, at most 24,000
+// characters as written and once rendered). Each channel says which parts it
+// has and how long each may be once rendered; an unknown part is
+// INVALID_ARGUMENT. JSON parts (blocks, card) must parse as JSON of the right
+// shape when saved, and only their string values are templates: variables
+// are filled inside strings, so a rendered part is always valid JSON.
 type ChannelParts struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// parts are the Handlebars sources, by part name.

@@ -28,6 +28,7 @@ class Channel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHANNEL_PUSH: _ClassVar[Channel]
     CHANNEL_WEBHOOK: _ClassVar[Channel]
     CHANNEL_SLACK: _ClassVar[Channel]
+    CHANNEL_TEAMS: _ClassVar[Channel]
 
 class DeliveryStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -59,6 +60,7 @@ CHANNEL_SMS: Channel
 CHANNEL_PUSH: Channel
 CHANNEL_WEBHOOK: Channel
 CHANNEL_SLACK: Channel
+CHANNEL_TEAMS: Channel
 DELIVERY_STATUS_UNSPECIFIED: DeliveryStatus
 DELIVERY_STATUS_SCHEDULED: DeliveryStatus
 DELIVERY_STATUS_PENDING: DeliveryStatus

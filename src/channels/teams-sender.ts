@@ -1,0 +1,254 @@
+import dns from "node:dns";
+import http, { type IncomingHttpHeaders } from "node:http";
+import https from "node:https";
+import type { LookupFunction } from "node:net";
+import { PermanentDeliveryError, type ProviderReceipt, TransientDeliveryError } from "../domain/delivery-errors.js";
+import { checkWebhookUrl, guardedLookup, PrivateNetworkError } from "./network-guard.js";
+import { parseJson, retryAfterMs } from "./provider-http.js";
+
+export interface TeamsSenderOptions {
+  /** ms for the whole request, from connecting to the end of the answer's body. */
+  timeoutMs: number;
+  /** Lets URLs reach loopback and private addresses and use plain http: development and tests only. */
+  allowPrivateNetworks: boolean;
+  /** The User-Agent header; default "Herald-Teams/1". */
+  userAgent?: string;
+}
+
+/** One card for one Teams endpoint. */
+export interface TeamsMessage {
+  /** The Workflows or incoming webhook URL. It is a secret (whoever has it can post), so no error quotes it. */
+  url: string;
+  /** The Adaptive Card (an object with "type": "AdaptiveCard"). */
+  card: object;
+  /** The delivery's id, for a receipt when Teams names none. */
+  deliveryId: string;
+}
+
+/** Posts Adaptive Cards to Teams endpoints. */
+export interface TeamsSender {
+  /**
+   * Resolves once Teams took the message: a Workflows URL answers 202 (the
+   * flow then runs on its own: a card it cannot post shows in the flow's run
+   * history, not here), an incoming webhook 200 "1". Rejects with
+   * TransientDeliveryError (timeout, network failure, 408, 429, 5xx, a
+   * connector's throttling text) or PermanentDeliveryError (anything else;
+   * reason "gone" for 404 and 410, when the flow or webhook was deleted).
+   */
+  send(message: TeamsMessage, signal?: AbortSignal): Promise<ProviderReceipt>;
+  /** Closes the pooled connections. */
+  close(): void;
+}
+
+/**
+ * Where Teams' webhook URLs live: Office 365 connectors' incoming webhooks
+ * (https://<tenant>.webhook.office.com/webhookb2/...), and the Workflows
+ * app's "When a Teams webhook request is received" trigger, hosted by Logic
+ * Apps (https://prod-NN.<region>.logic.azure.com/workflows/...) or by the
+ * Power Platform (https://<environment>.environment.api.powerplatform.com/
+ * powerautomate/automations/direct/workflows/...).
+ */
+export const TEAMS_HOSTS = ["webhook.office.com", "logic.azure.com", "api.powerplatform.com"] as const;
+
+/**
+ * Why a URL cannot be a Teams endpoint, or null: the SSRF guard's rules
+ * (checkWebhookUrl), then https on its default port to a host under
+ * TEAMS_HOSTS. With allowPrivateNetworks (development and tests) any http(s)
+ * URL passes, as webhooks' do.
+ */
+export function checkTeamsUrl(url: string, egress: { allowPrivateNetworks: boolean }): string | null {
+  const problem = checkWebhookUrl(url, egress);
+  if (problem !== null || egress.allowPrivateNetworks) return problem;
+  const parsed = new URL(url);
+  const host = parsed.hostname.toLowerCase();
+  if (!TEAMS_HOSTS.some((h) => host === h || host.endsWith(`.${h}`))) {
+    return `must be a Teams Workflows or incoming webhook URL, on a host under ${TEAMS_HOSTS.join(", ")}`;
+  }
+  if (parsed.port !== "") return "must use the default https port";
+  return null;
+}
+
+/** "The message size limit is 28 KB. When the size exceeds 28 KB, you receive an error" (Create Incoming Webhooks). */
+export const MAX_MESSAGE_BYTES = 28 * 1024;
+/** Answers are read this far, for the error they carry; Teams' are short. */
+const MAX_ANSWER_BYTES = 16 * 1024;
+/**
+ * Office 365 connectors answer 200 and put the real status in the body
+ * ("Connectors do not throw 429s": Sending messages to connectors and
+ * webhooks, Rate limiting for connectors).
+ */
+const CONNECTOR_ERROR = /Microsoft Teams endpoint returned HTTP error (\d{3})/;
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * A Teams sender over pooled keep-alive connections. Each connection goes
+ * only to addresses the SSRF guard approved (network-guard.ts); redirects are
+ * never followed, since the guard approved this URL and not another.
+ */
+export function createTeamsSender(options: TeamsSenderOptions): TeamsSender {
+  const userAgent = options.userAgent ?? "Herald-Teams/1";
+  const lookup: LookupFunction = options.allowPrivateNetworks ? dns.lookup : guardedLookup;
+  const agents = {
+    "http:": new http.Agent({ keepAlive: true, timeout: 4_000 }),
+    "https:": new https.Agent({ keepAlive: true, timeout: 4_000 }),
+  };
+
+  function post(url: URL, body: string, signal: AbortSignal | undefined): Promise<Answer> {
+    return new Promise<Answer>((resolve, reject) => {
+      const fail = (error: unknown) => reject(classifyFailure(error));
+      if (signal?.aborted) return fail(new Aborted(signal.reason));
+      const request = (url.protocol === "https:" ? https : http).request(url, {
+        method: "POST",
+        agent: agents[url.protocol as keyof typeof agents],
+        lookup,
+        headers: {
+          "content-type": "application/json; charset=utf-8",
+          "content-length": String(Buffer.byteLength(body)),
+          "user-agent": userAgent,
+        },
+      });
+      const timer = setTimeout(() => request.destroy(new TimedOut()), options.timeoutMs);
+      const onAbort = () => request.destroy(new Aborted(signal?.reason));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      request.on("close", () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      });
+      request.on("error", fail);
+      request.on("response", (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on("data", (chunk: Buffer) => {
+          if (size < MAX_ANSWER_BYTES) chunks.push(chunk);
+          size += chunk.length;
+        });
+        response.on("error", fail);
+        response.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8").slice(0, MAX_ANSWER_BYTES);
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text });
+        });
+      });
+      request.end(body);
+    });
+  }
+
+  return {
+    async send(message, signal) {
+      // Registration checked the URL; this refuses one registered before the rules changed.
+      if (checkTeamsUrl(message.url, options) !== null) throw new PermanentDeliveryError(TeamsFailure.notAllowed);
+      const body = JSON.stringify({
+        type: "message",
+        attachments: [
+          { contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null, content: message.card },
+        ],
+      });
+      const bytes = Buffer.byteLength(body);
+      if (bytes > MAX_MESSAGE_BYTES) {
+        throw new PermanentDeliveryError(
+          `the message is ${bytes.toLocaleString("en-US")} bytes; Teams takes at most 28 KB (${MAX_MESSAGE_BYTES.toLocaleString("en-US")} bytes)`,
+        );
+      }
+      return interpret(await post(new URL(message.url), body, signal), message.deliveryId);
+    },
+    close() {
+      agents["http:"].destroy();
+      agents["https:"].destroy();
+    },
+  };
+}
+
+/** Turns Teams' answer into a receipt or the delivery error that says what to do next. */
+function interpret(answer: Answer, deliveryId: string): ProviderReceipt {
+  const { headers, body } = answer;
+  let status = answer.status;
+  let what = `Teams answered ${status}`;
+  const connector = status >= 200 && status < 300 ? CONNECTOR_ERROR.exec(body) : null;
+  if (connector !== null) {
+    status = Number(connector[1]);
+    what = `Teams answered 200 with "Microsoft Teams endpoint returned HTTP error ${status}"`;
+  } else if (status >= 200 && status < 300) {
+    // Workflows name the flow run they started; incoming webhooks name nothing.
+    const runId = headers["x-ms-workflow-run-id"];
+    return { providerMessageId: typeof runId === "string" && runId !== "" ? runId : `herald:${deliveryId}` };
+  } else {
+    what += detail(body);
+  }
+  if (status >= 300 && status < 400) throw new PermanentDeliveryError(`${what} (redirects are not followed)`);
+  if (status === 408 || status === 429 || status >= 500) {
+    throw new TransientDeliveryError(what, retryAfterMs(headers["retry-after"] as string | undefined));
+  }
+  // 404 or 410: the flow or the connector was deleted. The caller disables the endpoint.
+  if (status === 404 || status === 410) throw new PermanentDeliveryError(what, "gone");
+  if (status >= 400) throw new PermanentDeliveryError(what);
+  throw new TransientDeliveryError(what);
+}
+
+/**
+ * What Teams said about a failure: Azure's `{"error": {"code", "message"}}`
+ * from Workflows, or a connector's text, shortened and without URLs or
+ * signatures (an answer may quote the request).
+ */
+function detail(body: string): string {
+  const azure = (parseJson(body) as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const text =
+    azure !== undefined && azure !== null && typeof azure === "object"
+      ? `${String(azure.code ?? "")}: ${String(azure.message ?? "")}`
+      : body.trim();
+  const clean = text
+    .replace(/https?:\/\/\S+/g, "<url>")
+    .replace(/\bsig=[^&\s"']+/g, "sig=<redacted>")
+    .replace(/\s+/g, " ")
+    .slice(0, 300);
+  return clean === "" || clean === ":" ? "" : `: ${clean}`;
+}
+
+/** What a failed attempt records when no answer came: a category, never an address (as webhooks do). */
+export const TeamsFailure = {
+  timedOut: "Teams request timed out",
+  aborted: "Teams request aborted",
+  refused: "Teams request failed: connection refused",
+  dns: "Teams request failed: DNS lookup failed",
+  tls: "Teams request failed: TLS failed",
+  failed: "Teams request failed: connection failed",
+  notAllowed: "refused: the endpoint's address is not allowed",
+} as const;
+
+class TimedOut extends Error {
+  constructor() {
+    super("timed out");
+    this.name = "TimeoutError";
+  }
+}
+
+class Aborted extends Error {
+  constructor(reason: unknown) {
+    super("aborted", { cause: reason });
+    this.name = "AbortedError";
+  }
+}
+
+/** Maps what went wrong before an answer to a category; only the SSRF guard's refusal is permanent. */
+function classifyFailure(error: unknown): Error {
+  if (error instanceof PrivateNetworkError) {
+    return new PermanentDeliveryError(TeamsFailure.notAllowed, "rejected", { cause: error });
+  }
+  const transient = (message: string) => new TransientDeliveryError(message, undefined, { cause: error });
+  if (error instanceof TimedOut) return transient(TeamsFailure.timedOut);
+  if (error instanceof Aborted) {
+    const reason = error.cause;
+    return transient(
+      reason instanceof Error && reason.name === "TimeoutError" ? TeamsFailure.timedOut : TeamsFailure.aborted,
+    );
+  }
+  const code = String((error as NodeJS.ErrnoException).code ?? "");
+  if (code === "ECONNREFUSED") return transient(TeamsFailure.refused);
+  if (code === "ETIMEDOUT") return transient(TeamsFailure.timedOut);
+  if (code === "ENOTFOUND" || code.startsWith("EAI_")) return transient(TeamsFailure.dns);
+  if (/^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)/.test(code)) return transient(TeamsFailure.tls);
+  return transient(TeamsFailure.failed);
+}

@@ -247,15 +247,12 @@ func (x *PushTemplate) GetBody() string {
 }
 
 // ChannelParts is a channel's template parts by name, for channels without a
-// message of their own: slack has `text` (mrkdwn) and optionally `blocks` (a
-// Block Kit JSON array); teams has `title` (at most 200 characters), `text`
-// (at most 8,000; both Teams' TextBlock markdown) and optionally `card` (an
-// Adaptive Card's JSON object, `"type": "AdaptiveCard"`, at most 24,000
-// characters as written and once rendered). Each channel says which parts it
-// has and how long each may be once rendered; an unknown part is
-// INVALID_ARGUMENT. JSON parts (blocks, card) must parse as JSON of the right
-// shape when saved, and only their string values are templates: variables
-// are filled inside strings, so a rendered part is always valid JSON.
+// message of their own here. Each channel lists its parts, and how long each
+// may be once rendered, at its value of Channel (notification.proto); an
+// unknown part is INVALID_ARGUMENT. JSON parts (Slack's blocks, Teams' card)
+// must parse as JSON of the right shape when saved, and only their string
+// values are templates: variables are filled inside strings, so a rendered
+// part is always valid JSON.
 type ChannelParts struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// parts are the Handlebars sources, by part name.
@@ -463,7 +460,7 @@ type Template_Push struct {
 
 type Template_Parts struct {
 	// parts is the content of a template of a channel without a message of
-	// its own here (Slack, Teams), by part name.
+	// its own here (such as Slack and Teams), by part name.
 	Parts *ChannelParts `protobuf:"bytes,9,opt,name=parts,proto3,oneof"`
 }
 

@@ -397,7 +397,9 @@ export enum Channel {
    * CHANNEL_SLACK posts to Slack: a direct message to the recipient's member
    * id (`Recipient.addresses["slack"]`, such as `U0123ABCD`) through the bot
    * token, and a message to each Slack incoming webhook registered as an
-   * endpoint for this channel.
+   * endpoint for this channel. Its templates (ChannelParts) have `text`
+   * (mrkdwn, at most 40,000 characters) and optionally `blocks` (a Block Kit
+   * JSON array of at most 50 blocks).
    *
    * @generated from enum value: CHANNEL_SLACK = 6;
    */
@@ -407,8 +409,11 @@ export enum Channel {
    * CHANNEL_TEAMS posts an Adaptive Card to Microsoft Teams channels: to each
    * endpoint registered for CHANNEL_TEAMS (a Workflows webhook URL, or an
    * Office 365 connector's incoming webhook URL) whose categories match. Its
-   * templates have the parts `title`, `text` and optionally `card`. Offered
-   * when the server sets TEAMS_ENABLED.
+   * templates (ChannelParts) have `title` (at most 200 characters), `text`
+   * (at most 8,000; both Teams' TextBlock markdown) and optionally `card` (an
+   * Adaptive Card's JSON object, `"type": "AdaptiveCard"`, at most 24,000
+   * characters as written and once rendered). Offered when the server sets
+   * TEAMS_ENABLED.
    *
    * @generated from enum value: CHANNEL_TEAMS = 7;
    */

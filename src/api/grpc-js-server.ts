@@ -262,11 +262,22 @@ function isGrpc(contentType: string | undefined): boolean {
 /**
  * grpc-js answers any HTTP/2 request that is not gRPC with 415, and takes whole
  * connections, so a Connect or gRPC-Web client on HTTP/2 would be refused. Two
- * grpc-js internals (pinned version; test/api/http.test.ts fails if they move)
- * let it pass those streams on instead: its content-type check stays quiet for
- * them, and they reach connect-node as Node's compatibility request and
- * response (built only for them: on a gRPC stream they would send trailers of
- * their own).
+ * grpc-js internals let it pass those streams on instead: its content-type
+ * check stays quiet for them, and they reach connect-node as Node's
+ * compatibility request and response (built only for them: on a gRPC stream
+ * they would send trailers of their own).
+ *
+ * Why carry internals: grpc-js serves gRPC `Send` 19% faster at c=32 and 35% at
+ * c=64 than connect-node's gRPC path on this 2-core machine (README
+ * "Architecture", `GRPC_SERVER=... npm run bench -- --only 1`), and most callers
+ * are gRPC backends. The public `createConnectionInjector` hands grpc-js whole
+ * connections too, so it would only serve if connections could be routed by
+ * protocol before their first request, and one HTTP/2 connection may carry
+ * gRPC, Connect and gRPC-Web streams alike (the protocol is in each stream's
+ * HPACK-encoded content-type). So: @grpc/grpc-js is pinned to an exact
+ * version, test/unit/grpc-js-internals.test.ts fails by name when these
+ * internals move, the server refuses to start without them, and
+ * GRPC_SERVER=connect-node serves without them.
  */
 function shareConnections(
   server: grpc.Server,

@@ -68,6 +68,16 @@ describe("bad input is InvalidArgument naming the field, and writes nothing", ()
     await expectInvalid(() => admin.send(request), field);
   });
 
+  it("says a missing field is required, not that it breaks a pattern", async () => {
+    const { category: _, ...noCategory } = valid;
+    const err = await admin.send(noCategory).then(
+      () => null,
+      (e: unknown) => ConnectError.from(e),
+    );
+    expect(err?.code).toBe(Code.InvalidArgument);
+    expect(err?.rawMessage).toMatch(/^category: value is required/);
+  });
+
   it.each([
     ["page_size", { userId: "v-user", pageSize: 101 }],
     ["page_size", { userId: "v-user", pageSize: -1 }],

@@ -1283,10 +1283,10 @@ var File_herald_v1_notification_service_proto protoreflect.FileDescriptor
 
 const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\n" +
-	"$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\"\xe0\a\n" +
+	"$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\"\xe3\a\n" +
 	"\vSendRequest\x12;\n" +
-	"\buser_ids\x18\x01 \x03(\tB \xbaH\x1d\x92\x01\x1a\b\x01\x10\xe8\a\x18\x01\"\x11r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\auserIds\x12M\n" +
-	"\bcategory\x18\x02 \x01(\tB1\xbaH.r,\x18\x80\x012'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\bcategory\x12\x1e\n" +
+	"\buser_ids\x18\x01 \x03(\tB \xbaH\x1d\x92\x01\x1a\b\x01\x10\xe8\a\x18\x01\"\x11r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\auserIds\x12P\n" +
+	"\bcategory\x18\x02 \x01(\tB4\xbaH1\xc8\x01\x01r,\x18\x80\x012'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\bcategory\x12\x1e\n" +
 	"\x05title\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05title\x12\x1c\n" +
 	"\x04body\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x88'R\x04body\x12\xbc\x02\n" +
 	"\n" +

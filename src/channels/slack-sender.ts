@@ -1,10 +1,7 @@
-import dns from "node:dns";
-import http from "node:http";
-import https from "node:https";
-import type { LookupFunction } from "node:net";
 import { PermanentDeliveryError, type ProviderReceipt, TransientDeliveryError } from "../domain/delivery-errors.js";
-import { checkWebhookUrl, guardedLookup, PrivateNetworkError } from "./network-guard.js";
-import { describeFailure, parseJson, retryAfterMs } from "./provider-http.js";
+import { createGuardedPost, type PostAnswer } from "./guarded-post.js";
+import { checkWebhookUrl } from "./network-guard.js";
+import { parseJson, retryAfterMs } from "./provider-http.js";
 
 /*
  * Why not @slack/web-api (8.2, evaluated for this sender): its calls take no
@@ -88,88 +85,39 @@ const goneWebhookErrors = new Set([
 /** Answers are read to learn Slack's error code; beyond this the rest is dropped. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
-interface Answer {
-  status: number;
-  retryAfter: string | undefined;
-  text: string;
-}
-
 /** Creates a Slack sender with its own keep-alive connections. */
 export function createSlackSender(options: SlackSenderOptions): SlackSender {
   const apiUrl = (options.apiUrl ?? "https://slack.com/api/").replace(/\/*$/, "/");
   const guard = { allowPrivateNetworks: options.allowPrivateNetworks };
-  // Webhook URLs come from API callers: every address they resolve to is checked (DNS rebinding).
-  const webhookLookup: LookupFunction = options.allowPrivateNetworks ? dns.lookup : guardedLookup;
-  const agents = {
-    "http:": new http.Agent({ keepAlive: true, timeout: 4_000 }),
-    "https:": new https.Agent({ keepAlive: true, timeout: 4_000 }),
+  const posting = {
+    // One budget for the whole call, answer included (DELIVERY_TIMEOUT_MS); the caller's signal may end it sooner.
+    timeoutMs: options.timeoutMs,
+    keepBodyBytes: MAX_ANSWER_BYTES,
+    label: "Slack request",
+    // Slack's texts for these two predate the shared ones.
+    messages: {
+      timedOut: `Slack request failed: no answer within ${options.timeoutMs} ms`,
+      aborted: "Slack request failed: aborted by the caller",
+    },
   };
-
-  function post(url: URL, body: string, headers: Record<string, string>, lookup: LookupFunction, signal?: AbortSignal) {
-    return new Promise<Answer>((resolve, reject) => {
-      const fail = (error: unknown) =>
-        reject(
-          error instanceof PrivateNetworkError
-            ? new PermanentDeliveryError("refused: address not allowed", "rejected", { cause: error })
-            : new TransientDeliveryError(
-                `Slack request failed: ${describeFailure(error, options.timeoutMs)}`,
-                undefined,
-                {
-                  cause: error,
-                },
-              ),
-        );
-      if (signal?.aborted) return fail(signal.reason);
-      const request = (url.protocol === "https:" ? https : http).request(url, {
-        method: "POST",
-        agent: agents[url.protocol as keyof typeof agents],
-        lookup,
-        headers: {
-          ...headers,
-          "content-type": "application/json; charset=utf-8",
-          "content-length": String(Buffer.byteLength(body)),
-        },
-      });
-      // One budget for the whole call, answer included (DELIVERY_TIMEOUT_MS); the caller's signal may end it sooner.
-      const timer = setTimeout(() => request.destroy(timeoutError()), options.timeoutMs);
-      const onAbort = () => request.destroy(signal?.reason instanceof Error ? signal.reason : abortError());
-      signal?.addEventListener("abort", onAbort, { once: true });
-      request.on("close", () => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-      });
-      request.on("error", fail);
-      request.on("response", (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on("data", (chunk: Buffer) => {
-          size += chunk.length;
-          if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
-        });
-        response.on("error", fail);
-        response.on("end", () => {
-          const retryAfter = response.headers["retry-after"];
-          resolve({
-            status: response.statusCode ?? 0,
-            retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
-            text: Buffer.concat(chunks).toString("utf8"),
-          });
-        });
-      });
-      request.end(body);
-    });
-  }
+  // Webhook URLs come from API callers: every address they resolve to is checked (DNS rebinding).
+  const webhooks = createGuardedPost({ ...posting, allowPrivateNetworks: options.allowPrivateNetworks });
+  // SLACK_API_URL is the operator's, not a caller's: wherever it points (a local fake in tests) is allowed.
+  const api = createGuardedPost({ ...posting, allowPrivateNetworks: true });
 
   return {
     async postMessage(memberId, message, signal) {
       if (options.botToken === null) {
         throw new PermanentDeliveryError("SLACK_BOT_TOKEN is not set: this server posts only to incoming webhooks");
       }
-      const answer = await post(
-        new URL("chat.postMessage", apiUrl),
+      const answer = await api.post(
+        new URL("chat.postMessage", apiUrl).href,
         JSON.stringify({ channel: memberId, ...message }),
-        { authorization: `Bearer ${options.botToken}`, accept: "application/json" },
-        dns.lookup,
+        {
+          authorization: `Bearer ${options.botToken}`,
+          accept: "application/json",
+          "content-type": "application/json; charset=utf-8",
+        },
         signal,
       );
       return apiReceipt(answer);
@@ -178,12 +126,13 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
     async postToWebhook(url, message, signal) {
       // Registration checked the URL already; this refuses one registered before the rules changed.
       if (checkWebhookUrl(url, guard) !== null) throw new PermanentDeliveryError("refused: address not allowed");
-      return webhookReceipt(await post(new URL(url), JSON.stringify(message), {}, webhookLookup, signal));
+      const headers = { "content-type": "application/json; charset=utf-8" };
+      return webhookReceipt(await webhooks.post(url, JSON.stringify(message), headers, signal));
     },
 
     close() {
-      agents["http:"].destroy();
-      agents["https:"].destroy();
+      webhooks.close();
+      api.close();
     },
   };
 }
@@ -193,11 +142,11 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
  * for failures, except rate limits: HTTP 429 with Retry-After in seconds
  * (honoured: the worker waits at least that long).
  */
-function apiReceipt({ status, retryAfter, text }: Answer): ProviderReceipt {
+function apiReceipt({ status, headers, body: text }: PostAnswer): ProviderReceipt {
   const body = parseJson(text) as
     | { ok?: unknown; error?: unknown; channel?: unknown; ts?: unknown; response_metadata?: { messages?: unknown } }
     | undefined;
-  const wait = retryAfterMs(retryAfter);
+  const wait = retryAfterMs(headers["retry-after"]);
   if (status === 429)
     throw new TransientDeliveryError(`Slack answered 429 ${String(body?.error ?? "ratelimited")}`, wait);
   if (status >= 500 || status === 408) throw new TransientDeliveryError(`Slack answered ${status}`, wait);
@@ -221,24 +170,16 @@ function apiReceipt({ status, retryAfter, text }: Answer): ProviderReceipt {
 }
 
 /** An incoming webhook's verdict: `ok` on 200, otherwise a short plain-text error code and a status. */
-function webhookReceipt({ status, retryAfter, text }: Answer): ProviderReceipt {
+function webhookReceipt({ status, headers, body: text }: PostAnswer): ProviderReceipt {
   if (status === 200) return { providerMessageId: "incoming-webhook" };
   // Only Slack's own short codes are recorded, never a proxy's page (or whatever else answers).
   const code = /^[a-z_]{1,64}$/.test(text.trim()) ? text.trim() : "";
   const what = `Slack incoming webhook answered ${status}${code === "" ? "" : ` ${code}`}`;
   if (status === 429 || status === 408 || status >= 500) {
-    throw new TransientDeliveryError(what, retryAfterMs(retryAfter));
+    throw new TransientDeliveryError(what, retryAfterMs(headers["retry-after"]));
   }
   if (status === 410 || goneWebhookErrors.has(code)) throw new PermanentDeliveryError(what, "gone");
   if (status >= 300 && status < 400) throw new PermanentDeliveryError(`${what} (redirects are not followed)`);
   if (status >= 400) throw new PermanentDeliveryError(what);
   throw new TransientDeliveryError(what);
-}
-
-function timeoutError(): Error {
-  return Object.assign(new Error("timed out"), { name: "TimeoutError" });
-}
-
-function abortError(): Error {
-  return Object.assign(new Error("aborted"), { name: "AbortError" });
 }

@@ -1,9 +1,6 @@
-import dns from "node:dns";
-import http, { type IncomingHttpHeaders } from "node:http";
-import https from "node:https";
-import type { LookupFunction } from "node:net";
 import { PermanentDeliveryError, type ProviderReceipt, TransientDeliveryError } from "../domain/delivery-errors.js";
-import { checkWebhookUrl, guardedLookup, PrivateNetworkError } from "./network-guard.js";
+import { createGuardedPost, type PostAnswer } from "./guarded-post.js";
+import { checkWebhookUrl } from "./network-guard.js";
 import { parseJson, retryAfterMs } from "./provider-http.js";
 
 export interface TeamsSenderOptions {
@@ -79,68 +76,29 @@ const MAX_ANSWER_BYTES = 16 * 1024;
  */
 const CONNECTOR_ERROR = /Microsoft Teams endpoint returned HTTP error (\d{3})/;
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+/** The guard's refusal, here and for an address found at connection time: Teams' own wording. */
+const NOT_ALLOWED = "refused: the endpoint's address is not allowed";
 
 /**
- * A Teams sender over pooled keep-alive connections. Each connection goes
- * only to addresses the SSRF guard approved (network-guard.ts); redirects are
- * never followed, since the guard approved this URL and not another.
+ * A Teams sender over pooled keep-alive connections, through the SSRF guard
+ * (guarded-post.ts). A failure with no answer records "Teams request timed
+ * out", "Teams request aborted" or "Teams request failed: <category>" (as
+ * webhooks do, never an address).
  */
 export function createTeamsSender(options: TeamsSenderOptions): TeamsSender {
   const userAgent = options.userAgent ?? "Herald-Teams/1";
-  const lookup: LookupFunction = options.allowPrivateNetworks ? dns.lookup : guardedLookup;
-  const agents = {
-    "http:": new http.Agent({ keepAlive: true, timeout: 4_000 }),
-    "https:": new https.Agent({ keepAlive: true, timeout: 4_000 }),
-  };
-
-  function post(url: URL, body: string, signal: AbortSignal | undefined): Promise<Answer> {
-    return new Promise<Answer>((resolve, reject) => {
-      const fail = (error: unknown) => reject(classifyFailure(error));
-      if (signal?.aborted) return fail(new Aborted(signal.reason));
-      const request = (url.protocol === "https:" ? https : http).request(url, {
-        method: "POST",
-        agent: agents[url.protocol as keyof typeof agents],
-        lookup,
-        headers: {
-          "content-type": "application/json; charset=utf-8",
-          "content-length": String(Buffer.byteLength(body)),
-          "user-agent": userAgent,
-        },
-      });
-      const timer = setTimeout(() => request.destroy(new TimedOut()), options.timeoutMs);
-      const onAbort = () => request.destroy(new Aborted(signal?.reason));
-      signal?.addEventListener("abort", onAbort, { once: true });
-      request.on("close", () => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-      });
-      request.on("error", fail);
-      request.on("response", (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on("data", (chunk: Buffer) => {
-          if (size < MAX_ANSWER_BYTES) chunks.push(chunk);
-          size += chunk.length;
-        });
-        response.on("error", fail);
-        response.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8").slice(0, MAX_ANSWER_BYTES);
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text });
-        });
-      });
-      request.end(body);
-    });
-  }
+  const poster = createGuardedPost({
+    allowPrivateNetworks: options.allowPrivateNetworks,
+    timeoutMs: options.timeoutMs,
+    keepBodyBytes: MAX_ANSWER_BYTES,
+    label: "Teams request",
+    messages: { notAllowed: NOT_ALLOWED },
+  });
 
   return {
     async send(message, signal) {
       // Registration checked the URL; this refuses one registered before the rules changed.
-      if (checkTeamsUrl(message.url, options) !== null) throw new PermanentDeliveryError(TeamsFailure.notAllowed);
+      if (checkTeamsUrl(message.url, options) !== null) throw new PermanentDeliveryError(NOT_ALLOWED);
       const body = JSON.stringify({
         type: "message",
         attachments: [
@@ -153,17 +111,15 @@ export function createTeamsSender(options: TeamsSenderOptions): TeamsSender {
           `the message is ${bytes.toLocaleString("en-US")} bytes; Teams takes at most 28 KB (${MAX_MESSAGE_BYTES.toLocaleString("en-US")} bytes)`,
         );
       }
-      return interpret(await post(new URL(message.url), body, signal), message.deliveryId);
+      const headers = { "content-type": "application/json; charset=utf-8", "user-agent": userAgent };
+      return interpret(await poster.post(message.url, body, headers, signal), message.deliveryId);
     },
-    close() {
-      agents["http:"].destroy();
-      agents["https:"].destroy();
-    },
+    close: () => poster.close(),
   };
 }
 
 /** Turns Teams' answer into a receipt or the delivery error that says what to do next. */
-function interpret(answer: Answer, deliveryId: string): ProviderReceipt {
+function interpret(answer: PostAnswer, deliveryId: string): ProviderReceipt {
   const { headers, body } = answer;
   let status = answer.status;
   let what = `Teams answered ${status}`;
@@ -205,50 +161,4 @@ function detail(body: string): string {
     .replace(/\s+/g, " ")
     .slice(0, 300);
   return clean === "" || clean === ":" ? "" : `: ${clean}`;
-}
-
-/** What a failed attempt records when no answer came: a category, never an address (as webhooks do). */
-export const TeamsFailure = {
-  timedOut: "Teams request timed out",
-  aborted: "Teams request aborted",
-  refused: "Teams request failed: connection refused",
-  dns: "Teams request failed: DNS lookup failed",
-  tls: "Teams request failed: TLS failed",
-  failed: "Teams request failed: connection failed",
-  notAllowed: "refused: the endpoint's address is not allowed",
-} as const;
-
-class TimedOut extends Error {
-  constructor() {
-    super("timed out");
-    this.name = "TimeoutError";
-  }
-}
-
-class Aborted extends Error {
-  constructor(reason: unknown) {
-    super("aborted", { cause: reason });
-    this.name = "AbortedError";
-  }
-}
-
-/** Maps what went wrong before an answer to a category; only the SSRF guard's refusal is permanent. */
-function classifyFailure(error: unknown): Error {
-  if (error instanceof PrivateNetworkError) {
-    return new PermanentDeliveryError(TeamsFailure.notAllowed, "rejected", { cause: error });
-  }
-  const transient = (message: string) => new TransientDeliveryError(message, undefined, { cause: error });
-  if (error instanceof TimedOut) return transient(TeamsFailure.timedOut);
-  if (error instanceof Aborted) {
-    const reason = error.cause;
-    return transient(
-      reason instanceof Error && reason.name === "TimeoutError" ? TeamsFailure.timedOut : TeamsFailure.aborted,
-    );
-  }
-  const code = String((error as NodeJS.ErrnoException).code ?? "");
-  if (code === "ECONNREFUSED") return transient(TeamsFailure.refused);
-  if (code === "ETIMEDOUT") return transient(TeamsFailure.timedOut);
-  if (code === "ENOTFOUND" || code.startsWith("EAI_")) return transient(TeamsFailure.dns);
-  if (/^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)/.test(code)) return transient(TeamsFailure.tls);
-  return transient(TeamsFailure.failed);
 }

@@ -1,9 +1,6 @@
-import dns from "node:dns";
-import http, { type IncomingHttpHeaders } from "node:http";
-import https from "node:https";
-import type { LookupFunction } from "node:net";
 import { PermanentDeliveryError, type ProviderReceipt, TransientDeliveryError } from "../domain/delivery-errors.js";
-import { checkWebhookUrl, guardedLookup, PrivateNetworkError } from "./network-guard.js";
+import { createGuardedPost, type PostAnswer, PostFailure } from "./guarded-post.js";
+import { checkWebhookUrl } from "./network-guard.js";
 import { retryAfterMs } from "./provider-http.js";
 import { signWebhook } from "./webhook-signature.js";
 
@@ -40,55 +37,28 @@ export interface WebhookSender {
   close(): void;
 }
 
-/** What the receiver answered, before deciding what it means. */
-interface WebhookAnswer {
-  status: number;
-  headers: IncomingHttpHeaders;
-}
-
-/**
- * What a failed attempt records, and so what admin callers read in a
- * delivery's errors: a category, never an address, port or errno string, so
- * that registering endpoints and reading their errors cannot map the network
- * Herald runs in (which addresses answer, which ports are open). Answers
- * record `HTTP <status>`.
- */
-export const WebhookFailure = {
-  refused: "connection refused",
-  timedOut: "timed out",
-  tls: "TLS failed",
-  dns: "DNS lookup failed",
-  notAllowed: "refused: address not allowed",
-  /** Reset, unreachable, closed before an answer: the rest of the network failures. */
-  failed: "connection failed",
-  /** The attempt was given up (shutdown). */
-  aborted: "aborted",
-} as const;
-
-/** Bodies are only read to free the connection for reuse; a larger one costs a new connection instead. */
-const MAX_DRAIN_BYTES = 64 * 1024;
 /** A receiver's own id for the delivery, reported as the receipt when it sends one. */
 const RECEIPT_HEADER = "x-request-id";
 
 /**
  * Sends webhooks signed per Standard Webhooks over pooled keep-alive
- * connections. Redirects are never followed: the guard approved this URL, not
- * wherever a receiver points next.
+ * connections, through the SSRF guard (guarded-post.ts). A failure with no
+ * answer records a bare category ("timed out", "connection refused"...; see
+ * PostFailure), as the contract documents at DeliveryAttempt.error.
  */
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
-  const timeoutMs = options.timeoutMs ?? 10_000;
   const userAgent = options.userAgent ?? "Herald-Webhooks/1";
   const guard = { allowPrivateNetworks: options.allowPrivateNetworks };
-  const lookup: LookupFunction = options.allowPrivateNetworks ? dns.lookup : guardedLookup;
-  // Idle sockets close before the usual 5 s server keep-alive, so a reused one is rarely already closed.
-  const agents = {
-    "http:": new http.Agent({ keepAlive: true, timeout: 4_000 }),
-    "https:": new https.Agent({ keepAlive: true, timeout: 4_000 }),
-  };
+  // The body says nothing a sender acts on: only the status line is waited for.
+  const poster = createGuardedPost({
+    allowPrivateNetworks: options.allowPrivateNetworks,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    keepBodyBytes: 0,
+  });
 
   async function send(message: WebhookMessage, signal?: AbortSignal): Promise<ProviderReceipt> {
     // Registration checked the URL already; this refuses one registered before the rules changed.
-    if (checkWebhookUrl(message.url, guard) !== null) throw new PermanentDeliveryError(WebhookFailure.notAllowed);
+    if (checkWebhookUrl(message.url, guard) !== null) throw new PermanentDeliveryError(PostFailure.notAllowed);
     const body = serialise(message.payload);
     const timestamp = Math.floor((message.timestamp ?? new Date()).getTime() / 1000);
     let signature: string;
@@ -100,53 +70,22 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
         cause: error,
       });
     }
-    const url = new URL(message.url);
-    const answer = await post(url, body, signal, {
-      "content-type": "application/json",
-      "user-agent": userAgent,
-      "webhook-id": message.id,
-      "webhook-timestamp": String(timestamp),
-      "webhook-signature": signature,
-    });
+    const answer = await poster.post(
+      message.url,
+      body,
+      {
+        "content-type": "application/json",
+        "user-agent": userAgent,
+        "webhook-id": message.id,
+        "webhook-timestamp": String(timestamp),
+        "webhook-signature": signature,
+      },
+      signal,
+    );
     return interpret(answer);
   }
 
-  function post(url: URL, body: string, signal: AbortSignal | undefined, headers: Record<string, string>) {
-    return new Promise<WebhookAnswer>((resolve, reject) => {
-      const fail = (error: unknown) => reject(classifyFailure(error));
-      if (signal?.aborted) return fail(new AbortedError(signal.reason));
-      const transport = url.protocol === "https:" ? https : http;
-      const request = transport.request(url, {
-        method: "POST",
-        agent: agents[url.protocol as keyof typeof agents],
-        lookup,
-        headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
-      });
-      // Also bounds draining the body after the answer, when it no longer changes the outcome.
-      const timer = setTimeout(() => request.destroy(new TimeoutError()), timeoutMs);
-      const onAbort = () => request.destroy(new AbortedError(signal?.reason));
-      signal?.addEventListener("abort", onAbort, { once: true });
-      request.on("close", () => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-      });
-      // After an answer this rejects nothing (the promise is settled); the listener keeps errors from crashing.
-      request.on("error", fail);
-      request.on("response", (response) => {
-        resolve({ status: response.statusCode ?? 0, headers: response.headers });
-        drain(response);
-      });
-      request.end(body);
-    });
-  }
-
-  return {
-    send,
-    close() {
-      agents["http:"].destroy();
-      agents["https:"].destroy();
-    },
-  };
+  return { send, close: () => poster.close() };
 }
 
 /** The body exactly as it will be signed and sent. */
@@ -161,19 +100,8 @@ function serialise(payload: unknown): string {
   return body;
 }
 
-/** Reads and discards a response body, giving up on the connection beyond MAX_DRAIN_BYTES. */
-function drain(response: http.IncomingMessage): void {
-  let received = 0;
-  response.on("data", (chunk: Buffer) => {
-    received += chunk.length;
-    if (received > MAX_DRAIN_BYTES) response.destroy();
-  });
-  // A body cut short after the answer changes nothing; without a listener it would be an uncaught error.
-  response.on("error", () => {});
-}
-
 /** Turns an HTTP answer into a receipt or the delivery error that says what to do next. */
-function interpret({ status, headers }: WebhookAnswer): ProviderReceipt {
+function interpret({ status, headers }: PostAnswer): ProviderReceipt {
   if (status >= 200 && status < 300) {
     const receiverId = headers[RECEIPT_HEADER];
     return { providerMessageId: typeof receiverId === "string" && receiverId ? receiverId : `HTTP ${status}` };
@@ -188,47 +116,4 @@ function interpret({ status, headers }: WebhookAnswer): ProviderReceipt {
   if (status >= 400) throw new PermanentDeliveryError(what);
   // 1xx never arrives here (node handles it); anything stranger may be a proxy hiccup.
   throw new TransientDeliveryError(what);
-}
-
-class TimeoutError extends Error {
-  constructor() {
-    super("timed out");
-    this.name = "TimeoutError";
-  }
-}
-
-class AbortedError extends Error {
-  constructor(reason: unknown) {
-    super("aborted", { cause: reason });
-    this.name = "AbortedError";
-  }
-}
-
-/**
- * Maps what went wrong on the way to an answer to a category (WebhookFailure);
- * the original error stays as the cause. Only the guard's refusal is permanent.
- */
-function classifyFailure(error: unknown): Error {
-  if (error instanceof PrivateNetworkError) {
-    return new PermanentDeliveryError(WebhookFailure.notAllowed, "rejected", { cause: error });
-  }
-  const transient = (message: string) => new TransientDeliveryError(message, undefined, { cause: error });
-  if (error instanceof TimeoutError) return transient(WebhookFailure.timedOut);
-  if (error instanceof AbortedError) {
-    const reason = error.cause;
-    const timedOut = reason instanceof Error && reason.name === "TimeoutError";
-    return transient(timedOut ? WebhookFailure.timedOut : WebhookFailure.aborted);
-  }
-  const code = String((error as NodeJS.ErrnoException).code ?? "");
-  if (code === "ECONNREFUSED") return transient(WebhookFailure.refused);
-  if (code === "ETIMEDOUT" || code === "ESOCKETTIMEDOUT") return transient(WebhookFailure.timedOut);
-  if (code === "ENOTFOUND" || code.startsWith("EAI_")) return transient(WebhookFailure.dns);
-  if (isTlsFailure(error, code)) return transient(WebhookFailure.tls);
-  return transient(WebhookFailure.failed);
-}
-
-/** Certificate and handshake failures: Node's ERR_TLS_*, OpenSSL's verify codes and SSL routines. */
-function isTlsFailure(error: unknown, code: string): boolean {
-  if (/^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)/.test(code) || code === "EPROTO") return true;
-  return typeof (error as { library?: unknown }).library === "string";
 }

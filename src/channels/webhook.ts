@@ -38,6 +38,10 @@ export const webhookChannel = channelModule<WebhookSettings>({
     });
     return {
       async deliver({ delivery, notification }, signal) {
+        // A Send that asked for webhooks when no endpoint matched (plan-deliveries.ts): no endpoint id to look up.
+        if (delivery.target === "") {
+          throw new PermanentDeliveryError("no enabled webhook endpoint matches this notification's category");
+        }
         const endpoint = await deps.endpoints.get(deps.db, delivery.target);
         if (endpoint === null) throw new PermanentDeliveryError("the webhook endpoint was deleted");
         if (!endpoint.enabled) throw new PermanentDeliveryError("the webhook endpoint is disabled");

@@ -400,6 +400,20 @@ describe("Slack through Herald", () => {
     expect(refused.message).toContain("incoming webhook URL");
   });
 
+  it("a Send that asks for Slack with neither a member id nor a matching webhook dies at once, saying so", async () => {
+    // The delivery's target is "": the member path, which needs no lookup of an endpoint id.
+    const res = await admin.send({
+      userIds: ["no-slack"],
+      category: "nobody.listens",
+      title: "t",
+      body: "b",
+      channels: [Channel.SLACK],
+    });
+    const [delivery] = await settledDeliveries(admin, res.notifications[0]?.id as string, Channel.SLACK);
+    expect(delivery).toMatchObject({ status: DeliveryStatus.DEAD, attempts: 1, target: "" });
+    expect(delivery?.lastError).toBe("the recipient has no Slack member id");
+  });
+
   it("GetPreferences offers Slack", async () => {
     const { channels } = await admin.getPreferences({ userId: "sam" });
     expect(channels).toContain(Channel.SLACK);

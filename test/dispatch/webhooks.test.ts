@@ -98,6 +98,23 @@ describe("webhooks", () => {
     await webhooks.deleteWebhookEndpoint({ id: endpoint.id });
   });
 
+  it("let a Send that asks for webhooks with no endpoint for its category die at once, saying so", async () => {
+    const listener = await registered(["someone.else"]);
+    const res = await admin.send({
+      userIds: ["u5"],
+      category: "nobody.listens",
+      title: "t",
+      body: "b",
+      channels: [Channel.WEBHOOK],
+    });
+    const deliveries = await settledDeliveries(admin, res.notifications[0]?.id as string, Channel.WEBHOOK);
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0]).toMatchObject({ status: DeliveryStatus.DEAD, attempts: 1, target: "" });
+    expect(deliveries[0]?.lastError).toBe("no enabled webhook endpoint matches this notification's category");
+    expect(listener.receiver.requests).toBe(0);
+    await webhooks.deleteWebhookEndpoint({ id: listener.endpoint.id });
+  });
+
   it("refuse endpoints Herald may not call, and keep secrets out of reads", async () => {
     const err = await webhooks
       .createWebhookEndpoint({ url: "ftp://example.com/x" })

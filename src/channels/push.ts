@@ -55,6 +55,8 @@ export const pushChannel = channelModule<PushSettings>({
     });
     return {
       async deliver({ delivery, notification, content }, signal) {
+        // Planned without a target when push was asked for and the user has no device.
+        if (delivery.target === "") throw new PermanentDeliveryError("the recipient has no registered device");
         const device = await recipientStore.device(deps.db, delivery.target);
         if (device === null || device.userId !== notification.userId) {
           throw new PermanentDeliveryError("the device is no longer registered");

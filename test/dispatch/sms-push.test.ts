@@ -93,6 +93,19 @@ describe("SMS through the Twilio Messages API", () => {
 });
 
 describe("push through FCM HTTP v1", () => {
+  it("asked for a user without a device: dead at once, saying so", async () => {
+    const res = await admin.send({
+      userIds: ["nodevice"],
+      category: "chat",
+      title: "t",
+      body: "b",
+      channels: [Channel.PUSH],
+    });
+    const [dead] = await settledDeliveries(admin, res.notifications[0]?.id as string, Channel.PUSH);
+    expect(dead).toMatchObject({ status: DeliveryStatus.DEAD, attempts: 1 });
+    expect(dead?.lastError).toBe("the recipient has no registered device");
+  });
+
   it("sends one delivery per device, and removes a token FCM reports unregistered", async () => {
     const good = newDeviceToken();
     const stale = newDeviceToken();

@@ -137,6 +137,25 @@ export function feedAppendSql(param: string): string {
   return `SELECT ord, user_id, seq, unread_count FROM herald_feed_append(${param})`;
 }
 
+/**
+ * SQL appending one `created` event (one new unread notification) for each of
+ * distinct users, in the jsonb `param` (see {@link createdEventsJson}): the
+ * same log and numbering as {@link feedAppendSql}, in the shape Send needs,
+ * without the general case's grouping. Rows `(ord, user_id, seq, unread_count)`.
+ */
+export function feedAppendCreatedSql(param: string): string {
+  return `SELECT ord, user_id, seq, unread_count FROM herald_feed_append_created(${param})`;
+}
+
+/** New notifications of distinct users as herald_feed_append_created takes them. */
+export function createdEventsJson(
+  events: ReadonlyArray<{ userId: string; notificationId: string; time: Date }>,
+): string {
+  return JSON.stringify(
+    events.map((e) => ({ user_id: e.userId, notification_id: e.notificationId, created_at: e.time.toISOString() })),
+  );
+}
+
 /** Events as herald_feed_append takes them. */
 export function feedEventsJson(events: readonly NewFeedEvent[]): string {
   return JSON.stringify(

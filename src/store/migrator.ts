@@ -8,6 +8,7 @@ import * as userTokenRevocations from "./migrations/0004-user-token-revocations.
 import * as feedLog from "./migrations/0005-feed-log.js";
 import * as channels from "./migrations/0006-channels.js";
 import * as attemptProvider from "./migrations/0007-attempt-provider.js";
+import * as fasterSend from "./migrations/0008-faster-send.js";
 
 // The same pg module the rest of Herald uses (see database.ts for why require).
 const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
@@ -28,6 +29,7 @@ const migrations = [
   { name: "0005-feed-log", ...feedLog },
   { name: "0006-channels", ...channels },
   { name: "0007-attempt-provider", ...attemptProvider },
+  { name: "0008-faster-send", ...fasterSend },
 ];
 
 /** Which migrations ran, in `herald_migrations` (the table umzug's SequelizeStorage made; same shape). */

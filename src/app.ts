@@ -38,8 +38,12 @@ export interface App {
   channels: readonly Channel[];
   /** Port of the Prometheus endpoint, or null when metrics are off. */
   metricsPort: number | null;
-  /** Graceful stop: ends streams, stops workers and background rounds, closes connections. */
-  close(): Promise<void>;
+  /**
+   * Graceful stop: ends streams, stops workers and background rounds, closes
+   * connections. `onStage` hears each stage as it begins (a stuck shutdown then
+   * says what it was waiting for).
+   */
+  close(onStage?: (stage: string) => void): Promise<void>;
 }
 
 /** The composition root: connects the wings (store, NATS, feed, auth, channels, dispatch, use cases, API). */
@@ -156,16 +160,23 @@ export async function createApp(
     nats: link,
     channels: channels.available,
     metricsPort: metricsServer?.port ?? null,
-    async close() {
+    async close(onStage = () => undefined) {
+      onStage("ending streams");
       await feed.close();
+      onStage("closing the server");
       await server.close(config.server.shutdownTimeoutMs);
+      onStage("stopping background rounds");
       await scheduler.stop();
       auth.stop();
+      onStage("stopping delivery workers");
       await delivery.stop();
       channels.close();
+      onStage("draining NATS");
       await link.close();
       metrics.close();
+      onStage("closing the Postgres pool");
       await db.close();
+      onStage("closing the metrics server");
       await metricsServer?.close();
     },
   };

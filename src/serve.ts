@@ -36,13 +36,16 @@ export async function serve(options: ServeOptions = {}): Promise<App> {
     stopping = true;
     const started = Date.now();
     logger.info({ signal }, "shutting down");
+    let stage = "";
     const force = setTimeout(() => {
-      logger.error("shutdown deadline passed, exiting");
+      logger.error({ waitingFor: stage }, "shutdown deadline passed, exiting");
       process.exit(1);
     }, config.server.shutdownTimeoutMs + 5_000);
     force.unref();
     app
-      .close()
+      .close((s) => {
+        stage = s;
+      })
       .then(() => {
         logger.info(
           { signal, ms: Date.now() - started },

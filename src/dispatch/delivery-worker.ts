@@ -77,6 +77,9 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       try {
         const consumer = await options.js.consumers.get(options.stream, options.consumer);
         messages = await consumer.consume({ max_messages: options.concurrency });
+        // stop() may have come while the subscription was being made: it could
+        // not end this one, and nothing else would (NATS is up, heartbeats flow).
+        if (stopped) messages.stop();
         void watchHeartbeats(messages);
         for await (const msg of messages) {
           if (stopped) {

@@ -91,6 +91,7 @@ async function serveCall(handler: UniversalHandler, req: NodeRequest, res: NodeR
   const uReq = universalRequestFromNodeRequest(req, res, undefined, contextValues);
   let checked: CheckedRequest | { url: string; error: ConnectError | null };
   let complete = true;
+  let incomplete: "too_large" | "timeout" = "timeout";
   let call: UniversalServerRequest;
   if (req.method === "GET") {
     checked = await checkGetQuery(method, uReq.url, options.readMaxBytes);
@@ -112,6 +113,7 @@ async function serveCall(handler: UniversalHandler, req: NodeRequest, res: NodeR
     });
     if (body.kind === "aborted") return; // nobody is left to answer
     complete = body.kind === "ok";
+    if (body.kind !== "ok") incomplete = body.kind;
     checked =
       body.kind === "ok"
         ? await checkRequestBody(method, format, body.bytes, uReq.header, options.readMaxBytes)
@@ -121,7 +123,7 @@ async function serveCall(handler: UniversalHandler, req: NodeRequest, res: NodeR
     call = { ...uReq, body: createAsyncIterable([checked.body]) };
   }
   if (checked.error !== null) contextValues.set(edgeErrorKey, checked.error);
-  if (!complete) stopReadingAfterResponse(req, res);
+  if (!complete) stopReadingAfterResponse(req, res, incomplete, options);
   const response = await handler(call);
   await universalResponseToNodeResponse(response, res);
 }
@@ -129,10 +131,20 @@ async function serveCall(handler: UniversalHandler, req: NodeRequest, res: NodeR
 /**
  * For a request whose body was not read to its end (too large, too slow): the
  * answer goes out, then the client is told to stop sending the rest. HTTP/1.1
- * closes the connection; HTTP/2 resets the stream with NO_ERROR after the
- * complete response, which RFC 9113 (8.1) provides for.
+ * closes the connection. HTTP/2 resets the stream with NO_ERROR after the
+ * complete response, which RFC 9113 (8.1) provides for; but a client still
+ * writing its body may see the reset before the answer (connect-node reports
+ * "Premature close" as Unknown). So the rest of a body that was only too large
+ * is first read and dropped, up to `readMaxBytes` more within the body
+ * timeout: a client sending up to twice the limit hears resource_exhausted,
+ * and Herald never holds more than a chunk of it.
  */
-function stopReadingAfterResponse(req: NodeRequest, res: NodeResponse): void {
+function stopReadingAfterResponse(
+  req: NodeRequest,
+  res: NodeResponse,
+  why: "too_large" | "timeout",
+  options: RpcHandlerOptions,
+): void {
   if (!("stream" in req)) {
     res.setHeader("connection", "close");
     return;
@@ -140,10 +152,29 @@ function stopReadingAfterResponse(req: NodeRequest, res: NodeResponse): void {
   // The stream's writable side, not the compatibility response: that one
   // reports 'finish' only once the whole stream has closed.
   const stream = req.stream;
+  const reset = () => {
+    if (!stream.closed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+  };
   stream.once("finish", () => {
     // On the next turn: the response's last frame is queued by then.
     setImmediate(() => {
-      if (!stream.closed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+      if (why === "timeout") return reset();
+      let dropped = 0;
+      const timer = setTimeout(stop, options.bodyTimeoutMs);
+      const onData = (chunk: Buffer) => {
+        dropped += chunk.byteLength;
+        if (dropped > options.readMaxBytes) stop();
+      };
+      function stop() {
+        clearTimeout(timer);
+        req.removeListener("data", onData);
+        req.pause();
+        reset();
+      }
+      req.on("data", onData);
+      req.once("end", () => clearTimeout(timer));
+      req.once("close", () => clearTimeout(timer));
+      req.resume();
     });
   });
 }

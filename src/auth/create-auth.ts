@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { AuthConfig } from "../config/auth.js";
 import { createReadQueue } from "../feed/read-queue.js";
 import type { Broadcast } from "../messaging/broadcast.js";
 import { apiKeyStore } from "../store/api-key-store.js";
@@ -13,21 +14,8 @@ export interface AuthOptions {
   db: Queryable;
   /** Revocations reach the other processes here. */
   broadcast: Broadcast;
-  apiKeys: {
-    /** How long a verified key is trusted without a lookup. */
-    cacheTtlMs: number;
-    lookupConcurrency: number;
-    lookupQueueMax: number;
-  };
-  userTokens: {
-    secret: string | null;
-    jwksUrl: string | null;
-    issuer: string | null;
-    audience: string | null;
-    maxTtlMs: number;
-    /** How often revocations are reloaded (the delay when a broadcast is lost). */
-    revocationRefreshMs: number;
-  };
+  apiKeys: Omit<AuthConfig["apiKeys"], "bootstrap">;
+  userTokens: AuthConfig["userTokens"];
   /** Called in every process when a user's tokens are revoked (their streams end). */
   onRevoked: (userId: string) => void;
   logger: Logger;

@@ -24,15 +24,44 @@ export interface Lease {
   startedAt: Date;
 }
 
-interface AttemptRow {
-  delivery_id: string;
+/** A delivery's attempts as the history column carries them (JSON, times in epoch milliseconds). */
+interface AttemptJson {
   number: number;
-  started_at: Date;
-  finished_at: Date;
+  started_ms: number;
+  finished_ms: number;
   outcome: DeliveryAttempt["outcome"];
   error: string;
   provider_message_id: string;
   provider: string;
+}
+
+/**
+ * A delivery's attempts, read by the same statement as the delivery: one
+ * snapshot, so a reader never sees an attempt's outcome without the status and
+ * error it wrote along with it (or the other way round).
+ */
+const historyColumn = `COALESCE((
+  SELECT json_agg(json_build_object(
+    'number', a.number, 'started_ms', extract(epoch FROM a.started_at) * 1000,
+    'finished_ms', extract(epoch FROM a.finished_at) * 1000, 'outcome', a.outcome, 'error', a.error,
+    'provider_message_id', a.provider_message_id, 'provider', a.provider) ORDER BY a.number)
+  FROM delivery_attempts a WHERE a.delivery_id = d.id), '[]'::json) AS history`;
+
+type DeliveryWithHistoryRow = DeliveryRow & { history: AttemptJson[] };
+
+function toDeliveryWithHistory(row: DeliveryWithHistoryRow): Delivery {
+  return {
+    ...toDelivery(row),
+    history: row.history.map((a) => ({
+      number: a.number,
+      startedAt: new Date(Number(a.started_ms)),
+      finishedAt: new Date(Number(a.finished_ms)),
+      outcome: a.outcome,
+      error: a.error,
+      providerMessageId: a.provider_message_id,
+      provider: a.provider,
+    })),
+  };
 }
 
 /**
@@ -68,19 +97,21 @@ export const deliveryStore = {
   },
 
   async get(q: Queryable, deliveryId: string): Promise<Delivery | null> {
-    const [row] = await q.rows<DeliveryRow>(`SELECT ${deliveryColumns} FROM deliveries d WHERE d.id = $1`, [
-      deliveryId,
-    ]);
-    return row ? ((await withHistory(q, [toDelivery(row)]))[0] ?? null) : null;
+    const [row] = await q.rows<DeliveryWithHistoryRow>(
+      `SELECT ${deliveryColumns}, ${historyColumn} FROM deliveries d WHERE d.id = $1`,
+      [deliveryId],
+    );
+    return row ? toDeliveryWithHistory(row) : null;
   },
 
   /** A notification's deliveries with their attempts. */
   async forNotification(q: Queryable, notificationId: string): Promise<Delivery[]> {
-    const rows = await q.rows<DeliveryRow>(
-      `SELECT ${deliveryColumns} FROM deliveries d WHERE d.notification_id = $1 ORDER BY d.channel, d.target`,
+    const rows = await q.rows<DeliveryWithHistoryRow>(
+      `SELECT ${deliveryColumns}, ${historyColumn} FROM deliveries d
+       WHERE d.notification_id = $1 ORDER BY d.channel, d.target`,
       [notificationId],
     );
-    return withHistory(q, rows.map(toDelivery));
+    return rows.map(toDeliveryWithHistory);
   },
 
   /** Deliveries with a status, newest first, below `beforeId` (ids are time-ordered). */
@@ -88,38 +119,14 @@ export const deliveryStore = {
     q: Queryable,
     query: { status: DeliveryStatus; channel: Channel | null; beforeId: string | null; limit: number },
   ): Promise<Delivery[]> {
-    const rows = await q.rows<DeliveryRow>(
-      `SELECT ${deliveryColumns} FROM deliveries d
+    const rows = await q.rows<DeliveryWithHistoryRow>(
+      `SELECT ${deliveryColumns}, ${historyColumn} FROM deliveries d
        WHERE d.status = $1 AND ($2::text IS NULL OR d.channel = $2) AND ($3::uuid IS NULL OR d.id < $3)
        ORDER BY d.id DESC LIMIT $4`,
       [query.status, query.channel, query.beforeId, query.limit],
     );
-    return withHistory(q, rows.map(toDelivery));
+    return rows.map(toDeliveryWithHistory);
   },
 };
 
 export type DeliveryStore = typeof deliveryStore;
-
-async function withHistory(q: Queryable, deliveries: Delivery[]): Promise<Delivery[]> {
-  if (deliveries.length === 0) return deliveries;
-  const rows = await q.rows<AttemptRow>(
-    `SELECT delivery_id, number, started_at, finished_at, outcome, error, provider_message_id, provider
-     FROM delivery_attempts WHERE delivery_id = ANY($1::uuid[]) ORDER BY number`,
-    [deliveries.map((d) => d.id)],
-  );
-  const byDelivery = new Map<string, DeliveryAttempt[]>();
-  for (const r of rows) {
-    const list = byDelivery.get(r.delivery_id) ?? [];
-    list.push({
-      number: r.number,
-      startedAt: r.started_at,
-      finishedAt: r.finished_at,
-      outcome: r.outcome,
-      error: r.error,
-      providerMessageId: r.provider_message_id,
-      provider: r.provider,
-    });
-    byDelivery.set(r.delivery_id, list);
-  }
-  return deliveries.map((d) => ({ ...d, history: byDelivery.get(d.id) ?? [] }));
-}

@@ -131,8 +131,13 @@ describe("Subscribe", () => {
     // A stream without a cursor starts from its `synced` head: send after it, or the event may predate the stream.
     await s.stream.atLeast(1);
     await send("idle", "x");
-    await waitFor(() => s.ofKind("heartbeat").length >= 1, 5000, "a heartbeat");
-    const beat = s.ofKind("heartbeat")[0] as FeedEvent;
+    // The first heartbeat after the notification arrived (one may have gone out while Send was running).
+    const heartbeatAfterCreated = () => {
+      const events = s.events();
+      const created = events.findIndex((e) => e.kind.case === "created");
+      return created < 0 ? undefined : events.slice(created + 1).find((e) => e.kind.case === "heartbeat");
+    };
+    const beat = (await waitFor(heartbeatAfterCreated, 10_000, "a heartbeat after the notification")) as FeedEvent;
     expect(beat.unreadCount).toBe(1);
     expect(beat.cursor).toBe(s.ofKind("created")[0]?.cursor);
     s.abort.abort();

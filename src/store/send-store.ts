@@ -2,7 +2,7 @@ import type { FeedEvent } from "../domain/feed-event.js";
 import type { Notification } from "../domain/notification.js";
 import type { Queryable } from "./database.js";
 import type { NewDelivery } from "./delivery-store.js";
-import { createdEventsJson, feedAppendCreatedSql } from "./feed-log.js";
+import { createdEventsJson, feedAppendCreatedCtes } from "./feed-log.js";
 import { outboxEnqueueSql, outboxEntriesJson, type TraceContext } from "./outbox-store.js";
 
 /** What one Send writes: notifications in and out of the inbox, and their deliveries. */
@@ -18,15 +18,15 @@ export interface SendWrite {
 }
 
 // One statement for the whole Send, one round trip: the feed log numbers the
-// inbox notifications in their users' feeds (herald_feed_append_created, the
-// feed log's case of one new notification per user, which locks the heads in
-// user order), then the notifications, their deliveries and the
+// inbox notifications in their users' feeds (feedAppendCreatedCtes, the feed
+// log's case of one new notification per user, which locks the heads in user
+// order), then the notifications, their deliveries and the
 // outbox rows are inserted. Every row set comes as one named jsonb parameter.
 // Without an idempotency key no explicit transaction is needed: a statement is
 // atomic. Foreign keys between the CTEs' rows are checked at the end of the
 // statement, when all of them exist.
 const sql = `
-WITH placed AS (${feedAppendCreatedSql("$1::jsonb")}),
+WITH ${feedAppendCreatedCtes("$1::jsonb")},
 shared AS (
   SELECT * FROM jsonb_to_record($2::jsonb) AS s(category text, action_url text, data jsonb, priority text,
     sender_key_id text, created_at timestamptz, send_at timestamptz)

@@ -8,12 +8,6 @@ import type { Migration } from "../migrator.js";
  *   head, a scan of every user in the batch each time (a 1,000-user Send spent
  *   50 ms there). Now the deltas are one jsonb object, built once (an
  *   InitPlan), and each head finds its own by key.
- * - herald_feed_append_created is its special case for Send: one new unread
- *   notification for each of distinct users
- *   (`[{user_id, notification_id, created_at}]`), without the grouping and
- *   window functions the general case needs. Same locking order (user_id), same
- *   rows. Users repeated in one call fail the statement (ON CONFLICT cannot
- *   change a row twice) rather than number wrongly.
  * - The channel columns of the two tables every Send writes row by row,
  *   deliveries and outbox, check a list again instead of referencing the
  *   channels table: a foreign key costs a trigger and an index probe per row
@@ -67,28 +61,6 @@ export const up: Migration = async ({ context: db }) => {
       SELECT n.ord, n.user_id, n.seq, n.unread_count FROM numbered n ORDER BY n.ord
     $fn$;
 
-    CREATE FUNCTION herald_feed_append_created(events jsonb)
-    RETURNS TABLE (ord integer, user_id text, seq bigint, unread_count integer)
-    LANGUAGE sql AS $fn$
-      WITH e AS (
-        SELECT x.ord::integer AS ord, x.user_id, x.notification_id, coalesce(x.created_at, now()) AS created_at
-        FROM ROWS FROM (jsonb_to_recordset(events) AS (user_id text, notification_id uuid, created_at timestamptz))
-          WITH ORDINALITY AS x(user_id, notification_id, created_at, ord)
-      ),
-      heads AS (
-        INSERT INTO user_feeds AS f (user_id, seq, unread_count)
-        SELECT e.user_id, 1, 1 FROM e ORDER BY e.user_id
-        ON CONFLICT (user_id) DO UPDATE SET seq = f.seq + 1, unread_count = f.unread_count + 1
-        RETURNING f.user_id, f.seq, f.unread_count
-      ),
-      appended AS (
-        INSERT INTO feed_events (user_id, seq, kind, notification_ids, all_notifications, unread_count, created_at)
-        SELECT h.user_id, h.seq, 'created', ARRAY[e.notification_id], false, h.unread_count, e.created_at
-        FROM e JOIN heads h ON h.user_id = e.user_id
-      )
-      SELECT e.ord, h.user_id, h.seq, h.unread_count FROM e JOIN heads h ON h.user_id = e.user_id ORDER BY e.ord
-    $fn$;
-
     CREATE FUNCTION herald_derive_channel_checks() RETURNS void LANGUAGE plpgsql AS $fn$
       DECLARE ids text;
       BEGIN
@@ -113,7 +85,6 @@ export const down: Migration = async (params) => {
       ADD CONSTRAINT deliveries_channel FOREIGN KEY (channel) REFERENCES channels (id);
     ALTER TABLE outbox DROP CONSTRAINT outbox_channel,
       ADD CONSTRAINT outbox_channel FOREIGN KEY (channel) REFERENCES channels (id);
-    DROP FUNCTION herald_feed_append_created(jsonb);
   `);
   await params.context.query("DROP FUNCTION herald_feed_append(jsonb)");
   await original(params);

@@ -127,24 +127,25 @@ describe("bodies that do not decode", () => {
 });
 
 describe("requests over the size limit", () => {
-  const big = () => JSON.stringify({ userIds: ["u"], category: "c", title: "t", body: "x".repeat(5 * 1024 * 1024) });
+  const sendOfBody = (bytes: number) =>
+    JSON.stringify({ userIds: ["u"], category: "c", title: "t", body: "x".repeat(bytes) });
+  const big = () => sendOfBody(5 * 1024 * 1024);
+  /** A JSON Send on an HTTP/2 session, as the admin key. */
+  const postSend = (session: http2.ClientHttp2Session, body: string) =>
+    http2Request(
+      session,
+      { ":method": "POST", ":path": sendPath, "content-type": "application/json", authorization: `Bearer ${admin}` },
+      body,
+    );
 
   it("get a resource_exhausted answer over HTTP/2, not a reset stream", async () => {
     const session = await connectHttp2(herald.url);
     try {
-      const res = await http2Request(
-        session,
-        { ":method": "POST", ":path": sendPath, "content-type": "application/json", authorization: `Bearer ${admin}` },
-        big(),
-      );
+      const res = await postSend(session, big());
       expect(res.headers[":status"]).toBe(429);
       expect(JSON.parse(res.body.toString())).toMatchObject({ code: "resource_exhausted" });
       // The session still serves.
-      const after = await http2Request(
-        session,
-        { ":method": "POST", ":path": sendPath, "content-type": "application/json", authorization: `Bearer ${admin}` },
-        JSON.stringify({ userIds: ["u"], category: "c", title: "t", body: "b" }),
-      );
+      const after = await postSend(session, sendOfBody(1));
       expect(after.headers[":status"]).toBe(200);
     } finally {
       session.close();
@@ -180,19 +181,10 @@ describe("requests over the size limit", () => {
   it("stop reading beyond twice the limit over HTTP/2: the answer, then a reset stream; the session still serves", async () => {
     const session = await connectHttp2(herald.url);
     try {
-      const huge = JSON.stringify({ userIds: ["u"], category: "c", title: "t", body: "x".repeat(12 * 1024 * 1024) });
-      const res = await http2Request(
-        session,
-        { ":method": "POST", ":path": sendPath, "content-type": "application/json", authorization: `Bearer ${admin}` },
-        huge,
-      );
+      const res = await postSend(session, sendOfBody(12 * 1024 * 1024));
       expect(res.headers[":status"]).toBe(429);
       expect(res.rstCode).toBe(http2.constants.NGHTTP2_NO_ERROR);
-      const after = await http2Request(
-        session,
-        { ":method": "POST", ":path": sendPath, "content-type": "application/json", authorization: `Bearer ${admin}` },
-        JSON.stringify({ userIds: ["u"], category: "c", title: "t", body: "b" }),
-      );
+      const after = await postSend(session, sendOfBody(1));
       expect(after.headers[":status"]).toBe(200);
     } finally {
       session.close();

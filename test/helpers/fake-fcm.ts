@@ -3,6 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { errors, type JWTPayload, jwtVerify, type ProtectedHeaderParameters } from "jose";
 import type { ServiceAccount } from "../../src/channels/push-sender.js";
+import { readBody } from "./read-body.js";
 
 /** FCM's documented error codes (google.firebase.fcm.v1.FcmError.errorCode). */
 export type FcmErrorCode =
@@ -354,10 +355,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "./read-body.js";
 
 /** A message the fake Web API posted (chat.postMessage answered ok). */
 export interface PostedMessage {
@@ -238,10 +239,4 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 function sendText(res: http.ServerResponse, status: number, text: string): void {
   res.writeHead(status, { "content-type": "text/html" });
   res.end(text);
-}
-
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
 }

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "./read-body.js";
 import { waitFor } from "./wait.js";
 
 /** A message a Teams endpoint took, as it arrived. */
@@ -224,10 +225,4 @@ function parse(raw: string): TeamsPost["body"] | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
 }

@@ -1,3 +1,5 @@
+import { TransientDeliveryError } from "../domain/delivery-errors.js";
+
 /** Small pieces every HTTP provider sender (Twilio, FCM, webhooks) reads answers with. */
 
 /** Retry-After in ms from `now`: delay-seconds or an HTTP-date; undefined when absent or unreadable. */
@@ -31,5 +33,36 @@ export function parseJson(text: string): unknown {
     return JSON.parse(text);
   } catch {
     return undefined;
+  }
+}
+
+/** A provider's answer, its body read whole. */
+export type ProviderAnswer = { status: number; headers: Headers; text: string };
+
+/** One HTTP POST; network failures, timeouts and aborts become TransientDeliveryError. */
+export async function postToProvider(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  options: { signal?: AbortSignal; timeoutMs: number; what: string },
+): Promise<ProviderAnswer> {
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { ...headers, accept: "application/json" },
+      body,
+      // Provider APIs do not redirect these endpoints; following one would turn the POST into a GET.
+      redirect: "manual",
+      signal: withTimeout(options.signal, options.timeoutMs),
+    });
+    return { status: response.status, headers: response.headers, text: await response.text() };
+  } catch (error) {
+    throw new TransientDeliveryError(
+      `${options.what} failed: ${describeFailure(error, options.timeoutMs)}`,
+      undefined,
+      {
+        cause: error,
+      },
+    );
   }
 }

@@ -2,20 +2,13 @@ import { readFileSync } from "node:fs";
 import { PermanentDeliveryError } from "../domain/delivery-errors.js";
 import { recipientStore } from "../store/recipient-store.js";
 import { channelModule } from "./channel-module.js";
+import { type ServiceAccount, serviceAccountFields } from "./google-access-tokens.js";
 import { createPushSender } from "./push-sender.js";
-
-/** The fields of a Google service account key file that FCM needs. */
-export interface FcmServiceAccount {
-  project_id: string;
-  client_email: string;
-  private_key: string;
-  token_uri: string;
-}
 
 /** The push section: FCM_SERVICE_ACCOUNT_FILE turns push on. */
 export interface PushSettings {
   baseUrl: string;
-  serviceAccount: FcmServiceAccount;
+  serviceAccount: ServiceAccount;
 }
 
 /**
@@ -35,12 +28,12 @@ export const pushChannel = channelModule<PushSettings>({
     const file = env.str("FCM_SERVICE_ACCOUNT_FILE", null);
     if (file === null) return null;
     try {
-      const account = JSON.parse(readFileSync(file, "utf8")) as Partial<FcmServiceAccount>;
-      const missing = (["project_id", "client_email", "private_key", "token_uri"] as const).filter((k) => !account[k]);
+      const account = JSON.parse(readFileSync(file, "utf8")) as Partial<ServiceAccount>;
+      const missing = serviceAccountFields.filter((k) => !account[k]);
       if (missing.length > 0) throw new Error(`it lacks ${missing.join(", ")}`);
       return {
         baseUrl: env.url("FCM_BASE_URL", ["https:", "http:"]) ?? "https://fcm.googleapis.com",
-        serviceAccount: account as FcmServiceAccount,
+        serviceAccount: account as ServiceAccount,
       };
     } catch (error) {
       env.problems.push(`FCM_SERVICE_ACCOUNT_FILE must name a service account key file: ${(error as Error).message}`);

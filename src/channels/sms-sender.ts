@@ -1,5 +1,5 @@
 import { PermanentDeliveryError, type ProviderReceipt, TransientDeliveryError } from "../domain/delivery-errors.js";
-import { describeFailure, parseJson, retryAfterMs, withTimeout } from "./provider-http.js";
+import { type ProviderAnswer, parseJson, postToProvider, retryAfterMs } from "./provider-http.js";
 
 export interface SmsSenderOptions {
   /** Origin of the Twilio REST API; tests point it at a local fake. Default https://api.twilio.com. */
@@ -52,26 +52,16 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
 
   return {
     async send(message, signal) {
-      let response: Response;
-      let text: string;
-      try {
-        response = await fetch(endpoint, {
-          method: "POST",
-          headers: { authorization, "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-          body: new URLSearchParams({ To: message.to, ...sender, Body: message.body }).toString(),
-          // Twilio never redirects this endpoint; following one would turn the POST into a GET.
-          redirect: "manual",
-          signal: withTimeout(signal, timeoutMs),
-        });
-        text = await response.text();
-      } catch (error) {
-        throw new TransientDeliveryError(`Twilio request failed: ${describeFailure(error, timeoutMs)}`, undefined, {
-          cause: error,
-        });
-      }
-      const sid = response.ok ? (parseJson(text) as { sid?: unknown } | undefined)?.sid : undefined;
+      const answer = await postToProvider(
+        endpoint,
+        { authorization, "content-type": "application/x-www-form-urlencoded" },
+        new URLSearchParams({ To: message.to, ...sender, Body: message.body }).toString(),
+        { signal, timeoutMs, what: "Twilio request" },
+      );
+      const ok = answer.status >= 200 && answer.status < 300;
+      const sid = ok ? (parseJson(answer.text) as { sid?: unknown } | undefined)?.sid : undefined;
       if (typeof sid === "string" && sid !== "") return { providerMessageId: sid };
-      throw toDeliveryError(response, text, message.to);
+      throw toDeliveryError(answer, message.to);
     },
   };
 }
@@ -81,16 +71,16 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
  * fail the same way again. The text carries Twilio's code and message, which
  * often quote the recipient's number, so numbers are redacted first.
  */
-function toDeliveryError(response: Response, text: string, to: string): Error {
-  const status = response.status;
-  const error = parseJson(text) as { code?: unknown; message?: unknown } | undefined;
+function toDeliveryError(answer: ProviderAnswer, to: string): Error {
+  const status = answer.status;
+  const error = parseJson(answer.text) as { code?: unknown; message?: unknown } | undefined;
   const detail =
     typeof error?.code === "number" || typeof error?.message === "string"
       ? `: code ${String(error.code)}: ${redactNumbers(String(error.message ?? ""), to).slice(0, 300)}`
       : "";
   const what = `Twilio answered ${status}${detail}`;
   if (status === 408 || status === 429 || status >= 500) {
-    return new TransientDeliveryError(what, retryAfterMs(response.headers.get("retry-after")));
+    return new TransientDeliveryError(what, retryAfterMs(answer.headers.get("retry-after")));
   }
   if (status >= 400) return new PermanentDeliveryError(what, "rejected");
   // A 2xx without a SID, or a redirect: not a verdict on the message.

@@ -1,11 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  ACCESS_TOKEN_REFRESH_MARGIN_MS,
-  createPushSender,
-  type PushMessage,
-  type PushSenderOptions,
-} from "../../src/channels/push-sender.js";
+import { ACCESS_TOKEN_REFRESH_MARGIN_MS } from "../../src/channels/google-access-tokens.js";
+import { createPushSender, type PushMessage, type PushSenderOptions } from "../../src/channels/push-sender.js";
 import { PermanentDeliveryError, TransientDeliveryError } from "../../src/domain/delivery-errors.js";
 import { type FakeFcm, newDeviceToken, startFakeFcm } from "../helpers/fake-fcm.js";
 import { rejection } from "../helpers/wait.js";

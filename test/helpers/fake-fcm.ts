@@ -2,7 +2,7 @@ import { generateKeyPairSync, type KeyPairKeyObjectResult, randomBytes } from "n
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { errors, type JWTPayload, jwtVerify, type ProtectedHeaderParameters } from "jose";
-import type { ServiceAccount } from "../../src/channels/push-sender.js";
+import type { ServiceAccount } from "../../src/channels/google-access-tokens.js";
 import { readBody } from "./read-body.js";
 
 /** FCM's documented error codes (google.firebase.fcm.v1.FcmError.errorCode). */

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 
-// src/api/grpc-js-server.ts (shareConnections) relies on internals of
+// src/api/grpc-js-shared-connections.ts (shareConnections) relies on internals of
 // @grpc/grpc-js and on constructing Node's HTTP/2 compatibility objects from a
 // raw stream; why is written there. These tests name what moved when an
 // upgrade breaks them (the fix is there, or GRPC_SERVER=connect-node).

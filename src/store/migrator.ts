@@ -9,6 +9,7 @@ import * as feedLog from "./migrations/0005-feed-log.js";
 import * as channels from "./migrations/0006-channels.js";
 import * as attemptProvider from "./migrations/0007-attempt-provider.js";
 import * as fasterSend from "./migrations/0008-faster-send.js";
+import * as workflows from "./migrations/0009-workflows.js";
 
 // The same pg module the rest of Herald uses (see database.ts for why require).
 const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
@@ -30,6 +31,7 @@ const migrations = [
   { name: "0006-channels", ...channels },
   { name: "0007-attempt-provider", ...attemptProvider },
   { name: "0008-faster-send", ...fasterSend },
+  { name: "0009-workflows", ...workflows },
 ];
 
 /** Which migrations ran, in `herald_migrations` (the table umzug's SequelizeStorage made; same shape). */

@@ -82,9 +82,18 @@ type SendRequest struct {
 	// channel's template in the recipient's locale (falling back to the default
 	// locale), with data as variables. A variable the templates use that data
 	// lacks fails the Send with INVALID_ARGUMENT naming it.
-	TemplateKey   string `protobuf:"bytes,11,opt,name=template_key,json=templateKey,proto3" json:"template_key,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TemplateKey string `protobuf:"bytes,11,opt,name=template_key,json=templateKey,proto3" json:"template_key,omitempty"`
+	// workflow names the workflow to run for each recipient (WorkflowService);
+	// empty runs the workflow whose categories match `category`, if any. A
+	// notification with a workflow is delivered by the workflow's deliver
+	// steps: `channels` must then be empty. NOT_FOUND if no such workflow.
+	Workflow string `protobuf:"bytes,12,opt,name=workflow,proto3" json:"workflow,omitempty"`
+	// cancellation_key tags the workflow runs this Send starts, so that
+	// WorkflowService.CancelWorkflows can cancel them (an order's reminders
+	// once it is paid). At most 255 printable ASCII characters.
+	CancellationKey string `protobuf:"bytes,13,opt,name=cancellation_key,json=cancellationKey,proto3" json:"cancellation_key,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *SendRequest) Reset() {
@@ -194,6 +203,20 @@ func (x *SendRequest) GetTemplateKey() string {
 	return ""
 }
 
+func (x *SendRequest) GetWorkflow() string {
+	if x != nil {
+		return x.Workflow
+	}
+	return ""
+}
+
+func (x *SendRequest) GetCancellationKey() string {
+	if x != nil {
+		return x.CancellationKey
+	}
+	return ""
+}
+
 // SendResponse returns what Send created.
 type SendResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -293,7 +316,12 @@ type GetNotificationResponse struct {
 	// notification is the notification.
 	Notification *Notification `protobuf:"bytes,1,opt,name=notification,proto3" json:"notification,omitempty"`
 	// deliveries holds one delivery per channel the notification was meant for.
-	Deliveries    []*Delivery `protobuf:"bytes,2,rep,name=deliveries,proto3" json:"deliveries,omitempty"`
+	Deliveries []*Delivery `protobuf:"bytes,2,rep,name=deliveries,proto3" json:"deliveries,omitempty"`
+	// workflow_runs are the notification's workflow runs (one, or none without
+	// a workflow), with every step's state.
+	WorkflowRuns []*WorkflowRun `protobuf:"bytes,3,rep,name=workflow_runs,json=workflowRuns,proto3" json:"workflow_runs,omitempty"`
+	// digest is the digest the notification was collected into, if any.
+	Digest        *DigestLink `protobuf:"bytes,4,opt,name=digest,proto3" json:"digest,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -338,6 +366,20 @@ func (x *GetNotificationResponse) GetNotification() *Notification {
 func (x *GetNotificationResponse) GetDeliveries() []*Delivery {
 	if x != nil {
 		return x.Deliveries
+	}
+	return nil
+}
+
+func (x *GetNotificationResponse) GetWorkflowRuns() []*WorkflowRun {
+	if x != nil {
+		return x.WorkflowRuns
+	}
+	return nil
+}
+
+func (x *GetNotificationResponse) GetDigest() *DigestLink {
+	if x != nil {
+		return x.Digest
 	}
 	return nil
 }
@@ -748,6 +790,12 @@ type UpdatePreferencesRequest struct {
 	// reset_categories removes every setting of these categories, so they follow
 	// the defaults again. Applied before `categories`.
 	ResetCategories []string `protobuf:"bytes,4,rep,name=reset_categories,json=resetCategories,proto3" json:"reset_categories,omitempty"`
+	// quiet_hours, when set, replaces the user's quiet hours. A timezone that
+	// is not an IANA time zone is INVALID_ARGUMENT.
+	QuietHours *QuietHours `protobuf:"bytes,5,opt,name=quiet_hours,json=quietHours,proto3" json:"quiet_hours,omitempty"`
+	// clear_quiet_hours removes the user's quiet hours. It cannot be combined
+	// with quiet_hours.
+	ClearQuietHours bool `protobuf:"varint,6,opt,name=clear_quiet_hours,json=clearQuietHours,proto3" json:"clear_quiet_hours,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -808,6 +856,20 @@ func (x *UpdatePreferencesRequest) GetResetCategories() []string {
 		return x.ResetCategories
 	}
 	return nil
+}
+
+func (x *UpdatePreferencesRequest) GetQuietHours() *QuietHours {
+	if x != nil {
+		return x.QuietHours
+	}
+	return nil
+}
+
+func (x *UpdatePreferencesRequest) GetClearQuietHours() bool {
+	if x != nil {
+		return x.ClearQuietHours
+	}
+	return false
 }
 
 // UpdatePreferencesResponse holds the preferences after the change.
@@ -1283,7 +1345,7 @@ var File_herald_v1_notification_service_proto protoreflect.FileDescriptor
 
 const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\n" +
-	"$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\"\xe3\a\n" +
+	"$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\x1a\x18herald/v1/workflow.proto\"\xe5\b\n" +
 	"\vSendRequest\x12;\n" +
 	"\buser_ids\x18\x01 \x03(\tB \xbaH\x1d\x92\x01\x1a\b\x01\x10\xe8\a\x18\x01\"\x11r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\auserIds\x12P\n" +
 	"\bcategory\x18\x02 \x01(\tB4\xbaH1\xc8\x01\x01r,\x18\x80\x012'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\bcategory\x12\x1e\n" +
@@ -1299,16 +1361,20 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\asend_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampB]\xbaHZ\xba\x01R\n" +
 	"\x0fsend_at.horizon\x12\x1emust be at most 365 days ahead\x1a\x1fthis <= now + duration('8760h')\xb2\x01\x02@\x01R\x06sendAt\x12F\n" +
-	"\ftemplate_key\x18\v \x01(\tB#\xbaH \xd8\x01\x01r\x1b\x18\x80\x012\x16^[a-z0-9][a-z0-9_.-]*$R\vtemplateKey\"M\n" +
+	"\ftemplate_key\x18\v \x01(\tB#\xbaH \xd8\x01\x01r\x1b\x18\x80\x012\x16^[a-z0-9][a-z0-9_.-]*$R\vtemplateKey\x12>\n" +
+	"\bworkflow\x18\f \x01(\tB\"\xbaH\x1f\xd8\x01\x01r\x1a\x18@2\x16^[a-z0-9][a-z0-9_.-]*$R\bworkflow\x12@\n" +
+	"\x10cancellation_key\x18\r \x01(\tB\x15\xbaH\x12\xd8\x01\x01r\r\x18\xff\x012\b^[ -~]+$R\x0fcancellationKey\"M\n" +
 	"\fSendResponse\x12=\n" +
 	"\rnotifications\x18\x01 \x03(\v2\x17.herald.v1.NotificationR\rnotifications\"2\n" +
 	"\x16GetNotificationRequest\x12\x18\n" +
-	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\"\x8b\x01\n" +
+	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\"\xf7\x01\n" +
 	"\x17GetNotificationResponse\x12;\n" +
 	"\fnotification\x18\x01 \x01(\v2\x17.herald.v1.NotificationR\fnotification\x123\n" +
 	"\n" +
 	"deliveries\x18\x02 \x03(\v2\x13.herald.v1.DeliveryR\n" +
-	"deliveries\"\x9a\x02\n" +
+	"deliveries\x12;\n" +
+	"\rworkflow_runs\x18\x03 \x03(\v2\x16.herald.v1.WorkflowRunR\fworkflowRuns\x12-\n" +
+	"\x06digest\x18\x04 \x01(\v2\x15.herald.v1.DigestLinkR\x06digest\"\x9a\x02\n" +
 	"\vListRequest\x12+\n" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12&\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
@@ -1336,14 +1402,17 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\"\x82\x01\n" +
 	"\x16GetPreferencesResponse\x128\n" +
 	"\vpreferences\x18\x01 \x01(\v2\x16.herald.v1.PreferencesR\vpreferences\x12.\n" +
-	"\bchannels\x18\x02 \x03(\x0e2\x12.herald.v1.ChannelR\bchannels\"\xd1\x03\n" +
+	"\bchannels\x18\x02 \x03(\x0e2\x12.herald.v1.ChannelR\bchannels\"\xb5\x04\n" +
 	"\x18UpdatePreferencesRequest\x12+\n" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x126\n" +
 	"\bdefaults\x18\x02 \x01(\v2\x1a.herald.v1.ChannelSettingsR\bdefaults\x12\x8d\x01\n" +
 	"\n" +
 	"categories\x18\x03 \x03(\v23.herald.v1.UpdatePreferencesRequest.CategoriesEntryB8\xbaH5\x9a\x012\x10d\".r,\x18\x80\x012'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\n" +
 	"categories\x12e\n" +
-	"\x10reset_categories\x18\x04 \x03(\tB:\xbaH7\x92\x014\x10d\x18\x01\".r,\x18\x80\x012'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\x0fresetCategories\x1aY\n" +
+	"\x10reset_categories\x18\x04 \x03(\tB:\xbaH7\x92\x014\x10d\x18\x01\".r,\x18\x80\x012'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\x0fresetCategories\x126\n" +
+	"\vquiet_hours\x18\x05 \x01(\v2\x15.herald.v1.QuietHoursR\n" +
+	"quietHours\x12*\n" +
+	"\x11clear_quiet_hours\x18\x06 \x01(\bR\x0fclearQuietHours\x1aY\n" +
 	"\x0fCategoriesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
 	"\x05value\x18\x02 \x01(\v2\x1a.herald.v1.ChannelSettingsR\x05value:\x028\x01\"U\n" +
@@ -1433,11 +1502,14 @@ var file_herald_v1_notification_service_proto_goTypes = []any{
 	(*timestamppb.Timestamp)(nil),     // 24: google.protobuf.Timestamp
 	(*Notification)(nil),              // 25: herald.v1.Notification
 	(*Delivery)(nil),                  // 26: herald.v1.Delivery
-	(ChangeKind)(0),                   // 27: herald.v1.ChangeKind
-	(*Preferences)(nil),               // 28: herald.v1.Preferences
-	(*ChannelSettings)(nil),           // 29: herald.v1.ChannelSettings
-	(*FeedEvent)(nil),                 // 30: herald.v1.FeedEvent
-	(DeliveryStatus)(0),               // 31: herald.v1.DeliveryStatus
+	(*WorkflowRun)(nil),               // 27: herald.v1.WorkflowRun
+	(*DigestLink)(nil),                // 28: herald.v1.DigestLink
+	(ChangeKind)(0),                   // 29: herald.v1.ChangeKind
+	(*Preferences)(nil),               // 30: herald.v1.Preferences
+	(*ChannelSettings)(nil),           // 31: herald.v1.ChannelSettings
+	(*QuietHours)(nil),                // 32: herald.v1.QuietHours
+	(*FeedEvent)(nil),                 // 33: herald.v1.FeedEvent
+	(DeliveryStatus)(0),               // 34: herald.v1.DeliveryStatus
 }
 var file_herald_v1_notification_service_proto_depIdxs = []int32{
 	21, // 0: herald.v1.SendRequest.data:type_name -> google.protobuf.Struct
@@ -1447,45 +1519,48 @@ var file_herald_v1_notification_service_proto_depIdxs = []int32{
 	25, // 4: herald.v1.SendResponse.notifications:type_name -> herald.v1.Notification
 	25, // 5: herald.v1.GetNotificationResponse.notification:type_name -> herald.v1.Notification
 	26, // 6: herald.v1.GetNotificationResponse.deliveries:type_name -> herald.v1.Delivery
-	25, // 7: herald.v1.ListResponse.notifications:type_name -> herald.v1.Notification
-	27, // 8: herald.v1.MarkReadRequest.change:type_name -> herald.v1.ChangeKind
-	28, // 9: herald.v1.GetPreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	23, // 10: herald.v1.GetPreferencesResponse.channels:type_name -> herald.v1.Channel
-	29, // 11: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
-	20, // 12: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
-	28, // 13: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	30, // 14: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
-	26, // 15: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
-	26, // 16: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
-	31, // 17: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
-	23, // 18: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
-	26, // 19: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
-	29, // 20: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
-	0,  // 21: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
-	2,  // 22: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
-	4,  // 23: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
-	6,  // 24: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
-	8,  // 25: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
-	10, // 26: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
-	14, // 27: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
-	16, // 28: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
-	18, // 29: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
-	12, // 30: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
-	1,  // 31: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
-	3,  // 32: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
-	5,  // 33: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
-	7,  // 34: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
-	9,  // 35: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
-	11, // 36: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
-	15, // 37: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
-	17, // 38: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
-	19, // 39: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
-	13, // 40: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
-	31, // [31:41] is the sub-list for method output_type
-	21, // [21:31] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	27, // 7: herald.v1.GetNotificationResponse.workflow_runs:type_name -> herald.v1.WorkflowRun
+	28, // 8: herald.v1.GetNotificationResponse.digest:type_name -> herald.v1.DigestLink
+	25, // 9: herald.v1.ListResponse.notifications:type_name -> herald.v1.Notification
+	29, // 10: herald.v1.MarkReadRequest.change:type_name -> herald.v1.ChangeKind
+	30, // 11: herald.v1.GetPreferencesResponse.preferences:type_name -> herald.v1.Preferences
+	23, // 12: herald.v1.GetPreferencesResponse.channels:type_name -> herald.v1.Channel
+	31, // 13: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
+	20, // 14: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
+	32, // 15: herald.v1.UpdatePreferencesRequest.quiet_hours:type_name -> herald.v1.QuietHours
+	30, // 16: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
+	33, // 17: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
+	26, // 18: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
+	26, // 19: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
+	34, // 20: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
+	23, // 21: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
+	26, // 22: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
+	31, // 23: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
+	0,  // 24: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
+	2,  // 25: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
+	4,  // 26: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
+	6,  // 27: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
+	8,  // 28: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
+	10, // 29: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
+	14, // 30: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
+	16, // 31: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
+	18, // 32: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
+	12, // 33: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
+	1,  // 34: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
+	3,  // 35: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
+	5,  // 36: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
+	7,  // 37: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
+	9,  // 38: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
+	11, // 39: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
+	15, // 40: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
+	17, // 41: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
+	19, // 42: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
+	13, // 43: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
+	34, // [34:44] is the sub-list for method output_type
+	24, // [24:34] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_notification_service_proto_init() }
@@ -1496,6 +1571,7 @@ func file_herald_v1_notification_service_proto_init() {
 	file_herald_v1_feed_proto_init()
 	file_herald_v1_notification_proto_init()
 	file_herald_v1_preferences_proto_init()
+	file_herald_v1_workflow_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

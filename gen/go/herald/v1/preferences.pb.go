@@ -127,7 +127,10 @@ type Preferences struct {
 	// defaults apply to every category without a setting of its own.
 	Defaults *ChannelSettings `protobuf:"bytes,2,opt,name=defaults,proto3" json:"defaults,omitempty"`
 	// categories holds the settings of single categories, keyed by category.
-	Categories    map[string]*ChannelSettings `protobuf:"bytes,3,rep,name=categories,proto3" json:"categories,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Categories map[string]*ChannelSettings `protobuf:"bytes,3,rep,name=categories,proto3" json:"categories,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// quiet_hours, when set, holds back the user's deliveries (but in-app) in a
+	// daily window; see QuietHours.
+	QuietHours    *QuietHours `protobuf:"bytes,4,opt,name=quiet_hours,json=quietHours,proto3" json:"quiet_hours,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -183,11 +186,18 @@ func (x *Preferences) GetCategories() map[string]*ChannelSettings {
 	return nil
 }
 
+func (x *Preferences) GetQuietHours() *QuietHours {
+	if x != nil {
+		return x.QuietHours
+	}
+	return nil
+}
+
 var File_herald_v1_preferences_proto protoreflect.FileDescriptor
 
 const file_herald_v1_preferences_proto_rawDesc = "" +
 	"\n" +
-	"\x1bherald/v1/preferences.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\"\xf2\x02\n" +
+	"\x1bherald/v1/preferences.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18herald/v1/workflow.proto\"\xf2\x02\n" +
 	"\x0fChannelSettings\x12\x1a\n" +
 	"\x06in_app\x18\x01 \x01(\bH\x00R\x05inApp\x88\x01\x01\x12\x19\n" +
 	"\x05email\x18\x02 \x01(\bH\x01R\x05email\x88\x01\x01\x12\x15\n" +
@@ -203,13 +213,15 @@ const file_herald_v1_preferences_proto_rawDesc = "" +
 	"\x04_smsB\a\n" +
 	"\x05_pushB\n" +
 	"\n" +
-	"\b_webhook\"\x81\x02\n" +
+	"\b_webhook\"\xb9\x02\n" +
 	"\vPreferences\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x126\n" +
 	"\bdefaults\x18\x02 \x01(\v2\x1a.herald.v1.ChannelSettingsR\bdefaults\x12F\n" +
 	"\n" +
 	"categories\x18\x03 \x03(\v2&.herald.v1.Preferences.CategoriesEntryR\n" +
-	"categories\x1aY\n" +
+	"categories\x126\n" +
+	"\vquiet_hours\x18\x04 \x01(\v2\x15.herald.v1.QuietHoursR\n" +
+	"quietHours\x1aY\n" +
 	"\x0fCategoriesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
 	"\x05value\x18\x02 \x01(\v2\x1a.herald.v1.ChannelSettingsR\x05value:\x028\x01B\x9c\x01\n" +
@@ -234,17 +246,19 @@ var file_herald_v1_preferences_proto_goTypes = []any{
 	(*Preferences)(nil),     // 1: herald.v1.Preferences
 	nil,                     // 2: herald.v1.ChannelSettings.ChannelsEntry
 	nil,                     // 3: herald.v1.Preferences.CategoriesEntry
+	(*QuietHours)(nil),      // 4: herald.v1.QuietHours
 }
 var file_herald_v1_preferences_proto_depIdxs = []int32{
 	2, // 0: herald.v1.ChannelSettings.channels:type_name -> herald.v1.ChannelSettings.ChannelsEntry
 	0, // 1: herald.v1.Preferences.defaults:type_name -> herald.v1.ChannelSettings
 	3, // 2: herald.v1.Preferences.categories:type_name -> herald.v1.Preferences.CategoriesEntry
-	0, // 3: herald.v1.Preferences.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	4, // 3: herald.v1.Preferences.quiet_hours:type_name -> herald.v1.QuietHours
+	0, // 4: herald.v1.Preferences.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_preferences_proto_init() }
@@ -252,6 +266,7 @@ func file_herald_v1_preferences_proto_init() {
 	if File_herald_v1_preferences_proto != nil {
 		return
 	}
+	file_herald_v1_workflow_proto_init()
 	file_herald_v1_preferences_proto_msgTypes[0].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -174,7 +175,10 @@ type Recipient struct {
 	// no field of their own here, keyed by channel name (the Channel enum's
 	// name without `CHANNEL_`, in lowercase): for example `slack`, a Slack
 	// member id.
-	Addresses     map[string]string `protobuf:"bytes,8,rep,name=addresses,proto3" json:"addresses,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Addresses map[string]string `protobuf:"bytes,8,rep,name=addresses,proto3" json:"addresses,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// attributes are the recipient's custom attributes (plan, role, team...),
+	// which workflow conditions read as `recipient.attributes`; empty for none.
+	Attributes    *structpb.Struct `protobuf:"bytes,9,opt,name=attributes,proto3" json:"attributes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -265,6 +269,13 @@ func (x *Recipient) GetAddresses() map[string]string {
 	return nil
 }
 
+func (x *Recipient) GetAttributes() *structpb.Struct {
+	if x != nil {
+		return x.Attributes
+	}
+	return nil
+}
+
 // UpsertRecipientRequest sets a recipient's fields.
 type UpsertRecipientRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -283,7 +294,11 @@ type UpsertRecipientRequest struct {
 	// empty value clears one; addresses not named are left as they are. A key
 	// must name a channel of this server that sends to an address, and each
 	// channel checks its addresses (a Slack member id looks like U024BE7LH).
-	Addresses     map[string]string `protobuf:"bytes,6,rep,name=addresses,proto3" json:"addresses,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Addresses map[string]string `protobuf:"bytes,6,rep,name=addresses,proto3" json:"addresses,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// attributes, when set, replaces the recipient's custom attributes (an
+	// empty object clears them). The same bounds as Send's data apply: at most
+	// 16 KiB as JSON, and the depth, value and key limits named there.
+	Attributes    *structpb.Struct `protobuf:"bytes,7,opt,name=attributes,proto3" json:"attributes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -356,6 +371,13 @@ func (x *UpsertRecipientRequest) GetTimezone() string {
 func (x *UpsertRecipientRequest) GetAddresses() map[string]string {
 	if x != nil {
 		return x.Addresses
+	}
+	return nil
+}
+
+func (x *UpsertRecipientRequest) GetAttributes() *structpb.Struct {
+	if x != nil {
+		return x.Attributes
 	}
 	return nil
 }
@@ -890,13 +912,13 @@ var File_herald_v1_recipient_service_proto protoreflect.FileDescriptor
 
 const file_herald_v1_recipient_service_proto_rawDesc = "" +
 	"\n" +
-	"!herald/v1/recipient_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9c\x01\n" +
+	"!herald/v1/recipient_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9c\x01\n" +
 	"\x06Device\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12/\n" +
 	"\bplatform\x18\x02 \x01(\x0e2\x13.herald.v1.PlatformR\bplatform\x12\x14\n" +
 	"\x05token\x18\x03 \x01(\tR\x05token\x12;\n" +
 	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\xef\x02\n" +
+	"createTime\"\xa8\x03\n" +
 	"\tRecipient\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12\x14\n" +
@@ -906,10 +928,13 @@ const file_herald_v1_recipient_service_proto_rawDesc = "" +
 	"\adevices\x18\x06 \x03(\v2\x11.herald.v1.DeviceR\adevices\x12;\n" +
 	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12A\n" +
-	"\taddresses\x18\b \x03(\v2#.herald.v1.Recipient.AddressesEntryR\taddresses\x1a<\n" +
+	"\taddresses\x18\b \x03(\v2#.herald.v1.Recipient.AddressesEntryR\taddresses\x127\n" +
+	"\n" +
+	"attributes\x18\t \x01(\v2\x17.google.protobuf.StructR\n" +
+	"attributes\x1a<\n" +
 	"\x0eAddressesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xdd\x06\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x96\a\n" +
 	"\x16UpsertRecipientRequest\x120\n" +
 	"\auser_id\x18\x01 \x01(\tB\x17\xbaH\x14\xc8\x01\x01r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\x06userId\x12\x84\x01\n" +
 	"\x05email\x18\x02 \x01(\tBi\xbaHf\xba\x01^\n" +
@@ -919,7 +944,10 @@ const file_herald_v1_recipient_service_proto_rawDesc = "" +
 	"\x06locale\x18\x04 \x01(\tB\xa5\x01\xbaH\xa1\x01\xba\x01\x9d\x01\n" +
 	"\x0flocale_or_empty\x12Gmust be a BCP 47 language tag such as en or de-AT, or empty to clear it\x1aAthis == '' || this.matches('^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$')H\x02R\x06locale\x88\x01\x01\x12(\n" +
 	"\btimezone\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18@H\x03R\btimezone\x88\x01\x01\x12{\n" +
-	"\taddresses\x18\x06 \x03(\v20.herald.v1.UpsertRecipientRequest.AddressesEntryB+\xbaH(\x9a\x01%\x10\x14\"\x1ar\x182\x16^[a-z][a-z0-9_]{0,31}$*\x05r\x03\x18\xc0\x02R\taddresses\x1a<\n" +
+	"\taddresses\x18\x06 \x03(\v20.herald.v1.UpsertRecipientRequest.AddressesEntryB+\xbaH(\x9a\x01%\x10\x14\"\x1ar\x182\x16^[a-z][a-z0-9_]{0,31}$*\x05r\x03\x18\xc0\x02R\taddresses\x127\n" +
+	"\n" +
+	"attributes\x18\a \x01(\v2\x17.google.protobuf.StructR\n" +
+	"attributes\x1a<\n" +
 	"\x0eAddressesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\b\n" +
@@ -1001,6 +1029,7 @@ var file_herald_v1_recipient_service_proto_goTypes = []any{
 	nil,                              // 15: herald.v1.Recipient.AddressesEntry
 	nil,                              // 16: herald.v1.UpsertRecipientRequest.AddressesEntry
 	(*timestamppb.Timestamp)(nil),    // 17: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),          // 18: google.protobuf.Struct
 }
 var file_herald_v1_recipient_service_proto_depIdxs = []int32{
 	0,  // 0: herald.v1.Device.platform:type_name -> herald.v1.Platform
@@ -1008,29 +1037,31 @@ var file_herald_v1_recipient_service_proto_depIdxs = []int32{
 	1,  // 2: herald.v1.Recipient.devices:type_name -> herald.v1.Device
 	17, // 3: herald.v1.Recipient.update_time:type_name -> google.protobuf.Timestamp
 	15, // 4: herald.v1.Recipient.addresses:type_name -> herald.v1.Recipient.AddressesEntry
-	16, // 5: herald.v1.UpsertRecipientRequest.addresses:type_name -> herald.v1.UpsertRecipientRequest.AddressesEntry
-	2,  // 6: herald.v1.UpsertRecipientResponse.recipient:type_name -> herald.v1.Recipient
-	2,  // 7: herald.v1.GetRecipientResponse.recipient:type_name -> herald.v1.Recipient
-	0,  // 8: herald.v1.RegisterDeviceRequest.platform:type_name -> herald.v1.Platform
-	1,  // 9: herald.v1.RegisterDeviceResponse.device:type_name -> herald.v1.Device
-	17, // 10: herald.v1.RevokeUserTokensResponse.revoke_time:type_name -> google.protobuf.Timestamp
-	3,  // 11: herald.v1.RecipientService.UpsertRecipient:input_type -> herald.v1.UpsertRecipientRequest
-	5,  // 12: herald.v1.RecipientService.GetRecipient:input_type -> herald.v1.GetRecipientRequest
-	7,  // 13: herald.v1.RecipientService.DeleteRecipient:input_type -> herald.v1.DeleteRecipientRequest
-	9,  // 14: herald.v1.RecipientService.RegisterDevice:input_type -> herald.v1.RegisterDeviceRequest
-	11, // 15: herald.v1.RecipientService.UnregisterDevice:input_type -> herald.v1.UnregisterDeviceRequest
-	13, // 16: herald.v1.RecipientService.RevokeUserTokens:input_type -> herald.v1.RevokeUserTokensRequest
-	4,  // 17: herald.v1.RecipientService.UpsertRecipient:output_type -> herald.v1.UpsertRecipientResponse
-	6,  // 18: herald.v1.RecipientService.GetRecipient:output_type -> herald.v1.GetRecipientResponse
-	8,  // 19: herald.v1.RecipientService.DeleteRecipient:output_type -> herald.v1.DeleteRecipientResponse
-	10, // 20: herald.v1.RecipientService.RegisterDevice:output_type -> herald.v1.RegisterDeviceResponse
-	12, // 21: herald.v1.RecipientService.UnregisterDevice:output_type -> herald.v1.UnregisterDeviceResponse
-	14, // 22: herald.v1.RecipientService.RevokeUserTokens:output_type -> herald.v1.RevokeUserTokensResponse
-	17, // [17:23] is the sub-list for method output_type
-	11, // [11:17] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	18, // 5: herald.v1.Recipient.attributes:type_name -> google.protobuf.Struct
+	16, // 6: herald.v1.UpsertRecipientRequest.addresses:type_name -> herald.v1.UpsertRecipientRequest.AddressesEntry
+	18, // 7: herald.v1.UpsertRecipientRequest.attributes:type_name -> google.protobuf.Struct
+	2,  // 8: herald.v1.UpsertRecipientResponse.recipient:type_name -> herald.v1.Recipient
+	2,  // 9: herald.v1.GetRecipientResponse.recipient:type_name -> herald.v1.Recipient
+	0,  // 10: herald.v1.RegisterDeviceRequest.platform:type_name -> herald.v1.Platform
+	1,  // 11: herald.v1.RegisterDeviceResponse.device:type_name -> herald.v1.Device
+	17, // 12: herald.v1.RevokeUserTokensResponse.revoke_time:type_name -> google.protobuf.Timestamp
+	3,  // 13: herald.v1.RecipientService.UpsertRecipient:input_type -> herald.v1.UpsertRecipientRequest
+	5,  // 14: herald.v1.RecipientService.GetRecipient:input_type -> herald.v1.GetRecipientRequest
+	7,  // 15: herald.v1.RecipientService.DeleteRecipient:input_type -> herald.v1.DeleteRecipientRequest
+	9,  // 16: herald.v1.RecipientService.RegisterDevice:input_type -> herald.v1.RegisterDeviceRequest
+	11, // 17: herald.v1.RecipientService.UnregisterDevice:input_type -> herald.v1.UnregisterDeviceRequest
+	13, // 18: herald.v1.RecipientService.RevokeUserTokens:input_type -> herald.v1.RevokeUserTokensRequest
+	4,  // 19: herald.v1.RecipientService.UpsertRecipient:output_type -> herald.v1.UpsertRecipientResponse
+	6,  // 20: herald.v1.RecipientService.GetRecipient:output_type -> herald.v1.GetRecipientResponse
+	8,  // 21: herald.v1.RecipientService.DeleteRecipient:output_type -> herald.v1.DeleteRecipientResponse
+	10, // 22: herald.v1.RecipientService.RegisterDevice:output_type -> herald.v1.RegisterDeviceResponse
+	12, // 23: herald.v1.RecipientService.UnregisterDevice:output_type -> herald.v1.UnregisterDeviceResponse
+	14, // 24: herald.v1.RecipientService.RevokeUserTokens:output_type -> herald.v1.RevokeUserTokensResponse
+	19, // [19:25] is the sub-list for method output_type
+	13, // [13:19] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_recipient_service_proto_init() }

@@ -6,6 +6,7 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from herald.v1 import feed_pb2 as _feed_pb2
 from herald.v1 import notification_pb2 as _notification_pb2
 from herald.v1 import preferences_pb2 as _preferences_pb2
+from herald.v1 import workflow_pb2 as _workflow_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -15,7 +16,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class SendRequest(_message.Message):
-    __slots__ = ("user_ids", "category", "title", "body", "action_url", "data", "priority", "channels", "idempotency_key", "send_at", "template_key")
+    __slots__ = ("user_ids", "category", "title", "body", "action_url", "data", "priority", "channels", "idempotency_key", "send_at", "template_key", "workflow", "cancellation_key")
     USER_IDS_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -27,6 +28,8 @@ class SendRequest(_message.Message):
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     SEND_AT_FIELD_NUMBER: _ClassVar[int]
     TEMPLATE_KEY_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    CANCELLATION_KEY_FIELD_NUMBER: _ClassVar[int]
     user_ids: _containers.RepeatedScalarFieldContainer[str]
     category: str
     title: str
@@ -38,7 +41,9 @@ class SendRequest(_message.Message):
     idempotency_key: str
     send_at: _timestamp_pb2.Timestamp
     template_key: str
-    def __init__(self, user_ids: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., action_url: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[_Union[_notification_pb2.Priority, str]] = ..., channels: _Optional[_Iterable[_Union[_notification_pb2.Channel, str]]] = ..., idempotency_key: _Optional[str] = ..., send_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., template_key: _Optional[str] = ...) -> None: ...
+    workflow: str
+    cancellation_key: str
+    def __init__(self, user_ids: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., action_url: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[_Union[_notification_pb2.Priority, str]] = ..., channels: _Optional[_Iterable[_Union[_notification_pb2.Channel, str]]] = ..., idempotency_key: _Optional[str] = ..., send_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., template_key: _Optional[str] = ..., workflow: _Optional[str] = ..., cancellation_key: _Optional[str] = ...) -> None: ...
 
 class SendResponse(_message.Message):
     __slots__ = ("notifications",)
@@ -53,12 +58,16 @@ class GetNotificationRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class GetNotificationResponse(_message.Message):
-    __slots__ = ("notification", "deliveries")
+    __slots__ = ("notification", "deliveries", "workflow_runs", "digest")
     NOTIFICATION_FIELD_NUMBER: _ClassVar[int]
     DELIVERIES_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_RUNS_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
     notification: _notification_pb2.Notification
     deliveries: _containers.RepeatedCompositeFieldContainer[_notification_pb2.Delivery]
-    def __init__(self, notification: _Optional[_Union[_notification_pb2.Notification, _Mapping]] = ..., deliveries: _Optional[_Iterable[_Union[_notification_pb2.Delivery, _Mapping]]] = ...) -> None: ...
+    workflow_runs: _containers.RepeatedCompositeFieldContainer[_workflow_pb2.WorkflowRun]
+    digest: _workflow_pb2.DigestLink
+    def __init__(self, notification: _Optional[_Union[_notification_pb2.Notification, _Mapping]] = ..., deliveries: _Optional[_Iterable[_Union[_notification_pb2.Delivery, _Mapping]]] = ..., workflow_runs: _Optional[_Iterable[_Union[_workflow_pb2.WorkflowRun, _Mapping]]] = ..., digest: _Optional[_Union[_workflow_pb2.DigestLink, _Mapping]] = ...) -> None: ...
 
 class ListRequest(_message.Message):
     __slots__ = ("user_id", "page_size", "page_token", "unread_only", "category", "archived")
@@ -121,7 +130,7 @@ class GetPreferencesResponse(_message.Message):
     def __init__(self, preferences: _Optional[_Union[_preferences_pb2.Preferences, _Mapping]] = ..., channels: _Optional[_Iterable[_Union[_notification_pb2.Channel, str]]] = ...) -> None: ...
 
 class UpdatePreferencesRequest(_message.Message):
-    __slots__ = ("user_id", "defaults", "categories", "reset_categories")
+    __slots__ = ("user_id", "defaults", "categories", "reset_categories", "quiet_hours", "clear_quiet_hours")
     class CategoriesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -133,11 +142,15 @@ class UpdatePreferencesRequest(_message.Message):
     DEFAULTS_FIELD_NUMBER: _ClassVar[int]
     CATEGORIES_FIELD_NUMBER: _ClassVar[int]
     RESET_CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    QUIET_HOURS_FIELD_NUMBER: _ClassVar[int]
+    CLEAR_QUIET_HOURS_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     defaults: _preferences_pb2.ChannelSettings
     categories: _containers.MessageMap[str, _preferences_pb2.ChannelSettings]
     reset_categories: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, user_id: _Optional[str] = ..., defaults: _Optional[_Union[_preferences_pb2.ChannelSettings, _Mapping]] = ..., categories: _Optional[_Mapping[str, _preferences_pb2.ChannelSettings]] = ..., reset_categories: _Optional[_Iterable[str]] = ...) -> None: ...
+    quiet_hours: _workflow_pb2.QuietHours
+    clear_quiet_hours: bool
+    def __init__(self, user_id: _Optional[str] = ..., defaults: _Optional[_Union[_preferences_pb2.ChannelSettings, _Mapping]] = ..., categories: _Optional[_Mapping[str, _preferences_pb2.ChannelSettings]] = ..., reset_categories: _Optional[_Iterable[str]] = ..., quiet_hours: _Optional[_Union[_workflow_pb2.QuietHours, _Mapping]] = ..., clear_quiet_hours: _Optional[bool] = ...) -> None: ...
 
 class UpdatePreferencesResponse(_message.Message):
     __slots__ = ("preferences",)

@@ -23,9 +23,10 @@ _sym_db = _symbol_database.Default()
 
 
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
+from herald.v1 import workflow_pb2 as herald_dot_v1_dot_workflow__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bherald/v1/preferences.proto\x12\therald.v1\x1a\x1b\x62uf/validate/validate.proto\"\xf2\x02\n\x0f\x43hannelSettings\x12\x1a\n\x06in_app\x18\x01 \x01(\x08H\x00R\x05inApp\x88\x01\x01\x12\x19\n\x05\x65mail\x18\x02 \x01(\x08H\x01R\x05\x65mail\x88\x01\x01\x12\x15\n\x03sms\x18\x03 \x01(\x08H\x02R\x03sms\x88\x01\x01\x12\x17\n\x04push\x18\x04 \x01(\x08H\x03R\x04push\x88\x01\x01\x12\x1d\n\x07webhook\x18\x05 \x01(\x08H\x04R\x07webhook\x88\x01\x01\x12j\n\x08\x63hannels\x18\x06 \x03(\x0b\x32(.herald.v1.ChannelSettings.ChannelsEntryB$\xbaH!\x9a\x01\x1e\x10 \"\x1ar\x18\x32\x16^[a-z][a-z0-9_]{0,31}$R\x08\x63hannels\x1a;\n\rChannelsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x08R\x05value:\x02\x38\x01\x42\t\n\x07_in_appB\x08\n\x06_emailB\x06\n\x04_smsB\x07\n\x05_pushB\n\n\x08_webhook\"\x81\x02\n\x0bPreferences\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x36\n\x08\x64\x65\x66\x61ults\x18\x02 \x01(\x0b\x32\x1a.herald.v1.ChannelSettingsR\x08\x64\x65\x66\x61ults\x12\x46\n\ncategories\x18\x03 \x03(\x0b\x32&.herald.v1.Preferences.CategoriesEntryR\ncategories\x1aY\n\x0f\x43\x61tegoriesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x30\n\x05value\x18\x02 \x01(\x0b\x32\x1a.herald.v1.ChannelSettingsR\x05value:\x02\x38\x01\x42\x9c\x01\n\rcom.herald.v1B\x10PreferencesProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bherald/v1/preferences.proto\x12\therald.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x18herald/v1/workflow.proto\"\xf2\x02\n\x0f\x43hannelSettings\x12\x1a\n\x06in_app\x18\x01 \x01(\x08H\x00R\x05inApp\x88\x01\x01\x12\x19\n\x05\x65mail\x18\x02 \x01(\x08H\x01R\x05\x65mail\x88\x01\x01\x12\x15\n\x03sms\x18\x03 \x01(\x08H\x02R\x03sms\x88\x01\x01\x12\x17\n\x04push\x18\x04 \x01(\x08H\x03R\x04push\x88\x01\x01\x12\x1d\n\x07webhook\x18\x05 \x01(\x08H\x04R\x07webhook\x88\x01\x01\x12j\n\x08\x63hannels\x18\x06 \x03(\x0b\x32(.herald.v1.ChannelSettings.ChannelsEntryB$\xbaH!\x9a\x01\x1e\x10 \"\x1ar\x18\x32\x16^[a-z][a-z0-9_]{0,31}$R\x08\x63hannels\x1a;\n\rChannelsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x08R\x05value:\x02\x38\x01\x42\t\n\x07_in_appB\x08\n\x06_emailB\x06\n\x04_smsB\x07\n\x05_pushB\n\n\x08_webhook\"\xb9\x02\n\x0bPreferences\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x36\n\x08\x64\x65\x66\x61ults\x18\x02 \x01(\x0b\x32\x1a.herald.v1.ChannelSettingsR\x08\x64\x65\x66\x61ults\x12\x46\n\ncategories\x18\x03 \x03(\x0b\x32&.herald.v1.Preferences.CategoriesEntryR\ncategories\x12\x36\n\x0bquiet_hours\x18\x04 \x01(\x0b\x32\x15.herald.v1.QuietHoursR\nquietHours\x1aY\n\x0f\x43\x61tegoriesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x30\n\x05value\x18\x02 \x01(\x0b\x32\x1a.herald.v1.ChannelSettingsR\x05value:\x02\x38\x01\x42\x9c\x01\n\rcom.herald.v1B\x10PreferencesProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,12 +40,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CHANNELSETTINGS'].fields_by_name['channels']._serialized_options = b'\272H!\232\001\036\020 \"\032r\0302\026^[a-z][a-z0-9_]{0,31}$'
   _globals['_PREFERENCES_CATEGORIESENTRY']._loaded_options = None
   _globals['_PREFERENCES_CATEGORIESENTRY']._serialized_options = b'8\001'
-  _globals['_CHANNELSETTINGS']._serialized_start=72
-  _globals['_CHANNELSETTINGS']._serialized_end=442
-  _globals['_CHANNELSETTINGS_CHANNELSENTRY']._serialized_start=333
-  _globals['_CHANNELSETTINGS_CHANNELSENTRY']._serialized_end=392
-  _globals['_PREFERENCES']._serialized_start=445
-  _globals['_PREFERENCES']._serialized_end=702
-  _globals['_PREFERENCES_CATEGORIESENTRY']._serialized_start=613
-  _globals['_PREFERENCES_CATEGORIESENTRY']._serialized_end=702
+  _globals['_CHANNELSETTINGS']._serialized_start=98
+  _globals['_CHANNELSETTINGS']._serialized_end=468
+  _globals['_CHANNELSETTINGS_CHANNELSENTRY']._serialized_start=359
+  _globals['_CHANNELSETTINGS_CHANNELSENTRY']._serialized_end=418
+  _globals['_PREFERENCES']._serialized_start=471
+  _globals['_PREFERENCES']._serialized_end=784
+  _globals['_PREFERENCES_CATEGORIESENTRY']._serialized_start=695
+  _globals['_PREFERENCES_CATEGORIESENTRY']._serialized_end=784
 # @@protoc_insertion_point(module_scope)

@@ -1,4 +1,5 @@
 from buf.validate import validate_pb2 as _validate_pb2
+from herald.v1 import workflow_pb2 as _workflow_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -31,7 +32,7 @@ class ChannelSettings(_message.Message):
     def __init__(self, in_app: _Optional[bool] = ..., email: _Optional[bool] = ..., sms: _Optional[bool] = ..., push: _Optional[bool] = ..., webhook: _Optional[bool] = ..., channels: _Optional[_Mapping[str, bool]] = ...) -> None: ...
 
 class Preferences(_message.Message):
-    __slots__ = ("user_id", "defaults", "categories")
+    __slots__ = ("user_id", "defaults", "categories", "quiet_hours")
     class CategoriesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -42,7 +43,9 @@ class Preferences(_message.Message):
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     DEFAULTS_FIELD_NUMBER: _ClassVar[int]
     CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    QUIET_HOURS_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     defaults: ChannelSettings
     categories: _containers.MessageMap[str, ChannelSettings]
-    def __init__(self, user_id: _Optional[str] = ..., defaults: _Optional[_Union[ChannelSettings, _Mapping]] = ..., categories: _Optional[_Mapping[str, ChannelSettings]] = ...) -> None: ...
+    quiet_hours: _workflow_pb2.QuietHours
+    def __init__(self, user_id: _Optional[str] = ..., defaults: _Optional[_Union[ChannelSettings, _Mapping]] = ..., categories: _Optional[_Mapping[str, ChannelSettings]] = ..., quiet_hours: _Optional[_Union[_workflow_pb2.QuietHours, _Mapping]] = ...) -> None: ...

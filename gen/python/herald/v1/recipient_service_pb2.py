@@ -23,10 +23,11 @@ _sym_db = _symbol_database.Default()
 
 
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
+from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!herald/v1/recipient_service.proto\x12\therald.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9c\x01\n\x06\x44\x65vice\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12/\n\x08platform\x18\x02 \x01(\x0e\x32\x13.herald.v1.PlatformR\x08platform\x12\x14\n\x05token\x18\x03 \x01(\tR\x05token\x12;\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\"\xef\x02\n\tRecipient\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x14\n\x05\x65mail\x18\x02 \x01(\tR\x05\x65mail\x12\x14\n\x05phone\x18\x03 \x01(\tR\x05phone\x12\x16\n\x06locale\x18\x04 \x01(\tR\x06locale\x12\x1a\n\x08timezone\x18\x05 \x01(\tR\x08timezone\x12+\n\x07\x64\x65vices\x18\x06 \x03(\x0b\x32\x11.herald.v1.DeviceR\x07\x64\x65vices\x12;\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x41\n\taddresses\x18\x08 \x03(\x0b\x32#.herald.v1.Recipient.AddressesEntryR\taddresses\x1a<\n\x0e\x41\x64\x64ressesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\xdd\x06\n\x16UpsertRecipientRequest\x12\x30\n\x07user_id\x18\x01 \x01(\tB\x17\xbaH\x14r\x0f\x10\x01\x18\x80\x01\x32\x08^[!-~]+$\xc8\x01\x01R\x06userId\x12\x84\x01\n\x05\x65mail\x18\x02 \x01(\tBi\xbaHfr\x03\x18\xfe\x01\xba\x01^\n\x0e\x65mail_or_empty\x12.must be an email address, or empty to clear it\x1a\x1cthis == \'\' || this.isEmail()H\x00R\x05\x65mail\x88\x01\x01\x12\xb2\x01\n\x05phone\x18\x03 \x01(\tB\x96\x01\xbaH\x92\x01\xba\x01\x8e\x01\n\re164_or_empty\x12Hmust be an E.164 phone number such as +14155550123, or empty to clear it\x1a\x33this == \'\' || this.matches(\'^\\\\+[1-9][0-9]{6,14}$\')H\x01R\x05phone\x88\x01\x01\x12\xc3\x01\n\x06locale\x18\x04 \x01(\tB\xa5\x01\xbaH\xa1\x01\xba\x01\x9d\x01\n\x0flocale_or_empty\x12Gmust be a BCP 47 language tag such as en or de-AT, or empty to clear it\x1a\x41this == \'\' || this.matches(\'^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$\')H\x02R\x06locale\x88\x01\x01\x12(\n\x08timezone\x18\x05 \x01(\tB\x07\xbaH\x04r\x02\x18@H\x03R\x08timezone\x88\x01\x01\x12{\n\taddresses\x18\x06 \x03(\x0b\x32\x30.herald.v1.UpsertRecipientRequest.AddressesEntryB+\xbaH(\x9a\x01%\x10\x14\"\x1ar\x18\x32\x16^[a-z][a-z0-9_]{0,31}$*\x05r\x03\x18\xc0\x02R\taddresses\x1a<\n\x0e\x41\x64\x64ressesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\x42\x08\n\x06_emailB\x08\n\x06_phoneB\t\n\x07_localeB\x0b\n\t_timezone\"M\n\x17UpsertRecipientResponse\x12\x32\n\trecipient\x18\x01 \x01(\x0b\x32\x14.herald.v1.RecipientR\trecipient\"B\n\x13GetRecipientRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\"J\n\x14GetRecipientResponse\x12\x32\n\trecipient\x18\x01 \x01(\x0b\x32\x14.herald.v1.RecipientR\trecipient\"J\n\x16\x44\x65leteRecipientRequest\x12\x30\n\x07user_id\x18\x01 \x01(\tB\x17\xbaH\x14r\x0f\x10\x01\x18\x80\x01\x32\x08^[!-~]+$\xc8\x01\x01R\x06userId\"N\n\x17\x44\x65leteRecipientResponse\x12\x33\n\x15\x64\x65leted_notifications\x18\x01 \x01(\x05R\x14\x64\x65letedNotifications\"\xb0\x01\n\x15RegisterDeviceRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\x12;\n\x08platform\x18\x02 \x01(\x0e\x32\x13.herald.v1.PlatformB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x08platform\x12-\n\x05token\x18\x03 \x01(\tB\x17\xbaH\x14r\x0f\x10\x01\x18\x80\x08\x32\x08^[!-~]+$\xc8\x01\x01R\x05token\"C\n\x16RegisterDeviceResponse\x12)\n\x06\x64\x65vice\x18\x01 \x01(\x0b\x32\x11.herald.v1.DeviceR\x06\x64\x65vice\"u\n\x17UnregisterDeviceRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\x12-\n\x05token\x18\x02 \x01(\tB\x17\xbaH\x14r\x0f\x10\x01\x18\x80\x08\x32\x08^[!-~]+$\xc8\x01\x01R\x05token\"\x1a\n\x18UnregisterDeviceResponse\"K\n\x17RevokeUserTokensRequest\x12\x30\n\x07user_id\x18\x01 \x01(\tB\x17\xbaH\x14r\x0f\x10\x01\x18\x80\x01\x32\x08^[!-~]+$\xc8\x01\x01R\x06userId\"W\n\x18RevokeUserTokensResponse\x12;\n\x0brevoke_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nrevokeTime*^\n\x08Platform\x12\x18\n\x14PLATFORM_UNSPECIFIED\x10\x00\x12\x14\n\x10PLATFORM_ANDROID\x10\x01\x12\x10\n\x0cPLATFORM_IOS\x10\x02\x12\x10\n\x0cPLATFORM_WEB\x10\x03\x32\xc6\x04\n\x10RecipientService\x12]\n\x0fUpsertRecipient\x12!.herald.v1.UpsertRecipientRequest\x1a\".herald.v1.UpsertRecipientResponse\"\x03\x90\x02\x02\x12T\n\x0cGetRecipient\x12\x1e.herald.v1.GetRecipientRequest\x1a\x1f.herald.v1.GetRecipientResponse\"\x03\x90\x02\x01\x12]\n\x0f\x44\x65leteRecipient\x12!.herald.v1.DeleteRecipientRequest\x1a\".herald.v1.DeleteRecipientResponse\"\x03\x90\x02\x02\x12Z\n\x0eRegisterDevice\x12 .herald.v1.RegisterDeviceRequest\x1a!.herald.v1.RegisterDeviceResponse\"\x03\x90\x02\x02\x12`\n\x10UnregisterDevice\x12\".herald.v1.UnregisterDeviceRequest\x1a#.herald.v1.UnregisterDeviceResponse\"\x03\x90\x02\x02\x12`\n\x10RevokeUserTokens\x12\".herald.v1.RevokeUserTokensRequest\x1a#.herald.v1.RevokeUserTokensResponse\"\x03\x90\x02\x02\x42\xa1\x01\n\rcom.herald.v1B\x15RecipientServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!herald/v1/recipient_service.proto\x12\therald.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9c\x01\n\x06\x44\x65vice\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12/\n\x08platform\x18\x02 \x01(\x0e\x32\x13.herald.v1.PlatformR\x08platform\x12\x14\n\x05token\x18\x03 \x01(\tR\x05token\x12;\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\"\xa8\x03\n\tRecipient\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x14\n\x05\x65mail\x18\x02 \x01(\tR\x05\x65mail\x12\x14\n\x05phone\x18\x03 \x01(\tR\x05phone\x12\x16\n\x06locale\x18\x04 \x01(\tR\x06locale\x12\x1a\n\x08timezone\x18\x05 \x01(\tR\x08timezone\x12+\n\x07\x64\x65vices\x18\x06 \x03(\x0b\x32\x11.herald.v1.DeviceR\x07\x64\x65vices\x12;\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x41\n\taddresses\x18\x08 \x03(\x0b\x32#.herald.v1.Recipient.AddressesEntryR\taddresses\x12\x37\n\nattributes\x18\t \x01(\x0b\x32\x17.google.protobuf.StructR\nattributes\x1a<\n\x0e\x41\x64\x64ressesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\x96\x07\n\x16UpsertRecipientRequest\x12\x30\n\x07user_id\x18\x01 \x01(\tB\x17\xbaH\x14r\x0f\x10\x01\x18\x80\x01\x32\x08^[!-~]+$\xc8\x01\x01R\x06userId\x12\x84\x01\n\x05\x65mail\x18\x02 \x01(\tBi\xbaHfr\x03\x18\xfe\x01\xba\x01^\n\x0e\x65mail_or_empty\x12.must be an email address, or empty to clear it\x1a\x1cthis == \'\' || this.isEmail()H\x00R\x05\x65mail\x88\x01\x01\x12\xb2\x01\n\x05phone\x18\x03 \x01(\tB\x96\x01\xbaH\x92\x01\xba\x01\x8e\x01\n\re164_or_empty\x12Hmust be an E.164 phone number such as +14155550123, or empty to clear it\x1a\x33this == \'\' || this.matches(\'^\\\\+[1-9][0-9]{6,14}$\')H\x01R\x05phone\x88\x01\x01\x12\xc3\x01\n\x06locale\x18\x04 \x01(\tB\xa5\x01\xbaH\xa1\x01\xba\x01\x9d\x01\n\x0flocale_or_empty\x12Gmust be a BCP 47 language tag such as en or de-AT, or empty to clear it\x1a\x41this == \'\' || this.matches(\'^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$\')H\x02R\x06locale\x88\x01\x01\x12(\n\x08timezone\x18\x05 \x01(\tB\x07\xbaH\x04r\x02\x18@H\x03R\x08timezone\x88\x01\x01\x12{\n\taddresses\x18\x06 \x03(\x0b\x32\x30.herald.v1.UpsertRecipientRequest.AddressesEntryB+\xbaH(\x9a\x01%\x10\x14\"\x1ar\x18\x32\x16^[a-z][a-z0-9_]{0,31}$*\x05r\x03\x18\xc0\x02R\taddresses\x12\x37\n\nattributes\x18\x07 \x01(\x0b\x32\x17.google.protobuf.StructR\nattributes\x1a<\n\x0e\x41\x64\x64ressesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\x42\x08\n\x06_emailB\x08\n\x06_phoneB\t\n\x07_localeB\x0b\n\t_timezone\"M\n\x17UpsertRecipientResponse\x12\x32\n\trecipient\x18\x01 \x01(\x0b\x32\x14.herald.v1.RecipientR\trecipient\"B\n\x13GetRecipientRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\"J\n\x14GetRecipientResponse\x12\x32\n\trecipient\x18\x01 \x01(\x0b\x32\x14.herald.v1.RecipientR\trecipient\"J\n\x16\x44\x65leteRecipientRequest\x12\x30\n\x07user_id\x18\x01 \x01(\tB\x17\xbaH\x14r\x0f\x10\x01\x18\x80\x01\x32\x08^[!-~]+$\xc8\x01\x01R\x06userId\"N\n\x17\x44\x65leteRecipientResponse\x12\x33\n\x15\x64\x65leted_notifications\x18\x01 \x01(\x05R\x14\x64\x65letedNotifications\"\xb0\x01\n\x15RegisterDeviceRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\x12;\n\x08platform\x18\x02 \x01(\x0e\x32\x13.herald.v1.PlatformB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x08platform\x12-\n\x05token\x18\x03 \x01(\tB\x17\xbaH\x14r\x0f\x10\x01\x18\x80\x08\x32\x08^[!-~]+$\xc8\x01\x01R\x05token\"C\n\x16RegisterDeviceResponse\x12)\n\x06\x64\x65vice\x18\x01 \x01(\x0b\x32\x11.herald.v1.DeviceR\x06\x64\x65vice\"u\n\x17UnregisterDeviceRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\x12-\n\x05token\x18\x02 \x01(\tB\x17\xbaH\x14r\x0f\x10\x01\x18\x80\x08\x32\x08^[!-~]+$\xc8\x01\x01R\x05token\"\x1a\n\x18UnregisterDeviceResponse\"K\n\x17RevokeUserTokensRequest\x12\x30\n\x07user_id\x18\x01 \x01(\tB\x17\xbaH\x14r\x0f\x10\x01\x18\x80\x01\x32\x08^[!-~]+$\xc8\x01\x01R\x06userId\"W\n\x18RevokeUserTokensResponse\x12;\n\x0brevoke_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nrevokeTime*^\n\x08Platform\x12\x18\n\x14PLATFORM_UNSPECIFIED\x10\x00\x12\x14\n\x10PLATFORM_ANDROID\x10\x01\x12\x10\n\x0cPLATFORM_IOS\x10\x02\x12\x10\n\x0cPLATFORM_WEB\x10\x03\x32\xc6\x04\n\x10RecipientService\x12]\n\x0fUpsertRecipient\x12!.herald.v1.UpsertRecipientRequest\x1a\".herald.v1.UpsertRecipientResponse\"\x03\x90\x02\x02\x12T\n\x0cGetRecipient\x12\x1e.herald.v1.GetRecipientRequest\x1a\x1f.herald.v1.GetRecipientResponse\"\x03\x90\x02\x01\x12]\n\x0f\x44\x65leteRecipient\x12!.herald.v1.DeleteRecipientRequest\x1a\".herald.v1.DeleteRecipientResponse\"\x03\x90\x02\x02\x12Z\n\x0eRegisterDevice\x12 .herald.v1.RegisterDeviceRequest\x1a!.herald.v1.RegisterDeviceResponse\"\x03\x90\x02\x02\x12`\n\x10UnregisterDevice\x12\".herald.v1.UnregisterDeviceRequest\x1a#.herald.v1.UnregisterDeviceResponse\"\x03\x90\x02\x02\x12`\n\x10RevokeUserTokens\x12\".herald.v1.RevokeUserTokensRequest\x1a#.herald.v1.RevokeUserTokensResponse\"\x03\x90\x02\x02\x42\xa1\x01\n\rcom.herald.v1B\x15RecipientServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -78,40 +79,40 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RECIPIENTSERVICE'].methods_by_name['UnregisterDevice']._serialized_options = b'\220\002\002'
   _globals['_RECIPIENTSERVICE'].methods_by_name['RevokeUserTokens']._loaded_options = None
   _globals['_RECIPIENTSERVICE'].methods_by_name['RevokeUserTokens']._serialized_options = b'\220\002\002'
-  _globals['_PLATFORM']._serialized_start=2443
-  _globals['_PLATFORM']._serialized_end=2537
-  _globals['_DEVICE']._serialized_start=111
-  _globals['_DEVICE']._serialized_end=267
-  _globals['_RECIPIENT']._serialized_start=270
-  _globals['_RECIPIENT']._serialized_end=637
-  _globals['_RECIPIENT_ADDRESSESENTRY']._serialized_start=577
-  _globals['_RECIPIENT_ADDRESSESENTRY']._serialized_end=637
-  _globals['_UPSERTRECIPIENTREQUEST']._serialized_start=640
-  _globals['_UPSERTRECIPIENTREQUEST']._serialized_end=1501
-  _globals['_UPSERTRECIPIENTREQUEST_ADDRESSESENTRY']._serialized_start=577
-  _globals['_UPSERTRECIPIENTREQUEST_ADDRESSESENTRY']._serialized_end=637
-  _globals['_UPSERTRECIPIENTRESPONSE']._serialized_start=1503
-  _globals['_UPSERTRECIPIENTRESPONSE']._serialized_end=1580
-  _globals['_GETRECIPIENTREQUEST']._serialized_start=1582
-  _globals['_GETRECIPIENTREQUEST']._serialized_end=1648
-  _globals['_GETRECIPIENTRESPONSE']._serialized_start=1650
-  _globals['_GETRECIPIENTRESPONSE']._serialized_end=1724
-  _globals['_DELETERECIPIENTREQUEST']._serialized_start=1726
-  _globals['_DELETERECIPIENTREQUEST']._serialized_end=1800
-  _globals['_DELETERECIPIENTRESPONSE']._serialized_start=1802
-  _globals['_DELETERECIPIENTRESPONSE']._serialized_end=1880
-  _globals['_REGISTERDEVICEREQUEST']._serialized_start=1883
-  _globals['_REGISTERDEVICEREQUEST']._serialized_end=2059
-  _globals['_REGISTERDEVICERESPONSE']._serialized_start=2061
-  _globals['_REGISTERDEVICERESPONSE']._serialized_end=2128
-  _globals['_UNREGISTERDEVICEREQUEST']._serialized_start=2130
-  _globals['_UNREGISTERDEVICEREQUEST']._serialized_end=2247
-  _globals['_UNREGISTERDEVICERESPONSE']._serialized_start=2249
-  _globals['_UNREGISTERDEVICERESPONSE']._serialized_end=2275
-  _globals['_REVOKEUSERTOKENSREQUEST']._serialized_start=2277
-  _globals['_REVOKEUSERTOKENSREQUEST']._serialized_end=2352
-  _globals['_REVOKEUSERTOKENSRESPONSE']._serialized_start=2354
-  _globals['_REVOKEUSERTOKENSRESPONSE']._serialized_end=2441
-  _globals['_RECIPIENTSERVICE']._serialized_start=2540
-  _globals['_RECIPIENTSERVICE']._serialized_end=3122
+  _globals['_PLATFORM']._serialized_start=2587
+  _globals['_PLATFORM']._serialized_end=2681
+  _globals['_DEVICE']._serialized_start=141
+  _globals['_DEVICE']._serialized_end=297
+  _globals['_RECIPIENT']._serialized_start=300
+  _globals['_RECIPIENT']._serialized_end=724
+  _globals['_RECIPIENT_ADDRESSESENTRY']._serialized_start=664
+  _globals['_RECIPIENT_ADDRESSESENTRY']._serialized_end=724
+  _globals['_UPSERTRECIPIENTREQUEST']._serialized_start=727
+  _globals['_UPSERTRECIPIENTREQUEST']._serialized_end=1645
+  _globals['_UPSERTRECIPIENTREQUEST_ADDRESSESENTRY']._serialized_start=664
+  _globals['_UPSERTRECIPIENTREQUEST_ADDRESSESENTRY']._serialized_end=724
+  _globals['_UPSERTRECIPIENTRESPONSE']._serialized_start=1647
+  _globals['_UPSERTRECIPIENTRESPONSE']._serialized_end=1724
+  _globals['_GETRECIPIENTREQUEST']._serialized_start=1726
+  _globals['_GETRECIPIENTREQUEST']._serialized_end=1792
+  _globals['_GETRECIPIENTRESPONSE']._serialized_start=1794
+  _globals['_GETRECIPIENTRESPONSE']._serialized_end=1868
+  _globals['_DELETERECIPIENTREQUEST']._serialized_start=1870
+  _globals['_DELETERECIPIENTREQUEST']._serialized_end=1944
+  _globals['_DELETERECIPIENTRESPONSE']._serialized_start=1946
+  _globals['_DELETERECIPIENTRESPONSE']._serialized_end=2024
+  _globals['_REGISTERDEVICEREQUEST']._serialized_start=2027
+  _globals['_REGISTERDEVICEREQUEST']._serialized_end=2203
+  _globals['_REGISTERDEVICERESPONSE']._serialized_start=2205
+  _globals['_REGISTERDEVICERESPONSE']._serialized_end=2272
+  _globals['_UNREGISTERDEVICEREQUEST']._serialized_start=2274
+  _globals['_UNREGISTERDEVICEREQUEST']._serialized_end=2391
+  _globals['_UNREGISTERDEVICERESPONSE']._serialized_start=2393
+  _globals['_UNREGISTERDEVICERESPONSE']._serialized_end=2419
+  _globals['_REVOKEUSERTOKENSREQUEST']._serialized_start=2421
+  _globals['_REVOKEUSERTOKENSREQUEST']._serialized_end=2496
+  _globals['_REVOKEUSERTOKENSRESPONSE']._serialized_start=2498
+  _globals['_REVOKEUSERTOKENSRESPONSE']._serialized_end=2585
+  _globals['_RECIPIENTSERVICE']._serialized_start=2684
+  _globals['_RECIPIENTSERVICE']._serialized_end=3266
 # @@protoc_insertion_point(module_scope)

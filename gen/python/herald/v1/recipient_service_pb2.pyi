@@ -1,6 +1,7 @@
 import datetime
 
 from buf.validate import validate_pb2 as _validate_pb2
+from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -35,7 +36,7 @@ class Device(_message.Message):
     def __init__(self, id: _Optional[str] = ..., platform: _Optional[_Union[Platform, str]] = ..., token: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Recipient(_message.Message):
-    __slots__ = ("user_id", "email", "phone", "locale", "timezone", "devices", "update_time", "addresses")
+    __slots__ = ("user_id", "email", "phone", "locale", "timezone", "devices", "update_time", "addresses", "attributes")
     class AddressesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -51,6 +52,7 @@ class Recipient(_message.Message):
     DEVICES_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ADDRESSES_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     email: str
     phone: str
@@ -59,10 +61,11 @@ class Recipient(_message.Message):
     devices: _containers.RepeatedCompositeFieldContainer[Device]
     update_time: _timestamp_pb2.Timestamp
     addresses: _containers.ScalarMap[str, str]
-    def __init__(self, user_id: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., locale: _Optional[str] = ..., timezone: _Optional[str] = ..., devices: _Optional[_Iterable[_Union[Device, _Mapping]]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., addresses: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    attributes: _struct_pb2.Struct
+    def __init__(self, user_id: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., locale: _Optional[str] = ..., timezone: _Optional[str] = ..., devices: _Optional[_Iterable[_Union[Device, _Mapping]]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., addresses: _Optional[_Mapping[str, str]] = ..., attributes: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class UpsertRecipientRequest(_message.Message):
-    __slots__ = ("user_id", "email", "phone", "locale", "timezone", "addresses")
+    __slots__ = ("user_id", "email", "phone", "locale", "timezone", "addresses", "attributes")
     class AddressesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -76,13 +79,15 @@ class UpsertRecipientRequest(_message.Message):
     LOCALE_FIELD_NUMBER: _ClassVar[int]
     TIMEZONE_FIELD_NUMBER: _ClassVar[int]
     ADDRESSES_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     email: str
     phone: str
     locale: str
     timezone: str
     addresses: _containers.ScalarMap[str, str]
-    def __init__(self, user_id: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., locale: _Optional[str] = ..., timezone: _Optional[str] = ..., addresses: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    attributes: _struct_pb2.Struct
+    def __init__(self, user_id: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., locale: _Optional[str] = ..., timezone: _Optional[str] = ..., addresses: _Optional[_Mapping[str, str]] = ..., attributes: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class UpsertRecipientResponse(_message.Message):
     __slots__ = ("recipient",)

@@ -5,13 +5,15 @@
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
+import type { QuietHours } from "./workflow_pb.js";
+import { file_herald_v1_workflow } from "./workflow_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file herald/v1/preferences.proto.
  */
 export const file_herald_v1_preferences: GenFile = /*@__PURE__*/
-  fileDesc("ChtoZXJhbGQvdjEvcHJlZmVyZW5jZXMucHJvdG8SCWhlcmFsZC52MSK6AgoPQ2hhbm5lbFNldHRpbmdzEhMKBmluX2FwcBgBIAEoCEgAiAEBEhIKBWVtYWlsGAIgASgISAGIAQESEAoDc21zGAMgASgISAKIAQESEQoEcHVzaBgEIAEoCEgDiAEBEhQKB3dlYmhvb2sYBSABKAhIBIgBARJgCghjaGFubmVscxgGIAMoCzIoLmhlcmFsZC52MS5DaGFubmVsU2V0dGluZ3MuQ2hhbm5lbHNFbnRyeUIkukghmgEeECAiGnIYMhZeW2Etel1bYS16MC05X117MCwzMX0kGi8KDUNoYW5uZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgIOgI4AUIJCgdfaW5fYXBwQggKBl9lbWFpbEIGCgRfc21zQgcKBV9wdXNoQgoKCF93ZWJob29rItcBCgtQcmVmZXJlbmNlcxIPCgd1c2VyX2lkGAEgASgJEiwKCGRlZmF1bHRzGAIgASgLMhouaGVyYWxkLnYxLkNoYW5uZWxTZXR0aW5ncxI6CgpjYXRlZ29yaWVzGAMgAygLMiYuaGVyYWxkLnYxLlByZWZlcmVuY2VzLkNhdGVnb3JpZXNFbnRyeRpNCg9DYXRlZ29yaWVzRW50cnkSCwoDa2V5GAEgASgJEikKBXZhbHVlGAIgASgLMhouaGVyYWxkLnYxLkNoYW5uZWxTZXR0aW5nczoCOAFCnAEKDWNvbS5oZXJhbGQudjFCEFByZWZlcmVuY2VzUHJvdG9QAVo0Z2l0aHViLmNvbS9oZXJhbGRocS9oZXJhbGQvZ2VuL2dvL2hlcmFsZC92MTtoZXJhbGR2MaICA0hYWKoCCUhlcmFsZC5WMcoCCUhlcmFsZFxWMeICFUhlcmFsZFxWMVxHUEJNZXRhZGF0YeoCCkhlcmFsZDo6VjFiBnByb3RvMw", [file_buf_validate_validate]);
+  fileDesc("ChtoZXJhbGQvdjEvcHJlZmVyZW5jZXMucHJvdG8SCWhlcmFsZC52MSK6AgoPQ2hhbm5lbFNldHRpbmdzEhMKBmluX2FwcBgBIAEoCEgAiAEBEhIKBWVtYWlsGAIgASgISAGIAQESEAoDc21zGAMgASgISAKIAQESEQoEcHVzaBgEIAEoCEgDiAEBEhQKB3dlYmhvb2sYBSABKAhIBIgBARJgCghjaGFubmVscxgGIAMoCzIoLmhlcmFsZC52MS5DaGFubmVsU2V0dGluZ3MuQ2hhbm5lbHNFbnRyeUIkukghmgEeECAiGnIYMhZeW2Etel1bYS16MC05X117MCwzMX0kGi8KDUNoYW5uZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgIOgI4AUIJCgdfaW5fYXBwQggKBl9lbWFpbEIGCgRfc21zQgcKBV9wdXNoQgoKCF93ZWJob29rIoMCCgtQcmVmZXJlbmNlcxIPCgd1c2VyX2lkGAEgASgJEiwKCGRlZmF1bHRzGAIgASgLMhouaGVyYWxkLnYxLkNoYW5uZWxTZXR0aW5ncxI6CgpjYXRlZ29yaWVzGAMgAygLMiYuaGVyYWxkLnYxLlByZWZlcmVuY2VzLkNhdGVnb3JpZXNFbnRyeRIqCgtxdWlldF9ob3VycxgEIAEoCzIVLmhlcmFsZC52MS5RdWlldEhvdXJzGk0KD0NhdGVnb3JpZXNFbnRyeRILCgNrZXkYASABKAkSKQoFdmFsdWUYAiABKAsyGi5oZXJhbGQudjEuQ2hhbm5lbFNldHRpbmdzOgI4AUKcAQoNY29tLmhlcmFsZC52MUIQUHJlZmVyZW5jZXNQcm90b1ABWjRnaXRodWIuY29tL2hlcmFsZGhxL2hlcmFsZC9nZW4vZ28vaGVyYWxkL3YxO2hlcmFsZHYxogIDSFhYqgIJSGVyYWxkLlYxygIJSGVyYWxkXFYx4gIVSGVyYWxkXFYxXEdQQk1ldGFkYXRh6gIKSGVyYWxkOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_herald_v1_workflow]);
 
 /**
  * ChannelSettings turns channels on or off. An unset field inherits: a
@@ -101,6 +103,14 @@ export type Preferences = Message<"herald.v1.Preferences"> & {
    * @generated from field: map<string, herald.v1.ChannelSettings> categories = 3;
    */
   categories: { [key: string]: ChannelSettings };
+
+  /**
+   * quiet_hours, when set, holds back the user's deliveries (but in-app) in a
+   * daily window; see QuietHours.
+   *
+   * @generated from field: herald.v1.QuietHours quiet_hours = 4;
+   */
+  quietHours?: QuietHours | undefined;
 };
 
 /**

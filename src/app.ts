@@ -8,6 +8,7 @@ import type { Config } from "./config.js";
 import { startScheduler } from "./dispatch/scheduler.js";
 import { startDelivery } from "./dispatch/start-delivery.js";
 import type { Channel } from "./domain/channel.js";
+import { type Clock, systemClock } from "./domain/clock.js";
 import { createRetryPolicy } from "./domain/retry-policy.js";
 import { createFeed, type Feed } from "./feed/create-feed.js";
 import { createBroadcast } from "./messaging/broadcast.js";
@@ -18,12 +19,14 @@ import { housekeepingTasks } from "./store/housekeeping.js";
 import { migrate } from "./store/migrator.js";
 import { createPreferenceCache } from "./store/preference-cache.js";
 import { createWebhookEndpointStore } from "./store/webhook-endpoint-store.js";
+import { createWorkflowVersions } from "./store/workflow-versions.js";
 import type { Logger } from "./telemetry/logger.js";
 import { createMetrics, serveMetrics } from "./telemetry/metrics.js";
 import { traceHeaders } from "./telemetry/propagation.js";
 import { createContentRenderer } from "./templates/content-renderer.js";
 import { createUseCases, leaseMs } from "./usecases/index.js";
 import { createManageApiKeys } from "./usecases/manage-api-keys.js";
+import { createWorkflows, registerWorkflowGauges } from "./workflows/create-workflows.js";
 
 export type { HttpRoutes };
 
@@ -50,7 +53,7 @@ export interface App {
 export async function createApp(
   config: Config,
   logger: Logger,
-  options: { extraRoutes?: HttpRoutes } = {},
+  options: { extraRoutes?: HttpRoutes; clock?: Clock } = {},
 ): Promise<App> {
   const { nats: natsConfig, delivery: deliveryConfig, telemetry } = config;
   if (config.postgres.migrateOnStart) {
@@ -94,7 +97,9 @@ export async function createApp(
   });
   metrics.readCircuits(channels.circuits);
   const preferences = createPreferenceCache({ db, broadcast: broadcast("prefs.changed") });
-  const { api, deliver } = createUseCases({
+  const clock = options.clock ?? systemClock;
+  const workflowVersions = createWorkflowVersions(db);
+  const { api, deliver, workflowDeliveries } = createUseCases({
     db,
     channels,
     endpoints,
@@ -106,6 +111,14 @@ export async function createApp(
     traceContext: traceHeaders,
     deadLetter: (letter) => delivery.deadLetter(letter),
     observe: (channel, outcome, seconds) => metrics.observeDelivery(channel, outcome, seconds),
+    workflows: {
+      find: workflowVersions.forSend,
+      onRunsStarted: () => scheduler.kick(workflows.taskNames[0] as string),
+      now: () => clock.now(),
+      settle: (tx, changed, change) => workflows.settle(tx, changed, change),
+      cancelNotification: (tx, id) => workflows.cancelNotification(tx, id),
+      cancelByKey: (key, userIds) => workflows.cancelByKey(key, userIds),
+    },
     settings: {
       ...config.limits,
       requiredCategories: deliveryConfig.requiredCategories,
@@ -126,13 +139,28 @@ export async function createApp(
     onPoison: () => metrics.observePoison(),
     logger,
   });
+  const workflows = createWorkflows({
+    db,
+    clock,
+    loadWorkflow: workflowVersions.version,
+    deliver: workflowDeliveries,
+    requiredCategories: deliveryConfig.requiredCategories,
+    settings: config.workflows,
+    onQueued: () => scheduler.kick("outbox-relay"),
+    observeLag: (seconds) => metrics.observeTimerLag(seconds),
+    logger,
+  });
   const relay = {
     name: "outbox-relay",
     everyMs: deliveryConfig.outboxRelayIntervalMs,
     run: async () => (await delivery.relayOnce()) > 0,
   };
-  const scheduler = startScheduler([relay, ...feed.tasks, ...auth.tasks, ...housekeepingTasks(db)], logger);
+  const scheduler = startScheduler(
+    [relay, ...workflows.tasks, ...feed.tasks, ...auth.tasks, ...housekeepingTasks(db)],
+    logger,
+  );
   delivery.registerGauges(metrics);
+  registerWorkflowGauges(metrics, workflows.timerStats);
   const metricsServer = telemetry.metricsEnabled
     ? await serveMetrics(metrics, telemetry.metricsPort, telemetry.metricsHost)
     : null;

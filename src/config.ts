@@ -10,6 +10,7 @@ import { type PostgresConfig, readPostgres } from "./config/postgres.js";
 import { readServer, type ServerConfig } from "./config/server.js";
 import { readTelemetry, type TelemetryConfig } from "./config/telemetry.js";
 import { readTemplates, type TemplatesConfig } from "./config/templates.js";
+import { readWorkflows, type WorkflowsConfig } from "./config/workflows.js";
 
 export { ConfigError, parseDuration } from "./config/env.js";
 export type { RateLimitSetting } from "./config/limits.js";
@@ -29,6 +30,7 @@ export interface Config {
   feed: FeedConfig;
   delivery: DeliveryConfig;
   templates: TemplatesConfig;
+  workflows: WorkflowsConfig;
   telemetry: TelemetryConfig;
   egress: Egress;
   /** Each channel's section; null for channels this server does not offer. */
@@ -54,6 +56,7 @@ export function loadConfig(env: Env = process.env): Config {
     feed: readFeed(reader, postgres.poolMax),
     delivery: readDelivery(reader),
     templates: readTemplates(reader),
+    workflows: readWorkflows(reader, postgres.poolMax),
     telemetry: readTelemetry(reader),
     egress: readEgress(reader),
     channels: readChannelSettings(reader),

@@ -25,6 +25,8 @@ export function draftFromPb(req: SendRequest): NotificationDraft {
     idempotencyKey: req.idempotencyKey,
     sendAt: req.sendAt === undefined ? null : timestampDate(req.sendAt),
     templateKey: req.templateKey,
+    workflow: req.workflow,
+    cancellationKey: req.cancellationKey,
   };
 }
 

@@ -89,4 +89,8 @@ export interface NotificationDraft extends NotificationContent {
   idempotencyKey: string;
   /** Null means now. */
   sendAt: Date | null;
+  /** The workflow to run; empty runs the one whose categories match, if any. */
+  workflow: string;
+  /** Tags the workflow runs this Send starts (CancelWorkflows); empty for none. */
+  cancellationKey: string;
 }

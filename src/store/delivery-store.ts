@@ -1,5 +1,6 @@
 import type { Channel, Delivery, DeliveryAttempt, DeliveryStatus } from "../domain/notification.js";
 import type { Queryable } from "./database.js";
+import { outboxEnqueueSql, type TraceContext } from "./outbox-store.js";
 import { type DeliveryRow, deliveryColumns, toDelivery } from "./rows.js";
 
 /** A delivery about to be written; `queue` also puts it in the outbox, due at `dueAt`. */
@@ -13,6 +14,8 @@ export interface NewDelivery {
   /** What a worker sends (rendered at Send time); null for in-app and webhooks. */
   content: object | null;
   queue: boolean;
+  /** Why it was settled without an attempt (`throttled`); empty otherwise. */
+  reason?: string;
 }
 
 /** A worker's hold on a delivery while it is with the provider. */
@@ -78,6 +81,45 @@ export const deliveryStore = {
        WHERE notification_id = $1 AND status IN ('scheduled', 'pending', 'failed')`,
       [notificationId],
     );
+  },
+
+  /**
+   * Adds deliveries to a notification that already exists (a workflow's
+   * deliver step), queueing those marked `queue` in the outbox, due at once,
+   * in one statement. A channel and target the notification already has a
+   * delivery on is left alone. Returns the channels of the deliveries written.
+   */
+  async add(q: Queryable, deliveries: readonly NewDelivery[], trace: TraceContext): Promise<Channel[]> {
+    if (deliveries.length === 0) return [];
+    const rows = await q.rows<{ channel: Channel }>(
+      `WITH added AS (
+         INSERT INTO deliveries (id, notification_id, channel, target, status, due_at, content, last_error)
+         SELECT d.id, d.notification_id, d.channel, d.target, d.status, now(), d.content, d.last_error
+         FROM jsonb_to_recordset($1::jsonb)
+           AS d(id uuid, notification_id uuid, channel text, target text, status text, content jsonb, last_error text)
+         ON CONFLICT (notification_id, channel, target) DO NOTHING
+         RETURNING id, channel, status
+       ),
+       queued AS (${outboxEnqueueSql(`(SELECT coalesce(jsonb_agg(jsonb_build_object('delivery_id', a.id,
+         'channel', a.channel, 'generation', 0, 'available_at', now(), 'trace_context', $2::jsonb)), '[]')
+         FROM added a WHERE a.status IN ('scheduled', 'pending'))`)})
+       SELECT channel FROM added`,
+      [
+        JSON.stringify(
+          deliveries.map((d) => ({
+            id: d.id,
+            notification_id: d.notificationId,
+            channel: d.channel,
+            target: d.target,
+            status: d.status,
+            content: d.content,
+            last_error: d.reason ?? "",
+          })),
+        ),
+        Object.keys(trace).length === 0 ? null : JSON.stringify(trace),
+      ],
+    );
+    return rows.map((r) => r.channel);
   },
 
   /**

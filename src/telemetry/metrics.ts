@@ -47,6 +47,13 @@ export function createMetrics(options: MetricsOptions = {}) {
     registers: [registry],
   });
 
+  const timerLagSeconds = new Histogram({
+    name: "herald_workflow_timer_lag_seconds",
+    help: "How late workflow timers fired: from their due time to the firing that moved their run on.",
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+
   const connectionsCut = new Counter({
     name: "herald_connections_cut_total",
     help: "Connections Herald closed because of what the client did (rapid_reset: too many streams reset).",
@@ -95,6 +102,9 @@ export function createMetrics(options: MetricsOptions = {}) {
     observeRpc(method: string, code: string, seconds: number) {
       rpcs.inc({ method, code });
       rpcSeconds.observe({ method, code }, seconds);
+    },
+    observeTimerLag(seconds: number) {
+      timerLagSeconds.observe(Math.max(0, seconds));
     },
     observeDelivery(channel: string, outcome: string, seconds?: number) {
       deliveries.inc({ channel, outcome });

@@ -4,7 +4,9 @@ import type { DeadLetter } from "../domain/delivery-outcome.js";
 import type { RetryPolicy } from "../domain/retry-policy.js";
 import type { FeedHub } from "../feed/feed-hub.js";
 import type { FeedReads } from "../feed/feed-reads.js";
-import type { Database } from "../store/database.js";
+import type { ChangeKind } from "../domain/feed-event.js";
+import type { Workflow } from "../domain/workflow.js";
+import type { Database, Queryable } from "../store/database.js";
 import type { TraceContext } from "../store/outbox-store.js";
 import type { PreferenceCache } from "../store/preference-cache.js";
 import type { WebhookEndpointStore } from "../store/webhook-endpoint-store.js";
@@ -18,10 +20,11 @@ import { createManagePreferences } from "./manage-preferences.js";
 import { createManageRecipients } from "./manage-recipients.js";
 import { createManageTemplates } from "./manage-templates.js";
 import { createManageWebhooks } from "./manage-webhooks.js";
-import { createMarkNotifications } from "./mark-notifications.js";
+import { type ChangedNotifications, createMarkNotifications } from "./mark-notifications.js";
 import { createPrepareDeliveries } from "./prepare-deliveries.js";
 import { createSendNotification } from "./send-notification.js";
 import { createSubscribeFeed } from "./subscribe-feed.js";
+import { createWorkflowDeliveries } from "./workflow-deliveries.js";
 
 /** What the use cases are built from: the other wings, as the composition root made them. */
 export interface UseCaseDeps {
@@ -41,6 +44,8 @@ export interface UseCaseDeps {
   /** Where dead deliveries' letters go (dispatch). */
   deadLetter: (letter: DeadLetter) => Promise<void>;
   observe: (channel: Channel, outcome: "sent" | "suppressed" | "retry" | "dead", seconds?: number) => void;
+  /** The workflows wing, as the use cases reach it. */
+  workflows: WorkflowHooks;
   settings: {
     requiredCategories: readonly string[];
     retry: RetryPolicy;
@@ -52,6 +57,17 @@ export interface UseCaseDeps {
     templateMaxExpressions: number;
     webhookSecretGraceHours: number;
   };
+}
+
+/** What Send, MarkRead and Cancel ask of the workflows wing (bound late: the wing takes the deliver step built here). */
+export interface WorkflowHooks {
+  find: (name: string, category: string) => Promise<Workflow | null>;
+  onRunsStarted: () => void;
+  now: () => Date;
+  settle: (tx: Queryable, changed: ChangedNotifications, change: ChangeKind) => Promise<void>;
+  cancelNotification: (tx: Queryable, notificationId: string) => Promise<number>;
+  /** CancelWorkflows: every unfinished run sent with this key, for these users (or all). */
+  cancelByKey: (cancellationKey: string, userIds: readonly string[]) => Promise<number>;
 }
 
 /** Builds every use case: what the API can ask of Herald, and the delivery of queued messages. */
@@ -74,10 +90,13 @@ export function createUseCases(d: UseCaseDeps) {
       onQueued: d.onQueued,
       observe: d.observe,
       traceContext: d.traceContext,
+      findWorkflow: d.workflows.find,
+      onRunsStarted: d.workflows.onRunsStarted,
+      now: d.workflows.now,
     }),
     getNotification: createGetNotification({ db, catalog: d.channels.catalog }),
     list: createListNotifications({ db }),
-    mark: createMarkNotifications({ db, publish: d.feed.publish }),
+    mark: createMarkNotifications({ db, publish: d.feed.publish, settle: d.workflows.settle }),
     preferences: createManagePreferences({
       db,
       preferences: d.preferences,
@@ -85,7 +104,12 @@ export function createUseCases(d: UseCaseDeps) {
       channels: d.channels.available,
     }),
     subscribe: createSubscribeFeed({ feeds: d.feed.reads, hub: d.feed.hub, catchUpWaitMs: settings.feedHeartbeatMs }),
-    deliveries: createManageDeliveries({ db, onQueued: d.onQueued, traceContext: d.traceContext }),
+    deliveries: createManageDeliveries({
+      db,
+      onQueued: d.onQueued,
+      traceContext: d.traceContext,
+      cancelRuns: d.workflows.cancelNotification,
+    }),
     recipients: createManageRecipients({
       db,
       erased: (u) => d.preferences.changed(u),
@@ -115,7 +139,7 @@ export function createUseCases(d: UseCaseDeps) {
     observe: d.observe,
     timing: { ...settings.retry, leaseMs: leaseMs(settings.deliveryTimeoutMs), timeoutMs: settings.deliveryTimeoutMs },
   });
-  return { api, deliver };
+  return { api, deliver, workflowDeliveries: createWorkflowDeliveries({ prepare }) };
 }
 
 /** Everything the API can ask of Herald. */

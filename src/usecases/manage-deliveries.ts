@@ -1,7 +1,7 @@
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { Channel, Delivery, DeliveryStatus } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
-import type { Database } from "../store/database.js";
+import type { Database, Queryable } from "../store/database.js";
 import { deliveryStore } from "../store/delivery-store.js";
 import { notificationStore } from "../store/notification-store.js";
 import { outboxStore, type TraceContext } from "../store/outbox-store.js";
@@ -14,6 +14,8 @@ export function createManageDeliveries(deps: {
   onQueued: () => void;
   /** The caller's trace, kept with what it queues. */
   traceContext: () => TraceContext;
+  /** Workflows: ends the notification's runs, in Cancel's transaction. */
+  cancelRuns?: (tx: Queryable, notificationId: string) => Promise<number>;
 }) {
   return {
     /**
@@ -33,6 +35,9 @@ export function createManageDeliveries(deps: {
         throw new NotFoundError(`notification ${notificationId} not found`);
       }
       return deps.db.transaction(async (tx) => {
+        // Runs first: a timer firing now finishes (and its deliveries are
+        // then canceled below) or never fires.
+        await deps.cancelRuns?.(tx, notificationId);
         await outboxStore.withdraw(tx, notificationId);
         const canceledCount = await deliveryStore.cancel(tx, notificationId);
         return { canceledCount, deliveries: await deliveryStore.forNotification(tx, notificationId) };

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from "../domain/errors.js";
 import type { ChangeKind, FeedEvent } from "../domain/feed-event.js";
 import type { Principal } from "../domain/principal.js";
-import type { Database } from "../store/database.js";
+import type { Database, Queryable } from "../store/database.js";
 import { feedLog } from "../store/feed-log.js";
 import { inboxStore } from "../store/inbox-store.js";
 import { resolveUserId } from "./access.js";
@@ -15,6 +15,9 @@ export interface MarkInput {
   change: ChangeKind;
 }
 
+/** Which notifications a MarkRead changed: these, or all of the user's. */
+export type ChangedNotifications = { userId: string; ids: readonly string[] } | { userId: string; all: true };
+
 export interface MarkOutput {
   unreadCount: number;
   changedCount: number;
@@ -24,7 +27,15 @@ export interface MarkOutput {
  * MarkRead: read, unread, archive or unarchive. Rows already in the requested
  * state are left alone, so a retry changes nothing and emits no event.
  */
-export function createMarkNotifications(deps: { db: Database; publish: PublishFeedEvents }) {
+export function createMarkNotifications(deps: {
+  db: Database;
+  publish: PublishFeedEvents;
+  /**
+   * Workflows: in this transaction, runs waiting to escalate these
+   * notifications on a condition the change made false end here.
+   */
+  settle?: (tx: Queryable, changed: ChangedNotifications, change: ChangeKind) => Promise<void>;
+}) {
   return async function markNotifications(principal: Principal, input: MarkInput): Promise<MarkOutput> {
     const userId = resolveUserId(principal, input.userId, "admin", "change notifications");
     if (input.all && (input.change === "unread" || input.change === "unarchived")) {
@@ -40,6 +51,9 @@ export function createMarkNotifications(deps: { db: Database; publish: PublishFe
       const result = await inboxStore.change(tx, userId, input.change, target, time);
       if (result.changedCount === 0) {
         return { output: { unreadCount: head.unreadCount, changedCount: 0 }, event: null };
+      }
+      if (input.change === "read" || input.change === "archived") {
+        await deps.settle?.(tx, input.all ? { userId, all: true } : { userId, ids: result.changedIds }, input.change);
       }
       const [placed] = await feedLog.append(tx, [
         {

@@ -1,13 +1,15 @@
 import { createHash } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
-import { AlreadyExistsError, InvalidArgumentError } from "../domain/errors.js";
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { Channel, Notification, NotificationDraft } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
-import type { Database } from "../store/database.js";
+import type { Workflow } from "../domain/workflow.js";
+import type { Database, Queryable } from "../store/database.js";
 import { idempotencyStore } from "../store/idempotency-store.js";
 import { notificationStore } from "../store/notification-store.js";
 import type { TraceContext } from "../store/outbox-store.js";
 import { sendStore } from "../store/send-store.js";
+import { type NewRun, workflowRunStore } from "../store/workflow-run-store.js";
 import { requireScope } from "./access.js";
 import type { PublishFeedEvents } from "./inbox-placement.js";
 import type { PrepareDeliveries } from "./prepare-deliveries.js";
@@ -25,6 +27,12 @@ export interface SendNotificationDeps {
   onQueued: () => void;
   /** Reports deliveries settled at Send time (in-app sent, suppressed), for metrics. */
   observe?: (channel: Channel, outcome: "sent" | "suppressed") => void;
+  /** The workflow a Send runs: the one named, else the one whose categories match; null for none. */
+  findWorkflow: (name: string, category: string) => Promise<Workflow | null>;
+  /** Called after a commit that started workflow runs (their first step is due). */
+  onRunsStarted: () => void;
+  /** Where workflows read the time (due times of the runs' first steps). */
+  now: () => Date;
 }
 
 /** Largest `data` accepted, as JSON. */
@@ -57,27 +65,48 @@ export function createSendNotification(deps: SendNotificationDeps) {
     }));
     const key = draft.idempotencyKey !== "" && senderKeyId !== null ? draft.idempotencyKey : null;
     const fingerprint = key === null ? null : requestHash(draft);
+    const workflow = await deps.findWorkflow(draft.workflow, draft.category);
+    if (workflow === null && draft.workflow !== "") {
+      throw new NotFoundError(`workflow "${draft.workflow}" does not exist`);
+    }
+    if (workflow !== null && draft.channels.length > 0) {
+      throw new InvalidArgumentError("channels", `must be empty: workflow "${workflow.key}" delivers this notification`);
+    }
     // Reads and rendering happen before the transaction: a preference change
     // racing with this Send may or may not apply to it, as with any message
-    // already in flight.
-    const plan = await deps.prepare(draft, notifications, scheduled);
-
-    const write = { ...plan, senderKeyId, trace: deps.traceContext() };
-    // Without an idempotency key the whole Send is one statement, atomic by
-    // itself; with one, the key is claimed and completed in the same transaction.
+    // already in flight. A workflow's notifications wait for its deliver
+    // steps; only their in-app content is rendered now (what the inbox shows).
+    const plan =
+      workflow === null
+        ? await deps.prepare(draft, notifications, scheduled)
+        : await renderOnly(deps.prepare, draft, notifications);
+    const trace = deps.traceContext();
+    const runs = workflow === null ? [] : runsFor(workflow, notifications, draft, trace, now);
+    const write = { ...plan, senderKeyId, trace };
+    const writeSend = async (q: Queryable) => {
+      const events = await sendStore.write(q, write);
+      // A scheduled Send starts its runs when it is due.
+      await workflowRunStore.start(q, runs, scheduled ? (draft.sendAt as Date) : deps.now());
+      return events;
+    };
+    // Without an idempotency key or runs the whole Send is one statement,
+    // atomic by itself; otherwise the key is claimed and completed, and the
+    // runs started, in the same transaction.
     const outcome =
-      key === null
+      key === null && runs.length === 0
         ? { replayOf: null, events: await sendStore.write(deps.db, write) }
         : await deps.db.transaction(async (tx) => {
-            const claim = await idempotencyStore.claim(tx, senderKeyId as string, key, fingerprint as Buffer);
-            if (!claim.claimed) return { replayOf: claim, events: [] };
-            const events = await sendStore.write(tx, write);
-            await idempotencyStore.complete(
-              tx,
-              senderKeyId as string,
-              key,
-              notifications.map((n) => n.id),
-            );
+            const claim = key === null ? null : await idempotencyStore.claim(tx, senderKeyId as string, key, fingerprint as Buffer);
+            if (claim !== null && !claim.claimed) return { replayOf: claim, events: [] };
+            const events = await writeSend(tx);
+            if (key !== null) {
+              await idempotencyStore.complete(
+                tx,
+                senderKeyId as string,
+                key,
+                notifications.map((n) => n.id),
+              );
+            }
             return { replayOf: null, events };
           });
 
@@ -91,11 +120,42 @@ export function createSendNotification(deps: SendNotificationDeps) {
     }
     deps.publish(outcome.events);
     if (plan.deliveries.some((d) => d.queue)) deps.onQueued();
+    if (runs.length > 0 && !scheduled) deps.onRunsStarted();
     for (const d of plan.deliveries) {
       if (d.status === "sent" || d.status === "suppressed") deps.observe?.(d.channel, d.status);
     }
     return notifications;
   };
+}
+
+/**
+ * A workflow Send's plan: nothing delivered or placed yet, but the in-app
+ * title and body rendered from the template now, as the inbox will show them.
+ */
+async function renderOnly(prepare: PrepareDeliveries, draft: NotificationDraft, notifications: Notification[]) {
+  if (draft.templateKey !== "") await prepare({ ...draft, channels: ["in_app"] }, notifications, true);
+  return { inbox: [], others: notifications, deliveries: [] };
+}
+
+function runsFor(
+  workflow: Workflow,
+  notifications: readonly Notification[],
+  draft: NotificationDraft,
+  trace: TraceContext,
+  createdAt: Date,
+): NewRun[] {
+  return notifications.map((n) => ({
+    id: uuidv7(),
+    workflowKey: workflow.key,
+    workflowVersion: workflow.version,
+    notificationId: n.id,
+    userId: n.userId,
+    cancellationKey: draft.cancellationKey,
+    templateKey: draft.templateKey,
+    stepKinds: workflow.steps.map((step) => step.kind),
+    trace,
+    createdAt,
+  }));
 }
 
 function checkDraft(draft: NotificationDraft, available: readonly Channel[]): void {
@@ -122,6 +182,8 @@ function requestHash(draft: NotificationDraft): Buffer {
     [...draft.channels].sort(),
     draft.sendAt?.toISOString() ?? null,
     draft.templateKey,
+    draft.workflow,
+    draft.cancellationKey,
   ]);
   return createHash("sha256").update(canonical).digest();
 }

@@ -4,6 +4,7 @@ import { inject } from "vitest";
 import { type App, createApp } from "../../src/app.js";
 import { mintUserToken } from "../../src/auth/user-tokens.js";
 import { type Config, loadConfig } from "../../src/config.js";
+import type { Clock } from "../../src/domain/clock.js";
 import type { Scope } from "../../src/domain/principal.js";
 import { createLogger, type Logger } from "../../src/telemetry/logger.js";
 import { createManageApiKeys } from "../../src/usecases/manage-api-keys.js";
@@ -61,6 +62,8 @@ export interface StartHeraldOptions {
   env?: Record<string, string>;
   /** Where logs go (default: a logger at LOG_LEVEL on stdout). */
   logger?: Logger;
+  /** Where workflows read the time (default: the system clock). */
+  clock?: Clock;
 }
 
 /** A NATS prefix no other test file uses. */
@@ -90,6 +93,7 @@ export function testEnv(
     CORS_ALLOWED_ORIGINS: "https://app.example.com",
     SHUTDOWN_TIMEOUT_MS: "2000",
     METRICS_PORT: "0",
+    WORKFLOW_TIMER_INTERVAL_MS: "100",
     ...extra,
   };
 }
@@ -98,7 +102,9 @@ export function testEnv(
 export async function startHerald(options: StartHeraldOptions = {}): Promise<TestHerald> {
   const db = options.db ?? (await createTestDatabase());
   const config = loadConfig(testEnv(db, options.natsPrefix ?? uniquePrefix(), options.env));
-  const app = await createApp(config, options.logger ?? createLogger(config.telemetry.logLevel));
+  const app = await createApp(config, options.logger ?? createLogger(config.telemetry.logLevel), {
+    ...(options.clock !== undefined && { clock: options.clock }),
+  });
   const { port } = await app.listen(0, "127.0.0.1");
   const keys = createManageApiKeys({ db: app.db });
   return {

@@ -49,6 +49,7 @@ export const up: Migration = async ({ context: db }) => {
       notification_id uuid NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
       user_id text NOT NULL,
       cancellation_key text,
+      template_key text NOT NULL DEFAULT '',
       status text NOT NULL CHECK (status IN ('running', 'waiting', 'completed', 'canceled', 'digested')),
       steps jsonb NOT NULL,
       digest_id uuid,

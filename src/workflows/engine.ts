@@ -1,0 +1,176 @@
+import type { ChangeKind } from "../domain/feed-event.js";
+import type { Channel, Notification } from "../domain/notification.js";
+import type { RunStatus, Workflow } from "../domain/workflow.js";
+import type { Queryable } from "../store/database.js";
+import { notificationStore } from "../store/notification-store.js";
+import type { TraceContext } from "../store/outbox-store.js";
+import { type DueTimer, type TimerPurpose, workflowRunStore } from "../store/workflow-run-store.js";
+import { workflowDigestStore } from "../store/workflow-digest-store.js";
+import { compileCondition, evaluateCondition } from "./conditions.js";
+import { cancelPending, markDone, skip } from "./run-log.js";
+import { conditionInput, loadRecipientView } from "./run-inputs.js";
+import { runSteps, type StepContext } from "./run-steps.js";
+
+/** One collected notification, as a digest's template sees it in `events`. */
+export interface DigestEvent {
+  id: string;
+  category: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  create_time: string;
+}
+
+/** A deliver step's deliveries, handed to the dispatch path (never sent from here). */
+export interface StepDelivery {
+  notification: Notification;
+  channels: Channel[];
+  /** The template to render with; empty for the notification's own content. */
+  templateKey: string;
+  /** The digest's notifications, after a digest step; null otherwise. */
+  events: DigestEvent[] | null;
+  trace: TraceContext;
+  /** Non-empty: record the deliveries as suppressed with this reason instead of queueing them. */
+  suppressedReason: string;
+}
+
+/**
+ * Writes a deliver step's deliveries (and their outbox rows) in `tx`; returns
+ * the channels written. Throws InvalidArgumentError when the content cannot be
+ * rendered (the step records it and the run goes on).
+ */
+export type DeliverStep = (tx: Queryable, delivery: StepDelivery) => Promise<Channel[]>;
+
+export interface WorkflowEngineDeps {
+  /** A stored workflow version (versions never change, so callers may cache). */
+  loadWorkflow: (key: string, version: number) => Promise<Workflow | null>;
+  deliver: DeliverStep;
+  /** Categories whose critical notifications ignore quiet hours (REQUIRED_CATEGORIES). */
+  requiredCategories: readonly string[];
+}
+
+/** Notifications whose in-app state changed: these of the user's, or all. */
+export type ChangedState = { userId: string; ids: readonly string[] } | { userId: string; all: true };
+
+/** What firing a timer did. */
+export interface FireOutcome {
+  /** Deliveries went into the outbox: the relay should publish now. */
+  queued: boolean;
+}
+
+const finished: ReadonlySet<RunStatus> = new Set(["completed", "canceled", "digested"]);
+
+/**
+ * Moves workflow runs: fires due timers, settles runs when a notification's
+ * in-app state changes, cancels runs. Every method works in the caller's
+ * transaction on runs whose timer rows the caller has locked (see
+ * workflowRunStore), so each change of a run happens once.
+ */
+export function createWorkflowEngine(deps: WorkflowEngineDeps) {
+  async function contextOf(tx: Queryable, timer: DueTimer, now: Date): Promise<StepContext | null> {
+    const run = (await workflowRunStore.runs(tx, [timer.runId])).get(timer.runId);
+    if (run === undefined || finished.has(run.status)) return null;
+    const [workflow, notification] = await Promise.all([
+      deps.loadWorkflow(run.workflowKey, run.workflowVersion),
+      notificationStore.get(tx, run.notificationId),
+    ]);
+    if (workflow === null || notification === null) return null;
+    return {
+      tx,
+      run,
+      workflow,
+      notification,
+      now,
+      deliver: deps.deliver,
+      requiredCategories: deps.requiredCategories,
+      recipient: () => loadRecipientView(tx, run.userId),
+      queued: false,
+    };
+  }
+
+  return {
+    /** Fires one claimed timer: the run goes on from the step it waited on. */
+    async fire(tx: Queryable, timer: DueTimer, now: Date): Promise<FireOutcome> {
+      const ctx = await contextOf(tx, timer, now);
+      if (ctx === null) {
+        await workflowRunStore.dropTimer(tx, timer.id);
+        return { queued: false };
+      }
+      const { run } = ctx;
+      let from = timer.stepIndex;
+      let held: Channel[] | null = null;
+      if (timer.purpose === "delay") {
+        markDone(run, from, now, "waited");
+        from += 1;
+      } else if (timer.purpose === "digest") {
+        const ids = await workflowDigestStore.close(tx, run.digestId, now);
+        markDone(run, from, now, `digested ${ids.length} notification${ids.length === 1 ? "" : "s"}`);
+        from += 1;
+      } else if (timer.purpose === "hold") {
+        held = timer.heldChannels as Channel[];
+      }
+      const next = await runSteps(ctx, from, held);
+      await workflowRunStore.save(tx, run, next, next === null ? now : null);
+      return { queued: ctx.queued };
+    },
+
+    /**
+     * After MarkRead changed these notifications (in `tx`, before it commits):
+     * a run waiting on a delay whose next step is a condition on the changed
+     * state is decided now. If the condition has become false, the run ends
+     * here, so a read and an escalation timer can never both win: whichever
+     * locks the timer first decides, and the other sees its outcome.
+     */
+    async settleAfterChange(tx: Queryable, changed: ChangedState, change: ChangeKind, now: Date) {
+      const state = change === "archived" || change === "unarchived" ? "archived" : "read";
+      const ids = "ids" in changed ? changed.ids : null;
+      if (ids !== null && ids.length === 0) return;
+      const timers = await workflowRunStore.gatedTimers(tx, changed.userId, ids);
+      for (const timer of timers) {
+        const ctx = await contextOf(tx, timer, now);
+        if (ctx === null) continue;
+        const { run, workflow } = ctx;
+        let j = timer.stepIndex + 1;
+        while (workflow.steps[j]?.kind === "delay") j += 1;
+        const step = workflow.steps[j];
+        if (step?.kind !== "condition" || !mentions(step.expression, state)) continue;
+        const input = conditionInput(ctx.notification, await ctx.recipient());
+        // Checked at upsert; compiling again is a cached lookup.
+        const { value } = evaluateCondition(compileCondition(step.expression, "expression"), input);
+        if (value) continue;
+        const reason = `canceled: ${change}`;
+        cancelPending(run, now, reason, timer.stepIndex);
+        for (let k = timer.stepIndex + 1; k < run.steps.length; k++) {
+          skip(run, k, now, k === j ? `condition false after the notification was ${change}` : `condition at step ${j} was false`);
+        }
+        run.status = "completed";
+        await workflowRunStore.save(tx, run, null, now);
+      }
+    },
+
+    /** Cancels the runs of these locked timers; returns how many. */
+    async cancel(tx: Queryable, timers: readonly DueTimer[], reason: string, now: Date): Promise<number> {
+      let count = 0;
+      for (const timer of timers) {
+        const run = (await workflowRunStore.runs(tx, [timer.runId])).get(timer.runId);
+        if (run === undefined || finished.has(run.status)) continue;
+        cancelPending(run, now, reason);
+        run.status = "canceled";
+        await workflowRunStore.save(tx, run, null, now);
+        count += 1;
+      }
+      return count;
+    },
+  };
+}
+
+export type WorkflowEngine = ReturnType<typeof createWorkflowEngine>;
+
+/** A timer to set for a run, or null when the run is finished. */
+export type NextTimer = { stepIndex: number; dueAt: Date; purpose: TimerPurpose; heldChannels: string[] } | null;
+
+/** Whether an expression reads this in-app state (`seen` reads as `read`: Herald has no separate seen state yet). */
+function mentions(expression: string, state: "read" | "archived"): boolean {
+  const names = state === "read" ? ["read", "seen"] : ["archived"];
+  return names.some((n) => new RegExp(`\\bnotification\\s*\\.\\s*${n}\\b`).test(expression));
+}

@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type JsonObject as JsonObjectPb } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   type Device as DevicePb,
@@ -46,6 +46,9 @@ export function recipientToPb(r: Recipient): RecipientPb {
     locale: r.locale,
     timezone: r.timezone,
     devices: r.devices.map(deviceToPb),
+    // Always set, `{}` for none, so clients need not tell "unset" from "empty".
+    // Attributes were JSON when they came in, so they are JSON values still.
+    attributes: r.attributes as JsonObjectPb,
     updateTime: r.updatedAt === null ? undefined : timestampFromDate(r.updatedAt),
   });
 }
@@ -65,5 +68,6 @@ export function recipientPatchFromPb(req: UpsertRecipientRequest): RecipientPatc
   if (Object.keys(addresses).length > 0) patch.addresses = addresses;
   if (req.locale !== undefined) patch.locale = req.locale;
   if (req.timezone !== undefined) patch.timezone = req.timezone;
+  if (req.attributes !== undefined) patch.attributes = req.attributes;
   return patch;
 }

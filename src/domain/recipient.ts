@@ -1,3 +1,5 @@
+import type { JsonObject } from "./notification.js";
+
 /** The kinds of push device. */
 export const Platform = { android: "android", ios: "ios", web: "web" } as const;
 export type Platform = (typeof Platform)[keyof typeof Platform];
@@ -22,18 +24,26 @@ export interface Recipient {
   locale: string;
   timezone: string;
   devices: Device[];
+  /** Custom attributes (plan, role, team...) that workflow conditions read; `{}` for none. */
+  attributes: JsonObject;
   updatedAt: Date | null;
 }
 
-/** A change to a recipient: only the fields (and addresses) present change; "" clears one. */
+/**
+ * A change to a recipient: only the fields (and addresses) present change; ""
+ * clears one. Attributes are not merged: present, they replace the old ones.
+ */
 export interface RecipientPatch {
   addresses?: Record<string, string>;
   locale?: string;
   timezone?: string;
+  /** Replaces the custom attributes as a whole; `{}` clears them. */
+  attributes?: JsonObject;
 }
 
+/** The recipient of a user Herald knows nothing of. */
 export function emptyRecipient(userId: string): Recipient {
-  return { userId, addresses: {}, locale: "", timezone: "", devices: [], updatedAt: null };
+  return { userId, addresses: {}, locale: "", timezone: "", devices: [], attributes: {}, updatedAt: null };
 }
 
 /** The recipient's address on `channel`, or "" for none. */

@@ -1,4 +1,5 @@
 import { v7 as uuidv7 } from "uuid";
+import type { JsonObject } from "../domain/notification.js";
 import {
   type Device,
   emptyRecipient,
@@ -13,6 +14,8 @@ interface RecipientRow {
   addresses: Record<string, string>;
   locale: string;
   timezone: string;
+  /** Null for rows written before attributes existed, and when there are none. */
+  attributes: JsonObject | null;
   updated_at: Date;
 }
 
@@ -38,7 +41,7 @@ export const recipientStore = {
   async forUsers(q: Queryable, userIds: readonly string[]): Promise<Map<string, Recipient>> {
     const [rows, devices] = await Promise.all([
       q.rows<RecipientRow>(
-        "SELECT user_id, addresses, locale, timezone, updated_at FROM recipients WHERE user_id = ANY($1::text[])",
+        "SELECT user_id, addresses, locale, timezone, attributes, updated_at FROM recipients WHERE user_id = ANY($1::text[])",
         [userIds],
       ),
       q.rows<DeviceRow>(
@@ -52,6 +55,7 @@ export const recipientStore = {
         addresses: r.addresses,
         locale: r.locale,
         timezone: r.timezone,
+        attributes: r.attributes ?? {},
         updatedAt: r.updated_at,
       });
     }
@@ -74,18 +78,23 @@ export const recipientStore = {
 
   /**
    * Sets the fields present in `patch` (creating the recipient if need be);
-   * addresses are merged by channel, and an empty one is removed.
+   * addresses are merged by channel, and an empty one is removed; attributes
+   * replace the old ones, and `{}` is stored as NULL (none).
    */
   async upsert(q: Queryable, userId: string, patch: RecipientPatch): Promise<void> {
-    const fields = (["locale", "timezone"] as const).filter((f) => patch[f] !== undefined);
+    const fields = (["locale", "timezone", "attributes"] as const).filter((f) => patch[f] !== undefined);
     const addresses = Object.entries(patch.addresses ?? {});
     const set = Object.fromEntries(addresses.filter(([, v]) => v !== ""));
     const cleared = addresses.filter(([, v]) => v === "").map(([k]) => k);
+    const attributes =
+      patch.attributes === undefined || Object.keys(patch.attributes).length === 0
+        ? null
+        : JSON.stringify(patch.attributes);
     await q.exec(
-      `INSERT INTO recipients (user_id, addresses, locale, timezone) VALUES ($1, $2::jsonb, $3, $4)
+      `INSERT INTO recipients (user_id, addresses, locale, timezone, attributes) VALUES ($1, $2::jsonb, $3, $4, $6::jsonb)
        ON CONFLICT (user_id) DO UPDATE SET updated_at = now(),
          addresses = (recipients.addresses - $5::text[]) || $2::jsonb${fields.map((f) => `, ${f} = EXCLUDED.${f}`).join("")}`,
-      [userId, JSON.stringify(set), patch.locale ?? "", patch.timezone ?? "", cleared],
+      [userId, JSON.stringify(set), patch.locale ?? "", patch.timezone ?? "", cleared, attributes],
     );
   },
 

@@ -11,6 +11,8 @@ import type { Database } from "../store/database.js";
 import { recipientStore } from "../store/recipient-store.js";
 import { normalizeLocale } from "../templates/locale.js";
 import { requireScope, resolveUserId } from "./access.js";
+import { checkJsonBytes } from "./json-size.js";
+import { maxDataBytes } from "./send-notification.js";
 
 /** RecipientService: contact data, devices, and revoking a user's tokens. */
 export function createManageRecipients(deps: {
@@ -46,6 +48,8 @@ export function createManageRecipients(deps: {
     async upsert(principal: Principal, userId: string, patch: RecipientPatch): Promise<Recipient> {
       requireScope(principal, "admin", "change recipients' contact data");
       checkAddresses(patch.addresses ?? {});
+      // The contract promises attributes the bounds of Send's data, size included.
+      if (patch.attributes !== undefined) checkJsonBytes("attributes", patch.attributes, maxDataBytes);
       const normalized = patch.locale ? { ...patch, locale: normalizeLocale(patch.locale) } : patch;
       await recipientStore.upsert(deps.db, userId, normalized);
       return recipientStore.get(deps.db, userId);

@@ -18,6 +18,7 @@ import { createManagePreferences } from "./manage-preferences.js";
 import { createManageRecipients } from "./manage-recipients.js";
 import { createManageTemplates } from "./manage-templates.js";
 import { createManageWebhooks } from "./manage-webhooks.js";
+import { createManageWorkflows } from "./manage-workflows.js";
 import { createMarkNotifications } from "./mark-notifications.js";
 import { createPrepareDeliveries } from "./prepare-deliveries.js";
 import { createSendNotification } from "./send-notification.js";
@@ -51,6 +52,7 @@ export interface UseCaseDeps {
     maxDevicesPerUser: number;
     templateMaxExpressions: number;
     webhookSecretGraceHours: number;
+    workflowMaxCount: number;
   };
 }
 
@@ -103,6 +105,15 @@ export function createUseCases(d: UseCaseDeps) {
       endpoints: d.endpoints,
       catalog: d.channels.catalog,
       settings: { secretGraceHours: settings.webhookSecretGraceHours },
+    }),
+    workflows: createManageWorkflows({
+      db,
+      channels: d.channels.available,
+      maxCount: settings.workflowMaxCount,
+      // wired to workflows/conditions.ts compileCondition at merge
+      checkCondition: () => undefined,
+      // wired to the workflow engine's run cancellation at merge
+      cancelRuns: () => Promise.reject(new Error("not wired")),
     }),
   };
   const deliver = createDeliverMessage({

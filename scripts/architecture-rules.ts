@@ -75,6 +75,24 @@ export const layeringRules: IForbiddenRuleType[] = [
     },
   },
   {
+    name: "workflows-use-domain-and-store",
+    comment:
+      "workflows/ (steps, timers, digests, throttles) builds on domain/ and store/ alone: no api, use case, dispatch, channel, Connect or gen/",
+    severity: "error",
+    from: { path: "^src/workflows/" },
+    to: {
+      path: ["^src/"],
+      pathNot: ["^src/workflows/", "^src/domain/", "^src/store/"],
+    },
+  },
+  {
+    name: "workflows-know-no-rpc",
+    comment: "workflows/ speaks the domain's language: no generated code, Connect or gRPC",
+    severity: "error",
+    from: { path: "^src/workflows/" },
+    to: { path: ["^gen/", npm("@connectrpc/"), npm("@grpc/")] },
+  },
+  {
     name: "channels-know-no-callers",
     comment: "channels/ are driven by dispatch; a channel knows no api, use case or dispatch",
     severity: "error",

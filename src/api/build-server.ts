@@ -10,6 +10,7 @@ import { NotificationService } from "../../gen/ts/herald/v1/notification_service
 import { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
 import { TemplateService } from "../../gen/ts/herald/v1/template_service_pb.js";
 import { WebhookService } from "../../gen/ts/herald/v1/webhook_service_pb.js";
+import { WorkflowService } from "../../gen/ts/herald/v1/workflow_service_pb.js";
 import type { LimitsConfig } from "../config/limits.js";
 import type { ServerConfig } from "../config/server.js";
 import type { Principal } from "../domain/principal.js";
@@ -34,6 +35,7 @@ import { createRpcHandler } from "./rpc-handler.js";
 import { type ServiceEntry, serviceEntry } from "./service-entry.js";
 import { templateService } from "./template-service.js";
 import { webhookService } from "./webhook-service.js";
+import { workflowService } from "./workflow-service.js";
 
 export interface ServerOptions {
   server: ServerConfig;
@@ -54,7 +56,7 @@ export interface ServerOptions {
 
 /** Services callers reach without credentials. */
 const openServices = new Set([Health.typeName, ServerReflectionV1.typeName, ServerReflectionV1Alpha.typeName]);
-const herald = [NotificationService, RecipientService, TemplateService, WebhookService];
+const herald = [NotificationService, RecipientService, TemplateService, WebhookService, WorkflowService];
 
 /**
  * The API port, built the way connect-es's examples build theirs: services
@@ -71,6 +73,7 @@ export function buildServer(options: ServerOptions) {
     serviceEntry(RecipientService, recipientService(options.useCases)),
     serviceEntry(TemplateService, templateService(options.useCases)),
     serviceEntry(WebhookService, webhookService(options.useCases)),
+    serviceEntry(WorkflowService, workflowService(options.useCases)),
     healthService(
       options.checks,
       herald.map((s) => s.typeName),

@@ -24,6 +24,8 @@ export interface LimitsConfig {
   rateLimitMaxBuckets: number;
   maxDevicesPerUser: number;
   maxPreferenceCategoriesPerUser: number;
+  /** Most workflows (not deleted) at once: each is checked at upsert and matched on Send. */
+  workflowMaxCount: number;
   /**
    * Deepest nesting in `data`. At most 30: binary protobuf readers stop at 100
    * levels of messages and Python's counts three per JSON level.
@@ -47,6 +49,7 @@ export function readLimits(env: EnvReader): LimitsConfig {
     rateLimitMaxBuckets: env.int("RATE_LIMIT_MAX_BUCKETS", 100_000, 100, 10_000_000),
     maxDevicesPerUser: env.int("MAX_DEVICES_PER_USER", 50, 1, 100_000),
     maxPreferenceCategoriesPerUser: env.int("MAX_PREFERENCE_CATEGORIES_PER_USER", 200, 1, 100_000),
+    workflowMaxCount: env.int("WORKFLOW_MAX_COUNT", 200, 1, 10_000),
     dataMaxDepth: env.int("DATA_MAX_DEPTH", 10, 1, 30),
     dataMaxValues: env.int("DATA_MAX_VALUES", 1_000, 1, 100_000),
     dataMaxKeyLength: env.int("DATA_MAX_KEY_LENGTH", 256, 1, 16_384),

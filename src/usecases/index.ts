@@ -20,10 +20,12 @@ import { createManagePreferences } from "./manage-preferences.js";
 import { createManageRecipients } from "./manage-recipients.js";
 import { createManageTemplates } from "./manage-templates.js";
 import { createManageWebhooks } from "./manage-webhooks.js";
+import { createManageWorkflows } from "./manage-workflows.js";
 import { type ChangedNotifications, createMarkNotifications } from "./mark-notifications.js";
 import { createPrepareDeliveries } from "./prepare-deliveries.js";
 import { createSendNotification } from "./send-notification.js";
 import { createSubscribeFeed } from "./subscribe-feed.js";
+import { compileCondition } from "../workflows/conditions.js";
 import { createWorkflowDeliveries } from "./workflow-deliveries.js";
 
 /** What the use cases are built from: the other wings, as the composition root made them. */
@@ -56,6 +58,7 @@ export interface UseCaseDeps {
     maxDevicesPerUser: number;
     templateMaxExpressions: number;
     webhookSecretGraceHours: number;
+    workflowMaxCount: number;
   };
 }
 
@@ -127,6 +130,13 @@ export function createUseCases(d: UseCaseDeps) {
       endpoints: d.endpoints,
       catalog: d.channels.catalog,
       settings: { secretGraceHours: settings.webhookSecretGraceHours },
+    }),
+    workflows: createManageWorkflows({
+      db,
+      channels: d.channels.available,
+      maxCount: settings.workflowMaxCount,
+      checkCondition: (expression, field) => void compileCondition(expression, field),
+      cancelRuns: d.workflows.cancelByKey,
     }),
   };
   const deliver = createDeliverMessage({

@@ -27,6 +27,7 @@ describe("gRPC reflection, for tools without proto files", () => {
         "herald.v1.RecipientService",
         "herald.v1.TemplateService",
         "herald.v1.WebhookService",
+        "herald.v1.WorkflowService",
         "grpc.health.v1.Health",
         "grpc.reflection.v1.ServerReflection",
         "grpc.reflection.v1alpha.ServerReflection",

@@ -5,6 +5,7 @@ import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } f
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
+import { WorkflowService } from "../../gen/ts/herald/v1/workflow_service_pb.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 export type HeraldClient = Client<typeof NotificationService>;
@@ -25,20 +26,28 @@ export function serviceClient<S extends DescService>(service: S, baseUrl: string
   );
 }
 
-/** A connect-es client over the given protocol: gRPC (HTTP/2), Connect or gRPC-Web (HTTP/1.1). */
-export function connectClient(
-  baseUrl: string,
-  credential?: string,
-  protocol: "grpc" | "connect" | "grpc-web" = "connect",
-): HeraldClient {
+export type Protocol = "grpc" | "connect" | "grpc-web";
+
+/** A transport over the given protocol: gRPC (HTTP/2), Connect or gRPC-Web (HTTP/1.1). */
+function transportFor(baseUrl: string, credential: string | undefined, protocol: Protocol) {
   const interceptors = [bearer(credential)];
-  const transport =
-    protocol === "grpc"
-      ? createGrpcTransport({ baseUrl, interceptors })
-      : protocol === "grpc-web"
-        ? createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors })
-        : createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors });
-  return createClient(NotificationService, transport);
+  return protocol === "grpc"
+    ? createGrpcTransport({ baseUrl, interceptors })
+    : protocol === "grpc-web"
+      ? createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors })
+      : createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors });
+}
+
+/** A connect-es client over the given protocol: gRPC (HTTP/2), Connect or gRPC-Web (HTTP/1.1). */
+export function connectClient(baseUrl: string, credential?: string, protocol: Protocol = "connect"): HeraldClient {
+  return createClient(NotificationService, transportFor(baseUrl, credential, protocol));
+}
+
+export type WorkflowClient = Client<typeof WorkflowService>;
+
+/** A WorkflowService client over the given protocol (gRPC reaches grpc-js, Herald's default gRPC server). */
+export function workflowClient(baseUrl: string, credential?: string, protocol: Protocol = "connect"): WorkflowClient {
+  return createClient(WorkflowService, transportFor(baseUrl, credential, protocol));
 }
 
 /**

@@ -25,6 +25,8 @@ describe("the architecture check (npm run check:architecture)", () => {
         "domain-has-no-runtime-packages: src/domain/token.ts -> crypto",
         `store-knows-no-callers: src/store/rows.ts -> ${npm("@connectrpc/connect/dist/esm/index.js")}`,
         "channels-know-no-callers: src/channels/email.ts -> src/usecases/send.ts",
+        "workflows-use-domain-and-store: src/workflows/engine.ts -> src/usecases/send.ts",
+        "workflows-know-no-rpc: src/workflows/engine.ts -> gen/ts/contract_pb.ts",
         "app-is-the-root: src/api/handler.ts -> src/app.ts",
         "src-ships-alone: src/ships/dev-imports.ts -> outside.ts",
         `src-loads-no-dev-dependency: src/ships/dev-imports.ts -> ${npm("esbuild/lib/main.js")}`,

@@ -1,0 +1,202 @@
+import { InvalidArgumentError, ResourceExhaustedError } from "../domain/errors.js";
+import type { Workflow, WorkflowDefinition } from "../domain/workflow.js";
+import type { Queryable } from "./database.js";
+
+/**
+ * A category pattern of an upserted workflow already belongs to another one.
+ * INVALID_ARGUMENT (not ALREADY_EXISTS), as UpsertWorkflow's contract lists it
+ * with the other bad workflows: the request is wrong as written and fixing it
+ * means changing `workflow.categories[index]`, not retrying.
+ */
+export class PatternClaimedError extends InvalidArgumentError {
+  constructor(
+    readonly pattern: string,
+    readonly owner: string,
+    index: number,
+  ) {
+    super(`workflow.categories[${index}]`, `"${pattern}" is already claimed by workflow "${owner}"`);
+  }
+}
+
+/** What `workflow_versions.definition` holds: the domain definition without its key (the row's). */
+type StoredDefinition = Omit<WorkflowDefinition, "key">;
+
+interface VersionRow {
+  key: string;
+  version: number;
+  definition: StoredDefinition;
+  created_at: Date;
+}
+
+const toWorkflow = (r: VersionRow): Workflow => ({
+  key: r.key,
+  description: r.definition.description,
+  categories: r.definition.categories,
+  steps: r.definition.steps,
+  sendWindow: r.definition.sendWindow,
+  version: r.version,
+  updatedAt: r.created_at,
+});
+
+const stored = (d: WorkflowDefinition): string =>
+  JSON.stringify({
+    description: d.description,
+    categories: d.categories,
+    steps: d.steps,
+    sendWindow: d.sendWindow,
+  } satisfies StoredDefinition);
+
+const columns = "v.key, v.version, v.definition, v.created_at";
+/** The current, not deleted, version of each workflow. */
+const current = `workflows w JOIN workflow_versions v ON v.key = w.key AND v.version = w.version
+  WHERE w.deleted_at IS NULL`;
+
+/**
+ * Serialises every writer of workflows until the transaction ends. Upserts and
+ * deletes are rare operator calls, so one lock for all of them costs nothing
+ * and keeps WORKFLOW_MAX_COUNT exact and each key's check-then-write atomic.
+ */
+async function lockWorkflows(tx: Queryable): Promise<void> {
+  await tx.rows("SELECT pg_advisory_xact_lock(hashtext('herald.workflows'))");
+}
+
+/**
+ * The patterns a Send's category may match, most specific first: the category
+ * itself, then each prefix pattern from the longest (`a.b.*`) to the shortest
+ * (`a.*`), as `patternMatches` defines them.
+ */
+export function candidatePatterns(category: string): string[] {
+  const parts = category.split(".");
+  const prefixes = parts.slice(0, -1).map((_, i) => `${parts.slice(0, i + 1).join(".")}.*`);
+  return [category, ...prefixes.reverse()];
+}
+
+/** Fails with PatternClaimedError when another workflow owns one of `categories`. */
+async function checkPatterns(tx: Queryable, key: string, categories: readonly string[]): Promise<void> {
+  if (categories.length === 0) return;
+  const [taken] = await tx.rows<{ pattern: string; workflow_key: string }>(
+    `SELECT pattern, workflow_key FROM workflow_patterns
+     WHERE pattern = ANY($1::text[]) AND workflow_key <> $2
+     ORDER BY array_position($1::text[], pattern) LIMIT 1`,
+    [categories, key],
+  );
+  if (taken !== undefined) {
+    throw new PatternClaimedError(taken.pattern, taken.workflow_key, categories.indexOf(taken.pattern));
+  }
+}
+
+async function replacePatterns(tx: Queryable, key: string, categories: readonly string[]): Promise<void> {
+  await tx.exec("DELETE FROM workflow_patterns WHERE workflow_key = $1", [key]);
+  await tx.exec("INSERT INTO workflow_patterns (pattern, workflow_key) SELECT p, $2 FROM unnest($1::text[]) AS p", [
+    categories,
+    key,
+  ]);
+}
+
+/**
+ * Workflows, every version kept; the only writer of `workflows`,
+ * `workflow_versions` and `workflow_patterns`. Writers take a transaction.
+ */
+export const workflowStore = {
+  /**
+   * Stores `def` as the key's current version and returns it. A definition equal
+   * to the current one keeps that version; anything else (a change, or a
+   * deleted key coming back) makes version + 1 and claims its patterns.
+   * `tx` must be a transaction. Fails with PatternClaimedError, or with
+   * ResourceExhaustedError when a new workflow would pass `maxCount`.
+   */
+  async upsert(tx: Queryable, def: WorkflowDefinition, limits: { maxCount: number }): Promise<Workflow> {
+    await lockWorkflows(tx);
+    const definition = stored(def);
+    const [cur] = await tx.rows<{ version: number; deleted: boolean; same: boolean }>(
+      `SELECT w.version, w.deleted_at IS NOT NULL AS deleted, v.definition = $2::jsonb AS same
+       FROM workflows w JOIN workflow_versions v ON v.key = w.key AND v.version = w.version WHERE w.key = $1`,
+      [def.key, definition],
+    );
+    if (cur !== undefined && !cur.deleted && cur.same) {
+      return (await workflowStore.get(tx, def.key)) as Workflow;
+    }
+    if (cur === undefined || cur.deleted) await checkCount(tx, limits.maxCount);
+    await checkPatterns(tx, def.key, def.categories);
+    const version = (cur?.version ?? 0) + 1;
+    await tx.exec(
+      `INSERT INTO workflows (key, version) VALUES ($1, $2)
+       ON CONFLICT (key) DO UPDATE SET version = EXCLUDED.version, deleted_at = NULL, updated_at = now()`,
+      [def.key, version],
+    );
+    const [row] = await tx.rows<VersionRow>(
+      `INSERT INTO workflow_versions AS v (key, version, definition) VALUES ($1, $2, $3::jsonb) RETURNING ${columns}`,
+      [def.key, version, definition],
+    );
+    await replacePatterns(tx, def.key, def.categories);
+    return toWorkflow(row as VersionRow);
+  },
+
+  /**
+   * The key's current version or, with `version` above 0, that version (also of
+   * a deleted workflow: runs and operators still read it). Null when none.
+   */
+  async get(q: Queryable, key: string, version = 0): Promise<Workflow | null> {
+    const [row] =
+      version > 0
+        ? await q.rows<VersionRow>(`SELECT ${columns} FROM workflow_versions v WHERE v.key = $1 AND v.version = $2`, [
+            key,
+            version,
+          ])
+        : await q.rows<VersionRow>(`SELECT ${columns} FROM ${current} AND w.key = $1`, [key]);
+    return row === undefined ? null : toWorkflow(row);
+  },
+
+  /** Every workflow's current version, by key; deleted ones left out. */
+  async list(q: Queryable): Promise<Workflow[]> {
+    return (await q.rows<VersionRow>(`SELECT ${columns} FROM ${current} ORDER BY w.key`)).map(toWorkflow);
+  },
+
+  /**
+   * Soft-deletes a workflow: Sends no longer find it and its patterns are free,
+   * while its versions stay for the runs that reference them. `tx` must be a
+   * transaction. False when there was no such workflow (or it was deleted).
+   */
+  async delete(tx: Queryable, key: string): Promise<boolean> {
+    await lockWorkflows(tx);
+    const n = await tx.exec(
+      "UPDATE workflows SET deleted_at = now(), updated_at = now() WHERE key = $1 AND deleted_at IS NULL",
+      [key],
+    );
+    if (n === 0) return false;
+    await tx.exec("DELETE FROM workflow_patterns WHERE workflow_key = $1", [key]);
+    return true;
+  },
+
+  /**
+   * The workflow a Send runs: the current version named by `key` or, with key
+   * "", the one whose pattern matches `category` most specifically (exact, then
+   * the longest prefix). Null when none. One statement on the patterns' primary
+   * key: this is on the Send path.
+   */
+  async forSend(q: Queryable, send: { key: string; category: string }): Promise<Workflow | null> {
+    if (send.key !== "") return workflowStore.get(q, send.key);
+    const candidates = candidatePatterns(send.category);
+    // Candidates are ordered most specific first, so their position is the precedence.
+    const [row] = await q.rows<VersionRow>(
+      `SELECT ${columns} FROM workflow_patterns p
+       JOIN workflows w ON w.key = p.workflow_key
+       JOIN workflow_versions v ON v.key = w.key AND v.version = w.version
+       WHERE p.pattern = ANY($1::text[]) AND w.deleted_at IS NULL
+       ORDER BY array_position($1::text[], p.pattern) LIMIT 1`,
+      [candidates],
+    );
+    return row === undefined ? null : toWorkflow(row);
+  },
+};
+
+async function checkCount(tx: Queryable, maxCount: number): Promise<void> {
+  const [row] = await tx.rows<{ n: number }>("SELECT count(*)::int AS n FROM workflows WHERE deleted_at IS NULL");
+  if ((row?.n ?? 0) >= maxCount) {
+    throw new ResourceExhaustedError(
+      `there are already ${maxCount} workflows (WORKFLOW_MAX_COUNT); delete one or raise the limit`,
+    );
+  }
+}
+
+export type WorkflowStore = typeof workflowStore;

@@ -1,0 +1,121 @@
+import { createHash } from "node:crypto";
+import type { Channel } from "../domain/channel.js";
+import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
+import type { Principal } from "../domain/principal.js";
+import type { Workflow, WorkflowDefinition, WorkflowRun } from "../domain/workflow.js";
+import type { Database } from "../store/database.js";
+import { type RunCursor, type RunFilter, runCursorPattern, workflowRunReads } from "../store/workflow-run-reads.js";
+import { workflowStore } from "../store/workflow-store.js";
+import { validateWorkflow } from "../workflows/validate-workflow.js";
+import { requireScope } from "./access.js";
+
+/** What WorkflowService is built from. */
+export interface ManageWorkflowsDeps {
+  db: Database;
+  /** The channels this server offers: a deliver step may name only these. */
+  channels: readonly Channel[];
+  /** Most workflows at once (WORKFLOW_MAX_COUNT). */
+  maxCount: number;
+  /** Compiles a condition's CEL; throws InvalidArgumentError naming `field`. */
+  checkCondition: (expression: string, field: string) => void;
+  /** Cancels the runs in progress sent with this key (for these users, or all); resolves with how many. */
+  cancelRuns: (cancellationKey: string, userIds: string[]) => Promise<number>;
+}
+
+/** ListWorkflowRuns' page size when the caller asks for 0 (the contract's default). */
+const defaultPageSize = 50;
+
+const action = "manage workflows";
+
+/**
+ * WorkflowService: operators' workflows (checked before they are stored, every
+ * version kept) and a read of their runs. Every call needs the `admin` scope.
+ */
+export function createManageWorkflows(deps: ManageWorkflowsDeps) {
+  const admin = (principal: Principal) => requireScope(principal, "admin", action);
+  return {
+    /** Checks and stores a workflow; an unchanged one keeps its version. */
+    async upsert(principal: Principal, def: WorkflowDefinition): Promise<Workflow> {
+      admin(principal);
+      validateWorkflow(def, { channels: deps.channels, checkCondition: deps.checkCondition });
+      return deps.db.transaction((tx) => workflowStore.upsert(tx, def, { maxCount: deps.maxCount }));
+    },
+
+    /** The current version, or `version` when above 0 (also of a deleted workflow). */
+    async get(principal: Principal, key: string, version: number): Promise<Workflow> {
+      admin(principal);
+      const found = await workflowStore.get(deps.db, key, version);
+      if (found === null) {
+        throw new NotFoundError(version > 0 ? `no version ${version} of workflow "${key}"` : `no workflow "${key}"`);
+      }
+      return found;
+    },
+
+    async list(principal: Principal): Promise<Workflow[]> {
+      admin(principal);
+      return workflowStore.list(deps.db);
+    },
+
+    /** Soft delete; NOT_FOUND for a key that does not exist or is already deleted. */
+    async delete(principal: Principal, key: string): Promise<void> {
+      admin(principal);
+      if (!(await deps.db.transaction((tx) => workflowStore.delete(tx, key)))) {
+        throw new NotFoundError(`no workflow "${key}"`);
+      }
+    },
+
+    /** One page of runs, newest first; `pageToken` must come from the same filters. */
+    async listRuns(
+      principal: Principal,
+      filter: RunFilter,
+      pageSize: number,
+      pageToken: string,
+    ): Promise<{ runs: WorkflowRun[]; nextPageToken: string }> {
+      admin(principal);
+      const after = pageToken === "" ? null : decodeRunPageToken(pageToken, filter);
+      const page = await workflowRunReads.list(deps.db, filter, pageSize === 0 ? defaultPageSize : pageSize, after);
+      return { runs: page.runs, nextPageToken: page.next === null ? "" : encodeRunPageToken(page.next, filter) };
+    },
+
+    async getRun(principal: Principal, id: string): Promise<WorkflowRun> {
+      admin(principal);
+      const run = await workflowRunReads.get(deps.db, id);
+      if (run === null) throw new NotFoundError(`no workflow run ${id}`);
+      return run;
+    },
+
+    /** Cancels the runs in progress sent with `cancellationKey`; resolves with how many. */
+    async cancel(principal: Principal, cancellationKey: string, userIds: string[]): Promise<number> {
+      admin(principal);
+      return deps.cancelRuns(cancellationKey, userIds);
+    },
+  };
+}
+
+export type ManageWorkflows = ReturnType<typeof createManageWorkflows>;
+
+// Run page tokens follow page-token.ts's List tokens (versioned, bound to the
+// filters by a fingerprint, so a token replayed with other filters is refused),
+// but carry a run cursor (time to the microsecond and id) instead of a seq.
+function encodeRunPageToken(cursor: RunCursor, filter: RunFilter): string {
+  return Buffer.from(`1 ${cursor} ${fingerprint(filter)}`).toString("base64url");
+}
+
+function decodeRunPageToken(token: string, filter: RunFilter): RunCursor {
+  const text = Buffer.from(token, "base64url").toString("latin1");
+  const match = /^1 (\S+ \S+) ([0-9a-f]{12})$/.exec(text);
+  if (match === null || !runCursorPattern.test(match[1] as string)) {
+    throw new InvalidArgumentError("page_token", "is not a token returned by ListWorkflowRuns");
+  }
+  if (match[2] !== fingerprint(filter)) {
+    throw new InvalidArgumentError(
+      "page_token",
+      "was returned for a ListWorkflowRuns with other filters; pass the same filters",
+    );
+  }
+  return match[1] as RunCursor;
+}
+
+function fingerprint(filter: RunFilter): string {
+  return createHash("sha256").update(JSON.stringify(filter)).digest("hex").slice(0, 12);
+}

@@ -9,7 +9,7 @@ import type { PreferencesPatch } from "../domain/preferences.js";
 import type { MarkInput } from "../usecases/mark-notifications.js";
 import { changeKindFromPb } from "./feed-event.js";
 import { channelFromPb, priorityFromPb } from "./notification.js";
-import { channelSettingsFromPb } from "./preferences.js";
+import { channelSettingsFromPb, quietHoursFromPb } from "./preferences.js";
 
 /** Requests as use cases take them. Field rules were checked by protovalidate already. */
 export function draftFromPb(req: SendRequest): NotificationDraft {
@@ -49,5 +49,7 @@ export function preferencesPatchFromPb(req: UpdatePreferencesRequest): Preferenc
       ]),
     ),
     resetCategories: req.resetCategories,
+    quietHours: req.quietHours === undefined ? null : quietHoursFromPb(req.quietHours),
+    clearQuietHours: req.clearQuietHours,
   };
 }

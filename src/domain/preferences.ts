@@ -1,20 +1,36 @@
 import { type Channel, channelIds } from "./channel.js";
+import type { QuietHours } from "./workflow.js";
 
 /** Per-channel on/off; a missing channel inherits. */
 export type ChannelSettings = Partial<Record<Channel, boolean>>;
 
-/** A user's settings: defaults for all categories and overrides per category. */
-export interface Preferences {
+/**
+ * A user's channel settings: defaults for all categories and overrides per
+ * category. What every Send and delivery reads (through the preference cache).
+ */
+export interface ChannelPreferences {
   userId: string;
   defaults: ChannelSettings;
   categories: Record<string, ChannelSettings>;
 }
 
-/** A patch: only the channels named change. `resetCategories` applies first. */
+/** All of a user's settings, as GetPreferences shows them. */
+export interface Preferences extends ChannelPreferences {
+  /** The user's quiet hours; null for none. */
+  quietHours: QuietHours | null;
+}
+
+/**
+ * A patch: only the channels named change. `resetCategories` applies first.
+ * Quiet hours are replaced whole (`quietHours`), removed (`clearQuietHours`),
+ * or, with neither, left as they are.
+ */
 export interface PreferencesPatch {
   defaults: ChannelSettings;
   categories: Record<string, ChannelSettings>;
   resetCategories: string[];
+  quietHours: QuietHours | null;
+  clearQuietHours: boolean;
 }
 
 /** The category key under which a user's defaults are stored. */
@@ -25,11 +41,11 @@ export const defaultsCategory = "*";
  * user's default, else on. Opt-out is the user's choice; nothing is off until
  * they say so.
  */
-export function isChannelEnabled(prefs: Preferences, category: string, channel: Channel): boolean {
+export function isChannelEnabled(prefs: ChannelPreferences, category: string, channel: Channel): boolean {
   return prefs.categories[category]?.[channel] ?? prefs.defaults[channel] ?? true;
 }
 
-export function emptyPreferences(userId: string): Preferences {
+export function emptyPreferences(userId: string): ChannelPreferences {
   return { userId, defaults: {}, categories: {} };
 }
 
@@ -48,7 +64,7 @@ export function isRequiredCategory(category: string, required: readonly string[]
  * billing...) ignore opt-outs.
  */
 export function isDeliveryWanted(
-  prefs: Preferences,
+  prefs: ChannelPreferences,
   n: { category: string; priority: string },
   channel: Channel,
   requiredCategories: readonly string[],

@@ -1,4 +1,4 @@
-import type { Preferences } from "../domain/preferences.js";
+import type { ChannelPreferences } from "../domain/preferences.js";
 import { emptyPreferences } from "../domain/preferences.js";
 import type { Broadcast } from "../messaging/broadcast.js";
 import type { Queryable } from "./database.js";
@@ -17,19 +17,22 @@ export interface PreferenceCacheOptions {
 
 /**
  * Every Send and every delivery asks for preferences, which rarely change: this
- * keeps each user's settings in memory. A change is announced to every process
+ * keeps each user's channel settings in memory. Quiet hours are not cached
+ * here: Send and delivery never read them, so loading them with every miss
+ * would cost each Send a second query for nothing; GetPreferences and the
+ * workflow engine read them from quiet-hours-store, always fresh. A change is announced to every process
  * (this one included), which drops its copy; if an announcement is lost (NATS
  * down), entries still expire after `ttlMs`.
  */
 export function createPreferenceCache(options: PreferenceCacheOptions) {
   const ttlMs = options.ttlMs ?? 30_000;
   const maxUsers = options.maxUsers ?? 100_000;
-  const entries = new Map<string, { prefs: Preferences; until: number }>();
+  const entries = new Map<string, { prefs: ChannelPreferences; until: number }>();
   options.broadcast.listen((userId) => entries.delete(userId));
 
-  async function forUsers(userIds: readonly string[]): Promise<Map<string, Preferences>> {
+  async function forUsers(userIds: readonly string[]): Promise<Map<string, ChannelPreferences>> {
     const now = Date.now();
-    const found = new Map<string, Preferences>();
+    const found = new Map<string, ChannelPreferences>();
     const missing: string[] = [];
     for (const userId of userIds) {
       const entry = entries.get(userId);
@@ -52,7 +55,7 @@ export function createPreferenceCache(options: PreferenceCacheOptions) {
     forUsers,
 
     /** The settings that matter for `category` (a user's defaults and that category's). */
-    async forCategory(userIds: readonly string[], category: string): Promise<Map<string, Preferences>> {
+    async forCategory(userIds: readonly string[], category: string): Promise<Map<string, ChannelPreferences>> {
       const all = await forUsers(userIds);
       return new Map(
         [...all].map(([userId, p]) => [
@@ -66,7 +69,7 @@ export function createPreferenceCache(options: PreferenceCacheOptions) {
       );
     },
 
-    async get(userId: string): Promise<Preferences> {
+    async get(userId: string): Promise<ChannelPreferences> {
       return (await forUsers([userId])).get(userId) ?? emptyPreferences(userId);
     },
 

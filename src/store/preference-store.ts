@@ -1,5 +1,10 @@
 import type { Channel } from "../domain/notification.js";
-import { defaultsCategory, emptyPreferences, type Preferences, type PreferencesPatch } from "../domain/preferences.js";
+import {
+  type ChannelPreferences,
+  defaultsCategory,
+  emptyPreferences,
+  type PreferencesPatch,
+} from "../domain/preferences.js";
 import type { Queryable } from "./database.js";
 
 interface PreferenceRow {
@@ -9,7 +14,7 @@ interface PreferenceRow {
   enabled: boolean;
 }
 
-function collect(rows: PreferenceRow[], userIds: readonly string[]): Map<string, Preferences> {
+function collect(rows: PreferenceRow[], userIds: readonly string[]): Map<string, ChannelPreferences> {
   const byUser = new Map(userIds.map((u) => [u, emptyPreferences(u)]));
   for (const row of rows) {
     const prefs = byUser.get(row.user_id);
@@ -27,7 +32,7 @@ function collect(rows: PreferenceRow[], userIds: readonly string[]): Map<string,
 /** Channel settings, one row per (user, category, channel); category `*` holds defaults. */
 /** Channel settings, one row per (user, category, channel); category `*` holds defaults. */
 export const preferenceStore = {
-  async get(q: Queryable, userId: string): Promise<Preferences> {
+  async get(q: Queryable, userId: string): Promise<ChannelPreferences> {
     const rows = await q.rows<PreferenceRow>(
       "SELECT user_id, category, channel, enabled FROM preferences WHERE user_id = $1",
       [userId],
@@ -36,7 +41,7 @@ export const preferenceStore = {
   },
 
   /** Every setting of these users; users without any get empty preferences. */
-  async forUsers(q: Queryable, userIds: readonly string[]): Promise<Map<string, Preferences>> {
+  async forUsers(q: Queryable, userIds: readonly string[]): Promise<Map<string, ChannelPreferences>> {
     const rows = await q.rows<PreferenceRow>(
       "SELECT user_id, category, channel, enabled FROM preferences WHERE user_id = ANY($1::text[])",
       [userIds],
@@ -48,7 +53,11 @@ export const preferenceStore = {
    * The settings that matter for sending `category` to each user: their
    * defaults and that category's overrides (other categories are left out).
    */
-  async forCategory(q: Queryable, userIds: readonly string[], category: string): Promise<Map<string, Preferences>> {
+  async forCategory(
+    q: Queryable,
+    userIds: readonly string[],
+    category: string,
+  ): Promise<Map<string, ChannelPreferences>> {
     const rows = await q.rows<PreferenceRow>(
       `SELECT user_id, category, channel, enabled FROM preferences
        WHERE user_id = ANY($1::text[]) AND category IN ($2, '${defaultsCategory}')`,

@@ -1,10 +1,12 @@
 import type { Channel } from "../domain/channel.js";
-import { ResourceExhaustedError } from "../domain/errors.js";
+import { InvalidArgumentError, ResourceExhaustedError } from "../domain/errors.js";
 import type { Preferences, PreferencesPatch } from "../domain/preferences.js";
 import type { Principal } from "../domain/principal.js";
-import type { Database } from "../store/database.js";
+import type { Database, Queryable } from "../store/database.js";
 import type { PreferenceCache } from "../store/preference-cache.js";
 import { preferenceStore } from "../store/preference-store.js";
+import { quietHoursStore } from "../store/quiet-hours-store.js";
+import { isEmptyWindow, isValidTimeZone } from "../workflows/local-time.js";
 import { resolveUserId } from "./access.js";
 
 /** GetPreferences and UpdatePreferences. */
@@ -21,7 +23,11 @@ export function createManagePreferences(deps: {
     channels: () => deps.channels,
 
     async get(principal: Principal, userId: string): Promise<Preferences> {
-      return deps.preferences.get(resolveUserId(principal, userId, "read", "read preferences"));
+      const id = resolveUserId(principal, userId, "read", "read preferences");
+      // Channel settings through the cache (every Send reads them); quiet hours
+      // are not cached (see preference-cache.ts) and come from the pool.
+      const [channels, quietHours] = await Promise.all([deps.preferences.get(id), quietHoursStore.get(deps.db, id)]);
+      return { ...channels, quietHours };
     },
 
     /**
@@ -31,6 +37,7 @@ export function createManagePreferences(deps: {
      */
     async update(principal: Principal, userId: string, patch: PreferencesPatch): Promise<Preferences> {
       const id = resolveUserId(principal, userId, "admin", "change preferences");
+      checkQuietHours(patch, deps.channels);
       const mayGrow = Object.keys(patch.categories).length > 0;
       const updated = await deps.db.transaction(async (tx) => {
         if (mayGrow) await preferenceStore.lockUser(tx, id);
@@ -44,11 +51,53 @@ export function createManagePreferences(deps: {
             );
           }
         }
-        return preferenceStore.get(tx, id);
+        await applyQuietHours(tx, id, patch);
+        return { ...(await preferenceStore.get(tx, id)), quietHours: await quietHoursStore.get(tx, id) };
       });
-      // Committed: every process's cached copy must go.
+      // Committed: every process's cached copy (of channel settings) must go.
       deps.preferences.changed(id);
       return updated;
     },
   };
+}
+
+/**
+ * Refuses a quiet-hours change that cannot mean what the caller wants, before
+ * anything is written: protovalidate checked ranges and enum values, but not
+ * what depends on this server (its channels) or on tzdata.
+ */
+function checkQuietHours(patch: PreferencesPatch, offered: readonly Channel[]): void {
+  const qh = patch.quietHours;
+  if (qh === null) return;
+  if (patch.clearQuietHours) {
+    throw new InvalidArgumentError("clear_quiet_hours", "cannot be combined with quiet_hours (set one or the other)");
+  }
+  if (qh.timezone !== "" && !isValidTimeZone(qh.timezone)) {
+    throw new InvalidArgumentError(
+      "quiet_hours.timezone",
+      `"${qh.timezone}" is not an IANA time zone (such as Europe/Berlin); leave it empty for the recipient's`,
+    );
+  }
+  qh.channels.forEach((channel, i) => {
+    if (!offered.includes(channel)) {
+      throw new InvalidArgumentError(
+        `quiet_hours.channels[${i}]`,
+        `${channel} is not offered by this server; it offers ${offered.join(", ")}`,
+      );
+    }
+  });
+  // The contract reads end <= start as spanning midnight, which would make
+  // start == end a whole day of quiet; local-time.ts reads it as empty. Neither
+  // is worth storing: the caller meant something else, or clear_quiet_hours.
+  if (isEmptyWindow(qh.window)) {
+    throw new InvalidArgumentError(
+      "quiet_hours.window",
+      "start and end are the same time; use clear_quiet_hours to turn quiet hours off",
+    );
+  }
+}
+
+async function applyQuietHours(tx: Queryable, userId: string, patch: PreferencesPatch): Promise<void> {
+  if (patch.quietHours !== null) await quietHoursStore.set(tx, userId, patch.quietHours);
+  else if (patch.clearQuietHours) await quietHoursStore.clear(tx, userId);
 }

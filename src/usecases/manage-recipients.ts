@@ -8,6 +8,7 @@ import {
 import type { Principal } from "../domain/principal.js";
 import type { Device, Platform, Recipient, RecipientPatch } from "../domain/recipient.js";
 import type { Database } from "../store/database.js";
+import { quietHoursStore } from "../store/quiet-hours-store.js";
 import { recipientStore } from "../store/recipient-store.js";
 import { normalizeLocale } from "../templates/locale.js";
 import { requireScope, resolveUserId } from "./access.js";
@@ -65,10 +66,14 @@ export function createManageRecipients(deps: {
      */
     async delete(principal: Principal, userId: string): Promise<number> {
       requireScope(principal, "admin", "delete recipients");
-      const { deleted, before } = await deps.db.transaction(async (tx) => ({
-        deleted: await recipientStore.erase(tx, userId),
-        before: await recipientStore.revokeTokens(tx, userId),
-      }));
+      const { deleted, before } = await deps.db.transaction(async (tx) => {
+        // Quiet hours are the user's data too; quiet-hours-store alone writes them.
+        await quietHoursStore.clear(tx, userId);
+        return {
+          deleted: await recipientStore.erase(tx, userId),
+          before: await recipientStore.revokeTokens(tx, userId),
+        };
+      });
       deps.erased(userId);
       deps.tokensRevoked(userId, before);
       return deleted;

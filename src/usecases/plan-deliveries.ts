@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { Channel, ChannelCatalog, TargetSource } from "../domain/channel.js";
 import type { Content } from "../domain/content.js";
 import { DeliveryStatus, type Notification } from "../domain/notification.js";
-import { isDeliveryWanted, type Preferences } from "../domain/preferences.js";
+import { type ChannelPreferences, isDeliveryWanted } from "../domain/preferences.js";
 import { addressOf, type Recipient } from "../domain/recipient.js";
 import { endpointMatches, type WebhookTarget } from "../domain/webhook-endpoint.js";
 import type { NewDelivery } from "../store/delivery-store.js";
@@ -16,8 +16,8 @@ export interface PlanInput {
   scheduled: boolean;
   recipients: Map<string, Recipient>;
   endpoints: readonly WebhookTarget[];
-  /** Preferences for the Send's category; absent users have none. */
-  preferences: Map<string, Preferences>;
+  /** Channel preferences for the Send's category; absent users have none. */
+  preferences: Map<string, ChannelPreferences>;
   requiredCategories: readonly string[];
   /** Content of a channel for a recipient. */
   content: (channel: Channel, recipient: Recipient) => Content;

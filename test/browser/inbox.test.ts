@@ -163,6 +163,53 @@ describe.skipIf(!hasChromium)(
       expect(await box("billing", "email").getAttribute("class")).toContain("inherited");
     });
 
+    it("sets quiet hours on the preferences page, in the browser's time zone, and clears them", async () => {
+      // A context of its own, so the browser's zone is known (and not UTC).
+      const nyContext = await browser.newContext({ timezoneId: "America/New_York" });
+      try {
+        const nyPage = await nyContext.newPage();
+        nyPage.setDefaultTimeout(10_000);
+        nyPage.on("pageerror", (err) => pageErrors.push(err.message));
+        await nyPage.goto(`${herald.url}/preferences`);
+        const ready = nyPage.locator("herald-preferences[state=ready]");
+        await ready.waitFor();
+        const quiet = (name: string) => nyPage.locator(`herald-preferences .quiet input[name="${name}"]`);
+        const save = nyPage.locator("herald-preferences .quiet .save");
+        expect(await quiet("enabled").isChecked()).toBe(false);
+        expect(await quiet("start").isDisabled()).toBe(true);
+
+        await quiet("enabled").check();
+        await quiet("start").fill("22:30");
+        await quiet("end").fill("06:45");
+        await save.click();
+        await nyPage.locator("herald-preferences[state=ready] .status", { hasText: "Saved." }).waitFor();
+        const { preferences } = await reader.getPreferences({ userId: user });
+        expect(preferences?.quietHours).toMatchObject({
+          window: { start: { hour: 22, minute: 30 }, end: { hour: 6, minute: 45 } },
+          channels: [],
+          timezone: "America/New_York",
+        });
+
+        // Same times refused on the page, before any call.
+        await quiet("end").fill("22:30");
+        await save.click();
+        await nyPage.locator("herald-preferences .status", { hasText: "different start and end" }).waitFor();
+
+        await nyPage.reload();
+        await ready.waitFor();
+        expect(await quiet("enabled").isChecked()).toBe(true);
+        expect([await quiet("start").inputValue(), await quiet("end").inputValue()]).toEqual(["22:30", "06:45"]);
+        expect(await nyPage.locator("herald-preferences .quiet .zone").textContent()).toContain("America/New_York");
+
+        await quiet("enabled").uncheck();
+        await save.click();
+        await nyPage.locator("herald-preferences[state=ready] .status", { hasText: "Saved." }).waitFor();
+        expect((await reader.getPreferences({ userId: user })).preferences?.quietHours).toBeUndefined();
+      } finally {
+        await nyContext.close();
+      }
+    });
+
     it("catches up after a dropped connection: every missed notification once, resumed from its cursor", async () => {
       await openInbox();
       const resumes: string[] = [];

@@ -11,6 +11,7 @@ import {
   togglePatch,
 } from "./preferences-model.js";
 import { preferencesStyles } from "./preferences-styles.js";
+import { createQuietHoursSection, type QuietHoursSection } from "./quiet-hours-section.js";
 
 /** What UpdatePreferences takes: only the settings it names change. */
 type Patch = Parameters<HeraldClient["updatePreferences"]>[0];
@@ -31,7 +32,8 @@ const skeleton = `
  * `<herald-preferences base-url="..." token="<user token>">`: the signed-in
  * user's channel settings as a table, categories by channels. Each toggle
  * saves at once with an UpdatePreferences patch naming only that cell, so
- * another device's changes to other cells are never overwritten.
+ * another device's changes to other cells are never overwritten. Below it,
+ * the user's quiet hours (quiet-hours-section.ts), saved with their own button.
  * The `state` attribute is `loading`, `ready`, `saving` or `error`.
  */
 export class HeraldPreferencesElement extends HTMLElement {
@@ -42,6 +44,7 @@ export class HeraldPreferencesElement extends HTMLElement {
   /** The channels the server offers (GetPreferences says), as columns. */
   #columns: ChannelColumn[] = [];
   #added = new Set<string>();
+  #quiet: QuietHoursSection | null = null;
   /** Saves run one after another, so responses arrive in the order the clicks did. */
   #saving: Promise<void> = Promise.resolve();
   #unsaved = 0;
@@ -69,6 +72,11 @@ export class HeraldPreferencesElement extends HTMLElement {
       template.innerHTML = skeleton;
       this.#root.append(template.content);
       this.#q("form").addEventListener("submit", (e) => this.#onAdd(e));
+      this.#quiet = createQuietHoursSection(
+        (patch) => void this.#save(patch),
+        (text) => this.#setState(this.getAttribute("state") ?? "ready", text),
+      );
+      this.#q(".status").before(this.#quiet.element);
     }
     this.#connected = true;
     void this.#load();
@@ -144,6 +152,7 @@ export class HeraldPreferencesElement extends HTMLElement {
   }
 
   #render(): void {
+    this.#quiet?.show(this.#prefs?.quietHours);
     const rows = [null, ...categoryRows(this.#prefs, this.#added)].map((category) => this.#row(category));
     this.#q("tbody").replaceChildren(...rows);
   }

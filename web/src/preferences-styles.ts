@@ -23,6 +23,16 @@ input.inherited { opacity: 0.55; }
   font: inherit; }
 .add button { padding: 6px 12px; border: 1px solid var(--herald-accent); border-radius: 8px; background: var(--herald-accent);
   color: #fff; font: inherit; cursor: pointer; }
+.quiet { margin-top: 24px; padding-top: 16px; border-top: 1px solid var(--herald-border); }
+h3 { margin: 0 0 4px; font-size: 15px; }
+.quiet .hint { margin-bottom: 8px; }
+.quiet .zone { margin: 8px 0 0; font-size: 12px; }
+.quiet-row { display: flex; flex-wrap: wrap; align-items: center; gap: 12px; }
+.quiet-row label { display: flex; align-items: center; gap: 6px; }
+input[type="time"] { padding: 6px 10px; border: 1px solid var(--herald-border); border-radius: 8px; font: inherit; }
+input[type="time"]:disabled { opacity: 0.55; }
+.quiet .save { padding: 6px 12px; border: 1px solid var(--herald-accent); border-radius: 8px;
+  background: var(--herald-accent); color: #fff; font: inherit; cursor: pointer; }
 .status { min-height: 1.4em; margin: 12px 0 0; color: var(--herald-muted); }
 .status.error { color: #b91c1c; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }

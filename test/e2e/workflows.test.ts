@@ -1,9 +1,9 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Channel, DeliveryStatus } from "../../gen/ts/herald/v1/notification_pb.js";
-import { ChangeKind } from "../../gen/ts/herald/v1/notification_service_pb.js";
+import { ChangeKind } from "../../gen/ts/herald/v1/feed_pb.js";
 import { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
 import { TemplateService } from "../../gen/ts/herald/v1/template_service_pb.js";
 import {
@@ -41,7 +41,7 @@ const delay = (ms: number): WorkflowStep =>
 const condition = (expression: string): WorkflowStep =>
   ({ kind: { case: "condition", value: { expression } } }) as WorkflowStep;
 
-async function upsert(w: Partial<Workflow>): Promise<Workflow> {
+async function upsert(w: MessageInitShape<typeof WorkflowSchema>): Promise<Workflow> {
   const { workflow } = await workflows.upsertWorkflow({ workflow: create(WorkflowSchema, w) });
   return workflow as Workflow;
 }

@@ -9,6 +9,7 @@ import {
   notificationToPb,
 } from "../contract/notification.js";
 import { preferencesToPb } from "../contract/preferences.js";
+import { digestLinkToPb, workflowRunToPb } from "../contract/workflow.js";
 import { draftFromPb, markInputFromPb, preferencesPatchFromPb } from "../contract/requests.js";
 import type { UseCases } from "../usecases/index.js";
 import { principalOf } from "./principal-context.js";
@@ -22,8 +23,13 @@ export function notificationService(uc: UseCases): ServiceImpl<typeof Notificati
     },
 
     async getNotification(req, ctx) {
-      const { notification, deliveries } = await uc.getNotification(principalOf(ctx), req.id);
-      return { notification: notificationToPb(notification), deliveries: deliveries.map(deliveryToPb) };
+      const { notification, deliveries, workflowRuns, digest } = await uc.getNotification(principalOf(ctx), req.id);
+      return {
+        notification: notificationToPb(notification),
+        deliveries: deliveries.map(deliveryToPb),
+        workflowRuns: workflowRuns.map(workflowRunToPb),
+        ...(digest !== null && { digest: digestLinkToPb(digest) }),
+      };
     },
 
     async list(req, ctx) {

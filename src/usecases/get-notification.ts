@@ -2,32 +2,48 @@ import type { ChannelCatalog } from "../domain/channel.js";
 import { NotFoundError } from "../domain/errors.js";
 import type { Delivery, Notification } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
+import type { DigestLink, WorkflowRun } from "../domain/workflow.js";
 import { userDeliveryView } from "../domain/user-delivery-view.js";
 import type { Queryable } from "../store/database.js";
 import { deliveryStore } from "../store/delivery-store.js";
 import { notificationStore } from "../store/notification-store.js";
+import { workflowRunReads } from "../store/workflow-run-reads.js";
 import { requireScope } from "./access.js";
 
 /**
  * GetNotification: a notification and its deliveries. Another user's
  * notification is reported as not found, so ids cannot be probed. A user sees
  * the deliveries on their own channels only, with errors as categories and no
- * provider ids (domain/user-delivery-view.ts); API keys see everything.
+ * provider ids (domain/user-delivery-view.ts); API keys see everything,
+ * including the notification's workflow runs and the digest it is in.
  */
 export function createGetNotification(deps: { db: Queryable; catalog: ChannelCatalog }) {
   return async function getNotification(
     principal: Principal,
     id: string,
-  ): Promise<{ notification: Notification; deliveries: Delivery[] }> {
+  ): Promise<{
+    notification: Notification;
+    deliveries: Delivery[];
+    workflowRuns: WorkflowRun[];
+    digest: DigestLink | null;
+  }> {
     if (principal.kind === "api_key") requireScope(principal, "read", "read notifications");
     const notification = await notificationStore.get(deps.db, id);
     if (notification === null || (principal.kind === "user" && notification.userId !== principal.userId)) {
       throw new NotFoundError(`notification ${id} not found`);
     }
-    const deliveries = await deliveryStore.forNotification(deps.db, id);
+    // Workflow runs are an operator's view: a user's token sees the notification and its deliveries only.
+    const operator = principal.kind === "api_key";
+    const [deliveries, workflowRuns, digest] = await Promise.all([
+      deliveryStore.forNotification(deps.db, id),
+      operator ? workflowRunReads.ofNotification(deps.db, id) : [],
+      operator ? workflowRunReads.digestOf(deps.db, id) : null,
+    ]);
     return {
       notification,
-      deliveries: principal.kind === "user" ? userDeliveryView(deliveries, deps.catalog) : deliveries,
+      deliveries: operator ? deliveries : userDeliveryView(deliveries, deps.catalog),
+      workflowRuns,
+      digest,
     };
   };
 }

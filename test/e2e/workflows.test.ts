@@ -183,17 +183,20 @@ describe("digest", () => {
   it("sends one email listing the notifications of the window; one after it starts a new digest", async () => {
     const templates = serviceClient(TemplateService, herald.url, (await herald.apiKey(["admin"])) as string);
     await templates.upsertTemplate({
-      key: "comment-digest",
-      locale: "en",
-      content: {
-        case: "email",
-        value: {
-          subject: "{{event_count}} new comments",
-          text: "{{#each events}}- {{title}}\n{{/each}}",
-          html: "<ul>{{#each events}}<li>{{title}}</li>{{/each}}</ul>",
+      template: {
+        key: "comment-digest",
+        channel: Channel.EMAIL,
+        locale: "en",
+        content: {
+          case: "email",
+          value: {
+            subject: "{{event_count}} new comments",
+            text: "{{#each events}}- {{title}}\n{{/each}}",
+            html: "<ul>{{#each events}}<li>{{title}}</li>{{/each}}</ul>",
+          },
         },
       },
-    } as never);
+    });
     await upsert({
       key: "digest-comments",
       categories: ["digest.comment"],

@@ -42,16 +42,20 @@ export const conditionVariables: Readonly<Record<string, Readonly<Record<string,
 
 /**
  * Comprehensions (`exists`, `all`, `map`, `filter`...) may not nest: each runs
- * over at most the 1,000 values data or attributes can hold, but one inside
- * another runs the product (1,000,000 steps took about 0.8 s here), and
- * @bufbuild/cel has no cost limit to stop it.
+ * over at most the values data or attributes can hold (1,000 by default,
+ * DATA_MAX_VALUES), but one inside another runs the product (1,000,000 steps
+ * took about 0.8 s here), and @bufbuild/cel has no cost limit to stop it.
+ * Comprehensions one after another, or over lists concatenated within the
+ * 2,048 characters, stay linear in the data.
  */
 export const maxComprehensionNesting = 1;
 
 /**
- * Deepest nesting of expressions (parentheses, operators, calls, lists). The
- * parser, this walk and the evaluator all recurse, and the stack left to them
- * depends on who calls; 2,048 characters of `[[[...]]]` overflow it. CEL's
+ * Deepest nesting of expressions (operators, calls, lists, maps). The parser,
+ * this walk and the evaluator all recurse, and the stack left to them depends
+ * on who calls; 2,048 characters of `[[[...]]]` overflow it. (Parentheses make
+ * no node; the parser alone recurses on them, and its overflow is reported as
+ * this same limit.) CEL's
  * spec asks implementations for at least 12 levels of nesting; this allows
  * far more than a condition needs.
  */

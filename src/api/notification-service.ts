@@ -9,8 +9,8 @@ import {
   notificationToPb,
 } from "../contract/notification.js";
 import { preferencesToPb } from "../contract/preferences.js";
-import { digestLinkToPb, workflowRunToPb } from "../contract/workflow.js";
 import { draftFromPb, markInputFromPb, preferencesPatchFromPb } from "../contract/requests.js";
+import { digestLinkToPb, workflowRunToPb } from "../contract/workflow.js";
 import type { UseCases } from "../usecases/index.js";
 import { principalOf } from "./principal-context.js";
 

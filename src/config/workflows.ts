@@ -13,7 +13,12 @@ export interface WorkflowsConfig {
 }
 
 export function readWorkflows(env: EnvReader, poolMax: number): WorkflowsConfig {
-  const timerConcurrency = env.int("WORKFLOW_TIMER_CONCURRENCY", Math.max(1, Math.min(2, Math.floor(poolMax / 4))), 1, 64);
+  const timerConcurrency = env.int(
+    "WORKFLOW_TIMER_CONCURRENCY",
+    Math.max(1, Math.min(2, Math.floor(poolMax / 4))),
+    1,
+    64,
+  );
   if (timerConcurrency >= poolMax) {
     env.problems.push(
       `WORKFLOW_TIMER_CONCURRENCY must be below DATABASE_POOL_MAX (${poolMax}), got ${timerConcurrency}: firing would take every connection`,

@@ -56,7 +56,18 @@ export const workflowDigestStore = {
        VALUES ($1, $2, $3, $4, $5, $6, ARRAY[$7::uuid], $8, $9, $10)
        ON CONFLICT (user_id, workflow_key, digest_key, step_index) WHERE closed_at IS NULL DO NOTHING
        RETURNING id, owner_run_id, notification_ids, max_count, closes_at`,
-      [uuidv7(), s.userId, s.workflowKey, s.digestKey, s.stepIndex, first.runId, first.notificationId, maxCount, closesAt, now],
+      [
+        uuidv7(),
+        s.userId,
+        s.workflowKey,
+        s.digestKey,
+        s.stepIndex,
+        first.runId,
+        first.notificationId,
+        maxCount,
+        closesAt,
+        now,
+      ],
     );
     return row === undefined ? null : toDigest(row);
   },

@@ -114,7 +114,9 @@ export const workflowRunStore = {
             cancellation_key: r.cancellationKey === "" ? null : r.cancellationKey,
             template_key: r.templateKey,
             steps: JSON.parse(
-              stepsJson(r.stepKinds.map((kind) => ({ kind, state: "pending", reason: "", firedAt: null, dueAt: null }))),
+              stepsJson(
+                r.stepKinds.map((kind) => ({ kind, state: "pending", reason: "", firedAt: null, dueAt: null })),
+              ),
             ),
             trace_context: Object.keys(r.trace).length === 0 ? null : r.trace,
             created_at: r.createdAt.toISOString(),

@@ -1,16 +1,17 @@
 import type { Channel, ChannelCatalog } from "../domain/channel.js";
 import type { Deliverers } from "../domain/deliverer.js";
 import type { DeadLetter } from "../domain/delivery-outcome.js";
+import type { ChangeKind } from "../domain/feed-event.js";
 import type { RetryPolicy } from "../domain/retry-policy.js";
+import type { Workflow } from "../domain/workflow.js";
 import type { FeedHub } from "../feed/feed-hub.js";
 import type { FeedReads } from "../feed/feed-reads.js";
-import type { ChangeKind } from "../domain/feed-event.js";
-import type { Workflow } from "../domain/workflow.js";
 import type { Database, Queryable } from "../store/database.js";
 import type { TraceContext } from "../store/outbox-store.js";
 import type { PreferenceCache } from "../store/preference-cache.js";
 import type { WebhookEndpointStore } from "../store/webhook-endpoint-store.js";
 import type { ContentRenderer } from "../templates/content-renderer.js";
+import { compileCondition } from "../workflows/conditions.js";
 import { createDeliverMessage } from "./deliver-message.js";
 import { createGetNotification } from "./get-notification.js";
 import type { PublishFeedEvents } from "./inbox-placement.js";
@@ -25,7 +26,6 @@ import { type ChangedNotifications, createMarkNotifications } from "./mark-notif
 import { createPrepareDeliveries } from "./prepare-deliveries.js";
 import { createSendNotification } from "./send-notification.js";
 import { createSubscribeFeed } from "./subscribe-feed.js";
-import { compileCondition } from "../workflows/conditions.js";
 import { createWorkflowDeliveries } from "./workflow-deliveries.js";
 
 /** What the use cases are built from: the other wings, as the composition root made them. */

@@ -70,7 +70,10 @@ export function createSendNotification(deps: SendNotificationDeps) {
       throw new NotFoundError(`workflow "${draft.workflow}" does not exist`);
     }
     if (workflow !== null && draft.channels.length > 0) {
-      throw new InvalidArgumentError("channels", `must be empty: workflow "${workflow.key}" delivers this notification`);
+      throw new InvalidArgumentError(
+        "channels",
+        `must be empty: workflow "${workflow.key}" delivers this notification`,
+      );
     }
     // Reads and rendering happen before the transaction: a preference change
     // racing with this Send may or may not apply to it, as with any message
@@ -96,7 +99,8 @@ export function createSendNotification(deps: SendNotificationDeps) {
       key === null && runs.length === 0
         ? { replayOf: null, events: await sendStore.write(deps.db, write) }
         : await deps.db.transaction(async (tx) => {
-            const claim = key === null ? null : await idempotencyStore.claim(tx, senderKeyId as string, key, fingerprint as Buffer);
+            const claim =
+              key === null ? null : await idempotencyStore.claim(tx, senderKeyId as string, key, fingerprint as Buffer);
             if (claim !== null && !claim.claimed) return { replayOf: claim, events: [] };
             const events = await writeSend(tx);
             if (key !== null) {

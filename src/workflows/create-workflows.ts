@@ -82,7 +82,12 @@ export function createWorkflows(o: WorkflowsOptions) {
       engine.settleAfterChange(tx, changed, change, o.clock.now()),
     /** Cancel's hook: in its transaction, the notification's runs end. */
     cancelNotification: async (tx: Queryable, notificationId: string) =>
-      engine.cancel(tx, await workflowRunStore.timersOfNotification(tx, notificationId), "canceled: notification canceled", o.clock.now()),
+      engine.cancel(
+        tx,
+        await workflowRunStore.timersOfNotification(tx, notificationId),
+        "canceled: notification canceled",
+        o.clock.now(),
+      ),
     /** CancelWorkflows: every unfinished run with this key (for these users, or all). */
     cancelByKey: (cancellationKey: string, userIds: readonly string[]) =>
       o.db.transaction(async (tx) =>
@@ -105,8 +110,10 @@ export function registerWorkflowGauges(
   metrics: { polledGauge: (name: string, help: string, read: () => Promise<number>) => void },
   timerStats: () => Promise<{ pending: number; oldestOverdueMs: number }>,
 ): void {
-  metrics.polledGauge("herald_workflow_timers_pending", "Workflow timers waiting to fire (due or not).", async () =>
-    (await timerStats()).pending,
+  metrics.polledGauge(
+    "herald_workflow_timers_pending",
+    "Workflow timers waiting to fire (due or not).",
+    async () => (await timerStats()).pending,
   );
   metrics.polledGauge(
     "herald_workflow_timer_oldest_overdue_seconds",

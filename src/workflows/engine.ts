@@ -4,11 +4,11 @@ import type { RunStatus, Workflow } from "../domain/workflow.js";
 import type { Queryable } from "../store/database.js";
 import { notificationStore } from "../store/notification-store.js";
 import type { TraceContext } from "../store/outbox-store.js";
-import { type DueTimer, type TimerPurpose, workflowRunStore } from "../store/workflow-run-store.js";
 import { workflowDigestStore } from "../store/workflow-digest-store.js";
+import { type DueTimer, type TimerPurpose, workflowRunStore } from "../store/workflow-run-store.js";
 import { compileCondition, evaluateCondition } from "./conditions.js";
-import { cancelPending, markDone, skip } from "./run-log.js";
 import { conditionInput, loadRecipientView } from "./run-inputs.js";
+import { cancelPending, markDone, skip } from "./run-log.js";
 import { runSteps, type StepContext } from "./run-steps.js";
 
 /** One collected notification, as a digest's template sees it in `events`. */
@@ -141,7 +141,12 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
         const reason = `canceled: ${change}`;
         cancelPending(run, now, reason, timer.stepIndex);
         for (let k = timer.stepIndex + 1; k < run.steps.length; k++) {
-          skip(run, k, now, k === j ? `condition false after the notification was ${change}` : `condition at step ${j} was false`);
+          skip(
+            run,
+            k,
+            now,
+            k === j ? `condition false after the notification was ${change}` : `condition at step ${j} was false`,
+          );
         }
         run.status = "completed";
         await workflowRunStore.save(tx, run, null, now);

@@ -11,8 +11,8 @@ import { compileCondition, evaluateCondition } from "./conditions.js";
 import { keyAt, timeAt } from "./data-path.js";
 import type { DeliverStep, DigestEvent, NextTimer } from "./engine.js";
 import { insideWindow, nextLocalTime, nextSendOpening, windowEnd, zoneOf } from "./local-time.js";
-import { markDone, markWaiting, skip, skipRest } from "./run-log.js";
 import { conditionInput, type RecipientView } from "./run-inputs.js";
+import { markDone, markWaiting, skip, skipRest } from "./run-log.js";
 
 /** What the steps of one firing work with. */
 export interface StepContext {
@@ -247,7 +247,14 @@ async function digestStep(ctx: StepContext, step: Extract<WorkflowStep, { kind: 
       step.window.kind === "duration"
         ? new Date(now.getTime() + step.window.ms)
         : nextLocalTime(now, zone, step.window.at);
-    const opened = await workflowDigestStore.open(tx, scope, { runId: run.id, notificationId: notification.id }, max, closesAt, now);
+    const opened = await workflowDigestStore.open(
+      tx,
+      scope,
+      { runId: run.id, notificationId: notification.id },
+      max,
+      closesAt,
+      now,
+    );
     if (opened === null) continue; // another run opened it meanwhile: join that one
     run.digestId = opened.id;
     const due = max <= 1 ? now : closesAt;

@@ -43,7 +43,10 @@ export function createTimerFirer(o: TimerFirerOptions) {
           lags.push((now.getTime() - timer.dueAt.getTime()) / 1000);
         } catch (err) {
           await tx.exec("ROLLBACK TO SAVEPOINT herald_timer");
-          o.logger.warn({ err, runId: timer.runId, step: timer.stepIndex }, "workflow timer failed; trying again later");
+          o.logger.warn(
+            { err, runId: timer.runId, step: timer.stepIndex },
+            "workflow timer failed; trying again later",
+          );
           await workflowRunStore.postpone(tx, timer.id, new Date(now.getTime() + o.retryMs));
         }
       }

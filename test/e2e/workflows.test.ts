@@ -2,17 +2,17 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Channel, DeliveryStatus } from "../../gen/ts/herald/v1/notification_pb.js";
 import { ChangeKind } from "../../gen/ts/herald/v1/feed_pb.js";
+import { Channel, DeliveryStatus } from "../../gen/ts/herald/v1/notification_pb.js";
 import { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
 import { TemplateService } from "../../gen/ts/herald/v1/template_service_pb.js";
 import {
+  ThrottleAction,
   type Workflow,
   WorkflowRunStatus,
   WorkflowSchema,
   type WorkflowStep,
   WorkflowStepState,
-  ThrottleAction,
 } from "../../gen/ts/herald/v1/workflow_pb.js";
 import { WorkflowService } from "../../gen/ts/herald/v1/workflow_service_pb.js";
 import { connectClient, type HeraldClient, serviceClient } from "../helpers/clients.js";
@@ -52,7 +52,13 @@ async function user(id: string, timezone = ""): Promise<string> {
 }
 
 async function send(userId: string, category: string, extra: Record<string, unknown> = {}) {
-  const { notifications } = await client.send({ userIds: [userId], category, title: `t-${category}`, body: "b", ...extra });
+  const { notifications } = await client.send({
+    userIds: [userId],
+    category,
+    title: `t-${category}`,
+    body: "b",
+    ...extra,
+  });
   return notifications[0]?.id as string;
 }
 
@@ -201,14 +207,24 @@ describe("digest", () => {
       key: "digest-comments",
       categories: ["digest.comment"],
       steps: [
-        { kind: { case: "digest", value: { keyPath: "", window: { case: "duration", value: durationFromMs(10 * 60_000) }, maxCount: 0 } } } as WorkflowStep,
-        { kind: { case: "deliver", value: { channels: [Channel.EMAIL], templateKey: "comment-digest" } } } as WorkflowStep,
+        {
+          kind: {
+            case: "digest",
+            value: { keyPath: "", window: { case: "duration", value: durationFromMs(10 * 60_000) }, maxCount: 0 },
+          },
+        } as WorkflowStep,
+        {
+          kind: { case: "deliver", value: { channels: [Channel.EMAIL], templateKey: "comment-digest" } },
+        } as WorkflowStep,
       ],
     });
     const u = await user("dig");
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) {
-      ids.push((await client.send({ userIds: [u], category: "digest.comment", title: `c${i}`, body: "b" })).notifications[0]?.id as string);
+      ids.push(
+        (await client.send({ userIds: [u], category: "digest.comment", title: `c${i}`, body: "b" })).notifications[0]
+          ?.id as string,
+      );
       await settleTimers();
     }
     await advance(10 * 60_000);
@@ -235,7 +251,12 @@ describe("throttle", () => {
       key: "throttled",
       categories: ["alerts.cpu"],
       steps: [
-        { kind: { case: "throttle", value: { limit: 3, window: durationFromMs(hour), keyPath: "", onExceed: ThrottleAction.SUPPRESS } } } as WorkflowStep,
+        {
+          kind: {
+            case: "throttle",
+            value: { limit: 3, window: durationFromMs(hour), keyPath: "", onExceed: ThrottleAction.SUPPRESS },
+          },
+        } as WorkflowStep,
         deliver(Channel.EMAIL),
       ],
     });
@@ -249,7 +270,9 @@ describe("throttle", () => {
     const statuses = [];
     for (const id of ids) statuses.push((await emailDeliveries(id))[0]);
     expect(statuses.filter((d) => d?.status === DeliveryStatus.SUPPRESSED)).toHaveLength(2);
-    expect(statuses.filter((d) => d?.status === DeliveryStatus.SUPPRESSED).every((d) => d?.lastError === "throttled")).toBe(true);
+    expect(
+      statuses.filter((d) => d?.status === DeliveryStatus.SUPPRESSED).every((d) => d?.lastError === "throttled"),
+    ).toBe(true);
     expect((await runOf(ids[4] as string)).steps[0]?.reason).toContain("throttled");
     // An hour later the window has moved on.
     clock.advance(hour + 1);
@@ -272,7 +295,11 @@ describe("quiet hours", () => {
       const u = await user(`quiet-${c.zone.replace("/", "-").toLowerCase()}`, c.zone);
       await client.updatePreferences({
         userId: u,
-        quietHours: { window: { start: { hour: 22, minute: 0 }, end: { hour: 7, minute: 0 } }, channels: [], timezone: "" },
+        quietHours: {
+          window: { start: { hour: 22, minute: 0 }, end: { hour: 7, minute: 0 } },
+          channels: [],
+          timezone: "",
+        },
       } as never);
       clock.set(new Date(c.at));
       const id = await send(u, "quiet.test");
@@ -312,7 +339,11 @@ describe("cancellation and versions", () => {
     const u = await user("ver");
     const id = await send(u, "ver.test");
     await settleTimers();
-    const v2 = await upsert({ key: "versioned", categories: ["ver.test"], steps: [delay(hour), deliver(Channel.IN_APP)] });
+    const v2 = await upsert({
+      key: "versioned",
+      categories: ["ver.test"],
+      steps: [delay(hour), deliver(Channel.IN_APP)],
+    });
     expect(v2.version).toBe(2);
     await advance(hour);
     const run = await runOf(id);
@@ -325,9 +356,13 @@ describe("cancellation and versions", () => {
 
   it("refuses a Send naming a workflow that does not exist, or channels with a workflow", async () => {
     const u = await user("bad-send");
-    const missing = await client.send({ userIds: [u], category: "x.y", title: "t", body: "b", workflow: "nope" }).catch((e) => e);
+    const missing = await client
+      .send({ userIds: [u], category: "x.y", title: "t", body: "b", workflow: "nope" })
+      .catch((e) => e);
     expect(ConnectError.from(missing).code).toBe(Code.NotFound);
-    const both = await client.send({ userIds: [u], category: "comments.new", title: "t", body: "b", channels: [Channel.EMAIL] }).catch((e) => e);
+    const both = await client
+      .send({ userIds: [u], category: "comments.new", title: "t", body: "b", channels: [Channel.EMAIL] })
+      .catch((e) => e);
     expect(ConnectError.from(both).code).toBe(Code.InvalidArgument);
     expect(ConnectError.from(both).rawMessage).toContain("channels");
   });

@@ -46,6 +46,9 @@ const stored = (d: WorkflowDefinition): string =>
     sendWindow: d.sendWindow,
   } satisfies StoredDefinition);
 
+/** The largest `workflow_versions.version` (a Postgres integer). */
+const maxVersion = 2_147_483_647;
+
 const columns = "v.key, v.version, v.definition, v.created_at";
 /** The current, not deleted, version of each workflow. */
 const current = `workflows w JOIN workflow_versions v ON v.key = w.key AND v.version = w.version
@@ -137,6 +140,8 @@ export const workflowStore = {
    * a deleted workflow: runs and operators still read it). Null when none.
    */
   async get(q: Queryable, key: string, version = 0): Promise<Workflow | null> {
+    // The contract's version is a uint32, the column an integer: no version is that large.
+    if (version > maxVersion) return null;
     const [row] =
       version > 0
         ? await q.rows<VersionRow>(`SELECT ${columns} FROM workflow_versions v WHERE v.key = $1 AND v.version = $2`, [

@@ -57,6 +57,10 @@ describe("WorkflowService: versions", () => {
       description: "one",
     });
     expect((await errorOf(workflows.getWorkflow({ key: "versions", version: 3 })))?.code).toBe(Code.NotFound);
+    // Past the largest version Postgres stores: still just not found.
+    expect((await errorOf(workflows.getWorkflow({ key: "versions", version: 4_294_967_295 })))?.code).toBe(
+      Code.NotFound,
+    );
     expect((await errorOf(workflows.getWorkflow({ key: "never-made" })))?.code).toBe(Code.NotFound);
   });
 

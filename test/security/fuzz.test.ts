@@ -5,6 +5,7 @@ import { NotificationService } from "../../gen/ts/herald/v1/notification_service
 import { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
 import { TemplateService } from "../../gen/ts/herald/v1/template_service_pb.js";
 import { WebhookService } from "../../gen/ts/herald/v1/webhook_service_pb.js";
+import { WorkflowService } from "../../gen/ts/herald/v1/workflow_service_pb.js";
 import { randomBinaryRequest, randomJsonRequest, seededRandom } from "../helpers/fuzz-bodies.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
 import { connectHttp2, grpcFrame } from "../helpers/raw-http2.js";
@@ -17,7 +18,16 @@ import { connectHttp2, grpcFrame } from "../helpers/raw-http2.js";
 
 const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
 const cases = Number(process.env.FUZZ_CASES ?? 6);
-const services: DescService[] = [NotificationService, RecipientService, TemplateService, WebhookService];
+const services: DescService[] = [
+  NotificationService,
+  RecipientService,
+  TemplateService,
+  WebhookService,
+  WorkflowService,
+];
+// CancelWorkflows delegates to the workflow engine's cancellation, not wired on
+// this branch yet (its placeholder fails as INTERNAL); fuzz it once it is.
+const notWired = new Set(["herald.v1.WorkflowService.CancelWorkflows"]);
 type Protocol = "connect-json" | "connect-proto" | "grpc-web" | "grpc";
 const protocols: Protocol[] = ["connect-json", "connect-proto", "grpc-web", "grpc"];
 
@@ -37,7 +47,17 @@ afterAll(async () => {
 
 /** What a refused request must not have changed. Outbox rows come and go with the relay, so they are left out. */
 async function fingerprint(): Promise<string> {
-  const tables = ["recipients", "devices", "templates", "webhook_endpoints", "preferences", "user_token_revocations"];
+  const tables = [
+    "recipients",
+    "devices",
+    "templates",
+    "webhook_endpoints",
+    "preferences",
+    "user_token_revocations",
+    "workflows",
+    "workflow_versions",
+    "workflow_patterns",
+  ];
   const digests = tables.map(
     (t) => `(SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM ${t} x)`,
   );
@@ -150,7 +170,7 @@ describe("fuzzed requests", () => {
     const seen = new Map<string, number>();
     const bad: string[] = [];
     for (const service of services) {
-      for (const method of service.methods) {
+      for (const method of service.methods.filter((m) => !notWired.has(`${service.typeName}.${m.name}`))) {
         for (const protocol of protocols) {
           for (let i = 0; i < cases; i++) {
             const body =

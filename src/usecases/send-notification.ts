@@ -11,6 +11,7 @@ import type { TraceContext } from "../store/outbox-store.js";
 import { sendStore } from "../store/send-store.js";
 import { type NewRun, workflowRunStore } from "../store/workflow-run-store.js";
 import { requireScope } from "./access.js";
+import { checkJsonBytes } from "./json-size.js";
 import type { PublishFeedEvents } from "./inbox-placement.js";
 import type { PrepareDeliveries } from "./prepare-deliveries.js";
 
@@ -168,9 +169,7 @@ function checkDraft(draft: NotificationDraft, available: readonly Channel[]): vo
       throw new InvalidArgumentError(`channels[${i}]`, `channel "${channel}" is not enabled on this server`);
     }
   });
-  if (draft.data !== null && Buffer.byteLength(JSON.stringify(draft.data)) > maxDataBytes) {
-    throw new InvalidArgumentError("data", `must be at most ${maxDataBytes} bytes as JSON`);
-  }
+  if (draft.data !== null) checkJsonBytes("data", draft.data, maxDataBytes);
 }
 
 /** Fingerprint of what a Send asks for, to tell a retry from a different request. */

@@ -174,6 +174,7 @@ describe("WorkflowService: bad workflows are INVALID_ARGUMENT naming the field, 
       value: { window: { case: "duration" as const, value: { seconds: 60n } } },
     },
   };
+  const condition = (expression: string) => ({ kind: { case: "condition" as const, value: { expression } } });
   const digestThrottle = {
     kind: {
       case: "throttle" as const,
@@ -211,6 +212,26 @@ describe("WorkflowService: bad workflows are INVALID_ARGUMENT naming the field, 
       () => minimal("bad", { steps: [digestThrottle, deliverInApp] }),
     ],
     ["no steps", "workflow.steps", () => minimal("bad", { steps: [] })],
+    [
+      "a condition that does not compile",
+      "workflow.steps[1].condition.expression",
+      () => minimal("bad", { steps: [deliverInApp, condition("!notification.read &&"), deliverInApp] }),
+    ],
+    [
+      "a condition on a field notifications do not have",
+      "workflow.steps[1].condition.expression",
+      () => minimal("bad", { steps: [deliverInApp, condition("!notification.reed"), deliverInApp] }),
+    ],
+    [
+      "a condition on an unknown variable",
+      "workflow.steps[0].condition.expression",
+      () => minimal("bad", { steps: [condition("user.vip"), deliverInApp] }),
+    ],
+    [
+      "a condition that is not a bool",
+      "workflow.steps[0].condition.expression",
+      () => minimal("bad", { steps: [condition("notification.category"), deliverInApp] }),
+    ],
     [
       "a category pattern another workflow claims",
       "workflow.categories[1]",

@@ -98,7 +98,9 @@ export async function createApp(
   metrics.readCircuits(channels.circuits);
   const preferences = createPreferenceCache({ db, broadcast: broadcast("prefs.changed") });
   const clock = options.clock ?? systemClock;
-  const workflowVersions = createWorkflowVersions(db);
+  const workflowVersions = createWorkflowVersions(db, { patternsTtlMs: config.workflows.patternsTtlMs });
+  const workflowsChanged = broadcast("workflows.changed");
+  workflowsChanged.listen(() => workflowVersions.changed());
   const { api, deliver, workflowDeliveries } = createUseCases({
     db,
     channels,
@@ -118,6 +120,10 @@ export async function createApp(
       settle: (tx, changed, change) => workflows.settle(tx, changed, change),
       cancelNotification: (tx, id) => workflows.cancelNotification(tx, id),
       cancelByKey: (key, userIds) => workflows.cancelByKey(key, userIds),
+      changed: () => {
+        workflowVersions.changed();
+        workflowsChanged.send("changed");
+      },
     },
     settings: {
       ...config.limits,

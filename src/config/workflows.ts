@@ -10,6 +10,12 @@ export interface WorkflowsConfig {
   timerIntervalMs: number;
   /** Wait before a timer whose firing failed unexpectedly is tried again (WORKFLOW_TIMER_RETRY_MS). */
   timerRetryMs: number;
+  /**
+   * How long a process trusts its copy of the category patterns workflows
+   * claim without news of a change (WORKFLOW_PATTERNS_TTL_MS): changes are
+   * broadcast at once; this bounds staleness when a broadcast is lost.
+   */
+  patternsTtlMs: number;
 }
 
 export function readWorkflows(env: EnvReader, poolMax: number): WorkflowsConfig {
@@ -29,5 +35,6 @@ export function readWorkflows(env: EnvReader, poolMax: number): WorkflowsConfig 
     timerConcurrency,
     timerIntervalMs: env.int("WORKFLOW_TIMER_INTERVAL_MS", 1_000, 10, 60_000),
     timerRetryMs: env.int("WORKFLOW_TIMER_RETRY_MS", 30_000, 100, 3_600_000),
+    patternsTtlMs: env.int("WORKFLOW_PATTERNS_TTL_MS", 5_000, 0, 3_600_000),
   };
 }

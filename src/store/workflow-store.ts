@@ -179,6 +179,12 @@ export const workflowStore = {
    * the longest prefix). Null when none. One statement on the patterns' primary
    * key: this is on the Send path.
    */
+  /** Every category pattern some workflow claims (deleted workflows claim none). */
+  async patterns(q: Queryable): Promise<string[]> {
+    const rows = await q.rows<{ pattern: string }>("SELECT pattern FROM workflow_patterns");
+    return rows.map((r) => r.pattern);
+  },
+
   async forSend(q: Queryable, send: { key: string; category: string }): Promise<Workflow | null> {
     if (send.key !== "") return workflowStore.get(q, send.key);
     const candidates = candidatePatterns(send.category);

@@ -125,7 +125,8 @@ export function createContentRenderer(options: {
 
   return {
     /** Prepares the content of one Send; throws InvalidArgumentError for a request it cannot render. */
-    async forSend(draft: NotificationDraft): Promise<RenderContent> {
+    /** `q` reads the templates (default: the pool); a workflow step passes its transaction. */
+    async forSend(draft: NotificationDraft, q: Queryable = options.db): Promise<RenderContent> {
       const hasContent = draft.title !== "" && draft.body !== "";
       const fallback = hasContent ? defaultsOf(draft) : null;
       if (draft.templateKey === "") {
@@ -133,7 +134,7 @@ export function createContentRenderer(options: {
         if (draft.body === "") throw new InvalidArgumentError("body", "is required unless template_key is given");
         return defaultsOf(draft);
       }
-      const templates = await templateStore.list(options.db, draft.templateKey);
+      const templates = await templateStore.list(q, draft.templateKey);
       if (templates.length === 0) {
         throw new InvalidArgumentError("template_key", `no template has the key "${draft.templateKey}"`);
       }

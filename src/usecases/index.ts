@@ -71,6 +71,8 @@ export interface WorkflowHooks {
   cancelNotification: (tx: Queryable, notificationId: string) => Promise<number>;
   /** CancelWorkflows: every unfinished run sent with this key, for these users (or all). */
   cancelByKey: (cancellationKey: string, userIds: readonly string[]) => Promise<number>;
+  /** A workflow was stored or deleted here. */
+  changed: () => void;
 }
 
 /** Builds every use case: what the API can ask of Herald, and the delivery of queued messages. */
@@ -137,6 +139,7 @@ export function createUseCases(d: UseCaseDeps) {
       maxCount: settings.workflowMaxCount,
       checkCondition: (expression, field) => void compileCondition(expression, field),
       cancelRuns: d.workflows.cancelByKey,
+      onChanged: d.workflows.changed,
     }),
   };
   const deliver = createDeliverMessage({

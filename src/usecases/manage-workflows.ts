@@ -20,6 +20,8 @@ export interface ManageWorkflowsDeps {
   checkCondition: (expression: string, field: string) => void;
   /** Cancels the runs in progress sent with this key (for these users, or all); resolves with how many. */
   cancelRuns: (cancellationKey: string, userIds: string[]) => Promise<number>;
+  /** Called after a workflow was stored or deleted (Send's lookups forget what they cached). */
+  onChanged?: () => void;
 }
 
 /** ListWorkflowRuns' page size when the caller asks for 0 (the contract's default). */
@@ -38,7 +40,9 @@ export function createManageWorkflows(deps: ManageWorkflowsDeps) {
     async upsert(principal: Principal, def: WorkflowDefinition): Promise<Workflow> {
       admin(principal);
       validateWorkflow(def, { channels: deps.channels, checkCondition: deps.checkCondition });
-      return deps.db.transaction((tx) => workflowStore.upsert(tx, def, { maxCount: deps.maxCount }));
+      const stored = await deps.db.transaction((tx) => workflowStore.upsert(tx, def, { maxCount: deps.maxCount }));
+      deps.onChanged?.();
+      return stored;
     },
 
     /** The current version, or `version` when above 0 (also of a deleted workflow). */
@@ -62,6 +66,7 @@ export function createManageWorkflows(deps: ManageWorkflowsDeps) {
       if (!(await deps.db.transaction((tx) => workflowStore.delete(tx, key)))) {
         throw new NotFoundError(`no workflow "${key}"`);
       }
+      deps.onChanged?.();
     },
 
     /** One page of runs, newest first; `pageToken` must come from the same filters. */

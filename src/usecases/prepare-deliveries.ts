@@ -1,4 +1,5 @@
 import type { ChannelCatalog } from "../domain/channel.js";
+import type { ChannelPreferences } from "../domain/preferences.js";
 import type { Notification, NotificationDraft } from "../domain/notification.js";
 import { emptyRecipient } from "../domain/recipient.js";
 import type { WebhookTarget } from "../domain/webhook-endpoint.js";
@@ -24,25 +25,29 @@ export interface PrepareDeliveriesDeps {
  * locales, preferences, endpoints, templates; then the rendered content and
  * the delivery plan. Reads only what the channels in play need, so an
  * in-app-only Send costs one preferences query. Throws InvalidArgumentError for
- * content it cannot render, before anything is written.
+ * content it cannot render, before anything is written. `q` is where the
+ * reads go: the pool, or the transaction of a workflow step (which holds
+ * timer locks and must not wait for a second connection).
  */
 export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
   return async function prepareDeliveries(
     draft: NotificationDraft,
     notifications: Notification[],
     scheduled: boolean,
+    q: Queryable = deps.db,
   ): Promise<Plan> {
     const requested = draft.channels.length > 0 ? draft.channels : null;
     const channels = requested ?? [...deps.catalog.keys()];
     const sources = new Set(channels.flatMap((c) => deps.catalog.get(c)?.targets ?? []));
     const needRecipients = draft.templateKey !== "" || sources.has("address") || sources.has("devices");
+    // Scheduled deliveries check preferences when they are released, not now.
     const [render, recipients, endpoints, preferences] = await Promise.all([
-      deps.renderer.forSend(draft),
+      deps.renderer.forSend(draft, q),
       needRecipients
-        ? recipientStore.forUsers(deps.db, draft.userIds)
+        ? recipientStore.forUsers(q, draft.userIds)
         : new Map(draft.userIds.map((u) => [u, emptyRecipient(u)])),
-      sources.has("endpoints") ? deps.endpoints.enabled(deps.db) : ([] as WebhookTarget[]),
-      deps.preferences.forCategory(draft.userIds, draft.category),
+      sources.has("endpoints") ? deps.endpoints.enabled(q) : ([] as WebhookTarget[]),
+      scheduled ? new Map<string, ChannelPreferences>() : deps.preferences.forCategory(draft.userIds, draft.category),
     ]);
     // The inbox shows the notification itself: a template's in-app parts become its title and body.
     const inbox = channels.find((c) => deps.catalog.get(c)?.targets.includes("inbox"));

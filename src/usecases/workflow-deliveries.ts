@@ -34,7 +34,10 @@ export function createWorkflowDeliveries(deps: { prepare: PrepareDeliveries }): 
     };
     // The inbox keeps the notification as Send stored it: rendering must not
     // change the in-memory copy other steps read.
-    const plan = await deps.prepare(draft, [{ ...n }], true);
+    // Reads on the firing transaction: it holds timer locks, and MarkRead
+    // waits on them holding connections of its own, so waiting for another
+    // connection from the pool here could wait for ever.
+    const plan = await deps.prepare(draft, [{ ...n }], true, tx);
     const suppressed = d.suppressedReason !== "";
     const deliveries = plan.deliveries.map((x) => ({
       ...x,

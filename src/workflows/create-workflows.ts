@@ -22,7 +22,7 @@ export interface WorkflowSettings {
 export interface WorkflowsOptions {
   db: Database;
   clock: Clock;
-  loadWorkflow: (key: string, version: number) => Promise<Workflow | null>;
+  loadWorkflow: (key: string, version: number, q: Queryable) => Promise<Workflow | null>;
   deliver: DeliverStep;
   requiredCategories: readonly string[];
   settings: WorkflowSettings;

@@ -43,7 +43,7 @@ export type DeliverStep = (tx: Queryable, delivery: StepDelivery) => Promise<Cha
 
 export interface WorkflowEngineDeps {
   /** A stored workflow version (versions never change, so callers may cache). */
-  loadWorkflow: (key: string, version: number) => Promise<Workflow | null>;
+  loadWorkflow: (key: string, version: number, q: Queryable) => Promise<Workflow | null>;
   deliver: DeliverStep;
   /** Categories whose critical notifications ignore quiet hours (REQUIRED_CATEGORIES). */
   requiredCategories: readonly string[];
@@ -71,7 +71,8 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
     const run = (await workflowRunStore.runs(tx, [timer.runId])).get(timer.runId);
     if (run === undefined || finished.has(run.status)) return null;
     const [workflow, notification] = await Promise.all([
-      deps.loadWorkflow(run.workflowKey, run.workflowVersion),
+      // On the transaction: it holds timer locks others wait on with pool connections.
+      deps.loadWorkflow(run.workflowKey, run.workflowVersion, tx),
       notificationStore.get(tx, run.notificationId),
     ]);
     if (workflow === null || notification === null) return null;

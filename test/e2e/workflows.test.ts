@@ -367,3 +367,34 @@ describe("cancellation and versions", () => {
     expect(ConnectError.from(both).rawMessage).toContain("channels");
   });
 });
+
+describe("workflows across processes", () => {
+  it("a workflow stored on one process applies to Sends on another at once (its pattern cache hears the change)", async () => {
+    const other = await startHerald({
+      db: herald.db,
+      natsPrefix: herald.config.nats.prefix,
+      clock,
+      env: { SMTP_URL: smtp.url, WORKFLOW_PATTERNS_TTL_MS: "3600000" },
+    });
+    try {
+      const otherClient = connectClient(other.url, await other.apiKey(["send", "read"]));
+      const u = await user("cross");
+      // The other process loads the patterns (none claim `cross.*` yet) and keeps them for an hour.
+      const before = (await otherClient.send({ userIds: [u], category: "cross.test", title: "t", body: "b" }))
+        .notifications[0]?.id as string;
+      expect((await workflows.listWorkflowRuns({ notificationId: before })).runs).toHaveLength(0);
+      await upsert({ key: "cross", categories: ["cross.*"], steps: [deliver(Channel.IN_APP)] });
+      await waitFor(
+        async () => {
+          const id = (await otherClient.send({ userIds: [u], category: "cross.test", title: "t", body: "b" }))
+            .notifications[0]?.id as string;
+          return (await workflows.listWorkflowRuns({ notificationId: id })).runs.length === 1;
+        },
+        10_000,
+        "the other process to run the new workflow",
+      );
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -172,6 +172,7 @@ describe("escalation", () => {
       ),
     );
     await settleTimers();
+    const outcomes = { read: 0, timer: 0 };
     for (const { id } of ids) {
       const run = await runOf(id);
       const emails = await emailDeliveries(id);
@@ -181,7 +182,9 @@ describe("escalation", () => {
       // saw the notification unread, and the email went out).
       expect(canceled !== escalated).toBe(true);
       expect(emails).toHaveLength(escalated ? 1 : 0);
+      outcomes[escalated ? "timer" : "read"] += 1;
     }
+    console.log(`read/timer race: ${JSON.stringify(outcomes)}`);
   });
 });
 

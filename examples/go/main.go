@@ -1,6 +1,9 @@
 // Command example sends a notification through Herald with an idempotency key,
 // retries it, lists the recipient's inbox, and shows a denied call, over gRPC
-// (grpc-go) or the Connect protocol (connect-go).
+// (grpc-go) or the Connect protocol (connect-go). With HERALD_ADMIN_KEY set it
+// also upserts an escalation workflow (in-app now; after a delay, email if
+// still unread) with the WorkflowService client, sends a notification that runs
+// it, and prints the run from ListWorkflowRuns.
 //
 // Human-readable progress goes to stderr; stdout gets one JSON line per step.
 package main
@@ -25,6 +28,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // herald holds the calls this example makes, so the steps below read the same
@@ -60,14 +64,15 @@ func main() {
 	transport := flag.String("transport", "grpc", "grpc or connect")
 	user := flag.String("user", "demo-user", "recipient user id")
 	idemKey := flag.String("idempotency-key", "", "idempotency key for Send (default: a random one)")
+	escalateAfter := flag.Duration("escalate-after", time.Hour, "how long the workflow waits before emailing an unread notification")
 	flag.Parse()
-	if err := run(*transport, *user, *idemKey); err != nil {
+	if err := run(*transport, *user, *idemKey, *escalateAfter); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
 }
 
-func run(transport, user, idemKey string) error {
+func run(transport, user, idemKey string, escalateAfter time.Duration) error {
 	base, key := os.Getenv("HERALD_URL"), os.Getenv("HERALD_API_KEY")
 	if base == "" || key == "" {
 		return errors.New("set HERALD_URL and HERALD_API_KEY")
@@ -143,14 +148,25 @@ func run(transport, user, idemKey string) error {
 	fmt.Fprintf(os.Stderr, "%s has %d unread: %q\n", user, list.GetUnreadCount(), titles)
 	emit(map[string]any{"step": "list", "unread": list.GetUnreadCount(), "titles": titles})
 
-	readOnly := os.Getenv("HERALD_READ_ONLY_KEY")
-	if readOnly == "" {
+	if readOnly := os.Getenv("HERALD_READ_ONLY_KEY"); readOnly == "" {
 		fmt.Fprintln(os.Stderr, "HERALD_READ_ONLY_KEY not set: skipping the denied call")
+	} else if err := denied(ctx, h, readOnly, send); err != nil {
+		return err
+	}
+
+	admin := os.Getenv("HERALD_ADMIN_KEY")
+	if admin == "" {
+		fmt.Fprintln(os.Stderr, "HERALD_ADMIN_KEY not set: skipping the workflow")
 		return nil
 	}
-	// A key without the `send` scope must not send. PermissionDenied is an
-	// answer to act on (wrong key configured), not a failure to retry.
-	_, err = h.send(ctx, readOnly, send)
+	return escalate(ctx, h, key, admin, base, user, escalateAfter)
+}
+
+// denied shows that a key without the `send` scope must not send.
+// PermissionDenied is an answer to act on (wrong key configured), not a
+// failure to retry.
+func denied(ctx context.Context, h herald, readOnly string, send *heraldv1.SendRequest) error {
+	_, err := h.send(ctx, readOnly, send)
 	switch {
 	case h.denied(err):
 		fmt.Fprintln(os.Stderr, "send with the read-only key was denied, as it should be")
@@ -161,6 +177,95 @@ func run(transport, user, idemKey string) error {
 	default:
 		return fmt.Errorf("send with the read-only key: %w", err)
 	}
+}
+
+// escalate upserts a workflow that shows a notification in-app at once and,
+// if it is still unread after escalateAfter, emails it; then sends one
+// notification through it and prints its run. WorkflowService needs the
+// `admin` scope; it is called over Connect here whatever -transport says
+// (heraldv1.NewWorkflowServiceClient is its grpc-go client).
+func escalate(ctx context.Context, h herald, sendKey, adminKey, base, user string, escalateAfter time.Duration) error {
+	workflows := heraldv1connect.NewWorkflowServiceClient(http.DefaultClient, base)
+	step := func(s isStep) *heraldv1.WorkflowStep { return s.step() }
+	// An upsert identical to the current version keeps it, so running this
+	// again does not make a new version. The server must offer email (SMTP_URL).
+	upsert, err := withHeader(workflows.UpsertWorkflow)(ctx, adminKey, &heraldv1.UpsertWorkflowRequest{
+		Workflow: &heraldv1.Workflow{
+			Key:         "example-escalation",
+			Description: "In-app now; email if still unread after a while.",
+			Steps: []*heraldv1.WorkflowStep{
+				step(deliver{heraldv1.Channel_CHANNEL_IN_APP}),
+				step(delay(escalateAfter)),
+				step(condition("!notification.read")),
+				step(deliver{heraldv1.Channel_CHANNEL_EMAIL}),
+			},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("upsert workflow: %w", err)
+	}
+	wf := upsert.GetWorkflow()
+	fmt.Fprintf(os.Stderr, "workflow %s is at version %d\n", wf.GetKey(), wf.GetVersion())
+	emit(map[string]any{"step": "workflow", "key": wf.GetKey(), "version": wf.GetVersion()})
+
+	// `workflow` names it explicitly; a workflow with `categories` would also
+	// be picked by the Send's category. With a workflow, `channels` stays empty:
+	// its deliver steps decide. The cancellation key lets
+	// CancelWorkflows stop the escalation (say, once the comment is answered).
+	sent, err := h.send(ctx, sendKey, &heraldv1.SendRequest{
+		UserIds:         []string{user},
+		Category:        "example.escalation",
+		Title:           "New comment on your document",
+		Body:            "Sent through the example-escalation workflow.",
+		Workflow:        wf.GetKey(),
+		CancellationKey: "example-" + rand.Text(),
+	})
+	if err != nil {
+		return fmt.Errorf("send with the workflow: %w", err)
+	}
+	id := sent.GetNotifications()[0].GetId()
+
+	runs, err := withHeader(workflows.ListWorkflowRuns)(ctx, adminKey, &heraldv1.ListWorkflowRunsRequest{NotificationId: id})
+	if err != nil {
+		return fmt.Errorf("list workflow runs: %w", err)
+	}
+	if len(runs.GetRuns()) != 1 {
+		return fmt.Errorf("expected one run for %s, got %d", id, len(runs.GetRuns()))
+	}
+	r := runs.GetRuns()[0]
+	steps := []map[string]any{}
+	for _, s := range r.GetSteps() {
+		fmt.Fprintf(os.Stderr, "  step %d %-9s %s %s\n", s.GetIndex(), s.GetKind(), s.GetState(), s.GetReason())
+		steps = append(steps, map[string]any{"kind": s.GetKind(), "state": s.GetState().String(), "reason": s.GetReason()})
+	}
+	fmt.Fprintf(os.Stderr, "run %s of %s v%d for notification %s: %s\n",
+		r.GetId(), r.GetWorkflowKey(), r.GetWorkflowVersion(), id, r.GetStatus())
+	emit(map[string]any{"step": "workflow_run", "id": r.GetId(), "notification_id": id,
+		"workflow_key": r.GetWorkflowKey(), "status": r.GetStatus().String(), "steps": steps})
+	return nil
+}
+
+// The workflow's steps, built from small helpers so the workflow reads like
+// its JSON form.
+type isStep interface{ step() *heraldv1.WorkflowStep }
+
+type deliver []heraldv1.Channel
+
+func (d deliver) step() *heraldv1.WorkflowStep {
+	return &heraldv1.WorkflowStep{Kind: &heraldv1.WorkflowStep_Deliver{Deliver: &heraldv1.DeliverStep{Channels: d}}}
+}
+
+type delay time.Duration
+
+func (d delay) step() *heraldv1.WorkflowStep {
+	return &heraldv1.WorkflowStep{Kind: &heraldv1.WorkflowStep_Delay{Delay: &heraldv1.DelayStep{
+		Until: &heraldv1.DelayStep_Duration{Duration: durationpb.New(time.Duration(d))}}}}
+}
+
+type condition string
+
+func (c condition) step() *heraldv1.WorkflowStep {
+	return &heraldv1.WorkflowStep{Kind: &heraldv1.WorkflowStep_Condition{Condition: &heraldv1.ConditionStep{Expression: string(c)}}}
 }
 
 func emit(step map[string]any) {

@@ -2,10 +2,12 @@ import { v7 as uuidv7 } from "uuid";
 import type { Channel, ChannelCatalog, TargetSource } from "../domain/channel.js";
 import type { Content } from "../domain/content.js";
 import { DeliveryStatus, type Notification } from "../domain/notification.js";
-import { type ChannelPreferences, isDeliveryWanted } from "../domain/preferences.js";
+import { type ChannelPreferences, isDeliveryWanted, isRequiredCategory } from "../domain/preferences.js";
 import { addressOf, type Recipient } from "../domain/recipient.js";
 import { endpointMatches, type WebhookTarget } from "../domain/webhook-endpoint.js";
+import type { QuietHours } from "../domain/workflow.js";
 import type { NewDelivery } from "../store/delivery-store.js";
+import { quietUntil } from "../workflows/quiet-hours.js";
 
 export interface PlanInput {
   notifications: Notification[];
@@ -19,6 +21,8 @@ export interface PlanInput {
   /** Channel preferences for the Send's category; absent users have none. */
   preferences: Map<string, ChannelPreferences>;
   requiredCategories: readonly string[];
+  /** Users' quiet hours; users without any are absent. */
+  quietHours: Map<string, QuietHours>;
   /** Content of a channel for a recipient. */
   content: (channel: Channel, recipient: Recipient) => Content;
 }
@@ -36,8 +40,9 @@ export interface Plan {
  * and each delivery's fate. Channels asked for explicitly always get a
  * delivery (one that cannot succeed, for want of an address, fails visibly);
  * without a request, only channels the recipient can be reached on. A channel
- * the recipient turned off is recorded as suppressed. Scheduled deliveries
- * wait in the outbox, where preferences are checked again on release.
+ * the recipient turned off is recorded as suppressed. Scheduled deliveries,
+ * and those quiet hours hold until they end, wait in the outbox, where
+ * preferences are checked again on release.
  */
 export function planDeliveries(input: PlanInput): Plan {
   const channels = input.requested ?? [...input.catalog.keys()];
@@ -59,13 +64,23 @@ export function planDeliveries(input: PlanInput): Plan {
       }
       const inbox = traits.targets.includes("inbox");
       const wanted = prefs === undefined || isDeliveryWanted(prefs, n, channel, input.requiredCategories);
-      const status: DeliveryStatus = input.scheduled
-        ? DeliveryStatus.scheduled
-        : !wanted
-          ? DeliveryStatus.suppressed
-          : inbox
-            ? DeliveryStatus.sent
-            : DeliveryStatus.pending;
+      // Quiet hours hold a delivery that reaches the person until they end;
+      // it waits in the outbox as a scheduled one does.
+      const quietEnd = quietUntil(
+        n.sendAt,
+        recipient.timezone,
+        input.quietHours.get(n.userId) ?? null,
+        channel,
+        n.priority === "critical" && isRequiredCategory(n.category, input.requiredCategories),
+      );
+      const status: DeliveryStatus =
+        input.scheduled || (wanted && quietEnd !== null)
+          ? DeliveryStatus.scheduled
+          : !wanted
+            ? DeliveryStatus.suppressed
+            : inbox
+              ? DeliveryStatus.sent
+              : DeliveryStatus.pending;
       if (inbox && status === DeliveryStatus.sent) inInbox = true;
       for (const target of new Set(targets)) {
         plan.deliveries.push({
@@ -74,7 +89,7 @@ export function planDeliveries(input: PlanInput): Plan {
           channel,
           target,
           status,
-          dueAt: n.sendAt,
+          dueAt: quietEnd ?? n.sendAt,
           // The inbox holds the notification itself; others keep what they send.
           content: traits.content !== null && !inbox ? input.content(channel, recipient) : null,
           queue: status === DeliveryStatus.scheduled || status === DeliveryStatus.pending,

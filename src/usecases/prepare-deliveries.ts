@@ -1,10 +1,12 @@
 import type { ChannelCatalog } from "../domain/channel.js";
 import type { ChannelPreferences } from "../domain/preferences.js";
+import type { QuietHours } from "../domain/workflow.js";
 import type { Notification, NotificationDraft } from "../domain/notification.js";
 import { emptyRecipient } from "../domain/recipient.js";
 import type { WebhookTarget } from "../domain/webhook-endpoint.js";
 import type { Queryable } from "../store/database.js";
 import type { PreferenceCache } from "../store/preference-cache.js";
+import { quietHoursStore } from "../store/quiet-hours-store.js";
 import { recipientStore } from "../store/recipient-store.js";
 import type { WebhookEndpointStore } from "../store/webhook-endpoint-store.js";
 import type { ContentRenderer } from "../templates/content-renderer.js";
@@ -39,15 +41,18 @@ export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
     const requested = draft.channels.length > 0 ? draft.channels : null;
     const channels = requested ?? [...deps.catalog.keys()];
     const sources = new Set(channels.flatMap((c) => deps.catalog.get(c)?.targets ?? []));
-    const needRecipients = draft.templateKey !== "" || sources.has("address") || sources.has("devices");
+    const needPeople = sources.has("address") || sources.has("devices");
+    const needRecipients = draft.templateKey !== "" || needPeople;
     // Scheduled deliveries check preferences when they are released, not now.
-    const [render, recipients, endpoints, preferences] = await Promise.all([
+    const [render, recipients, endpoints, preferences, quietHours] = await Promise.all([
       deps.renderer.forSend(draft, q),
       needRecipients
         ? recipientStore.forUsers(q, draft.userIds)
         : new Map(draft.userIds.map((u) => [u, emptyRecipient(u)])),
       sources.has("endpoints") ? deps.endpoints.enabled(q) : ([] as WebhookTarget[]),
       scheduled ? new Map<string, ChannelPreferences>() : deps.preferences.forCategory(draft.userIds, draft.category),
+      // Quiet hours hold only channels that reach a person, which all read recipients.
+      needPeople ? quietHoursStore.forUsers(q, draft.userIds) : new Map<string, QuietHours>(),
     ]);
     // The inbox shows the notification itself: a template's in-app parts become its title and body.
     const inbox = channels.find((c) => deps.catalog.get(c)?.targets.includes("inbox"));
@@ -66,6 +71,7 @@ export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
       endpoints,
       preferences,
       requiredCategories: deps.requiredCategories,
+      quietHours,
       content: (channel, recipient) => render(channel, recipient.locale),
     });
   };

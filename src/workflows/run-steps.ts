@@ -10,7 +10,8 @@ import { workflowThrottleStore } from "../store/workflow-throttle-store.js";
 import { compileCondition, evaluateCondition } from "./conditions.js";
 import { keyAt, timeAt } from "./data-path.js";
 import type { DeliverStep, DigestEvent, NextTimer } from "./engine.js";
-import { insideWindow, nextLocalTime, nextSendOpening, windowEnd, zoneOf } from "./local-time.js";
+import { nextLocalTime, nextSendOpening, zoneOf } from "./local-time.js";
+import { quietUntil } from "./quiet-hours.js";
 import { conditionInput, type RecipientView } from "./run-inputs.js";
 import { markDone, markWaiting, skip, skipRest } from "./run-log.js";
 
@@ -182,18 +183,12 @@ async function holdsFor(ctx: StepContext, channels: readonly Channel[]) {
   const recipient = await ctx.recipient();
   const zone = zoneOf(recipient.timezone);
   const opening = workflow.sendWindow === null ? null : nextSendOpening(now, zone, workflow.sendWindow);
-  const quiet = recipient.quietHours;
-  const bypass =
+  const critical =
     notification.priority === "critical" && isRequiredCategory(notification.category, ctx.requiredCategories);
-  const quietZone = quiet === null ? zone : zoneOf(recipient.timezone, quiet.timezone);
-  const quietEnd =
-    quiet === null || bypass || !insideWindow(now, quietZone, quiet.window)
-      ? null
-      : windowEnd(now, quietZone, quiet.window);
   for (const c of audible) {
     if (opening !== null) holds.set(c, { until: opening, why: "the send window" });
-    const quietApplies = quiet !== null && (quiet.channels.length === 0 || quiet.channels.includes(c));
-    if (quietEnd !== null && quietApplies && (opening === null || quietEnd > opening)) {
+    const quietEnd = quietUntil(now, recipient.timezone, recipient.quietHours, c, critical);
+    if (quietEnd !== null && (opening === null || quietEnd > opening)) {
       holds.set(c, { until: quietEnd, why: "quiet hours" });
     }
   }

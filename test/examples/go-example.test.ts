@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { connectClient } from "../helpers/clients.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
+import { waitFor } from "../helpers/wait.js";
 
 // The Go example (examples/go) built once and run against a real Herald over
 // both of its transports; it is documentation, so it must keep working.
@@ -17,18 +18,22 @@ let tmp: string;
 let binary: string;
 let sendReadKey: string;
 let readKey: string;
+let adminKey: string;
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), "herald-go-example-"));
   binary = path.join(tmp, "herald-example");
   // A cold module and build cache takes tens of seconds; a warm one about one.
   const [started] = await Promise.all([
-    startHerald(),
+    // Email must be on for the example's workflow (its last step emails); the
+    // delay is an hour, so nothing is sent to this address during the test.
+    startHerald({ env: { SMTP_URL: "smtp://127.0.0.1:9?tls=off" } }),
     run("go", ["build", "-o", binary, "."], { cwd: exampleDir, timeout: 180_000 }),
   ]);
   herald = started;
   sendReadKey = await herald.apiKey(["send", "read"]);
   readKey = await herald.apiKey(["read"]);
+  adminKey = await herald.apiKey(["admin"]);
 }, 240_000);
 afterAll(async () => {
   await herald?.close();
@@ -36,15 +41,25 @@ afterAll(async () => {
 });
 
 it.each(["grpc", "connect"] as const)(
-  "over %s: sends idempotently, lists the inbox and is denied with a read-only key",
+  "over %s: sends idempotently, lists the inbox, is denied with a read-only key and runs a workflow",
   async (transport) => {
     const suffix = randomBytes(4).toString("hex");
     const user = `go-${transport}-${suffix}`;
     const idempotencyKey = `go-example-${transport}-${suffix}`;
-    const { stdout } = await run(binary, ["-transport", transport, "-user", user, "-idempotency-key", idempotencyKey], {
-      env: { ...process.env, HERALD_URL: herald.url, HERALD_API_KEY: sendReadKey, HERALD_READ_ONLY_KEY: readKey },
-      timeout: 30_000,
-    });
+    const { stdout, stderr } = await run(
+      binary,
+      ["-transport", transport, "-user", user, "-idempotency-key", idempotencyKey],
+      {
+        env: {
+          ...process.env,
+          HERALD_URL: herald.url,
+          HERALD_API_KEY: sendReadKey,
+          HERALD_READ_ONLY_KEY: readKey,
+          HERALD_ADMIN_KEY: adminKey,
+        },
+        timeout: 30_000,
+      },
+    );
     const steps = Object.fromEntries(
       stdout
         .trim()
@@ -58,11 +73,25 @@ it.each(["grpc", "connect"] as const)(
     expect(steps.resend).toEqual({ step: "resend", id, same: true });
     expect(steps.list).toEqual({ step: "list", unread: 1, titles: ["Hello from Go"] });
     expect(steps.denied).toEqual({ step: "denied", code: "permission_denied" });
+    expect(steps.workflow, stderr).toEqual({ step: "workflow", key: "example-escalation", version: 1 });
+    const wfRun = steps.workflow_run as {
+      notification_id: string;
+      status: string;
+      steps: Array<{ kind: string; state: string }>;
+    };
+    expect(wfRun).toMatchObject({ step: "workflow_run", workflow_key: "example-escalation", id: expect.any(String) });
+    expect(wfRun.steps.map((s) => s.kind)).toEqual(["deliver", "delay", "condition", "deliver"]);
+    expect(["WORKFLOW_RUN_STATUS_RUNNING", "WORKFLOW_RUN_STATUS_WAITING"]).toContain(wfRun.status);
 
     // The server's own view: the retry and the denied Send created nothing more.
-    const inbox = await connectClient(herald.url, readKey).list({ userId: user });
+    const inbox = await connectClient(herald.url, readKey).list({ userId: user, category: "example.go" });
     expect(inbox.notifications.map((n) => [n.id, n.category, n.title])).toEqual([[id, "example.go", "Hello from Go"]]);
-    expect(inbox.unreadCount).toBe(1);
+    // The workflow's notification lands in-app at once (its first step) and
+    // waits for the hour before its email.
+    await waitFor(async () => {
+      const all = await connectClient(herald.url, readKey).list({ userId: user });
+      return all.notifications.some((n) => n.id === wfRun.notification_id) && all.unreadCount === 2;
+    }, 10_000);
   },
   60_000,
 );

@@ -11,6 +11,7 @@ import { waitFor } from "../helpers/wait.js";
 const root = path.resolve(import.meta.dirname, "../..");
 const python = path.join(root, ".herald/venv/bin/python");
 const example = path.join(root, "examples/python/follow_feed.py");
+const escalationExample = path.join(root, "examples/python/escalation.py");
 
 /** One JSON line the example printed. */
 type Line = { kind: string; cursor?: string; id?: string; title?: string; code?: string; reason?: string };
@@ -27,9 +28,9 @@ interface RunningExample {
   output(): string;
 }
 
-/** Runs examples/python/follow_feed.py with the venv `npm run setup` made. */
-function runExample(env: Record<string, string>, args: string[]): RunningExample {
-  const child = spawn(python, [example, ...args], {
+/** Runs examples/python/follow_feed.py (or `script`) with the venv `npm run setup` made. */
+function runExample(env: Record<string, string>, args: string[], script = example): RunningExample {
+  const child = spawn(python, [script, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -72,7 +73,9 @@ let herald: TestHerald;
 const spawned: HeraldProcess[] = [];
 
 beforeAll(async () => {
-  herald = await startHerald({ natsPrefix: prefix });
+  // Email on (an SMTP server nobody listens on) so escalation.py's workflow,
+  // whose last step emails after an hour, is accepted.
+  herald = await startHerald({ natsPrefix: prefix, env: { SMTP_URL: "smtp://127.0.0.1:9?tls=off" } });
 });
 afterAll(async () => {
   await Promise.all(spawned.map((p) => p.stop()));
@@ -145,6 +148,36 @@ describe("examples/python/follow_feed.py", () => {
       expect(await run.exitCode(10_000), run.output()).toBe(1);
       expect(run.output()).toContain("Subscribe failed: UNAUTHENTICATED");
       expect(run.ofKind("reconnect")).toEqual([]);
+    } finally {
+      if (run.child.exitCode === null) run.child.kill("SIGKILL");
+    }
+  });
+});
+
+describe("examples/python/escalation.py", () => {
+  it("upserts the escalation workflow, sends through it and prints the run", async () => {
+    const user = `py-escalation-${randomBytes(4).toString("hex")}`;
+    const env = { HERALD_TARGET: `127.0.0.1:${herald.port}`, HERALD_API_KEY: await herald.apiKey(["admin", "send"]) };
+    const run = runExample(env, ["--user", user], escalationExample);
+    try {
+      expect(await run.exitCode(20_000), run.output()).toBe(0);
+      const lines = run.lines as unknown as Array<Record<string, unknown>>;
+      expect(lines[0]).toEqual({ kind: "workflow", key: "example-escalation", version: 1 });
+      const sent = lines.find((l) => l.kind === "sent");
+      const printed = lines.find((l) => l.kind === "run") as {
+        notification_id: string;
+        status: string;
+        steps: Array<{ kind: string }>;
+      };
+      expect(printed.notification_id).toBe(sent?.id);
+      expect(["RUNNING", "WAITING"]).toContain(printed.status);
+      expect(printed.steps.map((s) => s.kind)).toEqual(["deliver", "delay", "condition", "deliver"]);
+      // The first step puts it in the inbox at once; the email waits an hour.
+      const reader = connectClient(herald.url, await herald.apiKey(["read"]));
+      await waitFor(
+        async () => (await reader.list({ userId: user })).notifications.some((n) => n.id === sent?.id),
+        10_000,
+      );
     } finally {
       if (run.child.exitCode === null) run.child.kill("SIGKILL");
     }

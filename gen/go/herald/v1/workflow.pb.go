@@ -269,8 +269,8 @@ func (x *LocalTime) GetMinute() uint32 {
 }
 
 // DailyWindow is a span of each day on a wall clock, from start (included) to
-// end (excluded). A window whose end is at or before its start spans midnight
-// (22:00 to 07:00). Both are required.
+// end (excluded). A window whose end is before its start spans midnight
+// (22:00 to 07:00). Both are required, and they must differ.
 type DailyWindow struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// start is when the window opens.
@@ -326,17 +326,18 @@ func (x *DailyWindow) GetEnd() *LocalTime {
 }
 
 // QuietHours are a daily window in which a user gets nothing that makes a
-// sound: deliveries due inside it wait until it ends. In-app notifications
-// still land in the inbox at once, silently. Notifications of priority
-// PRIORITY_CRITICAL in a required category (REQUIRED_CATEGORIES) ignore quiet
-// hours.
+// sound: deliveries due inside it (from a Send, a scheduled Send or a
+// workflow's deliver step) wait until it ends. In-app notifications still land
+// in the inbox at once, silently. Notifications of priority PRIORITY_CRITICAL
+// in a required category (REQUIRED_CATEGORIES) ignore quiet hours.
 type QuietHours struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// window is the daily span, in the recipient's time zone (Recipient.timezone;
 	// UTC when it has none), or in `timezone` when set.
 	Window *DailyWindow `protobuf:"bytes,1,opt,name=window,proto3" json:"window,omitempty"`
 	// channels limits the quiet hours to these channels; empty means every
-	// channel but in-app.
+	// channel that reaches the person: not in-app (it lands silently) nor
+	// webhooks (they reach systems). In-app listed here has no effect.
 	Channels []Channel `protobuf:"varint,2,rep,packed,name=channels,proto3,enum=herald.v1.Channel" json:"channels,omitempty"`
 	// timezone, when set, is the IANA time zone of the window (Europe/Berlin),
 	// instead of the recipient's.

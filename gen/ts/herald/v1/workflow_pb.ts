@@ -48,8 +48,8 @@ export const LocalTimeSchema: GenMessage<LocalTime> = /*@__PURE__*/
 
 /**
  * DailyWindow is a span of each day on a wall clock, from start (included) to
- * end (excluded). A window whose end is at or before its start spans midnight
- * (22:00 to 07:00). Both are required.
+ * end (excluded). A window whose end is before its start spans midnight
+ * (22:00 to 07:00). Both are required, and they must differ.
  *
  * @generated from message herald.v1.DailyWindow
  */
@@ -78,10 +78,10 @@ export const DailyWindowSchema: GenMessage<DailyWindow> = /*@__PURE__*/
 
 /**
  * QuietHours are a daily window in which a user gets nothing that makes a
- * sound: deliveries due inside it wait until it ends. In-app notifications
- * still land in the inbox at once, silently. Notifications of priority
- * PRIORITY_CRITICAL in a required category (REQUIRED_CATEGORIES) ignore quiet
- * hours.
+ * sound: deliveries due inside it (from a Send, a scheduled Send or a
+ * workflow's deliver step) wait until it ends. In-app notifications still land
+ * in the inbox at once, silently. Notifications of priority PRIORITY_CRITICAL
+ * in a required category (REQUIRED_CATEGORIES) ignore quiet hours.
  *
  * @generated from message herald.v1.QuietHours
  */
@@ -96,7 +96,8 @@ export type QuietHours = Message<"herald.v1.QuietHours"> & {
 
   /**
    * channels limits the quiet hours to these channels; empty means every
-   * channel but in-app.
+   * channel that reaches the person: not in-app (it lands silently) nor
+   * webhooks (they reach systems). In-app listed here has no effect.
    *
    * @generated from field: repeated herald.v1.Channel channels = 2;
    */

@@ -19,6 +19,7 @@ import { idleStreams } from "./scenarios/idle-streams.js";
 import { listLatency } from "./scenarios/list-latency.js";
 import { sendVsPgbench } from "./scenarios/send-vs-pgbench.js";
 import { underAttack } from "./scenarios/under-attack.js";
+import { workflowTimers } from "./scenarios/workflow-timers.js";
 
 export const scenarios: Scenario[] = [
   sendVsPgbench,
@@ -28,6 +29,7 @@ export const scenarios: Scenario[] = [
   listLatency,
   emailThroughput,
   underAttack,
+  workflowTimers,
 ];
 
 export interface BenchOptions {

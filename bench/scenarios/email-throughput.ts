@@ -62,9 +62,11 @@ export const emailThroughput: Scenario = {
     let cpu: Record<string, number> = {};
     try {
       await sql(
-        `INSERT INTO recipients (user_id, email)
-         SELECT 'email-user-' || i, 'email-user-' || i || '@example.com' FROM generate_series(0, $1 - 1) i
-         UNION ALL SELECT 'warm-user-' || i, 'warm-user-' || i || '@example.com' FROM generate_series(0, 9) i`,
+        `INSERT INTO recipients (user_id, addresses)
+         SELECT 'email-user-' || i, jsonb_build_object('email', 'email-user-' || i || '@example.com')
+         FROM generate_series(0, $1 - 1) i
+         UNION ALL SELECT 'warm-user-' || i, jsonb_build_object('email', 'warm-user-' || i || '@example.com')
+         FROM generate_series(0, 9) i`,
         [emails],
       );
       // Warm up the whole path (JetStream consumer, SMTP pool) with 10 emails.

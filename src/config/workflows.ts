@@ -33,7 +33,7 @@ export function readWorkflows(env: EnvReader, poolMax: number): WorkflowsConfig 
   return {
     timerBatch: env.int("WORKFLOW_TIMER_BATCH", 100, 1, 10_000),
     timerConcurrency,
-    timerIntervalMs: env.int("WORKFLOW_TIMER_INTERVAL_MS", 1_000, 10, 60_000),
+    timerIntervalMs: env.int("WORKFLOW_TIMER_INTERVAL_MS", 1_000, 10, 600_000),
     timerRetryMs: env.int("WORKFLOW_TIMER_RETRY_MS", 30_000, 100, 3_600_000),
     patternsTtlMs: env.int("WORKFLOW_PATTERNS_TTL_MS", 5_000, 0, 3_600_000),
   };

@@ -39,27 +39,36 @@ const toDevice = (r: DeviceRow): Device => ({
 export const recipientStore = {
   /** Recipients of these users with their devices; users Herald knows nothing of get empty ones. */
   async forUsers(q: Queryable, userIds: readonly string[]): Promise<Map<string, Recipient>> {
-    const [rows, devices] = await Promise.all([
-      q.rows<RecipientRow>(
-        "SELECT user_id, addresses, locale, timezone, attributes, updated_at FROM recipients WHERE user_id = ANY($1::text[])",
-        [userIds],
-      ),
-      q.rows<DeviceRow>(
-        "SELECT id, user_id, platform, token, created_at FROM devices WHERE user_id = ANY($1::text[]) ORDER BY created_at, id",
-        [userIds],
-      ),
-    ]);
+    // One statement (recipients with their devices as a json array): it also
+    // runs on one transaction's connection (a workflow step), where two
+    // statements at once would queue on the client.
+    const rows = await q.rows<
+      RecipientRow & { devices: Array<Omit<DeviceRow, "created_at"> & { created_at: string }> }
+    >(
+      `SELECT u.user_id, r.addresses, r.locale, r.timezone, r.attributes, r.updated_at,
+         coalesce((SELECT json_agg(json_build_object('id', d.id, 'user_id', d.user_id, 'platform', d.platform,
+                     'token', d.token, 'created_at', d.created_at) ORDER BY d.created_at, d.id)
+                   FROM devices d WHERE d.user_id = u.user_id), '[]'::json) AS devices
+       FROM unnest($1::text[]) AS u(user_id)
+       LEFT JOIN recipients r ON r.user_id = u.user_id`,
+      [userIds],
+    );
     const byUser = new Map(userIds.map((u) => [u, emptyRecipient(u)]));
     for (const r of rows) {
-      Object.assign(byUser.get(r.user_id) as Recipient, {
-        addresses: r.addresses,
-        locale: r.locale,
-        timezone: r.timezone,
-        attributes: r.attributes ?? {},
-        updatedAt: r.updated_at,
-      });
+      const recipient = byUser.get(r.user_id);
+      if (recipient === undefined) continue;
+      // No recipients row (only devices, or nothing): the empty recipient stays.
+      if (r.updated_at !== null) {
+        Object.assign(recipient, {
+          addresses: r.addresses,
+          locale: r.locale,
+          timezone: r.timezone,
+          attributes: r.attributes ?? {},
+          updatedAt: r.updated_at,
+        });
+      }
+      for (const d of r.devices) recipient.devices.push(toDevice({ ...d, created_at: new Date(d.created_at) }));
     }
-    for (const d of devices) byUser.get(d.user_id)?.devices.push(toDevice(d));
     return byUser;
   },
 

@@ -127,6 +127,12 @@ export const workflowRunStore = {
     );
   },
 
+  /** Whether any timer is due at `now` (an idle round's only statement). */
+  async anyDue(q: Queryable, now: Date): Promise<boolean> {
+    const rows = await q.rows("SELECT 1 FROM workflow_timers WHERE due_at <= $1 LIMIT 1", [now]);
+    return rows.length > 0;
+  },
+
   /**
    * Claims up to `limit` timers due at `now`, row-locked until the transaction
    * of `q` ends; rows another process holds are skipped, so each fires once.

@@ -1,9 +1,9 @@
 import type { ChannelCatalog } from "../domain/channel.js";
-import type { ChannelPreferences } from "../domain/preferences.js";
-import type { QuietHours } from "../domain/workflow.js";
 import type { Notification, NotificationDraft } from "../domain/notification.js";
+import type { ChannelPreferences } from "../domain/preferences.js";
 import { emptyRecipient } from "../domain/recipient.js";
 import type { WebhookTarget } from "../domain/webhook-endpoint.js";
+import type { QuietHours } from "../domain/workflow.js";
 import type { Queryable } from "../store/database.js";
 import type { PreferenceCache } from "../store/preference-cache.js";
 import { quietHoursStore } from "../store/quiet-hours-store.js";
@@ -44,16 +44,31 @@ export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
     const needPeople = sources.has("address") || sources.has("devices");
     const needRecipients = draft.templateKey !== "" || needPeople;
     // Scheduled deliveries check preferences when they are released, not now.
-    const [render, recipients, endpoints, preferences, quietHours] = await Promise.all([
-      deps.renderer.forSend(draft, q),
-      needRecipients
-        ? recipientStore.forUsers(q, draft.userIds)
-        : new Map(draft.userIds.map((u) => [u, emptyRecipient(u)])),
-      sources.has("endpoints") ? deps.endpoints.enabled(q) : ([] as WebhookTarget[]),
-      scheduled ? new Map<string, ChannelPreferences>() : deps.preferences.forCategory(draft.userIds, draft.category),
+    // On the pool the reads run side by side; on a transaction's single
+    // connection, one after the other.
+    const reads = [
+      () => deps.renderer.forSend(draft, q),
+      () =>
+        needRecipients
+          ? recipientStore.forUsers(q, draft.userIds)
+          : Promise.resolve(new Map(draft.userIds.map((u) => [u, emptyRecipient(u)]))),
+      () => (sources.has("endpoints") ? deps.endpoints.enabled(q) : Promise.resolve([] as WebhookTarget[])),
+      () =>
+        scheduled
+          ? Promise.resolve(new Map<string, ChannelPreferences>())
+          : deps.preferences.forCategory(draft.userIds, draft.category),
       // Quiet hours hold only channels that reach a person, which all read recipients.
-      needPeople ? quietHoursStore.forUsers(q, draft.userIds) : new Map<string, QuietHours>(),
-    ]);
+      () => (needPeople ? quietHoursStore.forUsers(q, draft.userIds) : Promise.resolve(new Map<string, QuietHours>())),
+    ] as const;
+    const [render, recipients, endpoints, preferences, quietHours] = (
+      q === deps.db ? await Promise.all(reads.map((read) => read())) : await inOrder(reads)
+    ) as [
+      Awaited<ReturnType<(typeof reads)[0]>>,
+      Awaited<ReturnType<(typeof reads)[1]>>,
+      Awaited<ReturnType<(typeof reads)[2]>>,
+      Awaited<ReturnType<(typeof reads)[3]>>,
+      Awaited<ReturnType<(typeof reads)[4]>>,
+    ];
     // The inbox shows the notification itself: a template's in-app parts become its title and body.
     const inbox = channels.find((c) => deps.catalog.get(c)?.targets.includes("inbox"));
     if (inbox !== undefined && draft.templateKey !== "") {
@@ -78,3 +93,10 @@ export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
 }
 
 export type PrepareDeliveries = ReturnType<typeof createPrepareDeliveries>;
+
+/** Runs reads one after the other (on one connection); resolves with their results in order. */
+async function inOrder(reads: ReadonlyArray<() => Promise<unknown>>): Promise<unknown[]> {
+  const results: unknown[] = [];
+  for (const read of reads) results.push(await read());
+  return results;
+}

@@ -11,8 +11,8 @@ import type { TraceContext } from "../store/outbox-store.js";
 import { sendStore } from "../store/send-store.js";
 import { type NewRun, workflowRunStore } from "../store/workflow-run-store.js";
 import { requireScope } from "./access.js";
-import { checkJsonBytes } from "./json-size.js";
 import type { PublishFeedEvents } from "./inbox-placement.js";
+import { checkJsonBytes } from "./json-size.js";
 import type { PrepareDeliveries } from "./prepare-deliveries.js";
 
 export interface SendNotificationDeps {

@@ -70,11 +70,10 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
   async function contextOf(tx: Queryable, timer: DueTimer, now: Date): Promise<StepContext | null> {
     const run = (await workflowRunStore.runs(tx, [timer.runId])).get(timer.runId);
     if (run === undefined || finished.has(run.status)) return null;
-    const [workflow, notification] = await Promise.all([
-      // On the transaction: it holds timer locks others wait on with pool connections.
-      deps.loadWorkflow(run.workflowKey, run.workflowVersion, tx),
-      notificationStore.get(tx, run.notificationId),
-    ]);
+    // On the transaction, one statement after the other: it holds timer locks
+    // others wait on with pool connections, so it must not wait for another.
+    const workflow = await deps.loadWorkflow(run.workflowKey, run.workflowVersion, tx);
+    const notification = await notificationStore.get(tx, run.notificationId);
     if (workflow === null || notification === null) return null;
     return {
       tx,

@@ -16,10 +16,9 @@ export interface RecipientView {
 
 /** Reads a recipient's profile and quiet hours (a run reads them at most once per firing). */
 export async function loadRecipientView(q: Queryable, userId: string): Promise<RecipientView> {
-  const [recipients, quiet] = await Promise.all([
-    recipientStore.forUsers(q, [userId]),
-    quietHoursStore.forUsers(q, [userId]),
-  ]);
+  // One after the other: `q` is a transaction's single connection.
+  const recipients = await recipientStore.forUsers(q, [userId]);
+  const quiet = await quietHoursStore.forUsers(q, [userId]);
   const r = recipients.get(userId);
   return {
     userId,

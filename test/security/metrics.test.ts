@@ -92,6 +92,7 @@ describe("the metrics endpoint", () => {
         // Quiet background: no relay round or heartbeat during the burst.
         OUTBOX_RELAY_INTERVAL_MS: "600000",
         FEED_HEARTBEAT_INTERVAL_MS: "300000",
+        WORKFLOW_TIMER_INTERVAL_MS: "600000",
       },
     });
     try {

@@ -146,6 +146,15 @@ export const workflowRunStore = {
     return rows.map(toTimer);
   },
 
+  /** Claims one timer by id if it is (still) due and no transaction holds it. */
+  async claimById(q: Queryable, timerId: number, now: Date): Promise<DueTimer[]> {
+    const rows = await q.rows<TimerRow>(
+      `SELECT ${timerColumns} FROM workflow_timers t WHERE t.id = $1 AND t.due_at <= $2 FOR UPDATE SKIP LOCKED`,
+      [timerId, now],
+    );
+    return rows.map(toTimer);
+  },
+
   /**
    * Locks (waiting for a firing transaction to end) the delay timers of this
    * user's runs, of these notifications or (null) all: the ones a change of

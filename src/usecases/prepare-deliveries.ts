@@ -1,7 +1,7 @@
 import type { ChannelCatalog } from "../domain/channel.js";
 import type { Notification, NotificationDraft } from "../domain/notification.js";
 import type { ChannelPreferences } from "../domain/preferences.js";
-import { emptyRecipient } from "../domain/recipient.js";
+import { emptyRecipient, type Recipient } from "../domain/recipient.js";
 import type { WebhookTarget } from "../domain/webhook-endpoint.js";
 import type { QuietHours } from "../domain/workflow.js";
 import type { Queryable } from "../store/database.js";
@@ -29,7 +29,8 @@ export interface PrepareDeliveriesDeps {
  * in-app-only Send costs one preferences query. Throws InvalidArgumentError for
  * content it cannot render, before anything is written. `q` is where the
  * reads go: the pool, or the transaction of a workflow step (which holds
- * timer locks and must not wait for a second connection).
+ * timer locks and must not wait for a second connection); `known` gives
+ * recipients and quiet hours read already.
  */
 export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
   return async function prepareDeliveries(
@@ -37,6 +38,7 @@ export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
     notifications: Notification[],
     scheduled: boolean,
     q: Queryable = deps.db,
+    known?: { recipients: Map<string, Recipient>; quietHours: Map<string, QuietHours> },
   ): Promise<Plan> {
     const requested = draft.channels.length > 0 ? draft.channels : null;
     const channels = requested ?? [...deps.catalog.keys()];
@@ -49,16 +51,23 @@ export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
     const reads = [
       () => deps.renderer.forSend(draft, q),
       () =>
-        needRecipients
-          ? recipientStore.forUsers(q, draft.userIds)
-          : Promise.resolve(new Map(draft.userIds.map((u) => [u, emptyRecipient(u)]))),
+        known !== undefined
+          ? Promise.resolve(known.recipients)
+          : needRecipients
+            ? recipientStore.forUsers(q, draft.userIds)
+            : Promise.resolve(new Map(draft.userIds.map((u) => [u, emptyRecipient(u)]))),
       () => (sources.has("endpoints") ? deps.endpoints.enabled(q) : Promise.resolve([] as WebhookTarget[])),
       () =>
         scheduled
           ? Promise.resolve(new Map<string, ChannelPreferences>())
           : deps.preferences.forCategory(draft.userIds, draft.category),
       // Quiet hours hold only channels that reach a person, which all read recipients.
-      () => (needPeople ? quietHoursStore.forUsers(q, draft.userIds) : Promise.resolve(new Map<string, QuietHours>())),
+      () =>
+        known !== undefined
+          ? Promise.resolve(known.quietHours)
+          : needPeople
+            ? quietHoursStore.forUsers(q, draft.userIds)
+            : Promise.resolve(new Map<string, QuietHours>()),
     ] as const;
     const [render, recipients, endpoints, preferences, quietHours] = (
       q === deps.db ? await Promise.all(reads.map((read) => read())) : await inOrder(reads)

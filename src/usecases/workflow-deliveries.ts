@@ -37,7 +37,11 @@ export function createWorkflowDeliveries(deps: { prepare: PrepareDeliveries }): 
     // Reads on the firing transaction: it holds timer locks, and MarkRead
     // waits on them holding connections of its own, so waiting for another
     // connection from the pool here could wait for ever.
-    const plan = await deps.prepare(draft, [{ ...n }], true, tx);
+    const { recipient, quietHours } = d.people;
+    const plan = await deps.prepare(draft, [{ ...n }], true, tx, {
+      recipients: new Map([[n.userId, recipient]]),
+      quietHours: new Map(quietHours === null ? [] : [[n.userId, quietHours]]),
+    });
     const suppressed = d.suppressedReason !== "";
     const deliveries = plan.deliveries.map((x) => ({
       ...x,

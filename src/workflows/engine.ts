@@ -5,9 +5,9 @@ import type { Queryable } from "../store/database.js";
 import { notificationStore } from "../store/notification-store.js";
 import type { TraceContext } from "../store/outbox-store.js";
 import { workflowDigestStore } from "../store/workflow-digest-store.js";
-import { type DueTimer, type TimerPurpose, workflowRunStore } from "../store/workflow-run-store.js";
+import { type DueTimer, type RunState, type TimerPurpose, workflowRunStore } from "../store/workflow-run-store.js";
 import { compileCondition, evaluateCondition } from "./conditions.js";
-import { conditionInput, loadRecipientView } from "./run-inputs.js";
+import { conditionInput, loadPeople, noPeople, type RecipientView } from "./run-inputs.js";
 import { cancelPending, markDone, skip } from "./run-log.js";
 import { runSteps, type StepContext } from "./run-steps.js";
 
@@ -24,6 +24,8 @@ export interface DigestEvent {
 /** A deliver step's deliveries, handed to the dispatch path (never sent from here). */
 export interface StepDelivery {
   notification: Notification;
+  /** The recipient and their quiet hours, read already (the step needs no second read). */
+  people: RecipientView;
   channels: Channel[];
   /** The template to render with; empty for the notification's own content. */
   templateKey: string;
@@ -49,6 +51,13 @@ export interface WorkflowEngineDeps {
   requiredCategories: readonly string[];
 }
 
+/** What a firing round reads once for all its timers. */
+interface BatchReads {
+  runs: Map<string, RunState>;
+  notifications: Map<string, Notification>;
+  people: Map<string, RecipientView>;
+}
+
 /** Notifications whose in-app state changed: these of the user's, or all. */
 export type ChangedState = { userId: string; ids: readonly string[] } | { userId: string; all: true };
 
@@ -67,14 +76,21 @@ const finished: ReadonlySet<RunStatus> = new Set(["completed", "canceled", "dige
  * workflowRunStore), so each change of a run happens once.
  */
 export function createWorkflowEngine(deps: WorkflowEngineDeps) {
-  async function contextOf(tx: Queryable, timer: DueTimer, now: Date): Promise<StepContext | null> {
-    const run = (await workflowRunStore.runs(tx, [timer.runId])).get(timer.runId);
+  async function contextOf(
+    tx: Queryable,
+    timer: DueTimer,
+    now: Date,
+    known: BatchReads | null = null,
+  ): Promise<StepContext | null> {
+    const run = known?.runs.get(timer.runId) ?? (await workflowRunStore.runs(tx, [timer.runId])).get(timer.runId);
     if (run === undefined || finished.has(run.status)) return null;
     // On the transaction, one statement after the other: it holds timer locks
     // others wait on with pool connections, so it must not wait for another.
     const workflow = await deps.loadWorkflow(run.workflowKey, run.workflowVersion, tx);
-    const notification = await notificationStore.get(tx, run.notificationId);
-    if (workflow === null || notification === null) return null;
+    const notification =
+      known?.notifications.get(run.notificationId) ?? (await notificationStore.get(tx, run.notificationId));
+    if (workflow === null || notification === null || notification === undefined) return null;
+    const people = known?.people.get(run.userId);
     return {
       tx,
       run,
@@ -83,35 +99,69 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
       now,
       deliver: deps.deliver,
       requiredCategories: deps.requiredCategories,
-      recipient: () => loadRecipientView(tx, run.userId),
+      recipient: async () => people ?? (await loadPeople(tx, [run.userId])).get(run.userId) ?? noPeople(run.userId),
       queued: false,
     };
   }
 
+  /** Moves one timer's run on from the step it waited on (its context read already). */
+  async function move(ctx: StepContext, timer: DueTimer): Promise<FireOutcome> {
+    const { run, tx, now } = ctx;
+    let from = timer.stepIndex;
+    let held: Channel[] | null = null;
+    if (timer.purpose === "delay") {
+      markDone(run, from, now, "waited");
+      from += 1;
+    } else if (timer.purpose === "digest") {
+      const ids = await workflowDigestStore.close(tx, run.digestId, now);
+      markDone(run, from, now, `digested ${ids.length} notification${ids.length === 1 ? "" : "s"}`);
+      from += 1;
+    } else if (timer.purpose === "hold") {
+      held = timer.heldChannels as Channel[];
+    }
+    const next = await runSteps(ctx, from, held);
+    await workflowRunStore.save(tx, run, next, next === null ? now : null);
+    return { queued: ctx.queued };
+  }
+
   return {
-    /** Fires one claimed timer: the run goes on from the step it waited on. */
+    /**
+     * Fires claimed timers in `tx`: their runs go on from the steps they
+     * waited on. What every run needs (the runs, notifications, recipients
+     * and quiet hours) is read for the whole batch first, a statement each.
+     */
+    async fireBatch(tx: Queryable, timers: readonly DueTimer[], now: Date): Promise<FireOutcome> {
+      if (timers.length === 0) return { queued: false };
+      const runs = await workflowRunStore.runs(
+        tx,
+        timers.map((t) => t.runId),
+      );
+      const live = [...runs.values()];
+      const notifications = new Map(
+        (await notificationStore.getMany(tx, [...new Set(live.map((r) => r.notificationId))])).map((n) => [n.id, n]),
+      );
+      const people = await loadPeople(tx, [...new Set(live.map((r) => r.userId))]);
+      const known: BatchReads = { runs, notifications, people };
+      let queued = false;
+      for (const timer of timers) {
+        const ctx = await contextOf(tx, timer, now, known);
+        if (ctx === null) {
+          await workflowRunStore.dropTimer(tx, timer.id);
+          continue;
+        }
+        queued = (await move(ctx, timer)).queued || queued;
+      }
+      return { queued };
+    },
+
+    /** Fires one claimed timer (a batch that failed is fired again one timer at a time). */
     async fire(tx: Queryable, timer: DueTimer, now: Date): Promise<FireOutcome> {
       const ctx = await contextOf(tx, timer, now);
       if (ctx === null) {
         await workflowRunStore.dropTimer(tx, timer.id);
         return { queued: false };
       }
-      const { run } = ctx;
-      let from = timer.stepIndex;
-      let held: Channel[] | null = null;
-      if (timer.purpose === "delay") {
-        markDone(run, from, now, "waited");
-        from += 1;
-      } else if (timer.purpose === "digest") {
-        const ids = await workflowDigestStore.close(tx, run.digestId, now);
-        markDone(run, from, now, `digested ${ids.length} notification${ids.length === 1 ? "" : "s"}`);
-        from += 1;
-      } else if (timer.purpose === "hold") {
-        held = timer.heldChannels as Channel[];
-      }
-      const next = await runSteps(ctx, from, held);
-      await workflowRunStore.save(tx, run, next, next === null ? now : null);
-      return { queued: ctx.queued };
+      return move(ctx, timer);
     },
 
     /**

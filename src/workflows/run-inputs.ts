@@ -1,32 +1,29 @@
-import type { JsonObject, Notification } from "../domain/notification.js";
+import type { Notification } from "../domain/notification.js";
+import { emptyRecipient, type Recipient } from "../domain/recipient.js";
 import type { QuietHours } from "../domain/workflow.js";
 import type { Queryable } from "../store/database.js";
 import { quietHoursStore } from "../store/quiet-hours-store.js";
 import { recipientStore } from "../store/recipient-store.js";
 import type { ConditionInput } from "./conditions.js";
 
-/** What a run's steps read about its recipient. */
+/** What a run's steps read about its recipient: the profile, addresses and devices, and quiet hours. */
 export interface RecipientView {
-  userId: string;
-  locale: string;
-  timezone: string;
-  attributes: JsonObject;
+  recipient: Recipient;
   quietHours: QuietHours | null;
 }
 
-/** Reads a recipient's profile and quiet hours (a run reads them at most once per firing). */
-export async function loadRecipientView(q: Queryable, userId: string): Promise<RecipientView> {
-  // One after the other: `q` is a transaction's single connection.
-  const recipients = await recipientStore.forUsers(q, [userId]);
-  const quiet = await quietHoursStore.forUsers(q, [userId]);
-  const r = recipients.get(userId);
-  return {
-    userId,
-    locale: r?.locale ?? "",
-    timezone: r?.timezone ?? "",
-    attributes: r?.attributes ?? {},
-    quietHours: quiet.get(userId) ?? null,
-  };
+/** Reads recipients and their quiet hours, a statement each, one after the other (`q` may be a transaction). */
+export async function loadPeople(q: Queryable, userIds: readonly string[]): Promise<Map<string, RecipientView>> {
+  const recipients = await recipientStore.forUsers(q, userIds);
+  const quiet = await quietHoursStore.forUsers(q, userIds);
+  return new Map(
+    [...recipients].map(([userId, recipient]) => [userId, { recipient, quietHours: quiet.get(userId) ?? null }]),
+  );
+}
+
+/** A recipient Herald knows nothing of. */
+export function noPeople(userId: string): RecipientView {
+  return { recipient: emptyRecipient(userId), quietHours: null };
 }
 
 /** The variables a condition sees. `seen` is `read` until Herald tells them apart. */
@@ -41,6 +38,11 @@ export function conditionInput(n: Notification, r: RecipientView): ConditionInpu
       read: n.readAt !== null,
       archived: n.archivedAt !== null,
     },
-    recipient: { user_id: r.userId, locale: r.locale, timezone: r.timezone, attributes: r.attributes },
+    recipient: {
+      user_id: r.recipient.userId,
+      locale: r.recipient.locale,
+      timezone: r.recipient.timezone,
+      attributes: r.recipient.attributes,
+    },
   };
 }

@@ -98,7 +98,7 @@ async function delayStep(ctx: StepContext, step: Extract<WorkflowStep, { kind: "
     due = at;
     why = `waits until data.${step.until.path}`;
   } else {
-    const zone = zoneOf((await ctx.recipient()).timezone);
+    const zone = zoneOf((await ctx.recipient()).recipient.timezone);
     due = nextLocalTime(now, zone, step.until.at);
     why = `waits until ${hhmm(step.until.at)} in ${zone}`;
   }
@@ -146,6 +146,7 @@ async function deliverStep(
     try {
       written = await ctx.deliver(ctx.tx, {
         notification,
+        people: await ctx.recipient(),
         channels: goNow,
         templateKey: step.templateKey !== "" ? step.templateKey : run.templateKey,
         events: await digestEvents(ctx, i),
@@ -180,14 +181,14 @@ async function holdsFor(ctx: StepContext, channels: readonly Channel[]) {
   const { workflow, notification, now } = ctx;
   const audible = channels.filter((c) => c !== "in_app");
   if (audible.length === 0) return holds;
-  const recipient = await ctx.recipient();
+  const { recipient, quietHours } = await ctx.recipient();
   const zone = zoneOf(recipient.timezone);
   const opening = workflow.sendWindow === null ? null : nextSendOpening(now, zone, workflow.sendWindow);
   const critical =
     notification.priority === "critical" && isRequiredCategory(notification.category, ctx.requiredCategories);
   for (const c of audible) {
     if (opening !== null) holds.set(c, { until: opening, why: "the send window" });
-    const quietEnd = quietUntil(now, recipient.timezone, recipient.quietHours, c, critical);
+    const quietEnd = quietUntil(now, recipient.timezone, quietHours, c, critical);
     if (quietEnd !== null && (opening === null || quietEnd > opening)) {
       holds.set(c, { until: quietEnd, why: "quiet hours" });
     }
@@ -237,7 +238,7 @@ async function digestStep(ctx: StepContext, step: Extract<WorkflowStep, { kind: 
       skipRest(run, i + 1, now, "delivered with the digest");
       return { kind: "end", status: "digested" } as const;
     }
-    const zone = step.window.kind === "dailyAt" ? zoneOf((await ctx.recipient()).timezone) : "UTC";
+    const zone = step.window.kind === "dailyAt" ? zoneOf((await ctx.recipient()).recipient.timezone) : "UTC";
     const closesAt =
       step.window.kind === "duration"
         ? new Date(now.getTime() + step.window.ms)
@@ -290,6 +291,7 @@ async function throttleStep(ctx: StepContext, step: Extract<WorkflowStep, { kind
   if (later.length > 0) {
     await ctx.deliver(ctx.tx, {
       notification,
+      people: await ctx.recipient(),
       channels: [...new Set(later)],
       templateKey: "",
       events: null,

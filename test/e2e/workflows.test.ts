@@ -401,3 +401,29 @@ describe("workflows across processes", () => {
     }
   });
 });
+
+describe("metrics", () => {
+  it("show pending workflow timers and how late timers fired", async () => {
+    await upsert({ key: "metered", categories: ["metered.test"], steps: [delay(hour), deliver(Channel.IN_APP)] });
+    const u = await user("metered");
+    for (let i = 0; i < 3; i++) await send(u, "metered.test");
+    await settleTimers();
+    const scrape = async () => (await fetch(`http://127.0.0.1:${herald.app.metricsPort}/metrics`)).text();
+    const series = (text: string, name: string) =>
+      Number(
+        text
+          .split("\n")
+          .find((l) => l.startsWith(`${name} `))
+          ?.split(" ")
+          .at(-1),
+      );
+    await waitFor(
+      async () => series(await scrape(), "herald_workflow_timers_pending") >= 3,
+      15_000,
+      "the pending gauge",
+    );
+    const text = await scrape();
+    expect(series(text, "herald_workflow_timer_oldest_overdue_seconds")).toBeGreaterThanOrEqual(0);
+    expect(series(text, "herald_workflow_timer_lag_seconds_count")).toBeGreaterThan(0);
+  });
+});

@@ -96,3 +96,31 @@ it("puts off the timer whose firing throws, and fires the rest of its round", as
   // Nothing more is due until the retry time.
   expect(await workflows.fireDue()).toBe(0);
 });
+
+it("reports pending timers and how late the oldest due one is (the gauges' numbers)", async () => {
+  await db.exec("DELETE FROM workflow_timers");
+  const clock = manualClock(new Date("2026-07-01T00:00:00Z"));
+  const notificationId = randomUUID();
+  await db.exec(
+    `INSERT INTO notifications (id, user_id, seq, category, title, body, priority, send_at)
+     VALUES ($1, 'stats', NULL, 'c', 't', 'b', 'normal', now())`,
+    [notificationId],
+  );
+  const runs = [0, 1, 2].map(() => ({
+    id: randomUUID(),
+    workflowKey: "w",
+    workflowVersion: 1,
+    notificationId,
+    userId: "stats",
+    cancellationKey: "",
+    templateKey: "",
+    stepKinds: ["deliver" as const],
+    trace: {},
+    createdAt: clock.now(),
+  }));
+  await workflowRunStore.start(db, runs.slice(0, 2), new Date(clock.now().getTime() - 90_000));
+  await workflowRunStore.start(db, runs.slice(2), new Date(clock.now().getTime() + 3_600_000));
+  expect(await workflowRunStore.timerStats(db, clock.now())).toEqual({ pending: 3, oldestOverdueMs: 90_000 });
+  clock.advance(10_000);
+  expect(await workflowRunStore.timerStats(db, clock.now())).toEqual({ pending: 3, oldestOverdueMs: 100_000 });
+});

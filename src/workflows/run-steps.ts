@@ -167,7 +167,7 @@ async function deliverStep(
   }
   const skipped = goNow.filter((c) => !written.includes(c));
   const parts = [
-    written.length > 0 ? `queued ${written.join(", ")}` : "",
+    written.length > 0 ? `queued ${[...new Set(written)].join(", ")}` : "",
     skipped.length > 0 && failure === "" ? `already delivered: ${skipped.join(", ")}` : "",
     failure,
   ];

@@ -1,30 +1,17 @@
 import { randomUUID } from "node:crypto";
 import pino from "pino";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Workflow } from "../../src/domain/workflow.js";
-import { createDatabase, type Database } from "../../src/store/database.js";
-import { migrate } from "../../src/store/migrator.js";
 import { workflowRunStore } from "../../src/store/workflow-run-store.js";
 import { createWorkflows } from "../../src/workflows/create-workflows.js";
 import type { StepDelivery } from "../../src/workflows/engine.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/herald.js";
 import { manualClock } from "../helpers/manual-clock.js";
+import { useMigratedDatabase } from "../helpers/migrated-database.js";
 
 // A firing round against real Postgres, with a deliver step that fails
 // unexpectedly for one notification: that run's timer is put off alone, and
 // every other run of the same round goes on.
-let testDb: TestDatabase;
-let db: Database;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await migrate(testDb.url);
-  db = createDatabase({ url: testDb.url, poolMax: 4 });
-});
-afterAll(async () => {
-  await db.close();
-  await testDb.close();
-});
+const database = useMigratedDatabase();
 
 const workflow: Workflow = {
   key: "w",
@@ -42,14 +29,14 @@ it("puts off the timer whose firing throws, and fires the rest of its round", as
   for (let i = 0; i < 5; i++) {
     const id = randomUUID();
     ids.push(id);
-    await db.exec(
+    await database.db.exec(
       `INSERT INTO notifications (id, user_id, seq, category, title, body, priority, send_at)
        VALUES ($1, $2, NULL, 'c', 't', 'b', 'normal', now())`,
       [id, `u${i}`],
     );
   }
   await workflowRunStore.start(
-    db,
+    database.db,
     ids.map((notificationId, i) => ({
       id: randomUUID(),
       workflowKey: "w",
@@ -67,7 +54,7 @@ it("puts off the timer whose firing throws, and fires the rest of its round", as
   const poisoned = ids[2] as string;
   const delivered: string[] = [];
   const workflows = createWorkflows({
-    db,
+    db: database.db,
     clock,
     loadWorkflow: async () => workflow,
     deliver: async (_tx, d: StepDelivery) => {
@@ -85,11 +72,11 @@ it("puts off the timer whose firing throws, and fires the rest of its round", as
   // The batch failed on the poisoned run (after two others had been moved, and
   // rolled back with it), so every timer was fired again alone.
   expect(new Set(delivered)).toEqual(new Set(ids.filter((id) => id !== poisoned)));
-  const timers = await db.rows<{ notification_id: string; due_at: Date }>(
+  const timers = await database.db.rows<{ notification_id: string; due_at: Date }>(
     "SELECT notification_id, due_at FROM workflow_timers",
   );
   expect(timers).toEqual([{ notification_id: poisoned, due_at: new Date(clock.now().getTime() + 60_000) }]);
-  const runs = await db.rows<{ notification_id: string; status: string }>(
+  const runs = await database.db.rows<{ notification_id: string; status: string }>(
     "SELECT notification_id, status FROM workflow_runs ORDER BY notification_id",
   );
   for (const r of runs) expect(r.status).toBe(r.notification_id === poisoned ? "running" : "completed");
@@ -98,10 +85,10 @@ it("puts off the timer whose firing throws, and fires the rest of its round", as
 });
 
 it("reports pending timers and how late the oldest due one is (the gauges' numbers)", async () => {
-  await db.exec("DELETE FROM workflow_timers");
+  await database.db.exec("DELETE FROM workflow_timers");
   const clock = manualClock(new Date("2026-07-01T00:00:00Z"));
   const notificationId = randomUUID();
-  await db.exec(
+  await database.db.exec(
     `INSERT INTO notifications (id, user_id, seq, category, title, body, priority, send_at)
      VALUES ($1, 'stats', NULL, 'c', 't', 'b', 'normal', now())`,
     [notificationId],
@@ -118,9 +105,9 @@ it("reports pending timers and how late the oldest due one is (the gauges' numbe
     trace: {},
     createdAt: clock.now(),
   }));
-  await workflowRunStore.start(db, runs.slice(0, 2), new Date(clock.now().getTime() - 90_000));
-  await workflowRunStore.start(db, runs.slice(2), new Date(clock.now().getTime() + 3_600_000));
-  expect(await workflowRunStore.timerStats(db, clock.now())).toEqual({ pending: 3, oldestOverdueMs: 90_000 });
+  await workflowRunStore.start(database.db, runs.slice(0, 2), new Date(clock.now().getTime() - 90_000));
+  await workflowRunStore.start(database.db, runs.slice(2), new Date(clock.now().getTime() + 3_600_000));
+  expect(await workflowRunStore.timerStats(database.db, clock.now())).toEqual({ pending: 3, oldestOverdueMs: 90_000 });
   clock.advance(10_000);
-  expect(await workflowRunStore.timerStats(db, clock.now())).toEqual({ pending: 3, oldestOverdueMs: 100_000 });
+  expect(await workflowRunStore.timerStats(database.db, clock.now())).toEqual({ pending: 3, oldestOverdueMs: 100_000 });
 });

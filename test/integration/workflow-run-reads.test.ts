@@ -1,28 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { createDatabase, type Database } from "../../src/store/database.js";
-import { migrate } from "../../src/store/migrator.js";
+import { expect, it } from "vitest";
 import { workflowRunReads } from "../../src/store/workflow-run-reads.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/herald.js";
+import { useMigratedDatabase } from "../helpers/migrated-database.js";
 
 // The reads GetNotification makes of workflows: a notification's runs, and the
 // digest it was collected into (found through the GIN index on its ids).
-let testDb: TestDatabase;
-let db: Database;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await migrate(testDb.url);
-  db = createDatabase({ url: testDb.url, poolMax: 4 });
-});
-afterAll(async () => {
-  await db.close();
-  await testDb.close();
-});
+const database = useMigratedDatabase();
 
 const notification = async () => {
   const id = randomUUID();
-  await db.exec(
+  await database.db.exec(
     `INSERT INTO notifications (id, user_id, seq, category, title, body, priority, send_at)
      VALUES ($1, 'u', NULL, 'c', 't', 'b', 'normal', now())`,
     [id],
@@ -32,7 +19,7 @@ const notification = async () => {
 
 const run = async (notificationId: string, status: string, createdAt: string) => {
   const id = randomUUID();
-  await db.exec(
+  await database.db.exec(
     `INSERT INTO workflow_runs (id, workflow_key, workflow_version, notification_id, user_id, status, steps, created_at)
      VALUES ($1, 'digesting', 1, $2, 'u', $3, '[]'::jsonb, $4)`,
     [id, notificationId, status, createdAt],
@@ -46,21 +33,21 @@ it("finds a notification's runs, oldest first, and the digest that holds it", as
   const joined = await run(second, "digested", "2026-01-01T00:00:05Z");
   const later = await run(second, "completed", "2026-01-01T00:00:09Z");
   const digestId = randomUUID();
-  await db.exec(
+  await database.db.exec(
     `INSERT INTO workflow_digests (id, user_id, workflow_key, digest_key, step_index, owner_run_id, notification_ids,
        max_count, closes_at, created_at)
      VALUES ($1, 'u', 'digesting', 'c', 0, $2, $3::uuid[], 10, now() + interval '1 hour', now())`,
     [digestId, owner, [first, second]],
   );
 
-  expect((await workflowRunReads.ofNotification(db, second)).map((r) => r.id)).toEqual([joined, later]);
-  expect(await workflowRunReads.ofNotification(db, alone)).toEqual([]);
+  expect((await workflowRunReads.ofNotification(database.db, second)).map((r) => r.id)).toEqual([joined, later]);
+  expect(await workflowRunReads.ofNotification(database.db, alone)).toEqual([]);
 
   const link = { digestId, notificationId: first, notificationIds: [first, second], closed: false };
-  expect(await workflowRunReads.digestOf(db, second)).toEqual(link);
-  expect(await workflowRunReads.digestOf(db, first)).toEqual(link);
-  expect(await workflowRunReads.digestOf(db, alone)).toBeNull();
+  expect(await workflowRunReads.digestOf(database.db, second)).toEqual(link);
+  expect(await workflowRunReads.digestOf(database.db, first)).toEqual(link);
+  expect(await workflowRunReads.digestOf(database.db, alone)).toBeNull();
 
-  await db.exec("UPDATE workflow_digests SET closed_at = now() WHERE id = $1", [digestId]);
-  expect(await workflowRunReads.digestOf(db, second)).toMatchObject({ closed: true });
+  await database.db.exec("UPDATE workflow_digests SET closed_at = now() WHERE id = $1", [digestId]);
+  expect(await workflowRunReads.digestOf(database.db, second)).toMatchObject({ closed: true });
 });

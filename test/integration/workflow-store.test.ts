@@ -1,23 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { WorkflowDefinition } from "../../src/domain/workflow.js";
-import { createDatabase, type Database } from "../../src/store/database.js";
-import { migrate } from "../../src/store/migrator.js";
 import { candidatePatterns, workflowStore } from "../../src/store/workflow-store.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/herald.js";
+import { useMigratedDatabase } from "../helpers/migrated-database.js";
 
 // forSend is on the Send path: which workflow a category runs, from patterns.
-let testDb: TestDatabase;
-let db: Database;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await migrate(testDb.url);
-  db = createDatabase({ url: testDb.url, poolMax: 4 });
-});
-afterAll(async () => {
-  await db.close();
-  await testDb.close();
-});
+const database = useMigratedDatabase();
 
 const def = (key: string, categories: string[]): WorkflowDefinition => ({
   key,
@@ -27,8 +14,9 @@ const def = (key: string, categories: string[]): WorkflowDefinition => ({
   sendWindow: null,
 });
 const upsert = (d: WorkflowDefinition, maxCount = 200) =>
-  db.transaction((tx) => workflowStore.upsert(tx, d, { maxCount }));
-const runFor = async (category: string, key = "") => (await workflowStore.forSend(db, { key, category }))?.key ?? null;
+  database.db.transaction((tx) => workflowStore.upsert(tx, d, { maxCount }));
+const runFor = async (category: string, key = "") =>
+  (await workflowStore.forSend(database.db, { key, category }))?.key ?? null;
 
 describe("workflowStore.forSend", () => {
   beforeAll(async () => {
@@ -55,7 +43,7 @@ describe("workflowStore.forSend", () => {
   });
 
   it("ignores deleted workflows, falling back to the next pattern", async () => {
-    await db.transaction((tx) => workflowStore.delete(tx, "replies"));
+    await database.db.transaction((tx) => workflowStore.delete(tx, "replies"));
     expect(await runFor("comments.reply.edit")).toBe("all-comments");
     expect(await runFor("x", "replies")).toBeNull();
   });
@@ -63,22 +51,24 @@ describe("workflowStore.forSend", () => {
   it("runs the workflow named by key, whatever the category, in its current version", async () => {
     expect(await runFor("orders.shipped", "billing")).toBe("billing");
     await upsert({ ...def("billing", ["billing.*"]), description: "v2" });
-    expect((await workflowStore.forSend(db, { key: "billing", category: "x" }))?.version).toBe(2);
-    expect((await workflowStore.forSend(db, { key: "", category: "billing.invoice" }))?.description).toBe("v2");
+    expect((await workflowStore.forSend(database.db, { key: "billing", category: "x" }))?.version).toBe(2);
+    expect((await workflowStore.forSend(database.db, { key: "", category: "billing.invoice" }))?.description).toBe(
+      "v2",
+    );
     expect(await runFor("x", "no-such-workflow")).toBeNull();
   });
 
   it("frees a deleted workflow's patterns and brings it back as a new version", async () => {
     await upsert(def("takes-replies", ["comments.reply.*"]));
     expect(await runFor("comments.reply.edit")).toBe("takes-replies");
-    await db.transaction((tx) => workflowStore.delete(tx, "takes-replies"));
+    await database.db.transaction((tx) => workflowStore.delete(tx, "takes-replies"));
     const back = await upsert(def("takes-replies", ["comments.reply.*"]));
     expect(back.version).toBe(2);
     expect(await runFor("comments.reply.edit")).toBe("takes-replies");
   });
 
   it("bounds the number of workflows, deleted ones not counted", async () => {
-    const [{ n }] = (await testDb.query("SELECT count(*)::int AS n FROM workflows WHERE deleted_at IS NULL")) as [
+    const [{ n }] = (await database.db.rows("SELECT count(*)::int AS n FROM workflows WHERE deleted_at IS NULL")) as [
       { n: number },
     ];
     await expect(upsert(def("one-too-many", []), n)).rejects.toThrow(/WORKFLOW_MAX_COUNT/);

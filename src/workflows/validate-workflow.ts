@@ -1,6 +1,7 @@
 import type { Channel } from "../domain/channel.js";
 import { InvalidArgumentError } from "../domain/errors.js";
 import type { WorkflowDefinition, WorkflowStep } from "../domain/workflow.js";
+import { isEmptyWindow } from "./local-time.js";
 
 /** What checking a workflow needs from the server it will run on. */
 export interface WorkflowChecks {
@@ -26,6 +27,10 @@ export function validateWorkflow(def: WorkflowDefinition, checks: WorkflowChecks
   def.steps.forEach((step, i) => {
     checkStep(step, `workflow.steps[${i}]`, def.steps.slice(i + 1), checks);
   });
+  // A window that opens and closes at once would never open: deliveries would wait for ever.
+  if (def.sendWindow !== null && isEmptyWindow(def.sendWindow.window)) {
+    throw new InvalidArgumentError("workflow.send_window.window", "start and end must differ");
+  }
 }
 
 function checkStep(step: WorkflowStep, field: string, after: readonly WorkflowStep[], checks: WorkflowChecks): void {

@@ -213,6 +213,14 @@ describe("WorkflowService: bad workflows are INVALID_ARGUMENT naming the field, 
     ],
     ["no steps", "workflow.steps", () => minimal("bad", { steps: [] })],
     [
+      "a send window that opens and closes at once",
+      "workflow.send_window.window",
+      () =>
+        minimal("bad", {
+          sendWindow: { weekdays: [], window: { start: { hour: 9, minute: 0 }, end: { hour: 9, minute: 0 } } },
+        }),
+    ],
+    [
       "a condition that does not compile",
       "workflow.steps[1].condition.expression",
       () => minimal("bad", { steps: [deliverInApp, condition("!notification.read &&"), deliverInApp] }),

@@ -8,12 +8,19 @@ import type { DailyWindow, LocalTime, SendWindow } from "../domain/workflow.js";
 const minuteMs = 60_000;
 const dayMs = 86_400_000;
 
+// An IANA name starts with a letter (`Europe/Berlin`, `UTC`, `Etc/GMT+2`).
+// Newer ICU (Node 24) also takes offsets such as `+02:00` as a time zone,
+// which is no IANA name and has no daylight-saving rules: refused on every
+// runtime alike.
+const ianaName = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
+
 /**
  * Whether `zone` is an IANA time zone name this runtime knows (`Europe/Berlin`,
- * `UTC`). The empty string is not: callers use it for "none".
+ * `UTC`). The empty string is not: callers use it for "none"; nor is a UTC
+ * offset (`+02:00`).
  */
 export function isValidTimeZone(zone: string): boolean {
-  return zone !== "" && IANAZone.isValidZone(zone);
+  return ianaName.test(zone) && IANAZone.isValidZone(zone);
 }
 
 /**

@@ -288,7 +288,9 @@ export const WorkflowStepSchema: GenMessage<WorkflowStep> = /*@__PURE__*/
 
 /**
  * DeliverStep delivers the notification on channels: the recipient's
- * preferences, quiet hours and the workflow's send window apply. After a
+ * preferences, quiet hours and the workflow's send window apply. A
+ * notification has one delivery per channel (and target): a channel an
+ * earlier deliver step of the run used gets nothing more. After a
  * digest step it delivers the digest, once, with the collected notifications
  * in the template variable `events` (a list of {id, category, title, body,
  * data, create_time}) and their number in `event_count`.

@@ -1,13 +1,13 @@
-import { createHash } from "node:crypto";
 import type { Channel } from "../domain/channel.js";
-import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
+import { NotFoundError } from "../domain/errors.js";
 import type { Principal } from "../domain/principal.js";
 import type { Workflow, WorkflowDefinition, WorkflowRun } from "../domain/workflow.js";
 import type { Database } from "../store/database.js";
-import { type RunCursor, type RunFilter, runCursorPattern, workflowRunReads } from "../store/workflow-run-reads.js";
+import { type RunFilter, runCursorPattern, workflowRunReads } from "../store/workflow-run-reads.js";
 import { workflowStore } from "../store/workflow-store.js";
 import { validateWorkflow } from "../workflows/validate-workflow.js";
 import { requireScope } from "./access.js";
+import { decodePagePosition, encodePageToken } from "./page-token.js";
 
 /** What WorkflowService is built from. */
 export interface ManageWorkflowsDeps {
@@ -77,9 +77,11 @@ export function createManageWorkflows(deps: ManageWorkflowsDeps) {
       pageToken: string,
     ): Promise<{ runs: WorkflowRun[]; nextPageToken: string }> {
       admin(principal);
-      const after = pageToken === "" ? null : decodeRunPageToken(pageToken, filter);
+      // The position is a run cursor: its time to the microsecond, and its id.
+      const after =
+        pageToken === "" ? null : decodePagePosition(pageToken, filter, runCursorPattern, "ListWorkflowRuns");
       const page = await workflowRunReads.list(deps.db, filter, pageSize === 0 ? defaultPageSize : pageSize, after);
-      return { runs: page.runs, nextPageToken: page.next === null ? "" : encodeRunPageToken(page.next, filter) };
+      return { runs: page.runs, nextPageToken: page.next === null ? "" : encodePageToken(page.next, filter) };
     },
 
     async getRun(principal: Principal, id: string): Promise<WorkflowRun> {
@@ -98,29 +100,3 @@ export function createManageWorkflows(deps: ManageWorkflowsDeps) {
 }
 
 export type ManageWorkflows = ReturnType<typeof createManageWorkflows>;
-
-// Run page tokens follow page-token.ts's List tokens (versioned, bound to the
-// filters by a fingerprint, so a token replayed with other filters is refused),
-// but carry a run cursor (time to the microsecond and id) instead of a seq.
-function encodeRunPageToken(cursor: RunCursor, filter: RunFilter): string {
-  return Buffer.from(`1 ${cursor} ${fingerprint(filter)}`).toString("base64url");
-}
-
-function decodeRunPageToken(token: string, filter: RunFilter): RunCursor {
-  const text = Buffer.from(token, "base64url").toString("latin1");
-  const match = /^1 (\S+ \S+) ([0-9a-f]{12})$/.exec(text);
-  if (match === null || !runCursorPattern.test(match[1] as string)) {
-    throw new InvalidArgumentError("page_token", "is not a token returned by ListWorkflowRuns");
-  }
-  if (match[2] !== fingerprint(filter)) {
-    throw new InvalidArgumentError(
-      "page_token",
-      "was returned for a ListWorkflowRuns with other filters; pass the same filters",
-    );
-  }
-  return match[1] as RunCursor;
-}
-
-function fingerprint(filter: RunFilter): string {
-  return createHash("sha256").update(JSON.stringify(filter)).digest("hex").slice(0, 12);
-}

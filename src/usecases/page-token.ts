@@ -2,24 +2,34 @@ import { createHash } from "node:crypto";
 import { InvalidArgumentError } from "../domain/errors.js";
 
 /**
- * List page tokens: the seq to continue below, bound to the filters that made
- * it, so a token replayed with other filters is refused rather than silently
- * skipping notifications. Opaque to callers; not secret (it only moves within
- * the caller's own inbox).
+ * Page tokens: where the next page starts (a position of the caller's list),
+ * bound to the filters that made it, so a token replayed with other filters is
+ * refused rather than silently skipping items. Opaque to callers; not secret
+ * (a position only moves within what the caller may list anyway).
  */
-export function encodePageToken(seq: number, filters: unknown): string {
-  return Buffer.from(`1:${seq}:${fingerprint(filters)}`).toString("base64url");
+export function encodePageToken(position: string | number, filters: unknown): string {
+  return Buffer.from(`1:${position}:${fingerprint(filters)}`).toString("base64url");
 }
 
-export function decodePageToken(token: string, filters: unknown): number {
-  const match = /^1:(\d{1,15}):([0-9a-f]{12})$/.exec(Buffer.from(token, "base64url").toString("latin1"));
-  if (match === null) {
-    throw new InvalidArgumentError("page_token", "is not a token returned by List");
+/**
+ * The position in a page token made with these filters; `position` says what
+ * one looks like (anything else is refused before it reaches a query), `rpc`
+ * names the call in errors.
+ */
+export function decodePagePosition(token: string, filters: unknown, position: RegExp, rpc: string): string {
+  const match = /^1:(.+):([0-9a-f]{12})$/.exec(Buffer.from(token, "base64url").toString("latin1"));
+  if (match === null || !position.test(match[1] as string)) {
+    throw new InvalidArgumentError("page_token", `is not a token returned by ${rpc}`);
   }
   if (match[2] !== fingerprint(filters)) {
-    throw new InvalidArgumentError("page_token", "was returned for a List with other filters; pass the same filters");
+    throw new InvalidArgumentError("page_token", `was returned for a ${rpc} with other filters; pass the same filters`);
   }
-  return Number(match[1]);
+  return match[1] as string;
+}
+
+/** List's tokens: the seq to continue below. */
+export function decodePageToken(token: string, filters: unknown): number {
+  return Number(decodePagePosition(token, filters, /^\d{1,15}$/, "List"));
 }
 
 function fingerprint(filters: unknown): string {

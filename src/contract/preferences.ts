@@ -5,17 +5,10 @@ import {
   type Preferences as PreferencesPb,
   PreferencesSchema,
 } from "../../gen/ts/herald/v1/preferences_pb.js";
-import {
-  type LocalTime as LocalTimePb,
-  LocalTimeSchema,
-  type QuietHours as QuietHoursPb,
-  QuietHoursSchema,
-} from "../../gen/ts/herald/v1/workflow_pb.js";
-import { type Channel, channelIds } from "../domain/channel.js";
+import { channelIds } from "../domain/channel.js";
 import { InvalidArgumentError } from "../domain/errors.js";
 import type { ChannelSettings, Preferences } from "../domain/preferences.js";
-import type { LocalTime, QuietHours } from "../domain/workflow.js";
-import { channelFromPb, channelToPb } from "./notification.js";
+import { quietHoursToPb } from "./workflow.js";
 
 // The channels ChannelSettings has a field for (in_app, email...), by name; the
 // others (newer ones) travel in its `channels` map.
@@ -69,38 +62,3 @@ export function preferencesToPb(prefs: Preferences): PreferencesPb {
     quietHours: prefs.quietHours === null ? undefined : quietHoursToPb(prefs.quietHours),
   });
 }
-
-/**
- * Quiet hours as use cases take them. protovalidate has checked ranges, the
- * required window and channel values already; the checks here keep the
- * mapping total (and name the field) should a caller skip validation.
- */
-export function quietHoursFromPb(pb: QuietHoursPb, path = "quiet_hours"): QuietHours {
-  const { start, end } = pb.window ?? {};
-  if (start === undefined || end === undefined) {
-    throw new InvalidArgumentError(`${path}.window`, "needs a start and an end");
-  }
-  return {
-    window: { start: localTimeFromPb(start), end: localTimeFromPb(end) },
-    // Mapped one for one, never filtered, so that an index the use case
-    // reports (quiet_hours.channels[2]) is the index in the request.
-    channels: pb.channels.map((value, i): Channel => {
-      const channel = channelFromPb(value);
-      if (channel === undefined) throw new InvalidArgumentError(`${path}.channels[${i}]`, "names no channel");
-      return channel;
-    }),
-    timezone: pb.timezone,
-  };
-}
-
-export function quietHoursToPb(qh: QuietHours): QuietHoursPb {
-  return create(QuietHoursSchema, {
-    window: { start: localTimeToPb(qh.window.start), end: localTimeToPb(qh.window.end) },
-    channels: qh.channels.map(channelToPb),
-    timezone: qh.timezone,
-  });
-}
-
-const localTimeFromPb = (pb: LocalTimePb): LocalTime => ({ hour: pb.hour, minute: pb.minute });
-const localTimeToPb = (time: LocalTime): LocalTimePb =>
-  create(LocalTimeSchema, { hour: time.hour, minute: time.minute });

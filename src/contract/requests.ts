@@ -9,7 +9,8 @@ import type { PreferencesPatch } from "../domain/preferences.js";
 import type { MarkInput } from "../usecases/mark-notifications.js";
 import { changeKindFromPb } from "./feed-event.js";
 import { channelFromPb, priorityFromPb } from "./notification.js";
-import { channelSettingsFromPb, quietHoursFromPb } from "./preferences.js";
+import { channelSettingsFromPb } from "./preferences.js";
+import { quietHoursFromPb } from "./workflow.js";
 
 /** Requests as use cases take them. Field rules were checked by protovalidate already. */
 export function draftFromPb(req: SendRequest): NotificationDraft {

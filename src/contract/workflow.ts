@@ -1,9 +1,11 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { type Duration, DurationSchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { type Duration, durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   type DigestLink as DigestLinkPb,
   DigestLinkSchema,
   type LocalTime as LocalTimePb,
+  type QuietHours as QuietHoursPb,
+  QuietHoursSchema,
   WorkflowRunStatus as RunStatusPb,
   type SendWindow as SendWindowPb,
   WorkflowStepState as StepStatePb,
@@ -21,6 +23,7 @@ import type {
   DailyWindow,
   DigestLink,
   LocalTime,
+  QuietHours,
   RunStatus,
   SendWindow,
   StepState,
@@ -43,11 +46,6 @@ export function durationToMs(d: Duration): number {
   return Number(d.seconds) * 1000 + Math.ceil(d.nanos / 1_000_000);
 }
 
-/** A Duration of whole milliseconds. */
-export function msToDuration(ms: number): Duration {
-  return create(DurationSchema, { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 });
-}
-
 const localTimeFromPb = (t: LocalTimePb | undefined, field: string): LocalTime =>
   t === undefined ? missing(field) : { hour: t.hour, minute: t.minute };
 
@@ -60,6 +58,23 @@ const sendWindowFromPb = (s: SendWindowPb | undefined): SendWindow | null =>
   s === undefined
     ? null
     : { weekdays: [...s.weekdays], window: dailyWindowFromPb(s.window, "workflow.send_window.window") };
+
+/**
+ * Quiet hours as use cases take them (UpdatePreferences). Channels are mapped
+ * one for one, never filtered, so that an index the use case reports
+ * (`quiet_hours.channels[2]`) is the index in the request.
+ */
+export function quietHoursFromPb(pb: QuietHoursPb, field = "quiet_hours"): QuietHours {
+  return {
+    window: dailyWindowFromPb(pb.window, `${field}.window`),
+    channels: pb.channels.map((c, i): Channel => channelFromPb(c) ?? missing(`${field}.channels[${i}]`)),
+    timezone: pb.timezone,
+  };
+}
+
+export function quietHoursToPb(qh: QuietHours): QuietHoursPb {
+  return create(QuietHoursSchema, { window: qh.window, channels: qh.channels.map(channelToPb), timezone: qh.timezone });
+}
 
 /** One step of a request, by its oneof case. */
 function stepFromPb(step: WorkflowStepPb, field: string): WorkflowStep {
@@ -132,7 +147,7 @@ function stepToPb(step: WorkflowStep): StepKindInit {
       const u = step.until;
       const until =
         u.kind === "duration"
-          ? { case: "duration" as const, value: msToDuration(u.ms) }
+          ? { case: "duration" as const, value: durationFromMs(u.ms) }
           : u.kind === "dataPath"
             ? { case: "dataPath" as const, value: u.path }
             : { case: "localTime" as const, value: u.at };
@@ -144,7 +159,7 @@ function stepToPb(step: WorkflowStep): StepKindInit {
       const w = step.window;
       const window =
         w.kind === "duration"
-          ? { case: "duration" as const, value: msToDuration(w.ms) }
+          ? { case: "duration" as const, value: durationFromMs(w.ms) }
           : { case: "dailyAt" as const, value: w.at };
       return {
         case: "digest",
@@ -156,7 +171,7 @@ function stepToPb(step: WorkflowStep): StepKindInit {
         case: "throttle",
         value: {
           limit: step.limit,
-          window: msToDuration(step.windowMs),
+          window: durationFromMs(step.windowMs),
           keyPath: step.keyPath,
           onExceed: step.onExceed === "digest" ? ThrottleActionPb.DIGEST : ThrottleActionPb.SUPPRESS,
         },

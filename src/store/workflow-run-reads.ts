@@ -1,5 +1,6 @@
-import type { DigestLink, RunStatus, RunStep, StepKind, StepState, WorkflowRun } from "../domain/workflow.js";
+import type { DigestLink, RunStatus, WorkflowRun } from "../domain/workflow.js";
 import type { Queryable } from "./database.js";
+import { type StepJson, stepsFromJson } from "./workflow-step-log.js";
 
 /** Which runs ListWorkflowRuns wants; an empty string or null matches every run. */
 export interface RunFilter {
@@ -19,15 +20,6 @@ export type RunCursor = string;
 /** What a run cursor looks like; anything else is refused before it reaches SQL. */
 export const runCursorPattern = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z [0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/;
 
-/** One element of `workflow_runs.steps`, as the engine writes it. */
-interface StepJson {
-  kind: StepKind;
-  state: StepState;
-  reason: string;
-  fired_at: string | null;
-  due_at: string | null;
-}
-
 interface RunRow {
   id: string;
   workflow_key: string;
@@ -43,16 +35,6 @@ interface RunRow {
   cursor: string;
 }
 
-const date = (iso: string | null | undefined): Date | null => (iso ? new Date(iso) : null);
-
-const toStep = (s: StepJson): RunStep => ({
-  kind: s.kind,
-  state: s.state,
-  reason: s.reason ?? "",
-  firedAt: date(s.fired_at),
-  dueAt: date(s.due_at),
-});
-
 const toRun = (r: RunRow): WorkflowRun => ({
   id: r.id,
   workflowKey: r.workflow_key,
@@ -61,7 +43,7 @@ const toRun = (r: RunRow): WorkflowRun => ({
   userId: r.user_id,
   cancellationKey: r.cancellation_key ?? "",
   status: r.status,
-  steps: r.steps.map(toStep),
+  steps: stepsFromJson(r.steps),
   createdAt: r.created_at,
   finishedAt: r.finished_at,
   digestId: r.digest_id ?? "",

@@ -3,8 +3,8 @@ import type { Clock } from "../domain/clock.js";
 import type { ChangeKind } from "../domain/feed-event.js";
 import type { Workflow } from "../domain/workflow.js";
 import type { Database, Queryable } from "../store/database.js";
-import { workflowRunStore } from "../store/workflow-run-store.js";
 import { workflowThrottleStore } from "../store/workflow-throttle-store.js";
+import { workflowTimerStore } from "../store/workflow-timer-store.js";
 import { type ChangedState, createWorkflowEngine, type DeliverStep } from "./engine.js";
 import { createTimerFirer } from "./timer-firer.js";
 
@@ -84,7 +84,7 @@ export function createWorkflows(o: WorkflowsOptions) {
     cancelNotification: async (tx: Queryable, notificationId: string) =>
       engine.cancel(
         tx,
-        await workflowRunStore.timersOfNotification(tx, notificationId),
+        await workflowTimerStore.timersOfNotification(tx, notificationId),
         "canceled: notification canceled",
         o.clock.now(),
       ),
@@ -93,13 +93,13 @@ export function createWorkflows(o: WorkflowsOptions) {
       o.db.transaction(async (tx) =>
         engine.cancel(
           tx,
-          await workflowRunStore.timersOfKey(tx, cancellationKey, userIds),
+          await workflowTimerStore.timersOfKey(tx, cancellationKey, userIds),
           `canceled: cancellation key "${cancellationKey}"`,
           o.clock.now(),
         ),
       ),
     /** Pending timers and the oldest overdue one (metrics). */
-    timerStats: () => workflowRunStore.timerStats(o.db, o.clock.now()),
+    timerStats: () => workflowTimerStore.timerStats(o.db, o.clock.now()),
   };
 }
 

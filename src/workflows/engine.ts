@@ -5,11 +5,13 @@ import type { Queryable } from "../store/database.js";
 import { notificationStore } from "../store/notification-store.js";
 import type { TraceContext } from "../store/outbox-store.js";
 import { workflowDigestStore } from "../store/workflow-digest-store.js";
-import { type DueTimer, type RunState, type TimerPurpose, workflowRunStore } from "../store/workflow-run-store.js";
+import { type RunState, workflowRunStore } from "../store/workflow-run-store.js";
+import { type DueTimer, type TimerPurpose, workflowTimerStore } from "../store/workflow-timer-store.js";
 import { compileCondition, evaluateCondition } from "./conditions.js";
 import { conditionInput, loadPeople, noPeople, type RecipientView } from "./run-inputs.js";
 import { cancelPending, markDone, skip } from "./run-log.js";
-import { runSteps, type StepContext } from "./run-steps.js";
+import { runSteps } from "./run-steps.js";
+import type { StepContext } from "./step-context.js";
 
 /** One collected notification, as a digest's template sees it in `events`. */
 export interface DigestEvent {
@@ -146,7 +148,7 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
       for (const timer of timers) {
         const ctx = await contextOf(tx, timer, now, known);
         if (ctx === null) {
-          await workflowRunStore.dropTimer(tx, timer.id);
+          await workflowTimerStore.dropTimer(tx, timer.id);
           continue;
         }
         queued = (await move(ctx, timer)).queued || queued;
@@ -158,7 +160,7 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
     async fire(tx: Queryable, timer: DueTimer, now: Date): Promise<FireOutcome> {
       const ctx = await contextOf(tx, timer, now);
       if (ctx === null) {
-        await workflowRunStore.dropTimer(tx, timer.id);
+        await workflowTimerStore.dropTimer(tx, timer.id);
         return { queued: false };
       }
       return move(ctx, timer);
@@ -175,7 +177,7 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
       const state = change === "archived" || change === "unarchived" ? "archived" : "read";
       const ids = "ids" in changed ? changed.ids : null;
       if (ids !== null && ids.length === 0) return;
-      const timers = await workflowRunStore.gatedTimers(tx, changed.userId, ids);
+      const timers = await workflowTimerStore.gatedTimers(tx, changed.userId, ids);
       for (const timer of timers) {
         const ctx = await contextOf(tx, timer, now);
         if (ctx === null) continue;

@@ -1,42 +1,19 @@
 import { InvalidArgumentError } from "../domain/errors.js";
-import type { Channel, Notification } from "../domain/notification.js";
+import type { Channel } from "../domain/notification.js";
 import { isRequiredCategory } from "../domain/preferences.js";
-import type { Workflow, WorkflowStep } from "../domain/workflow.js";
-import type { Queryable } from "../store/database.js";
+import type { WorkflowStep } from "../domain/workflow.js";
 import { notificationStore } from "../store/notification-store.js";
-import { digestCapacity, workflowDigestStore } from "../store/workflow-digest-store.js";
-import { type RunState, workflowRunStore } from "../store/workflow-run-store.js";
-import { workflowThrottleStore } from "../store/workflow-throttle-store.js";
+import { workflowDigestStore } from "../store/workflow-digest-store.js";
 import { compileCondition, evaluateCondition } from "./conditions.js";
-import { keyAt, timeAt } from "./data-path.js";
-import type { DeliverStep, DigestEvent, NextTimer } from "./engine.js";
+import { timeAt } from "./data-path.js";
+import { digestStep } from "./digest-step.js";
+import type { DigestEvent, NextTimer } from "./engine.js";
 import { nextLocalTime, nextSendOpening, zoneOf } from "./local-time.js";
 import { quietUntil } from "./quiet-hours.js";
-import { conditionInput, type RecipientView } from "./run-inputs.js";
-import { markDone, markWaiting, skip, skipRest } from "./run-log.js";
-
-/** What the steps of one firing work with. */
-export interface StepContext {
-  tx: Queryable;
-  run: RunState;
-  workflow: Workflow;
-  notification: Notification;
-  now: Date;
-  deliver: DeliverStep;
-  requiredCategories: readonly string[];
-  /** The recipient's profile and quiet hours, read on first use. */
-  recipient: () => Promise<RecipientView>;
-  /** Set when a step queued deliveries. */
-  queued: boolean;
-}
-
-/** What one step decided: go on, wait for a timer, or end the run. */
-type StepResult =
-  | { kind: "next" }
-  | { kind: "jump"; to: number }
-  | { kind: "stopBefore"; at: number }
-  | { kind: "wait"; timer: Exclude<NextTimer, null> }
-  | { kind: "end"; status: "completed" | "digested" };
+import { conditionInput } from "./run-inputs.js";
+import { markDone, markWaiting, skipRest } from "./run-log.js";
+import { type StepContext, type StepResult, wait } from "./step-context.js";
+import { throttleStep } from "./throttle-step.js";
 
 /**
  * Runs a run's steps from `from` until one waits or the run ends; returns its
@@ -210,101 +187,6 @@ async function digestEvents(ctx: StepContext, i: number): Promise<DigestEvent[] 
     data: n.data ?? {},
     create_time: n.createdAt.toISOString(),
   }));
-}
-
-/**
- * The first notification of a key opens a digest and waits for its window;
- * later ones join it and their runs end here (the digest's run delivers
- * them). A digest that reaches max_count (or its capacity) closes at once and
- * its run's timer is made due.
- */
-async function digestStep(ctx: StepContext, step: Extract<WorkflowStep, { kind: "digest" }>, i: number) {
-  const { run, now, notification, tx } = ctx;
-  const scope = {
-    userId: run.userId,
-    workflowKey: run.workflowKey,
-    digestKey: step.keyPath === "" ? notification.category : keyAt(notification.data, step.keyPath),
-    stepIndex: i,
-  };
-  const max = step.maxCount > 0 ? Math.min(step.maxCount, digestCapacity) : digestCapacity;
-  for (let tries = 0; tries < 3; tries++) {
-    const open = await workflowDigestStore.lockOpen(tx, scope);
-    if (open !== null && open.ownerRunId !== run.id) {
-      const full = open.notificationIds.length + 1 >= max;
-      await workflowDigestStore.join(tx, open.id, notification.id, full ? now : null);
-      if (full) await workflowRunStore.hurry(tx, open.ownerRunId, now);
-      run.digestId = open.id;
-      markDone(run, i, now, `joined digest ${open.id}`);
-      skipRest(run, i + 1, now, "delivered with the digest");
-      return { kind: "end", status: "digested" } as const;
-    }
-    const zone = step.window.kind === "dailyAt" ? zoneOf((await ctx.recipient()).recipient.timezone) : "UTC";
-    const closesAt =
-      step.window.kind === "duration"
-        ? new Date(now.getTime() + step.window.ms)
-        : nextLocalTime(now, zone, step.window.at);
-    const opened = await workflowDigestStore.open(
-      tx,
-      scope,
-      { runId: run.id, notificationId: notification.id },
-      max,
-      closesAt,
-      now,
-    );
-    if (opened === null) continue; // another run opened it meanwhile: join that one
-    run.digestId = opened.id;
-    const due = max <= 1 ? now : closesAt;
-    markWaiting(run, i, due, `collecting until ${due.toISOString()}`);
-    return wait(i, due, "digest");
-  }
-  throw new Error("digest: could not open or join a digest");
-}
-
-async function throttleStep(ctx: StepContext, step: Extract<WorkflowStep, { kind: "throttle" }>, i: number) {
-  const { run, now, notification, workflow } = ctx;
-  const { passed, count } = await workflowThrottleStore.pass(
-    ctx.tx,
-    {
-      userId: run.userId,
-      workflowKey: run.workflowKey,
-      stepIndex: i,
-      throttleKey: step.keyPath === "" ? "" : keyAt(notification.data, step.keyPath),
-    },
-    step.limit,
-    step.windowMs,
-    now,
-  );
-  const digestAt = workflow.steps.findIndex((s, k) => k > i && s.kind === "digest");
-  if (passed) {
-    markDone(run, i, now, `passed (${count + 1} of ${step.limit})`);
-    return step.onExceed === "digest" && digestAt > 0
-      ? ({ kind: "stopBefore", at: digestAt } as const)
-      : ({ kind: "next" } as const);
-  }
-  if (step.onExceed === "digest" && digestAt > 0) {
-    markDone(run, i, now, `throttled: ${step.limit} already passed; diverted to the digest`);
-    for (let k = i + 1; k < digestAt; k++) skip(run, k, now, "throttled: diverted to the digest");
-    return { kind: "jump", to: digestAt } as const;
-  }
-  markDone(run, i, now, `throttled: ${step.limit} already passed`);
-  const later = workflow.steps.slice(i + 1).flatMap((s) => (s.kind === "deliver" ? s.channels : []));
-  if (later.length > 0) {
-    await ctx.deliver(ctx.tx, {
-      notification,
-      people: await ctx.recipient(),
-      channels: [...new Set(later)],
-      templateKey: "",
-      events: null,
-      trace: run.trace,
-      suppressedReason: "throttled",
-    });
-  }
-  skipRest(run, i + 1, now, "throttled");
-  return { kind: "end", status: "completed" } as const;
-}
-
-function wait(stepIndex: number, dueAt: Date, purpose: "delay" | "digest" | "hold", heldChannels: string[] = []) {
-  return { kind: "wait", timer: { stepIndex, dueAt, purpose, heldChannels } } as const;
 }
 
 const hhmm = (t: { hour: number; minute: number }) =>

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../domain/clock.js";
 import type { Database } from "../store/database.js";
-import { type DueTimer, workflowRunStore } from "../store/workflow-run-store.js";
+import { type DueTimer, workflowTimerStore } from "../store/workflow-timer-store.js";
 import type { WorkflowEngine } from "./engine.js";
 
 export interface TimerFirerOptions {
@@ -35,14 +35,14 @@ export function createTimerFirer(o: TimerFirerOptions) {
   async function fireAlone(timerId: number, now: Date): Promise<{ queued: boolean; lags: number[] }> {
     try {
       return await o.db.transaction(async (tx) => {
-        const timers = await workflowRunStore.claimById(tx, timerId, now);
+        const timers = await workflowTimerStore.claimById(tx, timerId, now);
         const [timer] = timers;
         if (timer === undefined) return { queued: false, lags: [] };
         return { queued: (await o.engine.fire(tx, timer, now)).queued, lags: lagsOf(timers, now) };
       });
     } catch (err) {
       o.logger.warn({ err, timerId }, "workflow timer failed; trying again later");
-      await workflowRunStore.postpone(o.db, timerId, new Date(now.getTime() + o.retryMs));
+      await workflowTimerStore.postpone(o.db, timerId, new Date(now.getTime() + o.retryMs));
       return { queued: false, lags: [] };
     }
   }
@@ -50,13 +50,13 @@ export function createTimerFirer(o: TimerFirerOptions) {
   return async function fireDue(): Promise<number> {
     const now = o.clock.now();
     // Most rounds find nothing: one statement says so, without a transaction.
-    if (!(await workflowRunStore.anyDue(o.db, now))) return 0;
+    if (!(await workflowTimerStore.anyDue(o.db, now))) return 0;
     let claimed: DueTimer[] = [];
     let queued = false;
     let lags: number[] = [];
     try {
       queued = await o.db.transaction(async (tx) => {
-        claimed = await workflowRunStore.claimDue(tx, now, o.batchSize);
+        claimed = await workflowTimerStore.claimDue(tx, now, o.batchSize);
         return (await o.engine.fireBatch(tx, claimed, now)).queued;
       });
       lags = lagsOf(claimed, now);

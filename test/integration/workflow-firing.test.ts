@@ -3,6 +3,7 @@ import pino from "pino";
 import { expect, it } from "vitest";
 import type { Workflow } from "../../src/domain/workflow.js";
 import { workflowRunStore } from "../../src/store/workflow-run-store.js";
+import { workflowTimerStore } from "../../src/store/workflow-timer-store.js";
 import { createWorkflows } from "../../src/workflows/create-workflows.js";
 import type { StepDelivery } from "../../src/workflows/engine.js";
 import { manualClock } from "../helpers/manual-clock.js";
@@ -107,7 +108,13 @@ it("reports pending timers and how late the oldest due one is (the gauges' numbe
   }));
   await workflowRunStore.start(database.db, runs.slice(0, 2), new Date(clock.now().getTime() - 90_000));
   await workflowRunStore.start(database.db, runs.slice(2), new Date(clock.now().getTime() + 3_600_000));
-  expect(await workflowRunStore.timerStats(database.db, clock.now())).toEqual({ pending: 3, oldestOverdueMs: 90_000 });
+  expect(await workflowTimerStore.timerStats(database.db, clock.now())).toEqual({
+    pending: 3,
+    oldestOverdueMs: 90_000,
+  });
   clock.advance(10_000);
-  expect(await workflowRunStore.timerStats(database.db, clock.now())).toEqual({ pending: 3, oldestOverdueMs: 100_000 });
+  expect(await workflowTimerStore.timerStats(database.db, clock.now())).toEqual({
+    pending: 3,
+    oldestOverdueMs: 100_000,
+  });
 });

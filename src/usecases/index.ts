@@ -12,6 +12,7 @@ import type { PreferenceCache } from "../store/preference-cache.js";
 import type { WebhookEndpointStore } from "../store/webhook-endpoint-store.js";
 import type { ContentRenderer } from "../templates/content-renderer.js";
 import { compileCondition } from "../workflows/conditions.js";
+import type { ChangedState } from "../workflows/engine.js";
 import { createDeliverMessage } from "./deliver-message.js";
 import { createGetNotification } from "./get-notification.js";
 import type { PublishFeedEvents } from "./inbox-placement.js";
@@ -22,7 +23,7 @@ import { createManageRecipients } from "./manage-recipients.js";
 import { createManageTemplates } from "./manage-templates.js";
 import { createManageWebhooks } from "./manage-webhooks.js";
 import { createManageWorkflows } from "./manage-workflows.js";
-import { type ChangedNotifications, createMarkNotifications } from "./mark-notifications.js";
+import { createMarkNotifications } from "./mark-notifications.js";
 import { createPrepareDeliveries } from "./prepare-deliveries.js";
 import { createSendNotification } from "./send-notification.js";
 import { createSubscribeFeed } from "./subscribe-feed.js";
@@ -67,7 +68,7 @@ export interface WorkflowHooks {
   find: (name: string, category: string) => Promise<Workflow | null>;
   onRunsStarted: () => void;
   now: () => Date;
-  settle: (tx: Queryable, changed: ChangedNotifications, change: ChangeKind) => Promise<void>;
+  settle: (tx: Queryable, changed: ChangedState, change: ChangeKind) => Promise<void>;
   cancelNotification: (tx: Queryable, notificationId: string) => Promise<number>;
   /** CancelWorkflows: every unfinished run sent with this key, for these users (or all). */
   cancelByKey: (cancellationKey: string, userIds: readonly string[]) => Promise<number>;

@@ -4,6 +4,7 @@ import type { Principal } from "../domain/principal.js";
 import type { Database, Queryable } from "../store/database.js";
 import { feedLog } from "../store/feed-log.js";
 import { inboxStore } from "../store/inbox-store.js";
+import type { ChangedState } from "../workflows/engine.js";
 import { resolveUserId } from "./access.js";
 import type { PublishFeedEvents } from "./inbox-placement.js";
 
@@ -14,9 +15,6 @@ export interface MarkInput {
   all: boolean;
   change: ChangeKind;
 }
-
-/** Which notifications a MarkRead changed: these, or all of the user's. */
-export type ChangedNotifications = { userId: string; ids: readonly string[] } | { userId: string; all: true };
 
 export interface MarkOutput {
   unreadCount: number;
@@ -34,7 +32,7 @@ export function createMarkNotifications(deps: {
    * Workflows: in this transaction, runs waiting to escalate these
    * notifications on a condition the change made false end here.
    */
-  settle?: (tx: Queryable, changed: ChangedNotifications, change: ChangeKind) => Promise<void>;
+  settle?: (tx: Queryable, changed: ChangedState, change: ChangeKind) => Promise<void>;
 }) {
   return async function markNotifications(principal: Principal, input: MarkInput): Promise<MarkOutput> {
     const userId = resolveUserId(principal, input.userId, "admin", "change notifications");

@@ -139,6 +139,7 @@ export async function createApp(
     link,
     db,
     prefix: natsConfig.prefix,
+    streamReplicas: natsConfig.streamReplicas,
     channels: channels.available,
     deliver,
     settings: { ...deliveryConfig, leaseMs: leaseMs(deliveryConfig.timeoutMs) },

@@ -50,6 +50,8 @@ export interface DispatchSetupOptions {
   channels: readonly string[];
   /** How long a worker may hold a message before JetStream hands it to another. */
   ackWaitMs: number;
+  /** Copies of each stream and consumer (NATS_STREAM_REPLICAS): 1, or 3 or 5 on a cluster. */
+  replicas: number;
 }
 
 /**
@@ -59,12 +61,26 @@ export interface DispatchSetupOptions {
  * message text), what exists is brought to this configuration. File storage,
  * so accepted deliveries survive a NATS restart; a 2-minute duplicate window,
  * so a relay that publishes the same outbox row twice (it crashed before
- * deleting it) puts it in once. Any other failure is a DispatchSetupError.
+ * deleting it) puts it in once. Streams and consumers get `replicas` copies;
+ * when the setting changes, existing ones are scaled to it (JetStream moves the
+ * data itself). More than one replica on a server that is not in a cluster is
+ * refused here with a message that says what to change, rather than with
+ * JetStream's own. Any other failure is a DispatchSetupError.
  */
 export async function setupDispatch(
   options: DispatchSetupOptions,
 ): Promise<{ js: JetStreamClient; jsm: JetStreamManager }> {
   const names = dispatchNames(options.prefix);
+  const replicas = options.replicas;
+  const clusterName = options.nc.info?.cluster;
+  if (replicas > 1 && clusterName === undefined) {
+    throw new DispatchSetupError("checking NATS_STREAM_REPLICAS", {
+      cause: new Error(
+        `NATS_STREAM_REPLICAS=${replicas} needs a NATS cluster of at least ${replicas} JetStream servers, ` +
+          `but ${options.nc.getServer()} is not in a cluster: set NATS_STREAM_REPLICAS=1, or point NATS_URL at a cluster`,
+      ),
+    });
+  }
   const jsm = await step("connecting to the JetStream API", () => jetstreamManager(options.nc));
   await ensureStream(jsm, {
     name: names.stream,
@@ -72,6 +88,7 @@ export async function setupDispatch(
     retention: RetentionPolicy.Workqueue,
     storage: StorageType.File,
     duplicate_window: nanos(120_000),
+    num_replicas: replicas,
   });
   await ensureStream(jsm, {
     name: names.deadStream,
@@ -80,6 +97,7 @@ export async function setupDispatch(
     storage: StorageType.File,
     max_age: nanos(30 * 24 * 3_600_000),
     duplicate_window: nanos(120_000),
+    num_replicas: replicas,
   });
   for (const channel of options.channels) {
     await ensureConsumer(jsm, names.stream, {
@@ -90,6 +108,7 @@ export async function setupDispatch(
       // Herald counts attempts in Postgres; JetStream only redelivers.
       max_deliver: -1,
       max_ack_pending: 10_000,
+      num_replicas: replicas,
     });
   }
   return { js: jetstream(options.nc), jsm };
@@ -135,7 +154,11 @@ async function ensureConsumer(
   if (exists) {
     // Only what may change on a live consumer; the rest is fixed at creation.
     await step(`updating consumer ${name}`, () =>
-      jsm.consumers.update(stream, name, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending }),
+      jsm.consumers.update(stream, name, {
+        ack_wait: config.ack_wait,
+        max_ack_pending: config.max_ack_pending,
+        num_replicas: config.num_replicas,
+      }),
     );
   } else {
     await step(`creating consumer ${name}`, () => jsm.consumers.add(stream, config));

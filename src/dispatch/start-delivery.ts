@@ -20,6 +20,8 @@ export interface DeliveryOptions {
   link: NatsLink;
   db: Database;
   prefix: string;
+  /** Copies JetStream keeps of each stream and consumer (NATS_STREAM_REPLICAS). */
+  streamReplicas: number;
   /** Channels with a queue (every channel this server offers: scheduled in-app deliveries queue too). */
   channels: readonly Channel[];
   /** Makes one delivery (usecases/deliver-message.ts); dispatch turns its outcome into ack, nak or term. */
@@ -108,6 +110,7 @@ export function startDelivery(options: DeliveryOptions) {
           prefix: options.prefix,
           channels: options.channels,
           ackWaitMs: options.settings.leaseMs,
+          replicas: options.streamReplicas,
         });
         js = setup.js;
         jsm = setup.jsm;

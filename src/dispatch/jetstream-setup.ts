@@ -108,7 +108,10 @@ export async function setupDispatch(
       // Herald counts attempts in Postgres; JetStream only redelivers.
       max_deliver: -1,
       max_ack_pending: 10_000,
-      num_replicas: replicas,
+      // No num_replicas: a consumer that leaves it 0 follows its stream's
+      // replica count, also when the stream is scaled later. (Setting it
+      // explicitly fails while the stream is still scaling: JetStream refuses a
+      // consumer with more replicas than its stream has at that moment.)
     });
   }
   return { js: jetstream(options.nc), jsm };
@@ -154,11 +157,7 @@ async function ensureConsumer(
   if (exists) {
     // Only what may change on a live consumer; the rest is fixed at creation.
     await step(`updating consumer ${name}`, () =>
-      jsm.consumers.update(stream, name, {
-        ack_wait: config.ack_wait,
-        max_ack_pending: config.max_ack_pending,
-        num_replicas: config.num_replicas,
-      }),
+      jsm.consumers.update(stream, name, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending }),
     );
   } else {
     await step(`creating consumer ${name}`, () => jsm.consumers.add(stream, config));

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 
@@ -56,4 +57,30 @@ export async function spawnHerald(env: Record<string, string>, timeoutMs = 30_00
       return exited;
     },
   };
+}
+
+/**
+ * The local TCP ports of the sockets a process has open (Linux: its fds that
+ * are sockets, matched by inode against /proc/net/tcp), to tell which process
+ * holds a connection a test server sees.
+ */
+export function localPortsOf(pid: number): Set<number> {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1] as string);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports = new Set<number>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 9 && inodes.has(cols[9] as string))
+        ports.add(Number.parseInt(cols[1]?.split(":")[1] ?? "", 16));
+    }
+  }
+  return ports;
 }

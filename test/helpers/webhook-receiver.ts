@@ -40,6 +40,8 @@ export interface WebhookReceiver {
   delay(ms: number): void;
   /** Verifies later requests with this secret instead. */
   setSecret(secret: string): void;
+  /** Client ports of the requests not answered yet (held back by `delay`), to tell which process holds them. */
+  inFlight(): number[];
   /** Waits until at least `count` deliveries verified. */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedWebhook[]>;
   close(): Promise<void>;
@@ -60,8 +62,10 @@ export async function startWebhookReceiver(options: { secret: string }): Promise
   let requests = 0;
   let connections = 0;
 
+  const pending = new Set<http.ServerResponse>();
   function answer(res: http.ServerResponse, { status, retryAfter, headers }: CannedAnswer): void {
     const send = () => {
+      pending.delete(res);
       if (retryAfter !== undefined) res.setHeader("retry-after", retryAfter);
       res.writeHead(status, headers).end(status >= 300 ? `answered ${status}` : "ok");
     };
@@ -69,6 +73,8 @@ export async function startWebhookReceiver(options: { secret: string }): Promise
       send();
       return;
     }
+    pending.add(res);
+    res.once("close", () => pending.delete(res));
     const timer = setTimeout(() => {
       timers.delete(timer);
       send();
@@ -127,6 +133,7 @@ export async function startWebhookReceiver(options: { secret: string }): Promise
     get connections() {
       return connections;
     },
+    inFlight: () => [...pending].map((res) => res.socket?.remotePort ?? 0),
     respond(reply, times = 1) {
       for (let i = 0; i < times; i += 1) canned.push(reply);
     },

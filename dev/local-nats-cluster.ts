@@ -1,0 +1,174 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { freePort } from "./free-port.js";
+import { waitForPort } from "./local-nats.js";
+
+export interface LocalNatsClusterOptions {
+  /** The nats-server executable (nats-server-binary.ts installs it). */
+  bin: string;
+  /** Each node keeps its JetStream storage in a folder of its own below this one. */
+  storeDir: string;
+  /** Nodes in the cluster (default 3). */
+  size?: number;
+  onLog?: (node: string, line: string) => void;
+}
+
+/** One nats-server of the cluster. */
+export interface LocalNatsNode {
+  /** Its `server_name`, as JetStream reports leaders: n1, n2, ... */
+  name: string;
+  url: string;
+  port: number;
+  /** Monitoring port (/healthz, /jsz). */
+  httpPort: number;
+  pid(): number | null;
+  running(): boolean;
+  /** Sends a signal (default SIGKILL: a crash) and waits for the process to exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same ports and storage. */
+  start(): Promise<void>;
+}
+
+export interface LocalNatsCluster {
+  nodes: LocalNatsNode[];
+  /** Every node's client URL, comma-separated: what NATS_URL takes. */
+  url: string;
+  node(name: string): LocalNatsNode;
+  /** Waits until the running nodes agree on a JetStream meta leader, and returns its name. */
+  metaLeader(timeoutMs?: number): Promise<string>;
+  /** The node that leads a stream's Raft group, as the monitoring endpoint reports it. */
+  streamLeader(stream: string, timeoutMs?: number): Promise<string>;
+  /** Stops every node (SIGTERM). */
+  stop(): Promise<void>;
+}
+
+interface JszAnswer {
+  meta_cluster?: { leader?: string; cluster_size?: number };
+  account_details?: Array<{ stream_detail?: Array<{ name: string; cluster?: { leader?: string } }> }>;
+}
+
+/**
+ * A JetStream cluster of nats-server processes on 127.0.0.1, for the node-loss
+ * tests and the scaling benchmark: each node has its own `server_name`, client,
+ * cluster and monitoring ports and store folder, with routes to every node.
+ * Nodes can be killed and restarted one by one on the same ports and storage,
+ * as a crashed broker comes back.
+ */
+export async function startLocalNatsCluster(options: LocalNatsClusterOptions): Promise<LocalNatsCluster> {
+  const size = options.size ?? 3;
+  const ports = [];
+  for (let i = 0; i < size; i++)
+    ports.push({ client: await freePort(), cluster: await freePort(), http: await freePort() });
+  const routes = ports.map((p) => `nats://127.0.0.1:${p.cluster}`).join(",");
+
+  const nodes = await Promise.all(
+    ports.map(async (p, i) => {
+      const name = `n${i + 1}`;
+      const storeDir = path.resolve(options.storeDir, name);
+      await mkdir(storeDir, { recursive: true });
+      let child: ChildProcess | null = null;
+      const exitedOf = (proc: ChildProcess) =>
+        proc.exitCode !== null || proc.signalCode !== null
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+      const node: LocalNatsNode = {
+        name,
+        url: `nats://127.0.0.1:${p.client}`,
+        port: p.client,
+        httpPort: p.http,
+        pid: () => child?.pid ?? null,
+        running: () => child !== null && child.exitCode === null && child.signalCode === null,
+        async start() {
+          const proc = spawn(
+            options.bin,
+            [
+              ...["-a", "127.0.0.1", "-p", String(p.client), "-m", String(p.http)],
+              ...["-js", "-sd", storeDir, "--server_name", name],
+              ...["--cluster_name", "herald-test", "--cluster", `nats://127.0.0.1:${p.cluster}`, "--routes", routes],
+            ],
+            { stdio: ["ignore", "pipe", "pipe"] },
+          );
+          child = proc;
+          const log = (chunk: Buffer) => {
+            for (const line of chunk.toString().trimEnd().split("\n")) options.onLog?.(name, line);
+          };
+          proc.stdout?.on("data", log);
+          proc.stderr?.on("data", log);
+          const early = new Promise<never>((_, reject) =>
+            proc.once("exit", (code) =>
+              reject(new Error(`nats-server ${name} exited with ${code} before it was ready`)),
+            ),
+          );
+          early.catch(() => undefined);
+          await Promise.race([waitForPort(p.client, 15_000), early]);
+        },
+        async kill(signal = "SIGKILL") {
+          const proc = child;
+          if (proc === null) return;
+          const exited = exitedOf(proc);
+          proc.kill(signal);
+          await exited;
+          child = null;
+        },
+      };
+      return node;
+    }),
+  );
+  await Promise.all(nodes.map((n) => n.start()));
+
+  const jsz = async (node: LocalNatsNode, query = ""): Promise<JszAnswer | null> => {
+    try {
+      const res = await fetch(`http://127.0.0.1:${node.httpPort}/jsz${query}`, { signal: AbortSignal.timeout(2_000) });
+      return res.ok ? ((await res.json()) as JszAnswer) : null;
+    } catch {
+      return null; // a node that is down or starting
+    }
+  };
+  const poll = async <T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== null) return value;
+      if (Date.now() > deadline) throw new Error(`NATS cluster: no ${what} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
+  const cluster: LocalNatsCluster = {
+    nodes,
+    url: nodes.map((n) => n.url).join(","),
+    node(name) {
+      const found = nodes.find((n) => n.name === name);
+      if (found === undefined) throw new Error(`no NATS node ${name}`);
+      return found;
+    },
+    metaLeader: (timeoutMs = 30_000) =>
+      poll("meta leader all running nodes agree on", timeoutMs, async () => {
+        const running = nodes.filter((n) => n.running());
+        const answers = await Promise.all(running.map((n) => jsz(n)));
+        const leaders = new Set(answers.map((a) => a?.meta_cluster?.leader ?? ""));
+        const [leader] = [...leaders];
+        const leaderRuns = running.some((n) => n.name === leader);
+        return leaders.size === 1 && leader !== undefined && leader !== "" && leaderRuns ? leader : null;
+      }),
+    streamLeader: (stream, timeoutMs = 30_000) =>
+      poll(`leader of stream ${stream}`, timeoutMs, async () => {
+        for (const n of nodes.filter((node) => node.running())) {
+          const answer = await jsz(n, "?accounts=true&streams=true");
+          for (const account of answer?.account_details ?? []) {
+            const leader = account.stream_detail?.find((s) => s.name === stream)?.cluster?.leader;
+            if (leader !== undefined && leader !== "" && nodes.some((m) => m.name === leader && m.running())) {
+              return leader;
+            }
+          }
+        }
+        return null;
+      }),
+    async stop() {
+      await Promise.all(nodes.map((n) => n.kill("SIGTERM")));
+    },
+  };
+  await cluster.metaLeader(60_000);
+  return cluster;
+}

@@ -12,6 +12,11 @@ export interface LocalNatsClusterOptions {
   /** Nodes in the cluster (default 3). */
   size?: number;
   onLog?: (node: string, line: string) => void;
+  /**
+   * Fixed ports instead of free ones: node i gets client port firstPort+i,
+   * cluster port firstPort+10+i and monitoring port firstPort+20+i.
+   */
+  firstPort?: number;
 }
 
 /** One nats-server of the cluster. */
@@ -58,8 +63,14 @@ interface JszAnswer {
 export async function startLocalNatsCluster(options: LocalNatsClusterOptions): Promise<LocalNatsCluster> {
   const size = options.size ?? 3;
   const ports = [];
-  for (let i = 0; i < size; i++)
-    ports.push({ client: await freePort(), cluster: await freePort(), http: await freePort() });
+  for (let i = 0; i < size; i++) {
+    const first = options.firstPort;
+    ports.push(
+      first === undefined
+        ? { client: await freePort(), cluster: await freePort(), http: await freePort() }
+        : { client: first + i, cluster: first + 10 + i, http: first + 20 + i },
+    );
+  }
   const routes = ports.map((p) => `nats://127.0.0.1:${p.cluster}`).join(",");
 
   const nodes = await Promise.all(

@@ -43,8 +43,9 @@ async function startReplica(): Promise<HeraldProcess> {
       NATS_STREAM_REPLICAS: "3",
       SMTP_URL: smtp.url,
       HERALD_BOOTSTRAP_API_KEY: adminKey,
-      // A lease (twice this) short enough that a dead worker's deliveries move on within the test.
-      DELIVERY_TIMEOUT_MS: "1500",
+      // A lease (twice this) short enough that a dead worker's deliveries move on within the test, long
+      // enough that a busy machine never lets a live worker's lease run out mid-send.
+      DELIVERY_TIMEOUT_MS: "4000",
       DELIVERY_RETRY_SCHEDULE: "200ms,400ms,800ms,1s,2s,2s,2s,2s",
     }),
     60_000,

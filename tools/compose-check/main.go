@@ -1,13 +1,18 @@
 // Command compose-check loads docker-compose.yml with compose-go, the loader
 // `docker compose` itself uses, so the file is validated against the Compose
 // specification on machines without a Docker engine. It prints the resolved
-// project as JSON.
+// project as JSON: the services of the active profiles only.
 //
-//	compose-check [-env-file FILE]... [COMPOSE_FILE]
+//	compose-check [-env-file FILE]... [-profile NAME]... [COMPOSE_FILE]
 //
 // With -env-file, variables are interpolated from those files only (as
 // `docker compose --env-file` does, minus the shell's environment), so the
 // result does not depend on who runs it. Without, from the environment.
+//
+// Profiles are chosen as `docker compose` chooses them (its toProjectOptions
+// ends with cli.WithDefaultProfiles(--profile flags...)): the -profile flags
+// if any, otherwise COMPOSE_PROFILES from the environment or the env files.
+// `-profile '*'` activates every profile.
 package main
 
 import (
@@ -20,14 +25,16 @@ import (
 	"github.com/compose-spec/compose-go/v2/cli"
 )
 
-type fileList []string
+// stringList collects a repeatable flag.
+type stringList []string
 
-func (f *fileList) String() string     { return strings.Join(*f, ",") }
-func (f *fileList) Set(v string) error { *f = append(*f, v); return nil }
+func (f *stringList) String() string     { return strings.Join(*f, ",") }
+func (f *stringList) Set(v string) error { *f = append(*f, v); return nil }
 
 func main() {
-	var envFiles fileList
+	var envFiles, profiles stringList
 	flag.Var(&envFiles, "env-file", "file of VAR=VALUE lines to interpolate from (repeatable)")
+	flag.Var(&profiles, "profile", "profile to activate, replacing COMPOSE_PROFILES (repeatable)")
 	flag.Parse()
 	file := "docker-compose.yml"
 	if flag.NArg() > 0 {
@@ -40,6 +47,8 @@ func main() {
 	} else {
 		opts = append(opts, cli.WithOsEnv)
 	}
+	// After the environment is read: without -profile, COMPOSE_PROFILES from it.
+	opts = append(opts, cli.WithDefaultProfiles(profiles...))
 	options, err := cli.NewProjectOptions([]string{file}, opts...)
 	if err != nil {
 		fail(err)

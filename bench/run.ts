@@ -17,6 +17,7 @@ import { emailThroughput } from "./scenarios/email-throughput.js";
 import { feedLatency } from "./scenarios/feed-latency.js";
 import { idleStreams } from "./scenarios/idle-streams.js";
 import { listLatency } from "./scenarios/list-latency.js";
+import { scaleOut } from "./scenarios/scale-out.js";
 import { sendVsPgbench } from "./scenarios/send-vs-pgbench.js";
 import { underAttack } from "./scenarios/under-attack.js";
 import { workflowTimers } from "./scenarios/workflow-timers.js";
@@ -30,6 +31,7 @@ export const scenarios: Scenario[] = [
   emailThroughput,
   underAttack,
   workflowTimers,
+  scaleOut,
 ];
 
 export interface BenchOptions {

@@ -1,15 +1,22 @@
 // Closed-loop Send: `concurrency` calls always in flight over `connections`
 // HTTP/2 connections, first for a warm-up (not measured), then for a fixed time
 // or number of calls. Prints one `result` with calls/s, notifications/s and
-// per-call latency percentiles.
+// per-call latency percentiles. Given several Herald processes (`ports`), it
+// spreads the calls in flight evenly over them and counts each one's calls.
 import { summarize } from "../lib/stats.js";
 import { bearer, closeAll, connect, decode, encode, methods, unaryRaw } from "./grpc.js";
 import { emit, loadConfig, progress, runMain } from "./protocol.js";
 
 export interface SendLoadConfig {
   port: number;
+  /**
+   * Instead of `port`: several Herald processes of one deployment. Caller w of
+   * the `concurrency` calls Herald `ports[w % ports.length]`.
+   */
+  ports?: number[];
   apiKey: string;
   concurrency: number;
+  /** HTTP/2 connections to each Herald. */
   connections: number;
   /** Recipients per Send. */
   recipients: number;
@@ -28,7 +35,8 @@ export interface SendLoadConfig {
 const config = loadConfig<SendLoadConfig>();
 
 runMain(async () => {
-  const clients = await connect(config.port, config.connections);
+  const ports = config.ports ?? [config.port];
+  const clientsByPort = await Promise.all(ports.map((port) => connect(port, config.connections)));
   const md = bearer(config.apiKey);
   // Consecutive calls take consecutive blocks of users, so the calls in flight
   // together never wait for each other's feed-head locks.
@@ -44,8 +52,9 @@ runMain(async () => {
   );
   let next = 0;
   let checked = false;
-  const call = async (i: number) => {
-    const client = clients[i % clients.length] as (typeof clients)[number];
+  const call = async (w: number) => {
+    const clients = clientsByPort[w % ports.length] as (typeof clientsByPort)[number];
+    const client = clients[Math.floor(w / ports.length) % clients.length] as (typeof clients)[number];
     const response = await unaryRaw(client, methods.send, requests[next++ % blocks] as Buffer, md);
     if (!checked && response !== undefined) {
       // Check once that a Send does what the benchmark assumes.
@@ -57,6 +66,7 @@ runMain(async () => {
 
   const run = async (ms: number, maxCalls: number, record: boolean) => {
     const latencies: number[] = [];
+    const callsByPort = ports.map(() => 0);
     let errors = 0;
     let firstError = "";
     let started = 0;
@@ -71,7 +81,10 @@ runMain(async () => {
         try {
           await call(w);
           const t1 = performance.now();
-          if (record) latencies.push(t1 - t0);
+          if (record) {
+            latencies.push(t1 - t0);
+            callsByPort[w % ports.length]++;
+          }
           lastDone = t1;
         } catch (error) {
           if ((error as Error).message.startsWith("Send returned")) throw error;
@@ -88,6 +101,7 @@ runMain(async () => {
     const seconds = (lastDone - start) / 1000;
     return {
       latencies,
+      callsByPort,
       errors,
       firstError,
       seconds,
@@ -102,7 +116,7 @@ runMain(async () => {
   progress(
     `c=${config.concurrency} x${config.recipients}: ${calls} calls in ${m.seconds.toFixed(1)} s, ${Math.round(calls / m.seconds)} calls/s${m.errors ? `, ${m.errors} errors (${m.firstError})` : ""}`,
   );
-  closeAll(clients);
+  for (const clients of clientsByPort) closeAll(clients);
   return {
     calls,
     errors: m.errors,
@@ -111,6 +125,8 @@ runMain(async () => {
     callsPerSecond: calls / m.seconds,
     notificationsPerSecond: (calls * config.recipients) / m.seconds,
     latencyMs: summarize(m.latencies),
+    // Measured calls per Herald, in the order of `ports`.
+    callsByPort: m.callsByPort,
     clientCpuPct: m.clientCpuPct,
   };
 }, 10 * 60_000);

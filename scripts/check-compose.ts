@@ -32,6 +32,7 @@ import { loadConfig } from "../src/config.js";
 import { leaseMs } from "../src/usecases/index.js";
 import { checkNatsCluster, checkNatsNode, checkSingleNats, type NatsNode, readNatsNode } from "./compose-nats.js";
 import { tryNatsCluster } from "./compose-nats-trial.js";
+import { checkHeraldEnvironment } from "./herald-environment.js";
 
 interface Service {
   image?: string;
@@ -234,21 +235,6 @@ function checkServices(label: string, services: Record<string, Service>, expecte
 
 // --- Herald replicas ---------------------------------------------------------
 
-const otelStandard = new RegExp(
-  `^OTEL_(${[
-    "SDK_DISABLED|SERVICE_NAME|RESOURCE_ATTRIBUTES|LOG_LEVEL|PROPAGATORS|TRACES_SAMPLER|TRACES_SAMPLER_ARG|CONFIG_FILE",
-    "(TRACES|METRICS|LOGS)_EXPORTER",
-    "(BSP|BLRP)_(SCHEDULE_DELAY|EXPORT_TIMEOUT|MAX_QUEUE_SIZE|MAX_EXPORT_BATCH_SIZE)",
-    "ATTRIBUTE_VALUE_LENGTH_LIMIT|ATTRIBUTE_COUNT_LIMIT|(EVENT|LINK)_ATTRIBUTE_COUNT_LIMIT",
-    "SPAN_(ATTRIBUTE_VALUE_LENGTH_LIMIT|ATTRIBUTE_COUNT_LIMIT|EVENT_COUNT_LIMIT|LINK_COUNT_LIMIT)",
-    "LOGRECORD_ATTRIBUTE_(VALUE_LENGTH|COUNT)_LIMIT",
-    "METRIC_EXPORT_(INTERVAL|TIMEOUT)|METRICS_EXEMPLAR_FILTER",
-    "EXPORTER_OTLP_((TRACES|METRICS|LOGS)_)?(ENDPOINT|PROTOCOL|HEADERS|TIMEOUT|COMPRESSION|INSECURE|CERTIFICATE|CLIENT_KEY|CLIENT_CERTIFICATE)",
-    "EXPORTER_OTLP_METRICS_(TEMPORALITY_PREFERENCE|DEFAULT_HISTOGRAM_AGGREGATION)",
-    "EXPORTER_ZIPKIN_(ENDPOINT|TIMEOUT)|EXPORTER_PROMETHEUS_(HOST|PORT)",
-    "NODE_(RESOURCE_DETECTORS|ENABLED_INSTRUMENTATIONS|DISABLED_INSTRUMENTATIONS)|SEMCONV_STABILITY_OPT_IN",
-  ].join("|")})$`,
-);
 // Replicas are kept in step: only these may differ between them.
 const perReplica = new Set(["ports", "hostname", "container_name", "environment.OTEL_RESOURCE_ATTRIBUTES"]);
 const flatten = (service: Service) =>
@@ -271,47 +257,23 @@ const parseUrl = (text: string | undefined) => {
 };
 const envOf = (service: Service | undefined) =>
   Object.fromEntries(Object.entries(service?.environment ?? {}).map(([k, v]) => [k, v ?? ""]));
-const configOf = (env: Record<string, string>) => {
-  try {
-    return loadConfig(env);
-  } catch {
-    return undefined;
-  }
-};
 
 /** One replica: its environment against config.ts, its dependencies and URLs; returns what config.ts reads of it. */
 function checkHeraldReplica(stack: Stack, name: string): string {
   const { services, kinds, say } = stack;
   const service = services[name] as Service;
   const env = envOf(service);
-  const read = new Set<string>();
-  try {
-    loadConfig(
-      new Proxy(env, {
-        get(target, key: string) {
-          read.add(key);
-          return target[key];
-        },
-      }),
-    );
-  } catch (error) {
-    say(`${name}: config.ts refuses its environment: ${(error as Error).message.replace(/\s*\n\s*/g, " ")}`);
-  }
+  const checked = checkHeraldEnvironment(env);
+  for (const problem of checked.problems) say(`${name} ${problem}`);
   // The metrics endpoint binds to loopback unless METRICS_HOST says otherwise:
   // a replica that publishes its metrics port must say otherwise.
-  const settings = configOf(env);
+  const settings = checked.config;
   if (
     settings?.telemetry.metricsEnabled === true &&
     service.ports?.some((p) => p.target === settings.telemetry.metricsPort) &&
     /^(127\.|::1$|localhost$)/.test(settings.telemetry.metricsHost)
   ) {
     say(`${name} publishes metrics port ${settings.telemetry.metricsPort}, but METRICS_HOST keeps it on loopback`);
-  }
-  const otel = Object.keys(env).filter((k) => k.startsWith("OTEL_"));
-  const unknown = Object.keys(env).filter((k) => !read.has(k) && !k.startsWith("OTEL_"));
-  if (unknown.length > 0) say(`${name} sets variables config.ts does not read: ${unknown.join(", ")}`);
-  for (const k of otel.filter((k) => !otelStandard.test(k))) {
-    say(`${name} sets ${k}, not a standard OpenTelemetry variable`);
   }
 
   const depends = service.depends_on ?? {};
@@ -338,6 +300,7 @@ function checkHeraldReplica(stack: Stack, name: string): string {
   const differs = [...new Set([...mine.keys(), ...first.keys()])].filter((key) => mine.get(key) !== first.get(key));
   if (differs.length > 0) say(`${name} differs from ${stack.herald[0]} in ${differs.join(", ")}`);
   const replicas = settings === undefined ? "" : `; NATS_STREAM_REPLICAS=${settings.nats.streamReplicas}`;
+  const otel = Object.keys(env).filter((k) => k.startsWith("OTEL_"));
   return `${Object.keys(env).length - otel.length} read by config.ts + ${otel.length} OTEL_*${replicas}`;
 }
 

@@ -22,7 +22,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureHelm, ensureKubeCheck, helmKubeVersion } from "../dev/helm-tools.js";
 import { serviceAccountFields } from "../src/channels/google-access-tokens.js";
-import { type Config, loadConfig } from "../src/config.js";
+import type { Config } from "../src/config.js";
+import { checkHeraldEnvironment } from "./herald-environment.js";
 
 const started = Date.now();
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -84,8 +85,6 @@ interface KubeObject {
 
 // --- Herald's own expectations of a rendered release -------------------------
 
-const otelStandard =
-  /^OTEL_(SERVICE_NAME|RESOURCE_ATTRIBUTES|SDK_DISABLED|LOG_LEVEL|PROPAGATORS|TRACES_SAMPLER(_ARG)?|(TRACES|METRICS|LOGS)_EXPORTER|EXPORTER_OTLP_((TRACES|METRICS|LOGS)_)?(ENDPOINT|PROTOCOL|HEADERS|TIMEOUT|COMPRESSION|INSECURE|CERTIFICATE|CLIENT_KEY|CLIENT_CERTIFICATE)|BSP_(SCHEDULE_DELAY|EXPORT_TIMEOUT|MAX_QUEUE_SIZE|MAX_EXPORT_BATCH_SIZE)|NODE_(RESOURCE_DETECTORS|ENABLED_INSTRUMENTATIONS|DISABLED_INSTRUMENTATIONS))$/;
 // Values that loadConfig accepts, for secrets the chart reads from a Secret it
 // does not render (secret.existingSecret): what matters is that they are set.
 const placeholders: Record<string, string> = {
@@ -154,25 +153,9 @@ function checkEnvironment(env: Record<string, string>, container: Container) {
     }
     tried.FCM_SERVICE_ACCOUNT_FILE = fakeServiceAccount;
   }
-  const read = new Set<string>();
-  let config: Config | undefined;
-  try {
-    const tracked = new Proxy(tried, {
-      get(target, key: string) {
-        read.add(key);
-        return target[key];
-      },
-    });
-    config = loadConfig(tracked);
-  } catch (error) {
-    problems.push(`config.ts refuses the environment: ${(error as Error).message.replace(/\s*\n\s*/g, " ")}`);
-  }
-  const unread = Object.keys(env).filter((k) => !read.has(k) && !k.startsWith("OTEL_"));
-  if (unread.length > 0) problems.push(`sets variables config.ts does not read (here): ${unread.join(", ")}`);
-  for (const k of Object.keys(env).filter((k) => k.startsWith("OTEL_") && !otelStandard.test(k))) {
-    problems.push(`sets ${k}, not a standard OpenTelemetry variable`);
-  }
-  return { problems, config };
+  const checked = checkHeraldEnvironment(tried);
+  problems.push(...checked.problems);
+  return { problems, config: checked.config };
 }
 
 /** Ports where Herald listens, metrics off loopback, the README's probes, a hardened pod. */

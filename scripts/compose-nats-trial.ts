@@ -271,7 +271,9 @@ async function provision(
   for (const consumer of consumers) {
     const where = await waitFor(`consumer ${consumer} on ${replicas} current replicas`, async () => {
       const info = await jsm.consumers.info(names.stream, consumer);
-      return info.config.num_replicas === replicas ? currentPeers(info.cluster, replicas) : undefined;
+      // 0: the consumer follows its stream's replica count (jetstream-setup.ts leaves it unset).
+      const followsStream = [0, replicas].includes(info.config.num_replicas ?? 0);
+      return followsStream ? currentPeers(info.cluster, replicas) : undefined;
     });
     checkSpread(`consumer ${consumer}`, where, replicas, servers);
   }

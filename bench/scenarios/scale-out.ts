@@ -1,9 +1,11 @@
+import path from "node:path";
 import { Channel } from "../../gen/ts/herald/v1/notification_pb.js";
 import type { BenchHerald } from "../lib/herald.js";
 import { type HeraldGroup, startHeraldGroup } from "../lib/herald-group.js";
 import { type LoadMessage, type LoadProcess, runLoad, runMeasured, startLoad } from "../lib/load.js";
 import { cpuWindow, formatCpu, type ProcessGroups } from "../lib/machine.js";
 import { startBenchNatsCluster } from "../lib/nats-cluster.js";
+import { type PgbenchResult, pgbenchSetupSql, runPgbench } from "../lib/pgbench.js";
 import { fmt, type ResultRow, type Scenario, type ScenarioContext } from "../lib/scenario.js";
 import { type LatencySummary, summarize } from "../lib/stats.js";
 import type { SendLoadConfig } from "../load/send-load.js";
@@ -56,6 +58,7 @@ export const scaleOut: Scenario = {
     const seconds = ctx.quick ? 3 : 10;
     const warmupMs = ctx.quick ? 1000 : 2000;
     const deliveries = ctx.quick ? 2000 : 10_000;
+    let pgbench: PgbenchResult | undefined;
     const cluster = await startBenchNatsCluster(ctx.stack);
     const sendRuns: SendRun[] = [];
     const deliveryRuns: DeliveryRun[] = [];
@@ -76,6 +79,13 @@ export const scaleOut: Scenario = {
         });
         const first = group.heralds[0] as BenchHerald;
         try {
+          if (pgbench === undefined) {
+            // This machine's commit ceiling in the same run, as scenario 1 measures it
+            // (on a Herald database, whose notifications table it copies): the
+            // yardstick for how fast the machine was while the rest ran.
+            pgbench = await machineYardstick(ctx, first.database, seconds);
+            ctx.log(`pgbench c=${sendConcurrency}: ${fmt(pgbench.tps)} tx/s, ${formatCpu(pgbench.cpu)}`);
+          }
           await createEndpoint(first, `http://127.0.0.1:${sinkPort}/hooks/herald`);
           const groups: ProcessGroups = {
             ...group.processGroups(),
@@ -106,7 +116,8 @@ export const scaleOut: Scenario = {
     }
     const problems = cluster.problems();
     if (problems.length > 0) ctx.log(`nats-servers logged ${problems.length} warning(s); the last: ${problems.at(-1)}`);
-    return outcome({ sendRuns, deliveryRuns, seconds, warmupMs, deliveries, natsProblems: problems });
+    if (pgbench === undefined) throw new Error("no Herald group started, so pgbench did not run");
+    return outcome({ pgbench, sendRuns, deliveryRuns, seconds, warmupMs, deliveries, natsProblems: problems });
   },
 };
 
@@ -255,7 +266,22 @@ async function createEndpoint(herald: BenchHerald, url: string): Promise<void> {
   if (!res.ok) throw new Error(`CreateWebhookEndpoint answered ${res.status}: ${await res.text()}`);
 }
 
+/** pgbench at the Send concurrency on a Herald database, as scenario 1 runs it. */
+async function machineYardstick(ctx: ScenarioContext, database: string, seconds: number): Promise<PgbenchResult> {
+  await ctx.stack.sql(database, pgbenchSetupSql);
+  return runPgbench({
+    port: ctx.stack.postgres.port,
+    database,
+    password: "herald",
+    clients: sendConcurrency,
+    seconds,
+    workDir: path.join(ctx.stack.scratch, "pgbench"),
+    processGroups: { postgres: ctx.stack.processGroups().postgres as () => number[] },
+  });
+}
+
 function outcome(m: {
+  pgbench: PgbenchResult;
   sendRuns: SendRun[];
   deliveryRuns: DeliveryRun[];
   seconds: number;
@@ -269,6 +295,15 @@ function outcome(m: {
   const sendBase = m.sendRuns[0]?.result.callsPerSecond;
   const deliveryBase = m.deliveryRuns[0]?.rate;
   const rows: ResultRow[] = [
+    {
+      setting: `pgbench c=${sendConcurrency} on the same Postgres (this run's commit ceiling; Sends below are ${(
+        (m.sendRuns[0]?.result.callsPerSecond ?? Number.NaN) / m.pgbench.tps
+      ).toFixed(2)}× it with 1 process)`,
+      throughput: { value: m.pgbench.tps, unit: "tx/s" },
+      latencyMs: m.pgbench.latencyMs,
+      target: "",
+      met: null,
+    },
     ...m.sendRuns.map((r, i) => ({
       setting: `${plural(i + 1)}, Send c=${sendConcurrency}${versus(r.result.callsPerSecond, sendBase, i + 1)}`,
       throughput: { value: r.result.callsPerSecond, unit: "Send/s" },
@@ -292,6 +327,7 @@ function outcome(m: {
     rows,
     details: {
       processCounts,
+      pgbench: m.pgbench,
       sendConcurrency,
       bulkConcurrency,
       deliveryConcurrency,
@@ -302,6 +338,7 @@ function outcome(m: {
       natsProblems: m.natsProblems,
     },
     notes: [
+      `First (with the single process up and idle), pgbench at concurrency ${sendConcurrency} for ${m.seconds} s (one notification-shaped row per transaction, as in scenario 1) on the same Postgres: what this machine's Postgres commits per second during this run, so runs on machines of different speed can be compared.`,
       `N = 1, 2, 3 Herald processes of one deployment: one database on the shared Postgres, one NATS prefix, every process with its own API port, outbox relay and delivery workers (DELIVERY_CONCURRENCY=${deliveryConcurrency} each, DATABASE_POOL_MAX=20 each). NATS is a 3-node JetStream cluster on 127.0.0.1 (started by the scenario, NATS_URL lists all three), streams and consumers with 3 replicas (NATS_STREAM_REPLICAS=3); JetStream shares each channel's consumer among the processes. A fresh database and fresh streams for each N.`,
       `Send: one load process, closed loop at concurrency ${sendConcurrency} in total, spread evenly over the processes (callers take the processes in turn; 4 HTTP/2 connections to each), one recipient, CHANNEL_IN_APP, ${m.warmupMs / 1000} s warm-up then ${m.seconds} s measured.`,
       `Deliveries: one webhook endpoint, a sink in its own process that reads each request and answers 200. ${m.deliveries / 1000} Sends of 1,000 recipients (CHANNEL_WEBHOOK only, ${bulkConcurrency} in flight, spread over the processes), after a Send of 10 to each process as warm-up; the clock runs from the first Send until every delivery is settled in Postgres (polled every 200 ms). Latency: a delivery's created_at to its update as sent. Deliveries per process: each process's herald_deliveries_total{channel="webhook",outcome="sent"} over the window.`,

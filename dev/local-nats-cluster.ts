@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { freePort } from "./free-port.js";
+import { jszStreams, readJsz } from "./jetstream-monitor.js";
 import { waitForPort } from "./local-nats.js";
 
 export interface LocalNatsClusterOptions {
@@ -46,11 +47,6 @@ export interface LocalNatsCluster {
   streamLeader(stream: string, timeoutMs?: number): Promise<string>;
   /** Stops every node (SIGTERM). */
   stop(): Promise<void>;
-}
-
-interface JszAnswer {
-  meta_cluster?: { leader?: string; cluster_size?: number };
-  account_details?: Array<{ stream_detail?: Array<{ name: string; cluster?: { leader?: string } }> }>;
 }
 
 /**
@@ -128,14 +124,8 @@ export async function startLocalNatsCluster(options: LocalNatsClusterOptions): P
   );
   await Promise.all(nodes.map((n) => n.start()));
 
-  const jsz = async (node: LocalNatsNode, query = ""): Promise<JszAnswer | null> => {
-    try {
-      const res = await fetch(`http://127.0.0.1:${node.httpPort}/jsz${query}`, { signal: AbortSignal.timeout(2_000) });
-      return res.ok ? ((await res.json()) as JszAnswer) : null;
-    } catch {
-      return null; // a node that is down or starting
-    }
-  };
+  // A node that is down or starting answers nothing: no view from it yet.
+  const jsz = (node: LocalNatsNode, streams = false) => readJsz(node.httpPort, { streams }).catch(() => null);
   const poll = async <T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -166,12 +156,10 @@ export async function startLocalNatsCluster(options: LocalNatsClusterOptions): P
     streamLeader: (stream, timeoutMs = 30_000) =>
       poll(`leader of stream ${stream}`, timeoutMs, async () => {
         for (const n of nodes.filter((node) => node.running())) {
-          const answer = await jsz(n, "?accounts=true&streams=true");
-          for (const account of answer?.account_details ?? []) {
-            const leader = account.stream_detail?.find((s) => s.name === stream)?.cluster?.leader;
-            if (leader !== undefined && leader !== "" && nodes.some((m) => m.name === leader && m.running())) {
-              return leader;
-            }
+          const answer = await jsz(n, true);
+          const leader = (answer === null ? [] : jszStreams(answer)).find((s) => s.name === stream)?.cluster?.leader;
+          if (leader !== undefined && leader !== "" && nodes.some((m) => m.name === leader && m.running())) {
+            return leader;
           }
         }
         return null;

@@ -17,6 +17,7 @@ import path from "node:path";
 import { jetstream } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { freePort } from "../dev/free-port.js";
+import { jszStreams, readJsz } from "../dev/jetstream-monitor.js";
 import { type ManagedProcess, manageProcess } from "../dev/managed-process.js";
 import { ensureNatsServer, natsServerVersion } from "../dev/nats-server-binary.js";
 import { startOrphanGuard } from "../dev/orphan-guard.js";
@@ -222,11 +223,7 @@ async function metaLeader(local: readonly LocalNode[], waitFor: WaitFor): Promis
   return waitFor("one JetStream meta leader", async () => {
     const views = await Promise.all(
       local.map(async (l) => {
-        const response = await fetch(`http://127.0.0.1:${l.http}/jsz`, { signal: AbortSignal.timeout(1_000) });
-        const jsz = (await response.json()) as {
-          meta_cluster?: { leader?: string; cluster_size?: number };
-        };
-        return jsz.meta_cluster;
+        return (await readJsz(l.http)).meta_cluster;
       }),
     );
     const leaders = new Set(views.map((v) => v?.leader));
@@ -322,17 +319,9 @@ async function stopStreamLeader(
   // finding its way to another server, and its requests would time out.
   const remaining = local.find((l) => l !== node) as LocalNode;
   const next = await waitFor(`a new leader of ${names.stream}`, async () => {
-    const response = await fetch(`http://127.0.0.1:${remaining.http}/jsz?streams=true`, {
-      signal: AbortSignal.timeout(1_000),
-    });
-    const jsz = (await response.json()) as {
-      account_details?: {
-        stream_detail?: { name: string; cluster?: { leader?: string }; state: { messages: number } }[];
-      }[];
-    };
-    const stream = jsz.account_details?.flatMap((a) => a.stream_detail ?? []).find((d) => d.name === names.stream);
+    const stream = jszStreams(await readJsz(remaining.http, { streams: true })).find((d) => d.name === names.stream);
     const now = stream?.cluster?.leader;
-    return now !== undefined && now !== leader && stream?.state.messages === 1 ? now : undefined;
+    return now !== undefined && now !== leader && stream?.state?.messages === 1 ? now : undefined;
   });
   const tookOverMs = Date.now() - stoppedAt;
   // The client may be reconnecting from the stopped node: retried until the trial's end.

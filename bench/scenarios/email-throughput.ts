@@ -1,4 +1,5 @@
 import { Channel } from "../../gen/ts/herald/v1/notification_pb.js";
+import { settledDeliveries } from "../lib/deliveries.js";
 import { startHerald } from "../lib/herald.js";
 import { type LoadMessage, runLoad, startLoad } from "../lib/load.js";
 import { cpuWindow, formatCpu } from "../lib/machine.js";
@@ -30,16 +31,7 @@ export const emailThroughput: Scenario = {
       },
     });
     const sql = <T extends object>(text: string, values?: unknown[]) => ctx.stack.sql<T>(herald.database, text, values);
-    const settled = async (category: string) => {
-      const [row] = await sql<{ sent: number; failed: number }>(
-        `SELECT count(*) FILTER (WHERE d.status = 'sent')::int AS sent,
-                count(*) FILTER (WHERE d.status IN ('dead', 'suppressed', 'failed', 'canceled'))::int AS failed
-         FROM deliveries d JOIN notifications n ON n.id = d.notification_id
-         WHERE d.channel = 'email' AND n.category = $1`,
-        [category],
-      );
-      return row ?? { sent: 0, failed: 0 };
-    };
+    const settled = (category: string) => settledDeliveries(ctx.stack, herald.database, "email", category);
     const base: SendLoadConfig = {
       port: herald.port,
       apiKey: herald.apiKey,

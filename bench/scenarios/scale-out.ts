@@ -1,5 +1,6 @@
 import path from "node:path";
 import { Channel } from "../../gen/ts/herald/v1/notification_pb.js";
+import { settledDeliveries } from "../lib/deliveries.js";
 import type { BenchHerald } from "../lib/herald.js";
 import { type HeraldGroup, startHeraldGroup } from "../lib/herald-group.js";
 import { type LoadMessage, type LoadProcess, runLoad, runMeasured, startLoad } from "../lib/load.js";
@@ -159,16 +160,7 @@ async function measureDeliveries(
   const n = group.heralds.length;
   const first = group.heralds[0] as BenchHerald;
   const sql = <T extends object>(text: string, values?: unknown[]) => ctx.stack.sql<T>(first.database, text, values);
-  const settled = async (cat: string) => {
-    const [row] = await sql<{ sent: number; failed: number }>(
-      `SELECT count(*) FILTER (WHERE d.status = 'sent')::int AS sent,
-              count(*) FILTER (WHERE d.status IN ('dead', 'suppressed', 'failed', 'canceled'))::int AS failed
-       FROM deliveries d JOIN notifications n ON n.id = d.notification_id
-       WHERE d.channel = 'webhook' AND n.category = $1`,
-      [cat],
-    );
-    return row ?? { sent: 0, failed: 0 };
-  };
+  const settled = (category: string) => settledDeliveries(ctx.stack, first.database, "webhook", category);
   const ports = group.heralds.map((h) => h.port);
   const base: SendLoadConfig = {
     port: ports[0] as number,

@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { jszStreams, readJsz } from "../../dev/jetstream-monitor.js";
 import { type LocalNatsCluster, startLocalNatsCluster } from "../../dev/local-nats-cluster.js";
 import { Channel } from "../../gen/ts/herald/v1/notification_pb.js";
 import { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
@@ -221,25 +222,13 @@ describe("on a 3-node JetStream cluster, with two Herald replicas", () => {
   it("the streams and consumers have three replicas", async () => {
     const leader = await cluster.streamLeader(stream);
     expect(cluster.nodes.map((n) => n.name)).toContain(leader);
-    const res = await fetch(
-      `http://127.0.0.1:${cluster.nodes[0]?.httpPort}/jsz?accounts=true&streams=true&consumers=true&config=true`,
-    );
-    const jsz = (await res.json()) as {
-      account_details: Array<{
-        stream_detail?: Array<{
-          name: string;
-          config: { num_replicas: number };
-          cluster: { replicas?: unknown[] };
-          consumer_detail?: Array<{ name: string; cluster?: { replicas?: unknown[] } }>;
-        }>;
-      }>;
-    };
-    const details = jsz.account_details.flatMap((a) => a.stream_detail ?? []).filter((s) => s.name.startsWith(prefix));
+    const jsz = await readJsz(cluster.nodes[0]?.httpPort as number, { streams: true, consumers: true });
+    const details = jszStreams(jsz).filter((s) => s.name.startsWith(prefix));
     expect(details.map((s) => s.name).sort()).toEqual([`${prefix}_dead_letters`, stream]);
     for (const s of details) {
-      expect(s.config.num_replicas).toBe(3);
+      expect(s.config?.num_replicas).toBe(3);
       // The leader plus two followers.
-      expect(s.cluster.replicas).toHaveLength(2);
+      expect(s.cluster?.replicas).toHaveLength(2);
     }
     const consumers = details.find((s) => s.name === stream)?.consumer_detail ?? [];
     expect(consumers.map((c) => c.name)).toContain("deliver-email");

@@ -13,7 +13,6 @@ export interface ListQuery {
   archived: boolean;
 }
 
-/** Notifications and their deliveries. */
 /** Notifications: their inbox placement, reads and pages. */
 export const notificationStore = {
   /** Places notifications that were waiting (scheduled) into their users' inboxes. */
@@ -54,10 +53,18 @@ export const notificationStore = {
 
   /**
    * One page of a user's inbox (or archive), newest first, plus one extra row
-   * to tell whether another page follows. Each filter combination has a partial
-   * index (see the initial migration), so a page costs one short index scan.
+   * to tell whether another page follows, and the user's unread count. Each
+   * filter combination has a partial index (see the initial migration), so a
+   * page costs one short index scan. Page and count come from one statement:
+   * one pooled connection and one round trip per List instead of two in
+   * parallel (which doubled the connections a burst of Lists needs), and both
+   * from the same snapshot. The count is read here, not written: the feed log
+   * stays the only writer of `user_feeds`.
    */
-  async list(q: Queryable, query: ListQuery): Promise<Array<{ notification: Notification; seq: number }>> {
+  async list(
+    q: Queryable,
+    query: ListQuery,
+  ): Promise<{ rows: Array<{ notification: Notification; seq: number }>; unreadCount: number }> {
     const where = [
       "n.user_id = $1",
       "n.seq IS NOT NULL",
@@ -74,14 +81,27 @@ export const notificationStore = {
       where.push(`n.seq < $${bind.length}`);
     }
     bind.push(query.limit + 1);
-    const rows = await q.rows<NotificationRow & { seq: number }>(
-      `SELECT ${notificationColumns}, n.seq FROM notifications n
-       WHERE ${where.join(" AND ")}
-       ORDER BY n.seq DESC LIMIT $${bind.length}`,
+    // The outer one-row side keeps the count when the page is empty: then the
+    // single row has the count and NULL notification columns.
+    const rows = await q.rows<PageRow>(
+      `SELECT (SELECT f.unread_count FROM user_feeds f WHERE f.user_id = $1) AS unread_count, page.*
+       FROM (VALUES (1)) AS one (x)
+       LEFT JOIN LATERAL (
+         SELECT ${notificationColumns}, n.seq FROM notifications n
+         WHERE ${where.join(" AND ")}
+         ORDER BY n.seq DESC LIMIT $${bind.length}
+       ) AS page ON true
+       ORDER BY page.seq DESC`,
       bind,
     );
-    return rows.map((r) => ({ notification: toNotification(r), seq: r.seq }));
+    return {
+      rows: rows.flatMap((r) => (r.id === null ? [] : [{ notification: toNotification(r), seq: r.seq }])),
+      unreadCount: rows[0]?.unread_count ?? 0,
+    };
   },
 };
+
+/** A row of List's statement; on an empty page the one row has NULL notification columns (id too). */
+type PageRow = NotificationRow & { seq: number; unread_count: number | null };
 
 export type NotificationStore = typeof notificationStore;

@@ -1,7 +1,6 @@
 import type { Notification } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
 import type { Queryable } from "../store/database.js";
-import { feedLog } from "../store/feed-log.js";
 import { notificationStore } from "../store/notification-store.js";
 import { resolveUserId } from "./access.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
@@ -30,16 +29,13 @@ export function createListNotifications(deps: { db: Queryable }) {
     const filters = [userId, input.unreadOnly, input.category, input.archived];
     const beforeSeq = input.pageToken === "" ? null : decodePageToken(input.pageToken, filters);
     const limit = input.pageSize === 0 ? defaultPageSize : input.pageSize;
-    const [rows, heads] = await Promise.all([
-      notificationStore.list(deps.db, { ...input, userId, beforeSeq, limit }),
-      feedLog.heads(deps.db, [userId]),
-    ]);
+    const { rows, unreadCount } = await notificationStore.list(deps.db, { ...input, userId, beforeSeq, limit });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
       notifications: page.map((r) => r.notification),
       nextPageToken: rows.length > limit && last !== undefined ? encodePageToken(last.seq, filters) : "",
-      unreadCount: heads.get(userId)?.unreadCount ?? 0,
+      unreadCount,
     };
   };
 }

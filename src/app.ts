@@ -60,7 +60,11 @@ export async function createApp(
     const applied = await migrate(config.postgres.url);
     if (applied.length > 0) logger.info({ applied }, "migrations applied");
   }
-  const db = createDatabase({ url: config.postgres.url, poolMax: config.postgres.poolMax });
+  const db = createDatabase({
+    url: config.postgres.url,
+    poolMax: config.postgres.poolMax,
+    poolMin: config.postgres.poolMin,
+  });
   await channelStore.register(
     db,
     channelModules.map((m) => m.id),

@@ -5,6 +5,8 @@ export interface PostgresConfig {
   url: string;
   /** Most connections this process opens. */
   poolMax: number;
+  /** Connections opened at start and kept open while idle (at most poolMax). */
+  poolMin: number;
   /** Apply pending migrations at start. */
   migrateOnStart: boolean;
 }
@@ -15,9 +17,18 @@ export function readDatabaseUrl(env: EnvReader, required: boolean): string | nul
 }
 
 export function readPostgres(env: EnvReader): PostgresConfig {
+  const poolMax = env.int("DATABASE_POOL_MAX", 10, 2, 1000);
+  // A fixed-size pool by default: a connection opened under a burst costs an
+  // authentication round (SCRAM), a cold backend and new prepared statements,
+  // which is what made List's tail; kept open, the next burst finds it warm.
+  const poolMin = env.int("DATABASE_POOL_MIN", poolMax, 0, 1000);
+  if (poolMin > poolMax) {
+    env.problems.push(`DATABASE_POOL_MIN must be at most DATABASE_POOL_MAX (${poolMax}), got ${poolMin}`);
+  }
   return {
     url: readDatabaseUrl(env, true) ?? "",
-    poolMax: env.int("DATABASE_POOL_MAX", 10, 2, 1000),
+    poolMax,
+    poolMin,
     migrateOnStart: env.bool("MIGRATE_ON_START", true),
   };
 }

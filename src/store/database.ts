@@ -38,6 +38,11 @@ export interface DatabaseOptions {
   url: string;
   /** Most connections in the pool. */
   poolMax: number;
+  /**
+   * Connections opened at once, in the background, and kept open while idle
+   * (default 0: every connection closes after 10 s idle). At most `poolMax`.
+   */
+  poolMin?: number;
   /** How long a caller waits for a pooled connection before the call fails as unavailable. */
   acquireTimeoutMs?: number;
 }
@@ -45,18 +50,23 @@ export interface DatabaseOptions {
 /**
  * A node-postgres pool, through its public API only. Statements run as named
  * prepared statements: Postgres plans each once per connection, which is most
- * of the cost of Herald's short statements.
+ * of the cost of Herald's short statements. That makes a connection's age
+ * matter: a new one pays authentication, a backend with cold caches and its
+ * first plannings, so `poolMin` connections are opened up front and kept.
  */
 export function createDatabase(options: DatabaseOptions): Database {
+  const poolMin = Math.min(options.poolMin ?? 0, options.poolMax);
   const pool: Pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolMax,
+    min: poolMin,
     idleTimeoutMillis: 10_000,
     connectionTimeoutMillis: options.acquireTimeoutMs ?? 10_000,
   });
   // An idle connection that dies (Postgres restarted) must not crash the process;
   // the next statement gets a new one.
   pool.on("error", () => undefined);
+  const warming = openConnections(pool, poolMin);
   const onPool = runner((config) => pool.query(config));
   return {
     ...onPool,
@@ -84,8 +94,27 @@ export function createDatabase(options: DatabaseOptions): Database {
       }
     },
     stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    close: () => pool.end(),
+    async close() {
+      await warming;
+      await pool.end();
+    },
   };
+}
+
+/**
+ * Opens `count` connections side by side and returns them to the pool, where
+ * `min` keeps them. A failure here is not reported: the statements that need
+ * the connection open one themselves and report theirs.
+ */
+async function openConnections(pool: Pool, count: number): Promise<void> {
+  await Promise.all(
+    Array.from({ length: count }, () =>
+      pool.connect().then(
+        (client) => client.release(),
+        () => undefined,
+      ),
+    ),
+  );
 }
 
 type Run = (config: { text: string; values: unknown[]; name: string }) => Promise<{

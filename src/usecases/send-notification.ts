@@ -8,6 +8,7 @@ import type { Database, Queryable } from "../store/database.js";
 import { idempotencyStore } from "../store/idempotency-store.js";
 import { notificationStore } from "../store/notification-store.js";
 import type { TraceContext } from "../store/outbox-store.js";
+import { createSendBatcher, type SendBatcherOptions } from "../store/send-batcher.js";
 import { sendStore } from "../store/send-store.js";
 import { type NewRun, workflowRunStore } from "../store/workflow-run-store.js";
 import { requireScope } from "./access.js";
@@ -34,6 +35,12 @@ export interface SendNotificationDeps {
   onRunsStarted: () => void;
   /** Where workflows read the time (due times of the runs' first steps). */
   now: () => Date;
+  /**
+   * Group commit of the Sends that need no transaction (no idempotency key, no
+   * workflow runs): concurrent ones share a statement and a commit. Absent or
+   * null writes each Send alone.
+   */
+  groupCommit?: Omit<SendBatcherOptions, "db"> | null;
 }
 
 /** Largest `data` accepted, as JSON. */
@@ -47,6 +54,7 @@ export const maxDataBytes = 16 * 1024;
  * so Send succeeds while NATS is down.
  */
 export function createSendNotification(deps: SendNotificationDeps) {
+  const batcher = deps.groupCommit ? createSendBatcher({ db: deps.db, ...deps.groupCommit }) : null;
   return async function sendNotification(principal: Principal, draft: NotificationDraft): Promise<Notification[]> {
     requireScope(principal, "send", "send notifications");
     const senderKeyId = principal.kind === "api_key" ? principal.keyId : null;
@@ -94,11 +102,11 @@ export function createSendNotification(deps: SendNotificationDeps) {
       return events;
     };
     // Without an idempotency key or runs the whole Send is one statement,
-    // atomic by itself; otherwise the key is claimed and completed, and the
+    // atomic by itself (shared with concurrent Sends under group commit); otherwise the key is claimed and completed, and the
     // runs started, in the same transaction.
     const outcome =
       key === null && runs.length === 0
-        ? { replayOf: null, events: await sendStore.write(deps.db, write) }
+        ? { replayOf: null, events: await (batcher?.write(write) ?? sendStore.write(deps.db, write)) }
         : await deps.db.transaction(async (tx) => {
             const claim =
               key === null ? null : await idempotencyStore.claim(tx, senderKeyId as string, key, fingerprint as Buffer);

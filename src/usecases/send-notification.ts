@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { v7 as uuidv7 } from "uuid";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { Channel, Notification, NotificationDraft } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
@@ -14,6 +13,7 @@ import { type NewRun, workflowRunStore } from "../store/workflow-run-store.js";
 import { requireScope } from "./access.js";
 import type { PublishFeedEvents } from "./inbox-placement.js";
 import { checkJsonBytes } from "./json-size.js";
+import { newId } from "./new-id.js";
 import type { PrepareDeliveries } from "./prepare-deliveries.js";
 
 export interface SendNotificationDeps {
@@ -64,7 +64,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
     const scheduled = draft.sendAt !== null && draft.sendAt > now;
     const { category, title, body, actionUrl, data, priority } = draft;
     const notifications: Notification[] = draft.userIds.map((userId) => ({
-      id: uuidv7(),
+      id: newId(),
       userId,
       ...{ category, title, body, actionUrl, data, priority },
       createdAt: now,
@@ -158,7 +158,7 @@ function runsFor(
   createdAt: Date,
 ): NewRun[] {
   return notifications.map((n) => ({
-    id: uuidv7(),
+    id: newId(),
     workflowKey: workflow.key,
     workflowVersion: workflow.version,
     notificationId: n.id,

@@ -101,27 +101,35 @@ export function createSendNotification(deps: SendNotificationDeps) {
       await workflowRunStore.start(q, runs, scheduled ? (draft.sendAt as Date) : deps.now());
       return events;
     };
-    // Without an idempotency key or runs the whole Send is one statement,
-    // atomic by itself (shared with concurrent Sends under group commit); otherwise the key is claimed and completed, and the
-    // runs started, in the same transaction.
+    // Without runs, the Send goes to group commit when it is on: one
+    // statement shared with concurrent Sends, or with an idempotency key one
+    // transaction that claims every key of the batch. Otherwise a Send without
+    // a key or runs is one statement, atomic by itself, and one with them
+    // claims and completes its key, and starts its runs, in one transaction.
+    const sendKey =
+      key === null
+        ? null
+        : {
+            apiKeyId: senderKeyId as string,
+            key,
+            requestHash: fingerprint as Buffer,
+            notificationIds: ids(notifications),
+          };
     const outcome =
-      key === null && runs.length === 0
-        ? { replayOf: null, events: await (batcher?.write(write) ?? sendStore.write(deps.db, write)) }
-        : await deps.db.transaction(async (tx) => {
-            const claim =
-              key === null ? null : await idempotencyStore.claim(tx, senderKeyId as string, key, fingerprint as Buffer);
-            if (claim !== null && !claim.claimed) return { replayOf: claim, events: [] };
-            const events = await writeSend(tx);
-            if (key !== null) {
-              await idempotencyStore.complete(
-                tx,
-                senderKeyId as string,
-                key,
-                notifications.map((n) => n.id),
-              );
-            }
-            return { replayOf: null, events };
-          });
+      batcher !== null && runs.length === 0
+        ? await batcher.write(write, sendKey)
+        : key === null && runs.length === 0
+          ? { replayOf: null, events: await sendStore.write(deps.db, write) }
+          : await deps.db.transaction(async (tx) => {
+              const claim =
+                key === null
+                  ? null
+                  : await idempotencyStore.claim(tx, senderKeyId as string, key, fingerprint as Buffer);
+              if (claim !== null && !claim.claimed) return { replayOf: claim, events: [] };
+              const events = await writeSend(tx);
+              if (key !== null) await idempotencyStore.complete(tx, senderKeyId as string, key, ids(notifications));
+              return { replayOf: null, events };
+            });
 
     if (outcome.replayOf !== null) {
       if (!outcome.replayOf.requestHash.equals(fingerprint as Buffer)) {
@@ -169,6 +177,10 @@ function runsFor(
     trace,
     createdAt,
   }));
+}
+
+function ids(notifications: readonly Notification[]): string[] {
+  return notifications.map((n) => n.id);
 }
 
 function checkDraft(draft: NotificationDraft, available: readonly Channel[]): void {

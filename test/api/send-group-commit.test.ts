@@ -46,7 +46,7 @@ describe("Send with group commit (default)", () => {
     }
   });
 
-  it("answers keyed Sends (written alone) with their original notifications among batched ones", async () => {
+  it("answers keyed Sends batched with others, and their retries within and across batches, with the original notifications", async () => {
     const client = connectClient(herald.url, await herald.apiKey(["send"]));
     const keyed = { userIds: ["gc-keyed"], category: "gc", title: "once", body: "b", idempotencyKey: "gc-1" };
     const burst = await Promise.all([

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { FeedEvent } from "../../src/domain/feed-event.js";
 import type { Notification, Priority } from "../../src/domain/notification.js";
 import { channelStore } from "../../src/store/channel-store.js";
-import { createSendBatcher, type SendBatcherOptions } from "../../src/store/send-batcher.js";
+import { createSendBatcher, type SendBatcherOptions, type SendKey } from "../../src/store/send-batcher.js";
 import { type SendWrite, sendStore } from "../../src/store/send-store.js";
 import { useMigratedDatabase } from "../helpers/migrated-database.js";
 
@@ -56,7 +56,16 @@ function batcher(options: Partial<SendBatcherOptions> = {}) {
     onBatch: (n) => sizes.push(n),
     ...options,
   });
-  return { write: (w: SendWrite) => b.write(w), sizes };
+  return {
+    write: async (w: SendWrite) => (await b.write(w)).events,
+    keyed: (w: SendWrite, key: string, hash = "same request") => b.write(w, sendKey(w, key, hash)),
+    sizes,
+  };
+}
+
+function sendKey(w: SendWrite, key: string, hash: string): SendKey {
+  const notificationIds = [...w.inbox, ...w.others].map((n) => n.id);
+  return { apiKeyId: "key-1", key, requestHash: Buffer.from(hash), notificationIds };
 }
 
 async function feedOf(userId: string) {
@@ -184,5 +193,48 @@ describe("group commit of Sends", () => {
   it("refuses, as one statement, two notifications for one user's inbox rather than number them wrongly", async () => {
     await expect(sendStore.writeMany(store.db, [inAppSend(["twice"]), inAppSend(["twice"])])).rejects.toThrow();
     expect((await feedOf("twice")).head).toBeUndefined();
+  });
+
+  it("claims a batch's idempotency keys together, answering a key used again within or across batches with the first Send", async () => {
+    const b = batcher();
+    const first = inAppSend(["keyed-a"]);
+    const outcomes = await Promise.all([
+      b.keyed(inAppSend(["keyed-first"]), "k-0"),
+      b.keyed(first, "k-1"),
+      b.keyed(inAppSend(["keyed-a"]), "k-1"), // a retry of the same request, in the same burst
+      b.write(inAppSend(["keyed-b"])),
+      b.keyed(inAppSend(["keyed-c"]), "k-2"),
+      b.keyed(inAppSend(["keyed-d"]), "k-1", "a different request"),
+    ]);
+    // [k-0] alone; [k-1, b, k-2] in one transaction; the two later uses of k-1 one batch each.
+    expect(b.sizes).toEqual([1, 3, 1, 1]);
+    const [, won, retry, , other, different] = outcomes as Array<Awaited<ReturnType<typeof b.keyed>>>;
+    expect(won).toMatchObject({ replayOf: null, events: [{ userId: "keyed-a", seq: 1 }] });
+    expect(other).toMatchObject({ replayOf: null, events: [{ userId: "keyed-c", seq: 1 }] });
+    expect(retry).toMatchObject({ events: [], replayOf: { notificationIds: [first.inbox[0]?.id] } });
+    expect(retry?.replayOf?.requestHash.toString()).toBe("same request");
+    // The caller tells a different request by the hash the key was first claimed with.
+    expect(different?.replayOf?.requestHash.toString()).toBe("same request");
+    const again = await b.keyed(inAppSend(["keyed-a"]), "k-1");
+    expect(again.replayOf?.notificationIds).toEqual([first.inbox[0]?.id]);
+    expect((await feedOf("keyed-a")).head).toEqual({ seq: 1, unread_count: 1 });
+    expect((await feedOf("keyed-d")).head).toBeUndefined();
+  });
+
+  it("fails only the bad keyed Send of a batch, and leaves its key free for a retry", async () => {
+    const b = batcher();
+    const outcomes = await Promise.allSettled([
+      b.write(inAppSend(["kbad-first"])),
+      b.keyed(inAppSend(["kbad-1"]), "kbad-1"),
+      b.keyed(inAppSend(["kbad-2"], { priority: "urgent" }), "kbad-2"),
+      b.write(inAppSend(["kbad-3"])),
+    ]);
+    expect(b.sizes).toEqual([1, 3, 1, 1, 1]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+    expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({ code: "23514" });
+    const retried = await b.keyed(inAppSend(["kbad-2"]), "kbad-2");
+    expect(retried).toMatchObject({ replayOf: null, events: [{ userId: "kbad-2", seq: 1 }] });
+    const replay = await b.keyed(inAppSend(["kbad-1"]), "kbad-1");
+    expect(replay.replayOf?.notificationIds).toHaveLength(1);
   });
 });

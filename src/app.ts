@@ -115,6 +115,7 @@ export async function createApp(
     tokensRevoked: auth.revoked,
     onQueued: () => scheduler.kick("outbox-relay"),
     traceContext: traceHeaders,
+    sendGroupCommit: config.send.groupCommit ? { ...config.send, onBatch: (n) => metrics.observeSendBatch(n) } : null,
     deadLetter: (letter) => delivery.deadLetter(letter),
     observe: (channel, outcome, seconds) => metrics.observeDelivery(channel, outcome, seconds),
     workflows: {

@@ -7,6 +7,7 @@ import { type FeedConfig, readFeed } from "./config/feed.js";
 import { type LimitsConfig, readLimits } from "./config/limits.js";
 import { type NatsConfig, readNats } from "./config/nats.js";
 import { type PostgresConfig, readPostgres } from "./config/postgres.js";
+import { readSend, type SendConfig } from "./config/send.js";
 import { readServer, type ServerConfig } from "./config/server.js";
 import { readTelemetry, type TelemetryConfig } from "./config/telemetry.js";
 import { readTemplates, type TemplatesConfig } from "./config/templates.js";
@@ -28,6 +29,7 @@ export interface Config {
   auth: AuthConfig;
   limits: LimitsConfig;
   feed: FeedConfig;
+  send: SendConfig;
   delivery: DeliveryConfig;
   templates: TemplatesConfig;
   workflows: WorkflowsConfig;
@@ -54,6 +56,7 @@ export function loadConfig(env: Env = process.env): Config {
     auth: readAuth(reader),
     limits: readLimits(reader),
     feed: readFeed(reader, postgres.poolMax),
+    send: readSend(reader, postgres.poolMax),
     delivery: readDelivery(reader),
     templates: readTemplates(reader),
     workflows: readWorkflows(reader, postgres.poolMax),

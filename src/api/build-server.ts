@@ -1,4 +1,3 @@
-import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import { Code, ConnectError, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
 import { createValidateInterceptor } from "@connectrpc/validate";
@@ -27,6 +26,7 @@ import { type HealthChecks, healthRoutes, healthService } from "./health.js";
 import { type ConnectionLimits, createHttpServer, type HttpHandler, type HttpRoutes } from "./http-server.js";
 import { authInterceptor, errorInterceptor, observabilityInterceptor } from "./interceptors.js";
 import { notificationService } from "./notification-service.js";
+import { createOpenCalls } from "./open-calls.js";
 import { rateLimitInterceptor } from "./rate-limit-interceptor.js";
 import { recipientService } from "./recipient-service.js";
 import { reflectionServices } from "./reflection.js";
@@ -65,9 +65,8 @@ const herald = [NotificationService, RecipientService, TemplateService, WebhookS
  */
 export function buildServer(options: ServerOptions) {
   const { server: settings, logger } = options;
-  const shutdown = new AbortController();
-  // Every call in flight listens on the shutdown signal; more than ten at once is normal.
-  setMaxListeners(0, shutdown.signal);
+  // Every call in flight, to be aborted at shutdown.
+  const calls = createOpenCalls();
   const entries: ServiceEntry[] = [
     serviceEntry(NotificationService, notificationService(options.useCases)),
     serviceEntry(RecipientService, recipientService(options.useCases)),
@@ -106,7 +105,7 @@ export function buildServer(options: ServerOptions) {
       for (const [service, impl] of entries) router.service(service, impl as ServiceImpl<typeof service>);
     },
     interceptors,
-    shutdownSignal: shutdown.signal,
+    calls,
     readMaxBytes: settings.requestMaxBytes,
     // Herald's messages are small and CPU is the scarce resource: compress only
     // large responses (a long List page, a bulk Send's reply).
@@ -145,7 +144,7 @@ export function buildServer(options: ServerOptions) {
       ? createGrpcJsServer({
           services: entries,
           interceptors,
-          shutdownSignal: shutdown.signal,
+          calls,
           readMaxBytes: settings.requestMaxBytes,
           otherRequests: handle,
           limits,
@@ -156,7 +155,7 @@ export function buildServer(options: ServerOptions) {
     listen: (port: number, host: string): Promise<AddressInfo> => server.listen(port, host),
     /** Ends open streams with Unavailable (clients reconnect, to another process) and closes connections. */
     async close(graceMs: number) {
-      shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable));
+      calls.abortAll(new ConnectError("server is shutting down", Code.Unavailable));
       await server.close(graceMs);
       rateLimits.stop();
     },

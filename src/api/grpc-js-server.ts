@@ -1,36 +1,23 @@
 import type http2 from "node:http2";
 import type { Duplex } from "node:stream";
-import {
-  create,
-  type DescMessage,
-  type DescMethod,
-  type DescService,
-  fromBinary,
-  type Message,
-  toBinary,
-} from "@bufbuild/protobuf";
-import {
-  Code,
-  ConnectError,
-  createContextValues,
-  createHandlerContext,
-  createServiceImplSpec,
-  type Interceptor,
-} from "@connectrpc/connect";
+import { create, type DescMessage, type DescMethod, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError, createContextValues, createServiceImplSpec, type Interceptor } from "@connectrpc/connect";
 import { invokeUnaryImplementation, transformInvokeImplementation } from "@connectrpc/connect/protocol";
 import * as grpc from "@grpc/grpc-js";
 import { edgeErrorKey } from "./edge-error.js";
+import { type GrpcJsCall, type GrpcJsCallContext, grpcJsCallContext } from "./grpc-js-context.js";
 import { shareConnections } from "./grpc-js-shared-connections.js";
 import { grpcStatusDetailsBin } from "./grpc-status-details.js";
 import type { Http2GuardOptions } from "./http2-guard.js";
+import type { OpenCalls } from "./open-calls.js";
 import type { ServiceEntry } from "./service-entry.js";
 
 export interface GrpcJsServerOptions {
   services: ServiceEntry[];
   /** The same interceptors the Connect router runs (tracing, errors, auth, validation). */
   interceptors: Interceptor[];
-  /** Aborted at shutdown: every call's signal follows it. */
-  shutdownSignal: AbortSignal;
+  /** Every call in flight is tracked here, to be aborted at shutdown. */
+  calls: OpenCalls;
   readMaxBytes: number;
   /**
    * Serves the HTTP/2 requests that are not gRPC (Connect, gRPC-Web, /healthz)
@@ -72,22 +59,26 @@ export function createGrpcJsServer(options: GrpcJsServerOptions): GrpcJsServer {
       definition[method.localName] = {
         path: `/${service.typeName}/${method.name}`,
         requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
-        responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
-        requestSerialize: (m) => asBuffer(toBinary(method.input, m)),
+        responseStream: streamsResponses(method),
+        requestSerialize: (m) => encode(method.input, m),
         requestDeserialize: (b) => decodeOrRefuse(method.input, b),
-        responseSerialize: (m) => asBuffer(toBinary(method.output, m)),
+        responseSerialize: streamsResponses(method) ? encodeOnce(method.output) : (m) => encode(method.output, m),
         responseDeserialize: (b) => fromBinary(method.output, b),
       };
-      const context = (call: AnyCall) => contextOf(service, method, call, options.shutdownSignal);
+      const context = (call: GrpcJsCall) => grpcJsCallContext(service, method, call, options.calls, valuesOf(call));
       if (methodSpec.kind === "unary") {
         const unary: grpc.handleUnaryCall<Message, Message> = (call, callback) => {
           const ctx = context(call);
           invokeUnaryImplementation(methodSpec, ctx, call.request, options.interceptors).then(
             (out) => {
+              ctx.end();
               sendHeaders(call, ctx.responseHeader);
               callback(null, out, metadataOf(ctx.responseTrailer));
             },
-            (error: unknown) => callback(grpcError(error)),
+            (error: unknown) => {
+              ctx.end();
+              callback(grpcError(error));
+            },
           );
         };
         handlers[method.localName] = unary;
@@ -122,8 +113,6 @@ export function createGrpcJsServer(options: GrpcJsServerOptions): GrpcJsServer {
   };
 }
 
-type AnyCall = grpc.ServerUnaryCall<Message, Message> | grpc.ServerDuplexStream<Message, Message>;
-
 /**
  * Requests that did not decode, by the empty message that stands in for them.
  * grpc-js answers a deserializer that throws with INTERNAL, before any
@@ -151,40 +140,12 @@ function decodeOrRefuse(schema: DescMessage, bytes: Buffer): Message {
   }
 }
 
-function contextOf(service: DescService, method: DescMethod, call: AnyCall, shutdownSignal: AbortSignal) {
-  const requestSignal = new AbortController();
-  const clientGone = () => requestSignal.abort(new ConnectError("the client went away", Code.Canceled));
-  // A call the client reset before its handler ran has emitted 'cancelled' already.
-  if (call.cancelled) clientGone();
-  else call.once("cancelled", clientGone);
-  const deadline = call.getDeadline();
-  const timeoutMs =
-    deadline instanceof Date
-      ? deadline.getTime() - Date.now()
-      : Number.isFinite(deadline)
-        ? deadline - Date.now()
-        : undefined;
-  const header = new Headers();
-  for (const [name, value] of Object.entries(call.metadata.getMap())) {
-    if (typeof value === "string") header.append(name, value);
-  }
-  // The same content type the Connect router would see, so interceptors tell the protocol apart.
-  header.set("content-type", "application/grpc+proto");
-  const contextValues = createContextValues();
+/** The call's context values, with the decoding error of a request that did not decode. */
+function valuesOf(call: GrpcJsCall) {
+  const values = createContextValues();
   const refused = undecodable.get((call as { request?: Message }).request as Message);
-  if (refused !== undefined) contextValues.set(edgeErrorKey, refused);
-  return createHandlerContext({
-    service,
-    method,
-    protocolName: "grpc",
-    requestMethod: "POST",
-    url: `/${service.typeName}/${method.name}`,
-    ...(timeoutMs !== undefined && { timeoutMs }),
-    shutdownSignal,
-    requestSignal: requestSignal.signal,
-    requestHeader: header,
-    contextValues,
-  });
+  if (refused !== undefined) values.set(edgeErrorKey, refused);
+  return values;
 }
 
 async function* once<T>(value: T): AsyncIterable<T> {
@@ -203,7 +164,7 @@ async function* readAll(call: grpc.ServerDuplexStream<Message, Message>): AsyncI
 async function writeAll(
   call: grpc.ServerDuplexStream<Message, Message>,
   output: AsyncIterable<Message>,
-  ctx: { signal: AbortSignal; responseHeader: Headers; responseTrailer: Headers },
+  ctx: GrpcJsCallContext,
 ) {
   try {
     let first = true;
@@ -222,6 +183,8 @@ async function writeAll(
     // On a call the client already left, nobody hears it; the output above is
     // ended all the same (for await returns it), which is what releases the stream.
     if (!call.cancelled) call.emit("error", grpcError(error));
+  } finally {
+    ctx.end();
   }
 }
 
@@ -251,8 +214,32 @@ function sendHeaders(call: { sendMetadata(m: grpc.Metadata): void }, headers: He
   if (any) call.sendMetadata(metadataOf(headers));
 }
 
-function asBuffer(bytes: Uint8Array): Buffer {
+function streamsResponses(method: DescMethod): boolean {
+  return method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming";
+}
+
+function encode(schema: DescMessage, message: Message): Buffer {
+  const bytes = toBinary(schema, message);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * A streamed response's encoder that encodes each message object once: the
+ * live feed hands one event's message to every stream that receives it, so
+ * N streams cost one encode. A message must not change once yielded (none
+ * does: handlers build a new one per event). grpc-js copies the bytes into
+ * its own frame, so sharing them is safe.
+ */
+function encodeOnce(schema: DescMessage): (message: Message) => Buffer {
+  const encoded = new WeakMap<Message, Buffer>();
+  return (message) => {
+    let bytes = encoded.get(message);
+    if (bytes === undefined) {
+      bytes = encode(schema, message);
+      encoded.set(message, bytes);
+    }
+    return bytes;
+  };
 }
 
 function metadataOf(headers: Headers): grpc.Metadata {

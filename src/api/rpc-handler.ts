@@ -18,6 +18,7 @@ import {
 import type { Logger } from "pino";
 import { edgeErrorKey } from "./edge-error.js";
 import type { HttpHandler } from "./http-server.js";
+import type { OpenCalls } from "./open-calls.js";
 import { readRequestBody } from "./request-body.js";
 import { type CheckedRequest, checkGetQuery, checkRequestBody, emptyBody } from "./request-check.js";
 import { answerNotFound, answerUnsupported } from "./rpc-not-found.js";
@@ -27,8 +28,8 @@ export interface RpcHandlerOptions {
   /** Registers the services (the Connect router's usual `routes`). */
   routes: (router: ConnectRouter) => void;
   interceptors: Interceptor[];
-  /** Aborted at shutdown: every call's signal follows it. */
-  shutdownSignal: AbortSignal;
+  /** Every call in flight is tracked here, to be aborted at shutdown. */
+  calls: OpenCalls;
   /** Largest request message accepted (larger is ResourceExhausted). */
   readMaxBytes: number;
   /** Responses are compressed only from this size up. */
@@ -57,7 +58,9 @@ type NodeResponse = Parameters<HttpHandler>[1];
 export function createRpcHandler(options: RpcHandlerOptions): HttpHandler {
   const router = createConnectRouter({
     interceptors: options.interceptors,
-    shutdownSignal: options.shutdownSignal,
+    // No shutdownSignal: connect-es would link every call to it with an event
+    // listener, which costs O(open calls) each; calls are tracked instead
+    // (see open-calls.ts) and their request signal carries shutdown.
     readMaxBytes: options.readMaxBytes,
     compressMinBytes: options.compressMinBytes,
     maxTimeoutMs: options.maxTimeoutMs,
@@ -124,8 +127,31 @@ async function serveCall(handler: UniversalHandler, req: NodeRequest, res: NodeR
   }
   if (checked.error !== null) contextValues.set(edgeErrorKey, checked.error);
   if (!complete) stopReadingAfterResponse(req, res, incomplete, options);
-  const response = await handler(call);
+  const response = await handler({ ...call, signal: trackedSignal(uReq.signal, options.calls) });
   await universalResponseToNodeResponse(response, res);
+}
+
+/**
+ * The call's signal for the router: aborted when the request's own signal is
+ * (the client left, or the exchange is over: connect-node aborts it when the
+ * request closes) or at shutdown. The call is tracked until then.
+ */
+function trackedSignal(requestSignal: AbortSignal, calls: OpenCalls): AbortSignal {
+  const controller = new AbortController();
+  if (requestSignal.aborted) {
+    controller.abort(requestSignal.reason);
+    return controller.signal;
+  }
+  const untrack = calls.track(controller);
+  requestSignal.addEventListener(
+    "abort",
+    () => {
+      untrack();
+      if (!controller.signal.aborted) controller.abort(requestSignal.reason);
+    },
+    { once: true },
+  );
+  return controller.signal;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Notification } from "../domain/notification.js";
 import type { Queryable } from "./database.js";
 import type { NewDelivery } from "./delivery-store.js";
 import { createdEventsJson, feedAppendCreatedCtes } from "./feed-log.js";
-import { outboxEnqueueSql, outboxEntriesJson, type TraceContext } from "./outbox-store.js";
+import { type OutboxEntry, outboxEnqueueSql, outboxEntriesJson, type TraceContext } from "./outbox-store.js";
 
 /** What one Send writes: notifications in and out of the inbox, and their deliveries. */
 export interface SendWrite {
@@ -17,27 +17,29 @@ export interface SendWrite {
   trace: TraceContext;
 }
 
-// One statement for the whole Send, one round trip: the feed log numbers the
-// inbox notifications in their users' feeds (feedAppendCreatedCtes, the feed
-// log's case of one new notification per user, which locks the heads in user
-// order), then the notifications, their deliveries and the
-// outbox rows are inserted. Every row set comes as one named jsonb parameter.
-// Without an idempotency key no explicit transaction is needed: a statement is
-// atomic. Foreign keys between the CTEs' rows are checked at the end of the
-// statement, when all of them exist.
+// One statement for one or several Sends (group commit), one round trip: the
+// feed log numbers the inbox notifications in their users' feeds
+// (feedAppendCreatedCtes, the feed log's case of one new notification per
+// user, which locks the heads in user order), then the notifications, their
+// deliveries and the outbox rows are inserted. Every row set comes as one
+// jsonb parameter. What a Send's notifications share (category, data...) comes
+// once per Send in $2, joined by the Send's ordinal `s`, so a bulk Send does
+// not repeat its data per recipient. A statement is atomic without an
+// explicit transaction. Foreign keys between the CTEs' rows are checked at the
+// end of the statement, when all of them exist.
 const sql = `
 WITH ${feedAppendCreatedCtes("$1::jsonb")},
-shared AS (
-  SELECT * FROM jsonb_to_record($2::jsonb) AS s(category text, action_url text, data jsonb, priority text,
-    sender_key_id text, created_at timestamptz, send_at timestamptz)
+sends AS (
+  SELECT * FROM jsonb_to_recordset($2::jsonb) AS s(s integer, category text, action_url text, data jsonb,
+    priority text, sender_key_id text, created_at timestamptz, send_at timestamptz)
 ),
 notified AS (
   INSERT INTO notifications
     (id, user_id, seq, title, body, category, action_url, data, priority, sender_key_id, created_at, send_at)
   SELECT n.id, n.user_id, p.seq, n.title, n.body, s.category, s.action_url, s.data, s.priority, s.sender_key_id,
          s.created_at, s.send_at
-  FROM jsonb_to_recordset($3::jsonb) AS n(id uuid, user_id text, title text, body text, inbox_ord integer)
-  CROSS JOIN shared s
+  FROM jsonb_to_recordset($3::jsonb) AS n(id uuid, user_id text, title text, body text, inbox_ord integer, s integer)
+  JOIN sends s ON s.s = n.s
   LEFT JOIN placed p ON p.ord = n.inbox_ord
 ),
 delivered AS (
@@ -57,54 +59,85 @@ export const sendStore = {
    * publish once the write is committed.
    */
   async write(q: Queryable, w: SendWrite): Promise<FeedEvent[]> {
-    const first = (w.inbox[0] ?? w.others[0]) as Notification;
-    const queued = w.deliveries.filter((d) => d.queue);
-    const placed = await q.rows<{ ord: number; seq: number; unread_count: number }>(sql, [
-      createdEventsJson(w.inbox.map((n) => ({ userId: n.userId, notificationId: n.id, time: n.createdAt }))),
-      JSON.stringify({
-        category: first.category,
-        action_url: first.actionUrl,
-        data: first.data,
-        priority: first.priority,
-        sender_key_id: w.senderKeyId,
-        created_at: first.createdAt.toISOString(),
-        send_at: first.sendAt.toISOString(),
+    return (await sendStore.writeMany(q, [w]))[0] as FeedEvent[];
+  },
+
+  /**
+   * Writes several Sends in one statement; returns each Send's feed events, in
+   * the order of `writes`. No user may be in the inbox of two of them (the
+   * feed log numbers one new notification per user per statement): the
+   * statement fails rather than number wrongly.
+   */
+  async writeMany(q: Queryable, writes: readonly SendWrite[]): Promise<FeedEvent[][]> {
+    const placed = await q.rows<{ seq: number; unread_count: number }>(sql, statementValues(writes));
+    let ord = 0;
+    return writes.map((w) =>
+      w.inbox.map((n) => {
+        const p = placed[ord++] as { seq: number; unread_count: number };
+        return {
+          kind: "created",
+          userId: n.userId,
+          seq: p.seq,
+          unreadCount: p.unread_count,
+          time: n.createdAt,
+          notification: n,
+        };
       }),
-      JSON.stringify([
-        ...w.inbox.map((n, i) => ({ id: n.id, user_id: n.userId, title: n.title, body: n.body, inbox_ord: i + 1 })),
-        ...w.others.map((n) => ({ id: n.id, user_id: n.userId, title: n.title, body: n.body, inbox_ord: null })),
-      ]),
-      JSON.stringify(
-        w.deliveries.map((d) => ({
-          id: d.id,
-          notification_id: d.notificationId,
-          channel: d.channel,
-          target: d.target,
-          status: d.status,
-          due_at: d.dueAt.toISOString(),
-          content: d.content,
-        })),
-      ),
-      outboxEntriesJson(
-        queued.map((d) => ({
-          deliveryId: d.id,
-          channel: d.channel,
-          generation: 0,
-          availableAt: d.dueAt,
-          trace: w.trace,
-        })),
-      ),
-    ]);
-    return w.inbox.map((n, i) => {
-      const p = placed[i] as { seq: number; unread_count: number };
-      return {
-        kind: "created",
-        userId: n.userId,
-        seq: p.seq,
-        unreadCount: p.unread_count,
-        time: n.createdAt,
-        notification: n,
-      };
-    });
+    );
   },
 };
+
+/** Rows a Send writes (notifications, deliveries, outbox entries): what a batch's size is counted in. */
+export function sendWriteRows(w: SendWrite): number {
+  let queued = 0;
+  for (const d of w.deliveries) if (d.queue) queued++;
+  return w.inbox.length + w.others.length + w.deliveries.length + queued;
+}
+
+/**
+ * The statement's five jsonb parameters, built in one pass over the Sends:
+ * feed events (feed-log.ts createdEventsJson), what each Send's notifications
+ * share, notifications, deliveries, outbox entries (outbox-store.ts
+ * outboxEntriesJson).
+ */
+function statementValues(writes: readonly SendWrite[]): string[] {
+  const events: Array<{ userId: string; notificationId: string; time: Date }> = [];
+  const sends: object[] = [];
+  const notifications: object[] = [];
+  const deliveries: object[] = [];
+  const outbox: OutboxEntry[] = [];
+  writes.forEach((w, i) => {
+    const s = i + 1;
+    const first = (w.inbox[0] ?? w.others[0]) as Notification;
+    sends.push({
+      s,
+      category: first.category,
+      action_url: first.actionUrl,
+      data: first.data,
+      priority: first.priority,
+      sender_key_id: w.senderKeyId,
+      created_at: first.createdAt,
+      send_at: first.sendAt,
+    });
+    for (const n of w.inbox) {
+      events.push({ userId: n.userId, notificationId: n.id, time: n.createdAt });
+      notifications.push({ id: n.id, user_id: n.userId, title: n.title, body: n.body, inbox_ord: events.length, s });
+    }
+    for (const n of w.others) {
+      notifications.push({ id: n.id, user_id: n.userId, title: n.title, body: n.body, inbox_ord: null, s });
+    }
+    for (const d of w.deliveries) {
+      const { id, notificationId, channel, target, status, dueAt, content } = d;
+      deliveries.push({ id, notification_id: notificationId, channel, target, status, due_at: dueAt, content });
+      if (d.queue) outbox.push({ deliveryId: id, channel, generation: 0, availableAt: dueAt, trace: w.trace });
+    }
+  });
+  // Dates serialise through their toJSON (ISO 8601), as timestamptz reads them.
+  return [
+    createdEventsJson(events),
+    JSON.stringify(sends),
+    JSON.stringify(notifications),
+    JSON.stringify(deliveries),
+    outboxEntriesJson(outbox),
+  ];
+}

@@ -61,6 +61,13 @@ export function createMetrics(options: MetricsOptions = {}) {
     registers: [registry],
   });
 
+  const sendBatchSize = new Histogram({
+    name: "herald_send_batch_size",
+    help: "Sends written per statement and commit (group commit, SEND_GROUP_COMMIT).",
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [registry],
+  });
+
   const poison = new Counter({
     name: "herald_poison_messages_total",
     help: "Queued messages no worker could read, set aside on the dead-letter stream and never redelivered.",
@@ -95,6 +102,9 @@ export function createMetrics(options: MetricsOptions = {}) {
     },
     observeConnectionCut(reason: string) {
       connectionsCut.inc({ reason });
+    },
+    observeSendBatch(sends: number) {
+      sendBatchSize.observe(sends);
     },
     observePoison() {
       poison.inc();

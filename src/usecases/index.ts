@@ -25,7 +25,7 @@ import { createManageWebhooks } from "./manage-webhooks.js";
 import { createManageWorkflows } from "./manage-workflows.js";
 import { createMarkNotifications } from "./mark-notifications.js";
 import { createPrepareDeliveries } from "./prepare-deliveries.js";
-import { createSendNotification } from "./send-notification.js";
+import { createSendNotification, type SendNotificationDeps } from "./send-notification.js";
 import { createSubscribeFeed } from "./subscribe-feed.js";
 import { createWorkflowDeliveries } from "./workflow-deliveries.js";
 
@@ -49,6 +49,8 @@ export interface UseCaseDeps {
   observe: (channel: Channel, outcome: "sent" | "suppressed" | "retry" | "dead", seconds?: number) => void;
   /** The workflows wing, as the use cases reach it. */
   workflows: WorkflowHooks;
+  /** Group commit of Sends; null writes each alone. */
+  sendGroupCommit?: SendNotificationDeps["groupCommit"];
   settings: {
     requiredCategories: readonly string[];
     retry: RetryPolicy;
@@ -99,6 +101,7 @@ export function createUseCases(d: UseCaseDeps) {
       findWorkflow: d.workflows.find,
       onRunsStarted: d.workflows.onRunsStarted,
       now: d.workflows.now,
+      groupCommit: d.sendGroupCommit ?? null,
     }),
     getNotification: createGetNotification({ db, catalog: d.channels.catalog }),
     list: createListNotifications({ db }),

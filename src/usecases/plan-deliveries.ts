@@ -1,4 +1,3 @@
-import { v7 as uuidv7 } from "uuid";
 import type { Channel, ChannelCatalog, TargetSource } from "../domain/channel.js";
 import type { Content } from "../domain/content.js";
 import { DeliveryStatus, type Notification } from "../domain/notification.js";
@@ -8,6 +7,7 @@ import { endpointMatches, type WebhookTarget } from "../domain/webhook-endpoint.
 import type { QuietHours } from "../domain/workflow.js";
 import type { NewDelivery } from "../store/delivery-store.js";
 import { quietUntil } from "../workflows/quiet-hours.js";
+import { newId } from "./new-id.js";
 
 export interface PlanInput {
   notifications: Notification[];
@@ -84,7 +84,7 @@ export function planDeliveries(input: PlanInput): Plan {
       if (inbox && status === DeliveryStatus.sent) inInbox = true;
       for (const target of new Set(targets)) {
         plan.deliveries.push({
-          id: uuidv7(),
+          id: newId(),
           notificationId: n.id,
           channel,
           target,

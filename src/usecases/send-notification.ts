@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { v7 as uuidv7 } from "uuid";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { Channel, Notification, NotificationDraft } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
@@ -8,11 +7,13 @@ import type { Database, Queryable } from "../store/database.js";
 import { idempotencyStore } from "../store/idempotency-store.js";
 import { notificationStore } from "../store/notification-store.js";
 import type { TraceContext } from "../store/outbox-store.js";
+import { createSendBatcher, type SendBatcherOptions } from "../store/send-batcher.js";
 import { sendStore } from "../store/send-store.js";
 import { type NewRun, workflowRunStore } from "../store/workflow-run-store.js";
 import { requireScope } from "./access.js";
 import type { PublishFeedEvents } from "./inbox-placement.js";
 import { checkJsonBytes } from "./json-size.js";
+import { newId } from "./new-id.js";
 import type { PrepareDeliveries } from "./prepare-deliveries.js";
 
 export interface SendNotificationDeps {
@@ -34,6 +35,12 @@ export interface SendNotificationDeps {
   onRunsStarted: () => void;
   /** Where workflows read the time (due times of the runs' first steps). */
   now: () => Date;
+  /**
+   * Group commit of the Sends that need no transaction (no idempotency key, no
+   * workflow runs): concurrent ones share a statement and a commit. Absent or
+   * null writes each Send alone.
+   */
+  groupCommit?: Omit<SendBatcherOptions, "db"> | null;
 }
 
 /** Largest `data` accepted, as JSON. */
@@ -47,6 +54,7 @@ export const maxDataBytes = 16 * 1024;
  * so Send succeeds while NATS is down.
  */
 export function createSendNotification(deps: SendNotificationDeps) {
+  const batcher = deps.groupCommit ? createSendBatcher({ db: deps.db, ...deps.groupCommit }) : null;
   return async function sendNotification(principal: Principal, draft: NotificationDraft): Promise<Notification[]> {
     requireScope(principal, "send", "send notifications");
     const senderKeyId = principal.kind === "api_key" ? principal.keyId : null;
@@ -56,7 +64,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
     const scheduled = draft.sendAt !== null && draft.sendAt > now;
     const { category, title, body, actionUrl, data, priority } = draft;
     const notifications: Notification[] = draft.userIds.map((userId) => ({
-      id: uuidv7(),
+      id: newId(),
       userId,
       ...{ category, title, body, actionUrl, data, priority },
       createdAt: now,
@@ -93,27 +101,35 @@ export function createSendNotification(deps: SendNotificationDeps) {
       await workflowRunStore.start(q, runs, scheduled ? (draft.sendAt as Date) : deps.now());
       return events;
     };
-    // Without an idempotency key or runs the whole Send is one statement,
-    // atomic by itself; otherwise the key is claimed and completed, and the
-    // runs started, in the same transaction.
+    // Without runs, the Send goes to group commit when it is on: one
+    // statement shared with concurrent Sends, or with an idempotency key one
+    // transaction that claims every key of the batch. Otherwise a Send without
+    // a key or runs is one statement, atomic by itself, and one with them
+    // claims and completes its key, and starts its runs, in one transaction.
+    const sendKey =
+      key === null
+        ? null
+        : {
+            apiKeyId: senderKeyId as string,
+            key,
+            requestHash: fingerprint as Buffer,
+            notificationIds: ids(notifications),
+          };
     const outcome =
-      key === null && runs.length === 0
-        ? { replayOf: null, events: await sendStore.write(deps.db, write) }
-        : await deps.db.transaction(async (tx) => {
-            const claim =
-              key === null ? null : await idempotencyStore.claim(tx, senderKeyId as string, key, fingerprint as Buffer);
-            if (claim !== null && !claim.claimed) return { replayOf: claim, events: [] };
-            const events = await writeSend(tx);
-            if (key !== null) {
-              await idempotencyStore.complete(
-                tx,
-                senderKeyId as string,
-                key,
-                notifications.map((n) => n.id),
-              );
-            }
-            return { replayOf: null, events };
-          });
+      batcher !== null && runs.length === 0
+        ? await batcher.write(write, sendKey)
+        : key === null && runs.length === 0
+          ? { replayOf: null, events: await sendStore.write(deps.db, write) }
+          : await deps.db.transaction(async (tx) => {
+              const claim =
+                key === null
+                  ? null
+                  : await idempotencyStore.claim(tx, senderKeyId as string, key, fingerprint as Buffer);
+              if (claim !== null && !claim.claimed) return { replayOf: claim, events: [] };
+              const events = await writeSend(tx);
+              if (key !== null) await idempotencyStore.complete(tx, senderKeyId as string, key, ids(notifications));
+              return { replayOf: null, events };
+            });
 
     if (outcome.replayOf !== null) {
       if (!outcome.replayOf.requestHash.equals(fingerprint as Buffer)) {
@@ -150,7 +166,7 @@ function runsFor(
   createdAt: Date,
 ): NewRun[] {
   return notifications.map((n) => ({
-    id: uuidv7(),
+    id: newId(),
     workflowKey: workflow.key,
     workflowVersion: workflow.version,
     notificationId: n.id,
@@ -161,6 +177,10 @@ function runsFor(
     trace,
     createdAt,
   }));
+}
+
+function ids(notifications: readonly Notification[]): string[] {
+  return notifications.map((n) => n.id);
 }
 
 function checkDraft(draft: NotificationDraft, available: readonly Channel[]): void {

@@ -1,3 +1,4 @@
+import type { DeliveryJob } from "../domain/deliverer.js";
 import type { ProviderReceipt } from "../domain/delivery-errors.js";
 import { type AttemptWrite, type AttemptWriteResult, attemptStore, type Failure } from "./attempt-store.js";
 import type { Queryable } from "./database.js";
@@ -11,8 +12,9 @@ export interface AttemptJournalOptions {
   onBatch?: (size: number) => void;
 }
 
-/** attemptStore's lease and attempt records, with the statement (the Queryable) chosen for the caller. */
+/** attemptStore's job read, lease and attempt records, each shared with other deliveries' in one statement. */
 export interface AttemptJournal {
+  job(deliveryId: string): Promise<DeliveryJob | null>;
   lease(deliveryId: string, leaseMs: number): Promise<Lease | null>;
   recordSent(deliveryId: string, lease: Lease, receipt: ProviderReceipt): Promise<boolean>;
   recordFailure(deliveryId: string, lease: Lease, failure: Failure): Promise<void>;
@@ -51,7 +53,15 @@ export function createAttemptJournal(q: Queryable, options: AttemptJournalOption
     key: (w) => w.deliveryId,
     onBatch: options.onBatch,
   });
+  // Reads go in batches of their own: a read waits for no write, and no write
+  // for a read.
+  const reads = createGroupCommit<string, DeliveryJob | null>({
+    write: (ids) => attemptStore.jobs(q, ids),
+    maxBatch: options.maxBatch ?? 256,
+    key: (id) => id,
+  });
   return {
+    job: (deliveryId) => reads.submit(deliveryId),
     lease: async (deliveryId, leaseMs) => (await group.submit({ kind: "lease", deliveryId, leaseMs })) as Lease | null,
     recordSent: async (deliveryId, lease, receipt) =>
       (await group.submit({ kind: "sent", deliveryId, lease, receipt })) === true,

@@ -101,7 +101,13 @@ const writeAttemptsSql = `WITH lease_req AS (
 export const attemptStore = {
   /** The delivery, its notification and the recipient's address on its channel, in one query. */
   async job(q: Queryable, deliveryId: string): Promise<DeliveryJob | null> {
-    const [row] = await q.rows<
+    const [job] = await attemptStore.jobs(q, [deliveryId]);
+    return job ?? null;
+  },
+
+  /** Several deliveries' jobs in one query, in the order of `deliveryIds` (null for one that is gone). */
+  async jobs(q: Queryable, deliveryIds: readonly string[]): Promise<(DeliveryJob | null)[]> {
+    const rows = await q.rows<
       DeliveryRow & { content: Record<string, string> | null; address: string } & {
         [K in keyof NotificationRow as `n_${K}`]: NotificationRow[K];
       }
@@ -114,21 +120,26 @@ export const attemptStore = {
        FROM deliveries d
        JOIN notifications n ON n.id = d.notification_id
        LEFT JOIN recipients r ON r.user_id = n.user_id
-       WHERE d.id = $1`,
-      [deliveryId],
+       WHERE d.id = ANY($1::uuid[])`,
+      [deliveryIds],
     );
-    if (row === undefined) return null;
-    const n = Object.fromEntries(
-      Object.entries(row)
-        .filter(([k]) => k.startsWith("n_"))
-        .map(([k, v]) => [k.slice(2), v]),
-    ) as unknown as NotificationRow;
-    return {
-      delivery: toDelivery(row),
-      notification: toNotification(n),
-      content: row.content,
-      address: row.address,
-    };
+    const byId = new Map(
+      rows.map((row) => {
+        const n = Object.fromEntries(
+          Object.entries(row)
+            .filter(([k]) => k.startsWith("n_"))
+            .map(([k, v]) => [k.slice(2), v]),
+        ) as unknown as NotificationRow;
+        const job: DeliveryJob = {
+          delivery: toDelivery(row),
+          notification: toNotification(n),
+          content: row.content,
+          address: row.address,
+        };
+        return [job.delivery.id.toLowerCase(), job];
+      }),
+    );
+    return deliveryIds.map((id) => byId.get(id.toLowerCase()) ?? null);
   },
 
   /**

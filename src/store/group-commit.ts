@@ -1,8 +1,8 @@
 /**
- * Runs many callers' writes together: each caller's request joins the next
- * batch, one batch is written at a time (one statement, so one commit for
- * all of its members), and the requests that come in while it runs make the
- * batch after it. Under load a batch holds everything that arrived during the
+ * Runs many callers' writes (or reads) together: each caller's request joins
+ * the next batch, one batch is written at a time (one statement, so one
+ * commit for all of its members), and the requests that come in while it runs
+ * make the batch after it. Under load a batch holds everything that arrived during the
  * previous one; alone, a request waits for nothing but its own write.
  *
  * A batch that fails is written again one member at a time, each in its own

@@ -65,7 +65,7 @@ export function createDeliverMessage(deps: DeliverMessageDeps) {
   };
 
   async function releaseInApp(message: QueuedDelivery): Promise<DeliveryOutcome> {
-    const job = await attemptStore.job(deps.db, message.deliveryId);
+    const job = await journal.job(message.deliveryId);
     if (job === null || settled.has(job.delivery.status)) return { kind: "done" };
     const wanted = await isWanted(job.notification, "in_app");
     const events = await deps.db.transaction(async (tx) => {
@@ -81,7 +81,7 @@ export function createDeliverMessage(deps: DeliverMessageDeps) {
 
   return async function deliverMessage(message: QueuedDelivery): Promise<DeliveryOutcome> {
     if (message.channel === "in_app") return releaseInApp(message);
-    const job = await attemptStore.job(deps.db, message.deliveryId);
+    const job = await journal.job(message.deliveryId);
     if (job === null || settled.has(job.delivery.status)) return { kind: "done" };
     const { delivery, notification } = job;
     if (!(await isWanted(notification, delivery.channel))) {

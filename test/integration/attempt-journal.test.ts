@@ -86,6 +86,17 @@ describe("the attempt journal", () => {
     }
   });
 
+  it("reads the jobs of concurrent deliveries in one query, each its own (null for one that is gone)", async () => {
+    const ids = await deliveries(10);
+    const gone = randomUUID();
+    const journal = createAttemptJournal(db);
+    const jobs = await Promise.all([...ids, gone, (ids[3] as string).toUpperCase()].map((id) => journal.job(id)));
+    expect(jobs.slice(0, 10).map((j) => j?.delivery.id)).toEqual(ids);
+    expect(jobs[10]).toBeNull();
+    expect(jobs[11]?.delivery.id).toBe(ids[3]);
+    expect(jobs[0]?.notification.title).toBe("t");
+  });
+
   it("two requests for one delivery in the same moment: one lease, never two", async () => {
     const [id] = (await deliveries(1)) as [string];
     const journal = createAttemptJournal(db);

@@ -55,7 +55,9 @@ const deadLetterRetryMs = 5_000;
  * status after, so a crash between the two leaves a delivery that is tried
  * once more, never a dead one without its letter. A scheduled in-app delivery
  * is a write: the notification goes into the inbox, with its status, in one
- * transaction.
+ * transaction. The read, the lease and the result each share their statement
+ * (and commit) with other deliveries' (store/attempt-journal.ts says why that
+ * is as safe as a statement each).
  */
 export function createDeliverMessage(deps: DeliverMessageDeps) {
   const journal = deps.journal ?? createAttemptJournal(deps.db);

@@ -11,6 +11,8 @@ export interface EmailSettings {
   from: string;
   /** Pooled SMTP connections per process and server. */
   poolSize: number;
+  /** Messages one pooled connection carries before it is replaced (the sender's default when absent). */
+  messagesPerConnection?: number;
   /** A user's preferences page with `{user_id}`; List-Unsubscribe points here. */
   preferencesUrl: string | null;
 }
@@ -63,12 +65,13 @@ export const emailChannel = channelModule<EmailSettings>({
     const smtpUrls = readProviders(env, "SMTP_URL", (n) => env.url(`SMTP_URL${n}`, ["smtp:", "smtps:"]));
     const from = env.str("EMAIL_FROM", "Herald <herald@localhost>") ?? "";
     const poolSize = env.int("EMAIL_POOL_SIZE", 5, 1, 100);
+    const messagesPerConnection = env.int("EMAIL_MESSAGES_PER_CONNECTION", 1000, 1, 1_000_000);
     const preferencesUrl = env.url("PREFERENCES_URL", ["https:", "http:"]);
     if (smtpUrls === null) return null;
     const address = /<([^>]+)>\s*$/.exec(from)?.[1] ?? from;
     if (!ADDRESS.test(address.trim()))
       env.problems.push(`EMAIL_FROM must be an email address, optionally with a name, got "${from}"`);
-    return { smtpUrls, from, poolSize, preferencesUrl };
+    return { smtpUrls, from, poolSize, messagesPerConnection, preferencesUrl };
   },
   createDeliverer(settings, deps) {
     const names = distinctNames(settings.smtpUrls.map(serverName));
@@ -77,6 +80,7 @@ export const emailChannel = channelModule<EmailSettings>({
         smtpUrl,
         from: settings.from,
         maxConnections: settings.poolSize,
+        maxMessagesPerConnection: settings.messagesPerConnection,
         socketTimeoutMs: deps.timeoutMs,
       });
       return {

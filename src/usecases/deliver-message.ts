@@ -4,6 +4,7 @@ import type { DeadLetter, DeliveryOutcome } from "../domain/delivery-outcome.js"
 import type { Channel, Notification } from "../domain/notification.js";
 import { isDeliveryWanted } from "../domain/preferences.js";
 import type { RetryPolicy } from "../domain/retry-policy.js";
+import { type AttemptJournal, createAttemptJournal } from "../store/attempt-journal.js";
 import { attemptStore } from "../store/attempt-store.js";
 import type { Database } from "../store/database.js";
 import type { PreferenceCache } from "../store/preference-cache.js";
@@ -30,6 +31,8 @@ export interface DeliverMessageDeps {
   publish: PublishFeedEvents;
   /** Reports each outcome (metrics); seconds is how long the provider call took. */
   observe?: (channel: Channel, outcome: "sent" | "suppressed" | "retry" | "dead", seconds?: number) => void;
+  /** Where leases and attempt results go; default: batched statements on `db` (store/attempt-journal.ts). */
+  journal?: AttemptJournal;
   timing: RetryPolicy & {
     /** Least time one attempt holds a delivery (longer than timeoutMs; more when a channel makes several calls). */
     leaseMs: number;
@@ -52,16 +55,19 @@ const deadLetterRetryMs = 5_000;
  * status after, so a crash between the two leaves a delivery that is tried
  * once more, never a dead one without its letter. A scheduled in-app delivery
  * is a write: the notification goes into the inbox, with its status, in one
- * transaction.
+ * transaction. The read, the lease and the result each share their statement
+ * (and commit) with other deliveries' (store/attempt-journal.ts says why that
+ * is as safe as a statement each).
  */
 export function createDeliverMessage(deps: DeliverMessageDeps) {
+  const journal = deps.journal ?? createAttemptJournal(deps.db);
   const isWanted = async (n: Notification, channel: Channel) => {
     const prefs = (await deps.preferences.forCategory([n.userId], n.category)).get(n.userId);
     return prefs === undefined || isDeliveryWanted(prefs, n, channel, deps.requiredCategories);
   };
 
   async function releaseInApp(message: QueuedDelivery): Promise<DeliveryOutcome> {
-    const job = await attemptStore.job(deps.db, message.deliveryId);
+    const job = await journal.job(message.deliveryId);
     if (job === null || settled.has(job.delivery.status)) return { kind: "done" };
     const wanted = await isWanted(job.notification, "in_app");
     const events = await deps.db.transaction(async (tx) => {
@@ -77,7 +83,7 @@ export function createDeliverMessage(deps: DeliverMessageDeps) {
 
   return async function deliverMessage(message: QueuedDelivery): Promise<DeliveryOutcome> {
     if (message.channel === "in_app") return releaseInApp(message);
-    const job = await attemptStore.job(deps.db, message.deliveryId);
+    const job = await journal.job(message.deliveryId);
     if (job === null || settled.has(job.delivery.status)) return { kind: "done" };
     const { delivery, notification } = job;
     if (!(await isWanted(notification, delivery.channel))) {
@@ -89,7 +95,7 @@ export function createDeliverMessage(deps: DeliverMessageDeps) {
     // Failover may call several providers in one attempt, each with the full timeout.
     const budgetMs = deps.timing.timeoutMs * Math.max(1, deliverer?.calls ?? 1);
     const holdMs = Math.max(deps.timing.leaseMs, 2 * budgetMs);
-    const lease = await attemptStore.lease(deps.db, delivery.id, holdMs);
+    const lease = await journal.lease(delivery.id, holdMs);
     if (lease === null) {
       // Another worker holds it (a redelivery raced the first copy): look again
       // once that worker's lease could have run out.
@@ -103,7 +109,7 @@ export function createDeliverMessage(deps: DeliverMessageDeps) {
         throw new PermanentDeliveryError(`the ${delivery.channel} channel is not configured`);
       }
       const receipt = await deliverer.deliver(job, AbortSignal.timeout(budgetMs));
-      await attemptStore.recordSent(deps.db, delivery.id, lease, receipt);
+      await journal.recordSent(delivery.id, lease, receipt);
       deps.observe?.(delivery.channel, "sent", seconds());
       return { kind: "done" };
     } catch (error) {
@@ -121,7 +127,7 @@ export function createDeliverMessage(deps: DeliverMessageDeps) {
           // and the delivery comes back (one more provider call, which may even
           // succeed), so no failure between the two can lose the letter.
           const why = letterError instanceof Error ? letterError.message : String(letterError);
-          await attemptStore.recordFailure(deps.db, delivery.id, lease, {
+          await journal.recordFailure(delivery.id, lease, {
             provider,
             permanent,
             dead: false,
@@ -132,7 +138,7 @@ export function createDeliverMessage(deps: DeliverMessageDeps) {
           return { kind: "retry", afterMs: deadLetterRetryMs };
         }
       }
-      await attemptStore.recordFailure(deps.db, delivery.id, lease, {
+      await journal.recordFailure(delivery.id, lease, {
         provider,
         permanent,
         dead: delay === null,

@@ -12,7 +12,7 @@ import { centrifugoName, ensureCentrifugo } from "./lib/centrifugo.js";
 import { cleanupAll, exitCleanlyOnSignals, interrupted } from "./lib/cleanup.js";
 import { machineInfo, takeCpuLog } from "./lib/machine.js";
 import { type RunReport, renderTable, type ScenarioReport, stampOf, writeReport } from "./lib/report.js";
-import type { Scenario, ScenarioContext } from "./lib/scenario.js";
+import { type Scenario, type ScenarioContext, ScenarioFailure } from "./lib/scenario.js";
 import { repoRoot, startStack } from "./lib/stack.js";
 import { bulkSend } from "./scenarios/bulk-send.js";
 import { emailThroughput } from "./scenarios/email-throughput.js";
@@ -126,6 +126,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
       try {
         Object.assign(entry, await scenario.run(ctx));
       } catch (error) {
+        if (error instanceof ScenarioFailure) entry.details = error.details;
         entry.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
         console.error(`  FAILED: ${entry.error}`);
       }

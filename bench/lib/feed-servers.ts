@@ -3,7 +3,7 @@ import type { FeedTargetConfig } from "../load/feed-target.js";
 import { centrifugoName, startCentrifugo } from "./centrifugo.js";
 import { startHerald } from "./herald.js";
 import type { ProcessGroups } from "./machine.js";
-import type { ScenarioContext } from "./scenario.js";
+import { type ScenarioContext, ScenarioFailure } from "./scenario.js";
 
 /** Herald, or the peer it is compared with (Centrifugo), as the server of a feed scenario. */
 export type FeedServerKind = "herald" | "peer";
@@ -50,8 +50,9 @@ export type PeerRun<T> = ServerRun<T> | { missing: string };
 /**
  * Runs `measure` on a fresh Herald and a fresh peer, one after the other in
  * `order` on the same machine, each stopped before the next starts. Without
- * the peer (`--no-peer`) or when its run fails, the peer's side says why;
- * Herald's failure fails the scenario.
+ * the peer (`--no-peer`) or when its run fails, the peer's side says why.
+ * When Herald's run fails, the peer still runs, and the scenario fails with
+ * the peer's run kept in its details.
  */
 export async function runInterleaved<T>(
   ctx: ScenarioContext,
@@ -59,7 +60,7 @@ export async function runInterleaved<T>(
   order: [FeedServerKind, FeedServerKind],
   measure: (server: FeedServer) => Promise<T>,
 ): Promise<{ herald: ServerRun<T>; peer: PeerRun<T> }> {
-  let herald: ServerRun<T> | undefined;
+  let herald: ServerRun<T> | Error | undefined;
   let peer: PeerRun<T> = { missing: "skipped (--no-peer)" };
   for (const kind of order) {
     if (kind === "peer" && !ctx.peer) continue;
@@ -75,13 +76,19 @@ export async function runInterleaved<T>(
         await server.stop();
       }
     } catch (error) {
-      if (kind === "herald") throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      ctx.log(`${peerLabel} failed: ${message}`);
-      peer = { missing: `failed: ${message.split("\n")[0]}` };
+      const failure = error instanceof Error ? error : new Error(String(error));
+      ctx.log(`${kind === "peer" ? peerLabel : "Herald"} failed: ${failure.message.split("\n")[0]}`);
+      if (kind === "herald") herald = failure;
+      else peer = { missing: `failed: ${failure.message.split("\n")[0]}` };
     }
   }
-  if (herald === undefined) throw new Error("Herald's run did not happen");
+  if (herald === undefined || herald instanceof Error) {
+    throw new ScenarioFailure(
+      `Herald's run failed: ${herald?.message ?? "it did not run"}`,
+      { peer },
+      { cause: herald },
+    );
+  }
   return { herald, peer };
 }
 

@@ -60,6 +60,21 @@ export interface ScenarioOutcome {
   notes: string[];
 }
 
+/**
+ * A scenario that failed after measuring part of what it set out to (the
+ * peer's run before Herald's failed): `details` go into the JSON beside the error.
+ */
+export class ScenarioFailure extends Error {
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown>,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "ScenarioFailure";
+  }
+}
+
 export interface ScenarioContext {
   stack: Stack;
   /** Shorter runs and smaller data, for developing the harness. */

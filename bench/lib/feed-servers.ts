@@ -12,6 +12,8 @@ export interface FeedServer {
   kind: FeedServerKind;
   /** "Herald" or "Centrifugo v6.9.1", for rows and notes. */
   label: string;
+  /** The server's process group in cpuWindow's results ("herald", "centrifugo"). */
+  cpuGroup: string;
   pid: number;
   /** What the feed load processes (feed-latency, idle-streams) need to reach it. */
   feed: FeedTargetConfig;
@@ -23,11 +25,12 @@ export interface FeedServer {
 export const peerLabel = centrifugoName;
 
 async function startFeedServer(ctx: ScenarioContext, kind: FeedServerKind, name: string): Promise<FeedServer> {
-  if (kind === "peer") return { kind, label: peerLabel, ...(await startCentrifugo(ctx.stack)) };
+  if (kind === "peer") return { kind, label: peerLabel, cpuGroup: "centrifugo", ...(await startCentrifugo(ctx.stack)) };
   const herald = await startHerald(ctx.stack, { name, cpuProfDir: ctx.cpuProfDir(name) });
   return {
     kind,
     label: "Herald",
+    cpuGroup: "herald",
     pid: herald.pid,
     feed: { kind: "herald", port: herald.port, apiKey: herald.apiKey, userTokenSecret: herald.userTokenSecret },
     rssKiB: herald.rssKiB,

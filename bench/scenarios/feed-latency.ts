@@ -48,7 +48,9 @@ export const feedLatency: Scenario = {
       ctx.log(
         `  ${fmt(result.achievedRate)} of ${shape.rate}/s achieved; call returned -> stream p50 ${lat.p50} p99 ${lat.p99} ms; ${result.missing} never arrived; ${formatCpu(cpu)}`,
       );
-      return { result, cpu };
+      // CPU time per message holds up better than latency on a busy machine.
+      const cpuMsPerMessage = ((cpu[server.cpuGroup] ?? Number.NaN) * 10) / result.achievedRate;
+      return { result, cpu, cpuMsPerMessage };
     };
     const { herald, peer } = await runInterleaved(ctx, "feed", ["herald", "peer"], measure);
     const r = herald.result.result;
@@ -61,7 +63,7 @@ export const feedLatency: Scenario = {
       "missing" in peer
         ? { setting: `${peerLabel}: ${peer.missing}`, throughput: null, latencyMs: null, target: "", met: null }
         : {
-            setting: `${peerLabel}, same load; publish returned → stream`,
+            setting: `${peerLabel}, same load; publish returned → stream (${fmt(peer.result.cpuMsPerMessage)} CPU ms/publish)`,
             throughput: { value: peer.result.result.achievedRate, unit: "publish/s achieved" },
             latencyMs: peer.result.result.msFromSendReturnToStream,
             target: "",
@@ -70,7 +72,7 @@ export const feedLatency: Scenario = {
     return {
       rows: [
         {
-          setting: `Herald: ${users} streams, ${rate} Send/s offered; Send returned → stream`,
+          setting: `Herald: ${users} streams, ${rate} Send/s offered; Send returned → stream (${fmt(herald.result.cpuMsPerMessage)} CPU ms/Send)`,
           throughput: { value: r.achievedRate, unit: "Send/s achieved" },
           latencyMs: lat,
           target: `${rate}/s achieved, p99 ≤ ${targetRatio}× ${peerLabel}'s${peerP99.value === null ? " (no peer figure)" : ""}`,
@@ -95,7 +97,7 @@ export const feedLatency: Scenario = {
       ],
       details: { config: shape, herald, peer },
       notes: [
-        `${users} users each hold a stream with their own HS256 token (gRPC via @grpc/grpc-js, 100 streams per HTTP/2 connection); the same load process publishes to one user at a time, round-robin, open-loop at ${rate}/s (at most ${shape.maxInFlight} in flight; starts beyond that are skipped and counted) for ${shape.durationMs / 1000} s after a ${shape.warmupMs / 1000} s warm-up. Herald: in-app \`Send\` to a \`Subscribe\` stream. ${peerLabel}: gRPC server API \`Publish\` to the user's personal channel (history and recovery on), received on a uni gRPC \`Consume\` stream. Herald runs first, then ${peerLabel}, each on a fresh server; each run's load average and CPU (\`other\` included) are in the JSON.`,
+        `${users} users each hold a stream with their own HS256 token (gRPC via @grpc/grpc-js, 100 streams per HTTP/2 connection); the same load process publishes to one user at a time, round-robin, open-loop at ${rate}/s (at most ${shape.maxInFlight} in flight; starts beyond that are skipped and counted) for ${shape.durationMs / 1000} s after a ${shape.warmupMs / 1000} s warm-up. Herald: in-app \`Send\` to a \`Subscribe\` stream. ${peerLabel}: gRPC server API \`Publish\` to the user's personal channel (history and recovery on), received on a uni gRPC \`Consume\` stream. Herald runs first, then ${peerLabel}, each on a fresh server; each run's load average and CPU (\`other\` included) are in the JSON. CPU ms per message: the server process's CPU time over the measured window divided by the messages published.`,
         `Latency is from the publishing call's response reaching the sender to the message reaching the stream, on one clock; negative when the message is first. The target counts as met only if Herald achieved the offered rate, every message arrived, and Herald's p99 is at most ${targetRatio}× ${peerLabel}'s in the same run (Herald writes each notification to Postgres before Send returns; ${peerLabel} keeps history in memory).`,
       ],
     };

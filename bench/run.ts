@@ -2,15 +2,17 @@
 // runs each scenario against a fresh Herald process with load generators in
 // processes of their own, and writes bench/results/<stamp>.{json,md,svg} and
 // latest.{json,md,svg}.
-//   npm run bench [-- --only 1,3] [--quick] [--list-rows 1000000] [--cpu-prof]
+// Scenarios 3 and 4 also measure the peer, Centrifugo, beside Herald.
+//   npm run bench [-- --only 1,3] [--quick] [--list-rows 1000000] [--cpu-prof] [--no-peer]
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { centrifugoName, ensureCentrifugo } from "./lib/centrifugo.js";
 import { cleanupAll, exitCleanlyOnSignals, interrupted } from "./lib/cleanup.js";
 import { machineInfo, takeCpuLog } from "./lib/machine.js";
 import { type RunReport, renderTable, type ScenarioReport, stampOf, writeReport } from "./lib/report.js";
-import type { Scenario, ScenarioContext } from "./lib/scenario.js";
+import { type Scenario, type ScenarioContext, ScenarioFailure } from "./lib/scenario.js";
 import { repoRoot, startStack } from "./lib/stack.js";
 import { bulkSend } from "./scenarios/bulk-send.js";
 import { emailThroughput } from "./scenarios/email-throughput.js";
@@ -44,7 +46,12 @@ export interface BenchOptions {
   cpuProf: boolean;
   /** Where results go. */
   resultsDir: string;
+  /** Run the peer (Centrifugo) beside Herald in scenarios 3 and 4; false with --no-peer. */
+  peer: boolean;
 }
+
+/** The scenarios that measure the peer beside Herald. */
+const peerScenarios = [3, 4];
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -55,6 +62,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       "list-rows": { type: "string" },
       "cpu-prof": { type: "boolean", default: false },
       "results-dir": { type: "string" },
+      "no-peer": { type: "boolean", default: false },
     },
   });
   const only = (values.only ?? "")
@@ -73,6 +81,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     listRows,
     cpuProf: values["cpu-prof"],
     resultsDir: values["results-dir"] ?? path.join(repoRoot, "bench/results"),
+    peer: !values["no-peer"],
   };
 }
 
@@ -85,13 +94,17 @@ export async function runBench(options: BenchOptions, command: string): Promise<
   const selected = scenarios.filter((s) => options.only.length === 0 || options.only.includes(s.id));
   const reports: ScenarioReport[] = [];
   let report: RunReport | undefined;
+  const withPeer = options.peer && selected.some((s) => peerScenarios.includes(s.id));
   try {
+    // Compiled on first use (minutes): before any scenario, not between Herald's run and the peer's.
+    if (withPeer) await ensureCentrifugo();
     console.error(`Starting Postgres (fsync on) and nats-server on 127.0.0.1...`);
     const stack = await startStack();
     console.error(`  ${stack.versions.postgres}; ${stack.versions.natsServer}; ${stack.versions.pgbench}`);
     const ctx: ScenarioContext = {
       stack,
       quick: options.quick,
+      peer: options.peer,
       listRows: options.listRows,
       cpuProfDir: (name) => (options.cpuProf ? path.join(repoRoot, "bench/profiles", stamp, name) : undefined),
       log: (text) => console.error(`  ${text}`),
@@ -113,6 +126,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
       try {
         Object.assign(entry, await scenario.run(ctx));
       } catch (error) {
+        if (error instanceof ScenarioFailure) entry.details = error.details;
         entry.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
         console.error(`  FAILED: ${entry.error}`);
       }
@@ -125,7 +139,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
       date,
       command,
       machine: machineInfo(),
-      versions: stack.versions,
+      versions: { ...stack.versions, ...(withPeer && { centrifugo: centrifugoName }) },
       options: { ...options, resultsDir: path.relative(repoRoot, options.resultsDir) },
       totalSeconds: 0,
       loadAverageBefore,
@@ -137,7 +151,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
   if (interrupted()) return report;
   report.totalSeconds = elapsed(started);
   // latest.* is what the README links: only a full, default run replaces it.
-  const full = options.only.length === 0 && !options.quick && options.listRows === 10_000_000;
+  const full = options.only.length === 0 && !options.quick && options.listRows === 10_000_000 && options.peer;
   const files = writeReport(report, options.resultsDir, full);
   console.log(`\n${renderTable(report)}`);
   console.error(`\nTotal ${report.totalSeconds} s. Wrote ${files.map((f) => path.relative(repoRoot, f)).join(", ")}`);

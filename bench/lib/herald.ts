@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { freePort } from "../../dev/free-port.js";
 import { generateApiKey } from "../../src/auth/api-key-format.js";
+import { keepRecentOutput } from "./child-output.js";
 import { assertNotInterrupted, interrupted, onCleanup } from "./cleanup.js";
 import { type ProcessGroups, processCpuSeconds, residentKiB } from "./machine.js";
 import { repoRoot, type Stack } from "./stack.js";
@@ -103,13 +104,7 @@ export async function startHerald(stack: Stack, options: HeraldOptions): Promise
     stdio: ["ignore", "pipe", "pipe"],
   });
   const pid = child.pid as number;
-  const output: string[] = [];
-  const keep = (chunk: Buffer) => {
-    output.push(chunk.toString());
-    if (output.length > 200) output.shift();
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
+  const output = keepRecentOutput(child);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const stop = onCleanup(`herald ${options.name} (pid ${pid})`, async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
@@ -119,8 +114,7 @@ export async function startHerald(stack: Stack, options: HeraldOptions): Promise
       await exited;
     }
     // At LOG_LEVEL=warn anything Herald printed is worth seeing next to the numbers.
-    const said = output
-      .join("")
+    const said = output()
       .trim()
       .split("\n")
       .filter((l) => l !== "");
@@ -138,10 +132,10 @@ export async function startHerald(stack: Stack, options: HeraldOptions): Promise
   const url = `http://127.0.0.1:${port}`;
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   try {
-    await waitUntilReady(url, exited, 60_000);
+    await waitUntilReady(`${url}/readyz`, exited, 60_000);
   } catch (error) {
     await stop();
-    throw new Error(`Herald did not become ready: ${(error as Error).message}\n${output.join("").slice(-4000)}`);
+    throw new Error(`Herald did not become ready: ${(error as Error).message}\n${output().slice(-4000)}`);
   }
   return {
     pid,
@@ -155,14 +149,14 @@ export async function startHerald(stack: Stack, options: HeraldOptions): Promise
     metric: (name, labels = {}) => readMetric(metricsUrl, name, labels),
     rssKiB: () => residentKiB(pid),
     cpuSeconds: () => processCpuSeconds(pid),
-    recentOutput: () => output.join("").slice(-3000),
+    recentOutput: () => output().slice(-3000),
     processGroups: () => ({ herald: () => [pid], ...stack.processGroups() }),
     stop,
   };
 }
 
-/** Polls GET /readyz (Postgres and NATS reachable) until it answers 200. */
-async function waitUntilReady(url: string, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
+/** Polls GET `url` (Herald's /readyz: Postgres and NATS reachable) until it answers 200. */
+export async function waitUntilReady(url: string, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
   let dead: number | null | undefined;
   void exited.then((code) => {
     dead = code;
@@ -171,7 +165,7 @@ async function waitUntilReady(url: string, exited: Promise<number | null>, timeo
   while (Date.now() < deadline) {
     if (dead !== undefined) throw new Error(`exited with code ${dead}`);
     try {
-      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
       if (res.status === 200) return;
     } catch {
       // not listening yet

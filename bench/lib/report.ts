@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { MachineInfo } from "./machine.js";
-import { fmt, type ResultRow } from "./scenario.js";
+import { fmt, keyRatio, type ResultRow, targetRows } from "./scenario.js";
 import { renderSvg } from "./svg.js";
 
 export interface ScenarioReport {
@@ -74,10 +74,16 @@ export function renderMarkdown(report: RunReport, stamp: string): string {
     `- Node ${m.node}; ${Object.values(report.versions).join("; ")}`,
     `- Command: \`${report.command}\``,
     `- Total runtime: ${fmt(report.totalSeconds)} s (${report.scenarios.map((s) => `${s.id}: ${fmt(s.elapsedSeconds)} s`).join(", ")})`,
-    "- Every process (Herald, the load generator, Postgres with fsync on, nats-server, Mailpit, pgbench) shares the same cores.",
+    "- Every process (Herald, Centrifugo in 3 and 4, the load generator, Postgres with fsync on, nats-server, Mailpit, pgbench) shares the same cores.",
     `- Load average before the run: ${report.loadAverageBefore.toFixed(2)}. Most CPU used by anything else on the machine (other people's work, kernel threads) during a measured window, per scenario (% of one core): ${report.scenarios.map((s) => `${s.id}: ${s.otherCpuMaxPct}%`).join(", ")}`,
     "",
-    renderTable(report),
+    "## Targets",
+    "",
+    renderTargets(report),
+    "",
+    "## Every result",
+    "",
+    renderResults(report),
     "",
     `![Chart](${stamp}.svg)`,
     "",
@@ -94,8 +100,39 @@ export function renderMarkdown(report: RunReport, stamp: string): string {
   return lines.join("\n");
 }
 
-/** The results table alone (also printed at the end of a run). */
+const met = (m: boolean | null) => (m === null ? "" : m ? "✓ yes" : "✗ no");
+
+/**
+ * The targets, one line each: the target, Herald's figure, the peer's figure
+ * (pgbench, Centrifugo) where the target has one, the ratio (Herald / peer, or
+ * Herald / the fixed target) and whether it was met.
+ */
+export function renderTargets(report: RunReport): string {
+  const lines = ["| Target | Herald | Peer | Ratio | Met? |", "| --- | ---: | ---: | ---: | :---: |"];
+  for (const { row, key } of targetRows(report.scenarios)) {
+    const ratio = keyRatio(key);
+    const herald = `${fmt(key.value)}${key.unit}`;
+    let peer = "—";
+    let ratioText = `${fmt(ratio)}× target`;
+    if (key.peer !== undefined) {
+      peer =
+        key.peer.value === null
+          ? `${key.peer.name}: no peer figure (${key.peer.missing ?? "none"})`
+          : `${fmt(key.peer.value)}${key.unit} (${key.peer.name})`;
+      ratioText = Number.isNaN(ratio) ? "—" : `${ratio.toFixed(2)}× (${key.higherIsBetter ? "≥" : "≤"} ${key.target}×)`;
+    }
+    lines.push(`| ${key.label}: ${row.target} | ${herald} | ${peer} | ${ratioText} | ${met(row.met)} |`);
+  }
+  return lines.join("\n");
+}
+
+/** The targets and the results tables (also printed at the end of a run). */
 export function renderTable(report: RunReport): string {
+  return `${renderTargets(report)}\n\n${renderResults(report)}`;
+}
+
+/** Every row measured. */
+export function renderResults(report: RunReport): string {
   const lines = [
     "| Scenario | Setting | Throughput | p50 ms | p95 ms | p99 ms | Target | Met? |",
     "| --- | --- | ---: | ---: | ---: | ---: | --- | :---: |",
@@ -105,10 +142,9 @@ export function renderTable(report: RunReport): string {
       lines.push(`| ${s.id}. ${s.title} | failed: ${s.error.split("\n")[0]} | | | | | | ✗ |`);
     }
     for (const r of s.rows) {
-      const met = r.met === null ? "" : r.met ? "✓ yes" : "✗ no";
       const tp = r.throughput === null ? "—" : `${fmt(r.throughput.value)} ${r.throughput.unit}`;
       lines.push(
-        `| ${s.id}. ${s.title} | ${r.setting} | ${tp} | ${ms(r.latencyMs?.p50)} | ${ms(r.latencyMs?.p95)} | ${ms(r.latencyMs?.p99)} | ${r.target} | ${met} |`,
+        `| ${s.id}. ${s.title} | ${r.setting} | ${tp} | ${ms(r.latencyMs?.p50)} | ${ms(r.latencyMs?.p95)} | ${ms(r.latencyMs?.p99)} | ${r.target} | ${met(r.met)} |`,
       );
     }
   }

@@ -16,14 +16,40 @@ export interface ResultRow {
   key?: KeyNumber;
 }
 
-/** A measured number and its target, drawn as a bar against the target in the chart. */
+/**
+ * A target's line in the targets table and its bar in the chart: Herald's
+ * figure against a fixed number, or, with `peer`, Herald's figure divided by
+ * the peer's in the same run against a ratio.
+ */
 export interface KeyNumber {
   label: string;
+  /** Herald's figure. */
   value: number;
+  /** The fixed target, or with `peer` the ratio Herald/peer must stay within. */
   target: number;
   unit: string;
   /** True for rates (more is better), false for latencies and memory. */
   higherIsBetter: boolean;
+  peer?: PeerFigure;
+}
+
+/** The figure of what Herald is compared with (pgbench, Centrifugo), in the same unit as Herald's. */
+export interface PeerFigure {
+  name: string;
+  /** Null when there is none: the peer was skipped or failed (`missing` says which). */
+  value: number | null;
+  missing?: string;
+}
+
+/** Every row that has a target's key number, in scenario order. */
+export function targetRows(scenarios: Array<{ rows: ResultRow[] }>): Array<{ row: ResultRow; key: KeyNumber }> {
+  return scenarios.flatMap((s) => s.rows.flatMap((row) => (row.key === undefined ? [] : [{ row, key: row.key }])));
+}
+
+/** Herald's figure over the peer's, or over the fixed target; NaN without a peer figure. */
+export function keyRatio(key: KeyNumber): number {
+  if (key.peer === undefined) return key.value / key.target;
+  return key.peer.value === null ? Number.NaN : key.value / key.peer.value;
 }
 
 export interface ScenarioOutcome {
@@ -34,10 +60,27 @@ export interface ScenarioOutcome {
   notes: string[];
 }
 
+/**
+ * A scenario that failed after measuring part of what it set out to (the
+ * peer's run before Herald's failed): `details` go into the JSON beside the error.
+ */
+export class ScenarioFailure extends Error {
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown>,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "ScenarioFailure";
+  }
+}
+
 export interface ScenarioContext {
   stack: Stack;
   /** Shorter runs and smaller data, for developing the harness. */
   quick: boolean;
+  /** Whether to run the peer (Centrifugo) beside Herald in scenarios 3 and 4 (off with --no-peer). */
+  peer: boolean;
   /** Notifications to load for the List scenario. */
   listRows: number;
   /** Where to put Herald's CPU profile for a scenario, if profiling was asked for. */

@@ -1,21 +1,18 @@
-// Send-to-feed latency under load: `users` Subscribe streams stay open while
-// Sends (in-app, one recipient each, round-robin over the users) go out at a
-// fixed rate; for each, the time from Send returning to its stream receiving
-// the notification. Sender and subscriber are this process: one clock.
-import type * as grpc from "@grpc/grpc-js";
-import { Channel } from "../../gen/ts/herald/v1/notification_pb.js";
+// Publish-to-feed latency under load: `users` streams stay open while
+// messages (one recipient each, round-robin over the users) go out at a fixed
+// rate; for each, the time from the publishing call returning to its stream
+// receiving the message. Sender and subscriber are this process: one clock.
+// The server is Herald (Send, Subscribe) or the peer, Centrifugo (see
+// feed-target.ts).
 import { summarize } from "../lib/stats.js";
-import { bearer, connect, decode, encode, methods, unaryRaw } from "./grpc.js";
+import { createFeedTarget, type FeedTargetConfig } from "./feed-target.js";
 import { paced } from "./pace.js";
 import { emit, loadConfig, progress, runMain, sleep } from "./protocol.js";
-import { openStreams } from "./streams.js";
 
 export interface FeedLatencyConfig {
-  port: number;
-  apiKey: string;
-  userTokenSecret: string;
+  target: FeedTargetConfig;
   users: number;
-  /** Sends per second. */
+  /** Messages published per second. */
   rate: number;
   warmupMs: number;
   durationMs: number;
@@ -33,53 +30,36 @@ runMain(async () => {
   const callMs: number[] = [];
   let recording = false;
 
+  const target = createFeedTarget(config.target);
   const t0 = performance.now();
-  const streams = await openStreams({
-    port: config.port,
-    userTokenSecret: config.userTokenSecret,
+  const streams = await target.openStreams({
     userIds,
     perConnection: 100,
     openConcurrency: 100,
     timeoutMs: 60_000,
-    onCreated: (_, id, at) => {
+    onMessage: (_, id, at) => {
       const sent = pending.get(id);
       if (sent !== undefined) {
         pending.delete(id);
         afterReturn.push(at - sent.returned);
         afterStart.push(at - sent.started);
       } else if (recording) {
-        early.set(id, at); // arrived before its Send returned
+        early.set(id, at); // arrived before its publishing call returned
       }
     },
   });
   progress(`${config.users} streams synced in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  const senders = await connect(config.port, 2);
-  const md = bearer(config.apiKey);
-  const requests = userIds.map((u) =>
-    encode.send({
-      userIds: [u],
-      category: "bench.feed",
-      title: "New message",
-      body: "You have a new message.",
-      channels: [Channel.IN_APP],
-    }),
-  );
+  const publisher = await target.publisher(userIds);
   let errors = 0;
   let firstError = "";
   const send = async (i: number, record: boolean) => {
     const started = performance.now();
     try {
-      const bytes = await unaryRaw(
-        senders[i % 2] as grpc.Client,
-        methods.send,
-        requests[i % userIds.length] as Buffer,
-        md,
-      );
+      const id = await publisher.toOne(i);
       const returned = performance.now();
       if (!record) return;
       callMs.push(returned - started);
-      const id = decode.send(bytes).notifications[0]?.id ?? "";
       const arrived = early.get(id);
       if (arrived !== undefined) {
         early.delete(id);
@@ -115,7 +95,7 @@ runMain(async () => {
     `${completed} sends in ${run.seconds.toFixed(1)} s (${Math.round(completed / run.seconds)}/s), ${pending.size} not received, ${run.skipped} skipped, ${errors} errors`,
   );
   streams.close();
-  for (const c of senders) c.close();
+  publisher.close();
   return {
     offeredRate: config.rate,
     achievedRate: completed / run.seconds,

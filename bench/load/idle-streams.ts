@@ -1,19 +1,15 @@
-// Many idle Subscribe streams on one Herald process: opens them (one per user,
-// `perConnection` per HTTP/2 connection), says `opened` and waits while the
-// orchestrator reads Herald's memory; on `deliver`, sends one notification to
-// every user in calls of `recipientsPerCall` and measures until every stream
-// has its event.
-import type * as grpc from "@grpc/grpc-js";
-import { Channel } from "../../gen/ts/herald/v1/notification_pb.js";
+// Many idle streams on one server (Herald's Subscribe or the peer's, see
+// feed-target.ts): opens them (one per user, `perConnection` per HTTP/2
+// connection), says `opened` and waits while the orchestrator reads the
+// server's memory; on `deliver`, publishes one message to every user in calls
+// of `recipientsPerCall`, all started at once, and measures until every
+// stream has it.
 import { summarize } from "../lib/stats.js";
-import { bearer, connect, encode, methods, unaryRaw } from "./grpc.js";
+import { createFeedTarget, type FeedTargetConfig } from "./feed-target.js";
 import { emit, loadConfig, nextCommand, progress, runMain, sleep } from "./protocol.js";
-import { openStreams } from "./streams.js";
 
 export interface IdleStreamsConfig {
-  port: number;
-  apiKey: string;
-  userTokenSecret: string;
+  target: FeedTargetConfig;
   streams: number;
   perConnection: number;
   recipientsPerCall: number;
@@ -25,15 +21,14 @@ runMain(async () => {
   const userIds = Array.from({ length: config.streams }, (_, i) => `idle-user-${i}`);
   const arrivals = new Float64Array(config.streams).fill(Number.NaN);
   let received = 0;
+  const target = createFeedTarget(config.target);
   const t0 = performance.now();
-  const streams = await openStreams({
-    port: config.port,
-    userTokenSecret: config.userTokenSecret,
+  const streams = await target.openStreams({
     userIds,
     perConnection: config.perConnection,
     openConcurrency: 200,
     timeoutMs: 180_000,
-    onCreated: (i, _, at) => {
+    onMessage: (i, _, at) => {
       if (Number.isNaN(arrivals[i] as number)) received++;
       arrivals[i] = at;
     },
@@ -45,25 +40,16 @@ runMain(async () => {
   emit({ type: "opened", openSeconds });
 
   await nextCommand("deliver");
-  const senders = await connect(config.port, 2);
-  const md = bearer(config.apiKey);
-  const calls: Buffer[] = [];
+  const publisher = await target.publisher(userIds);
+  const calls: Array<() => Promise<void>> = [];
   for (let i = 0; i < userIds.length; i += config.recipientsPerCall) {
-    calls.push(
-      encode.send({
-        userIds: userIds.slice(i, i + config.recipientsPerCall),
-        category: "bench.broadcast",
-        title: "Scheduled maintenance tonight",
-        body: "The service will be unavailable from 02:00 to 02:30 UTC.",
-        channels: [Channel.IN_APP],
-      }),
-    );
+    calls.push(publisher.prepareToMany(userIds.slice(i, i + config.recipientsPerCall)));
   }
   const start = performance.now();
   let lastReturn = start;
   await Promise.all(
-    calls.map(async (request, i) => {
-      await unaryRaw(senders[i % senders.length] as grpc.Client, methods.send, request, md);
+    calls.map(async (call) => {
+      await call();
       lastReturn = Math.max(lastReturn, performance.now());
     }),
   );
@@ -71,10 +57,10 @@ runMain(async () => {
   const reached = Array.from(arrivals, (t) => t - start).filter((t) => Number.isFinite(t));
   const all = summarize(reached);
   progress(
-    `${received} of ${config.streams} streams had the notification ${all.max.toFixed(0)} ms after the first Send started`,
+    `${received} of ${config.streams} streams had the message ${all.max.toFixed(0)} ms after the first call started`,
   );
   streams.close();
-  for (const c of senders) c.close();
+  publisher.close();
   return {
     streams: config.streams,
     connections: Math.ceil(config.streams / config.perConnection),

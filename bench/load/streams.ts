@@ -1,34 +1,48 @@
 import type * as grpc from "@grpc/grpc-js";
-import { mintUserToken } from "../../src/auth/user-tokens.js";
-import { bearer, closeAll, connect, decode, encode, methods, streamRaw } from "./grpc.js";
+import { closeAll, connect } from "./grpc.js";
 
 export interface OpenStreams {
-  /** Subscribe streams that ended with an error other than our own cancel. */
+  /** Streams that ended with an error other than our own cancel. */
   failures(): number;
   firstFailure(): string;
   /** Cancels every stream and closes the connections. */
   close(): void;
 }
 
-/**
- * Opens one Subscribe stream per user, each with the user's own token (HS256,
- * minted with Herald's secret), `perConnection` streams per HTTP/2 connection,
- * and waits until every stream has said `synced`. `onCreated` hears each
- * `created` event with the time it arrived.
- */
-export async function openStreams(options: {
-  port: number;
-  userTokenSecret: string;
+/** What a stream's message means to the benchmark. */
+export type StreamEvent =
+  | { kind: "ready" }
+  | { kind: "message"; id: string }
+  /** The server accepted the stream but will not deliver on it (e.g. not subscribed). */
+  | { kind: "refused"; reason: string }
+  | null;
+
+/** The options every server's streams take (Herald's Subscribe, Centrifugo's uni gRPC Consume). */
+export interface StreamOptions {
   userIds: string[];
   perConnection: number;
-  /** Streams opening (not yet synced) at once. */
+  /** Streams opening (not yet ready) at once. */
   openConcurrency: number;
   timeoutMs: number;
-  onCreated: (userIndex: number, notificationId: string, at: number) => void;
-}): Promise<OpenStreams> {
+  /** Hears each message a stream receives (not the ready signal), with the time it arrived. */
+  onMessage: (userIndex: number, messageId: string, at: number) => void;
+}
+
+/**
+ * Opens one server stream per user, `perConnection` per HTTP/2 connection to
+ * `port`, at most `openConcurrency` opening at once, and waits until every
+ * stream has said it is ready (Herald's `synced`, Centrifugo's `connect`).
+ * `start` opens user i's stream on a client; `classify` reads a message.
+ */
+export async function openServerStreams(
+  options: StreamOptions & {
+    port: number;
+    start: (client: grpc.Client, userIndex: number) => Promise<grpc.ClientReadableStream<Buffer>>;
+    classify: (bytes: Buffer) => StreamEvent;
+  },
+): Promise<OpenStreams> {
   const { userIds } = options;
   const clients = await connect(options.port, Math.ceil(userIds.length / options.perConnection));
-  const request = encode.subscribe({});
   const calls: grpc.ClientReadableStream<Buffer>[] = [];
   let failures = 0;
   let firstFailure = "";
@@ -36,20 +50,23 @@ export async function openStreams(options: {
   const deadline = Date.now() + options.timeoutMs;
 
   const open = async (i: number) => {
-    const token = await mintUserToken(options.userTokenSecret, userIds[i] as string, { ttlSeconds: 3600 });
-    const client = clients[Math.floor(i / options.perConnection)] as grpc.Client;
-    const call = streamRaw(client, methods.subscribe, request, bearer(token));
+    const call = await options.start(clients[Math.floor(i / options.perConnection)] as grpc.Client, i);
     calls.push(call);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`stream ${i} not synced in time`)), deadline - Date.now());
+      const timer = setTimeout(() => reject(new Error(`stream ${i} not ready in time`)), deadline - Date.now());
       call.on("data", (bytes: Buffer) => {
         const at = performance.now();
-        const kind = decode.subscribe(bytes).event?.kind;
-        if (kind?.case === "synced") {
+        const event = options.classify(bytes);
+        if (event?.kind === "ready") {
           clearTimeout(timer);
           resolve();
-        } else if (kind?.case === "created") {
-          options.onCreated(i, kind.value.notification?.id ?? "", at);
+        } else if (event?.kind === "message") {
+          options.onMessage(i, event.id, at);
+        } else if (event?.kind === "refused") {
+          clearTimeout(timer);
+          failures++;
+          firstFailure ||= event.reason;
+          reject(new Error(`stream ${i}: ${event.reason}`));
         }
       });
       call.on("error", (error: Error) => {

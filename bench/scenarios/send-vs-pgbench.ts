@@ -92,11 +92,12 @@ export const sendVsPgbench: Scenario = {
           met: targeted ? ratio >= targetRatio : null,
           ...(targeted && {
             key: {
-              label: `1. Send c=${concurrency} / pgbench`,
-              value: ratio,
+              label: `1. Send c=${concurrency}, Herald / pgbench`,
+              value: result.callsPerSecond,
               target: targetRatio,
-              unit: "×",
+              unit: "/s",
               higherIsBetter: true,
+              peer: { name: "pgbench", value: pgbench.tps },
             },
           }),
         });

@@ -1,6 +1,6 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
-import { decodeCursor, feedItemToPb } from "../contract/feed-event.js";
+import { decodeCursor, subscribeResponseOf } from "../contract/feed-event.js";
 import {
   channelFromPb,
   channelToPb,
@@ -79,7 +79,7 @@ export function notificationService(uc: UseCases): ServiceImpl<typeof Notificati
     async *subscribe(req, ctx) {
       const cursor = req.cursor === "" ? null : decodeCursor(req.cursor);
       for await (const item of uc.subscribe(principalOf(ctx), { userId: req.userId, cursor }, ctx.signal)) {
-        yield { event: feedItemToPb(item) };
+        yield subscribeResponseOf(item); // one message per event, shared by every stream that sends it
       }
       // The feed ends only when the call is aborted: by the client leaving (who
       // hears nothing more) or by shutdown, whose reason (Unavailable) tells the

@@ -5,6 +5,7 @@ import {
   type FeedEvent as FeedEventPb,
   FeedEventSchema,
 } from "../../gen/ts/herald/v1/feed_pb.js";
+import { type SubscribeResponse, SubscribeResponseSchema } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { InvalidArgumentError } from "../domain/errors.js";
 import type { ChangeKind, FeedEvent, FeedItem } from "../domain/feed-event.js";
 import { notificationFromPb, notificationToPb } from "./notification.js";
@@ -61,6 +62,34 @@ export function feedItemToPb(item: FeedItem): FeedEventPb {
   }
 }
 
+/**
+ * Events as they came off NATS, by the domain event decoded from them: the
+ * message already is what {@link feedItemToPb} would build again.
+ */
+const decodedPb = new WeakMap<FeedEvent, FeedEventPb>();
+/** The one response message of each event a stream sent, for every other stream that sends it. */
+const responses = new WeakMap<FeedEvent, SubscribeResponse>();
+
+/**
+ * The Subscribe response carrying `item`. Every stream of a user in this
+ * process yields the same event object (the hub's, or a catch-up page's that
+ * concurrent streams share), and gets the same message back: it is mapped
+ * once, however many streams send it, and the server's serializer can encode
+ * it once too. Heartbeats and `synced` are each one stream's own and are not kept.
+ * Callers must not change the message.
+ */
+export function subscribeResponseOf(item: FeedItem): SubscribeResponse {
+  if (item.kind === "heartbeat" || item.kind === "synced") {
+    return create(SubscribeResponseSchema, { event: feedItemToPb(item) });
+  }
+  let response = responses.get(item);
+  if (response === undefined) {
+    response = create(SubscribeResponseSchema, { event: decodedPb.get(item) ?? feedItemToPb(item) });
+    responses.set(item, response);
+  }
+  return response;
+}
+
 /** Feed events travel between Herald processes on NATS as binary `herald.v1.FeedEvent`. */
 export function encodeFeedEvent(event: FeedEvent): Uint8Array {
   return toBinary(FeedEventSchema, feedItemToPb(event));
@@ -75,13 +104,21 @@ export function decodeFeedEvent(userId: string, bytes: Uint8Array): FeedEvent | 
     unreadCount: pb.unreadCount,
     time: pb.eventTime === undefined ? new Date() : timestampDate(pb.eventTime),
   };
+  let event: FeedEvent | null = null;
   if (pb.kind.case === "created" && pb.kind.value.notification !== undefined) {
-    return { ...base, kind: "created", notification: notificationFromPb(pb.kind.value.notification) };
-  }
-  if (pb.kind.case === "changed") {
+    event = { ...base, kind: "created", notification: notificationFromPb(pb.kind.value.notification) };
+  } else if (pb.kind.case === "changed") {
     const change = changeKindFromPb(pb.kind.value.kind);
-    if (change === undefined) return null;
-    return { ...base, kind: "changed", change, notificationIds: pb.kind.value.notificationIds, all: pb.kind.value.all };
+    if (change !== undefined) {
+      event = {
+        ...base,
+        kind: "changed",
+        change,
+        notificationIds: pb.kind.value.notificationIds,
+        all: pb.kind.value.all,
+      };
+    }
   }
-  return null;
+  if (event !== null) decodedPb.set(event, pb);
+  return event;
 }

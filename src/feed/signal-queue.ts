@@ -4,9 +4,12 @@
  * `capacity` items, the queue drops what it holds and hands the consumer one
  * `overflowed` marker instead: the stream then catches up from Postgres, which
  * holds every event anyway.
+ *
+ * It holds next to nothing while idle (no array until the first item), and
+ * waiting takes no listener: the stream closes the queue when its call ends.
  */
 export class SignalQueue<T> {
-  private items: T[] = [];
+  private items: T[] | null = null;
   private overflowed = false;
   private closed = false;
   private wake: (() => void) | null = null;
@@ -15,43 +18,45 @@ export class SignalQueue<T> {
 
   push(item: T): void {
     if (this.closed) return;
-    if (this.items.length >= this.capacity) {
-      this.items = [];
+    if (this.items === null) {
+      this.items = [item];
+    } else if (this.items.length >= this.capacity) {
+      this.items = null;
       this.overflowed = true;
     } else {
       this.items.push(item);
     }
-    this.wake?.();
+    this.wakeUp();
   }
 
-  /** Ends the queue: next() returns null once drained of nothing further. */
+  /** Ends the queue: next() returns null from now on, also to a consumer waiting. */
   close(): void {
     this.closed = true;
-    this.wake?.();
+    this.wakeUp();
   }
 
-  /**
-   * The next item, `"overflowed"` after an overflow, or null once the queue is
-   * closed or `signal` aborts.
-   */
-  async next(signal: AbortSignal): Promise<T | "overflowed" | null> {
+  /** The next item, `"overflowed"` after an overflow, or null once the queue is closed. */
+  async next(): Promise<T | "overflowed" | null> {
     for (;;) {
-      if (signal.aborted || this.closed) return null;
+      if (this.closed) return null;
       if (this.overflowed) {
         this.overflowed = false;
         return "overflowed";
       }
-      const item = this.items.shift();
-      if (item !== undefined) return item;
+      if (this.items !== null) {
+        const item = this.items.shift() as T;
+        if (this.items.length === 0) this.items = null;
+        return item;
+      }
       await new Promise<void>((resolve) => {
-        const done = () => {
-          signal.removeEventListener("abort", done);
-          this.wake = null;
-          resolve();
-        };
-        this.wake = done;
-        signal.addEventListener("abort", done, { once: true });
+        this.wake = resolve;
       });
     }
+  }
+
+  private wakeUp() {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
   }
 }

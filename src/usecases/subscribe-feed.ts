@@ -1,8 +1,9 @@
-import { InvalidArgumentError } from "../domain/errors.js";
+import { InvalidArgumentError, UnavailableError } from "../domain/errors.js";
 import type { FeedHead, FeedItem } from "../domain/feed-event.js";
 import type { Principal } from "../domain/principal.js";
 import type { FeedHub, HubSignal } from "../feed/feed-hub.js";
 import type { FeedReads } from "../feed/feed-reads.js";
+import { ReadQueueFullError } from "../feed/read-queue.js";
 import { SignalQueue } from "../feed/signal-queue.js";
 import { resolveUserId } from "./access.js";
 
@@ -42,8 +43,11 @@ export function createSubscribeFeed(deps: SubscribeDeps) {
     const userId = resolveUserId(principal, input.userId, "read", "subscribe to a feed");
     const queue = new SignalQueue<HubSignal>(deps.bufferSize ?? 1000);
     const stopListening = deps.hub.listen(userId, (s) => (s.type === "close" ? queue.close() : queue.push(s)));
+    const leave = () => queue.close(); // one listener for the stream's life, none per wait
+    if (signal.aborted) leave();
+    else signal.addEventListener("abort", leave, { once: true });
     try {
-      const head: FeedHead = (await deps.feeds.head(userId, { shed: true, signal })) ?? { seq: 0, unreadCount: 0 };
+      const head: FeedHead = (await openingHead(deps, userId, signal)) ?? { seq: 0, unreadCount: 0 };
       let last = head.seq;
       let unread = head.unreadCount;
       let reset = false;
@@ -111,7 +115,7 @@ export function createSubscribeFeed(deps: SubscribeDeps) {
       }
 
       for (;;) {
-        const next = await queue.next(signal);
+        const next = await queue.next();
         if (next === null) return;
         if (next === "overflowed") {
           yield* tryCatchUp(null);
@@ -138,7 +142,30 @@ export function createSubscribeFeed(deps: SubscribeDeps) {
       if (signal.aborted) return;
       throw error;
     } finally {
+      signal.removeEventListener("abort", leave);
       stopListening();
     }
   };
+}
+
+const headAttempts = 3;
+const headRetryMs = 500;
+
+/**
+ * The head a stream opens at. A read the database could not serve (no pooled
+ * connection in time on a saturated machine, a connection lost) is tried again
+ * a few times before the open fails: the stream is already admitted, and its
+ * client would only come back to try the same. A refusal by the read queue
+ * (too many reads waiting) is admission control and fails at once.
+ */
+async function openingHead(deps: SubscribeDeps, userId: string, signal: AbortSignal): Promise<FeedHead | null> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.feeds.head(userId, { shed: true, signal });
+    } catch (error) {
+      const transient = error instanceof UnavailableError && !(error instanceof ReadQueueFullError);
+      if (!transient || attempt >= headAttempts || signal.aborted) throw error;
+      await new Promise((resolve) => setTimeout(resolve, headRetryMs * attempt));
+    }
+  }
 }

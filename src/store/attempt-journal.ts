@@ -50,7 +50,8 @@ export function createAttemptJournal(q: Queryable, options: AttemptJournalOption
   const group = createGroupCommit<AttemptWrite, AttemptWriteResult>({
     write: (batch) => attemptStore.write(q, batch),
     maxBatch: options.maxBatch ?? 256,
-    key: (w) => w.deliveryId,
+    keys: (w) => [w.deliveryId],
+    gatherTurn: true,
     onBatch: options.onBatch,
   });
   // Reads go in batches of their own: a read waits for no write, and no write
@@ -58,7 +59,8 @@ export function createAttemptJournal(q: Queryable, options: AttemptJournalOption
   const reads = createGroupCommit<string, DeliveryJob | null>({
     write: (ids) => attemptStore.jobs(q, ids),
     maxBatch: options.maxBatch ?? 256,
-    key: (id) => id,
+    keys: (id) => [id],
+    gatherTurn: true,
   });
   return {
     job: (deliveryId) => reads.submit(deliveryId),

@@ -1,6 +1,7 @@
 import { UnavailableError } from "../domain/errors.js";
 import type { FeedEvent } from "../domain/feed-event.js";
 import type { Database } from "./database.js";
+import { createGroupCommit } from "./group-commit.js";
 import { type IdempotencyClaim, idempotencyStore, type KeyClaim } from "./idempotency-store.js";
 import { type SendWrite, sendStore, sendWriteRows } from "./send-store.js";
 
@@ -29,97 +30,34 @@ interface Pending {
   write: SendWrite;
   /** The Send's idempotency key, claimed in the batch's transaction; null for none. */
   claim: SendKey | null;
-  rows: number;
-  resolve: (outcome: SendOutcome) => void;
-  reject: (error: unknown) => void;
 }
 
 /**
- * Group commit for Sends that need no transaction of their own: concurrent
- * Sends are written together, in one statement and one commit, and each
- * caller gets its own feed events or its own error. There is no timer: a Send
- * that finds a statement slot free is written at once (no added wait when
- * idle); Sends that arrive while `maxInFlight` statements are running queue,
- * and the next free slot takes everything queued (up to the caps), so batches
- * grow with the load.
+ * Group commit for Sends that need no transaction of their own
+ * (group-commit.ts): concurrent Sends are written together, in one statement
+ * and one commit, and each caller gets its own feed events or its own error.
+ * A Send that finds a statement slot free is written at once (no added wait
+ * when idle); Sends that arrive while `maxInFlight` statements are running
+ * queue, and the next free slot takes everything queued (up to the caps), so
+ * batches grow with the load.
  *
  * A batch never holds two Sends that put a notification in the same user's
  * inbox (the feed log numbers one new notification per user per statement):
  * the later one waits for a following batch, whose statement waits on the
  * user's feed head until the first commits, so seqs follow commit order.
  * When a batch's statement fails, its Sends are written one by one, so only
- * the bad one fails, with the error it would get alone.
+ * the bad one fails, with the error it would get alone; Postgres out of reach
+ * fails them all alike.
  */
 export function createSendBatcher(options: SendBatcherOptions) {
-  const { db, maxSends, maxRows, maxInFlight, onBatch } = options;
-  const queue: Pending[] = [];
-  let inFlight = 0;
-
-  /** The next batch: queued Sends in order, skipping those whose inbox users are taken. */
-  const take = (): Pending[] => {
-    const batch: Pending[] = [];
-    const users = new Set<string>();
-    let rows = 0;
-    for (let i = 0; i < queue.length && batch.length < maxSends; ) {
-      const p = queue[i] as Pending;
-      if (batch.length > 0 && rows + p.rows > maxRows) break;
-      const tokens = clashTokens(p);
-      const clash = tokens.some((t) => users.has(t));
-      // A skipped Send's users stay taken too: a user's Sends keep their order.
-      for (const t of tokens) users.add(t);
-      if (clash) {
-        i++;
-        continue;
-      }
-      batch.push(p);
-      rows += p.rows;
-      queue.splice(i, 1);
-    }
-    return batch;
-  };
-
-  const pump = () => {
-    while (inFlight < maxInFlight && queue.length > 0) {
-      const batch = take();
-      inFlight++;
-      void run(batch).finally(() => {
-        inFlight--;
-        pump();
-      });
-    }
-  };
-
-  const writeAlone = async (p: Pending) => {
-    onBatch?.(1);
-    try {
-      p.resolve((await writeBatch([p]))[0] as SendOutcome);
-    } catch (error) {
-      p.reject(error);
-    }
-  };
-
-  const run = async (batch: Pending[]) => {
-    if (batch.length === 1) return writeAlone(batch[0] as Pending);
-    let outcomes: SendOutcome[];
-    try {
-      onBatch?.(batch.length);
-      outcomes = await writeBatch(batch);
-    } catch (error) {
-      // Postgres out of reach fails every Send alike; anything else may be
-      // one bad Send, found by writing each alone.
-      if (error instanceof UnavailableError) for (const p of batch) p.reject(error);
-      else await Promise.all(batch.map(writeAlone));
-      return;
-    }
-    for (const [i, p] of batch.entries()) p.resolve(outcomes[i] as SendOutcome);
-  };
+  const { db } = options;
 
   /**
    * One statement without idempotency keys; with keys, one transaction that
    * claims them all, writes the Sends whose keys were free, and records what
    * each created. A key already used answers its Send with the earlier one.
    */
-  const writeBatch = async (batch: Pending[]): Promise<SendOutcome[]> => {
+  const writeBatch = async (batch: readonly Pending[]): Promise<SendOutcome[]> => {
     if (batch.every((p) => p.claim === null)) {
       const events = await sendStore.writeMany(
         db,
@@ -159,31 +97,32 @@ export function createSendBatcher(options: SendBatcherOptions) {
     });
   };
 
+  const group = createGroupCommit<Pending, SendOutcome>({
+    write: writeBatch,
+    maxBatch: options.maxSends,
+    maxInFlight: options.maxInFlight,
+    weight: (p) => sendWriteRows(p.write),
+    maxWeight: options.maxRows,
+    keys: clashKeys,
+    failsAll: (error) => error instanceof UnavailableError,
+    onBatch: options.onBatch,
+  });
+
   return {
     /**
      * Writes one Send, with others if they come together; resolves once it is
      * committed. With `claim`, the Send's idempotency key is claimed in the
      * same transaction, and a key already used resolves with the earlier Send.
      */
-    write(write: SendWrite, claim: SendKey | null = null): Promise<SendOutcome> {
-      return new Promise((resolve, reject) => {
-        const p = { write, claim, rows: sendWriteRows(write), resolve, reject };
-        // A Send that fills a batch by itself gains nothing from waiting for a slot.
-        if (p.rows >= maxRows) void writeAlone(p);
-        else {
-          queue.push(p);
-          pump();
-        }
-      });
-    },
+    write: (write: SendWrite, claim: SendKey | null = null): Promise<SendOutcome> => group.submit({ write, claim }),
   };
 }
 
 /** What may not be twice in one batch: a user's inbox (the feed log), an idempotency key (one claim per statement). */
-function clashTokens(p: Pending): string[] {
-  const tokens = p.write.inbox.map((n) => `u:${n.userId}`);
-  if (p.claim !== null) tokens.push(`k:${JSON.stringify([p.claim.apiKeyId, p.claim.key])}`);
-  return tokens;
+function clashKeys(p: Pending): string[] {
+  const keys = p.write.inbox.map((n) => `u:${n.userId}`);
+  if (p.claim !== null) keys.push(`k:${JSON.stringify([p.claim.apiKeyId, p.claim.key])}`);
+  return keys;
 }
 
 export type SendBatcher = ReturnType<typeof createSendBatcher>;

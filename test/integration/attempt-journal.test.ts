@@ -1,28 +1,21 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createAttemptJournal } from "../../src/store/attempt-journal.js";
 import { attemptStore } from "../../src/store/attempt-store.js";
 import { channelStore } from "../../src/store/channel-store.js";
-import { createDatabase, type Database } from "../../src/store/database.js";
+import type { Database } from "../../src/store/database.js";
 import type { Lease } from "../../src/store/delivery-store.js";
 import { deliveryStore } from "../../src/store/delivery-store.js";
-import { migrate } from "../../src/store/migrator.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/herald.js";
+import { useMigratedDatabase } from "../helpers/migrated-database.js";
 
 // Leases and attempt results written together (group commit): each member gets
 // what its own statement would have given it, and fails only for its own fault.
-let testDb: TestDatabase;
+const migrated = useMigratedDatabase({ poolMax: 6 });
 let db: Database;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await migrate(testDb.url);
-  db = createDatabase({ url: testDb.url, poolMax: 6 });
+  db = migrated.db;
   await channelStore.register(db, ["email"]);
-});
-afterAll(async () => {
-  await db.close();
-  await testDb.close();
 });
 
 /** `count` email deliveries of one notification, in `status`. */

@@ -1,28 +1,21 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { createRetryPolicy } from "../../src/domain/retry-policy.js";
 import { channelStore } from "../../src/store/channel-store.js";
-import { createDatabase, type Database, type Queryable } from "../../src/store/database.js";
+import type { Database, Queryable } from "../../src/store/database.js";
 import { deliveryStore } from "../../src/store/delivery-store.js";
-import { migrate } from "../../src/store/migrator.js";
 import { createDeliverMessage } from "../../src/usecases/deliver-message.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/herald.js";
+import { useMigratedDatabase } from "../helpers/migrated-database.js";
 
 // Concurrent deliveries share their statements: fewer commits than deliveries
 // (it was two writes, so two commits, each; and a read). The provider is a stub
 // here (the SMTP path is tested in test/dispatch); Postgres is real.
-let testDb: TestDatabase;
+const migrated = useMigratedDatabase({ poolMax: 6 });
 let db: Database;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await migrate(testDb.url);
-  db = createDatabase({ url: testDb.url, poolMax: 6 });
+  db = migrated.db;
   await channelStore.register(db, ["email"]);
-});
-afterAll(async () => {
-  await db.close();
-  await testDb.close();
 });
 
 it("delivers 60 concurrent emails in far fewer statements than deliveries, each sent and recorded once", async () => {

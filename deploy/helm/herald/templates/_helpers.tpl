@@ -156,6 +156,12 @@ configuration table; `npm run check:helm` checks that Herald reads every one.
   "SHUTDOWN_TIMEOUT_MS" (toString (mul $v.shutdownTimeoutSeconds 1000))
   "METRICS_ENABLED" (toString $v.metrics.enabled)
 }}
+{{- if not (kindIs "invalid" $v.database.poolMin) }}
+{{- if gt (int $v.database.poolMin) (int $v.database.poolMax) }}
+{{- fail (printf "database.poolMin %d is above database.poolMax %d" (int $v.database.poolMin) (int $v.database.poolMax)) }}
+{{- end }}
+{{- $_ := set $env "DATABASE_POOL_MIN" (toString $v.database.poolMin) }}
+{{- end }}
 {{- if $v.metrics.enabled }}
 {{- $_ := set $env "METRICS_PORT" (toString $v.metrics.port) }}
 {{- /* Loopback is Herald's default; Prometheus scrapes the pod's address. */}}

@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -869,11 +870,115 @@ func (*DeleteTemplateResponse) Descriptor() ([]byte, []int) {
 	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{13}
 }
 
+// PreviewTemplateRequest is a template and the data to render it with.
+type PreviewTemplateRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// template is the template to render; it need not be stored.
+	Template *Template `protobuf:"bytes,1,opt,name=template,proto3" json:"template,omitempty"`
+	// data is what Send's `data` would be; the notification's own fields
+	// (title, body, category, user_id, action_url) are filled with sample
+	// values unless data names them.
+	Data          *structpb.Struct `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PreviewTemplateRequest) Reset() {
+	*x = PreviewTemplateRequest{}
+	mi := &file_herald_v1_template_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PreviewTemplateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PreviewTemplateRequest) ProtoMessage() {}
+
+func (x *PreviewTemplateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_template_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PreviewTemplateRequest.ProtoReflect.Descriptor instead.
+func (*PreviewTemplateRequest) Descriptor() ([]byte, []int) {
+	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *PreviewTemplateRequest) GetTemplate() *Template {
+	if x != nil {
+		return x.Template
+	}
+	return nil
+}
+
+func (x *PreviewTemplateRequest) GetData() *structpb.Struct {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+// PreviewTemplateResponse is the rendered template.
+type PreviewTemplateResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// parts are the rendered parts by name (`subject`, `html`, `text`, `title`,
+	// `body`, ...), as the channel would send them.
+	Parts         map[string]string `protobuf:"bytes,1,rep,name=parts,proto3" json:"parts,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PreviewTemplateResponse) Reset() {
+	*x = PreviewTemplateResponse{}
+	mi := &file_herald_v1_template_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PreviewTemplateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PreviewTemplateResponse) ProtoMessage() {}
+
+func (x *PreviewTemplateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_template_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PreviewTemplateResponse.ProtoReflect.Descriptor instead.
+func (*PreviewTemplateResponse) Descriptor() ([]byte, []int) {
+	return file_herald_v1_template_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *PreviewTemplateResponse) GetParts() map[string]string {
+	if x != nil {
+		return x.Parts
+	}
+	return nil
+}
+
 var File_herald_v1_template_service_proto protoreflect.FileDescriptor
 
 const file_herald_v1_template_service_proto_rawDesc = "" +
 	"\n" +
-	" herald/v1/template_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"{\n" +
+	" herald/v1/template_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"{\n" +
 	"\rEmailTemplate\x12'\n" +
 	"\asubject\x18\x01 \x01(\tB\r\xbaH\n" +
 	"\xc8\x01\x01r\x05\x10\x01\x18\xe8\aR\asubject\x12\"\n" +
@@ -931,12 +1036,22 @@ const file_herald_v1_template_service_proto_rawDesc = "" +
 	"\achannel\x18\x02 \x01(\x0e2\x12.herald.v1.ChannelB\b\xbaH\x05\x82\x01\x02\x10\x01R\achannel\x12\"\n" +
 	"\x06locale\x18\x03 \x01(\tB\n" +
 	"\xbaH\a\xc8\x01\x01r\x02\x10\x01R\x06locale\"\x18\n" +
-	"\x16DeleteTemplateResponse2\xf5\x02\n" +
+	"\x16DeleteTemplateResponse\"~\n" +
+	"\x16PreviewTemplateRequest\x127\n" +
+	"\btemplate\x18\x01 \x01(\v2\x13.herald.v1.TemplateB\x06\xbaH\x03\xc8\x01\x01R\btemplate\x12+\n" +
+	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructR\x04data\"\x98\x01\n" +
+	"\x17PreviewTemplateResponse\x12C\n" +
+	"\x05parts\x18\x01 \x03(\v2-.herald.v1.PreviewTemplateResponse.PartsEntryR\x05parts\x1a8\n" +
+	"\n" +
+	"PartsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x012\xd4\x03\n" +
 	"\x0fTemplateService\x12Z\n" +
 	"\x0eUpsertTemplate\x12 .herald.v1.UpsertTemplateRequest\x1a!.herald.v1.UpsertTemplateResponse\"\x03\x90\x02\x02\x12Q\n" +
 	"\vGetTemplate\x12\x1d.herald.v1.GetTemplateRequest\x1a\x1e.herald.v1.GetTemplateResponse\"\x03\x90\x02\x01\x12W\n" +
 	"\rListTemplates\x12\x1f.herald.v1.ListTemplatesRequest\x1a .herald.v1.ListTemplatesResponse\"\x03\x90\x02\x01\x12Z\n" +
-	"\x0eDeleteTemplate\x12 .herald.v1.DeleteTemplateRequest\x1a!.herald.v1.DeleteTemplateResponse\"\x03\x90\x02\x02B\xa0\x01\n" +
+	"\x0eDeleteTemplate\x12 .herald.v1.DeleteTemplateRequest\x1a!.herald.v1.DeleteTemplateResponse\"\x03\x90\x02\x02\x12]\n" +
+	"\x0fPreviewTemplate\x12!.herald.v1.PreviewTemplateRequest\x1a\".herald.v1.PreviewTemplateResponse\"\x03\x90\x02\x01B\xa0\x01\n" +
 	"\rcom.herald.v1B\x14TemplateServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\n" +
 	"Herald::V1b\x06proto3"
 
@@ -952,54 +1067,63 @@ func file_herald_v1_template_service_proto_rawDescGZIP() []byte {
 	return file_herald_v1_template_service_proto_rawDescData
 }
 
-var file_herald_v1_template_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_herald_v1_template_service_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_herald_v1_template_service_proto_goTypes = []any{
-	(*EmailTemplate)(nil),          // 0: herald.v1.EmailTemplate
-	(*InAppTemplate)(nil),          // 1: herald.v1.InAppTemplate
-	(*SmsTemplate)(nil),            // 2: herald.v1.SmsTemplate
-	(*PushTemplate)(nil),           // 3: herald.v1.PushTemplate
-	(*ChannelParts)(nil),           // 4: herald.v1.ChannelParts
-	(*Template)(nil),               // 5: herald.v1.Template
-	(*UpsertTemplateRequest)(nil),  // 6: herald.v1.UpsertTemplateRequest
-	(*UpsertTemplateResponse)(nil), // 7: herald.v1.UpsertTemplateResponse
-	(*GetTemplateRequest)(nil),     // 8: herald.v1.GetTemplateRequest
-	(*GetTemplateResponse)(nil),    // 9: herald.v1.GetTemplateResponse
-	(*ListTemplatesRequest)(nil),   // 10: herald.v1.ListTemplatesRequest
-	(*ListTemplatesResponse)(nil),  // 11: herald.v1.ListTemplatesResponse
-	(*DeleteTemplateRequest)(nil),  // 12: herald.v1.DeleteTemplateRequest
-	(*DeleteTemplateResponse)(nil), // 13: herald.v1.DeleteTemplateResponse
-	nil,                            // 14: herald.v1.ChannelParts.PartsEntry
-	(Channel)(0),                   // 15: herald.v1.Channel
-	(*timestamppb.Timestamp)(nil),  // 16: google.protobuf.Timestamp
+	(*EmailTemplate)(nil),           // 0: herald.v1.EmailTemplate
+	(*InAppTemplate)(nil),           // 1: herald.v1.InAppTemplate
+	(*SmsTemplate)(nil),             // 2: herald.v1.SmsTemplate
+	(*PushTemplate)(nil),            // 3: herald.v1.PushTemplate
+	(*ChannelParts)(nil),            // 4: herald.v1.ChannelParts
+	(*Template)(nil),                // 5: herald.v1.Template
+	(*UpsertTemplateRequest)(nil),   // 6: herald.v1.UpsertTemplateRequest
+	(*UpsertTemplateResponse)(nil),  // 7: herald.v1.UpsertTemplateResponse
+	(*GetTemplateRequest)(nil),      // 8: herald.v1.GetTemplateRequest
+	(*GetTemplateResponse)(nil),     // 9: herald.v1.GetTemplateResponse
+	(*ListTemplatesRequest)(nil),    // 10: herald.v1.ListTemplatesRequest
+	(*ListTemplatesResponse)(nil),   // 11: herald.v1.ListTemplatesResponse
+	(*DeleteTemplateRequest)(nil),   // 12: herald.v1.DeleteTemplateRequest
+	(*DeleteTemplateResponse)(nil),  // 13: herald.v1.DeleteTemplateResponse
+	(*PreviewTemplateRequest)(nil),  // 14: herald.v1.PreviewTemplateRequest
+	(*PreviewTemplateResponse)(nil), // 15: herald.v1.PreviewTemplateResponse
+	nil,                             // 16: herald.v1.ChannelParts.PartsEntry
+	nil,                             // 17: herald.v1.PreviewTemplateResponse.PartsEntry
+	(Channel)(0),                    // 18: herald.v1.Channel
+	(*timestamppb.Timestamp)(nil),   // 19: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),         // 20: google.protobuf.Struct
 }
 var file_herald_v1_template_service_proto_depIdxs = []int32{
-	14, // 0: herald.v1.ChannelParts.parts:type_name -> herald.v1.ChannelParts.PartsEntry
-	15, // 1: herald.v1.Template.channel:type_name -> herald.v1.Channel
+	16, // 0: herald.v1.ChannelParts.parts:type_name -> herald.v1.ChannelParts.PartsEntry
+	18, // 1: herald.v1.Template.channel:type_name -> herald.v1.Channel
 	0,  // 2: herald.v1.Template.email:type_name -> herald.v1.EmailTemplate
 	1,  // 3: herald.v1.Template.in_app:type_name -> herald.v1.InAppTemplate
 	2,  // 4: herald.v1.Template.sms:type_name -> herald.v1.SmsTemplate
 	3,  // 5: herald.v1.Template.push:type_name -> herald.v1.PushTemplate
 	4,  // 6: herald.v1.Template.parts:type_name -> herald.v1.ChannelParts
-	16, // 7: herald.v1.Template.update_time:type_name -> google.protobuf.Timestamp
+	19, // 7: herald.v1.Template.update_time:type_name -> google.protobuf.Timestamp
 	5,  // 8: herald.v1.UpsertTemplateRequest.template:type_name -> herald.v1.Template
 	5,  // 9: herald.v1.UpsertTemplateResponse.template:type_name -> herald.v1.Template
-	15, // 10: herald.v1.GetTemplateRequest.channel:type_name -> herald.v1.Channel
+	18, // 10: herald.v1.GetTemplateRequest.channel:type_name -> herald.v1.Channel
 	5,  // 11: herald.v1.GetTemplateResponse.template:type_name -> herald.v1.Template
 	5,  // 12: herald.v1.ListTemplatesResponse.templates:type_name -> herald.v1.Template
-	15, // 13: herald.v1.DeleteTemplateRequest.channel:type_name -> herald.v1.Channel
-	6,  // 14: herald.v1.TemplateService.UpsertTemplate:input_type -> herald.v1.UpsertTemplateRequest
-	8,  // 15: herald.v1.TemplateService.GetTemplate:input_type -> herald.v1.GetTemplateRequest
-	10, // 16: herald.v1.TemplateService.ListTemplates:input_type -> herald.v1.ListTemplatesRequest
-	12, // 17: herald.v1.TemplateService.DeleteTemplate:input_type -> herald.v1.DeleteTemplateRequest
-	7,  // 18: herald.v1.TemplateService.UpsertTemplate:output_type -> herald.v1.UpsertTemplateResponse
-	9,  // 19: herald.v1.TemplateService.GetTemplate:output_type -> herald.v1.GetTemplateResponse
-	11, // 20: herald.v1.TemplateService.ListTemplates:output_type -> herald.v1.ListTemplatesResponse
-	13, // 21: herald.v1.TemplateService.DeleteTemplate:output_type -> herald.v1.DeleteTemplateResponse
-	18, // [18:22] is the sub-list for method output_type
-	14, // [14:18] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	18, // 13: herald.v1.DeleteTemplateRequest.channel:type_name -> herald.v1.Channel
+	5,  // 14: herald.v1.PreviewTemplateRequest.template:type_name -> herald.v1.Template
+	20, // 15: herald.v1.PreviewTemplateRequest.data:type_name -> google.protobuf.Struct
+	17, // 16: herald.v1.PreviewTemplateResponse.parts:type_name -> herald.v1.PreviewTemplateResponse.PartsEntry
+	6,  // 17: herald.v1.TemplateService.UpsertTemplate:input_type -> herald.v1.UpsertTemplateRequest
+	8,  // 18: herald.v1.TemplateService.GetTemplate:input_type -> herald.v1.GetTemplateRequest
+	10, // 19: herald.v1.TemplateService.ListTemplates:input_type -> herald.v1.ListTemplatesRequest
+	12, // 20: herald.v1.TemplateService.DeleteTemplate:input_type -> herald.v1.DeleteTemplateRequest
+	14, // 21: herald.v1.TemplateService.PreviewTemplate:input_type -> herald.v1.PreviewTemplateRequest
+	7,  // 22: herald.v1.TemplateService.UpsertTemplate:output_type -> herald.v1.UpsertTemplateResponse
+	9,  // 23: herald.v1.TemplateService.GetTemplate:output_type -> herald.v1.GetTemplateResponse
+	11, // 24: herald.v1.TemplateService.ListTemplates:output_type -> herald.v1.ListTemplatesResponse
+	13, // 25: herald.v1.TemplateService.DeleteTemplate:output_type -> herald.v1.DeleteTemplateResponse
+	15, // 26: herald.v1.TemplateService.PreviewTemplate:output_type -> herald.v1.PreviewTemplateResponse
+	22, // [22:27] is the sub-list for method output_type
+	17, // [17:22] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_template_service_proto_init() }
@@ -1021,7 +1145,7 @@ func file_herald_v1_template_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_template_service_proto_rawDesc), len(file_herald_v1_template_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

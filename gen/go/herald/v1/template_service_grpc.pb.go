@@ -19,10 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	TemplateService_UpsertTemplate_FullMethodName = "/herald.v1.TemplateService/UpsertTemplate"
-	TemplateService_GetTemplate_FullMethodName    = "/herald.v1.TemplateService/GetTemplate"
-	TemplateService_ListTemplates_FullMethodName  = "/herald.v1.TemplateService/ListTemplates"
-	TemplateService_DeleteTemplate_FullMethodName = "/herald.v1.TemplateService/DeleteTemplate"
+	TemplateService_UpsertTemplate_FullMethodName  = "/herald.v1.TemplateService/UpsertTemplate"
+	TemplateService_GetTemplate_FullMethodName     = "/herald.v1.TemplateService/GetTemplate"
+	TemplateService_ListTemplates_FullMethodName   = "/herald.v1.TemplateService/ListTemplates"
+	TemplateService_DeleteTemplate_FullMethodName  = "/herald.v1.TemplateService/DeleteTemplate"
+	TemplateService_PreviewTemplate_FullMethodName = "/herald.v1.TemplateService/PreviewTemplate"
 )
 
 // TemplateServiceClient is the client API for TemplateService service.
@@ -59,6 +60,11 @@ type TemplateServiceClient interface {
 	ListTemplates(ctx context.Context, in *ListTemplatesRequest, opts ...grpc.CallOption) (*ListTemplatesResponse, error)
 	// DeleteTemplate removes one template.
 	DeleteTemplate(ctx context.Context, in *DeleteTemplateRequest, opts ...grpc.CallOption) (*DeleteTemplateResponse, error)
+	// PreviewTemplate renders a template, stored or not, with sample data,
+	// under the same rules and limits as Send, and stores nothing: an editor
+	// shows the result, or the error naming the part, before saving. Compile
+	// and render errors are INVALID_ARGUMENT, as for UpsertTemplate and Send.
+	PreviewTemplate(ctx context.Context, in *PreviewTemplateRequest, opts ...grpc.CallOption) (*PreviewTemplateResponse, error)
 }
 
 type templateServiceClient struct {
@@ -109,6 +115,16 @@ func (c *templateServiceClient) DeleteTemplate(ctx context.Context, in *DeleteTe
 	return out, nil
 }
 
+func (c *templateServiceClient) PreviewTemplate(ctx context.Context, in *PreviewTemplateRequest, opts ...grpc.CallOption) (*PreviewTemplateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PreviewTemplateResponse)
+	err := c.cc.Invoke(ctx, TemplateService_PreviewTemplate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TemplateServiceServer is the server API for TemplateService service.
 // All implementations must embed UnimplementedTemplateServiceServer
 // for forward compatibility.
@@ -143,6 +159,11 @@ type TemplateServiceServer interface {
 	ListTemplates(context.Context, *ListTemplatesRequest) (*ListTemplatesResponse, error)
 	// DeleteTemplate removes one template.
 	DeleteTemplate(context.Context, *DeleteTemplateRequest) (*DeleteTemplateResponse, error)
+	// PreviewTemplate renders a template, stored or not, with sample data,
+	// under the same rules and limits as Send, and stores nothing: an editor
+	// shows the result, or the error naming the part, before saving. Compile
+	// and render errors are INVALID_ARGUMENT, as for UpsertTemplate and Send.
+	PreviewTemplate(context.Context, *PreviewTemplateRequest) (*PreviewTemplateResponse, error)
 	mustEmbedUnimplementedTemplateServiceServer()
 }
 
@@ -164,6 +185,9 @@ func (UnimplementedTemplateServiceServer) ListTemplates(context.Context, *ListTe
 }
 func (UnimplementedTemplateServiceServer) DeleteTemplate(context.Context, *DeleteTemplateRequest) (*DeleteTemplateResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteTemplate not implemented")
+}
+func (UnimplementedTemplateServiceServer) PreviewTemplate(context.Context, *PreviewTemplateRequest) (*PreviewTemplateResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PreviewTemplate not implemented")
 }
 func (UnimplementedTemplateServiceServer) mustEmbedUnimplementedTemplateServiceServer() {}
 func (UnimplementedTemplateServiceServer) testEmbeddedByValue()                         {}
@@ -258,6 +282,24 @@ func _TemplateService_DeleteTemplate_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TemplateService_PreviewTemplate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PreviewTemplateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TemplateServiceServer).PreviewTemplate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TemplateService_PreviewTemplate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TemplateServiceServer).PreviewTemplate(ctx, req.(*PreviewTemplateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // TemplateService_ServiceDesc is the grpc.ServiceDesc for TemplateService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -280,6 +322,10 @@ var TemplateService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteTemplate",
 			Handler:    _TemplateService_DeleteTemplate_Handler,
+		},
+		{
+			MethodName: "PreviewTemplate",
+			Handler:    _TemplateService_PreviewTemplate_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

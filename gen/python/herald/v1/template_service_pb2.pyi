@@ -1,6 +1,7 @@
 import datetime
 
 from buf.validate import validate_pb2 as _validate_pb2
+from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from herald.v1 import notification_pb2 as _notification_pb2
 from google.protobuf.internal import containers as _containers
@@ -131,3 +132,24 @@ class DeleteTemplateRequest(_message.Message):
 class DeleteTemplateResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class PreviewTemplateRequest(_message.Message):
+    __slots__ = ("template", "data")
+    TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    template: Template
+    data: _struct_pb2.Struct
+    def __init__(self, template: _Optional[_Union[Template, _Mapping]] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class PreviewTemplateResponse(_message.Message):
+    __slots__ = ("parts",)
+    class PartsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    parts: _containers.ScalarMap[str, str]
+    def __init__(self, parts: _Optional[_Mapping[str, str]] = ...) -> None: ...

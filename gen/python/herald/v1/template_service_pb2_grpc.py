@@ -72,6 +72,11 @@ class TemplateServiceStub:
                 request_serializer=herald_dot_v1_dot_template__service__pb2.DeleteTemplateRequest.SerializeToString,
                 response_deserializer=herald_dot_v1_dot_template__service__pb2.DeleteTemplateResponse.FromString,
                 _registered_method=True)
+        self.PreviewTemplate = channel.unary_unary(
+                '/herald.v1.TemplateService/PreviewTemplate',
+                request_serializer=herald_dot_v1_dot_template__service__pb2.PreviewTemplateRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_template__service__pb2.PreviewTemplateResponse.FromString,
+                _registered_method=True)
 
 
 class TemplateServiceServicer:
@@ -126,6 +131,16 @@ class TemplateServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PreviewTemplate(self, request, context):
+        """PreviewTemplate renders a template, stored or not, with sample data,
+        under the same rules and limits as Send, and stores nothing: an editor
+        shows the result, or the error naming the part, before saving. Compile
+        and render errors are INVALID_ARGUMENT, as for UpsertTemplate and Send.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TemplateServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -148,6 +163,11 @@ def add_TemplateServiceServicer_to_server(servicer, server):
                     servicer.DeleteTemplate,
                     request_deserializer=herald_dot_v1_dot_template__service__pb2.DeleteTemplateRequest.FromString,
                     response_serializer=herald_dot_v1_dot_template__service__pb2.DeleteTemplateResponse.SerializeToString,
+            ),
+            'PreviewTemplate': grpc.unary_unary_rpc_method_handler(
+                    servicer.PreviewTemplate,
+                    request_deserializer=herald_dot_v1_dot_template__service__pb2.PreviewTemplateRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_template__service__pb2.PreviewTemplateResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -276,6 +296,33 @@ class TemplateService:
             '/herald.v1.TemplateService/DeleteTemplate',
             herald_dot_v1_dot_template__service__pb2.DeleteTemplateRequest.SerializeToString,
             herald_dot_v1_dot_template__service__pb2.DeleteTemplateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PreviewTemplate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.TemplateService/PreviewTemplate',
+            herald_dot_v1_dot_template__service__pb2.PreviewTemplateRequest.SerializeToString,
+            herald_dot_v1_dot_template__service__pb2.PreviewTemplateResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -6,16 +6,16 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Channel } from "./notification_pb.js";
 import { file_herald_v1_notification } from "./notification_pb.js";
-import type { Message } from "@bufbuild/protobuf";
+import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file herald/v1/template_service.proto.
  */
 export const file_herald_v1_template_service: GenFile = /*@__PURE__*/
-  fileDesc("CiBoZXJhbGQvdjEvdGVtcGxhdGVfc2VydmljZS5wcm90bxIJaGVyYWxkLnYxImYKDUVtYWlsVGVtcGxhdGUSHgoHc3ViamVjdBgBIAEoCUINukgKyAEBcgUQARjoBxIcCgR0ZXh0GAIgASgJQg66SAvIAQFyBhABGKCNBhIXCgRodG1sGAMgASgJQgm6SAZyBBigwh4iSwoNSW5BcHBUZW1wbGF0ZRIcCgV0aXRsZRgBIAEoCUINukgKyAEBcgUQARjoBxIcCgRib2R5GAIgASgJQg66SAvIAQFyBhABGKCcASIqCgtTbXNUZW1wbGF0ZRIbCgR0ZXh0GAEgASgJQg26SArIAQFyBRABGIgnIkkKDFB1c2hUZW1wbGF0ZRIcCgV0aXRsZRgBIAEoCUINukgKyAEBcgUQARjoBxIbCgRib2R5GAIgASgJQg26SArIAQFyBRABGIgnIp8BCgxDaGFubmVsUGFydHMSYQoFcGFydHMYASADKAsyIi5oZXJhbGQudjEuQ2hhbm5lbFBhcnRzLlBhcnRzRW50cnlCLrpIK5oBKAgBEAgiGnIYMhZeW2Etel1bYS16MC05X117MCwzMX0kKgZyBBigjQYaLAoKUGFydHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIsEDCghUZW1wbGF0ZRIyCgNrZXkYASABKAlCJbpIIsgBAXIdEAEYgAEyFl5bYS16MC05XVthLXowLTlfLi1dKiQSMQoHY2hhbm5lbBgCIAEoDjISLmhlcmFsZC52MS5DaGFubmVsQgy6SAmCAQYQASAAIAUSOgoGbG9jYWxlGAMgASgJQiq6SCdyJTIjXlthLXpBLVpdezIsM30oLVthLXpBLVowLTldezIsOH0pKiQSKQoFZW1haWwYBCABKAsyGC5oZXJhbGQudjEuRW1haWxUZW1wbGF0ZUgAEioKBmluX2FwcBgFIAEoCzIYLmhlcmFsZC52MS5JbkFwcFRlbXBsYXRlSAASJQoDc21zGAYgASgLMhYuaGVyYWxkLnYxLlNtc1RlbXBsYXRlSAASJwoEcHVzaBgHIAEoCzIXLmhlcmFsZC52MS5QdXNoVGVtcGxhdGVIABIoCgVwYXJ0cxgJIAEoCzIXLmhlcmFsZC52MS5DaGFubmVsUGFydHNIABIvCgt1cGRhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCEAoHY29udGVudBIFukgCCAEiRgoVVXBzZXJ0VGVtcGxhdGVSZXF1ZXN0Ei0KCHRlbXBsYXRlGAEgASgLMhMuaGVyYWxkLnYxLlRlbXBsYXRlQga6SAPIAQEiPwoWVXBzZXJ0VGVtcGxhdGVSZXNwb25zZRIlCgh0ZW1wbGF0ZRgBIAEoCzITLmhlcmFsZC52MS5UZW1wbGF0ZSJ4ChJHZXRUZW1wbGF0ZVJlcXVlc3QSFwoDa2V5GAEgASgJQgq6SAfIAQFyAhABEi0KB2NoYW5uZWwYAiABKA4yEi5oZXJhbGQudjEuQ2hhbm5lbEIIukgFggECEAESGgoGbG9jYWxlGAMgASgJQgq6SAfIAQFyAhABIjwKE0dldFRlbXBsYXRlUmVzcG9uc2USJQoIdGVtcGxhdGUYASABKAsyEy5oZXJhbGQudjEuVGVtcGxhdGUiLQoUTGlzdFRlbXBsYXRlc1JlcXVlc3QSFQoDa2V5GAEgASgJQgi6SAVyAxiAASI/ChVMaXN0VGVtcGxhdGVzUmVzcG9uc2USJgoJdGVtcGxhdGVzGAEgAygLMhMuaGVyYWxkLnYxLlRlbXBsYXRlInsKFURlbGV0ZVRlbXBsYXRlUmVxdWVzdBIXCgNrZXkYASABKAlCCrpIB8gBAXICEAESLQoHY2hhbm5lbBgCIAEoDjISLmhlcmFsZC52MS5DaGFubmVsQgi6SAWCAQIQARIaCgZsb2NhbGUYAyABKAlCCrpIB8gBAXICEAEiGAoWRGVsZXRlVGVtcGxhdGVSZXNwb25zZTL1AgoPVGVtcGxhdGVTZXJ2aWNlEloKDlVwc2VydFRlbXBsYXRlEiAuaGVyYWxkLnYxLlVwc2VydFRlbXBsYXRlUmVxdWVzdBohLmhlcmFsZC52MS5VcHNlcnRUZW1wbGF0ZVJlc3BvbnNlIgOQAgISUQoLR2V0VGVtcGxhdGUSHS5oZXJhbGQudjEuR2V0VGVtcGxhdGVSZXF1ZXN0Gh4uaGVyYWxkLnYxLkdldFRlbXBsYXRlUmVzcG9uc2UiA5ACARJXCg1MaXN0VGVtcGxhdGVzEh8uaGVyYWxkLnYxLkxpc3RUZW1wbGF0ZXNSZXF1ZXN0GiAuaGVyYWxkLnYxLkxpc3RUZW1wbGF0ZXNSZXNwb25zZSIDkAIBEloKDkRlbGV0ZVRlbXBsYXRlEiAuaGVyYWxkLnYxLkRlbGV0ZVRlbXBsYXRlUmVxdWVzdBohLmhlcmFsZC52MS5EZWxldGVUZW1wbGF0ZVJlc3BvbnNlIgOQAgJCoAEKDWNvbS5oZXJhbGQudjFCFFRlbXBsYXRlU2VydmljZVByb3RvUAFaNGdpdGh1Yi5jb20vaGVyYWxkaHEvaGVyYWxkL2dlbi9nby9oZXJhbGQvdjE7aGVyYWxkdjGiAgNIWFiqAglIZXJhbGQuVjHKAglIZXJhbGRcVjHiAhVIZXJhbGRcVjFcR1BCTWV0YWRhdGHqAgpIZXJhbGQ6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_herald_v1_notification]);
+  fileDesc("CiBoZXJhbGQvdjEvdGVtcGxhdGVfc2VydmljZS5wcm90bxIJaGVyYWxkLnYxImYKDUVtYWlsVGVtcGxhdGUSHgoHc3ViamVjdBgBIAEoCUINukgKyAEBcgUQARjoBxIcCgR0ZXh0GAIgASgJQg66SAvIAQFyBhABGKCNBhIXCgRodG1sGAMgASgJQgm6SAZyBBigwh4iSwoNSW5BcHBUZW1wbGF0ZRIcCgV0aXRsZRgBIAEoCUINukgKyAEBcgUQARjoBxIcCgRib2R5GAIgASgJQg66SAvIAQFyBhABGKCcASIqCgtTbXNUZW1wbGF0ZRIbCgR0ZXh0GAEgASgJQg26SArIAQFyBRABGIgnIkkKDFB1c2hUZW1wbGF0ZRIcCgV0aXRsZRgBIAEoCUINukgKyAEBcgUQARjoBxIbCgRib2R5GAIgASgJQg26SArIAQFyBRABGIgnIp8BCgxDaGFubmVsUGFydHMSYQoFcGFydHMYASADKAsyIi5oZXJhbGQudjEuQ2hhbm5lbFBhcnRzLlBhcnRzRW50cnlCLrpIK5oBKAgBEAgiGnIYMhZeW2Etel1bYS16MC05X117MCwzMX0kKgZyBBigjQYaLAoKUGFydHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIsEDCghUZW1wbGF0ZRIyCgNrZXkYASABKAlCJbpIIsgBAXIdEAEYgAEyFl5bYS16MC05XVthLXowLTlfLi1dKiQSMQoHY2hhbm5lbBgCIAEoDjISLmhlcmFsZC52MS5DaGFubmVsQgy6SAmCAQYQASAAIAUSOgoGbG9jYWxlGAMgASgJQiq6SCdyJTIjXlthLXpBLVpdezIsM30oLVthLXpBLVowLTldezIsOH0pKiQSKQoFZW1haWwYBCABKAsyGC5oZXJhbGQudjEuRW1haWxUZW1wbGF0ZUgAEioKBmluX2FwcBgFIAEoCzIYLmhlcmFsZC52MS5JbkFwcFRlbXBsYXRlSAASJQoDc21zGAYgASgLMhYuaGVyYWxkLnYxLlNtc1RlbXBsYXRlSAASJwoEcHVzaBgHIAEoCzIXLmhlcmFsZC52MS5QdXNoVGVtcGxhdGVIABIoCgVwYXJ0cxgJIAEoCzIXLmhlcmFsZC52MS5DaGFubmVsUGFydHNIABIvCgt1cGRhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCEAoHY29udGVudBIFukgCCAEiRgoVVXBzZXJ0VGVtcGxhdGVSZXF1ZXN0Ei0KCHRlbXBsYXRlGAEgASgLMhMuaGVyYWxkLnYxLlRlbXBsYXRlQga6SAPIAQEiPwoWVXBzZXJ0VGVtcGxhdGVSZXNwb25zZRIlCgh0ZW1wbGF0ZRgBIAEoCzITLmhlcmFsZC52MS5UZW1wbGF0ZSJ4ChJHZXRUZW1wbGF0ZVJlcXVlc3QSFwoDa2V5GAEgASgJQgq6SAfIAQFyAhABEi0KB2NoYW5uZWwYAiABKA4yEi5oZXJhbGQudjEuQ2hhbm5lbEIIukgFggECEAESGgoGbG9jYWxlGAMgASgJQgq6SAfIAQFyAhABIjwKE0dldFRlbXBsYXRlUmVzcG9uc2USJQoIdGVtcGxhdGUYASABKAsyEy5oZXJhbGQudjEuVGVtcGxhdGUiLQoUTGlzdFRlbXBsYXRlc1JlcXVlc3QSFQoDa2V5GAEgASgJQgi6SAVyAxiAASI/ChVMaXN0VGVtcGxhdGVzUmVzcG9uc2USJgoJdGVtcGxhdGVzGAEgAygLMhMuaGVyYWxkLnYxLlRlbXBsYXRlInsKFURlbGV0ZVRlbXBsYXRlUmVxdWVzdBIXCgNrZXkYASABKAlCCrpIB8gBAXICEAESLQoHY2hhbm5lbBgCIAEoDjISLmhlcmFsZC52MS5DaGFubmVsQgi6SAWCAQIQARIaCgZsb2NhbGUYAyABKAlCCrpIB8gBAXICEAEiGAoWRGVsZXRlVGVtcGxhdGVSZXNwb25zZSJuChZQcmV2aWV3VGVtcGxhdGVSZXF1ZXN0Ei0KCHRlbXBsYXRlGAEgASgLMhMuaGVyYWxkLnYxLlRlbXBsYXRlQga6SAPIAQESJQoEZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QihQEKF1ByZXZpZXdUZW1wbGF0ZVJlc3BvbnNlEjwKBXBhcnRzGAEgAygLMi0uaGVyYWxkLnYxLlByZXZpZXdUZW1wbGF0ZVJlc3BvbnNlLlBhcnRzRW50cnkaLAoKUGFydHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBMtQDCg9UZW1wbGF0ZVNlcnZpY2USWgoOVXBzZXJ0VGVtcGxhdGUSIC5oZXJhbGQudjEuVXBzZXJ0VGVtcGxhdGVSZXF1ZXN0GiEuaGVyYWxkLnYxLlVwc2VydFRlbXBsYXRlUmVzcG9uc2UiA5ACAhJRCgtHZXRUZW1wbGF0ZRIdLmhlcmFsZC52MS5HZXRUZW1wbGF0ZVJlcXVlc3QaHi5oZXJhbGQudjEuR2V0VGVtcGxhdGVSZXNwb25zZSIDkAIBElcKDUxpc3RUZW1wbGF0ZXMSHy5oZXJhbGQudjEuTGlzdFRlbXBsYXRlc1JlcXVlc3QaIC5oZXJhbGQudjEuTGlzdFRlbXBsYXRlc1Jlc3BvbnNlIgOQAgESWgoORGVsZXRlVGVtcGxhdGUSIC5oZXJhbGQudjEuRGVsZXRlVGVtcGxhdGVSZXF1ZXN0GiEuaGVyYWxkLnYxLkRlbGV0ZVRlbXBsYXRlUmVzcG9uc2UiA5ACAhJdCg9QcmV2aWV3VGVtcGxhdGUSIS5oZXJhbGQudjEuUHJldmlld1RlbXBsYXRlUmVxdWVzdBoiLmhlcmFsZC52MS5QcmV2aWV3VGVtcGxhdGVSZXNwb25zZSIDkAIBQqABCg1jb20uaGVyYWxkLnYxQhRUZW1wbGF0ZVNlcnZpY2VQcm90b1ABWjRnaXRodWIuY29tL2hlcmFsZGhxL2hlcmFsZC9nZW4vZ28vaGVyYWxkL3YxO2hlcmFsZHYxogIDSFhYqgIJSGVyYWxkLlYxygIJSGVyYWxkXFYx4gIVSGVyYWxkXFYxXEdQQk1ldGFkYXRh6gIKSGVyYWxkOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp, file_herald_v1_notification]);
 
 /**
  * EmailTemplate is an email's parts. Variables in html are HTML-escaped.
@@ -441,6 +441,58 @@ export const DeleteTemplateResponseSchema: GenMessage<DeleteTemplateResponse> = 
   messageDesc(file_herald_v1_template_service, 13);
 
 /**
+ * PreviewTemplateRequest is a template and the data to render it with.
+ *
+ * @generated from message herald.v1.PreviewTemplateRequest
+ */
+export type PreviewTemplateRequest = Message<"herald.v1.PreviewTemplateRequest"> & {
+  /**
+   * template is the template to render; it need not be stored.
+   *
+   * @generated from field: herald.v1.Template template = 1;
+   */
+  template?: Template | undefined;
+
+  /**
+   * data is what Send's `data` would be; the notification's own fields
+   * (title, body, category, user_id, action_url) are filled with sample
+   * values unless data names them.
+   *
+   * @generated from field: google.protobuf.Struct data = 2;
+   */
+  data?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message herald.v1.PreviewTemplateRequest.
+ * Use `create(PreviewTemplateRequestSchema)` to create a new message.
+ */
+export const PreviewTemplateRequestSchema: GenMessage<PreviewTemplateRequest> = /*@__PURE__*/
+  messageDesc(file_herald_v1_template_service, 14);
+
+/**
+ * PreviewTemplateResponse is the rendered template.
+ *
+ * @generated from message herald.v1.PreviewTemplateResponse
+ */
+export type PreviewTemplateResponse = Message<"herald.v1.PreviewTemplateResponse"> & {
+  /**
+   * parts are the rendered parts by name (`subject`, `html`, `text`, `title`,
+   * `body`, ...), as the channel would send them.
+   *
+   * @generated from field: map<string, string> parts = 1;
+   */
+  parts: { [key: string]: string };
+};
+
+/**
+ * Describes the message herald.v1.PreviewTemplateResponse.
+ * Use `create(PreviewTemplateResponseSchema)` to create a new message.
+ */
+export const PreviewTemplateResponseSchema: GenMessage<PreviewTemplateResponse> = /*@__PURE__*/
+  messageDesc(file_herald_v1_template_service, 15);
+
+/**
  * TemplateService manages the templates Send renders with `template_key`:
  * one per key, channel and locale, written in Handlebars. Requires the `admin`
  * scope.
@@ -505,6 +557,19 @@ export const TemplateService: GenService<{
     methodKind: "unary";
     input: typeof DeleteTemplateRequestSchema;
     output: typeof DeleteTemplateResponseSchema;
+  },
+  /**
+   * PreviewTemplate renders a template, stored or not, with sample data,
+   * under the same rules and limits as Send, and stores nothing: an editor
+   * shows the result, or the error naming the part, before saving. Compile
+   * and render errors are INVALID_ARGUMENT, as for UpsertTemplate and Send.
+   *
+   * @generated from rpc herald.v1.TemplateService.PreviewTemplate
+   */
+  previewTemplate: {
+    methodKind: "unary";
+    input: typeof PreviewTemplateRequestSchema;
+    output: typeof PreviewTemplateResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_herald_v1_template_service, 0);

@@ -45,6 +45,9 @@ const (
 	// TemplateServiceDeleteTemplateProcedure is the fully-qualified name of the TemplateService's
 	// DeleteTemplate RPC.
 	TemplateServiceDeleteTemplateProcedure = "/herald.v1.TemplateService/DeleteTemplate"
+	// TemplateServicePreviewTemplateProcedure is the fully-qualified name of the TemplateService's
+	// PreviewTemplate RPC.
+	TemplateServicePreviewTemplateProcedure = "/herald.v1.TemplateService/PreviewTemplate"
 )
 
 // TemplateServiceClient is a client for the herald.v1.TemplateService service.
@@ -60,6 +63,11 @@ type TemplateServiceClient interface {
 	ListTemplates(context.Context, *connect.Request[v1.ListTemplatesRequest]) (*connect.Response[v1.ListTemplatesResponse], error)
 	// DeleteTemplate removes one template.
 	DeleteTemplate(context.Context, *connect.Request[v1.DeleteTemplateRequest]) (*connect.Response[v1.DeleteTemplateResponse], error)
+	// PreviewTemplate renders a template, stored or not, with sample data,
+	// under the same rules and limits as Send, and stores nothing: an editor
+	// shows the result, or the error naming the part, before saving. Compile
+	// and render errors are INVALID_ARGUMENT, as for UpsertTemplate and Send.
+	PreviewTemplate(context.Context, *connect.Request[v1.PreviewTemplateRequest]) (*connect.Response[v1.PreviewTemplateResponse], error)
 }
 
 // NewTemplateServiceClient constructs a client for the herald.v1.TemplateService service. By
@@ -101,15 +109,23 @@ func NewTemplateServiceClient(httpClient connect.HTTPClient, baseURL string, opt
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		previewTemplate: connect.NewClient[v1.PreviewTemplateRequest, v1.PreviewTemplateResponse](
+			httpClient,
+			baseURL+TemplateServicePreviewTemplateProcedure,
+			connect.WithSchema(templateServiceMethods.ByName("PreviewTemplate")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // templateServiceClient implements TemplateServiceClient.
 type templateServiceClient struct {
-	upsertTemplate *connect.Client[v1.UpsertTemplateRequest, v1.UpsertTemplateResponse]
-	getTemplate    *connect.Client[v1.GetTemplateRequest, v1.GetTemplateResponse]
-	listTemplates  *connect.Client[v1.ListTemplatesRequest, v1.ListTemplatesResponse]
-	deleteTemplate *connect.Client[v1.DeleteTemplateRequest, v1.DeleteTemplateResponse]
+	upsertTemplate  *connect.Client[v1.UpsertTemplateRequest, v1.UpsertTemplateResponse]
+	getTemplate     *connect.Client[v1.GetTemplateRequest, v1.GetTemplateResponse]
+	listTemplates   *connect.Client[v1.ListTemplatesRequest, v1.ListTemplatesResponse]
+	deleteTemplate  *connect.Client[v1.DeleteTemplateRequest, v1.DeleteTemplateResponse]
+	previewTemplate *connect.Client[v1.PreviewTemplateRequest, v1.PreviewTemplateResponse]
 }
 
 // UpsertTemplate calls herald.v1.TemplateService.UpsertTemplate.
@@ -132,6 +148,11 @@ func (c *templateServiceClient) DeleteTemplate(ctx context.Context, req *connect
 	return c.deleteTemplate.CallUnary(ctx, req)
 }
 
+// PreviewTemplate calls herald.v1.TemplateService.PreviewTemplate.
+func (c *templateServiceClient) PreviewTemplate(ctx context.Context, req *connect.Request[v1.PreviewTemplateRequest]) (*connect.Response[v1.PreviewTemplateResponse], error) {
+	return c.previewTemplate.CallUnary(ctx, req)
+}
+
 // TemplateServiceHandler is an implementation of the herald.v1.TemplateService service.
 type TemplateServiceHandler interface {
 	// UpsertTemplate creates or replaces a template. Its parts are compiled
@@ -145,6 +166,11 @@ type TemplateServiceHandler interface {
 	ListTemplates(context.Context, *connect.Request[v1.ListTemplatesRequest]) (*connect.Response[v1.ListTemplatesResponse], error)
 	// DeleteTemplate removes one template.
 	DeleteTemplate(context.Context, *connect.Request[v1.DeleteTemplateRequest]) (*connect.Response[v1.DeleteTemplateResponse], error)
+	// PreviewTemplate renders a template, stored or not, with sample data,
+	// under the same rules and limits as Send, and stores nothing: an editor
+	// shows the result, or the error naming the part, before saving. Compile
+	// and render errors are INVALID_ARGUMENT, as for UpsertTemplate and Send.
+	PreviewTemplate(context.Context, *connect.Request[v1.PreviewTemplateRequest]) (*connect.Response[v1.PreviewTemplateResponse], error)
 }
 
 // NewTemplateServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -182,6 +208,13 @@ func NewTemplateServiceHandler(svc TemplateServiceHandler, opts ...connect.Handl
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	templateServicePreviewTemplateHandler := connect.NewUnaryHandler(
+		TemplateServicePreviewTemplateProcedure,
+		svc.PreviewTemplate,
+		connect.WithSchema(templateServiceMethods.ByName("PreviewTemplate")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/herald.v1.TemplateService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case TemplateServiceUpsertTemplateProcedure:
@@ -192,6 +225,8 @@ func NewTemplateServiceHandler(svc TemplateServiceHandler, opts ...connect.Handl
 			templateServiceListTemplatesHandler.ServeHTTP(w, r)
 		case TemplateServiceDeleteTemplateProcedure:
 			templateServiceDeleteTemplateHandler.ServeHTTP(w, r)
+		case TemplateServicePreviewTemplateProcedure:
+			templateServicePreviewTemplateHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -215,4 +250,8 @@ func (UnimplementedTemplateServiceHandler) ListTemplates(context.Context, *conne
 
 func (UnimplementedTemplateServiceHandler) DeleteTemplate(context.Context, *connect.Request[v1.DeleteTemplateRequest]) (*connect.Response[v1.DeleteTemplateResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.TemplateService.DeleteTemplate is not implemented"))
+}
+
+func (UnimplementedTemplateServiceHandler) PreviewTemplate(context.Context, *connect.Request[v1.PreviewTemplateRequest]) (*connect.Response[v1.PreviewTemplateResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.TemplateService.PreviewTemplate is not implemented"))
 }

@@ -227,7 +227,7 @@ describe("GetNotificationLife", () => {
     const life = await waitFor(
       async () => {
         const l = await operator.getNotificationLife({ id });
-        return l.workflowRuns[0]?.steps[0]?.state === WorkflowStepState.DONE && l;
+        return l.workflowRuns[0]?.steps[0]?.state === WorkflowStepState.DONE && l.deliveries.length > 0 && l;
       },
       10_000,
       "the workflow's deliver step",

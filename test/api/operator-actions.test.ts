@@ -84,6 +84,11 @@ describe("RetryDeliveries", () => {
     expect((await errorOf(operator.retryDeliveries({ deliveryIds: [] })))?.rawMessage).toMatch(/^delivery_ids: /);
     const id = "0190c0de-0000-7000-8000-000000000002";
     expect(await codeOf(operator.retryDeliveries({ deliveryIds: [id, id] }))).toBe("InvalidArgument");
+    const many = Array.from({ length: 101 }, (_, i) => `0190c0de-0000-7000-8000-${String(i).padStart(12, "0")}`);
+    expect((await errorOf(operator.retryDeliveries({ deliveryIds: many })))?.rawMessage).toMatch(/^delivery_ids: /);
+    expect((await errorOf(operator.retryDeliveries({ deliveryIds: ["nope"] })))?.rawMessage).toMatch(
+      /^delivery_ids\[0\]: /,
+    );
   });
 });
 

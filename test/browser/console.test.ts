@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -15,7 +15,7 @@ declare const sessionStorage: { length: number; getItem(key: string): string | n
 const chromiumPath = "/usr/bin/chromium";
 const hasChromium = existsSync(chromiumPath);
 const screenshots = path.resolve(import.meta.dirname, "../../docs/screenshots");
-const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const user = "ada-lovelace";
 
 let c: ConsoleHerald;
@@ -66,7 +66,9 @@ async function signIn(key: string) {
 
 /** axe-core on the current page: no serious or critical violations; the others are printed. */
 async function checkAccessibility(name: string) {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: axePath });
+  // Evaluated over the DevTools protocol: the console's own policy (script-src 'self')
+  // rightly refuses an injected <script> tag, which page.addScriptTag would add.
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
     const result = await (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe.run();
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
@@ -104,6 +106,10 @@ describe.skipIf(!hasChromium)(
       page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
       page.setDefaultTimeout(15_000);
       page.on("pageerror", (err) => pageErrors.push(err.message));
+      // The console must work under its own Content-Security-Policy: any refusal is an error.
+      page.on("console", (m) => {
+        if (m.text().includes("Content Security Policy")) pageErrors.push(m.text());
+      });
     }, 120_000);
     afterAll(async () => {
       await browser?.close();

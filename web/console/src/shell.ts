@@ -70,7 +70,18 @@ export function renderShell(into: HTMLElement, options: ShellOptions): () => voi
     on: { click: () => options.onSignOut() },
   });
   into.replaceChildren(
-    h("a", { class: "skip-link", text: "Skip to content", attrs: { href: "#main" } }),
+    h("a", {
+      class: "skip-link",
+      text: "Skip to content",
+      attrs: { href: "#main" },
+      // The hash holds the route: move the focus without changing it.
+      on: {
+        click: (event) => {
+          event.preventDefault();
+          main.focus();
+        },
+      },
+    }),
     h(
       "header",
       { class: "top" },
@@ -92,8 +103,6 @@ export function renderShell(into: HTMLElement, options: ShellOptions): () => voi
 
   let current: AbortController | null = null;
   function show() {
-    // The skip link's target is a plain anchor, not a route.
-    if (location.hash === "#main") return;
     current?.abort();
     const controller = new AbortController();
     current = controller;

@@ -196,7 +196,7 @@ describe.skipIf(!hasChromium)(
         .toBe("sent");
     }, 90_000);
 
-    it("charts the pipeline's health and shows its numbers as text", async () => {
+    it("charts the pipeline's health and shows its numbers as text", { timeout: 60_000 }, async () => {
       await page.goto(`${c.consoleUrl}#/health`);
       await page.locator(".chart canvas").first().waitFor();
       expect(await page.locator(".chart").count()).toBe(3);
@@ -204,6 +204,9 @@ describe.skipIf(!hasChromium)(
       expect(facts).toContain("Outbox backlog");
       expect(facts).toContain("Open streams");
       expect(await page.locator(".numbers table").textContent()).toContain("email");
+      // Two more samples, so the charts draw lines (rates need two) for the screenshot.
+      await sendEmail("Health check");
+      await page.waitForTimeout(11_000);
       await checkAccessibility("health");
       await shoot("console-health.png");
     });
@@ -214,6 +217,7 @@ describe.skipIf(!hasChromium)(
       await page.locator("tbody tr").first().waitFor();
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       await checkAccessibility("activity at 390 px");
+      await page.locator(".results").scrollIntoViewIfNeeded();
       await shoot("console-phone.png");
       await page.setViewportSize({ width: 1280, height: 800 });
     });

@@ -40,6 +40,7 @@ export function renderShell(into: HTMLElement, options: ShellOptions): () => voi
   const can = (scope: ScopeName) => who.scopes.includes("admin") || who.scopes.includes(scope);
   const status = h("div", { class: "announce", attrs: { role: "status", "aria-live": "polite" } });
   const alert = h("div", { class: "announce error", attrs: { role: "alert" } });
+  let clearing: ReturnType<typeof setTimeout> | undefined;
   const ctx: ConsoleContext = {
     clients: options.clients,
     who,
@@ -54,9 +55,12 @@ export function renderShell(into: HTMLElement, options: ShellOptions): () => voi
       const [target, other] = kind === "error" ? [alert, status] : [status, alert];
       other.textContent = "";
       target.textContent = "";
+      clearTimeout(clearing);
       setTimeout(() => {
         target.textContent = message;
       }, 50);
+      // Gone after a while, so it does not cover the page; errors stay until the next message.
+      if (kind === "info") clearing = setTimeout(() => (target.textContent = ""), 8_000);
     },
   };
   const links = navPages

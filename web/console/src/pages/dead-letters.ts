@@ -79,11 +79,11 @@ export const deadLettersPage: ConsolePage = {
     const headers = [
       ...(admin ? ["Select"] : []),
       "Updated",
+      "User",
+      "Notification",
       "Channel",
-      "Target",
       "Attempts",
       "Last error",
-      "Notification",
       "Result",
     ];
     const controls = h("div", { class: "actions" });

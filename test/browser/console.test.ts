@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Channel, DeliveryStatus } from "../../gen/ts/herald/v1/notification_pb.js";
@@ -171,6 +172,43 @@ describe.skipIf(!hasChromium)(
       expect(await page.locator("h1").textContent()).toBe("Your invoice is ready");
       await checkAccessibility("notification");
       await shoot("console-notification.png");
+    });
+
+    it("cancels a notification's scheduled deliveries from its page", async () => {
+      const { notifications } = await api.send({
+        userIds: [user],
+        category: "billing.reminder",
+        title: "Reminder for tomorrow",
+        body: "Later",
+        channels: [Channel.EMAIL],
+        sendAt: timestampFromMs(Date.now() + 86_400_000),
+      });
+      const id = notifications[0]?.id as string;
+      await page.goto(`${c.consoleUrl}#/notifications/${id}`);
+      expect(await page.locator(".delivery h3 .badge").first().textContent()).toBe("scheduled");
+      page.once("dialog", (dialog) => void dialog.accept());
+      await page.getByRole("button", { name: "Cancel scheduled deliveries" }).click();
+      await expect.poll(() => page.locator(".delivery h3 .badge").first().textContent()).toBe("canceled");
+      expect(await page.getByRole("button", { name: "Cancel scheduled deliveries" }).count()).toBe(0);
+    });
+
+    it("can be used with the keyboard: a skip link first, then the navigation", async () => {
+      await page.goto(`${c.consoleUrl}#/activity`);
+      await page.locator("h1").waitFor();
+      // The first thing Tab reaches, and visible once it has the focus.
+      expect(await page.evaluate("document.querySelector('a[href], button, input, select').textContent")).toBe(
+        "Skip to content",
+      );
+      const skip = page.getByRole("link", { name: "Skip to content" });
+      await skip.focus();
+      expect((await skip.boundingBox())?.x).toBeGreaterThanOrEqual(0);
+      await page.keyboard.press("Enter");
+      expect(await page.evaluate("document.activeElement.id")).toBe("main");
+      expect(page.url()).toContain("#/activity");
+      // Following a link with the keyboard moves the focus to the new page's heading.
+      await page.locator('nav a[href="#/health"]').focus();
+      await page.keyboard.press("Enter");
+      await expect.poll(() => page.evaluate("document.activeElement.textContent")).toBe("Health");
     });
 
     it("retries a dead delivery from Dead letters, and it is sent once the mail server is back", async () => {

@@ -5,6 +5,8 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Channel, DeliveryStatus } from "../../gen/ts/herald/v1/notification_pb.js";
+import { parseApiKey } from "../../src/auth/api-key-format.js";
+import { createManageApiKeys } from "../../src/usecases/manage-api-keys.js";
 import { connectClient, type HeraldClient } from "../helpers/clients.js";
 import { type ConsoleHerald, startConsoleHerald } from "./console-herald.js";
 
@@ -298,6 +300,16 @@ describe.skipIf(!hasChromium)(
       expect(forced.body.code).toBe("permission_denied");
       await c.smtp.start();
     }, 90_000);
+
+    it("a stored key that was revoked since ends the session with a message", async () => {
+      const key = await c.herald.apiKey(["read"], "soon revoked");
+      await page.locator("#sign-out").click();
+      await signIn(key);
+      await createManageApiKeys({ db: c.herald.app.db }).revoke(parseApiKey(key)?.id as string);
+      await page.reload();
+      await expect.poll(() => page.locator("#sign-in-error").textContent()).toContain("Your session ended");
+      expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    });
 
     it("raised no script errors", () => {
       expect(pageErrors).toEqual([]);

@@ -1,4 +1,5 @@
 import "uplot/dist/uPlot.min.css";
+import { Code, ConnectError } from "@connectrpc/connect";
 import "./styles.css";
 import "./pages.css";
 import type { WhoAmIResponse } from "../../../gen/ts/herald/v1/operator_service_pb.js";
@@ -52,8 +53,15 @@ async function start(root: HTMLElement): Promise<void> {
   try {
     shell(stored, await checkCredential(stored));
   } catch (err) {
-    clearCredential();
-    signIn(`Your session ended (${(err as Error).message}); sign in again.`);
+    // A credential Herald refuses is forgotten; one it could not check (Herald
+    // unreachable for a moment) is kept, so a reload tries it again.
+    const unreachable = err instanceof ConnectError && err.code !== Code.Unauthenticated;
+    if (!unreachable) clearCredential();
+    signIn(
+      unreachable
+        ? `Herald could not check your sign-in (${err.rawMessage}); reload to try again.`
+        : `Your session ended (${(err as Error).message}); sign in again.`,
+    );
   }
 }
 

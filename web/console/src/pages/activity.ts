@@ -114,16 +114,23 @@ function pollNewest(
   signal: AbortSignal,
   onFresh: (fresh: NotificationSummary[]) => void,
 ): void {
+  let asking = false; // a slow answer is not asked for again on top of itself
   const timer = setInterval(() => {
-    if (document.hidden) return;
-    ctx.clients.operator.searchNotifications({ ...request, pageSize: 25 }, { signal }).then(
-      (response) => {
-        const fresh = response.notifications.filter((s) => !seen.has(s.notification?.id));
-        for (const s of fresh) seen.add(s.notification?.id);
-        if (fresh.length > 0 && !signal.aborted) onFresh(fresh);
-      },
-      () => undefined, // the next round tries again; a page change aborts
-    );
+    if (document.hidden || asking) return;
+    asking = true;
+    ctx.clients.operator
+      .searchNotifications({ ...request, pageSize: 25 }, { signal })
+      .then(
+        (response) => {
+          const fresh = response.notifications.filter((s) => !seen.has(s.notification?.id));
+          for (const s of fresh) seen.add(s.notification?.id);
+          if (fresh.length > 0 && !signal.aborted) onFresh(fresh);
+        },
+        () => undefined, // the next round tries again; a page change aborts
+      )
+      .finally(() => {
+        asking = false;
+      });
   }, pollMs);
   signal.addEventListener("abort", () => clearInterval(timer), { once: true });
 }

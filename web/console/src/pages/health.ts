@@ -65,8 +65,13 @@ export const healthPage: ConsolePage = {
       numbers.replaceChildren(...numberTables(latest));
     };
     await sample();
+    let asking = false; // a slow answer is not asked for again on top of itself
     const timer = setInterval(() => {
-      if (!document.hidden) void sample();
+      if (document.hidden || asking) return;
+      asking = true;
+      void sample().finally(() => {
+        asking = false;
+      });
     }, pollMs);
     signal.addEventListener("abort", () => clearInterval(timer));
   },

@@ -26,6 +26,8 @@ let api: HeraldClient;
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
+/** A delivery the read-key test leaves dead, for the admin's single Retry. */
+let leftDead = { notificationId: "", deliveryId: "" };
 
 /** Polls `check` every 250 ms (no tight loop) until it returns something, or fails naming `what`. */
 async function eventually<T>(
@@ -271,6 +273,7 @@ describe.skipIf(!hasChromium)(
       await c.smtp.stop();
       const id = await sendEmail("Your plan renews soon");
       const dead = await emailDelivery(id, DeliveryStatus.DEAD);
+      leftDead = { notificationId: id, deliveryId: dead.id };
       await page.goto(`${c.consoleUrl}#/activity`);
       await page.getByRole("button", { name: "Sign out" }).click();
       await page.getByLabel("API key (read or admin scope)").waitFor();
@@ -300,6 +303,18 @@ describe.skipIf(!hasChromium)(
       expect(forced.body.code).toBe("permission_denied");
       await c.smtp.start();
     }, 90_000);
+
+    it("an admin retries one dead delivery from its notification's page", async () => {
+      await page.locator("#sign-out").click();
+      await signIn(c.adminKey);
+      await page.goto(`${c.consoleUrl}#/notifications/${leftDead.notificationId}`);
+      const delivery = page.locator(`.delivery[data-delivery-id="${leftDead.deliveryId}"]`);
+      await delivery.getByRole("button", { name: "Retry the email delivery" }).click();
+      await expect.poll(() => page.locator("[role=status]").textContent()).toBe("Delivery retried");
+      await emailDelivery(leftDead.notificationId, DeliveryStatus.SENT);
+      await page.reload();
+      await expect.poll(() => delivery.locator("h3 .badge").textContent()).toBe("sent");
+    });
 
     it("a stored key that was revoked since ends the session with a message", async () => {
       const key = await c.herald.apiKey(["read"], "soon revoked");

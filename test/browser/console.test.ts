@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -9,16 +8,15 @@ import { parseApiKey } from "../../src/auth/api-key-format.js";
 import { createManageApiKeys } from "../../src/usecases/manage-api-keys.js";
 import { connectClient, type HeraldClient } from "../helpers/clients.js";
 import { type ConsoleHerald, startConsoleHerald } from "./console-herald.js";
+import { axeCheck, eventually } from "./console-page.js";
 
 // The browser globals that page.evaluate's functions use (this project's tsconfig has no DOM library).
-declare const window: object;
 declare const document: { activeElement: { tagName: string } | null; documentElement: { scrollWidth: number } };
 declare const sessionStorage: { length: number; getItem(key: string): string | null };
 
 const chromiumPath = "/usr/bin/chromium";
 const hasChromium = existsSync(chromiumPath);
 const screenshots = path.resolve(import.meta.dirname, "../../docs/screenshots");
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const user = "ada-lovelace";
 
 let c: ConsoleHerald;
@@ -28,21 +26,6 @@ let page: Page;
 const pageErrors: string[] = [];
 /** A delivery the read-key test leaves dead, for the admin's single Retry. */
 let leftDead = { notificationId: "", deliveryId: "" };
-
-/** Polls `check` every 250 ms (no tight loop) until it returns something, or fails naming `what`. */
-async function eventually<T>(
-  check: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function sendEmail(title: string): Promise<string> {
   const { notifications } = await api.send({
@@ -67,29 +50,6 @@ async function signIn(key: string) {
   await page.getByLabel("API key (read or admin scope)").fill(key);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.locator("#who").waitFor();
-}
-
-/** axe-core on the current page: no serious or critical violations; the others are printed. */
-async function checkAccessibility(name: string) {
-  // Evaluated over the DevTools protocol: the console's own policy (script-src 'self')
-  // rightly refuses an injected <script> tag, which page.addScriptTag would add.
-  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe.run();
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
-  });
-  const minor = violations.filter((v) => v.impact !== "serious" && v.impact !== "critical");
-  if (minor.length > 0) console.log(`axe on ${name}, minor:`, JSON.stringify(minor));
-  expect(
-    violations.filter((v) => v.impact === "serious" || v.impact === "critical"),
-    name,
-  ).toEqual([]);
-}
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: unknown[];
 }
 
 const shoot = (name: string) => page.screenshot({ path: path.join(screenshots, name) });
@@ -123,7 +83,7 @@ describe.skipIf(!hasChromium)(
 
     it("refuses a bad key with a clear message, then signs in with an admin key", async () => {
       await page.goto(c.consoleUrl);
-      await checkAccessibility("sign-in");
+      await axeCheck(page, "sign-in");
       await page.getByLabel("API key (read or admin scope)").fill("hk_not_a_real_key");
       await page.getByRole("button", { name: "Sign in", exact: true }).click();
       await expect.poll(() => page.locator("#sign-in-error").textContent()).toContain("not accepted");
@@ -148,7 +108,7 @@ describe.skipIf(!hasChromium)(
       expect(await row.locator(".badge").textContent()).toBe("email: sent");
       // Focus moved to the page's heading.
       expect(await page.evaluate(() => document.activeElement?.tagName)).toBe("H1");
-      await checkAccessibility("activity");
+      await axeCheck(page, "activity");
 
       // Live: the first page polls; two more notifications appear on top, announced.
       const newer = [await sendEmail("Payment received"), await sendEmail("Receipt attached")];
@@ -174,7 +134,7 @@ describe.skipIf(!hasChromium)(
       expect(await attempts.count()).toBeGreaterThanOrEqual(1);
       expect(await attempts.first().textContent()).toContain("sent");
       expect(await page.locator("h1").textContent()).toBe("Your invoice is ready");
-      await checkAccessibility("notification");
+      await axeCheck(page, "notification");
       await shoot("console-notification.png");
     });
 
@@ -224,7 +184,7 @@ describe.skipIf(!hasChromium)(
       await row.waitFor();
       expect(await row.textContent()).toContain(user);
       expect(await row.textContent()).toContain("Your card was declined");
-      await checkAccessibility("dead-letters");
+      await axeCheck(page, "dead-letters");
       await shoot("console-dead-letters.png");
       await row.getByRole("checkbox").check();
       await c.smtp.start();
@@ -249,7 +209,7 @@ describe.skipIf(!hasChromium)(
       // Two more samples, so the charts draw lines (rates need two) for the screenshot.
       await sendEmail("Health check");
       await page.waitForTimeout(11_000);
-      await checkAccessibility("health");
+      await axeCheck(page, "health");
       await shoot("console-health.png");
     });
 
@@ -263,7 +223,7 @@ describe.skipIf(!hasChromium)(
       await page.getByText("Filters (1 set)").click();
       expect(await page.getByLabel("User id").inputValue()).toBe(user);
       await page.getByText("Filters (1 set)").click();
-      await checkAccessibility("activity at 390 px");
+      await axeCheck(page, "activity at 390 px");
       await page.locator(".results").scrollIntoViewIfNeeded();
       await shoot("console-phone.png");
       await page.setViewportSize({ width: 1280, height: 800 });

@@ -42,7 +42,7 @@ export interface ErrorSlot {
  * is described by, so moving to it reads the reason again.
  */
 export function errorSlot(): ErrorSlot {
-  const element = h("p", { class: "error", attrs: { role: "alert" } });
+  const element = h("p", { class: "error form-error", attrs: { role: "alert" } });
   element.hidden = true;
   const marked: Array<{ control: HTMLElement; note: HTMLElement }> = [];
   const clear = () => {
@@ -64,7 +64,7 @@ export function errorSlot(): ErrorSlot {
       element.textContent = message;
       element.hidden = false;
       if (control === undefined || control === null) return;
-      const note = h("p", { class: "error field-error", text: message, attrs: { id: uniqueId("err") } });
+      const note = h("p", { class: "error form-error field-error", text: message, attrs: { id: uniqueId("err") } });
       control.insertAdjacentElement("afterend", note);
       control.setAttribute("aria-invalid", "true");
       const described = control.getAttribute("aria-describedby");

@@ -3,6 +3,7 @@
  * devices and preferences, jump to their notifications, and, with an admin
  * key, erase them (RecipientService.DeleteRecipient) after typing their id.
  */
+import "./pages.css";
 import type { ConsoleContext, ConsolePage } from "../context.js";
 import { field, h } from "../dom.js";
 import { button, errorSlot, errorText, isNotFound, textInput } from "../form-kit.js";
@@ -80,10 +81,10 @@ async function showUser(
   } else if (recipient.status === "rejected" && isNotFound(recipient.reason)) {
     parts.push(h("p", { class: "notice", text: `There is no recipient named ${userId}.` }));
   } else if (recipient.status === "rejected") {
-    parts.push(h("p", { class: "error", text: errorText(recipient.reason), attrs: { role: "alert" } }));
+    parts.push(h("p", { class: "error form-error", text: errorText(recipient.reason), attrs: { role: "alert" } }));
   }
   if (prefs.status === "fulfilled") parts.push(preferencesSection(prefs.value));
-  else parts.push(h("p", { class: "error", text: errorText(prefs.reason), attrs: { role: "alert" } }));
+  else parts.push(h("p", { class: "error form-error", text: errorText(prefs.reason), attrs: { role: "alert" } }));
   if (ctx.can("admin")) parts.push(eraseSection(ctx, userId, erased));
   into.replaceChildren(...parts);
 }

@@ -31,7 +31,9 @@ export async function renderEditor(
   const channelEnum = channelFromName(route.channel);
   into.append(h("p", {}, h("a", { text: "← All templates", attrs: { href: "#/templates" } })));
   if (channelEnum === undefined) {
-    into.append(h("p", { class: "error", text: `No templates exist for a channel named “${route.channel}”.` }));
+    into.append(
+      h("p", { class: "error form-error", text: `No templates exist for a channel named “${route.channel}”.` }),
+    );
     return;
   }
   const channel = route.channel as TemplateChannel;
@@ -43,7 +45,7 @@ export async function renderEditor(
   let template: Template | undefined;
   if (stored.status === "fulfilled") template = stored.value.template;
   else if (!isNotFound(stored.reason)) {
-    into.append(h("p", { class: "error", text: errorText(stored.reason), attrs: { role: "alert" } }));
+    into.append(h("p", { class: "error form-error", text: errorText(stored.reason), attrs: { role: "alert" } }));
     return;
   }
   const locales =

@@ -3,6 +3,7 @@
  * a new one, and the editor at `#/templates/<key>/<channel>/<locale>`.
  * TemplateService needs an admin key; another key sees the server's refusal.
  */
+import "./pages.css";
 import type { ConsoleContext, ConsolePage } from "../context.js";
 import { field, h } from "../dom.js";
 import { dataTable, errorSlot, errorText, row, textInput, when } from "../form-kit.js";
@@ -41,7 +42,7 @@ export const templatesPage: ConsolePage = {
       );
     } catch (err) {
       if (!signal.aborted)
-        list.replaceChildren(h("p", { class: "error", text: errorText(err), attrs: { role: "alert" } }));
+        list.replaceChildren(h("p", { class: "error form-error", text: errorText(err), attrs: { role: "alert" } }));
     }
   },
 };

@@ -3,6 +3,7 @@
  * admin key, Disable/Enable (UpdateWebhookEndpoint). Replaying past
  * deliveries to an endpoint is not offered yet (issue 14).
  */
+import "./pages.css";
 import type { WebhookEndpoint } from "../../../../gen/ts/herald/v1/webhook_service_pb.js";
 import type { ConsoleContext, ConsolePage } from "../context.js";
 import { h } from "../dom.js";
@@ -28,7 +29,7 @@ export const webhooksPage: ConsolePage = {
         list.replaceChildren(endpointsTable(ctx, endpoints, errors, show));
       } catch (err) {
         if (!signal.aborted)
-          list.replaceChildren(h("p", { class: "error", text: errorText(err), attrs: { role: "alert" } }));
+          list.replaceChildren(h("p", { class: "error form-error", text: errorText(err), attrs: { role: "alert" } }));
       }
     };
     await show();

@@ -3,6 +3,7 @@
  * `#/workflows/<key>` the workflow as proto JSON to edit and save
  * (UpsertWorkflow), with its recent runs linking to their notifications.
  */
+import "./pages.css";
 import { fromJson, type JsonObject, toJson } from "@bufbuild/protobuf";
 import { type Workflow, WorkflowRunStatus, WorkflowSchema } from "../../../../gen/ts/herald/v1/workflow_pb.js";
 import type { ConsoleContext, ConsolePage } from "../context.js";
@@ -40,7 +41,7 @@ export const workflowsPage: ConsolePage = {
       );
     } catch (err) {
       if (!signal.aborted)
-        list.replaceChildren(h("p", { class: "error", text: errorText(err), attrs: { role: "alert" } }));
+        list.replaceChildren(h("p", { class: "error form-error", text: errorText(err), attrs: { role: "alert" } }));
     }
   },
 };
@@ -72,7 +73,7 @@ async function renderWorkflow(into: HTMLElement, ctx: ConsoleContext, key: strin
   } catch (err) {
     if (signal.aborted) return;
     if (!isNotFound(err)) {
-      into.append(h("p", { class: "error", text: errorText(err), attrs: { role: "alert" } }));
+      into.append(h("p", { class: "error form-error", text: errorText(err), attrs: { role: "alert" } }));
       return;
     }
   }
@@ -155,7 +156,7 @@ async function runsSection(ctx: ConsoleContext, key: string, signal: AbortSignal
         : dataTable("The 20 latest runs", ["Started", "User", "Status", "Version", "Steps", "Notification"], rows),
     );
   } catch (err) {
-    section.append(h("p", { class: "error", text: errorText(err) }));
+    section.append(h("p", { class: "error form-error", text: errorText(err) }));
   }
   return section;
 }

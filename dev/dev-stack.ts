@@ -88,6 +88,8 @@ export async function startDevStack(root: string, tracing: Tracing | null = null
   env.CORS_ALLOWED_ORIGINS ??= "*";
   // Local webhook receivers (http://localhost:...) are what development uses.
   env.WEBHOOK_ALLOW_PRIVATE_NETWORKS ??= "true";
+  // The operator console at /console, signed in to with the development API key.
+  env.CONSOLE_ENABLED ??= "true";
 
   let heraldRan = false;
   const stopServers = async () => {
@@ -123,6 +125,7 @@ export async function startDevStack(root: string, tracing: Tracing | null = null
         process.stdout.write(
           welcomeText({
             base,
+            console: config.console.enabled,
             apiKey: config.auth.apiKeys.bootstrap as string,
             userToken,
             userTokenTtlSeconds,

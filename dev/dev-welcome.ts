@@ -5,6 +5,8 @@ import path from "node:path";
 export interface WelcomeFacts {
   /** http://127.0.0.1:PORT */
   base: string;
+  /** Whether the operator console is served (CONSOLE_ENABLED). */
+  console: boolean;
   apiKey: string;
   userToken: string;
   userTokenTtlSeconds: number;
@@ -36,7 +38,9 @@ export function welcomeText(o: WelcomeFacts): string {
   });
   return `
 Herald is running at ${o.base}  (gRPC, gRPC-Web and Connect on one port; ready in ${(o.startedInMs / 1000).toFixed(1)} s)
-  Demo inbox: ${o.base}/  (signed in as demo-user; preferences at ${o.base}/preferences)
+  Demo inbox: ${o.base}/  (signed in as demo-user; preferences at ${o.base}/preferences)${
+    o.console ? `\n  Console:  ${o.base}/console  (sign in with the development API key below)` : ""
+  }
   Postgres: ${o.databaseUrl}
   NATS:     ${o.nats}
   Email:    ${o.mail}

@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { buildServer } from "./api/build-server.js";
+import { type ConsolePublicConfig, createConsoleRoutes } from "./api/console-routes.js";
 import type { HttpRoutes } from "./api/http-server.js";
 import { createAuth } from "./auth/create-auth.js";
 import { channelModules, createChannels } from "./channels/registry.js";
@@ -53,9 +54,14 @@ export interface App {
 export async function createApp(
   config: Config,
   logger: Logger,
-  options: { extraRoutes?: HttpRoutes; clock?: Clock } = {},
+  options: { extraRoutes?: HttpRoutes; clock?: Clock; consoleOidc?: ConsolePublicConfig["oidc"] } = {},
 ): Promise<App> {
   const { nats: natsConfig, delivery: deliveryConfig, telemetry } = config;
+  // First, so a console that does not build stops the start before anything is opened.
+  const consoleRoutes = config.console.enabled
+    ? await createConsoleRoutes({ traceUrl: config.console.traceUrl, oidc: options.consoleOidc ?? null })
+    : null;
+  const extraRoutes = [consoleRoutes, options.extraRoutes].filter((r) => r !== null && r !== undefined);
   if (config.postgres.migrateOnStart) {
     const applied = await migrate(config.postgres.url);
     if (applied.length > 0) logger.info({ applied }, "migrations applied");
@@ -189,7 +195,7 @@ export async function createApp(
     },
     link,
     metrics,
-    ...(options.extraRoutes !== undefined && { extraRoutes: options.extraRoutes }),
+    ...(extraRoutes.length > 0 && { extraRoutes: (req, res) => extraRoutes.some((routes) => routes(req, res)) }),
     logger,
   });
 

@@ -1,6 +1,7 @@
 import type { Egress } from "./channels/channel-module.js";
 import { type ChannelSettings, readChannelSettings, readEgress } from "./channels/registry.js";
 import { type AuthConfig, readAuth } from "./config/auth.js";
+import { type ConsoleSettings, readConsole } from "./config/console.js";
 import { type DeliveryConfig, readDelivery } from "./config/delivery.js";
 import { createEnvReader } from "./config/env.js";
 import { type FeedConfig, readFeed } from "./config/feed.js";
@@ -34,6 +35,8 @@ export interface Config {
   templates: TemplatesConfig;
   workflows: WorkflowsConfig;
   telemetry: TelemetryConfig;
+  /** The operator console at `/console`. */
+  console: ConsoleSettings;
   egress: Egress;
   /** Each channel's section; null for channels this server does not offer. */
   channels: ChannelSettings;
@@ -61,6 +64,7 @@ export function loadConfig(env: Env = process.env): Config {
     templates: readTemplates(reader),
     workflows: readWorkflows(reader, postgres.poolMax),
     telemetry: readTelemetry(reader),
+    console: readConsole(reader),
     egress: readEgress(reader),
     channels: readChannelSettings(reader),
   };

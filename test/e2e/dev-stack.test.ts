@@ -159,6 +159,16 @@ it("`npm start` serves a first call that works as printed, remembers its ports, 
   });
   expect(asAlice.status).toBe(200);
 
+  // The operator console, at the printed address.
+  const consoleUrl = /Console: {2}(\S+)/.exec(out)?.[1];
+  expect(consoleUrl, out).toBe(`${base}/console`);
+  const shellPage = await fetch(consoleUrl as string);
+  expect(shellPage.status).toBe(200);
+  expect(await shellPage.text()).toContain('src="/console/app.js"');
+  const bundle = await fetch(`${base}/console/app.js`);
+  expect(bundle.status).toBe(200);
+  expect(bundle.headers.get("content-type")).toContain("text/javascript");
+
   // A second start finds this one and says how to stop it.
   const second = npmStart();
   expect(await second.exited).toBe("1");

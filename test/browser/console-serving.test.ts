@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { startHerald, type TestHerald } from "../helpers/herald.js";
+
+// How Herald serves the console (no browser needed): the shell's security
+// headers, the bundle, the public config, and what stays out of reach.
+let herald: TestHerald;
+let plain: TestHerald;
+beforeAll(async () => {
+  herald = await startHerald({
+    env: { CONSOLE_ENABLED: "true", CONSOLE_TRACE_URL: "https://traces.example.com/trace/{traceId}" },
+  });
+  plain = await startHerald();
+});
+afterAll(async () => {
+  await herald?.close();
+  await plain?.close();
+});
+
+describe("with CONSOLE_ENABLED=true", () => {
+  it("serves the shell at /console and /console/ with a strict policy and no inline script", async () => {
+    for (const path of ["/console", "/console/"]) {
+      const res = await fetch(`${herald.url}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      const csp = res.headers.get("content-security-policy") ?? "";
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("connect-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(res.headers.get("x-frame-options")).toBe("DENY");
+      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      const html = await res.text();
+      expect(html).toContain('<script type="module" src="/console/app.js"></script>');
+      // Every script has a src: nothing inline for the policy to allow.
+      expect(html.match(/<script(?![^>]*\ssrc=)[^>]*>/g)).toBeNull();
+    }
+  });
+
+  it("serves the bundle, its CSS (uPlot's included) and the public config", async () => {
+    const js = await fetch(`${herald.url}/console/app.js`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    const etag = js.headers.get("etag") as string;
+    expect((await js.text()).length).toBeGreaterThan(10_000);
+    const again = await fetch(`${herald.url}/console/app.js`, { headers: { "If-None-Match": etag } });
+    expect(again.status).toBe(304);
+    const css = await fetch(`${herald.url}/console/app.css`);
+    expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
+    expect(await css.text()).toContain(".uplot");
+    const config = await fetch(`${herald.url}/console/config.json`);
+    expect(config.headers.get("cache-control")).toBe("no-store");
+    expect(await config.json()).toEqual({ oidc: null, traceUrl: "https://traces.example.com/trace/{traceId}" });
+  });
+
+  it("answers other /console paths itself (404, 405), so none reaches the RPC handler", async () => {
+    expect((await fetch(`${herald.url}/console/nothing-here`)).status).toBe(404);
+    const rpcLike = await fetch(`${herald.url}/console/herald.v1.OperatorService/WhoAmI`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{}",
+    });
+    expect(rpcLike.status).toBe(405);
+    expect((await fetch(`${herald.url}/console/herald.v1.OperatorService/WhoAmI`)).status).toBe(404);
+    expect((await fetch(`${herald.url}/console`, { method: "POST" })).status).toBe(405);
+  });
+
+  it("leaves the API, CORS and probes as they were", async () => {
+    expect((await fetch(`${herald.url}/healthz`)).status).toBe(200);
+    const rpc = await fetch(`${herald.url}/herald.v1.NotificationService/List`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{}",
+    });
+    expect(rpc.status).toBe(401);
+  });
+});
+
+it("without CONSOLE_ENABLED, /console is not served", async () => {
+  for (const path of ["/console", "/console/", "/console/app.js", "/console/config.json"]) {
+    const res = await fetch(`${plain.url}${path}`);
+    expect(res.status, path).toBe(404);
+  }
+});
+
+it("refuses a CONSOLE_TRACE_URL without {traceId}, naming the variable", () => {
+  const base = { DATABASE_URL: "postgres://x@127.0.0.1/x", NATS_URL: "nats://127.0.0.1:4222" };
+  expect(() => loadConfig({ ...base, CONSOLE_TRACE_URL: "https://traces.example.com/trace" })).toThrow(
+    /CONSOLE_TRACE_URL must contain \{traceId\}/,
+  );
+  expect(loadConfig({ ...base, CONSOLE_ENABLED: "true" }).console).toEqual({ enabled: true, traceUrl: null });
+});

@@ -1,0 +1,26 @@
+import { createClient, type Interceptor } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-web";
+import { NotificationService } from "../../../gen/ts/herald/v1/notification_service_pb.js";
+import { OperatorService } from "../../../gen/ts/herald/v1/operator_service_pb.js";
+import { RecipientService } from "../../../gen/ts/herald/v1/recipient_service_pb.js";
+import { TemplateService } from "../../../gen/ts/herald/v1/template_service_pb.js";
+import { WebhookService } from "../../../gen/ts/herald/v1/webhook_service_pb.js";
+import { WorkflowService } from "../../../gen/ts/herald/v1/workflow_service_pb.js";
+import type { ConsoleClients } from "./context.js";
+
+/** Connect clients to the Herald that served the console (same origin), each call carrying `token`. */
+export function createConsoleClients(token: string, baseUrl = location.origin): ConsoleClients {
+  const bearer: Interceptor = (next) => (req) => {
+    req.header.set("Authorization", `Bearer ${token}`);
+    return next(req);
+  };
+  const transport = createConnectTransport({ baseUrl, interceptors: [bearer] });
+  return {
+    notifications: createClient(NotificationService, transport),
+    operator: createClient(OperatorService, transport),
+    recipients: createClient(RecipientService, transport),
+    templates: createClient(TemplateService, transport),
+    workflows: createClient(WorkflowService, transport),
+    webhooks: createClient(WebhookService, transport),
+  };
+}

@@ -1,0 +1,192 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { Channel, DeliveryStatus } from "../../../../gen/ts/herald/v1/notification_pb.js";
+import type {
+  NotificationSummary,
+  SearchNotificationsRequestSchema,
+} from "../../../../gen/ts/herald/v1/operator_service_pb.js";
+import type { ConsoleContext, ConsolePage } from "../context.js";
+import { field, h } from "../dom.js";
+import { cell, channelNames, enumSelect, errorText, statusBadge, statusNames, table, time } from "../labels.js";
+import { hashQuery, routeHash } from "../route.js";
+
+type Search = MessageInitShape<typeof SearchNotificationsRequestSchema>;
+
+/** How often the first page looks for new notifications. */
+const pollMs = 5_000;
+const filterNames = ["user", "category", "status", "channel", "from", "to", "key", "id"] as const;
+
+/**
+ * Activity: every notification, newest first, filtered by what the hash query
+ * says (so a filtered view can be shared as a link), one page at a time. On
+ * the first page, new notifications appear as they are sent.
+ */
+export const activityPage: ConsolePage = {
+  route: "activity",
+  title: "Activity",
+  scope: "read",
+  async render(into, ctx, _path, signal) {
+    const query = hashQuery();
+    const form = filterForm(query, (next) => ctx.navigate(routeHash("activity", [], next)));
+    const results = h("div", { class: "results", attrs: { "aria-busy": "true" } });
+    into.append(h("h1", { text: "Activity" }), form, results);
+
+    const request = searchRequest(query);
+    // Page tokens of the pages before this one, so "Previous" goes back.
+    const tokens = (query.get("pages") ?? "").split(",").filter((t) => t !== "");
+    const pageToken = tokens.at(-1) ?? "";
+    const response = await ctx.clients.operator
+      .searchNotifications({ ...request, pageToken, pageSize: 25 }, { signal })
+      .catch((err: unknown) => {
+        if (!signal.aborted) results.replaceChildren(h("p", { class: "form-error", text: errorText(err) }));
+        return null;
+      });
+    results.setAttribute("aria-busy", "false");
+    if (response === null || signal.aborted) return;
+    const body = h("tbody");
+    body.append(...response.notifications.map(row));
+    const pager = h("div", { class: "pager" });
+    const goTo = (nextTokens: string[]) => {
+      const next = new URLSearchParams(query);
+      if (nextTokens.length === 0) next.delete("pages");
+      else next.set("pages", nextTokens.join(","));
+      ctx.navigate(routeHash("activity", [], next));
+    };
+    if (tokens.length > 0)
+      pager.append(
+        h("button", {
+          text: "Previous page",
+          attrs: { type: "button" },
+          on: { click: () => goTo(tokens.slice(0, -1)) },
+        }),
+      );
+    if (response.nextPageToken !== "")
+      pager.append(
+        h("button", {
+          text: "Next page",
+          attrs: { type: "button" },
+          on: { click: () => goTo([...tokens, response.nextPageToken]) },
+        }),
+      );
+    const empty = h("p", { class: "muted", text: "No notification matches these filters." });
+    const wrap = table("Notifications, newest first", ["Time", "User", "Category", "Title", "Deliveries"], []);
+    wrap.querySelector("tbody")?.replaceWith(body);
+    results.replaceChildren(response.notifications.length === 0 ? empty : wrap, pager);
+    if (tokens.length === 0) {
+      const seen = new Set(response.notifications.map((s) => s.notification?.id));
+      pollNewest(ctx, request, seen, signal, (fresh) => {
+        if (empty.isConnected) empty.replaceWith(wrap);
+        body.prepend(...fresh.map(row));
+        ctx.announce(`${fresh.length} new notification${fresh.length === 1 ? "" : "s"}`);
+      });
+    }
+  },
+};
+
+function row(summary: NotificationSummary): HTMLTableRowElement {
+  const n = summary.notification;
+  const id = n?.id ?? "";
+  return h(
+    "tr",
+    { attrs: { "data-id": id } },
+    cell(time(n?.createTime)),
+    cell(n?.userId ?? ""),
+    cell(n?.category ?? ""),
+    cell(h("a", { text: n?.title || "(no title)", attrs: { href: routeHash("notifications", [id]) } })),
+    cell(h("span", { class: "badges" }, ...summary.deliveries.map((d) => statusBadge(d)))),
+  );
+}
+
+/** Asks for the first page every few seconds while the tab is visible; hands over the notifications not seen yet. */
+function pollNewest(
+  ctx: ConsoleContext,
+  request: Search,
+  seen: Set<string | undefined>,
+  signal: AbortSignal,
+  onFresh: (fresh: NotificationSummary[]) => void,
+): void {
+  const timer = setInterval(() => {
+    if (document.hidden) return;
+    ctx.clients.operator.searchNotifications({ ...request, pageSize: 25 }, { signal }).then(
+      (response) => {
+        const fresh = response.notifications.filter((s) => !seen.has(s.notification?.id));
+        for (const s of fresh) seen.add(s.notification?.id);
+        if (fresh.length > 0 && !signal.aborted) onFresh(fresh);
+      },
+      () => undefined, // the next round tries again; a page change aborts
+    );
+  }, pollMs);
+  signal.addEventListener("abort", () => clearInterval(timer), { once: true });
+}
+
+function searchRequest(query: URLSearchParams): Search {
+  const text = (name: string) => query.get(name)?.trim() ?? "";
+  const when = (name: string) => {
+    const value = text(name);
+    const date = value === "" ? null : new Date(value);
+    return date === null || Number.isNaN(date.getTime()) ? undefined : timestampFromDate(date);
+  };
+  const status = statusNames.find(([, n]) => n === text("status"))?.[0];
+  const channel = channelNames.find(([, n]) => n === text("channel"))?.[0];
+  return {
+    userId: text("user"),
+    category: text("category"),
+    idempotencyKey: text("key"),
+    notificationId: text("id"),
+    ...(status !== undefined && { deliveryStatus: status as DeliveryStatus }),
+    ...(channel !== undefined && { channel: channel as Channel }),
+    ...(when("from") !== undefined && { createAfter: when("from") }),
+    ...(when("to") !== undefined && { createBefore: when("to") }),
+  };
+}
+
+function filterForm(query: URLSearchParams, onSearch: (next: URLSearchParams) => void): HTMLFormElement {
+  const input = (name: string, type = "text") =>
+    h("input", { attrs: { id: `activity-${name}`, name, type, value: query.get(name) ?? "", autocomplete: "off" } });
+  const controls: Record<(typeof filterNames)[number], HTMLInputElement | HTMLSelectElement> = {
+    user: input("user"),
+    category: input("category"),
+    status: enumSelect("activity-status", statusNames, query.get("status") ?? ""),
+    channel: enumSelect("activity-channel", channelNames, query.get("channel") ?? ""),
+    from: input("from", "datetime-local"),
+    to: input("to", "datetime-local"),
+    key: input("key"),
+    id: input("id"),
+  };
+  const labels = [
+    "User id",
+    "Category",
+    "Delivery status",
+    "Channel",
+    "From",
+    "To",
+    "Idempotency key",
+    "Notification id",
+  ];
+  const form = h(
+    "form",
+    {
+      class: "filters",
+      attrs: { role: "search", "aria-label": "Filter notifications" },
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          const next = new URLSearchParams();
+          for (const name of filterNames) {
+            const value = controls[name].value.trim();
+            if (value !== "") next.set(name, value);
+          }
+          onSearch(next);
+        },
+      },
+    },
+    ...filterNames.map((name, i) => field(labels[i] as string, controls[name])),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { class: "primary", text: "Search", attrs: { type: "submit" } }),
+      h("a", { text: "Clear filters", attrs: { href: "#/activity" } }),
+    ),
+  );
+  return form;
+}

@@ -1,0 +1,196 @@
+import { type Delivery, DeliveryStatus } from "../../../../gen/ts/herald/v1/notification_pb.js";
+import type { RetryResult } from "../../../../gen/ts/herald/v1/operator_service_pb.js";
+import type { ConsolePage } from "../context.js";
+import { field, h } from "../dom.js";
+import { cell, channelName, channelNames, enumSelect, errorText, statusBadge, table, time } from "../labels.js";
+import { hashQuery, routeHash } from "../route.js";
+
+/**
+ * Dead letters: deliveries that failed for good, newest first, optionally of
+ * one channel. An admin selects some and retries them in one call; a `read`
+ * caller sees the list without the controls (and the server refuses anyway).
+ */
+export const deadLettersPage: ConsolePage = {
+  route: "dead-letters",
+  title: "Dead letters",
+  scope: "read",
+  async render(into, ctx, _path, signal) {
+    const query = hashQuery();
+    const channel = enumSelect("dead-channel", channelNames, query.get("channel") ?? "");
+    const filters = h(
+      "form",
+      {
+        class: "filters",
+        attrs: { "aria-label": "Filter dead letters" },
+        on: {
+          submit: (event) => {
+            event.preventDefault();
+            const next = new URLSearchParams();
+            if (channel.value !== "") next.set("channel", channel.value);
+            ctx.navigate(routeHash("dead-letters", [], next));
+          },
+        },
+      },
+      field("Channel", channel),
+      h("div", { class: "actions" }, h("button", { class: "primary", text: "Filter", attrs: { type: "submit" } })),
+    );
+    const results = h("div", { attrs: { "aria-busy": "true" } });
+    into.append(h("h1", { text: "Dead letters" }), filters, results);
+
+    const tokens = (query.get("pages") ?? "").split(",").filter((t) => t !== "");
+    const channelValue = channelNames.find(([, n]) => n === query.get("channel"))?.[0];
+    let response: Awaited<ReturnType<typeof ctx.clients.notifications.listDeliveries>>;
+    try {
+      response = await ctx.clients.notifications.listDeliveries(
+        {
+          status: DeliveryStatus.DEAD,
+          pageSize: 50,
+          pageToken: tokens.at(-1) ?? "",
+          ...(channelValue !== undefined && { channel: channelValue }),
+        },
+        { signal },
+      );
+    } catch (err) {
+      if (!signal.aborted) results.replaceChildren(h("p", { class: "form-error", text: errorText(err) }));
+      return;
+    } finally {
+      results.setAttribute("aria-busy", "false");
+    }
+    if (response.deliveries.length === 0) {
+      results.replaceChildren(h("p", { class: "muted", text: "No dead deliveries. Nothing to fix." }));
+      return;
+    }
+    const admin = ctx.can("admin");
+    const boxes = new Map<string, HTMLInputElement>();
+    const outcomes = new Map<string, HTMLTableCellElement>();
+    const rows = response.deliveries.map((d) => {
+      const outcome = cell("");
+      outcomes.set(d.id, outcome);
+      const select = admin ? [cell(checkbox(d, boxes))] : [];
+      return h("tr", { attrs: { "data-delivery-id": d.id } }, ...select, ...deliveryCells(d), outcome);
+    });
+    const headers = [
+      ...(admin ? ["Select"] : []),
+      "Updated",
+      "Channel",
+      "Target",
+      "Attempts",
+      "Last error",
+      "Notification",
+      "Result",
+    ];
+    const controls = h("div", { class: "actions" });
+    if (admin) {
+      const all = h("input", { attrs: { type: "checkbox", id: "select-all" } });
+      all.addEventListener("change", () => {
+        for (const box of boxes.values()) box.checked = all.checked;
+      });
+      const retry = h("button", {
+        class: "primary",
+        text: "Retry selected",
+        attrs: { type: "button", id: "retry-selected" },
+      });
+      retry.addEventListener("click", () => {
+        const ids = [...boxes].filter(([, box]) => box.checked).map(([id]) => id);
+        if (ids.length === 0) {
+          ctx.announce("Select at least one delivery to retry.", "error");
+          return;
+        }
+        retry.disabled = true;
+        ctx.clients.operator
+          .retryDeliveries({ deliveryIds: ids })
+          .then(
+            (r) => {
+              showResults(r.results, outcomes, boxes);
+              const retried = r.results.filter((x) => x.retried).length;
+              ctx.announce(`${retried} of ${ids.length} deliver${ids.length === 1 ? "y" : "ies"} retried`);
+            },
+            (err: unknown) => ctx.announce(errorText(err), "error"),
+          )
+          .finally(() => {
+            retry.disabled = false;
+          });
+      });
+      controls.append(
+        h("div", { class: "check" }, all, h("label", { text: "Select all", attrs: { for: "select-all" } })),
+        retry,
+      );
+    }
+    const pager = h("div", { class: "pager" });
+    const goTo = (nextTokens: string[]) => {
+      const next = new URLSearchParams(query);
+      if (nextTokens.length === 0) next.delete("pages");
+      else next.set("pages", nextTokens.join(","));
+      ctx.navigate(routeHash("dead-letters", [], next));
+    };
+    if (tokens.length > 0)
+      pager.append(
+        h("button", {
+          text: "Previous page",
+          attrs: { type: "button" },
+          on: { click: () => goTo(tokens.slice(0, -1)) },
+        }),
+      );
+    if (response.nextPageToken !== "")
+      pager.append(
+        h("button", {
+          text: "Next page",
+          attrs: { type: "button" },
+          on: { click: () => goTo([...tokens, response.nextPageToken]) },
+        }),
+      );
+    results.replaceChildren(controls, table("Dead deliveries", headers, rows), pager);
+  },
+};
+
+function checkbox(d: Delivery, boxes: Map<string, HTMLInputElement>): HTMLInputElement {
+  const box = h("input", {
+    attrs: {
+      type: "checkbox",
+      class: "select",
+      "aria-label": `Select the ${channelName(d.channel)} delivery to ${d.target || "(no target)"}`,
+    },
+  });
+  boxes.set(d.id, box);
+  return box;
+}
+
+function deliveryCells(d: Delivery): HTMLTableCellElement[] {
+  return [
+    cell(time(d.updateTime)),
+    cell(channelName(d.channel)),
+    cell(d.target || "—"),
+    cell(String(d.attempts)),
+    cell(d.lastError || "—"),
+    cell(
+      h("a", {
+        text: "Open",
+        attrs: {
+          href: routeHash("notifications", [d.notificationId]),
+          "aria-label": `Open the notification of delivery ${d.id}`,
+        },
+      }),
+    ),
+  ];
+}
+
+function showResults(
+  results: RetryResult[],
+  outcomes: Map<string, HTMLTableCellElement>,
+  boxes: Map<string, HTMLInputElement>,
+) {
+  for (const r of results) {
+    const target = outcomes.get(r.deliveryId);
+    if (target === undefined) continue;
+    target.replaceChildren(
+      r.retried
+        ? h("span", {}, "retried ", r.delivery === undefined ? "" : statusBadge(r.delivery, false))
+        : h("span", { class: "form-error", text: r.error }),
+    );
+    const box = boxes.get(r.deliveryId);
+    if (box !== undefined && r.retried) {
+      box.checked = false;
+      box.disabled = true;
+    }
+  }
+}

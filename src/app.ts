@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import { buildServer } from "./api/build-server.js";
 import { type ConsolePublicConfig, createConsoleRoutes } from "./api/console-routes.js";
 import type { HttpRoutes } from "./api/http-server.js";
@@ -27,6 +28,7 @@ import { traceHeaders } from "./telemetry/propagation.js";
 import { createContentRenderer } from "./templates/content-renderer.js";
 import { createUseCases, leaseMs } from "./usecases/index.js";
 import { createManageApiKeys } from "./usecases/manage-api-keys.js";
+import { deliveryCounters } from "./usecases/operator-health.js";
 import { createWorkflows, registerWorkflowGauges } from "./workflows/create-workflows.js";
 
 export type { HttpRoutes };
@@ -123,6 +125,12 @@ export async function createApp(
     traceContext: traceHeaders,
     sendGroupCommit: config.send.groupCommit ? { ...config.send, onBatch: (n) => metrics.observeSendBatch(n) } : null,
     deadLetter: (letter) => delivery.deadLetter(letter),
+    pipeline: {
+      counters: async () => deliveryCounters(await metrics.deliveryTotals()),
+      consumerPending: () => delivery.consumerPending(),
+      openStreams: () => feed.hub.size(),
+      processId: `${hostname()}:${process.pid}`,
+    },
     observe: (channel, outcome, seconds) => metrics.observeDelivery(channel, outcome, seconds),
     workflows: {
       find: workflowVersions.forSend,

@@ -6,6 +6,7 @@ import { Health } from "../../gen/ts/grpc/health/v1/health_pb.js";
 import { ServerReflection as ServerReflectionV1 } from "../../gen/ts/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1Alpha } from "../../gen/ts/grpc/reflection/v1alpha/reflection_pb.js";
 import { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
+import { OperatorService } from "../../gen/ts/herald/v1/operator_service_pb.js";
 import { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
 import { TemplateService } from "../../gen/ts/herald/v1/template_service_pb.js";
 import { WebhookService } from "../../gen/ts/herald/v1/webhook_service_pb.js";
@@ -27,6 +28,7 @@ import { type ConnectionLimits, createHttpServer, type HttpHandler, type HttpRou
 import { authInterceptor, errorInterceptor, observabilityInterceptor } from "./interceptors.js";
 import { notificationService } from "./notification-service.js";
 import { createOpenCalls } from "./open-calls.js";
+import { operatorService } from "./operator-service.js";
 import { rateLimitInterceptor } from "./rate-limit-interceptor.js";
 import { recipientService } from "./recipient-service.js";
 import { reflectionServices } from "./reflection.js";
@@ -56,7 +58,14 @@ export interface ServerOptions {
 
 /** Services callers reach without credentials. */
 const openServices = new Set([Health.typeName, ServerReflectionV1.typeName, ServerReflectionV1Alpha.typeName]);
-const herald = [NotificationService, RecipientService, TemplateService, WebhookService, WorkflowService];
+const herald = [
+  NotificationService,
+  RecipientService,
+  TemplateService,
+  WebhookService,
+  WorkflowService,
+  OperatorService,
+];
 
 /**
  * The API port, built the way connect-es's examples build theirs: services
@@ -73,6 +82,7 @@ export function buildServer(options: ServerOptions) {
     serviceEntry(TemplateService, templateService(options.useCases)),
     serviceEntry(WebhookService, webhookService(options.useCases)),
     serviceEntry(WorkflowService, workflowService(options.useCases)),
+    serviceEntry(OperatorService, operatorService(options.useCases)),
     healthService(
       options.checks,
       herald.map((s) => s.typeName),

@@ -2,6 +2,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { TemplateService } from "../../gen/ts/herald/v1/template_service_pb.js";
 import { channelFromPb } from "../contract/notification.js";
 import { templateFromPb, templateToPb } from "../contract/template.js";
+import type { JsonObject } from "../domain/notification.js";
 import type { UseCases } from "../usecases/index.js";
 import { principalOf } from "./principal-context.js";
 
@@ -19,6 +20,12 @@ export function templateService(uc: UseCases): ServiceImpl<typeof TemplateServic
     },
     async listTemplates(req, ctx) {
       return { templates: (await uc.templates.list(principalOf(ctx), req.key)).map(templateToPb) };
+    },
+    async previewTemplate(req, ctx) {
+      // The contract requires `template`; protovalidate checked it.
+      const template = templateFromPb(req.template as NonNullable<typeof req.template>);
+      const data = (req.data ?? null) as JsonObject | null;
+      return { parts: await uc.previewTemplate(principalOf(ctx), template, data) };
     },
     async deleteTemplate(req, ctx) {
       await uc.templates.delete(principalOf(ctx), req.key, channelFromPb(req.channel) ?? "", req.locale);

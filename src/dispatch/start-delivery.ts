@@ -159,6 +159,15 @@ export function startDelivery(options: DeliveryOptions) {
     /** One relay round (none until setup is done); returns how many rows went out. */
     relayOnce: () => (js === null ? Promise.resolve(0) : relay.runOnce()),
     state: (): DeliveryState => state,
+    /** Messages the channels' consumers hold that no worker has taken yet (throws when JetStream does not answer). */
+    async consumerPending(): Promise<number> {
+      const manager = jsm;
+      if (manager === null) throw new Error("JetStream is not set up yet");
+      const infos = await Promise.all(
+        options.channels.map((channel) => manager.consumers.info(names.stream, names.consumer(channel))),
+      );
+      return infos.reduce((sum, info) => sum + info.num_pending, 0);
+    },
     /** The queue's gauges: outbox backlog and age, consumers' pending messages. */
     registerGauges(metrics: Metrics) {
       const backlog = () => outboxStore.backlog(options.db);

@@ -10,6 +10,7 @@ import * as channels from "./migrations/0006-channels.js";
 import * as attemptProvider from "./migrations/0007-attempt-provider.js";
 import * as fasterSend from "./migrations/0008-faster-send.js";
 import * as workflows from "./migrations/0009-workflows.js";
+import * as operatorConsole from "./migrations/0010-operator-console.js";
 
 // The same pg module the rest of Herald uses (see database.ts for why require).
 const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
@@ -32,6 +33,7 @@ const migrations = [
   { name: "0007-attempt-provider", ...attemptProvider },
   { name: "0008-faster-send", ...fasterSend },
   { name: "0009-workflows", ...workflows },
+  { name: "0010-operator-console", ...operatorConsole },
 ];
 
 /** Which migrations ran, in `herald_migrations` (the table umzug's SequelizeStorage made; same shape). */

@@ -13,8 +13,10 @@ export interface SendWrite {
   others: Notification[];
   deliveries: NewDelivery[];
   senderKeyId: string | null;
-  /** The Send's trace, carried with the deliveries it queues. */
+  /** The Send's trace, carried with the deliveries it queues; its trace id is kept with the notifications. */
   trace: TraceContext;
+  /** The template the Send named; empty or absent for none. */
+  templateKey?: string;
 }
 
 // One statement for one or several Sends (group commit), one round trip: the
@@ -31,13 +33,15 @@ const sql = `
 WITH ${feedAppendCreatedCtes("$1::jsonb")},
 sends AS (
   SELECT * FROM jsonb_to_recordset($2::jsonb) AS s(s integer, category text, action_url text, data jsonb,
-    priority text, sender_key_id text, created_at timestamptz, send_at timestamptz)
+    priority text, sender_key_id text, created_at timestamptz, send_at timestamptz, trace_id text,
+    template_key text)
 ),
 notified AS (
   INSERT INTO notifications
-    (id, user_id, seq, title, body, category, action_url, data, priority, sender_key_id, created_at, send_at)
+    (id, user_id, seq, title, body, category, action_url, data, priority, sender_key_id, created_at, send_at,
+     trace_id, template_key)
   SELECT n.id, n.user_id, p.seq, n.title, n.body, s.category, s.action_url, s.data, s.priority, s.sender_key_id,
-         s.created_at, s.send_at
+         s.created_at, s.send_at, s.trace_id, s.template_key
   FROM jsonb_to_recordset($3::jsonb) AS n(id uuid, user_id text, title text, body text, inbox_ord integer, s integer)
   JOIN sends s ON s.s = n.s
   LEFT JOIN placed p ON p.ord = n.inbox_ord
@@ -118,6 +122,8 @@ function statementValues(writes: readonly SendWrite[]): string[] {
       sender_key_id: w.senderKeyId,
       created_at: first.createdAt,
       send_at: first.sendAt,
+      trace_id: sampledTraceId(w.trace),
+      template_key: w.templateKey === undefined || w.templateKey === "" ? null : w.templateKey,
     });
     for (const n of w.inbox) {
       events.push({ userId: n.userId, notificationId: n.id, time: n.createdAt });
@@ -140,4 +146,14 @@ function statementValues(writes: readonly SendWrite[]): string[] {
     JSON.stringify(deliveries),
     outboxEntriesJson(outbox),
   ];
+}
+
+/**
+ * The trace id of a sampled W3C `traceparent` (`00-<32 hex>-<16 hex>-<flags>`),
+ * or null: an unsampled trace was never exported, so there is nothing to link to.
+ */
+export function sampledTraceId(trace: TraceContext): string | null {
+  const match = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/.exec(trace.traceparent ?? "");
+  if (match === null || /^0+$/.test(match[1] as string)) return null;
+  return (Number.parseInt(match[2] as string, 16) & 1) === 1 ? (match[1] as string) : null;
 }

@@ -116,6 +116,15 @@ export function createMetrics(options: MetricsOptions = {}) {
     observeTimerLag(seconds: number) {
       timerLagSeconds.observe(Math.max(0, seconds));
     },
+    /** herald_deliveries_total as numbers by channel and outcome (for GetPipelineHealth). */
+    async deliveryTotals(): Promise<Record<string, Record<string, number>>> {
+      const totals: Record<string, Record<string, number>> = {};
+      for (const { labels, value } of (await deliveries.get()).values) {
+        const channel = String(labels.channel);
+        totals[channel] = { ...totals[channel], [String(labels.outcome)]: value };
+      }
+      return totals;
+    },
     observeDelivery(channel: string, outcome: string, seconds?: number) {
       deliveries.inc({ channel, outcome });
       if (seconds !== undefined) attemptSeconds.observe({ channel, outcome }, seconds);

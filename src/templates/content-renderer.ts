@@ -99,9 +99,19 @@ export function createContentRenderer(options: {
 
   /** Renders each part of one template, within the Send's budget and each part's size limit. */
   function renderTemplate(key: string, template: Template, data: object, budget: RenderBudget) {
+    return renderCompiled(key, template, compileTemplate(template), data, budget);
+  }
+
+  function renderCompiled(
+    key: string,
+    template: Template,
+    compiledParts: Record<string, CompiledPart>,
+    data: object,
+    budget: RenderBudget,
+  ): Content {
     const specs = partsOf(template.channel);
     return Object.fromEntries(
-      Object.entries(compileTemplate(template)).map(([part, render]) => {
+      Object.entries(compiledParts).map(([part, render]) => {
         const where = `template "${key}" (${template.channel} ${part}, ${template.locale})`;
         const limit = specs[part]?.maxChars ?? 0;
         let text: string;
@@ -124,6 +134,15 @@ export function createContentRenderer(options: {
   }
 
   return {
+    /**
+     * PreviewTemplate: renders a template compiled by the caller (not cached:
+     * it need not be stored) with `data`, within a Send's limits; throws
+     * InvalidArgumentError (field `data`) naming the part that failed.
+     */
+    preview(template: Template, compiledParts: Record<string, CompiledPart>, data: object): Content {
+      return renderCompiled(template.key, template, compiledParts, data, new RenderBudget(limits));
+    },
+
     /** Prepares the content of one Send; throws InvalidArgumentError for a request it cannot render. */
     /** `q` reads the templates (default: the pool); a workflow step passes its transaction. */
     async forSend(draft: NotificationDraft, q: Queryable = options.db): Promise<RenderContent> {

@@ -24,7 +24,13 @@ import { createManageTemplates } from "./manage-templates.js";
 import { createManageWebhooks } from "./manage-webhooks.js";
 import { createManageWorkflows } from "./manage-workflows.js";
 import { createMarkNotifications } from "./mark-notifications.js";
+import { callerOf } from "./operator-caller.js";
+import { createOperatorHealth, type PipelineProbes } from "./operator-health.js";
+import { createOperatorLife } from "./operator-life.js";
+import { createOperatorRetry } from "./operator-retry.js";
+import { createOperatorSearch } from "./operator-search.js";
 import { createPrepareDeliveries } from "./prepare-deliveries.js";
+import { createPreviewTemplate } from "./preview-template.js";
 import { createSendNotification, type SendNotificationDeps } from "./send-notification.js";
 import { createSubscribeFeed } from "./subscribe-feed.js";
 import { createWorkflowDeliveries } from "./workflow-deliveries.js";
@@ -49,6 +55,8 @@ export interface UseCaseDeps {
   observe: (channel: Channel, outcome: "sent" | "suppressed" | "retry" | "dead", seconds?: number) => void;
   /** The workflows wing, as the use cases reach it. */
   workflows: WorkflowHooks;
+  /** What GetPipelineHealth reads from this process (metrics, JetStream, open streams). */
+  pipeline: PipelineProbes;
   /** Group commit of Sends; null writes each alone. */
   sendGroupCommit?: SendNotificationDeps["groupCommit"];
   settings: {
@@ -89,6 +97,12 @@ export function createUseCases(d: UseCaseDeps) {
     catalog: d.channels.catalog,
     requiredCategories: settings.requiredCategories,
   });
+  const deliveries = createManageDeliveries({
+    db,
+    onQueued: d.onQueued,
+    traceContext: d.traceContext,
+    cancelRuns: d.workflows.cancelNotification,
+  });
   const api = {
     send: createSendNotification({
       db,
@@ -113,12 +127,14 @@ export function createUseCases(d: UseCaseDeps) {
       channels: d.channels.available,
     }),
     subscribe: createSubscribeFeed({ feeds: d.feed.reads, hub: d.feed.hub, catchUpWaitMs: settings.feedHeartbeatMs }),
-    deliveries: createManageDeliveries({
-      db,
-      onQueued: d.onQueued,
-      traceContext: d.traceContext,
-      cancelRuns: d.workflows.cancelNotification,
-    }),
+    deliveries,
+    operator: {
+      whoAmI: callerOf,
+      search: createOperatorSearch({ db }),
+      life: createOperatorLife({ db, catalog: d.channels.catalog }),
+      retry: createOperatorRetry({ db, retry: deliveries.retry }),
+      health: createOperatorHealth({ db, channels: d.channels.available, probes: d.pipeline }),
+    },
     recipients: createManageRecipients({
       db,
       erased: (u) => d.preferences.changed(u),
@@ -130,6 +146,11 @@ export function createUseCases(d: UseCaseDeps) {
       db,
       maxExpressions: settings.templateMaxExpressions,
       catalog: d.channels.catalog,
+    }),
+    previewTemplate: createPreviewTemplate({
+      renderer: d.renderer,
+      catalog: d.channels.catalog,
+      maxExpressions: settings.templateMaxExpressions,
     }),
     webhooks: createManageWebhooks({
       db,

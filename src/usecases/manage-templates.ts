@@ -1,13 +1,12 @@
 import type { ChannelCatalog } from "../domain/channel.js";
 import type { Template } from "../domain/content.js";
-import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
+import { NotFoundError } from "../domain/errors.js";
 import type { Principal } from "../domain/principal.js";
 import type { Queryable } from "../store/database.js";
 import { templateStore } from "../store/template-store.js";
-import { compileContentPart } from "../templates/content-part.js";
-import { TemplateSyntaxError } from "../templates/handlebars-compiler.js";
 import { normalizeLocale } from "../templates/locale.js";
 import { requireScope } from "./access.js";
+import { compileTemplateChecked } from "./template-check.js";
 
 /**
  * TemplateService: templates are checked by compiling them before they are
@@ -22,36 +21,7 @@ export function createManageTemplates(deps: {
   return {
     async upsert(principal: Principal, template: Template): Promise<Template> {
       requireScope(principal, "admin", "manage templates");
-      const spec = deps.catalog.get(template.channel)?.content;
-      if (spec === undefined || spec === null) {
-        throw new InvalidArgumentError(
-          "template.channel",
-          `${template.channel} has no templates on this server (it is not offered, or carries the notification itself)`,
-        );
-      }
-      const typed = ["email", "in_app", "sms", "push"].includes(template.channel);
-      const fieldOf = (part: string) =>
-        typed ? `template.${template.channel}.${part}` : `template.parts.parts["${part}"]`;
-      for (const [part, source] of Object.entries(template.content)) {
-        const partSpec = spec.parts[part];
-        if (partSpec === undefined) {
-          throw new InvalidArgumentError(
-            fieldOf(part),
-            `is not a part of ${template.channel} templates (${Object.keys(spec.parts).join(", ")})`,
-          );
-        }
-        try {
-          compileContentPart(String(source), partSpec, deps.maxExpressions);
-        } catch (error) {
-          if (!(error instanceof TemplateSyntaxError)) throw error;
-          throw new InvalidArgumentError(fieldOf(part), error.message, { cause: error });
-        }
-      }
-      for (const [part, partSpec] of Object.entries(spec.parts)) {
-        if (partSpec.optional !== true && (template.content[part] ?? "") === "" && !typed) {
-          throw new InvalidArgumentError(fieldOf(part), "is required");
-        }
-      }
+      compileTemplateChecked(template, deps.catalog, deps.maxExpressions);
       return templateStore.upsert(deps.db, template);
     },
 

@@ -94,7 +94,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
         : await renderOnly(deps.prepare, draft, notifications);
     const trace = deps.traceContext();
     const runs = workflow === null ? [] : runsFor(workflow, notifications, draft, trace, now);
-    const write = { ...plan, senderKeyId, trace };
+    const write = { ...plan, senderKeyId, trace, templateKey: draft.templateKey };
     const writeSend = async (q: Queryable) => {
       const events = await sendStore.write(q, write);
       // A scheduled Send starts its runs when it is due.

@@ -1,0 +1,166 @@
+import type { Channel, Delivery, DeliveryStatus } from "../domain/notification.js";
+import type { Queryable } from "./database.js";
+import { type DeliveryRow, deliveryColumns, toDelivery } from "./rows.js";
+
+/** What SearchNotifications filters on; null matches everything. Every filter set must match. */
+export interface SearchFilters {
+  userId: string | null;
+  category: string | null;
+  deliveryStatus: DeliveryStatus | null;
+  channel: Channel | null;
+  createdAfter: Date | null;
+  createdBefore: Date | null;
+  idempotencyKey: string | null;
+  notificationId: string | null;
+}
+
+/** One search call: the filters, where the previous page ended, and how much to read. */
+export interface SearchQuery {
+  filters: SearchFilters;
+  /** Only notifications with an id below this one (the previous page's end); null for the first page. */
+  beforeId: string | null;
+  limit: number;
+  /** Most notifications one call examines (see searchPage). */
+  scanBudget: number;
+  /** Most deliveries in a rare status read to find their notifications (see rareStatuses). */
+  statusBudget: number;
+}
+
+/** A page of ids, newest first, and where the next page starts (null: no more). */
+export interface SearchPage {
+  ids: string[];
+  nextBeforeId: string | null;
+}
+
+/**
+ * Statuses few deliveries are in at a time: a search by one of them starts
+ * from deliveries_by_status. The others (sent, suppressed, canceled: most of
+ * the table) are checked on each notification examined instead.
+ */
+const rareStatuses: readonly DeliveryStatus[] = ["scheduled", "pending", "sending", "failed", "dead"];
+
+/**
+ * A notification's id may be a little later than its created_at (the id is
+ * drawn just after the Send's clock is read), never earlier: created_before
+ * bounds ids with this much slack, and created_at itself decides.
+ */
+const idSlackMs = 60_000;
+
+/** The smallest UUIDv7 of a millisecond: ids at or after it were made at or after that time. */
+export function uuidFloor(ms: number): string {
+  const hex = Math.max(0, Math.min(ms, 2 ** 48 - 1))
+    .toString(16)
+    .padStart(12, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8)}-0000-0000-000000000000`;
+}
+
+/**
+ * SearchNotifications' reads. Newest first by id (UUIDv7, time-ordered; the
+ * primary key). A call walks one "window": the notifications its most
+ * selective indexed filter yields, newest first, at most `scanBudget` of
+ * them: a notification id (the primary key), an idempotency key (the
+ * idempotency_keys primary key, probed for each API key), a user
+ * (notifications_by_user), a rare delivery status (deliveries_by_status, its
+ * newest `statusBudget` deliveries), or else every notification (the primary
+ * key), within the id range the time filters allow. The other filters are
+ * checked on each notification of the window. So one call examines at most
+ * `scanBudget` notifications, whatever the filters: when the window ends
+ * before the page is full, the page is short (even empty) and its next token
+ * continues below the window.
+ */
+export const notificationSearch = {
+  async searchPage(q: Queryable, query: SearchQuery): Promise<SearchPage> {
+    const { window, bind } = windowSql(query);
+    const filters = checkedFilters(query, bind, "w");
+    bind.push(query.limit + 1);
+    const rows = await q.rows<{ id: string }>(
+      `SELECT w.id FROM (${window}) w ${filters.length > 0 ? `WHERE ${filters.join(" AND ")}` : ""}
+       ORDER BY w.id DESC LIMIT $${bind.length}`,
+      bind,
+    );
+    const ids = rows.slice(0, query.limit).map((r) => r.id);
+    if (rows.length > query.limit) return { ids, nextBeforeId: ids.at(-1) ?? null };
+    // A short page: the search is over unless the window stopped at its budget.
+    const { window: ends, bind: endsBind } = windowSql(query, "n.id");
+    const [end] = await q.rows<{ examined: number; last: string | null }>(
+      `SELECT count(*)::int AS examined, min(w.id::text COLLATE "C") AS last FROM (${ends}) w`,
+      endsBind,
+    );
+    return { ids, nextBeforeId: end !== undefined && end.examined >= query.scanBudget ? end.last : null };
+  },
+
+  /** The deliveries of these notifications, without attempt history, by notification id. */
+  async deliveriesOf(q: Queryable, notificationIds: readonly string[]): Promise<Map<string, Delivery[]>> {
+    const byNotification = new Map<string, Delivery[]>(notificationIds.map((id) => [id, []]));
+    if (notificationIds.length === 0) return byNotification;
+    const rows = await q.rows<DeliveryRow>(
+      `SELECT ${deliveryColumns} FROM deliveries d WHERE d.notification_id = ANY($1::uuid[])
+       ORDER BY d.channel, d.target`,
+      [notificationIds],
+    );
+    for (const row of rows) byNotification.get(row.notification_id)?.push(toDelivery(row));
+    return byNotification;
+  },
+};
+
+/** The window's statement (see notificationSearch), selecting `columns`, and its parameters. */
+function windowSql(query: SearchQuery, columns = "n.id, n.user_id, n.category, n.created_at") {
+  const f = query.filters;
+  const bind: unknown[] = [];
+  const arg = (value: unknown) => {
+    bind.push(value);
+    return `$${bind.length}`;
+  };
+  const where: string[] = [];
+  if (query.beforeId !== null) where.push(`n.id < ${arg(query.beforeId)}::uuid`);
+  if (f.createdBefore !== null) where.push(`n.id < ${arg(uuidFloor(f.createdBefore.getTime() + idSlackMs))}::uuid`);
+  if (f.createdAfter !== null) where.push(`n.id >= ${arg(uuidFloor(f.createdAfter.getTime()))}::uuid`);
+  if (f.notificationId !== null) {
+    where.push(`n.id = ${arg(f.notificationId)}::uuid`);
+  } else if (f.idempotencyKey !== null) {
+    // Keys are unique per API key: one primary-key probe per key, never a scan.
+    where.push(`n.id IN (SELECT unnest(k.notification_ids) FROM idempotency_keys k
+      WHERE k.api_key_id = ANY(ARRAY(SELECT a.id FROM api_keys a)) AND k.key = ${arg(f.idempotencyKey)})`);
+  } else if (f.userId !== null) {
+    where.push(`n.user_id = ${arg(f.userId)}`);
+  } else if (drivenByStatus(f)) {
+    const channel = f.channel === null ? "" : ` AND d.channel = ${arg(f.channel)}`;
+    where.push(`n.id IN (SELECT s.notification_id FROM (SELECT d.notification_id FROM deliveries d
+      WHERE d.status = ${arg(f.deliveryStatus)}${channel} ORDER BY d.id DESC LIMIT ${arg(query.statusBudget)}) s)`);
+  }
+  const window = `SELECT ${columns} FROM notifications n ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+    ORDER BY n.id DESC LIMIT ${arg(query.scanBudget)}`;
+  return { window, bind };
+}
+
+/** Whether the window starts from deliveries_by_status (no more selective filter is set). */
+function drivenByStatus(f: SearchFilters): boolean {
+  return (
+    f.notificationId === null &&
+    f.idempotencyKey === null &&
+    f.userId === null &&
+    f.deliveryStatus !== null &&
+    rareStatuses.includes(f.deliveryStatus)
+  );
+}
+
+/** The filters checked on each notification of the window (`w`), appending their parameters to `bind`. */
+function checkedFilters(query: SearchQuery, bind: unknown[], w: string): string[] {
+  const f = query.filters;
+  const arg = (value: unknown) => {
+    bind.push(value);
+    return `$${bind.length}`;
+  };
+  const where: string[] = [];
+  if (f.userId !== null) where.push(`${w}.user_id = ${arg(f.userId)}`);
+  if (f.category !== null) where.push(`${w}.category = ${arg(f.category)}`);
+  if (f.createdAfter !== null) where.push(`${w}.created_at >= ${arg(f.createdAfter)}`);
+  if (f.createdBefore !== null) where.push(`${w}.created_at < ${arg(f.createdBefore)}`);
+  if ((f.deliveryStatus !== null && !drivenByStatus(f)) || f.channel !== null) {
+    const status = f.deliveryStatus === null ? "" : ` AND d.status = ${arg(f.deliveryStatus)}`;
+    const channel = f.channel === null ? "" : ` AND d.channel = ${arg(f.channel)}`;
+    // deliveries_notification_channel_target: one short index probe per notification.
+    where.push(`EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = ${w}.id${status}${channel})`);
+  }
+  return where;
+}

@@ -1,0 +1,38 @@
+import type { ChannelCatalog } from "../domain/channel.js";
+import type { Content, Template } from "../domain/content.js";
+import type { JsonObject } from "../domain/notification.js";
+import type { Principal } from "../domain/principal.js";
+import type { ContentRenderer } from "../templates/content-renderer.js";
+import { requireScope } from "./access.js";
+import { compileTemplateChecked } from "./template-check.js";
+
+/** What the notification's own fields are in a preview unless its data names them. */
+export const sampleFields: Readonly<JsonObject> = {
+  title: "Sample title",
+  body: "Sample body",
+  category: "sample",
+  user_id: "sample-user",
+  action_url: "https://example.com/sample",
+};
+
+/**
+ * PreviewTemplate (`admin`, like the rest of TemplateService): compiles a
+ * template as UpsertTemplate does and renders it as a Send would, within the
+ * same limits, storing nothing. Errors are InvalidArgumentError naming the
+ * part (compiling) or `data` and the part (rendering).
+ */
+export function createPreviewTemplate(deps: {
+  renderer: Pick<ContentRenderer, "preview">;
+  catalog: ChannelCatalog;
+  maxExpressions: number;
+}) {
+  return async function previewTemplate(
+    principal: Principal,
+    template: Template,
+    data: JsonObject | null,
+  ): Promise<Content> {
+    requireScope(principal, "admin", "manage templates");
+    const compiled = compileTemplateChecked(template, deps.catalog, deps.maxExpressions);
+    return deps.renderer.preview(template, compiled, { ...sampleFields, ...(data ?? {}) });
+  };
+}

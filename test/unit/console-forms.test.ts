@@ -7,6 +7,7 @@ import {
   channelFromName,
   channelSetting,
   channelToName,
+  hasRecipientRecord,
   maskEmail,
   maskPhone,
   maskSecret,
@@ -128,6 +129,12 @@ describe("names and addresses", () => {
     expect(channelSetting(s, "slack")).toBe(true);
     expect(channelSetting(s, "sms")).toBeUndefined();
     expect(channelSetting(undefined, "email")).toBeUndefined();
+  });
+
+  it("tells GetRecipient's empty answer for an unknown user from a recipient", () => {
+    expect(hasRecipientRecord({ devices: [] })).toBe(false);
+    expect(hasRecipientRecord({ devices: [{}] })).toBe(true);
+    expect(hasRecipientRecord({ updateTime: { seconds: 1n }, devices: [] })).toBe(true);
   });
 
   it("drops a workflow's output-only fields from the JSON to edit", () => {

@@ -92,7 +92,8 @@ export function button(
 export function dataTable(caption: string, headers: string[], rows: HTMLTableRowElement[]): HTMLElement {
   return h(
     "div",
-    { class: "table-wrap" },
+    // Focusable and named, so a keyboard user can scroll a wide table sideways on a phone.
+    { class: "table-wrap", attrs: { role: "region", "aria-label": caption, tabindex: "0" } },
     h(
       "table",
       {},

@@ -160,3 +160,12 @@ export function workflowJson(json: JsonObject): string {
   const { version: _version, updateTime: _updateTime, ...editable } = json;
   return JSON.stringify(editable, null, 2);
 }
+
+/**
+ * False for the empty recipient GetRecipient returns for a user Herald has
+ * no record of (it answers every user id, so as not to tell which exist):
+ * never updated and without devices.
+ */
+export function hasRecipientRecord(recipient: { updateTime?: unknown; devices: readonly unknown[] }): boolean {
+  return recipient.updateTime !== undefined || recipient.devices.length > 0;
+}

@@ -7,6 +7,7 @@ import "./pages.css";
 import type { ConsoleContext, ConsolePage } from "../context.js";
 import { field, h } from "../dom.js";
 import { button, errorSlot, errorText, isNotFound, textInput } from "../form-kit.js";
+import { hasRecipientRecord } from "../forms.js";
 import { contactSection, devicesSection, preferencesSection } from "./recipient-view.js";
 
 export const recipientsPage: ConsolePage = {
@@ -50,8 +51,8 @@ function lookupForm(ctx: ConsoleContext, userId: string): HTMLFormElement {
 
 /**
  * Fills `into` with what Herald knows of the user. A user may have
- * notifications and preferences without a recipient record, so a NOT_FOUND
- * recipient still shows the rest.
+ * notifications and preferences without a recipient record, so a user
+ * without one (GetRecipient's empty answer) still shows the rest.
  */
 async function showUser(
   into: HTMLElement,
@@ -76,10 +77,13 @@ async function showUser(
       }),
     ),
   );
-  if (recipient.status === "fulfilled" && recipient.value.recipient !== undefined) {
-    parts.push(contactSection(recipient.value.recipient), devicesSection(recipient.value.recipient));
-  } else if (recipient.status === "rejected" && isNotFound(recipient.reason)) {
-    parts.push(h("p", { class: "notice", text: `There is no recipient named ${userId}.` }));
+  const found = recipient.status === "fulfilled" ? recipient.value.recipient : undefined;
+  if (found !== undefined && hasRecipientRecord(found)) {
+    parts.push(contactSection(found), devicesSection(found));
+  } else if (recipient.status === "fulfilled" || isNotFound(recipient.reason)) {
+    parts.push(
+      h("p", { class: "notice", attrs: { id: "no-recipient" }, text: `There is no recipient named ${userId}.` }),
+    );
   } else if (recipient.status === "rejected") {
     parts.push(h("p", { class: "error form-error", text: errorText(recipient.reason), attrs: { role: "alert" } }));
   }

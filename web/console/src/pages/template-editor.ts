@@ -57,7 +57,7 @@ export async function renderEditor(
   const storedParts = template === undefined ? {} : partsOfTemplate(template);
   const areas = new Map<string, HTMLTextAreaElement>();
   const partFields = editorParts(channel, storedParts).map((spec) => {
-    const area = textArea(`part_${spec.name}`, storedParts[spec.name] ?? "", spec.long ? 8 : 2);
+    const area = textArea(`part_${spec.name}`, storedParts[spec.name] ?? "", spec.long ? 6 : 2);
     area.id = `part-${spec.name}`;
     areas.set(spec.name, area);
     return field(spec.optional ? `${spec.label} (optional)` : spec.label, area);
@@ -92,7 +92,6 @@ export async function renderEditor(
     const message = errorText(err);
     const part = partFromError(message, channel);
     errors.show(message, part === null ? (message.startsWith("data") ? sample : null) : areas.get(part));
-    ctx.announce(message, "error");
   };
   const readSample = () => {
     const parsed = parseJsonObject(sample.value);
@@ -121,12 +120,16 @@ export async function renderEditor(
     try {
       const res = await ctx.clients.templates.upsertTemplate({ template: draft() }, { signal });
       saved.textContent = `Saved ${when(res.template?.updateTime)}.`;
+      lastChanged.textContent = `Last changed ${when(res.template?.updateTime)}.`;
       ctx.announce(`Template ${key} (${channel}, ${locale}) saved.`);
     } catch (err) {
       if (!signal.aborted) showError(err);
     }
   };
   const saved = h("p", { class: "result", attrs: { id: "template-saved" } });
+  const lastChanged = h("p", {
+    text: template === undefined ? "New template: not saved yet." : `Last changed ${when(template.updateTime)}.`,
+  });
   const actions = h(
     "div",
     { class: "actions" },
@@ -136,24 +139,26 @@ export async function renderEditor(
 
   into.append(
     h("h2", { text: `${key} · ${channel} · ${locale}`, attrs: { id: "template-heading" } }),
-    h("p", {
-      text: template === undefined ? "New template: not saved yet." : `Last changed ${when(template.updateTime)}.`,
-    }),
+    lastChanged,
     h(
-      "form",
-      {
-        class: "template-form",
-        attrs: { "aria-labelledby": "template-heading" },
-        on: { submit: (e) => e.preventDefault() },
-      },
-      field("Locale", localeSelect),
-      ...partFields,
-      field("Sample data (JSON)", sample),
-      errors.element,
-      actions,
-      saved,
+      "div",
+      { class: "template-layout" },
+      h(
+        "form",
+        {
+          class: "template-form",
+          attrs: { "aria-labelledby": "template-heading" },
+          on: { submit: (e) => e.preventDefault() },
+        },
+        field("Locale", localeSelect),
+        ...partFields,
+        field("Sample data (JSON)", sample),
+        errors.element,
+        actions,
+        saved,
+      ),
+      output,
     ),
-    output,
   );
   if (ctx.can("send")) into.append(sendTestSection(ctx, { key, channel: channelEnum, data: readSample, errors }));
   // Coming back from another locale with sample data typed: show that locale's rendering at once.

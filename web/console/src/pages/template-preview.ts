@@ -90,7 +90,6 @@ export function sendTestSection(
       // Render errors (a variable the sample data lacks) are about the editor above, not these fields.
       const control = message.startsWith("category") ? category : message.startsWith("user_ids") ? user : null;
       errors.show(message, control);
-      ctx.announce(message, "error");
     }
   };
   return h(

@@ -103,7 +103,6 @@ async function renderWorkflow(into: HTMLElement, ctx: ConsoleContext, key: strin
     } catch (err) {
       if (signal.aborted) return;
       errors.show(errorText(err), source);
-      ctx.announce(errorText(err), "error");
     }
   };
   const form = h(

@@ -16,6 +16,7 @@ import { type ConsoleHerald, startConsoleHerald } from "./console-herald.js";
 declare const window: object;
 declare const document: {
   documentElement: { scrollWidth: number };
+  activeElement: { id: string } | null;
   querySelectorAll(selector: string): Iterable<{ textContent: string | null }>;
 };
 
@@ -183,6 +184,22 @@ describe.skipIf(!hasChromium)(
       await page.evaluate(() => (window as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
       await screenshot("console-templates.png");
       await checkPhoneWidth("template editor");
+
+      // Another locale of the same template: the sample data typed stays, and its preview shows at once.
+      await api.templates().upsertTemplate({
+        template: {
+          key: "order-shipped",
+          channel: Channel.EMAIL,
+          locale: "de",
+          content: { case: "email", value: { subject: "Bestellung {{order}} verschickt", text: "Hallo {{name}}" } },
+        },
+      });
+      await open("#/templates", "Templates");
+      await open("#/templates/order-shipped/email/en", "Templates");
+      await page.getByLabel("Locale").selectOption("de");
+      await page.getByRole("button", { name: "Open locale" }).click();
+      await expect.poll(() => page.locator("#preview-subject").textContent()).toBe("Bestellung 1042 verschickt");
+      expect(await page.getByLabel("Subject").inputValue()).toBe("Bestellung {{order}} verschickt");
     });
 
     it("sends a test of the template to a user and links to the notification", async () => {
@@ -247,6 +264,8 @@ describe.skipIf(!hasChromium)(
       await confirm.fill("grace");
       await erase.click();
       await expect.poll(() => page.locator("#erase-result").textContent()).toMatch(/^Erased grace: /);
+      // The dialog's opener went with the redrawn record: the focus is on the outcome, not lost.
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe("erase-result");
       // GetRecipient answers every user id: an erased user has an empty record, never updated, no devices.
       const { recipient: erased } = await api.recipients().getRecipient({ userId: "grace" });
       expect(erased).toMatchObject({ email: "", phone: "", devices: [] });

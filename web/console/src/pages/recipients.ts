@@ -18,13 +18,14 @@ export const recipientsPage: ConsolePage = {
     const userId = path[0] ?? "";
     into.append(h("h1", { text: "Recipients" }), lookupForm(ctx, userId));
     if (userId === "") return;
-    const result = h("p", { class: "result", attrs: { role: "status", id: "erase-result" } });
+    const result = h("p", { class: "result", attrs: { role: "status", id: "erase-result", tabindex: "-1" } });
     const details = h("div", { class: "recipient" });
     into.append(result, details);
-    await showUser(details, ctx, userId, signal, (message) => {
+    await showUser(details, ctx, userId, signal, async (message) => {
       result.textContent = message;
-      ctx.announce(message);
-      void showUser(details, ctx, userId, signal, () => {});
+      // The button that had the focus goes with the redrawn record: the focus goes to the outcome.
+      result.focus();
+      await showUser(details, ctx, userId, signal, () => {});
     });
   },
 };
@@ -59,7 +60,7 @@ async function showUser(
   ctx: ConsoleContext,
   userId: string,
   signal: AbortSignal,
-  erased: (message: string) => void,
+  erased: (message: string) => void | Promise<void>,
 ): Promise<void> {
   const [recipient, prefs] = await Promise.allSettled([
     ctx.clients.recipients.getRecipient({ userId }, { signal }),
@@ -97,7 +98,11 @@ async function showUser(
  * "Erase user": a modal dialog explains what goes and asks for the user id
  * typed again, so a wrong click or a wrong page cannot erase anyone.
  */
-function eraseSection(ctx: ConsoleContext, userId: string, erased: (message: string) => void): HTMLElement {
+function eraseSection(
+  ctx: ConsoleContext,
+  userId: string,
+  erased: (message: string) => void | Promise<void>,
+): HTMLElement {
   const confirmInput = textInput("confirm_user_id", "", { id: "erase-confirm" });
   const errors = errorSlot();
   const erase = h("button", { class: "danger", text: "Erase", attrs: { type: "submit", id: "erase-submit" } });
@@ -119,7 +124,7 @@ function eraseSection(ctx: ConsoleContext, userId: string, erased: (message: str
             const res = await ctx.clients.recipients.deleteRecipient({ userId });
             dialog.close();
             const n = res.deletedNotifications;
-            erased(`Erased ${userId}: ${n} notification${n === 1 ? "" : "s"} removed, tokens revoked.`);
+            await erased(`Erased ${userId}: ${n} notification${n === 1 ? "" : "s"} removed, tokens revoked.`);
           } catch (err) {
             errors.show(errorText(err), confirmInput);
             erase.disabled = false;

@@ -83,7 +83,11 @@ export async function renderEditor(
     option.selected = l === locale;
     localeSelect.append(option);
   }
-  localeSelect.addEventListener("change", () => ctx.navigate(templateHash(key, channel, localeSelect.value)));
+  // A button rather than navigating on `change`: arrowing through a closed select fires change at each step.
+  const openLocale = button("Open locale", () => ctx.navigate(templateHash(key, channel, localeSelect.value)), {
+    class: "secondary small",
+    attrs: { id: "template-open-locale" },
+  });
 
   const readParts = () => Object.fromEntries([...areas].map(([name, area]) => [name, area.value]));
   const draft = () => ({ key, channel: channelEnum, locale, content: templateContent(channel, readParts()) });
@@ -150,7 +154,7 @@ export async function renderEditor(
           attrs: { "aria-labelledby": "template-heading" },
           on: { submit: (e) => e.preventDefault() },
         },
-        field("Locale", localeSelect),
+        h("div", { class: "inline-form" }, field("Locale", localeSelect), h("div", { class: "actions" }, openLocale)),
         ...partFields,
         field("Sample data (JSON)", sample),
         errors.element,

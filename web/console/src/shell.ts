@@ -40,6 +40,7 @@ export function renderShell(into: HTMLElement, options: ShellOptions): () => voi
   const can = (scope: ScopeName) => who.scopes.includes("admin") || who.scopes.includes(scope);
   const status = h("div", { class: "announce", attrs: { role: "status", "aria-live": "polite" } });
   const alert = h("div", { class: "announce error", attrs: { role: "alert" } });
+  let clearing: ReturnType<typeof setTimeout> | undefined;
   const ctx: ConsoleContext = {
     clients: options.clients,
     who,
@@ -54,9 +55,12 @@ export function renderShell(into: HTMLElement, options: ShellOptions): () => voi
       const [target, other] = kind === "error" ? [alert, status] : [status, alert];
       other.textContent = "";
       target.textContent = "";
+      clearTimeout(clearing);
       setTimeout(() => {
         target.textContent = message;
       }, 50);
+      // Gone after a while, so it does not cover the page; errors stay until the next message.
+      if (kind === "info") clearing = setTimeout(() => (target.textContent = ""), 8_000);
     },
   };
   const links = navPages
@@ -70,7 +74,18 @@ export function renderShell(into: HTMLElement, options: ShellOptions): () => voi
     on: { click: () => options.onSignOut() },
   });
   into.replaceChildren(
-    h("a", { class: "skip-link", text: "Skip to content", attrs: { href: "#main" } }),
+    h("a", {
+      class: "skip-link",
+      text: "Skip to content",
+      attrs: { href: "#main" },
+      // The hash holds the route: move the focus without changing it.
+      on: {
+        click: (event) => {
+          event.preventDefault();
+          main.focus();
+        },
+      },
+    }),
     h(
       "header",
       { class: "top" },
@@ -92,8 +107,6 @@ export function renderShell(into: HTMLElement, options: ShellOptions): () => voi
 
   let current: AbortController | null = null;
   function show() {
-    // The skip link's target is a plain anchor, not a route.
-    if (location.hash === "#main") return;
     current?.abort();
     const controller = new AbortController();
     current = controller;

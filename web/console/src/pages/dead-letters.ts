@@ -1,4 +1,4 @@
-import { type Delivery, DeliveryStatus } from "../../../../gen/ts/herald/v1/notification_pb.js";
+import { type Delivery, DeliveryStatus, type Notification } from "../../../../gen/ts/herald/v1/notification_pb.js";
 import type { RetryResult } from "../../../../gen/ts/herald/v1/operator_service_pb.js";
 import type { ConsolePage } from "../context.js";
 import { field, h } from "../dom.js";
@@ -6,8 +6,8 @@ import { cell, channelName, channelNames, enumSelect, errorText, statusBadge, ta
 import { hashQuery, routeHash } from "../route.js";
 
 /**
- * Dead letters: deliveries that failed for good, newest first, optionally of
- * one channel. An admin selects some and retries them in one call; a `read`
+ * Dead letters: deliveries that failed for good, by their notifications newest
+ * first, optionally of one channel. An admin selects some and retries them in one call; a `read`
  * caller sees the list without the controls (and the server refuses anyway).
  */
 export const deadLettersPage: ConsolePage = {
@@ -39,11 +39,13 @@ export const deadLettersPage: ConsolePage = {
 
     const tokens = (query.get("pages") ?? "").split(",").filter((t) => t !== "");
     const channelValue = channelNames.find(([, n]) => n === query.get("channel"))?.[0];
-    let response: Awaited<ReturnType<typeof ctx.clients.notifications.listDeliveries>>;
+    let response: Awaited<ReturnType<typeof ctx.clients.operator.searchNotifications>>;
     try {
-      response = await ctx.clients.notifications.listDeliveries(
+      // SearchNotifications (read scope) rather than ListDeliveries (admin only): a
+      // read key sees the dead letters too, and each row can name its user and title.
+      response = await ctx.clients.operator.searchNotifications(
         {
-          status: DeliveryStatus.DEAD,
+          deliveryStatus: DeliveryStatus.DEAD,
           pageSize: 50,
           pageToken: tokens.at(-1) ?? "",
           ...(channelValue !== undefined && { channel: channelValue }),
@@ -56,27 +58,32 @@ export const deadLettersPage: ConsolePage = {
     } finally {
       results.setAttribute("aria-busy", "false");
     }
-    if (response.deliveries.length === 0) {
+    const dead = response.notifications.flatMap((s) =>
+      s.deliveries
+        .filter((d) => d.status === DeliveryStatus.DEAD && (channelValue === undefined || d.channel === channelValue))
+        .map((d) => ({ d, n: s.notification })),
+    );
+    if (dead.length === 0) {
       results.replaceChildren(h("p", { class: "muted", text: "No dead deliveries. Nothing to fix." }));
       return;
     }
     const admin = ctx.can("admin");
     const boxes = new Map<string, HTMLInputElement>();
     const outcomes = new Map<string, HTMLTableCellElement>();
-    const rows = response.deliveries.map((d) => {
+    const rows = dead.map(({ d, n }) => {
       const outcome = cell("");
       outcomes.set(d.id, outcome);
-      const select = admin ? [cell(checkbox(d, boxes))] : [];
-      return h("tr", { attrs: { "data-delivery-id": d.id } }, ...select, ...deliveryCells(d), outcome);
+      const select = admin ? [cell(checkbox(d, n, boxes))] : [];
+      return h("tr", { attrs: { "data-delivery-id": d.id } }, ...select, ...deliveryCells(d, n), outcome);
     });
     const headers = [
       ...(admin ? ["Select"] : []),
       "Updated",
+      "User",
+      "Notification",
       "Channel",
-      "Target",
       "Attempts",
       "Last error",
-      "Notification",
       "Result",
     ];
     const controls = h("div", { class: "actions" });
@@ -143,34 +150,26 @@ export const deadLettersPage: ConsolePage = {
   },
 };
 
-function checkbox(d: Delivery, boxes: Map<string, HTMLInputElement>): HTMLInputElement {
+function checkbox(d: Delivery, n: Notification | undefined, boxes: Map<string, HTMLInputElement>): HTMLInputElement {
   const box = h("input", {
     attrs: {
       type: "checkbox",
       class: "select",
-      "aria-label": `Select the ${channelName(d.channel)} delivery to ${d.target || "(no target)"}`,
+      "aria-label": `Select the ${channelName(d.channel)} delivery of “${n?.title ?? ""}” to ${n?.userId ?? "?"}`,
     },
   });
   boxes.set(d.id, box);
   return box;
 }
 
-function deliveryCells(d: Delivery): HTMLTableCellElement[] {
+function deliveryCells(d: Delivery, n: Notification | undefined): HTMLTableCellElement[] {
   return [
     cell(time(d.updateTime)),
+    cell(n?.userId ?? "—"),
+    cell(h("a", { text: n?.title || "(no title)", attrs: { href: routeHash("notifications", [d.notificationId]) } })),
     cell(channelName(d.channel)),
-    cell(d.target || "—"),
     cell(String(d.attempts)),
     cell(d.lastError || "—"),
-    cell(
-      h("a", {
-        text: "Open",
-        attrs: {
-          href: routeHash("notifications", [d.notificationId]),
-          "aria-label": `Open the notification of delivery ${d.id}`,
-        },
-      }),
-    ),
   ];
 }
 

@@ -31,9 +31,9 @@ export const healthPage: ConsolePage = {
     );
     let series: HealthSeries | null = null;
     let previous: GetPipelineHealthResponse | null = null;
-    let plots: Array<{ plot: uPlot; data: () => uPlot.AlignedData }> = [];
+    let plots: Array<{ plot: uPlot; box: HTMLElement; data: () => uPlot.AlignedData }> = [];
     const resize = () => {
-      for (const { plot } of plots) plot.setSize({ width: chartWidth(charts), height: 180 });
+      for (const { plot, box } of plots) plot.setSize({ width: chartWidth(box), height: 180 });
     };
     window.addEventListener("resize", resize);
     signal.addEventListener("abort", () => {
@@ -57,6 +57,7 @@ export const healthPage: ConsolePage = {
         previous = null;
         for (const { plot } of plots) plot.destroy();
         plots = buildCharts(charts, series);
+        resize(); // each chart was sized before the next one joined the grid
       }
       addSample(series, previous, latest);
       previous = latest;
@@ -72,7 +73,7 @@ export const healthPage: ConsolePage = {
 };
 
 function chartWidth(container: HTMLElement): number {
-  return Math.max(260, Math.min(container.clientWidth || 600, 1200) - 16);
+  return Math.max(240, Math.min(container.clientWidth || 600, 1200));
 }
 
 function buildCharts(container: HTMLElement, s: HealthSeries) {
@@ -104,7 +105,7 @@ function chart(container: HTMLElement, title: string, unit: string, names: strin
   );
   const plot = new uPlot(
     {
-      width: chartWidth(container),
+      width: chartWidth(plotBox),
       height: 180,
       series: [
         {},
@@ -117,6 +118,8 @@ function chart(container: HTMLElement, title: string, unit: string, names: strin
       ],
       axes: [{}, { label: unit, size: 56 }],
       scales: {
+        // Always the last five minutes, so one sample does not stretch the axis over years.
+        x: { time: true, range: (_u: uPlot, _min: number, max: number) => [max - 300, max] as uPlot.Range.MinMax },
         y: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(1, max * 1.1)] as uPlot.Range.MinMax },
       },
       cursor: { show: false },
@@ -124,7 +127,7 @@ function chart(container: HTMLElement, title: string, unit: string, names: strin
     data(),
     plotBox,
   );
-  return { plot, data };
+  return { plot, box: plotBox, data };
 }
 
 function numberTables(latest: GetPipelineHealthResponse): HTMLElement[] {

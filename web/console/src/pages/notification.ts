@@ -1,5 +1,10 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { AttemptOutcome, type Delivery, DeliveryStatus } from "../../../../gen/ts/herald/v1/notification_pb.js";
+import {
+  AttemptOutcome,
+  type Delivery,
+  DeliveryStatus,
+  Priority,
+} from "../../../../gen/ts/herald/v1/notification_pb.js";
 import type { GetNotificationLifeResponse, RenderedContent } from "../../../../gen/ts/herald/v1/operator_service_pb.js";
 import { WorkflowRunStatus, WorkflowStepState } from "../../../../gen/ts/herald/v1/workflow_pb.js";
 import type { ConsoleContext, ConsolePage } from "../context.js";
@@ -40,7 +45,7 @@ function lifeSections(life: GetNotificationLifeResponse, ctx: ConsoleContext, re
     ["Id", n?.id ?? ""],
     ["User", n?.userId ?? ""],
     ["Category", n?.category ?? ""],
-    ["Priority", String(n?.priority ?? "")],
+    ["Priority", Priority[n?.priority ?? Priority.UNSPECIFIED]?.toLowerCase() ?? "—"],
     ["Created", time(n?.createTime)],
     ["Body", n?.body ?? ""],
     ["Template", life.templateKey || "—"],

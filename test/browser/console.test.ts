@@ -1,0 +1,301 @@
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Channel, DeliveryStatus } from "../../gen/ts/herald/v1/notification_pb.js";
+import { connectClient, type HeraldClient } from "../helpers/clients.js";
+import { type ConsoleHerald, startConsoleHerald } from "./console-herald.js";
+
+// The browser globals that page.evaluate's functions use (this project's tsconfig has no DOM library).
+declare const window: object;
+declare const document: { activeElement: { tagName: string } | null; documentElement: { scrollWidth: number } };
+declare const sessionStorage: { length: number; getItem(key: string): string | null };
+
+const chromiumPath = "/usr/bin/chromium";
+const hasChromium = existsSync(chromiumPath);
+const screenshots = path.resolve(import.meta.dirname, "../../docs/screenshots");
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const user = "ada-lovelace";
+
+let c: ConsoleHerald;
+let api: HeraldClient;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+/** Polls `check` every 250 ms (no tight loop) until it returns something, or fails naming `what`. */
+async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function sendEmail(title: string): Promise<string> {
+  const { notifications } = await api.send({
+    userIds: [user],
+    category: "billing.invoice",
+    title,
+    body: `Body of ${title}`,
+    channels: [Channel.EMAIL],
+  });
+  return notifications[0]?.id as string;
+}
+
+async function emailDelivery(notificationId: string, status: DeliveryStatus) {
+  return eventually(async () => {
+    const { deliveries } = await api.listDeliveries({ status, pageSize: 100 });
+    return deliveries.find((d) => d.notificationId === notificationId);
+  }, `the email of ${notificationId} to be ${DeliveryStatus[status]}`);
+}
+
+async function signIn(key: string) {
+  await page.goto(c.consoleUrl);
+  await page.getByLabel("API key (read or admin scope)").fill(key);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.locator("#who").waitFor();
+}
+
+/** axe-core on the current page: no serious or critical violations; the others are printed. */
+async function checkAccessibility(name: string) {
+  // Evaluated over the DevTools protocol: the console's own policy (script-src 'self')
+  // rightly refuses an injected <script> tag, which page.addScriptTag would add.
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe.run();
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
+  });
+  const minor = violations.filter((v) => v.impact !== "serious" && v.impact !== "critical");
+  if (minor.length > 0) console.log(`axe on ${name}, minor:`, JSON.stringify(minor));
+  expect(
+    violations.filter((v) => v.impact === "serious" || v.impact === "critical"),
+    name,
+  ).toEqual([]);
+}
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: unknown[];
+}
+
+const shoot = (name: string) => page.screenshot({ path: path.join(screenshots, name) });
+
+describe.skipIf(!hasChromium)(
+  hasChromium
+    ? "the operator console in Chromium"
+    : `the operator console in Chromium: skipped, ${chromiumPath} is missing`,
+  () => {
+    beforeAll(async () => {
+      mkdirSync(screenshots, { recursive: true });
+      c = await startConsoleHerald();
+      api = connectClient(c.herald.url, c.adminKey);
+      await c.addEmailRecipient(user);
+      browser = await chromium.launch({
+        executablePath: chromiumPath,
+        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+      });
+      page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+      page.setDefaultTimeout(15_000);
+      page.on("pageerror", (err) => pageErrors.push(err.message));
+      // The console must work under its own Content-Security-Policy: any refusal is an error.
+      page.on("console", (m) => {
+        if (m.text().includes("Content Security Policy")) pageErrors.push(m.text());
+      });
+    }, 120_000);
+    afterAll(async () => {
+      await browser?.close();
+      await c?.close();
+    });
+
+    it("refuses a bad key with a clear message, then signs in with an admin key", async () => {
+      await page.goto(c.consoleUrl);
+      await checkAccessibility("sign-in");
+      await page.getByLabel("API key (read or admin scope)").fill("hk_not_a_real_key");
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
+      await expect.poll(() => page.locator("#sign-in-error").textContent()).toContain("not accepted");
+      await signIn(c.adminKey);
+      expect(await page.locator("#who").textContent()).toContain("console admin");
+      expect(await page.locator("#who").textContent()).toContain("admin");
+      expect(await page.locator("nav a").allTextContents()).toContain("Dead letters");
+      // The key lives in this tab's sessionStorage: a reload stays signed in.
+      await page.reload();
+      await page.locator("#who").waitFor();
+    });
+
+    it("finds an email notification in Activity by user id, newest first, and shows new ones as they come", async () => {
+      const id = await sendEmail("Your invoice is ready");
+      await emailDelivery(id, DeliveryStatus.SENT);
+      await page.goto(`${c.consoleUrl}#/activity`);
+      await page.getByLabel("User id").fill(user);
+      await page.getByRole("button", { name: "Search" }).click();
+      const row = page.locator(`tr[data-id="${id}"]`);
+      await row.waitFor();
+      expect(page.url()).toContain(`#/activity?user=${user}`);
+      expect(await row.locator(".badge").textContent()).toBe("email: sent");
+      // Focus moved to the page's heading.
+      expect(await page.evaluate(() => document.activeElement?.tagName)).toBe("H1");
+      await checkAccessibility("activity");
+
+      // Live: the first page polls; two more notifications appear on top, announced.
+      const newer = [await sendEmail("Payment received"), await sendEmail("Receipt attached")];
+      await page.locator(`tr[data-id="${newer[1]}"]`).waitFor({ timeout: 30_000 });
+      await page.locator(`tr[data-id="${newer[0]}"]`).waitFor({ timeout: 30_000 });
+      await expect
+        .poll(() => page.locator("[role=status]").textContent(), { timeout: 15_000 })
+        .toMatch(/new notification/);
+      expect(await page.locator("tbody tr").first().getAttribute("data-id")).not.toBe(id);
+      await shoot("console-activity.png");
+    }, 90_000);
+
+    it("shows a notification's life: email preview in a sandboxed frame and the attempts", async () => {
+      await page.getByRole("link", { name: "Your invoice is ready" }).click();
+      const frame = page.locator("iframe.email-preview");
+      await frame.waitFor();
+      expect(await frame.getAttribute("sandbox")).toBe("");
+      expect(await frame.getAttribute("title")).toContain("Email preview");
+      const srcdoc = (await frame.evaluate((f) => (f as unknown as { srcdoc: string }).srcdoc)) as string;
+      expect(srcdoc).toContain("Body of Your invoice is ready");
+      expect(await page.locator(".rendered[data-channel=email]").textContent()).toContain("Your invoice is ready");
+      const attempts = page.locator(".delivery table tbody tr");
+      expect(await attempts.count()).toBeGreaterThanOrEqual(1);
+      expect(await attempts.first().textContent()).toContain("sent");
+      expect(await page.locator("h1").textContent()).toBe("Your invoice is ready");
+      await checkAccessibility("notification");
+      await shoot("console-notification.png");
+    });
+
+    it("cancels a notification's scheduled deliveries from its page", async () => {
+      const { notifications } = await api.send({
+        userIds: [user],
+        category: "billing.reminder",
+        title: "Reminder for tomorrow",
+        body: "Later",
+        channels: [Channel.EMAIL],
+        sendAt: timestampFromMs(Date.now() + 86_400_000),
+      });
+      const id = notifications[0]?.id as string;
+      await page.goto(`${c.consoleUrl}#/notifications/${id}`);
+      expect(await page.locator(".delivery h3 .badge").first().textContent()).toBe("scheduled");
+      page.once("dialog", (dialog) => void dialog.accept());
+      await page.getByRole("button", { name: "Cancel scheduled deliveries" }).click();
+      await expect.poll(() => page.locator(".delivery h3 .badge").first().textContent()).toBe("canceled");
+      expect(await page.getByRole("button", { name: "Cancel scheduled deliveries" }).count()).toBe(0);
+    });
+
+    it("can be used with the keyboard: a skip link first, then the navigation", async () => {
+      await page.goto(`${c.consoleUrl}#/activity`);
+      await page.locator("h1").waitFor();
+      // The first thing Tab reaches, and visible once it has the focus.
+      expect(await page.evaluate("document.querySelector('a[href], button, input, select').textContent")).toBe(
+        "Skip to content",
+      );
+      const skip = page.getByRole("link", { name: "Skip to content" });
+      await skip.focus();
+      expect((await skip.boundingBox())?.x).toBeGreaterThanOrEqual(0);
+      await page.keyboard.press("Enter");
+      expect(await page.evaluate("document.activeElement.id")).toBe("main");
+      expect(page.url()).toContain("#/activity");
+      // Following a link with the keyboard moves the focus to the new page's heading.
+      await page.locator('nav a[href="#/health"]').focus();
+      await page.keyboard.press("Enter");
+      await expect.poll(() => page.evaluate("document.activeElement.textContent")).toBe("Health");
+    });
+
+    it("retries a dead delivery from Dead letters, and it is sent once the mail server is back", async () => {
+      await c.smtp.stop();
+      const id = await sendEmail("Your card was declined");
+      const dead = await emailDelivery(id, DeliveryStatus.DEAD);
+      await page.goto(`${c.consoleUrl}#/dead-letters`);
+      const row = page.locator(`tr[data-delivery-id="${dead.id}"]`);
+      await row.waitFor();
+      expect(await row.textContent()).toContain(user);
+      expect(await row.textContent()).toContain("Your card was declined");
+      await checkAccessibility("dead-letters");
+      await shoot("console-dead-letters.png");
+      await row.getByRole("checkbox").check();
+      await c.smtp.start();
+      await page.getByRole("button", { name: "Retry selected" }).click();
+      await expect.poll(() => row.locator("td").last().textContent()).toContain("retried");
+      // The retried delivery goes out through the restarted sink; its life page says so.
+      await emailDelivery(id, DeliveryStatus.SENT);
+      await page.goto(`${c.consoleUrl}#/notifications/${id}`);
+      await expect
+        .poll(() => page.locator(`.delivery[data-delivery-id="${dead.id}"] h3 .badge`).textContent())
+        .toBe("sent");
+    }, 90_000);
+
+    it("charts the pipeline's health and shows its numbers as text", { timeout: 60_000 }, async () => {
+      await page.goto(`${c.consoleUrl}#/health`);
+      await page.locator(".chart canvas").first().waitFor();
+      expect(await page.locator(".chart").count()).toBe(3);
+      const facts = await page.locator("#health-facts").textContent();
+      expect(facts).toContain("Outbox backlog");
+      expect(facts).toContain("Open streams");
+      expect(await page.locator(".numbers table").textContent()).toContain("email");
+      // Two more samples, so the charts draw lines (rates need two) for the screenshot.
+      await sendEmail("Health check");
+      await page.waitForTimeout(11_000);
+      await checkAccessibility("health");
+      await shoot("console-health.png");
+    });
+
+    it("works at phone width: nothing wider than the screen but the tables' own scroll", async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`${c.consoleUrl}#/activity?user=${user}`);
+      await page.locator("tbody tr").first().waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await checkAccessibility("activity at 390 px");
+      await page.locator(".results").scrollIntoViewIfNeeded();
+      await shoot("console-phone.png");
+      await page.setViewportSize({ width: 1280, height: 800 });
+    });
+
+    it("a read key sees dead letters without Retry, and the server refuses the RPC forced from the page", async () => {
+      await c.smtp.stop();
+      const id = await sendEmail("Your plan renews soon");
+      const dead = await emailDelivery(id, DeliveryStatus.DEAD);
+      await page.goto(`${c.consoleUrl}#/activity`);
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByLabel("API key (read or admin scope)").waitFor();
+      expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+      await signIn(c.readKey);
+      expect(await page.locator("#who").textContent()).toContain("scopes: read");
+
+      await page.goto(`${c.consoleUrl}#/dead-letters`);
+      await page.locator(`tr[data-delivery-id="${dead.id}"]`).waitFor();
+      expect(await page.locator("#retry-selected").count()).toBe(0);
+      expect(await page.locator("input[type=checkbox]").count()).toBe(0);
+      await page.goto(`${c.consoleUrl}#/notifications/${id}`);
+      await page.locator(`.delivery[data-delivery-id="${dead.id}"]`).waitFor();
+      expect(await page.getByRole("button", { name: /Retry/ }).count()).toBe(0);
+
+      // Forced: the same call the Retry button makes, with the page's own credential.
+      const forced = await page.evaluate(async (deliveryId) => {
+        const { token } = JSON.parse(sessionStorage.getItem("herald-console-credential") as string);
+        const res = await fetch("/herald.v1.OperatorService/RetryDeliveries", {
+          method: "POST",
+          headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ deliveryIds: [deliveryId] }),
+        });
+        return { status: res.status, body: (await res.json()) as { code: string } };
+      }, dead.id);
+      expect(forced.status).toBe(403);
+      expect(forced.body.code).toBe("permission_denied");
+      await c.smtp.start();
+    }, 90_000);
+
+    it("raised no script errors", () => {
+      expect(pageErrors).toEqual([]);
+    });
+  },
+);

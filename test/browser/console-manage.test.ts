@@ -140,6 +140,7 @@ describe.skipIf(!hasChromium)(
     it("creates a template: a syntax error shows next to its part, Preview renders the fixed HTML, Save stores it", async () => {
       await open("#/templates", "Templates");
       await checkAccessibility("templates list");
+      await checkPhoneWidth("templates list");
       await page.getByLabel("Key").fill("order-shipped");
       await page.getByLabel("Channel").selectOption("email");
       await page.getByLabel("Locale").fill("en");
@@ -305,9 +306,11 @@ describe.skipIf(!hasChromium)(
         "console.esc",
       ]);
       await checkAccessibility("workflow editor");
+      await checkPhoneWidth("workflow editor");
       await open("#/workflows", "Workflows");
       await page.getByRole("link", { name: "console-escalation" }).waitFor();
       await checkAccessibility("workflows list");
+      await checkPhoneWidth("workflows list");
     });
 
     it("disables a webhook endpoint", async () => {

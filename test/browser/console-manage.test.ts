@@ -186,6 +186,20 @@ describe.skipIf(!hasChromium)(
       await screenshot("console-templates.png");
       await checkPhoneWidth("template editor");
 
+      // Sample data without a variable the template uses: the render error points at a part, no stale preview stays.
+      const sample = page.getByLabel("Sample data (JSON)");
+      await sample.fill('{"name": "Ada"}');
+      await page.getByRole("button", { name: "Preview" }).click();
+      const invalid = page.locator("textarea[aria-invalid=true]");
+      await invalid.waitFor();
+      expect(await invalid.getAttribute("id")).toMatch(/^part-(subject|html|text)$/);
+      expect(await describedBy(`#${await invalid.getAttribute("id")}`)).toMatch(/"order"/);
+      expect(await page.locator("#preview-html").count()).toBe(0);
+      await sample.fill('{"name": "Ada", "order": "1042"}');
+      await page.getByRole("button", { name: "Preview" }).click();
+      await page.locator("#preview-html").waitFor();
+      expect(await invalid.count()).toBe(0);
+
       // Another locale of the same template: the sample data typed stays, and its preview shows at once.
       await api.templates().upsertTemplate({
         template: {

@@ -116,7 +116,10 @@ export async function renderEditor(
       outputBody.replaceChildren(...previewOutput(channel, locale, res.parts));
       ctx.announce("Preview rendered.");
     } catch (err) {
-      if (!signal.aborted) showError(err);
+      if (signal.aborted) return;
+      // An older rendering left in place would pass for this one's.
+      outputBody.replaceChildren(h("p", { text: "No preview: see the error in the form." }));
+      showError(err);
     }
   };
   const save = async () => {

@@ -319,6 +319,23 @@ describe.skipIf(!hasChromium)(
       expect((await api.workflows().getWorkflow({ key: "console-escalation" })).workflow?.categories).toEqual([
         "console.esc",
       ]);
+      // A Send the workflow runs for appears under its recent runs, linking to the notification.
+      const { notifications } = await api.notifications().send({
+        userIds: ["wf-user"],
+        category: "console.esc",
+        title: "Escalate",
+        body: "Body",
+      });
+      const runLink = page.locator(`a[href="#/notifications/${notifications[0]?.id}"]`);
+      await expect
+        .poll(async () => {
+          await open("#/workflows", "Workflows");
+          await open("#/workflows/console-escalation", "Workflows");
+          await page.locator("#workflow-json").waitFor();
+          await page.getByRole("heading", { name: "Recent runs" }).waitFor();
+          return runLink.count();
+        })
+        .toBe(1);
       await checkAccessibility("workflow editor");
       await checkPhoneWidth("workflow editor");
       await open("#/workflows", "Workflows");

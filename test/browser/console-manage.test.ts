@@ -1,7 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Channel } from "../../gen/ts/herald/v1/notification_pb.js";
@@ -11,24 +9,19 @@ import { WebhookService } from "../../gen/ts/herald/v1/webhook_service_pb.js";
 import { WorkflowService } from "../../gen/ts/herald/v1/workflow_service_pb.js";
 import { connectClient, serviceClient } from "../helpers/clients.js";
 import { type ConsoleHerald, startConsoleHerald } from "./console-herald.js";
+import { Code, codeOf, consolePageChecks } from "./console-page-checks.js";
 
 // The browser globals page.evaluate's functions use (this project's tsconfig has no DOM library).
-declare const window: object;
-declare const document: {
-  documentElement: { scrollWidth: number };
-  activeElement: { id: string } | null;
-  querySelectorAll(selector: string): Iterable<{ textContent: string | null }>;
-};
+declare const document: { activeElement: { id: string } | null };
 
 const chromiumPath = "/usr/bin/chromium";
 const hasChromium = existsSync(chromiumPath);
 const screenshots = path.resolve(import.meta.dirname, "../../docs/screenshots");
-// Evaluated over DevTools: the console's CSP rightly refuses a script tag injected by addScriptTag.
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 let c: ConsoleHerald;
 let browser: Browser;
 let page: Page;
+let check: ReturnType<typeof consolePageChecks>;
 const pageErrors: string[] = [];
 const api = {
   recipients: () => serviceClient(RecipientService, c.herald.url, c.adminKey),
@@ -37,79 +30,8 @@ const api = {
   workflows: () => serviceClient(WorkflowService, c.herald.url, c.adminKey),
   notifications: () => connectClient(c.herald.url, c.adminKey),
 };
-
-async function signIn(key: string) {
-  await page.goto(c.consoleUrl);
-  await page.getByLabel("API key (read or admin scope)").fill(key);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.locator("#who").waitFor();
-}
-
-/** Goes to a console route and waits for its <h1>. */
-async function open(hash: string, heading: string) {
-  await page.evaluate((h) => {
-    (window as unknown as { location: { hash: string } }).location.hash = h;
-  }, hash);
-  await page.getByRole("heading", { level: 1, name: heading }).waitFor();
-}
-
-/** axe-core on the current page: no serious or critical violations; the others are printed. */
-async function checkAccessibility(name: string) {
-  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe.run();
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
-  });
-  const minor = violations.filter((v) => v.impact !== "serious" && v.impact !== "critical");
-  if (minor.length > 0) console.log(`axe on ${name}, minor:`, JSON.stringify(minor));
-  expect(
-    violations.filter((v) => v.impact === "serious" || v.impact === "critical"),
-    name,
-  ).toEqual([]);
-}
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: unknown[];
-}
-
-/** At phone width nothing makes the page itself scroll sideways (tables scroll inside their container). */
-async function checkPhoneWidth(name: string) {
-  await page.setViewportSize({ width: 390, height: 844 });
-  expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(390);
-  await checkAccessibility(`${name} at 390 px`);
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-
-/** A screenshot at 1280x800 of the page without the shell's passing status messages. */
-async function screenshot(name: string) {
-  await page.evaluate(() => {
-    for (const toast of document.querySelectorAll(".announce")) toast.textContent = "";
-  });
-  await page.screenshot({ path: path.join(screenshots, name) });
-}
-
-async function codeOf(call: Promise<unknown>): Promise<Code | undefined> {
-  try {
-    await call;
-    return undefined;
-  } catch (err) {
-    return ConnectError.from(err).code;
-  }
-}
-
-/** The text a control is described by (aria-describedby), which is where an inline error goes. */
-async function describedBy(selector: string): Promise<string> {
-  const ids = (await page.locator(selector).getAttribute("aria-describedby")) ?? "";
-  const texts = await Promise.all(
-    ids
-      .split(" ")
-      .filter(Boolean)
-      .map((id) => page.locator(`#${id}`).textContent()),
-  );
-  return texts.join(" ");
-}
+const open = (hash: string, heading: string) => check.open(hash, heading);
+const describedBy = (selector: string) => check.describedBy(selector);
 
 describe.skipIf(!hasChromium)(
   hasChromium
@@ -125,12 +47,13 @@ describe.skipIf(!hasChromium)(
       });
       page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
       page.setDefaultTimeout(15_000);
+      check = consolePageChecks(page, c.consoleUrl);
       page.on("pageerror", (err) => pageErrors.push(err.message));
       // The pages must work under the console's Content-Security-Policy: any refusal is an error.
       page.on("console", (m) => {
         if (m.text().includes("Content Security Policy")) pageErrors.push(m.text());
       });
-      await signIn(c.adminKey);
+      await check.signIn(c.adminKey);
     }, 120_000);
     afterAll(async () => {
       await browser?.close();
@@ -139,8 +62,8 @@ describe.skipIf(!hasChromium)(
 
     it("creates a template: a syntax error shows next to its part, Preview renders the fixed HTML, Save stores it", async () => {
       await open("#/templates", "Templates");
-      await checkAccessibility("templates list");
-      await checkPhoneWidth("templates list");
+      await check.accessibility("templates list");
+      await check.phoneWidth("templates list");
       await page.getByLabel("Key").fill("order-shipped");
       await page.getByLabel("Channel").selectOption("email");
       await page.getByLabel("Locale").fill("en");
@@ -162,7 +85,7 @@ describe.skipIf(!hasChromium)(
       // Preview says the same, before anything is stored.
       await page.getByRole("button", { name: "Preview" }).click();
       await expect.poll(() => page.locator("#part-html").getAttribute("aria-invalid")).toBe("true");
-      await checkAccessibility("template editor with an error");
+      await check.accessibility("template editor with an error");
 
       await page.getByLabel("HTML body (optional)").fill("<p>Hello {{name}}, order {{order}} is on its way.</p>");
       await page.getByRole("button", { name: "Preview" }).click();
@@ -181,10 +104,9 @@ describe.skipIf(!hasChromium)(
       expect(template?.content.case === "email" && template.content.value.html).toBe(
         "<p>Hello {{name}}, order {{order}} is on its way.</p>",
       );
-      await checkAccessibility("template editor with a preview");
-      await page.evaluate(() => (window as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
-      await screenshot("console-templates.png");
-      await checkPhoneWidth("template editor");
+      await check.accessibility("template editor with a preview");
+      await check.screenshot("console-templates.png");
+      await check.phoneWidth("template editor");
 
       // Sample data without a variable the template uses: the render error points at a part, no stale preview stays.
       const sample = page.getByLabel("Sample data (JSON)");
@@ -255,8 +177,8 @@ describe.skipIf(!hasChromium)(
       expect(await page.getByRole("link", { name: "Notifications of grace" }).getAttribute("href")).toBe(
         "#/activity?user_id=grace",
       );
-      await checkAccessibility("recipient");
-      await screenshot("console-recipient.png");
+      await check.accessibility("recipient");
+      await check.screenshot("console-recipient.png");
 
       const toggle = page.getByRole("button", { name: "Show contact data" });
       await toggle.click();
@@ -265,7 +187,7 @@ describe.skipIf(!hasChromium)(
       expect(await text()).toContain("+14155550123");
       await toggle.click();
       expect(await text()).not.toContain("grace@example.com");
-      await checkPhoneWidth("recipient");
+      await check.phoneWidth("recipient");
 
       await page.getByRole("button", { name: "Erase user…" }).click();
       const dialog = page.getByRole("dialog");
@@ -275,7 +197,7 @@ describe.skipIf(!hasChromium)(
       expect(await erase.isDisabled()).toBe(true);
       await confirm.fill("grac");
       expect(await erase.isDisabled()).toBe(true);
-      await checkAccessibility("erase dialog");
+      await check.accessibility("erase dialog");
       await confirm.fill("grace");
       await erase.click();
       await expect.poll(() => page.locator("#erase-result").textContent()).toMatch(/^Erased grace: /);
@@ -336,12 +258,12 @@ describe.skipIf(!hasChromium)(
           return runLink.count();
         })
         .toBe(1);
-      await checkAccessibility("workflow editor");
-      await checkPhoneWidth("workflow editor");
+      await check.accessibility("workflow editor");
+      await check.phoneWidth("workflow editor");
       await open("#/workflows", "Workflows");
       await page.getByRole("link", { name: "console-escalation" }).waitFor();
-      await checkAccessibility("workflows list");
-      await checkPhoneWidth("workflows list");
+      await check.accessibility("workflows list");
+      await check.phoneWidth("workflows list");
     });
 
     it("disables a webhook endpoint", async () => {
@@ -353,14 +275,14 @@ describe.skipIf(!hasChromium)(
       await page.getByRole("button", { name: "Enable http://127.0.0.1:9/console-hook" }).waitFor();
       const { endpoint: after } = await api.webhooks().getWebhookEndpoint({ id: endpoint?.id as string });
       expect(after?.enabled).toBe(false);
-      await checkAccessibility("webhooks");
-      await checkPhoneWidth("webhooks");
+      await check.accessibility("webhooks");
+      await check.phoneWidth("webhooks");
     });
 
     it("with a read key, offers no Erase, Save or Disable, and the server refuses them anyway", async () => {
       await api.recipients().upsertRecipient({ userId: "reader-sees", email: "seen@example.com" });
       await page.getByRole("button", { name: "Sign out" }).click();
-      await signIn(c.readKey);
+      await check.signIn(c.readKey);
       await open("#/recipients/reader-sees", "Recipients");
       await page.locator("#contact-heading").waitFor();
       expect(await page.locator("main").textContent()).toContain("s•••@example.com");

@@ -173,7 +173,11 @@ describe.skipIf(!hasChromium)(
       expect(await text()).toContain("+1•••••0123");
       expect(await text()).not.toContain("grace@example.com");
       expect(await text()).not.toContain("fcm-token-for-grace-0001");
-      expect(await page.locator("main tr", { hasText: "marketing" }).locator("td").allTextContents()).toContain("off");
+      const cells = (rowText: string) => page.locator("main tr", { hasText: rowText }).locator("td").allTextContents();
+      // The defaults row: nothing set, so every channel is on; the category: email off, the rest follow the defaults.
+      expect(new Set((await cells("All categories")).slice(1))).toEqual(new Set(["on"]));
+      expect(await cells("marketing")).toContain("off");
+      expect(await cells("marketing")).toContain("inherit");
       expect(await page.getByRole("link", { name: "Notifications of grace" }).getAttribute("href")).toBe(
         "#/activity?user_id=grace",
       );

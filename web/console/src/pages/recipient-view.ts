@@ -85,16 +85,20 @@ export function devicesSection(recipient: Recipient): HTMLElement {
   );
 }
 
-const settingText = (v: boolean | undefined) => (v === undefined ? "inherit" : v ? "on" : "off");
+/** A setting as text; unset means "on" in the defaults and "follow the defaults" in a category. */
+const settingText = (v: boolean | undefined, unset: string) => (v === undefined ? unset : v ? "on" : "off");
 
 /** The user's channel settings: defaults and each category, one column per channel the server offers. */
 export function preferencesSection(prefs: GetPreferencesResponse): HTMLElement {
   const channels = prefs.channels.map(channelToName);
   const p = prefs.preferences;
-  const line = (label: string, settings: Parameters<typeof channelSetting>[0]) =>
-    row(label, ...channels.map((c) => settingText(channelSetting(settings, c))));
+  const line = (label: string, settings: Parameters<typeof channelSetting>[0], unset: string) =>
+    row(label, ...channels.map((c) => settingText(channelSetting(settings, c), unset)));
   const categories = Object.entries(p?.categories ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  const rows = [line("All categories (defaults)", p?.defaults), ...categories.map(([name, s]) => line(name, s))];
+  const rows = [
+    line("All categories (defaults)", p?.defaults, "on"),
+    ...categories.map(([name, s]) => line(name, s, "inherit")),
+  ];
   const quiet = p?.quietHours?.window;
   const clock = (t: { hour: number; minute: number } | undefined) =>
     `${String(t?.hour ?? 0).padStart(2, "0")}:${String(t?.minute ?? 0).padStart(2, "0")}`;
@@ -103,7 +107,7 @@ export function preferencesSection(prefs: GetPreferencesResponse): HTMLElement {
     "section",
     {},
     h("h2", { text: "Preferences" }),
-    h("p", { text: "A channel the user never set is on (“inherit” follows the defaults row)." }),
+    h("p", { text: "A channel the user never turned off is on; “inherit” follows the defaults row." }),
     dataTable("Channels per category", ["Category", ...channels], rows),
     h(
       "p",

@@ -26,6 +26,12 @@ COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
+# The operator console (CONSOLE_ENABLED=true) is bundled from its sources, with
+# esbuild, when Herald starts.
+COPY tsconfig.json ./
+COPY web/tsconfig.json ./web/
+COPY web/console/src ./web/console/src
+COPY gen/ts ./gen/ts
 USER node
 # 8080: gRPC, gRPC-Web, Connect, /healthz and /readyz. 9464: Prometheus /metrics.
 EXPOSE 8080 9464

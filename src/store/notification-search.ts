@@ -70,14 +70,8 @@ export function uuidFloor(ms: number): string {
  */
 export const notificationSearch = {
   async searchPage(q: Queryable, query: SearchQuery): Promise<SearchPage> {
-    const { window, bind } = windowSql(query);
-    const filters = checkedFilters(query, bind, "w");
-    bind.push(query.limit + 1);
-    const rows = await q.rows<{ id: string }>(
-      `SELECT w.id FROM (${window}) w ${filters.length > 0 ? `WHERE ${filters.join(" AND ")}` : ""}
-       ORDER BY w.id DESC LIMIT $${bind.length}`,
-      bind,
-    );
+    const page = searchStatement(query);
+    const rows = await q.rows<{ id: string }>(page.text, page.values);
     const ids = rows.slice(0, query.limit).map((r) => r.id);
     if (rows.length > query.limit) return { ids, nextBeforeId: ids.at(-1) ?? null };
     // A short page: the search is over unless the window stopped at its budget.
@@ -102,6 +96,18 @@ export const notificationSearch = {
     return byNotification;
   },
 };
+
+/** The statement of a page's ids (exported for EXPLAIN in tests and benchmarks). */
+export function searchStatement(query: SearchQuery): { text: string; values: unknown[] } {
+  const { window, bind } = windowSql(query);
+  const filters = checkedFilters(query, bind, "w");
+  bind.push(query.limit + 1);
+  return {
+    text: `SELECT w.id FROM (${window}) w ${filters.length > 0 ? `WHERE ${filters.join(" AND ")}` : ""}
+       ORDER BY w.id DESC LIMIT $${bind.length}`,
+    values: bind,
+  };
+}
 
 /** The window's statement (see notificationSearch), selecting `columns`, and its parameters. */
 function windowSql(query: SearchQuery, columns = "n.id, n.user_id, n.category, n.created_at") {

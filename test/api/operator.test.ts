@@ -227,7 +227,7 @@ describe("GetNotificationLife", () => {
     const life = await waitFor(
       async () => {
         const l = await operator.getNotificationLife({ id });
-        return l.workflowRuns[0]?.steps[0]?.state === WorkflowStepState.DONE && l;
+        return l.workflowRuns[0]?.steps[0]?.state === WorkflowStepState.DONE && l.deliveries.length > 0 && l;
       },
       10_000,
       "the workflow's deliver step",
@@ -237,8 +237,11 @@ describe("GetNotificationLife", () => {
     expect(life.rendered).toEqual([expect.objectContaining({ channelId: "in_app", subject: "t-flow", text: "b" })]);
   });
 
-  it("is NOT_FOUND for an unknown id", async () => {
+  it("is NOT_FOUND for an unknown id, INVALID_ARGUMENT for a malformed one", async () => {
     const err = await errorOf(operator.getNotificationLife({ id: "0190c0de-0000-7000-8000-000000000000" }));
     expect(err?.code).toBe(Code.NotFound);
+    const bad = await errorOf(operator.getNotificationLife({ id: "nope" }));
+    expect(bad?.code).toBe(Code.InvalidArgument);
+    expect(bad?.rawMessage).toMatch(/^id: /);
   });
 });

@@ -1,4 +1,6 @@
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createConsoleRoutes } from "../../src/api/console-routes.js";
 import { loadConfig } from "../../src/config.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
 
@@ -90,4 +92,28 @@ it("refuses a CONSOLE_TRACE_URL without {traceId}, naming the variable", () => {
     /CONSOLE_TRACE_URL must contain \{traceId\}/,
   );
   expect(loadConfig({ ...base, CONSOLE_ENABLED: "true" }).console).toEqual({ enabled: true, traceUrl: null });
+});
+
+it("with an OIDC issuer, lets the page reach it and tells the page about it", async () => {
+  const oidc = { issuer: "https://id.example.com/realms/ops", clientId: "herald-console", name: "Example ID" };
+  const routes = await createConsoleRoutes({ traceUrl: null, oidc });
+  const server = http.createServer((req, res) => {
+    if (!routes(req, res)) res.writeHead(418).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  try {
+    const csp = (await fetch(`${base}/console`)).headers.get("content-security-policy");
+    expect(csp).toContain("connect-src 'self' https://id.example.com;");
+    expect(await (await fetch(`${base}/console/config.json`)).json()).toEqual({ oidc, traceUrl: null });
+    expect((await fetch(`${base}/herald.v1.OperatorService/WhoAmI`)).status).toBe(418); // not the console's
+  } finally {
+    server.close();
+  }
+});
+
+it("a console that does not build stops the start with an error naming the setting and the cause", async () => {
+  await expect(createConsoleRoutes({ traceUrl: null, oidc: null, webDir: "/nonexistent/console" })).rejects.toThrow(
+    /CONSOLE_ENABLED is true but the console bundle did not build from \/nonexistent\/console: .*main\.ts/,
+  );
 });

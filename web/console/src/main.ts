@@ -1,5 +1,6 @@
 import "uplot/dist/uPlot.min.css";
 import "./styles.css";
+import "./pages.css";
 import type { WhoAmIResponse } from "../../../gen/ts/herald/v1/operator_service_pb.js";
 import { createConsoleClients } from "./clients.js";
 import type { ConsoleConfig } from "./context.js";

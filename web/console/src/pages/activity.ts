@@ -29,7 +29,16 @@ export const activityPage: ConsolePage = {
     const query = hashQuery();
     const form = filterForm(query, (next) => ctx.navigate(routeHash("activity", [], next)));
     const results = h("div", { class: "results", attrs: { "aria-busy": "true" } });
-    into.append(h("h1", { text: "Activity" }), form, results);
+    // On a phone, a filtered view starts with its filters folded away, so the results come first.
+    const set = filterNames.filter((name) => query.has(name)).length;
+    const filters = h(
+      "details",
+      { class: "filter-box" },
+      h("summary", { text: set === 0 ? "Filters" : `Filters (${set} set)` }),
+      form,
+    );
+    filters.open = set === 0 || !matchMedia("(max-width: 640px)").matches;
+    into.append(h("h1", { text: "Activity" }), filters, results);
 
     const request = searchRequest(query);
     // Page tokens of the pages before this one, so "Previous" goes back.

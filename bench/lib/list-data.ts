@@ -6,6 +6,8 @@ import pg from "pg";
  * `notifications` (with their feed `seq`) and each user's head in `user_feeds`.
  * Rows go in time order across users (seq 1 of every user, then seq 2...), so a
  * user's notifications are spread over the table as they are in production.
+ * Each id is a UUIDv7 of its row's created_at, as Send makes them
+ * (SearchNotifications turns time filters into id bounds).
  * Herald's secondary indexes on notifications are dropped first and rebuilt
  * afterwards from their own definitions (pg_indexes.indexdef, exactly what the
  * migrations created), which is several times faster than maintaining them row
@@ -59,7 +61,7 @@ export async function loadListData(o: ListDataOptions): Promise<ListDataTimings>
         await c.query(
           `INSERT INTO notifications
              (id, user_id, seq, category, title, body, action_url, data, priority, sender_key_id, created_at, send_at, read_at)
-           SELECT uuidv7(), $1 || u, $2::bigint, $3, 'Your order ' || u || '-' || $2 || ' has shipped',
+           SELECT uuidv7(x.t - now()), $1 || u, $2::bigint, $3, 'Your order ' || u || '-' || $2 || ' has shipped',
              'It left our warehouse today and should arrive within two to three business days.',
              'https://example.com/orders/' || u, NULL, 'normal', 'benchkey', t, t, CASE WHEN $2 <= $4 THEN t END
            FROM generate_series($5::int, $6::int) AS u,

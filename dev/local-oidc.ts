@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
-import { exportJWK, generateKeyPair } from "jose";
+import { exportJWK, generateKeyPair, type JWK } from "jose";
 import Provider, { type Configuration } from "oidc-provider";
 import { freePort } from "./free-port.js";
 
@@ -23,6 +23,8 @@ export interface LocalOidcOptions {
   port?: number;
   /** Lifetime of ID tokens, in seconds (default one hour). */
   idTokenTtlSeconds?: number;
+  /** The private RS256 JWK (with `kid`) to sign with; default: one made at start. Tests pass theirs to forge tokens. */
+  signingJwk?: JWK;
 }
 
 export interface LocalOidc {
@@ -43,13 +45,7 @@ export interface LocalOidc {
 export async function startLocalOidc(options: LocalOidcOptions): Promise<LocalOidc> {
   const port = options.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}`;
-  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
-  const signingKey = {
-    ...(await exportJWK(privateKey)),
-    kid: randomBytes(6).toString("hex"),
-    alg: "RS256",
-    use: "sig",
-  };
+  const signingKey = options.signingJwk ?? (await newSigningJwk());
   const redirectOrigins = new Set(options.redirectUris.map((uri) => new URL(uri).origin));
 
   const configuration: Configuration = {
@@ -122,4 +118,10 @@ export async function startLocalOidc(options: LocalOidcOptions): Promise<LocalOi
         server.close(() => resolve());
       }),
   };
+}
+
+/** A new private RS256 JWK with a key id, for signing ID tokens. */
+export async function newSigningJwk(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+  return { ...(await exportJWK(privateKey)), kid: randomBytes(6).toString("hex"), alg: "RS256", use: "sig" };
 }

@@ -38,7 +38,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       return principal;
     }
     const operators = options.oidcOperators;
-    if (operators != null && operators.isFor(credential)) return operators.verify(credential);
+    if (operators?.isFor(credential)) return operators.verify(credential);
     const result = await options.verifyUserToken(credential);
     if ("refused" in result) throw new UnauthenticatedError(result.refused);
     return { kind: "user", userId: result.userId };

@@ -11,7 +11,8 @@ export interface OidcSignIn {
  * Signs `login` in at the local OIDC provider over plain HTTP, as a browser
  * would: the authorization request with PKCE, the development login form,
  * the redirect back with a code, and the code exchanged for tokens. Returns
- * the ID token.
+ * the ID token. (Written apart from web/console/src/oidc.ts, so the tests of
+ * that module do not check it against itself.)
  */
 export async function signInAtLocalOidc(options: OidcSignIn): Promise<string> {
   const discovery = (await (await fetch(`${options.issuer}/.well-known/openid-configuration`)).json()) as {
@@ -20,20 +21,6 @@ export async function signInAtLocalOidc(options: OidcSignIn): Promise<string> {
   };
   const verifier = randomBytes(32).toString("base64url");
   const state = randomBytes(16).toString("base64url");
-  const cookies = new Map<string, string>();
-  const go = async (url: string, init: RequestInit = {}): Promise<Response> => {
-    const res = await fetch(new URL(url, options.issuer), {
-      ...init,
-      redirect: "manual",
-      headers: { ...init.headers, cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; ") },
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const at = pair.indexOf("=");
-      cookies.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-    return res;
-  };
   const authorize = new URL(discovery.authorization_endpoint);
   for (const [k, v] of Object.entries({
     client_id: options.clientId,
@@ -47,31 +34,51 @@ export async function signInAtLocalOidc(options: OidcSignIn): Promise<string> {
   })) {
     authorize.searchParams.set(k, v);
   }
+  const back = await loginAtLocalOidc(authorize.href, options.login, options.redirectUri);
+  if (back.searchParams.get("state") !== state) throw new Error(`state mismatch in ${back.href}`);
+  const code = back.searchParams.get("code");
+  if (code === null) throw new Error(`no code in ${back.href}`);
+  const token = await fetch(discovery.token_endpoint, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: options.redirectUri,
+      client_id: options.clientId,
+      code_verifier: verifier,
+    }),
+  });
+  const body = (await token.json()) as { id_token?: string; error?: string };
+  if (body.id_token === undefined) throw new Error(`token endpoint: ${JSON.stringify(body)}`);
+  return body.id_token;
+}
 
-  // Follow redirects by hand (cookies), filling in the login form when it comes.
-  let res = await go(authorize.href);
+/**
+ * Follows an authorization request at the local provider as a browser would
+ * (redirects by hand, carrying cookies), filling in the development login
+ * form with `login`, until the provider sends the browser back to
+ * `redirectUri`; returns that URL (with `code` and `state`, or `error`).
+ */
+export async function loginAtLocalOidc(authorizeUrl: string, login: string, redirectUri: string): Promise<URL> {
+  const cookies = new Map<string, string>();
+  const go = async (url: string, init: RequestInit = {}): Promise<Response> => {
+    const res = await fetch(new URL(url, authorizeUrl), {
+      ...init,
+      redirect: "manual",
+      headers: { ...init.headers, cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; ") },
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const at = pair.indexOf("=");
+      cookies.set(pair.slice(0, at), pair.slice(at + 1));
+    }
+    return res;
+  };
+  let res = await go(authorizeUrl);
   for (let step = 0; step < 8; step++) {
     const location = res.headers.get("location");
-    if (location?.startsWith(options.redirectUri)) {
-      const back = new URL(location);
-      if (back.searchParams.get("state") !== state) throw new Error(`state mismatch in ${location}`);
-      const code = back.searchParams.get("code");
-      if (code === null) throw new Error(`no code in ${location}`);
-      const token = await fetch(discovery.token_endpoint, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({
-          grant_type: "authorization_code",
-          code,
-          redirect_uri: options.redirectUri,
-          client_id: options.clientId,
-          code_verifier: verifier,
-        }),
-      });
-      const body = (await token.json()) as { id_token?: string; error?: string };
-      if (body.id_token === undefined) throw new Error(`token endpoint: ${JSON.stringify(body)}`);
-      return body.id_token;
-    }
+    if (location?.startsWith(redirectUri)) return new URL(location);
     if (location !== null) {
       res = await go(location);
       continue;
@@ -84,7 +91,7 @@ export async function signInAtLocalOidc(options: OidcSignIn): Promise<string> {
     res = await go(action.replaceAll("&amp;", "&"), {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ prompt: "login", login: options.login, password: "any" }).toString(),
+      body: new URLSearchParams({ prompt: "login", login, password: "any" }).toString(),
     });
   }
   throw new Error("the sign-in did not come back to the redirect URI");

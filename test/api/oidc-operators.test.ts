@@ -27,6 +27,7 @@ beforeAll(async () => {
       alice: { groups: ["herald-admins"], email: "alice@example.com" },
       sam: { groups: ["herald-support", "unrelated"] },
       nobody: { groups: ["unrelated"] },
+      busy: { groups: ["herald-support"] },
     },
   });
   herald = await startHerald({
@@ -35,9 +36,12 @@ beforeAll(async () => {
       CONSOLE_OIDC_CLIENT_ID: clientId,
       CONSOLE_OIDC_ADMIN_GROUPS: "herald-admins",
       CONSOLE_OIDC_READ_GROUPS: "herald-support",
+      // Generous enough for every other test here; the rate limit test spends `busy`'s bucket.
+      RATE_LIMIT_API_KEY_PER_SECOND: "1",
+      RATE_LIMIT_API_KEY_BURST: "30",
     },
   });
-  for (const login of ["alice", "sam", "nobody"]) {
+  for (const login of ["alice", "sam", "nobody", "busy"]) {
     tokens[login] = await signInAtLocalOidc({ issuer: provider.issuer, clientId, redirectUri, login });
   }
 }, 60_000);
@@ -98,6 +102,16 @@ it("an operator in no mapped group is signed in but may do nothing: PERMISSION_D
   const err = await failure(as("nobody").list({ userId: "oidc-user-1" }));
   expect(err?.code).toBe(Code.PermissionDenied);
   expect(err?.rawMessage).toContain('operator "nobody" lacks the "read" scope');
+});
+
+it("operators are rate limited like API keys, each in a bucket of their own", async () => {
+  const outcomes = [];
+  for (let i = 0; i < 40; i++) outcomes.push(await failure(as("busy").list({ userId: "oidc-user-1" })));
+  expect(outcomes.filter((o) => o === null).length).toBeGreaterThanOrEqual(30); // the burst
+  const refused = outcomes.find((o) => o !== null);
+  expect(refused?.code).toBe(Code.ResourceExhausted);
+  expect(refused?.rawMessage).toMatch(/this operator may make 1 requests per second/);
+  await expect(as("sam").list({ userId: "oidc-user-1" })).resolves.toBeDefined();
 });
 
 describe("refused ID tokens are UNAUTHENTICATED", () => {

@@ -39,8 +39,8 @@ export interface LocalOidc {
  * CORS for its redirect URIs' origins on the token endpoint), the accounts
  * given, signed in through oidc-provider's development login form (any
  * password), consent granted at once (the console is first party). ID tokens
- * are signed RS256 with a key made at start and carry `groups`, `email` and
- * `name`. Not for production: accounts live in memory and any password works.
+ * are signed RS256 (with `signingJwk`, or a key made at start) and carry
+ * `groups`, `email` and `name`. Not for production: accounts live in memory and any password works.
  */
 export async function startLocalOidc(options: LocalOidcOptions): Promise<LocalOidc> {
   const port = options.port ?? (await freePort());
@@ -103,7 +103,7 @@ export async function startLocalOidc(options: LocalOidcOptions): Promise<LocalOi
   };
 
   const provider = new Provider(issuer, configuration);
-  // oidc-provider logs its own errors to stderr; a test's 400s are expected, not noise.
+  // A 500 inside the provider is a mistake in this setup: show it (refused requests, 400s, are expected).
   provider.on("server_error", (_ctx, error) => console.error("local OIDC provider error:", error));
   const server = http.createServer(provider.callback());
   await new Promise<void>((resolve, reject) => {

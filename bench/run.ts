@@ -15,6 +15,7 @@ import { type RunReport, renderTable, type ScenarioReport, stampOf, writeReport 
 import { type Scenario, type ScenarioContext, ScenarioFailure } from "./lib/scenario.js";
 import { repoRoot, startStack } from "./lib/stack.js";
 import { bulkSend } from "./scenarios/bulk-send.js";
+import { consoleSearch } from "./scenarios/console-search.js";
 import { emailThroughput } from "./scenarios/email-throughput.js";
 import { feedLatency } from "./scenarios/feed-latency.js";
 import { idleStreams } from "./scenarios/idle-streams.js";
@@ -34,6 +35,7 @@ export const scenarios: Scenario[] = [
   underAttack,
   workflowTimers,
   scaleOut,
+  consoleSearch,
 ];
 
 export interface BenchOptions {

@@ -32,13 +32,13 @@ export function rateLimitInterceptor(options: RateLimitInterceptorOptions): Inte
   return (next) => async (req) => {
     const principal = req.contextValues.get(principalKey);
     if (principal === null) return next(req); // open services: health, reflection
-    const { kind, id } = bucketOf(principal);
+    const { kind, id, who } = bucketOf(principal);
     const recipients = !req.stream && isMessage(req.message, SendRequestSchema) ? req.message.userIds.length : 0;
     const cost = Math.max(1, Math.ceil(recipients / options.sendRecipientsPerToken));
     const decision = options.limiter.take(kind, id, cost);
     const policy = options.limiter.policy(kind);
     if (decision === null || policy === undefined) return next(req);
-    if (!decision.allowed) throw rateLimited(kind, policy, decision);
+    if (!decision.allowed) throw rateLimited(kind, who, policy, decision);
     const res = await next(req);
     // gRPC clients read no HTTP headers; Connect and gRPC-Web clients (browsers) may.
     if (!/^application\/grpc(?:[+;]|$)/.test(req.header.get("content-type") ?? "")) {
@@ -48,14 +48,19 @@ export function rateLimitInterceptor(options: RateLimitInterceptorOptions): Inte
   };
 }
 
-function bucketOf(principal: Principal): { kind: LimitKind; id: string } {
-  return principal.kind === "api_key"
-    ? { kind: "api_key", id: principal.keyId }
-    : { kind: "user", id: principal.userId };
+/** An operator draws from the API key policy, in a bucket of its own (`oidc:<sub>`, never a key id). */
+function bucketOf(principal: Principal): { kind: LimitKind; id: string; who: string } {
+  if (principal.kind === "api_key") return { kind: "api_key", id: principal.keyId, who: "this API key" };
+  if (principal.kind === "operator") return { kind: "api_key", id: `oidc:${principal.subject}`, who: "this operator" };
+  return { kind: "user", id: principal.userId, who: "this user" };
 }
 
-function rateLimited(kind: LimitKind, policy: BucketPolicy, decision: Decision & { allowed: false }): ConnectError {
-  const who = kind === "api_key" ? "this API key" : "this user";
+function rateLimited(
+  kind: LimitKind,
+  who: string,
+  policy: BucketPolicy,
+  decision: Decision & { allowed: false },
+): ConnectError {
   const retry = decision.retryInMs;
   return new ConnectError(
     `rate limit exceeded: ${who} may make ${policy.perSecond} requests per second (bursts of ${policy.burst}); retry in ${retry} ms`,

@@ -1,10 +1,13 @@
 import { UnauthenticatedError } from "../domain/errors.js";
 import type { Principal } from "../domain/principal.js";
+import type { OidcOperatorVerifier } from "./oidc-operators.js";
 import type { UserTokenResult } from "./user-tokens.js";
 
 export interface AuthenticatorOptions {
   verifyApiKey: (key: string) => Promise<Principal | null>;
   verifyUserToken: (token: string) => Promise<UserTokenResult>;
+  /** Console operators' OIDC ID tokens; null when CONSOLE_OIDC_ISSUER is unset. */
+  oidcOperators?: Pick<OidcOperatorVerifier, "isFor" | "verify"> | null;
 }
 
 /** Longest credential read: API keys are under 170 characters, user tokens a few hundred. */
@@ -12,7 +15,9 @@ export const maxCredentialLength = 8192;
 
 /**
  * Turns an `Authorization` header into a Principal. API keys start with `hk_`;
- * anything else is taken as a user token.
+ * a JWT from the console's OIDC issuer for the console's client id is an
+ * operator's ID token; anything else is taken as a user token (so user tokens
+ * from the same issuer, for another audience, keep working as users).
  */
 export function createAuthenticator(options: AuthenticatorOptions) {
   return async function authenticate(authorization: string | null): Promise<Principal> {
@@ -32,6 +37,8 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       if (principal === null) throw new UnauthenticatedError("the API key is unknown or revoked");
       return principal;
     }
+    const operators = options.oidcOperators;
+    if (operators?.isFor(credential)) return operators.verify(credential);
     const result = await options.verifyUserToken(credential);
     if ("refused" in result) throw new UnauthenticatedError(result.refused);
     return { kind: "user", userId: result.userId };

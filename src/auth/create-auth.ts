@@ -7,6 +7,7 @@ import type { Queryable } from "../store/database.js";
 import { recipientStore } from "../store/recipient-store.js";
 import { createApiKeyVerifier } from "./api-key-verifier.js";
 import { createAuthenticator } from "./authenticate.js";
+import { createOidcOperatorVerifier } from "./oidc-operators.js";
 import { announcement, createTokenRevocations } from "./token-revocations.js";
 import { createUserTokenVerifier } from "./user-tokens.js";
 
@@ -16,6 +17,8 @@ export interface AuthOptions {
   broadcast: Broadcast;
   apiKeys: Omit<AuthConfig["apiKeys"], "bootstrap">;
   userTokens: AuthConfig["userTokens"];
+  /** Console sign-in with OpenID Connect; null when off. */
+  consoleOidc: AuthConfig["consoleOidc"];
   /** Called in every process when a user's tokens are revoked (their streams end). */
   onRevoked: (userId: string) => void;
   logger: Logger;
@@ -24,7 +27,8 @@ export interface AuthOptions {
 /**
  * The authentication wing: API keys (verified against stored hashes, looked up
  * a few at a time), user tokens (HS256 or JWKS, with a maximum lifetime) and
- * their revocations, shared with every process.
+ * their revocations, shared with every process, and console operators' OIDC
+ * ID tokens.
  */
 export async function createAuth(options: AuthOptions) {
   const { db, userTokens } = options;
@@ -59,6 +63,7 @@ export async function createAuth(options: AuthOptions) {
       maxTtlMs: userTokens.maxTtlMs,
       isRevoked: (userId, issuedAt) => revocations.isRevoked(userId, issuedAt),
     }),
+    oidcOperators: options.consoleOidc === null ? null : createOidcOperatorVerifier({ config: options.consoleOidc }),
   });
 
   const hour = 3_600_000;

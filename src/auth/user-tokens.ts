@@ -106,7 +106,7 @@ export function createUserTokenVerifier(options: UserTokenOptions) {
  * down, the token is not known to be bad. A key set without the token's key
  * still refuses the token.
  */
-function keySetOrUnavailable(keySet: JWTVerifyGetKey): JWTVerifyGetKey {
+export function keySetOrUnavailable(keySet: JWTVerifyGetKey): JWTVerifyGetKey {
   return async (header, token) => {
     try {
       return await keySet(header, token);

@@ -1,7 +1,10 @@
+import { type ConsoleOidcConfig, readConsoleOidc } from "./console-oidc.js";
 import type { EnvReader } from "./env.js";
 
-/** Who may call: API keys and users' tokens. */
+/** Who may call: API keys, users' tokens, and console operators signed in with OIDC. */
 export interface AuthConfig {
+  /** The console's OpenID Connect sign-in; null when CONSOLE_OIDC_ISSUER is unset. */
+  consoleOidc: ConsoleOidcConfig | null;
   userTokens: {
     /** HS256 secret, at least 32 bytes. */
     secret: string | null;
@@ -45,6 +48,7 @@ export function readAuth(env: EnvReader): AuthConfig {
     env.problems.push("HERALD_BOOTSTRAP_API_KEY must look like hk_<id>_<secret> (see `herald keys create`)");
   }
   return {
+    consoleOidc: readConsoleOidc(env),
     userTokens: {
       secret: readUserTokenSecret(env),
       jwksUrl: env.url("HERALD_USER_TOKEN_JWKS_URL", ["https:", "http:"]),

@@ -27,13 +27,13 @@ export function createGetNotification(deps: { db: Queryable; catalog: ChannelCat
     workflowRuns: WorkflowRun[];
     digest: DigestLink | null;
   }> {
-    if (principal.kind === "api_key") requireScope(principal, "read", "read notifications");
+    if (principal.kind !== "user") requireScope(principal, "read", "read notifications");
     const notification = await notificationStore.get(deps.db, id);
     if (notification === null || (principal.kind === "user" && notification.userId !== principal.userId)) {
       throw new NotFoundError(`notification ${id} not found`);
     }
     // Workflow runs are an operator's view: a user's token sees the notification and its deliveries only.
-    const operator = principal.kind === "api_key";
+    const operator = principal.kind !== "user";
     const [deliveries, workflowRuns, digest] = await Promise.all([
       deliveryStore.forNotification(deps.db, id),
       operator ? workflowRunReads.ofNotification(deps.db, id) : [],

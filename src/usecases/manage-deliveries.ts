@@ -1,6 +1,6 @@
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { Channel, Delivery, DeliveryStatus } from "../domain/notification.js";
-import type { Principal } from "../domain/principal.js";
+import { type Principal, senderIdOf } from "../domain/principal.js";
 import type { Database, Queryable } from "../store/database.js";
 import { deliveryStore } from "../store/delivery-store.js";
 import { notificationStore } from "../store/notification-store.js";
@@ -29,8 +29,9 @@ export function createManageDeliveries(deps: {
     ): Promise<{ canceledCount: number; deliveries: Delivery[] }> {
       requireScope(principal, "send", "cancel notifications");
       const origin = await notificationStore.origin(deps.db, notificationId);
-      const admin = principal.kind === "api_key" && principal.scopes.includes("admin");
-      const own = principal.kind === "api_key" && origin?.senderKeyId === principal.keyId;
+      const admin = principal.kind !== "user" && principal.scopes.includes("admin");
+      const sender = senderIdOf(principal);
+      const own = sender !== null && origin?.senderKeyId === sender;
       if (origin === null || !(admin || own)) {
         throw new NotFoundError(`notification ${notificationId} not found`);
       }

@@ -98,7 +98,7 @@ export function createManageRecipients(deps: {
       return deps.db.transaction(async (tx) => {
         await recipientStore.lockDevices(tx, id);
         const registered = await recipientStore.registerDevice(tx, id, platform, token, {
-          move: principal.kind === "api_key",
+          move: principal.kind !== "user",
         });
         if (registered === null) {
           throw new PermissionDeniedError(

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { Channel, Notification, NotificationDraft } from "../domain/notification.js";
-import type { Principal } from "../domain/principal.js";
+import { type Principal, senderIdOf } from "../domain/principal.js";
 import type { Workflow } from "../domain/workflow.js";
 import type { Database, Queryable } from "../store/database.js";
 import { idempotencyStore } from "../store/idempotency-store.js";
@@ -57,7 +57,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
   const batcher = deps.groupCommit ? createSendBatcher({ db: deps.db, ...deps.groupCommit }) : null;
   return async function sendNotification(principal: Principal, draft: NotificationDraft): Promise<Notification[]> {
     requireScope(principal, "send", "send notifications");
-    const senderKeyId = principal.kind === "api_key" ? principal.keyId : null;
+    const senderKeyId = senderIdOf(principal);
     checkDraft(draft, deps.channels);
 
     const now = new Date();

@@ -1,11 +1,12 @@
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { buildServer } from "./api/build-server.js";
-import { type ConsolePublicConfig, createConsoleRoutes } from "./api/console-routes.js";
+import { createConsoleRoutes } from "./api/console-routes.js";
 import type { HttpRoutes } from "./api/http-server.js";
 import { createAuth } from "./auth/create-auth.js";
 import { channelModules, createChannels } from "./channels/registry.js";
 import type { WebhookSettings } from "./channels/webhook.js";
+import { publicConsoleOidc } from "./config/console-oidc.js";
 import type { Config } from "./config.js";
 import { startScheduler } from "./dispatch/scheduler.js";
 import { startDelivery } from "./dispatch/start-delivery.js";
@@ -56,12 +57,12 @@ export interface App {
 export async function createApp(
   config: Config,
   logger: Logger,
-  options: { extraRoutes?: HttpRoutes; clock?: Clock; consoleOidc?: ConsolePublicConfig["oidc"] } = {},
+  options: { extraRoutes?: HttpRoutes; clock?: Clock } = {},
 ): Promise<App> {
   const { nats: natsConfig, delivery: deliveryConfig, telemetry } = config;
   // First, so a console that does not build stops the start before anything is opened.
   const consoleRoutes = config.console.enabled
-    ? await createConsoleRoutes({ traceUrl: config.console.traceUrl, oidc: options.consoleOidc ?? null })
+    ? await createConsoleRoutes({ traceUrl: config.console.traceUrl, oidc: publicConsoleOidc(config.auth.consoleOidc) })
     : null;
   const extraRoutes = [consoleRoutes, options.extraRoutes].filter((r) => r !== null && r !== undefined);
   if (config.postgres.migrateOnStart) {

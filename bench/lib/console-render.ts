@@ -7,7 +7,7 @@ const chromiumPath = "/usr/bin/chromium";
 // (web/console/src/session.ts, pages/activity.ts): the bench signs in the way
 // the console itself remembers a sign-in.
 const sessionKey = "herald-console-credential";
-const firstRow = "table.activity tbody tr";
+const firstRow = "main table tbody tr";
 
 export interface FirstRender {
   /** Why nothing was measured (no Chromium). */
@@ -33,7 +33,7 @@ export async function consoleFirstRender(o: { url: string; apiKey: string; runs:
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addInitScript({
-      content: `sessionStorage.setItem(${JSON.stringify(sessionKey)}, ${JSON.stringify(o.apiKey)})`,
+      content: `sessionStorage.setItem(${JSON.stringify(sessionKey)}, ${JSON.stringify(JSON.stringify({ token: o.apiKey, kind: "api_key" }))})`,
     });
     for (let i = 0; i < o.runs; i++) {
       const page = await context.newPage();

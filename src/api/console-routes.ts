@@ -10,7 +10,7 @@ type Response = http.ServerResponse | http2.Http2ServerResponse;
 
 /** What `/console/config.json` tells the browser (web/console/src/context.ts, ConsoleConfig). */
 export interface ConsolePublicConfig {
-  oidc: { issuer: string; clientId: string; name: string } | null;
+  oidc: { issuer: string; clientId: string; name: string; scopes?: string } | null;
   traceUrl: string | null;
 }
 

@@ -26,14 +26,14 @@ export function createManageTemplates(deps: {
     },
 
     async get(principal: Principal, key: string, channel: string, locale: string): Promise<Template> {
-      requireScope(principal, "admin", "manage templates");
+      requireScope(principal, "read", "read templates");
       const t = await templateStore.get(deps.db, key, channel, normalizeLocale(locale));
       if (t === null) throw new NotFoundError(`no ${channel} template "${key}" for locale ${locale}`);
       return t;
     },
 
     async list(principal: Principal, key: string): Promise<Template[]> {
-      requireScope(principal, "admin", "manage templates");
+      requireScope(principal, "read", "read templates");
       return templateStore.list(deps.db, key);
     },
 

@@ -27,14 +27,14 @@ export interface ManageWorkflowsDeps {
 /** ListWorkflowRuns' page size when the caller asks for 0 (the contract's default). */
 const defaultPageSize = 50;
 
-const action = "manage workflows";
-
 /**
  * WorkflowService: operators' workflows (checked before they are stored, every
- * version kept) and a read of their runs. Every call needs the `admin` scope.
+ * version kept) and a read of their runs. Reads need the `read` scope (so a
+ * support engineer's console shows them), changes and cancels `admin`.
  */
 export function createManageWorkflows(deps: ManageWorkflowsDeps) {
-  const admin = (principal: Principal) => requireScope(principal, "admin", action);
+  const admin = (principal: Principal) => requireScope(principal, "admin", "manage workflows");
+  const reader = (principal: Principal) => requireScope(principal, "read", "read workflows");
   return {
     /** Checks and stores a workflow; an unchanged one keeps its version. */
     async upsert(principal: Principal, def: WorkflowDefinition): Promise<Workflow> {
@@ -47,7 +47,7 @@ export function createManageWorkflows(deps: ManageWorkflowsDeps) {
 
     /** The current version, or `version` when above 0 (also of a deleted workflow). */
     async get(principal: Principal, key: string, version: number): Promise<Workflow> {
-      admin(principal);
+      reader(principal);
       const found = await workflowStore.get(deps.db, key, version);
       if (found === null) {
         throw new NotFoundError(version > 0 ? `no version ${version} of workflow "${key}"` : `no workflow "${key}"`);
@@ -56,7 +56,7 @@ export function createManageWorkflows(deps: ManageWorkflowsDeps) {
     },
 
     async list(principal: Principal): Promise<Workflow[]> {
-      admin(principal);
+      reader(principal);
       return workflowStore.list(deps.db);
     },
 
@@ -76,7 +76,7 @@ export function createManageWorkflows(deps: ManageWorkflowsDeps) {
       pageSize: number,
       pageToken: string,
     ): Promise<{ runs: WorkflowRun[]; nextPageToken: string }> {
-      admin(principal);
+      reader(principal);
       // The position is a run cursor: its time to the microsecond, and its id.
       const after =
         pageToken === "" ? null : decodePagePosition(pageToken, filter, runCursorPattern, "ListWorkflowRuns");
@@ -85,7 +85,7 @@ export function createManageWorkflows(deps: ManageWorkflowsDeps) {
     },
 
     async getRun(principal: Principal, id: string): Promise<WorkflowRun> {
-      admin(principal);
+      reader(principal);
       const run = await workflowRunReads.get(deps.db, id);
       if (run === null) throw new NotFoundError(`no workflow run ${id}`);
       return run;

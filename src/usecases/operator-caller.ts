@@ -22,5 +22,7 @@ export function callerOf(principal: Principal): Caller {
       return { kind: "api_key", name: principal.name, scopes: principal.scopes, keyId: principal.keyId };
     case "user":
       return { kind: "user", name: principal.userId, scopes: [], keyId: "" };
+    case "operator":
+      return { kind: "oidc", name: principal.name, scopes: principal.scopes, keyId: "" };
   }
 }

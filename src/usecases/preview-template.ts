@@ -16,7 +16,7 @@ export const sampleFields: Readonly<JsonObject> = {
 };
 
 /**
- * PreviewTemplate (`admin`, like the rest of TemplateService): compiles a
+ * PreviewTemplate (`read`, like TemplateService's other reads): compiles a
  * template as UpsertTemplate does and renders it as a Send would, within the
  * same limits, storing nothing. Errors are InvalidArgumentError naming the
  * part (compiling) or `data` and the part (rendering).
@@ -31,7 +31,7 @@ export function createPreviewTemplate(deps: {
     template: Template,
     data: JsonObject | null,
   ): Promise<Content> {
-    requireScope(principal, "admin", "manage templates");
+    requireScope(principal, "read", "preview templates");
     const compiled = compileTemplateChecked(template, deps.catalog, deps.maxExpressions);
     return deps.renderer.preview(template, compiled, { ...sampleFields, ...(data ?? {}) });
   };

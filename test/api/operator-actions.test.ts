@@ -159,7 +159,7 @@ describe("PreviewTemplate", () => {
 });
 
 describe("scopes", () => {
-  it("a read key searches and reads lives, but may not retry or preview", async () => {
+  it("a read key searches, reads lives and previews, but may not retry or change a template", async () => {
     const reader = serviceClient(OperatorService, herald.url, readKey);
     const id = (await admin.send({ userIds: ["dee"], category: "scopes", title: "t", body: "b" })).notifications[0]
       ?.id as string;
@@ -169,7 +169,10 @@ describe("scopes", () => {
     const deliveryIds = ["0190c0de-0000-7000-8000-000000000003"];
     expect(await codeOf(reader.retryDeliveries({ deliveryIds }))).toBe("PermissionDenied");
     const previewer = serviceClient(TemplateService, herald.url, readKey);
-    expect(await codeOf(previewer.previewTemplate({ template: emailTemplate("x"), data: {} }))).toBe(
+    expect(await codeOf(previewer.previewTemplate({ template: emailTemplate("x"), data: { name: "Dee" } }))).toBe("ok");
+    expect(await codeOf(previewer.listTemplates({ key: "preview" }))).toBe("ok");
+    expect(await codeOf(previewer.upsertTemplate({ template: emailTemplate("x") }))).toBe("PermissionDenied");
+    expect(await codeOf(previewer.deleteTemplate({ key: "preview", channel: Channel.EMAIL, locale: "en" }))).toBe(
       "PermissionDenied",
     );
   });

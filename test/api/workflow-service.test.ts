@@ -141,25 +141,29 @@ describe("WorkflowService: versions", () => {
     }
   });
 
-  it("needs the admin scope", async () => {
-    const clients = [
-      workflowClient(herald.url, await herald.apiKey(["send", "read"])),
-      workflowClient(herald.url, await herald.userToken("someone")),
+  it("reads need the read scope, changes the admin scope", async () => {
+    const reader = workflowClient(herald.url, await herald.apiKey(["send", "read"]));
+    const user = workflowClient(herald.url, await herald.userToken("someone"));
+    const reads = (client: typeof reader) => [
+      () => client.getWorkflow({ key: "versions" }),
+      () => client.listWorkflows({}),
+      () => client.listWorkflowRuns({}),
+      () => client.getWorkflowRun({ id: randomUUID() }),
     ];
-    for (const client of clients) {
-      for (const call of [
-        () => client.upsertWorkflow({ workflow: minimal("not-allowed") }),
-        () => client.getWorkflow({ key: "versions" }),
-        () => client.listWorkflows({}),
-        () => client.deleteWorkflow({ key: "versions" }),
-        () => client.listWorkflowRuns({}),
-        () => client.getWorkflowRun({ id: randomUUID() }),
-        () => client.cancelWorkflows({ cancellationKey: "k" }),
-      ]) {
-        expect((await errorOf(call()))?.code).toBe(Code.PermissionDenied);
-      }
+    const changes = (client: typeof reader) => [
+      () => client.upsertWorkflow({ workflow: minimal("not-allowed") }),
+      () => client.deleteWorkflow({ key: "versions" }),
+      () => client.cancelWorkflows({ cancellationKey: "k" }),
+    ];
+    for (const call of [...reads(user), ...changes(user), ...changes(reader)]) {
+      expect((await errorOf(call()))?.code).toBe(Code.PermissionDenied);
     }
+    expect((await reader.getWorkflow({ key: "versions" })).workflow?.key).toBe("versions");
+    expect((await reader.listWorkflows({})).workflows.length).toBeGreaterThan(0);
+    await reader.listWorkflowRuns({});
+    expect((await errorOf(reader.getWorkflowRun({ id: randomUUID() })))?.code).toBe(Code.NotFound);
     expect((await errorOf(workflows.getWorkflow({ key: "not-allowed" })))?.code).toBe(Code.NotFound);
+    expect((await workflows.getWorkflow({ key: "versions" })).workflow?.key).toBe("versions");
   });
 });
 

@@ -19,7 +19,7 @@ export interface ConsoleClients {
 /** What Herald serves at `/console/config.json`: the browser-safe part of its console configuration. */
 export interface ConsoleConfig {
   /** OIDC sign-in, when configured. */
-  oidc: { issuer: string; clientId: string; name: string } | null;
+  oidc: { issuer: string; clientId: string; name: string; scopes?: string } | null;
   /** CONSOLE_TRACE_URL: a URL with `{traceId}` where the tracing UI shows a trace; null when unset. */
   traceUrl: string | null;
 }

@@ -31,8 +31,9 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // TemplateService manages the templates Send renders with `template_key`:
-// one per key, channel and locale, written in Handlebars. Requires the `admin`
-// scope.
+// one per key, channel and locale, written in Handlebars. Reading and
+// previewing (GetTemplate, ListTemplates, PreviewTemplate) require the `read`
+// scope; UpsertTemplate and DeleteTemplate require `admin`.
 //
 // Templates use Handlebars expressions and the built-in helpers if, unless,
 // each, with and lookup; partials, inline partials, decorators and the log
@@ -130,8 +131,9 @@ func (c *templateServiceClient) PreviewTemplate(ctx context.Context, in *Preview
 // for forward compatibility.
 //
 // TemplateService manages the templates Send renders with `template_key`:
-// one per key, channel and locale, written in Handlebars. Requires the `admin`
-// scope.
+// one per key, channel and locale, written in Handlebars. Reading and
+// previewing (GetTemplate, ListTemplates, PreviewTemplate) require the `read`
+// scope; UpsertTemplate and DeleteTemplate require `admin`.
 //
 // Templates use Handlebars expressions and the built-in helpers if, unless,
 // each, with and lookup; partials, inline partials, decorators and the log

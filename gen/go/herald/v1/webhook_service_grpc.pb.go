@@ -35,7 +35,8 @@ const (
 // (each notification posted to every enabled endpoint whose categories match,
 // signed per the Standard Webhooks specification) and the incoming webhooks of
 // chat tools (Slack, Teams), which their channels post to the same way.
-// Requires the `admin` scope.
+// Every call requires the `admin` scope, reads too: a chat tool's incoming
+// webhook URL is itself a credential.
 type WebhookServiceClient interface {
 	// CreateWebhookEndpoint registers an endpoint and returns its signing secret.
 	CreateWebhookEndpoint(ctx context.Context, in *CreateWebhookEndpointRequest, opts ...grpc.CallOption) (*CreateWebhookEndpointResponse, error)
@@ -128,7 +129,8 @@ func (c *webhookServiceClient) RotateWebhookSecret(ctx context.Context, in *Rota
 // (each notification posted to every enabled endpoint whose categories match,
 // signed per the Standard Webhooks specification) and the incoming webhooks of
 // chat tools (Slack, Teams), which their channels post to the same way.
-// Requires the `admin` scope.
+// Every call requires the `admin` scope, reads too: a chat tool's incoming
+// webhook URL is itself a credential.
 type WebhookServiceServer interface {
 	// CreateWebhookEndpoint registers an endpoint and returns its signing secret.
 	CreateWebhookEndpoint(context.Context, *CreateWebhookEndpointRequest) (*CreateWebhookEndpointResponse, error)

@@ -32,8 +32,9 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// WorkflowService manages workflows and shows their runs. Requires the `admin`
-// scope.
+// WorkflowService manages workflows and shows their runs. Reads (GetWorkflow,
+// ListWorkflows, ListWorkflowRuns, GetWorkflowRun) require the `read` scope;
+// UpsertWorkflow, DeleteWorkflow and CancelWorkflows require `admin`.
 type WorkflowServiceClient interface {
 	// UpsertWorkflow creates a workflow or makes a new version of it. Steps are
 	// checked first and a bad one fails with INVALID_ARGUMENT naming it, such
@@ -144,8 +145,9 @@ func (c *workflowServiceClient) CancelWorkflows(ctx context.Context, in *CancelW
 // All implementations must embed UnimplementedWorkflowServiceServer
 // for forward compatibility.
 //
-// WorkflowService manages workflows and shows their runs. Requires the `admin`
-// scope.
+// WorkflowService manages workflows and shows their runs. Reads (GetWorkflow,
+// ListWorkflows, ListWorkflowRuns, GetWorkflowRun) require the `read` scope;
+// UpsertWorkflow, DeleteWorkflow and CancelWorkflows require `admin`.
 type WorkflowServiceServer interface {
 	// UpsertWorkflow creates a workflow or makes a new version of it. Steps are
 	// checked first and a bad one fails with INVALID_ARGUMENT naming it, such

@@ -27,8 +27,9 @@ if _version_not_supported:
 
 class TemplateServiceStub:
     """TemplateService manages the templates Send renders with `template_key`:
-    one per key, channel and locale, written in Handlebars. Requires the `admin`
-    scope.
+    one per key, channel and locale, written in Handlebars. Reading and
+    previewing (GetTemplate, ListTemplates, PreviewTemplate) require the `read`
+    scope; UpsertTemplate and DeleteTemplate require `admin`.
 
     Templates use Handlebars expressions and the built-in helpers if, unless,
     each, with and lookup; partials, inline partials, decorators and the log
@@ -81,8 +82,9 @@ class TemplateServiceStub:
 
 class TemplateServiceServicer:
     """TemplateService manages the templates Send renders with `template_key`:
-    one per key, channel and locale, written in Handlebars. Requires the `admin`
-    scope.
+    one per key, channel and locale, written in Handlebars. Reading and
+    previewing (GetTemplate, ListTemplates, PreviewTemplate) require the `read`
+    scope; UpsertTemplate and DeleteTemplate require `admin`.
 
     Templates use Handlebars expressions and the built-in helpers if, unless,
     each, with and lookup; partials, inline partials, decorators and the log
@@ -179,8 +181,9 @@ def add_TemplateServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class TemplateService:
     """TemplateService manages the templates Send renders with `template_key`:
-    one per key, channel and locale, written in Handlebars. Requires the `admin`
-    scope.
+    one per key, channel and locale, written in Handlebars. Reading and
+    previewing (GetTemplate, ListTemplates, PreviewTemplate) require the `read`
+    scope; UpsertTemplate and DeleteTemplate require `admin`.
 
     Templates use Handlebars expressions and the built-in helpers if, unless,
     each, with and lookup; partials, inline partials, decorators and the log

@@ -30,7 +30,8 @@ class WebhookServiceStub:
     (each notification posted to every enabled endpoint whose categories match,
     signed per the Standard Webhooks specification) and the incoming webhooks of
     chat tools (Slack, Teams), which their channels post to the same way.
-    Requires the `admin` scope.
+    Every call requires the `admin` scope, reads too: a chat tool's incoming
+    webhook URL is itself a credential.
     """
 
     def __init__(self, channel):
@@ -76,7 +77,8 @@ class WebhookServiceServicer:
     (each notification posted to every enabled endpoint whose categories match,
     signed per the Standard Webhooks specification) and the incoming webhooks of
     chat tools (Slack, Teams), which their channels post to the same way.
-    Requires the `admin` scope.
+    Every call requires the `admin` scope, reads too: a chat tool's incoming
+    webhook URL is itself a credential.
     """
 
     def CreateWebhookEndpoint(self, request, context):
@@ -168,7 +170,8 @@ class WebhookService:
     (each notification posted to every enabled endpoint whose categories match,
     signed per the Standard Webhooks specification) and the incoming webhooks of
     chat tools (Slack, Teams), which their channels post to the same way.
-    Requires the `admin` scope.
+    Every call requires the `admin` scope, reads too: a chat tool's incoming
+    webhook URL is itself a credential.
     """
 
     @staticmethod

@@ -26,8 +26,9 @@ if _version_not_supported:
 
 
 class WorkflowServiceStub:
-    """WorkflowService manages workflows and shows their runs. Requires the `admin`
-    scope.
+    """WorkflowService manages workflows and shows their runs. Reads (GetWorkflow,
+    ListWorkflows, ListWorkflowRuns, GetWorkflowRun) require the `read` scope;
+    UpsertWorkflow, DeleteWorkflow and CancelWorkflows require `admin`.
     """
 
     def __init__(self, channel):
@@ -74,8 +75,9 @@ class WorkflowServiceStub:
 
 
 class WorkflowServiceServicer:
-    """WorkflowService manages workflows and shows their runs. Requires the `admin`
-    scope.
+    """WorkflowService manages workflows and shows their runs. Reads (GetWorkflow,
+    ListWorkflows, ListWorkflowRuns, GetWorkflowRun) require the `read` scope;
+    UpsertWorkflow, DeleteWorkflow and CancelWorkflows require `admin`.
     """
 
     def UpsertWorkflow(self, request, context):
@@ -185,8 +187,9 @@ def add_WorkflowServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class WorkflowService:
-    """WorkflowService manages workflows and shows their runs. Requires the `admin`
-    scope.
+    """WorkflowService manages workflows and shows their runs. Reads (GetWorkflow,
+    ListWorkflows, ListWorkflowRuns, GetWorkflowRun) require the `read` scope;
+    UpsertWorkflow, DeleteWorkflow and CancelWorkflows require `admin`.
     """
 
     @staticmethod

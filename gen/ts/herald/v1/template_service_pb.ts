@@ -494,8 +494,9 @@ export const PreviewTemplateResponseSchema: GenMessage<PreviewTemplateResponse> 
 
 /**
  * TemplateService manages the templates Send renders with `template_key`:
- * one per key, channel and locale, written in Handlebars. Requires the `admin`
- * scope.
+ * one per key, channel and locale, written in Handlebars. Reading and
+ * previewing (GetTemplate, ListTemplates, PreviewTemplate) require the `read`
+ * scope; UpsertTemplate and DeleteTemplate require `admin`.
  *
  * Templates use Handlebars expressions and the built-in helpers if, unless,
  * each, with and lookup; partials, inline partials, decorators and the log

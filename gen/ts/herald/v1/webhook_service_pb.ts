@@ -416,7 +416,8 @@ export const RotateWebhookSecretResponseSchema: GenMessage<RotateWebhookSecretRe
  * (each notification posted to every enabled endpoint whose categories match,
  * signed per the Standard Webhooks specification) and the incoming webhooks of
  * chat tools (Slack, Teams), which their channels post to the same way.
- * Requires the `admin` scope.
+ * Every call requires the `admin` scope, reads too: a chat tool's incoming
+ * webhook URL is itself a credential.
  *
  * @generated from service herald.v1.WebhookService
  */

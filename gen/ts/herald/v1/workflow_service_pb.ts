@@ -356,8 +356,9 @@ export const CancelWorkflowsResponseSchema: GenMessage<CancelWorkflowsResponse> 
   messageDesc(file_herald_v1_workflow_service, 13);
 
 /**
- * WorkflowService manages workflows and shows their runs. Requires the `admin`
- * scope.
+ * WorkflowService manages workflows and shows their runs. Reads (GetWorkflow,
+ * ListWorkflows, ListWorkflowRuns, GetWorkflowRun) require the `read` scope;
+ * UpsertWorkflow, DeleteWorkflow and CancelWorkflows require `admin`.
  *
  * @generated from service herald.v1.WorkflowService
  */

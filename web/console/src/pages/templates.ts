@@ -1,7 +1,7 @@
 /**
  * Templates: every template (TemplateService.ListTemplates), a form to start
  * a new one, and the editor at `#/templates/<key>/<channel>/<locale>`.
- * TemplateService needs an admin key; another key sees the server's refusal.
+ * A read key sees and previews them; saving and new templates need admin.
  */
 import "./pages.css";
 import type { ConsoleContext, ConsolePage } from "../context.js";

@@ -1,7 +1,8 @@
 /**
- * Webhooks: every endpoint (WebhookService.ListWebhookEndpoints) and, with an
- * admin key, Disable/Enable (UpdateWebhookEndpoint). Replaying past
- * deliveries to an endpoint is not offered yet (issue 14).
+ * Webhooks: every endpoint (WebhookService.ListWebhookEndpoints) and
+ * Disable/Enable (UpdateWebhookEndpoint). An admin page, because WebhookService
+ * is admin-only even to read: a chat tool's incoming webhook URL is a
+ * credential. Replaying past deliveries to an endpoint is not offered yet (issue 14).
  */
 import "./pages.css";
 import type { WebhookEndpoint } from "../../../../gen/ts/herald/v1/webhook_service_pb.js";
@@ -13,7 +14,7 @@ import { channelToName } from "../forms.js";
 export const webhooksPage: ConsolePage = {
   route: "webhooks",
   title: "Webhooks",
-  scope: "read",
+  scope: "admin",
   async render(into, ctx, _path, signal) {
     const errors = errorSlot();
     const list = h("div", {}, h("p", { text: "Loading endpoints…" }));
@@ -43,7 +44,6 @@ function endpointsTable(
   refresh: () => Promise<void>,
 ): HTMLElement {
   if (endpoints.length === 0) return h("p", { text: "No webhook endpoints." });
-  const admin = ctx.can("admin");
   const rows = endpoints.map((e) => {
     const state = h("span", {
       class: `badge ${e.enabled ? "status-sent" : "status-dead"}`,
@@ -56,12 +56,11 @@ function endpointsTable(
       state,
       e.disabledReason || "—",
       e.description || "—",
+      toggleButton(ctx, e, errors, refresh),
     ];
-    if (admin) cells.push(toggleButton(ctx, e, errors, refresh));
     return row(...cells);
   });
-  const headers = ["URL", "Channel", "Categories", "State", "Disabled because", "Description"];
-  if (admin) headers.push("Change");
+  const headers = ["URL", "Channel", "Categories", "State", "Disabled because", "Description", "Change"];
   return dataTable("Webhook endpoints", headers, rows);
 }
 

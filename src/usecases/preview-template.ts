@@ -6,20 +6,12 @@ import type { ContentRenderer } from "../templates/content-renderer.js";
 import { requireScope } from "./access.js";
 import { compileTemplateChecked } from "./template-check.js";
 
-/** What the notification's own fields are in a preview unless its data names them. */
-export const sampleFields: Readonly<JsonObject> = {
-  title: "Sample title",
-  body: "Sample body",
-  category: "sample",
-  user_id: "sample-user",
-  action_url: "https://example.com/sample",
-};
-
 /**
  * PreviewTemplate (`read`, like TemplateService's other reads): compiles a
- * template as UpsertTemplate does and renders it as a Send would, within the
- * same limits, storing nothing. Errors are InvalidArgumentError naming the
- * part (compiling) or `data` and the part (rendering).
+ * template as UpsertTemplate does and renders it as a Send would, with `data`
+ * as its only variables (as Send's), within the same limits, storing nothing.
+ * Errors are InvalidArgumentError naming the part (compiling) or `data` and
+ * the part (rendering).
  */
 export function createPreviewTemplate(deps: {
   renderer: Pick<ContentRenderer, "preview">;
@@ -33,6 +25,6 @@ export function createPreviewTemplate(deps: {
   ): Promise<Content> {
     requireScope(principal, "read", "preview templates");
     const compiled = compileTemplateChecked(template, deps.catalog, deps.maxExpressions);
-    return deps.renderer.preview(template, compiled, { ...sampleFields, ...(data ?? {}) });
+    return deps.renderer.preview(template, compiled, data ?? {});
   };
 }

@@ -134,17 +134,16 @@ describe("GetPipelineHealth", () => {
 describe("PreviewTemplate", () => {
   const templates = () => serviceClient(TemplateService, herald.url, adminKey);
 
-  it("renders with the data, sample values for the notification's own fields, and stores nothing", async () => {
+  it("renders with the data alone, as Send does, and stores nothing", async () => {
     const { parts } = await templates().previewTemplate({
       template: emailTemplate("Hi {{name}}"),
-      data: { name: "<Dee>" },
+      data: { name: "<Dee>", title: "Mine" },
     });
-    expect(parts).toEqual({ subject: "Hi <Dee>", text: "Hello <Dee>, Sample title", html: "<p>&lt;Dee&gt;</p>" });
-    const named = await templates().previewTemplate({
-      template: emailTemplate("{{title}}"),
-      data: { name: "x", title: "Mine" },
-    });
-    expect(named.parts.subject).toBe("Mine");
+    expect(parts).toEqual({ subject: "Hi <Dee>", text: "Hello <Dee>, Mine", html: "<p>&lt;Dee&gt;</p>" });
+    // The notification's own title is not a variable in Send, so not in a preview either.
+    const noTitle = await errorOf(templates().previewTemplate({ template: emailTemplate("x"), data: { name: "x" } }));
+    expect(noTitle?.code).toBe(Code.InvalidArgument);
+    expect(noTitle?.rawMessage).toMatch(/^data: .*uses "title"/);
     expect((await templates().listTemplates({ key: "preview" })).templates).toEqual([]);
   });
 
@@ -169,7 +168,9 @@ describe("scopes", () => {
     const deliveryIds = ["0190c0de-0000-7000-8000-000000000003"];
     expect(await codeOf(reader.retryDeliveries({ deliveryIds }))).toBe("PermissionDenied");
     const previewer = serviceClient(TemplateService, herald.url, readKey);
-    expect(await codeOf(previewer.previewTemplate({ template: emailTemplate("x"), data: { name: "Dee" } }))).toBe("ok");
+    expect(
+      await codeOf(previewer.previewTemplate({ template: emailTemplate("x"), data: { name: "Dee", title: "t" } })),
+    ).toBe("ok");
     expect(await codeOf(previewer.listTemplates({ key: "preview" }))).toBe("ok");
     expect(await codeOf(previewer.upsertTemplate({ template: emailTemplate("x") }))).toBe("PermissionDenied");
     expect(await codeOf(previewer.deleteTemplate({ key: "preview", channel: Channel.EMAIL, locale: "en" }))).toBe(

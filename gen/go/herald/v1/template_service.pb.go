@@ -875,9 +875,8 @@ type PreviewTemplateRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// template is the template to render; it need not be stored.
 	Template *Template `protobuf:"bytes,1,opt,name=template,proto3" json:"template,omitempty"`
-	// data is what Send's `data` would be; the notification's own fields
-	// (title, body, category, user_id, action_url) are filled with sample
-	// values unless data names them.
+	// data is what Send's `data` would be, and, as in Send, the only variables
+	// the template sees: a variable data lacks is INVALID_ARGUMENT naming it.
 	Data          *structpb.Struct `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

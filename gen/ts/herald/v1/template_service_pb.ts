@@ -454,9 +454,8 @@ export type PreviewTemplateRequest = Message<"herald.v1.PreviewTemplateRequest">
   template?: Template | undefined;
 
   /**
-   * data is what Send's `data` would be; the notification's own fields
-   * (title, body, category, user_id, action_url) are filled with sample
-   * values unless data names them.
+   * data is what Send's `data` would be, and, as in Send, the only variables
+   * the template sees: a variable data lacks is INVALID_ARGUMENT naming it.
    *
    * @generated from field: google.protobuf.Struct data = 2;
    */

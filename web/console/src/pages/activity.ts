@@ -9,6 +9,7 @@ import type { ConsoleContext, ConsolePage } from "../context.js";
 import { field, h } from "../dom.js";
 import { cell, channelNames, enumSelect, errorText, statusBadge, statusNames, table, time } from "../labels.js";
 import { hashQuery, routeHash } from "../route.js";
+import { searchFilled } from "../search-pages.js";
 
 type Search = MessageInitShape<typeof SearchNotificationsRequestSchema>;
 
@@ -44,12 +45,10 @@ export const activityPage: ConsolePage = {
     // Page tokens of the pages before this one, so "Previous" goes back.
     const tokens = (query.get("pages") ?? "").split(",").filter((t) => t !== "");
     const pageToken = tokens.at(-1) ?? "";
-    const response = await ctx.clients.operator
-      .searchNotifications({ ...request, pageToken, pageSize: 25 }, { signal })
-      .catch((err: unknown) => {
-        if (!signal.aborted) results.replaceChildren(h("p", { class: "form-error", text: errorText(err) }));
-        return null;
-      });
+    const response = await searchFilled(ctx, { ...request, pageToken }, 25, signal).catch((err: unknown) => {
+      if (!signal.aborted) results.replaceChildren(h("p", { class: "form-error", text: errorText(err) }));
+      return null;
+    });
     results.setAttribute("aria-busy", "false");
     if (response === null || signal.aborted) return;
     const body = h("tbody");
@@ -77,7 +76,13 @@ export const activityPage: ConsolePage = {
           on: { click: () => goTo([...tokens, response.nextPageToken]) },
         }),
       );
-    const empty = h("p", { class: "muted", text: "No notification matches these filters." });
+    const empty = h("p", {
+      class: "muted",
+      text:
+        response.nextPageToken === ""
+          ? "No notification matches these filters."
+          : "None among the notifications searched so far: Next page searches further back.",
+    });
     const wrap = table("Notifications, newest first", ["Time", "User", "Category", "Title", "Deliveries"], []);
     wrap.querySelector("tbody")?.replaceWith(body);
     results.replaceChildren(response.notifications.length === 0 ? empty : wrap, pager);

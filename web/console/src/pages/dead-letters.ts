@@ -4,6 +4,7 @@ import type { ConsolePage } from "../context.js";
 import { field, h } from "../dom.js";
 import { cell, channelName, channelNames, enumSelect, errorText, statusBadge, table, time } from "../labels.js";
 import { hashQuery, routeHash } from "../route.js";
+import { type FilledPage, searchFilled } from "../search-pages.js";
 
 /**
  * Dead letters: deliveries that failed for good, by their notifications newest
@@ -39,18 +40,19 @@ export const deadLettersPage: ConsolePage = {
 
     const tokens = (query.get("pages") ?? "").split(",").filter((t) => t !== "");
     const channelValue = channelNames.find(([, n]) => n === query.get("channel"))?.[0];
-    let response: Awaited<ReturnType<typeof ctx.clients.operator.searchNotifications>>;
+    let response: FilledPage;
     try {
       // SearchNotifications (read scope) rather than ListDeliveries (admin only): a
       // read key sees the dead letters too, and each row can name its user and title.
-      response = await ctx.clients.operator.searchNotifications(
+      response = await searchFilled(
+        ctx,
         {
           deliveryStatus: DeliveryStatus.DEAD,
-          pageSize: 50,
           pageToken: tokens.at(-1) ?? "",
           ...(channelValue !== undefined && { channel: channelValue }),
         },
-        { signal },
+        50,
+        signal,
       );
     } catch (err) {
       if (!signal.aborted) results.replaceChildren(h("p", { class: "form-error", text: errorText(err) }));
@@ -63,7 +65,7 @@ export const deadLettersPage: ConsolePage = {
         .filter((d) => d.status === DeliveryStatus.DEAD && (channelValue === undefined || d.channel === channelValue))
         .map((d) => ({ d, n: s.notification })),
     );
-    if (dead.length === 0) {
+    if (dead.length === 0 && response.nextPageToken === "") {
       results.replaceChildren(h("p", { class: "muted", text: "No dead deliveries. Nothing to fix." }));
       return;
     }
@@ -146,7 +148,12 @@ export const deadLettersPage: ConsolePage = {
           on: { click: () => goTo([...tokens, response.nextPageToken]) },
         }),
       );
-    results.replaceChildren(controls, table("Dead deliveries", headers, rows), pager);
+    // A search that stopped at its bound before finding any: say so, and offer to go on.
+    const found =
+      dead.length === 0
+        ? h("p", { class: "muted", text: "None among the newest notifications searched so far." })
+        : table("Dead deliveries", headers, rows);
+    results.replaceChildren(controls, found, pager);
   },
 };
 

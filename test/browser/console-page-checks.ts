@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Page } from "playwright-core";
 import { expect } from "vitest";
+import { axeCheck } from "./console-page.js";
 
 // The browser globals page.evaluate's functions use (this project's tsconfig has no DOM library).
 declare const window: object;
@@ -13,15 +12,6 @@ declare const document: {
 };
 
 const screenshots = path.resolve(import.meta.dirname, "../../docs/screenshots");
-// Evaluated over DevTools: the console's CSP rightly refuses a script tag injected by addScriptTag.
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: unknown[];
-}
 
 /**
  * Checks a console page in Chromium shares: sign-in, routes, accessibility
@@ -46,18 +36,7 @@ export function consolePageChecks(page: Page, consoleUrl: string) {
 
     /** axe-core on the current page: no serious or critical violations; the others are printed. */
     async accessibility(name: string) {
-      if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
-      const violations = await page.evaluate(async () => {
-        const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
-        const result = await axe.run();
-        return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
-      });
-      const minor = violations.filter((v) => v.impact !== "serious" && v.impact !== "critical");
-      if (minor.length > 0) console.log(`axe on ${name}, minor:`, JSON.stringify(minor));
-      expect(
-        violations.filter((v) => v.impact === "serious" || v.impact === "critical"),
-        name,
-      ).toEqual([]);
+      await axeCheck(page, name);
     },
 
     /** At phone width nothing makes the page itself scroll sideways (tables scroll inside their container). */

@@ -1,9 +1,10 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { Client } from "@connectrpc/connect";
 import type {
   NotificationSummary,
+  OperatorService,
   SearchNotificationsRequestSchema,
 } from "../../../gen/ts/herald/v1/operator_service_pb.js";
-import type { ConsoleContext } from "./context.js";
 
 /** How many SearchNotifications calls one page may take (each examines at most 10,000 notifications). */
 export const maxCallsPerPage = 8;
@@ -22,7 +23,7 @@ export interface FilledPage {
  * token still leads on, so "Next page" searches further back).
  */
 export async function searchFilled(
-  ctx: ConsoleContext,
+  operator: Pick<Client<typeof OperatorService>, "searchNotifications">,
   request: MessageInitShape<typeof SearchNotificationsRequestSchema>,
   pageSize: number,
   signal: AbortSignal,
@@ -30,7 +31,7 @@ export async function searchFilled(
   const notifications: NotificationSummary[] = [];
   let pageToken = request.pageToken ?? "";
   for (let call = 0; call < maxCallsPerPage; call++) {
-    const response = await ctx.clients.operator.searchNotifications(
+    const response = await operator.searchNotifications(
       { ...request, pageToken, pageSize: pageSize - notifications.length },
       { signal },
     );

@@ -171,6 +171,18 @@ configuration table; `npm run check:helm` checks that Herald reads every one.
 {{- with $v.auth.userTokenJwksUrl }}{{ $_ := set $env "HERALD_USER_TOKEN_JWKS_URL" . }}{{ end }}
 {{- with $v.auth.userTokenIssuer }}{{ $_ := set $env "HERALD_USER_TOKEN_ISSUER" . }}{{ end }}
 {{- with $v.auth.userTokenAudience }}{{ $_ := set $env "HERALD_USER_TOKEN_AUDIENCE" . }}{{ end }}
+{{- $_ := set $env "CONSOLE_ENABLED" (toString $v.console.enabled) }}
+{{- with $v.console.traceUrl }}{{ $_ := set $env "CONSOLE_TRACE_URL" . }}{{ end }}
+{{- /* OIDC sign-in; the schema checks the issuer's companions (client id, a group list). */}}
+{{- $oidc := $v.console.oidc }}
+{{- with $oidc.issuer }}{{ $_ := set $env "CONSOLE_OIDC_ISSUER" . }}{{ end }}
+{{- with $oidc.clientId }}{{ $_ := set $env "CONSOLE_OIDC_CLIENT_ID" . }}{{ end }}
+{{- with $oidc.name }}{{ $_ := set $env "CONSOLE_OIDC_NAME" . }}{{ end }}
+{{- with $oidc.scopes }}{{ $_ := set $env "CONSOLE_OIDC_SCOPES" (join " " .) }}{{ end }}
+{{- with $oidc.groupsClaim }}{{ $_ := set $env "CONSOLE_OIDC_GROUPS_CLAIM" . }}{{ end }}
+{{- with $oidc.adminGroups }}{{ $_ := set $env "CONSOLE_OIDC_ADMIN_GROUPS" (join "," .) }}{{ end }}
+{{- with $oidc.sendGroups }}{{ $_ := set $env "CONSOLE_OIDC_SEND_GROUPS" (join "," .) }}{{ end }}
+{{- with $oidc.readGroups }}{{ $_ := set $env "CONSOLE_OIDC_READ_GROUPS" (join "," .) }}{{ end }}
 {{- if $v.otel.enabled }}
 {{- $_ := set $env "OTEL_TRACES_EXPORTER" "otlp" }}
 {{- $_ := set $env "OTEL_EXPORTER_OTLP_ENDPOINT" (required "otel.endpoint is required when otel.enabled (http://collector:4318)" $v.otel.endpoint) }}

@@ -8,6 +8,7 @@ import type {
 import type { ConsoleContext, ConsolePage } from "../context.js";
 import { field, h } from "../dom.js";
 import { cell, channelNames, enumSelect, errorText, statusBadge, statusNames, table, time } from "../labels.js";
+import { pager } from "../pager.js";
 import { hashQuery, routeHash } from "../route.js";
 import { searchFilled } from "../search-pages.js";
 
@@ -45,37 +46,17 @@ export const activityPage: ConsolePage = {
     // Page tokens of the pages before this one, so "Previous" goes back.
     const tokens = (query.get("pages") ?? "").split(",").filter((t) => t !== "");
     const pageToken = tokens.at(-1) ?? "";
-    const response = await searchFilled(ctx, { ...request, pageToken }, 25, signal).catch((err: unknown) => {
-      if (!signal.aborted) results.replaceChildren(h("p", { class: "form-error", text: errorText(err) }));
-      return null;
-    });
+    const response = await searchFilled(ctx.clients.operator, { ...request, pageToken }, 25, signal).catch(
+      (err: unknown) => {
+        if (!signal.aborted) results.replaceChildren(h("p", { class: "form-error", text: errorText(err) }));
+        return null;
+      },
+    );
     results.setAttribute("aria-busy", "false");
     if (response === null || signal.aborted) return;
     const body = h("tbody");
     body.append(...response.notifications.map(row));
-    const pager = h("div", { class: "pager" });
-    const goTo = (nextTokens: string[]) => {
-      const next = new URLSearchParams(query);
-      if (nextTokens.length === 0) next.delete("pages");
-      else next.set("pages", nextTokens.join(","));
-      ctx.navigate(routeHash("activity", [], next));
-    };
-    if (tokens.length > 0)
-      pager.append(
-        h("button", {
-          text: "Previous page",
-          attrs: { type: "button" },
-          on: { click: () => goTo(tokens.slice(0, -1)) },
-        }),
-      );
-    if (response.nextPageToken !== "")
-      pager.append(
-        h("button", {
-          text: "Next page",
-          attrs: { type: "button" },
-          on: { click: () => goTo([...tokens, response.nextPageToken]) },
-        }),
-      );
+    const pages = pager(ctx, "activity", query, tokens, response.nextPageToken);
     const empty = h("p", {
       class: "muted",
       text:
@@ -85,7 +66,7 @@ export const activityPage: ConsolePage = {
     });
     const wrap = table("Notifications, newest first", ["Time", "User", "Category", "Title", "Deliveries"], []);
     wrap.querySelector("tbody")?.replaceWith(body);
-    results.replaceChildren(response.notifications.length === 0 ? empty : wrap, pager);
+    results.replaceChildren(response.notifications.length === 0 ? empty : wrap, pages);
     if (tokens.length === 0) {
       const seen = new Set(response.notifications.map((s) => s.notification?.id));
       pollNewest(ctx, request, seen, signal, (fresh) => {

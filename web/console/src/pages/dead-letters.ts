@@ -3,6 +3,7 @@ import type { RetryResult } from "../../../../gen/ts/herald/v1/operator_service_
 import type { ConsolePage } from "../context.js";
 import { field, h } from "../dom.js";
 import { cell, channelName, channelNames, enumSelect, errorText, statusBadge, table, time } from "../labels.js";
+import { pager } from "../pager.js";
 import { hashQuery, routeHash } from "../route.js";
 import { type FilledPage, searchFilled } from "../search-pages.js";
 
@@ -45,7 +46,7 @@ export const deadLettersPage: ConsolePage = {
       // SearchNotifications (read scope) rather than ListDeliveries (admin only): a
       // read key sees the dead letters too, and each row can name its user and title.
       response = await searchFilled(
-        ctx,
+        ctx.clients.operator,
         {
           deliveryStatus: DeliveryStatus.DEAD,
           pageToken: tokens.at(-1) ?? "",
@@ -125,35 +126,13 @@ export const deadLettersPage: ConsolePage = {
         retry,
       );
     }
-    const pager = h("div", { class: "pager" });
-    const goTo = (nextTokens: string[]) => {
-      const next = new URLSearchParams(query);
-      if (nextTokens.length === 0) next.delete("pages");
-      else next.set("pages", nextTokens.join(","));
-      ctx.navigate(routeHash("dead-letters", [], next));
-    };
-    if (tokens.length > 0)
-      pager.append(
-        h("button", {
-          text: "Previous page",
-          attrs: { type: "button" },
-          on: { click: () => goTo(tokens.slice(0, -1)) },
-        }),
-      );
-    if (response.nextPageToken !== "")
-      pager.append(
-        h("button", {
-          text: "Next page",
-          attrs: { type: "button" },
-          on: { click: () => goTo([...tokens, response.nextPageToken]) },
-        }),
-      );
+    const pages = pager(ctx, "dead-letters", query, tokens, response.nextPageToken);
     // A search that stopped at its bound before finding any: say so, and offer to go on.
     const found =
       dead.length === 0
         ? h("p", { class: "muted", text: "None among the newest notifications searched so far." })
         : table("Dead deliveries", headers, rows);
-    results.replaceChildren(controls, found, pager);
+    results.replaceChildren(controls, found, pages);
   },
 };
 

@@ -117,10 +117,28 @@ function windowSql(query: SearchQuery, columns = "n.id, n.user_id, n.category, n
     bind.push(value);
     return `$${bind.length}`;
   };
-  const where: string[] = [];
-  if (query.beforeId !== null) where.push(`n.id < ${arg(query.beforeId)}::uuid`);
-  if (f.createdBefore !== null) where.push(`n.id < ${arg(uuidFloor(f.createdBefore.getTime() + idSlackMs))}::uuid`);
-  if (f.createdAfter !== null) where.push(`n.id >= ${arg(uuidFloor(f.createdAfter.getTime()))}::uuid`);
+  // The id range paging and the time filters allow, on the column `id` names.
+  const idRange = (id: string): string[] => [
+    ...(query.beforeId === null ? [] : [`${id} < ${arg(query.beforeId)}::uuid`]),
+    ...(f.createdBefore === null ? [] : [`${id} < ${arg(uuidFloor(f.createdBefore.getTime() + idSlackMs))}::uuid`]),
+    ...(f.createdAfter === null ? [] : [`${id} >= ${arg(uuidFloor(f.createdAfter.getTime()))}::uuid`]),
+  ];
+  const and = (conditions: string[]) => (conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "");
+  if (drivenByStatus(f)) {
+    // The newest deliveries in the status, their notifications' ids sorted and cut to the
+    // budget first, then one primary-key probe each. As a plain join (or IN) Postgres may
+    // walk the whole primary key testing each id instead (seen at 10M rows: 0.8 s); the
+    // LIMIT 1 keeps the lateral probe from being flattened into such a join.
+    const channel = f.channel === null ? "" : ` AND d.channel = ${arg(f.channel)}`;
+    const status = `SELECT d.notification_id FROM deliveries d WHERE d.status = ${arg(f.deliveryStatus)}${channel}
+      ORDER BY d.id DESC LIMIT ${arg(query.statusBudget)}`;
+    const ids = `SELECT DISTINCT s.notification_id AS id FROM (${status}) s ${and(idRange("s.notification_id"))}
+      ORDER BY 1 DESC LIMIT ${arg(query.scanBudget)}`;
+    const window = `SELECT ${columns} FROM (${ids}) ids CROSS JOIN LATERAL
+      (SELECT * FROM notifications n WHERE n.id = ids.id LIMIT 1) n ORDER BY n.id DESC`;
+    return { window, bind };
+  }
+  const where = idRange("n.id");
   if (f.notificationId !== null) {
     where.push(`n.id = ${arg(f.notificationId)}::uuid`);
   } else if (f.idempotencyKey !== null) {
@@ -129,13 +147,8 @@ function windowSql(query: SearchQuery, columns = "n.id, n.user_id, n.category, n
       WHERE k.api_key_id = ANY(ARRAY(SELECT a.id FROM api_keys a)) AND k.key = ${arg(f.idempotencyKey)})`);
   } else if (f.userId !== null) {
     where.push(`n.user_id = ${arg(f.userId)}`);
-  } else if (drivenByStatus(f)) {
-    const channel = f.channel === null ? "" : ` AND d.channel = ${arg(f.channel)}`;
-    where.push(`n.id IN (SELECT s.notification_id FROM (SELECT d.notification_id FROM deliveries d
-      WHERE d.status = ${arg(f.deliveryStatus)}${channel} ORDER BY d.id DESC LIMIT ${arg(query.statusBudget)}) s)`);
   }
-  const window = `SELECT ${columns} FROM notifications n ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
-    ORDER BY n.id DESC LIMIT ${arg(query.scanBudget)}`;
+  const window = `SELECT ${columns} FROM notifications n ${and(where)} ORDER BY n.id DESC LIMIT ${arg(query.scanBudget)}`;
   return { window, bind };
 }
 

@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../src/store/migrator.js";
 import { type SearchFilters, searchStatement } from "../../src/store/notification-search.js";
@@ -91,6 +92,32 @@ describe("each search filter is served by an index", () => {
       /Index (Only )?Scan using notifications_pkey on notifications n[^\n]*\n\s*Index Cond: \(id = s\.notification_id\)/,
     );
     expect(text).not.toMatch(/Backward using notifications_pkey/);
+  });
+
+  it("keeps that plan as a generic plan (Herald's statements are prepared; Postgres may stop planning per call)", async () => {
+    const { text, values } = searchStatement({
+      filters: { ...none, deliveryStatus: "dead" },
+      beforeId: idOf(30_000),
+      limit: 25,
+      scanBudget: 10_000,
+      statusBudget: 100_000,
+    });
+    // Only the page's position and size are bound: the status and the budgets, which
+    // choose the plan's shape, are written in, so a generic plan still knows them.
+    expect(values).toEqual([idOf(30_000), 26]);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query("SET plan_cache_mode = force_generic_plan");
+      await client.query(`PREPARE search AS ${text}`);
+      const args = values.map((v) => (typeof v === "number" ? String(v) : client.escapeLiteral(String(v))));
+      const rows = await client.query<{ "QUERY PLAN": string }>(`EXPLAIN EXECUTE search(${args.join(", ")})`);
+      const generic = rows.rows.map((r) => r["QUERY PLAN"]).join("\n");
+      expect(generic).toMatch(/Index Cond: \(id = s\.notification_id\)/);
+      expect(generic).not.toMatch(/Seq Scan on (notifications|deliveries)|Backward using notifications_pkey/);
+    } finally {
+      await client.end();
+    }
   });
 
   it("a next page starts where the last ended, in the index", async () => {

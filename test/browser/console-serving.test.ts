@@ -1,4 +1,5 @@
 import http from "node:http";
+import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConsoleRoutes } from "../../src/api/console-routes.js";
 import { loadConfig } from "../../src/config.js";
@@ -54,6 +55,31 @@ describe("with CONSOLE_ENABLED=true", () => {
     const config = await fetch(`${herald.url}/console/config.json`);
     expect(config.headers.get("cache-control")).toBe("no-store");
     expect(await config.json()).toEqual({ oidc: null, traceUrl: "https://traces.example.com/trace/{traceId}" });
+  });
+
+  it("sends the bundle gzipped to a client that takes gzip, with its own ETag, and plain otherwise", async () => {
+    const get = (headers: Record<string, string>) =>
+      new Promise<{ status?: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        http
+          .get(`${herald.url}/console/app.js`, { headers }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+          })
+          .on("error", reject);
+      });
+    const plainJs = await get({});
+    const gz = await get({ "Accept-Encoding": "br, gzip;q=0.8" });
+    const refused = await get({ "Accept-Encoding": "gzip;q=0, identity" });
+    expect(plainJs.headers["content-encoding"]).toBeUndefined();
+    expect(refused.headers["content-encoding"]).toBeUndefined();
+    expect(gz.headers["content-encoding"]).toBe("gzip");
+    for (const r of [plainJs, gz]) expect(r.headers.vary).toBe("Accept-Encoding");
+    expect(gunzipSync(gz.body).equals(plainJs.body)).toBe(true);
+    expect(gz.body.length).toBeLessThan(plainJs.body.length / 2);
+    expect(gz.headers.etag).not.toBe(plainJs.headers.etag);
+    const cached = await get({ "Accept-Encoding": "gzip", "If-None-Match": gz.headers.etag as string });
+    expect(cached.status).toBe(304);
   });
 
   it("answers other /console paths itself (404, 405), so none reaches the RPC handler", async () => {

@@ -41,7 +41,9 @@ export async function createConsoleRoutes(options: ConsoleRouteOptions): Promise
   const headers = securityHeaders(options.oidc?.issuer ?? null);
 
   return (req, res) => {
-    const { pathname } = new URL(req.url ?? "/", "http://console.invalid");
+    // Split, not parsed: new URL() throws on request targets such as `//x:y`, which
+    // Node's parser lets through, and a throw here would take the process down.
+    const pathname = (req.url ?? "").split("?", 1)[0] ?? "";
     if (pathname !== "/console" && !pathname.startsWith("/console/")) return false;
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     if (req.method !== "GET" && req.method !== "HEAD") {

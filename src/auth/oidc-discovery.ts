@@ -37,8 +37,7 @@ export function createOidcDiscovery(options: OidcDiscoveryOptions): () => Promis
     const url = `${options.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
     const res = await fetchFn(url, { signal: AbortSignal.timeout(options.timeoutMs), redirect: "error" });
     if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}`);
-    const text = await res.text();
-    if (text.length > maxDocumentBytes) throw new Error(`${url} is larger than ${maxDocumentBytes} bytes`);
+    const text = await readCapped(res, maxDocumentBytes, url);
     const doc = JSON.parse(text) as { issuer?: unknown; jwks_uri?: unknown };
     // OpenID Connect Discovery 1.0, section 4.3: the document must name the issuer it was fetched for.
     if (doc.issuer !== options.issuer) {
@@ -70,4 +69,25 @@ export function createOidcDiscovery(options: OidcDiscoveryOptions): () => Promis
 
 function unavailable(cause: unknown): UnavailableError {
   return new UnavailableError("the console's OpenID Connect issuer could not be reached; try again", { cause });
+}
+
+/** The body as text, refused (and no longer read) once it passes `maxBytes`. */
+async function readCapped(res: Response, maxBytes: number, url: string): Promise<string> {
+  const declared = Number(res.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new Error(`${url} is larger than ${maxBytes} bytes`);
+  if (res.body === null) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new Error(`${url} is larger than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }

@@ -13,6 +13,9 @@ export interface OidcOperatorOptions {
 
 type Operator = Extract<Principal, { kind: "operator" }>;
 
+/** ID tokens living longer than this are refused: a leaked one must not work for days (providers issue minutes to an hour). */
+const maxLifetimeSeconds = 24 * 3600;
+
 // Clocks of the issuer and of Herald may differ this much.
 const clockToleranceSeconds = 30;
 // Asymmetric algorithms only: an HS256 ID token would be signed with the
@@ -63,8 +66,12 @@ export function createOidcOperatorVerifier(options: OidcOperatorOptions) {
       if (known !== undefined && known.until > Date.now()) return known.operator;
       verified.delete(token);
       let payload: JWTPayload;
+      let typ: string | undefined;
       try {
-        ({ payload } = await jwtVerify(token, keys, {
+        ({
+          payload,
+          protectedHeader: { typ },
+        } = await jwtVerify(token, keys, {
           issuer: config.issuer,
           audience: config.clientId,
           algorithms,
@@ -75,9 +82,18 @@ export function createOidcOperatorVerifier(options: OidcOperatorOptions) {
         if (error instanceof UnavailableError) throw error;
         throw new UnauthenticatedError("the console sign-in (OIDC ID token) is invalid or expired; sign in again");
       }
-      // OpenID Connect Core 3.1.3.7: with several audiences, `azp` names the client the token is for.
-      if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== config.clientId) {
+      // OpenID Connect Core 3.1.3.7: with several audiences `azp` must name this client, and
+      // when present it must be this client (a token another app obtained names itself).
+      const several = Array.isArray(payload.aud) && payload.aud.length > 1;
+      if ((several || payload.azp !== undefined) && payload.azp !== config.clientId) {
         throw new UnauthenticatedError("the OIDC ID token was issued to another client (azp)");
+      }
+      // An OAuth access token (RFC 9068) is for APIs, not a sign-in: the console sends ID tokens.
+      if (typ !== undefined && /^(application\/)?at\+jwt$/i.test(typ)) {
+        throw new UnauthenticatedError("an OAuth access token is not an OIDC ID token; sign in to the console again");
+      }
+      if ((payload.exp as number) - (payload.iat as number) > maxLifetimeSeconds) {
+        throw new UnauthenticatedError(`the OIDC ID token lives longer than ${maxLifetimeSeconds / 3600} hours`);
       }
       const subject = payload.sub as string;
       if (!/^[!-~]{1,255}$/.test(subject)) throw new UnauthenticatedError("the OIDC ID token's sub is not usable");

@@ -11,18 +11,30 @@ export interface StoredPipelineState {
 }
 
 /**
+ * How many dead deliveries (all channels together) and due outbox rows a
+ * sample counts at most: a console polls every few seconds, and counting
+ * millions of rows each time would make the health page a load of its own.
+ * A count at the cap means "at least this many".
+ */
+export const healthCountCap = 100_000;
+
+/**
  * GetPipelineHealth's reads, in one statement (one round trip per sample, as a
  * console polls every few seconds): the dead count walks deliveries_by_status
- * (the dead only), the outbox its due index, the timers their due index.
+ * (the newest dead only, up to the cap), the outbox its due index (up to the
+ * cap), the timers their due index.
  */
 export const pipelineHealthReads = {
   async sample(q: Queryable): Promise<StoredPipelineState> {
     const [row] = await q.rows<{ dead: Record<string, number> | null; outbox: number; overdue: number | null }>(
       `SELECT
          (SELECT json_object_agg(x.channel, x.n) FROM
-            (SELECT d.channel, count(*)::int AS n FROM deliveries d WHERE d.status = 'dead' GROUP BY d.channel) x)
+            (SELECT d.channel, count(*)::int AS n FROM
+               (SELECT d.channel FROM deliveries d WHERE d.status = 'dead' ORDER BY d.id DESC LIMIT ${healthCountCap}) d
+             GROUP BY d.channel) x)
            AS dead,
-         (SELECT count(*)::int FROM outbox o WHERE o.available_at <= now()) AS outbox,
+         (SELECT count(*)::int FROM (SELECT 1 FROM outbox o WHERE o.available_at <= now() LIMIT ${healthCountCap}) o)
+           AS outbox,
          (SELECT extract(epoch FROM now() - min(t.due_at))::float8 FROM workflow_timers t WHERE t.due_at <= now())
            AS overdue`,
     );

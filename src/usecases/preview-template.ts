@@ -4,6 +4,8 @@ import type { JsonObject } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
 import type { ContentRenderer } from "../templates/content-renderer.js";
 import { requireScope } from "./access.js";
+import { checkJsonBytes } from "./json-size.js";
+import { maxDataBytes } from "./send-notification.js";
 import { compileTemplateChecked } from "./template-check.js";
 
 /**
@@ -24,6 +26,7 @@ export function createPreviewTemplate(deps: {
     data: JsonObject | null,
   ): Promise<Content> {
     requireScope(principal, "read", "preview templates");
+    if (data !== null) checkJsonBytes("data", data, maxDataBytes); // Send's limit, so a preview never passes what Send refuses
     const compiled = compileTemplateChecked(template, deps.catalog, deps.maxExpressions);
     return deps.renderer.preview(template, compiled, data ?? {});
   };

@@ -116,17 +116,17 @@ it("operators are rate limited like API keys, each in a bucket of their own", as
 
 describe("refused ID tokens are UNAUTHENTICATED", () => {
   const forge = async (
-    claims: { iss?: string; aud?: string | string[]; exp?: number; azp?: string },
+    claims: { iss?: string; aud?: string | string[]; exp?: number; iat?: number; azp?: string; typ?: string },
     jwk = signingJwk,
   ) => {
     const { kid } = decodeProtectedHeader(tokens.alice as string);
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ groups: ["herald-admins"], ...(claims.azp !== undefined && { azp: claims.azp }) })
-      .setProtectedHeader({ alg: "RS256", kid: kid as string })
+      .setProtectedHeader({ alg: "RS256", kid: kid as string, ...(claims.typ !== undefined && { typ: claims.typ }) })
       .setSubject("alice")
       .setIssuer(claims.iss ?? provider.issuer)
       .setAudience(claims.aud ?? clientId)
-      .setIssuedAt(now - 7200)
+      .setIssuedAt(claims.iat ?? now - 7200)
       .setExpirationTime(claims.exp ?? now + 600)
       .sign(await importJWK(jwk, "RS256"));
   };
@@ -141,6 +141,9 @@ describe("refused ID tokens are UNAUTHENTICATED", () => {
     ["signed by another key", async () => forge({}, await newSigningJwk())],
     ["for another audience", () => forge({ aud: "another-client" })],
     ["issued to another client among several audiences", () => forge({ aud: [clientId, "x"], azp: "x" })],
+    ["issued to another client (azp) with this audience alone", () => forge({ azp: "another-app" })],
+    ["an OAuth access token (typ at+jwt), not an ID token", () => forge({ typ: "at+jwt" })],
+    ["living longer than a day", () => forge({ iat: Math.floor(Date.now() / 1000) - 2 * 86_400 })],
     ["expired", () => forge({ exp: Math.floor(Date.now() / 1000) - 120 })],
     ["from another issuer", () => forge({ iss: "http://127.0.0.1:1" })],
     ["tampered with", async () => `${tokens.sam?.slice(0, -4)}AAAA`],

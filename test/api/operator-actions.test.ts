@@ -151,6 +151,11 @@ describe("PreviewTemplate", () => {
     const syntax = await errorOf(templates().previewTemplate({ template: emailTemplate("Hi {{name"), data: {} }));
     expect(syntax?.code).toBe(Code.InvalidArgument);
     expect(syntax?.rawMessage).toMatch(/^template\.email\.subject: /);
+    const big = await errorOf(
+      templates().previewTemplate({ template: emailTemplate("x"), data: { name: "x", title: "y".repeat(20_000) } }),
+    );
+    expect(big?.code).toBe(Code.InvalidArgument);
+    expect(big?.rawMessage).toMatch(/^data: /);
     const missing = await errorOf(templates().previewTemplate({ template: emailTemplate("Hi {{name}}"), data: {} }));
     expect(missing?.code).toBe(Code.InvalidArgument);
     expect(missing?.rawMessage).toMatch(/^data: template "preview" \(email subject, en\) uses "name"/);

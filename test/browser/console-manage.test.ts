@@ -179,7 +179,7 @@ describe.skipIf(!hasChromium)(
       expect(await cells("marketing")).toContain("off");
       expect(await cells("marketing")).toContain("inherit");
       expect(await page.getByRole("link", { name: "Notifications of grace" }).getAttribute("href")).toBe(
-        "#/activity?user_id=grace",
+        "#/activity?user=grace",
       );
       await check.accessibility("recipient");
       await check.screenshot("console-recipient.png");

@@ -1,4 +1,5 @@
 import http from "node:http";
+import net from "node:net";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConsoleRoutes } from "../../src/api/console-routes.js";
@@ -92,6 +93,25 @@ describe("with CONSOLE_ENABLED=true", () => {
     expect(rpcLike.status).toBe(405);
     expect((await fetch(`${herald.url}/console/herald.v1.OperatorService/WhoAmI`)).status).toBe(404);
     expect((await fetch(`${herald.url}/console`, { method: "POST" })).status).toBe(405);
+  });
+
+  it("survives request targets that are not URLs (`//x:y`, `//[`), answering them without a crash", async () => {
+    const raw = (target: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(herald.port, "127.0.0.1", () => {
+          socket.end(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+        });
+        let answer = "";
+        socket.on("data", (d: Buffer) => {
+          answer += d.toString("latin1");
+        });
+        socket.on("end", () => resolve(answer.split("\r\n")[0] ?? ""));
+        socket.on("error", reject);
+      });
+    for (const target of ["//x:y", "//[", "//%", "/console//x:y"]) {
+      expect(await raw(target)).toMatch(/^HTTP\/1\.1 \d{3}/);
+    }
+    expect((await fetch(`${herald.url}/console/`)).status).toBe(200);
   });
 
   it("leaves the API, CORS and probes as they were", async () => {

@@ -190,6 +190,9 @@ describe.skipIf(!hasChromium)(
       await c.smtp.start();
       await page.getByRole("button", { name: "Retry selected" }).click();
       await expect.poll(() => row.locator("td").last().textContent()).toContain("retried");
+      // Select all skips a row already retried: it is never sent again.
+      await page.locator("#select-all").check();
+      expect(await row.getByRole("checkbox").isChecked()).toBe(false);
       // The retried delivery goes out through the restarted sink; its life page says so.
       await emailDelivery(id, DeliveryStatus.SENT);
       await page.goto(`${c.consoleUrl}#/notifications/${id}`);
@@ -285,6 +288,29 @@ describe.skipIf(!hasChromium)(
       await expect.poll(() => page.locator("#sign-in-error").textContent()).toContain("Your session ended");
       expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     });
+
+    it("a key revoked while signed in ends the session at its next call, without a reload", async () => {
+      const key = await c.herald.apiKey(["read"], "revoked mid-session");
+      // The test before ended at sign-in, its key forgotten.
+      await signIn(key);
+      await createManageApiKeys({ db: c.herald.app.db }).revoke(parseApiKey(key)?.id as string);
+      let round = 0;
+      await expect
+        .poll(
+          async () => {
+            // Each round makes a call: the page it opens searches (caches may answer for a while).
+            if (!(await page.locator("#sign-in-error").isVisible())) {
+              await page.evaluate((h) => {
+                (globalThis as unknown as { location: { hash: string } }).location.hash = h;
+              }, `#/activity?category=round-${round++}`);
+            }
+            return page.locator("#sign-in-error").textContent();
+          },
+          { timeout: 30_000, interval: 500 },
+        )
+        .toContain("Your session ended");
+      expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    }, 60_000);
 
     it("raised no script errors", () => {
       expect(pageErrors).toEqual([]);

@@ -28,6 +28,7 @@ async function start(root: HTMLElement): Promise<void> {
       }
     } catch (err) {
       error = `Sign-in with ${config.oidc.name} failed: ${(err as Error).message}`;
+      history.replaceState(null, "", `${location.pathname}${location.hash}`);
     }
   }
   let stopShell: (() => void) | null = null;
@@ -38,7 +39,11 @@ async function start(root: HTMLElement): Promise<void> {
   };
   const shell = (credential: Credential, who: WhoAmIResponse) => {
     stopShell = renderShell(root, {
-      clients: createConsoleClients(credential.token),
+      clients: createConsoleClients(credential.token, (message) => {
+        if (stopShell === null) return; // already back at sign-in
+        clearCredential();
+        signIn(`Your session ended (${message}); sign in again.`);
+      }),
       who,
       config,
       onSignOut: () => {

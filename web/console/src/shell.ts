@@ -41,6 +41,7 @@ export function renderShell(into: HTMLElement, options: ShellOptions): () => voi
   const status = h("div", { class: "announce", attrs: { role: "status", "aria-live": "polite" } });
   const alert = h("div", { class: "announce error", attrs: { role: "alert" } });
   let clearing: ReturnType<typeof setTimeout> | undefined;
+  let saying: ReturnType<typeof setTimeout> | undefined;
   const ctx: ConsoleContext = {
     clients: options.clients,
     who,
@@ -56,7 +57,8 @@ export function renderShell(into: HTMLElement, options: ShellOptions): () => voi
       other.textContent = "";
       target.textContent = "";
       clearTimeout(clearing);
-      setTimeout(() => {
+      clearTimeout(saying); // a message still waiting gives way to this one
+      saying = setTimeout(() => {
         target.textContent = message;
       }, 50);
       // Gone after a while, so it does not cover the page; errors stay until the next message.

@@ -86,7 +86,7 @@ export function renderSignIn(into: HTMLElement, options: SignInOptions): void {
 
 /** Asks Herald who the credential is; refuses one without the read scope (admin includes it). */
 export async function checkCredential(credential: Credential): Promise<WhoAmIResponse> {
-  const who = await createConsoleClients(credential.token).operator.whoAmI({});
+  const who = await createConsoleClients(credential.token, () => undefined).operator.whoAmI({});
   if (!who.scopes.includes("read") && !who.scopes.includes("admin")) {
     throw new Error(
       `"${who.name}" has no read or admin scope (it has: ${who.scopes.join(", ") || "none"}): the console needs read`,

@@ -145,7 +145,11 @@ type SearchNotificationsRequest struct {
 	// category returns only this category (exact match).
 	Category string `protobuf:"bytes,2,opt,name=category,proto3" json:"category,omitempty"`
 	// delivery_status returns only notifications with at least one delivery in
-	// this status: DELIVERY_STATUS_DEAD finds those that failed for good.
+	// this status: DELIVERY_STATUS_DEAD finds those that failed for good. For
+	// scheduled, pending, sending, failed and dead (without user_id, id or
+	// idempotency_key), the search reads the newest 100,000 deliveries in that
+	// status and the other filters, time range and pages apply within them:
+	// older ones are found only together with user_id.
 	DeliveryStatus DeliveryStatus `protobuf:"varint,3,opt,name=delivery_status,json=deliveryStatus,proto3,enum=herald.v1.DeliveryStatus" json:"delivery_status,omitempty"`
 	// channel, with or without delivery_status, returns only notifications with
 	// a delivery on this channel (in that status, when it is set).
@@ -154,7 +158,8 @@ type SearchNotificationsRequest struct {
 	CreateAfter *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_after,json=createAfter,proto3" json:"create_after,omitempty"`
 	// create_before returns notifications accepted before this time.
 	CreateBefore *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_before,json=createBefore,proto3" json:"create_before,omitempty"`
-	// idempotency_key returns the notifications a Send with this key created.
+	// idempotency_key returns the notifications a Send with this key created,
+	// by any API key (not Sends of operators signed in through OIDC).
 	IdempotencyKey string `protobuf:"bytes,7,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	// notification_id returns that one notification, if it exists.
 	NotificationId string `protobuf:"bytes,8,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
@@ -328,7 +333,9 @@ type SearchNotificationsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// notifications are newest first.
 	Notifications []*NotificationSummary `protobuf:"bytes,1,rep,name=notifications,proto3" json:"notifications,omitempty"`
-	// next_page_token fetches the next page; empty on the last page.
+	// next_page_token fetches the next page; empty on the last page. One call
+	// examines at most 10,000 notifications, so a page may be short, even
+	// empty, while next_page_token is set: keep calling until it is empty.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -442,8 +449,8 @@ type RenderedContent struct {
 	// html is the email's HTML part; empty for other channels. Show it only in
 	// a sandboxed frame: it is the sender's content.
 	Html string `protobuf:"bytes,5,opt,name=html,proto3" json:"html,omitempty"`
-	// error says why the content could not be rendered now (for example, the
-	// template was deleted since); empty when it rendered.
+	// error says why there is no content to show (no content was stored with
+	// this delivery); empty otherwise.
 	Error         string `protobuf:"bytes,6,opt,name=error,proto3" json:"error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -538,7 +545,8 @@ type GetNotificationLifeResponse struct {
 	TraceId string `protobuf:"bytes,5,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
 	// template_key is the template the Send named; empty for none.
 	TemplateKey string `protobuf:"bytes,6,opt,name=template_key,json=templateKey,proto3" json:"template_key,omitempty"`
-	// sender_key_id is the id of the API key that sent it.
+	// sender_key_id is the id of the API key that sent it, or `oidc:<subject>`
+	// for an operator signed in through OIDC.
 	SenderKeyId   string `protobuf:"bytes,7,opt,name=sender_key_id,json=senderKeyId,proto3" json:"sender_key_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -839,7 +847,8 @@ type ChannelHealth struct {
 	// dead_total counts deliveries that went dead since this process started.
 	DeadTotal uint64 `protobuf:"varint,4,opt,name=dead_total,json=deadTotal,proto3" json:"dead_total,omitempty"`
 	// dead_now counts the channel's dead deliveries in Postgres now, across all
-	// processes.
+	// processes, among the newest 100,000 dead deliveries of all channels: when
+	// the channels' dead_now add up to 100,000 there may be more.
 	DeadNow       uint64 `protobuf:"varint,5,opt,name=dead_now,json=deadNow,proto3" json:"dead_now,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -918,7 +927,8 @@ type GetPipelineHealthResponse struct {
 	// channels has one entry per registered channel.
 	Channels []*ChannelHealth `protobuf:"bytes,2,rep,name=channels,proto3" json:"channels,omitempty"`
 	// outbox_backlog counts deliveries recorded but not yet handed to
-	// JetStream, across all processes.
+	// JetStream, across all processes, up to 100,000 (that value means at least
+	// as many).
 	OutboxBacklog uint64 `protobuf:"varint,3,opt,name=outbox_backlog,json=outboxBacklog,proto3" json:"outbox_backlog,omitempty"`
 	// consumer_pending counts deliveries in JetStream not yet taken by a
 	// worker; unset when JetStream cannot be asked right now.

@@ -102,7 +102,11 @@ export type SearchNotificationsRequest = Message<"herald.v1.SearchNotificationsR
 
   /**
    * delivery_status returns only notifications with at least one delivery in
-   * this status: DELIVERY_STATUS_DEAD finds those that failed for good.
+   * this status: DELIVERY_STATUS_DEAD finds those that failed for good. For
+   * scheduled, pending, sending, failed and dead (without user_id, id or
+   * idempotency_key), the search reads the newest 100,000 deliveries in that
+   * status and the other filters, time range and pages apply within them:
+   * older ones are found only together with user_id.
    *
    * @generated from field: herald.v1.DeliveryStatus delivery_status = 3;
    */
@@ -131,7 +135,8 @@ export type SearchNotificationsRequest = Message<"herald.v1.SearchNotificationsR
   createBefore?: Timestamp | undefined;
 
   /**
-   * idempotency_key returns the notifications a Send with this key created.
+   * idempotency_key returns the notifications a Send with this key created,
+   * by any API key (not Sends of operators signed in through OIDC).
    *
    * @generated from field: string idempotency_key = 7;
    */
@@ -210,7 +215,9 @@ export type SearchNotificationsResponse = Message<"herald.v1.SearchNotifications
   notifications: NotificationSummary[];
 
   /**
-   * next_page_token fetches the next page; empty on the last page.
+   * next_page_token fetches the next page; empty on the last page. One call
+   * examines at most 10,000 notifications, so a page may be short, even
+   * empty, while next_page_token is set: keep calling until it is empty.
    *
    * @generated from field: string next_page_token = 2;
    */
@@ -292,8 +299,8 @@ export type RenderedContent = Message<"herald.v1.RenderedContent"> & {
   html: string;
 
   /**
-   * error says why the content could not be rendered now (for example, the
-   * template was deleted since); empty when it rendered.
+   * error says why there is no content to show (no content was stored with
+   * this delivery); empty otherwise.
    *
    * @generated from field: string error = 6;
    */
@@ -358,7 +365,8 @@ export type GetNotificationLifeResponse = Message<"herald.v1.GetNotificationLife
   templateKey: string;
 
   /**
-   * sender_key_id is the id of the API key that sent it.
+   * sender_key_id is the id of the API key that sent it, or `oidc:<subject>`
+   * for an operator signed in through OIDC.
    *
    * @generated from field: string sender_key_id = 7;
    */
@@ -509,7 +517,8 @@ export type ChannelHealth = Message<"herald.v1.ChannelHealth"> & {
 
   /**
    * dead_now counts the channel's dead deliveries in Postgres now, across all
-   * processes.
+   * processes, among the newest 100,000 dead deliveries of all channels: when
+   * the channels' dead_now add up to 100,000 there may be more.
    *
    * @generated from field: uint64 dead_now = 5;
    */
@@ -545,7 +554,8 @@ export type GetPipelineHealthResponse = Message<"herald.v1.GetPipelineHealthResp
 
   /**
    * outbox_backlog counts deliveries recorded but not yet handed to
-   * JetStream, across all processes.
+   * JetStream, across all processes, up to 100,000 (that value means at least
+   * as many).
    *
    * @generated from field: uint64 outbox_backlog = 3;
    */

@@ -16,6 +16,8 @@ type Search = MessageInitShape<typeof SearchNotificationsRequestSchema>;
 
 /** How often the first page looks for new notifications. */
 const pollMs = 5_000;
+/** How many rows the live first page keeps as new ones arrive on top. */
+const maxLiveRows = 200;
 const filterNames = ["user", "category", "status", "channel", "from", "to", "key", "id"] as const;
 
 /**
@@ -72,6 +74,10 @@ export const activityPage: ConsolePage = {
       pollNewest(ctx, request, seen, signal, (fresh) => {
         if (empty.isConnected) empty.replaceWith(wrap);
         body.prepend(...fresh.map(row));
+        // A tab left open on a busy Herald keeps the newest rows only, and forgets the others.
+        while (body.rows.length > maxLiveRows) body.lastElementChild?.remove();
+        seen.clear();
+        for (const tr of body.rows) seen.add(tr.dataset.id);
         ctx.announce(`${fresh.length} new notification${fresh.length === 1 ? "" : "s"}`);
       });
     }

@@ -93,7 +93,7 @@ export const deadLettersPage: ConsolePage = {
     if (admin) {
       const all = h("input", { attrs: { type: "checkbox", id: "select-all" } });
       all.addEventListener("change", () => {
-        for (const box of boxes.values()) box.checked = all.checked;
+        for (const box of boxes.values()) if (!box.disabled) box.checked = all.checked;
       });
       const retry = h("button", {
         class: "primary",
@@ -101,7 +101,8 @@ export const deadLettersPage: ConsolePage = {
         attrs: { type: "button", id: "retry-selected" },
       });
       retry.addEventListener("click", () => {
-        const ids = [...boxes].filter(([, box]) => box.checked).map(([id]) => id);
+        // A row already retried has its box disabled: never sent again.
+        const ids = [...boxes].filter(([, box]) => box.checked && !box.disabled).map(([id]) => id);
         if (ids.length === 0) {
           ctx.announce("Select at least one delivery to retry.", "error");
           return;

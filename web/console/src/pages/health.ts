@@ -56,6 +56,7 @@ export const healthPage: ConsolePage = {
         series = emptySeries(ids);
         previous = null;
         for (const { plot } of plots) plot.destroy();
+        charts.replaceChildren();
         plots = buildCharts(charts, series);
         resize(); // each chart was sized before the next one joined the grid
       }
@@ -65,6 +66,7 @@ export const healthPage: ConsolePage = {
       numbers.replaceChildren(...numberTables(latest));
     };
     await sample();
+    if (signal.aborted) return; // left during the first sample: no timer to leak
     let asking = false; // a slow answer is not asked for again on top of itself
     const timer = setInterval(() => {
       if (document.hidden || asking) return;

@@ -75,7 +75,11 @@ function traceLink(traceId: string, traceUrl: string | null): Node | string {
   if (traceUrl === null) return h("code", { text: traceId });
   return h("a", {
     text: traceId,
-    attrs: { href: traceUrl.replaceAll("{traceId}", traceId), target: "_blank", rel: "noopener noreferrer" },
+    attrs: {
+      href: traceUrl.replaceAll("{traceId}", encodeURIComponent(traceId)),
+      target: "_blank",
+      rel: "noopener noreferrer",
+    },
   });
 }
 
@@ -103,7 +107,9 @@ function rendered(content: RenderedContent): HTMLElement {
 function actions(life: GetNotificationLifeResponse, ctx: ConsoleContext, reload: () => void): HTMLElement {
   const bar = h("div", { class: "actions" });
   const scheduled = life.deliveries.some((d) => d.status === DeliveryStatus.SCHEDULED);
-  if (scheduled && (ctx.can("send") || ctx.can("admin"))) {
+  // Admin cancels any; send cancels its own (an operator's own is decided by the server).
+  const own = ctx.who.kind === "oidc" || (ctx.who.keyId !== "" && life.senderKeyId === ctx.who.keyId);
+  if (scheduled && (ctx.can("admin") || (ctx.can("send") && own))) {
     const id = life.notification?.id ?? "";
     bar.append(
       h("button", {
@@ -143,14 +149,19 @@ function delivery(d: Delivery, ctx: ConsoleContext, reload: () => void): HTMLEle
         text: "Retry",
         attrs: { type: "button", "aria-label": `Retry the ${channelName(d.channel)} delivery` },
         on: {
-          click: () => {
+          click: (event) => {
+            const button = event.currentTarget as HTMLButtonElement;
+            button.disabled = true; // one retry per click, however fast the clicks
             ctx.clients.operator.retryDeliveries({ deliveryIds: [d.id] }).then(
               (r) => {
                 const result = r.results[0];
                 ctx.announce(result?.retried ? "Delivery retried" : `Not retried: ${result?.error ?? "unknown"}`);
                 reload();
               },
-              (err: unknown) => ctx.announce(errorText(err), "error"),
+              (err: unknown) => {
+                button.disabled = false;
+                ctx.announce(errorText(err), "error");
+              },
             );
           },
         },

@@ -8,6 +8,7 @@ import type { ConsoleContext, ConsolePage } from "../context.js";
 import { field, h } from "../dom.js";
 import { button, errorSlot, errorText, isNotFound, textInput } from "../form-kit.js";
 import { hasRecipientRecord } from "../forms.js";
+import { routeHash } from "../route.js";
 import { contactSection, devicesSection, preferencesSection } from "./recipient-view.js";
 
 export const recipientsPage: ConsolePage = {
@@ -74,7 +75,7 @@ async function showUser(
       {},
       h("a", {
         text: `Notifications of ${userId}`,
-        attrs: { href: `#/activity?user_id=${encodeURIComponent(userId)}` },
+        attrs: { href: routeHash("activity", [], new URLSearchParams({ user: userId })) },
       }),
     ),
   );

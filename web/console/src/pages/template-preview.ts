@@ -82,7 +82,10 @@ export function sendTestSection(
       const id = res.notifications[0]?.id ?? "";
       result.append(
         "Sent: ",
-        h("a", { text: `notification ${id}`, attrs: { href: `#/notifications/${id}`, id: "test-link" } }),
+        h("a", {
+          text: `notification ${id}`,
+          attrs: { href: `#/notifications/${encodeURIComponent(id)}`, id: "test-link" },
+        }),
       );
       ctx.announce(`Test sent: notification ${id}.`);
     } catch (err) {

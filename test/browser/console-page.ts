@@ -33,18 +33,3 @@ export async function axeCheck(page: Page, name: string): Promise<void> {
     name,
   ).toEqual([]);
 }
-
-/** Polls `check` every 250 ms (no tight loop) until it returns something, or fails naming `what`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}

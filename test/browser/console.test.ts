@@ -7,8 +7,9 @@ import { Channel, DeliveryStatus } from "../../gen/ts/herald/v1/notification_pb.
 import { parseApiKey } from "../../src/auth/api-key-format.js";
 import { createManageApiKeys } from "../../src/usecases/manage-api-keys.js";
 import { connectClient, type HeraldClient } from "../helpers/clients.js";
+import { waitFor } from "../helpers/wait.js";
 import { type ConsoleHerald, startConsoleHerald } from "./console-herald.js";
-import { axeCheck, eventually } from "./console-page.js";
+import { axeCheck } from "./console-page.js";
 
 // The browser globals that page.evaluate's functions use (this project's tsconfig has no DOM library).
 declare const document: { activeElement: { tagName: string } | null; documentElement: { scrollWidth: number } };
@@ -39,10 +40,15 @@ async function sendEmail(title: string): Promise<string> {
 }
 
 async function emailDelivery(notificationId: string, status: DeliveryStatus) {
-  return eventually(async () => {
-    const { deliveries } = await api.listDeliveries({ status, pageSize: 100 });
-    return deliveries.find((d) => d.notificationId === notificationId);
-  }, `the email of ${notificationId} to be ${DeliveryStatus[status]}`);
+  return waitFor(
+    async () => {
+      const { deliveries } = await api.listDeliveries({ status, pageSize: 100 });
+      return deliveries.find((d) => d.notificationId === notificationId);
+    },
+    30_000,
+    `the email of ${notificationId} to be ${DeliveryStatus[status]}`,
+    250,
+  );
 }
 
 async function signIn(key: string) {

@@ -30,8 +30,3 @@ export function field(label: string, control: HTMLInputElement | HTMLSelectEleme
   if (control.id === "") control.id = `f-${Math.random().toString(36).slice(2, 10)}`;
   return h("div", { class: "field" }, h("label", { text: label, attrs: { for: control.id } }), control);
 }
-
-/** A timestamp as local date and time, or "—" when unset. */
-export function formatTime(date: Date | undefined): string {
-  return date === undefined ? "—" : date.toLocaleString();
-}

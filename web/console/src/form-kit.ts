@@ -2,19 +2,8 @@
  * DOM pieces the management pages share: inline errors tied to the control
  * they are about, buttons, and tables that scroll sideways on a phone.
  */
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { formatTime, h } from "./dom.js";
-
-/** An error as people read it: the server's message without the `[code]` prefix Connect adds. */
-export function errorText(err: unknown): string {
-  if (err instanceof ConnectError) {
-    if (err.code === Code.PermissionDenied) return `Not allowed: ${err.rawMessage}`;
-    return err.rawMessage;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
+import { h } from "./dom.js";
 
 /** True when the error is Connect's NOT_FOUND. */
 export function isNotFound(err: unknown): boolean {
@@ -88,30 +77,9 @@ export function button(
   });
 }
 
-/** A table with a caption and column headers, inside a container that scrolls sideways on narrow screens. */
-export function dataTable(caption: string, headers: string[], rows: HTMLTableRowElement[]): HTMLElement {
-  return h(
-    "div",
-    // Focusable and named, so a keyboard user can scroll a wide table sideways on a phone.
-    { class: "table-wrap", attrs: { role: "region", "aria-label": caption, tabindex: "0" } },
-    h(
-      "table",
-      {},
-      h("caption", { text: caption }),
-      h("thead", {}, h("tr", {}, ...headers.map((t) => h("th", { text: t, attrs: { scope: "col" } })))),
-      h("tbody", {}, ...rows),
-    ),
-  );
-}
-
 /** A table row of cells; strings become text. */
 export function row(...cells: Array<Node | string>): HTMLTableRowElement {
   return h("tr", {}, ...cells.map((c) => h("td", {}, c)));
-}
-
-/** A protobuf Timestamp as local date and time, or "—". */
-export function when(ts: Timestamp | undefined): string {
-  return formatTime(ts === undefined ? undefined : timestampDate(ts));
 }
 
 /** A text input with a name, for forms. */

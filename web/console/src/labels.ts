@@ -66,11 +66,12 @@ export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** A table inside a container that scrolls sideways on narrow screens. */
+/** A table with a caption and column headers, inside a container that scrolls sideways on narrow screens. */
 export function table(caption: string, headers: string[], rows: HTMLTableRowElement[]): HTMLElement {
   return h(
     "div",
-    { class: "table-wrap" },
+    // Focusable and named, so a keyboard user can scroll a wide table sideways on a phone.
+    { class: "table-wrap", attrs: { role: "region", "aria-label": caption, tabindex: "0" } },
     h(
       "table",
       {},

@@ -6,8 +6,9 @@
 import type { GetPreferencesResponse } from "../../../../gen/ts/herald/v1/notification_service_pb.js";
 import { Platform, type Recipient } from "../../../../gen/ts/herald/v1/recipient_service_pb.js";
 import { h } from "../dom.js";
-import { button, dataTable, row, uniqueId, when } from "../form-kit.js";
+import { button, row, uniqueId } from "../form-kit.js";
 import { channelSetting, channelToName, maskEmail, maskPhone, maskSecret } from "../forms.js";
+import { table, time } from "../labels.js";
 
 /**
  * The contact data with a "Show contact data" toggle (aria-pressed). Masked
@@ -30,7 +31,7 @@ export function contactSection(recipient: Recipient): HTMLElement {
     ...addresses.flatMap(([channel, address]) => term(`Address (${channel})`, value(address, maskSecret))),
     ...term("Locale", recipient.locale || "— (server default)"),
     ...term("Time zone", recipient.timezone || "—"),
-    ...term("Updated", when(recipient.updateTime)),
+    ...term("Updated", time(recipient.updateTime)),
   );
   let shown = false;
   const toggle = button(
@@ -72,7 +73,7 @@ export function devicesSection(recipient: Recipient): HTMLElement {
       platformNames[d.platform] ?? "unknown",
       h("code", { text: d.id }),
       h("span", { class: "masked", text: maskSecret(d.token) }),
-      when(d.createTime),
+      time(d.createTime),
     ),
   );
   return h(
@@ -81,7 +82,7 @@ export function devicesSection(recipient: Recipient): HTMLElement {
     h("h2", { text: "Devices" }),
     rows.length === 0
       ? h("p", { text: "No push devices." })
-      : dataTable("Push devices", ["Platform", "Id", "Token", "Registered"], rows),
+      : table("Push devices", ["Platform", "Id", "Token", "Registered"], rows),
   );
 }
 
@@ -108,7 +109,7 @@ export function preferencesSection(prefs: GetPreferencesResponse): HTMLElement {
     {},
     h("h2", { text: "Preferences" }),
     h("p", { text: "A channel the user never turned off is on; “inherit” follows the defaults row." }),
-    dataTable("Channels per category", ["Category", ...channels], rows),
+    table("Channels per category", ["Category", ...channels], rows),
     h(
       "p",
       {},

@@ -3,11 +3,12 @@
  * devices and preferences, jump to their notifications, and, with an admin
  * key, erase them (RecipientService.DeleteRecipient) after typing their id.
  */
-import "./pages.css";
+import "./manage-pages.css";
 import type { ConsoleContext, ConsolePage } from "../context.js";
 import { field, h } from "../dom.js";
-import { button, errorSlot, errorText, isNotFound, textInput } from "../form-kit.js";
+import { button, errorSlot, isNotFound, textInput } from "../form-kit.js";
 import { hasRecipientRecord } from "../forms.js";
+import { errorText } from "../labels.js";
 import { routeHash } from "../route.js";
 import { contactSection, devicesSection, preferencesSection } from "./recipient-view.js";
 

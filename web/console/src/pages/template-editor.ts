@@ -6,7 +6,7 @@
 import type { Template } from "../../../../gen/ts/herald/v1/template_service_pb.js";
 import type { ConsoleContext } from "../context.js";
 import { field, h } from "../dom.js";
-import { button, errorSlot, errorText, isNotFound, textArea, when } from "../form-kit.js";
+import { button, errorSlot, isNotFound, textArea } from "../form-kit.js";
 import {
   channelFromName,
   defaultSampleData,
@@ -15,6 +15,7 @@ import {
   type TemplateChannel,
   templateHash,
 } from "../forms.js";
+import { errorText, time } from "../labels.js";
 import { editorParts, partsOfTemplate, templateContent } from "../template-content.js";
 import { previewOutput, sendTestSection } from "./template-preview.js";
 
@@ -126,8 +127,8 @@ export async function renderEditor(
     errors.clear();
     try {
       const res = await ctx.clients.templates.upsertTemplate({ template: draft() }, { signal });
-      saved.textContent = `Saved ${when(res.template?.updateTime)}.`;
-      lastChanged.textContent = `Last changed ${when(res.template?.updateTime)}.`;
+      saved.textContent = `Saved ${time(res.template?.updateTime)}.`;
+      lastChanged.textContent = `Last changed ${time(res.template?.updateTime)}.`;
       ctx.announce(`Template ${key} (${channel}, ${locale}) saved.`);
     } catch (err) {
       if (!signal.aborted) showError(err);
@@ -135,7 +136,7 @@ export async function renderEditor(
   };
   const saved = h("p", { class: "result", attrs: { id: "template-saved" } });
   const lastChanged = h("p", {
-    text: template === undefined ? "New template: not saved yet." : `Last changed ${when(template.updateTime)}.`,
+    text: template === undefined ? "New template: not saved yet." : `Last changed ${time(template.updateTime)}.`,
   });
   const actions = h(
     "div",

@@ -5,8 +5,9 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import type { Channel } from "../../../../gen/ts/herald/v1/notification_pb.js";
 import type { ConsoleContext } from "../context.js";
 import { field, h } from "../dom.js";
-import { button, type ErrorSlot, errorSlot, errorText, textInput } from "../form-kit.js";
+import { button, type ErrorSlot, errorSlot, textInput } from "../form-kit.js";
 import { channelParts, type TemplateChannel } from "../forms.js";
+import { errorText } from "../labels.js";
 
 /**
  * The rendered parts, in the channel's order. An email's HTML goes into a

@@ -3,11 +3,12 @@
  * a new one, and the editor at `#/templates/<key>/<channel>/<locale>`.
  * A read key sees and previews them; saving and new templates need admin.
  */
-import "./pages.css";
+import "./manage-pages.css";
 import type { ConsoleContext, ConsolePage } from "../context.js";
 import { field, h } from "../dom.js";
-import { dataTable, errorSlot, errorText, row, textInput, when } from "../form-kit.js";
+import { errorSlot, row, textInput } from "../form-kit.js";
 import { channelToName, templateChannels, templateHash } from "../forms.js";
+import { errorText, table, time } from "../labels.js";
 import { renderEditor } from "./template-editor.js";
 
 export const templatesPage: ConsolePage = {
@@ -32,13 +33,13 @@ export const templatesPage: ConsolePage = {
           h("a", { text: t.key, attrs: { href: templateHash(t.key, name, t.locale) } }),
           name,
           t.locale,
-          when(t.updateTime),
+          time(t.updateTime),
         );
       });
       list.replaceChildren(
         rows.length === 0
           ? h("p", { text: "No templates yet." })
-          : dataTable("Templates by key, channel and locale", ["Key", "Channel", "Locale", "Updated"], rows),
+          : table("Templates by key, channel and locale", ["Key", "Channel", "Locale", "Updated"], rows),
       );
     } catch (err) {
       if (!signal.aborted)

@@ -4,12 +4,13 @@
  * is admin-only even to read: a chat tool's incoming webhook URL is a
  * credential. Replaying past deliveries to an endpoint is not offered yet (issue 14).
  */
-import "./pages.css";
+import "./manage-pages.css";
 import type { WebhookEndpoint } from "../../../../gen/ts/herald/v1/webhook_service_pb.js";
 import type { ConsoleContext, ConsolePage } from "../context.js";
 import { h } from "../dom.js";
-import { button, dataTable, errorSlot, errorText, row } from "../form-kit.js";
+import { button, errorSlot, row } from "../form-kit.js";
 import { channelToName } from "../forms.js";
+import { errorText, table } from "../labels.js";
 
 export const webhooksPage: ConsolePage = {
   route: "webhooks",
@@ -61,7 +62,7 @@ function endpointsTable(
     return row(...cells);
   });
   const headers = ["URL", "Channel", "Categories", "State", "Disabled because", "Description", "Change"];
-  return dataTable("Webhook endpoints", headers, rows);
+  return table("Webhook endpoints", headers, rows);
 }
 
 /** Disable or Enable, named with the endpoint's URL so a screen reader tells the rows' buttons apart. */

@@ -3,13 +3,14 @@
  * `#/workflows/<key>` the workflow as proto JSON to edit and save
  * (UpsertWorkflow), with its recent runs linking to their notifications.
  */
-import "./pages.css";
+import "./manage-pages.css";
 import { fromJson, type JsonObject, toJson } from "@bufbuild/protobuf";
 import { type Workflow, WorkflowRunStatus, WorkflowSchema } from "../../../../gen/ts/herald/v1/workflow_pb.js";
 import type { ConsoleContext, ConsolePage } from "../context.js";
 import { field, h } from "../dom.js";
-import { button, dataTable, errorSlot, errorText, isNotFound, row, textArea, textInput, when } from "../form-kit.js";
+import { button, errorSlot, isNotFound, row, textArea, textInput } from "../form-kit.js";
 import { workflowJson } from "../forms.js";
+import { errorText, table, time } from "../labels.js";
 
 export const workflowsPage: ConsolePage = {
   route: "workflows",
@@ -31,13 +32,13 @@ export const workflowsPage: ConsolePage = {
           w.categories.join(", ") || "—",
           String(w.steps.length),
           String(w.version),
-          when(w.updateTime),
+          time(w.updateTime),
         ),
       );
       list.replaceChildren(
         rows.length === 0
           ? h("p", { text: "No workflows yet." })
-          : dataTable("Workflows", ["Key", "Description", "Categories", "Steps", "Version", "Updated"], rows),
+          : table("Workflows", ["Key", "Description", "Categories", "Steps", "Version", "Updated"], rows),
       );
     } catch (err) {
       if (!signal.aborted)
@@ -97,7 +98,7 @@ async function renderWorkflow(into: HTMLElement, ctx: ConsoleContext, key: strin
     }
     try {
       const res = await ctx.clients.workflows.upsertWorkflow({ workflow: parsed }, { signal });
-      saved.textContent = `Saved version ${res.workflow?.version ?? "?"} at ${when(res.workflow?.updateTime)}.`;
+      saved.textContent = `Saved version ${res.workflow?.version ?? "?"} at ${time(res.workflow?.updateTime)}.`;
       ctx.announce(`Workflow ${parsed.key} saved.`);
       if (parsed.key !== key) ctx.navigate(`#/workflows/${encodeURIComponent(parsed.key)}`);
     } catch (err) {
@@ -127,7 +128,7 @@ async function renderWorkflow(into: HTMLElement, ctx: ConsoleContext, key: strin
       {},
       workflow === undefined
         ? "New workflow: not saved yet. Steps, conditions and windows are described in workflow.proto."
-        : `Version ${workflow.version}, changed ${when(workflow.updateTime)}.`,
+        : `Version ${workflow.version}, changed ${time(workflow.updateTime)}.`,
     ),
     form,
   );
@@ -141,7 +142,7 @@ async function runsSection(ctx: ConsoleContext, key: string, signal: AbortSignal
     const { runs } = await ctx.clients.workflows.listWorkflowRuns({ workflowKey: key, pageSize: 20 }, { signal });
     const rows = runs.map((r) =>
       row(
-        when(r.createTime),
+        time(r.createTime),
         r.userId,
         (WorkflowRunStatus[r.status] ?? "unknown").toLowerCase(),
         `v${r.workflowVersion}`,
@@ -152,7 +153,7 @@ async function runsSection(ctx: ConsoleContext, key: string, signal: AbortSignal
     section.append(
       rows.length === 0
         ? h("p", { text: "No runs yet." })
-        : dataTable("The 20 latest runs", ["Started", "User", "Status", "Version", "Steps", "Notification"], rows),
+        : table("The 20 latest runs", ["Started", "User", "Status", "Version", "Steps", "Notification"], rows),
     );
   } catch (err) {
     section.append(h("p", { class: "error form-error", text: errorText(err) }));

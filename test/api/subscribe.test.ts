@@ -79,7 +79,8 @@ describe("Subscribe", () => {
     await first.stream.atLeast(1);
     await send("resumer", "seen-1");
     await send("resumer", "seen-2");
-    await first.stream.atLeast(3);
+    // Wait for both created events, not for three items: a heartbeat tick may come between them.
+    await waitFor(() => first.ofKind("created").length === 2, 5000, "both seen events");
     const cursor = first.events().at(-1)?.cursor as string;
     first.abort.abort();
     await first.stream.done;

@@ -124,6 +124,12 @@ export async function createApp(
     tokensRevoked: auth.revoked,
     onQueued: () => scheduler.kick("outbox-relay"),
     traceContext: traceHeaders,
+    sendMany: {
+      window: config.send.streamWindow,
+      maxStreamsPerSender: config.send.maxStreamsPerSender,
+      maxStreams: config.send.maxStreams,
+      streamIdleMs: config.send.streamIdleMs,
+    },
     sendGroupCommit: config.send.groupCommit ? { ...config.send, onBatch: (n) => metrics.observeSendBatch(n) } : null,
     deadLetter: (letter) => delivery.deadLetter(letter),
     pipeline: {

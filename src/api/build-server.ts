@@ -29,11 +29,12 @@ import { authInterceptor, errorInterceptor, observabilityInterceptor } from "./i
 import { notificationService } from "./notification-service.js";
 import { createOpenCalls } from "./open-calls.js";
 import { operatorService } from "./operator-service.js";
-import { rateLimitInterceptor } from "./rate-limit-interceptor.js";
+import { rateLimitInterceptor, sendItemAdmission } from "./rate-limit-interceptor.js";
 import { recipientService } from "./recipient-service.js";
 import { reflectionServices } from "./reflection.js";
 import { requestShapeInterceptor } from "./request-shape-interceptor.js";
 import { createRpcHandler } from "./rpc-handler.js";
+import { createSendItems } from "./send-items.js";
 import { type ServiceEntry, serviceEntry } from "./service-entry.js";
 import { templateService } from "./template-service.js";
 import { webhookService } from "./webhook-service.js";
@@ -56,6 +57,13 @@ export interface ServerOptions {
   logger: Logger;
 }
 
+/** Methods whose request items are checked one by one by their handler, so that one bad item fails only itself. */
+const itemsCheckedByHandler = new Set(
+  [NotificationService.method.sendBatch.name, NotificationService.method.sendStream.name].map(
+    (name) => `/${NotificationService.typeName}/${name}`,
+  ),
+);
+
 /** Services callers reach without credentials. */
 const openServices = new Set([Health.typeName, ServerReflectionV1.typeName, ServerReflectionV1Alpha.typeName]);
 const herald = [
@@ -76,8 +84,24 @@ export function buildServer(options: ServerOptions) {
   const { server: settings, logger } = options;
   // Every call in flight, to be aborted at shutdown.
   const calls = createOpenCalls();
+  const rateLimits = rateLimiting(options.limits, options.natsPrefix, options.link, logger);
+  const rateLimitOptions = {
+    limiter: rateLimits.limiter,
+    sendRecipientsPerToken: options.limits.sendRecipientsPerToken,
+  };
+  const shapeLimits = {
+    maxDepth: options.limits.dataMaxDepth,
+    maxValues: options.limits.dataMaxValues,
+    maxKeyLength: options.limits.dataMaxKeyLength,
+  };
   const entries: ServiceEntry[] = [
-    serviceEntry(NotificationService, notificationService(options.useCases)),
+    serviceEntry(
+      NotificationService,
+      notificationService(options.useCases, {
+        sendItems: createSendItems({ limits: shapeLimits, logger }),
+        admitStreamItem: sendItemAdmission(rateLimitOptions),
+      }),
+    ),
     serviceEntry(RecipientService, recipientService(options.useCases)),
     serviceEntry(TemplateService, templateService(options.useCases)),
     serviceEntry(WebhookService, webhookService(options.useCases)),
@@ -89,7 +113,6 @@ export function buildServer(options: ServerOptions) {
     ),
     ...reflectionServices([...herald, Health]),
   ];
-  const rateLimits = rateLimiting(options.limits, options.natsPrefix, options.link, logger);
   // Order matters: spans and metrics see the final status; errors of every
   // later interceptor are mapped; callers are authenticated before their
   // requests are rate-limited and checked (shape: NUL, JSON depth,
@@ -99,15 +122,9 @@ export function buildServer(options: ServerOptions) {
     errorInterceptor(logger),
     authInterceptor(options.authenticate, openServices),
     edgeErrorInterceptor(),
-    rateLimitInterceptor({
-      limiter: rateLimits.limiter,
-      sendRecipientsPerToken: options.limits.sendRecipientsPerToken,
-    }),
-    requestShapeInterceptor({
-      maxDepth: options.limits.dataMaxDepth,
-      maxValues: options.limits.dataMaxValues,
-      maxKeyLength: options.limits.dataMaxKeyLength,
-    }),
+    rateLimitInterceptor(rateLimitOptions),
+    // SendBatch's and SendStream's items are checked one by one (send-items.ts).
+    requestShapeInterceptor(shapeLimits, itemsCheckedByHandler),
     createValidateInterceptor(),
   ];
   const rpc = createRpcHandler({

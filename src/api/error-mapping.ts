@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { ConnectionError as SequelizeConnectionError, BaseError as SequelizeError } from "sequelize";
 import {
   AlreadyExistsError,
+  DeadlineExceededError,
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
@@ -21,6 +22,7 @@ const codes: Array<[new (...args: never[]) => Error, Code]> = [
   [ResourceExhaustedError, Code.ResourceExhausted],
   [FailedPreconditionError, Code.FailedPrecondition],
   [UnavailableError, Code.Unavailable],
+  [DeadlineExceededError, Code.DeadlineExceeded],
 ];
 
 /**

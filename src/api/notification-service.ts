@@ -11,15 +11,49 @@ import {
 import { preferencesToPb } from "../contract/preferences.js";
 import { draftFromPb, markInputFromPb, preferencesPatchFromPb } from "../contract/requests.js";
 import { digestLinkToPb, workflowRunToPb } from "../contract/workflow.js";
+import type { Principal } from "../domain/principal.js";
 import type { UseCases } from "../usecases/index.js";
 import { principalOf } from "./principal-context.js";
+import type { SendItems } from "./send-items.js";
+
+export interface NotificationServiceOptions {
+  /** SendBatch's and SendStream's items, checked one by one. */
+  sendItems: SendItems;
+  /** Waits for a SendStream item's rate-limit tokens. */
+  admitStreamItem: (principal: Principal, recipients: number, signal: AbortSignal) => Promise<void>;
+}
 
 /** herald.v1.NotificationService: each handler maps proto to a use case and back. */
-export function notificationService(uc: UseCases): ServiceImpl<typeof NotificationService> {
+export function notificationService(
+  uc: UseCases,
+  options: NotificationServiceOptions,
+): ServiceImpl<typeof NotificationService> {
+  const { sendItems } = options;
   return {
     async send(req, ctx) {
       const notifications = await uc.send(principalOf(ctx), draftFromPb(req));
       return { notifications: notifications.map(notificationToPb) };
+    },
+
+    async sendBatch(req, ctx) {
+      const outcomes = await uc.sendMany.batch(principalOf(ctx), req.items.map(sendItems.batchItem));
+      return { results: outcomes.map((o) => sendItems.resultOf(o, "herald.v1.NotificationService/SendBatch")) };
+    },
+
+    async *sendStream(requests, ctx) {
+      const principal = principalOf(ctx);
+      const items = (async function* () {
+        for await (const req of requests) yield sendItems.streamItem(req);
+      })();
+      const admit = (draft: { userIds: readonly string[] }) =>
+        options.admitStreamItem(principal, draft.userIds.length, ctx.signal);
+      for await (const outcome of uc.sendMany.stream(principal, items, admit)) {
+        yield {
+          index: BigInt(outcome.index),
+          ref: outcome.ref,
+          result: sendItems.resultOf(outcome, "herald.v1.NotificationService/SendStream"),
+        };
+      }
     },
 
     async getNotification(req, ctx) {

@@ -1,7 +1,7 @@
 import { isMessage } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
-import { SendRequestSchema } from "../../gen/ts/herald/v1/notification_service_pb.js";
+import { SendBatchRequestSchema, SendRequestSchema } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import type { Principal } from "../domain/principal.js";
 import type { LimitKind, RateLimiter } from "../ratelimit/rate-limiter.js";
 import type { BucketPolicy, Decision } from "../ratelimit/token-bucket.js";
@@ -33,8 +33,7 @@ export function rateLimitInterceptor(options: RateLimitInterceptorOptions): Inte
     const principal = req.contextValues.get(principalKey);
     if (principal === null) return next(req); // open services: health, reflection
     const { kind, id, who } = bucketOf(principal);
-    const recipients = !req.stream && isMessage(req.message, SendRequestSchema) ? req.message.userIds.length : 0;
-    const cost = Math.max(1, Math.ceil(recipients / options.sendRecipientsPerToken));
+    const cost = req.stream ? 1 : costOf(req.message, options.sendRecipientsPerToken);
     const decision = options.limiter.take(kind, id, cost);
     const policy = options.limiter.policy(kind);
     if (decision === null || policy === undefined) return next(req);
@@ -46,6 +45,51 @@ export function rateLimitInterceptor(options: RateLimitInterceptorOptions): Inte
     }
     return res;
   };
+}
+
+/** A Send's cost in tokens, and a SendBatch's: the sum of its items' costs, as separate Sends would pay. */
+function costOf(message: unknown, perToken: number): number {
+  const sendCost = (recipients: number) => Math.max(1, Math.ceil(recipients / perToken));
+  if (isMessage(message, SendRequestSchema)) return sendCost(message.userIds.length);
+  if (isMessage(message, SendBatchRequestSchema)) {
+    return Math.max(
+      1,
+      message.items.reduce((sum, item) => sum + sendCost(item.userIds.length), 0),
+    );
+  }
+  return 1;
+}
+
+/**
+ * Rate limiting of SendStream's items (the call itself paid one token when it
+ * opened): each item pays what a Send of it would, and waits for its tokens
+ * rather than failing, so a stream runs at the caller's rate.
+ */
+export function sendItemAdmission(options: RateLimitInterceptorOptions) {
+  return async (principal: Principal, recipients: number, signal: AbortSignal): Promise<void> => {
+    const { kind, id } = bucketOf(principal);
+    const cost = Math.max(1, Math.ceil(recipients / options.sendRecipientsPerToken));
+    for (;;) {
+      const decision = options.limiter.take(kind, id, cost);
+      // The limiter caps a cost at the burst, so a full bucket always admits: this ends.
+      if (decision === null || decision.allowed) return;
+      await sleep(decision.retryInMs, signal);
+    }
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      if (signal.aborted) reject(signal.reason);
+      else resolve();
+    };
+    const timer = setTimeout(done, Math.max(1, ms));
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** An operator draws from the API key policy, in a bucket of its own (`oidc:<sub>`, never a key id). */

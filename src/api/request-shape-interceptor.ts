@@ -8,14 +8,19 @@ import { findShapeViolations, type RequestShapeLimits } from "./request-shape.js
  * (see findShapeViolations) with INVALID_ARGUMENT naming the field path, before
  * any handler runs. Placed after authentication, so unauthenticated callers
  * learn nothing, and before protovalidate, whose CEL rules would otherwise
- * meet timestamps and strings no rule was written for.
+ * meet timestamps and strings no rule was written for. Methods in `skip`
+ * check their own requests' items (so that one bad item fails only itself).
  */
-export function requestShapeInterceptor(limits: RequestShapeLimits): Interceptor {
+export function requestShapeInterceptor(
+  limits: RequestShapeLimits,
+  skip: ReadonlySet<string> = new Set(),
+): Interceptor {
   const check = (schema: DescMessage, message: Message) => {
     const [violation] = findShapeViolations(schema, message, limits);
     if (violation !== undefined) throw new InvalidArgumentError(violation.path, violation.reason);
   };
   return (next) => (req) => {
+    if (skip.has(`/${req.service.typeName}/${req.method.name}`)) return next(req);
     if (!req.stream) {
       check(req.method.input, req.message);
       return next(req);

@@ -1,4 +1,5 @@
 import http2 from "node:http2";
+import type { DescMethod } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import {
   Code,
@@ -92,6 +93,14 @@ async function serveCall(handler: UniversalHandler, req: NodeRequest, res: NodeR
   }
   const contextValues = createContextValues();
   const uReq = universalRequestFromNodeRequest(req, res, undefined, contextValues);
+  if (streamsRequests(method) && req.method === "POST") {
+    // A request stream is not one body to read first: its messages are read as
+    // the handler asks for them (HTTP/2 flow control holds the rest back), each
+    // bounded by readMaxBytes by connect-node, which also refuses HTTP/1.1.
+    const response = await handler({ ...uReq, signal: trackedSignal(uReq.signal, options.calls) });
+    await universalResponseToNodeResponse(response, res);
+    return;
+  }
   let checked: CheckedRequest | { url: string; error: ConnectError | null };
   let complete = true;
   let incomplete: "too_large" | "timeout" = "timeout";
@@ -129,6 +138,10 @@ async function serveCall(handler: UniversalHandler, req: NodeRequest, res: NodeR
   if (!complete) stopReadingAfterResponse(req, res, incomplete, options);
   const response = await handler({ ...call, signal: trackedSignal(uReq.signal, options.calls) });
   await universalResponseToNodeResponse(response, res);
+}
+
+function streamsRequests(method: DescMethod): boolean {
+  return method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming";
 }
 
 /**

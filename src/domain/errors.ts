@@ -41,3 +41,6 @@ export class FailedPreconditionError extends DomainError {}
 
 /** A dependency (Postgres, NATS) is unreachable; the caller may retry. */
 export class UnavailableError extends DomainError {}
+
+/** The call waited longer than it may (an idle stream, say); the message names the limit. */
+export class DeadlineExceededError extends DomainError {}

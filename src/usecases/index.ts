@@ -31,6 +31,7 @@ import { createOperatorRetry } from "./operator-retry.js";
 import { createOperatorSearch } from "./operator-search.js";
 import { createPrepareDeliveries } from "./prepare-deliveries.js";
 import { createPreviewTemplate } from "./preview-template.js";
+import { createSendMany, type SendManyDeps } from "./send-many.js";
 import { createSendNotification, type SendNotificationDeps } from "./send-notification.js";
 import { createSubscribeFeed } from "./subscribe-feed.js";
 import { createWorkflowDeliveries } from "./workflow-deliveries.js";
@@ -59,6 +60,8 @@ export interface UseCaseDeps {
   pipeline: PipelineProbes;
   /** Group commit of Sends; null writes each alone. */
   sendGroupCommit?: SendNotificationDeps["groupCommit"];
+  /** What SendBatch and SendStream may hold. */
+  sendMany: Omit<SendManyDeps, "send">;
   settings: {
     requiredCategories: readonly string[];
     retry: RetryPolicy;
@@ -103,20 +106,22 @@ export function createUseCases(d: UseCaseDeps) {
     traceContext: d.traceContext,
     cancelRuns: d.workflows.cancelNotification,
   });
+  const send = createSendNotification({
+    db,
+    prepare,
+    publish: d.feed.publish,
+    channels: d.channels.available,
+    onQueued: d.onQueued,
+    observe: d.observe,
+    traceContext: d.traceContext,
+    findWorkflow: d.workflows.find,
+    onRunsStarted: d.workflows.onRunsStarted,
+    now: d.workflows.now,
+    groupCommit: d.sendGroupCommit ?? null,
+  });
   const api = {
-    send: createSendNotification({
-      db,
-      prepare,
-      publish: d.feed.publish,
-      channels: d.channels.available,
-      onQueued: d.onQueued,
-      observe: d.observe,
-      traceContext: d.traceContext,
-      findWorkflow: d.workflows.find,
-      onRunsStarted: d.workflows.onRunsStarted,
-      now: d.workflows.now,
-      groupCommit: d.sendGroupCommit ?? null,
-    }),
+    send,
+    sendMany: createSendMany({ send, ...d.sendMany }),
     getNotification: createGetNotification({ db, catalog: d.channels.catalog }),
     list: createListNotifications({ db }),
     mark: createMarkNotifications({ db, publish: d.feed.publish, settle: d.workflows.settle }),

@@ -264,6 +264,378 @@ func (x *SendResponse) GetNotifications() []*Notification {
 	return nil
 }
 
+// SendBatchRequest holds the Sends of a SendBatch.
+type SendBatchRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// items are 1 to 1,000 Sends. Each is checked on its own when it is sent
+	// (an invalid item is answered with its error), so the rules of
+	// SendRequest apply to each item but do not fail the batch.
+	Items         []*SendRequest `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendBatchRequest) Reset() {
+	*x = SendBatchRequest{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendBatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendBatchRequest) ProtoMessage() {}
+
+func (x *SendBatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendBatchRequest.ProtoReflect.Descriptor instead.
+func (*SendBatchRequest) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *SendBatchRequest) GetItems() []*SendRequest {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+// SendBatchResponse answers every item of a SendBatch.
+type SendBatchResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// results holds one result per item, in the order of `items`.
+	Results       []*SendResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendBatchResponse) Reset() {
+	*x = SendBatchResponse{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendBatchResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendBatchResponse) ProtoMessage() {}
+
+func (x *SendBatchResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendBatchResponse.ProtoReflect.Descriptor instead.
+func (*SendBatchResponse) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SendBatchResponse) GetResults() []*SendResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// SendResult is the outcome of one Send of a SendBatch or SendStream.
+type SendResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// outcome is what a Send of the item alone would have returned, or its error.
+	//
+	// Types that are valid to be assigned to Outcome:
+	//
+	//	*SendResult_Sent
+	//	*SendResult_Error
+	Outcome       isSendResult_Outcome `protobuf_oneof:"outcome"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendResult) Reset() {
+	*x = SendResult{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendResult) ProtoMessage() {}
+
+func (x *SendResult) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendResult.ProtoReflect.Descriptor instead.
+func (*SendResult) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SendResult) GetOutcome() isSendResult_Outcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return nil
+}
+
+func (x *SendResult) GetSent() *SendResponse {
+	if x != nil {
+		if x, ok := x.Outcome.(*SendResult_Sent); ok {
+			return x.Sent
+		}
+	}
+	return nil
+}
+
+func (x *SendResult) GetError() *SendError {
+	if x != nil {
+		if x, ok := x.Outcome.(*SendResult_Error); ok {
+			return x.Error
+		}
+	}
+	return nil
+}
+
+type isSendResult_Outcome interface {
+	isSendResult_Outcome()
+}
+
+type SendResult_Sent struct {
+	// sent is the Send's response: the notifications it created (or, for a
+	// repeated idempotency key, the ones created the first time).
+	Sent *SendResponse `protobuf:"bytes,1,opt,name=sent,proto3,oneof"`
+}
+
+type SendResult_Error struct {
+	// error is why the item was not sent; nothing of it was written.
+	Error *SendError `protobuf:"bytes,2,opt,name=error,proto3,oneof"`
+}
+
+func (*SendResult_Sent) isSendResult_Outcome() {}
+
+func (*SendResult_Error) isSendResult_Outcome() {}
+
+// SendError is the error one item of a SendBatch or SendStream failed with:
+// the one a Send of that item alone would have failed with.
+type SendError struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// code is the error's code as Connect names it in JSON: `invalid_argument`,
+	// `not_found`, `already_exists`, `permission_denied`,
+	// `resource_exhausted`, `failed_precondition`, `unavailable` (worth a
+	// retry), `internal`.
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// message says what went wrong, naming the field for `invalid_argument`.
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// field is the item's field at fault for `invalid_argument`, as a path
+	// within the SendRequest (`user_ids`, `data.a.b[2]`); empty otherwise.
+	Field         string `protobuf:"bytes,3,opt,name=field,proto3" json:"field,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendError) Reset() {
+	*x = SendError{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendError) ProtoMessage() {}
+
+func (x *SendError) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendError.ProtoReflect.Descriptor instead.
+func (*SendError) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *SendError) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *SendError) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *SendError) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+// SendStreamRequest is one Send of a SendStream.
+type SendStreamRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// send is the Send, checked exactly as Send checks a request when its turn
+	// comes (an invalid one is answered with its error; the stream goes on).
+	Send *SendRequest `protobuf:"bytes,1,opt,name=send,proto3" json:"send,omitempty"`
+	// ref is the client's own label for this item, returned with its answer;
+	// at most 128 characters. Optional: answers also come in request order.
+	Ref           string `protobuf:"bytes,2,opt,name=ref,proto3" json:"ref,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendStreamRequest) Reset() {
+	*x = SendStreamRequest{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendStreamRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendStreamRequest) ProtoMessage() {}
+
+func (x *SendStreamRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendStreamRequest.ProtoReflect.Descriptor instead.
+func (*SendStreamRequest) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SendStreamRequest) GetSend() *SendRequest {
+	if x != nil {
+		return x.Send
+	}
+	return nil
+}
+
+func (x *SendStreamRequest) GetRef() string {
+	if x != nil {
+		return x.Ref
+	}
+	return ""
+}
+
+// SendStreamResponse answers one SendStreamRequest.
+type SendStreamResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// index is the item's position in the stream, from 0.
+	Index uint64 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	// ref is the item's `ref`, as sent.
+	Ref string `protobuf:"bytes,2,opt,name=ref,proto3" json:"ref,omitempty"`
+	// result is the item's outcome.
+	Result        *SendResult `protobuf:"bytes,3,opt,name=result,proto3" json:"result,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendStreamResponse) Reset() {
+	*x = SendStreamResponse{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendStreamResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendStreamResponse) ProtoMessage() {}
+
+func (x *SendStreamResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendStreamResponse.ProtoReflect.Descriptor instead.
+func (*SendStreamResponse) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *SendStreamResponse) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *SendStreamResponse) GetRef() string {
+	if x != nil {
+		return x.Ref
+	}
+	return ""
+}
+
+func (x *SendStreamResponse) GetResult() *SendResult {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
 // GetNotificationRequest names a notification.
 type GetNotificationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -275,7 +647,7 @@ type GetNotificationRequest struct {
 
 func (x *GetNotificationRequest) Reset() {
 	*x = GetNotificationRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[2]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -287,7 +659,7 @@ func (x *GetNotificationRequest) String() string {
 func (*GetNotificationRequest) ProtoMessage() {}
 
 func (x *GetNotificationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[2]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -300,7 +672,7 @@ func (x *GetNotificationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNotificationRequest.ProtoReflect.Descriptor instead.
 func (*GetNotificationRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{2}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetNotificationRequest) GetId() string {
@@ -328,7 +700,7 @@ type GetNotificationResponse struct {
 
 func (x *GetNotificationResponse) Reset() {
 	*x = GetNotificationResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[3]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -340,7 +712,7 @@ func (x *GetNotificationResponse) String() string {
 func (*GetNotificationResponse) ProtoMessage() {}
 
 func (x *GetNotificationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[3]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -353,7 +725,7 @@ func (x *GetNotificationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNotificationResponse.ProtoReflect.Descriptor instead.
 func (*GetNotificationResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{3}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetNotificationResponse) GetNotification() *Notification {
@@ -406,7 +778,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[4]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -418,7 +790,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[4]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -431,7 +803,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{4}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListRequest) GetUserId() string {
@@ -494,7 +866,7 @@ type ListResponse struct {
 
 func (x *ListResponse) Reset() {
 	*x = ListResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[5]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -506,7 +878,7 @@ func (x *ListResponse) String() string {
 func (*ListResponse) ProtoMessage() {}
 
 func (x *ListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[5]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -519,7 +891,7 @@ func (x *ListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResponse.ProtoReflect.Descriptor instead.
 func (*ListResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{5}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListResponse) GetNotifications() []*Notification {
@@ -563,7 +935,7 @@ type MarkReadRequest struct {
 
 func (x *MarkReadRequest) Reset() {
 	*x = MarkReadRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[6]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -575,7 +947,7 @@ func (x *MarkReadRequest) String() string {
 func (*MarkReadRequest) ProtoMessage() {}
 
 func (x *MarkReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[6]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -588,7 +960,7 @@ func (x *MarkReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkReadRequest.ProtoReflect.Descriptor instead.
 func (*MarkReadRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{6}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *MarkReadRequest) GetUserId() string {
@@ -633,7 +1005,7 @@ type MarkReadResponse struct {
 
 func (x *MarkReadResponse) Reset() {
 	*x = MarkReadResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[7]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -645,7 +1017,7 @@ func (x *MarkReadResponse) String() string {
 func (*MarkReadResponse) ProtoMessage() {}
 
 func (x *MarkReadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[7]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -658,7 +1030,7 @@ func (x *MarkReadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkReadResponse.ProtoReflect.Descriptor instead.
 func (*MarkReadResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{7}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *MarkReadResponse) GetUnreadCount() int32 {
@@ -686,7 +1058,7 @@ type GetPreferencesRequest struct {
 
 func (x *GetPreferencesRequest) Reset() {
 	*x = GetPreferencesRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[8]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -698,7 +1070,7 @@ func (x *GetPreferencesRequest) String() string {
 func (*GetPreferencesRequest) ProtoMessage() {}
 
 func (x *GetPreferencesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[8]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -711,7 +1083,7 @@ func (x *GetPreferencesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPreferencesRequest.ProtoReflect.Descriptor instead.
 func (*GetPreferencesRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{8}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetPreferencesRequest) GetUserId() string {
@@ -736,7 +1108,7 @@ type GetPreferencesResponse struct {
 
 func (x *GetPreferencesResponse) Reset() {
 	*x = GetPreferencesResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[9]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -748,7 +1120,7 @@ func (x *GetPreferencesResponse) String() string {
 func (*GetPreferencesResponse) ProtoMessage() {}
 
 func (x *GetPreferencesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[9]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -761,7 +1133,7 @@ func (x *GetPreferencesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPreferencesResponse.ProtoReflect.Descriptor instead.
 func (*GetPreferencesResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{9}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetPreferencesResponse) GetPreferences() *Preferences {
@@ -802,7 +1174,7 @@ type UpdatePreferencesRequest struct {
 
 func (x *UpdatePreferencesRequest) Reset() {
 	*x = UpdatePreferencesRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[10]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -814,7 +1186,7 @@ func (x *UpdatePreferencesRequest) String() string {
 func (*UpdatePreferencesRequest) ProtoMessage() {}
 
 func (x *UpdatePreferencesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[10]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -827,7 +1199,7 @@ func (x *UpdatePreferencesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePreferencesRequest.ProtoReflect.Descriptor instead.
 func (*UpdatePreferencesRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{10}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *UpdatePreferencesRequest) GetUserId() string {
@@ -883,7 +1255,7 @@ type UpdatePreferencesResponse struct {
 
 func (x *UpdatePreferencesResponse) Reset() {
 	*x = UpdatePreferencesResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[11]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -895,7 +1267,7 @@ func (x *UpdatePreferencesResponse) String() string {
 func (*UpdatePreferencesResponse) ProtoMessage() {}
 
 func (x *UpdatePreferencesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[11]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -908,7 +1280,7 @@ func (x *UpdatePreferencesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePreferencesResponse.ProtoReflect.Descriptor instead.
 func (*UpdatePreferencesResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{11}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *UpdatePreferencesResponse) GetPreferences() *Preferences {
@@ -931,7 +1303,7 @@ type SubscribeRequest struct {
 
 func (x *SubscribeRequest) Reset() {
 	*x = SubscribeRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[12]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -943,7 +1315,7 @@ func (x *SubscribeRequest) String() string {
 func (*SubscribeRequest) ProtoMessage() {}
 
 func (x *SubscribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[12]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -956,7 +1328,7 @@ func (x *SubscribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubscribeRequest.ProtoReflect.Descriptor instead.
 func (*SubscribeRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{12}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SubscribeRequest) GetUserId() string {
@@ -984,7 +1356,7 @@ type SubscribeResponse struct {
 
 func (x *SubscribeResponse) Reset() {
 	*x = SubscribeResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[13]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -996,7 +1368,7 @@ func (x *SubscribeResponse) String() string {
 func (*SubscribeResponse) ProtoMessage() {}
 
 func (x *SubscribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[13]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1009,7 +1381,7 @@ func (x *SubscribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubscribeResponse.ProtoReflect.Descriptor instead.
 func (*SubscribeResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{13}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SubscribeResponse) GetEvent() *FeedEvent {
@@ -1030,7 +1402,7 @@ type CancelRequest struct {
 
 func (x *CancelRequest) Reset() {
 	*x = CancelRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[14]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1042,7 +1414,7 @@ func (x *CancelRequest) String() string {
 func (*CancelRequest) ProtoMessage() {}
 
 func (x *CancelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[14]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1055,7 +1427,7 @@ func (x *CancelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
 func (*CancelRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{14}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CancelRequest) GetId() string {
@@ -1079,7 +1451,7 @@ type CancelResponse struct {
 
 func (x *CancelResponse) Reset() {
 	*x = CancelResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[15]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1091,7 +1463,7 @@ func (x *CancelResponse) String() string {
 func (*CancelResponse) ProtoMessage() {}
 
 func (x *CancelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[15]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1104,7 +1476,7 @@ func (x *CancelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelResponse.ProtoReflect.Descriptor instead.
 func (*CancelResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{15}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CancelResponse) GetCanceledCount() int32 {
@@ -1132,7 +1504,7 @@ type RetryDeliveryRequest struct {
 
 func (x *RetryDeliveryRequest) Reset() {
 	*x = RetryDeliveryRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[16]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1144,7 +1516,7 @@ func (x *RetryDeliveryRequest) String() string {
 func (*RetryDeliveryRequest) ProtoMessage() {}
 
 func (x *RetryDeliveryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[16]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1157,7 +1529,7 @@ func (x *RetryDeliveryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryDeliveryRequest.ProtoReflect.Descriptor instead.
 func (*RetryDeliveryRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{16}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RetryDeliveryRequest) GetDeliveryId() string {
@@ -1178,7 +1550,7 @@ type RetryDeliveryResponse struct {
 
 func (x *RetryDeliveryResponse) Reset() {
 	*x = RetryDeliveryResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[17]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1190,7 +1562,7 @@ func (x *RetryDeliveryResponse) String() string {
 func (*RetryDeliveryResponse) ProtoMessage() {}
 
 func (x *RetryDeliveryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[17]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1203,7 +1575,7 @@ func (x *RetryDeliveryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryDeliveryResponse.ProtoReflect.Descriptor instead.
 func (*RetryDeliveryResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{17}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RetryDeliveryResponse) GetDelivery() *Delivery {
@@ -1230,7 +1602,7 @@ type ListDeliveriesRequest struct {
 
 func (x *ListDeliveriesRequest) Reset() {
 	*x = ListDeliveriesRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[18]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1242,7 +1614,7 @@ func (x *ListDeliveriesRequest) String() string {
 func (*ListDeliveriesRequest) ProtoMessage() {}
 
 func (x *ListDeliveriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[18]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1255,7 +1627,7 @@ func (x *ListDeliveriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDeliveriesRequest.ProtoReflect.Descriptor instead.
 func (*ListDeliveriesRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{18}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListDeliveriesRequest) GetStatus() DeliveryStatus {
@@ -1299,7 +1671,7 @@ type ListDeliveriesResponse struct {
 
 func (x *ListDeliveriesResponse) Reset() {
 	*x = ListDeliveriesResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[19]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1311,7 +1683,7 @@ func (x *ListDeliveriesResponse) String() string {
 func (*ListDeliveriesResponse) ProtoMessage() {}
 
 func (x *ListDeliveriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[19]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1324,7 +1696,7 @@ func (x *ListDeliveriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDeliveriesResponse.ProtoReflect.Descriptor instead.
 func (*ListDeliveriesResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{19}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListDeliveriesResponse) GetDeliveries() []*Delivery {
@@ -1365,7 +1737,28 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\bworkflow\x18\f \x01(\tB\"\xbaH\x1f\xd8\x01\x01r\x1a\x18@2\x16^[a-z0-9][a-z0-9_.-]*$R\bworkflow\x12@\n" +
 	"\x10cancellation_key\x18\r \x01(\tB\x15\xbaH\x12\xd8\x01\x01r\r\x18\xff\x012\b^[ -~]+$R\x0fcancellationKey\"M\n" +
 	"\fSendResponse\x12=\n" +
-	"\rnotifications\x18\x01 \x03(\v2\x17.herald.v1.NotificationR\rnotifications\"2\n" +
+	"\rnotifications\x18\x01 \x03(\v2\x17.herald.v1.NotificationR\rnotifications\"R\n" +
+	"\x10SendBatchRequest\x12>\n" +
+	"\x05items\x18\x01 \x03(\v2\x16.herald.v1.SendRequestB\x10\xbaH\r\x92\x01\n" +
+	"\b\x01\x10\xe8\a\"\x03\xd8\x01\x03R\x05items\"D\n" +
+	"\x11SendBatchResponse\x12/\n" +
+	"\aresults\x18\x01 \x03(\v2\x15.herald.v1.SendResultR\aresults\"t\n" +
+	"\n" +
+	"SendResult\x12-\n" +
+	"\x04sent\x18\x01 \x01(\v2\x17.herald.v1.SendResponseH\x00R\x04sent\x12,\n" +
+	"\x05error\x18\x02 \x01(\v2\x14.herald.v1.SendErrorH\x00R\x05errorB\t\n" +
+	"\aoutcome\"O\n" +
+	"\tSendError\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12\x14\n" +
+	"\x05field\x18\x03 \x01(\tR\x05field\"a\n" +
+	"\x11SendStreamRequest\x122\n" +
+	"\x04send\x18\x01 \x01(\v2\x16.herald.v1.SendRequestB\x06\xbaH\x03\xd8\x01\x03R\x04send\x12\x18\n" +
+	"\x03ref\x18\x02 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\x03ref\"k\n" +
+	"\x12SendStreamResponse\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x10\n" +
+	"\x03ref\x18\x02 \x01(\tR\x03ref\x12-\n" +
+	"\x06result\x18\x03 \x01(\v2\x15.herald.v1.SendResultR\x06result\"2\n" +
 	"\x16GetNotificationRequest\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\"\xf7\x01\n" +
 	"\x17GetNotificationResponse\x12;\n" +
@@ -1446,9 +1839,12 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\n" +
 	"deliveries\x18\x01 \x03(\v2\x13.herald.v1.DeliveryR\n" +
 	"deliveries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xb9\x06\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xd0\a\n" +
 	"\x13NotificationService\x127\n" +
-	"\x04Send\x12\x16.herald.v1.SendRequest\x1a\x17.herald.v1.SendResponse\x12]\n" +
+	"\x04Send\x12\x16.herald.v1.SendRequest\x1a\x17.herald.v1.SendResponse\x12F\n" +
+	"\tSendBatch\x12\x1b.herald.v1.SendBatchRequest\x1a\x1c.herald.v1.SendBatchResponse\x12M\n" +
+	"\n" +
+	"SendStream\x12\x1c.herald.v1.SendStreamRequest\x1a\x1d.herald.v1.SendStreamResponse(\x010\x01\x12]\n" +
 	"\x0fGetNotification\x12!.herald.v1.GetNotificationRequest\x1a\".herald.v1.GetNotificationResponse\"\x03\x90\x02\x01\x12<\n" +
 	"\x04List\x12\x16.herald.v1.ListRequest\x1a\x17.herald.v1.ListResponse\"\x03\x90\x02\x01\x12H\n" +
 	"\bMarkRead\x12\x1a.herald.v1.MarkReadRequest\x1a\x1b.herald.v1.MarkReadResponse\"\x03\x90\x02\x02\x12Z\n" +
@@ -1473,94 +1869,110 @@ func file_herald_v1_notification_service_proto_rawDescGZIP() []byte {
 	return file_herald_v1_notification_service_proto_rawDescData
 }
 
-var file_herald_v1_notification_service_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_herald_v1_notification_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_herald_v1_notification_service_proto_goTypes = []any{
 	(*SendRequest)(nil),               // 0: herald.v1.SendRequest
 	(*SendResponse)(nil),              // 1: herald.v1.SendResponse
-	(*GetNotificationRequest)(nil),    // 2: herald.v1.GetNotificationRequest
-	(*GetNotificationResponse)(nil),   // 3: herald.v1.GetNotificationResponse
-	(*ListRequest)(nil),               // 4: herald.v1.ListRequest
-	(*ListResponse)(nil),              // 5: herald.v1.ListResponse
-	(*MarkReadRequest)(nil),           // 6: herald.v1.MarkReadRequest
-	(*MarkReadResponse)(nil),          // 7: herald.v1.MarkReadResponse
-	(*GetPreferencesRequest)(nil),     // 8: herald.v1.GetPreferencesRequest
-	(*GetPreferencesResponse)(nil),    // 9: herald.v1.GetPreferencesResponse
-	(*UpdatePreferencesRequest)(nil),  // 10: herald.v1.UpdatePreferencesRequest
-	(*UpdatePreferencesResponse)(nil), // 11: herald.v1.UpdatePreferencesResponse
-	(*SubscribeRequest)(nil),          // 12: herald.v1.SubscribeRequest
-	(*SubscribeResponse)(nil),         // 13: herald.v1.SubscribeResponse
-	(*CancelRequest)(nil),             // 14: herald.v1.CancelRequest
-	(*CancelResponse)(nil),            // 15: herald.v1.CancelResponse
-	(*RetryDeliveryRequest)(nil),      // 16: herald.v1.RetryDeliveryRequest
-	(*RetryDeliveryResponse)(nil),     // 17: herald.v1.RetryDeliveryResponse
-	(*ListDeliveriesRequest)(nil),     // 18: herald.v1.ListDeliveriesRequest
-	(*ListDeliveriesResponse)(nil),    // 19: herald.v1.ListDeliveriesResponse
-	nil,                               // 20: herald.v1.UpdatePreferencesRequest.CategoriesEntry
-	(*structpb.Struct)(nil),           // 21: google.protobuf.Struct
-	(Priority)(0),                     // 22: herald.v1.Priority
-	(Channel)(0),                      // 23: herald.v1.Channel
-	(*timestamppb.Timestamp)(nil),     // 24: google.protobuf.Timestamp
-	(*Notification)(nil),              // 25: herald.v1.Notification
-	(*Delivery)(nil),                  // 26: herald.v1.Delivery
-	(*WorkflowRun)(nil),               // 27: herald.v1.WorkflowRun
-	(*DigestLink)(nil),                // 28: herald.v1.DigestLink
-	(ChangeKind)(0),                   // 29: herald.v1.ChangeKind
-	(*Preferences)(nil),               // 30: herald.v1.Preferences
-	(*ChannelSettings)(nil),           // 31: herald.v1.ChannelSettings
-	(*QuietHours)(nil),                // 32: herald.v1.QuietHours
-	(*FeedEvent)(nil),                 // 33: herald.v1.FeedEvent
-	(DeliveryStatus)(0),               // 34: herald.v1.DeliveryStatus
+	(*SendBatchRequest)(nil),          // 2: herald.v1.SendBatchRequest
+	(*SendBatchResponse)(nil),         // 3: herald.v1.SendBatchResponse
+	(*SendResult)(nil),                // 4: herald.v1.SendResult
+	(*SendError)(nil),                 // 5: herald.v1.SendError
+	(*SendStreamRequest)(nil),         // 6: herald.v1.SendStreamRequest
+	(*SendStreamResponse)(nil),        // 7: herald.v1.SendStreamResponse
+	(*GetNotificationRequest)(nil),    // 8: herald.v1.GetNotificationRequest
+	(*GetNotificationResponse)(nil),   // 9: herald.v1.GetNotificationResponse
+	(*ListRequest)(nil),               // 10: herald.v1.ListRequest
+	(*ListResponse)(nil),              // 11: herald.v1.ListResponse
+	(*MarkReadRequest)(nil),           // 12: herald.v1.MarkReadRequest
+	(*MarkReadResponse)(nil),          // 13: herald.v1.MarkReadResponse
+	(*GetPreferencesRequest)(nil),     // 14: herald.v1.GetPreferencesRequest
+	(*GetPreferencesResponse)(nil),    // 15: herald.v1.GetPreferencesResponse
+	(*UpdatePreferencesRequest)(nil),  // 16: herald.v1.UpdatePreferencesRequest
+	(*UpdatePreferencesResponse)(nil), // 17: herald.v1.UpdatePreferencesResponse
+	(*SubscribeRequest)(nil),          // 18: herald.v1.SubscribeRequest
+	(*SubscribeResponse)(nil),         // 19: herald.v1.SubscribeResponse
+	(*CancelRequest)(nil),             // 20: herald.v1.CancelRequest
+	(*CancelResponse)(nil),            // 21: herald.v1.CancelResponse
+	(*RetryDeliveryRequest)(nil),      // 22: herald.v1.RetryDeliveryRequest
+	(*RetryDeliveryResponse)(nil),     // 23: herald.v1.RetryDeliveryResponse
+	(*ListDeliveriesRequest)(nil),     // 24: herald.v1.ListDeliveriesRequest
+	(*ListDeliveriesResponse)(nil),    // 25: herald.v1.ListDeliveriesResponse
+	nil,                               // 26: herald.v1.UpdatePreferencesRequest.CategoriesEntry
+	(*structpb.Struct)(nil),           // 27: google.protobuf.Struct
+	(Priority)(0),                     // 28: herald.v1.Priority
+	(Channel)(0),                      // 29: herald.v1.Channel
+	(*timestamppb.Timestamp)(nil),     // 30: google.protobuf.Timestamp
+	(*Notification)(nil),              // 31: herald.v1.Notification
+	(*Delivery)(nil),                  // 32: herald.v1.Delivery
+	(*WorkflowRun)(nil),               // 33: herald.v1.WorkflowRun
+	(*DigestLink)(nil),                // 34: herald.v1.DigestLink
+	(ChangeKind)(0),                   // 35: herald.v1.ChangeKind
+	(*Preferences)(nil),               // 36: herald.v1.Preferences
+	(*ChannelSettings)(nil),           // 37: herald.v1.ChannelSettings
+	(*QuietHours)(nil),                // 38: herald.v1.QuietHours
+	(*FeedEvent)(nil),                 // 39: herald.v1.FeedEvent
+	(DeliveryStatus)(0),               // 40: herald.v1.DeliveryStatus
 }
 var file_herald_v1_notification_service_proto_depIdxs = []int32{
-	21, // 0: herald.v1.SendRequest.data:type_name -> google.protobuf.Struct
-	22, // 1: herald.v1.SendRequest.priority:type_name -> herald.v1.Priority
-	23, // 2: herald.v1.SendRequest.channels:type_name -> herald.v1.Channel
-	24, // 3: herald.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
-	25, // 4: herald.v1.SendResponse.notifications:type_name -> herald.v1.Notification
-	25, // 5: herald.v1.GetNotificationResponse.notification:type_name -> herald.v1.Notification
-	26, // 6: herald.v1.GetNotificationResponse.deliveries:type_name -> herald.v1.Delivery
-	27, // 7: herald.v1.GetNotificationResponse.workflow_runs:type_name -> herald.v1.WorkflowRun
-	28, // 8: herald.v1.GetNotificationResponse.digest:type_name -> herald.v1.DigestLink
-	25, // 9: herald.v1.ListResponse.notifications:type_name -> herald.v1.Notification
-	29, // 10: herald.v1.MarkReadRequest.change:type_name -> herald.v1.ChangeKind
-	30, // 11: herald.v1.GetPreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	23, // 12: herald.v1.GetPreferencesResponse.channels:type_name -> herald.v1.Channel
-	31, // 13: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
-	20, // 14: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
-	32, // 15: herald.v1.UpdatePreferencesRequest.quiet_hours:type_name -> herald.v1.QuietHours
-	30, // 16: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	33, // 17: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
-	26, // 18: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
-	26, // 19: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
-	34, // 20: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
-	23, // 21: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
-	26, // 22: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
-	31, // 23: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
-	0,  // 24: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
-	2,  // 25: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
-	4,  // 26: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
-	6,  // 27: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
-	8,  // 28: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
-	10, // 29: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
-	14, // 30: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
-	16, // 31: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
-	18, // 32: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
-	12, // 33: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
-	1,  // 34: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
-	3,  // 35: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
-	5,  // 36: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
-	7,  // 37: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
-	9,  // 38: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
-	11, // 39: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
-	15, // 40: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
-	17, // 41: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
-	19, // 42: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
-	13, // 43: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
-	34, // [34:44] is the sub-list for method output_type
-	24, // [24:34] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	27, // 0: herald.v1.SendRequest.data:type_name -> google.protobuf.Struct
+	28, // 1: herald.v1.SendRequest.priority:type_name -> herald.v1.Priority
+	29, // 2: herald.v1.SendRequest.channels:type_name -> herald.v1.Channel
+	30, // 3: herald.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
+	31, // 4: herald.v1.SendResponse.notifications:type_name -> herald.v1.Notification
+	0,  // 5: herald.v1.SendBatchRequest.items:type_name -> herald.v1.SendRequest
+	4,  // 6: herald.v1.SendBatchResponse.results:type_name -> herald.v1.SendResult
+	1,  // 7: herald.v1.SendResult.sent:type_name -> herald.v1.SendResponse
+	5,  // 8: herald.v1.SendResult.error:type_name -> herald.v1.SendError
+	0,  // 9: herald.v1.SendStreamRequest.send:type_name -> herald.v1.SendRequest
+	4,  // 10: herald.v1.SendStreamResponse.result:type_name -> herald.v1.SendResult
+	31, // 11: herald.v1.GetNotificationResponse.notification:type_name -> herald.v1.Notification
+	32, // 12: herald.v1.GetNotificationResponse.deliveries:type_name -> herald.v1.Delivery
+	33, // 13: herald.v1.GetNotificationResponse.workflow_runs:type_name -> herald.v1.WorkflowRun
+	34, // 14: herald.v1.GetNotificationResponse.digest:type_name -> herald.v1.DigestLink
+	31, // 15: herald.v1.ListResponse.notifications:type_name -> herald.v1.Notification
+	35, // 16: herald.v1.MarkReadRequest.change:type_name -> herald.v1.ChangeKind
+	36, // 17: herald.v1.GetPreferencesResponse.preferences:type_name -> herald.v1.Preferences
+	29, // 18: herald.v1.GetPreferencesResponse.channels:type_name -> herald.v1.Channel
+	37, // 19: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
+	26, // 20: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
+	38, // 21: herald.v1.UpdatePreferencesRequest.quiet_hours:type_name -> herald.v1.QuietHours
+	36, // 22: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
+	39, // 23: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
+	32, // 24: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
+	32, // 25: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
+	40, // 26: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
+	29, // 27: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
+	32, // 28: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
+	37, // 29: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
+	0,  // 30: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
+	2,  // 31: herald.v1.NotificationService.SendBatch:input_type -> herald.v1.SendBatchRequest
+	6,  // 32: herald.v1.NotificationService.SendStream:input_type -> herald.v1.SendStreamRequest
+	8,  // 33: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
+	10, // 34: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
+	12, // 35: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
+	14, // 36: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
+	16, // 37: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
+	20, // 38: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
+	22, // 39: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
+	24, // 40: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
+	18, // 41: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
+	1,  // 42: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
+	3,  // 43: herald.v1.NotificationService.SendBatch:output_type -> herald.v1.SendBatchResponse
+	7,  // 44: herald.v1.NotificationService.SendStream:output_type -> herald.v1.SendStreamResponse
+	9,  // 45: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
+	11, // 46: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
+	13, // 47: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
+	15, // 48: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
+	17, // 49: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
+	21, // 50: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
+	23, // 51: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
+	25, // 52: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
+	19, // 53: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
+	42, // [42:54] is the sub-list for method output_type
+	30, // [30:42] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_notification_service_proto_init() }
@@ -1572,13 +1984,17 @@ func file_herald_v1_notification_service_proto_init() {
 	file_herald_v1_notification_proto_init()
 	file_herald_v1_preferences_proto_init()
 	file_herald_v1_workflow_proto_init()
+	file_herald_v1_notification_service_proto_msgTypes[4].OneofWrappers = []any{
+		(*SendResult_Sent)(nil),
+		(*SendResult_Error)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_notification_service_proto_rawDesc), len(file_herald_v1_notification_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   21,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

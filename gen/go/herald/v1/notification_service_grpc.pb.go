@@ -20,6 +20,8 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	NotificationService_Send_FullMethodName              = "/herald.v1.NotificationService/Send"
+	NotificationService_SendBatch_FullMethodName         = "/herald.v1.NotificationService/SendBatch"
+	NotificationService_SendStream_FullMethodName        = "/herald.v1.NotificationService/SendStream"
 	NotificationService_GetNotification_FullMethodName   = "/herald.v1.NotificationService/GetNotification"
 	NotificationService_List_FullMethodName              = "/herald.v1.NotificationService/List"
 	NotificationService_MarkRead_FullMethodName          = "/herald.v1.NotificationService/MarkRead"
@@ -46,6 +48,31 @@ type NotificationServiceClient interface {
 	// Send creates one notification per recipient and delivers it on the
 	// recipient's channels. Requires an API key with the `send` scope.
 	Send(ctx context.Context, in *SendRequest, opts ...grpc.CallOption) (*SendResponse, error)
+	// SendBatch makes up to 1,000 Sends in one call: each item is a whole
+	// SendRequest (its own recipients, content, template, workflow and
+	// idempotency key) and is answered, in the order of `items`, with what a
+	// Send of it alone would return or fail with. One bad item fails only
+	// itself; the others are sent. Items are checked exactly as Send checks a
+	// request. Rate limits charge every item's recipients, as separate Sends
+	// would. The request as a whole is bounded by the server's REQUEST_MAX_BYTES
+	// (4 MiB by default). For clients that cannot stream requests (browsers);
+	// others may prefer SendStream. Requires the `send` scope.
+	SendBatch(ctx context.Context, in *SendBatchRequest, opts ...grpc.CallOption) (*SendBatchResponse, error)
+	// SendStream takes a stream of Sends and answers each, in the order they
+	// arrived, with its result or its own error (one bad item does not end the
+	// stream). Herald works on at most SEND_STREAM_WINDOW items of a stream at
+	// once (default 32) and reads no further until the oldest is answered, so
+	// HTTP/2 flow control slows a client that sends faster than Herald writes;
+	// a rate-limited stream waits for its tokens instead of failing items. The
+	// stream ends when the client closes its side and every item is answered.
+	// A stream with no request for SEND_STREAM_IDLE_TIMEOUT_MS (default 5
+	// minutes) ends with DEADLINE_EXCEEDED; an API key holds at most
+	// SEND_STREAMS_PER_KEY streams open (default 8) and a process at most
+	// SEND_STREAMS_MAX (default 256): beyond, the stream fails at once with
+	// RESOURCE_EXHAUSTED. Needs a client that streams requests: gRPC, or
+	// Connect over HTTP/2 (not browsers: use SendBatch). Requires the `send`
+	// scope: without it the stream fails at once with PERMISSION_DENIED.
+	SendStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[SendStreamRequest, SendStreamResponse], error)
 	// GetNotification returns one notification and the status of each of its
 	// deliveries. A user token sees its own channels' deliveries only, with
 	// errors reduced to categories (see Delivery.last_error).
@@ -96,6 +123,29 @@ func (c *notificationServiceClient) Send(ctx context.Context, in *SendRequest, o
 	}
 	return out, nil
 }
+
+func (c *notificationServiceClient) SendBatch(ctx context.Context, in *SendBatchRequest, opts ...grpc.CallOption) (*SendBatchResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SendBatchResponse)
+	err := c.cc.Invoke(ctx, NotificationService_SendBatch_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *notificationServiceClient) SendStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[SendStreamRequest, SendStreamResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &NotificationService_ServiceDesc.Streams[0], NotificationService_SendStream_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[SendStreamRequest, SendStreamResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type NotificationService_SendStreamClient = grpc.BidiStreamingClient[SendStreamRequest, SendStreamResponse]
 
 func (c *notificationServiceClient) GetNotification(ctx context.Context, in *GetNotificationRequest, opts ...grpc.CallOption) (*GetNotificationResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -179,7 +229,7 @@ func (c *notificationServiceClient) ListDeliveries(ctx context.Context, in *List
 
 func (c *notificationServiceClient) Subscribe(ctx context.Context, in *SubscribeRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SubscribeResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &NotificationService_ServiceDesc.Streams[0], NotificationService_Subscribe_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &NotificationService_ServiceDesc.Streams[1], NotificationService_Subscribe_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -211,6 +261,31 @@ type NotificationServiceServer interface {
 	// Send creates one notification per recipient and delivers it on the
 	// recipient's channels. Requires an API key with the `send` scope.
 	Send(context.Context, *SendRequest) (*SendResponse, error)
+	// SendBatch makes up to 1,000 Sends in one call: each item is a whole
+	// SendRequest (its own recipients, content, template, workflow and
+	// idempotency key) and is answered, in the order of `items`, with what a
+	// Send of it alone would return or fail with. One bad item fails only
+	// itself; the others are sent. Items are checked exactly as Send checks a
+	// request. Rate limits charge every item's recipients, as separate Sends
+	// would. The request as a whole is bounded by the server's REQUEST_MAX_BYTES
+	// (4 MiB by default). For clients that cannot stream requests (browsers);
+	// others may prefer SendStream. Requires the `send` scope.
+	SendBatch(context.Context, *SendBatchRequest) (*SendBatchResponse, error)
+	// SendStream takes a stream of Sends and answers each, in the order they
+	// arrived, with its result or its own error (one bad item does not end the
+	// stream). Herald works on at most SEND_STREAM_WINDOW items of a stream at
+	// once (default 32) and reads no further until the oldest is answered, so
+	// HTTP/2 flow control slows a client that sends faster than Herald writes;
+	// a rate-limited stream waits for its tokens instead of failing items. The
+	// stream ends when the client closes its side and every item is answered.
+	// A stream with no request for SEND_STREAM_IDLE_TIMEOUT_MS (default 5
+	// minutes) ends with DEADLINE_EXCEEDED; an API key holds at most
+	// SEND_STREAMS_PER_KEY streams open (default 8) and a process at most
+	// SEND_STREAMS_MAX (default 256): beyond, the stream fails at once with
+	// RESOURCE_EXHAUSTED. Needs a client that streams requests: gRPC, or
+	// Connect over HTTP/2 (not browsers: use SendBatch). Requires the `send`
+	// scope: without it the stream fails at once with PERMISSION_DENIED.
+	SendStream(grpc.BidiStreamingServer[SendStreamRequest, SendStreamResponse]) error
 	// GetNotification returns one notification and the status of each of its
 	// deliveries. A user token sees its own channels' deliveries only, with
 	// errors reduced to categories (see Delivery.last_error).
@@ -254,6 +329,12 @@ type UnimplementedNotificationServiceServer struct{}
 
 func (UnimplementedNotificationServiceServer) Send(context.Context, *SendRequest) (*SendResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Send not implemented")
+}
+func (UnimplementedNotificationServiceServer) SendBatch(context.Context, *SendBatchRequest) (*SendBatchResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SendBatch not implemented")
+}
+func (UnimplementedNotificationServiceServer) SendStream(grpc.BidiStreamingServer[SendStreamRequest, SendStreamResponse]) error {
+	return status.Error(codes.Unimplemented, "method SendStream not implemented")
 }
 func (UnimplementedNotificationServiceServer) GetNotification(context.Context, *GetNotificationRequest) (*GetNotificationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetNotification not implemented")
@@ -320,6 +401,31 @@ func _NotificationService_Send_Handler(srv interface{}, ctx context.Context, dec
 	}
 	return interceptor(ctx, in, info, handler)
 }
+
+func _NotificationService_SendBatch_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SendBatchRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).SendBatch(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_SendBatch_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).SendBatch(ctx, req.(*SendBatchRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_SendStream_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(NotificationServiceServer).SendStream(&grpc.GenericServerStream[SendStreamRequest, SendStreamResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type NotificationService_SendStreamServer = grpc.BidiStreamingServer[SendStreamRequest, SendStreamResponse]
 
 func _NotificationService_GetNotification_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetNotificationRequest)
@@ -488,6 +594,10 @@ var NotificationService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _NotificationService_Send_Handler,
 		},
 		{
+			MethodName: "SendBatch",
+			Handler:    _NotificationService_SendBatch_Handler,
+		},
+		{
 			MethodName: "GetNotification",
 			Handler:    _NotificationService_GetNotification_Handler,
 		},
@@ -521,6 +631,12 @@ var NotificationService_ServiceDesc = grpc.ServiceDesc{
 		},
 	},
 	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "SendStream",
+			Handler:       _NotificationService_SendStream_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
 		{
 			StreamName:    "Subscribe",
 			Handler:       _NotificationService_Subscribe_Handler,

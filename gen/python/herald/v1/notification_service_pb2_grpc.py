@@ -46,6 +46,16 @@ class NotificationServiceStub:
                 request_serializer=herald_dot_v1_dot_notification__service__pb2.SendRequest.SerializeToString,
                 response_deserializer=herald_dot_v1_dot_notification__service__pb2.SendResponse.FromString,
                 _registered_method=True)
+        self.SendBatch = channel.unary_unary(
+                '/herald.v1.NotificationService/SendBatch',
+                request_serializer=herald_dot_v1_dot_notification__service__pb2.SendBatchRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_notification__service__pb2.SendBatchResponse.FromString,
+                _registered_method=True)
+        self.SendStream = channel.stream_stream(
+                '/herald.v1.NotificationService/SendStream',
+                request_serializer=herald_dot_v1_dot_notification__service__pb2.SendStreamRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_notification__service__pb2.SendStreamResponse.FromString,
+                _registered_method=True)
         self.GetNotification = channel.unary_unary(
                 '/herald.v1.NotificationService/GetNotification',
                 request_serializer=herald_dot_v1_dot_notification__service__pb2.GetNotificationRequest.SerializeToString,
@@ -106,6 +116,41 @@ class NotificationServiceServicer:
     def Send(self, request, context):
         """Send creates one notification per recipient and delivers it on the
         recipient's channels. Requires an API key with the `send` scope.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendBatch(self, request, context):
+        """SendBatch makes up to 1,000 Sends in one call: each item is a whole
+        SendRequest (its own recipients, content, template, workflow and
+        idempotency key) and is answered, in the order of `items`, with what a
+        Send of it alone would return or fail with. One bad item fails only
+        itself; the others are sent. Items are checked exactly as Send checks a
+        request. Rate limits charge every item's recipients, as separate Sends
+        would. The request as a whole is bounded by the server's REQUEST_MAX_BYTES
+        (4 MiB by default). For clients that cannot stream requests (browsers);
+        others may prefer SendStream. Requires the `send` scope.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendStream(self, request_iterator, context):
+        """SendStream takes a stream of Sends and answers each, in the order they
+        arrived, with its result or its own error (one bad item does not end the
+        stream). Herald works on at most SEND_STREAM_WINDOW items of a stream at
+        once (default 32) and reads no further until the oldest is answered, so
+        HTTP/2 flow control slows a client that sends faster than Herald writes;
+        a rate-limited stream waits for its tokens instead of failing items. The
+        stream ends when the client closes its side and every item is answered.
+        A stream with no request for SEND_STREAM_IDLE_TIMEOUT_MS (default 5
+        minutes) ends with DEADLINE_EXCEEDED; an API key holds at most
+        SEND_STREAMS_PER_KEY streams open (default 8) and a process at most
+        SEND_STREAMS_MAX (default 256): beyond, the stream fails at once with
+        RESOURCE_EXHAUSTED. Needs a client that streams requests: gRPC, or
+        Connect over HTTP/2 (not browsers: use SendBatch). Requires the `send`
+        scope: without it the stream fails at once with PERMISSION_DENIED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -195,6 +240,16 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     request_deserializer=herald_dot_v1_dot_notification__service__pb2.SendRequest.FromString,
                     response_serializer=herald_dot_v1_dot_notification__service__pb2.SendResponse.SerializeToString,
             ),
+            'SendBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendBatch,
+                    request_deserializer=herald_dot_v1_dot_notification__service__pb2.SendBatchRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_notification__service__pb2.SendBatchResponse.SerializeToString,
+            ),
+            'SendStream': grpc.stream_stream_rpc_method_handler(
+                    servicer.SendStream,
+                    request_deserializer=herald_dot_v1_dot_notification__service__pb2.SendStreamRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_notification__service__pb2.SendStreamResponse.SerializeToString,
+            ),
             'GetNotification': grpc.unary_unary_rpc_method_handler(
                     servicer.GetNotification,
                     request_deserializer=herald_dot_v1_dot_notification__service__pb2.GetNotificationRequest.FromString,
@@ -275,6 +330,60 @@ class NotificationService:
             '/herald.v1.NotificationService/Send',
             herald_dot_v1_dot_notification__service__pb2.SendRequest.SerializeToString,
             herald_dot_v1_dot_notification__service__pb2.SendResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.NotificationService/SendBatch',
+            herald_dot_v1_dot_notification__service__pb2.SendBatchRequest.SerializeToString,
+            herald_dot_v1_dot_notification__service__pb2.SendBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendStream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/herald.v1.NotificationService/SendStream',
+            herald_dot_v1_dot_notification__service__pb2.SendStreamRequest.SerializeToString,
+            herald_dot_v1_dot_notification__service__pb2.SendStreamResponse.FromString,
             options,
             channel_credentials,
             insecure,

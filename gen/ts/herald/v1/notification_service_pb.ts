@@ -21,7 +21,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file herald/v1/notification_service.proto.
  */
 export const file_herald_v1_notification_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRoZXJhbGQvdjEvbm90aWZpY2F0aW9uX3NlcnZpY2UucHJvdG8SCWhlcmFsZC52MSLgBwoLU2VuZFJlcXVlc3QSMgoIdXNlcl9pZHMYASADKAlCILpIHZIBGggBEOgHGAEiEXIPEAEYgAEyCF5bIS1+XSskEkYKCGNhdGVnb3J5GAIgASgJQjS6SDHIAQFyLBiAATInXlthLXpdW2EtejAtOV8tXSooXC5bYS16XVthLXowLTlfLV0qKSokEhcKBXRpdGxlGAMgASgJQgi6SAVyAxjIARIWCgRib2R5GAQgASgJQgi6SAVyAxiIJxKxAgoKYWN0aW9uX3VybBgFIAEoCUKcArpImAK6AYwCCg9hY3Rpb25fdXJsLmZvcm0SXm11c3QgYmUgYW4gYWJzb2x1dGUgaHR0cChzKSBVUkwgd2l0aCBhIGhvc3QsIG9yIGEgcGF0aCBzdGFydGluZyB3aXRoIGEgc2luZ2xlIC8gKG5vdCAvLyBvciAvXCkamAF0aGlzLm1hdGNoZXMoJ14oPzpodHRwcz86Ly9bXi9cXFxcPyNAXFxzXFx4MDAtXFx4MWZcXHg3Zl0rKD86Wy8/I11bXlxcc1xceDAwLVxceDFmXFx4N2ZdKik/fC8oPzpbXi9cXFxcXFxzXFx4MDAtXFx4MWZcXHg3Zl1bXlxcc1xceDAwLVxceDFmXFx4N2ZdKik/KSQnKdgBAXIDGIAQEiUKBGRhdGEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KCHByaW9yaXR5GAcgASgOMhMuaGVyYWxkLnYxLlByaW9yaXR5Qgi6SAWCAQIQARI5CghjaGFubmVscxgIIAMoDjISLmhlcmFsZC52MS5DaGFubmVsQhO6SBCSAQ0QBRgBIgeCAQQQASAAEi4KD2lkZW1wb3RlbmN5X2tleRgJIAEoCUIVukgS2AEBcg0Y/wEyCF5bIC1+XSskEooBCgdzZW5kX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEJdukhaugFSCg9zZW5kX2F0Lmhvcml6b24SHm11c3QgYmUgYXQgbW9zdCAzNjUgZGF5cyBhaGVhZBofdGhpcyA8PSBub3cgKyBkdXJhdGlvbignODc2MGgnKbIBAkABEjkKDHRlbXBsYXRlX2tleRgLIAEoCUIjukgg2AEBchsYgAEyFl5bYS16MC05XVthLXowLTlfLi1dKiQSNAoId29ya2Zsb3cYDCABKAlCIrpIH9gBAXIaGEAyFl5bYS16MC05XVthLXowLTlfLi1dKiQSLwoQY2FuY2VsbGF0aW9uX2tleRgNIAEoCUIVukgS2AEBcg0Y/wEyCF5bIC1+XSskIj4KDFNlbmRSZXNwb25zZRIuCg1ub3RpZmljYXRpb25zGAEgAygLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbiIuChZHZXROb3RpZmljYXRpb25SZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABASLHAQoXR2V0Tm90aWZpY2F0aW9uUmVzcG9uc2USLQoMbm90aWZpY2F0aW9uGAEgASgLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbhInCgpkZWxpdmVyaWVzGAIgAygLMhMuaGVyYWxkLnYxLkRlbGl2ZXJ5Ei0KDXdvcmtmbG93X3J1bnMYAyADKAsyFi5oZXJhbGQudjEuV29ya2Zsb3dSdW4SJQoGZGlnZXN0GAQgASgLMhUuaGVyYWxkLnYxLkRpZ2VzdExpbmsi3QEKC0xpc3RSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiAAhITCgt1bnJlYWRfb25seRgEIAEoCBJGCghjYXRlZ29yeRgFIAEoCUI0ukgx2AEBciwYgAEyJ15bYS16XVthLXowLTlfLV0qKFwuW2Etel1bYS16MC05Xy1dKikqJBIQCghhcmNoaXZlZBgGIAEoCCJtCgxMaXN0UmVzcG9uc2USLgoNbm90aWZpY2F0aW9ucxgBIAMoCzIXLmhlcmFsZC52MS5Ob3RpZmljYXRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhQKDHVucmVhZF9jb3VudBgDIAEoBSLBAQoPTWFya1JlYWRSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIrChBub3RpZmljYXRpb25faWRzGAIgAygJQhG6SA6SAQsQZBgBIgVyA7ABARILCgNhbGwYAyABKAgSLwoGY2hhbmdlGAQgASgOMhUuaGVyYWxkLnYxLkNoYW5nZUtpbmRCCLpIBYIBAhABOh66SBsiGQoQbm90aWZpY2F0aW9uX2lkcwoDYWxsEAEiPwoQTWFya1JlYWRSZXNwb25zZRIUCgx1bnJlYWRfY291bnQYASABKAUSFQoNY2hhbmdlZF9jb3VudBgCIAEoBSI8ChVHZXRQcmVmZXJlbmNlc1JlcXVlc3QSIwoHdXNlcl9pZBgBIAEoCUISukgPcg0YgAEyCF5bIS1+XSokImsKFkdldFByZWZlcmVuY2VzUmVzcG9uc2USKwoLcHJlZmVyZW5jZXMYASABKAsyFi5oZXJhbGQudjEuUHJlZmVyZW5jZXMSJAoIY2hhbm5lbHMYAiADKA4yEi5oZXJhbGQudjEuQ2hhbm5lbCLdAwoYVXBkYXRlUHJlZmVyZW5jZXNSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIsCghkZWZhdWx0cxgCIAEoCzIaLmhlcmFsZC52MS5DaGFubmVsU2V0dGluZ3MSgQEKCmNhdGVnb3JpZXMYAyADKAsyMy5oZXJhbGQudjEuVXBkYXRlUHJlZmVyZW5jZXNSZXF1ZXN0LkNhdGVnb3JpZXNFbnRyeUI4ukg1mgEyEGQiLnIsGIABMideW2Etel1bYS16MC05Xy1dKihcLlthLXpdW2EtejAtOV8tXSopKiQSVAoQcmVzZXRfY2F0ZWdvcmllcxgEIAMoCUI6ukg3kgE0EGQYASIuciwYgAEyJ15bYS16XVthLXowLTlfLV0qKFwuW2Etel1bYS16MC05Xy1dKikqJBIqCgtxdWlldF9ob3VycxgFIAEoCzIVLmhlcmFsZC52MS5RdWlldEhvdXJzEhkKEWNsZWFyX3F1aWV0X2hvdXJzGAYgASgIGk0KD0NhdGVnb3JpZXNFbnRyeRILCgNrZXkYASABKAkSKQoFdmFsdWUYAiABKAsyGi5oZXJhbGQudjEuQ2hhbm5lbFNldHRpbmdzOgI4ASJIChlVcGRhdGVQcmVmZXJlbmNlc1Jlc3BvbnNlEisKC3ByZWZlcmVuY2VzGAEgASgLMhYuaGVyYWxkLnYxLlByZWZlcmVuY2VzIlAKEFN1YnNjcmliZVJlcXVlc3QSIwoHdXNlcl9pZBgBIAEoCUISukgPcg0YgAEyCF5bIS1+XSokEhcKBmN1cnNvchgCIAEoCUIHukgEcgIYQCI4ChFTdWJzY3JpYmVSZXNwb25zZRIjCgVldmVudBgBIAEoCzIULmhlcmFsZC52MS5GZWVkRXZlbnQiJQoNQ2FuY2VsUmVxdWVzdBIUCgJpZBgBIAEoCUIIukgFcgOwAQEiUQoOQ2FuY2VsUmVzcG9uc2USFgoOY2FuY2VsZWRfY291bnQYASABKAUSJwoKZGVsaXZlcmllcxgCIAMoCzITLmhlcmFsZC52MS5EZWxpdmVyeSI1ChRSZXRyeURlbGl2ZXJ5UmVxdWVzdBIdCgtkZWxpdmVyeV9pZBgBIAEoCUIIukgFcgOwAQEiPgoVUmV0cnlEZWxpdmVyeVJlc3BvbnNlEiUKCGRlbGl2ZXJ5GAEgASgLMhMuaGVyYWxkLnYxLkRlbGl2ZXJ5IrkBChVMaXN0RGVsaXZlcmllc1JlcXVlc3QSNQoGc3RhdHVzGAEgASgOMhkuaGVyYWxkLnYxLkRlbGl2ZXJ5U3RhdHVzQgq6SAeCAQQQASAAEi0KB2NoYW5uZWwYAiABKA4yEi5oZXJhbGQudjEuQ2hhbm5lbEIIukgFggECEAESHAoJcGFnZV9zaXplGAMgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYgAIiWgoWTGlzdERlbGl2ZXJpZXNSZXNwb25zZRInCgpkZWxpdmVyaWVzGAEgAygLMhMuaGVyYWxkLnYxLkRlbGl2ZXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCTK5BgoTTm90aWZpY2F0aW9uU2VydmljZRI3CgRTZW5kEhYuaGVyYWxkLnYxLlNlbmRSZXF1ZXN0GhcuaGVyYWxkLnYxLlNlbmRSZXNwb25zZRJdCg9HZXROb3RpZmljYXRpb24SIS5oZXJhbGQudjEuR2V0Tm90aWZpY2F0aW9uUmVxdWVzdBoiLmhlcmFsZC52MS5HZXROb3RpZmljYXRpb25SZXNwb25zZSIDkAIBEjwKBExpc3QSFi5oZXJhbGQudjEuTGlzdFJlcXVlc3QaFy5oZXJhbGQudjEuTGlzdFJlc3BvbnNlIgOQAgESSAoITWFya1JlYWQSGi5oZXJhbGQudjEuTWFya1JlYWRSZXF1ZXN0GhsuaGVyYWxkLnYxLk1hcmtSZWFkUmVzcG9uc2UiA5ACAhJaCg5HZXRQcmVmZXJlbmNlcxIgLmhlcmFsZC52MS5HZXRQcmVmZXJlbmNlc1JlcXVlc3QaIS5oZXJhbGQudjEuR2V0UHJlZmVyZW5jZXNSZXNwb25zZSIDkAIBEmMKEVVwZGF0ZVByZWZlcmVuY2VzEiMuaGVyYWxkLnYxLlVwZGF0ZVByZWZlcmVuY2VzUmVxdWVzdBokLmhlcmFsZC52MS5VcGRhdGVQcmVmZXJlbmNlc1Jlc3BvbnNlIgOQAgISQgoGQ2FuY2VsEhguaGVyYWxkLnYxLkNhbmNlbFJlcXVlc3QaGS5oZXJhbGQudjEuQ2FuY2VsUmVzcG9uc2UiA5ACAhJSCg1SZXRyeURlbGl2ZXJ5Eh8uaGVyYWxkLnYxLlJldHJ5RGVsaXZlcnlSZXF1ZXN0GiAuaGVyYWxkLnYxLlJldHJ5RGVsaXZlcnlSZXNwb25zZRJaCg5MaXN0RGVsaXZlcmllcxIgLmhlcmFsZC52MS5MaXN0RGVsaXZlcmllc1JlcXVlc3QaIS5oZXJhbGQudjEuTGlzdERlbGl2ZXJpZXNSZXNwb25zZSIDkAIBEk0KCVN1YnNjcmliZRIbLmhlcmFsZC52MS5TdWJzY3JpYmVSZXF1ZXN0GhwuaGVyYWxkLnYxLlN1YnNjcmliZVJlc3BvbnNlIgOQAgEwAUKkAQoNY29tLmhlcmFsZC52MUIYTm90aWZpY2F0aW9uU2VydmljZVByb3RvUAFaNGdpdGh1Yi5jb20vaGVyYWxkaHEvaGVyYWxkL2dlbi9nby9oZXJhbGQvdjE7aGVyYWxkdjGiAgNIWFiqAglIZXJhbGQuVjHKAglIZXJhbGRcVjHiAhVIZXJhbGRcVjFcR1BCTWV0YWRhdGHqAgpIZXJhbGQ6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp, file_herald_v1_feed, file_herald_v1_notification, file_herald_v1_preferences, file_herald_v1_workflow]);
+  fileDesc("CiRoZXJhbGQvdjEvbm90aWZpY2F0aW9uX3NlcnZpY2UucHJvdG8SCWhlcmFsZC52MSLgBwoLU2VuZFJlcXVlc3QSMgoIdXNlcl9pZHMYASADKAlCILpIHZIBGggBEOgHGAEiEXIPEAEYgAEyCF5bIS1+XSskEkYKCGNhdGVnb3J5GAIgASgJQjS6SDHIAQFyLBiAATInXlthLXpdW2EtejAtOV8tXSooXC5bYS16XVthLXowLTlfLV0qKSokEhcKBXRpdGxlGAMgASgJQgi6SAVyAxjIARIWCgRib2R5GAQgASgJQgi6SAVyAxiIJxKxAgoKYWN0aW9uX3VybBgFIAEoCUKcArpImAK6AYwCCg9hY3Rpb25fdXJsLmZvcm0SXm11c3QgYmUgYW4gYWJzb2x1dGUgaHR0cChzKSBVUkwgd2l0aCBhIGhvc3QsIG9yIGEgcGF0aCBzdGFydGluZyB3aXRoIGEgc2luZ2xlIC8gKG5vdCAvLyBvciAvXCkamAF0aGlzLm1hdGNoZXMoJ14oPzpodHRwcz86Ly9bXi9cXFxcPyNAXFxzXFx4MDAtXFx4MWZcXHg3Zl0rKD86Wy8/I11bXlxcc1xceDAwLVxceDFmXFx4N2ZdKik/fC8oPzpbXi9cXFxcXFxzXFx4MDAtXFx4MWZcXHg3Zl1bXlxcc1xceDAwLVxceDFmXFx4N2ZdKik/KSQnKdgBAXIDGIAQEiUKBGRhdGEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KCHByaW9yaXR5GAcgASgOMhMuaGVyYWxkLnYxLlByaW9yaXR5Qgi6SAWCAQIQARI5CghjaGFubmVscxgIIAMoDjISLmhlcmFsZC52MS5DaGFubmVsQhO6SBCSAQ0QBRgBIgeCAQQQASAAEi4KD2lkZW1wb3RlbmN5X2tleRgJIAEoCUIVukgS2AEBcg0Y/wEyCF5bIC1+XSskEooBCgdzZW5kX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEJdukhaugFSCg9zZW5kX2F0Lmhvcml6b24SHm11c3QgYmUgYXQgbW9zdCAzNjUgZGF5cyBhaGVhZBofdGhpcyA8PSBub3cgKyBkdXJhdGlvbignODc2MGgnKbIBAkABEjkKDHRlbXBsYXRlX2tleRgLIAEoCUIjukgg2AEBchsYgAEyFl5bYS16MC05XVthLXowLTlfLi1dKiQSNAoId29ya2Zsb3cYDCABKAlCIrpIH9gBAXIaGEAyFl5bYS16MC05XVthLXowLTlfLi1dKiQSLwoQY2FuY2VsbGF0aW9uX2tleRgNIAEoCUIVukgS2AEBcg0Y/wEyCF5bIC1+XSskIj4KDFNlbmRSZXNwb25zZRIuCg1ub3RpZmljYXRpb25zGAEgAygLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbiJLChBTZW5kQmF0Y2hSZXF1ZXN0EjcKBWl0ZW1zGAEgAygLMhYuaGVyYWxkLnYxLlNlbmRSZXF1ZXN0QhC6SA2SAQoIARDoByID2AEDIjsKEVNlbmRCYXRjaFJlc3BvbnNlEiYKB3Jlc3VsdHMYASADKAsyFS5oZXJhbGQudjEuU2VuZFJlc3VsdCJnCgpTZW5kUmVzdWx0EicKBHNlbnQYASABKAsyFy5oZXJhbGQudjEuU2VuZFJlc3BvbnNlSAASJQoFZXJyb3IYAiABKAsyFC5oZXJhbGQudjEuU2VuZEVycm9ySABCCQoHb3V0Y29tZSI5CglTZW5kRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEg0KBWZpZWxkGAMgASgJIlYKEVNlbmRTdHJlYW1SZXF1ZXN0EiwKBHNlbmQYASABKAsyFi5oZXJhbGQudjEuU2VuZFJlcXVlc3RCBrpIA9gBAxITCgNyZWYYAiABKAlCBrpIA9gBAyJXChJTZW5kU3RyZWFtUmVzcG9uc2USDQoFaW5kZXgYASABKAQSCwoDcmVmGAIgASgJEiUKBnJlc3VsdBgDIAEoCzIVLmhlcmFsZC52MS5TZW5kUmVzdWx0Ii4KFkdldE5vdGlmaWNhdGlvblJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBIscBChdHZXROb3RpZmljYXRpb25SZXNwb25zZRItCgxub3RpZmljYXRpb24YASABKAsyFy5oZXJhbGQudjEuTm90aWZpY2F0aW9uEicKCmRlbGl2ZXJpZXMYAiADKAsyEy5oZXJhbGQudjEuRGVsaXZlcnkSLQoNd29ya2Zsb3dfcnVucxgDIAMoCzIWLmhlcmFsZC52MS5Xb3JrZmxvd1J1bhIlCgZkaWdlc3QYBCABKAsyFS5oZXJhbGQudjEuRGlnZXN0TGluayLdAQoLTGlzdFJlcXVlc3QSIwoHdXNlcl9pZBgBIAEoCUISukgPcg0YgAEyCF5bIS1+XSokEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIACEhMKC3VucmVhZF9vbmx5GAQgASgIEkYKCGNhdGVnb3J5GAUgASgJQjS6SDHYAQFyLBiAATInXlthLXpdW2EtejAtOV8tXSooXC5bYS16XVthLXowLTlfLV0qKSokEhAKCGFyY2hpdmVkGAYgASgIIm0KDExpc3RSZXNwb25zZRIuCg1ub3RpZmljYXRpb25zGAEgAygLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSFAoMdW5yZWFkX2NvdW50GAMgASgFIsEBCg9NYXJrUmVhZFJlcXVlc3QSIwoHdXNlcl9pZBgBIAEoCUISukgPcg0YgAEyCF5bIS1+XSokEisKEG5vdGlmaWNhdGlvbl9pZHMYAiADKAlCEbpIDpIBCxBkGAEiBXIDsAEBEgsKA2FsbBgDIAEoCBIvCgZjaGFuZ2UYBCABKA4yFS5oZXJhbGQudjEuQ2hhbmdlS2luZEIIukgFggECEAE6HrpIGyIZChBub3RpZmljYXRpb25faWRzCgNhbGwQASI/ChBNYXJrUmVhZFJlc3BvbnNlEhQKDHVucmVhZF9jb3VudBgBIAEoBRIVCg1jaGFuZ2VkX2NvdW50GAIgASgFIjwKFUdldFByZWZlcmVuY2VzUmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQiawoWR2V0UHJlZmVyZW5jZXNSZXNwb25zZRIrCgtwcmVmZXJlbmNlcxgBIAEoCzIWLmhlcmFsZC52MS5QcmVmZXJlbmNlcxIkCghjaGFubmVscxgCIAMoDjISLmhlcmFsZC52MS5DaGFubmVsIt0DChhVcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QSIwoHdXNlcl9pZBgBIAEoCUISukgPcg0YgAEyCF5bIS1+XSokEiwKCGRlZmF1bHRzGAIgASgLMhouaGVyYWxkLnYxLkNoYW5uZWxTZXR0aW5ncxKBAQoKY2F0ZWdvcmllcxgDIAMoCzIzLmhlcmFsZC52MS5VcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QuQ2F0ZWdvcmllc0VudHJ5Qji6SDWaATIQZCIuciwYgAEyJ15bYS16XVthLXowLTlfLV0qKFwuW2Etel1bYS16MC05Xy1dKikqJBJUChByZXNldF9jYXRlZ29yaWVzGAQgAygJQjq6SDeSATQQZBgBIi5yLBiAATInXlthLXpdW2EtejAtOV8tXSooXC5bYS16XVthLXowLTlfLV0qKSokEioKC3F1aWV0X2hvdXJzGAUgASgLMhUuaGVyYWxkLnYxLlF1aWV0SG91cnMSGQoRY2xlYXJfcXVpZXRfaG91cnMYBiABKAgaTQoPQ2F0ZWdvcmllc0VudHJ5EgsKA2tleRgBIAEoCRIpCgV2YWx1ZRgCIAEoCzIaLmhlcmFsZC52MS5DaGFubmVsU2V0dGluZ3M6AjgBIkgKGVVwZGF0ZVByZWZlcmVuY2VzUmVzcG9uc2USKwoLcHJlZmVyZW5jZXMYASABKAsyFi5oZXJhbGQudjEuUHJlZmVyZW5jZXMiUAoQU3Vic2NyaWJlUmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQSFwoGY3Vyc29yGAIgASgJQge6SARyAhhAIjgKEVN1YnNjcmliZVJlc3BvbnNlEiMKBWV2ZW50GAEgASgLMhQuaGVyYWxkLnYxLkZlZWRFdmVudCIlCg1DYW5jZWxSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABASJRCg5DYW5jZWxSZXNwb25zZRIWCg5jYW5jZWxlZF9jb3VudBgBIAEoBRInCgpkZWxpdmVyaWVzGAIgAygLMhMuaGVyYWxkLnYxLkRlbGl2ZXJ5IjUKFFJldHJ5RGVsaXZlcnlSZXF1ZXN0Eh0KC2RlbGl2ZXJ5X2lkGAEgASgJQgi6SAVyA7ABASI+ChVSZXRyeURlbGl2ZXJ5UmVzcG9uc2USJQoIZGVsaXZlcnkYASABKAsyEy5oZXJhbGQudjEuRGVsaXZlcnkiuQEKFUxpc3REZWxpdmVyaWVzUmVxdWVzdBI1CgZzdGF0dXMYASABKA4yGS5oZXJhbGQudjEuRGVsaXZlcnlTdGF0dXNCCrpIB4IBBBABIAASLQoHY2hhbm5lbBgCIAEoDjISLmhlcmFsZC52MS5DaGFubmVsQgi6SAWCAQIQARIcCglwYWdlX3NpemUYAyABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAQgASgJQgi6SAVyAxiAAiJaChZMaXN0RGVsaXZlcmllc1Jlc3BvbnNlEicKCmRlbGl2ZXJpZXMYASADKAsyEy5oZXJhbGQudjEuRGVsaXZlcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJMtAHChNOb3RpZmljYXRpb25TZXJ2aWNlEjcKBFNlbmQSFi5oZXJhbGQudjEuU2VuZFJlcXVlc3QaFy5oZXJhbGQudjEuU2VuZFJlc3BvbnNlEkYKCVNlbmRCYXRjaBIbLmhlcmFsZC52MS5TZW5kQmF0Y2hSZXF1ZXN0GhwuaGVyYWxkLnYxLlNlbmRCYXRjaFJlc3BvbnNlEk0KClNlbmRTdHJlYW0SHC5oZXJhbGQudjEuU2VuZFN0cmVhbVJlcXVlc3QaHS5oZXJhbGQudjEuU2VuZFN0cmVhbVJlc3BvbnNlKAEwARJdCg9HZXROb3RpZmljYXRpb24SIS5oZXJhbGQudjEuR2V0Tm90aWZpY2F0aW9uUmVxdWVzdBoiLmhlcmFsZC52MS5HZXROb3RpZmljYXRpb25SZXNwb25zZSIDkAIBEjwKBExpc3QSFi5oZXJhbGQudjEuTGlzdFJlcXVlc3QaFy5oZXJhbGQudjEuTGlzdFJlc3BvbnNlIgOQAgESSAoITWFya1JlYWQSGi5oZXJhbGQudjEuTWFya1JlYWRSZXF1ZXN0GhsuaGVyYWxkLnYxLk1hcmtSZWFkUmVzcG9uc2UiA5ACAhJaCg5HZXRQcmVmZXJlbmNlcxIgLmhlcmFsZC52MS5HZXRQcmVmZXJlbmNlc1JlcXVlc3QaIS5oZXJhbGQudjEuR2V0UHJlZmVyZW5jZXNSZXNwb25zZSIDkAIBEmMKEVVwZGF0ZVByZWZlcmVuY2VzEiMuaGVyYWxkLnYxLlVwZGF0ZVByZWZlcmVuY2VzUmVxdWVzdBokLmhlcmFsZC52MS5VcGRhdGVQcmVmZXJlbmNlc1Jlc3BvbnNlIgOQAgISQgoGQ2FuY2VsEhguaGVyYWxkLnYxLkNhbmNlbFJlcXVlc3QaGS5oZXJhbGQudjEuQ2FuY2VsUmVzcG9uc2UiA5ACAhJSCg1SZXRyeURlbGl2ZXJ5Eh8uaGVyYWxkLnYxLlJldHJ5RGVsaXZlcnlSZXF1ZXN0GiAuaGVyYWxkLnYxLlJldHJ5RGVsaXZlcnlSZXNwb25zZRJaCg5MaXN0RGVsaXZlcmllcxIgLmhlcmFsZC52MS5MaXN0RGVsaXZlcmllc1JlcXVlc3QaIS5oZXJhbGQudjEuTGlzdERlbGl2ZXJpZXNSZXNwb25zZSIDkAIBEk0KCVN1YnNjcmliZRIbLmhlcmFsZC52MS5TdWJzY3JpYmVSZXF1ZXN0GhwuaGVyYWxkLnYxLlN1YnNjcmliZVJlc3BvbnNlIgOQAgEwAUKkAQoNY29tLmhlcmFsZC52MUIYTm90aWZpY2F0aW9uU2VydmljZVByb3RvUAFaNGdpdGh1Yi5jb20vaGVyYWxkaHEvaGVyYWxkL2dlbi9nby9oZXJhbGQvdjE7aGVyYWxkdjGiAgNIWFiqAglIZXJhbGQuVjHKAglIZXJhbGRcVjHiAhVIZXJhbGRcVjFcR1BCTWV0YWRhdGHqAgpIZXJhbGQ6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp, file_herald_v1_feed, file_herald_v1_notification, file_herald_v1_preferences, file_herald_v1_workflow]);
 
 /**
  * SendRequest describes a notification and its recipients.
@@ -190,6 +190,193 @@ export const SendResponseSchema: GenMessage<SendResponse> = /*@__PURE__*/
   messageDesc(file_herald_v1_notification_service, 1);
 
 /**
+ * SendBatchRequest holds the Sends of a SendBatch.
+ *
+ * @generated from message herald.v1.SendBatchRequest
+ */
+export type SendBatchRequest = Message<"herald.v1.SendBatchRequest"> & {
+  /**
+   * items are 1 to 1,000 Sends. Each is checked on its own when it is sent
+   * (an invalid item is answered with its error), so the rules of
+   * SendRequest apply to each item but do not fail the batch.
+   *
+   * @generated from field: repeated herald.v1.SendRequest items = 1;
+   */
+  items: SendRequest[];
+};
+
+/**
+ * Describes the message herald.v1.SendBatchRequest.
+ * Use `create(SendBatchRequestSchema)` to create a new message.
+ */
+export const SendBatchRequestSchema: GenMessage<SendBatchRequest> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 2);
+
+/**
+ * SendBatchResponse answers every item of a SendBatch.
+ *
+ * @generated from message herald.v1.SendBatchResponse
+ */
+export type SendBatchResponse = Message<"herald.v1.SendBatchResponse"> & {
+  /**
+   * results holds one result per item, in the order of `items`.
+   *
+   * @generated from field: repeated herald.v1.SendResult results = 1;
+   */
+  results: SendResult[];
+};
+
+/**
+ * Describes the message herald.v1.SendBatchResponse.
+ * Use `create(SendBatchResponseSchema)` to create a new message.
+ */
+export const SendBatchResponseSchema: GenMessage<SendBatchResponse> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 3);
+
+/**
+ * SendResult is the outcome of one Send of a SendBatch or SendStream.
+ *
+ * @generated from message herald.v1.SendResult
+ */
+export type SendResult = Message<"herald.v1.SendResult"> & {
+  /**
+   * outcome is what a Send of the item alone would have returned, or its error.
+   *
+   * @generated from oneof herald.v1.SendResult.outcome
+   */
+  outcome: {
+    /**
+     * sent is the Send's response: the notifications it created (or, for a
+     * repeated idempotency key, the ones created the first time).
+     *
+     * @generated from field: herald.v1.SendResponse sent = 1;
+     */
+    value: SendResponse;
+    case: "sent";
+  } | {
+    /**
+     * error is why the item was not sent; nothing of it was written.
+     *
+     * @generated from field: herald.v1.SendError error = 2;
+     */
+    value: SendError;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message herald.v1.SendResult.
+ * Use `create(SendResultSchema)` to create a new message.
+ */
+export const SendResultSchema: GenMessage<SendResult> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 4);
+
+/**
+ * SendError is the error one item of a SendBatch or SendStream failed with:
+ * the one a Send of that item alone would have failed with.
+ *
+ * @generated from message herald.v1.SendError
+ */
+export type SendError = Message<"herald.v1.SendError"> & {
+  /**
+   * code is the error's code as Connect names it in JSON: `invalid_argument`,
+   * `not_found`, `already_exists`, `permission_denied`,
+   * `resource_exhausted`, `failed_precondition`, `unavailable` (worth a
+   * retry), `internal`.
+   *
+   * @generated from field: string code = 1;
+   */
+  code: string;
+
+  /**
+   * message says what went wrong, naming the field for `invalid_argument`.
+   *
+   * @generated from field: string message = 2;
+   */
+  message: string;
+
+  /**
+   * field is the item's field at fault for `invalid_argument`, as a path
+   * within the SendRequest (`user_ids`, `data.a.b[2]`); empty otherwise.
+   *
+   * @generated from field: string field = 3;
+   */
+  field: string;
+};
+
+/**
+ * Describes the message herald.v1.SendError.
+ * Use `create(SendErrorSchema)` to create a new message.
+ */
+export const SendErrorSchema: GenMessage<SendError> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 5);
+
+/**
+ * SendStreamRequest is one Send of a SendStream.
+ *
+ * @generated from message herald.v1.SendStreamRequest
+ */
+export type SendStreamRequest = Message<"herald.v1.SendStreamRequest"> & {
+  /**
+   * send is the Send, checked exactly as Send checks a request when its turn
+   * comes (an invalid one is answered with its error; the stream goes on).
+   *
+   * @generated from field: herald.v1.SendRequest send = 1;
+   */
+  send?: SendRequest | undefined;
+
+  /**
+   * ref is the client's own label for this item, returned with its answer;
+   * at most 128 characters. Optional: answers also come in request order.
+   *
+   * @generated from field: string ref = 2;
+   */
+  ref: string;
+};
+
+/**
+ * Describes the message herald.v1.SendStreamRequest.
+ * Use `create(SendStreamRequestSchema)` to create a new message.
+ */
+export const SendStreamRequestSchema: GenMessage<SendStreamRequest> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 6);
+
+/**
+ * SendStreamResponse answers one SendStreamRequest.
+ *
+ * @generated from message herald.v1.SendStreamResponse
+ */
+export type SendStreamResponse = Message<"herald.v1.SendStreamResponse"> & {
+  /**
+   * index is the item's position in the stream, from 0.
+   *
+   * @generated from field: uint64 index = 1;
+   */
+  index: bigint;
+
+  /**
+   * ref is the item's `ref`, as sent.
+   *
+   * @generated from field: string ref = 2;
+   */
+  ref: string;
+
+  /**
+   * result is the item's outcome.
+   *
+   * @generated from field: herald.v1.SendResult result = 3;
+   */
+  result?: SendResult | undefined;
+};
+
+/**
+ * Describes the message herald.v1.SendStreamResponse.
+ * Use `create(SendStreamResponseSchema)` to create a new message.
+ */
+export const SendStreamResponseSchema: GenMessage<SendStreamResponse> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 7);
+
+/**
  * GetNotificationRequest names a notification.
  *
  * @generated from message herald.v1.GetNotificationRequest
@@ -208,7 +395,7 @@ export type GetNotificationRequest = Message<"herald.v1.GetNotificationRequest">
  * Use `create(GetNotificationRequestSchema)` to create a new message.
  */
 export const GetNotificationRequestSchema: GenMessage<GetNotificationRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 2);
+  messageDesc(file_herald_v1_notification_service, 8);
 
 /**
  * GetNotificationResponse holds a notification and its deliveries.
@@ -251,7 +438,7 @@ export type GetNotificationResponse = Message<"herald.v1.GetNotificationResponse
  * Use `create(GetNotificationResponseSchema)` to create a new message.
  */
 export const GetNotificationResponseSchema: GenMessage<GetNotificationResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 3);
+  messageDesc(file_herald_v1_notification_service, 9);
 
 /**
  * ListRequest asks for one page of a user's notifications.
@@ -308,7 +495,7 @@ export type ListRequest = Message<"herald.v1.ListRequest"> & {
  * Use `create(ListRequestSchema)` to create a new message.
  */
 export const ListRequestSchema: GenMessage<ListRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 4);
+  messageDesc(file_herald_v1_notification_service, 10);
 
 /**
  * ListResponse is one page of notifications.
@@ -346,7 +533,7 @@ export type ListResponse = Message<"herald.v1.ListResponse"> & {
  * Use `create(ListResponseSchema)` to create a new message.
  */
 export const ListResponseSchema: GenMessage<ListResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 5);
+  messageDesc(file_herald_v1_notification_service, 11);
 
 /**
  * MarkReadRequest changes the state of some or all of a user's notifications.
@@ -391,7 +578,7 @@ export type MarkReadRequest = Message<"herald.v1.MarkReadRequest"> & {
  * Use `create(MarkReadRequestSchema)` to create a new message.
  */
 export const MarkReadRequestSchema: GenMessage<MarkReadRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 6);
+  messageDesc(file_herald_v1_notification_service, 12);
 
 /**
  * MarkReadResponse reports the result of MarkRead.
@@ -420,7 +607,7 @@ export type MarkReadResponse = Message<"herald.v1.MarkReadResponse"> & {
  * Use `create(MarkReadResponseSchema)` to create a new message.
  */
 export const MarkReadResponseSchema: GenMessage<MarkReadResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 7);
+  messageDesc(file_herald_v1_notification_service, 13);
 
 /**
  * GetPreferencesRequest names a user.
@@ -441,7 +628,7 @@ export type GetPreferencesRequest = Message<"herald.v1.GetPreferencesRequest"> &
  * Use `create(GetPreferencesRequestSchema)` to create a new message.
  */
 export const GetPreferencesRequestSchema: GenMessage<GetPreferencesRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 8);
+  messageDesc(file_herald_v1_notification_service, 14);
 
 /**
  * GetPreferencesResponse holds a user's preferences.
@@ -471,7 +658,7 @@ export type GetPreferencesResponse = Message<"herald.v1.GetPreferencesResponse">
  * Use `create(GetPreferencesResponseSchema)` to create a new message.
  */
 export const GetPreferencesResponseSchema: GenMessage<GetPreferencesResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 9);
+  messageDesc(file_herald_v1_notification_service, 15);
 
 /**
  * UpdatePreferencesRequest is a patch: only the settings it names change.
@@ -530,7 +717,7 @@ export type UpdatePreferencesRequest = Message<"herald.v1.UpdatePreferencesReque
  * Use `create(UpdatePreferencesRequestSchema)` to create a new message.
  */
 export const UpdatePreferencesRequestSchema: GenMessage<UpdatePreferencesRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 10);
+  messageDesc(file_herald_v1_notification_service, 16);
 
 /**
  * UpdatePreferencesResponse holds the preferences after the change.
@@ -551,7 +738,7 @@ export type UpdatePreferencesResponse = Message<"herald.v1.UpdatePreferencesResp
  * Use `create(UpdatePreferencesResponseSchema)` to create a new message.
  */
 export const UpdatePreferencesResponseSchema: GenMessage<UpdatePreferencesResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 11);
+  messageDesc(file_herald_v1_notification_service, 17);
 
 /**
  * SubscribeRequest opens a user's live feed.
@@ -579,7 +766,7 @@ export type SubscribeRequest = Message<"herald.v1.SubscribeRequest"> & {
  * Use `create(SubscribeRequestSchema)` to create a new message.
  */
 export const SubscribeRequestSchema: GenMessage<SubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 12);
+  messageDesc(file_herald_v1_notification_service, 18);
 
 /**
  * SubscribeResponse is one event of the feed.
@@ -600,7 +787,7 @@ export type SubscribeResponse = Message<"herald.v1.SubscribeResponse"> & {
  * Use `create(SubscribeResponseSchema)` to create a new message.
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 13);
+  messageDesc(file_herald_v1_notification_service, 19);
 
 /**
  * CancelRequest names a notification.
@@ -621,7 +808,7 @@ export type CancelRequest = Message<"herald.v1.CancelRequest"> & {
  * Use `create(CancelRequestSchema)` to create a new message.
  */
 export const CancelRequestSchema: GenMessage<CancelRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 14);
+  messageDesc(file_herald_v1_notification_service, 20);
 
 /**
  * CancelResponse reports what Cancel withdrew.
@@ -650,7 +837,7 @@ export type CancelResponse = Message<"herald.v1.CancelResponse"> & {
  * Use `create(CancelResponseSchema)` to create a new message.
  */
 export const CancelResponseSchema: GenMessage<CancelResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 15);
+  messageDesc(file_herald_v1_notification_service, 21);
 
 /**
  * RetryDeliveryRequest names a dead delivery.
@@ -671,7 +858,7 @@ export type RetryDeliveryRequest = Message<"herald.v1.RetryDeliveryRequest"> & {
  * Use `create(RetryDeliveryRequestSchema)` to create a new message.
  */
 export const RetryDeliveryRequestSchema: GenMessage<RetryDeliveryRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 16);
+  messageDesc(file_herald_v1_notification_service, 22);
 
 /**
  * RetryDeliveryResponse holds the delivery, back in line.
@@ -692,7 +879,7 @@ export type RetryDeliveryResponse = Message<"herald.v1.RetryDeliveryResponse"> &
  * Use `create(RetryDeliveryResponseSchema)` to create a new message.
  */
 export const RetryDeliveryResponseSchema: GenMessage<RetryDeliveryResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 17);
+  messageDesc(file_herald_v1_notification_service, 23);
 
 /**
  * ListDeliveriesRequest filters deliveries.
@@ -734,7 +921,7 @@ export type ListDeliveriesRequest = Message<"herald.v1.ListDeliveriesRequest"> &
  * Use `create(ListDeliveriesRequestSchema)` to create a new message.
  */
 export const ListDeliveriesRequestSchema: GenMessage<ListDeliveriesRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 18);
+  messageDesc(file_herald_v1_notification_service, 24);
 
 /**
  * ListDeliveriesResponse is one page of deliveries.
@@ -762,7 +949,7 @@ export type ListDeliveriesResponse = Message<"herald.v1.ListDeliveriesResponse">
  * Use `create(ListDeliveriesResponseSchema)` to create a new message.
  */
 export const ListDeliveriesResponseSchema: GenMessage<ListDeliveriesResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 19);
+  messageDesc(file_herald_v1_notification_service, 25);
 
 /**
  * NotificationService sends notifications and serves each user's inbox.
@@ -786,6 +973,47 @@ export const NotificationService: GenService<{
     methodKind: "unary";
     input: typeof SendRequestSchema;
     output: typeof SendResponseSchema;
+  },
+  /**
+   * SendBatch makes up to 1,000 Sends in one call: each item is a whole
+   * SendRequest (its own recipients, content, template, workflow and
+   * idempotency key) and is answered, in the order of `items`, with what a
+   * Send of it alone would return or fail with. One bad item fails only
+   * itself; the others are sent. Items are checked exactly as Send checks a
+   * request. Rate limits charge every item's recipients, as separate Sends
+   * would. The request as a whole is bounded by the server's REQUEST_MAX_BYTES
+   * (4 MiB by default). For clients that cannot stream requests (browsers);
+   * others may prefer SendStream. Requires the `send` scope.
+   *
+   * @generated from rpc herald.v1.NotificationService.SendBatch
+   */
+  sendBatch: {
+    methodKind: "unary";
+    input: typeof SendBatchRequestSchema;
+    output: typeof SendBatchResponseSchema;
+  },
+  /**
+   * SendStream takes a stream of Sends and answers each, in the order they
+   * arrived, with its result or its own error (one bad item does not end the
+   * stream). Herald works on at most SEND_STREAM_WINDOW items of a stream at
+   * once (default 32) and reads no further until the oldest is answered, so
+   * HTTP/2 flow control slows a client that sends faster than Herald writes;
+   * a rate-limited stream waits for its tokens instead of failing items. The
+   * stream ends when the client closes its side and every item is answered.
+   * A stream with no request for SEND_STREAM_IDLE_TIMEOUT_MS (default 5
+   * minutes) ends with DEADLINE_EXCEEDED; an API key holds at most
+   * SEND_STREAMS_PER_KEY streams open (default 8) and a process at most
+   * SEND_STREAMS_MAX (default 256): beyond, the stream fails at once with
+   * RESOURCE_EXHAUSTED. Needs a client that streams requests: gRPC, or
+   * Connect over HTTP/2 (not browsers: use SendBatch). Requires the `send`
+   * scope: without it the stream fails at once with PERMISSION_DENIED.
+   *
+   * @generated from rpc herald.v1.NotificationService.SendStream
+   */
+  sendStream: {
+    methodKind: "bidi_streaming";
+    input: typeof SendStreamRequestSchema;
+    output: typeof SendStreamResponseSchema;
   },
   /**
    * GetNotification returns one notification and the status of each of its

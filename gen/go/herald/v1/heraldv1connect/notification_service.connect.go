@@ -36,6 +36,12 @@ const (
 	// NotificationServiceSendProcedure is the fully-qualified name of the NotificationService's Send
 	// RPC.
 	NotificationServiceSendProcedure = "/herald.v1.NotificationService/Send"
+	// NotificationServiceSendBatchProcedure is the fully-qualified name of the NotificationService's
+	// SendBatch RPC.
+	NotificationServiceSendBatchProcedure = "/herald.v1.NotificationService/SendBatch"
+	// NotificationServiceSendStreamProcedure is the fully-qualified name of the NotificationService's
+	// SendStream RPC.
+	NotificationServiceSendStreamProcedure = "/herald.v1.NotificationService/SendStream"
 	// NotificationServiceGetNotificationProcedure is the fully-qualified name of the
 	// NotificationService's GetNotification RPC.
 	NotificationServiceGetNotificationProcedure = "/herald.v1.NotificationService/GetNotification"
@@ -70,6 +76,31 @@ type NotificationServiceClient interface {
 	// Send creates one notification per recipient and delivers it on the
 	// recipient's channels. Requires an API key with the `send` scope.
 	Send(context.Context, *connect.Request[v1.SendRequest]) (*connect.Response[v1.SendResponse], error)
+	// SendBatch makes up to 1,000 Sends in one call: each item is a whole
+	// SendRequest (its own recipients, content, template, workflow and
+	// idempotency key) and is answered, in the order of `items`, with what a
+	// Send of it alone would return or fail with. One bad item fails only
+	// itself; the others are sent. Items are checked exactly as Send checks a
+	// request. Rate limits charge every item's recipients, as separate Sends
+	// would. The request as a whole is bounded by the server's REQUEST_MAX_BYTES
+	// (4 MiB by default). For clients that cannot stream requests (browsers);
+	// others may prefer SendStream. Requires the `send` scope.
+	SendBatch(context.Context, *connect.Request[v1.SendBatchRequest]) (*connect.Response[v1.SendBatchResponse], error)
+	// SendStream takes a stream of Sends and answers each, in the order they
+	// arrived, with its result or its own error (one bad item does not end the
+	// stream). Herald works on at most SEND_STREAM_WINDOW items of a stream at
+	// once (default 32) and reads no further until the oldest is answered, so
+	// HTTP/2 flow control slows a client that sends faster than Herald writes;
+	// a rate-limited stream waits for its tokens instead of failing items. The
+	// stream ends when the client closes its side and every item is answered.
+	// A stream with no request for SEND_STREAM_IDLE_TIMEOUT_MS (default 5
+	// minutes) ends with DEADLINE_EXCEEDED; an API key holds at most
+	// SEND_STREAMS_PER_KEY streams open (default 8) and a process at most
+	// SEND_STREAMS_MAX (default 256): beyond, the stream fails at once with
+	// RESOURCE_EXHAUSTED. Needs a client that streams requests: gRPC, or
+	// Connect over HTTP/2 (not browsers: use SendBatch). Requires the `send`
+	// scope: without it the stream fails at once with PERMISSION_DENIED.
+	SendStream(context.Context) *connect.BidiStreamForClient[v1.SendStreamRequest, v1.SendStreamResponse]
 	// GetNotification returns one notification and the status of each of its
 	// deliveries. A user token sees its own channels' deliveries only, with
 	// errors reduced to categories (see Delivery.last_error).
@@ -118,6 +149,18 @@ func NewNotificationServiceClient(httpClient connect.HTTPClient, baseURL string,
 			httpClient,
 			baseURL+NotificationServiceSendProcedure,
 			connect.WithSchema(notificationServiceMethods.ByName("Send")),
+			connect.WithClientOptions(opts...),
+		),
+		sendBatch: connect.NewClient[v1.SendBatchRequest, v1.SendBatchResponse](
+			httpClient,
+			baseURL+NotificationServiceSendBatchProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("SendBatch")),
+			connect.WithClientOptions(opts...),
+		),
+		sendStream: connect.NewClient[v1.SendStreamRequest, v1.SendStreamResponse](
+			httpClient,
+			baseURL+NotificationServiceSendStreamProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("SendStream")),
 			connect.WithClientOptions(opts...),
 		),
 		getNotification: connect.NewClient[v1.GetNotificationRequest, v1.GetNotificationResponse](
@@ -188,6 +231,8 @@ func NewNotificationServiceClient(httpClient connect.HTTPClient, baseURL string,
 // notificationServiceClient implements NotificationServiceClient.
 type notificationServiceClient struct {
 	send              *connect.Client[v1.SendRequest, v1.SendResponse]
+	sendBatch         *connect.Client[v1.SendBatchRequest, v1.SendBatchResponse]
+	sendStream        *connect.Client[v1.SendStreamRequest, v1.SendStreamResponse]
 	getNotification   *connect.Client[v1.GetNotificationRequest, v1.GetNotificationResponse]
 	list              *connect.Client[v1.ListRequest, v1.ListResponse]
 	markRead          *connect.Client[v1.MarkReadRequest, v1.MarkReadResponse]
@@ -202,6 +247,16 @@ type notificationServiceClient struct {
 // Send calls herald.v1.NotificationService.Send.
 func (c *notificationServiceClient) Send(ctx context.Context, req *connect.Request[v1.SendRequest]) (*connect.Response[v1.SendResponse], error) {
 	return c.send.CallUnary(ctx, req)
+}
+
+// SendBatch calls herald.v1.NotificationService.SendBatch.
+func (c *notificationServiceClient) SendBatch(ctx context.Context, req *connect.Request[v1.SendBatchRequest]) (*connect.Response[v1.SendBatchResponse], error) {
+	return c.sendBatch.CallUnary(ctx, req)
+}
+
+// SendStream calls herald.v1.NotificationService.SendStream.
+func (c *notificationServiceClient) SendStream(ctx context.Context) *connect.BidiStreamForClient[v1.SendStreamRequest, v1.SendStreamResponse] {
+	return c.sendStream.CallBidiStream(ctx)
 }
 
 // GetNotification calls herald.v1.NotificationService.GetNotification.
@@ -254,6 +309,31 @@ type NotificationServiceHandler interface {
 	// Send creates one notification per recipient and delivers it on the
 	// recipient's channels. Requires an API key with the `send` scope.
 	Send(context.Context, *connect.Request[v1.SendRequest]) (*connect.Response[v1.SendResponse], error)
+	// SendBatch makes up to 1,000 Sends in one call: each item is a whole
+	// SendRequest (its own recipients, content, template, workflow and
+	// idempotency key) and is answered, in the order of `items`, with what a
+	// Send of it alone would return or fail with. One bad item fails only
+	// itself; the others are sent. Items are checked exactly as Send checks a
+	// request. Rate limits charge every item's recipients, as separate Sends
+	// would. The request as a whole is bounded by the server's REQUEST_MAX_BYTES
+	// (4 MiB by default). For clients that cannot stream requests (browsers);
+	// others may prefer SendStream. Requires the `send` scope.
+	SendBatch(context.Context, *connect.Request[v1.SendBatchRequest]) (*connect.Response[v1.SendBatchResponse], error)
+	// SendStream takes a stream of Sends and answers each, in the order they
+	// arrived, with its result or its own error (one bad item does not end the
+	// stream). Herald works on at most SEND_STREAM_WINDOW items of a stream at
+	// once (default 32) and reads no further until the oldest is answered, so
+	// HTTP/2 flow control slows a client that sends faster than Herald writes;
+	// a rate-limited stream waits for its tokens instead of failing items. The
+	// stream ends when the client closes its side and every item is answered.
+	// A stream with no request for SEND_STREAM_IDLE_TIMEOUT_MS (default 5
+	// minutes) ends with DEADLINE_EXCEEDED; an API key holds at most
+	// SEND_STREAMS_PER_KEY streams open (default 8) and a process at most
+	// SEND_STREAMS_MAX (default 256): beyond, the stream fails at once with
+	// RESOURCE_EXHAUSTED. Needs a client that streams requests: gRPC, or
+	// Connect over HTTP/2 (not browsers: use SendBatch). Requires the `send`
+	// scope: without it the stream fails at once with PERMISSION_DENIED.
+	SendStream(context.Context, *connect.BidiStream[v1.SendStreamRequest, v1.SendStreamResponse]) error
 	// GetNotification returns one notification and the status of each of its
 	// deliveries. A user token sees its own channels' deliveries only, with
 	// errors reduced to categories (see Delivery.last_error).
@@ -298,6 +378,18 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 		NotificationServiceSendProcedure,
 		svc.Send,
 		connect.WithSchema(notificationServiceMethods.ByName("Send")),
+		connect.WithHandlerOptions(opts...),
+	)
+	notificationServiceSendBatchHandler := connect.NewUnaryHandler(
+		NotificationServiceSendBatchProcedure,
+		svc.SendBatch,
+		connect.WithSchema(notificationServiceMethods.ByName("SendBatch")),
+		connect.WithHandlerOptions(opts...),
+	)
+	notificationServiceSendStreamHandler := connect.NewBidiStreamHandler(
+		NotificationServiceSendStreamProcedure,
+		svc.SendStream,
+		connect.WithSchema(notificationServiceMethods.ByName("SendStream")),
 		connect.WithHandlerOptions(opts...),
 	)
 	notificationServiceGetNotificationHandler := connect.NewUnaryHandler(
@@ -366,6 +458,10 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 		switch r.URL.Path {
 		case NotificationServiceSendProcedure:
 			notificationServiceSendHandler.ServeHTTP(w, r)
+		case NotificationServiceSendBatchProcedure:
+			notificationServiceSendBatchHandler.ServeHTTP(w, r)
+		case NotificationServiceSendStreamProcedure:
+			notificationServiceSendStreamHandler.ServeHTTP(w, r)
 		case NotificationServiceGetNotificationProcedure:
 			notificationServiceGetNotificationHandler.ServeHTTP(w, r)
 		case NotificationServiceListProcedure:
@@ -395,6 +491,14 @@ type UnimplementedNotificationServiceHandler struct{}
 
 func (UnimplementedNotificationServiceHandler) Send(context.Context, *connect.Request[v1.SendRequest]) (*connect.Response[v1.SendResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.Send is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) SendBatch(context.Context, *connect.Request[v1.SendBatchRequest]) (*connect.Response[v1.SendBatchResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.SendBatch is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) SendStream(context.Context, *connect.BidiStream[v1.SendStreamRequest, v1.SendStreamResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.SendStream is not implemented"))
 }
 
 func (UnimplementedNotificationServiceHandler) GetNotification(context.Context, *connect.Request[v1.GetNotificationRequest]) (*connect.Response[v1.GetNotificationResponse], error) {

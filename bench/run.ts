@@ -22,6 +22,7 @@ import { idleStreams } from "./scenarios/idle-streams.js";
 import { listLatency } from "./scenarios/list-latency.js";
 import { scaleOut } from "./scenarios/scale-out.js";
 import { sendVsPgbench } from "./scenarios/send-vs-pgbench.js";
+import { streamingIngest } from "./scenarios/streaming-ingest.js";
 import { underAttack } from "./scenarios/under-attack.js";
 import { workflowTimers } from "./scenarios/workflow-timers.js";
 
@@ -36,6 +37,7 @@ export const scenarios: Scenario[] = [
   workflowTimers,
   scaleOut,
   consoleSearch,
+  streamingIngest,
 ];
 
 export interface BenchOptions {

@@ -5,6 +5,8 @@ import {
   ListResponseSchema,
   SendRequestSchema,
   SendResponseSchema,
+  SendStreamRequestSchema,
+  SendStreamResponseSchema,
   SubscribeRequestSchema,
   SubscribeResponseSchema,
 } from "../../gen/ts/herald/v1/notification_service_pb.js";
@@ -20,6 +22,7 @@ export const methods = {
   send: `${service}/Send`,
   list: `${service}/List`,
   subscribe: `${service}/Subscribe`,
+  sendStream: `${service}/SendStream`,
 } as const;
 
 const identity = (b: Buffer) => b;
@@ -84,7 +87,18 @@ export function streamRaw(
   return client.makeServerStreamRequest(method, identity, identity, request, md.clone());
 }
 
+/** A bidi-streaming call with pre-encoded request bytes; emits raw message bytes. */
+export function bidiRaw(
+  client: grpc.Client,
+  method: string,
+  md: grpc.Metadata,
+): grpc.ClientDuplexStream<Buffer, Buffer> {
+  return client.makeBidiStreamRequest(method, identity, identity, md.clone());
+}
+
 export const encode = {
+  sendStream: (init: MessageInitShape<typeof SendStreamRequestSchema>) =>
+    Buffer.from(toBinary(SendStreamRequestSchema, create(SendStreamRequestSchema, init))),
   send: (init: MessageInitShape<typeof SendRequestSchema>) =>
     Buffer.from(toBinary(SendRequestSchema, create(SendRequestSchema, init))),
   list: (init: MessageInitShape<typeof ListRequestSchema>) =>
@@ -94,6 +108,7 @@ export const encode = {
 };
 
 export const decode = {
+  sendStream: (bytes: Buffer) => fromBinary(SendStreamResponseSchema, bytes),
   send: (bytes: Buffer) => fromBinary(SendResponseSchema, bytes),
   list: (bytes: Buffer) => fromBinary(ListResponseSchema, bytes),
   subscribe: (bytes: Buffer) => fromBinary(SubscribeResponseSchema, bytes),

@@ -93,6 +93,13 @@ async function serveCall(handler: UniversalHandler, req: NodeRequest, res: NodeR
   }
   const contextValues = createContextValues();
   const uReq = universalRequestFromNodeRequest(req, res, undefined, contextValues);
+  if (streamsRequests(method) && req.httpVersionMajor !== 2) {
+    return answerUnsupported(
+      res,
+      505,
+      `${method.name} streams requests, which needs HTTP/2 (gRPC, or Connect over HTTP/2); over HTTP/1.1 use SendBatch`,
+    );
+  }
   if (streamsRequests(method) && req.method === "POST") {
     // A request stream is not one body to read first: its messages are read as
     // the handler asks for them (HTTP/2 flow control holds the rest back), each

@@ -52,11 +52,34 @@ export function createSendMany(deps: SendManyDeps) {
     }
   };
 
+  /**
+   * The work of one call's items. Items run concurrently, except those that
+   * share an idempotency key: each waits for the one before it, so a key's
+   * first item in call order is the one that sends, as if they came one by one.
+   */
+  const worker = <Ref>(principal: Principal, admit?: Admit) => {
+    const lastByKey = new Map<string, Promise<unknown>>();
+    return (item: SendItem<Ref>, index: number): Promise<SendOutcome<Ref>> => {
+      const key = "draft" in item ? item.draft.idempotencyKey : "";
+      if (key === "") return one(principal, item, index, admit);
+      const before = lastByKey.get(key);
+      const outcome =
+        before === undefined
+          ? one(principal, item, index, admit)
+          : before.then(() => one(principal, item, index, admit));
+      lastByKey.set(key, outcome);
+      void outcome.then(() => {
+        if (lastByKey.get(key) === outcome) lastByKey.delete(key);
+      });
+      return outcome;
+    };
+  };
+
   return {
     async batch(principal: Principal, items: ReadonlyArray<SendItem>): Promise<SendOutcome[]> {
       requireScope(principal, "send", "send notifications");
       const outcomes: SendOutcome[] = [];
-      for await (const outcome of orderedPool(items, deps.window, (item, i) => one(principal, item, i))) {
+      for await (const outcome of orderedPool(items, deps.window, worker<undefined>(principal))) {
         outcomes.push(outcome);
       }
       return outcomes;
@@ -90,7 +113,7 @@ export function createSendMany(deps: SendManyDeps) {
       total++;
       try {
         const input = idleLimited(items, deps.streamIdleMs);
-        yield* orderedPool(input, deps.window, (item, i) => one(principal, item, i, admit));
+        yield* orderedPool(input, deps.window, worker<Ref>(principal, admit));
       } finally {
         total--;
         const left = (open.get(sender) ?? 1) - 1;

@@ -74,6 +74,15 @@ describe("SendBatch", () => {
     expect(await countFor("batch-idem")).toBe(2);
   });
 
+  it("sends items sharing an idempotency key one after another, in call order", async () => {
+    const a = item("batch-same-key", "first", { idempotencyKey: "batch-key-3" });
+    const { results } = await sender.sendBatch({ items: [a, { ...a, title: "second" }, a, a] });
+    expect(errorOf(results[1]).code).toBe("already_exists");
+    const [id] = sentIds(results[0]);
+    expect([sentIds(results[2])[0], sentIds(results[3])[0]]).toEqual([id, id]);
+    expect(await countFor("batch-same-key")).toBe(1);
+  });
+
   it("sends 1,000 items in one call, and refuses 1,001 naming items", async () => {
     const items = Array.from({ length: 1000 }, (_, i) => item(`batch-many-${i % 50}`, `n${i}`));
     const { results } = await sender.sendBatch({ items });

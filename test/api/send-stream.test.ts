@@ -202,3 +202,18 @@ describe("SendStream pacing", () => {
     expect(ConnectError.from(s.error).rawMessage).toMatch(/SEND_STREAM_IDLE_TIMEOUT_MS/);
   });
 });
+
+describe("SendStream over HTTP/1.1", () => {
+  it("is refused with 505 and a message saying what to use instead", async () => {
+    const res = await fetch(`${herald.url}/herald.v1.NotificationService/SendStream`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/connect+proto",
+        authorization: `Bearer ${await herald.apiKey(["send"])}`,
+      },
+      body: new Uint8Array([0, 0, 0, 0, 0]),
+    });
+    expect(res.status).toBe(505);
+    expect(await res.text()).toMatch(/needs HTTP\/2.*use SendBatch/);
+  });
+});

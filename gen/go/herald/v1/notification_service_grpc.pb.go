@@ -53,7 +53,10 @@ type NotificationServiceClient interface {
 	// idempotency key) and is answered, in the order of `items`, with what a
 	// Send of it alone would return or fail with. One bad item fails only
 	// itself; the others are sent. Items are checked exactly as Send checks a
-	// request. Rate limits charge every item's recipients, as separate Sends
+	// request. Items run concurrently, except that items sharing an
+	// idempotency key run one after another in call order (the first sends;
+	// the next get its notifications, or ALREADY_EXISTS if they differ); the
+	// same holds within a SendStream. Rate limits charge every item's recipients, as separate Sends
 	// would. The request as a whole is bounded by the server's REQUEST_MAX_BYTES
 	// (4 MiB by default). For clients that cannot stream requests (browsers);
 	// others may prefer SendStream. Requires the `send` scope.
@@ -266,7 +269,10 @@ type NotificationServiceServer interface {
 	// idempotency key) and is answered, in the order of `items`, with what a
 	// Send of it alone would return or fail with. One bad item fails only
 	// itself; the others are sent. Items are checked exactly as Send checks a
-	// request. Rate limits charge every item's recipients, as separate Sends
+	// request. Items run concurrently, except that items sharing an
+	// idempotency key run one after another in call order (the first sends;
+	// the next get its notifications, or ALREADY_EXISTS if they differ); the
+	// same holds within a SendStream. Rate limits charge every item's recipients, as separate Sends
 	// would. The request as a whole is bounded by the server's REQUEST_MAX_BYTES
 	// (4 MiB by default). For clients that cannot stream requests (browsers);
 	// others may prefer SendStream. Requires the `send` scope.

@@ -1,4 +1,5 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TopicService } from "../../gen/ts/herald/v1/topic_service_pb.js";
 import { serviceClient } from "../helpers/clients.js";
@@ -122,6 +123,30 @@ describe("TopicService: topics", () => {
     expect((await reader.getTopic({ key: "scoped" })).topic?.key).toBe("scoped");
     const anonymous = serviceClient(TopicService, herald.url);
     expect((await errorOf(anonymous.listTopics({})))?.code).toBe(Code.Unauthenticated);
+  });
+});
+
+describe("TopicService over gRPC", () => {
+  it("is served by the gRPC server (grpc-js) too", async () => {
+    const key = await herald.apiKey(["admin"]);
+    const grpc = createClient(
+      TopicService,
+      createGrpcTransport({
+        baseUrl: herald.url,
+        interceptors: [
+          (next) => (req) => {
+            req.header.set("Authorization", `Bearer ${key}`);
+            return next(req);
+          },
+        ],
+      }),
+    );
+    await grpc.createTopic({ key: "over-grpc" });
+    expect(await grpc.addSubscribers({ topicKey: "over-grpc", userIds: ["g1", "g2"] })).toMatchObject({
+      addedCount: 2n,
+      subscriberCount: 2n,
+    });
+    expect((await errorOf(grpc.getTopic({ key: "BAD KEY" })))?.code).toBe(Code.NotFound);
   });
 });
 

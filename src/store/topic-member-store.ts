@@ -142,20 +142,29 @@ export const topicMemberStore = {
   /**
    * Erasure: takes the user out of every topic (counts kept exact) and forgets
    * their past memberships, so no fan-out reaches them any more. `tx` must be
-   * a transaction. Returns how many topics they were in.
+   * a transaction. Returns how many memberships went.
    */
   async eraseUser(tx: Queryable, userId: string): Promise<number> {
-    await tx.rows(
-      `SELECT key FROM topics WHERE key IN (SELECT topic_key FROM topic_subscribers WHERE user_id = $1)
-       ORDER BY key FOR NO KEY UPDATE`,
-      [userId],
-    );
-    const left = await tx.exec(
-      `WITH gone AS (DELETE FROM topic_subscribers WHERE user_id = $1 RETURNING topic_key)
-       UPDATE topics t SET subscriber_count = t.subscriber_count - g.n
-       FROM (SELECT topic_key, count(*) AS n FROM gone GROUP BY topic_key) g WHERE t.key = g.topic_key`,
-      [userId],
-    );
+    let left = 0;
+    // Each round locks the user's topics (in key order, as every writer
+    // does), then removes only their memberships in those topics: a topic
+    // joined meanwhile is caught by the next round, never deleted unlocked.
+    for (let round = 0; round < 10; round++) {
+      const locked = await tx.rows<{ key: string }>(
+        `SELECT key FROM topics WHERE key IN (SELECT topic_key FROM topic_subscribers WHERE user_id = $1)
+         ORDER BY key FOR NO KEY UPDATE`,
+        [userId],
+      );
+      if (locked.length === 0) break;
+      left += await tx.exec(
+        `WITH gone AS (
+           DELETE FROM topic_subscribers WHERE user_id = $1 AND topic_key = ANY($2::text[]) RETURNING topic_key
+         )
+         UPDATE topics t SET subscriber_count = t.subscriber_count - g.n
+         FROM (SELECT topic_key, count(*) AS n FROM gone GROUP BY topic_key) g WHERE t.key = g.topic_key`,
+        [userId, locked.map((r) => r.key)],
+      );
+    }
     await tx.exec("DELETE FROM topic_subscriber_removals WHERE user_id = $1", [userId]);
     return left;
   },

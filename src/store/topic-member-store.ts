@@ -15,6 +15,24 @@ export type MembershipSnapshot = number;
 /** Reads without a snapshot: the members of now. */
 const now: MembershipSnapshot = Number.MAX_SAFE_INTEGER;
 
+/**
+ * A fan-out's chunk ($1 topic keys, $2 after this user id, $3 limit, $4
+ * snapshot): per topic, at most $3 current members added by the snapshot and
+ * $3 removed after it, each read along an index in user id order; then the
+ * union, distinct, first $3.
+ */
+export const chunkQuery = `SELECT DISTINCT m.user_id FROM unnest($1::text[]) AS t(key)
+  CROSS JOIN LATERAL (
+    (SELECT s.user_id FROM topic_subscribers s
+     WHERE s.topic_key = t.key AND s.user_id > $2 AND s.added_seq <= $4
+     ORDER BY s.user_id LIMIT $3)
+    UNION ALL
+    (SELECT r.user_id FROM topic_subscriber_removals r
+     WHERE r.topic_key = t.key AND r.user_id > $2 AND r.added_seq <= $4 AND r.removed_seq > $4
+     ORDER BY r.user_id LIMIT $3)
+  ) m
+  ORDER BY m.user_id LIMIT $3`;
+
 /** What a membership change did, and the topic's size after it. */
 export interface MembershipChange {
   changed: number;
@@ -122,20 +140,7 @@ export const topicMemberStore = {
     limit: number,
     snapshot: MembershipSnapshot = now,
   ): Promise<string[]> {
-    const rows = await q.rows<{ user_id: string }>(
-      `SELECT DISTINCT m.user_id FROM unnest($1::text[]) AS t(key)
-       CROSS JOIN LATERAL (
-         (SELECT s.user_id FROM topic_subscribers s
-          WHERE s.topic_key = t.key AND s.user_id > $2 AND s.added_seq <= $4
-          ORDER BY s.user_id LIMIT $3)
-         UNION ALL
-         (SELECT r.user_id FROM topic_subscriber_removals r
-          WHERE r.topic_key = t.key AND r.user_id > $2 AND r.added_seq <= $4 AND r.removed_seq > $4
-          ORDER BY r.user_id LIMIT $3)
-       ) m
-       ORDER BY m.user_id LIMIT $3`,
-      [topicKeys, afterUserId, limit, snapshot],
-    );
+    const rows = await q.rows<{ user_id: string }>(chunkQuery, [topicKeys, afterUserId, limit, snapshot]);
     return rows.map((r) => r.user_id);
   },
 

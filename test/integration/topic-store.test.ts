@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ResourceExhaustedError } from "../../src/domain/errors.js";
-import { topicMemberStore } from "../../src/store/topic-member-store.js";
+import { chunkQuery, topicMemberStore } from "../../src/store/topic-member-store.js";
 import { topicStore } from "../../src/store/topic-store.js";
 import { useMigratedDatabase } from "../helpers/migrated-database.js";
 
@@ -151,5 +151,33 @@ describe("eraseUser", () => {
     expect(await readAll(["erase-a", "erase-b", "erase-c"], 10, snapshot)).toEqual(["stays", "x"]);
     const left = await database.db.rows("SELECT 1 FROM topic_subscriber_removals WHERE user_id = 'gone'");
     expect(left).toEqual([]);
+  });
+});
+
+describe("indexes", () => {
+  const plan = async (sql: string, values: unknown[]) =>
+    (await database.db.rows<{ "QUERY PLAN": string }>(`EXPLAIN ${sql}`, values)).map((r) => r["QUERY PLAN"]).join("\n");
+
+  it("reads a chunk, a page of members and a user's topics along an index, deep in a large topic", async () => {
+    await create("large-a");
+    await create("large-b");
+    await database.db.exec(
+      `INSERT INTO topic_subscribers (topic_key, user_id)
+       SELECT k, 'l' || lpad(i::text, 6, '0') FROM unnest(ARRAY['large-a', 'large-b']) k, generate_series(1, 30000) i`,
+    );
+    await database.db.exec("ANALYZE topic_subscribers");
+    const chunk = await plan(chunkQuery, [["large-a", "large-b"], "l020000", 1000, Number.MAX_SAFE_INTEGER]);
+    expect(chunk).toContain("Index Scan using topic_subscribers_pkey");
+    expect(chunk).not.toContain("Seq Scan on topic_subscribers ");
+    const page = await plan(
+      "SELECT user_id FROM topic_subscribers WHERE topic_key = $1 AND user_id > $2 ORDER BY user_id LIMIT $3",
+      ["large-a", "l020000", 1001],
+    );
+    expect(page).toMatch(/Index (Only )?Scan using topic_subscribers_pkey/);
+    expect(page).not.toMatch(/Seq Scan|Sort/);
+    const ofUser = await plan("SELECT topic_key FROM topic_subscribers WHERE user_id = $1 ORDER BY topic_key", [
+      "l000007",
+    ]);
+    expect(ofUser).toMatch(/topic_subscribers_by_user/);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ResourceExhaustedError } from "../../src/domain/errors.js";
+import { housekeepingTasks } from "../../src/store/housekeeping.js";
 import { chunkQuery, topicMemberStore } from "../../src/store/topic-member-store.js";
 import { topicStore } from "../../src/store/topic-store.js";
 import { useMigratedDatabase } from "../helpers/migrated-database.js";
@@ -131,6 +132,23 @@ describe("subscribersAfter (what a fan-out reads)", () => {
     expect(await readAll(["pruned"], 10, snapshot)).toEqual(["p1"]);
     await topicMemberStore.pruneRemovals(database.db, new Date(Date.now() + 60_000), 100_000);
     expect(await readAll(["pruned"], 10, snapshot)).toEqual([]);
+  });
+});
+
+describe("housekeeping", () => {
+  it("prunes removals older than TOPIC_REMOVALS_RETENTION_HOURS, and only those", async () => {
+    await create("aging");
+    await add("aging", ["old", "recent"]);
+    const snapshot = await topicMemberStore.snapshot(database.db);
+    await remove("aging", ["old", "recent"]);
+    await database.db.exec(
+      "UPDATE topic_subscriber_removals SET removed_at = now() - interval '3 hours' WHERE user_id = 'old'",
+    );
+    const task = housekeepingTasks(database.db, { topicRemovalsRetentionHours: 2 }).find(
+      (t) => t.name === "prune-topic-removals",
+    );
+    expect(await task?.run()).toBe(false);
+    expect(await readAll(["aging"], 10, snapshot)).toEqual(["recent"]);
   });
 });
 

@@ -153,6 +153,7 @@ export async function createApp(
     },
     settings: {
       ...config.limits,
+      ...config.topics,
       requiredCategories: deliveryConfig.requiredCategories,
       retry: createRetryPolicy(deliveryConfig.retryScheduleMs),
       deliveryTimeoutMs: deliveryConfig.timeoutMs,
@@ -189,7 +190,7 @@ export async function createApp(
     run: async () => (await delivery.relayOnce()) > 0,
   };
   const scheduler = startScheduler(
-    [relay, ...workflows.tasks, ...feed.tasks, ...auth.tasks, ...housekeepingTasks(db)],
+    [relay, ...workflows.tasks, ...feed.tasks, ...auth.tasks, ...housekeepingTasks(db, config.topics)],
     logger,
   );
   delivery.registerGauges(metrics);

@@ -12,6 +12,7 @@ import { readSend, type SendConfig } from "./config/send.js";
 import { readServer, type ServerConfig } from "./config/server.js";
 import { readTelemetry, type TelemetryConfig } from "./config/telemetry.js";
 import { readTemplates, type TemplatesConfig } from "./config/templates.js";
+import { readTopics, type TopicsConfig } from "./config/topics.js";
 import { readWorkflows, type WorkflowsConfig } from "./config/workflows.js";
 
 export { ConfigError, parseDuration } from "./config/env.js";
@@ -34,6 +35,7 @@ export interface Config {
   delivery: DeliveryConfig;
   templates: TemplatesConfig;
   workflows: WorkflowsConfig;
+  topics: TopicsConfig;
   telemetry: TelemetryConfig;
   /** The operator console at `/console`. */
   console: ConsoleSettings;
@@ -63,6 +65,7 @@ export function loadConfig(env: Env = process.env): Config {
     delivery: readDelivery(reader),
     templates: readTemplates(reader),
     workflows: readWorkflows(reader, postgres.poolMax),
+    topics: readTopics(reader),
     telemetry: readTelemetry(reader),
     console: readConsole(reader),
     egress: readEgress(reader),

@@ -9,6 +9,7 @@ import { NotificationService } from "../../gen/ts/herald/v1/notification_service
 import { OperatorService } from "../../gen/ts/herald/v1/operator_service_pb.js";
 import { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
 import { TemplateService } from "../../gen/ts/herald/v1/template_service_pb.js";
+import { TopicService } from "../../gen/ts/herald/v1/topic_service_pb.js";
 import { WebhookService } from "../../gen/ts/herald/v1/webhook_service_pb.js";
 import { WorkflowService } from "../../gen/ts/herald/v1/workflow_service_pb.js";
 import type { LimitsConfig } from "../config/limits.js";
@@ -37,6 +38,7 @@ import { createRpcHandler } from "./rpc-handler.js";
 import { createSendItems } from "./send-items.js";
 import { type ServiceEntry, serviceEntry } from "./service-entry.js";
 import { templateService } from "./template-service.js";
+import { topicService } from "./topic-service.js";
 import { webhookService } from "./webhook-service.js";
 import { workflowService } from "./workflow-service.js";
 
@@ -72,6 +74,7 @@ const herald = [
   TemplateService,
   WebhookService,
   WorkflowService,
+  TopicService,
   OperatorService,
 ];
 
@@ -106,6 +109,7 @@ export function buildServer(options: ServerOptions) {
     serviceEntry(TemplateService, templateService(options.useCases)),
     serviceEntry(WebhookService, webhookService(options.useCases)),
     serviceEntry(WorkflowService, workflowService(options.useCases)),
+    serviceEntry(TopicService, topicService(options.useCases)),
     serviceEntry(OperatorService, operatorService(options.useCases)),
     healthService(
       options.checks,

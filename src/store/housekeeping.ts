@@ -1,13 +1,30 @@
 import type { Queryable } from "./database.js";
 import { idempotencyStore } from "./idempotency-store.js";
+import { topicMemberStore } from "./topic-member-store.js";
 
-/** Background pruning of what the store keeps only for a while (idempotency keys), as scheduler tasks. */
-export function housekeepingTasks(db: Queryable) {
+/** Removed topic memberships pruned per round: a short statement, repeated while there are more. */
+const removalsPerRound = 10_000;
+
+/**
+ * Background pruning of what the store keeps only for a while (idempotency
+ * keys; topic memberships removed more than `topicRemovalsRetentionHours` ago,
+ * kept until then for fan-outs started before their removal), as scheduler
+ * tasks. A task that pruned something runs again at once.
+ */
+export function housekeepingTasks(db: Queryable, settings: { topicRemovalsRetentionHours: number }) {
   return [
     {
       name: "prune-idempotency-keys",
       everyMs: 3_600_000,
       run: async () => (await idempotencyStore.prune(db)) > 0,
+    },
+    {
+      name: "prune-topic-removals",
+      everyMs: 600_000,
+      run: async () => {
+        const before = new Date(Date.now() - settings.topicRemovalsRetentionHours * 3_600_000);
+        return (await topicMemberStore.pruneRemovals(db, before, removalsPerRound)) === removalsPerRound;
+      },
     },
   ];
 }

@@ -11,6 +11,7 @@ import * as attemptProvider from "./migrations/0007-attempt-provider.js";
 import * as fasterSend from "./migrations/0008-faster-send.js";
 import * as workflows from "./migrations/0009-workflows.js";
 import * as operatorConsole from "./migrations/0010-operator-console.js";
+import * as topics from "./migrations/0011-topics.js";
 
 // The same pg module the rest of Herald uses (see database.ts for why require).
 const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
@@ -34,6 +35,7 @@ const migrations = [
   { name: "0008-faster-send", ...fasterSend },
   { name: "0009-workflows", ...workflows },
   { name: "0010-operator-console", ...operatorConsole },
+  { name: "0011-topics", ...topics },
 ];
 
 /** Which migrations ran, in `herald_migrations` (the table umzug's SequelizeStorage made; same shape). */

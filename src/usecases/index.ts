@@ -21,6 +21,7 @@ import { createManageDeliveries } from "./manage-deliveries.js";
 import { createManagePreferences } from "./manage-preferences.js";
 import { createManageRecipients } from "./manage-recipients.js";
 import { createManageTemplates } from "./manage-templates.js";
+import { createManageTopics } from "./manage-topics.js";
 import { createManageWebhooks } from "./manage-webhooks.js";
 import { createManageWorkflows } from "./manage-workflows.js";
 import { createMarkNotifications } from "./mark-notifications.js";
@@ -73,6 +74,10 @@ export interface UseCaseDeps {
     templateMaxExpressions: number;
     webhookSecretGraceHours: number;
     workflowMaxCount: number;
+    /** Most topics at once (TOPICS_MAX). */
+    topicsMax: number;
+    /** Most members of one topic (TOPIC_MAX_SUBSCRIBERS). */
+    topicMaxSubscribers: number;
   };
 }
 
@@ -162,6 +167,11 @@ export function createUseCases(d: UseCaseDeps) {
       endpoints: d.endpoints,
       catalog: d.channels.catalog,
       settings: { secretGraceHours: settings.webhookSecretGraceHours },
+    }),
+    topics: createManageTopics({
+      db,
+      maxTopics: settings.topicsMax,
+      maxSubscribers: settings.topicMaxSubscribers,
     }),
     workflows: createManageWorkflows({
       db,

@@ -10,6 +10,7 @@ import type { Device, Platform, Recipient, RecipientPatch } from "../domain/reci
 import type { Database } from "../store/database.js";
 import { quietHoursStore } from "../store/quiet-hours-store.js";
 import { recipientStore } from "../store/recipient-store.js";
+import { topicMemberStore } from "../store/topic-member-store.js";
 import { normalizeLocale } from "../templates/locale.js";
 import { requireScope, resolveUserId } from "./access.js";
 import { checkJsonBytes } from "./json-size.js";
@@ -61,14 +62,16 @@ export function createManageRecipients(deps: {
     },
 
     /**
-     * Erases the user's personal data and revokes their tokens (a token of an
+     * Erases the user's personal data (topic memberships included, so no
+     * fan-out reaches them any more) and revokes their tokens (a token of an
      * erased user must not recreate data); returns how many notifications went.
      */
     async delete(principal: Principal, userId: string): Promise<number> {
       requireScope(principal, "admin", "delete recipients");
       const { deleted, before } = await deps.db.transaction(async (tx) => {
-        // Quiet hours are the user's data too; quiet-hours-store alone writes them.
+        // Quiet hours and topic memberships are the user's data too; their stores alone write them.
         await quietHoursStore.clear(tx, userId);
+        await topicMemberStore.eraseUser(tx, userId);
         return {
           deleted: await recipientStore.erase(tx, userId),
           before: await recipientStore.revokeTokens(tx, userId),

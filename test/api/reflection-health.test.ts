@@ -28,6 +28,7 @@ describe("gRPC reflection, for tools without proto files", () => {
         "herald.v1.TemplateService",
         "herald.v1.WebhookService",
         "herald.v1.WorkflowService",
+        "herald.v1.TopicService",
         "herald.v1.OperatorService",
         "grpc.health.v1.Health",
         "grpc.reflection.v1.ServerReflection",

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
 import { TemplateService } from "../../gen/ts/herald/v1/template_service_pb.js";
+import { TopicService } from "../../gen/ts/herald/v1/topic_service_pb.js";
 import { WebhookService } from "../../gen/ts/herald/v1/webhook_service_pb.js";
 import { WorkflowService } from "../../gen/ts/herald/v1/workflow_service_pb.js";
 import { randomBinaryRequest, randomJsonRequest, seededRandom } from "../helpers/fuzz-bodies.js";
@@ -24,6 +25,7 @@ const services: DescService[] = [
   TemplateService,
   WebhookService,
   WorkflowService,
+  TopicService,
 ];
 type Protocol = "connect-json" | "connect-proto" | "grpc-web" | "grpc";
 const protocols: Protocol[] = ["connect-json", "connect-proto", "grpc-web", "grpc"];
@@ -54,6 +56,8 @@ async function fingerprint(): Promise<string> {
     "workflows",
     "workflow_versions",
     "workflow_patterns",
+    "topics",
+    "topic_subscribers",
   ];
   const digests = tables.map(
     (t) => `(SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM ${t} x)`,

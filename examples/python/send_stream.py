@@ -91,6 +91,8 @@ def batch(notifications: rpc.NotificationServiceStub, metadata: Metadata, prefix
             title="Your weekly digest",
             body="Sent in a SendBatch from Python.",
             action_url="//evil.example/digest" if i == count - 1 else "/digest",
+            # If the call is lost midway, sending the same batch again is safe.
+            idempotency_key=f"example-batch-{prefix}-{i}",
         )
         for i in range(count)
     ]

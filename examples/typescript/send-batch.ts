@@ -37,6 +37,8 @@ const items: MessageInitShape<typeof SendRequestSchema>[] = Array.from({ length:
   title: "Your weekly digest",
   body: "Sent in a SendBatch from TypeScript.",
   actionUrl: i === count - 1 ? "//evil.example/digest" : "/digest",
+  // If the call is lost midway, sending the same batch again is safe.
+  idempotencyKey: `example-batch-${values["user-prefix"]}-${i}`,
 }));
 
 try {
@@ -55,8 +57,9 @@ try {
   }
   console.log(JSON.stringify({ step: "batch", sent, errors }));
 } catch (error) {
-  // An error here failed the whole call (no `send` scope, a request over
-  // REQUEST_MAX_BYTES, more than 1,000 items), unlike an item's error.
+  // An error here failed the whole call (no `send` scope, RESOURCE_EXHAUSTED
+  // over the key's rate limit, a request over REQUEST_MAX_BYTES, more than
+  // 1,000 items), unlike an item's error.
   const err = ConnectError.from(error);
   console.error(`the batch failed with ${Code[err.code]}: ${err.rawMessage}`);
   process.exitCode = 1;

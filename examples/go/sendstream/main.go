@@ -141,6 +141,8 @@ func sendBatch(ctx context.Context, h herald, prefix string, n int) error {
 			Title:     "Your weekly digest",
 			Body:      "Sent in a SendBatch from Go.",
 			ActionUrl: link,
+			// If the call is lost midway, sending the same batch again is safe.
+			IdempotencyKey: fmt.Sprintf("example-batch-%s-%d", prefix, i),
 		}
 	}
 	res, err := h.sendBatch(ctx, &heraldv1.SendBatchRequest{Items: items})

@@ -16,6 +16,7 @@ const run = promisify(execFile);
 let herald: TestHerald;
 let tmp: string;
 let binary: string;
+let streamBinary: string;
 let sendReadKey: string;
 let readKey: string;
 let adminKey: string;
@@ -23,12 +24,16 @@ let adminKey: string;
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), "herald-go-example-"));
   binary = path.join(tmp, "herald-example");
+  streamBinary = path.join(tmp, "herald-sendstream");
   // A cold module and build cache takes tens of seconds; a warm one about one.
   const [started] = await Promise.all([
     // Email must be on for the example's workflow (its last step emails); the
     // delay is an hour, so nothing is sent to this address during the test.
     startHerald({ env: { SMTP_URL: "smtp://127.0.0.1:9?tls=off" } }),
-    run("go", ["build", "-o", binary, "."], { cwd: exampleDir, timeout: 180_000 }),
+    // One build after the other: they share the module cache and the machine is small.
+    run("go", ["build", "-o", binary, "."], { cwd: exampleDir, timeout: 180_000 }).then(() =>
+      run("go", ["build", "-o", streamBinary, "./sendstream"], { cwd: exampleDir, timeout: 180_000 }),
+    ),
   ]);
   herald = started;
   sendReadKey = await herald.apiKey(["send", "read"]);
@@ -94,4 +99,55 @@ it.each(["grpc", "connect"] as const)(
     }, 10_000);
   },
   60_000,
+);
+
+it.each(["grpc", "connect"] as const)(
+  "sendstream over %s: streams 100 Sends, 99 sent and 1 refused naming its field, then a batch of 10",
+  async (transport) => {
+    const prefix = `go-stream-${transport}-${randomBytes(4).toString("hex")}`;
+    const { stdout, stderr } = await run(streamBinary, ["-transport", transport, "-user-prefix", prefix], {
+      env: { ...process.env, HERALD_URL: herald.url, HERALD_API_KEY: sendReadKey },
+      timeout: 60_000,
+    });
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines, stderr).toEqual([
+      {
+        step: "stream_error",
+        index: 50,
+        ref: "order-50",
+        code: "invalid_argument",
+        field: "user_ids[0]",
+        message: expect.stringContaining("user_ids[0]"),
+      },
+      { step: "stream", transport, sent: 99, errors: 1 },
+      {
+        step: "batch_error",
+        index: 9,
+        code: "invalid_argument",
+        field: "action_url",
+        message: expect.stringContaining("action_url"),
+      },
+      { step: "batch", sent: 9, errors: 1 },
+    ]);
+
+    // Postgres holds what the answers said was sent, and nothing of the refused items.
+    const rows = await herald.db.query<{ category: string; count: string; users: string }>(
+      `SELECT category, count(*), count(DISTINCT user_id) AS users FROM notifications
+       WHERE user_id LIKE $1 GROUP BY category ORDER BY category`,
+      [`${prefix}-%`],
+    );
+    expect(rows.map((r) => [r.category, Number(r.count), Number(r.users)])).toEqual([
+      ["example.batch", 9, 9],
+      ["example.stream", 99, 99],
+    ]);
+    const [refused] = await herald.db.query<{ count: string }>(
+      "SELECT count(*) FROM notifications WHERE user_id IN ($1, $2)",
+      [`${prefix}-50`, "not a user id"],
+    );
+    expect(Number(refused?.count)).toBe(0);
+  },
+  90_000,
 );

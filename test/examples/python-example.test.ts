@@ -12,6 +12,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 const python = path.join(root, ".herald/venv/bin/python");
 const example = path.join(root, "examples/python/follow_feed.py");
 const escalationExample = path.join(root, "examples/python/escalation.py");
+const streamExample = path.join(root, "examples/python/send_stream.py");
 
 /** One JSON line the example printed. */
 type Line = { kind: string; cursor?: string; id?: string; title?: string; code?: string; reason?: string };
@@ -178,6 +179,64 @@ describe("examples/python/escalation.py", () => {
         async () => (await reader.list({ userId: user })).notifications.some((n) => n.id === sent?.id),
         10_000,
       );
+    } finally {
+      if (run.child.exitCode === null) run.child.kill("SIGKILL");
+    }
+  });
+});
+
+describe("examples/python/send_stream.py", () => {
+  it("streams 100 Sends (99 sent, 1 refused naming its field), then a batch of 10; Postgres has the sent ones", async () => {
+    const prefix = `py-stream-${randomBytes(4).toString("hex")}`;
+    const env = { HERALD_TARGET: `127.0.0.1:${herald.port}`, HERALD_API_KEY: await herald.apiKey(["send"]) };
+    const run = runExample(env, ["--user-prefix", prefix], streamExample);
+    try {
+      expect(await run.exitCode(30_000), run.output()).toBe(0);
+      expect(run.lines as unknown[], run.output()).toEqual([
+        {
+          kind: "stream_error",
+          index: 50,
+          ref: "order-50",
+          code: "invalid_argument",
+          field: "user_ids[0]",
+          message: expect.stringContaining("user_ids[0]"),
+        },
+        { kind: "stream", sent: 99, errors: 1 },
+        {
+          kind: "batch_error",
+          index: 9,
+          code: "invalid_argument",
+          field: "action_url",
+          message: expect.stringContaining("action_url"),
+        },
+        { kind: "batch", sent: 9, errors: 1 },
+      ]);
+      const rows = await herald.db.query<{ category: string; count: string; users: string }>(
+        `SELECT category, count(*), count(DISTINCT user_id) AS users FROM notifications
+         WHERE user_id LIKE $1 OR user_id = 'not a user id' GROUP BY category ORDER BY category`,
+        [`${prefix}-%`],
+      );
+      expect(rows.map((r) => [r.category, Number(r.count), Number(r.users)])).toEqual([
+        ["example.batch", 9, 9],
+        ["example.stream", 99, 99],
+      ]);
+      const [titles] = await herald.db.query<{ first: string; last: string }>(
+        `SELECT min(title) FILTER (WHERE user_id = $1) AS first, min(title) FILTER (WHERE user_id = $2) AS last
+         FROM notifications WHERE category = 'example.stream'`,
+        [`${prefix}-0`, `${prefix}-99`],
+      );
+      expect(titles).toEqual({ first: "Order 0 shipped", last: "Order 99 shipped" });
+
+      // Run again, as after a broken connection: the same idempotency keys get
+      // the same answers and write nothing new.
+      const retry = runExample(env, ["--user-prefix", prefix], streamExample);
+      expect(await retry.exitCode(30_000), retry.output()).toBe(0);
+      expect(retry.lines, retry.output()).toEqual(run.lines);
+      const [stored] = await herald.db.query<{ count: string }>(
+        "SELECT count(*) FROM notifications WHERE user_id LIKE $1",
+        [`${prefix}-%`],
+      );
+      expect(Number(stored?.count)).toBe(99 + 9);
     } finally {
       if (run.child.exitCode === null) run.child.kill("SIGKILL");
     }

@@ -15,25 +15,79 @@ beforeAll(async () => {
 });
 afterAll(() => herald.close());
 
+/** Runs examples/typescript/<script> with tsx and returns its JSON lines. */
+async function runExample(script: string, args: string[]): Promise<Array<Record<string, unknown>>> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["--import", "tsx", path.join(root, "examples/typescript", script), ...args],
+    { env: { ...process.env, HERALD_URL: herald.url, HERALD_API_KEY: key }, timeout: 30_000 },
+  );
+  return stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The notifications of this category in Postgres, by recipient. */
+async function storedByUser(category: string, userPrefix: string): Promise<Map<string, string>> {
+  const rows = await herald.db.query<{ user_id: string; title: string }>(
+    "SELECT user_id, title FROM notifications WHERE category = $1 AND user_id LIKE $2",
+    [category, `${userPrefix}-%`],
+  );
+  return new Map(rows.map((r) => [r.user_id, r.title]));
+}
+
 it.each([
   ["connect", []],
   ["grpc", ["--grpc"]],
 ] as const)("the TypeScript example sends and lists over %s", async (protocol, flags) => {
   const user = `ts-${protocol}-${Date.now()}`;
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ["--import", "tsx", path.join(root, "examples/typescript/send-and-list.ts"), "--user", user, ...flags],
-    { env: { ...process.env, HERALD_URL: herald.url, HERALD_API_KEY: key }, timeout: 30_000 },
-  );
-  const steps = Object.fromEntries(
-    stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line))
-      .map((s) => [s.step, s]),
-  );
+  const lines = await runExample("send-and-list.ts", ["--user", user, ...flags]);
+  const steps = Object.fromEntries(lines.map((s) => [s.step, s]));
   expect(steps.send).toMatchObject({ userId: user });
   expect(steps.list).toEqual({ step: "list", unread: 1, titles: ["Hello from TypeScript"] });
   const inbox = await connectClient(herald.url, key).list({ userId: user });
-  expect(inbox.notifications.map((n) => n.id)).toEqual([steps.send.id]);
+  expect(inbox.notifications.map((n) => n.id)).toEqual([steps.send?.id]);
+});
+
+it.each(["grpc", "connect"] as const)(
+  "the stream example sends 99 of 100 over %s and reports the invalid one's field",
+  async (protocol) => {
+    const prefix = `ts-stream-${protocol}-${Date.now()}`;
+    const lines = await runExample("send-stream.ts", ["--user-prefix", prefix, "--protocol", protocol]);
+    expect(lines).toEqual([
+      {
+        step: "item_error",
+        index: 50,
+        ref: "order-50",
+        code: "invalid_argument",
+        field: "user_ids[0]",
+        message: expect.stringContaining("user_ids"),
+      },
+      { step: "stream", protocol, sent: 99, errors: 1 },
+    ]);
+    // Postgres holds exactly the 99 valid items, one per recipient.
+    const stored = await storedByUser("example.stream", prefix);
+    expect(stored.size).toBe(99);
+    expect(stored.get(`${prefix}-0`)).toBe("Order 0 shipped");
+    expect(stored.get(`${prefix}-99`)).toBe("Order 99 shipped");
+    expect(stored.has(`${prefix}-50`)).toBe(false);
+  },
+);
+
+it("the batch example sends 9 of 10 and reports the invalid one's field", async () => {
+  const prefix = `ts-batch-${Date.now()}`;
+  const lines = await runExample("send-batch.ts", ["--user-prefix", prefix]);
+  expect(lines).toEqual([
+    {
+      step: "item_error",
+      index: 9,
+      code: "invalid_argument",
+      field: "action_url",
+      message: expect.stringContaining("action_url"),
+    },
+    { step: "batch", sent: 9, errors: 1 },
+  ]);
+  const stored = await storedByUser("example.batch", prefix);
+  expect([...stored.keys()].sort()).toEqual(Array.from({ length: 9 }, (_, i) => `${prefix}-${i}`).sort());
 });

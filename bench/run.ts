@@ -23,6 +23,7 @@ import { listLatency } from "./scenarios/list-latency.js";
 import { scaleOut } from "./scenarios/scale-out.js";
 import { sendVsPgbench } from "./scenarios/send-vs-pgbench.js";
 import { streamingIngest } from "./scenarios/streaming-ingest.js";
+import { topicFanout } from "./scenarios/topic-fanout.js";
 import { underAttack } from "./scenarios/under-attack.js";
 import { workflowTimers } from "./scenarios/workflow-timers.js";
 
@@ -38,6 +39,7 @@ export const scenarios: Scenario[] = [
   scaleOut,
   consoleSearch,
   streamingIngest,
+  topicFanout,
 ];
 
 export interface BenchOptions {

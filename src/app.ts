@@ -114,7 +114,7 @@ export async function createApp(
   const workflowVersions = createWorkflowVersions(db, { patternsTtlMs: config.workflows.patternsTtlMs });
   const workflowsChanged = broadcast("workflows.changed");
   workflowsChanged.listen(() => workflowVersions.changed());
-  const { api, deliver, workflowDeliveries } = createUseCases({
+  const { api, deliver, workflowDeliveries, planFanout, expandFanoutChunk } = createUseCases({
     db,
     channels,
     endpoints,
@@ -129,6 +129,11 @@ export async function createApp(
       maxStreamsPerSender: config.send.maxStreamsPerSender,
       maxStreams: config.send.maxStreams,
       streamIdleMs: config.send.streamIdleMs,
+    },
+    fanout: {
+      ...config.fanout,
+      onStarted: () => scheduler.kick("fanout-planner"),
+      onChunks: () => scheduler.kick("fanout-relay"),
     },
     sendGroupCommit: config.send.groupCommit ? { ...config.send, onBatch: (n) => metrics.observeSendBatch(n) } : null,
     deadLetter: (letter) => delivery.deadLetter(letter),
@@ -169,6 +174,8 @@ export async function createApp(
     streamReplicas: natsConfig.streamReplicas,
     channels: channels.available,
     deliver,
+    expandChunk: expandFanoutChunk,
+    fanout: config.fanout,
     settings: { ...deliveryConfig, leaseMs: leaseMs(deliveryConfig.timeoutMs) },
     onPoison: () => metrics.observePoison(),
     logger,
@@ -189,8 +196,23 @@ export async function createApp(
     everyMs: deliveryConfig.outboxRelayIntervalMs,
     run: async () => (await delivery.relayOnce()) > 0,
   };
+  const fanoutTasks = [
+    { name: "fanout-planner", everyMs: 1_000, run: planFanout },
+    {
+      name: "fanout-relay",
+      everyMs: deliveryConfig.outboxRelayIntervalMs,
+      run: async () => (await delivery.relayChunksOnce()) > 0,
+    },
+  ];
   const scheduler = startScheduler(
-    [relay, ...workflows.tasks, ...feed.tasks, ...auth.tasks, ...housekeepingTasks(db, config.topics)],
+    [
+      relay,
+      ...fanoutTasks,
+      ...workflows.tasks,
+      ...feed.tasks,
+      ...auth.tasks,
+      ...housekeepingTasks(db, { ...config.topics, fanoutRetentionDays: config.fanout.retentionDays }),
+    ],
     logger,
   );
   delivery.registerGauges(metrics);

@@ -4,6 +4,7 @@ import { type AuthConfig, readAuth } from "./config/auth.js";
 import { type ConsoleSettings, readConsole } from "./config/console.js";
 import { type DeliveryConfig, readDelivery } from "./config/delivery.js";
 import { createEnvReader } from "./config/env.js";
+import { type FanoutConfig, readFanout } from "./config/fanout.js";
 import { type FeedConfig, readFeed } from "./config/feed.js";
 import { type LimitsConfig, readLimits } from "./config/limits.js";
 import { type NatsConfig, readNats } from "./config/nats.js";
@@ -36,6 +37,7 @@ export interface Config {
   templates: TemplatesConfig;
   workflows: WorkflowsConfig;
   topics: TopicsConfig;
+  fanout: FanoutConfig;
   telemetry: TelemetryConfig;
   /** The operator console at `/console`. */
   console: ConsoleSettings;
@@ -66,6 +68,7 @@ export function loadConfig(env: Env = process.env): Config {
     templates: readTemplates(reader),
     workflows: readWorkflows(reader, postgres.poolMax),
     topics: readTopics(reader),
+    fanout: readFanout(reader, postgres.poolMax),
     telemetry: readTelemetry(reader),
     console: readConsole(reader),
     egress: readEgress(reader),

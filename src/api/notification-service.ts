@@ -1,5 +1,6 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
+import { fanoutToPb } from "../contract/fanout.js";
 import { decodeCursor, subscribeResponseOf } from "../contract/feed-event.js";
 import {
   channelFromPb,
@@ -31,8 +32,16 @@ export function notificationService(
   const { sendItems } = options;
   return {
     async send(req, ctx) {
-      const notifications = await uc.send(principalOf(ctx), draftFromPb(req));
-      return { notifications: notifications.map(notificationToPb) };
+      const { notifications, fanoutId } = await uc.send(principalOf(ctx), draftFromPb(req));
+      return { notifications: notifications.map(notificationToPb), fanoutId };
+    },
+
+    async getFanout(req, ctx) {
+      return { fanout: fanoutToPb(await uc.fanouts.get(principalOf(ctx), req.id)) };
+    },
+
+    async cancelFanout(req, ctx) {
+      return { fanout: fanoutToPb(await uc.fanouts.cancel(principalOf(ctx), req.id)) };
     },
 
     async sendBatch(req, ctx) {

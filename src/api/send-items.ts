@@ -38,7 +38,9 @@ export function createSendItems(options: { limits: RequestShapeLimits; logger: L
     const result = validator.validate(SendRequestSchema, req);
     if (result.kind !== "valid") {
       const first = result.kind === "invalid" ? result.violations[0] : undefined;
-      const field = first === undefined ? "" : pathToString(first.field);
+      // A rule over several fields has no path; its message starts with the field it is about.
+      const field =
+        first === undefined ? "" : pathToString(first.field) || (/^([a-z_]+): /.exec(first.message)?.[1] ?? "");
       return { refused: new FieldError(field, result.error.message), ref: undefined };
     }
     return { draft: draftFromPb(req), ref: undefined };
@@ -64,7 +66,10 @@ export function createSendItems(options: { limits: RequestShapeLimits; logger: L
     resultOf(outcome: SendOutcome<unknown>, procedure: string): SendResult {
       if ("notifications" in outcome) {
         return create(SendResultSchema, {
-          outcome: { case: "sent", value: { notifications: outcome.notifications.map(notificationToPb) } },
+          outcome: {
+            case: "sent",
+            value: { notifications: outcome.notifications.map(notificationToPb), fanoutId: outcome.fanoutId },
+          },
         });
       }
       const error = outcome.error;

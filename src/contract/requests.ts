@@ -28,6 +28,9 @@ export function draftFromPb(req: SendRequest): NotificationDraft {
     templateKey: req.templateKey,
     workflow: req.workflow,
     cancellationKey: req.cancellationKey,
+    topics: req.topics,
+    excludeUserIds: req.excludeUserIds,
+    broadcast: req.broadcast,
   };
 }
 

@@ -25,6 +25,10 @@ export function dispatchNames(prefix: string) {
     /** Where unreadable (poison) messages are kept. */
     poison: `${prefix}.dead.poison`,
     consumer: (channel: string) => `deliver-${channel.replaceAll("_", "-")}`,
+    /** Fan-out chunks waiting for a worker (work queue), and their one consumer. */
+    fanoutStream: `${prefix}_fanout`,
+    fanoutChunk: `${prefix}.fanout.chunk`,
+    fanoutConsumer: "fanout-chunks",
   };
 }
 
@@ -50,6 +54,8 @@ export interface DispatchSetupOptions {
   channels: readonly string[];
   /** How long a worker may hold a message before JetStream hands it to another. */
   ackWaitMs: number;
+  /** How long a worker may hold a fan-out chunk before JetStream hands it to another (default 2 minutes). */
+  fanoutAckWaitMs?: number;
   /** Copies of each stream and consumer (NATS_STREAM_REPLICAS): 1, or 3 or 5 on a cluster. */
   replicas: number;
 }
@@ -114,6 +120,23 @@ export async function setupDispatch(
       // consumer with more replicas than its stream has at that moment.)
     });
   }
+  await ensureStream(jsm, {
+    name: names.fanoutStream,
+    subjects: [`${options.prefix}.fanout.>`],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    duplicate_window: nanos(120_000),
+    num_replicas: replicas,
+  });
+  await ensureConsumer(jsm, names.fanoutStream, {
+    durable_name: names.fanoutConsumer,
+    filter_subject: names.fanoutChunk,
+    ack_policy: AckPolicy.Explicit,
+    // A chunk is one Send of up to 1,000 recipients: seconds on a busy machine.
+    ack_wait: nanos(options.fanoutAckWaitMs ?? 120_000),
+    max_deliver: -1,
+    max_ack_pending: 10_000,
+  });
   return { js: jetstream(options.nc), jsm };
 }
 

@@ -13,6 +13,7 @@ import { inSpan, SpanKind } from "../telemetry/spans.js";
 import type { QueuedDelivery } from "../usecases/deliver-message.js";
 import { createDeadLetters } from "./dead-letters.js";
 import { type DeliveryWorker, type Disposition, startDeliveryWorker } from "./delivery-worker.js";
+import { createFanoutQueue } from "./fanout-queue.js";
 import { dispatchNames, setupDispatch } from "./jetstream-setup.js";
 import { createOutboxRelay } from "./outbox-relay.js";
 
@@ -32,6 +33,10 @@ export interface DeliveryOptions {
     /** How long a worker may hold a message before JetStream hands it to another. */
     leaseMs: number;
   };
+  /** Writes one fan-out chunk (usecases/expand-fanout-chunk.ts); a throw means: redeliver later. */
+  expandChunk: (fanoutId: string, chunk: number) => Promise<void>;
+  /** Fan-out chunks written at once by this process, and how long one may be held. */
+  fanout: { concurrency: number; ackWaitMs: number };
   /** Told of each unreadable message set aside (metrics). */
   onPoison?: () => void;
   logger: Logger;
@@ -81,6 +86,7 @@ export function startDelivery(options: DeliveryOptions) {
     );
   };
   const relay = createOutboxRelay({ db: options.db, publish, logger });
+  const fanouts = createFanoutQueue({ db: options.db, js: () => js, names, expand: options.expandChunk });
 
   const handle = async (msg: JsMsg): Promise<Disposition> => {
     const message = decodeDeliveryMessage(msg.data);
@@ -110,6 +116,7 @@ export function startDelivery(options: DeliveryOptions) {
           prefix: options.prefix,
           channels: options.channels,
           ackWaitMs: options.settings.leaseMs,
+          fanoutAckWaitMs: options.fanout.ackWaitMs,
           replicas: options.streamReplicas,
         });
         js = setup.js;
@@ -126,6 +133,16 @@ export function startDelivery(options: DeliveryOptions) {
     if (state.error !== null) logger.info("delivery setup succeeded");
     state = { ready: true, error: null };
     if (!options.settings.workersEnabled) return;
+    workers.push(
+      startDeliveryWorker({
+        js,
+        stream: names.fanoutStream,
+        consumer: names.fanoutConsumer,
+        concurrency: options.fanout.concurrency,
+        logger,
+        handle: (msg) => fanouts.handle(msg),
+      }),
+    );
     for (const channel of options.channels) {
       workers.push(
         startDeliveryWorker({
@@ -158,6 +175,8 @@ export function startDelivery(options: DeliveryOptions) {
     deadLetter: deadLetters.letter,
     /** One relay round (none until setup is done); returns how many rows went out. */
     relayOnce: () => (js === null ? Promise.resolve(0) : relay.runOnce()),
+    /** One round handing recorded fan-out chunks to JetStream; returns how many went. */
+    relayChunksOnce: () => fanouts.relayOnce(),
     state: (): DeliveryState => state,
     /** Messages the channels' consumers hold that no worker has taken yet (throws when JetStream does not answer). */
     async consumerPending(): Promise<number> {

@@ -93,4 +93,13 @@ export interface NotificationDraft extends NotificationContent {
   workflow: string;
   /** Tags the workflow runs this Send starts (CancelWorkflows); empty for none. */
   cancellationKey: string;
+  /** A fan-out's audience: these topics' members (with `userIds`), or everyone; absent for none. */
+  topics?: string[];
+  excludeUserIds?: string[];
+  broadcast?: boolean;
+}
+
+/** Whether a draft is a fan-out: addressed to topics or to everyone, written later in chunks. */
+export function isFanout(draft: NotificationDraft): boolean {
+  return (draft.topics?.length ?? 0) > 0 || draft.broadcast === true;
 }

@@ -2,6 +2,8 @@ import type { Channel, ChannelCatalog } from "../domain/channel.js";
 import type { Deliverers } from "../domain/deliverer.js";
 import type { DeadLetter } from "../domain/delivery-outcome.js";
 import type { ChangeKind } from "../domain/feed-event.js";
+import { isFanout, type NotificationDraft } from "../domain/notification.js";
+import type { Principal } from "../domain/principal.js";
 import type { RetryPolicy } from "../domain/retry-policy.js";
 import type { Workflow } from "../domain/workflow.js";
 import type { FeedHub } from "../feed/feed-hub.js";
@@ -14,6 +16,8 @@ import type { ContentRenderer } from "../templates/content-renderer.js";
 import { compileCondition } from "../workflows/conditions.js";
 import type { ChangedState } from "../workflows/engine.js";
 import { createDeliverMessage } from "./deliver-message.js";
+import { createExpandFanoutChunk } from "./expand-fanout-chunk.js";
+import { createFanoutProgress } from "./fanout-progress.js";
 import { createGetNotification } from "./get-notification.js";
 import type { PublishFeedEvents } from "./inbox-placement.js";
 import { createListNotifications } from "./list-notifications.js";
@@ -30,10 +34,12 @@ import { createOperatorHealth, type PipelineProbes } from "./operator-health.js"
 import { createOperatorLife } from "./operator-life.js";
 import { createOperatorRetry } from "./operator-retry.js";
 import { createOperatorSearch } from "./operator-search.js";
+import { createPlanFanout } from "./plan-fanout.js";
 import { createPrepareDeliveries } from "./prepare-deliveries.js";
 import { createPreviewTemplate } from "./preview-template.js";
 import { createSendMany, type SendManyDeps } from "./send-many.js";
 import { createSendNotification, type SendNotificationDeps } from "./send-notification.js";
+import { createStartFanout } from "./start-fanout.js";
 import { createSubscribeFeed } from "./subscribe-feed.js";
 import { createWorkflowDeliveries } from "./workflow-deliveries.js";
 
@@ -63,6 +69,14 @@ export interface UseCaseDeps {
   sendGroupCommit?: SendNotificationDeps["groupCommit"];
   /** What SendBatch and SendStream may hold. */
   sendMany: Omit<SendManyDeps, "send">;
+  /** Fan-outs: sizes and bounds, and what to wake when there is work. */
+  fanout: {
+    chunkSize: number;
+    chunksPerRound: number;
+    maxInFlightPerSender: number;
+    onStarted: () => void;
+    onChunks: () => void;
+  };
   settings: {
     requiredCategories: readonly string[];
     retry: RetryPolicy;
@@ -124,9 +138,22 @@ export function createUseCases(d: UseCaseDeps) {
     now: d.workflows.now,
     groupCommit: d.sendGroupCommit ?? null,
   });
+  const startFanout = createStartFanout({
+    db,
+    channels: d.channels.available,
+    findWorkflow: d.workflows.find,
+    maxInFlightPerSender: d.fanout.maxInFlightPerSender,
+    onStarted: d.fanout.onStarted,
+  });
+  // Send as the API sees it: to users now, or to topics and everyone as a fan-out.
+  const sendAny = async (principal: Principal, draft: NotificationDraft) =>
+    isFanout(draft)
+      ? { notifications: [], fanoutId: await startFanout(principal, draft) }
+      : { notifications: await send(principal, draft), fanoutId: "" };
   const api = {
-    send,
-    sendMany: createSendMany({ send, ...d.sendMany }),
+    send: sendAny,
+    sendMany: createSendMany({ send: sendAny, ...d.sendMany }),
+    fanouts: createFanoutProgress({ db }),
     getNotification: createGetNotification({ db, catalog: d.channels.catalog }),
     list: createListNotifications({ db }),
     mark: createMarkNotifications({ db, publish: d.feed.publish, settle: d.workflows.settle }),
@@ -192,7 +219,13 @@ export function createUseCases(d: UseCaseDeps) {
     observe: d.observe,
     timing: { ...settings.retry, leaseMs: leaseMs(settings.deliveryTimeoutMs), timeoutMs: settings.deliveryTimeoutMs },
   });
-  return { api, deliver, workflowDeliveries: createWorkflowDeliveries({ prepare }) };
+  return {
+    api,
+    deliver,
+    workflowDeliveries: createWorkflowDeliveries({ prepare }),
+    planFanout: createPlanFanout({ db, ...d.fanout }),
+    expandFanoutChunk: createExpandFanoutChunk({ db, send }),
+  };
 }
 
 /** Everything the API can ask of Herald. */

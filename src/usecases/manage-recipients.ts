@@ -8,6 +8,7 @@ import {
 import type { Principal } from "../domain/principal.js";
 import type { Device, Platform, Recipient, RecipientPatch } from "../domain/recipient.js";
 import type { Database } from "../store/database.js";
+import { fanoutStore } from "../store/fanout-store.js";
 import { quietHoursStore } from "../store/quiet-hours-store.js";
 import { recipientStore } from "../store/recipient-store.js";
 import { topicMemberStore } from "../store/topic-member-store.js";
@@ -62,8 +63,8 @@ export function createManageRecipients(deps: {
     },
 
     /**
-     * Erases the user's personal data (topic memberships included, so no
-     * fan-out reaches them any more) and revokes their tokens (a token of an
+     * Erases the user's personal data (topic memberships and chunks of
+     * fan-outs not yet written included, so no fan-out reaches them any more) and revokes their tokens (a token of an
      * erased user must not recreate data); returns how many notifications went.
      */
     async delete(principal: Principal, userId: string): Promise<number> {
@@ -72,6 +73,7 @@ export function createManageRecipients(deps: {
         // Quiet hours and topic memberships are the user's data too; their stores alone write them.
         await quietHoursStore.clear(tx, userId);
         await topicMemberStore.eraseUser(tx, userId);
+        await fanoutStore.forgetUser(tx, userId);
         return {
           deleted: await recipientStore.erase(tx, userId),
           before: await recipientStore.revokeTokens(tx, userId),

@@ -8,7 +8,10 @@ import { orderedPool } from "./ordered-pool.js";
 export type SendItem<Ref = undefined> = ({ draft: NotificationDraft } | { refused: Error }) & { ref: Ref };
 
 /** What one item came to: what Send returned, or what it failed with. */
-export type SendOutcome<Ref = undefined> = ({ notifications: Notification[] } | { error: unknown }) & {
+export type SendOutcome<Ref = undefined> = (
+  | { notifications: Notification[]; fanoutId: string }
+  | { error: unknown }
+) & {
   ref: Ref;
   index: number;
 };
@@ -17,7 +20,11 @@ export type SendOutcome<Ref = undefined> = ({ notifications: Notification[] } | 
 export type Admit = (draft: NotificationDraft) => Promise<void>;
 
 export interface SendManyDeps {
-  send: (principal: Principal, draft: NotificationDraft) => Promise<Notification[]>;
+  /** Send as the API offers it: to users now, or a fan-out (its id). */
+  send: (
+    principal: Principal,
+    draft: NotificationDraft,
+  ) => Promise<{ notifications: Notification[]; fanoutId: string }>;
   /** Items of one batch or stream worked on at once (concurrent Sends share commits: send-batcher). */
   window: number;
   /** SendStreams open at once: per sender (API key or operator), and in this process. */
@@ -46,7 +53,7 @@ export function createSendMany(deps: SendManyDeps) {
     if ("refused" in item) return { error: item.refused, ref: item.ref, index };
     try {
       await admit?.(item.draft);
-      return { notifications: await deps.send(principal, item.draft), ref: item.ref, index };
+      return { ...(await deps.send(principal, item.draft)), ref: item.ref, index };
     } catch (error) {
       return { error, ref: item.ref, index };
     }

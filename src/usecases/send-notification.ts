@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
-import type { Channel, Notification, NotificationDraft } from "../domain/notification.js";
+import { type Channel, isFanout, type Notification, type NotificationDraft } from "../domain/notification.js";
 import { type Principal, senderIdOf } from "../domain/principal.js";
 import type { Workflow } from "../domain/workflow.js";
 import type { Database, Queryable } from "../store/database.js";
@@ -183,7 +183,10 @@ function ids(notifications: readonly Notification[]): string[] {
   return notifications.map((n) => n.id);
 }
 
-function checkDraft(draft: NotificationDraft, available: readonly Channel[]): void {
+export function checkDraft(draft: NotificationDraft, available: readonly Channel[]): void {
+  if (!isFanout(draft) && (draft.excludeUserIds?.length ?? 0) > 0) {
+    throw new InvalidArgumentError("exclude_user_ids", "only with topics or broadcast");
+  }
   draft.channels.forEach((channel, i) => {
     if (!available.includes(channel)) {
       throw new InvalidArgumentError(`channels[${i}]`, `channel "${channel}" is not enabled on this server`);
@@ -193,8 +196,14 @@ function checkDraft(draft: NotificationDraft, available: readonly Channel[]): vo
 }
 
 /** Fingerprint of what a Send asks for, to tell a retry from a different request. */
-function requestHash(draft: NotificationDraft): Buffer {
+export function requestHash(draft: NotificationDraft): Buffer {
+  // A fan-out's audience joins the fingerprint only when there is one, so
+  // keys stored before audiences existed keep their fingerprints.
+  const audience = isFanout(draft)
+    ? [[...(draft.topics ?? [])].sort(), [...(draft.excludeUserIds ?? [])].sort(), draft.broadcast === true]
+    : [];
   const canonical = JSON.stringify([
+    ...audience,
     draft.userIds,
     draft.category,
     draft.title,

@@ -144,7 +144,7 @@ describe("housekeeping", () => {
     await database.db.exec(
       "UPDATE topic_subscriber_removals SET removed_at = now() - interval '3 hours' WHERE user_id = 'old'",
     );
-    const task = housekeepingTasks(database.db, { topicRemovalsRetentionHours: 2 }).find(
+    const task = housekeepingTasks(database.db, { topicRemovalsRetentionHours: 2, fanoutRetentionDays: 7 }).find(
       (t) => t.name === "prune-topic-removals",
     );
     expect(await task?.run()).toBe(false);

@@ -24,11 +24,72 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// FanoutState is where a fan-out is.
+type FanoutState int32
+
+const (
+	FanoutState_FANOUT_STATE_UNSPECIFIED FanoutState = 0
+	// PLANNING: the audience is being split into chunks (some may be written).
+	FanoutState_FANOUT_STATE_PLANNING FanoutState = 1
+	// RUNNING: every chunk is known; some are not written yet.
+	FanoutState_FANOUT_STATE_RUNNING FanoutState = 2
+	// DONE: every chunk was written or failed.
+	FanoutState_FANOUT_STATE_DONE FanoutState = 3
+	// CANCELED: CancelFanout stopped it; chunks written before stay written.
+	FanoutState_FANOUT_STATE_CANCELED FanoutState = 4
+)
+
+// Enum value maps for FanoutState.
+var (
+	FanoutState_name = map[int32]string{
+		0: "FANOUT_STATE_UNSPECIFIED",
+		1: "FANOUT_STATE_PLANNING",
+		2: "FANOUT_STATE_RUNNING",
+		3: "FANOUT_STATE_DONE",
+		4: "FANOUT_STATE_CANCELED",
+	}
+	FanoutState_value = map[string]int32{
+		"FANOUT_STATE_UNSPECIFIED": 0,
+		"FANOUT_STATE_PLANNING":    1,
+		"FANOUT_STATE_RUNNING":     2,
+		"FANOUT_STATE_DONE":        3,
+		"FANOUT_STATE_CANCELED":    4,
+	}
+)
+
+func (x FanoutState) Enum() *FanoutState {
+	p := new(FanoutState)
+	*p = x
+	return p
+}
+
+func (x FanoutState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FanoutState) Descriptor() protoreflect.EnumDescriptor {
+	return file_herald_v1_notification_service_proto_enumTypes[0].Descriptor()
+}
+
+func (FanoutState) Type() protoreflect.EnumType {
+	return &file_herald_v1_notification_service_proto_enumTypes[0]
+}
+
+func (x FanoutState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FanoutState.Descriptor instead.
+func (FanoutState) EnumDescriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{0}
+}
+
 // SendRequest describes a notification and its recipients.
 type SendRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// user_ids are the recipients, 1 to 1000 distinct ids of 1 to 128 printable
-	// ASCII characters without spaces.
+	// user_ids are the recipients, up to 1000 distinct ids of 1 to 128
+	// printable ASCII characters without spaces. At least one of user_ids,
+	// topics and broadcast names recipients.
 	UserIds []string `protobuf:"bytes,1,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
 	// category is a dotted key of lowercase words, such as `order.shipped`:
 	// each part starts with a letter and holds letters, digits, `_` or `-`.
@@ -92,8 +153,25 @@ type SendRequest struct {
 	// WorkflowService.CancelWorkflows can cancel them (an order's reminders
 	// once it is paid). At most 255 printable ASCII characters.
 	CancellationKey string `protobuf:"bytes,13,opt,name=cancellation_key,json=cancellationKey,proto3" json:"cancellation_key,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// topics sends to every member of these topics (TopicService), 1 to 20
+	// keys; with user_ids, to those users too. Each recipient gets exactly one
+	// notification, however many of the topics (and user_ids) name them. The
+	// audience is a snapshot taken when Send returns: members added later are
+	// not reached, members removed later still are. A Send with topics is a
+	// fan-out: it returns at once with `fanout_id` and no notifications; the
+	// notifications are written in chunks by workers (see GetFanout). NOT_FOUND
+	// names a topic that does not exist.
+	Topics []string `protobuf:"bytes,14,rep,name=topics,proto3" json:"topics,omitempty"`
+	// exclude_user_ids are left out of a fan-out's audience (the user whose
+	// action caused the notification, say): up to 1000 ids. Only with topics
+	// or broadcast.
+	ExcludeUserIds []string `protobuf:"bytes,15,rep,name=exclude_user_ids,json=excludeUserIds,proto3" json:"exclude_user_ids,omitempty"`
+	// broadcast sends to every recipient known to Herald (RecipientService)
+	// when Send returns, as a fan-out like topics. Requires the `admin` scope;
+	// user_ids and topics must then be empty.
+	Broadcast     bool `protobuf:"varint,16,opt,name=broadcast,proto3" json:"broadcast,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SendRequest) Reset() {
@@ -217,12 +295,36 @@ func (x *SendRequest) GetCancellationKey() string {
 	return ""
 }
 
+func (x *SendRequest) GetTopics() []string {
+	if x != nil {
+		return x.Topics
+	}
+	return nil
+}
+
+func (x *SendRequest) GetExcludeUserIds() []string {
+	if x != nil {
+		return x.ExcludeUserIds
+	}
+	return nil
+}
+
+func (x *SendRequest) GetBroadcast() bool {
+	if x != nil {
+		return x.Broadcast
+	}
+	return false
+}
+
 // SendResponse returns what Send created.
 type SendResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// notifications holds one notification per recipient, in the order of
-	// `user_ids`.
+	// `user_ids`. Empty for a fan-out (topics or broadcast).
 	Notifications []*Notification `protobuf:"bytes,1,rep,name=notifications,proto3" json:"notifications,omitempty"`
+	// fanout_id is the fan-out a Send to topics or broadcast started (see
+	// GetFanout); empty otherwise.
+	FanoutId      string `protobuf:"bytes,2,opt,name=fanout_id,json=fanoutId,proto3" json:"fanout_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -264,6 +366,332 @@ func (x *SendResponse) GetNotifications() []*Notification {
 	return nil
 }
 
+func (x *SendResponse) GetFanoutId() string {
+	if x != nil {
+		return x.FanoutId
+	}
+	return ""
+}
+
+// GetFanoutRequest names a fan-out.
+type GetFanoutRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id is the fan-out's id, from SendResponse.fanout_id.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFanoutRequest) Reset() {
+	*x = GetFanoutRequest{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFanoutRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFanoutRequest) ProtoMessage() {}
+
+func (x *GetFanoutRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFanoutRequest.ProtoReflect.Descriptor instead.
+func (*GetFanoutRequest) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *GetFanoutRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetFanoutResponse holds a fan-out's progress.
+type GetFanoutResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// fanout is the fan-out.
+	Fanout        *Fanout `protobuf:"bytes,1,opt,name=fanout,proto3" json:"fanout,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFanoutResponse) Reset() {
+	*x = GetFanoutResponse{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFanoutResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFanoutResponse) ProtoMessage() {}
+
+func (x *GetFanoutResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFanoutResponse.ProtoReflect.Descriptor instead.
+func (*GetFanoutResponse) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *GetFanoutResponse) GetFanout() *Fanout {
+	if x != nil {
+		return x.Fanout
+	}
+	return nil
+}
+
+// CancelFanoutRequest names a fan-out to stop.
+type CancelFanoutRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id is the fan-out's id.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelFanoutRequest) Reset() {
+	*x = CancelFanoutRequest{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelFanoutRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelFanoutRequest) ProtoMessage() {}
+
+func (x *CancelFanoutRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelFanoutRequest.ProtoReflect.Descriptor instead.
+func (*CancelFanoutRequest) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CancelFanoutRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// CancelFanoutResponse holds the fan-out as canceling left it.
+type CancelFanoutResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// fanout is the fan-out, `FANOUT_STATE_CANCELED` unless it had finished.
+	Fanout        *Fanout `protobuf:"bytes,1,opt,name=fanout,proto3" json:"fanout,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelFanoutResponse) Reset() {
+	*x = CancelFanoutResponse{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelFanoutResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelFanoutResponse) ProtoMessage() {}
+
+func (x *CancelFanoutResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelFanoutResponse.ProtoReflect.Descriptor instead.
+func (*CancelFanoutResponse) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *CancelFanoutResponse) GetFanout() *Fanout {
+	if x != nil {
+		return x.Fanout
+	}
+	return nil
+}
+
+// Fanout is a Send to topics or to every recipient, as its workers progress.
+type Fanout struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id is the fan-out's id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// state is where the fan-out is.
+	State FanoutState `protobuf:"varint,2,opt,name=state,proto3,enum=herald.v1.FanoutState" json:"state,omitempty"`
+	// topics are the topics it was sent to; broadcast is whether to everyone.
+	Topics    []string `protobuf:"bytes,3,rep,name=topics,proto3" json:"topics,omitempty"`
+	Broadcast bool     `protobuf:"varint,4,opt,name=broadcast,proto3" json:"broadcast,omitempty"`
+	// planned counts the recipients found so far (all of them once the state
+	// is past PLANNING); written those whose notification is written; failed
+	// those of chunks that failed (see `error`); canceled those left unsent by
+	// CancelFanout.
+	Planned  int64 `protobuf:"varint,5,opt,name=planned,proto3" json:"planned,omitempty"`
+	Written  int64 `protobuf:"varint,6,opt,name=written,proto3" json:"written,omitempty"`
+	Failed   int64 `protobuf:"varint,7,opt,name=failed,proto3" json:"failed,omitempty"`
+	Canceled int64 `protobuf:"varint,8,opt,name=canceled,proto3" json:"canceled,omitempty"`
+	// error is why chunks failed, if any did (the first such error).
+	Error string `protobuf:"bytes,9,opt,name=error,proto3" json:"error,omitempty"`
+	// created_at is when the Send was accepted; finished_at when the last
+	// chunk was done (unset until then).
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	FinishedAt    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=finished_at,json=finishedAt,proto3" json:"finished_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Fanout) Reset() {
+	*x = Fanout{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Fanout) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Fanout) ProtoMessage() {}
+
+func (x *Fanout) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Fanout.ProtoReflect.Descriptor instead.
+func (*Fanout) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Fanout) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Fanout) GetState() FanoutState {
+	if x != nil {
+		return x.State
+	}
+	return FanoutState_FANOUT_STATE_UNSPECIFIED
+}
+
+func (x *Fanout) GetTopics() []string {
+	if x != nil {
+		return x.Topics
+	}
+	return nil
+}
+
+func (x *Fanout) GetBroadcast() bool {
+	if x != nil {
+		return x.Broadcast
+	}
+	return false
+}
+
+func (x *Fanout) GetPlanned() int64 {
+	if x != nil {
+		return x.Planned
+	}
+	return 0
+}
+
+func (x *Fanout) GetWritten() int64 {
+	if x != nil {
+		return x.Written
+	}
+	return 0
+}
+
+func (x *Fanout) GetFailed() int64 {
+	if x != nil {
+		return x.Failed
+	}
+	return 0
+}
+
+func (x *Fanout) GetCanceled() int64 {
+	if x != nil {
+		return x.Canceled
+	}
+	return 0
+}
+
+func (x *Fanout) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *Fanout) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Fanout) GetFinishedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishedAt
+	}
+	return nil
+}
+
 // SendBatchRequest holds the Sends of a SendBatch.
 type SendBatchRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -277,7 +705,7 @@ type SendBatchRequest struct {
 
 func (x *SendBatchRequest) Reset() {
 	*x = SendBatchRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[2]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -289,7 +717,7 @@ func (x *SendBatchRequest) String() string {
 func (*SendBatchRequest) ProtoMessage() {}
 
 func (x *SendBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[2]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -302,7 +730,7 @@ func (x *SendBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendBatchRequest.ProtoReflect.Descriptor instead.
 func (*SendBatchRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{2}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *SendBatchRequest) GetItems() []*SendRequest {
@@ -323,7 +751,7 @@ type SendBatchResponse struct {
 
 func (x *SendBatchResponse) Reset() {
 	*x = SendBatchResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[3]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -335,7 +763,7 @@ func (x *SendBatchResponse) String() string {
 func (*SendBatchResponse) ProtoMessage() {}
 
 func (x *SendBatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[3]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -348,7 +776,7 @@ func (x *SendBatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendBatchResponse.ProtoReflect.Descriptor instead.
 func (*SendBatchResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{3}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *SendBatchResponse) GetResults() []*SendResult {
@@ -374,7 +802,7 @@ type SendResult struct {
 
 func (x *SendResult) Reset() {
 	*x = SendResult{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[4]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -386,7 +814,7 @@ func (x *SendResult) String() string {
 func (*SendResult) ProtoMessage() {}
 
 func (x *SendResult) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[4]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -399,7 +827,7 @@ func (x *SendResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendResult.ProtoReflect.Descriptor instead.
 func (*SendResult) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{4}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SendResult) GetOutcome() isSendResult_Outcome {
@@ -466,7 +894,7 @@ type SendError struct {
 
 func (x *SendError) Reset() {
 	*x = SendError{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[5]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -478,7 +906,7 @@ func (x *SendError) String() string {
 func (*SendError) ProtoMessage() {}
 
 func (x *SendError) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[5]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -491,7 +919,7 @@ func (x *SendError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendError.ProtoReflect.Descriptor instead.
 func (*SendError) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{5}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *SendError) GetCode() string {
@@ -530,7 +958,7 @@ type SendStreamRequest struct {
 
 func (x *SendStreamRequest) Reset() {
 	*x = SendStreamRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[6]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -542,7 +970,7 @@ func (x *SendStreamRequest) String() string {
 func (*SendStreamRequest) ProtoMessage() {}
 
 func (x *SendStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[6]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -555,7 +983,7 @@ func (x *SendStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendStreamRequest.ProtoReflect.Descriptor instead.
 func (*SendStreamRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{6}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SendStreamRequest) GetSend() *SendRequest {
@@ -587,7 +1015,7 @@ type SendStreamResponse struct {
 
 func (x *SendStreamResponse) Reset() {
 	*x = SendStreamResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[7]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -599,7 +1027,7 @@ func (x *SendStreamResponse) String() string {
 func (*SendStreamResponse) ProtoMessage() {}
 
 func (x *SendStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[7]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -612,7 +1040,7 @@ func (x *SendStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendStreamResponse.ProtoReflect.Descriptor instead.
 func (*SendStreamResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{7}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *SendStreamResponse) GetIndex() uint64 {
@@ -647,7 +1075,7 @@ type GetNotificationRequest struct {
 
 func (x *GetNotificationRequest) Reset() {
 	*x = GetNotificationRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[8]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -659,7 +1087,7 @@ func (x *GetNotificationRequest) String() string {
 func (*GetNotificationRequest) ProtoMessage() {}
 
 func (x *GetNotificationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[8]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -672,7 +1100,7 @@ func (x *GetNotificationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNotificationRequest.ProtoReflect.Descriptor instead.
 func (*GetNotificationRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{8}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetNotificationRequest) GetId() string {
@@ -700,7 +1128,7 @@ type GetNotificationResponse struct {
 
 func (x *GetNotificationResponse) Reset() {
 	*x = GetNotificationResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[9]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -712,7 +1140,7 @@ func (x *GetNotificationResponse) String() string {
 func (*GetNotificationResponse) ProtoMessage() {}
 
 func (x *GetNotificationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[9]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -725,7 +1153,7 @@ func (x *GetNotificationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNotificationResponse.ProtoReflect.Descriptor instead.
 func (*GetNotificationResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{9}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetNotificationResponse) GetNotification() *Notification {
@@ -778,7 +1206,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[10]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -790,7 +1218,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[10]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -803,7 +1231,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{10}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListRequest) GetUserId() string {
@@ -866,7 +1294,7 @@ type ListResponse struct {
 
 func (x *ListResponse) Reset() {
 	*x = ListResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[11]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -878,7 +1306,7 @@ func (x *ListResponse) String() string {
 func (*ListResponse) ProtoMessage() {}
 
 func (x *ListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[11]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -891,7 +1319,7 @@ func (x *ListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResponse.ProtoReflect.Descriptor instead.
 func (*ListResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{11}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListResponse) GetNotifications() []*Notification {
@@ -935,7 +1363,7 @@ type MarkReadRequest struct {
 
 func (x *MarkReadRequest) Reset() {
 	*x = MarkReadRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[12]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -947,7 +1375,7 @@ func (x *MarkReadRequest) String() string {
 func (*MarkReadRequest) ProtoMessage() {}
 
 func (x *MarkReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[12]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -960,7 +1388,7 @@ func (x *MarkReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkReadRequest.ProtoReflect.Descriptor instead.
 func (*MarkReadRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{12}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *MarkReadRequest) GetUserId() string {
@@ -1005,7 +1433,7 @@ type MarkReadResponse struct {
 
 func (x *MarkReadResponse) Reset() {
 	*x = MarkReadResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[13]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1017,7 +1445,7 @@ func (x *MarkReadResponse) String() string {
 func (*MarkReadResponse) ProtoMessage() {}
 
 func (x *MarkReadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[13]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1030,7 +1458,7 @@ func (x *MarkReadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkReadResponse.ProtoReflect.Descriptor instead.
 func (*MarkReadResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{13}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *MarkReadResponse) GetUnreadCount() int32 {
@@ -1058,7 +1486,7 @@ type GetPreferencesRequest struct {
 
 func (x *GetPreferencesRequest) Reset() {
 	*x = GetPreferencesRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[14]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1070,7 +1498,7 @@ func (x *GetPreferencesRequest) String() string {
 func (*GetPreferencesRequest) ProtoMessage() {}
 
 func (x *GetPreferencesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[14]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1083,7 +1511,7 @@ func (x *GetPreferencesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPreferencesRequest.ProtoReflect.Descriptor instead.
 func (*GetPreferencesRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{14}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetPreferencesRequest) GetUserId() string {
@@ -1108,7 +1536,7 @@ type GetPreferencesResponse struct {
 
 func (x *GetPreferencesResponse) Reset() {
 	*x = GetPreferencesResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[15]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1120,7 +1548,7 @@ func (x *GetPreferencesResponse) String() string {
 func (*GetPreferencesResponse) ProtoMessage() {}
 
 func (x *GetPreferencesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[15]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1133,7 +1561,7 @@ func (x *GetPreferencesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPreferencesResponse.ProtoReflect.Descriptor instead.
 func (*GetPreferencesResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{15}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetPreferencesResponse) GetPreferences() *Preferences {
@@ -1174,7 +1602,7 @@ type UpdatePreferencesRequest struct {
 
 func (x *UpdatePreferencesRequest) Reset() {
 	*x = UpdatePreferencesRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[16]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1186,7 +1614,7 @@ func (x *UpdatePreferencesRequest) String() string {
 func (*UpdatePreferencesRequest) ProtoMessage() {}
 
 func (x *UpdatePreferencesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[16]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1199,7 +1627,7 @@ func (x *UpdatePreferencesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePreferencesRequest.ProtoReflect.Descriptor instead.
 func (*UpdatePreferencesRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{16}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UpdatePreferencesRequest) GetUserId() string {
@@ -1255,7 +1683,7 @@ type UpdatePreferencesResponse struct {
 
 func (x *UpdatePreferencesResponse) Reset() {
 	*x = UpdatePreferencesResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[17]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1267,7 +1695,7 @@ func (x *UpdatePreferencesResponse) String() string {
 func (*UpdatePreferencesResponse) ProtoMessage() {}
 
 func (x *UpdatePreferencesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[17]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1280,7 +1708,7 @@ func (x *UpdatePreferencesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePreferencesResponse.ProtoReflect.Descriptor instead.
 func (*UpdatePreferencesResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{17}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UpdatePreferencesResponse) GetPreferences() *Preferences {
@@ -1303,7 +1731,7 @@ type SubscribeRequest struct {
 
 func (x *SubscribeRequest) Reset() {
 	*x = SubscribeRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[18]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1315,7 +1743,7 @@ func (x *SubscribeRequest) String() string {
 func (*SubscribeRequest) ProtoMessage() {}
 
 func (x *SubscribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[18]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1328,7 +1756,7 @@ func (x *SubscribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubscribeRequest.ProtoReflect.Descriptor instead.
 func (*SubscribeRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{18}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SubscribeRequest) GetUserId() string {
@@ -1356,7 +1784,7 @@ type SubscribeResponse struct {
 
 func (x *SubscribeResponse) Reset() {
 	*x = SubscribeResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[19]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1368,7 +1796,7 @@ func (x *SubscribeResponse) String() string {
 func (*SubscribeResponse) ProtoMessage() {}
 
 func (x *SubscribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[19]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1381,7 +1809,7 @@ func (x *SubscribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubscribeResponse.ProtoReflect.Descriptor instead.
 func (*SubscribeResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{19}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SubscribeResponse) GetEvent() *FeedEvent {
@@ -1402,7 +1830,7 @@ type CancelRequest struct {
 
 func (x *CancelRequest) Reset() {
 	*x = CancelRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[20]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1414,7 +1842,7 @@ func (x *CancelRequest) String() string {
 func (*CancelRequest) ProtoMessage() {}
 
 func (x *CancelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[20]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1427,7 +1855,7 @@ func (x *CancelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
 func (*CancelRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{20}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CancelRequest) GetId() string {
@@ -1451,7 +1879,7 @@ type CancelResponse struct {
 
 func (x *CancelResponse) Reset() {
 	*x = CancelResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[21]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1463,7 +1891,7 @@ func (x *CancelResponse) String() string {
 func (*CancelResponse) ProtoMessage() {}
 
 func (x *CancelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[21]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1476,7 +1904,7 @@ func (x *CancelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelResponse.ProtoReflect.Descriptor instead.
 func (*CancelResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{21}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CancelResponse) GetCanceledCount() int32 {
@@ -1504,7 +1932,7 @@ type RetryDeliveryRequest struct {
 
 func (x *RetryDeliveryRequest) Reset() {
 	*x = RetryDeliveryRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[22]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1516,7 +1944,7 @@ func (x *RetryDeliveryRequest) String() string {
 func (*RetryDeliveryRequest) ProtoMessage() {}
 
 func (x *RetryDeliveryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[22]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1529,7 +1957,7 @@ func (x *RetryDeliveryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryDeliveryRequest.ProtoReflect.Descriptor instead.
 func (*RetryDeliveryRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{22}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RetryDeliveryRequest) GetDeliveryId() string {
@@ -1550,7 +1978,7 @@ type RetryDeliveryResponse struct {
 
 func (x *RetryDeliveryResponse) Reset() {
 	*x = RetryDeliveryResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[23]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1562,7 +1990,7 @@ func (x *RetryDeliveryResponse) String() string {
 func (*RetryDeliveryResponse) ProtoMessage() {}
 
 func (x *RetryDeliveryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[23]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1575,7 +2003,7 @@ func (x *RetryDeliveryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryDeliveryResponse.ProtoReflect.Descriptor instead.
 func (*RetryDeliveryResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{23}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RetryDeliveryResponse) GetDelivery() *Delivery {
@@ -1602,7 +2030,7 @@ type ListDeliveriesRequest struct {
 
 func (x *ListDeliveriesRequest) Reset() {
 	*x = ListDeliveriesRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[24]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1614,7 +2042,7 @@ func (x *ListDeliveriesRequest) String() string {
 func (*ListDeliveriesRequest) ProtoMessage() {}
 
 func (x *ListDeliveriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[24]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1627,7 +2055,7 @@ func (x *ListDeliveriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDeliveriesRequest.ProtoReflect.Descriptor instead.
 func (*ListDeliveriesRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{24}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListDeliveriesRequest) GetStatus() DeliveryStatus {
@@ -1671,7 +2099,7 @@ type ListDeliveriesResponse struct {
 
 func (x *ListDeliveriesResponse) Reset() {
 	*x = ListDeliveriesResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[25]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1683,7 +2111,7 @@ func (x *ListDeliveriesResponse) String() string {
 func (*ListDeliveriesResponse) ProtoMessage() {}
 
 func (x *ListDeliveriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[25]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1696,7 +2124,7 @@ func (x *ListDeliveriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDeliveriesResponse.ProtoReflect.Descriptor instead.
 func (*ListDeliveriesResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{25}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListDeliveriesResponse) GetDeliveries() []*Delivery {
@@ -1717,9 +2145,9 @@ var File_herald_v1_notification_service_proto protoreflect.FileDescriptor
 
 const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\n" +
-	"$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\x1a\x18herald/v1/workflow.proto\"\xe5\b\n" +
-	"\vSendRequest\x12;\n" +
-	"\buser_ids\x18\x01 \x03(\tB \xbaH\x1d\x92\x01\x1a\b\x01\x10\xe8\a\x18\x01\"\x11r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\auserIds\x12P\n" +
+	"$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\x1a\x18herald/v1/workflow.proto\"\xea\f\n" +
+	"\vSendRequest\x129\n" +
+	"\buser_ids\x18\x01 \x03(\tB\x1e\xbaH\x1b\x92\x01\x18\x10\xe8\a\x18\x01\"\x11r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\auserIds\x12P\n" +
 	"\bcategory\x18\x02 \x01(\tB4\xbaH1\xc8\x01\x01r,\x18\x80\x012'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\bcategory\x12\x1e\n" +
 	"\x05title\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05title\x12\x1c\n" +
 	"\x04body\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x88'R\x04body\x12\xbc\x02\n" +
@@ -1735,9 +2163,38 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\x0fsend_at.horizon\x12\x1emust be at most 365 days ahead\x1a\x1fthis <= now + duration('8760h')\xb2\x01\x02@\x01R\x06sendAt\x12F\n" +
 	"\ftemplate_key\x18\v \x01(\tB#\xbaH \xd8\x01\x01r\x1b\x18\x80\x012\x16^[a-z0-9][a-z0-9_.-]*$R\vtemplateKey\x12>\n" +
 	"\bworkflow\x18\f \x01(\tB\"\xbaH\x1f\xd8\x01\x01r\x1a\x18@2\x16^[a-z0-9][a-z0-9_.-]*$R\bworkflow\x12@\n" +
-	"\x10cancellation_key\x18\r \x01(\tB\x15\xbaH\x12\xd8\x01\x01r\r\x18\xff\x012\b^[ -~]+$R\x0fcancellationKey\"M\n" +
+	"\x10cancellation_key\x18\r \x01(\tB\x15\xbaH\x12\xd8\x01\x01r\r\x18\xff\x012\b^[ -~]+$R\x0fcancellationKey\x12C\n" +
+	"\x06topics\x18\x0e \x03(\tB+\xbaH(\x92\x01%\x10\x14\x18\x01\"\x1fr\x1d\x10\x01\x18\x80\x012\x16^[a-z0-9][a-z0-9_.-]*$R\x06topics\x12H\n" +
+	"\x10exclude_user_ids\x18\x0f \x03(\tB\x1e\xbaH\x1b\x92\x01\x18\x10\xe8\a\x18\x01\"\x11r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\x0eexcludeUserIds\x12\x1c\n" +
+	"\tbroadcast\x18\x10 \x01(\bR\tbroadcast:\xd7\x02\xbaH\xd3\x02\x1a\xa4\x01\n" +
+	"\rsend.audience\x12Ouser_ids: must name at least one recipient, unless topics or broadcast is given\x1aBsize(this.user_ids) > 0 || size(this.topics) > 0 || this.broadcast\x1a\xa9\x01\n" +
+	"\x14send.broadcast_alone\x12Hbroadcast: reaches every recipient, so user_ids and topics must be empty\x1aG!this.broadcast || (size(this.user_ids) == 0 && size(this.topics) == 0)\"j\n" +
 	"\fSendResponse\x12=\n" +
-	"\rnotifications\x18\x01 \x03(\v2\x17.herald.v1.NotificationR\rnotifications\"R\n" +
+	"\rnotifications\x18\x01 \x03(\v2\x17.herald.v1.NotificationR\rnotifications\x12\x1b\n" +
+	"\tfanout_id\x18\x02 \x01(\tR\bfanoutId\",\n" +
+	"\x10GetFanoutRequest\x12\x18\n" +
+	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\">\n" +
+	"\x11GetFanoutResponse\x12)\n" +
+	"\x06fanout\x18\x01 \x01(\v2\x11.herald.v1.FanoutR\x06fanout\"/\n" +
+	"\x13CancelFanoutRequest\x12\x18\n" +
+	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\"A\n" +
+	"\x14CancelFanoutResponse\x12)\n" +
+	"\x06fanout\x18\x01 \x01(\v2\x11.herald.v1.FanoutR\x06fanout\"\xf2\x02\n" +
+	"\x06Fanout\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12,\n" +
+	"\x05state\x18\x02 \x01(\x0e2\x16.herald.v1.FanoutStateR\x05state\x12\x16\n" +
+	"\x06topics\x18\x03 \x03(\tR\x06topics\x12\x1c\n" +
+	"\tbroadcast\x18\x04 \x01(\bR\tbroadcast\x12\x18\n" +
+	"\aplanned\x18\x05 \x01(\x03R\aplanned\x12\x18\n" +
+	"\awritten\x18\x06 \x01(\x03R\awritten\x12\x16\n" +
+	"\x06failed\x18\a \x01(\x03R\x06failed\x12\x1a\n" +
+	"\bcanceled\x18\b \x01(\x03R\bcanceled\x12\x14\n" +
+	"\x05error\x18\t \x01(\tR\x05error\x129\n" +
+	"\n" +
+	"created_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12;\n" +
+	"\vfinished_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"finishedAt\"R\n" +
 	"\x10SendBatchRequest\x12>\n" +
 	"\x05items\x18\x01 \x03(\v2\x16.herald.v1.SendRequestB\x10\xbaH\r\x92\x01\n" +
 	"\b\x01\x10\xe8\a\"\x03\xd8\x01\x03R\x05items\"D\n" +
@@ -1839,12 +2296,20 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\n" +
 	"deliveries\x18\x01 \x03(\v2\x13.herald.v1.DeliveryR\n" +
 	"deliveries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xd0\a\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x92\x01\n" +
+	"\vFanoutState\x12\x1c\n" +
+	"\x18FANOUT_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15FANOUT_STATE_PLANNING\x10\x01\x12\x18\n" +
+	"\x14FANOUT_STATE_RUNNING\x10\x02\x12\x15\n" +
+	"\x11FANOUT_STATE_DONE\x10\x03\x12\x19\n" +
+	"\x15FANOUT_STATE_CANCELED\x10\x042\xf3\b\n" +
 	"\x13NotificationService\x127\n" +
 	"\x04Send\x12\x16.herald.v1.SendRequest\x1a\x17.herald.v1.SendResponse\x12F\n" +
 	"\tSendBatch\x12\x1b.herald.v1.SendBatchRequest\x1a\x1c.herald.v1.SendBatchResponse\x12M\n" +
 	"\n" +
-	"SendStream\x12\x1c.herald.v1.SendStreamRequest\x1a\x1d.herald.v1.SendStreamResponse(\x010\x01\x12]\n" +
+	"SendStream\x12\x1c.herald.v1.SendStreamRequest\x1a\x1d.herald.v1.SendStreamResponse(\x010\x01\x12K\n" +
+	"\tGetFanout\x12\x1b.herald.v1.GetFanoutRequest\x1a\x1c.herald.v1.GetFanoutResponse\"\x03\x90\x02\x01\x12T\n" +
+	"\fCancelFanout\x12\x1e.herald.v1.CancelFanoutRequest\x1a\x1f.herald.v1.CancelFanoutResponse\"\x03\x90\x02\x02\x12]\n" +
 	"\x0fGetNotification\x12!.herald.v1.GetNotificationRequest\x1a\".herald.v1.GetNotificationResponse\"\x03\x90\x02\x01\x12<\n" +
 	"\x04List\x12\x16.herald.v1.ListRequest\x1a\x17.herald.v1.ListResponse\"\x03\x90\x02\x01\x12H\n" +
 	"\bMarkRead\x12\x1a.herald.v1.MarkReadRequest\x1a\x1b.herald.v1.MarkReadResponse\"\x03\x90\x02\x02\x12Z\n" +
@@ -1869,110 +2334,126 @@ func file_herald_v1_notification_service_proto_rawDescGZIP() []byte {
 	return file_herald_v1_notification_service_proto_rawDescData
 }
 
-var file_herald_v1_notification_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_herald_v1_notification_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_herald_v1_notification_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_herald_v1_notification_service_proto_goTypes = []any{
-	(*SendRequest)(nil),               // 0: herald.v1.SendRequest
-	(*SendResponse)(nil),              // 1: herald.v1.SendResponse
-	(*SendBatchRequest)(nil),          // 2: herald.v1.SendBatchRequest
-	(*SendBatchResponse)(nil),         // 3: herald.v1.SendBatchResponse
-	(*SendResult)(nil),                // 4: herald.v1.SendResult
-	(*SendError)(nil),                 // 5: herald.v1.SendError
-	(*SendStreamRequest)(nil),         // 6: herald.v1.SendStreamRequest
-	(*SendStreamResponse)(nil),        // 7: herald.v1.SendStreamResponse
-	(*GetNotificationRequest)(nil),    // 8: herald.v1.GetNotificationRequest
-	(*GetNotificationResponse)(nil),   // 9: herald.v1.GetNotificationResponse
-	(*ListRequest)(nil),               // 10: herald.v1.ListRequest
-	(*ListResponse)(nil),              // 11: herald.v1.ListResponse
-	(*MarkReadRequest)(nil),           // 12: herald.v1.MarkReadRequest
-	(*MarkReadResponse)(nil),          // 13: herald.v1.MarkReadResponse
-	(*GetPreferencesRequest)(nil),     // 14: herald.v1.GetPreferencesRequest
-	(*GetPreferencesResponse)(nil),    // 15: herald.v1.GetPreferencesResponse
-	(*UpdatePreferencesRequest)(nil),  // 16: herald.v1.UpdatePreferencesRequest
-	(*UpdatePreferencesResponse)(nil), // 17: herald.v1.UpdatePreferencesResponse
-	(*SubscribeRequest)(nil),          // 18: herald.v1.SubscribeRequest
-	(*SubscribeResponse)(nil),         // 19: herald.v1.SubscribeResponse
-	(*CancelRequest)(nil),             // 20: herald.v1.CancelRequest
-	(*CancelResponse)(nil),            // 21: herald.v1.CancelResponse
-	(*RetryDeliveryRequest)(nil),      // 22: herald.v1.RetryDeliveryRequest
-	(*RetryDeliveryResponse)(nil),     // 23: herald.v1.RetryDeliveryResponse
-	(*ListDeliveriesRequest)(nil),     // 24: herald.v1.ListDeliveriesRequest
-	(*ListDeliveriesResponse)(nil),    // 25: herald.v1.ListDeliveriesResponse
-	nil,                               // 26: herald.v1.UpdatePreferencesRequest.CategoriesEntry
-	(*structpb.Struct)(nil),           // 27: google.protobuf.Struct
-	(Priority)(0),                     // 28: herald.v1.Priority
-	(Channel)(0),                      // 29: herald.v1.Channel
-	(*timestamppb.Timestamp)(nil),     // 30: google.protobuf.Timestamp
-	(*Notification)(nil),              // 31: herald.v1.Notification
-	(*Delivery)(nil),                  // 32: herald.v1.Delivery
-	(*WorkflowRun)(nil),               // 33: herald.v1.WorkflowRun
-	(*DigestLink)(nil),                // 34: herald.v1.DigestLink
-	(ChangeKind)(0),                   // 35: herald.v1.ChangeKind
-	(*Preferences)(nil),               // 36: herald.v1.Preferences
-	(*ChannelSettings)(nil),           // 37: herald.v1.ChannelSettings
-	(*QuietHours)(nil),                // 38: herald.v1.QuietHours
-	(*FeedEvent)(nil),                 // 39: herald.v1.FeedEvent
-	(DeliveryStatus)(0),               // 40: herald.v1.DeliveryStatus
+	(FanoutState)(0),                  // 0: herald.v1.FanoutState
+	(*SendRequest)(nil),               // 1: herald.v1.SendRequest
+	(*SendResponse)(nil),              // 2: herald.v1.SendResponse
+	(*GetFanoutRequest)(nil),          // 3: herald.v1.GetFanoutRequest
+	(*GetFanoutResponse)(nil),         // 4: herald.v1.GetFanoutResponse
+	(*CancelFanoutRequest)(nil),       // 5: herald.v1.CancelFanoutRequest
+	(*CancelFanoutResponse)(nil),      // 6: herald.v1.CancelFanoutResponse
+	(*Fanout)(nil),                    // 7: herald.v1.Fanout
+	(*SendBatchRequest)(nil),          // 8: herald.v1.SendBatchRequest
+	(*SendBatchResponse)(nil),         // 9: herald.v1.SendBatchResponse
+	(*SendResult)(nil),                // 10: herald.v1.SendResult
+	(*SendError)(nil),                 // 11: herald.v1.SendError
+	(*SendStreamRequest)(nil),         // 12: herald.v1.SendStreamRequest
+	(*SendStreamResponse)(nil),        // 13: herald.v1.SendStreamResponse
+	(*GetNotificationRequest)(nil),    // 14: herald.v1.GetNotificationRequest
+	(*GetNotificationResponse)(nil),   // 15: herald.v1.GetNotificationResponse
+	(*ListRequest)(nil),               // 16: herald.v1.ListRequest
+	(*ListResponse)(nil),              // 17: herald.v1.ListResponse
+	(*MarkReadRequest)(nil),           // 18: herald.v1.MarkReadRequest
+	(*MarkReadResponse)(nil),          // 19: herald.v1.MarkReadResponse
+	(*GetPreferencesRequest)(nil),     // 20: herald.v1.GetPreferencesRequest
+	(*GetPreferencesResponse)(nil),    // 21: herald.v1.GetPreferencesResponse
+	(*UpdatePreferencesRequest)(nil),  // 22: herald.v1.UpdatePreferencesRequest
+	(*UpdatePreferencesResponse)(nil), // 23: herald.v1.UpdatePreferencesResponse
+	(*SubscribeRequest)(nil),          // 24: herald.v1.SubscribeRequest
+	(*SubscribeResponse)(nil),         // 25: herald.v1.SubscribeResponse
+	(*CancelRequest)(nil),             // 26: herald.v1.CancelRequest
+	(*CancelResponse)(nil),            // 27: herald.v1.CancelResponse
+	(*RetryDeliveryRequest)(nil),      // 28: herald.v1.RetryDeliveryRequest
+	(*RetryDeliveryResponse)(nil),     // 29: herald.v1.RetryDeliveryResponse
+	(*ListDeliveriesRequest)(nil),     // 30: herald.v1.ListDeliveriesRequest
+	(*ListDeliveriesResponse)(nil),    // 31: herald.v1.ListDeliveriesResponse
+	nil,                               // 32: herald.v1.UpdatePreferencesRequest.CategoriesEntry
+	(*structpb.Struct)(nil),           // 33: google.protobuf.Struct
+	(Priority)(0),                     // 34: herald.v1.Priority
+	(Channel)(0),                      // 35: herald.v1.Channel
+	(*timestamppb.Timestamp)(nil),     // 36: google.protobuf.Timestamp
+	(*Notification)(nil),              // 37: herald.v1.Notification
+	(*Delivery)(nil),                  // 38: herald.v1.Delivery
+	(*WorkflowRun)(nil),               // 39: herald.v1.WorkflowRun
+	(*DigestLink)(nil),                // 40: herald.v1.DigestLink
+	(ChangeKind)(0),                   // 41: herald.v1.ChangeKind
+	(*Preferences)(nil),               // 42: herald.v1.Preferences
+	(*ChannelSettings)(nil),           // 43: herald.v1.ChannelSettings
+	(*QuietHours)(nil),                // 44: herald.v1.QuietHours
+	(*FeedEvent)(nil),                 // 45: herald.v1.FeedEvent
+	(DeliveryStatus)(0),               // 46: herald.v1.DeliveryStatus
 }
 var file_herald_v1_notification_service_proto_depIdxs = []int32{
-	27, // 0: herald.v1.SendRequest.data:type_name -> google.protobuf.Struct
-	28, // 1: herald.v1.SendRequest.priority:type_name -> herald.v1.Priority
-	29, // 2: herald.v1.SendRequest.channels:type_name -> herald.v1.Channel
-	30, // 3: herald.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
-	31, // 4: herald.v1.SendResponse.notifications:type_name -> herald.v1.Notification
-	0,  // 5: herald.v1.SendBatchRequest.items:type_name -> herald.v1.SendRequest
-	4,  // 6: herald.v1.SendBatchResponse.results:type_name -> herald.v1.SendResult
-	1,  // 7: herald.v1.SendResult.sent:type_name -> herald.v1.SendResponse
-	5,  // 8: herald.v1.SendResult.error:type_name -> herald.v1.SendError
-	0,  // 9: herald.v1.SendStreamRequest.send:type_name -> herald.v1.SendRequest
-	4,  // 10: herald.v1.SendStreamResponse.result:type_name -> herald.v1.SendResult
-	31, // 11: herald.v1.GetNotificationResponse.notification:type_name -> herald.v1.Notification
-	32, // 12: herald.v1.GetNotificationResponse.deliveries:type_name -> herald.v1.Delivery
-	33, // 13: herald.v1.GetNotificationResponse.workflow_runs:type_name -> herald.v1.WorkflowRun
-	34, // 14: herald.v1.GetNotificationResponse.digest:type_name -> herald.v1.DigestLink
-	31, // 15: herald.v1.ListResponse.notifications:type_name -> herald.v1.Notification
-	35, // 16: herald.v1.MarkReadRequest.change:type_name -> herald.v1.ChangeKind
-	36, // 17: herald.v1.GetPreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	29, // 18: herald.v1.GetPreferencesResponse.channels:type_name -> herald.v1.Channel
-	37, // 19: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
-	26, // 20: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
-	38, // 21: herald.v1.UpdatePreferencesRequest.quiet_hours:type_name -> herald.v1.QuietHours
-	36, // 22: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	39, // 23: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
-	32, // 24: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
-	32, // 25: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
-	40, // 26: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
-	29, // 27: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
-	32, // 28: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
-	37, // 29: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
-	0,  // 30: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
-	2,  // 31: herald.v1.NotificationService.SendBatch:input_type -> herald.v1.SendBatchRequest
-	6,  // 32: herald.v1.NotificationService.SendStream:input_type -> herald.v1.SendStreamRequest
-	8,  // 33: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
-	10, // 34: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
-	12, // 35: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
-	14, // 36: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
-	16, // 37: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
-	20, // 38: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
-	22, // 39: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
-	24, // 40: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
-	18, // 41: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
-	1,  // 42: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
-	3,  // 43: herald.v1.NotificationService.SendBatch:output_type -> herald.v1.SendBatchResponse
-	7,  // 44: herald.v1.NotificationService.SendStream:output_type -> herald.v1.SendStreamResponse
-	9,  // 45: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
-	11, // 46: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
-	13, // 47: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
-	15, // 48: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
-	17, // 49: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
-	21, // 50: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
-	23, // 51: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
-	25, // 52: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
-	19, // 53: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
-	42, // [42:54] is the sub-list for method output_type
-	30, // [30:42] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	33, // 0: herald.v1.SendRequest.data:type_name -> google.protobuf.Struct
+	34, // 1: herald.v1.SendRequest.priority:type_name -> herald.v1.Priority
+	35, // 2: herald.v1.SendRequest.channels:type_name -> herald.v1.Channel
+	36, // 3: herald.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
+	37, // 4: herald.v1.SendResponse.notifications:type_name -> herald.v1.Notification
+	7,  // 5: herald.v1.GetFanoutResponse.fanout:type_name -> herald.v1.Fanout
+	7,  // 6: herald.v1.CancelFanoutResponse.fanout:type_name -> herald.v1.Fanout
+	0,  // 7: herald.v1.Fanout.state:type_name -> herald.v1.FanoutState
+	36, // 8: herald.v1.Fanout.created_at:type_name -> google.protobuf.Timestamp
+	36, // 9: herald.v1.Fanout.finished_at:type_name -> google.protobuf.Timestamp
+	1,  // 10: herald.v1.SendBatchRequest.items:type_name -> herald.v1.SendRequest
+	10, // 11: herald.v1.SendBatchResponse.results:type_name -> herald.v1.SendResult
+	2,  // 12: herald.v1.SendResult.sent:type_name -> herald.v1.SendResponse
+	11, // 13: herald.v1.SendResult.error:type_name -> herald.v1.SendError
+	1,  // 14: herald.v1.SendStreamRequest.send:type_name -> herald.v1.SendRequest
+	10, // 15: herald.v1.SendStreamResponse.result:type_name -> herald.v1.SendResult
+	37, // 16: herald.v1.GetNotificationResponse.notification:type_name -> herald.v1.Notification
+	38, // 17: herald.v1.GetNotificationResponse.deliveries:type_name -> herald.v1.Delivery
+	39, // 18: herald.v1.GetNotificationResponse.workflow_runs:type_name -> herald.v1.WorkflowRun
+	40, // 19: herald.v1.GetNotificationResponse.digest:type_name -> herald.v1.DigestLink
+	37, // 20: herald.v1.ListResponse.notifications:type_name -> herald.v1.Notification
+	41, // 21: herald.v1.MarkReadRequest.change:type_name -> herald.v1.ChangeKind
+	42, // 22: herald.v1.GetPreferencesResponse.preferences:type_name -> herald.v1.Preferences
+	35, // 23: herald.v1.GetPreferencesResponse.channels:type_name -> herald.v1.Channel
+	43, // 24: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
+	32, // 25: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
+	44, // 26: herald.v1.UpdatePreferencesRequest.quiet_hours:type_name -> herald.v1.QuietHours
+	42, // 27: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
+	45, // 28: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
+	38, // 29: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
+	38, // 30: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
+	46, // 31: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
+	35, // 32: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
+	38, // 33: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
+	43, // 34: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
+	1,  // 35: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
+	8,  // 36: herald.v1.NotificationService.SendBatch:input_type -> herald.v1.SendBatchRequest
+	12, // 37: herald.v1.NotificationService.SendStream:input_type -> herald.v1.SendStreamRequest
+	3,  // 38: herald.v1.NotificationService.GetFanout:input_type -> herald.v1.GetFanoutRequest
+	5,  // 39: herald.v1.NotificationService.CancelFanout:input_type -> herald.v1.CancelFanoutRequest
+	14, // 40: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
+	16, // 41: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
+	18, // 42: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
+	20, // 43: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
+	22, // 44: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
+	26, // 45: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
+	28, // 46: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
+	30, // 47: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
+	24, // 48: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
+	2,  // 49: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
+	9,  // 50: herald.v1.NotificationService.SendBatch:output_type -> herald.v1.SendBatchResponse
+	13, // 51: herald.v1.NotificationService.SendStream:output_type -> herald.v1.SendStreamResponse
+	4,  // 52: herald.v1.NotificationService.GetFanout:output_type -> herald.v1.GetFanoutResponse
+	6,  // 53: herald.v1.NotificationService.CancelFanout:output_type -> herald.v1.CancelFanoutResponse
+	15, // 54: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
+	17, // 55: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
+	19, // 56: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
+	21, // 57: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
+	23, // 58: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
+	27, // 59: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
+	29, // 60: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
+	31, // 61: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
+	25, // 62: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
+	49, // [49:63] is the sub-list for method output_type
+	35, // [35:49] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_notification_service_proto_init() }
@@ -1984,7 +2465,7 @@ func file_herald_v1_notification_service_proto_init() {
 	file_herald_v1_notification_proto_init()
 	file_herald_v1_preferences_proto_init()
 	file_herald_v1_workflow_proto_init()
-	file_herald_v1_notification_service_proto_msgTypes[4].OneofWrappers = []any{
+	file_herald_v1_notification_service_proto_msgTypes[9].OneofWrappers = []any{
 		(*SendResult_Sent)(nil),
 		(*SendResult_Error)(nil),
 	}
@@ -1993,13 +2474,14 @@ func file_herald_v1_notification_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_notification_service_proto_rawDesc), len(file_herald_v1_notification_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   27,
+			NumEnums:      1,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_herald_v1_notification_service_proto_goTypes,
 		DependencyIndexes: file_herald_v1_notification_service_proto_depIdxs,
+		EnumInfos:         file_herald_v1_notification_service_proto_enumTypes,
 		MessageInfos:      file_herald_v1_notification_service_proto_msgTypes,
 	}.Build()
 	File_herald_v1_notification_service_proto = out.File

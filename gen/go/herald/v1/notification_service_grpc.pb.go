@@ -22,6 +22,8 @@ const (
 	NotificationService_Send_FullMethodName              = "/herald.v1.NotificationService/Send"
 	NotificationService_SendBatch_FullMethodName         = "/herald.v1.NotificationService/SendBatch"
 	NotificationService_SendStream_FullMethodName        = "/herald.v1.NotificationService/SendStream"
+	NotificationService_GetFanout_FullMethodName         = "/herald.v1.NotificationService/GetFanout"
+	NotificationService_CancelFanout_FullMethodName      = "/herald.v1.NotificationService/CancelFanout"
 	NotificationService_GetNotification_FullMethodName   = "/herald.v1.NotificationService/GetNotification"
 	NotificationService_List_FullMethodName              = "/herald.v1.NotificationService/List"
 	NotificationService_MarkRead_FullMethodName          = "/herald.v1.NotificationService/MarkRead"
@@ -46,7 +48,10 @@ const (
 // user token may leave it empty to mean its own user.
 type NotificationServiceClient interface {
 	// Send creates one notification per recipient and delivers it on the
-	// recipient's channels. Requires an API key with the `send` scope.
+	// recipient's channels. Requires an API key with the `send` scope. With
+	// `topics` or `broadcast` it starts a fan-out instead: it returns at once
+	// with `fanout_id`, and workers write the notifications in chunks (see
+	// GetFanout).
 	Send(ctx context.Context, in *SendRequest, opts ...grpc.CallOption) (*SendResponse, error)
 	// SendBatch makes up to 1,000 Sends in one call: each item is a whole
 	// SendRequest (its own recipients, content, template, workflow and
@@ -76,6 +81,15 @@ type NotificationServiceClient interface {
 	// Connect over HTTP/2 (not browsers: use SendBatch). Requires the `send`
 	// scope: without it the stream fails at once with PERMISSION_DENIED.
 	SendStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[SendStreamRequest, SendStreamResponse], error)
+	// GetFanout reports a fan-out's progress (a Send to topics or broadcast):
+	// recipients planned, written and failed. Requires the `send` scope for the
+	// key's own fan-outs, or `read` for any; another key's is NOT_FOUND.
+	GetFanout(ctx context.Context, in *GetFanoutRequest, opts ...grpc.CallOption) (*GetFanoutResponse, error)
+	// CancelFanout stops a fan-out: chunks not yet written are not written
+	// (their recipients are counted as canceled); notifications already written
+	// stay. A finished fan-out is returned unchanged. Requires the `send` scope
+	// for the key's own fan-outs, or `admin` for any.
+	CancelFanout(ctx context.Context, in *CancelFanoutRequest, opts ...grpc.CallOption) (*CancelFanoutResponse, error)
 	// GetNotification returns one notification and the status of each of its
 	// deliveries. A user token sees its own channels' deliveries only, with
 	// errors reduced to categories (see Delivery.last_error).
@@ -149,6 +163,26 @@ func (c *notificationServiceClient) SendStream(ctx context.Context, opts ...grpc
 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type NotificationService_SendStreamClient = grpc.BidiStreamingClient[SendStreamRequest, SendStreamResponse]
+
+func (c *notificationServiceClient) GetFanout(ctx context.Context, in *GetFanoutRequest, opts ...grpc.CallOption) (*GetFanoutResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetFanoutResponse)
+	err := c.cc.Invoke(ctx, NotificationService_GetFanout_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *notificationServiceClient) CancelFanout(ctx context.Context, in *CancelFanoutRequest, opts ...grpc.CallOption) (*CancelFanoutResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CancelFanoutResponse)
+	err := c.cc.Invoke(ctx, NotificationService_CancelFanout_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
 
 func (c *notificationServiceClient) GetNotification(ctx context.Context, in *GetNotificationRequest, opts ...grpc.CallOption) (*GetNotificationResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -262,7 +296,10 @@ type NotificationService_SubscribeClient = grpc.ServerStreamingClient[SubscribeR
 // user token may leave it empty to mean its own user.
 type NotificationServiceServer interface {
 	// Send creates one notification per recipient and delivers it on the
-	// recipient's channels. Requires an API key with the `send` scope.
+	// recipient's channels. Requires an API key with the `send` scope. With
+	// `topics` or `broadcast` it starts a fan-out instead: it returns at once
+	// with `fanout_id`, and workers write the notifications in chunks (see
+	// GetFanout).
 	Send(context.Context, *SendRequest) (*SendResponse, error)
 	// SendBatch makes up to 1,000 Sends in one call: each item is a whole
 	// SendRequest (its own recipients, content, template, workflow and
@@ -292,6 +329,15 @@ type NotificationServiceServer interface {
 	// Connect over HTTP/2 (not browsers: use SendBatch). Requires the `send`
 	// scope: without it the stream fails at once with PERMISSION_DENIED.
 	SendStream(grpc.BidiStreamingServer[SendStreamRequest, SendStreamResponse]) error
+	// GetFanout reports a fan-out's progress (a Send to topics or broadcast):
+	// recipients planned, written and failed. Requires the `send` scope for the
+	// key's own fan-outs, or `read` for any; another key's is NOT_FOUND.
+	GetFanout(context.Context, *GetFanoutRequest) (*GetFanoutResponse, error)
+	// CancelFanout stops a fan-out: chunks not yet written are not written
+	// (their recipients are counted as canceled); notifications already written
+	// stay. A finished fan-out is returned unchanged. Requires the `send` scope
+	// for the key's own fan-outs, or `admin` for any.
+	CancelFanout(context.Context, *CancelFanoutRequest) (*CancelFanoutResponse, error)
 	// GetNotification returns one notification and the status of each of its
 	// deliveries. A user token sees its own channels' deliveries only, with
 	// errors reduced to categories (see Delivery.last_error).
@@ -341,6 +387,12 @@ func (UnimplementedNotificationServiceServer) SendBatch(context.Context, *SendBa
 }
 func (UnimplementedNotificationServiceServer) SendStream(grpc.BidiStreamingServer[SendStreamRequest, SendStreamResponse]) error {
 	return status.Error(codes.Unimplemented, "method SendStream not implemented")
+}
+func (UnimplementedNotificationServiceServer) GetFanout(context.Context, *GetFanoutRequest) (*GetFanoutResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetFanout not implemented")
+}
+func (UnimplementedNotificationServiceServer) CancelFanout(context.Context, *CancelFanoutRequest) (*CancelFanoutResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelFanout not implemented")
 }
 func (UnimplementedNotificationServiceServer) GetNotification(context.Context, *GetNotificationRequest) (*GetNotificationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetNotification not implemented")
@@ -432,6 +484,42 @@ func _NotificationService_SendStream_Handler(srv interface{}, stream grpc.Server
 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type NotificationService_SendStreamServer = grpc.BidiStreamingServer[SendStreamRequest, SendStreamResponse]
+
+func _NotificationService_GetFanout_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetFanoutRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).GetFanout(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_GetFanout_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).GetFanout(ctx, req.(*GetFanoutRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_CancelFanout_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelFanoutRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).CancelFanout(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_CancelFanout_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).CancelFanout(ctx, req.(*CancelFanoutRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
 
 func _NotificationService_GetNotification_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetNotificationRequest)
@@ -602,6 +690,14 @@ var NotificationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SendBatch",
 			Handler:    _NotificationService_SendBatch_Handler,
+		},
+		{
+			MethodName: "GetFanout",
+			Handler:    _NotificationService_GetFanout_Handler,
+		},
+		{
+			MethodName: "CancelFanout",
+			Handler:    _NotificationService_CancelFanout_Handler,
 		},
 		{
 			MethodName: "GetNotification",

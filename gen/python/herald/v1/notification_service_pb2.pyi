@@ -8,6 +8,7 @@ from herald.v1 import notification_pb2 as _notification_pb2
 from herald.v1 import preferences_pb2 as _preferences_pb2
 from herald.v1 import workflow_pb2 as _workflow_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
@@ -15,8 +16,21 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class FanoutState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FANOUT_STATE_UNSPECIFIED: _ClassVar[FanoutState]
+    FANOUT_STATE_PLANNING: _ClassVar[FanoutState]
+    FANOUT_STATE_RUNNING: _ClassVar[FanoutState]
+    FANOUT_STATE_DONE: _ClassVar[FanoutState]
+    FANOUT_STATE_CANCELED: _ClassVar[FanoutState]
+FANOUT_STATE_UNSPECIFIED: FanoutState
+FANOUT_STATE_PLANNING: FanoutState
+FANOUT_STATE_RUNNING: FanoutState
+FANOUT_STATE_DONE: FanoutState
+FANOUT_STATE_CANCELED: FanoutState
+
 class SendRequest(_message.Message):
-    __slots__ = ("user_ids", "category", "title", "body", "action_url", "data", "priority", "channels", "idempotency_key", "send_at", "template_key", "workflow", "cancellation_key")
+    __slots__ = ("user_ids", "category", "title", "body", "action_url", "data", "priority", "channels", "idempotency_key", "send_at", "template_key", "workflow", "cancellation_key", "topics", "exclude_user_ids", "broadcast")
     USER_IDS_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -30,6 +44,9 @@ class SendRequest(_message.Message):
     TEMPLATE_KEY_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_FIELD_NUMBER: _ClassVar[int]
     CANCELLATION_KEY_FIELD_NUMBER: _ClassVar[int]
+    TOPICS_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDE_USER_IDS_FIELD_NUMBER: _ClassVar[int]
+    BROADCAST_FIELD_NUMBER: _ClassVar[int]
     user_ids: _containers.RepeatedScalarFieldContainer[str]
     category: str
     title: str
@@ -43,13 +60,68 @@ class SendRequest(_message.Message):
     template_key: str
     workflow: str
     cancellation_key: str
-    def __init__(self, user_ids: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., action_url: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[_Union[_notification_pb2.Priority, str]] = ..., channels: _Optional[_Iterable[_Union[_notification_pb2.Channel, str]]] = ..., idempotency_key: _Optional[str] = ..., send_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., template_key: _Optional[str] = ..., workflow: _Optional[str] = ..., cancellation_key: _Optional[str] = ...) -> None: ...
+    topics: _containers.RepeatedScalarFieldContainer[str]
+    exclude_user_ids: _containers.RepeatedScalarFieldContainer[str]
+    broadcast: bool
+    def __init__(self, user_ids: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., action_url: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[_Union[_notification_pb2.Priority, str]] = ..., channels: _Optional[_Iterable[_Union[_notification_pb2.Channel, str]]] = ..., idempotency_key: _Optional[str] = ..., send_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., template_key: _Optional[str] = ..., workflow: _Optional[str] = ..., cancellation_key: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., exclude_user_ids: _Optional[_Iterable[str]] = ..., broadcast: _Optional[bool] = ...) -> None: ...
 
 class SendResponse(_message.Message):
-    __slots__ = ("notifications",)
+    __slots__ = ("notifications", "fanout_id")
     NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    FANOUT_ID_FIELD_NUMBER: _ClassVar[int]
     notifications: _containers.RepeatedCompositeFieldContainer[_notification_pb2.Notification]
-    def __init__(self, notifications: _Optional[_Iterable[_Union[_notification_pb2.Notification, _Mapping]]] = ...) -> None: ...
+    fanout_id: str
+    def __init__(self, notifications: _Optional[_Iterable[_Union[_notification_pb2.Notification, _Mapping]]] = ..., fanout_id: _Optional[str] = ...) -> None: ...
+
+class GetFanoutRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class GetFanoutResponse(_message.Message):
+    __slots__ = ("fanout",)
+    FANOUT_FIELD_NUMBER: _ClassVar[int]
+    fanout: Fanout
+    def __init__(self, fanout: _Optional[_Union[Fanout, _Mapping]] = ...) -> None: ...
+
+class CancelFanoutRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class CancelFanoutResponse(_message.Message):
+    __slots__ = ("fanout",)
+    FANOUT_FIELD_NUMBER: _ClassVar[int]
+    fanout: Fanout
+    def __init__(self, fanout: _Optional[_Union[Fanout, _Mapping]] = ...) -> None: ...
+
+class Fanout(_message.Message):
+    __slots__ = ("id", "state", "topics", "broadcast", "planned", "written", "failed", "canceled", "error", "created_at", "finished_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    TOPICS_FIELD_NUMBER: _ClassVar[int]
+    BROADCAST_FIELD_NUMBER: _ClassVar[int]
+    PLANNED_FIELD_NUMBER: _ClassVar[int]
+    WRITTEN_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    CANCELED_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    state: FanoutState
+    topics: _containers.RepeatedScalarFieldContainer[str]
+    broadcast: bool
+    planned: int
+    written: int
+    failed: int
+    canceled: int
+    error: str
+    created_at: _timestamp_pb2.Timestamp
+    finished_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., state: _Optional[_Union[FanoutState, str]] = ..., topics: _Optional[_Iterable[str]] = ..., broadcast: _Optional[bool] = ..., planned: _Optional[int] = ..., written: _Optional[int] = ..., failed: _Optional[int] = ..., canceled: _Optional[int] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SendBatchRequest(_message.Message):
     __slots__ = ("items",)

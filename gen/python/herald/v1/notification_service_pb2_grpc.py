@@ -56,6 +56,16 @@ class NotificationServiceStub:
                 request_serializer=herald_dot_v1_dot_notification__service__pb2.SendStreamRequest.SerializeToString,
                 response_deserializer=herald_dot_v1_dot_notification__service__pb2.SendStreamResponse.FromString,
                 _registered_method=True)
+        self.GetFanout = channel.unary_unary(
+                '/herald.v1.NotificationService/GetFanout',
+                request_serializer=herald_dot_v1_dot_notification__service__pb2.GetFanoutRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_notification__service__pb2.GetFanoutResponse.FromString,
+                _registered_method=True)
+        self.CancelFanout = channel.unary_unary(
+                '/herald.v1.NotificationService/CancelFanout',
+                request_serializer=herald_dot_v1_dot_notification__service__pb2.CancelFanoutRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_notification__service__pb2.CancelFanoutResponse.FromString,
+                _registered_method=True)
         self.GetNotification = channel.unary_unary(
                 '/herald.v1.NotificationService/GetNotification',
                 request_serializer=herald_dot_v1_dot_notification__service__pb2.GetNotificationRequest.SerializeToString,
@@ -115,7 +125,10 @@ class NotificationServiceServicer:
 
     def Send(self, request, context):
         """Send creates one notification per recipient and delivers it on the
-        recipient's channels. Requires an API key with the `send` scope.
+        recipient's channels. Requires an API key with the `send` scope. With
+        `topics` or `broadcast` it starts a fan-out instead: it returns at once
+        with `fanout_id`, and workers write the notifications in chunks (see
+        GetFanout).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -154,6 +167,25 @@ class NotificationServiceServicer:
         RESOURCE_EXHAUSTED. Needs a client that streams requests: gRPC, or
         Connect over HTTP/2 (not browsers: use SendBatch). Requires the `send`
         scope: without it the stream fails at once with PERMISSION_DENIED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFanout(self, request, context):
+        """GetFanout reports a fan-out's progress (a Send to topics or broadcast):
+        recipients planned, written and failed. Requires the `send` scope for the
+        key's own fan-outs, or `read` for any; another key's is NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelFanout(self, request, context):
+        """CancelFanout stops a fan-out: chunks not yet written are not written
+        (their recipients are counted as canceled); notifications already written
+        stay. A finished fan-out is returned unchanged. Requires the `send` scope
+        for the key's own fan-outs, or `admin` for any.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -252,6 +284,16 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     servicer.SendStream,
                     request_deserializer=herald_dot_v1_dot_notification__service__pb2.SendStreamRequest.FromString,
                     response_serializer=herald_dot_v1_dot_notification__service__pb2.SendStreamResponse.SerializeToString,
+            ),
+            'GetFanout': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFanout,
+                    request_deserializer=herald_dot_v1_dot_notification__service__pb2.GetFanoutRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_notification__service__pb2.GetFanoutResponse.SerializeToString,
+            ),
+            'CancelFanout': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelFanout,
+                    request_deserializer=herald_dot_v1_dot_notification__service__pb2.CancelFanoutRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_notification__service__pb2.CancelFanoutResponse.SerializeToString,
             ),
             'GetNotification': grpc.unary_unary_rpc_method_handler(
                     servicer.GetNotification,
@@ -387,6 +429,60 @@ class NotificationService:
             '/herald.v1.NotificationService/SendStream',
             herald_dot_v1_dot_notification__service__pb2.SendStreamRequest.SerializeToString,
             herald_dot_v1_dot_notification__service__pb2.SendStreamResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFanout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.NotificationService/GetFanout',
+            herald_dot_v1_dot_notification__service__pb2.GetFanoutRequest.SerializeToString,
+            herald_dot_v1_dot_notification__service__pb2.GetFanoutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelFanout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.NotificationService/CancelFanout',
+            herald_dot_v1_dot_notification__service__pb2.CancelFanoutRequest.SerializeToString,
+            herald_dot_v1_dot_notification__service__pb2.CancelFanoutResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -2,8 +2,8 @@
 // @generated from file herald/v1/notification_service.proto (package herald.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
@@ -21,7 +21,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file herald/v1/notification_service.proto.
  */
 export const file_herald_v1_notification_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRoZXJhbGQvdjEvbm90aWZpY2F0aW9uX3NlcnZpY2UucHJvdG8SCWhlcmFsZC52MSLgBwoLU2VuZFJlcXVlc3QSMgoIdXNlcl9pZHMYASADKAlCILpIHZIBGggBEOgHGAEiEXIPEAEYgAEyCF5bIS1+XSskEkYKCGNhdGVnb3J5GAIgASgJQjS6SDHIAQFyLBiAATInXlthLXpdW2EtejAtOV8tXSooXC5bYS16XVthLXowLTlfLV0qKSokEhcKBXRpdGxlGAMgASgJQgi6SAVyAxjIARIWCgRib2R5GAQgASgJQgi6SAVyAxiIJxKxAgoKYWN0aW9uX3VybBgFIAEoCUKcArpImAK6AYwCCg9hY3Rpb25fdXJsLmZvcm0SXm11c3QgYmUgYW4gYWJzb2x1dGUgaHR0cChzKSBVUkwgd2l0aCBhIGhvc3QsIG9yIGEgcGF0aCBzdGFydGluZyB3aXRoIGEgc2luZ2xlIC8gKG5vdCAvLyBvciAvXCkamAF0aGlzLm1hdGNoZXMoJ14oPzpodHRwcz86Ly9bXi9cXFxcPyNAXFxzXFx4MDAtXFx4MWZcXHg3Zl0rKD86Wy8/I11bXlxcc1xceDAwLVxceDFmXFx4N2ZdKik/fC8oPzpbXi9cXFxcXFxzXFx4MDAtXFx4MWZcXHg3Zl1bXlxcc1xceDAwLVxceDFmXFx4N2ZdKik/KSQnKdgBAXIDGIAQEiUKBGRhdGEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KCHByaW9yaXR5GAcgASgOMhMuaGVyYWxkLnYxLlByaW9yaXR5Qgi6SAWCAQIQARI5CghjaGFubmVscxgIIAMoDjISLmhlcmFsZC52MS5DaGFubmVsQhO6SBCSAQ0QBRgBIgeCAQQQASAAEi4KD2lkZW1wb3RlbmN5X2tleRgJIAEoCUIVukgS2AEBcg0Y/wEyCF5bIC1+XSskEooBCgdzZW5kX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEJdukhaugFSCg9zZW5kX2F0Lmhvcml6b24SHm11c3QgYmUgYXQgbW9zdCAzNjUgZGF5cyBhaGVhZBofdGhpcyA8PSBub3cgKyBkdXJhdGlvbignODc2MGgnKbIBAkABEjkKDHRlbXBsYXRlX2tleRgLIAEoCUIjukgg2AEBchsYgAEyFl5bYS16MC05XVthLXowLTlfLi1dKiQSNAoId29ya2Zsb3cYDCABKAlCIrpIH9gBAXIaGEAyFl5bYS16MC05XVthLXowLTlfLi1dKiQSLwoQY2FuY2VsbGF0aW9uX2tleRgNIAEoCUIVukgS2AEBcg0Y/wEyCF5bIC1+XSskIj4KDFNlbmRSZXNwb25zZRIuCg1ub3RpZmljYXRpb25zGAEgAygLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbiJLChBTZW5kQmF0Y2hSZXF1ZXN0EjcKBWl0ZW1zGAEgAygLMhYuaGVyYWxkLnYxLlNlbmRSZXF1ZXN0QhC6SA2SAQoIARDoByID2AEDIjsKEVNlbmRCYXRjaFJlc3BvbnNlEiYKB3Jlc3VsdHMYASADKAsyFS5oZXJhbGQudjEuU2VuZFJlc3VsdCJnCgpTZW5kUmVzdWx0EicKBHNlbnQYASABKAsyFy5oZXJhbGQudjEuU2VuZFJlc3BvbnNlSAASJQoFZXJyb3IYAiABKAsyFC5oZXJhbGQudjEuU2VuZEVycm9ySABCCQoHb3V0Y29tZSI5CglTZW5kRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEg0KBWZpZWxkGAMgASgJIlYKEVNlbmRTdHJlYW1SZXF1ZXN0EiwKBHNlbmQYASABKAsyFi5oZXJhbGQudjEuU2VuZFJlcXVlc3RCBrpIA9gBAxITCgNyZWYYAiABKAlCBrpIA9gBAyJXChJTZW5kU3RyZWFtUmVzcG9uc2USDQoFaW5kZXgYASABKAQSCwoDcmVmGAIgASgJEiUKBnJlc3VsdBgDIAEoCzIVLmhlcmFsZC52MS5TZW5kUmVzdWx0Ii4KFkdldE5vdGlmaWNhdGlvblJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBIscBChdHZXROb3RpZmljYXRpb25SZXNwb25zZRItCgxub3RpZmljYXRpb24YASABKAsyFy5oZXJhbGQudjEuTm90aWZpY2F0aW9uEicKCmRlbGl2ZXJpZXMYAiADKAsyEy5oZXJhbGQudjEuRGVsaXZlcnkSLQoNd29ya2Zsb3dfcnVucxgDIAMoCzIWLmhlcmFsZC52MS5Xb3JrZmxvd1J1bhIlCgZkaWdlc3QYBCABKAsyFS5oZXJhbGQudjEuRGlnZXN0TGluayLdAQoLTGlzdFJlcXVlc3QSIwoHdXNlcl9pZBgBIAEoCUISukgPcg0YgAEyCF5bIS1+XSokEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIACEhMKC3VucmVhZF9vbmx5GAQgASgIEkYKCGNhdGVnb3J5GAUgASgJQjS6SDHYAQFyLBiAATInXlthLXpdW2EtejAtOV8tXSooXC5bYS16XVthLXowLTlfLV0qKSokEhAKCGFyY2hpdmVkGAYgASgIIm0KDExpc3RSZXNwb25zZRIuCg1ub3RpZmljYXRpb25zGAEgAygLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSFAoMdW5yZWFkX2NvdW50GAMgASgFIsEBCg9NYXJrUmVhZFJlcXVlc3QSIwoHdXNlcl9pZBgBIAEoCUISukgPcg0YgAEyCF5bIS1+XSokEisKEG5vdGlmaWNhdGlvbl9pZHMYAiADKAlCEbpIDpIBCxBkGAEiBXIDsAEBEgsKA2FsbBgDIAEoCBIvCgZjaGFuZ2UYBCABKA4yFS5oZXJhbGQudjEuQ2hhbmdlS2luZEIIukgFggECEAE6HrpIGyIZChBub3RpZmljYXRpb25faWRzCgNhbGwQASI/ChBNYXJrUmVhZFJlc3BvbnNlEhQKDHVucmVhZF9jb3VudBgBIAEoBRIVCg1jaGFuZ2VkX2NvdW50GAIgASgFIjwKFUdldFByZWZlcmVuY2VzUmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQiawoWR2V0UHJlZmVyZW5jZXNSZXNwb25zZRIrCgtwcmVmZXJlbmNlcxgBIAEoCzIWLmhlcmFsZC52MS5QcmVmZXJlbmNlcxIkCghjaGFubmVscxgCIAMoDjISLmhlcmFsZC52MS5DaGFubmVsIt0DChhVcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QSIwoHdXNlcl9pZBgBIAEoCUISukgPcg0YgAEyCF5bIS1+XSokEiwKCGRlZmF1bHRzGAIgASgLMhouaGVyYWxkLnYxLkNoYW5uZWxTZXR0aW5ncxKBAQoKY2F0ZWdvcmllcxgDIAMoCzIzLmhlcmFsZC52MS5VcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QuQ2F0ZWdvcmllc0VudHJ5Qji6SDWaATIQZCIuciwYgAEyJ15bYS16XVthLXowLTlfLV0qKFwuW2Etel1bYS16MC05Xy1dKikqJBJUChByZXNldF9jYXRlZ29yaWVzGAQgAygJQjq6SDeSATQQZBgBIi5yLBiAATInXlthLXpdW2EtejAtOV8tXSooXC5bYS16XVthLXowLTlfLV0qKSokEioKC3F1aWV0X2hvdXJzGAUgASgLMhUuaGVyYWxkLnYxLlF1aWV0SG91cnMSGQoRY2xlYXJfcXVpZXRfaG91cnMYBiABKAgaTQoPQ2F0ZWdvcmllc0VudHJ5EgsKA2tleRgBIAEoCRIpCgV2YWx1ZRgCIAEoCzIaLmhlcmFsZC52MS5DaGFubmVsU2V0dGluZ3M6AjgBIkgKGVVwZGF0ZVByZWZlcmVuY2VzUmVzcG9uc2USKwoLcHJlZmVyZW5jZXMYASABKAsyFi5oZXJhbGQudjEuUHJlZmVyZW5jZXMiUAoQU3Vic2NyaWJlUmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQSFwoGY3Vyc29yGAIgASgJQge6SARyAhhAIjgKEVN1YnNjcmliZVJlc3BvbnNlEiMKBWV2ZW50GAEgASgLMhQuaGVyYWxkLnYxLkZlZWRFdmVudCIlCg1DYW5jZWxSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABASJRCg5DYW5jZWxSZXNwb25zZRIWCg5jYW5jZWxlZF9jb3VudBgBIAEoBRInCgpkZWxpdmVyaWVzGAIgAygLMhMuaGVyYWxkLnYxLkRlbGl2ZXJ5IjUKFFJldHJ5RGVsaXZlcnlSZXF1ZXN0Eh0KC2RlbGl2ZXJ5X2lkGAEgASgJQgi6SAVyA7ABASI+ChVSZXRyeURlbGl2ZXJ5UmVzcG9uc2USJQoIZGVsaXZlcnkYASABKAsyEy5oZXJhbGQudjEuRGVsaXZlcnkiuQEKFUxpc3REZWxpdmVyaWVzUmVxdWVzdBI1CgZzdGF0dXMYASABKA4yGS5oZXJhbGQudjEuRGVsaXZlcnlTdGF0dXNCCrpIB4IBBBABIAASLQoHY2hhbm5lbBgCIAEoDjISLmhlcmFsZC52MS5DaGFubmVsQgi6SAWCAQIQARIcCglwYWdlX3NpemUYAyABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAQgASgJQgi6SAVyAxiAAiJaChZMaXN0RGVsaXZlcmllc1Jlc3BvbnNlEicKCmRlbGl2ZXJpZXMYASADKAsyEy5oZXJhbGQudjEuRGVsaXZlcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJMtAHChNOb3RpZmljYXRpb25TZXJ2aWNlEjcKBFNlbmQSFi5oZXJhbGQudjEuU2VuZFJlcXVlc3QaFy5oZXJhbGQudjEuU2VuZFJlc3BvbnNlEkYKCVNlbmRCYXRjaBIbLmhlcmFsZC52MS5TZW5kQmF0Y2hSZXF1ZXN0GhwuaGVyYWxkLnYxLlNlbmRCYXRjaFJlc3BvbnNlEk0KClNlbmRTdHJlYW0SHC5oZXJhbGQudjEuU2VuZFN0cmVhbVJlcXVlc3QaHS5oZXJhbGQudjEuU2VuZFN0cmVhbVJlc3BvbnNlKAEwARJdCg9HZXROb3RpZmljYXRpb24SIS5oZXJhbGQudjEuR2V0Tm90aWZpY2F0aW9uUmVxdWVzdBoiLmhlcmFsZC52MS5HZXROb3RpZmljYXRpb25SZXNwb25zZSIDkAIBEjwKBExpc3QSFi5oZXJhbGQudjEuTGlzdFJlcXVlc3QaFy5oZXJhbGQudjEuTGlzdFJlc3BvbnNlIgOQAgESSAoITWFya1JlYWQSGi5oZXJhbGQudjEuTWFya1JlYWRSZXF1ZXN0GhsuaGVyYWxkLnYxLk1hcmtSZWFkUmVzcG9uc2UiA5ACAhJaCg5HZXRQcmVmZXJlbmNlcxIgLmhlcmFsZC52MS5HZXRQcmVmZXJlbmNlc1JlcXVlc3QaIS5oZXJhbGQudjEuR2V0UHJlZmVyZW5jZXNSZXNwb25zZSIDkAIBEmMKEVVwZGF0ZVByZWZlcmVuY2VzEiMuaGVyYWxkLnYxLlVwZGF0ZVByZWZlcmVuY2VzUmVxdWVzdBokLmhlcmFsZC52MS5VcGRhdGVQcmVmZXJlbmNlc1Jlc3BvbnNlIgOQAgISQgoGQ2FuY2VsEhguaGVyYWxkLnYxLkNhbmNlbFJlcXVlc3QaGS5oZXJhbGQudjEuQ2FuY2VsUmVzcG9uc2UiA5ACAhJSCg1SZXRyeURlbGl2ZXJ5Eh8uaGVyYWxkLnYxLlJldHJ5RGVsaXZlcnlSZXF1ZXN0GiAuaGVyYWxkLnYxLlJldHJ5RGVsaXZlcnlSZXNwb25zZRJaCg5MaXN0RGVsaXZlcmllcxIgLmhlcmFsZC52MS5MaXN0RGVsaXZlcmllc1JlcXVlc3QaIS5oZXJhbGQudjEuTGlzdERlbGl2ZXJpZXNSZXNwb25zZSIDkAIBEk0KCVN1YnNjcmliZRIbLmhlcmFsZC52MS5TdWJzY3JpYmVSZXF1ZXN0GhwuaGVyYWxkLnYxLlN1YnNjcmliZVJlc3BvbnNlIgOQAgEwAUKkAQoNY29tLmhlcmFsZC52MUIYTm90aWZpY2F0aW9uU2VydmljZVByb3RvUAFaNGdpdGh1Yi5jb20vaGVyYWxkaHEvaGVyYWxkL2dlbi9nby9oZXJhbGQvdjE7aGVyYWxkdjGiAgNIWFiqAglIZXJhbGQuVjHKAglIZXJhbGRcVjHiAhVIZXJhbGRcVjFcR1BCTWV0YWRhdGHqAgpIZXJhbGQ6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp, file_herald_v1_feed, file_herald_v1_notification, file_herald_v1_preferences, file_herald_v1_workflow]);
+  fileDesc("CiRoZXJhbGQvdjEvbm90aWZpY2F0aW9uX3NlcnZpY2UucHJvdG8SCWhlcmFsZC52MSLCCwoLU2VuZFJlcXVlc3QSMAoIdXNlcl9pZHMYASADKAlCHrpIG5IBGBDoBxgBIhFyDxABGIABMgheWyEtfl0rJBJGCghjYXRlZ29yeRgCIAEoCUI0ukgxyAEBciwYgAEyJ15bYS16XVthLXowLTlfLV0qKFwuW2Etel1bYS16MC05Xy1dKikqJBIXCgV0aXRsZRgDIAEoCUIIukgFcgMYyAESFgoEYm9keRgEIAEoCUIIukgFcgMYiCcSsQIKCmFjdGlvbl91cmwYBSABKAlCnAK6SJgCugGMAgoPYWN0aW9uX3VybC5mb3JtEl5tdXN0IGJlIGFuIGFic29sdXRlIGh0dHAocykgVVJMIHdpdGggYSBob3N0LCBvciBhIHBhdGggc3RhcnRpbmcgd2l0aCBhIHNpbmdsZSAvIChub3QgLy8gb3IgL1wpGpgBdGhpcy5tYXRjaGVzKCdeKD86aHR0cHM/Oi8vW14vXFxcXD8jQFxcc1xceDAwLVxceDFmXFx4N2ZdKyg/OlsvPyNdW15cXHNcXHgwMC1cXHgxZlxceDdmXSopP3wvKD86W14vXFxcXFxcc1xceDAwLVxceDFmXFx4N2ZdW15cXHNcXHgwMC1cXHgxZlxceDdmXSopPykkJynYAQFyAxiAEBIlCgRkYXRhGAYgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCghwcmlvcml0eRgHIAEoDjITLmhlcmFsZC52MS5Qcmlvcml0eUIIukgFggECEAESOQoIY2hhbm5lbHMYCCADKA4yEi5oZXJhbGQudjEuQ2hhbm5lbEITukgQkgENEAUYASIHggEEEAEgABIuCg9pZGVtcG90ZW5jeV9rZXkYCSABKAlCFbpIEtgBAXINGP8BMgheWyAtfl0rJBKKAQoHc2VuZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCXbpIWroBUgoPc2VuZF9hdC5ob3Jpem9uEh5tdXN0IGJlIGF0IG1vc3QgMzY1IGRheXMgYWhlYWQaH3RoaXMgPD0gbm93ICsgZHVyYXRpb24oJzg3NjBoJymyAQJAARI5Cgx0ZW1wbGF0ZV9rZXkYCyABKAlCI7pIINgBAXIbGIABMhZeW2EtejAtOV1bYS16MC05Xy4tXSokEjQKCHdvcmtmbG93GAwgASgJQiK6SB/YAQFyGhhAMhZeW2EtejAtOV1bYS16MC05Xy4tXSokEi8KEGNhbmNlbGxhdGlvbl9rZXkYDSABKAlCFbpIEtgBAXINGP8BMgheWyAtfl0rJBI7CgZ0b3BpY3MYDiADKAlCK7pIKJIBJRAUGAEiH3IdEAEYgAEyFl5bYS16MC05XVthLXowLTlfLi1dKiQSOAoQZXhjbHVkZV91c2VyX2lkcxgPIAMoCUIeukgbkgEYEOgHGAEiEXIPEAEYgAEyCF5bIS1+XSskEhEKCWJyb2FkY2FzdBgQIAEoCDrXArpI0wIapAEKDXNlbmQuYXVkaWVuY2UST3VzZXJfaWRzOiBtdXN0IG5hbWUgYXQgbGVhc3Qgb25lIHJlY2lwaWVudCwgdW5sZXNzIHRvcGljcyBvciBicm9hZGNhc3QgaXMgZ2l2ZW4aQnNpemUodGhpcy51c2VyX2lkcykgPiAwIHx8IHNpemUodGhpcy50b3BpY3MpID4gMCB8fCB0aGlzLmJyb2FkY2FzdBqpAQoUc2VuZC5icm9hZGNhc3RfYWxvbmUSSGJyb2FkY2FzdDogcmVhY2hlcyBldmVyeSByZWNpcGllbnQsIHNvIHVzZXJfaWRzIGFuZCB0b3BpY3MgbXVzdCBiZSBlbXB0eRpHIXRoaXMuYnJvYWRjYXN0IHx8IChzaXplKHRoaXMudXNlcl9pZHMpID09IDAgJiYgc2l6ZSh0aGlzLnRvcGljcykgPT0gMCkiUQoMU2VuZFJlc3BvbnNlEi4KDW5vdGlmaWNhdGlvbnMYASADKAsyFy5oZXJhbGQudjEuTm90aWZpY2F0aW9uEhEKCWZhbm91dF9pZBgCIAEoCSIoChBHZXRGYW5vdXRSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABASI2ChFHZXRGYW5vdXRSZXNwb25zZRIhCgZmYW5vdXQYASABKAsyES5oZXJhbGQudjEuRmFub3V0IisKE0NhbmNlbEZhbm91dFJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBIjkKFENhbmNlbEZhbm91dFJlc3BvbnNlEiEKBmZhbm91dBgBIAEoCzIRLmhlcmFsZC52MS5GYW5vdXQikgIKBkZhbm91dBIKCgJpZBgBIAEoCRIlCgVzdGF0ZRgCIAEoDjIWLmhlcmFsZC52MS5GYW5vdXRTdGF0ZRIOCgZ0b3BpY3MYAyADKAkSEQoJYnJvYWRjYXN0GAQgASgIEg8KB3BsYW5uZWQYBSABKAMSDwoHd3JpdHRlbhgGIAEoAxIOCgZmYWlsZWQYByABKAMSEAoIY2FuY2VsZWQYCCABKAMSDQoFZXJyb3IYCSABKAkSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZmluaXNoZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIksKEFNlbmRCYXRjaFJlcXVlc3QSNwoFaXRlbXMYASADKAsyFi5oZXJhbGQudjEuU2VuZFJlcXVlc3RCELpIDZIBCggBEOgHIgPYAQMiOwoRU2VuZEJhdGNoUmVzcG9uc2USJgoHcmVzdWx0cxgBIAMoCzIVLmhlcmFsZC52MS5TZW5kUmVzdWx0ImcKClNlbmRSZXN1bHQSJwoEc2VudBgBIAEoCzIXLmhlcmFsZC52MS5TZW5kUmVzcG9uc2VIABIlCgVlcnJvchgCIAEoCzIULmhlcmFsZC52MS5TZW5kRXJyb3JIAEIJCgdvdXRjb21lIjkKCVNlbmRFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDQoFZmllbGQYAyABKAkiVgoRU2VuZFN0cmVhbVJlcXVlc3QSLAoEc2VuZBgBIAEoCzIWLmhlcmFsZC52MS5TZW5kUmVxdWVzdEIGukgD2AEDEhMKA3JlZhgCIAEoCUIGukgD2AEDIlcKElNlbmRTdHJlYW1SZXNwb25zZRINCgVpbmRleBgBIAEoBBILCgNyZWYYAiABKAkSJQoGcmVzdWx0GAMgASgLMhUuaGVyYWxkLnYxLlNlbmRSZXN1bHQiLgoWR2V0Tm90aWZpY2F0aW9uUmVxdWVzdBIUCgJpZBgBIAEoCUIIukgFcgOwAQEixwEKF0dldE5vdGlmaWNhdGlvblJlc3BvbnNlEi0KDG5vdGlmaWNhdGlvbhgBIAEoCzIXLmhlcmFsZC52MS5Ob3RpZmljYXRpb24SJwoKZGVsaXZlcmllcxgCIAMoCzITLmhlcmFsZC52MS5EZWxpdmVyeRItCg13b3JrZmxvd19ydW5zGAMgAygLMhYuaGVyYWxkLnYxLldvcmtmbG93UnVuEiUKBmRpZ2VzdBgEIAEoCzIVLmhlcmFsZC52MS5EaWdlc3RMaW5rIt0BCgtMaXN0UmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQSHAoJcGFnZV9zaXplGAIgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAISEwoLdW5yZWFkX29ubHkYBCABKAgSRgoIY2F0ZWdvcnkYBSABKAlCNLpIMdgBAXIsGIABMideW2Etel1bYS16MC05Xy1dKihcLlthLXpdW2EtejAtOV8tXSopKiQSEAoIYXJjaGl2ZWQYBiABKAgibQoMTGlzdFJlc3BvbnNlEi4KDW5vdGlmaWNhdGlvbnMYASADKAsyFy5oZXJhbGQudjEuTm90aWZpY2F0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIUCgx1bnJlYWRfY291bnQYAyABKAUiwQEKD01hcmtSZWFkUmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQSKwoQbm90aWZpY2F0aW9uX2lkcxgCIAMoCUIRukgOkgELEGQYASIFcgOwAQESCwoDYWxsGAMgASgIEi8KBmNoYW5nZRgEIAEoDjIVLmhlcmFsZC52MS5DaGFuZ2VLaW5kQgi6SAWCAQIQAToeukgbIhkKEG5vdGlmaWNhdGlvbl9pZHMKA2FsbBABIj8KEE1hcmtSZWFkUmVzcG9uc2USFAoMdW5yZWFkX2NvdW50GAEgASgFEhUKDWNoYW5nZWRfY291bnQYAiABKAUiPAoVR2V0UHJlZmVyZW5jZXNSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJCJrChZHZXRQcmVmZXJlbmNlc1Jlc3BvbnNlEisKC3ByZWZlcmVuY2VzGAEgASgLMhYuaGVyYWxkLnYxLlByZWZlcmVuY2VzEiQKCGNoYW5uZWxzGAIgAygOMhIuaGVyYWxkLnYxLkNoYW5uZWwi3QMKGFVwZGF0ZVByZWZlcmVuY2VzUmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQSLAoIZGVmYXVsdHMYAiABKAsyGi5oZXJhbGQudjEuQ2hhbm5lbFNldHRpbmdzEoEBCgpjYXRlZ29yaWVzGAMgAygLMjMuaGVyYWxkLnYxLlVwZGF0ZVByZWZlcmVuY2VzUmVxdWVzdC5DYXRlZ29yaWVzRW50cnlCOLpINZoBMhBkIi5yLBiAATInXlthLXpdW2EtejAtOV8tXSooXC5bYS16XVthLXowLTlfLV0qKSokElQKEHJlc2V0X2NhdGVnb3JpZXMYBCADKAlCOrpIN5IBNBBkGAEiLnIsGIABMideW2Etel1bYS16MC05Xy1dKihcLlthLXpdW2EtejAtOV8tXSopKiQSKgoLcXVpZXRfaG91cnMYBSABKAsyFS5oZXJhbGQudjEuUXVpZXRIb3VycxIZChFjbGVhcl9xdWlldF9ob3VycxgGIAEoCBpNCg9DYXRlZ29yaWVzRW50cnkSCwoDa2V5GAEgASgJEikKBXZhbHVlGAIgASgLMhouaGVyYWxkLnYxLkNoYW5uZWxTZXR0aW5nczoCOAEiSAoZVXBkYXRlUHJlZmVyZW5jZXNSZXNwb25zZRIrCgtwcmVmZXJlbmNlcxgBIAEoCzIWLmhlcmFsZC52MS5QcmVmZXJlbmNlcyJQChBTdWJzY3JpYmVSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIXCgZjdXJzb3IYAiABKAlCB7pIBHICGEAiOAoRU3Vic2NyaWJlUmVzcG9uc2USIwoFZXZlbnQYASABKAsyFC5oZXJhbGQudjEuRmVlZEV2ZW50IiUKDUNhbmNlbFJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBIlEKDkNhbmNlbFJlc3BvbnNlEhYKDmNhbmNlbGVkX2NvdW50GAEgASgFEicKCmRlbGl2ZXJpZXMYAiADKAsyEy5oZXJhbGQudjEuRGVsaXZlcnkiNQoUUmV0cnlEZWxpdmVyeVJlcXVlc3QSHQoLZGVsaXZlcnlfaWQYASABKAlCCLpIBXIDsAEBIj4KFVJldHJ5RGVsaXZlcnlSZXNwb25zZRIlCghkZWxpdmVyeRgBIAEoCzITLmhlcmFsZC52MS5EZWxpdmVyeSK5AQoVTGlzdERlbGl2ZXJpZXNSZXF1ZXN0EjUKBnN0YXR1cxgBIAEoDjIZLmhlcmFsZC52MS5EZWxpdmVyeVN0YXR1c0IKukgHggEEEAEgABItCgdjaGFubmVsGAIgASgOMhIuaGVyYWxkLnYxLkNoYW5uZWxCCLpIBYIBAhABEhwKCXBhZ2Vfc2l6ZRgDIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YBCABKAlCCLpIBXIDGIACIloKFkxpc3REZWxpdmVyaWVzUmVzcG9uc2USJwoKZGVsaXZlcmllcxgBIAMoCzITLmhlcmFsZC52MS5EZWxpdmVyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkqkgEKC0Zhbm91dFN0YXRlEhwKGEZBTk9VVF9TVEFURV9VTlNQRUNJRklFRBAAEhkKFUZBTk9VVF9TVEFURV9QTEFOTklORxABEhgKFEZBTk9VVF9TVEFURV9SVU5OSU5HEAISFQoRRkFOT1VUX1NUQVRFX0RPTkUQAxIZChVGQU5PVVRfU1RBVEVfQ0FOQ0VMRUQQBDLzCAoTTm90aWZpY2F0aW9uU2VydmljZRI3CgRTZW5kEhYuaGVyYWxkLnYxLlNlbmRSZXF1ZXN0GhcuaGVyYWxkLnYxLlNlbmRSZXNwb25zZRJGCglTZW5kQmF0Y2gSGy5oZXJhbGQudjEuU2VuZEJhdGNoUmVxdWVzdBocLmhlcmFsZC52MS5TZW5kQmF0Y2hSZXNwb25zZRJNCgpTZW5kU3RyZWFtEhwuaGVyYWxkLnYxLlNlbmRTdHJlYW1SZXF1ZXN0Gh0uaGVyYWxkLnYxLlNlbmRTdHJlYW1SZXNwb25zZSgBMAESSwoJR2V0RmFub3V0EhsuaGVyYWxkLnYxLkdldEZhbm91dFJlcXVlc3QaHC5oZXJhbGQudjEuR2V0RmFub3V0UmVzcG9uc2UiA5ACARJUCgxDYW5jZWxGYW5vdXQSHi5oZXJhbGQudjEuQ2FuY2VsRmFub3V0UmVxdWVzdBofLmhlcmFsZC52MS5DYW5jZWxGYW5vdXRSZXNwb25zZSIDkAICEl0KD0dldE5vdGlmaWNhdGlvbhIhLmhlcmFsZC52MS5HZXROb3RpZmljYXRpb25SZXF1ZXN0GiIuaGVyYWxkLnYxLkdldE5vdGlmaWNhdGlvblJlc3BvbnNlIgOQAgESPAoETGlzdBIWLmhlcmFsZC52MS5MaXN0UmVxdWVzdBoXLmhlcmFsZC52MS5MaXN0UmVzcG9uc2UiA5ACARJICghNYXJrUmVhZBIaLmhlcmFsZC52MS5NYXJrUmVhZFJlcXVlc3QaGy5oZXJhbGQudjEuTWFya1JlYWRSZXNwb25zZSIDkAICEloKDkdldFByZWZlcmVuY2VzEiAuaGVyYWxkLnYxLkdldFByZWZlcmVuY2VzUmVxdWVzdBohLmhlcmFsZC52MS5HZXRQcmVmZXJlbmNlc1Jlc3BvbnNlIgOQAgESYwoRVXBkYXRlUHJlZmVyZW5jZXMSIy5oZXJhbGQudjEuVXBkYXRlUHJlZmVyZW5jZXNSZXF1ZXN0GiQuaGVyYWxkLnYxLlVwZGF0ZVByZWZlcmVuY2VzUmVzcG9uc2UiA5ACAhJCCgZDYW5jZWwSGC5oZXJhbGQudjEuQ2FuY2VsUmVxdWVzdBoZLmhlcmFsZC52MS5DYW5jZWxSZXNwb25zZSIDkAICElIKDVJldHJ5RGVsaXZlcnkSHy5oZXJhbGQudjEuUmV0cnlEZWxpdmVyeVJlcXVlc3QaIC5oZXJhbGQudjEuUmV0cnlEZWxpdmVyeVJlc3BvbnNlEloKDkxpc3REZWxpdmVyaWVzEiAuaGVyYWxkLnYxLkxpc3REZWxpdmVyaWVzUmVxdWVzdBohLmhlcmFsZC52MS5MaXN0RGVsaXZlcmllc1Jlc3BvbnNlIgOQAgESTQoJU3Vic2NyaWJlEhsuaGVyYWxkLnYxLlN1YnNjcmliZVJlcXVlc3QaHC5oZXJhbGQudjEuU3Vic2NyaWJlUmVzcG9uc2UiA5ACATABQqQBCg1jb20uaGVyYWxkLnYxQhhOb3RpZmljYXRpb25TZXJ2aWNlUHJvdG9QAVo0Z2l0aHViLmNvbS9oZXJhbGRocS9oZXJhbGQvZ2VuL2dvL2hlcmFsZC92MTtoZXJhbGR2MaICA0hYWKoCCUhlcmFsZC5WMcoCCUhlcmFsZFxWMeICFUhlcmFsZFxWMVxHUEJNZXRhZGF0YeoCCkhlcmFsZDo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp, file_herald_v1_feed, file_herald_v1_notification, file_herald_v1_preferences, file_herald_v1_workflow]);
 
 /**
  * SendRequest describes a notification and its recipients.
@@ -30,8 +30,9 @@ export const file_herald_v1_notification_service: GenFile = /*@__PURE__*/
  */
 export type SendRequest = Message<"herald.v1.SendRequest"> & {
   /**
-   * user_ids are the recipients, 1 to 1000 distinct ids of 1 to 128 printable
-   * ASCII characters without spaces.
+   * user_ids are the recipients, up to 1000 distinct ids of 1 to 128
+   * printable ASCII characters without spaces. At least one of user_ids,
+   * topics and broadcast names recipients.
    *
    * @generated from field: repeated string user_ids = 1;
    */
@@ -158,6 +159,38 @@ export type SendRequest = Message<"herald.v1.SendRequest"> & {
    * @generated from field: string cancellation_key = 13;
    */
   cancellationKey: string;
+
+  /**
+   * topics sends to every member of these topics (TopicService), 1 to 20
+   * keys; with user_ids, to those users too. Each recipient gets exactly one
+   * notification, however many of the topics (and user_ids) name them. The
+   * audience is a snapshot taken when Send returns: members added later are
+   * not reached, members removed later still are. A Send with topics is a
+   * fan-out: it returns at once with `fanout_id` and no notifications; the
+   * notifications are written in chunks by workers (see GetFanout). NOT_FOUND
+   * names a topic that does not exist.
+   *
+   * @generated from field: repeated string topics = 14;
+   */
+  topics: string[];
+
+  /**
+   * exclude_user_ids are left out of a fan-out's audience (the user whose
+   * action caused the notification, say): up to 1000 ids. Only with topics
+   * or broadcast.
+   *
+   * @generated from field: repeated string exclude_user_ids = 15;
+   */
+  excludeUserIds: string[];
+
+  /**
+   * broadcast sends to every recipient known to Herald (RecipientService)
+   * when Send returns, as a fan-out like topics. Requires the `admin` scope;
+   * user_ids and topics must then be empty.
+   *
+   * @generated from field: bool broadcast = 16;
+   */
+  broadcast: boolean;
 };
 
 /**
@@ -175,11 +208,19 @@ export const SendRequestSchema: GenMessage<SendRequest> = /*@__PURE__*/
 export type SendResponse = Message<"herald.v1.SendResponse"> & {
   /**
    * notifications holds one notification per recipient, in the order of
-   * `user_ids`.
+   * `user_ids`. Empty for a fan-out (topics or broadcast).
    *
    * @generated from field: repeated herald.v1.Notification notifications = 1;
    */
   notifications: Notification[];
+
+  /**
+   * fanout_id is the fan-out a Send to topics or broadcast started (see
+   * GetFanout); empty otherwise.
+   *
+   * @generated from field: string fanout_id = 2;
+   */
+  fanoutId: string;
 };
 
 /**
@@ -188,6 +229,175 @@ export type SendResponse = Message<"herald.v1.SendResponse"> & {
  */
 export const SendResponseSchema: GenMessage<SendResponse> = /*@__PURE__*/
   messageDesc(file_herald_v1_notification_service, 1);
+
+/**
+ * GetFanoutRequest names a fan-out.
+ *
+ * @generated from message herald.v1.GetFanoutRequest
+ */
+export type GetFanoutRequest = Message<"herald.v1.GetFanoutRequest"> & {
+  /**
+   * id is the fan-out's id, from SendResponse.fanout_id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message herald.v1.GetFanoutRequest.
+ * Use `create(GetFanoutRequestSchema)` to create a new message.
+ */
+export const GetFanoutRequestSchema: GenMessage<GetFanoutRequest> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 2);
+
+/**
+ * GetFanoutResponse holds a fan-out's progress.
+ *
+ * @generated from message herald.v1.GetFanoutResponse
+ */
+export type GetFanoutResponse = Message<"herald.v1.GetFanoutResponse"> & {
+  /**
+   * fanout is the fan-out.
+   *
+   * @generated from field: herald.v1.Fanout fanout = 1;
+   */
+  fanout?: Fanout | undefined;
+};
+
+/**
+ * Describes the message herald.v1.GetFanoutResponse.
+ * Use `create(GetFanoutResponseSchema)` to create a new message.
+ */
+export const GetFanoutResponseSchema: GenMessage<GetFanoutResponse> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 3);
+
+/**
+ * CancelFanoutRequest names a fan-out to stop.
+ *
+ * @generated from message herald.v1.CancelFanoutRequest
+ */
+export type CancelFanoutRequest = Message<"herald.v1.CancelFanoutRequest"> & {
+  /**
+   * id is the fan-out's id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message herald.v1.CancelFanoutRequest.
+ * Use `create(CancelFanoutRequestSchema)` to create a new message.
+ */
+export const CancelFanoutRequestSchema: GenMessage<CancelFanoutRequest> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 4);
+
+/**
+ * CancelFanoutResponse holds the fan-out as canceling left it.
+ *
+ * @generated from message herald.v1.CancelFanoutResponse
+ */
+export type CancelFanoutResponse = Message<"herald.v1.CancelFanoutResponse"> & {
+  /**
+   * fanout is the fan-out, `FANOUT_STATE_CANCELED` unless it had finished.
+   *
+   * @generated from field: herald.v1.Fanout fanout = 1;
+   */
+  fanout?: Fanout | undefined;
+};
+
+/**
+ * Describes the message herald.v1.CancelFanoutResponse.
+ * Use `create(CancelFanoutResponseSchema)` to create a new message.
+ */
+export const CancelFanoutResponseSchema: GenMessage<CancelFanoutResponse> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 5);
+
+/**
+ * Fanout is a Send to topics or to every recipient, as its workers progress.
+ *
+ * @generated from message herald.v1.Fanout
+ */
+export type Fanout = Message<"herald.v1.Fanout"> & {
+  /**
+   * id is the fan-out's id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * state is where the fan-out is.
+   *
+   * @generated from field: herald.v1.FanoutState state = 2;
+   */
+  state: FanoutState;
+
+  /**
+   * topics are the topics it was sent to; broadcast is whether to everyone.
+   *
+   * @generated from field: repeated string topics = 3;
+   */
+  topics: string[];
+
+  /**
+   * @generated from field: bool broadcast = 4;
+   */
+  broadcast: boolean;
+
+  /**
+   * planned counts the recipients found so far (all of them once the state
+   * is past PLANNING); written those whose notification is written; failed
+   * those of chunks that failed (see `error`); canceled those left unsent by
+   * CancelFanout.
+   *
+   * @generated from field: int64 planned = 5;
+   */
+  planned: bigint;
+
+  /**
+   * @generated from field: int64 written = 6;
+   */
+  written: bigint;
+
+  /**
+   * @generated from field: int64 failed = 7;
+   */
+  failed: bigint;
+
+  /**
+   * @generated from field: int64 canceled = 8;
+   */
+  canceled: bigint;
+
+  /**
+   * error is why chunks failed, if any did (the first such error).
+   *
+   * @generated from field: string error = 9;
+   */
+  error: string;
+
+  /**
+   * created_at is when the Send was accepted; finished_at when the last
+   * chunk was done (unset until then).
+   *
+   * @generated from field: google.protobuf.Timestamp created_at = 10;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp finished_at = 11;
+   */
+  finishedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message herald.v1.Fanout.
+ * Use `create(FanoutSchema)` to create a new message.
+ */
+export const FanoutSchema: GenMessage<Fanout> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 6);
 
 /**
  * SendBatchRequest holds the Sends of a SendBatch.
@@ -210,7 +420,7 @@ export type SendBatchRequest = Message<"herald.v1.SendBatchRequest"> & {
  * Use `create(SendBatchRequestSchema)` to create a new message.
  */
 export const SendBatchRequestSchema: GenMessage<SendBatchRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 2);
+  messageDesc(file_herald_v1_notification_service, 7);
 
 /**
  * SendBatchResponse answers every item of a SendBatch.
@@ -231,7 +441,7 @@ export type SendBatchResponse = Message<"herald.v1.SendBatchResponse"> & {
  * Use `create(SendBatchResponseSchema)` to create a new message.
  */
 export const SendBatchResponseSchema: GenMessage<SendBatchResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 3);
+  messageDesc(file_herald_v1_notification_service, 8);
 
 /**
  * SendResult is the outcome of one Send of a SendBatch or SendStream.
@@ -269,7 +479,7 @@ export type SendResult = Message<"herald.v1.SendResult"> & {
  * Use `create(SendResultSchema)` to create a new message.
  */
 export const SendResultSchema: GenMessage<SendResult> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 4);
+  messageDesc(file_herald_v1_notification_service, 9);
 
 /**
  * SendError is the error one item of a SendBatch or SendStream failed with:
@@ -309,7 +519,7 @@ export type SendError = Message<"herald.v1.SendError"> & {
  * Use `create(SendErrorSchema)` to create a new message.
  */
 export const SendErrorSchema: GenMessage<SendError> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 5);
+  messageDesc(file_herald_v1_notification_service, 10);
 
 /**
  * SendStreamRequest is one Send of a SendStream.
@@ -339,7 +549,7 @@ export type SendStreamRequest = Message<"herald.v1.SendStreamRequest"> & {
  * Use `create(SendStreamRequestSchema)` to create a new message.
  */
 export const SendStreamRequestSchema: GenMessage<SendStreamRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 6);
+  messageDesc(file_herald_v1_notification_service, 11);
 
 /**
  * SendStreamResponse answers one SendStreamRequest.
@@ -374,7 +584,7 @@ export type SendStreamResponse = Message<"herald.v1.SendStreamResponse"> & {
  * Use `create(SendStreamResponseSchema)` to create a new message.
  */
 export const SendStreamResponseSchema: GenMessage<SendStreamResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 7);
+  messageDesc(file_herald_v1_notification_service, 12);
 
 /**
  * GetNotificationRequest names a notification.
@@ -395,7 +605,7 @@ export type GetNotificationRequest = Message<"herald.v1.GetNotificationRequest">
  * Use `create(GetNotificationRequestSchema)` to create a new message.
  */
 export const GetNotificationRequestSchema: GenMessage<GetNotificationRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 8);
+  messageDesc(file_herald_v1_notification_service, 13);
 
 /**
  * GetNotificationResponse holds a notification and its deliveries.
@@ -438,7 +648,7 @@ export type GetNotificationResponse = Message<"herald.v1.GetNotificationResponse
  * Use `create(GetNotificationResponseSchema)` to create a new message.
  */
 export const GetNotificationResponseSchema: GenMessage<GetNotificationResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 9);
+  messageDesc(file_herald_v1_notification_service, 14);
 
 /**
  * ListRequest asks for one page of a user's notifications.
@@ -495,7 +705,7 @@ export type ListRequest = Message<"herald.v1.ListRequest"> & {
  * Use `create(ListRequestSchema)` to create a new message.
  */
 export const ListRequestSchema: GenMessage<ListRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 10);
+  messageDesc(file_herald_v1_notification_service, 15);
 
 /**
  * ListResponse is one page of notifications.
@@ -533,7 +743,7 @@ export type ListResponse = Message<"herald.v1.ListResponse"> & {
  * Use `create(ListResponseSchema)` to create a new message.
  */
 export const ListResponseSchema: GenMessage<ListResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 11);
+  messageDesc(file_herald_v1_notification_service, 16);
 
 /**
  * MarkReadRequest changes the state of some or all of a user's notifications.
@@ -578,7 +788,7 @@ export type MarkReadRequest = Message<"herald.v1.MarkReadRequest"> & {
  * Use `create(MarkReadRequestSchema)` to create a new message.
  */
 export const MarkReadRequestSchema: GenMessage<MarkReadRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 12);
+  messageDesc(file_herald_v1_notification_service, 17);
 
 /**
  * MarkReadResponse reports the result of MarkRead.
@@ -607,7 +817,7 @@ export type MarkReadResponse = Message<"herald.v1.MarkReadResponse"> & {
  * Use `create(MarkReadResponseSchema)` to create a new message.
  */
 export const MarkReadResponseSchema: GenMessage<MarkReadResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 13);
+  messageDesc(file_herald_v1_notification_service, 18);
 
 /**
  * GetPreferencesRequest names a user.
@@ -628,7 +838,7 @@ export type GetPreferencesRequest = Message<"herald.v1.GetPreferencesRequest"> &
  * Use `create(GetPreferencesRequestSchema)` to create a new message.
  */
 export const GetPreferencesRequestSchema: GenMessage<GetPreferencesRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 14);
+  messageDesc(file_herald_v1_notification_service, 19);
 
 /**
  * GetPreferencesResponse holds a user's preferences.
@@ -658,7 +868,7 @@ export type GetPreferencesResponse = Message<"herald.v1.GetPreferencesResponse">
  * Use `create(GetPreferencesResponseSchema)` to create a new message.
  */
 export const GetPreferencesResponseSchema: GenMessage<GetPreferencesResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 15);
+  messageDesc(file_herald_v1_notification_service, 20);
 
 /**
  * UpdatePreferencesRequest is a patch: only the settings it names change.
@@ -717,7 +927,7 @@ export type UpdatePreferencesRequest = Message<"herald.v1.UpdatePreferencesReque
  * Use `create(UpdatePreferencesRequestSchema)` to create a new message.
  */
 export const UpdatePreferencesRequestSchema: GenMessage<UpdatePreferencesRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 16);
+  messageDesc(file_herald_v1_notification_service, 21);
 
 /**
  * UpdatePreferencesResponse holds the preferences after the change.
@@ -738,7 +948,7 @@ export type UpdatePreferencesResponse = Message<"herald.v1.UpdatePreferencesResp
  * Use `create(UpdatePreferencesResponseSchema)` to create a new message.
  */
 export const UpdatePreferencesResponseSchema: GenMessage<UpdatePreferencesResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 17);
+  messageDesc(file_herald_v1_notification_service, 22);
 
 /**
  * SubscribeRequest opens a user's live feed.
@@ -766,7 +976,7 @@ export type SubscribeRequest = Message<"herald.v1.SubscribeRequest"> & {
  * Use `create(SubscribeRequestSchema)` to create a new message.
  */
 export const SubscribeRequestSchema: GenMessage<SubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 18);
+  messageDesc(file_herald_v1_notification_service, 23);
 
 /**
  * SubscribeResponse is one event of the feed.
@@ -787,7 +997,7 @@ export type SubscribeResponse = Message<"herald.v1.SubscribeResponse"> & {
  * Use `create(SubscribeResponseSchema)` to create a new message.
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 19);
+  messageDesc(file_herald_v1_notification_service, 24);
 
 /**
  * CancelRequest names a notification.
@@ -808,7 +1018,7 @@ export type CancelRequest = Message<"herald.v1.CancelRequest"> & {
  * Use `create(CancelRequestSchema)` to create a new message.
  */
 export const CancelRequestSchema: GenMessage<CancelRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 20);
+  messageDesc(file_herald_v1_notification_service, 25);
 
 /**
  * CancelResponse reports what Cancel withdrew.
@@ -837,7 +1047,7 @@ export type CancelResponse = Message<"herald.v1.CancelResponse"> & {
  * Use `create(CancelResponseSchema)` to create a new message.
  */
 export const CancelResponseSchema: GenMessage<CancelResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 21);
+  messageDesc(file_herald_v1_notification_service, 26);
 
 /**
  * RetryDeliveryRequest names a dead delivery.
@@ -858,7 +1068,7 @@ export type RetryDeliveryRequest = Message<"herald.v1.RetryDeliveryRequest"> & {
  * Use `create(RetryDeliveryRequestSchema)` to create a new message.
  */
 export const RetryDeliveryRequestSchema: GenMessage<RetryDeliveryRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 22);
+  messageDesc(file_herald_v1_notification_service, 27);
 
 /**
  * RetryDeliveryResponse holds the delivery, back in line.
@@ -879,7 +1089,7 @@ export type RetryDeliveryResponse = Message<"herald.v1.RetryDeliveryResponse"> &
  * Use `create(RetryDeliveryResponseSchema)` to create a new message.
  */
 export const RetryDeliveryResponseSchema: GenMessage<RetryDeliveryResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 23);
+  messageDesc(file_herald_v1_notification_service, 28);
 
 /**
  * ListDeliveriesRequest filters deliveries.
@@ -921,7 +1131,7 @@ export type ListDeliveriesRequest = Message<"herald.v1.ListDeliveriesRequest"> &
  * Use `create(ListDeliveriesRequestSchema)` to create a new message.
  */
 export const ListDeliveriesRequestSchema: GenMessage<ListDeliveriesRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 24);
+  messageDesc(file_herald_v1_notification_service, 29);
 
 /**
  * ListDeliveriesResponse is one page of deliveries.
@@ -949,7 +1159,53 @@ export type ListDeliveriesResponse = Message<"herald.v1.ListDeliveriesResponse">
  * Use `create(ListDeliveriesResponseSchema)` to create a new message.
  */
 export const ListDeliveriesResponseSchema: GenMessage<ListDeliveriesResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_notification_service, 25);
+  messageDesc(file_herald_v1_notification_service, 30);
+
+/**
+ * FanoutState is where a fan-out is.
+ *
+ * @generated from enum herald.v1.FanoutState
+ */
+export enum FanoutState {
+  /**
+   * @generated from enum value: FANOUT_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * PLANNING: the audience is being split into chunks (some may be written).
+   *
+   * @generated from enum value: FANOUT_STATE_PLANNING = 1;
+   */
+  PLANNING = 1,
+
+  /**
+   * RUNNING: every chunk is known; some are not written yet.
+   *
+   * @generated from enum value: FANOUT_STATE_RUNNING = 2;
+   */
+  RUNNING = 2,
+
+  /**
+   * DONE: every chunk was written or failed.
+   *
+   * @generated from enum value: FANOUT_STATE_DONE = 3;
+   */
+  DONE = 3,
+
+  /**
+   * CANCELED: CancelFanout stopped it; chunks written before stay written.
+   *
+   * @generated from enum value: FANOUT_STATE_CANCELED = 4;
+   */
+  CANCELED = 4,
+}
+
+/**
+ * Describes the enum herald.v1.FanoutState.
+ */
+export const FanoutStateSchema: GenEnum<FanoutState> = /*@__PURE__*/
+  enumDesc(file_herald_v1_notification_service, 0);
 
 /**
  * NotificationService sends notifications and serves each user's inbox.
@@ -965,7 +1221,10 @@ export const ListDeliveriesResponseSchema: GenMessage<ListDeliveriesResponse> = 
 export const NotificationService: GenService<{
   /**
    * Send creates one notification per recipient and delivers it on the
-   * recipient's channels. Requires an API key with the `send` scope.
+   * recipient's channels. Requires an API key with the `send` scope. With
+   * `topics` or `broadcast` it starts a fan-out instead: it returns at once
+   * with `fanout_id`, and workers write the notifications in chunks (see
+   * GetFanout).
    *
    * @generated from rpc herald.v1.NotificationService.Send
    */
@@ -1017,6 +1276,31 @@ export const NotificationService: GenService<{
     methodKind: "bidi_streaming";
     input: typeof SendStreamRequestSchema;
     output: typeof SendStreamResponseSchema;
+  },
+  /**
+   * GetFanout reports a fan-out's progress (a Send to topics or broadcast):
+   * recipients planned, written and failed. Requires the `send` scope for the
+   * key's own fan-outs, or `read` for any; another key's is NOT_FOUND.
+   *
+   * @generated from rpc herald.v1.NotificationService.GetFanout
+   */
+  getFanout: {
+    methodKind: "unary";
+    input: typeof GetFanoutRequestSchema;
+    output: typeof GetFanoutResponseSchema;
+  },
+  /**
+   * CancelFanout stops a fan-out: chunks not yet written are not written
+   * (their recipients are counted as canceled); notifications already written
+   * stay. A finished fan-out is returned unchanged. Requires the `send` scope
+   * for the key's own fan-outs, or `admin` for any.
+   *
+   * @generated from rpc herald.v1.NotificationService.CancelFanout
+   */
+  cancelFanout: {
+    methodKind: "unary";
+    input: typeof CancelFanoutRequestSchema;
+    output: typeof CancelFanoutResponseSchema;
   },
   /**
    * GetNotification returns one notification and the status of each of its

@@ -42,6 +42,12 @@ const (
 	// NotificationServiceSendStreamProcedure is the fully-qualified name of the NotificationService's
 	// SendStream RPC.
 	NotificationServiceSendStreamProcedure = "/herald.v1.NotificationService/SendStream"
+	// NotificationServiceGetFanoutProcedure is the fully-qualified name of the NotificationService's
+	// GetFanout RPC.
+	NotificationServiceGetFanoutProcedure = "/herald.v1.NotificationService/GetFanout"
+	// NotificationServiceCancelFanoutProcedure is the fully-qualified name of the NotificationService's
+	// CancelFanout RPC.
+	NotificationServiceCancelFanoutProcedure = "/herald.v1.NotificationService/CancelFanout"
 	// NotificationServiceGetNotificationProcedure is the fully-qualified name of the
 	// NotificationService's GetNotification RPC.
 	NotificationServiceGetNotificationProcedure = "/herald.v1.NotificationService/GetNotification"
@@ -74,7 +80,10 @@ const (
 // NotificationServiceClient is a client for the herald.v1.NotificationService service.
 type NotificationServiceClient interface {
 	// Send creates one notification per recipient and delivers it on the
-	// recipient's channels. Requires an API key with the `send` scope.
+	// recipient's channels. Requires an API key with the `send` scope. With
+	// `topics` or `broadcast` it starts a fan-out instead: it returns at once
+	// with `fanout_id`, and workers write the notifications in chunks (see
+	// GetFanout).
 	Send(context.Context, *connect.Request[v1.SendRequest]) (*connect.Response[v1.SendResponse], error)
 	// SendBatch makes up to 1,000 Sends in one call: each item is a whole
 	// SendRequest (its own recipients, content, template, workflow and
@@ -104,6 +113,15 @@ type NotificationServiceClient interface {
 	// Connect over HTTP/2 (not browsers: use SendBatch). Requires the `send`
 	// scope: without it the stream fails at once with PERMISSION_DENIED.
 	SendStream(context.Context) *connect.BidiStreamForClient[v1.SendStreamRequest, v1.SendStreamResponse]
+	// GetFanout reports a fan-out's progress (a Send to topics or broadcast):
+	// recipients planned, written and failed. Requires the `send` scope for the
+	// key's own fan-outs, or `read` for any; another key's is NOT_FOUND.
+	GetFanout(context.Context, *connect.Request[v1.GetFanoutRequest]) (*connect.Response[v1.GetFanoutResponse], error)
+	// CancelFanout stops a fan-out: chunks not yet written are not written
+	// (their recipients are counted as canceled); notifications already written
+	// stay. A finished fan-out is returned unchanged. Requires the `send` scope
+	// for the key's own fan-outs, or `admin` for any.
+	CancelFanout(context.Context, *connect.Request[v1.CancelFanoutRequest]) (*connect.Response[v1.CancelFanoutResponse], error)
 	// GetNotification returns one notification and the status of each of its
 	// deliveries. A user token sees its own channels' deliveries only, with
 	// errors reduced to categories (see Delivery.last_error).
@@ -164,6 +182,20 @@ func NewNotificationServiceClient(httpClient connect.HTTPClient, baseURL string,
 			httpClient,
 			baseURL+NotificationServiceSendStreamProcedure,
 			connect.WithSchema(notificationServiceMethods.ByName("SendStream")),
+			connect.WithClientOptions(opts...),
+		),
+		getFanout: connect.NewClient[v1.GetFanoutRequest, v1.GetFanoutResponse](
+			httpClient,
+			baseURL+NotificationServiceGetFanoutProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("GetFanout")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		cancelFanout: connect.NewClient[v1.CancelFanoutRequest, v1.CancelFanoutResponse](
+			httpClient,
+			baseURL+NotificationServiceCancelFanoutProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("CancelFanout")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
 		getNotification: connect.NewClient[v1.GetNotificationRequest, v1.GetNotificationResponse](
@@ -236,6 +268,8 @@ type notificationServiceClient struct {
 	send              *connect.Client[v1.SendRequest, v1.SendResponse]
 	sendBatch         *connect.Client[v1.SendBatchRequest, v1.SendBatchResponse]
 	sendStream        *connect.Client[v1.SendStreamRequest, v1.SendStreamResponse]
+	getFanout         *connect.Client[v1.GetFanoutRequest, v1.GetFanoutResponse]
+	cancelFanout      *connect.Client[v1.CancelFanoutRequest, v1.CancelFanoutResponse]
 	getNotification   *connect.Client[v1.GetNotificationRequest, v1.GetNotificationResponse]
 	list              *connect.Client[v1.ListRequest, v1.ListResponse]
 	markRead          *connect.Client[v1.MarkReadRequest, v1.MarkReadResponse]
@@ -260,6 +294,16 @@ func (c *notificationServiceClient) SendBatch(ctx context.Context, req *connect.
 // SendStream calls herald.v1.NotificationService.SendStream.
 func (c *notificationServiceClient) SendStream(ctx context.Context) *connect.BidiStreamForClient[v1.SendStreamRequest, v1.SendStreamResponse] {
 	return c.sendStream.CallBidiStream(ctx)
+}
+
+// GetFanout calls herald.v1.NotificationService.GetFanout.
+func (c *notificationServiceClient) GetFanout(ctx context.Context, req *connect.Request[v1.GetFanoutRequest]) (*connect.Response[v1.GetFanoutResponse], error) {
+	return c.getFanout.CallUnary(ctx, req)
+}
+
+// CancelFanout calls herald.v1.NotificationService.CancelFanout.
+func (c *notificationServiceClient) CancelFanout(ctx context.Context, req *connect.Request[v1.CancelFanoutRequest]) (*connect.Response[v1.CancelFanoutResponse], error) {
+	return c.cancelFanout.CallUnary(ctx, req)
 }
 
 // GetNotification calls herald.v1.NotificationService.GetNotification.
@@ -310,7 +354,10 @@ func (c *notificationServiceClient) Subscribe(ctx context.Context, req *connect.
 // NotificationServiceHandler is an implementation of the herald.v1.NotificationService service.
 type NotificationServiceHandler interface {
 	// Send creates one notification per recipient and delivers it on the
-	// recipient's channels. Requires an API key with the `send` scope.
+	// recipient's channels. Requires an API key with the `send` scope. With
+	// `topics` or `broadcast` it starts a fan-out instead: it returns at once
+	// with `fanout_id`, and workers write the notifications in chunks (see
+	// GetFanout).
 	Send(context.Context, *connect.Request[v1.SendRequest]) (*connect.Response[v1.SendResponse], error)
 	// SendBatch makes up to 1,000 Sends in one call: each item is a whole
 	// SendRequest (its own recipients, content, template, workflow and
@@ -340,6 +387,15 @@ type NotificationServiceHandler interface {
 	// Connect over HTTP/2 (not browsers: use SendBatch). Requires the `send`
 	// scope: without it the stream fails at once with PERMISSION_DENIED.
 	SendStream(context.Context, *connect.BidiStream[v1.SendStreamRequest, v1.SendStreamResponse]) error
+	// GetFanout reports a fan-out's progress (a Send to topics or broadcast):
+	// recipients planned, written and failed. Requires the `send` scope for the
+	// key's own fan-outs, or `read` for any; another key's is NOT_FOUND.
+	GetFanout(context.Context, *connect.Request[v1.GetFanoutRequest]) (*connect.Response[v1.GetFanoutResponse], error)
+	// CancelFanout stops a fan-out: chunks not yet written are not written
+	// (their recipients are counted as canceled); notifications already written
+	// stay. A finished fan-out is returned unchanged. Requires the `send` scope
+	// for the key's own fan-outs, or `admin` for any.
+	CancelFanout(context.Context, *connect.Request[v1.CancelFanoutRequest]) (*connect.Response[v1.CancelFanoutResponse], error)
 	// GetNotification returns one notification and the status of each of its
 	// deliveries. A user token sees its own channels' deliveries only, with
 	// errors reduced to categories (see Delivery.last_error).
@@ -396,6 +452,20 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 		NotificationServiceSendStreamProcedure,
 		svc.SendStream,
 		connect.WithSchema(notificationServiceMethods.ByName("SendStream")),
+		connect.WithHandlerOptions(opts...),
+	)
+	notificationServiceGetFanoutHandler := connect.NewUnaryHandler(
+		NotificationServiceGetFanoutProcedure,
+		svc.GetFanout,
+		connect.WithSchema(notificationServiceMethods.ByName("GetFanout")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	notificationServiceCancelFanoutHandler := connect.NewUnaryHandler(
+		NotificationServiceCancelFanoutProcedure,
+		svc.CancelFanout,
+		connect.WithSchema(notificationServiceMethods.ByName("CancelFanout")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
 	notificationServiceGetNotificationHandler := connect.NewUnaryHandler(
@@ -468,6 +538,10 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 			notificationServiceSendBatchHandler.ServeHTTP(w, r)
 		case NotificationServiceSendStreamProcedure:
 			notificationServiceSendStreamHandler.ServeHTTP(w, r)
+		case NotificationServiceGetFanoutProcedure:
+			notificationServiceGetFanoutHandler.ServeHTTP(w, r)
+		case NotificationServiceCancelFanoutProcedure:
+			notificationServiceCancelFanoutHandler.ServeHTTP(w, r)
 		case NotificationServiceGetNotificationProcedure:
 			notificationServiceGetNotificationHandler.ServeHTTP(w, r)
 		case NotificationServiceListProcedure:
@@ -505,6 +579,14 @@ func (UnimplementedNotificationServiceHandler) SendBatch(context.Context, *conne
 
 func (UnimplementedNotificationServiceHandler) SendStream(context.Context, *connect.BidiStream[v1.SendStreamRequest, v1.SendStreamResponse]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.SendStream is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) GetFanout(context.Context, *connect.Request[v1.GetFanoutRequest]) (*connect.Response[v1.GetFanoutResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.GetFanout is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) CancelFanout(context.Context, *connect.Request[v1.CancelFanoutRequest]) (*connect.Response[v1.CancelFanoutResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.CancelFanout is not implemented"))
 }
 
 func (UnimplementedNotificationServiceHandler) GetNotification(context.Context, *connect.Request[v1.GetNotificationRequest]) (*connect.Response[v1.GetNotificationResponse], error) {

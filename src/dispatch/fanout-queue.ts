@@ -1,0 +1,67 @@
+import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { Database } from "../store/database.js";
+import { fanoutStore } from "../store/fanout-store.js";
+import type { Disposition } from "./delivery-worker.js";
+import type { DispatchNames } from "./jetstream-setup.js";
+
+/** What a fan-out chunk's message carries: which chunk to write (the rest is in Postgres). */
+interface ChunkMessage {
+  fanoutId: string;
+  chunk: number;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Fan-out chunks on JetStream: the relay hands recorded chunks to the fan-out
+ * stream (message id `fanout:<id>:<chunk>`, so a relay that publishes a chunk
+ * twice within the duplicate window puts it in once; after it, a second copy
+ * is harmless: chunks are idempotent) and marks them published; the handler
+ * gives each message to `expand` and acks it, or lets JetStream redeliver it
+ * when `expand` throws.
+ */
+export function createFanoutQueue(options: {
+  db: Database;
+  js: () => JetStreamClient | null;
+  names: DispatchNames;
+  expand: (fanoutId: string, chunk: number) => Promise<void>;
+}) {
+  return {
+    /** One relay round: up to 500 chunks out; returns how many. */
+    async relayOnce(): Promise<number> {
+      const js = options.js();
+      if (js === null) return 0;
+      const chunks = await fanoutStore.unpublished(options.db, 500);
+      const byFanout = new Map<string, number[]>();
+      await Promise.all(
+        chunks.map(async (c) => {
+          const body: ChunkMessage = { fanoutId: c.fanoutId, chunk: c.chunk };
+          await js.publish(options.names.fanoutChunk, encoder.encode(JSON.stringify(body)), {
+            msgID: `fanout:${c.fanoutId}:${c.chunk}`,
+            timeout: 5_000,
+          });
+          byFanout.set(c.fanoutId, [...(byFanout.get(c.fanoutId) ?? []), c.chunk]);
+        }),
+      );
+      for (const [fanoutId, numbers] of byFanout) await fanoutStore.markPublished(options.db, fanoutId, numbers);
+      return chunks.length;
+    },
+
+    async handle(msg: JsMsg): Promise<Disposition> {
+      const message = decodeChunk(msg.data);
+      if (message === null) return { term: "not a fan-out chunk message" };
+      await options.expand(message.fanoutId, message.chunk);
+      return { ack: true };
+    },
+  };
+}
+
+function decodeChunk(data: Uint8Array): ChunkMessage | null {
+  try {
+    const value = JSON.parse(decoder.decode(data)) as Partial<ChunkMessage>;
+    return typeof value.fanoutId === "string" && Number.isInteger(value.chunk) ? (value as ChunkMessage) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,267 @@
+import type { Queryable } from "./database.js";
+
+export type FanoutState = "planning" | "running" | "done" | "canceled";
+
+/** A fan-out as stored: the Send (without recipients) and its audience. */
+export interface FanoutRecord {
+  id: string;
+  senderKeyId: string;
+  /** The draft, as JSON (NotificationDraft without user ids; sendAt as an ISO string). */
+  request: Record<string, unknown>;
+  topics: string[];
+  userIds: string[];
+  excludeUserIds: string[];
+  broadcast: boolean;
+  snapshotSeq: number;
+  snapshotAt: Date;
+  state: FanoutState;
+  planAfter: string;
+  chunks: number;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+/** A fan-out's progress: recipients by what became of their chunk. */
+export interface FanoutProgress {
+  planned: number;
+  written: number;
+  failed: number;
+  canceled: number;
+  error: string;
+}
+
+export interface NewFanout {
+  id: string;
+  senderKeyId: string;
+  request: Record<string, unknown>;
+  topics: readonly string[];
+  userIds: readonly string[];
+  excludeUserIds: readonly string[];
+  broadcast: boolean;
+  snapshotSeq: number;
+  idempotencyKey: string | null;
+  requestHash: Buffer | null;
+}
+
+interface FanoutRow {
+  id: string;
+  sender_key_id: string;
+  request: Record<string, unknown>;
+  topics: string[];
+  user_ids: string[];
+  exclude_user_ids: string[];
+  broadcast: boolean;
+  snapshot_seq: string;
+  snapshot_at: Date;
+  state: FanoutState;
+  plan_after: string;
+  chunks: number;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+const toRecord = (r: FanoutRow): FanoutRecord => ({
+  id: r.id,
+  senderKeyId: r.sender_key_id,
+  request: r.request,
+  topics: r.topics,
+  userIds: r.user_ids,
+  excludeUserIds: r.exclude_user_ids,
+  broadcast: r.broadcast,
+  snapshotSeq: Number(r.snapshot_seq),
+  snapshotAt: r.snapshot_at,
+  state: r.state,
+  planAfter: r.plan_after,
+  chunks: r.chunks,
+  createdAt: r.created_at,
+  finishedAt: r.finished_at,
+});
+
+/** Fan-outs (migration 0012): their audience, planning cursor and chunks. */
+export const fanoutStore = {
+  /**
+   * Records a fan-out, or returns the one recorded before under the same
+   * sender and idempotency key (with its request hash, for the caller to
+   * compare).
+   */
+  async create(q: Queryable, f: NewFanout): Promise<{ id: string; requestHash: Buffer | null; created: boolean }> {
+    const rows = await q.rows<{ id: string; request_hash: Buffer | null; created: boolean }>(
+      `WITH ins AS (
+         INSERT INTO fanouts (id, sender_key_id, request, topics, user_ids, exclude_user_ids, broadcast,
+                              snapshot_seq, snapshot_at, state, idempotency_key, request_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), 'planning', $9, $10)
+         ON CONFLICT (sender_key_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING id, request_hash, true AS created)
+       SELECT * FROM ins
+       UNION ALL
+       SELECT id, request_hash, false FROM fanouts
+       WHERE sender_key_id = $2 AND idempotency_key = $9 AND NOT EXISTS (SELECT 1 FROM ins)`,
+      [
+        f.id,
+        f.senderKeyId,
+        JSON.stringify(f.request),
+        f.topics,
+        f.userIds,
+        f.excludeUserIds,
+        f.broadcast,
+        f.snapshotSeq,
+        f.idempotencyKey,
+        f.requestHash,
+      ],
+    );
+    const row = rows[0];
+    if (row === undefined) throw new Error("fan-out neither inserted nor found");
+    return { id: row.id, requestHash: row.request_hash, created: row.created };
+  },
+
+  /** Fan-outs of this sender still planning or running. */
+  async inFlight(q: Queryable, senderKeyId: string): Promise<number> {
+    const [row] = await q.rows<{ n: number }>(
+      "SELECT count(*)::int AS n FROM fanouts WHERE sender_key_id = $1 AND state IN ('planning', 'running')",
+      [senderKeyId],
+    );
+    return row?.n ?? 0;
+  },
+
+  async get(q: Queryable, id: string): Promise<FanoutRecord | null> {
+    const [row] = await q.rows<FanoutRow>("SELECT * FROM fanouts WHERE id = $1", [id]);
+    return row === undefined ? null : toRecord(row);
+  },
+
+  /** The oldest fan-out still planning that no other planner holds, locked for the transaction. */
+  async claimPlanning(tx: Queryable): Promise<FanoutRecord | null> {
+    const [row] = await tx.rows<FanoutRow>(
+      `SELECT * FROM fanouts WHERE state = 'planning' ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+    );
+    return row === undefined ? null : toRecord(row);
+  },
+
+  /** Adds chunks (numbered from `first`) and moves the planning cursor; `finished` ends planning. */
+  async addChunks(
+    tx: Queryable,
+    fanoutId: string,
+    first: number,
+    chunks: ReadonlyArray<readonly string[]>,
+    planAfter: string,
+    finished: boolean,
+  ): Promise<void> {
+    if (chunks.length > 0) {
+      await tx.exec(
+        `INSERT INTO fanout_chunks (fanout_id, chunk, user_ids, planned)
+         SELECT $1, $2 + c.ord - 1, ARRAY(SELECT jsonb_array_elements_text(c.ids)), jsonb_array_length(c.ids)
+         FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS c(ids, ord)`,
+        [fanoutId, first, JSON.stringify(chunks)],
+      );
+    }
+    await tx.exec(
+      `UPDATE fanouts SET plan_after = $2, chunks = chunks + $3,
+         state = CASE WHEN $4 THEN 'running' ELSE state END
+       WHERE id = $1`,
+      [fanoutId, planAfter, chunks.length, finished],
+    );
+  },
+
+  /** Chunks not yet handed to JetStream, oldest fan-out first. */
+  async unpublished(q: Queryable, limit: number): Promise<Array<{ fanoutId: string; chunk: number }>> {
+    const rows = await q.rows<{ fanout_id: string; chunk: number }>(
+      "SELECT fanout_id, chunk FROM fanout_chunks WHERE published_at IS NULL ORDER BY fanout_id, chunk LIMIT $1",
+      [limit],
+    );
+    return rows.map((r) => ({ fanoutId: r.fanout_id, chunk: r.chunk }));
+  },
+
+  async markPublished(q: Queryable, fanoutId: string, chunks: readonly number[]): Promise<void> {
+    await q.exec("UPDATE fanout_chunks SET published_at = now() WHERE fanout_id = $1 AND chunk = ANY($2::int[])", [
+      fanoutId,
+      chunks,
+    ]);
+  },
+
+  /** A chunk still to write, with its users; null when it is settled (or gone). */
+  async pendingChunk(q: Queryable, fanoutId: string, chunk: number): Promise<string[] | null> {
+    const [row] = await q.rows<{ user_ids: string[] | null }>(
+      "SELECT user_ids FROM fanout_chunks WHERE fanout_id = $1 AND chunk = $2 AND state = 'pending'",
+      [fanoutId, chunk],
+    );
+    return row?.user_ids ?? null;
+  },
+
+  /**
+   * Settles a chunk. Written wins over canceled: a chunk being written when its
+   * fan-out was canceled is counted as what it is, written.
+   */
+  async settle(q: Queryable, fanoutId: string, chunk: number, state: "written" | "failed" | "canceled", error = "") {
+    await q.exec(
+      `UPDATE fanout_chunks SET state = $3, error = $4, user_ids = NULL, settled_at = now()
+       WHERE fanout_id = $1 AND chunk = $2
+         AND (state = 'pending' OR (state = 'canceled' AND $3 = 'written'))`,
+      [fanoutId, chunk, state, error],
+    );
+  },
+
+  /** Marks a running fan-out done once no chunk is pending. */
+  async finishIfDone(q: Queryable, fanoutId: string): Promise<void> {
+    await q.exec(
+      `UPDATE fanouts SET state = 'done', finished_at = now()
+       WHERE id = $1 AND state = 'running'
+         AND NOT EXISTS (SELECT 1 FROM fanout_chunks WHERE fanout_id = $1 AND state = 'pending')`,
+      [fanoutId],
+    );
+  },
+
+  /** Cancels a fan-out still planning or running, and its pending chunks; false when it had ended. */
+  async cancel(tx: Queryable, fanoutId: string): Promise<boolean> {
+    const changed = await tx.exec(
+      `UPDATE fanouts SET state = 'canceled', finished_at = now() WHERE id = $1 AND state IN ('planning', 'running')`,
+      [fanoutId],
+    );
+    if (changed === 0) return false;
+    await tx.exec(
+      `UPDATE fanout_chunks SET state = 'canceled', user_ids = NULL, settled_at = now()
+       WHERE fanout_id = $1 AND state = 'pending'`,
+      [fanoutId],
+    );
+    return true;
+  },
+
+  async progress(q: Queryable, fanoutId: string): Promise<FanoutProgress> {
+    const [row] = await q.rows<{ planned: string; written: string; failed: string; canceled: string; error: string }>(
+      `SELECT coalesce(sum(planned), 0) AS planned,
+              coalesce(sum(planned) FILTER (WHERE state = 'written'), 0) AS written,
+              coalesce(sum(planned) FILTER (WHERE state = 'failed'), 0) AS failed,
+              coalesce(sum(planned) FILTER (WHERE state = 'canceled'), 0) AS canceled,
+              coalesce(min(error) FILTER (WHERE state = 'failed'), '') AS error
+       FROM fanout_chunks WHERE fanout_id = $1`,
+      [fanoutId],
+    );
+    return {
+      planned: Number(row?.planned ?? 0),
+      written: Number(row?.written ?? 0),
+      failed: Number(row?.failed ?? 0),
+      canceled: Number(row?.canceled ?? 0),
+      error: row?.error ?? "",
+    };
+  },
+
+  /**
+   * Erasure: takes the user out of the chunks not yet written (a scan of the
+   * pending chunks, which exist only while fan-outs run). A chunk whose
+   * Send is under way when this commits may still reach them.
+   */
+  async forgetUser(tx: Queryable, userId: string): Promise<void> {
+    await tx.exec(
+      `UPDATE fanout_chunks SET user_ids = array_remove(user_ids, $1), planned = planned - 1
+       WHERE state = 'pending' AND $1 = ANY(user_ids)`,
+      [userId],
+    );
+  },
+
+  /** Deletes fan-outs that ended before `before` (their chunks go with them). */
+  async prune(q: Queryable, before: Date, limit: number): Promise<number> {
+    return q.exec(
+      `DELETE FROM fanouts WHERE id IN (
+         SELECT id FROM fanouts WHERE state IN ('done', 'canceled') AND finished_at < $1 LIMIT $2)`,
+      [before, limit],
+    );
+  },
+};

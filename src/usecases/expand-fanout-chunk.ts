@@ -1,0 +1,52 @@
+import { AlreadyExistsError, DomainError, UnavailableError } from "../domain/errors.js";
+import type { Notification, NotificationDraft } from "../domain/notification.js";
+import type { Principal } from "../domain/principal.js";
+import type { Database } from "../store/database.js";
+import { fanoutStore } from "../store/fanout-store.js";
+import { chunkDraft } from "./start-fanout.js";
+
+export interface ExpandChunkDeps {
+  db: Database;
+  /** Send itself: preferences, templates, workflows and group commit apply per recipient. */
+  send: (principal: Principal, draft: NotificationDraft) => Promise<Notification[]>;
+}
+
+/**
+ * Writes one chunk of a fan-out: a Send of the chunk's users with the
+ * idempotency key `fanout:<id>:<chunk>`, so a chunk expanded twice (JetStream
+ * redelivered it, a process died after the commit) writes its notifications
+ * once: the second Send gets the first one's back. A canceled fan-out's
+ * chunk is settled unsent. A chunk the Send refuses (a template variable
+ * missing, a workflow deleted since) fails with that error, reported by
+ * GetFanout. A throw (the database out of reach) means: try again later.
+ */
+export function createExpandFanoutChunk(deps: ExpandChunkDeps) {
+  return async function expandChunk(fanoutId: string, chunk: number): Promise<void> {
+    const fanout = await fanoutStore.get(deps.db, fanoutId);
+    if (fanout === null) return; // pruned
+    const userIds = await fanoutStore.pendingChunk(deps.db, fanoutId, chunk);
+    if (userIds === null) return; // settled already
+    if (fanout.state === "canceled") {
+      await fanoutStore.settle(deps.db, fanoutId, chunk, "canceled");
+      return;
+    }
+    try {
+      await deps.send(senderOf(fanout.senderKeyId), chunkDraft(fanout.request, userIds, `fanout:${fanoutId}:${chunk}`));
+      await fanoutStore.settle(deps.db, fanoutId, chunk, "written");
+    } catch (error) {
+      // ALREADY_EXISTS: the key is taken by this very chunk (its users are fixed), so it was written.
+      if (error instanceof AlreadyExistsError) await fanoutStore.settle(deps.db, fanoutId, chunk, "written");
+      else if (error instanceof DomainError && !(error instanceof UnavailableError)) {
+        await fanoutStore.settle(deps.db, fanoutId, chunk, "failed", error.message);
+      } else throw error; // the database or a bug: JetStream redelivers it
+    }
+    await fanoutStore.finishIfDone(deps.db, fanoutId);
+  };
+}
+
+/** The sender a fan-out's chunks are sent as: its API key (or operator), with the send scope only. */
+function senderOf(senderKeyId: string): Principal {
+  return senderKeyId.startsWith("oidc:")
+    ? { kind: "operator", subject: senderKeyId.slice(5), name: senderKeyId, scopes: ["send"] }
+    : { kind: "api_key", keyId: senderKeyId, name: "fan-out", scopes: ["send"] };
+}

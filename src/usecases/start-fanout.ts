@@ -1,0 +1,105 @@
+import {
+  AlreadyExistsError,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  ResourceExhaustedError,
+} from "../domain/errors.js";
+import type { Channel, NotificationDraft } from "../domain/notification.js";
+import { type Principal, senderIdOf } from "../domain/principal.js";
+import type { Workflow } from "../domain/workflow.js";
+import type { Database } from "../store/database.js";
+import { fanoutStore } from "../store/fanout-store.js";
+import { topicMemberStore } from "../store/topic-member-store.js";
+import { requireScope } from "./access.js";
+import { newId } from "./new-id.js";
+import { checkDraft, requestHash } from "./send-notification.js";
+
+export interface StartFanoutDeps {
+  db: Database;
+  channels: readonly Channel[];
+  findWorkflow: (name: string, category: string) => Promise<Workflow | null>;
+  /** Fan-outs one sender may have planning or running at once (FANOUTS_IN_FLIGHT_PER_KEY). */
+  maxInFlightPerSender: number;
+  /** A fan-out was recorded: plan it now rather than at the next round. */
+  onStarted: () => void;
+}
+
+/**
+ * A Send to topics or to everyone: checks what can be checked now (scope,
+ * content, channels, workflow, topics), takes the membership snapshot and
+ * records the fan-out, and returns its id at once. Planning splits the
+ * audience into chunks later (plan-fanout.ts); each chunk is written as a
+ * Send of its own (expand-fanout-chunk.ts).
+ */
+export function createStartFanout(deps: StartFanoutDeps) {
+  return async function startFanout(principal: Principal, draft: NotificationDraft): Promise<string> {
+    requireScope(principal, "send", "send notifications");
+    if (draft.broadcast === true) requireScope(principal, "admin", "broadcast to every recipient");
+    const sender = senderIdOf(principal);
+    if (sender === null) throw new PermissionDeniedError("only API keys and operators may send notifications");
+    checkDraft(draft, deps.channels);
+    const workflow = await deps.findWorkflow(draft.workflow, draft.category);
+    if (workflow === null && draft.workflow !== "")
+      throw new NotFoundError(`workflow "${draft.workflow}" does not exist`);
+    if (workflow !== null && draft.channels.length > 0) {
+      throw new InvalidArgumentError(
+        "channels",
+        `must be empty: workflow "${workflow.key}" delivers this notification`,
+      );
+    }
+    const topics = draft.topics ?? [];
+    if (topics.length > 0) {
+      const found = new Set(
+        (await deps.db.rows<{ key: string }>("SELECT key FROM topics WHERE key = ANY($1::text[])", [topics])).map(
+          (r) => r.key,
+        ),
+      );
+      const missing = topics.findIndex((t) => !found.has(t));
+      if (missing >= 0) throw new NotFoundError(`topics[${missing}]: topic "${topics[missing]}" does not exist`);
+    }
+    const key = draft.idempotencyKey === "" ? null : draft.idempotencyKey;
+    const hash = key === null ? null : requestHash(draft);
+    if (key === null && (await fanoutStore.inFlight(deps.db, sender)) >= deps.maxInFlightPerSender) {
+      throw new ResourceExhaustedError(
+        `this sender already has ${deps.maxInFlightPerSender} fan-outs planning or running (FANOUTS_IN_FLIGHT_PER_KEY); wait for one to finish or cancel one`,
+      );
+    }
+    const snapshotSeq = await topicMemberStore.snapshot(deps.db);
+    const { userIds, idempotencyKey: _key, topics: _t, excludeUserIds, broadcast, ...request } = draft;
+    const recorded = await fanoutStore.create(deps.db, {
+      id: newId(),
+      senderKeyId: sender,
+      request: { ...request, sendAt: draft.sendAt?.toISOString() ?? null },
+      topics,
+      userIds,
+      excludeUserIds: excludeUserIds ?? [],
+      broadcast: broadcast === true,
+      snapshotSeq,
+      idempotencyKey: key,
+      requestHash: hash,
+    });
+    if (!recorded.created && !(recorded.requestHash?.equals(hash as Buffer) ?? false)) {
+      throw new AlreadyExistsError(
+        `idempotency_key "${key}" was already used for a different request; use a new key for a new notification`,
+      );
+    }
+    if (recorded.created) deps.onStarted();
+    return recorded.id;
+  };
+}
+
+/** A fan-out's stored request back as a draft for one chunk's users. */
+export function chunkDraft(
+  request: Record<string, unknown>,
+  userIds: string[],
+  idempotencyKey: string,
+): NotificationDraft {
+  const sendAt = request.sendAt;
+  return {
+    ...(request as unknown as NotificationDraft),
+    userIds,
+    idempotencyKey,
+    sendAt: typeof sendAt === "string" ? new Date(sendAt) : null,
+  };
+}

@@ -85,7 +85,7 @@ describe("Send with SEND_GROUP_COMMIT=false", () => {
 describe("SEND_* settings", () => {
   const base = { DATABASE_URL: "postgres://h@localhost/h", NATS_URL: "nats://localhost:4222" };
   it("default to group commit on, 64 Sends or 2,000 rows per statement, 2 statements in flight", () => {
-    expect(loadConfig(base).send).toEqual({ groupCommit: true, maxSends: 64, maxRows: 2000, maxInFlight: 2 });
+    expect(loadConfig(base).send).toMatchObject({ groupCommit: true, maxSends: 64, maxRows: 2000, maxInFlight: 2 });
   });
   it("refuse more statements in flight than the pool leaves room for", () => {
     expect(() => loadConfig({ ...base, DATABASE_POOL_MAX: "4", SEND_BATCHES_IN_FLIGHT: "4" })).toThrow(

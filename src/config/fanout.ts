@@ -13,6 +13,11 @@ export interface FanoutConfig {
   chunksPerRound: number;
   /** Chunks each process writes at once (FANOUT_CONCURRENCY); each holds a Postgres connection while it writes. */
   concurrency: number;
+  /**
+   * Chunks of one fan-out on JetStream at once (FANOUT_CHUNKS_IN_FLIGHT): the
+   * others wait in Postgres, so fan-outs running together take turns.
+   */
+  chunksInFlight: number;
   /** Fan-outs one sender may have planning or running (FANOUTS_IN_FLIGHT_PER_KEY). */
   maxInFlightPerSender: number;
   /** How long a process may hold a chunk before JetStream gives it to another (FANOUT_ACK_WAIT_MS). */
@@ -32,6 +37,7 @@ export function readFanout(env: EnvReader, poolMax: number): FanoutConfig {
     chunkSize: env.int("FANOUT_CHUNK_SIZE", 250, 1, 1000),
     chunksPerRound: env.int("FANOUT_CHUNKS_PER_ROUND", 20, 1, 1000),
     concurrency,
+    chunksInFlight: env.int("FANOUT_CHUNKS_IN_FLIGHT", 8, 1, 10_000),
     maxInFlightPerSender: env.int("FANOUTS_IN_FLIGHT_PER_KEY", 10, 1, 10_000),
     ackWaitMs: env.int("FANOUT_ACK_WAIT_MS", 120_000, 5_000, 3_600_000),
     retentionDays: env.int("FANOUT_RETENTION_DAYS", 7, 1, 3650),

@@ -15,7 +15,7 @@ const decoder = new TextDecoder();
 
 /**
  * Fan-out chunks on JetStream: the relay hands recorded chunks to the fan-out
- * stream (message id `fanout:<id>:<chunk>`, so a relay that publishes a chunk
+ * stream, a few of each fan-out at a time (fanout-chunk-store.ts toPublish), (message id `fanout:<id>:<chunk>`, so a relay that publishes a chunk
  * twice within the duplicate window puts it in once; after it, a second copy
  * is harmless: chunks are idempotent) and marks them published; the handler
  * gives each message to `expand` and acks it, or lets JetStream redeliver it
@@ -26,13 +26,17 @@ export function createFanoutQueue(options: {
   js: () => JetStreamClient | null;
   names: DispatchNames;
   expand: (fanoutId: string, chunk: number) => Promise<void>;
+  /** Chunks of one fan-out on JetStream at once (FANOUT_CHUNKS_IN_FLIGHT). */
+  perFanout: number;
+  /** A chunk still pending this long after it was published is published again. */
+  republishAfterMs: number;
 }) {
   return {
-    /** One relay round: up to 500 chunks out; returns how many. */
+    /** One relay round: each fan-out's next chunks, up to its share on JetStream; returns how many went. */
     async relayOnce(): Promise<number> {
       const js = options.js();
       if (js === null) return 0;
-      const chunks = await fanoutChunkStore.unpublished(options.db, 500);
+      const chunks = await fanoutChunkStore.toPublish(options.db, options.perFanout, options.republishAfterMs);
       const byFanout = new Map<string, number[]>();
       await Promise.all(
         chunks.map(async (c) => {

@@ -36,7 +36,7 @@ export interface DeliveryOptions {
   /** Writes one fan-out chunk (usecases/expand-fanout-chunk.ts); a throw means: redeliver later. */
   expandChunk: (fanoutId: string, chunk: number) => Promise<void>;
   /** Fan-out chunks written at once by this process, and how long one may be held. */
-  fanout: { concurrency: number; ackWaitMs: number };
+  fanout: { concurrency: number; ackWaitMs: number; chunksInFlight: number };
   /** Told of each unreadable message set aside (metrics). */
   onPoison?: () => void;
   logger: Logger;
@@ -86,7 +86,15 @@ export function startDelivery(options: DeliveryOptions) {
     );
   };
   const relay = createOutboxRelay({ db: options.db, publish, logger });
-  const fanouts = createFanoutQueue({ db: options.db, js: () => js, names, expand: options.expandChunk });
+  const fanouts = createFanoutQueue({
+    db: options.db,
+    js: () => js,
+    names,
+    expand: options.expandChunk,
+    perFanout: options.fanout.chunksInFlight,
+    // Well past the time a live process may hold one (after which JetStream redelivers it itself).
+    republishAfterMs: 3 * options.fanout.ackWaitMs,
+  });
 
   const handle = async (msg: JsMsg): Promise<Disposition> => {
     const message = decodeDeliveryMessage(msg.data);

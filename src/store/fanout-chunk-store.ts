@@ -15,14 +15,40 @@ export interface FanoutProgress {
  * progress they add up to. Planning adds them (fanout-store.ts).
  */
 export const fanoutChunkStore = {
-  /** Chunks not yet handed to JetStream, oldest fan-out first. */
-  async unpublished(q: Queryable, limit: number): Promise<Array<{ fanoutId: string; chunk: number }>> {
+  /**
+   * The chunks to hand to JetStream now: of each fan-out still under way, the
+   * next ones (in order) that keep its chunks published but not yet settled
+   * at `perFanout` at most. JetStream then never holds more than `perFanout`
+   * chunks of one fan-out, so a small fan-out's chunks queue behind a few of a
+   * big one's, not behind all of them: consumers take fan-outs in turn.
+   * A chunk published longer than `staleMs` ago and still pending counts as
+   * lost (JetStream's copy purged, say) and goes out again: writing a chunk
+   * twice is harmless, and a fan-out must not wait forever for it.
+   */
+  async toPublish(
+    q: Queryable,
+    perFanout: number,
+    staleMs: number,
+  ): Promise<Array<{ fanoutId: string; chunk: number }>> {
     const rows = await q.rows<{ fanout_id: string; chunk: number }>(
-      "SELECT fanout_id, chunk FROM fanout_chunks WHERE published_at IS NULL ORDER BY fanout_id, chunk LIMIT $1",
-      [limit],
+      `SELECT c.fanout_id, c.chunk
+       FROM fanouts f
+       CROSS JOIN LATERAL (
+         SELECT count(*)::int AS n FROM fanout_chunks p
+         WHERE p.fanout_id = f.id AND p.state = 'pending'
+           AND p.published_at >= now() - make_interval(secs => $2 / 1000.0)) held
+       CROSS JOIN LATERAL (
+         SELECT fanout_id, chunk FROM fanout_chunks u
+         WHERE u.fanout_id = f.id AND u.state = 'pending'
+           AND (u.published_at IS NULL OR u.published_at < now() - make_interval(secs => $2 / 1000.0))
+         ORDER BY chunk LIMIT greatest(0, $1 - held.n)) c
+       WHERE f.state IN ('planning', 'running')
+       ORDER BY f.created_at, c.chunk`,
+      [perFanout, staleMs],
     );
     return rows.map((r) => ({ fanoutId: r.fanout_id, chunk: r.chunk }));
   },
+
   async markPublished(q: Queryable, fanoutId: string, chunks: readonly number[]): Promise<void> {
     await q.exec("UPDATE fanout_chunks SET published_at = now() WHERE fanout_id = $1 AND chunk = ANY($2::int[])", [
       fanoutId,

@@ -10,6 +10,8 @@ export interface ExpandChunkDeps {
   db: Database;
   /** Send itself: preferences, templates, workflows and group commit apply per recipient. */
   send: (principal: Principal, draft: NotificationDraft) => Promise<Notification[]>;
+  /** A chunk was settled: the fan-out may put its next one on JetStream. */
+  onSettled: () => void;
 }
 
 /**
@@ -42,6 +44,7 @@ export function createExpandFanoutChunk(deps: ExpandChunkDeps) {
       } else throw error; // the database or a bug: JetStream redelivers it
     }
     await fanoutStore.finishIfDone(deps.db, fanoutId);
+    deps.onSettled();
   };
 }
 

@@ -228,7 +228,7 @@ export function createUseCases(d: UseCaseDeps) {
     deliver,
     workflowDeliveries: createWorkflowDeliveries({ prepare }),
     planFanout: createPlanFanout({ db, ...d.fanout }),
-    expandFanoutChunk: createExpandFanoutChunk({ db, send: sendChunk }),
+    expandFanoutChunk: createExpandFanoutChunk({ db, send: sendChunk, onSettled: d.fanout.onChunks }),
   };
 }
 

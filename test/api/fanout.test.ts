@@ -173,6 +173,26 @@ describe("Send to topics", () => {
   });
 });
 
+describe("Fan-outs running together", () => {
+  it("take turns: a small one started after a big one finishes long before it", async () => {
+    await topics.createTopic({ key: "fo.big" });
+    await topics.createTopic({ key: "fo.small" });
+    for (let i = 0; i < 2; i++)
+      await topics.addSubscribers({ topicKey: "fo.big", userIds: ids(`big${i}-`, 0, 10_000) });
+    await topics.addSubscribers({ topicKey: "fo.small", userIds: ids("small-", 0, 50) });
+    const big = await sender.send({ topics: ["fo.big"], category: "fanout.big", title: "t", body: "b" });
+    await waitFor(async () => (await countsOf("fanout.big")).size > 0, 30_000, "the big fan-out's first chunks");
+    const small = await sender.send({ topics: ["fo.small"], category: "fanout.small", title: "t", body: "b" });
+    await settled(sender, small.fanoutId);
+    const bigNow = (await sender.getFanout({ id: big.fanoutId })).fanout as Fanout;
+    // 200 chunks of 100 against 1: the small one waited for a few of the big one's, not all.
+    expect(bigNow.state).not.toBe(FanoutState.DONE);
+    expect(Number(bigNow.written)).toBeLessThan(15_000);
+    await settled(sender, big.fanoutId);
+    expect((await countsOf("fanout.big")).size).toBe(20_000);
+  });
+});
+
 describe("Broadcast", () => {
   it("reaches every recipient that existed at Send, once", async () => {
     const recipients = serviceClient(RecipientService, herald.url, await herald.apiKey(["admin"]));

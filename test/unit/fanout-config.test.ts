@@ -14,6 +14,7 @@ describe("FANOUT_* and SEND_STREAM* settings", () => {
       chunkSize: 250,
       chunksPerRound: 20,
       concurrency: 2,
+      chunksInFlight: 8,
       maxInFlightPerSender: 10,
       ackWaitMs: 120_000,
       retentionDays: 7,

@@ -1,7 +1,7 @@
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { Channel, DeliveryStatus, Priority } from "../../gen/ts/herald/v1/notification_pb.js";
+import { AttemptOutcome, Channel, DeliveryStatus, Priority } from "../../gen/ts/herald/v1/notification_pb.js";
 import { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
 import { decodeDeliveryMessage } from "../../src/contract/delivery-message.js";
 import { connectClient, type HeraldClient, serviceClient } from "../helpers/clients.js";
@@ -130,7 +130,7 @@ describe("priority lanes", () => {
     );
   }, 60_000);
 
-  it("delivers a critical email while the bulk lane is still busy with hundreds", async () => {
+  it("delivers a critical email, retry included, while the bulk lane is still busy with hundreds", async () => {
     const prefix = uniquePrefix();
     // One bulk slot and one urgent slot; a provider call may take long (the held one).
     const h = await herald({
@@ -148,6 +148,8 @@ describe("priority lanes", () => {
     const hold = smtp.holdNext();
     await sendEmail(admin, bulkUsers, "Weekly digest", Priority.NORMAL);
     await hold.held;
+    // Its first attempt fails transiently: the retry (a nak with a delay) must stay in the urgent lane.
+    smtp.failNext(1, 451, "try again later");
     const res = await sendEmail(admin, ["ada"], "Reset your password", Priority.CRITICAL);
 
     const arrived = await waitFor(
@@ -162,6 +164,10 @@ describe("priority lanes", () => {
     expect(smtp.messages[0]?.subject).toBe("Reset your password");
     const [critical] = await settledDeliveries(admin, res.notifications[0]?.id as string, Channel.EMAIL);
     expect(critical?.status).toBe(DeliveryStatus.SENT);
+    expect(critical?.attemptHistory.map((x) => x.outcome)).toEqual([
+      AttemptOutcome.TRANSIENT_ERROR,
+      AttemptOutcome.SENT,
+    ]);
 
     // The bulk lane then drains: every digest arrives, once.
     hold.release();

@@ -4,8 +4,10 @@ import { type EnvReader, parseDuration } from "./env.js";
 export interface DeliveryConfig {
   /** Run delivery workers in this process (the outbox relay runs in every process). */
   workersEnabled: boolean;
-  /** Deliveries each channel's worker handles at once, per process. */
+  /** Bulk-lane (normal, low priority) deliveries each channel's worker handles at once, per process. */
   concurrency: number;
+  /** Urgent-lane (high, critical priority) deliveries each channel's worker handles at once, per process. */
+  urgentConcurrency: number;
   /** Longest a provider call may take; a worker's lease is twice this. */
   timeoutMs: number;
   /** Waits before each retry; attempts = retries + 1. */
@@ -29,6 +31,7 @@ export function readDelivery(env: EnvReader): DeliveryConfig {
   return {
     workersEnabled: env.bool("WORKERS_ENABLED", true),
     concurrency: env.int("DELIVERY_CONCURRENCY", 16, 1, 1000),
+    urgentConcurrency: env.int("DELIVERY_URGENT_CONCURRENCY", 8, 1, 1000),
     timeoutMs: env.int("DELIVERY_TIMEOUT_MS", 15_000, 100, 300_000),
     retryScheduleMs:
       retryScheduleMs.length > 0 ? retryScheduleMs : [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000],

@@ -12,6 +12,7 @@ import {
   type StreamConfig,
 } from "@nats-io/jetstream";
 import { type NatsConnection, nanos } from "@nats-io/transport-node";
+import { type Lane, lanes } from "./lanes.js";
 
 /** Names of Herald's JetStream streams, consumers and subjects under one prefix. */
 export function dispatchNames(prefix: string) {
@@ -20,11 +21,19 @@ export function dispatchNames(prefix: string) {
     stream: `${prefix}_deliveries`,
     /** Deliveries that ran out of attempts, and messages no worker could read, kept for operators (30 days). */
     deadStream: `${prefix}_dead_letters`,
-    deliver: (channel: string) => `${prefix}.deliver.${channel}`,
+    /**
+     * A channel's subject in a lane: the bulk lane keeps the subject Herald
+     * used before lanes existed, so messages queued before an upgrade are
+     * still consumed.
+     */
+    deliver: (channel: string, lane: Lane = "bulk") =>
+      lane === "bulk" ? `${prefix}.deliver.${channel}` : `${prefix}.deliver.${channel}.${lane}`,
     dead: (channel: string) => `${prefix}.dead.${channel}`,
     /** Where unreadable (poison) messages are kept. */
     poison: `${prefix}.dead.poison`,
-    consumer: (channel: string) => `deliver-${channel.replaceAll("_", "-")}`,
+    /** A channel's durable consumer in a lane; the bulk lane keeps the pre-lanes name. */
+    consumer: (channel: string, lane: Lane = "bulk") =>
+      `deliver-${channel.replaceAll("_", "-")}${lane === "bulk" ? "" : `-${lane}`}`,
     /** Fan-out chunks waiting for a worker (work queue), and their one consumer. */
     fanoutStream: `${prefix}_fanout`,
     fanoutChunk: `${prefix}.fanout.chunk`,
@@ -61,7 +70,7 @@ export interface DispatchSetupOptions {
 }
 
 /**
- * Provisions the streams and one durable pull consumer per channel, idempotently
+ * Provisions the streams and one durable pull consumer per channel and lane, idempotently
  * (every process does this at start), through the JetStream manager: what is
  * missing is created (told apart by JetStream's API error codes, not by
  * message text), what exists is brought to this configuration. File storage,
@@ -105,10 +114,10 @@ export async function setupDispatch(
     duplicate_window: nanos(120_000),
     num_replicas: replicas,
   });
-  for (const channel of options.channels) {
+  for (const [channel, lane] of options.channels.flatMap((c) => lanes.map((l) => [c, l] as const))) {
     await ensureConsumer(jsm, names.stream, {
-      durable_name: names.consumer(channel),
-      filter_subject: names.deliver(channel),
+      durable_name: names.consumer(channel, lane),
+      filter_subject: names.deliver(channel, lane),
       ack_policy: AckPolicy.Explicit,
       ack_wait: nanos(options.ackWaitMs),
       // Herald counts attempts in Postgres; JetStream only redelivers.

@@ -15,6 +15,7 @@ import { createDeadLetters } from "./dead-letters.js";
 import { type DeliveryWorker, type Disposition, startDeliveryWorker } from "./delivery-worker.js";
 import { createFanoutQueue } from "./fanout-queue.js";
 import { dispatchNames, setupDispatch } from "./jetstream-setup.js";
+import { laneOf, lanes } from "./lanes.js";
 import { createOutboxRelay } from "./outbox-relay.js";
 
 export interface DeliveryOptions {
@@ -29,7 +30,10 @@ export interface DeliveryOptions {
   deliver: (delivery: QueuedDelivery) => Promise<DeliveryOutcome>;
   settings: {
     workersEnabled: boolean;
+    /** Messages each channel's bulk-lane worker handles at once (DELIVERY_CONCURRENCY). */
     concurrency: number;
+    /** Messages each channel's urgent-lane worker handles at once (DELIVERY_URGENT_CONCURRENCY). */
+    urgentConcurrency: number;
     /** How long a worker may hold a message before JetStream hands it to another. */
     leaseMs: number;
   };
@@ -48,7 +52,8 @@ export type DeliveryState = { ready: boolean; error: string | null };
 /**
  * The durable half of delivery, which owns the queue: JetStream's streams and
  * consumers (provisioned once NATS is there, retried until they are), the
- * outbox relay that feeds them, and one worker per channel. Workers hand each
+ * outbox relay that feeds them, and one worker per channel and lane (urgent
+ * for high and critical notifications, bulk for the rest; dispatch/lanes.ts). Workers hand each
  * message to `deliver` and map its outcome: done and dead to ack (a dead
  * delivery's letter is out already), retry to nak with the delay; a message
  * that is not a DeliveryMessage is set aside on the dead-letter stream and
@@ -67,7 +72,8 @@ export function startDelivery(options: DeliveryOptions) {
   const publish = (item: OutboxItem) => {
     const client = js;
     if (client === null) return Promise.reject(new Error("JetStream is not set up yet"));
-    const subject = names.deliver(item.channel);
+    // Retries are naks of this message, so a delivery stays in its lane.
+    const subject = names.deliver(item.channel, laneOf(item.priority));
     const msgID = `${item.deliveryId}:${item.generation}`;
     // The Send that queued the delivery may be long gone (the relay runs later,
     // maybe in another process): its trace comes from the outbox row.
@@ -151,28 +157,35 @@ export function startDelivery(options: DeliveryOptions) {
         handle: (msg) => fanouts.handle(msg),
       }),
     );
+    // Each lane has its own slots: bulk can never hold the urgent lane's.
+    const concurrency = { urgent: options.settings.urgentConcurrency, bulk: options.settings.concurrency };
     for (const channel of options.channels) {
-      workers.push(
-        startDeliveryWorker({
-          js,
-          stream: names.stream,
-          consumer: names.consumer(channel),
-          concurrency: options.settings.concurrency,
-          logger,
-          handle,
-        }),
-      );
+      for (const lane of lanes) {
+        workers.push(
+          startDeliveryWorker({
+            js,
+            stream: names.stream,
+            consumer: names.consumer(channel, lane),
+            concurrency: concurrency[lane],
+            logger,
+            handle,
+          }),
+        );
+      }
     }
   })();
 
-  /** Messages each channel's consumer holds, not yet delivered or not yet acked. */
+  /** Messages each channel's consumers (both lanes) hold, not yet delivered or not yet acked. */
   const pending = async (): Promise<Record<string, number>> => {
     const manager = jsm;
     if (manager === null) return {};
     const counts: Record<string, number> = {};
     for (const channel of options.channels) {
-      const info = await manager.consumers.info(names.stream, names.consumer(channel));
-      counts[channel] = info.num_pending + info.num_ack_pending;
+      counts[channel] = 0;
+      for (const lane of lanes) {
+        const info = await manager.consumers.info(names.stream, names.consumer(channel, lane));
+        counts[channel] += info.num_pending + info.num_ack_pending;
+      }
     }
     return counts;
   };
@@ -186,12 +199,14 @@ export function startDelivery(options: DeliveryOptions) {
     /** One round handing recorded fan-out chunks to JetStream; returns how many went. */
     relayChunksOnce: () => fanouts.relayOnce(),
     state: (): DeliveryState => state,
-    /** Messages the channels' consumers hold that no worker has taken yet (throws when JetStream does not answer). */
+    /** Messages the channels' consumers (both lanes) hold that no worker has taken yet (throws when JetStream does not answer). */
     async consumerPending(): Promise<number> {
       const manager = jsm;
       if (manager === null) throw new Error("JetStream is not set up yet");
       const infos = await Promise.all(
-        options.channels.map((channel) => manager.consumers.info(names.stream, names.consumer(channel))),
+        options.channels.flatMap((channel) =>
+          lanes.map((lane) => manager.consumers.info(names.stream, names.consumer(channel, lane))),
+        ),
       );
       return infos.reduce((sum, info) => sum + info.num_pending, 0);
     },
@@ -210,7 +225,7 @@ export function startDelivery(options: DeliveryOptions) {
       );
       metrics.polledGauge(
         "herald_consumer_pending",
-        "Messages a channel's JetStream consumer holds: not yet delivered, or delivered and not yet acked.",
+        "Messages a channel's JetStream consumers (both lanes) hold: not yet delivered, or delivered and not yet acked.",
         pending,
         "channel",
       );

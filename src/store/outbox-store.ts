@@ -1,4 +1,4 @@
-import type { Channel } from "../domain/notification.js";
+import type { Channel, Priority } from "../domain/notification.js";
 import type { Queryable } from "./database.js";
 
 /** W3C trace context headers (traceparent, tracestate) carried with a queued delivery. */
@@ -23,6 +23,8 @@ export interface OutboxItem {
   channel: Channel;
   generation: number;
   trace: TraceContext;
+  /** The notification's priority: dispatch picks the delivery's lane by it. */
+  priority: Priority;
 }
 
 /**
@@ -50,9 +52,16 @@ export const outboxStore = {
       channel: Channel;
       generation: number;
       trace_context: TraceContext | null;
+      priority: Priority;
     }>(
-      `SELECT o.id, o.delivery_id, d.notification_id, o.channel, o.generation, o.trace_context
-       FROM outbox o JOIN deliveries d ON d.id = o.delivery_id
+      // The priority (for the delivery's lane) is read through the
+      // notification rather than copied onto each outbox row: the claim joins
+      // deliveries already, one more primary-key probe per claimed row (at most
+      // a round's batch) costs less than widening the hottest insert of every
+      // Send and keeping three writers (Send, workflow steps, RetryDelivery)
+      // and old rows in step; and a row can never carry a stale priority.
+      `SELECT o.id, o.delivery_id, d.notification_id, o.channel, o.generation, o.trace_context, n.priority
+       FROM outbox o JOIN deliveries d ON d.id = o.delivery_id JOIN notifications n ON n.id = d.notification_id
        WHERE o.available_at <= now()
        ORDER BY o.available_at, o.id
        LIMIT $1
@@ -66,6 +75,7 @@ export const outboxStore = {
       channel: r.channel,
       generation: r.generation,
       trace: r.trace_context ?? {},
+      priority: r.priority,
     }));
   },
 

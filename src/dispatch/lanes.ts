@@ -1,0 +1,15 @@
+import type { Priority } from "../domain/notification.js";
+
+/**
+ * Each channel's deliveries travel in two lanes, each with its own JetStream
+ * subject, durable consumer and workers: `urgent` (high and critical
+ * notifications) and `bulk` (the rest), so a password reset never waits behind
+ * a fan-out or a bulk Send.
+ */
+export const lanes = ["urgent", "bulk"] as const;
+export type Lane = (typeof lanes)[number];
+
+/** The lane of a notification's deliveries; unknown priorities (none recorded) go to bulk. */
+export function laneOf(priority: Priority | null): Lane {
+  return priority === "high" || priority === "critical" ? "urgent" : "bulk";
+}

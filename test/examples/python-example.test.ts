@@ -7,12 +7,14 @@ import { connectClient } from "../helpers/clients.js";
 import { startHerald, type TestHerald, testEnv, uniquePrefix } from "../helpers/herald.js";
 import { type HeraldProcess, spawnHerald } from "../helpers/process.js";
 import { waitFor } from "../helpers/wait.js";
+import { expectTopicSendStored } from "./topic-send-stored.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const python = path.join(root, ".herald/venv/bin/python");
 const example = path.join(root, "examples/python/follow_feed.py");
 const escalationExample = path.join(root, "examples/python/escalation.py");
 const streamExample = path.join(root, "examples/python/send_stream.py");
+const topicExample = path.join(root, "examples/python/topic_send.py");
 
 /** One JSON line the example printed. */
 type Line = { kind: string; cursor?: string; id?: string; title?: string; code?: string; reason?: string };
@@ -241,4 +243,35 @@ describe("examples/python/send_stream.py", () => {
       if (run.child.exitCode === null) run.child.kill("SIGKILL");
     }
   });
+});
+
+describe("examples/python/topic_send.py", () => {
+  it("creates a topic, adds 2,500 members in 3 calls, sends without the actor and waits for the fan-out", async () => {
+    const suffix = randomBytes(4).toString("hex");
+    const prefix = `py-topic-${suffix}`;
+    const topic = `example.py.${suffix}`;
+    const env = { HERALD_TARGET: `127.0.0.1:${herald.port}`, HERALD_ADMIN_KEY: await herald.apiKey(["admin"]) };
+    const run = runExample(env, ["--topic", topic, "--user-prefix", prefix, "--members", "2500"], topicExample);
+    try {
+      expect(await run.exitCode(90_000), run.output()).toBe(0);
+      const lines = run.lines as unknown as Array<Record<string, unknown>>;
+      expect(lines, run.output()).toEqual([
+        { kind: "topic", key: topic, created: true },
+        { kind: "subscribers", added: 2500, subscriber_count: 2500, calls: 3 },
+        { kind: "send", fanout_id: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+        {
+          kind: "fanout",
+          id: lines[2]?.fanout_id,
+          state: "FANOUT_STATE_DONE",
+          planned: 2499,
+          written: 2499,
+          failed: 0,
+        },
+        { kind: "inbox", user_id: `${prefix}-1`, titles: ["New comment on the example project"] },
+      ]);
+      await expectTopicSendStored(herald, prefix, 2500);
+    } finally {
+      if (run.child.exitCode === null) run.child.kill("SIGKILL");
+    }
+  }, 120_000);
 });

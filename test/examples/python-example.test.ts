@@ -1,75 +1,18 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import readline from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectClient } from "../helpers/clients.js";
 import { startHerald, type TestHerald, testEnv, uniquePrefix } from "../helpers/herald.js";
 import { type HeraldProcess, spawnHerald } from "../helpers/process.js";
 import { waitFor } from "../helpers/wait.js";
+import { runExample } from "./python-runner.js";
 import { expectTopicSendStored } from "./topic-send-stored.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const python = path.join(root, ".herald/venv/bin/python");
 const example = path.join(root, "examples/python/follow_feed.py");
 const escalationExample = path.join(root, "examples/python/escalation.py");
 const streamExample = path.join(root, "examples/python/send_stream.py");
 const topicExample = path.join(root, "examples/python/topic_send.py");
-
-/** One JSON line the example printed. */
-type Line = { kind: string; cursor?: string; id?: string; title?: string; code?: string; reason?: string };
-
-interface RunningExample {
-  child: ChildProcess;
-  /** The JSON lines printed so far (the human lines are skipped). */
-  lines: Line[];
-  ofKind(kind: string): Line[];
-  /** Waits until `check` holds; fails early, with the output, if the example exited. */
-  until(what: string, check: () => boolean, timeoutMs: number): Promise<void>;
-  /** The exit code, or "still running" after `timeoutMs`. */
-  exitCode(timeoutMs: number): Promise<number | null | "still running">;
-  output(): string;
-}
-
-/** Runs examples/python/follow_feed.py (or `script`) with the venv `npm run setup` made. */
-function runExample(env: Record<string, string>, args: string[], script = example): RunningExample {
-  const child = spawn(python, [script, ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const lines: Line[] = [];
-  let output = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  readline.createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-    output += `${line}\n`;
-    if (line.startsWith("{")) lines.push(JSON.parse(line) as Line);
-  });
-  let exitCode: number | null | undefined;
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => {
-      exitCode = code;
-      resolve(code);
-    }),
-  );
-  return {
-    child,
-    lines,
-    ofKind: (kind) => lines.filter((l) => l.kind === kind),
-    async until(what, check, timeoutMs) {
-      await waitFor(
-        () => check() || (exitCode !== undefined ? Promise.reject(new Error(`example exited:\n${output}`)) : false),
-        timeoutMs,
-        `${what}; output so far:\n${output}`,
-      );
-    },
-    exitCode: (timeoutMs) =>
-      Promise.race([exited, new Promise<"still running">((r) => setTimeout(r, timeoutMs, "still running").unref())]),
-    output: () => output,
-  };
-}
 
 const prefix = uniquePrefix();
 let herald: TestHerald;
@@ -103,6 +46,7 @@ describe("examples/python/follow_feed.py", () => {
         HERALD_USER_TOKEN: await herald.userToken(user),
       },
       ["--user", user, "--send", "3", "--max-events", "7", "--timeout", "60"],
+      example,
     );
     try {
       await run.until("the three notifications the example sent", () => run.ofKind("created").length === 3, 15_000);
@@ -141,12 +85,11 @@ describe("examples/python/follow_feed.py", () => {
   }, 90_000);
 
   it("stops at once, without reconnecting, when Herald refuses the user token", async () => {
-    const run = runExample({ HERALD_TARGET: `127.0.0.1:${herald.port}`, HERALD_USER_TOKEN: "not-a-token" }, [
-      "--user",
-      `py-example-${randomBytes(4).toString("hex")}`,
-      "--timeout",
-      "20",
-    ]);
+    const run = runExample(
+      { HERALD_TARGET: `127.0.0.1:${herald.port}`, HERALD_USER_TOKEN: "not-a-token" },
+      ["--user", `py-example-${randomBytes(4).toString("hex")}`, "--timeout", "20"],
+      example,
+    );
     try {
       expect(await run.exitCode(10_000), run.output()).toBe(1);
       expect(run.output()).toContain("Subscribe failed: UNAUTHENTICATED");

@@ -217,4 +217,31 @@ describe("examples/python/topic_send.py", () => {
       if (run.child.exitCode === null) run.child.kill("SIGKILL");
     }
   }, 120_000);
+
+  it("run again, reuses the topic (ALREADY_EXISTS), adds nobody and sends again", async () => {
+    const suffix = randomBytes(4).toString("hex");
+    const prefix = `py-topic-again-${suffix}`;
+    const topic = `example.py.again.${suffix}`;
+    const env = { HERALD_TARGET: `127.0.0.1:${herald.port}`, HERALD_ADMIN_KEY: await herald.apiKey(["admin"]) };
+    const args = ["--topic", topic, "--user-prefix", prefix, "--members", "3", "--batch-size", "2"];
+    for (const created of [true, false]) {
+      const run = runExample(env, args, topicExample);
+      try {
+        expect(await run.exitCode(60_000), run.output()).toBe(0);
+        const lines = run.lines as unknown as Array<Record<string, unknown>>;
+        expect(lines.slice(0, 2), run.output()).toEqual([
+          { kind: "topic", key: topic, created },
+          { kind: "subscribers", added: created ? 3 : 0, subscriber_count: 3, calls: 2 },
+        ]);
+        expect(lines[3]).toMatchObject({ kind: "fanout", state: "FANOUT_STATE_DONE", planned: 2, written: 2 });
+      } finally {
+        if (run.child.exitCode === null) run.child.kill("SIGKILL");
+      }
+    }
+    const [stored] = await herald.db.query<{ count: string }>(
+      "SELECT count(*) FROM notifications WHERE category = 'example.topic' AND user_id LIKE $1",
+      [`${prefix}-%`],
+    );
+    expect(Number(stored?.count)).toBe(2 * 2);
+  }, 120_000);
 });

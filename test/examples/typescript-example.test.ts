@@ -118,3 +118,24 @@ it("the topic example adds 2,500 members, sends to the topic without the actor a
   ]);
   await expectTopicSendStored(herald, prefix, 2500);
 }, 120_000);
+
+it("the topic example run twice reuses the topic (ALREADY_EXISTS), adds nobody and sends again", async () => {
+  const prefix = `ts-topic-again-${Date.now()}`;
+  const topic = `example.ts.again.${Date.now()}`;
+  const args = ["--topic", topic, "--user-prefix", prefix, "--members", "3", "--batch-size", "2"];
+  const env = { HERALD_ADMIN_KEY: adminKey };
+  const first = await runExample("topic-send.ts", args, env, 60_000);
+  expect(first.slice(0, 2)).toEqual([
+    { step: "topic", key: topic, created: true },
+    { step: "subscribers", added: 3, subscriberCount: 3, calls: 2 },
+  ]);
+  const again = await runExample("topic-send.ts", args, env, 60_000);
+  expect(again).toEqual([
+    { step: "topic", key: topic, created: false },
+    { step: "subscribers", added: 0, subscriberCount: 3, calls: 2 },
+    { step: "send", fanoutId: expect.any(String) },
+    { step: "fanout", id: again[2]?.fanoutId, state: "DONE", planned: 2, written: 2, failed: 0 },
+    { step: "inbox", userId: `${prefix}-1`, titles: Array(2).fill("New comment on the example project") },
+  ]);
+  expect(again[2]?.fanoutId).not.toBe(first[2]?.fanoutId);
+}, 120_000);

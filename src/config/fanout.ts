@@ -2,7 +2,12 @@ import type { EnvReader } from "./env.js";
 
 /** Fan-outs: Sends to topics or to everyone, written in chunks by workers. */
 export interface FanoutConfig {
-  /** Recipients per chunk, each chunk one Send (FANOUT_CHUNK_SIZE, at most 1,000). */
+  /**
+   * Recipients per chunk, each chunk one Send (FANOUT_CHUNK_SIZE, at most 1,000).
+   * 250 by default: a chunk's preparation runs on the event loop, and a chunk
+   * of 1,000 held it for up to ~70 ms at p99 against ~20 ms for 250 (30,000
+   * members, 8% slower in all), delaying the API's other calls by as much.
+   */
   chunkSize: number;
   /** Chunks a planning round records before it commits (FANOUT_CHUNKS_PER_ROUND). */
   chunksPerRound: number;
@@ -24,7 +29,7 @@ export function readFanout(env: EnvReader, poolMax: number): FanoutConfig {
     );
   }
   return {
-    chunkSize: env.int("FANOUT_CHUNK_SIZE", 1000, 1, 1000),
+    chunkSize: env.int("FANOUT_CHUNK_SIZE", 250, 1, 1000),
     chunksPerRound: env.int("FANOUT_CHUNKS_PER_ROUND", 20, 1, 1000),
     concurrency,
     maxInFlightPerSender: env.int("FANOUTS_IN_FLIGHT_PER_KEY", 10, 1, 10_000),

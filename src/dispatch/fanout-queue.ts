@@ -1,6 +1,6 @@
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { Database } from "../store/database.js";
-import { fanoutStore } from "../store/fanout-store.js";
+import { fanoutChunkStore } from "../store/fanout-chunk-store.js";
 import type { Disposition } from "./delivery-worker.js";
 import type { DispatchNames } from "./jetstream-setup.js";
 
@@ -32,7 +32,7 @@ export function createFanoutQueue(options: {
     async relayOnce(): Promise<number> {
       const js = options.js();
       if (js === null) return 0;
-      const chunks = await fanoutStore.unpublished(options.db, 500);
+      const chunks = await fanoutChunkStore.unpublished(options.db, 500);
       const byFanout = new Map<string, number[]>();
       await Promise.all(
         chunks.map(async (c) => {
@@ -44,7 +44,7 @@ export function createFanoutQueue(options: {
           byFanout.set(c.fanoutId, [...(byFanout.get(c.fanoutId) ?? []), c.chunk]);
         }),
       );
-      for (const [fanoutId, numbers] of byFanout) await fanoutStore.markPublished(options.db, fanoutId, numbers);
+      for (const [fanoutId, numbers] of byFanout) await fanoutChunkStore.markPublished(options.db, fanoutId, numbers);
       return chunks.length;
     },
 

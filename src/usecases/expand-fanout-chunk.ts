@@ -2,6 +2,7 @@ import { AlreadyExistsError, DomainError, UnavailableError } from "../domain/err
 import type { Notification, NotificationDraft } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
 import type { Database } from "../store/database.js";
+import { fanoutChunkStore } from "../store/fanout-chunk-store.js";
 import { fanoutStore } from "../store/fanout-store.js";
 import { chunkDraft } from "./start-fanout.js";
 
@@ -24,20 +25,20 @@ export function createExpandFanoutChunk(deps: ExpandChunkDeps) {
   return async function expandChunk(fanoutId: string, chunk: number): Promise<void> {
     const fanout = await fanoutStore.get(deps.db, fanoutId);
     if (fanout === null) return; // pruned
-    const userIds = await fanoutStore.pendingChunk(deps.db, fanoutId, chunk);
+    const userIds = await fanoutChunkStore.pendingChunk(deps.db, fanoutId, chunk);
     if (userIds === null) return; // settled already
     if (fanout.state === "canceled") {
-      await fanoutStore.settle(deps.db, fanoutId, chunk, "canceled");
+      await fanoutChunkStore.settle(deps.db, fanoutId, chunk, "canceled");
       return;
     }
     try {
       await deps.send(senderOf(fanout.senderKeyId), chunkDraft(fanout.request, userIds, `fanout:${fanoutId}:${chunk}`));
-      await fanoutStore.settle(deps.db, fanoutId, chunk, "written");
+      await fanoutChunkStore.settle(deps.db, fanoutId, chunk, "written");
     } catch (error) {
       // ALREADY_EXISTS: the key is taken by this very chunk (its users are fixed), so it was written.
-      if (error instanceof AlreadyExistsError) await fanoutStore.settle(deps.db, fanoutId, chunk, "written");
+      if (error instanceof AlreadyExistsError) await fanoutChunkStore.settle(deps.db, fanoutId, chunk, "written");
       else if (error instanceof DomainError && !(error instanceof UnavailableError)) {
-        await fanoutStore.settle(deps.db, fanoutId, chunk, "failed", error.message);
+        await fanoutChunkStore.settle(deps.db, fanoutId, chunk, "failed", error.message);
       } else throw error; // the database or a bug: JetStream redelivers it
     }
     await fanoutStore.finishIfDone(deps.db, fanoutId);

@@ -1,7 +1,8 @@
 import { NotFoundError } from "../domain/errors.js";
 import { type Principal, senderIdOf } from "../domain/principal.js";
 import type { Database } from "../store/database.js";
-import { type FanoutProgress, type FanoutRecord, fanoutStore } from "../store/fanout-store.js";
+import { type FanoutProgress, fanoutChunkStore } from "../store/fanout-chunk-store.js";
+import { type FanoutRecord, fanoutStore } from "../store/fanout-store.js";
 import { requireScope } from "./access.js";
 
 /** A fan-out as GetFanout reports it. */
@@ -37,7 +38,7 @@ export function createFanoutProgress(deps: { db: Database }) {
     broadcast: fanout.broadcast,
     createdAt: fanout.createdAt,
     finishedAt: fanout.finishedAt,
-    ...(await fanoutStore.progress(deps.db, fanout.id)),
+    ...(await fanoutChunkStore.progress(deps.db, fanout.id)),
   });
   return {
     async get(principal: Principal, id: string): Promise<FanoutView> {

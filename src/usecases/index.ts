@@ -125,7 +125,7 @@ export function createUseCases(d: UseCaseDeps) {
     traceContext: d.traceContext,
     cancelRuns: d.workflows.cancelNotification,
   });
-  const send = createSendNotification({
+  const sendDeps = {
     db,
     prepare,
     publish: d.feed.publish,
@@ -136,8 +136,12 @@ export function createUseCases(d: UseCaseDeps) {
     findWorkflow: d.workflows.find,
     onRunsStarted: d.workflows.onRunsStarted,
     now: d.workflows.now,
-    groupCommit: d.sendGroupCommit ?? null,
-  });
+  };
+  const send = createSendNotification({ ...sendDeps, groupCommit: d.sendGroupCommit ?? null });
+  // Fan-out chunks write alone, on their own connections (FANOUT_CONCURRENCY):
+  // in the Sends' group commit they would hold its few statement slots for a
+  // thousand rows at a time while API callers' Sends wait behind them.
+  const sendChunk = createSendNotification({ ...sendDeps, groupCommit: null });
   const startFanout = createStartFanout({
     db,
     channels: d.channels.available,
@@ -224,7 +228,7 @@ export function createUseCases(d: UseCaseDeps) {
     deliver,
     workflowDeliveries: createWorkflowDeliveries({ prepare }),
     planFanout: createPlanFanout({ db, ...d.fanout }),
-    expandFanoutChunk: createExpandFanoutChunk({ db, send }),
+    expandFanoutChunk: createExpandFanoutChunk({ db, send: sendChunk }),
   };
 }
 

@@ -8,7 +8,7 @@ import {
 import type { Principal } from "../domain/principal.js";
 import type { Device, Platform, Recipient, RecipientPatch } from "../domain/recipient.js";
 import type { Database } from "../store/database.js";
-import { fanoutStore } from "../store/fanout-store.js";
+import { fanoutChunkStore } from "../store/fanout-chunk-store.js";
 import { quietHoursStore } from "../store/quiet-hours-store.js";
 import { recipientStore } from "../store/recipient-store.js";
 import { topicMemberStore } from "../store/topic-member-store.js";
@@ -73,7 +73,7 @@ export function createManageRecipients(deps: {
         // Quiet hours and topic memberships are the user's data too; their stores alone write them.
         await quietHoursStore.clear(tx, userId);
         await topicMemberStore.eraseUser(tx, userId);
-        await fanoutStore.forgetUser(tx, userId);
+        await fanoutChunkStore.forgetUser(tx, userId);
         return {
           deleted: await recipientStore.erase(tx, userId),
           before: await recipientStore.revokeTokens(tx, userId),

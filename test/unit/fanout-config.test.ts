@@ -8,10 +8,10 @@ const base = {
 };
 
 describe("FANOUT_* and SEND_STREAM* settings", () => {
-  it("default to chunks of 1,000, 2 at once, 10 fan-outs per key; streams of 32 items, 8 per key, 256 in all", () => {
+  it("default to chunks of 250, 2 at once, 10 fan-outs per key; streams of 32 items, 8 per key, 256 in all", () => {
     const config = loadConfig(base);
     expect(config.fanout).toEqual({
-      chunkSize: 1000,
+      chunkSize: 250,
       chunksPerRound: 20,
       concurrency: 2,
       maxInFlightPerSender: 10,

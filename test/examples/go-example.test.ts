@@ -5,9 +5,11 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { connectClient } from "../helpers/clients.js";
+import { TopicService } from "../../gen/ts/herald/v1/topic_service_pb.js";
+import { connectClient, serviceClient } from "../helpers/clients.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
 import { waitFor } from "../helpers/wait.js";
+import { expectTopicSendStored } from "./topic-send-stored.js";
 
 // The Go example (examples/go) built once and run against a real Herald over
 // both of its transports; it is documentation, so it must keep working.
@@ -17,6 +19,7 @@ let herald: TestHerald;
 let tmp: string;
 let binary: string;
 let streamBinary: string;
+let topicBinary: string;
 let sendReadKey: string;
 let readKey: string;
 let adminKey: string;
@@ -25,15 +28,16 @@ beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), "herald-go-example-"));
   binary = path.join(tmp, "herald-example");
   streamBinary = path.join(tmp, "herald-sendstream");
+  topicBinary = path.join(tmp, "herald-topicsend");
   // A cold module and build cache takes tens of seconds; a warm one about one.
   const [started] = await Promise.all([
     // Email must be on for the example's workflow (its last step emails); the
     // delay is an hour, so nothing is sent to this address during the test.
     startHerald({ env: { SMTP_URL: "smtp://127.0.0.1:9?tls=off" } }),
     // One build after the other: they share the module cache and the machine is small.
-    run("go", ["build", "-o", binary, "."], { cwd: exampleDir, timeout: 180_000 }).then(() =>
-      run("go", ["build", "-o", streamBinary, "./sendstream"], { cwd: exampleDir, timeout: 180_000 }),
-    ),
+    run("go", ["build", "-o", binary, "."], { cwd: exampleDir, timeout: 180_000 })
+      .then(() => run("go", ["build", "-o", streamBinary, "./sendstream"], { cwd: exampleDir, timeout: 180_000 }))
+      .then(() => run("go", ["build", "-o", topicBinary, "./topicsend"], { cwd: exampleDir, timeout: 180_000 })),
   ]);
   herald = started;
   sendReadKey = await herald.apiKey(["send", "read"]);
@@ -151,3 +155,37 @@ it.each(["grpc", "connect"] as const)(
   },
   90_000,
 );
+
+it("topicsend: reuses an existing topic, adds the missing members, sends without the actor and waits for the fan-out", async () => {
+  const suffix = randomBytes(4).toString("hex");
+  const prefix = `go-topic-${suffix}`;
+  const topic = `example.go.${suffix}`;
+  // As on a re-run: the topic exists already and holds the first 500 members.
+  const topics = serviceClient(TopicService, herald.url, adminKey);
+  await topics.createTopic({ key: topic });
+  await topics.addSubscribers({ topicKey: topic, userIds: Array.from({ length: 500 }, (_, i) => `${prefix}-${i}`) });
+
+  const { stdout, stderr } = await run(topicBinary, ["-topic", topic, "-user-prefix", prefix, "-members", "2500"], {
+    env: { ...process.env, HERALD_URL: herald.url, HERALD_ADMIN_KEY: adminKey },
+    timeout: 90_000,
+  });
+  const lines = stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  expect(lines, stderr).toEqual([
+    { step: "topic", key: topic, created: false },
+    { step: "subscribers", added: 2000, subscriber_count: 2500, calls: 3 },
+    { step: "send", fanout_id: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+    {
+      step: "fanout",
+      id: lines[2]?.fanout_id,
+      state: "FANOUT_STATE_DONE",
+      planned: 2499,
+      written: 2499,
+      failed: 0,
+    },
+    { step: "inbox", user_id: `${prefix}-1`, titles: ["New comment on the example project"] },
+  ]);
+  await expectTopicSendStored(herald, prefix, 2500);
+}, 120_000);

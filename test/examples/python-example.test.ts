@@ -1,73 +1,18 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import readline from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectClient } from "../helpers/clients.js";
 import { startHerald, type TestHerald, testEnv, uniquePrefix } from "../helpers/herald.js";
 import { type HeraldProcess, spawnHerald } from "../helpers/process.js";
 import { waitFor } from "../helpers/wait.js";
+import { runExample } from "./python-runner.js";
+import { expectTopicSendStored } from "./topic-send-stored.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const python = path.join(root, ".herald/venv/bin/python");
 const example = path.join(root, "examples/python/follow_feed.py");
 const escalationExample = path.join(root, "examples/python/escalation.py");
 const streamExample = path.join(root, "examples/python/send_stream.py");
-
-/** One JSON line the example printed. */
-type Line = { kind: string; cursor?: string; id?: string; title?: string; code?: string; reason?: string };
-
-interface RunningExample {
-  child: ChildProcess;
-  /** The JSON lines printed so far (the human lines are skipped). */
-  lines: Line[];
-  ofKind(kind: string): Line[];
-  /** Waits until `check` holds; fails early, with the output, if the example exited. */
-  until(what: string, check: () => boolean, timeoutMs: number): Promise<void>;
-  /** The exit code, or "still running" after `timeoutMs`. */
-  exitCode(timeoutMs: number): Promise<number | null | "still running">;
-  output(): string;
-}
-
-/** Runs examples/python/follow_feed.py (or `script`) with the venv `npm run setup` made. */
-function runExample(env: Record<string, string>, args: string[], script = example): RunningExample {
-  const child = spawn(python, [script, ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const lines: Line[] = [];
-  let output = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  readline.createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-    output += `${line}\n`;
-    if (line.startsWith("{")) lines.push(JSON.parse(line) as Line);
-  });
-  let exitCode: number | null | undefined;
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => {
-      exitCode = code;
-      resolve(code);
-    }),
-  );
-  return {
-    child,
-    lines,
-    ofKind: (kind) => lines.filter((l) => l.kind === kind),
-    async until(what, check, timeoutMs) {
-      await waitFor(
-        () => check() || (exitCode !== undefined ? Promise.reject(new Error(`example exited:\n${output}`)) : false),
-        timeoutMs,
-        `${what}; output so far:\n${output}`,
-      );
-    },
-    exitCode: (timeoutMs) =>
-      Promise.race([exited, new Promise<"still running">((r) => setTimeout(r, timeoutMs, "still running").unref())]),
-    output: () => output,
-  };
-}
+const topicExample = path.join(root, "examples/python/topic_send.py");
 
 const prefix = uniquePrefix();
 let herald: TestHerald;
@@ -101,6 +46,7 @@ describe("examples/python/follow_feed.py", () => {
         HERALD_USER_TOKEN: await herald.userToken(user),
       },
       ["--user", user, "--send", "3", "--max-events", "7", "--timeout", "60"],
+      example,
     );
     try {
       await run.until("the three notifications the example sent", () => run.ofKind("created").length === 3, 15_000);
@@ -139,12 +85,11 @@ describe("examples/python/follow_feed.py", () => {
   }, 90_000);
 
   it("stops at once, without reconnecting, when Herald refuses the user token", async () => {
-    const run = runExample({ HERALD_TARGET: `127.0.0.1:${herald.port}`, HERALD_USER_TOKEN: "not-a-token" }, [
-      "--user",
-      `py-example-${randomBytes(4).toString("hex")}`,
-      "--timeout",
-      "20",
-    ]);
+    const run = runExample(
+      { HERALD_TARGET: `127.0.0.1:${herald.port}`, HERALD_USER_TOKEN: "not-a-token" },
+      ["--user", `py-example-${randomBytes(4).toString("hex")}`, "--timeout", "20"],
+      example,
+    );
     try {
       expect(await run.exitCode(10_000), run.output()).toBe(1);
       expect(run.output()).toContain("Subscribe failed: UNAUTHENTICATED");
@@ -241,4 +186,62 @@ describe("examples/python/send_stream.py", () => {
       if (run.child.exitCode === null) run.child.kill("SIGKILL");
     }
   });
+});
+
+describe("examples/python/topic_send.py", () => {
+  it("creates a topic, adds 2,500 members in 3 calls, sends without the actor and waits for the fan-out", async () => {
+    const suffix = randomBytes(4).toString("hex");
+    const prefix = `py-topic-${suffix}`;
+    const topic = `example.py.${suffix}`;
+    const env = { HERALD_TARGET: `127.0.0.1:${herald.port}`, HERALD_ADMIN_KEY: await herald.apiKey(["admin"]) };
+    const run = runExample(env, ["--topic", topic, "--user-prefix", prefix, "--members", "2500"], topicExample);
+    try {
+      expect(await run.exitCode(90_000), run.output()).toBe(0);
+      const lines = run.lines as unknown as Array<Record<string, unknown>>;
+      expect(lines, run.output()).toEqual([
+        { kind: "topic", key: topic, created: true },
+        { kind: "subscribers", added: 2500, subscriber_count: 2500, calls: 3 },
+        { kind: "send", fanout_id: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+        {
+          kind: "fanout",
+          id: lines[2]?.fanout_id,
+          state: "FANOUT_STATE_DONE",
+          planned: 2499,
+          written: 2499,
+          failed: 0,
+        },
+        { kind: "inbox", user_id: `${prefix}-1`, titles: ["New comment on the example project"] },
+      ]);
+      await expectTopicSendStored(herald, prefix, 2500);
+    } finally {
+      if (run.child.exitCode === null) run.child.kill("SIGKILL");
+    }
+  }, 120_000);
+
+  it("run again, reuses the topic (ALREADY_EXISTS), adds nobody and sends again", async () => {
+    const suffix = randomBytes(4).toString("hex");
+    const prefix = `py-topic-again-${suffix}`;
+    const topic = `example.py.again.${suffix}`;
+    const env = { HERALD_TARGET: `127.0.0.1:${herald.port}`, HERALD_ADMIN_KEY: await herald.apiKey(["admin"]) };
+    const args = ["--topic", topic, "--user-prefix", prefix, "--members", "3", "--batch-size", "2"];
+    for (const created of [true, false]) {
+      const run = runExample(env, args, topicExample);
+      try {
+        expect(await run.exitCode(60_000), run.output()).toBe(0);
+        const lines = run.lines as unknown as Array<Record<string, unknown>>;
+        expect(lines.slice(0, 2), run.output()).toEqual([
+          { kind: "topic", key: topic, created },
+          { kind: "subscribers", added: created ? 3 : 0, subscriber_count: 3, calls: 2 },
+        ]);
+        expect(lines[3]).toMatchObject({ kind: "fanout", state: "FANOUT_STATE_DONE", planned: 2, written: 2 });
+      } finally {
+        if (run.child.exitCode === null) run.child.kill("SIGKILL");
+      }
+    }
+    const [stored] = await herald.db.query<{ count: string }>(
+      "SELECT count(*) FROM notifications WHERE category = 'example.topic' AND user_id LIKE $1",
+      [`${prefix}-%`],
+    );
+    expect(Number(stored?.count)).toBe(2 * 2);
+  }, 120_000);
 });

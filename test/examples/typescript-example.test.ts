@@ -4,23 +4,31 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { connectClient } from "../helpers/clients.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
+import { expectTopicSendStored } from "./topic-send-stored.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 let herald: TestHerald;
 let key: string;
+let adminKey: string;
 
 beforeAll(async () => {
   herald = await startHerald();
   key = await herald.apiKey(["send", "read"]);
+  adminKey = await herald.apiKey(["admin"]);
 });
 afterAll(() => herald.close());
 
 /** Runs examples/typescript/<script> with tsx and returns its JSON lines. */
-async function runExample(script: string, args: string[]): Promise<Array<Record<string, unknown>>> {
+async function runExample(
+  script: string,
+  args: string[],
+  env: Record<string, string> = { HERALD_API_KEY: key },
+  timeout = 30_000,
+): Promise<Array<Record<string, unknown>>> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ["--import", "tsx", path.join(root, "examples/typescript", script), ...args],
-    { env: { ...process.env, HERALD_URL: herald.url, HERALD_API_KEY: key }, timeout: 30_000 },
+    { env: { ...process.env, HERALD_URL: herald.url, ...env }, timeout },
   );
   return stdout
     .trim()
@@ -91,3 +99,43 @@ it("the batch example sends 9 of 10 and reports the invalid one's field", async 
   const stored = await storedByUser("example.batch", prefix);
   expect([...stored.keys()].sort()).toEqual(Array.from({ length: 9 }, (_, i) => `${prefix}-${i}`).sort());
 });
+
+it("the topic example adds 2,500 members, sends to the topic without the actor and waits for the fan-out", async () => {
+  const prefix = `ts-topic-${Date.now()}`;
+  const topic = `example.ts.${Date.now()}`;
+  const lines = await runExample(
+    "topic-send.ts",
+    ["--topic", topic, "--user-prefix", prefix, "--members", "2500"],
+    { HERALD_ADMIN_KEY: adminKey },
+    90_000,
+  );
+  expect(lines).toEqual([
+    { step: "topic", key: topic, created: true },
+    { step: "subscribers", added: 2500, subscriberCount: 2500, calls: 3 },
+    { step: "send", fanoutId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+    { step: "fanout", id: lines[2]?.fanoutId, state: "DONE", planned: 2499, written: 2499, failed: 0 },
+    { step: "inbox", userId: `${prefix}-1`, titles: ["New comment on the example project"] },
+  ]);
+  await expectTopicSendStored(herald, prefix, 2500);
+}, 120_000);
+
+it("the topic example run twice reuses the topic (ALREADY_EXISTS), adds nobody and sends again", async () => {
+  const prefix = `ts-topic-again-${Date.now()}`;
+  const topic = `example.ts.again.${Date.now()}`;
+  const args = ["--topic", topic, "--user-prefix", prefix, "--members", "3", "--batch-size", "2"];
+  const env = { HERALD_ADMIN_KEY: adminKey };
+  const first = await runExample("topic-send.ts", args, env, 60_000);
+  expect(first.slice(0, 2)).toEqual([
+    { step: "topic", key: topic, created: true },
+    { step: "subscribers", added: 3, subscriberCount: 3, calls: 2 },
+  ]);
+  const again = await runExample("topic-send.ts", args, env, 60_000);
+  expect(again).toEqual([
+    { step: "topic", key: topic, created: false },
+    { step: "subscribers", added: 0, subscriberCount: 3, calls: 2 },
+    { step: "send", fanoutId: expect.any(String) },
+    { step: "fanout", id: again[2]?.fanoutId, state: "DONE", planned: 2, written: 2, failed: 0 },
+    { step: "inbox", userId: `${prefix}-1`, titles: Array(2).fill("New comment on the example project") },
+  ]);
+  expect(again[2]?.fanoutId).not.toBe(first[2]?.fanoutId);
+}, 120_000);

@@ -197,7 +197,7 @@ export async function createApp(
     run: async () => (await delivery.relayOnce()) > 0,
   };
   const fanoutTasks = [
-    { name: "fanout-planner", everyMs: 1_000, run: planFanout },
+    { name: "fanout-planner", everyMs: deliveryConfig.outboxRelayIntervalMs, run: planFanout },
     {
       name: "fanout-relay",
       everyMs: deliveryConfig.outboxRelayIntervalMs,

@@ -224,7 +224,7 @@ describe("on a 3-node JetStream cluster, with two Herald replicas", () => {
     expect(cluster.nodes.map((n) => n.name)).toContain(leader);
     const jsz = await readJsz(cluster.nodes[0]?.httpPort as number, { streams: true, consumers: true });
     const details = jszStreams(jsz).filter((s) => s.name.startsWith(prefix));
-    expect(details.map((s) => s.name).sort()).toEqual([`${prefix}_dead_letters`, stream]);
+    expect(details.map((s) => s.name).sort()).toEqual([`${prefix}_dead_letters`, stream, `${prefix}_fanout`].sort());
     for (const s of details) {
       expect(s.config?.num_replicas).toBe(3);
       // The leader plus two followers.

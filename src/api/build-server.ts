@@ -160,6 +160,13 @@ export function buildServer(options: ServerOptions) {
   const limits: ConnectionLimits = {
     headersTimeoutMs: settings.headersTimeoutMs,
     requestTimeoutMs: settings.requestTimeoutMs,
+    requestStreamPaths: new Set(
+      herald.flatMap((service) =>
+        service.methods
+          .filter((m) => m.methodKind === "client_streaming" || m.methodKind === "bidi_streaming")
+          .map((m) => `/${service.typeName}/${m.name}`),
+      ),
+    ),
     idleTimeoutMs: settings.idleTimeoutMs,
     maxConcurrentStreams: settings.maxConcurrentStreams,
     resetBurst: settings.resetBurst,

@@ -9,6 +9,12 @@ export interface Http2GuardOptions {
   idleTimeoutMs: number;
   /** A stream's request (headers through the end of its body) must arrive within this long. */
   requestTimeoutMs: number;
+  /**
+   * Paths of the methods whose request is a stream of messages (SendStream):
+   * their body ends when the client is done, so the request deadline does
+   * not apply; the method bounds its own idleness.
+   */
+  requestStreamPaths?: ReadonlySet<string>;
   /** Told when a connection is cut for abuse, with the client's address. */
   onAbuse?: (reason: "rapid_reset", address: string | undefined) => void;
 }
@@ -30,8 +36,9 @@ const recentStreams = 8;
  * - A connection with no open stream (a preface and then silence included) is
  *   closed after `idleTimeoutMs`; Herald's clients reconnect when they need to.
  * - A stream whose request does not finish arriving in `requestTimeoutMs` is
- *   reset: every Herald RPC takes one message, so a request that trickles in
- *   holds its slot without using it.
+ *   reset: every Herald RPC but the request streams (`requestStreamPaths`)
+ *   takes one message, so a request that trickles in holds its slot without
+ *   using it.
  */
 export function guardHttp2Session(session: http2.ServerHttp2Session, options: Http2GuardOptions): void {
   let tokens = options.resetBurst;
@@ -69,19 +76,22 @@ export function guardHttp2Session(session: http2.ServerHttp2Session, options: Ht
     stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR;
 
   // Prepended: it runs before the servers start a call for the stream.
-  session.prependListener("stream", (stream: http2.ServerHttp2Stream) => {
+  session.prependListener("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
     for (const earlier of recent) if (wasReset(earlier)) resetByClient(earlier);
     recent.push(stream);
     if (recent.length > recentStreams) recent.shift();
     if (session.destroyed) return;
     open += 1;
     clearTimeout(idle);
-    const deadline = setTimeout(() => {
-      if (stream.readableEnded || stream.closed) return;
-      settled.add(stream);
-      stream.close(http2.constants.NGHTTP2_CANCEL);
-    }, options.requestTimeoutMs);
-    deadline.unref();
+    const untimed = options.requestStreamPaths?.has(String(headers[":path"] ?? "").split("?", 1)[0] ?? "") ?? false;
+    const deadline = untimed
+      ? undefined
+      : setTimeout(() => {
+          if (stream.readableEnded || stream.closed) return;
+          settled.add(stream);
+          stream.close(http2.constants.NGHTTP2_CANCEL);
+        }, options.requestTimeoutMs);
+    deadline?.unref();
     stream.once("end", () => clearTimeout(deadline));
     stream.once("close", () => {
       clearTimeout(deadline);

@@ -170,26 +170,55 @@ describe("SendStream pacing", () => {
   let paced: TestHerald;
   beforeAll(async () => {
     paced = await startHerald({
-      env: { RATE_LIMIT_API_KEY_PER_SECOND: "10", RATE_LIMIT_API_KEY_BURST: "5", SEND_STREAM_IDLE_TIMEOUT_MS: "1000" },
+      env: {
+        RATE_LIMIT_API_KEY_PER_SECOND: "10",
+        RATE_LIMIT_API_KEY_BURST: "5",
+        SEND_STREAM_IDLE_TIMEOUT_MS: "1000",
+        // Shorter than the paced stream lasts: a request stream is not held to a request's deadline.
+        HTTP_REQUEST_TIMEOUT_MS: "1000",
+      },
     });
   });
   afterAll(() => paced.close());
 
-  it("waits for rate-limit tokens instead of failing items", async () => {
-    const client = streamClient(await paced.apiKey(["send"]), "grpc", paced.url);
-    const items = Array.from({ length: 25 }, (_, i) => request(`paced-${i}`, "t", `${i}`));
-    const started = Date.now();
-    const answers: SendStreamResponse[] = [];
-    for await (const a of client.sendStream(
-      (async function* () {
-        yield* items;
-      })(),
-    ))
-      answers.push(a);
-    // 26 tokens (the call, then one per item) from a bucket of 5 refilled at 10/s: at least 2 s.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
-    expect(answers.map((a) => a.result?.outcome.case)).toEqual(items.map(() => "sent"));
-  });
+  it.each<Protocol>(["grpc", "connect-h2"])(
+    "waits for rate-limit tokens instead of failing items (%s), past HTTP_REQUEST_TIMEOUT_MS",
+    async (protocol) => {
+      const client = streamClient(await paced.apiKey(["send"]), protocol, paced.url);
+      const items = Array.from({ length: 25 }, (_, i) => request(`paced-${protocol}-${i}`, "t", `${i}`));
+      const started = Date.now();
+      const answers: SendStreamResponse[] = [];
+      for await (const a of client.sendStream(
+        (async function* () {
+          yield* items;
+        })(),
+      ))
+        answers.push(a);
+      // 26 tokens (the call, then one per item) from a bucket of 5 refilled at 10/s: at least 2 s.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+      expect(answers.map((a) => a.result?.outcome.case)).toEqual(items.map(() => "sent"));
+    },
+  );
+
+  it.each<Protocol>(["grpc", "connect-h2"])(
+    "keeps a stream its client writes to for longer than HTTP_REQUEST_TIMEOUT_MS (%s)",
+    async (protocol) => {
+      const client = streamClient(await paced.apiKey(["send"]), protocol, paced.url);
+      const input = pushable<SendStreamRequest>();
+      const s = collect(client.sendStream(input));
+      const started = Date.now();
+      for (let i = 0; Date.now() - started < 2500; i++) {
+        input.push(request(`slow-${protocol}-${i}`, "t", `${i}`));
+        await s.atLeast(i + 1, 10_000);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      input.end();
+      await s.done;
+      expect(s.error).toBeUndefined();
+      expect(s.items.length).toBeGreaterThanOrEqual(5);
+      expect(s.items.every((a) => a.result?.outcome.case === "sent")).toBe(true);
+    },
+  );
 
   it("ends a stream idle for SEND_STREAM_IDLE_TIMEOUT_MS with DEADLINE_EXCEEDED, after answering what came", async () => {
     const client = streamClient(await paced.apiKey(["send"]), "connect-h2", paced.url);

@@ -105,6 +105,19 @@ export const fanoutStore = {
     return { id: row.id, requestHash: row.request_hash, created: row.created };
   },
 
+  /** The fan-out a sender recorded under an idempotency key, with its request's hash. */
+  async byKey(
+    q: Queryable,
+    senderKeyId: string,
+    key: string,
+  ): Promise<{ id: string; requestHash: Buffer | null } | null> {
+    const [row] = await q.rows<{ id: string; request_hash: Buffer | null }>(
+      "SELECT id, request_hash FROM fanouts WHERE sender_key_id = $1 AND idempotency_key = $2",
+      [senderKeyId, key],
+    );
+    return row === undefined ? null : { id: row.id, requestHash: row.request_hash };
+  },
+
   /** Fan-outs of this sender still planning or running. */
   async inFlight(q: Queryable, senderKeyId: string): Promise<number> {
     const [row] = await q.rows<{ n: number }>(

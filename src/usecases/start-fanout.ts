@@ -60,7 +60,10 @@ export function createStartFanout(deps: StartFanoutDeps) {
     }
     const key = draft.idempotencyKey === "" ? null : draft.idempotencyKey;
     const hash = key === null ? null : requestHash(draft);
-    if (key === null && (await fanoutStore.inFlight(deps.db, sender)) >= deps.maxInFlightPerSender) {
+    // A repeat of a recorded fan-out is answered whatever the limit; a new one counts against it.
+    const earlier = key === null ? null : await fanoutStore.byKey(deps.db, sender, key);
+    if (earlier !== null) return sameRequest(earlier, hash as Buffer, key as string);
+    if ((await fanoutStore.inFlight(deps.db, sender)) >= deps.maxInFlightPerSender) {
       throw new ResourceExhaustedError(
         `this sender already has ${deps.maxInFlightPerSender} fan-outs planning or running (FANOUTS_IN_FLIGHT_PER_KEY); wait for one to finish or cancel one`,
       );
@@ -79,14 +82,18 @@ export function createStartFanout(deps: StartFanoutDeps) {
       idempotencyKey: key,
       requestHash: hash,
     });
-    if (!recorded.created && !(recorded.requestHash?.equals(hash as Buffer) ?? false)) {
-      throw new AlreadyExistsError(
-        `idempotency_key "${key}" was already used for a different request; use a new key for a new notification`,
-      );
-    }
-    if (recorded.created) deps.onStarted();
+    if (!recorded.created) return sameRequest(recorded, hash as Buffer, key as string);
+    deps.onStarted();
     return recorded.id;
   };
+}
+
+/** The fan-out recorded under an idempotency key, if this request is the one it was recorded for. */
+function sameRequest(earlier: { id: string; requestHash: Buffer | null }, hash: Buffer, key: string): string {
+  if (earlier.requestHash?.equals(hash) ?? false) return earlier.id;
+  throw new AlreadyExistsError(
+    `idempotency_key "${key}" was already used for a different request; use a new key for a new notification`,
+  );
 }
 
 /** A fan-out's stored request back as a draft for one chunk's users. */

@@ -193,6 +193,31 @@ describe("Fan-outs running together", () => {
   });
 });
 
+describe("FANOUTS_IN_FLIGHT_PER_KEY", () => {
+  it("refuses a sender's next fan-out while it has that many under way, new idempotency key or not; a repeat is answered", async () => {
+    const limited = await startHerald({
+      env: { FANOUTS_IN_FLIGHT_PER_KEY: "1", FANOUT_CHUNK_SIZE: "50", FANOUT_CHUNKS_IN_FLIGHT: "1" },
+    });
+    try {
+      const key = await limited.apiKey(["admin"]);
+      const client = connectClient(limited.url, key);
+      const topicClient = serviceClient(TopicService, limited.url, key);
+      await topicClient.createTopic({ key: "lim" });
+      await topicClient.addSubscribers({ topicKey: "lim", userIds: ids("lim-", 0, 10_000) });
+      const request = { topics: ["lim"], category: "fanout.limit", title: "t", body: "b", idempotencyKey: "lim-1" };
+      const first = await client.send(request);
+      const refused = ConnectError.from(await rejection(client.send({ ...request, idempotencyKey: "lim-2" })));
+      expect(refused.code).toBe(Code.ResourceExhausted);
+      expect(refused.rawMessage).toMatch(/FANOUTS_IN_FLIGHT_PER_KEY/);
+      expect((await client.send(request)).fanoutId).toBe(first.fanoutId);
+      await client.cancelFanout({ id: first.fanoutId });
+      expect((await client.send({ ...request, idempotencyKey: "lim-3" })).fanoutId).not.toBe(first.fanoutId);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe("Broadcast", () => {
   it("reaches every recipient that existed at Send, once", async () => {
     const recipients = serviceClient(RecipientService, herald.url, await herald.apiKey(["admin"]));

@@ -88,10 +88,11 @@ const ready = (s: DevStack) => {
 };
 const stoppedAll = async (s: DevStack) => {
   await waitFor(() => leftovers() === "", 30_000, "Postgres, nats-server, MailDev and the guard to exit");
-  // The stack says what it stopped once all of it has exited.
+  // The stack says what it stopped once all of it has exited: after Herald's own
+  // shutdown, which on a busy machine can take several seconds with its servers gone.
   await waitFor(
     () => /stopped Herald, .*Postgres \(pid \d+/.test(s.output()),
-    10_000,
+    30_000,
     `the list of what stopped in:\n${s.output().slice(-1500)}`,
   ).catch((error: unknown) => {
     throw new Error(`${(error as Error).message}\n${s.output().slice(-1500)}`);

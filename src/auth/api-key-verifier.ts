@@ -46,7 +46,13 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions) {
     if (record === null || record.revokedAt !== null) return null;
     if (record.secretHash.length !== hash.length || !timingSafeEqual(record.secretHash, hash)) return null;
 
-    const principal: Principal = { kind: "api_key", keyId: record.id, name: record.name, scopes: record.scopes };
+    const principal: Principal = {
+      kind: "api_key",
+      tenantId: record.tenantId,
+      keyId: record.id,
+      name: record.name,
+      scopes: record.scopes,
+    };
     if (options.cacheTtlMs > 0) {
       if (cache.size > 10_000) cache.clear(); // bounded: a flood of distinct keys cannot grow it
       cache.set(cacheKey, { principal, until: now() + options.cacheTtlMs });

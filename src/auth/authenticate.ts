@@ -41,6 +41,6 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     if (operators?.isFor(credential)) return operators.verify(credential);
     const result = await options.verifyUserToken(credential);
     if ("refused" in result) throw new UnauthenticatedError(result.refused);
-    return { kind: "user", userId: result.userId };
+    return { kind: "user", tenantId: result.tenantId, userId: result.userId };
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { AuthConfig } from "../config/auth.js";
+import { parseUserKey, userKey } from "../domain/tenant.js";
 import { createReadQueue } from "../feed/read-queue.js";
 import type { Broadcast } from "../messaging/broadcast.js";
 import { apiKeyStore } from "../store/api-key-store.js";
@@ -20,7 +21,9 @@ export interface AuthOptions {
   /** Console sign-in with OpenID Connect; null when off. */
   consoleOidc: AuthConfig["consoleOidc"];
   /** Called in every process when a user's tokens are revoked (their streams end). */
-  onRevoked: (userId: string) => void;
+  onRevoked: (tenantId: string, userId: string) => void;
+  /** Whether a tenant exists: user tokens of other tenants are refused. */
+  tenantExists: (tenantId: string) => boolean;
   logger: Logger;
 }
 
@@ -33,11 +36,19 @@ export interface AuthOptions {
 export async function createAuth(options: AuthOptions) {
   const { db, userTokens } = options;
   const revocations = createTokenRevocations({
-    load: (since) => recipientStore.tokenRevocations(db, since),
+    // Revocations are kept per user key (`<tenant>/<user>`).
+    load: async (since) =>
+      (await recipientStore.tokenRevocations(db, since)).map((r) => ({
+        userId: userKey(r.tenantId, r.userId),
+        before: r.before,
+      })),
     refreshMs: userTokens.revocationRefreshMs,
     maxTtlMs: userTokens.maxTtlMs,
     announce: (userId, before) => options.broadcast.send(announcement(userId, before)),
-    onRevoked: options.onRevoked,
+    onRevoked: (key) => {
+      const { tenantId, userId } = parseUserKey(key);
+      options.onRevoked(tenantId, userId);
+    },
     logger: options.logger,
   });
   options.broadcast.listen((message) => revocations.heard(message));
@@ -61,7 +72,8 @@ export async function createAuth(options: AuthOptions) {
       issuer: userTokens.issuer,
       audience: userTokens.audience,
       maxTtlMs: userTokens.maxTtlMs,
-      isRevoked: (userId, issuedAt) => revocations.isRevoked(userId, issuedAt),
+      isRevoked: (tenantId, userId, issuedAt) => revocations.isRevoked(userKey(tenantId, userId), issuedAt),
+      tenantExists: options.tenantExists,
     }),
     oidcOperators: options.consoleOidc === null ? null : createOidcOperatorVerifier({ config: options.consoleOidc }),
   });
@@ -70,7 +82,7 @@ export async function createAuth(options: AuthOptions) {
   return {
     authenticate,
     /** Records a revocation committed here (RevokeUserTokens, DeleteRecipient). */
-    revoked: (userId: string, before: Date) => revocations.revoked(userId, before),
+    revoked: (tenantId: string, userId: string, before: Date) => revocations.revoked(userKey(tenantId, userId), before),
     tasks: [
       {
         name: "prune-token-revocations",

@@ -2,6 +2,7 @@ import { createRemoteJWKSet, decodeJwt, type JWTPayload, type JWTVerifyGetKey, j
 import type { ConsoleOidcConfig } from "../config/console-oidc.js";
 import { UnauthenticatedError, UnavailableError } from "../domain/errors.js";
 import { allScopes, type Principal, type Scope } from "../domain/principal.js";
+import { defaultTenant } from "../domain/tenant.js";
 import { createOidcDiscovery } from "./oidc-discovery.js";
 import { keySetOrUnavailable } from "./user-tokens.js";
 
@@ -99,6 +100,8 @@ export function createOidcOperatorVerifier(options: OidcOperatorOptions) {
       if (!/^[!-~]{1,255}$/.test(subject)) throw new UnauthenticatedError("the OIDC ID token's sub is not usable");
       const operator: Operator = {
         kind: "operator",
+        // Console operators run the deployment: they act in the default tenant.
+        tenantId: defaultTenant,
         subject,
         name: displayName(payload),
         scopes: scopesOf(groupsOf(payload, config.groupsClaim), config.groupScopes),

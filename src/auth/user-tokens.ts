@@ -1,6 +1,7 @@
 import { webcrypto } from "node:crypto";
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify, SignJWT } from "jose";
 import { UnavailableError } from "../domain/errors.js";
+import { defaultTenant, isTenantId } from "../domain/tenant.js";
 
 export interface UserTokenOptions {
   /** HS256 shared secret. */
@@ -13,19 +14,22 @@ export interface UserTokenOptions {
   audience: string | null;
   /** Longest lifetime a token may have: `exp - iat`, or `exp - now` without `iat`. */
   maxTtlMs: number;
-  /** Whether the user's tokens issued at `issuedAtSeconds` were revoked since. */
-  isRevoked: (userId: string, issuedAtSeconds: number) => boolean;
+  /** Whether the tenant's user's tokens issued at `issuedAtSeconds` were revoked since. */
+  isRevoked: (tenantId: string, userId: string, issuedAtSeconds: number) => boolean;
+  /** Whether the tenant exists (a token of a deleted or unknown tenant is refused). */
+  tenantExists: (tenantId: string) => boolean;
 }
 
-/** A verified token's user, or why the token is refused (for the caller). */
-export type UserTokenResult = { userId: string } | { refused: string };
+/** A verified token's tenant and user, or why the token is refused (for the caller). */
+export type UserTokenResult = { tenantId: string; userId: string } | { refused: string };
 
 // Clocks of the token issuer and of Herald may differ this much.
 const clockToleranceSeconds = 60;
 
 /**
  * Verifies end-user tokens: JWTs whose `sub` is the user id and which carry an
- * `exp`. HS256 tokens are checked with the shared secret; others with the JWKS.
+ * `exp`; the optional `tenant` claim names the user's tenant (the default
+ * tenant without it). HS256 tokens are checked with the shared secret; others with the JWKS.
  * A token that lives longer than the maximum lifetime, or that was issued
  * before its user's tokens were revoked, is refused. A JWKS that cannot be
  * fetched is UnavailableError (the caller may retry), not a refusal.
@@ -49,18 +53,25 @@ export function createUserTokenVerifier(options: UserTokenOptions) {
   // token that verified is remembered until it expires (at most a minute, so a
   // JWKS key rotation or a changed secret takes effect soon), bounded in number.
   // Revocation is checked on every call, remembered or not.
-  const verified = new Map<string, { userId: string; issuedAt: number; until: number }>();
-  const remember = (token: string, userId: string, issuedAt: number, exp: number) => {
+  const verified = new Map<string, { tenantId: string; userId: string; issuedAt: number; until: number }>();
+  const remember = (token: string, tenantId: string, userId: string, issuedAt: number, exp: number) => {
     if (verified.size >= 10_000) verified.clear();
-    verified.set(token, { userId, issuedAt, until: Math.min(Date.now() + 60_000, exp * 1000) });
+    verified.set(token, { tenantId, userId, issuedAt, until: Math.min(Date.now() + 60_000, exp * 1000) });
   };
-  const revoked = (userId: string, issuedAt: number): UserTokenResult | null =>
-    options.isRevoked(userId, issuedAt) ? { refused: "the user token was revoked" } : null;
+  // Revocation and the tenant's existence are checked on every call.
+  const refusedNow = (tenantId: string, userId: string, issuedAt: number): UserTokenResult | null => {
+    if (!options.tenantExists(tenantId)) return { refused: `the user token's tenant "${tenantId}" does not exist` };
+    return options.isRevoked(tenantId, userId, issuedAt) ? { refused: "the user token was revoked" } : null;
+  };
 
   return async function verifyUserToken(token: string): Promise<UserTokenResult> {
     const known = verified.get(token);
     if (known !== undefined) {
-      if (known.until > Date.now()) return revoked(known.userId, known.issuedAt) ?? { userId: known.userId };
+      if (known.until > Date.now()) {
+        return (
+          refusedNow(known.tenantId, known.userId, known.issuedAt) ?? { tenantId: known.tenantId, userId: known.userId }
+        );
+      }
       verified.delete(token);
     }
     let alg: string | undefined;
@@ -69,7 +80,7 @@ export function createUserTokenVerifier(options: UserTokenOptions) {
     } catch {
       return invalid;
     }
-    let payload: { sub?: string; exp?: number; iat?: number };
+    let payload: { sub?: string; exp?: number; iat?: number; tenant?: unknown };
     try {
       if (alg === "HS256") {
         if (secret === null) return invalid;
@@ -85,6 +96,10 @@ export function createUserTokenVerifier(options: UserTokenOptions) {
     const sub = payload.sub ?? "";
     const exp = payload.exp as number; // required above
     if (!/^[!-~]{1,128}$/.test(sub)) return invalid;
+    const tenantId = payload.tenant ?? defaultTenant;
+    if (typeof tenantId !== "string" || !isTenantId(tenantId)) {
+      return { refused: "the user token's `tenant` claim is not a tenant id ([a-z0-9][a-z0-9-]{0,62})" };
+    }
     // An `iat` in the future counts as now, so it cannot stretch the lifetime.
     const now = Date.now() / 1000;
     const lifetime = exp - Math.min(payload.iat ?? now, now);
@@ -93,10 +108,10 @@ export function createUserTokenVerifier(options: UserTokenOptions) {
     }
     // Without `iat`, the token may be as old as the longest lifetime allows.
     const issuedAt = payload.iat ?? exp - maxTtlSeconds;
-    const refusal = revoked(sub, issuedAt);
+    const refusal = refusedNow(tenantId, sub, issuedAt);
     if (refusal !== null) return refusal;
-    remember(token, sub, issuedAt, exp);
-    return { userId: sub };
+    remember(token, tenantId, sub, issuedAt, exp);
+    return { tenantId, userId: sub };
   };
 }
 
@@ -148,13 +163,14 @@ function formatSeconds(seconds: number): string {
   return `${seconds}s`;
 }
 
-/** Mints an HS256 user token (development server, tests, and the CLI). */
+/** Mints an HS256 user token (development server, tests, and the CLI); `tenant` is left out for the default tenant. */
 export async function mintUserToken(
   secret: string,
   userId: string,
-  options: { ttlSeconds?: number; issuer?: string; audience?: string } = {},
+  options: { ttlSeconds?: number; issuer?: string; audience?: string; tenant?: string } = {},
 ): Promise<string> {
-  let jwt = new SignJWT({})
+  const claims = options.tenant === undefined || options.tenant === defaultTenant ? {} : { tenant: options.tenant };
+  let jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(userId)
     .setIssuedAt()

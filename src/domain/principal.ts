@@ -3,20 +3,29 @@ export const Scope = {
   send: "send",
   read: "read",
   admin: "admin",
+  /**
+   * TenantService: create, list, change and delete tenants. Only keys of the
+   * default tenant may hold it; it is not implied by `admin`.
+   */
+  superAdmin: "super_admin",
 } as const;
 export type Scope = (typeof Scope)[keyof typeof Scope];
 export const allScopes: readonly Scope[] = Object.values(Scope);
+/** The scopes of one tenant's keys and operators (all but super_admin). */
+export const tenantScopes: readonly Scope[] = [Scope.send, Scope.read, Scope.admin];
 
 /**
  * Who is calling: a backend service with an API key, an end user with a token,
  * or an operator signed in to the console through the configured OpenID
  * Connect issuer (`subject` is the ID token's `sub`; the scopes come from its
  * groups). An operator may do exactly what an API key with the same scopes may.
+ * Every caller acts inside one tenant (`tenantId`): the API key's tenant, the
+ * user token's `tenant` claim, the default tenant for operators.
  */
 export type Principal =
-  | { kind: "api_key"; keyId: string; name: string; scopes: readonly Scope[] }
-  | { kind: "user"; userId: string }
-  | { kind: "operator"; subject: string; name: string; scopes: readonly Scope[] };
+  | { kind: "api_key"; tenantId: string; keyId: string; name: string; scopes: readonly Scope[] }
+  | { kind: "user"; tenantId: string; userId: string }
+  | { kind: "operator"; tenantId: string; subject: string; name: string; scopes: readonly Scope[] };
 
 export function isScope(value: string): value is Scope {
   return (allScopes as readonly string[]).includes(value);

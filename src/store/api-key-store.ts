@@ -1,9 +1,11 @@
 import type { Scope } from "../domain/principal.js";
+import { defaultTenant } from "../domain/tenant.js";
 import type { Queryable } from "./database.js";
 
 /** An API key as stored: the secret only as its SHA-256 hash. */
 export interface ApiKeyRecord {
   id: string;
+  tenantId: string;
   name: string;
   secretHash: Buffer;
   scopes: Scope[];
@@ -14,6 +16,7 @@ export interface ApiKeyRecord {
 
 interface ApiKeyRow {
   id: string;
+  tenant_id: string;
   name: string;
   secret_hash: Buffer;
   scopes: Scope[];
@@ -24,6 +27,7 @@ interface ApiKeyRow {
 
 const toRecord = (r: ApiKeyRow): ApiKeyRecord => ({
   id: r.id,
+  tenantId: r.tenant_id,
   name: r.name,
   secretHash: r.secret_hash,
   scopes: r.scopes,
@@ -32,28 +36,30 @@ const toRecord = (r: ApiKeyRow): ApiKeyRecord => ({
   revokedAt: r.revoked_at,
 });
 
-const columns = "id, name, secret_hash, scopes, created_at, last_used_at, revoked_at";
+const columns = "id, tenant_id, name, secret_hash, scopes, created_at, last_used_at, revoked_at";
 
 /** API keys: ids, names, scopes and the hash of each secret. */
 export const apiKeyStore = {
   async insert(
     q: Queryable,
-    key: { id: string; name: string; secretHash: Buffer; scopes: Scope[] },
+    key: { id: string; tenantId: string; name: string; secretHash: Buffer; scopes: Scope[] },
   ): Promise<ApiKeyRecord> {
     const [row] = await q.rows<ApiKeyRow>(
-      `INSERT INTO api_keys (id, name, secret_hash, scopes) VALUES ($1, $2, $3, $4::text[]) RETURNING ${columns}`,
-      [key.id, key.name, key.secretHash, key.scopes],
+      `INSERT INTO api_keys (id, tenant_id, name, secret_hash, scopes) VALUES ($1, $2, $3, $4, $5::text[])
+       RETURNING ${columns}`,
+      [key.id, key.tenantId, key.name, key.secretHash, key.scopes],
     );
     return toRecord(row as ApiKeyRow);
   },
 
-  /** Creates or restores a key with this id, hash and scopes (bootstrap keys). */
+  /** Creates or restores a key of the default tenant with this id, hash and scopes (bootstrap keys). */
   async upsert(q: Queryable, key: { id: string; name: string; secretHash: Buffer; scopes: Scope[] }): Promise<void> {
     await q.exec(
-      `INSERT INTO api_keys (id, name, secret_hash, scopes) VALUES ($1, $2, $3, $4::text[])
+      `INSERT INTO api_keys (id, tenant_id, name, secret_hash, scopes) VALUES ($1, $5, $2, $3, $4::text[])
        ON CONFLICT (id) DO UPDATE
-         SET name = EXCLUDED.name, secret_hash = EXCLUDED.secret_hash, scopes = EXCLUDED.scopes, revoked_at = NULL`,
-      [key.id, key.name, key.secretHash, key.scopes],
+         SET tenant_id = EXCLUDED.tenant_id, name = EXCLUDED.name, secret_hash = EXCLUDED.secret_hash,
+             scopes = EXCLUDED.scopes, revoked_at = NULL`,
+      [key.id, key.name, key.secretHash, key.scopes, defaultTenant],
     );
   },
 
@@ -62,8 +68,12 @@ export const apiKeyStore = {
     return row ? toRecord(row) : null;
   },
 
-  async list(q: Queryable): Promise<ApiKeyRecord[]> {
-    const rows = await q.rows<ApiKeyRow>(`SELECT ${columns} FROM api_keys ORDER BY created_at`);
+  /** The keys of one tenant, or of every tenant (null). */
+  async list(q: Queryable, tenantId: string | null): Promise<ApiKeyRecord[]> {
+    const rows = await q.rows<ApiKeyRow>(
+      `SELECT ${columns} FROM api_keys WHERE $1::text IS NULL OR tenant_id = $1 ORDER BY created_at`,
+      [tenantId],
+    );
     return rows.map(toRecord);
   },
 

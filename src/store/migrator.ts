@@ -13,6 +13,7 @@ import * as workflows from "./migrations/0009-workflows.js";
 import * as operatorConsole from "./migrations/0010-operator-console.js";
 import * as topics from "./migrations/0011-topics.js";
 import * as fanouts from "./migrations/0012-fanouts.js";
+import * as tenants from "./migrations/0013-tenants.js";
 
 // The same pg module the rest of Herald uses (see database.ts for why require).
 const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
@@ -38,6 +39,7 @@ const migrations = [
   { name: "0010-operator-console", ...operatorConsole },
   { name: "0011-topics", ...topics },
   { name: "0012-fanouts", ...fanouts },
+  { name: "0013-tenants", ...tenants },
 ];
 
 /** Which migrations ran, in `herald_migrations` (the table umzug's SequelizeStorage made; same shape). */

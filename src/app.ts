@@ -4,6 +4,7 @@ import { buildServer } from "./api/build-server.js";
 import { createConsoleRoutes } from "./api/console-routes.js";
 import type { HttpRoutes } from "./api/http-server.js";
 import { createAuth } from "./auth/create-auth.js";
+import { createTenantDirectory, type TenantDirectory } from "./auth/tenant-directory.js";
 import { channelModules, createChannels } from "./channels/registry.js";
 import type { WebhookSettings } from "./channels/webhook.js";
 import { publicConsoleOidc } from "./config/console-oidc.js";
@@ -21,6 +22,7 @@ import { createDatabase, type Database } from "./store/database.js";
 import { housekeepingTasks } from "./store/housekeeping.js";
 import { migrate } from "./store/migrator.js";
 import { createPreferenceCache } from "./store/preference-cache.js";
+import { tenantStore } from "./store/tenant-store.js";
 import { createWebhookEndpointStore } from "./store/webhook-endpoint-store.js";
 import { createWorkflowVersions } from "./store/workflow-versions.js";
 import type { Logger } from "./telemetry/logger.js";
@@ -40,6 +42,8 @@ export interface App {
   /** Open Subscribe streams in this process. */
   hub: Feed["hub"];
   db: Database;
+  /** Which tenants this process knows of. */
+  tenants: TenantDirectory;
   nats: NatsLink;
   /** Channels this server delivers on. */
   channels: readonly Channel[];
@@ -85,11 +89,14 @@ export async function createApp(
   const broadcast = (topic: string) => createBroadcast(link, `${natsConfig.prefix}.${topic}`, logger);
   const metrics = createMetrics({ refreshIntervalMs: telemetry.metricsRefreshIntervalMs });
   const feed = createFeed({ ...config.feed, db, link, prefix: natsConfig.prefix, metrics, logger });
+  const tenants = createTenantDirectory({ load: () => tenantStore.ids(db), refreshMs: 5_000, logger });
+  await tenants.ready;
   const auth = await createAuth({
     ...config.auth,
     db,
     broadcast: broadcast("tokens.revoked"),
-    onRevoked: (u) => feed.hub.end(u),
+    onRevoked: (tenantId, userId) => feed.hub.end(tenantId, userId),
+    tenantExists: tenants.exists,
     logger,
   });
   const endpoints = createWebhookEndpointStore();
@@ -241,6 +248,7 @@ export async function createApp(
     listen: (port, host) => server.listen(port, host),
     hub: feed.hub,
     db,
+    tenants,
     nats: link,
     channels: channels.available,
     metricsPort: metricsServer?.port ?? null,
@@ -252,6 +260,7 @@ export async function createApp(
       onStage("stopping background rounds");
       await scheduler.stop();
       auth.stop();
+      tenants.stop();
       onStage("stopping delivery workers");
       await delivery.stop();
       channels.close();

@@ -1,21 +1,37 @@
 import { generateApiKey, hashSecret, parseApiKey } from "../auth/api-key-format.js";
 import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
-import { allScopes, type Scope } from "../domain/principal.js";
+import { allScopes, Scope } from "../domain/principal.js";
+import { defaultTenant } from "../domain/tenant.js";
 import { type ApiKeyRecord, apiKeyStore } from "../store/api-key-store.js";
 import type { Queryable } from "../store/database.js";
+import { tenantStore } from "../store/tenant-store.js";
 
 /** API key administration, for the `herald keys` CLI and the bootstrap key. */
 export function createManageApiKeys(deps: { db: Queryable }) {
   return {
-    /** Creates a key; the returned `key` is the only time the secret is seen. */
-    async create(name: string, scopes: Scope[]): Promise<{ key: string; record: ApiKeyRecord }> {
+    /**
+     * Creates a key of a tenant; the returned `key` is the only time the secret
+     * is seen. Only keys of the default tenant may hold `super_admin`.
+     */
+    async create(
+      name: string,
+      scopes: Scope[],
+      tenantId: string = defaultTenant,
+    ): Promise<{ key: string; record: ApiKeyRecord }> {
       if (name.trim() === "" || name.length > 100) {
         throw new InvalidArgumentError("name", "must be 1 to 100 characters");
       }
       if (scopes.length === 0) throw new InvalidArgumentError("scopes", "must name at least one scope");
+      if (tenantId !== defaultTenant && scopes.includes(Scope.superAdmin)) {
+        throw new InvalidArgumentError("scopes", "super_admin is only for keys of the default tenant");
+      }
+      if (!(await tenantStore.ids(deps.db)).includes(tenantId)) {
+        throw new InvalidArgumentError("tenant", `no tenant "${tenantId}"`);
+      }
       const { key, id, secret } = generateApiKey();
       const record = await apiKeyStore.insert(deps.db, {
         id,
+        tenantId,
         name,
         secretHash: hashSecret(secret),
         scopes: [...new Set(scopes)],
@@ -23,7 +39,8 @@ export function createManageApiKeys(deps: { db: Queryable }) {
       return { key, record };
     },
 
-    list: () => apiKeyStore.list(deps.db),
+    /** The keys of one tenant, or of all of them (null). */
+    list: (tenantId: string | null = null) => apiKeyStore.list(deps.db, tenantId),
 
     async revoke(id: string): Promise<void> {
       if (!(await apiKeyStore.revoke(deps.db, id))) throw new NotFoundError(`no live API key with id ${id}`);

@@ -47,10 +47,12 @@ export interface TestHerald {
   url: string;
   port: number;
   db: TestDatabase;
-  /** Creates an API key with these scopes and returns it. */
-  apiKey(scopes: Scope[], name?: string): Promise<string>;
-  /** Mints a user token for this user id. */
-  userToken(userId: string, options?: { ttlSeconds?: number }): Promise<string>;
+  /** Creates an API key with these scopes (of the default tenant, or of `tenant`) and returns it. */
+  apiKey(scopes: Scope[], name?: string, tenant?: string): Promise<string>;
+  /** Mints a user token for this user id (of the default tenant, or of `tenant`). */
+  userToken(userId: string, options?: { ttlSeconds?: number; tenant?: string }): Promise<string>;
+  /** Makes a tenant with this id (if missing) and makes this process know it at once. */
+  tenant(id: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -113,8 +115,12 @@ export async function startHerald(options: StartHeraldOptions = {}): Promise<Tes
     url: `http://127.0.0.1:${port}`,
     port,
     db,
-    apiKey: async (scopes, name = "test") => (await keys.create(name, scopes)).key,
+    apiKey: async (scopes, name = "test", tenant) => (await keys.create(name, scopes, tenant)).key,
     userToken: (userId, o) => mintUserToken(userTokenSecret, userId, o),
+    async tenant(id) {
+      await app.db.exec("INSERT INTO tenants (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING", [id]);
+      await app.tenants.refresh();
+    },
     async close() {
       await app.close();
       if (options.db === undefined) await db.close();

@@ -16,6 +16,10 @@ export interface LimitsConfig {
   apiKeyRateLimit: RateLimitSetting | null;
   /** Each user's bucket (calls with that user's tokens); null turns the limit off. */
   userRateLimit: RateLimitSetting | null;
+  /** Each tenant's bucket (every call of its keys, users and operators); null: none unless a tenant's settings set one. */
+  tenantRateLimit: RateLimitSetting | null;
+  /** Notifications each tenant may send per day (rolling); 0: no limit unless a tenant's settings set one. */
+  tenantNotificationsPerDay: number;
   /** A Send costs one token per this many recipients, rounded up. */
   sendRecipientsPerToken: number;
   /** How often processes share what their buckets spent over NATS; 0 keeps limits per process. */
@@ -44,6 +48,8 @@ export function readLimits(env: EnvReader): LimitsConfig {
   return {
     apiKeyRateLimit: bucket("API_KEY", 500),
     userRateLimit: bucket("USER", 50),
+    tenantRateLimit: bucket("TENANT", 0),
+    tenantNotificationsPerDay: env.int("TENANT_NOTIFICATIONS_PER_DAY", 0, 0, 1_000_000_000),
     sendRecipientsPerToken: env.int("RATE_LIMIT_SEND_RECIPIENTS_PER_TOKEN", 10, 1, 1000),
     rateLimitSyncMs: env.int("RATE_LIMIT_SYNC_INTERVAL_MS", 200, 0, 10_000),
     rateLimitMaxBuckets: env.int("RATE_LIMIT_MAX_BUCKETS", 100_000, 100, 10_000_000),

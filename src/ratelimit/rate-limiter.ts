@@ -1,11 +1,26 @@
 import { type Bucket, type BucketPolicy, type Decision, fullBucket, isFull, refill, take } from "./token-bucket.js";
 
-/** Whose bucket a call draws from: its API key's, or its user token's user's. */
-export type LimitKind = "api_key" | "user";
+/**
+ * Whose bucket a call draws from: its API key's or its user token's user's,
+ * and its tenant's (requests, and notifications sent).
+ */
+export type LimitKind = "api_key" | "user" | "tenant" | "tenant_notifications";
+
+/** Tokens to take from one bucket. */
+export interface BucketCharge {
+  kind: LimitKind;
+  id: string;
+  cost: number;
+}
 
 export interface RateLimiterOptions {
   /** The bucket of each kind; a kind without one is not limited. */
   policies: Partial<Record<LimitKind, BucketPolicy>>;
+  /**
+   * A bucket's own policy (a tenant's settings): a policy, null for no limit,
+   * undefined for its kind's. Asked on every take, so it must be cheap.
+   */
+  policyOf?: (kind: LimitKind, id: string) => BucketPolicy | null | undefined;
   /** Most buckets kept; full buckets go first, then the oldest. */
   maxBuckets: number;
   /** Keep what this process spends per bucket, for `drainUsage` (sharing with other processes). */
@@ -14,10 +29,15 @@ export interface RateLimiterOptions {
 }
 
 export interface RateLimiter {
-  /** The policy of a kind, if it is limited. */
-  policy(kind: LimitKind): BucketPolicy | undefined;
-  /** Takes `cost` tokens (at most a full bucket) from the bucket of `id`; null when the kind is not limited. */
+  /** The policy of a bucket, if it is limited. */
+  policy(kind: LimitKind, id: string): BucketPolicy | undefined;
+  /** Takes `cost` tokens (at most a full bucket) from the bucket of `id`; null when it is not limited. */
   take(kind: LimitKind, id: string, cost: number): Decision | null;
+  /**
+   * Takes from every bucket, or from none: the first charge (in order) its
+   * bucket cannot pay refuses them all. Unlimited buckets are left out.
+   */
+  takeAll(charges: readonly BucketCharge[]): Array<{ charge: BucketCharge; policy: BucketPolicy; decision: Decision }>;
   /** Spends what another process reported for a bucket (`key` as `drainUsage` names it). */
   absorb(key: string, amount: number): void;
   /** What this process spent per bucket since the last call. */
@@ -37,7 +57,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const buckets = new Map<string, Bucket>();
   let usage = new Map<string, number>();
 
-  const policyOfKey = (key: string) => options.policies[key.slice(0, key.indexOf(":")) as LimitKind];
+  const policyFor = (kind: LimitKind, id: string): BucketPolicy | undefined => {
+    const own = options.policyOf?.(kind, id);
+    return own === null ? undefined : (own ?? options.policies[kind]);
+  };
+  const policyOfKey = (key: string) => {
+    const colon = key.indexOf(":");
+    return policyFor(key.slice(0, colon) as LimitKind, key.slice(colon + 1));
+  };
 
   const evict = (time: number) => {
     for (const [key, bucket] of buckets) {
@@ -62,17 +89,38 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return bucket;
   };
 
+  const takeOne = (kind: LimitKind, id: string, cost: number, policy: BucketPolicy, time: number) => {
+    const key = `${kind}:${id}`;
+    const spend = Math.min(Math.max(cost, 1), policy.burst);
+    const decision = take(bucketOf(key, policy, time), policy, spend, time);
+    if (decision.allowed && options.recordUsage) usage.set(key, (usage.get(key) ?? 0) + spend);
+    return decision;
+  };
+
   return {
-    policy: (kind) => options.policies[kind],
+    policy: policyFor,
     take(kind, id, cost) {
-      const policy = options.policies[kind];
-      if (policy === undefined) return null;
-      const key = `${kind}:${id}`;
+      const policy = policyFor(kind, id);
+      return policy === undefined ? null : takeOne(kind, id, cost, policy, now());
+    },
+    takeAll(charges) {
       const time = now();
-      const spend = Math.min(Math.max(cost, 1), policy.burst);
-      const decision = take(bucketOf(key, policy, time), policy, spend, time);
-      if (decision.allowed && options.recordUsage) usage.set(key, (usage.get(key) ?? 0) + spend);
-      return decision;
+      const limited = charges.flatMap((charge) => {
+        const policy = policyFor(charge.kind, charge.id);
+        return policy === undefined ? [] : [{ charge, policy }];
+      });
+      // Looked at first, so a refusal by a later bucket takes nothing from an earlier one.
+      for (const { charge, policy } of limited) {
+        const bucket = bucketOf(`${charge.kind}:${charge.id}`, policy, time);
+        refill(bucket, policy, time);
+        const spend = Math.min(Math.max(charge.cost, 1), policy.burst);
+        if (bucket.tokens < spend) return [{ charge, policy, decision: take(bucket, policy, spend, time) }];
+      }
+      return limited.map(({ charge, policy }) => ({
+        charge,
+        policy,
+        decision: takeOne(charge.kind, charge.id, charge.cost, policy, time),
+      }));
     },
     absorb(key, amount) {
       const policy = policyOfKey(key);

@@ -84,4 +84,46 @@ describe("rate limiter", () => {
     for (let i = 0; i < 1000; i++) limiter.take("user", `v${i}`, 2);
     expect(limiter.size()).toBeLessThanOrEqual(100);
   });
+
+  it("takeAll takes from every bucket or from none", () => {
+    const limiter = createRateLimiter({
+      policies: { api_key: { perSecond: 1, burst: 5 }, tenant: { perSecond: 1, burst: 3 } },
+      maxBuckets: 100,
+      recordUsage: false,
+      now: () => 0,
+    });
+    const call = (key: string) => [
+      { kind: "api_key" as const, id: key, cost: 1 },
+      { kind: "tenant" as const, id: "acme", cost: 1 },
+      { kind: "user" as const, id: "unlimited", cost: 1 },
+    ];
+    for (let i = 0; i < 3; i++) {
+      const paid = limiter.takeAll(call(`k${i}`));
+      expect(paid.map((p) => [p.charge.kind, p.decision.allowed])).toEqual([
+        ["api_key", true],
+        ["tenant", true],
+      ]);
+    }
+    // The tenant's bucket is empty: refused, and the key's bucket keeps its tokens.
+    const refused = limiter.takeAll(call("k9"));
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.charge.kind).toBe("tenant");
+    expect(refused[0]?.decision.allowed).toBe(false);
+    expect(limiter.take("api_key", "k9", 5)?.allowed).toBe(true);
+  });
+
+  it("a bucket's own policy replaces its kind's; null means unlimited", () => {
+    const limiter = createRateLimiter({
+      policies: { tenant: { perSecond: 1, burst: 1 } },
+      policyOf: (_kind, id) => (id === "big" ? { perSecond: 100, burst: 100 } : id === "free" ? null : undefined),
+      maxBuckets: 100,
+      recordUsage: false,
+      now: () => 0,
+    });
+    expect(limiter.take("tenant", "small", 1)?.allowed).toBe(true);
+    expect(limiter.take("tenant", "small", 1)?.allowed).toBe(false);
+    for (let i = 0; i < 100; i++) expect(limiter.take("tenant", "big", 1)?.allowed).toBe(true);
+    expect(limiter.take("tenant", "free", 1_000)).toBeNull();
+    expect(limiter.policy("tenant", "big")).toEqual({ perSecond: 100, burst: 100 });
+  });
 });

@@ -1,11 +1,18 @@
 import type { Logger } from "pino";
 import { defaultTenant } from "../domain/tenant.js";
+import type { Broadcast } from "../messaging/broadcast.js";
 
 export interface TenantDirectoryOptions {
   /** Every tenant's id, from the database. */
   load: () => Promise<string[]>;
   /** How often to reload them: the longest a tenant made or deleted by another process goes unseen without its announcement. */
   refreshMs: number;
+  /**
+   * Announces tenant changes to the other processes (NATS, best effort, as
+   * token revocations are) and hears theirs; without it only the reload
+   * every `refreshMs` carries them.
+   */
+  broadcast?: Broadcast;
   logger: Logger;
 }
 
@@ -27,10 +34,18 @@ export function createTenantDirectory(options: TenantDirectoryOptions) {
   const ready = refresh();
   const timer = setInterval(refresh, options.refreshMs);
   timer.unref();
+  // The message only says "reload": the database is the truth, and a reload
+  // also catches whatever an earlier lost message said.
+  options.broadcast?.listen(() => void refresh());
   return {
     exists: (tenantId: string) => ids.has(tenantId),
     /** Reloads now (a tenant was made or deleted); resolves when done. */
     refresh,
+    /** A tenant was made or deleted here: known here once this resolves, and in the other processes within a moment. */
+    async changed() {
+      await refresh();
+      options.broadcast?.send("changed");
+    },
     ready,
     stop: () => clearInterval(timer),
   };

@@ -20,7 +20,7 @@ import { decodePagePosition, encodePageToken } from "./page-token.js";
 
 export interface ManageTenantsDeps {
   db: Database;
-  /** A tenant was made or deleted here: this process and the others reload which tenants exist. */
+  /** A tenant was made, changed or deleted here: this process and the others reload what they hold of tenants. */
   changed: () => Promise<void>;
 }
 
@@ -114,6 +114,8 @@ export function createManageTenants(deps: ManageTenantsDeps) {
         ...(settings !== undefined && { settings }),
       });
       if (tenant === null) throw new NotFoundError(`no tenant "${id}"`);
+      // Announced too, so that whatever caches a tenant's settings can reload them.
+      await deps.changed();
       return tenant;
     },
 

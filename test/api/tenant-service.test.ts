@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Channel } from "../../gen/ts/herald/v1/notification_pb.js";
 import { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { TenantService } from "../../gen/ts/herald/v1/tenant_service_pb.js";
+import { tenantOwnedTables } from "../../src/store/tenant-store.js";
 import { serviceClient } from "../helpers/clients.js";
 import { startHerald, type TestHerald, uniquePrefix } from "../helpers/herald.js";
 import { waitFor } from "../helpers/wait.js";
@@ -261,6 +262,22 @@ describe("TenantService: deleting a tenant", () => {
       (await herald.db.query("SELECT 1 FROM topics WHERE tenant_id = 'default' AND key = 'deleted.topic'")).length,
     ).toBe(1);
     expect((await errorOf(superAdmin.deleteTenant({ id: "doomed" })))?.code).toBe(Code.NotFound);
+  });
+});
+
+describe("DeleteTenant's table list", () => {
+  it("names every table with a tenant_id, and every table referencing one either is in it or cascades", async () => {
+    const withTenant = await herald.db.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.columns WHERE column_name = 'tenant_id' AND table_schema = 'public'",
+    );
+    expect([...tenantOwnedTables].sort()).toEqual(withTenant.map((r) => r.table_name).sort());
+    const refs = await herald.db.query<{ child: string; parent: string; cascades: boolean }>(
+      `SELECT c.conrelid::regclass::text AS child, c.confrelid::regclass::text AS parent, c.confdeltype = 'c' AS cascades
+       FROM pg_constraint c WHERE c.contype = 'f'`,
+    );
+    const owned = new Set<string>(tenantOwnedTables);
+    const orphaning = refs.filter((r) => owned.has(r.parent) && !owned.has(r.child) && !r.cascades);
+    expect(orphaning).toEqual([]);
   });
 });
 

@@ -22,7 +22,7 @@ export interface TenantSettings {
     smtp: { url: string } | null;
     twilio: { accountSid: string; authToken: string; from: string } | null;
   };
-  /** 0 = the deployment's default. */
+  /** 0 = the deployment's default (per key: RATE_LIMIT_API_KEY_PER_SECOND, FANOUTS_IN_FLIGHT_PER_KEY; no daily cap). */
   limits: { requestsPerSecond: number; notificationsPerDay: number; fanoutsInFlight: number };
 }
 

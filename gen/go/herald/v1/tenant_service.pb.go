@@ -263,7 +263,7 @@ func (x *DefaultPreference) GetEnabled() bool {
 // EmailSettings: how the tenant's email looks and whom it is from.
 type EmailSettings struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// from_address replaces the deployment's sender (SMTP_FROM), such as
+	// from_address replaces the deployment's sender (EMAIL_FROM), such as
 	// `Acme <no-reply@acme.example>`; empty keeps it. At most 320 characters.
 	FromAddress string `protobuf:"bytes,1,opt,name=from_address,json=fromAddress,proto3" json:"from_address,omitempty"`
 	// reply_to is set as the Reply-To header; empty sets none. An address, at
@@ -587,15 +587,17 @@ func (x *TwilioCredentials) GetHasAuthToken() bool {
 // TenantLimits: the tenant's own limits; 0 means the deployment's default.
 type TenantLimits struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// requests_per_second: API calls per second per API key of the tenant
-	// (replaces API_KEY_RATE_LIMIT's rate). At most 100,000.
+	// requests_per_second: API calls per second for each API key of the
+	// tenant, replacing the deployment's per-key rate
+	// (RATE_LIMIT_API_KEY_PER_SECOND) for them. At most 100,000.
 	RequestsPerSecond uint32 `protobuf:"varint,1,opt,name=requests_per_second,json=requestsPerSecond,proto3" json:"requests_per_second,omitempty"`
 	// notifications_per_day: notifications the tenant may send per UTC day,
-	// over all its keys; Send fails with RESOURCE_EXHAUSTED beyond. At most
-	// 1,000,000,000.
+	// over all its keys; Send fails with RESOURCE_EXHAUSTED beyond. 0 means no
+	// daily cap (deployments have none). At most 1,000,000,000.
 	NotificationsPerDay uint32 `protobuf:"varint,2,opt,name=notifications_per_day,json=notificationsPerDay,proto3" json:"notifications_per_day,omitempty"`
-	// fanouts_in_flight: fan-outs (Sends to topics or to everyone) the tenant
-	// may have planning or running at once, over all its keys. At most 1,000.
+	// fanouts_in_flight: fan-outs (Sends to topics or to everyone) each API key
+	// of the tenant may have planning or running at once, replacing
+	// FANOUTS_IN_FLIGHT_PER_KEY for them. At most 1,000.
 	FanoutsInFlight uint32 `protobuf:"varint,3,opt,name=fanouts_in_flight,json=fanoutsInFlight,proto3" json:"fanouts_in_flight,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache

@@ -165,7 +165,7 @@ export const DefaultPreferenceSchema: GenMessage<DefaultPreference> = /*@__PURE_
  */
 export type EmailSettings = Message<"herald.v1.EmailSettings"> & {
   /**
-   * from_address replaces the deployment's sender (SMTP_FROM), such as
+   * from_address replaces the deployment's sender (EMAIL_FROM), such as
    * `Acme <no-reply@acme.example>`; empty keeps it. At most 320 characters.
    *
    * @generated from field: string from_address = 1;
@@ -346,8 +346,9 @@ export const TwilioCredentialsSchema: GenMessage<TwilioCredentials> = /*@__PURE_
  */
 export type TenantLimits = Message<"herald.v1.TenantLimits"> & {
   /**
-   * requests_per_second: API calls per second per API key of the tenant
-   * (replaces API_KEY_RATE_LIMIT's rate). At most 100,000.
+   * requests_per_second: API calls per second for each API key of the
+   * tenant, replacing the deployment's per-key rate
+   * (RATE_LIMIT_API_KEY_PER_SECOND) for them. At most 100,000.
    *
    * @generated from field: uint32 requests_per_second = 1;
    */
@@ -355,16 +356,17 @@ export type TenantLimits = Message<"herald.v1.TenantLimits"> & {
 
   /**
    * notifications_per_day: notifications the tenant may send per UTC day,
-   * over all its keys; Send fails with RESOURCE_EXHAUSTED beyond. At most
-   * 1,000,000,000.
+   * over all its keys; Send fails with RESOURCE_EXHAUSTED beyond. 0 means no
+   * daily cap (deployments have none). At most 1,000,000,000.
    *
    * @generated from field: uint32 notifications_per_day = 2;
    */
   notificationsPerDay: number;
 
   /**
-   * fanouts_in_flight: fan-outs (Sends to topics or to everyone) the tenant
-   * may have planning or running at once, over all its keys. At most 1,000.
+   * fanouts_in_flight: fan-outs (Sends to topics or to everyone) each API key
+   * of the tenant may have planning or running at once, replacing
+   * FANOUTS_IN_FLIGHT_PER_KEY for them. At most 1,000.
    *
    * @generated from field: uint32 fanouts_in_flight = 3;
    */

@@ -90,7 +90,7 @@ export async function createApp(
   const metrics = createMetrics({ refreshIntervalMs: telemetry.metricsRefreshIntervalMs });
   const feed = createFeed({ ...config.feed, db, link, prefix: natsConfig.prefix, metrics, logger });
   const tenants = createTenantDirectory({
-    load: () => tenantStore.ids(db),
+    load: () => tenantStore.all(db),
     refreshMs: 5_000,
     broadcast: broadcast("tenants.changed"),
     logger,

@@ -22,7 +22,11 @@ export interface TenantSettings {
     smtp: { url: string } | null;
     twilio: { accountSid: string; authToken: string; from: string } | null;
   };
-  /** 0 = the deployment's default (per key: RATE_LIMIT_API_KEY_PER_SECOND, FANOUTS_IN_FLIGHT_PER_KEY; no daily cap). */
+  /**
+   * The tenant's own limits over all its callers; 0 = the deployment's
+   * (RATE_LIMIT_TENANT_PER_SECOND, TENANT_NOTIFICATIONS_PER_DAY; no
+   * tenant-wide fan-out bound).
+   */
   limits: { requestsPerSecond: number; notificationsPerDay: number; fanoutsInFlight: number };
 }
 

@@ -70,7 +70,13 @@ export const tenantStore = {
     return rows.map((r) => r.id);
   },
 
-  /** Makes a tenant; false when the id is taken. */
+  /** Every tenant's id and settings (for each process's TenantDirectory; tenants are few). */
+  async all(q: Queryable): Promise<Array<{ id: string; settings: TenantSettings }>> {
+    const rows = await q.rows<{ id: string; settings: unknown }>("SELECT id, settings FROM tenants ORDER BY id");
+    return rows.map((r) => ({ id: r.id, settings: tenantSettingsFromJson(r.settings) }));
+  },
+
+  /** Makes a tenant; null when the id is taken. */
   async insert(q: Queryable, t: { id: string; name: string; settings: TenantSettings }): Promise<TenantRecord | null> {
     const [row] = await q.rows<TenantRow>(
       `INSERT INTO tenants (id, name, settings) VALUES ($1, $2, $3::jsonb)

@@ -584,20 +584,25 @@ func (x *TwilioCredentials) GetHasAuthToken() bool {
 	return false
 }
 
-// TenantLimits: the tenant's own limits; 0 means the deployment's default.
+// TenantLimits: the tenant's own limits, over all its API keys, user tokens
+// and operators together; 0 means the deployment's default.
 type TenantLimits struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// requests_per_second: API calls per second for each API key of the
-	// tenant, replacing the deployment's per-key rate
-	// (RATE_LIMIT_API_KEY_PER_SECOND) for them. At most 100,000.
+	// requests_per_second: tokens a second the tenant's rate-limit bucket
+	// refills (burst twice that); every call of the tenant pays into it what it
+	// pays into its key's or user's bucket. Replaces
+	// RATE_LIMIT_TENANT_PER_SECOND for this tenant; RESOURCE_EXHAUSTED beyond.
+	// At most 100,000.
 	RequestsPerSecond uint32 `protobuf:"varint,1,opt,name=requests_per_second,json=requestsPerSecond,proto3" json:"requests_per_second,omitempty"`
-	// notifications_per_day: notifications the tenant may send per UTC day,
-	// over all its keys; Send fails with RESOURCE_EXHAUSTED beyond. 0 means no
-	// daily cap (deployments have none). At most 1,000,000,000.
+	// notifications_per_day: notifications the tenant may send in any 24 hours
+	// (a Send pays one per recipient, a fan-out its audience when it starts);
+	// Send fails with RESOURCE_EXHAUSTED beyond. Replaces
+	// TENANT_NOTIFICATIONS_PER_DAY for this tenant. At most 1,000,000,000.
 	NotificationsPerDay uint32 `protobuf:"varint,2,opt,name=notifications_per_day,json=notificationsPerDay,proto3" json:"notifications_per_day,omitempty"`
-	// fanouts_in_flight: fan-outs (Sends to topics or to everyone) each API key
-	// of the tenant may have planning or running at once, replacing
-	// FANOUTS_IN_FLIGHT_PER_KEY for them. At most 1,000.
+	// fanouts_in_flight: fan-outs (Sends to topics or to everyone) the tenant
+	// may have planning or running at once; a Send that would start one more
+	// fails with RESOURCE_EXHAUSTED. 0: no tenant-wide bound (each key is still
+	// held to FANOUTS_IN_FLIGHT_PER_KEY). At most 1,000.
 	FanoutsInFlight uint32 `protobuf:"varint,3,opt,name=fanouts_in_flight,json=fanoutsInFlight,proto3" json:"fanouts_in_flight,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache

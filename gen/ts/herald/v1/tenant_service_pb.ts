@@ -340,33 +340,38 @@ export const TwilioCredentialsSchema: GenMessage<TwilioCredentials> = /*@__PURE_
   messageDesc(file_herald_v1_tenant_service, 7);
 
 /**
- * TenantLimits: the tenant's own limits; 0 means the deployment's default.
+ * TenantLimits: the tenant's own limits, over all its API keys, user tokens
+ * and operators together; 0 means the deployment's default.
  *
  * @generated from message herald.v1.TenantLimits
  */
 export type TenantLimits = Message<"herald.v1.TenantLimits"> & {
   /**
-   * requests_per_second: API calls per second for each API key of the
-   * tenant, replacing the deployment's per-key rate
-   * (RATE_LIMIT_API_KEY_PER_SECOND) for them. At most 100,000.
+   * requests_per_second: tokens a second the tenant's rate-limit bucket
+   * refills (burst twice that); every call of the tenant pays into it what it
+   * pays into its key's or user's bucket. Replaces
+   * RATE_LIMIT_TENANT_PER_SECOND for this tenant; RESOURCE_EXHAUSTED beyond.
+   * At most 100,000.
    *
    * @generated from field: uint32 requests_per_second = 1;
    */
   requestsPerSecond: number;
 
   /**
-   * notifications_per_day: notifications the tenant may send per UTC day,
-   * over all its keys; Send fails with RESOURCE_EXHAUSTED beyond. 0 means no
-   * daily cap (deployments have none). At most 1,000,000,000.
+   * notifications_per_day: notifications the tenant may send in any 24 hours
+   * (a Send pays one per recipient, a fan-out its audience when it starts);
+   * Send fails with RESOURCE_EXHAUSTED beyond. Replaces
+   * TENANT_NOTIFICATIONS_PER_DAY for this tenant. At most 1,000,000,000.
    *
    * @generated from field: uint32 notifications_per_day = 2;
    */
   notificationsPerDay: number;
 
   /**
-   * fanouts_in_flight: fan-outs (Sends to topics or to everyone) each API key
-   * of the tenant may have planning or running at once, replacing
-   * FANOUTS_IN_FLIGHT_PER_KEY for them. At most 1,000.
+   * fanouts_in_flight: fan-outs (Sends to topics or to everyone) the tenant
+   * may have planning or running at once; a Send that would start one more
+   * fails with RESOURCE_EXHAUSTED. 0: no tenant-wide bound (each key is still
+   * held to FANOUTS_IN_FLIGHT_PER_KEY). At most 1,000.
    *
    * @generated from field: uint32 fanouts_in_flight = 3;
    */

@@ -89,7 +89,12 @@ export async function createApp(
   const broadcast = (topic: string) => createBroadcast(link, `${natsConfig.prefix}.${topic}`, logger);
   const metrics = createMetrics({ refreshIntervalMs: telemetry.metricsRefreshIntervalMs });
   const feed = createFeed({ ...config.feed, db, link, prefix: natsConfig.prefix, metrics, logger });
-  const tenants = createTenantDirectory({ load: () => tenantStore.ids(db), refreshMs: 5_000, logger });
+  const tenants = createTenantDirectory({
+    load: () => tenantStore.all(db),
+    refreshMs: 5_000,
+    broadcast: broadcast("tenants.changed"),
+    logger,
+  });
   await tenants.ready;
   const auth = await createAuth({
     ...config.auth,
@@ -129,6 +134,7 @@ export async function createApp(
     renderer: createContentRenderer({ ...config.templates, db, contents: channels.catalog }),
     feed,
     tokensRevoked: auth.revoked,
+    tenantsChanged: tenants.changed,
     onQueued: () => scheduler.kick("outbox-relay"),
     traceContext: traceHeaders,
     sendMany: {

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadCliConfig, readUserTokenMaxTtlMs } from "./config/cli.js";
-import { allScopes, isScope, type Scope } from "./domain/principal.js";
+import { allScopes, isScope, type Principal, Scope } from "./domain/principal.js";
+import { defaultTenant, isTenantId } from "./domain/tenant.js";
 import type { Database } from "./store/database.js";
 import type { Tracing } from "./telemetry/tracing.js";
 
@@ -34,6 +35,75 @@ async function withDatabase<T>(work: (db: Database, applied: string[]) => Promis
 async function manageApiKeys(db: Database) {
   const { createManageApiKeys } = await import("./usecases/manage-api-keys.js");
   return createManageApiKeys({ db });
+}
+
+/**
+ * The CLI acts as a super admin: whoever can run it holds DATABASE_URL.
+ * Other processes learn of its tenant changes with their next reload of the
+ * tenant list (within 5 s): it has no NATS connection to announce them.
+ */
+const cliPrincipal: Principal = {
+  kind: "operator",
+  tenantId: defaultTenant,
+  subject: "herald-cli",
+  name: "herald CLI",
+  scopes: [Scope.superAdmin],
+};
+
+async function manageTenants(db: Database) {
+  const { createManageTenants } = await import("./usecases/manage-tenants.js");
+  return createManageTenants({ db, changed: async () => undefined });
+}
+
+function tenantOption(raw: string | undefined): string {
+  const tenant = raw ?? defaultTenant;
+  if (!isTenantId(tenant)) throw new Error(`--tenant: "${tenant}" is no tenant id (^[a-z0-9][a-z0-9-]{0,62}$)`);
+  return tenant;
+}
+
+/** `herald tenants …` */
+async function tenantsCommand(sub: string | undefined, rest: string[]): Promise<boolean> {
+  if (sub === "create" && rest[0] !== undefined) {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { name: { type: "string" } },
+      allowPositionals: true,
+    });
+    const id = positionals[0] as string;
+    const tenant = await withDatabase(async (db) =>
+      (await manageTenants(db)).create(cliPrincipal, { id, name: values.name ?? id, settings: null }),
+    );
+    console.log(`created tenant ${tenant.id} "${tenant.name}"`);
+    return true;
+  }
+  if (sub === "list") {
+    await withDatabase(async (db) => {
+      const tenants = await manageTenants(db);
+      let token = "";
+      // Bounded: 500 per page, at most 2,000 pages.
+      for (let page = 0; page < 2_000; page++) {
+        const { tenants: rows, nextPageToken } = await tenants.list(cliPrincipal, { size: 500, token });
+        for (const t of rows) console.log(`${t.id}\t${t.name}\tcreated ${t.createdAt.toISOString()}`);
+        token = nextPageToken;
+        if (token === "") break;
+      }
+    });
+    return true;
+  }
+  if (sub === "get" && rest[0] !== undefined) {
+    const id = rest[0];
+    const tenant = await withDatabase(async (db) => (await manageTenants(db)).get(cliPrincipal, id));
+    const { maskTenantSettings } = await import("./domain/tenant-settings.js");
+    console.log(JSON.stringify({ ...tenant, settings: maskTenantSettings(tenant.settings) }, null, 2));
+    return true;
+  }
+  if (sub === "delete" && rest[0] !== undefined) {
+    const id = rest[0];
+    await withDatabase(async (db) => (await manageTenants(db)).delete(cliPrincipal, id));
+    console.log(`deleted tenant ${id} and all its data`);
+    return true;
+  }
+  return false;
 }
 
 function parseScopes(raw: string): Scope[] {
@@ -97,23 +167,33 @@ export async function runCli(argv: string[], options: { usage: string; tracing: 
     console.log(applied.length === 0 ? "database is up to date" : `applied: ${applied.join(", ")}`);
     return;
   }
+  if (command === "tenants" && (await tenantsCommand(sub, rest))) return;
   if (command === "keys") {
     if (sub === "create") {
-      const { values } = parseArgs({ args: rest, options: { name: { type: "string" }, scopes: { type: "string" } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { name: { type: "string" }, scopes: { type: "string" }, tenant: { type: "string" } },
+      });
       const scopes = parseScopes(values.scopes ?? "send,read");
+      const tenant = tenantOption(values.tenant);
       const { key, record } = await withDatabase(async (db) =>
-        (await manageApiKeys(db)).create(values.name ?? "", scopes),
+        (await manageApiKeys(db)).create(values.name ?? "", scopes, tenant),
       );
-      console.log(`created API key ${record.id} "${record.name}" with scopes ${record.scopes.join(",")}`);
+      const of = tenant === defaultTenant ? "" : ` of tenant ${tenant}`;
+      console.log(`created API key ${record.id} "${record.name}"${of} with scopes ${record.scopes.join(",")}`);
       console.log(`key (shown only now): ${key}`);
       return;
     }
     if (sub === "list") {
-      const keys = await withDatabase(async (db) => (await manageApiKeys(db)).list());
+      const { values } = parseArgs({ args: rest, options: { tenant: { type: "string" } } });
+      const tenant = values.tenant === undefined ? null : tenantOption(values.tenant);
+      const keys = await withDatabase(async (db) => (await manageApiKeys(db)).list(tenant));
       for (const k of keys) {
         const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : "active";
         const used = k.lastUsedAt ? k.lastUsedAt.toISOString() : "never";
-        console.log(`${k.id}\t${k.name}\t${k.scopes.join(",")}\t${state}\tlast used ${used}`);
+        // Keys of the default tenant print as before tenants (scripts parse these lines).
+        const of = k.tenantId === defaultTenant ? "" : `\ttenant ${k.tenantId}`;
+        console.log(`${k.id}\t${k.name}\t${k.scopes.join(",")}\t${state}\tlast used ${used}${of}`);
       }
       return;
     }
@@ -125,7 +205,8 @@ export async function runCli(argv: string[], options: { usage: string; tracing: 
     }
   }
   if (command === "token" && sub !== undefined) {
-    const { values } = parseArgs({ args: rest, options: { ttl: { type: "string" } } });
+    const { values } = parseArgs({ args: rest, options: { ttl: { type: "string" }, tenant: { type: "string" } } });
+    const tenant = tenantOption(values.tenant);
     const ttl = Number(values.ttl ?? 3600);
     const maxTtl = readUserTokenMaxTtlMs() / 1000;
     if (!Number.isInteger(ttl) || ttl < 1 || ttl > maxTtl) {
@@ -135,7 +216,7 @@ export async function runCli(argv: string[], options: { usage: string; tracing: 
     }
     const secret = userTokenSecret();
     const { mintUserToken } = await import("./auth/user-tokens.js");
-    console.log(await mintUserToken(secret, sub, { ttlSeconds: ttl }));
+    console.log(await mintUserToken(secret, sub, { ttlSeconds: ttl, tenant }));
     return;
   }
   console.error(options.usage);

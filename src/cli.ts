@@ -5,12 +5,19 @@ const usage = `herald: the Herald notification service
 
   herald serve                          serve on PORT (the default command)
   herald migrate                        apply pending database migrations
-  herald keys create --name N [--scopes send,read,admin]
-                                        create an API key (printed once)
-  herald keys list                      list API keys (ids, names, scopes; never secrets)
+  herald tenants create <id> [--name N] create a tenant (a customer workspace)
+  herald tenants list                   list tenants
+  herald tenants get <id>               show a tenant and its settings (secrets masked)
+  herald tenants delete <id>            delete a tenant and all its data (revoke its keys first)
+  herald keys create --name N [--scopes send,read,admin] [--tenant T]
+                                        create an API key (printed once), of the default
+                                        tenant or of T (super_admin: default tenant only)
+  herald keys list [--tenant T]         list API keys (ids, names, scopes; never secrets)
   herald keys revoke <id>               revoke an API key
-  herald token <user-id> [--ttl 3600]   mint a user token (HERALD_USER_TOKEN_SECRET, or
-                                        in a checkout the secret of \`npm start\`)
+  herald token <user-id> [--ttl 3600] [--tenant T]
+                                        mint a user token (HERALD_USER_TOKEN_SECRET, or
+                                        in a checkout the secret of \`npm start\`), of the
+                                        default tenant or of T
 
 Configuration comes from the environment; see the README.`;
 

@@ -9,6 +9,7 @@ import { NotificationService } from "../../gen/ts/herald/v1/notification_service
 import { OperatorService } from "../../gen/ts/herald/v1/operator_service_pb.js";
 import { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
 import { TemplateService } from "../../gen/ts/herald/v1/template_service_pb.js";
+import { TenantService } from "../../gen/ts/herald/v1/tenant_service_pb.js";
 import { TopicService } from "../../gen/ts/herald/v1/topic_service_pb.js";
 import { WebhookService } from "../../gen/ts/herald/v1/webhook_service_pb.js";
 import { WorkflowService } from "../../gen/ts/herald/v1/workflow_service_pb.js";
@@ -38,6 +39,7 @@ import { createRpcHandler } from "./rpc-handler.js";
 import { createSendItems } from "./send-items.js";
 import { type ServiceEntry, serviceEntry } from "./service-entry.js";
 import { templateService } from "./template-service.js";
+import { tenantService } from "./tenant-service.js";
 import { topicService } from "./topic-service.js";
 import { webhookService } from "./webhook-service.js";
 import { workflowService } from "./workflow-service.js";
@@ -78,6 +80,7 @@ const herald = [
   WorkflowService,
   TopicService,
   OperatorService,
+  TenantService,
 ];
 
 /**
@@ -119,6 +122,7 @@ export function buildServer(options: ServerOptions) {
     serviceEntry(WorkflowService, workflowService(options.useCases)),
     serviceEntry(TopicService, topicService(options.useCases)),
     serviceEntry(OperatorService, operatorService(options.useCases)),
+    serviceEntry(TenantService, tenantService(options.useCases)),
     healthService(
       options.checks,
       herald.map((s) => s.typeName),

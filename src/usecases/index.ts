@@ -25,6 +25,7 @@ import { createManageDeliveries } from "./manage-deliveries.js";
 import { createManagePreferences } from "./manage-preferences.js";
 import { createManageRecipients } from "./manage-recipients.js";
 import { createManageTemplates } from "./manage-templates.js";
+import { createManageTenants } from "./manage-tenants.js";
 import { createManageTopics } from "./manage-topics.js";
 import { createManageWebhooks } from "./manage-webhooks.js";
 import { createManageWorkflows } from "./manage-workflows.js";
@@ -54,6 +55,8 @@ export interface UseCaseDeps {
   feed: { hub: FeedHub; reads: FeedReads; publish: PublishFeedEvents };
   /** A revocation committed here: every process refuses the user's older tokens. */
   tokensRevoked: (userId: string, before: Date) => void;
+  /** A tenant was made or deleted here: every process reloads which tenants exist. */
+  tenantsChanged: () => Promise<void>;
   /** Deliveries went into the outbox: publish them now rather than at the next round. */
   onQueued: () => void;
   /** The caller's trace, kept with what is queued. */
@@ -204,6 +207,7 @@ export function createUseCases(d: UseCaseDeps) {
       maxTopics: settings.topicsMax,
       maxSubscribers: settings.topicMaxSubscribers,
     }),
+    tenants: createManageTenants({ db, changed: d.tenantsChanged }),
     workflows: createManageWorkflows({
       db,
       channels: d.channels.available,

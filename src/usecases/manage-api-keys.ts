@@ -25,7 +25,7 @@ export function createManageApiKeys(deps: { db: Queryable }) {
       if (tenantId !== defaultTenant && scopes.includes(Scope.superAdmin)) {
         throw new InvalidArgumentError("scopes", "super_admin is only for keys of the default tenant");
       }
-      if (!(await tenantStore.ids(deps.db)).includes(tenantId)) {
+      if ((await tenantStore.get(deps.db, tenantId)) === null) {
         throw new InvalidArgumentError("tenant", `no tenant "${tenantId}"`);
       }
       const { key, id, secret } = generateApiKey();
@@ -42,8 +42,13 @@ export function createManageApiKeys(deps: { db: Queryable }) {
     /** The keys of one tenant, or of all of them (null). */
     list: (tenantId: string | null = null) => apiKeyStore.list(deps.db, tenantId),
 
-    async revoke(id: string): Promise<void> {
-      if (!(await apiKeyStore.revoke(deps.db, id))) throw new NotFoundError(`no live API key with id ${id}`);
+    /** Revokes a live key (of `tenantId` only, when given: another tenant's key answers as an unknown one). */
+    async revoke(id: string, tenantId: string | null = null): Promise<void> {
+      const key = await apiKeyStore.find(deps.db, id);
+      const found = key !== null && key.revokedAt === null && (tenantId === null || key.tenantId === tenantId);
+      if (!found || !(await apiKeyStore.revoke(deps.db, id))) {
+        throw new NotFoundError(`no live API key with id ${id}${tenantId === null ? "" : ` in tenant "${tenantId}"`}`);
+      }
     },
 
     /** Makes sure `key` works with every scope (HERALD_BOOTSTRAP_API_KEY). */

@@ -30,6 +30,7 @@ describe("gRPC reflection, for tools without proto files", () => {
         "herald.v1.WorkflowService",
         "herald.v1.TopicService",
         "herald.v1.OperatorService",
+        "herald.v1.TenantService",
         "grpc.health.v1.Health",
         "grpc.reflection.v1.ServerReflection",
         "grpc.reflection.v1alpha.ServerReflection",

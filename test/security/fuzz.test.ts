@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
 import { TemplateService } from "../../gen/ts/herald/v1/template_service_pb.js";
+import { TenantService } from "../../gen/ts/herald/v1/tenant_service_pb.js";
 import { TopicService } from "../../gen/ts/herald/v1/topic_service_pb.js";
 import { WebhookService } from "../../gen/ts/herald/v1/webhook_service_pb.js";
 import { WorkflowService } from "../../gen/ts/herald/v1/workflow_service_pb.js";
@@ -26,6 +27,7 @@ const services: DescService[] = [
   WebhookService,
   WorkflowService,
   TopicService,
+  TenantService,
 ];
 type Protocol = "connect-json" | "connect-proto" | "grpc-web" | "grpc";
 const protocols: Protocol[] = ["connect-json", "connect-proto", "grpc-web", "grpc"];
@@ -36,7 +38,7 @@ let session: http2.ClientHttp2Session;
 beforeAll(async () => {
   // The limits under test elsewhere would refuse most of this flood before it is decoded.
   herald = await startHerald({ env: { RATE_LIMIT_API_KEY_PER_SECOND: "0", WORKERS_ENABLED: "false" } });
-  admin = await herald.apiKey(["admin"]);
+  admin = await herald.apiKey(["admin", "super_admin"]);
   session = await connectHttp2(herald.url);
 });
 afterAll(async () => {
@@ -58,6 +60,7 @@ async function fingerprint(): Promise<string> {
     "workflow_patterns",
     "topics",
     "topic_subscribers",
+    "tenants",
   ];
   const digests = tables.map(
     (t) => `(SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM ${t} x)`,

@@ -221,6 +221,20 @@ describe("tenant isolation: recipients, devices, preferences, quiet hours, token
     const aErin = connectClient(herald.url, await herald.userToken("erin", { tenant: A }));
     const bErin = connectClient(herald.url, await herald.userToken("erin", { tenant: B }));
     await aErin.getPreferences({}); // cached in A
+    // A's erin has an inbox too (written here, as Send belongs to another part of this work).
+    await herald.db.query(
+      `INSERT INTO notifications (id, tenant_id, user_id, seq, category, title, body, priority, send_at)
+       VALUES (gen_random_uuid(), $1, 'erin', 1, 'x', 't', 'b', 'normal', now())`,
+      [A],
+    );
+    await herald.db.query("INSERT INTO user_feeds (tenant_id, user_id, seq, unread_count) VALUES ($1, 'erin', 1, 1)", [
+      A,
+    ]);
+    await herald.db.query(
+      `INSERT INTO feed_events (tenant_id, user_id, seq, kind, notification_ids, unread_count)
+       VALUES ($1, 'erin', 1, 'created', '{}', 1)`,
+      [A],
+    );
 
     const { deletedNotifications } = await bRecipients.deleteRecipient({ userId: "erin" });
     expect(deletedNotifications).toBe(0);
@@ -232,6 +246,10 @@ describe("tenant isolation: recipients, devices, preferences, quiet hours, token
     expect(await codeOf(bErin.getPreferences({}))).toBe(Code.Unauthenticated);
     expect((await aErin.getPreferences({})).preferences?.defaults?.inApp).toBe(false);
     await expectIntactInA("erin", "tok-erase");
+    for (const table of ["notifications", "user_feeds", "feed_events"]) {
+      const rows = await herald.db.query(`SELECT 1 FROM ${table} WHERE tenant_id = $1 AND user_id = 'erin'`, [A]);
+      expect(rows, table).toHaveLength(1);
+    }
   });
 
   it("B's user token reaches only B's users, as any user token reaches only its own", async () => {

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { mintUserToken } from "../src/auth/user-tokens.js";
 import { loadConfig } from "../src/config.js";
+import { defaultTenant } from "../src/domain/tenant.js";
 import { serve } from "../src/serve.js";
 import { recipientStore } from "../src/store/recipient-store.js";
 import { createLogger } from "../src/telemetry/logger.js";
@@ -115,7 +116,9 @@ export async function startDevStack(root: string, tracing: Tracing | null = null
         heraldRan = true;
         const base = `http://${address.address}:${address.port}`;
         // The demo user has an address, so the first Send also shows an email in MailDev.
-        await recipientStore.upsert(app.db, "demo-user", { addresses: { email: "demo-user@example.com" } });
+        await recipientStore.upsert(app.db, defaultTenant, "demo-user", {
+          addresses: { email: "demo-user@example.com" },
+        });
         // As long-lived as Herald accepts (HERALD_USER_TOKEN_MAX_TTL).
         const userTokenTtlSeconds = config.auth.userTokens.maxTtlMs / 1000;
         const userToken = await mintUserToken(config.auth.userTokens.secret as string, "demo-user", {

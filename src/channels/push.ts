@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { PermanentDeliveryError } from "../domain/delivery-errors.js";
+import { defaultTenant } from "../domain/tenant.js";
 import { recipientStore } from "../store/recipient-store.js";
 import { channelModule } from "./channel-module.js";
 import { type ServiceAccount, serviceAccountFields } from "./google-access-tokens.js";
@@ -50,7 +51,7 @@ export const pushChannel = channelModule<PushSettings>({
       async deliver({ delivery, notification, content }, signal) {
         // Planned without a target when push was asked for and the user has no device.
         if (delivery.target === "") throw new PermanentDeliveryError("the recipient has no registered device");
-        const device = await recipientStore.device(deps.db, delivery.target);
+        const device = await recipientStore.device(deps.db, defaultTenant, delivery.target); // TENANT-THREAD
         if (device === null || device.userId !== notification.userId) {
           throw new PermanentDeliveryError("the device is no longer registered");
         }
@@ -71,7 +72,7 @@ export const pushChannel = channelModule<PushSettings>({
           );
         } catch (error) {
           if (error instanceof PermanentDeliveryError && error.reason === "unregistered") {
-            await recipientStore.deleteDevice(deps.db, device.id);
+            await recipientStore.deleteDevice(deps.db, defaultTenant, device.id); // TENANT-THREAD
           }
           throw error;
         }

@@ -29,22 +29,21 @@ function collect(rows: PreferenceRow[], userIds: readonly string[]): Map<string,
   return byUser;
 }
 
-/** Channel settings, one row per (user, category, channel); category `*` holds defaults. */
-/** Channel settings, one row per (user, category, channel); category `*` holds defaults. */
+/** Channel settings, one row per (tenant, user, category, channel); category `*` holds defaults. */
 export const preferenceStore = {
-  async get(q: Queryable, userId: string): Promise<ChannelPreferences> {
+  async get(q: Queryable, tenantId: string, userId: string): Promise<ChannelPreferences> {
     const rows = await q.rows<PreferenceRow>(
-      "SELECT user_id, category, channel, enabled FROM preferences WHERE user_id = $1",
-      [userId],
+      "SELECT user_id, category, channel, enabled FROM preferences WHERE tenant_id = $1 AND user_id = $2",
+      [tenantId, userId],
     );
     return collect(rows, [userId]).get(userId) ?? emptyPreferences(userId);
   },
 
   /** Every setting of these users; users without any get empty preferences. */
-  async forUsers(q: Queryable, userIds: readonly string[]): Promise<Map<string, ChannelPreferences>> {
+  async forUsers(q: Queryable, tenantId: string, userIds: readonly string[]): Promise<Map<string, ChannelPreferences>> {
     const rows = await q.rows<PreferenceRow>(
-      "SELECT user_id, category, channel, enabled FROM preferences WHERE user_id = ANY($1::text[])",
-      [userIds],
+      "SELECT user_id, category, channel, enabled FROM preferences WHERE tenant_id = $1 AND user_id = ANY($2::text[])",
+      [tenantId, userIds],
     );
     return collect(rows, userIds);
   },
@@ -55,13 +54,14 @@ export const preferenceStore = {
    */
   async forCategory(
     q: Queryable,
+    tenantId: string,
     userIds: readonly string[],
     category: string,
   ): Promise<Map<string, ChannelPreferences>> {
     const rows = await q.rows<PreferenceRow>(
       `SELECT user_id, category, channel, enabled FROM preferences
-       WHERE user_id = ANY($1::text[]) AND category IN ($2, '${defaultsCategory}')`,
-      [userIds, category],
+       WHERE tenant_id = $1 AND user_id = ANY($2::text[]) AND category IN ($3, '${defaultsCategory}')`,
+      [tenantId, userIds, category],
     );
     return collect(rows, userIds);
   },
@@ -70,23 +70,28 @@ export const preferenceStore = {
    * Serialises changes to one user's preferences until `tx` ends, so a cap on
    * their categories holds under concurrent updates.
    */
-  async lockUser(q: Queryable, userId: string): Promise<void> {
-    await q.rows("SELECT pg_advisory_xact_lock(hashtextextended('herald.preferences:' || $1, 0))", [userId]);
+  async lockUser(q: Queryable, tenantId: string, userId: string): Promise<void> {
+    await q.rows("SELECT pg_advisory_xact_lock(hashtextextended('herald.preferences:' || $1 || '/' || $2, 0))", [
+      tenantId,
+      userId,
+    ]);
   },
 
   /** How many categories a user has settings for (their defaults not counted). */
-  async categoryCount(q: Queryable, userId: string): Promise<number> {
+  async categoryCount(q: Queryable, tenantId: string, userId: string): Promise<number> {
     const [row] = await q.rows<{ n: number }>(
-      `SELECT count(DISTINCT category)::int AS n FROM preferences WHERE user_id = $1 AND category <> '${defaultsCategory}'`,
-      [userId],
+      `SELECT count(DISTINCT category)::int AS n FROM preferences
+       WHERE tenant_id = $1 AND user_id = $2 AND category <> '${defaultsCategory}'`,
+      [tenantId, userId],
     );
     return row?.n ?? 0;
   },
 
   /** Applies a patch: resets first, then upserts every named channel. */
-  async patch(q: Queryable, userId: string, patch: PreferencesPatch): Promise<void> {
+  async patch(q: Queryable, tenantId: string, userId: string, patch: PreferencesPatch): Promise<void> {
     if (patch.resetCategories.length > 0) {
-      await q.exec("DELETE FROM preferences WHERE user_id = $1 AND category = ANY($2::text[])", [
+      await q.exec("DELETE FROM preferences WHERE tenant_id = $1 AND user_id = $2 AND category = ANY($3::text[])", [
+        tenantId,
         userId,
         patch.resetCategories,
       ]);
@@ -102,10 +107,10 @@ export const preferenceStore = {
     }
     if (entries.length === 0) return;
     await q.exec(
-      `INSERT INTO preferences (user_id, category, channel, enabled)
-       SELECT $1, c, ch, e FROM unnest($2::text[], $3::text[], $4::boolean[]) AS t(c, ch, e)
-       ON CONFLICT (user_id, category, channel) DO UPDATE SET enabled = EXCLUDED.enabled, updated_at = now()`,
-      [userId, entries.map((e) => e[0]), entries.map((e) => e[1]), entries.map((e) => e[2])],
+      `INSERT INTO preferences (tenant_id, user_id, category, channel, enabled)
+       SELECT $5, $1, c, ch, e FROM unnest($2::text[], $3::text[], $4::boolean[]) AS t(c, ch, e)
+       ON CONFLICT (tenant_id, user_id, category, channel) DO UPDATE SET enabled = EXCLUDED.enabled, updated_at = now()`,
+      [userId, entries.map((e) => e[0]), entries.map((e) => e[1]), entries.map((e) => e[2]), tenantId],
     );
   },
 };

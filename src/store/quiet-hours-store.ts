@@ -25,36 +25,40 @@ function fromRow(row: QuietHoursRow): QuietHours {
 
 const columns = "user_id, start_minute, end_minute, channels, timezone";
 
-/** Users' quiet hours, one row per user; the only writer of table quiet_hours. */
+/** Users' quiet hours, one row per (tenant, user); the only writer of table quiet_hours. */
 export const quietHoursStore = {
   /** A user's quiet hours, or null for none. */
-  async get(q: Queryable, userId: string): Promise<QuietHours | null> {
-    const [row] = await q.rows<QuietHoursRow>(`SELECT ${columns} FROM quiet_hours WHERE user_id = $1`, [userId]);
+  async get(q: Queryable, tenantId: string, userId: string): Promise<QuietHours | null> {
+    const [row] = await q.rows<QuietHoursRow>(
+      `SELECT ${columns} FROM quiet_hours WHERE tenant_id = $1 AND user_id = $2`,
+      [tenantId, userId],
+    );
     return row === undefined ? null : fromRow(row);
   },
 
   /** The quiet hours of these users, in one query; users without any are absent from the map. */
-  async forUsers(q: Queryable, userIds: readonly string[]): Promise<Map<string, QuietHours>> {
-    const rows = await q.rows<QuietHoursRow>(`SELECT ${columns} FROM quiet_hours WHERE user_id = ANY($1::text[])`, [
-      userIds,
-    ]);
+  async forUsers(q: Queryable, tenantId: string, userIds: readonly string[]): Promise<Map<string, QuietHours>> {
+    const rows = await q.rows<QuietHoursRow>(
+      `SELECT ${columns} FROM quiet_hours WHERE tenant_id = $1 AND user_id = ANY($2::text[])`,
+      [tenantId, userIds],
+    );
     return new Map(rows.map((row) => [row.user_id, fromRow(row)]));
   },
 
   /** Replaces a user's quiet hours (whole: window, channels and timezone). */
-  async set(q: Queryable, userId: string, qh: QuietHours): Promise<void> {
+  async set(q: Queryable, tenantId: string, userId: string, qh: QuietHours): Promise<void> {
     await q.exec(
-      `INSERT INTO quiet_hours (user_id, start_minute, end_minute, channels, timezone)
-       VALUES ($1, $2, $3, $4::text[], $5)
-       ON CONFLICT (user_id) DO UPDATE SET start_minute = EXCLUDED.start_minute, end_minute = EXCLUDED.end_minute,
+      `INSERT INTO quiet_hours (tenant_id, user_id, start_minute, end_minute, channels, timezone)
+       VALUES ($6, $1, $2, $3, $4::text[], $5)
+       ON CONFLICT (tenant_id, user_id) DO UPDATE SET start_minute = EXCLUDED.start_minute, end_minute = EXCLUDED.end_minute,
          channels = EXCLUDED.channels, timezone = EXCLUDED.timezone, updated_at = now()`,
-      [userId, toMinutes(qh.window.start), toMinutes(qh.window.end), qh.channels, qh.timezone],
+      [userId, toMinutes(qh.window.start), toMinutes(qh.window.end), qh.channels, qh.timezone, tenantId],
     );
   },
 
   /** Removes a user's quiet hours; none is not an error. */
-  async clear(q: Queryable, userId: string): Promise<void> {
-    await q.exec("DELETE FROM quiet_hours WHERE user_id = $1", [userId]);
+  async clear(q: Queryable, tenantId: string, userId: string): Promise<void> {
+    await q.exec("DELETE FROM quiet_hours WHERE tenant_id = $1 AND user_id = $2", [tenantId, userId]);
   },
 };
 

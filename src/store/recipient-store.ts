@@ -38,7 +38,7 @@ const toDevice = (r: DeviceRow): Device => ({
 /** Users' addresses, locales, push devices and token revocations. */
 export const recipientStore = {
   /** Recipients of these users with their devices; users Herald knows nothing of get empty ones. */
-  async forUsers(q: Queryable, userIds: readonly string[]): Promise<Map<string, Recipient>> {
+  async forUsers(q: Queryable, tenantId: string, userIds: readonly string[]): Promise<Map<string, Recipient>> {
     // One statement (recipients with their devices as a json array): it also
     // runs on one transaction's connection (a workflow step), where two
     // statements at once would queue on the client.
@@ -48,10 +48,10 @@ export const recipientStore = {
       `SELECT u.user_id, r.addresses, r.locale, r.timezone, r.attributes, r.updated_at,
          coalesce((SELECT json_agg(json_build_object('id', d.id, 'user_id', d.user_id, 'platform', d.platform,
                      'token', d.token, 'created_at', d.created_at) ORDER BY d.created_at, d.id)
-                   FROM devices d WHERE d.user_id = u.user_id), '[]'::json) AS devices
-       FROM unnest($1::text[]) AS u(user_id)
-       LEFT JOIN recipients r ON r.user_id = u.user_id`,
-      [userIds],
+                   FROM devices d WHERE d.tenant_id = $1 AND d.user_id = u.user_id), '[]'::json) AS devices
+       FROM unnest($2::text[]) AS u(user_id)
+       LEFT JOIN recipients r ON r.tenant_id = $1 AND r.user_id = u.user_id`,
+      [tenantId, userIds],
     );
     const byUser = new Map(userIds.map((u) => [u, emptyRecipient(u)]));
     for (const r of rows) {
@@ -72,17 +72,17 @@ export const recipientStore = {
     return byUser;
   },
 
-  /** One device by id, or null if it was removed. */
-  async device(q: Queryable, id: string): Promise<Device | null> {
+  /** One device of the tenant by id, or null if it was removed (or is another tenant's). */
+  async device(q: Queryable, tenantId: string, id: string): Promise<Device | null> {
     const [row] = await q.rows<DeviceRow>(
-      "SELECT id, user_id, platform, token, created_at FROM devices WHERE id = $1",
-      [id],
+      "SELECT id, user_id, platform, token, created_at FROM devices WHERE tenant_id = $1 AND id = $2",
+      [tenantId, id],
     );
     return row ? toDevice(row) : null;
   },
 
-  async get(q: Queryable, userId: string): Promise<Recipient> {
-    return (await recipientStore.forUsers(q, [userId])).get(userId) as Recipient;
+  async get(q: Queryable, tenantId: string, userId: string): Promise<Recipient> {
+    return (await recipientStore.forUsers(q, tenantId, [userId])).get(userId) as Recipient;
   },
 
   /**
@@ -90,7 +90,7 @@ export const recipientStore = {
    * addresses are merged by channel, and an empty one is removed; attributes
    * replace the old ones, and `{}` is stored as NULL (none).
    */
-  async upsert(q: Queryable, userId: string, patch: RecipientPatch): Promise<void> {
+  async upsert(q: Queryable, tenantId: string, userId: string, patch: RecipientPatch): Promise<void> {
     const fields = (["locale", "timezone", "attributes"] as const).filter((f) => patch[f] !== undefined);
     const addresses = Object.entries(patch.addresses ?? {});
     const set = Object.fromEntries(addresses.filter(([, v]) => v !== ""));
@@ -100,10 +100,11 @@ export const recipientStore = {
         ? null
         : JSON.stringify(patch.attributes);
     await q.exec(
-      `INSERT INTO recipients (user_id, addresses, locale, timezone, attributes) VALUES ($1, $2::jsonb, $3, $4, $6::jsonb)
-       ON CONFLICT (user_id) DO UPDATE SET updated_at = now(),
+      `INSERT INTO recipients (tenant_id, user_id, addresses, locale, timezone, attributes)
+       VALUES ($7, $1, $2::jsonb, $3, $4, $6::jsonb)
+       ON CONFLICT (tenant_id, user_id) DO UPDATE SET updated_at = now(),
          addresses = (recipients.addresses - $5::text[]) || $2::jsonb${fields.map((f) => `, ${f} = EXCLUDED.${f}`).join("")}`,
-      [userId, JSON.stringify(set), patch.locale ?? "", patch.timezone ?? "", cleared, attributes],
+      [userId, JSON.stringify(set), patch.locale ?? "", patch.timezone ?? "", cleared, attributes, tenantId],
     );
   },
 
@@ -111,8 +112,11 @@ export const recipientStore = {
    * Serialises changes to one user's devices until `tx` ends, so a cap on their
    * number holds under concurrent registrations.
    */
-  async lockDevices(q: Queryable, userId: string): Promise<void> {
-    await q.rows("SELECT pg_advisory_xact_lock(hashtextextended('herald.devices:' || $1, 0))", [userId]);
+  async lockDevices(q: Queryable, tenantId: string, userId: string): Promise<void> {
+    await q.rows("SELECT pg_advisory_xact_lock(hashtextextended('herald.devices:' || $1 || '/' || $2, 0))", [
+      tenantId,
+      userId,
+    ]);
   },
 
   /**
@@ -123,37 +127,47 @@ export const recipientStore = {
    */
   async registerDevice(
     q: Queryable,
+    tenantId: string,
     userId: string,
     platform: Platform,
     token: string,
     options: { move: boolean },
   ): Promise<{ device: Device; added: boolean } | null> {
     const [row] = await q.rows<DeviceRow & { previous_user: string | null }>(
-      `WITH previous AS (SELECT user_id FROM devices WHERE token = $4)
-       INSERT INTO devices (id, user_id, platform, token) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (token) DO UPDATE SET user_id = EXCLUDED.user_id, platform = EXCLUDED.platform
+      `WITH previous AS (SELECT user_id FROM devices WHERE tenant_id = $6 AND token = $4)
+       INSERT INTO devices (id, tenant_id, user_id, platform, token) VALUES ($1, $6, $2, $3, $4)
+       ON CONFLICT (tenant_id, token) DO UPDATE SET user_id = EXCLUDED.user_id, platform = EXCLUDED.platform
          WHERE devices.user_id = EXCLUDED.user_id OR $5::boolean
        RETURNING id, user_id, platform, token, created_at, (SELECT user_id FROM previous) AS previous_user`,
-      [uuidv7(), userId, platform, token, options.move],
+      [uuidv7(), userId, platform, token, options.move, tenantId],
     );
     if (row === undefined) return null;
     return { device: toDevice(row), added: row.previous_user !== userId };
   },
 
   /** How many devices a user has. */
-  async deviceCount(q: Queryable, userId: string): Promise<number> {
-    const [row] = await q.rows<{ n: number }>("SELECT count(*)::int AS n FROM devices WHERE user_id = $1", [userId]);
+  async deviceCount(q: Queryable, tenantId: string, userId: string): Promise<number> {
+    const [row] = await q.rows<{ n: number }>(
+      "SELECT count(*)::int AS n FROM devices WHERE tenant_id = $1 AND user_id = $2",
+      [tenantId, userId],
+    );
     return row?.n ?? 0;
   },
 
   /** Removes a user's device by token; false if the user has no such device. */
-  async unregisterDevice(q: Queryable, userId: string, token: string): Promise<boolean> {
-    return (await q.exec("DELETE FROM devices WHERE user_id = $1 AND token = $2", [userId, token])) > 0;
+  async unregisterDevice(q: Queryable, tenantId: string, userId: string, token: string): Promise<boolean> {
+    return (
+      (await q.exec("DELETE FROM devices WHERE tenant_id = $1 AND user_id = $2 AND token = $3", [
+        tenantId,
+        userId,
+        token,
+      ])) > 0
+    );
   },
 
   /** Removes a device the push provider no longer knows. */
-  async deleteDevice(q: Queryable, id: string): Promise<void> {
-    await q.exec("DELETE FROM devices WHERE id = $1", [id]);
+  async deleteDevice(q: Queryable, tenantId: string, id: string): Promise<void> {
+    await q.exec("DELETE FROM devices WHERE tenant_id = $1 AND id = $2", [tenantId, id]);
   },
 
   /**
@@ -162,40 +176,48 @@ export const recipientStore = {
    * with them), feed and idempotency records stay only as ids of other users'.
    * Returns how many notifications went.
    */
-  async erase(q: Queryable, userId: string): Promise<number> {
-    await q.exec("DELETE FROM feed_events WHERE user_id = $1", [userId]);
-    await q.exec("DELETE FROM user_feeds WHERE user_id = $1", [userId]);
-    await q.exec("DELETE FROM preferences WHERE user_id = $1", [userId]);
-    await q.exec("DELETE FROM devices WHERE user_id = $1", [userId]);
-    await q.exec("DELETE FROM recipients WHERE user_id = $1", [userId]);
-    return q.exec("DELETE FROM notifications WHERE user_id = $1", [userId]);
+  async erase(q: Queryable, tenantId: string, userId: string): Promise<number> {
+    const where = "WHERE tenant_id = $1 AND user_id = $2";
+    const args = [tenantId, userId];
+    await q.exec(`DELETE FROM feed_events ${where}`, args);
+    await q.exec(`DELETE FROM user_feeds ${where}`, args);
+    await q.exec(`DELETE FROM preferences ${where}`, args);
+    await q.exec(`DELETE FROM devices ${where}`, args);
+    await q.exec(`DELETE FROM recipients ${where}`, args);
+    return q.exec(`DELETE FROM notifications ${where}`, args);
   },
 
   /**
    * Refuses every user token of this user issued before now (the transaction's
    * time); returns that time. Never moves an earlier revocation later.
    */
-  async revokeTokens(q: Queryable, userId: string): Promise<Date> {
+  async revokeTokens(q: Queryable, tenantId: string, userId: string): Promise<Date> {
     const [row] = await q.rows<{ revoked_before: Date }>(
-      `INSERT INTO user_token_revocations (user_id, revoked_before) VALUES ($1, now())
-       ON CONFLICT (user_id) DO UPDATE
+      `INSERT INTO user_token_revocations (tenant_id, user_id, revoked_before) VALUES ($1, $2, now())
+       ON CONFLICT (tenant_id, user_id) DO UPDATE
          SET revoked_before = GREATEST(user_token_revocations.revoked_before, EXCLUDED.revoked_before)
        RETURNING revoked_before`,
-      [userId],
+      [tenantId, userId],
     );
     return (row as { revoked_before: Date }).revoked_before;
   },
 
-  /** Revocations made after `since` (older ones can no longer matter: their tokens have expired). */
-  async tokenRevocations(q: Queryable, since: Date): Promise<Array<{ userId: string; before: Date }>> {
-    const rows = await q.rows<{ user_id: string; revoked_before: Date }>(
-      "SELECT user_id, revoked_before FROM user_token_revocations WHERE revoked_before > $1",
+  /**
+   * Revocations of every tenant made after `since` (older ones can no longer
+   * matter: their tokens have expired). Each process holds them all in memory.
+   */
+  async tokenRevocations(
+    q: Queryable,
+    since: Date,
+  ): Promise<Array<{ tenantId: string; userId: string; before: Date }>> {
+    const rows = await q.rows<{ tenant_id: string; user_id: string; revoked_before: Date }>(
+      "SELECT tenant_id, user_id, revoked_before FROM user_token_revocations WHERE revoked_before > $1",
       [since],
     );
-    return rows.map((r) => ({ userId: r.user_id, before: r.revoked_before }));
+    return rows.map((r) => ({ tenantId: r.tenant_id, userId: r.user_id, before: r.revoked_before }));
   },
 
-  /** Drops revocations made before `before`; returns how many. */
+  /** Drops revocations (of every tenant: pruning by age) made before `before`; returns how many. */
   async pruneTokenRevocations(q: Queryable, before: Date): Promise<number> {
     return q.exec("DELETE FROM user_token_revocations WHERE revoked_before < $1", [before]);
   },

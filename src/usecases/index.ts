@@ -53,8 +53,8 @@ export interface UseCaseDeps {
   preferences: PreferenceCache;
   renderer: ContentRenderer;
   feed: { hub: FeedHub; reads: FeedReads; publish: PublishFeedEvents };
-  /** A revocation committed here: every process refuses the user's older tokens. */
-  tokensRevoked: (userId: string, before: Date) => void;
+  /** A revocation committed here: every process refuses the tenant's user's older tokens. */
+  tokensRevoked: (tenantId: string, userId: string, before: Date) => void;
   /** A tenant was made or deleted here: every process reloads which tenants exist. */
   tenantsChanged: () => Promise<void>;
   /** Deliveries went into the outbox: publish them now rather than at the next round. */
@@ -181,7 +181,7 @@ export function createUseCases(d: UseCaseDeps) {
     },
     recipients: createManageRecipients({
       db,
-      erased: (u) => d.preferences.changed(u),
+      erased: (tenantId, userId) => d.preferences.changed(tenantId, userId),
       tokensRevoked: d.tokensRevoked,
       maxDevices: settings.maxDevicesPerUser,
       catalog: d.channels.catalog,

@@ -9,7 +9,7 @@ import { quietHoursStore } from "../store/quiet-hours-store.js";
 import { isEmptyWindow, isValidTimeZone } from "../workflows/local-time.js";
 import { resolveUserId } from "./access.js";
 
-/** GetPreferences and UpdatePreferences. */
+/** GetPreferences and UpdatePreferences, in the caller's tenant. */
 export function createManagePreferences(deps: {
   db: Database;
   preferences: PreferenceCache;
@@ -26,7 +26,10 @@ export function createManagePreferences(deps: {
       const id = resolveUserId(principal, userId, "read", "read preferences");
       // Channel settings through the cache (every Send reads them); quiet hours
       // are not cached (see preference-cache.ts) and come from the pool.
-      const [channels, quietHours] = await Promise.all([deps.preferences.get(id), quietHoursStore.get(deps.db, id)]);
+      const [channels, quietHours] = await Promise.all([
+        deps.preferences.get(principal.tenantId, id),
+        quietHoursStore.get(deps.db, principal.tenantId, id),
+      ]);
       return { ...channels, quietHours };
     },
 
@@ -38,24 +41,28 @@ export function createManagePreferences(deps: {
     async update(principal: Principal, userId: string, patch: PreferencesPatch): Promise<Preferences> {
       const id = resolveUserId(principal, userId, "admin", "change preferences");
       checkQuietHours(patch, deps.channels);
+      const { tenantId } = principal;
       const mayGrow = Object.keys(patch.categories).length > 0;
       const updated = await deps.db.transaction(async (tx) => {
-        if (mayGrow) await preferenceStore.lockUser(tx, id);
-        const before = mayGrow ? await preferenceStore.categoryCount(tx, id) : 0;
-        await preferenceStore.patch(tx, id, patch);
+        if (mayGrow) await preferenceStore.lockUser(tx, tenantId, id);
+        const before = mayGrow ? await preferenceStore.categoryCount(tx, tenantId, id) : 0;
+        await preferenceStore.patch(tx, tenantId, id, patch);
         if (mayGrow) {
-          const after = await preferenceStore.categoryCount(tx, id);
+          const after = await preferenceStore.categoryCount(tx, tenantId, id);
           if (after > deps.maxCategories && after > before) {
             throw new ResourceExhaustedError(
               `categories: a user may have preferences for at most ${deps.maxCategories} categories; this change would make ${after} (reset some first)`,
             );
           }
         }
-        await applyQuietHours(tx, id, patch);
-        return { ...(await preferenceStore.get(tx, id)), quietHours: await quietHoursStore.get(tx, id) };
+        await applyQuietHours(tx, tenantId, id, patch);
+        return {
+          ...(await preferenceStore.get(tx, tenantId, id)),
+          quietHours: await quietHoursStore.get(tx, tenantId, id),
+        };
       });
       // Committed: every process's cached copy (of channel settings) must go.
-      deps.preferences.changed(id);
+      deps.preferences.changed(tenantId, id);
       return updated;
     },
   };
@@ -97,7 +104,12 @@ function checkQuietHours(patch: PreferencesPatch, offered: readonly Channel[]): 
   }
 }
 
-async function applyQuietHours(tx: Queryable, userId: string, patch: PreferencesPatch): Promise<void> {
-  if (patch.quietHours !== null) await quietHoursStore.set(tx, userId, patch.quietHours);
-  else if (patch.clearQuietHours) await quietHoursStore.clear(tx, userId);
+async function applyQuietHours(
+  tx: Queryable,
+  tenantId: string,
+  userId: string,
+  patch: PreferencesPatch,
+): Promise<void> {
+  if (patch.quietHours !== null) await quietHoursStore.set(tx, tenantId, userId, patch.quietHours);
+  else if (patch.clearQuietHours) await quietHoursStore.clear(tx, tenantId, userId);
 }

@@ -17,13 +17,17 @@ import { requireScope, resolveUserId } from "./access.js";
 import { checkJsonBytes } from "./json-size.js";
 import { maxDataBytes } from "./send-notification.js";
 
-/** RecipientService: contact data, devices, and revoking a user's tokens. */
+/**
+ * RecipientService: contact data, devices, and revoking a user's tokens. Every
+ * call acts in the caller's tenant: the same user id in another tenant is
+ * another person, never read or changed here.
+ */
 export function createManageRecipients(deps: {
   db: Database;
-  /** Told when a user's data (preferences included) was erased, so caches drop it. */
-  erased: (userId: string) => void;
-  /** Told, after commit, that the user's tokens issued before `before` are revoked. */
-  tokensRevoked: (userId: string, before: Date) => void;
+  /** Told when a tenant's user's data (preferences included) was erased, so caches drop it. */
+  erased: (tenantId: string, userId: string) => void;
+  /** Told, after commit, that the tenant's user's tokens issued before `before` are revoked. */
+  tokensRevoked: (tenantId: string, userId: string, before: Date) => void;
   /** Most push devices one user may have. */
   maxDevices: number;
   /** The channels this server offers: each checks the addresses it sends to. */
@@ -54,12 +58,13 @@ export function createManageRecipients(deps: {
       // The contract promises attributes the bounds of Send's data, size included.
       if (patch.attributes !== undefined) checkJsonBytes("attributes", patch.attributes, maxDataBytes);
       const normalized = patch.locale ? { ...patch, locale: normalizeLocale(patch.locale) } : patch;
-      await recipientStore.upsert(deps.db, userId, normalized);
-      return recipientStore.get(deps.db, userId);
+      await recipientStore.upsert(deps.db, principal.tenantId, userId, normalized);
+      return recipientStore.get(deps.db, principal.tenantId, userId);
     },
 
     async get(principal: Principal, userId: string): Promise<Recipient> {
-      return recipientStore.get(deps.db, resolveUserId(principal, userId, "read", "read recipients"));
+      const id = resolveUserId(principal, userId, "read", "read recipients");
+      return recipientStore.get(deps.db, principal.tenantId, id);
     },
 
     /**
@@ -69,26 +74,27 @@ export function createManageRecipients(deps: {
      */
     async delete(principal: Principal, userId: string): Promise<number> {
       requireScope(principal, "admin", "delete recipients");
+      const { tenantId } = principal;
       const { deleted, before } = await deps.db.transaction(async (tx) => {
         // Quiet hours and topic memberships are the user's data too; their stores alone write them.
-        await quietHoursStore.clear(tx, userId);
+        await quietHoursStore.clear(tx, tenantId, userId);
         await topicMemberStore.eraseUser(tx, userId);
         await fanoutChunkStore.forgetUser(tx, userId);
         return {
-          deleted: await recipientStore.erase(tx, userId),
-          before: await recipientStore.revokeTokens(tx, userId),
+          deleted: await recipientStore.erase(tx, tenantId, userId),
+          before: await recipientStore.revokeTokens(tx, tenantId, userId),
         };
       });
-      deps.erased(userId);
-      deps.tokensRevoked(userId, before);
+      deps.erased(tenantId, userId);
+      deps.tokensRevoked(tenantId, userId, before);
       return deleted;
     },
 
     /** Refuses every user token of the user issued until now; returns that time. */
     async revokeTokens(principal: Principal, userId: string): Promise<Date> {
       requireScope(principal, "admin", "revoke user tokens");
-      const before = await deps.db.transaction((tx) => recipientStore.revokeTokens(tx, userId));
-      deps.tokensRevoked(userId, before);
+      const before = await deps.db.transaction((tx) => recipientStore.revokeTokens(tx, principal.tenantId, userId));
+      deps.tokensRevoked(principal.tenantId, userId, before);
       return before;
     },
 
@@ -100,9 +106,10 @@ export function createManageRecipients(deps: {
      */
     async registerDevice(principal: Principal, userId: string, platform: Platform, token: string): Promise<Device> {
       const id = resolveUserId(principal, userId, "admin", "register devices");
+      const { tenantId } = principal;
       return deps.db.transaction(async (tx) => {
-        await recipientStore.lockDevices(tx, id);
-        const registered = await recipientStore.registerDevice(tx, id, platform, token, {
+        await recipientStore.lockDevices(tx, tenantId, id);
+        const registered = await recipientStore.registerDevice(tx, tenantId, id, platform, token, {
           move: principal.kind !== "user",
         });
         if (registered === null) {
@@ -110,7 +117,7 @@ export function createManageRecipients(deps: {
             "token: this push token is registered to another user; only an admin API key may move it",
           );
         }
-        if (registered.added && (await recipientStore.deviceCount(tx, id)) > deps.maxDevices) {
+        if (registered.added && (await recipientStore.deviceCount(tx, tenantId, id)) > deps.maxDevices) {
           throw new ResourceExhaustedError(
             `devices: a user may have at most ${deps.maxDevices} push devices; unregister one first`,
           );
@@ -121,7 +128,7 @@ export function createManageRecipients(deps: {
 
     async unregisterDevice(principal: Principal, userId: string, token: string): Promise<void> {
       const id = resolveUserId(principal, userId, "admin", "unregister devices");
-      if (!(await recipientStore.unregisterDevice(deps.db, id, token))) {
+      if (!(await recipientStore.unregisterDevice(deps.db, principal.tenantId, id, token))) {
         throw new NotFoundError("no device with this token is registered for the user");
       }
     },

@@ -2,6 +2,7 @@ import type { ChannelCatalog } from "../domain/channel.js";
 import type { Notification, NotificationDraft } from "../domain/notification.js";
 import type { ChannelPreferences } from "../domain/preferences.js";
 import { emptyRecipient, type Recipient } from "../domain/recipient.js";
+import { defaultTenant } from "../domain/tenant.js";
 import type { WebhookTarget } from "../domain/webhook-endpoint.js";
 import type { QuietHours } from "../domain/workflow.js";
 import type { Queryable } from "../store/database.js";
@@ -54,19 +55,19 @@ export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
         known !== undefined
           ? Promise.resolve(known.recipients)
           : needRecipients
-            ? recipientStore.forUsers(q, draft.userIds)
+            ? recipientStore.forUsers(q, defaultTenant, draft.userIds) // TENANT-THREAD
             : Promise.resolve(new Map(draft.userIds.map((u) => [u, emptyRecipient(u)]))),
       () => (sources.has("endpoints") ? deps.endpoints.enabled(q) : Promise.resolve([] as WebhookTarget[])),
       () =>
         scheduled
           ? Promise.resolve(new Map<string, ChannelPreferences>())
-          : deps.preferences.forCategory(draft.userIds, draft.category),
+          : deps.preferences.forCategory(defaultTenant, draft.userIds, draft.category), // TENANT-THREAD
       // Quiet hours hold only channels that reach a person, which all read recipients.
       () =>
         known !== undefined
           ? Promise.resolve(known.quietHours)
           : needPeople
-            ? quietHoursStore.forUsers(q, draft.userIds)
+            ? quietHoursStore.forUsers(q, defaultTenant, draft.userIds) // TENANT-THREAD
             : Promise.resolve(new Map<string, QuietHours>()),
     ] as const;
     const [render, recipients, endpoints, preferences, quietHours] = (

@@ -1,5 +1,6 @@
 import type { Notification } from "../domain/notification.js";
 import { emptyRecipient, type Recipient } from "../domain/recipient.js";
+import { defaultTenant } from "../domain/tenant.js";
 import type { QuietHours } from "../domain/workflow.js";
 import type { Queryable } from "../store/database.js";
 import { quietHoursStore } from "../store/quiet-hours-store.js";
@@ -14,8 +15,8 @@ export interface RecipientView {
 
 /** Reads recipients and their quiet hours, a statement each, one after the other (`q` may be a transaction). */
 export async function loadPeople(q: Queryable, userIds: readonly string[]): Promise<Map<string, RecipientView>> {
-  const recipients = await recipientStore.forUsers(q, userIds);
-  const quiet = await quietHoursStore.forUsers(q, userIds);
+  const recipients = await recipientStore.forUsers(q, defaultTenant, userIds); // TENANT-THREAD
+  const quiet = await quietHoursStore.forUsers(q, defaultTenant, userIds); // TENANT-THREAD
   return new Map(
     [...recipients].map(([userId, recipient]) => [userId, { recipient, quietHours: quiet.get(userId) ?? null }]),
   );

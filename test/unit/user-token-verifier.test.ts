@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createUserTokenVerifier } from "../../src/auth/user-tokens.js";
 
 const secret = "unit-test-secret-that-is-at-least-32-bytes";
+// Revoked users as `<tenant>/<user>`.
 const revokedUsers = new Set<string>();
+const tenants = new Set(["default", "acme"]);
 const verifier = () =>
   createUserTokenVerifier({
     secret,
@@ -12,13 +14,20 @@ const verifier = () =>
     issuer: null,
     audience: null,
     maxTtlMs: 24 * 3_600_000,
-    isRevoked: (userId) => revokedUsers.has(userId),
+    isRevoked: (tenantId, userId) => revokedUsers.has(`${tenantId}/${userId}`),
+    tenantExists: (tenantId) => tenants.has(tenantId),
   });
 const mint = (
   userId: string,
-  options: { alg?: string; key?: string; exp?: string | number; header?: Record<string, unknown> } = {},
+  options: {
+    alg?: string;
+    key?: string;
+    exp?: string | number;
+    header?: Record<string, unknown>;
+    claims?: Record<string, unknown>;
+  } = {},
 ) =>
-  new SignJWT({})
+  new SignJWT(options.claims ?? {})
     .setProtectedHeader({ alg: options.alg ?? "HS256", ...options.header })
     .setSubject(userId)
     .setIssuedAt()
@@ -34,7 +43,7 @@ afterEach(() => {
 describe("user tokens (HS256)", () => {
   it("accepts a good token, and refuses expired, other-key, other-algorithm, unsigned and altered ones", async () => {
     const verify = verifier();
-    expect(await verify(await mint("alice"))).toEqual({ userId: "alice" });
+    expect(await verify(await mint("alice"))).toEqual({ tenantId: "default", userId: "alice" });
     expect(await verify(await mint("alice", { exp: "-2m" }))).toEqual(invalid);
     expect(await verify(await mint("alice", { key: "another-secret-that-is-at-least-32-bytes" }))).toEqual(invalid);
     // HS512 with the very same secret: only HS256 is checked with the secret.
@@ -50,10 +59,40 @@ describe("user tokens (HS256)", () => {
   it("refuses a revoked user's token, also one it verified before", async () => {
     const verify = verifier();
     const token = await mint("bob");
-    expect(await verify(token)).toEqual({ userId: "bob" });
-    revokedUsers.add("bob");
+    expect(await verify(token)).toEqual({ tenantId: "default", userId: "bob" });
+    revokedUsers.add("default/bob");
     expect(await verify(token)).toEqual({ refused: "the user token was revoked" });
     expect(await verify(await mint("bob"))).toEqual({ refused: "the user token was revoked" });
+  });
+
+  it("carries the `tenant` claim into the result (none means the default tenant)", async () => {
+    const verify = verifier();
+    expect(await verify(await mint("alice", { claims: { tenant: "acme" } }))).toEqual({
+      tenantId: "acme",
+      userId: "alice",
+    });
+    expect(await verify(await mint("alice"))).toEqual({ tenantId: "default", userId: "alice" });
+  });
+
+  it("refuses a malformed `tenant` claim and a tenant that does not exist", async () => {
+    const verify = verifier();
+    for (const tenant of ["ACME", "", "a/b", "-acme", 42, ["acme"]]) {
+      expect(await verify(await mint("alice", { claims: { tenant } }))).toEqual({
+        refused: expect.stringContaining("`tenant` claim is not a tenant id"),
+      });
+    }
+    expect(await verify(await mint("alice", { claims: { tenant: "globex" } }))).toEqual({
+      refused: 'the user token\'s tenant "globex" does not exist',
+    });
+  });
+
+  it("revokes a user's tokens in one tenant only: the same user id in another tenant is another person", async () => {
+    const verify = verifier();
+    const inAcme = await mint("carol", { claims: { tenant: "acme" } });
+    const inDefault = await mint("carol");
+    revokedUsers.add("acme/carol");
+    expect(await verify(inAcme)).toEqual({ refused: "the user token was revoked" });
+    expect(await verify(inDefault)).toEqual({ tenantId: "default", userId: "carol" });
   });
 
   it("imports the secret once, not once per token", async () => {

@@ -38,6 +38,13 @@ const (
 // token may read its own recipient and register or unregister its own devices
 // (a mobile app does this with the token FCM gives it).
 //
+// Every RPC acts in the caller's tenant: the API key's, or the one a user
+// token's `tenant` claim names. The same user id in another tenant is another
+// person, whom these RPCs never read, change, erase or revoke: to them, such a
+// user is unknown (GetRecipient answers an empty recipient, UnregisterDevice
+// NOT_FOUND). A push token is unique within a tenant, so two tenants' apps may
+// register the same one.
+//
 // Every RPC may fail with RESOURCE_EXHAUSTED when the caller's rate limit is
 // spent; the error carries a google.rpc.RetryInfo detail saying when to retry.
 type RecipientServiceClient interface {
@@ -147,6 +154,13 @@ func (c *recipientServiceClient) RevokeUserTokens(ctx context.Context, in *Revok
 // Contact data is set by backend services with an `admin` API key. A user
 // token may read its own recipient and register or unregister its own devices
 // (a mobile app does this with the token FCM gives it).
+//
+// Every RPC acts in the caller's tenant: the API key's, or the one a user
+// token's `tenant` claim names. The same user id in another tenant is another
+// person, whom these RPCs never read, change, erase or revoke: to them, such a
+// user is unknown (GetRecipient answers an empty recipient, UnregisterDevice
+// NOT_FOUND). A push token is unique within a tenant, so two tenants' apps may
+// register the same one.
 //
 // Every RPC may fail with RESOURCE_EXHAUSTED when the caller's rate limit is
 // spent; the error carries a google.rpc.RetryInfo detail saying when to retry.

@@ -2,6 +2,7 @@ import type { ChannelCatalog } from "../domain/channel.js";
 import type { Notification, NotificationDraft } from "../domain/notification.js";
 import type { ChannelPreferences } from "../domain/preferences.js";
 import { emptyRecipient, type Recipient } from "../domain/recipient.js";
+import { defaultTenant } from "../domain/tenant.js";
 import type { WebhookTarget } from "../domain/webhook-endpoint.js";
 import type { QuietHours } from "../domain/workflow.js";
 import type { Queryable } from "../store/database.js";
@@ -49,7 +50,7 @@ export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
     // On the pool the reads run side by side; on a transaction's single
     // connection, one after the other.
     const reads = [
-      () => deps.renderer.forSend(draft, q),
+      () => deps.renderer.forSend(defaultTenant, draft, q), // TENANT-THREAD
       () =>
         known !== undefined
           ? Promise.resolve(known.recipients)

@@ -12,8 +12,17 @@ export interface RecipientView {
   quietHours: QuietHours | null;
 }
 
-/** Reads recipients and their quiet hours, a statement each, one after the other (`q` may be a transaction). */
-export async function loadPeople(q: Queryable, userIds: readonly string[]): Promise<Map<string, RecipientView>> {
+/**
+ * Reads a tenant's recipients and their quiet hours, a statement each, one
+ * after the other (`q` may be a transaction); keyed by user id.
+ */
+export async function loadPeople(
+  q: Queryable,
+  tenantId: string,
+  userIds: readonly string[],
+): Promise<Map<string, RecipientView>> {
+  // TENANT-THREAD: the people slice's recipientStore.forUsers and quietHoursStore.forUsers take `tenantId` after the merge.
+  void tenantId;
   const recipients = await recipientStore.forUsers(q, userIds);
   const quiet = await quietHoursStore.forUsers(q, userIds);
   return new Map(

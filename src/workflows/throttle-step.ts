@@ -13,6 +13,7 @@ export async function throttleStep(ctx: StepContext, step: Extract<WorkflowStep,
   const { run, now, notification, workflow } = ctx;
   const { passed, count } = await workflowThrottleStore.pass(
     ctx.tx,
+    run.tenantId,
     {
       userId: run.userId,
       workflowKey: run.workflowKey,

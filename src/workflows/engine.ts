@@ -26,6 +26,8 @@ export interface DigestEvent {
 
 /** A deliver step's deliveries, handed to the dispatch path (never sent from here). */
 export interface StepDelivery {
+  /** The run's tenant: the notification's, whose recipients, templates and endpoints the deliveries use. */
+  tenantId: string;
   notification: Notification;
   /** The recipient and their quiet hours, read already (the step needs no second read). */
   people: RecipientView;

@@ -122,6 +122,7 @@ async function deliverStep(
   if (goNow.length > 0) {
     try {
       written = await ctx.deliver(ctx.tx, {
+        tenantId: run.tenantId,
         notification,
         people: await ctx.recipient(),
         channels: goNow,

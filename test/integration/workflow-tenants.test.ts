@@ -3,6 +3,12 @@ import pino from "pino";
 import { beforeAll, expect, it } from "vitest";
 import type { StepKind, Workflow, WorkflowStep } from "../../src/domain/workflow.js";
 import { workflowRunStore } from "../../src/store/workflow-run-store.js";
+import { workflowStore } from "../../src/store/workflow-store.js";
+import {
+  createWorkflowVersions,
+  tenantOfWorkflowsChanged,
+  workflowsChangedText,
+} from "../../src/store/workflow-versions.js";
 import { createWorkflows } from "../../src/workflows/create-workflows.js";
 import type { StepDelivery } from "../../src/workflows/engine.js";
 import { manualClock } from "../helpers/manual-clock.js";
@@ -95,8 +101,12 @@ it("counts a throttle per tenant: B's first notification passes after A used the
   expect(await firer({ throttled: workflowOf("throttled", steps) }, delivered, loaded).fireDue()).toBe(3);
 
   expect(new Set(loaded)).toEqual(new Set(["wt-a/throttled", "wt-b/throttled"]));
-  const outcome = Object.fromEntries(delivered.map((d) => [d.notification.id, d.suppressedReason]));
-  expect(outcome).toEqual({ [a1.notificationId]: "", [a2.notificationId]: "throttled", [b1.notificationId]: "" });
+  const outcome = Object.fromEntries(delivered.map((d) => [d.notification.id, [d.tenantId, d.suppressedReason]]));
+  expect(outcome).toEqual({
+    [a1.notificationId]: ["wt-a", ""],
+    [a2.notificationId]: ["wt-a", "throttled"],
+    [b1.notificationId]: ["wt-b", ""],
+  });
   const hits = await database.db.rows<{ tenant_id: string; n: number }>(
     "SELECT tenant_id, count(*)::int AS n FROM workflow_throttle_hits GROUP BY tenant_id ORDER BY tenant_id",
   );
@@ -131,4 +141,34 @@ it("collects a digest per tenant: B's notification opens its own digest instead 
     { tenant_id: "wt-a", owner_run_id: a.runId, notification_ids: [a.notificationId] },
     { tenant_id: "wt-b", owner_run_id: b.runId, notification_ids: [b.notificationId] },
   ]);
+});
+
+it("keeps each tenant's claimed patterns and versions apart in the Send path's caches", async () => {
+  const versions = createWorkflowVersions(database.db, { patternsTtlMs: 60_000 });
+  const store = (tenant: string, description: string, categories: string[]) =>
+    database.db.transaction((tx) =>
+      workflowStore.upsert(
+        tx,
+        tenant,
+        { key: "cached", description, categories, steps: [deliver], sendWindow: null },
+        {
+          maxCount: 10,
+        },
+      ),
+    );
+  await store("wt-a", "A's", ["cache.*"]);
+  expect((await versions.forSend("wt-a", "", "cache.x"))?.description).toBe("A's");
+  // B claims nothing (its set is loaded, and empty), and names no workflow A has.
+  expect(await versions.forSend("wt-b", "", "cache.x")).toBeNull();
+  expect(await versions.forSend("wt-b", "cached", "")).toBeNull();
+
+  await store("wt-b", "B's", ["cache.*"]);
+  // Only B's set is forgotten: B now finds its own, A still its own.
+  versions.changed("wt-b");
+  expect((await versions.forSend("wt-b", "", "cache.x"))?.description).toBe("B's");
+  expect((await versions.forSend("wt-a", "", "cache.x"))?.description).toBe("A's");
+  expect((await versions.version("wt-a", "cached", 1))?.description).toBe("A's");
+  expect((await versions.version("wt-b", "cached", 1))?.description).toBe("B's");
+  expect(tenantOfWorkflowsChanged(workflowsChangedText("wt-b"))).toBe("wt-b");
+  expect(tenantOfWorkflowsChanged("changed")).toBeUndefined();
 });

@@ -14,6 +14,7 @@ import { startDelivery } from "./dispatch/start-delivery.js";
 import type { Channel } from "./domain/channel.js";
 import { type Clock, systemClock } from "./domain/clock.js";
 import { createRetryPolicy } from "./domain/retry-policy.js";
+import { defaultTenant } from "./domain/tenant.js";
 import { createFeed, type Feed } from "./feed/create-feed.js";
 import { createBroadcast } from "./messaging/broadcast.js";
 import { connectNats, type NatsLink } from "./messaging/nats.js";
@@ -24,7 +25,7 @@ import { migrate } from "./store/migrator.js";
 import { createPreferenceCache } from "./store/preference-cache.js";
 import { tenantStore } from "./store/tenant-store.js";
 import { createWebhookEndpointStore } from "./store/webhook-endpoint-store.js";
-import { createWorkflowVersions } from "./store/workflow-versions.js";
+import { createWorkflowVersions, tenantOfWorkflowsChanged, workflowsChangedText } from "./store/workflow-versions.js";
 import type { Logger } from "./telemetry/logger.js";
 import { createMetrics, serveMetrics } from "./telemetry/metrics.js";
 import { traceHeaders } from "./telemetry/propagation.js";
@@ -125,7 +126,7 @@ export async function createApp(
   const clock = options.clock ?? systemClock;
   const workflowVersions = createWorkflowVersions(db, { patternsTtlMs: config.workflows.patternsTtlMs });
   const workflowsChanged = broadcast("workflows.changed");
-  workflowsChanged.listen(() => workflowVersions.changed());
+  workflowsChanged.listen((text) => workflowVersions.changed(tenantOfWorkflowsChanged(text)));
   const { api, deliver, workflowDeliveries, planFanout, expandFanoutChunk } = createUseCases({
     db,
     channels,
@@ -158,15 +159,15 @@ export async function createApp(
     },
     observe: (channel, outcome, seconds) => metrics.observeDelivery(channel, outcome, seconds),
     workflows: {
-      find: workflowVersions.forSend,
+      find: (name, category) => workflowVersions.forSend(defaultTenant, name, category), // TENANT-THREAD
       onRunsStarted: () => scheduler.kick(workflows.taskNames[0] as string),
       now: () => clock.now(),
       settle: (tx, changed, change) => workflows.settle(tx, changed, change),
       cancelNotification: (tx, id) => workflows.cancelNotification(tx, id),
-      cancelByKey: (key, userIds) => workflows.cancelByKey(key, userIds),
-      changed: () => {
-        workflowVersions.changed();
-        workflowsChanged.send("changed");
+      cancelByKey: (tenantId, key, userIds) => workflows.cancelByKey(tenantId, key, userIds),
+      changed: (tenantId) => {
+        workflowVersions.changed(tenantId);
+        workflowsChanged.send(workflowsChangedText(tenantId));
       },
     },
     settings: {

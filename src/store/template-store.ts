@@ -15,40 +15,46 @@ const toTemplate = (r: TemplateRow): Template =>
 
 const columns = "key, channel, locale, content, updated_at";
 
-/** Templates, one row per key, channel and locale; the parts as JSON. */
+/**
+ * Templates, one row per tenant, key, channel and locale; the parts as JSON.
+ * The same key in two tenants is two templates.
+ */
 export const templateStore = {
-  async upsert(q: Queryable, t: Template): Promise<Template> {
+  async upsert(q: Queryable, tenantId: string, t: Template): Promise<Template> {
     const [row] = await q.rows<TemplateRow>(
-      `INSERT INTO templates (key, channel, locale, content) VALUES ($1, $2, $3, $4::jsonb)
-       ON CONFLICT (key, channel, locale) DO UPDATE SET content = EXCLUDED.content, updated_at = now()
+      `INSERT INTO templates (tenant_id, key, channel, locale, content) VALUES ($1, $2, $3, $4, $5::jsonb)
+       ON CONFLICT (tenant_id, key, channel, locale) DO UPDATE SET content = EXCLUDED.content, updated_at = now()
        RETURNING ${columns}`,
-      [t.key, t.channel, t.locale, JSON.stringify(t.content)],
+      [tenantId, t.key, t.channel, t.locale, JSON.stringify(t.content)],
     );
     return toTemplate(row as TemplateRow);
   },
 
-  async get(q: Queryable, key: string, channel: string, locale: string): Promise<Template | null> {
+  async get(q: Queryable, tenantId: string, key: string, channel: string, locale: string): Promise<Template | null> {
     const [row] = await q.rows<TemplateRow>(
-      `SELECT ${columns} FROM templates WHERE key = $1 AND channel = $2 AND locale = $3`,
-      [key, channel, locale],
+      `SELECT ${columns} FROM templates WHERE tenant_id = $1 AND key = $2 AND channel = $3 AND locale = $4`,
+      [tenantId, key, channel, locale],
     );
     return row ? toTemplate(row) : null;
   },
 
-  /** Every template of a key (all channels and locales), or every template. */
-  async list(q: Queryable, key: string): Promise<Template[]> {
+  /** Every template of a key (all channels and locales), or every template of the tenant. */
+  async list(q: Queryable, tenantId: string, key: string): Promise<Template[]> {
     const rows = await q.rows<TemplateRow>(
-      `SELECT ${columns} FROM templates WHERE $1 = '' OR key = $1 ORDER BY key, channel, locale`,
-      [key],
+      `SELECT ${columns} FROM templates WHERE tenant_id = $1 AND ($2 = '' OR key = $2) ORDER BY key, channel, locale`,
+      [tenantId, key],
     );
     return rows.map(toTemplate);
   },
 
-  async delete(q: Queryable, key: string, channel: string, locale: string): Promise<boolean> {
-    return (
-      (await q.exec("DELETE FROM templates WHERE key = $1 AND channel = $2 AND locale = $3", [key, channel, locale])) >
-      0
-    );
+  async delete(q: Queryable, tenantId: string, key: string, channel: string, locale: string): Promise<boolean> {
+    const n = await q.exec("DELETE FROM templates WHERE tenant_id = $1 AND key = $2 AND channel = $3 AND locale = $4", [
+      tenantId,
+      key,
+      channel,
+      locale,
+    ]);
+    return n > 0;
   },
 };
 

@@ -58,9 +58,9 @@ const columns = `r.id, r.workflow_key, r.workflow_version, r.notification_id, r.
  * combination gets a plan of its own that uses its index (user, notification,
  * or the newest-first one).
  */
-function listWhere(filter: RunFilter, after: RunCursor | null): { where: string; values: unknown[] } {
-  const conditions: string[] = [];
-  const values: unknown[] = [];
+function listWhere(tenantId: string, filter: RunFilter, after: RunCursor | null): { where: string; values: unknown[] } {
+  const conditions: string[] = ["r.tenant_id = $1"];
+  const values: unknown[] = [tenantId];
   const add = (sql: (n: string) => string, value: unknown) => {
     values.push(value);
     conditions.push(sql(`$${values.length}`));
@@ -74,13 +74,19 @@ function listWhere(filter: RunFilter, after: RunCursor | null): { where: string;
     values.push(at, id);
     conditions.push(`(r.created_at, r.id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
   }
-  return { where: conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`, values };
+  return { where: `WHERE ${conditions.join(" AND ")}`, values };
 }
 
-/** Reads of workflow runs (the engine writes them), for WorkflowService and GetNotification. */
+/**
+ * Reads of workflow runs (the engine writes them), for WorkflowService and
+ * GetNotification; each in one tenant: another tenant's run is not there.
+ */
 export const workflowRunReads = {
-  async get(q: Queryable, id: string): Promise<WorkflowRun | null> {
-    const [row] = await q.rows<RunRow>(`SELECT ${columns} FROM workflow_runs r WHERE r.id = $1::uuid`, [id]);
+  async get(q: Queryable, tenantId: string, id: string): Promise<WorkflowRun | null> {
+    const [row] = await q.rows<RunRow>(
+      `SELECT ${columns} FROM workflow_runs r WHERE r.tenant_id = $2 AND r.id = $1::uuid`,
+      [id, tenantId],
+    );
     return row === undefined ? null : toRun(row);
   },
 
@@ -90,11 +96,12 @@ export const workflowRunReads = {
    */
   async list(
     q: Queryable,
+    tenantId: string,
     filter: RunFilter,
     pageSize: number,
     after: RunCursor | null,
   ): Promise<{ runs: WorkflowRun[]; next: RunCursor | null }> {
-    const { where, values } = listWhere(filter, after);
+    const { where, values } = listWhere(tenantId, filter, after);
     // One more row than asked says whether another page exists.
     const rows = await q.rows<RunRow>(
       `SELECT ${columns} FROM workflow_runs r ${where} ORDER BY r.created_at DESC, r.id DESC LIMIT ${pageSize + 1}`,
@@ -106,22 +113,23 @@ export const workflowRunReads = {
   },
 
   /** The runs of one notification, oldest first. */
-  async ofNotification(q: Queryable, notificationId: string): Promise<WorkflowRun[]> {
+  async ofNotification(q: Queryable, tenantId: string, notificationId: string): Promise<WorkflowRun[]> {
     const rows = await q.rows<RunRow>(
-      `SELECT ${columns} FROM workflow_runs r WHERE r.notification_id = $1::uuid ORDER BY r.created_at, r.id`,
-      [notificationId],
+      `SELECT ${columns} FROM workflow_runs r WHERE r.tenant_id = $2 AND r.notification_id = $1::uuid
+       ORDER BY r.created_at, r.id`,
+      [notificationId, tenantId],
     );
     return rows.map(toRun);
   },
 
   /** The digest (open or closed) that collected this notification, or null; the GIN index finds it. */
-  async digestOf(q: Queryable, notificationId: string): Promise<DigestLink | null> {
+  async digestOf(q: Queryable, tenantId: string, notificationId: string): Promise<DigestLink | null> {
     const [row] = await q.rows<{ id: string; owner: string; notification_ids: string[]; closed: boolean }>(
       `SELECT d.id, r.notification_id AS owner, d.notification_ids::text[] AS notification_ids, d.closed_at IS NOT NULL AS closed
-       FROM workflow_digests d JOIN workflow_runs r ON r.id = d.owner_run_id
-       WHERE d.notification_ids @> ARRAY[$1::uuid]
+       FROM workflow_digests d JOIN workflow_runs r ON r.tenant_id = d.tenant_id AND r.id = d.owner_run_id
+       WHERE d.tenant_id = $2 AND d.notification_ids @> ARRAY[$1::uuid]
        ORDER BY d.created_at DESC LIMIT 1`,
-      [notificationId],
+      [notificationId, tenantId],
     );
     return row === undefined
       ? null

@@ -22,6 +22,8 @@ export interface NewRun {
 /** A run as the engine reads and writes it. */
 export interface RunState {
   id: string;
+  /** The tenant of the notification it runs for; whatever the run reads or writes is of this tenant. */
+  tenantId: string;
   workflowKey: string;
   workflowVersion: number;
   notificationId: string;
@@ -40,8 +42,8 @@ export interface RunState {
  * locking and putting timers off is workflowTimerStore's.
  */
 export const workflowRunStore = {
-  /** Inserts runs and their start timers, due at `dueAt`. */
-  async start(q: Queryable, runs: readonly NewRun[], dueAt: Date): Promise<void> {
+  /** Inserts runs (of one tenant's notifications) and their start timers, due at `dueAt`. */
+  async start(q: Queryable, tenantId: string, runs: readonly NewRun[], dueAt: Date): Promise<void> {
     if (runs.length === 0) return;
     await q.exec(
       `WITH r AS (
@@ -50,9 +52,9 @@ export const workflowRunStore = {
            created_at timestamptz)
        ),
        runs AS (
-         INSERT INTO workflow_runs (id, workflow_key, workflow_version, notification_id, user_id, cancellation_key,
-           template_key, status, steps, trace_context, created_at)
-         SELECT id, workflow_key, workflow_version, notification_id, user_id, cancellation_key, template_key,
+         INSERT INTO workflow_runs (tenant_id, id, workflow_key, workflow_version, notification_id, user_id,
+           cancellation_key, template_key, status, steps, trace_context, created_at)
+         SELECT $3, id, workflow_key, workflow_version, notification_id, user_id, cancellation_key, template_key,
            'running', steps, trace_context, created_at FROM r
        )
        INSERT INTO workflow_timers (run_id, notification_id, step_index, due_at, purpose)
@@ -75,12 +77,13 @@ export const workflowRunStore = {
           })),
         ),
         dueAt,
+        tenantId,
       ],
     );
   },
 
-  /** The runs of these ids, keyed by id. */
-  async runs(q: Queryable, ids: readonly string[]): Promise<Map<string, RunState>> {
+  /** The tenant's runs of these ids, keyed by id (another tenant's id finds nothing). */
+  async runs(q: Queryable, tenantId: string, ids: readonly string[]): Promise<Map<string, RunState>> {
     const rows = await q.rows<{
       id: string;
       workflow_key: string;
@@ -94,14 +97,15 @@ export const workflowRunStore = {
       trace_context: TraceContext | null;
     }>(
       `SELECT id, workflow_key, workflow_version, notification_id, user_id, status, steps, digest_id, template_key,
-         trace_context FROM workflow_runs WHERE id = ANY($1::uuid[])`,
-      [ids],
+         trace_context FROM workflow_runs WHERE tenant_id = $2 AND id = ANY($1::uuid[])`,
+      [ids, tenantId],
     );
     return new Map(
       rows.map((r) => [
         r.id,
         {
           id: r.id,
+          tenantId,
           workflowKey: r.workflow_key,
           workflowVersion: r.workflow_version,
           notificationId: r.notification_id,
@@ -119,6 +123,7 @@ export const workflowRunStore = {
   /**
    * Saves a run after it moved, and its next timer: `next` replaces the
    * current one, null removes it (the run finished or waits for nothing).
+   * The run is found in its own tenant (`run.tenantId`).
    */
   async save(
     q: Queryable,
@@ -128,7 +133,8 @@ export const workflowRunStore = {
   ): Promise<void> {
     await q.exec(
       `WITH saved AS (
-         UPDATE workflow_runs SET status = $2, steps = $3::jsonb, digest_id = $4, finished_at = $5 WHERE id = $1
+         UPDATE workflow_runs SET status = $2, steps = $3::jsonb, digest_id = $4, finished_at = $5
+         WHERE tenant_id = $10 AND id = $1
          RETURNING id, notification_id
        ),
        gone AS (DELETE FROM workflow_timers WHERE run_id = $1 AND $6::integer IS NULL)
@@ -146,6 +152,7 @@ export const workflowRunStore = {
         next?.dueAt ?? null,
         next?.purpose ?? null,
         next?.heldChannels ?? [],
+        run.tenantId,
       ],
     );
   },

@@ -51,16 +51,19 @@ const maxVersion = 2_147_483_647;
 
 const columns = "v.key, v.version, v.definition, v.created_at";
 /** The current, not deleted, version of each workflow. */
-const current = `workflows w JOIN workflow_versions v ON v.key = w.key AND v.version = w.version
+const current = `workflows w JOIN workflow_versions v
+  ON v.tenant_id = w.tenant_id AND v.key = w.key AND v.version = w.version
   WHERE w.deleted_at IS NULL`;
 
 /**
- * Serialises every writer of workflows until the transaction ends. Upserts and
- * deletes are rare operator calls, so one lock for all of them costs nothing
- * and keeps WORKFLOW_MAX_COUNT exact and each key's check-then-write atomic.
+ * Serialises every writer of a tenant's workflows until the transaction ends.
+ * Upserts and deletes are rare operator calls, so one lock per tenant costs
+ * nothing and keeps WORKFLOW_MAX_COUNT exact and each key's check-then-write
+ * atomic (patterns and the count are per tenant, so tenants need not wait
+ * for each other).
  */
-async function lockWorkflows(tx: Queryable): Promise<void> {
-  await tx.rows("SELECT pg_advisory_xact_lock(hashtext('herald.workflows'))");
+async function lockWorkflows(tx: Queryable, tenantId: string): Promise<void> {
+  await tx.rows("SELECT pg_advisory_xact_lock(hashtext('herald.workflows:' || $1))", [tenantId]);
 }
 
 /**
@@ -75,30 +78,42 @@ export function candidatePatterns(category: string): string[] {
 }
 
 /** Fails with PatternClaimedError when another workflow owns one of `categories`. */
-async function checkPatterns(tx: Queryable, key: string, categories: readonly string[]): Promise<void> {
+async function checkPatterns(
+  tx: Queryable,
+  tenantId: string,
+  key: string,
+  categories: readonly string[],
+): Promise<void> {
   if (categories.length === 0) return;
   const [taken] = await tx.rows<{ pattern: string; workflow_key: string }>(
     `SELECT pattern, workflow_key FROM workflow_patterns
-     WHERE pattern = ANY($1::text[]) AND workflow_key <> $2
+     WHERE tenant_id = $3 AND pattern = ANY($1::text[]) AND workflow_key <> $2
      ORDER BY array_position($1::text[], pattern) LIMIT 1`,
-    [categories, key],
+    [categories, key, tenantId],
   );
   if (taken !== undefined) {
     throw new PatternClaimedError(taken.pattern, taken.workflow_key, categories.indexOf(taken.pattern));
   }
 }
 
-async function replacePatterns(tx: Queryable, key: string, categories: readonly string[]): Promise<void> {
-  await tx.exec("DELETE FROM workflow_patterns WHERE workflow_key = $1", [key]);
-  await tx.exec("INSERT INTO workflow_patterns (pattern, workflow_key) SELECT p, $2 FROM unnest($1::text[]) AS p", [
-    categories,
-    key,
-  ]);
+async function replacePatterns(
+  tx: Queryable,
+  tenantId: string,
+  key: string,
+  categories: readonly string[],
+): Promise<void> {
+  await tx.exec("DELETE FROM workflow_patterns WHERE tenant_id = $1 AND workflow_key = $2", [tenantId, key]);
+  await tx.exec(
+    `INSERT INTO workflow_patterns (tenant_id, pattern, workflow_key)
+     SELECT $3, p, $2 FROM unnest($1::text[]) AS p`,
+    [categories, key, tenantId],
+  );
 }
 
 /**
  * Workflows, every version kept; the only writer of `workflows`,
  * `workflow_versions` and `workflow_patterns`. Writers take a transaction.
+ * Everything is per tenant: keys, versions, claimed patterns and the count.
  */
 export const workflowStore = {
   /**
@@ -108,30 +123,37 @@ export const workflowStore = {
    * `tx` must be a transaction. Fails with PatternClaimedError, or with
    * ResourceExhaustedError when a new workflow would pass `maxCount`.
    */
-  async upsert(tx: Queryable, def: WorkflowDefinition, limits: { maxCount: number }): Promise<Workflow> {
-    await lockWorkflows(tx);
+  async upsert(
+    tx: Queryable,
+    tenantId: string,
+    def: WorkflowDefinition,
+    limits: { maxCount: number },
+  ): Promise<Workflow> {
+    await lockWorkflows(tx, tenantId);
     const definition = stored(def);
     const [cur] = await tx.rows<{ version: number; deleted: boolean; same: boolean }>(
       `SELECT w.version, w.deleted_at IS NOT NULL AS deleted, v.definition = $2::jsonb AS same
-       FROM workflows w JOIN workflow_versions v ON v.key = w.key AND v.version = w.version WHERE w.key = $1`,
-      [def.key, definition],
+       FROM workflows w JOIN workflow_versions v ON v.tenant_id = w.tenant_id AND v.key = w.key AND v.version = w.version
+       WHERE w.tenant_id = $3 AND w.key = $1`,
+      [def.key, definition, tenantId],
     );
     if (cur !== undefined && !cur.deleted && cur.same) {
-      return (await workflowStore.get(tx, def.key)) as Workflow;
+      return (await workflowStore.get(tx, tenantId, def.key)) as Workflow;
     }
-    if (cur === undefined || cur.deleted) await checkCount(tx, limits.maxCount);
-    await checkPatterns(tx, def.key, def.categories);
+    if (cur === undefined || cur.deleted) await checkCount(tx, tenantId, limits.maxCount);
+    await checkPatterns(tx, tenantId, def.key, def.categories);
     const version = (cur?.version ?? 0) + 1;
     await tx.exec(
-      `INSERT INTO workflows (key, version) VALUES ($1, $2)
-       ON CONFLICT (key) DO UPDATE SET version = EXCLUDED.version, deleted_at = NULL, updated_at = now()`,
-      [def.key, version],
+      `INSERT INTO workflows (tenant_id, key, version) VALUES ($3, $1, $2)
+       ON CONFLICT (tenant_id, key) DO UPDATE SET version = EXCLUDED.version, deleted_at = NULL, updated_at = now()`,
+      [def.key, version, tenantId],
     );
     const [row] = await tx.rows<VersionRow>(
-      `INSERT INTO workflow_versions AS v (key, version, definition) VALUES ($1, $2, $3::jsonb) RETURNING ${columns}`,
-      [def.key, version, definition],
+      `INSERT INTO workflow_versions AS v (tenant_id, key, version, definition) VALUES ($4, $1, $2, $3::jsonb)
+       RETURNING ${columns}`,
+      [def.key, version, definition, tenantId],
     );
-    await replacePatterns(tx, def.key, def.categories);
+    await replacePatterns(tx, tenantId, def.key, def.categories);
     return toWorkflow(row as VersionRow);
   },
 
@@ -139,22 +161,28 @@ export const workflowStore = {
    * The key's current version or, with `version` above 0, that version (also of
    * a deleted workflow: runs and operators still read it). Null when none.
    */
-  async get(q: Queryable, key: string, version = 0): Promise<Workflow | null> {
+  async get(q: Queryable, tenantId: string, key: string, version = 0): Promise<Workflow | null> {
     // The contract's version is a uint32, the column an integer: no version is that large.
     if (version > maxVersion) return null;
     const [row] =
       version > 0
-        ? await q.rows<VersionRow>(`SELECT ${columns} FROM workflow_versions v WHERE v.key = $1 AND v.version = $2`, [
+        ? await q.rows<VersionRow>(
+            `SELECT ${columns} FROM workflow_versions v WHERE v.tenant_id = $3 AND v.key = $1 AND v.version = $2`,
+            [key, version, tenantId],
+          )
+        : await q.rows<VersionRow>(`SELECT ${columns} FROM ${current} AND w.tenant_id = $2 AND w.key = $1`, [
             key,
-            version,
-          ])
-        : await q.rows<VersionRow>(`SELECT ${columns} FROM ${current} AND w.key = $1`, [key]);
+            tenantId,
+          ]);
     return row === undefined ? null : toWorkflow(row);
   },
 
   /** Every workflow's current version, by key; deleted ones left out. */
-  async list(q: Queryable): Promise<Workflow[]> {
-    return (await q.rows<VersionRow>(`SELECT ${columns} FROM ${current} ORDER BY w.key`)).map(toWorkflow);
+  async list(q: Queryable, tenantId: string): Promise<Workflow[]> {
+    const rows = await q.rows<VersionRow>(`SELECT ${columns} FROM ${current} AND w.tenant_id = $1 ORDER BY w.key`, [
+      tenantId,
+    ]);
+    return rows.map(toWorkflow);
   },
 
   /**
@@ -162,50 +190,57 @@ export const workflowStore = {
    * while its versions stay for the runs that reference them. `tx` must be a
    * transaction. False when there was no such workflow (or it was deleted).
    */
-  async delete(tx: Queryable, key: string): Promise<boolean> {
-    await lockWorkflows(tx);
+  async delete(tx: Queryable, tenantId: string, key: string): Promise<boolean> {
+    await lockWorkflows(tx, tenantId);
     const n = await tx.exec(
-      "UPDATE workflows SET deleted_at = now(), updated_at = now() WHERE key = $1 AND deleted_at IS NULL",
-      [key],
+      `UPDATE workflows SET deleted_at = now(), updated_at = now()
+       WHERE tenant_id = $1 AND key = $2 AND deleted_at IS NULL`,
+      [tenantId, key],
     );
     if (n === 0) return false;
-    await tx.exec("DELETE FROM workflow_patterns WHERE workflow_key = $1", [key]);
+    await tx.exec("DELETE FROM workflow_patterns WHERE tenant_id = $1 AND workflow_key = $2", [tenantId, key]);
     return true;
   },
 
-  /**
-   * The workflow a Send runs: the current version named by `key` or, with key
-   * "", the one whose pattern matches `category` most specifically (exact, then
-   * the longest prefix). Null when none. One statement on the patterns' primary
-   * key: this is on the Send path.
-   */
-  /** Every category pattern some workflow claims (deleted workflows claim none). */
-  async patterns(q: Queryable): Promise<string[]> {
-    const rows = await q.rows<{ pattern: string }>("SELECT pattern FROM workflow_patterns");
+  /** Every category pattern some workflow of the tenant claims (deleted workflows claim none). */
+  async patterns(q: Queryable, tenantId: string): Promise<string[]> {
+    const rows = await q.rows<{ pattern: string }>("SELECT pattern FROM workflow_patterns WHERE tenant_id = $1", [
+      tenantId,
+    ]);
     return rows.map((r) => r.pattern);
   },
 
-  async forSend(q: Queryable, send: { key: string; category: string }): Promise<Workflow | null> {
-    if (send.key !== "") return workflowStore.get(q, send.key);
+  /**
+   * The workflow a Send runs: the tenant's current version named by `key` or,
+   * with key "", the one whose pattern matches `category` most specifically
+   * (exact, then the longest prefix). Null when none. One statement on the
+   * patterns' primary key: this is on the Send path.
+   */
+  async forSend(q: Queryable, tenantId: string, send: { key: string; category: string }): Promise<Workflow | null> {
+    if (send.key !== "") return workflowStore.get(q, tenantId, send.key);
     const candidates = candidatePatterns(send.category);
     // Candidates are ordered most specific first, so their position is the precedence.
     const [row] = await q.rows<VersionRow>(
       `SELECT ${columns} FROM workflow_patterns p
-       JOIN workflows w ON w.key = p.workflow_key
-       JOIN workflow_versions v ON v.key = w.key AND v.version = w.version
-       WHERE p.pattern = ANY($1::text[]) AND w.deleted_at IS NULL
+       JOIN workflows w ON w.tenant_id = p.tenant_id AND w.key = p.workflow_key
+       JOIN workflow_versions v ON v.tenant_id = w.tenant_id AND v.key = w.key AND v.version = w.version
+       WHERE p.tenant_id = $2 AND p.pattern = ANY($1::text[]) AND w.deleted_at IS NULL
        ORDER BY array_position($1::text[], p.pattern) LIMIT 1`,
-      [candidates],
+      [candidates, tenantId],
     );
     return row === undefined ? null : toWorkflow(row);
   },
 };
 
-async function checkCount(tx: Queryable, maxCount: number): Promise<void> {
-  const [row] = await tx.rows<{ n: number }>("SELECT count(*)::int AS n FROM workflows WHERE deleted_at IS NULL");
+/** WORKFLOW_MAX_COUNT bounds each tenant's workflows (one tenant's many do not block another's). */
+async function checkCount(tx: Queryable, tenantId: string, maxCount: number): Promise<void> {
+  const [row] = await tx.rows<{ n: number }>(
+    "SELECT count(*)::int AS n FROM workflows WHERE tenant_id = $1 AND deleted_at IS NULL",
+    [tenantId],
+  );
   if ((row?.n ?? 0) >= maxCount) {
     throw new ResourceExhaustedError(
-      `there are already ${maxCount} workflows (WORKFLOW_MAX_COUNT); delete one or raise the limit`,
+      `this tenant has already ${maxCount} workflows (WORKFLOW_MAX_COUNT); delete one or raise the limit`,
     );
   }
 }

@@ -7,6 +7,8 @@ export type TimerPurpose = "start" | "delay" | "digest" | "hold";
 export interface DueTimer {
   id: number;
   runId: string;
+  /** Its run's tenant (timers have none of their own): the firing carries it on to every read and write. */
+  tenantId: string;
   notificationId: string;
   stepIndex: number;
   dueAt: Date;
@@ -19,7 +21,10 @@ export interface DueTimer {
  * the run). Whoever changes a run holds its timer's row lock first: the firing
  * transaction (claimDue, claimById), MarkRead (gatedTimers), Cancel and
  * CancelWorkflows (timersOfNotification, timersOfKey). So a firing timer and
- * a read, or two processes, can never both move one run.
+ * a read, or two processes, can never both move one run. Timers belong to no
+ * tenant: the firer takes every tenant's due timers, each with its run's
+ * tenant; reads on behalf of a caller (gatedTimers, timersOfKey) filter by the
+ * caller's tenant.
  */
 export const workflowTimerStore = {
   /** Whether any timer is due at `now` (an idle round's only statement). */
@@ -34,8 +39,8 @@ export const workflowTimerStore = {
    */
   async claimDue(q: Queryable, now: Date, limit: number): Promise<DueTimer[]> {
     const rows = await q.rows<TimerRow>(
-      `SELECT ${timerColumns} FROM workflow_timers t
-       WHERE t.due_at <= $1 ORDER BY t.due_at, t.id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      `SELECT ${timerColumns} FROM workflow_timers t JOIN workflow_runs r ON r.id = t.run_id
+       WHERE t.due_at <= $1 ORDER BY t.due_at, t.id LIMIT $2 FOR UPDATE OF t SKIP LOCKED`,
       [now, limit],
     );
     return rows.map(toTimer);
@@ -44,7 +49,8 @@ export const workflowTimerStore = {
   /** Claims one timer by id if it is (still) due and no transaction holds it. */
   async claimById(q: Queryable, timerId: number, now: Date): Promise<DueTimer[]> {
     const rows = await q.rows<TimerRow>(
-      `SELECT ${timerColumns} FROM workflow_timers t WHERE t.id = $1 AND t.due_at <= $2 FOR UPDATE SKIP LOCKED`,
+      `SELECT ${timerColumns} FROM workflow_timers t JOIN workflow_runs r ON r.id = t.run_id
+       WHERE t.id = $1 AND t.due_at <= $2 FOR UPDATE OF t SKIP LOCKED`,
       [timerId, now],
     );
     return rows.map(toTimer);
@@ -52,16 +58,22 @@ export const workflowTimerStore = {
 
   /**
    * Locks (waiting for a firing transaction to end) the delay timers of this
-   * user's runs, of these notifications or (null) all: the ones a change of
-   * in-app state may settle. Returns what is left of them once locked.
+   * user's runs (in this tenant), of these notifications or (null) all: the
+   * ones a change of in-app state may settle. Returns what is left of them
+   * once locked.
    */
-  async gatedTimers(q: Queryable, userId: string, notificationIds: readonly string[] | null): Promise<DueTimer[]> {
+  async gatedTimers(
+    q: Queryable,
+    tenantId: string,
+    userId: string,
+    notificationIds: readonly string[] | null,
+  ): Promise<DueTimer[]> {
     const rows = await q.rows<TimerRow>(
       `SELECT ${timerColumns} FROM workflow_timers t JOIN workflow_runs r ON r.id = t.run_id
-       WHERE r.user_id = $1 AND ($2::uuid[] IS NULL OR t.notification_id = ANY($2::uuid[]))
+       WHERE r.tenant_id = $3 AND r.user_id = $1 AND ($2::uuid[] IS NULL OR t.notification_id = ANY($2::uuid[]))
          AND t.purpose = 'delay'
        ORDER BY t.id FOR UPDATE OF t`,
-      [userId, notificationIds],
+      [userId, notificationIds, tenantId],
     );
     return rows.map(toTimer);
   },
@@ -89,24 +101,34 @@ export const workflowTimerStore = {
   },
 
   /**
-   * Locks the timers of unfinished runs sent with this cancellation key (for
-   * these users, or all when empty), waiting for firing transactions to end.
+   * Locks the timers of the tenant's unfinished runs sent with this
+   * cancellation key (for these users, or all when empty), waiting for firing
+   * transactions to end.
    */
-  async timersOfKey(q: Queryable, cancellationKey: string, userIds: readonly string[]): Promise<DueTimer[]> {
+  async timersOfKey(
+    q: Queryable,
+    tenantId: string,
+    cancellationKey: string,
+    userIds: readonly string[],
+  ): Promise<DueTimer[]> {
     const rows = await q.rows<TimerRow>(
       `SELECT ${timerColumns} FROM workflow_timers t JOIN workflow_runs r ON r.id = t.run_id
-       WHERE r.cancellation_key = $1 AND r.finished_at IS NULL
+       WHERE r.tenant_id = $3 AND r.cancellation_key = $1 AND r.finished_at IS NULL
          AND (cardinality($2::text[]) = 0 OR r.user_id = ANY($2::text[]))
        ORDER BY t.id FOR UPDATE OF t`,
-      [cancellationKey, userIds],
+      [cancellationKey, userIds, tenantId],
     );
     return rows.map(toTimer);
   },
 
-  /** Locks the timers of one notification's unfinished runs (Cancel). */
+  /**
+   * Locks the timers of one notification's unfinished runs (Cancel, which
+   * found the notification in the caller's tenant already).
+   */
   async timersOfNotification(q: Queryable, notificationId: string): Promise<DueTimer[]> {
     const rows = await q.rows<TimerRow>(
-      `SELECT ${timerColumns} FROM workflow_timers t WHERE t.notification_id = $1 ORDER BY t.id FOR UPDATE`,
+      `SELECT ${timerColumns} FROM workflow_timers t JOIN workflow_runs r ON r.id = t.run_id
+       WHERE t.notification_id = $1 ORDER BY t.id FOR UPDATE OF t`,
       [notificationId],
     );
     return rows.map(toTimer);
@@ -124,11 +146,14 @@ export const workflowTimerStore = {
   },
 };
 
-const timerColumns = "t.id, t.run_id, t.notification_id, t.step_index, t.due_at, t.purpose, t.held_channels";
+/** Every read joins the timer's run (`r`) for its tenant. */
+const timerColumns =
+  "t.id, t.run_id, r.tenant_id, t.notification_id, t.step_index, t.due_at, t.purpose, t.held_channels";
 
 interface TimerRow {
   id: number;
   run_id: string;
+  tenant_id: string;
   notification_id: string;
   step_index: number;
   due_at: Date;
@@ -140,6 +165,7 @@ function toTimer(r: TimerRow): DueTimer {
   return {
     id: r.id,
     runId: r.run_id,
+    tenantId: r.tenant_id,
     notificationId: r.notification_id,
     stepIndex: r.step_index,
     dueAt: r.due_at,

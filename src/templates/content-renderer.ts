@@ -30,8 +30,9 @@ function codePoints(text: string): number {
 /**
  * Content for Send: from the templates of `template_key` (each channel's
  * template in the recipient's locale, falling back along the locale chain to
- * the default locale), or from the request's title and body. Compiled templates
- * are cached by key, channel, locale and last change; a Send loads its key's
+ * the default locale), or from the request's title and body. Templates are
+ * the Send's tenant's. Compiled templates are cached by tenant, key, channel,
+ * locale and last change; a Send loads its key's
  * templates once and renders each channel once per locale. A Send's rendering
  * runs within `limits` and each rendered part within its size limit (the
  * channel's content spec); a Send that would exceed either fails with
@@ -64,8 +65,8 @@ export function createContentRenderer(options: {
   // not pay for parsing it again.
   const compiled = new Map<string, Record<string, CompiledPart> | InvalidArgumentError>();
 
-  function compileTemplate(t: Template): Record<string, CompiledPart> {
-    const cacheKey = `${t.key}\u0000${t.channel}\u0000${t.locale}\u0000${t.updatedAt?.getTime() ?? 0}`;
+  function compileTemplate(tenantId: string, t: Template): Record<string, CompiledPart> {
+    const cacheKey = `${tenantId}\u0000${t.key}\u0000${t.channel}\u0000${t.locale}\u0000${t.updatedAt?.getTime() ?? 0}`;
     let parts = compiled.get(cacheKey);
     if (parts === undefined) {
       try {
@@ -98,8 +99,8 @@ export function createContentRenderer(options: {
   }
 
   /** Renders each part of one template, within the Send's budget and each part's size limit. */
-  function renderTemplate(key: string, template: Template, data: object, budget: RenderBudget) {
-    return renderCompiled(key, template, compileTemplate(template), data, budget);
+  function renderTemplate(tenantId: string, key: string, template: Template, data: object, budget: RenderBudget) {
+    return renderCompiled(key, template, compileTemplate(tenantId, template), data, budget);
   }
 
   function renderCompiled(
@@ -143,9 +144,13 @@ export function createContentRenderer(options: {
       return renderCompiled(template.key, template, compiledParts, data, new RenderBudget(limits));
     },
 
-    /** Prepares the content of one Send; throws InvalidArgumentError for a request it cannot render. */
-    /** `q` reads the templates (default: the pool); a workflow step passes its transaction. */
-    async forSend(draft: NotificationDraft, q: Queryable = options.db): Promise<RenderContent> {
+    /**
+     * Prepares the content of one Send of `tenantId`, from that tenant's
+     * templates; throws InvalidArgumentError for a request it cannot render.
+     * `q` reads the templates (default: the pool); a workflow step passes its
+     * transaction.
+     */
+    async forSend(tenantId: string, draft: NotificationDraft, q: Queryable = options.db): Promise<RenderContent> {
       const hasContent = draft.title !== "" && draft.body !== "";
       const fallback = hasContent ? defaultsOf(draft) : null;
       if (draft.templateKey === "") {
@@ -153,7 +158,7 @@ export function createContentRenderer(options: {
         if (draft.body === "") throw new InvalidArgumentError("body", "is required unless template_key is given");
         return defaultsOf(draft);
       }
-      const templates = await templateStore.list(q, draft.templateKey);
+      const templates = await templateStore.list(q, tenantId, draft.templateKey);
       if (templates.length === 0) {
         throw new InvalidArgumentError("template_key", `no template has the key "${draft.templateKey}"`);
       }
@@ -170,7 +175,7 @@ export function createContentRenderer(options: {
           .find((t) => t !== undefined);
         let content: Content;
         if (template !== undefined) {
-          content = renderTemplate(draft.templateKey, template, data, budget);
+          content = renderTemplate(tenantId, draft.templateKey, template, data, budget);
         } else if (fallback !== null) {
           content = fallback(channel);
         } else {

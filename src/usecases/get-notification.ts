@@ -36,8 +36,8 @@ export function createGetNotification(deps: { db: Queryable; catalog: ChannelCat
     const operator = principal.kind !== "user";
     const [deliveries, workflowRuns, digest] = await Promise.all([
       deliveryStore.forNotification(deps.db, id),
-      operator ? workflowRunReads.ofNotification(deps.db, id) : [],
-      operator ? workflowRunReads.digestOf(deps.db, id) : null,
+      operator ? workflowRunReads.ofNotification(deps.db, principal.tenantId, id) : [],
+      operator ? workflowRunReads.digestOf(deps.db, principal.tenantId, id) : null,
     ]);
     return {
       notification,

@@ -105,10 +105,10 @@ export interface WorkflowHooks {
   now: () => Date;
   settle: (tx: Queryable, changed: ChangedState, change: ChangeKind) => Promise<void>;
   cancelNotification: (tx: Queryable, notificationId: string) => Promise<number>;
-  /** CancelWorkflows: every unfinished run sent with this key, for these users (or all). */
-  cancelByKey: (cancellationKey: string, userIds: readonly string[]) => Promise<number>;
-  /** A workflow was stored or deleted here. */
-  changed: () => void;
+  /** CancelWorkflows: every unfinished run of the tenant sent with this key, for these users (or all). */
+  cancelByKey: (tenantId: string, cancellationKey: string, userIds: readonly string[]) => Promise<number>;
+  /** A workflow of this tenant was stored or deleted here. */
+  changed: (tenantId: string) => void;
 }
 
 /** Builds every use case: what the API can ask of Herald, and the delivery of queued messages. */

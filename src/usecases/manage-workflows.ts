@@ -18,10 +18,10 @@ export interface ManageWorkflowsDeps {
   maxCount: number;
   /** Compiles a condition's CEL; throws InvalidArgumentError naming `field`. */
   checkCondition: (expression: string, field: string) => void;
-  /** Cancels the runs in progress sent with this key (for these users, or all); resolves with how many. */
-  cancelRuns: (cancellationKey: string, userIds: string[]) => Promise<number>;
-  /** Called after a workflow was stored or deleted (Send's lookups forget what they cached). */
-  onChanged?: () => void;
+  /** Cancels the tenant's runs in progress sent with this key (for these users, or all); resolves with how many. */
+  cancelRuns: (tenantId: string, cancellationKey: string, userIds: string[]) => Promise<number>;
+  /** Called after a workflow of this tenant was stored or deleted (Send's lookups forget what they cached). */
+  onChanged?: (tenantId: string) => void;
 }
 
 /** ListWorkflowRuns' page size when the caller asks for 0 (the contract's default). */
@@ -31,6 +31,8 @@ const defaultPageSize = 50;
  * WorkflowService: operators' workflows (checked before they are stored, every
  * version kept) and a read of their runs. Reads need the `read` scope (so a
  * support engineer's console shows them), changes and cancels `admin`.
+ * Everything is in the caller's tenant: another tenant's workflows and runs
+ * answer as unknown ones do (NOT_FOUND, or not listed).
  */
 export function createManageWorkflows(deps: ManageWorkflowsDeps) {
   const admin = (principal: Principal) => requireScope(principal, "admin", "manage workflows");
@@ -40,15 +42,17 @@ export function createManageWorkflows(deps: ManageWorkflowsDeps) {
     async upsert(principal: Principal, def: WorkflowDefinition): Promise<Workflow> {
       admin(principal);
       validateWorkflow(def, { channels: deps.channels, checkCondition: deps.checkCondition });
-      const stored = await deps.db.transaction((tx) => workflowStore.upsert(tx, def, { maxCount: deps.maxCount }));
-      deps.onChanged?.();
+      const stored = await deps.db.transaction((tx) =>
+        workflowStore.upsert(tx, principal.tenantId, def, { maxCount: deps.maxCount }),
+      );
+      deps.onChanged?.(principal.tenantId);
       return stored;
     },
 
     /** The current version, or `version` when above 0 (also of a deleted workflow). */
     async get(principal: Principal, key: string, version: number): Promise<Workflow> {
       reader(principal);
-      const found = await workflowStore.get(deps.db, key, version);
+      const found = await workflowStore.get(deps.db, principal.tenantId, key, version);
       if (found === null) {
         throw new NotFoundError(version > 0 ? `no version ${version} of workflow "${key}"` : `no workflow "${key}"`);
       }
@@ -57,16 +61,16 @@ export function createManageWorkflows(deps: ManageWorkflowsDeps) {
 
     async list(principal: Principal): Promise<Workflow[]> {
       reader(principal);
-      return workflowStore.list(deps.db);
+      return workflowStore.list(deps.db, principal.tenantId);
     },
 
     /** Soft delete; NOT_FOUND for a key that does not exist or is already deleted. */
     async delete(principal: Principal, key: string): Promise<void> {
       admin(principal);
-      if (!(await deps.db.transaction((tx) => workflowStore.delete(tx, key)))) {
+      if (!(await deps.db.transaction((tx) => workflowStore.delete(tx, principal.tenantId, key)))) {
         throw new NotFoundError(`no workflow "${key}"`);
       }
-      deps.onChanged?.();
+      deps.onChanged?.(principal.tenantId);
     },
 
     /** One page of runs, newest first; `pageToken` must come from the same filters. */
@@ -80,13 +84,14 @@ export function createManageWorkflows(deps: ManageWorkflowsDeps) {
       // The position is a run cursor: its time to the microsecond, and its id.
       const after =
         pageToken === "" ? null : decodePagePosition(pageToken, filter, runCursorPattern, "ListWorkflowRuns");
-      const page = await workflowRunReads.list(deps.db, filter, pageSize === 0 ? defaultPageSize : pageSize, after);
+      const size = pageSize === 0 ? defaultPageSize : pageSize;
+      const page = await workflowRunReads.list(deps.db, principal.tenantId, filter, size, after);
       return { runs: page.runs, nextPageToken: page.next === null ? "" : encodePageToken(page.next, filter) };
     },
 
     async getRun(principal: Principal, id: string): Promise<WorkflowRun> {
       reader(principal);
-      const run = await workflowRunReads.get(deps.db, id);
+      const run = await workflowRunReads.get(deps.db, principal.tenantId, id);
       if (run === null) throw new NotFoundError(`no workflow run ${id}`);
       return run;
     },
@@ -94,7 +99,7 @@ export function createManageWorkflows(deps: ManageWorkflowsDeps) {
     /** Cancels the runs in progress sent with `cancellationKey`; resolves with how many. */
     async cancel(principal: Principal, cancellationKey: string, userIds: string[]): Promise<number> {
       admin(principal);
-      return deps.cancelRuns(cancellationKey, userIds);
+      return deps.cancelRuns(principal.tenantId, cancellationKey, userIds);
     },
   };
 }

@@ -51,7 +51,12 @@ export function createMarkNotifications(deps: {
         return { output: { unreadCount: head.unreadCount, changedCount: 0 }, event: null };
       }
       if (input.change === "read" || input.change === "archived") {
-        await deps.settle?.(tx, input.all ? { userId, all: true } : { userId, ids: result.changedIds }, input.change);
+        const { tenantId } = principal;
+        await deps.settle?.(
+          tx,
+          input.all ? { tenantId, userId, all: true } : { tenantId, userId, ids: result.changedIds },
+          input.change,
+        );
       }
       const [placed] = await feedLog.append(tx, [
         {

@@ -46,7 +46,7 @@ export function createOperatorLife(deps: { db: Queryable; catalog: ChannelCatalo
       notificationLifeReads.origin(deps.db, id),
       deliveryStore.forNotification(deps.db, id),
       notificationLifeReads.contents(deps.db, id),
-      workflowRunReads.ofNotification(deps.db, id),
+      workflowRunReads.ofNotification(deps.db, principal.tenantId, id),
     ]);
     if (notification === null || origin === null) throw new NotFoundError(`notification ${id} not found`);
     return {

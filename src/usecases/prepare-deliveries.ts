@@ -50,7 +50,7 @@ export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
     // On the pool the reads run side by side; on a transaction's single
     // connection, one after the other.
     const reads = [
-      () => deps.renderer.forSend(draft, q),
+      () => deps.renderer.forSend(defaultTenant, draft, q), // TENANT-THREAD
       () =>
         known !== undefined
           ? Promise.resolve(known.recipients)

@@ -98,7 +98,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
     const writeSend = async (q: Queryable) => {
       const events = await sendStore.write(q, write);
       // A scheduled Send starts its runs when it is due.
-      await workflowRunStore.start(q, runs, scheduled ? (draft.sendAt as Date) : deps.now());
+      await workflowRunStore.start(q, principal.tenantId, runs, scheduled ? (draft.sendAt as Date) : deps.now());
       return events;
     };
     // Without runs, the Send goes to group commit when it is on: one

@@ -22,7 +22,7 @@ export interface WorkflowSettings {
 export interface WorkflowsOptions {
   db: Database;
   clock: Clock;
-  loadWorkflow: (key: string, version: number, q: Queryable) => Promise<Workflow | null>;
+  loadWorkflow: (tenantId: string, key: string, version: number, q: Queryable) => Promise<Workflow | null>;
   deliver: DeliverStep;
   requiredCategories: readonly string[];
   settings: WorkflowSettings;
@@ -88,12 +88,12 @@ export function createWorkflows(o: WorkflowsOptions) {
         "canceled: notification canceled",
         o.clock.now(),
       ),
-    /** CancelWorkflows: every unfinished run with this key (for these users, or all). */
-    cancelByKey: (cancellationKey: string, userIds: readonly string[]) =>
+    /** CancelWorkflows: every unfinished run of the tenant with this key (for these users, or all). */
+    cancelByKey: (tenantId: string, cancellationKey: string, userIds: readonly string[]) =>
       o.db.transaction(async (tx) =>
         engine.cancel(
           tx,
-          await workflowTimerStore.timersOfKey(tx, cancellationKey, userIds),
+          await workflowTimerStore.timersOfKey(tx, tenantId, cancellationKey, userIds),
           `canceled: cancellation key "${cancellationKey}"`,
           o.clock.now(),
         ),

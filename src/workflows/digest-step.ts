@@ -22,10 +22,10 @@ export async function digestStep(ctx: StepContext, step: Extract<WorkflowStep, {
   };
   const max = step.maxCount > 0 ? Math.min(step.maxCount, digestCapacity) : digestCapacity;
   for (let tries = 0; tries < 3; tries++) {
-    const open = await workflowDigestStore.lockOpen(tx, scope);
+    const open = await workflowDigestStore.lockOpen(tx, run.tenantId, scope);
     if (open !== null && open.ownerRunId !== run.id) {
       const full = open.notificationIds.length + 1 >= max;
-      await workflowDigestStore.join(tx, open.id, notification.id, full ? now : null);
+      await workflowDigestStore.join(tx, run.tenantId, open.id, notification.id, full ? now : null);
       if (full) await workflowTimerStore.hurry(tx, open.ownerRunId, now);
       run.digestId = open.id;
       markDone(run, i, now, `joined digest ${open.id}`);
@@ -39,6 +39,7 @@ export async function digestStep(ctx: StepContext, step: Extract<WorkflowStep, {
         : nextLocalTime(now, zone, step.window.at);
     const opened = await workflowDigestStore.open(
       tx,
+      run.tenantId,
       scope,
       { runId: run.id, notificationId: notification.id },
       max,

@@ -1,5 +1,6 @@
 import type { ChangeKind } from "../domain/feed-event.js";
 import type { Channel, Notification } from "../domain/notification.js";
+import { userKey } from "../domain/tenant.js";
 import type { RunStatus, Workflow } from "../domain/workflow.js";
 import type { Queryable } from "../store/database.js";
 import { notificationStore } from "../store/notification-store.js";
@@ -25,6 +26,8 @@ export interface DigestEvent {
 
 /** A deliver step's deliveries, handed to the dispatch path (never sent from here). */
 export interface StepDelivery {
+  /** The run's tenant: the notification's, whose recipients, templates and endpoints the deliveries use. */
+  tenantId: string;
   notification: Notification;
   /** The recipient and their quiet hours, read already (the step needs no second read). */
   people: RecipientView;
@@ -46,8 +49,8 @@ export interface StepDelivery {
 export type DeliverStep = (tx: Queryable, delivery: StepDelivery) => Promise<Channel[]>;
 
 export interface WorkflowEngineDeps {
-  /** A stored workflow version (versions never change, so callers may cache). */
-  loadWorkflow: (key: string, version: number, q: Queryable) => Promise<Workflow | null>;
+  /** A stored workflow version of a tenant (versions never change, so callers may cache). */
+  loadWorkflow: (tenantId: string, key: string, version: number, q: Queryable) => Promise<Workflow | null>;
   deliver: DeliverStep;
   /** Categories whose critical notifications ignore quiet hours (REQUIRED_CATEGORIES). */
   requiredCategories: readonly string[];
@@ -57,11 +60,14 @@ export interface WorkflowEngineDeps {
 interface BatchReads {
   runs: Map<string, RunState>;
   notifications: Map<string, Notification>;
+  /** By `userKey(tenant, user)`: a batch holds runs of several tenants, and a user id is a person per tenant. */
   people: Map<string, RecipientView>;
 }
 
-/** Notifications whose in-app state changed: these of the user's, or all. */
-export type ChangedState = { userId: string; ids: readonly string[] } | { userId: string; all: true };
+/** Notifications whose in-app state changed: these of the user's (in the tenant), or all. */
+export type ChangedState =
+  | { tenantId: string; userId: string; ids: readonly string[] }
+  | { tenantId: string; userId: string; all: true };
 
 /** What firing a timer did. */
 export interface FireOutcome {
@@ -84,15 +90,16 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
     now: Date,
     known: BatchReads | null = null,
   ): Promise<StepContext | null> {
-    const run = known?.runs.get(timer.runId) ?? (await workflowRunStore.runs(tx, [timer.runId])).get(timer.runId);
+    const run =
+      known?.runs.get(timer.runId) ?? (await workflowRunStore.runs(tx, timer.tenantId, [timer.runId])).get(timer.runId);
     if (run === undefined || finished.has(run.status)) return null;
     // On the transaction, one statement after the other: it holds timer locks
     // others wait on with pool connections, so it must not wait for another.
-    const workflow = await deps.loadWorkflow(run.workflowKey, run.workflowVersion, tx);
+    const workflow = await deps.loadWorkflow(run.tenantId, run.workflowKey, run.workflowVersion, tx);
     const notification =
       known?.notifications.get(run.notificationId) ?? (await notificationStore.get(tx, run.notificationId));
     if (workflow === null || notification === null || notification === undefined) return null;
-    const people = known?.people.get(run.userId);
+    const people = known?.people.get(userKey(run.tenantId, run.userId));
     return {
       tx,
       run,
@@ -101,7 +108,8 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
       now,
       deliver: deps.deliver,
       requiredCategories: deps.requiredCategories,
-      recipient: async () => people ?? (await loadPeople(tx, [run.userId])).get(run.userId) ?? noPeople(run.userId),
+      recipient: async () =>
+        people ?? (await loadPeople(tx, run.tenantId, [run.userId])).get(run.userId) ?? noPeople(run.userId),
       queued: false,
     };
   }
@@ -115,7 +123,7 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
       markDone(run, from, now, "waited");
       from += 1;
     } else if (timer.purpose === "digest") {
-      const ids = await workflowDigestStore.close(tx, run.digestId, now);
+      const ids = await workflowDigestStore.close(tx, run.tenantId, run.digestId, now);
       markDone(run, from, now, `digested ${ids.length} notification${ids.length === 1 ? "" : "s"}`);
       from += 1;
     } else if (timer.purpose === "hold") {
@@ -131,18 +139,17 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
      * Fires claimed timers in `tx`: their runs go on from the steps they
      * waited on. What every run needs (the runs, notifications, recipients
      * and quiet hours) is read for the whole batch first, a statement each.
+     * A batch holds timers of any tenant: runs are read per tenant, each with
+     * the tenant its timer carries.
      */
     async fireBatch(tx: Queryable, timers: readonly DueTimer[], now: Date): Promise<FireOutcome> {
       if (timers.length === 0) return { queued: false };
-      const runs = await workflowRunStore.runs(
-        tx,
-        timers.map((t) => t.runId),
-      );
+      const runs = await runsOf(tx, timers);
       const live = [...runs.values()];
       const notifications = new Map(
         (await notificationStore.getMany(tx, [...new Set(live.map((r) => r.notificationId))])).map((n) => [n.id, n]),
       );
-      const people = await loadPeople(tx, [...new Set(live.map((r) => r.userId))]);
+      const people = await peopleOf(tx, live);
       const known: BatchReads = { runs, notifications, people };
       let queued = false;
       for (const timer of timers) {
@@ -177,7 +184,7 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
       const state = change === "archived" || change === "unarchived" ? "archived" : "read";
       const ids = "ids" in changed ? changed.ids : null;
       if (ids !== null && ids.length === 0) return;
-      const timers = await workflowTimerStore.gatedTimers(tx, changed.userId, ids);
+      const timers = await workflowTimerStore.gatedTimers(tx, changed.tenantId, changed.userId, ids);
       for (const timer of timers) {
         const ctx = await contextOf(tx, timer, now);
         if (ctx === null) continue;
@@ -209,7 +216,7 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
     async cancel(tx: Queryable, timers: readonly DueTimer[], reason: string, now: Date): Promise<number> {
       let count = 0;
       for (const timer of timers) {
-        const run = (await workflowRunStore.runs(tx, [timer.runId])).get(timer.runId);
+        const run = (await workflowRunStore.runs(tx, timer.tenantId, [timer.runId])).get(timer.runId);
         if (run === undefined || finished.has(run.status)) continue;
         cancelPending(run, now, reason);
         run.status = "canceled";
@@ -222,6 +229,29 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
 }
 
 export type WorkflowEngine = ReturnType<typeof createWorkflowEngine>;
+
+/** The recipients of these runs, read per tenant, keyed by `userKey(tenant, user)`. */
+async function peopleOf(tx: Queryable, runs: readonly RunState[]): Promise<Map<string, RecipientView>> {
+  const byTenant = new Map<string, Set<string>>();
+  for (const r of runs) byTenant.set(r.tenantId, (byTenant.get(r.tenantId) ?? new Set()).add(r.userId));
+  const people = new Map<string, RecipientView>();
+  for (const [tenantId, userIds] of byTenant) {
+    for (const [userId, view] of await loadPeople(tx, tenantId, [...userIds]))
+      people.set(userKey(tenantId, userId), view);
+  }
+  return people;
+}
+
+/** The runs of these timers, read per tenant (a statement per tenant in the batch), keyed by run id. */
+async function runsOf(tx: Queryable, timers: readonly DueTimer[]): Promise<Map<string, RunState>> {
+  const byTenant = new Map<string, string[]>();
+  for (const t of timers) byTenant.set(t.tenantId, [...(byTenant.get(t.tenantId) ?? []), t.runId]);
+  const runs = new Map<string, RunState>();
+  for (const [tenantId, ids] of byTenant) {
+    for (const [id, run] of await workflowRunStore.runs(tx, tenantId, ids)) runs.set(id, run);
+  }
+  return runs;
+}
 
 /** A timer to set for a run, or null when the run is finished. */
 export type NextTimer = { stepIndex: number; dueAt: Date; purpose: TimerPurpose; heldChannels: string[] } | null;

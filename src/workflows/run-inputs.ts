@@ -1,6 +1,5 @@
 import type { Notification } from "../domain/notification.js";
 import { emptyRecipient, type Recipient } from "../domain/recipient.js";
-import { defaultTenant } from "../domain/tenant.js";
 import type { QuietHours } from "../domain/workflow.js";
 import type { Queryable } from "../store/database.js";
 import { quietHoursStore } from "../store/quiet-hours-store.js";
@@ -13,10 +12,17 @@ export interface RecipientView {
   quietHours: QuietHours | null;
 }
 
-/** Reads recipients and their quiet hours, a statement each, one after the other (`q` may be a transaction). */
-export async function loadPeople(q: Queryable, userIds: readonly string[]): Promise<Map<string, RecipientView>> {
-  const recipients = await recipientStore.forUsers(q, defaultTenant, userIds); // TENANT-THREAD
-  const quiet = await quietHoursStore.forUsers(q, defaultTenant, userIds); // TENANT-THREAD
+/**
+ * Reads a tenant's recipients and their quiet hours, a statement each, one
+ * after the other (`q` may be a transaction); keyed by user id.
+ */
+export async function loadPeople(
+  q: Queryable,
+  tenantId: string,
+  userIds: readonly string[],
+): Promise<Map<string, RecipientView>> {
+  const recipients = await recipientStore.forUsers(q, tenantId, userIds);
+  const quiet = await quietHoursStore.forUsers(q, tenantId, userIds);
   return new Map(
     [...recipients].map(([userId, recipient]) => [userId, { recipient, quietHours: quiet.get(userId) ?? null }]),
   );

@@ -122,6 +122,7 @@ async function deliverStep(
   if (goNow.length > 0) {
     try {
       written = await ctx.deliver(ctx.tx, {
+        tenantId: run.tenantId,
         notification,
         people: await ctx.recipient(),
         channels: goNow,
@@ -177,7 +178,7 @@ async function holdsFor(ctx: StepContext, channels: readonly Channel[]) {
 async function digestEvents(ctx: StepContext, i: number): Promise<DigestEvent[] | null> {
   const { run, workflow, tx } = ctx;
   if (run.digestId === "" || !workflow.steps.slice(0, i).some((s) => s.kind === "digest")) return null;
-  const ids = await workflowDigestStore.notificationsOf(tx, run.digestId);
+  const ids = await workflowDigestStore.notificationsOf(tx, run.tenantId, run.digestId);
   const collected = await notificationStore.getMany(tx, ids);
   return collected.map((n) => ({
     id: n.id,

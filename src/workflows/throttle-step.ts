@@ -13,6 +13,7 @@ export async function throttleStep(ctx: StepContext, step: Extract<WorkflowStep,
   const { run, now, notification, workflow } = ctx;
   const { passed, count } = await workflowThrottleStore.pass(
     ctx.tx,
+    run.tenantId,
     {
       userId: run.userId,
       workflowKey: run.workflowKey,
@@ -39,6 +40,7 @@ export async function throttleStep(ctx: StepContext, step: Extract<WorkflowStep,
   const later = workflow.steps.slice(i + 1).flatMap((s) => (s.kind === "deliver" ? s.channels : []));
   if (later.length > 0) {
     await ctx.deliver(ctx.tx, {
+      tenantId: run.tenantId,
       notification,
       people: await ctx.recipient(),
       channels: [...new Set(later)],

@@ -286,9 +286,9 @@ describe("WorkflowService: runs", () => {
   }) => {
     const id = randomUUID();
     await herald.db.query(
-      `INSERT INTO workflow_runs (id, workflow_key, workflow_version, notification_id, user_id, cancellation_key,
-         status, steps, created_at, finished_at)
-       VALUES ($1, $2, 1, $3, $4, 'ck', $5, $6::jsonb, $7, $8)`,
+      `INSERT INTO workflow_runs (tenant_id, id, workflow_key, workflow_version, notification_id, user_id,
+         cancellation_key, status, steps, created_at, finished_at)
+       VALUES ('default', $1, $2, 1, $3, $4, 'ck', $5, $6::jsonb, $7, $8)`,
       [
         id,
         run.workflowKey,

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import pino from "pino";
 import { expect, it } from "vitest";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import type { Workflow } from "../../src/domain/workflow.js";
 import { workflowRunStore } from "../../src/store/workflow-run-store.js";
 import { workflowTimerStore } from "../../src/store/workflow-timer-store.js";
@@ -31,13 +32,14 @@ it("puts off the timer whose firing throws, and fires the rest of its round", as
     const id = randomUUID();
     ids.push(id);
     await database.db.exec(
-      `INSERT INTO notifications (id, user_id, seq, category, title, body, priority, send_at)
-       VALUES ($1, $2, NULL, 'c', 't', 'b', 'normal', now())`,
+      `INSERT INTO notifications (tenant_id, id, user_id, seq, category, title, body, priority, send_at)
+       VALUES ('default', $1, $2, NULL, 'c', 't', 'b', 'normal', now())`,
       [id, `u${i}`],
     );
   }
   await workflowRunStore.start(
     database.db,
+    defaultTenant,
     ids.map((notificationId, i) => ({
       id: randomUUID(),
       workflowKey: "w",
@@ -90,8 +92,8 @@ it("reports pending timers and how late the oldest due one is (the gauges' numbe
   const clock = manualClock(new Date("2026-07-01T00:00:00Z"));
   const notificationId = randomUUID();
   await database.db.exec(
-    `INSERT INTO notifications (id, user_id, seq, category, title, body, priority, send_at)
-     VALUES ($1, 'stats', NULL, 'c', 't', 'b', 'normal', now())`,
+    `INSERT INTO notifications (tenant_id, id, user_id, seq, category, title, body, priority, send_at)
+     VALUES ('default', $1, 'stats', NULL, 'c', 't', 'b', 'normal', now())`,
     [notificationId],
   );
   const runs = [0, 1, 2].map(() => ({
@@ -106,8 +108,8 @@ it("reports pending timers and how late the oldest due one is (the gauges' numbe
     trace: {},
     createdAt: clock.now(),
   }));
-  await workflowRunStore.start(database.db, runs.slice(0, 2), new Date(clock.now().getTime() - 90_000));
-  await workflowRunStore.start(database.db, runs.slice(2), new Date(clock.now().getTime() + 3_600_000));
+  await workflowRunStore.start(database.db, defaultTenant, runs.slice(0, 2), new Date(clock.now().getTime() - 90_000));
+  await workflowRunStore.start(database.db, defaultTenant, runs.slice(2), new Date(clock.now().getTime() + 3_600_000));
   expect(await workflowTimerStore.timerStats(database.db, clock.now())).toEqual({
     pending: 3,
     oldestOverdueMs: 90_000,

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import type { WorkflowDefinition } from "../../src/domain/workflow.js";
 import { candidatePatterns, workflowStore } from "../../src/store/workflow-store.js";
 import { useMigratedDatabase } from "../helpers/migrated-database.js";
@@ -14,9 +15,9 @@ const def = (key: string, categories: string[]): WorkflowDefinition => ({
   sendWindow: null,
 });
 const upsert = (d: WorkflowDefinition, maxCount = 200) =>
-  database.db.transaction((tx) => workflowStore.upsert(tx, d, { maxCount }));
+  database.db.transaction((tx) => workflowStore.upsert(tx, defaultTenant, d, { maxCount }));
 const runFor = async (category: string, key = "") =>
-  (await workflowStore.forSend(database.db, { key, category }))?.key ?? null;
+  (await workflowStore.forSend(database.db, defaultTenant, { key, category }))?.key ?? null;
 
 describe("workflowStore.forSend", () => {
   beforeAll(async () => {
@@ -43,7 +44,7 @@ describe("workflowStore.forSend", () => {
   });
 
   it("ignores deleted workflows, falling back to the next pattern", async () => {
-    await database.db.transaction((tx) => workflowStore.delete(tx, "replies"));
+    await database.db.transaction((tx) => workflowStore.delete(tx, defaultTenant, "replies"));
     expect(await runFor("comments.reply.edit")).toBe("all-comments");
     expect(await runFor("x", "replies")).toBeNull();
   });
@@ -51,17 +52,19 @@ describe("workflowStore.forSend", () => {
   it("runs the workflow named by key, whatever the category, in its current version", async () => {
     expect(await runFor("orders.shipped", "billing")).toBe("billing");
     await upsert({ ...def("billing", ["billing.*"]), description: "v2" });
-    expect((await workflowStore.forSend(database.db, { key: "billing", category: "x" }))?.version).toBe(2);
-    expect((await workflowStore.forSend(database.db, { key: "", category: "billing.invoice" }))?.description).toBe(
-      "v2",
+    expect((await workflowStore.forSend(database.db, defaultTenant, { key: "billing", category: "x" }))?.version).toBe(
+      2,
     );
+    expect(
+      (await workflowStore.forSend(database.db, defaultTenant, { key: "", category: "billing.invoice" }))?.description,
+    ).toBe("v2");
     expect(await runFor("x", "no-such-workflow")).toBeNull();
   });
 
   it("frees a deleted workflow's patterns and brings it back as a new version", async () => {
     await upsert(def("takes-replies", ["comments.reply.*"]));
     expect(await runFor("comments.reply.edit")).toBe("takes-replies");
-    await database.db.transaction((tx) => workflowStore.delete(tx, "takes-replies"));
+    await database.db.transaction((tx) => workflowStore.delete(tx, defaultTenant, "takes-replies"));
     const back = await upsert(def("takes-replies", ["comments.reply.*"]));
     expect(back.version).toBe(2);
     expect(await runFor("comments.reply.edit")).toBe("takes-replies");

@@ -106,10 +106,10 @@ describe("template limits", () => {
 
   it("refuses at Send a recursive partial stored before partials were refused", async () => {
     const body = '{{#*inline "r"}}{{#if next}}{{> r next}}{{> r next}}{{/if}}x{{/inline}}{{> r this}}';
-    await herald.db.query("INSERT INTO templates (key, channel, locale, content) VALUES ($1, 'in_app', 'en', $2)", [
-      "old-partial",
-      JSON.stringify({ title: "t", body }),
-    ]);
+    await herald.db.query(
+      "INSERT INTO templates (tenant_id, key, channel, locale, content) VALUES ('default', $1, 'in_app', 'en', $2)",
+      ["old-partial", JSON.stringify({ title: "t", body })],
+    );
     let data: JsonObject = {};
     for (let i = 0; i < 9; i++) data = { next: data };
     await expectRefusedSend(

@@ -35,14 +35,20 @@ const (
 // WorkflowService manages workflows and shows their runs. Reads (GetWorkflow,
 // ListWorkflows, ListWorkflowRuns, GetWorkflowRun) require the `read` scope;
 // UpsertWorkflow, DeleteWorkflow and CancelWorkflows require `admin`.
+//
+// Workflows and their runs belong to the caller's tenant (the tenant of its
+// API key): keys, versions, category patterns, cancellation keys and user ids
+// are per tenant, WORKFLOW_MAX_COUNT bounds each tenant's workflows, a Send
+// runs only its own tenant's workflows, and another tenant's workflow or run
+// answers exactly as an unknown one does (NOT_FOUND, or not listed).
 type WorkflowServiceClient interface {
 	// UpsertWorkflow creates a workflow or makes a new version of it. Steps are
 	// checked first and a bad one fails with INVALID_ARGUMENT naming it, such
 	// as `workflow.steps[2].condition.expression: ...`: a channel this server
 	// does not offer, CEL that does not compile or is not a bool, a digest step
 	// with no deliver step after it, a THROTTLE_ACTION_DIGEST throttle with no
-	// digest step after it, a category pattern another workflow claims. An
-	// upsert identical to the current version keeps it.
+	// digest step after it, a category pattern another workflow of the tenant
+	// claims. An upsert identical to the current version keeps it.
 	UpsertWorkflow(ctx context.Context, in *UpsertWorkflowRequest, opts ...grpc.CallOption) (*UpsertWorkflowResponse, error)
 	// GetWorkflow returns a workflow's current version, or an older one.
 	GetWorkflow(ctx context.Context, in *GetWorkflowRequest, opts ...grpc.CallOption) (*GetWorkflowResponse, error)
@@ -148,14 +154,20 @@ func (c *workflowServiceClient) CancelWorkflows(ctx context.Context, in *CancelW
 // WorkflowService manages workflows and shows their runs. Reads (GetWorkflow,
 // ListWorkflows, ListWorkflowRuns, GetWorkflowRun) require the `read` scope;
 // UpsertWorkflow, DeleteWorkflow and CancelWorkflows require `admin`.
+//
+// Workflows and their runs belong to the caller's tenant (the tenant of its
+// API key): keys, versions, category patterns, cancellation keys and user ids
+// are per tenant, WORKFLOW_MAX_COUNT bounds each tenant's workflows, a Send
+// runs only its own tenant's workflows, and another tenant's workflow or run
+// answers exactly as an unknown one does (NOT_FOUND, or not listed).
 type WorkflowServiceServer interface {
 	// UpsertWorkflow creates a workflow or makes a new version of it. Steps are
 	// checked first and a bad one fails with INVALID_ARGUMENT naming it, such
 	// as `workflow.steps[2].condition.expression: ...`: a channel this server
 	// does not offer, CEL that does not compile or is not a bool, a digest step
 	// with no deliver step after it, a THROTTLE_ACTION_DIGEST throttle with no
-	// digest step after it, a category pattern another workflow claims. An
-	// upsert identical to the current version keeps it.
+	// digest step after it, a category pattern another workflow of the tenant
+	// claims. An upsert identical to the current version keeps it.
 	UpsertWorkflow(context.Context, *UpsertWorkflowRequest) (*UpsertWorkflowResponse, error)
 	// GetWorkflow returns a workflow's current version, or an older one.
 	GetWorkflow(context.Context, *GetWorkflowRequest) (*GetWorkflowResponse, error)

@@ -31,6 +31,12 @@ class TemplateServiceStub:
     previewing (GetTemplate, ListTemplates, PreviewTemplate) require the `read`
     scope; UpsertTemplate and DeleteTemplate require `admin`.
 
+    Templates belong to the caller's tenant (the tenant of its API key): the
+    same key in two tenants is two templates, a Send renders with its own
+    tenant's, and another tenant's template answers exactly as a missing one
+    does (NOT_FOUND from GetTemplate and DeleteTemplate, absent from
+    ListTemplates).
+
     Templates use Handlebars expressions and the built-in helpers if, unless,
     each, with and lookup; partials, inline partials, decorators and the log
     helper are refused, and a part may hold at most 2,000 expressions (`{{ }}`,
@@ -85,6 +91,12 @@ class TemplateServiceServicer:
     one per key, channel and locale, written in Handlebars. Reading and
     previewing (GetTemplate, ListTemplates, PreviewTemplate) require the `read`
     scope; UpsertTemplate and DeleteTemplate require `admin`.
+
+    Templates belong to the caller's tenant (the tenant of its API key): the
+    same key in two tenants is two templates, a Send renders with its own
+    tenant's, and another tenant's template answers exactly as a missing one
+    does (NOT_FOUND from GetTemplate and DeleteTemplate, absent from
+    ListTemplates).
 
     Templates use Handlebars expressions and the built-in helpers if, unless,
     each, with and lookup; partials, inline partials, decorators and the log
@@ -184,6 +196,12 @@ class TemplateService:
     one per key, channel and locale, written in Handlebars. Reading and
     previewing (GetTemplate, ListTemplates, PreviewTemplate) require the `read`
     scope; UpsertTemplate and DeleteTemplate require `admin`.
+
+    Templates belong to the caller's tenant (the tenant of its API key): the
+    same key in two tenants is two templates, a Send renders with its own
+    tenant's, and another tenant's template answers exactly as a missing one
+    does (NOT_FOUND from GetTemplate and DeleteTemplate, absent from
+    ListTemplates).
 
     Templates use Handlebars expressions and the built-in helpers if, unless,
     each, with and lookup; partials, inline partials, decorators and the log

@@ -29,6 +29,12 @@ class WorkflowServiceStub:
     """WorkflowService manages workflows and shows their runs. Reads (GetWorkflow,
     ListWorkflows, ListWorkflowRuns, GetWorkflowRun) require the `read` scope;
     UpsertWorkflow, DeleteWorkflow and CancelWorkflows require `admin`.
+
+    Workflows and their runs belong to the caller's tenant (the tenant of its
+    API key): keys, versions, category patterns, cancellation keys and user ids
+    are per tenant, WORKFLOW_MAX_COUNT bounds each tenant's workflows, a Send
+    runs only its own tenant's workflows, and another tenant's workflow or run
+    answers exactly as an unknown one does (NOT_FOUND, or not listed).
     """
 
     def __init__(self, channel):
@@ -78,6 +84,12 @@ class WorkflowServiceServicer:
     """WorkflowService manages workflows and shows their runs. Reads (GetWorkflow,
     ListWorkflows, ListWorkflowRuns, GetWorkflowRun) require the `read` scope;
     UpsertWorkflow, DeleteWorkflow and CancelWorkflows require `admin`.
+
+    Workflows and their runs belong to the caller's tenant (the tenant of its
+    API key): keys, versions, category patterns, cancellation keys and user ids
+    are per tenant, WORKFLOW_MAX_COUNT bounds each tenant's workflows, a Send
+    runs only its own tenant's workflows, and another tenant's workflow or run
+    answers exactly as an unknown one does (NOT_FOUND, or not listed).
     """
 
     def UpsertWorkflow(self, request, context):
@@ -86,8 +98,8 @@ class WorkflowServiceServicer:
         as `workflow.steps[2].condition.expression: ...`: a channel this server
         does not offer, CEL that does not compile or is not a bool, a digest step
         with no deliver step after it, a THROTTLE_ACTION_DIGEST throttle with no
-        digest step after it, a category pattern another workflow claims. An
-        upsert identical to the current version keeps it.
+        digest step after it, a category pattern another workflow of the tenant
+        claims. An upsert identical to the current version keeps it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -190,6 +202,12 @@ class WorkflowService:
     """WorkflowService manages workflows and shows their runs. Reads (GetWorkflow,
     ListWorkflows, ListWorkflowRuns, GetWorkflowRun) require the `read` scope;
     UpsertWorkflow, DeleteWorkflow and CancelWorkflows require `admin`.
+
+    Workflows and their runs belong to the caller's tenant (the tenant of its
+    API key): keys, versions, category patterns, cancellation keys and user ids
+    are per tenant, WORKFLOW_MAX_COUNT bounds each tenant's workflows, a Send
+    runs only its own tenant's workflows, and another tenant's workflow or run
+    answers exactly as an unknown one does (NOT_FOUND, or not listed).
     """
 
     @staticmethod

@@ -360,6 +360,12 @@ export const CancelWorkflowsResponseSchema: GenMessage<CancelWorkflowsResponse> 
  * ListWorkflows, ListWorkflowRuns, GetWorkflowRun) require the `read` scope;
  * UpsertWorkflow, DeleteWorkflow and CancelWorkflows require `admin`.
  *
+ * Workflows and their runs belong to the caller's tenant (the tenant of its
+ * API key): keys, versions, category patterns, cancellation keys and user ids
+ * are per tenant, WORKFLOW_MAX_COUNT bounds each tenant's workflows, a Send
+ * runs only its own tenant's workflows, and another tenant's workflow or run
+ * answers exactly as an unknown one does (NOT_FOUND, or not listed).
+ *
  * @generated from service herald.v1.WorkflowService
  */
 export const WorkflowService: GenService<{
@@ -369,8 +375,8 @@ export const WorkflowService: GenService<{
    * as `workflow.steps[2].condition.expression: ...`: a channel this server
    * does not offer, CEL that does not compile or is not a bool, a digest step
    * with no deliver step after it, a THROTTLE_ACTION_DIGEST throttle with no
-   * digest step after it, a category pattern another workflow claims. An
-   * upsert identical to the current version keeps it.
+   * digest step after it, a category pattern another workflow of the tenant
+   * claims. An upsert identical to the current version keeps it.
    *
    * @generated from rpc herald.v1.WorkflowService.UpsertWorkflow
    */

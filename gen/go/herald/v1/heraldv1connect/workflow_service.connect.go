@@ -63,8 +63,8 @@ type WorkflowServiceClient interface {
 	// as `workflow.steps[2].condition.expression: ...`: a channel this server
 	// does not offer, CEL that does not compile or is not a bool, a digest step
 	// with no deliver step after it, a THROTTLE_ACTION_DIGEST throttle with no
-	// digest step after it, a category pattern another workflow claims. An
-	// upsert identical to the current version keeps it.
+	// digest step after it, a category pattern another workflow of the tenant
+	// claims. An upsert identical to the current version keeps it.
 	UpsertWorkflow(context.Context, *connect.Request[v1.UpsertWorkflowRequest]) (*connect.Response[v1.UpsertWorkflowResponse], error)
 	// GetWorkflow returns a workflow's current version, or an older one.
 	GetWorkflow(context.Context, *connect.Request[v1.GetWorkflowRequest]) (*connect.Response[v1.GetWorkflowResponse], error)
@@ -201,8 +201,8 @@ type WorkflowServiceHandler interface {
 	// as `workflow.steps[2].condition.expression: ...`: a channel this server
 	// does not offer, CEL that does not compile or is not a bool, a digest step
 	// with no deliver step after it, a THROTTLE_ACTION_DIGEST throttle with no
-	// digest step after it, a category pattern another workflow claims. An
-	// upsert identical to the current version keeps it.
+	// digest step after it, a category pattern another workflow of the tenant
+	// claims. An upsert identical to the current version keeps it.
 	UpsertWorkflow(context.Context, *connect.Request[v1.UpsertWorkflowRequest]) (*connect.Response[v1.UpsertWorkflowResponse], error)
 	// GetWorkflow returns a workflow's current version, or an older one.
 	GetWorkflow(context.Context, *connect.Request[v1.GetWorkflowRequest]) (*connect.Response[v1.GetWorkflowResponse], error)

@@ -2,6 +2,7 @@ import type { ChannelCatalog } from "../domain/channel.js";
 import type { Notification, NotificationDraft } from "../domain/notification.js";
 import type { ChannelPreferences } from "../domain/preferences.js";
 import { emptyRecipient, type Recipient } from "../domain/recipient.js";
+import { defaultTenant } from "../domain/tenant.js";
 import type { WebhookTarget } from "../domain/webhook-endpoint.js";
 import type { QuietHours } from "../domain/workflow.js";
 import type { Queryable } from "../store/database.js";
@@ -56,7 +57,7 @@ export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
           : needRecipients
             ? recipientStore.forUsers(q, draft.userIds)
             : Promise.resolve(new Map(draft.userIds.map((u) => [u, emptyRecipient(u)]))),
-      () => (sources.has("endpoints") ? deps.endpoints.enabled(q) : Promise.resolve([] as WebhookTarget[])),
+      () => (sources.has("endpoints") ? deps.endpoints.enabled(q, defaultTenant) : Promise.resolve([] as WebhookTarget[])), // TENANT-THREAD
       () =>
         scheduled
           ? Promise.resolve(new Map<string, ChannelPreferences>())

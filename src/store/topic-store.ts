@@ -36,12 +36,7 @@ export const topicStore = {
    * creators are serialised by an advisory lock so that `maxTopics`
    * (TOPICS_MAX) is exact. Fails with ResourceExhaustedError at the limit.
    */
-  async create(
-    tx: Queryable,
-    tenantId: string,
-    topic: NewTopic,
-    limits: { maxTopics: number },
-  ): Promise<Topic | null> {
+  async create(tx: Queryable, tenantId: string, topic: NewTopic, limits: { maxTopics: number }): Promise<Topic | null> {
     // One lock per tenant: tenants create topics side by side, each against its own limit.
     await tx.rows("SELECT pg_advisory_xact_lock(hashtext('herald.topics/' || $1))", [tenantId]);
     const [count] = await tx.rows<{ n: number }>("SELECT count(*)::int AS n FROM topics WHERE tenant_id = $1", [

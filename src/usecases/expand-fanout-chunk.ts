@@ -34,7 +34,10 @@ export function createExpandFanoutChunk(deps: ExpandChunkDeps) {
       return;
     }
     try {
-      await deps.send(senderOf(fanout.tenantId, fanout.senderKeyId), chunkDraft(fanout.request, userIds, `fanout:${fanoutId}:${chunk}`));
+      await deps.send(
+        senderOf(fanout.tenantId, fanout.senderKeyId),
+        chunkDraft(fanout.request, userIds, `fanout:${fanoutId}:${chunk}`),
+      );
       await fanoutChunkStore.settle(deps.db, fanoutId, chunk, "written");
     } catch (error) {
       // ALREADY_EXISTS: the key is taken by this very chunk (its users are fixed), so it was written.

@@ -34,7 +34,9 @@ export function createManageTopics(deps: ManageTopicsDeps) {
   return {
     async create(principal: Principal, topic: NewTopic): Promise<Topic> {
       admin(principal);
-      const created = await deps.db.transaction((tx) => topicStore.create(tx, principal.tenantId, topic, { maxTopics: deps.maxTopics }));
+      const created = await deps.db.transaction((tx) =>
+        topicStore.create(tx, principal.tenantId, topic, { maxTopics: deps.maxTopics }),
+      );
       if (created === null) throw new AlreadyExistsError(`key: topic "${topic.key}" already exists`);
       return created;
     },
@@ -65,7 +67,8 @@ export function createManageTopics(deps: ManageTopicsDeps) {
           rpc: "ListTopics",
           of: (t) => t.key,
         },
-        (after, limit) => topicStore.list(deps.db, principal.tenantId, { after, limit, selfServiceOnly: onlySelfService }),
+        (after, limit) =>
+          topicStore.list(deps.db, principal.tenantId, { after, limit, selfServiceOnly: onlySelfService }),
       );
     },
 

@@ -75,7 +75,8 @@ export function createManageWebhooks(deps: {
 
     async delete(principal: Principal, id: string): Promise<void> {
       admin(principal);
-      if (!(await deps.endpoints.delete(deps.db, principal.tenantId, id))) throw new NotFoundError(`webhook endpoint ${id} not found`);
+      if (!(await deps.endpoints.delete(deps.db, principal.tenantId, id)))
+        throw new NotFoundError(`webhook endpoint ${id} not found`);
     },
 
     /** A new secret; the old one keeps signing for the grace period. */

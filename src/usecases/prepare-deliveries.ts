@@ -57,7 +57,8 @@ export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
           : needRecipients
             ? recipientStore.forUsers(q, draft.userIds)
             : Promise.resolve(new Map(draft.userIds.map((u) => [u, emptyRecipient(u)]))),
-      () => (sources.has("endpoints") ? deps.endpoints.enabled(q, defaultTenant) : Promise.resolve([] as WebhookTarget[])), // TENANT-THREAD
+      () =>
+        sources.has("endpoints") ? deps.endpoints.enabled(q, defaultTenant) : Promise.resolve([] as WebhookTarget[]), // TENANT-THREAD
       () =>
         scheduled
           ? Promise.resolve(new Map<string, ChannelPreferences>())

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fanout, FanoutState } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { TopicService } from "../../gen/ts/herald/v1/topic_service_pb.js";
 import { WebhookService } from "../../gen/ts/herald/v1/webhook_service_pb.js";
+import type { Queryable } from "../../src/store/database.js";
+import { createWebhookEndpointStore } from "../../src/store/webhook-endpoint-store.js";
 import { connectClient, type HeraldClient, serviceClient } from "../helpers/clients.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
 import { waitFor } from "../helpers/wait.js";
@@ -158,6 +160,23 @@ describe("WebhookService across tenants", () => {
     );
     expect(row).toEqual({ description: "A", enabled: true, previous_secret: null });
     expect((await a.webhooks.getWebhookEndpoint({ id })).endpoint).toMatchObject({ description: "A", enabled: true });
+  });
+
+  it("the enabled endpoints a Send picks from are the tenant's, each tenant with its own cached answer", async () => {
+    const q: Queryable = {
+      rows: <T extends object>(sql: string, values?: readonly unknown[]) =>
+        herald.db.query<T>(sql, values === undefined ? undefined : [...values]),
+      exec: async () => 0,
+    };
+    const store = createWebhookEndpointStore({ cacheMs: 60_000 });
+    const idsOf = async (side: Side) => (await side.webhooks.listWebhookEndpoints({})).endpoints.map((e) => e.id);
+    const ofA = await idsOf(a);
+    const ofB = await idsOf(b);
+    expect(ofA.length).toBeGreaterThan(0);
+    expect((await store.enabled(q, "tenant-a")).map((e) => e.id)).toEqual(ofA);
+    // Asked right after A, within the cache's minute: B's own answer, not A's.
+    expect((await store.enabled(q, "tenant-b")).map((e) => e.id)).toEqual(ofB);
+    expect((await store.enabled(q, "tenant-a")).map((e) => e.id)).toEqual(ofA);
   });
 
   // Needs the send slice: Send picks endpoints of the sender's tenant (prepare-deliveries.ts, TENANT-THREAD).

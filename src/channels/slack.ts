@@ -1,5 +1,6 @@
 import { PermanentDeliveryError } from "../domain/delivery-errors.js";
 import type { NotificationContent } from "../domain/notification.js";
+import { defaultTenant } from "../domain/tenant.js";
 import { channelModule, type Egress } from "./channel-module.js";
 import { checkWebhookUrl } from "./network-guard.js";
 import { createSlackSender, type SlackMessage } from "./slack-sender.js";
@@ -106,7 +107,7 @@ export const slackChannel = channelModule<SlackSettings>({
           if (address === "") throw new PermanentDeliveryError("the recipient has no Slack member id");
           return sender.postMessage(address, message, signal);
         }
-        const endpoint = await deps.endpoints.get(deps.db, delivery.target);
+        const endpoint = await deps.endpoints.get(deps.db, defaultTenant, delivery.target); // TENANT-THREAD
         if (endpoint === null) throw new PermanentDeliveryError("the Slack webhook endpoint was deleted");
         if (!endpoint.enabled) throw new PermanentDeliveryError("the Slack webhook endpoint is disabled");
         try {
@@ -115,6 +116,7 @@ export const slackChannel = channelModule<SlackSettings>({
           if (error instanceof PermanentDeliveryError && error.reason === "gone") {
             await deps.endpoints.disable(
               deps.db,
+              defaultTenant, // TENANT-THREAD
               endpoint.id,
               `Slack said the incoming webhook is gone (${error.message})`,
             );

@@ -2,7 +2,7 @@ import type { EnvReader } from "./env.js";
 
 /** Bounds of topics (TopicService) and how long removed memberships are kept for fan-outs. */
 export interface TopicsConfig {
-  /** Most topics at once (TOPICS_MAX); CreateTopic past it is RESOURCE_EXHAUSTED. */
+  /** Most topics of one tenant at once (TOPICS_MAX); CreateTopic past it is RESOURCE_EXHAUSTED. */
   topicsMax: number;
   /** Most members of one topic (TOPIC_MAX_SUBSCRIBERS); an AddSubscribers past it adds nothing. */
   topicMaxSubscribers: number;

@@ -1,11 +1,17 @@
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import { defaultTenant, isTenantId } from "../domain/tenant.js";
 import type { Database } from "../store/database.js";
 import { fanoutChunkStore } from "../store/fanout-chunk-store.js";
 import type { Disposition } from "./delivery-worker.js";
 import type { DispatchNames } from "./jetstream-setup.js";
 
-/** What a fan-out chunk's message carries: which chunk to write (the rest is in Postgres). */
+/**
+ * What a fan-out chunk's message carries: which chunk of which tenant's
+ * fan-out to write (the rest is in Postgres). Messages published before
+ * tenants carry no tenant: their fan-outs are the default tenant's.
+ */
 interface ChunkMessage {
+  tenantId: string;
   fanoutId: string;
   chunk: number;
 }
@@ -25,7 +31,7 @@ export function createFanoutQueue(options: {
   db: Database;
   js: () => JetStreamClient | null;
   names: DispatchNames;
-  expand: (fanoutId: string, chunk: number) => Promise<void>;
+  expand: (tenantId: string, fanoutId: string, chunk: number) => Promise<void>;
   /** Chunks of one fan-out on JetStream at once (FANOUT_CHUNKS_IN_FLIGHT). */
   perFanout: number;
   /** A chunk still pending this long after it was published is published again. */
@@ -40,7 +46,7 @@ export function createFanoutQueue(options: {
       const byFanout = new Map<string, number[]>();
       await Promise.all(
         chunks.map(async (c) => {
-          const body: ChunkMessage = { fanoutId: c.fanoutId, chunk: c.chunk };
+          const body: ChunkMessage = { tenantId: c.tenantId, fanoutId: c.fanoutId, chunk: c.chunk };
           await js.publish(options.names.fanoutChunk, encoder.encode(JSON.stringify(body)), {
             msgID: `fanout:${c.fanoutId}:${c.chunk}`,
             timeout: 5_000,
@@ -55,7 +61,7 @@ export function createFanoutQueue(options: {
     async handle(msg: JsMsg): Promise<Disposition> {
       const message = decodeChunk(msg.data);
       if (message === null) return { term: "not a fan-out chunk message" };
-      await options.expand(message.fanoutId, message.chunk);
+      await options.expand(message.tenantId, message.fanoutId, message.chunk);
       return { ack: true };
     },
   };
@@ -64,7 +70,10 @@ export function createFanoutQueue(options: {
 function decodeChunk(data: Uint8Array): ChunkMessage | null {
   try {
     const value = JSON.parse(decoder.decode(data)) as Partial<ChunkMessage>;
-    return typeof value.fanoutId === "string" && Number.isInteger(value.chunk) ? (value as ChunkMessage) : null;
+    if (typeof value.fanoutId !== "string" || !Number.isInteger(value.chunk)) return null;
+    const tenantId = value.tenantId ?? defaultTenant;
+    if (typeof tenantId !== "string" || !isTenantId(tenantId)) return null;
+    return { tenantId, fanoutId: value.fanoutId, chunk: value.chunk as number };
   } catch {
     return null;
   }

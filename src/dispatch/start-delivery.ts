@@ -38,7 +38,7 @@ export interface DeliveryOptions {
     leaseMs: number;
   };
   /** Writes one fan-out chunk (usecases/expand-fanout-chunk.ts); a throw means: redeliver later. */
-  expandChunk: (fanoutId: string, chunk: number) => Promise<void>;
+  expandChunk: (tenantId: string, fanoutId: string, chunk: number) => Promise<void>;
   /** Fan-out chunks written at once by this process, and how long one may be held. */
   fanout: { concurrency: number; ackWaitMs: number; chunksInFlight: number };
   /** Told of each unreadable message set aside (metrics). */

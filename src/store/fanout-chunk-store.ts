@@ -29,9 +29,9 @@ export const fanoutChunkStore = {
     q: Queryable,
     perFanout: number,
     staleMs: number,
-  ): Promise<Array<{ fanoutId: string; chunk: number }>> {
-    const rows = await q.rows<{ fanout_id: string; chunk: number }>(
-      `SELECT c.fanout_id, c.chunk
+  ): Promise<Array<{ tenantId: string; fanoutId: string; chunk: number }>> {
+    const rows = await q.rows<{ tenant_id: string; fanout_id: string; chunk: number }>(
+      `SELECT f.tenant_id, c.fanout_id, c.chunk
        FROM fanouts f
        CROSS JOIN LATERAL (
          SELECT count(*)::int AS n FROM fanout_chunks p
@@ -46,7 +46,7 @@ export const fanoutChunkStore = {
        ORDER BY f.created_at, c.chunk`,
       [perFanout, staleMs],
     );
-    return rows.map((r) => ({ fanoutId: r.fanout_id, chunk: r.chunk }));
+    return rows.map((r) => ({ tenantId: r.tenant_id, fanoutId: r.fanout_id, chunk: r.chunk }));
   },
 
   async markPublished(q: Queryable, fanoutId: string, chunks: readonly number[]): Promise<void> {
@@ -94,15 +94,17 @@ export const fanoutChunkStore = {
     };
   },
   /**
-   * Erasure: takes the user out of the chunks not yet written (a scan of the
-   * pending chunks, which exist only while fan-outs run). A chunk whose
-   * Send is under way when this commits may still reach them.
+   * Erasure: takes the tenant's user out of the chunks not yet written of
+   * the tenant's fan-outs (a scan of the pending chunks, which exist only
+   * while fan-outs run; the same user id in another tenant is someone else).
+   * A chunk whose Send is under way when this commits may still reach them.
    */
-  async forgetUser(tx: Queryable, userId: string): Promise<void> {
+  async forgetUser(tx: Queryable, tenantId: string, userId: string): Promise<void> {
     await tx.exec(
       `UPDATE fanout_chunks SET user_ids = array_remove(user_ids, $1), planned = planned - 1
-       WHERE state = 'pending' AND $1 = ANY(user_ids)`,
-      [userId],
+       WHERE state = 'pending' AND $1 = ANY(user_ids)
+         AND fanout_id IN (SELECT id FROM fanouts WHERE tenant_id = $2 AND state IN ('planning', 'running'))`,
+      [userId, tenantId],
     );
   },
 };

@@ -5,6 +5,8 @@ export type FanoutState = "planning" | "running" | "done" | "canceled";
 /** A fan-out as stored: the Send (without recipients) and its audience. */
 export interface FanoutRecord {
   id: string;
+  /** The tenant of the sender: the audience is its topics' members or recipients, and chunks are sent in it. */
+  tenantId: string;
   senderKeyId: string;
   /** The draft, as JSON (NotificationDraft without user ids; sendAt as an ISO string). */
   request: Record<string, unknown>;
@@ -23,6 +25,7 @@ export interface FanoutRecord {
 
 export interface NewFanout {
   id: string;
+  tenantId: string;
   senderKeyId: string;
   request: Record<string, unknown>;
   topics: readonly string[];
@@ -36,6 +39,7 @@ export interface NewFanout {
 
 interface FanoutRow {
   id: string;
+  tenant_id: string;
   sender_key_id: string;
   request: Record<string, unknown>;
   topics: string[];
@@ -53,6 +57,7 @@ interface FanoutRow {
 
 const toRecord = (r: FanoutRow): FanoutRecord => ({
   id: r.id,
+  tenantId: r.tenant_id,
   senderKeyId: r.sender_key_id,
   request: r.request,
   topics: r.topics,
@@ -68,7 +73,11 @@ const toRecord = (r: FanoutRow): FanoutRecord => ({
   finishedAt: r.finished_at,
 });
 
-/** Fan-outs (migration 0012): their audience, planning cursor and chunks. */
+/**
+ * Fan-outs (migration 0012): their audience, planning cursor and chunks. Each
+ * belongs to its sender's tenant; every function but the background ones that
+ * pick fan-outs of all tenants (claimPlanning, prune) works inside one.
+ */
 export const fanoutStore = {
   /**
    * Records a fan-out, or returns the one recorded before under the same
@@ -78,15 +87,15 @@ export const fanoutStore = {
   async create(q: Queryable, f: NewFanout): Promise<{ id: string; requestHash: Buffer | null; created: boolean }> {
     const rows = await q.rows<{ id: string; request_hash: Buffer | null; created: boolean }>(
       `WITH ins AS (
-         INSERT INTO fanouts (id, sender_key_id, request, topics, user_ids, exclude_user_ids, broadcast,
+         INSERT INTO fanouts (id, tenant_id, sender_key_id, request, topics, user_ids, exclude_user_ids, broadcast,
                               snapshot_seq, snapshot_at, state, idempotency_key, request_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), 'planning', $9, $10)
+         VALUES ($1, $11, $2, $3, $4, $5, $6, $7, $8, now(), 'planning', $9, $10)
          ON CONFLICT (sender_key_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING id, request_hash, true AS created)
        SELECT * FROM ins
        UNION ALL
        SELECT id, request_hash, false FROM fanouts
-       WHERE sender_key_id = $2 AND idempotency_key = $9 AND NOT EXISTS (SELECT 1 FROM ins)`,
+       WHERE tenant_id = $11 AND sender_key_id = $2 AND idempotency_key = $9 AND NOT EXISTS (SELECT 1 FROM ins)`,
       [
         f.id,
         f.senderKeyId,
@@ -98,6 +107,7 @@ export const fanoutStore = {
         f.snapshotSeq,
         f.idempotencyKey,
         f.requestHash,
+        f.tenantId,
       ],
     );
     const row = rows[0];
@@ -108,31 +118,34 @@ export const fanoutStore = {
   /** The fan-out a sender recorded under an idempotency key, with its request's hash. */
   async byKey(
     q: Queryable,
+    tenantId: string,
     senderKeyId: string,
     key: string,
   ): Promise<{ id: string; requestHash: Buffer | null } | null> {
     const [row] = await q.rows<{ id: string; request_hash: Buffer | null }>(
-      "SELECT id, request_hash FROM fanouts WHERE sender_key_id = $1 AND idempotency_key = $2",
-      [senderKeyId, key],
+      "SELECT id, request_hash FROM fanouts WHERE tenant_id = $3 AND sender_key_id = $1 AND idempotency_key = $2",
+      [senderKeyId, key, tenantId],
     );
     return row === undefined ? null : { id: row.id, requestHash: row.request_hash };
   },
 
-  /** Fan-outs of this sender still planning or running. */
-  async inFlight(q: Queryable, senderKeyId: string): Promise<number> {
+  /** Fan-outs of this sender (a key or operator of the tenant) still planning or running. */
+  async inFlight(q: Queryable, tenantId: string, senderKeyId: string): Promise<number> {
     const [row] = await q.rows<{ n: number }>(
-      "SELECT count(*)::int AS n FROM fanouts WHERE sender_key_id = $1 AND state IN ('planning', 'running')",
-      [senderKeyId],
+      `SELECT count(*)::int AS n FROM fanouts
+       WHERE tenant_id = $2 AND sender_key_id = $1 AND state IN ('planning', 'running')`,
+      [senderKeyId, tenantId],
     );
     return row?.n ?? 0;
   },
 
-  async get(q: Queryable, id: string): Promise<FanoutRecord | null> {
-    const [row] = await q.rows<FanoutRow>("SELECT * FROM fanouts WHERE id = $1", [id]);
+  /** A fan-out of the tenant; another tenant's id is null, as an unknown one. */
+  async get(q: Queryable, tenantId: string, id: string): Promise<FanoutRecord | null> {
+    const [row] = await q.rows<FanoutRow>("SELECT * FROM fanouts WHERE tenant_id = $2 AND id = $1", [id, tenantId]);
     return row === undefined ? null : toRecord(row);
   },
 
-  /** The oldest fan-out still planning that no other planner holds, locked for the transaction. */
+  /** The oldest fan-out still planning (of any tenant) that no other planner holds, locked for the transaction. */
   async claimPlanning(tx: Queryable): Promise<FanoutRecord | null> {
     const [row] = await tx.rows<FanoutRow>(
       `SELECT * FROM fanouts WHERE state = 'planning' ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
@@ -143,6 +156,7 @@ export const fanoutStore = {
   /** Adds chunks (numbered from `first`) and moves the planning cursor; `finished` ends planning. */
   async addChunks(
     tx: Queryable,
+    tenantId: string,
     fanoutId: string,
     first: number,
     chunks: ReadonlyArray<readonly string[]>,
@@ -160,26 +174,27 @@ export const fanoutStore = {
     await tx.exec(
       `UPDATE fanouts SET plan_after = $2, chunks = chunks + $3,
          state = CASE WHEN $4 THEN 'running' ELSE state END
-       WHERE id = $1`,
-      [fanoutId, planAfter, chunks.length, finished],
+       WHERE tenant_id = $5 AND id = $1`,
+      [fanoutId, planAfter, chunks.length, finished, tenantId],
     );
   },
 
   /** Marks a running fan-out done once no chunk is pending. */
-  async finishIfDone(q: Queryable, fanoutId: string): Promise<void> {
+  async finishIfDone(q: Queryable, tenantId: string, fanoutId: string): Promise<void> {
     await q.exec(
       `UPDATE fanouts SET state = 'done', finished_at = now()
-       WHERE id = $1 AND state = 'running'
+       WHERE tenant_id = $2 AND id = $1 AND state = 'running'
          AND NOT EXISTS (SELECT 1 FROM fanout_chunks WHERE fanout_id = $1 AND state = 'pending')`,
-      [fanoutId],
+      [fanoutId, tenantId],
     );
   },
 
   /** Cancels a fan-out still planning or running, and its pending chunks; false when it had ended. */
-  async cancel(tx: Queryable, fanoutId: string): Promise<boolean> {
+  async cancel(tx: Queryable, tenantId: string, fanoutId: string): Promise<boolean> {
     const changed = await tx.exec(
-      `UPDATE fanouts SET state = 'canceled', finished_at = now() WHERE id = $1 AND state IN ('planning', 'running')`,
-      [fanoutId],
+      `UPDATE fanouts SET state = 'canceled', finished_at = now()
+       WHERE tenant_id = $2 AND id = $1 AND state IN ('planning', 'running')`,
+      [fanoutId, tenantId],
     );
     if (changed === 0) return false;
     await tx.exec(
@@ -190,7 +205,7 @@ export const fanoutStore = {
     return true;
   },
 
-  /** Deletes fan-outs that ended before `before` (their chunks go with them). */
+  /** Deletes fan-outs (of every tenant) that ended before `before` (their chunks go with them). */
   async prune(q: Queryable, before: Date, limit: number): Promise<number> {
     return q.exec(
       `DELETE FROM fanouts WHERE id IN (

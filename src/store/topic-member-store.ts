@@ -17,18 +17,18 @@ const now: MembershipSnapshot = Number.MAX_SAFE_INTEGER;
 
 /**
  * A fan-out's chunk ($1 topic keys, $2 after this user id, $3 limit, $4
- * snapshot): per topic, at most $3 current members added by the snapshot and
+ * snapshot, $5 the tenant): per topic, at most $3 current members added by the snapshot and
  * $3 removed after it, each read along an index in user id order; then the
  * union, distinct, first $3.
  */
 export const chunkQuery = `SELECT DISTINCT m.user_id FROM unnest($1::text[]) AS t(key)
   CROSS JOIN LATERAL (
     (SELECT s.user_id FROM topic_subscribers s
-     WHERE s.topic_key = t.key AND s.user_id > $2 AND s.added_seq <= $4
+     WHERE s.tenant_id = $5 AND s.topic_key = t.key AND s.user_id > $2 AND s.added_seq <= $4
      ORDER BY s.user_id LIMIT $3)
     UNION ALL
     (SELECT r.user_id FROM topic_subscriber_removals r
-     WHERE r.topic_key = t.key AND r.user_id > $2 AND r.added_seq <= $4 AND r.removed_seq > $4
+     WHERE r.tenant_id = $5 AND r.topic_key = t.key AND r.user_id > $2 AND r.added_seq <= $4 AND r.removed_seq > $4
      ORDER BY r.user_id LIMIT $3)
   ) m
   ORDER BY m.user_id LIMIT $3`;
@@ -46,8 +46,11 @@ export interface MembershipChange {
  * first, then memberships (erasure takes several topics' in key order), so
  * writers never deadlock. False when there is no such topic.
  */
-async function lockTopic(tx: Queryable, key: string): Promise<boolean> {
-  const rows = await tx.rows("SELECT 1 AS one FROM topics WHERE key = $1 FOR NO KEY UPDATE", [key]);
+async function lockTopic(tx: Queryable, tenantId: string, key: string): Promise<boolean> {
+  const rows = await tx.rows("SELECT 1 AS one FROM topics WHERE tenant_id = $2 AND key = $1 FOR NO KEY UPDATE", [
+    key,
+    tenantId,
+  ]);
   return rows.length > 0;
 }
 
@@ -64,20 +67,21 @@ export const topicMemberStore = {
    */
   async add(
     tx: Queryable,
+    tenantId: string,
     topicKey: string,
     userIds: readonly string[],
     limits: { maxSubscribers: number },
   ): Promise<MembershipChange | null> {
-    if (!(await lockTopic(tx, topicKey))) return null;
+    if (!(await lockTopic(tx, tenantId, topicKey))) return null;
     const [row] = await tx.rows<{ subscriber_count: number; changed: number }>(
       `WITH added AS (
-         INSERT INTO topic_subscribers (topic_key, user_id)
-         SELECT $1, u FROM unnest($2::text[]) AS u ORDER BY u
+         INSERT INTO topic_subscribers (tenant_id, topic_key, user_id)
+         SELECT $3, $1, u FROM unnest($2::text[]) AS u ORDER BY u
          ON CONFLICT DO NOTHING RETURNING 1
        )
        UPDATE topics SET subscriber_count = subscriber_count + (SELECT count(*) FROM added)
-       WHERE key = $1 RETURNING subscriber_count, (SELECT count(*) FROM added)::int AS changed`,
-      [topicKey, userIds],
+       WHERE tenant_id = $3 AND key = $1 RETURNING subscriber_count, (SELECT count(*) FROM added)::int AS changed`,
+      [topicKey, userIds, tenantId],
     );
     const change = { changed: row?.changed ?? 0, subscriberCount: row?.subscriber_count ?? 0 };
     if (change.subscriberCount > limits.maxSubscribers) {
@@ -93,41 +97,52 @@ export const topicMemberStore = {
    * Removes users (non-members are not counted), recording each removal for
    * fan-outs started before it; null when there is no such topic.
    */
-  async remove(tx: Queryable, topicKey: string, userIds: readonly string[]): Promise<MembershipChange | null> {
-    if (!(await lockTopic(tx, topicKey))) return null;
+  async remove(
+    tx: Queryable,
+    tenantId: string,
+    topicKey: string,
+    userIds: readonly string[],
+  ): Promise<MembershipChange | null> {
+    if (!(await lockTopic(tx, tenantId, topicKey))) return null;
     const [row] = await tx.rows<{ subscriber_count: number; changed: number }>(
       `WITH gone AS (
-         DELETE FROM topic_subscribers WHERE topic_key = $1 AND user_id = ANY($2::text[])
+         DELETE FROM topic_subscribers WHERE tenant_id = $3 AND topic_key = $1 AND user_id = ANY($2::text[])
          RETURNING user_id, added_seq
        ), logged AS (
-         INSERT INTO topic_subscriber_removals (topic_key, user_id, added_seq, removed_seq)
-         SELECT $1, user_id, added_seq, (SELECT nextval('topic_subscriber_seq')) FROM gone
+         INSERT INTO topic_subscriber_removals (tenant_id, topic_key, user_id, added_seq, removed_seq)
+         SELECT $3, $1, user_id, added_seq, (SELECT nextval('topic_subscriber_seq')) FROM gone
        )
        UPDATE topics SET subscriber_count = subscriber_count - (SELECT count(*) FROM gone)
-       WHERE key = $1 RETURNING subscriber_count, (SELECT count(*) FROM gone)::int AS changed`,
-      [topicKey, userIds],
+       WHERE tenant_id = $3 AND key = $1 RETURNING subscriber_count, (SELECT count(*) FROM gone)::int AS changed`,
+      [topicKey, userIds, tenantId],
     );
     return { changed: row?.changed ?? 0, subscriberCount: row?.subscriber_count ?? 0 };
   },
 
   /** A topic's members in user id order after `after` ("" from the first), at most `limit`. */
-  async list(q: Queryable, topicKey: string, after: string, limit: number): Promise<TopicSubscriber[]> {
+  async list(
+    q: Queryable,
+    tenantId: string,
+    topicKey: string,
+    after: string,
+    limit: number,
+  ): Promise<TopicSubscriber[]> {
     const rows = await q.rows<{ user_id: string; created_at: Date }>(
       `SELECT user_id, created_at FROM topic_subscribers
-       WHERE topic_key = $1 AND user_id > $2 ORDER BY user_id LIMIT $3`,
-      [topicKey, after, limit],
+       WHERE tenant_id = $4 AND topic_key = $1 AND user_id > $2 ORDER BY user_id LIMIT $3`,
+      [topicKey, after, limit, tenantId],
     );
     return rows.map((r) => ({ userId: r.user_id, createdAt: r.created_at }));
   },
 
-  /** A snapshot of every topic's membership as of now: one sequence read, nothing copied. */
+  /** A snapshot of every topic's membership (of every tenant) as of now: one sequence read, nothing copied. */
   async snapshot(q: Queryable): Promise<MembershipSnapshot> {
     const [row] = await q.rows<{ seq: number }>("SELECT nextval('topic_subscriber_seq') AS seq");
     return (row as { seq: number }).seq;
   },
 
   /**
-   * A fan-out's chunk: the distinct users in any of `topicKeys` whose id sorts
+   * A fan-out's chunk: the distinct users in any of the tenant's `topicKeys` whose id sorts
    * after `afterUserId` ("" from the first), in user id order, at most
    * `limit`; as of `snapshot` when given. Each topic contributes at most
    * `limit` ids read from its primary key from `afterUserId` on, so a chunk
@@ -135,46 +150,50 @@ export const topicMemberStore = {
    */
   async subscribersAfter(
     q: Queryable,
+    tenantId: string,
     topicKeys: readonly string[],
     afterUserId: string,
     limit: number,
     snapshot: MembershipSnapshot = now,
   ): Promise<string[]> {
-    const rows = await q.rows<{ user_id: string }>(chunkQuery, [topicKeys, afterUserId, limit, snapshot]);
+    const rows = await q.rows<{ user_id: string }>(chunkQuery, [topicKeys, afterUserId, limit, snapshot, tenantId]);
     return rows.map((r) => r.user_id);
   },
 
   /**
-   * Erasure: takes the user out of every topic (counts kept exact) and forgets
+   * Erasure: takes the tenant's user out of every topic of the tenant (counts kept exact) and forgets
    * their past memberships, so no fan-out reaches them any more. `tx` must be
    * a transaction. Returns how many memberships went.
    */
-  async eraseUser(tx: Queryable, userId: string): Promise<number> {
+  async eraseUser(tx: Queryable, tenantId: string, userId: string): Promise<number> {
     let left = 0;
     // Each round locks the user's topics (in key order, as every writer
     // does), then removes only their memberships in those topics: a topic
     // joined meanwhile is caught by the next round, never deleted unlocked.
     for (let round = 0; round < 10; round++) {
       const locked = await tx.rows<{ key: string }>(
-        `SELECT key FROM topics WHERE key IN (SELECT topic_key FROM topic_subscribers WHERE user_id = $1)
+        `SELECT key FROM topics
+         WHERE tenant_id = $2 AND key IN (SELECT topic_key FROM topic_subscribers WHERE tenant_id = $2 AND user_id = $1)
          ORDER BY key FOR NO KEY UPDATE`,
-        [userId],
+        [userId, tenantId],
       );
       if (locked.length === 0) break;
       left += await tx.exec(
         `WITH gone AS (
-           DELETE FROM topic_subscribers WHERE user_id = $1 AND topic_key = ANY($2::text[]) RETURNING topic_key
+           DELETE FROM topic_subscribers WHERE tenant_id = $3 AND user_id = $1 AND topic_key = ANY($2::text[])
+           RETURNING topic_key
          )
          UPDATE topics t SET subscriber_count = t.subscriber_count - g.n
-         FROM (SELECT topic_key, count(*) AS n FROM gone GROUP BY topic_key) g WHERE t.key = g.topic_key`,
-        [userId, locked.map((r) => r.key)],
+         FROM (SELECT topic_key, count(*) AS n FROM gone GROUP BY topic_key) g
+         WHERE t.tenant_id = $3 AND t.key = g.topic_key`,
+        [userId, locked.map((r) => r.key), tenantId],
       );
     }
-    await tx.exec("DELETE FROM topic_subscriber_removals WHERE user_id = $1", [userId]);
+    await tx.exec("DELETE FROM topic_subscriber_removals WHERE tenant_id = $2 AND user_id = $1", [userId, tenantId]);
     return left;
   },
 
-  /** Forgets removals made before `before`, at most `limit` of them; returns how many. */
+  /** Forgets removals made before `before` (of every tenant), at most `limit` of them; returns how many. */
   async pruneRemovals(q: Queryable, before: Date, limit: number): Promise<number> {
     return q.exec(
       `DELETE FROM topic_subscriber_removals WHERE ctid = ANY(ARRAY(

@@ -27,7 +27,8 @@ const columns = "t.key, t.name, t.description, t.self_service, t.subscriber_coun
 /**
  * Topics themselves: key, name, description, self_service; the only writer of
  * those columns of `topics` (topic-member-store.ts writes `subscriber_count`
- * and the memberships). Keys compare in byte order (the "C" collation).
+ * and the memberships). Keys compare in byte order (the "C" collation) and are
+ * unique per tenant: every function works inside one tenant.
  */
 export const topicStore = {
   /**
@@ -35,34 +36,40 @@ export const topicStore = {
    * creators are serialised by an advisory lock so that `maxTopics`
    * (TOPICS_MAX) is exact. Fails with ResourceExhaustedError at the limit.
    */
-  async create(tx: Queryable, topic: NewTopic, limits: { maxTopics: number }): Promise<Topic | null> {
-    await tx.rows("SELECT pg_advisory_xact_lock(hashtext('herald.topics'))");
-    const [count] = await tx.rows<{ n: number }>("SELECT count(*)::int AS n FROM topics");
+  async create(tx: Queryable, tenantId: string, topic: NewTopic, limits: { maxTopics: number }): Promise<Topic | null> {
+    // One lock per tenant: tenants create topics side by side, each against its own limit.
+    await tx.rows("SELECT pg_advisory_xact_lock(hashtext('herald.topics/' || $1))", [tenantId]);
+    const [count] = await tx.rows<{ n: number }>("SELECT count(*)::int AS n FROM topics WHERE tenant_id = $1", [
+      tenantId,
+    ]);
     if ((count?.n ?? 0) >= limits.maxTopics) {
       throw new ResourceExhaustedError(
-        `there are already ${limits.maxTopics} topics (TOPICS_MAX); delete one or raise the limit`,
+        `this tenant already has ${limits.maxTopics} topics (TOPICS_MAX); delete one or raise the limit`,
       );
     }
     const [row] = await tx.rows<TopicRow>(
-      `INSERT INTO topics AS t (key, name, description, self_service) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (key) DO NOTHING RETURNING ${columns}`,
-      [topic.key, topic.name, topic.description, topic.selfService],
+      `INSERT INTO topics AS t (tenant_id, key, name, description, self_service) VALUES ($5, $1, $2, $3, $4)
+       ON CONFLICT (tenant_id, key) DO NOTHING RETURNING ${columns}`,
+      [topic.key, topic.name, topic.description, topic.selfService, tenantId],
     );
     return row === undefined ? null : toTopic(row);
   },
 
-  async get(q: Queryable, key: string): Promise<Topic | null> {
-    const [row] = await q.rows<TopicRow>(`SELECT ${columns} FROM topics t WHERE t.key = $1`, [key]);
+  async get(q: Queryable, tenantId: string, key: string): Promise<Topic | null> {
+    const [row] = await q.rows<TopicRow>(`SELECT ${columns} FROM topics t WHERE t.tenant_id = $2 AND t.key = $1`, [
+      key,
+      tenantId,
+    ]);
     return row === undefined ? null : toTopic(row);
   },
 
   /** Changes the fields `change` sets; null when there is no such topic. */
-  async update(q: Queryable, key: string, change: TopicChange): Promise<Topic | null> {
+  async update(q: Queryable, tenantId: string, key: string, change: TopicChange): Promise<Topic | null> {
     const [row] = await q.rows<TopicRow>(
       `UPDATE topics AS t SET name = coalesce($2, name), description = coalesce($3, description),
          self_service = coalesce($4, self_service), updated_at = now()
-       WHERE key = $1 RETURNING ${columns}`,
-      [key, change.name ?? null, change.description ?? null, change.selfService ?? null],
+       WHERE tenant_id = $5 AND key = $1 RETURNING ${columns}`,
+      [key, change.name ?? null, change.description ?? null, change.selfService ?? null, tenantId],
     );
     return row === undefined ? null : toTopic(row);
   },
@@ -71,23 +78,32 @@ export const topicStore = {
    * Topics by key after `after` ("" from the first), at most `limit`; with
    * `selfServiceOnly`, only those users may join.
    */
-  async list(q: Queryable, page: { after: string; limit: number; selfServiceOnly: boolean }): Promise<Topic[]> {
+  async list(
+    q: Queryable,
+    tenantId: string,
+    page: { after: string; limit: number; selfServiceOnly: boolean },
+  ): Promise<Topic[]> {
     const rows = await q.rows<TopicRow>(
       `SELECT ${columns} FROM topics t
-       WHERE t.key > $1 AND (NOT $2::boolean OR t.self_service)
+       WHERE t.tenant_id = $4 AND t.key > $1 AND (NOT $2::boolean OR t.self_service)
        ORDER BY t.key LIMIT $3`,
-      [page.after, page.selfServiceOnly, page.limit],
+      [page.after, page.selfServiceOnly, page.limit, tenantId],
     );
     return rows.map(toTopic);
   },
 
   /** The topics `userId` is in, by key after `after` ("" from the first), at most `limit`. */
-  async ofUser(q: Queryable, userId: string, page: { after: string; limit: number }): Promise<Topic[]> {
+  async ofUser(
+    q: Queryable,
+    tenantId: string,
+    userId: string,
+    page: { after: string; limit: number },
+  ): Promise<Topic[]> {
     const rows = await q.rows<TopicRow>(
-      `SELECT ${columns} FROM topic_subscribers s JOIN topics t ON t.key = s.topic_key
-       WHERE s.user_id = $1 AND s.topic_key > $2
+      `SELECT ${columns} FROM topic_subscribers s JOIN topics t ON t.tenant_id = s.tenant_id AND t.key = s.topic_key
+       WHERE s.tenant_id = $4 AND s.user_id = $1 AND s.topic_key > $2
        ORDER BY s.topic_key LIMIT $3`,
-      [userId, page.after, page.limit],
+      [userId, page.after, page.limit, tenantId],
     );
     return rows.map(toTopic);
   },
@@ -98,18 +114,21 @@ export const topicStore = {
    * topic-member-store.ts), so fan-outs started before the delete still reach
    * them: fan-outs already started are not affected.
    */
-  async delete(tx: Queryable, key: string): Promise<boolean> {
+  async delete(tx: Queryable, tenantId: string, key: string): Promise<boolean> {
     // The row lock first: no membership change of this topic runs meanwhile.
-    const [locked] = await tx.rows("SELECT 1 AS one FROM topics WHERE key = $1 FOR UPDATE", [key]);
+    const [locked] = await tx.rows("SELECT 1 AS one FROM topics WHERE tenant_id = $2 AND key = $1 FOR UPDATE", [
+      key,
+      tenantId,
+    ]);
     if (locked === undefined) return false;
     await tx.exec(
-      `INSERT INTO topic_subscriber_removals (topic_key, user_id, added_seq, removed_seq)
-       SELECT topic_key, user_id, added_seq, (SELECT nextval('topic_subscriber_seq'))
-       FROM topic_subscribers WHERE topic_key = $1`,
-      [key],
+      `INSERT INTO topic_subscriber_removals (tenant_id, topic_key, user_id, added_seq, removed_seq)
+       SELECT tenant_id, topic_key, user_id, added_seq, (SELECT nextval('topic_subscriber_seq'))
+       FROM topic_subscribers WHERE tenant_id = $2 AND topic_key = $1`,
+      [key, tenantId],
     );
     // ON DELETE CASCADE removes the memberships.
-    return (await tx.exec("DELETE FROM topics WHERE key = $1", [key])) > 0;
+    return (await tx.exec("DELETE FROM topics WHERE tenant_id = $2 AND key = $1", [key, tenantId])) > 0;
   },
 };
 

@@ -44,65 +44,89 @@ export function publicEndpoint(t: WebhookTarget): WebhookEndpoint {
   return endpoint;
 }
 
+interface CacheEntry {
+  until: number;
+  endpoints: Promise<WebhookTarget[]>;
+}
+
 /**
- * Webhook endpoints and their signing secrets. `cacheMs` is how long
- * `enabled()` may answer from memory; changes made here clear it at once.
+ * Webhook endpoints and their signing secrets, each of one tenant: every
+ * function works inside the tenant it is given, and another tenant's endpoint
+ * id answers as an unknown one. `cacheMs` is how long `enabled()` may answer
+ * from memory (per tenant); changes made here clear that tenant's answer at once.
  */
 export function createWebhookEndpointStore(options: { cacheMs?: number } = {}) {
   const cacheMs = options.cacheMs ?? 1_000;
-  let enabledCache: { until: number; endpoints: Promise<WebhookTarget[]> } | null = null;
-  const changed = <T>(value: T): T => {
-    enabledCache = null;
+  const enabledCache = new Map<string, CacheEntry>();
+  const changed = <T>(tenantId: string, value: T): T => {
+    enabledCache.delete(tenantId);
     return value;
+  };
+  /** Forgets expired answers, so tenants that stopped sending leave nothing behind. */
+  const dropExpired = (now: number) => {
+    for (const [tenantId, entry] of enabledCache) if (entry.until <= now) enabledCache.delete(tenantId);
   };
 
   return {
     async create(
       q: Queryable,
+      tenantId: string,
       e: { channel: Channel; url: string; categories: string[]; description: string; secret: string },
     ): Promise<WebhookTarget> {
       const [row] = await q.rows<EndpointRow>(
-        `INSERT INTO webhook_endpoints (id, channel, url, categories, description, secret) VALUES ($1, $6, $2, $3::text[], $4, $5)
+        `INSERT INTO webhook_endpoints (id, tenant_id, channel, url, categories, description, secret)
+         VALUES ($1, $7, $6, $2, $3::text[], $4, $5)
          RETURNING ${columns}`,
-        [uuidv7(), e.url, e.categories, e.description, e.secret, e.channel],
+        [uuidv7(), e.url, e.categories, e.description, e.secret, e.channel, tenantId],
       );
-      return changed(toTarget(row as EndpointRow));
+      return changed(tenantId, toTarget(row as EndpointRow));
     },
 
-    async get(q: Queryable, id: string): Promise<WebhookTarget | null> {
-      const [row] = await q.rows<EndpointRow>(`SELECT ${columns} FROM webhook_endpoints WHERE id = $1`, [id]);
+    async get(q: Queryable, tenantId: string, id: string): Promise<WebhookTarget | null> {
+      const [row] = await q.rows<EndpointRow>(
+        `SELECT ${columns} FROM webhook_endpoints WHERE tenant_id = $2 AND id = $1`,
+        [id, tenantId],
+      );
       return row ? toTarget(row) : null;
     },
 
-    async list(q: Queryable): Promise<WebhookTarget[]> {
-      const rows = await q.rows<EndpointRow>(`SELECT ${columns} FROM webhook_endpoints ORDER BY created_at, id`);
+    async list(q: Queryable, tenantId: string): Promise<WebhookTarget[]> {
+      const rows = await q.rows<EndpointRow>(
+        `SELECT ${columns} FROM webhook_endpoints WHERE tenant_id = $1 ORDER BY created_at, id`,
+        [tenantId],
+      );
       return rows.map((r) => toTarget(r));
     },
 
     /**
-     * Enabled endpoints (few per deployment, so filtering by category happens in
-     * memory). Every Send asks, so the answer is kept for a second: an endpoint
-     * registered through another process starts receiving within that time.
+     * The tenant's enabled endpoints (few per tenant, so filtering by category
+     * happens in memory). Every Send asks, so the answer is kept for a second:
+     * an endpoint registered through another process starts receiving within
+     * that time.
      */
-    enabled(q: Queryable): Promise<WebhookTarget[]> {
+    enabled(q: Queryable, tenantId: string): Promise<WebhookTarget[]> {
       const now = Date.now();
-      if (enabledCache === null || enabledCache.until <= now) {
-        const endpoints = q
-          .rows<EndpointRow>(`SELECT ${columns} FROM webhook_endpoints WHERE enabled ORDER BY created_at, id`)
-          .then((rows) => rows.map((r) => toTarget(r)));
-        const entry = { until: now + cacheMs, endpoints };
-        enabledCache = entry;
-        endpoints.catch(() => {
-          if (enabledCache === entry) enabledCache = null;
-        });
-        return endpoints;
-      }
-      return enabledCache.endpoints;
+      const cached = enabledCache.get(tenantId);
+      if (cached !== undefined && cached.until > now) return cached.endpoints;
+      dropExpired(now);
+      const endpoints = q
+        .rows<EndpointRow>(
+          `SELECT ${columns} FROM webhook_endpoints WHERE tenant_id = $1 AND enabled ORDER BY created_at, id`,
+          [tenantId],
+        )
+        .then((rows) => rows.map((r) => toTarget(r)));
+      const entry = { until: now + cacheMs, endpoints };
+      enabledCache.set(tenantId, entry);
+      endpoints.catch(() => {
+        if (enabledCache.get(tenantId) === entry) enabledCache.delete(tenantId);
+      });
+      return endpoints;
     },
 
     /** Changes the fields given; returns null for an unknown id. */
     async update(
       q: Queryable,
+      tenantId: string,
       id: string,
       change: { url?: string; categories?: string[]; description?: string; enabled?: boolean },
     ): Promise<WebhookTarget | null> {
@@ -114,33 +138,48 @@ export function createWebhookEndpointStore(options: { cacheMs?: number } = {}) {
            enabled = COALESCE($5, enabled),
            disabled_reason = CASE WHEN $5 IS NULL THEN disabled_reason ELSE '' END,
            updated_at = now()
-         WHERE id = $1 RETURNING ${columns}`,
-        [id, change.url ?? null, change.categories ?? null, change.description ?? null, change.enabled ?? null],
+         WHERE tenant_id = $6 AND id = $1 RETURNING ${columns}`,
+        [
+          id,
+          change.url ?? null,
+          change.categories ?? null,
+          change.description ?? null,
+          change.enabled ?? null,
+          tenantId,
+        ],
       );
-      return changed(row ? toTarget(row) : null);
+      return changed(tenantId, row ? toTarget(row) : null);
     },
 
     /** Disables an endpoint on Herald's own account (410 Gone), saying why. */
-    async disable(q: Queryable, id: string, reason: string): Promise<void> {
+    async disable(q: Queryable, tenantId: string, id: string, reason: string): Promise<void> {
       await q.exec(
-        "UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, updated_at = now() WHERE id = $1",
-        [id, reason],
+        `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, updated_at = now()
+         WHERE tenant_id = $3 AND id = $1`,
+        [id, reason, tenantId],
       );
-      changed(undefined);
+      changed(tenantId, undefined);
     },
 
-    async delete(q: Queryable, id: string): Promise<boolean> {
-      return changed((await q.exec("DELETE FROM webhook_endpoints WHERE id = $1", [id])) > 0);
+    async delete(q: Queryable, tenantId: string, id: string): Promise<boolean> {
+      const deleted = await q.exec("DELETE FROM webhook_endpoints WHERE tenant_id = $2 AND id = $1", [id, tenantId]);
+      return changed(tenantId, deleted > 0);
     },
 
     /** Installs a new secret; the current one keeps signing until `graceUntil`. */
-    async rotate(q: Queryable, id: string, secret: string, graceUntil: Date): Promise<WebhookTarget | null> {
+    async rotate(
+      q: Queryable,
+      tenantId: string,
+      id: string,
+      secret: string,
+      graceUntil: Date,
+    ): Promise<WebhookTarget | null> {
       const [row] = await q.rows<EndpointRow>(
         `UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_at = $3, secret = $2, updated_at = now()
-         WHERE id = $1 RETURNING ${columns}`,
-        [id, secret, graceUntil],
+         WHERE tenant_id = $4 AND id = $1 RETURNING ${columns}`,
+        [id, secret, graceUntil, tenantId],
       );
-      return changed(row ? toTarget(row) : null);
+      return changed(tenantId, row ? toTarget(row) : null);
     },
   };
 }

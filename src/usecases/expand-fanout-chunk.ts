@@ -15,7 +15,7 @@ export interface ExpandChunkDeps {
 }
 
 /**
- * Writes one chunk of a fan-out: a Send of the chunk's users with the
+ * Writes one chunk of a fan-out (found in the tenant its message names): a Send of the chunk's users with the
  * idempotency key `fanout:<id>:<chunk>`, so a chunk expanded twice (JetStream
  * redelivered it, a process died after the commit) writes its notifications
  * once: the second Send gets the first one's back. A canceled fan-out's
@@ -24,8 +24,8 @@ export interface ExpandChunkDeps {
  * GetFanout. A throw (the database out of reach) means: try again later.
  */
 export function createExpandFanoutChunk(deps: ExpandChunkDeps) {
-  return async function expandChunk(fanoutId: string, chunk: number): Promise<void> {
-    const fanout = await fanoutStore.get(deps.db, fanoutId);
+  return async function expandChunk(tenantId: string, fanoutId: string, chunk: number): Promise<void> {
+    const fanout = await fanoutStore.get(deps.db, tenantId, fanoutId);
     if (fanout === null) return; // pruned
     const userIds = await fanoutChunkStore.pendingChunk(deps.db, fanoutId, chunk);
     if (userIds === null) return; // settled already
@@ -34,7 +34,10 @@ export function createExpandFanoutChunk(deps: ExpandChunkDeps) {
       return;
     }
     try {
-      await deps.send(senderOf(fanout.senderKeyId), chunkDraft(fanout.request, userIds, `fanout:${fanoutId}:${chunk}`));
+      await deps.send(
+        senderOf(fanout.tenantId, fanout.senderKeyId),
+        chunkDraft(fanout.request, userIds, `fanout:${fanoutId}:${chunk}`),
+      );
       await fanoutChunkStore.settle(deps.db, fanoutId, chunk, "written");
     } catch (error) {
       // ALREADY_EXISTS: the key is taken by this very chunk (its users are fixed), so it was written.
@@ -43,14 +46,17 @@ export function createExpandFanoutChunk(deps: ExpandChunkDeps) {
         await fanoutChunkStore.settle(deps.db, fanoutId, chunk, "failed", error.message);
       } else throw error; // the database or a bug: JetStream redelivers it
     }
-    await fanoutStore.finishIfDone(deps.db, fanoutId);
+    await fanoutStore.finishIfDone(deps.db, tenantId, fanoutId);
     deps.onSettled();
   };
 }
 
-/** The sender a fan-out's chunks are sent as: its API key (or operator), with the send scope only. */
-function senderOf(senderKeyId: string): Principal {
+/**
+ * The sender a fan-out's chunks are sent as: its API key (or operator) in the
+ * fan-out's tenant, with the send scope only.
+ */
+function senderOf(tenantId: string, senderKeyId: string): Principal {
   return senderKeyId.startsWith("oidc:")
-    ? { kind: "operator", subject: senderKeyId.slice(5), name: senderKeyId, scopes: ["send"] }
-    : { kind: "api_key", keyId: senderKeyId, name: "fan-out", scopes: ["send"] };
+    ? { kind: "operator", tenantId, subject: senderKeyId.slice(5), name: senderKeyId, scopes: ["send"] }
+    : { kind: "api_key", tenantId, keyId: senderKeyId, name: "fan-out", scopes: ["send"] };
 }

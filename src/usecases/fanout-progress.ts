@@ -17,15 +17,16 @@ export interface FanoutView extends FanoutProgress {
 
 /**
  * GetFanout and CancelFanout. A sender sees and cancels its own fan-outs;
- * `read` sees any, `admin` cancels any. Another sender's fan-out is NOT_FOUND
- * to a key that may not see it, so ids cannot be probed.
+ * `read` sees any of its tenant, `admin` cancels any of its tenant. Another
+ * sender's fan-out is NOT_FOUND to a key that may not see it, and another
+ * tenant's to every key, so ids cannot be probed.
  */
 export function createFanoutProgress(deps: { db: Database }) {
   const visible = async (principal: Principal, id: string, anyScope: "read" | "admin", action: string) => {
     const mayAny =
       principal.kind !== "user" && (principal.scopes.includes(anyScope) || principal.scopes.includes("admin"));
     if (!mayAny) requireScope(principal, "send", action);
-    const fanout = await fanoutStore.get(deps.db, id);
+    const fanout = await fanoutStore.get(deps.db, principal.tenantId, id);
     if (fanout === null || (!mayAny && fanout.senderKeyId !== senderIdOf(principal))) {
       throw new NotFoundError(`fan-out ${id} does not exist`);
     }
@@ -46,8 +47,8 @@ export function createFanoutProgress(deps: { db: Database }) {
     },
     async cancel(principal: Principal, id: string): Promise<FanoutView> {
       const fanout = await visible(principal, id, "admin", "cancel fan-outs");
-      await deps.db.transaction((tx) => fanoutStore.cancel(tx, id));
-      return view((await fanoutStore.get(deps.db, id)) ?? fanout);
+      await deps.db.transaction((tx) => fanoutStore.cancel(tx, principal.tenantId, id));
+      return view((await fanoutStore.get(deps.db, principal.tenantId, id)) ?? fanout);
     },
   };
 }

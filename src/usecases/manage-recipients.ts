@@ -78,8 +78,8 @@ export function createManageRecipients(deps: {
       const { deleted, before } = await deps.db.transaction(async (tx) => {
         // Quiet hours and topic memberships are the user's data too; their stores alone write them.
         await quietHoursStore.clear(tx, tenantId, userId);
-        await topicMemberStore.eraseUser(tx, userId);
-        await fanoutChunkStore.forgetUser(tx, userId);
+        await topicMemberStore.eraseUser(tx, tenantId, userId);
+        await fanoutChunkStore.forgetUser(tx, tenantId, userId);
         return {
           deleted: await recipientStore.erase(tx, tenantId, userId),
           before: await recipientStore.revokeTokens(tx, tenantId, userId),

@@ -48,7 +48,7 @@ export function createManageTopicMembers(deps: ManageTopicMembersDeps) {
 
   const checkSelfService = async (tx: Queryable, principal: Principal, key: string, action: Action) => {
     if (principal.kind !== "user") return;
-    const topic = await topicStore.get(tx, key);
+    const topic = await topicStore.get(tx, principal.tenantId, key);
     if (topic === null) throw notFound(key);
     if (!topic.selfService) {
       throw new PermissionDeniedError(
@@ -68,8 +68,8 @@ export function createManageTopicMembers(deps: ManageTopicMembersDeps) {
     const result = await deps.db.transaction(async (tx) => {
       await checkSelfService(tx, principal, key, action);
       return action === "add"
-        ? topicMemberStore.add(tx, key, targets, { maxSubscribers: deps.maxSubscribers })
-        : topicMemberStore.remove(tx, key, targets);
+        ? topicMemberStore.add(tx, principal.tenantId, key, targets, { maxSubscribers: deps.maxSubscribers })
+        : topicMemberStore.remove(tx, principal.tenantId, key, targets);
     });
     if (result === null) throw notFound(key);
     return result;
@@ -90,11 +90,11 @@ export function createManageTopicMembers(deps: ManageTopicMembersDeps) {
       request: { pageSize: number; pageToken: string },
     ): Promise<Page<TopicSubscriber>> {
       requireScope(principal, "read", "list a topic's subscribers");
-      if ((await topicStore.get(deps.db, key)) === null) throw notFound(key);
+      if ((await topicStore.get(deps.db, principal.tenantId, key)) === null) throw notFound(key);
       return readPage(
         request,
         { filters: { topic: key }, position: userIdPattern, rpc: "ListSubscribers", of: (s) => s.userId },
-        (after, limit) => topicMemberStore.list(deps.db, key, after, limit),
+        (after, limit) => topicMemberStore.list(deps.db, principal.tenantId, key, after, limit),
       );
     },
 
@@ -108,7 +108,7 @@ export function createManageTopicMembers(deps: ManageTopicMembersDeps) {
       return readPage(
         request,
         { filters: { user }, position: topicKeyPattern, rpc: "ListUserTopics", of: (t) => t.key },
-        (after, limit) => topicStore.ofUser(deps.db, user, { after, limit }),
+        (after, limit) => topicStore.ofUser(deps.db, principal.tenantId, user, { after, limit }),
       );
     },
   };

@@ -10,15 +10,16 @@ import { type Page, readPage } from "./topic-pages.js";
 /** What TopicService is built from. */
 export interface ManageTopicsDeps {
   db: Database;
-  /** Most topics at once (TOPICS_MAX). */
+  /** Most topics of one tenant at once (TOPICS_MAX). */
   maxTopics: number;
   /** Most members of one topic (TOPIC_MAX_SUBSCRIBERS). */
   maxSubscribers: number;
 }
 
 /**
- * TopicService: topics (admin keys change them, read keys read them, users
- * see the self-service ones) and, through manage-topic-members, who is in them.
+ * TopicService: the caller's tenant's topics (admin keys change them, read
+ * keys read them, users see the self-service ones; keys are unique per
+ * tenant, and another tenant's topics are NOT_FOUND) and, through manage-topic-members, who is in them.
  */
 export function createManageTopics(deps: ManageTopicsDeps) {
   const admin = (principal: Principal) => requireScope(principal, "admin", "manage topics");
@@ -33,7 +34,9 @@ export function createManageTopics(deps: ManageTopicsDeps) {
   return {
     async create(principal: Principal, topic: NewTopic): Promise<Topic> {
       admin(principal);
-      const created = await deps.db.transaction((tx) => topicStore.create(tx, topic, { maxTopics: deps.maxTopics }));
+      const created = await deps.db.transaction((tx) =>
+        topicStore.create(tx, principal.tenantId, topic, { maxTopics: deps.maxTopics }),
+      );
       if (created === null) throw new AlreadyExistsError(`key: topic "${topic.key}" already exists`);
       return created;
     },
@@ -41,14 +44,14 @@ export function createManageTopics(deps: ManageTopicsDeps) {
     /** A user token gets only self-service topics; others are NOT_FOUND to it, so keys cannot be probed. */
     async get(principal: Principal, key: string): Promise<Topic> {
       const onlySelfService = selfServiceOnly(principal);
-      const topic = await topicStore.get(deps.db, key);
+      const topic = await topicStore.get(deps.db, principal.tenantId, key);
       if (topic === null || (onlySelfService && !topic.selfService)) throw notFound(key);
       return topic;
     },
 
     async update(principal: Principal, key: string, change: TopicChange): Promise<Topic> {
       admin(principal);
-      const updated = await topicStore.update(deps.db, key, change);
+      const updated = await topicStore.update(deps.db, principal.tenantId, key, change);
       if (updated === null) throw notFound(key);
       return updated;
     },
@@ -64,14 +67,15 @@ export function createManageTopics(deps: ManageTopicsDeps) {
           rpc: "ListTopics",
           of: (t) => t.key,
         },
-        (after, limit) => topicStore.list(deps.db, { after, limit, selfServiceOnly: onlySelfService }),
+        (after, limit) =>
+          topicStore.list(deps.db, principal.tenantId, { after, limit, selfServiceOnly: onlySelfService }),
       );
     },
 
     /** Deletes the topic and its memberships; fan-outs already started are not affected. */
     async delete(principal: Principal, key: string): Promise<void> {
       admin(principal);
-      if (!(await deps.db.transaction((tx) => topicStore.delete(tx, key)))) throw notFound(key);
+      if (!(await deps.db.transaction((tx) => topicStore.delete(tx, principal.tenantId, key)))) throw notFound(key);
     },
 
     members: createManageTopicMembers(deps),

@@ -8,7 +8,8 @@ import { requireScope } from "./access.js";
 import { generateWebhookSecret } from "./webhook-secret.js";
 
 /**
- * WebhookService: endpoints, their categories and secrets. An endpoint belongs
+ * WebhookService: endpoints, their categories and secrets, of the caller's
+ * tenant (another tenant's endpoint id is NOT_FOUND). An endpoint belongs
  * to a channel that sends to endpoints (webhooks, chat tools' incoming
  * webhooks), whose module says which URLs it accepts.
  */
@@ -45,18 +46,18 @@ export function createManageWebhooks(deps: {
       admin(principal);
       checkUrl(e.channel, e.url);
       const secret = generateWebhookSecret();
-      const created = await deps.endpoints.create(deps.db, { ...e, secret });
+      const created = await deps.endpoints.create(deps.db, principal.tenantId, { ...e, secret });
       return { endpoint: publicEndpoint(created), secret };
     },
 
     async get(principal: Principal, id: string): Promise<WebhookEndpoint> {
       admin(principal);
-      return publicEndpoint(found(await deps.endpoints.get(deps.db, id), id));
+      return publicEndpoint(found(await deps.endpoints.get(deps.db, principal.tenantId, id), id));
     },
 
     async list(principal: Principal): Promise<WebhookEndpoint[]> {
       admin(principal);
-      return (await deps.endpoints.list(deps.db)).map(publicEndpoint);
+      return (await deps.endpoints.list(deps.db, principal.tenantId)).map(publicEndpoint);
     },
 
     async update(
@@ -66,15 +67,16 @@ export function createManageWebhooks(deps: {
     ): Promise<WebhookEndpoint> {
       admin(principal);
       if (change.url !== undefined) {
-        const existing = found(await deps.endpoints.get(deps.db, id), id);
+        const existing = found(await deps.endpoints.get(deps.db, principal.tenantId, id), id);
         checkUrl(existing.channel, change.url);
       }
-      return publicEndpoint(found(await deps.endpoints.update(deps.db, id, change), id));
+      return publicEndpoint(found(await deps.endpoints.update(deps.db, principal.tenantId, id, change), id));
     },
 
     async delete(principal: Principal, id: string): Promise<void> {
       admin(principal);
-      if (!(await deps.endpoints.delete(deps.db, id))) throw new NotFoundError(`webhook endpoint ${id} not found`);
+      if (!(await deps.endpoints.delete(deps.db, principal.tenantId, id)))
+        throw new NotFoundError(`webhook endpoint ${id} not found`);
     },
 
     /** A new secret; the old one keeps signing for the grace period. */
@@ -82,7 +84,7 @@ export function createManageWebhooks(deps: {
       admin(principal);
       const secret = generateWebhookSecret();
       const previousExpiresAt = new Date(Date.now() + deps.settings.secretGraceHours * 3_600_000);
-      found(await deps.endpoints.rotate(deps.db, id, secret, previousExpiresAt), id);
+      found(await deps.endpoints.rotate(deps.db, principal.tenantId, id, secret, previousExpiresAt), id);
       return { secret, previousExpiresAt };
     },
   };

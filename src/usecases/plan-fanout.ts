@@ -39,9 +39,9 @@ export function createPlanFanout(deps: PlanFanoutDeps) {
           break;
         }
       }
-      await fanoutStore.addChunks(tx, fanout.id, fanout.chunks, chunks, after, finished);
+      await fanoutStore.addChunks(tx, fanout.tenantId, fanout.id, fanout.chunks, chunks, after, finished);
       // An audience with nobody in it is done as soon as it is planned.
-      if (finished) await fanoutStore.finishIfDone(tx, fanout.id);
+      if (finished) await fanoutStore.finishIfDone(tx, fanout.tenantId, fanout.id);
       return chunks.length;
     });
     if (added === null) return false;
@@ -56,6 +56,7 @@ export function createPlanFanout(deps: PlanFanoutDeps) {
  * topics' members (topic-member-store.ts reads them along each topic's
  * primary key) merged with the Send's own user_ids up to the last member
  * read; or, for a broadcast, the recipients that existed at the snapshot.
+ * Always of the fan-out's tenant: its topics, its recipients.
  * `ended` says nobody comes after these.
  */
 async function audiencePage(
@@ -67,15 +68,16 @@ async function audiencePage(
   if (fanout.broadcast) {
     const rows = await q.rows<{ user_id: string }>(
       // The primary key's own order (the database's collation), so each page is an index range.
-      `SELECT user_id FROM recipients WHERE user_id > $1 AND created_at <= $2 ORDER BY user_id LIMIT $3`,
-      [after, fanout.snapshotAt, limit],
+      `SELECT user_id FROM recipients WHERE tenant_id = $4 AND user_id > $1 AND created_at <= $2
+       ORDER BY user_id LIMIT $3`,
+      [after, fanout.snapshotAt, limit, fanout.tenantId],
     );
     return { ids: rows.map((r) => r.user_id), ended: rows.length < limit };
   }
   const members =
     fanout.topics.length === 0
       ? []
-      : await topicMemberStore.subscribersAfter(q, fanout.topics, after, limit, fanout.snapshotSeq);
+      : await topicMemberStore.subscribersAfter(q, fanout.tenantId, fanout.topics, after, limit, fanout.snapshotSeq);
   const ended = members.length < limit;
   const last = members[members.length - 1];
   const own = fanout.userIds.filter((id) => id > after && (ended || id <= (last as string)));

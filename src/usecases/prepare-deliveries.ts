@@ -57,7 +57,8 @@ export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
           : needRecipients
             ? recipientStore.forUsers(q, defaultTenant, draft.userIds) // TENANT-THREAD
             : Promise.resolve(new Map(draft.userIds.map((u) => [u, emptyRecipient(u)]))),
-      () => (sources.has("endpoints") ? deps.endpoints.enabled(q) : Promise.resolve([] as WebhookTarget[])),
+      () =>
+        sources.has("endpoints") ? deps.endpoints.enabled(q, defaultTenant) : Promise.resolve([] as WebhookTarget[]), // TENANT-THREAD
       () =>
         scheduled
           ? Promise.resolve(new Map<string, ChannelPreferences>())

@@ -26,7 +26,8 @@ export interface StartFanoutDeps {
 }
 
 /**
- * A Send to topics or to everyone: checks what can be checked now (scope,
+ * A Send to topics or to everyone (every recipient of the sender's tenant;
+ * topics are the tenant's): checks what can be checked now (scope,
  * content, channels, workflow, topics), takes the membership snapshot and
  * records the fan-out, and returns its id at once. Planning splits the
  * audience into chunks later (plan-fanout.ts); each chunk is written as a
@@ -51,9 +52,12 @@ export function createStartFanout(deps: StartFanoutDeps) {
     const topics = draft.topics ?? [];
     if (topics.length > 0) {
       const found = new Set(
-        (await deps.db.rows<{ key: string }>("SELECT key FROM topics WHERE key = ANY($1::text[])", [topics])).map(
-          (r) => r.key,
-        ),
+        (
+          await deps.db.rows<{ key: string }>("SELECT key FROM topics WHERE tenant_id = $2 AND key = ANY($1::text[])", [
+            topics,
+            principal.tenantId,
+          ])
+        ).map((r) => r.key),
       );
       const missing = topics.findIndex((t) => !found.has(t));
       if (missing >= 0) throw new NotFoundError(`topics[${missing}]: topic "${topics[missing]}" does not exist`);
@@ -61,9 +65,9 @@ export function createStartFanout(deps: StartFanoutDeps) {
     const key = draft.idempotencyKey === "" ? null : draft.idempotencyKey;
     const hash = key === null ? null : requestHash(draft);
     // A repeat of a recorded fan-out is answered whatever the limit; a new one counts against it.
-    const earlier = key === null ? null : await fanoutStore.byKey(deps.db, sender, key);
+    const earlier = key === null ? null : await fanoutStore.byKey(deps.db, principal.tenantId, sender, key);
     if (earlier !== null) return sameRequest(earlier, hash as Buffer, key as string);
-    if ((await fanoutStore.inFlight(deps.db, sender)) >= deps.maxInFlightPerSender) {
+    if ((await fanoutStore.inFlight(deps.db, principal.tenantId, sender)) >= deps.maxInFlightPerSender) {
       throw new ResourceExhaustedError(
         `this sender already has ${deps.maxInFlightPerSender} fan-outs planning or running (FANOUTS_IN_FLIGHT_PER_KEY); wait for one to finish or cancel one`,
       );
@@ -72,6 +76,7 @@ export function createStartFanout(deps: StartFanoutDeps) {
     const { userIds, idempotencyKey: _key, topics: _t, excludeUserIds, broadcast, ...request } = draft;
     const recorded = await fanoutStore.create(deps.db, {
       id: newId(),
+      tenantId: principal.tenantId,
       senderKeyId: sender,
       request: { ...request, sendAt: draft.sendAt?.toISOString() ?? null },
       topics,

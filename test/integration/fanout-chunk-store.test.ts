@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { defaultTenant as tenant } from "../../src/domain/tenant.js";
 import { fanoutChunkStore } from "../../src/store/fanout-chunk-store.js";
 import { fanoutStore } from "../../src/store/fanout-store.js";
 import { newId } from "../../src/usecases/new-id.js";
@@ -12,6 +13,7 @@ async function fanoutWithChunks(chunks: number): Promise<string> {
   const id = newId();
   await fanoutStore.create(database.db, {
     id,
+    tenantId: tenant,
     senderKeyId: "k",
     request: {},
     topics: ["t"],
@@ -23,7 +25,7 @@ async function fanoutWithChunks(chunks: number): Promise<string> {
     requestHash: null,
   });
   const lists = Array.from({ length: chunks }, (_, i) => [`u${i}`]);
-  await database.db.transaction((tx) => fanoutStore.addChunks(tx, id, 0, lists, `u${chunks - 1}`, true));
+  await database.db.transaction((tx) => fanoutStore.addChunks(tx, tenant, id, 0, lists, `u${chunks - 1}`, true));
   return id;
 }
 
@@ -57,7 +59,7 @@ describe("fanoutChunkStore.toPublish", () => {
 
   it("offers nothing of a canceled fan-out", async () => {
     const id = await fanoutWithChunks(3);
-    await database.db.transaction((tx) => fanoutStore.cancel(tx, id));
+    await database.db.transaction((tx) => fanoutStore.cancel(tx, tenant, id));
     expect(of(await fanoutChunkStore.toPublish(database.db, 5, 600_000), id)).toEqual([]);
   });
 });

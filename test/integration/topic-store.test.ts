@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ResourceExhaustedError } from "../../src/domain/errors.js";
+import { defaultTenant as tenant } from "../../src/domain/tenant.js";
 import { housekeepingTasks } from "../../src/store/housekeeping.js";
 import { chunkQuery, topicMemberStore } from "../../src/store/topic-member-store.js";
 import { topicStore } from "../../src/store/topic-store.js";
@@ -11,13 +12,13 @@ const database = useMigratedDatabase({ poolMax: 8 });
 
 const create = (key: string, maxTopics = 1_000) =>
   database.db.transaction((tx) =>
-    topicStore.create(tx, { key, name: key, description: "", selfService: false }, { maxTopics }),
+    topicStore.create(tx, tenant, { key, name: key, description: "", selfService: false }, { maxTopics }),
   );
 const add = (key: string, userIds: string[], maxSubscribers = 1_000_000) =>
-  database.db.transaction((tx) => topicMemberStore.add(tx, key, userIds, { maxSubscribers }));
+  database.db.transaction((tx) => topicMemberStore.add(tx, tenant, key, userIds, { maxSubscribers }));
 const remove = (key: string, userIds: string[]) =>
-  database.db.transaction((tx) => topicMemberStore.remove(tx, key, userIds));
-const countOf = async (key: string) => (await topicStore.get(database.db, key))?.subscriberCount;
+  database.db.transaction((tx) => topicMemberStore.remove(tx, tenant, key, userIds));
+const countOf = async (key: string) => (await topicStore.get(database.db, tenant, key))?.subscriberCount;
 const rowsOf = async (key: string) =>
   (
     await database.db.rows<{ n: number }>("SELECT count(*)::int AS n FROM topic_subscribers WHERE topic_key = $1", [
@@ -31,7 +32,7 @@ const readAll = async (keys: string[], chunk: number, snapshot?: number) => {
   const all: string[] = [];
   let after = "";
   for (let round = 0; round < 10_000; round++) {
-    const page = await topicMemberStore.subscribersAfter(database.db, keys, after, chunk, snapshot);
+    const page = await topicMemberStore.subscribersAfter(database.db, tenant, keys, after, chunk, snapshot);
     all.push(...page);
     if (page.length < chunk) break;
     after = page.at(-1) as string;
@@ -77,7 +78,7 @@ describe("topic memberships", () => {
     const existing = row?.n ?? 0;
     expect(await create("one-more", existing + 1)).not.toBeNull();
     await expect(create("too-many", existing + 1)).rejects.toThrow(/TOPICS_MAX/);
-    expect(await topicStore.get(database.db, "too-many")).toBeNull();
+    expect(await topicStore.get(database.db, tenant, "too-many")).toBeNull();
     expect(await create("one-more")).toBeNull();
   });
 });
@@ -91,7 +92,7 @@ describe("subscribersAfter (what a fan-out reads)", () => {
     const all = await readAll(["union-a", "union-b", "no-such-topic"], 256);
     expect(all).toEqual(ids("m", 0, 1_200));
     // A user in both topics comes once.
-    expect(await topicMemberStore.subscribersAfter(database.db, ["union-a", "union-b"], "m00599", 2)).toEqual([
+    expect(await topicMemberStore.subscribersAfter(database.db, tenant, ["union-a", "union-b"], "m00599", 2)).toEqual([
       "m00600",
       "m00601",
     ]);
@@ -118,7 +119,7 @@ describe("subscribersAfter (what a fan-out reads)", () => {
     await add("snap", ["s2", "s1"]);
     expect(await readAll(["snap"], 1, snapshot)).toEqual(["s1", "s2"]);
 
-    await database.db.transaction((tx) => topicStore.delete(tx, "snap"));
+    await database.db.transaction((tx) => topicStore.delete(tx, tenant, "snap"));
     expect(await readAll(["snap"], 10)).toEqual([]);
     expect(await readAll(["snap"], 10, snapshot)).toEqual(["s1", "s2"]);
   });
@@ -163,7 +164,7 @@ describe("eraseUser", () => {
     await create("erase-c");
     await add("erase-c", ["gone"]);
     await remove("erase-c", ["gone"]);
-    expect(await database.db.transaction((tx) => topicMemberStore.eraseUser(tx, "gone"))).toBe(2);
+    expect(await database.db.transaction((tx) => topicMemberStore.eraseUser(tx, tenant, "gone"))).toBe(2);
     expect(await countOf("erase-a")).toBe(1);
     expect(await countOf("erase-b")).toBe(0);
     expect(await readAll(["erase-a", "erase-b", "erase-c"], 10, snapshot)).toEqual(["stays", "x"]);
@@ -180,22 +181,23 @@ describe("indexes", () => {
     await create("large-a");
     await create("large-b");
     await database.db.exec(
-      `INSERT INTO topic_subscribers (topic_key, user_id)
-       SELECT k, 'l' || lpad(i::text, 6, '0') FROM unnest(ARRAY['large-a', 'large-b']) k, generate_series(1, 30000) i`,
+      `INSERT INTO topic_subscribers (tenant_id, topic_key, user_id)
+       SELECT 'default', k, 'l' || lpad(i::text, 6, '0') FROM unnest(ARRAY['large-a', 'large-b']) k, generate_series(1, 30000) i`,
     );
     await database.db.exec("ANALYZE topic_subscribers");
-    const chunk = await plan(chunkQuery, [["large-a", "large-b"], "l020000", 1000, Number.MAX_SAFE_INTEGER]);
+    const chunk = await plan(chunkQuery, [["large-a", "large-b"], "l020000", 1000, Number.MAX_SAFE_INTEGER, tenant]);
     expect(chunk).toContain("Index Scan using topic_subscribers_pkey");
     expect(chunk).not.toContain("Seq Scan on topic_subscribers ");
     const page = await plan(
-      "SELECT user_id FROM topic_subscribers WHERE topic_key = $1 AND user_id > $2 ORDER BY user_id LIMIT $3",
-      ["large-a", "l020000", 1001],
+      "SELECT user_id FROM topic_subscribers WHERE tenant_id = $4 AND topic_key = $1 AND user_id > $2 ORDER BY user_id LIMIT $3",
+      ["large-a", "l020000", 1001, tenant],
     );
     expect(page).toMatch(/Index (Only )?Scan using topic_subscribers_pkey/);
     expect(page).not.toMatch(/Seq Scan|Sort/);
-    const ofUser = await plan("SELECT topic_key FROM topic_subscribers WHERE user_id = $1 ORDER BY topic_key", [
-      "l000007",
-    ]);
+    const ofUser = await plan(
+      "SELECT topic_key FROM topic_subscribers WHERE tenant_id = $2 AND user_id = $1 ORDER BY topic_key",
+      ["l000007", tenant],
+    );
     expect(ofUser).toMatch(/topic_subscribers_by_user/);
   });
 });

@@ -166,8 +166,8 @@ type SendRequest struct {
 	// action caused the notification, say): up to 1000 ids. Only with topics
 	// or broadcast.
 	ExcludeUserIds []string `protobuf:"bytes,15,rep,name=exclude_user_ids,json=excludeUserIds,proto3" json:"exclude_user_ids,omitempty"`
-	// broadcast sends to every recipient known to Herald (RecipientService)
-	// when Send returns, as a fan-out like topics. Requires the `admin` scope;
+	// broadcast sends to every recipient of the key's tenant known to Herald
+	// (RecipientService) when Send returns, as a fan-out like topics. Requires the `admin` scope;
 	// user_ids and topics must then be empty.
 	Broadcast     bool `protobuf:"varint,16,opt,name=broadcast,proto3" json:"broadcast,omitempty"`
 	unknownFields protoimpl.UnknownFields

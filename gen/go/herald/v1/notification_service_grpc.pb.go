@@ -83,12 +83,14 @@ type NotificationServiceClient interface {
 	SendStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[SendStreamRequest, SendStreamResponse], error)
 	// GetFanout reports a fan-out's progress (a Send to topics or broadcast):
 	// recipients planned, written and failed. Requires the `send` scope for the
-	// key's own fan-outs, or `read` for any; another key's is NOT_FOUND.
+	// key's own fan-outs, or `read` for any of its tenant; another key's is
+	// NOT_FOUND, and so is another tenant's.
 	GetFanout(ctx context.Context, in *GetFanoutRequest, opts ...grpc.CallOption) (*GetFanoutResponse, error)
 	// CancelFanout stops a fan-out: chunks not yet written are not written
 	// (their recipients are counted as canceled); notifications already written
 	// stay. A finished fan-out is returned unchanged. Requires the `send` scope
-	// for the key's own fan-outs, or `admin` for any.
+	// for the key's own fan-outs, or `admin` for any of its tenant; another
+	// tenant's is NOT_FOUND.
 	CancelFanout(ctx context.Context, in *CancelFanoutRequest, opts ...grpc.CallOption) (*CancelFanoutResponse, error)
 	// GetNotification returns one notification and the status of each of its
 	// deliveries. A user token sees its own channels' deliveries only, with
@@ -331,12 +333,14 @@ type NotificationServiceServer interface {
 	SendStream(grpc.BidiStreamingServer[SendStreamRequest, SendStreamResponse]) error
 	// GetFanout reports a fan-out's progress (a Send to topics or broadcast):
 	// recipients planned, written and failed. Requires the `send` scope for the
-	// key's own fan-outs, or `read` for any; another key's is NOT_FOUND.
+	// key's own fan-outs, or `read` for any of its tenant; another key's is
+	// NOT_FOUND, and so is another tenant's.
 	GetFanout(context.Context, *GetFanoutRequest) (*GetFanoutResponse, error)
 	// CancelFanout stops a fan-out: chunks not yet written are not written
 	// (their recipients are counted as canceled); notifications already written
 	// stay. A finished fan-out is returned unchanged. Requires the `send` scope
-	// for the key's own fan-outs, or `admin` for any.
+	// for the key's own fan-outs, or `admin` for any of its tenant; another
+	// tenant's is NOT_FOUND.
 	CancelFanout(context.Context, *CancelFanoutRequest) (*CancelFanoutResponse, error)
 	// GetNotification returns one notification and the status of each of its
 	// deliveries. A user token sees its own channels' deliveries only, with

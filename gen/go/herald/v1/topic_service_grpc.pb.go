@@ -37,7 +37,12 @@ const (
 // TopicService manages topics: named audiences ("followers of project 42",
 // "admins of workspace 7") that a Send can address instead of listing users.
 // A topic holds at most TOPIC_MAX_SUBSCRIBERS members (default 10,000,000)
-// and a server at most TOPICS_MAX topics (default 100,000).
+// and a tenant at most TOPICS_MAX topics (default 100,000).
+//
+// Topics belong to the caller's tenant (the API key's, or the user token's
+// `tenant` claim): keys are unique per tenant, members are the tenant's users,
+// and another tenant's topics answer exactly as unknown ones (NOT_FOUND, or
+// absent from lists).
 //
 // Who may call:
 //   - CreateTopic, UpdateTopic, DeleteTopic: an `admin` key.
@@ -51,7 +56,8 @@ const (
 // A `send` key alone may call none of them (PERMISSION_DENIED).
 type TopicServiceClient interface {
 	// CreateTopic creates a topic with no subscribers. ALREADY_EXISTS when the
-	// key is taken; RESOURCE_EXHAUSTED when TOPICS_MAX topics exist.
+	// key is taken in the tenant; RESOURCE_EXHAUSTED when the tenant has
+	// TOPICS_MAX topics.
 	CreateTopic(ctx context.Context, in *CreateTopicRequest, opts ...grpc.CallOption) (*CreateTopicResponse, error)
 	// GetTopic returns a topic with its subscriber count. NOT_FOUND naming the
 	// key when there is none (also for a user token asking for a topic that is
@@ -190,7 +196,12 @@ func (c *topicServiceClient) ListUserTopics(ctx context.Context, in *ListUserTop
 // TopicService manages topics: named audiences ("followers of project 42",
 // "admins of workspace 7") that a Send can address instead of listing users.
 // A topic holds at most TOPIC_MAX_SUBSCRIBERS members (default 10,000,000)
-// and a server at most TOPICS_MAX topics (default 100,000).
+// and a tenant at most TOPICS_MAX topics (default 100,000).
+//
+// Topics belong to the caller's tenant (the API key's, or the user token's
+// `tenant` claim): keys are unique per tenant, members are the tenant's users,
+// and another tenant's topics answer exactly as unknown ones (NOT_FOUND, or
+// absent from lists).
 //
 // Who may call:
 //   - CreateTopic, UpdateTopic, DeleteTopic: an `admin` key.
@@ -204,7 +215,8 @@ func (c *topicServiceClient) ListUserTopics(ctx context.Context, in *ListUserTop
 // A `send` key alone may call none of them (PERMISSION_DENIED).
 type TopicServiceServer interface {
 	// CreateTopic creates a topic with no subscribers. ALREADY_EXISTS when the
-	// key is taken; RESOURCE_EXHAUSTED when TOPICS_MAX topics exist.
+	// key is taken in the tenant; RESOURCE_EXHAUSTED when the tenant has
+	// TOPICS_MAX topics.
 	CreateTopic(context.Context, *CreateTopicRequest) (*CreateTopicResponse, error)
 	// GetTopic returns a topic with its subscriber count. NOT_FOUND naming the
 	// key when there is none (also for a user token asking for a topic that is

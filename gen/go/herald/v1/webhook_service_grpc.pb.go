@@ -36,13 +36,15 @@ const (
 // signed per the Standard Webhooks specification) and the incoming webhooks of
 // chat tools (Slack, Teams), which their channels post to the same way.
 // Every call requires the `admin` scope, reads too: a chat tool's incoming
-// webhook URL is itself a credential.
+// webhook URL is itself a credential. Endpoints belong to the API key's
+// tenant and receive only that tenant's notifications; another tenant's
+// endpoint id is NOT_FOUND, as an unknown one.
 type WebhookServiceClient interface {
 	// CreateWebhookEndpoint registers an endpoint and returns its signing secret.
 	CreateWebhookEndpoint(ctx context.Context, in *CreateWebhookEndpointRequest, opts ...grpc.CallOption) (*CreateWebhookEndpointResponse, error)
 	// GetWebhookEndpoint returns one endpoint (without its secret).
 	GetWebhookEndpoint(ctx context.Context, in *GetWebhookEndpointRequest, opts ...grpc.CallOption) (*GetWebhookEndpointResponse, error)
-	// ListWebhookEndpoints returns every endpoint (without secrets).
+	// ListWebhookEndpoints returns every endpoint of the tenant (without secrets).
 	ListWebhookEndpoints(ctx context.Context, in *ListWebhookEndpointsRequest, opts ...grpc.CallOption) (*ListWebhookEndpointsResponse, error)
 	// UpdateWebhookEndpoint changes the fields the request sets.
 	UpdateWebhookEndpoint(ctx context.Context, in *UpdateWebhookEndpointRequest, opts ...grpc.CallOption) (*UpdateWebhookEndpointResponse, error)
@@ -130,13 +132,15 @@ func (c *webhookServiceClient) RotateWebhookSecret(ctx context.Context, in *Rota
 // signed per the Standard Webhooks specification) and the incoming webhooks of
 // chat tools (Slack, Teams), which their channels post to the same way.
 // Every call requires the `admin` scope, reads too: a chat tool's incoming
-// webhook URL is itself a credential.
+// webhook URL is itself a credential. Endpoints belong to the API key's
+// tenant and receive only that tenant's notifications; another tenant's
+// endpoint id is NOT_FOUND, as an unknown one.
 type WebhookServiceServer interface {
 	// CreateWebhookEndpoint registers an endpoint and returns its signing secret.
 	CreateWebhookEndpoint(context.Context, *CreateWebhookEndpointRequest) (*CreateWebhookEndpointResponse, error)
 	// GetWebhookEndpoint returns one endpoint (without its secret).
 	GetWebhookEndpoint(context.Context, *GetWebhookEndpointRequest) (*GetWebhookEndpointResponse, error)
-	// ListWebhookEndpoints returns every endpoint (without secrets).
+	// ListWebhookEndpoints returns every endpoint of the tenant (without secrets).
 	ListWebhookEndpoints(context.Context, *ListWebhookEndpointsRequest) (*ListWebhookEndpointsResponse, error)
 	// UpdateWebhookEndpoint changes the fields the request sets.
 	UpdateWebhookEndpoint(context.Context, *UpdateWebhookEndpointRequest) (*UpdateWebhookEndpointResponse, error)

@@ -175,7 +175,8 @@ class NotificationServiceServicer:
     def GetFanout(self, request, context):
         """GetFanout reports a fan-out's progress (a Send to topics or broadcast):
         recipients planned, written and failed. Requires the `send` scope for the
-        key's own fan-outs, or `read` for any; another key's is NOT_FOUND.
+        key's own fan-outs, or `read` for any of its tenant; another key's is
+        NOT_FOUND, and so is another tenant's.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -185,7 +186,8 @@ class NotificationServiceServicer:
         """CancelFanout stops a fan-out: chunks not yet written are not written
         (their recipients are counted as canceled); notifications already written
         stay. A finished fan-out is returned unchanged. Requires the `send` scope
-        for the key's own fan-outs, or `admin` for any.
+        for the key's own fan-outs, or `admin` for any of its tenant; another
+        tenant's is NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -29,7 +29,12 @@ class TopicServiceStub:
     """TopicService manages topics: named audiences ("followers of project 42",
     "admins of workspace 7") that a Send can address instead of listing users.
     A topic holds at most TOPIC_MAX_SUBSCRIBERS members (default 10,000,000)
-    and a server at most TOPICS_MAX topics (default 100,000).
+    and a tenant at most TOPICS_MAX topics (default 100,000).
+
+    Topics belong to the caller's tenant (the API key's, or the user token's
+    `tenant` claim): keys are unique per tenant, members are the tenant's users,
+    and another tenant's topics answer exactly as unknown ones (NOT_FOUND, or
+    absent from lists).
 
     Who may call:
     - CreateTopic, UpdateTopic, DeleteTopic: an `admin` key.
@@ -99,7 +104,12 @@ class TopicServiceServicer:
     """TopicService manages topics: named audiences ("followers of project 42",
     "admins of workspace 7") that a Send can address instead of listing users.
     A topic holds at most TOPIC_MAX_SUBSCRIBERS members (default 10,000,000)
-    and a server at most TOPICS_MAX topics (default 100,000).
+    and a tenant at most TOPICS_MAX topics (default 100,000).
+
+    Topics belong to the caller's tenant (the API key's, or the user token's
+    `tenant` claim): keys are unique per tenant, members are the tenant's users,
+    and another tenant's topics answer exactly as unknown ones (NOT_FOUND, or
+    absent from lists).
 
     Who may call:
     - CreateTopic, UpdateTopic, DeleteTopic: an `admin` key.
@@ -114,7 +124,8 @@ class TopicServiceServicer:
 
     def CreateTopic(self, request, context):
         """CreateTopic creates a topic with no subscribers. ALREADY_EXISTS when the
-        key is taken; RESOURCE_EXHAUSTED when TOPICS_MAX topics exist.
+        key is taken in the tenant; RESOURCE_EXHAUSTED when the tenant has
+        TOPICS_MAX topics.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -250,7 +261,12 @@ class TopicService:
     """TopicService manages topics: named audiences ("followers of project 42",
     "admins of workspace 7") that a Send can address instead of listing users.
     A topic holds at most TOPIC_MAX_SUBSCRIBERS members (default 10,000,000)
-    and a server at most TOPICS_MAX topics (default 100,000).
+    and a tenant at most TOPICS_MAX topics (default 100,000).
+
+    Topics belong to the caller's tenant (the API key's, or the user token's
+    `tenant` claim): keys are unique per tenant, members are the tenant's users,
+    and another tenant's topics answer exactly as unknown ones (NOT_FOUND, or
+    absent from lists).
 
     Who may call:
     - CreateTopic, UpdateTopic, DeleteTopic: an `admin` key.

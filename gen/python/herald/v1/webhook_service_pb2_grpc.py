@@ -31,7 +31,9 @@ class WebhookServiceStub:
     signed per the Standard Webhooks specification) and the incoming webhooks of
     chat tools (Slack, Teams), which their channels post to the same way.
     Every call requires the `admin` scope, reads too: a chat tool's incoming
-    webhook URL is itself a credential.
+    webhook URL is itself a credential. Endpoints belong to the API key's
+    tenant and receive only that tenant's notifications; another tenant's
+    endpoint id is NOT_FOUND, as an unknown one.
     """
 
     def __init__(self, channel):
@@ -78,7 +80,9 @@ class WebhookServiceServicer:
     signed per the Standard Webhooks specification) and the incoming webhooks of
     chat tools (Slack, Teams), which their channels post to the same way.
     Every call requires the `admin` scope, reads too: a chat tool's incoming
-    webhook URL is itself a credential.
+    webhook URL is itself a credential. Endpoints belong to the API key's
+    tenant and receive only that tenant's notifications; another tenant's
+    endpoint id is NOT_FOUND, as an unknown one.
     """
 
     def CreateWebhookEndpoint(self, request, context):
@@ -96,7 +100,7 @@ class WebhookServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListWebhookEndpoints(self, request, context):
-        """ListWebhookEndpoints returns every endpoint (without secrets).
+        """ListWebhookEndpoints returns every endpoint of the tenant (without secrets).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -171,7 +175,9 @@ class WebhookService:
     signed per the Standard Webhooks specification) and the incoming webhooks of
     chat tools (Slack, Teams), which their channels post to the same way.
     Every call requires the `admin` scope, reads too: a chat tool's incoming
-    webhook URL is itself a credential.
+    webhook URL is itself a credential. Endpoints belong to the API key's
+    tenant and receive only that tenant's notifications; another tenant's
+    endpoint id is NOT_FOUND, as an unknown one.
     """
 
     @staticmethod

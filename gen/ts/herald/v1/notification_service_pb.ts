@@ -184,8 +184,8 @@ export type SendRequest = Message<"herald.v1.SendRequest"> & {
   excludeUserIds: string[];
 
   /**
-   * broadcast sends to every recipient known to Herald (RecipientService)
-   * when Send returns, as a fan-out like topics. Requires the `admin` scope;
+   * broadcast sends to every recipient of the key's tenant known to Herald
+   * (RecipientService) when Send returns, as a fan-out like topics. Requires the `admin` scope;
    * user_ids and topics must then be empty.
    *
    * @generated from field: bool broadcast = 16;
@@ -1280,7 +1280,8 @@ export const NotificationService: GenService<{
   /**
    * GetFanout reports a fan-out's progress (a Send to topics or broadcast):
    * recipients planned, written and failed. Requires the `send` scope for the
-   * key's own fan-outs, or `read` for any; another key's is NOT_FOUND.
+   * key's own fan-outs, or `read` for any of its tenant; another key's is
+   * NOT_FOUND, and so is another tenant's.
    *
    * @generated from rpc herald.v1.NotificationService.GetFanout
    */
@@ -1293,7 +1294,8 @@ export const NotificationService: GenService<{
    * CancelFanout stops a fan-out: chunks not yet written are not written
    * (their recipients are counted as canceled); notifications already written
    * stay. A finished fan-out is returned unchanged. Requires the `send` scope
-   * for the key's own fan-outs, or `admin` for any.
+   * for the key's own fan-outs, or `admin` for any of its tenant; another
+   * tenant's is NOT_FOUND.
    *
    * @generated from rpc herald.v1.NotificationService.CancelFanout
    */

@@ -417,7 +417,9 @@ export const RotateWebhookSecretResponseSchema: GenMessage<RotateWebhookSecretRe
  * signed per the Standard Webhooks specification) and the incoming webhooks of
  * chat tools (Slack, Teams), which their channels post to the same way.
  * Every call requires the `admin` scope, reads too: a chat tool's incoming
- * webhook URL is itself a credential.
+ * webhook URL is itself a credential. Endpoints belong to the API key's
+ * tenant and receive only that tenant's notifications; another tenant's
+ * endpoint id is NOT_FOUND, as an unknown one.
  *
  * @generated from service herald.v1.WebhookService
  */
@@ -443,7 +445,7 @@ export const WebhookService: GenService<{
     output: typeof GetWebhookEndpointResponseSchema;
   },
   /**
-   * ListWebhookEndpoints returns every endpoint (without secrets).
+   * ListWebhookEndpoints returns every endpoint of the tenant (without secrets).
    *
    * @generated from rpc herald.v1.WebhookService.ListWebhookEndpoints
    */

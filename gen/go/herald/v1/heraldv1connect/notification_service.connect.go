@@ -115,12 +115,14 @@ type NotificationServiceClient interface {
 	SendStream(context.Context) *connect.BidiStreamForClient[v1.SendStreamRequest, v1.SendStreamResponse]
 	// GetFanout reports a fan-out's progress (a Send to topics or broadcast):
 	// recipients planned, written and failed. Requires the `send` scope for the
-	// key's own fan-outs, or `read` for any; another key's is NOT_FOUND.
+	// key's own fan-outs, or `read` for any of its tenant; another key's is
+	// NOT_FOUND, and so is another tenant's.
 	GetFanout(context.Context, *connect.Request[v1.GetFanoutRequest]) (*connect.Response[v1.GetFanoutResponse], error)
 	// CancelFanout stops a fan-out: chunks not yet written are not written
 	// (their recipients are counted as canceled); notifications already written
 	// stay. A finished fan-out is returned unchanged. Requires the `send` scope
-	// for the key's own fan-outs, or `admin` for any.
+	// for the key's own fan-outs, or `admin` for any of its tenant; another
+	// tenant's is NOT_FOUND.
 	CancelFanout(context.Context, *connect.Request[v1.CancelFanoutRequest]) (*connect.Response[v1.CancelFanoutResponse], error)
 	// GetNotification returns one notification and the status of each of its
 	// deliveries. A user token sees its own channels' deliveries only, with
@@ -389,12 +391,14 @@ type NotificationServiceHandler interface {
 	SendStream(context.Context, *connect.BidiStream[v1.SendStreamRequest, v1.SendStreamResponse]) error
 	// GetFanout reports a fan-out's progress (a Send to topics or broadcast):
 	// recipients planned, written and failed. Requires the `send` scope for the
-	// key's own fan-outs, or `read` for any; another key's is NOT_FOUND.
+	// key's own fan-outs, or `read` for any of its tenant; another key's is
+	// NOT_FOUND, and so is another tenant's.
 	GetFanout(context.Context, *connect.Request[v1.GetFanoutRequest]) (*connect.Response[v1.GetFanoutResponse], error)
 	// CancelFanout stops a fan-out: chunks not yet written are not written
 	// (their recipients are counted as canceled); notifications already written
 	// stay. A finished fan-out is returned unchanged. Requires the `send` scope
-	// for the key's own fan-outs, or `admin` for any.
+	// for the key's own fan-outs, or `admin` for any of its tenant; another
+	// tenant's is NOT_FOUND.
 	CancelFanout(context.Context, *connect.Request[v1.CancelFanoutRequest]) (*connect.Response[v1.CancelFanoutResponse], error)
 	// GetNotification returns one notification and the status of each of its
 	// deliveries. A user token sees its own channels' deliveries only, with

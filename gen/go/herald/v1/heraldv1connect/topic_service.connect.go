@@ -63,7 +63,8 @@ const (
 // TopicServiceClient is a client for the herald.v1.TopicService service.
 type TopicServiceClient interface {
 	// CreateTopic creates a topic with no subscribers. ALREADY_EXISTS when the
-	// key is taken; RESOURCE_EXHAUSTED when TOPICS_MAX topics exist.
+	// key is taken in the tenant; RESOURCE_EXHAUSTED when the tenant has
+	// TOPICS_MAX topics.
 	CreateTopic(context.Context, *connect.Request[v1.CreateTopicRequest]) (*connect.Response[v1.CreateTopicResponse], error)
 	// GetTopic returns a topic with its subscriber count. NOT_FOUND naming the
 	// key when there is none (also for a user token asking for a topic that is
@@ -234,7 +235,8 @@ func (c *topicServiceClient) ListUserTopics(ctx context.Context, req *connect.Re
 // TopicServiceHandler is an implementation of the herald.v1.TopicService service.
 type TopicServiceHandler interface {
 	// CreateTopic creates a topic with no subscribers. ALREADY_EXISTS when the
-	// key is taken; RESOURCE_EXHAUSTED when TOPICS_MAX topics exist.
+	// key is taken in the tenant; RESOURCE_EXHAUSTED when the tenant has
+	// TOPICS_MAX topics.
 	CreateTopic(context.Context, *connect.Request[v1.CreateTopicRequest]) (*connect.Response[v1.CreateTopicResponse], error)
 	// GetTopic returns a topic with its subscriber count. NOT_FOUND naming the
 	// key when there is none (also for a user token asking for a topic that is

@@ -59,7 +59,7 @@ type WebhookServiceClient interface {
 	CreateWebhookEndpoint(context.Context, *connect.Request[v1.CreateWebhookEndpointRequest]) (*connect.Response[v1.CreateWebhookEndpointResponse], error)
 	// GetWebhookEndpoint returns one endpoint (without its secret).
 	GetWebhookEndpoint(context.Context, *connect.Request[v1.GetWebhookEndpointRequest]) (*connect.Response[v1.GetWebhookEndpointResponse], error)
-	// ListWebhookEndpoints returns every endpoint (without secrets).
+	// ListWebhookEndpoints returns every endpoint of the tenant (without secrets).
 	ListWebhookEndpoints(context.Context, *connect.Request[v1.ListWebhookEndpointsRequest]) (*connect.Response[v1.ListWebhookEndpointsResponse], error)
 	// UpdateWebhookEndpoint changes the fields the request sets.
 	UpdateWebhookEndpoint(context.Context, *connect.Request[v1.UpdateWebhookEndpointRequest]) (*connect.Response[v1.UpdateWebhookEndpointResponse], error)
@@ -170,7 +170,7 @@ type WebhookServiceHandler interface {
 	CreateWebhookEndpoint(context.Context, *connect.Request[v1.CreateWebhookEndpointRequest]) (*connect.Response[v1.CreateWebhookEndpointResponse], error)
 	// GetWebhookEndpoint returns one endpoint (without its secret).
 	GetWebhookEndpoint(context.Context, *connect.Request[v1.GetWebhookEndpointRequest]) (*connect.Response[v1.GetWebhookEndpointResponse], error)
-	// ListWebhookEndpoints returns every endpoint (without secrets).
+	// ListWebhookEndpoints returns every endpoint of the tenant (without secrets).
 	ListWebhookEndpoints(context.Context, *connect.Request[v1.ListWebhookEndpointsRequest]) (*connect.Response[v1.ListWebhookEndpointsResponse], error)
 	// UpdateWebhookEndpoint changes the fields the request sets.
 	UpdateWebhookEndpoint(context.Context, *connect.Request[v1.UpdateWebhookEndpointRequest]) (*connect.Response[v1.UpdateWebhookEndpointResponse], error)

@@ -65,6 +65,7 @@ export function retryResultToPb(r: RetryResult): RetryResultPb {
 export function pipelineHealthToPb(h: PipelineHealth): GetPipelineHealthResponse {
   return create(GetPipelineHealthResponseSchema, {
     sampleTime: timestampFromDate(h.sampleTime),
+    deploymentWide: h.deploymentWide,
     channels: h.channels.map((c) => ({
       channelId: c.channelId,
       sentTotal: BigInt(c.sent),

@@ -140,7 +140,7 @@ describe("SearchNotifications", () => {
 
   it("examines a bounded number of notifications per call: short pages continue where the scan stopped", async () => {
     const search = createOperatorSearch({ db: herald.app.db, scanBudget: 2 });
-    const principal = { kind: "api_key", keyId: "k", name: "k", scopes: ["read"] } as const;
+    const principal = { kind: "api_key", tenantId: "default", keyId: "k", name: "k", scopes: ["read"] } as const;
     const filters = {
       userId: null,
       category: "s-news",

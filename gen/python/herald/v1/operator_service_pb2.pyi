@@ -17,16 +17,18 @@ class WhoAmIRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class WhoAmIResponse(_message.Message):
-    __slots__ = ("kind", "name", "scopes", "key_id")
+    __slots__ = ("kind", "name", "scopes", "key_id", "tenant_id")
     KIND_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     SCOPES_FIELD_NUMBER: _ClassVar[int]
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     kind: str
     name: str
     scopes: _containers.RepeatedScalarFieldContainer[str]
     key_id: str
-    def __init__(self, kind: _Optional[str] = ..., name: _Optional[str] = ..., scopes: _Optional[_Iterable[str]] = ..., key_id: _Optional[str] = ...) -> None: ...
+    tenant_id: str
+    def __init__(self, kind: _Optional[str] = ..., name: _Optional[str] = ..., scopes: _Optional[_Iterable[str]] = ..., key_id: _Optional[str] = ..., tenant_id: _Optional[str] = ...) -> None: ...
 
 class SearchNotificationsRequest(_message.Message):
     __slots__ = ("user_id", "category", "delivery_status", "channel", "create_after", "create_before", "idempotency_key", "notification_id", "page_size", "page_token")
@@ -151,7 +153,7 @@ class ChannelHealth(_message.Message):
     def __init__(self, channel_id: _Optional[str] = ..., sent_total: _Optional[int] = ..., failed_total: _Optional[int] = ..., dead_total: _Optional[int] = ..., dead_now: _Optional[int] = ...) -> None: ...
 
 class GetPipelineHealthResponse(_message.Message):
-    __slots__ = ("sample_time", "channels", "outbox_backlog", "consumer_pending", "oldest_overdue_timer_seconds", "open_streams", "process_id")
+    __slots__ = ("sample_time", "channels", "outbox_backlog", "consumer_pending", "oldest_overdue_timer_seconds", "open_streams", "process_id", "deployment_wide")
     SAMPLE_TIME_FIELD_NUMBER: _ClassVar[int]
     CHANNELS_FIELD_NUMBER: _ClassVar[int]
     OUTBOX_BACKLOG_FIELD_NUMBER: _ClassVar[int]
@@ -159,6 +161,7 @@ class GetPipelineHealthResponse(_message.Message):
     OLDEST_OVERDUE_TIMER_SECONDS_FIELD_NUMBER: _ClassVar[int]
     OPEN_STREAMS_FIELD_NUMBER: _ClassVar[int]
     PROCESS_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENT_WIDE_FIELD_NUMBER: _ClassVar[int]
     sample_time: _timestamp_pb2.Timestamp
     channels: _containers.RepeatedCompositeFieldContainer[ChannelHealth]
     outbox_backlog: int
@@ -166,4 +169,5 @@ class GetPipelineHealthResponse(_message.Message):
     oldest_overdue_timer_seconds: float
     open_streams: int
     process_id: str
-    def __init__(self, sample_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., channels: _Optional[_Iterable[_Union[ChannelHealth, _Mapping]]] = ..., outbox_backlog: _Optional[int] = ..., consumer_pending: _Optional[int] = ..., oldest_overdue_timer_seconds: _Optional[float] = ..., open_streams: _Optional[int] = ..., process_id: _Optional[str] = ...) -> None: ...
+    deployment_wide: bool
+    def __init__(self, sample_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., channels: _Optional[_Iterable[_Union[ChannelHealth, _Mapping]]] = ..., outbox_backlog: _Optional[int] = ..., consumer_pending: _Optional[int] = ..., oldest_overdue_timer_seconds: _Optional[float] = ..., open_streams: _Optional[int] = ..., process_id: _Optional[str] = ..., deployment_wide: _Optional[bool] = ...) -> None: ...

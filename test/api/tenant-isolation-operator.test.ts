@@ -1,8 +1,9 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Channel, DeliveryStatus } from "../../gen/ts/herald/v1/notification_pb.js";
-import { OperatorService, type SearchNotificationsRequest } from "../../gen/ts/herald/v1/operator_service_pb.js";
+import { OperatorService, type SearchNotificationsRequestSchema } from "../../gen/ts/herald/v1/operator_service_pb.js";
 import { serviceClient } from "../helpers/clients.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
 
@@ -89,7 +90,10 @@ const errorOf = (p: Promise<unknown>) =>
     (e: unknown) => ConnectError.from(e),
   );
 
-async function foundBy(client: Operator, req: Partial<SearchNotificationsRequest>): Promise<string[]> {
+async function foundBy(
+  client: Operator,
+  req: MessageInitShape<typeof SearchNotificationsRequestSchema>,
+): Promise<string[]> {
   const page = await client.searchNotifications(req);
   return page.notifications.map((s) => s.notification?.id as string);
 }
@@ -104,7 +108,7 @@ describe("WhoAmI", () => {
 });
 
 describe("SearchNotifications", () => {
-  const searches: Array<[string, Partial<SearchNotificationsRequest>]> = [
+  const searches: Array<[string, MessageInitShape<typeof SearchNotificationsRequestSchema>]> = [
     ["no filter", {}],
     ["user", { userId: "alice" }],
     ["category", { category: "billing" }],

@@ -31,6 +31,7 @@ export function searchFiltersFromPb(req: SearchNotificationsRequest): SearchFilt
     createdBefore: req.createBefore === undefined ? null : timestampDate(req.createBefore),
     idempotencyKey: text(req.idempotencyKey),
     notificationId: text(req.notificationId),
+    templateKey: text(req.templateKey),
   };
 }
 

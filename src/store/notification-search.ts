@@ -12,6 +12,8 @@ export interface SearchFilters {
   createdBefore: Date | null;
   idempotencyKey: string | null;
   notificationId: string | null;
+  /** The template the Send named (checked on each notification, like the category). */
+  templateKey: string | null;
 }
 
 /** One search call: the tenant, the filters, where the previous page ended, and how much to read. */
@@ -137,7 +139,10 @@ function count(n: number): string {
 }
 
 /** The window's statement (see notificationSearch), selecting `columns`, and its parameters. */
-function windowSql(query: SearchQuery, columns = "n.id, n.tenant_id, n.user_id, n.category, n.created_at") {
+function windowSql(
+  query: SearchQuery,
+  columns = "n.id, n.tenant_id, n.user_id, n.category, n.template_key, n.created_at",
+) {
   const f = query.filters;
   const bind: unknown[] = [];
   const arg = (value: unknown) => {
@@ -205,6 +210,7 @@ function checkedFilters(query: SearchQuery, bind: unknown[], w: string): string[
   const where = [`${w}.tenant_id = ${arg(query.tenantId)}`];
   if (f.userId !== null) where.push(`${w}.user_id = ${arg(f.userId)}`);
   if (f.category !== null) where.push(`${w}.category = ${arg(f.category)}`);
+  if (f.templateKey !== null) where.push(`${w}.template_key = ${arg(f.templateKey)}`);
   if (f.createdAfter !== null) where.push(`${w}.created_at >= ${arg(f.createdAfter)}`);
   if (f.createdBefore !== null) where.push(`${w}.created_at < ${arg(f.createdBefore)}`);
   if ((f.deliveryStatus !== null && !drivenByStatus(f)) || f.channel !== null) {

@@ -44,6 +44,7 @@ const none: SearchFilters = {
   createdBefore: null,
   idempotencyKey: null,
   notificationId: null,
+  templateKey: null,
 };
 
 async function plan(filters: Partial<SearchFilters>, beforeId: string | null = null): Promise<string> {
@@ -64,6 +65,7 @@ describe("each search filter is served by an index", () => {
     ["no filter", {}, "notifications_pkey"],
     ["user", { userId: "user-7" }, "notifications_by_user"],
     ["category (a bounded walk of the primary key)", { category: "billing" }, "notifications_pkey"],
+    ["template (a bounded walk of the primary key)", { templateKey: "welcome" }, "notifications_pkey"],
     ["dead deliveries", { deliveryStatus: "dead" }, "deliveries_by_status"],
     [
       "sent deliveries (checked per notification)",

@@ -150,6 +150,7 @@ describe("SearchNotifications", () => {
       createdBefore: null,
       idempotencyKey: null,
       notificationId: null,
+      templateKey: null,
     };
     const found: string[] = [];
     let pageToken = "";
@@ -169,6 +170,7 @@ describe("SearchNotifications", () => {
     for (const [field, req] of [
       ["notification_id", { notificationId: "not-a-uuid" }],
       ["page_size", { pageSize: 101 }],
+      ["template_key", { templateKey: "Not A Key" }],
       ["page_token", { pageToken: "bm9wZQ" }],
     ] as const) {
       const err = await errorOf(operator.searchNotifications(req));

@@ -112,6 +112,7 @@ describe("SearchNotifications", () => {
     ["no filter", {}],
     ["user", { userId: "alice" }],
     ["category", { category: "billing" }],
+    ["template", { templateKey: "welcome" }],
     ["dead deliveries (deliveries_by_status)", { deliveryStatus: DeliveryStatus.DEAD }],
     ["dead email deliveries", { deliveryStatus: DeliveryStatus.DEAD, channel: Channel.EMAIL }],
     ["sent deliveries (checked per notification)", { deliveryStatus: DeliveryStatus.SENT }],

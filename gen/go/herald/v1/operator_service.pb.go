@@ -178,7 +178,11 @@ type SearchNotificationsRequest struct {
 	PageSize int32 `protobuf:"varint,9,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// page_token is the next_page_token of the previous page, with the same
 	// filters.
-	PageToken     string `protobuf:"bytes,10,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,10,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// template_key returns only notifications whose Send named this template
+	// (exact match). Like category, it is checked on each notification
+	// examined, not looked up in an index.
+	TemplateKey   string `protobuf:"bytes,11,opt,name=template_key,json=templateKey,proto3" json:"template_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -279,6 +283,13 @@ func (x *SearchNotificationsRequest) GetPageSize() int32 {
 func (x *SearchNotificationsRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *SearchNotificationsRequest) GetTemplateKey() string {
+	if x != nil {
+		return x.TemplateKey
 	}
 	return ""
 }
@@ -1069,7 +1080,7 @@ const file_herald_v1_operator_service_proto_rawDesc = "" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
 	"\x06scopes\x18\x03 \x03(\tR\x06scopes\x12\x15\n" +
 	"\x06key_id\x18\x04 \x01(\tR\x05keyId\x12\x1b\n" +
-	"\ttenant_id\x18\x05 \x01(\tR\btenantId\"\xaf\x04\n" +
+	"\ttenant_id\x18\x05 \x01(\tR\btenantId\"\xf7\x04\n" +
 	"\x1aSearchNotificationsRequest\x12+\n" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12$\n" +
 	"\bcategory\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\bcategory\x12L\n" +
@@ -1082,7 +1093,8 @@ const file_herald_v1_operator_service_proto_rawDesc = "" +
 	"\tpage_size\x18\t \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\n" +
-	" \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"\x87\x01\n" +
+	" \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\x12F\n" +
+	"\ftemplate_key\x18\v \x01(\tB#\xbaH \xd8\x01\x01r\x1b\x18\x80\x012\x16^[a-z0-9][a-z0-9_.-]*$R\vtemplateKey\"\x87\x01\n" +
 	"\x13NotificationSummary\x12;\n" +
 	"\fnotification\x18\x01 \x01(\v2\x17.herald.v1.NotificationR\fnotification\x123\n" +
 	"\n" +

@@ -31,7 +31,7 @@ class WhoAmIResponse(_message.Message):
     def __init__(self, kind: _Optional[str] = ..., name: _Optional[str] = ..., scopes: _Optional[_Iterable[str]] = ..., key_id: _Optional[str] = ..., tenant_id: _Optional[str] = ...) -> None: ...
 
 class SearchNotificationsRequest(_message.Message):
-    __slots__ = ("user_id", "category", "delivery_status", "channel", "create_after", "create_before", "idempotency_key", "notification_id", "page_size", "page_token")
+    __slots__ = ("user_id", "category", "delivery_status", "channel", "create_after", "create_before", "idempotency_key", "notification_id", "page_size", "page_token", "template_key")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     DELIVERY_STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -42,6 +42,7 @@ class SearchNotificationsRequest(_message.Message):
     NOTIFICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TEMPLATE_KEY_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     category: str
     delivery_status: _notification_pb2.DeliveryStatus
@@ -52,7 +53,8 @@ class SearchNotificationsRequest(_message.Message):
     notification_id: str
     page_size: int
     page_token: str
-    def __init__(self, user_id: _Optional[str] = ..., category: _Optional[str] = ..., delivery_status: _Optional[_Union[_notification_pb2.DeliveryStatus, str]] = ..., channel: _Optional[_Union[_notification_pb2.Channel, str]] = ..., create_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., notification_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    template_key: str
+    def __init__(self, user_id: _Optional[str] = ..., category: _Optional[str] = ..., delivery_status: _Optional[_Union[_notification_pb2.DeliveryStatus, str]] = ..., channel: _Optional[_Union[_notification_pb2.Channel, str]] = ..., create_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., notification_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., template_key: _Optional[str] = ...) -> None: ...
 
 class NotificationSummary(_message.Message):
     __slots__ = ("notification", "deliveries")

@@ -15,7 +15,13 @@ export function operatorService(uc: UseCases): ServiceImpl<typeof OperatorServic
   return {
     async whoAmI(_req, ctx) {
       const caller = uc.operator.whoAmI(principalOf(ctx));
-      return { kind: caller.kind, name: caller.name, scopes: [...caller.scopes], keyId: caller.keyId };
+      return {
+        kind: caller.kind,
+        name: caller.name,
+        scopes: [...caller.scopes],
+        keyId: caller.keyId,
+        tenantId: caller.tenantId,
+      };
     },
     async searchNotifications(req, ctx) {
       const page = await uc.operator.search(principalOf(ctx), {

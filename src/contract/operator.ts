@@ -31,6 +31,7 @@ export function searchFiltersFromPb(req: SearchNotificationsRequest): SearchFilt
     createdBefore: req.createBefore === undefined ? null : timestampDate(req.createBefore),
     idempotencyKey: text(req.idempotencyKey),
     notificationId: text(req.notificationId),
+    templateKey: text(req.templateKey),
   };
 }
 
@@ -65,6 +66,7 @@ export function retryResultToPb(r: RetryResult): RetryResultPb {
 export function pipelineHealthToPb(h: PipelineHealth): GetPipelineHealthResponse {
   return create(GetPipelineHealthResponseSchema, {
     sampleTime: timestampFromDate(h.sampleTime),
+    deploymentWide: h.deploymentWide,
     channels: h.channels.map((c) => ({
       channelId: c.channelId,
       sentTotal: BigInt(c.sent),

@@ -19,23 +19,34 @@ export interface StoredContent {
   content: Record<string, unknown> | null;
 }
 
-/** GetNotificationLife's reads beyond GetNotification's. */
+/** GetNotificationLife's reads beyond GetNotification's, within one tenant. */
 export const notificationLifeReads = {
-  /** Null when there is no such notification. */
-  async origin(q: Queryable, id: string): Promise<NotificationOrigin | null> {
+  /** Null when the tenant has no such notification (another tenant's id included). */
+  async origin(q: Queryable, tenantId: string, id: string): Promise<NotificationOrigin | null> {
     const [row] = await q.rows<{ trace_id: string | null; template_key: string | null; sender_key_id: string | null }>(
-      "SELECT trace_id, template_key, sender_key_id FROM notifications WHERE id = $1",
-      [id],
+      "SELECT trace_id, template_key, sender_key_id FROM notifications WHERE id = $1 AND tenant_id = $2",
+      [id, tenantId],
     );
     if (row === undefined) return null;
     return { traceId: row.trace_id, templateKey: row.template_key ?? "", senderKeyId: row.sender_key_id };
   },
 
   /** The stored content of each of the notification's deliveries. */
-  async contents(q: Queryable, notificationId: string): Promise<StoredContent[]> {
+  async contents(q: Queryable, tenantId: string, notificationId: string): Promise<StoredContent[]> {
     return q.rows<StoredContent>(
-      `SELECT channel, target, content FROM deliveries WHERE notification_id = $1 ORDER BY channel, target`,
-      [notificationId],
+      `SELECT channel, target, content FROM deliveries WHERE notification_id = $1 AND tenant_id = $2
+       ORDER BY channel, target`,
+      [notificationId, tenantId],
     );
+  },
+
+  /** Which of these delivery ids are the tenant's (the others answer as unknown ids do). */
+  async ownDeliveryIds(q: Queryable, tenantId: string, deliveryIds: readonly string[]): Promise<Set<string>> {
+    if (deliveryIds.length === 0) return new Set();
+    const rows = await q.rows<{ id: string }>(
+      "SELECT id FROM deliveries WHERE id = ANY($1::uuid[]) AND tenant_id = $2",
+      [deliveryIds, tenantId],
+    );
+    return new Set(rows.map((r) => r.id));
   },
 };

@@ -12,10 +12,14 @@ export interface SearchFilters {
   createdBefore: Date | null;
   idempotencyKey: string | null;
   notificationId: string | null;
+  /** The template the Send named (checked on each notification, like the category). */
+  templateKey: string | null;
 }
 
-/** One search call: the filters, where the previous page ended, and how much to read. */
+/** One search call: the tenant, the filters, where the previous page ended, and how much to read. */
 export interface SearchQuery {
+  /** Only this tenant's notifications are found, whatever the filters. */
+  tenantId: string;
   filters: SearchFilters;
   /** Only notifications with an id below this one (the previous page's end); null for the first page. */
   beforeId: string | null;
@@ -67,6 +71,12 @@ export function uuidFloor(ms: number): string {
  * `scanBudget` notifications, whatever the filters: when the window ends
  * before the page is full, the page is short (even empty) and its next token
  * continues below the window.
+ *
+ * The caller's tenant is checked on every notification and delivery read. The
+ * indexed windows (user, status, idempotency key) are the tenant's own, their
+ * indexes leading with tenant_id; the window of every notification walks the
+ * primary key, all tenants' notifications, so that a call stays bounded: a
+ * tenant with few of the newest notifications gets short pages there.
  */
 export const notificationSearch = {
   async searchPage(q: Queryable, query: SearchQuery): Promise<SearchPage> {
@@ -84,13 +94,17 @@ export const notificationSearch = {
   },
 
   /** The deliveries of these notifications, without attempt history, by notification id. */
-  async deliveriesOf(q: Queryable, notificationIds: readonly string[]): Promise<Map<string, Delivery[]>> {
+  async deliveriesOf(
+    q: Queryable,
+    tenantId: string,
+    notificationIds: readonly string[],
+  ): Promise<Map<string, Delivery[]>> {
     const byNotification = new Map<string, Delivery[]>(notificationIds.map((id) => [id, []]));
     if (notificationIds.length === 0) return byNotification;
     const rows = await q.rows<DeliveryRow>(
-      `SELECT ${deliveryColumns} FROM deliveries d WHERE d.notification_id = ANY($1::uuid[])
+      `SELECT ${deliveryColumns} FROM deliveries d WHERE d.tenant_id = $1 AND d.notification_id = ANY($2::uuid[])
        ORDER BY d.channel, d.target`,
-      [notificationIds],
+      [tenantId, notificationIds],
     );
     for (const row of rows) byNotification.get(row.notification_id)?.push(toDelivery(row));
     return byNotification;
@@ -125,7 +139,10 @@ function count(n: number): string {
 }
 
 /** The window's statement (see notificationSearch), selecting `columns`, and its parameters. */
-function windowSql(query: SearchQuery, columns = "n.id, n.user_id, n.category, n.created_at") {
+function windowSql(
+  query: SearchQuery,
+  columns = "n.id, n.tenant_id, n.user_id, n.category, n.template_key, n.created_at",
+) {
   const f = query.filters;
   const bind: unknown[] = [];
   const arg = (value: unknown) => {
@@ -145,7 +162,8 @@ function windowSql(query: SearchQuery, columns = "n.id, n.user_id, n.category, n
     // walk the whole primary key testing each id instead (seen at 10M rows: 0.8 s); the
     // LIMIT 1 keeps the lateral probe from being flattened into such a join.
     const channel = f.channel === null ? "" : ` AND d.channel = ${arg(f.channel)}`;
-    const status = `SELECT d.notification_id FROM deliveries d WHERE d.status = '${f.deliveryStatus /* one of rareStatuses */}'${channel}
+    const status = `SELECT d.notification_id FROM deliveries d
+      WHERE d.tenant_id = ${arg(query.tenantId)} AND d.status = '${f.deliveryStatus /* one of rareStatuses */}'${channel}
       ORDER BY d.id DESC LIMIT ${count(query.statusBudget)}`;
     const ids = `SELECT DISTINCT s.notification_id AS id FROM (${status}) s ${and(idRange("s.notification_id"))}
       ORDER BY 1 DESC LIMIT ${count(query.scanBudget)}`;
@@ -157,11 +175,14 @@ function windowSql(query: SearchQuery, columns = "n.id, n.user_id, n.category, n
   if (f.notificationId !== null) {
     where.push(`n.id = ${arg(f.notificationId)}::uuid`);
   } else if (f.idempotencyKey !== null) {
-    // Keys are unique per API key: one primary-key probe per key, never a scan.
+    // Keys are unique per API key: one primary-key probe per key of the tenant, never a scan.
+    where.push(`n.tenant_id = ${arg(query.tenantId)}`);
     where.push(`n.id IN (SELECT unnest(k.notification_ids) FROM idempotency_keys k
-      WHERE k.api_key_id = ANY(ARRAY(SELECT a.id FROM api_keys a)) AND k.key = ${arg(f.idempotencyKey)})`);
+      WHERE k.api_key_id = ANY(ARRAY(SELECT a.id FROM api_keys a WHERE a.tenant_id = $${bind.length}))
+        AND k.key = ${arg(f.idempotencyKey)})`);
   } else if (f.userId !== null) {
-    where.push(`n.user_id = ${arg(f.userId)}`);
+    // notifications_by_user leads with the tenant.
+    where.push(`n.tenant_id = ${arg(query.tenantId)}`, `n.user_id = ${arg(f.userId)}`);
   }
   const window = `SELECT ${columns} FROM notifications n ${and(where)} ORDER BY n.id DESC LIMIT ${count(query.scanBudget)}`;
   return { window, bind };
@@ -185,16 +206,20 @@ function checkedFilters(query: SearchQuery, bind: unknown[], w: string): string[
     bind.push(value);
     return `$${bind.length}`;
   };
-  const where: string[] = [];
+  // Every window's notifications are checked, also those the window already chose by tenant.
+  const where = [`${w}.tenant_id = ${arg(query.tenantId)}`];
   if (f.userId !== null) where.push(`${w}.user_id = ${arg(f.userId)}`);
   if (f.category !== null) where.push(`${w}.category = ${arg(f.category)}`);
+  if (f.templateKey !== null) where.push(`${w}.template_key = ${arg(f.templateKey)}`);
   if (f.createdAfter !== null) where.push(`${w}.created_at >= ${arg(f.createdAfter)}`);
   if (f.createdBefore !== null) where.push(`${w}.created_at < ${arg(f.createdBefore)}`);
   if ((f.deliveryStatus !== null && !drivenByStatus(f)) || f.channel !== null) {
     const status = f.deliveryStatus === null ? "" : ` AND d.status = ${arg(f.deliveryStatus)}`;
     const channel = f.channel === null ? "" : ` AND d.channel = ${arg(f.channel)}`;
     // deliveries_notification_channel_target: one short index probe per notification.
-    where.push(`EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = ${w}.id${status}${channel})`);
+    where.push(
+      `EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = ${w}.id AND d.tenant_id = ${w}.tenant_id${status}${channel})`,
+    );
   }
   return where;
 }

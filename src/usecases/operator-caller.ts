@@ -10,6 +10,8 @@ export interface Caller {
   scopes: readonly string[];
   /** The API key's id; empty for other kinds. */
   keyId: string;
+  /** The tenant the caller acts in. */
+  tenantId: string;
 }
 
 /**
@@ -19,10 +21,16 @@ export interface Caller {
 export function callerOf(principal: Principal): Caller {
   switch (principal.kind) {
     case "api_key":
-      return { kind: "api_key", name: principal.name, scopes: principal.scopes, keyId: principal.keyId };
+      return {
+        kind: "api_key",
+        name: principal.name,
+        scopes: principal.scopes,
+        keyId: principal.keyId,
+        tenantId: principal.tenantId,
+      };
     case "user":
-      return { kind: "user", name: principal.userId, scopes: [], keyId: "" };
+      return { kind: "user", name: principal.userId, scopes: [], keyId: "", tenantId: principal.tenantId };
     case "operator":
-      return { kind: "oidc", name: principal.name, scopes: principal.scopes, keyId: "" };
+      return { kind: "oidc", name: principal.name, scopes: principal.scopes, keyId: "", tenantId: principal.tenantId };
   }
 }

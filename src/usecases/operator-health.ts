@@ -1,5 +1,6 @@
 import type { Channel } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
+import { defaultTenant } from "../domain/tenant.js";
 import type { Queryable } from "../store/database.js";
 import { pipelineHealthReads } from "../store/pipeline-health-reads.js";
 import { requireScope } from "./access.js";
@@ -27,9 +28,11 @@ export interface PipelineProbes {
 /** One GetPipelineHealth sample. */
 export interface PipelineHealth {
   sampleTime: Date;
+  /** Whether the deployment-wide figures below are filled in (see createOperatorHealth). */
+  deploymentWide: boolean;
   channels: Array<ChannelCounters & { channelId: Channel; deadNow: number }>;
   outboxBacklog: number;
-  /** Null when JetStream did not answer in time. */
+  /** Null when JetStream did not answer in time, or the figure is not the caller's to see. */
   consumerPending: number | null;
   oldestOverdueTimerSeconds: number;
   openStreams: number;
@@ -40,6 +43,13 @@ export interface PipelineHealth {
  * GetPipelineHealth, for `read` keys: cheap enough to poll every few seconds
  * from each open console (one statement, one JetStream info per channel with
  * a short timeout, memory reads).
+ *
+ * dead_now counts the caller's tenant's dead deliveries. Every other figure
+ * (the process's counters, the outbox, the JetStream consumers, the workflow
+ * timers, the open streams, the process) is the deployment's, shared by all
+ * tenants: it would tell a tenant how much the others send. Only callers of
+ * the default tenant (the deployment's operators) see them; other tenants get
+ * zeros, no consumer_pending and no process id, and deploymentWide false.
  */
 export function createOperatorHealth(deps: {
   db: Queryable;
@@ -52,23 +62,25 @@ export function createOperatorHealth(deps: {
   return async function pipelineHealth(principal: Principal): Promise<PipelineHealth> {
     requireScope(principal, "read", "read the pipeline's health");
     const sampleTime = new Date();
+    const deploymentWide = principal.tenantId === defaultTenant;
     const [stored, counters, pending] = await Promise.all([
-      pipelineHealthReads.sample(deps.db),
-      deps.probes.counters(),
-      withTimeout(deps.probes.consumerPending(), timeoutMs),
+      pipelineHealthReads.sample(deps.db, principal.tenantId, deploymentWide),
+      deploymentWide ? deps.probes.counters() : ({} as Record<string, ChannelCounters>),
+      deploymentWide ? withTimeout(deps.probes.consumerPending(), timeoutMs) : null,
     ]);
     return {
       sampleTime,
+      deploymentWide,
       channels: deps.channels.map((channelId) => ({
         channelId,
         ...(counters[channelId] ?? { sent: 0, failed: 0, dead: 0 }),
         deadNow: stored.deadByChannel[channelId] ?? 0,
       })),
-      outboxBacklog: stored.outboxBacklog,
+      outboxBacklog: stored.outboxBacklog ?? 0,
       consumerPending: pending,
-      oldestOverdueTimerSeconds: stored.oldestOverdueTimerSeconds,
-      openStreams: deps.probes.openStreams(),
-      processId: deps.probes.processId,
+      oldestOverdueTimerSeconds: stored.oldestOverdueTimerSeconds ?? 0,
+      openStreams: deploymentWide ? deps.probes.openStreams() : 0,
+      processId: deploymentWide ? deps.probes.processId : "",
     };
   };
 }

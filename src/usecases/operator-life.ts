@@ -32,7 +32,7 @@ export interface NotificationLife {
 }
 
 /**
- * GetNotificationLife, for operators with the `read` scope. The rendered
+ * GetNotificationLife, for operators with the `read` scope, within their tenant. The rendered
  * content is what each channel's sender reads: the parts the Send (or the
  * workflow's deliver step) rendered into the delivery row, from the template
  * as it was then; channels that carry the notification itself (in-app,
@@ -41,13 +41,16 @@ export interface NotificationLife {
 export function createOperatorLife(deps: { db: Queryable; catalog: ChannelCatalog }) {
   return async function notificationLife(principal: Principal, id: string): Promise<NotificationLife> {
     requireScope(principal, "read", "read notifications");
+    const tenantId = principal.tenantId;
     const [notification, origin, deliveries, contents, workflowRuns] = await Promise.all([
       notificationStore.get(deps.db, id),
-      notificationLifeReads.origin(deps.db, id),
+      notificationLifeReads.origin(deps.db, tenantId, id),
       deliveryStore.forNotification(deps.db, id),
-      notificationLifeReads.contents(deps.db, id),
-      workflowRunReads.ofNotification(deps.db, principal.tenantId, id),
+      notificationLifeReads.contents(deps.db, tenantId, id),
+      workflowRunReads.ofNotification(deps.db, tenantId, id),
     ]);
+    // origin reads within the caller's tenant: another tenant's id answers as an unknown one,
+    // and nothing the other reads found is returned.
     if (notification === null || origin === null) throw new NotFoundError(`notification ${id} not found`);
     return {
       notification,

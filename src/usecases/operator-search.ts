@@ -17,8 +17,8 @@ export interface NotificationSummary {
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * SearchNotifications: notifications across all users, newest first, for
- * operators with the `read` scope. Each call examines at most `scanBudget`
+ * SearchNotifications: notifications across all users of the caller's tenant,
+ * newest first, for operators with the `read` scope. Each call examines at most `scanBudget`
  * notifications (store/notification-search.ts), so a filter no index
  * answers costs the same bounded work per page; its pages may come back short.
  */
@@ -34,6 +34,7 @@ export function createOperatorSearch(deps: { db: Queryable; scanBudget?: number;
     const beforeId =
       q.pageToken === "" ? null : decodePagePosition(q.pageToken, q.filters, uuid, "SearchNotifications");
     const page = await notificationSearch.searchPage(deps.db, {
+      tenantId: principal.tenantId,
       filters: q.filters,
       beforeId,
       limit,
@@ -42,7 +43,7 @@ export function createOperatorSearch(deps: { db: Queryable; scanBudget?: number;
     });
     const [notifications, deliveries] = await Promise.all([
       notificationStore.getMany(deps.db, page.ids),
-      notificationSearch.deliveriesOf(deps.db, page.ids),
+      notificationSearch.deliveriesOf(deps.db, principal.tenantId, page.ids),
     ]);
     return {
       notifications: notifications.map((n) => ({ notification: n, deliveries: deliveries.get(n.id) ?? [] })),

@@ -15,14 +15,14 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await migrate(db.url);
   await db.query(`
-    INSERT INTO api_keys (id, name, secret_hash, scopes) VALUES ('k1', 'k', '\\x00', '{send}');
-    INSERT INTO notifications (id, user_id, seq, category, title, body, priority, send_at, created_at)
+    INSERT INTO api_keys (id, tenant_id, name, secret_hash, scopes) VALUES ('k1', 'default', 'k', '\\x00', '{send}');
+    INSERT INTO notifications (id, tenant_id, user_id, seq, category, title, body, priority, send_at, created_at)
     SELECT (lpad(to_hex(1700000000000 + i * 10), 12, '0') || '7000' || '8000' || lpad(to_hex(i), 12, '0'))::uuid,
-           'user-' || (i % 400), i, CASE WHEN i % 7 = 0 THEN 'billing' ELSE 'social' END, 't', 'b', 'normal',
+           'default', 'user-' || (i % 400), i, CASE WHEN i % 7 = 0 THEN 'billing' ELSE 'social' END, 't', 'b', 'normal',
            now(), to_timestamp((1700000000000 + i * 10) / 1000.0)
     FROM generate_series(1, 40000) i;
-    INSERT INTO deliveries (id, notification_id, channel, status, due_at)
-    SELECT n.id, n.id, 'email', CASE WHEN n.seq % 100 = 0 THEN 'dead' ELSE 'sent' END, now() FROM notifications n;
+    INSERT INTO deliveries (id, tenant_id, notification_id, channel, status, due_at)
+    SELECT n.id, n.tenant_id, n.id, 'email', CASE WHEN n.seq % 100 = 0 THEN 'dead' ELSE 'sent' END, now() FROM notifications n;
     INSERT INTO idempotency_keys (api_key_id, key, request_hash, notification_ids)
     SELECT 'k1', 'key-' || n.seq, '\\x00', ARRAY[n.id] FROM notifications n;
     ANALYZE notifications; ANALYZE deliveries; ANALYZE idempotency_keys; ANALYZE api_keys;`);
@@ -44,10 +44,12 @@ const none: SearchFilters = {
   createdBefore: null,
   idempotencyKey: null,
   notificationId: null,
+  templateKey: null,
 };
 
 async function plan(filters: Partial<SearchFilters>, beforeId: string | null = null): Promise<string> {
   const { text, values } = searchStatement({
+    tenantId: "default",
     filters: { ...none, ...filters },
     beforeId,
     limit: 25,
@@ -63,6 +65,7 @@ describe("each search filter is served by an index", () => {
     ["no filter", {}, "notifications_pkey"],
     ["user", { userId: "user-7" }, "notifications_by_user"],
     ["category (a bounded walk of the primary key)", { category: "billing" }, "notifications_pkey"],
+    ["template (a bounded walk of the primary key)", { templateKey: "welcome" }, "notifications_pkey"],
     ["dead deliveries", { deliveryStatus: "dead" }, "deliveries_by_status"],
     [
       "sent deliveries (checked per notification)",
@@ -87,7 +90,7 @@ describe("each search filter is served by an index", () => {
     // The ids come from deliveries_by_status; each is one primary-key probe. A walk
     // down notifications_pkey testing every id took 0.8 s at 10M rows (bench 10).
     const text = await plan({ deliveryStatus: "dead" }, idOf(30_000));
-    expect(text).toMatch(/Index Cond: \(status = 'dead'::text\)/);
+    expect(text).toMatch(/Index Cond: \(\(tenant_id = 'default'::text\) AND \(status = 'dead'::text\)\)/);
     expect(text).toMatch(
       /Index (Only )?Scan using notifications_pkey on notifications n[^\n]*\n\s*Index Cond: \(id = s\.notification_id\)/,
     );
@@ -96,15 +99,16 @@ describe("each search filter is served by an index", () => {
 
   it("keeps that plan as a generic plan (Herald's statements are prepared; Postgres may stop planning per call)", async () => {
     const { text, values } = searchStatement({
+      tenantId: "default",
       filters: { ...none, deliveryStatus: "dead" },
       beforeId: idOf(30_000),
       limit: 25,
       scanBudget: 10_000,
       statusBudget: 100_000,
     });
-    // Only the page's position and size are bound: the status and the budgets, which
-    // choose the plan's shape, are written in, so a generic plan still knows them.
-    expect(values).toEqual([idOf(30_000), 26]);
+    // Only the tenant and the page's position and size are bound: the status and the budgets,
+    // which choose the plan's shape, are written in, so a generic plan still knows them.
+    expect(values).toEqual(["default", idOf(30_000), "default", 26]);
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
@@ -123,7 +127,7 @@ describe("each search filter is served by an index", () => {
   it("a next page starts where the last ended, in the index", async () => {
     const text = await plan({ userId: "user-7" }, idOf(30_000));
     expect(text).toContain("notifications_by_user");
-    expect(text).toMatch(/Index Cond: \(\(user_id = 'user-7'::text\) AND \(id < /);
+    expect(text).toMatch(/Index Cond: \(\(tenant_id = 'default'::text\) AND \(user_id = 'user-7'::text\) AND \(id < /);
     expect(text).not.toMatch(/Seq Scan/);
   });
 });

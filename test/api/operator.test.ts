@@ -140,7 +140,7 @@ describe("SearchNotifications", () => {
 
   it("examines a bounded number of notifications per call: short pages continue where the scan stopped", async () => {
     const search = createOperatorSearch({ db: herald.app.db, scanBudget: 2 });
-    const principal = { kind: "api_key", keyId: "k", name: "k", scopes: ["read"] } as const;
+    const principal = { kind: "api_key", tenantId: "default", keyId: "k", name: "k", scopes: ["read"] } as const;
     const filters = {
       userId: null,
       category: "s-news",
@@ -150,6 +150,7 @@ describe("SearchNotifications", () => {
       createdBefore: null,
       idempotencyKey: null,
       notificationId: null,
+      templateKey: null,
     };
     const found: string[] = [];
     let pageToken = "";
@@ -169,6 +170,7 @@ describe("SearchNotifications", () => {
     for (const [field, req] of [
       ["notification_id", { notificationId: "not-a-uuid" }],
       ["page_size", { pageSize: 101 }],
+      ["template_key", { templateKey: "Not A Key" }],
       ["page_token", { pageToken: "bm9wZQ" }],
     ] as const) {
       const err = await errorOf(operator.searchNotifications(req));

@@ -73,7 +73,10 @@ type WhoAmIResponse struct {
 	// user tokens, which reach only their own user.
 	Scopes []string `protobuf:"bytes,3,rep,name=scopes,proto3" json:"scopes,omitempty"`
 	// key_id is the API key's id; empty for other kinds.
-	KeyId         string `protobuf:"bytes,4,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	KeyId string `protobuf:"bytes,4,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	// tenant_id is the tenant the caller acts in: the API key's tenant, the
+	// user token's `tenant` claim, `default` for OIDC operators.
+	TenantId      string `protobuf:"bytes,5,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -136,6 +139,13 @@ func (x *WhoAmIResponse) GetKeyId() string {
 	return ""
 }
 
+func (x *WhoAmIResponse) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
 // SearchNotificationsRequest filters notifications. Unset filters match
 // everything.
 type SearchNotificationsRequest struct {
@@ -159,7 +169,8 @@ type SearchNotificationsRequest struct {
 	// create_before returns notifications accepted before this time.
 	CreateBefore *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_before,json=createBefore,proto3" json:"create_before,omitempty"`
 	// idempotency_key returns the notifications a Send with this key created,
-	// by any API key (not Sends of operators signed in through OIDC).
+	// by any API key of the caller's tenant (not Sends of operators signed in
+	// through OIDC).
 	IdempotencyKey string `protobuf:"bytes,7,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	// notification_id returns that one notification, if it exists.
 	NotificationId string `protobuf:"bytes,8,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
@@ -167,7 +178,11 @@ type SearchNotificationsRequest struct {
 	PageSize int32 `protobuf:"varint,9,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// page_token is the next_page_token of the previous page, with the same
 	// filters.
-	PageToken     string `protobuf:"bytes,10,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,10,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// template_key returns only notifications whose Send named this template
+	// (exact match). Like category, it is checked on each notification
+	// examined, not looked up in an index.
+	TemplateKey   string `protobuf:"bytes,11,opt,name=template_key,json=templateKey,proto3" json:"template_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -272,6 +287,13 @@ func (x *SearchNotificationsRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *SearchNotificationsRequest) GetTemplateKey() string {
+	if x != nil {
+		return x.TemplateKey
+	}
+	return ""
+}
+
 // NotificationSummary is one search result: the notification and where each
 // of its deliveries stands.
 type NotificationSummary struct {
@@ -336,6 +358,10 @@ type SearchNotificationsResponse struct {
 	// next_page_token fetches the next page; empty on the last page. One call
 	// examines at most 10,000 notifications, so a page may be short, even
 	// empty, while next_page_token is set: keep calling until it is empty.
+	// Without user_id, idempotency_key, notification_id or one of the rare
+	// delivery statuses, those are the newest notifications of all tenants,
+	// of which only the caller's are returned: a tenant with few of them gets
+	// short pages.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -840,15 +866,19 @@ type ChannelHealth struct {
 	// channel_id names the channel as the channel registry does.
 	ChannelId string `protobuf:"bytes,1,opt,name=channel_id,json=channelId,proto3" json:"channel_id,omitempty"`
 	// sent_total counts deliveries accepted by the channel, since this Herald
-	// process started (a counter: chart its rate).
+	// process started (a counter: chart its rate), of all tenants; 0 unless
+	// deployment_wide.
 	SentTotal uint64 `protobuf:"varint,2,opt,name=sent_total,json=sentTotal,proto3" json:"sent_total,omitempty"`
-	// failed_total counts failed attempts since this process started.
+	// failed_total counts failed attempts since this process started, of all
+	// tenants; 0 unless deployment_wide.
 	FailedTotal uint64 `protobuf:"varint,3,opt,name=failed_total,json=failedTotal,proto3" json:"failed_total,omitempty"`
-	// dead_total counts deliveries that went dead since this process started.
+	// dead_total counts deliveries that went dead since this process started,
+	// of all tenants; 0 unless deployment_wide.
 	DeadTotal uint64 `protobuf:"varint,4,opt,name=dead_total,json=deadTotal,proto3" json:"dead_total,omitempty"`
-	// dead_now counts the channel's dead deliveries in Postgres now, across all
-	// processes, among the newest 100,000 dead deliveries of all channels: when
-	// the channels' dead_now add up to 100,000 there may be more.
+	// dead_now counts the caller's tenant's dead deliveries on the channel in
+	// Postgres now, across all processes, among the tenant's newest 100,000
+	// dead deliveries of all channels: when the channels' dead_now add up to
+	// 100,000 there may be more.
 	DeadNow       uint64 `protobuf:"varint,5,opt,name=dead_now,json=deadNow,proto3" json:"dead_now,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -927,22 +957,30 @@ type GetPipelineHealthResponse struct {
 	// channels has one entry per registered channel.
 	Channels []*ChannelHealth `protobuf:"bytes,2,rep,name=channels,proto3" json:"channels,omitempty"`
 	// outbox_backlog counts deliveries recorded but not yet handed to
-	// JetStream, across all processes, up to 100,000 (that value means at least
-	// as many).
+	// JetStream, of all tenants, across all processes, up to 100,000 (that
+	// value means at least as many); 0 unless deployment_wide.
 	OutboxBacklog uint64 `protobuf:"varint,3,opt,name=outbox_backlog,json=outboxBacklog,proto3" json:"outbox_backlog,omitempty"`
 	// consumer_pending counts deliveries in JetStream not yet taken by a
-	// worker; unset when JetStream cannot be asked right now.
+	// worker, of all tenants; unset when JetStream cannot be asked right now,
+	// and unless deployment_wide.
 	ConsumerPending *uint64 `protobuf:"varint,4,opt,name=consumer_pending,json=consumerPending,proto3,oneof" json:"consumer_pending,omitempty"`
 	// oldest_overdue_timer_seconds is how late the most overdue workflow timer
-	// is (0 when none is overdue).
+	// of any tenant is (0 when none is overdue); 0 unless deployment_wide.
 	OldestOverdueTimerSeconds float64 `protobuf:"fixed64,5,opt,name=oldest_overdue_timer_seconds,json=oldestOverdueTimerSeconds,proto3" json:"oldest_overdue_timer_seconds,omitempty"`
-	// open_streams counts live Subscribe streams open on this process.
+	// open_streams counts live Subscribe streams open on this process, of all
+	// tenants; 0 unless deployment_wide.
 	OpenStreams uint64 `protobuf:"varint,6,opt,name=open_streams,json=openStreams,proto3" json:"open_streams,omitempty"`
 	// process_id names the Herald process that answered (counters are per
-	// process).
-	ProcessId     string `protobuf:"bytes,7,opt,name=process_id,json=processId,proto3" json:"process_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// process); empty unless deployment_wide.
+	ProcessId string `protobuf:"bytes,7,opt,name=process_id,json=processId,proto3" json:"process_id,omitempty"`
+	// deployment_wide is true when the deployment-wide figures (sent_total,
+	// failed_total, dead_total, outbox_backlog, consumer_pending,
+	// oldest_overdue_timer_seconds, open_streams, process_id) are filled in:
+	// only for callers of the default tenant, the deployment's operators.
+	// dead_now is always the caller's tenant's own.
+	DeploymentWide bool `protobuf:"varint,8,opt,name=deployment_wide,json=deploymentWide,proto3" json:"deployment_wide,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *GetPipelineHealthResponse) Reset() {
@@ -1024,17 +1062,25 @@ func (x *GetPipelineHealthResponse) GetProcessId() string {
 	return ""
 }
 
+func (x *GetPipelineHealthResponse) GetDeploymentWide() bool {
+	if x != nil {
+		return x.DeploymentWide
+	}
+	return false
+}
+
 var File_herald_v1_operator_service_proto protoreflect.FileDescriptor
 
 const file_herald_v1_operator_service_proto_rawDesc = "" +
 	"\n" +
 	" herald/v1/operator_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\x1a\x18herald/v1/workflow.proto\"\x0f\n" +
-	"\rWhoAmIRequest\"g\n" +
+	"\rWhoAmIRequest\"\x84\x01\n" +
 	"\x0eWhoAmIResponse\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
 	"\x06scopes\x18\x03 \x03(\tR\x06scopes\x12\x15\n" +
-	"\x06key_id\x18\x04 \x01(\tR\x05keyId\"\xaf\x04\n" +
+	"\x06key_id\x18\x04 \x01(\tR\x05keyId\x12\x1b\n" +
+	"\ttenant_id\x18\x05 \x01(\tR\btenantId\"\xf7\x04\n" +
 	"\x1aSearchNotificationsRequest\x12+\n" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12$\n" +
 	"\bcategory\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\bcategory\x12L\n" +
@@ -1047,7 +1093,8 @@ const file_herald_v1_operator_service_proto_rawDesc = "" +
 	"\tpage_size\x18\t \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\n" +
-	" \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"\x87\x01\n" +
+	" \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\x12F\n" +
+	"\ftemplate_key\x18\v \x01(\tB#\xbaH \xd8\x01\x01r\x1b\x18\x80\x012\x16^[a-z0-9][a-z0-9_.-]*$R\vtemplateKey\"\x87\x01\n" +
 	"\x13NotificationSummary\x12;\n" +
 	"\fnotification\x18\x01 \x01(\v2\x17.herald.v1.NotificationR\fnotification\x123\n" +
 	"\n" +
@@ -1095,7 +1142,7 @@ const file_herald_v1_operator_service_proto_rawDesc = "" +
 	"\ffailed_total\x18\x03 \x01(\x04R\vfailedTotal\x12\x1d\n" +
 	"\n" +
 	"dead_total\x18\x04 \x01(\x04R\tdeadTotal\x12\x19\n" +
-	"\bdead_now\x18\x05 \x01(\x04R\adeadNow\"\xfd\x02\n" +
+	"\bdead_now\x18\x05 \x01(\x04R\adeadNow\"\xa6\x03\n" +
 	"\x19GetPipelineHealthResponse\x12;\n" +
 	"\vsample_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"sampleTime\x124\n" +
@@ -1105,7 +1152,8 @@ const file_herald_v1_operator_service_proto_rawDesc = "" +
 	"\x1coldest_overdue_timer_seconds\x18\x05 \x01(\x01R\x19oldestOverdueTimerSeconds\x12!\n" +
 	"\fopen_streams\x18\x06 \x01(\x04R\vopenStreams\x12\x1d\n" +
 	"\n" +
-	"process_id\x18\a \x01(\tR\tprocessIdB\x13\n" +
+	"process_id\x18\a \x01(\tR\tprocessId\x12'\n" +
+	"\x0fdeployment_wide\x18\b \x01(\bR\x0edeploymentWideB\x13\n" +
 	"\x11_consumer_pending2\xea\x03\n" +
 	"\x0fOperatorService\x12B\n" +
 	"\x06WhoAmI\x12\x18.herald.v1.WhoAmIRequest\x1a\x19.herald.v1.WhoAmIResponse\"\x03\x90\x02\x01\x12i\n" +

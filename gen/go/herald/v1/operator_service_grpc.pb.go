@@ -37,29 +37,41 @@ const (
 // Reading (WhoAmI aside) requires the `read` scope; changing anything requires
 // the `admin` scope, so a `read` key can look but not retry. Results are
 // bounded: pages of at most 100, at most 100 ids per bulk call.
+//
+// Every call acts inside the caller's tenant (the API key's tenant; the
+// default tenant for operators signed in through OIDC): it finds, reads and
+// retries only that tenant's notifications, deliveries and workflow runs. An
+// id of another tenant's notification or delivery answers exactly as an
+// unknown id does (NOT_FOUND, or a `not found` result). GetPipelineHealth's
+// deployment-wide figures are shown only to callers of the default tenant.
 type OperatorServiceClient interface {
 	// WhoAmI tells who the credential is and what it may do, so a console can
 	// show only the actions the caller may take. Any valid credential may call
 	// it.
 	WhoAmI(ctx context.Context, in *WhoAmIRequest, opts ...grpc.CallOption) (*WhoAmIResponse, error)
-	// SearchNotifications finds notifications across all users, newest first,
-	// one page at a time. Every filter that is set must match. Requires the
+	// SearchNotifications finds notifications across all users of the caller's
+	// tenant, newest first, one page at a time. Every filter that is set must match. Requires the
 	// `read` scope.
 	SearchNotifications(ctx context.Context, in *SearchNotificationsRequest, opts ...grpc.CallOption) (*SearchNotificationsResponse, error)
 	// GetNotificationLife returns everything Herald knows about one
 	// notification: its content, the content each channel rendered, every
 	// delivery with every attempt, its workflow runs with their steps, and the
-	// trace id. Requires the `read` scope.
+	// trace id. Requires the `read` scope. NOT_FOUND when the caller's tenant
+	// has no notification with this id (another tenant's id included).
 	GetNotificationLife(ctx context.Context, in *GetNotificationLifeRequest, opts ...grpc.CallOption) (*GetNotificationLifeResponse, error)
 	// RetryDeliveries puts dead deliveries back in line, each with a fresh set
 	// of attempts, like RetryDelivery for each id. One id that cannot be retried
-	// does not stop the others: each id gets its own result. Requires the
-	// `admin` scope.
+	// does not stop the others: each id gets its own result; a delivery of
+	// another tenant gets `not found`, as an unknown id does, and is left as it
+	// is. Requires the `admin` scope.
 	RetryDeliveries(ctx context.Context, in *RetryDeliveriesRequest, opts ...grpc.CallOption) (*RetryDeliveriesResponse, error)
 	// GetPipelineHealth is the delivery pipeline at a glance: what was sent and
 	// what failed per channel, what waits, and how many live streams are open.
-	// A console polls it and charts the differences between samples. Requires
-	// the `read` scope.
+	// A console polls it and charts the differences between samples. dead_now
+	// is the caller's tenant's; every other figure is the whole deployment's,
+	// shared by all tenants, and is filled in only for callers of the default
+	// tenant (see deployment_wide): other tenants get zeros there, so that no
+	// tenant learns how much the others send. Requires the `read` scope.
 	GetPipelineHealth(ctx context.Context, in *GetPipelineHealthRequest, opts ...grpc.CallOption) (*GetPipelineHealthResponse, error)
 }
 
@@ -132,29 +144,41 @@ func (c *operatorServiceClient) GetPipelineHealth(ctx context.Context, in *GetPi
 // Reading (WhoAmI aside) requires the `read` scope; changing anything requires
 // the `admin` scope, so a `read` key can look but not retry. Results are
 // bounded: pages of at most 100, at most 100 ids per bulk call.
+//
+// Every call acts inside the caller's tenant (the API key's tenant; the
+// default tenant for operators signed in through OIDC): it finds, reads and
+// retries only that tenant's notifications, deliveries and workflow runs. An
+// id of another tenant's notification or delivery answers exactly as an
+// unknown id does (NOT_FOUND, or a `not found` result). GetPipelineHealth's
+// deployment-wide figures are shown only to callers of the default tenant.
 type OperatorServiceServer interface {
 	// WhoAmI tells who the credential is and what it may do, so a console can
 	// show only the actions the caller may take. Any valid credential may call
 	// it.
 	WhoAmI(context.Context, *WhoAmIRequest) (*WhoAmIResponse, error)
-	// SearchNotifications finds notifications across all users, newest first,
-	// one page at a time. Every filter that is set must match. Requires the
+	// SearchNotifications finds notifications across all users of the caller's
+	// tenant, newest first, one page at a time. Every filter that is set must match. Requires the
 	// `read` scope.
 	SearchNotifications(context.Context, *SearchNotificationsRequest) (*SearchNotificationsResponse, error)
 	// GetNotificationLife returns everything Herald knows about one
 	// notification: its content, the content each channel rendered, every
 	// delivery with every attempt, its workflow runs with their steps, and the
-	// trace id. Requires the `read` scope.
+	// trace id. Requires the `read` scope. NOT_FOUND when the caller's tenant
+	// has no notification with this id (another tenant's id included).
 	GetNotificationLife(context.Context, *GetNotificationLifeRequest) (*GetNotificationLifeResponse, error)
 	// RetryDeliveries puts dead deliveries back in line, each with a fresh set
 	// of attempts, like RetryDelivery for each id. One id that cannot be retried
-	// does not stop the others: each id gets its own result. Requires the
-	// `admin` scope.
+	// does not stop the others: each id gets its own result; a delivery of
+	// another tenant gets `not found`, as an unknown id does, and is left as it
+	// is. Requires the `admin` scope.
 	RetryDeliveries(context.Context, *RetryDeliveriesRequest) (*RetryDeliveriesResponse, error)
 	// GetPipelineHealth is the delivery pipeline at a glance: what was sent and
 	// what failed per channel, what waits, and how many live streams are open.
-	// A console polls it and charts the differences between samples. Requires
-	// the `read` scope.
+	// A console polls it and charts the differences between samples. dead_now
+	// is the caller's tenant's; every other figure is the whole deployment's,
+	// shared by all tenants, and is filled in only for callers of the default
+	// tenant (see deployment_wide): other tenants get zeros there, so that no
+	// tenant learns how much the others send. Requires the `read` scope.
 	GetPipelineHealth(context.Context, *GetPipelineHealthRequest) (*GetPipelineHealthResponse, error)
 	mustEmbedUnimplementedOperatorServiceServer()
 }

@@ -28,7 +28,7 @@ from herald.v1 import notification_pb2 as herald_dot_v1_dot_notification__pb2
 from herald.v1 import workflow_pb2 as herald_dot_v1_dot_workflow__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n herald/v1/operator_service.proto\x12\therald.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\x1a\x18herald/v1/workflow.proto\"\x0f\n\rWhoAmIRequest\"g\n\x0eWhoAmIResponse\x12\x12\n\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n\x06scopes\x18\x03 \x03(\tR\x06scopes\x12\x15\n\x06key_id\x18\x04 \x01(\tR\x05keyId\"\xaf\x04\n\x1aSearchNotificationsRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\x12$\n\x08\x63\x61tegory\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\x08\x63\x61tegory\x12L\n\x0f\x64\x65livery_status\x18\x03 \x01(\x0e\x32\x19.herald.v1.DeliveryStatusB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x0e\x64\x65liveryStatus\x12\x36\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x12.herald.v1.ChannelB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x07\x63hannel\x12=\n\x0c\x63reate_after\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0b\x63reateAfter\x12?\n\rcreate_before\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0c\x63reateBefore\x12\x31\n\x0fidempotency_key\x18\x07 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02R\x0eidempotencyKey\x12\x34\n\x0fnotification_id\x18\x08 \x01(\tB\x0b\xbaH\x08r\x03\xb0\x01\x01\xd8\x01\x01R\x0enotificationId\x12&\n\tpage_size\x18\t \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00R\x08pageSize\x12\'\n\npage_token\x18\n \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"\x87\x01\n\x13NotificationSummary\x12;\n\x0cnotification\x18\x01 \x01(\x0b\x32\x17.herald.v1.NotificationR\x0cnotification\x12\x33\n\ndeliveries\x18\x02 \x03(\x0b\x32\x13.herald.v1.DeliveryR\ndeliveries\"\x8b\x01\n\x1bSearchNotificationsResponse\x12\x44\n\rnotifications\x18\x01 \x03(\x0b\x32\x1e.herald.v1.NotificationSummaryR\rnotifications\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"6\n\x1aGetNotificationLifeRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"\xb6\x01\n\x0fRenderedContent\x12,\n\x07\x63hannel\x18\x01 \x01(\x0e\x32\x12.herald.v1.ChannelR\x07\x63hannel\x12\x1d\n\nchannel_id\x18\x02 \x01(\tR\tchannelId\x12\x18\n\x07subject\x18\x03 \x01(\tR\x07subject\x12\x12\n\x04text\x18\x04 \x01(\tR\x04text\x12\x12\n\x04html\x18\x05 \x01(\tR\x04html\x12\x14\n\x05\x65rror\x18\x06 \x01(\tR\x05\x65rror\"\xe6\x02\n\x1bGetNotificationLifeResponse\x12;\n\x0cnotification\x18\x01 \x01(\x0b\x32\x17.herald.v1.NotificationR\x0cnotification\x12\x33\n\ndeliveries\x18\x02 \x03(\x0b\x32\x13.herald.v1.DeliveryR\ndeliveries\x12\x36\n\x08rendered\x18\x03 \x03(\x0b\x32\x1a.herald.v1.RenderedContentR\x08rendered\x12;\n\rworkflow_runs\x18\x04 \x03(\x0b\x32\x16.herald.v1.WorkflowRunR\x0cworkflowRuns\x12\x19\n\x08trace_id\x18\x05 \x01(\tR\x07traceId\x12!\n\x0ctemplate_key\x18\x06 \x01(\tR\x0btemplateKey\x12\"\n\rsender_key_id\x18\x07 \x01(\tR\x0bsenderKeyId\"P\n\x16RetryDeliveriesRequest\x12\x36\n\x0c\x64\x65livery_ids\x18\x01 \x03(\tB\x13\xbaH\x10\x92\x01\r\x08\x01\x10\x64\x18\x01\"\x05r\x03\xb0\x01\x01R\x0b\x64\x65liveryIds\"\x8f\x01\n\x0bRetryResult\x12\x1f\n\x0b\x64\x65livery_id\x18\x01 \x01(\tR\ndeliveryId\x12\x18\n\x07retried\x18\x02 \x01(\x08R\x07retried\x12\x14\n\x05\x65rror\x18\x03 \x01(\tR\x05\x65rror\x12/\n\x08\x64\x65livery\x18\x04 \x01(\x0b\x32\x13.herald.v1.DeliveryR\x08\x64\x65livery\"K\n\x17RetryDeliveriesResponse\x12\x30\n\x07results\x18\x01 \x03(\x0b\x32\x16.herald.v1.RetryResultR\x07results\"\x1a\n\x18GetPipelineHealthRequest\"\xaa\x01\n\rChannelHealth\x12\x1d\n\nchannel_id\x18\x01 \x01(\tR\tchannelId\x12\x1d\n\nsent_total\x18\x02 \x01(\x04R\tsentTotal\x12!\n\x0c\x66\x61iled_total\x18\x03 \x01(\x04R\x0b\x66\x61iledTotal\x12\x1d\n\ndead_total\x18\x04 \x01(\x04R\tdeadTotal\x12\x19\n\x08\x64\x65\x61\x64_now\x18\x05 \x01(\x04R\x07\x64\x65\x61\x64Now\"\xfd\x02\n\x19GetPipelineHealthResponse\x12;\n\x0bsample_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nsampleTime\x12\x34\n\x08\x63hannels\x18\x02 \x03(\x0b\x32\x18.herald.v1.ChannelHealthR\x08\x63hannels\x12%\n\x0eoutbox_backlog\x18\x03 \x01(\x04R\routboxBacklog\x12.\n\x10\x63onsumer_pending\x18\x04 \x01(\x04H\x00R\x0f\x63onsumerPending\x88\x01\x01\x12?\n\x1coldest_overdue_timer_seconds\x18\x05 \x01(\x01R\x19oldestOverdueTimerSeconds\x12!\n\x0copen_streams\x18\x06 \x01(\x04R\x0bopenStreams\x12\x1d\n\nprocess_id\x18\x07 \x01(\tR\tprocessIdB\x13\n\x11_consumer_pending2\xea\x03\n\x0fOperatorService\x12\x42\n\x06WhoAmI\x12\x18.herald.v1.WhoAmIRequest\x1a\x19.herald.v1.WhoAmIResponse\"\x03\x90\x02\x01\x12i\n\x13SearchNotifications\x12%.herald.v1.SearchNotificationsRequest\x1a&.herald.v1.SearchNotificationsResponse\"\x03\x90\x02\x01\x12i\n\x13GetNotificationLife\x12%.herald.v1.GetNotificationLifeRequest\x1a&.herald.v1.GetNotificationLifeResponse\"\x03\x90\x02\x01\x12X\n\x0fRetryDeliveries\x12!.herald.v1.RetryDeliveriesRequest\x1a\".herald.v1.RetryDeliveriesResponse\x12\x63\n\x11GetPipelineHealth\x12#.herald.v1.GetPipelineHealthRequest\x1a$.herald.v1.GetPipelineHealthResponse\"\x03\x90\x02\x01\x42\xa0\x01\n\rcom.herald.v1B\x14OperatorServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n herald/v1/operator_service.proto\x12\therald.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\x1a\x18herald/v1/workflow.proto\"\x0f\n\rWhoAmIRequest\"\x84\x01\n\x0eWhoAmIResponse\x12\x12\n\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n\x06scopes\x18\x03 \x03(\tR\x06scopes\x12\x15\n\x06key_id\x18\x04 \x01(\tR\x05keyId\x12\x1b\n\ttenant_id\x18\x05 \x01(\tR\x08tenantId\"\xf7\x04\n\x1aSearchNotificationsRequest\x12+\n\x07user_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$R\x06userId\x12$\n\x08\x63\x61tegory\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\x08\x63\x61tegory\x12L\n\x0f\x64\x65livery_status\x18\x03 \x01(\x0e\x32\x19.herald.v1.DeliveryStatusB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x0e\x64\x65liveryStatus\x12\x36\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x12.herald.v1.ChannelB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x07\x63hannel\x12=\n\x0c\x63reate_after\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0b\x63reateAfter\x12?\n\rcreate_before\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0c\x63reateBefore\x12\x31\n\x0fidempotency_key\x18\x07 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02R\x0eidempotencyKey\x12\x34\n\x0fnotification_id\x18\x08 \x01(\tB\x0b\xbaH\x08r\x03\xb0\x01\x01\xd8\x01\x01R\x0enotificationId\x12&\n\tpage_size\x18\t \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00R\x08pageSize\x12\'\n\npage_token\x18\n \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02R\tpageToken\x12\x46\n\x0ctemplate_key\x18\x0b \x01(\tB#\xbaH r\x1b\x18\x80\x01\x32\x16^[a-z0-9][a-z0-9_.-]*$\xd8\x01\x01R\x0btemplateKey\"\x87\x01\n\x13NotificationSummary\x12;\n\x0cnotification\x18\x01 \x01(\x0b\x32\x17.herald.v1.NotificationR\x0cnotification\x12\x33\n\ndeliveries\x18\x02 \x03(\x0b\x32\x13.herald.v1.DeliveryR\ndeliveries\"\x8b\x01\n\x1bSearchNotificationsResponse\x12\x44\n\rnotifications\x18\x01 \x03(\x0b\x32\x1e.herald.v1.NotificationSummaryR\rnotifications\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"6\n\x1aGetNotificationLifeRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"\xb6\x01\n\x0fRenderedContent\x12,\n\x07\x63hannel\x18\x01 \x01(\x0e\x32\x12.herald.v1.ChannelR\x07\x63hannel\x12\x1d\n\nchannel_id\x18\x02 \x01(\tR\tchannelId\x12\x18\n\x07subject\x18\x03 \x01(\tR\x07subject\x12\x12\n\x04text\x18\x04 \x01(\tR\x04text\x12\x12\n\x04html\x18\x05 \x01(\tR\x04html\x12\x14\n\x05\x65rror\x18\x06 \x01(\tR\x05\x65rror\"\xe6\x02\n\x1bGetNotificationLifeResponse\x12;\n\x0cnotification\x18\x01 \x01(\x0b\x32\x17.herald.v1.NotificationR\x0cnotification\x12\x33\n\ndeliveries\x18\x02 \x03(\x0b\x32\x13.herald.v1.DeliveryR\ndeliveries\x12\x36\n\x08rendered\x18\x03 \x03(\x0b\x32\x1a.herald.v1.RenderedContentR\x08rendered\x12;\n\rworkflow_runs\x18\x04 \x03(\x0b\x32\x16.herald.v1.WorkflowRunR\x0cworkflowRuns\x12\x19\n\x08trace_id\x18\x05 \x01(\tR\x07traceId\x12!\n\x0ctemplate_key\x18\x06 \x01(\tR\x0btemplateKey\x12\"\n\rsender_key_id\x18\x07 \x01(\tR\x0bsenderKeyId\"P\n\x16RetryDeliveriesRequest\x12\x36\n\x0c\x64\x65livery_ids\x18\x01 \x03(\tB\x13\xbaH\x10\x92\x01\r\x08\x01\x10\x64\x18\x01\"\x05r\x03\xb0\x01\x01R\x0b\x64\x65liveryIds\"\x8f\x01\n\x0bRetryResult\x12\x1f\n\x0b\x64\x65livery_id\x18\x01 \x01(\tR\ndeliveryId\x12\x18\n\x07retried\x18\x02 \x01(\x08R\x07retried\x12\x14\n\x05\x65rror\x18\x03 \x01(\tR\x05\x65rror\x12/\n\x08\x64\x65livery\x18\x04 \x01(\x0b\x32\x13.herald.v1.DeliveryR\x08\x64\x65livery\"K\n\x17RetryDeliveriesResponse\x12\x30\n\x07results\x18\x01 \x03(\x0b\x32\x16.herald.v1.RetryResultR\x07results\"\x1a\n\x18GetPipelineHealthRequest\"\xaa\x01\n\rChannelHealth\x12\x1d\n\nchannel_id\x18\x01 \x01(\tR\tchannelId\x12\x1d\n\nsent_total\x18\x02 \x01(\x04R\tsentTotal\x12!\n\x0c\x66\x61iled_total\x18\x03 \x01(\x04R\x0b\x66\x61iledTotal\x12\x1d\n\ndead_total\x18\x04 \x01(\x04R\tdeadTotal\x12\x19\n\x08\x64\x65\x61\x64_now\x18\x05 \x01(\x04R\x07\x64\x65\x61\x64Now\"\xa6\x03\n\x19GetPipelineHealthResponse\x12;\n\x0bsample_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nsampleTime\x12\x34\n\x08\x63hannels\x18\x02 \x03(\x0b\x32\x18.herald.v1.ChannelHealthR\x08\x63hannels\x12%\n\x0eoutbox_backlog\x18\x03 \x01(\x04R\routboxBacklog\x12.\n\x10\x63onsumer_pending\x18\x04 \x01(\x04H\x00R\x0f\x63onsumerPending\x88\x01\x01\x12?\n\x1coldest_overdue_timer_seconds\x18\x05 \x01(\x01R\x19oldestOverdueTimerSeconds\x12!\n\x0copen_streams\x18\x06 \x01(\x04R\x0bopenStreams\x12\x1d\n\nprocess_id\x18\x07 \x01(\tR\tprocessId\x12\'\n\x0f\x64\x65ployment_wide\x18\x08 \x01(\x08R\x0e\x64\x65ploymentWideB\x13\n\x11_consumer_pending2\xea\x03\n\x0fOperatorService\x12\x42\n\x06WhoAmI\x12\x18.herald.v1.WhoAmIRequest\x1a\x19.herald.v1.WhoAmIResponse\"\x03\x90\x02\x01\x12i\n\x13SearchNotifications\x12%.herald.v1.SearchNotificationsRequest\x1a&.herald.v1.SearchNotificationsResponse\"\x03\x90\x02\x01\x12i\n\x13GetNotificationLife\x12%.herald.v1.GetNotificationLifeRequest\x1a&.herald.v1.GetNotificationLifeResponse\"\x03\x90\x02\x01\x12X\n\x0fRetryDeliveries\x12!.herald.v1.RetryDeliveriesRequest\x1a\".herald.v1.RetryDeliveriesResponse\x12\x63\n\x11GetPipelineHealth\x12#.herald.v1.GetPipelineHealthRequest\x1a$.herald.v1.GetPipelineHealthResponse\"\x03\x90\x02\x01\x42\xa0\x01\n\rcom.herald.v1B\x14OperatorServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -52,6 +52,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SEARCHNOTIFICATIONSREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\006\032\004\030d(\000'
   _globals['_SEARCHNOTIFICATIONSREQUEST'].fields_by_name['page_token']._loaded_options = None
   _globals['_SEARCHNOTIFICATIONSREQUEST'].fields_by_name['page_token']._serialized_options = b'\272H\005r\003\030\200\002'
+  _globals['_SEARCHNOTIFICATIONSREQUEST'].fields_by_name['template_key']._loaded_options = None
+  _globals['_SEARCHNOTIFICATIONSREQUEST'].fields_by_name['template_key']._serialized_options = b'\272H r\033\030\200\0012\026^[a-z0-9][a-z0-9_.-]*$\330\001\001'
   _globals['_GETNOTIFICATIONLIFEREQUEST'].fields_by_name['id']._loaded_options = None
   _globals['_GETNOTIFICATIONLIFEREQUEST'].fields_by_name['id']._serialized_options = b'\272H\005r\003\260\001\001'
   _globals['_RETRYDELIVERIESREQUEST'].fields_by_name['delivery_ids']._loaded_options = None
@@ -66,32 +68,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_OPERATORSERVICE'].methods_by_name['GetPipelineHealth']._serialized_options = b'\220\002\001'
   _globals['_WHOAMIREQUEST']._serialized_start=165
   _globals['_WHOAMIREQUEST']._serialized_end=180
-  _globals['_WHOAMIRESPONSE']._serialized_start=182
-  _globals['_WHOAMIRESPONSE']._serialized_end=285
-  _globals['_SEARCHNOTIFICATIONSREQUEST']._serialized_start=288
-  _globals['_SEARCHNOTIFICATIONSREQUEST']._serialized_end=847
-  _globals['_NOTIFICATIONSUMMARY']._serialized_start=850
-  _globals['_NOTIFICATIONSUMMARY']._serialized_end=985
-  _globals['_SEARCHNOTIFICATIONSRESPONSE']._serialized_start=988
-  _globals['_SEARCHNOTIFICATIONSRESPONSE']._serialized_end=1127
-  _globals['_GETNOTIFICATIONLIFEREQUEST']._serialized_start=1129
-  _globals['_GETNOTIFICATIONLIFEREQUEST']._serialized_end=1183
-  _globals['_RENDEREDCONTENT']._serialized_start=1186
-  _globals['_RENDEREDCONTENT']._serialized_end=1368
-  _globals['_GETNOTIFICATIONLIFERESPONSE']._serialized_start=1371
-  _globals['_GETNOTIFICATIONLIFERESPONSE']._serialized_end=1729
-  _globals['_RETRYDELIVERIESREQUEST']._serialized_start=1731
-  _globals['_RETRYDELIVERIESREQUEST']._serialized_end=1811
-  _globals['_RETRYRESULT']._serialized_start=1814
-  _globals['_RETRYRESULT']._serialized_end=1957
-  _globals['_RETRYDELIVERIESRESPONSE']._serialized_start=1959
-  _globals['_RETRYDELIVERIESRESPONSE']._serialized_end=2034
-  _globals['_GETPIPELINEHEALTHREQUEST']._serialized_start=2036
-  _globals['_GETPIPELINEHEALTHREQUEST']._serialized_end=2062
-  _globals['_CHANNELHEALTH']._serialized_start=2065
-  _globals['_CHANNELHEALTH']._serialized_end=2235
-  _globals['_GETPIPELINEHEALTHRESPONSE']._serialized_start=2238
-  _globals['_GETPIPELINEHEALTHRESPONSE']._serialized_end=2619
-  _globals['_OPERATORSERVICE']._serialized_start=2622
-  _globals['_OPERATORSERVICE']._serialized_end=3112
+  _globals['_WHOAMIRESPONSE']._serialized_start=183
+  _globals['_WHOAMIRESPONSE']._serialized_end=315
+  _globals['_SEARCHNOTIFICATIONSREQUEST']._serialized_start=318
+  _globals['_SEARCHNOTIFICATIONSREQUEST']._serialized_end=949
+  _globals['_NOTIFICATIONSUMMARY']._serialized_start=952
+  _globals['_NOTIFICATIONSUMMARY']._serialized_end=1087
+  _globals['_SEARCHNOTIFICATIONSRESPONSE']._serialized_start=1090
+  _globals['_SEARCHNOTIFICATIONSRESPONSE']._serialized_end=1229
+  _globals['_GETNOTIFICATIONLIFEREQUEST']._serialized_start=1231
+  _globals['_GETNOTIFICATIONLIFEREQUEST']._serialized_end=1285
+  _globals['_RENDEREDCONTENT']._serialized_start=1288
+  _globals['_RENDEREDCONTENT']._serialized_end=1470
+  _globals['_GETNOTIFICATIONLIFERESPONSE']._serialized_start=1473
+  _globals['_GETNOTIFICATIONLIFERESPONSE']._serialized_end=1831
+  _globals['_RETRYDELIVERIESREQUEST']._serialized_start=1833
+  _globals['_RETRYDELIVERIESREQUEST']._serialized_end=1913
+  _globals['_RETRYRESULT']._serialized_start=1916
+  _globals['_RETRYRESULT']._serialized_end=2059
+  _globals['_RETRYDELIVERIESRESPONSE']._serialized_start=2061
+  _globals['_RETRYDELIVERIESRESPONSE']._serialized_end=2136
+  _globals['_GETPIPELINEHEALTHREQUEST']._serialized_start=2138
+  _globals['_GETPIPELINEHEALTHREQUEST']._serialized_end=2164
+  _globals['_CHANNELHEALTH']._serialized_start=2167
+  _globals['_CHANNELHEALTH']._serialized_end=2337
+  _globals['_GETPIPELINEHEALTHRESPONSE']._serialized_start=2340
+  _globals['_GETPIPELINEHEALTHRESPONSE']._serialized_end=2762
+  _globals['_OPERATORSERVICE']._serialized_start=2765
+  _globals['_OPERATORSERVICE']._serialized_end=3255
 # @@protoc_insertion_point(module_scope)

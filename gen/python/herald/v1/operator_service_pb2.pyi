@@ -17,19 +17,21 @@ class WhoAmIRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class WhoAmIResponse(_message.Message):
-    __slots__ = ("kind", "name", "scopes", "key_id")
+    __slots__ = ("kind", "name", "scopes", "key_id", "tenant_id")
     KIND_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     SCOPES_FIELD_NUMBER: _ClassVar[int]
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     kind: str
     name: str
     scopes: _containers.RepeatedScalarFieldContainer[str]
     key_id: str
-    def __init__(self, kind: _Optional[str] = ..., name: _Optional[str] = ..., scopes: _Optional[_Iterable[str]] = ..., key_id: _Optional[str] = ...) -> None: ...
+    tenant_id: str
+    def __init__(self, kind: _Optional[str] = ..., name: _Optional[str] = ..., scopes: _Optional[_Iterable[str]] = ..., key_id: _Optional[str] = ..., tenant_id: _Optional[str] = ...) -> None: ...
 
 class SearchNotificationsRequest(_message.Message):
-    __slots__ = ("user_id", "category", "delivery_status", "channel", "create_after", "create_before", "idempotency_key", "notification_id", "page_size", "page_token")
+    __slots__ = ("user_id", "category", "delivery_status", "channel", "create_after", "create_before", "idempotency_key", "notification_id", "page_size", "page_token", "template_key")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     DELIVERY_STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -40,6 +42,7 @@ class SearchNotificationsRequest(_message.Message):
     NOTIFICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TEMPLATE_KEY_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     category: str
     delivery_status: _notification_pb2.DeliveryStatus
@@ -50,7 +53,8 @@ class SearchNotificationsRequest(_message.Message):
     notification_id: str
     page_size: int
     page_token: str
-    def __init__(self, user_id: _Optional[str] = ..., category: _Optional[str] = ..., delivery_status: _Optional[_Union[_notification_pb2.DeliveryStatus, str]] = ..., channel: _Optional[_Union[_notification_pb2.Channel, str]] = ..., create_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., notification_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    template_key: str
+    def __init__(self, user_id: _Optional[str] = ..., category: _Optional[str] = ..., delivery_status: _Optional[_Union[_notification_pb2.DeliveryStatus, str]] = ..., channel: _Optional[_Union[_notification_pb2.Channel, str]] = ..., create_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., notification_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., template_key: _Optional[str] = ...) -> None: ...
 
 class NotificationSummary(_message.Message):
     __slots__ = ("notification", "deliveries")
@@ -151,7 +155,7 @@ class ChannelHealth(_message.Message):
     def __init__(self, channel_id: _Optional[str] = ..., sent_total: _Optional[int] = ..., failed_total: _Optional[int] = ..., dead_total: _Optional[int] = ..., dead_now: _Optional[int] = ...) -> None: ...
 
 class GetPipelineHealthResponse(_message.Message):
-    __slots__ = ("sample_time", "channels", "outbox_backlog", "consumer_pending", "oldest_overdue_timer_seconds", "open_streams", "process_id")
+    __slots__ = ("sample_time", "channels", "outbox_backlog", "consumer_pending", "oldest_overdue_timer_seconds", "open_streams", "process_id", "deployment_wide")
     SAMPLE_TIME_FIELD_NUMBER: _ClassVar[int]
     CHANNELS_FIELD_NUMBER: _ClassVar[int]
     OUTBOX_BACKLOG_FIELD_NUMBER: _ClassVar[int]
@@ -159,6 +163,7 @@ class GetPipelineHealthResponse(_message.Message):
     OLDEST_OVERDUE_TIMER_SECONDS_FIELD_NUMBER: _ClassVar[int]
     OPEN_STREAMS_FIELD_NUMBER: _ClassVar[int]
     PROCESS_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENT_WIDE_FIELD_NUMBER: _ClassVar[int]
     sample_time: _timestamp_pb2.Timestamp
     channels: _containers.RepeatedCompositeFieldContainer[ChannelHealth]
     outbox_backlog: int
@@ -166,4 +171,5 @@ class GetPipelineHealthResponse(_message.Message):
     oldest_overdue_timer_seconds: float
     open_streams: int
     process_id: str
-    def __init__(self, sample_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., channels: _Optional[_Iterable[_Union[ChannelHealth, _Mapping]]] = ..., outbox_backlog: _Optional[int] = ..., consumer_pending: _Optional[int] = ..., oldest_overdue_timer_seconds: _Optional[float] = ..., open_streams: _Optional[int] = ..., process_id: _Optional[str] = ...) -> None: ...
+    deployment_wide: bool
+    def __init__(self, sample_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., channels: _Optional[_Iterable[_Union[ChannelHealth, _Mapping]]] = ..., outbox_backlog: _Optional[int] = ..., consumer_pending: _Optional[int] = ..., oldest_overdue_timer_seconds: _Optional[float] = ..., open_streams: _Optional[int] = ..., process_id: _Optional[str] = ..., deployment_wide: _Optional[bool] = ...) -> None: ...

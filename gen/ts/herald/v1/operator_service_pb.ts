@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file herald/v1/operator_service.proto.
  */
 export const file_herald_v1_operator_service: GenFile = /*@__PURE__*/
-  fileDesc("CiBoZXJhbGQvdjEvb3BlcmF0b3Jfc2VydmljZS5wcm90bxIJaGVyYWxkLnYxIg8KDVdob0FtSVJlcXVlc3QiTAoOV2hvQW1JUmVzcG9uc2USDAoEa2luZBgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBnNjb3BlcxgDIAMoCRIOCgZrZXlfaWQYBCABKAkitAMKGlNlYXJjaE5vdGlmaWNhdGlvbnNSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIaCghjYXRlZ29yeRgCIAEoCUIIukgFcgMYgAESPAoPZGVsaXZlcnlfc3RhdHVzGAMgASgOMhkuaGVyYWxkLnYxLkRlbGl2ZXJ5U3RhdHVzQgi6SAWCAQIQARItCgdjaGFubmVsGAQgASgOMhIuaGVyYWxkLnYxLkNoYW5uZWxCCLpIBYIBAhABEjAKDGNyZWF0ZV9hZnRlchgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNY3JlYXRlX2JlZm9yZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIQoPaWRlbXBvdGVuY3lfa2V5GAcgASgJQgi6SAVyAxiAAhIkCg9ub3RpZmljYXRpb25faWQYCCABKAlCC7pICNgBAXIDsAEBEhwKCXBhZ2Vfc2l6ZRgJIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YCiABKAlCCLpIBXIDGIACIm0KE05vdGlmaWNhdGlvblN1bW1hcnkSLQoMbm90aWZpY2F0aW9uGAEgASgLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbhInCgpkZWxpdmVyaWVzGAIgAygLMhMuaGVyYWxkLnYxLkRlbGl2ZXJ5Im0KG1NlYXJjaE5vdGlmaWNhdGlvbnNSZXNwb25zZRI1Cg1ub3RpZmljYXRpb25zGAEgAygLMh4uaGVyYWxkLnYxLk5vdGlmaWNhdGlvblN1bW1hcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjIKGkdldE5vdGlmaWNhdGlvbkxpZmVSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABASKGAQoPUmVuZGVyZWRDb250ZW50EiMKB2NoYW5uZWwYASABKA4yEi5oZXJhbGQudjEuQ2hhbm5lbBISCgpjaGFubmVsX2lkGAIgASgJEg8KB3N1YmplY3QYAyABKAkSDAoEdGV4dBgEIAEoCRIMCgRodG1sGAUgASgJEg0KBWVycm9yGAYgASgJIpECChtHZXROb3RpZmljYXRpb25MaWZlUmVzcG9uc2USLQoMbm90aWZpY2F0aW9uGAEgASgLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbhInCgpkZWxpdmVyaWVzGAIgAygLMhMuaGVyYWxkLnYxLkRlbGl2ZXJ5EiwKCHJlbmRlcmVkGAMgAygLMhouaGVyYWxkLnYxLlJlbmRlcmVkQ29udGVudBItCg13b3JrZmxvd19ydW5zGAQgAygLMhYuaGVyYWxkLnYxLldvcmtmbG93UnVuEhAKCHRyYWNlX2lkGAUgASgJEhQKDHRlbXBsYXRlX2tleRgGIAEoCRIVCg1zZW5kZXJfa2V5X2lkGAcgASgJIkMKFlJldHJ5RGVsaXZlcmllc1JlcXVlc3QSKQoMZGVsaXZlcnlfaWRzGAEgAygJQhO6SBCSAQ0IARBkGAEiBXIDsAEBImkKC1JldHJ5UmVzdWx0EhMKC2RlbGl2ZXJ5X2lkGAEgASgJEg8KB3JldHJpZWQYAiABKAgSDQoFZXJyb3IYAyABKAkSJQoIZGVsaXZlcnkYBCABKAsyEy5oZXJhbGQudjEuRGVsaXZlcnkiQgoXUmV0cnlEZWxpdmVyaWVzUmVzcG9uc2USJwoHcmVzdWx0cxgBIAMoCzIWLmhlcmFsZC52MS5SZXRyeVJlc3VsdCIaChhHZXRQaXBlbGluZUhlYWx0aFJlcXVlc3QicwoNQ2hhbm5lbEhlYWx0aBISCgpjaGFubmVsX2lkGAEgASgJEhIKCnNlbnRfdG90YWwYAiABKAQSFAoMZmFpbGVkX3RvdGFsGAMgASgEEhIKCmRlYWRfdG90YWwYBCABKAQSEAoIZGVhZF9ub3cYBSABKAQilAIKGUdldFBpcGVsaW5lSGVhbHRoUmVzcG9uc2USLwoLc2FtcGxlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKCGNoYW5uZWxzGAIgAygLMhguaGVyYWxkLnYxLkNoYW5uZWxIZWFsdGgSFgoOb3V0Ym94X2JhY2tsb2cYAyABKAQSHQoQY29uc3VtZXJfcGVuZGluZxgEIAEoBEgAiAEBEiQKHG9sZGVzdF9vdmVyZHVlX3RpbWVyX3NlY29uZHMYBSABKAESFAoMb3Blbl9zdHJlYW1zGAYgASgEEhIKCnByb2Nlc3NfaWQYByABKAlCEwoRX2NvbnN1bWVyX3BlbmRpbmcy6gMKD09wZXJhdG9yU2VydmljZRJCCgZXaG9BbUkSGC5oZXJhbGQudjEuV2hvQW1JUmVxdWVzdBoZLmhlcmFsZC52MS5XaG9BbUlSZXNwb25zZSIDkAIBEmkKE1NlYXJjaE5vdGlmaWNhdGlvbnMSJS5oZXJhbGQudjEuU2VhcmNoTm90aWZpY2F0aW9uc1JlcXVlc3QaJi5oZXJhbGQudjEuU2VhcmNoTm90aWZpY2F0aW9uc1Jlc3BvbnNlIgOQAgESaQoTR2V0Tm90aWZpY2F0aW9uTGlmZRIlLmhlcmFsZC52MS5HZXROb3RpZmljYXRpb25MaWZlUmVxdWVzdBomLmhlcmFsZC52MS5HZXROb3RpZmljYXRpb25MaWZlUmVzcG9uc2UiA5ACARJYCg9SZXRyeURlbGl2ZXJpZXMSIS5oZXJhbGQudjEuUmV0cnlEZWxpdmVyaWVzUmVxdWVzdBoiLmhlcmFsZC52MS5SZXRyeURlbGl2ZXJpZXNSZXNwb25zZRJjChFHZXRQaXBlbGluZUhlYWx0aBIjLmhlcmFsZC52MS5HZXRQaXBlbGluZUhlYWx0aFJlcXVlc3QaJC5oZXJhbGQudjEuR2V0UGlwZWxpbmVIZWFsdGhSZXNwb25zZSIDkAIBQqABCg1jb20uaGVyYWxkLnYxQhRPcGVyYXRvclNlcnZpY2VQcm90b1ABWjRnaXRodWIuY29tL2hlcmFsZGhxL2hlcmFsZC9nZW4vZ28vaGVyYWxkL3YxO2hlcmFsZHYxogIDSFhYqgIJSGVyYWxkLlYxygIJSGVyYWxkXFYx4gIVSGVyYWxkXFYxXEdQQk1ldGFkYXRh6gIKSGVyYWxkOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_herald_v1_notification, file_herald_v1_workflow]);
+  fileDesc("CiBoZXJhbGQvdjEvb3BlcmF0b3Jfc2VydmljZS5wcm90bxIJaGVyYWxkLnYxIg8KDVdob0FtSVJlcXVlc3QiXwoOV2hvQW1JUmVzcG9uc2USDAoEa2luZBgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBnNjb3BlcxgDIAMoCRIOCgZrZXlfaWQYBCABKAkSEQoJdGVuYW50X2lkGAUgASgJIu8DChpTZWFyY2hOb3RpZmljYXRpb25zUmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQSGgoIY2F0ZWdvcnkYAiABKAlCCLpIBXIDGIABEjwKD2RlbGl2ZXJ5X3N0YXR1cxgDIAEoDjIZLmhlcmFsZC52MS5EZWxpdmVyeVN0YXR1c0IIukgFggECEAESLQoHY2hhbm5lbBgEIAEoDjISLmhlcmFsZC52MS5DaGFubmVsQgi6SAWCAQIQARIwCgxjcmVhdGVfYWZ0ZXIYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDWNyZWF0ZV9iZWZvcmUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiEKD2lkZW1wb3RlbmN5X2tleRgHIAEoCUIIukgFcgMYgAISJAoPbm90aWZpY2F0aW9uX2lkGAggASgJQgu6SAjYAQFyA7ABARIcCglwYWdlX3NpemUYCSABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAogASgJQgi6SAVyAxiAAhI5Cgx0ZW1wbGF0ZV9rZXkYCyABKAlCI7pIINgBAXIbGIABMhZeW2EtejAtOV1bYS16MC05Xy4tXSokIm0KE05vdGlmaWNhdGlvblN1bW1hcnkSLQoMbm90aWZpY2F0aW9uGAEgASgLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbhInCgpkZWxpdmVyaWVzGAIgAygLMhMuaGVyYWxkLnYxLkRlbGl2ZXJ5Im0KG1NlYXJjaE5vdGlmaWNhdGlvbnNSZXNwb25zZRI1Cg1ub3RpZmljYXRpb25zGAEgAygLMh4uaGVyYWxkLnYxLk5vdGlmaWNhdGlvblN1bW1hcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjIKGkdldE5vdGlmaWNhdGlvbkxpZmVSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABASKGAQoPUmVuZGVyZWRDb250ZW50EiMKB2NoYW5uZWwYASABKA4yEi5oZXJhbGQudjEuQ2hhbm5lbBISCgpjaGFubmVsX2lkGAIgASgJEg8KB3N1YmplY3QYAyABKAkSDAoEdGV4dBgEIAEoCRIMCgRodG1sGAUgASgJEg0KBWVycm9yGAYgASgJIpECChtHZXROb3RpZmljYXRpb25MaWZlUmVzcG9uc2USLQoMbm90aWZpY2F0aW9uGAEgASgLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbhInCgpkZWxpdmVyaWVzGAIgAygLMhMuaGVyYWxkLnYxLkRlbGl2ZXJ5EiwKCHJlbmRlcmVkGAMgAygLMhouaGVyYWxkLnYxLlJlbmRlcmVkQ29udGVudBItCg13b3JrZmxvd19ydW5zGAQgAygLMhYuaGVyYWxkLnYxLldvcmtmbG93UnVuEhAKCHRyYWNlX2lkGAUgASgJEhQKDHRlbXBsYXRlX2tleRgGIAEoCRIVCg1zZW5kZXJfa2V5X2lkGAcgASgJIkMKFlJldHJ5RGVsaXZlcmllc1JlcXVlc3QSKQoMZGVsaXZlcnlfaWRzGAEgAygJQhO6SBCSAQ0IARBkGAEiBXIDsAEBImkKC1JldHJ5UmVzdWx0EhMKC2RlbGl2ZXJ5X2lkGAEgASgJEg8KB3JldHJpZWQYAiABKAgSDQoFZXJyb3IYAyABKAkSJQoIZGVsaXZlcnkYBCABKAsyEy5oZXJhbGQudjEuRGVsaXZlcnkiQgoXUmV0cnlEZWxpdmVyaWVzUmVzcG9uc2USJwoHcmVzdWx0cxgBIAMoCzIWLmhlcmFsZC52MS5SZXRyeVJlc3VsdCIaChhHZXRQaXBlbGluZUhlYWx0aFJlcXVlc3QicwoNQ2hhbm5lbEhlYWx0aBISCgpjaGFubmVsX2lkGAEgASgJEhIKCnNlbnRfdG90YWwYAiABKAQSFAoMZmFpbGVkX3RvdGFsGAMgASgEEhIKCmRlYWRfdG90YWwYBCABKAQSEAoIZGVhZF9ub3cYBSABKAQirQIKGUdldFBpcGVsaW5lSGVhbHRoUmVzcG9uc2USLwoLc2FtcGxlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKCGNoYW5uZWxzGAIgAygLMhguaGVyYWxkLnYxLkNoYW5uZWxIZWFsdGgSFgoOb3V0Ym94X2JhY2tsb2cYAyABKAQSHQoQY29uc3VtZXJfcGVuZGluZxgEIAEoBEgAiAEBEiQKHG9sZGVzdF9vdmVyZHVlX3RpbWVyX3NlY29uZHMYBSABKAESFAoMb3Blbl9zdHJlYW1zGAYgASgEEhIKCnByb2Nlc3NfaWQYByABKAkSFwoPZGVwbG95bWVudF93aWRlGAggASgIQhMKEV9jb25zdW1lcl9wZW5kaW5nMuoDCg9PcGVyYXRvclNlcnZpY2USQgoGV2hvQW1JEhguaGVyYWxkLnYxLldob0FtSVJlcXVlc3QaGS5oZXJhbGQudjEuV2hvQW1JUmVzcG9uc2UiA5ACARJpChNTZWFyY2hOb3RpZmljYXRpb25zEiUuaGVyYWxkLnYxLlNlYXJjaE5vdGlmaWNhdGlvbnNSZXF1ZXN0GiYuaGVyYWxkLnYxLlNlYXJjaE5vdGlmaWNhdGlvbnNSZXNwb25zZSIDkAIBEmkKE0dldE5vdGlmaWNhdGlvbkxpZmUSJS5oZXJhbGQudjEuR2V0Tm90aWZpY2F0aW9uTGlmZVJlcXVlc3QaJi5oZXJhbGQudjEuR2V0Tm90aWZpY2F0aW9uTGlmZVJlc3BvbnNlIgOQAgESWAoPUmV0cnlEZWxpdmVyaWVzEiEuaGVyYWxkLnYxLlJldHJ5RGVsaXZlcmllc1JlcXVlc3QaIi5oZXJhbGQudjEuUmV0cnlEZWxpdmVyaWVzUmVzcG9uc2USYwoRR2V0UGlwZWxpbmVIZWFsdGgSIy5oZXJhbGQudjEuR2V0UGlwZWxpbmVIZWFsdGhSZXF1ZXN0GiQuaGVyYWxkLnYxLkdldFBpcGVsaW5lSGVhbHRoUmVzcG9uc2UiA5ACAUKgAQoNY29tLmhlcmFsZC52MUIUT3BlcmF0b3JTZXJ2aWNlUHJvdG9QAVo0Z2l0aHViLmNvbS9oZXJhbGRocS9oZXJhbGQvZ2VuL2dvL2hlcmFsZC92MTtoZXJhbGR2MaICA0hYWKoCCUhlcmFsZC5WMcoCCUhlcmFsZFxWMeICFUhlcmFsZFxWMVxHUEJNZXRhZGF0YeoCCkhlcmFsZDo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_herald_v1_notification, file_herald_v1_workflow]);
 
 /**
  * WhoAmIRequest is empty: the credential is the question.
@@ -70,6 +70,14 @@ export type WhoAmIResponse = Message<"herald.v1.WhoAmIResponse"> & {
    * @generated from field: string key_id = 4;
    */
   keyId: string;
+
+  /**
+   * tenant_id is the tenant the caller acts in: the API key's tenant, the
+   * user token's `tenant` claim, `default` for OIDC operators.
+   *
+   * @generated from field: string tenant_id = 5;
+   */
+  tenantId: string;
 };
 
 /**
@@ -136,7 +144,8 @@ export type SearchNotificationsRequest = Message<"herald.v1.SearchNotificationsR
 
   /**
    * idempotency_key returns the notifications a Send with this key created,
-   * by any API key (not Sends of operators signed in through OIDC).
+   * by any API key of the caller's tenant (not Sends of operators signed in
+   * through OIDC).
    *
    * @generated from field: string idempotency_key = 7;
    */
@@ -163,6 +172,15 @@ export type SearchNotificationsRequest = Message<"herald.v1.SearchNotificationsR
    * @generated from field: string page_token = 10;
    */
   pageToken: string;
+
+  /**
+   * template_key returns only notifications whose Send named this template
+   * (exact match). Like category, it is checked on each notification
+   * examined, not looked up in an index.
+   *
+   * @generated from field: string template_key = 11;
+   */
+  templateKey: string;
 };
 
 /**
@@ -218,6 +236,10 @@ export type SearchNotificationsResponse = Message<"herald.v1.SearchNotifications
    * next_page_token fetches the next page; empty on the last page. One call
    * examines at most 10,000 notifications, so a page may be short, even
    * empty, while next_page_token is set: keep calling until it is empty.
+   * Without user_id, idempotency_key, notification_id or one of the rare
+   * delivery statuses, those are the newest notifications of all tenants,
+   * of which only the caller's are returned: a tenant with few of them gets
+   * short pages.
    *
    * @generated from field: string next_page_token = 2;
    */
@@ -495,30 +517,34 @@ export type ChannelHealth = Message<"herald.v1.ChannelHealth"> & {
 
   /**
    * sent_total counts deliveries accepted by the channel, since this Herald
-   * process started (a counter: chart its rate).
+   * process started (a counter: chart its rate), of all tenants; 0 unless
+   * deployment_wide.
    *
    * @generated from field: uint64 sent_total = 2;
    */
   sentTotal: bigint;
 
   /**
-   * failed_total counts failed attempts since this process started.
+   * failed_total counts failed attempts since this process started, of all
+   * tenants; 0 unless deployment_wide.
    *
    * @generated from field: uint64 failed_total = 3;
    */
   failedTotal: bigint;
 
   /**
-   * dead_total counts deliveries that went dead since this process started.
+   * dead_total counts deliveries that went dead since this process started,
+   * of all tenants; 0 unless deployment_wide.
    *
    * @generated from field: uint64 dead_total = 4;
    */
   deadTotal: bigint;
 
   /**
-   * dead_now counts the channel's dead deliveries in Postgres now, across all
-   * processes, among the newest 100,000 dead deliveries of all channels: when
-   * the channels' dead_now add up to 100,000 there may be more.
+   * dead_now counts the caller's tenant's dead deliveries on the channel in
+   * Postgres now, across all processes, among the tenant's newest 100,000
+   * dead deliveries of all channels: when the channels' dead_now add up to
+   * 100,000 there may be more.
    *
    * @generated from field: uint64 dead_now = 5;
    */
@@ -554,8 +580,8 @@ export type GetPipelineHealthResponse = Message<"herald.v1.GetPipelineHealthResp
 
   /**
    * outbox_backlog counts deliveries recorded but not yet handed to
-   * JetStream, across all processes, up to 100,000 (that value means at least
-   * as many).
+   * JetStream, of all tenants, across all processes, up to 100,000 (that
+   * value means at least as many); 0 unless deployment_wide.
    *
    * @generated from field: uint64 outbox_backlog = 3;
    */
@@ -563,7 +589,8 @@ export type GetPipelineHealthResponse = Message<"herald.v1.GetPipelineHealthResp
 
   /**
    * consumer_pending counts deliveries in JetStream not yet taken by a
-   * worker; unset when JetStream cannot be asked right now.
+   * worker, of all tenants; unset when JetStream cannot be asked right now,
+   * and unless deployment_wide.
    *
    * @generated from field: optional uint64 consumer_pending = 4;
    */
@@ -571,14 +598,15 @@ export type GetPipelineHealthResponse = Message<"herald.v1.GetPipelineHealthResp
 
   /**
    * oldest_overdue_timer_seconds is how late the most overdue workflow timer
-   * is (0 when none is overdue).
+   * of any tenant is (0 when none is overdue); 0 unless deployment_wide.
    *
    * @generated from field: double oldest_overdue_timer_seconds = 5;
    */
   oldestOverdueTimerSeconds: number;
 
   /**
-   * open_streams counts live Subscribe streams open on this process.
+   * open_streams counts live Subscribe streams open on this process, of all
+   * tenants; 0 unless deployment_wide.
    *
    * @generated from field: uint64 open_streams = 6;
    */
@@ -586,11 +614,22 @@ export type GetPipelineHealthResponse = Message<"herald.v1.GetPipelineHealthResp
 
   /**
    * process_id names the Herald process that answered (counters are per
-   * process).
+   * process); empty unless deployment_wide.
    *
    * @generated from field: string process_id = 7;
    */
   processId: string;
+
+  /**
+   * deployment_wide is true when the deployment-wide figures (sent_total,
+   * failed_total, dead_total, outbox_backlog, consumer_pending,
+   * oldest_overdue_timer_seconds, open_streams, process_id) are filled in:
+   * only for callers of the default tenant, the deployment's operators.
+   * dead_now is always the caller's tenant's own.
+   *
+   * @generated from field: bool deployment_wide = 8;
+   */
+  deploymentWide: boolean;
 };
 
 /**
@@ -609,6 +648,13 @@ export const GetPipelineHealthResponseSchema: GenMessage<GetPipelineHealthRespon
  * the `admin` scope, so a `read` key can look but not retry. Results are
  * bounded: pages of at most 100, at most 100 ids per bulk call.
  *
+ * Every call acts inside the caller's tenant (the API key's tenant; the
+ * default tenant for operators signed in through OIDC): it finds, reads and
+ * retries only that tenant's notifications, deliveries and workflow runs. An
+ * id of another tenant's notification or delivery answers exactly as an
+ * unknown id does (NOT_FOUND, or a `not found` result). GetPipelineHealth's
+ * deployment-wide figures are shown only to callers of the default tenant.
+ *
  * @generated from service herald.v1.OperatorService
  */
 export const OperatorService: GenService<{
@@ -625,8 +671,8 @@ export const OperatorService: GenService<{
     output: typeof WhoAmIResponseSchema;
   },
   /**
-   * SearchNotifications finds notifications across all users, newest first,
-   * one page at a time. Every filter that is set must match. Requires the
+   * SearchNotifications finds notifications across all users of the caller's
+   * tenant, newest first, one page at a time. Every filter that is set must match. Requires the
    * `read` scope.
    *
    * @generated from rpc herald.v1.OperatorService.SearchNotifications
@@ -640,7 +686,8 @@ export const OperatorService: GenService<{
    * GetNotificationLife returns everything Herald knows about one
    * notification: its content, the content each channel rendered, every
    * delivery with every attempt, its workflow runs with their steps, and the
-   * trace id. Requires the `read` scope.
+   * trace id. Requires the `read` scope. NOT_FOUND when the caller's tenant
+   * has no notification with this id (another tenant's id included).
    *
    * @generated from rpc herald.v1.OperatorService.GetNotificationLife
    */
@@ -652,8 +699,9 @@ export const OperatorService: GenService<{
   /**
    * RetryDeliveries puts dead deliveries back in line, each with a fresh set
    * of attempts, like RetryDelivery for each id. One id that cannot be retried
-   * does not stop the others: each id gets its own result. Requires the
-   * `admin` scope.
+   * does not stop the others: each id gets its own result; a delivery of
+   * another tenant gets `not found`, as an unknown id does, and is left as it
+   * is. Requires the `admin` scope.
    *
    * @generated from rpc herald.v1.OperatorService.RetryDeliveries
    */
@@ -665,8 +713,11 @@ export const OperatorService: GenService<{
   /**
    * GetPipelineHealth is the delivery pipeline at a glance: what was sent and
    * what failed per channel, what waits, and how many live streams are open.
-   * A console polls it and charts the differences between samples. Requires
-   * the `read` scope.
+   * A console polls it and charts the differences between samples. dead_now
+   * is the caller's tenant's; every other figure is the whole deployment's,
+   * shared by all tenants, and is filled in only for callers of the default
+   * tenant (see deployment_wide): other tenants get zeros there, so that no
+   * tenant learns how much the others send. Requires the `read` scope.
    *
    * @generated from rpc herald.v1.OperatorService.GetPipelineHealth
    */

@@ -55,24 +55,29 @@ type OperatorServiceClient interface {
 	// show only the actions the caller may take. Any valid credential may call
 	// it.
 	WhoAmI(context.Context, *connect.Request[v1.WhoAmIRequest]) (*connect.Response[v1.WhoAmIResponse], error)
-	// SearchNotifications finds notifications across all users, newest first,
-	// one page at a time. Every filter that is set must match. Requires the
+	// SearchNotifications finds notifications across all users of the caller's
+	// tenant, newest first, one page at a time. Every filter that is set must match. Requires the
 	// `read` scope.
 	SearchNotifications(context.Context, *connect.Request[v1.SearchNotificationsRequest]) (*connect.Response[v1.SearchNotificationsResponse], error)
 	// GetNotificationLife returns everything Herald knows about one
 	// notification: its content, the content each channel rendered, every
 	// delivery with every attempt, its workflow runs with their steps, and the
-	// trace id. Requires the `read` scope.
+	// trace id. Requires the `read` scope. NOT_FOUND when the caller's tenant
+	// has no notification with this id (another tenant's id included).
 	GetNotificationLife(context.Context, *connect.Request[v1.GetNotificationLifeRequest]) (*connect.Response[v1.GetNotificationLifeResponse], error)
 	// RetryDeliveries puts dead deliveries back in line, each with a fresh set
 	// of attempts, like RetryDelivery for each id. One id that cannot be retried
-	// does not stop the others: each id gets its own result. Requires the
-	// `admin` scope.
+	// does not stop the others: each id gets its own result; a delivery of
+	// another tenant gets `not found`, as an unknown id does, and is left as it
+	// is. Requires the `admin` scope.
 	RetryDeliveries(context.Context, *connect.Request[v1.RetryDeliveriesRequest]) (*connect.Response[v1.RetryDeliveriesResponse], error)
 	// GetPipelineHealth is the delivery pipeline at a glance: what was sent and
 	// what failed per channel, what waits, and how many live streams are open.
-	// A console polls it and charts the differences between samples. Requires
-	// the `read` scope.
+	// A console polls it and charts the differences between samples. dead_now
+	// is the caller's tenant's; every other figure is the whole deployment's,
+	// shared by all tenants, and is filled in only for callers of the default
+	// tenant (see deployment_wide): other tenants get zeros there, so that no
+	// tenant learns how much the others send. Requires the `read` scope.
 	GetPipelineHealth(context.Context, *connect.Request[v1.GetPipelineHealthRequest]) (*connect.Response[v1.GetPipelineHealthResponse], error)
 }
 
@@ -164,24 +169,29 @@ type OperatorServiceHandler interface {
 	// show only the actions the caller may take. Any valid credential may call
 	// it.
 	WhoAmI(context.Context, *connect.Request[v1.WhoAmIRequest]) (*connect.Response[v1.WhoAmIResponse], error)
-	// SearchNotifications finds notifications across all users, newest first,
-	// one page at a time. Every filter that is set must match. Requires the
+	// SearchNotifications finds notifications across all users of the caller's
+	// tenant, newest first, one page at a time. Every filter that is set must match. Requires the
 	// `read` scope.
 	SearchNotifications(context.Context, *connect.Request[v1.SearchNotificationsRequest]) (*connect.Response[v1.SearchNotificationsResponse], error)
 	// GetNotificationLife returns everything Herald knows about one
 	// notification: its content, the content each channel rendered, every
 	// delivery with every attempt, its workflow runs with their steps, and the
-	// trace id. Requires the `read` scope.
+	// trace id. Requires the `read` scope. NOT_FOUND when the caller's tenant
+	// has no notification with this id (another tenant's id included).
 	GetNotificationLife(context.Context, *connect.Request[v1.GetNotificationLifeRequest]) (*connect.Response[v1.GetNotificationLifeResponse], error)
 	// RetryDeliveries puts dead deliveries back in line, each with a fresh set
 	// of attempts, like RetryDelivery for each id. One id that cannot be retried
-	// does not stop the others: each id gets its own result. Requires the
-	// `admin` scope.
+	// does not stop the others: each id gets its own result; a delivery of
+	// another tenant gets `not found`, as an unknown id does, and is left as it
+	// is. Requires the `admin` scope.
 	RetryDeliveries(context.Context, *connect.Request[v1.RetryDeliveriesRequest]) (*connect.Response[v1.RetryDeliveriesResponse], error)
 	// GetPipelineHealth is the delivery pipeline at a glance: what was sent and
 	// what failed per channel, what waits, and how many live streams are open.
-	// A console polls it and charts the differences between samples. Requires
-	// the `read` scope.
+	// A console polls it and charts the differences between samples. dead_now
+	// is the caller's tenant's; every other figure is the whole deployment's,
+	// shared by all tenants, and is filled in only for callers of the default
+	// tenant (see deployment_wide): other tenants get zeros there, so that no
+	// tenant learns how much the others send. Requires the `read` scope.
 	GetPipelineHealth(context.Context, *connect.Request[v1.GetPipelineHealthRequest]) (*connect.Response[v1.GetPipelineHealthResponse], error)
 }
 

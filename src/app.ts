@@ -237,6 +237,7 @@ export async function createApp(
   const server = buildServer({
     server: config.server,
     limits: config.limits,
+    tenantLimits: tenants.limits,
     natsPrefix: natsConfig.prefix,
     useCases: api,
     authenticate: auth.authenticate,

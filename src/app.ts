@@ -146,6 +146,8 @@ export async function createApp(
     },
     fanout: {
       ...config.fanout,
+      maxInFlightPerTenant: (tenantId) =>
+        tenants.limits(tenantId)?.fanoutsInFlight || config.fanout.maxInFlightPerTenant,
       onStarted: () => scheduler.kick("fanout-planner"),
       onChunks: () => scheduler.kick("fanout-relay"),
     },

@@ -20,6 +20,8 @@ export interface FanoutConfig {
   chunksInFlight: number;
   /** Fan-outs one sender may have planning or running (FANOUTS_IN_FLIGHT_PER_KEY). */
   maxInFlightPerSender: number;
+  /** Fan-outs one tenant may have planning or running, over all its senders (FANOUTS_IN_FLIGHT_PER_TENANT). */
+  maxInFlightPerTenant: number;
   /** How long a process may hold a chunk before JetStream gives it to another (FANOUT_ACK_WAIT_MS). */
   ackWaitMs: number;
   /** Days a finished fan-out's record is kept for GetFanout (FANOUT_RETENTION_DAYS). */
@@ -39,6 +41,7 @@ export function readFanout(env: EnvReader, poolMax: number): FanoutConfig {
     concurrency,
     chunksInFlight: env.int("FANOUT_CHUNKS_IN_FLIGHT", 8, 1, 10_000),
     maxInFlightPerSender: env.int("FANOUTS_IN_FLIGHT_PER_KEY", 10, 1, 10_000),
+    maxInFlightPerTenant: env.int("FANOUTS_IN_FLIGHT_PER_TENANT", 20, 1, 100_000),
     ackWaitMs: env.int("FANOUT_ACK_WAIT_MS", 120_000, 5_000, 3_600_000),
     retentionDays: env.int("FANOUT_RETENTION_DAYS", 7, 1, 3650),
   };

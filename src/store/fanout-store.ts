@@ -139,6 +139,15 @@ export const fanoutStore = {
     return row?.n ?? 0;
   },
 
+  /** Fan-outs of the tenant, of every sender, still planning or running. */
+  async inFlightOfTenant(q: Queryable, tenantId: string): Promise<number> {
+    const [row] = await q.rows<{ n: number }>(
+      "SELECT count(*)::int AS n FROM fanouts WHERE tenant_id = $1 AND state IN ('planning', 'running')",
+      [tenantId],
+    );
+    return row?.n ?? 0;
+  },
+
   /** A fan-out of the tenant; another tenant's id is null, as an unknown one. */
   async get(q: Queryable, tenantId: string, id: string): Promise<FanoutRecord | null> {
     const [row] = await q.rows<FanoutRow>("SELECT * FROM fanouts WHERE tenant_id = $2 AND id = $1", [id, tenantId]);

@@ -77,6 +77,8 @@ export interface UseCaseDeps {
     chunkSize: number;
     chunksPerRound: number;
     maxInFlightPerSender: number;
+    /** The tenant's own FANOUTS_IN_FLIGHT_PER_TENANT (its settings, or the deployment's). */
+    maxInFlightPerTenant: (tenantId: string) => number;
     onStarted: () => void;
     onChunks: () => void;
   };
@@ -150,6 +152,7 @@ export function createUseCases(d: UseCaseDeps) {
     channels: d.channels.available,
     findWorkflow: d.workflows.find,
     maxInFlightPerSender: d.fanout.maxInFlightPerSender,
+    maxInFlightPerTenant: d.fanout.maxInFlightPerTenant,
     onStarted: d.fanout.onStarted,
   });
   // Send as the API sees it: to users now, or to topics and everyone as a fan-out.

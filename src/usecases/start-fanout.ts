@@ -21,6 +21,8 @@ export interface StartFanoutDeps {
   findWorkflow: (name: string, category: string) => Promise<Workflow | null>;
   /** Fan-outs one sender may have planning or running at once (FANOUTS_IN_FLIGHT_PER_KEY). */
   maxInFlightPerSender: number;
+  /** Fan-outs one tenant may have planning or running at once, over all its senders. */
+  maxInFlightPerTenant: (tenantId: string) => number;
   /** A fan-out was recorded: plan it now rather than at the next round. */
   onStarted: () => void;
 }
@@ -70,6 +72,12 @@ export function createStartFanout(deps: StartFanoutDeps) {
     if ((await fanoutStore.inFlight(deps.db, principal.tenantId, sender)) >= deps.maxInFlightPerSender) {
       throw new ResourceExhaustedError(
         `this sender already has ${deps.maxInFlightPerSender} fan-outs planning or running (FANOUTS_IN_FLIGHT_PER_KEY); wait for one to finish or cancel one`,
+      );
+    }
+    const tenantMax = deps.maxInFlightPerTenant(principal.tenantId);
+    if ((await fanoutStore.inFlightOfTenant(deps.db, principal.tenantId)) >= tenantMax) {
+      throw new ResourceExhaustedError(
+        `this tenant already has ${tenantMax} fan-outs planning or running (FANOUTS_IN_FLIGHT_PER_TENANT, or the tenant's fanouts_in_flight); wait for one to finish or cancel one`,
       );
     }
     const snapshotSeq = await topicMemberStore.snapshot(deps.db);

@@ -218,6 +218,41 @@ describe("FANOUTS_IN_FLIGHT_PER_KEY", () => {
   });
 });
 
+describe("FANOUTS_IN_FLIGHT_PER_TENANT", () => {
+  it("counts every key of a tenant; another tenant starts its own meanwhile", async () => {
+    const limited = await startHerald({
+      env: { FANOUTS_IN_FLIGHT_PER_TENANT: "1", FANOUT_CHUNK_SIZE: "50", FANOUT_CHUNKS_IN_FLIGHT: "1" },
+    });
+    try {
+      await limited.tenant("acme");
+      await limited.tenant("globex");
+      const start = async (tenant: string) => {
+        const admin = await limited.apiKey(["admin"], "topics", tenant);
+        const topicClient = serviceClient(TopicService, limited.url, admin);
+        await topicClient.createTopic({ key: "lim" });
+        await topicClient.addSubscribers({ topicKey: "lim", userIds: ids("lim-", 0, 10_000) });
+        return [
+          connectClient(limited.url, await limited.apiKey(["send"], "one", tenant)),
+          connectClient(limited.url, await limited.apiKey(["send"], "two", tenant)),
+        ] as const;
+      };
+      const [acme1, acme2] = await start("acme");
+      const [globex] = await start("globex");
+      const request = { topics: ["lim"], category: "fanout.tenant-limit", title: "t", body: "b" };
+      const first = await acme1.send(request);
+      // Another key of the same tenant: the tenant's limit, not the key's.
+      const refused = ConnectError.from(await rejection(acme2.send(request)));
+      expect(refused.code).toBe(Code.ResourceExhausted);
+      expect(refused.rawMessage).toMatch(/this tenant already has 1 fan-outs planning or running/);
+      expect((await globex.send(request)).fanoutId).not.toBe("");
+      await acme1.cancelFanout({ id: first.fanoutId });
+      expect((await acme2.send(request)).fanoutId).not.toBe("");
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe("Broadcast", () => {
   it("reaches every recipient that existed at Send, once", async () => {
     const recipients = serviceClient(RecipientService, herald.url, await herald.apiKey(["admin"]));

@@ -16,6 +16,7 @@ describe("FANOUT_* and SEND_STREAM* settings", () => {
       concurrency: 2,
       chunksInFlight: 8,
       maxInFlightPerSender: 10,
+      maxInFlightPerTenant: 20,
       ackWaitMs: 120_000,
       retentionDays: 7,
     });

@@ -42,9 +42,9 @@ export function createOperatorLife(deps: { db: Queryable; catalog: ChannelCatalo
   return async function notificationLife(principal: Principal, id: string): Promise<NotificationLife> {
     requireScope(principal, "read", "read notifications");
     const [notification, origin, deliveries, contents, workflowRuns] = await Promise.all([
-      notificationStore.get(deps.db, id),
+      notificationStore.get(deps.db, principal.tenantId, id),
       notificationLifeReads.origin(deps.db, id),
-      deliveryStore.forNotification(deps.db, id),
+      deliveryStore.forNotification(deps.db, principal.tenantId, id),
       notificationLifeReads.contents(deps.db, id),
       workflowRunReads.ofNotification(deps.db, id),
     ]);

@@ -3,6 +3,7 @@ import type { Channel, Notification } from "../domain/notification.js";
 import type { RunStatus, Workflow } from "../domain/workflow.js";
 import type { Queryable } from "../store/database.js";
 import { notificationStore } from "../store/notification-store.js";
+import { defaultTenant } from "../domain/tenant.js";
 import type { TraceContext } from "../store/outbox-store.js";
 import { workflowDigestStore } from "../store/workflow-digest-store.js";
 import { type RunState, workflowRunStore } from "../store/workflow-run-store.js";
@@ -90,7 +91,7 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
     // others wait on with pool connections, so it must not wait for another.
     const workflow = await deps.loadWorkflow(run.workflowKey, run.workflowVersion, tx);
     const notification =
-      known?.notifications.get(run.notificationId) ?? (await notificationStore.get(tx, run.notificationId));
+      known?.notifications.get(run.notificationId) ?? (await notificationStore.get(tx, defaultTenant, run.notificationId)); // TENANT-THREAD
     if (workflow === null || notification === null || notification === undefined) return null;
     const people = known?.people.get(run.userId);
     return {
@@ -140,7 +141,10 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
       );
       const live = [...runs.values()];
       const notifications = new Map(
-        (await notificationStore.getMany(tx, [...new Set(live.map((r) => r.notificationId))])).map((n) => [n.id, n]),
+        // TENANT-THREAD
+        (await notificationStore.getMany(tx, defaultTenant, [...new Set(live.map((r) => r.notificationId))])).map(
+          (n) => [n.id, n],
+        ),
       );
       const people = await loadPeople(tx, [...new Set(live.map((r) => r.userId))]);
       const known: BatchReads = { runs, notifications, people };

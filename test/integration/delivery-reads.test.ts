@@ -6,6 +6,7 @@ import { createDatabase, type Database } from "../../src/store/database.js";
 import { deliveryStore } from "../../src/store/delivery-store.js";
 import { migrate } from "../../src/store/migrator.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/herald.js";
+import { defaultTenant } from "../../src/domain/tenant.js";
 
 // A delivery read while a worker records its attempts: the status and error
 // always match the attempts read with them (one snapshot), never an attempt's
@@ -28,13 +29,13 @@ it("reads a delivery and its attempts as of one moment, while attempts are being
   const notificationId = randomUUID();
   const deliveryId = randomUUID();
   await db.exec(
-    `INSERT INTO notifications (id, user_id, seq, category, title, body, priority, send_at)
-     VALUES ($1, 'u', NULL, 'c', 't', 'b', 'normal', now())`,
+    `INSERT INTO notifications (id, tenant_id, user_id, seq, category, title, body, priority, send_at)
+     VALUES ($1, 'default', 'u', NULL, 'c', 't', 'b', 'normal', now())`,
     [notificationId],
   );
   await db.exec(
-    `INSERT INTO deliveries (id, notification_id, channel, target, status, attempts, due_at)
-     VALUES ($1, $2, 'email', '', 'pending', 0, now())`,
+    `INSERT INTO deliveries (id, tenant_id, notification_id, channel, target, status, attempts, due_at)
+     VALUES ($1, 'default', $2, 'email', '', 'pending', 0, now())`,
     [deliveryId, notificationId],
   );
   let writing = true;
@@ -55,7 +56,7 @@ it("reads a delivery and its attempts as of one moment, while attempts are being
   let reads = 0;
   const mismatches: string[] = [];
   while (writing) {
-    const d = await deliveryStore.get(db, deliveryId);
+    const d = await deliveryStore.get(db, defaultTenant, deliveryId);
     reads += 1;
     const last = d?.history?.at(-1);
     if (d === null || last === undefined) continue;

@@ -6,6 +6,7 @@ import { channelStore } from "../../src/store/channel-store.js";
 import { createSendBatcher, type SendBatcherOptions, type SendKey } from "../../src/store/send-batcher.js";
 import { type SendWrite, sendStore } from "../../src/store/send-store.js";
 import { useMigratedDatabase } from "../helpers/migrated-database.js";
+import { defaultTenant } from "../../src/domain/tenant.js";
 
 const store = useMigratedDatabase({ poolMax: 6 });
 beforeAll(() => channelStore.register(store.db, ["in_app", "email"]));
@@ -15,6 +16,7 @@ function inAppSend(userIds: string[], overrides: { priority?: string; title?: st
   const now = new Date();
   const inbox: Notification[] = userIds.map((userId) => ({
     id: uuidv7(),
+    tenantId: defaultTenant,
     userId,
     category: "gc",
     title: overrides.title ?? `to ${userId}`,
@@ -28,6 +30,7 @@ function inAppSend(userIds: string[], overrides: { priority?: string; title?: st
     archivedAt: null,
   }));
   return {
+    tenantId: defaultTenant,
     inbox,
     others: [],
     deliveries: inbox.map((n) => ({

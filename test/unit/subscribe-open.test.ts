@@ -6,6 +6,7 @@ import { UnavailableError } from "../../src/domain/errors.js";
 import type { FeedHead } from "../../src/domain/feed-event.js";
 import { ReadQueueFullError } from "../../src/feed/read-queue.js";
 import { createSubscribeFeed } from "../../src/usecases/subscribe-feed.js";
+import { defaultTenant } from "../../src/domain/tenant.js";
 
 function subscribeWithHeads(answers: Array<FeedHead | Error>) {
   let reads = 0;
@@ -21,7 +22,7 @@ function subscribeWithHeads(answers: Array<FeedHead | Error>) {
     hub: { listen: () => () => undefined },
   });
   const abort = new AbortController();
-  const stream = subscribe({ kind: "user", userId: "ada" }, { userId: "", cursor: null }, abort.signal);
+  const stream = subscribe({ kind: "user", tenantId: defaultTenant, userId: "ada" }, { userId: "", cursor: null }, abort.signal);
   return { first: () => stream.next(), reads: () => reads, close: () => abort.abort() };
 }
 

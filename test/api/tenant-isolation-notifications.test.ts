@@ -21,6 +21,8 @@ let herald: TestHerald;
 /** Each tenant's API key with every scope this service checks. */
 let a: HeraldClient;
 let b: HeraldClient;
+/** B's key over gRPC (HTTP/2): SendStream is a bidirectional stream. */
+let bStreaming: HeraldClient;
 let aAlice: HeraldClient;
 let bAlice: HeraldClient;
 
@@ -30,7 +32,9 @@ beforeAll(async () => {
   await herald.tenant(A);
   await herald.tenant(B);
   a = connectClient(herald.url, await herald.apiKey(["send", "read", "admin"], "a", A));
-  b = connectClient(herald.url, await herald.apiKey(["send", "read", "admin"], "b", B));
+  const bKey = await herald.apiKey(["send", "read", "admin"], "b", B);
+  b = connectClient(herald.url, bKey);
+  bStreaming = connectClient(herald.url, bKey, "grpc");
   aAlice = connectClient(herald.url, await herald.userToken("alice", { tenant: A }));
   bAlice = connectClient(herald.url, await herald.userToken("alice", { tenant: B }));
 });
@@ -59,8 +63,8 @@ function open(client: HeraldClient) {
 }
 
 async function rowsOf(userId: string) {
-  return herald.db.query<{ tenant_id: string; title: string; seq: string | null }>(
-    "SELECT tenant_id, title, seq FROM notifications WHERE user_id = $1 ORDER BY tenant_id, seq",
+  return herald.db.query<{ tenant_id: string; title: string; seq: number | null }>(
+    "SELECT tenant_id, title, seq::int AS seq FROM notifications WHERE user_id = $1 ORDER BY tenant_id, seq",
     [userId],
   );
 }
@@ -80,7 +84,7 @@ describe("Send, SendBatch, SendStream, List and Subscribe per tenant", () => {
     async function* items() {
       yield create(SendStreamRequestSchema, { ref: "r1", send: inApp("alice", "b-stream") });
     }
-    for await (const r of b.sendStream(items())) streamed.push(r.result?.outcome.case ?? "");
+    for await (const r of bStreaming.sendStream(items())) streamed.push(r.result?.outcome.case ?? "");
     expect(streamed).toEqual(["sent"]);
     // A's next event is published after B's: had one of B's reached A's stream, it would be there first.
     await a.send(inApp("alice", "a-2"));
@@ -103,11 +107,11 @@ describe("Send, SendBatch, SendStream, List and Subscribe per tenant", () => {
 
     // Each tenant's alice has her own feed, numbered from 1.
     expect(await rowsOf("alice")).toEqual([
-      { tenant_id: A, title: "a-1", seq: "1" },
-      { tenant_id: A, title: "a-2", seq: "2" },
-      { tenant_id: B, title: "b-send", seq: "1" },
-      { tenant_id: B, title: "b-batch", seq: "2" },
-      { tenant_id: B, title: "b-stream", seq: "3" },
+      { tenant_id: A, title: "a-1", seq: 1 },
+      { tenant_id: A, title: "a-2", seq: 2 },
+      { tenant_id: B, title: "b-send", seq: 1 },
+      { tenant_id: B, title: "b-batch", seq: 2 },
+      { tenant_id: B, title: "b-stream", seq: 3 },
     ]);
     const feeds = await herald.db.query(
       "SELECT tenant_id, seq::int, unread_count FROM user_feeds WHERE user_id = 'alice' ORDER BY tenant_id",
@@ -116,13 +120,13 @@ describe("Send, SendBatch, SendStream, List and Subscribe per tenant", () => {
       { tenant_id: A, seq: 2, unread_count: 2 },
       { tenant_id: B, seq: 3, unread_count: 3 },
     ]);
-    const events = await herald.db.query<{ tenant_id: string; n: string }>(
-      `SELECT e.tenant_id, count(*) AS n FROM feed_events e JOIN notifications n ON n.id = e.notification_ids[1]
+    const events = await herald.db.query<{ tenant_id: string; n: number }>(
+      `SELECT e.tenant_id, count(*)::int AS n FROM feed_events e JOIN notifications n ON n.id = e.notification_ids[1]
        WHERE e.user_id = 'alice' AND n.tenant_id = e.tenant_id GROUP BY e.tenant_id ORDER BY e.tenant_id`,
     );
     expect(events).toEqual([
-      { tenant_id: A, n: "2" },
-      { tenant_id: B, n: "3" },
+      { tenant_id: A, n: 2 },
+      { tenant_id: B, n: 3 },
     ]);
     const mismatched = await herald.db.query(
       "SELECT d.id FROM deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.tenant_id <> n.tenant_id",

@@ -169,6 +169,21 @@ describe("Send, SendBatch, SendStream, List and Subscribe per tenant", () => {
     expect(seqs(A)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(seqs(B)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
+
+  it("releases B's scheduled in-app notification into B's alice's inbox only (the worker reads the tenant from the row)", async () => {
+    const sendAt = timestampFromDate(new Date(Date.now() + 1500));
+    const [sent] = (await b.send(inApp("sched", "b-later", { sendAt }))).notifications;
+    const bSched = connectClient(herald.url, await herald.userToken("sched", { tenant: B }));
+    const aSched = connectClient(herald.url, await herald.userToken("sched", { tenant: A }));
+    await waitFor(
+      async () => (await bSched.list({})).notifications.some((n) => n.id === sent?.id),
+      15_000,
+      "B's scheduled notification in B's inbox",
+    );
+    expect((await aSched.list({})).notifications).toEqual([]);
+    const heads = await herald.db.query("SELECT tenant_id, seq::int FROM user_feeds WHERE user_id = 'sched'");
+    expect(heads).toEqual([{ tenant_id: B, seq: 1 }]);
+  });
 });
 
 describe("GetNotification, MarkRead, Cancel, RetryDelivery and ListDeliveries across tenants", () => {

@@ -17,7 +17,10 @@ export function createFeedPublisher(options: { nc: () => NatsConnection | null; 
       try {
         nc.publish(feedSubject(options.prefix, event.tenantId, event.userId), encodeFeedEvent(event));
       } catch (err) {
-        options.logger.warn({ err, tenantId: event.tenantId, userId: event.userId, seq: event.seq }, "feed event not published");
+        options.logger.warn(
+          { err, tenantId: event.tenantId, userId: event.userId, seq: event.seq },
+          "feed event not published",
+        );
       }
     }
   };

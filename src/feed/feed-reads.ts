@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { FeedHead } from "../domain/feed-event.js";
-import type { Queryable } from "../store/database.js";
 import { userKey } from "../domain/tenant.js";
+import type { Queryable } from "../store/database.js";
 import { type EventsPage, type FeedOwner, feedLog } from "../store/feed-log.js";
 import type { ReadOptions, ReadQueue } from "./read-queue.js";
 
@@ -60,8 +60,7 @@ export function createFeedReads(options: FeedReadsOptions): FeedReads {
   let ticks = 0;
 
   return {
-    head: (tenantId, userId, o) =>
-      observed(headReads(userKey(tenantId, userId), { tenantId, userId }, o), o.signal),
+    head: (tenantId, userId, o) => observed(headReads(userKey(tenantId, userId), { tenantId, userId }, o), o.signal),
     heads: (owners) => observed(queue.read(`tick:${++ticks}`, () => feedLog.heads(db, owners), { shed: false })),
     eventsAfter(tenantId, userId, after, limit, o) {
       let reads = eventReads.get(limit);

@@ -86,22 +86,14 @@ export const feedLog = {
        JOIN user_feeds f ON f.tenant_id = t.tenant_id AND f.user_id = t.user_id`,
       [owners.map((o) => o.tenantId), owners.map((o) => o.userId)],
     );
-    return new Map(
-      rows.map((r) => [userKey(r.tenant_id, r.user_id), { seq: r.seq, unreadCount: r.unread_count }]),
-    );
+    return new Map(rows.map((r) => [userKey(r.tenant_id, r.user_id), { seq: r.seq, unreadCount: r.unread_count }]));
   },
 
   /**
    * Up to `limit` events of a user after seq `after`, oldest first, with the
    * notification of each `created` event as it is now.
    */
-  async eventsAfter(
-    q: Queryable,
-    tenantId: string,
-    userId: string,
-    after: number,
-    limit: number,
-  ): Promise<EventsPage> {
+  async eventsAfter(q: Queryable, tenantId: string, userId: string, after: number, limit: number): Promise<EventsPage> {
     const rows = await q.rows<FeedEventRow>(
       `SELECT e.tenant_id AS event_tenant_id, e.user_id AS event_user_id, e.seq, e.kind, e.notification_ids,
               e.all_notifications, e.unread_count, e.created_at AS event_time, ${notificationColumns}
@@ -204,9 +196,7 @@ export function feedAppendCreatedCtes(param: string): string {
 }
 
 /** New notifications of distinct users as {@link feedAppendCreatedCtes} takes them. */
-export function createdEventsJson(
-  events: ReadonlyArray<FeedOwner & { notificationId: string; time: Date }>,
-): string {
+export function createdEventsJson(events: ReadonlyArray<FeedOwner & { notificationId: string; time: Date }>): string {
   return JSON.stringify(
     events.map((e) => ({
       tenant_id: e.tenantId,

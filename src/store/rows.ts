@@ -87,7 +87,13 @@ export type FeedEventRow = {
 } & Partial<NotificationRow>;
 
 export function toFeedEvent(row: FeedEventRow): FeedEvent {
-  const base = { tenantId: row.event_tenant_id, userId: row.event_user_id, seq: row.seq, unreadCount: row.unread_count, time: row.event_time };
+  const base = {
+    tenantId: row.event_tenant_id,
+    userId: row.event_user_id,
+    seq: row.seq,
+    unreadCount: row.unread_count,
+    time: row.event_time,
+  };
   if (row.kind === "created") {
     return { ...base, kind: "created", notification: toNotification(row as NotificationRow) };
   }

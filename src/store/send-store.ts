@@ -145,7 +145,16 @@ function statementValues(writes: readonly SendWrite[]): string[] {
     }
     for (const d of w.deliveries) {
       const { id, notificationId, channel, target, status, dueAt, content } = d;
-      deliveries.push({ id, tenant_id: w.tenantId, notification_id: notificationId, channel, target, status, due_at: dueAt, content });
+      deliveries.push({
+        id,
+        tenant_id: w.tenantId,
+        notification_id: notificationId,
+        channel,
+        target,
+        status,
+        due_at: dueAt,
+        content,
+      });
       if (d.queue) outbox.push({ deliveryId: id, channel, generation: 0, availableAt: dueAt, trace: w.trace });
     }
   });

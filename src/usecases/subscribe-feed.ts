@@ -43,7 +43,9 @@ export function createSubscribeFeed(deps: SubscribeDeps) {
     const userId = resolveUserId(principal, input.userId, "read", "subscribe to a feed");
     const queue = new SignalQueue<HubSignal>(deps.bufferSize ?? 1000);
     const { tenantId } = principal;
-    const stopListening = deps.hub.listen(tenantId, userId, (s) => (s.type === "close" ? queue.close() : queue.push(s)));
+    const stopListening = deps.hub.listen(tenantId, userId, (s) =>
+      s.type === "close" ? queue.close() : queue.push(s),
+    );
     const leave = () => queue.close(); // one listener for the stream's life, none per wait
     if (signal.aborted) leave();
     else signal.addEventListener("abort", leave, { once: true });

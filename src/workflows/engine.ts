@@ -1,9 +1,9 @@
 import type { ChangeKind } from "../domain/feed-event.js";
 import type { Channel, Notification } from "../domain/notification.js";
+import { defaultTenant } from "../domain/tenant.js";
 import type { RunStatus, Workflow } from "../domain/workflow.js";
 import type { Queryable } from "../store/database.js";
 import { notificationStore } from "../store/notification-store.js";
-import { defaultTenant } from "../domain/tenant.js";
 import type { TraceContext } from "../store/outbox-store.js";
 import { workflowDigestStore } from "../store/workflow-digest-store.js";
 import { type RunState, workflowRunStore } from "../store/workflow-run-store.js";
@@ -91,7 +91,8 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
     // others wait on with pool connections, so it must not wait for another.
     const workflow = await deps.loadWorkflow(run.workflowKey, run.workflowVersion, tx);
     const notification =
-      known?.notifications.get(run.notificationId) ?? (await notificationStore.get(tx, defaultTenant, run.notificationId)); // TENANT-THREAD
+      known?.notifications.get(run.notificationId) ??
+      (await notificationStore.get(tx, defaultTenant, run.notificationId)); // TENANT-THREAD
     if (workflow === null || notification === null || notification === undefined) return null;
     const people = known?.people.get(run.userId);
     return {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import { createAttemptJournal } from "../../src/store/attempt-journal.js";
 import { attemptStore } from "../../src/store/attempt-store.js";
 import { channelStore } from "../../src/store/channel-store.js";
@@ -7,7 +8,6 @@ import type { Database } from "../../src/store/database.js";
 import type { Lease } from "../../src/store/delivery-store.js";
 import { deliveryStore } from "../../src/store/delivery-store.js";
 import { useMigratedDatabase } from "../helpers/migrated-database.js";
-import { defaultTenant } from "../../src/domain/tenant.js";
 
 // Leases and attempt results written together (group commit): each member gets
 // what its own statement would have given it, and fails only for its own fault.
@@ -152,7 +152,11 @@ describe("the attempt journal", () => {
     const ids = await deliveries(20, "scheduled");
     const journal = createAttemptJournal(db);
     const [, ...leases] = await Promise.all([
-      deliveryStore.cancel(db, defaultTenant, (await deliveryStore.get(db, defaultTenant, ids[0] as string))?.notificationId as string),
+      deliveryStore.cancel(
+        db,
+        defaultTenant,
+        (await deliveryStore.get(db, defaultTenant, ids[0] as string))?.notificationId as string,
+      ),
       ...ids.map((id) => journal.lease(id, 60_000)),
     ]);
     for (const [i, id] of ids.entries()) {

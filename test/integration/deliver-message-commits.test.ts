@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, expect, it } from "vitest";
 import { createRetryPolicy } from "../../src/domain/retry-policy.js";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import { channelStore } from "../../src/store/channel-store.js";
 import type { Database, Queryable } from "../../src/store/database.js";
 import { deliveryStore } from "../../src/store/delivery-store.js";
 import { createDeliverMessage } from "../../src/usecases/deliver-message.js";
 import { useMigratedDatabase } from "../helpers/migrated-database.js";
-import { defaultTenant } from "../../src/domain/tenant.js";
 
 // Concurrent deliveries share their statements: fewer commits than deliveries
 // (it was two writes, so two commits, each; and a read). The provider is a stub

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import { attemptStore } from "../../src/store/attempt-store.js";
 import { channelStore } from "../../src/store/channel-store.js";
 import { createDatabase, type Database } from "../../src/store/database.js";
 import { deliveryStore } from "../../src/store/delivery-store.js";
 import { migrate } from "../../src/store/migrator.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/herald.js";
-import { defaultTenant } from "../../src/domain/tenant.js";
 
 // A delivery read while a worker records its attempts: the status and error
 // always match the attempts read with them (one snapshot), never an attempt's

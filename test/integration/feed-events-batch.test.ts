@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import { createDatabase, type Database } from "../../src/store/database.js";
 import { feedLog } from "../../src/store/feed-log.js";
 import { migrate } from "../../src/store/migrator.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/herald.js";
-import { defaultTenant } from "../../src/domain/tenant.js";
 
 let db: TestDatabase;
 let pool: Database;
@@ -45,7 +45,9 @@ describe("reading many streams' catch-ups in one query", () => {
     ];
     for (const limit of [2, 200]) {
       const together = await feedLog.eventsAfterEach(pool, requests, limit);
-      const alone = await Promise.all(requests.map((r) => feedLog.eventsAfter(pool, r.tenantId, r.userId, r.after, limit)));
+      const alone = await Promise.all(
+        requests.map((r) => feedLog.eventsAfter(pool, r.tenantId, r.userId, r.after, limit)),
+      );
       expect(together).toEqual(alone);
     }
     const [user2] = await feedLog.eventsAfterEach(pool, [{ tenantId: defaultTenant, userId: "user-2", after: 3 }], 200);

@@ -2,11 +2,11 @@
 // queries instead of one query per stream.
 import pino from "pino";
 import { describe, expect, it } from "vitest";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import { createFeedReads } from "../../src/feed/feed-reads.js";
 import { createReadQueue } from "../../src/feed/read-queue.js";
 import type { Queryable } from "../../src/store/database.js";
 import { useMigratedDatabase } from "../helpers/migrated-database.js";
-import { defaultTenant } from "../../src/domain/tenant.js";
 
 const holder = useMigratedDatabase();
 

@@ -1,9 +1,9 @@
 import { expect, it } from "vitest";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import type { Queryable } from "../../src/store/database.js";
 import { notificationStore } from "../../src/store/notification-store.js";
 import { createListNotifications } from "../../src/usecases/list-notifications.js";
 import { useMigratedDatabase } from "../helpers/migrated-database.js";
-import { defaultTenant } from "../../src/domain/tenant.js";
 
 // List reads its page and the unread count in one statement: one pooled
 // connection and one round trip per call (two in parallel doubled the
@@ -18,11 +18,10 @@ async function seed(userId: string, inbox: number, read: number, unreadCount = i
      FROM generate_series(1, $2::int) AS s`,
     [userId, inbox, read],
   );
-  await holder.db.exec("INSERT INTO user_feeds (tenant_id, user_id, seq, unread_count) VALUES ('default', $1, $2, $3)", [
-    userId,
-    inbox,
-    unreadCount,
-  ]);
+  await holder.db.exec(
+    "INSERT INTO user_feeds (tenant_id, user_id, seq, unread_count) VALUES ('default', $1, $2, $3)",
+    [userId, inbox, unreadCount],
+  );
 }
 
 /** The pool, counting the statements that go through it. */

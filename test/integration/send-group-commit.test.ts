@@ -2,11 +2,11 @@ import { v7 as uuidv7 } from "uuid";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { FeedEvent } from "../../src/domain/feed-event.js";
 import type { Notification, Priority } from "../../src/domain/notification.js";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import { channelStore } from "../../src/store/channel-store.js";
 import { createSendBatcher, type SendBatcherOptions, type SendKey } from "../../src/store/send-batcher.js";
 import { type SendWrite, sendStore } from "../../src/store/send-store.js";
 import { useMigratedDatabase } from "../helpers/migrated-database.js";
-import { defaultTenant } from "../../src/domain/tenant.js";
 
 const store = useMigratedDatabase({ poolMax: 6 });
 beforeAll(() => channelStore.register(store.db, ["in_app", "email"]));

@@ -44,7 +44,7 @@ describe("subscribeResponseOf", () => {
   it("shares the message of an event read from Postgres too (catch-up pages are shared)", () => {
     const changed: FeedEvent = {
       tenantId: "default",
-    userId: "ada",
+      userId: "ada",
       seq: 8,
       unreadCount: 2,
       time: new Date(),

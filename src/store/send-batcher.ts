@@ -42,6 +42,10 @@ interface Pending {
  * queue, and the next free slot takes everything queued (up to the caps), so
  * batches grow with the load.
  *
+ * One batch may carry Sends of several tenants: each Send's rows are written
+ * with its own tenant (SendWrite.tenantId), and "the same user" below means
+ * the same user id of the same tenant.
+ *
  * A batch never holds two Sends that put a notification in the same user's
  * inbox (the feed log numbers one new notification per user per statement):
  * the later one waits for a following batch, whose statement waits on the

@@ -141,12 +141,9 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
         timers.map((t) => t.runId),
       );
       const live = [...runs.values()];
-      const notifications = new Map(
-        // TENANT-THREAD
-        (await notificationStore.getMany(tx, defaultTenant, [...new Set(live.map((r) => r.notificationId))])).map(
-          (n) => [n.id, n],
-        ),
-      );
+      const notificationIds = [...new Set(live.map((r) => r.notificationId))];
+      const stored = await notificationStore.getMany(tx, defaultTenant, notificationIds); // TENANT-THREAD
+      const notifications = new Map(stored.map((n) => [n.id, n]));
       const people = await loadPeople(tx, [...new Set(live.map((r) => r.userId))]);
       const known: BatchReads = { runs, notifications, people };
       let queued = false;

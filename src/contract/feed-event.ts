@@ -95,10 +95,14 @@ export function encodeFeedEvent(event: FeedEvent): Uint8Array {
   return toBinary(FeedEventSchema, feedItemToPb(event));
 }
 
-/** Decodes a feed event of `userId` from NATS; null for kinds that never travel there. */
-export function decodeFeedEvent(userId: string, bytes: Uint8Array): FeedEvent | null {
+/**
+ * Decodes a feed event of `userId` in `tenantId` (both from the NATS subject)
+ * from NATS; null for kinds that never travel there.
+ */
+export function decodeFeedEvent(tenantId: string, userId: string, bytes: Uint8Array): FeedEvent | null {
   const pb = fromBinary(FeedEventSchema, bytes);
   const base = {
+    tenantId,
     userId,
     seq: decodeCursor(pb.cursor),
     unreadCount: pb.unreadCount,
@@ -106,7 +110,7 @@ export function decodeFeedEvent(userId: string, bytes: Uint8Array): FeedEvent | 
   };
   let event: FeedEvent | null = null;
   if (pb.kind.case === "created" && pb.kind.value.notification !== undefined) {
-    event = { ...base, kind: "created", notification: notificationFromPb(pb.kind.value.notification) };
+    event = { ...base, kind: "created", notification: notificationFromPb(tenantId, pb.kind.value.notification) };
   } else if (pb.kind.case === "changed") {
     const change = changeKindFromPb(pb.kind.value.kind);
     if (change !== undefined) {

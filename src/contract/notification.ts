@@ -104,10 +104,12 @@ export function notificationToPb(n: Notification): NotificationPb {
   });
 }
 
-export function notificationFromPb(pb: NotificationPb): Notification {
+/** A notification of `tenantId` from its message (which names no tenant: callers see only their own). */
+export function notificationFromPb(tenantId: string, pb: NotificationPb): Notification {
   const date = (t: NotificationPb["createTime"]) => (t === undefined ? null : timestampDate(t));
   return {
     id: pb.id,
+    tenantId,
     userId: pb.userId,
     category: pb.category,
     title: pb.title,

@@ -14,6 +14,8 @@ export type ChangeKind = (typeof ChangeKind)[keyof typeof ChangeKind];
  * holes, in commit order, so a stream can tell a missed event from a late one.
  */
 export type FeedEvent = {
+  /** The tenant of the user whose feed this is: the same user id in two tenants has two feeds. */
+  tenantId: string;
   userId: string;
   seq: number;
   unreadCount: number;

@@ -39,6 +39,8 @@ export interface NotificationContent {
 /** One message to one user. */
 export interface Notification extends NotificationContent {
   id: string;
+  /** The tenant the user belongs to (domain/tenant.ts); background paths carry it from here. */
+  tenantId: string;
   userId: string;
   createdAt: Date;
   sendAt: Date;

@@ -41,7 +41,7 @@ export function createFeed(options: FeedOptions) {
   const hub = createFeedHub({
     nc: options.link.ready,
     prefix: options.prefix,
-    heads: (userIds) => reads.heads(userIds),
+    heads: (owners) => reads.heads(owners),
     heartbeatMs: options.heartbeatMs,
     maxPerUser: options.maxStreamsPerUser,
     maxTotal: options.maxStreams,

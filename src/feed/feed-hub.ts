@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import { decodeFeedEvent } from "../contract/feed-event.js";
 import { ResourceExhaustedError } from "../domain/errors.js";
 import type { FeedEvent, FeedHead } from "../domain/feed-event.js";
-import { feedWildcard, userIdOfSubject } from "./subjects.js";
+import { defaultTenant, parseUserKey, userKey } from "../domain/tenant.js";
+import { feedOwnerOfSubject, feedWildcard } from "./subjects.js";
 
 /** What a stream's listener hears from the hub. */
 export type HubSignal =
@@ -23,11 +24,11 @@ export interface FeedHub {
    * ResourceExhaustedError when the user, or this process, has as many
    * listeners as allowed.
    */
-  listen(userId: string, listener: HubListener): () => void;
-  /** Ends the streams of one user open here (their tokens were revoked); the clients reconnect. */
-  end(userId: string): void;
-  /** Open listeners, of one user or of all; for metrics and tests. */
-  size(userId?: string): number;
+  listen(tenantId: string, userId: string, listener: HubListener): () => void;
+  /** Ends the streams of one user of one tenant open here (their tokens were revoked); the clients reconnect. */
+  end(tenantId: string, userId: string): void;
+  /** Open listeners, of one user (of `tenantId`, default the default tenant) or of all; for metrics and tests. */
+  size(userId?: string, tenantId?: string): number;
   /** Ends every listener and stops the hub. */
   close(): Promise<void>;
 }
@@ -36,8 +37,8 @@ export interface FeedHubOptions {
   /** The NATS connection once there is one; until then streams live on heartbeat catch-ups. */
   nc: Promise<NatsConnection>;
   prefix: string;
-  /** Reads the heads of users (one query for all open streams per tick). */
-  heads: (userIds: string[]) => Promise<Map<string, FeedHead>>;
+  /** Reads the heads of users, keyed by userKey (one query for all open streams, of every tenant, per tick). */
+  heads: (owners: Array<{ tenantId: string; userId: string }>) => Promise<Map<string, FeedHead>>;
   heartbeatMs: number;
   /** Most listeners (open Subscribe streams) one user may have in this process. */
   maxPerUser: number;
@@ -53,11 +54,12 @@ export interface FeedHubOptions {
  * event notices within one heartbeat and replays it from Postgres.
  */
 export function createFeedHub(options: FeedHubOptions): FeedHub {
+  // Keyed by userKey(tenant, user): the same user id in two tenants is two feeds.
   const listeners = new Map<string, Set<HubListener>>();
   let count = 0;
 
-  const deliver = (userId: string, signal: HubSignal) => {
-    for (const listener of listeners.get(userId) ?? []) listener(signal);
+  const deliver = (key: string, signal: HubSignal) => {
+    for (const listener of listeners.get(key) ?? []) listener(signal);
   };
 
   let subscription: Subscription | null = null;
@@ -69,12 +71,14 @@ export function createFeedHub(options: FeedHubOptions): FeedHub {
           options.logger.warn({ err: error }, "feed subscription error");
           return;
         }
-        const userId = userIdOfSubject(options.prefix, msg.subject);
+        const owner = feedOwnerOfSubject(options.prefix, msg.subject);
+        if (owner === null) return;
+        const key = userKey(owner.tenantId, owner.userId);
         // Most events are for users with no stream in this process: skip decoding.
-        if (userId === null || !listeners.has(userId)) return;
+        if (!listeners.has(key)) return;
         try {
-          const event = decodeFeedEvent(userId, msg.data);
-          if (event !== null) deliver(userId, { type: "event", event });
+          const event = decodeFeedEvent(owner.tenantId, owner.userId, msg.data);
+          if (event !== null) deliver(key, { type: "event", event });
         } catch (err) {
           options.logger.warn({ err, subject: msg.subject }, "undecodable feed event");
         }
@@ -82,7 +86,7 @@ export function createFeedHub(options: FeedHubOptions): FeedHub {
     });
 
   const beatOnly = () => {
-    for (const userId of [...listeners.keys()]) deliver(userId, { type: "tick", head: null });
+    for (const key of [...listeners.keys()]) deliver(key, { type: "tick", head: null });
   };
   let ticking = false;
   /**
@@ -99,9 +103,9 @@ export function createFeedHub(options: FeedHubOptions): FeedHub {
     }
     ticking = true;
     try {
-      const userIds = [...listeners.keys()];
-      const heads = await options.heads(userIds);
-      for (const userId of userIds) deliver(userId, { type: "tick", head: heads.get(userId) ?? null });
+      const keys = [...listeners.keys()];
+      const heads = await options.heads(keys.map(parseUserKey));
+      for (const key of keys) deliver(key, { type: "tick", head: heads.get(key) ?? null });
     } catch (err) {
       options.logger.warn({ err }, "feed heartbeat could not read heads");
       if (onTimer) beatOnly();
@@ -125,8 +129,9 @@ export function createFeedHub(options: FeedHubOptions): FeedHub {
     .catch(() => undefined);
 
   return {
-    listen(userId, listener) {
-      if ((listeners.get(userId)?.size ?? 0) >= options.maxPerUser) {
+    listen(tenantId, userId, listener) {
+      const key = userKey(tenantId, userId);
+      if ((listeners.get(key)?.size ?? 0) >= options.maxPerUser) {
         throw new ResourceExhaustedError(
           `this user already has ${options.maxPerUser} Subscribe streams open on this server (FEED_MAX_STREAMS_PER_USER); close one first`,
         );
@@ -136,10 +141,10 @@ export function createFeedHub(options: FeedHubOptions): FeedHub {
           `this server holds its maximum of ${options.maxTotal} Subscribe streams (FEED_MAX_STREAMS); retry later`,
         );
       }
-      let set = listeners.get(userId);
+      let set = listeners.get(key);
       if (set === undefined) {
         set = new Set();
-        listeners.set(userId, set);
+        listeners.set(key, set);
       }
       set.add(listener);
       count += 1;
@@ -149,14 +154,15 @@ export function createFeedHub(options: FeedHubOptions): FeedHub {
         removed = true;
         count -= 1;
         set.delete(listener);
-        if (set.size === 0) listeners.delete(userId);
+        if (set.size === 0) listeners.delete(key);
       };
     },
-    end: (userId) => deliver(userId, { type: "close" }),
-    size: (userId) => (userId === undefined ? count : (listeners.get(userId)?.size ?? 0)),
+    end: (tenantId, userId) => deliver(userKey(tenantId, userId), { type: "close" }),
+    size: (userId, tenantId = defaultTenant) =>
+      userId === undefined ? count : (listeners.get(userKey(tenantId, userId))?.size ?? 0),
     async close() {
       clearInterval(timer);
-      for (const userId of [...listeners.keys()]) deliver(userId, { type: "close" });
+      for (const key of [...listeners.keys()]) deliver(key, { type: "close" });
       closed = true;
       if (subscription !== null && !subscription.isClosed()) subscription.unsubscribe();
     },

@@ -15,9 +15,12 @@ export function createFeedPublisher(options: { nc: () => NatsConnection | null; 
     if (nc === null) return; // not connected yet: streams catch up from Postgres
     for (const event of events) {
       try {
-        nc.publish(feedSubject(options.prefix, event.userId), encodeFeedEvent(event));
+        nc.publish(feedSubject(options.prefix, event.tenantId, event.userId), encodeFeedEvent(event));
       } catch (err) {
-        options.logger.warn({ err, userId: event.userId, seq: event.seq }, "feed event not published");
+        options.logger.warn(
+          { err, tenantId: event.tenantId, userId: event.userId, seq: event.seq },
+          "feed event not published",
+        );
       }
     }
   };

@@ -1,17 +1,24 @@
 import type { Logger } from "pino";
 import type { FeedHead } from "../domain/feed-event.js";
+import { userKey } from "../domain/tenant.js";
 import type { Queryable } from "../store/database.js";
-import { type EventsPage, feedLog } from "../store/feed-log.js";
+import { type EventsPage, type FeedOwner, feedLog } from "../store/feed-log.js";
 import type { ReadOptions, ReadQueue } from "./read-queue.js";
 
 /** The live feed's reads of Postgres, as Subscribe streams and the hub make them. */
 export interface FeedReads {
-  /** One user's head (null without a feed); streams opening meanwhile read theirs in one query. */
-  head(userId: string, options: ReadOptions): Promise<FeedHead | null>;
-  /** The heads of many users in one query (the hub's heartbeat). */
-  heads(userIds: string[]): Promise<Map<string, FeedHead>>;
+  /** One user's head (null without a feed); streams opening meanwhile, of any tenants, read theirs in one query. */
+  head(tenantId: string, userId: string, options: ReadOptions): Promise<FeedHead | null>;
+  /** The heads of many users (of any tenants) in one query (the hub's heartbeat), keyed by userKey. */
+  heads(owners: FeedOwner[]): Promise<Map<string, FeedHead>>;
   /** A user's events after `after`; streams catching up meanwhile read theirs in one query. */
-  eventsAfter(userId: string, after: number, limit: number, options: ReadOptions): Promise<EventsPage>;
+  eventsAfter(
+    tenantId: string,
+    userId: string,
+    after: number,
+    limit: number,
+    options: ReadOptions,
+  ): Promise<EventsPage>;
 }
 
 export interface FeedReadsOptions {
@@ -44,18 +51,18 @@ export function createFeedReads(options: FeedReadsOptions): FeedReads {
       throw error;
     });
 
-  const headReads = batching<string, FeedHead | null>(queue, "heads", options.headBatch ?? 1000, async (userIds) => {
-    const heads = await feedLog.heads(db, userIds);
-    return userIds.map((u) => heads.get(u) ?? null);
+  const headReads = batching<FeedOwner, FeedHead | null>(queue, "heads", options.headBatch ?? 1000, async (owners) => {
+    const heads = await feedLog.heads(db, owners);
+    return owners.map((o) => heads.get(userKey(o.tenantId, o.userId)) ?? null);
   });
-  const eventReads = new Map<number, ReturnType<typeof batching<{ userId: string; after: number }, EventsPage>>>();
+  const eventReads = new Map<number, ReturnType<typeof batching<FeedOwner & { after: number }, EventsPage>>>();
   const eventsBatch = options.eventsBatch ?? 50;
   let ticks = 0;
 
   return {
-    head: (userId, o) => observed(headReads(userId, userId, o), o.signal),
-    heads: (userIds) => observed(queue.read(`tick:${++ticks}`, () => feedLog.heads(db, userIds), { shed: false })),
-    eventsAfter(userId, after, limit, o) {
+    head: (tenantId, userId, o) => observed(headReads(userKey(tenantId, userId), { tenantId, userId }, o), o.signal),
+    heads: (owners) => observed(queue.read(`tick:${++ticks}`, () => feedLog.heads(db, owners), { shed: false })),
+    eventsAfter(tenantId, userId, after, limit, o) {
       let reads = eventReads.get(limit);
       if (reads === undefined) {
         reads = batching(queue, `events:${limit}`, eventsBatch, (requests) =>
@@ -63,7 +70,7 @@ export function createFeedReads(options: FeedReadsOptions): FeedReads {
         );
         eventReads.set(limit, reads);
       }
-      return observed(reads(`${after}:${userId}`, { userId, after }, o), o.signal);
+      return observed(reads(`${after}:${userKey(tenantId, userId)}`, { tenantId, userId, after }, o), o.signal);
     },
   };
 }

@@ -105,7 +105,12 @@ export const attemptStore = {
     return job ?? null;
   },
 
-  /** Several deliveries' jobs in one query, in the order of `deliveryIds` (null for one that is gone). */
+  /**
+   * Several deliveries' jobs in one query, in the order of `deliveryIds` (null
+   * for one that is gone). The ids come from JetStream, which carries no
+   * tenant: each job's tenant is its delivery row's (job.notification.tenantId),
+   * and its notification and recipient are read in that tenant only.
+   */
   async jobs(q: Queryable, deliveryIds: readonly string[]): Promise<(DeliveryJob | null)[]> {
     const rows = await q.rows<
       DeliveryRow & { content: Record<string, string> | null; address: string } & {
@@ -113,13 +118,13 @@ export const attemptStore = {
       }
     >(
       `SELECT ${deliveryColumns}, d.content,
-         n.id AS n_id, n.user_id AS n_user_id, n.category AS n_category, n.title AS n_title, n.body AS n_body,
+         n.id AS n_id, n.tenant_id AS n_tenant_id, n.user_id AS n_user_id, n.category AS n_category, n.title AS n_title, n.body AS n_body,
          n.action_url AS n_action_url, n.data AS n_data, n.priority AS n_priority, n.created_at AS n_created_at,
          n.send_at AS n_send_at, n.read_at AS n_read_at, n.archived_at AS n_archived_at,
          coalesce(r.addresses ->> d.channel, '') AS address
        FROM deliveries d
-       JOIN notifications n ON n.id = d.notification_id
-       LEFT JOIN recipients r ON r.user_id = n.user_id
+       JOIN notifications n ON n.tenant_id = d.tenant_id AND n.id = d.notification_id
+       LEFT JOIN recipients r ON r.tenant_id = n.tenant_id AND r.user_id = n.user_id
        WHERE d.id = ANY($1::uuid[])`,
       [deliveryIds],
     );

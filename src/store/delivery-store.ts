@@ -74,12 +74,12 @@ function toDeliveryWithHistory(row: DeliveryWithHistoryRow): Delivery {
  * store/outbox-store.ts.)
  */
 export const deliveryStore = {
-  /** Cancels a notification's deliveries that have not gone out; returns how many. */
-  async cancel(q: Queryable, notificationId: string): Promise<number> {
+  /** Cancels a notification's deliveries that have not gone out; returns how many (0 for another tenant's). */
+  async cancel(q: Queryable, tenantId: string, notificationId: string): Promise<number> {
     return q.exec(
       `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL, updated_at = now()
-       WHERE notification_id = $1 AND status IN ('scheduled', 'pending', 'failed')`,
-      [notificationId],
+       WHERE tenant_id = $1 AND notification_id = $2 AND status IN ('scheduled', 'pending', 'failed')`,
+      [tenantId, notificationId],
     );
   },
 
@@ -89,14 +89,21 @@ export const deliveryStore = {
    * in one statement. A channel and target the notification already has a
    * delivery on is left alone. Returns the channels of the deliveries written.
    */
-  async add(q: Queryable, deliveries: readonly NewDelivery[], trace: TraceContext): Promise<Channel[]> {
+  async add(
+    q: Queryable,
+    tenantId: string,
+    deliveries: readonly NewDelivery[],
+    trace: TraceContext,
+  ): Promise<Channel[]> {
     if (deliveries.length === 0) return [];
     const rows = await q.rows<{ channel: Channel }>(
       `WITH added AS (
-         INSERT INTO deliveries (id, notification_id, channel, target, status, due_at, content, last_error)
-         SELECT d.id, d.notification_id, d.channel, d.target, d.status, now(), d.content, d.last_error
+         INSERT INTO deliveries (id, tenant_id, notification_id, channel, target, status, due_at, content, last_error)
+         SELECT d.id, $3, d.notification_id, d.channel, d.target, d.status, now(), d.content, d.last_error
          FROM jsonb_to_recordset($1::jsonb)
            AS d(id uuid, notification_id uuid, channel text, target text, status text, content jsonb, last_error text)
+         -- Only onto the tenant's own notifications.
+         WHERE EXISTS (SELECT 1 FROM notifications n WHERE n.tenant_id = $3 AND n.id = d.notification_id)
          ON CONFLICT (notification_id, channel, target) DO NOTHING
          RETURNING id, channel, status
        ),
@@ -117,6 +124,7 @@ export const deliveryStore = {
           })),
         ),
         Object.keys(trace).length === 0 ? null : JSON.stringify(trace),
+        tenantId,
       ],
     );
     return rows.map((r) => r.channel);
@@ -127,45 +135,52 @@ export const deliveryStore = {
    * generation (its JetStream message id changes with it); null unless it was
    * dead. The caller queues it in the outbox.
    */
-  async revive(q: Queryable, deliveryId: string): Promise<{ delivery: Delivery; generation: number } | null> {
+  async revive(
+    q: Queryable,
+    tenantId: string,
+    deliveryId: string,
+  ): Promise<{ delivery: Delivery; generation: number } | null> {
     const [row] = await q.rows<DeliveryRow & { generation: number }>(
       `UPDATE deliveries d SET status = 'pending', generation = generation + 1, generation_attempts = 0,
          next_attempt_at = NULL, updated_at = now()
-       WHERE id = $1 AND status = 'dead'
+       WHERE tenant_id = $1 AND id = $2 AND status = 'dead'
        RETURNING ${deliveryColumns}, d.generation`,
-      [deliveryId],
+      [tenantId, deliveryId],
     );
     return row === undefined ? null : { delivery: toDelivery(row), generation: row.generation };
   },
 
-  async get(q: Queryable, deliveryId: string): Promise<Delivery | null> {
+  /** A delivery of the tenant; another tenant's id reads as absent. */
+  async get(q: Queryable, tenantId: string, deliveryId: string): Promise<Delivery | null> {
     const [row] = await q.rows<DeliveryWithHistoryRow>(
-      `SELECT ${deliveryColumns}, ${historyColumn} FROM deliveries d WHERE d.id = $1`,
-      [deliveryId],
+      `SELECT ${deliveryColumns}, ${historyColumn} FROM deliveries d WHERE d.tenant_id = $1 AND d.id = $2`,
+      [tenantId, deliveryId],
     );
     return row ? toDeliveryWithHistory(row) : null;
   },
 
   /** A notification's deliveries with their attempts. */
-  async forNotification(q: Queryable, notificationId: string): Promise<Delivery[]> {
+  async forNotification(q: Queryable, tenantId: string, notificationId: string): Promise<Delivery[]> {
     const rows = await q.rows<DeliveryWithHistoryRow>(
       `SELECT ${deliveryColumns}, ${historyColumn} FROM deliveries d
-       WHERE d.notification_id = $1 ORDER BY d.channel, d.target`,
-      [notificationId],
+       WHERE d.tenant_id = $1 AND d.notification_id = $2 ORDER BY d.channel, d.target`,
+      [tenantId, notificationId],
     );
     return rows.map(toDeliveryWithHistory);
   },
 
-  /** Deliveries with a status, newest first, below `beforeId` (ids are time-ordered). */
+  /** The tenant's deliveries with a status, newest first, below `beforeId` (ids are time-ordered). */
   async listByStatus(
     q: Queryable,
+    tenantId: string,
     query: { status: DeliveryStatus; channel: Channel | null; beforeId: string | null; limit: number },
   ): Promise<Delivery[]> {
     const rows = await q.rows<DeliveryWithHistoryRow>(
       `SELECT ${deliveryColumns}, ${historyColumn} FROM deliveries d
-       WHERE d.status = $1 AND ($2::text IS NULL OR d.channel = $2) AND ($3::uuid IS NULL OR d.id < $3)
+       WHERE d.tenant_id = $5 AND d.status = $1 AND ($2::text IS NULL OR d.channel = $2)
+         AND ($3::uuid IS NULL OR d.id < $3)
        ORDER BY d.id DESC LIMIT $4`,
-      [query.status, query.channel, query.beforeId, query.limit],
+      [query.status, query.channel, query.beforeId, query.limit, tenantId],
     );
     return rows.map(toDeliveryWithHistory);
   },

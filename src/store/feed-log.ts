@@ -1,9 +1,11 @@
 import type { ChangeKind, FeedEvent, FeedHead } from "../domain/feed-event.js";
+import { userKey } from "../domain/tenant.js";
 import type { Queryable } from "./database.js";
 import { type FeedEventRow, notificationColumns, toFeedEvent } from "./rows.js";
 
 /** An event to append to a user's feed; the log gives it its seq and the unread count after it. */
 export interface NewFeedEvent {
+  tenantId: string;
   userId: string;
   kind: "created" | ChangeKind;
   notificationIds: string[];
@@ -12,6 +14,12 @@ export interface NewFeedEvent {
   /** How the event moves the user's unread count (+1 for a new notification). */
   unreadDelta: number;
   time: Date;
+}
+
+/** One user of one tenant: whose feed. */
+export interface FeedOwner {
+  tenantId: string;
+  userId: string;
 }
 
 /** Where an appended event landed. */
@@ -57,38 +65,45 @@ export const feedLog = {
    * must know the head before it changes the inbox (MarkRead `all` means "all
    * up to now") takes it first. Null if the user never had a feed.
    */
-  async lock(q: Queryable, userId: string): Promise<FeedHead | null> {
+  async lock(q: Queryable, tenantId: string, userId: string): Promise<FeedHead | null> {
     const [row] = await q.rows<{ seq: number; unread_count: number }>(
-      "SELECT seq, unread_count FROM user_feeds WHERE user_id = $1 FOR UPDATE",
-      [userId],
+      "SELECT seq, unread_count FROM user_feeds WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE",
+      [tenantId, userId],
     );
     return row ? { seq: row.seq, unreadCount: row.unread_count } : null;
   },
 
-  /** The heads of the given users; users without a feed are absent. */
-  async heads(q: Queryable, userIds: readonly string[]): Promise<Map<string, FeedHead>> {
-    if (userIds.length === 0) return new Map();
-    const rows = await q.rows<{ user_id: string; seq: number; unread_count: number }>(
-      "SELECT user_id, seq, unread_count FROM user_feeds WHERE user_id = ANY($1::text[])",
-      [userIds],
+  /**
+   * The heads of the given users, of any tenants (the hub reads every open
+   * stream's at once), keyed by `userKey(tenant, user)`; users without a feed
+   * are absent.
+   */
+  async heads(q: Queryable, owners: readonly FeedOwner[]): Promise<Map<string, FeedHead>> {
+    if (owners.length === 0) return new Map();
+    const rows = await q.rows<{ tenant_id: string; user_id: string; seq: number; unread_count: number }>(
+      `SELECT f.tenant_id, f.user_id, f.seq, f.unread_count
+       FROM unnest($1::text[], $2::text[]) AS t(tenant_id, user_id)
+       JOIN user_feeds f ON f.tenant_id = t.tenant_id AND f.user_id = t.user_id`,
+      [owners.map((o) => o.tenantId), owners.map((o) => o.userId)],
     );
-    return new Map(rows.map((r) => [r.user_id, { seq: r.seq, unreadCount: r.unread_count }]));
+    return new Map(rows.map((r) => [userKey(r.tenant_id, r.user_id), { seq: r.seq, unreadCount: r.unread_count }]));
   },
 
   /**
    * Up to `limit` events of a user after seq `after`, oldest first, with the
    * notification of each `created` event as it is now.
    */
-  async eventsAfter(q: Queryable, userId: string, after: number, limit: number): Promise<EventsPage> {
+  async eventsAfter(q: Queryable, tenantId: string, userId: string, after: number, limit: number): Promise<EventsPage> {
     const rows = await q.rows<FeedEventRow>(
-      `SELECT e.user_id AS event_user_id, e.seq, e.kind, e.notification_ids, e.all_notifications, e.unread_count,
-              e.created_at AS event_time, ${notificationColumns}
+      `SELECT e.tenant_id AS event_tenant_id, e.user_id AS event_user_id, e.seq, e.kind, e.notification_ids,
+              e.all_notifications, e.unread_count, e.created_at AS event_time, ${notificationColumns}
        FROM feed_events e
-       LEFT JOIN notifications n ON e.kind = 'created' AND n.id = e.notification_ids[1]
-       WHERE e.user_id = $1 AND e.seq > $2
+       LEFT JOIN notifications n
+         ON e.kind = 'created' AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
+       WHERE e.tenant_id = $1 AND e.user_id = $2 AND e.seq > $3
        ORDER BY e.seq
-       LIMIT $3`,
-      [userId, after, limit],
+       LIMIT $4`,
+      [tenantId, userId, after, limit],
     );
     return toPage(rows, after, limit);
   },
@@ -100,20 +115,23 @@ export const feedLog = {
    */
   async eventsAfterEach(
     q: Queryable,
-    requests: ReadonlyArray<{ userId: string; after: number }>,
+    requests: ReadonlyArray<FeedOwner & { after: number }>,
     limit: number,
   ): Promise<EventsPage[]> {
     if (requests.length === 0) return [];
     const rows = await q.rows<FeedEventRow & { request: number }>(
-      `SELECT t.i::int AS request, e.user_id AS event_user_id, e.seq, e.kind, e.notification_ids,
-              e.all_notifications, e.unread_count, e.created_at AS event_time, ${notificationColumns}
-       FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS t(u, a, i)
+      `SELECT t.i::int AS request, e.tenant_id AS event_tenant_id, e.user_id AS event_user_id, e.seq, e.kind,
+              e.notification_ids, e.all_notifications, e.unread_count, e.created_at AS event_time,
+              ${notificationColumns}
+       FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS t(tn, u, a, i)
        CROSS JOIN LATERAL (
-         SELECT * FROM feed_events f WHERE f.user_id = t.u AND f.seq > t.a ORDER BY f.seq LIMIT $3
+         SELECT * FROM feed_events f
+         WHERE f.tenant_id = t.tn AND f.user_id = t.u AND f.seq > t.a ORDER BY f.seq LIMIT $4
        ) e
-       LEFT JOIN notifications n ON e.kind = 'created' AND n.id = e.notification_ids[1]
+       LEFT JOIN notifications n
+         ON e.kind = 'created' AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
        ORDER BY t.i, e.seq`,
-      [requests.map((r) => r.userId), requests.map((r) => r.after), limit],
+      [requests.map((r) => r.tenantId), requests.map((r) => r.userId), requests.map((r) => r.after), limit],
     );
     const byRequest = requests.map((): FeedEventRow[] => []);
     for (const row of rows) byRequest[row.request - 1]?.push(row);
@@ -139,7 +157,7 @@ export function feedAppendSql(param: string): string {
 
 /**
  * Common table expressions appending one `created` event (one new unread
- * notification) for each of distinct users, in the jsonb `param` (see
+ * notification) for each of distinct users (of any tenants), in the jsonb `param` (see
  * {@link createdEventsJson}): the same log and numbering as
  * {@link feedAppendSql}, in the shape Send needs, without the general case's
  * grouping; heads are locked in user order like there. They end in
@@ -153,32 +171,39 @@ export function feedAppendSql(param: string): string {
  */
 export function feedAppendCreatedCtes(param: string): string {
   return `feed_new AS (
-    SELECT x.ord::integer AS ord, x.user_id, x.notification_id, coalesce(x.created_at, now()) AS created_at
-    FROM ROWS FROM (jsonb_to_recordset(${param}) AS (user_id text, notification_id uuid, created_at timestamptz))
-      WITH ORDINALITY AS x(user_id, notification_id, created_at, ord)
+    SELECT x.ord::integer AS ord, x.tenant_id, x.user_id, x.notification_id,
+           coalesce(x.created_at, now()) AS created_at
+    FROM ROWS FROM (jsonb_to_recordset(${param})
+        AS (tenant_id text, user_id text, notification_id uuid, created_at timestamptz))
+      WITH ORDINALITY AS x(tenant_id, user_id, notification_id, created_at, ord)
   ),
   feed_heads AS (
-    INSERT INTO user_feeds AS f (user_id, seq, unread_count)
-    SELECT n.user_id, 1, 1 FROM feed_new n ORDER BY n.user_id
-    ON CONFLICT (user_id) DO UPDATE SET seq = f.seq + 1, unread_count = f.unread_count + 1
-    RETURNING f.user_id, f.seq, f.unread_count
+    INSERT INTO user_feeds AS f (tenant_id, user_id, seq, unread_count)
+    SELECT n.tenant_id, n.user_id, 1, 1 FROM feed_new n ORDER BY n.tenant_id, n.user_id
+    ON CONFLICT (tenant_id, user_id) DO UPDATE SET seq = f.seq + 1, unread_count = f.unread_count + 1
+    RETURNING f.tenant_id, f.user_id, f.seq, f.unread_count
   ),
   feed_appended AS (
-    INSERT INTO feed_events (user_id, seq, kind, notification_ids, all_notifications, unread_count, created_at)
-    SELECT h.user_id, h.seq, 'created', ARRAY[n.notification_id], false, h.unread_count, n.created_at
-    FROM feed_new n JOIN feed_heads h ON h.user_id = n.user_id
+    INSERT INTO feed_events
+      (tenant_id, user_id, seq, kind, notification_ids, all_notifications, unread_count, created_at)
+    SELECT h.tenant_id, h.user_id, h.seq, 'created', ARRAY[n.notification_id], false, h.unread_count, n.created_at
+    FROM feed_new n JOIN feed_heads h ON h.tenant_id = n.tenant_id AND h.user_id = n.user_id
   ),
   placed AS (
-    SELECT n.ord, h.user_id, h.seq, h.unread_count FROM feed_new n JOIN feed_heads h ON h.user_id = n.user_id
+    SELECT n.ord, h.user_id, h.seq, h.unread_count
+    FROM feed_new n JOIN feed_heads h ON h.tenant_id = n.tenant_id AND h.user_id = n.user_id
   )`;
 }
 
 /** New notifications of distinct users as {@link feedAppendCreatedCtes} takes them. */
-export function createdEventsJson(
-  events: ReadonlyArray<{ userId: string; notificationId: string; time: Date }>,
-): string {
+export function createdEventsJson(events: ReadonlyArray<FeedOwner & { notificationId: string; time: Date }>): string {
   return JSON.stringify(
-    events.map((e) => ({ user_id: e.userId, notification_id: e.notificationId, created_at: e.time.toISOString() })),
+    events.map((e) => ({
+      tenant_id: e.tenantId,
+      user_id: e.userId,
+      notification_id: e.notificationId,
+      created_at: e.time.toISOString(),
+    })),
   );
 }
 
@@ -186,6 +211,7 @@ export function createdEventsJson(
 export function feedEventsJson(events: readonly NewFeedEvent[]): string {
   return JSON.stringify(
     events.map((e) => ({
+      tenant_id: e.tenantId,
       user_id: e.userId,
       kind: e.kind,
       notification_ids: e.notificationIds,

@@ -24,23 +24,23 @@ const changes: Record<ChangeKind, { set: string; when: string; unreadSql: string
 };
 
 /** Read and archive state of notifications in users' inboxes. */
-/** Read and archive state of notifications in users' inboxes. */
 export const inboxStore = {
   /**
-   * Applies `kind` to the target notifications of `userId` that are not already
+   * Applies `kind` to the target notifications of `userId` (of `tenantId`) that are not already
    * in that state, at `time`. The caller holds the user's feed head lock, so no
    * notification enters the inbox meanwhile and `all` means "all up to now".
    * `all` covers the inbox only (not archived notifications).
    */
   async change(
     q: Queryable,
+    tenantId: string,
     userId: string,
     kind: ChangeKind,
     target: ChangeTarget,
     time: Date,
   ): Promise<ChangeResult> {
     const c = changes[kind];
-    const bind: unknown[] = [userId];
+    const bind: unknown[] = [tenantId, userId];
     const param = (value: unknown) => {
       bind.push(value);
       return `$${bind.length}`;
@@ -49,7 +49,7 @@ export const inboxStore = {
     const scope = "ids" in target ? `id = ANY(${param(target.ids)}::uuid[])` : "archived_at IS NULL";
     const rows = await q.rows<{ id: string; counted: boolean }>(
       `UPDATE notifications SET ${set}
-       WHERE user_id = $1 AND seq IS NOT NULL AND ${c.when} AND ${scope}
+       WHERE tenant_id = $1 AND user_id = $2 AND seq IS NOT NULL AND ${c.when} AND ${scope}
        RETURNING id, (${c.unreadSql}) AS counted`,
       bind,
     );

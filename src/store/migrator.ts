@@ -14,6 +14,7 @@ import * as operatorConsole from "./migrations/0010-operator-console.js";
 import * as topics from "./migrations/0011-topics.js";
 import * as fanouts from "./migrations/0012-fanouts.js";
 import * as tenants from "./migrations/0013-tenants.js";
+import * as tenantFeedAppend from "./migrations/0014-tenant-feed-append.js";
 
 // The same pg module the rest of Herald uses (see database.ts for why require).
 const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
@@ -40,6 +41,7 @@ const migrations = [
   { name: "0011-topics", ...topics },
   { name: "0012-fanouts", ...fanouts },
   { name: "0013-tenants", ...tenants },
+  { name: "0014-tenant-feed-append", ...tenantFeedAppend },
 ];
 
 /** Which migrations ran, in `herald_migrations` (the table umzug's SequelizeStorage made; same shape). */

@@ -4,6 +4,7 @@ import { type NotificationRow, notificationColumns, toNotification } from "./row
 
 /** Which page of a user's notifications to read. */
 export interface ListQuery {
+  tenantId: string;
   userId: string;
   /** Return notifications with seq below this; null for the first page. */
   beforeSeq: number | null;
@@ -16,36 +17,44 @@ export interface ListQuery {
 /** Notifications: their inbox placement, reads and pages. */
 export const notificationStore = {
   /** Places notifications that were waiting (scheduled) into their users' inboxes. */
-  async setSeqs(q: Queryable, seqs: Map<string, number>): Promise<void> {
-    if (seqs.size === 0) return;
+  /**
+   * Places notifications that were waiting (scheduled) into their users'
+   * inboxes: each row names its tenant, so one call may place the
+   * notifications of several tenants (the scheduler releases them together).
+   */
+  async setSeqs(q: Queryable, placed: ReadonlyArray<{ tenantId: string; id: string; seq: number }>): Promise<void> {
+    if (placed.length === 0) return;
     await q.exec(
       `UPDATE notifications n SET seq = t.seq
-       FROM unnest($1::uuid[], $2::bigint[]) AS t(id, seq) WHERE n.id = t.id`,
-      [[...seqs.keys()], [...seqs.values()]],
+       FROM unnest($1::text[], $2::uuid[], $3::bigint[]) AS t(tenant_id, id, seq)
+       WHERE n.tenant_id = t.tenant_id AND n.id = t.id`,
+      [placed.map((p) => p.tenantId), placed.map((p) => p.id), placed.map((p) => p.seq)],
     );
   },
 
-  async get(q: Queryable, id: string): Promise<Notification | null> {
-    const [row] = await q.rows<NotificationRow>(`SELECT ${notificationColumns} FROM notifications n WHERE n.id = $1`, [
-      id,
-    ]);
+  /** A notification of the tenant; another tenant's id reads as absent. */
+  async get(q: Queryable, tenantId: string, id: string): Promise<Notification | null> {
+    const [row] = await q.rows<NotificationRow>(
+      `SELECT ${notificationColumns} FROM notifications n WHERE n.tenant_id = $1 AND n.id = $2`,
+      [tenantId, id],
+    );
     return row ? toNotification(row) : null;
   },
 
-  /** Which API key sent a notification (null: none recorded); null if there is no such notification. */
-  async origin(q: Queryable, id: string): Promise<{ senderKeyId: string | null } | null> {
+  /** Which API key sent a notification (null: none recorded); null if the tenant has no such notification. */
+  async origin(q: Queryable, tenantId: string, id: string): Promise<{ senderKeyId: string | null } | null> {
     const [row] = await q.rows<{ sender_key_id: string | null }>(
-      "SELECT sender_key_id FROM notifications WHERE id = $1",
-      [id],
+      "SELECT sender_key_id FROM notifications WHERE tenant_id = $1 AND id = $2",
+      [tenantId, id],
     );
     return row ? { senderKeyId: row.sender_key_id } : null;
   },
 
-  /** Notifications by id, in the order of `ids`; missing ones are skipped. */
-  async getMany(q: Queryable, ids: string[]): Promise<Notification[]> {
+  /** The tenant's notifications by id, in the order of `ids`; missing ones are skipped. */
+  async getMany(q: Queryable, tenantId: string, ids: string[]): Promise<Notification[]> {
     const rows = await q.rows<NotificationRow>(
-      `SELECT ${notificationColumns} FROM notifications n WHERE n.id = ANY($1::uuid[])`,
-      [ids],
+      `SELECT ${notificationColumns} FROM notifications n WHERE n.tenant_id = $1 AND n.id = ANY($2::uuid[])`,
+      [tenantId, ids],
     );
     const byId = new Map(rows.map((r) => [r.id, toNotification(r)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
@@ -66,11 +75,12 @@ export const notificationStore = {
     query: ListQuery,
   ): Promise<{ rows: Array<{ notification: Notification; seq: number }>; unreadCount: number }> {
     const where = [
-      "n.user_id = $1",
+      "n.tenant_id = $1",
+      "n.user_id = $2",
       "n.seq IS NOT NULL",
       query.archived ? "n.archived_at IS NOT NULL" : "n.archived_at IS NULL",
     ];
-    const bind: unknown[] = [query.userId];
+    const bind: unknown[] = [query.tenantId, query.userId];
     if (query.unreadOnly) where.push("n.read_at IS NULL");
     if (query.category !== "") {
       bind.push(query.category);
@@ -84,7 +94,7 @@ export const notificationStore = {
     // The outer one-row side keeps the count when the page is empty: then the
     // single row has the count and NULL notification columns.
     const rows = await q.rows<PageRow>(
-      `SELECT (SELECT f.unread_count FROM user_feeds f WHERE f.user_id = $1) AS unread_count, page.*
+      `SELECT (SELECT f.unread_count FROM user_feeds f WHERE f.tenant_id = $1 AND f.user_id = $2) AS unread_count, page.*
        FROM (VALUES (1)) AS one (x)
        LEFT JOIN LATERAL (
          SELECT ${notificationColumns}, n.seq FROM notifications n

@@ -61,7 +61,8 @@ export const outboxStore = {
       // Send and keeping three writers (Send, workflow steps, RetryDelivery)
       // and old rows in step; and a row can never carry a stale priority.
       `SELECT o.id, o.delivery_id, d.notification_id, o.channel, o.generation, o.trace_context, n.priority
-       FROM outbox o JOIN deliveries d ON d.id = o.delivery_id JOIN notifications n ON n.id = d.notification_id
+       FROM outbox o JOIN deliveries d ON d.id = o.delivery_id
+         JOIN notifications n ON n.tenant_id = d.tenant_id AND n.id = d.notification_id
        WHERE o.available_at <= now()
        ORDER BY o.available_at, o.id
        LIMIT $1
@@ -90,11 +91,13 @@ export const outboxStore = {
     );
   },
 
-  /** Withdraws the rows of a notification's deliveries (Cancel). */
-  async withdraw(q: Queryable, notificationId: string): Promise<void> {
-    await q.exec("DELETE FROM outbox WHERE delivery_id IN (SELECT id FROM deliveries WHERE notification_id = $1)", [
-      notificationId,
-    ]);
+  /** Withdraws the rows of a notification's deliveries (Cancel); nothing for another tenant's notification. */
+  async withdraw(q: Queryable, tenantId: string, notificationId: string): Promise<void> {
+    await q.exec(
+      `DELETE FROM outbox
+       WHERE delivery_id IN (SELECT id FROM deliveries WHERE tenant_id = $1 AND notification_id = $2)`,
+      [tenantId, notificationId],
+    );
   },
 
   /** Due rows not yet published and the age of the oldest (metrics, tests). */

@@ -4,6 +4,7 @@ import type { Channel, Delivery, DeliveryStatus, JsonObject, Notification, Prior
 /** A `notifications` row as node-pg returns it. */
 export interface NotificationRow {
   id: string;
+  tenant_id: string;
   user_id: string;
   category: string;
   title: string;
@@ -19,11 +20,12 @@ export interface NotificationRow {
 
 /** The columns that make up a NotificationRow, for SELECT lists. */
 export const notificationColumns =
-  "n.id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at";
+  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at";
 
 export function toNotification(row: NotificationRow): Notification {
   return {
     id: row.id,
+    tenantId: row.tenant_id,
     userId: row.user_id,
     category: row.category,
     title: row.title,
@@ -74,6 +76,7 @@ export function toDelivery(row: DeliveryRow): Delivery {
 
 /** A `feed_events` row joined with the notification of a `created` event. */
 export type FeedEventRow = {
+  event_tenant_id: string;
   event_user_id: string;
   seq: number;
   kind: "created" | "read" | "unread" | "archived" | "unarchived";
@@ -84,7 +87,13 @@ export type FeedEventRow = {
 } & Partial<NotificationRow>;
 
 export function toFeedEvent(row: FeedEventRow): FeedEvent {
-  const base = { userId: row.event_user_id, seq: row.seq, unreadCount: row.unread_count, time: row.event_time };
+  const base = {
+    tenantId: row.event_tenant_id,
+    userId: row.event_user_id,
+    seq: row.seq,
+    unreadCount: row.unread_count,
+    time: row.event_time,
+  };
   if (row.kind === "created") {
     return { ...base, kind: "created", notification: toNotification(row as NotificationRow) };
   }

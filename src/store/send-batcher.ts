@@ -1,5 +1,6 @@
 import { UnavailableError } from "../domain/errors.js";
 import type { FeedEvent } from "../domain/feed-event.js";
+import { userKey } from "../domain/tenant.js";
 import type { Database } from "./database.js";
 import { createGroupCommit } from "./group-commit.js";
 import { type IdempotencyClaim, idempotencyStore, type KeyClaim } from "./idempotency-store.js";
@@ -40,6 +41,10 @@ interface Pending {
  * when idle); Sends that arrive while `maxInFlight` statements are running
  * queue, and the next free slot takes everything queued (up to the caps), so
  * batches grow with the load.
+ *
+ * One batch may carry Sends of several tenants: each Send's rows are written
+ * with its own tenant (SendWrite.tenantId), and "the same user" below means
+ * the same user id of the same tenant.
  *
  * A batch never holds two Sends that put a notification in the same user's
  * inbox (the feed log numbers one new notification per user per statement):
@@ -118,9 +123,9 @@ export function createSendBatcher(options: SendBatcherOptions) {
   };
 }
 
-/** What may not be twice in one batch: a user's inbox (the feed log), an idempotency key (one claim per statement). */
+/** What may not be twice in one batch: a user's inbox (the feed log; per tenant: the same id elsewhere is another user), an idempotency key (one claim per statement). */
 function clashKeys(p: Pending): string[] {
-  const keys = p.write.inbox.map((n) => `u:${n.userId}`);
+  const keys = p.write.inbox.map((n) => `u:${userKey(p.write.tenantId, n.userId)}`);
   if (p.claim !== null) keys.push(`k:${JSON.stringify([p.claim.apiKeyId, p.claim.key])}`);
   return keys;
 }

@@ -7,6 +7,11 @@ import { type OutboxEntry, outboxEnqueueSql, outboxEntriesJson, type TraceContex
 
 /** What one Send writes: notifications in and out of the inbox, and their deliveries. */
 export interface SendWrite {
+  /**
+   * The tenant of the sender and of every recipient: each row is written
+   * with it, so a group commit may carry Sends of several tenants.
+   */
+  tenantId: string;
   /** Notifications that go into the inbox now; at most one per user (a Send's users are distinct). */
   inbox: Notification[];
   /** Notifications that do not (scheduled, in-app off or not asked for). */
@@ -32,25 +37,25 @@ export interface SendWrite {
 const sql = `
 WITH ${feedAppendCreatedCtes("$1::jsonb")},
 sends AS (
-  SELECT * FROM jsonb_to_recordset($2::jsonb) AS s(s integer, category text, action_url text, data jsonb,
+  SELECT * FROM jsonb_to_recordset($2::jsonb) AS s(s integer, tenant_id text, category text, action_url text, data jsonb,
     priority text, sender_key_id text, created_at timestamptz, send_at timestamptz, trace_id text,
     template_key text)
 ),
 notified AS (
   INSERT INTO notifications
-    (id, user_id, seq, title, body, category, action_url, data, priority, sender_key_id, created_at, send_at,
-     trace_id, template_key)
-  SELECT n.id, n.user_id, p.seq, n.title, n.body, s.category, s.action_url, s.data, s.priority, s.sender_key_id,
+    (id, tenant_id, user_id, seq, title, body, category, action_url, data, priority, sender_key_id, created_at,
+     send_at, trace_id, template_key)
+  SELECT n.id, s.tenant_id, n.user_id, p.seq, n.title, n.body, s.category, s.action_url, s.data, s.priority, s.sender_key_id,
          s.created_at, s.send_at, s.trace_id, s.template_key
   FROM jsonb_to_recordset($3::jsonb) AS n(id uuid, user_id text, title text, body text, inbox_ord integer, s integer)
   JOIN sends s ON s.s = n.s
   LEFT JOIN placed p ON p.ord = n.inbox_ord
 ),
 delivered AS (
-  INSERT INTO deliveries (id, notification_id, channel, target, status, attempts, due_at, content)
-  SELECT d.id, d.notification_id, d.channel, d.target, d.status, (d.status = 'sent')::int, d.due_at, d.content
+  INSERT INTO deliveries (id, tenant_id, notification_id, channel, target, status, attempts, due_at, content)
+  SELECT d.id, d.tenant_id, d.notification_id, d.channel, d.target, d.status, (d.status = 'sent')::int, d.due_at, d.content
   FROM jsonb_to_recordset($4::jsonb)
-    AS d(id uuid, notification_id uuid, channel text, target text, status text, due_at timestamptz, content jsonb)
+    AS d(id uuid, tenant_id text, notification_id uuid, channel text, target text, status text, due_at timestamptz, content jsonb)
 ),
 queued AS (${outboxEnqueueSql("$5::jsonb")})
 SELECT ord, seq, unread_count FROM placed ORDER BY ord`;
@@ -80,6 +85,7 @@ export const sendStore = {
         const p = placed[ord++] as { seq: number; unread_count: number };
         return {
           kind: "created",
+          tenantId: w.tenantId,
           userId: n.userId,
           seq: p.seq,
           unreadCount: p.unread_count,
@@ -105,16 +111,21 @@ export function sendWriteRows(w: SendWrite): number {
  * outboxEntriesJson).
  */
 function statementValues(writes: readonly SendWrite[]): string[] {
-  const events: Array<{ userId: string; notificationId: string; time: Date }> = [];
+  const events: Array<{ tenantId: string; userId: string; notificationId: string; time: Date }> = [];
   const sends: object[] = [];
   const notifications: object[] = [];
   const deliveries: object[] = [];
   const outbox: OutboxEntry[] = [];
   writes.forEach((w, i) => {
     const s = i + 1;
+    // Every row is written with the Send's tenant; a notification of another would be a bug upstream.
+    for (const n of [...w.inbox, ...w.others]) {
+      if (n.tenantId !== w.tenantId) throw new Error(`notification ${n.id} is not of tenant ${w.tenantId}`);
+    }
     const first = (w.inbox[0] ?? w.others[0]) as Notification;
     sends.push({
       s,
+      tenant_id: w.tenantId,
       category: first.category,
       action_url: first.actionUrl,
       data: first.data,
@@ -126,7 +137,7 @@ function statementValues(writes: readonly SendWrite[]): string[] {
       template_key: w.templateKey === undefined || w.templateKey === "" ? null : w.templateKey,
     });
     for (const n of w.inbox) {
-      events.push({ userId: n.userId, notificationId: n.id, time: n.createdAt });
+      events.push({ tenantId: w.tenantId, userId: n.userId, notificationId: n.id, time: n.createdAt });
       notifications.push({ id: n.id, user_id: n.userId, title: n.title, body: n.body, inbox_ord: events.length, s });
     }
     for (const n of w.others) {
@@ -134,7 +145,16 @@ function statementValues(writes: readonly SendWrite[]): string[] {
     }
     for (const d of w.deliveries) {
       const { id, notificationId, channel, target, status, dueAt, content } = d;
-      deliveries.push({ id, notification_id: notificationId, channel, target, status, due_at: dueAt, content });
+      deliveries.push({
+        id,
+        tenant_id: w.tenantId,
+        notification_id: notificationId,
+        channel,
+        target,
+        status,
+        due_at: dueAt,
+        content,
+      });
       if (d.queue) outbox.push({ deliveryId: id, channel, generation: 0, availableAt: dueAt, trace: w.trace });
     }
   });

@@ -12,7 +12,7 @@ import { requireScope } from "./access.js";
 
 /**
  * GetNotification: a notification and its deliveries. Another user's
- * notification is reported as not found, so ids cannot be probed. A user sees
+ * notification, or another tenant's, is reported as not found, so ids cannot be probed. A user sees
  * the deliveries on their own channels only, with errors as categories and no
  * provider ids (domain/user-delivery-view.ts); API keys see everything,
  * including the notification's workflow runs and the digest it is in.
@@ -28,16 +28,17 @@ export function createGetNotification(deps: { db: Queryable; catalog: ChannelCat
     digest: DigestLink | null;
   }> {
     if (principal.kind !== "user") requireScope(principal, "read", "read notifications");
-    const notification = await notificationStore.get(deps.db, id);
+    const { tenantId } = principal;
+    const notification = await notificationStore.get(deps.db, tenantId, id);
     if (notification === null || (principal.kind === "user" && notification.userId !== principal.userId)) {
       throw new NotFoundError(`notification ${id} not found`);
     }
     // Workflow runs are an operator's view: a user's token sees the notification and its deliveries only.
     const operator = principal.kind !== "user";
     const [deliveries, workflowRuns, digest] = await Promise.all([
-      deliveryStore.forNotification(deps.db, id),
-      operator ? workflowRunReads.ofNotification(deps.db, principal.tenantId, id) : [],
-      operator ? workflowRunReads.digestOf(deps.db, principal.tenantId, id) : null,
+      deliveryStore.forNotification(deps.db, tenantId, id),
+      operator ? workflowRunReads.ofNotification(deps.db, tenantId, id) : [],
+      operator ? workflowRunReads.digestOf(deps.db, tenantId, id) : null,
     ]);
     return {
       notification,

@@ -8,7 +8,7 @@ import { notificationStore } from "../store/notification-store.js";
 export type PublishFeedEvents = (events: FeedEvent[]) => void;
 
 /**
- * Puts stored notifications (scheduled ones now due) into their users' inboxes:
+ * Puts stored notifications (scheduled ones now due, of any tenants) into their users' inboxes:
  * each gets the next seq of its user's feed, through the feed log, and its
  * `created` event. Returns the events, to publish once `q`'s transaction commits.
  */
@@ -16,11 +16,22 @@ export async function placeInInbox(q: Queryable, items: readonly Notification[],
   if (items.length === 0) return [];
   const placed = await feedLog.append(
     q,
-    items.map((n) => ({ userId: n.userId, kind: "created", notificationIds: [n.id], unreadDelta: 1, time })),
+    items.map((n) => ({
+      tenantId: n.tenantId,
+      userId: n.userId,
+      kind: "created",
+      notificationIds: [n.id],
+      unreadDelta: 1,
+      time,
+    })),
   );
-  await notificationStore.setSeqs(q, new Map(items.map((n, i) => [n.id, placed[i]?.seq as number])));
+  await notificationStore.setSeqs(
+    q,
+    items.map((n, i) => ({ tenantId: n.tenantId, id: n.id, seq: placed[i]?.seq as number })),
+  );
   return items.map((n, i) => ({
     kind: "created",
+    tenantId: n.tenantId,
     userId: n.userId,
     seq: placed[i]?.seq as number,
     unreadCount: placed[i]?.unreadCount as number,

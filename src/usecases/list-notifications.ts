@@ -29,7 +29,13 @@ export function createListNotifications(deps: { db: Queryable }) {
     const filters = [userId, input.unreadOnly, input.category, input.archived];
     const beforeSeq = input.pageToken === "" ? null : decodePageToken(input.pageToken, filters);
     const limit = input.pageSize === 0 ? defaultPageSize : input.pageSize;
-    const { rows, unreadCount } = await notificationStore.list(deps.db, { ...input, userId, beforeSeq, limit });
+    const { rows, unreadCount } = await notificationStore.list(deps.db, {
+      ...input,
+      tenantId: principal.tenantId,
+      userId,
+      beforeSeq,
+      limit,
+    });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {

@@ -21,14 +21,16 @@ export function createManageDeliveries(deps: {
     /**
      * Withdraws what has not gone out; deliveries already with JetStream are
      * skipped by the worker. A key cancels what it sent, an admin key anything;
-     * another key's notification is not found, so ids cannot be probed.
+     * another key's notification is not found, so ids cannot be probed; so is
+     * another tenant's.
      */
     async cancel(
       principal: Principal,
       notificationId: string,
     ): Promise<{ canceledCount: number; deliveries: Delivery[] }> {
       requireScope(principal, "send", "cancel notifications");
-      const origin = await notificationStore.origin(deps.db, notificationId);
+      const { tenantId } = principal;
+      const origin = await notificationStore.origin(deps.db, tenantId, notificationId);
       const admin = principal.kind !== "user" && principal.scopes.includes("admin");
       const sender = senderIdOf(principal);
       const own = sender !== null && origin?.senderKeyId === sender;
@@ -39,17 +41,18 @@ export function createManageDeliveries(deps: {
         // Runs first: a timer firing now finishes (and its deliveries are
         // then canceled below) or never fires.
         await deps.cancelRuns?.(tx, notificationId);
-        await outboxStore.withdraw(tx, notificationId);
-        const canceledCount = await deliveryStore.cancel(tx, notificationId);
-        return { canceledCount, deliveries: await deliveryStore.forNotification(tx, notificationId) };
+        await outboxStore.withdraw(tx, tenantId, notificationId);
+        const canceledCount = await deliveryStore.cancel(tx, tenantId, notificationId);
+        return { canceledCount, deliveries: await deliveryStore.forNotification(tx, tenantId, notificationId) };
       });
     },
 
     async retry(principal: Principal, deliveryId: string): Promise<Delivery> {
       requireScope(principal, "admin", "retry deliveries");
+      const { tenantId } = principal;
       const trace = deps.traceContext();
       const revived = await deps.db.transaction(async (tx) => {
-        const back = await deliveryStore.revive(tx, deliveryId);
+        const back = await deliveryStore.revive(tx, tenantId, deliveryId);
         if (back !== null) {
           const { delivery, generation } = back;
           await outboxStore.enqueue(tx, [
@@ -59,14 +62,14 @@ export function createManageDeliveries(deps: {
         return back;
       });
       if (revived === null) {
-        const existing = await deliveryStore.get(deps.db, deliveryId);
+        const existing = await deliveryStore.get(deps.db, tenantId, deliveryId);
         if (existing === null) throw new NotFoundError(`delivery ${deliveryId} not found`);
         throw new FailedPreconditionError(
           `delivery ${deliveryId} is ${existing.status}; only dead deliveries can be retried`,
         );
       }
       deps.onQueued();
-      return (await deliveryStore.get(deps.db, deliveryId)) ?? revived.delivery;
+      return (await deliveryStore.get(deps.db, tenantId, deliveryId)) ?? revived.delivery;
     },
 
     async list(
@@ -82,7 +85,7 @@ export function createManageDeliveries(deps: {
           throw new InvalidArgumentError("page_token", "is not a token returned by ListDeliveries");
         }
       }
-      const rows = await deliveryStore.listByStatus(deps.db, {
+      const rows = await deliveryStore.listByStatus(deps.db, principal.tenantId, {
         status: q.status,
         channel: q.channel,
         beforeId,

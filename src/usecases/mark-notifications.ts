@@ -36,6 +36,7 @@ export function createMarkNotifications(deps: {
 }) {
   return async function markNotifications(principal: Principal, input: MarkInput): Promise<MarkOutput> {
     const userId = resolveUserId(principal, input.userId, "admin", "change notifications");
+    const { tenantId } = principal;
     if (input.all && (input.change === "unread" || input.change === "unarchived")) {
       throw new InvalidArgumentError("all", `cannot be used with change "${input.change}"; name the notifications`);
     }
@@ -43,10 +44,10 @@ export function createMarkNotifications(deps: {
 
     const { output, event } = await deps.db.transaction(async (tx) => {
       // The head first: no notification enters the inbox meanwhile, so `all` means "all up to now".
-      const head = await feedLog.lock(tx, userId);
+      const head = await feedLog.lock(tx, tenantId, userId);
       if (head === null) return { output: { unreadCount: 0, changedCount: 0 }, event: null };
       const time = new Date();
-      const result = await inboxStore.change(tx, userId, input.change, target, time);
+      const result = await inboxStore.change(tx, tenantId, userId, input.change, target, time);
       if (result.changedCount === 0) {
         return { output: { unreadCount: head.unreadCount, changedCount: 0 }, event: null };
       }
@@ -60,6 +61,7 @@ export function createMarkNotifications(deps: {
       }
       const [placed] = await feedLog.append(tx, [
         {
+          tenantId,
           userId,
           kind: input.change,
           notificationIds: result.changedIds,
@@ -71,6 +73,7 @@ export function createMarkNotifications(deps: {
       const next = placed as { seq: number; unreadCount: number };
       const event: FeedEvent = {
         kind: "changed",
+        tenantId,
         userId,
         ...next,
         time,

@@ -43,9 +43,9 @@ export function createOperatorLife(deps: { db: Queryable; catalog: ChannelCatalo
     requireScope(principal, "read", "read notifications");
     const tenantId = principal.tenantId;
     const [notification, origin, deliveries, contents, workflowRuns] = await Promise.all([
-      notificationStore.get(deps.db, id),
+      notificationStore.get(deps.db, tenantId, id),
       notificationLifeReads.origin(deps.db, tenantId, id),
-      deliveryStore.forNotification(deps.db, id),
+      deliveryStore.forNotification(deps.db, tenantId, id),
       notificationLifeReads.contents(deps.db, tenantId, id),
       workflowRunReads.ofNotification(deps.db, tenantId, id),
     ]);

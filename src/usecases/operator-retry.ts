@@ -41,7 +41,7 @@ export function createOperatorRetry(deps: {
         if (error instanceof NotFoundError) {
           results.push(notFound(deliveryId));
         } else if (error instanceof FailedPreconditionError) {
-          const delivery = await deliveryStore.get(deps.db, deliveryId);
+          const delivery = await deliveryStore.get(deps.db, principal.tenantId, deliveryId);
           const status = delivery?.status ?? "gone";
           const reason = `status is ${status}: only dead deliveries can be retried`;
           results.push({ deliveryId, retried: false, error: reason, delivery });

@@ -42,7 +42,7 @@ export function createOperatorSearch(deps: { db: Queryable; scanBudget?: number;
       statusBudget,
     });
     const [notifications, deliveries] = await Promise.all([
-      notificationStore.getMany(deps.db, page.ids),
+      notificationStore.getMany(deps.db, principal.tenantId, page.ids),
       notificationSearch.deliveriesOf(deps.db, principal.tenantId, page.ids),
     ]);
     return {

@@ -58,6 +58,8 @@ export function createSendNotification(deps: SendNotificationDeps) {
   return async function sendNotification(principal: Principal, draft: NotificationDraft): Promise<Notification[]> {
     requireScope(principal, "send", "send notifications");
     const senderKeyId = senderIdOf(principal);
+    // The recipients are users of the sender's tenant: the same id elsewhere is someone else.
+    const { tenantId } = principal;
     checkDraft(draft, deps.channels);
 
     const now = new Date();
@@ -65,6 +67,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
     const { category, title, body, actionUrl, data, priority } = draft;
     const notifications: Notification[] = draft.userIds.map((userId) => ({
       id: newId(),
+      tenantId,
       userId,
       ...{ category, title, body, actionUrl, data, priority },
       createdAt: now,
@@ -94,7 +97,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
         : await renderOnly(deps.prepare, draft, notifications);
     const trace = deps.traceContext();
     const runs = workflow === null ? [] : runsFor(workflow, notifications, draft, trace, now);
-    const write = { ...plan, senderKeyId, trace, templateKey: draft.templateKey };
+    const write = { ...plan, tenantId, senderKeyId, trace, templateKey: draft.templateKey };
     const writeSend = async (q: Queryable) => {
       const events = await sendStore.write(q, write);
       // A scheduled Send starts its runs when it is due.
@@ -137,7 +140,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
           `idempotency_key "${key}" was already used for a different request; use a new key for a new notification`,
         );
       }
-      return notificationStore.getMany(deps.db, outcome.replayOf.notificationIds);
+      return notificationStore.getMany(deps.db, tenantId, outcome.replayOf.notificationIds);
     }
     deps.publish(outcome.events);
     if (plan.deliveries.some((d) => d.queue)) deps.onQueued();

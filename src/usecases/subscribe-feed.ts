@@ -42,12 +42,15 @@ export function createSubscribeFeed(deps: SubscribeDeps) {
   ): AsyncGenerator<FeedItem> {
     const userId = resolveUserId(principal, input.userId, "read", "subscribe to a feed");
     const queue = new SignalQueue<HubSignal>(deps.bufferSize ?? 1000);
-    const stopListening = deps.hub.listen(userId, (s) => (s.type === "close" ? queue.close() : queue.push(s)));
+    const { tenantId } = principal;
+    const stopListening = deps.hub.listen(tenantId, userId, (s) =>
+      s.type === "close" ? queue.close() : queue.push(s),
+    );
     const leave = () => queue.close(); // one listener for the stream's life, none per wait
     if (signal.aborted) leave();
     else signal.addEventListener("abort", leave, { once: true });
     try {
-      const head: FeedHead = (await openingHead(deps, userId, signal)) ?? { seq: 0, unreadCount: 0 };
+      const head: FeedHead = (await openingHead(deps, tenantId, userId, signal)) ?? { seq: 0, unreadCount: 0 };
       let last = head.seq;
       let unread = head.unreadCount;
       let reset = false;
@@ -55,7 +58,7 @@ export function createSubscribeFeed(deps: SubscribeDeps) {
       /** Sends every stored event after `last`; notices when some were pruned. */
       async function* catchUp(target: FeedHead | null, wait = signal): AsyncGenerator<FeedItem> {
         for (;;) {
-          const page = await deps.feeds.eventsAfter(userId, last, replayBatch, { shed: false, signal: wait });
+          const page = await deps.feeds.eventsAfter(tenantId, userId, last, replayBatch, { shed: false, signal: wait });
           const { events, firstSeq, lastSeq, more } = page;
           const pruned = firstSeq === null ? target !== null && target.seq > last : firstSeq > last + 1;
           if (pruned && target !== null) {
@@ -158,10 +161,15 @@ const headRetryMs = 500;
  * client would only come back to try the same. A refusal by the read queue
  * (too many reads waiting) is admission control and fails at once.
  */
-async function openingHead(deps: SubscribeDeps, userId: string, signal: AbortSignal): Promise<FeedHead | null> {
+async function openingHead(
+  deps: SubscribeDeps,
+  tenantId: string,
+  userId: string,
+  signal: AbortSignal,
+): Promise<FeedHead | null> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await deps.feeds.head(userId, { shed: true, signal });
+      return await deps.feeds.head(tenantId, userId, { shed: true, signal });
     } catch (error) {
       const transient = error instanceof UnavailableError && !(error instanceof ReadQueueFullError);
       if (!transient || attempt >= headAttempts || signal.aborted) throw error;

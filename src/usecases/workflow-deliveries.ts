@@ -49,7 +49,7 @@ export function createWorkflowDeliveries(deps: { prepare: PrepareDeliveries }): 
       queue: !suppressed && x.queue,
       reason: d.suppressedReason,
     }));
-    return deliveryStore.add(tx, deliveries, d.trace);
+    return deliveryStore.add(tx, n.tenantId, deliveries, d.trace);
   };
 }
 

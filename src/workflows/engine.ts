@@ -97,7 +97,8 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
     // others wait on with pool connections, so it must not wait for another.
     const workflow = await deps.loadWorkflow(run.tenantId, run.workflowKey, run.workflowVersion, tx);
     const notification =
-      known?.notifications.get(run.notificationId) ?? (await notificationStore.get(tx, run.notificationId));
+      known?.notifications.get(run.notificationId) ??
+      (await notificationStore.get(tx, run.tenantId, run.notificationId));
     if (workflow === null || notification === null || notification === undefined) return null;
     const people = known?.people.get(userKey(run.tenantId, run.userId));
     return {
@@ -146,9 +147,7 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
       if (timers.length === 0) return { queued: false };
       const runs = await runsOf(tx, timers);
       const live = [...runs.values()];
-      const notifications = new Map(
-        (await notificationStore.getMany(tx, [...new Set(live.map((r) => r.notificationId))])).map((n) => [n.id, n]),
-      );
+      const notifications = await notificationsOf(tx, live);
       const people = await peopleOf(tx, live);
       const known: BatchReads = { runs, notifications, people };
       let queued = false;
@@ -231,6 +230,17 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
 export type WorkflowEngine = ReturnType<typeof createWorkflowEngine>;
 
 /** The recipients of these runs, read per tenant, keyed by `userKey(tenant, user)`. */
+/** The runs' notifications, read per tenant (a statement per tenant in the batch), keyed by id. */
+async function notificationsOf(tx: Queryable, runs: readonly RunState[]): Promise<Map<string, Notification>> {
+  const byTenant = new Map<string, Set<string>>();
+  for (const r of runs) byTenant.set(r.tenantId, (byTenant.get(r.tenantId) ?? new Set()).add(r.notificationId));
+  const notifications = new Map<string, Notification>();
+  for (const [tenantId, ids] of byTenant) {
+    for (const n of await notificationStore.getMany(tx, tenantId, [...ids])) notifications.set(n.id, n);
+  }
+  return notifications;
+}
+
 async function peopleOf(tx: Queryable, runs: readonly RunState[]): Promise<Map<string, RecipientView>> {
   const byTenant = new Map<string, Set<string>>();
   for (const r of runs) byTenant.set(r.tenantId, (byTenant.get(r.tenantId) ?? new Set()).add(r.userId));

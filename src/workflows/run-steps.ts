@@ -179,7 +179,7 @@ async function digestEvents(ctx: StepContext, i: number): Promise<DigestEvent[] 
   const { run, workflow, tx } = ctx;
   if (run.digestId === "" || !workflow.steps.slice(0, i).some((s) => s.kind === "digest")) return null;
   const ids = await workflowDigestStore.notificationsOf(tx, run.tenantId, run.digestId);
-  const collected = await notificationStore.getMany(tx, ids);
+  const collected = await notificationStore.getMany(tx, run.tenantId, ids);
   return collected.map((n) => ({
     id: n.id,
     category: n.category,

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import { createAttemptJournal } from "../../src/store/attempt-journal.js";
 import { attemptStore } from "../../src/store/attempt-store.js";
 import { channelStore } from "../../src/store/channel-store.js";
@@ -22,14 +23,14 @@ beforeAll(async () => {
 async function deliveries(count: number, status = "pending"): Promise<string[]> {
   const notificationId = randomUUID();
   await db.exec(
-    `INSERT INTO notifications (id, user_id, seq, category, title, body, priority, send_at)
-     VALUES ($1, 'u', NULL, 'c', 't', 'b', 'normal', now())`,
+    `INSERT INTO notifications (id, tenant_id, user_id, seq, category, title, body, priority, send_at)
+     VALUES ($1, 'default', 'u', NULL, 'c', 't', 'b', 'normal', now())`,
     [notificationId],
   );
   const ids = Array.from({ length: count }, () => randomUUID());
   await db.exec(
-    `INSERT INTO deliveries (id, notification_id, channel, target, status, attempts, due_at)
-     SELECT id, $2, 'email', id::text, $3, 0, now() FROM unnest($1::uuid[]) AS id`,
+    `INSERT INTO deliveries (id, tenant_id, notification_id, channel, target, status, attempts, due_at)
+     SELECT id, 'default', $2, 'email', id::text, $3, 0, now() FROM unnest($1::uuid[]) AS id`,
     [ids, notificationId, status],
   );
   return ids;
@@ -69,7 +70,7 @@ describe("the attempt journal", () => {
     expect(batches.length).toBeLessThanOrEqual(6);
 
     for (const [i, id] of ids.entries()) {
-      const d = await deliveryStore.get(db, id);
+      const d = await deliveryStore.get(db, defaultTenant, id);
       const status = ["sent", "failed", "dead"][i % 3];
       expect(d?.status).toBe(status);
       expect(d?.history).toHaveLength(1);
@@ -106,7 +107,7 @@ describe("the attempt journal", () => {
       ids.map((id, i) => journal.recordFailure(id, leases[i] as Lease, failure(i === 2 ? "bad\u0000reply" : "busy"))),
     );
     expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled"]);
-    const statuses = await Promise.all(ids.map(async (id) => (await deliveryStore.get(db, id))?.status));
+    const statuses = await Promise.all(ids.map(async (id) => (await deliveryStore.get(db, defaultTenant, id))?.status));
     // The refused one keeps its lease: its worker retries, or the lease runs out and another takes it.
     expect(statuses).toEqual(["failed", "failed", "sending", "failed", "failed"]);
   });
@@ -125,7 +126,7 @@ describe("the attempt journal", () => {
     // A late result from the first holder (if it had only stalled) is refused.
     expect(await journal.recordSent(id, first, { providerMessageId: "late" })).toBe(false);
     expect(await journal.recordSent(id, second, { providerMessageId: "m" })).toBe(true);
-    const d = await deliveryStore.get(db, id);
+    const d = await deliveryStore.get(db, defaultTenant, id);
     expect(d?.status).toBe("sent");
     expect(d?.providerMessageId).toBe("m");
     expect(d?.history?.map((a) => [a.outcome, a.error])).toEqual([
@@ -151,11 +152,15 @@ describe("the attempt journal", () => {
     const ids = await deliveries(20, "scheduled");
     const journal = createAttemptJournal(db);
     const [, ...leases] = await Promise.all([
-      deliveryStore.cancel(db, (await deliveryStore.get(db, ids[0] as string))?.notificationId as string),
+      deliveryStore.cancel(
+        db,
+        defaultTenant,
+        (await deliveryStore.get(db, defaultTenant, ids[0] as string))?.notificationId as string,
+      ),
       ...ids.map((id) => journal.lease(id, 60_000)),
     ]);
     for (const [i, id] of ids.entries()) {
-      const status = (await deliveryStore.get(db, id))?.status;
+      const status = (await deliveryStore.get(db, defaultTenant, id))?.status;
       expect(status).toBe(leases[i] === null ? "canceled" : "sending");
     }
   });
@@ -166,5 +171,5 @@ it("attemptStore's single writes are one-member batches of the same statement", 
   const lease = await attemptStore.lease(db, id, 60_000);
   expect(lease?.attempt).toBe(1);
   expect(await attemptStore.recordSent(db, id, lease as Lease, { providerMessageId: "x" })).toBe(true);
-  expect((await deliveryStore.get(db, id))?.status).toBe("sent");
+  expect((await deliveryStore.get(db, defaultTenant, id))?.status).toBe("sent");
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, expect, it } from "vitest";
 import { createRetryPolicy } from "../../src/domain/retry-policy.js";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import { channelStore } from "../../src/store/channel-store.js";
 import type { Database, Queryable } from "../../src/store/database.js";
 import { deliveryStore } from "../../src/store/delivery-store.js";
@@ -21,14 +22,14 @@ beforeAll(async () => {
 it("delivers 60 concurrent emails in far fewer statements than deliveries, each sent and recorded once", async () => {
   const notificationId = randomUUID();
   await db.exec(
-    `INSERT INTO notifications (id, user_id, seq, category, title, body, priority, send_at)
-     VALUES ($1, 'u', NULL, 'c', 't', 'b', 'normal', now())`,
+    `INSERT INTO notifications (id, tenant_id, user_id, seq, category, title, body, priority, send_at)
+     VALUES ($1, 'default', 'u', NULL, 'c', 't', 'b', 'normal', now())`,
     [notificationId],
   );
   const ids = Array.from({ length: 60 }, () => randomUUID());
   await db.exec(
-    `INSERT INTO deliveries (id, notification_id, channel, target, status, attempts, due_at)
-     SELECT id, $2, 'email', id::text, 'pending', 0, now() FROM unnest($1::uuid[]) AS id`,
+    `INSERT INTO deliveries (id, tenant_id, notification_id, channel, target, status, attempts, due_at)
+     SELECT id, 'default', $2, 'email', id::text, 'pending', 0, now() FROM unnest($1::uuid[]) AS id`,
     [ids, notificationId],
   );
   // Every statement outside a transaction commits on its own: count them.
@@ -73,7 +74,7 @@ it("delivers 60 concurrent emails in far fewer statements than deliveries, each 
   expect(sent.sort()).toEqual([...ids].sort());
   // Before: 3 statements per delivery (read, lease, result), 180 here.
   expect(statements).toBeLessThan(ids.length);
-  for (const d of await deliveryStore.forNotification(db, notificationId)) {
+  for (const d of await deliveryStore.forNotification(db, defaultTenant, notificationId)) {
     expect(d.status).toBe("sent");
     expect(d.history?.map((a) => a.outcome)).toEqual(["sent"]);
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import { attemptStore } from "../../src/store/attempt-store.js";
 import { channelStore } from "../../src/store/channel-store.js";
 import { createDatabase, type Database } from "../../src/store/database.js";
@@ -28,13 +29,13 @@ it("reads a delivery and its attempts as of one moment, while attempts are being
   const notificationId = randomUUID();
   const deliveryId = randomUUID();
   await db.exec(
-    `INSERT INTO notifications (id, user_id, seq, category, title, body, priority, send_at)
-     VALUES ($1, 'u', NULL, 'c', 't', 'b', 'normal', now())`,
+    `INSERT INTO notifications (id, tenant_id, user_id, seq, category, title, body, priority, send_at)
+     VALUES ($1, 'default', 'u', NULL, 'c', 't', 'b', 'normal', now())`,
     [notificationId],
   );
   await db.exec(
-    `INSERT INTO deliveries (id, notification_id, channel, target, status, attempts, due_at)
-     VALUES ($1, $2, 'email', '', 'pending', 0, now())`,
+    `INSERT INTO deliveries (id, tenant_id, notification_id, channel, target, status, attempts, due_at)
+     VALUES ($1, 'default', $2, 'email', '', 'pending', 0, now())`,
     [deliveryId, notificationId],
   );
   let writing = true;
@@ -55,7 +56,7 @@ it("reads a delivery and its attempts as of one moment, while attempts are being
   let reads = 0;
   const mismatches: string[] = [];
   while (writing) {
-    const d = await deliveryStore.get(db, deliveryId);
+    const d = await deliveryStore.get(db, defaultTenant, deliveryId);
     reads += 1;
     const last = d?.history?.at(-1);
     if (d === null || last === undefined) continue;

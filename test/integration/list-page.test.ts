@@ -1,4 +1,5 @@
 import { expect, it } from "vitest";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import type { Queryable } from "../../src/store/database.js";
 import { notificationStore } from "../../src/store/notification-store.js";
 import { createListNotifications } from "../../src/usecases/list-notifications.js";
@@ -12,16 +13,15 @@ const holder = useMigratedDatabase();
 /** `inbox` notifications (seq 1..n, the first `read` read) and the user's feed head. */
 async function seed(userId: string, inbox: number, read: number, unreadCount = inbox - read) {
   await holder.db.exec(
-    `INSERT INTO notifications (id, user_id, seq, category, title, body, priority, send_at, read_at)
-     SELECT uuidv7(), $1, s, 'c', 'title ' || s, 'b', 'normal', now(), CASE WHEN s <= $3 THEN now() END
+    `INSERT INTO notifications (id, tenant_id, user_id, seq, category, title, body, priority, send_at, read_at)
+     SELECT uuidv7(), 'default', $1, s, 'c', 'title ' || s, 'b', 'normal', now(), CASE WHEN s <= $3 THEN now() END
      FROM generate_series(1, $2::int) AS s`,
     [userId, inbox, read],
   );
-  await holder.db.exec("INSERT INTO user_feeds (user_id, seq, unread_count) VALUES ($1, $2, $3)", [
-    userId,
-    inbox,
-    unreadCount,
-  ]);
+  await holder.db.exec(
+    "INSERT INTO user_feeds (tenant_id, user_id, seq, unread_count) VALUES ('default', $1, $2, $3)",
+    [userId, inbox, unreadCount],
+  );
 }
 
 /** The pool, counting the statements that go through it. */
@@ -40,7 +40,7 @@ function counting(db: Queryable): Queryable & { statements: number } {
   return counted;
 }
 
-const user = (userId: string) => ({ kind: "user", userId }) as const;
+const user = (userId: string) => ({ kind: "user", tenantId: defaultTenant, userId }) as const;
 const input = { userId: "", pageSize: 0, pageToken: "", unreadOnly: false, category: "", archived: false };
 
 it("reads a page and the unread count with one statement", async () => {
@@ -62,6 +62,7 @@ it("takes the unread count from the feed head, also when the page is empty", asy
   // The count is the head's (what MarkRead and Send keep), not a count of rows.
   await seed("empty-page", 0, 0, 7);
   const page = await notificationStore.list(holder.db, {
+    tenantId: defaultTenant,
     userId: "empty-page",
     beforeSeq: null,
     limit: 20,

@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from "uuid";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { FeedEvent } from "../../src/domain/feed-event.js";
 import type { Notification, Priority } from "../../src/domain/notification.js";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import { channelStore } from "../../src/store/channel-store.js";
 import { createSendBatcher, type SendBatcherOptions, type SendKey } from "../../src/store/send-batcher.js";
 import { type SendWrite, sendStore } from "../../src/store/send-store.js";
@@ -15,6 +16,7 @@ function inAppSend(userIds: string[], overrides: { priority?: string; title?: st
   const now = new Date();
   const inbox: Notification[] = userIds.map((userId) => ({
     id: uuidv7(),
+    tenantId: defaultTenant,
     userId,
     category: "gc",
     title: overrides.title ?? `to ${userId}`,
@@ -28,6 +30,7 @@ function inAppSend(userIds: string[], overrides: { priority?: string; title?: st
     archivedAt: null,
   }));
   return {
+    tenantId: defaultTenant,
     inbox,
     others: [],
     deliveries: inbox.map((n) => ({

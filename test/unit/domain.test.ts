@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { generateApiKey, hashSecret, parseApiKey } from "../../src/auth/api-key-format.js";
 import { isChannelEnabled } from "../../src/domain/preferences.js";
-import { feedSubject, userIdOfSubject } from "../../src/feed/subjects.js";
+import { feedOwnerOfSubject, feedSubject } from "../../src/feed/subjects.js";
 
 describe("isChannelEnabled", () => {
   const prefs = { userId: "u", defaults: { email: false }, categories: { "a.b": { email: true, sms: false } } };
@@ -30,12 +30,16 @@ describe("API key format", () => {
 });
 
 describe("feed subjects", () => {
-  it("carry any user id safely and give it back", () => {
+  it("carry the tenant and any user id safely and give them back", () => {
     for (const userId of ["alice", "a.b", "*", ">", "user@example.com", "auth0|123"]) {
-      const subject = feedSubject("herald", userId);
-      expect(subject.split(".")).toHaveLength(3);
-      expect(userIdOfSubject("herald", subject)).toBe(userId);
+      for (const tenantId of ["default", "acme-2"]) {
+        const subject = feedSubject("herald", tenantId, userId);
+        expect(subject.split(".")).toHaveLength(4);
+        expect(feedOwnerOfSubject("herald", subject)).toEqual({ tenantId, userId });
+      }
     }
-    expect(userIdOfSubject("herald", "other.feed.YQ")).toBeNull();
+    expect(feedSubject("herald", "a", "alice")).not.toBe(feedSubject("herald", "b", "alice"));
+    expect(feedOwnerOfSubject("herald", "other.feed.default.YQ")).toBeNull();
+    expect(feedOwnerOfSubject("herald", "herald.feed.YQ")).toBeNull();
   });
 });

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { UnavailableError } from "../../src/domain/errors.js";
 import type { FeedHead } from "../../src/domain/feed-event.js";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import { ReadQueueFullError } from "../../src/feed/read-queue.js";
 import { createSubscribeFeed } from "../../src/usecases/subscribe-feed.js";
 
@@ -21,7 +22,11 @@ function subscribeWithHeads(answers: Array<FeedHead | Error>) {
     hub: { listen: () => () => undefined },
   });
   const abort = new AbortController();
-  const stream = subscribe({ kind: "user", userId: "ada" }, { userId: "", cursor: null }, abort.signal);
+  const stream = subscribe(
+    { kind: "user", tenantId: defaultTenant, userId: "ada" },
+    { userId: "", cursor: null },
+    abort.signal,
+  );
   return { first: () => stream.next(), reads: () => reads, close: () => abort.abort() };
 }
 

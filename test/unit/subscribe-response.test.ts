@@ -7,6 +7,7 @@ import { decodeFeedEvent, encodeFeedEvent, feedItemToPb, subscribeResponseOf } f
 import type { FeedEvent } from "../../src/domain/feed-event.js";
 
 const created: FeedEvent = {
+  tenantId: "default",
   userId: "ada",
   seq: 7,
   unreadCount: 3,
@@ -14,6 +15,7 @@ const created: FeedEvent = {
   kind: "created",
   notification: {
     id: "0193a0d2-58c0-7000-8000-000000000001",
+    tenantId: "default",
     userId: "ada",
     category: "billing",
     title: "Invoice",
@@ -31,7 +33,7 @@ const created: FeedEvent = {
 describe("subscribeResponseOf", () => {
   it("gives every stream the same message for an event heard on NATS, the one decoded from it", () => {
     const bytes = encodeFeedEvent(created);
-    const heard = decodeFeedEvent("ada", bytes) as FeedEvent;
+    const heard = decodeFeedEvent("default", "ada", bytes) as FeedEvent;
     const first = subscribeResponseOf(heard);
     expect(subscribeResponseOf(heard)).toBe(first);
     // Not mapped again: the decoded message itself, byte for byte what was published.
@@ -41,6 +43,7 @@ describe("subscribeResponseOf", () => {
 
   it("shares the message of an event read from Postgres too (catch-up pages are shared)", () => {
     const changed: FeedEvent = {
+      tenantId: "default",
       userId: "ada",
       seq: 8,
       unreadCount: 2,

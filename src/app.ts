@@ -14,7 +14,6 @@ import { startDelivery } from "./dispatch/start-delivery.js";
 import type { Channel } from "./domain/channel.js";
 import { type Clock, systemClock } from "./domain/clock.js";
 import { createRetryPolicy } from "./domain/retry-policy.js";
-import { defaultTenant } from "./domain/tenant.js";
 import { createFeed, type Feed } from "./feed/create-feed.js";
 import { createBroadcast } from "./messaging/broadcast.js";
 import { connectNats, type NatsLink } from "./messaging/nats.js";
@@ -161,7 +160,7 @@ export async function createApp(
     },
     observe: (channel, outcome, seconds) => metrics.observeDelivery(channel, outcome, seconds),
     workflows: {
-      find: (name, category) => workflowVersions.forSend(defaultTenant, name, category), // TENANT-THREAD
+      find: workflowVersions.forSend,
       onRunsStarted: () => scheduler.kick(workflows.taskNames[0] as string),
       now: () => clock.now(),
       settle: (tx, changed, change) => workflows.settle(tx, changed, change),

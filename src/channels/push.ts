@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { PermanentDeliveryError } from "../domain/delivery-errors.js";
-import { defaultTenant } from "../domain/tenant.js";
 import { recipientStore } from "../store/recipient-store.js";
 import { channelModule } from "./channel-module.js";
 import { type ServiceAccount, serviceAccountFields } from "./google-access-tokens.js";
@@ -51,7 +50,7 @@ export const pushChannel = channelModule<PushSettings>({
       async deliver({ delivery, notification, content }, signal) {
         // Planned without a target when push was asked for and the user has no device.
         if (delivery.target === "") throw new PermanentDeliveryError("the recipient has no registered device");
-        const device = await recipientStore.device(deps.db, defaultTenant, delivery.target); // TENANT-THREAD
+        const device = await recipientStore.device(deps.db, notification.tenantId, delivery.target);
         if (device === null || device.userId !== notification.userId) {
           throw new PermanentDeliveryError("the device is no longer registered");
         }
@@ -72,7 +71,7 @@ export const pushChannel = channelModule<PushSettings>({
           );
         } catch (error) {
           if (error instanceof PermanentDeliveryError && error.reason === "unregistered") {
-            await recipientStore.deleteDevice(deps.db, defaultTenant, device.id); // TENANT-THREAD
+            await recipientStore.deleteDevice(deps.db, notification.tenantId, device.id);
           }
           throw error;
         }

@@ -1,6 +1,5 @@
 import { PermanentDeliveryError } from "../domain/delivery-errors.js";
 import type { NotificationContent } from "../domain/notification.js";
-import { defaultTenant } from "../domain/tenant.js";
 import { channelModule, type Egress } from "./channel-module.js";
 import { checkWebhookUrl } from "./network-guard.js";
 import { createSlackSender, type SlackMessage } from "./slack-sender.js";
@@ -101,13 +100,13 @@ export const slackChannel = channelModule<SlackSettings>({
       allowPrivateNetworks: deps.egress.allowPrivateNetworks,
     });
     return {
-      async deliver({ delivery, content, address }, signal) {
+      async deliver({ delivery, notification, content, address }, signal) {
         const message = toMessage(content);
         if (delivery.target === "") {
           if (address === "") throw new PermanentDeliveryError("the recipient has no Slack member id");
           return sender.postMessage(address, message, signal);
         }
-        const endpoint = await deps.endpoints.get(deps.db, defaultTenant, delivery.target); // TENANT-THREAD
+        const endpoint = await deps.endpoints.get(deps.db, notification.tenantId, delivery.target);
         if (endpoint === null) throw new PermanentDeliveryError("the Slack webhook endpoint was deleted");
         if (!endpoint.enabled) throw new PermanentDeliveryError("the Slack webhook endpoint is disabled");
         try {
@@ -116,7 +115,7 @@ export const slackChannel = channelModule<SlackSettings>({
           if (error instanceof PermanentDeliveryError && error.reason === "gone") {
             await deps.endpoints.disable(
               deps.db,
-              defaultTenant, // TENANT-THREAD
+              notification.tenantId,
               endpoint.id,
               `Slack said the incoming webhook is gone (${error.message})`,
             );

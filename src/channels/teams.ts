@@ -1,5 +1,4 @@
 import { PermanentDeliveryError } from "../domain/delivery-errors.js";
-import { defaultTenant } from "../domain/tenant.js";
 import { channelModule } from "./channel-module.js";
 import { checkTeamsUrl, createTeamsSender } from "./teams-sender.js";
 
@@ -94,7 +93,7 @@ export const teamsChannel = channelModule<TeamsSettings>({
     return {
       async deliver({ delivery, notification, content }, signal) {
         if (delivery.target === "") throw new PermanentDeliveryError("no Teams endpoint takes this category");
-        const endpoint = await deps.endpoints.get(deps.db, defaultTenant, delivery.target); // TENANT-THREAD
+        const endpoint = await deps.endpoints.get(deps.db, notification.tenantId, delivery.target);
         if (endpoint === null) throw new PermanentDeliveryError("the Teams endpoint was deleted");
         if (!endpoint.enabled) throw new PermanentDeliveryError("the Teams endpoint is disabled");
         const parts = content ?? {};
@@ -106,7 +105,7 @@ export const teamsChannel = channelModule<TeamsSettings>({
           return await sender.send({ url: endpoint.url, card, deliveryId: delivery.id }, signal);
         } catch (error) {
           if (error instanceof PermanentDeliveryError && error.reason === "gone") {
-            await deps.endpoints.disable(deps.db, defaultTenant, endpoint.id, error.message); // TENANT-THREAD
+            await deps.endpoints.disable(deps.db, notification.tenantId, endpoint.id, error.message);
           }
           throw error;
         }

@@ -2,7 +2,6 @@ import { toJson } from "@bufbuild/protobuf";
 import { NotificationSchema } from "../../gen/ts/herald/v1/notification_pb.js";
 import { notificationToPb } from "../contract/notification.js";
 import { PermanentDeliveryError } from "../domain/delivery-errors.js";
-import { defaultTenant } from "../domain/tenant.js";
 import { channelModule } from "./channel-module.js";
 import { checkWebhookUrl } from "./network-guard.js";
 import { createWebhookSender } from "./webhook-sender.js";
@@ -43,7 +42,7 @@ export const webhookChannel = channelModule<WebhookSettings>({
         if (delivery.target === "") {
           throw new PermanentDeliveryError("no enabled webhook endpoint matches this notification's category");
         }
-        const endpoint = await deps.endpoints.get(deps.db, defaultTenant, delivery.target); // TENANT-THREAD
+        const endpoint = await deps.endpoints.get(deps.db, notification.tenantId, delivery.target);
         if (endpoint === null) throw new PermanentDeliveryError("the webhook endpoint was deleted");
         if (!endpoint.enabled) throw new PermanentDeliveryError("the webhook endpoint is disabled");
         const timestamp = new Date();
@@ -64,7 +63,7 @@ export const webhookChannel = channelModule<WebhookSettings>({
           );
         } catch (error) {
           if (error instanceof PermanentDeliveryError && error.reason === "gone") {
-            await deps.endpoints.disable(deps.db, defaultTenant, endpoint.id, "the endpoint answered 410 Gone"); // TENANT-THREAD
+            await deps.endpoints.disable(deps.db, notification.tenantId, endpoint.id, "the endpoint answered 410 Gone");
           }
           throw error;
         }

@@ -4,7 +4,6 @@ import type { DeadLetter, DeliveryOutcome } from "../domain/delivery-outcome.js"
 import type { Channel, Notification } from "../domain/notification.js";
 import { isDeliveryWanted } from "../domain/preferences.js";
 import type { RetryPolicy } from "../domain/retry-policy.js";
-import { defaultTenant } from "../domain/tenant.js";
 import { type AttemptJournal, createAttemptJournal } from "../store/attempt-journal.js";
 import { attemptStore } from "../store/attempt-store.js";
 import type { Database } from "../store/database.js";
@@ -63,7 +62,7 @@ const deadLetterRetryMs = 5_000;
 export function createDeliverMessage(deps: DeliverMessageDeps) {
   const journal = deps.journal ?? createAttemptJournal(deps.db);
   const isWanted = async (n: Notification, channel: Channel) => {
-    const prefs = (await deps.preferences.forCategory(defaultTenant, [n.userId], n.category)).get(n.userId); // TENANT-THREAD
+    const prefs = (await deps.preferences.forCategory(n.tenantId, [n.userId], n.category)).get(n.userId);
     return prefs === undefined || isDeliveryWanted(prefs, n, channel, deps.requiredCategories);
   };
 

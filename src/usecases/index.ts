@@ -102,7 +102,7 @@ export interface UseCaseDeps {
 
 /** What Send, MarkRead and Cancel ask of the workflows wing (bound late: the wing takes the deliver step built here). */
 export interface WorkflowHooks {
-  find: (name: string, category: string) => Promise<Workflow | null>;
+  find: (tenantId: string, name: string, category: string) => Promise<Workflow | null>;
   onRunsStarted: () => void;
   now: () => Date;
   settle: (tx: Queryable, changed: ChangedState, change: ChangeKind) => Promise<void>;

@@ -2,7 +2,6 @@ import type { ChannelCatalog } from "../domain/channel.js";
 import type { Notification, NotificationDraft } from "../domain/notification.js";
 import type { ChannelPreferences } from "../domain/preferences.js";
 import { emptyRecipient, type Recipient } from "../domain/recipient.js";
-import { defaultTenant } from "../domain/tenant.js";
 import type { WebhookTarget } from "../domain/webhook-endpoint.js";
 import type { QuietHours } from "../domain/workflow.js";
 import type { Queryable } from "../store/database.js";
@@ -35,6 +34,7 @@ export interface PrepareDeliveriesDeps {
  */
 export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
   return async function prepareDeliveries(
+    tenantId: string,
     draft: NotificationDraft,
     notifications: Notification[],
     scheduled: boolean,
@@ -50,25 +50,24 @@ export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
     // On the pool the reads run side by side; on a transaction's single
     // connection, one after the other.
     const reads = [
-      () => deps.renderer.forSend(defaultTenant, draft, q), // TENANT-THREAD
+      () => deps.renderer.forSend(tenantId, draft, q),
       () =>
         known !== undefined
           ? Promise.resolve(known.recipients)
           : needRecipients
-            ? recipientStore.forUsers(q, defaultTenant, draft.userIds) // TENANT-THREAD
+            ? recipientStore.forUsers(q, tenantId, draft.userIds)
             : Promise.resolve(new Map(draft.userIds.map((u) => [u, emptyRecipient(u)]))),
-      () =>
-        sources.has("endpoints") ? deps.endpoints.enabled(q, defaultTenant) : Promise.resolve([] as WebhookTarget[]), // TENANT-THREAD
+      () => (sources.has("endpoints") ? deps.endpoints.enabled(q, tenantId) : Promise.resolve([] as WebhookTarget[])),
       () =>
         scheduled
           ? Promise.resolve(new Map<string, ChannelPreferences>())
-          : deps.preferences.forCategory(defaultTenant, draft.userIds, draft.category), // TENANT-THREAD
+          : deps.preferences.forCategory(tenantId, draft.userIds, draft.category),
       // Quiet hours hold only channels that reach a person, which all read recipients.
       () =>
         known !== undefined
           ? Promise.resolve(known.quietHours)
           : needPeople
-            ? quietHoursStore.forUsers(q, defaultTenant, draft.userIds) // TENANT-THREAD
+            ? quietHoursStore.forUsers(q, tenantId, draft.userIds)
             : Promise.resolve(new Map<string, QuietHours>()),
     ] as const;
     const [render, recipients, endpoints, preferences, quietHours] = (

@@ -30,7 +30,7 @@ export interface SendNotificationDeps {
   /** Reports deliveries settled at Send time (in-app sent, suppressed), for metrics. */
   observe?: (channel: Channel, outcome: "sent" | "suppressed") => void;
   /** The workflow a Send runs: the one named, else the one whose categories match; null for none. */
-  findWorkflow: (name: string, category: string) => Promise<Workflow | null>;
+  findWorkflow: (tenantId: string, name: string, category: string) => Promise<Workflow | null>;
   /** Called after a commit that started workflow runs (their first step is due). */
   onRunsStarted: () => void;
   /** Where workflows read the time (due times of the runs' first steps). */
@@ -77,7 +77,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
     }));
     const key = draft.idempotencyKey !== "" && senderKeyId !== null ? draft.idempotencyKey : null;
     const fingerprint = key === null ? null : requestHash(draft);
-    const workflow = await deps.findWorkflow(draft.workflow, draft.category);
+    const workflow = await deps.findWorkflow(principal.tenantId, draft.workflow, draft.category);
     if (workflow === null && draft.workflow !== "") {
       throw new NotFoundError(`workflow "${draft.workflow}" does not exist`);
     }
@@ -93,8 +93,8 @@ export function createSendNotification(deps: SendNotificationDeps) {
     // steps; only their in-app content is rendered now (what the inbox shows).
     const plan =
       workflow === null
-        ? await deps.prepare(draft, notifications, scheduled)
-        : await renderOnly(deps.prepare, draft, notifications);
+        ? await deps.prepare(tenantId, draft, notifications, scheduled)
+        : await renderOnly(deps.prepare, tenantId, draft, notifications);
     const trace = deps.traceContext();
     const runs = workflow === null ? [] : runsFor(workflow, notifications, draft, trace, now);
     const write = { ...plan, tenantId, senderKeyId, trace, templateKey: draft.templateKey };
@@ -156,8 +156,13 @@ export function createSendNotification(deps: SendNotificationDeps) {
  * A workflow Send's plan: nothing delivered or placed yet, but the in-app
  * title and body rendered from the template now, as the inbox will show them.
  */
-async function renderOnly(prepare: PrepareDeliveries, draft: NotificationDraft, notifications: Notification[]) {
-  if (draft.templateKey !== "") await prepare({ ...draft, channels: ["in_app"] }, notifications, true);
+async function renderOnly(
+  prepare: PrepareDeliveries,
+  tenantId: string,
+  draft: NotificationDraft,
+  notifications: Notification[],
+) {
+  if (draft.templateKey !== "") await prepare(tenantId, { ...draft, channels: ["in_app"] }, notifications, true);
   return { inbox: [], others: notifications, deliveries: [] };
 }
 

@@ -18,7 +18,7 @@ import { checkDraft, requestHash } from "./send-notification.js";
 export interface StartFanoutDeps {
   db: Database;
   channels: readonly Channel[];
-  findWorkflow: (name: string, category: string) => Promise<Workflow | null>;
+  findWorkflow: (tenantId: string, name: string, category: string) => Promise<Workflow | null>;
   /** Fan-outs one sender may have planning or running at once (FANOUTS_IN_FLIGHT_PER_KEY). */
   maxInFlightPerSender: number;
   /** Fan-outs one tenant may have planning or running at once, over all its senders. */
@@ -42,7 +42,7 @@ export function createStartFanout(deps: StartFanoutDeps) {
     const sender = senderIdOf(principal);
     if (sender === null) throw new PermissionDeniedError("only API keys and operators may send notifications");
     checkDraft(draft, deps.channels);
-    const workflow = await deps.findWorkflow(draft.workflow, draft.category);
+    const workflow = await deps.findWorkflow(principal.tenantId, draft.workflow, draft.category);
     if (workflow === null && draft.workflow !== "")
       throw new NotFoundError(`workflow "${draft.workflow}" does not exist`);
     if (workflow !== null && draft.channels.length > 0) {

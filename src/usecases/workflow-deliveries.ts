@@ -38,7 +38,7 @@ export function createWorkflowDeliveries(deps: { prepare: PrepareDeliveries }): 
     // waits on them holding connections of its own, so waiting for another
     // connection from the pool here could wait for ever.
     const { recipient, quietHours } = d.people;
-    const plan = await deps.prepare(draft, [{ ...n }], true, tx, {
+    const plan = await deps.prepare(n.tenantId, draft, [{ ...n }], true, tx, {
       recipients: new Map([[n.userId, recipient]]),
       quietHours: new Map(quietHours === null ? [] : [[n.userId, quietHours]]),
     });

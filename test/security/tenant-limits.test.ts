@@ -88,15 +88,33 @@ describe("per-tenant rate limits", () => {
       await local.tenant("acme");
       const acme = connectClient(local.url, await local.apiKey(["send"], "acme", "acme"));
       const other = connectClient(local.url, await local.apiKey(["send"], "default"));
-      await acme.send({ userIds: ["a1", "a2", "a3"], title: "hi", channels: [Channel.IN_APP] });
+      await acme.send({
+        userIds: ["a1", "a2", "a3"],
+        category: "limits",
+        title: "hi",
+        body: "b",
+        channels: [Channel.IN_APP],
+      });
       const refused = await acme
-        .send({ userIds: ["a4", "a5", "a6"], title: "hi", channels: [Channel.IN_APP] })
+        .send({ userIds: ["a4", "a5", "a6"], category: "limits", title: "hi", body: "b", channels: [Channel.IN_APP] })
         .then(() => null, ConnectError.from);
       expect(refused?.code).toBe(Code.ResourceExhausted);
       expect(refused?.rawMessage).toMatch(/this tenant may send 5 notifications per day/);
       // Two are left today: a Send to two is served; another tenant is unaffected.
-      await acme.send({ userIds: ["a4", "a5"], title: "hi", channels: [Channel.IN_APP] });
-      await other.send({ userIds: ["a1", "a2", "a3", "a4", "a5", "a6"], title: "hi", channels: [Channel.IN_APP] });
+      await acme.send({
+        userIds: ["a4", "a5"],
+        category: "limits",
+        title: "hi",
+        body: "b",
+        channels: [Channel.IN_APP],
+      });
+      await other.send({
+        userIds: ["a1", "a2", "a3", "a4", "a5", "a6"],
+        category: "limits",
+        title: "hi",
+        body: "b",
+        channels: [Channel.IN_APP],
+      });
       const rows = await local.app.db.rows<{ tenant_id: string; n: string }>(
         "SELECT tenant_id, count(*)::text AS n FROM notifications GROUP BY tenant_id ORDER BY tenant_id",
       );

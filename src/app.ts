@@ -17,6 +17,7 @@ import { createRetryPolicy } from "./domain/retry-policy.js";
 import { createFeed, type Feed } from "./feed/create-feed.js";
 import { createBroadcast } from "./messaging/broadcast.js";
 import { connectNats, type NatsLink } from "./messaging/nats.js";
+import { createRateLimits } from "./ratelimit/rate-limits.js";
 import { channelStore } from "./store/channel-store.js";
 import { createDatabase, type Database } from "./store/database.js";
 import { housekeepingTasks } from "./store/housekeeping.js";
@@ -104,6 +105,7 @@ export async function createApp(
     tenantExists: tenants.exists,
     logger,
   });
+  const rateLimits = createRateLimits(config.limits, tenants.limits, natsConfig.prefix, link, logger);
   const endpoints = createWebhookEndpointStore();
   const channels = createChannels(config.channels, {
     db,
@@ -145,6 +147,7 @@ export async function createApp(
     },
     fanout: {
       ...config.fanout,
+      chargeNotifications: rateLimits.chargeNotifications,
       maxInFlightPerTenant: (tenantId) =>
         tenants.limits(tenantId)?.fanoutsInFlight || config.fanout.maxInFlightPerTenant,
       onStarted: () => scheduler.kick("fanout-planner"),
@@ -238,7 +241,7 @@ export async function createApp(
   const server = buildServer({
     server: config.server,
     limits: config.limits,
-    tenantLimits: tenants.limits,
+    rateLimits,
     natsPrefix: natsConfig.prefix,
     useCases: api,
     authenticate: auth.authenticate,
@@ -270,6 +273,7 @@ export async function createApp(
       await scheduler.stop();
       auth.stop();
       tenants.stop();
+      rateLimits.stop();
       onStage("stopping delivery workers");
       await delivery.stop();
       channels.close();

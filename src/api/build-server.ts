@@ -17,8 +17,7 @@ import type { LimitsConfig } from "../config/limits.js";
 import type { ServerConfig } from "../config/server.js";
 import type { Principal } from "../domain/principal.js";
 import type { NatsLink } from "../messaging/nats.js";
-import { createRateLimiter } from "../ratelimit/rate-limiter.js";
-import { shareUsage } from "../ratelimit/usage-sharing.js";
+import type { RateLimits } from "../ratelimit/rate-limits.js";
 import type { Metrics } from "../telemetry/metrics.js";
 import type { UseCases } from "../usecases/index.js";
 import { createAbusePenalty } from "./abuse-penalty.js";
@@ -48,8 +47,8 @@ export interface ServerOptions {
   server: ServerConfig;
   /** Rate limits and the shape of request data. */
   limits: LimitsConfig;
-  /** Each tenant's own limits (its settings); none when absent. */
-  tenantLimits?: TenantLimitsOf;
+  /** The rate limiter (per key, user and tenant), shared with the use cases that charge it too. */
+  rateLimits: RateLimits;
   /** Rate-limit spending is shared on a subject under this prefix. */
   natsPrefix: string;
   useCases: UseCases;
@@ -92,13 +91,7 @@ export function buildServer(options: ServerOptions) {
   const { server: settings, logger } = options;
   // Every call in flight, to be aborted at shutdown.
   const calls = createOpenCalls();
-  const rateLimits = rateLimiting(
-    options.limits,
-    options.tenantLimits ?? (() => undefined),
-    options.natsPrefix,
-    options.link,
-    logger,
-  );
+  const { rateLimits } = options;
   const rateLimitOptions = {
     limiter: rateLimits.limiter,
     sendRecipientsPerToken: options.limits.sendRecipientsPerToken,
@@ -207,65 +200,6 @@ export function buildServer(options: ServerOptions) {
     async close(graceMs: number) {
       calls.abortAll(new ConnectError("server is shutting down", Code.Unavailable));
       await server.close(graceMs);
-      rateLimits.stop();
     },
   };
 }
-
-/**
- * Per-key, per-user and per-tenant rate limits, shared with the other
- * processes over NATS unless that is off. A tenant's own limits (its
- * settings) replace the deployment's for its buckets.
- */
-function rateLimiting(
-  settings: LimitsConfig,
-  tenantLimits: TenantLimitsOf,
-  prefix: string,
-  link: NatsLink,
-  logger: Logger,
-) {
-  const limiter = createRateLimiter({
-    policies: {
-      ...(settings.apiKeyRateLimit !== null && { api_key: settings.apiKeyRateLimit }),
-      ...(settings.userRateLimit !== null && { user: settings.userRateLimit }),
-      ...(settings.tenantRateLimit !== null && { tenant: settings.tenantRateLimit }),
-      ...(settings.tenantNotificationsPerDay > 0 && {
-        tenant_notifications: dailyPolicy(settings.tenantNotificationsPerDay),
-      }),
-    },
-    policyOf: (kind, id) => {
-      if (kind !== "tenant" && kind !== "tenant_notifications") return undefined;
-      const own = tenantLimits(id);
-      if (kind === "tenant") {
-        return own === undefined || own.requestsPerSecond === 0
-          ? undefined
-          : { perSecond: own.requestsPerSecond, burst: own.requestsPerSecond * 2 };
-      }
-      return own === undefined || own.notificationsPerDay === 0 ? undefined : dailyPolicy(own.notificationsPerDay);
-    },
-    maxBuckets: settings.rateLimitMaxBuckets,
-    recordUsage: settings.rateLimitSyncMs > 0,
-  });
-  const sharing =
-    settings.rateLimitSyncMs > 0
-      ? shareUsage({
-          limiter,
-          connection: () => (link.isConnected() ? link.current() : null),
-          ready: link.ready,
-          subject: `${prefix}.ratelimit.usage`,
-          intervalMs: settings.rateLimitSyncMs,
-          logger,
-        })
-      : null;
-  return { limiter, stop: () => sharing?.stop() };
-}
-
-/** A day's allowance as a bucket: holds a day's worth, refills over a day. */
-function dailyPolicy(perDay: number) {
-  return { perSecond: perDay / 86_400, burst: perDay };
-}
-
-/** A tenant's own limits from its settings (0: the deployment's), or undefined if it sets none. */
-export type TenantLimitsOf = (
-  tenantId: string,
-) => { requestsPerSecond: number; notificationsPerDay: number } | undefined;

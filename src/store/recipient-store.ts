@@ -37,6 +37,14 @@ const toDevice = (r: DeviceRow): Device => ({
 
 /** Users' addresses, locales, push devices and token revocations. */
 export const recipientStore = {
+  /** How many recipients the tenant has (a broadcast's audience). */
+  async count(q: Queryable, tenantId: string): Promise<number> {
+    const [row] = await q.rows<{ n: string }>("SELECT count(*)::text AS n FROM recipients WHERE tenant_id = $1", [
+      tenantId,
+    ]);
+    return Number(row?.n ?? 0);
+  },
+
   /** Recipients of these users with their devices; users Herald knows nothing of get empty ones. */
   async forUsers(q: Queryable, tenantId: string, userIds: readonly string[]): Promise<Map<string, Recipient>> {
     // One statement (recipients with their devices as a json array): it also

@@ -31,6 +31,16 @@ const columns = "t.key, t.name, t.description, t.self_service, t.subscriber_coun
  * unique per tenant: every function works inside one tenant.
  */
 export const topicStore = {
+  /** The members of these topics of the tenant, added up (a member of two counts twice). */
+  async subscriberTotal(q: Queryable, tenantId: string, keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    const [row] = await q.rows<{ n: string }>(
+      "SELECT coalesce(sum(subscriber_count), 0)::text AS n FROM topics WHERE tenant_id = $1 AND key = ANY($2::text[])",
+      [tenantId, keys],
+    );
+    return Number(row?.n ?? 0);
+  },
+
   /**
    * Creates a topic; null when the key is taken. `tx` must be a transaction:
    * creators are serialised by an advisory lock so that `maxTopics`

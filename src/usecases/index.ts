@@ -40,7 +40,7 @@ import { createPrepareDeliveries } from "./prepare-deliveries.js";
 import { createPreviewTemplate } from "./preview-template.js";
 import { createSendMany, type SendManyDeps } from "./send-many.js";
 import { createSendNotification, type SendNotificationDeps } from "./send-notification.js";
-import { createStartFanout } from "./start-fanout.js";
+import { createStartFanout, type StartFanoutDeps } from "./start-fanout.js";
 import { createSubscribeFeed } from "./subscribe-feed.js";
 import { createWorkflowDeliveries } from "./workflow-deliveries.js";
 
@@ -77,6 +77,8 @@ export interface UseCaseDeps {
     chunkSize: number;
     chunksPerRound: number;
     maxInFlightPerSender: number;
+    /** Takes a fan-out's audience from its tenant's notifications per day (null: not limited). */
+    chargeNotifications: StartFanoutDeps["chargeNotifications"];
     /** The tenant's own FANOUTS_IN_FLIGHT_PER_TENANT (its settings, or the deployment's). */
     maxInFlightPerTenant: (tenantId: string) => number;
     onStarted: () => void;
@@ -153,6 +155,7 @@ export function createUseCases(d: UseCaseDeps) {
     findWorkflow: d.workflows.find,
     maxInFlightPerSender: d.fanout.maxInFlightPerSender,
     maxInFlightPerTenant: d.fanout.maxInFlightPerTenant,
+    chargeNotifications: d.fanout.chargeNotifications,
     onStarted: d.fanout.onStarted,
   });
   // Send as the API sees it: to users now, or to topics and everyone as a fan-out.

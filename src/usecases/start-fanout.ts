@@ -10,10 +10,21 @@ import { type Principal, senderIdOf } from "../domain/principal.js";
 import type { Workflow } from "../domain/workflow.js";
 import type { Database } from "../store/database.js";
 import { fanoutStore } from "../store/fanout-store.js";
+import { recipientStore } from "../store/recipient-store.js";
 import { topicMemberStore } from "../store/topic-member-store.js";
+import { topicStore } from "../store/topic-store.js";
 import { requireScope } from "./access.js";
 import { newId } from "./new-id.js";
 import { checkDraft, requestHash } from "./send-notification.js";
+
+/** What counting a fan-out's audience against its tenant's day decided. */
+export interface AudienceCharge {
+  count: number;
+  allowed: boolean;
+  /** When refused: until the day holds the audience (a day, if it never will). */
+  retryInMs: number;
+  perDay: number;
+}
 
 export interface StartFanoutDeps {
   db: Database;
@@ -21,6 +32,11 @@ export interface StartFanoutDeps {
   findWorkflow: (tenantId: string, name: string, category: string) => Promise<Workflow | null>;
   /** Fan-outs one sender may have planning or running at once (FANOUTS_IN_FLIGHT_PER_KEY). */
   maxInFlightPerSender: number;
+  /**
+   * Takes `count` from the tenant's notifications per day: null when the
+   * tenant's day is not limited, else whether it could (and the day's size).
+   */
+  chargeNotifications: (tenantId: string, audience: () => Promise<number>) => Promise<AudienceCharge | null>;
   /** Fan-outs one tenant may have planning or running at once, over all its senders. */
   maxInFlightPerTenant: (tenantId: string) => number;
   /** A fan-out was recorded: plan it now rather than at the next round. */
@@ -80,6 +96,7 @@ export function createStartFanout(deps: StartFanoutDeps) {
         `this tenant already has ${tenantMax} fan-outs planning or running (FANOUTS_IN_FLIGHT_PER_TENANT, or the tenant's fanouts_in_flight); wait for one to finish or cancel one`,
       );
     }
+    await chargeAudience(deps, principal.tenantId, draft);
     const snapshotSeq = await topicMemberStore.snapshot(deps.db);
     const { userIds, idempotencyKey: _key, topics: _t, excludeUserIds, broadcast, ...request } = draft;
     const recorded = await fanoutStore.create(deps.db, {
@@ -99,6 +116,24 @@ export function createStartFanout(deps: StartFanoutDeps) {
     deps.onStarted();
     return recorded.id;
   };
+}
+
+/**
+ * Counts the fan-out's audience against its tenant's notifications per day,
+ * before it is recorded: the topics' members (a member of two topics counts
+ * twice: the bound is what the Send may reach) and the named users, or every
+ * recipient of the tenant for a broadcast. Read only when the day is limited.
+ */
+async function chargeAudience(deps: StartFanoutDeps, tenantId: string, draft: NotificationDraft): Promise<void> {
+  const charged = await deps.chargeNotifications(tenantId, async () =>
+    draft.broadcast === true
+      ? await recipientStore.count(deps.db, tenantId)
+      : (await topicStore.subscriberTotal(deps.db, tenantId, draft.topics ?? [])) + draft.userIds.length,
+  );
+  if (charged === null || charged.allowed) return;
+  throw new ResourceExhaustedError(
+    `rate limit exceeded: this tenant may send ${charged.perDay} notifications per day, and this fan-out's audience of ${charged.count} is more than is left; retry in ${charged.retryInMs} ms`,
+  );
 }
 
 /** The fan-out recorded under an idempotency key, if this request is the one it was recorded for. */

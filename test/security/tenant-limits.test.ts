@@ -1,7 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Channel } from "../../gen/ts/herald/v1/notification_pb.js";
-import { connectClient } from "../helpers/clients.js";
+import { TopicService } from "../../gen/ts/herald/v1/topic_service_pb.js";
+import { connectClient, serviceClient } from "../helpers/clients.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
 
 // Tenants refill one token a second with bursts of 6; API keys and users are
@@ -122,6 +123,34 @@ describe("per-tenant rate limits", () => {
         { tenant_id: "acme", n: "5" },
         { tenant_id: "default", n: "6" },
       ]);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it("notifications per day: a fan-out's audience is counted when it starts", async () => {
+    const local = await startHerald({ env: { ...limits, RATE_LIMIT_TENANT_PER_SECOND: "0" } });
+    try {
+      await local.tenant("acme");
+      const key = await local.apiKey(["admin"], "acme", "acme");
+      const acme = connectClient(local.url, key);
+      const topics = serviceClient(TopicService, local.url, key);
+      await topics.createTopic({ key: "big" });
+      await topics.addSubscribers({ topicKey: "big", userIds: ["b1", "b2", "b3", "b4", "b5", "b6"] });
+      await topics.createTopic({ key: "small" });
+      await topics.addSubscribers({ topicKey: "small", userIds: ["s1", "s2", "s3"] });
+      const send = (topic: string) =>
+        acme.send({ topics: [topic], category: "limits", title: "hi", body: "b", channels: [Channel.IN_APP] });
+      // Six members: more than the whole day of five.
+      const tooBig = await send("big").then(() => null, ConnectError.from);
+      expect(tooBig?.code).toBe(Code.ResourceExhausted);
+      expect(tooBig?.rawMessage).toMatch(/5 notifications per day, and this fan-out's audience of 6/);
+      expect((await send("small")).fanoutId).not.toBe("");
+      // Three taken: another three do not fit today.
+      const refused = await send("small").then(() => null, ConnectError.from);
+      expect(refused?.code).toBe(Code.ResourceExhausted);
+      const [row] = await local.app.db.rows<{ n: string }>("SELECT count(*)::text AS n FROM fanouts");
+      expect(row?.n).toBe("1");
     } finally {
       await local.close();
     }

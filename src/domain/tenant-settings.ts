@@ -24,8 +24,8 @@ export interface TenantSettings {
   };
   /**
    * The tenant's own limits over all its callers; 0 = the deployment's
-   * (RATE_LIMIT_TENANT_PER_SECOND, TENANT_NOTIFICATIONS_PER_DAY; no
-   * tenant-wide fan-out bound).
+   * (RATE_LIMIT_TENANT_PER_SECOND, TENANT_NOTIFICATIONS_PER_DAY,
+   * FANOUTS_IN_FLIGHT_PER_TENANT).
    */
   limits: { requestsPerSecond: number; notificationsPerDay: number; fanoutsInFlight: number };
 }

@@ -601,8 +601,9 @@ type TenantLimits struct {
 	NotificationsPerDay uint32 `protobuf:"varint,2,opt,name=notifications_per_day,json=notificationsPerDay,proto3" json:"notifications_per_day,omitempty"`
 	// fanouts_in_flight: fan-outs (Sends to topics or to everyone) the tenant
 	// may have planning or running at once; a Send that would start one more
-	// fails with RESOURCE_EXHAUSTED. 0: no tenant-wide bound (each key is still
-	// held to FANOUTS_IN_FLIGHT_PER_KEY). At most 1,000.
+	// fails with RESOURCE_EXHAUSTED. 0: the deployment's
+	// FANOUTS_IN_FLIGHT_PER_TENANT (each key is also held to
+	// FANOUTS_IN_FLIGHT_PER_KEY). At most 1,000.
 	FanoutsInFlight uint32 `protobuf:"varint,3,opt,name=fanouts_in_flight,json=fanoutsInFlight,proto3" json:"fanouts_in_flight,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache

@@ -370,8 +370,9 @@ export type TenantLimits = Message<"herald.v1.TenantLimits"> & {
   /**
    * fanouts_in_flight: fan-outs (Sends to topics or to everyone) the tenant
    * may have planning or running at once; a Send that would start one more
-   * fails with RESOURCE_EXHAUSTED. 0: no tenant-wide bound (each key is still
-   * held to FANOUTS_IN_FLIGHT_PER_KEY). At most 1,000.
+   * fails with RESOURCE_EXHAUSTED. 0: the deployment's
+   * FANOUTS_IN_FLIGHT_PER_TENANT (each key is also held to
+   * FANOUTS_IN_FLIGHT_PER_KEY). At most 1,000.
    *
    * @generated from field: uint32 fanouts_in_flight = 3;
    */

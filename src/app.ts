@@ -137,6 +137,7 @@ export async function createApp(
     feed,
     tokensRevoked: auth.revoked,
     tenantsChanged: tenants.changed,
+    tenantSettings: tenants.settings,
     onQueued: () => scheduler.kick("outbox-relay"),
     traceContext: traceHeaders,
     sendMany: {
@@ -204,6 +205,7 @@ export async function createApp(
     loadWorkflow: workflowVersions.version,
     deliver: workflowDeliveries,
     requiredCategories: deliveryConfig.requiredCategories,
+    tenantSettings: tenants.settings,
     settings: config.workflows,
     onQueued: () => scheduler.kick("outbox-relay"),
     observeLag: (seconds) => metrics.observeTimerLag(seconds),

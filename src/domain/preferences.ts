@@ -1,4 +1,5 @@
 import { type Channel, channelIds } from "./channel.js";
+import type { TenantSettings } from "./tenant-settings.js";
 import type { QuietHours } from "./workflow.js";
 
 /** Per-channel on/off; a missing channel inherits. */
@@ -37,12 +38,55 @@ export interface PreferencesPatch {
 export const defaultsCategory = "*";
 
 /**
- * Whether `channel` is on for `category`: the category's own setting, else the
- * user's default, else on. Opt-out is the user's choice; nothing is off until
- * they say so.
+ * What a user's tenant decides about preferences: the categories whose
+ * critical notifications ignore opt-outs (the deployment's REQUIRED_CATEGORIES
+ * and the tenant's `required_categories`), and the tenant's
+ * `default_preferences`, for users who set nothing themselves.
  */
-export function isChannelEnabled(prefs: ChannelPreferences, category: string, channel: Channel): boolean {
-  return prefs.categories[category]?.[channel] ?? prefs.defaults[channel] ?? true;
+export interface PreferencePolicy {
+  requiredCategories: readonly string[];
+  defaults: ReadonlyArray<{ category: string; channel: Channel; enabled: boolean }>;
+}
+
+/** The policy for a tenant's users: the deployment's required categories plus the tenant's settings (if any). */
+export function preferencePolicy(
+  deploymentRequired: readonly string[],
+  settings: TenantSettings | undefined,
+): PreferencePolicy {
+  if (settings === undefined) return { requiredCategories: deploymentRequired, defaults: [] };
+  const extra = settings.requiredCategories.filter((c) => !deploymentRequired.includes(c));
+  return {
+    requiredCategories: extra.length === 0 ? deploymentRequired : [...deploymentRequired, ...extra],
+    defaults: settings.defaultPreferences,
+  };
+}
+
+/**
+ * Whether `channel` is on for `category`: the category's own setting, else the
+ * user's default, else the tenant's default for the category (the most
+ * specific: `marketing.weekly` before `marketing`), else on. Opt-out is the
+ * user's choice: what they set always wins; a tenant's default only stands in
+ * where they set nothing.
+ */
+export function isChannelEnabled(
+  prefs: ChannelPreferences,
+  category: string,
+  channel: Channel,
+  tenantDefaults: PreferencePolicy["defaults"] = [],
+): boolean {
+  return (
+    prefs.categories[category]?.[channel] ?? prefs.defaults[channel] ?? tenantDefault(tenantDefaults, category, channel)
+  );
+}
+
+/** The tenant's default for `channel` in `category` or the nearest category above it; on without one. */
+function tenantDefault(defaults: PreferencePolicy["defaults"], category: string, channel: Channel): boolean {
+  let best: { category: string; enabled: boolean } | undefined;
+  for (const d of defaults) {
+    if (d.channel !== channel || !isRequiredCategory(category, [d.category])) continue;
+    if (best === undefined || d.category.length > best.category.length) best = d;
+  }
+  return best?.enabled ?? true;
 }
 
 export function emptyPreferences(userId: string): ChannelPreferences {
@@ -59,16 +103,17 @@ export function isRequiredCategory(category: string, required: readonly string[]
 }
 
 /**
- * Whether a notification goes out on `channel`: the user's preferences decide,
- * except that critical notifications in required categories (security,
- * billing...) ignore opt-outs.
+ * Whether a notification goes out on `channel`: the user's preferences (or
+ * their tenant's defaults) decide, except that critical notifications in
+ * required categories (security, billing...; the deployment's and the
+ * tenant's) ignore opt-outs.
  */
 export function isDeliveryWanted(
   prefs: ChannelPreferences,
   n: { category: string; priority: string },
   channel: Channel,
-  requiredCategories: readonly string[],
+  policy: PreferencePolicy,
 ): boolean {
-  if (n.priority === "critical" && isRequiredCategory(n.category, requiredCategories)) return true;
-  return isChannelEnabled(prefs, n.category, channel);
+  if (n.priority === "critical" && isRequiredCategory(n.category, policy.requiredCategories)) return true;
+  return isChannelEnabled(prefs, n.category, channel, policy.defaults);
 }

@@ -2,8 +2,9 @@ import type { Deliverers } from "../domain/deliverer.js";
 import { PermanentDeliveryError, TransientDeliveryError } from "../domain/delivery-errors.js";
 import type { DeadLetter, DeliveryOutcome } from "../domain/delivery-outcome.js";
 import type { Channel, Notification } from "../domain/notification.js";
-import { isDeliveryWanted } from "../domain/preferences.js";
+import { isDeliveryWanted, preferencePolicy } from "../domain/preferences.js";
 import type { RetryPolicy } from "../domain/retry-policy.js";
+import type { TenantSettings } from "../domain/tenant-settings.js";
 import { type AttemptJournal, createAttemptJournal } from "../store/attempt-journal.js";
 import { attemptStore } from "../store/attempt-store.js";
 import type { Database } from "../store/database.js";
@@ -25,6 +26,8 @@ export interface DeliverMessageDeps {
   preferences: Pick<PreferenceCache, "forCategory">;
   /** Categories (and those below them) whose critical notifications ignore opt-outs. */
   requiredCategories: readonly string[];
+  /** A tenant's settings: its own required categories (on top of those) and default preferences; undefined: none. */
+  tenantSettings: (tenantId: string) => TenantSettings | undefined;
   /** Puts a dead delivery's letter where operators find it; must not resolve before it is stored. */
   deadLetter: (letter: DeadLetter) => Promise<void>;
   /** Tells live streams about scheduled in-app notifications that went into inboxes. */
@@ -63,7 +66,10 @@ export function createDeliverMessage(deps: DeliverMessageDeps) {
   const journal = deps.journal ?? createAttemptJournal(deps.db);
   const isWanted = async (n: Notification, channel: Channel) => {
     const prefs = (await deps.preferences.forCategory(n.tenantId, [n.userId], n.category)).get(n.userId);
-    return prefs === undefined || isDeliveryWanted(prefs, n, channel, deps.requiredCategories);
+    return (
+      prefs === undefined ||
+      isDeliveryWanted(prefs, n, channel, preferencePolicy(deps.requiredCategories, deps.tenantSettings(n.tenantId)))
+    );
   };
 
   async function releaseInApp(message: QueuedDelivery): Promise<DeliveryOutcome> {

@@ -5,6 +5,7 @@ import type { ChangeKind } from "../domain/feed-event.js";
 import { isFanout, type NotificationDraft } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
 import type { RetryPolicy } from "../domain/retry-policy.js";
+import type { TenantSettings } from "../domain/tenant-settings.js";
 import type { Workflow } from "../domain/workflow.js";
 import type { FeedHub } from "../feed/feed-hub.js";
 import type { FeedReads } from "../feed/feed-reads.js";
@@ -64,6 +65,8 @@ export interface UseCaseDeps {
   /** Where dead deliveries' letters go (dispatch). */
   deadLetter: (letter: DeadLetter) => Promise<void>;
   observe: (channel: Channel, outcome: "sent" | "suppressed" | "retry" | "dead", seconds?: number) => void;
+  /** A tenant's settings as last loaded (its required categories and default preferences); undefined: none. */
+  tenantSettings: (tenantId: string) => TenantSettings | undefined;
   /** The workflows wing, as the use cases reach it. */
   workflows: WorkflowHooks;
   /** What GetPipelineHealth reads from this process (metrics, JetStream, open streams). */
@@ -125,6 +128,7 @@ export function createUseCases(d: UseCaseDeps) {
     preferences: d.preferences,
     catalog: d.channels.catalog,
     requiredCategories: settings.requiredCategories,
+    tenantSettings: d.tenantSettings,
   });
   const deliveries = createManageDeliveries({
     db,
@@ -228,6 +232,7 @@ export function createUseCases(d: UseCaseDeps) {
     deliverers: d.channels.deliverers,
     preferences: d.preferences,
     requiredCategories: settings.requiredCategories,
+    tenantSettings: d.tenantSettings,
     deadLetter: d.deadLetter,
     publish: d.feed.publish,
     observe: d.observe,

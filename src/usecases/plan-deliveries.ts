@@ -1,7 +1,12 @@
 import type { Channel, ChannelCatalog, TargetSource } from "../domain/channel.js";
 import type { Content } from "../domain/content.js";
 import { DeliveryStatus, type Notification } from "../domain/notification.js";
-import { type ChannelPreferences, isDeliveryWanted, isRequiredCategory } from "../domain/preferences.js";
+import {
+  type ChannelPreferences,
+  isDeliveryWanted,
+  isRequiredCategory,
+  type PreferencePolicy,
+} from "../domain/preferences.js";
 import { addressOf, type Recipient } from "../domain/recipient.js";
 import { endpointMatches, type WebhookTarget } from "../domain/webhook-endpoint.js";
 import type { QuietHours } from "../domain/workflow.js";
@@ -20,7 +25,8 @@ export interface PlanInput {
   endpoints: readonly WebhookTarget[];
   /** Channel preferences for the Send's category; absent users have none. */
   preferences: Map<string, ChannelPreferences>;
-  requiredCategories: readonly string[];
+  /** The Send's tenant's required categories (the deployment's and its own) and default preferences. */
+  policy: PreferencePolicy;
   /** Users' quiet hours; users without any are absent. */
   quietHours: Map<string, QuietHours>;
   /** Content of a channel for a recipient. */
@@ -63,7 +69,7 @@ export function planDeliveries(input: PlanInput): Plan {
         targets.push(""); // asked for, cannot be met: the worker records why
       }
       const inbox = traits.targets.includes("inbox");
-      const wanted = prefs === undefined || isDeliveryWanted(prefs, n, channel, input.requiredCategories);
+      const wanted = prefs === undefined || isDeliveryWanted(prefs, n, channel, input.policy);
       // Quiet hours hold a delivery that reaches the person until they end;
       // it waits in the outbox as a scheduled one does.
       const quietEnd = quietUntil(
@@ -71,7 +77,7 @@ export function planDeliveries(input: PlanInput): Plan {
         recipient.timezone,
         input.quietHours.get(n.userId) ?? null,
         channel,
-        n.priority === "critical" && isRequiredCategory(n.category, input.requiredCategories),
+        n.priority === "critical" && isRequiredCategory(n.category, input.policy.requiredCategories),
       );
       const status: DeliveryStatus =
         input.scheduled || (wanted && quietEnd !== null)

@@ -1,7 +1,8 @@
 import type { ChannelCatalog } from "../domain/channel.js";
 import type { Notification, NotificationDraft } from "../domain/notification.js";
-import type { ChannelPreferences } from "../domain/preferences.js";
+import { type ChannelPreferences, preferencePolicy } from "../domain/preferences.js";
 import { emptyRecipient, type Recipient } from "../domain/recipient.js";
+import type { TenantSettings } from "../domain/tenant-settings.js";
 import type { WebhookTarget } from "../domain/webhook-endpoint.js";
 import type { QuietHours } from "../domain/workflow.js";
 import type { Queryable } from "../store/database.js";
@@ -19,7 +20,10 @@ export interface PrepareDeliveriesDeps {
   preferences: Pick<PreferenceCache, "forCategory">;
   /** The channels this server offers, and what each is. */
   catalog: ChannelCatalog;
+  /** The deployment's REQUIRED_CATEGORIES. */
   requiredCategories: readonly string[];
+  /** A tenant's settings (its required categories and default preferences); undefined: none. */
+  tenantSettings: (tenantId: string) => TenantSettings | undefined;
 }
 
 /**
@@ -95,7 +99,7 @@ export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
       recipients,
       endpoints,
       preferences,
-      requiredCategories: deps.requiredCategories,
+      policy: preferencePolicy(deps.requiredCategories, deps.tenantSettings(tenantId)),
       quietHours,
       content: (channel, recipient) => render(channel, recipient.locale),
     });

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../domain/clock.js";
 import type { ChangeKind } from "../domain/feed-event.js";
+import type { TenantSettings } from "../domain/tenant-settings.js";
 import type { Workflow } from "../domain/workflow.js";
 import type { Database, Queryable } from "../store/database.js";
 import { workflowThrottleStore } from "../store/workflow-throttle-store.js";
@@ -25,6 +26,8 @@ export interface WorkflowsOptions {
   loadWorkflow: (tenantId: string, key: string, version: number, q: Queryable) => Promise<Workflow | null>;
   deliver: DeliverStep;
   requiredCategories: readonly string[];
+  /** A tenant's settings (its own required categories); undefined: none. */
+  tenantSettings: (tenantId: string) => TenantSettings | undefined;
   settings: WorkflowSettings;
   onQueued: () => void;
   observeLag?: (seconds: number) => void;
@@ -44,6 +47,7 @@ export function createWorkflows(o: WorkflowsOptions) {
     loadWorkflow: o.loadWorkflow,
     deliver: o.deliver,
     requiredCategories: o.requiredCategories,
+    tenantSettings: o.tenantSettings,
   });
   const fireDue = createTimerFirer({
     db: o.db,

@@ -1,6 +1,8 @@
 import type { ChangeKind } from "../domain/feed-event.js";
 import type { Channel, Notification } from "../domain/notification.js";
+import { preferencePolicy } from "../domain/preferences.js";
 import { userKey } from "../domain/tenant.js";
+import type { TenantSettings } from "../domain/tenant-settings.js";
 import type { RunStatus, Workflow } from "../domain/workflow.js";
 import type { Queryable } from "../store/database.js";
 import { notificationStore } from "../store/notification-store.js";
@@ -54,6 +56,8 @@ export interface WorkflowEngineDeps {
   deliver: DeliverStep;
   /** Categories whose critical notifications ignore quiet hours (REQUIRED_CATEGORIES). */
   requiredCategories: readonly string[];
+  /** A tenant's settings: its own required categories count as well; undefined: none. */
+  tenantSettings: (tenantId: string) => TenantSettings | undefined;
 }
 
 /** What a firing round reads once for all its timers. */
@@ -108,7 +112,8 @@ export function createWorkflowEngine(deps: WorkflowEngineDeps) {
       notification,
       now,
       deliver: deps.deliver,
-      requiredCategories: deps.requiredCategories,
+      requiredCategories: preferencePolicy(deps.requiredCategories, deps.tenantSettings(run.tenantId))
+        .requiredCategories,
       recipient: async () =>
         people ?? (await loadPeople(tx, run.tenantId, [run.userId])).get(run.userId) ?? noPeople(run.userId),
       queued: false,

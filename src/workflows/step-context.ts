@@ -13,6 +13,7 @@ export interface StepContext {
   notification: Notification;
   now: Date;
   deliver: DeliverStep;
+  /** The deployment's and the run's tenant's required categories. */
   requiredCategories: readonly string[];
   /** The recipient's profile and quiet hours, read on first use. */
   recipient: () => Promise<RecipientView>;

@@ -63,6 +63,7 @@ it("delivers 60 concurrent emails in far fewer statements than deliveries, each 
     },
     preferences: { forCategory: async () => new Map() },
     requiredCategories: [],
+    tenantSettings: () => undefined,
     deadLetter: async () => undefined,
     publish: () => undefined,
     timing: { ...createRetryPolicy([1_000]), leaseMs: 60_000, timeoutMs: 5_000 },

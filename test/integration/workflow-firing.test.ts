@@ -66,6 +66,7 @@ it("puts off the timer whose firing throws, and fires the rest of its round", as
       return d.channels;
     },
     requiredCategories: [],
+    tenantSettings: () => undefined,
     settings: { timerBatch: 10, timerConcurrency: 1, timerIntervalMs: 1000, timerRetryMs: 60_000 },
     onQueued: () => undefined,
     logger: pino({ level: "silent" }),

@@ -80,6 +80,7 @@ function firer(workflows: Record<string, Workflow>, delivered: StepDelivery[], l
       return d.channels;
     },
     requiredCategories: [],
+    tenantSettings: () => undefined,
     settings: { timerBatch: 10, timerConcurrency: 1, timerIntervalMs: 1000, timerRetryMs: 60_000 },
     onQueued: () => undefined,
     logger: pino({ level: "silent" }),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { generateApiKey, hashSecret, parseApiKey } from "../../src/auth/api-key-format.js";
-import { isChannelEnabled } from "../../src/domain/preferences.js";
+import { isChannelEnabled, isDeliveryWanted, preferencePolicy } from "../../src/domain/preferences.js";
+import { emptyTenantSettings } from "../../src/domain/tenant-settings.js";
 import { feedOwnerOfSubject, feedSubject } from "../../src/feed/subjects.js";
 
 describe("isChannelEnabled", () => {
@@ -10,6 +11,40 @@ describe("isChannelEnabled", () => {
     expect(isChannelEnabled(prefs, "a.b", "sms")).toBe(false);
     expect(isChannelEnabled(prefs, "c", "email")).toBe(false);
     expect(isChannelEnabled(prefs, "c", "push")).toBe(true);
+  });
+
+  it("falls back to the tenant's default for the most specific category above, after the user's own settings", () => {
+    const tenant = [
+      { category: "m", channel: "push" as const, enabled: false },
+      { category: "m.w", channel: "push" as const, enabled: true },
+      { category: "a", channel: "sms" as const, enabled: true },
+    ];
+    const none = { userId: "u", defaults: {}, categories: {} };
+    expect(isChannelEnabled(none, "m", "push", tenant)).toBe(false);
+    expect(isChannelEnabled(none, "m.x", "push", tenant)).toBe(false);
+    expect(isChannelEnabled(none, "m.w", "push", tenant)).toBe(true);
+    expect(isChannelEnabled(none, "m.w.z", "push", tenant)).toBe(true);
+    expect(isChannelEnabled(none, "mm", "push", tenant)).toBe(true);
+    expect(isChannelEnabled(none, "m", "email", tenant)).toBe(true);
+    // The user's own settings (category, then defaults) win.
+    expect(isChannelEnabled(prefs, "a.b", "sms", tenant)).toBe(false);
+    expect(isChannelEnabled({ ...none, defaults: { push: true } }, "m", "push", tenant)).toBe(true);
+  });
+});
+
+describe("preferencePolicy", () => {
+  it("adds the tenant's required categories to the deployment's, under the same critical rule", () => {
+    const optedOut = { userId: "u", defaults: { email: false }, categories: {} };
+    const policy = preferencePolicy(["billing"], { ...emptyTenantSettings, requiredCategories: ["security"] });
+    expect(policy.requiredCategories).toEqual(["billing", "security"]);
+    const critical = (category: string) => ({ category, priority: "critical" });
+    expect(isDeliveryWanted(optedOut, critical("security.login"), "email", policy)).toBe(true);
+    expect(isDeliveryWanted(optedOut, critical("billing"), "email", policy)).toBe(true);
+    expect(isDeliveryWanted(optedOut, { category: "security", priority: "high" }, "email", policy)).toBe(false);
+    // No settings: the deployment's alone, as before.
+    const plain = preferencePolicy(["billing"], undefined);
+    expect(plain).toEqual({ requiredCategories: ["billing"], defaults: [] });
+    expect(isDeliveryWanted(optedOut, critical("security"), "email", plain)).toBe(false);
   });
 });
 

@@ -112,6 +112,7 @@ export async function createApp(
     endpoints,
     egress: config.egress,
     timeoutMs: deliveryConfig.timeoutMs,
+    tenantSettings: tenants.settings,
     failover: {
       failureThreshold: deliveryConfig.providerFailureThreshold,
       cooldownMs: deliveryConfig.providerCooldownMs,

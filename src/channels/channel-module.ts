@@ -2,6 +2,7 @@ import type { EnvReader } from "../config/env.js";
 import type { Channel, ContentSpec, TargetSource } from "../domain/channel.js";
 import type { Deliverer } from "../domain/deliverer.js";
 import { PermanentDeliveryError } from "../domain/delivery-errors.js";
+import type { TenantSettings } from "../domain/tenant-settings.js";
 import type { Queryable } from "../store/database.js";
 import type { WebhookEndpointStore } from "../store/webhook-endpoint-store.js";
 import type { Provider } from "./failover.js";
@@ -26,6 +27,12 @@ export interface ChannelDeps {
    * that answered is recorded on the attempt.
    */
   failover(providers: readonly Provider[]): Deliverer;
+  /**
+   * A tenant's settings (cheap, no query; undefined for an unknown tenant):
+   * its own providers and email layout, applied per delivery. Absent: every
+   * tenant gets the deployment's.
+   */
+  tenantSettings?(tenantId: string): TenantSettings | undefined;
 }
 
 /**

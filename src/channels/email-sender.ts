@@ -35,6 +35,10 @@ export interface EmailMessage {
   messageId: string;
   /** Where the List-Unsubscribe header points (the user's preferences page); null for none. */
   listUnsubscribeUrl: string | null;
+  /** The From header for this message (a tenant's own); the sender's `from` when absent. */
+  from?: string;
+  /** The Reply-To header; none when absent or empty. */
+  replyTo?: string;
 }
 
 /** Hands emails to an SMTP server over a pool of kept-open connections. */
@@ -79,9 +83,15 @@ export function createEmailSender(options: EmailSenderOptions): EmailSender {
       if (!ADDRESS.test(message.to)) {
         throw new PermanentDeliveryError("recipient is not a valid email address", "rejected");
       }
+      const from = message.from || options.from;
+      if (!ADDRESS.test(extractAddress(from)) || (message.replyTo && !ADDRESS.test(extractAddress(message.replyTo)))) {
+        // The tenant's settings, not the message: every email would fail alike until they are fixed.
+        throw new TransientDeliveryError("the From or Reply-To address is not a valid email address");
+      }
       try {
         const info = await transporter.sendMail({
-          from: options.from,
+          from,
+          ...(message.replyTo && { replyTo: message.replyTo }),
           to: message.to,
           subject: message.subject,
           text: message.text,

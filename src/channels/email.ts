@@ -1,7 +1,11 @@
+import type { Deliverer, DeliveryJob } from "../domain/deliverer.js";
+import { PermanentDeliveryError, TransientDeliveryError } from "../domain/delivery-errors.js";
 import type { NotificationContent } from "../domain/notification.js";
 import { channelModule, distinctNames, readProviders, requireAddress } from "./channel-module.js";
-import { createEmailSender } from "./email-sender.js";
+import { brandEmail, displayName, escapeHtml } from "./email-branding.js";
+import { createEmailSender, type EmailMessage, type EmailSender } from "./email-sender.js";
 import type { Provider } from "./failover.js";
+import { createTenantSenders } from "./tenant-senders.js";
 
 /** The email section: SMTP_URL turns email on; SMTP_URL_2 ... SMTP_URL_5 are fallbacks, in that order. */
 export interface EmailSettings {
@@ -18,12 +22,6 @@ export interface EmailSettings {
 }
 
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
-
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
-  );
 
 /** A Send without a template: the title as subject and heading, the body, the action URL as a link. */
 function fromDraft(n: NotificationContent): Record<string, string> {
@@ -74,42 +72,91 @@ export const emailChannel = channelModule<EmailSettings>({
     return { smtpUrls, from, poolSize, messagesPerConnection, preferencesUrl };
   },
   createDeliverer(settings, deps) {
-    const names = distinctNames(settings.smtpUrls.map(serverName));
-    const providers = settings.smtpUrls.map((smtpUrl, i): Provider => {
-      const sender = createEmailSender({
+    const senderFor = (smtpUrl: string) =>
+      createEmailSender({
         smtpUrl,
         from: settings.from,
         maxConnections: settings.poolSize,
         maxMessagesPerConnection: settings.messagesPerConnection,
         socketTimeoutMs: deps.timeoutMs,
       });
+    // The email for one delivery, in its tenant's From, Reply-To and layout.
+    const compose = ({ delivery, notification, content, address }: DeliveryJob): EmailMessage => {
+      const email = content ?? {};
+      const own = deps.tenantSettings?.(notification.tenantId)?.email ?? null;
+      const parts = { text: email.text ?? "", html: email.html ?? "" };
+      const fromAddress = own?.fromAddress || settings.from;
+      const { text, html } = own?.branding ? brandEmail(parts, own.branding, displayName(fromAddress)) : parts;
+      return {
+        to: address,
+        subject: email.subject ?? "",
+        text,
+        html,
+        // The same on every server, so a message that two servers both
+        // took (one timed out after accepting) is recognisably one.
+        messageId: `<${delivery.id}@herald>`,
+        listUnsubscribeUrl:
+          settings.preferencesUrl?.replaceAll("{user_id}", encodeURIComponent(notification.userId)) ?? null,
+        ...(own !== null && { from: fromAddress, replyTo: own.replyTo }),
+      };
+    };
+    const names = distinctNames(settings.smtpUrls.map(serverName));
+    const providers = settings.smtpUrls.map((smtpUrl, i): Provider => {
+      const sender = senderFor(smtpUrl);
       return {
         name: names[i] as string,
         deliverer: {
-          deliver: ({ delivery, notification, content, address }, signal) => {
-            const email = content ?? {};
-            return sender.send(
-              {
-                to: address,
-                subject: email.subject ?? "",
-                text: email.text ?? "",
-                html: email.html ?? "",
-                // The same on every server, so a message that two servers both
-                // took (one timed out after accepting) is recognisably one.
-                messageId: `<${delivery.id}@herald>`,
-                listUnsubscribeUrl:
-                  settings.preferencesUrl?.replaceAll("{user_id}", encodeURIComponent(notification.userId)) ?? null,
-              },
-              signal,
-            );
-          },
+          deliver: (job, signal) => sender.send(compose(job), signal),
           close: () => sender.close(),
         },
       };
     });
-    return requireAddress("the recipient has no email address", deps.failover(providers));
+    const deployment = deps.failover(providers);
+    // Tenants with their own SMTP server (providers.smtp): one pool each.
+    const tenantServers = createTenantSenders<EmailSender>({
+      create: senderFor,
+      close: (sender) => sender.close(),
+      max: maxTenantServers,
+    });
+    const deliverer: Deliverer = {
+      calls: deployment.calls ?? 1,
+      deliver(job, signal) {
+        const smtpUrl = deps.tenantSettings?.(job.notification.tenantId)?.providers.smtp?.url;
+        if (smtpUrl === undefined) return deployment.deliver(job, signal);
+        return viaTenantServer(job, smtpUrl, signal);
+      },
+      close() {
+        deployment.close?.();
+        tenantServers.close();
+      },
+    };
+    /**
+     * Through the tenant's own server alone, never the deployment's (its mail
+     * never leaves under another sender) and outside the deployment's
+     * failover and circuits: its failures are retried like any delivery's.
+     */
+    async function viaTenantServer(job: DeliveryJob, smtpUrl: string, signal: AbortSignal) {
+      const provider = `tenant:${serverName(smtpUrl)}`;
+      try {
+        const sender = tenantServers.get(job.notification.tenantId, smtpUrl);
+        const receipt = await sender.send(compose(job), AbortSignal.any([signal, AbortSignal.timeout(deps.timeoutMs)]));
+        return { ...receipt, provider };
+      } catch (error) {
+        // Never the URL itself in the error: it carries the tenant's password.
+        const e =
+          error instanceof TransientDeliveryError || error instanceof PermanentDeliveryError
+            ? error
+            : new TransientDeliveryError("the tenant's SMTP URL cannot be used");
+        e.provider = provider;
+        throw e;
+      }
+    }
+    return requireAddress("the recipient has no email address", deliverer);
   },
 });
+
+/** Most tenants' own SMTP pools open at once in a process; the least recently used is closed past it. */
+export const maxTenantServers = 50;
 
 /** An SMTP server as operators name it, without credentials: `smtp://host:port`. */
 function serverName(smtpUrl: string): string {

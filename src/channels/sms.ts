@@ -1,7 +1,9 @@
 import type { EnvReader } from "../config/env.js";
+import type { Deliverer } from "../domain/deliverer.js";
+import type { TenantSettings } from "../domain/tenant-settings.js";
 import { channelModule, distinctNames, readProviders, requireAddress } from "./channel-module.js";
 import type { Provider } from "./failover.js";
-import { createSmsSender } from "./sms-sender.js";
+import { createSmsSender, type SmsSender } from "./sms-sender.js";
 
 /** The SMS section: TWILIO_ACCOUNT_SID turns SMS on; TWILIO_*_2 ... TWILIO_*_5 are fallback accounts, in that order. */
 export interface SmsSettings {
@@ -54,9 +56,49 @@ export const smsChannel = channelModule<SmsSettings>({
         },
       };
     });
-    return requireAddress("the recipient has no phone number", deps.failover(providers));
+    const deployment = deps.failover(providers);
+    const baseUrl = settings.accounts[0]?.baseUrl ?? "https://api.twilio.com";
+    const deliverer: Deliverer = {
+      ...deployment,
+      deliver(job, signal) {
+        const own = deps.tenantSettings?.(job.notification.tenantId)?.providers.twilio ?? null;
+        if (own === null) return deployment.deliver(job, signal);
+        // The tenant's account alone, outside the deployment's failover and
+        // circuits: its failures are retried like any delivery's.
+        const provider = `twilio:${own.accountSid}`;
+        return tenantSender(own, baseUrl, deps.timeoutMs)
+          .send({ to: job.address, body: job.content?.text ?? "" }, signal)
+          .then(
+            (receipt) => ({ ...receipt, provider }),
+            (error: unknown) => {
+              if (error instanceof Error) Object.assign(error, { provider });
+              throw error;
+            },
+          );
+      },
+    };
+    return requireAddress("the recipient has no phone number", deliverer);
   },
 });
+
+/**
+ * A sender for a tenant's own Twilio account (providers.twilio), at the
+ * deployment's Twilio base URL. Made per message: it holds no connection,
+ * only the request's URL and credentials.
+ */
+function tenantSender(
+  own: NonNullable<TenantSettings["providers"]["twilio"]>,
+  baseUrl: string,
+  timeoutMs: number,
+): SmsSender {
+  return createSmsSender({
+    baseUrl,
+    accountSid: own.accountSid,
+    authToken: own.authToken,
+    ...(own.from.startsWith("MG") ? { messagingServiceSid: own.from } : { from: own.from }),
+    timeoutMs,
+  });
+}
 
 /** One account's variables: TWILIO_ACCOUNT_SID`n`, TWILIO_AUTH_TOKEN`n`... (`n` is "" or "_2" ... "_5"). */
 function readAccount(env: EnvReader, n: string): TwilioAccount | null {

@@ -32,6 +32,8 @@ export interface FakeTwilioOptions {
   accountSid?: string;
   /** The basic-auth password. Default random. */
   authToken?: string;
+  /** More accounts it takes messages for (a tenant's own account at the same base URL). */
+  otherAccounts?: Array<{ accountSid: string; authToken: string }>;
 }
 
 export interface FakeTwilio {
@@ -61,6 +63,7 @@ const MAX_BODY = 1600;
 export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<FakeTwilio> {
   const accountSid = options.accountSid ?? `AC${randomBytes(16).toString("hex")}`;
   const authToken = options.authToken ?? randomBytes(16).toString("hex");
+  const accounts = [{ accountSid, authToken }, ...(options.otherAccounts ?? [])];
   const messages: AcceptedSms[] = [];
   const failures: TwilioFailure[] = [];
   let stalls = 0;
@@ -76,11 +79,12 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
     const failure = failures.shift();
     if (failure) return sendFailure(res, failure);
     const path = new URL(req.url ?? "/", "http://x").pathname;
-    if (!authorized(req.headers.authorization, accountSid, authToken)) {
+    const account = accounts.find((a) => authorized(req.headers.authorization, a.accountSid, a.authToken));
+    if (account === undefined) {
       res.setHeader("www-authenticate", 'Basic realm="Twilio API"');
       return sendError(res, 401, 20003, "Authenticate");
     }
-    if (path !== `/2010-04-01/Accounts/${accountSid}/Messages.json`) {
+    if (path !== `/2010-04-01/Accounts/${account.accountSid}/Messages.json`) {
       return sendError(res, 404, 20404, `The requested resource ${path} was not found`);
     }
     if (req.method !== "POST") return sendError(res, 405, 20004, "Method not allowed");
@@ -89,7 +93,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
     if (problem) return sendError(res, 400, problem.code, problem.message);
     const sent: AcceptedSms = {
       sid: `SM${randomBytes(16).toString("hex")}`,
-      accountSid,
+      accountSid: account.accountSid,
       to: form.get("To") as string,
       from: form.get("From"),
       messagingServiceSid: form.get("MessagingServiceSid"),

@@ -151,7 +151,7 @@ it("`npm start` serves a first call that works as printed, remembers its ports, 
     execFileSync("bash", ["-c", `${exports} && ${line}`], { cwd: elsewhere, encoding: "utf8", timeout: 60_000 });
   const keys = shell(keysLine);
   const token = shell(tokenLine).trim();
-  expect(keys).toMatch(/\tbootstrap\tsend,read,admin\tactive\t/);
+  expect(keys).toMatch(/\tbootstrap\tsend,read,admin,super_admin\tactive\t/);
   const base = /Herald is running at (\S+)/.exec(out)?.[1] as string;
   const asAlice = await fetch(`${base}/herald.v1.NotificationService/List`, {
     method: "POST",

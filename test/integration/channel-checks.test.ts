@@ -25,14 +25,14 @@ async function insertDelivery(channel: string): Promise<void> {
   const notificationId = randomUUID();
   await db.transaction(async (tx) => {
     await tx.exec(
-      `INSERT INTO notifications (id, user_id, seq, category, title, body, priority, send_at)
-       VALUES ($1, 'u', NULL, 'c', 't', 'b', 'normal', now())`,
+      `INSERT INTO notifications (id, tenant_id, user_id, seq, category, title, body, priority, send_at)
+       VALUES ($1, 'default', 'u', NULL, 'c', 't', 'b', 'normal', now())`,
       [notificationId],
     );
     const deliveryId = randomUUID();
     await tx.exec(
-      `INSERT INTO deliveries (id, notification_id, channel, target, status, attempts, due_at)
-       VALUES ($1, $2, $3, '', 'pending', 0, now())`,
+      `INSERT INTO deliveries (id, tenant_id, notification_id, channel, target, status, attempts, due_at)
+       VALUES ($1, 'default', $2, $3, '', 'pending', 0, now())`,
       [deliveryId, notificationId, channel],
     );
     await tx.exec("INSERT INTO outbox (delivery_id, channel, generation, available_at) VALUES ($1, $2, 0, now())", [

@@ -250,7 +250,12 @@ async function provision(
   waitFor: WaitFor,
 ): Promise<{ summary: string; leader: string }> {
   const { prefix, replicas, channels, ackWaitMs } = options.herald;
-  const { jsm } = await setupDispatch({ nc, prefix, channels, ackWaitMs, replicas });
+  // Herald retries its setup until it succeeds (start-delivery.ts): a cluster
+  // that just formed, on a busy machine, may answer a consumer creation after
+  // the JetStream API's timeout; the setup is idempotent, so do the same.
+  const { jsm } = await waitFor("Herald's JetStream setup", () =>
+    setupDispatch({ nc, prefix, channels, ackWaitMs, replicas }),
+  );
   const names = dispatchNames(prefix);
   const servers = local.map((l) => l.node.serverName as string);
   const placed: string[] = [];

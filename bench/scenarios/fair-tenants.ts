@@ -33,7 +33,7 @@ export const fairTenants: Scenario = {
     ];
     for (const [label, cap] of settings) {
       const herald = await startHerald(ctx.stack, {
-        name: `fair-${cap ?? "default"}`,
+        name: `fair${cap ?? "default"}`,
         cpuProfDir: ctx.cpuProfDir(`13-fair-${cap ?? "default"}`),
         env: { SMTP_URL: mailpit.smtpUrl, ...(cap === undefined ? {} : { DISPATCH_LANE_BACKLOG: cap }) },
       });

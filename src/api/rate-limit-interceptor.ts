@@ -106,7 +106,8 @@ export function sendItemAdmission(options: RateLimitInterceptorOptions) {
     for (;;) {
       const paid = options.limiter.takeAll(chargesOf(principal, cost, recipients));
       const refused = paid.find((p) => !p.decision.allowed);
-      // The limiter caps a cost at the burst, so full buckets always admit: this ends.
+      // Request buckets cap a cost at their burst, so full ones always admit, and a
+      // notifications refusal throws: this ends.
       if (refused === undefined) return;
       const refusal = refused.decision as Refusal;
       if (refused.charge.kind === "tenant_notifications")

@@ -31,7 +31,7 @@ export interface RateLimiterOptions {
 export interface RateLimiter {
   /** The policy of a bucket, if it is limited. */
   policy(kind: LimitKind, id: string): BucketPolicy | undefined;
-  /** Takes `cost` tokens (at most a full bucket) from the bucket of `id`; null when it is not limited. */
+  /** Takes `cost` tokens (at most a full bucket, except for notifications: see spendOf) from the bucket of `id`; null when it is not limited. */
   take(kind: LimitKind, id: string, cost: number): Decision | null;
   /**
    * Takes from every bucket, or from none: the first charge (in order) its
@@ -44,6 +44,18 @@ export interface RateLimiter {
   drainUsage(): Map<string, number>;
   /** Buckets held. */
   size(): number;
+}
+
+/**
+ * What a charge takes from its bucket. Request buckets take at most a full
+ * bucket, so a costly call (a SendBatch) still gets through a full bucket
+ * rather than never. A tenant's notifications per day are counted exactly: a
+ * Send to more recipients than the whole day holds is refused, not let
+ * through as one day's worth.
+ */
+function spendOf(kind: LimitKind, cost: number, policy: BucketPolicy): number {
+  const spend = Math.max(cost, 1);
+  return kind === "tenant_notifications" ? spend : Math.min(spend, policy.burst);
 }
 
 /**
@@ -91,7 +103,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   const takeOne = (kind: LimitKind, id: string, cost: number, policy: BucketPolicy, time: number) => {
     const key = `${kind}:${id}`;
-    const spend = Math.min(Math.max(cost, 1), policy.burst);
+    const spend = spendOf(kind, cost, policy);
     const decision = take(bucketOf(key, policy, time), policy, spend, time);
     if (decision.allowed && options.recordUsage) usage.set(key, (usage.get(key) ?? 0) + spend);
     return decision;
@@ -113,7 +125,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       for (const { charge, policy } of limited) {
         const bucket = bucketOf(`${charge.kind}:${charge.id}`, policy, time);
         refill(bucket, policy, time);
-        const spend = Math.min(Math.max(charge.cost, 1), policy.burst);
+        const spend = spendOf(charge.kind, charge.cost, policy);
         if (bucket.tokens < spend) return [{ charge, policy, decision: take(bucket, policy, spend, time) }];
       }
       return limited.map(({ charge, policy }) => ({

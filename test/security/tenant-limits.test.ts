@@ -109,8 +109,20 @@ describe("per-tenant rate limits", () => {
         body: "b",
         channels: [Channel.IN_APP],
       });
+      // More recipients than a whole day holds are refused even from a full day.
+      const tooMany = await other
+        .send({
+          userIds: ["a1", "a2", "a3", "a4", "a5", "a6"],
+          category: "limits",
+          title: "hi",
+          body: "b",
+          channels: [Channel.IN_APP],
+        })
+        .then(() => null, ConnectError.from);
+      expect(tooMany?.code).toBe(Code.ResourceExhausted);
+      expect(tooMany?.rawMessage).toMatch(/this tenant may send 5 notifications per day/);
       await other.send({
-        userIds: ["a1", "a2", "a3", "a4", "a5", "a6"],
+        userIds: ["a1", "a2", "a3", "a4", "a5"],
         category: "limits",
         title: "hi",
         body: "b",
@@ -121,7 +133,7 @@ describe("per-tenant rate limits", () => {
       );
       expect(rows).toEqual([
         { tenant_id: "acme", n: "5" },
-        { tenant_id: "default", n: "6" },
+        { tenant_id: "default", n: "5" },
       ]);
     } finally {
       await local.close();

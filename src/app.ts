@@ -195,6 +195,8 @@ export async function createApp(
     channels: channels.available,
     deliver,
     expandChunk: expandFanoutChunk,
+    planFanout,
+    relayIntervalMs: deliveryConfig.outboxRelayIntervalMs,
     fanout: config.fanout,
     settings: { ...deliveryConfig, leaseMs: leaseMs(deliveryConfig.timeoutMs) },
     onPoison: () => metrics.observePoison(),
@@ -212,23 +214,9 @@ export async function createApp(
     observeLag: (seconds) => metrics.observeTimerLag(seconds),
     logger,
   });
-  const relay = {
-    name: "outbox-relay",
-    everyMs: deliveryConfig.outboxRelayIntervalMs,
-    run: () => delivery.relayOnce(),
-  };
-  const fanoutTasks = [
-    { name: "fanout-planner", everyMs: deliveryConfig.outboxRelayIntervalMs, run: planFanout },
-    {
-      name: "fanout-relay",
-      everyMs: deliveryConfig.outboxRelayIntervalMs,
-      run: async () => (await delivery.relayChunksOnce()) > 0,
-    },
-  ];
   const scheduler = startScheduler(
     [
-      relay,
-      ...fanoutTasks,
+      ...delivery.tasks,
       ...workflows.tasks,
       ...feed.tasks,
       ...auth.tasks,

@@ -38,7 +38,7 @@ export function readDelivery(env: EnvReader): DeliveryConfig {
     retryScheduleMs:
       retryScheduleMs.length > 0 ? retryScheduleMs : [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000],
     outboxRelayIntervalMs: env.int("OUTBOX_RELAY_INTERVAL_MS", 1_000, 20, 600_000),
-    laneBacklog: env.int("DISPATCH_LANE_BACKLOG", 200, 0, 1_000_000),
+    laneBacklog: env.int("DISPATCH_LANE_BACKLOG", 100, 0, 1_000_000),
     requiredCategories: env.list("REQUIRED_CATEGORIES"),
     providerFailureThreshold: env.int("PROVIDER_FAILURE_THRESHOLD", 3, 1, 1_000),
     providerCooldownMs: env.int("PROVIDER_COOLDOWN_MS", 30_000, 100, 3_600_000),

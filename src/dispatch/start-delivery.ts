@@ -17,6 +17,7 @@ import { type DeliveryWorker, type Disposition, startDeliveryWorker } from "./de
 import { createFanoutQueue } from "./fanout-queue.js";
 import { dispatchNames, setupDispatch } from "./jetstream-setup.js";
 import { createOutboxRelay, laneKey } from "./outbox-relay.js";
+import type { SchedulerTask } from "./scheduler.js";
 
 export interface DeliveryOptions {
   link: NatsLink;
@@ -41,6 +42,10 @@ export interface DeliveryOptions {
   };
   /** Writes one fan-out chunk (usecases/expand-fanout-chunk.ts); a throw means: redeliver later. */
   expandChunk: (tenantId: string, fanoutId: string, chunk: number) => Promise<void>;
+  /** One round of splitting recorded fan-outs into chunks (usecases); true if there may be more. */
+  planFanout: () => Promise<boolean>;
+  /** Pause between the background rounds below when the last found nothing (OUTBOX_RELAY_INTERVAL_MS). */
+  relayIntervalMs: number;
   /** Fan-out chunks written at once by this process, and how long one may be held. */
   fanout: { concurrency: number; ackWaitMs: number; chunksInFlight: number };
   /** Told of each unreadable message set aside (metrics). */
@@ -216,10 +221,20 @@ export function startDelivery(options: DeliveryOptions) {
     names,
     /** Where the delivery use case sends dead letters. */
     deadLetter: deadLetters.letter,
-    /** One relay round (none until setup is done); returns whether there is more to do right away. */
-    relayOnce: () => (js === null ? Promise.resolve(false) : relay.runOnce()),
-    /** One round handing recorded fan-out chunks to JetStream; returns how many went. */
-    relayChunksOnce: () => fanouts.relayOnce(),
+    /**
+     * The queue's background rounds for the scheduler: the outbox relay (none
+     * until setup is done), fan-out planning, and handing recorded chunks to
+     * JetStream. Each returns whether there is more to do right away.
+     */
+    tasks: [
+      {
+        name: "outbox-relay",
+        everyMs: options.relayIntervalMs,
+        run: () => (js === null ? Promise.resolve(false) : relay.runOnce()),
+      },
+      { name: "fanout-planner", everyMs: options.relayIntervalMs, run: options.planFanout },
+      { name: "fanout-relay", everyMs: options.relayIntervalMs, run: async () => (await fanouts.relayOnce()) > 0 },
+    ] satisfies SchedulerTask[],
     state: (): DeliveryState => state,
     /** Messages the channels' consumers (both lanes) hold that no worker has taken yet (throws when JetStream does not answer). */
     async consumerPending(): Promise<number> {

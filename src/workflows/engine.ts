@@ -236,33 +236,36 @@ export type WorkflowEngine = ReturnType<typeof createWorkflowEngine>;
 
 /** The recipients of these runs, read per tenant, keyed by `userKey(tenant, user)`. */
 /** The runs' notifications, read per tenant (a statement per tenant in the batch), keyed by id. */
-async function notificationsOf(tx: Queryable, runs: readonly RunState[]): Promise<Map<string, Notification>> {
+/** The distinct values of `key` of `items`, per tenant: a batch's reads take one statement per tenant. */
+function groupByTenant<T extends { tenantId: string }>(
+  items: readonly T[],
+  key: (item: T) => string,
+): Array<[string, string[]]> {
   const byTenant = new Map<string, Set<string>>();
-  for (const r of runs) byTenant.set(r.tenantId, (byTenant.get(r.tenantId) ?? new Set()).add(r.notificationId));
+  for (const item of items) byTenant.set(item.tenantId, (byTenant.get(item.tenantId) ?? new Set()).add(key(item)));
+  return [...byTenant].map(([tenantId, values]) => [tenantId, [...values]]);
+}
+
+async function notificationsOf(tx: Queryable, runs: readonly RunState[]): Promise<Map<string, Notification>> {
   const notifications = new Map<string, Notification>();
-  for (const [tenantId, ids] of byTenant) {
-    for (const n of await notificationStore.getMany(tx, tenantId, [...ids])) notifications.set(n.id, n);
+  for (const [tenantId, ids] of groupByTenant(runs, (r) => r.notificationId)) {
+    for (const n of await notificationStore.getMany(tx, tenantId, ids)) notifications.set(n.id, n);
   }
   return notifications;
 }
 
 async function peopleOf(tx: Queryable, runs: readonly RunState[]): Promise<Map<string, RecipientView>> {
-  const byTenant = new Map<string, Set<string>>();
-  for (const r of runs) byTenant.set(r.tenantId, (byTenant.get(r.tenantId) ?? new Set()).add(r.userId));
   const people = new Map<string, RecipientView>();
-  for (const [tenantId, userIds] of byTenant) {
-    for (const [userId, view] of await loadPeople(tx, tenantId, [...userIds]))
-      people.set(userKey(tenantId, userId), view);
+  for (const [tenantId, userIds] of groupByTenant(runs, (r) => r.userId)) {
+    for (const [userId, view] of await loadPeople(tx, tenantId, userIds)) people.set(userKey(tenantId, userId), view);
   }
   return people;
 }
 
-/** The runs of these timers, read per tenant (a statement per tenant in the batch), keyed by run id. */
+/** The runs of these timers, keyed by run id. */
 async function runsOf(tx: Queryable, timers: readonly DueTimer[]): Promise<Map<string, RunState>> {
-  const byTenant = new Map<string, string[]>();
-  for (const t of timers) byTenant.set(t.tenantId, [...(byTenant.get(t.tenantId) ?? []), t.runId]);
   const runs = new Map<string, RunState>();
-  for (const [tenantId, ids] of byTenant) {
+  for (const [tenantId, ids] of groupByTenant(timers, (t) => t.runId)) {
     for (const [id, run] of await workflowRunStore.runs(tx, tenantId, ids)) runs.set(id, run);
   }
   return runs;

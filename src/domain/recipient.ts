@@ -17,6 +17,13 @@ export interface WebPushKeys {
   auth: string;
 }
 
+/** A device as RegisterDevice asks for it: a web_push one has its keys, the others null. */
+export interface DeviceRegistration {
+  platform: Platform;
+  token: string;
+  webPush: WebPushKeys | null;
+}
+
 /** One place push notifications go. */
 export interface Device {
   id: string;

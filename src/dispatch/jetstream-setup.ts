@@ -12,7 +12,7 @@ import {
   type StreamConfig,
 } from "@nats-io/jetstream";
 import { type NatsConnection, nanos } from "@nats-io/transport-node";
-import { type Lane, lanes } from "./lanes.js";
+import { type Lane, lanes } from "../domain/lane.js";
 
 /** Names of Herald's JetStream streams, consumers and subjects under one prefix. */
 export function dispatchNames(prefix: string) {

@@ -15,7 +15,7 @@ import { createDeadLetters } from "./dead-letters.js";
 import { type DeliveryWorker, type Disposition, startDeliveryWorker } from "./delivery-worker.js";
 import { createFanoutQueue } from "./fanout-queue.js";
 import { dispatchNames, setupDispatch } from "./jetstream-setup.js";
-import { laneOf, lanes } from "./lanes.js";
+import { laneOf, lanes } from "../domain/lane.js";
 import { createOutboxRelay } from "./outbox-relay.js";
 
 export interface DeliveryOptions {
@@ -53,7 +53,7 @@ export type DeliveryState = { ready: boolean; error: string | null };
  * The durable half of delivery, which owns the queue: JetStream's streams and
  * consumers (provisioned once NATS is there, retried until they are), the
  * outbox relay that feeds them, and one worker per channel and lane (urgent
- * for high and critical notifications, bulk for the rest; dispatch/lanes.ts). Workers hand each
+ * for high and critical notifications, bulk for the rest; domain/lane.ts). Workers hand each
  * message to `deliver` and map its outcome: done and dead to ack (a dead
  * delivery's letter is out already), retry to nak with the delay; a message
  * that is not a DeliveryMessage is set aside on the dead-letter stream and

@@ -1,4 +1,4 @@
-import type { Priority } from "../domain/notification.js";
+import type { Priority } from "./notification.js";
 
 /**
  * Each channel's deliveries travel in two lanes, each with its own JetStream

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { laneOf } from "../../src/dispatch/lanes.js";
+import { laneOf } from "../../src/domain/lane.js";
 
 const base = {
   DATABASE_URL: "postgres://x@127.0.0.1/db",

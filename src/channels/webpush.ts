@@ -93,7 +93,7 @@ export const webPushChannel = channelModule<WebPushSettings>({
         if (delivery.target === "") throw new PermanentDeliveryError("the recipient has no browser subscribed");
         const device = await recipientStore.device(deps.db, notification.tenantId, delivery.target);
         if (device === null || device.userId !== notification.userId || device.webPush === undefined) {
-          throw new PermanentDeliveryError("the browser subscription is no longer registered");
+          throw new PermanentDeliveryError("the device is no longer registered");
         }
         const payload = webPushPayload(notification, { title: content?.title ?? "", body: content?.body ?? "" });
         try {

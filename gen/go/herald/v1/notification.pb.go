@@ -602,7 +602,8 @@ type Delivery struct {
 	// notification_id is the notification this delivery carries.
 	NotificationId string `protobuf:"bytes,8,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
 	// target names what the channel delivers to when a user has several: the
-	// device id for push, the endpoint id for webhooks; empty otherwise. User
+	// device id for push and webpush, the endpoint id for webhooks; empty
+	// otherwise. User
 	// tokens see no webhook deliveries (endpoints are the operator's), so no
 	// endpoint ids.
 	Target string `protobuf:"bytes,9,opt,name=target,proto3" json:"target,omitempty"`

@@ -257,7 +257,8 @@ export type Delivery = Message<"herald.v1.Delivery"> & {
 
   /**
    * target names what the channel delivers to when a user has several: the
-   * device id for push, the endpoint id for webhooks; empty otherwise. User
+   * device id for push and webpush, the endpoint id for webhooks; empty
+   * otherwise. User
    * tokens see no webhook deliveries (endpoints are the operator's), so no
    * endpoint ids.
    *

@@ -53,11 +53,7 @@ export function createWebPushSender(options: WebPushSenderOptions): WebPushSende
   };
   return {
     async send(message, signal) {
-      const request = webpush.generateRequestDetails(
-        { endpoint: message.endpoint, keys: message.keys },
-        message.payload,
-        { vapidDetails, TTL: message.ttlSeconds, urgency: message.urgency, contentEncoding: "aes128gcm" },
-      );
+      const request = encrypt(message, vapidDetails);
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(request.headers)) {
         // The poster sets content-length itself, from the body it sends.
@@ -73,6 +69,26 @@ export function createWebPushSender(options: WebPushSenderOptions): WebPushSende
   };
 }
 
+/** The encrypted, signed request; keys that cannot encrypt (checked at registration, so rare) fail for good. */
+function encrypt(message: WebPushMessage, vapidDetails: webpush.VapidKeys & { subject: string }) {
+  try {
+    return webpush.generateRequestDetails({ endpoint: message.endpoint, keys: message.keys }, message.payload, {
+      vapidDetails,
+      TTL: message.ttlSeconds,
+      urgency: message.urgency,
+      contentEncoding: "aes128gcm",
+    });
+  } catch (error) {
+    throw new PermanentDeliveryError(
+      `the subscription cannot be encrypted for: ${(error as Error).message}`,
+      "rejected",
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
 function headerOf(answer: PostAnswer, name: string): string {
   const value = answer.headers[name];
   return (Array.isArray(value) ? value[0] : value) ?? "";
@@ -84,7 +100,7 @@ function headerOf(answer: PostAnswer, name: string): string {
  * expired or the user revoked it, so it is removed; 408, 429 and 5xx are worth
  * another try (after Retry-After); 400 (bad request), 413 (payload too large),
  * 401/403 (a VAPID key the subscription was not made with) and any other 4xx
- * would fail the same way again. The endpoint is a capability URL: it never
+ * would fail the same way again, as would a redirect. The endpoint is a capability URL: it never
  * appears in the message.
  */
 function toDeliveryError(answer: PostAnswer): Error {
@@ -95,7 +111,6 @@ function toDeliveryError(answer: PostAnswer): Error {
   if (status === 408 || status === 429 || status >= 500) {
     return new TransientDeliveryError(what, retryAfterMs(headerOf(answer, "retry-after") || undefined));
   }
-  if (status >= 400) return new PermanentDeliveryError(what, "rejected");
-  // 1xx/3xx: redirects are not followed (the guard approved this URL only).
-  return new TransientDeliveryError(`${what} (not an answer a push service gives)`);
+  // Any other 4xx, and 3xx: redirects are not followed (the guard approved this URL only).
+  return new PermanentDeliveryError(what, "rejected");
 }

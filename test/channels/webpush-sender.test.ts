@@ -47,6 +47,7 @@ describe("the Web Push sender", () => {
       [400, undefined, "rejected", undefined],
       [413, undefined, "rejected", undefined],
       [403, undefined, "rejected", undefined],
+      [301, undefined, "rejected", undefined],
       [429, "7", "transient", 7_000],
       [503, undefined, "transient", undefined],
       [408, undefined, "transient", undefined],

@@ -17,6 +17,7 @@ import { repoRoot, startStack } from "./lib/stack.js";
 import { bulkSend } from "./scenarios/bulk-send.js";
 import { consoleSearch } from "./scenarios/console-search.js";
 import { emailThroughput } from "./scenarios/email-throughput.js";
+import { fairTenants } from "./scenarios/fair-tenants.js";
 import { feedLatency } from "./scenarios/feed-latency.js";
 import { idleStreams } from "./scenarios/idle-streams.js";
 import { listLatency } from "./scenarios/list-latency.js";
@@ -40,6 +41,7 @@ export const scenarios: Scenario[] = [
   consoleSearch,
   streamingIngest,
   topicFanout,
+  fairTenants,
 ];
 
 export interface BenchOptions {

@@ -217,7 +217,7 @@ export async function createApp(
   const relay = {
     name: "outbox-relay",
     everyMs: deliveryConfig.outboxRelayIntervalMs,
-    run: async () => (await delivery.relayOnce()) > 0,
+    run: () => delivery.relayOnce(),
   };
   const fanoutTasks = [
     { name: "fanout-planner", everyMs: deliveryConfig.outboxRelayIntervalMs, run: planFanout },

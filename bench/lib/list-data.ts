@@ -1,9 +1,11 @@
 import pg from "pg";
+import { defaultTenant } from "../../src/domain/tenant.js";
 
 /**
  * Fills a migrated Herald database with `users` inboxes of `perUser`
  * notifications each, straight in SQL: the rows Send would have written to
- * `notifications` (with their feed `seq`) and each user's head in `user_feeds`.
+ * `notifications` (with their feed `seq`) and each user's head in `user_feeds`,
+ * in the default tenant (that of user tokens without a `tenant` claim).
  * Rows go in time order across users (seq 1 of every user, then seq 2...), so a
  * user's notifications are spread over the table as they are in production.
  * Each id is a UUIDv7 of its row's created_at, as Send makes them
@@ -60,22 +62,23 @@ export async function loadListData(o: ListDataOptions): Promise<ListDataTimings>
       for (let seq = 1; seq <= o.perUser; seq++) {
         await c.query(
           `INSERT INTO notifications
-             (id, user_id, seq, category, title, body, action_url, data, priority, sender_key_id, created_at, send_at, read_at)
-           SELECT uuidv7(x.t - now()), $1 || u, $2::bigint, $3, 'Your order ' || u || '-' || $2 || ' has shipped',
+             (id, tenant_id, user_id, seq, category, title, body, action_url, data, priority, sender_key_id, created_at,
+              send_at, read_at)
+           SELECT uuidv7(x.t - now()), $8, $1 || u, $2::bigint, $3, 'Your order ' || u || '-' || $2 || ' has shipped',
              'It left our warehouse today and should arrive within two to three business days.',
              'https://example.com/orders/' || u, NULL, 'normal', 'benchkey', t, t, CASE WHEN $2 <= $4 THEN t END
            FROM generate_series($5::int, $6::int) AS u,
              LATERAL (SELECT now() - make_interval(mins => ($7 - $2::int) * 60)) AS x(t)`,
-          [o.userPrefix, seq, categories[seq % categories.length], o.readPerUser, from, to, o.perUser],
+          [o.userPrefix, seq, categories[seq % categories.length], o.readPerUser, from, to, o.perUser, defaultTenant],
         );
         if (++done % 20 === 0) o.log(`loaded ${Math.round((done / (2 * o.perUser)) * 100)}%`);
       }
     };
     await Promise.all([insert(conns[0] as pg.Client, 0, half - 1), insert(conns[1] as pg.Client, half, o.users - 1)]);
     await main.query(
-      `INSERT INTO user_feeds (user_id, seq, unread_count)
-       SELECT $1 || u, $2::bigint, $3::int FROM generate_series(0, $4::int - 1) AS u`,
-      [o.userPrefix, o.perUser, o.perUser - o.readPerUser, o.users],
+      `INSERT INTO user_feeds (tenant_id, user_id, seq, unread_count)
+       SELECT $5, $1 || u, $2::bigint, $3::int FROM generate_series(0, $4::int - 1) AS u`,
+      [o.userPrefix, o.perUser, o.perUser - o.readPerUser, o.users, defaultTenant],
     );
     const t1 = performance.now();
     o.log(`inserted ${(o.users * o.perUser).toLocaleString("en-US")} rows in ${((t1 - t0) / 1000).toFixed(1)} s`);

@@ -47,8 +47,9 @@ export const consoleSearch: Scenario = {
       const t0 = performance.now();
       await ctx.stack.sql(
         herald.database,
-        `INSERT INTO deliveries (id, notification_id, channel, status, attempts, last_error, due_at, created_at, updated_at)
-         SELECT uuidv7(), n.id, 'email', CASE WHEN n.seq % $2 = 0 AND hashtext(n.user_id) % $3 = 0 THEN 'dead' ELSE 'sent' END,
+        `INSERT INTO deliveries
+           (id, tenant_id, notification_id, channel, status, attempts, last_error, due_at, created_at, updated_at)
+         SELECT uuidv7(), n.tenant_id, n.id, 'email', CASE WHEN n.seq % $2 = 0 AND hashtext(n.user_id) % $3 = 0 THEN 'dead' ELSE 'sent' END,
            1, '', n.created_at, n.created_at, n.created_at
          FROM notifications n WHERE n.seq % $1 = 0`,
         [deliveryEvery, deliveryEvery, deadEvery / deliveryEvery],

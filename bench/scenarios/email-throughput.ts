@@ -1,4 +1,5 @@
 import { Channel } from "../../gen/ts/herald/v1/notification_pb.js";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import { settledDeliveries } from "../lib/deliveries.js";
 import { startHerald } from "../lib/herald.js";
 import { type LoadMessage, runLoad, startLoad } from "../lib/load.js";
@@ -54,12 +55,12 @@ export const emailThroughput: Scenario = {
     let cpu: Record<string, number> = {};
     try {
       await sql(
-        `INSERT INTO recipients (user_id, addresses)
-         SELECT 'email-user-' || i, jsonb_build_object('email', 'email-user-' || i || '@example.com')
+        `INSERT INTO recipients (tenant_id, user_id, addresses)
+         SELECT $2, 'email-user-' || i, jsonb_build_object('email', 'email-user-' || i || '@example.com')
          FROM generate_series(0, $1 - 1) i
-         UNION ALL SELECT 'warm-user-' || i, jsonb_build_object('email', 'warm-user-' || i || '@example.com')
+         UNION ALL SELECT $2, 'warm-user-' || i, jsonb_build_object('email', 'warm-user-' || i || '@example.com')
          FROM generate_series(0, 9) i`,
-        [emails],
+        [emails, defaultTenant],
       );
       // Warm up the whole path (JetStream consumer, SMTP pool) with 10 emails.
       const warm = await runLoad<LoadMessage & { errors: number; firstError: string }>("send-load", base, 60_000);

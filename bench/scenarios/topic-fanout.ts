@@ -3,6 +3,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Channel, Priority } from "../../gen/ts/herald/v1/notification_pb.js";
 import { FanoutState, NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { TopicService } from "../../gen/ts/herald/v1/topic_service_pb.js";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import { settledDeliveries } from "../lib/deliveries.js";
 import { type BenchHerald, startHerald } from "../lib/herald.js";
 import { residentKiB } from "../lib/machine.js";
@@ -98,17 +99,17 @@ async function loadMembers(ctx: ScenarioContext, herald: BenchHerald, key: strin
   const sql = (text: string, values?: unknown[]) => ctx.stack.sql(herald.database, text, values);
   const prefix = `${key}-user-`;
   await sql(
-    `INSERT INTO topic_subscribers (topic_key, user_id)
-     SELECT $1, $2 || lpad(i::text, 7, '0') FROM generate_series(0, $3 - 1) i`,
-    [key, prefix, members],
+    `INSERT INTO topic_subscribers (tenant_id, topic_key, user_id)
+     SELECT $4, $1, $2 || lpad(i::text, 7, '0') FROM generate_series(0, $3 - 1) i`,
+    [key, prefix, members, defaultTenant],
   );
-  await sql("UPDATE topics SET subscriber_count = $2 WHERE key = $1", [key, members]);
+  await sql("UPDATE topics SET subscriber_count = $2 WHERE tenant_id = $3 AND key = $1", [key, members, defaultTenant]);
   if (email) {
     await sql(
-      `INSERT INTO recipients (user_id, addresses)
-       SELECT $1 || lpad(i::text, 7, '0'), jsonb_build_object('email', 'u' || i || '@example.com')
+      `INSERT INTO recipients (tenant_id, user_id, addresses)
+       SELECT $3, $1 || lpad(i::text, 7, '0'), jsonb_build_object('email', 'u' || i || '@example.com')
        FROM generate_series(0, $2 - 1) i`,
-      [prefix, members],
+      [prefix, members, defaultTenant],
     );
   }
   await sql("ANALYZE topic_subscribers");
@@ -200,8 +201,9 @@ async function urgentEmails(
   for (; !stop(); sent++) {
     const userId = `urgent-${sent}`;
     await sql(
-      "INSERT INTO recipients (user_id, addresses) VALUES ($1, jsonb_build_object('email', $1 || '@example.com')) ON CONFLICT DO NOTHING",
-      [userId],
+      `INSERT INTO recipients (tenant_id, user_id, addresses) VALUES ($2, $1, jsonb_build_object('email', $1 || '@example.com'))
+       ON CONFLICT (tenant_id, user_id) DO NOTHING`,
+      [userId, defaultTenant],
     );
     await client.send({
       userIds: [userId],

@@ -2,6 +2,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { SubscribeRequestSchema } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { generateApiKey, hashSecret } from "../../src/auth/api-key-format.js";
 import { mintUserToken } from "../../src/auth/user-tokens.js";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import { startHerald } from "../lib/herald.js";
 import { type LoadMessage, type LoadProcess, startLoad } from "../lib/load.js";
 import { cpuWindow, formatCpu } from "../lib/machine.js";
@@ -190,14 +191,17 @@ function frame(bytes: Uint8Array): string {
   return out.toString("base64");
 }
 
-/** A second API key with the send scope, written into Herald's database as `herald keys create` would. */
+/**
+ * A second API key with the send scope, written into Herald's database as
+ * `herald keys create` would, in the tenant of Herald's bootstrap key (the
+ * default one), so that both keys' Sends reach the same users.
+ */
 async function createKey(stack: Stack, database: string): Promise<string> {
   const { key, id, secret } = generateApiKey();
-  await stack.sql(database, "INSERT INTO api_keys (id, name, secret_hash, scopes) VALUES ($1, $2, $3, $4)", [
-    id,
-    "flood",
-    hashSecret(secret),
-    ["send"],
-  ]);
+  await stack.sql(
+    database,
+    "INSERT INTO api_keys (id, tenant_id, name, secret_hash, scopes) VALUES ($1, $2, $3, $4, $5)",
+    [id, defaultTenant, "flood", hashSecret(secret), ["send"]],
+  );
   return key;
 }

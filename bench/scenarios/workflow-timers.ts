@@ -4,6 +4,7 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { Channel } from "../../gen/ts/herald/v1/notification_pb.js";
 import type { WorkflowSchema } from "../../gen/ts/herald/v1/workflow_pb.js";
 import { WorkflowService } from "../../gen/ts/herald/v1/workflow_service_pb.js";
+import { defaultTenant } from "../../src/domain/tenant.js";
 import { startHerald } from "../lib/herald.js";
 import { type LoadMessage, startLoad } from "../lib/load.js";
 import { cpuWindow, formatCpu } from "../lib/machine.js";
@@ -94,10 +95,10 @@ export const workflowTimers: Scenario = {
       await client.upsertWorkflow({ workflow: delayWorkflow });
       await client.upsertWorkflow({ workflow: escalationWorkflow });
       await sql(
-        `INSERT INTO recipients (user_id, addresses)
-         SELECT 'esc-user-' || i, jsonb_build_object('email', 'esc-user-' || i || '@example.com')
+        `INSERT INTO recipients (tenant_id, user_id, addresses)
+         SELECT $2, 'esc-user-' || i, jsonb_build_object('email', 'esc-user-' || i || '@example.com')
          FROM generate_series(0, $1 - 1) i`,
-        [escalationUsers],
+        [escalationUsers, defaultTenant],
       );
 
       const inAppCount = async (category: string) => {

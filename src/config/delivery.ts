@@ -14,6 +14,8 @@ export interface DeliveryConfig {
   retryScheduleMs: number[];
   /** How often the relay looks for unpublished or newly due deliveries. */
   outboxRelayIntervalMs: number;
+  /** Messages a channel's lane may hold on JetStream not yet taken by a worker; the rest wait in the outbox, where tenants take turns (0: no cap). */
+  laneBacklog: number;
   /** Categories (and those below them) whose critical notifications ignore opt-outs. */
   requiredCategories: string[];
   /** Transient failures in a row after which a channel's provider is skipped (README "Providers and failover"). */
@@ -36,6 +38,7 @@ export function readDelivery(env: EnvReader): DeliveryConfig {
     retryScheduleMs:
       retryScheduleMs.length > 0 ? retryScheduleMs : [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000],
     outboxRelayIntervalMs: env.int("OUTBOX_RELAY_INTERVAL_MS", 1_000, 20, 600_000),
+    laneBacklog: env.int("DISPATCH_LANE_BACKLOG", 500, 0, 1_000_000),
     requiredCategories: env.list("REQUIRED_CATEGORIES"),
     providerFailureThreshold: env.int("PROVIDER_FAILURE_THRESHOLD", 3, 1, 1_000),
     providerCooldownMs: env.int("PROVIDER_COOLDOWN_MS", 30_000, 100, 3_600_000),

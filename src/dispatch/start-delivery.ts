@@ -3,6 +3,7 @@ import { headers, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { type DeliveryMessage, decodeDeliveryMessage, encodeDeliveryMessage } from "../contract/delivery-message.js";
 import type { DeliveryOutcome } from "../domain/delivery-outcome.js";
+import { lanes } from "../domain/lane.js";
 import type { Channel } from "../domain/notification.js";
 import type { NatsLink } from "../messaging/nats.js";
 import type { Database } from "../store/database.js";
@@ -15,8 +16,7 @@ import { createDeadLetters } from "./dead-letters.js";
 import { type DeliveryWorker, type Disposition, startDeliveryWorker } from "./delivery-worker.js";
 import { createFanoutQueue } from "./fanout-queue.js";
 import { dispatchNames, setupDispatch } from "./jetstream-setup.js";
-import { laneOf, lanes } from "../domain/lane.js";
-import { createOutboxRelay } from "./outbox-relay.js";
+import { createOutboxRelay, laneKey } from "./outbox-relay.js";
 
 export interface DeliveryOptions {
   link: NatsLink;
@@ -36,6 +36,8 @@ export interface DeliveryOptions {
     urgentConcurrency: number;
     /** How long a worker may hold a message before JetStream hands it to another. */
     leaseMs: number;
+    /** Messages a lane may hold on JetStream not yet taken by a worker (DISPATCH_LANE_BACKLOG; 0: no cap). */
+    laneBacklog: number;
   };
   /** Writes one fan-out chunk (usecases/expand-fanout-chunk.ts); a throw means: redeliver later. */
   expandChunk: (tenantId: string, fanoutId: string, chunk: number) => Promise<void>;
@@ -73,7 +75,7 @@ export function startDelivery(options: DeliveryOptions) {
     const client = js;
     if (client === null) return Promise.reject(new Error("JetStream is not set up yet"));
     // Retries are naks of this message, so a delivery stays in its lane.
-    const subject = names.deliver(item.channel, laneOf(item.priority));
+    const subject = names.deliver(item.channel, item.lane);
     const msgID = `${item.deliveryId}:${item.generation}`;
     // The Send that queued the delivery may be long gone (the relay runs later,
     // maybe in another process): its trace comes from the outbox row.
@@ -91,7 +93,27 @@ export function startDelivery(options: DeliveryOptions) {
       () => publishMessage(client, subject, msgID, { ...item, error: "" }),
     );
   };
-  const relay = createOutboxRelay({ db: options.db, publish, logger });
+  const cap = options.settings.laneBacklog;
+  // Only num_pending counts against the cap: messages workers hold, and
+  // retries waiting out their delay, are not a line new messages queue behind.
+  const laneRoom = async (keys: readonly string[]) => {
+    const manager = jsm;
+    if (cap === 0 || manager === null) return null;
+    const wanted = new Set(keys);
+    const room = new Map<string, number>();
+    await Promise.all(
+      options.channels.flatMap((channel) =>
+        lanes
+          .filter((lane) => wanted.has(laneKey({ channel, lane })))
+          .map(async (lane) => {
+            const info = await manager.consumers.info(names.stream, names.consumer(channel, lane));
+            room.set(laneKey({ channel, lane }), cap - info.num_pending);
+          }),
+      ),
+    );
+    return room;
+  };
+  const relay = createOutboxRelay({ db: options.db, publish, laneRoom, logger });
   const fanouts = createFanoutQueue({
     db: options.db,
     js: () => js,
@@ -194,8 +216,8 @@ export function startDelivery(options: DeliveryOptions) {
     names,
     /** Where the delivery use case sends dead letters. */
     deadLetter: deadLetters.letter,
-    /** One relay round (none until setup is done); returns how many rows went out. */
-    relayOnce: () => (js === null ? Promise.resolve(0) : relay.runOnce()),
+    /** One relay round (none until setup is done); returns whether there is more to do right away. */
+    relayOnce: () => (js === null ? Promise.resolve(false) : relay.runOnce()),
     /** One round handing recorded fan-out chunks to JetStream; returns how many went. */
     relayChunksOnce: () => fanouts.relayOnce(),
     state: (): DeliveryState => state,

@@ -1,4 +1,5 @@
-import type { Channel, Delivery, DeliveryAttempt, DeliveryStatus } from "../domain/notification.js";
+import type { Lane } from "../domain/lane.js";
+import type { Channel, Delivery, DeliveryAttempt, DeliveryStatus, Priority } from "../domain/notification.js";
 import type { Queryable } from "./database.js";
 import { outboxEnqueueSql, type TraceContext } from "./outbox-store.js";
 import { type DeliveryRow, deliveryColumns, toDelivery } from "./rows.js";
@@ -86,13 +87,14 @@ export const deliveryStore = {
   /**
    * Adds deliveries to a notification that already exists (a workflow's
    * deliver step), queueing those marked `queue` in the outbox, due at once,
-   * in one statement. A channel and target the notification already has a
+   * in one statement, in `lane` (the notification's). A channel and target the notification already has a
    * delivery on is left alone. Returns the channels of the deliveries written.
    */
   async add(
     q: Queryable,
     tenantId: string,
     deliveries: readonly NewDelivery[],
+    lane: Lane,
     trace: TraceContext,
   ): Promise<Channel[]> {
     if (deliveries.length === 0) return [];
@@ -108,7 +110,8 @@ export const deliveryStore = {
          RETURNING id, channel, status
        ),
        queued AS (${outboxEnqueueSql(`(SELECT coalesce(jsonb_agg(jsonb_build_object('delivery_id', a.id,
-         'channel', a.channel, 'generation', 0, 'available_at', now(), 'trace_context', $2::jsonb)), '[]')
+         'tenant_id', $3::text, 'channel', a.channel, 'lane', $4::text, 'generation', 0, 'available_at', now(),
+         'trace_context', $2::jsonb)), '[]')
          FROM added a WHERE a.status IN ('scheduled', 'pending'))`)})
        SELECT channel FROM added`,
       [
@@ -125,6 +128,7 @@ export const deliveryStore = {
         ),
         Object.keys(trace).length === 0 ? null : JSON.stringify(trace),
         tenantId,
+        lane,
       ],
     );
     return rows.map((r) => r.channel);
@@ -132,22 +136,24 @@ export const deliveryStore = {
 
   /**
    * Puts a dead delivery back in line with a fresh retry budget and a new
-   * generation (its JetStream message id changes with it); null unless it was
-   * dead. The caller queues it in the outbox.
+   * generation (its JetStream message id changes with it), with its
+   * notification's priority (for its lane); null unless it was dead. The
+   * caller queues it in the outbox.
    */
   async revive(
     q: Queryable,
     tenantId: string,
     deliveryId: string,
-  ): Promise<{ delivery: Delivery; generation: number } | null> {
-    const [row] = await q.rows<DeliveryRow & { generation: number }>(
+  ): Promise<{ delivery: Delivery; generation: number; priority: Priority } | null> {
+    const [row] = await q.rows<DeliveryRow & { generation: number; priority: Priority }>(
       `UPDATE deliveries d SET status = 'pending', generation = generation + 1, generation_attempts = 0,
          next_attempt_at = NULL, updated_at = now()
        WHERE tenant_id = $1 AND id = $2 AND status = 'dead'
-       RETURNING ${deliveryColumns}, d.generation`,
+       RETURNING ${deliveryColumns}, d.generation,
+         (SELECT n.priority FROM notifications n WHERE n.tenant_id = d.tenant_id AND n.id = d.notification_id)`,
       [tenantId, deliveryId],
     );
-    return row === undefined ? null : { delivery: toDelivery(row), generation: row.generation };
+    return row === undefined ? null : { delivery: toDelivery(row), generation: row.generation, priority: row.priority };
   },
 
   /** A delivery of the tenant; another tenant's id reads as absent. */

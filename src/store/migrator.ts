@@ -15,6 +15,7 @@ import * as topics from "./migrations/0011-topics.js";
 import * as fanouts from "./migrations/0012-fanouts.js";
 import * as tenants from "./migrations/0013-tenants.js";
 import * as tenantFeedAppend from "./migrations/0014-tenant-feed-append.js";
+import * as fairOutbox from "./migrations/0015-fair-outbox.js";
 import * as webpush from "./migrations/0016-webpush.js";
 
 // The same pg module the rest of Herald uses (see database.ts for why require).
@@ -43,7 +44,7 @@ const migrations = [
   { name: "0012-fanouts", ...fanouts },
   { name: "0013-tenants", ...tenants },
   { name: "0014-tenant-feed-append", ...tenantFeedAppend },
-  // 0015 is the fair outbox (main); this branch registers 0016 after 0014 until merged.
+  { name: "0015-fair-outbox", ...fairOutbox },
   { name: "0016-webpush", ...webpush },
 ];
 

@@ -1,4 +1,5 @@
-import type { Channel, Priority } from "../domain/notification.js";
+import type { Lane } from "../domain/lane.js";
+import type { Channel } from "../domain/notification.js";
 import type { Queryable } from "./database.js";
 
 /** W3C trace context headers (traceparent, tracestate) carried with a queued delivery. */
@@ -7,7 +8,11 @@ export type TraceContext = Record<string, string>;
 /** A delivery to queue: published to JetStream once `availableAt` has come. */
 export interface OutboxEntry {
   deliveryId: string;
+  /** Whose delivery it is: the relay takes tenants in turn. */
+  tenantId: string;
   channel: Channel;
+  /** The lane it travels in (domain/lane.ts laneOf of its notification's priority). */
+  lane: Lane;
   /** Bumped each time an operator puts the delivery back in line (its JetStream message id changes with it). */
   generation: number;
   availableAt: Date;
@@ -20,11 +25,18 @@ export interface OutboxItem {
   outboxId: number;
   deliveryId: string;
   notificationId: string;
+  tenantId: string;
   channel: Channel;
+  lane: Lane;
   generation: number;
   trace: TraceContext;
-  /** The notification's priority: dispatch picks the delivery's lane by it. */
-  priority: Priority;
+}
+
+/** One tenant's due rows in one channel and lane: what the relay takes turns between. */
+export interface OutboxQueue {
+  channel: Channel;
+  lane: Lane;
+  tenantId: string;
 }
 
 /**
@@ -41,42 +53,88 @@ export const outboxStore = {
   },
 
   /**
-   * Claims up to `limit` due rows, locked until the transaction of `q` ends;
-   * rows another process holds are skipped, so several relays publish each once.
+   * The queues (channel, lane, tenant) holding rows, in index order after
+   * `after` (null: from the start), visiting at most `limit` of them: each
+   * step is one probe of `outbox_fair` (a skip scan), so a tenant's million
+   * rows cost what one row costs. Returns the visited queues that have due
+   * rows, and the last queue visited when the walk stopped at `limit` (where
+   * the next walk continues), else null.
    */
-  async claim(q: Queryable, limit: number): Promise<OutboxItem[]> {
+  async dueQueues(
+    q: Queryable,
+    after: OutboxQueue | null,
+    limit: number,
+  ): Promise<{ due: OutboxQueue[]; stoppedAt: OutboxQueue | null }> {
+    const rows = await q.rows<{ channel: Channel; lane: Lane; tenant_id: string; n: number; due: boolean }>(
+      `WITH RECURSIVE walk AS (
+         (SELECT channel, lane, tenant_id, 1 AS n FROM outbox
+          WHERE (channel, lane, tenant_id) > ($1, $2, $3)
+          ORDER BY channel, lane, tenant_id LIMIT 1)
+         UNION ALL
+         SELECT nxt.channel, nxt.lane, nxt.tenant_id, w.n + 1
+         FROM walk w, LATERAL (
+           SELECT o.channel, o.lane, o.tenant_id FROM outbox o
+           WHERE (o.channel, o.lane, o.tenant_id) > (w.channel, w.lane, w.tenant_id)
+           ORDER BY o.channel, o.lane, o.tenant_id LIMIT 1) nxt
+         WHERE w.n < $4
+       )
+       SELECT w.channel, w.lane, w.tenant_id, w.n, EXISTS (
+           SELECT 1 FROM outbox o
+           WHERE o.channel = w.channel AND o.lane = w.lane AND o.tenant_id = w.tenant_id AND o.available_at <= now()
+         ) AS due
+       FROM walk w ORDER BY w.n`,
+      [after?.channel ?? "", after?.lane ?? "", after?.tenantId ?? "", limit],
+    );
+    const queue = (r: (typeof rows)[number]): OutboxQueue => ({
+      channel: r.channel,
+      lane: r.lane,
+      tenantId: r.tenant_id,
+    });
+    const last = rows.at(-1);
+    return {
+      due: rows.filter((r) => r.due).map(queue),
+      stoppedAt: last !== undefined && last.n >= limit ? queue(last) : null,
+    };
+  },
+
+  /**
+   * Claims up to `take` due rows of each queue, oldest first, locked until the
+   * transaction of `q` ends; rows another process holds are skipped, so
+   * several relays publish each once.
+   */
+  async claim(q: Queryable, takes: ReadonlyArray<OutboxQueue & { take: number }>): Promise<OutboxItem[]> {
+    if (takes.length === 0) return [];
     const rows = await q.rows<{
       id: number;
       delivery_id: string;
       notification_id: string;
+      tenant_id: string;
       channel: Channel;
+      lane: Lane;
       generation: number;
       trace_context: TraceContext | null;
-      priority: Priority;
     }>(
-      // The priority (for the delivery's lane) is read through the
-      // notification rather than copied onto each outbox row: the claim joins
-      // deliveries already, one more primary-key probe per claimed row (at most
-      // a round's batch) costs less than widening the hottest insert of every
-      // Send and keeping three writers (Send, workflow steps, RetryDelivery)
-      // and old rows in step; and a row can never carry a stale priority.
-      `SELECT o.id, o.delivery_id, d.notification_id, o.channel, o.generation, o.trace_context, n.priority
-       FROM outbox o JOIN deliveries d ON d.id = o.delivery_id
-         JOIN notifications n ON n.tenant_id = d.tenant_id AND n.id = d.notification_id
-       WHERE o.available_at <= now()
-       ORDER BY o.available_at, o.id
-       LIMIT $1
-       FOR UPDATE OF o SKIP LOCKED`,
-      [limit],
+      `SELECT c.id, c.delivery_id, d.notification_id, c.tenant_id, c.channel, c.lane, c.generation, c.trace_context
+       FROM jsonb_to_recordset($1::jsonb) AS t(channel text, lane text, tenant_id text, take integer),
+         LATERAL (
+           SELECT o.id, o.delivery_id, o.tenant_id, o.channel, o.lane, o.generation, o.trace_context
+           FROM outbox o
+           WHERE o.channel = t.channel AND o.lane = t.lane AND o.tenant_id = t.tenant_id AND o.available_at <= now()
+           ORDER BY o.available_at, o.id
+           LIMIT t.take
+           FOR UPDATE SKIP LOCKED) c
+         JOIN deliveries d ON d.id = c.delivery_id`,
+      [JSON.stringify(takes.map((t) => ({ channel: t.channel, lane: t.lane, tenant_id: t.tenantId, take: t.take })))],
     );
     return rows.map((r) => ({
       outboxId: r.id,
       deliveryId: r.delivery_id,
       notificationId: r.notification_id,
+      tenantId: r.tenant_id,
       channel: r.channel,
+      lane: r.lane,
       generation: r.generation,
       trace: r.trace_context ?? {},
-      priority: r.priority,
     }));
   },
 
@@ -114,10 +172,10 @@ export type OutboxStore = typeof outboxStore;
 
 /** SQL inserting the entries in the jsonb `param` (see {@link outboxEntriesJson}). */
 export function outboxEnqueueSql(param: string): string {
-  return `INSERT INTO outbox (delivery_id, channel, generation, available_at, trace_context)
-    SELECT e.delivery_id, e.channel, e.generation, e.available_at, e.trace_context
-    FROM jsonb_to_recordset(${param}) AS e(delivery_id uuid, channel text, generation integer,
-      available_at timestamptz, trace_context jsonb)`;
+  return `INSERT INTO outbox (delivery_id, tenant_id, channel, lane, generation, available_at, trace_context)
+    SELECT e.delivery_id, e.tenant_id, e.channel, e.lane, e.generation, e.available_at, e.trace_context
+    FROM jsonb_to_recordset(${param}) AS e(delivery_id uuid, tenant_id text, channel text, lane text,
+      generation integer, available_at timestamptz, trace_context jsonb)`;
 }
 
 /** Entries as outboxEnqueueSql takes them. */
@@ -125,7 +183,9 @@ export function outboxEntriesJson(entries: readonly OutboxEntry[]): string {
   return JSON.stringify(
     entries.map((e) => ({
       delivery_id: e.deliveryId,
+      tenant_id: e.tenantId,
       channel: e.channel,
+      lane: e.lane,
       generation: e.generation,
       available_at: e.availableAt.toISOString(),
       trace_context: Object.keys(e.trace).length === 0 ? null : e.trace,

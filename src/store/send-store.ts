@@ -1,4 +1,5 @@
 import type { FeedEvent } from "../domain/feed-event.js";
+import { laneOf } from "../domain/lane.js";
 import type { Notification } from "../domain/notification.js";
 import type { Queryable } from "./database.js";
 import type { NewDelivery } from "./delivery-store.js";
@@ -155,7 +156,17 @@ function statementValues(writes: readonly SendWrite[]): string[] {
         due_at: dueAt,
         content,
       });
-      if (d.queue) outbox.push({ deliveryId: id, channel, generation: 0, availableAt: dueAt, trace: w.trace });
+      if (d.queue) {
+        outbox.push({
+          deliveryId: id,
+          tenantId: w.tenantId,
+          channel,
+          lane: laneOf(first.priority),
+          generation: 0,
+          availableAt: dueAt,
+          trace: w.trace,
+        });
+      }
     }
   });
   // Dates serialise through their toJSON (ISO 8601), as timestamptz reads them.

@@ -30,7 +30,7 @@ const toRecord = (r: TenantRow): TenantRecord => ({
 /**
  * The tables holding a tenant's rows, children before their parents, so that
  * deleting in this order never meets a foreign key. Tables reached only
- * through one of these (delivery_attempts and outbox through deliveries,
+ * through one of these (delivery_attempts through deliveries,
  * workflow_timers through workflow_runs, fan-out chunks through fanouts)
  * go with their parent (ON DELETE CASCADE); idempotency_keys, kept per API
  * key, are deleted with the tenant's keys. Every table with a tenant_id must
@@ -41,6 +41,8 @@ export const tenantOwnedTables = [
   "workflow_throttle_hits",
   "workflow_digests",
   "workflow_runs",
+  // Also goes with its delivery; listed because it carries the tenant (for fair dispatch).
+  "outbox",
   "deliveries",
   "feed_events",
   "user_feeds",

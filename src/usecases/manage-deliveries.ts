@@ -1,4 +1,5 @@
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
+import { laneOf } from "../domain/lane.js";
 import type { Channel, Delivery, DeliveryStatus } from "../domain/notification.js";
 import { type Principal, senderIdOf } from "../domain/principal.js";
 import type { Database, Queryable } from "../store/database.js";
@@ -54,9 +55,17 @@ export function createManageDeliveries(deps: {
       const revived = await deps.db.transaction(async (tx) => {
         const back = await deliveryStore.revive(tx, tenantId, deliveryId);
         if (back !== null) {
-          const { delivery, generation } = back;
+          const { delivery, generation, priority } = back;
           await outboxStore.enqueue(tx, [
-            { deliveryId, channel: delivery.channel, generation, availableAt: new Date(), trace },
+            {
+              deliveryId,
+              tenantId,
+              channel: delivery.channel,
+              lane: laneOf(priority),
+              generation,
+              availableAt: new Date(),
+              trace,
+            },
           ]);
         }
         return back;

@@ -1,3 +1,4 @@
+import { laneOf } from "../domain/lane.js";
 import type { Channel } from "../domain/notification.js";
 import { DeliveryStatus, type NotificationDraft } from "../domain/notification.js";
 import type { Queryable } from "../store/database.js";
@@ -49,7 +50,7 @@ export function createWorkflowDeliveries(deps: { prepare: PrepareDeliveries }): 
       queue: !suppressed && x.queue,
       reason: d.suppressedReason,
     }));
-    return deliveryStore.add(tx, n.tenantId, deliveries, d.trace);
+    return deliveryStore.add(tx, n.tenantId, deliveries, laneOf(n.priority), d.trace);
   };
 }
 

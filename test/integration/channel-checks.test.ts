@@ -35,10 +35,11 @@ async function insertDelivery(channel: string): Promise<void> {
        VALUES ($1, 'default', $2, $3, '', 'pending', 0, now())`,
       [deliveryId, notificationId, channel],
     );
-    await tx.exec("INSERT INTO outbox (delivery_id, channel, generation, available_at) VALUES ($1, $2, 0, now())", [
-      deliveryId,
-      channel,
-    ]);
+    await tx.exec(
+      `INSERT INTO outbox (delivery_id, tenant_id, channel, lane, generation, available_at)
+       VALUES ($1, 'default', $2, 'bulk', 0, now())`,
+      [deliveryId, channel],
+    );
   });
 }
 

@@ -91,6 +91,18 @@ describe("the Web Push sender", () => {
     }
   });
 
+  it("gives up on a push service that does not answer within the timeout, as a transient failure", async () => {
+    const impatient = createWebPushSender({ vapid, timeoutMs: 300, allowPrivateNetworks: true });
+    try {
+      push.stallNext(1);
+      const error = await failure(impatient.send(message(push.subscribe())));
+      expect(error).toBeInstanceOf(TransientDeliveryError);
+      expect((error as Error).message).toBe("push service request timed out");
+    } finally {
+      impatient.close();
+    }
+  });
+
   it("goes through the SSRF guard: a loopback endpoint is refused where private networks are not allowed", async () => {
     const guarded = createWebPushSender({ vapid, timeoutMs: 2_000, allowPrivateNetworks: false });
     try {

@@ -45,6 +45,8 @@ export interface FakePushService {
   expire(endpoint: string): void;
   /** The next `count` requests (of any subscription) get this answer. */
   failNext(count: number, failure: PushFailure): void;
+  /** The next `count` requests get no answer (until close), for the sender's timeout. */
+  stallNext(count: number): void;
   /** Messages accepted, oldest first. */
   received: ReceivedPush[];
   /** Requests refused for a bad VAPID header or a body that did not decrypt, with why. */
@@ -67,6 +69,7 @@ export async function startFakePushService(expected: { publicKey: string; subjec
   const subscriptions = new Map<string, FakeSubscription>();
   const gone = new Set<string>();
   const failures: PushFailure[] = [];
+  let stalls = 0;
   const counts = new Map<string, number>();
   const received: ReceivedPush[] = [];
   const refused: string[] = [];
@@ -79,6 +82,10 @@ export async function startFakePushService(expected: { publicKey: string; subjec
     const answer = (status: number, headers: Record<string, string> = {}, body = "") => {
       res.writeHead(status, headers).end(body);
     };
+    if (stalls > 0) {
+      stalls--;
+      return;
+    }
     const failure = failures.shift();
     if (failure !== undefined) {
       return answer(failure.status, failure.retryAfter ? { "retry-after": failure.retryAfter } : {}, failure.body);
@@ -133,6 +140,9 @@ export async function startFakePushService(expected: { publicKey: string; subjec
     expire: (endpoint) => void gone.add(endpoint),
     failNext(count, failure) {
       for (let i = 0; i < count; i++) failures.push(failure);
+    },
+    stallNext(count) {
+      stalls += count;
     },
     received,
     refused,

@@ -7,6 +7,7 @@ import { createAuth } from "./auth/create-auth.js";
 import { createTenantDirectory, type TenantDirectory } from "./auth/tenant-directory.js";
 import { channelModules, createChannels } from "./channels/registry.js";
 import type { WebhookSettings } from "./channels/webhook.js";
+import type { WebPushSettings } from "./channels/webpush.js";
 import { publicConsoleOidc } from "./config/console-oidc.js";
 import type { Config } from "./config.js";
 import { startScheduler } from "./dispatch/scheduler.js";
@@ -185,6 +186,7 @@ export async function createApp(
       feedHeartbeatMs: config.feed.heartbeatMs,
       templateMaxExpressions: config.templates.maxExpressions,
       webhookSecretGraceHours: (config.channels.webhook as WebhookSettings).secretGraceHours,
+      webPushPublicKey: (config.channels.webpush as WebPushSettings | null)?.vapid.publicKey ?? "",
     },
   });
   const delivery = startDelivery({

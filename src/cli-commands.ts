@@ -154,6 +154,24 @@ function devSecretsFile(): string | null {
   }
 }
 
+/**
+ * `herald vapid generate`: a new VAPID key pair as lines for an env file. Run
+ * once: browsers' subscriptions are bound to the public key, so a new pair
+ * orphans every subscription made with the old one.
+ */
+async function vapidGenerate(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { subject: { type: "string" } } });
+  const { checkVapidSubject, generateVapidKeys } = await import("./channels/vapid.js");
+  const problem = values.subject === undefined ? null : checkVapidSubject(values.subject, "--subject");
+  if (problem !== null) throw new Error(problem);
+  const keys = generateVapidKeys();
+  console.log("# Web Push (VAPID) keys for Herald: keep them; a new pair orphans existing browser subscriptions.");
+  console.log(`WEBPUSH_VAPID_PUBLIC_KEY=${keys.publicKey}`);
+  console.log(`WEBPUSH_VAPID_PRIVATE_KEY=${keys.privateKey}`);
+  if (values.subject !== undefined) console.log(`WEBPUSH_SUBJECT=${values.subject}`);
+  else console.log("# WEBPUSH_SUBJECT=mailto:ops@example.com (who runs this server: a mailto: or https: URL)");
+}
+
 /** Runs one `herald` command (see cli.ts for the usage text). */
 export async function runCli(argv: string[], options: { usage: string; tracing: Tracing | null }): Promise<void> {
   const [command = "serve", sub, ...rest] = argv;
@@ -203,6 +221,10 @@ export async function runCli(argv: string[], options: { usage: string; tracing: 
       console.log(`revoked ${id}`);
       return;
     }
+  }
+  if (command === "vapid" && sub === "generate") {
+    await vapidGenerate(rest);
+    return;
   }
   if (command === "token" && sub !== undefined) {
     const { values } = parseArgs({ args: rest, options: { ttl: { type: "string" }, tenant: { type: "string" } } });

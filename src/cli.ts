@@ -18,6 +18,8 @@ const usage = `herald: the Herald notification service
                                         mint a user token (HERALD_USER_TOKEN_SECRET, or
                                         in a checkout the secret of \`npm start\`), of the
                                         default tenant or of T
+  herald vapid generate [--subject mailto:ops@example.com]
+                                        print a new Web Push (VAPID) key pair as env lines
 
 Configuration comes from the environment; see the README.`;
 

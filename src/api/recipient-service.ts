@@ -1,8 +1,7 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
-import { deviceToPb, platformFromPb, recipientPatchFromPb, recipientToPb } from "../contract/recipient.js";
-import type { Platform } from "../domain/recipient.js";
+import { deviceRegistrationFromPb, deviceToPb, recipientPatchFromPb, recipientToPb } from "../contract/recipient.js";
 import type { UseCases } from "../usecases/index.js";
 import { principalOf } from "./principal-context.js";
 
@@ -21,10 +20,11 @@ export function recipientService(uc: UseCases): ServiceImpl<typeof RecipientServ
       return { deletedNotifications: await uc.recipients.delete(principalOf(ctx), req.userId) };
     },
     async registerDevice(req, ctx) {
-      const platform = platformFromPb(req.platform) as Platform;
-      return {
-        device: deviceToPb(await uc.recipients.registerDevice(principalOf(ctx), req.userId, platform, req.token)),
-      };
+      const device = deviceRegistrationFromPb(req);
+      return { device: deviceToPb(await uc.recipients.registerDevice(principalOf(ctx), req.userId, device)) };
+    },
+    async getWebPushKey() {
+      return { publicKey: uc.recipients.webPushKey() };
     },
     async unregisterDevice(req, ctx) {
       await uc.recipients.unregisterDevice(principalOf(ctx), req.userId, req.token);

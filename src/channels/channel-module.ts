@@ -1,7 +1,8 @@
 import type { EnvReader } from "../config/env.js";
-import type { Channel, ContentSpec, TargetSource } from "../domain/channel.js";
+import type { Channel, ContentSpec, DeviceProblem, TargetSource } from "../domain/channel.js";
 import type { Deliverer } from "../domain/deliverer.js";
 import { PermanentDeliveryError } from "../domain/delivery-errors.js";
+import type { DeviceRegistration, Platform } from "../domain/recipient.js";
 import type { TenantSettings } from "../domain/tenant-settings.js";
 import type { Queryable } from "../store/database.js";
 import type { WebhookEndpointStore } from "../store/webhook-endpoint-store.js";
@@ -53,6 +54,10 @@ export interface ChannelModule<Settings = unknown> {
   checkAddress?(address: string): string | null;
   /** For `endpoints` targets: what is wrong with an endpoint URL, or null. */
   checkEndpointUrl?(url: string, egress: Egress): string | null;
+  /** For `devices` targets: the platforms whose devices it sends to (absent: every device). */
+  devicePlatforms?: readonly Platform[];
+  /** For `devices` targets: what is wrong with a device registered for it (RegisterDevice's field and why), or null. */
+  checkDevice?(device: DeviceRegistration, egress: Egress): DeviceProblem | null;
   /** Reads its configuration section; null turns the channel off on this server. */
   readSettings(env: EnvReader): Settings | null;
   /** Its deliverer; in-app has none (its delivery is a write, made by the delivery use case). */

@@ -67,13 +67,19 @@ export interface PostAnswer {
 
 export interface GuardedPost {
   /**
-   * POSTs `body` with `headers` (content-length is added). Resolves with any
+   * POSTs `body` (text, or bytes such as an encrypted push message) with
+   * `headers` (content-length is added). Resolves with any
    * answer, whatever its status; rejects with a TransientDeliveryError when
    * none came, or a PermanentDeliveryError when the guard refused the address.
    * Redirects are never followed: the guard approved this URL, not wherever
    * a receiver points next.
    */
-  post(url: string, body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<PostAnswer>;
+  post(
+    url: string,
+    body: string | Uint8Array,
+    headers: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<PostAnswer>;
   /** Closes the pooled connections. */
   close(): void;
 }
@@ -92,7 +98,7 @@ export function createGuardedPost(options: GuardedPostOptions): GuardedPost {
     "https:": new https.Agent({ keepAlive: true, timeout: 4_000 }),
   };
 
-  function post(url: string, body: string, headers: Record<string, string>, signal?: AbortSignal) {
+  function post(url: string, body: string | Uint8Array, headers: Record<string, string>, signal?: AbortSignal) {
     return new Promise<PostAnswer>((resolve, reject) => {
       const fail = (error: unknown) => reject(classifyFailure(error, messages));
       // A literal address never reaches the lookup: the URL check is its guard.

@@ -20,6 +20,8 @@ export const pushChannel = channelModule<PushSettings>({
   id: "push",
   label: "Push",
   targets: ["devices"],
+  // Browsers' own Web Push subscriptions (web_push) go through the webpush channel.
+  devicePlatforms: ["android", "ios", "web"],
   content: {
     parts: { title: { maxChars: 200 }, body: { maxChars: 5_000 } },
     fromDraft: (n) => ({ title: n.title, body: n.body }),

@@ -1,6 +1,7 @@
 import type { EnvReader } from "../config/env.js";
 import type { Channel, ChannelCatalog, ChannelTraits } from "../domain/channel.js";
 import type { Deliverers } from "../domain/deliverer.js";
+import type { DeviceRegistration } from "../domain/recipient.js";
 import type { ChannelDeps, ChannelModule, Egress } from "./channel-module.js";
 import { emailChannel } from "./email.js";
 import { type CircuitState, createFailover, type FailoverDeliverer, type FailoverPolicy } from "./failover.js";
@@ -11,6 +12,7 @@ import { smsChannel } from "./sms.js";
 import { teamsChannel } from "./teams.js";
 import { tracedDeliverers } from "./traced-deliverers.js";
 import { webhookChannel } from "./webhook.js";
+import { webPushChannel } from "./webpush.js";
 
 /**
  * Every channel Herald has, in the order clients show them. Adding a channel is
@@ -25,6 +27,7 @@ export const channelModules: readonly ChannelModule<unknown>[] = [
   webhookChannel,
   slackChannel,
   teamsChannel,
+  webPushChannel,
 ] as ChannelModule<unknown>[];
 
 /** Each channel's configuration section; null for the channels this server does not offer. */
@@ -87,7 +90,7 @@ export function createChannels(settings: ChannelSettings, wiring: ChannelWiring)
 }
 
 function traitsOf(m: ChannelModule<unknown>, egress: Egress): ChannelTraits {
-  const checkEndpointUrl = m.checkEndpointUrl;
+  const { checkEndpointUrl, checkDevice } = m;
   return {
     id: m.id,
     label: m.label,
@@ -95,5 +98,7 @@ function traitsOf(m: ChannelModule<unknown>, egress: Egress): ChannelTraits {
     content: m.content,
     ...(m.checkAddress !== undefined && { checkAddress: m.checkAddress }),
     ...(checkEndpointUrl !== undefined && { checkEndpointUrl: (url: string) => checkEndpointUrl(url, egress) }),
+    ...(m.devicePlatforms !== undefined && { devicePlatforms: m.devicePlatforms }),
+    ...(checkDevice !== undefined && { checkDevice: (device: DeviceRegistration) => checkDevice(device, egress) }),
   };
 }

@@ -6,21 +6,41 @@ import {
   Platform as PlatformPb,
   type Recipient as RecipientPb,
   RecipientSchema,
+  type RegisterDeviceRequest,
   type UpsertRecipientRequest,
 } from "../../gen/ts/herald/v1/recipient_service_pb.js";
 import { InvalidArgumentError } from "../domain/errors.js";
-import type { Device, Platform, Recipient, RecipientPatch } from "../domain/recipient.js";
+import type { Device, DeviceRegistration, Platform, Recipient, RecipientPatch } from "../domain/recipient.js";
 
 const platforms: Record<Platform, PlatformPb> = {
   android: PlatformPb.ANDROID,
   ios: PlatformPb.IOS,
   web: PlatformPb.WEB,
+  web_push: PlatformPb.WEB_PUSH,
 };
 const platformsFromPb = new Map(Object.entries(platforms).map(([k, v]) => [v, k as Platform]));
 
 /** Undefined for PLATFORM_UNSPECIFIED (the contract refuses it first). */
 export function platformFromPb(value: PlatformPb): Platform | undefined {
   return platformsFromPb.get(value);
+}
+
+/**
+ * The device a RegisterDevice asks for (the contract has checked its shape):
+ * a browser subscription's endpoint becomes its token, and its keys lose any
+ * base64 padding, so the same subscription is stored the same way however a
+ * client encoded it.
+ */
+export function deviceRegistrationFromPb(req: RegisterDeviceRequest): DeviceRegistration {
+  const platform = platformFromPb(req.platform) as Platform;
+  const subscription = req.webPush;
+  if (subscription === undefined) return { platform, token: req.token, webPush: null };
+  const unpadded = (value = "") => value.replace(/=+$/, "");
+  return {
+    platform,
+    token: subscription.endpoint,
+    webPush: { p256dh: unpadded(subscription.keys?.p256dh), auth: unpadded(subscription.keys?.auth) },
+  };
 }
 
 export function deviceToPb(d: Device): DevicePb {

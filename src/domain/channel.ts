@@ -1,11 +1,12 @@
 import type { NotificationContent } from "./notification.js";
+import type { DeviceRegistration, Platform } from "./recipient.js";
 
 /**
  * The ways a notification reaches a user. Each is a module in channels/ (its
  * targets, content, configuration and sender; channels/registry.ts lists
  * them); the contract names each `CHANNEL_<ID>`.
  */
-export const channelIds = ["in_app", "email", "sms", "push", "webhook", "slack", "teams"] as const;
+export const channelIds = ["in_app", "email", "sms", "push", "webhook", "slack", "teams", "webpush"] as const;
 export type Channel = (typeof channelIds)[number];
 
 export function isChannel(value: string): value is Channel {
@@ -17,7 +18,7 @@ export function isChannel(value: string): value is Channel {
  * - `inbox`: the user's inbox (one delivery);
  * - `address`: the recipient's address for this channel (email, phone, a Slack
  *   member id...; one delivery, which fails visibly without an address);
- * - `devices`: each registered push device;
+ * - `devices`: each registered push device of the channel's platforms;
  * - `endpoints`: each enabled endpoint registered for this channel whose
  *   categories match (webhooks, Slack and Teams incoming webhooks).
  */
@@ -67,6 +68,16 @@ export interface ChannelTraits {
   checkAddress?: (address: string) => string | null;
   /** Checks an endpoint URL for `endpoints` targets; returns what is wrong, or null. */
   checkEndpointUrl?: (url: string) => string | null;
+  /** For `devices` targets: the platforms whose devices it sends to; absent, every device. */
+  devicePlatforms?: readonly Platform[];
+  /** Checks a device being registered for it; returns the field at fault and why, or null. */
+  checkDevice?: (device: DeviceRegistration) => DeviceProblem | null;
+}
+
+/** What is wrong with a device registration: the request's field (`web_push.endpoint`) and why. */
+export interface DeviceProblem {
+  field: string;
+  problem: string;
 }
 
 /** The traits of the channels a server offers, by id. */

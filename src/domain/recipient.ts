@@ -1,16 +1,39 @@
 import type { JsonObject } from "./notification.js";
 
-/** The kinds of push device. */
-export const Platform = { android: "android", ios: "ios", web: "web" } as const;
+/**
+ * The kinds of push device. FCM's (android, ios, web) take the push channel;
+ * a browser's own Web Push subscription (web_push) takes the webpush channel.
+ */
+export const Platform = { android: "android", ios: "ios", web: "web", webPush: "web_push" } as const;
 export type Platform = (typeof Platform)[keyof typeof Platform];
+
+/**
+ * A browser's Web Push subscription keys (RFC 8291), base64url as
+ * PushSubscription.toJSON() gives them: the browser's P-256 public key and its
+ * 16-byte authentication secret. The device's token is the subscription's endpoint.
+ */
+export interface WebPushKeys {
+  p256dh: string;
+  auth: string;
+}
+
+/** A device as RegisterDevice asks for it: a web_push one has its keys, the others null. */
+export interface DeviceRegistration {
+  platform: Platform;
+  token: string;
+  webPush: WebPushKeys | null;
+}
 
 /** One place push notifications go. */
 export interface Device {
   id: string;
   userId: string;
   platform: Platform;
+  /** The FCM registration token, or a Web Push subscription's endpoint URL. */
   token: string;
   createdAt: Date;
+  /** A web_push device's keys; read only with one device (recipientStore.device), for its deliverer. */
+  webPush?: WebPushKeys;
 }
 
 /** What Herald needs to reach a user; empty strings mean "none". */

@@ -16,6 +16,7 @@ import * as fanouts from "./migrations/0012-fanouts.js";
 import * as tenants from "./migrations/0013-tenants.js";
 import * as tenantFeedAppend from "./migrations/0014-tenant-feed-append.js";
 import * as fairOutbox from "./migrations/0015-fair-outbox.js";
+import * as webpush from "./migrations/0016-webpush.js";
 
 // The same pg module the rest of Herald uses (see database.ts for why require).
 const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
@@ -44,6 +45,7 @@ const migrations = [
   { name: "0013-tenants", ...tenants },
   { name: "0014-tenant-feed-append", ...tenantFeedAppend },
   { name: "0015-fair-outbox", ...fairOutbox },
+  { name: "0016-webpush", ...webpush },
 ];
 
 /** Which migrations ran, in `herald_migrations` (the table umzug's SequelizeStorage made; same shape). */

@@ -6,6 +6,7 @@ import {
   type Platform,
   type Recipient,
   type RecipientPatch,
+  type WebPushKeys,
 } from "../domain/recipient.js";
 import type { Queryable } from "./database.js";
 
@@ -25,6 +26,9 @@ interface DeviceRow {
   platform: Platform;
   token: string;
   created_at: Date;
+  /** Selected only where a deliverer needs them (device()). */
+  web_push_p256dh?: string | null;
+  web_push_auth?: string | null;
 }
 
 const toDevice = (r: DeviceRow): Device => ({
@@ -33,6 +37,7 @@ const toDevice = (r: DeviceRow): Device => ({
   platform: r.platform,
   token: r.token,
   createdAt: r.created_at,
+  ...(r.web_push_p256dh && r.web_push_auth && { webPush: { p256dh: r.web_push_p256dh, auth: r.web_push_auth } }),
 });
 
 /** Users' addresses, locales, push devices and token revocations. */
@@ -83,7 +88,8 @@ export const recipientStore = {
   /** One device of the tenant by id, or null if it was removed (or is another tenant's). */
   async device(q: Queryable, tenantId: string, id: string): Promise<Device | null> {
     const [row] = await q.rows<DeviceRow>(
-      "SELECT id, user_id, platform, token, created_at FROM devices WHERE tenant_id = $1 AND id = $2",
+      `SELECT id, user_id, platform, token, created_at, web_push_p256dh, web_push_auth
+       FROM devices WHERE tenant_id = $1 AND id = $2`,
       [tenantId, id],
     );
     return row ? toDevice(row) : null;
@@ -131,7 +137,8 @@ export const recipientStore = {
    * Registers a token for a user. A token this user has already is updated in
    * place; a token another user has moves only with `move` (the caller decides
    * who may), and otherwise nothing changes and the result is null. `added`
-   * says whether the user has one device more than before.
+   * says whether the user has one device more than before. `webPush` holds a
+   * web_push device's keys (null for the other platforms).
    */
   async registerDevice(
     q: Queryable,
@@ -139,15 +146,18 @@ export const recipientStore = {
     userId: string,
     platform: Platform,
     token: string,
-    options: { move: boolean },
+    options: { move: boolean; webPush?: WebPushKeys | null },
   ): Promise<{ device: Device; added: boolean } | null> {
+    const keys = options.webPush ?? null;
     const [row] = await q.rows<DeviceRow & { previous_user: string | null }>(
       `WITH previous AS (SELECT user_id FROM devices WHERE tenant_id = $6 AND token = $4)
-       INSERT INTO devices (id, tenant_id, user_id, platform, token) VALUES ($1, $6, $2, $3, $4)
-       ON CONFLICT (tenant_id, token) DO UPDATE SET user_id = EXCLUDED.user_id, platform = EXCLUDED.platform
+       INSERT INTO devices (id, tenant_id, user_id, platform, token, web_push_p256dh, web_push_auth)
+       VALUES ($1, $6, $2, $3, $4, $7, $8)
+       ON CONFLICT (tenant_id, token) DO UPDATE SET user_id = EXCLUDED.user_id, platform = EXCLUDED.platform,
+         web_push_p256dh = EXCLUDED.web_push_p256dh, web_push_auth = EXCLUDED.web_push_auth
          WHERE devices.user_id = EXCLUDED.user_id OR $5::boolean
        RETURNING id, user_id, platform, token, created_at, (SELECT user_id FROM previous) AS previous_user`,
-      [uuidv7(), userId, platform, token, options.move, tenantId],
+      [uuidv7(), userId, platform, token, options.move, tenantId, keys?.p256dh ?? null, keys?.auth ?? null],
     );
     if (row === undefined) return null;
     return { device: toDevice(row), added: row.previous_user !== userId };

@@ -97,6 +97,8 @@ export interface UseCaseDeps {
     maxDevicesPerUser: number;
     templateMaxExpressions: number;
     webhookSecretGraceHours: number;
+    /** The VAPID public key browsers subscribe with (GetWebPushKey); "" when web push is off. */
+    webPushPublicKey: string;
     workflowMaxCount: number;
     /** Most topics at once (TOPICS_MAX). */
     topicsMax: number;
@@ -195,6 +197,7 @@ export function createUseCases(d: UseCaseDeps) {
       tokensRevoked: d.tokensRevoked,
       maxDevices: settings.maxDevicesPerUser,
       catalog: d.channels.catalog,
+      webPushPublicKey: settings.webPushPublicKey,
     }),
     templates: createManageTemplates({
       db,

@@ -1,12 +1,13 @@
 import type { Channel, ChannelCatalog } from "../domain/channel.js";
 import {
+  FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
   PermissionDeniedError,
   ResourceExhaustedError,
 } from "../domain/errors.js";
 import type { Principal } from "../domain/principal.js";
-import type { Device, Platform, Recipient, RecipientPatch } from "../domain/recipient.js";
+import type { Device, DeviceRegistration, Recipient, RecipientPatch } from "../domain/recipient.js";
 import type { Database } from "../store/database.js";
 import { fanoutChunkStore } from "../store/fanout-chunk-store.js";
 import { quietHoursStore } from "../store/quiet-hours-store.js";
@@ -30,8 +31,10 @@ export function createManageRecipients(deps: {
   tokensRevoked: (tenantId: string, userId: string, before: Date) => void;
   /** Most push devices one user may have. */
   maxDevices: number;
-  /** The channels this server offers: each checks the addresses it sends to. */
+  /** The channels this server offers: each checks the addresses and devices it sends to. */
   catalog: ChannelCatalog;
+  /** The VAPID public key browsers subscribe with; "" when the server does not offer web push. */
+  webPushPublicKey: string;
 }) {
   /** Checks each address against its channel (email and SMS addresses are checked by the contract too). */
   const checkAddresses = (addresses: Record<string, string>) => {
@@ -48,6 +51,23 @@ export function createManageRecipients(deps: {
       }
       const problem = address === "" ? null : (traits.checkAddress?.(address) ?? null);
       if (problem !== null) throw new InvalidArgumentError(field, problem);
+    }
+  };
+
+  /**
+   * Checks a device against the offered channels that send to its platform. A
+   * browser subscription is refused while no channel takes it: it was made
+   * with a VAPID key this server does not have. An FCM token is kept for when
+   * push is turned on.
+   */
+  const checkDevice = (device: DeviceRegistration) => {
+    const takers = [...deps.catalog.values()].filter((t) => t.devicePlatforms?.includes(device.platform));
+    if (device.webPush !== null && takers.length === 0) {
+      throw new FailedPreconditionError("web_push: this server does not offer web push (no VAPID keys are configured)");
+    }
+    for (const traits of takers) {
+      const problem = traits.checkDevice?.(device) ?? null;
+      if (problem !== null) throw new InvalidArgumentError(problem.field, problem.problem);
     }
   };
 
@@ -104,17 +124,20 @@ export function createManageRecipients(deps: {
      * needs the admin scope here): a user token gets an error that names nobody
      * else's user, device or dates.
      */
-    async registerDevice(principal: Principal, userId: string, platform: Platform, token: string): Promise<Device> {
+    async registerDevice(principal: Principal, userId: string, device: DeviceRegistration): Promise<Device> {
       const id = resolveUserId(principal, userId, "admin", "register devices");
+      checkDevice(device);
       const { tenantId } = principal;
       return deps.db.transaction(async (tx) => {
         await recipientStore.lockDevices(tx, tenantId, id);
-        const registered = await recipientStore.registerDevice(tx, tenantId, id, platform, token, {
+        const registered = await recipientStore.registerDevice(tx, tenantId, id, device.platform, device.token, {
           move: principal.kind !== "user",
+          webPush: device.webPush,
         });
         if (registered === null) {
+          const field = device.webPush === null ? "token" : "web_push.endpoint";
           throw new PermissionDeniedError(
-            "token: this push token is registered to another user; only an admin API key may move it",
+            `${field}: this push token is registered to another user; only an admin API key may move it`,
           );
         }
         if (registered.added && (await recipientStore.deviceCount(tx, tenantId, id)) > deps.maxDevices) {
@@ -124,6 +147,11 @@ export function createManageRecipients(deps: {
         }
         return registered.device;
       });
+    },
+
+    /** The VAPID public key browsers subscribe with; any caller may read it (it is public by design). */
+    webPushKey(): string {
+      return deps.webPushPublicKey;
     },
 
     async unregisterDevice(principal: Principal, userId: string, token: string): Promise<void> {

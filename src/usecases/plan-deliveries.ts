@@ -1,4 +1,4 @@
-import type { Channel, ChannelCatalog, TargetSource } from "../domain/channel.js";
+import type { Channel, ChannelCatalog, ChannelTraits, TargetSource } from "../domain/channel.js";
 import type { Content } from "../domain/content.js";
 import { DeliveryStatus, type Notification } from "../domain/notification.js";
 import {
@@ -62,7 +62,7 @@ export function planDeliveries(input: PlanInput): Plan {
       const traits = input.catalog.get(channel);
       if (traits === undefined) continue;
       const targets = traits.targets.flatMap((source) =>
-        targetsOf(source, channel, recipient, n.category, input.endpoints),
+        targetsOf(source, traits, recipient, n.category, input.endpoints),
       );
       if (targets.length === 0) {
         if (automatic) continue;
@@ -110,7 +110,7 @@ export function planDeliveries(input: PlanInput): Plan {
 /** The targets one source gives a channel: "" for the inbox or an address, device or endpoint ids. */
 function targetsOf(
   source: TargetSource,
-  channel: Channel,
+  { id: channel, devicePlatforms }: ChannelTraits,
   r: Recipient,
   category: string,
   endpoints: readonly WebhookTarget[],
@@ -121,7 +121,7 @@ function targetsOf(
     case "address":
       return addressOf(r, channel) === "" ? [] : [""];
     case "devices":
-      return r.devices.map((d) => d.id);
+      return r.devices.filter((d) => devicePlatforms?.includes(d.platform) ?? true).map((d) => d.id);
     case "endpoints":
       return endpoints.filter((e) => e.channel === channel && endpointMatches(e.categories, category)).map((e) => e.id);
   }

@@ -195,6 +195,12 @@ describe("tenant isolation: recipients, devices, preferences, quiet hours, token
     await expectIntactInA("uma", "tok-unreg");
   });
 
+  it("GetWebPushKey is the deployment's, not a tenant's: the same answer in A and B (here none: no VAPID keys)", async () => {
+    // Web Push subscriptions themselves are devices; test/dispatch/webpush.test.ts keeps them apart by tenant.
+    expect((await aRecipients.getWebPushKey({})).publicKey).toBe("");
+    expect((await bRecipients.getWebPushKey({})).publicKey).toBe("");
+  });
+
   it("RevokeUserTokens in B refuses B's alice's tokens only, never A's alice's", async () => {
     const aToken = await herald.userToken("rev", { tenant: A });
     const bToken = await herald.userToken("rev", { tenant: B });

@@ -116,6 +116,9 @@ describe("names and addresses", () => {
     expect(channelFromName("webhook")).toBeUndefined();
     expect(channelToName(Channel.IN_APP)).toBe("in_app");
     expect(channelToName(Channel.TEAMS)).toBe("teams");
+    expect(channelFromName("webpush")).toBe(Channel.WEBPUSH);
+    expect(channelToName(Channel.WEBPUSH)).toBe("webpush");
+    expect(editorParts("webpush", {}).map((p) => p.name)).toEqual(["title", "body"]);
   });
 
   it("encodes each segment of a template's address", () => {

@@ -28,8 +28,12 @@ export function channelColumns(offered: readonly Channel[]): ChannelColumn[] {
   });
 }
 
-/** "in_app" -> "In-app", "sms" -> "SMS", "slack" -> "Slack". */
+/** Channels whose id does not read as a label. */
+const labels: Record<string, string> = { webpush: "Browser" };
+
+/** "in_app" -> "In-app", "sms" -> "SMS", "slack" -> "Slack", "webpush" -> "Browser". */
 function labelOf(id: string): string {
+  if (labels[id] !== undefined) return labels[id];
   if (id.length <= 3) return id.toUpperCase();
   const words = id.split("_");
   return [words[0] ?? "", ...words.slice(1)].join("-").replace(/^./, (c) => c.toUpperCase());

@@ -35,7 +35,7 @@ export function maskSecret(value: string): string {
 }
 
 /** The channel names the console uses in routes, as Recipient.addresses keys them (`in_app`, `slack`). */
-export const templateChannels = ["email", "in_app", "sms", "push", "slack", "teams"] as const;
+export const templateChannels = ["email", "in_app", "sms", "push", "slack", "teams", "webpush"] as const;
 export type TemplateChannel = (typeof templateChannels)[number];
 
 /** One editable part of a channel's templates. */
@@ -63,6 +63,7 @@ export const channelParts: Record<TemplateChannel, PartSpec[]> = {
   push: [part("title", "Title"), part("body", "Body", false, true)],
   slack: [part("text", "Text (mrkdwn)", false, true), part("blocks", "Blocks (Block Kit JSON)", true, true)],
   teams: [part("title", "Title"), part("text", "Text", false, true), part("card", "Adaptive Card JSON", true, true)],
+  webpush: [part("title", "Title"), part("body", "Body", false, true)],
 };
 
 /** True for the channels whose content has a message of its own in the contract (not the `parts` map). */
@@ -118,6 +119,7 @@ const channelByName: Record<TemplateChannel, Channel> = {
   push: Channel.PUSH,
   slack: Channel.SLACK,
   teams: Channel.TEAMS,
+  webpush: Channel.WEBPUSH,
 };
 
 /** The Channel enum value of a route's channel name, or undefined for a name no template has. */

@@ -13,6 +13,7 @@ export const channelNames: Array<[Channel, string]> = [
   [Channel.WEBHOOK, "webhook"],
   [Channel.SLACK, "slack"],
   [Channel.TEAMS, "teams"],
+  [Channel.WEBPUSH, "webpush"],
 ];
 
 export const statusNames: Array<[DeliveryStatus, string]> = [

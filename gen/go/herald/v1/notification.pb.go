@@ -117,6 +117,17 @@ const (
 	// characters as written and once rendered). Offered when the server sets
 	// TEAMS_ENABLED.
 	Channel_CHANNEL_TEAMS Channel = 7
+	// CHANNEL_WEBPUSH sends a browser notification through the standard Web
+	// Push protocol (RFC 8030, VAPID RFC 8292, aes128gcm RFC 8291), straight to
+	// the push service of each subscription the user registered with
+	// RegisterDevice (PLATFORM_WEB_PUSH), with no third-party relay. Its
+	// templates (ChannelParts) have `title` (at most 200 characters) and `body`
+	// (at most 2,000; cut to fit the 4 KB push message). The service worker
+	// receives the JSON {"notification_id", "title", "body", "action_url",
+	// "category", "priority"}. A subscription the push service reports gone
+	// (404, 410) is removed. Offered when the server sets the VAPID keys
+	// (WEBPUSH_VAPID_PUBLIC_KEY, WEBPUSH_VAPID_PRIVATE_KEY, WEBPUSH_SUBJECT).
+	Channel_CHANNEL_WEBPUSH Channel = 8
 )
 
 // Enum value maps for Channel.
@@ -130,6 +141,7 @@ var (
 		5: "CHANNEL_WEBHOOK",
 		6: "CHANNEL_SLACK",
 		7: "CHANNEL_TEAMS",
+		8: "CHANNEL_WEBPUSH",
 	}
 	Channel_value = map[string]int32{
 		"CHANNEL_UNSPECIFIED": 0,
@@ -140,6 +152,7 @@ var (
 		"CHANNEL_WEBHOOK":     5,
 		"CHANNEL_SLACK":       6,
 		"CHANNEL_TEAMS":       7,
+		"CHANNEL_WEBPUSH":     8,
 	}
 )
 
@@ -589,7 +602,8 @@ type Delivery struct {
 	// notification_id is the notification this delivery carries.
 	NotificationId string `protobuf:"bytes,8,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
 	// target names what the channel delivers to when a user has several: the
-	// device id for push, the endpoint id for webhooks; empty otherwise. User
+	// device id for push and webpush, the endpoint id for webhooks; empty
+	// otherwise. User
 	// tokens see no webhook deliveries (endpoints are the operator's), so no
 	// endpoint ids.
 	Target string `protobuf:"bytes,9,opt,name=target,proto3" json:"target,omitempty"`
@@ -771,7 +785,7 @@ const file_herald_v1_notification_proto_rawDesc = "" +
 	"\fPRIORITY_LOW\x10\x01\x12\x13\n" +
 	"\x0fPRIORITY_NORMAL\x10\x02\x12\x11\n" +
 	"\rPRIORITY_HIGH\x10\x03\x12\x15\n" +
-	"\x11PRIORITY_CRITICAL\x10\x04*\xa7\x01\n" +
+	"\x11PRIORITY_CRITICAL\x10\x04*\xbc\x01\n" +
 	"\aChannel\x12\x17\n" +
 	"\x13CHANNEL_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eCHANNEL_IN_APP\x10\x01\x12\x11\n" +
@@ -780,7 +794,8 @@ const file_herald_v1_notification_proto_rawDesc = "" +
 	"\fCHANNEL_PUSH\x10\x04\x12\x13\n" +
 	"\x0fCHANNEL_WEBHOOK\x10\x05\x12\x11\n" +
 	"\rCHANNEL_SLACK\x10\x06\x12\x11\n" +
-	"\rCHANNEL_TEAMS\x10\a*\x98\x02\n" +
+	"\rCHANNEL_TEAMS\x10\a\x12\x13\n" +
+	"\x0fCHANNEL_WEBPUSH\x10\b*\x98\x02\n" +
 	"\x0eDeliveryStatus\x12\x1f\n" +
 	"\x1bDELIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19DELIVERY_STATUS_SCHEDULED\x10\x01\x12\x1b\n" +

@@ -126,8 +126,8 @@ type SendRequest struct {
 	// preferences still apply; a recipient without an address for one gets a
 	// delivery that fails visibly). Empty means every channel the server offers
 	// on which the recipient can be reached: in-app always, email with an email
-	// address, SMS with a phone number, push with devices, webhooks with
-	// endpoints matching the category.
+	// address, SMS with a phone number, push with FCM devices, webpush with
+	// browser subscriptions, webhooks with endpoints matching the category.
 	Channels []Channel `protobuf:"varint,8,rep,packed,name=channels,proto3,enum=herald.v1.Channel" json:"channels,omitempty"`
 	// idempotency_key makes retries safe: a repeat of the same request with the
 	// same key, by the same API key within 24 hours, returns the original

@@ -36,6 +36,9 @@ const (
 	Platform_PLATFORM_IOS Platform = 2
 	// PLATFORM_WEB is a browser (web push through FCM).
 	Platform_PLATFORM_WEB Platform = 3
+	// PLATFORM_WEB_PUSH is a browser's own Web Push subscription (RFC 8030),
+	// which CHANNEL_WEBPUSH sends to; the other platforms take CHANNEL_PUSH.
+	Platform_PLATFORM_WEB_PUSH Platform = 4
 )
 
 // Enum value maps for Platform.
@@ -45,12 +48,14 @@ var (
 		1: "PLATFORM_ANDROID",
 		2: "PLATFORM_IOS",
 		3: "PLATFORM_WEB",
+		4: "PLATFORM_WEB_PUSH",
 	}
 	Platform_value = map[string]int32{
 		"PLATFORM_UNSPECIFIED": 0,
 		"PLATFORM_ANDROID":     1,
 		"PLATFORM_IOS":         2,
 		"PLATFORM_WEB":         3,
+		"PLATFORM_WEB_PUSH":    4,
 	}
 )
 
@@ -88,7 +93,8 @@ type Device struct {
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// platform is the kind of device.
 	Platform Platform `protobuf:"varint,2,opt,name=platform,proto3,enum=herald.v1.Platform" json:"platform,omitempty"`
-	// token is the FCM registration token.
+	// token is the FCM registration token; for PLATFORM_WEB_PUSH, the
+	// subscription's endpoint URL (its keys are not returned).
 	Token string `protobuf:"bytes,3,opt,name=token,proto3" json:"token,omitempty"`
 	// create_time is when the device was registered.
 	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
@@ -620,8 +626,14 @@ type RegisterDeviceRequest struct {
 	// platform is the kind of device.
 	Platform Platform `protobuf:"varint,2,opt,name=platform,proto3,enum=herald.v1.Platform" json:"platform,omitempty"`
 	// token is the FCM registration token, 1 to 1024 printable ASCII
-	// characters (FCM's are about 160).
-	Token         string `protobuf:"bytes,3,opt,name=token,proto3" json:"token,omitempty"`
+	// characters (FCM's are about 160). Required for every platform but
+	// PLATFORM_WEB_PUSH, where it stays empty: the subscription's endpoint
+	// becomes the token.
+	Token string `protobuf:"bytes,3,opt,name=token,proto3" json:"token,omitempty"`
+	// web_push is the browser's subscription, required with PLATFORM_WEB_PUSH
+	// and refused with the other platforms. A web app may pass
+	// PushSubscription.toJSON() as it is.
+	WebPush       *WebPushSubscription `protobuf:"bytes,4,opt,name=web_push,json=webPush,proto3" json:"web_push,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -677,6 +689,141 @@ func (x *RegisterDeviceRequest) GetToken() string {
 	return ""
 }
 
+func (x *RegisterDeviceRequest) GetWebPush() *WebPushSubscription {
+	if x != nil {
+		return x.WebPush
+	}
+	return nil
+}
+
+// WebPushSubscription is a browser's push subscription (the Push API's
+// PushSubscription, as its toJSON() gives it).
+type WebPushSubscription struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// endpoint is the push service's URL for this subscription, at most 1024
+	// characters. It must be https and reach a public address: Herald posts to
+	// it through the same guard as webhooks (plain http and private addresses
+	// only where the server sets WEBHOOK_ALLOW_PRIVATE_NETWORKS, for tests).
+	Endpoint string `protobuf:"bytes,1,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	// expiration_time is when the browser says the subscription ends, in
+	// milliseconds since the Unix epoch; 0 (or JSON null) for none. Accepted so
+	// that toJSON() passes as it is, and not kept: a push service answering 404
+	// or 410 is what removes a subscription.
+	ExpirationTime int64 `protobuf:"varint,2,opt,name=expiration_time,json=expirationTime,proto3" json:"expiration_time,omitempty"`
+	// keys are the browser's encryption keys (RFC 8291).
+	Keys          *WebPushKeys `protobuf:"bytes,3,opt,name=keys,proto3" json:"keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebPushSubscription) Reset() {
+	*x = WebPushSubscription{}
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebPushSubscription) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebPushSubscription) ProtoMessage() {}
+
+func (x *WebPushSubscription) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebPushSubscription.ProtoReflect.Descriptor instead.
+func (*WebPushSubscription) Descriptor() ([]byte, []int) {
+	return file_herald_v1_recipient_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *WebPushSubscription) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *WebPushSubscription) GetExpirationTime() int64 {
+	if x != nil {
+		return x.ExpirationTime
+	}
+	return 0
+}
+
+func (x *WebPushSubscription) GetKeys() *WebPushKeys {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+// WebPushKeys are a browser subscription's encryption keys, base64url
+// encoded, with or without padding.
+type WebPushKeys struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// p256dh is the browser's P-256 ECDH public key, uncompressed (65 bytes,
+	// 87 characters); a value that is no point of the curve is INVALID_ARGUMENT.
+	P256Dh string `protobuf:"bytes,1,opt,name=p256dh,proto3" json:"p256dh,omitempty"`
+	// auth is the subscription's authentication secret (16 bytes, 22 characters).
+	Auth          string `protobuf:"bytes,2,opt,name=auth,proto3" json:"auth,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebPushKeys) Reset() {
+	*x = WebPushKeys{}
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebPushKeys) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebPushKeys) ProtoMessage() {}
+
+func (x *WebPushKeys) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebPushKeys.ProtoReflect.Descriptor instead.
+func (*WebPushKeys) Descriptor() ([]byte, []int) {
+	return file_herald_v1_recipient_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *WebPushKeys) GetP256Dh() string {
+	if x != nil {
+		return x.P256Dh
+	}
+	return ""
+}
+
+func (x *WebPushKeys) GetAuth() string {
+	if x != nil {
+		return x.Auth
+	}
+	return ""
+}
+
 // RegisterDeviceResponse holds the device.
 type RegisterDeviceResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -688,7 +835,7 @@ type RegisterDeviceResponse struct {
 
 func (x *RegisterDeviceResponse) Reset() {
 	*x = RegisterDeviceResponse{}
-	mi := &file_herald_v1_recipient_service_proto_msgTypes[9]
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -700,7 +847,7 @@ func (x *RegisterDeviceResponse) String() string {
 func (*RegisterDeviceResponse) ProtoMessage() {}
 
 func (x *RegisterDeviceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_recipient_service_proto_msgTypes[9]
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -713,7 +860,7 @@ func (x *RegisterDeviceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterDeviceResponse.ProtoReflect.Descriptor instead.
 func (*RegisterDeviceResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_recipient_service_proto_rawDescGZIP(), []int{9}
+	return file_herald_v1_recipient_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RegisterDeviceResponse) GetDevice() *Device {
@@ -723,12 +870,99 @@ func (x *RegisterDeviceResponse) GetDevice() *Device {
 	return nil
 }
 
+// GetWebPushKeyRequest is empty.
+type GetWebPushKeyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetWebPushKeyRequest) Reset() {
+	*x = GetWebPushKeyRequest{}
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetWebPushKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetWebPushKeyRequest) ProtoMessage() {}
+
+func (x *GetWebPushKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetWebPushKeyRequest.ProtoReflect.Descriptor instead.
+func (*GetWebPushKeyRequest) Descriptor() ([]byte, []int) {
+	return file_herald_v1_recipient_service_proto_rawDescGZIP(), []int{12}
+}
+
+// GetWebPushKeyResponse holds the VAPID public key.
+type GetWebPushKeyResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// public_key is the VAPID public key, an uncompressed P-256 point in
+	// base64url without padding (87 characters), as pushManager.subscribe()
+	// takes it for `applicationServerKey`; empty when the server does not offer
+	// CHANNEL_WEBPUSH.
+	PublicKey     string `protobuf:"bytes,1,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetWebPushKeyResponse) Reset() {
+	*x = GetWebPushKeyResponse{}
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetWebPushKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetWebPushKeyResponse) ProtoMessage() {}
+
+func (x *GetWebPushKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetWebPushKeyResponse.ProtoReflect.Descriptor instead.
+func (*GetWebPushKeyResponse) Descriptor() ([]byte, []int) {
+	return file_herald_v1_recipient_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *GetWebPushKeyResponse) GetPublicKey() string {
+	if x != nil {
+		return x.PublicKey
+	}
+	return ""
+}
+
 // UnregisterDeviceRequest names a device by token.
 type UnregisterDeviceRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// user_id is the device's user. A user token may leave it empty.
 	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	// token is the FCM registration token.
+	// token is the FCM registration token, or a Web Push subscription's
+	// endpoint URL.
 	Token         string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -736,7 +970,7 @@ type UnregisterDeviceRequest struct {
 
 func (x *UnregisterDeviceRequest) Reset() {
 	*x = UnregisterDeviceRequest{}
-	mi := &file_herald_v1_recipient_service_proto_msgTypes[10]
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -748,7 +982,7 @@ func (x *UnregisterDeviceRequest) String() string {
 func (*UnregisterDeviceRequest) ProtoMessage() {}
 
 func (x *UnregisterDeviceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_recipient_service_proto_msgTypes[10]
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -761,7 +995,7 @@ func (x *UnregisterDeviceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnregisterDeviceRequest.ProtoReflect.Descriptor instead.
 func (*UnregisterDeviceRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_recipient_service_proto_rawDescGZIP(), []int{10}
+	return file_herald_v1_recipient_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UnregisterDeviceRequest) GetUserId() string {
@@ -787,7 +1021,7 @@ type UnregisterDeviceResponse struct {
 
 func (x *UnregisterDeviceResponse) Reset() {
 	*x = UnregisterDeviceResponse{}
-	mi := &file_herald_v1_recipient_service_proto_msgTypes[11]
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -799,7 +1033,7 @@ func (x *UnregisterDeviceResponse) String() string {
 func (*UnregisterDeviceResponse) ProtoMessage() {}
 
 func (x *UnregisterDeviceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_recipient_service_proto_msgTypes[11]
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -812,7 +1046,7 @@ func (x *UnregisterDeviceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnregisterDeviceResponse.ProtoReflect.Descriptor instead.
 func (*UnregisterDeviceResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_recipient_service_proto_rawDescGZIP(), []int{11}
+	return file_herald_v1_recipient_service_proto_rawDescGZIP(), []int{15}
 }
 
 // RevokeUserTokensRequest names a user.
@@ -826,7 +1060,7 @@ type RevokeUserTokensRequest struct {
 
 func (x *RevokeUserTokensRequest) Reset() {
 	*x = RevokeUserTokensRequest{}
-	mi := &file_herald_v1_recipient_service_proto_msgTypes[12]
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -838,7 +1072,7 @@ func (x *RevokeUserTokensRequest) String() string {
 func (*RevokeUserTokensRequest) ProtoMessage() {}
 
 func (x *RevokeUserTokensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_recipient_service_proto_msgTypes[12]
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -851,7 +1085,7 @@ func (x *RevokeUserTokensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeUserTokensRequest.ProtoReflect.Descriptor instead.
 func (*RevokeUserTokensRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_recipient_service_proto_rawDescGZIP(), []int{12}
+	return file_herald_v1_recipient_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RevokeUserTokensRequest) GetUserId() string {
@@ -873,7 +1107,7 @@ type RevokeUserTokensResponse struct {
 
 func (x *RevokeUserTokensResponse) Reset() {
 	*x = RevokeUserTokensResponse{}
-	mi := &file_herald_v1_recipient_service_proto_msgTypes[13]
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -885,7 +1119,7 @@ func (x *RevokeUserTokensResponse) String() string {
 func (*RevokeUserTokensResponse) ProtoMessage() {}
 
 func (x *RevokeUserTokensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_recipient_service_proto_msgTypes[13]
+	mi := &file_herald_v1_recipient_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -898,7 +1132,7 @@ func (x *RevokeUserTokensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeUserTokensResponse.ProtoReflect.Descriptor instead.
 func (*RevokeUserTokensResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_recipient_service_proto_rawDescGZIP(), []int{13}
+	return file_herald_v1_recipient_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RevokeUserTokensResponse) GetRevokeTime() *timestamppb.Timestamp {
@@ -964,14 +1198,29 @@ const file_herald_v1_recipient_service_proto_rawDesc = "" +
 	"\x16DeleteRecipientRequest\x120\n" +
 	"\auser_id\x18\x01 \x01(\tB\x17\xbaH\x14\xc8\x01\x01r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\x06userId\"N\n" +
 	"\x17DeleteRecipientResponse\x123\n" +
-	"\x15deleted_notifications\x18\x01 \x01(\x05R\x14deletedNotifications\"\xb0\x01\n" +
+	"\x15deleted_notifications\x18\x01 \x01(\x05R\x14deletedNotifications\"\xb0\x04\n" +
 	"\x15RegisterDeviceRequest\x12+\n" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12;\n" +
 	"\bplatform\x18\x02 \x01(\x0e2\x13.herald.v1.PlatformB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\bplatform\x12-\n" +
-	"\x05token\x18\x03 \x01(\tB\x17\xbaH\x14\xc8\x01\x01r\x0f\x10\x01\x18\x80\b2\b^[!-~]+$R\x05token\"C\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\bplatform\x12(\n" +
+	"\x05token\x18\x03 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\b2\b^[!-~]*$R\x05token\x129\n" +
+	"\bweb_push\x18\x04 \x01(\v2\x1e.herald.v1.WebPushSubscriptionR\awebPush:\xc7\x02\xbaH\xc3\x02\x1a\xb9\x01\n" +
+	"\x15register_device.token\x12ttoken: is required, except with PLATFORM_WEB_PUSH, where it must be empty (the subscription's endpoint is the token)\x1a*(this.platform == 4) == (this.token == '')\x1a\x84\x01\n" +
+	"\x18register_device.web_push\x12<web_push: is required with PLATFORM_WEB_PUSH, and only there\x1a*(this.platform == 4) == has(this.web_push)\"\x96\x02\n" +
+	"\x13WebPushSubscription\x12\x98\x01\n" +
+	"\bendpoint\x18\x01 \x01(\tB|\xbaHy\xba\x01k\n" +
+	"\x18web_push.endpoint_scheme\x12\x14must be an https URL\x1a9this.startsWith('https://') || this.startsWith('http://')\xc8\x01\x01r\x06\x18\x80\b\x88\x01\x01R\bendpoint\x120\n" +
+	"\x0fexpiration_time\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\x0eexpirationTime\x122\n" +
+	"\x04keys\x18\x03 \x01(\v2\x16.herald.v1.WebPushKeysB\x06\xbaH\x03\xc8\x01\x01R\x04keys\"~\n" +
+	"\vWebPushKeys\x127\n" +
+	"\x06p256dh\x18\x01 \x01(\tB\x1f\xbaH\x1c\xc8\x01\x01r\x172\x15^[A-Za-z0-9_-]{87}=?$R\x06p256dh\x126\n" +
+	"\x04auth\x18\x02 \x01(\tB\"\xbaH\x1f\xc8\x01\x01r\x1a2\x18^[A-Za-z0-9_-]{22}(==)?$R\x04auth\"C\n" +
 	"\x16RegisterDeviceResponse\x12)\n" +
-	"\x06device\x18\x01 \x01(\v2\x11.herald.v1.DeviceR\x06device\"u\n" +
+	"\x06device\x18\x01 \x01(\v2\x11.herald.v1.DeviceR\x06device\"\x16\n" +
+	"\x14GetWebPushKeyRequest\"6\n" +
+	"\x15GetWebPushKeyResponse\x12\x1d\n" +
+	"\n" +
+	"public_key\x18\x01 \x01(\tR\tpublicKey\"u\n" +
 	"\x17UnregisterDeviceRequest\x12+\n" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12-\n" +
 	"\x05token\x18\x02 \x01(\tB\x17\xbaH\x14\xc8\x01\x01r\x0f\x10\x01\x18\x80\b2\b^[!-~]+$R\x05token\"\x1a\n" +
@@ -980,17 +1229,19 @@ const file_herald_v1_recipient_service_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\tB\x17\xbaH\x14\xc8\x01\x01r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\x06userId\"W\n" +
 	"\x18RevokeUserTokensResponse\x12;\n" +
 	"\vrevoke_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"revokeTime*^\n" +
+	"revokeTime*u\n" +
 	"\bPlatform\x12\x18\n" +
 	"\x14PLATFORM_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10PLATFORM_ANDROID\x10\x01\x12\x10\n" +
 	"\fPLATFORM_IOS\x10\x02\x12\x10\n" +
-	"\fPLATFORM_WEB\x10\x032\xc6\x04\n" +
+	"\fPLATFORM_WEB\x10\x03\x12\x15\n" +
+	"\x11PLATFORM_WEB_PUSH\x10\x042\x9f\x05\n" +
 	"\x10RecipientService\x12]\n" +
 	"\x0fUpsertRecipient\x12!.herald.v1.UpsertRecipientRequest\x1a\".herald.v1.UpsertRecipientResponse\"\x03\x90\x02\x02\x12T\n" +
 	"\fGetRecipient\x12\x1e.herald.v1.GetRecipientRequest\x1a\x1f.herald.v1.GetRecipientResponse\"\x03\x90\x02\x01\x12]\n" +
 	"\x0fDeleteRecipient\x12!.herald.v1.DeleteRecipientRequest\x1a\".herald.v1.DeleteRecipientResponse\"\x03\x90\x02\x02\x12Z\n" +
-	"\x0eRegisterDevice\x12 .herald.v1.RegisterDeviceRequest\x1a!.herald.v1.RegisterDeviceResponse\"\x03\x90\x02\x02\x12`\n" +
+	"\x0eRegisterDevice\x12 .herald.v1.RegisterDeviceRequest\x1a!.herald.v1.RegisterDeviceResponse\"\x03\x90\x02\x02\x12W\n" +
+	"\rGetWebPushKey\x12\x1f.herald.v1.GetWebPushKeyRequest\x1a .herald.v1.GetWebPushKeyResponse\"\x03\x90\x02\x01\x12`\n" +
 	"\x10UnregisterDevice\x12\".herald.v1.UnregisterDeviceRequest\x1a#.herald.v1.UnregisterDeviceResponse\"\x03\x90\x02\x02\x12`\n" +
 	"\x10RevokeUserTokens\x12\".herald.v1.RevokeUserTokensRequest\x1a#.herald.v1.RevokeUserTokensResponse\"\x03\x90\x02\x02B\xa1\x01\n" +
 	"\rcom.herald.v1B\x15RecipientServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\n" +
@@ -1009,7 +1260,7 @@ func file_herald_v1_recipient_service_proto_rawDescGZIP() []byte {
 }
 
 var file_herald_v1_recipient_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_herald_v1_recipient_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_herald_v1_recipient_service_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_herald_v1_recipient_service_proto_goTypes = []any{
 	(Platform)(0),                    // 0: herald.v1.Platform
 	(*Device)(nil),                   // 1: herald.v1.Device
@@ -1021,47 +1272,55 @@ var file_herald_v1_recipient_service_proto_goTypes = []any{
 	(*DeleteRecipientRequest)(nil),   // 7: herald.v1.DeleteRecipientRequest
 	(*DeleteRecipientResponse)(nil),  // 8: herald.v1.DeleteRecipientResponse
 	(*RegisterDeviceRequest)(nil),    // 9: herald.v1.RegisterDeviceRequest
-	(*RegisterDeviceResponse)(nil),   // 10: herald.v1.RegisterDeviceResponse
-	(*UnregisterDeviceRequest)(nil),  // 11: herald.v1.UnregisterDeviceRequest
-	(*UnregisterDeviceResponse)(nil), // 12: herald.v1.UnregisterDeviceResponse
-	(*RevokeUserTokensRequest)(nil),  // 13: herald.v1.RevokeUserTokensRequest
-	(*RevokeUserTokensResponse)(nil), // 14: herald.v1.RevokeUserTokensResponse
-	nil,                              // 15: herald.v1.Recipient.AddressesEntry
-	nil,                              // 16: herald.v1.UpsertRecipientRequest.AddressesEntry
-	(*timestamppb.Timestamp)(nil),    // 17: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),          // 18: google.protobuf.Struct
+	(*WebPushSubscription)(nil),      // 10: herald.v1.WebPushSubscription
+	(*WebPushKeys)(nil),              // 11: herald.v1.WebPushKeys
+	(*RegisterDeviceResponse)(nil),   // 12: herald.v1.RegisterDeviceResponse
+	(*GetWebPushKeyRequest)(nil),     // 13: herald.v1.GetWebPushKeyRequest
+	(*GetWebPushKeyResponse)(nil),    // 14: herald.v1.GetWebPushKeyResponse
+	(*UnregisterDeviceRequest)(nil),  // 15: herald.v1.UnregisterDeviceRequest
+	(*UnregisterDeviceResponse)(nil), // 16: herald.v1.UnregisterDeviceResponse
+	(*RevokeUserTokensRequest)(nil),  // 17: herald.v1.RevokeUserTokensRequest
+	(*RevokeUserTokensResponse)(nil), // 18: herald.v1.RevokeUserTokensResponse
+	nil,                              // 19: herald.v1.Recipient.AddressesEntry
+	nil,                              // 20: herald.v1.UpsertRecipientRequest.AddressesEntry
+	(*timestamppb.Timestamp)(nil),    // 21: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),          // 22: google.protobuf.Struct
 }
 var file_herald_v1_recipient_service_proto_depIdxs = []int32{
 	0,  // 0: herald.v1.Device.platform:type_name -> herald.v1.Platform
-	17, // 1: herald.v1.Device.create_time:type_name -> google.protobuf.Timestamp
+	21, // 1: herald.v1.Device.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 2: herald.v1.Recipient.devices:type_name -> herald.v1.Device
-	17, // 3: herald.v1.Recipient.update_time:type_name -> google.protobuf.Timestamp
-	15, // 4: herald.v1.Recipient.addresses:type_name -> herald.v1.Recipient.AddressesEntry
-	18, // 5: herald.v1.Recipient.attributes:type_name -> google.protobuf.Struct
-	16, // 6: herald.v1.UpsertRecipientRequest.addresses:type_name -> herald.v1.UpsertRecipientRequest.AddressesEntry
-	18, // 7: herald.v1.UpsertRecipientRequest.attributes:type_name -> google.protobuf.Struct
+	21, // 3: herald.v1.Recipient.update_time:type_name -> google.protobuf.Timestamp
+	19, // 4: herald.v1.Recipient.addresses:type_name -> herald.v1.Recipient.AddressesEntry
+	22, // 5: herald.v1.Recipient.attributes:type_name -> google.protobuf.Struct
+	20, // 6: herald.v1.UpsertRecipientRequest.addresses:type_name -> herald.v1.UpsertRecipientRequest.AddressesEntry
+	22, // 7: herald.v1.UpsertRecipientRequest.attributes:type_name -> google.protobuf.Struct
 	2,  // 8: herald.v1.UpsertRecipientResponse.recipient:type_name -> herald.v1.Recipient
 	2,  // 9: herald.v1.GetRecipientResponse.recipient:type_name -> herald.v1.Recipient
 	0,  // 10: herald.v1.RegisterDeviceRequest.platform:type_name -> herald.v1.Platform
-	1,  // 11: herald.v1.RegisterDeviceResponse.device:type_name -> herald.v1.Device
-	17, // 12: herald.v1.RevokeUserTokensResponse.revoke_time:type_name -> google.protobuf.Timestamp
-	3,  // 13: herald.v1.RecipientService.UpsertRecipient:input_type -> herald.v1.UpsertRecipientRequest
-	5,  // 14: herald.v1.RecipientService.GetRecipient:input_type -> herald.v1.GetRecipientRequest
-	7,  // 15: herald.v1.RecipientService.DeleteRecipient:input_type -> herald.v1.DeleteRecipientRequest
-	9,  // 16: herald.v1.RecipientService.RegisterDevice:input_type -> herald.v1.RegisterDeviceRequest
-	11, // 17: herald.v1.RecipientService.UnregisterDevice:input_type -> herald.v1.UnregisterDeviceRequest
-	13, // 18: herald.v1.RecipientService.RevokeUserTokens:input_type -> herald.v1.RevokeUserTokensRequest
-	4,  // 19: herald.v1.RecipientService.UpsertRecipient:output_type -> herald.v1.UpsertRecipientResponse
-	6,  // 20: herald.v1.RecipientService.GetRecipient:output_type -> herald.v1.GetRecipientResponse
-	8,  // 21: herald.v1.RecipientService.DeleteRecipient:output_type -> herald.v1.DeleteRecipientResponse
-	10, // 22: herald.v1.RecipientService.RegisterDevice:output_type -> herald.v1.RegisterDeviceResponse
-	12, // 23: herald.v1.RecipientService.UnregisterDevice:output_type -> herald.v1.UnregisterDeviceResponse
-	14, // 24: herald.v1.RecipientService.RevokeUserTokens:output_type -> herald.v1.RevokeUserTokensResponse
-	19, // [19:25] is the sub-list for method output_type
-	13, // [13:19] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	10, // 11: herald.v1.RegisterDeviceRequest.web_push:type_name -> herald.v1.WebPushSubscription
+	11, // 12: herald.v1.WebPushSubscription.keys:type_name -> herald.v1.WebPushKeys
+	1,  // 13: herald.v1.RegisterDeviceResponse.device:type_name -> herald.v1.Device
+	21, // 14: herald.v1.RevokeUserTokensResponse.revoke_time:type_name -> google.protobuf.Timestamp
+	3,  // 15: herald.v1.RecipientService.UpsertRecipient:input_type -> herald.v1.UpsertRecipientRequest
+	5,  // 16: herald.v1.RecipientService.GetRecipient:input_type -> herald.v1.GetRecipientRequest
+	7,  // 17: herald.v1.RecipientService.DeleteRecipient:input_type -> herald.v1.DeleteRecipientRequest
+	9,  // 18: herald.v1.RecipientService.RegisterDevice:input_type -> herald.v1.RegisterDeviceRequest
+	13, // 19: herald.v1.RecipientService.GetWebPushKey:input_type -> herald.v1.GetWebPushKeyRequest
+	15, // 20: herald.v1.RecipientService.UnregisterDevice:input_type -> herald.v1.UnregisterDeviceRequest
+	17, // 21: herald.v1.RecipientService.RevokeUserTokens:input_type -> herald.v1.RevokeUserTokensRequest
+	4,  // 22: herald.v1.RecipientService.UpsertRecipient:output_type -> herald.v1.UpsertRecipientResponse
+	6,  // 23: herald.v1.RecipientService.GetRecipient:output_type -> herald.v1.GetRecipientResponse
+	8,  // 24: herald.v1.RecipientService.DeleteRecipient:output_type -> herald.v1.DeleteRecipientResponse
+	12, // 25: herald.v1.RecipientService.RegisterDevice:output_type -> herald.v1.RegisterDeviceResponse
+	14, // 26: herald.v1.RecipientService.GetWebPushKey:output_type -> herald.v1.GetWebPushKeyResponse
+	16, // 27: herald.v1.RecipientService.UnregisterDevice:output_type -> herald.v1.UnregisterDeviceResponse
+	18, // 28: herald.v1.RecipientService.RevokeUserTokens:output_type -> herald.v1.RevokeUserTokensResponse
+	22, // [22:29] is the sub-list for method output_type
+	15, // [15:22] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_recipient_service_proto_init() }
@@ -1076,7 +1335,7 @@ func file_herald_v1_recipient_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_recipient_service_proto_rawDesc), len(file_herald_v1_recipient_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   16,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

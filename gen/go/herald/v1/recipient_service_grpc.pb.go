@@ -23,6 +23,7 @@ const (
 	RecipientService_GetRecipient_FullMethodName     = "/herald.v1.RecipientService/GetRecipient"
 	RecipientService_DeleteRecipient_FullMethodName  = "/herald.v1.RecipientService/DeleteRecipient"
 	RecipientService_RegisterDevice_FullMethodName   = "/herald.v1.RecipientService/RegisterDevice"
+	RecipientService_GetWebPushKey_FullMethodName    = "/herald.v1.RecipientService/GetWebPushKey"
 	RecipientService_UnregisterDevice_FullMethodName = "/herald.v1.RecipientService/UnregisterDevice"
 	RecipientService_RevokeUserTokens_FullMethodName = "/herald.v1.RecipientService/RevokeUserTokens"
 )
@@ -57,7 +58,9 @@ type RecipientServiceClient interface {
 	// preferences, notifications, their deliveries and the live feed. It also
 	// revokes the user's tokens, as RevokeUserTokens does.
 	DeleteRecipient(ctx context.Context, in *DeleteRecipientRequest, opts ...grpc.CallOption) (*DeleteRecipientResponse, error)
-	// RegisterDevice adds a push device. A push token belongs to one user:
+	// RegisterDevice adds a push device: an app's FCM token, or a browser's Web
+	// Push subscription (PLATFORM_WEB_PUSH with `web_push`, whose endpoint URL
+	// is then the device's token). A push token belongs to one user:
 	// registering it again for the same user returns the same device; a token
 	// registered to another user moves to this one only with an `admin` API key
 	// (the device changed hands), while a user token gets PERMISSION_DENIED,
@@ -65,7 +68,14 @@ type RecipientServiceClient interface {
 	// configured number of devices (50 by default): one more fails with
 	// RESOURCE_EXHAUSTED.
 	RegisterDevice(ctx context.Context, in *RegisterDeviceRequest, opts ...grpc.CallOption) (*RegisterDeviceResponse, error)
-	// UnregisterDevice removes a push device by its token.
+	// GetWebPushKey returns the server's VAPID public key (RFC 8292): the
+	// `applicationServerKey` a web app passes to pushManager.subscribe() before
+	// it registers the subscription with RegisterDevice (PLATFORM_WEB_PUSH).
+	// Any caller may ask: a user token, or an API key of any scope. The key is
+	// empty when the server does not offer CHANNEL_WEBPUSH.
+	GetWebPushKey(ctx context.Context, in *GetWebPushKeyRequest, opts ...grpc.CallOption) (*GetWebPushKeyResponse, error)
+	// UnregisterDevice removes a push device by its token (for a Web Push
+	// subscription, its endpoint URL).
 	UnregisterDevice(ctx context.Context, in *UnregisterDeviceRequest, opts ...grpc.CallOption) (*UnregisterDeviceResponse, error)
 	// RevokeUserTokens refuses every user token of a user issued until now
 	// (tokens issued in the same second included, as `iat` counts seconds; a
@@ -124,6 +134,16 @@ func (c *recipientServiceClient) RegisterDevice(ctx context.Context, in *Registe
 	return out, nil
 }
 
+func (c *recipientServiceClient) GetWebPushKey(ctx context.Context, in *GetWebPushKeyRequest, opts ...grpc.CallOption) (*GetWebPushKeyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetWebPushKeyResponse)
+	err := c.cc.Invoke(ctx, RecipientService_GetWebPushKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *recipientServiceClient) UnregisterDevice(ctx context.Context, in *UnregisterDeviceRequest, opts ...grpc.CallOption) (*UnregisterDeviceResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(UnregisterDeviceResponse)
@@ -174,7 +194,9 @@ type RecipientServiceServer interface {
 	// preferences, notifications, their deliveries and the live feed. It also
 	// revokes the user's tokens, as RevokeUserTokens does.
 	DeleteRecipient(context.Context, *DeleteRecipientRequest) (*DeleteRecipientResponse, error)
-	// RegisterDevice adds a push device. A push token belongs to one user:
+	// RegisterDevice adds a push device: an app's FCM token, or a browser's Web
+	// Push subscription (PLATFORM_WEB_PUSH with `web_push`, whose endpoint URL
+	// is then the device's token). A push token belongs to one user:
 	// registering it again for the same user returns the same device; a token
 	// registered to another user moves to this one only with an `admin` API key
 	// (the device changed hands), while a user token gets PERMISSION_DENIED,
@@ -182,7 +204,14 @@ type RecipientServiceServer interface {
 	// configured number of devices (50 by default): one more fails with
 	// RESOURCE_EXHAUSTED.
 	RegisterDevice(context.Context, *RegisterDeviceRequest) (*RegisterDeviceResponse, error)
-	// UnregisterDevice removes a push device by its token.
+	// GetWebPushKey returns the server's VAPID public key (RFC 8292): the
+	// `applicationServerKey` a web app passes to pushManager.subscribe() before
+	// it registers the subscription with RegisterDevice (PLATFORM_WEB_PUSH).
+	// Any caller may ask: a user token, or an API key of any scope. The key is
+	// empty when the server does not offer CHANNEL_WEBPUSH.
+	GetWebPushKey(context.Context, *GetWebPushKeyRequest) (*GetWebPushKeyResponse, error)
+	// UnregisterDevice removes a push device by its token (for a Web Push
+	// subscription, its endpoint URL).
 	UnregisterDevice(context.Context, *UnregisterDeviceRequest) (*UnregisterDeviceResponse, error)
 	// RevokeUserTokens refuses every user token of a user issued until now
 	// (tokens issued in the same second included, as `iat` counts seconds; a
@@ -212,6 +241,9 @@ func (UnimplementedRecipientServiceServer) DeleteRecipient(context.Context, *Del
 }
 func (UnimplementedRecipientServiceServer) RegisterDevice(context.Context, *RegisterDeviceRequest) (*RegisterDeviceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RegisterDevice not implemented")
+}
+func (UnimplementedRecipientServiceServer) GetWebPushKey(context.Context, *GetWebPushKeyRequest) (*GetWebPushKeyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetWebPushKey not implemented")
 }
 func (UnimplementedRecipientServiceServer) UnregisterDevice(context.Context, *UnregisterDeviceRequest) (*UnregisterDeviceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UnregisterDevice not implemented")
@@ -312,6 +344,24 @@ func _RecipientService_RegisterDevice_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RecipientService_GetWebPushKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetWebPushKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RecipientServiceServer).GetWebPushKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RecipientService_GetWebPushKey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RecipientServiceServer).GetWebPushKey(ctx, req.(*GetWebPushKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _RecipientService_UnregisterDevice_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(UnregisterDeviceRequest)
 	if err := dec(in); err != nil {
@@ -370,6 +420,10 @@ var RecipientService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RegisterDevice",
 			Handler:    _RecipientService_RegisterDevice_Handler,
+		},
+		{
+			MethodName: "GetWebPushKey",
+			Handler:    _RecipientService_GetWebPushKey_Handler,
 		},
 		{
 			MethodName: "UnregisterDevice",

@@ -29,6 +29,7 @@ class Channel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHANNEL_WEBHOOK: _ClassVar[Channel]
     CHANNEL_SLACK: _ClassVar[Channel]
     CHANNEL_TEAMS: _ClassVar[Channel]
+    CHANNEL_WEBPUSH: _ClassVar[Channel]
 
 class DeliveryStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -61,6 +62,7 @@ CHANNEL_PUSH: Channel
 CHANNEL_WEBHOOK: Channel
 CHANNEL_SLACK: Channel
 CHANNEL_TEAMS: Channel
+CHANNEL_WEBPUSH: Channel
 DELIVERY_STATUS_UNSPECIFIED: DeliveryStatus
 DELIVERY_STATUS_SCHEDULED: DeliveryStatus
 DELIVERY_STATUS_PENDING: DeliveryStatus

@@ -18,10 +18,12 @@ class Platform(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PLATFORM_ANDROID: _ClassVar[Platform]
     PLATFORM_IOS: _ClassVar[Platform]
     PLATFORM_WEB: _ClassVar[Platform]
+    PLATFORM_WEB_PUSH: _ClassVar[Platform]
 PLATFORM_UNSPECIFIED: Platform
 PLATFORM_ANDROID: Platform
 PLATFORM_IOS: Platform
 PLATFORM_WEB: Platform
+PLATFORM_WEB_PUSH: Platform
 
 class Device(_message.Message):
     __slots__ = ("id", "platform", "token", "create_time")
@@ -120,20 +122,50 @@ class DeleteRecipientResponse(_message.Message):
     def __init__(self, deleted_notifications: _Optional[int] = ...) -> None: ...
 
 class RegisterDeviceRequest(_message.Message):
-    __slots__ = ("user_id", "platform", "token")
+    __slots__ = ("user_id", "platform", "token", "web_push")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     PLATFORM_FIELD_NUMBER: _ClassVar[int]
     TOKEN_FIELD_NUMBER: _ClassVar[int]
+    WEB_PUSH_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     platform: Platform
     token: str
-    def __init__(self, user_id: _Optional[str] = ..., platform: _Optional[_Union[Platform, str]] = ..., token: _Optional[str] = ...) -> None: ...
+    web_push: WebPushSubscription
+    def __init__(self, user_id: _Optional[str] = ..., platform: _Optional[_Union[Platform, str]] = ..., token: _Optional[str] = ..., web_push: _Optional[_Union[WebPushSubscription, _Mapping]] = ...) -> None: ...
+
+class WebPushSubscription(_message.Message):
+    __slots__ = ("endpoint", "expiration_time", "keys")
+    ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRATION_TIME_FIELD_NUMBER: _ClassVar[int]
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    endpoint: str
+    expiration_time: int
+    keys: WebPushKeys
+    def __init__(self, endpoint: _Optional[str] = ..., expiration_time: _Optional[int] = ..., keys: _Optional[_Union[WebPushKeys, _Mapping]] = ...) -> None: ...
+
+class WebPushKeys(_message.Message):
+    __slots__ = ("p256dh", "auth")
+    P256DH_FIELD_NUMBER: _ClassVar[int]
+    AUTH_FIELD_NUMBER: _ClassVar[int]
+    p256dh: str
+    auth: str
+    def __init__(self, p256dh: _Optional[str] = ..., auth: _Optional[str] = ...) -> None: ...
 
 class RegisterDeviceResponse(_message.Message):
     __slots__ = ("device",)
     DEVICE_FIELD_NUMBER: _ClassVar[int]
     device: Device
     def __init__(self, device: _Optional[_Union[Device, _Mapping]] = ...) -> None: ...
+
+class GetWebPushKeyRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetWebPushKeyResponse(_message.Message):
+    __slots__ = ("public_key",)
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    public_key: str
+    def __init__(self, public_key: _Optional[str] = ...) -> None: ...
 
 class UnregisterDeviceRequest(_message.Message):
     __slots__ = ("user_id", "token")

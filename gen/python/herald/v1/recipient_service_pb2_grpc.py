@@ -70,6 +70,11 @@ class RecipientServiceStub:
                 request_serializer=herald_dot_v1_dot_recipient__service__pb2.RegisterDeviceRequest.SerializeToString,
                 response_deserializer=herald_dot_v1_dot_recipient__service__pb2.RegisterDeviceResponse.FromString,
                 _registered_method=True)
+        self.GetWebPushKey = channel.unary_unary(
+                '/herald.v1.RecipientService/GetWebPushKey',
+                request_serializer=herald_dot_v1_dot_recipient__service__pb2.GetWebPushKeyRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_recipient__service__pb2.GetWebPushKeyResponse.FromString,
+                _registered_method=True)
         self.UnregisterDevice = channel.unary_unary(
                 '/herald.v1.RecipientService/UnregisterDevice',
                 request_serializer=herald_dot_v1_dot_recipient__service__pb2.UnregisterDeviceRequest.SerializeToString,
@@ -126,7 +131,9 @@ class RecipientServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RegisterDevice(self, request, context):
-        """RegisterDevice adds a push device. A push token belongs to one user:
+        """RegisterDevice adds a push device: an app's FCM token, or a browser's Web
+        Push subscription (PLATFORM_WEB_PUSH with `web_push`, whose endpoint URL
+        is then the device's token). A push token belongs to one user:
         registering it again for the same user returns the same device; a token
         registered to another user moves to this one only with an `admin` API key
         (the device changed hands), while a user token gets PERMISSION_DENIED,
@@ -138,8 +145,20 @@ class RecipientServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetWebPushKey(self, request, context):
+        """GetWebPushKey returns the server's VAPID public key (RFC 8292): the
+        `applicationServerKey` a web app passes to pushManager.subscribe() before
+        it registers the subscription with RegisterDevice (PLATFORM_WEB_PUSH).
+        Any caller may ask: a user token, or an API key of any scope. The key is
+        empty when the server does not offer CHANNEL_WEBPUSH.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def UnregisterDevice(self, request, context):
-        """UnregisterDevice removes a push device by its token.
+        """UnregisterDevice removes a push device by its token (for a Web Push
+        subscription, its endpoint URL).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -179,6 +198,11 @@ def add_RecipientServiceServicer_to_server(servicer, server):
                     servicer.RegisterDevice,
                     request_deserializer=herald_dot_v1_dot_recipient__service__pb2.RegisterDeviceRequest.FromString,
                     response_serializer=herald_dot_v1_dot_recipient__service__pb2.RegisterDeviceResponse.SerializeToString,
+            ),
+            'GetWebPushKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWebPushKey,
+                    request_deserializer=herald_dot_v1_dot_recipient__service__pb2.GetWebPushKeyRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_recipient__service__pb2.GetWebPushKeyResponse.SerializeToString,
             ),
             'UnregisterDevice': grpc.unary_unary_rpc_method_handler(
                     servicer.UnregisterDevice,
@@ -315,6 +339,33 @@ class RecipientService:
             '/herald.v1.RecipientService/RegisterDevice',
             herald_dot_v1_dot_recipient__service__pb2.RegisterDeviceRequest.SerializeToString,
             herald_dot_v1_dot_recipient__service__pb2.RegisterDeviceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWebPushKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.RecipientService/GetWebPushKey',
+            herald_dot_v1_dot_recipient__service__pb2.GetWebPushKeyRequest.SerializeToString,
+            herald_dot_v1_dot_recipient__service__pb2.GetWebPushKeyResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -104,8 +104,8 @@ export type SendRequest = Message<"herald.v1.SendRequest"> & {
    * preferences still apply; a recipient without an address for one gets a
    * delivery that fails visibly). Empty means every channel the server offers
    * on which the recipient can be reached: in-app always, email with an email
-   * address, SMS with a phone number, push with devices, webhooks with
-   * endpoints matching the category.
+   * address, SMS with a phone number, push with FCM devices, webpush with
+   * browser subscriptions, webhooks with endpoints matching the category.
    *
    * @generated from field: repeated herald.v1.Channel channels = 8;
    */

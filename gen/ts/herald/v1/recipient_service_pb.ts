@@ -13,7 +13,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file herald/v1/recipient_service.proto.
  */
 export const file_herald_v1_recipient_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFoZXJhbGQvdjEvcmVjaXBpZW50X3NlcnZpY2UucHJvdG8SCWhlcmFsZC52MSJ7CgZEZXZpY2USCgoCaWQYASABKAkSJQoIcGxhdGZvcm0YAiABKA4yEy5oZXJhbGQudjEuUGxhdGZvcm0SDQoFdG9rZW4YAyABKAkSLwoLY3JlYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIsgCCglSZWNpcGllbnQSDwoHdXNlcl9pZBgBIAEoCRINCgVlbWFpbBgCIAEoCRINCgVwaG9uZRgDIAEoCRIOCgZsb2NhbGUYBCABKAkSEAoIdGltZXpvbmUYBSABKAkSIgoHZGV2aWNlcxgGIAMoCzIRLmhlcmFsZC52MS5EZXZpY2USLwoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjYKCWFkZHJlc3NlcxgIIAMoCzIjLmhlcmFsZC52MS5SZWNpcGllbnQuQWRkcmVzc2VzRW50cnkSKwoKYXR0cmlidXRlcxgJIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QaMAoOQWRkcmVzc2VzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLKBgoWVXBzZXJ0UmVjaXBpZW50UmVxdWVzdBIoCgd1c2VyX2lkGAEgASgJQhe6SBTIAQFyDxABGIABMgheWyEtfl0rJBJ9CgVlbWFpbBgCIAEoCUJpukhmugFeCg5lbWFpbF9vcl9lbXB0eRIubXVzdCBiZSBhbiBlbWFpbCBhZGRyZXNzLCBvciBlbXB0eSB0byBjbGVhciBpdBocdGhpcyA9PSAnJyB8fCB0aGlzLmlzRW1haWwoKXIDGP4BSACIAQESqwEKBXBob25lGAMgASgJQpYBukiSAboBjgEKDWUxNjRfb3JfZW1wdHkSSG11c3QgYmUgYW4gRS4xNjQgcGhvbmUgbnVtYmVyIHN1Y2ggYXMgKzE0MTU1NTUwMTIzLCBvciBlbXB0eSB0byBjbGVhciBpdBozdGhpcyA9PSAnJyB8fCB0aGlzLm1hdGNoZXMoJ15cXCtbMS05XVswLTldezYsMTR9JCcpSAGIAQESuwEKBmxvY2FsZRgEIAEoCUKlAbpIoQG6AZ0BCg9sb2NhbGVfb3JfZW1wdHkSR211c3QgYmUgYSBCQ1AgNDcgbGFuZ3VhZ2UgdGFnIHN1Y2ggYXMgZW4gb3IgZGUtQVQsIG9yIGVtcHR5IHRvIGNsZWFyIGl0GkF0aGlzID09ICcnIHx8IHRoaXMubWF0Y2hlcygnXlthLXpBLVpdezIsM30oLVthLXpBLVowLTldezIsOH0pKiQnKUgCiAEBEh4KCHRpbWV6b25lGAUgASgJQge6SARyAhhASAOIAQEScAoJYWRkcmVzc2VzGAYgAygLMjAuaGVyYWxkLnYxLlVwc2VydFJlY2lwaWVudFJlcXVlc3QuQWRkcmVzc2VzRW50cnlCK7pIKJoBJRAUIhpyGDIWXlthLXpdW2EtejAtOV9dezAsMzF9JCoFcgMYwAISKwoKYXR0cmlidXRlcxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QaMAoOQWRkcmVzc2VzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIICgZfZW1haWxCCAoGX3Bob25lQgkKB19sb2NhbGVCCwoJX3RpbWV6b25lIkIKF1Vwc2VydFJlY2lwaWVudFJlc3BvbnNlEicKCXJlY2lwaWVudBgBIAEoCzIULmhlcmFsZC52MS5SZWNpcGllbnQiOgoTR2V0UmVjaXBpZW50UmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQiPwoUR2V0UmVjaXBpZW50UmVzcG9uc2USJwoJcmVjaXBpZW50GAEgASgLMhQuaGVyYWxkLnYxLlJlY2lwaWVudCJCChZEZWxldGVSZWNpcGllbnRSZXF1ZXN0EigKB3VzZXJfaWQYASABKAlCF7pIFMgBAXIPEAEYgAEyCF5bIS1+XSskIjgKF0RlbGV0ZVJlY2lwaWVudFJlc3BvbnNlEh0KFWRlbGV0ZWRfbm90aWZpY2F0aW9ucxgBIAEoBSKXAQoVUmVnaXN0ZXJEZXZpY2VSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIxCghwbGF0Zm9ybRgCIAEoDjITLmhlcmFsZC52MS5QbGF0Zm9ybUIKukgHggEEEAEgABImCgV0b2tlbhgDIAEoCUIXukgUyAEBcg8QARiACDIIXlshLX5dKyQiOwoWUmVnaXN0ZXJEZXZpY2VSZXNwb25zZRIhCgZkZXZpY2UYASABKAsyES5oZXJhbGQudjEuRGV2aWNlImYKF1VucmVnaXN0ZXJEZXZpY2VSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBImCgV0b2tlbhgCIAEoCUIXukgUyAEBcg8QARiACDIIXlshLX5dKyQiGgoYVW5yZWdpc3RlckRldmljZVJlc3BvbnNlIkMKF1Jldm9rZVVzZXJUb2tlbnNSZXF1ZXN0EigKB3VzZXJfaWQYASABKAlCF7pIFMgBAXIPEAEYgAEyCF5bIS1+XSskIksKGFJldm9rZVVzZXJUb2tlbnNSZXNwb25zZRIvCgtyZXZva2VfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqXgoIUGxhdGZvcm0SGAoUUExBVEZPUk1fVU5TUEVDSUZJRUQQABIUChBQTEFURk9STV9BTkRST0lEEAESEAoMUExBVEZPUk1fSU9TEAISEAoMUExBVEZPUk1fV0VCEAMyxgQKEFJlY2lwaWVudFNlcnZpY2USXQoPVXBzZXJ0UmVjaXBpZW50EiEuaGVyYWxkLnYxLlVwc2VydFJlY2lwaWVudFJlcXVlc3QaIi5oZXJhbGQudjEuVXBzZXJ0UmVjaXBpZW50UmVzcG9uc2UiA5ACAhJUCgxHZXRSZWNpcGllbnQSHi5oZXJhbGQudjEuR2V0UmVjaXBpZW50UmVxdWVzdBofLmhlcmFsZC52MS5HZXRSZWNpcGllbnRSZXNwb25zZSIDkAIBEl0KD0RlbGV0ZVJlY2lwaWVudBIhLmhlcmFsZC52MS5EZWxldGVSZWNpcGllbnRSZXF1ZXN0GiIuaGVyYWxkLnYxLkRlbGV0ZVJlY2lwaWVudFJlc3BvbnNlIgOQAgISWgoOUmVnaXN0ZXJEZXZpY2USIC5oZXJhbGQudjEuUmVnaXN0ZXJEZXZpY2VSZXF1ZXN0GiEuaGVyYWxkLnYxLlJlZ2lzdGVyRGV2aWNlUmVzcG9uc2UiA5ACAhJgChBVbnJlZ2lzdGVyRGV2aWNlEiIuaGVyYWxkLnYxLlVucmVnaXN0ZXJEZXZpY2VSZXF1ZXN0GiMuaGVyYWxkLnYxLlVucmVnaXN0ZXJEZXZpY2VSZXNwb25zZSIDkAICEmAKEFJldm9rZVVzZXJUb2tlbnMSIi5oZXJhbGQudjEuUmV2b2tlVXNlclRva2Vuc1JlcXVlc3QaIy5oZXJhbGQudjEuUmV2b2tlVXNlclRva2Vuc1Jlc3BvbnNlIgOQAgJCoQEKDWNvbS5oZXJhbGQudjFCFVJlY2lwaWVudFNlcnZpY2VQcm90b1ABWjRnaXRodWIuY29tL2hlcmFsZGhxL2hlcmFsZC9nZW4vZ28vaGVyYWxkL3YxO2hlcmFsZHYxogIDSFhYqgIJSGVyYWxkLlYxygIJSGVyYWxkXFYx4gIVSGVyYWxkXFYxXEdQQk1ldGFkYXRh6gIKSGVyYWxkOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("CiFoZXJhbGQvdjEvcmVjaXBpZW50X3NlcnZpY2UucHJvdG8SCWhlcmFsZC52MSJ7CgZEZXZpY2USCgoCaWQYASABKAkSJQoIcGxhdGZvcm0YAiABKA4yEy5oZXJhbGQudjEuUGxhdGZvcm0SDQoFdG9rZW4YAyABKAkSLwoLY3JlYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIsgCCglSZWNpcGllbnQSDwoHdXNlcl9pZBgBIAEoCRINCgVlbWFpbBgCIAEoCRINCgVwaG9uZRgDIAEoCRIOCgZsb2NhbGUYBCABKAkSEAoIdGltZXpvbmUYBSABKAkSIgoHZGV2aWNlcxgGIAMoCzIRLmhlcmFsZC52MS5EZXZpY2USLwoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjYKCWFkZHJlc3NlcxgIIAMoCzIjLmhlcmFsZC52MS5SZWNpcGllbnQuQWRkcmVzc2VzRW50cnkSKwoKYXR0cmlidXRlcxgJIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QaMAoOQWRkcmVzc2VzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLKBgoWVXBzZXJ0UmVjaXBpZW50UmVxdWVzdBIoCgd1c2VyX2lkGAEgASgJQhe6SBTIAQFyDxABGIABMgheWyEtfl0rJBJ9CgVlbWFpbBgCIAEoCUJpukhmugFeCg5lbWFpbF9vcl9lbXB0eRIubXVzdCBiZSBhbiBlbWFpbCBhZGRyZXNzLCBvciBlbXB0eSB0byBjbGVhciBpdBocdGhpcyA9PSAnJyB8fCB0aGlzLmlzRW1haWwoKXIDGP4BSACIAQESqwEKBXBob25lGAMgASgJQpYBukiSAboBjgEKDWUxNjRfb3JfZW1wdHkSSG11c3QgYmUgYW4gRS4xNjQgcGhvbmUgbnVtYmVyIHN1Y2ggYXMgKzE0MTU1NTUwMTIzLCBvciBlbXB0eSB0byBjbGVhciBpdBozdGhpcyA9PSAnJyB8fCB0aGlzLm1hdGNoZXMoJ15cXCtbMS05XVswLTldezYsMTR9JCcpSAGIAQESuwEKBmxvY2FsZRgEIAEoCUKlAbpIoQG6AZ0BCg9sb2NhbGVfb3JfZW1wdHkSR211c3QgYmUgYSBCQ1AgNDcgbGFuZ3VhZ2UgdGFnIHN1Y2ggYXMgZW4gb3IgZGUtQVQsIG9yIGVtcHR5IHRvIGNsZWFyIGl0GkF0aGlzID09ICcnIHx8IHRoaXMubWF0Y2hlcygnXlthLXpBLVpdezIsM30oLVthLXpBLVowLTldezIsOH0pKiQnKUgCiAEBEh4KCHRpbWV6b25lGAUgASgJQge6SARyAhhASAOIAQEScAoJYWRkcmVzc2VzGAYgAygLMjAuaGVyYWxkLnYxLlVwc2VydFJlY2lwaWVudFJlcXVlc3QuQWRkcmVzc2VzRW50cnlCK7pIKJoBJRAUIhpyGDIWXlthLXpdW2EtejAtOV9dezAsMzF9JCoFcgMYwAISKwoKYXR0cmlidXRlcxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QaMAoOQWRkcmVzc2VzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIICgZfZW1haWxCCAoGX3Bob25lQgkKB19sb2NhbGVCCwoJX3RpbWV6b25lIkIKF1Vwc2VydFJlY2lwaWVudFJlc3BvbnNlEicKCXJlY2lwaWVudBgBIAEoCzIULmhlcmFsZC52MS5SZWNpcGllbnQiOgoTR2V0UmVjaXBpZW50UmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQiPwoUR2V0UmVjaXBpZW50UmVzcG9uc2USJwoJcmVjaXBpZW50GAEgASgLMhQuaGVyYWxkLnYxLlJlY2lwaWVudCJCChZEZWxldGVSZWNpcGllbnRSZXF1ZXN0EigKB3VzZXJfaWQYASABKAlCF7pIFMgBAXIPEAEYgAEyCF5bIS1+XSskIjgKF0RlbGV0ZVJlY2lwaWVudFJlc3BvbnNlEh0KFWRlbGV0ZWRfbm90aWZpY2F0aW9ucxgBIAEoBSKOBAoVUmVnaXN0ZXJEZXZpY2VSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIxCghwbGF0Zm9ybRgCIAEoDjITLmhlcmFsZC52MS5QbGF0Zm9ybUIKukgHggEEEAEgABIhCgV0b2tlbhgDIAEoCUISukgPcg0YgAgyCF5bIS1+XSokEjAKCHdlYl9wdXNoGAQgASgLMh4uaGVyYWxkLnYxLldlYlB1c2hTdWJzY3JpcHRpb246xwK6SMMCGrkBChVyZWdpc3Rlcl9kZXZpY2UudG9rZW4SdHRva2VuOiBpcyByZXF1aXJlZCwgZXhjZXB0IHdpdGggUExBVEZPUk1fV0VCX1BVU0gsIHdoZXJlIGl0IG11c3QgYmUgZW1wdHkgKHRoZSBzdWJzY3JpcHRpb24ncyBlbmRwb2ludCBpcyB0aGUgdG9rZW4pGioodGhpcy5wbGF0Zm9ybSA9PSA0KSA9PSAodGhpcy50b2tlbiA9PSAnJykahAEKGHJlZ2lzdGVyX2RldmljZS53ZWJfcHVzaBI8d2ViX3B1c2g6IGlzIHJlcXVpcmVkIHdpdGggUExBVEZPUk1fV0VCX1BVU0gsIGFuZCBvbmx5IHRoZXJlGioodGhpcy5wbGF0Zm9ybSA9PSA0KSA9PSBoYXModGhpcy53ZWJfcHVzaCki9gEKE1dlYlB1c2hTdWJzY3JpcHRpb24SjgEKCGVuZHBvaW50GAEgASgJQny6SHm6AWsKGHdlYl9wdXNoLmVuZHBvaW50X3NjaGVtZRIUbXVzdCBiZSBhbiBodHRwcyBVUkwaOXRoaXMuc3RhcnRzV2l0aCgnaHR0cHM6Ly8nKSB8fCB0aGlzLnN0YXJ0c1dpdGgoJ2h0dHA6Ly8nKcgBAXIGGIAIiAEBEiAKD2V4cGlyYXRpb25fdGltZRgCIAEoA0IHukgEIgIoABIsCgRrZXlzGAMgASgLMhYuaGVyYWxkLnYxLldlYlB1c2hLZXlzQga6SAPIAQEicAoLV2ViUHVzaEtleXMSLwoGcDI1NmRoGAEgASgJQh+6SBzIAQFyFzIVXltBLVphLXowLTlfLV17ODd9PT8kEjAKBGF1dGgYAiABKAlCIrpIH8gBAXIaMhheW0EtWmEtejAtOV8tXXsyMn0oPT0pPyQiOwoWUmVnaXN0ZXJEZXZpY2VSZXNwb25zZRIhCgZkZXZpY2UYASABKAsyES5oZXJhbGQudjEuRGV2aWNlIhYKFEdldFdlYlB1c2hLZXlSZXF1ZXN0IisKFUdldFdlYlB1c2hLZXlSZXNwb25zZRISCgpwdWJsaWNfa2V5GAEgASgJImYKF1VucmVnaXN0ZXJEZXZpY2VSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBImCgV0b2tlbhgCIAEoCUIXukgUyAEBcg8QARiACDIIXlshLX5dKyQiGgoYVW5yZWdpc3RlckRldmljZVJlc3BvbnNlIkMKF1Jldm9rZVVzZXJUb2tlbnNSZXF1ZXN0EigKB3VzZXJfaWQYASABKAlCF7pIFMgBAXIPEAEYgAEyCF5bIS1+XSskIksKGFJldm9rZVVzZXJUb2tlbnNSZXNwb25zZRIvCgtyZXZva2VfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqdQoIUGxhdGZvcm0SGAoUUExBVEZPUk1fVU5TUEVDSUZJRUQQABIUChBQTEFURk9STV9BTkRST0lEEAESEAoMUExBVEZPUk1fSU9TEAISEAoMUExBVEZPUk1fV0VCEAMSFQoRUExBVEZPUk1fV0VCX1BVU0gQBDKfBQoQUmVjaXBpZW50U2VydmljZRJdCg9VcHNlcnRSZWNpcGllbnQSIS5oZXJhbGQudjEuVXBzZXJ0UmVjaXBpZW50UmVxdWVzdBoiLmhlcmFsZC52MS5VcHNlcnRSZWNpcGllbnRSZXNwb25zZSIDkAICElQKDEdldFJlY2lwaWVudBIeLmhlcmFsZC52MS5HZXRSZWNpcGllbnRSZXF1ZXN0Gh8uaGVyYWxkLnYxLkdldFJlY2lwaWVudFJlc3BvbnNlIgOQAgESXQoPRGVsZXRlUmVjaXBpZW50EiEuaGVyYWxkLnYxLkRlbGV0ZVJlY2lwaWVudFJlcXVlc3QaIi5oZXJhbGQudjEuRGVsZXRlUmVjaXBpZW50UmVzcG9uc2UiA5ACAhJaCg5SZWdpc3RlckRldmljZRIgLmhlcmFsZC52MS5SZWdpc3RlckRldmljZVJlcXVlc3QaIS5oZXJhbGQudjEuUmVnaXN0ZXJEZXZpY2VSZXNwb25zZSIDkAICElcKDUdldFdlYlB1c2hLZXkSHy5oZXJhbGQudjEuR2V0V2ViUHVzaEtleVJlcXVlc3QaIC5oZXJhbGQudjEuR2V0V2ViUHVzaEtleVJlc3BvbnNlIgOQAgESYAoQVW5yZWdpc3RlckRldmljZRIiLmhlcmFsZC52MS5VbnJlZ2lzdGVyRGV2aWNlUmVxdWVzdBojLmhlcmFsZC52MS5VbnJlZ2lzdGVyRGV2aWNlUmVzcG9uc2UiA5ACAhJgChBSZXZva2VVc2VyVG9rZW5zEiIuaGVyYWxkLnYxLlJldm9rZVVzZXJUb2tlbnNSZXF1ZXN0GiMuaGVyYWxkLnYxLlJldm9rZVVzZXJUb2tlbnNSZXNwb25zZSIDkAICQqEBCg1jb20uaGVyYWxkLnYxQhVSZWNpcGllbnRTZXJ2aWNlUHJvdG9QAVo0Z2l0aHViLmNvbS9oZXJhbGRocS9oZXJhbGQvZ2VuL2dvL2hlcmFsZC92MTtoZXJhbGR2MaICA0hYWKoCCUhlcmFsZC5WMcoCCUhlcmFsZFxWMeICFUhlcmFsZFxWMVxHUEJNZXRhZGF0YeoCCkhlcmFsZDo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * Device is one place push notifications go.
@@ -36,7 +36,8 @@ export type Device = Message<"herald.v1.Device"> & {
   platform: Platform;
 
   /**
-   * token is the FCM registration token.
+   * token is the FCM registration token; for PLATFORM_WEB_PUSH, the
+   * subscription's endpoint URL (its keys are not returned).
    *
    * @generated from field: string token = 3;
    */
@@ -334,11 +335,22 @@ export type RegisterDeviceRequest = Message<"herald.v1.RegisterDeviceRequest"> &
 
   /**
    * token is the FCM registration token, 1 to 1024 printable ASCII
-   * characters (FCM's are about 160).
+   * characters (FCM's are about 160). Required for every platform but
+   * PLATFORM_WEB_PUSH, where it stays empty: the subscription's endpoint
+   * becomes the token.
    *
    * @generated from field: string token = 3;
    */
   token: string;
+
+  /**
+   * web_push is the browser's subscription, required with PLATFORM_WEB_PUSH
+   * and refused with the other platforms. A web app may pass
+   * PushSubscription.toJSON() as it is.
+   *
+   * @generated from field: herald.v1.WebPushSubscription web_push = 4;
+   */
+  webPush?: WebPushSubscription | undefined;
 };
 
 /**
@@ -347,6 +359,78 @@ export type RegisterDeviceRequest = Message<"herald.v1.RegisterDeviceRequest"> &
  */
 export const RegisterDeviceRequestSchema: GenMessage<RegisterDeviceRequest> = /*@__PURE__*/
   messageDesc(file_herald_v1_recipient_service, 8);
+
+/**
+ * WebPushSubscription is a browser's push subscription (the Push API's
+ * PushSubscription, as its toJSON() gives it).
+ *
+ * @generated from message herald.v1.WebPushSubscription
+ */
+export type WebPushSubscription = Message<"herald.v1.WebPushSubscription"> & {
+  /**
+   * endpoint is the push service's URL for this subscription, at most 1024
+   * characters. It must be https and reach a public address: Herald posts to
+   * it through the same guard as webhooks (plain http and private addresses
+   * only where the server sets WEBHOOK_ALLOW_PRIVATE_NETWORKS, for tests).
+   *
+   * @generated from field: string endpoint = 1;
+   */
+  endpoint: string;
+
+  /**
+   * expiration_time is when the browser says the subscription ends, in
+   * milliseconds since the Unix epoch; 0 (or JSON null) for none. Accepted so
+   * that toJSON() passes as it is, and not kept: a push service answering 404
+   * or 410 is what removes a subscription.
+   *
+   * @generated from field: int64 expiration_time = 2;
+   */
+  expirationTime: bigint;
+
+  /**
+   * keys are the browser's encryption keys (RFC 8291).
+   *
+   * @generated from field: herald.v1.WebPushKeys keys = 3;
+   */
+  keys?: WebPushKeys | undefined;
+};
+
+/**
+ * Describes the message herald.v1.WebPushSubscription.
+ * Use `create(WebPushSubscriptionSchema)` to create a new message.
+ */
+export const WebPushSubscriptionSchema: GenMessage<WebPushSubscription> = /*@__PURE__*/
+  messageDesc(file_herald_v1_recipient_service, 9);
+
+/**
+ * WebPushKeys are a browser subscription's encryption keys, base64url
+ * encoded, with or without padding.
+ *
+ * @generated from message herald.v1.WebPushKeys
+ */
+export type WebPushKeys = Message<"herald.v1.WebPushKeys"> & {
+  /**
+   * p256dh is the browser's P-256 ECDH public key, uncompressed (65 bytes,
+   * 87 characters); a value that is no point of the curve is INVALID_ARGUMENT.
+   *
+   * @generated from field: string p256dh = 1;
+   */
+  p256dh: string;
+
+  /**
+   * auth is the subscription's authentication secret (16 bytes, 22 characters).
+   *
+   * @generated from field: string auth = 2;
+   */
+  auth: string;
+};
+
+/**
+ * Describes the message herald.v1.WebPushKeys.
+ * Use `create(WebPushKeysSchema)` to create a new message.
+ */
+export const WebPushKeysSchema: GenMessage<WebPushKeys> = /*@__PURE__*/
+  messageDesc(file_herald_v1_recipient_service, 10);
 
 /**
  * RegisterDeviceResponse holds the device.
@@ -367,7 +451,46 @@ export type RegisterDeviceResponse = Message<"herald.v1.RegisterDeviceResponse">
  * Use `create(RegisterDeviceResponseSchema)` to create a new message.
  */
 export const RegisterDeviceResponseSchema: GenMessage<RegisterDeviceResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_recipient_service, 9);
+  messageDesc(file_herald_v1_recipient_service, 11);
+
+/**
+ * GetWebPushKeyRequest is empty.
+ *
+ * @generated from message herald.v1.GetWebPushKeyRequest
+ */
+export type GetWebPushKeyRequest = Message<"herald.v1.GetWebPushKeyRequest"> & {
+};
+
+/**
+ * Describes the message herald.v1.GetWebPushKeyRequest.
+ * Use `create(GetWebPushKeyRequestSchema)` to create a new message.
+ */
+export const GetWebPushKeyRequestSchema: GenMessage<GetWebPushKeyRequest> = /*@__PURE__*/
+  messageDesc(file_herald_v1_recipient_service, 12);
+
+/**
+ * GetWebPushKeyResponse holds the VAPID public key.
+ *
+ * @generated from message herald.v1.GetWebPushKeyResponse
+ */
+export type GetWebPushKeyResponse = Message<"herald.v1.GetWebPushKeyResponse"> & {
+  /**
+   * public_key is the VAPID public key, an uncompressed P-256 point in
+   * base64url without padding (87 characters), as pushManager.subscribe()
+   * takes it for `applicationServerKey`; empty when the server does not offer
+   * CHANNEL_WEBPUSH.
+   *
+   * @generated from field: string public_key = 1;
+   */
+  publicKey: string;
+};
+
+/**
+ * Describes the message herald.v1.GetWebPushKeyResponse.
+ * Use `create(GetWebPushKeyResponseSchema)` to create a new message.
+ */
+export const GetWebPushKeyResponseSchema: GenMessage<GetWebPushKeyResponse> = /*@__PURE__*/
+  messageDesc(file_herald_v1_recipient_service, 13);
 
 /**
  * UnregisterDeviceRequest names a device by token.
@@ -383,7 +506,8 @@ export type UnregisterDeviceRequest = Message<"herald.v1.UnregisterDeviceRequest
   userId: string;
 
   /**
-   * token is the FCM registration token.
+   * token is the FCM registration token, or a Web Push subscription's
+   * endpoint URL.
    *
    * @generated from field: string token = 2;
    */
@@ -395,7 +519,7 @@ export type UnregisterDeviceRequest = Message<"herald.v1.UnregisterDeviceRequest
  * Use `create(UnregisterDeviceRequestSchema)` to create a new message.
  */
 export const UnregisterDeviceRequestSchema: GenMessage<UnregisterDeviceRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_recipient_service, 10);
+  messageDesc(file_herald_v1_recipient_service, 14);
 
 /**
  * UnregisterDeviceResponse is empty.
@@ -410,7 +534,7 @@ export type UnregisterDeviceResponse = Message<"herald.v1.UnregisterDeviceRespon
  * Use `create(UnregisterDeviceResponseSchema)` to create a new message.
  */
 export const UnregisterDeviceResponseSchema: GenMessage<UnregisterDeviceResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_recipient_service, 11);
+  messageDesc(file_herald_v1_recipient_service, 15);
 
 /**
  * RevokeUserTokensRequest names a user.
@@ -431,7 +555,7 @@ export type RevokeUserTokensRequest = Message<"herald.v1.RevokeUserTokensRequest
  * Use `create(RevokeUserTokensRequestSchema)` to create a new message.
  */
 export const RevokeUserTokensRequestSchema: GenMessage<RevokeUserTokensRequest> = /*@__PURE__*/
-  messageDesc(file_herald_v1_recipient_service, 12);
+  messageDesc(file_herald_v1_recipient_service, 16);
 
 /**
  * RevokeUserTokensResponse says which tokens are refused.
@@ -453,7 +577,7 @@ export type RevokeUserTokensResponse = Message<"herald.v1.RevokeUserTokensRespon
  * Use `create(RevokeUserTokensResponseSchema)` to create a new message.
  */
 export const RevokeUserTokensResponseSchema: GenMessage<RevokeUserTokensResponse> = /*@__PURE__*/
-  messageDesc(file_herald_v1_recipient_service, 13);
+  messageDesc(file_herald_v1_recipient_service, 17);
 
 /**
  * Platform is the kind of device a push token belongs to.
@@ -488,6 +612,14 @@ export enum Platform {
    * @generated from enum value: PLATFORM_WEB = 3;
    */
   WEB = 3,
+
+  /**
+   * PLATFORM_WEB_PUSH is a browser's own Web Push subscription (RFC 8030),
+   * which CHANNEL_WEBPUSH sends to; the other platforms take CHANNEL_PUSH.
+   *
+   * @generated from enum value: PLATFORM_WEB_PUSH = 4;
+   */
+  WEB_PUSH = 4,
 }
 
 /**
@@ -551,7 +683,9 @@ export const RecipientService: GenService<{
     output: typeof DeleteRecipientResponseSchema;
   },
   /**
-   * RegisterDevice adds a push device. A push token belongs to one user:
+   * RegisterDevice adds a push device: an app's FCM token, or a browser's Web
+   * Push subscription (PLATFORM_WEB_PUSH with `web_push`, whose endpoint URL
+   * is then the device's token). A push token belongs to one user:
    * registering it again for the same user returns the same device; a token
    * registered to another user moves to this one only with an `admin` API key
    * (the device changed hands), while a user token gets PERMISSION_DENIED,
@@ -567,7 +701,22 @@ export const RecipientService: GenService<{
     output: typeof RegisterDeviceResponseSchema;
   },
   /**
-   * UnregisterDevice removes a push device by its token.
+   * GetWebPushKey returns the server's VAPID public key (RFC 8292): the
+   * `applicationServerKey` a web app passes to pushManager.subscribe() before
+   * it registers the subscription with RegisterDevice (PLATFORM_WEB_PUSH).
+   * Any caller may ask: a user token, or an API key of any scope. The key is
+   * empty when the server does not offer CHANNEL_WEBPUSH.
+   *
+   * @generated from rpc herald.v1.RecipientService.GetWebPushKey
+   */
+  getWebPushKey: {
+    methodKind: "unary";
+    input: typeof GetWebPushKeyRequestSchema;
+    output: typeof GetWebPushKeyResponseSchema;
+  },
+  /**
+   * UnregisterDevice removes a push device by its token (for a Web Push
+   * subscription, its endpoint URL).
    *
    * @generated from rpc herald.v1.RecipientService.UnregisterDevice
    */

@@ -45,6 +45,9 @@ const (
 	// RecipientServiceRegisterDeviceProcedure is the fully-qualified name of the RecipientService's
 	// RegisterDevice RPC.
 	RecipientServiceRegisterDeviceProcedure = "/herald.v1.RecipientService/RegisterDevice"
+	// RecipientServiceGetWebPushKeyProcedure is the fully-qualified name of the RecipientService's
+	// GetWebPushKey RPC.
+	RecipientServiceGetWebPushKeyProcedure = "/herald.v1.RecipientService/GetWebPushKey"
 	// RecipientServiceUnregisterDeviceProcedure is the fully-qualified name of the RecipientService's
 	// UnregisterDevice RPC.
 	RecipientServiceUnregisterDeviceProcedure = "/herald.v1.RecipientService/UnregisterDevice"
@@ -64,7 +67,9 @@ type RecipientServiceClient interface {
 	// preferences, notifications, their deliveries and the live feed. It also
 	// revokes the user's tokens, as RevokeUserTokens does.
 	DeleteRecipient(context.Context, *connect.Request[v1.DeleteRecipientRequest]) (*connect.Response[v1.DeleteRecipientResponse], error)
-	// RegisterDevice adds a push device. A push token belongs to one user:
+	// RegisterDevice adds a push device: an app's FCM token, or a browser's Web
+	// Push subscription (PLATFORM_WEB_PUSH with `web_push`, whose endpoint URL
+	// is then the device's token). A push token belongs to one user:
 	// registering it again for the same user returns the same device; a token
 	// registered to another user moves to this one only with an `admin` API key
 	// (the device changed hands), while a user token gets PERMISSION_DENIED,
@@ -72,7 +77,14 @@ type RecipientServiceClient interface {
 	// configured number of devices (50 by default): one more fails with
 	// RESOURCE_EXHAUSTED.
 	RegisterDevice(context.Context, *connect.Request[v1.RegisterDeviceRequest]) (*connect.Response[v1.RegisterDeviceResponse], error)
-	// UnregisterDevice removes a push device by its token.
+	// GetWebPushKey returns the server's VAPID public key (RFC 8292): the
+	// `applicationServerKey` a web app passes to pushManager.subscribe() before
+	// it registers the subscription with RegisterDevice (PLATFORM_WEB_PUSH).
+	// Any caller may ask: a user token, or an API key of any scope. The key is
+	// empty when the server does not offer CHANNEL_WEBPUSH.
+	GetWebPushKey(context.Context, *connect.Request[v1.GetWebPushKeyRequest]) (*connect.Response[v1.GetWebPushKeyResponse], error)
+	// UnregisterDevice removes a push device by its token (for a Web Push
+	// subscription, its endpoint URL).
 	UnregisterDevice(context.Context, *connect.Request[v1.UnregisterDeviceRequest]) (*connect.Response[v1.UnregisterDeviceResponse], error)
 	// RevokeUserTokens refuses every user token of a user issued until now
 	// (tokens issued in the same second included, as `iat` counts seconds; a
@@ -122,6 +134,13 @@ func NewRecipientServiceClient(httpClient connect.HTTPClient, baseURL string, op
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		getWebPushKey: connect.NewClient[v1.GetWebPushKeyRequest, v1.GetWebPushKeyResponse](
+			httpClient,
+			baseURL+RecipientServiceGetWebPushKeyProcedure,
+			connect.WithSchema(recipientServiceMethods.ByName("GetWebPushKey")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 		unregisterDevice: connect.NewClient[v1.UnregisterDeviceRequest, v1.UnregisterDeviceResponse](
 			httpClient,
 			baseURL+RecipientServiceUnregisterDeviceProcedure,
@@ -145,6 +164,7 @@ type recipientServiceClient struct {
 	getRecipient     *connect.Client[v1.GetRecipientRequest, v1.GetRecipientResponse]
 	deleteRecipient  *connect.Client[v1.DeleteRecipientRequest, v1.DeleteRecipientResponse]
 	registerDevice   *connect.Client[v1.RegisterDeviceRequest, v1.RegisterDeviceResponse]
+	getWebPushKey    *connect.Client[v1.GetWebPushKeyRequest, v1.GetWebPushKeyResponse]
 	unregisterDevice *connect.Client[v1.UnregisterDeviceRequest, v1.UnregisterDeviceResponse]
 	revokeUserTokens *connect.Client[v1.RevokeUserTokensRequest, v1.RevokeUserTokensResponse]
 }
@@ -169,6 +189,11 @@ func (c *recipientServiceClient) RegisterDevice(ctx context.Context, req *connec
 	return c.registerDevice.CallUnary(ctx, req)
 }
 
+// GetWebPushKey calls herald.v1.RecipientService.GetWebPushKey.
+func (c *recipientServiceClient) GetWebPushKey(ctx context.Context, req *connect.Request[v1.GetWebPushKeyRequest]) (*connect.Response[v1.GetWebPushKeyResponse], error) {
+	return c.getWebPushKey.CallUnary(ctx, req)
+}
+
 // UnregisterDevice calls herald.v1.RecipientService.UnregisterDevice.
 func (c *recipientServiceClient) UnregisterDevice(ctx context.Context, req *connect.Request[v1.UnregisterDeviceRequest]) (*connect.Response[v1.UnregisterDeviceResponse], error) {
 	return c.unregisterDevice.CallUnary(ctx, req)
@@ -190,7 +215,9 @@ type RecipientServiceHandler interface {
 	// preferences, notifications, their deliveries and the live feed. It also
 	// revokes the user's tokens, as RevokeUserTokens does.
 	DeleteRecipient(context.Context, *connect.Request[v1.DeleteRecipientRequest]) (*connect.Response[v1.DeleteRecipientResponse], error)
-	// RegisterDevice adds a push device. A push token belongs to one user:
+	// RegisterDevice adds a push device: an app's FCM token, or a browser's Web
+	// Push subscription (PLATFORM_WEB_PUSH with `web_push`, whose endpoint URL
+	// is then the device's token). A push token belongs to one user:
 	// registering it again for the same user returns the same device; a token
 	// registered to another user moves to this one only with an `admin` API key
 	// (the device changed hands), while a user token gets PERMISSION_DENIED,
@@ -198,7 +225,14 @@ type RecipientServiceHandler interface {
 	// configured number of devices (50 by default): one more fails with
 	// RESOURCE_EXHAUSTED.
 	RegisterDevice(context.Context, *connect.Request[v1.RegisterDeviceRequest]) (*connect.Response[v1.RegisterDeviceResponse], error)
-	// UnregisterDevice removes a push device by its token.
+	// GetWebPushKey returns the server's VAPID public key (RFC 8292): the
+	// `applicationServerKey` a web app passes to pushManager.subscribe() before
+	// it registers the subscription with RegisterDevice (PLATFORM_WEB_PUSH).
+	// Any caller may ask: a user token, or an API key of any scope. The key is
+	// empty when the server does not offer CHANNEL_WEBPUSH.
+	GetWebPushKey(context.Context, *connect.Request[v1.GetWebPushKeyRequest]) (*connect.Response[v1.GetWebPushKeyResponse], error)
+	// UnregisterDevice removes a push device by its token (for a Web Push
+	// subscription, its endpoint URL).
 	UnregisterDevice(context.Context, *connect.Request[v1.UnregisterDeviceRequest]) (*connect.Response[v1.UnregisterDeviceResponse], error)
 	// RevokeUserTokens refuses every user token of a user issued until now
 	// (tokens issued in the same second included, as `iat` counts seconds; a
@@ -244,6 +278,13 @@ func NewRecipientServiceHandler(svc RecipientServiceHandler, opts ...connect.Han
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	recipientServiceGetWebPushKeyHandler := connect.NewUnaryHandler(
+		RecipientServiceGetWebPushKeyProcedure,
+		svc.GetWebPushKey,
+		connect.WithSchema(recipientServiceMethods.ByName("GetWebPushKey")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	recipientServiceUnregisterDeviceHandler := connect.NewUnaryHandler(
 		RecipientServiceUnregisterDeviceProcedure,
 		svc.UnregisterDevice,
@@ -268,6 +309,8 @@ func NewRecipientServiceHandler(svc RecipientServiceHandler, opts ...connect.Han
 			recipientServiceDeleteRecipientHandler.ServeHTTP(w, r)
 		case RecipientServiceRegisterDeviceProcedure:
 			recipientServiceRegisterDeviceHandler.ServeHTTP(w, r)
+		case RecipientServiceGetWebPushKeyProcedure:
+			recipientServiceGetWebPushKeyHandler.ServeHTTP(w, r)
 		case RecipientServiceUnregisterDeviceProcedure:
 			recipientServiceUnregisterDeviceHandler.ServeHTTP(w, r)
 		case RecipientServiceRevokeUserTokensProcedure:
@@ -295,6 +338,10 @@ func (UnimplementedRecipientServiceHandler) DeleteRecipient(context.Context, *co
 
 func (UnimplementedRecipientServiceHandler) RegisterDevice(context.Context, *connect.Request[v1.RegisterDeviceRequest]) (*connect.Response[v1.RegisterDeviceResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.RecipientService.RegisterDevice is not implemented"))
+}
+
+func (UnimplementedRecipientServiceHandler) GetWebPushKey(context.Context, *connect.Request[v1.GetWebPushKeyRequest]) (*connect.Response[v1.GetWebPushKeyResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.RecipientService.GetWebPushKey is not implemented"))
 }
 
 func (UnimplementedRecipientServiceHandler) UnregisterDevice(context.Context, *connect.Request[v1.UnregisterDeviceRequest]) (*connect.Response[v1.UnregisterDeviceResponse], error) {

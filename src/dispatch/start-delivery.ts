@@ -16,7 +16,8 @@ import { createDeadLetters } from "./dead-letters.js";
 import { type DeliveryWorker, type Disposition, startDeliveryWorker } from "./delivery-worker.js";
 import { createFanoutQueue } from "./fanout-queue.js";
 import { dispatchNames, setupDispatch } from "./jetstream-setup.js";
-import { createOutboxRelay, laneKey } from "./outbox-relay.js";
+import { createLaneRoom } from "./lane-room.js";
+import { createOutboxRelay } from "./outbox-relay.js";
 import type { SchedulerTask } from "./scheduler.js";
 
 export interface DeliveryOptions {
@@ -98,26 +99,12 @@ export function startDelivery(options: DeliveryOptions) {
       () => publishMessage(client, subject, msgID, { ...item, error: "" }),
     );
   };
-  const cap = options.settings.laneBacklog;
-  // Only num_pending counts against the cap: messages workers hold, and
-  // retries waiting out their delay, are not a line new messages queue behind.
-  const laneRoom = async (keys: readonly string[]) => {
-    const manager = jsm;
-    if (cap === 0 || manager === null) return null;
-    const wanted = new Set(keys);
-    const room = new Map<string, number>();
-    await Promise.all(
-      options.channels.flatMap((channel) =>
-        lanes
-          .filter((lane) => wanted.has(laneKey({ channel, lane })))
-          .map(async (lane) => {
-            const info = await manager.consumers.info(names.stream, names.consumer(channel, lane));
-            room.set(laneKey({ channel, lane }), cap - info.num_pending);
-          }),
-      ),
-    );
-    return room;
-  };
+  const laneRoom = createLaneRoom({
+    jsm: () => jsm,
+    names,
+    channels: options.channels,
+    cap: options.settings.laneBacklog,
+  });
   const relay = createOutboxRelay({ db: options.db, publish, laneRoom, logger });
   const fanouts = createFanoutQueue({
     db: options.db,

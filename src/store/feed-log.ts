@@ -112,7 +112,7 @@ export const feedLog = {
   async eventsAfter(q: Queryable, tenantId: string, userId: string, after: number, limit: number): Promise<EventsPage> {
     const rows = await q.rows<FeedEventRow>(
       `SELECT e.tenant_id AS event_tenant_id, e.user_id AS event_user_id, e.seq, e.kind, e.notification_ids,
-              e.all_notifications, e.unread_count, e.unseen_count, e.created_at AS event_time,
+              e.all_notifications, e.unread_count, coalesce(e.unseen_count, e.unread_count) AS unseen_count, e.created_at AS event_time,
               ${notificationColumns}
        FROM feed_events e
        LEFT JOIN notifications n
@@ -138,7 +138,7 @@ export const feedLog = {
     if (requests.length === 0) return [];
     const rows = await q.rows<FeedEventRow & { request: number }>(
       `SELECT t.i::int AS request, e.tenant_id AS event_tenant_id, e.user_id AS event_user_id, e.seq, e.kind,
-              e.notification_ids, e.all_notifications, e.unread_count, e.unseen_count, e.created_at AS event_time,
+              e.notification_ids, e.all_notifications, e.unread_count, coalesce(e.unseen_count, e.unread_count) AS unseen_count, e.created_at AS event_time,
               ${notificationColumns}
        FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS t(tn, u, a, i)
        CROSS JOIN LATERAL (

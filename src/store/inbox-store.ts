@@ -20,21 +20,26 @@ export interface ChangeResult {
  * row must be in to change, and which changed rows leave or enter the unread
  * and the unseen count (in the inbox and unread, or unseen). The counted
  * conditions read `o`, the row as it was before this statement, so they may
- * name the columns being set (reading sets seen_at too).
+ * name the columns being set.
+ *
+ * Reading sees without writing seen_at (migration 0018): a row is unseen
+ * while seen_at and read_at are both NULL. Marking unread keeps it seen by
+ * moving the read time into seen_at first.
  */
+const unseen = (row: "n" | "o") => `${row}.seen_at IS NULL AND ${row}.read_at IS NULL`;
 const changes: Record<
   ChangeKind,
   { set: string; when: string; unread: string | null; unseen: string | null; sign: -1 | 1 }
 > = {
   read: {
-    set: "read_at = $TIME, seen_at = coalesce(n.seen_at, $TIME)",
+    set: "read_at = $TIME",
     when: "n.read_at IS NULL",
     unread: "o.archived_at IS NULL",
-    unseen: "o.archived_at IS NULL AND o.seen_at IS NULL",
+    unseen: `o.archived_at IS NULL AND ${unseen("o")}`,
     sign: -1,
   },
   unread: {
-    set: "read_at = NULL",
+    set: "read_at = NULL, seen_at = coalesce(n.seen_at, n.read_at)",
     when: "n.read_at IS NOT NULL",
     unread: "o.archived_at IS NULL",
     unseen: null,
@@ -44,17 +49,17 @@ const changes: Record<
     set: "archived_at = $TIME",
     when: "n.archived_at IS NULL",
     unread: "o.read_at IS NULL",
-    unseen: "o.seen_at IS NULL",
+    unseen: unseen("o"),
     sign: -1,
   },
   unarchived: {
     set: "archived_at = NULL",
     when: "n.archived_at IS NOT NULL",
     unread: "o.read_at IS NULL",
-    unseen: "o.seen_at IS NULL",
+    unseen: unseen("o"),
     sign: 1,
   },
-  seen: { set: "seen_at = $TIME", when: "n.seen_at IS NULL", unread: null, unseen: "o.archived_at IS NULL", sign: -1 },
+  seen: { set: "seen_at = $TIME", when: unseen("n"), unread: null, unseen: "o.archived_at IS NULL", sign: -1 },
 };
 
 /** Seen, read and archive state of notifications in users' inboxes. */

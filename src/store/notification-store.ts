@@ -83,7 +83,7 @@ export const notificationStore = {
     ];
     const bind: unknown[] = [query.tenantId, query.userId];
     if (query.unreadOnly) where.push("n.read_at IS NULL");
-    if (query.unseenOnly) where.push("n.seen_at IS NULL");
+    if (query.unseenOnly) where.push("n.seen_at IS NULL AND n.read_at IS NULL");
     if (query.category !== "") {
       bind.push(query.category);
       where.push(`n.category = $${bind.length}`);

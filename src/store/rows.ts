@@ -19,9 +19,12 @@ export interface NotificationRow {
   seen_at: Date | null;
 }
 
-/** The columns that make up a NotificationRow, for SELECT lists. */
+/**
+ * The columns that make up a NotificationRow, for SELECT lists. Reading sees:
+ * the seen time is the first of seen_at and read_at (migration 0018).
+ */
 export const notificationColumns =
-  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at, n.seen_at";
+  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at, coalesce(n.seen_at, n.read_at) AS seen_at";
 
 export function toNotification(row: NotificationRow): Notification {
   return {

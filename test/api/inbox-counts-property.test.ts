@@ -70,7 +70,7 @@ const operations: Operation[] = [
 async function recount(userId: string): Promise<[number, number]> {
   const [row] = await herald.db.query<{ unread: number; unseen: number }>(
     `SELECT count(*) FILTER (WHERE read_at IS NULL)::int AS unread,
-            count(*) FILTER (WHERE seen_at IS NULL)::int AS unseen
+            count(*) FILTER (WHERE seen_at IS NULL AND read_at IS NULL)::int AS unseen
      FROM notifications
      WHERE tenant_id = 'default' AND user_id = $1 AND seq IS NOT NULL AND archived_at IS NULL`,
     [userId],

@@ -2,7 +2,8 @@ import type { ConnectError } from "@connectrpc/connect";
 import type { Notification } from "../../gen/ts/herald/v1/notification_pb.js";
 import { stringAttribute } from "./dom.js";
 import type { FeedState } from "./feed-connection.js";
-import { createHeraldClient } from "./herald-client.js";
+import { createHeraldClient, createRecipientClient } from "./herald-client.js";
+import { InboxPush } from "./inbox-push.js";
 import { InboxSession } from "./inbox-session.js";
 import { InboxView } from "./inbox-view.js";
 
@@ -21,11 +22,21 @@ const feedStatus: Partial<Record<FeedState, string>> = {
  * `herald-unread-change` ({ unreadCount }), `herald-error` ({ error }; an
  * `Unauthenticated` one means: set a fresh `token`).
  * The `connection` attribute reflects the live feed's state (see FeedState).
+ * With `push-worker="/herald-push-sw.js"` (Herald's service worker, hosted on
+ * the page's origin) the panel offers "Enable browser notifications" where
+ * the browser and the server can; `web-push` reflects that state.
  */
 export class HeraldInboxElement extends HTMLElement {
-  static readonly observedAttributes = ["base-url", "token", "page-size", "idle-timeout"];
+  static readonly observedAttributes = ["base-url", "token", "page-size", "idle-timeout", "push-worker"];
   #view: InboxView | null = null;
   #session: InboxSession | null = null;
+  readonly #push = new InboxPush(
+    (control) => {
+      this.setAttribute("web-push", control.state);
+      this.#view?.renderPush(control);
+    },
+    (error) => this.#emit("herald-error", { error }),
+  );
   #lastUnread = -1;
   /** connectedCallback ran: attributes set while upgrading arrive before it and must not start anything. */
   #connected = false;
@@ -58,6 +69,16 @@ export class HeraldInboxElement extends HTMLElement {
     const n = Number(this.getAttribute("idle-timeout") ?? 45_000);
     return Number.isFinite(n) && n >= 1000 ? n : 45_000;
   }
+  /**
+   * URL of Herald's service worker on this page's origin (see web/README.md);
+   * empty (the default) offers no browser notifications.
+   */
+  get pushWorker(): string {
+    return this.getAttribute("push-worker") ?? "";
+  }
+  set pushWorker(value: string) {
+    stringAttribute(this, "push-worker", value);
+  }
   get unreadCount(): number {
     return this.#session?.state.unreadCount ?? 0;
   }
@@ -69,6 +90,7 @@ export class HeraldInboxElement extends HTMLElement {
       onArchive: (n) => void this.#session?.archive(n),
       onMarkAllRead: () => void this.#session?.markAllRead(),
       onNearEnd: () => void this.#loadMore(),
+      onPushToggle: () => void this.#push.toggle(),
     });
     window.addEventListener("online", this.#onOnline);
     document.addEventListener("click", this.#onOutsideClick);
@@ -88,6 +110,7 @@ export class HeraldInboxElement extends HTMLElement {
   attributeChangedCallback(name: string, old: string | null, value: string | null): void {
     if (old === value || !this.#connected) return;
     if (name === "page-size") void this.#session?.reload();
+    else if (name === "push-worker") this.#startPush();
     else this.#restart();
   }
 
@@ -111,10 +134,17 @@ export class HeraldInboxElement extends HTMLElement {
       // A short page may leave the end of the list in sight: keep loading until it is not.
       onListed: () => requestAnimationFrame(() => this.#view?.checkNearEnd()),
     });
+    this.#startPush();
     this.#render();
   }
 
+  #startPush(): void {
+    const client = this.token === "" ? null : createRecipientClient({ baseUrl: this.baseUrl, token: this.token });
+    this.#push.start(client, this.pushWorker);
+  }
+
   #stop(): void {
+    this.#push.stop();
     if (this.#session === null) return;
     this.#session.stop();
     this.#session = null;

@@ -24,7 +24,7 @@ button { font: inherit; color: inherit; cursor: pointer; }
   border: 1px solid var(--herald-border); border-radius: 999px; background: var(--herald-bg);
 }
 .bell:hover { border-color: var(--herald-accent); }
-.bell:focus-visible, .open:focus-visible, .archive:focus-visible, .mark-all:focus-visible {
+.bell:focus-visible, .open:focus-visible, .archive:focus-visible, .mark-all:focus-visible, .push-toggle:focus-visible {
   outline: 2px solid var(--herald-accent); outline-offset: 2px;
 }
 .bell svg { width: 20px; height: 20px; }
@@ -33,7 +33,8 @@ button { font: inherit; color: inherit; cursor: pointer; }
   box-sizing: border-box; border-radius: 999px; background: var(--herald-badge); color: #fff;
   font-size: 11px; font-weight: 600; line-height: 18px; text-align: center;
 }
-.badge[hidden], .panel[hidden], .status[hidden], .empty[hidden], .more[hidden] { display: none; }
+.badge[hidden], .panel[hidden], .status[hidden], .empty[hidden], .more[hidden], .push[hidden],
+.push-message[hidden] { display: none; }
 .panel {
   position: absolute; right: 0; top: calc(100% + 8px); z-index: 1000; width: var(--herald-panel-width);
   max-width: calc(100vw - 16px); background: var(--herald-bg); border: 1px solid var(--herald-border);
@@ -64,4 +65,8 @@ h2 { margin: 0; font-size: 15px; }
 .archive svg { width: 16px; height: 16px; }
 .empty, .more { margin: 0; padding: 24px 16px; color: var(--herald-muted); text-align: center; }
 .more { padding: 10px 16px; font-size: 12px; }
+.push { padding: 8px 16px; border-top: 1px solid var(--herald-border); }
+.push-toggle { border: 0; background: none; color: var(--herald-accent); padding: 4px 0; }
+.push-toggle:disabled { color: var(--herald-muted); cursor: default; }
+.push-message { margin: 4px 0 0; color: #92400e; font-size: 12px; }
 `;

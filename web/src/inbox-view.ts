@@ -1,6 +1,7 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Notification } from "../../gen/ts/herald/v1/notification_pb.js";
 import { adoptStyles, h, timeAgo } from "./dom.js";
+import type { PushControl } from "./inbox-push.js";
 import { inboxStyles } from "./inbox-styles.js";
 
 /** What the view reports back to its element. */
@@ -11,6 +12,8 @@ export interface InboxViewHandlers {
   onMarkAllRead(): void;
   /** The list was scrolled (almost) to its end. */
   onNearEnd(): void;
+  /** "Enable (or Disable) browser notifications" was clicked. */
+  onPushToggle(): void;
 }
 
 // Static markup only: no data is ever put into it.
@@ -27,7 +30,18 @@ const skeleton = `
   <ul class="list"></ul>
   <p class="empty" hidden>You are all caught up.</p>
   <p class="more" hidden>Loading…</p>
+  <footer class="push" hidden>
+    <button class="push-toggle" type="button"></button>
+    <p class="push-message" role="status" hidden></p>
+  </footer>
 </section>`;
+
+const pushLabels: Record<PushControl["state"], string> = {
+  unavailable: "",
+  off: "Enable browser notifications",
+  on: "Disable browser notifications",
+  busy: "Working…",
+};
 
 const archiveIcon = `<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2"
   stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><rect x="3" y="4" width="18" height="4" rx="1"/>
@@ -53,6 +67,7 @@ export class InboxView {
     root.append(template.content);
     this.#q(".bell").addEventListener("click", () => handlers.onToggle());
     this.#q(".mark-all").addEventListener("click", () => handlers.onMarkAllRead());
+    this.#q(".push-toggle").addEventListener("click", () => handlers.onPushToggle());
     this.list.addEventListener("scroll", () => this.checkNearEnd(), { passive: true });
   }
 
@@ -83,6 +98,17 @@ export class InboxView {
     const status = this.#q<HTMLElement>(".status");
     status.hidden = text === "";
     status.textContent = text;
+  }
+
+  /** The browser notifications button (hidden when unavailable) and its message. */
+  renderPush({ state, message }: PushControl): void {
+    this.#q<HTMLElement>(".push").hidden = state === "unavailable";
+    const button = this.#q<HTMLButtonElement>(".push-toggle");
+    button.textContent = pushLabels[state];
+    button.disabled = state === "busy";
+    const text = this.#q<HTMLElement>(".push-message");
+    text.hidden = message === "";
+    text.textContent = message;
   }
 
   setLoadingMore(loading: boolean): void {

@@ -205,7 +205,8 @@ describe("under faults, every accepted delivery ends sent (or dead, visibly) and
     }
     expect(smtp.messages).toHaveLength(40);
     expect(new Set(smtp.messages.map((m) => m.messageId))).toEqual(new Set(deliveryIds.map((d) => `<${d}@herald>`)));
-  });
+    // A second process starting and 40 emails: over 30 s on a busy 2-core machine.
+  }, 120_000);
 
   it("Cancel withdraws a scheduled notification before it goes out", async () => {
     smtp.reset();

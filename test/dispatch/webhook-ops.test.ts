@@ -52,7 +52,11 @@ async function registered(fields: { categories: string[]; rateLimitPerSecond?: n
   return { receiver: r, endpoint: endpoint as NonNullable<typeof endpoint>, secret };
 }
 
-const codeOf = (p: Promise<unknown>) => p.then(() => Code.Unknown, (e: unknown) => ConnectError.from(e).code);
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => Code.Unknown,
+    (e: unknown) => ConnectError.from(e).code,
+  );
 
 describe("webhook operations", () => {
   it("list each attempt newest first with status code, duration and the answer's excerpt, paged and filtered", async () => {
@@ -184,6 +188,27 @@ describe("webhook operations", () => {
     expect(r.deliveries).toHaveLength(50);
     expect(new Set(got.map((w) => w.id)).size).toBe(50);
     await webhooks.deleteWebhookEndpoint({ id: endpoint.id });
+  });
+
+  it("share an endpoint's rate limit between two Herald processes", async () => {
+    const second = await startHerald({ db: herald.db, natsPrefix: herald.config.nats.prefix });
+    try {
+      const { receiver: r, endpoint } = await registered({ categories: ["shared"], rateLimitPerSecond: 10 });
+      const started = Date.now();
+      await admin.send({
+        userIds: Array.from({ length: 40 }, (_, i) => `sh${i}`),
+        category: "shared",
+        title: "t",
+        body: "b",
+      });
+      const got = await r.waitFor(40, 30_000);
+      // Each process alone would let 10/s through: together they must still space 40 posts over >= 3.9 s.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
+      expect(new Set(got.map((w) => w.id)).size).toBe(40);
+      await webhooks.deleteWebhookEndpoint({ id: endpoint.id });
+    } finally {
+      await second.close();
+    }
   });
 
   it("store and validate event types, posting notification.created only to endpoints that take it", async () => {

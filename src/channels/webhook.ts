@@ -4,6 +4,7 @@ import { notificationToPb } from "../contract/notification.js";
 import type { Admission } from "../domain/deliverer.js";
 import { PermanentDeliveryError } from "../domain/delivery-errors.js";
 import { ENDPOINT_DISABLED_REASON } from "../domain/webhook-endpoint.js";
+import { deliveryStore } from "../store/delivery-store.js";
 import { webhookRateStore } from "../store/webhook-rate-store.js";
 import { channelModule } from "./channel-module.js";
 import { checkWebhookUrl } from "./network-guard.js";
@@ -68,7 +69,15 @@ export const webhookChannel = channelModule<WebhookSettings>({
         deps.onBookkeepingError?.(error);
         return;
       }
-      if (since !== null) deps.onEndpointDisabled?.({ tenantId, endpointId, failingSince: since, reason: "failing" });
+      if (since !== null) await disabled(tenantId, endpointId, "failing", since);
+    };
+    /** Reports an endpoint Herald disabled, and ends what waits for it now rather than when each comes up. */
+    const disabled = async (tenantId: string, endpointId: string, reason: "gone" | "failing", since: Date | null) => {
+      deps.onEndpointDisabled?.({ tenantId, endpointId, failingSince: since, reason });
+      await deliveryStore
+        .cancelForEndpoint(deps.db, tenantId, endpointId, ENDPOINT_DISABLED_REASON)
+        // Each one still finds the endpoint disabled when it comes up (admit).
+        .catch((error: unknown) => deps.onBookkeepingError?.(error));
     };
     return {
       async admit({ delivery, notification }): Promise<Admission> {
@@ -111,12 +120,7 @@ export const webhookChannel = channelModule<WebhookSettings>({
         } catch (error) {
           if (error instanceof PermanentDeliveryError && error.reason === "gone") {
             await deps.endpoints.disable(deps.db, notification.tenantId, endpoint.id, "the endpoint answered 410 Gone");
-            deps.onEndpointDisabled?.({
-              tenantId: notification.tenantId,
-              endpointId: endpoint.id,
-              failingSince: null,
-              reason: "gone",
-            });
+            await disabled(notification.tenantId, endpoint.id, "gone", null);
           } else {
             await recordOutcome(notification.tenantId, endpoint.id, false);
           }

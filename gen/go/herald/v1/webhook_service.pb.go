@@ -108,7 +108,7 @@ type WebhookEndpoint struct {
 	// CreateWebhookEndpointRequest.event_types).
 	EventTypes []string `protobuf:"bytes,10,rep,name=event_types,json=eventTypes,proto3" json:"event_types,omitempty"`
 	// rate_limit_per_second is the most posts per second Herald makes to the
-	// endpoint, across all its processes; 0 means the server's default
+	// endpoint (CHANNEL_WEBHOOK endpoints), across all its processes; 0 means the server's default
 	// (WEBHOOK_ENDPOINT_RATE_LIMIT, unlimited unless set). Deliveries over the
 	// limit wait their turn; they do not fail.
 	RateLimitPerSecond uint32 `protobuf:"varint,11,opt,name=rate_limit_per_second,json=rateLimitPerSecond,proto3" json:"rate_limit_per_second,omitempty"`
@@ -116,7 +116,7 @@ type WebhookEndpoint struct {
 	// unset while enabled.
 	DisableTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=disable_time,json=disableTime,proto3" json:"disable_time,omitempty"`
 	// failing_since is when the endpoint's attempts started failing without a
-	// success since; unset when its last attempt succeeded. Herald disables an
+	// success since (CHANNEL_WEBHOOK endpoints); unset when its last attempt succeeded. Herald disables an
 	// endpoint still failing WEBHOOK_DISABLE_AFTER_FAILING_SECONDS after this
 	// (default 5 days) and says so in disabled_reason.
 	FailingSince  *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=failing_since,json=failingSince,proto3" json:"failing_since,omitempty"`

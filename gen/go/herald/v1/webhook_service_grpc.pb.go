@@ -56,7 +56,9 @@ type WebhookServiceClient interface {
 	// with the old one too for a grace period, so receivers can switch over.
 	RotateWebhookSecret(ctx context.Context, in *RotateWebhookSecretRequest, opts ...grpc.CallOption) (*RotateWebhookSecretResponse, error)
 	// ListWebhookAttempts returns each attempt Herald made to post to an
-	// endpoint, newest first, with what the receiver answered. Attempts are
+	// endpoint, newest first, with what the receiver answered. Only
+	// CHANNEL_WEBHOOK endpoints record their attempts here (a chat tool's list
+	// is empty). Attempts are
 	// kept as long as their deliveries. Attempts made before this call existed,
 	// and attempts whose worker died mid-call, are not listed.
 	// Errors: NOT_FOUND for an unknown endpoint (or another tenant's);
@@ -192,7 +194,9 @@ type WebhookServiceServer interface {
 	// with the old one too for a grace period, so receivers can switch over.
 	RotateWebhookSecret(context.Context, *RotateWebhookSecretRequest) (*RotateWebhookSecretResponse, error)
 	// ListWebhookAttempts returns each attempt Herald made to post to an
-	// endpoint, newest first, with what the receiver answered. Attempts are
+	// endpoint, newest first, with what the receiver answered. Only
+	// CHANNEL_WEBHOOK endpoints record their attempts here (a chat tool's list
+	// is empty). Attempts are
 	// kept as long as their deliveries. Attempts made before this call existed,
 	// and attempts whose worker died mid-call, are not listed.
 	// Errors: NOT_FOUND for an unknown endpoint (or another tenant's);

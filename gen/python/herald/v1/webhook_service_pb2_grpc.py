@@ -140,7 +140,9 @@ class WebhookServiceServicer:
 
     def ListWebhookAttempts(self, request, context):
         """ListWebhookAttempts returns each attempt Herald made to post to an
-        endpoint, newest first, with what the receiver answered. Attempts are
+        endpoint, newest first, with what the receiver answered. Only
+        CHANNEL_WEBHOOK endpoints record their attempts here (a chat tool's list
+        is empty). Attempts are
         kept as long as their deliveries. Attempts made before this call existed,
         and attempts whose worker died mid-call, are not listed.
         Errors: NOT_FOUND for an unknown endpoint (or another tenant's);

@@ -101,7 +101,7 @@ export type WebhookEndpoint = Message<"herald.v1.WebhookEndpoint"> & {
 
   /**
    * rate_limit_per_second is the most posts per second Herald makes to the
-   * endpoint, across all its processes; 0 means the server's default
+   * endpoint (CHANNEL_WEBHOOK endpoints), across all its processes; 0 means the server's default
    * (WEBHOOK_ENDPOINT_RATE_LIMIT, unlimited unless set). Deliveries over the
    * limit wait their turn; they do not fail.
    *
@@ -119,7 +119,7 @@ export type WebhookEndpoint = Message<"herald.v1.WebhookEndpoint"> & {
 
   /**
    * failing_since is when the endpoint's attempts started failing without a
-   * success since; unset when its last attempt succeeded. Herald disables an
+   * success since (CHANNEL_WEBHOOK endpoints); unset when its last attempt succeeded. Herald disables an
    * endpoint still failing WEBHOOK_DISABLE_AFTER_FAILING_SECONDS after this
    * (default 5 days) and says so in disabled_reason.
    *
@@ -839,7 +839,9 @@ export const WebhookService: GenService<{
   },
   /**
    * ListWebhookAttempts returns each attempt Herald made to post to an
-   * endpoint, newest first, with what the receiver answered. Attempts are
+   * endpoint, newest first, with what the receiver answered. Only
+   * CHANNEL_WEBHOOK endpoints record their attempts here (a chat tool's list
+   * is empty). Attempts are
    * kept as long as their deliveries. Attempts made before this call existed,
    * and attempts whose worker died mid-call, are not listed.
    * Errors: NOT_FOUND for an unknown endpoint (or another tenant's);

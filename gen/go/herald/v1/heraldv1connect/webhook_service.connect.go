@@ -75,7 +75,9 @@ type WebhookServiceClient interface {
 	// with the old one too for a grace period, so receivers can switch over.
 	RotateWebhookSecret(context.Context, *connect.Request[v1.RotateWebhookSecretRequest]) (*connect.Response[v1.RotateWebhookSecretResponse], error)
 	// ListWebhookAttempts returns each attempt Herald made to post to an
-	// endpoint, newest first, with what the receiver answered. Attempts are
+	// endpoint, newest first, with what the receiver answered. Only
+	// CHANNEL_WEBHOOK endpoints record their attempts here (a chat tool's list
+	// is empty). Attempts are
 	// kept as long as their deliveries. Attempts made before this call existed,
 	// and attempts whose worker died mid-call, are not listed.
 	// Errors: NOT_FOUND for an unknown endpoint (or another tenant's);
@@ -231,7 +233,9 @@ type WebhookServiceHandler interface {
 	// with the old one too for a grace period, so receivers can switch over.
 	RotateWebhookSecret(context.Context, *connect.Request[v1.RotateWebhookSecretRequest]) (*connect.Response[v1.RotateWebhookSecretResponse], error)
 	// ListWebhookAttempts returns each attempt Herald made to post to an
-	// endpoint, newest first, with what the receiver answered. Attempts are
+	// endpoint, newest first, with what the receiver answered. Only
+	// CHANNEL_WEBHOOK endpoints record their attempts here (a chat tool's list
+	// is empty). Attempts are
 	// kept as long as their deliveries. Attempts made before this call existed,
 	// and attempts whose worker died mid-call, are not listed.
 	// Errors: NOT_FOUND for an unknown endpoint (or another tenant's);

@@ -114,6 +114,14 @@ export async function createApp(
     egress: config.egress,
     timeoutMs: deliveryConfig.timeoutMs,
     tenantSettings: tenants.settings,
+    onEndpointDisabled: (event) => {
+      metrics.observeEndpointDisabled(event.reason);
+      logger.warn(
+        { ...event, event: "webhook_endpoint_disabled" },
+        event.reason === "gone" ? "webhook endpoint answered 410 Gone: disabled" : "webhook endpoint failing: disabled",
+      );
+    },
+    onBookkeepingError: (err) => logger.warn({ err }, "webhook endpoint bookkeeping failed"),
     failover: {
       failureThreshold: deliveryConfig.providerFailureThreshold,
       cooldownMs: deliveryConfig.providerCooldownMs,

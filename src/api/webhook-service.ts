@@ -1,8 +1,8 @@
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { WebhookService } from "../../gen/ts/herald/v1/webhook_service_pb.js";
 import { channelFromPb } from "../contract/notification.js";
-import { webhookEndpointToPb } from "../contract/webhook-endpoint.js";
+import { attemptStatusFilter, webhookAttemptToPb, webhookEndpointToPb } from "../contract/webhook-endpoint.js";
 import type { UseCases } from "../usecases/index.js";
 import { principalOf } from "./principal-context.js";
 
@@ -16,6 +16,8 @@ export function webhookService(uc: UseCases): ServiceImpl<typeof WebhookService>
         description: req.description,
         // Unspecified means a webhook, as before endpoints had a channel.
         channel: channelFromPb(req.channel) ?? "webhook",
+        eventTypes: req.eventTypes,
+        rateLimitPerSecond: req.rateLimitPerSecond,
       });
       return { endpoint: webhookEndpointToPb(endpoint), secret };
     },
@@ -31,6 +33,8 @@ export function webhookService(uc: UseCases): ServiceImpl<typeof WebhookService>
         categories: req.replaceCategories ? req.categories : undefined,
         description: req.description,
         enabled: req.enabled,
+        eventTypes: req.replaceEventTypes ? req.eventTypes : undefined,
+        rateLimitPerSecond: req.rateLimitPerSecond,
       });
       return { endpoint: webhookEndpointToPb(endpoint) };
     },
@@ -41,6 +45,25 @@ export function webhookService(uc: UseCases): ServiceImpl<typeof WebhookService>
     async rotateWebhookSecret(req, ctx) {
       const { secret, previousExpiresAt } = await uc.webhooks.rotate(principalOf(ctx), req.id);
       return { secret, previousSecretExpireTime: timestampFromDate(previousExpiresAt) };
+    },
+    async listWebhookAttempts(req, ctx) {
+      const { attempts, nextPageToken } = await uc.webhookOperations.listAttempts(principalOf(ctx), {
+        endpointId: req.endpointId,
+        pageSize: req.pageSize,
+        pageToken: req.pageToken,
+        succeeded: attemptStatusFilter(req.status),
+      });
+      return { attempts: attempts.map(webhookAttemptToPb), nextPageToken };
+    },
+    async replayWebhookEvents(req, ctx) {
+      // protovalidate requires since.
+      const since = req.since === undefined ? new Date(Number.NaN) : timestampDate(req.since);
+      return uc.webhookOperations.replay(principalOf(ctx), {
+        endpointId: req.endpointId,
+        since,
+        includeDelivered: req.includeDelivered,
+        pageToken: req.pageToken,
+      });
     },
   };
 }

@@ -34,6 +34,19 @@ export interface ChannelDeps {
    * tenant gets the deployment's.
    */
   tenantSettings?(tenantId: string): TenantSettings | undefined;
+  /** Told when Herald disabled an endpoint on its own account (410 Gone, or failing too long): a log and a metric. */
+  onEndpointDisabled?(event: EndpointDisabled): void;
+  /** Told of a failure of a deliverer's own bookkeeping that must not fail the delivery (logged). */
+  onBookkeepingError?(error: unknown): void;
+}
+
+/** An endpoint Herald disabled. */
+export interface EndpointDisabled {
+  tenantId: string;
+  endpointId: string;
+  /** gone: it answered 410; failing: every attempt failed since failingSince for the configured period. */
+  reason: "gone" | "failing";
+  failingSince: Date | null;
 }
 
 /**

@@ -159,13 +159,19 @@ function readAnswer(response: http.IncomingMessage, keep: number): Promise<PostA
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let kept = 0;
+    let received = 0;
+    const done = () => resolve({ ...answer, body: Buffer.concat(chunks).toString("utf8") });
     response.on("data", (chunk: Buffer) => {
       const part = chunk.subarray(0, Math.max(0, keep - kept));
       kept += part.length;
+      received += chunk.length;
       if (part.length > 0) chunks.push(part);
+      // Once enough is kept the answer is known: the rest is drained, not waited for.
+      if (kept >= keep) done();
+      if (received > keep + MAX_DRAIN_BYTES) response.destroy();
     });
     response.on("error", reject);
-    response.on("end", () => resolve({ ...answer, body: Buffer.concat(chunks).toString("utf8") }));
+    response.on("end", done);
   });
 }
 

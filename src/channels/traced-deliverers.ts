@@ -22,6 +22,7 @@ export function tracedDeliverers(deliverers: Deliverers): Deliverers {
           ),
         close: () => d?.close?.(),
         ...(d?.calls !== undefined && { calls: d.calls }),
+        ...(d?.admit !== undefined && { admit: d.admit.bind(d) }),
       } satisfies Deliverer,
     ]),
   );

@@ -1,4 +1,9 @@
-import { PermanentDeliveryError, type ProviderReceipt, TransientDeliveryError } from "../domain/delivery-errors.js";
+import {
+  type HttpExchange,
+  PermanentDeliveryError,
+  type ProviderReceipt,
+  TransientDeliveryError,
+} from "../domain/delivery-errors.js";
 import { createGuardedPost, type PostAnswer, PostFailure } from "./guarded-post.js";
 import { checkWebhookUrl } from "./network-guard.js";
 import { retryAfterMs } from "./provider-http.js";
@@ -24,6 +29,11 @@ export interface WebhookMessage {
   timestamp?: Date;
   /** JSON body (serialised once, signed exactly as sent) */
   payload: unknown;
+  /**
+   * The endpoint's id: when given, the receipt or error carries the exchange
+   * (status, duration, the answer's first 1 KiB) for the attempt's record.
+   */
+  endpointId?: string;
 }
 
 export interface WebhookSender {
@@ -39,6 +49,8 @@ export interface WebhookSender {
 
 /** A receiver's own id for the delivery, reported as the receipt when it sends one. */
 const RECEIPT_HEADER = "x-request-id";
+/** Bytes of a receiver's answer kept with the attempt (ListWebhookAttempts). */
+export const RESPONSE_EXCERPT_BYTES = 1024;
 
 /**
  * Sends webhooks signed per Standard Webhooks over pooled keep-alive
@@ -49,11 +61,11 @@ const RECEIPT_HEADER = "x-request-id";
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
   const userAgent = options.userAgent ?? "Herald-Webhooks/1";
   const guard = { allowPrivateNetworks: options.allowPrivateNetworks };
-  // The body says nothing a sender acts on: only the status line is waited for.
+  // The body says nothing a sender acts on; its beginning is kept for people (ListWebhookAttempts).
   const poster = createGuardedPost({
     allowPrivateNetworks: options.allowPrivateNetworks,
     timeoutMs: options.timeoutMs ?? 10_000,
-    keepBodyBytes: 0,
+    keepBodyBytes: RESPONSE_EXCERPT_BYTES,
   });
 
   async function send(message: WebhookMessage, signal?: AbortSignal): Promise<ProviderReceipt> {
@@ -70,19 +82,44 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
         cause: error,
       });
     }
-    const answer = await poster.post(
-      message.url,
-      body,
-      {
-        "content-type": "application/json",
-        "user-agent": userAgent,
-        "webhook-id": message.id,
-        "webhook-timestamp": String(timestamp),
-        "webhook-signature": signature,
-      },
-      signal,
-    );
-    return interpret(answer);
+    const started = performance.now();
+    const exchange = (statusCode: number, responseBody: string): HttpExchange | undefined =>
+      message.endpointId === undefined
+        ? undefined
+        : {
+            endpointId: message.endpointId,
+            statusCode,
+            durationMs: performance.now() - started,
+            responseExcerpt: responseExcerpt(responseBody),
+          };
+    let answer: PostAnswer;
+    try {
+      answer = await poster.post(
+        message.url,
+        body,
+        {
+          "content-type": "application/json",
+          "user-agent": userAgent,
+          "webhook-id": message.id,
+          "webhook-timestamp": String(timestamp),
+          "webhook-signature": signature,
+        },
+        signal,
+      );
+    } catch (error) {
+      if (error instanceof TransientDeliveryError || error instanceof PermanentDeliveryError) {
+        error.exchange = exchange(0, "");
+      }
+      throw error;
+    }
+    const seen = exchange(answer.status, answer.body);
+    try {
+      const receipt = interpret(answer);
+      return seen === undefined ? receipt : { ...receipt, exchange: seen };
+    } catch (error) {
+      if (error instanceof TransientDeliveryError || error instanceof PermanentDeliveryError) error.exchange = seen;
+      throw error;
+    }
   }
 
   return { send, close: () => poster.close() };
@@ -116,4 +153,18 @@ function interpret({ status, headers }: PostAnswer): ProviderReceipt {
   if (status >= 400) throw new PermanentDeliveryError(what);
   // 1xx never arrives here (node handles it); anything stranger may be a proxy hiccup.
   throw new TransientDeliveryError(what);
+}
+
+/**
+ * What is kept of an answer's body: at most RESPONSE_EXCERPT_BYTES of UTF-8,
+ * cut at a character boundary, without NUL (which Postgres text cannot hold).
+ */
+export function responseExcerpt(body: string): string {
+  let text = body.replaceAll("\u0000", "");
+  if (Buffer.byteLength(text) <= RESPONSE_EXCERPT_BYTES) return text;
+  text = Buffer.from(text).subarray(0, RESPONSE_EXCERPT_BYTES).toString("utf8");
+  // A character cut in two decodes as U+FFFD (3 bytes): drop characters until it fits.
+  const chars = [...text];
+  while (Buffer.byteLength(chars.join("")) > RESPONSE_EXCERPT_BYTES) chars.pop();
+  return chars.join("");
 }

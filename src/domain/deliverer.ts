@@ -11,6 +11,15 @@ export interface DeliveryJob {
   address: string;
 }
 
+/** Whether a delivery may be attempted now, as a channel sees its target. */
+export type Admission =
+  /** Attempt it now. */
+  | { kind: "go" }
+  /** Not yet (a rate limit): come back after this long; no attempt is counted. */
+  | { kind: "wait"; afterMs: number }
+  /** Never: settle it as canceled, with this reason (a disabled endpoint). */
+  | { kind: "cancel"; reason: string };
+
 /**
  * One channel's delivery: turns a stored delivery (with its notification and
  * the content rendered at Send time) into a provider call. Throws
@@ -19,6 +28,12 @@ export interface DeliveryJob {
  */
 export interface Deliverer {
   deliver(job: DeliveryJob, signal: AbortSignal): Promise<ProviderReceipt>;
+  /**
+   * Asked before a delivery is leased (absent: always go): a channel whose
+   * target can be switched off or limited (webhook endpoints) says to wait or
+   * to cancel, so that neither costs an attempt.
+   */
+  admit?(job: DeliveryJob): Promise<Admission>;
   /**
    * Most provider calls one attempt makes (failover tries each provider once;
    * default 1): the attempt may take this many DELIVERY_TIMEOUT_MS, and its

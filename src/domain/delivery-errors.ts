@@ -5,10 +5,27 @@
  * the retry schedule bounds the cost of being wrong).
  */
 
+/**
+ * What an HTTP receiver answered to one attempt (webhooks), kept with the
+ * attempt for ListWebhookAttempts and used for auto-disable.
+ */
+export interface HttpExchange {
+  /** The webhook endpoint posted to. */
+  endpointId: string;
+  /** The HTTP status; 0 when no answer came (timeout, refused...). */
+  statusCode: number;
+  /** How long the call took, until the answer's body ended. */
+  durationMs: number;
+  /** The answer body's first <= 1024 bytes of UTF-8 (webhook-sender.ts cuts it). */
+  responseExcerpt: string;
+}
+
 /** Worth trying again later: timeouts, refused connections, 408, 429, 5xx, SMTP 4xx. */
 export class TransientDeliveryError extends Error {
   /** The provider that failed, when the channel names its providers (channels/failover.ts). */
   provider?: string;
+  /** What the receiver answered, for channels that post to endpoints and keep it (webhooks). */
+  exchange?: HttpExchange;
 
   constructor(
     message: string,
@@ -34,6 +51,8 @@ export type PermanentReason =
 export class PermanentDeliveryError extends Error {
   /** The provider that refused, when the channel names its providers (channels/failover.ts). */
   provider?: string;
+  /** What the receiver answered, for channels that post to endpoints and keep it (webhooks). */
+  exchange?: HttpExchange;
 
   constructor(
     message: string,
@@ -51,4 +70,6 @@ export interface ProviderReceipt {
   providerMessageId: string;
   /** Which of the channel's providers accepted it (channels/failover.ts); absent for channels without named providers. */
   provider?: string;
+  /** What the receiver answered, for channels that post to endpoints and keep it (webhooks). */
+  exchange?: HttpExchange;
 }

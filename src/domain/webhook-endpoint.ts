@@ -14,6 +14,14 @@ export interface WebhookEndpoint {
   description: string;
   enabled: boolean;
   disabledReason: string;
+  /** When it was disabled (by Herald or by request); null while enabled. */
+  disabledAt: Date | null;
+  /** When its attempts started failing with no success since; null after a success. */
+  failingSince: Date | null;
+  /** The events it receives (WEBHOOK_EVENT_TYPES); notification.created is the one posted today. */
+  eventTypes: string[];
+  /** Most posts per second to it; 0: the server's default. */
+  rateLimitPerSecond: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -27,3 +35,26 @@ export interface WebhookTarget extends WebhookEndpoint {
 export function endpointMatches(categories: readonly string[], category: string): boolean {
   return categories.length === 0 || categories.some((c) => category === c || category.startsWith(`${c}.`));
 }
+
+/** The events an endpoint may subscribe to. Only notification.created is posted today (the event stream brings the rest). */
+export const WEBHOOK_EVENT_TYPES = [
+  "notification.created",
+  "delivery.sent",
+  "delivery.failed",
+  "delivery.dead",
+  "notification.seen",
+  "notification.read",
+  "notification.archived",
+  "notification.snoozed",
+  "notification.interacted",
+  "notification.updated",
+  "notification.retracted",
+  "notification.expired",
+  "workflow.step_skipped",
+] as const;
+
+/** What an endpoint receives when it names no event types: each notification, as before event types existed. */
+export const DEFAULT_WEBHOOK_EVENT_TYPES: readonly string[] = ["notification.created"];
+
+/** Why a delivery to a disabled endpoint was canceled (ReplayWebhookEvents looks for it). */
+export const ENDPOINT_DISABLED_REASON = "endpoint disabled";

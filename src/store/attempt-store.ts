@@ -1,5 +1,5 @@
 import type { DeliveryJob } from "../domain/deliverer.js";
-import type { ProviderReceipt } from "../domain/delivery-errors.js";
+import type { HttpExchange, ProviderReceipt } from "../domain/delivery-errors.js";
 import type { DeliveryAttempt, DeliveryStatus } from "../domain/notification.js";
 import type { Queryable } from "./database.js";
 import type { Lease } from "./delivery-store.js";
@@ -13,6 +13,8 @@ export interface Failure {
   dead: boolean;
   error: string;
   nextAttemptAt: Date | null;
+  /** What the receiver answered (webhooks), kept with the attempt. */
+  exchange?: HttpExchange;
 }
 
 /** One write of a worker's: a lease, or the result of the attempt it leased. */
@@ -26,6 +28,7 @@ export type AttemptWriteResult = Lease | null | boolean;
 
 function resultJson(w: Exclude<AttemptWrite, { kind: "lease" }>) {
   const sent = w.kind === "sent";
+  const exchange = sent ? w.receipt.exchange : w.failure.exchange;
   return {
     id: w.deliveryId,
     attempt: w.lease.attempt,
@@ -36,6 +39,10 @@ function resultJson(w: Exclude<AttemptWrite, { kind: "lease" }>) {
     error: sent ? "" : w.failure.error,
     provider_message_id: sent ? w.receipt.providerMessageId : "",
     provider: (sent ? w.receipt.provider : w.failure.provider) ?? "",
+    endpoint_id: exchange?.endpointId ?? null,
+    status_code: exchange?.statusCode ?? null,
+    duration_ms: exchange === undefined ? null : Math.round(exchange.durationMs),
+    response_excerpt: exchange?.responseExcerpt ?? "",
   };
 }
 
@@ -50,7 +57,8 @@ const writeAttemptsSql = `WITH lease_req AS (
   ),
   result_req AS (
     SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, attempt int, started_at timestamptz, status text,
-      outcome text, next_attempt_at timestamptz, error text, provider_message_id text, provider text)
+      outcome text, next_attempt_at timestamptz, error text, provider_message_id text, provider text,
+      endpoint_id uuid, status_code int, duration_ms int, response_excerpt text)
   ),
   before AS (
     SELECT id, status, attempts, lease_until FROM deliveries
@@ -66,8 +74,10 @@ const writeAttemptsSql = `WITH lease_req AS (
     RETURNING d.id
   ),
   recorded AS (
-    INSERT INTO delivery_attempts (delivery_id, number, started_at, finished_at, outcome, error, provider_message_id, provider)
-    SELECT r.id, r.attempt, r.started_at, now(), r.outcome, r.error, r.provider_message_id, r.provider
+    INSERT INTO delivery_attempts (delivery_id, number, started_at, finished_at, outcome, error, provider_message_id, provider,
+      endpoint_id, status_code, duration_ms, response_excerpt)
+    SELECT r.id, r.attempt, r.started_at, now(), r.outcome, r.error, r.provider_message_id, r.provider,
+      r.endpoint_id, r.status_code, r.duration_ms, r.response_excerpt
     FROM result_req r JOIN finished f ON f.id = r.id
     ON CONFLICT (delivery_id, number) DO NOTHING
     RETURNING delivery_id
@@ -201,11 +211,14 @@ export const attemptStore = {
     });
   },
 
-  /** Settles a waiting or leased delivery without an attempt (suppressed, sent in-app, or dead before trying). */
+  /**
+   * Settles a waiting or leased delivery without an attempt (suppressed, sent
+   * in-app, dead before trying, or canceled: its endpoint is disabled).
+   */
   async settle(
     q: Queryable,
     deliveryId: string,
-    status: Extract<DeliveryStatus, "suppressed" | "dead" | "sent">,
+    status: Extract<DeliveryStatus, "suppressed" | "dead" | "sent" | "canceled">,
     error = "",
   ): Promise<boolean> {
     return (

@@ -156,6 +156,58 @@ export const deliveryStore = {
     return row === undefined ? null : { delivery: toDelivery(row), generation: row.generation, priority: row.priority };
   },
 
+  /**
+   * Puts an endpoint's deliveries back in line for ReplayWebhookEvents, like
+   * revive (same ids, so the same webhook-id; a new generation), oldest first:
+   * those created at or after `sinceId` (ids are time-ordered) and after
+   * `afterId`, that are dead or were canceled because the endpoint was
+   * disabled (`canceledReason`), or sent too with `includeSent`. At most
+   * `limit`; returns each with its notification's priority (for its lane).
+   * The caller queues them in the outbox.
+   */
+  async reviveForEndpoint(
+    q: Queryable,
+    tenantId: string,
+    r: {
+      endpointId: string;
+      sinceId: string;
+      afterId: string | null;
+      includeSent: boolean;
+      canceledReason: string;
+      limit: number;
+    },
+  ): Promise<Array<{ id: string; channel: Channel; generation: number; priority: Priority }>> {
+    return q.rows(
+      `WITH picked AS (
+         SELECT d.id FROM deliveries d
+         WHERE d.tenant_id = $1 AND d.target = $2 AND d.target <> '' AND d.id >= $3::uuid
+           AND ($4::uuid IS NULL OR d.id > $4::uuid)
+           AND (d.status = 'dead' OR (d.status = 'canceled' AND d.last_error = $6) OR ($5 AND d.status = 'sent'))
+         ORDER BY d.id LIMIT $7
+         FOR UPDATE
+       )
+       UPDATE deliveries d SET status = 'pending', generation = generation + 1, generation_attempts = 0,
+         next_attempt_at = NULL, last_error = '', updated_at = now()
+       FROM picked p WHERE d.id = p.id
+       RETURNING d.id, d.channel, d.generation,
+         (SELECT n.priority FROM notifications n WHERE n.tenant_id = d.tenant_id AND n.id = d.notification_id)`,
+      [tenantId, r.endpointId, r.sinceId, r.afterId, r.includeSent, r.canceledReason, r.limit],
+    );
+  },
+
+  /**
+   * Cancels an endpoint's deliveries that have not gone out (its endpoint was
+   * disabled), saying why; returns how many. Copies already with JetStream
+   * find them settled.
+   */
+  async cancelForEndpoint(q: Queryable, tenantId: string, endpointId: string, reason: string): Promise<number> {
+    return q.exec(
+      `UPDATE deliveries SET status = 'canceled', last_error = $3, next_attempt_at = NULL, updated_at = now()
+       WHERE tenant_id = $1 AND target = $2 AND target <> '' AND status IN ('scheduled', 'pending', 'failed')`,
+      [tenantId, endpointId, reason],
+    );
+  },
+
   /** A delivery of the tenant; another tenant's id reads as absent. */
   async get(q: Queryable, tenantId: string, deliveryId: string): Promise<Delivery | null> {
     const [row] = await q.rows<DeliveryWithHistoryRow>(

@@ -11,6 +11,10 @@ interface EndpointRow {
   description: string;
   enabled: boolean;
   disabled_reason: string;
+  disabled_at: Date | null;
+  failing_since: Date | null;
+  event_types: string[];
+  rate_limit_per_second: number;
   secret: string;
   previous_secret: string | null;
   previous_secret_expires_at: Date | null;
@@ -19,7 +23,7 @@ interface EndpointRow {
 }
 
 const columns =
-  "id, channel, url, categories, description, enabled, disabled_reason, secret, previous_secret, previous_secret_expires_at, created_at, updated_at";
+  "id, channel, url, categories, description, enabled, disabled_reason, disabled_at, failing_since, event_types, rate_limit_per_second, secret, previous_secret, previous_secret_expires_at, created_at, updated_at";
 
 function toTarget(r: EndpointRow, now = new Date()): WebhookTarget {
   const previousValid =
@@ -32,6 +36,10 @@ function toTarget(r: EndpointRow, now = new Date()): WebhookTarget {
     description: r.description,
     enabled: r.enabled,
     disabledReason: r.disabled_reason,
+    disabledAt: r.disabled_at,
+    failingSince: r.failing_since,
+    eventTypes: r.event_types,
+    rateLimitPerSecond: r.rate_limit_per_second,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     secrets: previousValid ? [r.secret, r.previous_secret as string] : [r.secret],
@@ -42,6 +50,26 @@ function toTarget(r: EndpointRow, now = new Date()): WebhookTarget {
 export function publicEndpoint(t: WebhookTarget): WebhookEndpoint {
   const { secrets: _, ...endpoint } = t;
   return endpoint;
+}
+
+/** What a caller sets when registering an endpoint. */
+export interface EndpointFields {
+  channel: Channel;
+  url: string;
+  categories: string[];
+  description: string;
+  eventTypes: readonly string[];
+  rateLimitPerSecond: number;
+}
+
+/** The fields an update changes (absent: unchanged). */
+export interface EndpointChange {
+  url?: string;
+  categories?: string[];
+  description?: string;
+  enabled?: boolean;
+  eventTypes?: readonly string[];
+  rateLimitPerSecond?: number;
 }
 
 interface CacheEntry {
@@ -68,16 +96,23 @@ export function createWebhookEndpointStore(options: { cacheMs?: number } = {}) {
   };
 
   return {
-    async create(
-      q: Queryable,
-      tenantId: string,
-      e: { channel: Channel; url: string; categories: string[]; description: string; secret: string },
-    ): Promise<WebhookTarget> {
+    async create(q: Queryable, tenantId: string, e: EndpointFields & { secret: string }): Promise<WebhookTarget> {
       const [row] = await q.rows<EndpointRow>(
-        `INSERT INTO webhook_endpoints (id, tenant_id, channel, url, categories, description, secret)
-         VALUES ($1, $7, $6, $2, $3::text[], $4, $5)
+        `INSERT INTO webhook_endpoints (id, tenant_id, channel, url, categories, description, secret, event_types,
+           rate_limit_per_second)
+         VALUES ($1, $7, $6, $2, $3::text[], $4, $5, $8::text[], $9)
          RETURNING ${columns}`,
-        [uuidv7(), e.url, e.categories, e.description, e.secret, e.channel, tenantId],
+        [
+          uuidv7(),
+          e.url,
+          e.categories,
+          e.description,
+          e.secret,
+          e.channel,
+          tenantId,
+          e.eventTypes,
+          e.rateLimitPerSecond,
+        ],
       );
       return changed(tenantId, toTarget(row as EndpointRow));
     },
@@ -99,8 +134,9 @@ export function createWebhookEndpointStore(options: { cacheMs?: number } = {}) {
     },
 
     /**
-     * The tenant's enabled endpoints (few per tenant, so filtering by category
-     * happens in memory). Every Send asks, so the answer is kept for a second:
+     * The tenant's enabled endpoints that take notification.created (few per
+     * tenant, so filtering by category happens in memory): the ones each
+     * notification is posted to. Every Send asks, so the answer is kept for a second:
      * an endpoint registered through another process starts receiving within
      * that time.
      */
@@ -111,7 +147,9 @@ export function createWebhookEndpointStore(options: { cacheMs?: number } = {}) {
       dropExpired(now);
       const endpoints = q
         .rows<EndpointRow>(
-          `SELECT ${columns} FROM webhook_endpoints WHERE tenant_id = $1 AND enabled ORDER BY created_at, id`,
+          `SELECT ${columns} FROM webhook_endpoints
+           WHERE tenant_id = $1 AND enabled AND 'notification.created' = ANY (event_types)
+           ORDER BY created_at, id`,
           [tenantId],
         )
         .then((rows) => rows.map((r) => toTarget(r)));
@@ -124,12 +162,9 @@ export function createWebhookEndpointStore(options: { cacheMs?: number } = {}) {
     },
 
     /** Changes the fields given; returns null for an unknown id. */
-    async update(
-      q: Queryable,
-      tenantId: string,
-      id: string,
-      change: { url?: string; categories?: string[]; description?: string; enabled?: boolean },
-    ): Promise<WebhookTarget | null> {
+    async update(q: Queryable, tenantId: string, id: string, change: EndpointChange): Promise<WebhookTarget | null> {
+      // Enabling starts afresh (no reason, no failing period); disabling by
+      // request keeps the first disable time.
       const [row] = await q.rows<EndpointRow>(
         `UPDATE webhook_endpoints SET
            url = COALESCE($2, url),
@@ -137,6 +172,10 @@ export function createWebhookEndpointStore(options: { cacheMs?: number } = {}) {
            description = COALESCE($4, description),
            enabled = COALESCE($5, enabled),
            disabled_reason = CASE WHEN $5 IS NULL THEN disabled_reason ELSE '' END,
+           disabled_at = CASE WHEN $5 IS NULL THEN disabled_at WHEN $5 THEN NULL ELSE COALESCE(disabled_at, now()) END,
+           failing_since = CASE WHEN $5 THEN NULL ELSE failing_since END,
+           event_types = COALESCE($7::text[], event_types),
+           rate_limit_per_second = COALESCE($8, rate_limit_per_second),
            updated_at = now()
          WHERE tenant_id = $6 AND id = $1 RETURNING ${columns}`,
         [
@@ -146,6 +185,8 @@ export function createWebhookEndpointStore(options: { cacheMs?: number } = {}) {
           change.description ?? null,
           change.enabled ?? null,
           tenantId,
+          change.eventTypes ?? null,
+          change.rateLimitPerSecond ?? null,
         ],
       );
       return changed(tenantId, row ? toTarget(row) : null);
@@ -154,11 +195,61 @@ export function createWebhookEndpointStore(options: { cacheMs?: number } = {}) {
     /** Disables an endpoint on Herald's own account (410 Gone), saying why. */
     async disable(q: Queryable, tenantId: string, id: string, reason: string): Promise<void> {
       await q.exec(
-        `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, updated_at = now()
+        `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, disabled_at = COALESCE(disabled_at, now()),
+           updated_at = now()
          WHERE tenant_id = $3 AND id = $1`,
         [id, reason, tenantId],
       );
       changed(tenantId, undefined);
+    },
+
+    /**
+     * Records how an attempt to the endpoint went, for auto-disable: a success
+     * ends its failing period; a failure starts one, or, when the period began
+     * `disableAfterSeconds` or more ago (0: never), disables the endpoint,
+     * saying since when. Writes only when something changes (the first
+     * failure, the first success after failures, the disabling one), so a
+     * busy endpoint's row is not rewritten per attempt. Returns the failing
+     * period's start when this call disabled the endpoint, else null.
+     */
+    async recordOutcome(
+      q: Queryable,
+      tenantId: string,
+      id: string,
+      succeeded: boolean,
+      disableAfterSeconds: number,
+    ): Promise<Date | null> {
+      if (succeeded) {
+        await q.exec(
+          `UPDATE webhook_endpoints SET failing_since = NULL
+           WHERE tenant_id = $1 AND id = $2 AND failing_since IS NOT NULL`,
+          [tenantId, id],
+        );
+        return null;
+      }
+      const [row] = await q.rows<{ disabled: boolean; failing_since: Date }>(
+        `WITH due AS (
+           SELECT failing_since IS NOT NULL AND $3::int > 0
+             AND failing_since <= now() - make_interval(secs => $3::int) AS disable
+           FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2 AND enabled
+         )
+         UPDATE webhook_endpoints e SET
+           failing_since = COALESCE(e.failing_since, now()),
+           enabled = NOT due.disable,
+           disabled_at = CASE WHEN due.disable THEN now() ELSE e.disabled_at END,
+           disabled_reason = CASE WHEN due.disable THEN
+             'every attempt failed since ' || to_char(e.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+             || ' (' || $3::int::text || ' s without a success)'
+             ELSE e.disabled_reason END,
+           updated_at = CASE WHEN due.disable THEN now() ELSE e.updated_at END
+         FROM due
+         WHERE e.tenant_id = $1 AND e.id = $2 AND e.enabled AND (e.failing_since IS NULL OR due.disable)
+         RETURNING due.disable AS disabled, e.failing_since`,
+        [tenantId, id, disableAfterSeconds],
+      );
+      if (row?.disabled !== true) return null;
+      changed(tenantId, undefined);
+      return row.failing_since;
     },
 
     async delete(q: Queryable, tenantId: string, id: string): Promise<boolean> {

@@ -68,6 +68,13 @@ export function createMetrics(options: MetricsOptions = {}) {
     registers: [registry],
   });
 
+  const endpointsDisabled = new Counter({
+    name: "herald_webhook_endpoints_disabled_total",
+    help: "Webhook endpoints Herald disabled on its own account, by reason (gone: answered 410; failing: every attempt failed for WEBHOOK_DISABLE_AFTER_FAILING_SECONDS).",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
+
   const poison = new Counter({
     name: "herald_poison_messages_total",
     help: "Queued messages no worker could read, set aside on the dead-letter stream and never redelivered.",
@@ -105,6 +112,9 @@ export function createMetrics(options: MetricsOptions = {}) {
     },
     observeSendBatch(sends: number) {
       sendBatchSize.observe(sends);
+    },
+    observeEndpointDisabled(reason: string) {
+      endpointsDisabled.inc({ reason });
     },
     observePoison() {
       poison.inc();

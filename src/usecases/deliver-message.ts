@@ -98,6 +98,12 @@ export function createDeliverMessage(deps: DeliverMessageDeps) {
       return { kind: "done" };
     }
     const deliverer = deps.deliverers[delivery.channel];
+    const admission = (await deliverer?.admit?.(job)) ?? { kind: "go" };
+    if (admission.kind === "wait") return { kind: "retry", afterMs: admission.afterMs };
+    if (admission.kind === "cancel") {
+      await attemptStore.settle(deps.db, delivery.id, "canceled", admission.reason);
+      return { kind: "done" };
+    }
     // Failover may call several providers in one attempt, each with the full timeout.
     const budgetMs = deps.timing.timeoutMs * Math.max(1, deliverer?.calls ?? 1);
     const holdMs = Math.max(deps.timing.leaseMs, 2 * budgetMs);
@@ -150,6 +156,7 @@ export function createDeliverMessage(deps: DeliverMessageDeps) {
         dead: delay === null,
         error: text,
         nextAttemptAt: delay === null ? null : new Date(Date.now() + delay),
+        ...(known && error.exchange !== undefined && { exchange: error.exchange }),
       });
       deps.observe?.(delivery.channel, delay === null ? "dead" : "retry", seconds());
       return delay === null ? { kind: "dead", reason: text } : { kind: "retry", afterMs: delay };

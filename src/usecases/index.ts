@@ -43,6 +43,7 @@ import { createSendMany, type SendManyDeps } from "./send-many.js";
 import { createSendNotification, type SendNotificationDeps } from "./send-notification.js";
 import { createStartFanout, type StartFanoutDeps } from "./start-fanout.js";
 import { createSubscribeFeed } from "./subscribe-feed.js";
+import { createWebhookOperations } from "./webhook-operations.js";
 import { createWorkflowDeliveries } from "./workflow-deliveries.js";
 
 /** What the use cases are built from: the other wings, as the composition root made them. */
@@ -214,6 +215,12 @@ export function createUseCases(d: UseCaseDeps) {
       endpoints: d.endpoints,
       catalog: d.channels.catalog,
       settings: { secretGraceHours: settings.webhookSecretGraceHours },
+    }),
+    webhookOperations: createWebhookOperations({
+      db,
+      endpoints: d.endpoints,
+      onQueued: d.onQueued,
+      traceContext: d.traceContext,
     }),
     topics: createManageTopics({
       db,

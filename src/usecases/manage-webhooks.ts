@@ -1,9 +1,19 @@
 import type { Channel, ChannelCatalog } from "../domain/channel.js";
 import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { Principal } from "../domain/principal.js";
-import type { WebhookEndpoint } from "../domain/webhook-endpoint.js";
+import {
+  DEFAULT_WEBHOOK_EVENT_TYPES,
+  ENDPOINT_DISABLED_REASON,
+  type WebhookEndpoint,
+} from "../domain/webhook-endpoint.js";
 import type { Queryable } from "../store/database.js";
-import { publicEndpoint, type WebhookEndpointStore } from "../store/webhook-endpoint-store.js";
+import { deliveryStore } from "../store/delivery-store.js";
+import {
+  type EndpointChange,
+  type EndpointFields,
+  publicEndpoint,
+  type WebhookEndpointStore,
+} from "../store/webhook-endpoint-store.js";
 import { requireScope } from "./access.js";
 import { generateWebhookSecret } from "./webhook-secret.js";
 
@@ -39,14 +49,15 @@ export function createManageWebhooks(deps: {
   const admin = (p: Principal) => requireScope(p, "admin", "manage webhook endpoints");
 
   return {
-    async create(
-      principal: Principal,
-      e: { channel: Channel; url: string; categories: string[]; description: string },
-    ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+    async create(principal: Principal, e: EndpointFields): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
       admin(principal);
       checkUrl(e.channel, e.url);
       const secret = generateWebhookSecret();
-      const created = await deps.endpoints.create(deps.db, principal.tenantId, { ...e, secret });
+      const created = await deps.endpoints.create(deps.db, principal.tenantId, {
+        ...e,
+        eventTypes: withDefault(e.eventTypes),
+        secret,
+      });
       return { endpoint: publicEndpoint(created), secret };
     },
 
@@ -60,17 +71,21 @@ export function createManageWebhooks(deps: {
       return (await deps.endpoints.list(deps.db, principal.tenantId)).map(publicEndpoint);
     },
 
-    async update(
-      principal: Principal,
-      id: string,
-      change: { url?: string; categories?: string[]; description?: string; enabled?: boolean },
-    ): Promise<WebhookEndpoint> {
+    async update(principal: Principal, id: string, change: EndpointChange): Promise<WebhookEndpoint> {
       admin(principal);
       if (change.url !== undefined) {
         const existing = found(await deps.endpoints.get(deps.db, principal.tenantId, id), id);
         checkUrl(existing.channel, change.url);
       }
-      return publicEndpoint(found(await deps.endpoints.update(deps.db, principal.tenantId, id, change), id));
+      const eventTypes = change.eventTypes === undefined ? {} : { eventTypes: withDefault(change.eventTypes) };
+      const updated = publicEndpoint(
+        found(await deps.endpoints.update(deps.db, principal.tenantId, id, { ...change, ...eventTypes }), id),
+      );
+      // What waits for a disabled endpoint ends now, clearly, and a replay can send it once enabled again.
+      if (change.enabled === false) {
+        await deliveryStore.cancelForEndpoint(deps.db, principal.tenantId, id, ENDPOINT_DISABLED_REASON);
+      }
+      return updated;
     },
 
     async delete(principal: Principal, id: string): Promise<void> {
@@ -88,4 +103,9 @@ export function createManageWebhooks(deps: {
       return { secret, previousExpiresAt };
     },
   };
+}
+
+/** No event types means the one every endpoint had before event types existed. */
+function withDefault(eventTypes: readonly string[]): readonly string[] {
+  return eventTypes.length === 0 ? DEFAULT_WEBHOOK_EVENT_TYPES : eventTypes;
 }

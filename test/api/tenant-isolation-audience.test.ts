@@ -1,3 +1,4 @@
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fanout, FanoutState } from "../../gen/ts/herald/v1/notification_service_pb.js";
@@ -150,6 +151,9 @@ describe("WebhookService across tenants", () => {
       Code.NotFound,
     );
     expect(await codeOf(b.webhooks.rotateWebhookSecret({ id }))).toBe(Code.NotFound);
+    expect(await codeOf(b.webhooks.listWebhookAttempts({ endpointId: id }))).toBe(Code.NotFound);
+    const since = timestampFromMs(Date.now() - 60_000);
+    expect(await codeOf(b.webhooks.replayWebhookEvents({ endpointId: id, since }))).toBe(Code.NotFound);
     expect(await codeOf(b.webhooks.deleteWebhookEndpoint({ id }))).toBe(Code.NotFound);
     expect((await b.webhooks.listWebhookEndpoints({})).endpoints.map((e) => e.id)).toEqual([ofB.endpoint?.id]);
     expect((await a.webhooks.listWebhookEndpoints({})).endpoints.map((e) => e.id)).toEqual([id]);

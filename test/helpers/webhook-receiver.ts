@@ -22,6 +22,8 @@ export interface CannedAnswer {
   /** Sent as the Retry-After header. */
   retryAfter?: string;
   headers?: Record<string, string>;
+  /** The answer's body; default "ok" for 2xx, "answered <status>" otherwise. */
+  body?: string;
 }
 
 export interface WebhookReceiver {
@@ -63,11 +65,11 @@ export async function startWebhookReceiver(options: { secret: string }): Promise
   let connections = 0;
 
   const pending = new Set<http.ServerResponse>();
-  function answer(res: http.ServerResponse, { status, retryAfter, headers }: CannedAnswer): void {
+  function answer(res: http.ServerResponse, { status, retryAfter, headers, body }: CannedAnswer): void {
     const send = () => {
       pending.delete(res);
       if (retryAfter !== undefined) res.setHeader("retry-after", retryAfter);
-      res.writeHead(status, headers).end(status >= 300 ? `answered ${status}` : "ok");
+      res.writeHead(status, headers).end(body ?? (status >= 300 ? `answered ${status}` : "ok"));
     };
     if (delayMs === 0) {
       send();

@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -22,6 +23,60 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// WebhookAttemptStatus is how an attempt ended.
+type WebhookAttemptStatus int32
+
+const (
+	// WEBHOOK_ATTEMPT_STATUS_UNSPECIFIED: in a request, any status.
+	WebhookAttemptStatus_WEBHOOK_ATTEMPT_STATUS_UNSPECIFIED WebhookAttemptStatus = 0
+	// WEBHOOK_ATTEMPT_STATUS_SUCCEEDED: the receiver answered 2xx.
+	WebhookAttemptStatus_WEBHOOK_ATTEMPT_STATUS_SUCCEEDED WebhookAttemptStatus = 1
+	// WEBHOOK_ATTEMPT_STATUS_FAILED: any other answer, or none (timeout,
+	// connection refused...).
+	WebhookAttemptStatus_WEBHOOK_ATTEMPT_STATUS_FAILED WebhookAttemptStatus = 2
+)
+
+// Enum value maps for WebhookAttemptStatus.
+var (
+	WebhookAttemptStatus_name = map[int32]string{
+		0: "WEBHOOK_ATTEMPT_STATUS_UNSPECIFIED",
+		1: "WEBHOOK_ATTEMPT_STATUS_SUCCEEDED",
+		2: "WEBHOOK_ATTEMPT_STATUS_FAILED",
+	}
+	WebhookAttemptStatus_value = map[string]int32{
+		"WEBHOOK_ATTEMPT_STATUS_UNSPECIFIED": 0,
+		"WEBHOOK_ATTEMPT_STATUS_SUCCEEDED":   1,
+		"WEBHOOK_ATTEMPT_STATUS_FAILED":      2,
+	}
+)
+
+func (x WebhookAttemptStatus) Enum() *WebhookAttemptStatus {
+	p := new(WebhookAttemptStatus)
+	*p = x
+	return p
+}
+
+func (x WebhookAttemptStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WebhookAttemptStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_herald_v1_webhook_service_proto_enumTypes[0].Descriptor()
+}
+
+func (WebhookAttemptStatus) Type() protoreflect.EnumType {
+	return &file_herald_v1_webhook_service_proto_enumTypes[0]
+}
+
+func (x WebhookAttemptStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WebhookAttemptStatus.Descriptor instead.
+func (WebhookAttemptStatus) EnumDescriptor() ([]byte, []int) {
+	return file_herald_v1_webhook_service_proto_rawDescGZIP(), []int{0}
+}
 
 // WebhookEndpoint is a URL that receives notifications.
 type WebhookEndpoint struct {
@@ -37,15 +92,34 @@ type WebhookEndpoint struct {
 	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
 	// enabled endpoints receive notifications.
 	Enabled bool `protobuf:"varint,5,opt,name=enabled,proto3" json:"enabled,omitempty"`
-	// disabled_reason says why Herald disabled the endpoint (for example after
-	// 410 Gone); empty when enabled or disabled by request.
+	// disabled_reason says why Herald disabled the endpoint (after 410 Gone, or
+	// after failing continuously for WEBHOOK_DISABLE_AFTER_FAILING_SECONDS,
+	// naming since when); empty when enabled or disabled by request. While an
+	// endpoint is disabled its waiting deliveries are canceled with the reason
+	// "endpoint disabled" (ReplayWebhookEvents re-sends them once enabled).
 	DisabledReason string `protobuf:"bytes,6,opt,name=disabled_reason,json=disabledReason,proto3" json:"disabled_reason,omitempty"`
 	// create_time is when the endpoint was registered.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// update_time is when it last changed.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// channel is the channel that posts here: CHANNEL_WEBHOOK, or a chat tool's.
-	Channel       Channel `protobuf:"varint,9,opt,name=channel,proto3,enum=herald.v1.Channel" json:"channel,omitempty"`
+	Channel Channel `protobuf:"varint,9,opt,name=channel,proto3,enum=herald.v1.Channel" json:"channel,omitempty"`
+	// event_types are the events the endpoint receives (see
+	// CreateWebhookEndpointRequest.event_types).
+	EventTypes []string `protobuf:"bytes,10,rep,name=event_types,json=eventTypes,proto3" json:"event_types,omitempty"`
+	// rate_limit_per_second is the most posts per second Herald makes to the
+	// endpoint (CHANNEL_WEBHOOK endpoints), across all its processes; 0 means the server's default
+	// (WEBHOOK_ENDPOINT_RATE_LIMIT, unlimited unless set). Deliveries over the
+	// limit wait their turn; they do not fail.
+	RateLimitPerSecond uint32 `protobuf:"varint,11,opt,name=rate_limit_per_second,json=rateLimitPerSecond,proto3" json:"rate_limit_per_second,omitempty"`
+	// disable_time is when the endpoint was disabled (by Herald or by request);
+	// unset while enabled.
+	DisableTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=disable_time,json=disableTime,proto3" json:"disable_time,omitempty"`
+	// failing_since is when the endpoint's attempts started failing without a
+	// success since (CHANNEL_WEBHOOK endpoints); unset when its last attempt succeeded. Herald disables an
+	// endpoint still failing WEBHOOK_DISABLE_AFTER_FAILING_SECONDS after this
+	// (default 5 days) and says so in disabled_reason.
+	FailingSince  *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=failing_since,json=failingSince,proto3" json:"failing_since,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -143,6 +217,34 @@ func (x *WebhookEndpoint) GetChannel() Channel {
 	return Channel_CHANNEL_UNSPECIFIED
 }
 
+func (x *WebhookEndpoint) GetEventTypes() []string {
+	if x != nil {
+		return x.EventTypes
+	}
+	return nil
+}
+
+func (x *WebhookEndpoint) GetRateLimitPerSecond() uint32 {
+	if x != nil {
+		return x.RateLimitPerSecond
+	}
+	return 0
+}
+
+func (x *WebhookEndpoint) GetDisableTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DisableTime
+	}
+	return nil
+}
+
+func (x *WebhookEndpoint) GetFailingSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FailingSince
+	}
+	return nil
+}
+
 // CreateWebhookEndpointRequest describes an endpoint.
 type CreateWebhookEndpointRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -157,9 +259,22 @@ type CreateWebhookEndpointRequest struct {
 	// CHANNEL_WEBHOOK. It must be a channel of this server that posts to
 	// endpoints, and that channel checks the URL (a Slack incoming webhook is
 	// https://hooks.slack.com/...).
-	Channel       Channel `protobuf:"varint,4,opt,name=channel,proto3,enum=herald.v1.Channel" json:"channel,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Channel Channel `protobuf:"varint,4,opt,name=channel,proto3,enum=herald.v1.Channel" json:"channel,omitempty"`
+	// event_types are the events the endpoint receives; empty means
+	// ["notification.created"] (each notification, as before event types
+	// existed). Known types: notification.created, delivery.sent,
+	// delivery.failed, delivery.dead, notification.seen, notification.read,
+	// notification.archived, notification.snoozed, notification.interacted,
+	// notification.updated, notification.retracted, notification.expired,
+	// workflow.step_skipped. Today only notification.created is posted; the
+	// others are accepted and stored, and delivered once the event stream is
+	// enabled.
+	EventTypes []string `protobuf:"bytes,5,rep,name=event_types,json=eventTypes,proto3" json:"event_types,omitempty"`
+	// rate_limit_per_second is the most posts per second to this endpoint; 0
+	// for the server's default (WEBHOOK_ENDPOINT_RATE_LIMIT).
+	RateLimitPerSecond uint32 `protobuf:"varint,6,opt,name=rate_limit_per_second,json=rateLimitPerSecond,proto3" json:"rate_limit_per_second,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *CreateWebhookEndpointRequest) Reset() {
@@ -218,6 +333,20 @@ func (x *CreateWebhookEndpointRequest) GetChannel() Channel {
 		return x.Channel
 	}
 	return Channel_CHANNEL_UNSPECIFIED
+}
+
+func (x *CreateWebhookEndpointRequest) GetEventTypes() []string {
+	if x != nil {
+		return x.EventTypes
+	}
+	return nil
+}
+
+func (x *CreateWebhookEndpointRequest) GetRateLimitPerSecond() uint32 {
+	if x != nil {
+		return x.RateLimitPerSecond
+	}
+	return 0
 }
 
 // CreateWebhookEndpointResponse holds the endpoint and its secret.
@@ -463,10 +592,21 @@ type UpdateWebhookEndpointRequest struct {
 	Categories []string `protobuf:"bytes,4,rep,name=categories,proto3" json:"categories,omitempty"`
 	// description, when set, replaces the description.
 	Description *string `protobuf:"bytes,5,opt,name=description,proto3,oneof" json:"description,omitempty"`
-	// enabled, when set, enables or disables the endpoint.
-	Enabled       *bool `protobuf:"varint,6,opt,name=enabled,proto3,oneof" json:"enabled,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// enabled, when set, enables or disables the endpoint. Enabling clears
+	// disabled_reason, disable_time and failing_since; disabling cancels the
+	// endpoint's waiting deliveries ("endpoint disabled").
+	Enabled *bool `protobuf:"varint,6,opt,name=enabled,proto3,oneof" json:"enabled,omitempty"`
+	// replace_event_types, when true, replaces the event types with
+	// `event_types` (empty: ["notification.created"]).
+	ReplaceEventTypes bool `protobuf:"varint,7,opt,name=replace_event_types,json=replaceEventTypes,proto3" json:"replace_event_types,omitempty"`
+	// event_types are the new event types when replace_event_types is true
+	// (see CreateWebhookEndpointRequest.event_types).
+	EventTypes []string `protobuf:"bytes,8,rep,name=event_types,json=eventTypes,proto3" json:"event_types,omitempty"`
+	// rate_limit_per_second, when set, replaces the endpoint's rate limit (0:
+	// the server's default).
+	RateLimitPerSecond *uint32 `protobuf:"varint,9,opt,name=rate_limit_per_second,json=rateLimitPerSecond,proto3,oneof" json:"rate_limit_per_second,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *UpdateWebhookEndpointRequest) Reset() {
@@ -539,6 +679,27 @@ func (x *UpdateWebhookEndpointRequest) GetEnabled() bool {
 		return *x.Enabled
 	}
 	return false
+}
+
+func (x *UpdateWebhookEndpointRequest) GetReplaceEventTypes() bool {
+	if x != nil {
+		return x.ReplaceEventTypes
+	}
+	return false
+}
+
+func (x *UpdateWebhookEndpointRequest) GetEventTypes() []string {
+	if x != nil {
+		return x.EventTypes
+	}
+	return nil
+}
+
+func (x *UpdateWebhookEndpointRequest) GetRateLimitPerSecond() uint32 {
+	if x != nil && x.RateLimitPerSecond != nil {
+		return *x.RateLimitPerSecond
+	}
+	return 0
 }
 
 // UpdateWebhookEndpointResponse holds the endpoint after the change.
@@ -772,11 +933,399 @@ func (x *RotateWebhookSecretResponse) GetPreviousSecretExpireTime() *timestamppb
 	return nil
 }
 
+// ListWebhookAttemptsRequest names an endpoint and a page of its attempts.
+type ListWebhookAttemptsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// endpoint_id is the endpoint's id.
+	EndpointId string `protobuf:"bytes,1,opt,name=endpoint_id,json=endpointId,proto3" json:"endpoint_id,omitempty"`
+	// page_size is the most attempts returned: 1-100, 0 for 20.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// page_token continues from a previous response's next_page_token.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// status, when set, lists only attempts that ended so.
+	Status        WebhookAttemptStatus `protobuf:"varint,4,opt,name=status,proto3,enum=herald.v1.WebhookAttemptStatus" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWebhookAttemptsRequest) Reset() {
+	*x = ListWebhookAttemptsRequest{}
+	mi := &file_herald_v1_webhook_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWebhookAttemptsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWebhookAttemptsRequest) ProtoMessage() {}
+
+func (x *ListWebhookAttemptsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_webhook_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWebhookAttemptsRequest.ProtoReflect.Descriptor instead.
+func (*ListWebhookAttemptsRequest) Descriptor() ([]byte, []int) {
+	return file_herald_v1_webhook_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListWebhookAttemptsRequest) GetEndpointId() string {
+	if x != nil {
+		return x.EndpointId
+	}
+	return ""
+}
+
+func (x *ListWebhookAttemptsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListWebhookAttemptsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListWebhookAttemptsRequest) GetStatus() WebhookAttemptStatus {
+	if x != nil {
+		return x.Status
+	}
+	return WebhookAttemptStatus_WEBHOOK_ATTEMPT_STATUS_UNSPECIFIED
+}
+
+// WebhookAttempt is one POST Herald made to an endpoint.
+type WebhookAttempt struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// notification_id is the notification the attempt carried.
+	NotificationId string `protobuf:"bytes,1,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
+	// delivery_id is the delivery, and the `webhook-id` header sent.
+	DeliveryId string `protobuf:"bytes,2,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	// attempt is the attempt's number among the delivery's attempts, from 1.
+	Attempt int32 `protobuf:"varint,3,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// start_time is when the attempt started.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// finish_time is when its outcome was recorded.
+	FinishTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=finish_time,json=finishTime,proto3" json:"finish_time,omitempty"`
+	// status is how it ended.
+	Status WebhookAttemptStatus `protobuf:"varint,6,opt,name=status,proto3,enum=herald.v1.WebhookAttemptStatus" json:"status,omitempty"`
+	// http_status_code is the receiver's HTTP status; 0 when it did not answer.
+	HttpStatusCode int32 `protobuf:"varint,7,opt,name=http_status_code,json=httpStatusCode,proto3" json:"http_status_code,omitempty"`
+	// duration is how long the POST took, until the answer's body ended.
+	Duration *durationpb.Duration `protobuf:"bytes,8,opt,name=duration,proto3" json:"duration,omitempty"`
+	// response_body_excerpt is the beginning of what the receiver answered:
+	// at most 1024 bytes of UTF-8 (cut at a character boundary; NUL removed).
+	ResponseBodyExcerpt string `protobuf:"bytes,9,opt,name=response_body_excerpt,json=responseBodyExcerpt,proto3" json:"response_body_excerpt,omitempty"`
+	// error says why a failed attempt failed ("HTTP 500", "timed out"...);
+	// empty when it succeeded.
+	Error         string `protobuf:"bytes,10,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebhookAttempt) Reset() {
+	*x = WebhookAttempt{}
+	mi := &file_herald_v1_webhook_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebhookAttempt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebhookAttempt) ProtoMessage() {}
+
+func (x *WebhookAttempt) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_webhook_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebhookAttempt.ProtoReflect.Descriptor instead.
+func (*WebhookAttempt) Descriptor() ([]byte, []int) {
+	return file_herald_v1_webhook_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *WebhookAttempt) GetNotificationId() string {
+	if x != nil {
+		return x.NotificationId
+	}
+	return ""
+}
+
+func (x *WebhookAttempt) GetDeliveryId() string {
+	if x != nil {
+		return x.DeliveryId
+	}
+	return ""
+}
+
+func (x *WebhookAttempt) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *WebhookAttempt) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *WebhookAttempt) GetFinishTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishTime
+	}
+	return nil
+}
+
+func (x *WebhookAttempt) GetStatus() WebhookAttemptStatus {
+	if x != nil {
+		return x.Status
+	}
+	return WebhookAttemptStatus_WEBHOOK_ATTEMPT_STATUS_UNSPECIFIED
+}
+
+func (x *WebhookAttempt) GetHttpStatusCode() int32 {
+	if x != nil {
+		return x.HttpStatusCode
+	}
+	return 0
+}
+
+func (x *WebhookAttempt) GetDuration() *durationpb.Duration {
+	if x != nil {
+		return x.Duration
+	}
+	return nil
+}
+
+func (x *WebhookAttempt) GetResponseBodyExcerpt() string {
+	if x != nil {
+		return x.ResponseBodyExcerpt
+	}
+	return ""
+}
+
+func (x *WebhookAttempt) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+// ListWebhookAttemptsResponse holds a page of attempts.
+type ListWebhookAttemptsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// attempts, newest first.
+	Attempts []*WebhookAttempt `protobuf:"bytes,1,rep,name=attempts,proto3" json:"attempts,omitempty"`
+	// next_page_token continues the list; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWebhookAttemptsResponse) Reset() {
+	*x = ListWebhookAttemptsResponse{}
+	mi := &file_herald_v1_webhook_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWebhookAttemptsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWebhookAttemptsResponse) ProtoMessage() {}
+
+func (x *ListWebhookAttemptsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_webhook_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWebhookAttemptsResponse.ProtoReflect.Descriptor instead.
+func (*ListWebhookAttemptsResponse) Descriptor() ([]byte, []int) {
+	return file_herald_v1_webhook_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListWebhookAttemptsResponse) GetAttempts() []*WebhookAttempt {
+	if x != nil {
+		return x.Attempts
+	}
+	return nil
+}
+
+func (x *ListWebhookAttemptsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ReplayWebhookEventsRequest names an endpoint and how far back to replay.
+type ReplayWebhookEventsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// endpoint_id is the endpoint's id; it must be enabled.
+	EndpointId string `protobuf:"bytes,1,opt,name=endpoint_id,json=endpointId,proto3" json:"endpoint_id,omitempty"`
+	// since: deliveries of notifications created at or after this time are
+	// replayed; at most 30 days ago, not in the future.
+	Since *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=since,proto3" json:"since,omitempty"`
+	// include_delivered also re-sends deliveries that were sent.
+	IncludeDelivered bool `protobuf:"varint,3,opt,name=include_delivered,json=includeDelivered,proto3" json:"include_delivered,omitempty"`
+	// page_token continues a replay that had more than one call's worth, from
+	// the previous response's next_page_token (with the same since and
+	// include_delivered).
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayWebhookEventsRequest) Reset() {
+	*x = ReplayWebhookEventsRequest{}
+	mi := &file_herald_v1_webhook_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayWebhookEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayWebhookEventsRequest) ProtoMessage() {}
+
+func (x *ReplayWebhookEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_webhook_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayWebhookEventsRequest.ProtoReflect.Descriptor instead.
+func (*ReplayWebhookEventsRequest) Descriptor() ([]byte, []int) {
+	return file_herald_v1_webhook_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ReplayWebhookEventsRequest) GetEndpointId() string {
+	if x != nil {
+		return x.EndpointId
+	}
+	return ""
+}
+
+func (x *ReplayWebhookEventsRequest) GetSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Since
+	}
+	return nil
+}
+
+func (x *ReplayWebhookEventsRequest) GetIncludeDelivered() bool {
+	if x != nil {
+		return x.IncludeDelivered
+	}
+	return false
+}
+
+func (x *ReplayWebhookEventsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ReplayWebhookEventsResponse says what was queued.
+type ReplayWebhookEventsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// queued_count is how many deliveries were queued again (at most 10,000).
+	QueuedCount int32 `protobuf:"varint,1,opt,name=queued_count,json=queuedCount,proto3" json:"queued_count,omitempty"`
+	// next_page_token, when not empty, means more remain: call again with it.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayWebhookEventsResponse) Reset() {
+	*x = ReplayWebhookEventsResponse{}
+	mi := &file_herald_v1_webhook_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayWebhookEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayWebhookEventsResponse) ProtoMessage() {}
+
+func (x *ReplayWebhookEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_webhook_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayWebhookEventsResponse.ProtoReflect.Descriptor instead.
+func (*ReplayWebhookEventsResponse) Descriptor() ([]byte, []int) {
+	return file_herald_v1_webhook_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ReplayWebhookEventsResponse) GetQueuedCount() int32 {
+	if x != nil {
+		return x.QueuedCount
+	}
+	return 0
+}
+
+func (x *ReplayWebhookEventsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_herald_v1_webhook_service_proto protoreflect.FileDescriptor
 
 const file_herald_v1_webhook_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1fherald/v1/webhook_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\xe0\x02\n" +
+	"\x1fherald/v1/webhook_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\xb4\x04\n" +
 	"\x0fWebhookEndpoint\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12\x1e\n" +
@@ -790,14 +1339,23 @@ const file_herald_v1_webhook_service_proto_rawDesc = "" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12,\n" +
-	"\achannel\x18\t \x01(\x0e2\x12.herald.v1.ChannelR\achannel\"\xfa\x01\n" +
+	"\achannel\x18\t \x01(\x0e2\x12.herald.v1.ChannelR\achannel\x12\x1f\n" +
+	"\vevent_types\x18\n" +
+	" \x03(\tR\n" +
+	"eventTypes\x121\n" +
+	"\x15rate_limit_per_second\x18\v \x01(\rR\x12rateLimitPerSecond\x12=\n" +
+	"\fdisable_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\vdisableTime\x12?\n" +
+	"\rfailing_since\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\ffailingSince\"\xfa\x04\n" +
 	"\x1cCreateWebhookEndpointRequest\x12\x1d\n" +
 	"\x03url\x18\x01 \x01(\tB\v\xbaH\br\x06\x18\x80\x10\x88\x01\x01R\x03url\x12W\n" +
 	"\n" +
 	"categories\x18\x02 \x03(\tB7\xbaH4\x92\x011\x10d\x18\x01\"+r)2'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\n" +
 	"categories\x12*\n" +
 	"\vdescription\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\vdescription\x126\n" +
-	"\achannel\x18\x04 \x01(\x0e2\x12.herald.v1.ChannelB\b\xbaH\x05\x82\x01\x02\x10\x01R\achannel\"o\n" +
+	"\achannel\x18\x04 \x01(\x0e2\x12.herald.v1.ChannelB\b\xbaH\x05\x82\x01\x02\x10\x01R\achannel\x12\xc0\x02\n" +
+	"\vevent_types\x18\x05 \x03(\tB\x9e\x02\xbaH\x9a\x02\x92\x01\x96\x02\x10\x10\x18\x01\"\x8f\x02r\x8c\x02R\x14notification.createdR\rdelivery.sentR\x0fdelivery.failedR\rdelivery.deadR\x11notification.seenR\x11notification.readR\x15notification.archivedR\x14notification.snoozedR\x17notification.interactedR\x14notification.updatedR\x16notification.retractedR\x14notification.expiredR\x15workflow.step_skippedR\n" +
+	"eventTypes\x12;\n" +
+	"\x15rate_limit_per_second\x18\x06 \x01(\rB\b\xbaH\x05*\x03\x18\x90NR\x12rateLimitPerSecond\"o\n" +
 	"\x1dCreateWebhookEndpointResponse\x126\n" +
 	"\bendpoint\x18\x01 \x01(\v2\x1a.herald.v1.WebhookEndpointR\bendpoint\x12\x16\n" +
 	"\x06secret\x18\x02 \x01(\tR\x06secret\"5\n" +
@@ -807,7 +1365,7 @@ const file_herald_v1_webhook_service_proto_rawDesc = "" +
 	"\bendpoint\x18\x01 \x01(\v2\x1a.herald.v1.WebhookEndpointR\bendpoint\"\x1d\n" +
 	"\x1bListWebhookEndpointsRequest\"X\n" +
 	"\x1cListWebhookEndpointsResponse\x128\n" +
-	"\tendpoints\x18\x01 \x03(\v2\x1a.herald.v1.WebhookEndpointR\tendpoints\"\xd8\x02\n" +
+	"\tendpoints\x18\x01 \x03(\v2\x1a.herald.v1.WebhookEndpointR\tendpoints\"\xa7\x06\n" +
 	"\x1cUpdateWebhookEndpointRequest\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12\"\n" +
 	"\x03url\x18\x02 \x01(\tB\v\xbaH\br\x06\x18\x80\x10\x88\x01\x01H\x00R\x03url\x88\x01\x01\x12-\n" +
@@ -816,11 +1374,16 @@ const file_herald_v1_webhook_service_proto_rawDesc = "" +
 	"categories\x18\x04 \x03(\tB7\xbaH4\x92\x011\x10d\x18\x01\"+r)2'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\n" +
 	"categories\x12/\n" +
 	"\vdescription\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03H\x01R\vdescription\x88\x01\x01\x12\x1d\n" +
-	"\aenabled\x18\x06 \x01(\bH\x02R\aenabled\x88\x01\x01B\x06\n" +
+	"\aenabled\x18\x06 \x01(\bH\x02R\aenabled\x88\x01\x01\x12.\n" +
+	"\x13replace_event_types\x18\a \x01(\bR\x11replaceEventTypes\x12\xc0\x02\n" +
+	"\vevent_types\x18\b \x03(\tB\x9e\x02\xbaH\x9a\x02\x92\x01\x96\x02\x10\x10\x18\x01\"\x8f\x02r\x8c\x02R\x14notification.createdR\rdelivery.sentR\x0fdelivery.failedR\rdelivery.deadR\x11notification.seenR\x11notification.readR\x15notification.archivedR\x14notification.snoozedR\x17notification.interactedR\x14notification.updatedR\x16notification.retractedR\x14notification.expiredR\x15workflow.step_skippedR\n" +
+	"eventTypes\x12@\n" +
+	"\x15rate_limit_per_second\x18\t \x01(\rB\b\xbaH\x05*\x03\x18\x90NH\x03R\x12rateLimitPerSecond\x88\x01\x01B\x06\n" +
 	"\x04_urlB\x0e\n" +
 	"\f_descriptionB\n" +
 	"\n" +
-	"\b_enabled\"W\n" +
+	"\b_enabledB\x18\n" +
+	"\x16_rate_limit_per_second\"W\n" +
 	"\x1dUpdateWebhookEndpointResponse\x126\n" +
 	"\bendpoint\x18\x01 \x01(\v2\x1a.herald.v1.WebhookEndpointR\bendpoint\"8\n" +
 	"\x1cDeleteWebhookEndpointRequest\x12\x18\n" +
@@ -830,14 +1393,55 @@ const file_herald_v1_webhook_service_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\"\x90\x01\n" +
 	"\x1bRotateWebhookSecretResponse\x12\x16\n" +
 	"\x06secret\x18\x01 \x01(\tR\x06secret\x12Y\n" +
-	"\x1bprevious_secret_expire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x18previousSecretExpireTime2\x9a\x05\n" +
+	"\x1bprevious_secret_expire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x18previousSecretExpireTime\"\xdb\x01\n" +
+	"\x1aListWebhookAttemptsRequest\x12)\n" +
+	"\vendpoint_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"endpointId\x12&\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\x12A\n" +
+	"\x06status\x18\x04 \x01(\x0e2\x1f.herald.v1.WebhookAttemptStatusB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06status\"\xd0\x03\n" +
+	"\x0eWebhookAttempt\x12'\n" +
+	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12\x1f\n" +
+	"\vdelivery_id\x18\x02 \x01(\tR\n" +
+	"deliveryId\x12\x18\n" +
+	"\aattempt\x18\x03 \x01(\x05R\aattempt\x129\n" +
+	"\n" +
+	"start_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12;\n" +
+	"\vfinish_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"finishTime\x127\n" +
+	"\x06status\x18\x06 \x01(\x0e2\x1f.herald.v1.WebhookAttemptStatusR\x06status\x12(\n" +
+	"\x10http_status_code\x18\a \x01(\x05R\x0ehttpStatusCode\x125\n" +
+	"\bduration\x18\b \x01(\v2\x19.google.protobuf.DurationR\bduration\x122\n" +
+	"\x15response_body_excerpt\x18\t \x01(\tR\x13responseBodyExcerpt\x12\x14\n" +
+	"\x05error\x18\n" +
+	" \x01(\tR\x05error\"|\n" +
+	"\x1bListWebhookAttemptsResponse\x125\n" +
+	"\battempts\x18\x01 \x03(\v2\x19.herald.v1.WebhookAttemptR\battempts\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd7\x01\n" +
+	"\x1aReplayWebhookEventsRequest\x12)\n" +
+	"\vendpoint_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"endpointId\x128\n" +
+	"\x05since\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\x05since\x12+\n" +
+	"\x11include_delivered\x18\x03 \x01(\bR\x10includeDelivered\x12'\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"h\n" +
+	"\x1bReplayWebhookEventsResponse\x12!\n" +
+	"\fqueued_count\x18\x01 \x01(\x05R\vqueuedCount\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x87\x01\n" +
+	"\x14WebhookAttemptStatus\x12&\n" +
+	"\"WEBHOOK_ATTEMPT_STATUS_UNSPECIFIED\x10\x00\x12$\n" +
+	" WEBHOOK_ATTEMPT_STATUS_SUCCEEDED\x10\x01\x12!\n" +
+	"\x1dWEBHOOK_ATTEMPT_STATUS_FAILED\x10\x022\xeb\x06\n" +
 	"\x0eWebhookService\x12j\n" +
 	"\x15CreateWebhookEndpoint\x12'.herald.v1.CreateWebhookEndpointRequest\x1a(.herald.v1.CreateWebhookEndpointResponse\x12f\n" +
 	"\x12GetWebhookEndpoint\x12$.herald.v1.GetWebhookEndpointRequest\x1a%.herald.v1.GetWebhookEndpointResponse\"\x03\x90\x02\x01\x12l\n" +
 	"\x14ListWebhookEndpoints\x12&.herald.v1.ListWebhookEndpointsRequest\x1a'.herald.v1.ListWebhookEndpointsResponse\"\x03\x90\x02\x01\x12o\n" +
 	"\x15UpdateWebhookEndpoint\x12'.herald.v1.UpdateWebhookEndpointRequest\x1a(.herald.v1.UpdateWebhookEndpointResponse\"\x03\x90\x02\x02\x12o\n" +
 	"\x15DeleteWebhookEndpoint\x12'.herald.v1.DeleteWebhookEndpointRequest\x1a(.herald.v1.DeleteWebhookEndpointResponse\"\x03\x90\x02\x02\x12d\n" +
-	"\x13RotateWebhookSecret\x12%.herald.v1.RotateWebhookSecretRequest\x1a&.herald.v1.RotateWebhookSecretResponseB\x9f\x01\n" +
+	"\x13RotateWebhookSecret\x12%.herald.v1.RotateWebhookSecretRequest\x1a&.herald.v1.RotateWebhookSecretResponse\x12i\n" +
+	"\x13ListWebhookAttempts\x12%.herald.v1.ListWebhookAttemptsRequest\x1a&.herald.v1.ListWebhookAttemptsResponse\"\x03\x90\x02\x01\x12d\n" +
+	"\x13ReplayWebhookEvents\x12%.herald.v1.ReplayWebhookEventsRequest\x1a&.herald.v1.ReplayWebhookEventsResponseB\x9f\x01\n" +
 	"\rcom.herald.v1B\x13WebhookServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\n" +
 	"Herald::V1b\x06proto3"
 
@@ -853,51 +1457,72 @@ func file_herald_v1_webhook_service_proto_rawDescGZIP() []byte {
 	return file_herald_v1_webhook_service_proto_rawDescData
 }
 
-var file_herald_v1_webhook_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_herald_v1_webhook_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_herald_v1_webhook_service_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_herald_v1_webhook_service_proto_goTypes = []any{
-	(*WebhookEndpoint)(nil),               // 0: herald.v1.WebhookEndpoint
-	(*CreateWebhookEndpointRequest)(nil),  // 1: herald.v1.CreateWebhookEndpointRequest
-	(*CreateWebhookEndpointResponse)(nil), // 2: herald.v1.CreateWebhookEndpointResponse
-	(*GetWebhookEndpointRequest)(nil),     // 3: herald.v1.GetWebhookEndpointRequest
-	(*GetWebhookEndpointResponse)(nil),    // 4: herald.v1.GetWebhookEndpointResponse
-	(*ListWebhookEndpointsRequest)(nil),   // 5: herald.v1.ListWebhookEndpointsRequest
-	(*ListWebhookEndpointsResponse)(nil),  // 6: herald.v1.ListWebhookEndpointsResponse
-	(*UpdateWebhookEndpointRequest)(nil),  // 7: herald.v1.UpdateWebhookEndpointRequest
-	(*UpdateWebhookEndpointResponse)(nil), // 8: herald.v1.UpdateWebhookEndpointResponse
-	(*DeleteWebhookEndpointRequest)(nil),  // 9: herald.v1.DeleteWebhookEndpointRequest
-	(*DeleteWebhookEndpointResponse)(nil), // 10: herald.v1.DeleteWebhookEndpointResponse
-	(*RotateWebhookSecretRequest)(nil),    // 11: herald.v1.RotateWebhookSecretRequest
-	(*RotateWebhookSecretResponse)(nil),   // 12: herald.v1.RotateWebhookSecretResponse
-	(*timestamppb.Timestamp)(nil),         // 13: google.protobuf.Timestamp
-	(Channel)(0),                          // 14: herald.v1.Channel
+	(WebhookAttemptStatus)(0),             // 0: herald.v1.WebhookAttemptStatus
+	(*WebhookEndpoint)(nil),               // 1: herald.v1.WebhookEndpoint
+	(*CreateWebhookEndpointRequest)(nil),  // 2: herald.v1.CreateWebhookEndpointRequest
+	(*CreateWebhookEndpointResponse)(nil), // 3: herald.v1.CreateWebhookEndpointResponse
+	(*GetWebhookEndpointRequest)(nil),     // 4: herald.v1.GetWebhookEndpointRequest
+	(*GetWebhookEndpointResponse)(nil),    // 5: herald.v1.GetWebhookEndpointResponse
+	(*ListWebhookEndpointsRequest)(nil),   // 6: herald.v1.ListWebhookEndpointsRequest
+	(*ListWebhookEndpointsResponse)(nil),  // 7: herald.v1.ListWebhookEndpointsResponse
+	(*UpdateWebhookEndpointRequest)(nil),  // 8: herald.v1.UpdateWebhookEndpointRequest
+	(*UpdateWebhookEndpointResponse)(nil), // 9: herald.v1.UpdateWebhookEndpointResponse
+	(*DeleteWebhookEndpointRequest)(nil),  // 10: herald.v1.DeleteWebhookEndpointRequest
+	(*DeleteWebhookEndpointResponse)(nil), // 11: herald.v1.DeleteWebhookEndpointResponse
+	(*RotateWebhookSecretRequest)(nil),    // 12: herald.v1.RotateWebhookSecretRequest
+	(*RotateWebhookSecretResponse)(nil),   // 13: herald.v1.RotateWebhookSecretResponse
+	(*ListWebhookAttemptsRequest)(nil),    // 14: herald.v1.ListWebhookAttemptsRequest
+	(*WebhookAttempt)(nil),                // 15: herald.v1.WebhookAttempt
+	(*ListWebhookAttemptsResponse)(nil),   // 16: herald.v1.ListWebhookAttemptsResponse
+	(*ReplayWebhookEventsRequest)(nil),    // 17: herald.v1.ReplayWebhookEventsRequest
+	(*ReplayWebhookEventsResponse)(nil),   // 18: herald.v1.ReplayWebhookEventsResponse
+	(*timestamppb.Timestamp)(nil),         // 19: google.protobuf.Timestamp
+	(Channel)(0),                          // 20: herald.v1.Channel
+	(*durationpb.Duration)(nil),           // 21: google.protobuf.Duration
 }
 var file_herald_v1_webhook_service_proto_depIdxs = []int32{
-	13, // 0: herald.v1.WebhookEndpoint.create_time:type_name -> google.protobuf.Timestamp
-	13, // 1: herald.v1.WebhookEndpoint.update_time:type_name -> google.protobuf.Timestamp
-	14, // 2: herald.v1.WebhookEndpoint.channel:type_name -> herald.v1.Channel
-	14, // 3: herald.v1.CreateWebhookEndpointRequest.channel:type_name -> herald.v1.Channel
-	0,  // 4: herald.v1.CreateWebhookEndpointResponse.endpoint:type_name -> herald.v1.WebhookEndpoint
-	0,  // 5: herald.v1.GetWebhookEndpointResponse.endpoint:type_name -> herald.v1.WebhookEndpoint
-	0,  // 6: herald.v1.ListWebhookEndpointsResponse.endpoints:type_name -> herald.v1.WebhookEndpoint
-	0,  // 7: herald.v1.UpdateWebhookEndpointResponse.endpoint:type_name -> herald.v1.WebhookEndpoint
-	13, // 8: herald.v1.RotateWebhookSecretResponse.previous_secret_expire_time:type_name -> google.protobuf.Timestamp
-	1,  // 9: herald.v1.WebhookService.CreateWebhookEndpoint:input_type -> herald.v1.CreateWebhookEndpointRequest
-	3,  // 10: herald.v1.WebhookService.GetWebhookEndpoint:input_type -> herald.v1.GetWebhookEndpointRequest
-	5,  // 11: herald.v1.WebhookService.ListWebhookEndpoints:input_type -> herald.v1.ListWebhookEndpointsRequest
-	7,  // 12: herald.v1.WebhookService.UpdateWebhookEndpoint:input_type -> herald.v1.UpdateWebhookEndpointRequest
-	9,  // 13: herald.v1.WebhookService.DeleteWebhookEndpoint:input_type -> herald.v1.DeleteWebhookEndpointRequest
-	11, // 14: herald.v1.WebhookService.RotateWebhookSecret:input_type -> herald.v1.RotateWebhookSecretRequest
-	2,  // 15: herald.v1.WebhookService.CreateWebhookEndpoint:output_type -> herald.v1.CreateWebhookEndpointResponse
-	4,  // 16: herald.v1.WebhookService.GetWebhookEndpoint:output_type -> herald.v1.GetWebhookEndpointResponse
-	6,  // 17: herald.v1.WebhookService.ListWebhookEndpoints:output_type -> herald.v1.ListWebhookEndpointsResponse
-	8,  // 18: herald.v1.WebhookService.UpdateWebhookEndpoint:output_type -> herald.v1.UpdateWebhookEndpointResponse
-	10, // 19: herald.v1.WebhookService.DeleteWebhookEndpoint:output_type -> herald.v1.DeleteWebhookEndpointResponse
-	12, // 20: herald.v1.WebhookService.RotateWebhookSecret:output_type -> herald.v1.RotateWebhookSecretResponse
-	15, // [15:21] is the sub-list for method output_type
-	9,  // [9:15] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	19, // 0: herald.v1.WebhookEndpoint.create_time:type_name -> google.protobuf.Timestamp
+	19, // 1: herald.v1.WebhookEndpoint.update_time:type_name -> google.protobuf.Timestamp
+	20, // 2: herald.v1.WebhookEndpoint.channel:type_name -> herald.v1.Channel
+	19, // 3: herald.v1.WebhookEndpoint.disable_time:type_name -> google.protobuf.Timestamp
+	19, // 4: herald.v1.WebhookEndpoint.failing_since:type_name -> google.protobuf.Timestamp
+	20, // 5: herald.v1.CreateWebhookEndpointRequest.channel:type_name -> herald.v1.Channel
+	1,  // 6: herald.v1.CreateWebhookEndpointResponse.endpoint:type_name -> herald.v1.WebhookEndpoint
+	1,  // 7: herald.v1.GetWebhookEndpointResponse.endpoint:type_name -> herald.v1.WebhookEndpoint
+	1,  // 8: herald.v1.ListWebhookEndpointsResponse.endpoints:type_name -> herald.v1.WebhookEndpoint
+	1,  // 9: herald.v1.UpdateWebhookEndpointResponse.endpoint:type_name -> herald.v1.WebhookEndpoint
+	19, // 10: herald.v1.RotateWebhookSecretResponse.previous_secret_expire_time:type_name -> google.protobuf.Timestamp
+	0,  // 11: herald.v1.ListWebhookAttemptsRequest.status:type_name -> herald.v1.WebhookAttemptStatus
+	19, // 12: herald.v1.WebhookAttempt.start_time:type_name -> google.protobuf.Timestamp
+	19, // 13: herald.v1.WebhookAttempt.finish_time:type_name -> google.protobuf.Timestamp
+	0,  // 14: herald.v1.WebhookAttempt.status:type_name -> herald.v1.WebhookAttemptStatus
+	21, // 15: herald.v1.WebhookAttempt.duration:type_name -> google.protobuf.Duration
+	15, // 16: herald.v1.ListWebhookAttemptsResponse.attempts:type_name -> herald.v1.WebhookAttempt
+	19, // 17: herald.v1.ReplayWebhookEventsRequest.since:type_name -> google.protobuf.Timestamp
+	2,  // 18: herald.v1.WebhookService.CreateWebhookEndpoint:input_type -> herald.v1.CreateWebhookEndpointRequest
+	4,  // 19: herald.v1.WebhookService.GetWebhookEndpoint:input_type -> herald.v1.GetWebhookEndpointRequest
+	6,  // 20: herald.v1.WebhookService.ListWebhookEndpoints:input_type -> herald.v1.ListWebhookEndpointsRequest
+	8,  // 21: herald.v1.WebhookService.UpdateWebhookEndpoint:input_type -> herald.v1.UpdateWebhookEndpointRequest
+	10, // 22: herald.v1.WebhookService.DeleteWebhookEndpoint:input_type -> herald.v1.DeleteWebhookEndpointRequest
+	12, // 23: herald.v1.WebhookService.RotateWebhookSecret:input_type -> herald.v1.RotateWebhookSecretRequest
+	14, // 24: herald.v1.WebhookService.ListWebhookAttempts:input_type -> herald.v1.ListWebhookAttemptsRequest
+	17, // 25: herald.v1.WebhookService.ReplayWebhookEvents:input_type -> herald.v1.ReplayWebhookEventsRequest
+	3,  // 26: herald.v1.WebhookService.CreateWebhookEndpoint:output_type -> herald.v1.CreateWebhookEndpointResponse
+	5,  // 27: herald.v1.WebhookService.GetWebhookEndpoint:output_type -> herald.v1.GetWebhookEndpointResponse
+	7,  // 28: herald.v1.WebhookService.ListWebhookEndpoints:output_type -> herald.v1.ListWebhookEndpointsResponse
+	9,  // 29: herald.v1.WebhookService.UpdateWebhookEndpoint:output_type -> herald.v1.UpdateWebhookEndpointResponse
+	11, // 30: herald.v1.WebhookService.DeleteWebhookEndpoint:output_type -> herald.v1.DeleteWebhookEndpointResponse
+	13, // 31: herald.v1.WebhookService.RotateWebhookSecret:output_type -> herald.v1.RotateWebhookSecretResponse
+	16, // 32: herald.v1.WebhookService.ListWebhookAttempts:output_type -> herald.v1.ListWebhookAttemptsResponse
+	18, // 33: herald.v1.WebhookService.ReplayWebhookEvents:output_type -> herald.v1.ReplayWebhookEventsResponse
+	26, // [26:34] is the sub-list for method output_type
+	18, // [18:26] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_webhook_service_proto_init() }
@@ -912,13 +1537,14 @@ func file_herald_v1_webhook_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_webhook_service_proto_rawDesc), len(file_herald_v1_webhook_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   13,
+			NumEnums:      1,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_herald_v1_webhook_service_proto_goTypes,
 		DependencyIndexes: file_herald_v1_webhook_service_proto_depIdxs,
+		EnumInfos:         file_herald_v1_webhook_service_proto_enumTypes,
 		MessageInfos:      file_herald_v1_webhook_service_proto_msgTypes,
 	}.Build()
 	File_herald_v1_webhook_service_proto = out.File

@@ -25,6 +25,8 @@ const (
 	WebhookService_UpdateWebhookEndpoint_FullMethodName = "/herald.v1.WebhookService/UpdateWebhookEndpoint"
 	WebhookService_DeleteWebhookEndpoint_FullMethodName = "/herald.v1.WebhookService/DeleteWebhookEndpoint"
 	WebhookService_RotateWebhookSecret_FullMethodName   = "/herald.v1.WebhookService/RotateWebhookSecret"
+	WebhookService_ListWebhookAttempts_FullMethodName   = "/herald.v1.WebhookService/ListWebhookAttempts"
+	WebhookService_ReplayWebhookEvents_FullMethodName   = "/herald.v1.WebhookService/ReplayWebhookEvents"
 )
 
 // WebhookServiceClient is the client API for WebhookService service.
@@ -53,6 +55,28 @@ type WebhookServiceClient interface {
 	// RotateWebhookSecret gives an endpoint a new secret. Messages are signed
 	// with the old one too for a grace period, so receivers can switch over.
 	RotateWebhookSecret(ctx context.Context, in *RotateWebhookSecretRequest, opts ...grpc.CallOption) (*RotateWebhookSecretResponse, error)
+	// ListWebhookAttempts returns each attempt Herald made to post to an
+	// endpoint, newest first, with what the receiver answered. Only
+	// CHANNEL_WEBHOOK endpoints record their attempts here (a chat tool's list
+	// is empty). Attempts are
+	// kept as long as their deliveries. Attempts made before this call existed,
+	// and attempts whose worker died mid-call, are not listed.
+	// Errors: NOT_FOUND for an unknown endpoint (or another tenant's);
+	// INVALID_ARGUMENT for a page_token this call did not return.
+	ListWebhookAttempts(ctx context.Context, in *ListWebhookAttemptsRequest, opts ...grpc.CallOption) (*ListWebhookAttemptsResponse, error)
+	// ReplayWebhookEvents re-sends what an endpoint missed since a time: its
+	// deliveries of notifications created since then that are dead, or
+	// canceled because the endpoint was disabled (and, with include_delivered,
+	// also those that were sent). Each goes out again as a new attempt of the
+	// same delivery, so it carries the same `webhook-id` header and a receiver
+	// that de-duplicates on it drops what it already has. At most 10,000
+	// deliveries per call; next_page_token continues. Deliveries still being
+	// retried are left to their retries.
+	// Errors: NOT_FOUND for an unknown endpoint (or another tenant's);
+	// FAILED_PRECONDITION when the endpoint is disabled (enable it first);
+	// INVALID_ARGUMENT when `since` is in the future or more than 30 days ago,
+	// or for a page_token this call did not return.
+	ReplayWebhookEvents(ctx context.Context, in *ReplayWebhookEventsRequest, opts ...grpc.CallOption) (*ReplayWebhookEventsResponse, error)
 }
 
 type webhookServiceClient struct {
@@ -123,6 +147,26 @@ func (c *webhookServiceClient) RotateWebhookSecret(ctx context.Context, in *Rota
 	return out, nil
 }
 
+func (c *webhookServiceClient) ListWebhookAttempts(ctx context.Context, in *ListWebhookAttemptsRequest, opts ...grpc.CallOption) (*ListWebhookAttemptsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListWebhookAttemptsResponse)
+	err := c.cc.Invoke(ctx, WebhookService_ListWebhookAttempts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *webhookServiceClient) ReplayWebhookEvents(ctx context.Context, in *ReplayWebhookEventsRequest, opts ...grpc.CallOption) (*ReplayWebhookEventsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReplayWebhookEventsResponse)
+	err := c.cc.Invoke(ctx, WebhookService_ReplayWebhookEvents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // WebhookServiceServer is the server API for WebhookService service.
 // All implementations must embed UnimplementedWebhookServiceServer
 // for forward compatibility.
@@ -149,6 +193,28 @@ type WebhookServiceServer interface {
 	// RotateWebhookSecret gives an endpoint a new secret. Messages are signed
 	// with the old one too for a grace period, so receivers can switch over.
 	RotateWebhookSecret(context.Context, *RotateWebhookSecretRequest) (*RotateWebhookSecretResponse, error)
+	// ListWebhookAttempts returns each attempt Herald made to post to an
+	// endpoint, newest first, with what the receiver answered. Only
+	// CHANNEL_WEBHOOK endpoints record their attempts here (a chat tool's list
+	// is empty). Attempts are
+	// kept as long as their deliveries. Attempts made before this call existed,
+	// and attempts whose worker died mid-call, are not listed.
+	// Errors: NOT_FOUND for an unknown endpoint (or another tenant's);
+	// INVALID_ARGUMENT for a page_token this call did not return.
+	ListWebhookAttempts(context.Context, *ListWebhookAttemptsRequest) (*ListWebhookAttemptsResponse, error)
+	// ReplayWebhookEvents re-sends what an endpoint missed since a time: its
+	// deliveries of notifications created since then that are dead, or
+	// canceled because the endpoint was disabled (and, with include_delivered,
+	// also those that were sent). Each goes out again as a new attempt of the
+	// same delivery, so it carries the same `webhook-id` header and a receiver
+	// that de-duplicates on it drops what it already has. At most 10,000
+	// deliveries per call; next_page_token continues. Deliveries still being
+	// retried are left to their retries.
+	// Errors: NOT_FOUND for an unknown endpoint (or another tenant's);
+	// FAILED_PRECONDITION when the endpoint is disabled (enable it first);
+	// INVALID_ARGUMENT when `since` is in the future or more than 30 days ago,
+	// or for a page_token this call did not return.
+	ReplayWebhookEvents(context.Context, *ReplayWebhookEventsRequest) (*ReplayWebhookEventsResponse, error)
 	mustEmbedUnimplementedWebhookServiceServer()
 }
 
@@ -176,6 +242,12 @@ func (UnimplementedWebhookServiceServer) DeleteWebhookEndpoint(context.Context, 
 }
 func (UnimplementedWebhookServiceServer) RotateWebhookSecret(context.Context, *RotateWebhookSecretRequest) (*RotateWebhookSecretResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RotateWebhookSecret not implemented")
+}
+func (UnimplementedWebhookServiceServer) ListWebhookAttempts(context.Context, *ListWebhookAttemptsRequest) (*ListWebhookAttemptsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListWebhookAttempts not implemented")
+}
+func (UnimplementedWebhookServiceServer) ReplayWebhookEvents(context.Context, *ReplayWebhookEventsRequest) (*ReplayWebhookEventsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReplayWebhookEvents not implemented")
 }
 func (UnimplementedWebhookServiceServer) mustEmbedUnimplementedWebhookServiceServer() {}
 func (UnimplementedWebhookServiceServer) testEmbeddedByValue()                        {}
@@ -306,6 +378,42 @@ func _WebhookService_RotateWebhookSecret_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _WebhookService_ListWebhookAttempts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListWebhookAttemptsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(WebhookServiceServer).ListWebhookAttempts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: WebhookService_ListWebhookAttempts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(WebhookServiceServer).ListWebhookAttempts(ctx, req.(*ListWebhookAttemptsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _WebhookService_ReplayWebhookEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReplayWebhookEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(WebhookServiceServer).ReplayWebhookEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: WebhookService_ReplayWebhookEvents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(WebhookServiceServer).ReplayWebhookEvents(ctx, req.(*ReplayWebhookEventsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // WebhookService_ServiceDesc is the grpc.ServiceDesc for WebhookService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -336,6 +444,14 @@ var WebhookService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RotateWebhookSecret",
 			Handler:    _WebhookService_RotateWebhookSecret_Handler,
+		},
+		{
+			MethodName: "ListWebhookAttempts",
+			Handler:    _WebhookService_ListWebhookAttempts_Handler,
+		},
+		{
+			MethodName: "ReplayWebhookEvents",
+			Handler:    _WebhookService_ReplayWebhookEvents_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -23,11 +23,12 @@ _sym_db = _symbol_database.Default()
 
 
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from herald.v1 import notification_pb2 as herald_dot_v1_dot_notification__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fherald/v1/webhook_service.proto\x12\therald.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\xe0\x02\n\x0fWebhookEndpoint\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n\x03url\x18\x02 \x01(\tR\x03url\x12\x1e\n\ncategories\x18\x03 \x03(\tR\ncategories\x12 \n\x0b\x64\x65scription\x18\x04 \x01(\tR\x0b\x64\x65scription\x12\x18\n\x07\x65nabled\x18\x05 \x01(\x08R\x07\x65nabled\x12\'\n\x0f\x64isabled_reason\x18\x06 \x01(\tR\x0e\x64isabledReason\x12;\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12,\n\x07\x63hannel\x18\t \x01(\x0e\x32\x12.herald.v1.ChannelR\x07\x63hannel\"\xfa\x01\n\x1c\x43reateWebhookEndpointRequest\x12\x1d\n\x03url\x18\x01 \x01(\tB\x0b\xbaH\x08r\x06\x18\x80\x10\x88\x01\x01R\x03url\x12W\n\ncategories\x18\x02 \x03(\tB7\xbaH4\x92\x01\x31\x10\x64\x18\x01\"+r)2\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\ncategories\x12*\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xf4\x03R\x0b\x64\x65scription\x12\x36\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x12.herald.v1.ChannelB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x07\x63hannel\"o\n\x1d\x43reateWebhookEndpointResponse\x12\x36\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x1a.herald.v1.WebhookEndpointR\x08\x65ndpoint\x12\x16\n\x06secret\x18\x02 \x01(\tR\x06secret\"5\n\x19GetWebhookEndpointRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"T\n\x1aGetWebhookEndpointResponse\x12\x36\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x1a.herald.v1.WebhookEndpointR\x08\x65ndpoint\"\x1d\n\x1bListWebhookEndpointsRequest\"X\n\x1cListWebhookEndpointsResponse\x12\x38\n\tendpoints\x18\x01 \x03(\x0b\x32\x1a.herald.v1.WebhookEndpointR\tendpoints\"\xd8\x02\n\x1cUpdateWebhookEndpointRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12\"\n\x03url\x18\x02 \x01(\tB\x0b\xbaH\x08r\x06\x18\x80\x10\x88\x01\x01H\x00R\x03url\x88\x01\x01\x12-\n\x12replace_categories\x18\x03 \x01(\x08R\x11replaceCategories\x12W\n\ncategories\x18\x04 \x03(\tB7\xbaH4\x92\x01\x31\x10\x64\x18\x01\"+r)2\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\ncategories\x12/\n\x0b\x64\x65scription\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\xf4\x03H\x01R\x0b\x64\x65scription\x88\x01\x01\x12\x1d\n\x07\x65nabled\x18\x06 \x01(\x08H\x02R\x07\x65nabled\x88\x01\x01\x42\x06\n\x04_urlB\x0e\n\x0c_descriptionB\n\n\x08_enabled\"W\n\x1dUpdateWebhookEndpointResponse\x12\x36\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x1a.herald.v1.WebhookEndpointR\x08\x65ndpoint\"8\n\x1c\x44\x65leteWebhookEndpointRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"\x1f\n\x1d\x44\x65leteWebhookEndpointResponse\"6\n\x1aRotateWebhookSecretRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"\x90\x01\n\x1bRotateWebhookSecretResponse\x12\x16\n\x06secret\x18\x01 \x01(\tR\x06secret\x12Y\n\x1bprevious_secret_expire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x18previousSecretExpireTime2\x9a\x05\n\x0eWebhookService\x12j\n\x15\x43reateWebhookEndpoint\x12\'.herald.v1.CreateWebhookEndpointRequest\x1a(.herald.v1.CreateWebhookEndpointResponse\x12\x66\n\x12GetWebhookEndpoint\x12$.herald.v1.GetWebhookEndpointRequest\x1a%.herald.v1.GetWebhookEndpointResponse\"\x03\x90\x02\x01\x12l\n\x14ListWebhookEndpoints\x12&.herald.v1.ListWebhookEndpointsRequest\x1a\'.herald.v1.ListWebhookEndpointsResponse\"\x03\x90\x02\x01\x12o\n\x15UpdateWebhookEndpoint\x12\'.herald.v1.UpdateWebhookEndpointRequest\x1a(.herald.v1.UpdateWebhookEndpointResponse\"\x03\x90\x02\x02\x12o\n\x15\x44\x65leteWebhookEndpoint\x12\'.herald.v1.DeleteWebhookEndpointRequest\x1a(.herald.v1.DeleteWebhookEndpointResponse\"\x03\x90\x02\x02\x12\x64\n\x13RotateWebhookSecret\x12%.herald.v1.RotateWebhookSecretRequest\x1a&.herald.v1.RotateWebhookSecretResponseB\x9f\x01\n\rcom.herald.v1B\x13WebhookServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fherald/v1/webhook_service.proto\x12\therald.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\xb4\x04\n\x0fWebhookEndpoint\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n\x03url\x18\x02 \x01(\tR\x03url\x12\x1e\n\ncategories\x18\x03 \x03(\tR\ncategories\x12 \n\x0b\x64\x65scription\x18\x04 \x01(\tR\x0b\x64\x65scription\x12\x18\n\x07\x65nabled\x18\x05 \x01(\x08R\x07\x65nabled\x12\'\n\x0f\x64isabled_reason\x18\x06 \x01(\tR\x0e\x64isabledReason\x12;\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12,\n\x07\x63hannel\x18\t \x01(\x0e\x32\x12.herald.v1.ChannelR\x07\x63hannel\x12\x1f\n\x0b\x65vent_types\x18\n \x03(\tR\neventTypes\x12\x31\n\x15rate_limit_per_second\x18\x0b \x01(\rR\x12rateLimitPerSecond\x12=\n\x0c\x64isable_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0b\x64isableTime\x12?\n\rfailing_since\x18\r \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0c\x66\x61ilingSince\"\xfa\x04\n\x1c\x43reateWebhookEndpointRequest\x12\x1d\n\x03url\x18\x01 \x01(\tB\x0b\xbaH\x08r\x06\x18\x80\x10\x88\x01\x01R\x03url\x12W\n\ncategories\x18\x02 \x03(\tB7\xbaH4\x92\x01\x31\x10\x64\x18\x01\"+r)2\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\ncategories\x12*\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xf4\x03R\x0b\x64\x65scription\x12\x36\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x12.herald.v1.ChannelB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x07\x63hannel\x12\xc0\x02\n\x0b\x65vent_types\x18\x05 \x03(\tB\x9e\x02\xbaH\x9a\x02\x92\x01\x96\x02\x10\x10\x18\x01\"\x8f\x02r\x8c\x02R\x14notification.createdR\rdelivery.sentR\x0f\x64\x65livery.failedR\rdelivery.deadR\x11notification.seenR\x11notification.readR\x15notification.archivedR\x14notification.snoozedR\x17notification.interactedR\x14notification.updatedR\x16notification.retractedR\x14notification.expiredR\x15workflow.step_skippedR\neventTypes\x12;\n\x15rate_limit_per_second\x18\x06 \x01(\rB\x08\xbaH\x05*\x03\x18\x90NR\x12rateLimitPerSecond\"o\n\x1d\x43reateWebhookEndpointResponse\x12\x36\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x1a.herald.v1.WebhookEndpointR\x08\x65ndpoint\x12\x16\n\x06secret\x18\x02 \x01(\tR\x06secret\"5\n\x19GetWebhookEndpointRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"T\n\x1aGetWebhookEndpointResponse\x12\x36\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x1a.herald.v1.WebhookEndpointR\x08\x65ndpoint\"\x1d\n\x1bListWebhookEndpointsRequest\"X\n\x1cListWebhookEndpointsResponse\x12\x38\n\tendpoints\x18\x01 \x03(\x0b\x32\x1a.herald.v1.WebhookEndpointR\tendpoints\"\xa7\x06\n\x1cUpdateWebhookEndpointRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12\"\n\x03url\x18\x02 \x01(\tB\x0b\xbaH\x08r\x06\x18\x80\x10\x88\x01\x01H\x00R\x03url\x88\x01\x01\x12-\n\x12replace_categories\x18\x03 \x01(\x08R\x11replaceCategories\x12W\n\ncategories\x18\x04 \x03(\tB7\xbaH4\x92\x01\x31\x10\x64\x18\x01\"+r)2\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\ncategories\x12/\n\x0b\x64\x65scription\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\xf4\x03H\x01R\x0b\x64\x65scription\x88\x01\x01\x12\x1d\n\x07\x65nabled\x18\x06 \x01(\x08H\x02R\x07\x65nabled\x88\x01\x01\x12.\n\x13replace_event_types\x18\x07 \x01(\x08R\x11replaceEventTypes\x12\xc0\x02\n\x0b\x65vent_types\x18\x08 \x03(\tB\x9e\x02\xbaH\x9a\x02\x92\x01\x96\x02\x10\x10\x18\x01\"\x8f\x02r\x8c\x02R\x14notification.createdR\rdelivery.sentR\x0f\x64\x65livery.failedR\rdelivery.deadR\x11notification.seenR\x11notification.readR\x15notification.archivedR\x14notification.snoozedR\x17notification.interactedR\x14notification.updatedR\x16notification.retractedR\x14notification.expiredR\x15workflow.step_skippedR\neventTypes\x12@\n\x15rate_limit_per_second\x18\t \x01(\rB\x08\xbaH\x05*\x03\x18\x90NH\x03R\x12rateLimitPerSecond\x88\x01\x01\x42\x06\n\x04_urlB\x0e\n\x0c_descriptionB\n\n\x08_enabledB\x18\n\x16_rate_limit_per_second\"W\n\x1dUpdateWebhookEndpointResponse\x12\x36\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x1a.herald.v1.WebhookEndpointR\x08\x65ndpoint\"8\n\x1c\x44\x65leteWebhookEndpointRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"\x1f\n\x1d\x44\x65leteWebhookEndpointResponse\"6\n\x1aRotateWebhookSecretRequest\x12\x18\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\x02id\"\x90\x01\n\x1bRotateWebhookSecretResponse\x12\x16\n\x06secret\x18\x01 \x01(\tR\x06secret\x12Y\n\x1bprevious_secret_expire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x18previousSecretExpireTime\"\xdb\x01\n\x1aListWebhookAttemptsRequest\x12)\n\x0b\x65ndpoint_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\nendpointId\x12&\n\tpage_size\x18\x02 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00R\x08pageSize\x12\'\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\x12\x41\n\x06status\x18\x04 \x01(\x0e\x32\x1f.herald.v1.WebhookAttemptStatusB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x06status\"\xd0\x03\n\x0eWebhookAttempt\x12\'\n\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12\x1f\n\x0b\x64\x65livery_id\x18\x02 \x01(\tR\ndeliveryId\x12\x18\n\x07\x61ttempt\x18\x03 \x01(\x05R\x07\x61ttempt\x12\x39\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime\x12;\n\x0b\x66inish_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nfinishTime\x12\x37\n\x06status\x18\x06 \x01(\x0e\x32\x1f.herald.v1.WebhookAttemptStatusR\x06status\x12(\n\x10http_status_code\x18\x07 \x01(\x05R\x0ehttpStatusCode\x12\x35\n\x08\x64uration\x18\x08 \x01(\x0b\x32\x19.google.protobuf.DurationR\x08\x64uration\x12\x32\n\x15response_body_excerpt\x18\t \x01(\tR\x13responseBodyExcerpt\x12\x14\n\x05\x65rror\x18\n \x01(\tR\x05\x65rror\"|\n\x1bListWebhookAttemptsResponse\x12\x35\n\x08\x61ttempts\x18\x01 \x03(\x0b\x32\x19.herald.v1.WebhookAttemptR\x08\x61ttempts\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd7\x01\n\x1aReplayWebhookEventsRequest\x12)\n\x0b\x65ndpoint_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\nendpointId\x12\x38\n\x05since\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\x05since\x12+\n\x11include_delivered\x18\x03 \x01(\x08R\x10includeDelivered\x12\'\n\npage_token\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"h\n\x1bReplayWebhookEventsResponse\x12!\n\x0cqueued_count\x18\x01 \x01(\x05R\x0bqueuedCount\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x87\x01\n\x14WebhookAttemptStatus\x12&\n\"WEBHOOK_ATTEMPT_STATUS_UNSPECIFIED\x10\x00\x12$\n WEBHOOK_ATTEMPT_STATUS_SUCCEEDED\x10\x01\x12!\n\x1dWEBHOOK_ATTEMPT_STATUS_FAILED\x10\x02\x32\xeb\x06\n\x0eWebhookService\x12j\n\x15\x43reateWebhookEndpoint\x12\'.herald.v1.CreateWebhookEndpointRequest\x1a(.herald.v1.CreateWebhookEndpointResponse\x12\x66\n\x12GetWebhookEndpoint\x12$.herald.v1.GetWebhookEndpointRequest\x1a%.herald.v1.GetWebhookEndpointResponse\"\x03\x90\x02\x01\x12l\n\x14ListWebhookEndpoints\x12&.herald.v1.ListWebhookEndpointsRequest\x1a\'.herald.v1.ListWebhookEndpointsResponse\"\x03\x90\x02\x01\x12o\n\x15UpdateWebhookEndpoint\x12\'.herald.v1.UpdateWebhookEndpointRequest\x1a(.herald.v1.UpdateWebhookEndpointResponse\"\x03\x90\x02\x02\x12o\n\x15\x44\x65leteWebhookEndpoint\x12\'.herald.v1.DeleteWebhookEndpointRequest\x1a(.herald.v1.DeleteWebhookEndpointResponse\"\x03\x90\x02\x02\x12\x64\n\x13RotateWebhookSecret\x12%.herald.v1.RotateWebhookSecretRequest\x1a&.herald.v1.RotateWebhookSecretResponse\x12i\n\x13ListWebhookAttempts\x12%.herald.v1.ListWebhookAttemptsRequest\x1a&.herald.v1.ListWebhookAttemptsResponse\"\x03\x90\x02\x01\x12\x64\n\x13ReplayWebhookEvents\x12%.herald.v1.ReplayWebhookEventsRequest\x1a&.herald.v1.ReplayWebhookEventsResponseB\x9f\x01\n\rcom.herald.v1B\x13WebhookServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,6 +44,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATEWEBHOOKENDPOINTREQUEST'].fields_by_name['description']._serialized_options = b'\272H\005r\003\030\364\003'
   _globals['_CREATEWEBHOOKENDPOINTREQUEST'].fields_by_name['channel']._loaded_options = None
   _globals['_CREATEWEBHOOKENDPOINTREQUEST'].fields_by_name['channel']._serialized_options = b'\272H\005\202\001\002\020\001'
+  _globals['_CREATEWEBHOOKENDPOINTREQUEST'].fields_by_name['event_types']._loaded_options = None
+  _globals['_CREATEWEBHOOKENDPOINTREQUEST'].fields_by_name['event_types']._serialized_options = b'\272H\232\002\222\001\226\002\020\020\030\001\"\217\002r\214\002R\024notification.createdR\rdelivery.sentR\017delivery.failedR\rdelivery.deadR\021notification.seenR\021notification.readR\025notification.archivedR\024notification.snoozedR\027notification.interactedR\024notification.updatedR\026notification.retractedR\024notification.expiredR\025workflow.step_skipped'
+  _globals['_CREATEWEBHOOKENDPOINTREQUEST'].fields_by_name['rate_limit_per_second']._loaded_options = None
+  _globals['_CREATEWEBHOOKENDPOINTREQUEST'].fields_by_name['rate_limit_per_second']._serialized_options = b'\272H\005*\003\030\220N'
   _globals['_GETWEBHOOKENDPOINTREQUEST'].fields_by_name['id']._loaded_options = None
   _globals['_GETWEBHOOKENDPOINTREQUEST'].fields_by_name['id']._serialized_options = b'\272H\005r\003\260\001\001'
   _globals['_UPDATEWEBHOOKENDPOINTREQUEST'].fields_by_name['id']._loaded_options = None
@@ -53,10 +58,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_UPDATEWEBHOOKENDPOINTREQUEST'].fields_by_name['categories']._serialized_options = b'\272H4\222\0011\020d\030\001\"+r)2\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$'
   _globals['_UPDATEWEBHOOKENDPOINTREQUEST'].fields_by_name['description']._loaded_options = None
   _globals['_UPDATEWEBHOOKENDPOINTREQUEST'].fields_by_name['description']._serialized_options = b'\272H\005r\003\030\364\003'
+  _globals['_UPDATEWEBHOOKENDPOINTREQUEST'].fields_by_name['event_types']._loaded_options = None
+  _globals['_UPDATEWEBHOOKENDPOINTREQUEST'].fields_by_name['event_types']._serialized_options = b'\272H\232\002\222\001\226\002\020\020\030\001\"\217\002r\214\002R\024notification.createdR\rdelivery.sentR\017delivery.failedR\rdelivery.deadR\021notification.seenR\021notification.readR\025notification.archivedR\024notification.snoozedR\027notification.interactedR\024notification.updatedR\026notification.retractedR\024notification.expiredR\025workflow.step_skipped'
+  _globals['_UPDATEWEBHOOKENDPOINTREQUEST'].fields_by_name['rate_limit_per_second']._loaded_options = None
+  _globals['_UPDATEWEBHOOKENDPOINTREQUEST'].fields_by_name['rate_limit_per_second']._serialized_options = b'\272H\005*\003\030\220N'
   _globals['_DELETEWEBHOOKENDPOINTREQUEST'].fields_by_name['id']._loaded_options = None
   _globals['_DELETEWEBHOOKENDPOINTREQUEST'].fields_by_name['id']._serialized_options = b'\272H\005r\003\260\001\001'
   _globals['_ROTATEWEBHOOKSECRETREQUEST'].fields_by_name['id']._loaded_options = None
   _globals['_ROTATEWEBHOOKSECRETREQUEST'].fields_by_name['id']._serialized_options = b'\272H\005r\003\260\001\001'
+  _globals['_LISTWEBHOOKATTEMPTSREQUEST'].fields_by_name['endpoint_id']._loaded_options = None
+  _globals['_LISTWEBHOOKATTEMPTSREQUEST'].fields_by_name['endpoint_id']._serialized_options = b'\272H\005r\003\260\001\001'
+  _globals['_LISTWEBHOOKATTEMPTSREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTWEBHOOKATTEMPTSREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\006\032\004\030d(\000'
+  _globals['_LISTWEBHOOKATTEMPTSREQUEST'].fields_by_name['page_token']._loaded_options = None
+  _globals['_LISTWEBHOOKATTEMPTSREQUEST'].fields_by_name['page_token']._serialized_options = b'\272H\005r\003\030\310\001'
+  _globals['_LISTWEBHOOKATTEMPTSREQUEST'].fields_by_name['status']._loaded_options = None
+  _globals['_LISTWEBHOOKATTEMPTSREQUEST'].fields_by_name['status']._serialized_options = b'\272H\005\202\001\002\020\001'
+  _globals['_REPLAYWEBHOOKEVENTSREQUEST'].fields_by_name['endpoint_id']._loaded_options = None
+  _globals['_REPLAYWEBHOOKEVENTSREQUEST'].fields_by_name['endpoint_id']._serialized_options = b'\272H\005r\003\260\001\001'
+  _globals['_REPLAYWEBHOOKEVENTSREQUEST'].fields_by_name['since']._loaded_options = None
+  _globals['_REPLAYWEBHOOKEVENTSREQUEST'].fields_by_name['since']._serialized_options = b'\272H\003\310\001\001'
+  _globals['_REPLAYWEBHOOKEVENTSREQUEST'].fields_by_name['page_token']._loaded_options = None
+  _globals['_REPLAYWEBHOOKEVENTSREQUEST'].fields_by_name['page_token']._serialized_options = b'\272H\005r\003\030\310\001'
   _globals['_WEBHOOKSERVICE'].methods_by_name['GetWebhookEndpoint']._loaded_options = None
   _globals['_WEBHOOKSERVICE'].methods_by_name['GetWebhookEndpoint']._serialized_options = b'\220\002\001'
   _globals['_WEBHOOKSERVICE'].methods_by_name['ListWebhookEndpoints']._loaded_options = None
@@ -65,32 +88,46 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_WEBHOOKSERVICE'].methods_by_name['UpdateWebhookEndpoint']._serialized_options = b'\220\002\002'
   _globals['_WEBHOOKSERVICE'].methods_by_name['DeleteWebhookEndpoint']._loaded_options = None
   _globals['_WEBHOOKSERVICE'].methods_by_name['DeleteWebhookEndpoint']._serialized_options = b'\220\002\002'
-  _globals['_WEBHOOKENDPOINT']._serialized_start=139
-  _globals['_WEBHOOKENDPOINT']._serialized_end=491
-  _globals['_CREATEWEBHOOKENDPOINTREQUEST']._serialized_start=494
-  _globals['_CREATEWEBHOOKENDPOINTREQUEST']._serialized_end=744
-  _globals['_CREATEWEBHOOKENDPOINTRESPONSE']._serialized_start=746
-  _globals['_CREATEWEBHOOKENDPOINTRESPONSE']._serialized_end=857
-  _globals['_GETWEBHOOKENDPOINTREQUEST']._serialized_start=859
-  _globals['_GETWEBHOOKENDPOINTREQUEST']._serialized_end=912
-  _globals['_GETWEBHOOKENDPOINTRESPONSE']._serialized_start=914
-  _globals['_GETWEBHOOKENDPOINTRESPONSE']._serialized_end=998
-  _globals['_LISTWEBHOOKENDPOINTSREQUEST']._serialized_start=1000
-  _globals['_LISTWEBHOOKENDPOINTSREQUEST']._serialized_end=1029
-  _globals['_LISTWEBHOOKENDPOINTSRESPONSE']._serialized_start=1031
-  _globals['_LISTWEBHOOKENDPOINTSRESPONSE']._serialized_end=1119
-  _globals['_UPDATEWEBHOOKENDPOINTREQUEST']._serialized_start=1122
-  _globals['_UPDATEWEBHOOKENDPOINTREQUEST']._serialized_end=1466
-  _globals['_UPDATEWEBHOOKENDPOINTRESPONSE']._serialized_start=1468
-  _globals['_UPDATEWEBHOOKENDPOINTRESPONSE']._serialized_end=1555
-  _globals['_DELETEWEBHOOKENDPOINTREQUEST']._serialized_start=1557
-  _globals['_DELETEWEBHOOKENDPOINTREQUEST']._serialized_end=1613
-  _globals['_DELETEWEBHOOKENDPOINTRESPONSE']._serialized_start=1615
-  _globals['_DELETEWEBHOOKENDPOINTRESPONSE']._serialized_end=1646
-  _globals['_ROTATEWEBHOOKSECRETREQUEST']._serialized_start=1648
-  _globals['_ROTATEWEBHOOKSECRETREQUEST']._serialized_end=1702
-  _globals['_ROTATEWEBHOOKSECRETRESPONSE']._serialized_start=1705
-  _globals['_ROTATEWEBHOOKSECRETRESPONSE']._serialized_end=1849
-  _globals['_WEBHOOKSERVICE']._serialized_start=1852
-  _globals['_WEBHOOKSERVICE']._serialized_end=2518
+  _globals['_WEBHOOKSERVICE'].methods_by_name['ListWebhookAttempts']._loaded_options = None
+  _globals['_WEBHOOKSERVICE'].methods_by_name['ListWebhookAttempts']._serialized_options = b'\220\002\001'
+  _globals['_WEBHOOKATTEMPTSTATUS']._serialized_start=4082
+  _globals['_WEBHOOKATTEMPTSTATUS']._serialized_end=4217
+  _globals['_WEBHOOKENDPOINT']._serialized_start=171
+  _globals['_WEBHOOKENDPOINT']._serialized_end=735
+  _globals['_CREATEWEBHOOKENDPOINTREQUEST']._serialized_start=738
+  _globals['_CREATEWEBHOOKENDPOINTREQUEST']._serialized_end=1372
+  _globals['_CREATEWEBHOOKENDPOINTRESPONSE']._serialized_start=1374
+  _globals['_CREATEWEBHOOKENDPOINTRESPONSE']._serialized_end=1485
+  _globals['_GETWEBHOOKENDPOINTREQUEST']._serialized_start=1487
+  _globals['_GETWEBHOOKENDPOINTREQUEST']._serialized_end=1540
+  _globals['_GETWEBHOOKENDPOINTRESPONSE']._serialized_start=1542
+  _globals['_GETWEBHOOKENDPOINTRESPONSE']._serialized_end=1626
+  _globals['_LISTWEBHOOKENDPOINTSREQUEST']._serialized_start=1628
+  _globals['_LISTWEBHOOKENDPOINTSREQUEST']._serialized_end=1657
+  _globals['_LISTWEBHOOKENDPOINTSRESPONSE']._serialized_start=1659
+  _globals['_LISTWEBHOOKENDPOINTSRESPONSE']._serialized_end=1747
+  _globals['_UPDATEWEBHOOKENDPOINTREQUEST']._serialized_start=1750
+  _globals['_UPDATEWEBHOOKENDPOINTREQUEST']._serialized_end=2557
+  _globals['_UPDATEWEBHOOKENDPOINTRESPONSE']._serialized_start=2559
+  _globals['_UPDATEWEBHOOKENDPOINTRESPONSE']._serialized_end=2646
+  _globals['_DELETEWEBHOOKENDPOINTREQUEST']._serialized_start=2648
+  _globals['_DELETEWEBHOOKENDPOINTREQUEST']._serialized_end=2704
+  _globals['_DELETEWEBHOOKENDPOINTRESPONSE']._serialized_start=2706
+  _globals['_DELETEWEBHOOKENDPOINTRESPONSE']._serialized_end=2737
+  _globals['_ROTATEWEBHOOKSECRETREQUEST']._serialized_start=2739
+  _globals['_ROTATEWEBHOOKSECRETREQUEST']._serialized_end=2793
+  _globals['_ROTATEWEBHOOKSECRETRESPONSE']._serialized_start=2796
+  _globals['_ROTATEWEBHOOKSECRETRESPONSE']._serialized_end=2940
+  _globals['_LISTWEBHOOKATTEMPTSREQUEST']._serialized_start=2943
+  _globals['_LISTWEBHOOKATTEMPTSREQUEST']._serialized_end=3162
+  _globals['_WEBHOOKATTEMPT']._serialized_start=3165
+  _globals['_WEBHOOKATTEMPT']._serialized_end=3629
+  _globals['_LISTWEBHOOKATTEMPTSRESPONSE']._serialized_start=3631
+  _globals['_LISTWEBHOOKATTEMPTSRESPONSE']._serialized_end=3755
+  _globals['_REPLAYWEBHOOKEVENTSREQUEST']._serialized_start=3758
+  _globals['_REPLAYWEBHOOKEVENTSREQUEST']._serialized_end=3973
+  _globals['_REPLAYWEBHOOKEVENTSRESPONSE']._serialized_start=3975
+  _globals['_REPLAYWEBHOOKEVENTSRESPONSE']._serialized_end=4079
+  _globals['_WEBHOOKSERVICE']._serialized_start=4220
+  _globals['_WEBHOOKSERVICE']._serialized_end=5095
 # @@protoc_insertion_point(module_scope)

@@ -72,6 +72,16 @@ class WebhookServiceStub:
                 request_serializer=herald_dot_v1_dot_webhook__service__pb2.RotateWebhookSecretRequest.SerializeToString,
                 response_deserializer=herald_dot_v1_dot_webhook__service__pb2.RotateWebhookSecretResponse.FromString,
                 _registered_method=True)
+        self.ListWebhookAttempts = channel.unary_unary(
+                '/herald.v1.WebhookService/ListWebhookAttempts',
+                request_serializer=herald_dot_v1_dot_webhook__service__pb2.ListWebhookAttemptsRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_webhook__service__pb2.ListWebhookAttemptsResponse.FromString,
+                _registered_method=True)
+        self.ReplayWebhookEvents = channel.unary_unary(
+                '/herald.v1.WebhookService/ReplayWebhookEvents',
+                request_serializer=herald_dot_v1_dot_webhook__service__pb2.ReplayWebhookEventsRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_webhook__service__pb2.ReplayWebhookEventsResponse.FromString,
+                _registered_method=True)
 
 
 class WebhookServiceServicer:
@@ -128,6 +138,38 @@ class WebhookServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListWebhookAttempts(self, request, context):
+        """ListWebhookAttempts returns each attempt Herald made to post to an
+        endpoint, newest first, with what the receiver answered. Only
+        CHANNEL_WEBHOOK endpoints record their attempts here (a chat tool's list
+        is empty). Attempts are
+        kept as long as their deliveries. Attempts made before this call existed,
+        and attempts whose worker died mid-call, are not listed.
+        Errors: NOT_FOUND for an unknown endpoint (or another tenant's);
+        INVALID_ARGUMENT for a page_token this call did not return.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReplayWebhookEvents(self, request, context):
+        """ReplayWebhookEvents re-sends what an endpoint missed since a time: its
+        deliveries of notifications created since then that are dead, or
+        canceled because the endpoint was disabled (and, with include_delivered,
+        also those that were sent). Each goes out again as a new attempt of the
+        same delivery, so it carries the same `webhook-id` header and a receiver
+        that de-duplicates on it drops what it already has. At most 10,000
+        deliveries per call; next_page_token continues. Deliveries still being
+        retried are left to their retries.
+        Errors: NOT_FOUND for an unknown endpoint (or another tenant's);
+        FAILED_PRECONDITION when the endpoint is disabled (enable it first);
+        INVALID_ARGUMENT when `since` is in the future or more than 30 days ago,
+        or for a page_token this call did not return.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WebhookServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -160,6 +202,16 @@ def add_WebhookServiceServicer_to_server(servicer, server):
                     servicer.RotateWebhookSecret,
                     request_deserializer=herald_dot_v1_dot_webhook__service__pb2.RotateWebhookSecretRequest.FromString,
                     response_serializer=herald_dot_v1_dot_webhook__service__pb2.RotateWebhookSecretResponse.SerializeToString,
+            ),
+            'ListWebhookAttempts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWebhookAttempts,
+                    request_deserializer=herald_dot_v1_dot_webhook__service__pb2.ListWebhookAttemptsRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_webhook__service__pb2.ListWebhookAttemptsResponse.SerializeToString,
+            ),
+            'ReplayWebhookEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReplayWebhookEvents,
+                    request_deserializer=herald_dot_v1_dot_webhook__service__pb2.ReplayWebhookEventsRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_webhook__service__pb2.ReplayWebhookEventsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -332,6 +384,60 @@ class WebhookService:
             '/herald.v1.WebhookService/RotateWebhookSecret',
             herald_dot_v1_dot_webhook__service__pb2.RotateWebhookSecretRequest.SerializeToString,
             herald_dot_v1_dot_webhook__service__pb2.RotateWebhookSecretResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWebhookAttempts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.WebhookService/ListWebhookAttempts',
+            herald_dot_v1_dot_webhook__service__pb2.ListWebhookAttemptsRequest.SerializeToString,
+            herald_dot_v1_dot_webhook__service__pb2.ListWebhookAttemptsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReplayWebhookEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.WebhookService/ReplayWebhookEvents',
+            herald_dot_v1_dot_webhook__service__pb2.ReplayWebhookEventsRequest.SerializeToString,
+            herald_dot_v1_dot_webhook__service__pb2.ReplayWebhookEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,

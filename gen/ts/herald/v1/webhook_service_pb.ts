@@ -2,11 +2,11 @@
 // @generated from file herald/v1/webhook_service.proto (package herald.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Channel } from "./notification_pb.js";
 import { file_herald_v1_notification } from "./notification_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file herald/v1/webhook_service.proto.
  */
 export const file_herald_v1_webhook_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9oZXJhbGQvdjEvd2ViaG9va19zZXJ2aWNlLnByb3RvEgloZXJhbGQudjEihAIKD1dlYmhvb2tFbmRwb2ludBIKCgJpZBgBIAEoCRILCgN1cmwYAiABKAkSEgoKY2F0ZWdvcmllcxgDIAMoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIPCgdlbmFibGVkGAUgASgIEhcKD2Rpc2FibGVkX3JlYXNvbhgGIAEoCRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiMKB2NoYW5uZWwYCSABKA4yEi5oZXJhbGQudjEuQ2hhbm5lbCLTAQocQ3JlYXRlV2ViaG9va0VuZHBvaW50UmVxdWVzdBIYCgN1cmwYASABKAlCC7pICHIGGIAQiAEBEksKCmNhdGVnb3JpZXMYAiADKAlCN7pINJIBMRBkGAEiK3IpMideW2Etel1bYS16MC05Xy1dKihcLlthLXpdW2EtejAtOV8tXSopKiQSHQoLZGVzY3JpcHRpb24YAyABKAlCCLpIBXIDGPQDEi0KB2NoYW5uZWwYBCABKA4yEi5oZXJhbGQudjEuQ2hhbm5lbEIIukgFggECEAEiXQodQ3JlYXRlV2ViaG9va0VuZHBvaW50UmVzcG9uc2USLAoIZW5kcG9pbnQYASABKAsyGi5oZXJhbGQudjEuV2ViaG9va0VuZHBvaW50Eg4KBnNlY3JldBgCIAEoCSIxChlHZXRXZWJob29rRW5kcG9pbnRSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABASJKChpHZXRXZWJob29rRW5kcG9pbnRSZXNwb25zZRIsCghlbmRwb2ludBgBIAEoCzIaLmhlcmFsZC52MS5XZWJob29rRW5kcG9pbnQiHQobTGlzdFdlYmhvb2tFbmRwb2ludHNSZXF1ZXN0Ik0KHExpc3RXZWJob29rRW5kcG9pbnRzUmVzcG9uc2USLQoJZW5kcG9pbnRzGAEgAygLMhouaGVyYWxkLnYxLldlYmhvb2tFbmRwb2ludCKaAgocVXBkYXRlV2ViaG9va0VuZHBvaW50UmVxdWVzdBIUCgJpZBgBIAEoCUIIukgFcgOwAQESHQoDdXJsGAIgASgJQgu6SAhyBhiAEIgBAUgAiAEBEhoKEnJlcGxhY2VfY2F0ZWdvcmllcxgDIAEoCBJLCgpjYXRlZ29yaWVzGAQgAygJQje6SDSSATEQZBgBIityKTInXlthLXpdW2EtejAtOV8tXSooXC5bYS16XVthLXowLTlfLV0qKSokEiIKC2Rlc2NyaXB0aW9uGAUgASgJQgi6SAVyAxj0A0gBiAEBEhQKB2VuYWJsZWQYBiABKAhIAogBAUIGCgRfdXJsQg4KDF9kZXNjcmlwdGlvbkIKCghfZW5hYmxlZCJNCh1VcGRhdGVXZWJob29rRW5kcG9pbnRSZXNwb25zZRIsCghlbmRwb2ludBgBIAEoCzIaLmhlcmFsZC52MS5XZWJob29rRW5kcG9pbnQiNAocRGVsZXRlV2ViaG9va0VuZHBvaW50UmVxdWVzdBIUCgJpZBgBIAEoCUIIukgFcgOwAQEiHwodRGVsZXRlV2ViaG9va0VuZHBvaW50UmVzcG9uc2UiMgoaUm90YXRlV2ViaG9va1NlY3JldFJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBIm4KG1JvdGF0ZVdlYmhvb2tTZWNyZXRSZXNwb25zZRIOCgZzZWNyZXQYASABKAkSPwobcHJldmlvdXNfc2VjcmV0X2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDKaBQoOV2ViaG9va1NlcnZpY2USagoVQ3JlYXRlV2ViaG9va0VuZHBvaW50EicuaGVyYWxkLnYxLkNyZWF0ZVdlYmhvb2tFbmRwb2ludFJlcXVlc3QaKC5oZXJhbGQudjEuQ3JlYXRlV2ViaG9va0VuZHBvaW50UmVzcG9uc2USZgoSR2V0V2ViaG9va0VuZHBvaW50EiQuaGVyYWxkLnYxLkdldFdlYmhvb2tFbmRwb2ludFJlcXVlc3QaJS5oZXJhbGQudjEuR2V0V2ViaG9va0VuZHBvaW50UmVzcG9uc2UiA5ACARJsChRMaXN0V2ViaG9va0VuZHBvaW50cxImLmhlcmFsZC52MS5MaXN0V2ViaG9va0VuZHBvaW50c1JlcXVlc3QaJy5oZXJhbGQudjEuTGlzdFdlYmhvb2tFbmRwb2ludHNSZXNwb25zZSIDkAIBEm8KFVVwZGF0ZVdlYmhvb2tFbmRwb2ludBInLmhlcmFsZC52MS5VcGRhdGVXZWJob29rRW5kcG9pbnRSZXF1ZXN0GiguaGVyYWxkLnYxLlVwZGF0ZVdlYmhvb2tFbmRwb2ludFJlc3BvbnNlIgOQAgISbwoVRGVsZXRlV2ViaG9va0VuZHBvaW50EicuaGVyYWxkLnYxLkRlbGV0ZVdlYmhvb2tFbmRwb2ludFJlcXVlc3QaKC5oZXJhbGQudjEuRGVsZXRlV2ViaG9va0VuZHBvaW50UmVzcG9uc2UiA5ACAhJkChNSb3RhdGVXZWJob29rU2VjcmV0EiUuaGVyYWxkLnYxLlJvdGF0ZVdlYmhvb2tTZWNyZXRSZXF1ZXN0GiYuaGVyYWxkLnYxLlJvdGF0ZVdlYmhvb2tTZWNyZXRSZXNwb25zZUKfAQoNY29tLmhlcmFsZC52MUITV2ViaG9va1NlcnZpY2VQcm90b1ABWjRnaXRodWIuY29tL2hlcmFsZGhxL2hlcmFsZC9nZW4vZ28vaGVyYWxkL3YxO2hlcmFsZHYxogIDSFhYqgIJSGVyYWxkLlYxygIJSGVyYWxkXFYx4gIVSGVyYWxkXFYxXEdQQk1ldGFkYXRh6gIKSGVyYWxkOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_herald_v1_notification]);
+  fileDesc("Ch9oZXJhbGQvdjEvd2ViaG9va19zZXJ2aWNlLnByb3RvEgloZXJhbGQudjEinQMKD1dlYmhvb2tFbmRwb2ludBIKCgJpZBgBIAEoCRILCgN1cmwYAiABKAkSEgoKY2F0ZWdvcmllcxgDIAMoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIPCgdlbmFibGVkGAUgASgIEhcKD2Rpc2FibGVkX3JlYXNvbhgGIAEoCRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiMKB2NoYW5uZWwYCSABKA4yEi5oZXJhbGQudjEuQ2hhbm5lbBITCgtldmVudF90eXBlcxgKIAMoCRIdChVyYXRlX2xpbWl0X3Blcl9zZWNvbmQYCyABKA0SMAoMZGlzYWJsZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg1mYWlsaW5nX3NpbmNlGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKzBAocQ3JlYXRlV2ViaG9va0VuZHBvaW50UmVxdWVzdBIYCgN1cmwYASABKAlCC7pICHIGGIAQiAEBEksKCmNhdGVnb3JpZXMYAiADKAlCN7pINJIBMRBkGAEiK3IpMideW2Etel1bYS16MC05Xy1dKihcLlthLXpdW2EtejAtOV8tXSopKiQSHQoLZGVzY3JpcHRpb24YAyABKAlCCLpIBXIDGPQDEi0KB2NoYW5uZWwYBCABKA4yEi5oZXJhbGQudjEuQ2hhbm5lbEIIukgFggECEAEStAIKC2V2ZW50X3R5cGVzGAUgAygJQp4CukiaApIBlgIQEBgBIo8CcowCUhRub3RpZmljYXRpb24uY3JlYXRlZFINZGVsaXZlcnkuc2VudFIPZGVsaXZlcnkuZmFpbGVkUg1kZWxpdmVyeS5kZWFkUhFub3RpZmljYXRpb24uc2VlblIRbm90aWZpY2F0aW9uLnJlYWRSFW5vdGlmaWNhdGlvbi5hcmNoaXZlZFIUbm90aWZpY2F0aW9uLnNub296ZWRSF25vdGlmaWNhdGlvbi5pbnRlcmFjdGVkUhRub3RpZmljYXRpb24udXBkYXRlZFIWbm90aWZpY2F0aW9uLnJldHJhY3RlZFIUbm90aWZpY2F0aW9uLmV4cGlyZWRSFXdvcmtmbG93LnN0ZXBfc2tpcHBlZBInChVyYXRlX2xpbWl0X3Blcl9zZWNvbmQYBiABKA1CCLpIBSoDGJBOIl0KHUNyZWF0ZVdlYmhvb2tFbmRwb2ludFJlc3BvbnNlEiwKCGVuZHBvaW50GAEgASgLMhouaGVyYWxkLnYxLldlYmhvb2tFbmRwb2ludBIOCgZzZWNyZXQYAiABKAkiMQoZR2V0V2ViaG9va0VuZHBvaW50UmVxdWVzdBIUCgJpZBgBIAEoCUIIukgFcgOwAQEiSgoaR2V0V2ViaG9va0VuZHBvaW50UmVzcG9uc2USLAoIZW5kcG9pbnQYASABKAsyGi5oZXJhbGQudjEuV2ViaG9va0VuZHBvaW50Ih0KG0xpc3RXZWJob29rRW5kcG9pbnRzUmVxdWVzdCJNChxMaXN0V2ViaG9va0VuZHBvaW50c1Jlc3BvbnNlEi0KCWVuZHBvaW50cxgBIAMoCzIaLmhlcmFsZC52MS5XZWJob29rRW5kcG9pbnQitgUKHFVwZGF0ZVdlYmhvb2tFbmRwb2ludFJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBEh0KA3VybBgCIAEoCUILukgIcgYYgBCIAQFIAIgBARIaChJyZXBsYWNlX2NhdGVnb3JpZXMYAyABKAgSSwoKY2F0ZWdvcmllcxgEIAMoCUI3ukg0kgExEGQYASIrcikyJ15bYS16XVthLXowLTlfLV0qKFwuW2Etel1bYS16MC05Xy1dKikqJBIiCgtkZXNjcmlwdGlvbhgFIAEoCUIIukgFcgMY9ANIAYgBARIUCgdlbmFibGVkGAYgASgISAKIAQESGwoTcmVwbGFjZV9ldmVudF90eXBlcxgHIAEoCBK0AgoLZXZlbnRfdHlwZXMYCCADKAlCngK6SJoCkgGWAhAQGAEijwJyjAJSFG5vdGlmaWNhdGlvbi5jcmVhdGVkUg1kZWxpdmVyeS5zZW50Ug9kZWxpdmVyeS5mYWlsZWRSDWRlbGl2ZXJ5LmRlYWRSEW5vdGlmaWNhdGlvbi5zZWVuUhFub3RpZmljYXRpb24ucmVhZFIVbm90aWZpY2F0aW9uLmFyY2hpdmVkUhRub3RpZmljYXRpb24uc25vb3plZFIXbm90aWZpY2F0aW9uLmludGVyYWN0ZWRSFG5vdGlmaWNhdGlvbi51cGRhdGVkUhZub3RpZmljYXRpb24ucmV0cmFjdGVkUhRub3RpZmljYXRpb24uZXhwaXJlZFIVd29ya2Zsb3cuc3RlcF9za2lwcGVkEiwKFXJhdGVfbGltaXRfcGVyX3NlY29uZBgJIAEoDUIIukgFKgMYkE5IA4gBAUIGCgRfdXJsQg4KDF9kZXNjcmlwdGlvbkIKCghfZW5hYmxlZEIYChZfcmF0ZV9saW1pdF9wZXJfc2Vjb25kIk0KHVVwZGF0ZVdlYmhvb2tFbmRwb2ludFJlc3BvbnNlEiwKCGVuZHBvaW50GAEgASgLMhouaGVyYWxkLnYxLldlYmhvb2tFbmRwb2ludCI0ChxEZWxldGVXZWJob29rRW5kcG9pbnRSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABASIfCh1EZWxldGVXZWJob29rRW5kcG9pbnRSZXNwb25zZSIyChpSb3RhdGVXZWJob29rU2VjcmV0UmVxdWVzdBIUCgJpZBgBIAEoCUIIukgFcgOwAQEibgobUm90YXRlV2ViaG9va1NlY3JldFJlc3BvbnNlEg4KBnNlY3JldBgBIAEoCRI/ChtwcmV2aW91c19zZWNyZXRfZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrIBChpMaXN0V2ViaG9va0F0dGVtcHRzUmVxdWVzdBIdCgtlbmRwb2ludF9pZBgBIAEoCUIIukgFcgOwAQESHAoJcGFnZV9zaXplGAIgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYyAESOQoGc3RhdHVzGAQgASgOMh8uaGVyYWxkLnYxLldlYmhvb2tBdHRlbXB0U3RhdHVzQgi6SAWCAQIQASLWAgoOV2ViaG9va0F0dGVtcHQSFwoPbm90aWZpY2F0aW9uX2lkGAEgASgJEhMKC2RlbGl2ZXJ5X2lkGAIgASgJEg8KB2F0dGVtcHQYAyABKAUSLgoKc3RhcnRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZmluaXNoX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KBnN0YXR1cxgGIAEoDjIfLmhlcmFsZC52MS5XZWJob29rQXR0ZW1wdFN0YXR1cxIYChBodHRwX3N0YXR1c19jb2RlGAcgASgFEisKCGR1cmF0aW9uGAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEh0KFXJlc3BvbnNlX2JvZHlfZXhjZXJwdBgJIAEoCRINCgVlcnJvchgKIAEoCSJjChtMaXN0V2ViaG9va0F0dGVtcHRzUmVzcG9uc2USKwoIYXR0ZW1wdHMYASADKAsyGS5oZXJhbGQudjEuV2ViaG9va0F0dGVtcHQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIqcBChpSZXBsYXlXZWJob29rRXZlbnRzUmVxdWVzdBIdCgtlbmRwb2ludF9pZBgBIAEoCUIIukgFcgOwAQESMQoFc2luY2UYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQga6SAPIAQESGQoRaW5jbHVkZV9kZWxpdmVyZWQYAyABKAgSHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYyAEiTAobUmVwbGF5V2ViaG9va0V2ZW50c1Jlc3BvbnNlEhQKDHF1ZXVlZF9jb3VudBgBIAEoBRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkqhwEKFFdlYmhvb2tBdHRlbXB0U3RhdHVzEiYKIldFQkhPT0tfQVRURU1QVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIkCiBXRUJIT09LX0FUVEVNUFRfU1RBVFVTX1NVQ0NFRURFRBABEiEKHVdFQkhPT0tfQVRURU1QVF9TVEFUVVNfRkFJTEVEEAIy6wYKDldlYmhvb2tTZXJ2aWNlEmoKFUNyZWF0ZVdlYmhvb2tFbmRwb2ludBInLmhlcmFsZC52MS5DcmVhdGVXZWJob29rRW5kcG9pbnRSZXF1ZXN0GiguaGVyYWxkLnYxLkNyZWF0ZVdlYmhvb2tFbmRwb2ludFJlc3BvbnNlEmYKEkdldFdlYmhvb2tFbmRwb2ludBIkLmhlcmFsZC52MS5HZXRXZWJob29rRW5kcG9pbnRSZXF1ZXN0GiUuaGVyYWxkLnYxLkdldFdlYmhvb2tFbmRwb2ludFJlc3BvbnNlIgOQAgESbAoUTGlzdFdlYmhvb2tFbmRwb2ludHMSJi5oZXJhbGQudjEuTGlzdFdlYmhvb2tFbmRwb2ludHNSZXF1ZXN0GicuaGVyYWxkLnYxLkxpc3RXZWJob29rRW5kcG9pbnRzUmVzcG9uc2UiA5ACARJvChVVcGRhdGVXZWJob29rRW5kcG9pbnQSJy5oZXJhbGQudjEuVXBkYXRlV2ViaG9va0VuZHBvaW50UmVxdWVzdBooLmhlcmFsZC52MS5VcGRhdGVXZWJob29rRW5kcG9pbnRSZXNwb25zZSIDkAICEm8KFURlbGV0ZVdlYmhvb2tFbmRwb2ludBInLmhlcmFsZC52MS5EZWxldGVXZWJob29rRW5kcG9pbnRSZXF1ZXN0GiguaGVyYWxkLnYxLkRlbGV0ZVdlYmhvb2tFbmRwb2ludFJlc3BvbnNlIgOQAgISZAoTUm90YXRlV2ViaG9va1NlY3JldBIlLmhlcmFsZC52MS5Sb3RhdGVXZWJob29rU2VjcmV0UmVxdWVzdBomLmhlcmFsZC52MS5Sb3RhdGVXZWJob29rU2VjcmV0UmVzcG9uc2USaQoTTGlzdFdlYmhvb2tBdHRlbXB0cxIlLmhlcmFsZC52MS5MaXN0V2ViaG9va0F0dGVtcHRzUmVxdWVzdBomLmhlcmFsZC52MS5MaXN0V2ViaG9va0F0dGVtcHRzUmVzcG9uc2UiA5ACARJkChNSZXBsYXlXZWJob29rRXZlbnRzEiUuaGVyYWxkLnYxLlJlcGxheVdlYmhvb2tFdmVudHNSZXF1ZXN0GiYuaGVyYWxkLnYxLlJlcGxheVdlYmhvb2tFdmVudHNSZXNwb25zZUKfAQoNY29tLmhlcmFsZC52MUITV2ViaG9va1NlcnZpY2VQcm90b1ABWjRnaXRodWIuY29tL2hlcmFsZGhxL2hlcmFsZC9nZW4vZ28vaGVyYWxkL3YxO2hlcmFsZHYxogIDSFhYqgIJSGVyYWxkLlYxygIJSGVyYWxkXFYx4gIVSGVyYWxkXFYxXEdQQk1ldGFkYXRh6gIKSGVyYWxkOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_herald_v1_notification]);
 
 /**
  * WebhookEndpoint is a URL that receives notifications.
@@ -60,8 +60,11 @@ export type WebhookEndpoint = Message<"herald.v1.WebhookEndpoint"> & {
   enabled: boolean;
 
   /**
-   * disabled_reason says why Herald disabled the endpoint (for example after
-   * 410 Gone); empty when enabled or disabled by request.
+   * disabled_reason says why Herald disabled the endpoint (after 410 Gone, or
+   * after failing continuously for WEBHOOK_DISABLE_AFTER_FAILING_SECONDS,
+   * naming since when); empty when enabled or disabled by request. While an
+   * endpoint is disabled its waiting deliveries are canceled with the reason
+   * "endpoint disabled" (ReplayWebhookEvents re-sends them once enabled).
    *
    * @generated from field: string disabled_reason = 6;
    */
@@ -87,6 +90,42 @@ export type WebhookEndpoint = Message<"herald.v1.WebhookEndpoint"> & {
    * @generated from field: herald.v1.Channel channel = 9;
    */
   channel: Channel;
+
+  /**
+   * event_types are the events the endpoint receives (see
+   * CreateWebhookEndpointRequest.event_types).
+   *
+   * @generated from field: repeated string event_types = 10;
+   */
+  eventTypes: string[];
+
+  /**
+   * rate_limit_per_second is the most posts per second Herald makes to the
+   * endpoint (CHANNEL_WEBHOOK endpoints), across all its processes; 0 means the server's default
+   * (WEBHOOK_ENDPOINT_RATE_LIMIT, unlimited unless set). Deliveries over the
+   * limit wait their turn; they do not fail.
+   *
+   * @generated from field: uint32 rate_limit_per_second = 11;
+   */
+  rateLimitPerSecond: number;
+
+  /**
+   * disable_time is when the endpoint was disabled (by Herald or by request);
+   * unset while enabled.
+   *
+   * @generated from field: google.protobuf.Timestamp disable_time = 12;
+   */
+  disableTime?: Timestamp | undefined;
+
+  /**
+   * failing_since is when the endpoint's attempts started failing without a
+   * success since (CHANNEL_WEBHOOK endpoints); unset when its last attempt succeeded. Herald disables an
+   * endpoint still failing WEBHOOK_DISABLE_AFTER_FAILING_SECONDS after this
+   * (default 5 days) and says so in disabled_reason.
+   *
+   * @generated from field: google.protobuf.Timestamp failing_since = 13;
+   */
+  failingSince?: Timestamp | undefined;
 };
 
 /**
@@ -133,6 +172,29 @@ export type CreateWebhookEndpointRequest = Message<"herald.v1.CreateWebhookEndpo
    * @generated from field: herald.v1.Channel channel = 4;
    */
   channel: Channel;
+
+  /**
+   * event_types are the events the endpoint receives; empty means
+   * ["notification.created"] (each notification, as before event types
+   * existed). Known types: notification.created, delivery.sent,
+   * delivery.failed, delivery.dead, notification.seen, notification.read,
+   * notification.archived, notification.snoozed, notification.interacted,
+   * notification.updated, notification.retracted, notification.expired,
+   * workflow.step_skipped. Today only notification.created is posted; the
+   * others are accepted and stored, and delivered once the event stream is
+   * enabled.
+   *
+   * @generated from field: repeated string event_types = 5;
+   */
+  eventTypes: string[];
+
+  /**
+   * rate_limit_per_second is the most posts per second to this endpoint; 0
+   * for the server's default (WEBHOOK_ENDPOINT_RATE_LIMIT).
+   *
+   * @generated from field: uint32 rate_limit_per_second = 6;
+   */
+  rateLimitPerSecond: number;
 };
 
 /**
@@ -290,11 +352,37 @@ export type UpdateWebhookEndpointRequest = Message<"herald.v1.UpdateWebhookEndpo
   description?: string | undefined;
 
   /**
-   * enabled, when set, enables or disables the endpoint.
+   * enabled, when set, enables or disables the endpoint. Enabling clears
+   * disabled_reason, disable_time and failing_since; disabling cancels the
+   * endpoint's waiting deliveries ("endpoint disabled").
    *
    * @generated from field: optional bool enabled = 6;
    */
   enabled?: boolean | undefined;
+
+  /**
+   * replace_event_types, when true, replaces the event types with
+   * `event_types` (empty: ["notification.created"]).
+   *
+   * @generated from field: bool replace_event_types = 7;
+   */
+  replaceEventTypes: boolean;
+
+  /**
+   * event_types are the new event types when replace_event_types is true
+   * (see CreateWebhookEndpointRequest.event_types).
+   *
+   * @generated from field: repeated string event_types = 8;
+   */
+  eventTypes: string[];
+
+  /**
+   * rate_limit_per_second, when set, replaces the endpoint's rate limit (0:
+   * the server's default).
+   *
+   * @generated from field: optional uint32 rate_limit_per_second = 9;
+   */
+  rateLimitPerSecond?: number | undefined;
 };
 
 /**
@@ -412,6 +500,270 @@ export const RotateWebhookSecretResponseSchema: GenMessage<RotateWebhookSecretRe
   messageDesc(file_herald_v1_webhook_service, 12);
 
 /**
+ * ListWebhookAttemptsRequest names an endpoint and a page of its attempts.
+ *
+ * @generated from message herald.v1.ListWebhookAttemptsRequest
+ */
+export type ListWebhookAttemptsRequest = Message<"herald.v1.ListWebhookAttemptsRequest"> & {
+  /**
+   * endpoint_id is the endpoint's id.
+   *
+   * @generated from field: string endpoint_id = 1;
+   */
+  endpointId: string;
+
+  /**
+   * page_size is the most attempts returned: 1-100, 0 for 20.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * page_token continues from a previous response's next_page_token.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+
+  /**
+   * status, when set, lists only attempts that ended so.
+   *
+   * @generated from field: herald.v1.WebhookAttemptStatus status = 4;
+   */
+  status: WebhookAttemptStatus;
+};
+
+/**
+ * Describes the message herald.v1.ListWebhookAttemptsRequest.
+ * Use `create(ListWebhookAttemptsRequestSchema)` to create a new message.
+ */
+export const ListWebhookAttemptsRequestSchema: GenMessage<ListWebhookAttemptsRequest> = /*@__PURE__*/
+  messageDesc(file_herald_v1_webhook_service, 13);
+
+/**
+ * WebhookAttempt is one POST Herald made to an endpoint.
+ *
+ * @generated from message herald.v1.WebhookAttempt
+ */
+export type WebhookAttempt = Message<"herald.v1.WebhookAttempt"> & {
+  /**
+   * notification_id is the notification the attempt carried.
+   *
+   * @generated from field: string notification_id = 1;
+   */
+  notificationId: string;
+
+  /**
+   * delivery_id is the delivery, and the `webhook-id` header sent.
+   *
+   * @generated from field: string delivery_id = 2;
+   */
+  deliveryId: string;
+
+  /**
+   * attempt is the attempt's number among the delivery's attempts, from 1.
+   *
+   * @generated from field: int32 attempt = 3;
+   */
+  attempt: number;
+
+  /**
+   * start_time is when the attempt started.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 4;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * finish_time is when its outcome was recorded.
+   *
+   * @generated from field: google.protobuf.Timestamp finish_time = 5;
+   */
+  finishTime?: Timestamp | undefined;
+
+  /**
+   * status is how it ended.
+   *
+   * @generated from field: herald.v1.WebhookAttemptStatus status = 6;
+   */
+  status: WebhookAttemptStatus;
+
+  /**
+   * http_status_code is the receiver's HTTP status; 0 when it did not answer.
+   *
+   * @generated from field: int32 http_status_code = 7;
+   */
+  httpStatusCode: number;
+
+  /**
+   * duration is how long the POST took, until the answer's body ended.
+   *
+   * @generated from field: google.protobuf.Duration duration = 8;
+   */
+  duration?: Duration | undefined;
+
+  /**
+   * response_body_excerpt is the beginning of what the receiver answered:
+   * at most 1024 bytes of UTF-8 (cut at a character boundary; NUL removed).
+   *
+   * @generated from field: string response_body_excerpt = 9;
+   */
+  responseBodyExcerpt: string;
+
+  /**
+   * error says why a failed attempt failed ("HTTP 500", "timed out"...);
+   * empty when it succeeded.
+   *
+   * @generated from field: string error = 10;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message herald.v1.WebhookAttempt.
+ * Use `create(WebhookAttemptSchema)` to create a new message.
+ */
+export const WebhookAttemptSchema: GenMessage<WebhookAttempt> = /*@__PURE__*/
+  messageDesc(file_herald_v1_webhook_service, 14);
+
+/**
+ * ListWebhookAttemptsResponse holds a page of attempts.
+ *
+ * @generated from message herald.v1.ListWebhookAttemptsResponse
+ */
+export type ListWebhookAttemptsResponse = Message<"herald.v1.ListWebhookAttemptsResponse"> & {
+  /**
+   * attempts, newest first.
+   *
+   * @generated from field: repeated herald.v1.WebhookAttempt attempts = 1;
+   */
+  attempts: WebhookAttempt[];
+
+  /**
+   * next_page_token continues the list; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message herald.v1.ListWebhookAttemptsResponse.
+ * Use `create(ListWebhookAttemptsResponseSchema)` to create a new message.
+ */
+export const ListWebhookAttemptsResponseSchema: GenMessage<ListWebhookAttemptsResponse> = /*@__PURE__*/
+  messageDesc(file_herald_v1_webhook_service, 15);
+
+/**
+ * ReplayWebhookEventsRequest names an endpoint and how far back to replay.
+ *
+ * @generated from message herald.v1.ReplayWebhookEventsRequest
+ */
+export type ReplayWebhookEventsRequest = Message<"herald.v1.ReplayWebhookEventsRequest"> & {
+  /**
+   * endpoint_id is the endpoint's id; it must be enabled.
+   *
+   * @generated from field: string endpoint_id = 1;
+   */
+  endpointId: string;
+
+  /**
+   * since: deliveries of notifications created at or after this time are
+   * replayed; at most 30 days ago, not in the future.
+   *
+   * @generated from field: google.protobuf.Timestamp since = 2;
+   */
+  since?: Timestamp | undefined;
+
+  /**
+   * include_delivered also re-sends deliveries that were sent.
+   *
+   * @generated from field: bool include_delivered = 3;
+   */
+  includeDelivered: boolean;
+
+  /**
+   * page_token continues a replay that had more than one call's worth, from
+   * the previous response's next_page_token (with the same since and
+   * include_delivered).
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message herald.v1.ReplayWebhookEventsRequest.
+ * Use `create(ReplayWebhookEventsRequestSchema)` to create a new message.
+ */
+export const ReplayWebhookEventsRequestSchema: GenMessage<ReplayWebhookEventsRequest> = /*@__PURE__*/
+  messageDesc(file_herald_v1_webhook_service, 16);
+
+/**
+ * ReplayWebhookEventsResponse says what was queued.
+ *
+ * @generated from message herald.v1.ReplayWebhookEventsResponse
+ */
+export type ReplayWebhookEventsResponse = Message<"herald.v1.ReplayWebhookEventsResponse"> & {
+  /**
+   * queued_count is how many deliveries were queued again (at most 10,000).
+   *
+   * @generated from field: int32 queued_count = 1;
+   */
+  queuedCount: number;
+
+  /**
+   * next_page_token, when not empty, means more remain: call again with it.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message herald.v1.ReplayWebhookEventsResponse.
+ * Use `create(ReplayWebhookEventsResponseSchema)` to create a new message.
+ */
+export const ReplayWebhookEventsResponseSchema: GenMessage<ReplayWebhookEventsResponse> = /*@__PURE__*/
+  messageDesc(file_herald_v1_webhook_service, 17);
+
+/**
+ * WebhookAttemptStatus is how an attempt ended.
+ *
+ * @generated from enum herald.v1.WebhookAttemptStatus
+ */
+export enum WebhookAttemptStatus {
+  /**
+   * WEBHOOK_ATTEMPT_STATUS_UNSPECIFIED: in a request, any status.
+   *
+   * @generated from enum value: WEBHOOK_ATTEMPT_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * WEBHOOK_ATTEMPT_STATUS_SUCCEEDED: the receiver answered 2xx.
+   *
+   * @generated from enum value: WEBHOOK_ATTEMPT_STATUS_SUCCEEDED = 1;
+   */
+  SUCCEEDED = 1,
+
+  /**
+   * WEBHOOK_ATTEMPT_STATUS_FAILED: any other answer, or none (timeout,
+   * connection refused...).
+   *
+   * @generated from enum value: WEBHOOK_ATTEMPT_STATUS_FAILED = 2;
+   */
+  FAILED = 2,
+}
+
+/**
+ * Describes the enum herald.v1.WebhookAttemptStatus.
+ */
+export const WebhookAttemptStatusSchema: GenEnum<WebhookAttemptStatus> = /*@__PURE__*/
+  enumDesc(file_herald_v1_webhook_service, 0);
+
+/**
  * WebhookService manages the endpoints notifications are posted to: webhooks
  * (each notification posted to every enabled endpoint whose categories match,
  * signed per the Standard Webhooks specification) and the incoming webhooks of
@@ -484,6 +836,44 @@ export const WebhookService: GenService<{
     methodKind: "unary";
     input: typeof RotateWebhookSecretRequestSchema;
     output: typeof RotateWebhookSecretResponseSchema;
+  },
+  /**
+   * ListWebhookAttempts returns each attempt Herald made to post to an
+   * endpoint, newest first, with what the receiver answered. Only
+   * CHANNEL_WEBHOOK endpoints record their attempts here (a chat tool's list
+   * is empty). Attempts are
+   * kept as long as their deliveries. Attempts made before this call existed,
+   * and attempts whose worker died mid-call, are not listed.
+   * Errors: NOT_FOUND for an unknown endpoint (or another tenant's);
+   * INVALID_ARGUMENT for a page_token this call did not return.
+   *
+   * @generated from rpc herald.v1.WebhookService.ListWebhookAttempts
+   */
+  listWebhookAttempts: {
+    methodKind: "unary";
+    input: typeof ListWebhookAttemptsRequestSchema;
+    output: typeof ListWebhookAttemptsResponseSchema;
+  },
+  /**
+   * ReplayWebhookEvents re-sends what an endpoint missed since a time: its
+   * deliveries of notifications created since then that are dead, or
+   * canceled because the endpoint was disabled (and, with include_delivered,
+   * also those that were sent). Each goes out again as a new attempt of the
+   * same delivery, so it carries the same `webhook-id` header and a receiver
+   * that de-duplicates on it drops what it already has. At most 10,000
+   * deliveries per call; next_page_token continues. Deliveries still being
+   * retried are left to their retries.
+   * Errors: NOT_FOUND for an unknown endpoint (or another tenant's);
+   * FAILED_PRECONDITION when the endpoint is disabled (enable it first);
+   * INVALID_ARGUMENT when `since` is in the future or more than 30 days ago,
+   * or for a page_token this call did not return.
+   *
+   * @generated from rpc herald.v1.WebhookService.ReplayWebhookEvents
+   */
+  replayWebhookEvents: {
+    methodKind: "unary";
+    input: typeof ReplayWebhookEventsRequestSchema;
+    output: typeof ReplayWebhookEventsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_herald_v1_webhook_service, 0);

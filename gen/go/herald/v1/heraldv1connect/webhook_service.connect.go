@@ -51,6 +51,12 @@ const (
 	// WebhookServiceRotateWebhookSecretProcedure is the fully-qualified name of the WebhookService's
 	// RotateWebhookSecret RPC.
 	WebhookServiceRotateWebhookSecretProcedure = "/herald.v1.WebhookService/RotateWebhookSecret"
+	// WebhookServiceListWebhookAttemptsProcedure is the fully-qualified name of the WebhookService's
+	// ListWebhookAttempts RPC.
+	WebhookServiceListWebhookAttemptsProcedure = "/herald.v1.WebhookService/ListWebhookAttempts"
+	// WebhookServiceReplayWebhookEventsProcedure is the fully-qualified name of the WebhookService's
+	// ReplayWebhookEvents RPC.
+	WebhookServiceReplayWebhookEventsProcedure = "/herald.v1.WebhookService/ReplayWebhookEvents"
 )
 
 // WebhookServiceClient is a client for the herald.v1.WebhookService service.
@@ -68,6 +74,28 @@ type WebhookServiceClient interface {
 	// RotateWebhookSecret gives an endpoint a new secret. Messages are signed
 	// with the old one too for a grace period, so receivers can switch over.
 	RotateWebhookSecret(context.Context, *connect.Request[v1.RotateWebhookSecretRequest]) (*connect.Response[v1.RotateWebhookSecretResponse], error)
+	// ListWebhookAttempts returns each attempt Herald made to post to an
+	// endpoint, newest first, with what the receiver answered. Only
+	// CHANNEL_WEBHOOK endpoints record their attempts here (a chat tool's list
+	// is empty). Attempts are
+	// kept as long as their deliveries. Attempts made before this call existed,
+	// and attempts whose worker died mid-call, are not listed.
+	// Errors: NOT_FOUND for an unknown endpoint (or another tenant's);
+	// INVALID_ARGUMENT for a page_token this call did not return.
+	ListWebhookAttempts(context.Context, *connect.Request[v1.ListWebhookAttemptsRequest]) (*connect.Response[v1.ListWebhookAttemptsResponse], error)
+	// ReplayWebhookEvents re-sends what an endpoint missed since a time: its
+	// deliveries of notifications created since then that are dead, or
+	// canceled because the endpoint was disabled (and, with include_delivered,
+	// also those that were sent). Each goes out again as a new attempt of the
+	// same delivery, so it carries the same `webhook-id` header and a receiver
+	// that de-duplicates on it drops what it already has. At most 10,000
+	// deliveries per call; next_page_token continues. Deliveries still being
+	// retried are left to their retries.
+	// Errors: NOT_FOUND for an unknown endpoint (or another tenant's);
+	// FAILED_PRECONDITION when the endpoint is disabled (enable it first);
+	// INVALID_ARGUMENT when `since` is in the future or more than 30 days ago,
+	// or for a page_token this call did not return.
+	ReplayWebhookEvents(context.Context, *connect.Request[v1.ReplayWebhookEventsRequest]) (*connect.Response[v1.ReplayWebhookEventsResponse], error)
 }
 
 // NewWebhookServiceClient constructs a client for the herald.v1.WebhookService service. By default,
@@ -121,6 +149,19 @@ func NewWebhookServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(webhookServiceMethods.ByName("RotateWebhookSecret")),
 			connect.WithClientOptions(opts...),
 		),
+		listWebhookAttempts: connect.NewClient[v1.ListWebhookAttemptsRequest, v1.ListWebhookAttemptsResponse](
+			httpClient,
+			baseURL+WebhookServiceListWebhookAttemptsProcedure,
+			connect.WithSchema(webhookServiceMethods.ByName("ListWebhookAttempts")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		replayWebhookEvents: connect.NewClient[v1.ReplayWebhookEventsRequest, v1.ReplayWebhookEventsResponse](
+			httpClient,
+			baseURL+WebhookServiceReplayWebhookEventsProcedure,
+			connect.WithSchema(webhookServiceMethods.ByName("ReplayWebhookEvents")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -132,6 +173,8 @@ type webhookServiceClient struct {
 	updateWebhookEndpoint *connect.Client[v1.UpdateWebhookEndpointRequest, v1.UpdateWebhookEndpointResponse]
 	deleteWebhookEndpoint *connect.Client[v1.DeleteWebhookEndpointRequest, v1.DeleteWebhookEndpointResponse]
 	rotateWebhookSecret   *connect.Client[v1.RotateWebhookSecretRequest, v1.RotateWebhookSecretResponse]
+	listWebhookAttempts   *connect.Client[v1.ListWebhookAttemptsRequest, v1.ListWebhookAttemptsResponse]
+	replayWebhookEvents   *connect.Client[v1.ReplayWebhookEventsRequest, v1.ReplayWebhookEventsResponse]
 }
 
 // CreateWebhookEndpoint calls herald.v1.WebhookService.CreateWebhookEndpoint.
@@ -164,6 +207,16 @@ func (c *webhookServiceClient) RotateWebhookSecret(ctx context.Context, req *con
 	return c.rotateWebhookSecret.CallUnary(ctx, req)
 }
 
+// ListWebhookAttempts calls herald.v1.WebhookService.ListWebhookAttempts.
+func (c *webhookServiceClient) ListWebhookAttempts(ctx context.Context, req *connect.Request[v1.ListWebhookAttemptsRequest]) (*connect.Response[v1.ListWebhookAttemptsResponse], error) {
+	return c.listWebhookAttempts.CallUnary(ctx, req)
+}
+
+// ReplayWebhookEvents calls herald.v1.WebhookService.ReplayWebhookEvents.
+func (c *webhookServiceClient) ReplayWebhookEvents(ctx context.Context, req *connect.Request[v1.ReplayWebhookEventsRequest]) (*connect.Response[v1.ReplayWebhookEventsResponse], error) {
+	return c.replayWebhookEvents.CallUnary(ctx, req)
+}
+
 // WebhookServiceHandler is an implementation of the herald.v1.WebhookService service.
 type WebhookServiceHandler interface {
 	// CreateWebhookEndpoint registers an endpoint and returns its signing secret.
@@ -179,6 +232,28 @@ type WebhookServiceHandler interface {
 	// RotateWebhookSecret gives an endpoint a new secret. Messages are signed
 	// with the old one too for a grace period, so receivers can switch over.
 	RotateWebhookSecret(context.Context, *connect.Request[v1.RotateWebhookSecretRequest]) (*connect.Response[v1.RotateWebhookSecretResponse], error)
+	// ListWebhookAttempts returns each attempt Herald made to post to an
+	// endpoint, newest first, with what the receiver answered. Only
+	// CHANNEL_WEBHOOK endpoints record their attempts here (a chat tool's list
+	// is empty). Attempts are
+	// kept as long as their deliveries. Attempts made before this call existed,
+	// and attempts whose worker died mid-call, are not listed.
+	// Errors: NOT_FOUND for an unknown endpoint (or another tenant's);
+	// INVALID_ARGUMENT for a page_token this call did not return.
+	ListWebhookAttempts(context.Context, *connect.Request[v1.ListWebhookAttemptsRequest]) (*connect.Response[v1.ListWebhookAttemptsResponse], error)
+	// ReplayWebhookEvents re-sends what an endpoint missed since a time: its
+	// deliveries of notifications created since then that are dead, or
+	// canceled because the endpoint was disabled (and, with include_delivered,
+	// also those that were sent). Each goes out again as a new attempt of the
+	// same delivery, so it carries the same `webhook-id` header and a receiver
+	// that de-duplicates on it drops what it already has. At most 10,000
+	// deliveries per call; next_page_token continues. Deliveries still being
+	// retried are left to their retries.
+	// Errors: NOT_FOUND for an unknown endpoint (or another tenant's);
+	// FAILED_PRECONDITION when the endpoint is disabled (enable it first);
+	// INVALID_ARGUMENT when `since` is in the future or more than 30 days ago,
+	// or for a page_token this call did not return.
+	ReplayWebhookEvents(context.Context, *connect.Request[v1.ReplayWebhookEventsRequest]) (*connect.Response[v1.ReplayWebhookEventsResponse], error)
 }
 
 // NewWebhookServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -228,6 +303,19 @@ func NewWebhookServiceHandler(svc WebhookServiceHandler, opts ...connect.Handler
 		connect.WithSchema(webhookServiceMethods.ByName("RotateWebhookSecret")),
 		connect.WithHandlerOptions(opts...),
 	)
+	webhookServiceListWebhookAttemptsHandler := connect.NewUnaryHandler(
+		WebhookServiceListWebhookAttemptsProcedure,
+		svc.ListWebhookAttempts,
+		connect.WithSchema(webhookServiceMethods.ByName("ListWebhookAttempts")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	webhookServiceReplayWebhookEventsHandler := connect.NewUnaryHandler(
+		WebhookServiceReplayWebhookEventsProcedure,
+		svc.ReplayWebhookEvents,
+		connect.WithSchema(webhookServiceMethods.ByName("ReplayWebhookEvents")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/herald.v1.WebhookService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case WebhookServiceCreateWebhookEndpointProcedure:
@@ -242,6 +330,10 @@ func NewWebhookServiceHandler(svc WebhookServiceHandler, opts ...connect.Handler
 			webhookServiceDeleteWebhookEndpointHandler.ServeHTTP(w, r)
 		case WebhookServiceRotateWebhookSecretProcedure:
 			webhookServiceRotateWebhookSecretHandler.ServeHTTP(w, r)
+		case WebhookServiceListWebhookAttemptsProcedure:
+			webhookServiceListWebhookAttemptsHandler.ServeHTTP(w, r)
+		case WebhookServiceReplayWebhookEventsProcedure:
+			webhookServiceReplayWebhookEventsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -273,4 +365,12 @@ func (UnimplementedWebhookServiceHandler) DeleteWebhookEndpoint(context.Context,
 
 func (UnimplementedWebhookServiceHandler) RotateWebhookSecret(context.Context, *connect.Request[v1.RotateWebhookSecretRequest]) (*connect.Response[v1.RotateWebhookSecretResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.WebhookService.RotateWebhookSecret is not implemented"))
+}
+
+func (UnimplementedWebhookServiceHandler) ListWebhookAttempts(context.Context, *connect.Request[v1.ListWebhookAttemptsRequest]) (*connect.Response[v1.ListWebhookAttemptsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.WebhookService.ListWebhookAttempts is not implemented"))
+}
+
+func (UnimplementedWebhookServiceHandler) ReplayWebhookEvents(context.Context, *connect.Request[v1.ReplayWebhookEventsRequest]) (*connect.Response[v1.ReplayWebhookEventsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.WebhookService.ReplayWebhookEvents is not implemented"))
 }

@@ -101,6 +101,9 @@ export function notificationToPb(n: Notification): NotificationPb {
     sendTime: ts(n.sendAt),
     readTime: ts(n.readAt),
     archiveTime: ts(n.archivedAt),
+    groupKey: n.groupKey ?? "",
+    updateTime: ts(n.updatedAt ?? null),
+    version: n.version ?? 1,
   });
 }
 
@@ -121,6 +124,9 @@ export function notificationFromPb(tenantId: string, pb: NotificationPb): Notifi
     sendAt: date(pb.sendTime) ?? new Date(0),
     readAt: date(pb.readTime),
     archivedAt: date(pb.archiveTime),
+    ...(pb.groupKey !== "" && { groupKey: pb.groupKey }),
+    version: pb.version === 0 ? 1 : pb.version,
+    updatedAt: date(pb.updateTime),
   };
 }
 

@@ -6,8 +6,12 @@ export const ChangeKind = {
   unread: "unread",
   archived: "archived",
   unarchived: "unarchived",
+  /** The sender withdrew them, or a newer notification of their group replaced them (not a MarkRead change). */
+  retracted: "retracted",
 } as const;
 export type ChangeKind = (typeof ChangeKind)[keyof typeof ChangeKind];
+/** The changes a user asks for with MarkRead. */
+export type MarkChangeKind = Exclude<ChangeKind, "retracted">;
 
 /**
  * One change in a user's inbox. `seq` numbers a user's events 1, 2, 3... with no
@@ -22,6 +26,8 @@ export type FeedEvent = {
   time: Date;
 } & (
   | { kind: "created"; notification: Notification }
+  /** New content of a notification (UpdateNotification), as it is now. */
+  | { kind: "updated"; notification: Notification }
   | { kind: "changed"; change: ChangeKind; notificationIds: string[]; all: boolean }
 );
 

@@ -7,12 +7,16 @@ import { type FeedEventRow, notificationColumns, toFeedEvent } from "./rows.js";
 export interface NewFeedEvent {
   tenantId: string;
   userId: string;
-  kind: "created" | ChangeKind;
+  kind: "created" | "updated" | ChangeKind;
   notificationIds: string[];
   /** A change of every notification in the inbox (MarkRead `all`). */
   all?: boolean;
   /** How the event moves the user's unread count (+1 for a new notification). */
   unreadDelta: number;
+  /** How the event moves the user's unseen count; default 0. */
+  unseenDelta?: number;
+  /** What the event needs beyond ids (feed_events.detail), such as the notification that replaced a retracted one. */
+  detail?: Record<string, unknown>;
   time: Date;
 }
 
@@ -74,6 +78,20 @@ export const feedLog = {
   },
 
   /**
+   * The heads of these users of one tenant, locked in user order (the order
+   * every appender locks them in) until the transaction of `q` ends. Users
+   * without a feed yet are not locked (their head is created by the append).
+   */
+  async lockMany(q: Queryable, tenantId: string, userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await q.rows(
+      `SELECT user_id FROM user_feeds WHERE tenant_id = $1 AND user_id = ANY($2::text[])
+       ORDER BY tenant_id, user_id FOR UPDATE`,
+      [tenantId, userIds],
+    );
+  },
+
+  /**
    * The heads of the given users, of any tenants (the hub reads every open
    * stream's at once), keyed by `userKey(tenant, user)`; users without a feed
    * are absent.
@@ -91,7 +109,7 @@ export const feedLog = {
 
   /**
    * Up to `limit` events of a user after seq `after`, oldest first, with the
-   * notification of each `created` event as it is now.
+   * notification of each `created` and `updated` event as it is now.
    */
   async eventsAfter(q: Queryable, tenantId: string, userId: string, after: number, limit: number): Promise<EventsPage> {
     const rows = await q.rows<FeedEventRow>(
@@ -99,7 +117,7 @@ export const feedLog = {
               e.all_notifications, e.unread_count, e.created_at AS event_time, ${notificationColumns}
        FROM feed_events e
        LEFT JOIN notifications n
-         ON e.kind = 'created' AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
+         ON e.kind IN ('created', 'updated') AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
        WHERE e.tenant_id = $1 AND e.user_id = $2 AND e.seq > $3
        ORDER BY e.seq
        LIMIT $4`,
@@ -129,7 +147,7 @@ export const feedLog = {
          WHERE f.tenant_id = t.tn AND f.user_id = t.u AND f.seq > t.a ORDER BY f.seq LIMIT $4
        ) e
        LEFT JOIN notifications n
-         ON e.kind = 'created' AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
+         ON e.kind IN ('created', 'updated') AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
        ORDER BY t.i, e.seq`,
       [requests.map((r) => r.tenantId), requests.map((r) => r.userId), requests.map((r) => r.after), limit],
     );
@@ -217,6 +235,8 @@ export function feedEventsJson(events: readonly NewFeedEvent[]): string {
       notification_ids: e.notificationIds,
       all_notifications: e.all ?? false,
       unread_delta: e.unreadDelta,
+      unseen_delta: e.unseenDelta ?? 0,
+      detail: e.detail ?? null,
       created_at: e.time.toISOString(),
     })),
   );
@@ -224,8 +244,8 @@ export function feedEventsJson(events: readonly NewFeedEvent[]): string {
 
 /** A page from rows read after `after`, up to `limit`. */
 function toPage(rows: FeedEventRow[], after: number, limit: number): EventsPage {
-  // A created event whose notification is gone (deleted with its user's data)
-  // has nothing left to show; its seq still counts as passed.
-  const events = rows.filter((r) => r.kind !== "created" || r.id != null).map(toFeedEvent);
+  // A created or updated event whose notification is gone (deleted with its
+  // user's data) has nothing left to show; its seq still counts as passed.
+  const events = rows.filter((r) => (r.kind !== "created" && r.kind !== "updated") || r.id != null).map(toFeedEvent);
   return { events, firstSeq: rows[0]?.seq ?? null, lastSeq: rows.at(-1)?.seq ?? after, more: rows.length === limit };
 }

@@ -1,4 +1,4 @@
-import type { ChangeKind } from "../domain/feed-event.js";
+import type { MarkChangeKind } from "../domain/feed-event.js";
 import type { Queryable } from "./database.js";
 
 /** Which notifications a state change applies to. */
@@ -16,7 +16,7 @@ export interface ChangeResult {
 // For each change: what it sets, the state a row must be in to change, and which
 // changed rows are unread in the inbox (so leave or enter the unread count). The
 // counted condition never reads the column being set, so RETURNING sees it as before.
-const changes: Record<ChangeKind, { set: string; when: string; unreadSql: string; sign: -1 | 1 }> = {
+const changes: Record<MarkChangeKind, { set: string; when: string; unreadSql: string; sign: -1 | 1 }> = {
   read: { set: "read_at = $TIME", when: "read_at IS NULL", unreadSql: "archived_at IS NULL", sign: -1 },
   unread: { set: "read_at = NULL", when: "read_at IS NOT NULL", unreadSql: "archived_at IS NULL", sign: 1 },
   archived: { set: "archived_at = $TIME", when: "archived_at IS NULL", unreadSql: "read_at IS NULL", sign: -1 },
@@ -35,7 +35,7 @@ export const inboxStore = {
     q: Queryable,
     tenantId: string,
     userId: string,
-    kind: ChangeKind,
+    kind: MarkChangeKind,
     target: ChangeTarget,
     time: Date,
   ): Promise<ChangeResult> {

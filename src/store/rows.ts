@@ -1,4 +1,4 @@
-import type { FeedEvent } from "../domain/feed-event.js";
+import type { ChangeKind, FeedEvent } from "../domain/feed-event.js";
 import type { Channel, Delivery, DeliveryStatus, JsonObject, Notification, Priority } from "../domain/notification.js";
 
 /** A `notifications` row as node-pg returns it. */
@@ -16,11 +16,17 @@ export interface NotificationRow {
   send_at: Date;
   read_at: Date | null;
   archived_at: Date | null;
+  /** Update and retract (migration 0019); absent where a query does not read them. */
+  group_key?: string | null;
+  version?: number;
+  updated_at?: Date | null;
+  retracted_at?: Date | null;
 }
 
 /** The columns that make up a NotificationRow, for SELECT lists. */
 export const notificationColumns =
-  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at";
+  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at" +
+  ", n.group_key, n.version, n.updated_at, n.retracted_at";
 
 export function toNotification(row: NotificationRow): Notification {
   return {
@@ -37,6 +43,17 @@ export function toNotification(row: NotificationRow): Notification {
     sendAt: row.send_at,
     readAt: row.read_at,
     archivedAt: row.archived_at,
+    ...updateColumnsOf(row),
+  };
+}
+
+/** The update-and-retract columns of a row, for those read. */
+function updateColumnsOf(row: NotificationRow): Partial<Notification> {
+  return {
+    ...(row.group_key != null && { groupKey: row.group_key }),
+    ...(row.version !== undefined && { version: row.version }),
+    ...(row.updated_at !== undefined && { updatedAt: row.updated_at }),
+    ...(row.retracted_at !== undefined && { retractedAt: row.retracted_at }),
   };
 }
 
@@ -79,7 +96,7 @@ export type FeedEventRow = {
   event_tenant_id: string;
   event_user_id: string;
   seq: number;
-  kind: "created" | "read" | "unread" | "archived" | "unarchived";
+  kind: "created" | "updated" | ChangeKind;
   notification_ids: string[];
   all_notifications: boolean;
   unread_count: number;
@@ -94,8 +111,8 @@ export function toFeedEvent(row: FeedEventRow): FeedEvent {
     unreadCount: row.unread_count,
     time: row.event_time,
   };
-  if (row.kind === "created") {
-    return { ...base, kind: "created", notification: toNotification(row as NotificationRow) };
+  if (row.kind === "created" || row.kind === "updated") {
+    return { ...base, kind: row.kind, notification: toNotification(row as NotificationRow) };
   }
   return {
     ...base,

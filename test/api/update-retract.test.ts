@@ -32,8 +32,8 @@ function open(client: HeraldClient, cursor = "") {
 }
 
 /** The feed events a stream got, in a form easy to compare: [kind, title or change, ids, unread]. */
-function summary(events: FeedEvent[]) {
-  return events.flatMap((e) => {
+function summary(events: FeedEvent[]): unknown[][] {
+  return events.flatMap((e): unknown[][] => {
     switch (e.kind.case) {
       case "created":
       case "updated":

@@ -3,9 +3,10 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
+import { runExample } from "./python-runner.js";
 
-// examples/typescript/update-retract.ts against a real Herald: it is
-// documentation of threads, updates and retraction, so it must keep working.
+// The examples of threads, updates and retraction (TypeScript, Python)
+// against a real Herald: they are documentation, so they must keep working.
 const root = path.resolve(import.meta.dirname, "../..");
 let herald: TestHerald;
 let key: string;
@@ -33,4 +34,21 @@ it("the TypeScript example keeps one notification per thread, updates it, then r
     { step: "retract", retracted: 1, left: 0 },
     { step: "update_after_retract", code: "FailedPrecondition" },
   ]);
+});
+
+it("the Python example does the same over gRPC", async () => {
+  const user = `py-thread-${Date.now()}`;
+  const env = { HERALD_TARGET: `127.0.0.1:${herald.port}`, HERALD_API_KEY: key };
+  const run = runExample(env, ["--user", user], path.join(root, "examples/python/update_retract.py"));
+  try {
+    expect(await run.exitCode(30_000), run.output()).toBe(0);
+    expect(run.lines as unknown[], run.output()).toEqual([
+      { kind: "thread", titles: ['3 new comments on "Launch plan"'], unread: 1 },
+      { kind: "update", changed: true, version: 2, title: '3 new comments on "Launch plan (v2)"' },
+      { kind: "retract", retracted: 1, left: 0 },
+      { kind: "update_after_retract", code: "FAILED_PRECONDITION" },
+    ]);
+  } finally {
+    if (run.child.exitCode === null) run.child.kill("SIGKILL");
+  }
 });

@@ -1,11 +1,13 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
 import { runExample } from "./python-runner.js";
 
-// The examples of threads, updates and retraction (TypeScript, Python)
+// The examples of threads, updates and retraction (TypeScript, Python, Go)
 // against a real Herald: they are documentation, so they must keep working.
 const root = path.resolve(import.meta.dirname, "../..");
 let herald: TestHerald;
@@ -52,3 +54,33 @@ it("the Python example does the same over gRPC", async () => {
     if (run.child.exitCode === null) run.child.kill("SIGKILL");
   }
 });
+
+it("the Go example does the same over gRPC", async () => {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), "herald-go-updateretract-"));
+  try {
+    const binary = path.join(tmp, "updateretract");
+    const run = promisify(execFile);
+    await run("go", ["build", "-o", binary, "./updateretract"], {
+      cwd: path.join(root, "examples/go"),
+      timeout: 180_000,
+    });
+    const user = `go-thread-${Date.now()}`;
+    const { stdout } = await run(binary, ["-user", user], {
+      env: { ...process.env, HERALD_URL: herald.url, HERALD_API_KEY: key },
+      timeout: 30_000,
+    });
+    expect(
+      stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
+      { step: "thread", titles: ['3 new comments on "Launch plan"'], unread: 1 },
+      { step: "update", changed: true, version: 2, title: '3 new comments on "Launch plan (v2)"' },
+      { step: "retract", retracted: 1, left: 0 },
+      { step: "update_after_retract", code: "FailedPrecondition" },
+    ]);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}, 240_000);

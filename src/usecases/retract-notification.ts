@@ -138,6 +138,10 @@ export async function replaceGroup(
 ): Promise<FeedEvent[]> {
   const users = incoming.map((n) => n.userId);
   await notificationUpdates.lockGroups(tx, tenantId, users, groupKey);
+  // Several users: their heads first, all in user order, as the Send's own
+  // statement locks them; locking only some of them now (those with a
+  // notification to replace) could deadlock with a concurrent Send to the same users.
+  if (users.length > 1) await feedLog.lockMany(tx, tenantId, users);
   const current = await notificationUpdates.currentOfGroup(tx, tenantId, users, groupKey);
   const replacedBy = new Map(incoming.map((n) => [n.userId, n.id]));
   return (await retractInTransaction(tx, tenantId, current, time, cancelRuns, replacedBy)).events;

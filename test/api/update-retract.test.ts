@@ -240,6 +240,34 @@ describe("RetractNotification", () => {
     expect(unknown.code).toBe(Code.NotFound);
   });
 
+  it("keeps the counts exact under concurrent retractions, reads, archives, updates and group Sends", async () => {
+    const user = connectClient(herald.url, await herald.userToken("ret-race"));
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push((await send("ret-race", `n${i}`, { groupKey: `g${i % 3}` })).id);
+    // Each group's last Send stands: ids 9, 10, 11; the others were replaced already.
+    const standing = ids.slice(9);
+    const ops = [
+      ...ids.map((id) => () => sender.retractNotification({ id })),
+      ...ids.map((id) => () => user.markRead({ notificationIds: [id] })),
+      () => user.markRead({ notificationIds: standing, change: ChangeKind.UNREAD }),
+      () => user.markRead({ all: true, change: ChangeKind.ARCHIVED }),
+      // Updates racing with the retractions: refused once their notification is retracted.
+      ...standing.map((id) => () => sender.updateNotification({ id, body: "changed" }).catch(() => undefined)),
+      ...[0, 1, 2].map((g) => () => send("ret-race", `again ${g}`, { groupKey: `g${g}` })),
+    ];
+    await Promise.all(ops.map((op) => op()));
+    // The stored count is the recount (unseen follows once Send counts it: the lead's seen wiring).
+    const after = await counts("ret-race");
+    expect(after?.unread).toBe(after?.unread_rows);
+    expect((await user.list({})).unreadCount).toBe(after?.unread_rows);
+    // Each group has exactly one standing notification: the last Send of it.
+    const groups = await herald.db.query<{ group_key: string; n: number }>(
+      `SELECT group_key, count(*)::int AS n FROM notifications
+       WHERE user_id = 'ret-race' AND retracted_at IS NULL GROUP BY group_key ORDER BY group_key`,
+    );
+    expect(groups).toEqual([0, 1, 2].map((g) => ({ group_key: `g${g}`, n: 1 })));
+  });
+
   it("is refused by MarkRead as a change a user can ask for", async () => {
     const user = connectClient(herald.url, await herald.userToken("ret-mark"));
     const error = await codeOf(user.markRead({ all: true, change: ChangeKind.RETRACTED }));
@@ -280,17 +308,24 @@ describe("Send with group_key", () => {
     await send("grp-a", "a1", { groupKey: "k" });
     await send("grp-b", "b1", { groupKey: "k" });
     await send("grp-a", "a-other", { groupKey: "k2" });
+    // A Send to several users replaces each one's own.
+    for (const title of ["both-1", "both-2"]) {
+      await sender.send({ userIds: ["grp-c", "grp-d"], category: "thread", title, body: "b", groupKey: "k" });
+    }
     // Ten concurrent Sends of one group to a new user: exactly one stands.
     await Promise.all(Array.from({ length: 10 }, (_, i) => send("grp-race", `r${i}`, { groupKey: "k" })));
-    const standing = await herald.db.query<{ user_id: string; group_key: string }>(
-      `SELECT user_id, group_key FROM notifications WHERE user_id IN ('grp-a', 'grp-b', 'grp-race')
-         AND retracted_at IS NULL ORDER BY user_id, group_key`,
+    const standing = await herald.db.query<{ user_id: string; group_key: string; title: string }>(
+      `SELECT user_id, group_key, title FROM notifications
+       WHERE user_id IN ('grp-a', 'grp-b', 'grp-c', 'grp-d', 'grp-race') AND retracted_at IS NULL
+       ORDER BY user_id, group_key`,
     );
     expect(standing).toEqual([
-      { user_id: "grp-a", group_key: "k" },
-      { user_id: "grp-a", group_key: "k2" },
-      { user_id: "grp-b", group_key: "k" },
-      { user_id: "grp-race", group_key: "k" },
+      { user_id: "grp-a", group_key: "k", title: "a1" },
+      { user_id: "grp-a", group_key: "k2", title: "a-other" },
+      { user_id: "grp-b", group_key: "k", title: "b1" },
+      { user_id: "grp-c", group_key: "k", title: "both-2" },
+      { user_id: "grp-d", group_key: "k", title: "both-2" },
+      { user_id: "grp-race", group_key: "k", title: expect.stringMatching(/^r\d$/) },
     ]);
     expect(await counts("grp-race")).toMatchObject({ unread: 1, unread_rows: 1 });
   });

@@ -46,6 +46,8 @@ export interface Notification extends NotificationContent {
   sendAt: Date;
   readAt: Date | null;
   archivedAt: Date | null;
+  /** When the user first saw it in a list, or read it; null while unseen. */
+  seenAt: Date | null;
   /** The thread a later Send of the same key replaces it in (SendRequest.group_key); absent or empty for none. */
   groupKey?: string;
   /** Content version: 1 as sent, +1 per UpdateNotification that changed it; absent means 1. */

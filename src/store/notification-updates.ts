@@ -13,8 +13,8 @@ export const inInboxSql = (n = "n") =>
   `${n}.seq IS NOT NULL AND ${n}.archived_at IS NULL AND ${n}.retracted_at IS NULL`;
 /** In the unread count (user_feeds.unread_count): in the inbox and unread. */
 export const countedUnreadSql = (n = "n") => `${inInboxSql(n)} AND ${n}.read_at IS NULL`;
-/** In the unseen count (user_feeds.unseen_count): in the inbox and unseen. */
-export const countedUnseenSql = (n = "n") => `${inInboxSql(n)} AND ${n}.seen_at IS NULL`;
+/** In the unseen count (user_feeds.unseen_count): in the inbox and unseen (reading sees: migration 0018). */
+export const countedUnseenSql = (n = "n") => `${inInboxSql(n)} AND ${n}.seen_at IS NULL AND ${n}.read_at IS NULL`;
 
 /** New content for a notification: each field given replaces the stored one. */
 export interface ContentPatch {

@@ -113,6 +113,7 @@ export async function retractInTransaction(
     userId: e.userId,
     seq: placed[i]?.seq as number,
     unreadCount: placed[i]?.unreadCount as number,
+    unseenCount: placed[i]?.unseenCount as number,
     time,
     notificationIds: e.notificationIds,
     all: false,

@@ -78,6 +78,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
       sendAt: scheduled ? (draft.sendAt as Date) : now,
       readAt: null,
       archivedAt: null,
+      seenAt: null,
       ...(groupKey !== "" && { groupKey }),
     }));
     const key = draft.idempotencyKey !== "" && senderKeyId !== null ? draft.idempotencyKey : null;

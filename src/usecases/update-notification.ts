@@ -55,6 +55,7 @@ export function createUpdateNotification(deps: { db: Database; publish: PublishF
         userId: owner.userId,
         seq: placed?.seq as number,
         unreadCount: placed?.unreadCount as number,
+        unseenCount: placed?.unseenCount as number,
         time,
         notification: result.notification,
       };

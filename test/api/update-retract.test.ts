@@ -62,7 +62,8 @@ async function counts(userId: string) {
        (SELECT count(*)::int FROM notifications n WHERE n.tenant_id = f.tenant_id AND n.user_id = f.user_id
           AND n.seq IS NOT NULL AND n.archived_at IS NULL AND n.retracted_at IS NULL AND n.read_at IS NULL) AS unread_rows,
        (SELECT count(*)::int FROM notifications n WHERE n.tenant_id = f.tenant_id AND n.user_id = f.user_id
-          AND n.seq IS NOT NULL AND n.archived_at IS NULL AND n.retracted_at IS NULL AND n.seen_at IS NULL) AS unseen_rows
+          AND n.seq IS NOT NULL AND n.archived_at IS NULL AND n.retracted_at IS NULL AND n.seen_at IS NULL
+          AND n.read_at IS NULL) AS unseen_rows
      FROM user_feeds f WHERE f.user_id = $1`,
     [userId],
   );
@@ -187,7 +188,7 @@ describe("RetractNotification", () => {
     const listed = await user.list({});
     expect(listed.notifications.map((n) => n.id)).toEqual([kept.id]);
     expect(listed.unreadCount).toBe(1);
-    expect(await counts("ret-live")).toMatchObject({ unread: 1, unread_rows: 1 });
+    expect(await counts("ret-live")).toMatchObject({ unread: 1, unread_rows: 1, unseen: 1, unseen_rows: 1 });
     expect((await codeOf(user.getNotification({ id: unread.id }))).code).toBe(Code.NotFound);
     // The sender still reads it.
     expect((await sender.getNotification({ id: unread.id })).notification?.id).toBe(unread.id);
@@ -204,21 +205,30 @@ describe("RetractNotification", () => {
     s.abort.abort();
   });
 
-  it("moves the unseen count for an unseen notification only", async () => {
+  it("moves the unseen count for an unseen notification only, and the event carries it", async () => {
+    const user = connectClient(herald.url, await herald.userToken("ret-unseen"));
     const seen = await send("ret-unseen", "seen");
     const unseen = await send("ret-unseen", "unseen");
-    await herald.db.query("UPDATE notifications SET seen_at = now() WHERE id = $1", [seen.id]);
-    const lastUnseen = async () =>
-      (
-        await herald.db.query<{ unseen_count: number }>(
-          "SELECT unseen_count FROM feed_events WHERE user_id = 'ret-unseen' ORDER BY seq DESC LIMIT 1",
-        )
-      )[0]?.unseen_count as number;
-    const before = await lastUnseen();
+    await user.markRead({ notificationIds: [seen.id], change: ChangeKind.SEEN });
+    const s = open(user);
+    await s.stream.atLeast(1);
+    expect((await user.list({})).unseenCount).toBe(1);
     await sender.retractNotification({ id: seen.id });
-    expect(await lastUnseen()).toBe(before);
+    expect(await user.list({})).toMatchObject({ unseenCount: 1, unreadCount: 1 });
     await sender.retractNotification({ id: unseen.id });
-    expect(await lastUnseen()).toBe(before - 1);
+    expect(await user.list({})).toMatchObject({ unseenCount: 0, unreadCount: 0 });
+    await waitFor(() => s.events().length >= 3, 5000, "both retractions");
+    expect(
+      s
+        .events()
+        .slice(1)
+        .map((e) => [e.unreadCount, e.unseenCount]),
+    ).toEqual([
+      [1, 1],
+      [0, 0],
+    ]);
+    expect(await counts("ret-unseen")).toMatchObject({ unread: 0, unseen: 0, unread_rows: 0, unseen_rows: 0 });
+    s.abort.abort();
   });
 
   it("retracts a user's current notification of a group by group_key", async () => {
@@ -256,10 +266,11 @@ describe("RetractNotification", () => {
       ...[0, 1, 2].map((g) => () => send("ret-race", `again ${g}`, { groupKey: `g${g}` })),
     ];
     await Promise.all(ops.map((op) => op()));
-    // The stored count is the recount (unseen follows once Send counts it: the lead's seen wiring).
+    // The stored counts are the recounts.
     const after = await counts("ret-race");
-    expect(after?.unread).toBe(after?.unread_rows);
-    expect((await user.list({})).unreadCount).toBe(after?.unread_rows);
+    expect([after?.unread, after?.unseen]).toEqual([after?.unread_rows, after?.unseen_rows]);
+    const listed = await user.list({});
+    expect([listed.unreadCount, listed.unseenCount]).toEqual([after?.unread_rows, after?.unseen_rows]);
     // Each group has exactly one standing notification: the last Send of it.
     const groups = await herald.db.query<{ group_key: string; n: number }>(
       `SELECT group_key, count(*)::int AS n FROM notifications
@@ -296,7 +307,7 @@ describe("Send with group_key", () => {
     const listed = await user.list({});
     expect(listed.notifications.map((n) => n.id)).toEqual([three, unrelated.id]);
     expect(listed.unreadCount).toBe(2);
-    expect(await counts("grp")).toMatchObject({ unread: 2, unread_rows: 2 });
+    expect(await counts("grp")).toMatchObject({ unread: 2, unread_rows: 2, unseen: 2, unseen_rows: 2 });
     const [detail] = await herald.db.query<{ detail: unknown }>(
       "SELECT detail FROM feed_events WHERE user_id = 'grp' AND kind = 'retracted' ORDER BY seq LIMIT 1",
     );
@@ -327,7 +338,7 @@ describe("Send with group_key", () => {
       { user_id: "grp-d", group_key: "k", title: "both-2" },
       { user_id: "grp-race", group_key: "k", title: expect.stringMatching(/^r\d$/) },
     ]);
-    expect(await counts("grp-race")).toMatchObject({ unread: 1, unread_rows: 1 });
+    expect(await counts("grp-race")).toMatchObject({ unread: 1, unread_rows: 1, unseen: 1, unseen_rows: 1 });
   });
 
   it("names group_key when it is malformed or used with topics", async () => {

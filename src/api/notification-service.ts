@@ -10,7 +10,13 @@ import {
   notificationToPb,
 } from "../contract/notification.js";
 import { preferencesToPb } from "../contract/preferences.js";
-import { draftFromPb, markInputFromPb, preferencesPatchFromPb } from "../contract/requests.js";
+import {
+  contentPatchFromPb,
+  draftFromPb,
+  markInputFromPb,
+  preferencesPatchFromPb,
+  retractTargetFromPb,
+} from "../contract/requests.js";
 import { digestLinkToPb, workflowRunToPb } from "../contract/workflow.js";
 import type { Principal } from "../domain/principal.js";
 import type { UseCases } from "../usecases/index.js";
@@ -129,6 +135,15 @@ export function notificationService(
       // hears nothing more) or by shutdown, whose reason (Unavailable) tells the
       // client to reconnect, possibly to another process.
       if (ctx.signal.aborted) throw ConnectError.from(ctx.signal.reason, Code.Unavailable);
+    },
+
+    async updateNotification(req, ctx) {
+      const { notification, changed } = await uc.update(principalOf(ctx), req.id, contentPatchFromPb(req));
+      return { notification: notificationToPb(notification), changed };
+    },
+
+    async retractNotification(req, ctx) {
+      return uc.retract(principalOf(ctx), retractTargetFromPb(req));
     },
   };
 }

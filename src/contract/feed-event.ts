@@ -16,6 +16,7 @@ const changeKinds: Record<ChangeKind, ChangeKindPb> = {
   archived: ChangeKindPb.ARCHIVED,
   unarchived: ChangeKindPb.UNARCHIVED,
   seen: ChangeKindPb.SEEN,
+  retracted: ChangeKindPb.RETRACTED,
 };
 const changeKindsFromPb = new Map(Object.entries(changeKinds).map(([k, v]) => [v, k as ChangeKind]));
 
@@ -48,6 +49,11 @@ export function feedItemToPb(item: FeedItem): FeedEventPb {
       return create(FeedEventSchema, {
         ...head,
         kind: { case: "created", value: { notification: notificationToPb(item.notification) } },
+      });
+    case "updated":
+      return create(FeedEventSchema, {
+        ...head,
+        kind: { case: "updated", value: { notification: notificationToPb(item.notification) } },
       });
     case "changed":
       return create(FeedEventSchema, {
@@ -112,8 +118,8 @@ export function decodeFeedEvent(tenantId: string, userId: string, bytes: Uint8Ar
     time: pb.eventTime === undefined ? new Date() : timestampDate(pb.eventTime),
   };
   let event: FeedEvent | null = null;
-  if (pb.kind.case === "created" && pb.kind.value.notification !== undefined) {
-    event = { ...base, kind: "created", notification: notificationFromPb(tenantId, pb.kind.value.notification) };
+  if ((pb.kind.case === "created" || pb.kind.case === "updated") && pb.kind.value.notification !== undefined) {
+    event = { ...base, kind: pb.kind.case, notification: notificationFromPb(tenantId, pb.kind.value.notification) };
   } else if (pb.kind.case === "changed") {
     const change = changeKindFromPb(pb.kind.value.kind);
     if (change !== undefined) {

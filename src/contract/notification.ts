@@ -102,6 +102,9 @@ export function notificationToPb(n: Notification): NotificationPb {
     readTime: ts(n.readAt),
     archiveTime: ts(n.archivedAt),
     seenTime: ts(n.seenAt),
+    groupKey: n.groupKey ?? "",
+    updateTime: ts(n.updatedAt ?? null),
+    version: n.version ?? 1,
   });
 }
 
@@ -123,6 +126,9 @@ export function notificationFromPb(tenantId: string, pb: NotificationPb): Notifi
     readAt: date(pb.readTime),
     archivedAt: date(pb.archiveTime),
     seenAt: date(pb.seenTime),
+    ...(pb.groupKey !== "" && { groupKey: pb.groupKey }),
+    version: pb.version === 0 ? 1 : pb.version,
+    updatedAt: date(pb.updateTime),
   };
 }
 

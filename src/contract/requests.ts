@@ -1,12 +1,17 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type {
   MarkReadRequest,
+  RetractNotificationRequest,
   SendRequest,
+  UpdateNotificationRequest,
   UpdatePreferencesRequest,
 } from "../../gen/ts/herald/v1/notification_service_pb.js";
+import { InvalidArgumentError } from "../domain/errors.js";
 import type { Channel, NotificationDraft } from "../domain/notification.js";
 import type { PreferencesPatch } from "../domain/preferences.js";
+import type { ContentPatch } from "../store/notification-updates.js";
 import type { MarkInput } from "../usecases/mark-notifications.js";
+import type { RetractTarget } from "../usecases/retract-notification.js";
 import { changeKindFromPb } from "./feed-event.js";
 import { channelFromPb, priorityFromPb } from "./notification.js";
 import { channelSettingsFromPb } from "./preferences.js";
@@ -28,6 +33,7 @@ export function draftFromPb(req: SendRequest): NotificationDraft {
     templateKey: req.templateKey,
     workflow: req.workflow,
     cancellationKey: req.cancellationKey,
+    groupKey: req.groupKey,
     topics: req.topics,
     excludeUserIds: req.excludeUserIds,
     broadcast: req.broadcast,
@@ -35,12 +41,25 @@ export function draftFromPb(req: SendRequest): NotificationDraft {
 }
 
 export function markInputFromPb(req: MarkReadRequest): MarkInput {
+  const change = changeKindFromPb(req.change) ?? "read";
+  // The contract refuses it already; the check keeps the type honest.
+  if (change === "retracted") throw new InvalidArgumentError("change", "must not be CHANGE_KIND_RETRACTED");
+  return { userId: req.userId, notificationIds: req.notificationIds, all: req.all, change };
+}
+
+/** UpdateNotification's fields that are set; data given empty clears it. */
+export function contentPatchFromPb(req: UpdateNotificationRequest): ContentPatch {
   return {
-    userId: req.userId,
-    notificationIds: req.notificationIds,
-    all: req.all,
-    change: changeKindFromPb(req.change) ?? "read",
+    ...(req.title !== undefined && { title: req.title }),
+    ...(req.body !== undefined && { body: req.body }),
+    ...(req.actionUrl !== undefined && { actionUrl: req.actionUrl }),
+    ...(req.data !== undefined && { data: Object.keys(req.data).length === 0 ? null : req.data }),
   };
+}
+
+/** RetractNotification's target: the contract requires exactly one of id and group_key (with user_id). */
+export function retractTargetFromPb(req: RetractNotificationRequest): RetractTarget {
+  return req.id !== "" ? { id: req.id } : { userId: req.userId, groupKey: req.groupKey };
 }
 
 export function preferencesPatchFromPb(req: UpdatePreferencesRequest): PreferencesPatch {

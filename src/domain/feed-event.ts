@@ -8,8 +8,12 @@ export const ChangeKind = {
   unarchived: "unarchived",
   /** Seen in a list (the inbox panel opened); not read. Cannot be undone. */
   seen: "seen",
+  /** The sender withdrew them, or a newer notification of their group replaced them (not a MarkRead change). */
+  retracted: "retracted",
 } as const;
 export type ChangeKind = (typeof ChangeKind)[keyof typeof ChangeKind];
+/** The changes a user asks for with MarkRead. */
+export type MarkChangeKind = Exclude<ChangeKind, "retracted">;
 
 /**
  * One change in a user's inbox. `seq` numbers a user's events 1, 2, 3... with no
@@ -26,6 +30,8 @@ export type FeedEvent = {
   time: Date;
 } & (
   | { kind: "created"; notification: Notification }
+  /** New content of a notification (UpdateNotification), as it is now. */
+  | { kind: "updated"; notification: Notification }
   | { kind: "changed"; change: ChangeKind; notificationIds: string[]; all: boolean }
 );
 

@@ -48,6 +48,14 @@ export interface Notification extends NotificationContent {
   archivedAt: Date | null;
   /** When the user first saw it in a list, or read it; null while unseen. */
   seenAt: Date | null;
+  /** The thread a later Send of the same key replaces it in (SendRequest.group_key); absent or empty for none. */
+  groupKey?: string;
+  /** Content version: 1 as sent, +1 per UpdateNotification that changed it; absent means 1. */
+  version?: number;
+  /** When UpdateNotification last changed the content; absent or null while as sent. */
+  updatedAt?: Date | null;
+  /** When it was retracted (RetractNotification, or replaced in its group); absent or null while it stands. */
+  retractedAt?: Date | null;
 }
 
 /** How one attempt at a delivery ended. */
@@ -97,6 +105,8 @@ export interface NotificationDraft extends NotificationContent {
   workflow: string;
   /** Tags the workflow runs this Send starts (CancelWorkflows); empty for none. */
   cancellationKey: string;
+  /** The thread: the recipient's previous notification of this key is retracted (SendRequest.group_key); absent or empty for none. */
+  groupKey?: string;
   /** A fan-out's audience: these topics' members (with `userIds`), or everyone; absent for none. */
   topics?: string[];
   excludeUserIds?: string[];

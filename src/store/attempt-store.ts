@@ -132,6 +132,8 @@ export const attemptStore = {
          n.action_url AS n_action_url, n.data AS n_data, n.priority AS n_priority, n.created_at AS n_created_at,
          n.send_at AS n_send_at, n.read_at AS n_read_at, n.archived_at AS n_archived_at,
          coalesce(n.seen_at, n.read_at) AS n_seen_at,
+         n.group_key AS n_group_key, n.version AS n_version, n.updated_at AS n_updated_at,
+         n.retracted_at AS n_retracted_at,
          coalesce(r.addresses ->> d.channel, '') AS address
        FROM deliveries d
        JOIN notifications n ON n.tenant_id = d.tenant_id AND n.id = d.notification_id

@@ -7,7 +7,7 @@ import { type FeedEventRow, notificationColumns, toFeedEvent } from "./rows.js";
 export interface NewFeedEvent {
   tenantId: string;
   userId: string;
-  kind: "created" | ChangeKind;
+  kind: "created" | "updated" | ChangeKind;
   notificationIds: string[];
   /** A change of every notification in the inbox (MarkRead `all`). */
   all?: boolean;
@@ -79,6 +79,20 @@ export const feedLog = {
   },
 
   /**
+   * The heads of these users of one tenant, locked in user order (the order
+   * every appender locks them in) until the transaction of `q` ends. Users
+   * without a feed yet are not locked (their head is created by the append).
+   */
+  async lockMany(q: Queryable, tenantId: string, userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await q.rows(
+      `SELECT user_id FROM user_feeds WHERE tenant_id = $1 AND user_id = ANY($2::text[])
+       ORDER BY tenant_id, user_id FOR UPDATE`,
+      [tenantId, userIds],
+    );
+  },
+
+  /**
    * The heads of the given users, of any tenants (the hub reads every open
    * stream's at once), keyed by `userKey(tenant, user)`; users without a feed
    * are absent.
@@ -107,7 +121,7 @@ export const feedLog = {
 
   /**
    * Up to `limit` events of a user after seq `after`, oldest first, with the
-   * notification of each `created` event as it is now.
+   * notification of each `created` and `updated` event as it is now.
    */
   async eventsAfter(q: Queryable, tenantId: string, userId: string, after: number, limit: number): Promise<EventsPage> {
     const rows = await q.rows<FeedEventRow>(
@@ -116,7 +130,7 @@ export const feedLog = {
               ${notificationColumns}
        FROM feed_events e
        LEFT JOIN notifications n
-         ON e.kind = 'created' AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
+         ON e.kind IN ('created', 'updated') AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
        WHERE e.tenant_id = $1 AND e.user_id = $2 AND e.seq > $3
        ORDER BY e.seq
        LIMIT $4`,
@@ -146,7 +160,7 @@ export const feedLog = {
          WHERE f.tenant_id = t.tn AND f.user_id = t.u AND f.seq > t.a ORDER BY f.seq LIMIT $4
        ) e
        LEFT JOIN notifications n
-         ON e.kind = 'created' AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
+         ON e.kind IN ('created', 'updated') AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
        ORDER BY t.i, e.seq`,
       [requests.map((r) => r.tenantId), requests.map((r) => r.userId), requests.map((r) => r.after), limit],
     );
@@ -246,8 +260,8 @@ export function feedEventsJson(events: readonly NewFeedEvent[]): string {
 
 /** A page from rows read after `after`, up to `limit`. */
 function toPage(rows: FeedEventRow[], after: number, limit: number): EventsPage {
-  // A created event whose notification is gone (deleted with its user's data)
-  // has nothing left to show; its seq still counts as passed.
-  const events = rows.filter((r) => r.kind !== "created" || r.id != null).map(toFeedEvent);
+  // A created or updated event whose notification is gone (deleted with its
+  // user's data) has nothing left to show; its seq still counts as passed.
+  const events = rows.filter((r) => (r.kind !== "created" && r.kind !== "updated") || r.id != null).map(toFeedEvent);
   return { events, firstSeq: rows[0]?.seq ?? null, lastSeq: rows.at(-1)?.seq ?? after, more: rows.length === limit };
 }

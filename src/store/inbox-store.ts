@@ -1,4 +1,4 @@
-import type { ChangeKind } from "../domain/feed-event.js";
+import type { MarkChangeKind } from "../domain/feed-event.js";
 import type { Queryable } from "./database.js";
 
 /** Which notifications a state change applies to. */
@@ -28,7 +28,7 @@ export interface ChangeResult {
  */
 const unseen = (row: "n" | "o") => `${row}.seen_at IS NULL AND ${row}.read_at IS NULL`;
 const changes: Record<
-  ChangeKind,
+  MarkChangeKind,
   { set: string; when: string; unread: string | null; unseen: string | null; sign: -1 | 1 }
 > = {
   read: {
@@ -74,7 +74,7 @@ export const inboxStore = {
     q: Queryable,
     tenantId: string,
     userId: string,
-    kind: ChangeKind,
+    kind: MarkChangeKind,
     target: ChangeTarget,
     time: Date,
   ): Promise<ChangeResult> {

@@ -18,6 +18,7 @@ import * as tenantFeedAppend from "./migrations/0014-tenant-feed-append.js";
 import * as fairOutbox from "./migrations/0015-fair-outbox.js";
 import * as webpush from "./migrations/0016-webpush.js";
 import * as inboxSeen from "./migrations/0018-inbox-seen.js";
+import * as notificationUpdates from "./migrations/0019-notification-updates.js";
 import * as webhookOps from "./migrations/0022-webhook-ops.js";
 
 // The same pg module the rest of Herald uses (see database.ts for why require).
@@ -49,6 +50,7 @@ const migrations = [
   { name: "0015-fair-outbox", ...fairOutbox },
   { name: "0016-webpush", ...webpush },
   { name: "0018-inbox-seen", ...inboxSeen },
+  { name: "0019-notification-updates", ...notificationUpdates },
   { name: "0022-webhook-ops", ...webhookOps },
 ];
 

@@ -17,6 +17,11 @@ export interface NotificationRow {
   read_at: Date | null;
   archived_at: Date | null;
   seen_at: Date | null;
+  /** Update and retract (migration 0019); absent where a query does not read them. */
+  group_key?: string | null;
+  version?: number;
+  updated_at?: Date | null;
+  retracted_at?: Date | null;
 }
 
 /**
@@ -24,7 +29,8 @@ export interface NotificationRow {
  * the seen time is the first of seen_at and read_at (migration 0018).
  */
 export const notificationColumns =
-  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at, coalesce(n.seen_at, n.read_at) AS seen_at";
+  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at, coalesce(n.seen_at, n.read_at) AS seen_at" +
+  ", n.group_key, n.version, n.updated_at, n.retracted_at";
 
 export function toNotification(row: NotificationRow): Notification {
   return {
@@ -42,6 +48,17 @@ export function toNotification(row: NotificationRow): Notification {
     readAt: row.read_at,
     archivedAt: row.archived_at,
     seenAt: row.seen_at,
+    ...updateColumnsOf(row),
+  };
+}
+
+/** The update-and-retract columns of a row, for those read. */
+function updateColumnsOf(row: NotificationRow): Partial<Notification> {
+  return {
+    ...(row.group_key != null && { groupKey: row.group_key }),
+    ...(row.version !== undefined && { version: row.version }),
+    ...(row.updated_at !== undefined && { updatedAt: row.updated_at }),
+    ...(row.retracted_at !== undefined && { retractedAt: row.retracted_at }),
   };
 }
 
@@ -84,7 +101,7 @@ export type FeedEventRow = {
   event_tenant_id: string;
   event_user_id: string;
   seq: number;
-  kind: "created" | ChangeKind;
+  kind: "created" | "updated" | ChangeKind;
   notification_ids: string[];
   all_notifications: boolean;
   unread_count: number;
@@ -101,8 +118,8 @@ export function toFeedEvent(row: FeedEventRow): FeedEvent {
     unseenCount: row.unseen_count,
     time: row.event_time,
   };
-  if (row.kind === "created") {
-    return { ...base, kind: "created", notification: toNotification(row as NotificationRow) };
+  if (row.kind === "created" || row.kind === "updated") {
+    return { ...base, kind: row.kind, notification: toNotification(row as NotificationRow) };
   }
   return {
     ...base,

@@ -30,7 +30,9 @@ export function createGetNotification(deps: { db: Queryable; catalog: ChannelCat
     if (principal.kind !== "user") requireScope(principal, "read", "read notifications");
     const { tenantId } = principal;
     const notification = await notificationStore.get(deps.db, tenantId, id);
-    if (notification === null || (principal.kind === "user" && notification.userId !== principal.userId)) {
+    // A retracted notification is gone from its user's inbox, and from the user's reads too.
+    const mine = principal.kind === "user" && notification?.userId === principal.userId && !notification.retractedAt;
+    if (notification === null || (principal.kind === "user" && !mine)) {
       throw new NotFoundError(`notification ${id} not found`);
     }
     // Workflow runs are an operator's view: a user's token sees the notification and its deliveries only.

@@ -39,10 +39,12 @@ import { createOperatorSearch } from "./operator-search.js";
 import { createPlanFanout } from "./plan-fanout.js";
 import { createPrepareDeliveries } from "./prepare-deliveries.js";
 import { createPreviewTemplate } from "./preview-template.js";
+import { createRetractNotification } from "./retract-notification.js";
 import { createSendMany, type SendManyDeps } from "./send-many.js";
 import { createSendNotification, type SendNotificationDeps } from "./send-notification.js";
 import { createStartFanout, type StartFanoutDeps } from "./start-fanout.js";
 import { createSubscribeFeed } from "./subscribe-feed.js";
+import { createUpdateNotification } from "./update-notification.js";
 import { createWebhookOperations } from "./webhook-operations.js";
 import { createWorkflowDeliveries } from "./workflow-deliveries.js";
 
@@ -150,6 +152,7 @@ export function createUseCases(d: UseCaseDeps) {
     findWorkflow: d.workflows.find,
     onRunsStarted: d.workflows.onRunsStarted,
     now: d.workflows.now,
+    cancelRuns: d.workflows.cancelNotification,
   };
   const send = createSendNotification({ ...sendDeps, groupCommit: d.sendGroupCommit ?? null });
   // Fan-out chunks write alone, on their own connections (FANOUT_CONCURRENCY):
@@ -177,6 +180,8 @@ export function createUseCases(d: UseCaseDeps) {
     getNotification: createGetNotification({ db, catalog: d.channels.catalog }),
     list: createListNotifications({ db }),
     mark: createMarkNotifications({ db, publish: d.feed.publish, settle: d.workflows.settle }),
+    update: createUpdateNotification({ db, publish: d.feed.publish }),
+    retract: createRetractNotification({ db, publish: d.feed.publish, cancelRuns: d.workflows.cancelNotification }),
     preferences: createManagePreferences({
       db,
       preferences: d.preferences,

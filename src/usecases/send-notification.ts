@@ -15,6 +15,7 @@ import type { PublishFeedEvents } from "./inbox-placement.js";
 import { checkJsonBytes } from "./json-size.js";
 import { newId } from "./new-id.js";
 import type { PrepareDeliveries } from "./prepare-deliveries.js";
+import { type CancelRuns, replaceGroup } from "./retract-notification.js";
 
 export interface SendNotificationDeps {
   db: Database;
@@ -41,6 +42,8 @@ export interface SendNotificationDeps {
    * null writes each Send alone.
    */
   groupCommit?: Omit<SendBatcherOptions, "db"> | null;
+  /** Workflows: ends the runs of a notification a Send of its group replaces. */
+  cancelRuns?: CancelRuns;
 }
 
 /** Largest `data` accepted, as JSON. */
@@ -65,6 +68,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
     const now = new Date();
     const scheduled = draft.sendAt !== null && draft.sendAt > now;
     const { category, title, body, actionUrl, data, priority } = draft;
+    const groupKey = draft.groupKey ?? "";
     const notifications: Notification[] = draft.userIds.map((userId) => ({
       id: newId(),
       tenantId,
@@ -75,6 +79,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
       readAt: null,
       archivedAt: null,
       seenAt: null,
+      ...(groupKey !== "" && { groupKey }),
     }));
     const key = draft.idempotencyKey !== "" && senderKeyId !== null ? draft.idempotencyKey : null;
     const fingerprint = key === null ? null : requestHash(draft);
@@ -110,6 +115,9 @@ export function createSendNotification(deps: SendNotificationDeps) {
     // transaction that claims every key of the batch. Otherwise a Send without
     // a key or runs is one statement, atomic by itself, and one with them
     // claims and completes its key, and starts its runs, in one transaction.
+    // A Send of a group (group_key) always takes a transaction: it retracts
+    // the group's previous notifications before it writes.
+    const alone = runs.length === 0 && groupKey === "";
     const sendKey =
       key === null
         ? null
@@ -120,9 +128,9 @@ export function createSendNotification(deps: SendNotificationDeps) {
             notificationIds: ids(notifications),
           };
     const outcome =
-      batcher !== null && runs.length === 0
+      batcher !== null && alone
         ? await batcher.write(write, sendKey)
-        : key === null && runs.length === 0
+        : key === null && alone
           ? { replayOf: null, events: await sendStore.write(deps.db, write) }
           : await deps.db.transaction(async (tx) => {
               const claim =
@@ -130,9 +138,11 @@ export function createSendNotification(deps: SendNotificationDeps) {
                   ? null
                   : await idempotencyStore.claim(tx, senderKeyId as string, key, fingerprint as Buffer);
               if (claim !== null && !claim.claimed) return { replayOf: claim, events: [] };
+              const replaced =
+                groupKey === "" ? [] : await replaceGroup(tx, tenantId, groupKey, notifications, now, deps.cancelRuns);
               const events = await writeSend(tx);
               if (key !== null) await idempotencyStore.complete(tx, senderKeyId as string, key, ids(notifications));
-              return { replayOf: null, events };
+              return { replayOf: null, events: [...replaced, ...events] };
             });
 
     if (outcome.replayOf !== null) {
@@ -193,6 +203,9 @@ function ids(notifications: readonly Notification[]): string[] {
 }
 
 export function checkDraft(draft: NotificationDraft, available: readonly Channel[]): void {
+  if (isFanout(draft) && (draft.groupKey ?? "") !== "") {
+    throw new InvalidArgumentError("group_key", "only with user_ids, not with topics or broadcast");
+  }
   if (!isFanout(draft) && (draft.excludeUserIds?.length ?? 0) > 0) {
     throw new InvalidArgumentError("exclude_user_ids", "only with topics or broadcast");
   }
@@ -225,6 +238,8 @@ export function requestHash(draft: NotificationDraft): Buffer {
     draft.templateKey,
     draft.workflow,
     draft.cancellationKey,
+    // Joins only when given, so keys stored before groups existed keep their fingerprints.
+    ...(draft.groupKey ? [draft.groupKey] : []),
   ]);
   return createHash("sha256").update(canonical).digest();
 }

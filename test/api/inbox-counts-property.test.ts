@@ -64,15 +64,30 @@ const operations: Operation[] = [
   all(ChangeKind.READ),
   all(ChangeKind.ARCHIVED),
   all(ChangeKind.SEEN),
+  // Update and retract: retract one, update one (refused once retracted), a
+  // Send of a thread replacing the thread's previous one, a retraction by thread.
+  async (_user, _userId, ids, rng) => {
+    if (ids.length > 0) await sender.retractNotification({ id: rng.pick(ids) });
+  },
+  async (_user, _userId, ids, rng) => {
+    if (ids.length > 0) await sender.updateNotification({ id: rng.pick(ids), body: `b${rng.int(3)}` }).catch(() => {});
+  },
+  async (_user, userId, ids, rng) => {
+    const groupKey = `thread-${rng.int(3)}`;
+    const res = await sender.send({ userIds: [userId], category: "prop", title: "t", body: "b", groupKey });
+    ids.push(res.notifications[0]?.id as string);
+  },
+  (_user, userId, _ids, rng) => sender.retractNotification({ userId, groupKey: `thread-${rng.int(3)}` }),
 ];
 
-/** The counts from the rows: in the inbox (placed, not archived), and unread or unseen. */
+/** The counts from the rows: in the inbox (placed, not archived, not retracted), and unread or unseen. */
 async function recount(userId: string): Promise<[number, number]> {
   const [row] = await herald.db.query<{ unread: number; unseen: number }>(
     `SELECT count(*) FILTER (WHERE read_at IS NULL)::int AS unread,
             count(*) FILTER (WHERE seen_at IS NULL AND read_at IS NULL)::int AS unseen
      FROM notifications
-     WHERE tenant_id = 'default' AND user_id = $1 AND seq IS NOT NULL AND archived_at IS NULL`,
+     WHERE tenant_id = 'default' AND user_id = $1 AND seq IS NOT NULL AND archived_at IS NULL
+       AND retracted_at IS NULL`,
     [userId],
   );
   return [row?.unread ?? 0, row?.unseen ?? 0];

@@ -40,6 +40,12 @@ const (
 	// (an inbox marks everything seen when its panel opens, with `all`). Seen
 	// is not read: they stay unread until opened. It cannot be undone.
 	ChangeKind_CHANGE_KIND_SEEN ChangeKind = 5
+	// CHANGE_KIND_RETRACTED: the sender withdrew the notifications
+	// (RetractNotification), or a newer notification of the same group_key
+	// replaced them: remove them from the inbox. They leave the counts (the
+	// event carries the counts after), List and the user's GetNotification.
+	// Never accepted by MarkRead.
+	ChangeKind_CHANGE_KIND_RETRACTED ChangeKind = 9
 )
 
 // Enum value maps for ChangeKind.
@@ -51,6 +57,7 @@ var (
 		3: "CHANGE_KIND_ARCHIVED",
 		4: "CHANGE_KIND_UNARCHIVED",
 		5: "CHANGE_KIND_SEEN",
+		9: "CHANGE_KIND_RETRACTED",
 	}
 	ChangeKind_value = map[string]int32{
 		"CHANGE_KIND_UNSPECIFIED": 0,
@@ -59,6 +66,7 @@ var (
 		"CHANGE_KIND_ARCHIVED":    3,
 		"CHANGE_KIND_UNARCHIVED":  4,
 		"CHANGE_KIND_SEEN":        5,
+		"CHANGE_KIND_RETRACTED":   9,
 	}
 )
 
@@ -113,6 +121,7 @@ type FeedEvent struct {
 	//	*FeedEvent_Changed
 	//	*FeedEvent_Synced
 	//	*FeedEvent_Heartbeat
+	//	*FeedEvent_Updated
 	Kind          isFeedEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -219,6 +228,15 @@ func (x *FeedEvent) GetHeartbeat() *Heartbeat {
 	return nil
 }
 
+func (x *FeedEvent) GetUpdated() *NotificationUpdated {
+	if x != nil {
+		if x, ok := x.Kind.(*FeedEvent_Updated); ok {
+			return x.Updated
+		}
+	}
+	return nil
+}
+
 type isFeedEvent_Kind interface {
 	isFeedEvent_Kind()
 }
@@ -229,7 +247,8 @@ type FeedEvent_Created struct {
 }
 
 type FeedEvent_Changed struct {
-	// changed reports read, unread, archive or unarchive changes.
+	// changed reports read, unread, archive, unarchive, seen and retract
+	// changes.
 	Changed *NotificationsChanged `protobuf:"bytes,11,opt,name=changed,proto3,oneof"`
 }
 
@@ -245,6 +264,16 @@ type FeedEvent_Heartbeat struct {
 	Heartbeat *Heartbeat `protobuf:"bytes,13,opt,name=heartbeat,proto3,oneof"`
 }
 
+type FeedEvent_Updated struct {
+	// updated carries a notification whose content (title, body, data,
+	// action_url) an API key changed (UpdateNotification), as it is now.
+	// Replace the copy you hold unless yours has a higher `version`; ignore
+	// it for a notification you do not hold (scheduled, or on a page you
+	// have not loaded). On a replay after a resume cursor it carries the
+	// notification as it is at replay time.
+	Updated *NotificationUpdated `protobuf:"bytes,14,opt,name=updated,proto3,oneof"`
+}
+
 func (*FeedEvent_Created) isFeedEvent_Kind() {}
 
 func (*FeedEvent_Changed) isFeedEvent_Kind() {}
@@ -252,6 +281,8 @@ func (*FeedEvent_Changed) isFeedEvent_Kind() {}
 func (*FeedEvent_Synced) isFeedEvent_Kind() {}
 
 func (*FeedEvent_Heartbeat) isFeedEvent_Kind() {}
+
+func (*FeedEvent_Updated) isFeedEvent_Kind() {}
 
 // NotificationCreated reports a notification that entered the inbox.
 type NotificationCreated struct {
@@ -299,6 +330,52 @@ func (x *NotificationCreated) GetNotification() *Notification {
 	return nil
 }
 
+// NotificationUpdated reports new content of a notification.
+type NotificationUpdated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// notification is the notification with its new content and version.
+	Notification  *Notification `protobuf:"bytes,1,opt,name=notification,proto3" json:"notification,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotificationUpdated) Reset() {
+	*x = NotificationUpdated{}
+	mi := &file_herald_v1_feed_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotificationUpdated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotificationUpdated) ProtoMessage() {}
+
+func (x *NotificationUpdated) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_feed_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotificationUpdated.ProtoReflect.Descriptor instead.
+func (*NotificationUpdated) Descriptor() ([]byte, []int) {
+	return file_herald_v1_feed_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *NotificationUpdated) GetNotification() *Notification {
+	if x != nil {
+		return x.Notification
+	}
+	return nil
+}
+
 // NotificationsChanged reports that notifications changed state.
 type NotificationsChanged struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -315,7 +392,7 @@ type NotificationsChanged struct {
 
 func (x *NotificationsChanged) Reset() {
 	*x = NotificationsChanged{}
-	mi := &file_herald_v1_feed_proto_msgTypes[2]
+	mi := &file_herald_v1_feed_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -327,7 +404,7 @@ func (x *NotificationsChanged) String() string {
 func (*NotificationsChanged) ProtoMessage() {}
 
 func (x *NotificationsChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_feed_proto_msgTypes[2]
+	mi := &file_herald_v1_feed_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -340,7 +417,7 @@ func (x *NotificationsChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NotificationsChanged.ProtoReflect.Descriptor instead.
 func (*NotificationsChanged) Descriptor() ([]byte, []int) {
-	return file_herald_v1_feed_proto_rawDescGZIP(), []int{2}
+	return file_herald_v1_feed_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *NotificationsChanged) GetKind() ChangeKind {
@@ -377,7 +454,7 @@ type Synced struct {
 
 func (x *Synced) Reset() {
 	*x = Synced{}
-	mi := &file_herald_v1_feed_proto_msgTypes[3]
+	mi := &file_herald_v1_feed_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -389,7 +466,7 @@ func (x *Synced) String() string {
 func (*Synced) ProtoMessage() {}
 
 func (x *Synced) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_feed_proto_msgTypes[3]
+	mi := &file_herald_v1_feed_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -402,7 +479,7 @@ func (x *Synced) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Synced.ProtoReflect.Descriptor instead.
 func (*Synced) Descriptor() ([]byte, []int) {
-	return file_herald_v1_feed_proto_rawDescGZIP(), []int{3}
+	return file_herald_v1_feed_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Synced) GetReset_() bool {
@@ -421,7 +498,7 @@ type Heartbeat struct {
 
 func (x *Heartbeat) Reset() {
 	*x = Heartbeat{}
-	mi := &file_herald_v1_feed_proto_msgTypes[4]
+	mi := &file_herald_v1_feed_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -433,7 +510,7 @@ func (x *Heartbeat) String() string {
 func (*Heartbeat) ProtoMessage() {}
 
 func (x *Heartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_feed_proto_msgTypes[4]
+	mi := &file_herald_v1_feed_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -446,14 +523,14 @@ func (x *Heartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Heartbeat.ProtoReflect.Descriptor instead.
 func (*Heartbeat) Descriptor() ([]byte, []int) {
-	return file_herald_v1_feed_proto_rawDescGZIP(), []int{4}
+	return file_herald_v1_feed_proto_rawDescGZIP(), []int{5}
 }
 
 var File_herald_v1_feed_proto protoreflect.FileDescriptor
 
 const file_herald_v1_feed_proto_rawDesc = "" +
 	"\n" +
-	"\x14herald/v1/feed.proto\x12\therald.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\x88\x03\n" +
+	"\x14herald/v1/feed.proto\x12\therald.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\xc4\x03\n" +
 	"\tFeedEvent\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12!\n" +
 	"\funread_count\x18\x02 \x01(\x05R\vunreadCount\x12!\n" +
@@ -464,9 +541,12 @@ const file_herald_v1_feed_proto_rawDesc = "" +
 	" \x01(\v2\x1e.herald.v1.NotificationCreatedH\x00R\acreated\x12;\n" +
 	"\achanged\x18\v \x01(\v2\x1f.herald.v1.NotificationsChangedH\x00R\achanged\x12+\n" +
 	"\x06synced\x18\f \x01(\v2\x11.herald.v1.SyncedH\x00R\x06synced\x124\n" +
-	"\theartbeat\x18\r \x01(\v2\x14.herald.v1.HeartbeatH\x00R\theartbeatB\x06\n" +
+	"\theartbeat\x18\r \x01(\v2\x14.herald.v1.HeartbeatH\x00R\theartbeat\x12:\n" +
+	"\aupdated\x18\x0e \x01(\v2\x1e.herald.v1.NotificationUpdatedH\x00R\aupdatedB\x06\n" +
 	"\x04kind\"R\n" +
 	"\x13NotificationCreated\x12;\n" +
+	"\fnotification\x18\x01 \x01(\v2\x17.herald.v1.NotificationR\fnotification\"R\n" +
+	"\x13NotificationUpdated\x12;\n" +
 	"\fnotification\x18\x01 \x01(\v2\x17.herald.v1.NotificationR\fnotification\"~\n" +
 	"\x14NotificationsChanged\x12)\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x15.herald.v1.ChangeKindR\x04kind\x12)\n" +
@@ -474,7 +554,7 @@ const file_herald_v1_feed_proto_rawDesc = "" +
 	"\x03all\x18\x03 \x01(\bR\x03all\"\x1e\n" +
 	"\x06Synced\x12\x14\n" +
 	"\x05reset\x18\x01 \x01(\bR\x05reset\"\v\n" +
-	"\tHeartbeat*\xa3\x01\n" +
+	"\tHeartbeat*\xbe\x01\n" +
 	"\n" +
 	"ChangeKind\x12\x1b\n" +
 	"\x17CHANGE_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
@@ -482,7 +562,8 @@ const file_herald_v1_feed_proto_rawDesc = "" +
 	"\x12CHANGE_KIND_UNREAD\x10\x02\x12\x18\n" +
 	"\x14CHANGE_KIND_ARCHIVED\x10\x03\x12\x1a\n" +
 	"\x16CHANGE_KIND_UNARCHIVED\x10\x04\x12\x14\n" +
-	"\x10CHANGE_KIND_SEEN\x10\x05B\x95\x01\n" +
+	"\x10CHANGE_KIND_SEEN\x10\x05\x12\x19\n" +
+	"\x15CHANGE_KIND_RETRACTED\x10\tB\x95\x01\n" +
 	"\rcom.herald.v1B\tFeedProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\n" +
 	"Herald::V1b\x06proto3"
 
@@ -499,30 +580,33 @@ func file_herald_v1_feed_proto_rawDescGZIP() []byte {
 }
 
 var file_herald_v1_feed_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_herald_v1_feed_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_herald_v1_feed_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_herald_v1_feed_proto_goTypes = []any{
 	(ChangeKind)(0),               // 0: herald.v1.ChangeKind
 	(*FeedEvent)(nil),             // 1: herald.v1.FeedEvent
 	(*NotificationCreated)(nil),   // 2: herald.v1.NotificationCreated
-	(*NotificationsChanged)(nil),  // 3: herald.v1.NotificationsChanged
-	(*Synced)(nil),                // 4: herald.v1.Synced
-	(*Heartbeat)(nil),             // 5: herald.v1.Heartbeat
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
-	(*Notification)(nil),          // 7: herald.v1.Notification
+	(*NotificationUpdated)(nil),   // 3: herald.v1.NotificationUpdated
+	(*NotificationsChanged)(nil),  // 4: herald.v1.NotificationsChanged
+	(*Synced)(nil),                // 5: herald.v1.Synced
+	(*Heartbeat)(nil),             // 6: herald.v1.Heartbeat
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(*Notification)(nil),          // 8: herald.v1.Notification
 }
 var file_herald_v1_feed_proto_depIdxs = []int32{
-	6, // 0: herald.v1.FeedEvent.event_time:type_name -> google.protobuf.Timestamp
+	7, // 0: herald.v1.FeedEvent.event_time:type_name -> google.protobuf.Timestamp
 	2, // 1: herald.v1.FeedEvent.created:type_name -> herald.v1.NotificationCreated
-	3, // 2: herald.v1.FeedEvent.changed:type_name -> herald.v1.NotificationsChanged
-	4, // 3: herald.v1.FeedEvent.synced:type_name -> herald.v1.Synced
-	5, // 4: herald.v1.FeedEvent.heartbeat:type_name -> herald.v1.Heartbeat
-	7, // 5: herald.v1.NotificationCreated.notification:type_name -> herald.v1.Notification
-	0, // 6: herald.v1.NotificationsChanged.kind:type_name -> herald.v1.ChangeKind
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	4, // 2: herald.v1.FeedEvent.changed:type_name -> herald.v1.NotificationsChanged
+	5, // 3: herald.v1.FeedEvent.synced:type_name -> herald.v1.Synced
+	6, // 4: herald.v1.FeedEvent.heartbeat:type_name -> herald.v1.Heartbeat
+	3, // 5: herald.v1.FeedEvent.updated:type_name -> herald.v1.NotificationUpdated
+	8, // 6: herald.v1.NotificationCreated.notification:type_name -> herald.v1.Notification
+	8, // 7: herald.v1.NotificationUpdated.notification:type_name -> herald.v1.Notification
+	0, // 8: herald.v1.NotificationsChanged.kind:type_name -> herald.v1.ChangeKind
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_feed_proto_init() }
@@ -536,6 +620,7 @@ func file_herald_v1_feed_proto_init() {
 		(*FeedEvent_Changed)(nil),
 		(*FeedEvent_Synced)(nil),
 		(*FeedEvent_Heartbeat)(nil),
+		(*FeedEvent_Updated)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -543,7 +628,7 @@ func file_herald_v1_feed_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_feed_proto_rawDesc), len(file_herald_v1_feed_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -352,7 +352,18 @@ type Notification struct {
 	ArchiveTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=archive_time,json=archiveTime,proto3" json:"archive_time,omitempty"`
 	// seen_time is when the user first saw it in a list (MarkRead with
 	// CHANGE_KIND_SEEN) or read it, whichever came first; unset while unseen.
-	SeenTime      *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=seen_time,json=seenTime,proto3" json:"seen_time,omitempty"`
+	SeenTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=seen_time,json=seenTime,proto3" json:"seen_time,omitempty"`
+	// group_key is the thread the notification belongs to (SendRequest.group_key):
+	// a later Send with the same key to the same user replaces it in the inbox.
+	// Empty for none.
+	GroupKey string `protobuf:"bytes,15,opt,name=group_key,json=groupKey,proto3" json:"group_key,omitempty"`
+	// update_time is when UpdateNotification last changed the content; unset
+	// while the notification is as sent.
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// version counts content versions: 1 as sent, plus one for each
+	// UpdateNotification that changed something. A client holding a higher
+	// version than an event carries may ignore the event as stale.
+	Version       int32 `protobuf:"varint,21,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -476,6 +487,27 @@ func (x *Notification) GetSeenTime() *timestamppb.Timestamp {
 		return x.SeenTime
 	}
 	return nil
+}
+
+func (x *Notification) GetGroupKey() string {
+	if x != nil {
+		return x.GroupKey
+	}
+	return ""
+}
+
+func (x *Notification) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *Notification) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
 }
 
 // DeliveryAttempt is one try at handing a delivery to its provider.
@@ -747,7 +779,7 @@ var File_herald_v1_notification_proto protoreflect.FileDescriptor
 
 const file_herald_v1_notification_proto_rawDesc = "" +
 	"\n" +
-	"\x1cherald/v1/notification.proto\x12\therald.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa1\x04\n" +
+	"\x1cherald/v1/notification.proto\x12\therald.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\x05\n" +
 	"\fNotification\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x1a\n" +
@@ -764,7 +796,11 @@ const file_herald_v1_notification_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\bsendTime\x127\n" +
 	"\tread_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\breadTime\x12=\n" +
 	"\farchive_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\varchiveTime\x127\n" +
-	"\tseen_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\bseenTime\"\xb2\x02\n" +
+	"\tseen_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\bseenTime\x12\x1b\n" +
+	"\tgroup_key\x18\x0f \x01(\tR\bgroupKey\x12;\n" +
+	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\x12\x18\n" +
+	"\aversion\x18\x15 \x01(\x05R\aversion\"\xb2\x02\n" +
 	"\x0fDeliveryAttempt\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x129\n" +
 	"\n" +
@@ -858,20 +894,21 @@ var file_herald_v1_notification_proto_depIdxs = []int32{
 	8,  // 4: herald.v1.Notification.read_time:type_name -> google.protobuf.Timestamp
 	8,  // 5: herald.v1.Notification.archive_time:type_name -> google.protobuf.Timestamp
 	8,  // 6: herald.v1.Notification.seen_time:type_name -> google.protobuf.Timestamp
-	8,  // 7: herald.v1.DeliveryAttempt.start_time:type_name -> google.protobuf.Timestamp
-	8,  // 8: herald.v1.DeliveryAttempt.end_time:type_name -> google.protobuf.Timestamp
-	3,  // 9: herald.v1.DeliveryAttempt.outcome:type_name -> herald.v1.AttemptOutcome
-	1,  // 10: herald.v1.Delivery.channel:type_name -> herald.v1.Channel
-	2,  // 11: herald.v1.Delivery.status:type_name -> herald.v1.DeliveryStatus
-	8,  // 12: herald.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 13: herald.v1.Delivery.update_time:type_name -> google.protobuf.Timestamp
-	8,  // 14: herald.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	5,  // 15: herald.v1.Delivery.attempt_history:type_name -> herald.v1.DeliveryAttempt
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	8,  // 7: herald.v1.Notification.update_time:type_name -> google.protobuf.Timestamp
+	8,  // 8: herald.v1.DeliveryAttempt.start_time:type_name -> google.protobuf.Timestamp
+	8,  // 9: herald.v1.DeliveryAttempt.end_time:type_name -> google.protobuf.Timestamp
+	3,  // 10: herald.v1.DeliveryAttempt.outcome:type_name -> herald.v1.AttemptOutcome
+	1,  // 11: herald.v1.Delivery.channel:type_name -> herald.v1.Channel
+	2,  // 12: herald.v1.Delivery.status:type_name -> herald.v1.DeliveryStatus
+	8,  // 13: herald.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	8,  // 14: herald.v1.Delivery.update_time:type_name -> google.protobuf.Timestamp
+	8,  // 15: herald.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	5,  // 16: herald.v1.Delivery.attempt_history:type_name -> herald.v1.DeliveryAttempt
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_notification_proto_init() }

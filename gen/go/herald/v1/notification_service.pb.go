@@ -169,7 +169,21 @@ type SendRequest struct {
 	// broadcast sends to every recipient of the key's tenant known to Herald
 	// (RecipientService) when Send returns, as a fan-out like topics. Requires the `admin` scope;
 	// user_ids and topics must then be empty.
-	Broadcast     bool `protobuf:"varint,16,opt,name=broadcast,proto3" json:"broadcast,omitempty"`
+	Broadcast bool `protobuf:"varint,16,opt,name=broadcast,proto3" json:"broadcast,omitempty"`
+	// group_key puts the notification in a thread, such as `comments:post-42`:
+	// for each recipient, the notification of the same group_key this Send
+	// replaces (the one most recently sent with it, if not retracted) is
+	// retracted in the same transaction, so the inbox shows one "3 new
+	// comments on X" instead of three. Live streams see the old one's
+	// CHANGE_KIND_RETRACTED event, then the new one's `created`; the counts
+	// move accordingly. The replacement happens when the Send is accepted,
+	// also for a scheduled Send (send_at); the replaced notification's
+	// deliveries not yet made are canceled. Replacing needs no particular API
+	// key: any key with `send` replaces its tenant's notification of the key.
+	// Sends of one group to one user in one SendBatch or SendStream run in no
+	// set order: the last to commit stays. At most 255 printable ASCII
+	// characters; only with user_ids (not with topics or broadcast).
+	GroupKey      string `protobuf:"bytes,18,opt,name=group_key,json=groupKey,proto3" json:"group_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -314,6 +328,13 @@ func (x *SendRequest) GetBroadcast() bool {
 		return x.Broadcast
 	}
 	return false
+}
+
+func (x *SendRequest) GetGroupKey() string {
+	if x != nil {
+		return x.GroupKey
+	}
+	return ""
 }
 
 // SendResponse returns what Send created.
@@ -1376,6 +1397,7 @@ type MarkReadRequest struct {
 	// notifications in the inbox).
 	All bool `protobuf:"varint,3,opt,name=all,proto3" json:"all,omitempty"`
 	// change is what to do; unspecified means CHANGE_KIND_READ.
+	// CHANGE_KIND_RETRACTED is not a user's change (see RetractNotification).
 	Change        ChangeKind `protobuf:"varint,4,opt,name=change,proto3,enum=herald.v1.ChangeKind" json:"change,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2170,11 +2192,276 @@ func (x *ListDeliveriesResponse) GetNextPageToken() string {
 	return ""
 }
 
+// UpdateNotificationRequest names a notification and the content to replace.
+// Fields left unset stay as they are; at least one must be set.
+type UpdateNotificationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id is the notification's id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// title, when set, is the new headline, 1 to 200 characters.
+	Title *string `protobuf:"bytes,2,opt,name=title,proto3,oneof" json:"title,omitempty"`
+	// body, when set, is the new text, 1 to 5000 characters.
+	Body *string `protobuf:"bytes,3,opt,name=body,proto3,oneof" json:"body,omitempty"`
+	// data, when set, replaces the whole of data, with Send's limits (16 KiB
+	// once encoded, depth, values, key length; see SendRequest.data). An empty
+	// object clears it.
+	Data *structpb.Struct `protobuf:"bytes,4,opt,name=data,proto3" json:"data,omitempty"`
+	// action_url, when set, is the new link, in the forms SendRequest.action_url
+	// allows; an empty string removes the link.
+	ActionUrl     *string `protobuf:"bytes,5,opt,name=action_url,json=actionUrl,proto3,oneof" json:"action_url,omitempty"` // Room for `actions` (the action buttons), replaced like data when set.
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateNotificationRequest) Reset() {
+	*x = UpdateNotificationRequest{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateNotificationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateNotificationRequest) ProtoMessage() {}
+
+func (x *UpdateNotificationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateNotificationRequest.ProtoReflect.Descriptor instead.
+func (*UpdateNotificationRequest) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *UpdateNotificationRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *UpdateNotificationRequest) GetTitle() string {
+	if x != nil && x.Title != nil {
+		return *x.Title
+	}
+	return ""
+}
+
+func (x *UpdateNotificationRequest) GetBody() string {
+	if x != nil && x.Body != nil {
+		return *x.Body
+	}
+	return ""
+}
+
+func (x *UpdateNotificationRequest) GetData() *structpb.Struct {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *UpdateNotificationRequest) GetActionUrl() string {
+	if x != nil && x.ActionUrl != nil {
+		return *x.ActionUrl
+	}
+	return ""
+}
+
+// UpdateNotificationResponse holds the notification after the update.
+type UpdateNotificationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// notification is the notification as it now is.
+	Notification *Notification `protobuf:"bytes,1,opt,name=notification,proto3" json:"notification,omitempty"`
+	// changed is false when the content was already as requested (nothing
+	// was written, no event was sent, the version stayed).
+	Changed       bool `protobuf:"varint,2,opt,name=changed,proto3" json:"changed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateNotificationResponse) Reset() {
+	*x = UpdateNotificationResponse{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateNotificationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateNotificationResponse) ProtoMessage() {}
+
+func (x *UpdateNotificationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateNotificationResponse.ProtoReflect.Descriptor instead.
+func (*UpdateNotificationResponse) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *UpdateNotificationResponse) GetNotification() *Notification {
+	if x != nil {
+		return x.Notification
+	}
+	return nil
+}
+
+func (x *UpdateNotificationResponse) GetChanged() bool {
+	if x != nil {
+		return x.Changed
+	}
+	return false
+}
+
+// RetractNotificationRequest names what to retract: exactly one of id and
+// group_key; group_key with user_id.
+type RetractNotificationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id is the notification's id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// user_id is whose notification of group_key to retract.
+	UserId string `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// group_key retracts the user's current notification of this group (see
+	// SendRequest.group_key), if any: the call then retracts nothing and
+	// succeeds when there is none.
+	GroupKey      string `protobuf:"bytes,3,opt,name=group_key,json=groupKey,proto3" json:"group_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetractNotificationRequest) Reset() {
+	*x = RetractNotificationRequest{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetractNotificationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetractNotificationRequest) ProtoMessage() {}
+
+func (x *RetractNotificationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetractNotificationRequest.ProtoReflect.Descriptor instead.
+func (*RetractNotificationRequest) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *RetractNotificationRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RetractNotificationRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *RetractNotificationRequest) GetGroupKey() string {
+	if x != nil {
+		return x.GroupKey
+	}
+	return ""
+}
+
+// RetractNotificationResponse reports what RetractNotification withdrew.
+type RetractNotificationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// notification_ids are the notifications this call retracted; empty when
+	// they were retracted already (or the group had none).
+	NotificationIds []string `protobuf:"bytes,1,rep,name=notification_ids,json=notificationIds,proto3" json:"notification_ids,omitempty"`
+	// canceled_count is how many deliveries were canceled.
+	CanceledCount int32 `protobuf:"varint,2,opt,name=canceled_count,json=canceledCount,proto3" json:"canceled_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetractNotificationResponse) Reset() {
+	*x = RetractNotificationResponse{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetractNotificationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetractNotificationResponse) ProtoMessage() {}
+
+func (x *RetractNotificationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetractNotificationResponse.ProtoReflect.Descriptor instead.
+func (*RetractNotificationResponse) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *RetractNotificationResponse) GetNotificationIds() []string {
+	if x != nil {
+		return x.NotificationIds
+	}
+	return nil
+}
+
+func (x *RetractNotificationResponse) GetCanceledCount() int32 {
+	if x != nil {
+		return x.CanceledCount
+	}
+	return 0
+}
+
 var File_herald_v1_notification_service_proto protoreflect.FileDescriptor
 
 const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\n" +
-	"$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\x1a\x18herald/v1/workflow.proto\"\xea\f\n" +
+	"$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\x1a\x18herald/v1/workflow.proto\"\xba\x0e\n" +
 	"\vSendRequest\x129\n" +
 	"\buser_ids\x18\x01 \x03(\tB\x1e\xbaH\x1b\x92\x01\x18\x10\xe8\a\x18\x01\"\x11r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\auserIds\x12P\n" +
 	"\bcategory\x18\x02 \x01(\tB4\xbaH1\xc8\x01\x01r,\x18\x80\x012'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\bcategory\x12\x1e\n" +
@@ -2195,8 +2482,10 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\x10cancellation_key\x18\r \x01(\tB\x15\xbaH\x12\xd8\x01\x01r\r\x18\xff\x012\b^[ -~]+$R\x0fcancellationKey\x12C\n" +
 	"\x06topics\x18\x0e \x03(\tB+\xbaH(\x92\x01%\x10\x14\x18\x01\"\x1fr\x1d\x10\x01\x18\x80\x012\x16^[a-z0-9][a-z0-9_.-]*$R\x06topics\x12H\n" +
 	"\x10exclude_user_ids\x18\x0f \x03(\tB\x1e\xbaH\x1b\x92\x01\x18\x10\xe8\a\x18\x01\"\x11r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\x0eexcludeUserIds\x12\x1c\n" +
-	"\tbroadcast\x18\x10 \x01(\bR\tbroadcast:\xd7\x02\xbaH\xd3\x02\x1a\xa4\x01\n" +
-	"\rsend.audience\x12Ouser_ids: must name at least one recipient, unless topics or broadcast is given\x1aBsize(this.user_ids) > 0 || size(this.topics) > 0 || this.broadcast\x1a\xa9\x01\n" +
+	"\tbroadcast\x18\x10 \x01(\bR\tbroadcast\x122\n" +
+	"\tgroup_key\x18\x12 \x01(\tB\x15\xbaH\x12\xd8\x01\x01r\r\x18\xff\x012\b^[ -~]+$R\bgroupKey:\xf3\x03\xbaH\xef\x03\x1a\xa4\x01\n" +
+	"\rsend.audience\x12Ouser_ids: must name at least one recipient, unless topics or broadcast is given\x1aBsize(this.user_ids) > 0 || size(this.topics) > 0 || this.broadcast\x1a\x99\x01\n" +
+	"\x15send.group_key_direct\x12;group_key: only with user_ids, not with topics or broadcast\x1aCthis.group_key == '' || (size(this.topics) == 0 && !this.broadcast)\x1a\xa9\x01\n" +
 	"\x14send.broadcast_alone\x12Hbroadcast: reaches every recipient, so user_ids and topics must be empty\x1aG!this.broadcast || (size(this.user_ids) == 0 && size(this.topics) == 0)\"j\n" +
 	"\fSendResponse\x12=\n" +
 	"\rnotifications\x18\x01 \x03(\v2\x17.herald.v1.NotificationR\rnotifications\x12\x1b\n" +
@@ -2269,12 +2558,13 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\rnotifications\x18\x01 \x03(\v2\x17.herald.v1.NotificationR\rnotifications\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12!\n" +
 	"\funread_count\x18\x03 \x01(\x05R\vunreadCount\x12!\n" +
-	"\funseen_count\x18\x04 \x01(\x05R\vunseenCount\"\xe7\x01\n" +
+	"\funseen_count\x18\x04 \x01(\x05R\vunseenCount\"\xe9\x01\n" +
 	"\x0fMarkReadRequest\x12+\n" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12<\n" +
 	"\x10notification_ids\x18\x02 \x03(\tB\x11\xbaH\x0e\x92\x01\v\x10d\x18\x01\"\x05r\x03\xb0\x01\x01R\x0fnotificationIds\x12\x10\n" +
-	"\x03all\x18\x03 \x01(\bR\x03all\x127\n" +
-	"\x06change\x18\x04 \x01(\x0e2\x15.herald.v1.ChangeKindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06change:\x1e\xbaH\x1b\"\x19\n" +
+	"\x03all\x18\x03 \x01(\bR\x03all\x129\n" +
+	"\x06change\x18\x04 \x01(\x0e2\x15.herald.v1.ChangeKindB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \tR\x06change:\x1e\xbaH\x1b\"\x19\n" +
 	"\x10notification_ids\n" +
 	"\x03all\x10\x01\"}\n" +
 	"\x10MarkReadResponse\x12!\n" +
@@ -2329,13 +2619,41 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\n" +
 	"deliveries\x18\x01 \x03(\v2\x13.herald.v1.DeliveryR\n" +
 	"deliveries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x92\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xcf\x05\n" +
+	"\x19UpdateNotificationRequest\x12\x18\n" +
+	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12%\n" +
+	"\x05title\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01H\x00R\x05title\x88\x01\x01\x12#\n" +
+	"\x04body\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x88'H\x01R\x04body\x88\x01\x01\x12+\n" +
+	"\x04data\x18\x04 \x01(\v2\x17.google.protobuf.StructR\x04data\x12\xd3\x02\n" +
+	"\n" +
+	"action_url\x18\x05 \x01(\tB\xae\x02\xbaH\xaa\x02\xba\x01\xa1\x02\n" +
+	"\x0faction_url.form\x12emust be empty, an absolute http(s) URL with a host, or a path starting with a single / (not // or /\\)\x1a\xa6\x01this == '' || this.matches('^(?:https?://[^/\\\\\\\\?#@\\\\s\\\\x00-\\\\x1f\\\\x7f]+(?:[/?#][^\\\\s\\\\x00-\\\\x1f\\\\x7f]*)?|/(?:[^/\\\\\\\\\\\\s\\\\x00-\\\\x1f\\\\x7f][^\\\\s\\\\x00-\\\\x1f\\\\x7f]*)?)$')r\x03\x18\x80\x10H\x02R\tactionUrl\x88\x01\x01:\xa6\x01\xbaH\xa2\x01\x1a\x9f\x01\n" +
+	"\x13update.some_content\x12;title: set at least one of title, body, data and action_url\x1aKhas(this.title) || has(this.body) || has(this.data) || has(this.action_url)B\b\n" +
+	"\x06_titleB\a\n" +
+	"\x05_bodyB\r\n" +
+	"\v_action_url\"s\n" +
+	"\x1aUpdateNotificationResponse\x12;\n" +
+	"\fnotification\x18\x01 \x01(\v2\x17.herald.v1.NotificationR\fnotification\x12\x18\n" +
+	"\achanged\x18\x02 \x01(\bR\achanged\"\x99\x02\n" +
+	"\x1aRetractNotificationRequest\x12\x1b\n" +
+	"\x02id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\x02id\x12+\n" +
+	"\auser_id\x18\x02 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x122\n" +
+	"\tgroup_key\x18\x03 \x01(\tB\x15\xbaH\x12\xd8\x01\x01r\r\x18\xff\x012\b^[ -~]+$R\bgroupKey:}\xbaHz\x1ae\n" +
+	"\x12retract.group_user\x12#user_id: is required with group_key\x1a*this.group_key == '' || this.user_id != ''\"\x11\n" +
+	"\x02id\n" +
+	"\tgroup_key\x10\x01\"o\n" +
+	"\x1bRetractNotificationResponse\x12)\n" +
+	"\x10notification_ids\x18\x01 \x03(\tR\x0fnotificationIds\x12%\n" +
+	"\x0ecanceled_count\x18\x02 \x01(\x05R\rcanceledCount*\x92\x01\n" +
 	"\vFanoutState\x12\x1c\n" +
 	"\x18FANOUT_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15FANOUT_STATE_PLANNING\x10\x01\x12\x18\n" +
 	"\x14FANOUT_STATE_RUNNING\x10\x02\x12\x15\n" +
 	"\x11FANOUT_STATE_DONE\x10\x03\x12\x19\n" +
-	"\x15FANOUT_STATE_CANCELED\x10\x042\xf3\b\n" +
+	"\x15FANOUT_STATE_CANCELED\x10\x042\xc6\n" +
+	"\n" +
 	"\x13NotificationService\x127\n" +
 	"\x04Send\x12\x16.herald.v1.SendRequest\x1a\x17.herald.v1.SendResponse\x12F\n" +
 	"\tSendBatch\x12\x1b.herald.v1.SendBatchRequest\x1a\x1c.herald.v1.SendBatchResponse\x12M\n" +
@@ -2351,7 +2669,9 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\x06Cancel\x12\x18.herald.v1.CancelRequest\x1a\x19.herald.v1.CancelResponse\"\x03\x90\x02\x02\x12R\n" +
 	"\rRetryDelivery\x12\x1f.herald.v1.RetryDeliveryRequest\x1a .herald.v1.RetryDeliveryResponse\x12Z\n" +
 	"\x0eListDeliveries\x12 .herald.v1.ListDeliveriesRequest\x1a!.herald.v1.ListDeliveriesResponse\"\x03\x90\x02\x01\x12M\n" +
-	"\tSubscribe\x12\x1b.herald.v1.SubscribeRequest\x1a\x1c.herald.v1.SubscribeResponse\"\x03\x90\x02\x010\x01B\xa4\x01\n" +
+	"\tSubscribe\x12\x1b.herald.v1.SubscribeRequest\x1a\x1c.herald.v1.SubscribeResponse\"\x03\x90\x02\x010\x01\x12f\n" +
+	"\x12UpdateNotification\x12$.herald.v1.UpdateNotificationRequest\x1a%.herald.v1.UpdateNotificationResponse\"\x03\x90\x02\x02\x12i\n" +
+	"\x13RetractNotification\x12%.herald.v1.RetractNotificationRequest\x1a&.herald.v1.RetractNotificationResponse\"\x03\x90\x02\x02B\xa4\x01\n" +
 	"\rcom.herald.v1B\x18NotificationServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\n" +
 	"Herald::V1b\x06proto3"
 
@@ -2368,125 +2688,135 @@ func file_herald_v1_notification_service_proto_rawDescGZIP() []byte {
 }
 
 var file_herald_v1_notification_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_herald_v1_notification_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_herald_v1_notification_service_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_herald_v1_notification_service_proto_goTypes = []any{
-	(FanoutState)(0),                  // 0: herald.v1.FanoutState
-	(*SendRequest)(nil),               // 1: herald.v1.SendRequest
-	(*SendResponse)(nil),              // 2: herald.v1.SendResponse
-	(*GetFanoutRequest)(nil),          // 3: herald.v1.GetFanoutRequest
-	(*GetFanoutResponse)(nil),         // 4: herald.v1.GetFanoutResponse
-	(*CancelFanoutRequest)(nil),       // 5: herald.v1.CancelFanoutRequest
-	(*CancelFanoutResponse)(nil),      // 6: herald.v1.CancelFanoutResponse
-	(*Fanout)(nil),                    // 7: herald.v1.Fanout
-	(*SendBatchRequest)(nil),          // 8: herald.v1.SendBatchRequest
-	(*SendBatchResponse)(nil),         // 9: herald.v1.SendBatchResponse
-	(*SendResult)(nil),                // 10: herald.v1.SendResult
-	(*SendError)(nil),                 // 11: herald.v1.SendError
-	(*SendStreamRequest)(nil),         // 12: herald.v1.SendStreamRequest
-	(*SendStreamResponse)(nil),        // 13: herald.v1.SendStreamResponse
-	(*GetNotificationRequest)(nil),    // 14: herald.v1.GetNotificationRequest
-	(*GetNotificationResponse)(nil),   // 15: herald.v1.GetNotificationResponse
-	(*ListRequest)(nil),               // 16: herald.v1.ListRequest
-	(*ListResponse)(nil),              // 17: herald.v1.ListResponse
-	(*MarkReadRequest)(nil),           // 18: herald.v1.MarkReadRequest
-	(*MarkReadResponse)(nil),          // 19: herald.v1.MarkReadResponse
-	(*GetPreferencesRequest)(nil),     // 20: herald.v1.GetPreferencesRequest
-	(*GetPreferencesResponse)(nil),    // 21: herald.v1.GetPreferencesResponse
-	(*UpdatePreferencesRequest)(nil),  // 22: herald.v1.UpdatePreferencesRequest
-	(*UpdatePreferencesResponse)(nil), // 23: herald.v1.UpdatePreferencesResponse
-	(*SubscribeRequest)(nil),          // 24: herald.v1.SubscribeRequest
-	(*SubscribeResponse)(nil),         // 25: herald.v1.SubscribeResponse
-	(*CancelRequest)(nil),             // 26: herald.v1.CancelRequest
-	(*CancelResponse)(nil),            // 27: herald.v1.CancelResponse
-	(*RetryDeliveryRequest)(nil),      // 28: herald.v1.RetryDeliveryRequest
-	(*RetryDeliveryResponse)(nil),     // 29: herald.v1.RetryDeliveryResponse
-	(*ListDeliveriesRequest)(nil),     // 30: herald.v1.ListDeliveriesRequest
-	(*ListDeliveriesResponse)(nil),    // 31: herald.v1.ListDeliveriesResponse
-	nil,                               // 32: herald.v1.UpdatePreferencesRequest.CategoriesEntry
-	(*structpb.Struct)(nil),           // 33: google.protobuf.Struct
-	(Priority)(0),                     // 34: herald.v1.Priority
-	(Channel)(0),                      // 35: herald.v1.Channel
-	(*timestamppb.Timestamp)(nil),     // 36: google.protobuf.Timestamp
-	(*Notification)(nil),              // 37: herald.v1.Notification
-	(*Delivery)(nil),                  // 38: herald.v1.Delivery
-	(*WorkflowRun)(nil),               // 39: herald.v1.WorkflowRun
-	(*DigestLink)(nil),                // 40: herald.v1.DigestLink
-	(ChangeKind)(0),                   // 41: herald.v1.ChangeKind
-	(*Preferences)(nil),               // 42: herald.v1.Preferences
-	(*ChannelSettings)(nil),           // 43: herald.v1.ChannelSettings
-	(*QuietHours)(nil),                // 44: herald.v1.QuietHours
-	(*FeedEvent)(nil),                 // 45: herald.v1.FeedEvent
-	(DeliveryStatus)(0),               // 46: herald.v1.DeliveryStatus
+	(FanoutState)(0),                    // 0: herald.v1.FanoutState
+	(*SendRequest)(nil),                 // 1: herald.v1.SendRequest
+	(*SendResponse)(nil),                // 2: herald.v1.SendResponse
+	(*GetFanoutRequest)(nil),            // 3: herald.v1.GetFanoutRequest
+	(*GetFanoutResponse)(nil),           // 4: herald.v1.GetFanoutResponse
+	(*CancelFanoutRequest)(nil),         // 5: herald.v1.CancelFanoutRequest
+	(*CancelFanoutResponse)(nil),        // 6: herald.v1.CancelFanoutResponse
+	(*Fanout)(nil),                      // 7: herald.v1.Fanout
+	(*SendBatchRequest)(nil),            // 8: herald.v1.SendBatchRequest
+	(*SendBatchResponse)(nil),           // 9: herald.v1.SendBatchResponse
+	(*SendResult)(nil),                  // 10: herald.v1.SendResult
+	(*SendError)(nil),                   // 11: herald.v1.SendError
+	(*SendStreamRequest)(nil),           // 12: herald.v1.SendStreamRequest
+	(*SendStreamResponse)(nil),          // 13: herald.v1.SendStreamResponse
+	(*GetNotificationRequest)(nil),      // 14: herald.v1.GetNotificationRequest
+	(*GetNotificationResponse)(nil),     // 15: herald.v1.GetNotificationResponse
+	(*ListRequest)(nil),                 // 16: herald.v1.ListRequest
+	(*ListResponse)(nil),                // 17: herald.v1.ListResponse
+	(*MarkReadRequest)(nil),             // 18: herald.v1.MarkReadRequest
+	(*MarkReadResponse)(nil),            // 19: herald.v1.MarkReadResponse
+	(*GetPreferencesRequest)(nil),       // 20: herald.v1.GetPreferencesRequest
+	(*GetPreferencesResponse)(nil),      // 21: herald.v1.GetPreferencesResponse
+	(*UpdatePreferencesRequest)(nil),    // 22: herald.v1.UpdatePreferencesRequest
+	(*UpdatePreferencesResponse)(nil),   // 23: herald.v1.UpdatePreferencesResponse
+	(*SubscribeRequest)(nil),            // 24: herald.v1.SubscribeRequest
+	(*SubscribeResponse)(nil),           // 25: herald.v1.SubscribeResponse
+	(*CancelRequest)(nil),               // 26: herald.v1.CancelRequest
+	(*CancelResponse)(nil),              // 27: herald.v1.CancelResponse
+	(*RetryDeliveryRequest)(nil),        // 28: herald.v1.RetryDeliveryRequest
+	(*RetryDeliveryResponse)(nil),       // 29: herald.v1.RetryDeliveryResponse
+	(*ListDeliveriesRequest)(nil),       // 30: herald.v1.ListDeliveriesRequest
+	(*ListDeliveriesResponse)(nil),      // 31: herald.v1.ListDeliveriesResponse
+	(*UpdateNotificationRequest)(nil),   // 32: herald.v1.UpdateNotificationRequest
+	(*UpdateNotificationResponse)(nil),  // 33: herald.v1.UpdateNotificationResponse
+	(*RetractNotificationRequest)(nil),  // 34: herald.v1.RetractNotificationRequest
+	(*RetractNotificationResponse)(nil), // 35: herald.v1.RetractNotificationResponse
+	nil,                                 // 36: herald.v1.UpdatePreferencesRequest.CategoriesEntry
+	(*structpb.Struct)(nil),             // 37: google.protobuf.Struct
+	(Priority)(0),                       // 38: herald.v1.Priority
+	(Channel)(0),                        // 39: herald.v1.Channel
+	(*timestamppb.Timestamp)(nil),       // 40: google.protobuf.Timestamp
+	(*Notification)(nil),                // 41: herald.v1.Notification
+	(*Delivery)(nil),                    // 42: herald.v1.Delivery
+	(*WorkflowRun)(nil),                 // 43: herald.v1.WorkflowRun
+	(*DigestLink)(nil),                  // 44: herald.v1.DigestLink
+	(ChangeKind)(0),                     // 45: herald.v1.ChangeKind
+	(*Preferences)(nil),                 // 46: herald.v1.Preferences
+	(*ChannelSettings)(nil),             // 47: herald.v1.ChannelSettings
+	(*QuietHours)(nil),                  // 48: herald.v1.QuietHours
+	(*FeedEvent)(nil),                   // 49: herald.v1.FeedEvent
+	(DeliveryStatus)(0),                 // 50: herald.v1.DeliveryStatus
 }
 var file_herald_v1_notification_service_proto_depIdxs = []int32{
-	33, // 0: herald.v1.SendRequest.data:type_name -> google.protobuf.Struct
-	34, // 1: herald.v1.SendRequest.priority:type_name -> herald.v1.Priority
-	35, // 2: herald.v1.SendRequest.channels:type_name -> herald.v1.Channel
-	36, // 3: herald.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
-	37, // 4: herald.v1.SendResponse.notifications:type_name -> herald.v1.Notification
+	37, // 0: herald.v1.SendRequest.data:type_name -> google.protobuf.Struct
+	38, // 1: herald.v1.SendRequest.priority:type_name -> herald.v1.Priority
+	39, // 2: herald.v1.SendRequest.channels:type_name -> herald.v1.Channel
+	40, // 3: herald.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
+	41, // 4: herald.v1.SendResponse.notifications:type_name -> herald.v1.Notification
 	7,  // 5: herald.v1.GetFanoutResponse.fanout:type_name -> herald.v1.Fanout
 	7,  // 6: herald.v1.CancelFanoutResponse.fanout:type_name -> herald.v1.Fanout
 	0,  // 7: herald.v1.Fanout.state:type_name -> herald.v1.FanoutState
-	36, // 8: herald.v1.Fanout.created_at:type_name -> google.protobuf.Timestamp
-	36, // 9: herald.v1.Fanout.finished_at:type_name -> google.protobuf.Timestamp
+	40, // 8: herald.v1.Fanout.created_at:type_name -> google.protobuf.Timestamp
+	40, // 9: herald.v1.Fanout.finished_at:type_name -> google.protobuf.Timestamp
 	1,  // 10: herald.v1.SendBatchRequest.items:type_name -> herald.v1.SendRequest
 	10, // 11: herald.v1.SendBatchResponse.results:type_name -> herald.v1.SendResult
 	2,  // 12: herald.v1.SendResult.sent:type_name -> herald.v1.SendResponse
 	11, // 13: herald.v1.SendResult.error:type_name -> herald.v1.SendError
 	1,  // 14: herald.v1.SendStreamRequest.send:type_name -> herald.v1.SendRequest
 	10, // 15: herald.v1.SendStreamResponse.result:type_name -> herald.v1.SendResult
-	37, // 16: herald.v1.GetNotificationResponse.notification:type_name -> herald.v1.Notification
-	38, // 17: herald.v1.GetNotificationResponse.deliveries:type_name -> herald.v1.Delivery
-	39, // 18: herald.v1.GetNotificationResponse.workflow_runs:type_name -> herald.v1.WorkflowRun
-	40, // 19: herald.v1.GetNotificationResponse.digest:type_name -> herald.v1.DigestLink
-	37, // 20: herald.v1.ListResponse.notifications:type_name -> herald.v1.Notification
-	41, // 21: herald.v1.MarkReadRequest.change:type_name -> herald.v1.ChangeKind
-	42, // 22: herald.v1.GetPreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	35, // 23: herald.v1.GetPreferencesResponse.channels:type_name -> herald.v1.Channel
-	43, // 24: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
-	32, // 25: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
-	44, // 26: herald.v1.UpdatePreferencesRequest.quiet_hours:type_name -> herald.v1.QuietHours
-	42, // 27: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	45, // 28: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
-	38, // 29: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
-	38, // 30: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
-	46, // 31: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
-	35, // 32: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
-	38, // 33: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
-	43, // 34: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
-	1,  // 35: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
-	8,  // 36: herald.v1.NotificationService.SendBatch:input_type -> herald.v1.SendBatchRequest
-	12, // 37: herald.v1.NotificationService.SendStream:input_type -> herald.v1.SendStreamRequest
-	3,  // 38: herald.v1.NotificationService.GetFanout:input_type -> herald.v1.GetFanoutRequest
-	5,  // 39: herald.v1.NotificationService.CancelFanout:input_type -> herald.v1.CancelFanoutRequest
-	14, // 40: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
-	16, // 41: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
-	18, // 42: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
-	20, // 43: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
-	22, // 44: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
-	26, // 45: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
-	28, // 46: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
-	30, // 47: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
-	24, // 48: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
-	2,  // 49: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
-	9,  // 50: herald.v1.NotificationService.SendBatch:output_type -> herald.v1.SendBatchResponse
-	13, // 51: herald.v1.NotificationService.SendStream:output_type -> herald.v1.SendStreamResponse
-	4,  // 52: herald.v1.NotificationService.GetFanout:output_type -> herald.v1.GetFanoutResponse
-	6,  // 53: herald.v1.NotificationService.CancelFanout:output_type -> herald.v1.CancelFanoutResponse
-	15, // 54: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
-	17, // 55: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
-	19, // 56: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
-	21, // 57: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
-	23, // 58: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
-	27, // 59: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
-	29, // 60: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
-	31, // 61: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
-	25, // 62: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
-	49, // [49:63] is the sub-list for method output_type
-	35, // [35:49] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	41, // 16: herald.v1.GetNotificationResponse.notification:type_name -> herald.v1.Notification
+	42, // 17: herald.v1.GetNotificationResponse.deliveries:type_name -> herald.v1.Delivery
+	43, // 18: herald.v1.GetNotificationResponse.workflow_runs:type_name -> herald.v1.WorkflowRun
+	44, // 19: herald.v1.GetNotificationResponse.digest:type_name -> herald.v1.DigestLink
+	41, // 20: herald.v1.ListResponse.notifications:type_name -> herald.v1.Notification
+	45, // 21: herald.v1.MarkReadRequest.change:type_name -> herald.v1.ChangeKind
+	46, // 22: herald.v1.GetPreferencesResponse.preferences:type_name -> herald.v1.Preferences
+	39, // 23: herald.v1.GetPreferencesResponse.channels:type_name -> herald.v1.Channel
+	47, // 24: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
+	36, // 25: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
+	48, // 26: herald.v1.UpdatePreferencesRequest.quiet_hours:type_name -> herald.v1.QuietHours
+	46, // 27: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
+	49, // 28: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
+	42, // 29: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
+	42, // 30: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
+	50, // 31: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
+	39, // 32: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
+	42, // 33: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
+	37, // 34: herald.v1.UpdateNotificationRequest.data:type_name -> google.protobuf.Struct
+	41, // 35: herald.v1.UpdateNotificationResponse.notification:type_name -> herald.v1.Notification
+	47, // 36: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
+	1,  // 37: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
+	8,  // 38: herald.v1.NotificationService.SendBatch:input_type -> herald.v1.SendBatchRequest
+	12, // 39: herald.v1.NotificationService.SendStream:input_type -> herald.v1.SendStreamRequest
+	3,  // 40: herald.v1.NotificationService.GetFanout:input_type -> herald.v1.GetFanoutRequest
+	5,  // 41: herald.v1.NotificationService.CancelFanout:input_type -> herald.v1.CancelFanoutRequest
+	14, // 42: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
+	16, // 43: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
+	18, // 44: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
+	20, // 45: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
+	22, // 46: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
+	26, // 47: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
+	28, // 48: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
+	30, // 49: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
+	24, // 50: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
+	32, // 51: herald.v1.NotificationService.UpdateNotification:input_type -> herald.v1.UpdateNotificationRequest
+	34, // 52: herald.v1.NotificationService.RetractNotification:input_type -> herald.v1.RetractNotificationRequest
+	2,  // 53: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
+	9,  // 54: herald.v1.NotificationService.SendBatch:output_type -> herald.v1.SendBatchResponse
+	13, // 55: herald.v1.NotificationService.SendStream:output_type -> herald.v1.SendStreamResponse
+	4,  // 56: herald.v1.NotificationService.GetFanout:output_type -> herald.v1.GetFanoutResponse
+	6,  // 57: herald.v1.NotificationService.CancelFanout:output_type -> herald.v1.CancelFanoutResponse
+	15, // 58: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
+	17, // 59: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
+	19, // 60: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
+	21, // 61: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
+	23, // 62: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
+	27, // 63: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
+	29, // 64: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
+	31, // 65: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
+	25, // 66: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
+	33, // 67: herald.v1.NotificationService.UpdateNotification:output_type -> herald.v1.UpdateNotificationResponse
+	35, // 68: herald.v1.NotificationService.RetractNotification:output_type -> herald.v1.RetractNotificationResponse
+	53, // [53:69] is the sub-list for method output_type
+	37, // [37:53] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_notification_service_proto_init() }
@@ -2502,13 +2832,14 @@ func file_herald_v1_notification_service_proto_init() {
 		(*SendResult_Sent)(nil),
 		(*SendResult_Error)(nil),
 	}
+	file_herald_v1_notification_service_proto_msgTypes[31].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_notification_service_proto_rawDesc), len(file_herald_v1_notification_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   32,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,20 +19,22 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	NotificationService_Send_FullMethodName              = "/herald.v1.NotificationService/Send"
-	NotificationService_SendBatch_FullMethodName         = "/herald.v1.NotificationService/SendBatch"
-	NotificationService_SendStream_FullMethodName        = "/herald.v1.NotificationService/SendStream"
-	NotificationService_GetFanout_FullMethodName         = "/herald.v1.NotificationService/GetFanout"
-	NotificationService_CancelFanout_FullMethodName      = "/herald.v1.NotificationService/CancelFanout"
-	NotificationService_GetNotification_FullMethodName   = "/herald.v1.NotificationService/GetNotification"
-	NotificationService_List_FullMethodName              = "/herald.v1.NotificationService/List"
-	NotificationService_MarkRead_FullMethodName          = "/herald.v1.NotificationService/MarkRead"
-	NotificationService_GetPreferences_FullMethodName    = "/herald.v1.NotificationService/GetPreferences"
-	NotificationService_UpdatePreferences_FullMethodName = "/herald.v1.NotificationService/UpdatePreferences"
-	NotificationService_Cancel_FullMethodName            = "/herald.v1.NotificationService/Cancel"
-	NotificationService_RetryDelivery_FullMethodName     = "/herald.v1.NotificationService/RetryDelivery"
-	NotificationService_ListDeliveries_FullMethodName    = "/herald.v1.NotificationService/ListDeliveries"
-	NotificationService_Subscribe_FullMethodName         = "/herald.v1.NotificationService/Subscribe"
+	NotificationService_Send_FullMethodName                = "/herald.v1.NotificationService/Send"
+	NotificationService_SendBatch_FullMethodName           = "/herald.v1.NotificationService/SendBatch"
+	NotificationService_SendStream_FullMethodName          = "/herald.v1.NotificationService/SendStream"
+	NotificationService_GetFanout_FullMethodName           = "/herald.v1.NotificationService/GetFanout"
+	NotificationService_CancelFanout_FullMethodName        = "/herald.v1.NotificationService/CancelFanout"
+	NotificationService_GetNotification_FullMethodName     = "/herald.v1.NotificationService/GetNotification"
+	NotificationService_List_FullMethodName                = "/herald.v1.NotificationService/List"
+	NotificationService_MarkRead_FullMethodName            = "/herald.v1.NotificationService/MarkRead"
+	NotificationService_GetPreferences_FullMethodName      = "/herald.v1.NotificationService/GetPreferences"
+	NotificationService_UpdatePreferences_FullMethodName   = "/herald.v1.NotificationService/UpdatePreferences"
+	NotificationService_Cancel_FullMethodName              = "/herald.v1.NotificationService/Cancel"
+	NotificationService_RetryDelivery_FullMethodName       = "/herald.v1.NotificationService/RetryDelivery"
+	NotificationService_ListDeliveries_FullMethodName      = "/herald.v1.NotificationService/ListDeliveries"
+	NotificationService_Subscribe_FullMethodName           = "/herald.v1.NotificationService/Subscribe"
+	NotificationService_UpdateNotification_FullMethodName  = "/herald.v1.NotificationService/UpdateNotification"
+	NotificationService_RetractNotification_FullMethodName = "/herald.v1.NotificationService/RetractNotification"
 )
 
 // NotificationServiceClient is the client API for NotificationService service.
@@ -123,6 +125,29 @@ type NotificationServiceClient interface {
 	// event after that cursor, then sends `synced`, then continues live, with no
 	// gap and no duplicate. Without a cursor it starts with `synced`.
 	Subscribe(ctx context.Context, in *SubscribeRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SubscribeResponse], error)
+	// UpdateNotification changes a sent notification's content: the fields
+	// given replace the stored ones, with the limits Send applies. Every open
+	// Subscribe stream of the user gets an `updated` event carrying the
+	// notification as it now is, and List and GetNotification show it. The
+	// version goes up by one when something changed; sending the same content
+	// again changes nothing (no event, same version), so retries are safe.
+	// What the inbox shows changes; deliveries on other channels keep the
+	// content they were rendered with at Send time. Requires the `send` scope;
+	// a key updates only notifications it sent (others are NOT_FOUND), a key
+	// with the `admin` scope any of its tenant; another tenant's is NOT_FOUND.
+	// A retracted notification is FAILED_PRECONDITION.
+	UpdateNotification(ctx context.Context, in *UpdateNotificationRequest, opts ...grpc.CallOption) (*UpdateNotificationResponse, error)
+	// RetractNotification withdraws a sent notification: it leaves the
+	// user's inbox (List, the unread and unseen counts; the user's
+	// GetNotification answers NOT_FOUND), every open Subscribe stream of the
+	// user gets a `changed` event with CHANGE_KIND_RETRACTED, and its
+	// deliveries not yet made on any channel (scheduled, pending, waiting for a
+	// retry) are canceled, as Cancel does; its workflow runs end. API keys
+	// still read it with GetNotification. Retracting again changes nothing.
+	// Name the notification by id, or by user_id and group_key (the group's
+	// current notification). Scope and ownership as UpdateNotification;
+	// another tenant's is NOT_FOUND.
+	RetractNotification(ctx context.Context, in *RetractNotificationRequest, opts ...grpc.CallOption) (*RetractNotificationResponse, error)
 }
 
 type notificationServiceClient struct {
@@ -285,6 +310,26 @@ func (c *notificationServiceClient) Subscribe(ctx context.Context, in *Subscribe
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type NotificationService_SubscribeClient = grpc.ServerStreamingClient[SubscribeResponse]
 
+func (c *notificationServiceClient) UpdateNotification(ctx context.Context, in *UpdateNotificationRequest, opts ...grpc.CallOption) (*UpdateNotificationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateNotificationResponse)
+	err := c.cc.Invoke(ctx, NotificationService_UpdateNotification_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *notificationServiceClient) RetractNotification(ctx context.Context, in *RetractNotificationRequest, opts ...grpc.CallOption) (*RetractNotificationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RetractNotificationResponse)
+	err := c.cc.Invoke(ctx, NotificationService_RetractNotification_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // NotificationServiceServer is the server API for NotificationService service.
 // All implementations must embed UnimplementedNotificationServiceServer
 // for forward compatibility.
@@ -373,6 +418,29 @@ type NotificationServiceServer interface {
 	// event after that cursor, then sends `synced`, then continues live, with no
 	// gap and no duplicate. Without a cursor it starts with `synced`.
 	Subscribe(*SubscribeRequest, grpc.ServerStreamingServer[SubscribeResponse]) error
+	// UpdateNotification changes a sent notification's content: the fields
+	// given replace the stored ones, with the limits Send applies. Every open
+	// Subscribe stream of the user gets an `updated` event carrying the
+	// notification as it now is, and List and GetNotification show it. The
+	// version goes up by one when something changed; sending the same content
+	// again changes nothing (no event, same version), so retries are safe.
+	// What the inbox shows changes; deliveries on other channels keep the
+	// content they were rendered with at Send time. Requires the `send` scope;
+	// a key updates only notifications it sent (others are NOT_FOUND), a key
+	// with the `admin` scope any of its tenant; another tenant's is NOT_FOUND.
+	// A retracted notification is FAILED_PRECONDITION.
+	UpdateNotification(context.Context, *UpdateNotificationRequest) (*UpdateNotificationResponse, error)
+	// RetractNotification withdraws a sent notification: it leaves the
+	// user's inbox (List, the unread and unseen counts; the user's
+	// GetNotification answers NOT_FOUND), every open Subscribe stream of the
+	// user gets a `changed` event with CHANGE_KIND_RETRACTED, and its
+	// deliveries not yet made on any channel (scheduled, pending, waiting for a
+	// retry) are canceled, as Cancel does; its workflow runs end. API keys
+	// still read it with GetNotification. Retracting again changes nothing.
+	// Name the notification by id, or by user_id and group_key (the group's
+	// current notification). Scope and ownership as UpdateNotification;
+	// another tenant's is NOT_FOUND.
+	RetractNotification(context.Context, *RetractNotificationRequest) (*RetractNotificationResponse, error)
 	mustEmbedUnimplementedNotificationServiceServer()
 }
 
@@ -424,6 +492,12 @@ func (UnimplementedNotificationServiceServer) ListDeliveries(context.Context, *L
 }
 func (UnimplementedNotificationServiceServer) Subscribe(*SubscribeRequest, grpc.ServerStreamingServer[SubscribeResponse]) error {
 	return status.Error(codes.Unimplemented, "method Subscribe not implemented")
+}
+func (UnimplementedNotificationServiceServer) UpdateNotification(context.Context, *UpdateNotificationRequest) (*UpdateNotificationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateNotification not implemented")
+}
+func (UnimplementedNotificationServiceServer) RetractNotification(context.Context, *RetractNotificationRequest) (*RetractNotificationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RetractNotification not implemented")
 }
 func (UnimplementedNotificationServiceServer) mustEmbedUnimplementedNotificationServiceServer() {}
 func (UnimplementedNotificationServiceServer) testEmbeddedByValue()                             {}
@@ -680,6 +754,42 @@ func _NotificationService_Subscribe_Handler(srv interface{}, stream grpc.ServerS
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type NotificationService_SubscribeServer = grpc.ServerStreamingServer[SubscribeResponse]
 
+func _NotificationService_UpdateNotification_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateNotificationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).UpdateNotification(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_UpdateNotification_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).UpdateNotification(ctx, req.(*UpdateNotificationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_RetractNotification_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RetractNotificationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).RetractNotification(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_RetractNotification_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).RetractNotification(ctx, req.(*RetractNotificationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // NotificationService_ServiceDesc is the grpc.ServiceDesc for NotificationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -734,6 +844,14 @@ var NotificationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListDeliveries",
 			Handler:    _NotificationService_ListDeliveries_Handler,
+		},
+		{
+			MethodName: "UpdateNotification",
+			Handler:    _NotificationService_UpdateNotification_Handler,
+		},
+		{
+			MethodName: "RetractNotification",
+			Handler:    _NotificationService_RetractNotification_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

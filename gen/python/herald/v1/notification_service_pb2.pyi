@@ -30,7 +30,7 @@ FANOUT_STATE_DONE: FanoutState
 FANOUT_STATE_CANCELED: FanoutState
 
 class SendRequest(_message.Message):
-    __slots__ = ("user_ids", "category", "title", "body", "action_url", "data", "priority", "channels", "idempotency_key", "send_at", "template_key", "workflow", "cancellation_key", "topics", "exclude_user_ids", "broadcast")
+    __slots__ = ("user_ids", "category", "title", "body", "action_url", "data", "priority", "channels", "idempotency_key", "send_at", "template_key", "workflow", "cancellation_key", "topics", "exclude_user_ids", "broadcast", "group_key")
     USER_IDS_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -47,6 +47,7 @@ class SendRequest(_message.Message):
     TOPICS_FIELD_NUMBER: _ClassVar[int]
     EXCLUDE_USER_IDS_FIELD_NUMBER: _ClassVar[int]
     BROADCAST_FIELD_NUMBER: _ClassVar[int]
+    GROUP_KEY_FIELD_NUMBER: _ClassVar[int]
     user_ids: _containers.RepeatedScalarFieldContainer[str]
     category: str
     title: str
@@ -63,7 +64,8 @@ class SendRequest(_message.Message):
     topics: _containers.RepeatedScalarFieldContainer[str]
     exclude_user_ids: _containers.RepeatedScalarFieldContainer[str]
     broadcast: bool
-    def __init__(self, user_ids: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., action_url: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[_Union[_notification_pb2.Priority, str]] = ..., channels: _Optional[_Iterable[_Union[_notification_pb2.Channel, str]]] = ..., idempotency_key: _Optional[str] = ..., send_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., template_key: _Optional[str] = ..., workflow: _Optional[str] = ..., cancellation_key: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., exclude_user_ids: _Optional[_Iterable[str]] = ..., broadcast: _Optional[bool] = ...) -> None: ...
+    group_key: str
+    def __init__(self, user_ids: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., action_url: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[_Union[_notification_pb2.Priority, str]] = ..., channels: _Optional[_Iterable[_Union[_notification_pb2.Channel, str]]] = ..., idempotency_key: _Optional[str] = ..., send_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., template_key: _Optional[str] = ..., workflow: _Optional[str] = ..., cancellation_key: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., exclude_user_ids: _Optional[_Iterable[str]] = ..., broadcast: _Optional[bool] = ..., group_key: _Optional[str] = ...) -> None: ...
 
 class SendResponse(_message.Message):
     __slots__ = ("notifications", "fanout_id")
@@ -343,3 +345,43 @@ class ListDeliveriesResponse(_message.Message):
     deliveries: _containers.RepeatedCompositeFieldContainer[_notification_pb2.Delivery]
     next_page_token: str
     def __init__(self, deliveries: _Optional[_Iterable[_Union[_notification_pb2.Delivery, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class UpdateNotificationRequest(_message.Message):
+    __slots__ = ("id", "title", "body", "data", "action_url")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    ACTION_URL_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    title: str
+    body: str
+    data: _struct_pb2.Struct
+    action_url: str
+    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., action_url: _Optional[str] = ...) -> None: ...
+
+class UpdateNotificationResponse(_message.Message):
+    __slots__ = ("notification", "changed")
+    NOTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    notification: _notification_pb2.Notification
+    changed: bool
+    def __init__(self, notification: _Optional[_Union[_notification_pb2.Notification, _Mapping]] = ..., changed: _Optional[bool] = ...) -> None: ...
+
+class RetractNotificationRequest(_message.Message):
+    __slots__ = ("id", "user_id", "group_key")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    GROUP_KEY_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    user_id: str
+    group_key: str
+    def __init__(self, id: _Optional[str] = ..., user_id: _Optional[str] = ..., group_key: _Optional[str] = ...) -> None: ...
+
+class RetractNotificationResponse(_message.Message):
+    __slots__ = ("notification_ids", "canceled_count")
+    NOTIFICATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    CANCELED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    notification_ids: _containers.RepeatedScalarFieldContainer[str]
+    canceled_count: int
+    def __init__(self, notification_ids: _Optional[_Iterable[str]] = ..., canceled_count: _Optional[int] = ...) -> None: ...

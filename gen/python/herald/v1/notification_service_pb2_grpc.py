@@ -111,6 +111,16 @@ class NotificationServiceStub:
                 request_serializer=herald_dot_v1_dot_notification__service__pb2.SubscribeRequest.SerializeToString,
                 response_deserializer=herald_dot_v1_dot_notification__service__pb2.SubscribeResponse.FromString,
                 _registered_method=True)
+        self.UpdateNotification = channel.unary_unary(
+                '/herald.v1.NotificationService/UpdateNotification',
+                request_serializer=herald_dot_v1_dot_notification__service__pb2.UpdateNotificationRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_notification__service__pb2.UpdateNotificationResponse.FromString,
+                _registered_method=True)
+        self.RetractNotification = channel.unary_unary(
+                '/herald.v1.NotificationService/RetractNotification',
+                request_serializer=herald_dot_v1_dot_notification__service__pb2.RetractNotificationRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_notification__service__pb2.RetractNotificationResponse.FromString,
+                _registered_method=True)
 
 
 class NotificationServiceServicer:
@@ -269,6 +279,39 @@ class NotificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateNotification(self, request, context):
+        """UpdateNotification changes a sent notification's content: the fields
+        given replace the stored ones, with the limits Send applies. Every open
+        Subscribe stream of the user gets an `updated` event carrying the
+        notification as it now is, and List and GetNotification show it. The
+        version goes up by one when something changed; sending the same content
+        again changes nothing (no event, same version), so retries are safe.
+        What the inbox shows changes; deliveries on other channels keep the
+        content they were rendered with at Send time. Requires the `send` scope;
+        a key updates only notifications it sent (others are NOT_FOUND), a key
+        with the `admin` scope any of its tenant; another tenant's is NOT_FOUND.
+        A retracted notification is FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RetractNotification(self, request, context):
+        """RetractNotification withdraws a sent notification: it leaves the
+        user's inbox (List, the unread and unseen counts; the user's
+        GetNotification answers NOT_FOUND), every open Subscribe stream of the
+        user gets a `changed` event with CHANGE_KIND_RETRACTED, and its
+        deliveries not yet made on any channel (scheduled, pending, waiting for a
+        retry) are canceled, as Cancel does; its workflow runs end. API keys
+        still read it with GetNotification. Retracting again changes nothing.
+        Name the notification by id, or by user_id and group_key (the group's
+        current notification). Scope and ownership as UpdateNotification;
+        another tenant's is NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NotificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -341,6 +384,16 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     servicer.Subscribe,
                     request_deserializer=herald_dot_v1_dot_notification__service__pb2.SubscribeRequest.FromString,
                     response_serializer=herald_dot_v1_dot_notification__service__pb2.SubscribeResponse.SerializeToString,
+            ),
+            'UpdateNotification': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateNotification,
+                    request_deserializer=herald_dot_v1_dot_notification__service__pb2.UpdateNotificationRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_notification__service__pb2.UpdateNotificationResponse.SerializeToString,
+            ),
+            'RetractNotification': grpc.unary_unary_rpc_method_handler(
+                    servicer.RetractNotification,
+                    request_deserializer=herald_dot_v1_dot_notification__service__pb2.RetractNotificationRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_notification__service__pb2.RetractNotificationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -728,6 +781,60 @@ class NotificationService:
             '/herald.v1.NotificationService/Subscribe',
             herald_dot_v1_dot_notification__service__pb2.SubscribeRequest.SerializeToString,
             herald_dot_v1_dot_notification__service__pb2.SubscribeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateNotification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.NotificationService/UpdateNotification',
+            herald_dot_v1_dot_notification__service__pb2.UpdateNotificationRequest.SerializeToString,
+            herald_dot_v1_dot_notification__service__pb2.UpdateNotificationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RetractNotification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.NotificationService/RetractNotification',
+            herald_dot_v1_dot_notification__service__pb2.RetractNotificationRequest.SerializeToString,
+            herald_dot_v1_dot_notification__service__pb2.RetractNotificationResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file herald/v1/feed.proto.
  */
 export const file_herald_v1_feed: GenFile = /*@__PURE__*/
-  fileDesc("ChRoZXJhbGQvdjEvZmVlZC5wcm90bxIJaGVyYWxkLnYxIrYCCglGZWVkRXZlbnQSDgoGY3Vyc29yGAEgASgJEhQKDHVucmVhZF9jb3VudBgCIAEoBRIUCgx1bnNlZW5fY291bnQYBCABKAUSLgoKZXZlbnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoHY3JlYXRlZBgKIAEoCzIeLmhlcmFsZC52MS5Ob3RpZmljYXRpb25DcmVhdGVkSAASMgoHY2hhbmdlZBgLIAEoCzIfLmhlcmFsZC52MS5Ob3RpZmljYXRpb25zQ2hhbmdlZEgAEiMKBnN5bmNlZBgMIAEoCzIRLmhlcmFsZC52MS5TeW5jZWRIABIpCgloZWFydGJlYXQYDSABKAsyFC5oZXJhbGQudjEuSGVhcnRiZWF0SABCBgoEa2luZCJEChNOb3RpZmljYXRpb25DcmVhdGVkEi0KDG5vdGlmaWNhdGlvbhgBIAEoCzIXLmhlcmFsZC52MS5Ob3RpZmljYXRpb24iYgoUTm90aWZpY2F0aW9uc0NoYW5nZWQSIwoEa2luZBgBIAEoDjIVLmhlcmFsZC52MS5DaGFuZ2VLaW5kEhgKEG5vdGlmaWNhdGlvbl9pZHMYAiADKAkSCwoDYWxsGAMgASgIIhcKBlN5bmNlZBINCgVyZXNldBgBIAEoCCILCglIZWFydGJlYXQqowEKCkNoYW5nZUtpbmQSGwoXQ0hBTkdFX0tJTkRfVU5TUEVDSUZJRUQQABIUChBDSEFOR0VfS0lORF9SRUFEEAESFgoSQ0hBTkdFX0tJTkRfVU5SRUFEEAISGAoUQ0hBTkdFX0tJTkRfQVJDSElWRUQQAxIaChZDSEFOR0VfS0lORF9VTkFSQ0hJVkVEEAQSFAoQQ0hBTkdFX0tJTkRfU0VFThAFQpUBCg1jb20uaGVyYWxkLnYxQglGZWVkUHJvdG9QAVo0Z2l0aHViLmNvbS9oZXJhbGRocS9oZXJhbGQvZ2VuL2dvL2hlcmFsZC92MTtoZXJhbGR2MaICA0hYWKoCCUhlcmFsZC5WMcoCCUhlcmFsZFxWMeICFUhlcmFsZFxWMVxHUEJNZXRhZGF0YeoCCkhlcmFsZDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_herald_v1_notification]);
+  fileDesc("ChRoZXJhbGQvdjEvZmVlZC5wcm90bxIJaGVyYWxkLnYxIukCCglGZWVkRXZlbnQSDgoGY3Vyc29yGAEgASgJEhQKDHVucmVhZF9jb3VudBgCIAEoBRIUCgx1bnNlZW5fY291bnQYBCABKAUSLgoKZXZlbnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoHY3JlYXRlZBgKIAEoCzIeLmhlcmFsZC52MS5Ob3RpZmljYXRpb25DcmVhdGVkSAASMgoHY2hhbmdlZBgLIAEoCzIfLmhlcmFsZC52MS5Ob3RpZmljYXRpb25zQ2hhbmdlZEgAEiMKBnN5bmNlZBgMIAEoCzIRLmhlcmFsZC52MS5TeW5jZWRIABIpCgloZWFydGJlYXQYDSABKAsyFC5oZXJhbGQudjEuSGVhcnRiZWF0SAASMQoHdXBkYXRlZBgOIAEoCzIeLmhlcmFsZC52MS5Ob3RpZmljYXRpb25VcGRhdGVkSABCBgoEa2luZCJEChNOb3RpZmljYXRpb25DcmVhdGVkEi0KDG5vdGlmaWNhdGlvbhgBIAEoCzIXLmhlcmFsZC52MS5Ob3RpZmljYXRpb24iRAoTTm90aWZpY2F0aW9uVXBkYXRlZBItCgxub3RpZmljYXRpb24YASABKAsyFy5oZXJhbGQudjEuTm90aWZpY2F0aW9uImIKFE5vdGlmaWNhdGlvbnNDaGFuZ2VkEiMKBGtpbmQYASABKA4yFS5oZXJhbGQudjEuQ2hhbmdlS2luZBIYChBub3RpZmljYXRpb25faWRzGAIgAygJEgsKA2FsbBgDIAEoCCIXCgZTeW5jZWQSDQoFcmVzZXQYASABKAgiCwoJSGVhcnRiZWF0Kr4BCgpDaGFuZ2VLaW5kEhsKF0NIQU5HRV9LSU5EX1VOU1BFQ0lGSUVEEAASFAoQQ0hBTkdFX0tJTkRfUkVBRBABEhYKEkNIQU5HRV9LSU5EX1VOUkVBRBACEhgKFENIQU5HRV9LSU5EX0FSQ0hJVkVEEAMSGgoWQ0hBTkdFX0tJTkRfVU5BUkNISVZFRBAEEhQKEENIQU5HRV9LSU5EX1NFRU4QBRIZChVDSEFOR0VfS0lORF9SRVRSQUNURUQQCUKVAQoNY29tLmhlcmFsZC52MUIJRmVlZFByb3RvUAFaNGdpdGh1Yi5jb20vaGVyYWxkaHEvaGVyYWxkL2dlbi9nby9oZXJhbGQvdjE7aGVyYWxkdjGiAgNIWFiqAglIZXJhbGQuVjHKAglIZXJhbGRcVjHiAhVIZXJhbGRcVjFcR1BCTWV0YWRhdGHqAgpIZXJhbGQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_herald_v1_notification]);
 
 /**
  * FeedEvent is one change in a user's inbox, in the order it happened. Herald
@@ -70,7 +70,8 @@ export type FeedEvent = Message<"herald.v1.FeedEvent"> & {
     case: "created";
   } | {
     /**
-     * changed reports read, unread, archive or unarchive changes.
+     * changed reports read, unread, archive, unarchive, seen and retract
+     * changes.
      *
      * @generated from field: herald.v1.NotificationsChanged changed = 11;
      */
@@ -94,6 +95,19 @@ export type FeedEvent = Message<"herald.v1.FeedEvent"> & {
      */
     value: Heartbeat;
     case: "heartbeat";
+  } | {
+    /**
+     * updated carries a notification whose content (title, body, data,
+     * action_url) an API key changed (UpdateNotification), as it is now.
+     * Replace the copy you hold unless yours has a higher `version`; ignore
+     * it for a notification you do not hold (scheduled, or on a page you
+     * have not loaded). On a replay after a resume cursor it carries the
+     * notification as it is at replay time.
+     *
+     * @generated from field: herald.v1.NotificationUpdated updated = 14;
+     */
+    value: NotificationUpdated;
+    case: "updated";
   } | { case: undefined; value?: undefined };
 };
 
@@ -124,6 +138,27 @@ export type NotificationCreated = Message<"herald.v1.NotificationCreated"> & {
  */
 export const NotificationCreatedSchema: GenMessage<NotificationCreated> = /*@__PURE__*/
   messageDesc(file_herald_v1_feed, 1);
+
+/**
+ * NotificationUpdated reports new content of a notification.
+ *
+ * @generated from message herald.v1.NotificationUpdated
+ */
+export type NotificationUpdated = Message<"herald.v1.NotificationUpdated"> & {
+  /**
+   * notification is the notification with its new content and version.
+   *
+   * @generated from field: herald.v1.Notification notification = 1;
+   */
+  notification?: Notification | undefined;
+};
+
+/**
+ * Describes the message herald.v1.NotificationUpdated.
+ * Use `create(NotificationUpdatedSchema)` to create a new message.
+ */
+export const NotificationUpdatedSchema: GenMessage<NotificationUpdated> = /*@__PURE__*/
+  messageDesc(file_herald_v1_feed, 2);
 
 /**
  * NotificationsChanged reports that notifications changed state.
@@ -159,7 +194,7 @@ export type NotificationsChanged = Message<"herald.v1.NotificationsChanged"> & {
  * Use `create(NotificationsChangedSchema)` to create a new message.
  */
 export const NotificationsChangedSchema: GenMessage<NotificationsChanged> = /*@__PURE__*/
-  messageDesc(file_herald_v1_feed, 2);
+  messageDesc(file_herald_v1_feed, 3);
 
 /**
  * Synced marks the end of a replay; events after it are live.
@@ -182,7 +217,7 @@ export type Synced = Message<"herald.v1.Synced"> & {
  * Use `create(SyncedSchema)` to create a new message.
  */
 export const SyncedSchema: GenMessage<Synced> = /*@__PURE__*/
-  messageDesc(file_herald_v1_feed, 3);
+  messageDesc(file_herald_v1_feed, 4);
 
 /**
  * Heartbeat keeps an idle stream open.
@@ -197,7 +232,7 @@ export type Heartbeat = Message<"herald.v1.Heartbeat"> & {
  * Use `create(HeartbeatSchema)` to create a new message.
  */
 export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
-  messageDesc(file_herald_v1_feed, 4);
+  messageDesc(file_herald_v1_feed, 5);
 
 /**
  * ChangeKind says how notifications changed.
@@ -248,6 +283,17 @@ export enum ChangeKind {
    * @generated from enum value: CHANGE_KIND_SEEN = 5;
    */
   SEEN = 5,
+
+  /**
+   * CHANGE_KIND_RETRACTED: the sender withdrew the notifications
+   * (RetractNotification), or a newer notification of the same group_key
+   * replaced them: remove them from the inbox. They leave the counts (the
+   * event carries the counts after), List and the user's GetNotification.
+   * Never accepted by MarkRead.
+   *
+   * @generated from enum value: CHANGE_KIND_RETRACTED = 9;
+   */
+  RETRACTED = 9,
 }
 
 /**

@@ -75,6 +75,12 @@ const (
 	// NotificationServiceSubscribeProcedure is the fully-qualified name of the NotificationService's
 	// Subscribe RPC.
 	NotificationServiceSubscribeProcedure = "/herald.v1.NotificationService/Subscribe"
+	// NotificationServiceUpdateNotificationProcedure is the fully-qualified name of the
+	// NotificationService's UpdateNotification RPC.
+	NotificationServiceUpdateNotificationProcedure = "/herald.v1.NotificationService/UpdateNotification"
+	// NotificationServiceRetractNotificationProcedure is the fully-qualified name of the
+	// NotificationService's RetractNotification RPC.
+	NotificationServiceRetractNotificationProcedure = "/herald.v1.NotificationService/RetractNotification"
 )
 
 // NotificationServiceClient is a client for the herald.v1.NotificationService service.
@@ -155,6 +161,29 @@ type NotificationServiceClient interface {
 	// event after that cursor, then sends `synced`, then continues live, with no
 	// gap and no duplicate. Without a cursor it starts with `synced`.
 	Subscribe(context.Context, *connect.Request[v1.SubscribeRequest]) (*connect.ServerStreamForClient[v1.SubscribeResponse], error)
+	// UpdateNotification changes a sent notification's content: the fields
+	// given replace the stored ones, with the limits Send applies. Every open
+	// Subscribe stream of the user gets an `updated` event carrying the
+	// notification as it now is, and List and GetNotification show it. The
+	// version goes up by one when something changed; sending the same content
+	// again changes nothing (no event, same version), so retries are safe.
+	// What the inbox shows changes; deliveries on other channels keep the
+	// content they were rendered with at Send time. Requires the `send` scope;
+	// a key updates only notifications it sent (others are NOT_FOUND), a key
+	// with the `admin` scope any of its tenant; another tenant's is NOT_FOUND.
+	// A retracted notification is FAILED_PRECONDITION.
+	UpdateNotification(context.Context, *connect.Request[v1.UpdateNotificationRequest]) (*connect.Response[v1.UpdateNotificationResponse], error)
+	// RetractNotification withdraws a sent notification: it leaves the
+	// user's inbox (List, the unread and unseen counts; the user's
+	// GetNotification answers NOT_FOUND), every open Subscribe stream of the
+	// user gets a `changed` event with CHANGE_KIND_RETRACTED, and its
+	// deliveries not yet made on any channel (scheduled, pending, waiting for a
+	// retry) are canceled, as Cancel does; its workflow runs end. API keys
+	// still read it with GetNotification. Retracting again changes nothing.
+	// Name the notification by id, or by user_id and group_key (the group's
+	// current notification). Scope and ownership as UpdateNotification;
+	// another tenant's is NOT_FOUND.
+	RetractNotification(context.Context, *connect.Request[v1.RetractNotificationRequest]) (*connect.Response[v1.RetractNotificationResponse], error)
 }
 
 // NewNotificationServiceClient constructs a client for the herald.v1.NotificationService service.
@@ -262,25 +291,41 @@ func NewNotificationServiceClient(httpClient connect.HTTPClient, baseURL string,
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		updateNotification: connect.NewClient[v1.UpdateNotificationRequest, v1.UpdateNotificationResponse](
+			httpClient,
+			baseURL+NotificationServiceUpdateNotificationProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("UpdateNotification")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		retractNotification: connect.NewClient[v1.RetractNotificationRequest, v1.RetractNotificationResponse](
+			httpClient,
+			baseURL+NotificationServiceRetractNotificationProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("RetractNotification")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // notificationServiceClient implements NotificationServiceClient.
 type notificationServiceClient struct {
-	send              *connect.Client[v1.SendRequest, v1.SendResponse]
-	sendBatch         *connect.Client[v1.SendBatchRequest, v1.SendBatchResponse]
-	sendStream        *connect.Client[v1.SendStreamRequest, v1.SendStreamResponse]
-	getFanout         *connect.Client[v1.GetFanoutRequest, v1.GetFanoutResponse]
-	cancelFanout      *connect.Client[v1.CancelFanoutRequest, v1.CancelFanoutResponse]
-	getNotification   *connect.Client[v1.GetNotificationRequest, v1.GetNotificationResponse]
-	list              *connect.Client[v1.ListRequest, v1.ListResponse]
-	markRead          *connect.Client[v1.MarkReadRequest, v1.MarkReadResponse]
-	getPreferences    *connect.Client[v1.GetPreferencesRequest, v1.GetPreferencesResponse]
-	updatePreferences *connect.Client[v1.UpdatePreferencesRequest, v1.UpdatePreferencesResponse]
-	cancel            *connect.Client[v1.CancelRequest, v1.CancelResponse]
-	retryDelivery     *connect.Client[v1.RetryDeliveryRequest, v1.RetryDeliveryResponse]
-	listDeliveries    *connect.Client[v1.ListDeliveriesRequest, v1.ListDeliveriesResponse]
-	subscribe         *connect.Client[v1.SubscribeRequest, v1.SubscribeResponse]
+	send                *connect.Client[v1.SendRequest, v1.SendResponse]
+	sendBatch           *connect.Client[v1.SendBatchRequest, v1.SendBatchResponse]
+	sendStream          *connect.Client[v1.SendStreamRequest, v1.SendStreamResponse]
+	getFanout           *connect.Client[v1.GetFanoutRequest, v1.GetFanoutResponse]
+	cancelFanout        *connect.Client[v1.CancelFanoutRequest, v1.CancelFanoutResponse]
+	getNotification     *connect.Client[v1.GetNotificationRequest, v1.GetNotificationResponse]
+	list                *connect.Client[v1.ListRequest, v1.ListResponse]
+	markRead            *connect.Client[v1.MarkReadRequest, v1.MarkReadResponse]
+	getPreferences      *connect.Client[v1.GetPreferencesRequest, v1.GetPreferencesResponse]
+	updatePreferences   *connect.Client[v1.UpdatePreferencesRequest, v1.UpdatePreferencesResponse]
+	cancel              *connect.Client[v1.CancelRequest, v1.CancelResponse]
+	retryDelivery       *connect.Client[v1.RetryDeliveryRequest, v1.RetryDeliveryResponse]
+	listDeliveries      *connect.Client[v1.ListDeliveriesRequest, v1.ListDeliveriesResponse]
+	subscribe           *connect.Client[v1.SubscribeRequest, v1.SubscribeResponse]
+	updateNotification  *connect.Client[v1.UpdateNotificationRequest, v1.UpdateNotificationResponse]
+	retractNotification *connect.Client[v1.RetractNotificationRequest, v1.RetractNotificationResponse]
 }
 
 // Send calls herald.v1.NotificationService.Send.
@@ -351,6 +396,16 @@ func (c *notificationServiceClient) ListDeliveries(ctx context.Context, req *con
 // Subscribe calls herald.v1.NotificationService.Subscribe.
 func (c *notificationServiceClient) Subscribe(ctx context.Context, req *connect.Request[v1.SubscribeRequest]) (*connect.ServerStreamForClient[v1.SubscribeResponse], error) {
 	return c.subscribe.CallServerStream(ctx, req)
+}
+
+// UpdateNotification calls herald.v1.NotificationService.UpdateNotification.
+func (c *notificationServiceClient) UpdateNotification(ctx context.Context, req *connect.Request[v1.UpdateNotificationRequest]) (*connect.Response[v1.UpdateNotificationResponse], error) {
+	return c.updateNotification.CallUnary(ctx, req)
+}
+
+// RetractNotification calls herald.v1.NotificationService.RetractNotification.
+func (c *notificationServiceClient) RetractNotification(ctx context.Context, req *connect.Request[v1.RetractNotificationRequest]) (*connect.Response[v1.RetractNotificationResponse], error) {
+	return c.retractNotification.CallUnary(ctx, req)
 }
 
 // NotificationServiceHandler is an implementation of the herald.v1.NotificationService service.
@@ -431,6 +486,29 @@ type NotificationServiceHandler interface {
 	// event after that cursor, then sends `synced`, then continues live, with no
 	// gap and no duplicate. Without a cursor it starts with `synced`.
 	Subscribe(context.Context, *connect.Request[v1.SubscribeRequest], *connect.ServerStream[v1.SubscribeResponse]) error
+	// UpdateNotification changes a sent notification's content: the fields
+	// given replace the stored ones, with the limits Send applies. Every open
+	// Subscribe stream of the user gets an `updated` event carrying the
+	// notification as it now is, and List and GetNotification show it. The
+	// version goes up by one when something changed; sending the same content
+	// again changes nothing (no event, same version), so retries are safe.
+	// What the inbox shows changes; deliveries on other channels keep the
+	// content they were rendered with at Send time. Requires the `send` scope;
+	// a key updates only notifications it sent (others are NOT_FOUND), a key
+	// with the `admin` scope any of its tenant; another tenant's is NOT_FOUND.
+	// A retracted notification is FAILED_PRECONDITION.
+	UpdateNotification(context.Context, *connect.Request[v1.UpdateNotificationRequest]) (*connect.Response[v1.UpdateNotificationResponse], error)
+	// RetractNotification withdraws a sent notification: it leaves the
+	// user's inbox (List, the unread and unseen counts; the user's
+	// GetNotification answers NOT_FOUND), every open Subscribe stream of the
+	// user gets a `changed` event with CHANGE_KIND_RETRACTED, and its
+	// deliveries not yet made on any channel (scheduled, pending, waiting for a
+	// retry) are canceled, as Cancel does; its workflow runs end. API keys
+	// still read it with GetNotification. Retracting again changes nothing.
+	// Name the notification by id, or by user_id and group_key (the group's
+	// current notification). Scope and ownership as UpdateNotification;
+	// another tenant's is NOT_FOUND.
+	RetractNotification(context.Context, *connect.Request[v1.RetractNotificationRequest]) (*connect.Response[v1.RetractNotificationResponse], error)
 }
 
 // NewNotificationServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -534,6 +612,20 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	notificationServiceUpdateNotificationHandler := connect.NewUnaryHandler(
+		NotificationServiceUpdateNotificationProcedure,
+		svc.UpdateNotification,
+		connect.WithSchema(notificationServiceMethods.ByName("UpdateNotification")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	notificationServiceRetractNotificationHandler := connect.NewUnaryHandler(
+		NotificationServiceRetractNotificationProcedure,
+		svc.RetractNotification,
+		connect.WithSchema(notificationServiceMethods.ByName("RetractNotification")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/herald.v1.NotificationService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case NotificationServiceSendProcedure:
@@ -564,6 +656,10 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 			notificationServiceListDeliveriesHandler.ServeHTTP(w, r)
 		case NotificationServiceSubscribeProcedure:
 			notificationServiceSubscribeHandler.ServeHTTP(w, r)
+		case NotificationServiceUpdateNotificationProcedure:
+			notificationServiceUpdateNotificationHandler.ServeHTTP(w, r)
+		case NotificationServiceRetractNotificationProcedure:
+			notificationServiceRetractNotificationHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -627,4 +723,12 @@ func (UnimplementedNotificationServiceHandler) ListDeliveries(context.Context, *
 
 func (UnimplementedNotificationServiceHandler) Subscribe(context.Context, *connect.Request[v1.SubscribeRequest], *connect.ServerStream[v1.SubscribeResponse]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.Subscribe is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) UpdateNotification(context.Context, *connect.Request[v1.UpdateNotificationRequest]) (*connect.Response[v1.UpdateNotificationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.UpdateNotification is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) RetractNotification(context.Context, *connect.Request[v1.RetractNotificationRequest]) (*connect.Response[v1.RetractNotificationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.RetractNotification is not implemented"))
 }

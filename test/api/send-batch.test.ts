@@ -112,8 +112,10 @@ describe("SendBatch", () => {
       const five = Array.from({ length: 5 }, (_, i) => item(`rl-${i}`, "t"));
       const { results } = await client.sendBatch({ items: five });
       expect(results.every((r) => r.outcome.case === "sent")).toBe(true);
-      // The five items spent the burst: a call right after waits for the bucket.
-      const refused = await rejection(client.sendBatch({ items: [item("rl-late", "t")] }));
+      // The five items spent the burst: five more right after wait for the bucket (it
+      // refills one a second; asking for five keeps this true on a slow, busy machine).
+      const late = Array.from({ length: 5 }, (_, i) => item(`rl-late-${i}`, "t"));
+      const refused = await rejection(client.sendBatch({ items: late }));
       expect(ConnectError.from(refused).code).toBe(Code.ResourceExhausted);
     } finally {
       await limited.close();

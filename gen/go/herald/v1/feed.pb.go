@@ -40,6 +40,17 @@ const (
 	// (an inbox marks everything seen when its panel opens, with `all`). Seen
 	// is not read: they stay unread until opened. It cannot be undone.
 	ChangeKind_CHANGE_KIND_SEEN ChangeKind = 5
+	// CHANGE_KIND_SNOOZED: the notifications left the inbox until their
+	// snooze_until (SnoozeNotifications); they come back as `returned` events.
+	// Not accepted by MarkRead.
+	ChangeKind_CHANGE_KIND_SNOOZED ChangeKind = 6
+	// CHANGE_KIND_UNSNOOZED: snoozed notifications are back in the inbox at
+	// their old place, before their time (UnsnoozeNotifications). Not accepted
+	// by MarkRead.
+	ChangeKind_CHANGE_KIND_UNSNOOZED ChangeKind = 7
+	// CHANGE_KIND_EXPIRED: the notifications reached their expire_time and left
+	// the inbox (and the archive) for good. Not accepted by MarkRead.
+	ChangeKind_CHANGE_KIND_EXPIRED ChangeKind = 8
 )
 
 // Enum value maps for ChangeKind.
@@ -51,6 +62,9 @@ var (
 		3: "CHANGE_KIND_ARCHIVED",
 		4: "CHANGE_KIND_UNARCHIVED",
 		5: "CHANGE_KIND_SEEN",
+		6: "CHANGE_KIND_SNOOZED",
+		7: "CHANGE_KIND_UNSNOOZED",
+		8: "CHANGE_KIND_EXPIRED",
 	}
 	ChangeKind_value = map[string]int32{
 		"CHANGE_KIND_UNSPECIFIED": 0,
@@ -59,6 +73,9 @@ var (
 		"CHANGE_KIND_ARCHIVED":    3,
 		"CHANGE_KIND_UNARCHIVED":  4,
 		"CHANGE_KIND_SEEN":        5,
+		"CHANGE_KIND_SNOOZED":     6,
+		"CHANGE_KIND_UNSNOOZED":   7,
+		"CHANGE_KIND_EXPIRED":     8,
 	}
 )
 
@@ -113,6 +130,7 @@ type FeedEvent struct {
 	//	*FeedEvent_Changed
 	//	*FeedEvent_Synced
 	//	*FeedEvent_Heartbeat
+	//	*FeedEvent_Returned
 	Kind          isFeedEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -219,6 +237,15 @@ func (x *FeedEvent) GetHeartbeat() *Heartbeat {
 	return nil
 }
 
+func (x *FeedEvent) GetReturned() *NotificationReturned {
+	if x != nil {
+		if x, ok := x.Kind.(*FeedEvent_Returned); ok {
+			return x.Returned
+		}
+	}
+	return nil
+}
+
 type isFeedEvent_Kind interface {
 	isFeedEvent_Kind()
 }
@@ -245,6 +272,12 @@ type FeedEvent_Heartbeat struct {
 	Heartbeat *Heartbeat `protobuf:"bytes,13,opt,name=heartbeat,proto3,oneof"`
 }
 
+type FeedEvent_Returned struct {
+	// returned carries a snoozed notification whose snooze time came: it is
+	// back at the top of the inbox (a new cursor position, the first of List).
+	Returned *NotificationReturned `protobuf:"bytes,16,opt,name=returned,proto3,oneof"`
+}
+
 func (*FeedEvent_Created) isFeedEvent_Kind() {}
 
 func (*FeedEvent_Changed) isFeedEvent_Kind() {}
@@ -252,6 +285,8 @@ func (*FeedEvent_Changed) isFeedEvent_Kind() {}
 func (*FeedEvent_Synced) isFeedEvent_Kind() {}
 
 func (*FeedEvent_Heartbeat) isFeedEvent_Kind() {}
+
+func (*FeedEvent_Returned) isFeedEvent_Kind() {}
 
 // NotificationCreated reports a notification that entered the inbox.
 type NotificationCreated struct {
@@ -449,11 +484,57 @@ func (*Heartbeat) Descriptor() ([]byte, []int) {
 	return file_herald_v1_feed_proto_rawDescGZIP(), []int{4}
 }
 
+// NotificationReturned reports a snoozed notification back in the inbox.
+type NotificationReturned struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// notification is the notification as it is now (snooze_until unset).
+	Notification  *Notification `protobuf:"bytes,1,opt,name=notification,proto3" json:"notification,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotificationReturned) Reset() {
+	*x = NotificationReturned{}
+	mi := &file_herald_v1_feed_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotificationReturned) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotificationReturned) ProtoMessage() {}
+
+func (x *NotificationReturned) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_feed_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotificationReturned.ProtoReflect.Descriptor instead.
+func (*NotificationReturned) Descriptor() ([]byte, []int) {
+	return file_herald_v1_feed_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *NotificationReturned) GetNotification() *Notification {
+	if x != nil {
+		return x.Notification
+	}
+	return nil
+}
+
 var File_herald_v1_feed_proto protoreflect.FileDescriptor
 
 const file_herald_v1_feed_proto_rawDesc = "" +
 	"\n" +
-	"\x14herald/v1/feed.proto\x12\therald.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\x88\x03\n" +
+	"\x14herald/v1/feed.proto\x12\therald.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\xc7\x03\n" +
 	"\tFeedEvent\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12!\n" +
 	"\funread_count\x18\x02 \x01(\x05R\vunreadCount\x12!\n" +
@@ -464,7 +545,8 @@ const file_herald_v1_feed_proto_rawDesc = "" +
 	" \x01(\v2\x1e.herald.v1.NotificationCreatedH\x00R\acreated\x12;\n" +
 	"\achanged\x18\v \x01(\v2\x1f.herald.v1.NotificationsChangedH\x00R\achanged\x12+\n" +
 	"\x06synced\x18\f \x01(\v2\x11.herald.v1.SyncedH\x00R\x06synced\x124\n" +
-	"\theartbeat\x18\r \x01(\v2\x14.herald.v1.HeartbeatH\x00R\theartbeatB\x06\n" +
+	"\theartbeat\x18\r \x01(\v2\x14.herald.v1.HeartbeatH\x00R\theartbeat\x12=\n" +
+	"\breturned\x18\x10 \x01(\v2\x1f.herald.v1.NotificationReturnedH\x00R\breturnedB\x06\n" +
 	"\x04kind\"R\n" +
 	"\x13NotificationCreated\x12;\n" +
 	"\fnotification\x18\x01 \x01(\v2\x17.herald.v1.NotificationR\fnotification\"~\n" +
@@ -474,7 +556,9 @@ const file_herald_v1_feed_proto_rawDesc = "" +
 	"\x03all\x18\x03 \x01(\bR\x03all\"\x1e\n" +
 	"\x06Synced\x12\x14\n" +
 	"\x05reset\x18\x01 \x01(\bR\x05reset\"\v\n" +
-	"\tHeartbeat*\xa3\x01\n" +
+	"\tHeartbeat\"S\n" +
+	"\x14NotificationReturned\x12;\n" +
+	"\fnotification\x18\x01 \x01(\v2\x17.herald.v1.NotificationR\fnotification*\xf0\x01\n" +
 	"\n" +
 	"ChangeKind\x12\x1b\n" +
 	"\x17CHANGE_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
@@ -482,7 +566,10 @@ const file_herald_v1_feed_proto_rawDesc = "" +
 	"\x12CHANGE_KIND_UNREAD\x10\x02\x12\x18\n" +
 	"\x14CHANGE_KIND_ARCHIVED\x10\x03\x12\x1a\n" +
 	"\x16CHANGE_KIND_UNARCHIVED\x10\x04\x12\x14\n" +
-	"\x10CHANGE_KIND_SEEN\x10\x05B\x95\x01\n" +
+	"\x10CHANGE_KIND_SEEN\x10\x05\x12\x17\n" +
+	"\x13CHANGE_KIND_SNOOZED\x10\x06\x12\x19\n" +
+	"\x15CHANGE_KIND_UNSNOOZED\x10\a\x12\x17\n" +
+	"\x13CHANGE_KIND_EXPIRED\x10\bB\x95\x01\n" +
 	"\rcom.herald.v1B\tFeedProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\n" +
 	"Herald::V1b\x06proto3"
 
@@ -499,7 +586,7 @@ func file_herald_v1_feed_proto_rawDescGZIP() []byte {
 }
 
 var file_herald_v1_feed_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_herald_v1_feed_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_herald_v1_feed_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_herald_v1_feed_proto_goTypes = []any{
 	(ChangeKind)(0),               // 0: herald.v1.ChangeKind
 	(*FeedEvent)(nil),             // 1: herald.v1.FeedEvent
@@ -507,22 +594,25 @@ var file_herald_v1_feed_proto_goTypes = []any{
 	(*NotificationsChanged)(nil),  // 3: herald.v1.NotificationsChanged
 	(*Synced)(nil),                // 4: herald.v1.Synced
 	(*Heartbeat)(nil),             // 5: herald.v1.Heartbeat
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
-	(*Notification)(nil),          // 7: herald.v1.Notification
+	(*NotificationReturned)(nil),  // 6: herald.v1.NotificationReturned
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(*Notification)(nil),          // 8: herald.v1.Notification
 }
 var file_herald_v1_feed_proto_depIdxs = []int32{
-	6, // 0: herald.v1.FeedEvent.event_time:type_name -> google.protobuf.Timestamp
+	7, // 0: herald.v1.FeedEvent.event_time:type_name -> google.protobuf.Timestamp
 	2, // 1: herald.v1.FeedEvent.created:type_name -> herald.v1.NotificationCreated
 	3, // 2: herald.v1.FeedEvent.changed:type_name -> herald.v1.NotificationsChanged
 	4, // 3: herald.v1.FeedEvent.synced:type_name -> herald.v1.Synced
 	5, // 4: herald.v1.FeedEvent.heartbeat:type_name -> herald.v1.Heartbeat
-	7, // 5: herald.v1.NotificationCreated.notification:type_name -> herald.v1.Notification
-	0, // 6: herald.v1.NotificationsChanged.kind:type_name -> herald.v1.ChangeKind
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	6, // 5: herald.v1.FeedEvent.returned:type_name -> herald.v1.NotificationReturned
+	8, // 6: herald.v1.NotificationCreated.notification:type_name -> herald.v1.Notification
+	0, // 7: herald.v1.NotificationsChanged.kind:type_name -> herald.v1.ChangeKind
+	8, // 8: herald.v1.NotificationReturned.notification:type_name -> herald.v1.Notification
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_feed_proto_init() }
@@ -536,6 +626,7 @@ func file_herald_v1_feed_proto_init() {
 		(*FeedEvent_Changed)(nil),
 		(*FeedEvent_Synced)(nil),
 		(*FeedEvent_Heartbeat)(nil),
+		(*FeedEvent_Returned)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -543,7 +634,7 @@ func file_herald_v1_feed_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_feed_proto_rawDesc), len(file_herald_v1_feed_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

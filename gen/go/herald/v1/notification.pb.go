@@ -352,7 +352,15 @@ type Notification struct {
 	ArchiveTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=archive_time,json=archiveTime,proto3" json:"archive_time,omitempty"`
 	// seen_time is when the user first saw it in a list (MarkRead with
 	// CHANGE_KIND_SEEN) or read it, whichever came first; unset while unseen.
-	SeenTime      *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=seen_time,json=seenTime,proto3" json:"seen_time,omitempty"`
+	SeenTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=seen_time,json=seenTime,proto3" json:"seen_time,omitempty"`
+	// expire_time is when the notification expires (SendRequest.expire_at or
+	// ttl); unset if it never does. Once expired it leaves List, the counts and
+	// the streams (CHANGE_KIND_EXPIRED), and deliveries not sent by then are
+	// canceled and never sent.
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// snooze_until is when a snoozed notification comes back to the inbox
+	// (SnoozeNotifications); unset unless snoozed.
+	SnoozeUntil   *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=snooze_until,json=snoozeUntil,proto3" json:"snooze_until,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -474,6 +482,20 @@ func (x *Notification) GetArchiveTime() *timestamppb.Timestamp {
 func (x *Notification) GetSeenTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.SeenTime
+	}
+	return nil
+}
+
+func (x *Notification) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+func (x *Notification) GetSnoozeUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SnoozeUntil
 	}
 	return nil
 }
@@ -747,7 +769,7 @@ var File_herald_v1_notification_proto protoreflect.FileDescriptor
 
 const file_herald_v1_notification_proto_rawDesc = "" +
 	"\n" +
-	"\x1cherald/v1/notification.proto\x12\therald.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa1\x04\n" +
+	"\x1cherald/v1/notification.proto\x12\therald.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9d\x05\n" +
 	"\fNotification\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x1a\n" +
@@ -764,7 +786,10 @@ const file_herald_v1_notification_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\bsendTime\x127\n" +
 	"\tread_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\breadTime\x12=\n" +
 	"\farchive_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\varchiveTime\x127\n" +
-	"\tseen_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\bseenTime\"\xb2\x02\n" +
+	"\tseen_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\bseenTime\x12;\n" +
+	"\vexpire_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x12=\n" +
+	"\fsnooze_until\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\vsnoozeUntil\"\xb2\x02\n" +
 	"\x0fDeliveryAttempt\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x129\n" +
 	"\n" +
@@ -858,20 +883,22 @@ var file_herald_v1_notification_proto_depIdxs = []int32{
 	8,  // 4: herald.v1.Notification.read_time:type_name -> google.protobuf.Timestamp
 	8,  // 5: herald.v1.Notification.archive_time:type_name -> google.protobuf.Timestamp
 	8,  // 6: herald.v1.Notification.seen_time:type_name -> google.protobuf.Timestamp
-	8,  // 7: herald.v1.DeliveryAttempt.start_time:type_name -> google.protobuf.Timestamp
-	8,  // 8: herald.v1.DeliveryAttempt.end_time:type_name -> google.protobuf.Timestamp
-	3,  // 9: herald.v1.DeliveryAttempt.outcome:type_name -> herald.v1.AttemptOutcome
-	1,  // 10: herald.v1.Delivery.channel:type_name -> herald.v1.Channel
-	2,  // 11: herald.v1.Delivery.status:type_name -> herald.v1.DeliveryStatus
-	8,  // 12: herald.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 13: herald.v1.Delivery.update_time:type_name -> google.protobuf.Timestamp
-	8,  // 14: herald.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	5,  // 15: herald.v1.Delivery.attempt_history:type_name -> herald.v1.DeliveryAttempt
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	8,  // 7: herald.v1.Notification.expire_time:type_name -> google.protobuf.Timestamp
+	8,  // 8: herald.v1.Notification.snooze_until:type_name -> google.protobuf.Timestamp
+	8,  // 9: herald.v1.DeliveryAttempt.start_time:type_name -> google.protobuf.Timestamp
+	8,  // 10: herald.v1.DeliveryAttempt.end_time:type_name -> google.protobuf.Timestamp
+	3,  // 11: herald.v1.DeliveryAttempt.outcome:type_name -> herald.v1.AttemptOutcome
+	1,  // 12: herald.v1.Delivery.channel:type_name -> herald.v1.Channel
+	2,  // 13: herald.v1.Delivery.status:type_name -> herald.v1.DeliveryStatus
+	8,  // 14: herald.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	8,  // 15: herald.v1.Delivery.update_time:type_name -> google.protobuf.Timestamp
+	8,  // 16: herald.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	5,  // 17: herald.v1.Delivery.attempt_history:type_name -> herald.v1.DeliveryAttempt
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_notification_proto_init() }

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file herald/v1/feed.proto.
  */
 export const file_herald_v1_feed: GenFile = /*@__PURE__*/
-  fileDesc("ChRoZXJhbGQvdjEvZmVlZC5wcm90bxIJaGVyYWxkLnYxIrYCCglGZWVkRXZlbnQSDgoGY3Vyc29yGAEgASgJEhQKDHVucmVhZF9jb3VudBgCIAEoBRIUCgx1bnNlZW5fY291bnQYBCABKAUSLgoKZXZlbnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoHY3JlYXRlZBgKIAEoCzIeLmhlcmFsZC52MS5Ob3RpZmljYXRpb25DcmVhdGVkSAASMgoHY2hhbmdlZBgLIAEoCzIfLmhlcmFsZC52MS5Ob3RpZmljYXRpb25zQ2hhbmdlZEgAEiMKBnN5bmNlZBgMIAEoCzIRLmhlcmFsZC52MS5TeW5jZWRIABIpCgloZWFydGJlYXQYDSABKAsyFC5oZXJhbGQudjEuSGVhcnRiZWF0SABCBgoEa2luZCJEChNOb3RpZmljYXRpb25DcmVhdGVkEi0KDG5vdGlmaWNhdGlvbhgBIAEoCzIXLmhlcmFsZC52MS5Ob3RpZmljYXRpb24iYgoUTm90aWZpY2F0aW9uc0NoYW5nZWQSIwoEa2luZBgBIAEoDjIVLmhlcmFsZC52MS5DaGFuZ2VLaW5kEhgKEG5vdGlmaWNhdGlvbl9pZHMYAiADKAkSCwoDYWxsGAMgASgIIhcKBlN5bmNlZBINCgVyZXNldBgBIAEoCCILCglIZWFydGJlYXQqowEKCkNoYW5nZUtpbmQSGwoXQ0hBTkdFX0tJTkRfVU5TUEVDSUZJRUQQABIUChBDSEFOR0VfS0lORF9SRUFEEAESFgoSQ0hBTkdFX0tJTkRfVU5SRUFEEAISGAoUQ0hBTkdFX0tJTkRfQVJDSElWRUQQAxIaChZDSEFOR0VfS0lORF9VTkFSQ0hJVkVEEAQSFAoQQ0hBTkdFX0tJTkRfU0VFThAFQpUBCg1jb20uaGVyYWxkLnYxQglGZWVkUHJvdG9QAVo0Z2l0aHViLmNvbS9oZXJhbGRocS9oZXJhbGQvZ2VuL2dvL2hlcmFsZC92MTtoZXJhbGR2MaICA0hYWKoCCUhlcmFsZC5WMcoCCUhlcmFsZFxWMeICFUhlcmFsZFxWMVxHUEJNZXRhZGF0YeoCCkhlcmFsZDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_herald_v1_notification]);
+  fileDesc("ChRoZXJhbGQvdjEvZmVlZC5wcm90bxIJaGVyYWxkLnYxIusCCglGZWVkRXZlbnQSDgoGY3Vyc29yGAEgASgJEhQKDHVucmVhZF9jb3VudBgCIAEoBRIUCgx1bnNlZW5fY291bnQYBCABKAUSLgoKZXZlbnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoHY3JlYXRlZBgKIAEoCzIeLmhlcmFsZC52MS5Ob3RpZmljYXRpb25DcmVhdGVkSAASMgoHY2hhbmdlZBgLIAEoCzIfLmhlcmFsZC52MS5Ob3RpZmljYXRpb25zQ2hhbmdlZEgAEiMKBnN5bmNlZBgMIAEoCzIRLmhlcmFsZC52MS5TeW5jZWRIABIpCgloZWFydGJlYXQYDSABKAsyFC5oZXJhbGQudjEuSGVhcnRiZWF0SAASMwoIcmV0dXJuZWQYECABKAsyHy5oZXJhbGQudjEuTm90aWZpY2F0aW9uUmV0dXJuZWRIAEIGCgRraW5kIkQKE05vdGlmaWNhdGlvbkNyZWF0ZWQSLQoMbm90aWZpY2F0aW9uGAEgASgLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbiJiChROb3RpZmljYXRpb25zQ2hhbmdlZBIjCgRraW5kGAEgASgOMhUuaGVyYWxkLnYxLkNoYW5nZUtpbmQSGAoQbm90aWZpY2F0aW9uX2lkcxgCIAMoCRILCgNhbGwYAyABKAgiFwoGU3luY2VkEg0KBXJlc2V0GAEgASgIIgsKCUhlYXJ0YmVhdCJFChROb3RpZmljYXRpb25SZXR1cm5lZBItCgxub3RpZmljYXRpb24YASABKAsyFy5oZXJhbGQudjEuTm90aWZpY2F0aW9uKvABCgpDaGFuZ2VLaW5kEhsKF0NIQU5HRV9LSU5EX1VOU1BFQ0lGSUVEEAASFAoQQ0hBTkdFX0tJTkRfUkVBRBABEhYKEkNIQU5HRV9LSU5EX1VOUkVBRBACEhgKFENIQU5HRV9LSU5EX0FSQ0hJVkVEEAMSGgoWQ0hBTkdFX0tJTkRfVU5BUkNISVZFRBAEEhQKEENIQU5HRV9LSU5EX1NFRU4QBRIXChNDSEFOR0VfS0lORF9TTk9PWkVEEAYSGQoVQ0hBTkdFX0tJTkRfVU5TTk9PWkVEEAcSFwoTQ0hBTkdFX0tJTkRfRVhQSVJFRBAIQpUBCg1jb20uaGVyYWxkLnYxQglGZWVkUHJvdG9QAVo0Z2l0aHViLmNvbS9oZXJhbGRocS9oZXJhbGQvZ2VuL2dvL2hlcmFsZC92MTtoZXJhbGR2MaICA0hYWKoCCUhlcmFsZC5WMcoCCUhlcmFsZFxWMeICFUhlcmFsZFxWMVxHUEJNZXRhZGF0YeoCCkhlcmFsZDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_herald_v1_notification]);
 
 /**
  * FeedEvent is one change in a user's inbox, in the order it happened. Herald
@@ -94,6 +94,15 @@ export type FeedEvent = Message<"herald.v1.FeedEvent"> & {
      */
     value: Heartbeat;
     case: "heartbeat";
+  } | {
+    /**
+     * returned carries a snoozed notification whose snooze time came: it is
+     * back at the top of the inbox (a new cursor position, the first of List).
+     *
+     * @generated from field: herald.v1.NotificationReturned returned = 16;
+     */
+    value: NotificationReturned;
+    case: "returned";
   } | { case: undefined; value?: undefined };
 };
 
@@ -200,6 +209,27 @@ export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
   messageDesc(file_herald_v1_feed, 4);
 
 /**
+ * NotificationReturned reports a snoozed notification back in the inbox.
+ *
+ * @generated from message herald.v1.NotificationReturned
+ */
+export type NotificationReturned = Message<"herald.v1.NotificationReturned"> & {
+  /**
+   * notification is the notification as it is now (snooze_until unset).
+   *
+   * @generated from field: herald.v1.Notification notification = 1;
+   */
+  notification?: Notification | undefined;
+};
+
+/**
+ * Describes the message herald.v1.NotificationReturned.
+ * Use `create(NotificationReturnedSchema)` to create a new message.
+ */
+export const NotificationReturnedSchema: GenMessage<NotificationReturned> = /*@__PURE__*/
+  messageDesc(file_herald_v1_feed, 5);
+
+/**
  * ChangeKind says how notifications changed.
  *
  * @generated from enum herald.v1.ChangeKind
@@ -248,6 +278,32 @@ export enum ChangeKind {
    * @generated from enum value: CHANGE_KIND_SEEN = 5;
    */
   SEEN = 5,
+
+  /**
+   * CHANGE_KIND_SNOOZED: the notifications left the inbox until their
+   * snooze_until (SnoozeNotifications); they come back as `returned` events.
+   * Not accepted by MarkRead.
+   *
+   * @generated from enum value: CHANGE_KIND_SNOOZED = 6;
+   */
+  SNOOZED = 6,
+
+  /**
+   * CHANGE_KIND_UNSNOOZED: snoozed notifications are back in the inbox at
+   * their old place, before their time (UnsnoozeNotifications). Not accepted
+   * by MarkRead.
+   *
+   * @generated from enum value: CHANGE_KIND_UNSNOOZED = 7;
+   */
+  UNSNOOZED = 7,
+
+  /**
+   * CHANGE_KIND_EXPIRED: the notifications reached their expire_time and left
+   * the inbox (and the archive) for good. Not accepted by MarkRead.
+   *
+   * @generated from enum value: CHANGE_KIND_EXPIRED = 8;
+   */
+  EXPIRED = 8,
 }
 
 /**

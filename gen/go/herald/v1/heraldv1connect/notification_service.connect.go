@@ -75,6 +75,12 @@ const (
 	// NotificationServiceSubscribeProcedure is the fully-qualified name of the NotificationService's
 	// Subscribe RPC.
 	NotificationServiceSubscribeProcedure = "/herald.v1.NotificationService/Subscribe"
+	// NotificationServiceSnoozeNotificationsProcedure is the fully-qualified name of the
+	// NotificationService's SnoozeNotifications RPC.
+	NotificationServiceSnoozeNotificationsProcedure = "/herald.v1.NotificationService/SnoozeNotifications"
+	// NotificationServiceUnsnoozeNotificationsProcedure is the fully-qualified name of the
+	// NotificationService's UnsnoozeNotifications RPC.
+	NotificationServiceUnsnoozeNotificationsProcedure = "/herald.v1.NotificationService/UnsnoozeNotifications"
 )
 
 // NotificationServiceClient is a client for the herald.v1.NotificationService service.
@@ -155,6 +161,19 @@ type NotificationServiceClient interface {
 	// event after that cursor, then sends `synced`, then continues live, with no
 	// gap and no duplicate. Without a cursor it starts with `synced`.
 	Subscribe(context.Context, *connect.Request[v1.SubscribeRequest]) (*connect.ServerStreamForClient[v1.SubscribeResponse], error)
+	// SnoozeNotifications takes notifications out of the inbox until a time:
+	// they leave List and the counts (List with `snoozed` shows them), streams
+	// get a `changed` event CHANGE_KIND_SNOOZED, and when the time comes they
+	// come back once, at the top of the inbox, as a `returned` event. Snoozing
+	// a snoozed notification again moves its time. Notifications that are not
+	// in the inbox (archived, expired, not delivered yet, or not the user's)
+	// are left alone and not counted in changed_count. A user token snoozes
+	// its own notifications; an API key needs the `admin` scope and user_id.
+	SnoozeNotifications(context.Context, *connect.Request[v1.SnoozeNotificationsRequest]) (*connect.Response[v1.SnoozeNotificationsResponse], error)
+	// UnsnoozeNotifications brings snoozed notifications back now, at their
+	// old place in the inbox (streams get CHANGE_KIND_UNSNOOZED). Others are
+	// left alone. Same callers as SnoozeNotifications.
+	UnsnoozeNotifications(context.Context, *connect.Request[v1.UnsnoozeNotificationsRequest]) (*connect.Response[v1.UnsnoozeNotificationsResponse], error)
 }
 
 // NewNotificationServiceClient constructs a client for the herald.v1.NotificationService service.
@@ -262,25 +281,41 @@ func NewNotificationServiceClient(httpClient connect.HTTPClient, baseURL string,
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		snoozeNotifications: connect.NewClient[v1.SnoozeNotificationsRequest, v1.SnoozeNotificationsResponse](
+			httpClient,
+			baseURL+NotificationServiceSnoozeNotificationsProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("SnoozeNotifications")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		unsnoozeNotifications: connect.NewClient[v1.UnsnoozeNotificationsRequest, v1.UnsnoozeNotificationsResponse](
+			httpClient,
+			baseURL+NotificationServiceUnsnoozeNotificationsProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("UnsnoozeNotifications")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // notificationServiceClient implements NotificationServiceClient.
 type notificationServiceClient struct {
-	send              *connect.Client[v1.SendRequest, v1.SendResponse]
-	sendBatch         *connect.Client[v1.SendBatchRequest, v1.SendBatchResponse]
-	sendStream        *connect.Client[v1.SendStreamRequest, v1.SendStreamResponse]
-	getFanout         *connect.Client[v1.GetFanoutRequest, v1.GetFanoutResponse]
-	cancelFanout      *connect.Client[v1.CancelFanoutRequest, v1.CancelFanoutResponse]
-	getNotification   *connect.Client[v1.GetNotificationRequest, v1.GetNotificationResponse]
-	list              *connect.Client[v1.ListRequest, v1.ListResponse]
-	markRead          *connect.Client[v1.MarkReadRequest, v1.MarkReadResponse]
-	getPreferences    *connect.Client[v1.GetPreferencesRequest, v1.GetPreferencesResponse]
-	updatePreferences *connect.Client[v1.UpdatePreferencesRequest, v1.UpdatePreferencesResponse]
-	cancel            *connect.Client[v1.CancelRequest, v1.CancelResponse]
-	retryDelivery     *connect.Client[v1.RetryDeliveryRequest, v1.RetryDeliveryResponse]
-	listDeliveries    *connect.Client[v1.ListDeliveriesRequest, v1.ListDeliveriesResponse]
-	subscribe         *connect.Client[v1.SubscribeRequest, v1.SubscribeResponse]
+	send                  *connect.Client[v1.SendRequest, v1.SendResponse]
+	sendBatch             *connect.Client[v1.SendBatchRequest, v1.SendBatchResponse]
+	sendStream            *connect.Client[v1.SendStreamRequest, v1.SendStreamResponse]
+	getFanout             *connect.Client[v1.GetFanoutRequest, v1.GetFanoutResponse]
+	cancelFanout          *connect.Client[v1.CancelFanoutRequest, v1.CancelFanoutResponse]
+	getNotification       *connect.Client[v1.GetNotificationRequest, v1.GetNotificationResponse]
+	list                  *connect.Client[v1.ListRequest, v1.ListResponse]
+	markRead              *connect.Client[v1.MarkReadRequest, v1.MarkReadResponse]
+	getPreferences        *connect.Client[v1.GetPreferencesRequest, v1.GetPreferencesResponse]
+	updatePreferences     *connect.Client[v1.UpdatePreferencesRequest, v1.UpdatePreferencesResponse]
+	cancel                *connect.Client[v1.CancelRequest, v1.CancelResponse]
+	retryDelivery         *connect.Client[v1.RetryDeliveryRequest, v1.RetryDeliveryResponse]
+	listDeliveries        *connect.Client[v1.ListDeliveriesRequest, v1.ListDeliveriesResponse]
+	subscribe             *connect.Client[v1.SubscribeRequest, v1.SubscribeResponse]
+	snoozeNotifications   *connect.Client[v1.SnoozeNotificationsRequest, v1.SnoozeNotificationsResponse]
+	unsnoozeNotifications *connect.Client[v1.UnsnoozeNotificationsRequest, v1.UnsnoozeNotificationsResponse]
 }
 
 // Send calls herald.v1.NotificationService.Send.
@@ -351,6 +386,16 @@ func (c *notificationServiceClient) ListDeliveries(ctx context.Context, req *con
 // Subscribe calls herald.v1.NotificationService.Subscribe.
 func (c *notificationServiceClient) Subscribe(ctx context.Context, req *connect.Request[v1.SubscribeRequest]) (*connect.ServerStreamForClient[v1.SubscribeResponse], error) {
 	return c.subscribe.CallServerStream(ctx, req)
+}
+
+// SnoozeNotifications calls herald.v1.NotificationService.SnoozeNotifications.
+func (c *notificationServiceClient) SnoozeNotifications(ctx context.Context, req *connect.Request[v1.SnoozeNotificationsRequest]) (*connect.Response[v1.SnoozeNotificationsResponse], error) {
+	return c.snoozeNotifications.CallUnary(ctx, req)
+}
+
+// UnsnoozeNotifications calls herald.v1.NotificationService.UnsnoozeNotifications.
+func (c *notificationServiceClient) UnsnoozeNotifications(ctx context.Context, req *connect.Request[v1.UnsnoozeNotificationsRequest]) (*connect.Response[v1.UnsnoozeNotificationsResponse], error) {
+	return c.unsnoozeNotifications.CallUnary(ctx, req)
 }
 
 // NotificationServiceHandler is an implementation of the herald.v1.NotificationService service.
@@ -431,6 +476,19 @@ type NotificationServiceHandler interface {
 	// event after that cursor, then sends `synced`, then continues live, with no
 	// gap and no duplicate. Without a cursor it starts with `synced`.
 	Subscribe(context.Context, *connect.Request[v1.SubscribeRequest], *connect.ServerStream[v1.SubscribeResponse]) error
+	// SnoozeNotifications takes notifications out of the inbox until a time:
+	// they leave List and the counts (List with `snoozed` shows them), streams
+	// get a `changed` event CHANGE_KIND_SNOOZED, and when the time comes they
+	// come back once, at the top of the inbox, as a `returned` event. Snoozing
+	// a snoozed notification again moves its time. Notifications that are not
+	// in the inbox (archived, expired, not delivered yet, or not the user's)
+	// are left alone and not counted in changed_count. A user token snoozes
+	// its own notifications; an API key needs the `admin` scope and user_id.
+	SnoozeNotifications(context.Context, *connect.Request[v1.SnoozeNotificationsRequest]) (*connect.Response[v1.SnoozeNotificationsResponse], error)
+	// UnsnoozeNotifications brings snoozed notifications back now, at their
+	// old place in the inbox (streams get CHANGE_KIND_UNSNOOZED). Others are
+	// left alone. Same callers as SnoozeNotifications.
+	UnsnoozeNotifications(context.Context, *connect.Request[v1.UnsnoozeNotificationsRequest]) (*connect.Response[v1.UnsnoozeNotificationsResponse], error)
 }
 
 // NewNotificationServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -534,6 +592,20 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	notificationServiceSnoozeNotificationsHandler := connect.NewUnaryHandler(
+		NotificationServiceSnoozeNotificationsProcedure,
+		svc.SnoozeNotifications,
+		connect.WithSchema(notificationServiceMethods.ByName("SnoozeNotifications")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	notificationServiceUnsnoozeNotificationsHandler := connect.NewUnaryHandler(
+		NotificationServiceUnsnoozeNotificationsProcedure,
+		svc.UnsnoozeNotifications,
+		connect.WithSchema(notificationServiceMethods.ByName("UnsnoozeNotifications")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/herald.v1.NotificationService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case NotificationServiceSendProcedure:
@@ -564,6 +636,10 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 			notificationServiceListDeliveriesHandler.ServeHTTP(w, r)
 		case NotificationServiceSubscribeProcedure:
 			notificationServiceSubscribeHandler.ServeHTTP(w, r)
+		case NotificationServiceSnoozeNotificationsProcedure:
+			notificationServiceSnoozeNotificationsHandler.ServeHTTP(w, r)
+		case NotificationServiceUnsnoozeNotificationsProcedure:
+			notificationServiceUnsnoozeNotificationsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -627,4 +703,12 @@ func (UnimplementedNotificationServiceHandler) ListDeliveries(context.Context, *
 
 func (UnimplementedNotificationServiceHandler) Subscribe(context.Context, *connect.Request[v1.SubscribeRequest], *connect.ServerStream[v1.SubscribeResponse]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.Subscribe is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) SnoozeNotifications(context.Context, *connect.Request[v1.SnoozeNotificationsRequest]) (*connect.Response[v1.SnoozeNotificationsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.SnoozeNotifications is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) UnsnoozeNotifications(context.Context, *connect.Request[v1.UnsnoozeNotificationsRequest]) (*connect.Response[v1.UnsnoozeNotificationsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.UnsnoozeNotifications is not implemented"))
 }

@@ -1,3 +1,4 @@
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { fanoutToPb } from "../contract/fanout.js";
@@ -86,6 +87,17 @@ export function notificationService(
 
     async markRead(req, ctx) {
       return uc.mark(principalOf(ctx), markInputFromPb(req));
+    },
+
+    async snoozeNotifications(req, ctx) {
+      const { notificationIds, userId } = req;
+      const until = req.snoozeUntil === undefined ? null : timestampDate(req.snoozeUntil);
+      if (until === null) throw new ConnectError("snooze_until: is required", Code.InvalidArgument);
+      return uc.snooze(principalOf(ctx), { userId, notificationIds, until });
+    },
+
+    async unsnoozeNotifications(req, ctx) {
+      return uc.snooze(principalOf(ctx), { userId: req.userId, notificationIds: req.notificationIds, until: null });
     },
 
     async getPreferences(req, ctx) {

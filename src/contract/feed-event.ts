@@ -15,6 +15,9 @@ const changeKinds: Record<ChangeKind, ChangeKindPb> = {
   unread: ChangeKindPb.UNREAD,
   archived: ChangeKindPb.ARCHIVED,
   unarchived: ChangeKindPb.UNARCHIVED,
+  snoozed: ChangeKindPb.SNOOZED,
+  unsnoozed: ChangeKindPb.UNSNOOZED,
+  expired: ChangeKindPb.EXPIRED,
 };
 const changeKindsFromPb = new Map(Object.entries(changeKinds).map(([k, v]) => [v, k as ChangeKind]));
 
@@ -46,6 +49,11 @@ export function feedItemToPb(item: FeedItem): FeedEventPb {
       return create(FeedEventSchema, {
         ...head,
         kind: { case: "created", value: { notification: notificationToPb(item.notification) } },
+      });
+    case "returned":
+      return create(FeedEventSchema, {
+        ...head,
+        kind: { case: "returned", value: { notification: notificationToPb(item.notification) } },
       });
     case "changed":
       return create(FeedEventSchema, {
@@ -111,6 +119,8 @@ export function decodeFeedEvent(tenantId: string, userId: string, bytes: Uint8Ar
   let event: FeedEvent | null = null;
   if (pb.kind.case === "created" && pb.kind.value.notification !== undefined) {
     event = { ...base, kind: "created", notification: notificationFromPb(tenantId, pb.kind.value.notification) };
+  } else if (pb.kind.case === "returned" && pb.kind.value.notification !== undefined) {
+    event = { ...base, kind: "returned", notification: notificationFromPb(tenantId, pb.kind.value.notification) };
   } else if (pb.kind.case === "changed") {
     const change = changeKindFromPb(pb.kind.value.kind);
     if (change !== undefined) {

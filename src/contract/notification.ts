@@ -101,6 +101,8 @@ export function notificationToPb(n: Notification): NotificationPb {
     sendTime: ts(n.sendAt),
     readTime: ts(n.readAt),
     archiveTime: ts(n.archivedAt),
+    expireTime: ts(n.expireAt ?? null),
+    snoozeUntil: ts(n.snoozeUntil ?? null),
   });
 }
 
@@ -121,6 +123,8 @@ export function notificationFromPb(tenantId: string, pb: NotificationPb): Notifi
     sendAt: date(pb.sendTime) ?? new Date(0),
     readAt: date(pb.readTime),
     archivedAt: date(pb.archiveTime),
+    expireAt: date(pb.expireTime),
+    snoozeUntil: date(pb.snoozeUntil),
   };
 }
 

@@ -4,6 +4,8 @@ import type {
   SendRequest,
   UpdatePreferencesRequest,
 } from "../../gen/ts/herald/v1/notification_service_pb.js";
+import { InvalidArgumentError } from "../domain/errors.js";
+import { type MarkChangeKind, timedChangeKinds } from "../domain/feed-event.js";
 import type { Channel, NotificationDraft } from "../domain/notification.js";
 import type { PreferencesPatch } from "../domain/preferences.js";
 import type { MarkInput } from "../usecases/mark-notifications.js";
@@ -31,15 +33,21 @@ export function draftFromPb(req: SendRequest): NotificationDraft {
     topics: req.topics,
     excludeUserIds: req.excludeUserIds,
     broadcast: req.broadcast,
+    expireAt: req.expireAt === undefined ? null : timestampDate(req.expireAt),
+    ttlMs: req.ttl === undefined ? null : Number(req.ttl.seconds) * 1000 + Math.floor(req.ttl.nanos / 1e6),
   };
 }
 
 export function markInputFromPb(req: MarkReadRequest): MarkInput {
+  const change = changeKindFromPb(req.change) ?? "read";
+  if ((timedChangeKinds as readonly string[]).includes(change)) {
+    throw new InvalidArgumentError("change", "snooze and expiry have their own RPCs (SnoozeNotifications, Send's expire_at)");
+  }
   return {
     userId: req.userId,
     notificationIds: req.notificationIds,
     all: req.all,
-    change: changeKindFromPb(req.change) ?? "read",
+    change: change as MarkChangeKind,
   };
 }
 

@@ -6,8 +6,16 @@ export const ChangeKind = {
   unread: "unread",
   archived: "archived",
   unarchived: "unarchived",
+  snoozed: "snoozed",
+  unsnoozed: "unsnoozed",
+  expired: "expired",
 } as const;
 export type ChangeKind = (typeof ChangeKind)[keyof typeof ChangeKind];
+
+/** Changes only snooze and expiry make (their own RPCs and sweeps); MarkRead refuses them. */
+export const timedChangeKinds = ["snoozed", "unsnoozed", "expired"] as const;
+/** The changes MarkRead makes. */
+export type MarkChangeKind = Exclude<ChangeKind, (typeof timedChangeKinds)[number]>;
 
 /**
  * One change in a user's inbox. `seq` numbers a user's events 1, 2, 3... with no
@@ -23,6 +31,8 @@ export type FeedEvent = {
 } & (
   | { kind: "created"; notification: Notification }
   | { kind: "changed"; change: ChangeKind; notificationIds: string[]; all: boolean }
+  /** A snoozed notification whose time came, back at the top of the inbox (a new seq). */
+  | { kind: "returned"; notification: Notification }
 );
 
 /** The head of a user's feed: the last event's seq and the unread count after it. */

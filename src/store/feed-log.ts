@@ -7,12 +7,14 @@ import { type FeedEventRow, notificationColumns, toFeedEvent } from "./rows.js";
 export interface NewFeedEvent {
   tenantId: string;
   userId: string;
-  kind: "created" | ChangeKind;
+  kind: "created" | "returned" | ChangeKind;
   notificationIds: string[];
   /** A change of every notification in the inbox (MarkRead `all`). */
   all?: boolean;
   /** How the event moves the user's unread count (+1 for a new notification). */
   unreadDelta: number;
+  /** How the event moves the user's unseen count; default 0. */
+  unseenDelta?: number;
   time: Date;
 }
 
@@ -26,6 +28,7 @@ export interface FeedOwner {
 export interface Placed {
   seq: number;
   unreadCount: number;
+  unseenCount: number;
 }
 
 /** Stored events after a seq, as the live feed replays them. */
@@ -54,10 +57,10 @@ export const feedLog = {
    */
   async append(q: Queryable, events: readonly NewFeedEvent[]): Promise<Placed[]> {
     if (events.length === 0) return [];
-    const rows = await q.rows<{ seq: number; unread_count: number }>(feedAppendSql("$1::jsonb"), [
+    const rows = await q.rows<{ seq: number; unread_count: number; unseen_count: number }>(feedAppendSql("$1::jsonb"), [
       feedEventsJson(events),
     ]);
-    return rows.map((r) => ({ seq: r.seq, unreadCount: r.unread_count }));
+    return rows.map((r) => ({ seq: r.seq, unreadCount: r.unread_count, unseenCount: r.unseen_count }));
   },
 
   /**
@@ -99,7 +102,7 @@ export const feedLog = {
               e.all_notifications, e.unread_count, e.created_at AS event_time, ${notificationColumns}
        FROM feed_events e
        LEFT JOIN notifications n
-         ON e.kind = 'created' AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
+         ON e.kind IN ('created', 'returned') AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
        WHERE e.tenant_id = $1 AND e.user_id = $2 AND e.seq > $3
        ORDER BY e.seq
        LIMIT $4`,
@@ -129,7 +132,7 @@ export const feedLog = {
          WHERE f.tenant_id = t.tn AND f.user_id = t.u AND f.seq > t.a ORDER BY f.seq LIMIT $4
        ) e
        LEFT JOIN notifications n
-         ON e.kind = 'created' AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
+         ON e.kind IN ('created', 'returned') AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
        ORDER BY t.i, e.seq`,
       [requests.map((r) => r.tenantId), requests.map((r) => r.userId), requests.map((r) => r.after), limit],
     );
@@ -152,7 +155,7 @@ export type FeedLog = typeof feedLog;
 
 /** SQL appending the events in the jsonb `param` (see {@link feedEventsJson}); rows `(ord, user_id, seq, unread_count)`. */
 export function feedAppendSql(param: string): string {
-  return `SELECT ord, user_id, seq, unread_count FROM herald_feed_append(${param})`;
+  return `SELECT ord, user_id, seq, unread_count, unseen_count FROM herald_feed_append(${param})`;
 }
 
 /**
@@ -217,6 +220,7 @@ export function feedEventsJson(events: readonly NewFeedEvent[]): string {
       notification_ids: e.notificationIds,
       all_notifications: e.all ?? false,
       unread_delta: e.unreadDelta,
+      unseen_delta: e.unseenDelta ?? 0,
       created_at: e.time.toISOString(),
     })),
   );
@@ -226,6 +230,6 @@ export function feedEventsJson(events: readonly NewFeedEvent[]): string {
 function toPage(rows: FeedEventRow[], after: number, limit: number): EventsPage {
   // A created event whose notification is gone (deleted with its user's data)
   // has nothing left to show; its seq still counts as passed.
-  const events = rows.filter((r) => r.kind !== "created" || r.id != null).map(toFeedEvent);
+  const events = rows.filter((r) => (r.kind !== "created" && r.kind !== "returned") || r.id != null).map(toFeedEvent);
   return { events, firstSeq: rows[0]?.seq ?? null, lastSeq: rows.at(-1)?.seq ?? after, more: rows.length === limit };
 }

@@ -1,5 +1,6 @@
-import type { ChangeKind } from "../domain/feed-event.js";
+import type { MarkChangeKind } from "../domain/feed-event.js";
 import type { Queryable } from "./database.js";
+import { notTimedOutSql } from "./inbox-condition.js";
 
 /** Which notifications a state change applies to. */
 export type ChangeTarget = { ids: string[] } | { all: true };
@@ -16,7 +17,8 @@ export interface ChangeResult {
 // For each change: what it sets, the state a row must be in to change, and which
 // changed rows are unread in the inbox (so leave or enter the unread count). The
 // counted condition never reads the column being set, so RETURNING sees it as before.
-const changes: Record<ChangeKind, { set: string; when: string; unreadSql: string; sign: -1 | 1 }> = {
+// Snoozed and expired rows are outside the counts whatever changes (inbox-condition.ts).
+const changes: Record<MarkChangeKind, { set: string; when: string; unreadSql: string; sign: -1 | 1 }> = {
   read: { set: "read_at = $TIME", when: "read_at IS NULL", unreadSql: "archived_at IS NULL", sign: -1 },
   unread: { set: "read_at = NULL", when: "read_at IS NOT NULL", unreadSql: "archived_at IS NULL", sign: 1 },
   archived: { set: "archived_at = $TIME", when: "archived_at IS NULL", unreadSql: "read_at IS NULL", sign: -1 },
@@ -35,7 +37,7 @@ export const inboxStore = {
     q: Queryable,
     tenantId: string,
     userId: string,
-    kind: ChangeKind,
+    kind: MarkChangeKind,
     target: ChangeTarget,
     time: Date,
   ): Promise<ChangeResult> {
@@ -46,11 +48,12 @@ export const inboxStore = {
       return `$${bind.length}`;
     };
     const set = c.set.replace("$TIME", () => param(time));
-    const scope = "ids" in target ? `id = ANY(${param(target.ids)}::uuid[])` : "archived_at IS NULL";
+    const scope =
+      "ids" in target ? `id = ANY(${param(target.ids)}::uuid[])` : `archived_at IS NULL AND ${notTimedOutSql}`;
     const rows = await q.rows<{ id: string; counted: boolean }>(
       `UPDATE notifications SET ${set}
        WHERE tenant_id = $1 AND user_id = $2 AND seq IS NOT NULL AND ${c.when} AND ${scope}
-       RETURNING id, (${c.unreadSql}) AS counted`,
+       RETURNING id, (${c.unreadSql} AND ${notTimedOutSql}) AS counted`,
       bind,
     );
     const counted = rows.filter((r) => r.counted).length;

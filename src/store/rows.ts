@@ -1,4 +1,4 @@
-import type { FeedEvent } from "../domain/feed-event.js";
+import type { ChangeKind, FeedEvent } from "../domain/feed-event.js";
 import type { Channel, Delivery, DeliveryStatus, JsonObject, Notification, Priority } from "../domain/notification.js";
 
 /** A `notifications` row as node-pg returns it. */
@@ -16,11 +16,13 @@ export interface NotificationRow {
   send_at: Date;
   read_at: Date | null;
   archived_at: Date | null;
+  expire_at?: Date | null;
+  snooze_until?: Date | null;
 }
 
 /** The columns that make up a NotificationRow, for SELECT lists. */
 export const notificationColumns =
-  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at";
+  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at, n.expire_at, n.snooze_until";
 
 export function toNotification(row: NotificationRow): Notification {
   return {
@@ -37,6 +39,8 @@ export function toNotification(row: NotificationRow): Notification {
     sendAt: row.send_at,
     readAt: row.read_at,
     archivedAt: row.archived_at,
+    expireAt: row.expire_at ?? null,
+    snoozeUntil: row.snooze_until ?? null,
   };
 }
 
@@ -79,7 +83,7 @@ export type FeedEventRow = {
   event_tenant_id: string;
   event_user_id: string;
   seq: number;
-  kind: "created" | "read" | "unread" | "archived" | "unarchived";
+  kind: "created" | "returned" | ChangeKind;
   notification_ids: string[];
   all_notifications: boolean;
   unread_count: number;
@@ -94,8 +98,8 @@ export function toFeedEvent(row: FeedEventRow): FeedEvent {
     unreadCount: row.unread_count,
     time: row.event_time,
   };
-  if (row.kind === "created") {
-    return { ...base, kind: "created", notification: toNotification(row as NotificationRow) };
+  if (row.kind === "created" || row.kind === "returned") {
+    return { ...base, kind: row.kind, notification: toNotification(row as NotificationRow) };
   }
   return {
     ...base,

@@ -12,6 +12,8 @@ export interface ListInput {
   unreadOnly: boolean;
   category: string;
   archived: boolean;
+  /** List the snoozed notifications instead of the inbox. */
+  snoozed?: boolean;
 }
 
 export interface ListOutput {
@@ -26,7 +28,7 @@ export const defaultPageSize = 20;
 export function createListNotifications(deps: { db: Queryable }) {
   return async function listNotifications(principal: Principal, input: ListInput): Promise<ListOutput> {
     const userId = resolveUserId(principal, input.userId, "read", "list notifications");
-    const filters = [userId, input.unreadOnly, input.category, input.archived];
+    const filters = [userId, input.unreadOnly, input.category, input.archived, ...(input.snoozed ? ["snoozed"] : [])];
     const beforeSeq = input.pageToken === "" ? null : decodePageToken(input.pageToken, filters);
     const limit = input.pageSize === 0 ? defaultPageSize : input.pageSize;
     const { rows, unreadCount } = await notificationStore.list(deps.db, {

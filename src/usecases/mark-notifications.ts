@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "../domain/errors.js";
-import type { ChangeKind, FeedEvent } from "../domain/feed-event.js";
+import type { ChangeKind, FeedEvent, MarkChangeKind } from "../domain/feed-event.js";
 import type { Principal } from "../domain/principal.js";
 import type { Database, Queryable } from "../store/database.js";
 import { feedLog } from "../store/feed-log.js";
@@ -13,7 +13,7 @@ export interface MarkInput {
   /** Exactly one of `notificationIds` (non-empty) and `all` is set; the contract checks it. */
   notificationIds: string[];
   all: boolean;
-  change: ChangeKind;
+  change: MarkChangeKind;
 }
 
 export interface MarkOutput {

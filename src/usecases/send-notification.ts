@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
-import { type Channel, isFanout, type Notification, type NotificationDraft } from "../domain/notification.js";
+import { type Channel, expiryOf, isFanout, type Notification, type NotificationDraft } from "../domain/notification.js";
 import { type Principal, senderIdOf } from "../domain/principal.js";
 import type { Workflow } from "../domain/workflow.js";
 import type { Database, Queryable } from "../store/database.js";
@@ -74,6 +74,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
       sendAt: scheduled ? (draft.sendAt as Date) : now,
       readAt: null,
       archivedAt: null,
+      expireAt: expiryOf(draft, scheduled ? (draft.sendAt as Date) : now),
     }));
     const key = draft.idempotencyKey !== "" && senderKeyId !== null ? draft.idempotencyKey : null;
     const fingerprint = key === null ? null : requestHash(draft);
@@ -224,6 +225,9 @@ export function requestHash(draft: NotificationDraft): Buffer {
     draft.templateKey,
     draft.workflow,
     draft.cancellationKey,
+    // Only when set, so keys stored before expiry existed keep their fingerprints.
+    ...(draft.expireAt ? [draft.expireAt.toISOString()] : []),
+    ...(draft.ttlMs ? [`ttl:${draft.ttlMs}`] : []),
   ]);
   return createHash("sha256").update(canonical).digest();
 }

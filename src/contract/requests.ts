@@ -41,7 +41,10 @@ export function draftFromPb(req: SendRequest): NotificationDraft {
 export function markInputFromPb(req: MarkReadRequest): MarkInput {
   const change = changeKindFromPb(req.change) ?? "read";
   if ((timedChangeKinds as readonly string[]).includes(change)) {
-    throw new InvalidArgumentError("change", "snooze and expiry have their own RPCs (SnoozeNotifications, Send's expire_at)");
+    throw new InvalidArgumentError(
+      "change",
+      "snooze and expiry have their own RPCs (SnoozeNotifications, Send's expire_at)",
+    );
   }
   return {
     userId: req.userId,

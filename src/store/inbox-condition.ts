@@ -5,8 +5,7 @@
  * `seen_at` NULL; every writer that moves a row in or out of this set passes
  * the matching deltas to the feed log, and a recount uses these strings.
  */
-export const inInboxSql =
-  "(seq IS NOT NULL AND archived_at IS NULL AND snooze_until IS NULL AND expired_at IS NULL)";
+export const inInboxSql = "(seq IS NOT NULL AND archived_at IS NULL AND snooze_until IS NULL AND expired_at IS NULL)";
 
 /** A row counted in the unread count. */
 export const countedUnreadSql = `(${inInboxSql} AND read_at IS NULL)`;

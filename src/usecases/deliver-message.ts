@@ -8,8 +8,8 @@ import type { TenantSettings } from "../domain/tenant-settings.js";
 import { type AttemptJournal, createAttemptJournal } from "../store/attempt-journal.js";
 import { attemptStore } from "../store/attempt-store.js";
 import type { Database } from "../store/database.js";
-import type { PreferenceCache } from "../store/preference-cache.js";
 import { feedLog } from "../store/feed-log.js";
+import type { PreferenceCache } from "../store/preference-cache.js";
 import { isExpired } from "./expire-notifications.js";
 import { type PublishFeedEvents, placeInInbox } from "./inbox-placement.js";
 

@@ -35,9 +35,11 @@ export function createSnoozeNotifications(deps: { db: Database; publish: Publish
     const action = input.until === null ? "unsnooze notifications" : "snooze notifications";
     const userId = resolveUserId(principal, input.userId, "admin", action);
     const { tenantId } = principal;
-    if (input.notificationIds.length === 0) throw new InvalidArgumentError("notification_ids", "must name at least one");
+    if (input.notificationIds.length === 0)
+      throw new InvalidArgumentError("notification_ids", "must name at least one");
     const now = new Date();
-    if (input.until !== null && input.until <= now) throw new InvalidArgumentError("snooze_until", "must be in the future");
+    if (input.until !== null && input.until <= now)
+      throw new InvalidArgumentError("snooze_until", "must be in the future");
     if (input.until !== null && input.until.getTime() - now.getTime() > maxSnoozeMs) {
       throw new InvalidArgumentError("snooze_until", "must be at most 365 days ahead");
     }

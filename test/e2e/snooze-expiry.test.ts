@@ -35,7 +35,12 @@ const seconds = (s: number) => timestampFromDate(new Date(Date.now() + s * 1000)
 
 /** The feed's counts equal a recount from the rows (the counting rule). */
 async function expectCountsExact(userId: string) {
-  const [row] = await herald.db.query<{ unread: number; unseen: number; recount_unread: number; recount_unseen: number }>(
+  const [row] = await herald.db.query<{
+    unread: number;
+    unseen: number;
+    recount_unread: number;
+    recount_unseen: number;
+  }>(
     `SELECT f.unread_count AS unread, f.unseen_count AS unseen,
        (SELECT count(*)::int FROM notifications WHERE tenant_id = f.tenant_id AND user_id = f.user_id AND ${countedUnreadSql}) AS recount_unread,
        (SELECT count(*)::int FROM notifications WHERE tenant_id = f.tenant_id AND user_id = f.user_id AND ${countedUnseenSql}) AS recount_unseen

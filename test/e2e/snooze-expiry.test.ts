@@ -88,6 +88,21 @@ describe("snooze", () => {
     )) as [{ n: number }];
     expect(n).toBe(1);
     s.abort.abort();
+
+    // A stream resuming from before the snooze replays both from the log, the notification included.
+    const replay = collect(user.subscribe({ cursor: "2" }, { signal: AbortSignal.timeout(10_000) }));
+    await waitFor(() => replay.items.some((r) => r.event?.kind.case === "synced"), 10_000, "the replay");
+    const replayed = replay.items
+      .slice(
+        0,
+        replay.items.findIndex((r) => r.event?.kind.case === "synced"),
+      )
+      .map((r) => r.event as FeedEvent)
+      .filter((e) => e.kind.case === "changed" || e.kind.case === "returned");
+    expect(replayed.map((e) => e.kind.case)).toEqual(["changed", "returned"]);
+    const again = replayed[1] as FeedEvent;
+    expect(again.kind.case === "returned" && again.kind.value.notification?.title).toBe("first");
+    expect(again.cursor).toBe(back.cursor);
   });
 
   it("unsnooze brings it back at once at its old place, with CHANGE_KIND_UNSNOOZED", async () => {

@@ -1,7 +1,10 @@
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { create } from "@bufbuild/protobuf";
+import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Channel, DeliveryStatus } from "../../gen/ts/herald/v1/notification_pb.js";
 import { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
+import { WorkflowSchema, type WorkflowStep } from "../../gen/ts/herald/v1/workflow_pb.js";
+import { WorkflowService } from "../../gen/ts/herald/v1/workflow_service_pb.js";
 import { connectClient, type HeraldClient, serviceClient } from "../helpers/clients.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
 import { type SmtpReceiver, startSmtpReceiver } from "../helpers/smtp-receiver.js";
@@ -29,7 +32,7 @@ beforeAll(async () => {
   const key = await herald.apiKey(["admin", "send"]);
   client = connectClient(herald.url, key);
   const recipients = serviceClient(RecipientService, herald.url, key);
-  for (const u of ["down", "later", "control"]) {
+  for (const u of ["down", "later", "control", "flow"]) {
     await recipients.upsertRecipient({ userId: u, email: `${u}@example.com`, timezone: "UTC" });
   }
 });
@@ -72,6 +75,42 @@ describe("expiry and other channels", () => {
     await new Promise((r) => setTimeout(r, 1500)); // two more retry intervals for a wrong resend to show
     expect(smtp.messages.flatMap((m) => m.to)).toEqual(["control@example.com"]);
     expect((await emailOf(id))?.status).toBe(DeliveryStatus.CANCELED);
+  });
+
+  it("a workflow's email after a delay longer than the ttl is never sent", async () => {
+    smtp.reset();
+    const workflows = serviceClient(WorkflowService, herald.url, await herald.apiKey(["admin"]));
+    const step = (kind: unknown) => ({ kind }) as WorkflowStep;
+    await workflows.upsertWorkflow({
+      workflow: create(WorkflowSchema, {
+        key: "late-email",
+        categories: ["late.*"],
+        steps: [
+          step({ case: "deliver", value: { channels: [Channel.IN_APP], templateKey: "" } }),
+          step({ case: "delay", value: { until: { case: "duration", value: durationFromMs(2500) } } }),
+          step({ case: "deliver", value: { channels: [Channel.EMAIL], templateKey: "" } }),
+        ],
+      }),
+    });
+    const { notifications } = await client.send({
+      userIds: ["flow"],
+      category: "late.reminder",
+      title: "t",
+      body: "b",
+      ttl: { seconds: 1n, nanos: 0 },
+    });
+    const id = notifications[0]?.id as string;
+    // The run goes on after the expiry; the email its last step adds is canceled, not sent.
+    const email = await waitFor(
+      async () => {
+        const d = await emailOf(id);
+        return d?.status === DeliveryStatus.CANCELED && d;
+      },
+      20_000,
+      "the workflow's email canceled",
+    );
+    expect(email.attempts).toBe(0);
+    expect(smtp.messages.filter((m) => m.to.includes("flow@example.com"))).toEqual([]);
   });
 
   it("a worker refuses an email whose notification expired before it took it, with no sweep", async () => {

@@ -13,6 +13,7 @@ import {
 import { preferencesToPb } from "../contract/preferences.js";
 import { draftFromPb, markInputFromPb, preferencesPatchFromPb } from "../contract/requests.js";
 import { digestLinkToPb, workflowRunToPb } from "../contract/workflow.js";
+import { InvalidArgumentError } from "../domain/errors.js";
 import type { Principal } from "../domain/principal.js";
 import type { UseCases } from "../usecases/index.js";
 import { principalOf } from "./principal-context.js";
@@ -91,9 +92,9 @@ export function notificationService(
 
     async snoozeNotifications(req, ctx) {
       const { notificationIds, userId } = req;
-      const until = req.snoozeUntil === undefined ? null : timestampDate(req.snoozeUntil);
-      if (until === null) throw new ConnectError("snooze_until: is required", Code.InvalidArgument);
-      return uc.snooze(principalOf(ctx), { userId, notificationIds, until });
+      // Protovalidate requires it; without it the use case would unsnooze instead.
+      if (req.snoozeUntil === undefined) throw new InvalidArgumentError("snooze_until", "is required");
+      return uc.snooze(principalOf(ctx), { userId, notificationIds, until: timestampDate(req.snoozeUntil) });
     },
 
     async unsnoozeNotifications(req, ctx) {

@@ -52,6 +52,7 @@ export function createSnoozeNotifications(deps: { db: Database; publish: Publish
           ? await inboxTimers.unsnooze(tx, tenantId, userId, input.notificationIds)
           : await inboxTimers.snooze(tx, tenantId, userId, input.notificationIds, input.until);
       if (rows.length === 0) {
+        // FeedHead carries unseenCount once the seen wiring lands (issue 14); until then 0.
         const unseenCount = (head as { unseenCount?: number }).unseenCount ?? 0;
         return { output: { unreadCount: head.unreadCount, unseenCount, changedCount: 0 }, event: null };
       }

@@ -103,6 +103,7 @@ export function notificationToPb(n: Notification): NotificationPb {
     archiveTime: ts(n.archivedAt),
     expireTime: ts(n.expireAt ?? null),
     snoozeUntil: ts(n.snoozeUntil ?? null),
+    seenTime: ts(n.seenAt),
   });
 }
 
@@ -125,6 +126,7 @@ export function notificationFromPb(tenantId: string, pb: NotificationPb): Notifi
     archivedAt: date(pb.archiveTime),
     expireAt: date(pb.expireTime),
     snoozeUntil: date(pb.snoozeUntil),
+    seenAt: date(pb.seenTime),
   };
 }
 

@@ -50,6 +50,8 @@ export interface Notification extends NotificationContent {
   expireAt?: Date | null;
   /** When a snoozed notification comes back; absent or null: not snoozed. */
   snoozeUntil?: Date | null;
+  /** When the user first saw it in a list, or read it; null while unseen. */
+  seenAt: Date | null;
 }
 
 /** How one attempt at a delivery ended. */

@@ -41,7 +41,7 @@ export const inboxTimers = {
     return q.rows<TimedRow>(
       `WITH old AS (
          SELECT id, (snooze_until IS NULL AND read_at IS NULL) AS unread,
-                (snooze_until IS NULL AND seen_at IS NULL) AS unseen
+                (snooze_until IS NULL AND seen_at IS NULL AND read_at IS NULL) AS unseen
          FROM notifications
          WHERE tenant_id = $1 AND user_id = $2 AND id = ANY($3::uuid[])
            AND seq IS NOT NULL AND archived_at IS NULL AND expired_at IS NULL
@@ -59,7 +59,7 @@ export const inboxTimers = {
       `UPDATE notifications SET snooze_until = NULL
        WHERE tenant_id = $1 AND user_id = $2 AND id = ANY($3::uuid[]) AND snooze_until IS NOT NULL
        RETURNING id, (archived_at IS NULL AND expired_at IS NULL AND read_at IS NULL) AS unread,
-                 (archived_at IS NULL AND expired_at IS NULL AND seen_at IS NULL) AS unseen`,
+                 (archived_at IS NULL AND expired_at IS NULL AND seen_at IS NULL AND read_at IS NULL) AS unseen`,
       [tenantId, userId, ids],
     );
   },
@@ -114,7 +114,7 @@ export const inboxTimers = {
            ON x.tenant_id = t.tenant_id AND x.user_id = t.user_id
          WHERE x.snooze_until <= $3 ORDER BY x.snooze_until, x.id LIMIT $4)
        RETURNING ${notificationColumns}, (n.archived_at IS NULL AND n.expired_at IS NULL) AS back,
-                 (n.read_at IS NULL) AS unread, (n.seen_at IS NULL) AS unseen`,
+                 (n.read_at IS NULL) AS unread, (n.seen_at IS NULL AND n.read_at IS NULL) AS unseen`,
       [...owners(users), now, limit],
     );
     return rows.map((r) => ({
@@ -159,7 +159,7 @@ export const inboxTimers = {
        WHERE (n.tenant_id, n.id) IN (${due})
        RETURNING n.id, n.tenant_id, n.user_id, (n.seq IS NOT NULL) AS placed,
          (n.seq IS NOT NULL AND n.archived_at IS NULL AND n.snooze_until IS NULL AND n.read_at IS NULL) AS unread,
-         (n.seq IS NOT NULL AND n.archived_at IS NULL AND n.snooze_until IS NULL AND n.seen_at IS NULL) AS unseen`,
+         (n.seq IS NOT NULL AND n.archived_at IS NULL AND n.snooze_until IS NULL AND n.seen_at IS NULL AND n.read_at IS NULL) AS unseen`,
       [...owners(users), now, limit],
     );
     return rows.map((r) => ({

@@ -16,13 +16,17 @@ export interface NotificationRow {
   send_at: Date;
   read_at: Date | null;
   archived_at: Date | null;
+  seen_at: Date | null;
   expire_at?: Date | null;
   snooze_until?: Date | null;
 }
 
-/** The columns that make up a NotificationRow, for SELECT lists. */
+/**
+ * The columns that make up a NotificationRow, for SELECT lists. Reading sees:
+ * the seen time is the first of seen_at and read_at (migration 0018).
+ */
 export const notificationColumns =
-  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at, n.expire_at, n.snooze_until";
+  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at, coalesce(n.seen_at, n.read_at) AS seen_at, n.expire_at, n.snooze_until";
 
 export function toNotification(row: NotificationRow): Notification {
   return {
@@ -39,6 +43,7 @@ export function toNotification(row: NotificationRow): Notification {
     sendAt: row.send_at,
     readAt: row.read_at,
     archivedAt: row.archived_at,
+    seenAt: row.seen_at,
     expireAt: row.expire_at ?? null,
     snoozeUntil: row.snooze_until ?? null,
   };
@@ -87,6 +92,7 @@ export type FeedEventRow = {
   notification_ids: string[];
   all_notifications: boolean;
   unread_count: number;
+  unseen_count: number;
   event_time: Date;
 } & Partial<NotificationRow>;
 
@@ -96,6 +102,7 @@ export function toFeedEvent(row: FeedEventRow): FeedEvent {
     userId: row.event_user_id,
     seq: row.seq,
     unreadCount: row.unread_count,
+    unseenCount: row.unseen_count,
     time: row.event_time,
   };
   if (row.kind === "created" || row.kind === "returned") {

@@ -53,6 +53,7 @@ export function createExpireNotifications(options: SweepOptions) {
         userId: e.userId,
         seq: placed[i]?.seq as number,
         unreadCount: placed[i]?.unreadCount as number,
+        unseenCount: placed[i]?.unseenCount as number,
         time,
         change: "expired",
         notificationIds: e.notificationIds,

@@ -54,6 +54,7 @@ export function createReturnSnoozed(options: SweepOptions) {
         userId: r.notification.userId,
         seq: placed[i]?.seq as number,
         unreadCount: placed[i]?.unreadCount as number,
+        unseenCount: placed[i]?.unseenCount as number,
         time,
         notification: r.notification,
       }));

@@ -75,6 +75,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
       readAt: null,
       archivedAt: null,
       expireAt: expiryOf(draft, scheduled ? (draft.sendAt as Date) : now),
+      seenAt: null,
     }));
     const key = draft.idempotencyKey !== "" && senderKeyId !== null ? draft.idempotencyKey : null;
     const fingerprint = key === null ? null : requestHash(draft);

@@ -52,9 +52,10 @@ export function createSnoozeNotifications(deps: { db: Database; publish: Publish
           ? await inboxTimers.unsnooze(tx, tenantId, userId, input.notificationIds)
           : await inboxTimers.snooze(tx, tenantId, userId, input.notificationIds, input.until);
       if (rows.length === 0) {
-        // FeedHead carries unseenCount once the seen wiring lands (issue 14); until then 0.
-        const unseenCount = (head as { unseenCount?: number }).unseenCount ?? 0;
-        return { output: { unreadCount: head.unreadCount, unseenCount, changedCount: 0 }, event: null };
+        return {
+          output: { unreadCount: head.unreadCount, unseenCount: head.unseenCount, changedCount: 0 },
+          event: null,
+        };
       }
       const sign = change === "snoozed" ? -1 : 1;
       const ids = rows.map((r) => r.id);
@@ -68,6 +69,7 @@ export function createSnoozeNotifications(deps: { db: Database; publish: Publish
         userId,
         seq: p.seq,
         unreadCount: p.unreadCount,
+        unseenCount: p.unseenCount,
         time: now,
         change,
         notificationIds: ids,

@@ -60,7 +60,16 @@ export function createSnoozeNotifications(deps: { db: Database; publish: Publish
       const sign = change === "snoozed" ? -1 : 1;
       const ids = rows.map((r) => r.id);
       const [placed] = await feedLog.append(tx, [
-        { tenantId, userId, kind: change, notificationIds: ids, ...deltas(rows, sign), time: now },
+        {
+          tenantId,
+          userId,
+          kind: change,
+          notificationIds: ids,
+          ...deltas(rows, sign),
+          // Kept with the event for the event log (WatchEvents, webhooks): until when.
+          ...(input.until !== null && { detail: { snoozeUntil: input.until.toISOString() } }),
+          time: now,
+        },
       ]);
       const p = placed as { seq: number; unreadCount: number; unseenCount: number };
       const event: FeedEvent = {

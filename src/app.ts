@@ -138,65 +138,67 @@ export async function createApp(
   const workflowVersions = createWorkflowVersions(db, { patternsTtlMs: config.workflows.patternsTtlMs });
   const workflowsChanged = broadcast("workflows.changed");
   workflowsChanged.listen((text) => workflowVersions.changed(tenantOfWorkflowsChanged(text)));
-  const { api, deliver, workflowDeliveries, planFanout, expandFanoutChunk } = createUseCases({
-    db,
-    channels,
-    endpoints,
-    preferences,
-    renderer: createContentRenderer({ ...config.templates, db, contents: channels.catalog }),
-    feed,
-    tokensRevoked: auth.revoked,
-    tenantsChanged: tenants.changed,
-    tenantSettings: tenants.settings,
-    onQueued: () => scheduler.kick("outbox-relay"),
-    traceContext: traceHeaders,
-    sendMany: {
-      window: config.send.streamWindow,
-      maxStreamsPerSender: config.send.maxStreamsPerSender,
-      maxStreams: config.send.maxStreams,
-      streamIdleMs: config.send.streamIdleMs,
-    },
-    fanout: {
-      ...config.fanout,
-      chargeNotifications: rateLimits.chargeNotifications,
-      maxInFlightPerTenant: (tenantId) =>
-        tenants.limits(tenantId)?.fanoutsInFlight || config.fanout.maxInFlightPerTenant,
-      onStarted: () => scheduler.kick("fanout-planner"),
-      onChunks: () => scheduler.kick("fanout-relay"),
-    },
-    sendGroupCommit: config.send.groupCommit ? { ...config.send, onBatch: (n) => metrics.observeSendBatch(n) } : null,
-    deadLetter: (letter) => delivery.deadLetter(letter),
-    pipeline: {
-      counters: async () => deliveryCounters(await metrics.deliveryTotals()),
-      consumerPending: () => delivery.consumerPending(),
-      openStreams: () => feed.hub.size(),
-      processId: `${hostname()}:${process.pid}`,
-    },
-    observe: (channel, outcome, seconds) => metrics.observeDelivery(channel, outcome, seconds),
-    workflows: {
-      find: workflowVersions.forSend,
-      onRunsStarted: () => scheduler.kick(workflows.taskNames[0] as string),
-      now: () => clock.now(),
-      settle: (tx, changed, change) => workflows.settle(tx, changed, change),
-      cancelNotification: (tx, id) => workflows.cancelNotification(tx, id),
-      cancelByKey: (tenantId, key, userIds) => workflows.cancelByKey(tenantId, key, userIds),
-      changed: (tenantId) => {
-        workflowVersions.changed(tenantId);
-        workflowsChanged.send(workflowsChangedText(tenantId));
+  const { api, deliver, workflowDeliveries, planFanout, expandFanoutChunk, returnSnoozed, expireNotifications } =
+    createUseCases({
+      db,
+      channels,
+      endpoints,
+      preferences,
+      renderer: createContentRenderer({ ...config.templates, db, contents: channels.catalog }),
+      feed,
+      tokensRevoked: auth.revoked,
+      tenantsChanged: tenants.changed,
+      tenantSettings: tenants.settings,
+      onQueued: () => scheduler.kick("outbox-relay"),
+      traceContext: traceHeaders,
+      sendMany: {
+        window: config.send.streamWindow,
+        maxStreamsPerSender: config.send.maxStreamsPerSender,
+        maxStreams: config.send.maxStreams,
+        streamIdleMs: config.send.streamIdleMs,
       },
-    },
-    settings: {
-      ...config.limits,
-      ...config.topics,
-      requiredCategories: deliveryConfig.requiredCategories,
-      retry: createRetryPolicy(deliveryConfig.retryScheduleMs),
-      deliveryTimeoutMs: deliveryConfig.timeoutMs,
-      feedHeartbeatMs: config.feed.heartbeatMs,
-      templateMaxExpressions: config.templates.maxExpressions,
-      webhookSecretGraceHours: (config.channels.webhook as WebhookSettings).secretGraceHours,
-      webPushPublicKey: (config.channels.webpush as WebPushSettings | null)?.vapid.publicKey ?? "",
-    },
-  });
+      fanout: {
+        ...config.fanout,
+        chargeNotifications: rateLimits.chargeNotifications,
+        maxInFlightPerTenant: (tenantId) =>
+          tenants.limits(tenantId)?.fanoutsInFlight || config.fanout.maxInFlightPerTenant,
+        onStarted: () => scheduler.kick("fanout-planner"),
+        onChunks: () => scheduler.kick("fanout-relay"),
+      },
+      sendGroupCommit: config.send.groupCommit ? { ...config.send, onBatch: (n) => metrics.observeSendBatch(n) } : null,
+      deadLetter: (letter) => delivery.deadLetter(letter),
+      pipeline: {
+        counters: async () => deliveryCounters(await metrics.deliveryTotals()),
+        consumerPending: () => delivery.consumerPending(),
+        openStreams: () => feed.hub.size(),
+        processId: `${hostname()}:${process.pid}`,
+      },
+      observe: (channel, outcome, seconds) => metrics.observeDelivery(channel, outcome, seconds),
+      workflows: {
+        find: workflowVersions.forSend,
+        onRunsStarted: () => scheduler.kick(workflows.taskNames[0] as string),
+        now: () => clock.now(),
+        settle: (tx, changed, change) => workflows.settle(tx, changed, change),
+        cancelNotification: (tx, id) => workflows.cancelNotification(tx, id),
+        cancelByKey: (tenantId, key, userIds) => workflows.cancelByKey(tenantId, key, userIds),
+        changed: (tenantId) => {
+          workflowVersions.changed(tenantId);
+          workflowsChanged.send(workflowsChangedText(tenantId));
+        },
+      },
+      settings: {
+        ...config.limits,
+        ...config.topics,
+        requiredCategories: deliveryConfig.requiredCategories,
+        retry: createRetryPolicy(deliveryConfig.retryScheduleMs),
+        deliveryTimeoutMs: deliveryConfig.timeoutMs,
+        feedHeartbeatMs: config.feed.heartbeatMs,
+        inboxTimersBatch: config.feed.timersBatch,
+        templateMaxExpressions: config.templates.maxExpressions,
+        webhookSecretGraceHours: (config.channels.webhook as WebhookSettings).secretGraceHours,
+        webPushPublicKey: (config.channels.webpush as WebPushSettings | null)?.vapid.publicKey ?? "",
+      },
+    });
   const delivery = startDelivery({
     link,
     db,
@@ -229,6 +231,8 @@ export async function createApp(
       ...delivery.tasks,
       ...workflows.tasks,
       ...feed.tasks,
+      { name: "return-snoozed", everyMs: config.feed.timersIntervalMs, run: returnSnoozed },
+      { name: "expire-notifications", everyMs: config.feed.timersIntervalMs, run: expireNotifications },
       ...auth.tasks,
       ...housekeepingTasks(db, { ...config.topics, fanoutRetentionDays: config.fanout.retentionDays }),
     ],

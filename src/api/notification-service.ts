@@ -1,3 +1,4 @@
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { fanoutToPb } from "../contract/fanout.js";
@@ -18,6 +19,7 @@ import {
   retractTargetFromPb,
 } from "../contract/requests.js";
 import { digestLinkToPb, workflowRunToPb } from "../contract/workflow.js";
+import { InvalidArgumentError } from "../domain/errors.js";
 import type { Principal } from "../domain/principal.js";
 import type { UseCases } from "../usecases/index.js";
 import { principalOf } from "./principal-context.js";
@@ -93,6 +95,17 @@ export function notificationService(
 
     async markRead(req, ctx) {
       return uc.mark(principalOf(ctx), markInputFromPb(req));
+    },
+
+    async snoozeNotifications(req, ctx) {
+      const { notificationIds, userId } = req;
+      // Protovalidate requires it; without it the use case would unsnooze instead.
+      if (req.snoozeUntil === undefined) throw new InvalidArgumentError("snooze_until", "is required");
+      return uc.snooze(principalOf(ctx), { userId, notificationIds, until: timestampDate(req.snoozeUntil) });
+    },
+
+    async unsnoozeNotifications(req, ctx) {
+      return uc.snooze(principalOf(ctx), { userId: req.userId, notificationIds: req.notificationIds, until: null });
     },
 
     async getPreferences(req, ctx) {

@@ -11,6 +11,10 @@ export interface FeedConfig {
   readConcurrency: number;
   /** Feed reads that may wait; beyond, new Subscribes are refused. */
   readQueueMax: number;
+  /** Pause between rounds of the snooze-return and expiry sweeps when idle. */
+  timersIntervalMs: number;
+  /** Most notifications one sweep round takes (in one transaction). */
+  timersBatch: number;
 }
 
 export function readFeed(env: EnvReader, poolMax: number): FeedConfig {
@@ -29,5 +33,7 @@ export function readFeed(env: EnvReader, poolMax: number): FeedConfig {
     maxStreams: env.int("FEED_MAX_STREAMS", 20_000, 1, 10_000_000),
     readConcurrency,
     readQueueMax: env.int("FEED_READ_QUEUE_MAX", 2_000, 1, 1_000_000),
+    timersIntervalMs: env.int("INBOX_TIMERS_INTERVAL_MS", 1_000, 50, 60_000),
+    timersBatch: env.int("INBOX_TIMERS_BATCH", 500, 1, 10_000),
   };
 }

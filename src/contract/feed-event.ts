@@ -15,6 +15,9 @@ const changeKinds: Record<ChangeKind, ChangeKindPb> = {
   unread: ChangeKindPb.UNREAD,
   archived: ChangeKindPb.ARCHIVED,
   unarchived: ChangeKindPb.UNARCHIVED,
+  snoozed: ChangeKindPb.SNOOZED,
+  unsnoozed: ChangeKindPb.UNSNOOZED,
+  expired: ChangeKindPb.EXPIRED,
   seen: ChangeKindPb.SEEN,
   retracted: ChangeKindPb.RETRACTED,
 };
@@ -51,9 +54,10 @@ export function feedItemToPb(item: FeedItem): FeedEventPb {
         kind: { case: "created", value: { notification: notificationToPb(item.notification) } },
       });
     case "updated":
+    case "returned":
       return create(FeedEventSchema, {
         ...head,
-        kind: { case: "updated", value: { notification: notificationToPb(item.notification) } },
+        kind: { case: item.kind, value: { notification: notificationToPb(item.notification) } },
       });
     case "changed":
       return create(FeedEventSchema, {
@@ -118,7 +122,10 @@ export function decodeFeedEvent(tenantId: string, userId: string, bytes: Uint8Ar
     time: pb.eventTime === undefined ? new Date() : timestampDate(pb.eventTime),
   };
   let event: FeedEvent | null = null;
-  if ((pb.kind.case === "created" || pb.kind.case === "updated") && pb.kind.value.notification !== undefined) {
+  if (
+    (pb.kind.case === "created" || pb.kind.case === "updated" || pb.kind.case === "returned") &&
+    pb.kind.value.notification !== undefined
+  ) {
     event = { ...base, kind: pb.kind.case, notification: notificationFromPb(tenantId, pb.kind.value.notification) };
   } else if (pb.kind.case === "changed") {
     const change = changeKindFromPb(pb.kind.value.kind);

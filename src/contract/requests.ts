@@ -7,6 +7,7 @@ import type {
   UpdatePreferencesRequest,
 } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { InvalidArgumentError } from "../domain/errors.js";
+import { type MarkChangeKind, notMarkChangeKinds } from "../domain/feed-event.js";
 import type { Channel, NotificationDraft } from "../domain/notification.js";
 import type { PreferencesPatch } from "../domain/preferences.js";
 import type { ContentPatch } from "../store/notification-updates.js";
@@ -37,14 +38,26 @@ export function draftFromPb(req: SendRequest): NotificationDraft {
     topics: req.topics,
     excludeUserIds: req.excludeUserIds,
     broadcast: req.broadcast,
+    expireAt: req.expireAt === undefined ? null : timestampDate(req.expireAt),
+    ttlMs: req.ttl === undefined ? null : Number(req.ttl.seconds) * 1000 + Math.floor(req.ttl.nanos / 1e6),
   };
 }
 
 export function markInputFromPb(req: MarkReadRequest): MarkInput {
   const change = changeKindFromPb(req.change) ?? "read";
-  // The contract refuses it already; the check keeps the type honest.
-  if (change === "retracted") throw new InvalidArgumentError("change", "must not be CHANGE_KIND_RETRACTED");
-  return { userId: req.userId, notificationIds: req.notificationIds, all: req.all, change };
+  // The contract's enum has them; MarkRead does not make them.
+  if ((notMarkChangeKinds as readonly string[]).includes(change)) {
+    throw new InvalidArgumentError(
+      "change",
+      "retraction, snooze and expiry have their own RPCs (RetractNotification, SnoozeNotifications, Send's expire_at)",
+    );
+  }
+  return {
+    userId: req.userId,
+    notificationIds: req.notificationIds,
+    all: req.all,
+    change: change as MarkChangeKind,
+  };
 }
 
 /** UpdateNotification's fields that are set; data given empty clears it. */

@@ -10,10 +10,18 @@ export const ChangeKind = {
   seen: "seen",
   /** The sender withdrew them, or a newer notification of their group replaced them (not a MarkRead change). */
   retracted: "retracted",
+  snoozed: "snoozed",
+  unsnoozed: "unsnoozed",
+  expired: "expired",
 } as const;
 export type ChangeKind = (typeof ChangeKind)[keyof typeof ChangeKind];
+/**
+ * Changes only the sender (retract), snooze and expiry make, through their own
+ * RPCs and sweeps; MarkRead refuses them.
+ */
+export const notMarkChangeKinds = ["retracted", "snoozed", "unsnoozed", "expired"] as const;
 /** The changes a user asks for with MarkRead. */
-export type MarkChangeKind = Exclude<ChangeKind, "retracted">;
+export type MarkChangeKind = Exclude<ChangeKind, (typeof notMarkChangeKinds)[number]>;
 
 /**
  * One change in a user's inbox. `seq` numbers a user's events 1, 2, 3... with no
@@ -33,6 +41,8 @@ export type FeedEvent = {
   /** New content of a notification (UpdateNotification), as it is now. */
   | { kind: "updated"; notification: Notification }
   | { kind: "changed"; change: ChangeKind; notificationIds: string[]; all: boolean }
+  /** A snoozed notification whose time came, back at the top of the inbox (a new seq). */
+  | { kind: "returned"; notification: Notification }
 );
 
 /** The head of a user's feed: the last event's seq and the unread and unseen counts after it. */

@@ -46,6 +46,10 @@ export interface Notification extends NotificationContent {
   sendAt: Date;
   readAt: Date | null;
   archivedAt: Date | null;
+  /** When it expires (Send's expire_at or ttl); absent or null: never. */
+  expireAt?: Date | null;
+  /** When a snoozed notification comes back; absent or null: not snoozed. */
+  snoozeUntil?: Date | null;
   /** When the user first saw it in a list, or read it; null while unseen. */
   seenAt: Date | null;
   /** The thread a later Send of the same key replaces it in (SendRequest.group_key); absent or empty for none. */
@@ -111,6 +115,16 @@ export interface NotificationDraft extends NotificationContent {
   topics?: string[];
   excludeUserIds?: string[];
   broadcast?: boolean;
+  /** When the notifications expire; absent or null: never (or after ttlMs). */
+  expireAt?: Date | null;
+  /** How long after the send time (sendAt, or when Send runs) they expire; at most one of this and expireAt. */
+  ttlMs?: number | null;
+}
+
+/** When a draft's notifications, sent at `sendTime`, expire: null for never. */
+export function expiryOf(draft: NotificationDraft, sendTime: Date): Date | null {
+  if (draft.expireAt) return draft.expireAt;
+  return draft.ttlMs ? new Date(sendTime.getTime() + draft.ttlMs) : null;
 }
 
 /** Whether a draft is a fan-out: addressed to topics or to everyone, written later in chunks. */

@@ -7,7 +7,7 @@ import { type FeedEventRow, notificationColumns, toFeedEvent } from "./rows.js";
 export interface NewFeedEvent {
   tenantId: string;
   userId: string;
-  kind: "created" | "updated" | ChangeKind;
+  kind: "created" | "updated" | "returned" | ChangeKind;
   notificationIds: string[];
   /** A change of every notification in the inbox (MarkRead `all`). */
   all?: boolean;
@@ -130,7 +130,7 @@ export const feedLog = {
               ${notificationColumns}
        FROM feed_events e
        LEFT JOIN notifications n
-         ON e.kind IN ('created', 'updated') AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
+         ON e.kind IN ('created', 'updated', 'returned') AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
        WHERE e.tenant_id = $1 AND e.user_id = $2 AND e.seq > $3
        ORDER BY e.seq
        LIMIT $4`,
@@ -160,7 +160,7 @@ export const feedLog = {
          WHERE f.tenant_id = t.tn AND f.user_id = t.u AND f.seq > t.a ORDER BY f.seq LIMIT $4
        ) e
        LEFT JOIN notifications n
-         ON e.kind IN ('created', 'updated') AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
+         ON e.kind IN ('created', 'updated', 'returned') AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
        ORDER BY t.i, e.seq`,
       [requests.map((r) => r.tenantId), requests.map((r) => r.userId), requests.map((r) => r.after), limit],
     );
@@ -258,10 +258,15 @@ export function feedEventsJson(events: readonly NewFeedEvent[]): string {
   );
 }
 
+/** Kinds whose event carries the notification (read with the event, as it is now). */
+function carriesNotification(kind: string): boolean {
+  return kind === "created" || kind === "updated" || kind === "returned";
+}
+
 /** A page from rows read after `after`, up to `limit`. */
 function toPage(rows: FeedEventRow[], after: number, limit: number): EventsPage {
-  // A created or updated event whose notification is gone (deleted with its
-  // user's data) has nothing left to show; its seq still counts as passed.
-  const events = rows.filter((r) => (r.kind !== "created" && r.kind !== "updated") || r.id != null).map(toFeedEvent);
+  // A created, updated or returned event whose notification is gone (deleted
+  // with its user's data) has nothing left to show; its seq still counts as passed.
+  const events = rows.filter((r) => !carriesNotification(r.kind) || r.id != null).map(toFeedEvent);
   return { events, firstSeq: rows[0]?.seq ?? null, lastSeq: rows.at(-1)?.seq ?? after, more: rows.length === limit };
 }

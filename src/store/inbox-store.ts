@@ -1,5 +1,6 @@
 import type { MarkChangeKind } from "../domain/feed-event.js";
 import type { Queryable } from "./database.js";
+import { notTimedOutSql } from "./inbox-condition.js";
 
 /** Which notifications a state change applies to. */
 export type ChangeTarget = { ids: string[] } | { all: true };
@@ -85,7 +86,8 @@ export const inboxStore = {
       return `$${bind.length}`;
     };
     const set = c.set.replaceAll("$TIME", () => param(time));
-    const scope = "ids" in target ? `n.id = ANY(${param(target.ids)}::uuid[])` : "n.archived_at IS NULL";
+    const scope =
+      "ids" in target ? `n.id = ANY(${param(target.ids)}::uuid[])` : `n.archived_at IS NULL AND ${notTimedOutSql("n")}`;
     // `o` joins each row to itself as it was before this statement: the user's
     // head lock (held by the caller) keeps other changes of these rows out.
     const rows = await q.rows<{ id: string; unread: boolean; unseen: boolean }>(
@@ -93,7 +95,8 @@ export const inboxStore = {
        FROM notifications o
        WHERE n.tenant_id = $1 AND n.user_id = $2 AND n.seq IS NOT NULL AND ${c.when} AND ${scope}
          AND o.tenant_id = n.tenant_id AND o.id = n.id
-       RETURNING n.id, (${c.unread ?? "false"}) AS unread, (${c.unseen ?? "false"}) AS unseen`,
+       RETURNING n.id, (${c.unread ?? "false"} AND ${notTimedOutSql("o")}) AS unread,
+                 (${c.unseen ?? "false"} AND ${notTimedOutSql("o")}) AS unseen`,
       bind,
     );
     const unread = rows.filter((r) => r.unread).length;

@@ -19,6 +19,7 @@ import * as fairOutbox from "./migrations/0015-fair-outbox.js";
 import * as webpush from "./migrations/0016-webpush.js";
 import * as inboxSeen from "./migrations/0018-inbox-seen.js";
 import * as notificationUpdates from "./migrations/0019-notification-updates.js";
+import * as snoozeExpiry from "./migrations/0020-snooze-expiry.js";
 import * as webhookOps from "./migrations/0022-webhook-ops.js";
 
 // The same pg module the rest of Herald uses (see database.ts for why require).
@@ -51,6 +52,7 @@ const migrations = [
   { name: "0016-webpush", ...webpush },
   { name: "0018-inbox-seen", ...inboxSeen },
   { name: "0019-notification-updates", ...notificationUpdates },
+  { name: "0020-snooze-expiry", ...snoozeExpiry },
   { name: "0022-webhook-ops", ...webhookOps },
 ];
 

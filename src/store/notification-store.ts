@@ -13,6 +13,8 @@ export interface ListQuery {
   unseenOnly: boolean;
   category: string;
   archived: boolean;
+  /** The snoozed notifications (not archived) instead of the inbox. */
+  snoozed?: boolean;
 }
 
 /** Notifications: their inbox placement, reads and pages. */
@@ -80,6 +82,9 @@ export const notificationStore = {
       "n.user_id = $2",
       "n.seq IS NOT NULL",
       query.archived ? "n.archived_at IS NOT NULL" : "n.archived_at IS NULL",
+      // Expired ones are gone for good; snoozed ones show only when asked for.
+      "n.expired_at IS NULL",
+      query.snoozed === true ? "n.snooze_until IS NOT NULL" : "n.snooze_until IS NULL",
     ];
     const bind: unknown[] = [query.tenantId, query.userId];
     if (query.unreadOnly) where.push("n.read_at IS NULL");

@@ -1,16 +1,16 @@
 import type { JsonObject, Notification } from "../domain/notification.js";
 import type { Queryable } from "./database.js";
+import { inInboxSql as inboxRuleSql } from "./inbox-condition.js";
 import { type NotificationRow, notificationColumns, toNotification } from "./rows.js";
 
 /**
- * The notifications the inbox counts, for a row aliased `n`: placed in the
- * inbox, not archived, not retracted. A retracted notification also has no
- * seq (see {@link notificationUpdates.retract}), so every inbox query that
- * requires `seq IS NOT NULL` leaves it out already; the retracted_at test
- * says so explicitly for recounts. Snooze and expiry add their conditions here.
+ * The notifications the inbox counts, for a row aliased `n`: the one rule of
+ * store/inbox-condition.ts (placed, not archived, not snoozed, not expired).
+ * A retracted notification also has no seq (see {@link
+ * notificationUpdates.retract}), so it is out already; the retracted_at test
+ * says so explicitly for recounts.
  */
-export const inInboxSql = (n = "n") =>
-  `${n}.seq IS NOT NULL AND ${n}.archived_at IS NULL AND ${n}.retracted_at IS NULL`;
+export const inInboxSql = (n = "n") => `${inboxRuleSql(n)} AND ${n}.retracted_at IS NULL`;
 /** In the unread count (user_feeds.unread_count): in the inbox and unread. */
 export const countedUnreadSql = (n = "n") => `${inInboxSql(n)} AND ${n}.read_at IS NULL`;
 /** In the unseen count (user_feeds.unseen_count): in the inbox and unseen (reading sees: migration 0018). */
@@ -104,6 +104,7 @@ export const notificationUpdates = {
   /**
    * Retracts the tenant's notifications `ids` that are not retracted yet, at
    * `time`: they lose their seq (leaving the inbox, its indexes and counts)
+   * and any snooze (a retracted notification never returns)
    * and get retracted_at. Returns those it retracted, with whether each was
    * in the unread and unseen counts before. The caller holds the users'
    * feed head locks, so no read or archive change races with the counting.
@@ -118,7 +119,7 @@ export const notificationUpdates = {
          ORDER BY n.id
          FOR UPDATE
        )
-       UPDATE notifications n SET retracted_at = $3, seq = NULL
+       UPDATE notifications n SET retracted_at = $3, seq = NULL, snooze_until = NULL
        FROM old WHERE n.tenant_id = $1 AND n.id = old.id
        RETURNING old.id, old.user_id, old.unread, old.unseen`,
       [tenantId, ids, time],

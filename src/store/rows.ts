@@ -22,6 +22,8 @@ export interface NotificationRow {
   version?: number;
   updated_at?: Date | null;
   retracted_at?: Date | null;
+  expire_at?: Date | null;
+  snooze_until?: Date | null;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface NotificationRow {
  */
 export const notificationColumns =
   "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at, coalesce(n.seen_at, n.read_at) AS seen_at" +
-  ", n.group_key, n.version, n.updated_at, n.retracted_at";
+  ", n.group_key, n.version, n.updated_at, n.retracted_at, n.expire_at, n.snooze_until";
 
 export function toNotification(row: NotificationRow): Notification {
   return {
@@ -49,6 +51,8 @@ export function toNotification(row: NotificationRow): Notification {
     archivedAt: row.archived_at,
     seenAt: row.seen_at,
     ...updateColumnsOf(row),
+    expireAt: row.expire_at ?? null,
+    snoozeUntil: row.snooze_until ?? null,
   };
 }
 
@@ -101,7 +105,7 @@ export type FeedEventRow = {
   event_tenant_id: string;
   event_user_id: string;
   seq: number;
-  kind: "created" | "updated" | ChangeKind;
+  kind: "created" | "updated" | "returned" | ChangeKind;
   notification_ids: string[];
   all_notifications: boolean;
   unread_count: number;
@@ -118,7 +122,7 @@ export function toFeedEvent(row: FeedEventRow): FeedEvent {
     unseenCount: row.unseen_count,
     time: row.event_time,
   };
-  if (row.kind === "created" || row.kind === "updated") {
+  if (row.kind === "created" || row.kind === "updated" || row.kind === "returned") {
     return { ...base, kind: row.kind, notification: toNotification(row as NotificationRow) };
   }
   return {

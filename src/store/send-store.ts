@@ -40,14 +40,14 @@ WITH ${feedAppendCreatedCtes("$1::jsonb")},
 sends AS (
   SELECT * FROM jsonb_to_recordset($2::jsonb) AS s(s integer, tenant_id text, category text, action_url text, data jsonb,
     priority text, sender_key_id text, created_at timestamptz, send_at timestamptz, trace_id text,
-    template_key text, group_key text)
+    template_key text, group_key text, expire_at timestamptz)
 ),
 notified AS (
   INSERT INTO notifications
     (id, tenant_id, user_id, seq, title, body, category, action_url, data, priority, sender_key_id, created_at,
-     send_at, trace_id, template_key, group_key)
+     send_at, trace_id, template_key, group_key, expire_at)
   SELECT n.id, s.tenant_id, n.user_id, p.seq, n.title, n.body, s.category, s.action_url, s.data, s.priority, s.sender_key_id,
-         s.created_at, s.send_at, s.trace_id, s.template_key, s.group_key
+         s.created_at, s.send_at, s.trace_id, s.template_key, s.group_key, s.expire_at
   FROM jsonb_to_recordset($3::jsonb) AS n(id uuid, user_id text, title text, body text, inbox_ord integer, s integer)
   JOIN sends s ON s.s = n.s
   LEFT JOIN placed p ON p.ord = n.inbox_ord
@@ -141,6 +141,7 @@ function statementValues(writes: readonly SendWrite[]): string[] {
       trace_id: sampledTraceId(w.trace),
       template_key: w.templateKey === undefined || w.templateKey === "" ? null : w.templateKey,
       group_key: first.groupKey || null,
+      expire_at: first.expireAt ?? null,
     });
     for (const n of w.inbox) {
       events.push({ tenantId: w.tenantId, userId: n.userId, notificationId: n.id, time: n.createdAt });

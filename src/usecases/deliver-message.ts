@@ -8,7 +8,9 @@ import type { TenantSettings } from "../domain/tenant-settings.js";
 import { type AttemptJournal, createAttemptJournal } from "../store/attempt-journal.js";
 import { attemptStore } from "../store/attempt-store.js";
 import type { Database } from "../store/database.js";
+import { feedLog } from "../store/feed-log.js";
 import type { PreferenceCache } from "../store/preference-cache.js";
+import { isExpired } from "./expire-notifications.js";
 import { type PublishFeedEvents, placeInInbox } from "./inbox-placement.js";
 
 /** A queued delivery to make (what dispatch decoded from its queue). */
@@ -76,7 +78,18 @@ export function createDeliverMessage(deps: DeliverMessageDeps) {
     const job = await journal.job(message.deliveryId);
     if (job === null || settled.has(job.delivery.status)) return { kind: "done" };
     const wanted = await isWanted(job.notification, "in_app");
+    const n = job.notification;
     const events = await deps.db.transaction(async (tx) => {
+      if (n.expireAt != null) {
+        // The head first, as the expiry sweep takes it (expire-notifications.ts):
+        // the sweep then either expired it before (its delivery is canceled
+        // and settle() below finds nothing) or finds it placed afterwards.
+        await feedLog.lock(tx, n.tenantId, n.userId);
+        if (isExpired(n, new Date())) {
+          await attemptStore.settle(tx, message.deliveryId, "canceled", "expired");
+          return [];
+        }
+      }
       // settle() changes only a waiting delivery: if another worker got here
       // first, nothing is placed twice.
       if (!(await attemptStore.settle(tx, message.deliveryId, wanted ? "sent" : "suppressed"))) return [];
@@ -92,6 +105,11 @@ export function createDeliverMessage(deps: DeliverMessageDeps) {
     const job = await journal.job(message.deliveryId);
     if (job === null || settled.has(job.delivery.status)) return { kind: "done" };
     const { delivery, notification } = job;
+    if (isExpired(notification, new Date())) {
+      // Never delivered after its expiry, whether the sweep canceled it yet or not.
+      await attemptStore.settle(deps.db, delivery.id, "canceled", "expired");
+      return { kind: "done" };
+    }
     if (!(await isWanted(notification, delivery.channel))) {
       await attemptStore.settle(deps.db, delivery.id, "suppressed");
       deps.observe?.(delivery.channel, "suppressed");

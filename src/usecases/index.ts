@@ -18,6 +18,7 @@ import { compileCondition } from "../workflows/conditions.js";
 import type { ChangedState } from "../workflows/engine.js";
 import { createDeliverMessage } from "./deliver-message.js";
 import { createExpandFanoutChunk } from "./expand-fanout-chunk.js";
+import { createExpireNotifications } from "./expire-notifications.js";
 import { createFanoutProgress } from "./fanout-progress.js";
 import { createGetNotification } from "./get-notification.js";
 import type { PublishFeedEvents } from "./inbox-placement.js";
@@ -40,8 +41,10 @@ import { createPlanFanout } from "./plan-fanout.js";
 import { createPrepareDeliveries } from "./prepare-deliveries.js";
 import { createPreviewTemplate } from "./preview-template.js";
 import { createRetractNotification } from "./retract-notification.js";
+import { createReturnSnoozed } from "./return-snoozed.js";
 import { createSendMany, type SendManyDeps } from "./send-many.js";
 import { createSendNotification, type SendNotificationDeps } from "./send-notification.js";
+import { createSnoozeNotifications } from "./snooze-notifications.js";
 import { createStartFanout, type StartFanoutDeps } from "./start-fanout.js";
 import { createSubscribeFeed } from "./subscribe-feed.js";
 import { createUpdateNotification } from "./update-notification.js";
@@ -96,6 +99,8 @@ export interface UseCaseDeps {
     /** Longest a provider call may take; a lease lasts twice as long. */
     deliveryTimeoutMs: number;
     feedHeartbeatMs: number;
+    /** Most notifications one snooze-return or expiry sweep round takes. */
+    inboxTimersBatch: number;
     maxPreferenceCategoriesPerUser: number;
     maxDevicesPerUser: number;
     templateMaxExpressions: number;
@@ -182,6 +187,7 @@ export function createUseCases(d: UseCaseDeps) {
     mark: createMarkNotifications({ db, publish: d.feed.publish, settle: d.workflows.settle }),
     update: createUpdateNotification({ db, publish: d.feed.publish }),
     retract: createRetractNotification({ db, publish: d.feed.publish, cancelRuns: d.workflows.cancelNotification }),
+    snooze: createSnoozeNotifications({ db, publish: d.feed.publish }),
     preferences: createManagePreferences({
       db,
       preferences: d.preferences,
@@ -258,6 +264,8 @@ export function createUseCases(d: UseCaseDeps) {
     deliver,
     workflowDeliveries: createWorkflowDeliveries({ prepare }),
     planFanout: createPlanFanout({ db, ...d.fanout }),
+    returnSnoozed: createReturnSnoozed({ db, publish: d.feed.publish, batch: settings.inboxTimersBatch }),
+    expireNotifications: createExpireNotifications({ db, publish: d.feed.publish, batch: settings.inboxTimersBatch }),
     expandFanoutChunk: createExpandFanoutChunk({ db, send: sendChunk, onSettled: d.fanout.onChunks }),
   };
 }

@@ -13,6 +13,8 @@ export interface ListInput {
   unseenOnly: boolean;
   category: string;
   archived: boolean;
+  /** List the snoozed notifications instead of the inbox. */
+  snoozed?: boolean;
 }
 
 export interface ListOutput {
@@ -29,7 +31,14 @@ export function createListNotifications(deps: { db: Queryable }) {
   return async function listNotifications(principal: Principal, input: ListInput): Promise<ListOutput> {
     const userId = resolveUserId(principal, input.userId, "read", "list notifications");
     // unseen_only came later: only a token made with it names it, so tokens from before it still work.
-    const filters = [userId, input.unreadOnly, input.category, input.archived, ...(input.unseenOnly ? ["unseen"] : [])];
+    const filters = [
+      userId,
+      input.unreadOnly,
+      input.category,
+      input.archived,
+      ...(input.unseenOnly ? ["unseen"] : []),
+      ...(input.snoozed ? ["snoozed"] : []),
+    ];
     const beforeSeq = input.pageToken === "" ? null : decodePageToken(input.pageToken, filters);
     const limit = input.pageSize === 0 ? defaultPageSize : input.pageSize;
     const { rows, unreadCount, unseenCount } = await notificationStore.list(deps.db, {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
-import { type Channel, isFanout, type Notification, type NotificationDraft } from "../domain/notification.js";
+import { type Channel, expiryOf, isFanout, type Notification, type NotificationDraft } from "../domain/notification.js";
 import { type Principal, senderIdOf } from "../domain/principal.js";
 import type { Workflow } from "../domain/workflow.js";
 import type { Database, Queryable } from "../store/database.js";
@@ -78,6 +78,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
       sendAt: scheduled ? (draft.sendAt as Date) : now,
       readAt: null,
       archivedAt: null,
+      expireAt: expiryOf(draft, scheduled ? (draft.sendAt as Date) : now),
       seenAt: null,
       ...(groupKey !== "" && { groupKey }),
     }));
@@ -240,6 +241,9 @@ export function requestHash(draft: NotificationDraft): Buffer {
     draft.cancellationKey,
     // Joins only when given, so keys stored before groups existed keep their fingerprints.
     ...(draft.groupKey ? [draft.groupKey] : []),
+    // Only when set, so keys stored before expiry existed keep their fingerprints.
+    ...(draft.expireAt ? [draft.expireAt.toISOString()] : []),
+    ...(draft.ttlMs ? [`ttl:${draft.ttlMs}`] : []),
   ]);
   return createHash("sha256").update(canonical).digest();
 }

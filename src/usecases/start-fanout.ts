@@ -156,5 +156,6 @@ export function chunkDraft(
     userIds,
     idempotencyKey,
     sendAt: typeof sendAt === "string" ? new Date(sendAt) : null,
+    expireAt: typeof request.expireAt === "string" ? new Date(request.expireAt) : null,
   };
 }

@@ -1,7 +1,9 @@
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ChangeKind } from "../../gen/ts/herald/v1/feed_pb.js";
 import { connectClient, type HeraldClient } from "../helpers/clients.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
+import { waitFor } from "../helpers/wait.js";
 
 // The unread and unseen counts are kept incrementally by the feed log (every
 // state change moves them by a delta). This test runs random sequences of every
@@ -9,8 +11,9 @@ import { startHerald, type TestHerald } from "../helpers/herald.js";
 // compares the kept counts (List, and the last feed head) with a recount from
 // the notification rows. A delta wrong in any one change shows up here.
 //
-// Each feature that changes what counts (snooze, retract, expiry) adds its
-// operations to `operations` and its condition to `recount`.
+// Every feature that changes what counts (seen, read, archive, update and
+// retract, threads, snooze, expiry) has its operations in `operations` and
+// its condition in `keptAndRecounted`.
 let herald: TestHerald;
 let sender: HeraldClient;
 
@@ -78,19 +81,44 @@ const operations: Operation[] = [
     ids.push(res.notifications[0]?.id as string);
   },
   (_user, userId, _ids, rng) => sender.retractNotification({ userId, groupKey: `thread-${rng.int(3)}` }),
+  // Snooze and expiry: snoozed ones come back within a second or two (the
+  // sweep runs every INBOX_TIMERS_INTERVAL_MS), some are unsnoozed first, and
+  // Sends with a short ttl expire while the rounds go on.
+  async (user, _userId, ids, rng) => {
+    const chosen = rng.some(ids).slice(0, 100);
+    const snoozeUntil = timestampFromDate(new Date(Date.now() + 500 + rng.int(1500)));
+    if (chosen.length > 0) await user.snoozeNotifications({ notificationIds: chosen, snoozeUntil });
+  },
+  async (user, _userId, ids, rng) => {
+    const chosen = rng.some(ids).slice(0, 100);
+    if (chosen.length > 0) await user.unsnoozeNotifications({ notificationIds: chosen });
+  },
+  async (_user, userId, ids, rng) => {
+    const ttl = { seconds: BigInt(1 + rng.int(2)), nanos: 0 };
+    const res = await sender.send({ userIds: [userId], category: "prop", title: "t", body: "b", ttl });
+    ids.push(res.notifications[0]?.id as string);
+  },
 ];
 
-/** The counts from the rows: in the inbox (placed, not archived, not retracted), and unread or unseen. */
-async function recount(userId: string): Promise<[number, number]> {
-  const [row] = await herald.db.query<{ unread: number; unseen: number }>(
-    `SELECT count(*) FILTER (WHERE read_at IS NULL)::int AS unread,
-            count(*) FILTER (WHERE seen_at IS NULL AND read_at IS NULL)::int AS unseen
-     FROM notifications
-     WHERE tenant_id = 'default' AND user_id = $1 AND seq IS NOT NULL AND archived_at IS NULL
-       AND retracted_at IS NULL`,
+/**
+ * The kept counts (the feed head) and a recount from the rows (in the inbox:
+ * placed, not archived, snoozed, expired or retracted; and unread or unseen),
+ * read in one statement: the snooze and expiry sweeps run meanwhile.
+ */
+async function keptAndRecounted(userId: string): Promise<{ kept: number[]; recounted: number[] }> {
+  const [row] = await herald.db.query<{ kept: number[]; recounted: number[] }>(
+    `SELECT ARRAY[f.unread_count, f.unseen_count] AS kept,
+            ARRAY[count(n.id) FILTER (WHERE n.read_at IS NULL),
+                  count(n.id) FILTER (WHERE n.seen_at IS NULL AND n.read_at IS NULL)]::int[] AS recounted
+     FROM user_feeds f
+     LEFT JOIN notifications n ON n.tenant_id = f.tenant_id AND n.user_id = f.user_id
+       AND n.seq IS NOT NULL AND n.archived_at IS NULL AND n.snooze_until IS NULL AND n.expired_at IS NULL
+       AND n.retracted_at IS NULL
+     WHERE f.tenant_id = 'default' AND f.user_id = $1
+     GROUP BY f.unread_count, f.unseen_count`,
     [userId],
   );
-  return [row?.unread ?? 0, row?.unseen ?? 0];
+  return { kept: row?.kept ?? [], recounted: row?.recounted ?? [] };
 }
 
 it.each([1, 2, 3])(
@@ -102,16 +130,29 @@ it.each([1, 2, 3])(
     const users = await Promise.all(devices);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) await (operations[0] as Operation)(users[0] as HeraldClient, userId, ids, rng);
-    for (let round = 0; round < 15; round++) {
+    for (let round = 0; round < 25; round++) {
       // Three operations at once, from three devices of the same user.
       await Promise.all(users.map((user) => rng.pick(operations)(user, userId, ids, rng)));
-      const page = await (users[0] as HeraldClient).list({});
-      expect([page.unreadCount, page.unseenCount], `round ${round}`).toEqual(await recount(userId));
+      const { kept, recounted } = await keptAndRecounted(userId);
+      expect(kept, `round ${round}`).toEqual(recounted);
     }
-    const [head] = await herald.db.query<{ unread_count: number; unseen_count: number }>(
-      "SELECT unread_count, unseen_count FROM user_feeds WHERE tenant_id = 'default' AND user_id = $1",
-      [userId],
+    // Once every snooze has come back and every ttl has run out, List agrees too.
+    await waitFor(
+      async () =>
+        (
+          await herald.db.query(
+            `SELECT 1 FROM notifications WHERE tenant_id = 'default' AND user_id = $1
+               AND (snooze_until IS NOT NULL OR (expire_at IS NOT NULL AND expired_at IS NULL))`,
+            [userId],
+          )
+        ).length === 0,
+      20_000,
+      "snoozes returned and ttls expired",
     );
-    expect([head?.unread_count, head?.unseen_count]).toEqual(await recount(userId));
+    const page = await (users[0] as HeraldClient).list({});
+    const { kept, recounted } = await keptAndRecounted(userId);
+    expect(kept).toEqual(recounted);
+    expect([page.unreadCount, page.unseenCount]).toEqual(recounted);
   },
+  120_000,
 );

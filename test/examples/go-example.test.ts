@@ -20,6 +20,7 @@ let tmp: string;
 let binary: string;
 let streamBinary: string;
 let topicBinary: string;
+let snoozeBinary: string;
 let sendReadKey: string;
 let readKey: string;
 let adminKey: string;
@@ -29,6 +30,7 @@ beforeAll(async () => {
   binary = path.join(tmp, "herald-example");
   streamBinary = path.join(tmp, "herald-sendstream");
   topicBinary = path.join(tmp, "herald-topicsend");
+  snoozeBinary = path.join(tmp, "herald-snooze");
   // A cold module and build cache takes tens of seconds; a warm one about one.
   const [started] = await Promise.all([
     // Email must be on for the example's workflow (its last step emails); the
@@ -37,7 +39,8 @@ beforeAll(async () => {
     // One build after the other: they share the module cache and the machine is small.
     run("go", ["build", "-o", binary, "."], { cwd: exampleDir, timeout: 180_000 })
       .then(() => run("go", ["build", "-o", streamBinary, "./sendstream"], { cwd: exampleDir, timeout: 180_000 }))
-      .then(() => run("go", ["build", "-o", topicBinary, "./topicsend"], { cwd: exampleDir, timeout: 180_000 })),
+      .then(() => run("go", ["build", "-o", topicBinary, "./topicsend"], { cwd: exampleDir, timeout: 180_000 }))
+      .then(() => run("go", ["build", "-o", snoozeBinary, "./snooze"], { cwd: exampleDir, timeout: 180_000 })),
   ]);
   herald = started;
   sendReadKey = await herald.apiKey(["send", "read"]);
@@ -189,3 +192,21 @@ it("topicsend: reuses an existing topic, adds the missing members, sends without
   ]);
   await expectTopicSendStored(herald, prefix, 2500);
 }, 120_000);
+
+it("the snooze example sends with a ttl, snoozes, lists the snoozed and wakes them", async () => {
+  const user = `go-snooze-${randomBytes(4).toString("hex")}`;
+  const { stdout, stderr } = await run(snoozeBinary, ["-user", user], {
+    env: { ...process.env, HERALD_URL: herald.url, HERALD_API_KEY: await herald.apiKey(["send", "admin"]) },
+    timeout: 60_000,
+  });
+  const lines = stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  expect(lines, stderr).toEqual([
+    { step: "send", expires: expect.any(Number) },
+    { step: "snooze", changed: 1, unread: 1 },
+    { step: "list", inbox: ["Flash sale, one hour"], snoozed: ["Read me later"] },
+    { step: "unsnooze", changed: 1, unread: 2 },
+  ]);
+});

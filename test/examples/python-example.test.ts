@@ -245,3 +245,25 @@ describe("examples/python/topic_send.py", () => {
     expect(Number(stored?.count)).toBe(2 * 2);
   }, 120_000);
 });
+
+describe("examples/python/snooze_feed.py", () => {
+  it("snoozes a notification and sees it leave and come back on the live feed, first in List", async () => {
+    const user = `py-snooze-${randomBytes(4).toString("hex")}`;
+    const env = {
+      HERALD_TARGET: `127.0.0.1:${herald.port}`,
+      HERALD_API_KEY: await herald.apiKey(["send", "admin"]),
+      HERALD_USER_TOKEN: await herald.userToken(user),
+    };
+    const run = runExample(env, ["--user", user, "--seconds", "2"], path.join(root, "examples/python/snooze_feed.py"));
+    expect(await run.exitCode(60_000), run.output()).toBe(0);
+    const lines = run.lines as unknown as Array<Record<string, unknown>>;
+    const id = lines[0]?.id;
+    expect(lines, run.output()).toEqual([
+      { kind: "send", id: expect.stringMatching(/^[0-9a-f-]{36}$/), expires: expect.any(Number) },
+      { kind: "snooze", changed: 1 },
+      { kind: "changed", change: "CHANGE_KIND_SNOOZED" },
+      { kind: "returned", id },
+      { kind: "list", first: id },
+    ]);
+  });
+});

@@ -139,3 +139,17 @@ it("the topic example run twice reuses the topic (ALREADY_EXISTS), adds nobody a
   ]);
   expect(again[2]?.fanoutId).not.toBe(first[2]?.fanoutId);
 }, 120_000);
+
+it("the expiry and snooze example sends, snoozes, lists and wakes", async () => {
+  const user = `ts-timed-${Date.now()}`;
+  const timedKey = await herald.apiKey(["send", "admin"]);
+  const lines = await runExample("snooze-and-expire.ts", ["--user", user], { HERALD_API_KEY: timedKey });
+  expect(lines).toEqual([
+    { step: "send", expires: expect.any(Number) },
+    { step: "snooze", changed: 1, unread: 1 },
+    { step: "list", inbox: ["Flash sale, one hour"], snoozed: ["Read me later"] },
+    { step: "unsnooze", changed: 1, unread: 2 },
+  ]);
+  const expires = lines[0]?.expires as number;
+  expect(Math.abs(expires - (Date.now() / 1000 + 3600))).toBeLessThan(120);
+});

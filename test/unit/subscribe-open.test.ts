@@ -45,7 +45,12 @@ describe("opening a Subscribe stream", () => {
   });
 
   it("fails after a few attempts, with the database's error", async () => {
-    const s = subscribeWithHeads([noConnection(), noConnection(), noConnection(), { seq: 5, unreadCount: 1, unseenCount: 0 }]);
+    const s = subscribeWithHeads([
+      noConnection(),
+      noConnection(),
+      noConnection(),
+      { seq: 5, unreadCount: 1, unseenCount: 0 },
+    ]);
     await expect(s.first()).rejects.toThrow("database unavailable");
     expect(s.reads()).toBe(3);
   });

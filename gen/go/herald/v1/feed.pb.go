@@ -46,6 +46,17 @@ const (
 	// event carries the counts after), List and the user's GetNotification.
 	// Never accepted by MarkRead.
 	ChangeKind_CHANGE_KIND_RETRACTED ChangeKind = 9
+	// CHANGE_KIND_SNOOZED: the notifications left the inbox until their
+	// snooze_until (SnoozeNotifications); they come back as `returned` events.
+	// Not accepted by MarkRead.
+	ChangeKind_CHANGE_KIND_SNOOZED ChangeKind = 6
+	// CHANGE_KIND_UNSNOOZED: snoozed notifications are back in the inbox at
+	// their old place, before their time (UnsnoozeNotifications). Not accepted
+	// by MarkRead.
+	ChangeKind_CHANGE_KIND_UNSNOOZED ChangeKind = 7
+	// CHANGE_KIND_EXPIRED: the notifications reached their expire_time and left
+	// the inbox (and the archive) for good. Not accepted by MarkRead.
+	ChangeKind_CHANGE_KIND_EXPIRED ChangeKind = 8
 )
 
 // Enum value maps for ChangeKind.
@@ -58,6 +69,9 @@ var (
 		4: "CHANGE_KIND_UNARCHIVED",
 		5: "CHANGE_KIND_SEEN",
 		9: "CHANGE_KIND_RETRACTED",
+		6: "CHANGE_KIND_SNOOZED",
+		7: "CHANGE_KIND_UNSNOOZED",
+		8: "CHANGE_KIND_EXPIRED",
 	}
 	ChangeKind_value = map[string]int32{
 		"CHANGE_KIND_UNSPECIFIED": 0,
@@ -67,6 +81,9 @@ var (
 		"CHANGE_KIND_UNARCHIVED":  4,
 		"CHANGE_KIND_SEEN":        5,
 		"CHANGE_KIND_RETRACTED":   9,
+		"CHANGE_KIND_SNOOZED":     6,
+		"CHANGE_KIND_UNSNOOZED":   7,
+		"CHANGE_KIND_EXPIRED":     8,
 	}
 )
 
@@ -122,6 +139,7 @@ type FeedEvent struct {
 	//	*FeedEvent_Synced
 	//	*FeedEvent_Heartbeat
 	//	*FeedEvent_Updated
+	//	*FeedEvent_Returned
 	Kind          isFeedEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -237,6 +255,15 @@ func (x *FeedEvent) GetUpdated() *NotificationUpdated {
 	return nil
 }
 
+func (x *FeedEvent) GetReturned() *NotificationReturned {
+	if x != nil {
+		if x, ok := x.Kind.(*FeedEvent_Returned); ok {
+			return x.Returned
+		}
+	}
+	return nil
+}
+
 type isFeedEvent_Kind interface {
 	isFeedEvent_Kind()
 }
@@ -274,6 +301,12 @@ type FeedEvent_Updated struct {
 	Updated *NotificationUpdated `protobuf:"bytes,14,opt,name=updated,proto3,oneof"`
 }
 
+type FeedEvent_Returned struct {
+	// returned carries a snoozed notification whose snooze time came: it is
+	// back at the top of the inbox (a new cursor position, the first of List).
+	Returned *NotificationReturned `protobuf:"bytes,16,opt,name=returned,proto3,oneof"`
+}
+
 func (*FeedEvent_Created) isFeedEvent_Kind() {}
 
 func (*FeedEvent_Changed) isFeedEvent_Kind() {}
@@ -283,6 +316,8 @@ func (*FeedEvent_Synced) isFeedEvent_Kind() {}
 func (*FeedEvent_Heartbeat) isFeedEvent_Kind() {}
 
 func (*FeedEvent_Updated) isFeedEvent_Kind() {}
+
+func (*FeedEvent_Returned) isFeedEvent_Kind() {}
 
 // NotificationCreated reports a notification that entered the inbox.
 type NotificationCreated struct {
@@ -526,11 +561,57 @@ func (*Heartbeat) Descriptor() ([]byte, []int) {
 	return file_herald_v1_feed_proto_rawDescGZIP(), []int{5}
 }
 
+// NotificationReturned reports a snoozed notification back in the inbox.
+type NotificationReturned struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// notification is the notification as it is now (snooze_until unset).
+	Notification  *Notification `protobuf:"bytes,1,opt,name=notification,proto3" json:"notification,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotificationReturned) Reset() {
+	*x = NotificationReturned{}
+	mi := &file_herald_v1_feed_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotificationReturned) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotificationReturned) ProtoMessage() {}
+
+func (x *NotificationReturned) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_feed_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotificationReturned.ProtoReflect.Descriptor instead.
+func (*NotificationReturned) Descriptor() ([]byte, []int) {
+	return file_herald_v1_feed_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *NotificationReturned) GetNotification() *Notification {
+	if x != nil {
+		return x.Notification
+	}
+	return nil
+}
+
 var File_herald_v1_feed_proto protoreflect.FileDescriptor
 
 const file_herald_v1_feed_proto_rawDesc = "" +
 	"\n" +
-	"\x14herald/v1/feed.proto\x12\therald.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\xc4\x03\n" +
+	"\x14herald/v1/feed.proto\x12\therald.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\x83\x04\n" +
 	"\tFeedEvent\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12!\n" +
 	"\funread_count\x18\x02 \x01(\x05R\vunreadCount\x12!\n" +
@@ -542,7 +623,8 @@ const file_herald_v1_feed_proto_rawDesc = "" +
 	"\achanged\x18\v \x01(\v2\x1f.herald.v1.NotificationsChangedH\x00R\achanged\x12+\n" +
 	"\x06synced\x18\f \x01(\v2\x11.herald.v1.SyncedH\x00R\x06synced\x124\n" +
 	"\theartbeat\x18\r \x01(\v2\x14.herald.v1.HeartbeatH\x00R\theartbeat\x12:\n" +
-	"\aupdated\x18\x0e \x01(\v2\x1e.herald.v1.NotificationUpdatedH\x00R\aupdatedB\x06\n" +
+	"\aupdated\x18\x0e \x01(\v2\x1e.herald.v1.NotificationUpdatedH\x00R\aupdated\x12=\n" +
+	"\breturned\x18\x10 \x01(\v2\x1f.herald.v1.NotificationReturnedH\x00R\breturnedB\x06\n" +
 	"\x04kind\"R\n" +
 	"\x13NotificationCreated\x12;\n" +
 	"\fnotification\x18\x01 \x01(\v2\x17.herald.v1.NotificationR\fnotification\"R\n" +
@@ -554,7 +636,9 @@ const file_herald_v1_feed_proto_rawDesc = "" +
 	"\x03all\x18\x03 \x01(\bR\x03all\"\x1e\n" +
 	"\x06Synced\x12\x14\n" +
 	"\x05reset\x18\x01 \x01(\bR\x05reset\"\v\n" +
-	"\tHeartbeat*\xbe\x01\n" +
+	"\tHeartbeat\"S\n" +
+	"\x14NotificationReturned\x12;\n" +
+	"\fnotification\x18\x01 \x01(\v2\x17.herald.v1.NotificationR\fnotification*\x8b\x02\n" +
 	"\n" +
 	"ChangeKind\x12\x1b\n" +
 	"\x17CHANGE_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
@@ -563,7 +647,10 @@ const file_herald_v1_feed_proto_rawDesc = "" +
 	"\x14CHANGE_KIND_ARCHIVED\x10\x03\x12\x1a\n" +
 	"\x16CHANGE_KIND_UNARCHIVED\x10\x04\x12\x14\n" +
 	"\x10CHANGE_KIND_SEEN\x10\x05\x12\x19\n" +
-	"\x15CHANGE_KIND_RETRACTED\x10\tB\x95\x01\n" +
+	"\x15CHANGE_KIND_RETRACTED\x10\t\x12\x17\n" +
+	"\x13CHANGE_KIND_SNOOZED\x10\x06\x12\x19\n" +
+	"\x15CHANGE_KIND_UNSNOOZED\x10\a\x12\x17\n" +
+	"\x13CHANGE_KIND_EXPIRED\x10\bB\x95\x01\n" +
 	"\rcom.herald.v1B\tFeedProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\n" +
 	"Herald::V1b\x06proto3"
 
@@ -580,7 +667,7 @@ func file_herald_v1_feed_proto_rawDescGZIP() []byte {
 }
 
 var file_herald_v1_feed_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_herald_v1_feed_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_herald_v1_feed_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_herald_v1_feed_proto_goTypes = []any{
 	(ChangeKind)(0),               // 0: herald.v1.ChangeKind
 	(*FeedEvent)(nil),             // 1: herald.v1.FeedEvent
@@ -589,24 +676,27 @@ var file_herald_v1_feed_proto_goTypes = []any{
 	(*NotificationsChanged)(nil),  // 4: herald.v1.NotificationsChanged
 	(*Synced)(nil),                // 5: herald.v1.Synced
 	(*Heartbeat)(nil),             // 6: herald.v1.Heartbeat
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
-	(*Notification)(nil),          // 8: herald.v1.Notification
+	(*NotificationReturned)(nil),  // 7: herald.v1.NotificationReturned
+	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*Notification)(nil),          // 9: herald.v1.Notification
 }
 var file_herald_v1_feed_proto_depIdxs = []int32{
-	7, // 0: herald.v1.FeedEvent.event_time:type_name -> google.protobuf.Timestamp
-	2, // 1: herald.v1.FeedEvent.created:type_name -> herald.v1.NotificationCreated
-	4, // 2: herald.v1.FeedEvent.changed:type_name -> herald.v1.NotificationsChanged
-	5, // 3: herald.v1.FeedEvent.synced:type_name -> herald.v1.Synced
-	6, // 4: herald.v1.FeedEvent.heartbeat:type_name -> herald.v1.Heartbeat
-	3, // 5: herald.v1.FeedEvent.updated:type_name -> herald.v1.NotificationUpdated
-	8, // 6: herald.v1.NotificationCreated.notification:type_name -> herald.v1.Notification
-	8, // 7: herald.v1.NotificationUpdated.notification:type_name -> herald.v1.Notification
-	0, // 8: herald.v1.NotificationsChanged.kind:type_name -> herald.v1.ChangeKind
-	9, // [9:9] is the sub-list for method output_type
-	9, // [9:9] is the sub-list for method input_type
-	9, // [9:9] is the sub-list for extension type_name
-	9, // [9:9] is the sub-list for extension extendee
-	0, // [0:9] is the sub-list for field type_name
+	8,  // 0: herald.v1.FeedEvent.event_time:type_name -> google.protobuf.Timestamp
+	2,  // 1: herald.v1.FeedEvent.created:type_name -> herald.v1.NotificationCreated
+	4,  // 2: herald.v1.FeedEvent.changed:type_name -> herald.v1.NotificationsChanged
+	5,  // 3: herald.v1.FeedEvent.synced:type_name -> herald.v1.Synced
+	6,  // 4: herald.v1.FeedEvent.heartbeat:type_name -> herald.v1.Heartbeat
+	3,  // 5: herald.v1.FeedEvent.updated:type_name -> herald.v1.NotificationUpdated
+	7,  // 6: herald.v1.FeedEvent.returned:type_name -> herald.v1.NotificationReturned
+	9,  // 7: herald.v1.NotificationCreated.notification:type_name -> herald.v1.Notification
+	9,  // 8: herald.v1.NotificationUpdated.notification:type_name -> herald.v1.Notification
+	0,  // 9: herald.v1.NotificationsChanged.kind:type_name -> herald.v1.ChangeKind
+	9,  // 10: herald.v1.NotificationReturned.notification:type_name -> herald.v1.Notification
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_feed_proto_init() }
@@ -621,6 +711,7 @@ func file_herald_v1_feed_proto_init() {
 		(*FeedEvent_Synced)(nil),
 		(*FeedEvent_Heartbeat)(nil),
 		(*FeedEvent_Updated)(nil),
+		(*FeedEvent_Returned)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -628,7 +719,7 @@ func file_herald_v1_feed_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_feed_proto_rawDesc), len(file_herald_v1_feed_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -363,7 +363,15 @@ type Notification struct {
 	// version counts content versions: 1 as sent, plus one for each
 	// UpdateNotification that changed something. A client holding a higher
 	// version than an event carries may ignore the event as stale.
-	Version       int32 `protobuf:"varint,21,opt,name=version,proto3" json:"version,omitempty"`
+	Version int32 `protobuf:"varint,21,opt,name=version,proto3" json:"version,omitempty"`
+	// expire_time is when the notification expires (SendRequest.expire_at or
+	// ttl); unset if it never does. Once expired it leaves List, the counts and
+	// the streams (CHANGE_KIND_EXPIRED), and deliveries not sent by then are
+	// canceled and never sent.
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// snooze_until is when a snoozed notification comes back to the inbox
+	// (SnoozeNotifications); unset unless snoozed.
+	SnoozeUntil   *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=snooze_until,json=snoozeUntil,proto3" json:"snooze_until,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -508,6 +516,20 @@ func (x *Notification) GetVersion() int32 {
 		return x.Version
 	}
 	return 0
+}
+
+func (x *Notification) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+func (x *Notification) GetSnoozeUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SnoozeUntil
+	}
+	return nil
 }
 
 // DeliveryAttempt is one try at handing a delivery to its provider.
@@ -779,7 +801,7 @@ var File_herald_v1_notification_proto protoreflect.FileDescriptor
 
 const file_herald_v1_notification_proto_rawDesc = "" +
 	"\n" +
-	"\x1cherald/v1/notification.proto\x12\therald.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\x05\n" +
+	"\x1cherald/v1/notification.proto\x12\therald.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x91\x06\n" +
 	"\fNotification\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x1a\n" +
@@ -800,7 +822,10 @@ const file_herald_v1_notification_proto_rawDesc = "" +
 	"\tgroup_key\x18\x0f \x01(\tR\bgroupKey\x12;\n" +
 	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12\x18\n" +
-	"\aversion\x18\x15 \x01(\x05R\aversion\"\xb2\x02\n" +
+	"\aversion\x18\x15 \x01(\x05R\aversion\x12;\n" +
+	"\vexpire_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x12=\n" +
+	"\fsnooze_until\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\vsnoozeUntil\"\xb2\x02\n" +
 	"\x0fDeliveryAttempt\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x129\n" +
 	"\n" +
@@ -895,20 +920,22 @@ var file_herald_v1_notification_proto_depIdxs = []int32{
 	8,  // 5: herald.v1.Notification.archive_time:type_name -> google.protobuf.Timestamp
 	8,  // 6: herald.v1.Notification.seen_time:type_name -> google.protobuf.Timestamp
 	8,  // 7: herald.v1.Notification.update_time:type_name -> google.protobuf.Timestamp
-	8,  // 8: herald.v1.DeliveryAttempt.start_time:type_name -> google.protobuf.Timestamp
-	8,  // 9: herald.v1.DeliveryAttempt.end_time:type_name -> google.protobuf.Timestamp
-	3,  // 10: herald.v1.DeliveryAttempt.outcome:type_name -> herald.v1.AttemptOutcome
-	1,  // 11: herald.v1.Delivery.channel:type_name -> herald.v1.Channel
-	2,  // 12: herald.v1.Delivery.status:type_name -> herald.v1.DeliveryStatus
-	8,  // 13: herald.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 14: herald.v1.Delivery.update_time:type_name -> google.protobuf.Timestamp
-	8,  // 15: herald.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	5,  // 16: herald.v1.Delivery.attempt_history:type_name -> herald.v1.DeliveryAttempt
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	8,  // 8: herald.v1.Notification.expire_time:type_name -> google.protobuf.Timestamp
+	8,  // 9: herald.v1.Notification.snooze_until:type_name -> google.protobuf.Timestamp
+	8,  // 10: herald.v1.DeliveryAttempt.start_time:type_name -> google.protobuf.Timestamp
+	8,  // 11: herald.v1.DeliveryAttempt.end_time:type_name -> google.protobuf.Timestamp
+	3,  // 12: herald.v1.DeliveryAttempt.outcome:type_name -> herald.v1.AttemptOutcome
+	1,  // 13: herald.v1.Delivery.channel:type_name -> herald.v1.Channel
+	2,  // 14: herald.v1.Delivery.status:type_name -> herald.v1.DeliveryStatus
+	8,  // 15: herald.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	8,  // 16: herald.v1.Delivery.update_time:type_name -> google.protobuf.Timestamp
+	8,  // 17: herald.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	5,  // 18: herald.v1.Delivery.attempt_history:type_name -> herald.v1.DeliveryAttempt
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_notification_proto_init() }

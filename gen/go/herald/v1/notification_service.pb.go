@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
@@ -183,7 +184,17 @@ type SendRequest struct {
 	// Sends of one group to one user in one SendBatch or SendStream run in no
 	// set order: the last to commit stays. At most 255 printable ASCII
 	// characters; only with user_ids (not with topics or broadcast).
-	GroupKey      string `protobuf:"bytes,18,opt,name=group_key,json=groupKey,proto3" json:"group_key,omitempty"`
+	GroupKey string `protobuf:"bytes,18,opt,name=group_key,json=groupKey,proto3" json:"group_key,omitempty"`
+	// expire_at is when the notifications expire: after send_at (or now), at
+	// most 365 days after it. An expired notification leaves List, the counts
+	// and the streams (a `changed` event CHANGE_KIND_EXPIRED), and its
+	// deliveries not yet sent by then are canceled, on every channel and
+	// workflow step. At most one of expire_at and ttl.
+	ExpireAt *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=expire_at,json=expireAt,proto3" json:"expire_at,omitempty"`
+	// ttl is how long the notifications live after send_at (or now): 1 second
+	// to 365 days. The same as expire_at = send time + ttl; at most one of
+	// expire_at and ttl.
+	Ttl           *durationpb.Duration `protobuf:"bytes,20,opt,name=ttl,proto3" json:"ttl,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -335,6 +346,20 @@ func (x *SendRequest) GetGroupKey() string {
 		return x.GroupKey
 	}
 	return ""
+}
+
+func (x *SendRequest) GetExpireAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireAt
+	}
+	return nil
+}
+
+func (x *SendRequest) GetTtl() *durationpb.Duration {
+	if x != nil {
+		return x.Ttl
+	}
+	return nil
 }
 
 // SendResponse returns what Send created.
@@ -1222,7 +1247,10 @@ type ListRequest struct {
 	// archived returns archived notifications instead of the inbox.
 	Archived bool `protobuf:"varint,6,opt,name=archived,proto3" json:"archived,omitempty"`
 	// unseen_only returns only notifications the user has not seen yet.
-	UnseenOnly    bool `protobuf:"varint,7,opt,name=unseen_only,json=unseenOnly,proto3" json:"unseen_only,omitempty"`
+	UnseenOnly bool `protobuf:"varint,7,opt,name=unseen_only,json=unseenOnly,proto3" json:"unseen_only,omitempty"`
+	// snoozed returns the user's snoozed notifications (not archived) instead
+	// of the inbox, newest first by their place in the feed.
+	Snoozed       bool `protobuf:"varint,10,opt,name=snoozed,proto3" json:"snoozed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1302,6 +1330,13 @@ func (x *ListRequest) GetArchived() bool {
 func (x *ListRequest) GetUnseenOnly() bool {
 	if x != nil {
 		return x.UnseenOnly
+	}
+	return false
+}
+
+func (x *ListRequest) GetSnoozed() bool {
+	if x != nil {
+		return x.Snoozed
 	}
 	return false
 }
@@ -2457,11 +2492,262 @@ func (x *RetractNotificationResponse) GetCanceledCount() int32 {
 	return 0
 }
 
+// SnoozeNotificationsRequest snoozes some of a user's notifications.
+type SnoozeNotificationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// user_id is whose notifications to snooze. A user token may leave it empty.
+	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// notification_ids names 1 to 100 notifications.
+	NotificationIds []string `protobuf:"bytes,2,rep,name=notification_ids,json=notificationIds,proto3" json:"notification_ids,omitempty"`
+	// snooze_until is when they come back: in the future, at most 365 days
+	// ahead.
+	SnoozeUntil   *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=snooze_until,json=snoozeUntil,proto3" json:"snooze_until,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SnoozeNotificationsRequest) Reset() {
+	*x = SnoozeNotificationsRequest{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SnoozeNotificationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SnoozeNotificationsRequest) ProtoMessage() {}
+
+func (x *SnoozeNotificationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SnoozeNotificationsRequest.ProtoReflect.Descriptor instead.
+func (*SnoozeNotificationsRequest) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *SnoozeNotificationsRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *SnoozeNotificationsRequest) GetNotificationIds() []string {
+	if x != nil {
+		return x.NotificationIds
+	}
+	return nil
+}
+
+func (x *SnoozeNotificationsRequest) GetSnoozeUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SnoozeUntil
+	}
+	return nil
+}
+
+// SnoozeNotificationsResponse reports the result of SnoozeNotifications.
+type SnoozeNotificationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// unread_count is the user's unread count after the change.
+	UnreadCount int32 `protobuf:"varint,1,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
+	// unseen_count is the user's unseen count after the change.
+	UnseenCount int32 `protobuf:"varint,2,opt,name=unseen_count,json=unseenCount,proto3" json:"unseen_count,omitempty"`
+	// changed_count is how many notifications were snoozed (or had their snooze
+	// time moved).
+	ChangedCount  int32 `protobuf:"varint,3,opt,name=changed_count,json=changedCount,proto3" json:"changed_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SnoozeNotificationsResponse) Reset() {
+	*x = SnoozeNotificationsResponse{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SnoozeNotificationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SnoozeNotificationsResponse) ProtoMessage() {}
+
+func (x *SnoozeNotificationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SnoozeNotificationsResponse.ProtoReflect.Descriptor instead.
+func (*SnoozeNotificationsResponse) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *SnoozeNotificationsResponse) GetUnreadCount() int32 {
+	if x != nil {
+		return x.UnreadCount
+	}
+	return 0
+}
+
+func (x *SnoozeNotificationsResponse) GetUnseenCount() int32 {
+	if x != nil {
+		return x.UnseenCount
+	}
+	return 0
+}
+
+func (x *SnoozeNotificationsResponse) GetChangedCount() int32 {
+	if x != nil {
+		return x.ChangedCount
+	}
+	return 0
+}
+
+// UnsnoozeNotificationsRequest brings some of a user's snoozed notifications
+// back.
+type UnsnoozeNotificationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// user_id is whose notifications to unsnooze. A user token may leave it
+	// empty.
+	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// notification_ids names 1 to 100 notifications.
+	NotificationIds []string `protobuf:"bytes,2,rep,name=notification_ids,json=notificationIds,proto3" json:"notification_ids,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *UnsnoozeNotificationsRequest) Reset() {
+	*x = UnsnoozeNotificationsRequest{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnsnoozeNotificationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnsnoozeNotificationsRequest) ProtoMessage() {}
+
+func (x *UnsnoozeNotificationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnsnoozeNotificationsRequest.ProtoReflect.Descriptor instead.
+func (*UnsnoozeNotificationsRequest) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *UnsnoozeNotificationsRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *UnsnoozeNotificationsRequest) GetNotificationIds() []string {
+	if x != nil {
+		return x.NotificationIds
+	}
+	return nil
+}
+
+// UnsnoozeNotificationsResponse reports the result of UnsnoozeNotifications.
+type UnsnoozeNotificationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// unread_count is the user's unread count after the change.
+	UnreadCount int32 `protobuf:"varint,1,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
+	// unseen_count is the user's unseen count after the change.
+	UnseenCount int32 `protobuf:"varint,2,opt,name=unseen_count,json=unseenCount,proto3" json:"unseen_count,omitempty"`
+	// changed_count is how many snoozed notifications came back.
+	ChangedCount  int32 `protobuf:"varint,3,opt,name=changed_count,json=changedCount,proto3" json:"changed_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnsnoozeNotificationsResponse) Reset() {
+	*x = UnsnoozeNotificationsResponse{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnsnoozeNotificationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnsnoozeNotificationsResponse) ProtoMessage() {}
+
+func (x *UnsnoozeNotificationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnsnoozeNotificationsResponse.ProtoReflect.Descriptor instead.
+func (*UnsnoozeNotificationsResponse) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *UnsnoozeNotificationsResponse) GetUnreadCount() int32 {
+	if x != nil {
+		return x.UnreadCount
+	}
+	return 0
+}
+
+func (x *UnsnoozeNotificationsResponse) GetUnseenCount() int32 {
+	if x != nil {
+		return x.UnseenCount
+	}
+	return 0
+}
+
+func (x *UnsnoozeNotificationsResponse) GetChangedCount() int32 {
+	if x != nil {
+		return x.ChangedCount
+	}
+	return 0
+}
+
 var File_herald_v1_notification_service_proto protoreflect.FileDescriptor
 
 const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\n" +
-	"$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\x1a\x18herald/v1/workflow.proto\"\xba\x0e\n" +
+	"$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\x1a\x18herald/v1/workflow.proto\"\x95\x12\n" +
 	"\vSendRequest\x129\n" +
 	"\buser_ids\x18\x01 \x03(\tB\x1e\xbaH\x1b\x92\x01\x18\x10\xe8\a\x18\x01\"\x11r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\auserIds\x12P\n" +
 	"\bcategory\x18\x02 \x01(\tB4\xbaH1\xc8\x01\x01r,\x18\x80\x012'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\bcategory\x12\x1e\n" +
@@ -2483,10 +2769,16 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\x06topics\x18\x0e \x03(\tB+\xbaH(\x92\x01%\x10\x14\x18\x01\"\x1fr\x1d\x10\x01\x18\x80\x012\x16^[a-z0-9][a-z0-9_.-]*$R\x06topics\x12H\n" +
 	"\x10exclude_user_ids\x18\x0f \x03(\tB\x1e\xbaH\x1b\x92\x01\x18\x10\xe8\a\x18\x01\"\x11r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\x0eexcludeUserIds\x12\x1c\n" +
 	"\tbroadcast\x18\x10 \x01(\bR\tbroadcast\x122\n" +
-	"\tgroup_key\x18\x12 \x01(\tB\x15\xbaH\x12\xd8\x01\x01r\r\x18\xff\x012\b^[ -~]+$R\bgroupKey:\xf3\x03\xbaH\xef\x03\x1a\xa4\x01\n" +
+	"\tgroup_key\x18\x12 \x01(\tB\x15\xbaH\x12\xd8\x01\x01r\r\x18\xff\x012\b^[ -~]+$R\bgroupKey\x12A\n" +
+	"\texpire_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\b\xbaH\x05\xb2\x01\x02@\x01R\bexpireAt\x12>\n" +
+	"\x03ttl\x18\x14 \x01(\v2\x19.google.protobuf.DurationB\x11\xbaH\x0e\xaa\x01\v\"\x05\b\x80\xe7\x84\x0f2\x02\b\x01R\x03ttl:\xcb\x06\xbaH\xc7\x06\x1a\x87\x01\n" +
+	"\x16send.expire_after_send\x12 expire_at: must be after send_at\x1aK!has(this.expire_at) || !has(this.send_at) || this.expire_at > this.send_at\x1a\xb9\x01\n" +
+	"\x13send.expire_horizon\x12:expire_at: must be at most 365 days after send_at (or now)\x1af!has(this.expire_at) || this.expire_at <= (has(this.send_at) ? this.send_at : now) + duration('8760h')\x1a\xa4\x01\n" +
 	"\rsend.audience\x12Ouser_ids: must name at least one recipient, unless topics or broadcast is given\x1aBsize(this.user_ids) > 0 || size(this.topics) > 0 || this.broadcast\x1a\x99\x01\n" +
 	"\x15send.group_key_direct\x12;group_key: only with user_ids, not with topics or broadcast\x1aCthis.group_key == '' || (size(this.topics) == 0 && !this.broadcast)\x1a\xa9\x01\n" +
-	"\x14send.broadcast_alone\x12Hbroadcast: reaches every recipient, so user_ids and topics must be empty\x1aG!this.broadcast || (size(this.user_ids) == 0 && size(this.topics) == 0)\"j\n" +
+	"\x14send.broadcast_alone\x12Hbroadcast: reaches every recipient, so user_ids and topics must be empty\x1aG!this.broadcast || (size(this.user_ids) == 0 && size(this.topics) == 0)\"\x10\n" +
+	"\texpire_at\n" +
+	"\x03ttl\"j\n" +
 	"\fSendResponse\x12=\n" +
 	"\rnotifications\x18\x01 \x03(\v2\x17.herald.v1.NotificationR\rnotifications\x12\x1b\n" +
 	"\tfanout_id\x18\x02 \x01(\tR\bfanoutId\",\n" +
@@ -2542,7 +2834,7 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"deliveries\x18\x02 \x03(\v2\x13.herald.v1.DeliveryR\n" +
 	"deliveries\x12;\n" +
 	"\rworkflow_runs\x18\x03 \x03(\v2\x16.herald.v1.WorkflowRunR\fworkflowRuns\x12-\n" +
-	"\x06digest\x18\x04 \x01(\v2\x15.herald.v1.DigestLinkR\x06digest\"\xbb\x02\n" +
+	"\x06digest\x18\x04 \x01(\v2\x15.herald.v1.DigestLinkR\x06digest\"\xd5\x02\n" +
 	"\vListRequest\x12+\n" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12&\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
@@ -2553,7 +2845,9 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\bcategory\x18\x05 \x01(\tB4\xbaH1\xd8\x01\x01r,\x18\x80\x012'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\bcategory\x12\x1a\n" +
 	"\barchived\x18\x06 \x01(\bR\barchived\x12\x1f\n" +
 	"\vunseen_only\x18\a \x01(\bR\n" +
-	"unseenOnly\"\xbb\x01\n" +
+	"unseenOnly\x12\x18\n" +
+	"\asnoozed\x18\n" +
+	" \x01(\bR\asnoozed\"\xbb\x01\n" +
 	"\fListResponse\x12=\n" +
 	"\rnotifications\x18\x01 \x03(\v2\x17.herald.v1.NotificationR\rnotifications\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12!\n" +
@@ -2646,14 +2940,29 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\tgroup_key\x10\x01\"o\n" +
 	"\x1bRetractNotificationResponse\x12)\n" +
 	"\x10notification_ids\x18\x01 \x03(\tR\x0fnotificationIds\x12%\n" +
-	"\x0ecanceled_count\x18\x02 \x01(\x05R\rcanceledCount*\x92\x01\n" +
+	"\x0ecanceled_count\x18\x02 \x01(\x05R\rcanceledCount\"\xb0\x02\n" +
+	"\x1aSnoozeNotificationsRequest\x12+\n" +
+	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12>\n" +
+	"\x10notification_ids\x18\x02 \x03(\tB\x13\xbaH\x10\x92\x01\r\b\x01\x10d\x18\x01\"\x05r\x03\xb0\x01\x01R\x0fnotificationIds\x12\xa4\x01\n" +
+	"\fsnooze_until\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampBe\xbaHb\xba\x01W\n" +
+	"\x14snooze_until.horizon\x12\x1emust be at most 365 days ahead\x1a\x1fthis <= now + duration('8760h')\xc8\x01\x01\xb2\x01\x02@\x01R\vsnoozeUntil\"\x88\x01\n" +
+	"\x1bSnoozeNotificationsResponse\x12!\n" +
+	"\funread_count\x18\x01 \x01(\x05R\vunreadCount\x12!\n" +
+	"\funseen_count\x18\x02 \x01(\x05R\vunseenCount\x12#\n" +
+	"\rchanged_count\x18\x03 \x01(\x05R\fchangedCount\"\x8b\x01\n" +
+	"\x1cUnsnoozeNotificationsRequest\x12+\n" +
+	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12>\n" +
+	"\x10notification_ids\x18\x02 \x03(\tB\x13\xbaH\x10\x92\x01\r\b\x01\x10d\x18\x01\"\x05r\x03\xb0\x01\x01R\x0fnotificationIds\"\x8a\x01\n" +
+	"\x1dUnsnoozeNotificationsResponse\x12!\n" +
+	"\funread_count\x18\x01 \x01(\x05R\vunreadCount\x12!\n" +
+	"\funseen_count\x18\x02 \x01(\x05R\vunseenCount\x12#\n" +
+	"\rchanged_count\x18\x03 \x01(\x05R\fchangedCount*\x92\x01\n" +
 	"\vFanoutState\x12\x1c\n" +
 	"\x18FANOUT_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15FANOUT_STATE_PLANNING\x10\x01\x12\x18\n" +
 	"\x14FANOUT_STATE_RUNNING\x10\x02\x12\x15\n" +
 	"\x11FANOUT_STATE_DONE\x10\x03\x12\x19\n" +
-	"\x15FANOUT_STATE_CANCELED\x10\x042\xc6\n" +
-	"\n" +
+	"\x15FANOUT_STATE_CANCELED\x10\x042\xa2\f\n" +
 	"\x13NotificationService\x127\n" +
 	"\x04Send\x12\x16.herald.v1.SendRequest\x1a\x17.herald.v1.SendResponse\x12F\n" +
 	"\tSendBatch\x12\x1b.herald.v1.SendBatchRequest\x1a\x1c.herald.v1.SendBatchResponse\x12M\n" +
@@ -2671,7 +2980,9 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\x0eListDeliveries\x12 .herald.v1.ListDeliveriesRequest\x1a!.herald.v1.ListDeliveriesResponse\"\x03\x90\x02\x01\x12M\n" +
 	"\tSubscribe\x12\x1b.herald.v1.SubscribeRequest\x1a\x1c.herald.v1.SubscribeResponse\"\x03\x90\x02\x010\x01\x12f\n" +
 	"\x12UpdateNotification\x12$.herald.v1.UpdateNotificationRequest\x1a%.herald.v1.UpdateNotificationResponse\"\x03\x90\x02\x02\x12i\n" +
-	"\x13RetractNotification\x12%.herald.v1.RetractNotificationRequest\x1a&.herald.v1.RetractNotificationResponse\"\x03\x90\x02\x02B\xa4\x01\n" +
+	"\x13RetractNotification\x12%.herald.v1.RetractNotificationRequest\x1a&.herald.v1.RetractNotificationResponse\"\x03\x90\x02\x02\x12i\n" +
+	"\x13SnoozeNotifications\x12%.herald.v1.SnoozeNotificationsRequest\x1a&.herald.v1.SnoozeNotificationsResponse\"\x03\x90\x02\x02\x12o\n" +
+	"\x15UnsnoozeNotifications\x12'.herald.v1.UnsnoozeNotificationsRequest\x1a(.herald.v1.UnsnoozeNotificationsResponse\"\x03\x90\x02\x02B\xa4\x01\n" +
 	"\rcom.herald.v1B\x18NotificationServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\n" +
 	"Herald::V1b\x06proto3"
 
@@ -2688,135 +2999,147 @@ func file_herald_v1_notification_service_proto_rawDescGZIP() []byte {
 }
 
 var file_herald_v1_notification_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_herald_v1_notification_service_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_herald_v1_notification_service_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_herald_v1_notification_service_proto_goTypes = []any{
-	(FanoutState)(0),                    // 0: herald.v1.FanoutState
-	(*SendRequest)(nil),                 // 1: herald.v1.SendRequest
-	(*SendResponse)(nil),                // 2: herald.v1.SendResponse
-	(*GetFanoutRequest)(nil),            // 3: herald.v1.GetFanoutRequest
-	(*GetFanoutResponse)(nil),           // 4: herald.v1.GetFanoutResponse
-	(*CancelFanoutRequest)(nil),         // 5: herald.v1.CancelFanoutRequest
-	(*CancelFanoutResponse)(nil),        // 6: herald.v1.CancelFanoutResponse
-	(*Fanout)(nil),                      // 7: herald.v1.Fanout
-	(*SendBatchRequest)(nil),            // 8: herald.v1.SendBatchRequest
-	(*SendBatchResponse)(nil),           // 9: herald.v1.SendBatchResponse
-	(*SendResult)(nil),                  // 10: herald.v1.SendResult
-	(*SendError)(nil),                   // 11: herald.v1.SendError
-	(*SendStreamRequest)(nil),           // 12: herald.v1.SendStreamRequest
-	(*SendStreamResponse)(nil),          // 13: herald.v1.SendStreamResponse
-	(*GetNotificationRequest)(nil),      // 14: herald.v1.GetNotificationRequest
-	(*GetNotificationResponse)(nil),     // 15: herald.v1.GetNotificationResponse
-	(*ListRequest)(nil),                 // 16: herald.v1.ListRequest
-	(*ListResponse)(nil),                // 17: herald.v1.ListResponse
-	(*MarkReadRequest)(nil),             // 18: herald.v1.MarkReadRequest
-	(*MarkReadResponse)(nil),            // 19: herald.v1.MarkReadResponse
-	(*GetPreferencesRequest)(nil),       // 20: herald.v1.GetPreferencesRequest
-	(*GetPreferencesResponse)(nil),      // 21: herald.v1.GetPreferencesResponse
-	(*UpdatePreferencesRequest)(nil),    // 22: herald.v1.UpdatePreferencesRequest
-	(*UpdatePreferencesResponse)(nil),   // 23: herald.v1.UpdatePreferencesResponse
-	(*SubscribeRequest)(nil),            // 24: herald.v1.SubscribeRequest
-	(*SubscribeResponse)(nil),           // 25: herald.v1.SubscribeResponse
-	(*CancelRequest)(nil),               // 26: herald.v1.CancelRequest
-	(*CancelResponse)(nil),              // 27: herald.v1.CancelResponse
-	(*RetryDeliveryRequest)(nil),        // 28: herald.v1.RetryDeliveryRequest
-	(*RetryDeliveryResponse)(nil),       // 29: herald.v1.RetryDeliveryResponse
-	(*ListDeliveriesRequest)(nil),       // 30: herald.v1.ListDeliveriesRequest
-	(*ListDeliveriesResponse)(nil),      // 31: herald.v1.ListDeliveriesResponse
-	(*UpdateNotificationRequest)(nil),   // 32: herald.v1.UpdateNotificationRequest
-	(*UpdateNotificationResponse)(nil),  // 33: herald.v1.UpdateNotificationResponse
-	(*RetractNotificationRequest)(nil),  // 34: herald.v1.RetractNotificationRequest
-	(*RetractNotificationResponse)(nil), // 35: herald.v1.RetractNotificationResponse
-	nil,                                 // 36: herald.v1.UpdatePreferencesRequest.CategoriesEntry
-	(*structpb.Struct)(nil),             // 37: google.protobuf.Struct
-	(Priority)(0),                       // 38: herald.v1.Priority
-	(Channel)(0),                        // 39: herald.v1.Channel
-	(*timestamppb.Timestamp)(nil),       // 40: google.protobuf.Timestamp
-	(*Notification)(nil),                // 41: herald.v1.Notification
-	(*Delivery)(nil),                    // 42: herald.v1.Delivery
-	(*WorkflowRun)(nil),                 // 43: herald.v1.WorkflowRun
-	(*DigestLink)(nil),                  // 44: herald.v1.DigestLink
-	(ChangeKind)(0),                     // 45: herald.v1.ChangeKind
-	(*Preferences)(nil),                 // 46: herald.v1.Preferences
-	(*ChannelSettings)(nil),             // 47: herald.v1.ChannelSettings
-	(*QuietHours)(nil),                  // 48: herald.v1.QuietHours
-	(*FeedEvent)(nil),                   // 49: herald.v1.FeedEvent
-	(DeliveryStatus)(0),                 // 50: herald.v1.DeliveryStatus
+	(FanoutState)(0),                      // 0: herald.v1.FanoutState
+	(*SendRequest)(nil),                   // 1: herald.v1.SendRequest
+	(*SendResponse)(nil),                  // 2: herald.v1.SendResponse
+	(*GetFanoutRequest)(nil),              // 3: herald.v1.GetFanoutRequest
+	(*GetFanoutResponse)(nil),             // 4: herald.v1.GetFanoutResponse
+	(*CancelFanoutRequest)(nil),           // 5: herald.v1.CancelFanoutRequest
+	(*CancelFanoutResponse)(nil),          // 6: herald.v1.CancelFanoutResponse
+	(*Fanout)(nil),                        // 7: herald.v1.Fanout
+	(*SendBatchRequest)(nil),              // 8: herald.v1.SendBatchRequest
+	(*SendBatchResponse)(nil),             // 9: herald.v1.SendBatchResponse
+	(*SendResult)(nil),                    // 10: herald.v1.SendResult
+	(*SendError)(nil),                     // 11: herald.v1.SendError
+	(*SendStreamRequest)(nil),             // 12: herald.v1.SendStreamRequest
+	(*SendStreamResponse)(nil),            // 13: herald.v1.SendStreamResponse
+	(*GetNotificationRequest)(nil),        // 14: herald.v1.GetNotificationRequest
+	(*GetNotificationResponse)(nil),       // 15: herald.v1.GetNotificationResponse
+	(*ListRequest)(nil),                   // 16: herald.v1.ListRequest
+	(*ListResponse)(nil),                  // 17: herald.v1.ListResponse
+	(*MarkReadRequest)(nil),               // 18: herald.v1.MarkReadRequest
+	(*MarkReadResponse)(nil),              // 19: herald.v1.MarkReadResponse
+	(*GetPreferencesRequest)(nil),         // 20: herald.v1.GetPreferencesRequest
+	(*GetPreferencesResponse)(nil),        // 21: herald.v1.GetPreferencesResponse
+	(*UpdatePreferencesRequest)(nil),      // 22: herald.v1.UpdatePreferencesRequest
+	(*UpdatePreferencesResponse)(nil),     // 23: herald.v1.UpdatePreferencesResponse
+	(*SubscribeRequest)(nil),              // 24: herald.v1.SubscribeRequest
+	(*SubscribeResponse)(nil),             // 25: herald.v1.SubscribeResponse
+	(*CancelRequest)(nil),                 // 26: herald.v1.CancelRequest
+	(*CancelResponse)(nil),                // 27: herald.v1.CancelResponse
+	(*RetryDeliveryRequest)(nil),          // 28: herald.v1.RetryDeliveryRequest
+	(*RetryDeliveryResponse)(nil),         // 29: herald.v1.RetryDeliveryResponse
+	(*ListDeliveriesRequest)(nil),         // 30: herald.v1.ListDeliveriesRequest
+	(*ListDeliveriesResponse)(nil),        // 31: herald.v1.ListDeliveriesResponse
+	(*UpdateNotificationRequest)(nil),     // 32: herald.v1.UpdateNotificationRequest
+	(*UpdateNotificationResponse)(nil),    // 33: herald.v1.UpdateNotificationResponse
+	(*RetractNotificationRequest)(nil),    // 34: herald.v1.RetractNotificationRequest
+	(*RetractNotificationResponse)(nil),   // 35: herald.v1.RetractNotificationResponse
+	(*SnoozeNotificationsRequest)(nil),    // 36: herald.v1.SnoozeNotificationsRequest
+	(*SnoozeNotificationsResponse)(nil),   // 37: herald.v1.SnoozeNotificationsResponse
+	(*UnsnoozeNotificationsRequest)(nil),  // 38: herald.v1.UnsnoozeNotificationsRequest
+	(*UnsnoozeNotificationsResponse)(nil), // 39: herald.v1.UnsnoozeNotificationsResponse
+	nil,                                   // 40: herald.v1.UpdatePreferencesRequest.CategoriesEntry
+	(*structpb.Struct)(nil),               // 41: google.protobuf.Struct
+	(Priority)(0),                         // 42: herald.v1.Priority
+	(Channel)(0),                          // 43: herald.v1.Channel
+	(*timestamppb.Timestamp)(nil),         // 44: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),           // 45: google.protobuf.Duration
+	(*Notification)(nil),                  // 46: herald.v1.Notification
+	(*Delivery)(nil),                      // 47: herald.v1.Delivery
+	(*WorkflowRun)(nil),                   // 48: herald.v1.WorkflowRun
+	(*DigestLink)(nil),                    // 49: herald.v1.DigestLink
+	(ChangeKind)(0),                       // 50: herald.v1.ChangeKind
+	(*Preferences)(nil),                   // 51: herald.v1.Preferences
+	(*ChannelSettings)(nil),               // 52: herald.v1.ChannelSettings
+	(*QuietHours)(nil),                    // 53: herald.v1.QuietHours
+	(*FeedEvent)(nil),                     // 54: herald.v1.FeedEvent
+	(DeliveryStatus)(0),                   // 55: herald.v1.DeliveryStatus
 }
 var file_herald_v1_notification_service_proto_depIdxs = []int32{
-	37, // 0: herald.v1.SendRequest.data:type_name -> google.protobuf.Struct
-	38, // 1: herald.v1.SendRequest.priority:type_name -> herald.v1.Priority
-	39, // 2: herald.v1.SendRequest.channels:type_name -> herald.v1.Channel
-	40, // 3: herald.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
-	41, // 4: herald.v1.SendResponse.notifications:type_name -> herald.v1.Notification
-	7,  // 5: herald.v1.GetFanoutResponse.fanout:type_name -> herald.v1.Fanout
-	7,  // 6: herald.v1.CancelFanoutResponse.fanout:type_name -> herald.v1.Fanout
-	0,  // 7: herald.v1.Fanout.state:type_name -> herald.v1.FanoutState
-	40, // 8: herald.v1.Fanout.created_at:type_name -> google.protobuf.Timestamp
-	40, // 9: herald.v1.Fanout.finished_at:type_name -> google.protobuf.Timestamp
-	1,  // 10: herald.v1.SendBatchRequest.items:type_name -> herald.v1.SendRequest
-	10, // 11: herald.v1.SendBatchResponse.results:type_name -> herald.v1.SendResult
-	2,  // 12: herald.v1.SendResult.sent:type_name -> herald.v1.SendResponse
-	11, // 13: herald.v1.SendResult.error:type_name -> herald.v1.SendError
-	1,  // 14: herald.v1.SendStreamRequest.send:type_name -> herald.v1.SendRequest
-	10, // 15: herald.v1.SendStreamResponse.result:type_name -> herald.v1.SendResult
-	41, // 16: herald.v1.GetNotificationResponse.notification:type_name -> herald.v1.Notification
-	42, // 17: herald.v1.GetNotificationResponse.deliveries:type_name -> herald.v1.Delivery
-	43, // 18: herald.v1.GetNotificationResponse.workflow_runs:type_name -> herald.v1.WorkflowRun
-	44, // 19: herald.v1.GetNotificationResponse.digest:type_name -> herald.v1.DigestLink
-	41, // 20: herald.v1.ListResponse.notifications:type_name -> herald.v1.Notification
-	45, // 21: herald.v1.MarkReadRequest.change:type_name -> herald.v1.ChangeKind
-	46, // 22: herald.v1.GetPreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	39, // 23: herald.v1.GetPreferencesResponse.channels:type_name -> herald.v1.Channel
-	47, // 24: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
-	36, // 25: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
-	48, // 26: herald.v1.UpdatePreferencesRequest.quiet_hours:type_name -> herald.v1.QuietHours
-	46, // 27: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	49, // 28: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
-	42, // 29: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
-	42, // 30: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
-	50, // 31: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
-	39, // 32: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
-	42, // 33: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
-	37, // 34: herald.v1.UpdateNotificationRequest.data:type_name -> google.protobuf.Struct
-	41, // 35: herald.v1.UpdateNotificationResponse.notification:type_name -> herald.v1.Notification
-	47, // 36: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
-	1,  // 37: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
-	8,  // 38: herald.v1.NotificationService.SendBatch:input_type -> herald.v1.SendBatchRequest
-	12, // 39: herald.v1.NotificationService.SendStream:input_type -> herald.v1.SendStreamRequest
-	3,  // 40: herald.v1.NotificationService.GetFanout:input_type -> herald.v1.GetFanoutRequest
-	5,  // 41: herald.v1.NotificationService.CancelFanout:input_type -> herald.v1.CancelFanoutRequest
-	14, // 42: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
-	16, // 43: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
-	18, // 44: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
-	20, // 45: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
-	22, // 46: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
-	26, // 47: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
-	28, // 48: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
-	30, // 49: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
-	24, // 50: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
-	32, // 51: herald.v1.NotificationService.UpdateNotification:input_type -> herald.v1.UpdateNotificationRequest
-	34, // 52: herald.v1.NotificationService.RetractNotification:input_type -> herald.v1.RetractNotificationRequest
-	2,  // 53: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
-	9,  // 54: herald.v1.NotificationService.SendBatch:output_type -> herald.v1.SendBatchResponse
-	13, // 55: herald.v1.NotificationService.SendStream:output_type -> herald.v1.SendStreamResponse
-	4,  // 56: herald.v1.NotificationService.GetFanout:output_type -> herald.v1.GetFanoutResponse
-	6,  // 57: herald.v1.NotificationService.CancelFanout:output_type -> herald.v1.CancelFanoutResponse
-	15, // 58: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
-	17, // 59: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
-	19, // 60: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
-	21, // 61: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
-	23, // 62: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
-	27, // 63: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
-	29, // 64: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
-	31, // 65: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
-	25, // 66: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
-	33, // 67: herald.v1.NotificationService.UpdateNotification:output_type -> herald.v1.UpdateNotificationResponse
-	35, // 68: herald.v1.NotificationService.RetractNotification:output_type -> herald.v1.RetractNotificationResponse
-	53, // [53:69] is the sub-list for method output_type
-	37, // [37:53] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	41, // 0: herald.v1.SendRequest.data:type_name -> google.protobuf.Struct
+	42, // 1: herald.v1.SendRequest.priority:type_name -> herald.v1.Priority
+	43, // 2: herald.v1.SendRequest.channels:type_name -> herald.v1.Channel
+	44, // 3: herald.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
+	44, // 4: herald.v1.SendRequest.expire_at:type_name -> google.protobuf.Timestamp
+	45, // 5: herald.v1.SendRequest.ttl:type_name -> google.protobuf.Duration
+	46, // 6: herald.v1.SendResponse.notifications:type_name -> herald.v1.Notification
+	7,  // 7: herald.v1.GetFanoutResponse.fanout:type_name -> herald.v1.Fanout
+	7,  // 8: herald.v1.CancelFanoutResponse.fanout:type_name -> herald.v1.Fanout
+	0,  // 9: herald.v1.Fanout.state:type_name -> herald.v1.FanoutState
+	44, // 10: herald.v1.Fanout.created_at:type_name -> google.protobuf.Timestamp
+	44, // 11: herald.v1.Fanout.finished_at:type_name -> google.protobuf.Timestamp
+	1,  // 12: herald.v1.SendBatchRequest.items:type_name -> herald.v1.SendRequest
+	10, // 13: herald.v1.SendBatchResponse.results:type_name -> herald.v1.SendResult
+	2,  // 14: herald.v1.SendResult.sent:type_name -> herald.v1.SendResponse
+	11, // 15: herald.v1.SendResult.error:type_name -> herald.v1.SendError
+	1,  // 16: herald.v1.SendStreamRequest.send:type_name -> herald.v1.SendRequest
+	10, // 17: herald.v1.SendStreamResponse.result:type_name -> herald.v1.SendResult
+	46, // 18: herald.v1.GetNotificationResponse.notification:type_name -> herald.v1.Notification
+	47, // 19: herald.v1.GetNotificationResponse.deliveries:type_name -> herald.v1.Delivery
+	48, // 20: herald.v1.GetNotificationResponse.workflow_runs:type_name -> herald.v1.WorkflowRun
+	49, // 21: herald.v1.GetNotificationResponse.digest:type_name -> herald.v1.DigestLink
+	46, // 22: herald.v1.ListResponse.notifications:type_name -> herald.v1.Notification
+	50, // 23: herald.v1.MarkReadRequest.change:type_name -> herald.v1.ChangeKind
+	51, // 24: herald.v1.GetPreferencesResponse.preferences:type_name -> herald.v1.Preferences
+	43, // 25: herald.v1.GetPreferencesResponse.channels:type_name -> herald.v1.Channel
+	52, // 26: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
+	40, // 27: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
+	53, // 28: herald.v1.UpdatePreferencesRequest.quiet_hours:type_name -> herald.v1.QuietHours
+	51, // 29: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
+	54, // 30: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
+	47, // 31: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
+	47, // 32: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
+	55, // 33: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
+	43, // 34: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
+	47, // 35: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
+	41, // 36: herald.v1.UpdateNotificationRequest.data:type_name -> google.protobuf.Struct
+	46, // 37: herald.v1.UpdateNotificationResponse.notification:type_name -> herald.v1.Notification
+	44, // 38: herald.v1.SnoozeNotificationsRequest.snooze_until:type_name -> google.protobuf.Timestamp
+	52, // 39: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
+	1,  // 40: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
+	8,  // 41: herald.v1.NotificationService.SendBatch:input_type -> herald.v1.SendBatchRequest
+	12, // 42: herald.v1.NotificationService.SendStream:input_type -> herald.v1.SendStreamRequest
+	3,  // 43: herald.v1.NotificationService.GetFanout:input_type -> herald.v1.GetFanoutRequest
+	5,  // 44: herald.v1.NotificationService.CancelFanout:input_type -> herald.v1.CancelFanoutRequest
+	14, // 45: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
+	16, // 46: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
+	18, // 47: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
+	20, // 48: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
+	22, // 49: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
+	26, // 50: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
+	28, // 51: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
+	30, // 52: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
+	24, // 53: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
+	32, // 54: herald.v1.NotificationService.UpdateNotification:input_type -> herald.v1.UpdateNotificationRequest
+	34, // 55: herald.v1.NotificationService.RetractNotification:input_type -> herald.v1.RetractNotificationRequest
+	36, // 56: herald.v1.NotificationService.SnoozeNotifications:input_type -> herald.v1.SnoozeNotificationsRequest
+	38, // 57: herald.v1.NotificationService.UnsnoozeNotifications:input_type -> herald.v1.UnsnoozeNotificationsRequest
+	2,  // 58: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
+	9,  // 59: herald.v1.NotificationService.SendBatch:output_type -> herald.v1.SendBatchResponse
+	13, // 60: herald.v1.NotificationService.SendStream:output_type -> herald.v1.SendStreamResponse
+	4,  // 61: herald.v1.NotificationService.GetFanout:output_type -> herald.v1.GetFanoutResponse
+	6,  // 62: herald.v1.NotificationService.CancelFanout:output_type -> herald.v1.CancelFanoutResponse
+	15, // 63: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
+	17, // 64: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
+	19, // 65: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
+	21, // 66: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
+	23, // 67: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
+	27, // 68: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
+	29, // 69: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
+	31, // 70: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
+	25, // 71: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
+	33, // 72: herald.v1.NotificationService.UpdateNotification:output_type -> herald.v1.UpdateNotificationResponse
+	35, // 73: herald.v1.NotificationService.RetractNotification:output_type -> herald.v1.RetractNotificationResponse
+	37, // 74: herald.v1.NotificationService.SnoozeNotifications:output_type -> herald.v1.SnoozeNotificationsResponse
+	39, // 75: herald.v1.NotificationService.UnsnoozeNotifications:output_type -> herald.v1.UnsnoozeNotificationsResponse
+	58, // [58:76] is the sub-list for method output_type
+	40, // [40:58] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_notification_service_proto_init() }
@@ -2839,7 +3162,7 @@ func file_herald_v1_notification_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_notification_service_proto_rawDesc), len(file_herald_v1_notification_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   36,
+			NumMessages:   40,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,22 +19,24 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	NotificationService_Send_FullMethodName                = "/herald.v1.NotificationService/Send"
-	NotificationService_SendBatch_FullMethodName           = "/herald.v1.NotificationService/SendBatch"
-	NotificationService_SendStream_FullMethodName          = "/herald.v1.NotificationService/SendStream"
-	NotificationService_GetFanout_FullMethodName           = "/herald.v1.NotificationService/GetFanout"
-	NotificationService_CancelFanout_FullMethodName        = "/herald.v1.NotificationService/CancelFanout"
-	NotificationService_GetNotification_FullMethodName     = "/herald.v1.NotificationService/GetNotification"
-	NotificationService_List_FullMethodName                = "/herald.v1.NotificationService/List"
-	NotificationService_MarkRead_FullMethodName            = "/herald.v1.NotificationService/MarkRead"
-	NotificationService_GetPreferences_FullMethodName      = "/herald.v1.NotificationService/GetPreferences"
-	NotificationService_UpdatePreferences_FullMethodName   = "/herald.v1.NotificationService/UpdatePreferences"
-	NotificationService_Cancel_FullMethodName              = "/herald.v1.NotificationService/Cancel"
-	NotificationService_RetryDelivery_FullMethodName       = "/herald.v1.NotificationService/RetryDelivery"
-	NotificationService_ListDeliveries_FullMethodName      = "/herald.v1.NotificationService/ListDeliveries"
-	NotificationService_Subscribe_FullMethodName           = "/herald.v1.NotificationService/Subscribe"
-	NotificationService_UpdateNotification_FullMethodName  = "/herald.v1.NotificationService/UpdateNotification"
-	NotificationService_RetractNotification_FullMethodName = "/herald.v1.NotificationService/RetractNotification"
+	NotificationService_Send_FullMethodName                  = "/herald.v1.NotificationService/Send"
+	NotificationService_SendBatch_FullMethodName             = "/herald.v1.NotificationService/SendBatch"
+	NotificationService_SendStream_FullMethodName            = "/herald.v1.NotificationService/SendStream"
+	NotificationService_GetFanout_FullMethodName             = "/herald.v1.NotificationService/GetFanout"
+	NotificationService_CancelFanout_FullMethodName          = "/herald.v1.NotificationService/CancelFanout"
+	NotificationService_GetNotification_FullMethodName       = "/herald.v1.NotificationService/GetNotification"
+	NotificationService_List_FullMethodName                  = "/herald.v1.NotificationService/List"
+	NotificationService_MarkRead_FullMethodName              = "/herald.v1.NotificationService/MarkRead"
+	NotificationService_GetPreferences_FullMethodName        = "/herald.v1.NotificationService/GetPreferences"
+	NotificationService_UpdatePreferences_FullMethodName     = "/herald.v1.NotificationService/UpdatePreferences"
+	NotificationService_Cancel_FullMethodName                = "/herald.v1.NotificationService/Cancel"
+	NotificationService_RetryDelivery_FullMethodName         = "/herald.v1.NotificationService/RetryDelivery"
+	NotificationService_ListDeliveries_FullMethodName        = "/herald.v1.NotificationService/ListDeliveries"
+	NotificationService_Subscribe_FullMethodName             = "/herald.v1.NotificationService/Subscribe"
+	NotificationService_UpdateNotification_FullMethodName    = "/herald.v1.NotificationService/UpdateNotification"
+	NotificationService_RetractNotification_FullMethodName   = "/herald.v1.NotificationService/RetractNotification"
+	NotificationService_SnoozeNotifications_FullMethodName   = "/herald.v1.NotificationService/SnoozeNotifications"
+	NotificationService_UnsnoozeNotifications_FullMethodName = "/herald.v1.NotificationService/UnsnoozeNotifications"
 )
 
 // NotificationServiceClient is the client API for NotificationService service.
@@ -148,6 +150,19 @@ type NotificationServiceClient interface {
 	// current notification). Scope and ownership as UpdateNotification;
 	// another tenant's is NOT_FOUND.
 	RetractNotification(ctx context.Context, in *RetractNotificationRequest, opts ...grpc.CallOption) (*RetractNotificationResponse, error)
+	// SnoozeNotifications takes notifications out of the inbox until a time:
+	// they leave List and the counts (List with `snoozed` shows them), streams
+	// get a `changed` event CHANGE_KIND_SNOOZED, and when the time comes they
+	// come back once, at the top of the inbox, as a `returned` event. Snoozing
+	// a snoozed notification again moves its time. Notifications that are not
+	// in the inbox (archived, expired, not delivered yet, or not the user's)
+	// are left alone and not counted in changed_count. A user token snoozes
+	// its own notifications; an API key needs the `admin` scope and user_id.
+	SnoozeNotifications(ctx context.Context, in *SnoozeNotificationsRequest, opts ...grpc.CallOption) (*SnoozeNotificationsResponse, error)
+	// UnsnoozeNotifications brings snoozed notifications back now, at their
+	// old place in the inbox (streams get CHANGE_KIND_UNSNOOZED). Others are
+	// left alone. Same callers as SnoozeNotifications.
+	UnsnoozeNotifications(ctx context.Context, in *UnsnoozeNotificationsRequest, opts ...grpc.CallOption) (*UnsnoozeNotificationsResponse, error)
 }
 
 type notificationServiceClient struct {
@@ -330,6 +345,26 @@ func (c *notificationServiceClient) RetractNotification(ctx context.Context, in 
 	return out, nil
 }
 
+func (c *notificationServiceClient) SnoozeNotifications(ctx context.Context, in *SnoozeNotificationsRequest, opts ...grpc.CallOption) (*SnoozeNotificationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SnoozeNotificationsResponse)
+	err := c.cc.Invoke(ctx, NotificationService_SnoozeNotifications_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *notificationServiceClient) UnsnoozeNotifications(ctx context.Context, in *UnsnoozeNotificationsRequest, opts ...grpc.CallOption) (*UnsnoozeNotificationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnsnoozeNotificationsResponse)
+	err := c.cc.Invoke(ctx, NotificationService_UnsnoozeNotifications_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // NotificationServiceServer is the server API for NotificationService service.
 // All implementations must embed UnimplementedNotificationServiceServer
 // for forward compatibility.
@@ -441,6 +476,19 @@ type NotificationServiceServer interface {
 	// current notification). Scope and ownership as UpdateNotification;
 	// another tenant's is NOT_FOUND.
 	RetractNotification(context.Context, *RetractNotificationRequest) (*RetractNotificationResponse, error)
+	// SnoozeNotifications takes notifications out of the inbox until a time:
+	// they leave List and the counts (List with `snoozed` shows them), streams
+	// get a `changed` event CHANGE_KIND_SNOOZED, and when the time comes they
+	// come back once, at the top of the inbox, as a `returned` event. Snoozing
+	// a snoozed notification again moves its time. Notifications that are not
+	// in the inbox (archived, expired, not delivered yet, or not the user's)
+	// are left alone and not counted in changed_count. A user token snoozes
+	// its own notifications; an API key needs the `admin` scope and user_id.
+	SnoozeNotifications(context.Context, *SnoozeNotificationsRequest) (*SnoozeNotificationsResponse, error)
+	// UnsnoozeNotifications brings snoozed notifications back now, at their
+	// old place in the inbox (streams get CHANGE_KIND_UNSNOOZED). Others are
+	// left alone. Same callers as SnoozeNotifications.
+	UnsnoozeNotifications(context.Context, *UnsnoozeNotificationsRequest) (*UnsnoozeNotificationsResponse, error)
 	mustEmbedUnimplementedNotificationServiceServer()
 }
 
@@ -498,6 +546,12 @@ func (UnimplementedNotificationServiceServer) UpdateNotification(context.Context
 }
 func (UnimplementedNotificationServiceServer) RetractNotification(context.Context, *RetractNotificationRequest) (*RetractNotificationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RetractNotification not implemented")
+}
+func (UnimplementedNotificationServiceServer) SnoozeNotifications(context.Context, *SnoozeNotificationsRequest) (*SnoozeNotificationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SnoozeNotifications not implemented")
+}
+func (UnimplementedNotificationServiceServer) UnsnoozeNotifications(context.Context, *UnsnoozeNotificationsRequest) (*UnsnoozeNotificationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UnsnoozeNotifications not implemented")
 }
 func (UnimplementedNotificationServiceServer) mustEmbedUnimplementedNotificationServiceServer() {}
 func (UnimplementedNotificationServiceServer) testEmbeddedByValue()                             {}
@@ -790,6 +844,42 @@ func _NotificationService_RetractNotification_Handler(srv interface{}, ctx conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _NotificationService_SnoozeNotifications_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SnoozeNotificationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).SnoozeNotifications(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_SnoozeNotifications_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).SnoozeNotifications(ctx, req.(*SnoozeNotificationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_UnsnoozeNotifications_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UnsnoozeNotificationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).UnsnoozeNotifications(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_UnsnoozeNotifications_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).UnsnoozeNotifications(ctx, req.(*UnsnoozeNotificationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // NotificationService_ServiceDesc is the grpc.ServiceDesc for NotificationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -852,6 +942,14 @@ var NotificationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RetractNotification",
 			Handler:    _NotificationService_RetractNotification_Handler,
+		},
+		{
+			MethodName: "SnoozeNotifications",
+			Handler:    _NotificationService_SnoozeNotifications_Handler,
+		},
+		{
+			MethodName: "UnsnoozeNotifications",
+			Handler:    _NotificationService_UnsnoozeNotifications_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -20,6 +20,9 @@ class ChangeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHANGE_KIND_UNARCHIVED: _ClassVar[ChangeKind]
     CHANGE_KIND_SEEN: _ClassVar[ChangeKind]
     CHANGE_KIND_RETRACTED: _ClassVar[ChangeKind]
+    CHANGE_KIND_SNOOZED: _ClassVar[ChangeKind]
+    CHANGE_KIND_UNSNOOZED: _ClassVar[ChangeKind]
+    CHANGE_KIND_EXPIRED: _ClassVar[ChangeKind]
 CHANGE_KIND_UNSPECIFIED: ChangeKind
 CHANGE_KIND_READ: ChangeKind
 CHANGE_KIND_UNREAD: ChangeKind
@@ -27,9 +30,12 @@ CHANGE_KIND_ARCHIVED: ChangeKind
 CHANGE_KIND_UNARCHIVED: ChangeKind
 CHANGE_KIND_SEEN: ChangeKind
 CHANGE_KIND_RETRACTED: ChangeKind
+CHANGE_KIND_SNOOZED: ChangeKind
+CHANGE_KIND_UNSNOOZED: ChangeKind
+CHANGE_KIND_EXPIRED: ChangeKind
 
 class FeedEvent(_message.Message):
-    __slots__ = ("cursor", "unread_count", "unseen_count", "event_time", "created", "changed", "synced", "heartbeat", "updated")
+    __slots__ = ("cursor", "unread_count", "unseen_count", "event_time", "created", "changed", "synced", "heartbeat", "updated", "returned")
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     UNREAD_COUNT_FIELD_NUMBER: _ClassVar[int]
     UNSEEN_COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -39,6 +45,7 @@ class FeedEvent(_message.Message):
     SYNCED_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_FIELD_NUMBER: _ClassVar[int]
+    RETURNED_FIELD_NUMBER: _ClassVar[int]
     cursor: str
     unread_count: int
     unseen_count: int
@@ -48,7 +55,8 @@ class FeedEvent(_message.Message):
     synced: Synced
     heartbeat: Heartbeat
     updated: NotificationUpdated
-    def __init__(self, cursor: _Optional[str] = ..., unread_count: _Optional[int] = ..., unseen_count: _Optional[int] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created: _Optional[_Union[NotificationCreated, _Mapping]] = ..., changed: _Optional[_Union[NotificationsChanged, _Mapping]] = ..., synced: _Optional[_Union[Synced, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., updated: _Optional[_Union[NotificationUpdated, _Mapping]] = ...) -> None: ...
+    returned: NotificationReturned
+    def __init__(self, cursor: _Optional[str] = ..., unread_count: _Optional[int] = ..., unseen_count: _Optional[int] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created: _Optional[_Union[NotificationCreated, _Mapping]] = ..., changed: _Optional[_Union[NotificationsChanged, _Mapping]] = ..., synced: _Optional[_Union[Synced, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., updated: _Optional[_Union[NotificationUpdated, _Mapping]] = ..., returned: _Optional[_Union[NotificationReturned, _Mapping]] = ...) -> None: ...
 
 class NotificationCreated(_message.Message):
     __slots__ = ("notification",)
@@ -81,3 +89,9 @@ class Synced(_message.Message):
 class Heartbeat(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class NotificationReturned(_message.Message):
+    __slots__ = ("notification",)
+    NOTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    notification: _notification_pb2.Notification
+    def __init__(self, notification: _Optional[_Union[_notification_pb2.Notification, _Mapping]] = ...) -> None: ...

@@ -1,6 +1,7 @@
 import datetime
 
 from buf.validate import validate_pb2 as _validate_pb2
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from herald.v1 import feed_pb2 as _feed_pb2
@@ -30,7 +31,7 @@ FANOUT_STATE_DONE: FanoutState
 FANOUT_STATE_CANCELED: FanoutState
 
 class SendRequest(_message.Message):
-    __slots__ = ("user_ids", "category", "title", "body", "action_url", "data", "priority", "channels", "idempotency_key", "send_at", "template_key", "workflow", "cancellation_key", "topics", "exclude_user_ids", "broadcast", "group_key")
+    __slots__ = ("user_ids", "category", "title", "body", "action_url", "data", "priority", "channels", "idempotency_key", "send_at", "template_key", "workflow", "cancellation_key", "topics", "exclude_user_ids", "broadcast", "group_key", "expire_at", "ttl")
     USER_IDS_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -48,6 +49,8 @@ class SendRequest(_message.Message):
     EXCLUDE_USER_IDS_FIELD_NUMBER: _ClassVar[int]
     BROADCAST_FIELD_NUMBER: _ClassVar[int]
     GROUP_KEY_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_AT_FIELD_NUMBER: _ClassVar[int]
+    TTL_FIELD_NUMBER: _ClassVar[int]
     user_ids: _containers.RepeatedScalarFieldContainer[str]
     category: str
     title: str
@@ -65,7 +68,9 @@ class SendRequest(_message.Message):
     exclude_user_ids: _containers.RepeatedScalarFieldContainer[str]
     broadcast: bool
     group_key: str
-    def __init__(self, user_ids: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., action_url: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[_Union[_notification_pb2.Priority, str]] = ..., channels: _Optional[_Iterable[_Union[_notification_pb2.Channel, str]]] = ..., idempotency_key: _Optional[str] = ..., send_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., template_key: _Optional[str] = ..., workflow: _Optional[str] = ..., cancellation_key: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., exclude_user_ids: _Optional[_Iterable[str]] = ..., broadcast: _Optional[bool] = ..., group_key: _Optional[str] = ...) -> None: ...
+    expire_at: _timestamp_pb2.Timestamp
+    ttl: _duration_pb2.Duration
+    def __init__(self, user_ids: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., action_url: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[_Union[_notification_pb2.Priority, str]] = ..., channels: _Optional[_Iterable[_Union[_notification_pb2.Channel, str]]] = ..., idempotency_key: _Optional[str] = ..., send_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., template_key: _Optional[str] = ..., workflow: _Optional[str] = ..., cancellation_key: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., exclude_user_ids: _Optional[_Iterable[str]] = ..., broadcast: _Optional[bool] = ..., group_key: _Optional[str] = ..., expire_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ttl: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class SendResponse(_message.Message):
     __slots__ = ("notifications", "fanout_id")
@@ -192,7 +197,7 @@ class GetNotificationResponse(_message.Message):
     def __init__(self, notification: _Optional[_Union[_notification_pb2.Notification, _Mapping]] = ..., deliveries: _Optional[_Iterable[_Union[_notification_pb2.Delivery, _Mapping]]] = ..., workflow_runs: _Optional[_Iterable[_Union[_workflow_pb2.WorkflowRun, _Mapping]]] = ..., digest: _Optional[_Union[_workflow_pb2.DigestLink, _Mapping]] = ...) -> None: ...
 
 class ListRequest(_message.Message):
-    __slots__ = ("user_id", "page_size", "page_token", "unread_only", "category", "archived", "unseen_only")
+    __slots__ = ("user_id", "page_size", "page_token", "unread_only", "category", "archived", "unseen_only", "snoozed")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
@@ -200,6 +205,7 @@ class ListRequest(_message.Message):
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     ARCHIVED_FIELD_NUMBER: _ClassVar[int]
     UNSEEN_ONLY_FIELD_NUMBER: _ClassVar[int]
+    SNOOZED_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     page_size: int
     page_token: str
@@ -207,7 +213,8 @@ class ListRequest(_message.Message):
     category: str
     archived: bool
     unseen_only: bool
-    def __init__(self, user_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., unread_only: _Optional[bool] = ..., category: _Optional[str] = ..., archived: _Optional[bool] = ..., unseen_only: _Optional[bool] = ...) -> None: ...
+    snoozed: bool
+    def __init__(self, user_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., unread_only: _Optional[bool] = ..., category: _Optional[str] = ..., archived: _Optional[bool] = ..., unseen_only: _Optional[bool] = ..., snoozed: _Optional[bool] = ...) -> None: ...
 
 class ListResponse(_message.Message):
     __slots__ = ("notifications", "next_page_token", "unread_count", "unseen_count")
@@ -385,3 +392,41 @@ class RetractNotificationResponse(_message.Message):
     notification_ids: _containers.RepeatedScalarFieldContainer[str]
     canceled_count: int
     def __init__(self, notification_ids: _Optional[_Iterable[str]] = ..., canceled_count: _Optional[int] = ...) -> None: ...
+
+class SnoozeNotificationsRequest(_message.Message):
+    __slots__ = ("user_id", "notification_ids", "snooze_until")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTIFICATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    SNOOZE_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    notification_ids: _containers.RepeatedScalarFieldContainer[str]
+    snooze_until: _timestamp_pb2.Timestamp
+    def __init__(self, user_id: _Optional[str] = ..., notification_ids: _Optional[_Iterable[str]] = ..., snooze_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SnoozeNotificationsResponse(_message.Message):
+    __slots__ = ("unread_count", "unseen_count", "changed_count")
+    UNREAD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    UNSEEN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    unread_count: int
+    unseen_count: int
+    changed_count: int
+    def __init__(self, unread_count: _Optional[int] = ..., unseen_count: _Optional[int] = ..., changed_count: _Optional[int] = ...) -> None: ...
+
+class UnsnoozeNotificationsRequest(_message.Message):
+    __slots__ = ("user_id", "notification_ids")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTIFICATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    notification_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, user_id: _Optional[str] = ..., notification_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class UnsnoozeNotificationsResponse(_message.Message):
+    __slots__ = ("unread_count", "unseen_count", "changed_count")
+    UNREAD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    UNSEEN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    unread_count: int
+    unseen_count: int
+    changed_count: int
+    def __init__(self, unread_count: _Optional[int] = ..., unseen_count: _Optional[int] = ..., changed_count: _Optional[int] = ...) -> None: ...

@@ -121,6 +121,16 @@ class NotificationServiceStub:
                 request_serializer=herald_dot_v1_dot_notification__service__pb2.RetractNotificationRequest.SerializeToString,
                 response_deserializer=herald_dot_v1_dot_notification__service__pb2.RetractNotificationResponse.FromString,
                 _registered_method=True)
+        self.SnoozeNotifications = channel.unary_unary(
+                '/herald.v1.NotificationService/SnoozeNotifications',
+                request_serializer=herald_dot_v1_dot_notification__service__pb2.SnoozeNotificationsRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_notification__service__pb2.SnoozeNotificationsResponse.FromString,
+                _registered_method=True)
+        self.UnsnoozeNotifications = channel.unary_unary(
+                '/herald.v1.NotificationService/UnsnoozeNotifications',
+                request_serializer=herald_dot_v1_dot_notification__service__pb2.UnsnoozeNotificationsRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_notification__service__pb2.UnsnoozeNotificationsResponse.FromString,
+                _registered_method=True)
 
 
 class NotificationServiceServicer:
@@ -312,6 +322,29 @@ class NotificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SnoozeNotifications(self, request, context):
+        """SnoozeNotifications takes notifications out of the inbox until a time:
+        they leave List and the counts (List with `snoozed` shows them), streams
+        get a `changed` event CHANGE_KIND_SNOOZED, and when the time comes they
+        come back once, at the top of the inbox, as a `returned` event. Snoozing
+        a snoozed notification again moves its time. Notifications that are not
+        in the inbox (archived, expired, not delivered yet, or not the user's)
+        are left alone and not counted in changed_count. A user token snoozes
+        its own notifications; an API key needs the `admin` scope and user_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnsnoozeNotifications(self, request, context):
+        """UnsnoozeNotifications brings snoozed notifications back now, at their
+        old place in the inbox (streams get CHANGE_KIND_UNSNOOZED). Others are
+        left alone. Same callers as SnoozeNotifications.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NotificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -394,6 +427,16 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     servicer.RetractNotification,
                     request_deserializer=herald_dot_v1_dot_notification__service__pb2.RetractNotificationRequest.FromString,
                     response_serializer=herald_dot_v1_dot_notification__service__pb2.RetractNotificationResponse.SerializeToString,
+            ),
+            'SnoozeNotifications': grpc.unary_unary_rpc_method_handler(
+                    servicer.SnoozeNotifications,
+                    request_deserializer=herald_dot_v1_dot_notification__service__pb2.SnoozeNotificationsRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_notification__service__pb2.SnoozeNotificationsResponse.SerializeToString,
+            ),
+            'UnsnoozeNotifications': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnsnoozeNotifications,
+                    request_deserializer=herald_dot_v1_dot_notification__service__pb2.UnsnoozeNotificationsRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_notification__service__pb2.UnsnoozeNotificationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -835,6 +878,60 @@ class NotificationService:
             '/herald.v1.NotificationService/RetractNotification',
             herald_dot_v1_dot_notification__service__pb2.RetractNotificationRequest.SerializeToString,
             herald_dot_v1_dot_notification__service__pb2.RetractNotificationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SnoozeNotifications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.NotificationService/SnoozeNotifications',
+            herald_dot_v1_dot_notification__service__pb2.SnoozeNotificationsRequest.SerializeToString,
+            herald_dot_v1_dot_notification__service__pb2.SnoozeNotificationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnsnoozeNotifications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.NotificationService/UnsnoozeNotifications',
+            herald_dot_v1_dot_notification__service__pb2.UnsnoozeNotificationsRequest.SerializeToString,
+            herald_dot_v1_dot_notification__service__pb2.UnsnoozeNotificationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

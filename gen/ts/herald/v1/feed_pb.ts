@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file herald/v1/feed.proto.
  */
 export const file_herald_v1_feed: GenFile = /*@__PURE__*/
-  fileDesc("ChRoZXJhbGQvdjEvZmVlZC5wcm90bxIJaGVyYWxkLnYxIukCCglGZWVkRXZlbnQSDgoGY3Vyc29yGAEgASgJEhQKDHVucmVhZF9jb3VudBgCIAEoBRIUCgx1bnNlZW5fY291bnQYBCABKAUSLgoKZXZlbnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoHY3JlYXRlZBgKIAEoCzIeLmhlcmFsZC52MS5Ob3RpZmljYXRpb25DcmVhdGVkSAASMgoHY2hhbmdlZBgLIAEoCzIfLmhlcmFsZC52MS5Ob3RpZmljYXRpb25zQ2hhbmdlZEgAEiMKBnN5bmNlZBgMIAEoCzIRLmhlcmFsZC52MS5TeW5jZWRIABIpCgloZWFydGJlYXQYDSABKAsyFC5oZXJhbGQudjEuSGVhcnRiZWF0SAASMQoHdXBkYXRlZBgOIAEoCzIeLmhlcmFsZC52MS5Ob3RpZmljYXRpb25VcGRhdGVkSABCBgoEa2luZCJEChNOb3RpZmljYXRpb25DcmVhdGVkEi0KDG5vdGlmaWNhdGlvbhgBIAEoCzIXLmhlcmFsZC52MS5Ob3RpZmljYXRpb24iRAoTTm90aWZpY2F0aW9uVXBkYXRlZBItCgxub3RpZmljYXRpb24YASABKAsyFy5oZXJhbGQudjEuTm90aWZpY2F0aW9uImIKFE5vdGlmaWNhdGlvbnNDaGFuZ2VkEiMKBGtpbmQYASABKA4yFS5oZXJhbGQudjEuQ2hhbmdlS2luZBIYChBub3RpZmljYXRpb25faWRzGAIgAygJEgsKA2FsbBgDIAEoCCIXCgZTeW5jZWQSDQoFcmVzZXQYASABKAgiCwoJSGVhcnRiZWF0Kr4BCgpDaGFuZ2VLaW5kEhsKF0NIQU5HRV9LSU5EX1VOU1BFQ0lGSUVEEAASFAoQQ0hBTkdFX0tJTkRfUkVBRBABEhYKEkNIQU5HRV9LSU5EX1VOUkVBRBACEhgKFENIQU5HRV9LSU5EX0FSQ0hJVkVEEAMSGgoWQ0hBTkdFX0tJTkRfVU5BUkNISVZFRBAEEhQKEENIQU5HRV9LSU5EX1NFRU4QBRIZChVDSEFOR0VfS0lORF9SRVRSQUNURUQQCUKVAQoNY29tLmhlcmFsZC52MUIJRmVlZFByb3RvUAFaNGdpdGh1Yi5jb20vaGVyYWxkaHEvaGVyYWxkL2dlbi9nby9oZXJhbGQvdjE7aGVyYWxkdjGiAgNIWFiqAglIZXJhbGQuVjHKAglIZXJhbGRcVjHiAhVIZXJhbGRcVjFcR1BCTWV0YWRhdGHqAgpIZXJhbGQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_herald_v1_notification]);
+  fileDesc("ChRoZXJhbGQvdjEvZmVlZC5wcm90bxIJaGVyYWxkLnYxIp4DCglGZWVkRXZlbnQSDgoGY3Vyc29yGAEgASgJEhQKDHVucmVhZF9jb3VudBgCIAEoBRIUCgx1bnNlZW5fY291bnQYBCABKAUSLgoKZXZlbnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoHY3JlYXRlZBgKIAEoCzIeLmhlcmFsZC52MS5Ob3RpZmljYXRpb25DcmVhdGVkSAASMgoHY2hhbmdlZBgLIAEoCzIfLmhlcmFsZC52MS5Ob3RpZmljYXRpb25zQ2hhbmdlZEgAEiMKBnN5bmNlZBgMIAEoCzIRLmhlcmFsZC52MS5TeW5jZWRIABIpCgloZWFydGJlYXQYDSABKAsyFC5oZXJhbGQudjEuSGVhcnRiZWF0SAASMQoHdXBkYXRlZBgOIAEoCzIeLmhlcmFsZC52MS5Ob3RpZmljYXRpb25VcGRhdGVkSAASMwoIcmV0dXJuZWQYECABKAsyHy5oZXJhbGQudjEuTm90aWZpY2F0aW9uUmV0dXJuZWRIAEIGCgRraW5kIkQKE05vdGlmaWNhdGlvbkNyZWF0ZWQSLQoMbm90aWZpY2F0aW9uGAEgASgLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbiJEChNOb3RpZmljYXRpb25VcGRhdGVkEi0KDG5vdGlmaWNhdGlvbhgBIAEoCzIXLmhlcmFsZC52MS5Ob3RpZmljYXRpb24iYgoUTm90aWZpY2F0aW9uc0NoYW5nZWQSIwoEa2luZBgBIAEoDjIVLmhlcmFsZC52MS5DaGFuZ2VLaW5kEhgKEG5vdGlmaWNhdGlvbl9pZHMYAiADKAkSCwoDYWxsGAMgASgIIhcKBlN5bmNlZBINCgVyZXNldBgBIAEoCCILCglIZWFydGJlYXQiRQoUTm90aWZpY2F0aW9uUmV0dXJuZWQSLQoMbm90aWZpY2F0aW9uGAEgASgLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbiqLAgoKQ2hhbmdlS2luZBIbChdDSEFOR0VfS0lORF9VTlNQRUNJRklFRBAAEhQKEENIQU5HRV9LSU5EX1JFQUQQARIWChJDSEFOR0VfS0lORF9VTlJFQUQQAhIYChRDSEFOR0VfS0lORF9BUkNISVZFRBADEhoKFkNIQU5HRV9LSU5EX1VOQVJDSElWRUQQBBIUChBDSEFOR0VfS0lORF9TRUVOEAUSGQoVQ0hBTkdFX0tJTkRfUkVUUkFDVEVEEAkSFwoTQ0hBTkdFX0tJTkRfU05PT1pFRBAGEhkKFUNIQU5HRV9LSU5EX1VOU05PT1pFRBAHEhcKE0NIQU5HRV9LSU5EX0VYUElSRUQQCEKVAQoNY29tLmhlcmFsZC52MUIJRmVlZFByb3RvUAFaNGdpdGh1Yi5jb20vaGVyYWxkaHEvaGVyYWxkL2dlbi9nby9oZXJhbGQvdjE7aGVyYWxkdjGiAgNIWFiqAglIZXJhbGQuVjHKAglIZXJhbGRcVjHiAhVIZXJhbGRcVjFcR1BCTWV0YWRhdGHqAgpIZXJhbGQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_herald_v1_notification]);
 
 /**
  * FeedEvent is one change in a user's inbox, in the order it happened. Herald
@@ -108,6 +108,15 @@ export type FeedEvent = Message<"herald.v1.FeedEvent"> & {
      */
     value: NotificationUpdated;
     case: "updated";
+  } | {
+    /**
+     * returned carries a snoozed notification whose snooze time came: it is
+     * back at the top of the inbox (a new cursor position, the first of List).
+     *
+     * @generated from field: herald.v1.NotificationReturned returned = 16;
+     */
+    value: NotificationReturned;
+    case: "returned";
   } | { case: undefined; value?: undefined };
 };
 
@@ -235,6 +244,27 @@ export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
   messageDesc(file_herald_v1_feed, 5);
 
 /**
+ * NotificationReturned reports a snoozed notification back in the inbox.
+ *
+ * @generated from message herald.v1.NotificationReturned
+ */
+export type NotificationReturned = Message<"herald.v1.NotificationReturned"> & {
+  /**
+   * notification is the notification as it is now (snooze_until unset).
+   *
+   * @generated from field: herald.v1.Notification notification = 1;
+   */
+  notification?: Notification | undefined;
+};
+
+/**
+ * Describes the message herald.v1.NotificationReturned.
+ * Use `create(NotificationReturnedSchema)` to create a new message.
+ */
+export const NotificationReturnedSchema: GenMessage<NotificationReturned> = /*@__PURE__*/
+  messageDesc(file_herald_v1_feed, 6);
+
+/**
  * ChangeKind says how notifications changed.
  *
  * @generated from enum herald.v1.ChangeKind
@@ -294,6 +324,32 @@ export enum ChangeKind {
    * @generated from enum value: CHANGE_KIND_RETRACTED = 9;
    */
   RETRACTED = 9,
+
+  /**
+   * CHANGE_KIND_SNOOZED: the notifications left the inbox until their
+   * snooze_until (SnoozeNotifications); they come back as `returned` events.
+   * Not accepted by MarkRead.
+   *
+   * @generated from enum value: CHANGE_KIND_SNOOZED = 6;
+   */
+  SNOOZED = 6,
+
+  /**
+   * CHANGE_KIND_UNSNOOZED: snoozed notifications are back in the inbox at
+   * their old place, before their time (UnsnoozeNotifications). Not accepted
+   * by MarkRead.
+   *
+   * @generated from enum value: CHANGE_KIND_UNSNOOZED = 7;
+   */
+  UNSNOOZED = 7,
+
+  /**
+   * CHANGE_KIND_EXPIRED: the notifications reached their expire_time and left
+   * the inbox (and the archive) for good. Not accepted by MarkRead.
+   *
+   * @generated from enum value: CHANGE_KIND_EXPIRED = 8;
+   */
+  EXPIRED = 8,
 }
 
 /**

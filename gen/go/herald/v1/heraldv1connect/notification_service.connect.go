@@ -81,6 +81,12 @@ const (
 	// NotificationServiceRetractNotificationProcedure is the fully-qualified name of the
 	// NotificationService's RetractNotification RPC.
 	NotificationServiceRetractNotificationProcedure = "/herald.v1.NotificationService/RetractNotification"
+	// NotificationServiceSnoozeNotificationsProcedure is the fully-qualified name of the
+	// NotificationService's SnoozeNotifications RPC.
+	NotificationServiceSnoozeNotificationsProcedure = "/herald.v1.NotificationService/SnoozeNotifications"
+	// NotificationServiceUnsnoozeNotificationsProcedure is the fully-qualified name of the
+	// NotificationService's UnsnoozeNotifications RPC.
+	NotificationServiceUnsnoozeNotificationsProcedure = "/herald.v1.NotificationService/UnsnoozeNotifications"
 )
 
 // NotificationServiceClient is a client for the herald.v1.NotificationService service.
@@ -184,6 +190,19 @@ type NotificationServiceClient interface {
 	// current notification). Scope and ownership as UpdateNotification;
 	// another tenant's is NOT_FOUND.
 	RetractNotification(context.Context, *connect.Request[v1.RetractNotificationRequest]) (*connect.Response[v1.RetractNotificationResponse], error)
+	// SnoozeNotifications takes notifications out of the inbox until a time:
+	// they leave List and the counts (List with `snoozed` shows them), streams
+	// get a `changed` event CHANGE_KIND_SNOOZED, and when the time comes they
+	// come back once, at the top of the inbox, as a `returned` event. Snoozing
+	// a snoozed notification again moves its time. Notifications that are not
+	// in the inbox (archived, expired, not delivered yet, or not the user's)
+	// are left alone and not counted in changed_count. A user token snoozes
+	// its own notifications; an API key needs the `admin` scope and user_id.
+	SnoozeNotifications(context.Context, *connect.Request[v1.SnoozeNotificationsRequest]) (*connect.Response[v1.SnoozeNotificationsResponse], error)
+	// UnsnoozeNotifications brings snoozed notifications back now, at their
+	// old place in the inbox (streams get CHANGE_KIND_UNSNOOZED). Others are
+	// left alone. Same callers as SnoozeNotifications.
+	UnsnoozeNotifications(context.Context, *connect.Request[v1.UnsnoozeNotificationsRequest]) (*connect.Response[v1.UnsnoozeNotificationsResponse], error)
 }
 
 // NewNotificationServiceClient constructs a client for the herald.v1.NotificationService service.
@@ -305,27 +324,43 @@ func NewNotificationServiceClient(httpClient connect.HTTPClient, baseURL string,
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		snoozeNotifications: connect.NewClient[v1.SnoozeNotificationsRequest, v1.SnoozeNotificationsResponse](
+			httpClient,
+			baseURL+NotificationServiceSnoozeNotificationsProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("SnoozeNotifications")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		unsnoozeNotifications: connect.NewClient[v1.UnsnoozeNotificationsRequest, v1.UnsnoozeNotificationsResponse](
+			httpClient,
+			baseURL+NotificationServiceUnsnoozeNotificationsProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("UnsnoozeNotifications")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // notificationServiceClient implements NotificationServiceClient.
 type notificationServiceClient struct {
-	send                *connect.Client[v1.SendRequest, v1.SendResponse]
-	sendBatch           *connect.Client[v1.SendBatchRequest, v1.SendBatchResponse]
-	sendStream          *connect.Client[v1.SendStreamRequest, v1.SendStreamResponse]
-	getFanout           *connect.Client[v1.GetFanoutRequest, v1.GetFanoutResponse]
-	cancelFanout        *connect.Client[v1.CancelFanoutRequest, v1.CancelFanoutResponse]
-	getNotification     *connect.Client[v1.GetNotificationRequest, v1.GetNotificationResponse]
-	list                *connect.Client[v1.ListRequest, v1.ListResponse]
-	markRead            *connect.Client[v1.MarkReadRequest, v1.MarkReadResponse]
-	getPreferences      *connect.Client[v1.GetPreferencesRequest, v1.GetPreferencesResponse]
-	updatePreferences   *connect.Client[v1.UpdatePreferencesRequest, v1.UpdatePreferencesResponse]
-	cancel              *connect.Client[v1.CancelRequest, v1.CancelResponse]
-	retryDelivery       *connect.Client[v1.RetryDeliveryRequest, v1.RetryDeliveryResponse]
-	listDeliveries      *connect.Client[v1.ListDeliveriesRequest, v1.ListDeliveriesResponse]
-	subscribe           *connect.Client[v1.SubscribeRequest, v1.SubscribeResponse]
-	updateNotification  *connect.Client[v1.UpdateNotificationRequest, v1.UpdateNotificationResponse]
-	retractNotification *connect.Client[v1.RetractNotificationRequest, v1.RetractNotificationResponse]
+	send                  *connect.Client[v1.SendRequest, v1.SendResponse]
+	sendBatch             *connect.Client[v1.SendBatchRequest, v1.SendBatchResponse]
+	sendStream            *connect.Client[v1.SendStreamRequest, v1.SendStreamResponse]
+	getFanout             *connect.Client[v1.GetFanoutRequest, v1.GetFanoutResponse]
+	cancelFanout          *connect.Client[v1.CancelFanoutRequest, v1.CancelFanoutResponse]
+	getNotification       *connect.Client[v1.GetNotificationRequest, v1.GetNotificationResponse]
+	list                  *connect.Client[v1.ListRequest, v1.ListResponse]
+	markRead              *connect.Client[v1.MarkReadRequest, v1.MarkReadResponse]
+	getPreferences        *connect.Client[v1.GetPreferencesRequest, v1.GetPreferencesResponse]
+	updatePreferences     *connect.Client[v1.UpdatePreferencesRequest, v1.UpdatePreferencesResponse]
+	cancel                *connect.Client[v1.CancelRequest, v1.CancelResponse]
+	retryDelivery         *connect.Client[v1.RetryDeliveryRequest, v1.RetryDeliveryResponse]
+	listDeliveries        *connect.Client[v1.ListDeliveriesRequest, v1.ListDeliveriesResponse]
+	subscribe             *connect.Client[v1.SubscribeRequest, v1.SubscribeResponse]
+	updateNotification    *connect.Client[v1.UpdateNotificationRequest, v1.UpdateNotificationResponse]
+	retractNotification   *connect.Client[v1.RetractNotificationRequest, v1.RetractNotificationResponse]
+	snoozeNotifications   *connect.Client[v1.SnoozeNotificationsRequest, v1.SnoozeNotificationsResponse]
+	unsnoozeNotifications *connect.Client[v1.UnsnoozeNotificationsRequest, v1.UnsnoozeNotificationsResponse]
 }
 
 // Send calls herald.v1.NotificationService.Send.
@@ -406,6 +441,16 @@ func (c *notificationServiceClient) UpdateNotification(ctx context.Context, req 
 // RetractNotification calls herald.v1.NotificationService.RetractNotification.
 func (c *notificationServiceClient) RetractNotification(ctx context.Context, req *connect.Request[v1.RetractNotificationRequest]) (*connect.Response[v1.RetractNotificationResponse], error) {
 	return c.retractNotification.CallUnary(ctx, req)
+}
+
+// SnoozeNotifications calls herald.v1.NotificationService.SnoozeNotifications.
+func (c *notificationServiceClient) SnoozeNotifications(ctx context.Context, req *connect.Request[v1.SnoozeNotificationsRequest]) (*connect.Response[v1.SnoozeNotificationsResponse], error) {
+	return c.snoozeNotifications.CallUnary(ctx, req)
+}
+
+// UnsnoozeNotifications calls herald.v1.NotificationService.UnsnoozeNotifications.
+func (c *notificationServiceClient) UnsnoozeNotifications(ctx context.Context, req *connect.Request[v1.UnsnoozeNotificationsRequest]) (*connect.Response[v1.UnsnoozeNotificationsResponse], error) {
+	return c.unsnoozeNotifications.CallUnary(ctx, req)
 }
 
 // NotificationServiceHandler is an implementation of the herald.v1.NotificationService service.
@@ -509,6 +554,19 @@ type NotificationServiceHandler interface {
 	// current notification). Scope and ownership as UpdateNotification;
 	// another tenant's is NOT_FOUND.
 	RetractNotification(context.Context, *connect.Request[v1.RetractNotificationRequest]) (*connect.Response[v1.RetractNotificationResponse], error)
+	// SnoozeNotifications takes notifications out of the inbox until a time:
+	// they leave List and the counts (List with `snoozed` shows them), streams
+	// get a `changed` event CHANGE_KIND_SNOOZED, and when the time comes they
+	// come back once, at the top of the inbox, as a `returned` event. Snoozing
+	// a snoozed notification again moves its time. Notifications that are not
+	// in the inbox (archived, expired, not delivered yet, or not the user's)
+	// are left alone and not counted in changed_count. A user token snoozes
+	// its own notifications; an API key needs the `admin` scope and user_id.
+	SnoozeNotifications(context.Context, *connect.Request[v1.SnoozeNotificationsRequest]) (*connect.Response[v1.SnoozeNotificationsResponse], error)
+	// UnsnoozeNotifications brings snoozed notifications back now, at their
+	// old place in the inbox (streams get CHANGE_KIND_UNSNOOZED). Others are
+	// left alone. Same callers as SnoozeNotifications.
+	UnsnoozeNotifications(context.Context, *connect.Request[v1.UnsnoozeNotificationsRequest]) (*connect.Response[v1.UnsnoozeNotificationsResponse], error)
 }
 
 // NewNotificationServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -626,6 +684,20 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	notificationServiceSnoozeNotificationsHandler := connect.NewUnaryHandler(
+		NotificationServiceSnoozeNotificationsProcedure,
+		svc.SnoozeNotifications,
+		connect.WithSchema(notificationServiceMethods.ByName("SnoozeNotifications")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	notificationServiceUnsnoozeNotificationsHandler := connect.NewUnaryHandler(
+		NotificationServiceUnsnoozeNotificationsProcedure,
+		svc.UnsnoozeNotifications,
+		connect.WithSchema(notificationServiceMethods.ByName("UnsnoozeNotifications")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/herald.v1.NotificationService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case NotificationServiceSendProcedure:
@@ -660,6 +732,10 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 			notificationServiceUpdateNotificationHandler.ServeHTTP(w, r)
 		case NotificationServiceRetractNotificationProcedure:
 			notificationServiceRetractNotificationHandler.ServeHTTP(w, r)
+		case NotificationServiceSnoozeNotificationsProcedure:
+			notificationServiceSnoozeNotificationsHandler.ServeHTTP(w, r)
+		case NotificationServiceUnsnoozeNotificationsProcedure:
+			notificationServiceUnsnoozeNotificationsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -731,4 +807,12 @@ func (UnimplementedNotificationServiceHandler) UpdateNotification(context.Contex
 
 func (UnimplementedNotificationServiceHandler) RetractNotification(context.Context, *connect.Request[v1.RetractNotificationRequest]) (*connect.Response[v1.RetractNotificationResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.RetractNotification is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) SnoozeNotifications(context.Context, *connect.Request[v1.SnoozeNotificationsRequest]) (*connect.Response[v1.SnoozeNotificationsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.SnoozeNotifications is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) UnsnoozeNotifications(context.Context, *connect.Request[v1.UnsnoozeNotificationsRequest]) (*connect.Response[v1.UnsnoozeNotificationsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.UnsnoozeNotifications is not implemented"))
 }

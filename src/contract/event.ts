@@ -1,10 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import {
-  type Event as EventPb,
-  EventSchema,
-  EventType as EventTypePb,
-} from "../../gen/ts/herald/v1/event_pb.js";
+import { type Event as EventPb, EventSchema, EventType as EventTypePb } from "../../gen/ts/herald/v1/event_pb.js";
 import { type WatchEventsResponse, WatchEventsResponseSchema } from "../../gen/ts/herald/v1/event_service_pb.js";
 import { InvalidArgumentError } from "../domain/errors.js";
 import { type EventItem, EventType, type LoggedEvent } from "../domain/event.js";

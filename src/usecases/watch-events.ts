@@ -1,5 +1,5 @@
-import type { EventItem, EventLogHead, EventType } from "../domain/event.js";
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from "../domain/errors.js";
+import type { EventItem, EventLogHead, EventType } from "../domain/event.js";
 import { type Principal, Scope } from "../domain/principal.js";
 import type { EventWake } from "../feed/event-stream.js";
 import type { EventPage } from "../store/event-log.js";

@@ -74,7 +74,10 @@ describe("WatchEvents", () => {
     await waitFor(async () => (await eventLog.head(herald.app.db)).seq >= Number(cursor) + 3, 5000, "numbered");
     const resumed = watch(readKey, { cursor });
     await waitFor(() => resumed.ofCase("synced").length === 1, 5000, "synced");
-    const replayed = resumed.stream.items.slice(0, resumed.stream.items.findIndex((r) => r.kind.case === "synced"));
+    const replayed = resumed.stream.items.slice(
+      0,
+      resumed.stream.items.findIndex((r) => r.kind.case === "synced"),
+    );
     expect(replayed.map((r) => r.kind.case === "event" && [r.kind.value.type, r.kind.value.notificationId])).toEqual([
       [EventType.NOTIFICATION_CREATED, b],
       [EventType.DELIVERY_SENT, b],
@@ -99,9 +102,7 @@ describe("WatchEvents", () => {
   });
 
   it("refuses user tokens, keys without read, a bad cursor, and too many streams", async () => {
-    const asUser = await rejection(
-      collect(events(await herald.userToken("w4")).watchEvents({})).atLeast(1),
-    );
+    const asUser = await rejection(collect(events(await herald.userToken("w4")).watchEvents({})).atLeast(1));
     expect(ConnectError.from(asUser).code).toBe(Code.PermissionDenied);
     const sendOnly = await rejection(collect(events(await herald.apiKey(["send"])).watchEvents({})).atLeast(1));
     expect(ConnectError.from(sendOnly).code).toBe(Code.PermissionDenied);
@@ -137,7 +138,12 @@ describe("WatchEvents", () => {
     await waitFor(() => resumed.ofCase("synced").length === 1, 5000, "synced");
     const synced = resumed.ofCase("synced")[0];
     expect(synced?.kind.value).toMatchObject({ reset: true });
-    expect(resumed.received().filter((e) => e.type === EventType.NOTIFICATION_CREATED).map((e) => e.notificationId)).toEqual([kept]);
+    expect(
+      resumed
+        .received()
+        .filter((e) => e.type === EventType.NOTIFICATION_CREATED)
+        .map((e) => e.notificationId),
+    ).toEqual([kept]);
     resumed.abort.abort();
     const oldest = watch(readKey, { fromOldest: true });
     await waitFor(() => oldest.ofCase("synced").length === 1, 5000, "synced");

@@ -44,12 +44,12 @@ const sequencerLock = "herald.event-log.sequencer";
  * and no seq is skipped.
  */
 const sequenceSql = `WITH todo AS (
-    SELECT id, row_number() OVER (ORDER BY created_at, rank, id) AS n FROM events WHERE seq IS NULL
+    SELECT ctid AS row, row_number() OVER (ORDER BY created_at, rank, id) AS n FROM events WHERE seq IS NULL
     ORDER BY created_at, rank, id LIMIT $1
   ),
   head AS (SELECT seq FROM event_log_head FOR UPDATE),
   numbered AS (
-    UPDATE events e SET seq = (SELECT seq FROM head) + t.n FROM todo t WHERE e.id = t.id AND e.seq IS NULL
+    UPDATE events e SET seq = (SELECT seq FROM head) + t.n FROM todo t WHERE e.ctid = t.row AND e.seq IS NULL
     RETURNING e.seq
   )
   UPDATE event_log_head SET seq = seq + (SELECT count(*) FROM numbered) RETURNING seq`;
@@ -129,17 +129,17 @@ export const eventLog = {
   },
 
   /**
-   * Removes up to `batch` numbered events older than `days`, oldest seqs
-   * first, and moves `pruned_through` past them (in the same statement), so a
-   * reader can tell a cursor whose events are gone.
+   * Removes up to `batch` numbered events older than `days` and moves
+   * `pruned_through` to the highest seq removed (in the same statement): a
+   * cursor below it may have lost events, and its reader is told so.
    */
   async prune(q: Queryable, days: number, batch = 5000): Promise<number> {
     const [row] = await q.rows<{ removed: string }>(
       `WITH cut AS (
-         SELECT seq FROM events WHERE seq IS NOT NULL AND created_at < now() - make_interval(days => $1)
-         ORDER BY seq LIMIT $2
+         SELECT ctid AS row FROM events
+         WHERE seq IS NOT NULL AND created_at < now() - make_interval(days => $1) LIMIT $2
        ),
-       removed AS (DELETE FROM events WHERE seq IN (SELECT seq FROM cut) RETURNING seq),
+       removed AS (DELETE FROM events e USING cut WHERE e.ctid = cut.row RETURNING e.seq),
        marked AS (
          UPDATE event_log_head SET pruned_through = greatest(pruned_through, (SELECT max(seq) FROM removed))
          WHERE EXISTS (SELECT 1 FROM removed)

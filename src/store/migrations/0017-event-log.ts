@@ -22,8 +22,13 @@ import type { Migration } from "../migrator.js";
  */
 export const up: Migration = async ({ context: db }) => {
   await db.query(`
+    -- Indexes are what an event costs beyond its row, so there are few:
+    -- \`id\` orders a transaction's events but has no index (the sequencer
+    -- finds rows through events_unnumbered and updates them by ctid); seqs
+    -- are unique by construction (see store/event-log.ts), so events_seq is a
+    -- BRIN for pruning, not a unique btree.
     CREATE TABLE events (
-      id bigserial PRIMARY KEY,
+      id bigserial NOT NULL,
       seq bigint,
       tenant_id text COLLATE "C" NOT NULL,
       type text NOT NULL,
@@ -45,9 +50,9 @@ export const up: Migration = async ({ context: db }) => {
       -- happened to the notification (1), whatever order the triggers ran in.
       rank smallint NOT NULL DEFAULT 1
     );
-    CREATE UNIQUE INDEX events_seq ON events (seq) WHERE seq IS NOT NULL;
     -- The sequencer's order: by transaction (its start), created first, then insertion.
     CREATE INDEX events_unnumbered ON events (created_at, rank, id) WHERE seq IS NULL;
+    -- WatchEvents' reads.
     CREATE INDEX events_tenant_seq ON events (tenant_id, seq) WHERE seq IS NOT NULL;
 
     CREATE TABLE event_log_head (

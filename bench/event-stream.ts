@@ -80,7 +80,9 @@ try {
   await liveDone;
   const lags = [...arrivals].flatMap(([id, t]) => (sentAt.has(id) ? [t - (sentAt.get(id) as number)] : []));
   const liveSeconds = (lastAt - firstAt) / 1000;
-  console.log(`sends: ${notifications} notifications in ${sendSeconds.toFixed(1)} s (${Math.round(notifications / sendSeconds)}/s)`);
+  console.log(
+    `sends: ${notifications} notifications in ${sendSeconds.toFixed(1)} s (${Math.round(notifications / sendSeconds)}/s)`,
+  );
   console.log(
     `live: ${received}/${expected} events in ${liveSeconds.toFixed(1)} s = ${Math.round(received / liveSeconds)} events/s; last event ${((lastAt - sendsDone) / 1000).toFixed(2)} s after the last Send`,
   );
@@ -94,7 +96,9 @@ try {
     if (r.kind.case === "synced") break;
   }
   const replaySeconds = (performance.now() - t0) / 1000;
-  console.log(`replay: ${replayed} events in ${replaySeconds.toFixed(1)} s = ${Math.round(replayed / replaySeconds)} events/s`);
+  console.log(
+    `replay: ${replayed} events in ${replaySeconds.toFixed(1)} s = ${Math.round(replayed / replaySeconds)} events/s`,
+  );
   const cpu = herald.cpuSeconds();
   console.log(`herald CPU seconds over the whole run: ${cpu.toFixed(1)}`);
 } finally {

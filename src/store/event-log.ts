@@ -59,13 +59,18 @@ const sequenceSql = `WITH todo AS (
  * writers' statements; this numbers them (the sequencer), reads them by
  * tenant in seq order, and prunes old ones.
  *
- * Why seqs have no gap and no duplicate, in commit order: only committed rows
- * are visible to the sequencer, it runs one at a time (advisory lock) and
- * gives consecutive numbers from the head in the same transaction that moves
- * the head; a reader sees a sequencer's work all at once or not at all, and
- * each sequencer starts after the previous one committed. An event committed
- * before another's transaction began always gets the lower seq (its
- * created_at is earlier, and it is visible whenever the later one is).
+ * Why seqs have no gap and no duplicate: only committed rows are visible to
+ * the sequencer, it runs one at a time (advisory lock) and gives consecutive
+ * numbers from the head in the same transaction that moves the head; a reader
+ * sees a sequencer's work all at once or not at all, and each sequencer starts
+ * after the previous one committed (test/integration/event-log.test.ts races
+ * two of them against writers and a reader).
+ *
+ * Order: events are numbered in the order their transactions became visible
+ * to a sequencer round; events that became visible in the same round are
+ * ordered by their transactions' start, then a transaction's own in order
+ * (notification.created first). So an event whose transaction committed
+ * before another's began always has the lower seq.
  */
 export const eventLog = {
   /**

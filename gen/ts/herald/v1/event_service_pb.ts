@@ -186,8 +186,11 @@ export const EventsHeartbeatSchema: GenMessage<EventsHeartbeat> = /*@__PURE__*/
  */
 export const EventService: GenService<{
   /**
-   * WatchEvents streams a tenant's events in the order of its event log,
-   * which numbers events in commit order across every Herald process. With a
+   * WatchEvents streams a tenant's events in the order of the event log,
+   * which numbers the events of every Herald process in commit order (events
+   * committed within the same EVENT_SEQUENCER_INTERVAL_MS are ordered by
+   * their transactions' start; an event committed before another's
+   * transaction began always comes first). With a
    * cursor it first replays every kept event after the cursor, then sends
    * `synced`, then continues live; without one it starts with `synced` at the
    * head. Guarantees: every event matching the request exactly once, in

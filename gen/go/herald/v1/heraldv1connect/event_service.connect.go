@@ -40,8 +40,11 @@ const (
 
 // EventServiceClient is a client for the herald.v1.EventService service.
 type EventServiceClient interface {
-	// WatchEvents streams a tenant's events in the order of its event log,
-	// which numbers events in commit order across every Herald process. With a
+	// WatchEvents streams a tenant's events in the order of the event log,
+	// which numbers the events of every Herald process in commit order (events
+	// committed within the same EVENT_SEQUENCER_INTERVAL_MS are ordered by
+	// their transactions' start; an event committed before another's
+	// transaction began always comes first). With a
 	// cursor it first replays every kept event after the cursor, then sends
 	// `synced`, then continues live; without one it starts with `synced` at the
 	// head. Guarantees: every event matching the request exactly once, in
@@ -91,8 +94,11 @@ func (c *eventServiceClient) WatchEvents(ctx context.Context, req *connect.Reque
 
 // EventServiceHandler is an implementation of the herald.v1.EventService service.
 type EventServiceHandler interface {
-	// WatchEvents streams a tenant's events in the order of its event log,
-	// which numbers events in commit order across every Herald process. With a
+	// WatchEvents streams a tenant's events in the order of the event log,
+	// which numbers the events of every Herald process in commit order (events
+	// committed within the same EVENT_SEQUENCER_INTERVAL_MS are ordered by
+	// their transactions' start; an event committed before another's
+	// transaction began always comes first). With a
 	// cursor it first replays every kept event after the cursor, then sends
 	// `synced`, then continues live; without one it starts with `synced` at the
 	// head. Guarantees: every event matching the request exactly once, in

@@ -32,7 +32,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 try {
   const transport = createGrpcTransport({
     baseUrl: herald.url,
-    interceptors: [(next) => (req) => (req.header.set("Authorization", `Bearer ${herald.apiKey}`), next(req))],
+    interceptors: [
+      (next) => (req) => {
+        req.header.set("Authorization", `Bearer ${herald.apiKey}`);
+        return next(req);
+      },
+    ],
   });
   const sender = createClient(NotificationService, transport);
   let user = 0;

@@ -30,7 +30,12 @@ const herald = await startHerald(stack, { name: "events" });
 try {
   const transport = createGrpcTransport({
     baseUrl: herald.url,
-    interceptors: [(next) => (req) => (req.header.set("Authorization", `Bearer ${herald.apiKey}`), next(req))],
+    interceptors: [
+      (next) => (req) => {
+        req.header.set("Authorization", `Bearer ${herald.apiKey}`);
+        return next(req);
+      },
+    ],
   });
   const sender = createClient(NotificationService, transport);
   const events = createClient(EventService, transport);

@@ -161,7 +161,9 @@ async function notificationsOf(q: Queryable, tenantId: string, rows: readonly Ev
   const ids = [...new Set(rows.flatMap((r) => (r.notification_id === null ? [] : [r.notification_id])))];
   if (ids.length === 0) return new Map<string, NotificationRow>();
   const found = await q.rows<NotificationRow>(
-    `SELECT ${notificationColumns} FROM notifications n WHERE n.tenant_id = $1 AND n.id = ANY($2::uuid[])`,
+    // One primary-key lookup per id (a tenant-leading index scanned for a list of ids reads the whole tenant).
+    `SELECT ${notificationColumns} FROM unnest($2::uuid[]) AS i(id) JOIN notifications n ON n.id = i.id
+     WHERE n.tenant_id = $1`,
     [tenantId, ids],
   );
   return new Map(found.map((n) => [n.id, n]));

@@ -81,6 +81,7 @@ export function notificationService(
         notifications: page.notifications.map(notificationToPb),
         nextPageToken: page.nextPageToken,
         unreadCount: page.unreadCount,
+        unseenCount: page.unseenCount,
       };
     },
 

@@ -101,6 +101,7 @@ export function notificationToPb(n: Notification): NotificationPb {
     sendTime: ts(n.sendAt),
     readTime: ts(n.readAt),
     archiveTime: ts(n.archivedAt),
+    seenTime: ts(n.seenAt),
   });
 }
 
@@ -121,6 +122,7 @@ export function notificationFromPb(tenantId: string, pb: NotificationPb): Notifi
     sendAt: date(pb.sendTime) ?? new Date(0),
     readAt: date(pb.readTime),
     archivedAt: date(pb.archiveTime),
+    seenAt: date(pb.seenTime),
   };
 }
 

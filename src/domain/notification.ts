@@ -46,6 +46,8 @@ export interface Notification extends NotificationContent {
   sendAt: Date;
   readAt: Date | null;
   archivedAt: Date | null;
+  /** When the user first saw it in a list, or read it; null while unseen. */
+  seenAt: Date | null;
 }
 
 /** How one attempt at a delivery ended. */

@@ -1,4 +1,4 @@
-import type { FeedEvent } from "../domain/feed-event.js";
+import type { ChangeKind, FeedEvent } from "../domain/feed-event.js";
 import type { Channel, Delivery, DeliveryStatus, JsonObject, Notification, Priority } from "../domain/notification.js";
 
 /** A `notifications` row as node-pg returns it. */
@@ -16,11 +16,15 @@ export interface NotificationRow {
   send_at: Date;
   read_at: Date | null;
   archived_at: Date | null;
+  seen_at: Date | null;
 }
 
-/** The columns that make up a NotificationRow, for SELECT lists. */
+/**
+ * The columns that make up a NotificationRow, for SELECT lists. Reading sees:
+ * the seen time is the first of seen_at and read_at (migration 0018).
+ */
 export const notificationColumns =
-  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at";
+  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at, coalesce(n.seen_at, n.read_at) AS seen_at";
 
 export function toNotification(row: NotificationRow): Notification {
   return {
@@ -37,6 +41,7 @@ export function toNotification(row: NotificationRow): Notification {
     sendAt: row.send_at,
     readAt: row.read_at,
     archivedAt: row.archived_at,
+    seenAt: row.seen_at,
   };
 }
 
@@ -79,10 +84,11 @@ export type FeedEventRow = {
   event_tenant_id: string;
   event_user_id: string;
   seq: number;
-  kind: "created" | "read" | "unread" | "archived" | "unarchived";
+  kind: "created" | ChangeKind;
   notification_ids: string[];
   all_notifications: boolean;
   unread_count: number;
+  unseen_count: number;
   event_time: Date;
 } & Partial<NotificationRow>;
 
@@ -92,6 +98,7 @@ export function toFeedEvent(row: FeedEventRow): FeedEvent {
     userId: row.event_user_id,
     seq: row.seq,
     unreadCount: row.unread_count,
+    unseenCount: row.unseen_count,
     time: row.event_time,
   };
   if (row.kind === "created") {

@@ -10,6 +10,7 @@ export interface ListInput {
   pageSize: number;
   pageToken: string;
   unreadOnly: boolean;
+  unseenOnly: boolean;
   category: string;
   archived: boolean;
 }
@@ -18,18 +19,20 @@ export interface ListOutput {
   notifications: Notification[];
   nextPageToken: string;
   unreadCount: number;
+  unseenCount: number;
 }
 
 export const defaultPageSize = 20;
 
-/** List: one page of a user's inbox, newest first, and the unread count. */
+/** List: one page of a user's inbox, newest first, and the unread and unseen counts. */
 export function createListNotifications(deps: { db: Queryable }) {
   return async function listNotifications(principal: Principal, input: ListInput): Promise<ListOutput> {
     const userId = resolveUserId(principal, input.userId, "read", "list notifications");
-    const filters = [userId, input.unreadOnly, input.category, input.archived];
+    // unseen_only came later: only a token made with it names it, so tokens from before it still work.
+    const filters = [userId, input.unreadOnly, input.category, input.archived, ...(input.unseenOnly ? ["unseen"] : [])];
     const beforeSeq = input.pageToken === "" ? null : decodePageToken(input.pageToken, filters);
     const limit = input.pageSize === 0 ? defaultPageSize : input.pageSize;
-    const { rows, unreadCount } = await notificationStore.list(deps.db, {
+    const { rows, unreadCount, unseenCount } = await notificationStore.list(deps.db, {
       ...input,
       tenantId: principal.tenantId,
       userId,
@@ -42,6 +45,7 @@ export function createListNotifications(deps: { db: Queryable }) {
       notifications: page.map((r) => r.notification),
       nextPageToken: rows.length > limit && last !== undefined ? encodePageToken(last.seq, filters) : "",
       unreadCount,
+      unseenCount,
     };
   };
 }

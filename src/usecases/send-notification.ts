@@ -74,6 +74,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
       sendAt: scheduled ? (draft.sendAt as Date) : now,
       readAt: null,
       archivedAt: null,
+      seenAt: null,
     }));
     const key = draft.idempotencyKey !== "" && senderKeyId !== null ? draft.idempotencyKey : null;
     const fingerprint = key === null ? null : requestHash(draft);

@@ -28,6 +28,7 @@ function inAppSend(userIds: string[], overrides: { priority?: string; title?: st
     sendAt: now,
     readAt: null,
     archivedAt: null,
+    seenAt: null,
   }));
   return {
     tenantId: defaultTenant,

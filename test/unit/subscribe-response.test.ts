@@ -11,6 +11,7 @@ const created: FeedEvent = {
   userId: "ada",
   seq: 7,
   unreadCount: 3,
+  unseenCount: 3,
   time: new Date("2026-12-02T10:00:00.123Z"),
   kind: "created",
   notification: {
@@ -27,6 +28,7 @@ const created: FeedEvent = {
     sendAt: new Date("2026-12-02T10:00:00.100Z"),
     readAt: null,
     archivedAt: null,
+    seenAt: null,
   },
 };
 
@@ -47,6 +49,7 @@ describe("subscribeResponseOf", () => {
       userId: "ada",
       seq: 8,
       unreadCount: 2,
+      unseenCount: 2,
       time: new Date(),
       kind: "changed",
       change: "read",
@@ -61,7 +64,7 @@ describe("subscribeResponseOf", () => {
   });
 
   it("builds heartbeats and synced markers afresh: each is one stream's own", () => {
-    const beat = { kind: "heartbeat" as const, seq: 8, unreadCount: 2, time: new Date() };
+    const beat = { kind: "heartbeat" as const, seq: 8, unreadCount: 2, unseenCount: 2, time: new Date() };
     expect(subscribeResponseOf(beat)).not.toBe(subscribeResponseOf(beat));
     expect(subscribeResponseOf(beat).event?.kind.case).toBe("heartbeat");
   });

@@ -36,6 +36,10 @@ const (
 	ChangeKind_CHANGE_KIND_ARCHIVED ChangeKind = 3
 	// CHANGE_KIND_UNARCHIVED moves notifications back to the inbox.
 	ChangeKind_CHANGE_KIND_UNARCHIVED ChangeKind = 4
+	// CHANGE_KIND_SEEN marks notifications seen: the user saw them in a list
+	// (an inbox marks everything seen when its panel opens, with `all`). Seen
+	// is not read: they stay unread until opened. It cannot be undone.
+	ChangeKind_CHANGE_KIND_SEEN ChangeKind = 5
 )
 
 // Enum value maps for ChangeKind.
@@ -46,6 +50,7 @@ var (
 		2: "CHANGE_KIND_UNREAD",
 		3: "CHANGE_KIND_ARCHIVED",
 		4: "CHANGE_KIND_UNARCHIVED",
+		5: "CHANGE_KIND_SEEN",
 	}
 	ChangeKind_value = map[string]int32{
 		"CHANGE_KIND_UNSPECIFIED": 0,
@@ -53,6 +58,7 @@ var (
 		"CHANGE_KIND_UNREAD":      2,
 		"CHANGE_KIND_ARCHIVED":    3,
 		"CHANGE_KIND_UNARCHIVED":  4,
+		"CHANGE_KIND_SEEN":        5,
 	}
 )
 
@@ -93,6 +99,10 @@ type FeedEvent struct {
 	Cursor string `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"`
 	// unread_count is the user's unread count after this event.
 	UnreadCount int32 `protobuf:"varint,2,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
+	// unseen_count is the user's unseen count after this event: notifications
+	// in the inbox (not archived) the user has not seen in a list yet, what a
+	// bell badge shows. Reading a notification also sees it.
+	UnseenCount int32 `protobuf:"varint,4,opt,name=unseen_count,json=unseenCount,proto3" json:"unseen_count,omitempty"`
 	// event_time is when the change happened (for heartbeats: when sent).
 	EventTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=event_time,json=eventTime,proto3" json:"event_time,omitempty"`
 	// kind is what happened.
@@ -148,6 +158,13 @@ func (x *FeedEvent) GetCursor() string {
 func (x *FeedEvent) GetUnreadCount() int32 {
 	if x != nil {
 		return x.UnreadCount
+	}
+	return 0
+}
+
+func (x *FeedEvent) GetUnseenCount() int32 {
+	if x != nil {
+		return x.UnseenCount
 	}
 	return 0
 }
@@ -436,10 +453,11 @@ var File_herald_v1_feed_proto protoreflect.FileDescriptor
 
 const file_herald_v1_feed_proto_rawDesc = "" +
 	"\n" +
-	"\x14herald/v1/feed.proto\x12\therald.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\xe5\x02\n" +
+	"\x14herald/v1/feed.proto\x12\therald.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\x88\x03\n" +
 	"\tFeedEvent\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12!\n" +
-	"\funread_count\x18\x02 \x01(\x05R\vunreadCount\x129\n" +
+	"\funread_count\x18\x02 \x01(\x05R\vunreadCount\x12!\n" +
+	"\funseen_count\x18\x04 \x01(\x05R\vunseenCount\x129\n" +
 	"\n" +
 	"event_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12:\n" +
 	"\acreated\x18\n" +
@@ -456,14 +474,15 @@ const file_herald_v1_feed_proto_rawDesc = "" +
 	"\x03all\x18\x03 \x01(\bR\x03all\"\x1e\n" +
 	"\x06Synced\x12\x14\n" +
 	"\x05reset\x18\x01 \x01(\bR\x05reset\"\v\n" +
-	"\tHeartbeat*\x8d\x01\n" +
+	"\tHeartbeat*\xa3\x01\n" +
 	"\n" +
 	"ChangeKind\x12\x1b\n" +
 	"\x17CHANGE_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10CHANGE_KIND_READ\x10\x01\x12\x16\n" +
 	"\x12CHANGE_KIND_UNREAD\x10\x02\x12\x18\n" +
 	"\x14CHANGE_KIND_ARCHIVED\x10\x03\x12\x1a\n" +
-	"\x16CHANGE_KIND_UNARCHIVED\x10\x04B\x95\x01\n" +
+	"\x16CHANGE_KIND_UNARCHIVED\x10\x04\x12\x14\n" +
+	"\x10CHANGE_KIND_SEEN\x10\x05B\x95\x01\n" +
 	"\rcom.herald.v1B\tFeedProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\n" +
 	"Herald::V1b\x06proto3"
 

@@ -349,7 +349,10 @@ type Notification struct {
 	ReadTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=read_time,json=readTime,proto3" json:"read_time,omitempty"`
 	// archive_time is when the user archived it; unset unless archived.
 	// Archived notifications leave the default List.
-	ArchiveTime   *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=archive_time,json=archiveTime,proto3" json:"archive_time,omitempty"`
+	ArchiveTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=archive_time,json=archiveTime,proto3" json:"archive_time,omitempty"`
+	// seen_time is when the user first saw it in a list (MarkRead with
+	// CHANGE_KIND_SEEN) or read it, whichever came first; unset while unseen.
+	SeenTime      *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=seen_time,json=seenTime,proto3" json:"seen_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -464,6 +467,13 @@ func (x *Notification) GetReadTime() *timestamppb.Timestamp {
 func (x *Notification) GetArchiveTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.ArchiveTime
+	}
+	return nil
+}
+
+func (x *Notification) GetSeenTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SeenTime
 	}
 	return nil
 }
@@ -737,7 +747,7 @@ var File_herald_v1_notification_proto protoreflect.FileDescriptor
 
 const file_herald_v1_notification_proto_rawDesc = "" +
 	"\n" +
-	"\x1cherald/v1/notification.proto\x12\therald.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe8\x03\n" +
+	"\x1cherald/v1/notification.proto\x12\therald.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa1\x04\n" +
 	"\fNotification\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x1a\n" +
@@ -753,7 +763,8 @@ const file_herald_v1_notification_proto_rawDesc = "" +
 	"\tsend_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\bsendTime\x127\n" +
 	"\tread_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\breadTime\x12=\n" +
-	"\farchive_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\varchiveTime\"\xb2\x02\n" +
+	"\farchive_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\varchiveTime\x127\n" +
+	"\tseen_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\bseenTime\"\xb2\x02\n" +
 	"\x0fDeliveryAttempt\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x129\n" +
 	"\n" +
@@ -846,20 +857,21 @@ var file_herald_v1_notification_proto_depIdxs = []int32{
 	8,  // 3: herald.v1.Notification.send_time:type_name -> google.protobuf.Timestamp
 	8,  // 4: herald.v1.Notification.read_time:type_name -> google.protobuf.Timestamp
 	8,  // 5: herald.v1.Notification.archive_time:type_name -> google.protobuf.Timestamp
-	8,  // 6: herald.v1.DeliveryAttempt.start_time:type_name -> google.protobuf.Timestamp
-	8,  // 7: herald.v1.DeliveryAttempt.end_time:type_name -> google.protobuf.Timestamp
-	3,  // 8: herald.v1.DeliveryAttempt.outcome:type_name -> herald.v1.AttemptOutcome
-	1,  // 9: herald.v1.Delivery.channel:type_name -> herald.v1.Channel
-	2,  // 10: herald.v1.Delivery.status:type_name -> herald.v1.DeliveryStatus
-	8,  // 11: herald.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 12: herald.v1.Delivery.update_time:type_name -> google.protobuf.Timestamp
-	8,  // 13: herald.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	5,  // 14: herald.v1.Delivery.attempt_history:type_name -> herald.v1.DeliveryAttempt
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	8,  // 6: herald.v1.Notification.seen_time:type_name -> google.protobuf.Timestamp
+	8,  // 7: herald.v1.DeliveryAttempt.start_time:type_name -> google.protobuf.Timestamp
+	8,  // 8: herald.v1.DeliveryAttempt.end_time:type_name -> google.protobuf.Timestamp
+	3,  // 9: herald.v1.DeliveryAttempt.outcome:type_name -> herald.v1.AttemptOutcome
+	1,  // 10: herald.v1.Delivery.channel:type_name -> herald.v1.Channel
+	2,  // 11: herald.v1.Delivery.status:type_name -> herald.v1.DeliveryStatus
+	8,  // 12: herald.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	8,  // 13: herald.v1.Delivery.update_time:type_name -> google.protobuf.Timestamp
+	8,  // 14: herald.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	5,  // 15: herald.v1.Delivery.attempt_history:type_name -> herald.v1.DeliveryAttempt
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_notification_proto_init() }

@@ -1199,7 +1199,9 @@ type ListRequest struct {
 	// category, when set, returns only notifications of this category.
 	Category string `protobuf:"bytes,5,opt,name=category,proto3" json:"category,omitempty"`
 	// archived returns archived notifications instead of the inbox.
-	Archived      bool `protobuf:"varint,6,opt,name=archived,proto3" json:"archived,omitempty"`
+	Archived bool `protobuf:"varint,6,opt,name=archived,proto3" json:"archived,omitempty"`
+	// unseen_only returns only notifications the user has not seen yet.
+	UnseenOnly    bool `protobuf:"varint,7,opt,name=unseen_only,json=unseenOnly,proto3" json:"unseen_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1276,6 +1278,13 @@ func (x *ListRequest) GetArchived() bool {
 	return false
 }
 
+func (x *ListRequest) GetUnseenOnly() bool {
+	if x != nil {
+		return x.UnseenOnly
+	}
+	return false
+}
+
 // ListResponse is one page of notifications.
 type ListResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1287,7 +1296,10 @@ type ListResponse struct {
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	// unread_count is the user's unread count (unread and not archived), whatever
 	// the filters.
-	UnreadCount   int32 `protobuf:"varint,3,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
+	UnreadCount int32 `protobuf:"varint,3,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
+	// unseen_count is the user's unseen count (unseen and not archived: the
+	// bell badge), whatever the filters.
+	UnseenCount   int32 `protobuf:"varint,4,opt,name=unseen_count,json=unseenCount,proto3" json:"unseen_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1343,6 +1355,13 @@ func (x *ListResponse) GetUnreadCount() int32 {
 	return 0
 }
 
+func (x *ListResponse) GetUnseenCount() int32 {
+	if x != nil {
+		return x.UnseenCount
+	}
+	return 0
+}
+
 // MarkReadRequest changes the state of some or all of a user's notifications.
 // Exactly one of notification_ids and all must be set.
 type MarkReadRequest struct {
@@ -1353,7 +1372,8 @@ type MarkReadRequest struct {
 	// are not the user's are ignored.
 	NotificationIds []string `protobuf:"bytes,2,rep,name=notification_ids,json=notificationIds,proto3" json:"notification_ids,omitempty"`
 	// all changes every notification the user has received up to now. Allowed
-	// with CHANGE_KIND_READ and CHANGE_KIND_ARCHIVED.
+	// with CHANGE_KIND_READ, CHANGE_KIND_ARCHIVED and CHANGE_KIND_SEEN (all
+	// notifications in the inbox).
 	All bool `protobuf:"varint,3,opt,name=all,proto3" json:"all,omitempty"`
 	// change is what to do; unspecified means CHANGE_KIND_READ.
 	Change        ChangeKind `protobuf:"varint,4,opt,name=change,proto3,enum=herald.v1.ChangeKind" json:"change,omitempty"`
@@ -1426,7 +1446,9 @@ type MarkReadResponse struct {
 	UnreadCount int32 `protobuf:"varint,1,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
 	// changed_count is how many notifications changed state; 0 when all were
 	// already in the requested state.
-	ChangedCount  int32 `protobuf:"varint,2,opt,name=changed_count,json=changedCount,proto3" json:"changed_count,omitempty"`
+	ChangedCount int32 `protobuf:"varint,2,opt,name=changed_count,json=changedCount,proto3" json:"changed_count,omitempty"`
+	// unseen_count is the user's unseen count after the change.
+	UnseenCount   int32 `protobuf:"varint,3,opt,name=unseen_count,json=unseenCount,proto3" json:"unseen_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1471,6 +1493,13 @@ func (x *MarkReadResponse) GetUnreadCount() int32 {
 func (x *MarkReadResponse) GetChangedCount() int32 {
 	if x != nil {
 		return x.ChangedCount
+	}
+	return 0
+}
+
+func (x *MarkReadResponse) GetUnseenCount() int32 {
+	if x != nil {
+		return x.UnseenCount
 	}
 	return 0
 }
@@ -2224,7 +2253,7 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"deliveries\x18\x02 \x03(\v2\x13.herald.v1.DeliveryR\n" +
 	"deliveries\x12;\n" +
 	"\rworkflow_runs\x18\x03 \x03(\v2\x16.herald.v1.WorkflowRunR\fworkflowRuns\x12-\n" +
-	"\x06digest\x18\x04 \x01(\v2\x15.herald.v1.DigestLinkR\x06digest\"\x9a\x02\n" +
+	"\x06digest\x18\x04 \x01(\v2\x15.herald.v1.DigestLinkR\x06digest\"\xbb\x02\n" +
 	"\vListRequest\x12+\n" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12&\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
@@ -2233,21 +2262,25 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\vunread_only\x18\x04 \x01(\bR\n" +
 	"unreadOnly\x12P\n" +
 	"\bcategory\x18\x05 \x01(\tB4\xbaH1\xd8\x01\x01r,\x18\x80\x012'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\bcategory\x12\x1a\n" +
-	"\barchived\x18\x06 \x01(\bR\barchived\"\x98\x01\n" +
+	"\barchived\x18\x06 \x01(\bR\barchived\x12\x1f\n" +
+	"\vunseen_only\x18\a \x01(\bR\n" +
+	"unseenOnly\"\xbb\x01\n" +
 	"\fListResponse\x12=\n" +
 	"\rnotifications\x18\x01 \x03(\v2\x17.herald.v1.NotificationR\rnotifications\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12!\n" +
-	"\funread_count\x18\x03 \x01(\x05R\vunreadCount\"\xe7\x01\n" +
+	"\funread_count\x18\x03 \x01(\x05R\vunreadCount\x12!\n" +
+	"\funseen_count\x18\x04 \x01(\x05R\vunseenCount\"\xe7\x01\n" +
 	"\x0fMarkReadRequest\x12+\n" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12<\n" +
 	"\x10notification_ids\x18\x02 \x03(\tB\x11\xbaH\x0e\x92\x01\v\x10d\x18\x01\"\x05r\x03\xb0\x01\x01R\x0fnotificationIds\x12\x10\n" +
 	"\x03all\x18\x03 \x01(\bR\x03all\x127\n" +
 	"\x06change\x18\x04 \x01(\x0e2\x15.herald.v1.ChangeKindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06change:\x1e\xbaH\x1b\"\x19\n" +
 	"\x10notification_ids\n" +
-	"\x03all\x10\x01\"Z\n" +
+	"\x03all\x10\x01\"}\n" +
 	"\x10MarkReadResponse\x12!\n" +
 	"\funread_count\x18\x01 \x01(\x05R\vunreadCount\x12#\n" +
-	"\rchanged_count\x18\x02 \x01(\x05R\fchangedCount\"D\n" +
+	"\rchanged_count\x18\x02 \x01(\x05R\fchangedCount\x12!\n" +
+	"\funseen_count\x18\x03 \x01(\x05R\vunseenCount\"D\n" +
 	"\x15GetPreferencesRequest\x12+\n" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\"\x82\x01\n" +
 	"\x16GetPreferencesResponse\x128\n" +

@@ -98,8 +98,8 @@ type NotificationServiceClient interface {
 	GetNotification(ctx context.Context, in *GetNotificationRequest, opts ...grpc.CallOption) (*GetNotificationResponse, error)
 	// List returns a user's notifications, newest first, one page at a time.
 	List(ctx context.Context, in *ListRequest, opts ...grpc.CallOption) (*ListResponse, error)
-	// MarkRead marks notifications read or unread, or archives or unarchives
-	// them. Marking a notification that is already in the requested state changes
+	// MarkRead marks notifications seen, read or unread, or archives or
+	// unarchives them. Marking a notification that is already in the requested state changes
 	// nothing, so retries are safe.
 	MarkRead(ctx context.Context, in *MarkReadRequest, opts ...grpc.CallOption) (*MarkReadResponse, error)
 	// GetPreferences returns a user's channel settings.
@@ -348,8 +348,8 @@ type NotificationServiceServer interface {
 	GetNotification(context.Context, *GetNotificationRequest) (*GetNotificationResponse, error)
 	// List returns a user's notifications, newest first, one page at a time.
 	List(context.Context, *ListRequest) (*ListResponse, error)
-	// MarkRead marks notifications read or unread, or archives or unarchives
-	// them. Marking a notification that is already in the requested state changes
+	// MarkRead marks notifications seen, read or unread, or archives or
+	// unarchives them. Marking a notification that is already in the requested state changes
 	// nothing, so retries are safe.
 	MarkRead(context.Context, *MarkReadRequest) (*MarkReadResponse, error)
 	// GetPreferences returns a user's channel settings.

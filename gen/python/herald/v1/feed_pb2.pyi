@@ -18,16 +18,19 @@ class ChangeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHANGE_KIND_UNREAD: _ClassVar[ChangeKind]
     CHANGE_KIND_ARCHIVED: _ClassVar[ChangeKind]
     CHANGE_KIND_UNARCHIVED: _ClassVar[ChangeKind]
+    CHANGE_KIND_SEEN: _ClassVar[ChangeKind]
 CHANGE_KIND_UNSPECIFIED: ChangeKind
 CHANGE_KIND_READ: ChangeKind
 CHANGE_KIND_UNREAD: ChangeKind
 CHANGE_KIND_ARCHIVED: ChangeKind
 CHANGE_KIND_UNARCHIVED: ChangeKind
+CHANGE_KIND_SEEN: ChangeKind
 
 class FeedEvent(_message.Message):
-    __slots__ = ("cursor", "unread_count", "event_time", "created", "changed", "synced", "heartbeat")
+    __slots__ = ("cursor", "unread_count", "unseen_count", "event_time", "created", "changed", "synced", "heartbeat")
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     UNREAD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    UNSEEN_COUNT_FIELD_NUMBER: _ClassVar[int]
     EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
     CHANGED_FIELD_NUMBER: _ClassVar[int]
@@ -35,12 +38,13 @@ class FeedEvent(_message.Message):
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     cursor: str
     unread_count: int
+    unseen_count: int
     event_time: _timestamp_pb2.Timestamp
     created: NotificationCreated
     changed: NotificationsChanged
     synced: Synced
     heartbeat: Heartbeat
-    def __init__(self, cursor: _Optional[str] = ..., unread_count: _Optional[int] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created: _Optional[_Union[NotificationCreated, _Mapping]] = ..., changed: _Optional[_Union[NotificationsChanged, _Mapping]] = ..., synced: _Optional[_Union[Synced, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ...) -> None: ...
+    def __init__(self, cursor: _Optional[str] = ..., unread_count: _Optional[int] = ..., unseen_count: _Optional[int] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created: _Optional[_Union[NotificationCreated, _Mapping]] = ..., changed: _Optional[_Union[NotificationsChanged, _Mapping]] = ..., synced: _Optional[_Union[Synced, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ...) -> None: ...
 
 class NotificationCreated(_message.Message):
     __slots__ = ("notification",)

@@ -78,7 +78,7 @@ ATTEMPT_OUTCOME_TRANSIENT_ERROR: AttemptOutcome
 ATTEMPT_OUTCOME_PERMANENT_ERROR: AttemptOutcome
 
 class Notification(_message.Message):
-    __slots__ = ("id", "user_id", "category", "title", "body", "action_url", "data", "priority", "create_time", "send_time", "read_time", "archive_time")
+    __slots__ = ("id", "user_id", "category", "title", "body", "action_url", "data", "priority", "create_time", "send_time", "read_time", "archive_time", "seen_time")
     ID_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
@@ -91,6 +91,7 @@ class Notification(_message.Message):
     SEND_TIME_FIELD_NUMBER: _ClassVar[int]
     READ_TIME_FIELD_NUMBER: _ClassVar[int]
     ARCHIVE_TIME_FIELD_NUMBER: _ClassVar[int]
+    SEEN_TIME_FIELD_NUMBER: _ClassVar[int]
     id: str
     user_id: str
     category: str
@@ -103,7 +104,8 @@ class Notification(_message.Message):
     send_time: _timestamp_pb2.Timestamp
     read_time: _timestamp_pb2.Timestamp
     archive_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., user_id: _Optional[str] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., action_url: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[_Union[Priority, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., send_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., read_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., archive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    seen_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., user_id: _Optional[str] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., action_url: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[_Union[Priority, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., send_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., read_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., archive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class DeliveryAttempt(_message.Message):
     __slots__ = ("number", "start_time", "end_time", "outcome", "error", "provider_message_id", "provider")

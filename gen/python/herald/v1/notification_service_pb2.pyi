@@ -190,30 +190,34 @@ class GetNotificationResponse(_message.Message):
     def __init__(self, notification: _Optional[_Union[_notification_pb2.Notification, _Mapping]] = ..., deliveries: _Optional[_Iterable[_Union[_notification_pb2.Delivery, _Mapping]]] = ..., workflow_runs: _Optional[_Iterable[_Union[_workflow_pb2.WorkflowRun, _Mapping]]] = ..., digest: _Optional[_Union[_workflow_pb2.DigestLink, _Mapping]] = ...) -> None: ...
 
 class ListRequest(_message.Message):
-    __slots__ = ("user_id", "page_size", "page_token", "unread_only", "category", "archived")
+    __slots__ = ("user_id", "page_size", "page_token", "unread_only", "category", "archived", "unseen_only")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     UNREAD_ONLY_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     ARCHIVED_FIELD_NUMBER: _ClassVar[int]
+    UNSEEN_ONLY_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     page_size: int
     page_token: str
     unread_only: bool
     category: str
     archived: bool
-    def __init__(self, user_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., unread_only: _Optional[bool] = ..., category: _Optional[str] = ..., archived: _Optional[bool] = ...) -> None: ...
+    unseen_only: bool
+    def __init__(self, user_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., unread_only: _Optional[bool] = ..., category: _Optional[str] = ..., archived: _Optional[bool] = ..., unseen_only: _Optional[bool] = ...) -> None: ...
 
 class ListResponse(_message.Message):
-    __slots__ = ("notifications", "next_page_token", "unread_count")
+    __slots__ = ("notifications", "next_page_token", "unread_count", "unseen_count")
     NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     UNREAD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    UNSEEN_COUNT_FIELD_NUMBER: _ClassVar[int]
     notifications: _containers.RepeatedCompositeFieldContainer[_notification_pb2.Notification]
     next_page_token: str
     unread_count: int
-    def __init__(self, notifications: _Optional[_Iterable[_Union[_notification_pb2.Notification, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., unread_count: _Optional[int] = ...) -> None: ...
+    unseen_count: int
+    def __init__(self, notifications: _Optional[_Iterable[_Union[_notification_pb2.Notification, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., unread_count: _Optional[int] = ..., unseen_count: _Optional[int] = ...) -> None: ...
 
 class MarkReadRequest(_message.Message):
     __slots__ = ("user_id", "notification_ids", "all", "change")
@@ -228,12 +232,14 @@ class MarkReadRequest(_message.Message):
     def __init__(self, user_id: _Optional[str] = ..., notification_ids: _Optional[_Iterable[str]] = ..., all: _Optional[bool] = ..., change: _Optional[_Union[_feed_pb2.ChangeKind, str]] = ...) -> None: ...
 
 class MarkReadResponse(_message.Message):
-    __slots__ = ("unread_count", "changed_count")
+    __slots__ = ("unread_count", "changed_count", "unseen_count")
     UNREAD_COUNT_FIELD_NUMBER: _ClassVar[int]
     CHANGED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    UNSEEN_COUNT_FIELD_NUMBER: _ClassVar[int]
     unread_count: int
     changed_count: int
-    def __init__(self, unread_count: _Optional[int] = ..., changed_count: _Optional[int] = ...) -> None: ...
+    unseen_count: int
+    def __init__(self, unread_count: _Optional[int] = ..., changed_count: _Optional[int] = ..., unseen_count: _Optional[int] = ...) -> None: ...
 
 class GetPreferencesRequest(_message.Message):
     __slots__ = ("user_id",)

@@ -210,8 +210,8 @@ class NotificationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def MarkRead(self, request, context):
-        """MarkRead marks notifications read or unread, or archives or unarchives
-        them. Marking a notification that is already in the requested state changes
+        """MarkRead marks notifications seen, read or unread, or archives or
+        unarchives them. Marking a notification that is already in the requested state changes
         nothing, so retries are safe.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

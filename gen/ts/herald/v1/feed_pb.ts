@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file herald/v1/feed.proto.
  */
 export const file_herald_v1_feed: GenFile = /*@__PURE__*/
-  fileDesc("ChRoZXJhbGQvdjEvZmVlZC5wcm90bxIJaGVyYWxkLnYxIqACCglGZWVkRXZlbnQSDgoGY3Vyc29yGAEgASgJEhQKDHVucmVhZF9jb3VudBgCIAEoBRIuCgpldmVudF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCgdjcmVhdGVkGAogASgLMh4uaGVyYWxkLnYxLk5vdGlmaWNhdGlvbkNyZWF0ZWRIABIyCgdjaGFuZ2VkGAsgASgLMh8uaGVyYWxkLnYxLk5vdGlmaWNhdGlvbnNDaGFuZ2VkSAASIwoGc3luY2VkGAwgASgLMhEuaGVyYWxkLnYxLlN5bmNlZEgAEikKCWhlYXJ0YmVhdBgNIAEoCzIULmhlcmFsZC52MS5IZWFydGJlYXRIAEIGCgRraW5kIkQKE05vdGlmaWNhdGlvbkNyZWF0ZWQSLQoMbm90aWZpY2F0aW9uGAEgASgLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbiJiChROb3RpZmljYXRpb25zQ2hhbmdlZBIjCgRraW5kGAEgASgOMhUuaGVyYWxkLnYxLkNoYW5nZUtpbmQSGAoQbm90aWZpY2F0aW9uX2lkcxgCIAMoCRILCgNhbGwYAyABKAgiFwoGU3luY2VkEg0KBXJlc2V0GAEgASgIIgsKCUhlYXJ0YmVhdCqNAQoKQ2hhbmdlS2luZBIbChdDSEFOR0VfS0lORF9VTlNQRUNJRklFRBAAEhQKEENIQU5HRV9LSU5EX1JFQUQQARIWChJDSEFOR0VfS0lORF9VTlJFQUQQAhIYChRDSEFOR0VfS0lORF9BUkNISVZFRBADEhoKFkNIQU5HRV9LSU5EX1VOQVJDSElWRUQQBEKVAQoNY29tLmhlcmFsZC52MUIJRmVlZFByb3RvUAFaNGdpdGh1Yi5jb20vaGVyYWxkaHEvaGVyYWxkL2dlbi9nby9oZXJhbGQvdjE7aGVyYWxkdjGiAgNIWFiqAglIZXJhbGQuVjHKAglIZXJhbGRcVjHiAhVIZXJhbGRcVjFcR1BCTWV0YWRhdGHqAgpIZXJhbGQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_herald_v1_notification]);
+  fileDesc("ChRoZXJhbGQvdjEvZmVlZC5wcm90bxIJaGVyYWxkLnYxIrYCCglGZWVkRXZlbnQSDgoGY3Vyc29yGAEgASgJEhQKDHVucmVhZF9jb3VudBgCIAEoBRIUCgx1bnNlZW5fY291bnQYBCABKAUSLgoKZXZlbnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoHY3JlYXRlZBgKIAEoCzIeLmhlcmFsZC52MS5Ob3RpZmljYXRpb25DcmVhdGVkSAASMgoHY2hhbmdlZBgLIAEoCzIfLmhlcmFsZC52MS5Ob3RpZmljYXRpb25zQ2hhbmdlZEgAEiMKBnN5bmNlZBgMIAEoCzIRLmhlcmFsZC52MS5TeW5jZWRIABIpCgloZWFydGJlYXQYDSABKAsyFC5oZXJhbGQudjEuSGVhcnRiZWF0SABCBgoEa2luZCJEChNOb3RpZmljYXRpb25DcmVhdGVkEi0KDG5vdGlmaWNhdGlvbhgBIAEoCzIXLmhlcmFsZC52MS5Ob3RpZmljYXRpb24iYgoUTm90aWZpY2F0aW9uc0NoYW5nZWQSIwoEa2luZBgBIAEoDjIVLmhlcmFsZC52MS5DaGFuZ2VLaW5kEhgKEG5vdGlmaWNhdGlvbl9pZHMYAiADKAkSCwoDYWxsGAMgASgIIhcKBlN5bmNlZBINCgVyZXNldBgBIAEoCCILCglIZWFydGJlYXQqowEKCkNoYW5nZUtpbmQSGwoXQ0hBTkdFX0tJTkRfVU5TUEVDSUZJRUQQABIUChBDSEFOR0VfS0lORF9SRUFEEAESFgoSQ0hBTkdFX0tJTkRfVU5SRUFEEAISGAoUQ0hBTkdFX0tJTkRfQVJDSElWRUQQAxIaChZDSEFOR0VfS0lORF9VTkFSQ0hJVkVEEAQSFAoQQ0hBTkdFX0tJTkRfU0VFThAFQpUBCg1jb20uaGVyYWxkLnYxQglGZWVkUHJvdG9QAVo0Z2l0aHViLmNvbS9oZXJhbGRocS9oZXJhbGQvZ2VuL2dvL2hlcmFsZC92MTtoZXJhbGR2MaICA0hYWKoCCUhlcmFsZC5WMcoCCUhlcmFsZFxWMeICFUhlcmFsZFxWMVxHUEJNZXRhZGF0YeoCCkhlcmFsZDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_herald_v1_notification]);
 
 /**
  * FeedEvent is one change in a user's inbox, in the order it happened. Herald
@@ -38,6 +38,15 @@ export type FeedEvent = Message<"herald.v1.FeedEvent"> & {
    * @generated from field: int32 unread_count = 2;
    */
   unreadCount: number;
+
+  /**
+   * unseen_count is the user's unseen count after this event: notifications
+   * in the inbox (not archived) the user has not seen in a list yet, what a
+   * bell badge shows. Reading a notification also sees it.
+   *
+   * @generated from field: int32 unseen_count = 4;
+   */
+  unseenCount: number;
 
   /**
    * event_time is when the change happened (for heartbeats: when sent).
@@ -230,6 +239,15 @@ export enum ChangeKind {
    * @generated from enum value: CHANGE_KIND_UNARCHIVED = 4;
    */
   UNARCHIVED = 4,
+
+  /**
+   * CHANGE_KIND_SEEN marks notifications seen: the user saw them in a list
+   * (an inbox marks everything seen when its panel opens, with `all`). Seen
+   * is not read: they stay unread until opened. It cannot be undone.
+   *
+   * @generated from enum value: CHANGE_KIND_SEEN = 5;
+   */
+  SEEN = 5,
 }
 
 /**

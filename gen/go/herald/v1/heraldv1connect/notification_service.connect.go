@@ -130,8 +130,8 @@ type NotificationServiceClient interface {
 	GetNotification(context.Context, *connect.Request[v1.GetNotificationRequest]) (*connect.Response[v1.GetNotificationResponse], error)
 	// List returns a user's notifications, newest first, one page at a time.
 	List(context.Context, *connect.Request[v1.ListRequest]) (*connect.Response[v1.ListResponse], error)
-	// MarkRead marks notifications read or unread, or archives or unarchives
-	// them. Marking a notification that is already in the requested state changes
+	// MarkRead marks notifications seen, read or unread, or archives or
+	// unarchives them. Marking a notification that is already in the requested state changes
 	// nothing, so retries are safe.
 	MarkRead(context.Context, *connect.Request[v1.MarkReadRequest]) (*connect.Response[v1.MarkReadResponse], error)
 	// GetPreferences returns a user's channel settings.
@@ -406,8 +406,8 @@ type NotificationServiceHandler interface {
 	GetNotification(context.Context, *connect.Request[v1.GetNotificationRequest]) (*connect.Response[v1.GetNotificationResponse], error)
 	// List returns a user's notifications, newest first, one page at a time.
 	List(context.Context, *connect.Request[v1.ListRequest]) (*connect.Response[v1.ListResponse], error)
-	// MarkRead marks notifications read or unread, or archives or unarchives
-	// them. Marking a notification that is already in the requested state changes
+	// MarkRead marks notifications seen, read or unread, or archives or
+	// unarchives them. Marking a notification that is already in the requested state changes
 	// nothing, so retries are safe.
 	MarkRead(context.Context, *connect.Request[v1.MarkReadRequest]) (*connect.Response[v1.MarkReadResponse], error)
 	// GetPreferences returns a user's channel settings.

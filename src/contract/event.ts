@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type JsonObject } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type Event as EventPb, EventSchema, EventType as EventTypePb } from "../../gen/ts/herald/v1/event_pb.js";
 import { type WatchEventsResponse, WatchEventsResponseSchema } from "../../gen/ts/herald/v1/event_service_pb.js";
@@ -22,6 +22,8 @@ const typesToPb: Record<EventType, EventTypePb> = {
   [EventType.notificationRetracted]: EventTypePb.NOTIFICATION_RETRACTED,
   [EventType.notificationExpired]: EventTypePb.NOTIFICATION_EXPIRED,
   [EventType.workflowStepSkipped]: EventTypePb.WORKFLOW_STEP_SKIPPED,
+  [EventType.notificationUnsnoozed]: EventTypePb.NOTIFICATION_UNSNOOZED,
+  [EventType.notificationReturned]: EventTypePb.NOTIFICATION_RETURNED,
 };
 const typesFromPb = new Map(Object.entries(typesToPb).map(([k, v]) => [v, k as EventType]));
 
@@ -76,7 +78,14 @@ export function eventToPb(e: LoggedEvent): EventPb {
   }
   return create(EventSchema, {
     ...head,
-    payload: { case: "changed", value: { notificationIds: e.notificationIds, all: e.all } },
+    payload: {
+      case: "changed",
+      value: {
+        notificationIds: e.notificationIds,
+        all: e.all,
+        ...(e.detail !== null && { detail: e.detail as JsonObject }),
+      },
+    },
   });
 }
 

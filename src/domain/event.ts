@@ -21,6 +21,8 @@ export const EventType = {
   notificationRetracted: "notification.retracted",
   notificationExpired: "notification.expired",
   workflowStepSkipped: "workflow.step_skipped",
+  notificationUnsnoozed: "notification.unsnoozed",
+  notificationReturned: "notification.returned",
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 export const eventTypes: readonly EventType[] = Object.values(EventType);
@@ -52,6 +54,8 @@ export interface LoggedEvent {
   /** notification.* state changes: the notifications that changed (empty with `all`). */
   notificationIds: string[];
   all: boolean;
+  /** What a state change carries beyond ids (the action taken, the snooze time); null when nothing. */
+  detail: Record<string, unknown> | null;
   delivery: DeliveryEventDetail | null;
 }
 

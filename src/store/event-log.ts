@@ -13,6 +13,7 @@ interface EventRow {
   notification_id: string | null;
   notification_ids: string[] | null;
   all_notifications: boolean;
+  detail: Record<string, unknown> | null;
   delivery_id: string | null;
   channel: Channel | null;
   target: string | null;
@@ -119,7 +120,7 @@ export const eventLog = {
          ORDER BY e.seq LIMIT $3
        )
        SELECT h.seq AS head, h.pruned_through, p.seq, p.type, p.tenant_id, p.user_id, p.notification_id,
-              p.notification_ids, p.all_notifications, p.delivery_id, p.channel, p.target, p.attempt, p.error,
+              p.notification_ids, p.all_notifications, p.detail, p.delivery_id, p.channel, p.target, p.attempt, p.error,
               p.provider, p.created_at
        FROM h LEFT JOIN page p ON true ORDER BY p.seq`,
       [tenantId, after, limit, types],
@@ -192,6 +193,7 @@ function toLoggedEvent(r: EventRow, notifications: Map<string, NotificationRow>)
     notification: r.type === "notification.created" && n !== undefined ? toNotification(n) : null,
     notificationIds: r.notification_ids ?? [],
     all: r.all_notifications,
+    detail: r.detail,
     delivery,
   };
 }

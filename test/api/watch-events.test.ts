@@ -33,24 +33,27 @@ async function send(userId: string, title: string) {
 }
 
 describe("WatchEvents", () => {
-  it("starts with synced at the head, then streams created, sent and read events live", async () => {
+  it("starts with synced at the head, then streams created, sent, seen and read events live", async () => {
     const s = watch(readKey);
     await s.stream.atLeast(1);
     expect(s.stream.items[0]?.kind.case).toBe("synced");
     const id = await send("w1", "hello");
-    await connectClient(herald.url, await herald.userToken("w1")).markRead({ notificationIds: [id] });
+    const user = connectClient(herald.url, await herald.userToken("w1"));
+    await user.markRead({ notificationIds: [id], change: ChangeKind.SEEN });
+    await user.markRead({ notificationIds: [id] });
     await waitFor(
-      () => s.received().filter((e) => e.notificationId === id).length >= 3,
+      () => s.received().filter((e) => e.notificationId === id).length >= 4,
       5000,
-      "created, sent (in-app), read",
+      "created, sent (in-app), seen, read",
     );
     const mine = s.received().filter((e) => e.notificationId === id);
     expect(mine.map((e) => e.type)).toEqual([
       EventType.NOTIFICATION_CREATED,
       EventType.DELIVERY_SENT,
+      EventType.NOTIFICATION_SEEN,
       EventType.NOTIFICATION_READ,
     ]);
-    const [created, sent, read] = mine;
+    const [created, sent, , read] = mine;
     expect(created?.payload.case === "created" && created.payload.value.notification?.title).toBe("hello");
     expect(created?.userId).toBe("w1");
     expect(sent?.payload.case === "delivery" && sent.userId).toBe("w1");

@@ -25,6 +25,7 @@ describe("event types", () => {
         notification: null,
         notificationIds: [],
         all: false,
+        detail: null,
         delivery: null,
       });
       expect(EventTypePb[pb.type]?.toLowerCase().replace("_", ".")).toBe(type);

@@ -36,6 +36,7 @@ export const up: Migration = async ({ context: db }) => {
       notification_id uuid,
       notification_ids uuid[],
       all_notifications boolean NOT NULL DEFAULT false,
+      detail jsonb,
       delivery_id uuid,
       channel text,
       target text,
@@ -76,13 +77,14 @@ export const up: Migration = async ({ context: db }) => {
     -- for is left out rather than sent as something it is not.
     CREATE FUNCTION herald_events_feed() RETURNS trigger LANGUAGE plpgsql AS $fn$
     BEGIN
-      INSERT INTO events (tenant_id, type, user_id, notification_id, notification_ids, all_notifications)
+      -- detail through to_jsonb: the column comes with a later migration (0018).
+      INSERT INTO events (tenant_id, type, user_id, notification_id, notification_ids, all_notifications, detail)
       SELECT a.tenant_id, 'notification.' || a.kind, a.user_id,
              CASE WHEN cardinality(a.notification_ids) = 1 THEN a.notification_ids[1] END,
-             a.notification_ids, a.all_notifications
+             a.notification_ids, a.all_notifications, to_jsonb(a) -> 'detail'
       FROM added a
-      WHERE a.kind IN ('read', 'unread', 'archived', 'unarchived', 'seen', 'snoozed', 'interacted', 'updated',
-                       'retracted', 'expired')
+      WHERE a.kind IN ('read', 'unread', 'archived', 'unarchived', 'seen', 'snoozed', 'unsnoozed', 'returned',
+                       'interacted', 'updated', 'retracted', 'expired')
       ORDER BY a.tenant_id, a.user_id, a.seq;
       RETURN NULL;
     END $fn$;

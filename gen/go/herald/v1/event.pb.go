@@ -9,6 +9,7 @@ package heraldv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -77,6 +78,12 @@ const (
 	// EVENT_TYPE_WORKFLOW_STEP_SKIPPED (`workflow.step_skipped`): reserved for a
 	// workflow step that was skipped; not written to the log yet.
 	EventType_EVENT_TYPE_WORKFLOW_STEP_SKIPPED EventType = 15
+	// EVENT_TYPE_NOTIFICATION_UNSNOOZED (`notification.unsnoozed`): a snooze
+	// was withdrawn before its time.
+	EventType_EVENT_TYPE_NOTIFICATION_UNSNOOZED EventType = 16
+	// EVENT_TYPE_NOTIFICATION_RETURNED (`notification.returned`): a snoozed
+	// notification came back to the inbox when its time came.
+	EventType_EVENT_TYPE_NOTIFICATION_RETURNED EventType = 17
 )
 
 // Enum value maps for EventType.
@@ -98,6 +105,8 @@ var (
 		13: "EVENT_TYPE_NOTIFICATION_RETRACTED",
 		14: "EVENT_TYPE_NOTIFICATION_EXPIRED",
 		15: "EVENT_TYPE_WORKFLOW_STEP_SKIPPED",
+		16: "EVENT_TYPE_NOTIFICATION_UNSNOOZED",
+		17: "EVENT_TYPE_NOTIFICATION_RETURNED",
 	}
 	EventType_value = map[string]int32{
 		"EVENT_TYPE_UNSPECIFIED":             0,
@@ -116,6 +125,8 @@ var (
 		"EVENT_TYPE_NOTIFICATION_RETRACTED":  13,
 		"EVENT_TYPE_NOTIFICATION_EXPIRED":    14,
 		"EVENT_TYPE_WORKFLOW_STEP_SKIPPED":   15,
+		"EVENT_TYPE_NOTIFICATION_UNSNOOZED":  16,
+		"EVENT_TYPE_NOTIFICATION_RETURNED":   17,
 	}
 )
 
@@ -302,8 +313,8 @@ type Event_Delivery struct {
 
 type Event_Changed struct {
 	// changed is set on the notification.* state changes (seen, read,
-	// unread, archived, unarchived, snoozed, interacted, updated, retracted,
-	// expired).
+	// unread, archived, unarchived, snoozed, unsnoozed, returned,
+	// interacted, updated, retracted, expired).
 	Changed *EventNotificationsChanged `protobuf:"bytes,12,opt,name=changed,proto3,oneof"`
 }
 
@@ -464,7 +475,11 @@ type EventNotificationsChanged struct {
 	// set.
 	NotificationIds []string `protobuf:"bytes,1,rep,name=notification_ids,json=notificationIds,proto3" json:"notification_ids,omitempty"`
 	// all means every notification the user had received before the change.
-	All           bool `protobuf:"varint,2,opt,name=all,proto3" json:"all,omitempty"`
+	All bool `protobuf:"varint,2,opt,name=all,proto3" json:"all,omitempty"`
+	// detail is what the change carries beyond the ids, as the inbox recorded
+	// it (for example the action taken on interacted, the time on snoozed);
+	// unset when there is nothing more.
+	Detail        *structpb.Struct `protobuf:"bytes,3,opt,name=detail,proto3" json:"detail,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -513,11 +528,18 @@ func (x *EventNotificationsChanged) GetAll() bool {
 	return false
 }
 
+func (x *EventNotificationsChanged) GetDetail() *structpb.Struct {
+	if x != nil {
+		return x.Detail
+	}
+	return nil
+}
+
 var File_herald_v1_event_proto protoreflect.FileDescriptor
 
 const file_herald_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x15herald/v1/event.proto\x12\therald.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\x9e\x03\n" +
+	"\x15herald/v1/event.proto\x12\therald.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\x9e\x03\n" +
 	"\x05Event\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12(\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x14.herald.v1.EventTypeR\x04type\x12.\n" +
@@ -539,10 +561,11 @@ const file_herald_v1_event_proto_rawDesc = "" +
 	"\x06target\x18\x03 \x01(\tR\x06target\x12%\n" +
 	"\x0eattempt_number\x18\x04 \x01(\x05R\rattemptNumber\x12\x14\n" +
 	"\x05error\x18\x05 \x01(\tR\x05error\x12\x1a\n" +
-	"\bprovider\x18\x06 \x01(\tR\bprovider\"X\n" +
+	"\bprovider\x18\x06 \x01(\tR\bprovider\"\x89\x01\n" +
 	"\x19EventNotificationsChanged\x12)\n" +
 	"\x10notification_ids\x18\x01 \x03(\tR\x0fnotificationIds\x12\x10\n" +
-	"\x03all\x18\x02 \x01(\bR\x03all*\xc2\x04\n" +
+	"\x03all\x18\x02 \x01(\bR\x03all\x12/\n" +
+	"\x06detail\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x06detail*\x8f\x05\n" +
 	"\tEventType\x12\x1a\n" +
 	"\x16EVENT_TYPE_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fEVENT_TYPE_NOTIFICATION_CREATED\x10\x01\x12\x1c\n" +
@@ -560,7 +583,9 @@ const file_herald_v1_event_proto_rawDesc = "" +
 	"\x1fEVENT_TYPE_NOTIFICATION_UPDATED\x10\f\x12%\n" +
 	"!EVENT_TYPE_NOTIFICATION_RETRACTED\x10\r\x12#\n" +
 	"\x1fEVENT_TYPE_NOTIFICATION_EXPIRED\x10\x0e\x12$\n" +
-	" EVENT_TYPE_WORKFLOW_STEP_SKIPPED\x10\x0fB\x96\x01\n" +
+	" EVENT_TYPE_WORKFLOW_STEP_SKIPPED\x10\x0f\x12%\n" +
+	"!EVENT_TYPE_NOTIFICATION_UNSNOOZED\x10\x10\x12$\n" +
+	" EVENT_TYPE_NOTIFICATION_RETURNED\x10\x11B\x96\x01\n" +
 	"\rcom.herald.v1B\n" +
 	"EventProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\n" +
 	"Herald::V1b\x06proto3"
@@ -588,6 +613,7 @@ var file_herald_v1_event_proto_goTypes = []any{
 	(*timestamppb.Timestamp)(nil),     // 5: google.protobuf.Timestamp
 	(*Notification)(nil),              // 6: herald.v1.Notification
 	(Channel)(0),                      // 7: herald.v1.Channel
+	(*structpb.Struct)(nil),           // 8: google.protobuf.Struct
 }
 var file_herald_v1_event_proto_depIdxs = []int32{
 	0, // 0: herald.v1.Event.type:type_name -> herald.v1.EventType
@@ -597,11 +623,12 @@ var file_herald_v1_event_proto_depIdxs = []int32{
 	4, // 4: herald.v1.Event.changed:type_name -> herald.v1.EventNotificationsChanged
 	6, // 5: herald.v1.EventNotificationCreated.notification:type_name -> herald.v1.Notification
 	7, // 6: herald.v1.EventDelivery.channel:type_name -> herald.v1.Channel
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	8, // 7: herald.v1.EventNotificationsChanged.detail:type_name -> google.protobuf.Struct
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_event_proto_init() }

@@ -22,11 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from herald.v1 import notification_pb2 as herald_dot_v1_dot_notification__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15herald/v1/event.proto\x12\therald.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\x9e\x03\n\x05\x45vent\x12\x16\n\x06\x63ursor\x18\x01 \x01(\tR\x06\x63ursor\x12(\n\x04type\x18\x02 \x01(\x0e\x32\x14.herald.v1.EventTypeR\x04type\x12.\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04time\x12\x1b\n\ttenant_id\x18\x04 \x01(\tR\x08tenantId\x12\x17\n\x07user_id\x18\x05 \x01(\tR\x06userId\x12\'\n\x0fnotification_id\x18\x06 \x01(\tR\x0enotificationId\x12?\n\x07\x63reated\x18\n \x01(\x0b\x32#.herald.v1.EventNotificationCreatedH\x00R\x07\x63reated\x12\x36\n\x08\x64\x65livery\x18\x0b \x01(\x0b\x32\x18.herald.v1.EventDeliveryH\x00R\x08\x64\x65livery\x12@\n\x07\x63hanged\x18\x0c \x01(\x0b\x32$.herald.v1.EventNotificationsChangedH\x00R\x07\x63hangedB\t\n\x07payload\"W\n\x18\x45ventNotificationCreated\x12;\n\x0cnotification\x18\x01 \x01(\x0b\x32\x17.herald.v1.NotificationR\x0cnotification\"\xcf\x01\n\rEventDelivery\x12\x1f\n\x0b\x64\x65livery_id\x18\x01 \x01(\tR\ndeliveryId\x12,\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x12.herald.v1.ChannelR\x07\x63hannel\x12\x16\n\x06target\x18\x03 \x01(\tR\x06target\x12%\n\x0e\x61ttempt_number\x18\x04 \x01(\x05R\rattemptNumber\x12\x14\n\x05\x65rror\x18\x05 \x01(\tR\x05\x65rror\x12\x1a\n\x08provider\x18\x06 \x01(\tR\x08provider\"X\n\x19\x45ventNotificationsChanged\x12)\n\x10notification_ids\x18\x01 \x03(\tR\x0fnotificationIds\x12\x10\n\x03\x61ll\x18\x02 \x01(\x08R\x03\x61ll*\xc2\x04\n\tEventType\x12\x1a\n\x16\x45VENT_TYPE_UNSPECIFIED\x10\x00\x12#\n\x1f\x45VENT_TYPE_NOTIFICATION_CREATED\x10\x01\x12\x1c\n\x18\x45VENT_TYPE_DELIVERY_SENT\x10\x02\x12\x1e\n\x1a\x45VENT_TYPE_DELIVERY_FAILED\x10\x03\x12\x1c\n\x18\x45VENT_TYPE_DELIVERY_DEAD\x10\x04\x12 \n\x1c\x45VENT_TYPE_NOTIFICATION_SEEN\x10\x05\x12 \n\x1c\x45VENT_TYPE_NOTIFICATION_READ\x10\x06\x12\"\n\x1e\x45VENT_TYPE_NOTIFICATION_UNREAD\x10\x07\x12$\n EVENT_TYPE_NOTIFICATION_ARCHIVED\x10\x08\x12&\n\"EVENT_TYPE_NOTIFICATION_UNARCHIVED\x10\t\x12#\n\x1f\x45VENT_TYPE_NOTIFICATION_SNOOZED\x10\n\x12&\n\"EVENT_TYPE_NOTIFICATION_INTERACTED\x10\x0b\x12#\n\x1f\x45VENT_TYPE_NOTIFICATION_UPDATED\x10\x0c\x12%\n!EVENT_TYPE_NOTIFICATION_RETRACTED\x10\r\x12#\n\x1f\x45VENT_TYPE_NOTIFICATION_EXPIRED\x10\x0e\x12$\n EVENT_TYPE_WORKFLOW_STEP_SKIPPED\x10\x0f\x42\x96\x01\n\rcom.herald.v1B\nEventProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15herald/v1/event.proto\x12\therald.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\x9e\x03\n\x05\x45vent\x12\x16\n\x06\x63ursor\x18\x01 \x01(\tR\x06\x63ursor\x12(\n\x04type\x18\x02 \x01(\x0e\x32\x14.herald.v1.EventTypeR\x04type\x12.\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04time\x12\x1b\n\ttenant_id\x18\x04 \x01(\tR\x08tenantId\x12\x17\n\x07user_id\x18\x05 \x01(\tR\x06userId\x12\'\n\x0fnotification_id\x18\x06 \x01(\tR\x0enotificationId\x12?\n\x07\x63reated\x18\n \x01(\x0b\x32#.herald.v1.EventNotificationCreatedH\x00R\x07\x63reated\x12\x36\n\x08\x64\x65livery\x18\x0b \x01(\x0b\x32\x18.herald.v1.EventDeliveryH\x00R\x08\x64\x65livery\x12@\n\x07\x63hanged\x18\x0c \x01(\x0b\x32$.herald.v1.EventNotificationsChangedH\x00R\x07\x63hangedB\t\n\x07payload\"W\n\x18\x45ventNotificationCreated\x12;\n\x0cnotification\x18\x01 \x01(\x0b\x32\x17.herald.v1.NotificationR\x0cnotification\"\xcf\x01\n\rEventDelivery\x12\x1f\n\x0b\x64\x65livery_id\x18\x01 \x01(\tR\ndeliveryId\x12,\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x12.herald.v1.ChannelR\x07\x63hannel\x12\x16\n\x06target\x18\x03 \x01(\tR\x06target\x12%\n\x0e\x61ttempt_number\x18\x04 \x01(\x05R\rattemptNumber\x12\x14\n\x05\x65rror\x18\x05 \x01(\tR\x05\x65rror\x12\x1a\n\x08provider\x18\x06 \x01(\tR\x08provider\"\x89\x01\n\x19\x45ventNotificationsChanged\x12)\n\x10notification_ids\x18\x01 \x03(\tR\x0fnotificationIds\x12\x10\n\x03\x61ll\x18\x02 \x01(\x08R\x03\x61ll\x12/\n\x06\x64\x65tail\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x06\x64\x65tail*\x8f\x05\n\tEventType\x12\x1a\n\x16\x45VENT_TYPE_UNSPECIFIED\x10\x00\x12#\n\x1f\x45VENT_TYPE_NOTIFICATION_CREATED\x10\x01\x12\x1c\n\x18\x45VENT_TYPE_DELIVERY_SENT\x10\x02\x12\x1e\n\x1a\x45VENT_TYPE_DELIVERY_FAILED\x10\x03\x12\x1c\n\x18\x45VENT_TYPE_DELIVERY_DEAD\x10\x04\x12 \n\x1c\x45VENT_TYPE_NOTIFICATION_SEEN\x10\x05\x12 \n\x1c\x45VENT_TYPE_NOTIFICATION_READ\x10\x06\x12\"\n\x1e\x45VENT_TYPE_NOTIFICATION_UNREAD\x10\x07\x12$\n EVENT_TYPE_NOTIFICATION_ARCHIVED\x10\x08\x12&\n\"EVENT_TYPE_NOTIFICATION_UNARCHIVED\x10\t\x12#\n\x1f\x45VENT_TYPE_NOTIFICATION_SNOOZED\x10\n\x12&\n\"EVENT_TYPE_NOTIFICATION_INTERACTED\x10\x0b\x12#\n\x1f\x45VENT_TYPE_NOTIFICATION_UPDATED\x10\x0c\x12%\n!EVENT_TYPE_NOTIFICATION_RETRACTED\x10\r\x12#\n\x1f\x45VENT_TYPE_NOTIFICATION_EXPIRED\x10\x0e\x12$\n EVENT_TYPE_WORKFLOW_STEP_SKIPPED\x10\x0f\x12%\n!EVENT_TYPE_NOTIFICATION_UNSNOOZED\x10\x10\x12$\n EVENT_TYPE_NOTIFICATION_RETURNED\x10\x11\x42\x96\x01\n\rcom.herald.v1B\nEventProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,14 +35,14 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'herald.v1.event_pb2', _glob
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\rcom.herald.v1B\nEventProtoP\001Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\242\002\003HXX\252\002\tHerald.V1\312\002\tHerald\\V1\342\002\025Herald\\V1\\GPBMetadata\352\002\nHerald::V1'
-  _globals['_EVENTTYPE']._serialized_start=906
-  _globals['_EVENTTYPE']._serialized_end=1484
-  _globals['_EVENT']._serialized_start=100
-  _globals['_EVENT']._serialized_end=514
-  _globals['_EVENTNOTIFICATIONCREATED']._serialized_start=516
-  _globals['_EVENTNOTIFICATIONCREATED']._serialized_end=603
-  _globals['_EVENTDELIVERY']._serialized_start=606
-  _globals['_EVENTDELIVERY']._serialized_end=813
-  _globals['_EVENTNOTIFICATIONSCHANGED']._serialized_start=815
-  _globals['_EVENTNOTIFICATIONSCHANGED']._serialized_end=903
+  _globals['_EVENTTYPE']._serialized_start=986
+  _globals['_EVENTTYPE']._serialized_end=1641
+  _globals['_EVENT']._serialized_start=130
+  _globals['_EVENT']._serialized_end=544
+  _globals['_EVENTNOTIFICATIONCREATED']._serialized_start=546
+  _globals['_EVENTNOTIFICATIONCREATED']._serialized_end=633
+  _globals['_EVENTDELIVERY']._serialized_start=636
+  _globals['_EVENTDELIVERY']._serialized_end=843
+  _globals['_EVENTNOTIFICATIONSCHANGED']._serialized_start=846
+  _globals['_EVENTNOTIFICATIONSCHANGED']._serialized_end=983
 # @@protoc_insertion_point(module_scope)

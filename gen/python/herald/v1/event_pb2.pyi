@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from herald.v1 import notification_pb2 as _notification_pb2
 from google.protobuf.internal import containers as _containers
@@ -29,6 +30,8 @@ class EventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_TYPE_NOTIFICATION_RETRACTED: _ClassVar[EventType]
     EVENT_TYPE_NOTIFICATION_EXPIRED: _ClassVar[EventType]
     EVENT_TYPE_WORKFLOW_STEP_SKIPPED: _ClassVar[EventType]
+    EVENT_TYPE_NOTIFICATION_UNSNOOZED: _ClassVar[EventType]
+    EVENT_TYPE_NOTIFICATION_RETURNED: _ClassVar[EventType]
 EVENT_TYPE_UNSPECIFIED: EventType
 EVENT_TYPE_NOTIFICATION_CREATED: EventType
 EVENT_TYPE_DELIVERY_SENT: EventType
@@ -45,6 +48,8 @@ EVENT_TYPE_NOTIFICATION_UPDATED: EventType
 EVENT_TYPE_NOTIFICATION_RETRACTED: EventType
 EVENT_TYPE_NOTIFICATION_EXPIRED: EventType
 EVENT_TYPE_WORKFLOW_STEP_SKIPPED: EventType
+EVENT_TYPE_NOTIFICATION_UNSNOOZED: EventType
+EVENT_TYPE_NOTIFICATION_RETURNED: EventType
 
 class Event(_message.Message):
     __slots__ = ("cursor", "type", "time", "tenant_id", "user_id", "notification_id", "created", "delivery", "changed")
@@ -91,9 +96,11 @@ class EventDelivery(_message.Message):
     def __init__(self, delivery_id: _Optional[str] = ..., channel: _Optional[_Union[_notification_pb2.Channel, str]] = ..., target: _Optional[str] = ..., attempt_number: _Optional[int] = ..., error: _Optional[str] = ..., provider: _Optional[str] = ...) -> None: ...
 
 class EventNotificationsChanged(_message.Message):
-    __slots__ = ("notification_ids", "all")
+    __slots__ = ("notification_ids", "all", "detail")
     NOTIFICATION_IDS_FIELD_NUMBER: _ClassVar[int]
     ALL_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
     notification_ids: _containers.RepeatedScalarFieldContainer[str]
     all: bool
-    def __init__(self, notification_ids: _Optional[_Iterable[str]] = ..., all: _Optional[bool] = ...) -> None: ...
+    detail: _struct_pb2.Struct
+    def __init__(self, notification_ids: _Optional[_Iterable[str]] = ..., all: _Optional[bool] = ..., detail: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...

@@ -5,16 +5,16 @@
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Channel, Notification } from "./notification_pb.js";
 import { file_herald_v1_notification } from "./notification_pb.js";
-import type { Message } from "@bufbuild/protobuf";
+import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file herald/v1/event.proto.
  */
 export const file_herald_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("ChVoZXJhbGQvdjEvZXZlbnQucHJvdG8SCWhlcmFsZC52MSLMAgoFRXZlbnQSDgoGY3Vyc29yGAEgASgJEiIKBHR5cGUYAiABKA4yFC5oZXJhbGQudjEuRXZlbnRUeXBlEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXRlbmFudF9pZBgEIAEoCRIPCgd1c2VyX2lkGAUgASgJEhcKD25vdGlmaWNhdGlvbl9pZBgGIAEoCRI2CgdjcmVhdGVkGAogASgLMiMuaGVyYWxkLnYxLkV2ZW50Tm90aWZpY2F0aW9uQ3JlYXRlZEgAEiwKCGRlbGl2ZXJ5GAsgASgLMhguaGVyYWxkLnYxLkV2ZW50RGVsaXZlcnlIABI3CgdjaGFuZ2VkGAwgASgLMiQuaGVyYWxkLnYxLkV2ZW50Tm90aWZpY2F0aW9uc0NoYW5nZWRIAEIJCgdwYXlsb2FkIkkKGEV2ZW50Tm90aWZpY2F0aW9uQ3JlYXRlZBItCgxub3RpZmljYXRpb24YASABKAsyFy5oZXJhbGQudjEuTm90aWZpY2F0aW9uIpIBCg1FdmVudERlbGl2ZXJ5EhMKC2RlbGl2ZXJ5X2lkGAEgASgJEiMKB2NoYW5uZWwYAiABKA4yEi5oZXJhbGQudjEuQ2hhbm5lbBIOCgZ0YXJnZXQYAyABKAkSFgoOYXR0ZW1wdF9udW1iZXIYBCABKAUSDQoFZXJyb3IYBSABKAkSEAoIcHJvdmlkZXIYBiABKAkiQgoZRXZlbnROb3RpZmljYXRpb25zQ2hhbmdlZBIYChBub3RpZmljYXRpb25faWRzGAEgAygJEgsKA2FsbBgCIAEoCCrCBAoJRXZlbnRUeXBlEhoKFkVWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIjCh9FVkVOVF9UWVBFX05PVElGSUNBVElPTl9DUkVBVEVEEAESHAoYRVZFTlRfVFlQRV9ERUxJVkVSWV9TRU5UEAISHgoaRVZFTlRfVFlQRV9ERUxJVkVSWV9GQUlMRUQQAxIcChhFVkVOVF9UWVBFX0RFTElWRVJZX0RFQUQQBBIgChxFVkVOVF9UWVBFX05PVElGSUNBVElPTl9TRUVOEAUSIAocRVZFTlRfVFlQRV9OT1RJRklDQVRJT05fUkVBRBAGEiIKHkVWRU5UX1RZUEVfTk9USUZJQ0FUSU9OX1VOUkVBRBAHEiQKIEVWRU5UX1RZUEVfTk9USUZJQ0FUSU9OX0FSQ0hJVkVEEAgSJgoiRVZFTlRfVFlQRV9OT1RJRklDQVRJT05fVU5BUkNISVZFRBAJEiMKH0VWRU5UX1RZUEVfTk9USUZJQ0FUSU9OX1NOT09aRUQQChImCiJFVkVOVF9UWVBFX05PVElGSUNBVElPTl9JTlRFUkFDVEVEEAsSIwofRVZFTlRfVFlQRV9OT1RJRklDQVRJT05fVVBEQVRFRBAMEiUKIUVWRU5UX1RZUEVfTk9USUZJQ0FUSU9OX1JFVFJBQ1RFRBANEiMKH0VWRU5UX1RZUEVfTk9USUZJQ0FUSU9OX0VYUElSRUQQDhIkCiBFVkVOVF9UWVBFX1dPUktGTE9XX1NURVBfU0tJUFBFRBAPQpYBCg1jb20uaGVyYWxkLnYxQgpFdmVudFByb3RvUAFaNGdpdGh1Yi5jb20vaGVyYWxkaHEvaGVyYWxkL2dlbi9nby9oZXJhbGQvdjE7aGVyYWxkdjGiAgNIWFiqAglIZXJhbGQuVjHKAglIZXJhbGRcVjHiAhVIZXJhbGRcVjFcR1BCTWV0YWRhdGHqAgpIZXJhbGQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_herald_v1_notification]);
+  fileDesc("ChVoZXJhbGQvdjEvZXZlbnQucHJvdG8SCWhlcmFsZC52MSLMAgoFRXZlbnQSDgoGY3Vyc29yGAEgASgJEiIKBHR5cGUYAiABKA4yFC5oZXJhbGQudjEuRXZlbnRUeXBlEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXRlbmFudF9pZBgEIAEoCRIPCgd1c2VyX2lkGAUgASgJEhcKD25vdGlmaWNhdGlvbl9pZBgGIAEoCRI2CgdjcmVhdGVkGAogASgLMiMuaGVyYWxkLnYxLkV2ZW50Tm90aWZpY2F0aW9uQ3JlYXRlZEgAEiwKCGRlbGl2ZXJ5GAsgASgLMhguaGVyYWxkLnYxLkV2ZW50RGVsaXZlcnlIABI3CgdjaGFuZ2VkGAwgASgLMiQuaGVyYWxkLnYxLkV2ZW50Tm90aWZpY2F0aW9uc0NoYW5nZWRIAEIJCgdwYXlsb2FkIkkKGEV2ZW50Tm90aWZpY2F0aW9uQ3JlYXRlZBItCgxub3RpZmljYXRpb24YASABKAsyFy5oZXJhbGQudjEuTm90aWZpY2F0aW9uIpIBCg1FdmVudERlbGl2ZXJ5EhMKC2RlbGl2ZXJ5X2lkGAEgASgJEiMKB2NoYW5uZWwYAiABKA4yEi5oZXJhbGQudjEuQ2hhbm5lbBIOCgZ0YXJnZXQYAyABKAkSFgoOYXR0ZW1wdF9udW1iZXIYBCABKAUSDQoFZXJyb3IYBSABKAkSEAoIcHJvdmlkZXIYBiABKAkiawoZRXZlbnROb3RpZmljYXRpb25zQ2hhbmdlZBIYChBub3RpZmljYXRpb25faWRzGAEgAygJEgsKA2FsbBgCIAEoCBInCgZkZXRhaWwYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ko8FCglFdmVudFR5cGUSGgoWRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEiMKH0VWRU5UX1RZUEVfTk9USUZJQ0FUSU9OX0NSRUFURUQQARIcChhFVkVOVF9UWVBFX0RFTElWRVJZX1NFTlQQAhIeChpFVkVOVF9UWVBFX0RFTElWRVJZX0ZBSUxFRBADEhwKGEVWRU5UX1RZUEVfREVMSVZFUllfREVBRBAEEiAKHEVWRU5UX1RZUEVfTk9USUZJQ0FUSU9OX1NFRU4QBRIgChxFVkVOVF9UWVBFX05PVElGSUNBVElPTl9SRUFEEAYSIgoeRVZFTlRfVFlQRV9OT1RJRklDQVRJT05fVU5SRUFEEAcSJAogRVZFTlRfVFlQRV9OT1RJRklDQVRJT05fQVJDSElWRUQQCBImCiJFVkVOVF9UWVBFX05PVElGSUNBVElPTl9VTkFSQ0hJVkVEEAkSIwofRVZFTlRfVFlQRV9OT1RJRklDQVRJT05fU05PT1pFRBAKEiYKIkVWRU5UX1RZUEVfTk9USUZJQ0FUSU9OX0lOVEVSQUNURUQQCxIjCh9FVkVOVF9UWVBFX05PVElGSUNBVElPTl9VUERBVEVEEAwSJQohRVZFTlRfVFlQRV9OT1RJRklDQVRJT05fUkVUUkFDVEVEEA0SIwofRVZFTlRfVFlQRV9OT1RJRklDQVRJT05fRVhQSVJFRBAOEiQKIEVWRU5UX1RZUEVfV09SS0ZMT1dfU1RFUF9TS0lQUEVEEA8SJQohRVZFTlRfVFlQRV9OT1RJRklDQVRJT05fVU5TTk9PWkVEEBASJAogRVZFTlRfVFlQRV9OT1RJRklDQVRJT05fUkVUVVJORUQQEUKWAQoNY29tLmhlcmFsZC52MUIKRXZlbnRQcm90b1ABWjRnaXRodWIuY29tL2hlcmFsZGhxL2hlcmFsZC9nZW4vZ28vaGVyYWxkL3YxO2hlcmFsZHYxogIDSFhYqgIJSGVyYWxkLlYxygIJSGVyYWxkXFYx4gIVSGVyYWxkXFYxXEdQQk1ldGFkYXRh6gIKSGVyYWxkOjpWMWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_herald_v1_notification]);
 
 /**
  * Event is one thing that happened in a tenant, numbered in the tenant's
@@ -95,8 +95,8 @@ export type Event = Message<"herald.v1.Event"> & {
   } | {
     /**
      * changed is set on the notification.* state changes (seen, read,
-     * unread, archived, unarchived, snoozed, interacted, updated, retracted,
-     * expired).
+     * unread, archived, unarchived, snoozed, unsnoozed, returned,
+     * interacted, updated, retracted, expired).
      *
      * @generated from field: herald.v1.EventNotificationsChanged changed = 12;
      */
@@ -216,6 +216,15 @@ export type EventNotificationsChanged = Message<"herald.v1.EventNotificationsCha
    * @generated from field: bool all = 2;
    */
   all: boolean;
+
+  /**
+   * detail is what the change carries beyond the ids, as the inbox recorded
+   * it (for example the action taken on interacted, the time on snoozed);
+   * unset when there is nothing more.
+   *
+   * @generated from field: google.protobuf.Struct detail = 3;
+   */
+  detail?: JsonObject | undefined;
 };
 
 /**
@@ -361,6 +370,22 @@ export enum EventType {
    * @generated from enum value: EVENT_TYPE_WORKFLOW_STEP_SKIPPED = 15;
    */
   WORKFLOW_STEP_SKIPPED = 15,
+
+  /**
+   * EVENT_TYPE_NOTIFICATION_UNSNOOZED (`notification.unsnoozed`): a snooze
+   * was withdrawn before its time.
+   *
+   * @generated from enum value: EVENT_TYPE_NOTIFICATION_UNSNOOZED = 16;
+   */
+  NOTIFICATION_UNSNOOZED = 16,
+
+  /**
+   * EVENT_TYPE_NOTIFICATION_RETURNED (`notification.returned`): a snoozed
+   * notification came back to the inbox when its time came.
+   *
+   * @generated from enum value: EVENT_TYPE_NOTIFICATION_RETURNED = 17;
+   */
+  NOTIFICATION_RETURNED = 17,
 }
 
 /**

@@ -77,9 +77,12 @@ export const eventLog = {
   /**
    * One sequencer round: numbers up to `batch` events. Null when another
    * process holds the sequencer (it will number them); else the new head and
-   * how many were numbered.
+   * how many were numbered (none, head -1: nothing was waiting).
    */
   async sequence(db: Database, batch: number): Promise<{ numbered: number; head: number } | null> {
+    // An idle log costs one index probe a round, not a transaction.
+    const [waiting] = await db.rows<{ any: boolean }>("SELECT EXISTS (SELECT 1 FROM events WHERE seq IS NULL) AS any");
+    if (waiting?.any !== true) return { numbered: 0, head: -1 };
     return db.transaction(async (tx) => {
       const [lock] = await tx.rows<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok", [
         sequencerLock,

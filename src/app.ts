@@ -16,11 +16,13 @@ import type { Channel } from "./domain/channel.js";
 import { type Clock, systemClock } from "./domain/clock.js";
 import { createRetryPolicy } from "./domain/retry-policy.js";
 import { createFeed, type Feed } from "./feed/create-feed.js";
+import { createEventStream } from "./feed/event-stream.js";
 import { createBroadcast } from "./messaging/broadcast.js";
 import { connectNats, type NatsLink } from "./messaging/nats.js";
 import { createRateLimits } from "./ratelimit/rate-limits.js";
 import { channelStore } from "./store/channel-store.js";
 import { createDatabase, type Database } from "./store/database.js";
+import { eventLog } from "./store/event-log.js";
 import { housekeepingTasks } from "./store/housekeeping.js";
 import { migrate } from "./store/migrator.js";
 import { createPreferenceCache } from "./store/preference-cache.js";
@@ -34,6 +36,7 @@ import { createContentRenderer } from "./templates/content-renderer.js";
 import { createUseCases, leaseMs } from "./usecases/index.js";
 import { createManageApiKeys } from "./usecases/manage-api-keys.js";
 import { deliveryCounters } from "./usecases/operator-health.js";
+import { createWatchEvents } from "./usecases/watch-events.js";
 import { createWorkflows, registerWorkflowGauges } from "./workflows/create-workflows.js";
 
 export type { HttpRoutes };
@@ -91,6 +94,13 @@ export async function createApp(
   const broadcast = (topic: string) => createBroadcast(link, `${natsConfig.prefix}.${topic}`, logger);
   const metrics = createMetrics({ refreshIntervalMs: telemetry.metricsRefreshIntervalMs });
   const feed = createFeed({ ...config.feed, db, link, prefix: natsConfig.prefix, metrics, logger });
+  const events = createEventStream({
+    ...config.events,
+    db,
+    headMoved: broadcast("events.head"),
+    pollMs: config.events.pollIntervalMs,
+    logger,
+  });
   const tenants = createTenantDirectory({
     load: () => tenantStore.all(db),
     refreshMs: 5_000,
@@ -233,6 +243,7 @@ export async function createApp(
       ...feed.tasks,
       { name: "return-snoozed", everyMs: config.feed.timersIntervalMs, run: returnSnoozed },
       { name: "expire-notifications", everyMs: config.feed.timersIntervalMs, run: expireNotifications },
+      ...events.tasks,
       ...auth.tasks,
       ...housekeepingTasks(db, { ...config.topics, fanoutRetentionDays: config.fanout.retentionDays }),
     ],
@@ -249,6 +260,13 @@ export async function createApp(
     rateLimits,
     natsPrefix: natsConfig.prefix,
     useCases: api,
+    watchEvents: createWatchEvents({
+      log: { head: () => eventLog.head(db), after: (...args) => eventLog.after(db, ...args) },
+      wake: events.wake,
+      tenantExists: tenants.exists,
+      heartbeatMs: config.feed.heartbeatMs,
+      pageSize: config.events.pageSize,
+    }),
     authenticate: auth.authenticate,
     checks: {
       postgres: async () => (await db.rows("SELECT 1")).length === 1,
@@ -272,6 +290,7 @@ export async function createApp(
     async close(onStage = () => undefined) {
       onStage("ending streams");
       await feed.close();
+      events.close();
       onStage("closing the server");
       await server.close(config.server.shutdownTimeoutMs);
       onStage("stopping background rounds");

@@ -4,6 +4,7 @@ import { type AuthConfig, readAuth } from "./config/auth.js";
 import { type ConsoleSettings, readConsole } from "./config/console.js";
 import { type DeliveryConfig, readDelivery } from "./config/delivery.js";
 import { createEnvReader } from "./config/env.js";
+import { type EventsConfig, readEvents } from "./config/events.js";
 import { type FanoutConfig, readFanout } from "./config/fanout.js";
 import { type FeedConfig, readFeed } from "./config/feed.js";
 import { type LimitsConfig, readLimits } from "./config/limits.js";
@@ -32,6 +33,8 @@ export interface Config {
   auth: AuthConfig;
   limits: LimitsConfig;
   feed: FeedConfig;
+  /** The event log and WatchEvents. */
+  events: EventsConfig;
   send: SendConfig;
   delivery: DeliveryConfig;
   templates: TemplatesConfig;
@@ -63,6 +66,7 @@ export function loadConfig(env: Env = process.env): Config {
     auth: readAuth(reader),
     limits: readLimits(reader),
     feed: readFeed(reader, postgres.poolMax),
+    events: readEvents(reader),
     send: readSend(reader, postgres.poolMax),
     delivery: readDelivery(reader),
     templates: readTemplates(reader),

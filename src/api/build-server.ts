@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { Health } from "../../gen/ts/grpc/health/v1/health_pb.js";
 import { ServerReflection as ServerReflectionV1 } from "../../gen/ts/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1Alpha } from "../../gen/ts/grpc/reflection/v1alpha/reflection_pb.js";
+import { EventService } from "../../gen/ts/herald/v1/event_service_pb.js";
 import { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { OperatorService } from "../../gen/ts/herald/v1/operator_service_pb.js";
 import { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
@@ -20,9 +21,11 @@ import type { NatsLink } from "../messaging/nats.js";
 import type { RateLimits } from "../ratelimit/rate-limits.js";
 import type { Metrics } from "../telemetry/metrics.js";
 import type { UseCases } from "../usecases/index.js";
+import type { WatchEvents } from "../usecases/watch-events.js";
 import { createAbusePenalty } from "./abuse-penalty.js";
 import { createCorsHandler } from "./cors.js";
 import { edgeErrorInterceptor } from "./edge-error.js";
+import { eventService } from "./event-service.js";
 import { createGrpcJsServer } from "./grpc-js-server.js";
 import { type HealthChecks, healthRoutes, healthService } from "./health.js";
 import { type ConnectionLimits, createHttpServer, type HttpHandler, type HttpRoutes } from "./http-server.js";
@@ -52,6 +55,8 @@ export interface ServerOptions {
   /** Rate-limit spending is shared on a subject under this prefix. */
   natsPrefix: string;
   useCases: UseCases;
+  /** WatchEvents (EventService), built beside the other use cases from the event log's wing. */
+  watchEvents: WatchEvents;
   authenticate: (authorization: string | null) => Promise<Principal>;
   checks: HealthChecks;
   /** Rate-limit spending is shared with the other processes over NATS. */
@@ -80,6 +85,7 @@ const herald = [
   TopicService,
   OperatorService,
   TenantService,
+  EventService,
 ];
 
 /**
@@ -116,6 +122,7 @@ export function buildServer(options: ServerOptions) {
     serviceEntry(TopicService, topicService(options.useCases)),
     serviceEntry(OperatorService, operatorService(options.useCases)),
     serviceEntry(TenantService, tenantService(options.useCases)),
+    serviceEntry(EventService, eventService(options.watchEvents)),
     healthService(
       options.checks,
       herald.map((s) => s.typeName),

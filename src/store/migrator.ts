@@ -17,6 +17,7 @@ import * as tenants from "./migrations/0013-tenants.js";
 import * as tenantFeedAppend from "./migrations/0014-tenant-feed-append.js";
 import * as fairOutbox from "./migrations/0015-fair-outbox.js";
 import * as webpush from "./migrations/0016-webpush.js";
+import * as eventLog from "./migrations/0017-event-log.js";
 import * as inboxSeen from "./migrations/0018-inbox-seen.js";
 import * as notificationUpdates from "./migrations/0019-notification-updates.js";
 import * as snoozeExpiry from "./migrations/0020-snooze-expiry.js";
@@ -50,6 +51,7 @@ const migrations = [
   { name: "0014-tenant-feed-append", ...tenantFeedAppend },
   { name: "0015-fair-outbox", ...fairOutbox },
   { name: "0016-webpush", ...webpush },
+  { name: "0017-event-log", ...eventLog },
   { name: "0018-inbox-seen", ...inboxSeen },
   { name: "0019-notification-updates", ...notificationUpdates },
   { name: "0020-snooze-expiry", ...snoozeExpiry },

@@ -38,6 +38,8 @@ const toRecord = (r: TenantRow): TenantRecord => ({
  * delete instead of leaving orphans.
  */
 export const tenantOwnedTables = [
+  // No foreign key (a check per event would cost every Send): listed so its rows go too.
+  "events",
   "workflow_throttle_hits",
   "workflow_digests",
   "workflow_runs",

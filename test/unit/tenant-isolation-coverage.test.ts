@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { DescService } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
+import { EventService } from "../../gen/ts/herald/v1/event_service_pb.js";
 import { NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { OperatorService } from "../../gen/ts/herald/v1/operator_service_pb.js";
 import { RecipientService } from "../../gen/ts/herald/v1/recipient_service_pb.js";
@@ -24,6 +25,7 @@ const tenantScoped: DescService[] = [
   WorkflowService,
   TopicService,
   OperatorService,
+  EventService,
 ];
 
 const apiTests = path.resolve(import.meta.dirname, "../api");

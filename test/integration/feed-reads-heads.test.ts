@@ -34,7 +34,7 @@ describe("head reads of streams opening together", () => {
       Array.from({ length: opens }, (_, i) => reads.head(defaultTenant, `opener-${i + 1}`, { shed: true })),
     );
     expect(heads.slice(0, 1000)).toEqual(
-      Array.from({ length: 1000 }, (_, i) => ({ seq: i + 1, unreadCount: (i + 1) % 7 })),
+      Array.from({ length: 1000 }, (_, i) => ({ seq: i + 1, unreadCount: (i + 1) % 7, unseenCount: 0 })),
     );
     expect(heads.slice(1000).every((h) => h === null)).toBe(true);
     // The first reads find a free slot and run alone; the rest join the batch

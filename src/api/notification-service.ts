@@ -81,11 +81,21 @@ export function notificationService(
         notifications: page.notifications.map(notificationToPb),
         nextPageToken: page.nextPageToken,
         unreadCount: page.unreadCount,
+        tabCounts: page.tabCounts,
       };
     },
 
     async markRead(req, ctx) {
       return uc.mark(principalOf(ctx), markInputFromPb(req));
+    },
+
+    async interactNotification(req, ctx) {
+      const done = await uc.interact(principalOf(ctx), req);
+      return {
+        notification: notificationToPb(done.notification),
+        unreadCount: done.unreadCount,
+        unseenCount: done.unseenCount,
+      };
     },
 
     async getPreferences(req, ctx) {

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
+  type Action as ActionPb,
   AttemptOutcome as AttemptOutcomePb,
   type Channel as ChannelPb,
   ChannelSchema,
@@ -18,6 +19,7 @@ import type {
   Delivery,
   DeliveryStatus,
   Notification,
+  NotificationAction,
   Priority,
 } from "../domain/notification.js";
 
@@ -101,7 +103,26 @@ export function notificationToPb(n: Notification): NotificationPb {
     sendTime: ts(n.sendAt),
     readTime: ts(n.readAt),
     archiveTime: ts(n.archivedAt),
+    tags: n.tags,
+    actions: n.actions.map(actionToPb),
+    ...(n.interaction !== null && {
+      interaction: { actionId: n.interaction.actionId, time: timestampFromDate(n.interaction.time) },
+    }),
   });
+}
+
+/** An action as the contract carries it (a request's, or a notification's). */
+export function actionToPb(a: NotificationAction): Omit<ActionPb, "$typeName"> {
+  return {
+    id: a.id,
+    label: a.label,
+    url: a.url,
+    ...(a.payload !== null && { payload: a.payload as ActionPb["payload"] }),
+  };
+}
+
+export function actionFromPb(pb: ActionPb): NotificationAction {
+  return { id: pb.id, label: pb.label, url: pb.url, payload: pb.payload ?? null };
 }
 
 /** A notification of `tenantId` from its message (which names no tenant: callers see only their own). */
@@ -121,6 +142,12 @@ export function notificationFromPb(tenantId: string, pb: NotificationPb): Notifi
     sendAt: date(pb.sendTime) ?? new Date(0),
     readAt: date(pb.readTime),
     archivedAt: date(pb.archiveTime),
+    tags: pb.tags,
+    actions: pb.actions.map(actionFromPb),
+    interaction:
+      pb.interaction === undefined
+        ? null
+        : { actionId: pb.interaction.actionId, time: date(pb.interaction.time) ?? new Date(0) },
   };
 }
 

@@ -8,7 +8,7 @@ import type { Channel, NotificationDraft } from "../domain/notification.js";
 import type { PreferencesPatch } from "../domain/preferences.js";
 import type { MarkInput } from "../usecases/mark-notifications.js";
 import { changeKindFromPb } from "./feed-event.js";
-import { channelFromPb, priorityFromPb } from "./notification.js";
+import { actionFromPb, channelFromPb, priorityFromPb } from "./notification.js";
 import { channelSettingsFromPb } from "./preferences.js";
 import { quietHoursFromPb } from "./workflow.js";
 
@@ -31,6 +31,8 @@ export function draftFromPb(req: SendRequest): NotificationDraft {
     topics: req.topics,
     excludeUserIds: req.excludeUserIds,
     broadcast: req.broadcast,
+    tags: req.tags,
+    actions: req.actions.map(actionFromPb),
   };
 }
 

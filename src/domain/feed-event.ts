@@ -1,4 +1,4 @@
-import type { Notification } from "./notification.js";
+import type { JsonObject, Notification } from "./notification.js";
 
 /** How notifications changed state. */
 export const ChangeKind = {
@@ -23,7 +23,17 @@ export type FeedEvent = {
 } & (
   | { kind: "created"; notification: Notification }
   | { kind: "changed"; change: ChangeKind; notificationIds: string[]; all: boolean }
+  | InteractedEvent
 );
+
+/** The user took one of a notification's actions (which also read and saw it). */
+export interface InteractedEvent {
+  kind: "interacted";
+  notificationId: string;
+  actionId: string;
+  /** The action's payload; null for none. */
+  payload: JsonObject | null;
+}
 
 /** The head of a user's feed: the last event's seq and the unread count after it. */
 export interface FeedHead {

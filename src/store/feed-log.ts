@@ -7,12 +7,16 @@ import { type FeedEventRow, notificationColumns, toFeedEvent } from "./rows.js";
 export interface NewFeedEvent {
   tenantId: string;
   userId: string;
-  kind: "created" | ChangeKind;
+  kind: "created" | "interacted" | ChangeKind;
   notificationIds: string[];
   /** A change of every notification in the inbox (MarkRead `all`). */
   all?: boolean;
   /** How the event moves the user's unread count (+1 for a new notification). */
   unreadDelta: number;
+  /** How the event moves the user's unseen count; 0 if absent. */
+  unseenDelta?: number;
+  /** What the event carries beyond notification ids (the action taken); null or absent for nothing. */
+  detail?: object | null;
   time: Date;
 }
 
@@ -26,6 +30,7 @@ export interface FeedOwner {
 export interface Placed {
   seq: number;
   unreadCount: number;
+  unseenCount: number;
 }
 
 /** Stored events after a seq, as the live feed replays them. */
@@ -54,10 +59,10 @@ export const feedLog = {
    */
   async append(q: Queryable, events: readonly NewFeedEvent[]): Promise<Placed[]> {
     if (events.length === 0) return [];
-    const rows = await q.rows<{ seq: number; unread_count: number }>(feedAppendSql("$1::jsonb"), [
+    const rows = await q.rows<{ seq: number; unread_count: number; unseen_count: number }>(feedAppendSql("$1::jsonb"), [
       feedEventsJson(events),
     ]);
-    return rows.map((r) => ({ seq: r.seq, unreadCount: r.unread_count }));
+    return rows.map((r) => ({ seq: r.seq, unreadCount: r.unread_count, unseenCount: r.unseen_count }));
   },
 
   /**
@@ -96,7 +101,7 @@ export const feedLog = {
   async eventsAfter(q: Queryable, tenantId: string, userId: string, after: number, limit: number): Promise<EventsPage> {
     const rows = await q.rows<FeedEventRow>(
       `SELECT e.tenant_id AS event_tenant_id, e.user_id AS event_user_id, e.seq, e.kind, e.notification_ids,
-              e.all_notifications, e.unread_count, e.created_at AS event_time, ${notificationColumns}
+              e.all_notifications, e.unread_count, e.detail, e.created_at AS event_time, ${notificationColumns}
        FROM feed_events e
        LEFT JOIN notifications n
          ON e.kind = 'created' AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
@@ -121,7 +126,7 @@ export const feedLog = {
     if (requests.length === 0) return [];
     const rows = await q.rows<FeedEventRow & { request: number }>(
       `SELECT t.i::int AS request, e.tenant_id AS event_tenant_id, e.user_id AS event_user_id, e.seq, e.kind,
-              e.notification_ids, e.all_notifications, e.unread_count, e.created_at AS event_time,
+              e.notification_ids, e.all_notifications, e.unread_count, e.detail, e.created_at AS event_time,
               ${notificationColumns}
        FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS t(tn, u, a, i)
        CROSS JOIN LATERAL (
@@ -152,7 +157,7 @@ export type FeedLog = typeof feedLog;
 
 /** SQL appending the events in the jsonb `param` (see {@link feedEventsJson}); rows `(ord, user_id, seq, unread_count)`. */
 export function feedAppendSql(param: string): string {
-  return `SELECT ord, user_id, seq, unread_count FROM herald_feed_append(${param})`;
+  return `SELECT ord, user_id, seq, unread_count, unseen_count FROM herald_feed_append(${param})`;
 }
 
 /**
@@ -217,6 +222,8 @@ export function feedEventsJson(events: readonly NewFeedEvent[]): string {
       notification_ids: e.notificationIds,
       all_notifications: e.all ?? false,
       unread_delta: e.unreadDelta,
+      unseen_delta: e.unseenDelta ?? 0,
+      detail: e.detail ?? null,
       created_at: e.time.toISOString(),
     })),
   );

@@ -18,6 +18,7 @@ import * as tenantFeedAppend from "./migrations/0014-tenant-feed-append.js";
 import * as fairOutbox from "./migrations/0015-fair-outbox.js";
 import * as webpush from "./migrations/0016-webpush.js";
 import * as inboxSeen from "./migrations/0018-inbox-seen.js";
+import * as tagsActions from "./migrations/0021-tags-actions.js";
 
 // The same pg module the rest of Herald uses (see database.ts for why require).
 const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
@@ -48,6 +49,7 @@ const migrations = [
   { name: "0015-fair-outbox", ...fairOutbox },
   { name: "0016-webpush", ...webpush },
   { name: "0018-inbox-seen", ...inboxSeen },
+  { name: "0021-tags-actions", ...tagsActions },
 ];
 
 /** Which migrations ran, in `herald_migrations` (the table umzug's SequelizeStorage made; same shape). */

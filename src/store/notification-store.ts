@@ -12,6 +12,8 @@ export interface ListQuery {
   unreadOnly: boolean;
   category: string;
   archived: boolean;
+  /** Only notifications having any of these tags; empty for no tag filter. */
+  tags?: readonly string[];
 }
 
 /** Notifications: their inbox placement, reads and pages. */
@@ -85,6 +87,10 @@ export const notificationStore = {
     if (query.category !== "") {
       bind.push(query.category);
       where.push(`n.category = $${bind.length}`);
+    }
+    if ((query.tags?.length ?? 0) > 0) {
+      bind.push(query.tags);
+      where.push(`n.tags && $${bind.length}::text[]`);
     }
     if (query.beforeSeq !== null) {
       bind.push(query.beforeSeq);

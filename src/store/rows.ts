@@ -1,5 +1,13 @@
 import type { FeedEvent } from "../domain/feed-event.js";
-import type { Channel, Delivery, DeliveryStatus, JsonObject, Notification, Priority } from "../domain/notification.js";
+import type {
+  Channel,
+  Delivery,
+  DeliveryStatus,
+  JsonObject,
+  Notification,
+  NotificationAction,
+  Priority,
+} from "../domain/notification.js";
 
 /** A `notifications` row as node-pg returns it. */
 export interface NotificationRow {
@@ -16,11 +24,16 @@ export interface NotificationRow {
   send_at: Date;
   read_at: Date | null;
   archived_at: Date | null;
+  tags: string[];
+  /** As written by send-store.ts: {id, label, url, payload}. */
+  actions: NotificationAction[] | null;
+  /** As written by the interaction store: {action_id, time} (time as ISO text). */
+  interaction: { action_id: string; time: string } | null;
 }
 
 /** The columns that make up a NotificationRow, for SELECT lists. */
 export const notificationColumns =
-  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at";
+  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at, n.tags, n.actions, n.interaction";
 
 export function toNotification(row: NotificationRow): Notification {
   return {
@@ -37,6 +50,11 @@ export function toNotification(row: NotificationRow): Notification {
     sendAt: row.send_at,
     readAt: row.read_at,
     archivedAt: row.archived_at,
+    // Absent where a reader selects its own columns (attempt-store's jobs).
+    tags: row.tags ?? [],
+    actions: row.actions ?? [],
+    interaction:
+      row.interaction == null ? null : { actionId: row.interaction.action_id, time: new Date(row.interaction.time) },
   };
 }
 
@@ -79,10 +97,12 @@ export type FeedEventRow = {
   event_tenant_id: string;
   event_user_id: string;
   seq: number;
-  kind: "created" | "read" | "unread" | "archived" | "unarchived";
+  kind: "created" | "read" | "unread" | "archived" | "unarchived" | "interacted";
   notification_ids: string[];
   all_notifications: boolean;
   unread_count: number;
+  /** For `interacted`: {action_id, payload}. */
+  detail: { action_id?: string; payload?: JsonObject | null } | null;
   event_time: Date;
 } & Partial<NotificationRow>;
 
@@ -96,6 +116,15 @@ export function toFeedEvent(row: FeedEventRow): FeedEvent {
   };
   if (row.kind === "created") {
     return { ...base, kind: "created", notification: toNotification(row as NotificationRow) };
+  }
+  if (row.kind === "interacted") {
+    return {
+      ...base,
+      kind: "interacted",
+      notificationId: row.notification_ids[0] as string,
+      actionId: row.detail?.action_id ?? "",
+      payload: row.detail?.payload ?? null,
+    };
   }
   return {
     ...base,

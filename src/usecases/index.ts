@@ -21,6 +21,7 @@ import { createExpandFanoutChunk } from "./expand-fanout-chunk.js";
 import { createFanoutProgress } from "./fanout-progress.js";
 import { createGetNotification } from "./get-notification.js";
 import type { PublishFeedEvents } from "./inbox-placement.js";
+import { createInteractNotification } from "./interact-notification.js";
 import { createListNotifications } from "./list-notifications.js";
 import { createManageDeliveries } from "./manage-deliveries.js";
 import { createManagePreferences } from "./manage-preferences.js";
@@ -176,6 +177,7 @@ export function createUseCases(d: UseCaseDeps) {
     getNotification: createGetNotification({ db, catalog: d.channels.catalog }),
     list: createListNotifications({ db }),
     mark: createMarkNotifications({ db, publish: d.feed.publish, settle: d.workflows.settle }),
+    interact: createInteractNotification({ db, publish: d.feed.publish, settle: d.workflows.settle }),
     preferences: createManagePreferences({
       db,
       preferences: d.preferences,

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import { type Channel, isFanout, type Notification, type NotificationDraft } from "../domain/notification.js";
 import { type Principal, senderIdOf } from "../domain/principal.js";
+import { checkActions } from "../domain/tags-and-actions.js";
 import type { Workflow } from "../domain/workflow.js";
 import type { Database, Queryable } from "../store/database.js";
 import { idempotencyStore } from "../store/idempotency-store.js";
@@ -74,6 +75,9 @@ export function createSendNotification(deps: SendNotificationDeps) {
       sendAt: scheduled ? (draft.sendAt as Date) : now,
       readAt: null,
       archivedAt: null,
+      tags: draft.tags ?? [],
+      actions: draft.actions ?? [],
+      interaction: null,
     }));
     const key = draft.idempotencyKey !== "" && senderKeyId !== null ? draft.idempotencyKey : null;
     const fingerprint = key === null ? null : requestHash(draft);
@@ -201,6 +205,7 @@ export function checkDraft(draft: NotificationDraft, available: readonly Channel
     }
   });
   if (draft.data !== null) checkJsonBytes("data", draft.data, maxDataBytes);
+  checkActions(draft.actions ?? [], "actions");
 }
 
 /** Fingerprint of what a Send asks for, to tell a retry from a different request. */
@@ -224,6 +229,8 @@ export function requestHash(draft: NotificationDraft): Buffer {
     draft.templateKey,
     draft.workflow,
     draft.cancellationKey,
+    // Only when given, so keys stored before tags and actions keep their fingerprints.
+    ...((draft.tags?.length ?? 0) + (draft.actions?.length ?? 0) > 0 ? [draft.tags, sortKeys(draft.actions)] : []),
   ]);
   return createHash("sha256").update(canonical).digest();
 }

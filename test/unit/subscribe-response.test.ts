@@ -27,6 +27,9 @@ const created: FeedEvent = {
     sendAt: new Date("2026-12-02T10:00:00.100Z"),
     readAt: null,
     archivedAt: null,
+    tags: [],
+    actions: [],
+    interaction: null,
   },
 };
 

@@ -9,6 +9,7 @@ package heraldv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -113,6 +114,7 @@ type FeedEvent struct {
 	//	*FeedEvent_Changed
 	//	*FeedEvent_Synced
 	//	*FeedEvent_Heartbeat
+	//	*FeedEvent_Interacted
 	Kind          isFeedEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -219,6 +221,15 @@ func (x *FeedEvent) GetHeartbeat() *Heartbeat {
 	return nil
 }
 
+func (x *FeedEvent) GetInteracted() *NotificationInteracted {
+	if x != nil {
+		if x, ok := x.Kind.(*FeedEvent_Interacted); ok {
+			return x.Interacted
+		}
+	}
+	return nil
+}
+
 type isFeedEvent_Kind interface {
 	isFeedEvent_Kind()
 }
@@ -245,6 +256,14 @@ type FeedEvent_Heartbeat struct {
 	Heartbeat *Heartbeat `protobuf:"bytes,13,opt,name=heartbeat,proto3,oneof"`
 }
 
+type FeedEvent_Interacted struct {
+	// interacted reports that the user took one of a notification's actions
+	// (InteractNotification). Taking an action also reads and sees the
+	// notification: the event's counts are after that, and a client marks the
+	// notification read and seen without waiting for another event.
+	Interacted *NotificationInteracted `protobuf:"bytes,15,opt,name=interacted,proto3,oneof"`
+}
+
 func (*FeedEvent_Created) isFeedEvent_Kind() {}
 
 func (*FeedEvent_Changed) isFeedEvent_Kind() {}
@@ -252,6 +271,8 @@ func (*FeedEvent_Changed) isFeedEvent_Kind() {}
 func (*FeedEvent_Synced) isFeedEvent_Kind() {}
 
 func (*FeedEvent_Heartbeat) isFeedEvent_Kind() {}
+
+func (*FeedEvent_Interacted) isFeedEvent_Kind() {}
 
 // NotificationCreated reports a notification that entered the inbox.
 type NotificationCreated struct {
@@ -449,11 +470,76 @@ func (*Heartbeat) Descriptor() ([]byte, []int) {
 	return file_herald_v1_feed_proto_rawDescGZIP(), []int{4}
 }
 
+// NotificationInteracted reports an action a user took on a notification.
+type NotificationInteracted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// notification_id is the notification.
+	NotificationId string `protobuf:"bytes,1,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
+	// action_id is the Action.id taken.
+	ActionId string `protobuf:"bytes,2,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	// payload is the action's Action.payload as the notification carries it;
+	// unset if it has none.
+	Payload       *structpb.Struct `protobuf:"bytes,3,opt,name=payload,proto3" json:"payload,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotificationInteracted) Reset() {
+	*x = NotificationInteracted{}
+	mi := &file_herald_v1_feed_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotificationInteracted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotificationInteracted) ProtoMessage() {}
+
+func (x *NotificationInteracted) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_feed_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotificationInteracted.ProtoReflect.Descriptor instead.
+func (*NotificationInteracted) Descriptor() ([]byte, []int) {
+	return file_herald_v1_feed_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *NotificationInteracted) GetNotificationId() string {
+	if x != nil {
+		return x.NotificationId
+	}
+	return ""
+}
+
+func (x *NotificationInteracted) GetActionId() string {
+	if x != nil {
+		return x.ActionId
+	}
+	return ""
+}
+
+func (x *NotificationInteracted) GetPayload() *structpb.Struct {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
 var File_herald_v1_feed_proto protoreflect.FileDescriptor
 
 const file_herald_v1_feed_proto_rawDesc = "" +
 	"\n" +
-	"\x14herald/v1/feed.proto\x12\therald.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\x88\x03\n" +
+	"\x14herald/v1/feed.proto\x12\therald.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\xcd\x03\n" +
 	"\tFeedEvent\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12!\n" +
 	"\funread_count\x18\x02 \x01(\x05R\vunreadCount\x12!\n" +
@@ -464,7 +550,10 @@ const file_herald_v1_feed_proto_rawDesc = "" +
 	" \x01(\v2\x1e.herald.v1.NotificationCreatedH\x00R\acreated\x12;\n" +
 	"\achanged\x18\v \x01(\v2\x1f.herald.v1.NotificationsChangedH\x00R\achanged\x12+\n" +
 	"\x06synced\x18\f \x01(\v2\x11.herald.v1.SyncedH\x00R\x06synced\x124\n" +
-	"\theartbeat\x18\r \x01(\v2\x14.herald.v1.HeartbeatH\x00R\theartbeatB\x06\n" +
+	"\theartbeat\x18\r \x01(\v2\x14.herald.v1.HeartbeatH\x00R\theartbeat\x12C\n" +
+	"\n" +
+	"interacted\x18\x0f \x01(\v2!.herald.v1.NotificationInteractedH\x00R\n" +
+	"interactedB\x06\n" +
 	"\x04kind\"R\n" +
 	"\x13NotificationCreated\x12;\n" +
 	"\fnotification\x18\x01 \x01(\v2\x17.herald.v1.NotificationR\fnotification\"~\n" +
@@ -474,7 +563,11 @@ const file_herald_v1_feed_proto_rawDesc = "" +
 	"\x03all\x18\x03 \x01(\bR\x03all\"\x1e\n" +
 	"\x06Synced\x12\x14\n" +
 	"\x05reset\x18\x01 \x01(\bR\x05reset\"\v\n" +
-	"\tHeartbeat*\xa3\x01\n" +
+	"\tHeartbeat\"\x91\x01\n" +
+	"\x16NotificationInteracted\x12'\n" +
+	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12\x1b\n" +
+	"\taction_id\x18\x02 \x01(\tR\bactionId\x121\n" +
+	"\apayload\x18\x03 \x01(\v2\x17.google.protobuf.StructR\apayload*\xa3\x01\n" +
 	"\n" +
 	"ChangeKind\x12\x1b\n" +
 	"\x17CHANGE_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
@@ -499,30 +592,34 @@ func file_herald_v1_feed_proto_rawDescGZIP() []byte {
 }
 
 var file_herald_v1_feed_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_herald_v1_feed_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_herald_v1_feed_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_herald_v1_feed_proto_goTypes = []any{
-	(ChangeKind)(0),               // 0: herald.v1.ChangeKind
-	(*FeedEvent)(nil),             // 1: herald.v1.FeedEvent
-	(*NotificationCreated)(nil),   // 2: herald.v1.NotificationCreated
-	(*NotificationsChanged)(nil),  // 3: herald.v1.NotificationsChanged
-	(*Synced)(nil),                // 4: herald.v1.Synced
-	(*Heartbeat)(nil),             // 5: herald.v1.Heartbeat
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
-	(*Notification)(nil),          // 7: herald.v1.Notification
+	(ChangeKind)(0),                // 0: herald.v1.ChangeKind
+	(*FeedEvent)(nil),              // 1: herald.v1.FeedEvent
+	(*NotificationCreated)(nil),    // 2: herald.v1.NotificationCreated
+	(*NotificationsChanged)(nil),   // 3: herald.v1.NotificationsChanged
+	(*Synced)(nil),                 // 4: herald.v1.Synced
+	(*Heartbeat)(nil),              // 5: herald.v1.Heartbeat
+	(*NotificationInteracted)(nil), // 6: herald.v1.NotificationInteracted
+	(*timestamppb.Timestamp)(nil),  // 7: google.protobuf.Timestamp
+	(*Notification)(nil),           // 8: herald.v1.Notification
+	(*structpb.Struct)(nil),        // 9: google.protobuf.Struct
 }
 var file_herald_v1_feed_proto_depIdxs = []int32{
-	6, // 0: herald.v1.FeedEvent.event_time:type_name -> google.protobuf.Timestamp
+	7, // 0: herald.v1.FeedEvent.event_time:type_name -> google.protobuf.Timestamp
 	2, // 1: herald.v1.FeedEvent.created:type_name -> herald.v1.NotificationCreated
 	3, // 2: herald.v1.FeedEvent.changed:type_name -> herald.v1.NotificationsChanged
 	4, // 3: herald.v1.FeedEvent.synced:type_name -> herald.v1.Synced
 	5, // 4: herald.v1.FeedEvent.heartbeat:type_name -> herald.v1.Heartbeat
-	7, // 5: herald.v1.NotificationCreated.notification:type_name -> herald.v1.Notification
-	0, // 6: herald.v1.NotificationsChanged.kind:type_name -> herald.v1.ChangeKind
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	6, // 5: herald.v1.FeedEvent.interacted:type_name -> herald.v1.NotificationInteracted
+	8, // 6: herald.v1.NotificationCreated.notification:type_name -> herald.v1.Notification
+	0, // 7: herald.v1.NotificationsChanged.kind:type_name -> herald.v1.ChangeKind
+	9, // 8: herald.v1.NotificationInteracted.payload:type_name -> google.protobuf.Struct
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_feed_proto_init() }
@@ -536,6 +633,7 @@ func file_herald_v1_feed_proto_init() {
 		(*FeedEvent_Changed)(nil),
 		(*FeedEvent_Synced)(nil),
 		(*FeedEvent_Heartbeat)(nil),
+		(*FeedEvent_Interacted)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -543,7 +641,7 @@ func file_herald_v1_feed_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_feed_proto_rawDesc), len(file_herald_v1_feed_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -169,7 +169,19 @@ type SendRequest struct {
 	// broadcast sends to every recipient of the key's tenant known to Herald
 	// (RecipientService) when Send returns, as a fan-out like topics. Requires the `admin` scope;
 	// user_ids and topics must then be empty.
-	Broadcast     bool `protobuf:"varint,16,opt,name=broadcast,proto3" json:"broadcast,omitempty"`
+	Broadcast bool `protobuf:"varint,16,opt,name=broadcast,proto3" json:"broadcast,omitempty"`
+	// tags label the notification for the inbox's filters and tabs (List
+	// `tags` and `tabs`): up to 10 distinct tags, each 1 to 64 characters, a
+	// lowercase letter or digit then lowercase letters, digits, `_`, `.` or
+	// `-`, such as `mention` or `billing`. With template_key they are merged
+	// with the in-app template's default tags (InAppTemplate.tags): the
+	// request's first, then the template's, without repeats; more than 10 in
+	// all is INVALID_ARGUMENT naming `tags`.
+	Tags []string `protobuf:"bytes,17,rep,name=tags,proto3" json:"tags,omitempty"`
+	// actions are up to 3 buttons (see Action), with distinct ids, shown in
+	// this order. When given they replace the in-app template's actions
+	// (InAppTemplate.actions); when empty, the template's are used, if any.
+	Actions       []*Action `protobuf:"bytes,21,rep,name=actions,proto3" json:"actions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -314,6 +326,20 @@ func (x *SendRequest) GetBroadcast() bool {
 		return x.Broadcast
 	}
 	return false
+}
+
+func (x *SendRequest) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *SendRequest) GetActions() []*Action {
+	if x != nil {
+		return x.Actions
+	}
+	return nil
 }
 
 // SendResponse returns what Send created.
@@ -1201,7 +1227,14 @@ type ListRequest struct {
 	// archived returns archived notifications instead of the inbox.
 	Archived bool `protobuf:"varint,6,opt,name=archived,proto3" json:"archived,omitempty"`
 	// unseen_only returns only notifications the user has not seen yet.
-	UnseenOnly    bool `protobuf:"varint,7,opt,name=unseen_only,json=unseenOnly,proto3" json:"unseen_only,omitempty"`
+	UnseenOnly bool `protobuf:"varint,7,opt,name=unseen_only,json=unseenOnly,proto3" json:"unseen_only,omitempty"`
+	// tags, when set, returns only notifications having at least one of these
+	// tags (up to 10, each as in SendRequest.tags).
+	Tags []string `protobuf:"bytes,8,rep,name=tags,proto3" json:"tags,omitempty"`
+	// tabs asks for the counts of up to 10 tabs (see Tab), with distinct ids,
+	// answered in ListResponse.tab_counts, whatever the page and filters:
+	// "All 12 · Mentions 3 · Billing 1" in one call.
+	Tabs          []*Tab `protobuf:"bytes,9,rep,name=tabs,proto3" json:"tabs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1285,6 +1318,20 @@ func (x *ListRequest) GetUnseenOnly() bool {
 	return false
 }
 
+func (x *ListRequest) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *ListRequest) GetTabs() []*Tab {
+	if x != nil {
+		return x.Tabs
+	}
+	return nil
+}
+
 // ListResponse is one page of notifications.
 type ListResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1299,7 +1346,10 @@ type ListResponse struct {
 	UnreadCount int32 `protobuf:"varint,3,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
 	// unseen_count is the user's unseen count (unseen and not archived: the
 	// bell badge), whatever the filters.
-	UnseenCount   int32 `protobuf:"varint,4,opt,name=unseen_count,json=unseenCount,proto3" json:"unseen_count,omitempty"`
+	UnseenCount int32 `protobuf:"varint,4,opt,name=unseen_count,json=unseenCount,proto3" json:"unseen_count,omitempty"`
+	// tab_counts has one entry per requested tab, in the order of
+	// ListRequest.tabs.
+	TabCounts     []*TabCount `protobuf:"bytes,5,rep,name=tab_counts,json=tabCounts,proto3" json:"tab_counts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1360,6 +1410,13 @@ func (x *ListResponse) GetUnseenCount() int32 {
 		return x.UnseenCount
 	}
 	return 0
+}
+
+func (x *ListResponse) GetTabCounts() []*TabCount {
+	if x != nil {
+		return x.TabCounts
+	}
+	return nil
 }
 
 // MarkReadRequest changes the state of some or all of a user's notifications.
@@ -2170,11 +2227,275 @@ func (x *ListDeliveriesResponse) GetNextPageToken() string {
 	return ""
 }
 
+// Tab is a view of the inbox an app shows as a tab: the notifications in the
+// inbox (not archived) of its category, if set, having at least one of its
+// tags, if any; a tab with neither is the whole inbox. List with the same
+// `category` and `tags` shows its notifications.
+type Tab struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id is the caller's name for the tab, returned with its counts: 1 to 32
+	// characters, a lowercase letter or digit then lowercase letters, digits,
+	// `_`, `.` or `-`.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// category, when set, counts only notifications of this category.
+	Category string `protobuf:"bytes,2,opt,name=category,proto3" json:"category,omitempty"`
+	// tags, when set, counts only notifications having at least one of them
+	// (up to 10, each as in SendRequest.tags).
+	Tags          []string `protobuf:"bytes,3,rep,name=tags,proto3" json:"tags,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Tab) Reset() {
+	*x = Tab{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Tab) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Tab) ProtoMessage() {}
+
+func (x *Tab) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Tab.ProtoReflect.Descriptor instead.
+func (*Tab) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *Tab) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Tab) GetCategory() string {
+	if x != nil {
+		return x.Category
+	}
+	return ""
+}
+
+func (x *Tab) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+// TabCount is what one tab holds.
+type TabCount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id is the Tab.id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// unread_count counts the tab's unread notifications. Counting is bounded:
+	// it looks at the user's newest 10,000 unread or unseen notifications in
+	// the inbox at most, so a count never exceeds 10,000.
+	UnreadCount int32 `protobuf:"varint,2,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
+	// unseen_count counts the tab's unseen notifications, bounded likewise.
+	UnseenCount   int32 `protobuf:"varint,3,opt,name=unseen_count,json=unseenCount,proto3" json:"unseen_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TabCount) Reset() {
+	*x = TabCount{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TabCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TabCount) ProtoMessage() {}
+
+func (x *TabCount) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TabCount.ProtoReflect.Descriptor instead.
+func (*TabCount) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *TabCount) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *TabCount) GetUnreadCount() int32 {
+	if x != nil {
+		return x.UnreadCount
+	}
+	return 0
+}
+
+func (x *TabCount) GetUnseenCount() int32 {
+	if x != nil {
+		return x.UnseenCount
+	}
+	return 0
+}
+
+// InteractNotificationRequest names a notification and the action taken.
+type InteractNotificationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// user_id is whose notification it is. A user token may leave it empty.
+	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// id is the notification's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// action_id is the Action.id the user took.
+	ActionId      string `protobuf:"bytes,3,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InteractNotificationRequest) Reset() {
+	*x = InteractNotificationRequest{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InteractNotificationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InteractNotificationRequest) ProtoMessage() {}
+
+func (x *InteractNotificationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InteractNotificationRequest.ProtoReflect.Descriptor instead.
+func (*InteractNotificationRequest) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *InteractNotificationRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *InteractNotificationRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *InteractNotificationRequest) GetActionId() string {
+	if x != nil {
+		return x.ActionId
+	}
+	return ""
+}
+
+// InteractNotificationResponse reports the notification after the action.
+type InteractNotificationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// notification is the notification, with its interaction, read and seen.
+	Notification *Notification `protobuf:"bytes,1,opt,name=notification,proto3" json:"notification,omitempty"`
+	// unread_count is the user's unread count after the change.
+	UnreadCount int32 `protobuf:"varint,2,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
+	// unseen_count is the user's unseen count after the change.
+	UnseenCount   int32 `protobuf:"varint,3,opt,name=unseen_count,json=unseenCount,proto3" json:"unseen_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InteractNotificationResponse) Reset() {
+	*x = InteractNotificationResponse{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InteractNotificationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InteractNotificationResponse) ProtoMessage() {}
+
+func (x *InteractNotificationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InteractNotificationResponse.ProtoReflect.Descriptor instead.
+func (*InteractNotificationResponse) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *InteractNotificationResponse) GetNotification() *Notification {
+	if x != nil {
+		return x.Notification
+	}
+	return nil
+}
+
+func (x *InteractNotificationResponse) GetUnreadCount() int32 {
+	if x != nil {
+		return x.UnreadCount
+	}
+	return 0
+}
+
+func (x *InteractNotificationResponse) GetUnseenCount() int32 {
+	if x != nil {
+		return x.UnseenCount
+	}
+	return 0
+}
+
 var File_herald_v1_notification_service_proto protoreflect.FileDescriptor
 
 const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\n" +
-	"$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\x1a\x18herald/v1/workflow.proto\"\xea\f\n" +
+	"$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\x1a\x18herald/v1/workflow.proto\"\xb2\x0e\n" +
 	"\vSendRequest\x129\n" +
 	"\buser_ids\x18\x01 \x03(\tB\x1e\xbaH\x1b\x92\x01\x18\x10\xe8\a\x18\x01\"\x11r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\auserIds\x12P\n" +
 	"\bcategory\x18\x02 \x01(\tB4\xbaH1\xc8\x01\x01r,\x18\x80\x012'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\bcategory\x12\x1e\n" +
@@ -2195,7 +2516,11 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\x10cancellation_key\x18\r \x01(\tB\x15\xbaH\x12\xd8\x01\x01r\r\x18\xff\x012\b^[ -~]+$R\x0fcancellationKey\x12C\n" +
 	"\x06topics\x18\x0e \x03(\tB+\xbaH(\x92\x01%\x10\x14\x18\x01\"\x1fr\x1d\x10\x01\x18\x80\x012\x16^[a-z0-9][a-z0-9_.-]*$R\x06topics\x12H\n" +
 	"\x10exclude_user_ids\x18\x0f \x03(\tB\x1e\xbaH\x1b\x92\x01\x18\x10\xe8\a\x18\x01\"\x11r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\x0eexcludeUserIds\x12\x1c\n" +
-	"\tbroadcast\x18\x10 \x01(\bR\tbroadcast:\xd7\x02\xbaH\xd3\x02\x1a\xa4\x01\n" +
+	"\tbroadcast\x18\x10 \x01(\bR\tbroadcast\x12>\n" +
+	"\x04tags\x18\x11 \x03(\tB*\xbaH'\x92\x01$\x10\n" +
+	"\x18\x01\"\x1er\x1c\x10\x01\x18@2\x16^[a-z0-9][a-z0-9_.-]*$R\x04tags\x12\x85\x01\n" +
+	"\aactions\x18\x15 \x03(\v2\x11.herald.v1.ActionBX\xbaHU\xba\x01M\n" +
+	"\x12actions.unique_ids\x12\x1baction ids must be distinct\x1a\x1athis.map(a, a.id).unique()\x92\x01\x02\x10\x03R\aactions:\xd7\x02\xbaH\xd3\x02\x1a\xa4\x01\n" +
 	"\rsend.audience\x12Ouser_ids: must name at least one recipient, unless topics or broadcast is given\x1aBsize(this.user_ids) > 0 || size(this.topics) > 0 || this.broadcast\x1a\xa9\x01\n" +
 	"\x14send.broadcast_alone\x12Hbroadcast: reaches every recipient, so user_ids and topics must be empty\x1aG!this.broadcast || (size(this.user_ids) == 0 && size(this.topics) == 0)\"j\n" +
 	"\fSendResponse\x12=\n" +
@@ -2253,7 +2578,7 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"deliveries\x18\x02 \x03(\v2\x13.herald.v1.DeliveryR\n" +
 	"deliveries\x12;\n" +
 	"\rworkflow_runs\x18\x03 \x03(\v2\x16.herald.v1.WorkflowRunR\fworkflowRuns\x12-\n" +
-	"\x06digest\x18\x04 \x01(\v2\x15.herald.v1.DigestLinkR\x06digest\"\xbb\x02\n" +
+	"\x06digest\x18\x04 \x01(\v2\x15.herald.v1.DigestLinkR\x06digest\"\xf3\x03\n" +
 	"\vListRequest\x12+\n" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12&\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
@@ -2264,12 +2589,19 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\bcategory\x18\x05 \x01(\tB4\xbaH1\xd8\x01\x01r,\x18\x80\x012'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\bcategory\x12\x1a\n" +
 	"\barchived\x18\x06 \x01(\bR\barchived\x12\x1f\n" +
 	"\vunseen_only\x18\a \x01(\bR\n" +
-	"unseenOnly\"\xbb\x01\n" +
+	"unseenOnly\x12>\n" +
+	"\x04tags\x18\b \x03(\tB*\xbaH'\x92\x01$\x10\n" +
+	"\x18\x01\"\x1er\x1c\x10\x01\x18@2\x16^[a-z0-9][a-z0-9_.-]*$R\x04tags\x12v\n" +
+	"\x04tabs\x18\t \x03(\v2\x0e.herald.v1.TabBR\xbaHO\xba\x01G\n" +
+	"\x0ftabs.unique_ids\x12\x18tab ids must be distinct\x1a\x1athis.map(t, t.id).unique()\x92\x01\x02\x10\n" +
+	"R\x04tabs\"\xef\x01\n" +
 	"\fListResponse\x12=\n" +
 	"\rnotifications\x18\x01 \x03(\v2\x17.herald.v1.NotificationR\rnotifications\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12!\n" +
 	"\funread_count\x18\x03 \x01(\x05R\vunreadCount\x12!\n" +
-	"\funseen_count\x18\x04 \x01(\x05R\vunseenCount\"\xe7\x01\n" +
+	"\funseen_count\x18\x04 \x01(\x05R\vunseenCount\x122\n" +
+	"\n" +
+	"tab_counts\x18\x05 \x03(\v2\x13.herald.v1.TabCountR\ttabCounts\"\xe7\x01\n" +
 	"\x0fMarkReadRequest\x12+\n" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12<\n" +
 	"\x10notification_ids\x18\x02 \x03(\tB\x11\xbaH\x0e\x92\x01\v\x10d\x18\x01\"\x05r\x03\xb0\x01\x01R\x0fnotificationIds\x12\x10\n" +
@@ -2329,13 +2661,30 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\n" +
 	"deliveries\x18\x01 \x03(\v2\x13.herald.v1.DeliveryR\n" +
 	"deliveries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x92\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xca\x01\n" +
+	"\x03Tab\x121\n" +
+	"\x02id\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18 2\x16^[a-z0-9][a-z0-9_.-]*$R\x02id\x12P\n" +
+	"\bcategory\x18\x02 \x01(\tB4\xbaH1\xd8\x01\x01r,\x18\x80\x012'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\bcategory\x12>\n" +
+	"\x04tags\x18\x03 \x03(\tB*\xbaH'\x92\x01$\x10\n" +
+	"\x18\x01\"\x1er\x1c\x10\x01\x18@2\x16^[a-z0-9][a-z0-9_.-]*$R\x04tags\"`\n" +
+	"\bTabCount\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
+	"\funread_count\x18\x02 \x01(\x05R\vunreadCount\x12!\n" +
+	"\funseen_count\x18\x03 \x01(\x05R\vunseenCount\"\xa0\x01\n" +
+	"\x1bInteractNotificationRequest\x12+\n" +
+	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12\x18\n" +
+	"\x02id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12:\n" +
+	"\taction_id\x18\x03 \x01(\tB\x1d\xbaH\x1ar\x18\x10\x01\x18 2\x12^[a-z][a-z0-9_-]*$R\bactionId\"\xa1\x01\n" +
+	"\x1cInteractNotificationResponse\x12;\n" +
+	"\fnotification\x18\x01 \x01(\v2\x17.herald.v1.NotificationR\fnotification\x12!\n" +
+	"\funread_count\x18\x02 \x01(\x05R\vunreadCount\x12!\n" +
+	"\funseen_count\x18\x03 \x01(\x05R\vunseenCount*\x92\x01\n" +
 	"\vFanoutState\x12\x1c\n" +
 	"\x18FANOUT_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15FANOUT_STATE_PLANNING\x10\x01\x12\x18\n" +
 	"\x14FANOUT_STATE_RUNNING\x10\x02\x12\x15\n" +
 	"\x11FANOUT_STATE_DONE\x10\x03\x12\x19\n" +
-	"\x15FANOUT_STATE_CANCELED\x10\x042\xf3\b\n" +
+	"\x15FANOUT_STATE_CANCELED\x10\x042\xe1\t\n" +
 	"\x13NotificationService\x127\n" +
 	"\x04Send\x12\x16.herald.v1.SendRequest\x1a\x17.herald.v1.SendResponse\x12F\n" +
 	"\tSendBatch\x12\x1b.herald.v1.SendBatchRequest\x1a\x1c.herald.v1.SendBatchResponse\x12M\n" +
@@ -2351,7 +2700,8 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\x06Cancel\x12\x18.herald.v1.CancelRequest\x1a\x19.herald.v1.CancelResponse\"\x03\x90\x02\x02\x12R\n" +
 	"\rRetryDelivery\x12\x1f.herald.v1.RetryDeliveryRequest\x1a .herald.v1.RetryDeliveryResponse\x12Z\n" +
 	"\x0eListDeliveries\x12 .herald.v1.ListDeliveriesRequest\x1a!.herald.v1.ListDeliveriesResponse\"\x03\x90\x02\x01\x12M\n" +
-	"\tSubscribe\x12\x1b.herald.v1.SubscribeRequest\x1a\x1c.herald.v1.SubscribeResponse\"\x03\x90\x02\x010\x01B\xa4\x01\n" +
+	"\tSubscribe\x12\x1b.herald.v1.SubscribeRequest\x1a\x1c.herald.v1.SubscribeResponse\"\x03\x90\x02\x010\x01\x12l\n" +
+	"\x14InteractNotification\x12&.herald.v1.InteractNotificationRequest\x1a'.herald.v1.InteractNotificationResponse\"\x03\x90\x02\x02B\xa4\x01\n" +
 	"\rcom.herald.v1B\x18NotificationServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\n" +
 	"Herald::V1b\x06proto3"
 
@@ -2368,125 +2718,136 @@ func file_herald_v1_notification_service_proto_rawDescGZIP() []byte {
 }
 
 var file_herald_v1_notification_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_herald_v1_notification_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_herald_v1_notification_service_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_herald_v1_notification_service_proto_goTypes = []any{
-	(FanoutState)(0),                  // 0: herald.v1.FanoutState
-	(*SendRequest)(nil),               // 1: herald.v1.SendRequest
-	(*SendResponse)(nil),              // 2: herald.v1.SendResponse
-	(*GetFanoutRequest)(nil),          // 3: herald.v1.GetFanoutRequest
-	(*GetFanoutResponse)(nil),         // 4: herald.v1.GetFanoutResponse
-	(*CancelFanoutRequest)(nil),       // 5: herald.v1.CancelFanoutRequest
-	(*CancelFanoutResponse)(nil),      // 6: herald.v1.CancelFanoutResponse
-	(*Fanout)(nil),                    // 7: herald.v1.Fanout
-	(*SendBatchRequest)(nil),          // 8: herald.v1.SendBatchRequest
-	(*SendBatchResponse)(nil),         // 9: herald.v1.SendBatchResponse
-	(*SendResult)(nil),                // 10: herald.v1.SendResult
-	(*SendError)(nil),                 // 11: herald.v1.SendError
-	(*SendStreamRequest)(nil),         // 12: herald.v1.SendStreamRequest
-	(*SendStreamResponse)(nil),        // 13: herald.v1.SendStreamResponse
-	(*GetNotificationRequest)(nil),    // 14: herald.v1.GetNotificationRequest
-	(*GetNotificationResponse)(nil),   // 15: herald.v1.GetNotificationResponse
-	(*ListRequest)(nil),               // 16: herald.v1.ListRequest
-	(*ListResponse)(nil),              // 17: herald.v1.ListResponse
-	(*MarkReadRequest)(nil),           // 18: herald.v1.MarkReadRequest
-	(*MarkReadResponse)(nil),          // 19: herald.v1.MarkReadResponse
-	(*GetPreferencesRequest)(nil),     // 20: herald.v1.GetPreferencesRequest
-	(*GetPreferencesResponse)(nil),    // 21: herald.v1.GetPreferencesResponse
-	(*UpdatePreferencesRequest)(nil),  // 22: herald.v1.UpdatePreferencesRequest
-	(*UpdatePreferencesResponse)(nil), // 23: herald.v1.UpdatePreferencesResponse
-	(*SubscribeRequest)(nil),          // 24: herald.v1.SubscribeRequest
-	(*SubscribeResponse)(nil),         // 25: herald.v1.SubscribeResponse
-	(*CancelRequest)(nil),             // 26: herald.v1.CancelRequest
-	(*CancelResponse)(nil),            // 27: herald.v1.CancelResponse
-	(*RetryDeliveryRequest)(nil),      // 28: herald.v1.RetryDeliveryRequest
-	(*RetryDeliveryResponse)(nil),     // 29: herald.v1.RetryDeliveryResponse
-	(*ListDeliveriesRequest)(nil),     // 30: herald.v1.ListDeliveriesRequest
-	(*ListDeliveriesResponse)(nil),    // 31: herald.v1.ListDeliveriesResponse
-	nil,                               // 32: herald.v1.UpdatePreferencesRequest.CategoriesEntry
-	(*structpb.Struct)(nil),           // 33: google.protobuf.Struct
-	(Priority)(0),                     // 34: herald.v1.Priority
-	(Channel)(0),                      // 35: herald.v1.Channel
-	(*timestamppb.Timestamp)(nil),     // 36: google.protobuf.Timestamp
-	(*Notification)(nil),              // 37: herald.v1.Notification
-	(*Delivery)(nil),                  // 38: herald.v1.Delivery
-	(*WorkflowRun)(nil),               // 39: herald.v1.WorkflowRun
-	(*DigestLink)(nil),                // 40: herald.v1.DigestLink
-	(ChangeKind)(0),                   // 41: herald.v1.ChangeKind
-	(*Preferences)(nil),               // 42: herald.v1.Preferences
-	(*ChannelSettings)(nil),           // 43: herald.v1.ChannelSettings
-	(*QuietHours)(nil),                // 44: herald.v1.QuietHours
-	(*FeedEvent)(nil),                 // 45: herald.v1.FeedEvent
-	(DeliveryStatus)(0),               // 46: herald.v1.DeliveryStatus
+	(FanoutState)(0),                     // 0: herald.v1.FanoutState
+	(*SendRequest)(nil),                  // 1: herald.v1.SendRequest
+	(*SendResponse)(nil),                 // 2: herald.v1.SendResponse
+	(*GetFanoutRequest)(nil),             // 3: herald.v1.GetFanoutRequest
+	(*GetFanoutResponse)(nil),            // 4: herald.v1.GetFanoutResponse
+	(*CancelFanoutRequest)(nil),          // 5: herald.v1.CancelFanoutRequest
+	(*CancelFanoutResponse)(nil),         // 6: herald.v1.CancelFanoutResponse
+	(*Fanout)(nil),                       // 7: herald.v1.Fanout
+	(*SendBatchRequest)(nil),             // 8: herald.v1.SendBatchRequest
+	(*SendBatchResponse)(nil),            // 9: herald.v1.SendBatchResponse
+	(*SendResult)(nil),                   // 10: herald.v1.SendResult
+	(*SendError)(nil),                    // 11: herald.v1.SendError
+	(*SendStreamRequest)(nil),            // 12: herald.v1.SendStreamRequest
+	(*SendStreamResponse)(nil),           // 13: herald.v1.SendStreamResponse
+	(*GetNotificationRequest)(nil),       // 14: herald.v1.GetNotificationRequest
+	(*GetNotificationResponse)(nil),      // 15: herald.v1.GetNotificationResponse
+	(*ListRequest)(nil),                  // 16: herald.v1.ListRequest
+	(*ListResponse)(nil),                 // 17: herald.v1.ListResponse
+	(*MarkReadRequest)(nil),              // 18: herald.v1.MarkReadRequest
+	(*MarkReadResponse)(nil),             // 19: herald.v1.MarkReadResponse
+	(*GetPreferencesRequest)(nil),        // 20: herald.v1.GetPreferencesRequest
+	(*GetPreferencesResponse)(nil),       // 21: herald.v1.GetPreferencesResponse
+	(*UpdatePreferencesRequest)(nil),     // 22: herald.v1.UpdatePreferencesRequest
+	(*UpdatePreferencesResponse)(nil),    // 23: herald.v1.UpdatePreferencesResponse
+	(*SubscribeRequest)(nil),             // 24: herald.v1.SubscribeRequest
+	(*SubscribeResponse)(nil),            // 25: herald.v1.SubscribeResponse
+	(*CancelRequest)(nil),                // 26: herald.v1.CancelRequest
+	(*CancelResponse)(nil),               // 27: herald.v1.CancelResponse
+	(*RetryDeliveryRequest)(nil),         // 28: herald.v1.RetryDeliveryRequest
+	(*RetryDeliveryResponse)(nil),        // 29: herald.v1.RetryDeliveryResponse
+	(*ListDeliveriesRequest)(nil),        // 30: herald.v1.ListDeliveriesRequest
+	(*ListDeliveriesResponse)(nil),       // 31: herald.v1.ListDeliveriesResponse
+	(*Tab)(nil),                          // 32: herald.v1.Tab
+	(*TabCount)(nil),                     // 33: herald.v1.TabCount
+	(*InteractNotificationRequest)(nil),  // 34: herald.v1.InteractNotificationRequest
+	(*InteractNotificationResponse)(nil), // 35: herald.v1.InteractNotificationResponse
+	nil,                                  // 36: herald.v1.UpdatePreferencesRequest.CategoriesEntry
+	(*structpb.Struct)(nil),              // 37: google.protobuf.Struct
+	(Priority)(0),                        // 38: herald.v1.Priority
+	(Channel)(0),                         // 39: herald.v1.Channel
+	(*timestamppb.Timestamp)(nil),        // 40: google.protobuf.Timestamp
+	(*Action)(nil),                       // 41: herald.v1.Action
+	(*Notification)(nil),                 // 42: herald.v1.Notification
+	(*Delivery)(nil),                     // 43: herald.v1.Delivery
+	(*WorkflowRun)(nil),                  // 44: herald.v1.WorkflowRun
+	(*DigestLink)(nil),                   // 45: herald.v1.DigestLink
+	(ChangeKind)(0),                      // 46: herald.v1.ChangeKind
+	(*Preferences)(nil),                  // 47: herald.v1.Preferences
+	(*ChannelSettings)(nil),              // 48: herald.v1.ChannelSettings
+	(*QuietHours)(nil),                   // 49: herald.v1.QuietHours
+	(*FeedEvent)(nil),                    // 50: herald.v1.FeedEvent
+	(DeliveryStatus)(0),                  // 51: herald.v1.DeliveryStatus
 }
 var file_herald_v1_notification_service_proto_depIdxs = []int32{
-	33, // 0: herald.v1.SendRequest.data:type_name -> google.protobuf.Struct
-	34, // 1: herald.v1.SendRequest.priority:type_name -> herald.v1.Priority
-	35, // 2: herald.v1.SendRequest.channels:type_name -> herald.v1.Channel
-	36, // 3: herald.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
-	37, // 4: herald.v1.SendResponse.notifications:type_name -> herald.v1.Notification
-	7,  // 5: herald.v1.GetFanoutResponse.fanout:type_name -> herald.v1.Fanout
-	7,  // 6: herald.v1.CancelFanoutResponse.fanout:type_name -> herald.v1.Fanout
-	0,  // 7: herald.v1.Fanout.state:type_name -> herald.v1.FanoutState
-	36, // 8: herald.v1.Fanout.created_at:type_name -> google.protobuf.Timestamp
-	36, // 9: herald.v1.Fanout.finished_at:type_name -> google.protobuf.Timestamp
-	1,  // 10: herald.v1.SendBatchRequest.items:type_name -> herald.v1.SendRequest
-	10, // 11: herald.v1.SendBatchResponse.results:type_name -> herald.v1.SendResult
-	2,  // 12: herald.v1.SendResult.sent:type_name -> herald.v1.SendResponse
-	11, // 13: herald.v1.SendResult.error:type_name -> herald.v1.SendError
-	1,  // 14: herald.v1.SendStreamRequest.send:type_name -> herald.v1.SendRequest
-	10, // 15: herald.v1.SendStreamResponse.result:type_name -> herald.v1.SendResult
-	37, // 16: herald.v1.GetNotificationResponse.notification:type_name -> herald.v1.Notification
-	38, // 17: herald.v1.GetNotificationResponse.deliveries:type_name -> herald.v1.Delivery
-	39, // 18: herald.v1.GetNotificationResponse.workflow_runs:type_name -> herald.v1.WorkflowRun
-	40, // 19: herald.v1.GetNotificationResponse.digest:type_name -> herald.v1.DigestLink
-	37, // 20: herald.v1.ListResponse.notifications:type_name -> herald.v1.Notification
-	41, // 21: herald.v1.MarkReadRequest.change:type_name -> herald.v1.ChangeKind
-	42, // 22: herald.v1.GetPreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	35, // 23: herald.v1.GetPreferencesResponse.channels:type_name -> herald.v1.Channel
-	43, // 24: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
-	32, // 25: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
-	44, // 26: herald.v1.UpdatePreferencesRequest.quiet_hours:type_name -> herald.v1.QuietHours
-	42, // 27: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	45, // 28: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
-	38, // 29: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
-	38, // 30: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
-	46, // 31: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
-	35, // 32: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
-	38, // 33: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
-	43, // 34: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
-	1,  // 35: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
-	8,  // 36: herald.v1.NotificationService.SendBatch:input_type -> herald.v1.SendBatchRequest
-	12, // 37: herald.v1.NotificationService.SendStream:input_type -> herald.v1.SendStreamRequest
-	3,  // 38: herald.v1.NotificationService.GetFanout:input_type -> herald.v1.GetFanoutRequest
-	5,  // 39: herald.v1.NotificationService.CancelFanout:input_type -> herald.v1.CancelFanoutRequest
-	14, // 40: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
-	16, // 41: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
-	18, // 42: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
-	20, // 43: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
-	22, // 44: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
-	26, // 45: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
-	28, // 46: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
-	30, // 47: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
-	24, // 48: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
-	2,  // 49: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
-	9,  // 50: herald.v1.NotificationService.SendBatch:output_type -> herald.v1.SendBatchResponse
-	13, // 51: herald.v1.NotificationService.SendStream:output_type -> herald.v1.SendStreamResponse
-	4,  // 52: herald.v1.NotificationService.GetFanout:output_type -> herald.v1.GetFanoutResponse
-	6,  // 53: herald.v1.NotificationService.CancelFanout:output_type -> herald.v1.CancelFanoutResponse
-	15, // 54: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
-	17, // 55: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
-	19, // 56: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
-	21, // 57: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
-	23, // 58: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
-	27, // 59: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
-	29, // 60: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
-	31, // 61: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
-	25, // 62: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
-	49, // [49:63] is the sub-list for method output_type
-	35, // [35:49] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	37, // 0: herald.v1.SendRequest.data:type_name -> google.protobuf.Struct
+	38, // 1: herald.v1.SendRequest.priority:type_name -> herald.v1.Priority
+	39, // 2: herald.v1.SendRequest.channels:type_name -> herald.v1.Channel
+	40, // 3: herald.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
+	41, // 4: herald.v1.SendRequest.actions:type_name -> herald.v1.Action
+	42, // 5: herald.v1.SendResponse.notifications:type_name -> herald.v1.Notification
+	7,  // 6: herald.v1.GetFanoutResponse.fanout:type_name -> herald.v1.Fanout
+	7,  // 7: herald.v1.CancelFanoutResponse.fanout:type_name -> herald.v1.Fanout
+	0,  // 8: herald.v1.Fanout.state:type_name -> herald.v1.FanoutState
+	40, // 9: herald.v1.Fanout.created_at:type_name -> google.protobuf.Timestamp
+	40, // 10: herald.v1.Fanout.finished_at:type_name -> google.protobuf.Timestamp
+	1,  // 11: herald.v1.SendBatchRequest.items:type_name -> herald.v1.SendRequest
+	10, // 12: herald.v1.SendBatchResponse.results:type_name -> herald.v1.SendResult
+	2,  // 13: herald.v1.SendResult.sent:type_name -> herald.v1.SendResponse
+	11, // 14: herald.v1.SendResult.error:type_name -> herald.v1.SendError
+	1,  // 15: herald.v1.SendStreamRequest.send:type_name -> herald.v1.SendRequest
+	10, // 16: herald.v1.SendStreamResponse.result:type_name -> herald.v1.SendResult
+	42, // 17: herald.v1.GetNotificationResponse.notification:type_name -> herald.v1.Notification
+	43, // 18: herald.v1.GetNotificationResponse.deliveries:type_name -> herald.v1.Delivery
+	44, // 19: herald.v1.GetNotificationResponse.workflow_runs:type_name -> herald.v1.WorkflowRun
+	45, // 20: herald.v1.GetNotificationResponse.digest:type_name -> herald.v1.DigestLink
+	32, // 21: herald.v1.ListRequest.tabs:type_name -> herald.v1.Tab
+	42, // 22: herald.v1.ListResponse.notifications:type_name -> herald.v1.Notification
+	33, // 23: herald.v1.ListResponse.tab_counts:type_name -> herald.v1.TabCount
+	46, // 24: herald.v1.MarkReadRequest.change:type_name -> herald.v1.ChangeKind
+	47, // 25: herald.v1.GetPreferencesResponse.preferences:type_name -> herald.v1.Preferences
+	39, // 26: herald.v1.GetPreferencesResponse.channels:type_name -> herald.v1.Channel
+	48, // 27: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
+	36, // 28: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
+	49, // 29: herald.v1.UpdatePreferencesRequest.quiet_hours:type_name -> herald.v1.QuietHours
+	47, // 30: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
+	50, // 31: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
+	43, // 32: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
+	43, // 33: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
+	51, // 34: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
+	39, // 35: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
+	43, // 36: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
+	42, // 37: herald.v1.InteractNotificationResponse.notification:type_name -> herald.v1.Notification
+	48, // 38: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
+	1,  // 39: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
+	8,  // 40: herald.v1.NotificationService.SendBatch:input_type -> herald.v1.SendBatchRequest
+	12, // 41: herald.v1.NotificationService.SendStream:input_type -> herald.v1.SendStreamRequest
+	3,  // 42: herald.v1.NotificationService.GetFanout:input_type -> herald.v1.GetFanoutRequest
+	5,  // 43: herald.v1.NotificationService.CancelFanout:input_type -> herald.v1.CancelFanoutRequest
+	14, // 44: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
+	16, // 45: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
+	18, // 46: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
+	20, // 47: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
+	22, // 48: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
+	26, // 49: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
+	28, // 50: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
+	30, // 51: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
+	24, // 52: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
+	34, // 53: herald.v1.NotificationService.InteractNotification:input_type -> herald.v1.InteractNotificationRequest
+	2,  // 54: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
+	9,  // 55: herald.v1.NotificationService.SendBatch:output_type -> herald.v1.SendBatchResponse
+	13, // 56: herald.v1.NotificationService.SendStream:output_type -> herald.v1.SendStreamResponse
+	4,  // 57: herald.v1.NotificationService.GetFanout:output_type -> herald.v1.GetFanoutResponse
+	6,  // 58: herald.v1.NotificationService.CancelFanout:output_type -> herald.v1.CancelFanoutResponse
+	15, // 59: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
+	17, // 60: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
+	19, // 61: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
+	21, // 62: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
+	23, // 63: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
+	27, // 64: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
+	29, // 65: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
+	31, // 66: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
+	25, // 67: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
+	35, // 68: herald.v1.NotificationService.InteractNotification:output_type -> herald.v1.InteractNotificationResponse
+	54, // [54:69] is the sub-list for method output_type
+	39, // [39:54] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_notification_service_proto_init() }
@@ -2508,7 +2869,7 @@ func file_herald_v1_notification_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_notification_service_proto_rawDesc), len(file_herald_v1_notification_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   32,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

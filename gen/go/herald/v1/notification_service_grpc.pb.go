@@ -19,20 +19,21 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	NotificationService_Send_FullMethodName              = "/herald.v1.NotificationService/Send"
-	NotificationService_SendBatch_FullMethodName         = "/herald.v1.NotificationService/SendBatch"
-	NotificationService_SendStream_FullMethodName        = "/herald.v1.NotificationService/SendStream"
-	NotificationService_GetFanout_FullMethodName         = "/herald.v1.NotificationService/GetFanout"
-	NotificationService_CancelFanout_FullMethodName      = "/herald.v1.NotificationService/CancelFanout"
-	NotificationService_GetNotification_FullMethodName   = "/herald.v1.NotificationService/GetNotification"
-	NotificationService_List_FullMethodName              = "/herald.v1.NotificationService/List"
-	NotificationService_MarkRead_FullMethodName          = "/herald.v1.NotificationService/MarkRead"
-	NotificationService_GetPreferences_FullMethodName    = "/herald.v1.NotificationService/GetPreferences"
-	NotificationService_UpdatePreferences_FullMethodName = "/herald.v1.NotificationService/UpdatePreferences"
-	NotificationService_Cancel_FullMethodName            = "/herald.v1.NotificationService/Cancel"
-	NotificationService_RetryDelivery_FullMethodName     = "/herald.v1.NotificationService/RetryDelivery"
-	NotificationService_ListDeliveries_FullMethodName    = "/herald.v1.NotificationService/ListDeliveries"
-	NotificationService_Subscribe_FullMethodName         = "/herald.v1.NotificationService/Subscribe"
+	NotificationService_Send_FullMethodName                 = "/herald.v1.NotificationService/Send"
+	NotificationService_SendBatch_FullMethodName            = "/herald.v1.NotificationService/SendBatch"
+	NotificationService_SendStream_FullMethodName           = "/herald.v1.NotificationService/SendStream"
+	NotificationService_GetFanout_FullMethodName            = "/herald.v1.NotificationService/GetFanout"
+	NotificationService_CancelFanout_FullMethodName         = "/herald.v1.NotificationService/CancelFanout"
+	NotificationService_GetNotification_FullMethodName      = "/herald.v1.NotificationService/GetNotification"
+	NotificationService_List_FullMethodName                 = "/herald.v1.NotificationService/List"
+	NotificationService_MarkRead_FullMethodName             = "/herald.v1.NotificationService/MarkRead"
+	NotificationService_GetPreferences_FullMethodName       = "/herald.v1.NotificationService/GetPreferences"
+	NotificationService_UpdatePreferences_FullMethodName    = "/herald.v1.NotificationService/UpdatePreferences"
+	NotificationService_Cancel_FullMethodName               = "/herald.v1.NotificationService/Cancel"
+	NotificationService_RetryDelivery_FullMethodName        = "/herald.v1.NotificationService/RetryDelivery"
+	NotificationService_ListDeliveries_FullMethodName       = "/herald.v1.NotificationService/ListDeliveries"
+	NotificationService_Subscribe_FullMethodName            = "/herald.v1.NotificationService/Subscribe"
+	NotificationService_InteractNotification_FullMethodName = "/herald.v1.NotificationService/InteractNotification"
 )
 
 // NotificationServiceClient is the client API for NotificationService service.
@@ -123,6 +124,20 @@ type NotificationServiceClient interface {
 	// event after that cursor, then sends `synced`, then continues live, with no
 	// gap and no duplicate. Without a cursor it starts with `synced`.
 	Subscribe(ctx context.Context, in *SubscribeRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SubscribeResponse], error)
+	// InteractNotification records that the user took one of a notification's
+	// actions (Notification.actions): a named action, or a link the inbox
+	// reports to record the click. Herald keeps it as Notification.interaction
+	// (the last action taken wins: taking another replaces it), marks the
+	// notification read and seen, and appends an `interacted` event to the
+	// user's feed (Subscribe streams on every process, webhooks and the event
+	// stream see it). Taking the action the notification already records
+	// changes nothing and emits no event, so retries are safe. A user token
+	// acts on its own notifications; an API key names `user_id` and needs the
+	// `admin` scope, as for MarkRead. A notification that is not in the user's
+	// inbox (another user's, not delivered in-app yet) is NOT_FOUND; an
+	// `action_id` the notification does not have is INVALID_ARGUMENT naming
+	// `action_id`.
+	InteractNotification(ctx context.Context, in *InteractNotificationRequest, opts ...grpc.CallOption) (*InteractNotificationResponse, error)
 }
 
 type notificationServiceClient struct {
@@ -285,6 +300,16 @@ func (c *notificationServiceClient) Subscribe(ctx context.Context, in *Subscribe
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type NotificationService_SubscribeClient = grpc.ServerStreamingClient[SubscribeResponse]
 
+func (c *notificationServiceClient) InteractNotification(ctx context.Context, in *InteractNotificationRequest, opts ...grpc.CallOption) (*InteractNotificationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(InteractNotificationResponse)
+	err := c.cc.Invoke(ctx, NotificationService_InteractNotification_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // NotificationServiceServer is the server API for NotificationService service.
 // All implementations must embed UnimplementedNotificationServiceServer
 // for forward compatibility.
@@ -373,6 +398,20 @@ type NotificationServiceServer interface {
 	// event after that cursor, then sends `synced`, then continues live, with no
 	// gap and no duplicate. Without a cursor it starts with `synced`.
 	Subscribe(*SubscribeRequest, grpc.ServerStreamingServer[SubscribeResponse]) error
+	// InteractNotification records that the user took one of a notification's
+	// actions (Notification.actions): a named action, or a link the inbox
+	// reports to record the click. Herald keeps it as Notification.interaction
+	// (the last action taken wins: taking another replaces it), marks the
+	// notification read and seen, and appends an `interacted` event to the
+	// user's feed (Subscribe streams on every process, webhooks and the event
+	// stream see it). Taking the action the notification already records
+	// changes nothing and emits no event, so retries are safe. A user token
+	// acts on its own notifications; an API key names `user_id` and needs the
+	// `admin` scope, as for MarkRead. A notification that is not in the user's
+	// inbox (another user's, not delivered in-app yet) is NOT_FOUND; an
+	// `action_id` the notification does not have is INVALID_ARGUMENT naming
+	// `action_id`.
+	InteractNotification(context.Context, *InteractNotificationRequest) (*InteractNotificationResponse, error)
 	mustEmbedUnimplementedNotificationServiceServer()
 }
 
@@ -424,6 +463,9 @@ func (UnimplementedNotificationServiceServer) ListDeliveries(context.Context, *L
 }
 func (UnimplementedNotificationServiceServer) Subscribe(*SubscribeRequest, grpc.ServerStreamingServer[SubscribeResponse]) error {
 	return status.Error(codes.Unimplemented, "method Subscribe not implemented")
+}
+func (UnimplementedNotificationServiceServer) InteractNotification(context.Context, *InteractNotificationRequest) (*InteractNotificationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method InteractNotification not implemented")
 }
 func (UnimplementedNotificationServiceServer) mustEmbedUnimplementedNotificationServiceServer() {}
 func (UnimplementedNotificationServiceServer) testEmbeddedByValue()                             {}
@@ -680,6 +722,24 @@ func _NotificationService_Subscribe_Handler(srv interface{}, stream grpc.ServerS
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type NotificationService_SubscribeServer = grpc.ServerStreamingServer[SubscribeResponse]
 
+func _NotificationService_InteractNotification_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(InteractNotificationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).InteractNotification(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_InteractNotification_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).InteractNotification(ctx, req.(*InteractNotificationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // NotificationService_ServiceDesc is the grpc.ServiceDesc for NotificationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -734,6 +794,10 @@ var NotificationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListDeliveries",
 			Handler:    _NotificationService_ListDeliveries_Handler,
+		},
+		{
+			MethodName: "InteractNotification",
+			Handler:    _NotificationService_InteractNotification_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

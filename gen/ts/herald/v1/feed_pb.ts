@@ -5,16 +5,16 @@
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Notification } from "./notification_pb.js";
 import { file_herald_v1_notification } from "./notification_pb.js";
-import type { Message } from "@bufbuild/protobuf";
+import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file herald/v1/feed.proto.
  */
 export const file_herald_v1_feed: GenFile = /*@__PURE__*/
-  fileDesc("ChRoZXJhbGQvdjEvZmVlZC5wcm90bxIJaGVyYWxkLnYxIrYCCglGZWVkRXZlbnQSDgoGY3Vyc29yGAEgASgJEhQKDHVucmVhZF9jb3VudBgCIAEoBRIUCgx1bnNlZW5fY291bnQYBCABKAUSLgoKZXZlbnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoHY3JlYXRlZBgKIAEoCzIeLmhlcmFsZC52MS5Ob3RpZmljYXRpb25DcmVhdGVkSAASMgoHY2hhbmdlZBgLIAEoCzIfLmhlcmFsZC52MS5Ob3RpZmljYXRpb25zQ2hhbmdlZEgAEiMKBnN5bmNlZBgMIAEoCzIRLmhlcmFsZC52MS5TeW5jZWRIABIpCgloZWFydGJlYXQYDSABKAsyFC5oZXJhbGQudjEuSGVhcnRiZWF0SABCBgoEa2luZCJEChNOb3RpZmljYXRpb25DcmVhdGVkEi0KDG5vdGlmaWNhdGlvbhgBIAEoCzIXLmhlcmFsZC52MS5Ob3RpZmljYXRpb24iYgoUTm90aWZpY2F0aW9uc0NoYW5nZWQSIwoEa2luZBgBIAEoDjIVLmhlcmFsZC52MS5DaGFuZ2VLaW5kEhgKEG5vdGlmaWNhdGlvbl9pZHMYAiADKAkSCwoDYWxsGAMgASgIIhcKBlN5bmNlZBINCgVyZXNldBgBIAEoCCILCglIZWFydGJlYXQqowEKCkNoYW5nZUtpbmQSGwoXQ0hBTkdFX0tJTkRfVU5TUEVDSUZJRUQQABIUChBDSEFOR0VfS0lORF9SRUFEEAESFgoSQ0hBTkdFX0tJTkRfVU5SRUFEEAISGAoUQ0hBTkdFX0tJTkRfQVJDSElWRUQQAxIaChZDSEFOR0VfS0lORF9VTkFSQ0hJVkVEEAQSFAoQQ0hBTkdFX0tJTkRfU0VFThAFQpUBCg1jb20uaGVyYWxkLnYxQglGZWVkUHJvdG9QAVo0Z2l0aHViLmNvbS9oZXJhbGRocS9oZXJhbGQvZ2VuL2dvL2hlcmFsZC92MTtoZXJhbGR2MaICA0hYWKoCCUhlcmFsZC5WMcoCCUhlcmFsZFxWMeICFUhlcmFsZFxWMVxHUEJNZXRhZGF0YeoCCkhlcmFsZDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_herald_v1_notification]);
+  fileDesc("ChRoZXJhbGQvdjEvZmVlZC5wcm90bxIJaGVyYWxkLnYxIu8CCglGZWVkRXZlbnQSDgoGY3Vyc29yGAEgASgJEhQKDHVucmVhZF9jb3VudBgCIAEoBRIUCgx1bnNlZW5fY291bnQYBCABKAUSLgoKZXZlbnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoHY3JlYXRlZBgKIAEoCzIeLmhlcmFsZC52MS5Ob3RpZmljYXRpb25DcmVhdGVkSAASMgoHY2hhbmdlZBgLIAEoCzIfLmhlcmFsZC52MS5Ob3RpZmljYXRpb25zQ2hhbmdlZEgAEiMKBnN5bmNlZBgMIAEoCzIRLmhlcmFsZC52MS5TeW5jZWRIABIpCgloZWFydGJlYXQYDSABKAsyFC5oZXJhbGQudjEuSGVhcnRiZWF0SAASNwoKaW50ZXJhY3RlZBgPIAEoCzIhLmhlcmFsZC52MS5Ob3RpZmljYXRpb25JbnRlcmFjdGVkSABCBgoEa2luZCJEChNOb3RpZmljYXRpb25DcmVhdGVkEi0KDG5vdGlmaWNhdGlvbhgBIAEoCzIXLmhlcmFsZC52MS5Ob3RpZmljYXRpb24iYgoUTm90aWZpY2F0aW9uc0NoYW5nZWQSIwoEa2luZBgBIAEoDjIVLmhlcmFsZC52MS5DaGFuZ2VLaW5kEhgKEG5vdGlmaWNhdGlvbl9pZHMYAiADKAkSCwoDYWxsGAMgASgIIhcKBlN5bmNlZBINCgVyZXNldBgBIAEoCCILCglIZWFydGJlYXQibgoWTm90aWZpY2F0aW9uSW50ZXJhY3RlZBIXCg9ub3RpZmljYXRpb25faWQYASABKAkSEQoJYWN0aW9uX2lkGAIgASgJEigKB3BheWxvYWQYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0KqMBCgpDaGFuZ2VLaW5kEhsKF0NIQU5HRV9LSU5EX1VOU1BFQ0lGSUVEEAASFAoQQ0hBTkdFX0tJTkRfUkVBRBABEhYKEkNIQU5HRV9LSU5EX1VOUkVBRBACEhgKFENIQU5HRV9LSU5EX0FSQ0hJVkVEEAMSGgoWQ0hBTkdFX0tJTkRfVU5BUkNISVZFRBAEEhQKEENIQU5HRV9LSU5EX1NFRU4QBUKVAQoNY29tLmhlcmFsZC52MUIJRmVlZFByb3RvUAFaNGdpdGh1Yi5jb20vaGVyYWxkaHEvaGVyYWxkL2dlbi9nby9oZXJhbGQvdjE7aGVyYWxkdjGiAgNIWFiqAglIZXJhbGQuVjHKAglIZXJhbGRcVjHiAhVIZXJhbGRcVjFcR1BCTWV0YWRhdGHqAgpIZXJhbGQ6OlYxYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_herald_v1_notification]);
 
 /**
  * FeedEvent is one change in a user's inbox, in the order it happened. Herald
@@ -94,6 +94,17 @@ export type FeedEvent = Message<"herald.v1.FeedEvent"> & {
      */
     value: Heartbeat;
     case: "heartbeat";
+  } | {
+    /**
+     * interacted reports that the user took one of a notification's actions
+     * (InteractNotification). Taking an action also reads and sees the
+     * notification: the event's counts are after that, and a client marks the
+     * notification read and seen without waiting for another event.
+     *
+     * @generated from field: herald.v1.NotificationInteracted interacted = 15;
+     */
+    value: NotificationInteracted;
+    case: "interacted";
   } | { case: undefined; value?: undefined };
 };
 
@@ -198,6 +209,42 @@ export type Heartbeat = Message<"herald.v1.Heartbeat"> & {
  */
 export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
   messageDesc(file_herald_v1_feed, 4);
+
+/**
+ * NotificationInteracted reports an action a user took on a notification.
+ *
+ * @generated from message herald.v1.NotificationInteracted
+ */
+export type NotificationInteracted = Message<"herald.v1.NotificationInteracted"> & {
+  /**
+   * notification_id is the notification.
+   *
+   * @generated from field: string notification_id = 1;
+   */
+  notificationId: string;
+
+  /**
+   * action_id is the Action.id taken.
+   *
+   * @generated from field: string action_id = 2;
+   */
+  actionId: string;
+
+  /**
+   * payload is the action's Action.payload as the notification carries it;
+   * unset if it has none.
+   *
+   * @generated from field: google.protobuf.Struct payload = 3;
+   */
+  payload?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message herald.v1.NotificationInteracted.
+ * Use `create(NotificationInteractedSchema)` to create a new message.
+ */
+export const NotificationInteractedSchema: GenMessage<NotificationInteracted> = /*@__PURE__*/
+  messageDesc(file_herald_v1_feed, 5);
 
 /**
  * ChangeKind says how notifications changed.

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file herald/v1/notification.proto.
  */
 export const file_herald_v1_notification: GenFile = /*@__PURE__*/
-  fileDesc("ChxoZXJhbGQvdjEvbm90aWZpY2F0aW9uLnByb3RvEgloZXJhbGQudjEirAMKDE5vdGlmaWNhdGlvbhIKCgJpZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGNhdGVnb3J5GAMgASgJEg0KBXRpdGxlGAQgASgJEgwKBGJvZHkYBSABKAkSEgoKYWN0aW9uX3VybBgGIAEoCRIlCgRkYXRhGAcgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIlCghwcmlvcml0eRgIIAEoDjITLmhlcmFsZC52MS5Qcmlvcml0eRIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJc2VuZF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglyZWFkX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGFyY2hpdmVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJc2Vlbl90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLpAQoPRGVsaXZlcnlBdHRlbXB0Eg4KBm51bWJlchgBIAEoBRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKgoHb3V0Y29tZRgEIAEoDjIZLmhlcmFsZC52MS5BdHRlbXB0T3V0Y29tZRINCgVlcnJvchgFIAEoCRIbChNwcm92aWRlcl9tZXNzYWdlX2lkGAYgASgJEhAKCHByb3ZpZGVyGAcgASgJIqADCghEZWxpdmVyeRIKCgJpZBgBIAEoCRIjCgdjaGFubmVsGAIgASgOMhIuaGVyYWxkLnYxLkNoYW5uZWwSKQoGc3RhdHVzGAMgASgOMhkuaGVyYWxkLnYxLkRlbGl2ZXJ5U3RhdHVzEhAKCGF0dGVtcHRzGAQgASgFEhIKCmxhc3RfZXJyb3IYBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9ub3RpZmljYXRpb25faWQYCCABKAkSDgoGdGFyZ2V0GAkgASgJEjUKEW5leHRfYXR0ZW1wdF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIbChNwcm92aWRlcl9tZXNzYWdlX2lkGAsgASgJEjMKD2F0dGVtcHRfaGlzdG9yeRgMIAMoCzIaLmhlcmFsZC52MS5EZWxpdmVyeUF0dGVtcHQqdQoIUHJpb3JpdHkSGAoUUFJJT1JJVFlfVU5TUEVDSUZJRUQQABIQCgxQUklPUklUWV9MT1cQARITCg9QUklPUklUWV9OT1JNQUwQAhIRCg1QUklPUklUWV9ISUdIEAMSFQoRUFJJT1JJVFlfQ1JJVElDQUwQBCq8AQoHQ2hhbm5lbBIXChNDSEFOTkVMX1VOU1BFQ0lGSUVEEAASEgoOQ0hBTk5FTF9JTl9BUFAQARIRCg1DSEFOTkVMX0VNQUlMEAISDwoLQ0hBTk5FTF9TTVMQAxIQCgxDSEFOTkVMX1BVU0gQBBITCg9DSEFOTkVMX1dFQkhPT0sQBRIRCg1DSEFOTkVMX1NMQUNLEAYSEQoNQ0hBTk5FTF9URUFNUxAHEhMKD0NIQU5ORUxfV0VCUFVTSBAIKpgCCg5EZWxpdmVyeVN0YXR1cxIfChtERUxJVkVSWV9TVEFUVVNfVU5TUEVDSUZJRUQQABIdChlERUxJVkVSWV9TVEFUVVNfU0NIRURVTEVEEAESGwoXREVMSVZFUllfU1RBVFVTX1BFTkRJTkcQAhIYChRERUxJVkVSWV9TVEFUVVNfU0VOVBADEh4KGkRFTElWRVJZX1NUQVRVU19TVVBQUkVTU0VEEAQSGgoWREVMSVZFUllfU1RBVFVTX0ZBSUxFRBAFEhgKFERFTElWRVJZX1NUQVRVU19ERUFEEAYSHAoYREVMSVZFUllfU1RBVFVTX0NBTkNFTEVEEAcSGwoXREVMSVZFUllfU1RBVFVTX1NFTkRJTkcQCCqVAQoOQXR0ZW1wdE91dGNvbWUSHwobQVRURU1QVF9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGAoUQVRURU1QVF9PVVRDT01FX1NFTlQQARIjCh9BVFRFTVBUX09VVENPTUVfVFJBTlNJRU5UX0VSUk9SEAISIwofQVRURU1QVF9PVVRDT01FX1BFUk1BTkVOVF9FUlJPUhADQp0BCg1jb20uaGVyYWxkLnYxQhFOb3RpZmljYXRpb25Qcm90b1ABWjRnaXRodWIuY29tL2hlcmFsZGhxL2hlcmFsZC9nZW4vZ28vaGVyYWxkL3YxO2hlcmFsZHYxogIDSFhYqgIJSGVyYWxkLlYxygIJSGVyYWxkXFYx4gIVSGVyYWxkXFYxXEdQQk1ldGFkYXRh6gIKSGVyYWxkOjpWMWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChxoZXJhbGQvdjEvbm90aWZpY2F0aW9uLnByb3RvEgloZXJhbGQudjEilwQKDE5vdGlmaWNhdGlvbhIKCgJpZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGNhdGVnb3J5GAMgASgJEg0KBXRpdGxlGAQgASgJEgwKBGJvZHkYBSABKAkSEgoKYWN0aW9uX3VybBgGIAEoCRIlCgRkYXRhGAcgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIlCghwcmlvcml0eRgIIAEoDjITLmhlcmFsZC52MS5Qcmlvcml0eRIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJc2VuZF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglyZWFkX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGFyY2hpdmVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJc2Vlbl90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgR0YWdzGA4gAygJEiIKB2FjdGlvbnMYEiADKAsyES5oZXJhbGQudjEuQWN0aW9uEjcKC2ludGVyYWN0aW9uGBMgASgLMiIuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbkludGVyYWN0aW9uIukBCg9EZWxpdmVyeUF0dGVtcHQSDgoGbnVtYmVyGAEgASgFEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCgdvdXRjb21lGAQgASgOMhkuaGVyYWxkLnYxLkF0dGVtcHRPdXRjb21lEg0KBWVycm9yGAUgASgJEhsKE3Byb3ZpZGVyX21lc3NhZ2VfaWQYBiABKAkSEAoIcHJvdmlkZXIYByABKAkioAMKCERlbGl2ZXJ5EgoKAmlkGAEgASgJEiMKB2NoYW5uZWwYAiABKA4yEi5oZXJhbGQudjEuQ2hhbm5lbBIpCgZzdGF0dXMYAyABKA4yGS5oZXJhbGQudjEuRGVsaXZlcnlTdGF0dXMSEAoIYXR0ZW1wdHMYBCABKAUSEgoKbGFzdF9lcnJvchgFIAEoCRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD25vdGlmaWNhdGlvbl9pZBgIIAEoCRIOCgZ0YXJnZXQYCSABKAkSNQoRbmV4dF9hdHRlbXB0X3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKE3Byb3ZpZGVyX21lc3NhZ2VfaWQYCyABKAkSMwoPYXR0ZW1wdF9oaXN0b3J5GAwgAygLMhouaGVyYWxkLnYxLkRlbGl2ZXJ5QXR0ZW1wdCKkAwoGQWN0aW9uEikKAmlkGAEgASgJQh26SBpyGBABGCAyEl5bYS16XVthLXowLTlfLV0qJBIYCgVsYWJlbBgCIAEoCUIJukgGcgQQARgoEqoCCgN1cmwYAyABKAlCnAK6SJgCugGMAgoPYWN0aW9uX3VybC5mb3JtEl5tdXN0IGJlIGFuIGFic29sdXRlIGh0dHAocykgVVJMIHdpdGggYSBob3N0LCBvciBhIHBhdGggc3RhcnRpbmcgd2l0aCBhIHNpbmdsZSAvIChub3QgLy8gb3IgL1wpGpgBdGhpcy5tYXRjaGVzKCdeKD86aHR0cHM/Oi8vW14vXFxcXD8jQFxcc1xceDAwLVxceDFmXFx4N2ZdKyg/OlsvPyNdW15cXHNcXHgwMC1cXHgxZlxceDdmXSopP3wvKD86W14vXFxcXFxcc1xceDAwLVxceDFmXFx4N2ZdW15cXHNcXHgwMC1cXHgxZlxceDdmXSopPykkJynYAQFyAxiAEBIoCgdwYXlsb2FkGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCJWChdOb3RpZmljYXRpb25JbnRlcmFjdGlvbhIRCglhY3Rpb25faWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqdQoIUHJpb3JpdHkSGAoUUFJJT1JJVFlfVU5TUEVDSUZJRUQQABIQCgxQUklPUklUWV9MT1cQARITCg9QUklPUklUWV9OT1JNQUwQAhIRCg1QUklPUklUWV9ISUdIEAMSFQoRUFJJT1JJVFlfQ1JJVElDQUwQBCq8AQoHQ2hhbm5lbBIXChNDSEFOTkVMX1VOU1BFQ0lGSUVEEAASEgoOQ0hBTk5FTF9JTl9BUFAQARIRCg1DSEFOTkVMX0VNQUlMEAISDwoLQ0hBTk5FTF9TTVMQAxIQCgxDSEFOTkVMX1BVU0gQBBITCg9DSEFOTkVMX1dFQkhPT0sQBRIRCg1DSEFOTkVMX1NMQUNLEAYSEQoNQ0hBTk5FTF9URUFNUxAHEhMKD0NIQU5ORUxfV0VCUFVTSBAIKpgCCg5EZWxpdmVyeVN0YXR1cxIfChtERUxJVkVSWV9TVEFUVVNfVU5TUEVDSUZJRUQQABIdChlERUxJVkVSWV9TVEFUVVNfU0NIRURVTEVEEAESGwoXREVMSVZFUllfU1RBVFVTX1BFTkRJTkcQAhIYChRERUxJVkVSWV9TVEFUVVNfU0VOVBADEh4KGkRFTElWRVJZX1NUQVRVU19TVVBQUkVTU0VEEAQSGgoWREVMSVZFUllfU1RBVFVTX0ZBSUxFRBAFEhgKFERFTElWRVJZX1NUQVRVU19ERUFEEAYSHAoYREVMSVZFUllfU1RBVFVTX0NBTkNFTEVEEAcSGwoXREVMSVZFUllfU1RBVFVTX1NFTkRJTkcQCCqVAQoOQXR0ZW1wdE91dGNvbWUSHwobQVRURU1QVF9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGAoUQVRURU1QVF9PVVRDT01FX1NFTlQQARIjCh9BVFRFTVBUX09VVENPTUVfVFJBTlNJRU5UX0VSUk9SEAISIwofQVRURU1QVF9PVVRDT01FX1BFUk1BTkVOVF9FUlJPUhADQp0BCg1jb20uaGVyYWxkLnYxQhFOb3RpZmljYXRpb25Qcm90b1ABWjRnaXRodWIuY29tL2hlcmFsZGhxL2hlcmFsZC9nZW4vZ28vaGVyYWxkL3YxO2hlcmFsZHYxogIDSFhYqgIJSGVyYWxkLlYxygIJSGVyYWxkXFYx4gIVSGVyYWxkXFYxXEdQQk1ldGFkYXRh6gIKSGVyYWxkOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * Notification is one message to one user. A Send to several users creates one
@@ -115,6 +116,31 @@ export type Notification = Message<"herald.v1.Notification"> & {
    * @generated from field: google.protobuf.Timestamp seen_time = 13;
    */
   seenTime?: Timestamp | undefined;
+
+  /**
+   * tags are the notification's tags: what SendRequest.tags named, merged
+   * with its template's in-app default tags (see SendRequest.tags), in that
+   * order, without repeats. List filters on them and counts tabs by them.
+   *
+   * @generated from field: repeated string tags = 14;
+   */
+  tags: string[];
+
+  /**
+   * actions are the notification's action buttons, at most 3, in the order
+   * to show them: SendRequest.actions, or else its template's in-app actions.
+   *
+   * @generated from field: repeated herald.v1.Action actions = 18;
+   */
+  actions: Action[];
+
+  /**
+   * interaction is the action the user took last (InteractNotification);
+   * unset while the user took none.
+   *
+   * @generated from field: herald.v1.NotificationInteraction interaction = 19;
+   */
+  interaction?: NotificationInteraction | undefined;
 };
 
 /**
@@ -304,6 +330,84 @@ export type Delivery = Message<"herald.v1.Delivery"> & {
  */
 export const DeliverySchema: GenMessage<Delivery> = /*@__PURE__*/
   messageDesc(file_herald_v1_notification, 2);
+
+/**
+ * Action is a button on a notification: a link (`url`), or a named action the
+ * inbox reports with InteractNotification (Herald records it, marks the
+ * notification read and seen, and tells the user's feed and the backend).
+ * A link may be reported too, to record the click.
+ *
+ * @generated from message herald.v1.Action
+ */
+export type Action = Message<"herald.v1.Action"> & {
+  /**
+   * id names the action within its notification, such as `approve`: 1 to 32
+   * characters, a lowercase letter then lowercase letters, digits, `_` or
+   * `-`. Unique within a notification.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * label is the button's text, 1 to 40 characters.
+   *
+   * @generated from field: string label = 2;
+   */
+  label: string;
+
+  /**
+   * url is where the button leads, under the rules of SendRequest.action_url
+   * (an absolute http(s) URL with a host, or a path starting with a single
+   * `/`); empty for a named action.
+   *
+   * @generated from field: string url = 3;
+   */
+  url: string;
+
+  /**
+   * payload is free-form JSON given back with the action when the user
+   * takes it (NotificationInteracted.payload), at most 2 KiB once encoded.
+   *
+   * @generated from field: google.protobuf.Struct payload = 4;
+   */
+  payload?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message herald.v1.Action.
+ * Use `create(ActionSchema)` to create a new message.
+ */
+export const ActionSchema: GenMessage<Action> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification, 3);
+
+/**
+ * NotificationInteraction is an action a user took on a notification.
+ *
+ * @generated from message herald.v1.NotificationInteraction
+ */
+export type NotificationInteraction = Message<"herald.v1.NotificationInteraction"> & {
+  /**
+   * action_id is the Action.id the user took.
+   *
+   * @generated from field: string action_id = 1;
+   */
+  actionId: string;
+
+  /**
+   * time is when the user took it.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 2;
+   */
+  time?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message herald.v1.NotificationInteraction.
+ * Use `create(NotificationInteractionSchema)` to create a new message.
+ */
+export const NotificationInteractionSchema: GenMessage<NotificationInteraction> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification, 4);
 
 /**
  * Priority tells how urgent a notification is. Channels may use it (for

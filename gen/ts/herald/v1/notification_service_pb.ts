@@ -9,7 +9,7 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { ChangeKind, FeedEvent } from "./feed_pb.js";
 import { file_herald_v1_feed } from "./feed_pb.js";
-import type { Channel, Delivery, DeliveryStatus, Notification, Priority } from "./notification_pb.js";
+import type { Action, Channel, Delivery, DeliveryStatus, Notification, Priority } from "./notification_pb.js";
 import { file_herald_v1_notification } from "./notification_pb.js";
 import type { ChannelSettings, Preferences } from "./preferences_pb.js";
 import { file_herald_v1_preferences } from "./preferences_pb.js";
@@ -21,7 +21,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file herald/v1/notification_service.proto.
  */
 export const file_herald_v1_notification_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRoZXJhbGQvdjEvbm90aWZpY2F0aW9uX3NlcnZpY2UucHJvdG8SCWhlcmFsZC52MSLCCwoLU2VuZFJlcXVlc3QSMAoIdXNlcl9pZHMYASADKAlCHrpIG5IBGBDoBxgBIhFyDxABGIABMgheWyEtfl0rJBJGCghjYXRlZ29yeRgCIAEoCUI0ukgxyAEBciwYgAEyJ15bYS16XVthLXowLTlfLV0qKFwuW2Etel1bYS16MC05Xy1dKikqJBIXCgV0aXRsZRgDIAEoCUIIukgFcgMYyAESFgoEYm9keRgEIAEoCUIIukgFcgMYiCcSsQIKCmFjdGlvbl91cmwYBSABKAlCnAK6SJgCugGMAgoPYWN0aW9uX3VybC5mb3JtEl5tdXN0IGJlIGFuIGFic29sdXRlIGh0dHAocykgVVJMIHdpdGggYSBob3N0LCBvciBhIHBhdGggc3RhcnRpbmcgd2l0aCBhIHNpbmdsZSAvIChub3QgLy8gb3IgL1wpGpgBdGhpcy5tYXRjaGVzKCdeKD86aHR0cHM/Oi8vW14vXFxcXD8jQFxcc1xceDAwLVxceDFmXFx4N2ZdKyg/OlsvPyNdW15cXHNcXHgwMC1cXHgxZlxceDdmXSopP3wvKD86W14vXFxcXFxcc1xceDAwLVxceDFmXFx4N2ZdW15cXHNcXHgwMC1cXHgxZlxceDdmXSopPykkJynYAQFyAxiAEBIlCgRkYXRhGAYgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCghwcmlvcml0eRgHIAEoDjITLmhlcmFsZC52MS5Qcmlvcml0eUIIukgFggECEAESOQoIY2hhbm5lbHMYCCADKA4yEi5oZXJhbGQudjEuQ2hhbm5lbEITukgQkgENEAUYASIHggEEEAEgABIuCg9pZGVtcG90ZW5jeV9rZXkYCSABKAlCFbpIEtgBAXINGP8BMgheWyAtfl0rJBKKAQoHc2VuZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCXbpIWroBUgoPc2VuZF9hdC5ob3Jpem9uEh5tdXN0IGJlIGF0IG1vc3QgMzY1IGRheXMgYWhlYWQaH3RoaXMgPD0gbm93ICsgZHVyYXRpb24oJzg3NjBoJymyAQJAARI5Cgx0ZW1wbGF0ZV9rZXkYCyABKAlCI7pIINgBAXIbGIABMhZeW2EtejAtOV1bYS16MC05Xy4tXSokEjQKCHdvcmtmbG93GAwgASgJQiK6SB/YAQFyGhhAMhZeW2EtejAtOV1bYS16MC05Xy4tXSokEi8KEGNhbmNlbGxhdGlvbl9rZXkYDSABKAlCFbpIEtgBAXINGP8BMgheWyAtfl0rJBI7CgZ0b3BpY3MYDiADKAlCK7pIKJIBJRAUGAEiH3IdEAEYgAEyFl5bYS16MC05XVthLXowLTlfLi1dKiQSOAoQZXhjbHVkZV91c2VyX2lkcxgPIAMoCUIeukgbkgEYEOgHGAEiEXIPEAEYgAEyCF5bIS1+XSskEhEKCWJyb2FkY2FzdBgQIAEoCDrXArpI0wIapAEKDXNlbmQuYXVkaWVuY2UST3VzZXJfaWRzOiBtdXN0IG5hbWUgYXQgbGVhc3Qgb25lIHJlY2lwaWVudCwgdW5sZXNzIHRvcGljcyBvciBicm9hZGNhc3QgaXMgZ2l2ZW4aQnNpemUodGhpcy51c2VyX2lkcykgPiAwIHx8IHNpemUodGhpcy50b3BpY3MpID4gMCB8fCB0aGlzLmJyb2FkY2FzdBqpAQoUc2VuZC5icm9hZGNhc3RfYWxvbmUSSGJyb2FkY2FzdDogcmVhY2hlcyBldmVyeSByZWNpcGllbnQsIHNvIHVzZXJfaWRzIGFuZCB0b3BpY3MgbXVzdCBiZSBlbXB0eRpHIXRoaXMuYnJvYWRjYXN0IHx8IChzaXplKHRoaXMudXNlcl9pZHMpID09IDAgJiYgc2l6ZSh0aGlzLnRvcGljcykgPT0gMCkiUQoMU2VuZFJlc3BvbnNlEi4KDW5vdGlmaWNhdGlvbnMYASADKAsyFy5oZXJhbGQudjEuTm90aWZpY2F0aW9uEhEKCWZhbm91dF9pZBgCIAEoCSIoChBHZXRGYW5vdXRSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABASI2ChFHZXRGYW5vdXRSZXNwb25zZRIhCgZmYW5vdXQYASABKAsyES5oZXJhbGQudjEuRmFub3V0IisKE0NhbmNlbEZhbm91dFJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBIjkKFENhbmNlbEZhbm91dFJlc3BvbnNlEiEKBmZhbm91dBgBIAEoCzIRLmhlcmFsZC52MS5GYW5vdXQikgIKBkZhbm91dBIKCgJpZBgBIAEoCRIlCgVzdGF0ZRgCIAEoDjIWLmhlcmFsZC52MS5GYW5vdXRTdGF0ZRIOCgZ0b3BpY3MYAyADKAkSEQoJYnJvYWRjYXN0GAQgASgIEg8KB3BsYW5uZWQYBSABKAMSDwoHd3JpdHRlbhgGIAEoAxIOCgZmYWlsZWQYByABKAMSEAoIY2FuY2VsZWQYCCABKAMSDQoFZXJyb3IYCSABKAkSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZmluaXNoZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIksKEFNlbmRCYXRjaFJlcXVlc3QSNwoFaXRlbXMYASADKAsyFi5oZXJhbGQudjEuU2VuZFJlcXVlc3RCELpIDZIBCggBEOgHIgPYAQMiOwoRU2VuZEJhdGNoUmVzcG9uc2USJgoHcmVzdWx0cxgBIAMoCzIVLmhlcmFsZC52MS5TZW5kUmVzdWx0ImcKClNlbmRSZXN1bHQSJwoEc2VudBgBIAEoCzIXLmhlcmFsZC52MS5TZW5kUmVzcG9uc2VIABIlCgVlcnJvchgCIAEoCzIULmhlcmFsZC52MS5TZW5kRXJyb3JIAEIJCgdvdXRjb21lIjkKCVNlbmRFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDQoFZmllbGQYAyABKAkiVgoRU2VuZFN0cmVhbVJlcXVlc3QSLAoEc2VuZBgBIAEoCzIWLmhlcmFsZC52MS5TZW5kUmVxdWVzdEIGukgD2AEDEhMKA3JlZhgCIAEoCUIGukgD2AEDIlcKElNlbmRTdHJlYW1SZXNwb25zZRINCgVpbmRleBgBIAEoBBILCgNyZWYYAiABKAkSJQoGcmVzdWx0GAMgASgLMhUuaGVyYWxkLnYxLlNlbmRSZXN1bHQiLgoWR2V0Tm90aWZpY2F0aW9uUmVxdWVzdBIUCgJpZBgBIAEoCUIIukgFcgOwAQEixwEKF0dldE5vdGlmaWNhdGlvblJlc3BvbnNlEi0KDG5vdGlmaWNhdGlvbhgBIAEoCzIXLmhlcmFsZC52MS5Ob3RpZmljYXRpb24SJwoKZGVsaXZlcmllcxgCIAMoCzITLmhlcmFsZC52MS5EZWxpdmVyeRItCg13b3JrZmxvd19ydW5zGAMgAygLMhYuaGVyYWxkLnYxLldvcmtmbG93UnVuEiUKBmRpZ2VzdBgEIAEoCzIVLmhlcmFsZC52MS5EaWdlc3RMaW5rIvIBCgtMaXN0UmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQSHAoJcGFnZV9zaXplGAIgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAISEwoLdW5yZWFkX29ubHkYBCABKAgSRgoIY2F0ZWdvcnkYBSABKAlCNLpIMdgBAXIsGIABMideW2Etel1bYS16MC05Xy1dKihcLlthLXpdW2EtejAtOV8tXSopKiQSEAoIYXJjaGl2ZWQYBiABKAgSEwoLdW5zZWVuX29ubHkYByABKAgigwEKDExpc3RSZXNwb25zZRIuCg1ub3RpZmljYXRpb25zGAEgAygLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSFAoMdW5yZWFkX2NvdW50GAMgASgFEhQKDHVuc2Vlbl9jb3VudBgEIAEoBSLBAQoPTWFya1JlYWRSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIrChBub3RpZmljYXRpb25faWRzGAIgAygJQhG6SA6SAQsQZBgBIgVyA7ABARILCgNhbGwYAyABKAgSLwoGY2hhbmdlGAQgASgOMhUuaGVyYWxkLnYxLkNoYW5nZUtpbmRCCLpIBYIBAhABOh66SBsiGQoQbm90aWZpY2F0aW9uX2lkcwoDYWxsEAEiVQoQTWFya1JlYWRSZXNwb25zZRIUCgx1bnJlYWRfY291bnQYASABKAUSFQoNY2hhbmdlZF9jb3VudBgCIAEoBRIUCgx1bnNlZW5fY291bnQYAyABKAUiPAoVR2V0UHJlZmVyZW5jZXNSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJCJrChZHZXRQcmVmZXJlbmNlc1Jlc3BvbnNlEisKC3ByZWZlcmVuY2VzGAEgASgLMhYuaGVyYWxkLnYxLlByZWZlcmVuY2VzEiQKCGNoYW5uZWxzGAIgAygOMhIuaGVyYWxkLnYxLkNoYW5uZWwi3QMKGFVwZGF0ZVByZWZlcmVuY2VzUmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQSLAoIZGVmYXVsdHMYAiABKAsyGi5oZXJhbGQudjEuQ2hhbm5lbFNldHRpbmdzEoEBCgpjYXRlZ29yaWVzGAMgAygLMjMuaGVyYWxkLnYxLlVwZGF0ZVByZWZlcmVuY2VzUmVxdWVzdC5DYXRlZ29yaWVzRW50cnlCOLpINZoBMhBkIi5yLBiAATInXlthLXpdW2EtejAtOV8tXSooXC5bYS16XVthLXowLTlfLV0qKSokElQKEHJlc2V0X2NhdGVnb3JpZXMYBCADKAlCOrpIN5IBNBBkGAEiLnIsGIABMideW2Etel1bYS16MC05Xy1dKihcLlthLXpdW2EtejAtOV8tXSopKiQSKgoLcXVpZXRfaG91cnMYBSABKAsyFS5oZXJhbGQudjEuUXVpZXRIb3VycxIZChFjbGVhcl9xdWlldF9ob3VycxgGIAEoCBpNCg9DYXRlZ29yaWVzRW50cnkSCwoDa2V5GAEgASgJEikKBXZhbHVlGAIgASgLMhouaGVyYWxkLnYxLkNoYW5uZWxTZXR0aW5nczoCOAEiSAoZVXBkYXRlUHJlZmVyZW5jZXNSZXNwb25zZRIrCgtwcmVmZXJlbmNlcxgBIAEoCzIWLmhlcmFsZC52MS5QcmVmZXJlbmNlcyJQChBTdWJzY3JpYmVSZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIXCgZjdXJzb3IYAiABKAlCB7pIBHICGEAiOAoRU3Vic2NyaWJlUmVzcG9uc2USIwoFZXZlbnQYASABKAsyFC5oZXJhbGQudjEuRmVlZEV2ZW50IiUKDUNhbmNlbFJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBIlEKDkNhbmNlbFJlc3BvbnNlEhYKDmNhbmNlbGVkX2NvdW50GAEgASgFEicKCmRlbGl2ZXJpZXMYAiADKAsyEy5oZXJhbGQudjEuRGVsaXZlcnkiNQoUUmV0cnlEZWxpdmVyeVJlcXVlc3QSHQoLZGVsaXZlcnlfaWQYASABKAlCCLpIBXIDsAEBIj4KFVJldHJ5RGVsaXZlcnlSZXNwb25zZRIlCghkZWxpdmVyeRgBIAEoCzITLmhlcmFsZC52MS5EZWxpdmVyeSK5AQoVTGlzdERlbGl2ZXJpZXNSZXF1ZXN0EjUKBnN0YXR1cxgBIAEoDjIZLmhlcmFsZC52MS5EZWxpdmVyeVN0YXR1c0IKukgHggEEEAEgABItCgdjaGFubmVsGAIgASgOMhIuaGVyYWxkLnYxLkNoYW5uZWxCCLpIBYIBAhABEhwKCXBhZ2Vfc2l6ZRgDIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YBCABKAlCCLpIBXIDGIACIloKFkxpc3REZWxpdmVyaWVzUmVzcG9uc2USJwoKZGVsaXZlcmllcxgBIAMoCzITLmhlcmFsZC52MS5EZWxpdmVyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkqkgEKC0Zhbm91dFN0YXRlEhwKGEZBTk9VVF9TVEFURV9VTlNQRUNJRklFRBAAEhkKFUZBTk9VVF9TVEFURV9QTEFOTklORxABEhgKFEZBTk9VVF9TVEFURV9SVU5OSU5HEAISFQoRRkFOT1VUX1NUQVRFX0RPTkUQAxIZChVGQU5PVVRfU1RBVEVfQ0FOQ0VMRUQQBDLzCAoTTm90aWZpY2F0aW9uU2VydmljZRI3CgRTZW5kEhYuaGVyYWxkLnYxLlNlbmRSZXF1ZXN0GhcuaGVyYWxkLnYxLlNlbmRSZXNwb25zZRJGCglTZW5kQmF0Y2gSGy5oZXJhbGQudjEuU2VuZEJhdGNoUmVxdWVzdBocLmhlcmFsZC52MS5TZW5kQmF0Y2hSZXNwb25zZRJNCgpTZW5kU3RyZWFtEhwuaGVyYWxkLnYxLlNlbmRTdHJlYW1SZXF1ZXN0Gh0uaGVyYWxkLnYxLlNlbmRTdHJlYW1SZXNwb25zZSgBMAESSwoJR2V0RmFub3V0EhsuaGVyYWxkLnYxLkdldEZhbm91dFJlcXVlc3QaHC5oZXJhbGQudjEuR2V0RmFub3V0UmVzcG9uc2UiA5ACARJUCgxDYW5jZWxGYW5vdXQSHi5oZXJhbGQudjEuQ2FuY2VsRmFub3V0UmVxdWVzdBofLmhlcmFsZC52MS5DYW5jZWxGYW5vdXRSZXNwb25zZSIDkAICEl0KD0dldE5vdGlmaWNhdGlvbhIhLmhlcmFsZC52MS5HZXROb3RpZmljYXRpb25SZXF1ZXN0GiIuaGVyYWxkLnYxLkdldE5vdGlmaWNhdGlvblJlc3BvbnNlIgOQAgESPAoETGlzdBIWLmhlcmFsZC52MS5MaXN0UmVxdWVzdBoXLmhlcmFsZC52MS5MaXN0UmVzcG9uc2UiA5ACARJICghNYXJrUmVhZBIaLmhlcmFsZC52MS5NYXJrUmVhZFJlcXVlc3QaGy5oZXJhbGQudjEuTWFya1JlYWRSZXNwb25zZSIDkAICEloKDkdldFByZWZlcmVuY2VzEiAuaGVyYWxkLnYxLkdldFByZWZlcmVuY2VzUmVxdWVzdBohLmhlcmFsZC52MS5HZXRQcmVmZXJlbmNlc1Jlc3BvbnNlIgOQAgESYwoRVXBkYXRlUHJlZmVyZW5jZXMSIy5oZXJhbGQudjEuVXBkYXRlUHJlZmVyZW5jZXNSZXF1ZXN0GiQuaGVyYWxkLnYxLlVwZGF0ZVByZWZlcmVuY2VzUmVzcG9uc2UiA5ACAhJCCgZDYW5jZWwSGC5oZXJhbGQudjEuQ2FuY2VsUmVxdWVzdBoZLmhlcmFsZC52MS5DYW5jZWxSZXNwb25zZSIDkAICElIKDVJldHJ5RGVsaXZlcnkSHy5oZXJhbGQudjEuUmV0cnlEZWxpdmVyeVJlcXVlc3QaIC5oZXJhbGQudjEuUmV0cnlEZWxpdmVyeVJlc3BvbnNlEloKDkxpc3REZWxpdmVyaWVzEiAuaGVyYWxkLnYxLkxpc3REZWxpdmVyaWVzUmVxdWVzdBohLmhlcmFsZC52MS5MaXN0RGVsaXZlcmllc1Jlc3BvbnNlIgOQAgESTQoJU3Vic2NyaWJlEhsuaGVyYWxkLnYxLlN1YnNjcmliZVJlcXVlc3QaHC5oZXJhbGQudjEuU3Vic2NyaWJlUmVzcG9uc2UiA5ACATABQqQBCg1jb20uaGVyYWxkLnYxQhhOb3RpZmljYXRpb25TZXJ2aWNlUHJvdG9QAVo0Z2l0aHViLmNvbS9oZXJhbGRocS9oZXJhbGQvZ2VuL2dvL2hlcmFsZC92MTtoZXJhbGR2MaICA0hYWKoCCUhlcmFsZC5WMcoCCUhlcmFsZFxWMeICFUhlcmFsZFxWMVxHUEJNZXRhZGF0YeoCCkhlcmFsZDo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp, file_herald_v1_feed, file_herald_v1_notification, file_herald_v1_preferences, file_herald_v1_workflow]);
+  fileDesc("CiRoZXJhbGQvdjEvbm90aWZpY2F0aW9uX3NlcnZpY2UucHJvdG8SCWhlcmFsZC52MSL6DAoLU2VuZFJlcXVlc3QSMAoIdXNlcl9pZHMYASADKAlCHrpIG5IBGBDoBxgBIhFyDxABGIABMgheWyEtfl0rJBJGCghjYXRlZ29yeRgCIAEoCUI0ukgxyAEBciwYgAEyJ15bYS16XVthLXowLTlfLV0qKFwuW2Etel1bYS16MC05Xy1dKikqJBIXCgV0aXRsZRgDIAEoCUIIukgFcgMYyAESFgoEYm9keRgEIAEoCUIIukgFcgMYiCcSsQIKCmFjdGlvbl91cmwYBSABKAlCnAK6SJgCugGMAgoPYWN0aW9uX3VybC5mb3JtEl5tdXN0IGJlIGFuIGFic29sdXRlIGh0dHAocykgVVJMIHdpdGggYSBob3N0LCBvciBhIHBhdGggc3RhcnRpbmcgd2l0aCBhIHNpbmdsZSAvIChub3QgLy8gb3IgL1wpGpgBdGhpcy5tYXRjaGVzKCdeKD86aHR0cHM/Oi8vW14vXFxcXD8jQFxcc1xceDAwLVxceDFmXFx4N2ZdKyg/OlsvPyNdW15cXHNcXHgwMC1cXHgxZlxceDdmXSopP3wvKD86W14vXFxcXFxcc1xceDAwLVxceDFmXFx4N2ZdW15cXHNcXHgwMC1cXHgxZlxceDdmXSopPykkJynYAQFyAxiAEBIlCgRkYXRhGAYgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCghwcmlvcml0eRgHIAEoDjITLmhlcmFsZC52MS5Qcmlvcml0eUIIukgFggECEAESOQoIY2hhbm5lbHMYCCADKA4yEi5oZXJhbGQudjEuQ2hhbm5lbEITukgQkgENEAUYASIHggEEEAEgABIuCg9pZGVtcG90ZW5jeV9rZXkYCSABKAlCFbpIEtgBAXINGP8BMgheWyAtfl0rJBKKAQoHc2VuZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCXbpIWroBUgoPc2VuZF9hdC5ob3Jpem9uEh5tdXN0IGJlIGF0IG1vc3QgMzY1IGRheXMgYWhlYWQaH3RoaXMgPD0gbm93ICsgZHVyYXRpb24oJzg3NjBoJymyAQJAARI5Cgx0ZW1wbGF0ZV9rZXkYCyABKAlCI7pIINgBAXIbGIABMhZeW2EtejAtOV1bYS16MC05Xy4tXSokEjQKCHdvcmtmbG93GAwgASgJQiK6SB/YAQFyGhhAMhZeW2EtejAtOV1bYS16MC05Xy4tXSokEi8KEGNhbmNlbGxhdGlvbl9rZXkYDSABKAlCFbpIEtgBAXINGP8BMgheWyAtfl0rJBI7CgZ0b3BpY3MYDiADKAlCK7pIKJIBJRAUGAEiH3IdEAEYgAEyFl5bYS16MC05XVthLXowLTlfLi1dKiQSOAoQZXhjbHVkZV91c2VyX2lkcxgPIAMoCUIeukgbkgEYEOgHGAEiEXIPEAEYgAEyCF5bIS1+XSskEhEKCWJyb2FkY2FzdBgQIAEoCBI4CgR0YWdzGBEgAygJQiq6SCeSASQQChgBIh5yHBABGEAyFl5bYS16MC05XVthLXowLTlfLi1dKiQSfAoHYWN0aW9ucxgVIAMoCzIRLmhlcmFsZC52MS5BY3Rpb25CWLpIVboBTQoSYWN0aW9ucy51bmlxdWVfaWRzEhthY3Rpb24gaWRzIG11c3QgYmUgZGlzdGluY3QaGnRoaXMubWFwKGEsIGEuaWQpLnVuaXF1ZSgpkgECEAM61wK6SNMCGqQBCg1zZW5kLmF1ZGllbmNlEk91c2VyX2lkczogbXVzdCBuYW1lIGF0IGxlYXN0IG9uZSByZWNpcGllbnQsIHVubGVzcyB0b3BpY3Mgb3IgYnJvYWRjYXN0IGlzIGdpdmVuGkJzaXplKHRoaXMudXNlcl9pZHMpID4gMCB8fCBzaXplKHRoaXMudG9waWNzKSA+IDAgfHwgdGhpcy5icm9hZGNhc3QaqQEKFHNlbmQuYnJvYWRjYXN0X2Fsb25lEkhicm9hZGNhc3Q6IHJlYWNoZXMgZXZlcnkgcmVjaXBpZW50LCBzbyB1c2VyX2lkcyBhbmQgdG9waWNzIG11c3QgYmUgZW1wdHkaRyF0aGlzLmJyb2FkY2FzdCB8fCAoc2l6ZSh0aGlzLnVzZXJfaWRzKSA9PSAwICYmIHNpemUodGhpcy50b3BpY3MpID09IDApIlEKDFNlbmRSZXNwb25zZRIuCg1ub3RpZmljYXRpb25zGAEgAygLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbhIRCglmYW5vdXRfaWQYAiABKAkiKAoQR2V0RmFub3V0UmVxdWVzdBIUCgJpZBgBIAEoCUIIukgFcgOwAQEiNgoRR2V0RmFub3V0UmVzcG9uc2USIQoGZmFub3V0GAEgASgLMhEuaGVyYWxkLnYxLkZhbm91dCIrChNDYW5jZWxGYW5vdXRSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABASI5ChRDYW5jZWxGYW5vdXRSZXNwb25zZRIhCgZmYW5vdXQYASABKAsyES5oZXJhbGQudjEuRmFub3V0IpICCgZGYW5vdXQSCgoCaWQYASABKAkSJQoFc3RhdGUYAiABKA4yFi5oZXJhbGQudjEuRmFub3V0U3RhdGUSDgoGdG9waWNzGAMgAygJEhEKCWJyb2FkY2FzdBgEIAEoCBIPCgdwbGFubmVkGAUgASgDEg8KB3dyaXR0ZW4YBiABKAMSDgoGZmFpbGVkGAcgASgDEhAKCGNhbmNlbGVkGAggASgDEg0KBWVycm9yGAkgASgJEi4KCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJLChBTZW5kQmF0Y2hSZXF1ZXN0EjcKBWl0ZW1zGAEgAygLMhYuaGVyYWxkLnYxLlNlbmRSZXF1ZXN0QhC6SA2SAQoIARDoByID2AEDIjsKEVNlbmRCYXRjaFJlc3BvbnNlEiYKB3Jlc3VsdHMYASADKAsyFS5oZXJhbGQudjEuU2VuZFJlc3VsdCJnCgpTZW5kUmVzdWx0EicKBHNlbnQYASABKAsyFy5oZXJhbGQudjEuU2VuZFJlc3BvbnNlSAASJQoFZXJyb3IYAiABKAsyFC5oZXJhbGQudjEuU2VuZEVycm9ySABCCQoHb3V0Y29tZSI5CglTZW5kRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEg0KBWZpZWxkGAMgASgJIlYKEVNlbmRTdHJlYW1SZXF1ZXN0EiwKBHNlbmQYASABKAsyFi5oZXJhbGQudjEuU2VuZFJlcXVlc3RCBrpIA9gBAxITCgNyZWYYAiABKAlCBrpIA9gBAyJXChJTZW5kU3RyZWFtUmVzcG9uc2USDQoFaW5kZXgYASABKAQSCwoDcmVmGAIgASgJEiUKBnJlc3VsdBgDIAEoCzIVLmhlcmFsZC52MS5TZW5kUmVzdWx0Ii4KFkdldE5vdGlmaWNhdGlvblJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBIscBChdHZXROb3RpZmljYXRpb25SZXNwb25zZRItCgxub3RpZmljYXRpb24YASABKAsyFy5oZXJhbGQudjEuTm90aWZpY2F0aW9uEicKCmRlbGl2ZXJpZXMYAiADKAsyEy5oZXJhbGQudjEuRGVsaXZlcnkSLQoNd29ya2Zsb3dfcnVucxgDIAMoCzIWLmhlcmFsZC52MS5Xb3JrZmxvd1J1bhIlCgZkaWdlc3QYBCABKAsyFS5oZXJhbGQudjEuRGlnZXN0TGluayKeAwoLTGlzdFJlcXVlc3QSIwoHdXNlcl9pZBgBIAEoCUISukgPcg0YgAEyCF5bIS1+XSokEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIACEhMKC3VucmVhZF9vbmx5GAQgASgIEkYKCGNhdGVnb3J5GAUgASgJQjS6SDHYAQFyLBiAATInXlthLXpdW2EtejAtOV8tXSooXC5bYS16XVthLXowLTlfLV0qKSokEhAKCGFyY2hpdmVkGAYgASgIEhMKC3Vuc2Vlbl9vbmx5GAcgASgIEjgKBHRhZ3MYCCADKAlCKrpIJ5IBJBAKGAEiHnIcEAEYQDIWXlthLXowLTldW2EtejAtOV8uLV0qJBJwCgR0YWJzGAkgAygLMg4uaGVyYWxkLnYxLlRhYkJSukhPugFHCg90YWJzLnVuaXF1ZV9pZHMSGHRhYiBpZHMgbXVzdCBiZSBkaXN0aW5jdBoadGhpcy5tYXAodCwgdC5pZCkudW5pcXVlKCmSAQIQCiKsAQoMTGlzdFJlc3BvbnNlEi4KDW5vdGlmaWNhdGlvbnMYASADKAsyFy5oZXJhbGQudjEuTm90aWZpY2F0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIUCgx1bnJlYWRfY291bnQYAyABKAUSFAoMdW5zZWVuX2NvdW50GAQgASgFEicKCnRhYl9jb3VudHMYBSADKAsyEy5oZXJhbGQudjEuVGFiQ291bnQiwQEKD01hcmtSZWFkUmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQSKwoQbm90aWZpY2F0aW9uX2lkcxgCIAMoCUIRukgOkgELEGQYASIFcgOwAQESCwoDYWxsGAMgASgIEi8KBmNoYW5nZRgEIAEoDjIVLmhlcmFsZC52MS5DaGFuZ2VLaW5kQgi6SAWCAQIQAToeukgbIhkKEG5vdGlmaWNhdGlvbl9pZHMKA2FsbBABIlUKEE1hcmtSZWFkUmVzcG9uc2USFAoMdW5yZWFkX2NvdW50GAEgASgFEhUKDWNoYW5nZWRfY291bnQYAiABKAUSFAoMdW5zZWVuX2NvdW50GAMgASgFIjwKFUdldFByZWZlcmVuY2VzUmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQiawoWR2V0UHJlZmVyZW5jZXNSZXNwb25zZRIrCgtwcmVmZXJlbmNlcxgBIAEoCzIWLmhlcmFsZC52MS5QcmVmZXJlbmNlcxIkCghjaGFubmVscxgCIAMoDjISLmhlcmFsZC52MS5DaGFubmVsIt0DChhVcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QSIwoHdXNlcl9pZBgBIAEoCUISukgPcg0YgAEyCF5bIS1+XSokEiwKCGRlZmF1bHRzGAIgASgLMhouaGVyYWxkLnYxLkNoYW5uZWxTZXR0aW5ncxKBAQoKY2F0ZWdvcmllcxgDIAMoCzIzLmhlcmFsZC52MS5VcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QuQ2F0ZWdvcmllc0VudHJ5Qji6SDWaATIQZCIuciwYgAEyJ15bYS16XVthLXowLTlfLV0qKFwuW2Etel1bYS16MC05Xy1dKikqJBJUChByZXNldF9jYXRlZ29yaWVzGAQgAygJQjq6SDeSATQQZBgBIi5yLBiAATInXlthLXpdW2EtejAtOV8tXSooXC5bYS16XVthLXowLTlfLV0qKSokEioKC3F1aWV0X2hvdXJzGAUgASgLMhUuaGVyYWxkLnYxLlF1aWV0SG91cnMSGQoRY2xlYXJfcXVpZXRfaG91cnMYBiABKAgaTQoPQ2F0ZWdvcmllc0VudHJ5EgsKA2tleRgBIAEoCRIpCgV2YWx1ZRgCIAEoCzIaLmhlcmFsZC52MS5DaGFubmVsU2V0dGluZ3M6AjgBIkgKGVVwZGF0ZVByZWZlcmVuY2VzUmVzcG9uc2USKwoLcHJlZmVyZW5jZXMYASABKAsyFi5oZXJhbGQudjEuUHJlZmVyZW5jZXMiUAoQU3Vic2NyaWJlUmVxdWVzdBIjCgd1c2VyX2lkGAEgASgJQhK6SA9yDRiAATIIXlshLX5dKiQSFwoGY3Vyc29yGAIgASgJQge6SARyAhhAIjgKEVN1YnNjcmliZVJlc3BvbnNlEiMKBWV2ZW50GAEgASgLMhQuaGVyYWxkLnYxLkZlZWRFdmVudCIlCg1DYW5jZWxSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABASJRCg5DYW5jZWxSZXNwb25zZRIWCg5jYW5jZWxlZF9jb3VudBgBIAEoBRInCgpkZWxpdmVyaWVzGAIgAygLMhMuaGVyYWxkLnYxLkRlbGl2ZXJ5IjUKFFJldHJ5RGVsaXZlcnlSZXF1ZXN0Eh0KC2RlbGl2ZXJ5X2lkGAEgASgJQgi6SAVyA7ABASI+ChVSZXRyeURlbGl2ZXJ5UmVzcG9uc2USJQoIZGVsaXZlcnkYASABKAsyEy5oZXJhbGQudjEuRGVsaXZlcnkiuQEKFUxpc3REZWxpdmVyaWVzUmVxdWVzdBI1CgZzdGF0dXMYASABKA4yGS5oZXJhbGQudjEuRGVsaXZlcnlTdGF0dXNCCrpIB4IBBBABIAASLQoHY2hhbm5lbBgCIAEoDjISLmhlcmFsZC52MS5DaGFubmVsQgi6SAWCAQIQARIcCglwYWdlX3NpemUYAyABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAQgASgJQgi6SAVyAxiAAiJaChZMaXN0RGVsaXZlcmllc1Jlc3BvbnNlEicKCmRlbGl2ZXJpZXMYASADKAsyEy5oZXJhbGQudjEuRGVsaXZlcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIrYBCgNUYWISLQoCaWQYASABKAlCIbpIHnIcEAEYIDIWXlthLXowLTldW2EtejAtOV8uLV0qJBJGCghjYXRlZ29yeRgCIAEoCUI0ukgx2AEBciwYgAEyJ15bYS16XVthLXowLTlfLV0qKFwuW2Etel1bYS16MC05Xy1dKikqJBI4CgR0YWdzGAMgAygJQiq6SCeSASQQChgBIh5yHBABGEAyFl5bYS16MC05XVthLXowLTlfLi1dKiQiQgoIVGFiQ291bnQSCgoCaWQYASABKAkSFAoMdW5yZWFkX2NvdW50GAIgASgFEhQKDHVuc2Vlbl9jb3VudBgDIAEoBSKKAQobSW50ZXJhY3ROb3RpZmljYXRpb25SZXF1ZXN0EiMKB3VzZXJfaWQYASABKAlCErpID3INGIABMgheWyEtfl0qJBIUCgJpZBgCIAEoCUIIukgFcgOwAQESMAoJYWN0aW9uX2lkGAMgASgJQh26SBpyGBABGCAyEl5bYS16XVthLXowLTlfLV0qJCJ5ChxJbnRlcmFjdE5vdGlmaWNhdGlvblJlc3BvbnNlEi0KDG5vdGlmaWNhdGlvbhgBIAEoCzIXLmhlcmFsZC52MS5Ob3RpZmljYXRpb24SFAoMdW5yZWFkX2NvdW50GAIgASgFEhQKDHVuc2Vlbl9jb3VudBgDIAEoBSqSAQoLRmFub3V0U3RhdGUSHAoYRkFOT1VUX1NUQVRFX1VOU1BFQ0lGSUVEEAASGQoVRkFOT1VUX1NUQVRFX1BMQU5OSU5HEAESGAoURkFOT1VUX1NUQVRFX1JVTk5JTkcQAhIVChFGQU5PVVRfU1RBVEVfRE9ORRADEhkKFUZBTk9VVF9TVEFURV9DQU5DRUxFRBAEMuEJChNOb3RpZmljYXRpb25TZXJ2aWNlEjcKBFNlbmQSFi5oZXJhbGQudjEuU2VuZFJlcXVlc3QaFy5oZXJhbGQudjEuU2VuZFJlc3BvbnNlEkYKCVNlbmRCYXRjaBIbLmhlcmFsZC52MS5TZW5kQmF0Y2hSZXF1ZXN0GhwuaGVyYWxkLnYxLlNlbmRCYXRjaFJlc3BvbnNlEk0KClNlbmRTdHJlYW0SHC5oZXJhbGQudjEuU2VuZFN0cmVhbVJlcXVlc3QaHS5oZXJhbGQudjEuU2VuZFN0cmVhbVJlc3BvbnNlKAEwARJLCglHZXRGYW5vdXQSGy5oZXJhbGQudjEuR2V0RmFub3V0UmVxdWVzdBocLmhlcmFsZC52MS5HZXRGYW5vdXRSZXNwb25zZSIDkAIBElQKDENhbmNlbEZhbm91dBIeLmhlcmFsZC52MS5DYW5jZWxGYW5vdXRSZXF1ZXN0Gh8uaGVyYWxkLnYxLkNhbmNlbEZhbm91dFJlc3BvbnNlIgOQAgISXQoPR2V0Tm90aWZpY2F0aW9uEiEuaGVyYWxkLnYxLkdldE5vdGlmaWNhdGlvblJlcXVlc3QaIi5oZXJhbGQudjEuR2V0Tm90aWZpY2F0aW9uUmVzcG9uc2UiA5ACARI8CgRMaXN0EhYuaGVyYWxkLnYxLkxpc3RSZXF1ZXN0GhcuaGVyYWxkLnYxLkxpc3RSZXNwb25zZSIDkAIBEkgKCE1hcmtSZWFkEhouaGVyYWxkLnYxLk1hcmtSZWFkUmVxdWVzdBobLmhlcmFsZC52MS5NYXJrUmVhZFJlc3BvbnNlIgOQAgISWgoOR2V0UHJlZmVyZW5jZXMSIC5oZXJhbGQudjEuR2V0UHJlZmVyZW5jZXNSZXF1ZXN0GiEuaGVyYWxkLnYxLkdldFByZWZlcmVuY2VzUmVzcG9uc2UiA5ACARJjChFVcGRhdGVQcmVmZXJlbmNlcxIjLmhlcmFsZC52MS5VcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QaJC5oZXJhbGQudjEuVXBkYXRlUHJlZmVyZW5jZXNSZXNwb25zZSIDkAICEkIKBkNhbmNlbBIYLmhlcmFsZC52MS5DYW5jZWxSZXF1ZXN0GhkuaGVyYWxkLnYxLkNhbmNlbFJlc3BvbnNlIgOQAgISUgoNUmV0cnlEZWxpdmVyeRIfLmhlcmFsZC52MS5SZXRyeURlbGl2ZXJ5UmVxdWVzdBogLmhlcmFsZC52MS5SZXRyeURlbGl2ZXJ5UmVzcG9uc2USWgoOTGlzdERlbGl2ZXJpZXMSIC5oZXJhbGQudjEuTGlzdERlbGl2ZXJpZXNSZXF1ZXN0GiEuaGVyYWxkLnYxLkxpc3REZWxpdmVyaWVzUmVzcG9uc2UiA5ACARJNCglTdWJzY3JpYmUSGy5oZXJhbGQudjEuU3Vic2NyaWJlUmVxdWVzdBocLmhlcmFsZC52MS5TdWJzY3JpYmVSZXNwb25zZSIDkAIBMAESbAoUSW50ZXJhY3ROb3RpZmljYXRpb24SJi5oZXJhbGQudjEuSW50ZXJhY3ROb3RpZmljYXRpb25SZXF1ZXN0GicuaGVyYWxkLnYxLkludGVyYWN0Tm90aWZpY2F0aW9uUmVzcG9uc2UiA5ACAkKkAQoNY29tLmhlcmFsZC52MUIYTm90aWZpY2F0aW9uU2VydmljZVByb3RvUAFaNGdpdGh1Yi5jb20vaGVyYWxkaHEvaGVyYWxkL2dlbi9nby9oZXJhbGQvdjE7aGVyYWxkdjGiAgNIWFiqAglIZXJhbGQuVjHKAglIZXJhbGRcVjHiAhVIZXJhbGRcVjFcR1BCTWV0YWRhdGHqAgpIZXJhbGQ6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp, file_herald_v1_feed, file_herald_v1_notification, file_herald_v1_preferences, file_herald_v1_workflow]);
 
 /**
  * SendRequest describes a notification and its recipients.
@@ -191,6 +191,28 @@ export type SendRequest = Message<"herald.v1.SendRequest"> & {
    * @generated from field: bool broadcast = 16;
    */
   broadcast: boolean;
+
+  /**
+   * tags label the notification for the inbox's filters and tabs (List
+   * `tags` and `tabs`): up to 10 distinct tags, each 1 to 64 characters, a
+   * lowercase letter or digit then lowercase letters, digits, `_`, `.` or
+   * `-`, such as `mention` or `billing`. With template_key they are merged
+   * with the in-app template's default tags (InAppTemplate.tags): the
+   * request's first, then the template's, without repeats; more than 10 in
+   * all is INVALID_ARGUMENT naming `tags`.
+   *
+   * @generated from field: repeated string tags = 17;
+   */
+  tags: string[];
+
+  /**
+   * actions are up to 3 buttons (see Action), with distinct ids, shown in
+   * this order. When given they replace the in-app template's actions
+   * (InAppTemplate.actions); when empty, the template's are used, if any.
+   *
+   * @generated from field: repeated herald.v1.Action actions = 21;
+   */
+  actions: Action[];
 };
 
 /**
@@ -705,6 +727,23 @@ export type ListRequest = Message<"herald.v1.ListRequest"> & {
    * @generated from field: bool unseen_only = 7;
    */
   unseenOnly: boolean;
+
+  /**
+   * tags, when set, returns only notifications having at least one of these
+   * tags (up to 10, each as in SendRequest.tags).
+   *
+   * @generated from field: repeated string tags = 8;
+   */
+  tags: string[];
+
+  /**
+   * tabs asks for the counts of up to 10 tabs (see Tab), with distinct ids,
+   * answered in ListResponse.tab_counts, whatever the page and filters:
+   * "All 12 · Mentions 3 · Billing 1" in one call.
+   *
+   * @generated from field: repeated herald.v1.Tab tabs = 9;
+   */
+  tabs: Tab[];
 };
 
 /**
@@ -751,6 +790,14 @@ export type ListResponse = Message<"herald.v1.ListResponse"> & {
    * @generated from field: int32 unseen_count = 4;
    */
   unseenCount: number;
+
+  /**
+   * tab_counts has one entry per requested tab, in the order of
+   * ListRequest.tabs.
+   *
+   * @generated from field: repeated herald.v1.TabCount tab_counts = 5;
+   */
+  tabCounts: TabCount[];
 };
 
 /**
@@ -1185,6 +1232,154 @@ export const ListDeliveriesResponseSchema: GenMessage<ListDeliveriesResponse> = 
   messageDesc(file_herald_v1_notification_service, 30);
 
 /**
+ * Tab is a view of the inbox an app shows as a tab: the notifications in the
+ * inbox (not archived) of its category, if set, having at least one of its
+ * tags, if any; a tab with neither is the whole inbox. List with the same
+ * `category` and `tags` shows its notifications.
+ *
+ * @generated from message herald.v1.Tab
+ */
+export type Tab = Message<"herald.v1.Tab"> & {
+  /**
+   * id is the caller's name for the tab, returned with its counts: 1 to 32
+   * characters, a lowercase letter or digit then lowercase letters, digits,
+   * `_`, `.` or `-`.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * category, when set, counts only notifications of this category.
+   *
+   * @generated from field: string category = 2;
+   */
+  category: string;
+
+  /**
+   * tags, when set, counts only notifications having at least one of them
+   * (up to 10, each as in SendRequest.tags).
+   *
+   * @generated from field: repeated string tags = 3;
+   */
+  tags: string[];
+};
+
+/**
+ * Describes the message herald.v1.Tab.
+ * Use `create(TabSchema)` to create a new message.
+ */
+export const TabSchema: GenMessage<Tab> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 31);
+
+/**
+ * TabCount is what one tab holds.
+ *
+ * @generated from message herald.v1.TabCount
+ */
+export type TabCount = Message<"herald.v1.TabCount"> & {
+  /**
+   * id is the Tab.id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * unread_count counts the tab's unread notifications. Counting is bounded:
+   * it looks at the user's newest 10,000 unread or unseen notifications in
+   * the inbox at most, so a count never exceeds 10,000.
+   *
+   * @generated from field: int32 unread_count = 2;
+   */
+  unreadCount: number;
+
+  /**
+   * unseen_count counts the tab's unseen notifications, bounded likewise.
+   *
+   * @generated from field: int32 unseen_count = 3;
+   */
+  unseenCount: number;
+};
+
+/**
+ * Describes the message herald.v1.TabCount.
+ * Use `create(TabCountSchema)` to create a new message.
+ */
+export const TabCountSchema: GenMessage<TabCount> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 32);
+
+/**
+ * InteractNotificationRequest names a notification and the action taken.
+ *
+ * @generated from message herald.v1.InteractNotificationRequest
+ */
+export type InteractNotificationRequest = Message<"herald.v1.InteractNotificationRequest"> & {
+  /**
+   * user_id is whose notification it is. A user token may leave it empty.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * id is the notification's id.
+   *
+   * @generated from field: string id = 2;
+   */
+  id: string;
+
+  /**
+   * action_id is the Action.id the user took.
+   *
+   * @generated from field: string action_id = 3;
+   */
+  actionId: string;
+};
+
+/**
+ * Describes the message herald.v1.InteractNotificationRequest.
+ * Use `create(InteractNotificationRequestSchema)` to create a new message.
+ */
+export const InteractNotificationRequestSchema: GenMessage<InteractNotificationRequest> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 33);
+
+/**
+ * InteractNotificationResponse reports the notification after the action.
+ *
+ * @generated from message herald.v1.InteractNotificationResponse
+ */
+export type InteractNotificationResponse = Message<"herald.v1.InteractNotificationResponse"> & {
+  /**
+   * notification is the notification, with its interaction, read and seen.
+   *
+   * @generated from field: herald.v1.Notification notification = 1;
+   */
+  notification?: Notification | undefined;
+
+  /**
+   * unread_count is the user's unread count after the change.
+   *
+   * @generated from field: int32 unread_count = 2;
+   */
+  unreadCount: number;
+
+  /**
+   * unseen_count is the user's unseen count after the change.
+   *
+   * @generated from field: int32 unseen_count = 3;
+   */
+  unseenCount: number;
+};
+
+/**
+ * Describes the message herald.v1.InteractNotificationResponse.
+ * Use `create(InteractNotificationResponseSchema)` to create a new message.
+ */
+export const InteractNotificationResponseSchema: GenMessage<InteractNotificationResponse> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification_service, 34);
+
+/**
  * FanoutState is where a fan-out is.
  *
  * @generated from enum herald.v1.FanoutState
@@ -1429,6 +1624,28 @@ export const NotificationService: GenService<{
     methodKind: "server_streaming";
     input: typeof SubscribeRequestSchema;
     output: typeof SubscribeResponseSchema;
+  },
+  /**
+   * InteractNotification records that the user took one of a notification's
+   * actions (Notification.actions): a named action, or a link the inbox
+   * reports to record the click. Herald keeps it as Notification.interaction
+   * (the last action taken wins: taking another replaces it), marks the
+   * notification read and seen, and appends an `interacted` event to the
+   * user's feed (Subscribe streams on every process, webhooks and the event
+   * stream see it). Taking the action the notification already records
+   * changes nothing and emits no event, so retries are safe. A user token
+   * acts on its own notifications; an API key names `user_id` and needs the
+   * `admin` scope, as for MarkRead. A notification that is not in the user's
+   * inbox (another user's, not delivered in-app yet) is NOT_FOUND; an
+   * `action_id` the notification does not have is INVALID_ARGUMENT naming
+   * `action_id`.
+   *
+   * @generated from rpc herald.v1.NotificationService.InteractNotification
+   */
+  interactNotification: {
+    methodKind: "unary";
+    input: typeof InteractNotificationRequestSchema;
+    output: typeof InteractNotificationResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_herald_v1_notification_service, 0);

@@ -75,6 +75,9 @@ const (
 	// NotificationServiceSubscribeProcedure is the fully-qualified name of the NotificationService's
 	// Subscribe RPC.
 	NotificationServiceSubscribeProcedure = "/herald.v1.NotificationService/Subscribe"
+	// NotificationServiceInteractNotificationProcedure is the fully-qualified name of the
+	// NotificationService's InteractNotification RPC.
+	NotificationServiceInteractNotificationProcedure = "/herald.v1.NotificationService/InteractNotification"
 )
 
 // NotificationServiceClient is a client for the herald.v1.NotificationService service.
@@ -155,6 +158,20 @@ type NotificationServiceClient interface {
 	// event after that cursor, then sends `synced`, then continues live, with no
 	// gap and no duplicate. Without a cursor it starts with `synced`.
 	Subscribe(context.Context, *connect.Request[v1.SubscribeRequest]) (*connect.ServerStreamForClient[v1.SubscribeResponse], error)
+	// InteractNotification records that the user took one of a notification's
+	// actions (Notification.actions): a named action, or a link the inbox
+	// reports to record the click. Herald keeps it as Notification.interaction
+	// (the last action taken wins: taking another replaces it), marks the
+	// notification read and seen, and appends an `interacted` event to the
+	// user's feed (Subscribe streams on every process, webhooks and the event
+	// stream see it). Taking the action the notification already records
+	// changes nothing and emits no event, so retries are safe. A user token
+	// acts on its own notifications; an API key names `user_id` and needs the
+	// `admin` scope, as for MarkRead. A notification that is not in the user's
+	// inbox (another user's, not delivered in-app yet) is NOT_FOUND; an
+	// `action_id` the notification does not have is INVALID_ARGUMENT naming
+	// `action_id`.
+	InteractNotification(context.Context, *connect.Request[v1.InteractNotificationRequest]) (*connect.Response[v1.InteractNotificationResponse], error)
 }
 
 // NewNotificationServiceClient constructs a client for the herald.v1.NotificationService service.
@@ -262,25 +279,33 @@ func NewNotificationServiceClient(httpClient connect.HTTPClient, baseURL string,
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		interactNotification: connect.NewClient[v1.InteractNotificationRequest, v1.InteractNotificationResponse](
+			httpClient,
+			baseURL+NotificationServiceInteractNotificationProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("InteractNotification")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // notificationServiceClient implements NotificationServiceClient.
 type notificationServiceClient struct {
-	send              *connect.Client[v1.SendRequest, v1.SendResponse]
-	sendBatch         *connect.Client[v1.SendBatchRequest, v1.SendBatchResponse]
-	sendStream        *connect.Client[v1.SendStreamRequest, v1.SendStreamResponse]
-	getFanout         *connect.Client[v1.GetFanoutRequest, v1.GetFanoutResponse]
-	cancelFanout      *connect.Client[v1.CancelFanoutRequest, v1.CancelFanoutResponse]
-	getNotification   *connect.Client[v1.GetNotificationRequest, v1.GetNotificationResponse]
-	list              *connect.Client[v1.ListRequest, v1.ListResponse]
-	markRead          *connect.Client[v1.MarkReadRequest, v1.MarkReadResponse]
-	getPreferences    *connect.Client[v1.GetPreferencesRequest, v1.GetPreferencesResponse]
-	updatePreferences *connect.Client[v1.UpdatePreferencesRequest, v1.UpdatePreferencesResponse]
-	cancel            *connect.Client[v1.CancelRequest, v1.CancelResponse]
-	retryDelivery     *connect.Client[v1.RetryDeliveryRequest, v1.RetryDeliveryResponse]
-	listDeliveries    *connect.Client[v1.ListDeliveriesRequest, v1.ListDeliveriesResponse]
-	subscribe         *connect.Client[v1.SubscribeRequest, v1.SubscribeResponse]
+	send                 *connect.Client[v1.SendRequest, v1.SendResponse]
+	sendBatch            *connect.Client[v1.SendBatchRequest, v1.SendBatchResponse]
+	sendStream           *connect.Client[v1.SendStreamRequest, v1.SendStreamResponse]
+	getFanout            *connect.Client[v1.GetFanoutRequest, v1.GetFanoutResponse]
+	cancelFanout         *connect.Client[v1.CancelFanoutRequest, v1.CancelFanoutResponse]
+	getNotification      *connect.Client[v1.GetNotificationRequest, v1.GetNotificationResponse]
+	list                 *connect.Client[v1.ListRequest, v1.ListResponse]
+	markRead             *connect.Client[v1.MarkReadRequest, v1.MarkReadResponse]
+	getPreferences       *connect.Client[v1.GetPreferencesRequest, v1.GetPreferencesResponse]
+	updatePreferences    *connect.Client[v1.UpdatePreferencesRequest, v1.UpdatePreferencesResponse]
+	cancel               *connect.Client[v1.CancelRequest, v1.CancelResponse]
+	retryDelivery        *connect.Client[v1.RetryDeliveryRequest, v1.RetryDeliveryResponse]
+	listDeliveries       *connect.Client[v1.ListDeliveriesRequest, v1.ListDeliveriesResponse]
+	subscribe            *connect.Client[v1.SubscribeRequest, v1.SubscribeResponse]
+	interactNotification *connect.Client[v1.InteractNotificationRequest, v1.InteractNotificationResponse]
 }
 
 // Send calls herald.v1.NotificationService.Send.
@@ -351,6 +376,11 @@ func (c *notificationServiceClient) ListDeliveries(ctx context.Context, req *con
 // Subscribe calls herald.v1.NotificationService.Subscribe.
 func (c *notificationServiceClient) Subscribe(ctx context.Context, req *connect.Request[v1.SubscribeRequest]) (*connect.ServerStreamForClient[v1.SubscribeResponse], error) {
 	return c.subscribe.CallServerStream(ctx, req)
+}
+
+// InteractNotification calls herald.v1.NotificationService.InteractNotification.
+func (c *notificationServiceClient) InteractNotification(ctx context.Context, req *connect.Request[v1.InteractNotificationRequest]) (*connect.Response[v1.InteractNotificationResponse], error) {
+	return c.interactNotification.CallUnary(ctx, req)
 }
 
 // NotificationServiceHandler is an implementation of the herald.v1.NotificationService service.
@@ -431,6 +461,20 @@ type NotificationServiceHandler interface {
 	// event after that cursor, then sends `synced`, then continues live, with no
 	// gap and no duplicate. Without a cursor it starts with `synced`.
 	Subscribe(context.Context, *connect.Request[v1.SubscribeRequest], *connect.ServerStream[v1.SubscribeResponse]) error
+	// InteractNotification records that the user took one of a notification's
+	// actions (Notification.actions): a named action, or a link the inbox
+	// reports to record the click. Herald keeps it as Notification.interaction
+	// (the last action taken wins: taking another replaces it), marks the
+	// notification read and seen, and appends an `interacted` event to the
+	// user's feed (Subscribe streams on every process, webhooks and the event
+	// stream see it). Taking the action the notification already records
+	// changes nothing and emits no event, so retries are safe. A user token
+	// acts on its own notifications; an API key names `user_id` and needs the
+	// `admin` scope, as for MarkRead. A notification that is not in the user's
+	// inbox (another user's, not delivered in-app yet) is NOT_FOUND; an
+	// `action_id` the notification does not have is INVALID_ARGUMENT naming
+	// `action_id`.
+	InteractNotification(context.Context, *connect.Request[v1.InteractNotificationRequest]) (*connect.Response[v1.InteractNotificationResponse], error)
 }
 
 // NewNotificationServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -534,6 +578,13 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	notificationServiceInteractNotificationHandler := connect.NewUnaryHandler(
+		NotificationServiceInteractNotificationProcedure,
+		svc.InteractNotification,
+		connect.WithSchema(notificationServiceMethods.ByName("InteractNotification")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/herald.v1.NotificationService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case NotificationServiceSendProcedure:
@@ -564,6 +615,8 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 			notificationServiceListDeliveriesHandler.ServeHTTP(w, r)
 		case NotificationServiceSubscribeProcedure:
 			notificationServiceSubscribeHandler.ServeHTTP(w, r)
+		case NotificationServiceInteractNotificationProcedure:
+			notificationServiceInteractNotificationHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -627,4 +680,8 @@ func (UnimplementedNotificationServiceHandler) ListDeliveries(context.Context, *
 
 func (UnimplementedNotificationServiceHandler) Subscribe(context.Context, *connect.Request[v1.SubscribeRequest], *connect.ServerStream[v1.SubscribeResponse]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.Subscribe is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) InteractNotification(context.Context, *connect.Request[v1.InteractNotificationRequest]) (*connect.Response[v1.InteractNotificationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.InteractNotification is not implemented"))
 }

@@ -25,17 +25,14 @@ export const tabCountLimit = 10_000;
  */
 export const inboxRowSql = "n.seq IS NOT NULL AND n.archived_at IS NULL";
 
-/** Whether a notification row `n` matches a tab row `t` (category text, tags text[]). */
-const tabMatchSql = "(t.category = '' OR n.category = t.category) AND (cardinality(t.tags) = 0 OR n.tags && t.tags)";
-
 /**
  * Tab counts of one user, in the order of `tabs`: how many notifications in the
  * inbox match each tab and are unread, and unseen. Counted from the rows in
- * one statement: the user's unread or unseen inbox rows are read once (the
- * partial indexes notifications_unread and notifications_unseen hold exactly
- * those), at most {@link tabCountLimit} of them, and matched against every
- * tab. Read and archived notifications are never visited, so the cost follows
- * what is unread, not the size of the inbox.
+ * one statement and one pass: the user's unread or unseen inbox rows are read
+ * once through the per-user partial indexes (at most {@link tabCountLimit} of
+ * them) and every tab is a pair of FILTER aggregates over that pass, so the
+ * cost follows what is unread, not the size of the inbox, and barely grows
+ * with the number of tabs. Tab filters are bound parameters.
  */
 export async function countTabs(
   q: Queryable,
@@ -44,25 +41,33 @@ export async function countTabs(
   tabs: readonly TabFilter[],
 ): Promise<TabCounts[]> {
   if (tabs.length === 0) return [];
-  const rows = await q.rows<{ i: number; unread: number; unseen: number }>(
-    `WITH pending AS MATERIALIZED (
+  const bind: unknown[] = [tenantId, userId, tabCountLimit];
+  const aggregates = tabs.map((t, k) => {
+    const match: string[] = [];
+    if (t.category !== "") {
+      bind.push(t.category);
+      match.push(`p.category = $${bind.length}`);
+    }
+    if (t.tags.length > 0) {
+      bind.push(t.tags);
+      match.push(`p.tags && $${bind.length}::text[]`);
+    }
+    const when = match.length === 0 ? "" : ` AND ${match.join(" AND ")}`;
+    return `count(*) FILTER (WHERE p.unread${when}) AS unread_${k}, count(*) FILTER (WHERE p.unseen${when}) AS unseen_${k}`;
+  });
+  const [row] = await q.rows<Record<string, string>>(
+    `SELECT ${aggregates.join(", ")}
+     FROM (
        SELECT n.category, n.tags, n.read_at IS NULL AS unread, n.seen_at IS NULL AS unseen
        FROM notifications n
        WHERE n.tenant_id = $1 AND n.user_id = $2 AND ${inboxRowSql} AND (n.read_at IS NULL OR n.seen_at IS NULL)
-       LIMIT $4
-     )
-     SELECT t.i::int AS i,
-            (count(*) FILTER (WHERE n.unread))::int AS unread,
-            (count(*) FILTER (WHERE n.unseen))::int AS unseen
-     FROM ROWS FROM (jsonb_to_recordset($3::jsonb) AS (category text, tags text[]))
-       WITH ORDINALITY AS t(category, tags, i)
-     LEFT JOIN pending n ON ${tabMatchSql}
-     GROUP BY t.i ORDER BY t.i`,
-    [tenantId, userId, JSON.stringify(tabs.map((t) => ({ category: t.category, tags: t.tags }))), tabCountLimit],
+       LIMIT $3
+     ) AS p`,
+    bind,
   );
   return tabs.map((t, k) => ({
     id: t.id,
-    unreadCount: rows[k]?.unread ?? 0,
-    unseenCount: rows[k]?.unseen ?? 0,
+    unreadCount: Number(row?.[`unread_${k}`] ?? 0),
+    unseenCount: Number(row?.[`unseen_${k}`] ?? 0),
   }));
 }

@@ -1,7 +1,8 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FeedEvent } from "../../gen/ts/herald/v1/feed_pb.js";
-import { Channel } from "../../gen/ts/herald/v1/notification_pb.js";
+import { type ActionSchema, Channel } from "../../gen/ts/herald/v1/notification_pb.js";
 import type { SubscribeResponse } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { TemplateService } from "../../gen/ts/herald/v1/template_service_pb.js";
 import { connectClient, type HeraldClient, serviceClient } from "../helpers/clients.js";
@@ -43,7 +44,13 @@ const approveReject = [
 ];
 
 async function sendWithActions(userId: string) {
-  const res = await sender.send({ userIds: [userId], category: "approval", title: "t", body: "b", actions: approveReject });
+  const res = await sender.send({
+    userIds: [userId],
+    category: "approval",
+    title: "t",
+    body: "b",
+    actions: approveReject,
+  });
   return res.notifications[0]?.id as string;
 }
 
@@ -62,13 +69,16 @@ describe("actions", () => {
 
   it("refuses 4 actions, repeated ids, bad urls and big payloads, naming the field", async () => {
     const base = { userIds: ["bad-actions"], category: "approval", title: "t", body: "b" };
-    const fieldOf = async (actions: typeof approveReject) => {
+    type ActionInit = MessageInitShape<typeof ActionSchema>;
+    const fieldOf = async (actions: ActionInit[]) => {
       const e = await failure(sender.send({ ...base, actions }));
       expect(e.code).toBe(Code.InvalidArgument);
       return e.rawMessage.split(":")[0];
     };
     expect(await fieldOf([...approveReject, { id: "more", label: "More" }])).toBe("actions");
-    expect(await fieldOf([approveReject[0], { id: "approve", label: "Again" }] as typeof approveReject)).toBe("actions");
+    expect(await fieldOf([approveReject[0], { id: "approve", label: "Again" }] as typeof approveReject)).toBe(
+      "actions",
+    );
     expect(await fieldOf([{ id: "go", label: "Go", url: "//evil.example/x" }])).toBe("actions[0].url");
     expect(await fieldOf([{ id: "go", label: "x".repeat(41) }])).toBe("actions[0].label");
     expect(await fieldOf([{ id: "Go", label: "Go" }])).toBe("actions[0].id");
@@ -96,7 +106,11 @@ describe("actions", () => {
       ["pay", "Pay 12.50 €", "", { invoice: "inv-7", fixed: 1 }],
       ["view", "View", "https://billing.example.com/invoices/inv-7", undefined],
     ]);
-    const own = await sender.send({ ...templated, data: { amount: "1", invoice: "i" }, actions: [{ id: "ok", label: "OK" }] });
+    const own = await sender.send({
+      ...templated,
+      data: { amount: "1", invoice: "i" },
+      actions: [{ id: "ok", label: "OK" }],
+    });
     expect(own.notifications[0]?.actions.map((a) => a.id)).toEqual(["ok"]);
     // A rendered URL that breaks the rules fails the Send naming actions.
     const bad = await failure(sender.send({ ...templated, data: { amount: "1", invoice: "x y" } }));
@@ -178,7 +192,11 @@ describe("InteractNotification", () => {
     await replay.atLeast(2);
     const replayed = replay.items.map((r: SubscribeResponse) => r.event as FeedEvent);
     expect(replayed[0]?.kind.case).toBe("interacted");
-    expect(replayed[0]?.kind.value).toMatchObject({ notificationId: id, actionId: "approve", payload: { decision: "yes" } });
+    expect(replayed[0]?.kind.value).toMatchObject({
+      notificationId: id,
+      actionId: "approve",
+      payload: { decision: "yes" },
+    });
     expect(replayed[0]?.cursor).toBe(live.cursor);
     expect(replayed[1]?.kind.case).toBe("synced");
     replayAbort.abort();

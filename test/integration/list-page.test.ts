@@ -75,7 +75,12 @@ it("takes the unread count from the feed head, also when the page is empty", asy
 
 it("counts zero unread for a user who never had a feed", async () => {
   const list = createListNotifications({ db: holder.db });
-  expect(await list(user("nobody"), input)).toEqual({ notifications: [], nextPageToken: "", unreadCount: 0 });
+  expect(await list(user("nobody"), input)).toEqual({
+    notifications: [],
+    nextPageToken: "",
+    unreadCount: 0,
+    tabCounts: [],
+  });
 });
 
 it("reads unread-only pages with the unread count", async () => {

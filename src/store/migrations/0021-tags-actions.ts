@@ -6,24 +6,23 @@ import type { Migration } from "../migrator.js";
  * - `notifications.tags`: the notification's tags (request's, then its
  *   template's), never NULL so filters need no COALESCE.
  * - `notifications.actions`: its action buttons as a JSON array of
- *   {id, label, url?, payload?}; NULL when it has none.
+ *   {id, label, url, payload}; NULL when it has none.
  * - `notifications.interaction`: the action the user took last,
  *   {action_id, time}; NULL while none.
- * - `notifications_tags`: List's tag filter and the tab counts look up a
- *   user's notifications having any of a few tags. A GIN index over
- *   (tenant_id, user_id, tags) (btree_gin lets the two text columns into a
- *   GIN index) finds exactly those rows of that user, however rare the tag;
- *   without it a rare tag would scan the whole inbox. btree_gin is a trusted
- *   contrib extension (PostgreSQL 13+): a database owner may create it.
+ *
+ * No index on tags: List's tag filter and the tab counts read one user's
+ * inbox through the per-user partial indexes (notifications_inbox,
+ * notifications_unread, notifications_unseen), so their cost is bounded by
+ * that user's inbox, not by the table. A GIN index over (tenant_id, user_id,
+ * tags) through btree_gin was tried on a 10,000-notification inbox: the
+ * planner preferred the inbox index even for a tag on 3 rows (3.4 ms), and
+ * the extension would be one more thing a managed database must allow.
  */
 export const up: Migration = async ({ context: db }) => {
   await db.query(`
-    CREATE EXTENSION IF NOT EXISTS btree_gin;
     ALTER TABLE notifications
       ADD COLUMN tags text[] NOT NULL DEFAULT '{}',
       ADD COLUMN actions jsonb,
       ADD COLUMN interaction jsonb;
-    CREATE INDEX notifications_tags ON notifications USING gin (tenant_id, user_id, tags)
-      WHERE seq IS NOT NULL AND tags <> '{}';
   `);
 };

@@ -2303,8 +2303,9 @@ type TabCount struct {
 	// id is the Tab.id.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// unread_count counts the tab's unread notifications. Counting is bounded:
-	// it looks at the user's newest 10,000 unread or unseen notifications in
-	// the inbox at most, so a count never exceeds 10,000.
+	// it looks at no more than 10,000 of the user's unread or unseen
+	// notifications in the inbox, so a count never exceeds 10,000 (show
+	// "9,999+" from there).
 	UnreadCount int32 `protobuf:"varint,2,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
 	// unseen_count counts the tab's unseen notifications, bounded likewise.
 	UnseenCount   int32 `protobuf:"varint,3,opt,name=unseen_count,json=unseenCount,proto3" json:"unseen_count,omitempty"`

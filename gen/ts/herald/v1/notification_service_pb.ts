@@ -1287,8 +1287,9 @@ export type TabCount = Message<"herald.v1.TabCount"> & {
 
   /**
    * unread_count counts the tab's unread notifications. Counting is bounded:
-   * it looks at the user's newest 10,000 unread or unseen notifications in
-   * the inbox at most, so a count never exceeds 10,000.
+   * it looks at no more than 10,000 of the user's unread or unseen
+   * notifications in the inbox, so a count never exceeds 10,000 (show
+   * "9,999+" from there).
    *
    * @generated from field: int32 unread_count = 2;
    */

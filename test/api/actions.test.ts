@@ -175,7 +175,15 @@ describe("InteractNotification", () => {
     await waitFor(() => events().some((e) => e.kind.case === "synced"), 10_000, "synced");
     const id = await sendWithActions("watcher");
     await waitFor(() => events().some((e) => e.kind.case === "created"), 10_000, "created on the other process");
-    const cursor = events().find((e) => e.kind.case === "created")?.cursor as string;
+    const created = events().find((e) => e.kind.case === "created") as FeedEvent;
+    const cursor = created.cursor;
+    // The created event reached the other process with its actions (over NATS, or read from Postgres).
+    const carried = created.kind.case === "created" ? created.kind.value.notification?.actions : [];
+    expect(carried?.map((a) => [a.id, a.payload])).toEqual([
+      ["approve", { decision: "yes", amount: 12 }],
+      ["reject", undefined],
+      ["open", undefined],
+    ]);
     await connectClient(herald.url, token).interactNotification({ id, actionId: "approve" });
     await waitFor(() => events().some((e) => e.kind.case === "interacted"), 10_000, "interacted on the other process");
     const live = events().find((e) => e.kind.case === "interacted") as FeedEvent;

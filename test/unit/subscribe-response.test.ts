@@ -69,3 +69,37 @@ describe("subscribeResponseOf", () => {
     expect(subscribeResponseOf(beat).event?.kind.case).toBe("heartbeat");
   });
 });
+
+describe("feed events on NATS", () => {
+  it("carry tags, actions and interactions, and the interacted kind, both ways", () => {
+    const rich: FeedEvent = {
+      ...created,
+      notification: {
+        ...(created as Extract<FeedEvent, { kind: "created" }>).notification,
+        tags: ["billing", "urgent"],
+        actions: [
+          { id: "pay", label: "Pay", url: "", payload: { invoice: "inv-7" } },
+          { id: "view", label: "View", url: "/invoices/7", payload: null },
+        ],
+        interaction: { actionId: "view", time: new Date("2026-12-02T10:05:00.000Z") },
+      },
+    } as FeedEvent;
+    expect(decodeFeedEvent("default", "ada", encodeFeedEvent(rich))).toEqual(rich);
+    const interacted: FeedEvent = {
+      tenantId: "default",
+      userId: "ada",
+      seq: 9,
+      unreadCount: 1,
+      time: new Date("2026-12-02T10:06:00.000Z"),
+      kind: "interacted",
+      notificationId: "0193a0d2-58c0-7000-8000-000000000001",
+      actionId: "pay",
+      payload: { invoice: "inv-7" },
+    };
+    expect(decodeFeedEvent("default", "ada", encodeFeedEvent(interacted))).toEqual(interacted);
+    expect(decodeFeedEvent("default", "ada", encodeFeedEvent({ ...interacted, payload: null }))).toEqual({
+      ...interacted,
+      payload: null,
+    });
+  });
+});

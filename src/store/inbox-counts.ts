@@ -20,7 +20,8 @@ export const tabCountLimit = 10_000;
 /**
  * The rows of `n` that count in a user's inbox: placed and not archived. The
  * unread count is these with read_at NULL, the unseen count these with
- * seen_at NULL (docs: the counting rule of issue 14). Inbox states that take a
+ * seen_at and read_at both NULL (reading sees without writing seen_at; see
+ * inbox-store.ts), so unseen ones are unread too (the counting rule of issue 14). Inbox states that take a
  * notification out of the inbox add their condition here.
  */
 export const inboxRowSql = "n.seq IS NOT NULL AND n.archived_at IS NULL";
@@ -28,8 +29,9 @@ export const inboxRowSql = "n.seq IS NOT NULL AND n.archived_at IS NULL";
 /**
  * Tab counts of one user, in the order of `tabs`: how many notifications in the
  * inbox match each tab and are unread, and unseen. Counted from the rows in
- * one statement and one pass: the user's unread or unseen inbox rows are read
- * once through the per-user partial indexes (at most {@link tabCountLimit} of
+ * one statement and one pass: the user's unread inbox rows (unseen ones are
+ * among them) are read once through the per-user partial index
+ * notifications_unread (at most {@link tabCountLimit} of
  * them) and every tab is a pair of FILTER aggregates over that pass, so the
  * cost follows what is unread, not the size of the inbox, and barely grows
  * with the number of tabs. Tab filters are bound parameters.
@@ -58,9 +60,9 @@ export async function countTabs(
   const [row] = await q.rows<Record<string, string>>(
     `SELECT ${aggregates.join(", ")}
      FROM (
-       SELECT n.category, n.tags, n.read_at IS NULL AS unread, n.seen_at IS NULL AS unseen
+       SELECT n.category, n.tags, true AS unread, n.seen_at IS NULL AS unseen
        FROM notifications n
-       WHERE n.tenant_id = $1 AND n.user_id = $2 AND ${inboxRowSql} AND (n.read_at IS NULL OR n.seen_at IS NULL)
+       WHERE n.tenant_id = $1 AND n.user_id = $2 AND ${inboxRowSql} AND n.read_at IS NULL
        LIMIT $3
      ) AS p`,
     bind,

@@ -30,7 +30,7 @@ export const interactionStore = {
       head_unseen: number | null;
     }>(
       `SELECT n.actions, n.interaction ->> 'action_id' AS last_action_id, (${inboxRowSql}) AS in_inbox,
-              n.read_at IS NULL AS unread, n.seen_at IS NULL AS unseen,
+              n.read_at IS NULL AS unread, n.seen_at IS NULL AND n.read_at IS NULL AS unseen,
               (SELECT f.unseen_count FROM user_feeds f WHERE f.tenant_id = $1 AND f.user_id = $2) AS head_unseen
        FROM notifications n
        WHERE n.tenant_id = $1 AND n.user_id = $2 AND n.id = $3 AND n.seq IS NOT NULL
@@ -47,12 +47,12 @@ export const interactionStore = {
     };
   },
 
-  /** Records the action taken at `time`, and reads and sees the notification if it was not. */
+  /** Records the action taken at `time`, and reads the notification if it was not (reading sees it). */
   async record(q: Queryable, tenantId: string, id: string, actionId: string, time: Date): Promise<void> {
     await q.exec(
       `UPDATE notifications
        SET interaction = jsonb_build_object('action_id', $3::text, 'time', $4::timestamptz),
-           read_at = coalesce(read_at, $4), seen_at = coalesce(seen_at, $4)
+           read_at = coalesce(read_at, $4)
        WHERE tenant_id = $1 AND id = $2`,
       [tenantId, id, actionId, time],
     );

@@ -191,7 +191,8 @@ async function recount(userId: string, tabs: Array<{ id: string; category: strin
         (t.category === "" || r.category === t.category) &&
         (t.tags.length === 0 || t.tags.some((tag) => r.tags.includes(tag))),
     );
-    return [t.id, matching.filter((r) => !r.read).length, matching.filter((r) => !r.seen).length];
+    // Unseen: neither seen nor read (reading sees without writing seen_at).
+    return [t.id, matching.filter((r) => !r.read).length, matching.filter((r) => !r.seen && !r.read).length];
   });
 }
 

@@ -5,7 +5,7 @@ import { createListNotifications } from "../../src/usecases/list-notifications.j
 import { useMigratedDatabase } from "../helpers/migrated-database.js";
 
 // Tab counts and the tag filter on a large inbox: counted from the rows,
-// visiting only unread or unseen ones, with the tag lookup indexed.
+// visiting only unread ones; the tag filter walks the per-user inbox index.
 const holder = useMigratedDatabase();
 
 const user = (userId: string) => ({ kind: "user", tenantId: defaultTenant, userId }) as const;

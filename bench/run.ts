@@ -20,6 +20,7 @@ import { emailThroughput } from "./scenarios/email-throughput.js";
 import { fairTenants } from "./scenarios/fair-tenants.js";
 import { feedLatency } from "./scenarios/feed-latency.js";
 import { idleStreams } from "./scenarios/idle-streams.js";
+import { inboxMarks } from "./scenarios/inbox-marks.js";
 import { listLatency } from "./scenarios/list-latency.js";
 import { scaleOut } from "./scenarios/scale-out.js";
 import { sendVsPgbench } from "./scenarios/send-vs-pgbench.js";
@@ -42,6 +43,7 @@ export const scenarios: Scenario[] = [
   streamingIngest,
   topicFanout,
   fairTenants,
+  inboxMarks,
 ];
 
 export interface BenchOptions {

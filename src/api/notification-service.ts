@@ -82,6 +82,7 @@ export function notificationService(
         nextPageToken: page.nextPageToken,
         unreadCount: page.unreadCount,
         tabCounts: page.tabCounts,
+        unseenCount: page.unseenCount,
       };
     },
 

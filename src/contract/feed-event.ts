@@ -16,6 +16,7 @@ const changeKinds: Record<ChangeKind, ChangeKindPb> = {
   unread: ChangeKindPb.UNREAD,
   archived: ChangeKindPb.ARCHIVED,
   unarchived: ChangeKindPb.UNARCHIVED,
+  seen: ChangeKindPb.SEEN,
 };
 const changeKindsFromPb = new Map(Object.entries(changeKinds).map(([k, v]) => [v, k as ChangeKind]));
 
@@ -40,6 +41,7 @@ export function feedItemToPb(item: FeedItem): FeedEventPb {
   const head = {
     cursor: encodeCursor(item.seq),
     unreadCount: item.unreadCount,
+    unseenCount: item.unseenCount,
     eventTime: timestampFromDate(item.time),
   };
   switch (item.kind) {
@@ -119,6 +121,7 @@ export function decodeFeedEvent(tenantId: string, userId: string, bytes: Uint8Ar
     userId,
     seq: decodeCursor(pb.cursor),
     unreadCount: pb.unreadCount,
+    unseenCount: pb.unseenCount,
     time: pb.eventTime === undefined ? new Date() : timestampDate(pb.eventTime),
   };
   let event: FeedEvent | null = null;

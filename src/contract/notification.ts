@@ -108,6 +108,7 @@ export function notificationToPb(n: Notification): NotificationPb {
     ...(n.interaction !== null && {
       interaction: { actionId: n.interaction.actionId, time: timestampFromDate(n.interaction.time) },
     }),
+    seenTime: ts(n.seenAt),
   });
 }
 
@@ -148,6 +149,7 @@ export function notificationFromPb(tenantId: string, pb: NotificationPb): Notifi
       pb.interaction === undefined
         ? null
         : { actionId: pb.interaction.actionId, time: date(pb.interaction.time) ?? new Date(0) },
+    seenAt: date(pb.seenTime),
   };
 }
 

@@ -6,6 +6,8 @@ export const ChangeKind = {
   unread: "unread",
   archived: "archived",
   unarchived: "unarchived",
+  /** Seen in a list (the inbox panel opened); not read. Cannot be undone. */
+  seen: "seen",
 } as const;
 export type ChangeKind = (typeof ChangeKind)[keyof typeof ChangeKind];
 
@@ -19,6 +21,8 @@ export type FeedEvent = {
   userId: string;
   seq: number;
   unreadCount: number;
+  /** Unseen and in the inbox after this event: the bell badge. */
+  unseenCount: number;
   time: Date;
 } & (
   | { kind: "created"; notification: Notification }
@@ -35,14 +39,15 @@ export interface InteractedEvent {
   payload: JsonObject | null;
 }
 
-/** The head of a user's feed: the last event's seq and the unread count after it. */
+/** The head of a user's feed: the last event's seq and the unread and unseen counts after it. */
 export interface FeedHead {
   seq: number;
   unreadCount: number;
+  unseenCount: number;
 }
 
 /** What a Subscribe stream sends: feed events, plus markers that carry the head. */
 export type FeedItem =
   | FeedEvent
-  | { kind: "synced"; seq: number; unreadCount: number; time: Date; reset: boolean }
-  | { kind: "heartbeat"; seq: number; unreadCount: number; time: Date };
+  | { kind: "synced"; seq: number; unreadCount: number; unseenCount: number; time: Date; reset: boolean }
+  | { kind: "heartbeat"; seq: number; unreadCount: number; unseenCount: number; time: Date };

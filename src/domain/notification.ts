@@ -69,6 +69,8 @@ export interface Notification extends NotificationContent {
   tags: string[];
   actions: NotificationAction[];
   interaction: Interaction | null;
+  /** When the user first saw it in a list, or read it; null while unseen. */
+  seenAt: Date | null;
 }
 
 /** How one attempt at a delivery ended. */

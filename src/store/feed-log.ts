@@ -13,10 +13,10 @@ export interface NewFeedEvent {
   all?: boolean;
   /** How the event moves the user's unread count (+1 for a new notification). */
   unreadDelta: number;
-  /** How the event moves the user's unseen count; 0 if absent. */
+  /** How it moves the unseen count (+1 for a new notification); 0 if absent. */
   unseenDelta?: number;
-  /** What the event carries beyond notification ids (the action taken); null or absent for nothing. */
-  detail?: object | null;
+  /** What the event says beyond its notification ids (an action taken, a snooze time). */
+  detail?: Record<string, unknown>;
   time: Date;
 }
 
@@ -71,11 +71,11 @@ export const feedLog = {
    * up to now") takes it first. Null if the user never had a feed.
    */
   async lock(q: Queryable, tenantId: string, userId: string): Promise<FeedHead | null> {
-    const [row] = await q.rows<{ seq: number; unread_count: number }>(
-      "SELECT seq, unread_count FROM user_feeds WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE",
+    const [row] = await q.rows<{ seq: number; unread_count: number; unseen_count: number }>(
+      "SELECT seq, unread_count, unseen_count FROM user_feeds WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE",
       [tenantId, userId],
     );
-    return row ? { seq: row.seq, unreadCount: row.unread_count } : null;
+    return row ? { seq: row.seq, unreadCount: row.unread_count, unseenCount: row.unseen_count } : null;
   },
 
   /**
@@ -85,13 +85,24 @@ export const feedLog = {
    */
   async heads(q: Queryable, owners: readonly FeedOwner[]): Promise<Map<string, FeedHead>> {
     if (owners.length === 0) return new Map();
-    const rows = await q.rows<{ tenant_id: string; user_id: string; seq: number; unread_count: number }>(
-      `SELECT f.tenant_id, f.user_id, f.seq, f.unread_count
+    const rows = await q.rows<{
+      tenant_id: string;
+      user_id: string;
+      seq: number;
+      unread_count: number;
+      unseen_count: number;
+    }>(
+      `SELECT f.tenant_id, f.user_id, f.seq, f.unread_count, f.unseen_count
        FROM unnest($1::text[], $2::text[]) AS t(tenant_id, user_id)
        JOIN user_feeds f ON f.tenant_id = t.tenant_id AND f.user_id = t.user_id`,
       [owners.map((o) => o.tenantId), owners.map((o) => o.userId)],
     );
-    return new Map(rows.map((r) => [userKey(r.tenant_id, r.user_id), { seq: r.seq, unreadCount: r.unread_count }]));
+    return new Map(
+      rows.map((r) => [
+        userKey(r.tenant_id, r.user_id),
+        { seq: r.seq, unreadCount: r.unread_count, unseenCount: r.unseen_count },
+      ]),
+    );
   },
 
   /**
@@ -101,7 +112,8 @@ export const feedLog = {
   async eventsAfter(q: Queryable, tenantId: string, userId: string, after: number, limit: number): Promise<EventsPage> {
     const rows = await q.rows<FeedEventRow>(
       `SELECT e.tenant_id AS event_tenant_id, e.user_id AS event_user_id, e.seq, e.kind, e.notification_ids,
-              e.all_notifications, e.unread_count, e.detail, e.created_at AS event_time, ${notificationColumns}
+              e.all_notifications, e.unread_count, coalesce(e.unseen_count, e.unread_count) AS unseen_count, e.detail,
+              e.created_at AS event_time, ${notificationColumns}
        FROM feed_events e
        LEFT JOIN notifications n
          ON e.kind = 'created' AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
@@ -126,7 +138,8 @@ export const feedLog = {
     if (requests.length === 0) return [];
     const rows = await q.rows<FeedEventRow & { request: number }>(
       `SELECT t.i::int AS request, e.tenant_id AS event_tenant_id, e.user_id AS event_user_id, e.seq, e.kind,
-              e.notification_ids, e.all_notifications, e.unread_count, e.detail, e.created_at AS event_time,
+              e.notification_ids, e.all_notifications, e.unread_count,
+              coalesce(e.unseen_count, e.unread_count) AS unseen_count, e.detail, e.created_at AS event_time,
               ${notificationColumns}
        FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS t(tn, u, a, i)
        CROSS JOIN LATERAL (
@@ -155,7 +168,7 @@ export const feedLog = {
 
 export type FeedLog = typeof feedLog;
 
-/** SQL appending the events in the jsonb `param` (see {@link feedEventsJson}); rows `(ord, user_id, seq, unread_count)`. */
+/** SQL appending the events in the jsonb `param` (see {@link feedEventsJson}); rows `(ord, user_id, seq, unread_count, unseen_count)`. */
 export function feedAppendSql(param: string): string {
   return `SELECT ord, user_id, seq, unread_count, unseen_count FROM herald_feed_append(${param})`;
 }
@@ -165,8 +178,9 @@ export function feedAppendSql(param: string): string {
  * notification) for each of distinct users (of any tenants), in the jsonb `param` (see
  * {@link createdEventsJson}): the same log and numbering as
  * {@link feedAppendSql}, in the shape Send needs, without the general case's
- * grouping; heads are locked in user order like there. They end in
- * `placed(ord, user_id, seq, unread_count)`, for a statement that starts
+ * grouping; heads are locked in user order like there. A new notification
+ * is unread and unseen. They end in
+ * `placed(ord, user_id, seq, unread_count, unseen_count)`, for a statement that starts
  * `WITH ${feedAppendCreatedCtes(...)}, ...`. Text for the caller's statement
  * rather than a function: a SQL function with data-modifying statements is
  * never inlined, and its executor cost a single-recipient Send about 3% of its
@@ -183,19 +197,21 @@ export function feedAppendCreatedCtes(param: string): string {
       WITH ORDINALITY AS x(tenant_id, user_id, notification_id, created_at, ord)
   ),
   feed_heads AS (
-    INSERT INTO user_feeds AS f (tenant_id, user_id, seq, unread_count)
-    SELECT n.tenant_id, n.user_id, 1, 1 FROM feed_new n ORDER BY n.tenant_id, n.user_id
-    ON CONFLICT (tenant_id, user_id) DO UPDATE SET seq = f.seq + 1, unread_count = f.unread_count + 1
-    RETURNING f.tenant_id, f.user_id, f.seq, f.unread_count
+    INSERT INTO user_feeds AS f (tenant_id, user_id, seq, unread_count, unseen_count)
+    SELECT n.tenant_id, n.user_id, 1, 1, 1 FROM feed_new n ORDER BY n.tenant_id, n.user_id
+    ON CONFLICT (tenant_id, user_id) DO UPDATE
+      SET seq = f.seq + 1, unread_count = f.unread_count + 1, unseen_count = f.unseen_count + 1
+    RETURNING f.tenant_id, f.user_id, f.seq, f.unread_count, f.unseen_count
   ),
   feed_appended AS (
     INSERT INTO feed_events
-      (tenant_id, user_id, seq, kind, notification_ids, all_notifications, unread_count, created_at)
-    SELECT h.tenant_id, h.user_id, h.seq, 'created', ARRAY[n.notification_id], false, h.unread_count, n.created_at
+      (tenant_id, user_id, seq, kind, notification_ids, all_notifications, unread_count, unseen_count, created_at)
+    SELECT h.tenant_id, h.user_id, h.seq, 'created', ARRAY[n.notification_id], false, h.unread_count,
+           h.unseen_count, n.created_at
     FROM feed_new n JOIN feed_heads h ON h.tenant_id = n.tenant_id AND h.user_id = n.user_id
   ),
   placed AS (
-    SELECT n.ord, h.user_id, h.seq, h.unread_count
+    SELECT n.ord, h.user_id, h.seq, h.unread_count, h.unseen_count
     FROM feed_new n JOIN feed_heads h ON h.tenant_id = n.tenant_id AND h.user_id = n.user_id
   )`;
 }

@@ -10,6 +10,7 @@ export interface ListQuery {
   beforeSeq: number | null;
   limit: number;
   unreadOnly: boolean;
+  unseenOnly: boolean;
   category: string;
   archived: boolean;
   /** Only notifications having any of these tags; empty for no tag filter. */
@@ -75,7 +76,7 @@ export const notificationStore = {
   async list(
     q: Queryable,
     query: ListQuery,
-  ): Promise<{ rows: Array<{ notification: Notification; seq: number }>; unreadCount: number }> {
+  ): Promise<{ rows: Array<{ notification: Notification; seq: number }>; unreadCount: number; unseenCount: number }> {
     const where = [
       "n.tenant_id = $1",
       "n.user_id = $2",
@@ -84,6 +85,7 @@ export const notificationStore = {
     ];
     const bind: unknown[] = [query.tenantId, query.userId];
     if (query.unreadOnly) where.push("n.read_at IS NULL");
+    if (query.unseenOnly) where.push("n.seen_at IS NULL AND n.read_at IS NULL");
     if (query.category !== "") {
       bind.push(query.category);
       where.push(`n.category = $${bind.length}`);
@@ -100,8 +102,9 @@ export const notificationStore = {
     // The outer one-row side keeps the count when the page is empty: then the
     // single row has the count and NULL notification columns.
     const rows = await q.rows<PageRow>(
-      `SELECT (SELECT f.unread_count FROM user_feeds f WHERE f.tenant_id = $1 AND f.user_id = $2) AS unread_count, page.*
+      `SELECT f.unread_count, f.unseen_count, page.*
        FROM (VALUES (1)) AS one (x)
+       LEFT JOIN user_feeds f ON f.tenant_id = $1 AND f.user_id = $2
        LEFT JOIN LATERAL (
          SELECT ${notificationColumns}, n.seq FROM notifications n
          WHERE ${where.join(" AND ")}
@@ -113,11 +116,12 @@ export const notificationStore = {
     return {
       rows: rows.flatMap((r) => (r.id === null ? [] : [{ notification: toNotification(r), seq: r.seq }])),
       unreadCount: rows[0]?.unread_count ?? 0,
+      unseenCount: rows[0]?.unseen_count ?? 0,
     };
   },
 };
 
 /** A row of List's statement; on an empty page the one row has NULL notification columns (id too). */
-type PageRow = NotificationRow & { seq: number; unread_count: number | null };
+type PageRow = NotificationRow & { seq: number; unread_count: number | null; unseen_count: number | null };
 
 export type NotificationStore = typeof notificationStore;

@@ -1,4 +1,4 @@
-import type { FeedEvent } from "../domain/feed-event.js";
+import type { ChangeKind, FeedEvent } from "../domain/feed-event.js";
 import type {
   Channel,
   Delivery,
@@ -29,11 +29,15 @@ export interface NotificationRow {
   actions: NotificationAction[] | null;
   /** As written by the interaction store: {action_id, time} (time as ISO text). */
   interaction: { action_id: string; time: string } | null;
+  seen_at: Date | null;
 }
 
-/** The columns that make up a NotificationRow, for SELECT lists. */
+/**
+ * The columns that make up a NotificationRow, for SELECT lists. Reading sees:
+ * the seen time is the first of seen_at and read_at (migration 0018).
+ */
 export const notificationColumns =
-  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at, n.tags, n.actions, n.interaction";
+  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at, n.tags, n.actions, n.interaction, coalesce(n.seen_at, n.read_at) AS seen_at";
 
 export function toNotification(row: NotificationRow): Notification {
   return {
@@ -55,6 +59,7 @@ export function toNotification(row: NotificationRow): Notification {
     actions: row.actions ?? [],
     interaction:
       row.interaction == null ? null : { actionId: row.interaction.action_id, time: new Date(row.interaction.time) },
+    seenAt: row.seen_at,
   };
 }
 
@@ -97,10 +102,11 @@ export type FeedEventRow = {
   event_tenant_id: string;
   event_user_id: string;
   seq: number;
-  kind: "created" | "read" | "unread" | "archived" | "unarchived" | "interacted";
+  kind: "created" | ChangeKind | "interacted";
   notification_ids: string[];
   all_notifications: boolean;
   unread_count: number;
+  unseen_count: number;
   /** For `interacted`: {action_id, payload}. */
   detail: { action_id?: string; payload?: JsonObject | null } | null;
   event_time: Date;
@@ -112,6 +118,7 @@ export function toFeedEvent(row: FeedEventRow): FeedEvent {
     userId: row.event_user_id,
     seq: row.seq,
     unreadCount: row.unread_count,
+    unseenCount: row.unseen_count,
     time: row.event_time,
   };
   if (row.kind === "created") {

@@ -60,7 +60,7 @@ delivered AS (
     AS d(id uuid, tenant_id text, notification_id uuid, channel text, target text, status text, due_at timestamptz, content jsonb)
 ),
 queued AS (${outboxEnqueueSql("$5::jsonb")})
-SELECT ord, seq, unread_count FROM placed ORDER BY ord`;
+SELECT ord, seq, unread_count, unseen_count FROM placed ORDER BY ord`;
 
 /** Writes Sends. */
 export const sendStore = {
@@ -80,17 +80,21 @@ export const sendStore = {
    * statement fails rather than number wrongly.
    */
   async writeMany(q: Queryable, writes: readonly SendWrite[]): Promise<FeedEvent[][]> {
-    const placed = await q.rows<{ seq: number; unread_count: number }>(sql, statementValues(writes));
+    const placed = await q.rows<{ seq: number; unread_count: number; unseen_count: number }>(
+      sql,
+      statementValues(writes),
+    );
     let ord = 0;
     return writes.map((w) =>
       w.inbox.map((n) => {
-        const p = placed[ord++] as { seq: number; unread_count: number };
+        const p = placed[ord++] as { seq: number; unread_count: number; unseen_count: number };
         return {
           kind: "created",
           tenantId: w.tenantId,
           userId: n.userId,
           seq: p.seq,
           unreadCount: p.unread_count,
+          unseenCount: p.unseen_count,
           time: n.createdAt,
           notification: n,
         };

@@ -82,6 +82,7 @@ export function createInteractNotification(deps: {
         userId,
         seq: next.seq,
         unreadCount: next.unreadCount,
+        unseenCount: next.unseenCount,
         time,
         notificationId: input.id,
         actionId: action.id,

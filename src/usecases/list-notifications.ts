@@ -11,6 +11,7 @@ export interface ListInput {
   pageSize: number;
   pageToken: string;
   unreadOnly: boolean;
+  unseenOnly: boolean;
   category: string;
   archived: boolean;
   /** Only notifications having any of these tags. */
@@ -25,19 +26,27 @@ export interface ListOutput {
   unreadCount: number;
   /** One per requested tab, in order. */
   tabCounts: TabCounts[];
+  unseenCount: number;
 }
 
 export const defaultPageSize = 20;
 
-/** List: one page of a user's inbox, newest first, and the unread count. */
+/** List: one page of a user's inbox, newest first, and the unread and unseen counts. */
 export function createListNotifications(deps: { db: Queryable }) {
   return async function listNotifications(principal: Principal, input: ListInput): Promise<ListOutput> {
     const userId = resolveUserId(principal, input.userId, "read", "list notifications");
-    // Tags join the filters only when given, so tokens made before tags existed stay valid.
-    const filters = [userId, input.unreadOnly, input.category, input.archived, ...tagFilter(input.tags)];
+    // Later filters join only when used, so tokens made before them stay valid.
+    const filters = [
+      userId,
+      input.unreadOnly,
+      input.category,
+      input.archived,
+      ...(input.unseenOnly ? ["unseen"] : []),
+      ...tagFilter(input.tags),
+    ];
     const beforeSeq = input.pageToken === "" ? null : decodePageToken(input.pageToken, filters);
     const limit = input.pageSize === 0 ? defaultPageSize : input.pageSize;
-    const { rows, unreadCount } = await notificationStore.list(deps.db, {
+    const { rows, unreadCount, unseenCount } = await notificationStore.list(deps.db, {
       ...input,
       tenantId: principal.tenantId,
       userId,
@@ -54,6 +63,7 @@ export function createListNotifications(deps: { db: Queryable }) {
       nextPageToken: rows.length > limit && last !== undefined ? encodePageToken(last.seq, filters) : "",
       unreadCount,
       tabCounts,
+      unseenCount,
     };
   };
 }

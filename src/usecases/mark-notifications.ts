@@ -2,7 +2,7 @@ import { InvalidArgumentError } from "../domain/errors.js";
 import type { ChangeKind, FeedEvent } from "../domain/feed-event.js";
 import type { Principal } from "../domain/principal.js";
 import type { Database, Queryable } from "../store/database.js";
-import { feedLog } from "../store/feed-log.js";
+import { feedLog, type Placed } from "../store/feed-log.js";
 import { inboxStore } from "../store/inbox-store.js";
 import type { ChangedState } from "../workflows/engine.js";
 import { resolveUserId } from "./access.js";
@@ -18,11 +18,12 @@ export interface MarkInput {
 
 export interface MarkOutput {
   unreadCount: number;
+  unseenCount: number;
   changedCount: number;
 }
 
 /**
- * MarkRead: read, unread, archive or unarchive. Rows already in the requested
+ * MarkRead: seen, read, unread, archive or unarchive. Rows already in the requested
  * state are left alone, so a retry changes nothing and emits no event.
  */
 export function createMarkNotifications(deps: {
@@ -45,11 +46,12 @@ export function createMarkNotifications(deps: {
     const { output, event } = await deps.db.transaction(async (tx) => {
       // The head first: no notification enters the inbox meanwhile, so `all` means "all up to now".
       const head = await feedLog.lock(tx, tenantId, userId);
-      if (head === null) return { output: { unreadCount: 0, changedCount: 0 }, event: null };
+      if (head === null) return { output: { unreadCount: 0, unseenCount: 0, changedCount: 0 }, event: null };
       const time = new Date();
       const result = await inboxStore.change(tx, tenantId, userId, input.change, target, time);
       if (result.changedCount === 0) {
-        return { output: { unreadCount: head.unreadCount, changedCount: 0 }, event: null };
+        const { unreadCount, unseenCount } = head;
+        return { output: { unreadCount, unseenCount, changedCount: 0 }, event: null };
       }
       if (input.change === "read" || input.change === "archived") {
         const { tenantId } = principal;
@@ -67,10 +69,11 @@ export function createMarkNotifications(deps: {
           notificationIds: result.changedIds,
           all: input.all,
           unreadDelta: result.unreadDelta,
+          unseenDelta: result.unseenDelta,
           time,
         },
       ]);
-      const next = placed as { seq: number; unreadCount: number };
+      const next = placed as Placed;
       const event: FeedEvent = {
         kind: "changed",
         tenantId,
@@ -81,7 +84,8 @@ export function createMarkNotifications(deps: {
         notificationIds: result.changedIds,
         all: input.all,
       };
-      return { output: { unreadCount: next.unreadCount, changedCount: result.changedCount }, event };
+      const { unreadCount, unseenCount } = next;
+      return { output: { unreadCount, unseenCount, changedCount: result.changedCount }, event };
     });
     if (event !== null) deps.publish([event]);
     return output;

@@ -78,6 +78,7 @@ export function createSendNotification(deps: SendNotificationDeps) {
       tags: draft.tags ?? [],
       actions: draft.actions ?? [],
       interaction: null,
+      seenAt: null,
     }));
     const key = draft.idempotencyKey !== "" && senderKeyId !== null ? draft.idempotencyKey : null;
     const fingerprint = key === null ? null : requestHash(draft);

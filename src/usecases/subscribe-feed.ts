@@ -50,9 +50,14 @@ export function createSubscribeFeed(deps: SubscribeDeps) {
     if (signal.aborted) leave();
     else signal.addEventListener("abort", leave, { once: true });
     try {
-      const head: FeedHead = (await openingHead(deps, tenantId, userId, signal)) ?? { seq: 0, unreadCount: 0 };
+      const head: FeedHead = (await openingHead(deps, tenantId, userId, signal)) ?? {
+        seq: 0,
+        unreadCount: 0,
+        unseenCount: 0,
+      };
       let last = head.seq;
       let unread = head.unreadCount;
+      let unseen = head.unseenCount;
       let reset = false;
 
       /** Sends every stored event after `last`; notices when some were pruned. */
@@ -66,11 +71,13 @@ export function createSubscribeFeed(deps: SubscribeDeps) {
             reset = true;
             last = target.seq;
             unread = target.unreadCount;
+            unseen = target.unseenCount;
             return;
           }
           for (const event of events) {
             yield event;
             unread = event.unreadCount;
+            unseen = event.unseenCount;
           }
           last = lastSeq;
           if (!more) return;
@@ -89,7 +96,7 @@ export function createSubscribeFeed(deps: SubscribeDeps) {
         // Replay ran to the head at least as of when it began: what came later is
         // either in the queue or picked up by the next tick.
       }
-      yield { kind: "synced", seq: last, unreadCount: unread, time: new Date(), reset };
+      yield { kind: "synced", seq: last, unreadCount: unread, unseenCount: unseen, time: new Date(), reset };
 
       /** A catch-up of an open stream: on failure it says so, and the next tick retries. */
       async function* tryCatchUp(target: FeedHead | null): AsyncGenerator<FeedItem, boolean> {
@@ -126,7 +133,7 @@ export function createSubscribeFeed(deps: SubscribeDeps) {
         }
         if (next.type === "tick") {
           if (next.head !== null && next.head.seq > last) yield* tryCatchUp(next.head);
-          yield { kind: "heartbeat", seq: last, unreadCount: unread, time: new Date() };
+          yield { kind: "heartbeat", seq: last, unreadCount: unread, unseenCount: unseen, time: new Date() };
           continue;
         }
         if (next.type !== "event") continue;
@@ -136,6 +143,7 @@ export function createSubscribeFeed(deps: SubscribeDeps) {
           yield event;
           last = event.seq;
           unread = event.unreadCount;
+          unseen = event.unseenCount;
         } else {
           yield* tryCatchUp(null); // an earlier event is late or lost: Postgres has it
         }

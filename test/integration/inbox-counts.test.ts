@@ -9,7 +9,15 @@ import { useMigratedDatabase } from "../helpers/migrated-database.js";
 const holder = useMigratedDatabase();
 
 const user = (userId: string) => ({ kind: "user", tenantId: defaultTenant, userId }) as const;
-const input = { userId: "", pageSize: 20, pageToken: "", unreadOnly: false, category: "", archived: false };
+const input = {
+  userId: "",
+  pageSize: 20,
+  pageToken: "",
+  unreadOnly: false,
+  unseenOnly: false,
+  category: "",
+  archived: false,
+};
 const tabs = [
   { id: "all", category: "", tags: [] },
   { id: "mentions", category: "", tags: ["mention"] },

@@ -41,7 +41,15 @@ function counting(db: Queryable): Queryable & { statements: number } {
 }
 
 const user = (userId: string) => ({ kind: "user", tenantId: defaultTenant, userId }) as const;
-const input = { userId: "", pageSize: 0, pageToken: "", unreadOnly: false, category: "", archived: false };
+const input = {
+  userId: "",
+  pageSize: 0,
+  pageToken: "",
+  unreadOnly: false,
+  unseenOnly: false,
+  category: "",
+  archived: false,
+};
 
 it("reads a page and the unread count with one statement", async () => {
   await seed("one-statement", 30, 10);
@@ -67,10 +75,11 @@ it("takes the unread count from the feed head, also when the page is empty", asy
     beforeSeq: null,
     limit: 20,
     unreadOnly: false,
+    unseenOnly: false,
     category: "",
     archived: false,
   });
-  expect(page).toEqual({ rows: [], unreadCount: 7 });
+  expect(page).toEqual({ rows: [], unreadCount: 7, unseenCount: 0 });
 });
 
 it("counts zero unread for a user who never had a feed", async () => {
@@ -80,6 +89,7 @@ it("counts zero unread for a user who never had a feed", async () => {
     nextPageToken: "",
     unreadCount: 0,
     tabCounts: [],
+    unseenCount: 0,
   });
 });
 

@@ -31,6 +31,7 @@ function inAppSend(userIds: string[], overrides: { priority?: string; title?: st
     tags: [],
     actions: [],
     interaction: null,
+    seenAt: null,
   }));
   return {
     tenantId: defaultTenant,

@@ -37,21 +37,26 @@ const noConnection = () =>
 
 describe("opening a Subscribe stream", () => {
   it("tries the head read again when the database could not serve it", async () => {
-    const s = subscribeWithHeads([noConnection(), noConnection(), { seq: 5, unreadCount: 1 }]);
+    const s = subscribeWithHeads([noConnection(), noConnection(), { seq: 5, unreadCount: 1, unseenCount: 0 }]);
     const first = await s.first();
-    expect(first.value).toMatchObject({ kind: "synced", seq: 5, unreadCount: 1 });
+    expect(first.value).toMatchObject({ kind: "synced", seq: 5, unreadCount: 1, unseenCount: 0 });
     expect(s.reads()).toBe(3);
     s.close();
   });
 
   it("fails after a few attempts, with the database's error", async () => {
-    const s = subscribeWithHeads([noConnection(), noConnection(), noConnection(), { seq: 5, unreadCount: 1 }]);
+    const s = subscribeWithHeads([
+      noConnection(),
+      noConnection(),
+      noConnection(),
+      { seq: 5, unreadCount: 1, unseenCount: 0 },
+    ]);
     await expect(s.first()).rejects.toThrow("database unavailable");
     expect(s.reads()).toBe(3);
   });
 
   it("fails at once when the read queue refuses it (too many reads waiting)", async () => {
-    const s = subscribeWithHeads([new ReadQueueFullError("server busy"), { seq: 5, unreadCount: 1 }]);
+    const s = subscribeWithHeads([new ReadQueueFullError("server busy"), { seq: 5, unreadCount: 1, unseenCount: 0 }]);
     await expect(s.first()).rejects.toBeInstanceOf(ReadQueueFullError);
     expect(s.reads()).toBe(1);
   });

@@ -11,6 +11,7 @@ const created: FeedEvent = {
   userId: "ada",
   seq: 7,
   unreadCount: 3,
+  unseenCount: 3,
   time: new Date("2026-12-02T10:00:00.123Z"),
   kind: "created",
   notification: {
@@ -30,6 +31,7 @@ const created: FeedEvent = {
     tags: [],
     actions: [],
     interaction: null,
+    seenAt: null,
   },
 };
 
@@ -50,6 +52,7 @@ describe("subscribeResponseOf", () => {
       userId: "ada",
       seq: 8,
       unreadCount: 2,
+      unseenCount: 2,
       time: new Date(),
       kind: "changed",
       change: "read",
@@ -64,7 +67,7 @@ describe("subscribeResponseOf", () => {
   });
 
   it("builds heartbeats and synced markers afresh: each is one stream's own", () => {
-    const beat = { kind: "heartbeat" as const, seq: 8, unreadCount: 2, time: new Date() };
+    const beat = { kind: "heartbeat" as const, seq: 8, unreadCount: 2, unseenCount: 2, time: new Date() };
     expect(subscribeResponseOf(beat)).not.toBe(subscribeResponseOf(beat));
     expect(subscribeResponseOf(beat).event?.kind.case).toBe("heartbeat");
   });
@@ -85,11 +88,12 @@ describe("feed events on NATS", () => {
       },
     } as FeedEvent;
     expect(decodeFeedEvent("default", "ada", encodeFeedEvent(rich))).toEqual(rich);
-    const interacted: FeedEvent = {
+    const interacted: Extract<FeedEvent, { kind: "interacted" }> = {
       tenantId: "default",
       userId: "ada",
       seq: 9,
       unreadCount: 1,
+      unseenCount: 0,
       time: new Date("2026-12-02T10:06:00.000Z"),
       kind: "interacted",
       notificationId: "0193a0d2-58c0-7000-8000-000000000001",

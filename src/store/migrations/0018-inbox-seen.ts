@@ -4,11 +4,17 @@ import type { Migration } from "../migrator.js";
  * Seen vs read, and room for the inbox states of issue 14.
  *
  * - `notifications.seen_at`: the user saw the notification in a list (the
- *   inbox sets it in bulk when its panel opens); reading implies seeing.
- *   Notifications read before this migration count as seen when read.
+ *   inbox sets it in bulk when its panel opens). Reading implies seeing
+ *   without writing seen_at: a notification is unseen while both `seen_at`
+ *   and `read_at` are NULL, and its seen time is `coalesce(seen_at,
+ *   read_at)`. So the notifications read before this migration are seen
+ *   without rewriting them (a big table's rows stay as they are: the new
+ *   columns are NULL, added without a table rewrite).
  * - `user_feeds.unseen_count` beside `unread_count`: unseen and not archived,
  *   the bell badge. Kept by the feed log exactly like the unread count; every
  *   feed event records both counts after it, so a resumed stream replays them.
+ *   Events written before have NULL there; they are read as unseen = unread,
+ *   which is what the heads start from.
  * - `feed_events.kind` takes the kinds the new inbox states emit (seen,
  *   snoozed, unsnoozed, returned, updated, retracted, expired, interacted) and
  *   `detail` carries what an event needs beyond notification ids (the action
@@ -21,20 +27,18 @@ import type { Migration } from "../migrator.js";
 export const up: Migration = async ({ context: db }) => {
   await db.query(`
     ALTER TABLE notifications ADD COLUMN seen_at timestamptz;
-    UPDATE notifications SET seen_at = read_at WHERE read_at IS NOT NULL;
     CREATE INDEX notifications_unseen ON notifications (tenant_id, user_id, seq DESC)
-      WHERE seq IS NOT NULL AND archived_at IS NULL AND seen_at IS NULL;
+      WHERE seq IS NOT NULL AND archived_at IS NULL AND seen_at IS NULL AND read_at IS NULL;
 
     ALTER TABLE user_feeds ADD COLUMN unseen_count integer NOT NULL DEFAULT 0;
     UPDATE user_feeds SET unseen_count = unread_count;
 
     ALTER TABLE feed_events
-      ADD COLUMN unseen_count integer NOT NULL DEFAULT 0,
+      ADD COLUMN unseen_count integer,
       ADD COLUMN detail jsonb,
       DROP CONSTRAINT feed_events_kind_check,
       ADD CONSTRAINT feed_events_kind_check CHECK (kind IN ('created', 'read', 'unread', 'archived', 'unarchived',
         'seen', 'snoozed', 'unsnoozed', 'returned', 'updated', 'retracted', 'expired', 'interacted'));
-    UPDATE feed_events SET unseen_count = unread_count;
 
     DROP FUNCTION herald_feed_append(jsonb);
     CREATE FUNCTION herald_feed_append(events jsonb)

@@ -37,6 +37,8 @@ type herald struct {
 	send   func(context.Context, string, *heraldv1.SendRequest) (*heraldv1.SendResponse, error)
 	list   func(context.Context, string, *heraldv1.ListRequest) (*heraldv1.ListResponse, error)
 	denied func(error) bool
+	// interact reports an action the user took (a user token's call, or an admin key's).
+	interact func(context.Context, string, *heraldv1.InteractNotificationRequest) (*heraldv1.InteractNotificationResponse, error)
 }
 
 // withMetadata adapts a grpc-go call to take the key as per-call metadata, so
@@ -98,11 +100,13 @@ func run(transport, user, idemKey string, escalateAfter time.Duration) error {
 		defer conn.Close()
 		c := heraldv1.NewNotificationServiceClient(conn)
 		h = herald{withMetadata(c.Send), withMetadata(c.List),
-			func(err error) bool { return status.Code(err) == codes.PermissionDenied }}
+			func(err error) bool { return status.Code(err) == codes.PermissionDenied },
+			withMetadata(c.InteractNotification)}
 	case "connect": // the Connect protocol works over HTTP/1.1: a plain http.Client will do
 		c := heraldv1connect.NewNotificationServiceClient(http.DefaultClient, base)
 		h = herald{withHeader(c.Send), withHeader(c.List),
-			func(err error) bool { return connect.CodeOf(err) == connect.CodePermissionDenied }}
+			func(err error) bool { return connect.CodeOf(err) == connect.CodePermissionDenied },
+			withHeader(c.InteractNotification)}
 	default:
 		return fmt.Errorf("unknown -transport %q (want grpc or connect)", transport)
 	}
@@ -115,6 +119,12 @@ func run(transport, user, idemKey string, escalateAfter time.Duration) error {
 		Title:          "Hello from Go",
 		Body:           "Sent with the Herald Go client.",
 		IdempotencyKey: idemKey,
+		// Tags drive the inbox's filters and tabs; actions are its buttons.
+		Tags: []string{"example"},
+		Actions: []*heraldv1.Action{
+			{Id: "open", Label: "Open the docs", Url: "/docs"},
+			{Id: "ack", Label: "Got it"},
+		},
 	}
 	first, err := h.send(ctx, key, send)
 	if err != nil {
@@ -137,7 +147,10 @@ func run(transport, user, idemKey string, escalateAfter time.Duration) error {
 		return errors.New("the retry created a second notification")
 	}
 
-	list, err := h.list(ctx, key, &heraldv1.ListRequest{UserId: user})
+	// One call returns the page and the unread count of every tab.
+	list, err := h.list(ctx, key, &heraldv1.ListRequest{UserId: user, Tabs: []*heraldv1.Tab{
+		{Id: "all"}, {Id: "examples", Tags: []string{"example"}},
+	}})
 	if err != nil {
 		return fmt.Errorf("list: %w", err)
 	}
@@ -146,7 +159,22 @@ func run(transport, user, idemKey string, escalateAfter time.Duration) error {
 		titles = append(titles, n.GetTitle())
 	}
 	fmt.Fprintf(os.Stderr, "%s has %d unread: %q\n", user, list.GetUnreadCount(), titles)
-	emit(map[string]any{"step": "list", "unread": list.GetUnreadCount(), "titles": titles})
+	tabs := map[string]int32{}
+	for _, t := range list.GetTabCounts() {
+		tabs[t.GetId()] = t.GetUnreadCount()
+	}
+	emit(map[string]any{"step": "list", "unread": list.GetUnreadCount(), "titles": titles, "tabs": tabs})
+
+	// The user pressed "Got it": Herald records it, reads the notification and
+	// tells the user's open streams (an `interacted` event).
+	if admin := os.Getenv("HERALD_ADMIN_KEY"); admin != "" {
+		done, err := h.interact(ctx, admin, &heraldv1.InteractNotificationRequest{UserId: user, Id: id, ActionId: "ack"})
+		if err != nil {
+			return fmt.Errorf("interact: %w", err)
+		}
+		emit(map[string]any{"step": "interact", "action_id": done.GetNotification().GetInteraction().GetActionId(),
+			"unread": done.GetUnreadCount()})
+	}
 
 	if readOnly := os.Getenv("HERALD_READ_ONLY_KEY"); readOnly == "" {
 		fmt.Fprintln(os.Stderr, "HERALD_READ_ONLY_KEY not set: skipping the denied call")

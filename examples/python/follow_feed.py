@@ -62,7 +62,10 @@ def bearer(credential: str) -> list[tuple[str, str]]:
 def send(stub: rpc.NotificationServiceStub, api_key: str, user: str, count: int) -> None:
     for i in range(1, count + 1):
         title = f"Hello {i} of {count}"
-        request = pb.SendRequest(user_ids=[user], category="example", title=title, body="From follow_feed.py")
+        # Tags drive the inbox's filters and tab counts (List `tags`, `tabs`).
+        request = pb.SendRequest(
+            user_ids=[user], category="example", title=title, body="From follow_feed.py", tags=["example"]
+        )
         try:
             reply: pb.SendResponse = stub.Send(request, metadata=bearer(api_key), timeout=10)
         except grpc.RpcError as err:
@@ -79,13 +82,18 @@ def show(event: feed_pb2.FeedEvent) -> None:
     text = f"[{event.cursor}] {kind:<10}"
     if kind == "created":
         n = event.created.notification
-        record.update(id=n.id, title=n.title)
+        record.update(id=n.id, title=n.title, tags=list(n.tags))
         text += f" {n.title!r} ({n.id})"
     elif kind == "changed":
         change = feed_pb2.ChangeKind.Name(event.changed.kind).removeprefix("CHANGE_KIND_")
         ids = list(event.changed.notification_ids)
         record.update(change=change, ids=ids, all=event.changed.all)
         text += f" {change} {'all' if event.changed.all else ', '.join(ids)}"
+    elif kind == "interacted":
+        # The user took an action (InteractNotification): it is now read and seen too.
+        i = event.interacted
+        record.update(id=i.notification_id, action=i.action_id)
+        text += f" {i.action_id} on {i.notification_id}"
     elif kind == "synced":
         record["reset"] = event.synced.reset
         # reset: events after our cursor were pruned, so an app reloads its inbox with List.

@@ -31,15 +31,33 @@ try {
     category: "example.typescript",
     title: "Hello from TypeScript",
     body: "Sent with a connect-es client.",
+    // Tags drive the inbox's filters and tabs; actions are its buttons (a link, or a
+    // named action the inbox reports with InteractNotification).
+    tags: ["example"],
+    actions: [
+      { id: "open", label: "Open the docs", url: "/docs" },
+      { id: "ack", label: "Got it", payload: { source: "example" } },
+    ],
     // A retry with the same key returns this notification instead of sending again.
     idempotencyKey: `example-${Date.now()}`,
   });
   const sent = notifications[0];
   console.log(JSON.stringify({ step: "send", id: sent?.id, userId: sent?.userId }));
 
-  const inbox = await herald.list({ userId: values.user, pageSize: 10 });
+  // One call returns the page and the unread count of every tab ("All 1 · Examples 1").
+  const inbox = await herald.list({
+    userId: values.user,
+    pageSize: 10,
+    tabs: [{ id: "all" }, { id: "examples", tags: ["example"] }],
+  });
   console.log(
-    JSON.stringify({ step: "list", unread: inbox.unreadCount, titles: inbox.notifications.map((n) => n.title) }),
+    JSON.stringify({
+      step: "list",
+      unread: inbox.unreadCount,
+      titles: inbox.notifications.map((n) => n.title),
+      actions: inbox.notifications[0]?.actions.map((a) => a.id),
+      tabs: Object.fromEntries(inbox.tabCounts.map((t) => [t.id, t.unreadCount])),
+    }),
   );
 } catch (error) {
   // ConnectError carries the same codes gRPC clients in other languages see.

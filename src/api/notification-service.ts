@@ -89,6 +89,7 @@ export function notificationService(
         notifications: page.notifications.map(notificationToPb),
         nextPageToken: page.nextPageToken,
         unreadCount: page.unreadCount,
+        tabCounts: page.tabCounts,
         unseenCount: page.unseenCount,
       };
     },
@@ -106,6 +107,15 @@ export function notificationService(
 
     async unsnoozeNotifications(req, ctx) {
       return uc.snooze(principalOf(ctx), { userId: req.userId, notificationIds: req.notificationIds, until: null });
+    },
+
+    async interactNotification(req, ctx) {
+      const done = await uc.interact(principalOf(ctx), req);
+      return {
+        notification: notificationToPb(done.notification),
+        unreadCount: done.unreadCount,
+        unseenCount: done.unseenCount,
+      };
     },
 
     async getPreferences(req, ctx) {

@@ -1,3 +1,4 @@
+import { checkActionsTemplate } from "../domain/tags-and-actions.js";
 import { channelModule } from "./channel-module.js";
 
 /**
@@ -10,7 +11,14 @@ export const inAppChannel = channelModule({
   label: "In-app",
   targets: ["inbox"],
   content: {
-    parts: { title: { maxChars: 200 }, body: { maxChars: 5_000 } },
+    // tags and actions are not shown as text: they become the notification's
+    // tags and buttons (domain/tags-and-actions.ts checks what they render).
+    parts: {
+      title: { maxChars: 200 },
+      body: { maxChars: 5_000 },
+      tags: { maxChars: 1_000, optional: true },
+      actions: { maxChars: 20_000, optional: true, json: { check: checkActionsTemplate } },
+    },
     fromDraft: (n) => ({ title: n.title, body: n.body }),
   },
   readSettings: () => ({}),

@@ -4,6 +4,7 @@ import {
   ChangeKind as ChangeKindPb,
   type FeedEvent as FeedEventPb,
   FeedEventSchema,
+  type NotificationInteracted as NotificationInteractedPb,
 } from "../../gen/ts/herald/v1/feed_pb.js";
 import { type SubscribeResponse, SubscribeResponseSchema } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { InvalidArgumentError } from "../domain/errors.js";
@@ -65,6 +66,18 @@ export function feedItemToPb(item: FeedItem): FeedEventPb {
         kind: {
           case: "changed",
           value: { kind: changeKinds[item.change], notificationIds: item.notificationIds, all: item.all },
+        },
+      });
+    case "interacted":
+      return create(FeedEventSchema, {
+        ...head,
+        kind: {
+          case: "interacted",
+          value: {
+            notificationId: item.notificationId,
+            actionId: item.actionId,
+            ...(item.payload !== null && { payload: item.payload as NotificationInteractedPb["payload"] }),
+          },
         },
       });
     case "synced":
@@ -138,6 +151,9 @@ export function decodeFeedEvent(tenantId: string, userId: string, bytes: Uint8Ar
         all: pb.kind.value.all,
       };
     }
+  } else if (pb.kind.case === "interacted") {
+    const { notificationId, actionId, payload } = pb.kind.value;
+    event = { ...base, kind: "interacted", notificationId, actionId, payload: payload ?? null };
   }
   if (event !== null) decodedPb.set(event, pb);
   return event;

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
+  type Action as ActionPb,
   AttemptOutcome as AttemptOutcomePb,
   type Channel as ChannelPb,
   ChannelSchema,
@@ -18,6 +19,7 @@ import type {
   Delivery,
   DeliveryStatus,
   Notification,
+  NotificationAction,
   Priority,
 } from "../domain/notification.js";
 
@@ -103,11 +105,30 @@ export function notificationToPb(n: Notification): NotificationPb {
     archiveTime: ts(n.archivedAt),
     expireTime: ts(n.expireAt ?? null),
     snoozeUntil: ts(n.snoozeUntil ?? null),
+    tags: n.tags,
+    actions: n.actions.map(actionToPb),
+    ...(n.interaction !== null && {
+      interaction: { actionId: n.interaction.actionId, time: timestampFromDate(n.interaction.time) },
+    }),
     seenTime: ts(n.seenAt),
     groupKey: n.groupKey ?? "",
     updateTime: ts(n.updatedAt ?? null),
     version: n.version ?? 1,
   });
+}
+
+/** An action as the contract carries it (a request's, or a notification's). */
+export function actionToPb(a: NotificationAction): Omit<ActionPb, "$typeName"> {
+  return {
+    id: a.id,
+    label: a.label,
+    url: a.url,
+    ...(a.payload !== null && { payload: a.payload as ActionPb["payload"] }),
+  };
+}
+
+export function actionFromPb(pb: ActionPb): NotificationAction {
+  return { id: pb.id, label: pb.label, url: pb.url, payload: pb.payload ?? null };
 }
 
 /** A notification of `tenantId` from its message (which names no tenant: callers see only their own). */
@@ -129,6 +150,12 @@ export function notificationFromPb(tenantId: string, pb: NotificationPb): Notifi
     archivedAt: date(pb.archiveTime),
     expireAt: date(pb.expireTime),
     snoozeUntil: date(pb.snoozeUntil),
+    tags: pb.tags,
+    actions: pb.actions.map(actionFromPb),
+    interaction:
+      pb.interaction === undefined
+        ? null
+        : { actionId: pb.interaction.actionId, time: date(pb.interaction.time) ?? new Date(0) },
     seenAt: date(pb.seenTime),
     ...(pb.groupKey !== "" && { groupKey: pb.groupKey }),
     version: pb.version === 0 ? 1 : pb.version,

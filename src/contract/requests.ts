@@ -14,7 +14,7 @@ import type { ContentPatch } from "../store/notification-updates.js";
 import type { MarkInput } from "../usecases/mark-notifications.js";
 import type { RetractTarget } from "../usecases/retract-notification.js";
 import { changeKindFromPb } from "./feed-event.js";
-import { channelFromPb, priorityFromPb } from "./notification.js";
+import { actionFromPb, channelFromPb, priorityFromPb } from "./notification.js";
 import { channelSettingsFromPb } from "./preferences.js";
 import { quietHoursFromPb } from "./workflow.js";
 
@@ -40,6 +40,8 @@ export function draftFromPb(req: SendRequest): NotificationDraft {
     broadcast: req.broadcast,
     expireAt: req.expireAt === undefined ? null : timestampDate(req.expireAt),
     ttlMs: req.ttl === undefined ? null : Number(req.ttl.seconds) * 1000 + Math.floor(req.ttl.nanos / 1e6),
+    tags: req.tags,
+    actions: req.actions.map(actionFromPb),
   };
 }
 

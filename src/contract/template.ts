@@ -25,6 +25,12 @@ export function templateFromPb(pb: TemplatePb): Template {
       : (({ $typeName: _, $unknown: __, ...parts }) => parts)(
           pb.content.value as { $typeName: string; $unknown?: unknown },
         );
+  // In-app tags and actions are optional: left out when empty, so templates
+  // without them are stored as before they existed.
+  if (pb.content.case === "inApp") {
+    const parts = content as Record<string, string>;
+    for (const part of ["tags", "actions"]) if (parts[part] === "") delete parts[part];
+  }
   return {
     key: pb.key,
     channel,

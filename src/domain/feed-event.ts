@@ -1,4 +1,4 @@
-import type { Notification } from "./notification.js";
+import type { JsonObject, Notification } from "./notification.js";
 
 /** How notifications changed state. */
 export const ChangeKind = {
@@ -43,7 +43,17 @@ export type FeedEvent = {
   | { kind: "changed"; change: ChangeKind; notificationIds: string[]; all: boolean }
   /** A snoozed notification whose time came, back at the top of the inbox (a new seq). */
   | { kind: "returned"; notification: Notification }
+  | InteractedEvent
 );
+
+/** The user took one of a notification's actions (which also read and saw it). */
+export interface InteractedEvent {
+  kind: "interacted";
+  notificationId: string;
+  actionId: string;
+  /** The action's payload; null for none. */
+  payload: JsonObject | null;
+}
 
 /** The head of a user's feed: the last event's seq and the unread and unseen counts after it. */
 export interface FeedHead {

@@ -34,6 +34,26 @@ export interface NotificationContent {
   actionUrl: string;
   data: JsonObject | null;
   priority: Priority;
+  /** Tags for the inbox's filters and tabs; absent means none (a template may add some). */
+  tags?: string[];
+  /** Action buttons; absent or empty means the template's, if any. */
+  actions?: NotificationAction[];
+}
+
+/** A button on a notification: a link (`url`), or a named action the inbox reports (InteractNotification). */
+export interface NotificationAction {
+  id: string;
+  label: string;
+  /** Empty for a named action. */
+  url: string;
+  /** Given back with the action when the user takes it; null for none. */
+  payload: JsonObject | null;
+}
+
+/** The action a user took on a notification, last. */
+export interface Interaction {
+  actionId: string;
+  time: Date;
 }
 
 /** One message to one user. */
@@ -50,6 +70,9 @@ export interface Notification extends NotificationContent {
   expireAt?: Date | null;
   /** When a snoozed notification comes back; absent or null: not snoozed. */
   snoozeUntil?: Date | null;
+  tags: string[];
+  actions: NotificationAction[];
+  interaction: Interaction | null;
   /** When the user first saw it in a list, or read it; null while unseen. */
   seenAt: Date | null;
   /** The thread a later Send of the same key replaces it in (SendRequest.group_key); absent or empty for none. */

@@ -131,6 +131,7 @@ export const attemptStore = {
          n.id AS n_id, n.tenant_id AS n_tenant_id, n.user_id AS n_user_id, n.category AS n_category, n.title AS n_title, n.body AS n_body,
          n.action_url AS n_action_url, n.data AS n_data, n.priority AS n_priority, n.created_at AS n_created_at,
          n.send_at AS n_send_at, n.read_at AS n_read_at, n.archived_at AS n_archived_at, n.expire_at AS n_expire_at,
+         n.tags AS n_tags, n.actions AS n_actions, n.interaction AS n_interaction,
          coalesce(n.seen_at, n.read_at) AS n_seen_at,
          n.group_key AS n_group_key, n.version AS n_version, n.updated_at AS n_updated_at,
          n.retracted_at AS n_retracted_at,

@@ -7,7 +7,7 @@ import { type FeedEventRow, notificationColumns, toFeedEvent } from "./rows.js";
 export interface NewFeedEvent {
   tenantId: string;
   userId: string;
-  kind: "created" | "updated" | "returned" | ChangeKind;
+  kind: "created" | "updated" | "returned" | "interacted" | ChangeKind;
   notificationIds: string[];
   /** A change of every notification in the inbox (MarkRead `all`). */
   all?: boolean;
@@ -126,8 +126,8 @@ export const feedLog = {
   async eventsAfter(q: Queryable, tenantId: string, userId: string, after: number, limit: number): Promise<EventsPage> {
     const rows = await q.rows<FeedEventRow>(
       `SELECT e.tenant_id AS event_tenant_id, e.user_id AS event_user_id, e.seq, e.kind, e.notification_ids,
-              e.all_notifications, e.unread_count, coalesce(e.unseen_count, e.unread_count) AS unseen_count, e.created_at AS event_time,
-              ${notificationColumns}
+              e.all_notifications, e.unread_count, coalesce(e.unseen_count, e.unread_count) AS unseen_count, e.detail,
+              e.created_at AS event_time, ${notificationColumns}
        FROM feed_events e
        LEFT JOIN notifications n
          ON e.kind IN ('created', 'updated', 'returned') AND n.tenant_id = e.tenant_id AND n.id = e.notification_ids[1]
@@ -152,7 +152,8 @@ export const feedLog = {
     if (requests.length === 0) return [];
     const rows = await q.rows<FeedEventRow & { request: number }>(
       `SELECT t.i::int AS request, e.tenant_id AS event_tenant_id, e.user_id AS event_user_id, e.seq, e.kind,
-              e.notification_ids, e.all_notifications, e.unread_count, coalesce(e.unseen_count, e.unread_count) AS unseen_count, e.created_at AS event_time,
+              e.notification_ids, e.all_notifications, e.unread_count,
+              coalesce(e.unseen_count, e.unread_count) AS unseen_count, e.detail, e.created_at AS event_time,
               ${notificationColumns}
        FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS t(tn, u, a, i)
        CROSS JOIN LATERAL (

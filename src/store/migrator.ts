@@ -21,6 +21,7 @@ import * as eventLog from "./migrations/0017-event-log.js";
 import * as inboxSeen from "./migrations/0018-inbox-seen.js";
 import * as notificationUpdates from "./migrations/0019-notification-updates.js";
 import * as snoozeExpiry from "./migrations/0020-snooze-expiry.js";
+import * as tagsActions from "./migrations/0021-tags-actions.js";
 import * as webhookOps from "./migrations/0022-webhook-ops.js";
 
 // The same pg module the rest of Herald uses (see database.ts for why require).
@@ -55,6 +56,7 @@ const migrations = [
   { name: "0018-inbox-seen", ...inboxSeen },
   { name: "0019-notification-updates", ...notificationUpdates },
   { name: "0020-snooze-expiry", ...snoozeExpiry },
+  { name: "0021-tags-actions", ...tagsActions },
   { name: "0022-webhook-ops", ...webhookOps },
 ];
 

@@ -15,6 +15,8 @@ export interface ListQuery {
   archived: boolean;
   /** The snoozed notifications (not archived) instead of the inbox. */
   snoozed?: boolean;
+  /** Only notifications having any of these tags; empty for no tag filter. */
+  tags?: readonly string[];
 }
 
 /** Notifications: their inbox placement, reads and pages. */
@@ -92,6 +94,10 @@ export const notificationStore = {
     if (query.category !== "") {
       bind.push(query.category);
       where.push(`n.category = $${bind.length}`);
+    }
+    if ((query.tags?.length ?? 0) > 0) {
+      bind.push(query.tags);
+      where.push(`n.tags && $${bind.length}::text[]`);
     }
     if (query.beforeSeq !== null) {
       bind.push(query.beforeSeq);

@@ -1,5 +1,13 @@
 import type { ChangeKind, FeedEvent } from "../domain/feed-event.js";
-import type { Channel, Delivery, DeliveryStatus, JsonObject, Notification, Priority } from "../domain/notification.js";
+import type {
+  Channel,
+  Delivery,
+  DeliveryStatus,
+  JsonObject,
+  Notification,
+  NotificationAction,
+  Priority,
+} from "../domain/notification.js";
 
 /** A `notifications` row as node-pg returns it. */
 export interface NotificationRow {
@@ -16,6 +24,11 @@ export interface NotificationRow {
   send_at: Date;
   read_at: Date | null;
   archived_at: Date | null;
+  tags: string[];
+  /** As written by send-store.ts: {id, label, url, payload}. */
+  actions: NotificationAction[] | null;
+  /** As written by the interaction store: {action_id, time} (time as ISO text). */
+  interaction: { action_id: string; time: string } | null;
   seen_at: Date | null;
   /** Update and retract (migration 0019); absent where a query does not read them. */
   group_key?: string | null;
@@ -31,7 +44,7 @@ export interface NotificationRow {
  * the seen time is the first of seen_at and read_at (migration 0018).
  */
 export const notificationColumns =
-  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at, coalesce(n.seen_at, n.read_at) AS seen_at" +
+  "n.id, n.tenant_id, n.user_id, n.category, n.title, n.body, n.action_url, n.data, n.priority, n.created_at, n.send_at, n.read_at, n.archived_at, n.tags, n.actions, n.interaction, coalesce(n.seen_at, n.read_at) AS seen_at" +
   ", n.group_key, n.version, n.updated_at, n.retracted_at, n.expire_at, n.snooze_until";
 
 export function toNotification(row: NotificationRow): Notification {
@@ -49,6 +62,11 @@ export function toNotification(row: NotificationRow): Notification {
     sendAt: row.send_at,
     readAt: row.read_at,
     archivedAt: row.archived_at,
+    // Absent where a reader selects its own columns (attempt-store's jobs).
+    tags: row.tags ?? [],
+    actions: row.actions ?? [],
+    interaction:
+      row.interaction == null ? null : { actionId: row.interaction.action_id, time: new Date(row.interaction.time) },
     seenAt: row.seen_at,
     ...updateColumnsOf(row),
     expireAt: row.expire_at ?? null,
@@ -105,11 +123,13 @@ export type FeedEventRow = {
   event_tenant_id: string;
   event_user_id: string;
   seq: number;
-  kind: "created" | "updated" | "returned" | ChangeKind;
+  kind: "created" | "updated" | "returned" | "interacted" | ChangeKind;
   notification_ids: string[];
   all_notifications: boolean;
   unread_count: number;
   unseen_count: number;
+  /** For `interacted`: {action_id, payload}. */
+  detail: { action_id?: string; payload?: JsonObject | null } | null;
   event_time: Date;
 } & Partial<NotificationRow>;
 
@@ -124,6 +144,15 @@ export function toFeedEvent(row: FeedEventRow): FeedEvent {
   };
   if (row.kind === "created" || row.kind === "updated" || row.kind === "returned") {
     return { ...base, kind: row.kind, notification: toNotification(row as NotificationRow) };
+  }
+  if (row.kind === "interacted") {
+    return {
+      ...base,
+      kind: "interacted",
+      notificationId: row.notification_ids[0] as string,
+      actionId: row.detail?.action_id ?? "",
+      payload: row.detail?.payload ?? null,
+    };
   }
   return {
     ...base,

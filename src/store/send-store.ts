@@ -45,10 +45,11 @@ sends AS (
 notified AS (
   INSERT INTO notifications
     (id, tenant_id, user_id, seq, title, body, category, action_url, data, priority, sender_key_id, created_at,
-     send_at, trace_id, template_key, group_key, expire_at)
+     send_at, trace_id, template_key, group_key, expire_at, tags, actions)
   SELECT n.id, s.tenant_id, n.user_id, p.seq, n.title, n.body, s.category, s.action_url, s.data, s.priority, s.sender_key_id,
-         s.created_at, s.send_at, s.trace_id, s.template_key, s.group_key, s.expire_at
-  FROM jsonb_to_recordset($3::jsonb) AS n(id uuid, user_id text, title text, body text, inbox_ord integer, s integer)
+         s.created_at, s.send_at, s.trace_id, s.template_key, s.group_key, s.expire_at, coalesce(n.tags, '{}'), n.actions
+  FROM jsonb_to_recordset($3::jsonb)
+    AS n(id uuid, user_id text, title text, body text, inbox_ord integer, s integer, tags text[], actions jsonb)
   JOIN sends s ON s.s = n.s
   LEFT JOIN placed p ON p.ord = n.inbox_ord
 ),
@@ -145,11 +146,9 @@ function statementValues(writes: readonly SendWrite[]): string[] {
     });
     for (const n of w.inbox) {
       events.push({ tenantId: w.tenantId, userId: n.userId, notificationId: n.id, time: n.createdAt });
-      notifications.push({ id: n.id, user_id: n.userId, title: n.title, body: n.body, inbox_ord: events.length, s });
+      notifications.push({ ...notificationRow(n, s), inbox_ord: events.length });
     }
-    for (const n of w.others) {
-      notifications.push({ id: n.id, user_id: n.userId, title: n.title, body: n.body, inbox_ord: null, s });
-    }
+    for (const n of w.others) notifications.push({ ...notificationRow(n, s), inbox_ord: null });
     for (const d of w.deliveries) {
       const { id, notificationId, channel, target, status, dueAt, content } = d;
       deliveries.push({
@@ -183,6 +182,22 @@ function statementValues(writes: readonly SendWrite[]): string[] {
     JSON.stringify(deliveries),
     outboxEntriesJson(outbox),
   ];
+}
+
+/**
+ * What a notification has of its own (its recipient, and content a template
+ * may render per locale); tags and actions only when it has some.
+ */
+function notificationRow(n: Notification, s: number): object {
+  return {
+    id: n.id,
+    user_id: n.userId,
+    title: n.title,
+    body: n.body,
+    s,
+    ...(n.tags.length > 0 && { tags: n.tags }),
+    ...(n.actions.length > 0 && { actions: n.actions }),
+  };
 }
 
 /**

@@ -22,6 +22,7 @@ import { createExpireNotifications } from "./expire-notifications.js";
 import { createFanoutProgress } from "./fanout-progress.js";
 import { createGetNotification } from "./get-notification.js";
 import type { PublishFeedEvents } from "./inbox-placement.js";
+import { createInteractNotification } from "./interact-notification.js";
 import { createListNotifications } from "./list-notifications.js";
 import { createManageDeliveries } from "./manage-deliveries.js";
 import { createManagePreferences } from "./manage-preferences.js";
@@ -188,6 +189,7 @@ export function createUseCases(d: UseCaseDeps) {
     update: createUpdateNotification({ db, publish: d.feed.publish }),
     retract: createRetractNotification({ db, publish: d.feed.publish, cancelRuns: d.workflows.cancelNotification }),
     snooze: createSnoozeNotifications({ db, publish: d.feed.publish }),
+    interact: createInteractNotification({ db, publish: d.feed.publish, settle: d.workflows.settle }),
     preferences: createManagePreferences({
       db,
       preferences: d.preferences,

@@ -1,6 +1,7 @@
 import type { Notification } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
 import type { Queryable } from "../store/database.js";
+import { countTabs, type TabCounts, type TabFilter } from "../store/inbox-counts.js";
 import { notificationStore } from "../store/notification-store.js";
 import { resolveUserId } from "./access.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
@@ -15,12 +16,18 @@ export interface ListInput {
   archived: boolean;
   /** List the snoozed notifications instead of the inbox. */
   snoozed?: boolean;
+  /** Only notifications having any of these tags. */
+  tags?: string[];
+  /** Tabs to count, whatever the page. */
+  tabs?: TabFilter[];
 }
 
 export interface ListOutput {
   notifications: Notification[];
   nextPageToken: string;
   unreadCount: number;
+  /** One per requested tab, in order. */
+  tabCounts: TabCounts[];
   unseenCount: number;
 }
 
@@ -30,7 +37,7 @@ export const defaultPageSize = 20;
 export function createListNotifications(deps: { db: Queryable }) {
   return async function listNotifications(principal: Principal, input: ListInput): Promise<ListOutput> {
     const userId = resolveUserId(principal, input.userId, "read", "list notifications");
-    // unseen_only came later: only a token made with it names it, so tokens from before it still work.
+    // Later filters join only when used, so tokens made before them stay valid.
     const filters = [
       userId,
       input.unreadOnly,
@@ -38,6 +45,7 @@ export function createListNotifications(deps: { db: Queryable }) {
       input.archived,
       ...(input.unseenOnly ? ["unseen"] : []),
       ...(input.snoozed ? ["snoozed"] : []),
+      ...tagFilter(input.tags),
     ];
     const beforeSeq = input.pageToken === "" ? null : decodePageToken(input.pageToken, filters);
     const limit = input.pageSize === 0 ? defaultPageSize : input.pageSize;
@@ -48,13 +56,21 @@ export function createListNotifications(deps: { db: Queryable }) {
       beforeSeq,
       limit,
     });
+    // After the page, on the same connection in turn: tabs cost one more
+    // round trip, not a second connection per List.
+    const tabCounts = await countTabs(deps.db, principal.tenantId, userId, input.tabs ?? []);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
       notifications: page.map((r) => r.notification),
       nextPageToken: rows.length > limit && last !== undefined ? encodePageToken(last.seq, filters) : "",
       unreadCount,
+      tabCounts,
       unseenCount,
     };
   };
+}
+
+function tagFilter(tags: readonly string[] | undefined): string[][] {
+  return tags === undefined || tags.length === 0 ? [] : [[...tags].sort()];
 }

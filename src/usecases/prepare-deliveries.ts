@@ -2,6 +2,7 @@ import type { ChannelCatalog } from "../domain/channel.js";
 import type { Notification, NotificationDraft } from "../domain/notification.js";
 import { type ChannelPreferences, preferencePolicy } from "../domain/preferences.js";
 import { emptyRecipient, type Recipient } from "../domain/recipient.js";
+import { withTemplateExtras } from "../domain/tags-and-actions.js";
 import type { TenantSettings } from "../domain/tenant-settings.js";
 import type { WebhookTarget } from "../domain/webhook-endpoint.js";
 import type { QuietHours } from "../domain/workflow.js";
@@ -87,8 +88,10 @@ export function createPrepareDeliveries(deps: PrepareDeliveriesDeps) {
     const inbox = channels.find((c) => deps.catalog.get(c)?.targets.includes("inbox"));
     if (inbox !== undefined && draft.templateKey !== "") {
       for (const n of notifications) {
-        const { title, body } = render(inbox, recipients.get(n.userId)?.locale ?? "");
+        const content = render(inbox, recipients.get(n.userId)?.locale ?? "");
+        const { title, body } = content;
         Object.assign(n, { title: title ?? n.title, body: body ?? n.body });
+        Object.assign(n, withTemplateExtras(n, content, draft.templateKey));
       }
     }
     return planDeliveries({

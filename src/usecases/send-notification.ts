@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import { type Channel, expiryOf, isFanout, type Notification, type NotificationDraft } from "../domain/notification.js";
 import { type Principal, senderIdOf } from "../domain/principal.js";
+import { checkActions } from "../domain/tags-and-actions.js";
 import type { Workflow } from "../domain/workflow.js";
 import type { Database, Queryable } from "../store/database.js";
 import { idempotencyStore } from "../store/idempotency-store.js";
@@ -79,6 +80,9 @@ export function createSendNotification(deps: SendNotificationDeps) {
       readAt: null,
       archivedAt: null,
       expireAt: expiryOf(draft, scheduled ? (draft.sendAt as Date) : now),
+      tags: draft.tags ?? [],
+      actions: draft.actions ?? [],
+      interaction: null,
       seenAt: null,
       ...(groupKey !== "" && { groupKey }),
     }));
@@ -216,6 +220,7 @@ export function checkDraft(draft: NotificationDraft, available: readonly Channel
     }
   });
   if (draft.data !== null) checkJsonBytes("data", draft.data, maxDataBytes);
+  checkActions(draft.actions ?? [], "actions");
 }
 
 /** Fingerprint of what a Send asks for, to tell a retry from a different request. */
@@ -244,6 +249,8 @@ export function requestHash(draft: NotificationDraft): Buffer {
     // Only when set, so keys stored before expiry existed keep their fingerprints.
     ...(draft.expireAt ? [draft.expireAt.toISOString()] : []),
     ...(draft.ttlMs ? [`ttl:${draft.ttlMs}`] : []),
+    // Only when given, so keys stored before tags and actions keep their fingerprints.
+    ...((draft.tags?.length ?? 0) + (draft.actions?.length ?? 0) > 0 ? [draft.tags, sortKeys(draft.actions)] : []),
   ]);
   return createHash("sha256").update(canonical).digest();
 }

@@ -258,4 +258,20 @@ describe("GetNotification, MarkRead, Cancel, RetryDelivery and ListDeliveries ac
     expect((await a.cancel({ id: laterId })).canceledCount).toBe(1);
     expect((await a.retryDelivery({ deliveryId })).delivery?.id).toBe(deliveryId);
   });
+
+  it("answers B's InteractNotification on A's notification as on an unknown id, and records nothing", async () => {
+    const actions = [{ id: "ack", label: "OK" }];
+    const [sent] = (await a.send(inApp("alice", "a-action", { actions }))).notifications;
+    const id = sent?.id as string;
+    for (const call of [
+      () => bAlice.interactNotification({ id, actionId: "ack" }),
+      () => b.interactNotification({ userId: "alice", id, actionId: "ack" }),
+      () => b.interactNotification({ userId: "alice", id: unknownId, actionId: "ack" }),
+    ]) {
+      expect(await codeOf(call())).toBe(Code.NotFound);
+    }
+    const mine = (await aAlice.list({})).notifications.find((n) => n.id === id);
+    expect([mine?.interaction, mine?.readTime]).toEqual([undefined, undefined]);
+    expect(await herald.db.query("SELECT 1 FROM feed_events WHERE kind = 'interacted'")).toEqual([]);
+  });
 });

@@ -83,7 +83,8 @@ it.each(["grpc", "connect"] as const)(
     expect(steps.send).toEqual({ step: "send", id: expect.any(String), transport, idempotency_key: idempotencyKey });
     const id = steps.send?.id as string;
     expect(steps.resend).toEqual({ step: "resend", id, same: true });
-    expect(steps.list).toEqual({ step: "list", unread: 1, titles: ["Hello from Go"] });
+    expect(steps.list).toEqual({ step: "list", unread: 1, titles: ["Hello from Go"], tabs: { all: 1, examples: 1 } });
+    expect(steps.interact).toEqual({ step: "interact", action_id: "ack", unread: 0 });
     expect(steps.denied).toEqual({ step: "denied", code: "permission_denied" });
     expect(steps.workflow, stderr).toEqual({ step: "workflow", key: "example-escalation", version: 1 });
     const wfRun = steps.workflow_run as {
@@ -99,10 +100,10 @@ it.each(["grpc", "connect"] as const)(
     const inbox = await connectClient(herald.url, readKey).list({ userId: user, category: "example.go" });
     expect(inbox.notifications.map((n) => [n.id, n.category, n.title])).toEqual([[id, "example.go", "Hello from Go"]]);
     // The workflow's notification lands in-app at once (its first step) and
-    // waits for the hour before its email.
+    // waits for the hour before its email; the first one is read (the action taken).
     await waitFor(async () => {
       const all = await connectClient(herald.url, readKey).list({ userId: user });
-      return all.notifications.some((n) => n.id === wfRun.notification_id) && all.unreadCount === 2;
+      return all.notifications.some((n) => n.id === wfRun.notification_id) && all.unreadCount === 1;
     }, 10_000);
   },
   60_000,

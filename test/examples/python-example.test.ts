@@ -70,6 +70,8 @@ describe("examples/python/follow_feed.py", () => {
       const created = run.ofKind("created");
       expect(created.map((l) => l.id)).toEqual([...sent.map((l) => l.id), ...missed, live]);
       expect(created.map((l) => l.title)).toEqual([...sent.map((l) => l.title), ...missedTitles, "Live after restart"]);
+      // The example tags what it sends; the others are untagged.
+      expect(created.slice(0, 3).map((l) => l.tags)).toEqual([["example"], ["example"], ["example"]]);
       const cursors = created.map((l) => Number(l.cursor));
       expect(cursors).toEqual([...cursors].sort((x, y) => x - y));
 

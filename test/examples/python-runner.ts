@@ -7,7 +7,15 @@ const root = path.resolve(import.meta.dirname, "../..");
 const python = path.join(root, ".herald/venv/bin/python");
 
 /** One JSON line the example printed. */
-export type Line = { kind: string; cursor?: string; id?: string; title?: string; code?: string; reason?: string };
+export type Line = {
+  kind: string;
+  cursor?: string;
+  id?: string;
+  title?: string;
+  code?: string;
+  reason?: string;
+  tags?: string[];
+};
 
 export interface RunningExample {
   child: ChildProcess;

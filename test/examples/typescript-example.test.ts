@@ -53,7 +53,13 @@ it.each([
   const lines = await runExample("send-and-list.ts", ["--user", user, ...flags]);
   const steps = Object.fromEntries(lines.map((s) => [s.step, s]));
   expect(steps.send).toMatchObject({ userId: user });
-  expect(steps.list).toEqual({ step: "list", unread: 1, titles: ["Hello from TypeScript"] });
+  expect(steps.list).toEqual({
+    step: "list",
+    unread: 1,
+    titles: ["Hello from TypeScript"],
+    actions: ["open", "ack"],
+    tabs: { all: 1, examples: 1 },
+  });
   const inbox = await connectClient(herald.url, key).list({ userId: user });
   expect(inbox.notifications.map((n) => n.id)).toEqual([steps.send?.id]);
 });

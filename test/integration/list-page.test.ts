@@ -88,6 +88,7 @@ it("counts zero unread for a user who never had a feed", async () => {
     notifications: [],
     nextPageToken: "",
     unreadCount: 0,
+    tabCounts: [],
     unseenCount: 0,
   });
 });

@@ -28,6 +28,9 @@ function inAppSend(userIds: string[], overrides: { priority?: string; title?: st
     sendAt: now,
     readAt: null,
     archivedAt: null,
+    tags: [],
+    actions: [],
+    interaction: null,
     seenAt: null,
   }));
   return {

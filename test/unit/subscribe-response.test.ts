@@ -28,6 +28,9 @@ const created: FeedEvent = {
     sendAt: new Date("2026-12-02T10:00:00.100Z"),
     readAt: null,
     archivedAt: null,
+    tags: [],
+    actions: [],
+    interaction: null,
     seenAt: null,
   },
 };
@@ -67,5 +70,40 @@ describe("subscribeResponseOf", () => {
     const beat = { kind: "heartbeat" as const, seq: 8, unreadCount: 2, unseenCount: 2, time: new Date() };
     expect(subscribeResponseOf(beat)).not.toBe(subscribeResponseOf(beat));
     expect(subscribeResponseOf(beat).event?.kind.case).toBe("heartbeat");
+  });
+});
+
+describe("feed events on NATS", () => {
+  it("carry tags, actions and interactions, and the interacted kind, both ways", () => {
+    const rich: FeedEvent = {
+      ...created,
+      notification: {
+        ...(created as Extract<FeedEvent, { kind: "created" }>).notification,
+        tags: ["billing", "urgent"],
+        actions: [
+          { id: "pay", label: "Pay", url: "", payload: { invoice: "inv-7" } },
+          { id: "view", label: "View", url: "/invoices/7", payload: null },
+        ],
+        interaction: { actionId: "view", time: new Date("2026-12-02T10:05:00.000Z") },
+      },
+    } as FeedEvent;
+    expect(decodeFeedEvent("default", "ada", encodeFeedEvent(rich))).toEqual(rich);
+    const interacted: Extract<FeedEvent, { kind: "interacted" }> = {
+      tenantId: "default",
+      userId: "ada",
+      seq: 9,
+      unreadCount: 1,
+      unseenCount: 0,
+      time: new Date("2026-12-02T10:06:00.000Z"),
+      kind: "interacted",
+      notificationId: "0193a0d2-58c0-7000-8000-000000000001",
+      actionId: "pay",
+      payload: { invoice: "inv-7" },
+    };
+    expect(decodeFeedEvent("default", "ada", encodeFeedEvent(interacted))).toEqual(interacted);
+    expect(decodeFeedEvent("default", "ada", encodeFeedEvent({ ...interacted, payload: null }))).toEqual({
+      ...interacted,
+      payload: null,
+    });
   });
 });

@@ -9,6 +9,7 @@ package heraldv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -140,6 +141,7 @@ type FeedEvent struct {
 	//	*FeedEvent_Heartbeat
 	//	*FeedEvent_Updated
 	//	*FeedEvent_Returned
+	//	*FeedEvent_Interacted
 	Kind          isFeedEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -264,6 +266,15 @@ func (x *FeedEvent) GetReturned() *NotificationReturned {
 	return nil
 }
 
+func (x *FeedEvent) GetInteracted() *NotificationInteracted {
+	if x != nil {
+		if x, ok := x.Kind.(*FeedEvent_Interacted); ok {
+			return x.Interacted
+		}
+	}
+	return nil
+}
+
 type isFeedEvent_Kind interface {
 	isFeedEvent_Kind()
 }
@@ -307,6 +318,14 @@ type FeedEvent_Returned struct {
 	Returned *NotificationReturned `protobuf:"bytes,16,opt,name=returned,proto3,oneof"`
 }
 
+type FeedEvent_Interacted struct {
+	// interacted reports that the user took one of a notification's actions
+	// (InteractNotification). Taking an action also reads and sees the
+	// notification: the event's counts are after that, and a client marks the
+	// notification read and seen without waiting for another event.
+	Interacted *NotificationInteracted `protobuf:"bytes,15,opt,name=interacted,proto3,oneof"`
+}
+
 func (*FeedEvent_Created) isFeedEvent_Kind() {}
 
 func (*FeedEvent_Changed) isFeedEvent_Kind() {}
@@ -318,6 +337,8 @@ func (*FeedEvent_Heartbeat) isFeedEvent_Kind() {}
 func (*FeedEvent_Updated) isFeedEvent_Kind() {}
 
 func (*FeedEvent_Returned) isFeedEvent_Kind() {}
+
+func (*FeedEvent_Interacted) isFeedEvent_Kind() {}
 
 // NotificationCreated reports a notification that entered the inbox.
 type NotificationCreated struct {
@@ -607,11 +628,76 @@ func (x *NotificationReturned) GetNotification() *Notification {
 	return nil
 }
 
+// NotificationInteracted reports an action a user took on a notification.
+type NotificationInteracted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// notification_id is the notification.
+	NotificationId string `protobuf:"bytes,1,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
+	// action_id is the Action.id taken.
+	ActionId string `protobuf:"bytes,2,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	// payload is the action's Action.payload as the notification carries it;
+	// unset if it has none.
+	Payload       *structpb.Struct `protobuf:"bytes,3,opt,name=payload,proto3" json:"payload,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotificationInteracted) Reset() {
+	*x = NotificationInteracted{}
+	mi := &file_herald_v1_feed_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotificationInteracted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotificationInteracted) ProtoMessage() {}
+
+func (x *NotificationInteracted) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_feed_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotificationInteracted.ProtoReflect.Descriptor instead.
+func (*NotificationInteracted) Descriptor() ([]byte, []int) {
+	return file_herald_v1_feed_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *NotificationInteracted) GetNotificationId() string {
+	if x != nil {
+		return x.NotificationId
+	}
+	return ""
+}
+
+func (x *NotificationInteracted) GetActionId() string {
+	if x != nil {
+		return x.ActionId
+	}
+	return ""
+}
+
+func (x *NotificationInteracted) GetPayload() *structpb.Struct {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
 var File_herald_v1_feed_proto protoreflect.FileDescriptor
 
 const file_herald_v1_feed_proto_rawDesc = "" +
 	"\n" +
-	"\x14herald/v1/feed.proto\x12\therald.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\x83\x04\n" +
+	"\x14herald/v1/feed.proto\x12\therald.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\xc8\x04\n" +
 	"\tFeedEvent\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12!\n" +
 	"\funread_count\x18\x02 \x01(\x05R\vunreadCount\x12!\n" +
@@ -624,7 +710,10 @@ const file_herald_v1_feed_proto_rawDesc = "" +
 	"\x06synced\x18\f \x01(\v2\x11.herald.v1.SyncedH\x00R\x06synced\x124\n" +
 	"\theartbeat\x18\r \x01(\v2\x14.herald.v1.HeartbeatH\x00R\theartbeat\x12:\n" +
 	"\aupdated\x18\x0e \x01(\v2\x1e.herald.v1.NotificationUpdatedH\x00R\aupdated\x12=\n" +
-	"\breturned\x18\x10 \x01(\v2\x1f.herald.v1.NotificationReturnedH\x00R\breturnedB\x06\n" +
+	"\breturned\x18\x10 \x01(\v2\x1f.herald.v1.NotificationReturnedH\x00R\breturned\x12C\n" +
+	"\n" +
+	"interacted\x18\x0f \x01(\v2!.herald.v1.NotificationInteractedH\x00R\n" +
+	"interactedB\x06\n" +
 	"\x04kind\"R\n" +
 	"\x13NotificationCreated\x12;\n" +
 	"\fnotification\x18\x01 \x01(\v2\x17.herald.v1.NotificationR\fnotification\"R\n" +
@@ -638,7 +727,11 @@ const file_herald_v1_feed_proto_rawDesc = "" +
 	"\x05reset\x18\x01 \x01(\bR\x05reset\"\v\n" +
 	"\tHeartbeat\"S\n" +
 	"\x14NotificationReturned\x12;\n" +
-	"\fnotification\x18\x01 \x01(\v2\x17.herald.v1.NotificationR\fnotification*\x8b\x02\n" +
+	"\fnotification\x18\x01 \x01(\v2\x17.herald.v1.NotificationR\fnotification\"\x91\x01\n" +
+	"\x16NotificationInteracted\x12'\n" +
+	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12\x1b\n" +
+	"\taction_id\x18\x02 \x01(\tR\bactionId\x121\n" +
+	"\apayload\x18\x03 \x01(\v2\x17.google.protobuf.StructR\apayload*\x8b\x02\n" +
 	"\n" +
 	"ChangeKind\x12\x1b\n" +
 	"\x17CHANGE_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
@@ -667,36 +760,40 @@ func file_herald_v1_feed_proto_rawDescGZIP() []byte {
 }
 
 var file_herald_v1_feed_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_herald_v1_feed_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_herald_v1_feed_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_herald_v1_feed_proto_goTypes = []any{
-	(ChangeKind)(0),               // 0: herald.v1.ChangeKind
-	(*FeedEvent)(nil),             // 1: herald.v1.FeedEvent
-	(*NotificationCreated)(nil),   // 2: herald.v1.NotificationCreated
-	(*NotificationUpdated)(nil),   // 3: herald.v1.NotificationUpdated
-	(*NotificationsChanged)(nil),  // 4: herald.v1.NotificationsChanged
-	(*Synced)(nil),                // 5: herald.v1.Synced
-	(*Heartbeat)(nil),             // 6: herald.v1.Heartbeat
-	(*NotificationReturned)(nil),  // 7: herald.v1.NotificationReturned
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
-	(*Notification)(nil),          // 9: herald.v1.Notification
+	(ChangeKind)(0),                // 0: herald.v1.ChangeKind
+	(*FeedEvent)(nil),              // 1: herald.v1.FeedEvent
+	(*NotificationCreated)(nil),    // 2: herald.v1.NotificationCreated
+	(*NotificationUpdated)(nil),    // 3: herald.v1.NotificationUpdated
+	(*NotificationsChanged)(nil),   // 4: herald.v1.NotificationsChanged
+	(*Synced)(nil),                 // 5: herald.v1.Synced
+	(*Heartbeat)(nil),              // 6: herald.v1.Heartbeat
+	(*NotificationReturned)(nil),   // 7: herald.v1.NotificationReturned
+	(*NotificationInteracted)(nil), // 8: herald.v1.NotificationInteracted
+	(*timestamppb.Timestamp)(nil),  // 9: google.protobuf.Timestamp
+	(*Notification)(nil),           // 10: herald.v1.Notification
+	(*structpb.Struct)(nil),        // 11: google.protobuf.Struct
 }
 var file_herald_v1_feed_proto_depIdxs = []int32{
-	8,  // 0: herald.v1.FeedEvent.event_time:type_name -> google.protobuf.Timestamp
+	9,  // 0: herald.v1.FeedEvent.event_time:type_name -> google.protobuf.Timestamp
 	2,  // 1: herald.v1.FeedEvent.created:type_name -> herald.v1.NotificationCreated
 	4,  // 2: herald.v1.FeedEvent.changed:type_name -> herald.v1.NotificationsChanged
 	5,  // 3: herald.v1.FeedEvent.synced:type_name -> herald.v1.Synced
 	6,  // 4: herald.v1.FeedEvent.heartbeat:type_name -> herald.v1.Heartbeat
 	3,  // 5: herald.v1.FeedEvent.updated:type_name -> herald.v1.NotificationUpdated
 	7,  // 6: herald.v1.FeedEvent.returned:type_name -> herald.v1.NotificationReturned
-	9,  // 7: herald.v1.NotificationCreated.notification:type_name -> herald.v1.Notification
-	9,  // 8: herald.v1.NotificationUpdated.notification:type_name -> herald.v1.Notification
-	0,  // 9: herald.v1.NotificationsChanged.kind:type_name -> herald.v1.ChangeKind
-	9,  // 10: herald.v1.NotificationReturned.notification:type_name -> herald.v1.Notification
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	8,  // 7: herald.v1.FeedEvent.interacted:type_name -> herald.v1.NotificationInteracted
+	10, // 8: herald.v1.NotificationCreated.notification:type_name -> herald.v1.Notification
+	10, // 9: herald.v1.NotificationUpdated.notification:type_name -> herald.v1.Notification
+	0,  // 10: herald.v1.NotificationsChanged.kind:type_name -> herald.v1.ChangeKind
+	10, // 11: herald.v1.NotificationReturned.notification:type_name -> herald.v1.Notification
+	11, // 12: herald.v1.NotificationInteracted.payload:type_name -> google.protobuf.Struct
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_feed_proto_init() }
@@ -712,6 +809,7 @@ func file_herald_v1_feed_proto_init() {
 		(*FeedEvent_Heartbeat)(nil),
 		(*FeedEvent_Updated)(nil),
 		(*FeedEvent_Returned)(nil),
+		(*FeedEvent_Interacted)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -719,7 +817,7 @@ func file_herald_v1_feed_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_feed_proto_rawDesc), len(file_herald_v1_feed_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -7,6 +7,7 @@
 package heraldv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	structpb "google.golang.org/protobuf/types/known/structpb"
@@ -371,7 +372,17 @@ type Notification struct {
 	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	// snooze_until is when a snoozed notification comes back to the inbox
 	// (SnoozeNotifications); unset unless snoozed.
-	SnoozeUntil   *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=snooze_until,json=snoozeUntil,proto3" json:"snooze_until,omitempty"`
+	SnoozeUntil *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=snooze_until,json=snoozeUntil,proto3" json:"snooze_until,omitempty"`
+	// tags are the notification's tags: what SendRequest.tags named, merged
+	// with its template's in-app default tags (see SendRequest.tags), in that
+	// order, without repeats. List filters on them and counts tabs by them.
+	Tags []string `protobuf:"bytes,14,rep,name=tags,proto3" json:"tags,omitempty"`
+	// actions are the notification's action buttons, at most 3, in the order
+	// to show them: SendRequest.actions, or else its template's in-app actions.
+	Actions []*Action `protobuf:"bytes,18,rep,name=actions,proto3" json:"actions,omitempty"`
+	// interaction is the action the user took last (InteractNotification);
+	// unset while the user took none.
+	Interaction   *NotificationInteraction `protobuf:"bytes,19,opt,name=interaction,proto3" json:"interaction,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -528,6 +539,27 @@ func (x *Notification) GetExpireTime() *timestamppb.Timestamp {
 func (x *Notification) GetSnoozeUntil() *timestamppb.Timestamp {
 	if x != nil {
 		return x.SnoozeUntil
+	}
+	return nil
+}
+
+func (x *Notification) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *Notification) GetActions() []*Action {
+	if x != nil {
+		return x.Actions
+	}
+	return nil
+}
+
+func (x *Notification) GetInteraction() *NotificationInteraction {
+	if x != nil {
+		return x.Interaction
 	}
 	return nil
 }
@@ -797,11 +829,147 @@ func (x *Delivery) GetAttemptHistory() []*DeliveryAttempt {
 	return nil
 }
 
+// Action is a button on a notification: a link (`url`), or a named action the
+// inbox reports with InteractNotification (Herald records it, marks the
+// notification read and seen, and tells the user's feed and the backend).
+// A link may be reported too, to record the click.
+type Action struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id names the action within its notification, such as `approve`: 1 to 32
+	// characters, a lowercase letter then lowercase letters, digits, `_` or
+	// `-`. Unique within a notification.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// label is the button's text, 1 to 40 characters.
+	Label string `protobuf:"bytes,2,opt,name=label,proto3" json:"label,omitempty"`
+	// url is where the button leads, under the rules of SendRequest.action_url
+	// (an absolute http(s) URL with a host, or a path starting with a single
+	// `/`); empty for a named action.
+	Url string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
+	// payload is free-form JSON given back with the action when the user
+	// takes it (NotificationInteracted.payload), at most 2 KiB once encoded.
+	Payload       *structpb.Struct `protobuf:"bytes,4,opt,name=payload,proto3" json:"payload,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Action) Reset() {
+	*x = Action{}
+	mi := &file_herald_v1_notification_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Action) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Action) ProtoMessage() {}
+
+func (x *Action) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Action.ProtoReflect.Descriptor instead.
+func (*Action) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Action) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Action) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
+func (x *Action) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *Action) GetPayload() *structpb.Struct {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+// NotificationInteraction is an action a user took on a notification.
+type NotificationInteraction struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// action_id is the Action.id the user took.
+	ActionId string `protobuf:"bytes,1,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	// time is when the user took it.
+	Time          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotificationInteraction) Reset() {
+	*x = NotificationInteraction{}
+	mi := &file_herald_v1_notification_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotificationInteraction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotificationInteraction) ProtoMessage() {}
+
+func (x *NotificationInteraction) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotificationInteraction.ProtoReflect.Descriptor instead.
+func (*NotificationInteraction) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *NotificationInteraction) GetActionId() string {
+	if x != nil {
+		return x.ActionId
+	}
+	return ""
+}
+
+func (x *NotificationInteraction) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
 var File_herald_v1_notification_proto protoreflect.FileDescriptor
 
 const file_herald_v1_notification_proto_rawDesc = "" +
 	"\n" +
-	"\x1cherald/v1/notification.proto\x12\therald.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x91\x06\n" +
+	"\x1cherald/v1/notification.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x98\a\n" +
 	"\fNotification\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x1a\n" +
@@ -825,7 +993,10 @@ const file_herald_v1_notification_proto_rawDesc = "" +
 	"\aversion\x18\x15 \x01(\x05R\aversion\x12;\n" +
 	"\vexpire_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x12=\n" +
-	"\fsnooze_until\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\vsnoozeUntil\"\xb2\x02\n" +
+	"\fsnooze_until\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\vsnoozeUntil\x12\x12\n" +
+	"\x04tags\x18\x0e \x03(\tR\x04tags\x12+\n" +
+	"\aactions\x18\x12 \x03(\v2\x11.herald.v1.ActionR\aactions\x12D\n" +
+	"\vinteraction\x18\x13 \x01(\v2\".herald.v1.NotificationInteractionR\vinteraction\"\xb2\x02\n" +
 	"\x0fDeliveryAttempt\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x129\n" +
 	"\n" +
@@ -851,7 +1022,16 @@ const file_herald_v1_notification_proto_rawDesc = "" +
 	"\x11next_attempt_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\x0fnextAttemptTime\x12.\n" +
 	"\x13provider_message_id\x18\v \x01(\tR\x11providerMessageId\x12C\n" +
-	"\x0fattempt_history\x18\f \x03(\v2\x1a.herald.v1.DeliveryAttemptR\x0eattemptHistory*u\n" +
+	"\x0fattempt_history\x18\f \x03(\v2\x1a.herald.v1.DeliveryAttemptR\x0eattemptHistory\"\xbd\x03\n" +
+	"\x06Action\x12-\n" +
+	"\x02id\x18\x01 \x01(\tB\x1d\xbaH\x1ar\x18\x10\x01\x18 2\x12^[a-z][a-z0-9_-]*$R\x02id\x12\x1f\n" +
+	"\x05label\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18(R\x05label\x12\xaf\x02\n" +
+	"\x03url\x18\x03 \x01(\tB\x9c\x02\xbaH\x98\x02\xba\x01\x8c\x02\n" +
+	"\x0faction_url.form\x12^must be an absolute http(s) URL with a host, or a path starting with a single / (not // or /\\)\x1a\x98\x01this.matches('^(?:https?://[^/\\\\\\\\?#@\\\\s\\\\x00-\\\\x1f\\\\x7f]+(?:[/?#][^\\\\s\\\\x00-\\\\x1f\\\\x7f]*)?|/(?:[^/\\\\\\\\\\\\s\\\\x00-\\\\x1f\\\\x7f][^\\\\s\\\\x00-\\\\x1f\\\\x7f]*)?)$')\xd8\x01\x01r\x03\x18\x80\x10R\x03url\x121\n" +
+	"\apayload\x18\x04 \x01(\v2\x17.google.protobuf.StructR\apayload\"f\n" +
+	"\x17NotificationInteraction\x12\x1b\n" +
+	"\taction_id\x18\x01 \x01(\tR\bactionId\x12.\n" +
+	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time*u\n" +
 	"\bPriority\x12\x18\n" +
 	"\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fPRIORITY_LOW\x10\x01\x12\x13\n" +
@@ -899,43 +1079,49 @@ func file_herald_v1_notification_proto_rawDescGZIP() []byte {
 }
 
 var file_herald_v1_notification_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_herald_v1_notification_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_herald_v1_notification_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_herald_v1_notification_proto_goTypes = []any{
-	(Priority)(0),                 // 0: herald.v1.Priority
-	(Channel)(0),                  // 1: herald.v1.Channel
-	(DeliveryStatus)(0),           // 2: herald.v1.DeliveryStatus
-	(AttemptOutcome)(0),           // 3: herald.v1.AttemptOutcome
-	(*Notification)(nil),          // 4: herald.v1.Notification
-	(*DeliveryAttempt)(nil),       // 5: herald.v1.DeliveryAttempt
-	(*Delivery)(nil),              // 6: herald.v1.Delivery
-	(*structpb.Struct)(nil),       // 7: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(Priority)(0),                   // 0: herald.v1.Priority
+	(Channel)(0),                    // 1: herald.v1.Channel
+	(DeliveryStatus)(0),             // 2: herald.v1.DeliveryStatus
+	(AttemptOutcome)(0),             // 3: herald.v1.AttemptOutcome
+	(*Notification)(nil),            // 4: herald.v1.Notification
+	(*DeliveryAttempt)(nil),         // 5: herald.v1.DeliveryAttempt
+	(*Delivery)(nil),                // 6: herald.v1.Delivery
+	(*Action)(nil),                  // 7: herald.v1.Action
+	(*NotificationInteraction)(nil), // 8: herald.v1.NotificationInteraction
+	(*structpb.Struct)(nil),         // 9: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil),   // 10: google.protobuf.Timestamp
 }
 var file_herald_v1_notification_proto_depIdxs = []int32{
-	7,  // 0: herald.v1.Notification.data:type_name -> google.protobuf.Struct
+	9,  // 0: herald.v1.Notification.data:type_name -> google.protobuf.Struct
 	0,  // 1: herald.v1.Notification.priority:type_name -> herald.v1.Priority
-	8,  // 2: herald.v1.Notification.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 3: herald.v1.Notification.send_time:type_name -> google.protobuf.Timestamp
-	8,  // 4: herald.v1.Notification.read_time:type_name -> google.protobuf.Timestamp
-	8,  // 5: herald.v1.Notification.archive_time:type_name -> google.protobuf.Timestamp
-	8,  // 6: herald.v1.Notification.seen_time:type_name -> google.protobuf.Timestamp
-	8,  // 7: herald.v1.Notification.update_time:type_name -> google.protobuf.Timestamp
-	8,  // 8: herald.v1.Notification.expire_time:type_name -> google.protobuf.Timestamp
-	8,  // 9: herald.v1.Notification.snooze_until:type_name -> google.protobuf.Timestamp
-	8,  // 10: herald.v1.DeliveryAttempt.start_time:type_name -> google.protobuf.Timestamp
-	8,  // 11: herald.v1.DeliveryAttempt.end_time:type_name -> google.protobuf.Timestamp
-	3,  // 12: herald.v1.DeliveryAttempt.outcome:type_name -> herald.v1.AttemptOutcome
-	1,  // 13: herald.v1.Delivery.channel:type_name -> herald.v1.Channel
-	2,  // 14: herald.v1.Delivery.status:type_name -> herald.v1.DeliveryStatus
-	8,  // 15: herald.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 16: herald.v1.Delivery.update_time:type_name -> google.protobuf.Timestamp
-	8,  // 17: herald.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	5,  // 18: herald.v1.Delivery.attempt_history:type_name -> herald.v1.DeliveryAttempt
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	10, // 2: herald.v1.Notification.create_time:type_name -> google.protobuf.Timestamp
+	10, // 3: herald.v1.Notification.send_time:type_name -> google.protobuf.Timestamp
+	10, // 4: herald.v1.Notification.read_time:type_name -> google.protobuf.Timestamp
+	10, // 5: herald.v1.Notification.archive_time:type_name -> google.protobuf.Timestamp
+	10, // 6: herald.v1.Notification.seen_time:type_name -> google.protobuf.Timestamp
+	10, // 7: herald.v1.Notification.update_time:type_name -> google.protobuf.Timestamp
+	10, // 8: herald.v1.Notification.expire_time:type_name -> google.protobuf.Timestamp
+	10, // 9: herald.v1.Notification.snooze_until:type_name -> google.protobuf.Timestamp
+	7,  // 10: herald.v1.Notification.actions:type_name -> herald.v1.Action
+	8,  // 11: herald.v1.Notification.interaction:type_name -> herald.v1.NotificationInteraction
+	10, // 12: herald.v1.DeliveryAttempt.start_time:type_name -> google.protobuf.Timestamp
+	10, // 13: herald.v1.DeliveryAttempt.end_time:type_name -> google.protobuf.Timestamp
+	3,  // 14: herald.v1.DeliveryAttempt.outcome:type_name -> herald.v1.AttemptOutcome
+	1,  // 15: herald.v1.Delivery.channel:type_name -> herald.v1.Channel
+	2,  // 16: herald.v1.Delivery.status:type_name -> herald.v1.DeliveryStatus
+	10, // 17: herald.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	10, // 18: herald.v1.Delivery.update_time:type_name -> google.protobuf.Timestamp
+	10, // 19: herald.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	5,  // 20: herald.v1.Delivery.attempt_history:type_name -> herald.v1.DeliveryAttempt
+	9,  // 21: herald.v1.Action.payload:type_name -> google.protobuf.Struct
+	10, // 22: herald.v1.NotificationInteraction.time:type_name -> google.protobuf.Timestamp
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_notification_proto_init() }
@@ -949,7 +1135,7 @@ func file_herald_v1_notification_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_notification_proto_rawDesc), len(file_herald_v1_notification_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   3,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -194,7 +194,19 @@ type SendRequest struct {
 	// ttl is how long the notifications live after send_at (or now): 1 second
 	// to 365 days. The same as expire_at = send time + ttl; at most one of
 	// expire_at and ttl.
-	Ttl           *durationpb.Duration `protobuf:"bytes,20,opt,name=ttl,proto3" json:"ttl,omitempty"`
+	Ttl *durationpb.Duration `protobuf:"bytes,20,opt,name=ttl,proto3" json:"ttl,omitempty"`
+	// tags label the notification for the inbox's filters and tabs (List
+	// `tags` and `tabs`): up to 10 distinct tags, each 1 to 64 characters, a
+	// lowercase letter or digit then lowercase letters, digits, `_`, `.` or
+	// `-`, such as `mention` or `billing`. With template_key they are merged
+	// with the in-app template's default tags (InAppTemplate.tags): the
+	// request's first, then the template's, without repeats; more than 10 in
+	// all is INVALID_ARGUMENT naming `tags`.
+	Tags []string `protobuf:"bytes,17,rep,name=tags,proto3" json:"tags,omitempty"`
+	// actions are up to 3 buttons (see Action), with distinct ids, shown in
+	// this order. When given they replace the in-app template's actions
+	// (InAppTemplate.actions); when empty, the template's are used, if any.
+	Actions       []*Action `protobuf:"bytes,21,rep,name=actions,proto3" json:"actions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -358,6 +370,20 @@ func (x *SendRequest) GetExpireAt() *timestamppb.Timestamp {
 func (x *SendRequest) GetTtl() *durationpb.Duration {
 	if x != nil {
 		return x.Ttl
+	}
+	return nil
+}
+
+func (x *SendRequest) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *SendRequest) GetActions() []*Action {
+	if x != nil {
+		return x.Actions
 	}
 	return nil
 }
@@ -1250,7 +1276,14 @@ type ListRequest struct {
 	UnseenOnly bool `protobuf:"varint,7,opt,name=unseen_only,json=unseenOnly,proto3" json:"unseen_only,omitempty"`
 	// snoozed returns the user's snoozed notifications (not archived) instead
 	// of the inbox, newest first by their place in the feed.
-	Snoozed       bool `protobuf:"varint,10,opt,name=snoozed,proto3" json:"snoozed,omitempty"`
+	Snoozed bool `protobuf:"varint,10,opt,name=snoozed,proto3" json:"snoozed,omitempty"`
+	// tags, when set, returns only notifications having at least one of these
+	// tags (up to 10, each as in SendRequest.tags).
+	Tags []string `protobuf:"bytes,8,rep,name=tags,proto3" json:"tags,omitempty"`
+	// tabs asks for the counts of up to 10 tabs (see Tab), with distinct ids,
+	// answered in ListResponse.tab_counts, whatever the page and filters:
+	// "All 12 · Mentions 3 · Billing 1" in one call.
+	Tabs          []*Tab `protobuf:"bytes,9,rep,name=tabs,proto3" json:"tabs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1341,6 +1374,20 @@ func (x *ListRequest) GetSnoozed() bool {
 	return false
 }
 
+func (x *ListRequest) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *ListRequest) GetTabs() []*Tab {
+	if x != nil {
+		return x.Tabs
+	}
+	return nil
+}
+
 // ListResponse is one page of notifications.
 type ListResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1355,7 +1402,10 @@ type ListResponse struct {
 	UnreadCount int32 `protobuf:"varint,3,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
 	// unseen_count is the user's unseen count (unseen and not archived: the
 	// bell badge), whatever the filters.
-	UnseenCount   int32 `protobuf:"varint,4,opt,name=unseen_count,json=unseenCount,proto3" json:"unseen_count,omitempty"`
+	UnseenCount int32 `protobuf:"varint,4,opt,name=unseen_count,json=unseenCount,proto3" json:"unseen_count,omitempty"`
+	// tab_counts has one entry per requested tab, in the order of
+	// ListRequest.tabs.
+	TabCounts     []*TabCount `protobuf:"bytes,5,rep,name=tab_counts,json=tabCounts,proto3" json:"tab_counts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1416,6 +1466,13 @@ func (x *ListResponse) GetUnseenCount() int32 {
 		return x.UnseenCount
 	}
 	return 0
+}
+
+func (x *ListResponse) GetTabCounts() []*TabCount {
+	if x != nil {
+		return x.TabCounts
+	}
+	return nil
 }
 
 // MarkReadRequest changes the state of some or all of a user's notifications.
@@ -2743,11 +2800,276 @@ func (x *UnsnoozeNotificationsResponse) GetChangedCount() int32 {
 	return 0
 }
 
+// Tab is a view of the inbox an app shows as a tab: the notifications in the
+// inbox (not archived) of its category, if set, having at least one of its
+// tags, if any; a tab with neither is the whole inbox. List with the same
+// `category` and `tags` shows its notifications.
+type Tab struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id is the caller's name for the tab, returned with its counts: 1 to 32
+	// characters, a lowercase letter or digit then lowercase letters, digits,
+	// `_`, `.` or `-`.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// category, when set, counts only notifications of this category.
+	Category string `protobuf:"bytes,2,opt,name=category,proto3" json:"category,omitempty"`
+	// tags, when set, counts only notifications having at least one of them
+	// (up to 10, each as in SendRequest.tags).
+	Tags          []string `protobuf:"bytes,3,rep,name=tags,proto3" json:"tags,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Tab) Reset() {
+	*x = Tab{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Tab) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Tab) ProtoMessage() {}
+
+func (x *Tab) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Tab.ProtoReflect.Descriptor instead.
+func (*Tab) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *Tab) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Tab) GetCategory() string {
+	if x != nil {
+		return x.Category
+	}
+	return ""
+}
+
+func (x *Tab) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+// TabCount is what one tab holds.
+type TabCount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id is the Tab.id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// unread_count counts the tab's unread notifications. Counting is bounded:
+	// it looks at no more than 10,000 of the user's unread or unseen
+	// notifications in the inbox, so a count never exceeds 10,000 (show
+	// "9,999+" from there).
+	UnreadCount int32 `protobuf:"varint,2,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
+	// unseen_count counts the tab's unseen notifications, bounded likewise.
+	UnseenCount   int32 `protobuf:"varint,3,opt,name=unseen_count,json=unseenCount,proto3" json:"unseen_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TabCount) Reset() {
+	*x = TabCount{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TabCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TabCount) ProtoMessage() {}
+
+func (x *TabCount) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TabCount.ProtoReflect.Descriptor instead.
+func (*TabCount) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *TabCount) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *TabCount) GetUnreadCount() int32 {
+	if x != nil {
+		return x.UnreadCount
+	}
+	return 0
+}
+
+func (x *TabCount) GetUnseenCount() int32 {
+	if x != nil {
+		return x.UnseenCount
+	}
+	return 0
+}
+
+// InteractNotificationRequest names a notification and the action taken.
+type InteractNotificationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// user_id is whose notification it is. A user token may leave it empty.
+	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// id is the notification's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// action_id is the Action.id the user took.
+	ActionId      string `protobuf:"bytes,3,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InteractNotificationRequest) Reset() {
+	*x = InteractNotificationRequest{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InteractNotificationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InteractNotificationRequest) ProtoMessage() {}
+
+func (x *InteractNotificationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InteractNotificationRequest.ProtoReflect.Descriptor instead.
+func (*InteractNotificationRequest) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *InteractNotificationRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *InteractNotificationRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *InteractNotificationRequest) GetActionId() string {
+	if x != nil {
+		return x.ActionId
+	}
+	return ""
+}
+
+// InteractNotificationResponse reports the notification after the action.
+type InteractNotificationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// notification is the notification, with its interaction, read and seen.
+	Notification *Notification `protobuf:"bytes,1,opt,name=notification,proto3" json:"notification,omitempty"`
+	// unread_count is the user's unread count after the change.
+	UnreadCount int32 `protobuf:"varint,2,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
+	// unseen_count is the user's unseen count after the change.
+	UnseenCount   int32 `protobuf:"varint,3,opt,name=unseen_count,json=unseenCount,proto3" json:"unseen_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InteractNotificationResponse) Reset() {
+	*x = InteractNotificationResponse{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InteractNotificationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InteractNotificationResponse) ProtoMessage() {}
+
+func (x *InteractNotificationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InteractNotificationResponse.ProtoReflect.Descriptor instead.
+func (*InteractNotificationResponse) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *InteractNotificationResponse) GetNotification() *Notification {
+	if x != nil {
+		return x.Notification
+	}
+	return nil
+}
+
+func (x *InteractNotificationResponse) GetUnreadCount() int32 {
+	if x != nil {
+		return x.UnreadCount
+	}
+	return 0
+}
+
+func (x *InteractNotificationResponse) GetUnseenCount() int32 {
+	if x != nil {
+		return x.UnseenCount
+	}
+	return 0
+}
+
 var File_herald_v1_notification_service_proto protoreflect.FileDescriptor
 
 const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\n" +
-	"$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\x1a\x18herald/v1/workflow.proto\"\x95\x12\n" +
+	"$herald/v1/notification_service.proto\x12\therald.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14herald/v1/feed.proto\x1a\x1cherald/v1/notification.proto\x1a\x1bherald/v1/preferences.proto\x1a\x18herald/v1/workflow.proto\"\xdd\x13\n" +
 	"\vSendRequest\x129\n" +
 	"\buser_ids\x18\x01 \x03(\tB\x1e\xbaH\x1b\x92\x01\x18\x10\xe8\a\x18\x01\"\x11r\x0f\x10\x01\x18\x80\x012\b^[!-~]+$R\auserIds\x12P\n" +
 	"\bcategory\x18\x02 \x01(\tB4\xbaH1\xc8\x01\x01r,\x18\x80\x012'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\bcategory\x12\x1e\n" +
@@ -2771,7 +3093,11 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\tbroadcast\x18\x10 \x01(\bR\tbroadcast\x122\n" +
 	"\tgroup_key\x18\x12 \x01(\tB\x15\xbaH\x12\xd8\x01\x01r\r\x18\xff\x012\b^[ -~]+$R\bgroupKey\x12A\n" +
 	"\texpire_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\b\xbaH\x05\xb2\x01\x02@\x01R\bexpireAt\x12>\n" +
-	"\x03ttl\x18\x14 \x01(\v2\x19.google.protobuf.DurationB\x11\xbaH\x0e\xaa\x01\v\"\x05\b\x80\xe7\x84\x0f2\x02\b\x01R\x03ttl:\xcb\x06\xbaH\xc7\x06\x1a\x87\x01\n" +
+	"\x03ttl\x18\x14 \x01(\v2\x19.google.protobuf.DurationB\x11\xbaH\x0e\xaa\x01\v\"\x05\b\x80\xe7\x84\x0f2\x02\b\x01R\x03ttl\x12>\n" +
+	"\x04tags\x18\x11 \x03(\tB*\xbaH'\x92\x01$\x10\n" +
+	"\x18\x01\"\x1er\x1c\x10\x01\x18@2\x16^[a-z0-9][a-z0-9_.-]*$R\x04tags\x12\x85\x01\n" +
+	"\aactions\x18\x15 \x03(\v2\x11.herald.v1.ActionBX\xbaHU\xba\x01M\n" +
+	"\x12actions.unique_ids\x12\x1baction ids must be distinct\x1a\x1athis.map(a, a.id).unique()\x92\x01\x02\x10\x03R\aactions:\xcb\x06\xbaH\xc7\x06\x1a\x87\x01\n" +
 	"\x16send.expire_after_send\x12 expire_at: must be after send_at\x1aK!has(this.expire_at) || !has(this.send_at) || this.expire_at > this.send_at\x1a\xb9\x01\n" +
 	"\x13send.expire_horizon\x12:expire_at: must be at most 365 days after send_at (or now)\x1af!has(this.expire_at) || this.expire_at <= (has(this.send_at) ? this.send_at : now) + duration('8760h')\x1a\xa4\x01\n" +
 	"\rsend.audience\x12Ouser_ids: must name at least one recipient, unless topics or broadcast is given\x1aBsize(this.user_ids) > 0 || size(this.topics) > 0 || this.broadcast\x1a\x99\x01\n" +
@@ -2834,7 +3160,7 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"deliveries\x18\x02 \x03(\v2\x13.herald.v1.DeliveryR\n" +
 	"deliveries\x12;\n" +
 	"\rworkflow_runs\x18\x03 \x03(\v2\x16.herald.v1.WorkflowRunR\fworkflowRuns\x12-\n" +
-	"\x06digest\x18\x04 \x01(\v2\x15.herald.v1.DigestLinkR\x06digest\"\xd5\x02\n" +
+	"\x06digest\x18\x04 \x01(\v2\x15.herald.v1.DigestLinkR\x06digest\"\x8d\x04\n" +
 	"\vListRequest\x12+\n" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12&\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
@@ -2847,12 +3173,19 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\vunseen_only\x18\a \x01(\bR\n" +
 	"unseenOnly\x12\x18\n" +
 	"\asnoozed\x18\n" +
-	" \x01(\bR\asnoozed\"\xbb\x01\n" +
+	" \x01(\bR\asnoozed\x12>\n" +
+	"\x04tags\x18\b \x03(\tB*\xbaH'\x92\x01$\x10\n" +
+	"\x18\x01\"\x1er\x1c\x10\x01\x18@2\x16^[a-z0-9][a-z0-9_.-]*$R\x04tags\x12v\n" +
+	"\x04tabs\x18\t \x03(\v2\x0e.herald.v1.TabBR\xbaHO\xba\x01G\n" +
+	"\x0ftabs.unique_ids\x12\x18tab ids must be distinct\x1a\x1athis.map(t, t.id).unique()\x92\x01\x02\x10\n" +
+	"R\x04tabs\"\xef\x01\n" +
 	"\fListResponse\x12=\n" +
 	"\rnotifications\x18\x01 \x03(\v2\x17.herald.v1.NotificationR\rnotifications\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12!\n" +
 	"\funread_count\x18\x03 \x01(\x05R\vunreadCount\x12!\n" +
-	"\funseen_count\x18\x04 \x01(\x05R\vunseenCount\"\xe9\x01\n" +
+	"\funseen_count\x18\x04 \x01(\x05R\vunseenCount\x122\n" +
+	"\n" +
+	"tab_counts\x18\x05 \x03(\v2\x13.herald.v1.TabCountR\ttabCounts\"\xe9\x01\n" +
 	"\x0fMarkReadRequest\x12+\n" +
 	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12<\n" +
 	"\x10notification_ids\x18\x02 \x03(\tB\x11\xbaH\x0e\x92\x01\v\x10d\x18\x01\"\x05r\x03\xb0\x01\x01R\x0fnotificationIds\x12\x10\n" +
@@ -2956,13 +3289,30 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\x1dUnsnoozeNotificationsResponse\x12!\n" +
 	"\funread_count\x18\x01 \x01(\x05R\vunreadCount\x12!\n" +
 	"\funseen_count\x18\x02 \x01(\x05R\vunseenCount\x12#\n" +
-	"\rchanged_count\x18\x03 \x01(\x05R\fchangedCount*\x92\x01\n" +
+	"\rchanged_count\x18\x03 \x01(\x05R\fchangedCount\"\xca\x01\n" +
+	"\x03Tab\x121\n" +
+	"\x02id\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18 2\x16^[a-z0-9][a-z0-9_.-]*$R\x02id\x12P\n" +
+	"\bcategory\x18\x02 \x01(\tB4\xbaH1\xd8\x01\x01r,\x18\x80\x012'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\bcategory\x12>\n" +
+	"\x04tags\x18\x03 \x03(\tB*\xbaH'\x92\x01$\x10\n" +
+	"\x18\x01\"\x1er\x1c\x10\x01\x18@2\x16^[a-z0-9][a-z0-9_.-]*$R\x04tags\"`\n" +
+	"\bTabCount\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
+	"\funread_count\x18\x02 \x01(\x05R\vunreadCount\x12!\n" +
+	"\funseen_count\x18\x03 \x01(\x05R\vunseenCount\"\xa0\x01\n" +
+	"\x1bInteractNotificationRequest\x12+\n" +
+	"\auser_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r\x18\x80\x012\b^[!-~]*$R\x06userId\x12\x18\n" +
+	"\x02id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12:\n" +
+	"\taction_id\x18\x03 \x01(\tB\x1d\xbaH\x1ar\x18\x10\x01\x18 2\x12^[a-z][a-z0-9_-]*$R\bactionId\"\xa1\x01\n" +
+	"\x1cInteractNotificationResponse\x12;\n" +
+	"\fnotification\x18\x01 \x01(\v2\x17.herald.v1.NotificationR\fnotification\x12!\n" +
+	"\funread_count\x18\x02 \x01(\x05R\vunreadCount\x12!\n" +
+	"\funseen_count\x18\x03 \x01(\x05R\vunseenCount*\x92\x01\n" +
 	"\vFanoutState\x12\x1c\n" +
 	"\x18FANOUT_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15FANOUT_STATE_PLANNING\x10\x01\x12\x18\n" +
 	"\x14FANOUT_STATE_RUNNING\x10\x02\x12\x15\n" +
 	"\x11FANOUT_STATE_DONE\x10\x03\x12\x19\n" +
-	"\x15FANOUT_STATE_CANCELED\x10\x042\xa2\f\n" +
+	"\x15FANOUT_STATE_CANCELED\x10\x042\x90\r\n" +
 	"\x13NotificationService\x127\n" +
 	"\x04Send\x12\x16.herald.v1.SendRequest\x1a\x17.herald.v1.SendResponse\x12F\n" +
 	"\tSendBatch\x12\x1b.herald.v1.SendBatchRequest\x1a\x1c.herald.v1.SendBatchResponse\x12M\n" +
@@ -2982,7 +3332,8 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\x12UpdateNotification\x12$.herald.v1.UpdateNotificationRequest\x1a%.herald.v1.UpdateNotificationResponse\"\x03\x90\x02\x02\x12i\n" +
 	"\x13RetractNotification\x12%.herald.v1.RetractNotificationRequest\x1a&.herald.v1.RetractNotificationResponse\"\x03\x90\x02\x02\x12i\n" +
 	"\x13SnoozeNotifications\x12%.herald.v1.SnoozeNotificationsRequest\x1a&.herald.v1.SnoozeNotificationsResponse\"\x03\x90\x02\x02\x12o\n" +
-	"\x15UnsnoozeNotifications\x12'.herald.v1.UnsnoozeNotificationsRequest\x1a(.herald.v1.UnsnoozeNotificationsResponse\"\x03\x90\x02\x02B\xa4\x01\n" +
+	"\x15UnsnoozeNotifications\x12'.herald.v1.UnsnoozeNotificationsRequest\x1a(.herald.v1.UnsnoozeNotificationsResponse\"\x03\x90\x02\x02\x12l\n" +
+	"\x14InteractNotification\x12&.herald.v1.InteractNotificationRequest\x1a'.herald.v1.InteractNotificationResponse\"\x03\x90\x02\x02B\xa4\x01\n" +
 	"\rcom.herald.v1B\x18NotificationServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\n" +
 	"Herald::V1b\x06proto3"
 
@@ -2999,7 +3350,7 @@ func file_herald_v1_notification_service_proto_rawDescGZIP() []byte {
 }
 
 var file_herald_v1_notification_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_herald_v1_notification_service_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_herald_v1_notification_service_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_herald_v1_notification_service_proto_goTypes = []any{
 	(FanoutState)(0),                      // 0: herald.v1.FanoutState
 	(*SendRequest)(nil),                   // 1: herald.v1.SendRequest
@@ -3041,105 +3392,116 @@ var file_herald_v1_notification_service_proto_goTypes = []any{
 	(*SnoozeNotificationsResponse)(nil),   // 37: herald.v1.SnoozeNotificationsResponse
 	(*UnsnoozeNotificationsRequest)(nil),  // 38: herald.v1.UnsnoozeNotificationsRequest
 	(*UnsnoozeNotificationsResponse)(nil), // 39: herald.v1.UnsnoozeNotificationsResponse
-	nil,                                   // 40: herald.v1.UpdatePreferencesRequest.CategoriesEntry
-	(*structpb.Struct)(nil),               // 41: google.protobuf.Struct
-	(Priority)(0),                         // 42: herald.v1.Priority
-	(Channel)(0),                          // 43: herald.v1.Channel
-	(*timestamppb.Timestamp)(nil),         // 44: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),           // 45: google.protobuf.Duration
-	(*Notification)(nil),                  // 46: herald.v1.Notification
-	(*Delivery)(nil),                      // 47: herald.v1.Delivery
-	(*WorkflowRun)(nil),                   // 48: herald.v1.WorkflowRun
-	(*DigestLink)(nil),                    // 49: herald.v1.DigestLink
-	(ChangeKind)(0),                       // 50: herald.v1.ChangeKind
-	(*Preferences)(nil),                   // 51: herald.v1.Preferences
-	(*ChannelSettings)(nil),               // 52: herald.v1.ChannelSettings
-	(*QuietHours)(nil),                    // 53: herald.v1.QuietHours
-	(*FeedEvent)(nil),                     // 54: herald.v1.FeedEvent
-	(DeliveryStatus)(0),                   // 55: herald.v1.DeliveryStatus
+	(*Tab)(nil),                           // 40: herald.v1.Tab
+	(*TabCount)(nil),                      // 41: herald.v1.TabCount
+	(*InteractNotificationRequest)(nil),   // 42: herald.v1.InteractNotificationRequest
+	(*InteractNotificationResponse)(nil),  // 43: herald.v1.InteractNotificationResponse
+	nil,                                   // 44: herald.v1.UpdatePreferencesRequest.CategoriesEntry
+	(*structpb.Struct)(nil),               // 45: google.protobuf.Struct
+	(Priority)(0),                         // 46: herald.v1.Priority
+	(Channel)(0),                          // 47: herald.v1.Channel
+	(*timestamppb.Timestamp)(nil),         // 48: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),           // 49: google.protobuf.Duration
+	(*Action)(nil),                        // 50: herald.v1.Action
+	(*Notification)(nil),                  // 51: herald.v1.Notification
+	(*Delivery)(nil),                      // 52: herald.v1.Delivery
+	(*WorkflowRun)(nil),                   // 53: herald.v1.WorkflowRun
+	(*DigestLink)(nil),                    // 54: herald.v1.DigestLink
+	(ChangeKind)(0),                       // 55: herald.v1.ChangeKind
+	(*Preferences)(nil),                   // 56: herald.v1.Preferences
+	(*ChannelSettings)(nil),               // 57: herald.v1.ChannelSettings
+	(*QuietHours)(nil),                    // 58: herald.v1.QuietHours
+	(*FeedEvent)(nil),                     // 59: herald.v1.FeedEvent
+	(DeliveryStatus)(0),                   // 60: herald.v1.DeliveryStatus
 }
 var file_herald_v1_notification_service_proto_depIdxs = []int32{
-	41, // 0: herald.v1.SendRequest.data:type_name -> google.protobuf.Struct
-	42, // 1: herald.v1.SendRequest.priority:type_name -> herald.v1.Priority
-	43, // 2: herald.v1.SendRequest.channels:type_name -> herald.v1.Channel
-	44, // 3: herald.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
-	44, // 4: herald.v1.SendRequest.expire_at:type_name -> google.protobuf.Timestamp
-	45, // 5: herald.v1.SendRequest.ttl:type_name -> google.protobuf.Duration
-	46, // 6: herald.v1.SendResponse.notifications:type_name -> herald.v1.Notification
-	7,  // 7: herald.v1.GetFanoutResponse.fanout:type_name -> herald.v1.Fanout
-	7,  // 8: herald.v1.CancelFanoutResponse.fanout:type_name -> herald.v1.Fanout
-	0,  // 9: herald.v1.Fanout.state:type_name -> herald.v1.FanoutState
-	44, // 10: herald.v1.Fanout.created_at:type_name -> google.protobuf.Timestamp
-	44, // 11: herald.v1.Fanout.finished_at:type_name -> google.protobuf.Timestamp
-	1,  // 12: herald.v1.SendBatchRequest.items:type_name -> herald.v1.SendRequest
-	10, // 13: herald.v1.SendBatchResponse.results:type_name -> herald.v1.SendResult
-	2,  // 14: herald.v1.SendResult.sent:type_name -> herald.v1.SendResponse
-	11, // 15: herald.v1.SendResult.error:type_name -> herald.v1.SendError
-	1,  // 16: herald.v1.SendStreamRequest.send:type_name -> herald.v1.SendRequest
-	10, // 17: herald.v1.SendStreamResponse.result:type_name -> herald.v1.SendResult
-	46, // 18: herald.v1.GetNotificationResponse.notification:type_name -> herald.v1.Notification
-	47, // 19: herald.v1.GetNotificationResponse.deliveries:type_name -> herald.v1.Delivery
-	48, // 20: herald.v1.GetNotificationResponse.workflow_runs:type_name -> herald.v1.WorkflowRun
-	49, // 21: herald.v1.GetNotificationResponse.digest:type_name -> herald.v1.DigestLink
-	46, // 22: herald.v1.ListResponse.notifications:type_name -> herald.v1.Notification
-	50, // 23: herald.v1.MarkReadRequest.change:type_name -> herald.v1.ChangeKind
-	51, // 24: herald.v1.GetPreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	43, // 25: herald.v1.GetPreferencesResponse.channels:type_name -> herald.v1.Channel
-	52, // 26: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
-	40, // 27: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
-	53, // 28: herald.v1.UpdatePreferencesRequest.quiet_hours:type_name -> herald.v1.QuietHours
-	51, // 29: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	54, // 30: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
-	47, // 31: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
-	47, // 32: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
-	55, // 33: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
-	43, // 34: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
-	47, // 35: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
-	41, // 36: herald.v1.UpdateNotificationRequest.data:type_name -> google.protobuf.Struct
-	46, // 37: herald.v1.UpdateNotificationResponse.notification:type_name -> herald.v1.Notification
-	44, // 38: herald.v1.SnoozeNotificationsRequest.snooze_until:type_name -> google.protobuf.Timestamp
-	52, // 39: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
-	1,  // 40: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
-	8,  // 41: herald.v1.NotificationService.SendBatch:input_type -> herald.v1.SendBatchRequest
-	12, // 42: herald.v1.NotificationService.SendStream:input_type -> herald.v1.SendStreamRequest
-	3,  // 43: herald.v1.NotificationService.GetFanout:input_type -> herald.v1.GetFanoutRequest
-	5,  // 44: herald.v1.NotificationService.CancelFanout:input_type -> herald.v1.CancelFanoutRequest
-	14, // 45: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
-	16, // 46: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
-	18, // 47: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
-	20, // 48: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
-	22, // 49: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
-	26, // 50: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
-	28, // 51: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
-	30, // 52: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
-	24, // 53: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
-	32, // 54: herald.v1.NotificationService.UpdateNotification:input_type -> herald.v1.UpdateNotificationRequest
-	34, // 55: herald.v1.NotificationService.RetractNotification:input_type -> herald.v1.RetractNotificationRequest
-	36, // 56: herald.v1.NotificationService.SnoozeNotifications:input_type -> herald.v1.SnoozeNotificationsRequest
-	38, // 57: herald.v1.NotificationService.UnsnoozeNotifications:input_type -> herald.v1.UnsnoozeNotificationsRequest
-	2,  // 58: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
-	9,  // 59: herald.v1.NotificationService.SendBatch:output_type -> herald.v1.SendBatchResponse
-	13, // 60: herald.v1.NotificationService.SendStream:output_type -> herald.v1.SendStreamResponse
-	4,  // 61: herald.v1.NotificationService.GetFanout:output_type -> herald.v1.GetFanoutResponse
-	6,  // 62: herald.v1.NotificationService.CancelFanout:output_type -> herald.v1.CancelFanoutResponse
-	15, // 63: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
-	17, // 64: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
-	19, // 65: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
-	21, // 66: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
-	23, // 67: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
-	27, // 68: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
-	29, // 69: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
-	31, // 70: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
-	25, // 71: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
-	33, // 72: herald.v1.NotificationService.UpdateNotification:output_type -> herald.v1.UpdateNotificationResponse
-	35, // 73: herald.v1.NotificationService.RetractNotification:output_type -> herald.v1.RetractNotificationResponse
-	37, // 74: herald.v1.NotificationService.SnoozeNotifications:output_type -> herald.v1.SnoozeNotificationsResponse
-	39, // 75: herald.v1.NotificationService.UnsnoozeNotifications:output_type -> herald.v1.UnsnoozeNotificationsResponse
-	58, // [58:76] is the sub-list for method output_type
-	40, // [40:58] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	45, // 0: herald.v1.SendRequest.data:type_name -> google.protobuf.Struct
+	46, // 1: herald.v1.SendRequest.priority:type_name -> herald.v1.Priority
+	47, // 2: herald.v1.SendRequest.channels:type_name -> herald.v1.Channel
+	48, // 3: herald.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
+	48, // 4: herald.v1.SendRequest.expire_at:type_name -> google.protobuf.Timestamp
+	49, // 5: herald.v1.SendRequest.ttl:type_name -> google.protobuf.Duration
+	50, // 6: herald.v1.SendRequest.actions:type_name -> herald.v1.Action
+	51, // 7: herald.v1.SendResponse.notifications:type_name -> herald.v1.Notification
+	7,  // 8: herald.v1.GetFanoutResponse.fanout:type_name -> herald.v1.Fanout
+	7,  // 9: herald.v1.CancelFanoutResponse.fanout:type_name -> herald.v1.Fanout
+	0,  // 10: herald.v1.Fanout.state:type_name -> herald.v1.FanoutState
+	48, // 11: herald.v1.Fanout.created_at:type_name -> google.protobuf.Timestamp
+	48, // 12: herald.v1.Fanout.finished_at:type_name -> google.protobuf.Timestamp
+	1,  // 13: herald.v1.SendBatchRequest.items:type_name -> herald.v1.SendRequest
+	10, // 14: herald.v1.SendBatchResponse.results:type_name -> herald.v1.SendResult
+	2,  // 15: herald.v1.SendResult.sent:type_name -> herald.v1.SendResponse
+	11, // 16: herald.v1.SendResult.error:type_name -> herald.v1.SendError
+	1,  // 17: herald.v1.SendStreamRequest.send:type_name -> herald.v1.SendRequest
+	10, // 18: herald.v1.SendStreamResponse.result:type_name -> herald.v1.SendResult
+	51, // 19: herald.v1.GetNotificationResponse.notification:type_name -> herald.v1.Notification
+	52, // 20: herald.v1.GetNotificationResponse.deliveries:type_name -> herald.v1.Delivery
+	53, // 21: herald.v1.GetNotificationResponse.workflow_runs:type_name -> herald.v1.WorkflowRun
+	54, // 22: herald.v1.GetNotificationResponse.digest:type_name -> herald.v1.DigestLink
+	40, // 23: herald.v1.ListRequest.tabs:type_name -> herald.v1.Tab
+	51, // 24: herald.v1.ListResponse.notifications:type_name -> herald.v1.Notification
+	41, // 25: herald.v1.ListResponse.tab_counts:type_name -> herald.v1.TabCount
+	55, // 26: herald.v1.MarkReadRequest.change:type_name -> herald.v1.ChangeKind
+	56, // 27: herald.v1.GetPreferencesResponse.preferences:type_name -> herald.v1.Preferences
+	47, // 28: herald.v1.GetPreferencesResponse.channels:type_name -> herald.v1.Channel
+	57, // 29: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
+	44, // 30: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
+	58, // 31: herald.v1.UpdatePreferencesRequest.quiet_hours:type_name -> herald.v1.QuietHours
+	56, // 32: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
+	59, // 33: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
+	52, // 34: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
+	52, // 35: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
+	60, // 36: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
+	47, // 37: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
+	52, // 38: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
+	45, // 39: herald.v1.UpdateNotificationRequest.data:type_name -> google.protobuf.Struct
+	51, // 40: herald.v1.UpdateNotificationResponse.notification:type_name -> herald.v1.Notification
+	48, // 41: herald.v1.SnoozeNotificationsRequest.snooze_until:type_name -> google.protobuf.Timestamp
+	51, // 42: herald.v1.InteractNotificationResponse.notification:type_name -> herald.v1.Notification
+	57, // 43: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
+	1,  // 44: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
+	8,  // 45: herald.v1.NotificationService.SendBatch:input_type -> herald.v1.SendBatchRequest
+	12, // 46: herald.v1.NotificationService.SendStream:input_type -> herald.v1.SendStreamRequest
+	3,  // 47: herald.v1.NotificationService.GetFanout:input_type -> herald.v1.GetFanoutRequest
+	5,  // 48: herald.v1.NotificationService.CancelFanout:input_type -> herald.v1.CancelFanoutRequest
+	14, // 49: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
+	16, // 50: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
+	18, // 51: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
+	20, // 52: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
+	22, // 53: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
+	26, // 54: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
+	28, // 55: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
+	30, // 56: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
+	24, // 57: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
+	32, // 58: herald.v1.NotificationService.UpdateNotification:input_type -> herald.v1.UpdateNotificationRequest
+	34, // 59: herald.v1.NotificationService.RetractNotification:input_type -> herald.v1.RetractNotificationRequest
+	36, // 60: herald.v1.NotificationService.SnoozeNotifications:input_type -> herald.v1.SnoozeNotificationsRequest
+	38, // 61: herald.v1.NotificationService.UnsnoozeNotifications:input_type -> herald.v1.UnsnoozeNotificationsRequest
+	42, // 62: herald.v1.NotificationService.InteractNotification:input_type -> herald.v1.InteractNotificationRequest
+	2,  // 63: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
+	9,  // 64: herald.v1.NotificationService.SendBatch:output_type -> herald.v1.SendBatchResponse
+	13, // 65: herald.v1.NotificationService.SendStream:output_type -> herald.v1.SendStreamResponse
+	4,  // 66: herald.v1.NotificationService.GetFanout:output_type -> herald.v1.GetFanoutResponse
+	6,  // 67: herald.v1.NotificationService.CancelFanout:output_type -> herald.v1.CancelFanoutResponse
+	15, // 68: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
+	17, // 69: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
+	19, // 70: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
+	21, // 71: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
+	23, // 72: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
+	27, // 73: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
+	29, // 74: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
+	31, // 75: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
+	25, // 76: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
+	33, // 77: herald.v1.NotificationService.UpdateNotification:output_type -> herald.v1.UpdateNotificationResponse
+	35, // 78: herald.v1.NotificationService.RetractNotification:output_type -> herald.v1.RetractNotificationResponse
+	37, // 79: herald.v1.NotificationService.SnoozeNotifications:output_type -> herald.v1.SnoozeNotificationsResponse
+	39, // 80: herald.v1.NotificationService.UnsnoozeNotifications:output_type -> herald.v1.UnsnoozeNotificationsResponse
+	43, // 81: herald.v1.NotificationService.InteractNotification:output_type -> herald.v1.InteractNotificationResponse
+	63, // [63:82] is the sub-list for method output_type
+	44, // [44:63] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_notification_service_proto_init() }
@@ -3162,7 +3524,7 @@ func file_herald_v1_notification_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_notification_service_proto_rawDesc), len(file_herald_v1_notification_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   40,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

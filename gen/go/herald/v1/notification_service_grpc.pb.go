@@ -37,6 +37,7 @@ const (
 	NotificationService_RetractNotification_FullMethodName   = "/herald.v1.NotificationService/RetractNotification"
 	NotificationService_SnoozeNotifications_FullMethodName   = "/herald.v1.NotificationService/SnoozeNotifications"
 	NotificationService_UnsnoozeNotifications_FullMethodName = "/herald.v1.NotificationService/UnsnoozeNotifications"
+	NotificationService_InteractNotification_FullMethodName  = "/herald.v1.NotificationService/InteractNotification"
 )
 
 // NotificationServiceClient is the client API for NotificationService service.
@@ -163,6 +164,20 @@ type NotificationServiceClient interface {
 	// old place in the inbox (streams get CHANGE_KIND_UNSNOOZED). Others are
 	// left alone. Same callers as SnoozeNotifications.
 	UnsnoozeNotifications(ctx context.Context, in *UnsnoozeNotificationsRequest, opts ...grpc.CallOption) (*UnsnoozeNotificationsResponse, error)
+	// InteractNotification records that the user took one of a notification's
+	// actions (Notification.actions): a named action, or a link the inbox
+	// reports to record the click. Herald keeps it as Notification.interaction
+	// (the last action taken wins: taking another replaces it), marks the
+	// notification read and seen, and appends an `interacted` event to the
+	// user's feed (Subscribe streams on every process, webhooks and the event
+	// stream see it). Taking the action the notification already records
+	// changes nothing and emits no event, so retries are safe. A user token
+	// acts on its own notifications; an API key names `user_id` and needs the
+	// `admin` scope, as for MarkRead. A notification that is not in the user's
+	// inbox (another user's, not delivered in-app yet) is NOT_FOUND; an
+	// `action_id` the notification does not have is INVALID_ARGUMENT naming
+	// `action_id`.
+	InteractNotification(ctx context.Context, in *InteractNotificationRequest, opts ...grpc.CallOption) (*InteractNotificationResponse, error)
 }
 
 type notificationServiceClient struct {
@@ -365,6 +380,16 @@ func (c *notificationServiceClient) UnsnoozeNotifications(ctx context.Context, i
 	return out, nil
 }
 
+func (c *notificationServiceClient) InteractNotification(ctx context.Context, in *InteractNotificationRequest, opts ...grpc.CallOption) (*InteractNotificationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(InteractNotificationResponse)
+	err := c.cc.Invoke(ctx, NotificationService_InteractNotification_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // NotificationServiceServer is the server API for NotificationService service.
 // All implementations must embed UnimplementedNotificationServiceServer
 // for forward compatibility.
@@ -489,6 +514,20 @@ type NotificationServiceServer interface {
 	// old place in the inbox (streams get CHANGE_KIND_UNSNOOZED). Others are
 	// left alone. Same callers as SnoozeNotifications.
 	UnsnoozeNotifications(context.Context, *UnsnoozeNotificationsRequest) (*UnsnoozeNotificationsResponse, error)
+	// InteractNotification records that the user took one of a notification's
+	// actions (Notification.actions): a named action, or a link the inbox
+	// reports to record the click. Herald keeps it as Notification.interaction
+	// (the last action taken wins: taking another replaces it), marks the
+	// notification read and seen, and appends an `interacted` event to the
+	// user's feed (Subscribe streams on every process, webhooks and the event
+	// stream see it). Taking the action the notification already records
+	// changes nothing and emits no event, so retries are safe. A user token
+	// acts on its own notifications; an API key names `user_id` and needs the
+	// `admin` scope, as for MarkRead. A notification that is not in the user's
+	// inbox (another user's, not delivered in-app yet) is NOT_FOUND; an
+	// `action_id` the notification does not have is INVALID_ARGUMENT naming
+	// `action_id`.
+	InteractNotification(context.Context, *InteractNotificationRequest) (*InteractNotificationResponse, error)
 	mustEmbedUnimplementedNotificationServiceServer()
 }
 
@@ -552,6 +591,9 @@ func (UnimplementedNotificationServiceServer) SnoozeNotifications(context.Contex
 }
 func (UnimplementedNotificationServiceServer) UnsnoozeNotifications(context.Context, *UnsnoozeNotificationsRequest) (*UnsnoozeNotificationsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UnsnoozeNotifications not implemented")
+}
+func (UnimplementedNotificationServiceServer) InteractNotification(context.Context, *InteractNotificationRequest) (*InteractNotificationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method InteractNotification not implemented")
 }
 func (UnimplementedNotificationServiceServer) mustEmbedUnimplementedNotificationServiceServer() {}
 func (UnimplementedNotificationServiceServer) testEmbeddedByValue()                             {}
@@ -880,6 +922,24 @@ func _NotificationService_UnsnoozeNotifications_Handler(srv interface{}, ctx con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _NotificationService_InteractNotification_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(InteractNotificationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).InteractNotification(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_InteractNotification_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).InteractNotification(ctx, req.(*InteractNotificationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // NotificationService_ServiceDesc is the grpc.ServiceDesc for NotificationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -950,6 +1010,10 @@ var NotificationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UnsnoozeNotifications",
 			Handler:    _NotificationService_UnsnoozeNotifications_Handler,
+		},
+		{
+			MethodName: "InteractNotification",
+			Handler:    _NotificationService_InteractNotification_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -96,7 +96,23 @@ type InAppTemplate struct {
 	// title is the headline. Rendered, at most 200 characters, as Send's title.
 	Title string `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
 	// body is the text. Rendered, at most 5,000 characters, as Send's body.
-	Body          string `protobuf:"bytes,2,opt,name=body,proto3" json:"body,omitempty"`
+	Body string `protobuf:"bytes,2,opt,name=body,proto3" json:"body,omitempty"`
+	// tags are default tags of the notifications it renders: a comma-separated
+	// list such as `billing, invoice` (spaces around commas are ignored),
+	// rendered like title, so a tag may come from data (`project-{{id}}`).
+	// Once rendered, each must be a tag as SendRequest.tags defines, or the
+	// Send fails with INVALID_ARGUMENT naming `tags`; they are merged after the
+	// request's tags. Optional.
+	Tags string `protobuf:"bytes,3,opt,name=tags,proto3" json:"tags,omitempty"`
+	// actions are default action buttons: a JSON array of up to 3 Action
+	// objects, such as `[{"id": "approve", "label": "Approve {{amount}}"},
+	// {"id": "open", "label": "Open", "url": "/orders/{{order_id}}"}]`, with
+	// optional `payload` objects. As in JSON parts (ChannelParts), only string
+	// values are templates, rendered with the Send's data. Saved only if it is
+	// such an array; once rendered, each action must pass Action's rules, or
+	// the Send fails with INVALID_ARGUMENT naming `actions`. Used when the Send
+	// gives no actions of its own. Optional.
+	Actions       string `protobuf:"bytes,4,opt,name=actions,proto3" json:"actions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -141,6 +157,20 @@ func (x *InAppTemplate) GetTitle() string {
 func (x *InAppTemplate) GetBody() string {
 	if x != nil {
 		return x.Body
+	}
+	return ""
+}
+
+func (x *InAppTemplate) GetTags() string {
+	if x != nil {
+		return x.Tags
+	}
+	return ""
+}
+
+func (x *InAppTemplate) GetActions() string {
+	if x != nil {
+		return x.Actions
 	}
 	return ""
 }
@@ -982,11 +1012,13 @@ const file_herald_v1_template_service_proto_rawDesc = "" +
 	"\asubject\x18\x01 \x01(\tB\r\xbaH\n" +
 	"\xc8\x01\x01r\x05\x10\x01\x18\xe8\aR\asubject\x12\"\n" +
 	"\x04text\x18\x02 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\x10\x01\x18\xa0\x8d\x06R\x04text\x12\x1d\n" +
-	"\x04html\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x18\xa0\xc2\x1eR\x04html\"X\n" +
+	"\x04html\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x18\xa0\xc2\x1eR\x04html\"\x9b\x01\n" +
 	"\rInAppTemplate\x12#\n" +
 	"\x05title\x18\x01 \x01(\tB\r\xbaH\n" +
 	"\xc8\x01\x01r\x05\x10\x01\x18\xe8\aR\x05title\x12\"\n" +
-	"\x04body\x18\x02 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\x10\x01\x18\xa0\x9c\x01R\x04body\"0\n" +
+	"\x04body\x18\x02 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\x10\x01\x18\xa0\x9c\x01R\x04body\x12\x1c\n" +
+	"\x04tags\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x04tags\x12#\n" +
+	"\aactions\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x18\xa0\x9c\x01R\aactions\"0\n" +
 	"\vSmsTemplate\x12!\n" +
 	"\x04text\x18\x01 \x01(\tB\r\xbaH\n" +
 	"\xc8\x01\x01r\x05\x10\x01\x18\x88'R\x04text\"V\n" +

@@ -22,11 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from herald.v1 import notification_pb2 as herald_dot_v1_dot_notification__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14herald/v1/feed.proto\x12\therald.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\x83\x04\n\tFeedEvent\x12\x16\n\x06\x63ursor\x18\x01 \x01(\tR\x06\x63ursor\x12!\n\x0cunread_count\x18\x02 \x01(\x05R\x0bunreadCount\x12!\n\x0cunseen_count\x18\x04 \x01(\x05R\x0bunseenCount\x12\x39\n\nevent_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\teventTime\x12:\n\x07\x63reated\x18\n \x01(\x0b\x32\x1e.herald.v1.NotificationCreatedH\x00R\x07\x63reated\x12;\n\x07\x63hanged\x18\x0b \x01(\x0b\x32\x1f.herald.v1.NotificationsChangedH\x00R\x07\x63hanged\x12+\n\x06synced\x18\x0c \x01(\x0b\x32\x11.herald.v1.SyncedH\x00R\x06synced\x12\x34\n\theartbeat\x18\r \x01(\x0b\x32\x14.herald.v1.HeartbeatH\x00R\theartbeat\x12:\n\x07updated\x18\x0e \x01(\x0b\x32\x1e.herald.v1.NotificationUpdatedH\x00R\x07updated\x12=\n\x08returned\x18\x10 \x01(\x0b\x32\x1f.herald.v1.NotificationReturnedH\x00R\x08returnedB\x06\n\x04kind\"R\n\x13NotificationCreated\x12;\n\x0cnotification\x18\x01 \x01(\x0b\x32\x17.herald.v1.NotificationR\x0cnotification\"R\n\x13NotificationUpdated\x12;\n\x0cnotification\x18\x01 \x01(\x0b\x32\x17.herald.v1.NotificationR\x0cnotification\"~\n\x14NotificationsChanged\x12)\n\x04kind\x18\x01 \x01(\x0e\x32\x15.herald.v1.ChangeKindR\x04kind\x12)\n\x10notification_ids\x18\x02 \x03(\tR\x0fnotificationIds\x12\x10\n\x03\x61ll\x18\x03 \x01(\x08R\x03\x61ll\"\x1e\n\x06Synced\x12\x14\n\x05reset\x18\x01 \x01(\x08R\x05reset\"\x0b\n\tHeartbeat\"S\n\x14NotificationReturned\x12;\n\x0cnotification\x18\x01 \x01(\x0b\x32\x17.herald.v1.NotificationR\x0cnotification*\x8b\x02\n\nChangeKind\x12\x1b\n\x17\x43HANGE_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10\x43HANGE_KIND_READ\x10\x01\x12\x16\n\x12\x43HANGE_KIND_UNREAD\x10\x02\x12\x18\n\x14\x43HANGE_KIND_ARCHIVED\x10\x03\x12\x1a\n\x16\x43HANGE_KIND_UNARCHIVED\x10\x04\x12\x14\n\x10\x43HANGE_KIND_SEEN\x10\x05\x12\x19\n\x15\x43HANGE_KIND_RETRACTED\x10\t\x12\x17\n\x13\x43HANGE_KIND_SNOOZED\x10\x06\x12\x19\n\x15\x43HANGE_KIND_UNSNOOZED\x10\x07\x12\x17\n\x13\x43HANGE_KIND_EXPIRED\x10\x08\x42\x95\x01\n\rcom.herald.v1B\tFeedProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14herald/v1/feed.proto\x12\therald.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"\xc8\x04\n\tFeedEvent\x12\x16\n\x06\x63ursor\x18\x01 \x01(\tR\x06\x63ursor\x12!\n\x0cunread_count\x18\x02 \x01(\x05R\x0bunreadCount\x12!\n\x0cunseen_count\x18\x04 \x01(\x05R\x0bunseenCount\x12\x39\n\nevent_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\teventTime\x12:\n\x07\x63reated\x18\n \x01(\x0b\x32\x1e.herald.v1.NotificationCreatedH\x00R\x07\x63reated\x12;\n\x07\x63hanged\x18\x0b \x01(\x0b\x32\x1f.herald.v1.NotificationsChangedH\x00R\x07\x63hanged\x12+\n\x06synced\x18\x0c \x01(\x0b\x32\x11.herald.v1.SyncedH\x00R\x06synced\x12\x34\n\theartbeat\x18\r \x01(\x0b\x32\x14.herald.v1.HeartbeatH\x00R\theartbeat\x12:\n\x07updated\x18\x0e \x01(\x0b\x32\x1e.herald.v1.NotificationUpdatedH\x00R\x07updated\x12=\n\x08returned\x18\x10 \x01(\x0b\x32\x1f.herald.v1.NotificationReturnedH\x00R\x08returned\x12\x43\n\ninteracted\x18\x0f \x01(\x0b\x32!.herald.v1.NotificationInteractedH\x00R\ninteractedB\x06\n\x04kind\"R\n\x13NotificationCreated\x12;\n\x0cnotification\x18\x01 \x01(\x0b\x32\x17.herald.v1.NotificationR\x0cnotification\"R\n\x13NotificationUpdated\x12;\n\x0cnotification\x18\x01 \x01(\x0b\x32\x17.herald.v1.NotificationR\x0cnotification\"~\n\x14NotificationsChanged\x12)\n\x04kind\x18\x01 \x01(\x0e\x32\x15.herald.v1.ChangeKindR\x04kind\x12)\n\x10notification_ids\x18\x02 \x03(\tR\x0fnotificationIds\x12\x10\n\x03\x61ll\x18\x03 \x01(\x08R\x03\x61ll\"\x1e\n\x06Synced\x12\x14\n\x05reset\x18\x01 \x01(\x08R\x05reset\"\x0b\n\tHeartbeat\"S\n\x14NotificationReturned\x12;\n\x0cnotification\x18\x01 \x01(\x0b\x32\x17.herald.v1.NotificationR\x0cnotification\"\x91\x01\n\x16NotificationInteracted\x12\'\n\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12\x1b\n\taction_id\x18\x02 \x01(\tR\x08\x61\x63tionId\x12\x31\n\x07payload\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x07payload*\x8b\x02\n\nChangeKind\x12\x1b\n\x17\x43HANGE_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10\x43HANGE_KIND_READ\x10\x01\x12\x16\n\x12\x43HANGE_KIND_UNREAD\x10\x02\x12\x18\n\x14\x43HANGE_KIND_ARCHIVED\x10\x03\x12\x1a\n\x16\x43HANGE_KIND_UNARCHIVED\x10\x04\x12\x14\n\x10\x43HANGE_KIND_SEEN\x10\x05\x12\x19\n\x15\x43HANGE_KIND_RETRACTED\x10\t\x12\x17\n\x13\x43HANGE_KIND_SNOOZED\x10\x06\x12\x19\n\x15\x43HANGE_KIND_UNSNOOZED\x10\x07\x12\x17\n\x13\x43HANGE_KIND_EXPIRED\x10\x08\x42\x95\x01\n\rcom.herald.v1B\tFeedProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,20 +35,22 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'herald.v1.feed_pb2', _globa
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\rcom.herald.v1B\tFeedProtoP\001Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\242\002\003HXX\252\002\tHerald.V1\312\002\tHerald\\V1\342\002\025Herald\\V1\\GPBMetadata\352\002\nHerald::V1'
-  _globals['_CHANGEKIND']._serialized_start=1043
-  _globals['_CHANGEKIND']._serialized_end=1310
-  _globals['_FEEDEVENT']._serialized_start=99
-  _globals['_FEEDEVENT']._serialized_end=614
-  _globals['_NOTIFICATIONCREATED']._serialized_start=616
-  _globals['_NOTIFICATIONCREATED']._serialized_end=698
-  _globals['_NOTIFICATIONUPDATED']._serialized_start=700
-  _globals['_NOTIFICATIONUPDATED']._serialized_end=782
-  _globals['_NOTIFICATIONSCHANGED']._serialized_start=784
-  _globals['_NOTIFICATIONSCHANGED']._serialized_end=910
-  _globals['_SYNCED']._serialized_start=912
-  _globals['_SYNCED']._serialized_end=942
-  _globals['_HEARTBEAT']._serialized_start=944
-  _globals['_HEARTBEAT']._serialized_end=955
-  _globals['_NOTIFICATIONRETURNED']._serialized_start=957
-  _globals['_NOTIFICATIONRETURNED']._serialized_end=1040
+  _globals['_CHANGEKIND']._serialized_start=1290
+  _globals['_CHANGEKIND']._serialized_end=1557
+  _globals['_FEEDEVENT']._serialized_start=129
+  _globals['_FEEDEVENT']._serialized_end=713
+  _globals['_NOTIFICATIONCREATED']._serialized_start=715
+  _globals['_NOTIFICATIONCREATED']._serialized_end=797
+  _globals['_NOTIFICATIONUPDATED']._serialized_start=799
+  _globals['_NOTIFICATIONUPDATED']._serialized_end=881
+  _globals['_NOTIFICATIONSCHANGED']._serialized_start=883
+  _globals['_NOTIFICATIONSCHANGED']._serialized_end=1009
+  _globals['_SYNCED']._serialized_start=1011
+  _globals['_SYNCED']._serialized_end=1041
+  _globals['_HEARTBEAT']._serialized_start=1043
+  _globals['_HEARTBEAT']._serialized_end=1054
+  _globals['_NOTIFICATIONRETURNED']._serialized_start=1056
+  _globals['_NOTIFICATIONRETURNED']._serialized_end=1139
+  _globals['_NOTIFICATIONINTERACTED']._serialized_start=1142
+  _globals['_NOTIFICATIONINTERACTED']._serialized_end=1287
 # @@protoc_insertion_point(module_scope)

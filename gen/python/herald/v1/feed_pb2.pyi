@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from herald.v1 import notification_pb2 as _notification_pb2
 from google.protobuf.internal import containers as _containers
@@ -35,7 +36,7 @@ CHANGE_KIND_UNSNOOZED: ChangeKind
 CHANGE_KIND_EXPIRED: ChangeKind
 
 class FeedEvent(_message.Message):
-    __slots__ = ("cursor", "unread_count", "unseen_count", "event_time", "created", "changed", "synced", "heartbeat", "updated", "returned")
+    __slots__ = ("cursor", "unread_count", "unseen_count", "event_time", "created", "changed", "synced", "heartbeat", "updated", "returned", "interacted")
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     UNREAD_COUNT_FIELD_NUMBER: _ClassVar[int]
     UNSEEN_COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -46,6 +47,7 @@ class FeedEvent(_message.Message):
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_FIELD_NUMBER: _ClassVar[int]
     RETURNED_FIELD_NUMBER: _ClassVar[int]
+    INTERACTED_FIELD_NUMBER: _ClassVar[int]
     cursor: str
     unread_count: int
     unseen_count: int
@@ -56,7 +58,8 @@ class FeedEvent(_message.Message):
     heartbeat: Heartbeat
     updated: NotificationUpdated
     returned: NotificationReturned
-    def __init__(self, cursor: _Optional[str] = ..., unread_count: _Optional[int] = ..., unseen_count: _Optional[int] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created: _Optional[_Union[NotificationCreated, _Mapping]] = ..., changed: _Optional[_Union[NotificationsChanged, _Mapping]] = ..., synced: _Optional[_Union[Synced, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., updated: _Optional[_Union[NotificationUpdated, _Mapping]] = ..., returned: _Optional[_Union[NotificationReturned, _Mapping]] = ...) -> None: ...
+    interacted: NotificationInteracted
+    def __init__(self, cursor: _Optional[str] = ..., unread_count: _Optional[int] = ..., unseen_count: _Optional[int] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created: _Optional[_Union[NotificationCreated, _Mapping]] = ..., changed: _Optional[_Union[NotificationsChanged, _Mapping]] = ..., synced: _Optional[_Union[Synced, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., updated: _Optional[_Union[NotificationUpdated, _Mapping]] = ..., returned: _Optional[_Union[NotificationReturned, _Mapping]] = ..., interacted: _Optional[_Union[NotificationInteracted, _Mapping]] = ...) -> None: ...
 
 class NotificationCreated(_message.Message):
     __slots__ = ("notification",)
@@ -95,3 +98,13 @@ class NotificationReturned(_message.Message):
     NOTIFICATION_FIELD_NUMBER: _ClassVar[int]
     notification: _notification_pb2.Notification
     def __init__(self, notification: _Optional[_Union[_notification_pb2.Notification, _Mapping]] = ...) -> None: ...
+
+class NotificationInteracted(_message.Message):
+    __slots__ = ("notification_id", "action_id", "payload")
+    NOTIFICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    notification_id: str
+    action_id: str
+    payload: _struct_pb2.Struct
+    def __init__(self, notification_id: _Optional[str] = ..., action_id: _Optional[str] = ..., payload: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...

@@ -31,7 +31,7 @@ FANOUT_STATE_DONE: FanoutState
 FANOUT_STATE_CANCELED: FanoutState
 
 class SendRequest(_message.Message):
-    __slots__ = ("user_ids", "category", "title", "body", "action_url", "data", "priority", "channels", "idempotency_key", "send_at", "template_key", "workflow", "cancellation_key", "topics", "exclude_user_ids", "broadcast", "group_key", "expire_at", "ttl")
+    __slots__ = ("user_ids", "category", "title", "body", "action_url", "data", "priority", "channels", "idempotency_key", "send_at", "template_key", "workflow", "cancellation_key", "topics", "exclude_user_ids", "broadcast", "group_key", "expire_at", "ttl", "tags", "actions")
     USER_IDS_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -51,6 +51,8 @@ class SendRequest(_message.Message):
     GROUP_KEY_FIELD_NUMBER: _ClassVar[int]
     EXPIRE_AT_FIELD_NUMBER: _ClassVar[int]
     TTL_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
     user_ids: _containers.RepeatedScalarFieldContainer[str]
     category: str
     title: str
@@ -70,7 +72,9 @@ class SendRequest(_message.Message):
     group_key: str
     expire_at: _timestamp_pb2.Timestamp
     ttl: _duration_pb2.Duration
-    def __init__(self, user_ids: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., action_url: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[_Union[_notification_pb2.Priority, str]] = ..., channels: _Optional[_Iterable[_Union[_notification_pb2.Channel, str]]] = ..., idempotency_key: _Optional[str] = ..., send_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., template_key: _Optional[str] = ..., workflow: _Optional[str] = ..., cancellation_key: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., exclude_user_ids: _Optional[_Iterable[str]] = ..., broadcast: _Optional[bool] = ..., group_key: _Optional[str] = ..., expire_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ttl: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    tags: _containers.RepeatedScalarFieldContainer[str]
+    actions: _containers.RepeatedCompositeFieldContainer[_notification_pb2.Action]
+    def __init__(self, user_ids: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., action_url: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[_Union[_notification_pb2.Priority, str]] = ..., channels: _Optional[_Iterable[_Union[_notification_pb2.Channel, str]]] = ..., idempotency_key: _Optional[str] = ..., send_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., template_key: _Optional[str] = ..., workflow: _Optional[str] = ..., cancellation_key: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., exclude_user_ids: _Optional[_Iterable[str]] = ..., broadcast: _Optional[bool] = ..., group_key: _Optional[str] = ..., expire_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ttl: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., tags: _Optional[_Iterable[str]] = ..., actions: _Optional[_Iterable[_Union[_notification_pb2.Action, _Mapping]]] = ...) -> None: ...
 
 class SendResponse(_message.Message):
     __slots__ = ("notifications", "fanout_id")
@@ -197,7 +201,7 @@ class GetNotificationResponse(_message.Message):
     def __init__(self, notification: _Optional[_Union[_notification_pb2.Notification, _Mapping]] = ..., deliveries: _Optional[_Iterable[_Union[_notification_pb2.Delivery, _Mapping]]] = ..., workflow_runs: _Optional[_Iterable[_Union[_workflow_pb2.WorkflowRun, _Mapping]]] = ..., digest: _Optional[_Union[_workflow_pb2.DigestLink, _Mapping]] = ...) -> None: ...
 
 class ListRequest(_message.Message):
-    __slots__ = ("user_id", "page_size", "page_token", "unread_only", "category", "archived", "unseen_only", "snoozed")
+    __slots__ = ("user_id", "page_size", "page_token", "unread_only", "category", "archived", "unseen_only", "snoozed", "tags", "tabs")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
@@ -206,6 +210,8 @@ class ListRequest(_message.Message):
     ARCHIVED_FIELD_NUMBER: _ClassVar[int]
     UNSEEN_ONLY_FIELD_NUMBER: _ClassVar[int]
     SNOOZED_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    TABS_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     page_size: int
     page_token: str
@@ -214,19 +220,23 @@ class ListRequest(_message.Message):
     archived: bool
     unseen_only: bool
     snoozed: bool
-    def __init__(self, user_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., unread_only: _Optional[bool] = ..., category: _Optional[str] = ..., archived: _Optional[bool] = ..., unseen_only: _Optional[bool] = ..., snoozed: _Optional[bool] = ...) -> None: ...
+    tags: _containers.RepeatedScalarFieldContainer[str]
+    tabs: _containers.RepeatedCompositeFieldContainer[Tab]
+    def __init__(self, user_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., unread_only: _Optional[bool] = ..., category: _Optional[str] = ..., archived: _Optional[bool] = ..., unseen_only: _Optional[bool] = ..., snoozed: _Optional[bool] = ..., tags: _Optional[_Iterable[str]] = ..., tabs: _Optional[_Iterable[_Union[Tab, _Mapping]]] = ...) -> None: ...
 
 class ListResponse(_message.Message):
-    __slots__ = ("notifications", "next_page_token", "unread_count", "unseen_count")
+    __slots__ = ("notifications", "next_page_token", "unread_count", "unseen_count", "tab_counts")
     NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     UNREAD_COUNT_FIELD_NUMBER: _ClassVar[int]
     UNSEEN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    TAB_COUNTS_FIELD_NUMBER: _ClassVar[int]
     notifications: _containers.RepeatedCompositeFieldContainer[_notification_pb2.Notification]
     next_page_token: str
     unread_count: int
     unseen_count: int
-    def __init__(self, notifications: _Optional[_Iterable[_Union[_notification_pb2.Notification, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., unread_count: _Optional[int] = ..., unseen_count: _Optional[int] = ...) -> None: ...
+    tab_counts: _containers.RepeatedCompositeFieldContainer[TabCount]
+    def __init__(self, notifications: _Optional[_Iterable[_Union[_notification_pb2.Notification, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., unread_count: _Optional[int] = ..., unseen_count: _Optional[int] = ..., tab_counts: _Optional[_Iterable[_Union[TabCount, _Mapping]]] = ...) -> None: ...
 
 class MarkReadRequest(_message.Message):
     __slots__ = ("user_id", "notification_ids", "all", "change")
@@ -430,3 +440,43 @@ class UnsnoozeNotificationsResponse(_message.Message):
     unseen_count: int
     changed_count: int
     def __init__(self, unread_count: _Optional[int] = ..., unseen_count: _Optional[int] = ..., changed_count: _Optional[int] = ...) -> None: ...
+
+class Tab(_message.Message):
+    __slots__ = ("id", "category", "tags")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    category: str
+    tags: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., category: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class TabCount(_message.Message):
+    __slots__ = ("id", "unread_count", "unseen_count")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    UNREAD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    UNSEEN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    unread_count: int
+    unseen_count: int
+    def __init__(self, id: _Optional[str] = ..., unread_count: _Optional[int] = ..., unseen_count: _Optional[int] = ...) -> None: ...
+
+class InteractNotificationRequest(_message.Message):
+    __slots__ = ("user_id", "id", "action_id")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    id: str
+    action_id: str
+    def __init__(self, user_id: _Optional[str] = ..., id: _Optional[str] = ..., action_id: _Optional[str] = ...) -> None: ...
+
+class InteractNotificationResponse(_message.Message):
+    __slots__ = ("notification", "unread_count", "unseen_count")
+    NOTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    UNREAD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    UNSEEN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    notification: _notification_pb2.Notification
+    unread_count: int
+    unseen_count: int
+    def __init__(self, notification: _Optional[_Union[_notification_pb2.Notification, _Mapping]] = ..., unread_count: _Optional[int] = ..., unseen_count: _Optional[int] = ...) -> None: ...

@@ -131,6 +131,11 @@ class NotificationServiceStub:
                 request_serializer=herald_dot_v1_dot_notification__service__pb2.UnsnoozeNotificationsRequest.SerializeToString,
                 response_deserializer=herald_dot_v1_dot_notification__service__pb2.UnsnoozeNotificationsResponse.FromString,
                 _registered_method=True)
+        self.InteractNotification = channel.unary_unary(
+                '/herald.v1.NotificationService/InteractNotification',
+                request_serializer=herald_dot_v1_dot_notification__service__pb2.InteractNotificationRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_notification__service__pb2.InteractNotificationResponse.FromString,
+                _registered_method=True)
 
 
 class NotificationServiceServicer:
@@ -345,6 +350,25 @@ class NotificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def InteractNotification(self, request, context):
+        """InteractNotification records that the user took one of a notification's
+        actions (Notification.actions): a named action, or a link the inbox
+        reports to record the click. Herald keeps it as Notification.interaction
+        (the last action taken wins: taking another replaces it), marks the
+        notification read and seen, and appends an `interacted` event to the
+        user's feed (Subscribe streams on every process, webhooks and the event
+        stream see it). Taking the action the notification already records
+        changes nothing and emits no event, so retries are safe. A user token
+        acts on its own notifications; an API key names `user_id` and needs the
+        `admin` scope, as for MarkRead. A notification that is not in the user's
+        inbox (another user's, not delivered in-app yet) is NOT_FOUND; an
+        `action_id` the notification does not have is INVALID_ARGUMENT naming
+        `action_id`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NotificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -437,6 +461,11 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     servicer.UnsnoozeNotifications,
                     request_deserializer=herald_dot_v1_dot_notification__service__pb2.UnsnoozeNotificationsRequest.FromString,
                     response_serializer=herald_dot_v1_dot_notification__service__pb2.UnsnoozeNotificationsResponse.SerializeToString,
+            ),
+            'InteractNotification': grpc.unary_unary_rpc_method_handler(
+                    servicer.InteractNotification,
+                    request_deserializer=herald_dot_v1_dot_notification__service__pb2.InteractNotificationRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_notification__service__pb2.InteractNotificationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -932,6 +961,33 @@ class NotificationService:
             '/herald.v1.NotificationService/UnsnoozeNotifications',
             herald_dot_v1_dot_notification__service__pb2.UnsnoozeNotificationsRequest.SerializeToString,
             herald_dot_v1_dot_notification__service__pb2.UnsnoozeNotificationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InteractNotification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.NotificationService/InteractNotification',
+            herald_dot_v1_dot_notification__service__pb2.InteractNotificationRequest.SerializeToString,
+            herald_dot_v1_dot_notification__service__pb2.InteractNotificationResponse.FromString,
             options,
             channel_credentials,
             insecure,

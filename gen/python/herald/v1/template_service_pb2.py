@@ -28,7 +28,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from herald.v1 import notification_pb2 as herald_dot_v1_dot_notification__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n herald/v1/template_service.proto\x12\therald.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"{\n\rEmailTemplate\x12\'\n\x07subject\x18\x01 \x01(\tB\r\xbaH\nr\x05\x10\x01\x18\xe8\x07\xc8\x01\x01R\x07subject\x12\"\n\x04text\x18\x02 \x01(\tB\x0e\xbaH\x0br\x06\x10\x01\x18\xa0\x8d\x06\xc8\x01\x01R\x04text\x12\x1d\n\x04html\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x18\xa0\xc2\x1eR\x04html\"X\n\rInAppTemplate\x12#\n\x05title\x18\x01 \x01(\tB\r\xbaH\nr\x05\x10\x01\x18\xe8\x07\xc8\x01\x01R\x05title\x12\"\n\x04\x62ody\x18\x02 \x01(\tB\x0e\xbaH\x0br\x06\x10\x01\x18\xa0\x9c\x01\xc8\x01\x01R\x04\x62ody\"0\n\x0bSmsTemplate\x12!\n\x04text\x18\x01 \x01(\tB\r\xbaH\nr\x05\x10\x01\x18\x88\'\xc8\x01\x01R\x04text\"V\n\x0cPushTemplate\x12#\n\x05title\x18\x01 \x01(\tB\r\xbaH\nr\x05\x10\x01\x18\xe8\x07\xc8\x01\x01R\x05title\x12!\n\x04\x62ody\x18\x02 \x01(\tB\r\xbaH\nr\x05\x10\x01\x18\x88\'\xc8\x01\x01R\x04\x62ody\"\xb2\x01\n\x0c\x43hannelParts\x12h\n\x05parts\x18\x01 \x03(\x0b\x32\".herald.v1.ChannelParts.PartsEntryB.\xbaH+\x9a\x01(\x08\x01\x10\x08\"\x1ar\x18\x32\x16^[a-z][a-z0-9_]{0,31}$*\x06r\x04\x18\xa0\x8d\x06R\x05parts\x1a\x38\n\nPartsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\x83\x04\n\x08Template\x12\x37\n\x03key\x18\x01 \x01(\tB%\xbaH\"r\x1d\x10\x01\x18\x80\x01\x32\x16^[a-z0-9][a-z0-9_.-]*$\xc8\x01\x01R\x03key\x12:\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x12.herald.v1.ChannelB\x0c\xbaH\t\x82\x01\x06\x10\x01 \x00 \x05R\x07\x63hannel\x12\x42\n\x06locale\x18\x03 \x01(\tB*\xbaH\'r%2#^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$R\x06locale\x12\x30\n\x05\x65mail\x18\x04 \x01(\x0b\x32\x18.herald.v1.EmailTemplateH\x00R\x05\x65mail\x12\x31\n\x06in_app\x18\x05 \x01(\x0b\x32\x18.herald.v1.InAppTemplateH\x00R\x05inApp\x12*\n\x03sms\x18\x06 \x01(\x0b\x32\x16.herald.v1.SmsTemplateH\x00R\x03sms\x12-\n\x04push\x18\x07 \x01(\x0b\x32\x17.herald.v1.PushTemplateH\x00R\x04push\x12/\n\x05parts\x18\t \x01(\x0b\x32\x17.herald.v1.ChannelPartsH\x00R\x05parts\x12;\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTimeB\x10\n\x07\x63ontent\x12\x05\xbaH\x02\x08\x01\"P\n\x15UpsertTemplateRequest\x12\x37\n\x08template\x18\x01 \x01(\x0b\x32\x13.herald.v1.TemplateB\x06\xbaH\x03\xc8\x01\x01R\x08template\"I\n\x16UpsertTemplateResponse\x12/\n\x08template\x18\x01 \x01(\x0b\x32\x13.herald.v1.TemplateR\x08template\"\x8e\x01\n\x12GetTemplateRequest\x12\x1c\n\x03key\x18\x01 \x01(\tB\n\xbaH\x07r\x02\x10\x01\xc8\x01\x01R\x03key\x12\x36\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x12.herald.v1.ChannelB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x07\x63hannel\x12\"\n\x06locale\x18\x03 \x01(\tB\n\xbaH\x07r\x02\x10\x01\xc8\x01\x01R\x06locale\"F\n\x13GetTemplateResponse\x12/\n\x08template\x18\x01 \x01(\x0b\x32\x13.herald.v1.TemplateR\x08template\"2\n\x14ListTemplatesRequest\x12\x1a\n\x03key\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\x03key\"J\n\x15ListTemplatesResponse\x12\x31\n\ttemplates\x18\x01 \x03(\x0b\x32\x13.herald.v1.TemplateR\ttemplates\"\x91\x01\n\x15\x44\x65leteTemplateRequest\x12\x1c\n\x03key\x18\x01 \x01(\tB\n\xbaH\x07r\x02\x10\x01\xc8\x01\x01R\x03key\x12\x36\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x12.herald.v1.ChannelB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x07\x63hannel\x12\"\n\x06locale\x18\x03 \x01(\tB\n\xbaH\x07r\x02\x10\x01\xc8\x01\x01R\x06locale\"\x18\n\x16\x44\x65leteTemplateResponse\"~\n\x16PreviewTemplateRequest\x12\x37\n\x08template\x18\x01 \x01(\x0b\x32\x13.herald.v1.TemplateB\x06\xbaH\x03\xc8\x01\x01R\x08template\x12+\n\x04\x64\x61ta\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\"\x98\x01\n\x17PreviewTemplateResponse\x12\x43\n\x05parts\x18\x01 \x03(\x0b\x32-.herald.v1.PreviewTemplateResponse.PartsEntryR\x05parts\x1a\x38\n\nPartsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\x32\xd4\x03\n\x0fTemplateService\x12Z\n\x0eUpsertTemplate\x12 .herald.v1.UpsertTemplateRequest\x1a!.herald.v1.UpsertTemplateResponse\"\x03\x90\x02\x02\x12Q\n\x0bGetTemplate\x12\x1d.herald.v1.GetTemplateRequest\x1a\x1e.herald.v1.GetTemplateResponse\"\x03\x90\x02\x01\x12W\n\rListTemplates\x12\x1f.herald.v1.ListTemplatesRequest\x1a .herald.v1.ListTemplatesResponse\"\x03\x90\x02\x01\x12Z\n\x0e\x44\x65leteTemplate\x12 .herald.v1.DeleteTemplateRequest\x1a!.herald.v1.DeleteTemplateResponse\"\x03\x90\x02\x02\x12]\n\x0fPreviewTemplate\x12!.herald.v1.PreviewTemplateRequest\x1a\".herald.v1.PreviewTemplateResponse\"\x03\x90\x02\x01\x42\xa0\x01\n\rcom.herald.v1B\x14TemplateServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n herald/v1/template_service.proto\x12\therald.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cherald/v1/notification.proto\"{\n\rEmailTemplate\x12\'\n\x07subject\x18\x01 \x01(\tB\r\xbaH\nr\x05\x10\x01\x18\xe8\x07\xc8\x01\x01R\x07subject\x12\"\n\x04text\x18\x02 \x01(\tB\x0e\xbaH\x0br\x06\x10\x01\x18\xa0\x8d\x06\xc8\x01\x01R\x04text\x12\x1d\n\x04html\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x18\xa0\xc2\x1eR\x04html\"\x9b\x01\n\rInAppTemplate\x12#\n\x05title\x18\x01 \x01(\tB\r\xbaH\nr\x05\x10\x01\x18\xe8\x07\xc8\x01\x01R\x05title\x12\"\n\x04\x62ody\x18\x02 \x01(\tB\x0e\xbaH\x0br\x06\x10\x01\x18\xa0\x9c\x01\xc8\x01\x01R\x04\x62ody\x12\x1c\n\x04tags\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xe8\x07R\x04tags\x12#\n\x07\x61\x63tions\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x18\xa0\x9c\x01R\x07\x61\x63tions\"0\n\x0bSmsTemplate\x12!\n\x04text\x18\x01 \x01(\tB\r\xbaH\nr\x05\x10\x01\x18\x88\'\xc8\x01\x01R\x04text\"V\n\x0cPushTemplate\x12#\n\x05title\x18\x01 \x01(\tB\r\xbaH\nr\x05\x10\x01\x18\xe8\x07\xc8\x01\x01R\x05title\x12!\n\x04\x62ody\x18\x02 \x01(\tB\r\xbaH\nr\x05\x10\x01\x18\x88\'\xc8\x01\x01R\x04\x62ody\"\xb2\x01\n\x0c\x43hannelParts\x12h\n\x05parts\x18\x01 \x03(\x0b\x32\".herald.v1.ChannelParts.PartsEntryB.\xbaH+\x9a\x01(\x08\x01\x10\x08\"\x1ar\x18\x32\x16^[a-z][a-z0-9_]{0,31}$*\x06r\x04\x18\xa0\x8d\x06R\x05parts\x1a\x38\n\nPartsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\x83\x04\n\x08Template\x12\x37\n\x03key\x18\x01 \x01(\tB%\xbaH\"r\x1d\x10\x01\x18\x80\x01\x32\x16^[a-z0-9][a-z0-9_.-]*$\xc8\x01\x01R\x03key\x12:\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x12.herald.v1.ChannelB\x0c\xbaH\t\x82\x01\x06\x10\x01 \x00 \x05R\x07\x63hannel\x12\x42\n\x06locale\x18\x03 \x01(\tB*\xbaH\'r%2#^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$R\x06locale\x12\x30\n\x05\x65mail\x18\x04 \x01(\x0b\x32\x18.herald.v1.EmailTemplateH\x00R\x05\x65mail\x12\x31\n\x06in_app\x18\x05 \x01(\x0b\x32\x18.herald.v1.InAppTemplateH\x00R\x05inApp\x12*\n\x03sms\x18\x06 \x01(\x0b\x32\x16.herald.v1.SmsTemplateH\x00R\x03sms\x12-\n\x04push\x18\x07 \x01(\x0b\x32\x17.herald.v1.PushTemplateH\x00R\x04push\x12/\n\x05parts\x18\t \x01(\x0b\x32\x17.herald.v1.ChannelPartsH\x00R\x05parts\x12;\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTimeB\x10\n\x07\x63ontent\x12\x05\xbaH\x02\x08\x01\"P\n\x15UpsertTemplateRequest\x12\x37\n\x08template\x18\x01 \x01(\x0b\x32\x13.herald.v1.TemplateB\x06\xbaH\x03\xc8\x01\x01R\x08template\"I\n\x16UpsertTemplateResponse\x12/\n\x08template\x18\x01 \x01(\x0b\x32\x13.herald.v1.TemplateR\x08template\"\x8e\x01\n\x12GetTemplateRequest\x12\x1c\n\x03key\x18\x01 \x01(\tB\n\xbaH\x07r\x02\x10\x01\xc8\x01\x01R\x03key\x12\x36\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x12.herald.v1.ChannelB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x07\x63hannel\x12\"\n\x06locale\x18\x03 \x01(\tB\n\xbaH\x07r\x02\x10\x01\xc8\x01\x01R\x06locale\"F\n\x13GetTemplateResponse\x12/\n\x08template\x18\x01 \x01(\x0b\x32\x13.herald.v1.TemplateR\x08template\"2\n\x14ListTemplatesRequest\x12\x1a\n\x03key\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\x03key\"J\n\x15ListTemplatesResponse\x12\x31\n\ttemplates\x18\x01 \x03(\x0b\x32\x13.herald.v1.TemplateR\ttemplates\"\x91\x01\n\x15\x44\x65leteTemplateRequest\x12\x1c\n\x03key\x18\x01 \x01(\tB\n\xbaH\x07r\x02\x10\x01\xc8\x01\x01R\x03key\x12\x36\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x12.herald.v1.ChannelB\x08\xbaH\x05\x82\x01\x02\x10\x01R\x07\x63hannel\x12\"\n\x06locale\x18\x03 \x01(\tB\n\xbaH\x07r\x02\x10\x01\xc8\x01\x01R\x06locale\"\x18\n\x16\x44\x65leteTemplateResponse\"~\n\x16PreviewTemplateRequest\x12\x37\n\x08template\x18\x01 \x01(\x0b\x32\x13.herald.v1.TemplateB\x06\xbaH\x03\xc8\x01\x01R\x08template\x12+\n\x04\x64\x61ta\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\"\x98\x01\n\x17PreviewTemplateResponse\x12\x43\n\x05parts\x18\x01 \x03(\x0b\x32-.herald.v1.PreviewTemplateResponse.PartsEntryR\x05parts\x1a\x38\n\nPartsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\x32\xd4\x03\n\x0fTemplateService\x12Z\n\x0eUpsertTemplate\x12 .herald.v1.UpsertTemplateRequest\x1a!.herald.v1.UpsertTemplateResponse\"\x03\x90\x02\x02\x12Q\n\x0bGetTemplate\x12\x1d.herald.v1.GetTemplateRequest\x1a\x1e.herald.v1.GetTemplateResponse\"\x03\x90\x02\x01\x12W\n\rListTemplates\x12\x1f.herald.v1.ListTemplatesRequest\x1a .herald.v1.ListTemplatesResponse\"\x03\x90\x02\x01\x12Z\n\x0e\x44\x65leteTemplate\x12 .herald.v1.DeleteTemplateRequest\x1a!.herald.v1.DeleteTemplateResponse\"\x03\x90\x02\x02\x12]\n\x0fPreviewTemplate\x12!.herald.v1.PreviewTemplateRequest\x1a\".herald.v1.PreviewTemplateResponse\"\x03\x90\x02\x01\x42\xa0\x01\n\rcom.herald.v1B\x14TemplateServiceProtoP\x01Z4github.com/heraldhq/herald/gen/go/herald/v1;heraldv1\xa2\x02\x03HXX\xaa\x02\tHerald.V1\xca\x02\tHerald\\V1\xe2\x02\x15Herald\\V1\\GPBMetadata\xea\x02\nHerald::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,6 +46,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_INAPPTEMPLATE'].fields_by_name['title']._serialized_options = b'\272H\nr\005\020\001\030\350\007\310\001\001'
   _globals['_INAPPTEMPLATE'].fields_by_name['body']._loaded_options = None
   _globals['_INAPPTEMPLATE'].fields_by_name['body']._serialized_options = b'\272H\013r\006\020\001\030\240\234\001\310\001\001'
+  _globals['_INAPPTEMPLATE'].fields_by_name['tags']._loaded_options = None
+  _globals['_INAPPTEMPLATE'].fields_by_name['tags']._serialized_options = b'\272H\005r\003\030\350\007'
+  _globals['_INAPPTEMPLATE'].fields_by_name['actions']._loaded_options = None
+  _globals['_INAPPTEMPLATE'].fields_by_name['actions']._serialized_options = b'\272H\006r\004\030\240\234\001'
   _globals['_SMSTEMPLATE'].fields_by_name['text']._loaded_options = None
   _globals['_SMSTEMPLATE'].fields_by_name['text']._serialized_options = b'\272H\nr\005\020\001\030\210\'\310\001\001'
   _globals['_PUSHTEMPLATE'].fields_by_name['title']._loaded_options = None
@@ -96,40 +100,40 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TEMPLATESERVICE'].methods_by_name['PreviewTemplate']._serialized_options = b'\220\002\001'
   _globals['_EMAILTEMPLATE']._serialized_start=169
   _globals['_EMAILTEMPLATE']._serialized_end=292
-  _globals['_INAPPTEMPLATE']._serialized_start=294
-  _globals['_INAPPTEMPLATE']._serialized_end=382
-  _globals['_SMSTEMPLATE']._serialized_start=384
-  _globals['_SMSTEMPLATE']._serialized_end=432
-  _globals['_PUSHTEMPLATE']._serialized_start=434
-  _globals['_PUSHTEMPLATE']._serialized_end=520
-  _globals['_CHANNELPARTS']._serialized_start=523
-  _globals['_CHANNELPARTS']._serialized_end=701
-  _globals['_CHANNELPARTS_PARTSENTRY']._serialized_start=645
-  _globals['_CHANNELPARTS_PARTSENTRY']._serialized_end=701
-  _globals['_TEMPLATE']._serialized_start=704
-  _globals['_TEMPLATE']._serialized_end=1219
-  _globals['_UPSERTTEMPLATEREQUEST']._serialized_start=1221
-  _globals['_UPSERTTEMPLATEREQUEST']._serialized_end=1301
-  _globals['_UPSERTTEMPLATERESPONSE']._serialized_start=1303
-  _globals['_UPSERTTEMPLATERESPONSE']._serialized_end=1376
-  _globals['_GETTEMPLATEREQUEST']._serialized_start=1379
-  _globals['_GETTEMPLATEREQUEST']._serialized_end=1521
-  _globals['_GETTEMPLATERESPONSE']._serialized_start=1523
-  _globals['_GETTEMPLATERESPONSE']._serialized_end=1593
-  _globals['_LISTTEMPLATESREQUEST']._serialized_start=1595
-  _globals['_LISTTEMPLATESREQUEST']._serialized_end=1645
-  _globals['_LISTTEMPLATESRESPONSE']._serialized_start=1647
-  _globals['_LISTTEMPLATESRESPONSE']._serialized_end=1721
-  _globals['_DELETETEMPLATEREQUEST']._serialized_start=1724
-  _globals['_DELETETEMPLATEREQUEST']._serialized_end=1869
-  _globals['_DELETETEMPLATERESPONSE']._serialized_start=1871
-  _globals['_DELETETEMPLATERESPONSE']._serialized_end=1895
-  _globals['_PREVIEWTEMPLATEREQUEST']._serialized_start=1897
-  _globals['_PREVIEWTEMPLATEREQUEST']._serialized_end=2023
-  _globals['_PREVIEWTEMPLATERESPONSE']._serialized_start=2026
-  _globals['_PREVIEWTEMPLATERESPONSE']._serialized_end=2178
-  _globals['_PREVIEWTEMPLATERESPONSE_PARTSENTRY']._serialized_start=645
-  _globals['_PREVIEWTEMPLATERESPONSE_PARTSENTRY']._serialized_end=701
-  _globals['_TEMPLATESERVICE']._serialized_start=2181
-  _globals['_TEMPLATESERVICE']._serialized_end=2649
+  _globals['_INAPPTEMPLATE']._serialized_start=295
+  _globals['_INAPPTEMPLATE']._serialized_end=450
+  _globals['_SMSTEMPLATE']._serialized_start=452
+  _globals['_SMSTEMPLATE']._serialized_end=500
+  _globals['_PUSHTEMPLATE']._serialized_start=502
+  _globals['_PUSHTEMPLATE']._serialized_end=588
+  _globals['_CHANNELPARTS']._serialized_start=591
+  _globals['_CHANNELPARTS']._serialized_end=769
+  _globals['_CHANNELPARTS_PARTSENTRY']._serialized_start=713
+  _globals['_CHANNELPARTS_PARTSENTRY']._serialized_end=769
+  _globals['_TEMPLATE']._serialized_start=772
+  _globals['_TEMPLATE']._serialized_end=1287
+  _globals['_UPSERTTEMPLATEREQUEST']._serialized_start=1289
+  _globals['_UPSERTTEMPLATEREQUEST']._serialized_end=1369
+  _globals['_UPSERTTEMPLATERESPONSE']._serialized_start=1371
+  _globals['_UPSERTTEMPLATERESPONSE']._serialized_end=1444
+  _globals['_GETTEMPLATEREQUEST']._serialized_start=1447
+  _globals['_GETTEMPLATEREQUEST']._serialized_end=1589
+  _globals['_GETTEMPLATERESPONSE']._serialized_start=1591
+  _globals['_GETTEMPLATERESPONSE']._serialized_end=1661
+  _globals['_LISTTEMPLATESREQUEST']._serialized_start=1663
+  _globals['_LISTTEMPLATESREQUEST']._serialized_end=1713
+  _globals['_LISTTEMPLATESRESPONSE']._serialized_start=1715
+  _globals['_LISTTEMPLATESRESPONSE']._serialized_end=1789
+  _globals['_DELETETEMPLATEREQUEST']._serialized_start=1792
+  _globals['_DELETETEMPLATEREQUEST']._serialized_end=1937
+  _globals['_DELETETEMPLATERESPONSE']._serialized_start=1939
+  _globals['_DELETETEMPLATERESPONSE']._serialized_end=1963
+  _globals['_PREVIEWTEMPLATEREQUEST']._serialized_start=1965
+  _globals['_PREVIEWTEMPLATEREQUEST']._serialized_end=2091
+  _globals['_PREVIEWTEMPLATERESPONSE']._serialized_start=2094
+  _globals['_PREVIEWTEMPLATERESPONSE']._serialized_end=2246
+  _globals['_PREVIEWTEMPLATERESPONSE_PARTSENTRY']._serialized_start=713
+  _globals['_PREVIEWTEMPLATERESPONSE_PARTSENTRY']._serialized_end=769
+  _globals['_TEMPLATESERVICE']._serialized_start=2249
+  _globals['_TEMPLATESERVICE']._serialized_end=2717
 # @@protoc_insertion_point(module_scope)

@@ -23,12 +23,16 @@ class EmailTemplate(_message.Message):
     def __init__(self, subject: _Optional[str] = ..., text: _Optional[str] = ..., html: _Optional[str] = ...) -> None: ...
 
 class InAppTemplate(_message.Message):
-    __slots__ = ("title", "body")
+    __slots__ = ("title", "body", "tags", "actions")
     TITLE_FIELD_NUMBER: _ClassVar[int]
     BODY_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
     title: str
     body: str
-    def __init__(self, title: _Optional[str] = ..., body: _Optional[str] = ...) -> None: ...
+    tags: str
+    actions: str
+    def __init__(self, title: _Optional[str] = ..., body: _Optional[str] = ..., tags: _Optional[str] = ..., actions: _Optional[str] = ...) -> None: ...
 
 class SmsTemplate(_message.Message):
     __slots__ = ("text",)

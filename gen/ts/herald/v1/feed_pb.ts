@@ -5,16 +5,16 @@
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Notification } from "./notification_pb.js";
 import { file_herald_v1_notification } from "./notification_pb.js";
-import type { Message } from "@bufbuild/protobuf";
+import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file herald/v1/feed.proto.
  */
 export const file_herald_v1_feed: GenFile = /*@__PURE__*/
-  fileDesc("ChRoZXJhbGQvdjEvZmVlZC5wcm90bxIJaGVyYWxkLnYxIp4DCglGZWVkRXZlbnQSDgoGY3Vyc29yGAEgASgJEhQKDHVucmVhZF9jb3VudBgCIAEoBRIUCgx1bnNlZW5fY291bnQYBCABKAUSLgoKZXZlbnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoHY3JlYXRlZBgKIAEoCzIeLmhlcmFsZC52MS5Ob3RpZmljYXRpb25DcmVhdGVkSAASMgoHY2hhbmdlZBgLIAEoCzIfLmhlcmFsZC52MS5Ob3RpZmljYXRpb25zQ2hhbmdlZEgAEiMKBnN5bmNlZBgMIAEoCzIRLmhlcmFsZC52MS5TeW5jZWRIABIpCgloZWFydGJlYXQYDSABKAsyFC5oZXJhbGQudjEuSGVhcnRiZWF0SAASMQoHdXBkYXRlZBgOIAEoCzIeLmhlcmFsZC52MS5Ob3RpZmljYXRpb25VcGRhdGVkSAASMwoIcmV0dXJuZWQYECABKAsyHy5oZXJhbGQudjEuTm90aWZpY2F0aW9uUmV0dXJuZWRIAEIGCgRraW5kIkQKE05vdGlmaWNhdGlvbkNyZWF0ZWQSLQoMbm90aWZpY2F0aW9uGAEgASgLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbiJEChNOb3RpZmljYXRpb25VcGRhdGVkEi0KDG5vdGlmaWNhdGlvbhgBIAEoCzIXLmhlcmFsZC52MS5Ob3RpZmljYXRpb24iYgoUTm90aWZpY2F0aW9uc0NoYW5nZWQSIwoEa2luZBgBIAEoDjIVLmhlcmFsZC52MS5DaGFuZ2VLaW5kEhgKEG5vdGlmaWNhdGlvbl9pZHMYAiADKAkSCwoDYWxsGAMgASgIIhcKBlN5bmNlZBINCgVyZXNldBgBIAEoCCILCglIZWFydGJlYXQiRQoUTm90aWZpY2F0aW9uUmV0dXJuZWQSLQoMbm90aWZpY2F0aW9uGAEgASgLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbiqLAgoKQ2hhbmdlS2luZBIbChdDSEFOR0VfS0lORF9VTlNQRUNJRklFRBAAEhQKEENIQU5HRV9LSU5EX1JFQUQQARIWChJDSEFOR0VfS0lORF9VTlJFQUQQAhIYChRDSEFOR0VfS0lORF9BUkNISVZFRBADEhoKFkNIQU5HRV9LSU5EX1VOQVJDSElWRUQQBBIUChBDSEFOR0VfS0lORF9TRUVOEAUSGQoVQ0hBTkdFX0tJTkRfUkVUUkFDVEVEEAkSFwoTQ0hBTkdFX0tJTkRfU05PT1pFRBAGEhkKFUNIQU5HRV9LSU5EX1VOU05PT1pFRBAHEhcKE0NIQU5HRV9LSU5EX0VYUElSRUQQCEKVAQoNY29tLmhlcmFsZC52MUIJRmVlZFByb3RvUAFaNGdpdGh1Yi5jb20vaGVyYWxkaHEvaGVyYWxkL2dlbi9nby9oZXJhbGQvdjE7aGVyYWxkdjGiAgNIWFiqAglIZXJhbGQuVjHKAglIZXJhbGRcVjHiAhVIZXJhbGRcVjFcR1BCTWV0YWRhdGHqAgpIZXJhbGQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_herald_v1_notification]);
+  fileDesc("ChRoZXJhbGQvdjEvZmVlZC5wcm90bxIJaGVyYWxkLnYxItcDCglGZWVkRXZlbnQSDgoGY3Vyc29yGAEgASgJEhQKDHVucmVhZF9jb3VudBgCIAEoBRIUCgx1bnNlZW5fY291bnQYBCABKAUSLgoKZXZlbnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoHY3JlYXRlZBgKIAEoCzIeLmhlcmFsZC52MS5Ob3RpZmljYXRpb25DcmVhdGVkSAASMgoHY2hhbmdlZBgLIAEoCzIfLmhlcmFsZC52MS5Ob3RpZmljYXRpb25zQ2hhbmdlZEgAEiMKBnN5bmNlZBgMIAEoCzIRLmhlcmFsZC52MS5TeW5jZWRIABIpCgloZWFydGJlYXQYDSABKAsyFC5oZXJhbGQudjEuSGVhcnRiZWF0SAASMQoHdXBkYXRlZBgOIAEoCzIeLmhlcmFsZC52MS5Ob3RpZmljYXRpb25VcGRhdGVkSAASMwoIcmV0dXJuZWQYECABKAsyHy5oZXJhbGQudjEuTm90aWZpY2F0aW9uUmV0dXJuZWRIABI3CgppbnRlcmFjdGVkGA8gASgLMiEuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbkludGVyYWN0ZWRIAEIGCgRraW5kIkQKE05vdGlmaWNhdGlvbkNyZWF0ZWQSLQoMbm90aWZpY2F0aW9uGAEgASgLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbiJEChNOb3RpZmljYXRpb25VcGRhdGVkEi0KDG5vdGlmaWNhdGlvbhgBIAEoCzIXLmhlcmFsZC52MS5Ob3RpZmljYXRpb24iYgoUTm90aWZpY2F0aW9uc0NoYW5nZWQSIwoEa2luZBgBIAEoDjIVLmhlcmFsZC52MS5DaGFuZ2VLaW5kEhgKEG5vdGlmaWNhdGlvbl9pZHMYAiADKAkSCwoDYWxsGAMgASgIIhcKBlN5bmNlZBINCgVyZXNldBgBIAEoCCILCglIZWFydGJlYXQiRQoUTm90aWZpY2F0aW9uUmV0dXJuZWQSLQoMbm90aWZpY2F0aW9uGAEgASgLMhcuaGVyYWxkLnYxLk5vdGlmaWNhdGlvbiJuChZOb3RpZmljYXRpb25JbnRlcmFjdGVkEhcKD25vdGlmaWNhdGlvbl9pZBgBIAEoCRIRCglhY3Rpb25faWQYAiABKAkSKAoHcGF5bG9hZBgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QqiwIKCkNoYW5nZUtpbmQSGwoXQ0hBTkdFX0tJTkRfVU5TUEVDSUZJRUQQABIUChBDSEFOR0VfS0lORF9SRUFEEAESFgoSQ0hBTkdFX0tJTkRfVU5SRUFEEAISGAoUQ0hBTkdFX0tJTkRfQVJDSElWRUQQAxIaChZDSEFOR0VfS0lORF9VTkFSQ0hJVkVEEAQSFAoQQ0hBTkdFX0tJTkRfU0VFThAFEhkKFUNIQU5HRV9LSU5EX1JFVFJBQ1RFRBAJEhcKE0NIQU5HRV9LSU5EX1NOT09aRUQQBhIZChVDSEFOR0VfS0lORF9VTlNOT09aRUQQBxIXChNDSEFOR0VfS0lORF9FWFBJUkVEEAhClQEKDWNvbS5oZXJhbGQudjFCCUZlZWRQcm90b1ABWjRnaXRodWIuY29tL2hlcmFsZGhxL2hlcmFsZC9nZW4vZ28vaGVyYWxkL3YxO2hlcmFsZHYxogIDSFhYqgIJSGVyYWxkLlYxygIJSGVyYWxkXFYx4gIVSGVyYWxkXFYxXEdQQk1ldGFkYXRh6gIKSGVyYWxkOjpWMWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_herald_v1_notification]);
 
 /**
  * FeedEvent is one change in a user's inbox, in the order it happened. Herald
@@ -117,6 +117,17 @@ export type FeedEvent = Message<"herald.v1.FeedEvent"> & {
      */
     value: NotificationReturned;
     case: "returned";
+  } | {
+    /**
+     * interacted reports that the user took one of a notification's actions
+     * (InteractNotification). Taking an action also reads and sees the
+     * notification: the event's counts are after that, and a client marks the
+     * notification read and seen without waiting for another event.
+     *
+     * @generated from field: herald.v1.NotificationInteracted interacted = 15;
+     */
+    value: NotificationInteracted;
+    case: "interacted";
   } | { case: undefined; value?: undefined };
 };
 
@@ -263,6 +274,42 @@ export type NotificationReturned = Message<"herald.v1.NotificationReturned"> & {
  */
 export const NotificationReturnedSchema: GenMessage<NotificationReturned> = /*@__PURE__*/
   messageDesc(file_herald_v1_feed, 6);
+
+/**
+ * NotificationInteracted reports an action a user took on a notification.
+ *
+ * @generated from message herald.v1.NotificationInteracted
+ */
+export type NotificationInteracted = Message<"herald.v1.NotificationInteracted"> & {
+  /**
+   * notification_id is the notification.
+   *
+   * @generated from field: string notification_id = 1;
+   */
+  notificationId: string;
+
+  /**
+   * action_id is the Action.id taken.
+   *
+   * @generated from field: string action_id = 2;
+   */
+  actionId: string;
+
+  /**
+   * payload is the action's Action.payload as the notification carries it;
+   * unset if it has none.
+   *
+   * @generated from field: google.protobuf.Struct payload = 3;
+   */
+  payload?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message herald.v1.NotificationInteracted.
+ * Use `create(NotificationInteractedSchema)` to create a new message.
+ */
+export const NotificationInteractedSchema: GenMessage<NotificationInteracted> = /*@__PURE__*/
+  messageDesc(file_herald_v1_feed, 7);
 
 /**
  * ChangeKind says how notifications changed.

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file herald/v1/notification.proto.
  */
 export const file_herald_v1_notification: GenFile = /*@__PURE__*/
-  fileDesc("ChxoZXJhbGQvdjEvbm90aWZpY2F0aW9uLnByb3RvEgloZXJhbGQudjEi5AQKDE5vdGlmaWNhdGlvbhIKCgJpZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGNhdGVnb3J5GAMgASgJEg0KBXRpdGxlGAQgASgJEgwKBGJvZHkYBSABKAkSEgoKYWN0aW9uX3VybBgGIAEoCRIlCgRkYXRhGAcgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIlCghwcmlvcml0eRgIIAEoDjITLmhlcmFsZC52MS5Qcmlvcml0eRIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJc2VuZF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglyZWFkX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGFyY2hpdmVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJc2Vlbl90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglncm91cF9rZXkYDyABKAkSLwoLdXBkYXRlX3RpbWUYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3ZlcnNpb24YFSABKAUSLwoLZXhwaXJlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDHNub296ZV91bnRpbBgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi6QEKD0RlbGl2ZXJ5QXR0ZW1wdBIOCgZudW1iZXIYASABKAUSLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKB291dGNvbWUYBCABKA4yGS5oZXJhbGQudjEuQXR0ZW1wdE91dGNvbWUSDQoFZXJyb3IYBSABKAkSGwoTcHJvdmlkZXJfbWVzc2FnZV9pZBgGIAEoCRIQCghwcm92aWRlchgHIAEoCSKgAwoIRGVsaXZlcnkSCgoCaWQYASABKAkSIwoHY2hhbm5lbBgCIAEoDjISLmhlcmFsZC52MS5DaGFubmVsEikKBnN0YXR1cxgDIAEoDjIZLmhlcmFsZC52MS5EZWxpdmVyeVN0YXR1cxIQCghhdHRlbXB0cxgEIAEoBRISCgpsYXN0X2Vycm9yGAUgASgJEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPbm90aWZpY2F0aW9uX2lkGAggASgJEg4KBnRhcmdldBgJIAEoCRI1ChFuZXh0X2F0dGVtcHRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGwoTcHJvdmlkZXJfbWVzc2FnZV9pZBgLIAEoCRIzCg9hdHRlbXB0X2hpc3RvcnkYDCADKAsyGi5oZXJhbGQudjEuRGVsaXZlcnlBdHRlbXB0KnUKCFByaW9yaXR5EhgKFFBSSU9SSVRZX1VOU1BFQ0lGSUVEEAASEAoMUFJJT1JJVFlfTE9XEAESEwoPUFJJT1JJVFlfTk9STUFMEAISEQoNUFJJT1JJVFlfSElHSBADEhUKEVBSSU9SSVRZX0NSSVRJQ0FMEAQqvAEKB0NoYW5uZWwSFwoTQ0hBTk5FTF9VTlNQRUNJRklFRBAAEhIKDkNIQU5ORUxfSU5fQVBQEAESEQoNQ0hBTk5FTF9FTUFJTBACEg8KC0NIQU5ORUxfU01TEAMSEAoMQ0hBTk5FTF9QVVNIEAQSEwoPQ0hBTk5FTF9XRUJIT09LEAUSEQoNQ0hBTk5FTF9TTEFDSxAGEhEKDUNIQU5ORUxfVEVBTVMQBxITCg9DSEFOTkVMX1dFQlBVU0gQCCqYAgoORGVsaXZlcnlTdGF0dXMSHwobREVMSVZFUllfU1RBVFVTX1VOU1BFQ0lGSUVEEAASHQoZREVMSVZFUllfU1RBVFVTX1NDSEVEVUxFRBABEhsKF0RFTElWRVJZX1NUQVRVU19QRU5ESU5HEAISGAoUREVMSVZFUllfU1RBVFVTX1NFTlQQAxIeChpERUxJVkVSWV9TVEFUVVNfU1VQUFJFU1NFRBAEEhoKFkRFTElWRVJZX1NUQVRVU19GQUlMRUQQBRIYChRERUxJVkVSWV9TVEFUVVNfREVBRBAGEhwKGERFTElWRVJZX1NUQVRVU19DQU5DRUxFRBAHEhsKF0RFTElWRVJZX1NUQVRVU19TRU5ESU5HEAgqlQEKDkF0dGVtcHRPdXRjb21lEh8KG0FUVEVNUFRfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhgKFEFUVEVNUFRfT1VUQ09NRV9TRU5UEAESIwofQVRURU1QVF9PVVRDT01FX1RSQU5TSUVOVF9FUlJPUhACEiMKH0FUVEVNUFRfT1VUQ09NRV9QRVJNQU5FTlRfRVJST1IQA0KdAQoNY29tLmhlcmFsZC52MUIRTm90aWZpY2F0aW9uUHJvdG9QAVo0Z2l0aHViLmNvbS9oZXJhbGRocS9oZXJhbGQvZ2VuL2dvL2hlcmFsZC92MTtoZXJhbGR2MaICA0hYWKoCCUhlcmFsZC5WMcoCCUhlcmFsZFxWMeICFUhlcmFsZFxWMVxHUEJNZXRhZGF0YeoCCkhlcmFsZDo6VjFiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChxoZXJhbGQvdjEvbm90aWZpY2F0aW9uLnByb3RvEgloZXJhbGQudjEizwUKDE5vdGlmaWNhdGlvbhIKCgJpZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGNhdGVnb3J5GAMgASgJEg0KBXRpdGxlGAQgASgJEgwKBGJvZHkYBSABKAkSEgoKYWN0aW9uX3VybBgGIAEoCRIlCgRkYXRhGAcgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIlCghwcmlvcml0eRgIIAEoDjITLmhlcmFsZC52MS5Qcmlvcml0eRIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJc2VuZF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglyZWFkX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGFyY2hpdmVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJc2Vlbl90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglncm91cF9rZXkYDyABKAkSLwoLdXBkYXRlX3RpbWUYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3ZlcnNpb24YFSABKAUSLwoLZXhwaXJlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDHNub296ZV91bnRpbBgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEdGFncxgOIAMoCRIiCgdhY3Rpb25zGBIgAygLMhEuaGVyYWxkLnYxLkFjdGlvbhI3CgtpbnRlcmFjdGlvbhgTIAEoCzIiLmhlcmFsZC52MS5Ob3RpZmljYXRpb25JbnRlcmFjdGlvbiLpAQoPRGVsaXZlcnlBdHRlbXB0Eg4KBm51bWJlchgBIAEoBRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKgoHb3V0Y29tZRgEIAEoDjIZLmhlcmFsZC52MS5BdHRlbXB0T3V0Y29tZRINCgVlcnJvchgFIAEoCRIbChNwcm92aWRlcl9tZXNzYWdlX2lkGAYgASgJEhAKCHByb3ZpZGVyGAcgASgJIqADCghEZWxpdmVyeRIKCgJpZBgBIAEoCRIjCgdjaGFubmVsGAIgASgOMhIuaGVyYWxkLnYxLkNoYW5uZWwSKQoGc3RhdHVzGAMgASgOMhkuaGVyYWxkLnYxLkRlbGl2ZXJ5U3RhdHVzEhAKCGF0dGVtcHRzGAQgASgFEhIKCmxhc3RfZXJyb3IYBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9ub3RpZmljYXRpb25faWQYCCABKAkSDgoGdGFyZ2V0GAkgASgJEjUKEW5leHRfYXR0ZW1wdF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIbChNwcm92aWRlcl9tZXNzYWdlX2lkGAsgASgJEjMKD2F0dGVtcHRfaGlzdG9yeRgMIAMoCzIaLmhlcmFsZC52MS5EZWxpdmVyeUF0dGVtcHQipAMKBkFjdGlvbhIpCgJpZBgBIAEoCUIdukgachgQARggMhJeW2Etel1bYS16MC05Xy1dKiQSGAoFbGFiZWwYAiABKAlCCbpIBnIEEAEYKBKqAgoDdXJsGAMgASgJQpwCukiYAroBjAIKD2FjdGlvbl91cmwuZm9ybRJebXVzdCBiZSBhbiBhYnNvbHV0ZSBodHRwKHMpIFVSTCB3aXRoIGEgaG9zdCwgb3IgYSBwYXRoIHN0YXJ0aW5nIHdpdGggYSBzaW5nbGUgLyAobm90IC8vIG9yIC9cKRqYAXRoaXMubWF0Y2hlcygnXig/Omh0dHBzPzovL1teL1xcXFw/I0BcXHNcXHgwMC1cXHgxZlxceDdmXSsoPzpbLz8jXVteXFxzXFx4MDAtXFx4MWZcXHg3Zl0qKT98Lyg/OlteL1xcXFxcXHNcXHgwMC1cXHgxZlxceDdmXVteXFxzXFx4MDAtXFx4MWZcXHg3Zl0qKT8pJCcp2AEBcgMYgBASKAoHcGF5bG9hZBgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiVgoXTm90aWZpY2F0aW9uSW50ZXJhY3Rpb24SEQoJYWN0aW9uX2lkGAEgASgJEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKnUKCFByaW9yaXR5EhgKFFBSSU9SSVRZX1VOU1BFQ0lGSUVEEAASEAoMUFJJT1JJVFlfTE9XEAESEwoPUFJJT1JJVFlfTk9STUFMEAISEQoNUFJJT1JJVFlfSElHSBADEhUKEVBSSU9SSVRZX0NSSVRJQ0FMEAQqvAEKB0NoYW5uZWwSFwoTQ0hBTk5FTF9VTlNQRUNJRklFRBAAEhIKDkNIQU5ORUxfSU5fQVBQEAESEQoNQ0hBTk5FTF9FTUFJTBACEg8KC0NIQU5ORUxfU01TEAMSEAoMQ0hBTk5FTF9QVVNIEAQSEwoPQ0hBTk5FTF9XRUJIT09LEAUSEQoNQ0hBTk5FTF9TTEFDSxAGEhEKDUNIQU5ORUxfVEVBTVMQBxITCg9DSEFOTkVMX1dFQlBVU0gQCCqYAgoORGVsaXZlcnlTdGF0dXMSHwobREVMSVZFUllfU1RBVFVTX1VOU1BFQ0lGSUVEEAASHQoZREVMSVZFUllfU1RBVFVTX1NDSEVEVUxFRBABEhsKF0RFTElWRVJZX1NUQVRVU19QRU5ESU5HEAISGAoUREVMSVZFUllfU1RBVFVTX1NFTlQQAxIeChpERUxJVkVSWV9TVEFUVVNfU1VQUFJFU1NFRBAEEhoKFkRFTElWRVJZX1NUQVRVU19GQUlMRUQQBRIYChRERUxJVkVSWV9TVEFUVVNfREVBRBAGEhwKGERFTElWRVJZX1NUQVRVU19DQU5DRUxFRBAHEhsKF0RFTElWRVJZX1NUQVRVU19TRU5ESU5HEAgqlQEKDkF0dGVtcHRPdXRjb21lEh8KG0FUVEVNUFRfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhgKFEFUVEVNUFRfT1VUQ09NRV9TRU5UEAESIwofQVRURU1QVF9PVVRDT01FX1RSQU5TSUVOVF9FUlJPUhACEiMKH0FUVEVNUFRfT1VUQ09NRV9QRVJNQU5FTlRfRVJST1IQA0KdAQoNY29tLmhlcmFsZC52MUIRTm90aWZpY2F0aW9uUHJvdG9QAVo0Z2l0aHViLmNvbS9oZXJhbGRocS9oZXJhbGQvZ2VuL2dvL2hlcmFsZC92MTtoZXJhbGR2MaICA0hYWKoCCUhlcmFsZC5WMcoCCUhlcmFsZFxWMeICFUhlcmFsZFxWMVxHUEJNZXRhZGF0YeoCCkhlcmFsZDo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * Notification is one message to one user. A Send to several users creates one
@@ -159,6 +160,31 @@ export type Notification = Message<"herald.v1.Notification"> & {
    * @generated from field: google.protobuf.Timestamp snooze_until = 17;
    */
   snoozeUntil?: Timestamp | undefined;
+
+  /**
+   * tags are the notification's tags: what SendRequest.tags named, merged
+   * with its template's in-app default tags (see SendRequest.tags), in that
+   * order, without repeats. List filters on them and counts tabs by them.
+   *
+   * @generated from field: repeated string tags = 14;
+   */
+  tags: string[];
+
+  /**
+   * actions are the notification's action buttons, at most 3, in the order
+   * to show them: SendRequest.actions, or else its template's in-app actions.
+   *
+   * @generated from field: repeated herald.v1.Action actions = 18;
+   */
+  actions: Action[];
+
+  /**
+   * interaction is the action the user took last (InteractNotification);
+   * unset while the user took none.
+   *
+   * @generated from field: herald.v1.NotificationInteraction interaction = 19;
+   */
+  interaction?: NotificationInteraction | undefined;
 };
 
 /**
@@ -348,6 +374,84 @@ export type Delivery = Message<"herald.v1.Delivery"> & {
  */
 export const DeliverySchema: GenMessage<Delivery> = /*@__PURE__*/
   messageDesc(file_herald_v1_notification, 2);
+
+/**
+ * Action is a button on a notification: a link (`url`), or a named action the
+ * inbox reports with InteractNotification (Herald records it, marks the
+ * notification read and seen, and tells the user's feed and the backend).
+ * A link may be reported too, to record the click.
+ *
+ * @generated from message herald.v1.Action
+ */
+export type Action = Message<"herald.v1.Action"> & {
+  /**
+   * id names the action within its notification, such as `approve`: 1 to 32
+   * characters, a lowercase letter then lowercase letters, digits, `_` or
+   * `-`. Unique within a notification.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * label is the button's text, 1 to 40 characters.
+   *
+   * @generated from field: string label = 2;
+   */
+  label: string;
+
+  /**
+   * url is where the button leads, under the rules of SendRequest.action_url
+   * (an absolute http(s) URL with a host, or a path starting with a single
+   * `/`); empty for a named action.
+   *
+   * @generated from field: string url = 3;
+   */
+  url: string;
+
+  /**
+   * payload is free-form JSON given back with the action when the user
+   * takes it (NotificationInteracted.payload), at most 2 KiB once encoded.
+   *
+   * @generated from field: google.protobuf.Struct payload = 4;
+   */
+  payload?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message herald.v1.Action.
+ * Use `create(ActionSchema)` to create a new message.
+ */
+export const ActionSchema: GenMessage<Action> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification, 3);
+
+/**
+ * NotificationInteraction is an action a user took on a notification.
+ *
+ * @generated from message herald.v1.NotificationInteraction
+ */
+export type NotificationInteraction = Message<"herald.v1.NotificationInteraction"> & {
+  /**
+   * action_id is the Action.id the user took.
+   *
+   * @generated from field: string action_id = 1;
+   */
+  actionId: string;
+
+  /**
+   * time is when the user took it.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 2;
+   */
+  time?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message herald.v1.NotificationInteraction.
+ * Use `create(NotificationInteractionSchema)` to create a new message.
+ */
+export const NotificationInteractionSchema: GenMessage<NotificationInteraction> = /*@__PURE__*/
+  messageDesc(file_herald_v1_notification, 4);
 
 /**
  * Priority tells how urgent a notification is. Channels may use it (for

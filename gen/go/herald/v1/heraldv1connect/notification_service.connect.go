@@ -87,6 +87,9 @@ const (
 	// NotificationServiceUnsnoozeNotificationsProcedure is the fully-qualified name of the
 	// NotificationService's UnsnoozeNotifications RPC.
 	NotificationServiceUnsnoozeNotificationsProcedure = "/herald.v1.NotificationService/UnsnoozeNotifications"
+	// NotificationServiceInteractNotificationProcedure is the fully-qualified name of the
+	// NotificationService's InteractNotification RPC.
+	NotificationServiceInteractNotificationProcedure = "/herald.v1.NotificationService/InteractNotification"
 )
 
 // NotificationServiceClient is a client for the herald.v1.NotificationService service.
@@ -203,6 +206,20 @@ type NotificationServiceClient interface {
 	// old place in the inbox (streams get CHANGE_KIND_UNSNOOZED). Others are
 	// left alone. Same callers as SnoozeNotifications.
 	UnsnoozeNotifications(context.Context, *connect.Request[v1.UnsnoozeNotificationsRequest]) (*connect.Response[v1.UnsnoozeNotificationsResponse], error)
+	// InteractNotification records that the user took one of a notification's
+	// actions (Notification.actions): a named action, or a link the inbox
+	// reports to record the click. Herald keeps it as Notification.interaction
+	// (the last action taken wins: taking another replaces it), marks the
+	// notification read and seen, and appends an `interacted` event to the
+	// user's feed (Subscribe streams on every process, webhooks and the event
+	// stream see it). Taking the action the notification already records
+	// changes nothing and emits no event, so retries are safe. A user token
+	// acts on its own notifications; an API key names `user_id` and needs the
+	// `admin` scope, as for MarkRead. A notification that is not in the user's
+	// inbox (another user's, not delivered in-app yet) is NOT_FOUND; an
+	// `action_id` the notification does not have is INVALID_ARGUMENT naming
+	// `action_id`.
+	InteractNotification(context.Context, *connect.Request[v1.InteractNotificationRequest]) (*connect.Response[v1.InteractNotificationResponse], error)
 }
 
 // NewNotificationServiceClient constructs a client for the herald.v1.NotificationService service.
@@ -338,6 +355,13 @@ func NewNotificationServiceClient(httpClient connect.HTTPClient, baseURL string,
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		interactNotification: connect.NewClient[v1.InteractNotificationRequest, v1.InteractNotificationResponse](
+			httpClient,
+			baseURL+NotificationServiceInteractNotificationProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("InteractNotification")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -361,6 +385,7 @@ type notificationServiceClient struct {
 	retractNotification   *connect.Client[v1.RetractNotificationRequest, v1.RetractNotificationResponse]
 	snoozeNotifications   *connect.Client[v1.SnoozeNotificationsRequest, v1.SnoozeNotificationsResponse]
 	unsnoozeNotifications *connect.Client[v1.UnsnoozeNotificationsRequest, v1.UnsnoozeNotificationsResponse]
+	interactNotification  *connect.Client[v1.InteractNotificationRequest, v1.InteractNotificationResponse]
 }
 
 // Send calls herald.v1.NotificationService.Send.
@@ -451,6 +476,11 @@ func (c *notificationServiceClient) SnoozeNotifications(ctx context.Context, req
 // UnsnoozeNotifications calls herald.v1.NotificationService.UnsnoozeNotifications.
 func (c *notificationServiceClient) UnsnoozeNotifications(ctx context.Context, req *connect.Request[v1.UnsnoozeNotificationsRequest]) (*connect.Response[v1.UnsnoozeNotificationsResponse], error) {
 	return c.unsnoozeNotifications.CallUnary(ctx, req)
+}
+
+// InteractNotification calls herald.v1.NotificationService.InteractNotification.
+func (c *notificationServiceClient) InteractNotification(ctx context.Context, req *connect.Request[v1.InteractNotificationRequest]) (*connect.Response[v1.InteractNotificationResponse], error) {
+	return c.interactNotification.CallUnary(ctx, req)
 }
 
 // NotificationServiceHandler is an implementation of the herald.v1.NotificationService service.
@@ -567,6 +597,20 @@ type NotificationServiceHandler interface {
 	// old place in the inbox (streams get CHANGE_KIND_UNSNOOZED). Others are
 	// left alone. Same callers as SnoozeNotifications.
 	UnsnoozeNotifications(context.Context, *connect.Request[v1.UnsnoozeNotificationsRequest]) (*connect.Response[v1.UnsnoozeNotificationsResponse], error)
+	// InteractNotification records that the user took one of a notification's
+	// actions (Notification.actions): a named action, or a link the inbox
+	// reports to record the click. Herald keeps it as Notification.interaction
+	// (the last action taken wins: taking another replaces it), marks the
+	// notification read and seen, and appends an `interacted` event to the
+	// user's feed (Subscribe streams on every process, webhooks and the event
+	// stream see it). Taking the action the notification already records
+	// changes nothing and emits no event, so retries are safe. A user token
+	// acts on its own notifications; an API key names `user_id` and needs the
+	// `admin` scope, as for MarkRead. A notification that is not in the user's
+	// inbox (another user's, not delivered in-app yet) is NOT_FOUND; an
+	// `action_id` the notification does not have is INVALID_ARGUMENT naming
+	// `action_id`.
+	InteractNotification(context.Context, *connect.Request[v1.InteractNotificationRequest]) (*connect.Response[v1.InteractNotificationResponse], error)
 }
 
 // NewNotificationServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -698,6 +742,13 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	notificationServiceInteractNotificationHandler := connect.NewUnaryHandler(
+		NotificationServiceInteractNotificationProcedure,
+		svc.InteractNotification,
+		connect.WithSchema(notificationServiceMethods.ByName("InteractNotification")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/herald.v1.NotificationService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case NotificationServiceSendProcedure:
@@ -736,6 +787,8 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 			notificationServiceSnoozeNotificationsHandler.ServeHTTP(w, r)
 		case NotificationServiceUnsnoozeNotificationsProcedure:
 			notificationServiceUnsnoozeNotificationsHandler.ServeHTTP(w, r)
+		case NotificationServiceInteractNotificationProcedure:
+			notificationServiceInteractNotificationHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -815,4 +868,8 @@ func (UnimplementedNotificationServiceHandler) SnoozeNotifications(context.Conte
 
 func (UnimplementedNotificationServiceHandler) UnsnoozeNotifications(context.Context, *connect.Request[v1.UnsnoozeNotificationsRequest]) (*connect.Response[v1.UnsnoozeNotificationsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.UnsnoozeNotifications is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) InteractNotification(context.Context, *connect.Request[v1.InteractNotificationRequest]) (*connect.Response[v1.InteractNotificationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("herald.v1.NotificationService.InteractNotification is not implemented"))
 }

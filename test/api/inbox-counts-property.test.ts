@@ -12,7 +12,7 @@ import { waitFor } from "../helpers/wait.js";
 // the notification rows. A delta wrong in any one change shows up here.
 //
 // Every feature that changes what counts (seen, read, archive, update and
-// retract, threads, snooze, expiry) has its operations in `operations` and
+// retract, threads, snooze, expiry, actions) has its operations in `operations` and
 // its condition in `keptAndRecounted`.
 let herald: TestHerald;
 let sender: HeraldClient;
@@ -92,6 +92,20 @@ const operations: Operation[] = [
   async (user, _userId, ids, rng) => {
     const chosen = rng.some(ids).slice(0, 100);
     if (chosen.length > 0) await user.unsnoozeNotifications({ notificationIds: chosen });
+  },
+  // Actions: a Send with two buttons, and taking one (which reads and sees).
+  async (_user, userId, ids) => {
+    const actions = [
+      { id: "ok", label: "OK" },
+      { id: "later", label: "Later" },
+    ];
+    const res = await sender.send({ userIds: [userId], category: "prop", title: "t", body: "b", actions });
+    ids.push(res.notifications[0]?.id as string);
+  },
+  async (user, _userId, ids, rng) => {
+    if (ids.length === 0) return;
+    // Refused for notifications without these actions or out of the inbox: that is fine here.
+    await user.interactNotification({ id: rng.pick(ids), actionId: rng.pick(["ok", "later"]) }).catch(() => {});
   },
   async (_user, userId, ids, rng) => {
     const ttl = { seconds: BigInt(1 + rng.int(2)), nanos: 0 };

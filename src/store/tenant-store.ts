@@ -43,6 +43,8 @@ export const tenantOwnedTables = [
   "workflow_throttle_hits",
   "workflow_digests",
   "workflow_runs",
+  // Goes with its delivery too (ON DELETE CASCADE); listed because it carries the tenant.
+  "webhook_rate_holds",
   // Also goes with its delivery; listed because it carries the tenant (for fair dispatch).
   "outbox",
   "deliveries",

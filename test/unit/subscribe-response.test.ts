@@ -85,6 +85,11 @@ describe("feed events on NATS", () => {
           { id: "view", label: "View", url: "/invoices/7", payload: null },
         ],
         interaction: { actionId: "view", time: new Date("2026-12-02T10:05:00.000Z") },
+        // What the message always carries back (unset expiry and snooze, the first version).
+        expireAt: null,
+        snoozeUntil: null,
+        updatedAt: null,
+        version: 1,
       },
     } as FeedEvent;
     expect(decodeFeedEvent("default", "ada", encodeFeedEvent(rich))).toEqual(rich);

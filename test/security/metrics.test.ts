@@ -93,6 +93,8 @@ describe("the metrics endpoint", () => {
         OUTBOX_RELAY_INTERVAL_MS: "600000",
         FEED_HEARTBEAT_INTERVAL_MS: "300000",
         WORKFLOW_TIMER_INTERVAL_MS: "600000",
+        EVENT_SEQUENCER_INTERVAL_MS: "60000",
+        INBOX_TIMERS_INTERVAL_MS: "60000",
       },
     });
     try {

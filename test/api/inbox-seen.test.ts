@@ -98,7 +98,7 @@ describe("seen vs read", () => {
     ]);
     const change = live[1]?.kind.value as { kind: ChangeKind; notificationIds: string[] };
     expect([change.kind, change.notificationIds]).toEqual([ChangeKind.SEEN, [first]]);
-    expect((live[2]?.kind.value as { all: boolean }).all).toBe(true);
+    expect(((live[2] as FeedEvent).kind.value as { all: boolean }).all).toBe(true);
     abort.abort();
     await stream.done;
 

@@ -48,6 +48,15 @@ export interface GuardedPostOptions {
    */
   keepBodyBytes: number;
   /**
+   * For a sender that keeps the body only for people to read (a webhook's
+   * response excerpt), not to decide anything: after the status line the post
+   * waits at most this many ms for the kept bytes, then resolves with what came
+   * (the rest drains), so a receiver that answers 2xx and stalls its body is
+   * not a timeout and a retry. Unset: wait for the body's end (Slack and Teams
+   * read their answer).
+   */
+  excerptWaitMs?: number;
+  /**
    * Who was calling, in failure messages: "Teams request" makes "Teams
    * request timed out", "Teams request aborted" and "Teams request failed:
    * connection refused". Without one, the bare PostFailure texts.
@@ -123,7 +132,9 @@ export function createGuardedPost(options: GuardedPostOptions): GuardedPost {
       });
       // After an answer this rejects nothing (the promise is settled); the listener keeps errors from crashing.
       request.on("error", fail);
-      request.on("response", (response) => readAnswer(response, options.keepBodyBytes).then(resolve, fail));
+      request.on("response", (response) =>
+        readAnswer(response, options.keepBodyBytes, options.excerptWaitMs).then(resolve, fail),
+      );
       request.end(body);
     });
   }
@@ -149,8 +160,11 @@ function failureMessages(label: string | undefined, overrides: Partial<PostFailu
   return Object.fromEntries(kinds.map((kind) => [kind, overrides[kind] ?? labelled(kind)])) as PostFailureTexts;
 }
 
-/** The answer, with its body's first `keep` bytes once it ended; with none kept, at once, draining the body. */
-function readAnswer(response: http.IncomingMessage, keep: number): Promise<PostAnswer> {
+/**
+ * The answer, with its body's first `keep` bytes once it ended (or, with
+ * `waitMs`, with what came by then); with none kept, at once, draining the body.
+ */
+function readAnswer(response: http.IncomingMessage, keep: number, waitMs?: number): Promise<PostAnswer> {
   const answer = { status: response.statusCode ?? 0, headers: response.headers };
   if (keep <= 0) {
     drain(response);
@@ -160,7 +174,15 @@ function readAnswer(response: http.IncomingMessage, keep: number): Promise<PostA
     const chunks: Buffer[] = [];
     let kept = 0;
     let received = 0;
-    const done = () => resolve({ ...answer, body: Buffer.concat(chunks).toString("utf8") });
+    let settled = false;
+    const done = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(waiting);
+      resolve({ ...answer, body: Buffer.concat(chunks).toString("utf8") });
+    };
+    // A stalled body after this is drained and bounded by the call's own timeout, but no longer awaited.
+    const waiting = waitMs === undefined ? undefined : setTimeout(done, waitMs);
     response.on("data", (chunk: Buffer) => {
       const part = chunk.subarray(0, Math.max(0, keep - kept));
       kept += part.length;
@@ -170,7 +192,12 @@ function readAnswer(response: http.IncomingMessage, keep: number): Promise<PostA
       if (kept >= keep) done();
       if (received > keep + MAX_DRAIN_BYTES) response.destroy();
     });
-    response.on("error", reject);
+    response.on("error", (error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(waiting);
+      reject(error);
+    });
     response.on("end", done);
   });
 }

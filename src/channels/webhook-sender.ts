@@ -52,6 +52,9 @@ const RECEIPT_HEADER = "x-request-id";
 /** Bytes of a receiver's answer kept with the attempt (ListWebhookAttempts). */
 export const RESPONSE_EXCERPT_BYTES = 1024;
 
+/** How long a 2xx/4xx/5xx answer's body is awaited for its excerpt: a stalled body is not a failed delivery. */
+const EXCERPT_WAIT_MS = 1_000;
+
 /**
  * Sends webhooks signed per Standard Webhooks over pooled keep-alive
  * connections, through the SSRF guard (guarded-post.ts). A failure with no
@@ -66,6 +69,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     allowPrivateNetworks: options.allowPrivateNetworks,
     timeoutMs: options.timeoutMs ?? 10_000,
     keepBodyBytes: RESPONSE_EXCERPT_BYTES,
+    excerptWaitMs: EXCERPT_WAIT_MS,
   });
 
   async function send(message: WebhookMessage, signal?: AbortSignal): Promise<ProviderReceipt> {

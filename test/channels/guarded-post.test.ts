@@ -149,6 +149,26 @@ describe("guarded post", () => {
     expect(error.message).toBe("timed out");
   });
 
+  it("with excerptWaitMs, answers with what came of a stalled body instead of timing out", async () => {
+    // A receiver that says 200 and never finishes its body got the message: it must not be a failure and a retry.
+    server.answer((_req, res) => {
+      res.writeHead(200);
+      res.write("accepted, still writing");
+    });
+    const answer = await poster({ timeoutMs: 20_000, keepBodyBytes: 1024, excerptWaitMs: 200 }).post(
+      server.url,
+      "{}",
+      {},
+    );
+    expect(answer).toMatchObject({ status: 200, body: "accepted, still writing" });
+  });
+
+  it("with excerptWaitMs, still returns a whole body that ends in time", async () => {
+    server.answer((_req, res) => res.writeHead(500).end("boom"));
+    const answer = await poster({ keepBodyBytes: 1024, excerptWaitMs: 5_000 }).post(server.url, "{}", {});
+    expect(answer).toMatchObject({ status: 500, body: "boom" });
+  });
+
   it("stops when the caller's signal aborts, and calls the worker's own timeout a timeout", async () => {
     server.answer(never);
     const controller = new AbortController();

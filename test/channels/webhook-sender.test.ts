@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkWebhookUrl, guardedLookup, PrivateNetworkError } from "../../src/channels/network-guard.js";
 import { createWebhookSender, type WebhookSender } from "../../src/channels/webhook-sender.js";
@@ -118,6 +120,32 @@ describe("webhook sender", () => {
     expect(error).toBeInstanceOf(TransientDeliveryError);
     expect(error.message).toBe("timed out");
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("counts a 2xx whose body stalls as sent, not as a timeout to retry", async () => {
+    const stalling = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(200);
+        res.write("got it, more to come");
+      });
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, "127.0.0.1", resolve));
+    const { port } = stalling.address() as AddressInfo;
+    const patient = createWebhookSender({ allowPrivateNetworks: true, timeoutMs: 5_000 });
+    try {
+      const receipt = await patient.send({
+        url: `http://127.0.0.1:${port}/`,
+        secrets: [secret],
+        id: randomUUID(),
+        payload,
+      });
+      expect(receipt).toEqual({ providerMessageId: "HTTP 200" });
+    } finally {
+      patient.close();
+      stalling.closeAllConnections();
+      await new Promise<void>((resolve) => stalling.close(() => resolve()));
+    }
   });
 
   it("stops when the caller aborts", async () => {

@@ -6,9 +6,9 @@
 // throughput, for unary single-recipient Sends (c=16) and bulk Sends of 1,000.
 import { create } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Channel } from "../gen/ts/herald/v1/notification_pb.js";
 import { NotificationService, SendRequestSchema } from "../gen/ts/herald/v1/notification_service_pb.js";
+import { grpcWithKey } from "./lib/bearer.js";
 import { startHerald } from "./lib/herald.js";
 import { cpuWindow } from "./lib/machine.js";
 import { startStack } from "./lib/stack.js";
@@ -30,15 +30,7 @@ const stack = await startStack();
 const herald = await startHerald(stack, { name: "evcost" });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 try {
-  const transport = createGrpcTransport({
-    baseUrl: herald.url,
-    interceptors: [
-      (next) => (req) => {
-        req.header.set("Authorization", `Bearer ${herald.apiKey}`);
-        return next(req);
-      },
-    ],
-  });
+  const transport = grpcWithKey(herald.url, herald.apiKey);
   const sender = createClient(NotificationService, transport);
   let user = 0;
   const setTriggers = async (on: boolean) => {

@@ -9,10 +9,10 @@
 // - replay: a stream from the oldest kept event, events per second until synced.
 import { create } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import { EventService } from "../gen/ts/herald/v1/event_service_pb.js";
 import { Channel } from "../gen/ts/herald/v1/notification_pb.js";
 import { NotificationService, SendRequestSchema } from "../gen/ts/herald/v1/notification_service_pb.js";
+import { grpcWithKey } from "./lib/bearer.js";
 import { startHerald } from "./lib/herald.js";
 import { startStack } from "./lib/stack.js";
 import { summarize } from "./lib/stats.js";
@@ -28,15 +28,7 @@ const inFlight = 4;
 const stack = await startStack();
 const herald = await startHerald(stack, { name: "events" });
 try {
-  const transport = createGrpcTransport({
-    baseUrl: herald.url,
-    interceptors: [
-      (next) => (req) => {
-        req.header.set("Authorization", `Bearer ${herald.apiKey}`);
-        return next(req);
-      },
-    ],
-  });
+  const transport = grpcWithKey(herald.url, herald.apiKey);
   const sender = createClient(NotificationService, transport);
   const events = createClient(EventService, transport);
   const expected = notifications * 2;

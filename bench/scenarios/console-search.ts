@@ -1,9 +1,9 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import { DeliveryStatus } from "../../gen/ts/herald/v1/notification_pb.js";
 import { OperatorService, SearchNotificationsRequestSchema } from "../../gen/ts/herald/v1/operator_service_pb.js";
+import { grpcWithKey } from "../lib/bearer.js";
 import { consoleFirstRender } from "../lib/console-render.js";
 import { startHerald } from "../lib/herald.js";
 import { loadListData } from "../lib/list-data.js";
@@ -63,18 +63,7 @@ export const consoleSearch: Scenario = {
       ctx.log(`data loaded (${counts?.deliveries} deliveries, ${counts?.dead} dead, ${fmt(deliverySeconds)} s)`);
       details.load = { ...load, deliverySeconds, deliveries: Number(counts?.deliveries), dead: Number(counts?.dead) };
 
-      const client = createClient(
-        OperatorService,
-        createGrpcTransport({
-          baseUrl: herald.url,
-          interceptors: [
-            (next) => (req) => {
-              req.header.set("Authorization", `Bearer ${herald.apiKey}`);
-              return next(req);
-            },
-          ],
-        }),
-      );
+      const client = createClient(OperatorService, grpcWithKey(herald.url, herald.apiKey));
       const user = (i: number) => `list-user-${(i * 7919) % users}`;
       const [span] = await ctx.stack.sql<{ lo: Date; hi: Date }>(
         herald.database,

@@ -1,9 +1,10 @@
-import { createClient, type Interceptor } from "@connectrpc/connect";
+import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Channel, Priority } from "../../gen/ts/herald/v1/notification_pb.js";
 import { FanoutState, NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { TenantService } from "../../gen/ts/herald/v1/tenant_service_pb.js";
 import { TopicService } from "../../gen/ts/herald/v1/topic_service_pb.js";
+import { bearer } from "../lib/bearer.js";
 import { settledDeliveries } from "../lib/deliveries.js";
 import { type BenchHerald, startHerald } from "../lib/herald.js";
 import { fmt, type ResultRow, type Scenario, type ScenarioContext } from "../lib/scenario.js";
@@ -65,14 +66,6 @@ export const fairTenants: Scenario = {
     };
   },
 };
-
-const bearer =
-  (key: string): Interceptor =>
-  (next) =>
-  (req) => {
-    req.header.set("Authorization", `Bearer ${key}`);
-    return next(req);
-  };
 
 async function fairRun(ctx: ScenarioContext, herald: BenchHerald, members: number) {
   const sql = <T extends object>(text: string, values?: unknown[]) => ctx.stack.sql<T>(herald.database, text, values);

@@ -1,10 +1,10 @@
 import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Channel, Priority } from "../../gen/ts/herald/v1/notification_pb.js";
 import { FanoutState, NotificationService } from "../../gen/ts/herald/v1/notification_service_pb.js";
 import { TenantService } from "../../gen/ts/herald/v1/tenant_service_pb.js";
 import { TopicService } from "../../gen/ts/herald/v1/topic_service_pb.js";
 import { defaultTenant } from "../../src/domain/tenant.js";
+import { grpcWithKey } from "../lib/bearer.js";
 import { settledDeliveries } from "../lib/deliveries.js";
 import { type BenchHerald, startHerald } from "../lib/herald.js";
 import { residentKiB } from "../lib/machine.js";
@@ -35,15 +35,7 @@ export const topicFanout: Scenario = {
     const rows: ResultRow[] = [];
     const runs: Record<string, unknown>[] = [];
     try {
-      const transport = createGrpcTransport({
-        baseUrl: herald.url,
-        interceptors: [
-          (next) => (req) => {
-            req.header.set("Authorization", `Bearer ${herald.apiKey}`);
-            return next(req);
-          },
-        ],
-      });
+      const transport = grpcWithKey(herald.url, herald.apiKey);
       const client = createClient(NotificationService, transport);
       const topics = createClient(TopicService, transport);
       // The unrelated Sends come from another tenant, with a key of its own.
@@ -54,18 +46,7 @@ export const topicFanout: Scenario = {
         name: "bench",
         scopes: ["send"],
       });
-      const other = createClient(
-        NotificationService,
-        createGrpcTransport({
-          baseUrl: herald.url,
-          interceptors: [
-            (next) => (req) => {
-              req.header.set("Authorization", `Bearer ${otherKey}`);
-              return next(req);
-            },
-          ],
-        }),
-      );
+      const other = createClient(NotificationService, grpcWithKey(herald.url, otherKey));
       const idle = await unrelatedSends(other, "idle", 5_000, () => false);
       ctx.log(`idle single Sends: p50 ${fmt(idle.p50)} ms, p99 ${fmt(idle.p99)} ms (${idle.count})`);
       const cases: Array<[number, Channel[], string]> = [

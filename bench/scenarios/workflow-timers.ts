@@ -5,6 +5,7 @@ import { Channel } from "../../gen/ts/herald/v1/notification_pb.js";
 import type { WorkflowSchema } from "../../gen/ts/herald/v1/workflow_pb.js";
 import { WorkflowService } from "../../gen/ts/herald/v1/workflow_service_pb.js";
 import { defaultTenant } from "../../src/domain/tenant.js";
+import { bearer } from "../lib/bearer.js";
 import { startHerald } from "../lib/herald.js";
 import { type LoadMessage, startLoad } from "../lib/load.js";
 import { cpuWindow, formatCpu } from "../lib/machine.js";
@@ -61,12 +62,7 @@ export const workflowTimers: Scenario = {
         createConnectTransport({
           baseUrl: herald.url,
           httpVersion: "1.1",
-          interceptors: [
-            (next) => (req) => {
-              req.header.set("Authorization", `Bearer ${herald.apiKey}`);
-              return next(req);
-            },
-          ],
+          interceptors: [bearer(herald.apiKey)],
         }),
       );
       const delayWorkflow: MessageInitShape<typeof WorkflowSchema> = {

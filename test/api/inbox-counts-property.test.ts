@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { ChangeKind } from "../../gen/ts/herald/v1/feed_pb.js";
 import { connectClient, type HeraldClient } from "../helpers/clients.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
+import { type Random, seededRandom } from "../helpers/seeded-random.js";
 import { waitFor } from "../helpers/wait.js";
 
 // The unread and unseen counts are kept incrementally by the feed log (every
@@ -23,24 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => herald.close());
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same sequence. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    int: (n: number) => Math.floor(next() * n),
-    pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)] as T,
-    some: <T>(items: readonly T[]) => items.filter(() => next() < 0.3),
-  };
-}
-
-type Rng = ReturnType<typeof random>;
+type Rng = Random;
 type Operation = (user: HeraldClient, userId: string, ids: string[], rng: Rng) => Promise<unknown>;
 
 const byIds =
@@ -139,7 +123,7 @@ it.each([1, 2, 3])(
   "keeps unread and unseen counts equal to a recount under random concurrent operations (seed %i)",
   async (seed) => {
     const userId = `prop-${seed}`;
-    const rng = random(seed);
+    const rng = seededRandom(seed);
     const devices = [0, 1, 2].map(async () => connectClient(herald.url, await herald.userToken(userId)));
     const users = await Promise.all(devices);
     const ids: string[] = [];

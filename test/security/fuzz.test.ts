@@ -8,9 +8,10 @@ import { TenantService } from "../../gen/ts/herald/v1/tenant_service_pb.js";
 import { TopicService } from "../../gen/ts/herald/v1/topic_service_pb.js";
 import { WebhookService } from "../../gen/ts/herald/v1/webhook_service_pb.js";
 import { WorkflowService } from "../../gen/ts/herald/v1/workflow_service_pb.js";
-import { randomBinaryRequest, randomJsonRequest, seededRandom } from "../helpers/fuzz-bodies.js";
+import { randomBinaryRequest, randomJsonRequest } from "../helpers/fuzz-bodies.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
 import { connectHttp2, grpcFrame } from "../helpers/raw-http2.js";
+import { seededRandom } from "../helpers/seeded-random.js";
 
 // Issue 9, "How to prove it": random and mutated protobuf and JSON bodies for
 // every RPC on every protocol. No answer may be INTERNAL or UNKNOWN (a bug or

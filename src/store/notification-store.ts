@@ -1,5 +1,6 @@
 import type { Notification } from "../domain/notification.js";
 import type { Queryable } from "./database.js";
+import { inInboxSql } from "./inbox-condition.js";
 import { type NotificationRow, notificationColumns, toNotification } from "./rows.js";
 
 /** Which page of a user's notifications to read. */
@@ -79,15 +80,7 @@ export const notificationStore = {
     q: Queryable,
     query: ListQuery,
   ): Promise<{ rows: Array<{ notification: Notification; seq: number }>; unreadCount: number; unseenCount: number }> {
-    const where = [
-      "n.tenant_id = $1",
-      "n.user_id = $2",
-      "n.seq IS NOT NULL",
-      query.archived ? "n.archived_at IS NOT NULL" : "n.archived_at IS NULL",
-      // Expired ones are gone for good; snoozed ones show only when asked for.
-      "n.expired_at IS NULL",
-      query.snoozed === true ? "n.snooze_until IS NOT NULL" : "n.snooze_until IS NULL",
-    ];
+    const where = ["n.tenant_id = $1", "n.user_id = $2", listedSql(query)];
     const bind: unknown[] = [query.tenantId, query.userId];
     if (query.unreadOnly) where.push("n.read_at IS NULL");
     if (query.unseenOnly) where.push("n.seen_at IS NULL AND n.read_at IS NULL");
@@ -130,3 +123,14 @@ export const notificationStore = {
 type PageRow = NotificationRow & { seq: number; unread_count: number | null; unseen_count: number | null };
 
 export type NotificationStore = typeof notificationStore;
+
+/**
+ * Which placed rows a List shows: the inbox (the one rule, inbox-condition.ts),
+ * or the archive, or what is snoozed. Expired ones are gone for good.
+ */
+function listedSql(query: Pick<ListQuery, "archived" | "snoozed">): string {
+  if (!query.archived && query.snoozed !== true) return inInboxSql("n");
+  const archived = query.archived ? "n.archived_at IS NOT NULL" : "n.archived_at IS NULL";
+  const snoozed = query.snoozed === true ? "n.snooze_until IS NOT NULL" : "n.snooze_until IS NULL";
+  return `(n.seq IS NOT NULL AND ${archived} AND n.expired_at IS NULL AND ${snoozed})`;
+}

@@ -5,6 +5,7 @@ import { createConsoleRoutes } from "./api/console-routes.js";
 import type { HttpRoutes } from "./api/http-server.js";
 import { createAuth } from "./auth/create-auth.js";
 import { createTenantDirectory, type TenantDirectory } from "./auth/tenant-directory.js";
+import { endpointReports } from "./channels/endpoint-reports.js";
 import { channelModules, createChannels } from "./channels/registry.js";
 import type { WebhookSettings } from "./channels/webhook.js";
 import type { WebPushSettings } from "./channels/webpush.js";
@@ -124,14 +125,7 @@ export async function createApp(
     egress: config.egress,
     timeoutMs: deliveryConfig.timeoutMs,
     tenantSettings: tenants.settings,
-    onEndpointDisabled: (event) => {
-      metrics.observeEndpointDisabled(event.reason);
-      logger.warn(
-        { ...event, event: "webhook_endpoint_disabled" },
-        event.reason === "gone" ? "webhook endpoint answered 410 Gone: disabled" : "webhook endpoint failing: disabled",
-      );
-    },
-    onBookkeepingError: (err) => logger.warn({ err }, "webhook endpoint bookkeeping failed"),
+    ...endpointReports(metrics, logger),
     failover: {
       failureThreshold: deliveryConfig.providerFailureThreshold,
       cooldownMs: deliveryConfig.providerCooldownMs,

@@ -1,6 +1,6 @@
 import type { MarkChangeKind } from "../domain/feed-event.js";
 import type { Queryable } from "./database.js";
-import { notTimedOutSql } from "./inbox-condition.js";
+import { countedUnreadSql, countedUnseenSql, notTimedOutSql } from "./inbox-condition.js";
 
 /** Which notifications a state change applies to. */
 export type ChangeTarget = { ids: string[] } | { all: true };
@@ -17,50 +17,22 @@ export interface ChangeResult {
 }
 
 /**
- * For each change: what it sets (on `n`, the row being updated), the state a
- * row must be in to change, and which changed rows leave or enter the unread
- * and the unseen count (in the inbox and unread, or unseen). The counted
- * conditions read `o`, the row as it was before this statement, so they may
- * name the columns being set.
+ * For each change: what it sets (on `n`, the row being updated) and the state
+ * a row must be in to change. How the counts move is not listed per change: it
+ * is each changed row counted after (`n` in RETURNING: the new values) minus
+ * counted before (`o`, the row as it was before this statement), by the one
+ * inbox rule (inbox-condition.ts), so a change cannot disagree with a recount.
  *
  * Reading sees without writing seen_at (migration 0018): a row is unseen
  * while seen_at and read_at are both NULL. Marking unread keeps it seen by
  * moving the read time into seen_at first.
  */
-const unseen = (row: "n" | "o") => `${row}.seen_at IS NULL AND ${row}.read_at IS NULL`;
-const changes: Record<
-  MarkChangeKind,
-  { set: string; when: string; unread: string | null; unseen: string | null; sign: -1 | 1 }
-> = {
-  read: {
-    set: "read_at = $TIME",
-    when: "n.read_at IS NULL",
-    unread: "o.archived_at IS NULL",
-    unseen: `o.archived_at IS NULL AND ${unseen("o")}`,
-    sign: -1,
-  },
-  unread: {
-    set: "read_at = NULL, seen_at = coalesce(n.seen_at, n.read_at)",
-    when: "n.read_at IS NOT NULL",
-    unread: "o.archived_at IS NULL",
-    unseen: null,
-    sign: 1,
-  },
-  archived: {
-    set: "archived_at = $TIME",
-    when: "n.archived_at IS NULL",
-    unread: "o.read_at IS NULL",
-    unseen: unseen("o"),
-    sign: -1,
-  },
-  unarchived: {
-    set: "archived_at = NULL",
-    when: "n.archived_at IS NOT NULL",
-    unread: "o.read_at IS NULL",
-    unseen: unseen("o"),
-    sign: 1,
-  },
-  seen: { set: "seen_at = $TIME", when: unseen("n"), unread: null, unseen: "o.archived_at IS NULL", sign: -1 },
+const changes: Record<MarkChangeKind, { set: string; when: string }> = {
+  read: { set: "read_at = $TIME", when: "n.read_at IS NULL" },
+  unread: { set: "read_at = NULL, seen_at = coalesce(n.seen_at, n.read_at)", when: "n.read_at IS NOT NULL" },
+  archived: { set: "archived_at = $TIME", when: "n.archived_at IS NULL" },
+  unarchived: { set: "archived_at = NULL", when: "n.archived_at IS NOT NULL" },
+  seen: { set: "seen_at = $TIME", when: "n.seen_at IS NULL AND n.read_at IS NULL" },
 };
 
 /** Seen, read and archive state of notifications in users' inboxes. */
@@ -90,22 +62,22 @@ export const inboxStore = {
       "ids" in target ? `n.id = ANY(${param(target.ids)}::uuid[])` : `n.archived_at IS NULL AND ${notTimedOutSql("n")}`;
     // `o` joins each row to itself as it was before this statement: the user's
     // head lock (held by the caller) keeps other changes of these rows out.
-    const rows = await q.rows<{ id: string; unread: boolean; unseen: boolean }>(
+    const rows = await q.rows<{ id: string; unread: number; unseen: number }>(
       `UPDATE notifications n SET ${set}
        FROM notifications o
        WHERE n.tenant_id = $1 AND n.user_id = $2 AND n.seq IS NOT NULL AND ${c.when} AND ${scope}
          AND o.tenant_id = n.tenant_id AND o.id = n.id
-       RETURNING n.id, (${c.unread ?? "false"} AND ${notTimedOutSql("o")}) AS unread,
-                 (${c.unseen ?? "false"} AND ${notTimedOutSql("o")}) AS unseen`,
+       RETURNING n.id,
+         ${countedUnreadSql("n")}::int - ${countedUnreadSql("o")}::int AS unread,
+         ${countedUnseenSql("n")}::int - ${countedUnseenSql("o")}::int AS unseen`,
       bind,
     );
-    const unread = rows.filter((r) => r.unread).length;
-    const unseen = rows.filter((r) => r.unseen).length;
+    const sum = (key: "unread" | "unseen") => rows.reduce((total, r) => total + r[key], 0);
     return {
       changedIds: "ids" in target ? rows.map((r) => r.id) : [],
       changedCount: rows.length,
-      unreadDelta: c.sign * unread,
-      unseenDelta: c.sign * unseen,
+      unreadDelta: sum("unread"),
+      unseenDelta: sum("unseen"),
     };
   },
 };

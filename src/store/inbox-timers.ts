@@ -1,6 +1,7 @@
 import type { Notification } from "../domain/notification.js";
 import type { Queryable } from "./database.js";
 import type { FeedOwner } from "./feed-log.js";
+import { countedUnreadSql, countedUnseenSql } from "./inbox-condition.js";
 import { type NotificationRow, notificationColumns, toNotification } from "./rows.js";
 
 /** A notification that left or entered the inbox, and how it moved the counts. */
@@ -40,8 +41,7 @@ export const inboxTimers = {
   async snooze(q: Queryable, tenantId: string, userId: string, ids: readonly string[], until: Date) {
     return q.rows<TimedRow>(
       `WITH old AS (
-         SELECT id, (snooze_until IS NULL AND read_at IS NULL) AS unread,
-                (snooze_until IS NULL AND seen_at IS NULL AND read_at IS NULL) AS unseen
+         SELECT id, ${countedUnreadSql()} AS unread, ${countedUnseenSql()} AS unseen
          FROM notifications
          WHERE tenant_id = $1 AND user_id = $2 AND id = ANY($3::uuid[])
            AND seq IS NOT NULL AND archived_at IS NULL AND expired_at IS NULL
@@ -58,8 +58,7 @@ export const inboxTimers = {
     return q.rows<TimedRow>(
       `UPDATE notifications SET snooze_until = NULL
        WHERE tenant_id = $1 AND user_id = $2 AND id = ANY($3::uuid[]) AND snooze_until IS NOT NULL
-       RETURNING id, (archived_at IS NULL AND expired_at IS NULL AND read_at IS NULL) AS unread,
-                 (archived_at IS NULL AND expired_at IS NULL AND seen_at IS NULL AND read_at IS NULL) AS unseen`,
+       RETURNING id, ${countedUnreadSql()} AS unread, ${countedUnseenSql()} AS unseen`,
       [tenantId, userId, ids],
     );
   },
@@ -115,15 +114,15 @@ export const inboxTimers = {
          WHERE x.snooze_until <= $3 ORDER BY x.snooze_until, x.id LIMIT $4)
        RETURNING ${notificationColumns},
                  (n.archived_at IS NULL AND n.expired_at IS NULL AND n.retracted_at IS NULL) AS back,
-                 (n.read_at IS NULL) AS unread, (n.seen_at IS NULL AND n.read_at IS NULL) AS unseen`,
+                 ${countedUnreadSql("n")} AS unread, ${countedUnseenSql("n")} AS unseen`,
       [...owners(users), now, limit],
     );
     return rows.map((r) => ({
       id: r.id,
       notification: toNotification(r),
       back: r.back,
-      unread: r.back && r.unread,
-      unseen: r.back && r.unseen,
+      unread: r.unread,
+      unseen: r.unseen,
     }));
   },
 

@@ -5,7 +5,9 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { connectClient } from "../helpers/clients.js";
+import { EventType } from "../../gen/ts/herald/v1/event_pb.js";
+import { EventService } from "../../gen/ts/herald/v1/event_service_pb.js";
+import { connectClient, serviceClient } from "../helpers/clients.js";
 import { startHerald, type TestHerald } from "../helpers/herald.js";
 import { runExample } from "./python-runner.js";
 
@@ -84,6 +86,29 @@ async function expectScenario(printed: Step[], user: string): Promise<void> {
   expect(other?.readTime).toBeUndefined();
   const inbox = await api.list({ userId: user });
   expect([inbox.unreadCount, inbox.unseenCount]).toEqual([1, 0]);
+
+  // The cursors printed are real positions: resuming from `synced` replays the
+  // user's four events, and the last one's cursor is the one the example printed.
+  const replayed = await replayUntilSynced(synced?.cursor as string, user);
+  expect(replayed.map((e) => e.type)).toEqual([
+    EventType.NOTIFICATION_CREATED,
+    EventType.NOTIFICATION_CREATED,
+    EventType.NOTIFICATION_SEEN,
+    EventType.NOTIFICATION_INTERACTED,
+  ]);
+  expect(replayed.at(-1)?.cursor).toBe(cursor?.cursor);
+}
+
+/** The user's events of the examples' types after `cursor`, read until the stream's `synced`. */
+async function replayUntilSynced(cursor: string, user: string): Promise<Array<{ type: EventType; cursor: string }>> {
+  const events = serviceClient(EventService, herald.url, adminKey);
+  const types = [EventType.NOTIFICATION_CREATED, EventType.NOTIFICATION_SEEN, EventType.NOTIFICATION_INTERACTED];
+  const seen: Array<{ type: EventType; cursor: string }> = [];
+  for await (const r of events.watchEvents({ cursor, types }, { signal: AbortSignal.timeout(30_000) })) {
+    if (r.kind.case === "synced") break;
+    if (r.kind.case === "event" && r.kind.value.userId === user) seen.push(r.kind.value);
+  }
+  return seen;
 }
 
 /** Runs a program that should fail; returns its exit code and stderr. */

@@ -9,7 +9,7 @@ export const inboxStyles = `
   --herald-badge: #dc2626;
   --herald-bg: #ffffff;
   --herald-fg: #111827;
-  --herald-muted: #6b7280;
+  --herald-muted: #636a77; /* 4.5:1 or more on the unread background too */
   --herald-border: #e5e7eb;
   --herald-unread-bg: #eef2ff;
   --herald-panel-width: 380px;
@@ -42,7 +42,7 @@ button { font: inherit; color: inherit; cursor: pointer; }
   max-width: calc(100vw - 16px); background: var(--herald-bg); border: 1px solid var(--herald-border);
   border-radius: 12px; box-shadow: 0 12px 32px rgba(17, 24, 39, 0.16); overflow: hidden;
 }
-header { display: flex; align-items: center; justify-content: space-between; padding: 12px 16px;
+.header { display: flex; align-items: center; justify-content: space-between; padding: 12px 16px;
   border-bottom: 1px solid var(--herald-border); }
 h2 { margin: 0; font-size: 15px; }
 .mark-all { border: 0; background: none; color: var(--herald-accent); padding: 4px; }

@@ -36,7 +36,8 @@ export class TabBar {
       const countEl = button.querySelector(".count") as HTMLElement;
       countEl.textContent = count;
       countEl.hidden = count === "";
-      button.setAttribute("aria-label", count === "" ? tab.label : `${tab.label}, ${count} unread`);
+      // Read as "Mentions 3 unread": the visible text, then what the number means.
+      (button.querySelector(".sr-only") as HTMLElement).textContent = count === "" ? "" : " unread";
     }
   }
 
@@ -48,7 +49,8 @@ export class TabBar {
           "button",
           { class: "tab", attrs: { type: "button", role: "tab", "data-tab": tab.id } },
           h("span", { class: "label", text: tab.label }),
-          h("span", { class: "count", attrs: { "aria-hidden": "true" } }),
+          h("span", { class: "count" }),
+          h("span", { class: "sr-only" }),
         );
         button.addEventListener("click", () => this.#onSelect(tab.id));
         return [tab.id, button];

@@ -26,7 +26,7 @@ const skeleton = `
   <span class="badge" part="badge" hidden></span>
 </button>
 <section class="panel" part="panel" role="dialog" aria-label="Notifications" hidden>
-  <header><h2>Notifications</h2><button class="mark-all" type="button">Mark all read</button></header>
+  <div class="header"><h2>Notifications</h2><button class="mark-all" type="button">Mark all read</button></div>
   <div class="tabs" role="tablist" aria-label="Filter notifications" hidden></div>
   <p class="status" role="status" hidden></p>
   <ul class="list" aria-label="Notifications"></ul>

@@ -18,8 +18,7 @@ const feedStatus: Partial<Record<FeedState, string>> = {
  * a bell with the unseen count and a panel with the user's notifications,
  * kept live by Herald's Subscribe stream. Opening the panel marks everything
  * seen (the badge clears); items stay unread until opened or acted on.
- * `tabs='[{"id":"all","label":"All"},{"id":"mentions","label":"Mentions","tags":["mention"]}]'`
- * shows tabs with unread counts that filter the list (see InboxTab).
+ * `tabs` (a JSON array of InboxTab) shows tabs with unread counts that filter the list.
  *
  * Events (bubbling, composed): `herald-notification-click` (cancelable; cancel
  * it to route in a single-page app instead of following `action_url`),
@@ -222,7 +221,7 @@ export class HeraldInboxElement extends HTMLElement {
     const unread = session?.state.unreadCount ?? 0;
     const unseen = session?.state.unseenCount ?? 0;
     this.#view?.renderBadge(unseen, unread);
-    this.#view?.renderTabs(session?.tabs ?? [], session?.activeTab ?? "", (id) => session?.tabCounts.unread(id));
+    this.#view?.renderTabs(session?.tabs ?? null);
     this.#view?.renderItems(session?.state.items ?? [], session?.listed ?? false);
     if (unseen !== this.#lastUnseen) {
       this.#lastUnseen = unseen;

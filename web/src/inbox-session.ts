@@ -5,7 +5,7 @@ import type { Notification } from "../../gen/ts/herald/v1/notification_pb.js";
 import { type FeedConnection, type FeedState, startFeedConnection } from "./feed-connection.js";
 import type { HeraldClient } from "./herald-client.js";
 import { InboxState } from "./inbox-state.js";
-import { type InboxTab, TabCounts } from "./tab-counts.js";
+import { type InboxTab, InboxTabs, type TabRequest } from "./tab-counts.js";
 
 export interface InboxSessionOptions {
   client: HeraldClient;
@@ -41,15 +41,12 @@ export class InboxSession {
   #listed = false;
   /** Bumped by every reload, so an older page's "load more" answer is dropped. */
   #generation = 0;
-  readonly #tabs: readonly InboxTab[];
-  #activeTab = "";
-  readonly tabCounts: TabCounts;
+  /** The tabs, the selected one and their counts. */
+  readonly tabs: InboxTabs;
 
   constructor(options: InboxSessionOptions) {
     this.#options = options;
-    this.#tabs = options.tabs ?? [];
-    this.#activeTab = this.#tabs[0]?.id ?? "";
-    this.tabCounts = new TabCounts(() => this.#countTabs(), options.onChange);
+    this.tabs = new InboxTabs(options.tabs ?? [], (tabs) => this.#countTabs(tabs), options.onChange);
     this.#feed = startFeedConnection({
       client: options.client,
       idleTimeoutMs: options.idleTimeoutMs,
@@ -64,25 +61,13 @@ export class InboxSession {
     return this.#listed;
   }
 
-  get tabs(): readonly InboxTab[] {
-    return this.#tabs;
-  }
-
-  /** The tab whose notifications are listed ("" without tabs). */
-  get activeTab(): string {
-    return this.#activeTab;
-  }
-
   /** Lists the tab's notifications (List with its category and tags). */
-  selectTab(id: string): Promise<void> {
-    const tab = this.#tabs.find((t) => t.id === id);
-    if (tab === undefined || id === this.#activeTab) return Promise.resolve();
-    this.#activeTab = id;
-    return this.reload();
+  async selectTab(id: string): Promise<void> {
+    if (this.tabs.select(id)) await this.reload();
   }
 
   stop(): void {
-    this.tabCounts.stop();
+    this.tabs.stop();
     this.#abort.abort();
     this.#feed.stop();
   }
@@ -172,8 +157,7 @@ export class InboxSession {
       return;
     }
     const result = this.state.apply(event);
-    const counted = event.kind.case !== "heartbeat" && event.kind.case !== "synced";
-    if (counted && this.#tabs.length > 0) this.tabCounts.refresh();
+    if (event.kind.case !== "heartbeat" && event.kind.case !== "synced") this.tabs.refresh();
     // The first `synced` starts the list: Subscribe first, then List, so nothing
     // created in between is missed (duplicates are merged by id).
     if (result === "reload" || (event.kind.case === "synced" && !this.#listed)) void this.reload();
@@ -184,17 +168,16 @@ export class InboxSession {
     const generation = mode === "replace" ? ++this.#generation : this.#generation;
     const pageToken = mode === "append" ? this.state.nextPageToken : "";
     const pageSize = this.#options.pageSize();
-    const tab = this.#tabs.find((t) => t.id === this.#activeTab);
-    const filter = { category: tab?.category ?? "", tags: tab?.tags ?? [] };
+    const filter = this.tabs.filter();
     this.#listing++;
     try {
-      const request = { pageSize, pageToken, ...filter, tabs: mode === "replace" ? this.#tabRequest() : [] };
+      const request = { pageSize, pageToken, ...filter, tabs: mode === "replace" ? this.tabs.request() : [] };
       const page = await this.#options.client.list(request, { signal: this.#abort.signal });
       if (generation !== this.#generation) return;
       this.state.filter = filter;
       if (mode === "replace") this.state.replace(page);
       else this.state.append(page);
-      if (mode === "replace" && this.#tabs.length > 0) this.tabCounts.set(page.tabCounts);
+      if (mode === "replace") this.tabs.set(page.tabCounts);
       this.#listed = true;
     } catch (err) {
       this.#fail(err, "Could not load notifications");
@@ -221,26 +204,17 @@ export class InboxSession {
   #setCounts(res: { unreadCount: number; unseenCount: number }): void {
     this.state.unreadCount = res.unreadCount;
     this.state.unseenCount = res.unseenCount;
-    if (this.#tabs.length > 0) this.tabCounts.refresh();
+    this.tabs.refresh();
   }
 
   /** The tabs' counts alone: List of one notification, whatever the filters. */
-  async #countTabs() {
-    if (this.#tabs.length === 0) return [];
+  async #countTabs(tabs: TabRequest[]) {
     try {
-      const res = await this.#options.client.list(
-        { pageSize: 1, tabs: this.#tabRequest() },
-        { signal: this.#abort.signal },
-      );
-      return res.tabCounts;
+      return (await this.#options.client.list({ pageSize: 1, tabs }, { signal: this.#abort.signal })).tabCounts;
     } catch (err) {
       this.#fail(err, "Could not count notifications");
       throw err;
     }
-  }
-
-  #tabRequest() {
-    return this.#tabs.map(({ id, category, tags }) => ({ id, category: category ?? "", tags: tags ?? [] }));
   }
 
   #fail(err: unknown, what: string): void {

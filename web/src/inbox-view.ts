@@ -4,7 +4,7 @@ import { InboxItem, type InboxItemHandlers } from "./inbox-item.js";
 import type { PushControl } from "./inbox-push.js";
 import { inboxStyles } from "./inbox-styles.js";
 import { TabBar } from "./inbox-tabs.js";
-import type { InboxTab } from "./tab-counts.js";
+import type { InboxTab, InboxTabs } from "./tab-counts.js";
 
 /** What the view reports back to its element. */
 export interface InboxViewHandlers extends InboxItemHandlers {
@@ -37,6 +37,9 @@ const skeleton = `
     <p class="push-message" role="status" hidden></p>
   </footer>
 </section>`;
+
+/** The same empty list each time, so the tab bar is not rebuilt on every render. */
+const noTabs: readonly InboxTab[] = [];
 
 const pushLabels: Record<PushControl["state"], string> = {
   unavailable: "",
@@ -94,8 +97,9 @@ export class InboxView {
     this.#q<HTMLButtonElement>(".mark-all").disabled = unreadCount <= 0;
   }
 
-  renderTabs(tabs: readonly InboxTab[], active: string, unread: (id: string) => number | undefined): void {
-    this.#tabBar.render(tabs, active, unread);
+  /** The tab bar; null (no session) shows none. */
+  renderTabs(tabs: InboxTabs | null): void {
+    this.#tabBar.render(tabs?.list ?? noTabs, tabs?.active ?? "", (id) => tabs?.unread(id));
   }
 
   /** Status line, such as "Reconnecting…"; empty hides it. */

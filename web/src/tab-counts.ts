@@ -50,14 +50,21 @@ export function parseTabs(json: string): InboxTab[] {
   });
 }
 
+/** A tab as ListRequest.tabs takes it. */
+export type TabRequest = Required<Omit<InboxTab, "label">>;
+
 /**
- * The tabs' counts, kept fresh by asking Herald again (a List of one
- * notification with `tabs`) shortly after anything that may change them.
- * Events carry the inbox's totals but not per-tab counts, and recounting on
- * the server is exact and cheap, where counting here would miss pages never loaded.
+ * An inbox's tabs: which one is selected (its filter is the list's), and
+ * their counts, kept fresh by asking Herald again (a List of one notification
+ * with `tabs`) shortly after anything that may change them. Events carry the
+ * inbox's totals but not per-tab counts, and recounting on the server is
+ * exact and cheap, where counting here would miss pages never loaded.
  */
-export class TabCounts {
-  readonly #fetch: () => Promise<TabCount[]>;
+export class InboxTabs {
+  readonly list: readonly InboxTab[];
+  /** The selected tab's id; "" without tabs. */
+  active: string;
+  readonly #fetch: (tabs: TabRequest[]) => Promise<TabCount[]>;
   readonly #onChange: () => void;
   readonly #delayMs: number;
   #counts = new Map<string, TabCount>();
@@ -66,10 +73,35 @@ export class TabCounts {
   #asked = 0;
   #applied = 0;
 
-  constructor(fetch: () => Promise<TabCount[]>, onChange: () => void, delayMs = 150) {
+  constructor(
+    tabs: readonly InboxTab[],
+    fetch: (tabs: TabRequest[]) => Promise<TabCount[]>,
+    onChange: () => void,
+    delayMs = 150,
+  ) {
+    this.list = tabs;
+    this.active = tabs[0]?.id ?? "";
     this.#fetch = fetch;
     this.#onChange = onChange;
     this.#delayMs = delayMs;
+  }
+
+  /** Selects a tab; false if it is selected already or unknown. */
+  select(id: string): boolean {
+    if (id === this.active || !this.list.some((t) => t.id === id)) return false;
+    this.active = id;
+    return true;
+  }
+
+  /** List's filter for the selected tab (none without tabs). */
+  filter(): { category: string; tags: string[] } {
+    const tab = this.list.find((t) => t.id === this.active);
+    return { category: tab?.category ?? "", tags: tab?.tags ?? [] };
+  }
+
+  /** The tabs as ListRequest.tabs takes them. */
+  request(): TabRequest[] {
+    return this.list.map(({ id, category, tags }) => ({ id, category: category ?? "", tags: tags ?? [] }));
   }
 
   /** The tab's unread count, or undefined before the first answer. */
@@ -79,7 +111,7 @@ export class TabCounts {
 
   /** Takes the counts a List answered with (the first page asks for them too). */
   set(counts: readonly TabCount[], asked = ++this.#asked): void {
-    if (asked < this.#applied) return;
+    if (this.list.length === 0 || asked < this.#applied) return;
     this.#applied = asked;
     this.#counts = new Map(counts.map((c) => [c.id, c]));
     this.#onChange();
@@ -87,11 +119,11 @@ export class TabCounts {
 
   /** Asks again soon; several changes in a burst make one call. */
   refresh(): void {
-    if (this.#timer !== undefined) return;
+    if (this.list.length === 0 || this.#timer !== undefined) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       const asked = ++this.#asked;
-      this.#fetch().then(
+      this.#fetch(this.request()).then(
         (counts) => this.set(counts, asked),
         () => {}, // the list's own calls report failures; the next change asks again
       );

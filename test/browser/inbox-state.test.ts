@@ -5,7 +5,6 @@ import { ChangeKind, type FeedEvent, FeedEventSchema } from "../../gen/ts/herald
 import { type Notification, NotificationSchema } from "../../gen/ts/herald/v1/notification_pb.js";
 import { backoffDelay } from "../../web/src/backoff.js";
 import { InboxState } from "../../web/src/inbox-state.js";
-import { parseTabs } from "../../web/src/tab-counts.js";
 
 const note = (id: string, sentMs = 1000): Notification =>
   create(NotificationSchema, { id, title: id, sendTime: timestampFromMs(sentMs) });
@@ -145,24 +144,6 @@ describe("InboxState, newer states", () => {
     s.apply(withKind({ case: "created", value: { notification: tagged("m", ["mention", "x"]) } } as FeedEvent["kind"]));
     s.apply(withKind({ case: "created", value: { notification: tagged("o", ["other"]) } } as FeedEvent["kind"]));
     expect(ids(s)).toEqual(["m"]);
-  });
-});
-
-describe("parseTabs", () => {
-  it("reads tabs and names the field at fault", () => {
-    expect(parseTabs('[{"id":"all","label":"All"},{"id":"m","label":"Mentions","tags":["mention"]}]')).toEqual([
-      { id: "all", label: "All", category: undefined, tags: undefined },
-      { id: "m", label: "Mentions", category: undefined, tags: ["mention"] },
-    ]);
-    expect(parseTabs("")).toEqual([]);
-    expect(() => parseTabs("{")).toThrow("tabs: not JSON");
-    expect(() => parseTabs('[{"id":"All","label":"x"}]')).toThrow("tabs[0].id");
-    expect(() => parseTabs('[{"id":"a","label":"x"},{"id":"a","label":"y"}]')).toThrow("tabs[1].id");
-    expect(() => parseTabs('[{"id":"a","label":""}]')).toThrow("tabs[0].label");
-    expect(() => parseTabs('[{"id":"a","label":"x","tags":"mention"}]')).toThrow("tabs[0].tags");
-    expect(() =>
-      parseTabs(JSON.stringify(Array.from({ length: 11 }, (_, i) => ({ id: `t${i}`, label: "x" })))),
-    ).toThrow("at most 10");
   });
 });
 

@@ -180,7 +180,11 @@ describe.skipIf(!hasChromium)(
           { id: "details", label: "Details", url: "/preferences?from=action" },
         ],
       });
+      await send("Markup in a label", { actions: [{ id: "x", label: "<img src=x onerror=alert(1)>" }] });
       await loadInbox();
+      // Labels are text, never markup.
+      expect(await item("Markup in a label").locator(".action").textContent()).toBe("<img src=x onerror=alert(1)>");
+      expect(await page.locator("herald-inbox .item img").count()).toBe(0);
       const expense = item("Approve expense");
       expect(await expense.locator(".action").allTextContents()).toEqual(["Approve", "Decline", "Details"]);
       expect(await expense.locator("a.action").getAttribute("href")).toBe(`${herald.url}/preferences?from=action`);

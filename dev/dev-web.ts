@@ -99,8 +99,18 @@ interface SendFields {
   title: string;
   body: string;
   category: string;
+  /** Tags the notification `mention` (the demo's Mentions tab). */
+  mention: boolean;
+  /** Gives it two named actions and a link, to try the action buttons. */
+  withActions: boolean;
   userId: string;
 }
+
+const demoActions = [
+  { id: "approve", label: "Approve" },
+  { id: "decline", label: "Decline" },
+  { id: "details", label: "Details", url: "/preferences" },
+];
 
 /** Send over Connect to this same server, authenticated with the API key. */
 function createSender(apiKey: string) {
@@ -130,6 +140,8 @@ function createSender(apiKey: string) {
       title: fields.title,
       body: fields.body,
       category: fields.category || "demo",
+      tags: fields.mention ? ["mention"] : [],
+      actions: fields.withActions ? demoActions : [],
     });
     return notifications[0]?.id ?? "";
   };
@@ -141,7 +153,14 @@ function send(req: Request, res: Response, sendIt: (f: Omit<SendFields, "userId"
   readJson(req)
     .then((input) => {
       const text = (key: string) => (typeof input[key] === "string" ? input[key] : "");
-      return sendIt({ title: text("title"), body: text("body"), category: text("category") });
+      const flag = (key: string) => input[key] === true;
+      return sendIt({
+        title: text("title"),
+        body: text("body"),
+        category: text("category"),
+        mention: flag("mention"),
+        withActions: flag("withActions"),
+      });
     })
     .then(
       (id) => json(200, { id }),
@@ -202,11 +221,18 @@ interface PageData {
   userId: string;
 }
 
+/** The demo inbox's tabs: everything, and notifications tagged `mention` (the form's "Mention me" box). */
+const demoTabs = [
+  { id: "all", label: "All" },
+  { id: "mentions", label: "Mentions", tags: ["mention"] },
+];
+
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 
 function layout(d: PageData, title: string, main: string): string {
   const attrs = `base-url="${escapeHtml(d.baseUrl)}" token="${escapeHtml(d.token)}"`;
+  const tabs = `tabs='${escapeHtml(JSON.stringify(demoTabs))}'`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Herald demo</title><link rel="icon" href="data:,">
@@ -220,12 +246,13 @@ main { max-width: 760px; margin: 32px auto; padding: 24px 32px; background: #fff
 h1 { margin-top: 0; font-size: 20px; } .note { color: #6b7280; font-size: 13px; }
 form label { display: block; margin: 12px 0 4px; font-weight: 600; }
 form input, form textarea { width: 100%; box-sizing: border-box; padding: 8px 10px; border: 1px solid #d1d5db; border-radius: 8px; font: inherit; }
+form label.check { display: flex; gap: 8px; align-items: center; font-weight: 400; } form label.check input { width: auto; }
 form button { margin-top: 16px; padding: 8px 16px; border: 0; border-radius: 8px; background: #4f46e5; color: #fff; font: inherit; cursor: pointer; }
 </style></head>
 <body><header class="bar"><strong>Acme</strong>
 <nav><a href="/">Inbox demo</a><a href="/preferences">Preferences</a></nav>
 <span class="who">Signed in as ${escapeHtml(d.userId)}</span>
-<herald-inbox ${attrs}></herald-inbox></header>
+<herald-inbox ${attrs} ${tabs}></herald-inbox></header>
 <main>${main.replace("%ATTRS%", attrs)}</main></body></html>`;
 }
 
@@ -240,6 +267,8 @@ ${escapeHtml(d.userId)}, as an app embedding &lt;herald-inbox&gt; would.</p>
 <form id="send-form"><label for="title">Title</label><input id="title" name="title" required maxlength="200" value="Hello from Herald">
 <label for="body">Body</label><textarea id="body" name="body" required maxlength="5000" rows="3">Your first notification.</textarea>
 <label for="category">Category</label><input id="category" name="category" value="demo" pattern="[a-z][a-z0-9_\\-]*(\\.[a-z][a-z0-9_\\-]*)*">
+<label class="check"><input type="checkbox" name="mention"> Mention me (the Mentions tab)</label>
+<label class="check"><input type="checkbox" name="withActions"> With action buttons (Approve, Decline, Details)</label>
 <button type="submit">Send</button></form><p id="send-result" role="status"></p>`,
     ),
   "/preferences": (d) => layout(d, "Preferences", "<herald-preferences %ATTRS%></herald-preferences>"),

@@ -21,8 +21,9 @@ export interface DevWebHerald {
 /**
  * Herald in this process with the development pages, as `npm start` serves
  * them: same routes, a bootstrap API key and the test user token secret.
+ * `env` adds or overrides configuration (a faster sweep, say).
  */
-export async function startDevWebHerald(): Promise<DevWebHerald> {
+export async function startDevWebHerald(env: Record<string, string> = {}): Promise<DevWebHerald> {
   const db = await createTestDatabase();
   const apiKey = generateApiKey().key;
   // CORS open to any origin for the API, as `npm start` configures it; email
@@ -32,6 +33,7 @@ export async function startDevWebHerald(): Promise<DevWebHerald> {
       HERALD_BOOTSTRAP_API_KEY: apiKey,
       CORS_ALLOWED_ORIGINS: "*",
       SMTP_URL: "smtp://127.0.0.1:9?tls=off",
+      ...env,
     }),
   );
   const devRoutes = await createDevWebRoutes({ userTokenSecret, apiKey });

@@ -47,6 +47,23 @@ describe("development pages", () => {
     expect(list.notifications.map((n) => [n.id, n.title])).toContainEqual([id, "From the form"]);
   });
 
+  it("POST /dev/send can tag the notification `mention` and give it the demo's action buttons", async () => {
+    const res = await fetch(`${herald.url}/dev/send`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ title: "With actions", body: "b", category: "demo", mention: true, withActions: true }),
+    });
+    const { id } = (await res.json()) as { id: string };
+    const list = await connectClient(herald.url, herald.apiKey).list({ userId: "demo-user", tags: ["mention"] });
+    const sent = list.notifications.find((n) => n.id === id);
+    expect(sent?.tags).toEqual(["mention"]);
+    expect(sent?.actions.map((a) => [a.id, a.url])).toEqual([
+      ["approve", ""],
+      ["decline", ""],
+      ["details", "/preferences"],
+    ]);
+  });
+
   it("POST /dev/send reports invalid input as 400 with Herald's message", async () => {
     const res = await fetch(`${herald.url}/dev/send`, {
       method: "POST",

@@ -15,7 +15,13 @@ form?.addEventListener("submit", async (e) => {
     const res = await fetch("/dev/send", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ title: field("title"), body: field("body"), category: field("category") }),
+      body: JSON.stringify({
+        title: field("title"),
+        body: field("body"),
+        category: field("category"),
+        mention: data.get("mention") !== null,
+        withActions: data.get("withActions") !== null,
+      }),
     });
     const answer = (await res.json()) as { id?: string; error?: string };
     if (result) result.textContent = res.ok ? `Sent (${answer.id}).` : `Not sent: ${answer.error}`;

@@ -64,3 +64,17 @@ export function timeAgo(ms: number, now = Date.now()): string {
   }
   return relative.format(amount, "year");
 }
+
+/**
+ * The URL a link may lead to, or null: absolute http(s) URLs, or paths
+ * resolved on the page's own origin. Never `javascript:`, `data:` or others.
+ */
+export function safeUrl(raw: string): string | null {
+  if (raw === "") return null;
+  try {
+    const url = new URL(raw, location.href);
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+  } catch {
+    return null; // not a URL at all
+  }
+}

@@ -1,11 +1,12 @@
-import type { ConnectError } from "@connectrpc/connect";
-import type { Notification } from "../../gen/ts/herald/v1/notification_pb.js";
-import { stringAttribute } from "./dom.js";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Action, Notification } from "../../gen/ts/herald/v1/notification_pb.js";
+import { safeUrl, stringAttribute } from "./dom.js";
 import type { FeedState } from "./feed-connection.js";
 import { createHeraldClient, createRecipientClient } from "./herald-client.js";
 import { InboxPush } from "./inbox-push.js";
 import { InboxSession } from "./inbox-session.js";
 import { InboxView } from "./inbox-view.js";
+import { type InboxTab, parseTabs } from "./tab-counts.js";
 
 const feedStatus: Partial<Record<FeedState, string>> = {
   reconnecting: "Connection lost. Reconnecting…",
@@ -14,20 +15,25 @@ const feedStatus: Partial<Record<FeedState, string>> = {
 
 /**
  * `<herald-inbox base-url="https://herald.example.com" token="<user token>">`:
- * a bell with the unread count and a panel with the user's notifications,
- * kept live by Herald's Subscribe stream.
+ * a bell with the unseen count and a panel with the user's notifications,
+ * kept live by Herald's Subscribe stream. Opening the panel marks everything
+ * seen (the badge clears); items stay unread until opened or acted on.
+ * `tabs` (a JSON array of InboxTab) shows tabs with unread counts that filter the list.
  *
  * Events (bubbling, composed): `herald-notification-click` (cancelable; cancel
  * it to route in a single-page app instead of following `action_url`),
- * `herald-unread-change` ({ unreadCount }), `herald-error` ({ error }; an
- * `Unauthenticated` one means: set a fresh `token`).
+ * `herald-action` ({ notification, action }; cancelable: cancel it to route
+ * a link action yourself; Herald records the action either way),
+ * `herald-unread-change` ({ unreadCount }), `herald-unseen-change`
+ * ({ unseenCount }), `herald-error` ({ error }; an `Unauthenticated` one
+ * means: set a fresh `token`).
  * The `connection` attribute reflects the live feed's state (see FeedState).
  * With `push-worker="/herald-push-sw.js"` (Herald's service worker, hosted on
  * the page's origin) the panel offers "Enable browser notifications" where
  * the browser and the server can; `web-push` reflects that state.
  */
 export class HeraldInboxElement extends HTMLElement {
-  static readonly observedAttributes = ["base-url", "token", "page-size", "idle-timeout", "push-worker"];
+  static readonly observedAttributes = ["base-url", "token", "page-size", "idle-timeout", "push-worker", "tabs"];
   #view: InboxView | null = null;
   #session: InboxSession | null = null;
   readonly #push = new InboxPush(
@@ -38,6 +44,8 @@ export class HeraldInboxElement extends HTMLElement {
     (error) => this.#emit("herald-error", { error }),
   );
   #lastUnread = -1;
+  #lastUnseen = -1;
+  #seeOnList = false; // the panel opened before the first page came: mark seen once it is there
   /** connectedCallback ran: attributes set while upgrading arrive before it and must not start anything. */
   #connected = false;
 
@@ -82,6 +90,10 @@ export class HeraldInboxElement extends HTMLElement {
   get unreadCount(): number {
     return this.#session?.state.unreadCount ?? 0;
   }
+  /** What the badge shows: notifications not seen in the panel yet. */
+  get unseenCount(): number {
+    return this.#session?.state.unseenCount ?? 0;
+  }
 
   connectedCallback(): void {
     this.#view ??= new InboxView(this.attachShadow({ mode: "open" }), {
@@ -91,6 +103,9 @@ export class HeraldInboxElement extends HTMLElement {
       onMarkAllRead: () => void this.#session?.markAllRead(),
       onNearEnd: () => void this.#loadMore(),
       onPushToggle: () => void this.#push.toggle(),
+      onSelectTab: (id) => void this.#session?.selectTab(id).then(() => this.#view?.checkNearEnd()),
+      onAction: (n, action, follow) => void this.#act(n, action, follow),
+      onSnooze: (n, until) => void this.#session?.snooze(n, until),
     });
     window.addEventListener("online", this.#onOnline);
     document.addEventListener("click", this.#onOutsideClick);
@@ -117,7 +132,20 @@ export class HeraldInboxElement extends HTMLElement {
   /** Opens or closes the panel. */
   toggle(open = !this.#view?.isOpen): void {
     this.#view?.setOpen(open);
-    if (open) this.#view?.checkNearEnd();
+    if (!open) return;
+    this.#view?.checkNearEnd();
+    if (this.#session?.listed) void this.#session.markAllSeen();
+    else this.#seeOnList = true;
+  }
+
+  /** The `tabs` attribute, read; a mistake is reported (naming the field) and shows no tabs. */
+  #tabs(): InboxTab[] {
+    try {
+      return parseTabs(this.getAttribute("tabs") ?? "");
+    } catch (err) {
+      this.#onError("Invalid tabs attribute", new ConnectError((err as Error).message, Code.InvalidArgument));
+      return [];
+    }
   }
 
   /** Drops everything shown and starts over (a new user, a new server). */
@@ -127,12 +155,17 @@ export class HeraldInboxElement extends HTMLElement {
     this.#session = new InboxSession({
       client: createHeraldClient({ baseUrl: this.baseUrl, token: this.token }),
       pageSize: () => this.pageSize,
+      tabs: this.#tabs(),
       idleTimeoutMs: this.idleTimeout,
       onChange: () => this.#render(),
       onFeedState: (state, error) => this.#onFeedState(state, error),
       onError: (what, error) => this.#onError(what, error),
       // A short page may leave the end of the list in sight: keep loading until it is not.
-      onListed: () => requestAnimationFrame(() => this.#view?.checkNearEnd()),
+      onListed: () => {
+        if (this.#seeOnList && this.#view?.isOpen) void this.#session?.markAllSeen();
+        this.#seeOnList = false;
+        requestAnimationFrame(() => this.#view?.checkNearEnd());
+      },
     });
     this.#startPush();
     this.#render();
@@ -155,7 +188,15 @@ export class HeraldInboxElement extends HTMLElement {
   async #open(n: Notification): Promise<void> {
     const click = this.#emit("herald-notification-click", { notification: n }, true);
     await this.#session?.markRead(n); // before leaving the page, which would cancel the call
-    if (!click.defaultPrevented && n.actionUrl !== "") followLink(n.actionUrl);
+    const href = safeUrl(n.actionUrl);
+    if (!click.defaultPrevented && href !== null) location.assign(href);
+  }
+
+  /** An action button: Herald records it (and reads the notification), then a link is followed. */
+  async #act(n: Notification, action: Action, follow: string | null): Promise<void> {
+    const event = this.#emit("herald-action", { notification: n, action }, true);
+    await this.#session?.interact(n, action.id); // before leaving the page, which would cancel the call
+    if (follow !== null && !event.defaultPrevented) location.assign(follow);
   }
 
   async #loadMore(): Promise<void> {
@@ -178,8 +219,14 @@ export class HeraldInboxElement extends HTMLElement {
   #render(): void {
     const session = this.#session;
     const unread = session?.state.unreadCount ?? 0;
-    this.#view?.renderBadge(unread);
+    const unseen = session?.state.unseenCount ?? 0;
+    this.#view?.renderBadge(unseen, unread);
+    this.#view?.renderTabs(session?.tabs ?? null);
     this.#view?.renderItems(session?.state.items ?? [], session?.listed ?? false);
+    if (unseen !== this.#lastUnseen) {
+      this.#lastUnseen = unseen;
+      this.#emit("herald-unseen-change", { unseenCount: unseen });
+    }
     if (unread !== this.#lastUnread) {
       this.#lastUnread = unread;
       this.#emit("herald-unread-change", { unreadCount: unread });
@@ -199,10 +246,4 @@ export class HeraldInboxElement extends HTMLElement {
   readonly #onKeydown = (e: KeyboardEvent) => {
     if (e.key === "Escape") this.toggle(false);
   };
-}
-
-/** Follows an action_url: absolute http(s) URLs, or paths on the app's own origin. */
-function followLink(actionUrl: string): void {
-  const url = new URL(actionUrl, location.href);
-  if (url.protocol === "http:" || url.protocol === "https:") location.assign(url.href);
 }

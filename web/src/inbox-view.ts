@@ -1,15 +1,16 @@
-import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Notification } from "../../gen/ts/herald/v1/notification_pb.js";
-import { adoptStyles, h, timeAgo } from "./dom.js";
+import { adoptStyles } from "./dom.js";
+import { InboxItem, type InboxItemHandlers } from "./inbox-item.js";
 import type { PushControl } from "./inbox-push.js";
 import { inboxStyles } from "./inbox-styles.js";
+import { TabBar } from "./inbox-tabs.js";
+import type { InboxTab, InboxTabs } from "./tab-counts.js";
 
 /** What the view reports back to its element. */
-export interface InboxViewHandlers {
+export interface InboxViewHandlers extends InboxItemHandlers {
   onToggle(): void;
-  onOpen(notification: Notification): void;
-  onArchive(notification: Notification): void;
   onMarkAllRead(): void;
+  onSelectTab(id: string): void;
   /** The list was scrolled (almost) to its end. */
   onNearEnd(): void;
   /** "Enable (or Disable) browser notifications" was clicked. */
@@ -25,9 +26,10 @@ const skeleton = `
   <span class="badge" part="badge" hidden></span>
 </button>
 <section class="panel" part="panel" role="dialog" aria-label="Notifications" hidden>
-  <header><h2>Notifications</h2><button class="mark-all" type="button">Mark all read</button></header>
+  <div class="header"><h2>Notifications</h2><button class="mark-all" type="button">Mark all read</button></div>
+  <div class="tabs" role="tablist" aria-label="Filter notifications" hidden></div>
   <p class="status" role="status" hidden></p>
-  <ul class="list"></ul>
+  <ul class="list" aria-label="Notifications"></ul>
   <p class="empty" hidden>You are all caught up.</p>
   <p class="more" hidden>Loading…</p>
   <footer class="push" hidden>
@@ -36,16 +38,15 @@ const skeleton = `
   </footer>
 </section>`;
 
+/** The same empty list each time, so the tab bar is not rebuilt on every render. */
+const noTabs: readonly InboxTab[] = [];
+
 const pushLabels: Record<PushControl["state"], string> = {
   unavailable: "",
   off: "Enable browser notifications",
   on: "Disable browser notifications",
   busy: "Working…",
 };
-
-const archiveIcon = `<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2"
-  stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><rect x="3" y="4" width="18" height="4" rx="1"/>
-  <path d="M5 8v11a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1V8M10 12h4"/></svg>`;
 
 /**
  * The DOM of <herald-inbox>: a bell with a badge and a panel with the list.
@@ -55,7 +56,8 @@ const archiveIcon = `<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" 
 export class InboxView {
   readonly #root: ShadowRoot;
   readonly #handlers: InboxViewHandlers;
-  readonly #items = new Map<string, { el: HTMLLIElement; notification: Notification }>();
+  readonly #items = new Map<string, InboxItem>();
+  readonly #tabBar: TabBar;
   readonly #q = <T extends Element>(selector: string) => this.#root.querySelector(selector) as T;
 
   constructor(root: ShadowRoot, handlers: InboxViewHandlers) {
@@ -68,6 +70,7 @@ export class InboxView {
     this.#q(".bell").addEventListener("click", () => handlers.onToggle());
     this.#q(".mark-all").addEventListener("click", () => handlers.onMarkAllRead());
     this.#q(".push-toggle").addEventListener("click", () => handlers.onPushToggle());
+    this.#tabBar = new TabBar(this.#q(".tabs"), (id) => handlers.onSelectTab(id));
     this.list.addEventListener("scroll", () => this.checkNearEnd(), { passive: true });
   }
 
@@ -84,13 +87,19 @@ export class InboxView {
     this.#q(".bell").setAttribute("aria-expanded", String(open));
   }
 
-  renderBadge(unreadCount: number): void {
+  /** The badge counts unseen notifications (new since the panel was last opened); "Mark all read" needs unread ones. */
+  renderBadge(unseenCount: number, unreadCount: number): void {
     const badge = this.#q<HTMLElement>(".badge");
-    badge.hidden = unreadCount <= 0;
-    badge.textContent = unreadCount > 99 ? "99+" : String(unreadCount);
-    const label = unreadCount === 1 ? "1 unread notification" : `${unreadCount} unread notifications`;
+    badge.hidden = unseenCount <= 0;
+    badge.textContent = unseenCount > 99 ? "99+" : String(unseenCount);
+    const label = unseenCount === 1 ? "1 new notification" : `${unseenCount} new notifications`;
     this.#q(".bell").setAttribute("aria-label", `Notifications, ${label}`);
     this.#q<HTMLButtonElement>(".mark-all").disabled = unreadCount <= 0;
+  }
+
+  /** The tab bar; null (no session) shows none. */
+  renderTabs(tabs: InboxTabs | null): void {
+    this.#tabBar.render(tabs?.list ?? noTabs, tabs?.active ?? "", (id) => tabs?.unread(id));
   }
 
   /** Status line, such as "Reconnecting…"; empty hides it. */
@@ -127,6 +136,8 @@ export class InboxView {
     }
     for (const [id, { el }] of this.#items) {
       if (keep.has(id)) continue;
+      // Focus inside a leaving item (its snooze menu, say) would fall to the page: keep it in the panel.
+      if (el.contains(this.#root.activeElement)) this.#q<HTMLElement>(".bell").focus();
       el.remove();
       this.#items.delete(id);
     }
@@ -140,42 +151,13 @@ export class InboxView {
   }
 
   #item(n: Notification): HTMLLIElement {
-    let entry = this.#items.get(n.id);
-    if (entry === undefined) {
-      const open = h("button", { class: "open", attrs: { type: "button" } });
-      const archive = h("button", {
-        class: "archive",
-        attrs: { type: "button", "aria-label": "Archive", title: "Archive" },
-      });
-      archive.innerHTML = archiveIcon; // static icon, no data
-      const el = h("li", { class: "item", attrs: { part: "item", "data-id": n.id } }, open, archive);
-      const stored = { el, notification: n };
-      open.addEventListener("click", () => this.#handlers.onOpen(stored.notification));
-      archive.addEventListener("click", () => this.#handlers.onArchive(stored.notification));
-      entry = stored;
-      this.#items.set(n.id, entry);
+    let item = this.#items.get(n.id);
+    if (item === undefined) {
+      item = new InboxItem(n, this.#handlers);
+      this.#items.set(n.id, item);
+    } else {
+      item.update(n);
     }
-    entry.notification = n;
-    fill(entry.el, n);
-    return entry.el;
+    return item.el;
   }
-}
-
-/** (Re)writes an item's content from its notification, as text. */
-function fill(el: HTMLLIElement, n: Notification): void {
-  const unread = n.readTime === undefined;
-  el.classList.toggle("unread", unread);
-  el.classList.toggle("read", !unread);
-  const when = n.sendTime ?? n.createTime;
-  const meta = [n.category, when === undefined ? "" : timeAgo(timestampMs(when))].filter((s) => s !== "").join(" · ");
-  const text = h(
-    "span",
-    { class: "text" },
-    h("span", { class: "title", text: n.title }),
-    h("span", { class: "body", text: n.body }),
-    h("span", { class: "meta", text: meta }),
-  );
-  const open = el.querySelector(".open") as HTMLButtonElement;
-  const dot = h("span", { class: "dot" }, h("span", { class: "sr-only", text: unread ? "Unread: " : "" }));
-  open.replaceChildren(dot, text);
 }

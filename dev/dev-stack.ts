@@ -91,6 +91,13 @@ export async function startDevStack(root: string, tracing: Tracing | null = null
   env.WEBHOOK_ALLOW_PRIVATE_NETWORKS ??= "true";
   // The operator console at /console, signed in to with the development API key.
   env.CONSOLE_ENABLED ??= "true";
+  // Browser notifications in the demo inbox (the webpush channel) with the
+  // checkout's own VAPID pair, unless the developer set keys of their own.
+  if (env.WEBPUSH_VAPID_PUBLIC_KEY === undefined && env.WEBPUSH_VAPID_PRIVATE_KEY === undefined) {
+    env.WEBPUSH_VAPID_PUBLIC_KEY = secrets.vapidPublicKey;
+    env.WEBPUSH_VAPID_PRIVATE_KEY = secrets.vapidPrivateKey;
+    env.WEBPUSH_SUBJECT ??= "mailto:herald-dev@example.com";
+  }
 
   let heraldRan = false;
   const stopServers = async () => {

@@ -28,7 +28,8 @@ export interface DevWebOptions {
  * signed in as the demo user with `<herald-inbox>` and a form to send that
  * user a notification (`POST /dev/send`, which calls Send server-side with the
  * API key), `GET /preferences` with `<herald-preferences>`, and the bundle
- * `GET /herald-inbox.js`, built with esbuild into memory when this is called.
+ * `GET /herald-inbox.js` and the push service worker `GET /herald-push-sw.js`,
+ * built with esbuild into memory when this is called.
  */
 export async function createDevWebRoutes(options: DevWebOptions): Promise<HttpRoutes> {
   const userId = options.userId ?? "demo-user";
@@ -86,9 +87,22 @@ async function buildAssets(webDir: string): Promise<Map<string, Asset>> {
     tsconfig: path.join(webDir, "tsconfig.json"),
     logLevel: "silent",
   });
+  // The service worker is a classic script (no modules in every browser's
+  // service workers), served from the page's origin so its scope covers the page.
+  const worker = await esbuild.build({
+    entryPoints: { "herald-push-sw": path.join(webDir, "push-worker/herald-push-sw.ts") },
+    outdir: path.join(webDir, "dist"),
+    write: false,
+    bundle: true,
+    format: "iife",
+    platform: "browser",
+    target: "es2020",
+    tsconfig: path.join(webDir, "push-worker/tsconfig.json"),
+    logLevel: "silent",
+  });
   const types: Record<string, string> = { ".js": "text/javascript; charset=utf-8", ".map": "application/json" };
   return new Map(
-    result.outputFiles.map((f) => [
+    [...result.outputFiles, ...worker.outputFiles].map((f) => [
       path.basename(f.path),
       { type: types[path.extname(f.path)] ?? "application/octet-stream", body: f.contents },
     ]),
@@ -232,7 +246,8 @@ const escapeHtml = (s: string) =>
 
 function layout(d: PageData, title: string, main: string): string {
   const attrs = `base-url="${escapeHtml(d.baseUrl)}" token="${escapeHtml(d.token)}"`;
-  const tabs = `tabs='${escapeHtml(JSON.stringify(demoTabs))}'`;
+  // push-worker: the panel offers browser notifications when the server has the webpush channel.
+  const inboxAttrs = `tabs='${escapeHtml(JSON.stringify(demoTabs))}' push-worker="/herald-push-sw.js"`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Herald demo</title><link rel="icon" href="data:,">
@@ -252,7 +267,7 @@ form button { margin-top: 16px; padding: 8px 16px; border: 0; border-radius: 8px
 <body><header class="bar"><strong>Acme</strong>
 <nav><a href="/">Inbox demo</a><a href="/preferences">Preferences</a></nav>
 <span class="who">Signed in as ${escapeHtml(d.userId)}</span>
-<herald-inbox ${attrs} ${tabs}></herald-inbox></header>
+<herald-inbox ${attrs} ${inboxAttrs}></herald-inbox></header>
 <main>${main.replace("%ATTRS%", attrs)}</main></body></html>`;
 }
 

@@ -35,6 +35,16 @@ describe("development pages", () => {
     expect(js).not.toContain("hk_");
   });
 
+  it("serves the push service worker as a classic script, and the inbox names it", async () => {
+    const res = await fetch(`${herald.url}/herald-push-sw.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/javascript");
+    const js = await res.text();
+    expect(js).toContain('addEventListener("push"');
+    expect(js).not.toMatch(/^\s*(import|export)\s/m);
+    expect(await (await fetch(`${herald.url}/`)).text()).toContain('push-worker="/herald-push-sw.js"');
+  });
+
   it("POST /dev/send sends the demo user a notification server-side", async () => {
     const res = await fetch(`${herald.url}/dev/send`, {
       method: "POST",

@@ -160,6 +160,19 @@ it("`npm start` serves a first call that works as printed, remembers its ports, 
   });
   expect(asAlice.status).toBe(200);
 
+  // Browser notifications in the demo: the checkout's kept VAPID key, and the service worker the inbox registers.
+  const kept = JSON.parse(readFileSync(path.join(stateDir, "dev-secrets.json"), "utf8")) as { vapidPublicKey: string };
+  const pushKey = await fetch(`${base}/herald.v1.RecipientService/GetWebPushKey`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: "{}",
+  });
+  expect(await pushKey.json()).toEqual({ publicKey: kept.vapidPublicKey });
+  expect(await (await fetch(`${base}/`)).text()).toContain('push-worker="/herald-push-sw.js"');
+  const worker = await fetch(`${base}/herald-push-sw.js`);
+  expect(worker.headers.get("content-type")).toContain("text/javascript");
+  expect(await worker.text()).toContain('addEventListener("push"');
+
   // The operator console, at the printed address.
   const consoleUrl = /Console: {2}(\S+)/.exec(out)?.[1];
   expect(consoleUrl, out).toBe(`${base}/console`);

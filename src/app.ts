@@ -13,6 +13,7 @@ import { publicConsoleOidc } from "./config/console-oidc.js";
 import type { Config } from "./config.js";
 import { startScheduler } from "./dispatch/scheduler.js";
 import { startDelivery } from "./dispatch/start-delivery.js";
+import { createWebhookEventRelay } from "./dispatch/webhook-event-relay.js";
 import type { Channel } from "./domain/channel.js";
 import { type Clock, systemClock } from "./domain/clock.js";
 import { createRetryPolicy } from "./domain/retry-policy.js";
@@ -238,6 +239,15 @@ export async function createApp(
       { name: "return-snoozed", everyMs: config.feed.timersIntervalMs, run: returnSnoozed },
       { name: "expire-notifications", everyMs: config.feed.timersIntervalMs, run: expireNotifications },
       ...events.tasks,
+      {
+        name: "webhook-event-relay",
+        everyMs: (config.channels.webhook as WebhookSettings).eventsIntervalMs,
+        run: createWebhookEventRelay({
+          db,
+          batch: (config.channels.webhook as WebhookSettings).eventsBatch,
+          onQueued: () => scheduler.kick("outbox-relay"),
+        }),
+      },
       ...auth.tasks,
       ...housekeepingTasks(db, { ...config.topics, fanoutRetentionDays: config.fanout.retentionDays }),
     ],

@@ -106,7 +106,7 @@ export const deliveryStore = {
            AS d(id uuid, notification_id uuid, channel text, target text, status text, content jsonb, last_error text)
          -- Only onto the tenant's own notifications.
          WHERE EXISTS (SELECT 1 FROM notifications n WHERE n.tenant_id = $3 AND n.id = d.notification_id)
-         ON CONFLICT (notification_id, channel, target) DO NOTHING
+         ON CONFLICT (notification_id, channel, target, event_seq) DO NOTHING
          RETURNING id, channel, status
        ),
        queued AS (${outboxEnqueueSql(`(SELECT coalesce(jsonb_agg(jsonb_build_object('delivery_id', a.id,

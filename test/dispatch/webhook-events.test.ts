@@ -1,6 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventType } from "../../gen/ts/herald/v1/event_pb.js";
 import { EventService } from "../../gen/ts/herald/v1/event_service_pb.js";
@@ -143,7 +143,10 @@ describe("webhook event types", () => {
   });
 
   it("do not post delivery events of webhook deliveries (no loop)", async () => {
-    const loop = await registered(["notification.created", "delivery.sent", "delivery.failed", "delivery.dead"], ["wloop"]);
+    const loop = await registered(
+      ["notification.created", "delivery.sent", "delivery.failed", "delivery.dead"],
+      ["wloop"],
+    );
     loop.receiver.respond({ status: 503 }, 1);
     const id = await send("wloop-u1", "wloop");
     await relayCaughtUp();
@@ -163,8 +166,9 @@ describe("webhook event types", () => {
     const byId = new Map(loop.receiver.deliveries.map((w) => [w.id, body(w).type]));
     expect(loop.receiver.deliveries).toHaveLength(3);
     expect([...byId.values()].sort()).toEqual(["delivery.sent", "notification.created"]);
-    expect(body(loop.receiver.deliveries.find((w) => body(w).type === "delivery.sent") as ReceivedWebhook).data.delivery)
-      .toMatchObject({ channel: "CHANNEL_IN_APP" });
+    expect(
+      body(loop.receiver.deliveries.find((w) => body(w).type === "delivery.sent") as ReceivedWebhook).data.delivery,
+    ).toMatchObject({ channel: "CHANNEL_IN_APP" });
     // The log does have the webhook deliveries' own events; none was posted.
     const webhookEvents = await herald.db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM events WHERE notification_id = $1 AND channel = 'webhook'",
@@ -176,7 +180,9 @@ describe("webhook event types", () => {
   it("log workflow.step_skipped and carry it on WatchEvents and to a subscribed endpoint", async () => {
     const workflows = serviceClient(WorkflowService, herald.url, adminKey);
     const condition = { kind: { case: "condition", value: { expression: "false" } } } as WorkflowStep;
-    const deliver = { kind: { case: "deliver", value: { channels: [Channel.IN_APP], templateKey: "" } } } as WorkflowStep;
+    const deliver = {
+      kind: { case: "deliver", value: { channels: [Channel.IN_APP], templateKey: "" } },
+    } as WorkflowStep;
     const workflow: MessageInitShape<typeof WorkflowSchema> = {
       key: "wev-skip",
       categories: ["wskip.*"],

@@ -75,11 +75,17 @@ function toDeliveryWithHistory(row: DeliveryWithHistoryRow): Delivery {
  * store/outbox-store.ts.)
  */
 export const deliveryStore = {
-  /** Cancels a notification's deliveries that have not gone out; returns how many (0 for another tenant's). */
+  /**
+   * Cancels a notification's deliveries that have not gone out; returns how
+   * many (0 for another tenant's). Webhooks of its events (event_seq > 0) are
+   * left to go: they report what already happened (a retraction's own event
+   * among them), which canceling the notification does not undo.
+   */
   async cancel(q: Queryable, tenantId: string, notificationId: string): Promise<number> {
     return q.exec(
       `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL, updated_at = now()
-       WHERE tenant_id = $1 AND notification_id = $2 AND status IN ('scheduled', 'pending', 'failed')`,
+       WHERE tenant_id = $1 AND notification_id = $2 AND status IN ('scheduled', 'pending', 'failed')
+         AND event_seq = 0`,
       [tenantId, notificationId],
     );
   },

@@ -216,6 +216,25 @@ describe("webhook event types", () => {
     abort.abort();
   });
 
+  it("keep an event's webhook going when its notification is retracted", async () => {
+    const hook = await registered(["notification.read", "notification.retracted"], ["wretract"]);
+    const id = await send("wretract-u1", "wretract");
+    const user = connectClient(herald.url, await herald.userToken("wretract-u1"));
+    await waitFor(async () => (await user.list({})).notifications.some((n) => n.id === id), 10_000, "in the inbox");
+    // The read's webhook fails three times (retried after 200, 400, 800 ms): retract meanwhile.
+    hook.receiver.respond({ status: 503 }, 3);
+    await user.markRead({ notificationIds: [id] });
+    await waitFor(() => hook.receiver.requests >= 1, 10_000, "the first attempt");
+    await admin.retractNotification({ id });
+    await waitFor(
+      () => hook.receiver.deliveries.filter((w) => w.status === 200).length === 2,
+      15_000,
+      "the read (after its retries) and the retraction",
+    );
+    const ok = hook.receiver.deliveries.filter((w) => w.status === 200).map((w) => body(w).type);
+    expect(ok.sort()).toEqual(["notification.read", "notification.retracted"]);
+  });
+
   it("ReplayWebhookEvents posts an event's webhook again under the same webhook-id and body", async () => {
     const hook = await registered(["notification.read"], ["wreplay"]);
     const since = new Date(Date.now() - 1000);

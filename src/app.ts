@@ -231,6 +231,13 @@ export async function createApp(
     observeLag: (seconds) => metrics.observeTimerLag(seconds),
     logger,
   });
+  const webhookSettings = config.channels.webhook as WebhookSettings;
+  const webhookEvents = createWebhookEventRelay({
+    db,
+    batch: webhookSettings.eventsBatch,
+    intervalMs: webhookSettings.eventsIntervalMs,
+    onQueued: () => scheduler.kick("outbox-relay"),
+  });
   const scheduler = startScheduler(
     [
       ...delivery.tasks,
@@ -239,21 +246,14 @@ export async function createApp(
       { name: "return-snoozed", everyMs: config.feed.timersIntervalMs, run: returnSnoozed },
       { name: "expire-notifications", everyMs: config.feed.timersIntervalMs, run: expireNotifications },
       ...events.tasks,
-      {
-        name: "webhook-event-relay",
-        everyMs: (config.channels.webhook as WebhookSettings).eventsIntervalMs,
-        run: createWebhookEventRelay({
-          db,
-          batch: (config.channels.webhook as WebhookSettings).eventsBatch,
-          onQueued: () => scheduler.kick("outbox-relay"),
-        }),
-      },
+      webhookEvents.task,
       ...auth.tasks,
       ...housekeepingTasks(db, { ...config.topics, fanoutRetentionDays: config.fanout.retentionDays }),
     ],
     logger,
   );
   delivery.registerGauges(metrics);
+  webhookEvents.registerGauges(metrics);
   registerWorkflowGauges(metrics, workflows.timerStats);
   const metricsServer = telemetry.metricsEnabled
     ? await serveMetrics(metrics, telemetry.metricsPort, telemetry.metricsHost)

@@ -30,7 +30,10 @@ export interface WebhookSettings {
  * Webhooks: one delivery per enabled endpoint whose categories match (the
  * delivery's target), posted as a Standard Webhooks event
  * `{type, timestamp, data}` whose data is the notification in the contract's
- * JSON form. webhook-id is the delivery id, so receivers can drop
+ * JSON form (notification.created). The webhook event relay
+ * (dispatch/webhook-event-relay.ts) writes deliveries of other event types
+ * with their body already rendered (job.eventSeq > 0, body in job.content);
+ * they are posted as they are. webhook-id is the delivery id, so receivers can drop
  * redeliveries. An endpoint that answers 410 Gone is disabled, and so is one
  * whose every attempt failed for disableAfterFailingSeconds (reported through
  * ChannelDeps.onEndpointDisabled). A delivery to a disabled endpoint is

@@ -4,11 +4,15 @@ import { laneOf } from "../domain/lane.js";
 import { endpointMatches } from "../domain/webhook-endpoint.js";
 import type { Database } from "../store/database.js";
 import { type EventDelivery, webhookEventRelayStore } from "../store/webhook-event-relay-store.js";
+import type { Metrics } from "../telemetry/metrics.js";
+import type { SchedulerTask } from "./scheduler.js";
 
 export interface WebhookEventRelayOptions {
   db: Database;
   /** Most event seqs handled in one round (one transaction); bounds the round's memory. */
   batch: number;
+  /** Pause between rounds once the relay caught up with the log. */
+  intervalMs: number;
   /** Told when a round queued deliveries (to kick the outbox relay). */
   onQueued?: () => void;
 }
@@ -28,10 +32,13 @@ export interface WebhookEventRelayOptions {
  * attempt and replay posts the same bytes under the same webhook-id (the
  * delivery id, one per event and endpoint).
  *
- * Returns true when the log holds more after this round.
+ * A round returns true when the log holds more after it.
  */
-export function createWebhookEventRelay(options: WebhookEventRelayOptions): () => Promise<boolean> {
-  return async function relayWebhookEvents(): Promise<boolean> {
+export function createWebhookEventRelay(options: WebhookEventRelayOptions): {
+  task: SchedulerTask;
+  registerGauges(metrics: Metrics): void;
+} {
+  async function relayWebhookEvents(): Promise<boolean> {
     const round = await options.db.transaction(async (tx) => {
       const cursor = await webhookEventRelayStore.claim(tx);
       if (cursor === null) return { more: false, written: 0 };
@@ -53,5 +60,15 @@ export function createWebhookEventRelay(options: WebhookEventRelayOptions): () =
     });
     if (round.written > 0) options.onQueued?.();
     return round.more;
+  }
+  return {
+    task: { name: "webhook-event-relay", everyMs: options.intervalMs, run: relayWebhookEvents },
+    registerGauges(metrics) {
+      metrics.polledGauge(
+        "herald_webhook_event_relay_lag",
+        "Numbered events the webhook event relay has not handled yet (retention keeps them).",
+        () => webhookEventRelayStore.lag(options.db),
+      );
+    },
   };
 }

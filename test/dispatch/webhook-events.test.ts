@@ -263,7 +263,13 @@ describe("the webhook event relay across processes", () => {
   it("resumes after a restart and shares the log between processes, without losing or repeating", async () => {
     // A process whose relay runs once at its start, then not for ten minutes:
     // what happens meanwhile waits in the log, as it would for a stopped relay.
-    const first = await startHerald({ env: { WEBHOOK_EVENTS_INTERVAL_MS: "600000" } });
+    const first = await startHerald({
+      env: { WEBHOOK_EVENTS_INTERVAL_MS: "600000", METRICS_REFRESH_INTERVAL_MS: "100" },
+    });
+    const lag = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${first.app.metricsPort}/metrics`)).text();
+      return Number(/^herald_webhook_event_relay_lag (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
+    };
     const fast = { EVENT_SEQUENCER_INTERVAL_MS: "20", WEBHOOK_EVENTS_INTERVAL_MS: "20" };
     const others: TestHerald[] = [];
     const another = async () => {
@@ -293,6 +299,7 @@ describe("the webhook event relay across processes", () => {
         return Number(row?.seq) >= 8;
       }, 10_000);
       expect(hook.receiver.requests).toBe(0);
+      await waitFor(async () => (await lag()) >= 8, 10_000, "the relay's lag on /metrics");
 
       // A relay round that dies before its commit writes nothing and leaves the cursor.
       const [before] = await first.db.query<{ seq: string }>("SELECT seq FROM webhook_event_cursor");
@@ -332,6 +339,7 @@ describe("the webhook event relay across processes", () => {
       await another();
       ids.push(await activity());
       await relayCaughtUp(first.db);
+      await waitFor(async () => (await lag()) === 0, 10_000, "no lag once caught up");
       await hook.receiver.waitFor(ids.length * 2, 15_000);
       await new Promise((resolve) => setTimeout(resolve, 500));
       const got = hook.receiver.deliveries.map((w) => `${body(w).data.notificationId} ${body(w).type}`).sort();

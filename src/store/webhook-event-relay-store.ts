@@ -48,6 +48,37 @@ type MatchRow = EventRow & {
 };
 
 /**
+ * The relay's page: the head, the range it covers, and each event of the
+ * range with each endpoint it goes to. Events are read per tenant that has an
+ * endpoint subscribed to something besides notification.created, through
+ * events_tenant_seq (the log has no index on seq alone): a deployment without
+ * such endpoints reads no event at all.
+ */
+export const relayPageSql = `WITH h AS (SELECT seq AS head_seq, least(seq, $1::bigint + $2::bigint) AS through FROM event_log_head),
+  tenants AS (
+    SELECT DISTINCT tenant_id FROM webhook_endpoints
+    WHERE enabled AND channel = 'webhook' AND event_types <> '{notification.created}'
+  ),
+  ev AS (
+    SELECT e.*, coalesce(e.notification_id, e.notification_ids[1]) AS delivery_notification_id
+    FROM tenants t CROSS JOIN LATERAL (
+      SELECT * FROM events x
+      WHERE x.tenant_id = t.tenant_id AND x.seq > $1 AND x.seq <= (SELECT through FROM h)
+        AND x.type <> 'notification.created'
+        AND NOT (x.type LIKE 'delivery.%' AND x.channel = 'webhook')
+    ) e
+  ),
+  matched AS (
+    SELECT ev.*, w.id AS endpoint_id, w.categories AS endpoint_categories, n.category AS n_category,
+           n.priority AS n_priority, n.user_id AS n_user_id
+    FROM ev
+    JOIN webhook_endpoints w ON w.tenant_id = ev.tenant_id AND w.enabled AND w.channel = 'webhook'
+      AND ev.type = ANY (w.event_types)
+    JOIN notifications n ON n.tenant_id = ev.tenant_id AND n.id = ev.delivery_notification_id
+  )
+  SELECT h.through, h.head_seq, m.* FROM h LEFT JOIN matched m ON true ORDER BY m.seq, m.endpoint_id`;
+
+/**
  * The webhook event relay's side of Postgres: its cursor (one row, locked
  * by the round that holds it), the events after it with the endpoints each
  * goes to, and the write of their deliveries with the cursor's advance.
@@ -69,25 +100,7 @@ export const webhookEventRelayStore = {
    * notification is gone or that name none (a "mark all" change).
    */
   async page(tx: Queryable, cursor: number, batch: number): Promise<RelayPage> {
-    const rows = await tx.rows<MatchRow>(
-      `WITH h AS (SELECT seq AS head_seq, least(seq, $1::bigint + $2::bigint) AS through FROM event_log_head),
-       ev AS (
-         SELECT e.*, coalesce(e.notification_id, e.notification_ids[1]) AS delivery_notification_id FROM events e
-         WHERE e.seq > $1 AND e.seq <= (SELECT through FROM h)
-           AND e.type <> 'notification.created'
-           AND NOT (e.type LIKE 'delivery.%' AND e.channel = 'webhook')
-       ),
-       matched AS (
-         SELECT ev.*, w.id AS endpoint_id, w.categories AS endpoint_categories, n.category AS n_category,
-                n.priority AS n_priority, n.user_id AS n_user_id
-         FROM ev
-         JOIN webhook_endpoints w ON w.tenant_id = ev.tenant_id AND w.enabled AND w.channel = 'webhook'
-           AND ev.type = ANY (w.event_types)
-         JOIN notifications n ON n.tenant_id = ev.tenant_id AND n.id = ev.delivery_notification_id
-       )
-       SELECT h.through, h.head_seq, m.* FROM h LEFT JOIN matched m ON true ORDER BY m.seq, m.endpoint_id`,
-      [cursor, batch],
-    );
+    const rows = await tx.rows<MatchRow>(relayPageSql, [cursor, batch]);
     const first = rows[0];
     const matches = rows
       .filter((r) => r.endpoint_id !== null)

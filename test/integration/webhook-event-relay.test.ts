@@ -5,7 +5,7 @@ import { createDatabase, type Database } from "../../src/store/database.js";
 import { eventLog } from "../../src/store/event-log.js";
 import * as webhookEventsMigration from "../../src/store/migrations/0023-webhook-events.js";
 import { migrate } from "../../src/store/migrator.js";
-import { webhookEventRelayStore } from "../../src/store/webhook-event-relay-store.js";
+import { relayPageSql, webhookEventRelayStore } from "../../src/store/webhook-event-relay-store.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/herald.js";
 
 // The webhook event relay against Postgres alone (no NATS: the outbox is where
@@ -80,6 +80,19 @@ describe("the webhook event relay", () => {
       [ids[1], reads, "urgent"],
     ]);
     expect(queued).toBe(1); // once for the round that wrote them
+  });
+
+  it("reads events per subscribed tenant through events_tenant_seq, not the whole log", async () => {
+    // A tiny table would be scanned whatever the indexes: ask for the plan a large log gets.
+    const plan = await store.db.transaction(async (tx) => {
+      await tx.exec("SET LOCAL enable_seqscan = off");
+      return tx.rows(`EXPLAIN (FORMAT JSON) ${relayPageSql}`, [0, 500]);
+    });
+    const text = JSON.stringify(plan);
+    expect(text).toContain("events_tenant_seq");
+    expect(text).not.toMatch(
+      /"Seq Scan","Parallel Aware":(true|false),"Async Capable":(true|false),"Relation Name":"events"/,
+    );
   });
 
   it("runs one round at a time: a second finds the cursor taken and does nothing", async () => {

@@ -75,12 +75,8 @@ function toDeliveryWithHistory(row: DeliveryWithHistoryRow): Delivery {
  * store/outbox-store.ts.)
  */
 export const deliveryStore = {
-  /**
-   * Cancels a notification's deliveries that have not gone out; returns how
-   * many (0 for another tenant's). Webhooks of its events (event_seq > 0) are
-   * left to go: they report what already happened (a retraction's own event
-   * among them), which canceling the notification does not undo.
-   */
+  /** Cancels a notification's deliveries not gone out; how many (0: another tenant's). Webhooks of its events
+   * (event_seq > 0) go on: canceling does not undo what happened. */
   async cancel(q: Queryable, tenantId: string, notificationId: string): Promise<number> {
     return q.exec(
       `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL, updated_at = now()

@@ -13,6 +13,7 @@ import { publicConsoleOidc } from "./config/console-oidc.js";
 import type { Config } from "./config.js";
 import { startScheduler } from "./dispatch/scheduler.js";
 import { startDelivery } from "./dispatch/start-delivery.js";
+import { createWebhookEventRelay } from "./dispatch/webhook-event-relay.js";
 import type { Channel } from "./domain/channel.js";
 import { type Clock, systemClock } from "./domain/clock.js";
 import { createRetryPolicy } from "./domain/retry-policy.js";
@@ -230,6 +231,13 @@ export async function createApp(
     observeLag: (seconds) => metrics.observeTimerLag(seconds),
     logger,
   });
+  const webhookSettings = config.channels.webhook as WebhookSettings;
+  const webhookEvents = createWebhookEventRelay({
+    db,
+    batch: webhookSettings.eventsBatch,
+    intervalMs: webhookSettings.eventsIntervalMs,
+    onQueued: () => scheduler.kick("outbox-relay"),
+  });
   const scheduler = startScheduler(
     [
       ...delivery.tasks,
@@ -238,12 +246,14 @@ export async function createApp(
       { name: "return-snoozed", everyMs: config.feed.timersIntervalMs, run: returnSnoozed },
       { name: "expire-notifications", everyMs: config.feed.timersIntervalMs, run: expireNotifications },
       ...events.tasks,
+      webhookEvents.task,
       ...auth.tasks,
       ...housekeepingTasks(db, { ...config.topics, fanoutRetentionDays: config.fanout.retentionDays }),
     ],
     logger,
   );
   delivery.registerGauges(metrics);
+  webhookEvents.registerGauges(metrics);
   registerWorkflowGauges(metrics, workflows.timerStats);
   const metricsServer = telemetry.metricsEnabled
     ? await serveMetrics(metrics, telemetry.metricsPort, telemetry.metricsHost)

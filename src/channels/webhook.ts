@@ -20,13 +20,20 @@ export interface WebhookSettings {
   disableAfterFailingSeconds: number;
   /** Posts per second to an endpoint that sets no limit of its own (0: unlimited). */
   defaultRateLimitPerSecond: number;
+  /** Most event-log seqs the webhook event relay handles in one round (one transaction). */
+  eventsBatch: number;
+  /** Pause between webhook event relay rounds that caught up with the log. */
+  eventsIntervalMs: number;
 }
 
 /**
  * Webhooks: one delivery per enabled endpoint whose categories match (the
  * delivery's target), posted as a Standard Webhooks event
  * `{type, timestamp, data}` whose data is the notification in the contract's
- * JSON form. webhook-id is the delivery id, so receivers can drop
+ * JSON form (notification.created). The webhook event relay
+ * (dispatch/webhook-event-relay.ts) writes deliveries of other event types
+ * with their body already rendered (job.eventSeq > 0, body in job.content);
+ * they are posted as they are. webhook-id is the delivery id, so receivers can drop
  * redeliveries. An endpoint that answers 410 Gone is disabled, and so is one
  * whose every attempt failed for disableAfterFailingSeconds (reported through
  * ChannelDeps.onEndpointDisabled). A delivery to a disabled endpoint is
@@ -43,6 +50,8 @@ export const webhookChannel = channelModule<WebhookSettings>({
     timeoutMs: env.int("WEBHOOK_TIMEOUT_MS", 10_000, 100, 120_000),
     secretGraceHours: env.int("WEBHOOK_SECRET_GRACE_HOURS", 24, 0, 24 * 30),
     disableAfterFailingSeconds: env.int("WEBHOOK_DISABLE_AFTER_FAILING_SECONDS", 5 * 86_400, 0, 365 * 86_400),
+    eventsBatch: env.int("WEBHOOK_EVENTS_BATCH", 500, 1, 10_000),
+    eventsIntervalMs: env.int("WEBHOOK_EVENTS_INTERVAL_MS", 500, 10, 600_000),
     defaultRateLimitPerSecond: env.int("WEBHOOK_ENDPOINT_RATE_LIMIT", 0, 0, 10_000),
   }),
   createDeliverer(settings, deps) {
@@ -90,7 +99,7 @@ export const webhookChannel = channelModule<WebhookSettings>({
         const waitMs = await webhookRateStore.reserve(deps.db, notification.tenantId, endpoint.id, delivery.id, limit);
         return waitMs > 5 ? { kind: "wait", afterMs: Math.ceil(waitMs) } : { kind: "go" };
       },
-      async deliver({ delivery, notification }, signal) {
+      async deliver({ delivery, notification, content, eventSeq }, signal) {
         // A Send that asked for webhooks when no endpoint matched (plan-deliveries.ts): no endpoint id to look up.
         if (delivery.target === "") {
           throw new PermanentDeliveryError("no enabled webhook endpoint matches this notification's category");
@@ -107,11 +116,15 @@ export const webhookChannel = channelModule<WebhookSettings>({
               id: delivery.id,
               timestamp,
               endpointId: endpoint.id,
-              payload: {
-                type: "notification.created",
-                timestamp: timestamp.toISOString(),
-                data: { notification: toJson(NotificationSchema, notificationToPb(notification)) },
-              },
+              // An event's body was rendered by the event relay (dispatch/webhook-event-relay.ts).
+              payload:
+                (eventSeq ?? 0) > 0 && content !== null
+                  ? content
+                  : {
+                      type: "notification.created",
+                      timestamp: timestamp.toISOString(),
+                      data: { notification: toJson(NotificationSchema, notificationToPb(notification)) },
+                    },
             },
             signal,
           );

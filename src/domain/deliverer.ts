@@ -9,6 +9,12 @@ export interface DeliveryJob {
   content: Record<string, string> | null;
   /** The recipient's current address on the delivery's channel ("" for none), read with the delivery. */
   address: string;
+  /**
+   * The event-log seq a webhook delivery carries (its body is `content`,
+   * rendered by the webhook event relay); 0 or absent for a notification's
+   * own delivery.
+   */
+  eventSeq?: number;
 }
 
 /** Whether a delivery may be attempted now, as a channel sees its target. */

@@ -3,7 +3,7 @@ import type { Channel, Notification } from "./notification.js";
 /**
  * What WatchEvents carries: every type a backend may follow, as the event log
  * stores it (`events.type`). `notification.*` state changes mirror the feed's
- * kinds; `workflow.step_skipped` is reserved (not yet written to the log).
+ * kinds; `workflow.step_skipped` is written by a trigger on workflow_runs (migration 0023).
  */
 export const EventType = {
   notificationCreated: "notification.created",

@@ -18,7 +18,7 @@ export interface WebhookEndpoint {
   disabledAt: Date | null;
   /** When its attempts started failing with no success since; null after a success. */
   failingSince: Date | null;
-  /** The events it receives (WEBHOOK_EVENT_TYPES); notification.created is the one posted today. */
+  /** The events it receives (WEBHOOK_EVENT_TYPES). */
   eventTypes: string[];
   /** Most posts per second to it; 0: the server's default. */
   rateLimitPerSecond: number;
@@ -36,7 +36,10 @@ export function endpointMatches(categories: readonly string[], category: string)
   return categories.length === 0 || categories.some((c) => category === c || category.startsWith(`${c}.`));
 }
 
-/** The events an endpoint may subscribe to. Only notification.created is posted today (the event stream brings the rest). */
+/**
+ * The events an endpoint may subscribe to: notification.created is posted at
+ * Send (channels/webhook.ts), the rest from the event log (dispatch/webhook-event-relay.ts).
+ */
 export const WEBHOOK_EVENT_TYPES = [
   "notification.created",
   "delivery.sent",
@@ -44,8 +47,12 @@ export const WEBHOOK_EVENT_TYPES = [
   "delivery.dead",
   "notification.seen",
   "notification.read",
+  "notification.unread",
   "notification.archived",
+  "notification.unarchived",
   "notification.snoozed",
+  "notification.unsnoozed",
+  "notification.returned",
   "notification.interacted",
   "notification.updated",
   "notification.retracted",

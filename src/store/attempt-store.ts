@@ -123,11 +123,11 @@ export const attemptStore = {
    */
   async jobs(q: Queryable, deliveryIds: readonly string[]): Promise<(DeliveryJob | null)[]> {
     const rows = await q.rows<
-      DeliveryRow & { content: Record<string, string> | null; address: string } & {
+      DeliveryRow & { content: Record<string, string> | null; address: string; event_seq: string } & {
         [K in keyof NotificationRow as `n_${K}`]: NotificationRow[K];
       }
     >(
-      `SELECT ${deliveryColumns}, d.content,
+      `SELECT ${deliveryColumns}, d.content, d.event_seq,
          n.id AS n_id, n.tenant_id AS n_tenant_id, n.user_id AS n_user_id, n.category AS n_category, n.title AS n_title, n.body AS n_body,
          n.action_url AS n_action_url, n.data AS n_data, n.priority AS n_priority, n.created_at AS n_created_at,
          n.send_at AS n_send_at, n.read_at AS n_read_at, n.archived_at AS n_archived_at, n.expire_at AS n_expire_at,
@@ -154,6 +154,7 @@ export const attemptStore = {
           notification: toNotification(n),
           content: row.content,
           address: row.address,
+          eventSeq: Number(row.event_seq ?? 0),
         };
         return [job.delivery.id.toLowerCase(), job];
       }),

@@ -75,11 +75,13 @@ function toDeliveryWithHistory(row: DeliveryWithHistoryRow): Delivery {
  * store/outbox-store.ts.)
  */
 export const deliveryStore = {
-  /** Cancels a notification's deliveries that have not gone out; returns how many (0 for another tenant's). */
+  /** Cancels a notification's deliveries not gone out; how many (0: another tenant's). Webhooks of its events
+   * (event_seq > 0) go on: canceling does not undo what happened. */
   async cancel(q: Queryable, tenantId: string, notificationId: string): Promise<number> {
     return q.exec(
       `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL, updated_at = now()
-       WHERE tenant_id = $1 AND notification_id = $2 AND status IN ('scheduled', 'pending', 'failed')`,
+       WHERE tenant_id = $1 AND notification_id = $2 AND status IN ('scheduled', 'pending', 'failed')
+         AND event_seq = 0`,
       [tenantId, notificationId],
     );
   },
@@ -106,7 +108,7 @@ export const deliveryStore = {
            AS d(id uuid, notification_id uuid, channel text, target text, status text, content jsonb, last_error text)
          -- Only onto the tenant's own notifications.
          WHERE EXISTS (SELECT 1 FROM notifications n WHERE n.tenant_id = $3 AND n.id = d.notification_id)
-         ON CONFLICT (notification_id, channel, target) DO NOTHING
+         ON CONFLICT (notification_id, channel, target, event_seq) DO NOTHING
          RETURNING id, channel, status
        ),
        queued AS (${outboxEnqueueSql(`(SELECT coalesce(jsonb_agg(jsonb_build_object('delivery_id', a.id,

@@ -3,7 +3,8 @@ import type { Channel } from "../domain/notification.js";
 import type { Database, Queryable } from "./database.js";
 import { type NotificationRow, notificationColumns, toNotification } from "./rows.js";
 
-interface EventRow {
+/** An `events` row as read (head and pruned_through only with a page). */
+export interface EventRow {
   head: string;
   pruned_through: string;
   seq: string | null;
@@ -140,13 +141,18 @@ export const eventLog = {
   /**
    * Removes up to `batch` numbered events older than `days` and moves
    * `pruned_through` to the highest seq removed (in the same statement): a
-   * cursor below it may have lost events, and its reader is told so.
+   * cursor below it may have lost events, and its reader is told so. Events
+   * the webhook relay has not handled yet (above webhook_event_cursor) are
+   * kept, however old: an endpoint never misses one to retention (the log
+   * grows instead while the relay is behind).
    */
   async prune(q: Queryable, days: number, batch = 5000): Promise<number> {
     const [row] = await q.rows<{ removed: string }>(
       `WITH cut AS (
          SELECT ctid AS row FROM events
-         WHERE seq IS NOT NULL AND created_at < now() - make_interval(days => $1) LIMIT $2
+         WHERE seq IS NOT NULL AND created_at < now() - make_interval(days => $1)
+           AND seq <= coalesce((SELECT seq FROM webhook_event_cursor), 0)
+         LIMIT $2
        ),
        removed AS (DELETE FROM events e USING cut WHERE e.ctid = cut.row RETURNING e.seq),
        marked AS (
@@ -173,7 +179,7 @@ async function notificationsOf(q: Queryable, tenantId: string, rows: readonly Ev
   return new Map(found.map((n) => [n.id, n]));
 }
 
-function toLoggedEvent(r: EventRow, notifications: Map<string, NotificationRow>): LoggedEvent {
+export function toLoggedEvent(r: EventRow, notifications: Map<string, NotificationRow>): LoggedEvent {
   const n = r.notification_id === null ? undefined : notifications.get(r.notification_id);
   const delivery =
     r.delivery_id === null

@@ -23,6 +23,7 @@ import * as notificationUpdates from "./migrations/0019-notification-updates.js"
 import * as snoozeExpiry from "./migrations/0020-snooze-expiry.js";
 import * as tagsActions from "./migrations/0021-tags-actions.js";
 import * as webhookOps from "./migrations/0022-webhook-ops.js";
+import * as webhookEvents from "./migrations/0023-webhook-events.js";
 
 // The same pg module the rest of Herald uses (see database.ts for why require).
 const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
@@ -58,6 +59,7 @@ const migrations = [
   { name: "0020-snooze-expiry", ...snoozeExpiry },
   { name: "0021-tags-actions", ...tagsActions },
   { name: "0022-webhook-ops", ...webhookOps },
+  { name: "0023-webhook-events", ...webhookEvents },
 ];
 
 /** Which migrations ran, in `herald_migrations` (the table umzug's SequelizeStorage made; same shape). */

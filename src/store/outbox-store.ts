@@ -149,11 +149,15 @@ export const outboxStore = {
     );
   },
 
-  /** Withdraws the rows of a notification's deliveries (Cancel); nothing for another tenant's notification. */
+  /**
+   * Withdraws the rows of a notification's deliveries (Cancel); nothing for
+   * another tenant's notification. Webhooks of its events stay (see deliveryStore.cancel).
+   */
   async withdraw(q: Queryable, tenantId: string, notificationId: string): Promise<void> {
     await q.exec(
       `DELETE FROM outbox
-       WHERE delivery_id IN (SELECT id FROM deliveries WHERE tenant_id = $1 AND notification_id = $2)`,
+       WHERE delivery_id IN (
+         SELECT id FROM deliveries WHERE tenant_id = $1 AND notification_id = $2 AND event_seq = 0)`,
       [tenantId, notificationId],
     );
   },

@@ -105,12 +105,16 @@ export function createDeliverMessage(deps: DeliverMessageDeps) {
     const job = await journal.job(message.deliveryId);
     if (job === null || settled.has(job.delivery.status)) return { kind: "done" };
     const { delivery, notification } = job;
-    if (isExpired(notification, new Date())) {
+    // An event's webhook goes to the tenant's endpoint, not to the user: the
+    // user's preferences and the notification's expiry (notification.expired
+    // is itself an event) do not hold it back.
+    const forEvent = (job.eventSeq ?? 0) > 0;
+    if (!forEvent && isExpired(notification, new Date())) {
       // Never delivered after its expiry, whether the sweep canceled it yet or not.
       await attemptStore.settle(deps.db, delivery.id, "canceled", "expired");
       return { kind: "done" };
     }
-    if (!(await isWanted(notification, delivery.channel))) {
+    if (!forEvent && !(await isWanted(notification, delivery.channel))) {
       await attemptStore.settle(deps.db, delivery.id, "suppressed");
       deps.observe?.(delivery.channel, "suppressed");
       return { kind: "done" };

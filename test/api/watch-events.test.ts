@@ -13,7 +13,9 @@ let sender: HeraldClient;
 let readKey: string;
 
 beforeAll(async () => {
-  herald = await startHerald({ env: { EVENT_SEQUENCER_INTERVAL_MS: "20", EVENT_MAX_STREAMS_PER_TENANT: "3" } });
+  herald = await startHerald({
+    env: { EVENT_SEQUENCER_INTERVAL_MS: "20", EVENT_MAX_STREAMS_PER_TENANT: "3", WEBHOOK_EVENTS_INTERVAL_MS: "20" },
+  });
   sender = connectClient(herald.url, await herald.apiKey(["send"]));
   readKey = await herald.apiKey(["read"]);
 });
@@ -133,7 +135,16 @@ describe("WatchEvents", () => {
     await waitFor(() => s.received().length > 0, 5000, "an event");
     s.abort.abort();
     const old = s.received()[0]?.cursor as string;
-    // Retention of 0 days: everything numbered so far is past it.
+    // Retention of 0 days: everything numbered so far is past it, once the
+    // webhook event relay handled it (retention keeps what it has not).
+    await waitFor(
+      async () => {
+        const [row] = await herald.app.db.rows<{ seq: string }>("SELECT seq FROM webhook_event_cursor");
+        return Number(row?.seq) >= (await eventLog.head(herald.app.db)).seq;
+      },
+      5000,
+      "the webhook event relay",
+    );
     while ((await eventLog.prune(herald.app.db, 0)) > 0);
     const kept = await send("w5", "kept");
     await waitFor(async () => (await eventLog.head(herald.app.db)).seq > Number(old) + 2, 5000, "numbered");

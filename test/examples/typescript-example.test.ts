@@ -159,3 +159,15 @@ it("the expiry and snooze example sends, snoozes, lists and wakes", async () => 
   const expires = lines[0]?.expires as number;
   expect(Math.abs(expires - (Date.now() / 1000 + 3600))).toBeLessThan(120);
 });
+
+it("the webhook events example receives delivery.sent and notification.read, verified", async () => {
+  const user = `ts-webhooks-${Date.now()}`;
+  const both = await herald.apiKey(["admin", "send"]);
+  const lines = await runExample("webhook-events.ts", ["--user", user], { HERALD_API_KEY: both });
+  const steps = Object.fromEntries(lines.map((s) => [s.step, s]));
+  expect(steps.endpoint).toEqual({ step: "endpoint", eventTypes: ["delivery.sent", "notification.read"] });
+  expect(steps.received).toEqual({ step: "received", types: ["delivery.sent", "notification.read"] });
+  // It deleted its endpoint.
+  const left = await herald.db.query("SELECT id FROM webhook_endpoints WHERE url LIKE 'http://127.0.0.1:%/hooks'");
+  expect(left).toEqual([]);
+});

@@ -95,6 +95,7 @@ describe("the metrics endpoint", () => {
         WORKFLOW_TIMER_INTERVAL_MS: "600000",
         EVENT_SEQUENCER_INTERVAL_MS: "60000",
         INBOX_TIMERS_INTERVAL_MS: "60000",
+        WEBHOOK_EVENTS_INTERVAL_MS: "600000",
       },
     });
     try {

@@ -75,8 +75,11 @@ const (
 	// EVENT_TYPE_NOTIFICATION_EXPIRED (`notification.expired`): a notification
 	// expired and left the inbox.
 	EventType_EVENT_TYPE_NOTIFICATION_EXPIRED EventType = 14
-	// EVENT_TYPE_WORKFLOW_STEP_SKIPPED (`workflow.step_skipped`): reserved for a
-	// workflow step that was skipped; not written to the log yet.
+	// EVENT_TYPE_WORKFLOW_STEP_SKIPPED (`workflow.step_skipped`): a workflow
+	// step was skipped (a false condition, a digest or throttle that took over,
+	// quiet hours...); one event per step. Carries `changed` with the run's
+	// notification and a detail {"workflowKey", "runId", "step" (its index,
+	// from 0), "stepKind", "reason"}.
 	EventType_EVENT_TYPE_WORKFLOW_STEP_SKIPPED EventType = 15
 	// EVENT_TYPE_NOTIFICATION_UNSNOOZED (`notification.unsnoozed`): a snooze
 	// was withdrawn before its time.
@@ -159,7 +162,11 @@ func (EventType) EnumDescriptor() ([]byte, []int) {
 
 // Event is one thing that happened in a tenant, numbered in the tenant's
 // deployment-wide event log. Events are proto messages so that the same
-// message can be carried by WatchEvents and serialised as proto JSON.
+// message can be carried by WatchEvents and serialised as proto JSON: a
+// webhook endpoint subscribed to an event type (WebhookEndpoint.event_types)
+// receives it as a Standard Webhooks event `{"type": "notification.read",
+// "timestamp": "2026-12-03T22:00:00.000Z", "data": <this message as proto
+// JSON>}`, type the lowercase name, timestamp the event's time.
 type Event struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// cursor is the event's position in the log. Pass the cursor of the last
@@ -314,7 +321,7 @@ type Event_Delivery struct {
 type Event_Changed struct {
 	// changed is set on the notification.* state changes (seen, read,
 	// unread, archived, unarchived, snoozed, unsnoozed, returned,
-	// interacted, updated, retracted, expired).
+	// interacted, updated, retracted, expired) and on workflow.step_skipped.
 	Changed *EventNotificationsChanged `protobuf:"bytes,12,opt,name=changed,proto3,oneof"`
 }
 

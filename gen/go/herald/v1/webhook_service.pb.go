@@ -264,11 +264,18 @@ type CreateWebhookEndpointRequest struct {
 	// ["notification.created"] (each notification, as before event types
 	// existed). Known types: notification.created, delivery.sent,
 	// delivery.failed, delivery.dead, notification.seen, notification.read,
-	// notification.archived, notification.snoozed, notification.interacted,
-	// notification.updated, notification.retracted, notification.expired,
-	// workflow.step_skipped. Today only notification.created is posted; the
-	// others are accepted and stored, and delivered once the event stream is
-	// enabled.
+	// notification.unread, notification.archived, notification.unarchived,
+	// notification.snoozed, notification.unsnoozed, notification.returned,
+	// notification.interacted, notification.updated, notification.retracted,
+	// notification.expired, workflow.step_skipped (the EventType names).
+	// notification.created is posted at Send, by the webhook channel, with
+	// `data.notification`; every other type is posted from the event log as a
+	// Standard Webhooks event `{"type": "<event type>", "timestamp": "<RFC
+	// 3339>", "data": <herald.v1.Event as proto JSON>}`, webhook-id one per
+	// event and endpoint. Only to CHANNEL_WEBHOOK endpoints whose categories
+	// take the event's notification's category; never for delivery events of
+	// webhook deliveries (they would feed themselves), nor for a change of
+	// "all" notifications (it names none).
 	EventTypes []string `protobuf:"bytes,5,rep,name=event_types,json=eventTypes,proto3" json:"event_types,omitempty"`
 	// rate_limit_per_second is the most posts per second to this endpoint; 0
 	// for the server's default (WEBHOOK_ENDPOINT_RATE_LIMIT).
@@ -1345,15 +1352,15 @@ const file_herald_v1_webhook_service_proto_rawDesc = "" +
 	"eventTypes\x121\n" +
 	"\x15rate_limit_per_second\x18\v \x01(\rR\x12rateLimitPerSecond\x12=\n" +
 	"\fdisable_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\vdisableTime\x12?\n" +
-	"\rfailing_since\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\ffailingSince\"\xfa\x04\n" +
+	"\rfailing_since\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\ffailingSince\"\xd7\x05\n" +
 	"\x1cCreateWebhookEndpointRequest\x12\x1d\n" +
 	"\x03url\x18\x01 \x01(\tB\v\xbaH\br\x06\x18\x80\x10\x88\x01\x01R\x03url\x12W\n" +
 	"\n" +
 	"categories\x18\x02 \x03(\tB7\xbaH4\x92\x011\x10d\x18\x01\"+r)2'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$R\n" +
 	"categories\x12*\n" +
 	"\vdescription\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\vdescription\x126\n" +
-	"\achannel\x18\x04 \x01(\x0e2\x12.herald.v1.ChannelB\b\xbaH\x05\x82\x01\x02\x10\x01R\achannel\x12\xc0\x02\n" +
-	"\vevent_types\x18\x05 \x03(\tB\x9e\x02\xbaH\x9a\x02\x92\x01\x96\x02\x10\x10\x18\x01\"\x8f\x02r\x8c\x02R\x14notification.createdR\rdelivery.sentR\x0fdelivery.failedR\rdelivery.deadR\x11notification.seenR\x11notification.readR\x15notification.archivedR\x14notification.snoozedR\x17notification.interactedR\x14notification.updatedR\x16notification.retractedR\x14notification.expiredR\x15workflow.step_skippedR\n" +
+	"\achannel\x18\x04 \x01(\x0e2\x12.herald.v1.ChannelB\b\xbaH\x05\x82\x01\x02\x10\x01R\achannel\x12\x9d\x03\n" +
+	"\vevent_types\x18\x05 \x03(\tB\xfb\x02\xbaH\xf7\x02\x92\x01\xf3\x02\x10\x11\x18\x01\"\xec\x02r\xe9\x02R\x14notification.createdR\rdelivery.sentR\x0fdelivery.failedR\rdelivery.deadR\x11notification.seenR\x11notification.readR\x13notification.unreadR\x15notification.archivedR\x17notification.unarchivedR\x14notification.snoozedR\x16notification.unsnoozedR\x15notification.returnedR\x17notification.interactedR\x14notification.updatedR\x16notification.retractedR\x14notification.expiredR\x15workflow.step_skippedR\n" +
 	"eventTypes\x12;\n" +
 	"\x15rate_limit_per_second\x18\x06 \x01(\rB\b\xbaH\x05*\x03\x18\x90NR\x12rateLimitPerSecond\"o\n" +
 	"\x1dCreateWebhookEndpointResponse\x126\n" +
@@ -1365,7 +1372,7 @@ const file_herald_v1_webhook_service_proto_rawDesc = "" +
 	"\bendpoint\x18\x01 \x01(\v2\x1a.herald.v1.WebhookEndpointR\bendpoint\"\x1d\n" +
 	"\x1bListWebhookEndpointsRequest\"X\n" +
 	"\x1cListWebhookEndpointsResponse\x128\n" +
-	"\tendpoints\x18\x01 \x03(\v2\x1a.herald.v1.WebhookEndpointR\tendpoints\"\xa7\x06\n" +
+	"\tendpoints\x18\x01 \x03(\v2\x1a.herald.v1.WebhookEndpointR\tendpoints\"\x84\a\n" +
 	"\x1cUpdateWebhookEndpointRequest\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12\"\n" +
 	"\x03url\x18\x02 \x01(\tB\v\xbaH\br\x06\x18\x80\x10\x88\x01\x01H\x00R\x03url\x88\x01\x01\x12-\n" +
@@ -1375,8 +1382,8 @@ const file_herald_v1_webhook_service_proto_rawDesc = "" +
 	"categories\x12/\n" +
 	"\vdescription\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03H\x01R\vdescription\x88\x01\x01\x12\x1d\n" +
 	"\aenabled\x18\x06 \x01(\bH\x02R\aenabled\x88\x01\x01\x12.\n" +
-	"\x13replace_event_types\x18\a \x01(\bR\x11replaceEventTypes\x12\xc0\x02\n" +
-	"\vevent_types\x18\b \x03(\tB\x9e\x02\xbaH\x9a\x02\x92\x01\x96\x02\x10\x10\x18\x01\"\x8f\x02r\x8c\x02R\x14notification.createdR\rdelivery.sentR\x0fdelivery.failedR\rdelivery.deadR\x11notification.seenR\x11notification.readR\x15notification.archivedR\x14notification.snoozedR\x17notification.interactedR\x14notification.updatedR\x16notification.retractedR\x14notification.expiredR\x15workflow.step_skippedR\n" +
+	"\x13replace_event_types\x18\a \x01(\bR\x11replaceEventTypes\x12\x9d\x03\n" +
+	"\vevent_types\x18\b \x03(\tB\xfb\x02\xbaH\xf7\x02\x92\x01\xf3\x02\x10\x11\x18\x01\"\xec\x02r\xe9\x02R\x14notification.createdR\rdelivery.sentR\x0fdelivery.failedR\rdelivery.deadR\x11notification.seenR\x11notification.readR\x13notification.unreadR\x15notification.archivedR\x17notification.unarchivedR\x14notification.snoozedR\x16notification.unsnoozedR\x15notification.returnedR\x17notification.interactedR\x14notification.updatedR\x16notification.retractedR\x14notification.expiredR\x15workflow.step_skippedR\n" +
 	"eventTypes\x12@\n" +
 	"\x15rate_limit_per_second\x18\t \x01(\rB\b\xbaH\x05*\x03\x18\x90NH\x03R\x12rateLimitPerSecond\x88\x01\x01B\x06\n" +
 	"\x04_urlB\x0e\n" +

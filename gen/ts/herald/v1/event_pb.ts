@@ -19,7 +19,11 @@ export const file_herald_v1_event: GenFile = /*@__PURE__*/
 /**
  * Event is one thing that happened in a tenant, numbered in the tenant's
  * deployment-wide event log. Events are proto messages so that the same
- * message can be carried by WatchEvents and serialised as proto JSON.
+ * message can be carried by WatchEvents and serialised as proto JSON: a
+ * webhook endpoint subscribed to an event type (WebhookEndpoint.event_types)
+ * receives it as a Standard Webhooks event `{"type": "notification.read",
+ * "timestamp": "2026-12-03T22:00:00.000Z", "data": <this message as proto
+ * JSON>}`, type the lowercase name, timestamp the event's time.
  *
  * @generated from message herald.v1.Event
  */
@@ -96,7 +100,7 @@ export type Event = Message<"herald.v1.Event"> & {
     /**
      * changed is set on the notification.* state changes (seen, read,
      * unread, archived, unarchived, snoozed, unsnoozed, returned,
-     * interacted, updated, retracted, expired).
+     * interacted, updated, retracted, expired) and on workflow.step_skipped.
      *
      * @generated from field: herald.v1.EventNotificationsChanged changed = 12;
      */
@@ -364,8 +368,11 @@ export enum EventType {
   NOTIFICATION_EXPIRED = 14,
 
   /**
-   * EVENT_TYPE_WORKFLOW_STEP_SKIPPED (`workflow.step_skipped`): reserved for a
-   * workflow step that was skipped; not written to the log yet.
+   * EVENT_TYPE_WORKFLOW_STEP_SKIPPED (`workflow.step_skipped`): a workflow
+   * step was skipped (a false condition, a digest or throttle that took over,
+   * quiet hours...); one event per step. Carries `changed` with the run's
+   * notification and a detail {"workflowKey", "runId", "step" (its index,
+   * from 0), "stepKind", "reason"}.
    *
    * @generated from enum value: EVENT_TYPE_WORKFLOW_STEP_SKIPPED = 15;
    */

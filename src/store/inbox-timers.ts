@@ -128,7 +128,8 @@ export const inboxTimers = {
 
   /**
    * Expires up to `limit` due notifications of `users`: first their
-   * deliveries not sent yet are canceled, then the rows are marked. With
+   * deliveries not sent yet are canceled (not the webhooks of their events:
+   * expiry does not undo what happened), then the rows are marked. With
    * `unplacedOnly` (users without a locked head) only notifications not in
    * any feed are taken; canceling the deliveries first means a scheduled
    * in-app delivery placing one of them concurrently either waits and finds
@@ -151,7 +152,8 @@ export const inboxTimers = {
        ORDER BY x.expire_at, x.id LIMIT $4`;
     await q.exec(
       `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL, last_error = 'expired', updated_at = now()
-       WHERE (tenant_id, notification_id) IN (${due}) AND status IN ('scheduled', 'pending', 'failed')`,
+       WHERE (tenant_id, notification_id) IN (${due}) AND status IN ('scheduled', 'pending', 'failed')
+         AND event_seq = 0`,
       [...owners(users), now, limit],
     );
     const rows = await q.rows<{ id: string; tenant_id: string; user_id: string; placed: boolean } & TimedRow>(

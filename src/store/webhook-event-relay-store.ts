@@ -9,8 +9,9 @@ export interface EventMatch {
   event: LoggedEvent;
   endpointId: string;
   endpointCategories: string[];
-  /** The notification the delivery hangs on (the event's, or the first of several). */
+  /** The notification the delivery hangs on (the event's, the first of several, or for "all" the user's newest). */
   notificationId: string;
+  /** The notification's category; "" for a change of all the user's notifications (every endpoint takes it). */
   category: string;
   priority: Priority;
 }
@@ -60,7 +61,12 @@ export const relayPageSql = `WITH h AS (SELECT seq AS head_seq, least(seq, $1::b
     WHERE enabled AND channel = 'webhook' AND event_types <> '{notification.created}'
   ),
   ev AS (
-    SELECT e.*, coalesce(e.notification_id, e.notification_ids[1]) AS delivery_notification_id
+    SELECT e.*, (e.notification_id IS NULL AND e.notification_ids[1] IS NULL) AS of_all,
+      -- A change of "all" names no notification: its delivery hangs on the
+      -- user's newest one (notifications_by_user; coalesce looks only when needed).
+      coalesce(e.notification_id, e.notification_ids[1], (
+        SELECT a.id FROM notifications a WHERE a.tenant_id = e.tenant_id AND a.user_id = e.user_id
+        ORDER BY a.id DESC LIMIT 1)) AS delivery_notification_id
     FROM tenants t CROSS JOIN LATERAL (
       SELECT * FROM events x
       WHERE x.tenant_id = t.tenant_id AND x.seq > $1 AND x.seq <= (SELECT through FROM h)
@@ -69,7 +75,8 @@ export const relayPageSql = `WITH h AS (SELECT seq AS head_seq, least(seq, $1::b
     ) e
   ),
   matched AS (
-    SELECT ev.*, w.id AS endpoint_id, w.categories AS endpoint_categories, n.category AS n_category,
+    SELECT ev.*, w.id AS endpoint_id, w.categories AS endpoint_categories,
+           CASE WHEN ev.of_all THEN '' ELSE n.category END AS n_category,
            n.priority AS n_priority, n.user_id AS n_user_id
     FROM ev
     JOIN webhook_endpoints w ON w.tenant_id = ev.tenant_id AND w.enabled AND w.channel = 'webhook'
@@ -97,7 +104,9 @@ export const webhookEventRelayStore = {
    * posted from here: notification.created (the webhook channel posts it at
    * Send), delivery.* events of webhook deliveries (an endpoint subscribed to
    * delivery.failed would otherwise feed itself), and events whose
-   * notification is gone or that name none (a "mark all" change).
+   * notification is gone. A change of "all" the user's notifications names
+   * none: it hangs on the user's newest notification and goes to every
+   * subscribed endpoint whatever its categories (category "": it spans them).
    */
   async page(tx: Queryable, cursor: number, batch: number): Promise<RelayPage> {
     const rows = await tx.rows<MatchRow>(relayPageSql, [cursor, batch]);

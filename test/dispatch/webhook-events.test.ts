@@ -235,6 +235,70 @@ describe("webhook event types", () => {
     expect(ok.sort()).toEqual(["notification.read", "notification.retracted"]);
   });
 
+  it("post a change of all notifications to every subscribed endpoint, whatever its categories", async () => {
+    const narrow = await registered(["notification.read"], ["wall-elsewhere"]);
+    const wide = await registered(["notification.read"], []);
+    await send("wall-u1", "wall.a");
+    const newest = await send("wall-u1", "wall.b");
+    const user = connectClient(herald.url, await herald.userToken("wall-u1"));
+    await waitFor(async () => (await user.list({})).notifications.length === 2, 10_000, "both in the inbox");
+    await user.markRead({ all: true });
+    for (const { receiver } of [narrow, wide]) {
+      const [read] = await receiver.waitFor(1, 15_000);
+      expect(body(read as ReceivedWebhook)).toMatchObject({
+        type: "notification.read",
+        data: { userId: "wall-u1", changed: { all: true } },
+      });
+    }
+    await relayCaughtUp();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(narrow.receiver.deliveries).toHaveLength(1);
+    // It hangs on the user's newest notification, listed with its deliveries.
+    const rows = await herald.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM deliveries
+       WHERE notification_id = $1 AND channel = 'webhook' AND event_seq > 0 AND target = ANY($2::text[])`,
+      [newest, [narrow.endpointId, wide.endpointId]],
+    );
+    expect(Number(rows[0]?.n)).toBe(2);
+  });
+
+  it("keep an event's webhook waiting for a retry when its notification expires", async () => {
+    const hook = await registered(["notification.read"], ["wexpire"]);
+    const { notifications } = await admin.send({
+      userIds: ["wexpire-u1"],
+      category: "wexpire",
+      title: "t",
+      body: "b",
+      ttl: { seconds: 4n, nanos: 0 },
+    });
+    const id = notifications[0]?.id as string;
+    const user = connectClient(herald.url, await herald.userToken("wexpire-u1"));
+    await waitFor(async () => (await user.list({})).notifications.some((n) => n.id === id), 10_000, "in the inbox");
+    // The first attempt is told to come back in 8 s: the notification expires meanwhile.
+    hook.receiver.respond({ status: 503, retryAfter: "8" }, 1);
+    await user.markRead({ notificationIds: [id] });
+    await waitFor(() => hook.receiver.requests >= 1, 10_000, "the first attempt");
+    await waitFor(
+      async () => {
+        const [row] = await herald.db.query<{ expired: boolean }>(
+          "SELECT expired_at IS NOT NULL AS expired FROM notifications WHERE id = $1",
+          [id],
+        );
+        return row?.expired === true;
+      },
+      20_000,
+      "the expiry sweep",
+    );
+    await waitFor(
+      () => hook.receiver.deliveries.some((w) => w.status === 200),
+      30_000,
+      "the read's webhook after its retry",
+    );
+    expect(body(hook.receiver.deliveries.find((w) => w.status === 200) as ReceivedWebhook).type).toBe(
+      "notification.read",
+    );
+  });
+
   it("ReplayWebhookEvents posts an event's webhook again under the same webhook-id and body", async () => {
     const hook = await registered(["notification.read"], ["wreplay"]);
     const since = new Date(Date.now() - 1000);

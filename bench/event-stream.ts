@@ -1,18 +1,8 @@
-// `npx tsx bench/event-stream.ts [--notifications 50000] [--batch 1000]`:
-// events per second through WatchEvents, on its own Postgres and NATS (as
-// bench/run.ts starts them) and one Herald process. Bulk in-app Sends of
-// `--batch` recipients write two events per notification (notification.created
-// and the in-app delivery.sent). Measures:
-// - live: a stream opened at the head while the Sends run; events received per
-//   second and the lag from each Send's response to its last event arriving;
-// - sequencing: how long after the last Send the log's head covers everything;
-// - replay: a stream from the oldest kept event, events per second until synced.
-import { create } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { EventService } from "../gen/ts/herald/v1/event_service_pb.js";
-import { Channel } from "../gen/ts/herald/v1/notification_pb.js";
-import { NotificationService, SendRequestSchema } from "../gen/ts/herald/v1/notification_service_pb.js";
+import { NotificationService } from "../gen/ts/herald/v1/notification_service_pb.js";
 import { grpcWithKey } from "./lib/bearer.js";
+import { bulkInAppSends } from "./lib/bulk-sends.js";
 import { startHerald } from "./lib/herald.js";
 import { startStack } from "./lib/stack.js";
 import { summarize } from "./lib/stats.js";
@@ -53,23 +43,7 @@ try {
   });
   await new Promise((r) => setTimeout(r, 500));
 
-  const sentAt = new Map<string, number>();
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < notifications / batch) {
-        const call = next++;
-        const userIds = Array.from({ length: batch }, (_, i) => `u${call}-${i}`);
-        const res = await sender.send(
-          create(SendRequestSchema, { userIds, category: "bench", title: "t", body: "b", channels: [Channel.IN_APP] }),
-        );
-        const now = performance.now();
-        for (const n of res.notifications) sentAt.set(n.id, now);
-      }
-    }),
-  );
-  const sendSeconds = (performance.now() - started) / 1000;
+  const { sentAt, seconds: sendSeconds } = await bulkInAppSends(sender, notifications, batch, inFlight);
   const sendsDone = performance.now();
   const deadline = Date.now() + 10 * 60_000;
   while (received < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -10,12 +10,11 @@
 // - Herald's CPU seconds for the run.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { create } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
-import { Channel } from "../gen/ts/herald/v1/notification_pb.js";
-import { NotificationService, SendRequestSchema } from "../gen/ts/herald/v1/notification_service_pb.js";
+import { NotificationService } from "../gen/ts/herald/v1/notification_service_pb.js";
 import { WebhookService } from "../gen/ts/herald/v1/webhook_service_pb.js";
 import { grpcWithKey } from "./lib/bearer.js";
+import { bulkInAppSends } from "./lib/bulk-sends.js";
 import { startHerald } from "./lib/herald.js";
 import { startStack } from "./lib/stack.js";
 import { summarize } from "./lib/stats.js";
@@ -63,23 +62,7 @@ try {
     eventTypes: ["delivery.sent"],
   });
 
-  const sentAt = new Map<string, number>();
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < notifications / batch) {
-        const call = next++;
-        const userIds = Array.from({ length: batch }, (_, i) => `u${call}-${i}`);
-        const res = await sender.send(
-          create(SendRequestSchema, { userIds, category: "bench", title: "t", body: "b", channels: [Channel.IN_APP] }),
-        );
-        const now = performance.now();
-        for (const n of res.notifications) sentAt.set(n.id, now);
-      }
-    }),
-  );
-  const sendSeconds = (performance.now() - started) / 1000;
+  const { sentAt, seconds: sendSeconds } = await bulkInAppSends(sender, notifications, batch, inFlight);
   const sendsDone = performance.now();
   const deadline = Date.now() + 15 * 60_000;
   while (arrivals.size < notifications && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

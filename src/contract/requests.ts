@@ -62,13 +62,14 @@ export function markInputFromPb(req: MarkReadRequest): MarkInput {
   };
 }
 
-/** UpdateNotification's fields that are set; data given empty clears it. */
+/** UpdateNotification's fields that are set; data given empty clears it, actions given empty remove them. */
 export function contentPatchFromPb(req: UpdateNotificationRequest): ContentPatch {
   return {
     ...(req.title !== undefined && { title: req.title }),
     ...(req.body !== undefined && { body: req.body }),
     ...(req.actionUrl !== undefined && { actionUrl: req.actionUrl }),
     ...(req.data !== undefined && { data: Object.keys(req.data).length === 0 ? null : req.data }),
+    ...(req.actions !== undefined && { actions: req.actions.actions.map(actionFromPb) }),
   };
 }
 

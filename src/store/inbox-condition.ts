@@ -1,6 +1,8 @@
 /**
  * What the inbox is, in SQL over a `notifications` row (columns of `alias`,
- * or unqualified): placed (a seq), not archived, not snoozed, not expired.
+ * or unqualified): placed (a seq), not archived, not snoozed, not expired. A
+ * retracted notification loses its seq (notificationUpdates.retract), so it is
+ * out by the first test.
  * The unread and unseen counts of `user_feeds` count exactly these rows with
  * `read_at` NULL (unread) or with `seen_at` and `read_at` both NULL (unseen:
  * reading sees, migration 0018); every writer that moves a row in or out of

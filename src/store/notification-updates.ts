@@ -1,20 +1,7 @@
-import type { JsonObject, Notification } from "../domain/notification.js";
+import type { JsonObject, Notification, NotificationAction } from "../domain/notification.js";
 import type { Queryable } from "./database.js";
-import { inInboxSql as inboxRuleSql } from "./inbox-condition.js";
+import { countedUnreadSql, countedUnseenSql } from "./inbox-condition.js";
 import { type NotificationRow, notificationColumns, toNotification } from "./rows.js";
-
-/**
- * The notifications the inbox counts, for a row aliased `n`: the one rule of
- * store/inbox-condition.ts (placed, not archived, not snoozed, not expired).
- * A retracted notification also has no seq (see {@link
- * notificationUpdates.retract}), so it is out already; the retracted_at test
- * says so explicitly for recounts.
- */
-export const inInboxSql = (n = "n") => `${inboxRuleSql(n)} AND ${n}.retracted_at IS NULL`;
-/** In the unread count (user_feeds.unread_count): in the inbox and unread. */
-export const countedUnreadSql = (n = "n") => `${inInboxSql(n)} AND ${n}.read_at IS NULL`;
-/** In the unseen count (user_feeds.unseen_count): in the inbox and unseen (reading sees: migration 0018). */
-export const countedUnseenSql = (n = "n") => `${inInboxSql(n)} AND ${n}.seen_at IS NULL AND ${n}.read_at IS NULL`;
 
 /** New content for a notification: each field given replaces the stored one. */
 export interface ContentPatch {
@@ -23,7 +10,8 @@ export interface ContentPatch {
   actionUrl?: string;
   /** Null clears data. */
   data?: JsonObject | null;
-  // actions (tags-actions helper): replaced like data when given.
+  /** The whole list of action buttons; empty removes them. */
+  actions?: NotificationAction[];
 }
 
 /** Who a notification belongs to and whether it still stands. */
@@ -74,7 +62,8 @@ export const notificationUpdates = {
     // Each new value, or the stored one where the patch leaves it; compared as
     // a row, so the same content twice writes nothing (jsonb compares by value).
     const next = `coalesce($3, n.title), coalesce($4, n.body), coalesce($5, n.action_url),
-                  CASE WHEN $6::boolean THEN $7::jsonb ELSE n.data END`;
+                  CASE WHEN $6::boolean THEN $7::jsonb ELSE n.data END,
+                  CASE WHEN $9::boolean THEN $10::jsonb ELSE n.actions END`;
     const bind = [
       tenantId,
       id,
@@ -84,12 +73,15 @@ export const notificationUpdates = {
       patch.data !== undefined,
       patch.data === undefined || patch.data === null ? null : JSON.stringify(patch.data),
       time,
+      patch.actions !== undefined,
+      // No buttons is stored as NULL, as a Send without actions stores it.
+      patch.actions === undefined || patch.actions.length === 0 ? null : JSON.stringify(patch.actions),
     ];
     const [updated] = await q.rows<NotificationRow>(
-      `UPDATE notifications n SET (title, body, action_url, data) = (${next}),
+      `UPDATE notifications n SET (title, body, action_url, data, actions) = (${next}),
               version = n.version + 1, updated_at = $8
        WHERE n.tenant_id = $1 AND n.id = $2 AND n.retracted_at IS NULL
-         AND (${next}) IS DISTINCT FROM (n.title, n.body, n.action_url, n.data)
+         AND (${next}) IS DISTINCT FROM (n.title, n.body, n.action_url, n.data, n.actions)
        RETURNING ${notificationColumns}`,
       bind,
     );
@@ -113,7 +105,7 @@ export const notificationUpdates = {
     if (ids.length === 0) return [];
     const rows = await q.rows<{ id: string; user_id: string; unread: boolean; unseen: boolean }>(
       `WITH old AS (
-         SELECT n.id, n.user_id, (${countedUnreadSql()}) AS unread, (${countedUnseenSql()}) AS unseen
+         SELECT n.id, n.user_id, (${countedUnreadSql("n")}) AS unread, (${countedUnseenSql("n")}) AS unseen
          FROM notifications n
          WHERE n.tenant_id = $1 AND n.id = ANY($2::uuid[]) AND n.retracted_at IS NULL
          ORDER BY n.id

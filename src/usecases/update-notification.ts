@@ -2,6 +2,7 @@ import { FailedPreconditionError, NotFoundError } from "../domain/errors.js";
 import type { FeedEvent } from "../domain/feed-event.js";
 import type { Notification } from "../domain/notification.js";
 import type { Principal } from "../domain/principal.js";
+import { checkActions } from "../domain/tags-and-actions.js";
 import type { Database } from "../store/database.js";
 import { feedLog } from "../store/feed-log.js";
 import { type ContentPatch, notificationUpdates } from "../store/notification-updates.js";
@@ -32,6 +33,7 @@ export function createUpdateNotification(deps: { db: Database; publish: PublishF
     const access = senderAccess(principal, "update notifications");
     const { tenantId } = principal;
     if (patch.data !== undefined && patch.data !== null) checkJsonBytes("data", patch.data, maxDataBytes);
+    if (patch.actions !== undefined) checkActions(patch.actions, "actions.actions");
     const owner = await ownedNotification(deps.db, principal, access, id);
     if (owner.retracted) throw retractedError(id);
     // Expired notifications (expire_at, issue 14's expiry) are refused here too, once they exist.

@@ -143,6 +143,24 @@ describe("UpdateNotification", () => {
       [{ body: "b".repeat(5001) }, "body"],
       [{ actionUrl: "//evil.example/x" }, "action_url"],
       [{ data: { big: "x".repeat(17 * 1024) } }, "data"],
+      [{ actions: { actions: [1, 2, 3, 4].map((i) => ({ id: `a${i}`, label: "L" })) } }, "actions"],
+      [
+        {
+          actions: {
+            actions: [
+              { id: "same", label: "A" },
+              { id: "same", label: "B" },
+            ],
+          },
+        },
+        "actions",
+      ],
+      [{ actions: { actions: [{ id: "Bad id", label: "A" }] } }, "actions.actions[0].id"],
+      [{ actions: { actions: [{ id: "go", label: "A", url: "javascript:alert(1)" }] } }, "actions.actions[0].url"],
+      [
+        { actions: { actions: [{ id: "big", label: "A", payload: { x: "y".repeat(3000) } }] } },
+        "actions.actions[0].payload",
+      ],
       [{}, "title"],
     ];
     for (const [patch, field] of cases) {
@@ -151,6 +169,44 @@ describe("UpdateNotification", () => {
     }
     const badId = await codeOf(sender.updateNotification({ id: "nope", title: "t" }));
     expect([badId.code, badId.rawMessage]).toEqual([Code.InvalidArgument, expect.stringContaining("id")]);
+  });
+
+  it("replaces the action buttons, live and in List; an empty list removes them; an interaction stays", async () => {
+    const userId = "upd-actions";
+    const sent = await send(userId, "approve?", { actions: [{ id: "approve", label: "Approve" }] });
+    const user = connectClient(herald.url, await herald.userToken(userId));
+    await waitFor(async () => (await user.list({})).notifications.length === 1, 10_000, "in the inbox");
+    await user.interactNotification({ id: sent.id, actionId: "approve" });
+    const feed = open(user);
+    await waitFor(() => feed.stream.items.length > 0, 10_000, "the stream open");
+    const next = [
+      { id: "undo", label: "Undo", payload: { step: 2 } },
+      { id: "open", label: "Open", url: "https://example.com/x" },
+    ];
+    const { notification, changed } = await sender.updateNotification({ id: sent.id, actions: { actions: next } });
+    expect(changed).toBe(true);
+    expect(notification?.actions.map((a) => [a.id, a.label, a.url])).toEqual([
+      ["undo", "Undo", ""],
+      ["open", "Open", "https://example.com/x"],
+    ]);
+    const again = await sender.updateNotification({ id: sent.id, actions: { actions: next } });
+    expect(again.changed).toBe(false);
+    await waitFor(() => feed.events().some((e) => e.kind.case === "updated"), 10_000, "the updated event");
+    const live = feed.events().find((e) => e.kind.case === "updated");
+    expect(live?.kind.case === "updated" && live.kind.value.notification?.actions.map((a) => a.id)).toEqual([
+      "undo",
+      "open",
+    ]);
+    const [listed] = (await user.list({})).notifications;
+    expect(listed?.actions.map((a) => a.id)).toEqual(["undo", "open"]);
+    expect(listed?.actions[0]?.payload).toEqual({ step: 2 });
+    expect(listed?.interaction?.actionId).toBe("approve");
+    // A title alone leaves the buttons as they are; an empty list removes them.
+    await sender.updateNotification({ id: sent.id, title: "approved" });
+    expect((await user.list({})).notifications[0]?.actions).toHaveLength(2);
+    await sender.updateNotification({ id: sent.id, actions: { actions: [] } });
+    expect((await user.list({})).notifications[0]?.actions).toEqual([]);
+    feed.abort.abort();
   });
 
   it("lets a key change only what it sent, unless it is an admin key; users not at all", async () => {

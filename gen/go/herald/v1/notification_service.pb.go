@@ -2300,7 +2300,12 @@ type UpdateNotificationRequest struct {
 	Data *structpb.Struct `protobuf:"bytes,4,opt,name=data,proto3" json:"data,omitempty"`
 	// action_url, when set, is the new link, in the forms SendRequest.action_url
 	// allows; an empty string removes the link.
-	ActionUrl     *string `protobuf:"bytes,5,opt,name=action_url,json=actionUrl,proto3,oneof" json:"action_url,omitempty"` // Room for `actions` (the action buttons), replaced like data when set.
+	ActionUrl *string `protobuf:"bytes,5,opt,name=action_url,json=actionUrl,proto3,oneof" json:"action_url,omitempty"`
+	// actions, when set, replaces the whole list of action buttons, under
+	// Send's rules (up to 3, distinct ids, each payload at most 2 KiB); an empty
+	// list removes them. An interaction already recorded stays, also when its
+	// action is gone.
+	Actions       *NotificationActions `protobuf:"bytes,6,opt,name=actions,proto3" json:"actions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2370,6 +2375,60 @@ func (x *UpdateNotificationRequest) GetActionUrl() string {
 	return ""
 }
 
+func (x *UpdateNotificationRequest) GetActions() *NotificationActions {
+	if x != nil {
+		return x.Actions
+	}
+	return nil
+}
+
+// NotificationActions is a notification's list of action buttons, as a
+// message so that an update can tell "replace with none" from "leave as is".
+type NotificationActions struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// actions are up to 3 buttons (see Action), with distinct ids, in order.
+	Actions       []*Action `protobuf:"bytes,1,rep,name=actions,proto3" json:"actions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotificationActions) Reset() {
+	*x = NotificationActions{}
+	mi := &file_herald_v1_notification_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotificationActions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotificationActions) ProtoMessage() {}
+
+func (x *NotificationActions) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_v1_notification_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotificationActions.ProtoReflect.Descriptor instead.
+func (*NotificationActions) Descriptor() ([]byte, []int) {
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *NotificationActions) GetActions() []*Action {
+	if x != nil {
+		return x.Actions
+	}
+	return nil
+}
+
 // UpdateNotificationResponse holds the notification after the update.
 type UpdateNotificationResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2384,7 +2443,7 @@ type UpdateNotificationResponse struct {
 
 func (x *UpdateNotificationResponse) Reset() {
 	*x = UpdateNotificationResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[32]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2396,7 +2455,7 @@ func (x *UpdateNotificationResponse) String() string {
 func (*UpdateNotificationResponse) ProtoMessage() {}
 
 func (x *UpdateNotificationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[32]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2409,7 +2468,7 @@ func (x *UpdateNotificationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateNotificationResponse.ProtoReflect.Descriptor instead.
 func (*UpdateNotificationResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{32}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *UpdateNotificationResponse) GetNotification() *Notification {
@@ -2444,7 +2503,7 @@ type RetractNotificationRequest struct {
 
 func (x *RetractNotificationRequest) Reset() {
 	*x = RetractNotificationRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[33]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2456,7 +2515,7 @@ func (x *RetractNotificationRequest) String() string {
 func (*RetractNotificationRequest) ProtoMessage() {}
 
 func (x *RetractNotificationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[33]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2469,7 +2528,7 @@ func (x *RetractNotificationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetractNotificationRequest.ProtoReflect.Descriptor instead.
 func (*RetractNotificationRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{33}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *RetractNotificationRequest) GetId() string {
@@ -2507,7 +2566,7 @@ type RetractNotificationResponse struct {
 
 func (x *RetractNotificationResponse) Reset() {
 	*x = RetractNotificationResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[34]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2519,7 +2578,7 @@ func (x *RetractNotificationResponse) String() string {
 func (*RetractNotificationResponse) ProtoMessage() {}
 
 func (x *RetractNotificationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[34]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2532,7 +2591,7 @@ func (x *RetractNotificationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetractNotificationResponse.ProtoReflect.Descriptor instead.
 func (*RetractNotificationResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{34}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RetractNotificationResponse) GetNotificationIds() []string {
@@ -2565,7 +2624,7 @@ type SnoozeNotificationsRequest struct {
 
 func (x *SnoozeNotificationsRequest) Reset() {
 	*x = SnoozeNotificationsRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[35]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2577,7 +2636,7 @@ func (x *SnoozeNotificationsRequest) String() string {
 func (*SnoozeNotificationsRequest) ProtoMessage() {}
 
 func (x *SnoozeNotificationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[35]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2590,7 +2649,7 @@ func (x *SnoozeNotificationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnoozeNotificationsRequest.ProtoReflect.Descriptor instead.
 func (*SnoozeNotificationsRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{35}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *SnoozeNotificationsRequest) GetUserId() string {
@@ -2630,7 +2689,7 @@ type SnoozeNotificationsResponse struct {
 
 func (x *SnoozeNotificationsResponse) Reset() {
 	*x = SnoozeNotificationsResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[36]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2642,7 +2701,7 @@ func (x *SnoozeNotificationsResponse) String() string {
 func (*SnoozeNotificationsResponse) ProtoMessage() {}
 
 func (x *SnoozeNotificationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[36]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2655,7 +2714,7 @@ func (x *SnoozeNotificationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnoozeNotificationsResponse.ProtoReflect.Descriptor instead.
 func (*SnoozeNotificationsResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{36}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *SnoozeNotificationsResponse) GetUnreadCount() int32 {
@@ -2694,7 +2753,7 @@ type UnsnoozeNotificationsRequest struct {
 
 func (x *UnsnoozeNotificationsRequest) Reset() {
 	*x = UnsnoozeNotificationsRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[37]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2706,7 +2765,7 @@ func (x *UnsnoozeNotificationsRequest) String() string {
 func (*UnsnoozeNotificationsRequest) ProtoMessage() {}
 
 func (x *UnsnoozeNotificationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[37]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2719,7 +2778,7 @@ func (x *UnsnoozeNotificationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnsnoozeNotificationsRequest.ProtoReflect.Descriptor instead.
 func (*UnsnoozeNotificationsRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{37}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *UnsnoozeNotificationsRequest) GetUserId() string {
@@ -2751,7 +2810,7 @@ type UnsnoozeNotificationsResponse struct {
 
 func (x *UnsnoozeNotificationsResponse) Reset() {
 	*x = UnsnoozeNotificationsResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[38]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2763,7 +2822,7 @@ func (x *UnsnoozeNotificationsResponse) String() string {
 func (*UnsnoozeNotificationsResponse) ProtoMessage() {}
 
 func (x *UnsnoozeNotificationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[38]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2776,7 +2835,7 @@ func (x *UnsnoozeNotificationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnsnoozeNotificationsResponse.ProtoReflect.Descriptor instead.
 func (*UnsnoozeNotificationsResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{38}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *UnsnoozeNotificationsResponse) GetUnreadCount() int32 {
@@ -2821,7 +2880,7 @@ type Tab struct {
 
 func (x *Tab) Reset() {
 	*x = Tab{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[39]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2833,7 +2892,7 @@ func (x *Tab) String() string {
 func (*Tab) ProtoMessage() {}
 
 func (x *Tab) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[39]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2846,7 +2905,7 @@ func (x *Tab) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tab.ProtoReflect.Descriptor instead.
 func (*Tab) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{39}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Tab) GetId() string {
@@ -2888,7 +2947,7 @@ type TabCount struct {
 
 func (x *TabCount) Reset() {
 	*x = TabCount{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[40]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2900,7 +2959,7 @@ func (x *TabCount) String() string {
 func (*TabCount) ProtoMessage() {}
 
 func (x *TabCount) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[40]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2913,7 +2972,7 @@ func (x *TabCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TabCount.ProtoReflect.Descriptor instead.
 func (*TabCount) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{40}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *TabCount) GetId() string {
@@ -2952,7 +3011,7 @@ type InteractNotificationRequest struct {
 
 func (x *InteractNotificationRequest) Reset() {
 	*x = InteractNotificationRequest{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[41]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2964,7 +3023,7 @@ func (x *InteractNotificationRequest) String() string {
 func (*InteractNotificationRequest) ProtoMessage() {}
 
 func (x *InteractNotificationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[41]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2977,7 +3036,7 @@ func (x *InteractNotificationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InteractNotificationRequest.ProtoReflect.Descriptor instead.
 func (*InteractNotificationRequest) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{41}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *InteractNotificationRequest) GetUserId() string {
@@ -3016,7 +3075,7 @@ type InteractNotificationResponse struct {
 
 func (x *InteractNotificationResponse) Reset() {
 	*x = InteractNotificationResponse{}
-	mi := &file_herald_v1_notification_service_proto_msgTypes[42]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3028,7 +3087,7 @@ func (x *InteractNotificationResponse) String() string {
 func (*InteractNotificationResponse) ProtoMessage() {}
 
 func (x *InteractNotificationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_v1_notification_service_proto_msgTypes[42]
+	mi := &file_herald_v1_notification_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3041,7 +3100,7 @@ func (x *InteractNotificationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InteractNotificationResponse.ProtoReflect.Descriptor instead.
 func (*InteractNotificationResponse) Descriptor() ([]byte, []int) {
-	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{42}
+	return file_herald_v1_notification_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *InteractNotificationResponse) GetNotification() *Notification {
@@ -3246,7 +3305,7 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\n" +
 	"deliveries\x18\x01 \x03(\v2\x13.herald.v1.DeliveryR\n" +
 	"deliveries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xcf\x05\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa7\x06\n" +
 	"\x19UpdateNotificationRequest\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12%\n" +
 	"\x05title\x18\x02 \x01(\tB\n" +
@@ -3256,11 +3315,15 @@ const file_herald_v1_notification_service_proto_rawDesc = "" +
 	"\x04data\x18\x04 \x01(\v2\x17.google.protobuf.StructR\x04data\x12\xd3\x02\n" +
 	"\n" +
 	"action_url\x18\x05 \x01(\tB\xae\x02\xbaH\xaa\x02\xba\x01\xa1\x02\n" +
-	"\x0faction_url.form\x12emust be empty, an absolute http(s) URL with a host, or a path starting with a single / (not // or /\\)\x1a\xa6\x01this == '' || this.matches('^(?:https?://[^/\\\\\\\\?#@\\\\s\\\\x00-\\\\x1f\\\\x7f]+(?:[/?#][^\\\\s\\\\x00-\\\\x1f\\\\x7f]*)?|/(?:[^/\\\\\\\\\\\\s\\\\x00-\\\\x1f\\\\x7f][^\\\\s\\\\x00-\\\\x1f\\\\x7f]*)?)$')r\x03\x18\x80\x10H\x02R\tactionUrl\x88\x01\x01:\xa6\x01\xbaH\xa2\x01\x1a\x9f\x01\n" +
-	"\x13update.some_content\x12;title: set at least one of title, body, data and action_url\x1aKhas(this.title) || has(this.body) || has(this.data) || has(this.action_url)B\b\n" +
+	"\x0faction_url.form\x12emust be empty, an absolute http(s) URL with a host, or a path starting with a single / (not // or /\\)\x1a\xa6\x01this == '' || this.matches('^(?:https?://[^/\\\\\\\\?#@\\\\s\\\\x00-\\\\x1f\\\\x7f]+(?:[/?#][^\\\\s\\\\x00-\\\\x1f\\\\x7f]*)?|/(?:[^/\\\\\\\\\\\\s\\\\x00-\\\\x1f\\\\x7f][^\\\\s\\\\x00-\\\\x1f\\\\x7f]*)?)$')r\x03\x18\x80\x10H\x02R\tactionUrl\x88\x01\x01\x128\n" +
+	"\aactions\x18\x06 \x01(\v2\x1e.herald.v1.NotificationActionsR\aactions:\xc4\x01\xbaH\xc0\x01\x1a\xbd\x01\n" +
+	"\x13update.some_content\x12Dtitle: set at least one of title, body, data, action_url and actions\x1a`has(this.title) || has(this.body) || has(this.data) || has(this.action_url) || has(this.actions)B\b\n" +
 	"\x06_titleB\a\n" +
 	"\x05_bodyB\r\n" +
-	"\v_action_url\"s\n" +
+	"\v_action_url\"\x9d\x01\n" +
+	"\x13NotificationActions\x12\x85\x01\n" +
+	"\aactions\x18\x01 \x03(\v2\x11.herald.v1.ActionBX\xbaHU\xba\x01M\n" +
+	"\x12actions.unique_ids\x12\x1baction ids must be distinct\x1a\x1athis.map(a, a.id).unique()\x92\x01\x02\x10\x03R\aactions\"s\n" +
 	"\x1aUpdateNotificationResponse\x12;\n" +
 	"\fnotification\x18\x01 \x01(\v2\x17.herald.v1.NotificationR\fnotification\x12\x18\n" +
 	"\achanged\x18\x02 \x01(\bR\achanged\"\x99\x02\n" +
@@ -3350,7 +3413,7 @@ func file_herald_v1_notification_service_proto_rawDescGZIP() []byte {
 }
 
 var file_herald_v1_notification_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_herald_v1_notification_service_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
+var file_herald_v1_notification_service_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_herald_v1_notification_service_proto_goTypes = []any{
 	(FanoutState)(0),                      // 0: herald.v1.FanoutState
 	(*SendRequest)(nil),                   // 1: herald.v1.SendRequest
@@ -3385,123 +3448,126 @@ var file_herald_v1_notification_service_proto_goTypes = []any{
 	(*ListDeliveriesRequest)(nil),         // 30: herald.v1.ListDeliveriesRequest
 	(*ListDeliveriesResponse)(nil),        // 31: herald.v1.ListDeliveriesResponse
 	(*UpdateNotificationRequest)(nil),     // 32: herald.v1.UpdateNotificationRequest
-	(*UpdateNotificationResponse)(nil),    // 33: herald.v1.UpdateNotificationResponse
-	(*RetractNotificationRequest)(nil),    // 34: herald.v1.RetractNotificationRequest
-	(*RetractNotificationResponse)(nil),   // 35: herald.v1.RetractNotificationResponse
-	(*SnoozeNotificationsRequest)(nil),    // 36: herald.v1.SnoozeNotificationsRequest
-	(*SnoozeNotificationsResponse)(nil),   // 37: herald.v1.SnoozeNotificationsResponse
-	(*UnsnoozeNotificationsRequest)(nil),  // 38: herald.v1.UnsnoozeNotificationsRequest
-	(*UnsnoozeNotificationsResponse)(nil), // 39: herald.v1.UnsnoozeNotificationsResponse
-	(*Tab)(nil),                           // 40: herald.v1.Tab
-	(*TabCount)(nil),                      // 41: herald.v1.TabCount
-	(*InteractNotificationRequest)(nil),   // 42: herald.v1.InteractNotificationRequest
-	(*InteractNotificationResponse)(nil),  // 43: herald.v1.InteractNotificationResponse
-	nil,                                   // 44: herald.v1.UpdatePreferencesRequest.CategoriesEntry
-	(*structpb.Struct)(nil),               // 45: google.protobuf.Struct
-	(Priority)(0),                         // 46: herald.v1.Priority
-	(Channel)(0),                          // 47: herald.v1.Channel
-	(*timestamppb.Timestamp)(nil),         // 48: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),           // 49: google.protobuf.Duration
-	(*Action)(nil),                        // 50: herald.v1.Action
-	(*Notification)(nil),                  // 51: herald.v1.Notification
-	(*Delivery)(nil),                      // 52: herald.v1.Delivery
-	(*WorkflowRun)(nil),                   // 53: herald.v1.WorkflowRun
-	(*DigestLink)(nil),                    // 54: herald.v1.DigestLink
-	(ChangeKind)(0),                       // 55: herald.v1.ChangeKind
-	(*Preferences)(nil),                   // 56: herald.v1.Preferences
-	(*ChannelSettings)(nil),               // 57: herald.v1.ChannelSettings
-	(*QuietHours)(nil),                    // 58: herald.v1.QuietHours
-	(*FeedEvent)(nil),                     // 59: herald.v1.FeedEvent
-	(DeliveryStatus)(0),                   // 60: herald.v1.DeliveryStatus
+	(*NotificationActions)(nil),           // 33: herald.v1.NotificationActions
+	(*UpdateNotificationResponse)(nil),    // 34: herald.v1.UpdateNotificationResponse
+	(*RetractNotificationRequest)(nil),    // 35: herald.v1.RetractNotificationRequest
+	(*RetractNotificationResponse)(nil),   // 36: herald.v1.RetractNotificationResponse
+	(*SnoozeNotificationsRequest)(nil),    // 37: herald.v1.SnoozeNotificationsRequest
+	(*SnoozeNotificationsResponse)(nil),   // 38: herald.v1.SnoozeNotificationsResponse
+	(*UnsnoozeNotificationsRequest)(nil),  // 39: herald.v1.UnsnoozeNotificationsRequest
+	(*UnsnoozeNotificationsResponse)(nil), // 40: herald.v1.UnsnoozeNotificationsResponse
+	(*Tab)(nil),                           // 41: herald.v1.Tab
+	(*TabCount)(nil),                      // 42: herald.v1.TabCount
+	(*InteractNotificationRequest)(nil),   // 43: herald.v1.InteractNotificationRequest
+	(*InteractNotificationResponse)(nil),  // 44: herald.v1.InteractNotificationResponse
+	nil,                                   // 45: herald.v1.UpdatePreferencesRequest.CategoriesEntry
+	(*structpb.Struct)(nil),               // 46: google.protobuf.Struct
+	(Priority)(0),                         // 47: herald.v1.Priority
+	(Channel)(0),                          // 48: herald.v1.Channel
+	(*timestamppb.Timestamp)(nil),         // 49: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),           // 50: google.protobuf.Duration
+	(*Action)(nil),                        // 51: herald.v1.Action
+	(*Notification)(nil),                  // 52: herald.v1.Notification
+	(*Delivery)(nil),                      // 53: herald.v1.Delivery
+	(*WorkflowRun)(nil),                   // 54: herald.v1.WorkflowRun
+	(*DigestLink)(nil),                    // 55: herald.v1.DigestLink
+	(ChangeKind)(0),                       // 56: herald.v1.ChangeKind
+	(*Preferences)(nil),                   // 57: herald.v1.Preferences
+	(*ChannelSettings)(nil),               // 58: herald.v1.ChannelSettings
+	(*QuietHours)(nil),                    // 59: herald.v1.QuietHours
+	(*FeedEvent)(nil),                     // 60: herald.v1.FeedEvent
+	(DeliveryStatus)(0),                   // 61: herald.v1.DeliveryStatus
 }
 var file_herald_v1_notification_service_proto_depIdxs = []int32{
-	45, // 0: herald.v1.SendRequest.data:type_name -> google.protobuf.Struct
-	46, // 1: herald.v1.SendRequest.priority:type_name -> herald.v1.Priority
-	47, // 2: herald.v1.SendRequest.channels:type_name -> herald.v1.Channel
-	48, // 3: herald.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
-	48, // 4: herald.v1.SendRequest.expire_at:type_name -> google.protobuf.Timestamp
-	49, // 5: herald.v1.SendRequest.ttl:type_name -> google.protobuf.Duration
-	50, // 6: herald.v1.SendRequest.actions:type_name -> herald.v1.Action
-	51, // 7: herald.v1.SendResponse.notifications:type_name -> herald.v1.Notification
+	46, // 0: herald.v1.SendRequest.data:type_name -> google.protobuf.Struct
+	47, // 1: herald.v1.SendRequest.priority:type_name -> herald.v1.Priority
+	48, // 2: herald.v1.SendRequest.channels:type_name -> herald.v1.Channel
+	49, // 3: herald.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
+	49, // 4: herald.v1.SendRequest.expire_at:type_name -> google.protobuf.Timestamp
+	50, // 5: herald.v1.SendRequest.ttl:type_name -> google.protobuf.Duration
+	51, // 6: herald.v1.SendRequest.actions:type_name -> herald.v1.Action
+	52, // 7: herald.v1.SendResponse.notifications:type_name -> herald.v1.Notification
 	7,  // 8: herald.v1.GetFanoutResponse.fanout:type_name -> herald.v1.Fanout
 	7,  // 9: herald.v1.CancelFanoutResponse.fanout:type_name -> herald.v1.Fanout
 	0,  // 10: herald.v1.Fanout.state:type_name -> herald.v1.FanoutState
-	48, // 11: herald.v1.Fanout.created_at:type_name -> google.protobuf.Timestamp
-	48, // 12: herald.v1.Fanout.finished_at:type_name -> google.protobuf.Timestamp
+	49, // 11: herald.v1.Fanout.created_at:type_name -> google.protobuf.Timestamp
+	49, // 12: herald.v1.Fanout.finished_at:type_name -> google.protobuf.Timestamp
 	1,  // 13: herald.v1.SendBatchRequest.items:type_name -> herald.v1.SendRequest
 	10, // 14: herald.v1.SendBatchResponse.results:type_name -> herald.v1.SendResult
 	2,  // 15: herald.v1.SendResult.sent:type_name -> herald.v1.SendResponse
 	11, // 16: herald.v1.SendResult.error:type_name -> herald.v1.SendError
 	1,  // 17: herald.v1.SendStreamRequest.send:type_name -> herald.v1.SendRequest
 	10, // 18: herald.v1.SendStreamResponse.result:type_name -> herald.v1.SendResult
-	51, // 19: herald.v1.GetNotificationResponse.notification:type_name -> herald.v1.Notification
-	52, // 20: herald.v1.GetNotificationResponse.deliveries:type_name -> herald.v1.Delivery
-	53, // 21: herald.v1.GetNotificationResponse.workflow_runs:type_name -> herald.v1.WorkflowRun
-	54, // 22: herald.v1.GetNotificationResponse.digest:type_name -> herald.v1.DigestLink
-	40, // 23: herald.v1.ListRequest.tabs:type_name -> herald.v1.Tab
-	51, // 24: herald.v1.ListResponse.notifications:type_name -> herald.v1.Notification
-	41, // 25: herald.v1.ListResponse.tab_counts:type_name -> herald.v1.TabCount
-	55, // 26: herald.v1.MarkReadRequest.change:type_name -> herald.v1.ChangeKind
-	56, // 27: herald.v1.GetPreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	47, // 28: herald.v1.GetPreferencesResponse.channels:type_name -> herald.v1.Channel
-	57, // 29: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
-	44, // 30: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
-	58, // 31: herald.v1.UpdatePreferencesRequest.quiet_hours:type_name -> herald.v1.QuietHours
-	56, // 32: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
-	59, // 33: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
-	52, // 34: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
-	52, // 35: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
-	60, // 36: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
-	47, // 37: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
-	52, // 38: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
-	45, // 39: herald.v1.UpdateNotificationRequest.data:type_name -> google.protobuf.Struct
-	51, // 40: herald.v1.UpdateNotificationResponse.notification:type_name -> herald.v1.Notification
-	48, // 41: herald.v1.SnoozeNotificationsRequest.snooze_until:type_name -> google.protobuf.Timestamp
-	51, // 42: herald.v1.InteractNotificationResponse.notification:type_name -> herald.v1.Notification
-	57, // 43: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
-	1,  // 44: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
-	8,  // 45: herald.v1.NotificationService.SendBatch:input_type -> herald.v1.SendBatchRequest
-	12, // 46: herald.v1.NotificationService.SendStream:input_type -> herald.v1.SendStreamRequest
-	3,  // 47: herald.v1.NotificationService.GetFanout:input_type -> herald.v1.GetFanoutRequest
-	5,  // 48: herald.v1.NotificationService.CancelFanout:input_type -> herald.v1.CancelFanoutRequest
-	14, // 49: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
-	16, // 50: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
-	18, // 51: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
-	20, // 52: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
-	22, // 53: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
-	26, // 54: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
-	28, // 55: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
-	30, // 56: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
-	24, // 57: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
-	32, // 58: herald.v1.NotificationService.UpdateNotification:input_type -> herald.v1.UpdateNotificationRequest
-	34, // 59: herald.v1.NotificationService.RetractNotification:input_type -> herald.v1.RetractNotificationRequest
-	36, // 60: herald.v1.NotificationService.SnoozeNotifications:input_type -> herald.v1.SnoozeNotificationsRequest
-	38, // 61: herald.v1.NotificationService.UnsnoozeNotifications:input_type -> herald.v1.UnsnoozeNotificationsRequest
-	42, // 62: herald.v1.NotificationService.InteractNotification:input_type -> herald.v1.InteractNotificationRequest
-	2,  // 63: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
-	9,  // 64: herald.v1.NotificationService.SendBatch:output_type -> herald.v1.SendBatchResponse
-	13, // 65: herald.v1.NotificationService.SendStream:output_type -> herald.v1.SendStreamResponse
-	4,  // 66: herald.v1.NotificationService.GetFanout:output_type -> herald.v1.GetFanoutResponse
-	6,  // 67: herald.v1.NotificationService.CancelFanout:output_type -> herald.v1.CancelFanoutResponse
-	15, // 68: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
-	17, // 69: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
-	19, // 70: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
-	21, // 71: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
-	23, // 72: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
-	27, // 73: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
-	29, // 74: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
-	31, // 75: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
-	25, // 76: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
-	33, // 77: herald.v1.NotificationService.UpdateNotification:output_type -> herald.v1.UpdateNotificationResponse
-	35, // 78: herald.v1.NotificationService.RetractNotification:output_type -> herald.v1.RetractNotificationResponse
-	37, // 79: herald.v1.NotificationService.SnoozeNotifications:output_type -> herald.v1.SnoozeNotificationsResponse
-	39, // 80: herald.v1.NotificationService.UnsnoozeNotifications:output_type -> herald.v1.UnsnoozeNotificationsResponse
-	43, // 81: herald.v1.NotificationService.InteractNotification:output_type -> herald.v1.InteractNotificationResponse
-	63, // [63:82] is the sub-list for method output_type
-	44, // [44:63] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	52, // 19: herald.v1.GetNotificationResponse.notification:type_name -> herald.v1.Notification
+	53, // 20: herald.v1.GetNotificationResponse.deliveries:type_name -> herald.v1.Delivery
+	54, // 21: herald.v1.GetNotificationResponse.workflow_runs:type_name -> herald.v1.WorkflowRun
+	55, // 22: herald.v1.GetNotificationResponse.digest:type_name -> herald.v1.DigestLink
+	41, // 23: herald.v1.ListRequest.tabs:type_name -> herald.v1.Tab
+	52, // 24: herald.v1.ListResponse.notifications:type_name -> herald.v1.Notification
+	42, // 25: herald.v1.ListResponse.tab_counts:type_name -> herald.v1.TabCount
+	56, // 26: herald.v1.MarkReadRequest.change:type_name -> herald.v1.ChangeKind
+	57, // 27: herald.v1.GetPreferencesResponse.preferences:type_name -> herald.v1.Preferences
+	48, // 28: herald.v1.GetPreferencesResponse.channels:type_name -> herald.v1.Channel
+	58, // 29: herald.v1.UpdatePreferencesRequest.defaults:type_name -> herald.v1.ChannelSettings
+	45, // 30: herald.v1.UpdatePreferencesRequest.categories:type_name -> herald.v1.UpdatePreferencesRequest.CategoriesEntry
+	59, // 31: herald.v1.UpdatePreferencesRequest.quiet_hours:type_name -> herald.v1.QuietHours
+	57, // 32: herald.v1.UpdatePreferencesResponse.preferences:type_name -> herald.v1.Preferences
+	60, // 33: herald.v1.SubscribeResponse.event:type_name -> herald.v1.FeedEvent
+	53, // 34: herald.v1.CancelResponse.deliveries:type_name -> herald.v1.Delivery
+	53, // 35: herald.v1.RetryDeliveryResponse.delivery:type_name -> herald.v1.Delivery
+	61, // 36: herald.v1.ListDeliveriesRequest.status:type_name -> herald.v1.DeliveryStatus
+	48, // 37: herald.v1.ListDeliveriesRequest.channel:type_name -> herald.v1.Channel
+	53, // 38: herald.v1.ListDeliveriesResponse.deliveries:type_name -> herald.v1.Delivery
+	46, // 39: herald.v1.UpdateNotificationRequest.data:type_name -> google.protobuf.Struct
+	33, // 40: herald.v1.UpdateNotificationRequest.actions:type_name -> herald.v1.NotificationActions
+	51, // 41: herald.v1.NotificationActions.actions:type_name -> herald.v1.Action
+	52, // 42: herald.v1.UpdateNotificationResponse.notification:type_name -> herald.v1.Notification
+	49, // 43: herald.v1.SnoozeNotificationsRequest.snooze_until:type_name -> google.protobuf.Timestamp
+	52, // 44: herald.v1.InteractNotificationResponse.notification:type_name -> herald.v1.Notification
+	58, // 45: herald.v1.UpdatePreferencesRequest.CategoriesEntry.value:type_name -> herald.v1.ChannelSettings
+	1,  // 46: herald.v1.NotificationService.Send:input_type -> herald.v1.SendRequest
+	8,  // 47: herald.v1.NotificationService.SendBatch:input_type -> herald.v1.SendBatchRequest
+	12, // 48: herald.v1.NotificationService.SendStream:input_type -> herald.v1.SendStreamRequest
+	3,  // 49: herald.v1.NotificationService.GetFanout:input_type -> herald.v1.GetFanoutRequest
+	5,  // 50: herald.v1.NotificationService.CancelFanout:input_type -> herald.v1.CancelFanoutRequest
+	14, // 51: herald.v1.NotificationService.GetNotification:input_type -> herald.v1.GetNotificationRequest
+	16, // 52: herald.v1.NotificationService.List:input_type -> herald.v1.ListRequest
+	18, // 53: herald.v1.NotificationService.MarkRead:input_type -> herald.v1.MarkReadRequest
+	20, // 54: herald.v1.NotificationService.GetPreferences:input_type -> herald.v1.GetPreferencesRequest
+	22, // 55: herald.v1.NotificationService.UpdatePreferences:input_type -> herald.v1.UpdatePreferencesRequest
+	26, // 56: herald.v1.NotificationService.Cancel:input_type -> herald.v1.CancelRequest
+	28, // 57: herald.v1.NotificationService.RetryDelivery:input_type -> herald.v1.RetryDeliveryRequest
+	30, // 58: herald.v1.NotificationService.ListDeliveries:input_type -> herald.v1.ListDeliveriesRequest
+	24, // 59: herald.v1.NotificationService.Subscribe:input_type -> herald.v1.SubscribeRequest
+	32, // 60: herald.v1.NotificationService.UpdateNotification:input_type -> herald.v1.UpdateNotificationRequest
+	35, // 61: herald.v1.NotificationService.RetractNotification:input_type -> herald.v1.RetractNotificationRequest
+	37, // 62: herald.v1.NotificationService.SnoozeNotifications:input_type -> herald.v1.SnoozeNotificationsRequest
+	39, // 63: herald.v1.NotificationService.UnsnoozeNotifications:input_type -> herald.v1.UnsnoozeNotificationsRequest
+	43, // 64: herald.v1.NotificationService.InteractNotification:input_type -> herald.v1.InteractNotificationRequest
+	2,  // 65: herald.v1.NotificationService.Send:output_type -> herald.v1.SendResponse
+	9,  // 66: herald.v1.NotificationService.SendBatch:output_type -> herald.v1.SendBatchResponse
+	13, // 67: herald.v1.NotificationService.SendStream:output_type -> herald.v1.SendStreamResponse
+	4,  // 68: herald.v1.NotificationService.GetFanout:output_type -> herald.v1.GetFanoutResponse
+	6,  // 69: herald.v1.NotificationService.CancelFanout:output_type -> herald.v1.CancelFanoutResponse
+	15, // 70: herald.v1.NotificationService.GetNotification:output_type -> herald.v1.GetNotificationResponse
+	17, // 71: herald.v1.NotificationService.List:output_type -> herald.v1.ListResponse
+	19, // 72: herald.v1.NotificationService.MarkRead:output_type -> herald.v1.MarkReadResponse
+	21, // 73: herald.v1.NotificationService.GetPreferences:output_type -> herald.v1.GetPreferencesResponse
+	23, // 74: herald.v1.NotificationService.UpdatePreferences:output_type -> herald.v1.UpdatePreferencesResponse
+	27, // 75: herald.v1.NotificationService.Cancel:output_type -> herald.v1.CancelResponse
+	29, // 76: herald.v1.NotificationService.RetryDelivery:output_type -> herald.v1.RetryDeliveryResponse
+	31, // 77: herald.v1.NotificationService.ListDeliveries:output_type -> herald.v1.ListDeliveriesResponse
+	25, // 78: herald.v1.NotificationService.Subscribe:output_type -> herald.v1.SubscribeResponse
+	34, // 79: herald.v1.NotificationService.UpdateNotification:output_type -> herald.v1.UpdateNotificationResponse
+	36, // 80: herald.v1.NotificationService.RetractNotification:output_type -> herald.v1.RetractNotificationResponse
+	38, // 81: herald.v1.NotificationService.SnoozeNotifications:output_type -> herald.v1.SnoozeNotificationsResponse
+	40, // 82: herald.v1.NotificationService.UnsnoozeNotifications:output_type -> herald.v1.UnsnoozeNotificationsResponse
+	44, // 83: herald.v1.NotificationService.InteractNotification:output_type -> herald.v1.InteractNotificationResponse
+	65, // [65:84] is the sub-list for method output_type
+	46, // [46:65] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_herald_v1_notification_service_proto_init() }
@@ -3524,7 +3590,7 @@ func file_herald_v1_notification_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_v1_notification_service_proto_rawDesc), len(file_herald_v1_notification_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   44,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

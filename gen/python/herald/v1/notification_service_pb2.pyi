@@ -364,18 +364,26 @@ class ListDeliveriesResponse(_message.Message):
     def __init__(self, deliveries: _Optional[_Iterable[_Union[_notification_pb2.Delivery, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class UpdateNotificationRequest(_message.Message):
-    __slots__ = ("id", "title", "body", "data", "action_url")
+    __slots__ = ("id", "title", "body", "data", "action_url", "actions")
     ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     BODY_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     ACTION_URL_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
     id: str
     title: str
     body: str
     data: _struct_pb2.Struct
     action_url: str
-    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., action_url: _Optional[str] = ...) -> None: ...
+    actions: NotificationActions
+    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., action_url: _Optional[str] = ..., actions: _Optional[_Union[NotificationActions, _Mapping]] = ...) -> None: ...
+
+class NotificationActions(_message.Message):
+    __slots__ = ("actions",)
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    actions: _containers.RepeatedCompositeFieldContainer[_notification_pb2.Action]
+    def __init__(self, actions: _Optional[_Iterable[_Union[_notification_pb2.Action, _Mapping]]] = ...) -> None: ...
 
 class UpdateNotificationResponse(_message.Message):
     __slots__ = ("notification", "changed")

@@ -274,6 +274,9 @@ describe.skipIf(!hasChromium)(
       expect(await item("Build 41 passed").locator(".body").textContent()).toBe("All 212 tests passed.");
       // The same element, updated in place (no rebuild of the list).
       expect(await element?.evaluate((el) => el.isConnected && el.textContent?.includes("Build 41 passed"))).toBe(true);
+      // New action buttons, live.
+      await api.updateNotification({ id, actions: { actions: [{ id: "deploy", label: "Deploy now" }] } });
+      await item("Build 41 passed").getByRole("button", { name: "Deploy now" }).waitFor();
 
       await api.retractNotification({ id: retracted });
       await item("Sent by mistake").waitFor({ state: "detached" });

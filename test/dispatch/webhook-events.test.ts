@@ -130,7 +130,8 @@ describe("webhook event types", () => {
     expect(typesOf(b.receiver).sort()).toEqual(["notification.archived", "notification.seen"]);
     expect(other.receiver.requests).toBe(0);
 
-    const [sent] = a.receiver.deliveries;
+    // Posted concurrently: the delivery.sent webhook need not be the first to arrive.
+    const sent = a.receiver.deliveries.find((w) => body(w).type === "delivery.sent");
     const payload = body(sent as ReceivedWebhook);
     expect(payload).toMatchObject({
       type: "delivery.sent",
@@ -138,6 +139,12 @@ describe("webhook event types", () => {
     });
     expect(Date.parse(payload.timestamp)).not.toBeNaN();
     // The webhook deliveries are the endpoint's, listed with the notification's.
+    // Each attempt is recorded once its answer came back, so a moment after the receiver saw it.
+    await waitFor(
+      async () => (await webhooks.listWebhookAttempts({ endpointId: a.endpointId })).attempts.length >= expected.length,
+      15_000,
+      "every attempt recorded",
+    );
     const attempts = await webhooks.listWebhookAttempts({ endpointId: a.endpointId });
     expect(attempts.attempts).toHaveLength(expected.length);
   });

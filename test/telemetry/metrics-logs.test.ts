@@ -8,7 +8,7 @@ import { startTracing } from "../../src/telemetry/tracing.js";
 const tracing = startTracing({ spanProcessors: [new SimpleSpanProcessor(new InMemorySpanExporter())] });
 const { connectClient } = await import("../helpers/clients.js");
 const { startHerald } = await import("../helpers/herald.js");
-const { collect } = await import("../helpers/wait.js");
+const { collect, waitFor } = await import("../helpers/wait.js");
 
 let herald: Awaited<ReturnType<typeof startHerald>>;
 beforeAll(async () => {
@@ -57,7 +57,17 @@ describe("the metrics endpoint", () => {
     const abort = new AbortController();
     const stream = collect(user.subscribe({}, { signal: abort.signal }));
     await stream.atLeast(1);
-    const text = await scrape();
+    // The consumers' gauge appears once JetStream answered a polled read (the
+    // first may come before the consumers exist, on a busy machine).
+    let text = "";
+    await waitFor(
+      async () => {
+        text = await scrape();
+        return value(text, 'herald_consumer_pending{channel="in_app"}') !== undefined;
+      },
+      15_000,
+      "the consumers' gauge",
+    );
     expect(value(text, 'herald_deliveries_total{channel="in_app",outcome="sent"}')).toBeGreaterThanOrEqual(1);
     expect(value(text, 'herald_deliveries_total{channel="in_app",outcome="suppressed"}')).toBe(1);
     expect(value(text, "herald_outbox_backlog")).toBe(0);
